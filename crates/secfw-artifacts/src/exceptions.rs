@@ -1,0 +1,338 @@
+//! `exceptions.md`: the exception registry (seed §2.3).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::codes;
+use crate::diag::{Diagnostic, Level, Pos};
+use crate::markdown::{self, Entry, escape_inline, is_id, split_list};
+use crate::model::common::{Date, Severity};
+use crate::source::SourceFile;
+use crate::spans::Spans;
+
+/// The parsed registry.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ExceptionRegistry {
+    /// Exceptions in document order.
+    pub exceptions: Vec<Exception>,
+}
+
+impl ExceptionRegistry {
+    /// The exception with this id.
+    pub fn get(&self, id: &str) -> Option<&Exception> {
+        self.exceptions.iter().find(|e| e.id == id)
+    }
+}
+
+/// What kind of exception it is (drives required approvals).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum ExceptionKind {
+    /// Accepts specific findings (risk acceptance).
+    #[default]
+    RiskAcceptance,
+    /// Deviates from a policy as a whole (needs CISO sign-off).
+    PolicyDeviation,
+}
+
+/// One exception.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exception {
+    /// `EXC-NNN`.
+    pub id: String,
+    /// Title after the colon.
+    pub title: String,
+    /// The `##` section it is listed under (e.g. `Active Exceptions`).
+    pub section: String,
+    /// `**Policy**:` the policy it excepts (required).
+    pub policy: String,
+    /// `**Requestor**:` (required).
+    pub requestor: String,
+    /// `**Approval**:` approvers (required; comma-separated when several).
+    pub approvers: Vec<String>,
+    /// `**Approved On**:` (extension; the 180-day window counts from here).
+    pub approved_on: Option<Date>,
+    /// `**Valid Until**:` (required); valid through the end of that day, UTC.
+    pub valid_until: Date,
+    /// `**Risk Mitigation**:` compensating controls.
+    pub risk_mitigation: Vec<String>,
+    /// `**Conditions**:`.
+    pub conditions: Vec<String>,
+    /// `**Findings**:` finding ids it accepts (extension).
+    pub findings: Vec<String>,
+    /// `**Justification**:` business justification (extension).
+    pub justification: Option<String>,
+    /// `**Risk Assessment**:` (extension).
+    pub risk_assessment: Option<String>,
+    /// `**Severity**:` highest severity accepted (extension; drives approvals).
+    pub severity: Option<Severity>,
+    /// `**Type**:` `risk acceptance` (default) or `policy deviation`.
+    pub kind: ExceptionKind,
+    /// Positions of the entry and fields.
+    pub spans: Spans,
+}
+
+impl Exception {
+    /// An exception with the required fields.
+    pub fn new(id: impl Into<String>, title: impl Into<String>, policy: impl Into<String>, requestor: impl Into<String>, approvers: Vec<String>, valid_until: Date) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            section: "Active Exceptions".to_owned(),
+            policy: policy.into(),
+            requestor: requestor.into(),
+            approvers,
+            approved_on: None,
+            valid_until,
+            risk_mitigation: Vec::new(),
+            conditions: Vec::new(),
+            findings: Vec::new(),
+            justification: None,
+            risk_assessment: None,
+            severity: None,
+            kind: ExceptionKind::RiskAcceptance,
+            spans: Spans::default(),
+        }
+    }
+}
+
+const KNOWN_KEYS: &[&str] = &[
+    "Policy",
+    "Requestor",
+    "Approval",
+    "Approved On",
+    "Valid Until",
+    "Risk Mitigation",
+    "Conditions",
+    "Findings",
+    "Justification",
+    "Risk Assessment",
+    "Severity",
+    "Type",
+];
+
+/// Parse `exceptions.md`. Returns the registry (with every well-formed exception) and every
+/// problem.
+pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<Diagnostic>) {
+    let outline = markdown::outline(&src.text);
+    let f = src.name.as_str();
+    let mut diags = Vec::new();
+    let mut reg = ExceptionRegistry::default();
+    let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
+    for entry in &outline.entries {
+        let Some((id, title)) = entry.heading.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "EXC")) else {
+            diags.push(
+                Diagnostic::error(codes::EXCEPTION_BAD_HEADING, f, format!("heading `{}` is not `EXC-NNN: Title`", entry.heading))
+                    .at(Some(entry.pos))
+                    .with_hint("write exception headings as `### EXC-001: Legacy System Encryption Waiver`"),
+            );
+            continue;
+        };
+        if let Some(first) = seen.get(id) {
+            diags.push(
+                Diagnostic::error(codes::DUPLICATE_EXCEPTION, f, format!("exception {id} is defined twice"))
+                    .at(Some(entry.pos))
+                    .with_related(f, Some(*first), format!("{id} first defined here"))
+                    .with_hint("give each exception a unique id; ids are never reused"),
+            );
+            continue;
+        }
+        seen.insert(id.to_owned(), entry.pos);
+        if let Some(e) = parse_exception(entry, id, title, f, unknown_level, &mut diags) {
+            reg.exceptions.push(e);
+        }
+    }
+    (reg, diags)
+}
+
+fn parse_exception(entry: &Entry, id: &str, title: &str, f: &str, unknown_level: Level, diags: &mut Vec<Diagnostic>) -> Option<Exception> {
+    let mut policy = None;
+    let mut requestor = None;
+    let mut approvers = None;
+    let mut valid_until = None;
+    let mut e = Exception::new(id, title, "", "", Vec::new(), Date(chrono::NaiveDate::MIN));
+    e.section.clone_from(&entry.section);
+    e.spans.at = Some(entry.pos);
+    let mut keys_seen: BTreeMap<&str, Pos> = BTreeMap::new();
+    let mut bad = false;
+    for field in &entry.fields {
+        let Some(key) = KNOWN_KEYS.iter().find(|k| k.eq_ignore_ascii_case(&field.key)).copied() else {
+            diags.push(
+                Diagnostic::new(codes::EXCEPTION_UNKNOWN_KEY, unknown_level, f, format!("{id}: unknown field `**{}**`", field.key))
+                    .at(Some(field.pos))
+                    .with_hint(format!("known fields: {}", KNOWN_KEYS.join(", "))),
+            );
+            continue;
+        };
+        if let Some(first) = keys_seen.insert(key, field.pos) {
+            diags.push(
+                Diagnostic::error(codes::DUPLICATE_FIELD, f, format!("{id}: `**{key}**` appears twice"))
+                    .at(Some(field.pos))
+                    .with_related(f, Some(first), "first here")
+                    .with_hint("keep one of them"),
+            );
+            bad = true;
+            continue;
+        }
+        let span_key = key.to_ascii_lowercase().replace(' ', "_");
+        e.spans.fields.insert(span_key, field.value_pos);
+        let items = || -> Vec<String> {
+            let mut v: Vec<String> = field.items.iter().map(|(t, _)| t.clone()).collect();
+            if !field.value.is_empty() {
+                v.insert(0, field.value.clone());
+            }
+            v
+        };
+        let mut date = |what: &str| -> Option<Date> {
+            match field.value.parse::<Date>() {
+                Ok(d) => Some(d),
+                Err(msg) => {
+                    diags.push(
+                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**{what}**`: {msg}"))
+                            .at(Some(field.value_pos))
+                            .with_hint("write dates as YYYY-MM-DD (UTC); an expiry date is valid through the end of that day"),
+                    );
+                    bad = true;
+                    None
+                }
+            }
+        };
+        match key {
+            "Valid Until" => valid_until = date("Valid Until"),
+            "Approved On" => e.approved_on = date("Approved On"),
+            "Policy" => {
+                if is_id(&field.value, "POL") {
+                    policy = Some(field.value.clone());
+                } else {
+                    diags.push(
+                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Policy**` `{}` is not a policy id (POL-NNN)", field.value))
+                            .at(Some(field.value_pos))
+                            .with_hint("name the excepted policy by its id, e.g. `- **Policy**: POL-001`"),
+                    );
+                    bad = true;
+                }
+            }
+            "Requestor" => requestor = Some(field.value.clone()).filter(|s| !s.is_empty()),
+            "Approval" => approvers = Some(split_list(&field.value)).filter(|v| !v.is_empty()),
+            "Risk Mitigation" => e.risk_mitigation = items(),
+            "Conditions" => e.conditions = items(),
+            "Findings" => {
+                let mut ids = split_list(&field.value);
+                ids.extend(field.items.iter().map(|(t, _)| t.trim().to_owned()));
+                e.findings = ids;
+            }
+            "Justification" => e.justification = Some(items().join(" ")).filter(|s| !s.is_empty()),
+            "Risk Assessment" => e.risk_assessment = Some(items().join(" ")).filter(|s| !s.is_empty()),
+            "Severity" => match field.value.parse::<Severity>() {
+                Ok(s) => e.severity = Some(s),
+                Err(msg) => {
+                    diags.push(Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: {msg}")).at(Some(field.value_pos)).with_hint("Critical, High, Medium or Low"));
+                    bad = true;
+                }
+            },
+            "Type" => match field.value.to_ascii_lowercase().replace(['-', '_'], " ").as_str() {
+                "risk acceptance" => e.kind = ExceptionKind::RiskAcceptance,
+                "policy deviation" => e.kind = ExceptionKind::PolicyDeviation,
+                other => {
+                    diags.push(
+                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Type**` `{other}` is not `risk acceptance` or `policy deviation`"))
+                            .at(Some(field.value_pos))
+                            .with_hint("write `- **Type**: policy deviation` for deviations that need CISO sign-off"),
+                    );
+                    bad = true;
+                }
+            },
+            _ => {}
+        }
+    }
+    for (what, present) in [
+        ("Policy", policy.is_some() || keys_seen.contains_key("Policy")),
+        ("Requestor", requestor.is_some()),
+        ("Approval", approvers.is_some()),
+        ("Valid Until", valid_until.is_some() || keys_seen.contains_key("Valid Until")),
+    ] {
+        if !present {
+            diags.push(
+                Diagnostic::error(codes::EXCEPTION_MISSING_FIELD, f, format!("exception {id} has no `**{what}**`"))
+                    .at(Some(entry.pos))
+                    .with_hint(format!("add `- **{what}**: ...` under `### {id}: {title}`")),
+            );
+            bad = true;
+        }
+    }
+    if bad {
+        return None;
+    }
+    Some(Exception { policy: policy?, requestor: requestor?, approvers: approvers?, valid_until: valid_until?, ..e })
+}
+
+fn render_entry(s: &mut String, e: &Exception) {
+    let _ = write!(s, "\n### {}: {}\n", e.id, escape_inline(&e.title));
+    let _ = writeln!(s, "- **Policy**: {}", e.policy);
+    if e.kind == ExceptionKind::PolicyDeviation {
+        s.push_str("- **Type**: policy deviation\n");
+    }
+    if let Some(sev) = e.severity {
+        let n = sev.as_str();
+        let _ = writeln!(s, "- **Severity**: {}{}", n[..1].to_ascii_uppercase(), &n[1..]);
+    }
+    if !e.findings.is_empty() {
+        let _ = writeln!(s, "- **Findings**: {}", e.findings.join(", "));
+    }
+    let _ = writeln!(s, "- **Requestor**: {}", escape_inline(&e.requestor));
+    let _ = writeln!(s, "- **Approval**: {}", e.approvers.iter().map(|a| escape_inline(a)).collect::<Vec<_>>().join(", "));
+    if let Some(d) = e.approved_on {
+        let _ = writeln!(s, "- **Approved On**: {d}");
+    }
+    let _ = writeln!(s, "- **Valid Until**: {}", e.valid_until);
+    if let Some(j) = &e.justification {
+        let _ = writeln!(s, "- **Justification**: {}", escape_inline(j));
+    }
+    if let Some(r) = &e.risk_assessment {
+        let _ = writeln!(s, "- **Risk Assessment**: {}", escape_inline(r));
+    }
+    for (key, items) in [("Risk Mitigation", &e.risk_mitigation), ("Conditions", &e.conditions)] {
+        if !items.is_empty() {
+            let _ = writeln!(s, "- **{key}**:");
+            for i in items {
+                let _ = writeln!(s, "  - {}", escape_inline(i));
+            }
+        }
+    }
+}
+
+/// Render a registry in the seed's layout, grouped by section in first-seen order.
+pub fn render(reg: &ExceptionRegistry) -> String {
+    let mut s = String::from("# Security Exception Registry\n");
+    let mut sections: Vec<&str> = Vec::new();
+    for e in &reg.exceptions {
+        if !sections.contains(&e.section.as_str()) {
+            sections.push(&e.section);
+        }
+    }
+    if sections.is_empty() {
+        sections.push("Active Exceptions");
+    }
+    for sec in sections {
+        let _ = writeln!(s, "\n## {sec}");
+        for e in reg.exceptions.iter().filter(|e| e.section == sec) {
+            render_entry(&mut s, e);
+        }
+    }
+    s
+}
+
+/// Append one exception to an existing `exceptions.md`, preserving every existing byte.
+///
+/// The entry goes at the end of the file (which is normally inside `## Active Exceptions`);
+/// the file is replaced atomically.
+pub fn append(path: &Path, e: &Exception) -> Result<(), crate::Error> {
+    let mut bytes = std::fs::read(path).map_err(|source| crate::Error::Io { path: path.to_owned(), source })?;
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    let mut entry = String::new();
+    render_entry(&mut entry, e);
+    bytes.extend_from_slice(entry.as_bytes());
+    crate::write::write_atomic(path, &bytes)
+}

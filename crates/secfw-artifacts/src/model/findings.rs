@@ -1,0 +1,291 @@
+//! `sec_findings.yaml`: the findings ledger and scan records (seed §2.1, extended).
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{LifecycleState, Severity, Timestamp};
+
+/// The whole `sec_findings.yaml` document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "secfw sec_findings.yaml")]
+pub struct FindingsFile {
+    /// Format version of the ledger, `"1.0"`.
+    pub version: String,
+    /// Ledger metadata.
+    pub metadata: FindingsMetadata,
+    /// The findings, in ledger order.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// Scan records: every scanner run that fed this ledger (extension; defaults to none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scans: Vec<ScanRecord>,
+}
+
+/// `metadata:` of the ledger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FindingsMetadata {
+    /// Identifier of the scan (or cycle) that produced this ledger.
+    pub scan_id: String,
+    /// When the ledger was last written.
+    pub timestamp: Timestamp,
+    /// The lifecycle state the ledger belongs to.
+    pub lifecycle_state: LifecycleState,
+    /// Governance tags that apply to the whole ledger.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Project identifier (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// Ledger identifier; never reused.
+    pub finding_id: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Category.
+    pub category: Category,
+    /// Short title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Resources the finding affects.
+    pub affected_resources: Vec<AffectedResource>,
+    /// How and by when to fix it.
+    pub remediation: Remediation,
+    /// Evidence items.
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+    /// Governance tags, compliance standards, exception and policy references.
+    pub governance: FindingGovernance,
+    /// Status (extension; default `open`).
+    #[serde(default, skip_serializing_if = "FindingStatus::is_open")]
+    pub status: FindingStatus,
+    /// When the finding was first seen (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<Timestamp>,
+    /// When it was last seen by a scan (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<Timestamp>,
+    /// When it was resolved (extension; required when `status: resolved`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<Timestamp>,
+    /// Environment it was detected in, e.g. `production` (extension; feeds the escape rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected_in: Option<String>,
+    /// Which tool, rule and scan reported it (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<FindingSource>,
+    /// Stable, versioned identity (`secfw/v1:<hex>`); never contains line numbers or times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// CVSS base score, 0.0..=10.0 (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<f64>,
+    /// CWE identifiers such as `CWE-79` (extension).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cwe: Vec<String>,
+    /// CVE (or GHSA, RUSTSEC, OSV) identifiers (extension).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cve: Vec<String>,
+    /// The id of an earlier, resolved finding this one re-opens (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+}
+
+impl Finding {
+    /// `true` while the finding still needs work (open; not resolved, accepted or a false positive).
+    pub fn is_open(&self) -> bool {
+        self.status == FindingStatus::Open
+    }
+}
+
+/// Category of a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// A software or infrastructure vulnerability.
+    Vulnerability,
+    /// A gap against a compliance requirement.
+    Compliance,
+    /// A misconfiguration.
+    Configuration,
+}
+
+impl Category {
+    /// Lower-case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Vulnerability => "vulnerability",
+            Self::Compliance => "compliance",
+            Self::Configuration => "configuration",
+        }
+    }
+}
+
+/// Status of a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// Needs remediation.
+    #[default]
+    Open,
+    /// Fixed (`resolved_at` says when).
+    Resolved,
+    /// Risk accepted (normally through an exception).
+    Accepted,
+    /// Not a real problem.
+    FalsePositive,
+}
+
+impl FindingStatus {
+    /// `true` for [`FindingStatus::Open`].
+    pub fn is_open(&self) -> bool {
+        *self == Self::Open
+    }
+
+    /// snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Resolved => "resolved",
+            Self::Accepted => "accepted",
+            Self::FalsePositive => "false_positive",
+        }
+    }
+}
+
+impl fmt::Display for FindingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A resource a finding affects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AffectedResource {
+    /// Resource id; matches an `inventory.yaml` id when the resource is in scope.
+    pub resource_id: String,
+    /// Kind of resource (service, database, repository, image, ...).
+    pub resource_type: String,
+    /// Where in the resource (file path, URL, package, ...).
+    pub location: String,
+}
+
+/// `remediation:` of a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Remediation {
+    /// What to do.
+    pub recommended_action: String,
+    /// P0 (now) .. P3 (eventually).
+    pub priority: Priority,
+    /// When it must be done by.
+    pub deadline: Timestamp,
+}
+
+/// Remediation priority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum Priority {
+    /// Immediately.
+    P0,
+    /// This sprint.
+    P1,
+    /// Planned.
+    P2,
+    /// Backlog.
+    P3,
+}
+
+/// One evidence item.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Evidence {
+    /// Kind of evidence.
+    #[serde(rename = "type")]
+    pub kind: EvidenceKind,
+    /// Free-form evidence data (the seed's `<object>`).
+    pub data: serde_json::Value,
+}
+
+/// Kind of evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// Output of a scanner.
+    ScanResult,
+    /// A log line.
+    LogEntry,
+    /// A configuration snapshot.
+    ConfigSnapshot,
+}
+
+/// `governance:` of a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+pub struct FindingGovernance {
+    /// Governance tags (from the rulebook's taxonomy).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Compliance standards affected (SOC2, ISO27001, ...).
+    #[serde(default)]
+    pub compliance_standards: Vec<String>,
+    /// The exception (`EXC-NNN`) that accepts this finding, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception_ref: Option<String>,
+    /// Policies (`POL-NNN`) this finding violates (extension; needed for orphan detection).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_refs: Vec<String>,
+}
+
+/// `source:` of a finding: where it came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FindingSource {
+    /// Tool name (semgrep, trivy, ...), or `manual`.
+    pub tool: String,
+    /// The tool's rule id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<String>,
+    /// The scan record that last reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_id: Option<String>,
+}
+
+/// One scanner run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ScanRecord {
+    /// Unique scan id.
+    pub scan_id: String,
+    /// Tool name.
+    pub tool: String,
+    /// Tool version, when the producer says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_version: Option<String>,
+    /// Inventory resource ids (or paths, images) the scan covered.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// When the scan started.
+    pub started_at: Timestamp,
+    /// When it finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Timestamp>,
+    /// Whether the scan ran to completion.
+    pub status: ScanStatus,
+    /// Why it failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The report file it was ingested from (workspace-relative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
+}
+
+/// Outcome of a scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanStatus {
+    /// Ran to completion.
+    Success,
+    /// Did not complete; gates treat the targets as unscanned.
+    Failure,
+}

@@ -1,0 +1,467 @@
+//! Loading a whole security workspace: every artifact parsed, typed and checked on its own,
+//! with all diagnostics collected in one pass.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::codes;
+use crate::diag::{Diagnostic, Level, Summary, sort_diagnostics};
+use crate::exceptions::{self, ExceptionRegistry};
+use crate::model::findings::{FindingStatus, FindingsFile};
+use crate::model::inventory::Inventory;
+use crate::model::rulebook::Rulebook;
+use crate::policy::{self, PolicyMap};
+use crate::source::{self, DEFAULT_MAX_FILE_BYTES, SourceFile};
+use crate::spec::{self, SecuritySpec};
+use crate::yaml::{self, Seg, SourceMap, UnknownFields};
+use crate::{markdown, path};
+
+/// File names of the artifacts in a workspace.
+pub mod files {
+    /// The rulebook.
+    pub const RULEBOOK: &str = "rulebook.yaml";
+    /// The inventory.
+    pub const INVENTORY: &str = "inventory.yaml";
+    /// The findings ledger.
+    pub const FINDINGS: &str = "sec_findings.yaml";
+    /// The policy catalog.
+    pub const POLICY_MAP: &str = "policy_map.md";
+    /// The exception registry.
+    pub const EXCEPTIONS: &str = "exceptions.md";
+    /// The security specification.
+    pub const SECURITY_SPEC: &str = "security_spec.md";
+    /// Every artifact people (or ingest) write, in a fixed order.
+    pub const ALL: [&str; 6] = [RULEBOOK, INVENTORY, FINDINGS, POLICY_MAP, EXCEPTIONS, SECURITY_SPEC];
+}
+
+/// How to load a workspace.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    /// Strict mode: unknown fields and keys are errors instead of warnings.
+    pub strict: bool,
+    /// Largest file read, in bytes.
+    pub max_file_bytes: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { strict: false, max_file_bytes: DEFAULT_MAX_FILE_BYTES }
+    }
+}
+
+impl LoadOptions {
+    /// Options with strict mode on or off.
+    #[must_use]
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Options with a different file size limit.
+    #[must_use]
+    pub fn max_file_bytes(mut self, n: u64) -> Self {
+        self.max_file_bytes = n;
+        self
+    }
+
+    fn unknown(&self) -> UnknownFields {
+        if self.strict { UnknownFields::Deny } else { UnknownFields::Warn }
+    }
+
+    fn unknown_level(&self) -> Level {
+        if self.strict { Level::Error } else { Level::Warning }
+    }
+}
+
+/// Every artifact of a workspace, typed, with every diagnostic found.
+///
+/// An artifact that is missing or does not parse is `None` and has diagnostics explaining why.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct LoadedWorkspace {
+    /// The workspace directory.
+    pub root: PathBuf,
+    /// `rulebook.yaml`.
+    pub rulebook: Option<Rulebook>,
+    /// `inventory.yaml`.
+    pub inventory: Option<Inventory>,
+    /// `sec_findings.yaml`.
+    pub findings: Option<FindingsFile>,
+    /// `policy_map.md`.
+    pub policies: Option<PolicyMap>,
+    /// `exceptions.md`.
+    pub exceptions: Option<ExceptionRegistry>,
+    /// `security_spec.md`.
+    pub spec: Option<SecuritySpec>,
+    /// The text of every artifact read, by workspace-relative name (for snippets).
+    pub sources: BTreeMap<String, SourceFile>,
+    /// Every problem found, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadedWorkspace {
+    /// Counts by level.
+    pub fn summary(&self) -> Summary {
+        Summary::of(&self.diagnostics)
+    }
+
+    /// `true` when no diagnostic is an error.
+    pub fn is_valid(&self) -> bool {
+        !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// A source map of a YAML artifact, for locating semantic problems (built on demand).
+    pub fn source_map(&self, name: &str) -> Option<SourceMap> {
+        self.sources.get(name).and_then(SourceMap::build)
+    }
+
+    /// The rulebook, or the defaults when the workspace has none that parses.
+    pub fn rulebook_or_default(&self) -> Rulebook {
+        self.rulebook.clone().unwrap_or_else(|| Rulebook::with_defaults("0.0.0"))
+    }
+}
+
+/// Errors that stop loading before any artifact is looked at.
+pub fn check_root(dir: &Path) -> Result<(), crate::Error> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(crate::Error::NotAWorkspace { path: dir.to_owned(), reason: "not a directory".into() }),
+        Err(e) => Err(crate::Error::NotAWorkspace { path: dir.to_owned(), reason: e.to_string() }),
+    }
+}
+
+/// Load every artifact of the workspace at `dir`.
+///
+/// Fails only when `dir` is not a readable directory; every problem with an artifact is a
+/// diagnostic.
+pub fn load(dir: &Path, opts: &LoadOptions) -> Result<LoadedWorkspace, crate::Error> {
+    check_root(dir)?;
+    let mut ws = LoadedWorkspace { root: dir.to_owned(), ..LoadedWorkspace::default() };
+    for name in files::ALL {
+        let path = dir.join(name);
+        if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
+            ws.diagnostics.push(
+                Diagnostic::error(codes::MISSING_ARTIFACT, name, format!("required artifact {name} is missing"))
+                    .with_hint(format!("create {name}; `secfw init DIR` writes a complete example workspace")),
+            );
+            continue;
+        }
+        match source::read_artifact(&path, name, opts.max_file_bytes) {
+            Ok(src) => {
+                ws.sources.insert(name.to_owned(), src);
+            }
+            Err(d) => ws.diagnostics.push(d),
+        }
+    }
+    load_sources(&mut ws, opts);
+    sort_diagnostics(&mut ws.diagnostics);
+    Ok(ws)
+}
+
+/// Parse already-read sources (used by [`load`] and by tests and fuzzers on in-memory text).
+pub fn load_sources(ws: &mut LoadedWorkspace, opts: &LoadOptions) {
+    let mut diags = Vec::new();
+    if let Some(src) = ws.sources.get(files::RULEBOOK) {
+        ws.rulebook = parse_rulebook(src, opts, &mut diags);
+    }
+    if let Some(src) = ws.sources.get(files::INVENTORY) {
+        ws.inventory = parse_inventory(src, opts, &mut diags);
+    }
+    if let Some(src) = ws.sources.get(files::FINDINGS) {
+        ws.findings = parse_findings(src, opts, &mut diags);
+    }
+    if let Some(src) = ws.sources.get(files::POLICY_MAP) {
+        let (m, d) = policy::parse(src, opts.unknown_level());
+        diags.extend(d);
+        ws.policies = Some(m);
+    }
+    if let Some(src) = ws.sources.get(files::EXCEPTIONS) {
+        let (r, d) = exceptions::parse(src, opts.unknown_level());
+        diags.extend(d);
+        ws.exceptions = Some(r);
+    }
+    if let Some(src) = ws.sources.get(files::SECURITY_SPEC) {
+        let (s, d) = spec::parse(src, opts.unknown());
+        diags.extend(d);
+        ws.spec = s;
+    }
+    ws.diagnostics.extend(diags);
+}
+
+fn parse_yaml<T: serde::de::DeserializeOwned>(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<T> {
+    match yaml::parse::<T>(src, opts.unknown()) {
+        Ok(p) => {
+            diags.extend(p.diagnostics);
+            Some(p.value)
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
+}
+
+/// A semantic problem found by path, located lazily.
+struct Pending {
+    diag: Diagnostic,
+    path: Vec<Seg>,
+    related: Option<(Vec<Seg>, String)>,
+}
+
+fn locate(src: &SourceFile, pending: Vec<Pending>, diags: &mut Vec<Diagnostic>) {
+    if pending.is_empty() {
+        return;
+    }
+    let map = SourceMap::build(src);
+    for p in pending {
+        let pos = map.as_ref().map(|m| m.nearest(&p.path));
+        let mut d = p.diag.at(pos);
+        if let Some((rp, msg)) = p.related {
+            let rpos = map.as_ref().map(|m| m.nearest(&rp));
+            d = d.with_related(&src.name, rpos, msg);
+        }
+        diags.push(d);
+    }
+}
+
+/// Parse and check `rulebook.yaml`.
+pub fn parse_rulebook(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<Rulebook> {
+    let rb: Rulebook = parse_yaml(src, opts, diags)?;
+    let f = src.name.as_str();
+    let mut pending = Vec::new();
+    if !is_semver(&rb.version) {
+        pending.push(Pending {
+            diag: Diagnostic::error(codes::BAD_SEMVER, f, format!("rulebook version `{}` is not MAJOR.MINOR.PATCH", rb.version))
+                .with_hint("write a semantic version such as \"1.2.0\"; it is sealed into every manifest"),
+            path: path!["version"],
+            related: None,
+        });
+    }
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, t) in rb.taxonomy.iter().enumerate() {
+        if let Some(first) = seen.insert(t.name.as_str(), i) {
+            pending.push(Pending {
+                diag: Diagnostic::error(codes::DUPLICATE_TAG, f, format!("tag `{}` is defined twice in the taxonomy", t.name)).with_hint("remove one definition"),
+                path: path!["taxonomy", i, "name"],
+                related: Some((path!["taxonomy", first, "name"], "first defined here".into())),
+            });
+        }
+    }
+    let c = rb.gates.policy_coverage_min;
+    if !(0.0..=100.0).contains(&c) || c.is_nan() {
+        pending.push(Pending {
+            diag: Diagnostic::error(codes::BAD_THRESHOLD, f, format!("gates.policy_coverage_min {c} is not a percentage 0..=100")).with_hint("use e.g. 95"),
+            path: path!["gates", "policy_coverage_min"],
+            related: None,
+        });
+    }
+    if rb.exceptions.max_days == 0 {
+        pending.push(Pending {
+            diag: Diagnostic::error(codes::BAD_THRESHOLD, f, "exceptions.max_days must be at least 1").with_hint("the seed's policy is 180 days"),
+            path: path!["exceptions", "max_days"],
+            related: None,
+        });
+    }
+    locate(src, pending, diags);
+    Some(rb)
+}
+
+/// Parse and check `inventory.yaml`.
+pub fn parse_inventory(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<Inventory> {
+    let inv: Inventory = parse_yaml(src, opts, diags)?;
+    let f = src.name.as_str();
+    let mut pending = Vec::new();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, r) in inv.resources.iter().enumerate() {
+        if let Some(first) = seen.insert(r.id.as_str(), i) {
+            pending.push(Pending {
+                diag: Diagnostic::error(codes::DUPLICATE_RESOURCE, f, format!("resource `{}` is listed twice", r.id)).with_hint("resource ids are unique; merge the entries"),
+                path: path!["resources", i, "id"],
+                related: Some((path!["resources", first, "id"], "first listed here".into())),
+            });
+        }
+        for (j, p) in r.policies.iter().enumerate() {
+            if !markdown::is_id(p, "POL") {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::BAD_REFERENCE, f, format!("resource `{}`: `{p}` is not a policy id (POL-NNN)", r.id)).with_hint("reference policies by id, e.g. POL-001"),
+                    path: path!["resources", i, "policies", j],
+                    related: None,
+                });
+            }
+        }
+    }
+    locate(src, pending, diags);
+    Some(inv)
+}
+
+/// Parse and check `sec_findings.yaml`.
+pub fn parse_findings(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<FindingsFile> {
+    let ff: FindingsFile = parse_yaml(src, opts, diags)?;
+    let pending = check_findings(&ff, &src.name);
+    locate(src, pending, diags);
+    Some(ff)
+}
+
+/// `<scheme>/v<N>:<hex>`, e.g. `secfw/v1:9f86d0...`.
+pub fn is_fingerprint(s: &str) -> bool {
+    let Some((scheme, hex)) = s.split_once(':') else { return false };
+    let Some((name, ver)) = scheme.split_once("/v") else { return false };
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !ver.is_empty()
+        && ver.bytes().all(|b| b.is_ascii_digit())
+        && hex.len() >= 16
+        && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0')))
+}
+
+fn is_cwe(s: &str) -> bool {
+    markdown::is_id(s, "CWE")
+}
+
+fn is_vuln_id(s: &str) -> bool {
+    // CVE-YYYY-NNNN+, GHSA-xxxx-xxxx-xxxx, RUSTSEC-YYYY-NNNN, OSV-style PREFIX-...; no spaces.
+    let up = s.to_ascii_uppercase();
+    if let Some(rest) = up.strip_prefix("CVE-") {
+        let mut it = rest.splitn(2, '-');
+        let (y, n) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+        return y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) && n.len() >= 4 && n.bytes().all(|b| b.is_ascii_digit());
+    }
+    !s.is_empty() && s.contains('-') && !s.contains(char::is_whitespace)
+}
+
+fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
+    let mut pending = Vec::new();
+    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut fps: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, x) in ff.findings.iter().enumerate() {
+        let at = |field: &str| path!["findings", i, field];
+        if let Some(first) = ids.insert(x.finding_id.as_str(), i) {
+            pending.push(Pending {
+                diag: Diagnostic::error(codes::DUPLICATE_FINDING_ID, f, format!("finding id `{}` is used twice", x.finding_id))
+                    .with_hint("finding ids are unique and never reused; give the newer finding a new id"),
+                path: at("finding_id"),
+                related: Some((path!["findings", first, "finding_id"], "first used here".into())),
+            });
+        }
+        if let Some(fp) = &x.fingerprint {
+            if !is_fingerprint(fp) {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::BAD_FINGERPRINT, f, format!("fingerprint `{fp}` is not `<scheme>/v<N>:<lower-case hex>`"))
+                        .with_hint("fingerprints look like secfw/v1:3f2a...; `secfw ingest` computes them"),
+                    path: at("fingerprint"),
+                    related: None,
+                });
+            } else if x.is_open() {
+                if let Some(first) = fps.insert(fp.as_str(), i) {
+                    pending.push(Pending {
+                        diag: Diagnostic::error(codes::DUPLICATE_FINGERPRINT, f, format!("open findings `{}` and `{}` share fingerprint {fp}", ff.findings[first].finding_id, x.finding_id))
+                            .with_hint("the same issue is recorded twice: resolve or remove the duplicate"),
+                        path: at("fingerprint"),
+                        related: Some((path!["findings", first, "fingerprint"], "same fingerprint here".into())),
+                    });
+                }
+            }
+        }
+        if x.status == FindingStatus::Resolved && x.resolved_at.is_none() {
+            pending.push(Pending {
+                diag: Diagnostic::error(codes::RESOLVED_WITHOUT_DATE, f, format!("finding `{}` is resolved but has no `resolved_at`", x.finding_id))
+                    .with_hint("add `resolved_at:` with when it was fixed (needed for MTTR)"),
+                path: at("status"),
+                related: None,
+            });
+        }
+        if let (Some(a), Some(b)) = (x.first_seen, x.last_seen) {
+            if b < a {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::DATE_ORDER, f, format!("finding `{}`: last_seen {b} is before first_seen {a}", x.finding_id)).with_hint("fix the dates"),
+                    path: at("last_seen"),
+                    related: None,
+                });
+            }
+        }
+        if let (Some(a), Some(r)) = (x.first_seen, x.resolved_at) {
+            if r.deadline() < a.instant() {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::DATE_ORDER, f, format!("finding `{}`: resolved_at {r} is before first_seen {a}", x.finding_id)).with_hint("fix the dates"),
+                    path: at("resolved_at"),
+                    related: None,
+                });
+            }
+        }
+        if let Some(c) = x.cvss {
+            if !(0.0..=10.0).contains(&c) || c.is_nan() {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::CVSS_RANGE, f, format!("finding `{}`: cvss {c} is outside 0.0..=10.0", x.finding_id)).with_hint("use the CVSS base score"),
+                    path: at("cvss"),
+                    related: None,
+                });
+            }
+        }
+        for (j, c) in x.cwe.iter().enumerate() {
+            if !is_cwe(c) {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::BAD_CWE_CVE, f, format!("finding `{}`: `{c}` is not a CWE id (CWE-NNN)", x.finding_id)).with_hint("write e.g. CWE-79"),
+                    path: path!["findings", i, "cwe", j],
+                    related: None,
+                });
+            }
+        }
+        for (j, c) in x.cve.iter().enumerate() {
+            if !is_vuln_id(c) {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::BAD_CWE_CVE, f, format!("finding `{}`: `{c}` is not a vulnerability id (CVE-YYYY-NNNN, GHSA-..., RUSTSEC-...)", x.finding_id))
+                        .with_hint("write e.g. CVE-2021-44228"),
+                    path: path!["findings", i, "cve", j],
+                    related: None,
+                });
+            }
+        }
+        if let Some(r) = &x.governance.exception_ref {
+            if !markdown::is_id(r, "EXC") {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::BAD_REFERENCE, f, format!("finding `{}`: exception_ref `{r}` is not an exception id (EXC-NNN)", x.finding_id))
+                        .with_hint("reference the exception by its id in exceptions.md, e.g. EXC-001"),
+                    path: path!["findings", i, "governance", "exception_ref"],
+                    related: None,
+                });
+            }
+        }
+        for (j, p) in x.governance.policy_refs.iter().enumerate() {
+            if !markdown::is_id(p, "POL") {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::BAD_REFERENCE, f, format!("finding `{}`: policy ref `{p}` is not a policy id (POL-NNN)", x.finding_id))
+                        .with_hint("reference the policy by its id in policy_map.md, e.g. POL-001"),
+                    path: path!["findings", i, "governance", "policy_refs", j],
+                    related: None,
+                });
+            }
+        }
+    }
+    let mut scans: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, s) in ff.scans.iter().enumerate() {
+        if let Some(first) = scans.insert(s.scan_id.as_str(), i) {
+            pending.push(Pending {
+                diag: Diagnostic::error(codes::DUPLICATE_SCAN_ID, f, format!("scan id `{}` is used twice", s.scan_id)).with_hint("scan ids are unique"),
+                path: path!["scans", i, "scan_id"],
+                related: Some((path!["scans", first, "scan_id"], "first used here".into())),
+            });
+        }
+        if let Some(end) = s.finished_at {
+            if end < s.started_at {
+                pending.push(Pending {
+                    diag: Diagnostic::error(codes::SCAN_TIME_ORDER, f, format!("scan `{}` finishes ({end}) before it starts ({})", s.scan_id, s.started_at)).with_hint("fix the times"),
+                    path: path!["scans", i, "finished_at"],
+                    related: None,
+                });
+            }
+        }
+    }
+    pending
+}

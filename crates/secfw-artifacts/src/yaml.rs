@@ -1,0 +1,494 @@
+//! The one place secfw parses YAML (and JSON): serde-saphyr with explicit budgets.
+//!
+//! - Budgets are sized from the input length, so a legitimate file never hits them while
+//!   alias bombs, nesting bombs and node floods are refused early.
+//! - Anchors and aliases are refused outright: artifacts never need them, and they are the
+//!   vehicle of "billion laughs" and of values that mean something else than they look.
+//! - Duplicate mapping keys are errors (silently keeping one of two values is how a value is
+//!   smuggled past review).
+//! - A document in JSON syntax (first character `{` or `[`) takes a serde_json fast path into
+//!   the same types, with the same diagnostics.
+//! - Fields the schema does not know are reported with their location: warnings by default,
+//!   errors in strict mode.
+//!
+//! Errors become [`Diagnostic`]s with a stable code, the file, line and column and a hint.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::{Budget, Options, Spanned};
+
+use crate::codes;
+use crate::diag::{Diagnostic, Level, Pos};
+use crate::source::SourceFile;
+
+/// Deepest nesting accepted in an artifact (mappings and sequences).
+pub const MAX_DEPTH: usize = 64;
+
+/// How a parse treats fields that the schema does not know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnknownFields {
+    /// Report them as warnings (the default).
+    #[default]
+    Warn,
+    /// Report them as errors (`--strict`).
+    Deny,
+}
+
+/// A parsed value with the non-fatal diagnostics found while parsing it.
+#[derive(Debug)]
+pub struct Parsed<T> {
+    /// The typed value.
+    pub value: T,
+    /// Warnings (or, in strict mode, errors) about unknown fields.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The serde-saphyr options secfw uses for an input of `len` bytes.
+///
+/// Every node of a YAML document takes at least one byte of input once aliases are refused,
+/// so `len`-proportional node and event budgets never reject a legitimate file.
+pub fn options_for(len: usize) -> Options {
+    let mut budget = Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.max_anchors = 0;
+    budget.max_aliases = 0;
+    budget.max_documents = 1;
+    budget.max_nodes = 4_096 + len;
+    budget.max_events = 8_192 + len.saturating_mul(2);
+    budget.max_total_scalar_bytes = 4_096 + len;
+    budget.max_merge_keys = 0;
+    let mut opts = Options::default();
+    opts.budget = Some(budget);
+    opts.with_snippet = false;
+    opts
+}
+
+/// `true` when the document is in JSON syntax (its first significant character is `{` or `[`).
+pub fn is_json_syntax(text: &str) -> bool {
+    let t = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rest = t;
+    loop {
+        rest = rest.trim_start();
+        if let Some(comment) = rest.strip_prefix('#') {
+            // YAML comments before a JSON body: not JSON, take the YAML path.
+            let _ = comment;
+            return false;
+        }
+        break;
+    }
+    rest.starts_with('{') || rest.starts_with('[')
+}
+
+/// Parse `src` into `T`, collecting unknown-field diagnostics.
+///
+/// A fatal problem (syntax, type, missing field, budget) is returned as one located error.
+pub fn parse<T: DeserializeOwned>(src: &SourceFile, unknown: UnknownFields) -> Result<Parsed<T>, Diagnostic> {
+    let mut ignored: Vec<Vec<Seg>> = Vec::new();
+    let json = is_json_syntax(&src.text);
+    let result: Result<T, Diagnostic> = if json {
+        let text = src.text.strip_prefix('\u{feff}').unwrap_or(&src.text);
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_ignored::deserialize(&mut de, |path| ignored.push(segments(&path)))
+            .and_then(|v| de.end().map(|()| v))
+            .map_err(|e| json_error(src, &e))
+    } else {
+        serde_saphyr::with_deserializer_from_str_with_options(&src.text, options_for(src.text.len()), |de| {
+            serde_ignored::deserialize(de, |path| ignored.push(segments(&path)))
+        })
+        .map_err(|e| yaml_error(src, &e))
+    };
+    let value = result?;
+    let mut diagnostics = Vec::new();
+    if !ignored.is_empty() {
+        let map = SourceMap::build(src);
+        for path in ignored {
+            let pointer = pointer_string(&path);
+            let field = match path.last() {
+                Some(Seg::Key(k)) => k.clone(),
+                _ => pointer.clone(),
+            };
+            let level = match unknown {
+                UnknownFields::Warn => Level::Warning,
+                UnknownFields::Deny => Level::Error,
+            };
+            diagnostics.push(
+                Diagnostic::new(codes::UNKNOWN_FIELD, level, &src.name, format!("unknown field `{field}` at {pointer}"))
+                    .at(map.as_ref().and_then(|m| m.key_pos(&path)))
+                    .with_hint("remove it or fix its spelling; see the artifact reference in docs/artifacts.md"),
+            );
+        }
+    }
+    Ok(Parsed { value, diagnostics })
+}
+
+/// One step of a path into a document.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Seg {
+    /// A mapping key.
+    Key(String),
+    /// A sequence index.
+    Index(usize),
+}
+
+impl From<&str> for Seg {
+    fn from(s: &str) -> Self {
+        Self::Key(s.to_owned())
+    }
+}
+
+impl From<usize> for Seg {
+    fn from(i: usize) -> Self {
+        Self::Index(i)
+    }
+}
+
+/// Build a path from keys and indices: `path!["findings", 3, "governance"]`.
+#[macro_export]
+macro_rules! path {
+    ($($s:expr),* $(,)?) => { vec![$($crate::yaml::Seg::from($s)),*] };
+}
+
+/// A JSON-pointer rendering of a path (`/findings/3/severity`).
+pub fn pointer_string(path: &[Seg]) -> String {
+    if path.is_empty() {
+        return "/".to_owned();
+    }
+    let mut s = String::new();
+    for seg in path {
+        s.push('/');
+        match seg {
+            Seg::Key(k) => s.push_str(&k.replace('~', "~0").replace('/', "~1")),
+            Seg::Index(i) => s.push_str(&i.to_string()),
+        }
+    }
+    s
+}
+
+fn segments(path: &serde_ignored::Path<'_>) -> Vec<Seg> {
+    use serde_ignored::Path as P;
+    let mut out = Vec::new();
+    let mut cur = path;
+    loop {
+        match cur {
+            P::Root => break,
+            P::Seq { parent, index } => {
+                out.push(Seg::Index(*index));
+                cur = parent;
+            }
+            P::Map { parent, key } => {
+                out.push(Seg::Key(key.clone()));
+                cur = parent;
+            }
+            P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => cur = parent,
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn json_error(src: &SourceFile, e: &serde_json::Error) -> Diagnostic {
+    use serde_json::error::Category;
+    let msg = strip_json_location(&e.to_string());
+    let code = match e.classify() {
+        Category::Io | Category::Syntax | Category::Eof => {
+            if msg.contains("recursion limit") {
+                codes::TOO_DEEP
+            } else {
+                codes::SYNTAX
+            }
+        }
+        Category::Data => classify_serde_message(&msg),
+    };
+    let pos = (e.line() > 0).then(|| Pos::new(u32::try_from(e.line()).unwrap_or(u32::MAX), u32::try_from(e.column()).unwrap_or(u32::MAX)));
+    Diagnostic::error(code, &src.name, msg.clone()).at(pos).with_hint(hint_for(code, &msg))
+}
+
+fn strip_json_location(s: &str) -> String {
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
+    use serde_saphyr::Error as E;
+    let inner = e.without_snippet();
+    let text = inner.to_string();
+    let msg = strip_yaml_location(&text);
+    let code = match inner {
+        E::Budget { breach, .. } => {
+            let b = format!("{breach:?}");
+            if b.starts_with("Depth") {
+                codes::TOO_DEEP
+            } else if b.starts_with("Aliases") || b.starts_with("Anchors") {
+                codes::ALIAS_FORBIDDEN
+            } else if b.starts_with("Documents") {
+                codes::MULTIPLE_DOCUMENTS
+            } else {
+                codes::BUDGET
+            }
+        }
+        E::MultipleDocuments { .. } => codes::MULTIPLE_DOCUMENTS,
+        E::DuplicateMappingKey { .. } => codes::DUPLICATE_KEY,
+        E::SerdeInvalidType { .. } | E::SerdeInvalidLength { .. } | E::NullIntoString { .. } | E::InvalidScalar { .. } | E::InvalidBooleanStrict { .. } | E::NonFiniteFloat { .. } => codes::WRONG_TYPE,
+        E::SerdeUnknownVariant { .. } => codes::UNKNOWN_VARIANT,
+        E::SerdeMissingField { .. } => codes::MISSING_FIELD,
+        E::SerdeUnknownField { .. } => codes::UNKNOWN_FIELD,
+        E::SerdeInvalidValue { .. } => codes::INVALID_VALUE,
+        E::AliasError { .. } | E::UnknownAnchor { .. } | E::MergeKeyNotAllowed { .. } | E::AliasReplayLimitExceeded { .. } | E::AliasExpansionLimitExceeded { .. } => codes::ALIAS_FORBIDDEN,
+        E::Message { .. } => {
+            let c = classify_serde_message(&msg);
+            if c == codes::SYNTAX { codes::INVALID_VALUE } else { c }
+        }
+        _ => {
+            let lower = msg.to_ascii_lowercase();
+            if lower.contains("recursion") || lower.contains("nesting") {
+                codes::TOO_DEEP
+            } else if lower.contains("alias") || lower.contains("anchor") {
+                codes::ALIAS_FORBIDDEN
+            } else if lower.contains("duplicate") {
+                codes::DUPLICATE_KEY
+            } else {
+                codes::SYNTAX
+            }
+        }
+    };
+    let pos = inner.location().and_then(|l| {
+        let (line, col) = (l.line(), l.column());
+        (line > 0).then(|| Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col.max(1)).unwrap_or(u32::MAX)))
+    });
+    Diagnostic::error(code, &src.name, msg.clone()).at(pos).with_hint(hint_for(code, &msg))
+}
+
+fn strip_yaml_location(s: &str) -> String {
+    // serde-saphyr renders "line L column C: message" (or "error: line ..."). Keep the message.
+    let t = s.trim_start_matches("error: ");
+    if let Some(rest) = t.strip_prefix("line ") {
+        if let Some(i) = rest.find(": ") {
+            return rest[i + 2..].trim().to_owned();
+        }
+    }
+    t.trim().to_owned()
+}
+
+fn classify_serde_message(msg: &str) -> crate::diag::Code {
+    if msg.starts_with("invalid type") || msg.starts_with("invalid length") {
+        codes::WRONG_TYPE
+    } else if msg.starts_with("unknown variant") {
+        codes::UNKNOWN_VARIANT
+    } else if msg.starts_with("missing field") {
+        codes::MISSING_FIELD
+    } else if msg.starts_with("duplicate field") || msg.contains("duplicate key") || msg.contains("duplicate mapping key") {
+        codes::DUPLICATE_KEY
+    } else if msg.starts_with("unknown field") {
+        codes::UNKNOWN_FIELD
+    } else if msg.starts_with("invalid value") {
+        codes::INVALID_VALUE
+    } else if msg.starts_with("recursion limit") {
+        codes::TOO_DEEP
+    } else {
+        codes::INVALID_VALUE
+    }
+}
+
+fn hint_for(code: crate::diag::Code, msg: &str) -> String {
+    match code {
+        codes::SYNTAX => "fix the syntax at this position (check indentation, quotes and brackets)".to_owned(),
+        codes::WRONG_TYPE => "change the value to the expected type (quote strings that look like numbers or booleans)".to_owned(),
+        codes::UNKNOWN_VARIANT => "use one of the allowed values listed in the message".to_owned(),
+        codes::MISSING_FIELD => "add the missing field; see docs/artifacts.md for the required fields".to_owned(),
+        codes::DUPLICATE_KEY => "remove one of the two entries: a key may appear once per mapping".to_owned(),
+        codes::ALIAS_FORBIDDEN => "write the value out in full: anchors (&) and aliases (*) are not allowed in artifacts".to_owned(),
+        codes::TOO_DEEP => format!("flatten the structure: nesting is limited to {MAX_DEPTH} levels"),
+        codes::BUDGET => "the document is too large or too complex for its size; check for generated garbage".to_owned(),
+        codes::MULTIPLE_DOCUMENTS => "keep one YAML document per artifact (remove extra `---` separators)".to_owned(),
+        codes::UNKNOWN_FIELD => "remove it or fix its spelling; see docs/artifacts.md".to_owned(),
+        _ => {
+            if msg.contains("date") {
+                "write dates as YYYY-MM-DD and times as RFC 3339 (2025-01-27T10:00:00Z)".to_owned()
+            } else {
+                "correct the value as the message describes".to_owned()
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Source map: from a path in the document to the line and column of its key and value.
+// ------------------------------------------------------------------------------------------
+
+/// Positions of every key and value of a YAML/JSON document, for locating semantic problems.
+///
+/// Built only when a diagnostic needs a position (the error path), from a second, untyped
+/// parse of the in-memory text.
+#[derive(Debug, Clone)]
+pub struct SourceMap {
+    root: Node,
+    root_pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Map(Vec<(String, Pos, Pos, Node)>),
+    Seq(Vec<(Pos, Node)>),
+    Scalar,
+}
+
+impl SourceMap {
+    /// Parse `src` for positions. `None` if it does not parse (a parse error was reported then).
+    pub fn build(src: &SourceFile) -> Option<Self> {
+        let opts = options_for(src.text.len());
+        let sp: Spanned<Node> = serde_saphyr::from_str_with_options(&src.text, opts).ok()?;
+        Some(Self { root_pos: to_pos(&sp.referenced).unwrap_or(Pos::new(1, 1)), root: sp.value })
+    }
+
+    /// Position of the value at `path`.
+    pub fn pos(&self, path: &[Seg]) -> Option<Pos> {
+        self.walk(path).map(|(_, v)| v)
+    }
+
+    /// Position of the key (for mappings) or item (for sequences) at `path`.
+    pub fn key_pos(&self, path: &[Seg]) -> Option<Pos> {
+        self.walk(path).map(|(k, _)| k)
+    }
+
+    /// Position of the deepest existing prefix of `path` (useful for "missing" problems).
+    pub fn nearest(&self, path: &[Seg]) -> Pos {
+        for n in (0..=path.len()).rev() {
+            if let Some(p) = self.pos(&path[..n]) {
+                return p;
+            }
+        }
+        self.root_pos
+    }
+
+    fn walk(&self, path: &[Seg]) -> Option<(Pos, Pos)> {
+        let mut node = &self.root;
+        let mut here = (self.root_pos, self.root_pos);
+        for seg in path {
+            match (node, seg) {
+                (Node::Map(entries), Seg::Key(k)) => {
+                    let (_, kp, vp, n) = entries.iter().find(|(name, ..)| name == k)?;
+                    here = (*kp, *vp);
+                    node = n;
+                }
+                (Node::Seq(items), Seg::Index(i)) => {
+                    let (p, n) = items.get(*i)?;
+                    here = (*p, *p);
+                    node = n;
+                }
+                _ => return None,
+            }
+        }
+        Some(here)
+    }
+}
+
+fn to_pos(l: &serde_saphyr::Location) -> Option<Pos> {
+    (l.line() > 0).then(|| Pos::new(u32::try_from(l.line()).unwrap_or(u32::MAX), u32::try_from(l.column().max(1)).unwrap_or(u32::MAX)))
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML node")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+            items.push((to_pos(&item.referenced).unwrap_or_default(), item.value));
+        }
+        Ok(Node::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<Key>>()? {
+            let value = map.next_value::<Spanned<Node>>()?;
+            entries.push((key.value.0, to_pos(&key.referenced).unwrap_or_default(), to_pos(&value.referenced).unwrap_or_default(), value.value));
+        }
+        Ok(Node::Map(entries))
+    }
+}
+
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KV;
+        impl Visitor<'_> for KV {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(Key(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Key, E> {
+                Ok(Key("null".to_owned()))
+            }
+        }
+        d.deserialize_any(KV)
+    }
+}
+
+/// Serialize a value as YAML deterministically (block style, 2-space indent, keys in struct
+/// order).
+pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, crate::Error> {
+    serde_saphyr::to_string(value).map_err(|e| crate::Error::Serialize(e.to_string()))
+}

@@ -1,0 +1,2 @@
+//! secfw CLI
+fn main() {}
