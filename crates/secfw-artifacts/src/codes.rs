@@ -3,17 +3,7 @@
 //! Every code is listed in [`CATALOG`] with a one-line title; `docs/diagnostics.md` documents
 //! each one and a test keeps the two in sync. Codes are never reused for a different meaning.
 
-use crate::diag::Code;
-
-macro_rules! codes {
-    ($( $(#[$m:meta])* $name:ident = $code:literal, $title:literal; )*) => {
-        $( $(#[$m])* #[doc = $title] pub const $name: Code = Code($code); )*
-        /// Every code of this crate with its title, in code order.
-        pub const CATALOG: &[(Code, &str)] = &[ $( ($name, $title), )* ];
-    };
-}
-
-codes! {
+crate::define_codes! {
     // --- files -------------------------------------------------------------------------
     MISSING_ARTIFACT = "SF0001", "A required artifact file is missing from the workspace";
     UNREADABLE = "SF0002", "An artifact file exists but cannot be read";
@@ -76,6 +66,6 @@ codes! {
 }
 
 /// The title of a code of this crate, if it is one.
-pub fn title(code: Code) -> Option<&'static str> {
+pub fn title(code: crate::diag::Code) -> Option<&'static str> {
     CATALOG.iter().find(|(c, _)| *c == code).map(|(_, t)| *t)
 }

@@ -9,6 +9,24 @@ use std::fmt;
 
 use serde::Serialize;
 
+/// Define a crate's diagnostic codes and its `CATALOG` (code, title) in one place:
+///
+/// ```
+/// secfw_artifacts::define_codes! {
+///     SOMETHING_WRONG = "XX0001", "Something is wrong";
+/// }
+/// assert_eq!(SOMETHING_WRONG.as_str(), "XX0001");
+/// assert_eq!(CATALOG.len(), 1);
+/// ```
+#[macro_export]
+macro_rules! define_codes {
+    ($( $(#[$m:meta])* $name:ident = $code:literal, $title:literal; )*) => {
+        $( $(#[$m])* #[doc = $title] pub const $name: $crate::diag::Code = $crate::diag::Code($code); )*
+        /// Every code of this crate with its title, in code order.
+        pub const CATALOG: &[($crate::diag::Code, &str)] = &[ $( ($name, $title), )* ];
+    };
+}
+
 /// A stable diagnostic code such as `SF0102`.
 ///
 /// Codes never change meaning once released; they are documented in `docs/diagnostics.md`.

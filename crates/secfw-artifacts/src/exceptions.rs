@@ -74,7 +74,14 @@ pub struct Exception {
 
 impl Exception {
     /// An exception with the required fields.
-    pub fn new(id: impl Into<String>, title: impl Into<String>, policy: impl Into<String>, requestor: impl Into<String>, approvers: Vec<String>, valid_until: Date) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        policy: impl Into<String>,
+        requestor: impl Into<String>,
+        approvers: Vec<String>,
+        valid_until: Date,
+    ) -> Self {
         Self {
             id: id.into(),
             title: title.into(),
@@ -120,11 +127,17 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<
     let mut reg = ExceptionRegistry::default();
     let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
     for entry in &outline.entries {
-        let Some((id, title)) = entry.heading.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "EXC")) else {
+        let Some((id, title)) =
+            entry.heading.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "EXC"))
+        else {
             diags.push(
-                Diagnostic::error(codes::EXCEPTION_BAD_HEADING, f, format!("heading `{}` is not `EXC-NNN: Title`", entry.heading))
-                    .at(Some(entry.pos))
-                    .with_hint("write exception headings as `### EXC-001: Legacy System Encryption Waiver`"),
+                Diagnostic::error(
+                    codes::EXCEPTION_BAD_HEADING,
+                    f,
+                    format!("heading `{}` is not `EXC-NNN: Title`", entry.heading),
+                )
+                .at(Some(entry.pos))
+                .with_hint("write exception headings as `### EXC-001: Legacy System Encryption Waiver`"),
             );
             continue;
         };
@@ -145,7 +158,14 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<
     (reg, diags)
 }
 
-fn parse_exception(entry: &Entry, id: &str, title: &str, f: &str, unknown_level: Level, diags: &mut Vec<Diagnostic>) -> Option<Exception> {
+fn parse_exception(
+    entry: &Entry,
+    id: &str,
+    title: &str,
+    f: &str,
+    unknown_level: Level,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Exception> {
     let mut policy = None;
     let mut requestor = None;
     let mut approvers = None;
@@ -158,9 +178,14 @@ fn parse_exception(entry: &Entry, id: &str, title: &str, f: &str, unknown_level:
     for field in &entry.fields {
         let Some(key) = KNOWN_KEYS.iter().find(|k| k.eq_ignore_ascii_case(&field.key)).copied() else {
             diags.push(
-                Diagnostic::new(codes::EXCEPTION_UNKNOWN_KEY, unknown_level, f, format!("{id}: unknown field `**{}**`", field.key))
-                    .at(Some(field.pos))
-                    .with_hint(format!("known fields: {}", KNOWN_KEYS.join(", "))),
+                Diagnostic::new(
+                    codes::EXCEPTION_UNKNOWN_KEY,
+                    unknown_level,
+                    f,
+                    format!("{id}: unknown field `**{}**`", field.key),
+                )
+                .at(Some(field.pos))
+                .with_hint(format!("known fields: {}", KNOWN_KEYS.join(", "))),
             );
             continue;
         };
@@ -190,7 +215,9 @@ fn parse_exception(entry: &Entry, id: &str, title: &str, f: &str, unknown_level:
                     diags.push(
                         Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**{what}**`: {msg}"))
                             .at(Some(field.value_pos))
-                            .with_hint("write dates as YYYY-MM-DD (UTC); an expiry date is valid through the end of that day"),
+                            .with_hint(
+                                "write dates as YYYY-MM-DD (UTC); an expiry date is valid through the end of that day",
+                            ),
                     );
                     bad = true;
                     None
@@ -205,9 +232,13 @@ fn parse_exception(entry: &Entry, id: &str, title: &str, f: &str, unknown_level:
                     policy = Some(field.value.clone());
                 } else {
                     diags.push(
-                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Policy**` `{}` is not a policy id (POL-NNN)", field.value))
-                            .at(Some(field.value_pos))
-                            .with_hint("name the excepted policy by its id, e.g. `- **Policy**: POL-001`"),
+                        Diagnostic::error(
+                            codes::EXCEPTION_BAD_VALUE,
+                            f,
+                            format!("{id}: `**Policy**` `{}` is not a policy id (POL-NNN)", field.value),
+                        )
+                        .at(Some(field.value_pos))
+                        .with_hint("name the excepted policy by its id, e.g. `- **Policy**: POL-001`"),
                     );
                     bad = true;
                 }
@@ -226,7 +257,11 @@ fn parse_exception(entry: &Entry, id: &str, title: &str, f: &str, unknown_level:
             "Severity" => match field.value.parse::<Severity>() {
                 Ok(s) => e.severity = Some(s),
                 Err(msg) => {
-                    diags.push(Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: {msg}")).at(Some(field.value_pos)).with_hint("Critical, High, Medium or Low"));
+                    diags.push(
+                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: {msg}"))
+                            .at(Some(field.value_pos))
+                            .with_hint("Critical, High, Medium or Low"),
+                    );
                     bad = true;
                 }
             },
@@ -235,9 +270,13 @@ fn parse_exception(entry: &Entry, id: &str, title: &str, f: &str, unknown_level:
                 "policy deviation" => e.kind = ExceptionKind::PolicyDeviation,
                 other => {
                     diags.push(
-                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Type**` `{other}` is not `risk acceptance` or `policy deviation`"))
-                            .at(Some(field.value_pos))
-                            .with_hint("write `- **Type**: policy deviation` for deviations that need CISO sign-off"),
+                        Diagnostic::error(
+                            codes::EXCEPTION_BAD_VALUE,
+                            f,
+                            format!("{id}: `**Type**` `{other}` is not `risk acceptance` or `policy deviation`"),
+                        )
+                        .at(Some(field.value_pos))
+                        .with_hint("write `- **Type**: policy deviation` for deviations that need CISO sign-off"),
                     );
                     bad = true;
                 }
@@ -280,7 +319,8 @@ fn render_entry(s: &mut String, e: &Exception) {
         let _ = writeln!(s, "- **Findings**: {}", e.findings.join(", "));
     }
     let _ = writeln!(s, "- **Requestor**: {}", escape_inline(&e.requestor));
-    let _ = writeln!(s, "- **Approval**: {}", e.approvers.iter().map(|a| escape_inline(a)).collect::<Vec<_>>().join(", "));
+    let _ =
+        writeln!(s, "- **Approval**: {}", e.approvers.iter().map(|a| escape_inline(a)).collect::<Vec<_>>().join(", "));
     if let Some(d) = e.approved_on {
         let _ = writeln!(s, "- **Approved On**: {d}");
     }

@@ -77,7 +77,10 @@ pub struct Outline {
 
 fn pos_of(node: &AstNode<'_>) -> Pos {
     let sp = node.data().sourcepos;
-    Pos::new(u32::try_from(sp.start.line).unwrap_or(u32::MAX), u32::try_from(sp.start.column.max(1)).unwrap_or(u32::MAX))
+    Pos::new(
+        u32::try_from(sp.start.line).unwrap_or(u32::MAX),
+        u32::try_from(sp.start.column.max(1)).unwrap_or(u32::MAX),
+    )
 }
 
 /// The plain text of inline content (text, code, emphasis, links), soft breaks as spaces.
@@ -252,7 +255,10 @@ mod tests {
         assert_eq!(e.fields[0].key, "Severity");
         assert_eq!(e.fields[0].value, "Critical");
         assert_eq!(e.fields[0].pos, Pos::new(4, 1));
-        assert_eq!(e.fields[1].items, vec![("CTL-001: x".to_owned(), Pos::new(6, 3)), ("CTL-002: y".to_owned(), Pos::new(7, 3))]);
+        assert_eq!(
+            e.fields[1].items,
+            vec![("CTL-001: x".to_owned(), Pos::new(6, 3)), ("CTL-002: y".to_owned(), Pos::new(7, 3))]
+        );
         assert_eq!(e.stray.len(), 1);
     }
 

@@ -111,7 +111,9 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (PolicyMap, Vec<Diagnost
                     match v.parse::<LifecycleState>() {
                         Ok(s) => map.metadata.state = Some(s),
                         Err(e) => diags.push(
-                            Diagnostic::error(codes::POLICY_BAD_VALUE, f, e).at(Some(*pos)).with_hint("use a lifecycle state such as READY_FOR_HANDOFF"),
+                            Diagnostic::error(codes::POLICY_BAD_VALUE, f, e)
+                                .at(Some(*pos))
+                                .with_hint("use a lifecycle state such as READY_FOR_HANDOFF"),
                         ),
                     }
                 }
@@ -125,12 +127,18 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (PolicyMap, Vec<Diagnost
     let mut seen_controls: BTreeMap<String, (String, Pos)> = BTreeMap::new();
     for entry in &outline.entries {
         let in_catalog = entry.section.eq_ignore_ascii_case("Policy Catalog");
-        let Some((id, title)) = entry.heading.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "POL")) else {
+        let Some((id, title)) =
+            entry.heading.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "POL"))
+        else {
             if in_catalog || entry.heading.starts_with("POL") {
                 diags.push(
-                    Diagnostic::error(codes::POLICY_BAD_HEADING, f, format!("heading `{}` is not `POL-NNN: Title`", entry.heading))
-                        .at(Some(entry.pos))
-                        .with_hint("write policy headings as `### POL-001: Data Encryption at Rest`"),
+                    Diagnostic::error(
+                        codes::POLICY_BAD_HEADING,
+                        f,
+                        format!("heading `{}` is not `POL-NNN: Title`", entry.heading),
+                    )
+                    .at(Some(entry.pos))
+                    .with_hint("write policy headings as `### POL-001: Data Encryption at Rest`"),
                 );
             }
             continue;
@@ -151,9 +159,13 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (PolicyMap, Vec<Diagnost
     }
     if !has_catalog || map.policies.is_empty() && seen.is_empty() {
         diags.push(
-            Diagnostic::error(codes::NO_CATALOG, f, "policy_map.md has no `## Policy Catalog` section with `### POL-NNN: Title` policies")
-                .at(Some(Pos::new(1, 1)))
-                .with_hint("add `## Policy Catalog` and at least one `### POL-001: Title` policy (see docs/artifacts.md)"),
+            Diagnostic::error(
+                codes::NO_CATALOG,
+                f,
+                "policy_map.md has no `## Policy Catalog` section with `### POL-NNN: Title` policies",
+            )
+            .at(Some(Pos::new(1, 1)))
+            .with_hint("add `## Policy Catalog` and at least one `### POL-001: Title` policy (see docs/artifacts.md)"),
         );
     }
     (map, diags)
@@ -177,9 +189,14 @@ fn parse_policy(
         let canon = KNOWN_KEYS.iter().find(|k| k.eq_ignore_ascii_case(&field.key)).copied();
         let Some(key) = canon else {
             diags.push(
-                Diagnostic::new(codes::POLICY_UNKNOWN_KEY, unknown_level, f, format!("{id}: unknown field `**{}**`", field.key))
-                    .at(Some(field.pos))
-                    .with_hint(format!("known fields: {}", KNOWN_KEYS.join(", "))),
+                Diagnostic::new(
+                    codes::POLICY_UNKNOWN_KEY,
+                    unknown_level,
+                    f,
+                    format!("{id}: unknown field `**{}**`", field.key),
+                )
+                .at(Some(field.pos))
+                .with_hint(format!("known fields: {}", KNOWN_KEYS.join(", "))),
             );
             continue;
         };
@@ -205,7 +222,11 @@ fn parse_policy(
             },
             "Scope" => {
                 if field.value.is_empty() {
-                    diags.push(Diagnostic::error(codes::POLICY_BAD_VALUE, f, format!("{id}: `**Scope**` is empty")).at(Some(field.pos)).with_hint("say which systems the policy covers"));
+                    diags.push(
+                        Diagnostic::error(codes::POLICY_BAD_VALUE, f, format!("{id}: `**Scope**` is empty"))
+                            .at(Some(field.pos))
+                            .with_hint("say which systems the policy covers"),
+                    );
                 } else {
                     scope = Some(field.value.clone());
                 }
@@ -221,20 +242,32 @@ fn parse_policy(
             }
             "Controls" => {
                 for (text, pos) in &field.items {
-                    let Some((cid, ctext)) = text.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "CTL")) else {
+                    let Some((cid, ctext)) =
+                        text.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "CTL"))
+                    else {
                         diags.push(
-                            Diagnostic::error(codes::POLICY_BAD_VALUE, f, format!("{id}: control `{text}` is not `CTL-NNN: text`"))
-                                .at(Some(*pos))
-                                .with_hint("write controls as `  - CTL-001: AES-256 encryption for all persistent storage`"),
+                            Diagnostic::error(
+                                codes::POLICY_BAD_VALUE,
+                                f,
+                                format!("{id}: control `{text}` is not `CTL-NNN: text`"),
+                            )
+                            .at(Some(*pos))
+                            .with_hint(
+                                "write controls as `  - CTL-001: AES-256 encryption for all persistent storage`",
+                            ),
                         );
                         continue;
                     };
                     if let Some((owner, first)) = seen_controls.get(cid) {
                         diags.push(
-                            Diagnostic::error(codes::DUPLICATE_CONTROL, f, format!("{id}: control {cid} is already defined by {owner}"))
-                                .at(Some(*pos))
-                                .with_related(f, Some(*first), format!("{cid} first defined here"))
-                                .with_hint("control ids are unique across the catalog"),
+                            Diagnostic::error(
+                                codes::DUPLICATE_CONTROL,
+                                f,
+                                format!("{id}: control {cid} is already defined by {owner}"),
+                            )
+                            .at(Some(*pos))
+                            .with_related(f, Some(*first), format!("{cid} first defined here"))
+                            .with_hint("control ids are unique across the catalog"),
                         );
                         continue;
                     }

@@ -24,8 +24,12 @@ pub fn render(diag: &Diagnostic, source: Option<&SourceFile>, styled: bool) -> S
         (Some(src), Some(line)) => {
             let offset = offset_of(&src.text, line, diag.column.unwrap_or(1));
             let end = src.text[offset..].find('\n').map_or(src.text.len(), |n| offset + n).max(offset);
-            let span = if end > offset { offset..end.min(offset + token_len(&src.text[offset..end])) } else { offset..offset };
-            let snippet = Snippet::source(src.text.as_str()).path(diag.file.as_str()).line_start(1).annotation(AnnotationKind::Primary.span(span));
+            let span =
+                if end > offset { offset..end.min(offset + token_len(&src.text[offset..end])) } else { offset..offset };
+            let snippet = Snippet::source(src.text.as_str())
+                .path(diag.file.as_str())
+                .line_start(1)
+                .annotation(AnnotationKind::Primary.span(span));
             let mut g = Group::with_title(level.primary_title(title.clone()).id(diag.code.as_str())).element(snippet);
             if let Some(h) = &diag.hint {
                 g = g.element(ALevel::HELP.message(h.as_str()));

@@ -28,6 +28,9 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("inventory.schema.json", schema_of::<Inventory>("inventory.schema.json")),
         ("handoff_manifest.schema.json", schema_of::<HandoffManifest>("handoff_manifest.schema.json")),
         ("digest.schema.json", schema_of::<DigestJson>("digest.schema.json")),
-        ("security_spec_front_matter.schema.json", schema_of::<SpecFrontMatter>("security_spec_front_matter.schema.json")),
+        (
+            "security_spec_front_matter.schema.json",
+            schema_of::<SpecFrontMatter>("security_spec_front_matter.schema.json"),
+        ),
     ]
 }

@@ -123,9 +123,13 @@ pub fn parse(src: &SourceFile, unknown: UnknownFields) -> (Option<SecuritySpec>,
     let mut diags = Vec::new();
     let Some((fm, body_off)) = split_front_matter(&src.text) else {
         diags.push(
-            Diagnostic::error(codes::SPEC_NO_FRONT_MATTER, f, "security_spec.md does not start with YAML front matter (`---` ... `---`)")
-                .at(Some(Pos::new(1, 1)))
-                .with_hint("start the file with the template's front matter; `secfw spec init` writes it"),
+            Diagnostic::error(
+                codes::SPEC_NO_FRONT_MATTER,
+                f,
+                "security_spec.md does not start with YAML front matter (`---` ... `---`)",
+            )
+            .at(Some(Pos::new(1, 1)))
+            .with_hint("start the file with the template's front matter; `secfw spec init` writes it"),
         );
         return (None, diags);
     };
@@ -144,15 +148,23 @@ pub fn parse(src: &SourceFile, unknown: UnknownFields) -> (Option<SecuritySpec>,
     if let Some(fm) = &front {
         if fm.last_updated.trim() == "YYYY-MM-DD" {
             diags.push(
-                Diagnostic::error(codes::SPEC_PLACEHOLDER, f, "`last_updated` is still the template placeholder `YYYY-MM-DD`")
-                    .at(Some(line_of_key(&src.text, "last_updated")))
-                    .with_hint("write the date of the last review, e.g. 2025-01-27"),
+                Diagnostic::error(
+                    codes::SPEC_PLACEHOLDER,
+                    f,
+                    "`last_updated` is still the template placeholder `YYYY-MM-DD`",
+                )
+                .at(Some(line_of_key(&src.text, "last_updated")))
+                .with_hint("write the date of the last review, e.g. 2025-01-27"),
             );
         } else if fm.last_updated_date().is_none() {
             diags.push(
-                Diagnostic::error(codes::INVALID_VALUE, f, format!("`last_updated` `{}` is not a date (YYYY-MM-DD)", fm.last_updated))
-                    .at(Some(line_of_key(&src.text, "last_updated")))
-                    .with_hint("write the date of the last review, e.g. 2025-01-27"),
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    f,
+                    format!("`last_updated` `{}` is not a date (YYYY-MM-DD)", fm.last_updated),
+                )
+                .at(Some(line_of_key(&src.text, "last_updated")))
+                .with_hint("write the date of the last review, e.g. 2025-01-27"),
             );
         }
     }

@@ -189,7 +189,11 @@ pub fn load_sources(ws: &mut LoadedWorkspace, opts: &LoadOptions) {
     ws.diagnostics.extend(diags);
 }
 
-fn parse_yaml<T: serde::de::DeserializeOwned>(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<T> {
+fn parse_yaml<T: serde::de::DeserializeOwned>(
+    src: &SourceFile,
+    opts: &LoadOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
     match yaml::parse::<T>(src, opts.unknown()) {
         Ok(p) => {
             diags.extend(p.diagnostics);
@@ -232,8 +236,12 @@ pub fn parse_rulebook(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diag
     let mut pending = Vec::new();
     if !is_semver(&rb.version) {
         pending.push(Pending {
-            diag: Diagnostic::error(codes::BAD_SEMVER, f, format!("rulebook version `{}` is not MAJOR.MINOR.PATCH", rb.version))
-                .with_hint("write a semantic version such as \"1.2.0\"; it is sealed into every manifest"),
+            diag: Diagnostic::error(
+                codes::BAD_SEMVER,
+                f,
+                format!("rulebook version `{}` is not MAJOR.MINOR.PATCH", rb.version),
+            )
+            .with_hint("write a semantic version such as \"1.2.0\"; it is sealed into every manifest"),
             path: path!["version"],
             related: None,
         });
@@ -242,7 +250,12 @@ pub fn parse_rulebook(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diag
     for (i, t) in rb.taxonomy.iter().enumerate() {
         if let Some(first) = seen.insert(t.name.as_str(), i) {
             pending.push(Pending {
-                diag: Diagnostic::error(codes::DUPLICATE_TAG, f, format!("tag `{}` is defined twice in the taxonomy", t.name)).with_hint("remove one definition"),
+                diag: Diagnostic::error(
+                    codes::DUPLICATE_TAG,
+                    f,
+                    format!("tag `{}` is defined twice in the taxonomy", t.name),
+                )
+                .with_hint("remove one definition"),
                 path: path!["taxonomy", i, "name"],
                 related: Some((path!["taxonomy", first, "name"], "first defined here".into())),
             });
@@ -251,14 +264,20 @@ pub fn parse_rulebook(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diag
     let c = rb.gates.policy_coverage_min;
     if !(0.0..=100.0).contains(&c) || c.is_nan() {
         pending.push(Pending {
-            diag: Diagnostic::error(codes::BAD_THRESHOLD, f, format!("gates.policy_coverage_min {c} is not a percentage 0..=100")).with_hint("use e.g. 95"),
+            diag: Diagnostic::error(
+                codes::BAD_THRESHOLD,
+                f,
+                format!("gates.policy_coverage_min {c} is not a percentage 0..=100"),
+            )
+            .with_hint("use e.g. 95"),
             path: path!["gates", "policy_coverage_min"],
             related: None,
         });
     }
     if rb.exceptions.max_days == 0 {
         pending.push(Pending {
-            diag: Diagnostic::error(codes::BAD_THRESHOLD, f, "exceptions.max_days must be at least 1").with_hint("the seed's policy is 180 days"),
+            diag: Diagnostic::error(codes::BAD_THRESHOLD, f, "exceptions.max_days must be at least 1")
+                .with_hint("the seed's policy is 180 days"),
             path: path!["exceptions", "max_days"],
             related: None,
         });
@@ -276,7 +295,8 @@ pub fn parse_inventory(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Dia
     for (i, r) in inv.resources.iter().enumerate() {
         if let Some(first) = seen.insert(r.id.as_str(), i) {
             pending.push(Pending {
-                diag: Diagnostic::error(codes::DUPLICATE_RESOURCE, f, format!("resource `{}` is listed twice", r.id)).with_hint("resource ids are unique; merge the entries"),
+                diag: Diagnostic::error(codes::DUPLICATE_RESOURCE, f, format!("resource `{}` is listed twice", r.id))
+                    .with_hint("resource ids are unique; merge the entries"),
                 path: path!["resources", i, "id"],
                 related: Some((path!["resources", first, "id"], "first listed here".into())),
             });
@@ -284,7 +304,12 @@ pub fn parse_inventory(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Dia
         for (j, p) in r.policies.iter().enumerate() {
             if !markdown::is_id(p, "POL") {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::BAD_REFERENCE, f, format!("resource `{}`: `{p}` is not a policy id (POL-NNN)", r.id)).with_hint("reference policies by id, e.g. POL-001"),
+                    diag: Diagnostic::error(
+                        codes::BAD_REFERENCE,
+                        f,
+                        format!("resource `{}`: `{p}` is not a policy id (POL-NNN)", r.id),
+                    )
+                    .with_hint("reference policies by id, e.g. POL-001"),
                     path: path!["resources", i, "policies", j],
                     related: None,
                 });
@@ -318,7 +343,10 @@ pub fn is_fingerprint(s: &str) -> bool {
 fn is_semver(v: &str) -> bool {
     let core = v.split(['-', '+']).next().unwrap_or("");
     let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0')))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0')))
 }
 
 fn is_cwe(s: &str) -> bool {
@@ -331,7 +359,10 @@ fn is_vuln_id(s: &str) -> bool {
     if let Some(rest) = up.strip_prefix("CVE-") {
         let mut it = rest.splitn(2, '-');
         let (y, n) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
-        return y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) && n.len() >= 4 && n.bytes().all(|b| b.is_ascii_digit());
+        return y.len() == 4
+            && y.bytes().all(|b| b.is_ascii_digit())
+            && n.len() >= 4
+            && n.bytes().all(|b| b.is_ascii_digit());
     }
     !s.is_empty() && s.contains('-') && !s.contains(char::is_whitespace)
 }
@@ -344,8 +375,12 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         let at = |field: &str| path!["findings", i, field];
         if let Some(first) = ids.insert(x.finding_id.as_str(), i) {
             pending.push(Pending {
-                diag: Diagnostic::error(codes::DUPLICATE_FINDING_ID, f, format!("finding id `{}` is used twice", x.finding_id))
-                    .with_hint("finding ids are unique and never reused; give the newer finding a new id"),
+                diag: Diagnostic::error(
+                    codes::DUPLICATE_FINDING_ID,
+                    f,
+                    format!("finding id `{}` is used twice", x.finding_id),
+                )
+                .with_hint("finding ids are unique and never reused; give the newer finding a new id"),
                 path: at("finding_id"),
                 related: Some((path!["findings", first, "finding_id"], "first used here".into())),
             });
@@ -353,16 +388,27 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         if let Some(fp) = &x.fingerprint {
             if !is_fingerprint(fp) {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::BAD_FINGERPRINT, f, format!("fingerprint `{fp}` is not `<scheme>/v<N>:<lower-case hex>`"))
-                        .with_hint("fingerprints look like secfw/v1:3f2a...; `secfw ingest` computes them"),
+                    diag: Diagnostic::error(
+                        codes::BAD_FINGERPRINT,
+                        f,
+                        format!("fingerprint `{fp}` is not `<scheme>/v<N>:<lower-case hex>`"),
+                    )
+                    .with_hint("fingerprints look like secfw/v1:3f2a...; `secfw ingest` computes them"),
                     path: at("fingerprint"),
                     related: None,
                 });
             } else if x.is_open() {
                 if let Some(first) = fps.insert(fp.as_str(), i) {
                     pending.push(Pending {
-                        diag: Diagnostic::error(codes::DUPLICATE_FINGERPRINT, f, format!("open findings `{}` and `{}` share fingerprint {fp}", ff.findings[first].finding_id, x.finding_id))
-                            .with_hint("the same issue is recorded twice: resolve or remove the duplicate"),
+                        diag: Diagnostic::error(
+                            codes::DUPLICATE_FINGERPRINT,
+                            f,
+                            format!(
+                                "open findings `{}` and `{}` share fingerprint {fp}",
+                                ff.findings[first].finding_id, x.finding_id
+                            ),
+                        )
+                        .with_hint("the same issue is recorded twice: resolve or remove the duplicate"),
                         path: at("fingerprint"),
                         related: Some((path!["findings", first, "fingerprint"], "same fingerprint here".into())),
                     });
@@ -371,8 +417,12 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         }
         if x.status == FindingStatus::Resolved && x.resolved_at.is_none() {
             pending.push(Pending {
-                diag: Diagnostic::error(codes::RESOLVED_WITHOUT_DATE, f, format!("finding `{}` is resolved but has no `resolved_at`", x.finding_id))
-                    .with_hint("add `resolved_at:` with when it was fixed (needed for MTTR)"),
+                diag: Diagnostic::error(
+                    codes::RESOLVED_WITHOUT_DATE,
+                    f,
+                    format!("finding `{}` is resolved but has no `resolved_at`", x.finding_id),
+                )
+                .with_hint("add `resolved_at:` with when it was fixed (needed for MTTR)"),
                 path: at("status"),
                 related: None,
             });
@@ -380,7 +430,12 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         if let (Some(a), Some(b)) = (x.first_seen, x.last_seen) {
             if b < a {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::DATE_ORDER, f, format!("finding `{}`: last_seen {b} is before first_seen {a}", x.finding_id)).with_hint("fix the dates"),
+                    diag: Diagnostic::error(
+                        codes::DATE_ORDER,
+                        f,
+                        format!("finding `{}`: last_seen {b} is before first_seen {a}", x.finding_id),
+                    )
+                    .with_hint("fix the dates"),
                     path: at("last_seen"),
                     related: None,
                 });
@@ -389,7 +444,12 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         if let (Some(a), Some(r)) = (x.first_seen, x.resolved_at) {
             if r.deadline() < a.instant() {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::DATE_ORDER, f, format!("finding `{}`: resolved_at {r} is before first_seen {a}", x.finding_id)).with_hint("fix the dates"),
+                    diag: Diagnostic::error(
+                        codes::DATE_ORDER,
+                        f,
+                        format!("finding `{}`: resolved_at {r} is before first_seen {a}", x.finding_id),
+                    )
+                    .with_hint("fix the dates"),
                     path: at("resolved_at"),
                     related: None,
                 });
@@ -398,7 +458,12 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         if let Some(c) = x.cvss {
             if !(0.0..=10.0).contains(&c) || c.is_nan() {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::CVSS_RANGE, f, format!("finding `{}`: cvss {c} is outside 0.0..=10.0", x.finding_id)).with_hint("use the CVSS base score"),
+                    diag: Diagnostic::error(
+                        codes::CVSS_RANGE,
+                        f,
+                        format!("finding `{}`: cvss {c} is outside 0.0..=10.0", x.finding_id),
+                    )
+                    .with_hint("use the CVSS base score"),
                     path: at("cvss"),
                     related: None,
                 });
@@ -407,7 +472,12 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         for (j, c) in x.cwe.iter().enumerate() {
             if !is_cwe(c) {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::BAD_CWE_CVE, f, format!("finding `{}`: `{c}` is not a CWE id (CWE-NNN)", x.finding_id)).with_hint("write e.g. CWE-79"),
+                    diag: Diagnostic::error(
+                        codes::BAD_CWE_CVE,
+                        f,
+                        format!("finding `{}`: `{c}` is not a CWE id (CWE-NNN)", x.finding_id),
+                    )
+                    .with_hint("write e.g. CWE-79"),
                     path: path!["findings", i, "cwe", j],
                     related: None,
                 });
@@ -416,8 +486,15 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         for (j, c) in x.cve.iter().enumerate() {
             if !is_vuln_id(c) {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::BAD_CWE_CVE, f, format!("finding `{}`: `{c}` is not a vulnerability id (CVE-YYYY-NNNN, GHSA-..., RUSTSEC-...)", x.finding_id))
-                        .with_hint("write e.g. CVE-2021-44228"),
+                    diag: Diagnostic::error(
+                        codes::BAD_CWE_CVE,
+                        f,
+                        format!(
+                            "finding `{}`: `{c}` is not a vulnerability id (CVE-YYYY-NNNN, GHSA-..., RUSTSEC-...)",
+                            x.finding_id
+                        ),
+                    )
+                    .with_hint("write e.g. CVE-2021-44228"),
                     path: path!["findings", i, "cve", j],
                     related: None,
                 });
@@ -426,8 +503,12 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         if let Some(r) = &x.governance.exception_ref {
             if !markdown::is_id(r, "EXC") {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::BAD_REFERENCE, f, format!("finding `{}`: exception_ref `{r}` is not an exception id (EXC-NNN)", x.finding_id))
-                        .with_hint("reference the exception by its id in exceptions.md, e.g. EXC-001"),
+                    diag: Diagnostic::error(
+                        codes::BAD_REFERENCE,
+                        f,
+                        format!("finding `{}`: exception_ref `{r}` is not an exception id (EXC-NNN)", x.finding_id),
+                    )
+                    .with_hint("reference the exception by its id in exceptions.md, e.g. EXC-001"),
                     path: path!["findings", i, "governance", "exception_ref"],
                     related: None,
                 });
@@ -436,8 +517,12 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         for (j, p) in x.governance.policy_refs.iter().enumerate() {
             if !markdown::is_id(p, "POL") {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::BAD_REFERENCE, f, format!("finding `{}`: policy ref `{p}` is not a policy id (POL-NNN)", x.finding_id))
-                        .with_hint("reference the policy by its id in policy_map.md, e.g. POL-001"),
+                    diag: Diagnostic::error(
+                        codes::BAD_REFERENCE,
+                        f,
+                        format!("finding `{}`: policy ref `{p}` is not a policy id (POL-NNN)", x.finding_id),
+                    )
+                    .with_hint("reference the policy by its id in policy_map.md, e.g. POL-001"),
                     path: path!["findings", i, "governance", "policy_refs", j],
                     related: None,
                 });
@@ -448,7 +533,8 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
     for (i, s) in ff.scans.iter().enumerate() {
         if let Some(first) = scans.insert(s.scan_id.as_str(), i) {
             pending.push(Pending {
-                diag: Diagnostic::error(codes::DUPLICATE_SCAN_ID, f, format!("scan id `{}` is used twice", s.scan_id)).with_hint("scan ids are unique"),
+                diag: Diagnostic::error(codes::DUPLICATE_SCAN_ID, f, format!("scan id `{}` is used twice", s.scan_id))
+                    .with_hint("scan ids are unique"),
                 path: path!["scans", i, "scan_id"],
                 related: Some((path!["scans", first, "scan_id"], "first used here".into())),
             });
@@ -456,7 +542,12 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
         if let Some(end) = s.finished_at {
             if end < s.started_at {
                 pending.push(Pending {
-                    diag: Diagnostic::error(codes::SCAN_TIME_ORDER, f, format!("scan `{}` finishes ({end}) before it starts ({})", s.scan_id, s.started_at)).with_hint("fix the times"),
+                    diag: Diagnostic::error(
+                        codes::SCAN_TIME_ORDER,
+                        f,
+                        format!("scan `{}` finishes ({end}) before it starts ({})", s.scan_id, s.started_at),
+                    )
+                    .with_hint("fix the times"),
                     path: path!["scans", i, "finished_at"],
                     related: None,
                 });

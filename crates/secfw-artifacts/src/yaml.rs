@@ -15,8 +15,8 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, Options, Spanned};
 
 use crate::codes;
@@ -115,9 +115,14 @@ pub fn parse<T: DeserializeOwned>(src: &SourceFile, unknown: UnknownFields) -> R
                 UnknownFields::Deny => Level::Error,
             };
             diagnostics.push(
-                Diagnostic::new(codes::UNKNOWN_FIELD, level, &src.name, format!("unknown field `{field}` at {pointer}"))
-                    .at(map.as_ref().and_then(|m| m.key_pos(&path)))
-                    .with_hint("remove it or fix its spelling; see the artifact reference in docs/artifacts.md"),
+                Diagnostic::new(
+                    codes::UNKNOWN_FIELD,
+                    level,
+                    &src.name,
+                    format!("unknown field `{field}` at {pointer}"),
+                )
+                .at(map.as_ref().and_then(|m| m.key_pos(&path)))
+                .with_hint("remove it or fix its spelling; see the artifact reference in docs/artifacts.md"),
             );
         }
     }
@@ -202,7 +207,8 @@ fn json_error(src: &SourceFile, e: &serde_json::Error) -> Diagnostic {
         }
         Category::Data => classify_serde_message(&msg),
     };
-    let pos = (e.line() > 0).then(|| Pos::new(u32::try_from(e.line()).unwrap_or(u32::MAX), u32::try_from(e.column()).unwrap_or(u32::MAX)));
+    let pos = (e.line() > 0)
+        .then(|| Pos::new(u32::try_from(e.line()).unwrap_or(u32::MAX), u32::try_from(e.column()).unwrap_or(u32::MAX)));
     Diagnostic::error(code, &src.name, msg.clone()).at(pos).with_hint(hint_for(code, &msg))
 }
 
@@ -233,12 +239,21 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
         }
         E::MultipleDocuments { .. } => codes::MULTIPLE_DOCUMENTS,
         E::DuplicateMappingKey { .. } => codes::DUPLICATE_KEY,
-        E::SerdeInvalidType { .. } | E::SerdeInvalidLength { .. } | E::NullIntoString { .. } | E::InvalidScalar { .. } | E::InvalidBooleanStrict { .. } | E::NonFiniteFloat { .. } => codes::WRONG_TYPE,
+        E::SerdeInvalidType { .. }
+        | E::SerdeInvalidLength { .. }
+        | E::NullIntoString { .. }
+        | E::InvalidScalar { .. }
+        | E::InvalidBooleanStrict { .. }
+        | E::NonFiniteFloat { .. } => codes::WRONG_TYPE,
         E::SerdeUnknownVariant { .. } => codes::UNKNOWN_VARIANT,
         E::SerdeMissingField { .. } => codes::MISSING_FIELD,
         E::SerdeUnknownField { .. } => codes::UNKNOWN_FIELD,
         E::SerdeInvalidValue { .. } => codes::INVALID_VALUE,
-        E::AliasError { .. } | E::UnknownAnchor { .. } | E::MergeKeyNotAllowed { .. } | E::AliasReplayLimitExceeded { .. } | E::AliasExpansionLimitExceeded { .. } => codes::ALIAS_FORBIDDEN,
+        E::AliasError { .. }
+        | E::UnknownAnchor { .. }
+        | E::MergeKeyNotAllowed { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. } => codes::ALIAS_FORBIDDEN,
         E::Message { .. } => {
             let c = classify_serde_message(&msg);
             if c == codes::SYNTAX { codes::INVALID_VALUE } else { c }
@@ -258,7 +273,8 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
     };
     let pos = inner.location().and_then(|l| {
         let (line, col) = (l.line(), l.column());
-        (line > 0).then(|| Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col.max(1)).unwrap_or(u32::MAX)))
+        (line > 0)
+            .then(|| Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col.max(1)).unwrap_or(u32::MAX)))
     });
     Diagnostic::error(code, &src.name, msg.clone()).at(pos).with_hint(hint_for(code, &msg))
 }
@@ -281,7 +297,10 @@ fn classify_serde_message(msg: &str) -> crate::diag::Code {
         codes::UNKNOWN_VARIANT
     } else if msg.starts_with("missing field") {
         codes::MISSING_FIELD
-    } else if msg.starts_with("duplicate field") || msg.contains("duplicate key") || msg.contains("duplicate mapping key") {
+    } else if msg.starts_with("duplicate field")
+        || msg.contains("duplicate key")
+        || msg.contains("duplicate mapping key")
+    {
         codes::DUPLICATE_KEY
     } else if msg.starts_with("unknown field") {
         codes::UNKNOWN_FIELD
@@ -297,13 +316,19 @@ fn classify_serde_message(msg: &str) -> crate::diag::Code {
 fn hint_for(code: crate::diag::Code, msg: &str) -> String {
     match code {
         codes::SYNTAX => "fix the syntax at this position (check indentation, quotes and brackets)".to_owned(),
-        codes::WRONG_TYPE => "change the value to the expected type (quote strings that look like numbers or booleans)".to_owned(),
+        codes::WRONG_TYPE => {
+            "change the value to the expected type (quote strings that look like numbers or booleans)".to_owned()
+        }
         codes::UNKNOWN_VARIANT => "use one of the allowed values listed in the message".to_owned(),
         codes::MISSING_FIELD => "add the missing field; see docs/artifacts.md for the required fields".to_owned(),
         codes::DUPLICATE_KEY => "remove one of the two entries: a key may appear once per mapping".to_owned(),
-        codes::ALIAS_FORBIDDEN => "write the value out in full: anchors (&) and aliases (*) are not allowed in artifacts".to_owned(),
+        codes::ALIAS_FORBIDDEN => {
+            "write the value out in full: anchors (&) and aliases (*) are not allowed in artifacts".to_owned()
+        }
         codes::TOO_DEEP => format!("flatten the structure: nesting is limited to {MAX_DEPTH} levels"),
-        codes::BUDGET => "the document is too large or too complex for its size; check for generated garbage".to_owned(),
+        codes::BUDGET => {
+            "the document is too large or too complex for its size; check for generated garbage".to_owned()
+        }
         codes::MULTIPLE_DOCUMENTS => "keep one YAML document per artifact (remove extra `---` separators)".to_owned(),
         codes::UNKNOWN_FIELD => "remove it or fix its spelling; see docs/artifacts.md".to_owned(),
         _ => {
@@ -388,7 +413,9 @@ impl SourceMap {
 }
 
 fn to_pos(l: &serde_saphyr::Location) -> Option<Pos> {
-    (l.line() > 0).then(|| Pos::new(u32::try_from(l.line()).unwrap_or(u32::MAX), u32::try_from(l.column().max(1)).unwrap_or(u32::MAX)))
+    (l.line() > 0).then(|| {
+        Pos::new(u32::try_from(l.line()).unwrap_or(u32::MAX), u32::try_from(l.column().max(1)).unwrap_or(u32::MAX))
+    })
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -448,7 +475,12 @@ impl<'de> Visitor<'de> for NodeVisitor {
         let mut entries = Vec::new();
         while let Some(key) = map.next_key::<Spanned<Key>>()? {
             let value = map.next_value::<Spanned<Node>>()?;
-            entries.push((key.value.0, to_pos(&key.referenced).unwrap_or_default(), to_pos(&value.referenced).unwrap_or_default(), value.value));
+            entries.push((
+                key.value.0,
+                to_pos(&key.referenced).unwrap_or_default(),
+                to_pos(&value.referenced).unwrap_or_default(),
+                value.value,
+            ));
         }
         Ok(Node::Map(entries))
     }

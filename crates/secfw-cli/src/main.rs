@@ -1,2 +1,62 @@
-//! secfw CLI
-fn main() {}
+//! The `secfw` command-line tool. It only wires arguments to the library crates (through the
+//! `secfw` facade) and prints their results; every rule lives in the libraries.
+#![forbid(unsafe_code)]
+#![allow(clippy::disallowed_macros)] // the CLI is the one crate that prints
+
+mod cmd;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes (documented in docs/cli.md; stable).
+pub(crate) mod exit {
+    /// Everything passed.
+    pub(crate) const PASS: u8 = 0;
+    /// A gate failed, an artifact is invalid, or a transition was refused.
+    pub(crate) const FAIL: u8 = 1;
+    /// Usage or input error: the command could not run.
+    pub(crate) const USAGE: u8 = 2;
+}
+
+/// The result of a command: an exit code, or an error that means "could not run" (exit 2).
+pub(crate) type CmdResult = Result<ExitCode, Box<dyn std::error::Error + Send + Sync>>;
+
+/// secfw: an artifact-first security & compliance programme, from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "secfw", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// When to use colour: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorWhen::Auto)]
+    color: output::ColorWhen,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a complete, realistic, valid security workspace into DIR.
+    Init(cmd::init::Args),
+    /// Parse and check every artifact; print every diagnostic.
+    Validate(cmd::validate::Args),
+    /// Print shell completions.
+    Completions(cmd::completions::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = output::Output::new(cli.color);
+    let result = match cli.command {
+        Command::Init(a) => cmd::init::run(&a, &out),
+        Command::Validate(a) => cmd::validate::run(&a, &out),
+        Command::Completions(a) => cmd::completions::run::<Cli>(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&e.to_string());
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}

@@ -1,2 +1,16 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+// Re-exports make this the one-stop crate: an embedding tool depends on `secfw` alone. Their
+// major versions move together with this crate's, since their APIs are exposed directly.
+pub use secfw_artifacts as artifacts;
+pub use secfw_digest as digest;
+pub use secfw_export as export;
+pub use secfw_gates as gates;
+pub use secfw_governance as governance;
+pub use secfw_ingest as ingest;
+pub use secfw_lifecycle as lifecycle;
+pub use secfw_metrics as metrics;
+pub use secfw_seal as seal;
+
+pub use secfw_artifacts::{Diagnostic, Level, LifecycleState, LoadOptions, Severity};

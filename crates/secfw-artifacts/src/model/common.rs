@@ -164,7 +164,9 @@ impl FromStr for Date {
         if t.len() != 10 {
             return Err(format!("invalid date `{s}`: expected YYYY-MM-DD"));
         }
-        NaiveDate::parse_from_str(t, "%Y-%m-%d").map(Date).map_err(|e| format!("invalid date `{s}`: {e} (expected YYYY-MM-DD)"))
+        NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(Date)
+            .map_err(|e| format!("invalid date `{s}`: {e} (expected YYYY-MM-DD)"))
     }
 }
 
@@ -234,7 +236,9 @@ impl PartialOrd for Timestamp {
 
 impl Ord for Timestamp {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.instant().cmp(&other.instant()).then_with(|| matches!(self, Self::DateTime(_)).cmp(&matches!(other, Self::DateTime(_))))
+        self.instant()
+            .cmp(&other.instant())
+            .then_with(|| matches!(self, Self::DateTime(_)).cmp(&matches!(other, Self::DateTime(_))))
     }
 }
 
@@ -260,9 +264,11 @@ impl FromStr for Timestamp {
         if t.len() == 10 {
             return t.parse::<Date>().map(Self::Date);
         }
-        DateTime::parse_from_rfc3339(t)
-            .map(|dt| Self::DateTime(dt.with_timezone(&Utc)))
-            .map_err(|e| format!("invalid timestamp `{s}`: {e} (expected RFC 3339 such as 2025-01-27T10:00:00Z, or a date YYYY-MM-DD)"))
+        DateTime::parse_from_rfc3339(t).map(|dt| Self::DateTime(dt.with_timezone(&Utc))).map_err(|e| {
+            format!(
+                "invalid timestamp `{s}`: {e} (expected RFC 3339 such as 2025-01-27T10:00:00Z, or a date YYYY-MM-DD)"
+            )
+        })
     }
 }
 

@@ -233,7 +233,14 @@ impl FromStr for Condition {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim();
-        let ops = [("==", CmpOp::Eq), ("!=", CmpOp::Ne), ("<=", CmpOp::Le), (">=", CmpOp::Ge), ("<", CmpOp::Lt), (">", CmpOp::Gt)];
+        let ops = [
+            ("==", CmpOp::Eq),
+            ("!=", CmpOp::Ne),
+            ("<=", CmpOp::Le),
+            (">=", CmpOp::Ge),
+            ("<", CmpOp::Lt),
+            (">", CmpOp::Gt),
+        ];
         for (tok, op) in ops {
             if let Some(rest) = t.strip_prefix(tok) {
                 let value = rest.trim().parse::<u64>().map_err(|_| {
@@ -341,7 +348,9 @@ impl FromStr for SlaDuration {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim();
-        let (n, unit) = t.split_once(['_', ' ']).ok_or_else(|| format!("invalid duration `{s}`: expected e.g. 2_hours, 30_minutes or 3_days"))?;
+        let (n, unit) = t
+            .split_once(['_', ' '])
+            .ok_or_else(|| format!("invalid duration `{s}`: expected e.g. 2_hours, 30_minutes or 3_days"))?;
         let amount = n.parse::<u32>().map_err(|_| format!("invalid duration `{s}`: `{n}` is not a whole number"))?;
         let unit = match unit.trim() {
             "minute" | "minutes" => DurationUnit::Minutes,
@@ -469,7 +478,11 @@ fn default_warn_days() -> u32 {
 
 impl Default for ExceptionPolicy {
     fn default() -> Self {
-        Self { max_days: default_max_days(), warn_days_before_expiry: default_warn_days(), approvers: Approvers::default() }
+        Self {
+            max_days: default_max_days(),
+            warn_days_before_expiry: default_warn_days(),
+            approvers: Approvers::default(),
+        }
     }
 }
 

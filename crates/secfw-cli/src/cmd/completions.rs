@@ -1,0 +1,19 @@
+//! `secfw completions SHELL`.
+
+use std::process::ExitCode;
+
+use crate::CmdResult;
+
+/// Arguments of `completions`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Shell to generate completions for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+pub(crate) fn run<C: clap::CommandFactory>(args: &Args) -> CmdResult {
+    let mut cmd = C::command();
+    clap_complete::generate(args.shell, &mut cmd, "secfw", &mut std::io::stdout());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,90 @@
+//! Output helpers: colour only on a terminal and never with `NO_COLOR`; diagnostics rendered
+//! with source snippets; `--format` and `--now` parsing shared by every command.
+
+use std::io::{IsTerminal, Write};
+
+use chrono::{DateTime, Utc};
+use secfw::artifacts::render;
+use secfw::artifacts::{Diagnostic, SourceFile};
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorWhen {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--format` for reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Human-readable text with source snippets.
+    Human,
+    /// JSON.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// Where and how to print.
+pub(crate) struct Output {
+    styled: bool,
+}
+
+impl Output {
+    pub(crate) fn new(when: ColorWhen) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let styled = match when {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => !no_color && std::io::stdout().is_terminal(),
+        };
+        Self { styled }
+    }
+
+    /// Whether ANSI styling is on.
+    pub(crate) fn styled(&self) -> bool {
+        self.styled
+    }
+
+    /// Print to stdout (a broken pipe is not an error worth a panic).
+    pub(crate) fn print(&self, text: &str) {
+        let mut o = std::io::stdout().lock();
+        let _ = o.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = o.write_all(b"\n");
+        }
+        let _ = o.flush();
+    }
+
+    /// Print an error line to stderr.
+    pub(crate) fn error(&self, msg: &str) {
+        let prefix = if self.styled { "\x1b[1;31merror\x1b[0m" } else { "error" };
+        eprintln!("{prefix}: {msg}");
+    }
+
+    /// Print a progress/status line to stderr.
+    pub(crate) fn status(&self, msg: &str) {
+        eprintln!("{msg}");
+    }
+
+    /// Render a diagnostic with its source snippet.
+    pub(crate) fn diagnostic(&self, d: &Diagnostic, source: Option<&SourceFile>) -> String {
+        render::render(d, source, self.styled)
+    }
+}
+
+/// Parse `--now` (RFC 3339, or a date meaning its start, UTC); default: the current time.
+pub(crate) fn parse_now(now: Option<&str>) -> Result<DateTime<Utc>, String> {
+    match now {
+        None => Ok(Utc::now()),
+        Some(s) => s.parse::<secfw::artifacts::Timestamp>().map(secfw::artifacts::Timestamp::instant),
+    }
+}
