@@ -198,6 +198,12 @@ fn read_fields<'a>(list: &'a AstNode<'a>, entry: &mut Entry) {
             sib = n.next_sibling();
         }
         let value = rest.trim().trim_start_matches(':').trim().to_owned();
+        if !value.is_empty() {
+            // Point at the value itself, not at the `: ` before it.
+            if let Some(idx) = rest.find(value.as_str()) {
+                value_pos.column += u32::try_from(rest[..idx].chars().count()).unwrap_or(0);
+            }
+        }
         let mut items = Vec::new();
         for sub in item.children().filter(|c| matches!(c.data().value, NodeValue::List(_))) {
             for si in sub.children() {

@@ -17,35 +17,32 @@ pub fn render(diag: &Diagnostic, source: Option<&SourceFile>, styled: bool) -> S
         Level::Note => ALevel::NOTE,
     };
     let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
-    let title = format!("{}", diag.message);
+    let title = diag.message.clone();
     let mut groups = Vec::new();
     let mut out = String::new();
-    match (source, diag.line) {
-        (Some(src), Some(line)) => {
-            let offset = offset_of(&src.text, line, diag.column.unwrap_or(1));
-            let end = src.text[offset..].find('\n').map_or(src.text.len(), |n| offset + n).max(offset);
-            let span =
-                if end > offset { offset..end.min(offset + token_len(&src.text[offset..end])) } else { offset..offset };
-            let snippet = Snippet::source(src.text.as_str())
-                .path(diag.file.as_str())
-                .line_start(1)
-                .annotation(AnnotationKind::Primary.span(span));
-            let mut g = Group::with_title(level.primary_title(title.clone()).id(diag.code.as_str())).element(snippet);
-            if let Some(h) = &diag.hint {
-                g = g.element(ALevel::HELP.message(h.as_str()));
-            }
-            groups.push(g);
-            out.push_str(&renderer.render(&groups));
+    if let (Some(src), Some(line)) = (source, diag.line) {
+        let offset = offset_of(&src.text, line, diag.column.unwrap_or(1));
+        let end = src.text[offset..].find('\n').map_or(src.text.len(), |n| offset + n).max(offset);
+        let span =
+            if end > offset { offset..end.min(offset + token_len(&src.text[offset..end])) } else { offset..offset };
+        let snippet = Snippet::source(src.text.as_str())
+            .path(diag.file.as_str())
+            .line_start(1)
+            .annotation(AnnotationKind::Primary.span(span));
+        let mut g = Group::with_title(level.primary_title(title).id(diag.code.as_str())).element(snippet);
+        if let Some(h) = &diag.hint {
+            g = g.element(ALevel::HELP.message(h.as_str()));
         }
-        _ => {
-            let loc = match diag.line {
-                Some(l) => format!("{}:{l}:{}", diag.file, diag.column.unwrap_or(1)),
-                None => diag.file.clone(),
-            };
-            let _ = write!(out, "{}[{}]: {}\n  --> {loc}", diag.severity, diag.code, diag.message);
-            if let Some(h) = &diag.hint {
-                let _ = write!(out, "\n  = help: {h}");
-            }
+        groups.push(g);
+        out.push_str(&renderer.render(&groups));
+    } else {
+        let loc = match diag.line {
+            Some(l) => format!("{}:{l}:{}", diag.file, diag.column.unwrap_or(1)),
+            None => diag.file.clone(),
+        };
+        let _ = write!(out, "{}[{}]: {}\n  --> {loc}", diag.severity, diag.code, diag.message);
+        if let Some(h) = &diag.hint {
+            let _ = write!(out, "\n  = help: {h}");
         }
     }
     for r in &diag.related {

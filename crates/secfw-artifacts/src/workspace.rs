@@ -397,8 +397,8 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                     path: at("fingerprint"),
                     related: None,
                 });
-            } else if x.is_open() {
-                if let Some(first) = fps.insert(fp.as_str(), i) {
+            } else if x.is_open()
+                && let Some(first) = fps.insert(fp.as_str(), i) {
                     pending.push(Pending {
                         diag: Diagnostic::error(
                             codes::DUPLICATE_FINGERPRINT,
@@ -413,7 +413,6 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                         related: Some((path!["findings", first, "fingerprint"], "same fingerprint here".into())),
                     });
                 }
-            }
         }
         if x.status == FindingStatus::Resolved && x.resolved_at.is_none() {
             pending.push(Pending {
@@ -427,8 +426,8 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                 related: None,
             });
         }
-        if let (Some(a), Some(b)) = (x.first_seen, x.last_seen) {
-            if b < a {
+        if let (Some(a), Some(b)) = (x.first_seen, x.last_seen)
+            && b < a {
                 pending.push(Pending {
                     diag: Diagnostic::error(
                         codes::DATE_ORDER,
@@ -440,9 +439,8 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                     related: None,
                 });
             }
-        }
-        if let (Some(a), Some(r)) = (x.first_seen, x.resolved_at) {
-            if r.deadline() < a.instant() {
+        if let (Some(a), Some(r)) = (x.first_seen, x.resolved_at)
+            && r.deadline() < a.instant() {
                 pending.push(Pending {
                     diag: Diagnostic::error(
                         codes::DATE_ORDER,
@@ -454,9 +452,8 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                     related: None,
                 });
             }
-        }
-        if let Some(c) = x.cvss {
-            if !(0.0..=10.0).contains(&c) || c.is_nan() {
+        if let Some(c) = x.cvss
+            && (!(0.0..=10.0).contains(&c) || c.is_nan()) {
                 pending.push(Pending {
                     diag: Diagnostic::error(
                         codes::CVSS_RANGE,
@@ -468,7 +465,6 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                     related: None,
                 });
             }
-        }
         for (j, c) in x.cwe.iter().enumerate() {
             if !is_cwe(c) {
                 pending.push(Pending {
@@ -500,8 +496,8 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                 });
             }
         }
-        if let Some(r) = &x.governance.exception_ref {
-            if !markdown::is_id(r, "EXC") {
+        if let Some(r) = &x.governance.exception_ref
+            && !markdown::is_id(r, "EXC") {
                 pending.push(Pending {
                     diag: Diagnostic::error(
                         codes::BAD_REFERENCE,
@@ -513,7 +509,6 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                     related: None,
                 });
             }
-        }
         for (j, p) in x.governance.policy_refs.iter().enumerate() {
             if !markdown::is_id(p, "POL") {
                 pending.push(Pending {
@@ -539,8 +534,8 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                 related: Some((path!["scans", first, "scan_id"], "first used here".into())),
             });
         }
-        if let Some(end) = s.finished_at {
-            if end < s.started_at {
+        if let Some(end) = s.finished_at
+            && end < s.started_at {
                 pending.push(Pending {
                     diag: Diagnostic::error(
                         codes::SCAN_TIME_ORDER,
@@ -552,7 +547,6 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                     related: None,
                 });
             }
-        }
     }
     pending
 }

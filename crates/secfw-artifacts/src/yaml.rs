@@ -69,16 +69,8 @@ pub fn options_for(len: usize) -> Options {
 /// `true` when the document is in JSON syntax (its first significant character is `{` or `[`).
 pub fn is_json_syntax(text: &str) -> bool {
     let t = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rest = t;
-    loop {
-        rest = rest.trim_start();
-        if let Some(comment) = rest.strip_prefix('#') {
-            // YAML comments before a JSON body: not JSON, take the YAML path.
-            let _ = comment;
-            return false;
-        }
-        break;
-    }
+    let rest = t.trim_start();
+    // A YAML comment before the body means YAML, even if a JSON body follows.
     rest.starts_with('{') || rest.starts_with('[')
 }
 
@@ -222,45 +214,57 @@ fn strip_json_location(s: &str) -> String {
 fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
     use serde_saphyr::Error as E;
     let inner = e.without_snippet();
-    let text = inner.to_string();
-    let msg = strip_yaml_location(&text);
-    let code = match inner {
+    let raw = strip_yaml_location(&inner.to_string());
+    let (code, msg) = match inner {
         E::Budget { breach, .. } => {
             let b = format!("{breach:?}");
             if b.starts_with("Depth") {
-                codes::TOO_DEEP
+                (codes::TOO_DEEP, format!("nesting is deeper than {MAX_DEPTH} levels"))
             } else if b.starts_with("Aliases") || b.starts_with("Anchors") {
-                codes::ALIAS_FORBIDDEN
+                (codes::ALIAS_FORBIDDEN, "YAML anchors (&name) and aliases (*name) are not allowed in secfw artifacts".to_owned())
             } else if b.starts_with("Documents") {
-                codes::MULTIPLE_DOCUMENTS
+                (codes::MULTIPLE_DOCUMENTS, "the file holds more than one YAML document".to_owned())
+            } else if b.starts_with("MergeKeys") {
+                (codes::ALIAS_FORBIDDEN, "YAML merge keys (<<) are not allowed in secfw artifacts".to_owned())
             } else {
-                codes::BUDGET
+                (codes::BUDGET, format!("the document exceeds a parser budget ({b})"))
             }
         }
-        E::MultipleDocuments { .. } => codes::MULTIPLE_DOCUMENTS,
-        E::DuplicateMappingKey { .. } => codes::DUPLICATE_KEY,
-        E::SerdeInvalidType { .. }
-        | E::SerdeInvalidLength { .. }
-        | E::NullIntoString { .. }
-        | E::InvalidScalar { .. }
-        | E::InvalidBooleanStrict { .. }
-        | E::NonFiniteFloat { .. } => codes::WRONG_TYPE,
-        E::SerdeUnknownVariant { .. } => codes::UNKNOWN_VARIANT,
-        E::SerdeMissingField { .. } => codes::MISSING_FIELD,
-        E::SerdeUnknownField { .. } => codes::UNKNOWN_FIELD,
-        E::SerdeInvalidValue { .. } => codes::INVALID_VALUE,
-        E::AliasError { .. }
-        | E::UnknownAnchor { .. }
-        | E::MergeKeyNotAllowed { .. }
-        | E::AliasReplayLimitExceeded { .. }
-        | E::AliasExpansionLimitExceeded { .. } => codes::ALIAS_FORBIDDEN,
+        E::MultipleDocuments { .. } => (codes::MULTIPLE_DOCUMENTS, "the file holds more than one YAML document".to_owned()),
+        E::DuplicateMappingKey { .. } => {
+            let m = raw.split(", set DuplicateKeyPolicy").next().unwrap_or(&raw).to_owned();
+            (codes::DUPLICATE_KEY, m)
+        }
+        E::Unexpected { expected, location } => {
+            let top = location.line() <= 1 && location.column() <= 1;
+            if top && expected.contains("mapping") {
+                (codes::WRONG_TYPE, "the document is not a mapping: expected the artifact's top-level keys (version, ...)".to_owned())
+            } else {
+                let what = match *expected {
+                    e if e.starts_with("sequence") => "a list",
+                    e if e.starts_with("mapping") => "a mapping",
+                    e if e.contains("string") => "a string (a plain or quoted scalar)",
+                    e => e,
+                };
+                (codes::WRONG_TYPE, format!("wrong type: expected {what}"))
+            }
+        }
+        E::Eof { .. } => (codes::SYNTAX, "unexpected end of input: the document is empty or cut short".to_owned()),
+        E::SerdeInvalidType { .. } | E::SerdeInvalidLength { .. } | E::NullIntoString { .. } | E::InvalidScalar { .. } | E::InvalidBooleanStrict { .. } | E::NonFiniteFloat { .. } => (codes::WRONG_TYPE, raw.clone()),
+        E::SerdeUnknownVariant { .. } => (codes::UNKNOWN_VARIANT, raw.clone()),
+        E::SerdeMissingField { .. } => (codes::MISSING_FIELD, raw.clone()),
+        E::SerdeUnknownField { .. } => (codes::UNKNOWN_FIELD, raw.clone()),
+        E::SerdeInvalidValue { .. } => (codes::INVALID_VALUE, raw.clone()),
+        E::AliasError { .. } | E::UnknownAnchor { .. } | E::MergeKeyNotAllowed { .. } | E::AliasReplayLimitExceeded { .. } | E::AliasExpansionLimitExceeded { .. } => {
+            (codes::ALIAS_FORBIDDEN, "YAML anchors (&name) and aliases (*name) are not allowed in secfw artifacts".to_owned())
+        }
         E::Message { .. } => {
-            let c = classify_serde_message(&msg);
-            if c == codes::SYNTAX { codes::INVALID_VALUE } else { c }
+            let c = classify_serde_message(&raw);
+            (if c == codes::SYNTAX { codes::INVALID_VALUE } else { c }, raw.clone())
         }
         _ => {
-            let lower = msg.to_ascii_lowercase();
-            if lower.contains("recursion") || lower.contains("nesting") {
+            let lower = raw.to_ascii_lowercase();
+            let c = if lower.contains("recursion") || lower.contains("nesting") {
                 codes::TOO_DEEP
             } else if lower.contains("alias") || lower.contains("anchor") {
                 codes::ALIAS_FORBIDDEN
@@ -268,25 +272,28 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
                 codes::DUPLICATE_KEY
             } else {
                 codes::SYNTAX
-            }
+            };
+            (c, raw.clone())
         }
     };
     let pos = inner.location().and_then(|l| {
         let (line, col) = (l.line(), l.column());
-        (line > 0)
-            .then(|| Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col.max(1)).unwrap_or(u32::MAX)))
+        (line > 0).then(|| Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col.max(1)).unwrap_or(u32::MAX)))
     });
     Diagnostic::error(code, &src.name, msg.clone()).at(pos).with_hint(hint_for(code, &msg))
 }
 
 fn strip_yaml_location(s: &str) -> String {
-    // serde-saphyr renders "line L column C: message" (or "error: line ..."). Keep the message.
+    // serde-saphyr renders "line L column C: message" or "message at line L, column C".
     let t = s.trim_start_matches("error: ");
-    if let Some(rest) = t.strip_prefix("line ") {
-        if let Some(i) = rest.find(": ") {
-            return rest[i + 2..].trim().to_owned();
-        }
-    }
+    let t = match t.strip_prefix("line ").and_then(|rest| rest.find(": ").map(|i| &rest[i + 2..])) {
+        Some(m) => m,
+        None => t,
+    };
+    let t = match t.rfind(" at line ") {
+        Some(i) if t[i..].contains("column") => &t[..i],
+        _ => t,
+    };
     t.trim().to_owned()
 }
 
@@ -523,4 +530,71 @@ impl<'de> Deserialize<'de> for Key {
 /// order).
 pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, crate::Error> {
     serde_saphyr::to_string(value).map_err(|e| crate::Error::Serialize(e.to_string()))
+}
+
+/// Deserialize free-form data (`serde_json::Value`) rejecting duplicate mapping keys, so the
+/// JSON fast path refuses them exactly like the YAML path does.
+pub fn strict_value<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
+    StrictValue::deserialize(d).map(|v| v.0)
+}
+
+struct StrictValue(serde_json::Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StrictValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<StrictValue, E> {
+                serde_json::Number::from_f64(v)
+                    .map(|n| StrictValue(n.into()))
+                    .ok_or_else(|| E::custom("non-finite numbers (.nan, .inf) are not allowed"))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_unit<E>(self) -> Result<StrictValue, E> {
+                Ok(StrictValue(serde_json::Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<StrictValue, E> {
+                Ok(StrictValue(serde_json::Value::Null))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<StrictValue, D::Error> {
+                StrictValue::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
+                let mut v = Vec::new();
+                while let Some(StrictValue(x)) = seq.next_element()? {
+                    v.push(x);
+                }
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictValue, A::Error> {
+                let mut m = serde_json::Map::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    let StrictValue(v) = map.next_value()?;
+                    if m.insert(k.clone(), v).is_some() {
+                        return Err(de::Error::custom(format!("duplicate mapping key: {k}")));
+                    }
+                }
+                Ok(StrictValue(m.into()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }

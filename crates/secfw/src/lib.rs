@@ -14,3 +14,15 @@ pub use secfw_metrics as metrics;
 pub use secfw_seal as seal;
 
 pub use secfw_artifacts::{Diagnostic, Level, LifecycleState, LoadOptions, Severity};
+
+mod workspace;
+pub use workspace::Workspace;
+
+/// The facade's error: any of the crates' errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// From `secfw-artifacts`.
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+}

@@ -106,6 +106,7 @@ impl LifecycleState {
     }
 
     /// The next state in the cycle (IMPROVE → PLANNED).
+    #[must_use]
     pub const fn next(self) -> Self {
         match self {
             Self::Planned => Self::ReadyForHandoff,
@@ -304,10 +305,12 @@ mod tests {
 
     #[test]
     fn dates_and_timestamps_round_trip_in_their_written_form() {
-        for s in ["2025-06-30", "2025-01-27T10:00:00Z", "2025-01-27T10:00:00.5Z"] {
+        for s in ["2025-06-30", "2025-01-27T10:00:00Z", "2025-01-27T10:00:00.500Z"] {
             assert_eq!(s.parse::<Timestamp>().unwrap().to_string(), s);
         }
         assert_eq!("2025-01-27T12:00:00+02:00".parse::<Timestamp>().unwrap().to_string(), "2025-01-27T10:00:00Z");
+        // Fractions are normalised to milli/micro/nanoseconds; the value is unchanged.
+        assert_eq!("2025-01-27T10:00:00.5Z".parse::<Timestamp>().unwrap().to_string(), "2025-01-27T10:00:00.500Z");
         assert!("2025-13-01".parse::<Timestamp>().is_err());
         assert!("27/01/2025".parse::<Timestamp>().is_err());
         assert!("YYYY-MM-DD".parse::<Date>().is_err());

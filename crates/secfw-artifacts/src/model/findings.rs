@@ -206,7 +206,8 @@ pub struct Evidence {
     /// Kind of evidence.
     #[serde(rename = "type")]
     pub kind: EvidenceKind,
-    /// Free-form evidence data (the seed's `<object>`).
+    /// Free-form evidence data (the seed's `<object>`); duplicate keys are refused.
+    #[serde(deserialize_with = "crate::yaml::strict_value")]
     pub data: serde_json::Value,
 }
 
