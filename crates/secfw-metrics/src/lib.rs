@@ -1,2 +1,256 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+pub mod codes;
+pub mod compute;
+pub mod gov;
+pub mod history;
+pub mod kpi;
+pub mod period;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use secfw_artifacts::{Diagnostic, LoadedWorkspace};
+
+pub use compute::{Metrics, MetricsInput, compute};
+pub use history::{History, Snapshot};
+pub use kpi::{Arrow, Direction, Kpi, KpiId, KpiStatus, Target, Trend, Unit, Verdict};
+pub use period::Period;
+
+/// The error type of `secfw-metrics`. Problems with artifact content are
+/// [`Diagnostic`]s in the report, not errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `--from` is after `--to`.
+    #[error("invalid period: start {start} is after end {end}")]
+    InvalidPeriod {
+        /// Start.
+        start: DateTime<Utc>,
+        /// End.
+        end: DateTime<Utc>,
+    },
+    /// A cycle id that cannot be a file name.
+    #[error("invalid cycle id `{0}`: use 1-64 letters, digits, `.`, `_` or `-`, starting with a letter or digit")]
+    InvalidCycle(String),
+    /// Reading the history failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing a snapshot failed.
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+    /// A value could not be serialized.
+    #[error("cannot serialize: {0}")]
+    Serialize(String),
+}
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What to collect.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct CollectOptions {
+    /// Period start (default: the previous snapshot's end, or 7 days before the end).
+    pub from: Option<DateTime<Utc>>,
+    /// Period end (default: `now`).
+    pub to: Option<DateTime<Utc>>,
+    /// Cycle id (default: the period end's UTC date, `YYYY-MM-DD`).
+    pub cycle: Option<String>,
+}
+
+impl CollectOptions {
+    /// With a period start.
+    #[must_use]
+    pub fn from(mut self, t: DateTime<Utc>) -> Self {
+        self.from = Some(t);
+        self
+    }
+
+    /// With a period end.
+    #[must_use]
+    pub fn to(mut self, t: DateTime<Utc>) -> Self {
+        self.to = Some(t);
+        self
+    }
+
+    /// With a cycle id.
+    #[must_use]
+    pub fn cycle(mut self, c: impl Into<String>) -> Self {
+        self.cycle = Some(c.into());
+        self
+    }
+}
+
+/// The metrics of one cycle with trends against the previous snapshot.
+#[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// The cycle id.
+    pub cycle: String,
+    /// Project name from the rulebook or the ledger.
+    pub project: Option<String>,
+    /// The `now` the report was computed at.
+    pub generated_at: DateTime<Utc>,
+    /// The KPIs and their inputs.
+    pub metrics: Metrics,
+    /// Each KPI's trend against the previous snapshot.
+    pub trends: BTreeMap<KpiId, Trend>,
+    /// Trends of counts (`open`, `critical`, `active_exceptions`, ...).
+    pub count_trends: BTreeMap<String, Trend>,
+    /// The snapshot trends compare against.
+    pub previous: Option<Snapshot>,
+    /// Earlier snapshots, oldest first (for charts).
+    pub history: Vec<Snapshot>,
+    /// Every diagnostic: metrics and history.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Direction of improvement of a snapshot count.
+fn count_direction(key: &str) -> Direction {
+    if key == "resolved" { Direction::HigherIsBetter } else { Direction::LowerIsBetter }
+}
+
+impl Report {
+    /// The trend of a KPI.
+    pub fn trend(&self, id: KpiId) -> Trend {
+        self.trends.get(&id).copied().unwrap_or(Trend::NONE)
+    }
+
+    /// The trend of a count.
+    pub fn count_trend(&self, key: &str) -> Trend {
+        self.count_trends.get(key).copied().unwrap_or(Trend::NONE)
+    }
+
+    /// The snapshot to store for this cycle.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            format: history::SNAPSHOT_FORMAT.to_owned(),
+            cycle: self.cycle.clone(),
+            period: self.metrics.period,
+            generated_at: self.generated_at,
+            kpis: self.metrics.kpis.iter().map(|k| (k.id.key().to_owned(), k.value)).collect(),
+            counts: counts_of(&self.metrics),
+        }
+    }
+
+    /// `true` when any KPI misses its target.
+    pub fn any_missed(&self) -> bool {
+        self.metrics.kpis.iter().any(|k| k.status == KpiStatus::Missed)
+    }
+}
+
+/// The counts stored in a snapshot.
+pub fn counts_of(m: &Metrics) -> BTreeMap<String, u64> {
+    let f = &m.findings;
+    let mut c = BTreeMap::new();
+    c.insert("new".to_owned(), f.new);
+    c.insert("resolved".to_owned(), f.resolved);
+    c.insert("carry_forward".to_owned(), f.carry_forward);
+    c.insert("open".to_owned(), f.open);
+    c.insert("critical".to_owned(), f.critical());
+    c.insert("overdue".to_owned(), f.overdue());
+    c.insert("excepted".to_owned(), f.excepted());
+    c.insert("active_exceptions".to_owned(), m.exceptions.valid);
+    for s in secfw_artifacts::Severity::ALL {
+        c.insert(format!("open_{s}"), f.open_by_severity.get(&s).copied().unwrap_or(0));
+    }
+    c
+}
+
+/// Resolve the period and cycle id from the options and the history.
+pub fn resolve_period(opts: &CollectOptions, history: &History, now: DateTime<Utc>) -> Result<(Period, String)> {
+    let end = opts.to.unwrap_or(now);
+    let provisional = opts.cycle.clone().unwrap_or_else(|| end.format("%Y-%m-%d").to_string());
+    history::check_cycle(&provisional)?;
+    let period = match opts.from {
+        Some(start) => Period::new(start, end).ok_or(Error::InvalidPeriod { start, end })?,
+        None => Period::default_ending(end, history.previous(&provisional, end).map(|s| s.period.end)),
+    };
+    Ok((period, provisional))
+}
+
+/// Compute the metrics of the workspace for the period in `opts`, with trends against the
+/// history in `<workspace>/.secfw/history/`. Reads only; see [`record`] to store the snapshot.
+pub fn collect(ws: &LoadedWorkspace, opts: &CollectOptions, now: DateTime<Utc>) -> Result<Report> {
+    let history = History::load(&ws.root)?;
+    collect_with_history(ws, &history, opts, now)
+}
+
+/// [`collect`] with an already loaded history.
+pub fn collect_with_history(
+    ws: &LoadedWorkspace,
+    history: &History,
+    opts: &CollectOptions,
+    now: DateTime<Utc>,
+) -> Result<Report> {
+    let (period, cycle) = resolve_period(opts, history, now)?;
+    let input = MetricsInput::from_workspace(ws);
+    let metrics = compute(&input, period, now);
+    let previous = history.previous(&cycle, period.end).cloned();
+    let trends = KpiId::ALL
+        .into_iter()
+        .map(|id| {
+            let prev = previous.as_ref().map(|p| p.kpi(id.key()));
+            let t = match prev {
+                None => Trend::NONE,
+                Some(p) => Trend::between(metrics.value(id), p, id.direction()),
+            };
+            (id, t)
+        })
+        .collect();
+    let counts = counts_of(&metrics);
+    let count_trends = counts
+        .iter()
+        .map(|(k, v)| {
+            let t = match previous.as_ref() {
+                None => Trend::NONE,
+                Some(p) => Trend::between(Some(*v as f64), p.count(k).map(|x| x as f64), count_direction(k)),
+            };
+            (k.clone(), t)
+        })
+        .collect();
+    let mut diagnostics = metrics.diagnostics.clone();
+    diagnostics.extend(history.diagnostics.iter().cloned());
+    secfw_artifacts::diag::sort_diagnostics(&mut diagnostics);
+    let project = ws
+        .rulebook
+        .as_ref()
+        .and_then(|r| r.project.clone())
+        .or_else(|| ws.findings.as_ref().and_then(|f| f.metadata.project.clone()));
+    Ok(Report {
+        cycle,
+        project,
+        generated_at: now,
+        metrics,
+        trends,
+        count_trends,
+        previous,
+        history: history.before(&cycle_of(opts, period), period.end),
+        diagnostics,
+    })
+}
+
+fn cycle_of(opts: &CollectOptions, p: Period) -> String {
+    opts.cycle.clone().unwrap_or_else(|| p.default_cycle())
+}
+
+/// Store the report's snapshot in `<workspace>/.secfw/history/<cycle>.json` (atomically).
+pub fn record(workspace: &Path, report: &Report) -> Result<PathBuf> {
+    history::record(workspace, &report.snapshot())
+}
+
+/// Whether metrics were collected for a cycle: its snapshot exists in the history.
+pub fn is_recorded(workspace: &Path, cycle: &str) -> Result<bool> {
+    Ok(History::load(workspace)?.get(cycle).is_some())
+}

@@ -1,0 +1,11 @@
+//! The stable diagnostic codes of `secfw-metrics` (`MT....`), documented in
+//! `docs/diagnostics.md`.
+
+secfw_artifacts::define_codes! {
+    RESOLVED_WITHOUT_FIRST_SEEN = "MT0001", "A resolved finding has no `first_seen`, so it is left out of MTTR";
+    NEGATIVE_REMEDIATION_TIME = "MT0002", "A finding's `resolved_at` is before its `first_seen`, so it is left out of MTTR";
+    NO_RESOURCES = "MT0003", "The inventory has no resources: policy coverage is n/a and fails the coverage target";
+    MISSING_INPUT = "MT0004", "An artifact a KPI needs is missing or does not parse; the KPI is n/a";
+    BAD_SNAPSHOT = "MT0005", "A history snapshot cannot be read or parsed; it is left out of trends";
+    UNSUPPORTED_SNAPSHOT = "MT0006", "A history snapshot has an unknown format version; it is left out of trends";
+}

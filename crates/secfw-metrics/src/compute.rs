@@ -1,0 +1,994 @@
+//! Computing the KPIs of one period from the workspace artifacts.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use secfw_artifacts::model::findings::{Finding, FindingStatus, FindingsFile, ScanStatus};
+use secfw_artifacts::model::inventory::Inventory;
+use secfw_artifacts::model::rulebook::{Action, CountMetric, Rulebook};
+use secfw_artifacts::yaml::{Seg, SourceMap};
+use secfw_artifacts::{Date, Diagnostic, ExceptionRegistry, LoadedWorkspace, PolicyMap, Severity, SourceFile, files};
+
+use crate::codes;
+use crate::gov::{self, ExceptionState};
+use crate::kpi::{Kpi, KpiId, Target, TargetOp, round2};
+use crate::period::Period;
+
+/// The artifacts KPIs are computed from. Any of them may be missing: the KPIs that need it are
+/// then "n/a" with a diagnostic.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MetricsInput<'a> {
+    /// The rulebook (targets, SLA days, exception policy, enforcement rules).
+    pub rulebook: Cow<'a, Rulebook>,
+    /// `inventory.yaml`.
+    pub inventory: Option<&'a Inventory>,
+    /// `sec_findings.yaml`.
+    pub findings: Option<&'a FindingsFile>,
+    /// `policy_map.md`.
+    pub policies: Option<&'a PolicyMap>,
+    /// `exceptions.md`.
+    pub exceptions: Option<&'a ExceptionRegistry>,
+    /// The text of `sec_findings.yaml`, to locate diagnostics.
+    pub findings_source: Option<&'a SourceFile>,
+}
+
+impl<'a> MetricsInput<'a> {
+    /// Inputs from a loaded workspace (the default rulebook when it has none).
+    pub fn from_workspace(ws: &'a LoadedWorkspace) -> Self {
+        Self {
+            rulebook: ws.rulebook.as_ref().map_or_else(|| Cow::Owned(ws.rulebook_or_default()), Cow::Borrowed),
+            inventory: ws.inventory.as_ref(),
+            findings: ws.findings.as_ref(),
+            policies: ws.policies.as_ref(),
+            exceptions: ws.exceptions.as_ref(),
+            findings_source: ws.sources.get(files::FINDINGS),
+        }
+    }
+
+    /// Inputs from individual artifacts.
+    pub fn new(rulebook: &'a Rulebook) -> Self {
+        Self {
+            rulebook: Cow::Borrowed(rulebook),
+            inventory: None,
+            findings: None,
+            policies: None,
+            exceptions: None,
+            findings_source: None,
+        }
+    }
+
+    /// With an inventory.
+    #[must_use]
+    pub fn inventory(mut self, i: &'a Inventory) -> Self {
+        self.inventory = Some(i);
+        self
+    }
+
+    /// With a findings ledger.
+    #[must_use]
+    pub fn findings(mut self, f: &'a FindingsFile) -> Self {
+        self.findings = Some(f);
+        self
+    }
+
+    /// With a policy map.
+    #[must_use]
+    pub fn policies(mut self, p: &'a PolicyMap) -> Self {
+        self.policies = Some(p);
+        self
+    }
+
+    /// With an exception registry.
+    #[must_use]
+    pub fn exceptions(mut self, e: &'a ExceptionRegistry) -> Self {
+        self.exceptions = Some(e);
+        self
+    }
+}
+
+/// Summary statistics of remediation times, in days.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Default)]
+pub struct Stats {
+    /// Findings counted.
+    pub count: u64,
+    /// Arithmetic mean.
+    pub mean: Option<f64>,
+    /// Median (mean of the two middle values for an even count).
+    pub median: Option<f64>,
+    /// 90th percentile, nearest-rank: the value at rank ⌈0.9·n⌉ of the sorted list.
+    pub p90: Option<f64>,
+}
+
+impl Stats {
+    /// Statistics of `values` (days); all `None` when empty.
+    pub fn of(values: &[f64]) -> Self {
+        if values.is_empty() {
+            return Self::default();
+        }
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let median = if n % 2 == 1 { v[n / 2] } else { f64::midpoint(v[n / 2 - 1], v[n / 2]) };
+        let rank = (9 * n).div_ceil(10).max(1);
+        Self {
+            count: n as u64,
+            mean: Some(round2(mean)),
+            median: Some(round2(median)),
+            p90: Some(round2(v[rank - 1])),
+        }
+    }
+}
+
+/// MTTR overall and per severity.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct MttrBreakdown {
+    /// All severities.
+    pub overall: Stats,
+    /// Per severity (every severity present, most severe first).
+    pub by_severity: BTreeMap<Severity, Stats>,
+    /// Resolved findings left out (no `first_seen`, or resolved before first seen).
+    pub excluded: Vec<String>,
+}
+
+/// Counts of findings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct FindingCounts {
+    /// First seen in the period.
+    pub new: u64,
+    /// Resolved in the period.
+    pub resolved: u64,
+    /// Open at the end of the period and first seen before it (or with no `first_seen`).
+    pub carry_forward: u64,
+    /// Open at the end of the period (including excepted ones).
+    pub open: u64,
+    /// Open and not covered by a valid exception, per severity.
+    pub open_by_severity: BTreeMap<Severity, u64>,
+    /// Open and covered by a valid exception, per severity (shown, never hidden).
+    pub excepted_by_severity: BTreeMap<Severity, u64>,
+    /// Open past the SLA deadline, per severity.
+    pub overdue_by_severity: BTreeMap<Severity, u64>,
+    /// Risk-accepted findings (`status: accepted`).
+    pub accepted: u64,
+    /// False positives.
+    pub false_positive: u64,
+}
+
+impl FindingCounts {
+    /// Open, unexcepted critical findings (the Critical=0 count).
+    pub fn critical(&self) -> u64 {
+        self.open_by_severity.get(&Severity::Critical).copied().unwrap_or(0)
+    }
+
+    /// Open findings covered by a valid exception.
+    pub fn excepted(&self) -> u64 {
+        self.excepted_by_severity.values().sum()
+    }
+
+    /// Open findings past their SLA deadline.
+    pub fn overdue(&self) -> u64 {
+        self.overdue_by_severity.values().sum()
+    }
+}
+
+/// SLA compliance inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct SlaCounts {
+    /// Resolved in the period by the SLA deadline.
+    pub resolved_within: u64,
+    /// Resolved in the period after the SLA deadline.
+    pub resolved_late: u64,
+    /// Open past the deadline at the end of the period.
+    pub open_overdue: u64,
+    /// Open within the deadline at the end of the period.
+    pub open_within: u64,
+    /// SLA days per severity used.
+    pub sla_days: BTreeMap<Severity, u32>,
+}
+
+/// Policy coverage inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct CoverageCounts {
+    /// Resources in the inventory.
+    pub resources: u64,
+    /// Resources with at least one policy defined in `policy_map.md`.
+    pub covered: u64,
+    /// Ids of resources without one, sorted.
+    pub uncovered: Vec<String>,
+}
+
+/// What scan success is counted over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanBasis {
+    /// Expected (resource, scanner) pairs from the inventory.
+    #[default]
+    ExpectedPairs,
+    /// Scan records in the period (no expected scanners declared).
+    ScanRecords,
+}
+
+/// Scan success inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct ScanCounts {
+    /// What is counted.
+    pub basis: ScanBasis,
+    /// Units counted (pairs or scans).
+    pub expected: u64,
+    /// Units that succeeded.
+    pub successful: u64,
+    /// Scans in the period that failed (`scan_id: error`).
+    pub failed: Vec<String>,
+    /// Expected pairs without a successful scan (`resource/scanner`), sorted.
+    pub missing: Vec<String>,
+}
+
+/// One exception as the digest shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExceptionInfo {
+    /// `EXC-NNN`.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Excepted policy.
+    pub policy: String,
+    /// Expiry date (valid through its end, UTC).
+    pub valid_until: Date,
+    /// Whole days from the period end's date to the expiry date (negative once expired).
+    pub days_left: i64,
+    /// `valid`, `expired` or `invalid`.
+    pub state: String,
+    /// Why it is not valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Valid but expiring within the rulebook's warning window.
+    pub expiring_soon: bool,
+    /// Findings it covers.
+    pub findings: Vec<String>,
+}
+
+/// Exception compliance inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct ExceptionCounts {
+    /// Active (non-archived) exceptions.
+    pub total: u64,
+    /// Valid ones.
+    pub valid: u64,
+    /// Expired ones.
+    pub expired: u64,
+    /// Invalid for another reason.
+    pub invalid: u64,
+    /// Archived entries (left out).
+    pub archived: u64,
+    /// Every active exception, soonest expiry first.
+    pub items: Vec<ExceptionInfo>,
+}
+
+/// The risk score and its inputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct RiskBreakdown {
+    /// Σ weight × factor over open findings.
+    pub points: f64,
+    /// 100 × points / (points + 50), two decimals.
+    pub score: f64,
+}
+
+/// Weight of a severity in the risk score (Dependency-Track: 10/5/3/1).
+pub const fn risk_weight(s: Severity) -> f64 {
+    match s {
+        Severity::Critical => 10.0,
+        Severity::High => 5.0,
+        Severity::Medium => 3.0,
+        Severity::Low => 1.0,
+    }
+}
+
+/// The half-saturation constant of the risk score: this many points give a score of 50.
+pub const RISK_HALF_POINTS: f64 = 50.0;
+
+/// The risk score of `points`: `100 × points / (points + 50)`, two decimals.
+pub fn risk_score(points: f64) -> f64 {
+    if points <= 0.0 { 0.0 } else { round2(100.0 * points / (points + RISK_HALF_POINTS)) }
+}
+
+/// Where a compliance standard stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StandardState {
+    /// No open, unexcepted finding affects it.
+    Compliant,
+    /// Only medium or low findings are open.
+    Gaps,
+    /// A critical or high finding is open.
+    AtRisk,
+}
+
+/// One compliance standard's status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StandardStatus {
+    /// SOC2, ISO27001, GDPR, ...
+    pub standard: String,
+    /// The state.
+    pub state: StandardState,
+    /// Open, unexcepted findings affecting it.
+    pub open: u64,
+    /// Of which critical or high.
+    pub severe: u64,
+    /// Open findings affecting it that are covered by a valid exception.
+    pub excepted: u64,
+}
+
+/// One action line of the digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActionItem {
+    /// What it is about (finding, exception, scan or KPI id).
+    pub subject: String,
+    /// The action, one line.
+    pub text: String,
+}
+
+/// Actions completed, pending and blocked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct Actions {
+    /// Done in the period.
+    pub completed: Vec<ActionItem>,
+    /// Still to do.
+    pub pending: Vec<ActionItem>,
+    /// Blocked, with the reason.
+    pub blocked: Vec<ActionItem>,
+}
+
+/// Every KPI of one period with its inputs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Metrics {
+    /// The period.
+    pub period: Period,
+    /// The instant state is evaluated at (open findings, exception validity): the period end,
+    /// capped at `now`.
+    pub as_of: DateTime<Utc>,
+    /// The KPIs in [`KpiId::ALL`] order.
+    pub kpis: Vec<Kpi>,
+    /// MTTR details.
+    pub mttr: MttrBreakdown,
+    /// Finding counts.
+    pub findings: FindingCounts,
+    /// SLA details.
+    pub sla: SlaCounts,
+    /// Coverage details.
+    pub coverage: CoverageCounts,
+    /// Scan details.
+    pub scans: ScanCounts,
+    /// Exception details.
+    pub exceptions: ExceptionCounts,
+    /// Risk score details.
+    pub risk: RiskBreakdown,
+    /// Compliance status per standard, sorted by name.
+    pub standards: Vec<StandardStatus>,
+    /// Actions.
+    pub actions: Actions,
+    /// Problems met while computing (located when possible).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Metrics {
+    /// The KPI with this id.
+    pub fn kpi(&self, id: KpiId) -> &Kpi {
+        self.kpis.iter().find(|k| k.id == id).unwrap_or(&self.kpis[0])
+    }
+
+    /// The value of a KPI (None: n/a).
+    pub fn value(&self, id: KpiId) -> Option<f64> {
+        self.kpis.iter().find(|k| k.id == id).and_then(|k| k.value)
+    }
+}
+
+fn sev_map<T: Default>() -> BTreeMap<Severity, T> {
+    Severity::ALL.into_iter().map(|s| (s, T::default())).collect()
+}
+
+fn pct(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| num as f64 * 100.0 / den as f64)
+}
+
+const DAY_SECS: f64 = 86_400.0;
+
+/// Compute every KPI for `period`, evaluating state at `min(period.end, now)`.
+pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> Metrics {
+    let rb: &Rulebook = &input.rulebook;
+    let as_of = period.end.min(now);
+    let mut diags = Vec::new();
+    let map = input.findings_source.and_then(SourceMap::build);
+    let locate = |i: usize, field: &str| {
+        map.as_ref().map(|m| m.nearest(&[Seg::from("findings"), Seg::from(i), Seg::from(field)]))
+    };
+    let empty: &[Finding] = &[];
+    let findings = input.findings.map_or(empty, |f| f.findings.as_slice());
+    if input.findings.is_none() {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_INPUT,
+                files::FINDINGS,
+                "the findings ledger is missing or does not parse: finding KPIs are computed over no findings",
+            )
+            .with_hint("fix sec_findings.yaml (`secfw validate` shows why) and collect metrics again"),
+        );
+    }
+
+    // --- per finding ----------------------------------------------------------------------
+    let mut counts = FindingCounts {
+        open_by_severity: sev_map(),
+        excepted_by_severity: sev_map(),
+        overdue_by_severity: sev_map(),
+        ..FindingCounts::default()
+    };
+    let mut sla = SlaCounts {
+        sla_days: Severity::ALL.into_iter().map(|s| (s, rb.sla_days.for_severity(s))).collect(),
+        ..SlaCounts::default()
+    };
+    let mut mttr_all = Vec::new();
+    let mut mttr_sev: BTreeMap<Severity, Vec<f64>> = sev_map();
+    let mut excluded = Vec::new();
+    let mut first_seen_in_period = 0u64;
+    let mut escaped = 0u64;
+    let mut points = 0.0;
+    let mut actions = Actions::default();
+    let mut pending: Vec<(u8, DateTime<Utc>, String, ActionItem)> = Vec::new();
+    let mut completed: Vec<(DateTime<Utc>, String, ActionItem)> = Vec::new();
+    let mut std_acc: BTreeMap<String, StandardStatus> = BTreeMap::new();
+    let mut critical_open: Vec<&Finding> = Vec::new();
+
+    for (i, f) in findings.iter().enumerate() {
+        match f.status {
+            FindingStatus::Accepted => counts.accepted += 1,
+            FindingStatus::FalsePositive => counts.false_positive += 1,
+            _ => {}
+        }
+        if f.first_seen.is_some_and(|t| period.contains(t.instant())) {
+            counts.new += 1;
+            first_seen_in_period += 1;
+            if f.detected_in.as_deref().is_some_and(is_production) {
+                escaped += 1;
+            }
+        }
+        let deadline = gov::sla_deadline(f, rb);
+        if f.status == FindingStatus::Resolved
+            && let Some(r) = f.resolved_at.map(secfw_artifacts::Timestamp::instant)
+            && period.contains(r)
+        {
+            counts.resolved += 1;
+            if r <= deadline {
+                sla.resolved_within += 1;
+            } else {
+                sla.resolved_late += 1;
+            }
+            completed.push((
+                r,
+                f.finding_id.clone(),
+                ActionItem {
+                    subject: f.finding_id.clone(),
+                    text: format!(
+                        "{} ({}) resolved on {}: {}",
+                        f.finding_id,
+                        f.severity,
+                        r.format("%Y-%m-%d"),
+                        one_line(&f.title)
+                    ),
+                },
+            ));
+            match f.first_seen.map(secfw_artifacts::Timestamp::instant) {
+                None => {
+                    excluded.push(f.finding_id.clone());
+                    diags.push(
+                        Diagnostic::warning(
+                            codes::RESOLVED_WITHOUT_FIRST_SEEN,
+                            files::FINDINGS,
+                            format!("finding {} is resolved but has no first_seen: it is left out of MTTR", f.finding_id),
+                        )
+                        .at(locate(i, "resolved_at"))
+                        .with_hint("add `first_seen:` (when the finding was first detected) to count it in MTTR"),
+                    );
+                }
+                Some(fs) if r < fs => {
+                    excluded.push(f.finding_id.clone());
+                    diags.push(
+                        Diagnostic::warning(
+                            codes::NEGATIVE_REMEDIATION_TIME,
+                            files::FINDINGS,
+                            format!(
+                                "finding {} was resolved ({}) before it was first seen ({}): it is left out of MTTR",
+                                f.finding_id,
+                                r.format("%Y-%m-%dT%H:%M:%SZ"),
+                                fs.format("%Y-%m-%dT%H:%M:%SZ")
+                            ),
+                        )
+                        .at(locate(i, "resolved_at"))
+                        .with_hint("correct `first_seen` or `resolved_at`"),
+                    );
+                }
+                Some(fs) => {
+                    let days = (r - fs).num_seconds() as f64 / DAY_SECS;
+                    mttr_all.push(days);
+                    mttr_sev.entry(f.severity).or_default().push(days);
+                }
+            }
+        }
+        let standards = finding_standards(f, rb);
+        if !gov::open_at(f, as_of) {
+            continue;
+        }
+        counts.open += 1;
+        let exc = gov::covering_exception(f, input.exceptions);
+        let excepted = exc.is_some_and(|e| gov::exception_state(e, rb, as_of).is_valid());
+        let overdue = deadline < as_of;
+        if f.first_seen.is_none_or(|t| t.instant() < period.start) {
+            counts.carry_forward += 1;
+        }
+        if overdue {
+            *counts.overdue_by_severity.entry(f.severity).or_default() += 1;
+            sla.open_overdue += 1;
+        } else {
+            sla.open_within += 1;
+        }
+        let factor = if overdue {
+            2.0
+        } else if excepted {
+            0.5
+        } else {
+            1.0
+        };
+        points += risk_weight(f.severity) * factor;
+        for s in standards {
+            let e = std_acc.entry(s.clone()).or_insert_with(|| StandardStatus {
+                standard: s,
+                state: StandardState::Compliant,
+                open: 0,
+                severe: 0,
+                excepted: 0,
+            });
+            if excepted {
+                e.excepted += 1;
+            } else {
+                e.open += 1;
+                if matches!(f.severity, Severity::Critical | Severity::High) {
+                    e.severe += 1;
+                }
+            }
+        }
+        if excepted {
+            *counts.excepted_by_severity.entry(f.severity).or_default() += 1;
+            continue;
+        }
+        *counts.open_by_severity.entry(f.severity).or_default() += 1;
+        if f.severity == Severity::Critical {
+            critical_open.push(f);
+        }
+        let due = deadline;
+        pending.push((
+            f.remediation.priority as u8,
+            due,
+            f.finding_id.clone(),
+            ActionItem {
+                subject: f.finding_id.clone(),
+                text: format!(
+                    "{} ({:?}, {}, due {}{}): {}",
+                    f.finding_id,
+                    f.remediation.priority,
+                    f.severity,
+                    due.format("%Y-%m-%d"),
+                    if overdue { ", OVERDUE" } else { "" },
+                    one_line(&f.remediation.recommended_action)
+                ),
+            },
+        ));
+    }
+    completed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    actions.completed = completed.into_iter().map(|c| c.2).collect();
+    pending.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    actions.pending = pending.into_iter().map(|p| p.3).collect();
+
+    let mttr = MttrBreakdown {
+        overall: Stats::of(&mttr_all),
+        by_severity: mttr_sev.iter().map(|(s, v)| (*s, Stats::of(v))).collect(),
+        excluded,
+    };
+
+    // --- coverage ---------------------------------------------------------------------------
+    let mut coverage = CoverageCounts::default();
+    if let Some(inv) = input.inventory {
+        let defined: Option<BTreeSet<&str>> =
+            input.policies.map(|p| p.policies.iter().map(|p| p.id.as_str()).collect());
+        coverage.resources = inv.resources.len() as u64;
+        for r in &inv.resources {
+            let ok = r.policies.iter().any(|p| defined.as_ref().is_none_or(|d| d.contains(p.as_str())));
+            if ok {
+                coverage.covered += 1;
+            } else {
+                coverage.uncovered.push(r.id.clone());
+            }
+        }
+        coverage.uncovered.sort();
+        if inv.resources.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    codes::NO_RESOURCES,
+                    files::INVENTORY,
+                    "the inventory lists no resources: policy coverage is n/a, which fails the coverage target",
+                )
+                .with_hint("list every system and resource in scope under `resources:` in inventory.yaml"),
+            );
+        }
+    } else {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_INPUT,
+                files::INVENTORY,
+                "the inventory is missing or does not parse: policy coverage and scan success are n/a",
+            )
+            .with_hint("fix inventory.yaml (`secfw validate` shows why) and collect metrics again"),
+        );
+    }
+
+    // --- scans ------------------------------------------------------------------------------
+    let scans = scan_counts(input, period);
+
+    // --- exceptions -------------------------------------------------------------------------
+    let exceptions = exception_counts(input, rb, as_of);
+
+    // --- standards --------------------------------------------------------------------------
+    for s in declared_standards(input, rb) {
+        std_acc.entry(s.clone()).or_insert(StandardStatus {
+            standard: s,
+            state: StandardState::Compliant,
+            open: 0,
+            severe: 0,
+            excepted: 0,
+        });
+    }
+    let standards: Vec<StandardStatus> = std_acc
+        .into_values()
+        .map(|mut s| {
+            s.state = if s.severe > 0 {
+                StandardState::AtRisk
+            } else if s.open > 0 {
+                StandardState::Gaps
+            } else {
+                StandardState::Compliant
+            };
+            s
+        })
+        .collect();
+
+    // --- KPIs -------------------------------------------------------------------------------
+    let t = &rb.kpi_targets;
+    let tgt = |op, value| Some(Target { op, value });
+    let mut kpis = Vec::with_capacity(KpiId::ALL.len());
+    let mut k = Kpi::new(
+        KpiId::Mttr,
+        mttr.overall.mean,
+        tgt(TargetOp::Below, t.mttr_days),
+        format!("{} finding(s) resolved in the period with a first_seen", mttr.overall.count),
+        false,
+    );
+    if mttr.overall.count == 0 {
+        k = k.with_note("no findings were resolved in the period");
+    }
+    kpis.push(k);
+    let mut k = Kpi::new(
+        KpiId::PolicyCoverage,
+        pct(coverage.covered, coverage.resources),
+        tgt(TargetOp::AtLeast, t.policy_coverage),
+        format!("{} of {} resource(s) covered", coverage.covered, coverage.resources),
+        true,
+    );
+    if coverage.resources == 0 {
+        k = k.with_note("no resources in the inventory: coverage cannot be shown, which fails the target");
+    }
+    kpis.push(k);
+    let basis = match scans.basis {
+        ScanBasis::ExpectedPairs => "expected (resource, scanner) pair(s)",
+        ScanBasis::ScanRecords => "scan(s) in the period",
+    };
+    let mut k = Kpi::new(
+        KpiId::ScanSuccessRate,
+        pct(scans.successful, scans.expected),
+        tgt(TargetOp::AtLeast, t.scan_success_rate),
+        format!("{} of {} {basis} succeeded", scans.successful, scans.expected),
+        false,
+    );
+    if scans.expected == 0 {
+        k = k.with_note("no scanners are expected and no scans ran in the period");
+    }
+    kpis.push(k);
+    let mut k = Kpi::new(
+        KpiId::EscapeRate,
+        pct(escaped, first_seen_in_period),
+        tgt(TargetOp::Below, t.escape_rate_max),
+        format!("{escaped} of {first_seen_in_period} new finding(s) detected in production"),
+        false,
+    );
+    if first_seen_in_period == 0 {
+        k = k.with_note("no findings were first seen in the period");
+    }
+    kpis.push(k);
+    let mut k = Kpi::new(
+        KpiId::ExceptionCompliance,
+        pct(exceptions.valid, exceptions.total),
+        tgt(TargetOp::AtLeast, t.exception_compliance),
+        format!("{} of {} active exception(s) valid", exceptions.valid, exceptions.total),
+        false,
+    );
+    if exceptions.total == 0 {
+        k = k.with_note("there are no active exceptions");
+    }
+    kpis.push(k);
+    let resolved = sla.resolved_within + sla.resolved_late;
+    let mut k = Kpi::new(
+        KpiId::SlaCompliance,
+        pct(sla.resolved_within, resolved),
+        tgt(TargetOp::AtLeast, t.sla_compliance),
+        format!(
+            "{} of {resolved} resolved finding(s) within SLA; {} open past SLA",
+            sla.resolved_within, sla.open_overdue
+        ),
+        false,
+    );
+    if resolved == 0 {
+        k = k.with_note("no findings were resolved in the period");
+    }
+    kpis.push(k);
+    let risk = RiskBreakdown { points: round2(points), score: risk_score(points) };
+    kpis.push(Kpi::new(
+        KpiId::RiskScore,
+        Some(risk.score),
+        None,
+        format!("{} risk point(s) from {} open finding(s)", trim(risk.points), counts.open),
+        false,
+    ));
+
+    // --- actions: KPI misses, exceptions, scans, enforcement ---------------------------------
+    for k in &kpis {
+        if k.status == crate::kpi::KpiStatus::Missed {
+            actions.pending.push(ActionItem {
+                subject: k.id.key().to_owned(),
+                text: format!(
+                    "Bring {} to {} (now {})",
+                    k.id.name(),
+                    k.display_target(),
+                    k.display_value()
+                ),
+            });
+        }
+    }
+    for e in &exceptions.items {
+        if e.expiring_soon {
+            actions.pending.push(ActionItem {
+                subject: e.id.clone(),
+                text: format!(
+                    "Renew or close {} before {} ({} day(s) left)",
+                    e.id, e.valid_until, e.days_left
+                ),
+            });
+        }
+    }
+    for r in &rb.enforcement {
+        let blocks = r.actions.on_violation.iter().any(|a| matches!(a, Action::BlockHandoff(true)));
+        let count = count_metric(r.rule, &counts, &exceptions, &scans);
+        if blocks && !r.condition.holds(count) {
+            actions.blocked.push(ActionItem {
+                subject: r.rule.as_str().to_owned(),
+                text: format!(
+                    "Handoff blocked: {} is {count}, the rule requires {}",
+                    r.rule.as_str(),
+                    r.condition
+                ),
+            });
+        }
+    }
+    critical_open.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
+    for f in critical_open {
+        actions.blocked.push(ActionItem {
+            subject: f.finding_id.clone(),
+            text: format!("{} is critical and open (Critical=0): {}", f.finding_id, one_line(&f.title)),
+        });
+    }
+    for e in &exceptions.items {
+        if e.state == "expired" && !e.findings.is_empty() {
+            actions.blocked.push(ActionItem {
+                subject: e.id.clone(),
+                text: format!(
+                    "{} expired on {}: its findings ({}) need remediation or a new exception",
+                    e.id,
+                    e.valid_until,
+                    e.findings.join(", ")
+                ),
+            });
+        }
+    }
+    for s in &scans.failed {
+        actions.blocked.push(ActionItem { subject: s.clone(), text: format!("Scan failed, re-run it: {s}") });
+    }
+
+    Metrics {
+        period,
+        as_of,
+        kpis,
+        mttr,
+        findings: counts,
+        sla,
+        coverage,
+        scans,
+        exceptions,
+        risk,
+        standards,
+        actions,
+        diagnostics: diags,
+    }
+}
+
+fn trim(v: f64) -> String {
+    crate::kpi::trim_num(v)
+}
+
+fn one_line(s: &str) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 160 { format!("{}…", s.chars().take(159).collect::<String>()) } else { s }
+}
+
+fn is_production(env: &str) -> bool {
+    let e = env.trim();
+    e.eq_ignore_ascii_case("production") || e.eq_ignore_ascii_case("prod")
+}
+
+fn finding_standards(f: &Finding, rb: &Rulebook) -> BTreeSet<String> {
+    let mut s: BTreeSet<String> = f.governance.compliance_standards.iter().cloned().collect();
+    for t in f.governance.tags.iter().chain(&[]) {
+        if let Some(def) = rb.tag(t) {
+            s.extend(def.compliance_impact.iter().cloned());
+        }
+    }
+    s
+}
+
+fn declared_standards(input: &MetricsInput<'_>, rb: &Rulebook) -> BTreeSet<String> {
+    let mut s = BTreeSet::new();
+    let mut tags: BTreeSet<&str> = BTreeSet::new();
+    if let Some(p) = input.policies {
+        for pol in &p.policies {
+            s.extend(pol.standards.iter().cloned());
+            tags.extend(pol.tags.iter().map(String::as_str));
+        }
+    }
+    if let Some(i) = input.inventory {
+        for r in &i.resources {
+            tags.extend(r.tags.iter().map(String::as_str));
+        }
+    }
+    if let Some(f) = input.findings {
+        for x in &f.findings {
+            s.extend(finding_standards(x, rb));
+        }
+    }
+    for t in tags {
+        if let Some(def) = rb.tag(t) {
+            s.extend(def.compliance_impact.iter().cloned());
+        }
+    }
+    s
+}
+
+fn scan_counts(input: &MetricsInput<'_>, period: Period) -> ScanCounts {
+    let scans: Vec<_> = input
+        .findings
+        .map(|f| f.scans.iter().filter(|s| period.contains(s.started_at.instant())).collect())
+        .unwrap_or_default();
+    let mut c = ScanCounts::default();
+    let mut failed: Vec<String> = scans
+        .iter()
+        .filter(|s| s.status == ScanStatus::Failure)
+        .map(|s| match &s.error {
+            Some(e) => format!("{} ({}): {}", s.scan_id, s.tool, one_line(e)),
+            None => format!("{} ({})", s.scan_id, s.tool),
+        })
+        .collect();
+    failed.sort();
+    c.failed = failed;
+    let pairs: Vec<(&str, &str)> = input
+        .inventory
+        .map(|i| {
+            i.resources
+                .iter()
+                .flat_map(|r| r.expected_scanners.iter().map(move |s| (r.id.as_str(), s.as_str())))
+                .collect()
+        })
+        .unwrap_or_default();
+    if pairs.is_empty() {
+        c.basis = ScanBasis::ScanRecords;
+        c.expected = scans.len() as u64;
+        c.successful = scans.iter().filter(|s| s.status == ScanStatus::Success).count() as u64;
+        return c;
+    }
+    c.basis = ScanBasis::ExpectedPairs;
+    c.expected = pairs.len() as u64;
+    for (res, tool) in pairs {
+        let ok = scans.iter().any(|s| {
+            s.status == ScanStatus::Success
+                && s.tool.eq_ignore_ascii_case(tool)
+                && s.targets.iter().any(|t| t == res)
+        });
+        if ok {
+            c.successful += 1;
+        } else {
+            c.missing.push(format!("{res}/{tool}"));
+        }
+    }
+    c.missing.sort();
+    c
+}
+
+fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, as_of: DateTime<Utc>) -> ExceptionCounts {
+    let mut c = ExceptionCounts::default();
+    let Some(reg) = input.exceptions else { return c };
+    let findings: &[Finding] = input.findings.map_or(&[], |f| f.findings.as_slice());
+    for e in &reg.exceptions {
+        if gov::is_archived(e) {
+            c.archived += 1;
+            continue;
+        }
+        c.total += 1;
+        let state = gov::exception_state(e, rb, as_of);
+        let days_left = (e.valid_until.0 - as_of.date_naive()).num_days();
+        let (name, reason) = match &state {
+            ExceptionState::Valid => {
+                c.valid += 1;
+                ("valid", None)
+            }
+            ExceptionState::Expired => {
+                c.expired += 1;
+                ("expired", None)
+            }
+            ExceptionState::Invalid(r) => {
+                c.invalid += 1;
+                ("invalid", Some(r.clone()))
+            }
+        };
+        let mut covered: BTreeSet<String> = e.findings.iter().cloned().collect();
+        covered.extend(
+            findings
+                .iter()
+                .filter(|f| f.governance.exception_ref.as_deref() == Some(e.id.as_str()))
+                .map(|f| f.finding_id.clone()),
+        );
+        c.items.push(ExceptionInfo {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            policy: e.policy.clone(),
+            valid_until: e.valid_until,
+            days_left,
+            state: name.to_owned(),
+            reason,
+            expiring_soon: state.is_valid() && days_left <= i64::from(rb.exceptions.warn_days_before_expiry),
+            findings: covered.into_iter().collect(),
+        });
+    }
+    c.items.sort_by(|a, b| (a.valid_until, &a.id).cmp(&(b.valid_until, &b.id)));
+    c
+}
+
+fn count_metric(m: CountMetric, c: &FindingCounts, e: &ExceptionCounts, s: &ScanCounts) -> u64 {
+    let sev = |x| c.open_by_severity.get(&x).copied().unwrap_or(0);
+    match m {
+        CountMetric::CriticalFindingsCount => sev(Severity::Critical),
+        CountMetric::HighFindingsCount => sev(Severity::High),
+        CountMetric::MediumFindingsCount => sev(Severity::Medium),
+        CountMetric::LowFindingsCount => sev(Severity::Low),
+        CountMetric::OpenFindingsCount => c.open_by_severity.values().sum(),
+        CountMetric::OverdueFindingsCount => c.overdue(),
+        CountMetric::ExpiredExceptionsCount => e.expired,
+        CountMetric::FailedScansCount => s.failed.len() as u64,
+    }
+}
