@@ -231,9 +231,21 @@ pub fn is_id(id: &str, prefix: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Escape text for use inside a GFM table cell or inline Markdown.
+/// Escape text for use inside a GFM table cell or inline Markdown (also at the start of a
+/// line, where `-`, `+`, `1.` would open a list).
 pub fn escape_inline(text: &str) -> String {
-    let mut s = String::with_capacity(text.len());
+    let mut s = String::with_capacity(text.len() + 4);
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let text = if text.starts_with(['-', '+', '=']) {
+        s.push('\\');
+        text
+    } else if digits > 0 && text[digits..].starts_with(['.', ')']) {
+        s.push_str(&text[..digits]);
+        s.push('\\');
+        &text[digits..]
+    } else {
+        text
+    };
     for c in text.chars() {
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' => {
