@@ -1,2 +1,306 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+pub mod codes;
+mod cross_stream;
+pub mod format;
+mod parity;
+mod schema_lint;
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::diag::{Summary, sort_diagnostics};
+use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace, Severity};
+use secfw_governance::{GovernanceReport, Locator};
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+pub use cross_stream::CrossStreamConsistency;
+pub use format::ReportFormat;
+pub use parity::ParityCoverage;
+pub use schema_lint::SchemaLint;
+
+/// The error type of `secfw-gates`: the gates could not run at all (problems with artifacts
+/// are diagnostics in a failing report, never errors).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The workspace could not be loaded (not a directory, unreadable).
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+    /// An unknown gate name.
+    #[error("unknown gate `{0}`: expected schema_lint, cross_stream_consistency, parity_coverage or all")]
+    UnknownGate(String),
+}
+
+/// The three gates of seed §3.2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateName {
+    /// Gate 1: artifact syntax, required fields, types, enums, formats, reference syntax.
+    SchemaLint,
+    /// Gate 2: the artifacts agree with each other.
+    CrossStreamConsistency,
+    /// Gate 3: everything in scope is scanned and covered by policy; no orphans.
+    ParityCoverage,
+}
+
+impl GateName {
+    /// All gates, in order.
+    pub const ALL: [Self; 3] = [Self::SchemaLint, Self::CrossStreamConsistency, Self::ParityCoverage];
+
+    /// snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SchemaLint => "schema_lint",
+            Self::CrossStreamConsistency => "cross_stream_consistency",
+            Self::ParityCoverage => "parity_coverage",
+        }
+    }
+
+    /// The gate's implementation.
+    pub fn gate(self) -> &'static dyn Gate {
+        match self {
+            Self::SchemaLint => &SchemaLint,
+            Self::CrossStreamConsistency => &CrossStreamConsistency,
+            Self::ParityCoverage => &ParityCoverage,
+        }
+    }
+
+    /// Parse a gate list: a gate name or `all`.
+    pub fn parse_list(s: &str) -> Result<Vec<Self>, Error> {
+        if s.eq_ignore_ascii_case("all") { Ok(Self::ALL.to_vec()) } else { Ok(vec![s.parse()?]) }
+    }
+}
+
+impl fmt::Display for GateName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for GateName {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let n = s.trim().to_ascii_lowercase().replace('-', "_");
+        Self::ALL
+            .into_iter()
+            .find(|g| g.as_str() == n || (n == "parity" && *g == Self::ParityCoverage))
+            .ok_or_else(|| Error::UnknownGate(s.to_owned()))
+    }
+}
+
+/// Options of a gate run.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct GateOptions {
+    /// Warnings fail the gate too.
+    pub strict: bool,
+    /// Lifecycle states the artifacts may declare (the event log's current state and the target
+    /// of the transition being checked). Empty: only check that the artifacts agree with each
+    /// other.
+    pub allowed_states: Vec<LifecycleState>,
+    /// Start of the current cycle (from the event log): scans before it do not count.
+    pub cycle_start: Option<DateTime<Utc>>,
+}
+
+impl GateOptions {
+    /// Strict mode on or off.
+    #[must_use]
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+    /// Set the lifecycle states the artifacts may declare.
+    #[must_use]
+    pub fn allowed_states(mut self, states: Vec<LifecycleState>) -> Self {
+        self.allowed_states = states;
+        self
+    }
+    /// Set the start of the current cycle.
+    #[must_use]
+    pub fn cycle_start(mut self, t: Option<DateTime<Utc>>) -> Self {
+        self.cycle_start = t;
+        self
+    }
+}
+
+/// Everything a gate looks at: the loaded workspace, `now`, options, and the governance
+/// evaluation (computed once for all gates).
+pub struct GateContext<'a> {
+    /// The workspace.
+    pub ws: &'a LoadedWorkspace,
+    /// Evaluation time (UTC).
+    pub now: DateTime<Utc>,
+    /// Options.
+    pub opts: GateOptions,
+    /// Governance at `now`.
+    pub governance: GovernanceReport,
+    /// Locates paths in YAML artifacts.
+    pub loc: Locator<'a>,
+}
+
+impl<'a> GateContext<'a> {
+    /// Build a context (evaluates governance).
+    pub fn new(ws: &'a LoadedWorkspace, now: DateTime<Utc>, opts: GateOptions) -> Self {
+        let loc = Locator::new(ws);
+        let governance = secfw_governance::evaluate_with(ws, &loc, now);
+        Self { ws, now, opts, governance, loc }
+    }
+}
+
+/// A quality gate.
+pub trait Gate: Sync {
+    /// Which gate this is.
+    fn name(&self) -> GateName;
+    /// Evaluate the gate. Never fails: problems are diagnostics; missing or unparseable inputs
+    /// fail the gate (fail closed).
+    fn run(&self, ctx: &GateContext<'_>) -> GateReport;
+}
+
+/// A finding that is excepted: counted and listed in every report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExceptedFinding {
+    /// `finding_id`.
+    pub finding_id: String,
+    /// Severity.
+    pub severity: Severity,
+    /// The exception that covers it.
+    pub exception: String,
+    /// When the exception ends (end of its `Valid Until` day, UTC).
+    pub exception_expires_at: DateTime<Utc>,
+}
+
+/// The result of one gate.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct GateReport {
+    /// The gate.
+    pub gate: GateName,
+    /// `true` when no diagnostic is an error (warnings too in strict mode).
+    pub passed: bool,
+    /// Counts by level.
+    pub summary: Summary,
+    /// Every problem, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Findings excepted by valid exceptions.
+    pub excepted: Vec<ExceptedFinding>,
+    /// Gate-specific figures (e.g. `policy_coverage` with its formula), sorted by key.
+    pub stats: serde_json::Map<String, serde_json::Value>,
+    /// `sha256:<hex>` of this report's canonical JSON (with `digest` empty): the value recorded
+    /// in lifecycle events.
+    pub digest: String,
+}
+
+impl GateReport {
+    /// Build a report: sorts diagnostics, applies strict mode, computes the verdict and digest.
+    pub fn new(
+        gate: GateName,
+        mut diagnostics: Vec<Diagnostic>,
+        excepted: Vec<ExceptedFinding>,
+        stats: serde_json::Map<String, serde_json::Value>,
+        strict: bool,
+    ) -> Self {
+        if strict {
+            for d in &mut diagnostics {
+                if d.severity == secfw_artifacts::Level::Warning {
+                    d.severity = secfw_artifacts::Level::Error;
+                }
+            }
+        }
+        sort_diagnostics(&mut diagnostics);
+        diagnostics.dedup();
+        let summary = Summary::of(&diagnostics);
+        let mut r = Self { gate, passed: summary.errors == 0, summary, diagnostics, excepted, stats, digest: String::new() };
+        r.digest = digest_of(&r);
+        r
+    }
+
+    /// Error-level diagnostics.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// `true` when some diagnostic has this code.
+    pub fn has_code(&self, code: &str) -> bool {
+        self.diagnostics.iter().any(|d| d.code.as_str() == code)
+    }
+}
+
+fn digest_of<T: Serialize>(v: &T) -> String {
+    let bytes = serde_json::to_vec(v).unwrap_or_default();
+    format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
+}
+
+/// The result of running several gates.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct GateRun {
+    /// Evaluation time.
+    pub now: DateTime<Utc>,
+    /// `true` when every gate passed.
+    pub passed: bool,
+    /// One report per gate, in gate order.
+    pub reports: Vec<GateReport>,
+    /// Escalations raised by violated enforcement rules.
+    pub escalations: Vec<secfw_governance::Escalation>,
+}
+
+impl GateRun {
+    /// The report of a gate, if it ran.
+    pub fn report(&self, gate: GateName) -> Option<&GateReport> {
+        self.reports.iter().find(|r| r.gate == gate)
+    }
+}
+
+/// Run gates on a loaded workspace at `now`.
+pub fn run(ws: &LoadedWorkspace, gates: &[GateName], now: DateTime<Utc>, opts: &GateOptions) -> GateRun {
+    let ctx = GateContext::new(ws, now, opts.clone());
+    run_in(&ctx, gates)
+}
+
+/// Run gates with an existing context.
+pub fn run_in(ctx: &GateContext<'_>, gates: &[GateName]) -> GateRun {
+    let mut names = gates.to_vec();
+    names.sort();
+    names.dedup();
+    let reports: Vec<GateReport> = names.iter().map(|g| g.gate().run(ctx)).collect();
+    GateRun {
+        now: ctx.now,
+        passed: reports.iter().all(|r| r.passed),
+        reports,
+        escalations: ctx.governance.escalations.clone(),
+    }
+}
+
+/// Load the workspace at `dir` and run gates on it.
+pub fn run_dir(
+    dir: &Path,
+    gates: &[GateName],
+    now: DateTime<Utc>,
+    opts: &GateOptions,
+) -> Result<(LoadedWorkspace, GateRun), Error> {
+    let ws = secfw_artifacts::load(dir, &LoadOptions::default().strict(opts.strict))?;
+    let run = run(&ws, gates, now, opts);
+    Ok((ws, run))
+}
+
+/// Excepted findings of the governance evaluation, for listing in reports.
+pub(crate) fn excepted_of(ctx: &GateContext<'_>) -> Vec<ExceptedFinding> {
+    ctx.governance
+        .findings
+        .iter()
+        .filter_map(|f| match &f.disposition {
+            secfw_governance::Disposition::Excepted { exception } => Some(ExceptedFinding {
+                finding_id: f.finding_id.clone(),
+                severity: f.severity,
+                exception: exception.clone(),
+                exception_expires_at: ctx.governance.exception(exception).map_or(ctx.now, |e| e.expires_at),
+            }),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,2 +1,30 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+pub mod codes;
+pub mod evaluate;
+pub mod exceptions;
+pub mod locate;
+pub mod taxonomy;
+
+pub use evaluate::{
+    Counts, Disposition, Escalation, FindingEval, GovernanceReport, NotExcepted, RuleOutcome, evaluate, evaluate_with,
+};
+pub use exceptions::{ExceptionEval, ExceptionState, Role, evaluate_exception};
+pub use locate::Locator;
+
+/// The error type of `secfw-governance`. Governance evaluation itself never fails (problems with
+/// artifacts are [`secfw_artifacts::Diagnostic`]s); this covers loading a workspace to evaluate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The workspace could not be loaded.
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+}
+
+/// Load the workspace at `dir` and evaluate its governance at `now`.
+pub fn evaluate_dir(dir: &std::path::Path, now: chrono::DateTime<chrono::Utc>) -> Result<GovernanceReport, Error> {
+    let ws = secfw_artifacts::load(dir, &secfw_artifacts::LoadOptions::default())?;
+    Ok(evaluate(&ws, now))
+}

@@ -1,0 +1,253 @@
+//! Gate 3, `parity_coverage`: every inventory resource scanned successfully this cycle, policy
+//! coverage at or above the rulebook minimum, no orphaned findings, every exception complete and
+//! valid, every enforcement rule holding (with excepted findings counted and listed).
+
+use chrono::{DateTime, Duration, Utc};
+use secfw_artifacts::model::findings::{FindingStatus, ScanRecord, ScanStatus};
+use secfw_artifacts::workspace::files;
+use secfw_artifacts::{Diagnostic, path};
+
+use crate::{GateContext, GateName, GateReport, codes};
+
+/// Gate 3: parity and coverage.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ParityCoverage;
+
+/// Most related locations attached to one diagnostic (the message carries the full count).
+const MAX_RELATED: usize = 50;
+
+fn rfc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn scan_end(s: &ScanRecord) -> DateTime<Utc> {
+    s.finished_at.unwrap_or(s.started_at).instant()
+}
+
+impl crate::Gate for ParityCoverage {
+    fn name(&self) -> GateName {
+        GateName::ParityCoverage
+    }
+
+    fn run(&self, ctx: &GateContext<'_>) -> GateReport {
+        let ws = ctx.ws;
+        let loc = &ctx.loc;
+        let mut d: Vec<Diagnostic> = Vec::new();
+        let mut stats = serde_json::Map::new();
+        let rb = ws.rulebook_or_default();
+        for (name, present) in [
+            (files::INVENTORY, ws.inventory.is_some()),
+            (files::FINDINGS, ws.findings.is_some()),
+            (files::POLICY_MAP, ws.policies.is_some()),
+            (files::EXCEPTIONS, ws.exceptions.is_some()),
+        ] {
+            if !present {
+                d.push(
+                    Diagnostic::error(
+                        secfw_artifacts::codes::MISSING_ARTIFACT,
+                        name,
+                        format!("{name} is missing or does not parse, so coverage cannot be computed"),
+                    )
+                    .with_hint("fix the schema_lint errors first; this gate fails closed"),
+                );
+            }
+        }
+        let resources = ws.inventory.as_ref().map_or(&[][..], |i| i.resources.as_slice());
+        let scans = ws.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
+        let policy_exists = |p: &str| ws.policies.as_ref().is_some_and(|m| m.policies.iter().any(|x| x.id == p));
+
+        // --- every resource scanned successfully this cycle ---------------------------------
+        let age = Duration::days(i64::from(rb.gates.scan_max_age_days));
+        let since = ctx.opts.cycle_start.map_or(ctx.now - age, |c| c.max(ctx.now - age));
+        let this_cycle = |s: &ScanRecord| {
+            let t = scan_end(s);
+            t >= since && s.started_at.instant() <= ctx.now && t <= ctx.now
+        };
+        let targets = |s: &ScanRecord, id: &str| s.targets.iter().any(|t| t == id);
+        let mut scanned_ok = 0usize;
+        for (i, r) in resources.iter().enumerate() {
+            let tools: Vec<Option<&str>> = if r.expected_scanners.is_empty() {
+                vec![None]
+            } else {
+                r.expected_scanners.iter().map(|s| Some(s.as_str())).collect()
+            };
+            let mut ok = true;
+            for tool in tools {
+                let by_tool = |s: &&ScanRecord| targets(s, &r.id) && tool.is_none_or(|t| s.tool.eq_ignore_ascii_case(t));
+                let what = tool.map_or_else(|| "any scanner".to_owned(), |t| format!("`{t}`"));
+                let here = loc.pos(files::INVENTORY, &path!["resources", i, "id"]);
+                if scans.iter().filter(by_tool).any(|s| s.status == ScanStatus::Success && this_cycle(s)) {
+                    continue;
+                }
+                ok = false;
+                let last_ok = scans.iter().filter(by_tool).filter(|s| s.status == ScanStatus::Success).max_by_key(|s| scan_end(s));
+                let failed = scans.iter().enumerate().filter(|(_, s)| by_tool(s) && s.status == ScanStatus::Failure).max_by_key(|(_, s)| scan_end(s));
+                let mut diag = if let Some((si, s)) = failed.filter(|(_, s)| this_cycle(s)) {
+                    Diagnostic::error(
+                        codes::SCAN_FAILED,
+                        files::INVENTORY,
+                        format!(
+                            "resource `{}`: scan `{}` by {what} failed{} and no successful scan covers it this cycle",
+                            r.id,
+                            s.scan_id,
+                            s.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+                        ),
+                    )
+                    .at(here)
+                    .with_related(files::FINDINGS, loc.pos(files::FINDINGS, &path!["scans", si, "status"]), format!("scan `{}` failed", s.scan_id))
+                    .with_hint("re-run the scanner and ingest its report; a failed scan never counts as scanned")
+                } else if let Some(s) = last_ok {
+                    Diagnostic::error(
+                        codes::SCAN_OUTDATED,
+                        files::INVENTORY,
+                        format!(
+                            "resource `{}`: the last successful scan by {what} (`{}`, {}) is before this cycle (since {})",
+                            r.id,
+                            s.scan_id,
+                            rfc(scan_end(s)),
+                            rfc(since)
+                        ),
+                    )
+                    .at(here)
+                    .with_hint(format!("scan it again; scans older than gates.scan_max_age_days ({}) or before the cycle started do not count", rb.gates.scan_max_age_days))
+                } else {
+                    Diagnostic::error(
+                        codes::RESOURCE_NOT_SCANNED,
+                        files::INVENTORY,
+                        format!("resource `{}` has no successful scan by {what}", r.id),
+                    )
+                    .at(here)
+                    .with_hint("run the scanner on it and ingest the report (`secfw ingest`), with the resource id in the scan's targets")
+                };
+                diag.message.push_str(&format!(" [expected scanners: {}]", if r.expected_scanners.is_empty() { "any".to_owned() } else { r.expected_scanners.join(", ") }));
+                d.push(diag);
+            }
+            scanned_ok += usize::from(ok);
+        }
+        // Failed scans this cycle that no later success of the same tool on the same targets
+        // supersedes (even when their targets are not in the inventory): fail closed.
+        for (si, s) in scans.iter().enumerate().filter(|(_, s)| s.status == ScanStatus::Failure && this_cycle(s)) {
+            let superseded = !s.targets.is_empty()
+                && s.targets.iter().all(|t| {
+                    scans.iter().any(|o| {
+                        o.status == ScanStatus::Success && o.tool.eq_ignore_ascii_case(&s.tool) && targets(o, t) && scan_end(o) >= scan_end(s)
+                    })
+                });
+            let reported = d.iter().any(|x| x.code == codes::SCAN_FAILED && x.message.contains(&format!("scan `{}`", s.scan_id)));
+            if !superseded && !reported {
+                d.push(
+                    Diagnostic::error(
+                        codes::SCAN_FAILED,
+                        files::FINDINGS,
+                        format!(
+                            "scan `{}` ({}) failed{} and was not re-run successfully",
+                            s.scan_id,
+                            s.tool,
+                            s.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+                        ),
+                    )
+                    .at(loc.pos(files::FINDINGS, &path!["scans", si, "status"]))
+                    .with_hint("re-run the scanner and ingest its report; gates fail closed on scanner errors"),
+                );
+            }
+        }
+        stats.insert("resources".into(), resources.len().into());
+        stats.insert("resources_scanned_this_cycle".into(), scanned_ok.into());
+        stats.insert("cycle_since".into(), rfc(since).into());
+
+        // --- policy coverage ------------------------------------------------------------------
+        let min = rb.gates.policy_coverage_min;
+        let total = resources.len();
+        let uncovered: Vec<(usize, &str)> = resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.policies.iter().any(|p| policy_exists(p)))
+            .map(|(i, r)| (i, r.id.as_str()))
+            .collect();
+        let covered = total - uncovered.len();
+        if total == 0 {
+            if ws.inventory.is_some() {
+                d.push(
+                    Diagnostic::error(codes::NOTHING_IN_SCOPE, files::INVENTORY, "inventory.yaml lists no resources: coverage is undefined")
+                        .at(loc.pos(files::INVENTORY, &path!["resources"]))
+                        .with_hint("list every system and resource in scope under `resources:`"),
+                );
+            }
+        } else {
+            let pct = covered as f64 * 100.0 / total as f64;
+            let formula = format!("policy coverage = covered resources / total resources × 100 = {covered} / {total} × 100 = {pct:.1}%");
+            stats.insert("policy_coverage".into(), serde_json::json!({
+                "covered": covered, "total": total, "percent": (pct * 10.0).round() / 10.0, "min_percent": min, "formula": formula,
+            }));
+            // Exact comparison without rounding: covered × 100 ≥ min × total.
+            if (covered as f64) * 100.0 < min * total as f64 {
+                let mut diag = Diagnostic::error(
+                    codes::COVERAGE_BELOW_MIN,
+                    files::INVENTORY,
+                    format!("{formula}, below the minimum of {min}% (gates.policy_coverage_min); {} resource(s) have no policy", uncovered.len()),
+                )
+                .at(loc.pos(files::INVENTORY, &path!["resources"]))
+                .with_related(files::RULEBOOK, loc.pos(files::RULEBOOK, &path!["gates", "policy_coverage_min"]), format!("minimum {min}%"))
+                .with_hint("give the uncovered resources a `policies:` entry naming a policy in policy_map.md");
+                for (i, id) in uncovered.iter().take(MAX_RELATED) {
+                    diag = diag.with_related(files::INVENTORY, loc.pos(files::INVENTORY, &path!["resources", *i, "id"]), format!("`{id}` has no policy"));
+                }
+                d.push(diag);
+            }
+        }
+
+        // --- orphaned findings -----------------------------------------------------------------
+        if let Some(ff) = &ws.findings {
+            for (i, f) in ff.findings.iter().enumerate() {
+                if !matches!(f.status, FindingStatus::Open | FindingStatus::Accepted) {
+                    continue;
+                }
+                let in_scope = f.affected_resources.iter().any(|a| resources.iter().any(|r| r.id == a.resource_id));
+                if !in_scope && ws.inventory.is_some() {
+                    let ids: Vec<&str> = f.affected_resources.iter().map(|a| a.resource_id.as_str()).collect();
+                    d.push(
+                        Diagnostic::error(
+                            codes::ORPHAN_FINDING_RESOURCE,
+                            files::FINDINGS,
+                            format!("finding `{}` affects [{}], none of which is in inventory.yaml", f.finding_id, ids.join(", ")),
+                        )
+                        .at(loc.pos(files::FINDINGS, &path!["findings", i, "affected_resources"]))
+                        .with_hint("add the resource to inventory.yaml (it is in scope and unaccounted for) or correct the resource_id"),
+                    );
+                }
+                if !f.governance.policy_refs.iter().any(|p| policy_exists(p)) && ws.policies.is_some() {
+                    d.push(
+                        Diagnostic::error(
+                            codes::ORPHAN_FINDING_POLICY,
+                            files::FINDINGS,
+                            format!("finding `{}` maps to no policy in policy_map.md", f.finding_id),
+                        )
+                        .at(loc.pos_any(files::FINDINGS, &[path!["findings", i, "governance", "policy_refs"], path!["findings", i, "governance"]]))
+                        .with_hint("add `policy_refs: [POL-NNN]` under the finding's governance"),
+                    );
+                }
+            }
+        }
+
+        // --- governance: exceptions and enforcement rules -----------------------------------------
+        d.extend(ctx.governance.diagnostics.iter().cloned());
+        let excepted = crate::excepted_of(ctx);
+        for x in &excepted {
+            let idx = ctx.governance.finding(&x.finding_id).map_or(0, |f| f.index);
+            d.push(
+                Diagnostic::note(
+                    codes::EXCEPTED_FINDING,
+                    files::FINDINGS,
+                    format!("{} finding `{}` is excepted by {} (valid until {})", x.severity, x.finding_id, x.exception, rfc(x.exception_expires_at)),
+                )
+                .at(loc.pos(files::FINDINGS, &path!["findings", idx, "governance", "exception_ref"])),
+            );
+        }
+        let c = &ctx.governance.counts;
+        stats.insert("findings_counted".into(), c.open.values().sum::<u64>().into());
+        stats.insert("findings_excepted".into(), c.excepted_total().into());
+        stats.insert("exceptions_expired".into(), c.expired_exceptions.into());
+        stats.insert("handoff_blocked".into(), ctx.governance.handoff_blocked().into());
+        GateReport::new(GateName::ParityCoverage, d, excepted, stats, ctx.opts.strict)
+    }
+}

@@ -1,0 +1,436 @@
+//! Whole-workspace governance: which findings are excepted, the counts enforcement rules test,
+//! rule outcomes and escalation records.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::model::findings::{Finding, FindingStatus, ScanStatus};
+use secfw_artifacts::model::rulebook::{Action, CountMetric, Rulebook};
+use secfw_artifacts::workspace::files;
+use secfw_artifacts::{Diagnostic, LoadedWorkspace, Severity, path};
+use serde::Serialize;
+
+use crate::codes;
+use crate::exceptions::{ExceptionEval, ExceptionState, evaluate_exception};
+use crate::locate::Locator;
+
+/// Why a finding's `exception_ref` does not except it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+#[non_exhaustive]
+pub enum NotExcepted {
+    /// The referenced exception does not exist in `exceptions.md`.
+    Dangling,
+    /// The exception excepts a policy that is not one of the finding's `policy_refs`.
+    PolicyMismatch {
+        /// The exception's policy.
+        exception_policy: String,
+    },
+    /// The exception exists but is expired or invalid at `now`.
+    NotInForce {
+        /// Its state.
+        state: ExceptionState,
+    },
+}
+
+/// How a finding is treated at `now`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "disposition")]
+#[non_exhaustive]
+pub enum Disposition {
+    /// Open (or accepted without a valid exception): counts against the rules.
+    Counted {
+        /// Why its exception, if it names one, does not apply.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        not_excepted: Option<NotExcepted>,
+    },
+    /// Covered by a valid exception: listed and counted as excepted, not against the rules.
+    Excepted {
+        /// The exception.
+        exception: String,
+    },
+    /// Resolved or a false positive.
+    Closed,
+}
+
+/// One finding's governance evaluation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct FindingEval {
+    /// `finding_id`.
+    pub finding_id: String,
+    /// Index in the ledger.
+    pub index: usize,
+    /// Severity.
+    pub severity: Severity,
+    /// Counted, excepted or closed.
+    #[serde(flatten)]
+    pub disposition: Disposition,
+    /// When remediation is due: the earlier of `remediation.deadline` and `first_seen` + the
+    /// rulebook's SLA days for its severity.
+    pub due: DateTime<Utc>,
+    /// `true` when counted and past `due`.
+    pub overdue: bool,
+}
+
+impl FindingEval {
+    /// `true` when it counts against the rules.
+    pub fn is_counted(&self) -> bool {
+        matches!(self.disposition, Disposition::Counted { .. })
+    }
+    /// `true` when a valid exception covers it.
+    pub fn is_excepted(&self) -> bool {
+        matches!(self.disposition, Disposition::Excepted { .. })
+    }
+}
+
+/// Counts of findings by disposition (the inputs of enforcement rules).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Counted (open, not excepted) findings by severity.
+    pub open: BTreeMap<Severity, u64>,
+    /// Excepted findings by severity.
+    pub excepted: BTreeMap<Severity, u64>,
+    /// Counted findings past their due date.
+    pub overdue: u64,
+    /// Exceptions past expiry.
+    pub expired_exceptions: u64,
+    /// Failed scan records.
+    pub failed_scans: u64,
+}
+
+impl Counts {
+    /// The value of a rule's metric.
+    pub fn get(&self, m: CountMetric) -> u64 {
+        let sev = |s| self.open.get(&s).copied().unwrap_or(0);
+        match m {
+            CountMetric::CriticalFindingsCount => sev(Severity::Critical),
+            CountMetric::HighFindingsCount => sev(Severity::High),
+            CountMetric::MediumFindingsCount => sev(Severity::Medium),
+            CountMetric::LowFindingsCount => sev(Severity::Low),
+            CountMetric::OpenFindingsCount => self.open.values().sum(),
+            CountMetric::OverdueFindingsCount => self.overdue,
+            CountMetric::ExpiredExceptionsCount => self.expired_exceptions,
+            CountMetric::FailedScansCount => self.failed_scans,
+        }
+    }
+
+    /// Total excepted findings.
+    pub fn excepted_total(&self) -> u64 {
+        self.excepted.values().sum()
+    }
+}
+
+/// An escalation raised by a violated rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Escalation {
+    /// The rule's metric, e.g. `critical_findings_count`.
+    pub rule: String,
+    /// The condition that does not hold, e.g. `== 0`.
+    pub condition: String,
+    /// The observed count.
+    pub count: u64,
+    /// Who to notify.
+    pub notify: Vec<String>,
+    /// When it was raised (`now`).
+    pub raised_at: DateTime<Utc>,
+    /// Respond by: `now` + the rule's `escalation_sla`, else + the SLA days of the severity the
+    /// rule counts; `None` when neither applies.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Whether the rule blocks handoff.
+    pub blocks_handoff: bool,
+    /// The findings (or exceptions, scans) that make up the count.
+    pub items: Vec<String>,
+}
+
+/// The outcome of one enforcement rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RuleOutcome {
+    /// Index in `enforcement`.
+    pub index: usize,
+    /// The metric.
+    pub metric: CountMetric,
+    /// The condition, as written (`== 0`).
+    pub condition: String,
+    /// The observed count.
+    pub count: u64,
+    /// Whether the condition holds.
+    pub holds: bool,
+    /// Whether the rule has `block_handoff: true`.
+    pub blocks_handoff: bool,
+    /// The escalation when violated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Escalation>,
+}
+
+/// Everything governance decides about a workspace at `now`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct GovernanceReport {
+    /// The evaluation time.
+    pub now: DateTime<Utc>,
+    /// Every exception, in registry order.
+    pub exceptions: Vec<ExceptionEval>,
+    /// Every finding, in ledger order.
+    pub findings: Vec<FindingEval>,
+    /// Counts.
+    pub counts: Counts,
+    /// Every enforcement rule.
+    pub rules: Vec<RuleOutcome>,
+    /// Escalations of violated rules.
+    pub escalations: Vec<Escalation>,
+    /// Exception and rule diagnostics, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl GovernanceReport {
+    /// `true` when a violated rule has `block_handoff: true` (e.g. Critical=0).
+    pub fn handoff_blocked(&self) -> bool {
+        self.rules.iter().any(|r| !r.holds && r.blocks_handoff)
+    }
+
+    /// The evaluation of an exception.
+    pub fn exception(&self, id: &str) -> Option<&ExceptionEval> {
+        self.exceptions.iter().find(|e| e.id == id)
+    }
+
+    /// The evaluation of a finding.
+    pub fn finding(&self, id: &str) -> Option<&FindingEval> {
+        self.findings.iter().find(|f| f.finding_id == id)
+    }
+
+    /// `true` when no diagnostic is an error.
+    pub fn passes(&self) -> bool {
+        !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+fn needs_exception(f: &Finding) -> bool {
+    matches!(f.status, FindingStatus::Open | FindingStatus::Accepted)
+}
+
+fn due(f: &Finding, rb: &Rulebook) -> DateTime<Utc> {
+    let deadline = f.remediation.deadline.deadline();
+    match f.first_seen {
+        Some(fs) => {
+            let sla = fs.instant() + chrono::Duration::days(i64::from(rb.sla_days.for_severity(f.severity)));
+            deadline.min(sla)
+        }
+        None => deadline,
+    }
+}
+
+/// Evaluate governance for a loaded workspace at `now`.
+///
+/// Missing artifacts are treated as empty (a missing rulebook means the defaults); the gates
+/// report missing artifacts as failures, so nothing passes silently.
+pub fn evaluate(ws: &LoadedWorkspace, now: DateTime<Utc>) -> GovernanceReport {
+    let loc = Locator::new(ws);
+    evaluate_with(ws, &loc, now)
+}
+
+/// [`evaluate`] with a shared [`Locator`].
+pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>) -> GovernanceReport {
+    let rb = ws.rulebook_or_default();
+    let findings: &[Finding] = ws.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
+    let exceptions = ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice());
+
+    // Which live findings each exception matches (by exception_ref or by its Findings list).
+    let mut matched: BTreeMap<&str, Vec<(String, Severity)>> = BTreeMap::new();
+    let by_id: BTreeMap<&str, &Finding> = findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
+    for e in exceptions {
+        let mut m: Vec<(String, Severity)> = Vec::new();
+        for f in findings.iter().filter(|f| needs_exception(f)) {
+            if f.governance.exception_ref.as_deref() == Some(e.id.as_str()) {
+                m.push((f.finding_id.clone(), f.severity));
+            }
+        }
+        for fid in &e.findings {
+            if let Some(f) = by_id.get(fid.as_str()).filter(|f| needs_exception(f)) {
+                if !m.iter().any(|(i, _)| i == fid) {
+                    m.push((f.finding_id.clone(), f.severity));
+                }
+            }
+        }
+        matched.insert(e.id.as_str(), m);
+    }
+    let evals: Vec<ExceptionEval> =
+        exceptions.iter().map(|e| evaluate_exception(e, &rb, &matched[e.id.as_str()], now)).collect();
+    let eval_of = |id: &str| evals.iter().find(|x| x.id == id);
+
+    let mut counts = Counts::default();
+    let mut fevals = Vec::with_capacity(findings.len());
+    for (index, f) in findings.iter().enumerate() {
+        let disposition = if needs_exception(f) {
+            match f.governance.exception_ref.as_deref() {
+                None => Disposition::Counted { not_excepted: None },
+                Some(r) => match (eval_of(r), exceptions.iter().find(|e| e.id == r)) {
+                    (Some(ev), Some(e)) => {
+                        if !f.governance.policy_refs.iter().any(|p| *p == e.policy) {
+                            Disposition::Counted {
+                                not_excepted: Some(NotExcepted::PolicyMismatch { exception_policy: e.policy.clone() }),
+                            }
+                        } else if ev.is_valid() {
+                            Disposition::Excepted { exception: r.to_owned() }
+                        } else {
+                            Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state: ev.state }) }
+                        }
+                    }
+                    _ => Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) },
+                },
+            }
+        } else {
+            Disposition::Closed
+        };
+        let due = due(f, &rb);
+        let counted = matches!(disposition, Disposition::Counted { .. });
+        let overdue = counted && now > due;
+        if counted {
+            *counts.open.entry(f.severity).or_default() += 1;
+        } else if matches!(disposition, Disposition::Excepted { .. }) {
+            *counts.excepted.entry(f.severity).or_default() += 1;
+        }
+        counts.overdue += u64::from(overdue);
+        fevals.push(FindingEval {
+            finding_id: f.finding_id.clone(),
+            index,
+            severity: f.severity,
+            disposition,
+            due,
+            overdue,
+        });
+    }
+    counts.expired_exceptions = evals.iter().filter(|e| e.state == ExceptionState::Expired).count() as u64;
+    let scans = ws.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
+    counts.failed_scans = scans.iter().filter(|s| s.status == ScanStatus::Failure).count() as u64;
+
+    let mut diagnostics: Vec<Diagnostic> = evals.iter().flat_map(|e| e.diagnostics.iter().cloned()).collect();
+    let mut rules = Vec::new();
+    let mut escalations = Vec::new();
+    for (index, rule) in rb.enforcement.iter().enumerate() {
+        let count = counts.get(rule.rule);
+        let holds = rule.condition.holds(count);
+        let blocks_handoff = rule.actions.on_violation.iter().any(|a| matches!(a, Action::BlockHandoff(true)));
+        let escalation = (!holds).then(|| {
+            let notify: Vec<String> = rule
+                .actions
+                .on_violation
+                .iter()
+                .filter_map(|a| if let Action::Notify(v) = a { Some(v.clone()) } else { None })
+                .flatten()
+                .collect();
+            let sla = rule.actions.on_violation.iter().find_map(|a| match a {
+                Action::EscalationSla(d) => Some(d.to_duration()),
+                _ => None,
+            });
+            let sev = metric_severity(rule.rule);
+            let deadline = sla
+                .or_else(|| sev.map(|s| chrono::Duration::days(i64::from(rb.sla_days.for_severity(s)))))
+                .map(|d| now + d);
+            Escalation {
+                rule: rule.rule.as_str().to_owned(),
+                condition: rule.condition.to_string(),
+                count,
+                notify,
+                raised_at: now,
+                deadline,
+                blocks_handoff,
+                items: rule_items(rule.rule, &fevals, &evals, scans),
+            }
+        });
+        if let Some(esc) = &escalation {
+            diagnostics.push(rule_diagnostic(loc, index, esc, findings, &fevals));
+            escalations.push(esc.clone());
+        }
+        rules.push(RuleOutcome {
+            index,
+            metric: rule.rule,
+            condition: rule.condition.to_string(),
+            count,
+            holds,
+            blocks_handoff,
+            escalation,
+        });
+    }
+    secfw_artifacts::diag::sort_diagnostics(&mut diagnostics);
+    GovernanceReport { now, exceptions: evals, findings: fevals, counts, rules, escalations, diagnostics }
+}
+
+fn metric_severity(m: CountMetric) -> Option<Severity> {
+    match m {
+        CountMetric::CriticalFindingsCount => Some(Severity::Critical),
+        CountMetric::HighFindingsCount => Some(Severity::High),
+        CountMetric::MediumFindingsCount => Some(Severity::Medium),
+        CountMetric::LowFindingsCount => Some(Severity::Low),
+        _ => None,
+    }
+}
+
+fn rule_items(
+    m: CountMetric,
+    fevals: &[FindingEval],
+    evals: &[ExceptionEval],
+    scans: &[secfw_artifacts::ScanRecord],
+) -> Vec<String> {
+    let counted = |pred: &dyn Fn(&FindingEval) -> bool| {
+        fevals.iter().filter(|f| f.is_counted() && pred(f)).map(|f| f.finding_id.clone()).collect()
+    };
+    match m {
+        CountMetric::OverdueFindingsCount => counted(&|f| f.overdue),
+        CountMetric::ExpiredExceptionsCount => {
+            evals.iter().filter(|e| e.state == ExceptionState::Expired).map(|e| e.id.clone()).collect()
+        }
+        CountMetric::FailedScansCount => {
+            scans.iter().filter(|s| s.status == ScanStatus::Failure).map(|s| s.scan_id.clone()).collect()
+        }
+        other => match metric_severity(other) {
+            Some(s) => counted(&|f| f.severity == s),
+            None => counted(&|_| true),
+        },
+    }
+}
+
+fn rule_diagnostic(
+    loc: &Locator<'_>,
+    index: usize,
+    esc: &Escalation,
+    findings: &[Finding],
+    fevals: &[FindingEval],
+) -> Diagnostic {
+    let rb_pos = loc.pos_any(
+        files::RULEBOOK,
+        &[path!["enforcement", index, "condition"], path!["enforcement", "condition"], path!["enforcement"]],
+    );
+    let mut msg = format!("enforcement rule `{} {}` is violated: count is {}", esc.rule, esc.condition, esc.count);
+    if esc.blocks_handoff {
+        msg.push_str("; handoff is blocked");
+    }
+    let mut d = Diagnostic::error(codes::RULE_VIOLATED, files::RULEBOOK, msg).at(rb_pos).with_hint(format!(
+        "remediate the items below or accept them with a valid exception (exceptions.md + governance.exception_ref); escalate to {}{}",
+        if esc.notify.is_empty() { "the rule's owners".to_owned() } else { esc.notify.join(", ") },
+        esc.deadline.map(|t| format!(" by {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).unwrap_or_default()
+    ));
+    for item in &esc.items {
+        if let Some(fe) = fevals.iter().find(|f| &f.finding_id == item) {
+            let f = &findings[fe.index];
+            let why = match &fe.disposition {
+                Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state }) } => {
+                    format!(" (its exception {} is {})", f.governance.exception_ref.as_deref().unwrap_or("?"), state.as_str())
+                }
+                Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) } => " (its exception_ref names no exception)".to_owned(),
+                Disposition::Counted { not_excepted: Some(NotExcepted::PolicyMismatch { exception_policy }) } => {
+                    format!(" (its exception is for {exception_policy}, not one of its policy_refs)")
+                }
+                _ => String::new(),
+            };
+            d = d.with_related(
+                files::FINDINGS,
+                loc.pos(files::FINDINGS, &path!["findings", fe.index, "finding_id"]),
+                format!("{} finding `{}`: {}{why}", f.severity, f.finding_id, f.title),
+            );
+        }
+    }
+    d
+}

@@ -1,0 +1,327 @@
+//! Exception policy (seed §6.3): required content, the maximum validity window, approvals by
+//! severity and kind, requestor ≠ approver, expiry warnings, expiry and staleness.
+//!
+//! Time rules: `now` is explicit (UTC). `Valid Until` is valid through the end of that day,
+//! UTC. The window is counted in calendar days from `Approved On` to `Valid Until`. An exception
+//! with no `Approved On` gets a warning ([`codes::EXCEPTION_NO_APPROVAL_DATE`]) and the window is
+//! checked against `now` instead: approval cannot be later than today, so an expiry more than
+//! `max_days` after today is certainly too long (an error); anything shorter cannot be proven
+//! too long and passes with the warning.
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::exceptions::{Exception, ExceptionKind};
+use secfw_artifacts::model::rulebook::Rulebook;
+use secfw_artifacts::workspace::files;
+use secfw_artifacts::{Diagnostic, Severity};
+use serde::Serialize;
+
+use crate::codes;
+
+/// Whether an exception can except findings at `now`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ExceptionState {
+    /// In force: not expired and every requirement met.
+    Valid,
+    /// Past its `Valid Until` day; its findings count again.
+    Expired,
+    /// Not expired, but a requirement is unmet (approval, window, content); it excepts nothing.
+    Invalid,
+}
+
+impl ExceptionState {
+    /// snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Expired => "expired",
+            Self::Invalid => "invalid",
+        }
+    }
+}
+
+/// An approver role of the rulebook's exception policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// `exceptions.approvers.security_team`: every exception.
+    SecurityTeam,
+    /// `exceptions.approvers.risk_committee`: high and critical exceptions.
+    RiskCommittee,
+    /// `exceptions.approvers.ciso`: policy deviations.
+    Ciso,
+}
+
+impl Role {
+    /// snake_case name as in the rulebook.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SecurityTeam => "security_team",
+            Self::RiskCommittee => "risk_committee",
+            Self::Ciso => "ciso",
+        }
+    }
+}
+
+/// The evaluation of one exception at `now`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ExceptionEval {
+    /// `EXC-NNN`.
+    pub id: String,
+    /// The excepted policy.
+    pub policy: String,
+    /// Valid, expired or invalid.
+    pub state: ExceptionState,
+    /// The last instant it is valid (end of the `Valid Until` day, UTC).
+    pub expires_at: DateTime<Utc>,
+    /// Calendar days from today (UTC) to `Valid Until` (negative once expired).
+    pub days_left: i64,
+    /// The severity approvals are judged by: `**Severity**`, else the highest severity of the
+    /// findings it matches, else unknown (then the strictest approvals apply).
+    pub severity: Option<Severity>,
+    /// Roles whose approval is required and has an approver list in the rulebook.
+    pub required_roles: Vec<Role>,
+    /// Ids of open or accepted findings it matches (by `exception_ref` or `**Findings**`).
+    pub matched_findings: Vec<String>,
+    /// `true` when it matches no open or accepted finding.
+    pub stale: bool,
+    /// Every problem found, located in `exceptions.md`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ExceptionEval {
+    /// `true` when the exception excepts findings at `now`.
+    pub fn is_valid(&self) -> bool {
+        self.state == ExceptionState::Valid
+    }
+}
+
+fn norm(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+fn approved_by(e: &Exception, list: &[String]) -> bool {
+    e.approvers.iter().any(|a| list.iter().any(|l| norm(l) == norm(a)))
+}
+
+/// Evaluate one exception. `matched` are the open/accepted findings it matches with their
+/// severities (used for the effective severity and staleness).
+pub fn evaluate_exception(
+    e: &Exception,
+    rb: &Rulebook,
+    matched: &[(String, Severity)],
+    now: DateTime<Utc>,
+) -> ExceptionEval {
+    let f = files::EXCEPTIONS;
+    let id = e.id.as_str();
+    let at = |field: &str| e.spans.field(field);
+    let today = now.date_naive();
+    let policy = &rb.exceptions;
+    let mut diags = Vec::new();
+    let expires_at = e.valid_until.end_of_day();
+    let days_left = (e.valid_until.0 - today).num_days();
+    let expired = now > expires_at;
+    let max = i64::from(policy.max_days);
+
+    // Content required by seed §6.3.
+    if e.justification.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        diags.push(
+            Diagnostic::error(codes::EXCEPTION_NO_JUSTIFICATION, f, format!("{id} has no business justification"))
+                .at(e.spans.at)
+                .with_hint(format!("add `- **Justification**: why the risk must be accepted` under {id}")),
+        );
+    }
+    if e.risk_assessment.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        diags.push(
+            Diagnostic::error(codes::EXCEPTION_NO_RISK_ASSESSMENT, f, format!("{id} has no risk assessment"))
+                .at(e.spans.at)
+                .with_hint(format!("add `- **Risk Assessment**: likelihood, impact, residual risk` under {id}")),
+        );
+    }
+    if e.risk_mitigation.iter().all(|s| s.trim().is_empty()) {
+        diags.push(
+            Diagnostic::error(
+                codes::EXCEPTION_NO_CONTROLS,
+                f,
+                format!("{id} has no compensating controls (`**Risk Mitigation**` is empty or missing)"),
+            )
+            .at(e.spans.at)
+            .with_hint("list the compensating controls as sub-bullets of `- **Risk Mitigation**:`"),
+        );
+    }
+
+    // Validity window.
+    match e.approved_on {
+        Some(appr) => {
+            let len = (e.valid_until.0 - appr.0).num_days();
+            if appr.0 > today {
+                diags.push(
+                    Diagnostic::error(
+                        codes::EXCEPTION_NOT_YET_APPROVED,
+                        f,
+                        format!("{id} is approved on {appr}, after today ({today}); it is not in force yet"),
+                    )
+                    .at(at("approved_on"))
+                    .with_hint("an approval date cannot be in the future; correct `**Approved On**`"),
+                );
+            } else if len < 0 {
+                diags.push(
+                    Diagnostic::error(
+                        codes::EXCEPTION_NOT_YET_APPROVED,
+                        f,
+                        format!("{id} is approved on {appr}, after its expiry {}", e.valid_until),
+                    )
+                    .at(at("approved_on"))
+                    .with_related(f, at("valid_until"), "Valid Until")
+                    .with_hint("correct `**Approved On**` or `**Valid Until**`"),
+                );
+            }
+            if len > max {
+                diags.push(
+                    Diagnostic::error(
+                        codes::EXCEPTION_TOO_LONG,
+                        f,
+                        format!(
+                            "{id} is valid for {len} days after approval ({appr} to {}), more than the {max} days the rulebook allows",
+                            e.valid_until
+                        ),
+                    )
+                    .at(at("valid_until"))
+                    .with_related(f, at("approved_on"), format!("approved on {appr}"))
+                    .with_hint(format!(
+                        "set `**Valid Until**` to {} or earlier, and renew the exception when it ends",
+                        appr.0 + chrono::Days::new(u64::from(policy.max_days))
+                    )),
+                );
+            }
+        }
+        None => {
+            let horizon = (e.valid_until.0 - today).num_days();
+            if horizon > max {
+                diags.push(
+                    Diagnostic::error(
+                        codes::EXCEPTION_TOO_LONG,
+                        f,
+                        format!(
+                            "{id} has no approval date and expires {horizon} days from today ({}): more than the {max} days allowed after any approval",
+                            e.valid_until
+                        ),
+                    )
+                    .at(at("valid_until"))
+                    .with_hint(format!("set `**Valid Until**` at most {max} days after approval and add `**Approved On**`")),
+                );
+            } else {
+                diags.push(
+                    Diagnostic::warning(
+                        codes::EXCEPTION_NO_APPROVAL_DATE,
+                        f,
+                        format!("{id} has no `**Approved On**`; the {max}-day window can only be checked against today"),
+                    )
+                    .at(e.spans.at)
+                    .with_hint(format!("add `- **Approved On**: YYYY-MM-DD` under {id}")),
+                );
+            }
+        }
+    }
+
+    // Approvals.
+    let severity = e.severity.or_else(|| matched.iter().map(|(_, s)| *s).min());
+    if e.approvers.iter().any(|a| norm(a) == norm(&e.requestor)) {
+        diags.push(
+            Diagnostic::error(
+                codes::EXCEPTION_SELF_APPROVED,
+                f,
+                format!("{id} is approved by its own requestor `{}`", e.requestor),
+            )
+            .at(at("approval"))
+            .with_related(f, at("requestor"), "requestor")
+            .with_hint("an exception needs approval from someone other than the person requesting it"),
+        );
+    }
+    let mut required_roles = Vec::new();
+    let approvers = &policy.approvers;
+    let needs_committee = severity.is_none_or(|s| s <= Severity::High);
+    let checks = [
+        (Role::SecurityTeam, true, &approvers.security_team, codes::EXCEPTION_NEEDS_SECURITY_TEAM, "every exception needs the security team's approval".to_owned()),
+        (
+            Role::RiskCommittee,
+            needs_committee,
+            &approvers.risk_committee,
+            codes::EXCEPTION_NEEDS_RISK_COMMITTEE,
+            match severity {
+                Some(s) => format!("a {s} exception needs the risk committee's approval"),
+                None => "the exception's severity is unknown (no `**Severity**` and no matched finding), so the risk committee's approval is required".to_owned(),
+            },
+        ),
+        (Role::Ciso, e.kind == ExceptionKind::PolicyDeviation, &approvers.ciso, codes::EXCEPTION_NEEDS_CISO, "a policy deviation needs the CISO's sign-off".to_owned()),
+    ];
+    for (role, needed, list, code, why) in checks {
+        if !needed || list.is_empty() {
+            continue;
+        }
+        required_roles.push(role);
+        if !approved_by(e, list) {
+            diags.push(
+                Diagnostic::error(code, f, format!("{id}: {why}; none of [{}] is in exceptions.approvers.{}", e.approvers.join(", "), role.as_str()))
+                    .at(at("approval"))
+                    .with_hint(format!("add an approver from rulebook.yaml exceptions.approvers.{}: {}", role.as_str(), list.join(", "))),
+            );
+        }
+    }
+
+    // Expiry.
+    if expired {
+        let mut d = Diagnostic::error(
+            codes::EXCEPTION_EXPIRED,
+            f,
+            format!("{id} expired at the end of {} (UTC); its findings count again", e.valid_until),
+        )
+        .at(at("valid_until"))
+        .with_hint("renew the exception (new approval, new expiry) or remediate the findings");
+        if !matched.is_empty() {
+            d.message.push_str(&format!(": {}", matched.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>().join(", ")));
+        }
+        diags.push(d);
+    } else if days_left <= i64::from(policy.warn_days_before_expiry) {
+        diags.push(
+            Diagnostic::warning(
+                codes::EXCEPTION_EXPIRING,
+                f,
+                format!("{id} expires in {days_left} day(s), at the end of {} (UTC)", e.valid_until),
+            )
+            .at(at("valid_until"))
+            .with_hint("renew or close it before it lapses; its findings will count again after expiry"),
+        );
+    }
+
+    let stale = matched.is_empty();
+    if stale {
+        diags.push(
+            Diagnostic::warning(codes::EXCEPTION_STALE, f, format!("{id} matches no open or accepted finding"))
+                .at(e.spans.at)
+                .with_hint("remove the exception (or move it out of Active Exceptions) if the risk is gone, or reference it from the finding's governance.exception_ref"),
+        );
+    }
+
+    let state = if expired {
+        ExceptionState::Expired
+    } else if diags.iter().any(Diagnostic::is_error) {
+        ExceptionState::Invalid
+    } else {
+        ExceptionState::Valid
+    };
+    ExceptionEval {
+        id: e.id.clone(),
+        policy: e.policy.clone(),
+        state,
+        expires_at,
+        days_left,
+        severity,
+        required_roles,
+        matched_findings: matched.iter().map(|(i, _)| i.clone()).collect(),
+        stale,
+        diagnostics: diags,
+    }
+}
