@@ -1,2 +1,188 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+mod cargo_audit;
+pub mod codes;
+pub mod cvss;
+pub mod fingerprint;
+mod grype;
+pub mod ledger;
+pub mod model;
+mod npm;
+mod osv;
+pub mod read;
+mod sarif;
+mod trivy;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::model::findings::FindingsFile;
+use secfw_artifacts::workspace::{files, parse_findings, parse_inventory, parse_rulebook};
+use secfw_artifacts::{Diagnostic, LoadOptions, source};
+
+pub use ledger::{MergeSummary, merge};
+pub use model::{Format, Item, Report, Scan};
+pub use read::{ParseOptions, parse_path, parse_slice};
+
+/// The error type of `secfw-ingest`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A report was rejected as a whole (empty, `null`, malformed, truncated, wrong version,
+    /// wrong structure); the diagnostic says where and why. Nothing was written.
+    #[error("{0}")]
+    Rejected(Box<Diagnostic>),
+    /// The existing ledger has errors; ingest does not rewrite a ledger it cannot read fully.
+    #[error("sec_findings.yaml has {} error(s); fix them before ingesting: {}", .0.len(), .0.first().map_or_else(String::new, ToString::to_string))]
+    LedgerInvalid(Vec<Diagnostic>),
+    /// The ledger secfw produced does not re-parse cleanly (a bug; nothing was written).
+    #[error("internal error: the merged ledger does not re-parse: {0}")]
+    Internal(String),
+    /// Reading or writing workspace files failed.
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+}
+
+impl Error {
+    /// The located diagnostic(s) behind this error, for rendering with a source snippet.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            Self::Rejected(d) => vec![(**d).clone()],
+            Self::LedgerInvalid(ds) => ds.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// One report to ingest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// Path of the report.
+    pub path: PathBuf,
+    /// Its format (`Auto` to recognise it).
+    pub format: Format,
+}
+
+impl Input {
+    /// A report with its format.
+    pub fn new(path: impl Into<PathBuf>, format: Format) -> Self {
+        Self { path: path.into(), format }
+    }
+}
+
+/// Options of [`ingest`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IngestOptions {
+    /// The time of the ingest (first_seen, last_seen, resolved_at, deadlines).
+    pub now: DateTime<Utc>,
+    /// Bind every scan to this target (see [`ParseOptions::target`]).
+    pub target: Option<String>,
+    /// Parse and merge but do not write the ledger.
+    pub dry_run: bool,
+    /// Largest report read, in bytes.
+    pub max_bytes: u64,
+}
+
+impl IngestOptions {
+    /// Options at `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self { now, target: None, dry_run: false, max_bytes: ParseOptions::default().max_bytes }
+    }
+
+    /// With a target override.
+    #[must_use]
+    pub fn target(mut self, target: Option<String>) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// With dry-run on or off.
+    #[must_use]
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+}
+
+/// What [`ingest`] did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The parsed reports (with their skipped-item diagnostics).
+    pub reports: Vec<Report>,
+    /// What the merge changed.
+    pub summary: MergeSummary,
+    /// The ledger after the merge.
+    pub ledger: FindingsFile,
+    /// Where the ledger is.
+    pub ledger_path: PathBuf,
+    /// `false` on a dry run.
+    pub written: bool,
+}
+
+impl Outcome {
+    /// Every diagnostic: the reports' and the merge's, in order.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.reports.iter().flat_map(|r| r.diagnostics.iter().cloned()).chain(self.summary.diagnostics.iter().cloned()).collect()
+    }
+}
+
+/// Ingest reports into `<dir>/sec_findings.yaml`: parse every report first (any rejection
+/// stops with nothing changed), merge ([`ledger::merge`]), check that the result re-parses
+/// cleanly, then write it atomically. `inventory.yaml` and `rulebook.yaml` are read when
+/// present (inventory matching; SLA days for deadlines).
+pub fn ingest(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<Outcome, Error> {
+    secfw_artifacts::workspace::check_root(dir)?;
+    let popts = ParseOptions { target: opts.target.clone(), max_bytes: opts.max_bytes };
+    let mut reports = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let name = display_name(dir, &input.path);
+        reports.push(parse_path(&input.path, &name, input.format, &popts)?);
+    }
+    let lopts = LoadOptions::default();
+    let ledger_path = dir.join(files::FINDINGS);
+    let mut ledger = if ledger_path.exists() {
+        let src = source::read_artifact(&ledger_path, files::FINDINGS, lopts.max_file_bytes).map_err(|d| Error::LedgerInvalid(vec![d]))?;
+        let mut diags = Vec::new();
+        let parsed = parse_findings(&src, &lopts, &mut diags);
+        let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+        match parsed {
+            Some(l) if errors.is_empty() => l,
+            _ => return Err(Error::LedgerInvalid(errors)),
+        }
+    } else {
+        ledger::new_ledger(opts.now)
+    };
+    let read_opt = |name: &str| source::read_artifact(&dir.join(name), name, lopts.max_file_bytes).ok();
+    let mut ignored = Vec::new();
+    let inventory = read_opt(files::INVENTORY).and_then(|s| parse_inventory(&s, &lopts, &mut ignored));
+    let sla = read_opt(files::RULEBOOK).and_then(|s| parse_rulebook(&s, &lopts, &mut ignored)).map(|r| r.sla_days).unwrap_or_default();
+    let summary = merge(&mut ledger, &reports, inventory.as_ref(), &sla, opts.now);
+    let text = render(&ledger)?;
+    if !opts.dry_run {
+        secfw_artifacts::write::write_atomic(&ledger_path, text.as_bytes())?;
+    }
+    Ok(Outcome { reports, summary, ledger, ledger_path, written: !opts.dry_run })
+}
+
+/// Serialize a ledger and check that it re-parses with no error diagnostics.
+pub fn render(ledger: &FindingsFile) -> Result<String, Error> {
+    let text = secfw_artifacts::yaml::to_string(ledger)?;
+    let src = secfw_artifacts::SourceFile::new(files::FINDINGS, text.clone());
+    let mut diags = Vec::new();
+    let back = parse_findings(&src, &LoadOptions::default(), &mut diags);
+    if let Some(d) = diags.iter().find(|d| d.is_error()) {
+        return Err(Error::Internal(d.to_string()));
+    }
+    if back.as_ref() != Some(ledger) {
+        return Err(Error::Internal("the written ledger reads back differently".into()));
+    }
+    Ok(text)
+}
+
+fn display_name(dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    rel.to_string_lossy().replace('\\', "/")
+}

@@ -1,0 +1,126 @@
+//! `cargo audit --json`.
+
+use secfw_artifacts::model::findings::Category;
+use secfw_artifacts::{Diagnostic, Severity};
+use serde_json::{Map, Value, json};
+
+use crate::fingerprint::compute;
+use crate::model::{Item, Scan, dedupe, is_advisory_id, uniq};
+use crate::read::{ParseOptions, arr, reject, s, skipped, sne, tok};
+use crate::{Error, codes, cvss};
+
+/// Severity of a vulnerability advisory without a CVSS vector (documented in docs/ingest.md).
+const UNSCORED_VULNERABILITY: Severity = Severity::Medium;
+
+pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut Vec<Diagnostic>) -> Result<Vec<Scan>, Error> {
+    let Some(vulns) = root.get("vulnerabilities").filter(|v| v.is_object()) else {
+        return Err(reject(codes::WRONG_SHAPE, name, "not a cargo-audit report: no `vulnerabilities` object", "pass the output of `cargo audit --json`", None));
+    };
+    let target = opts.target.clone().unwrap_or_else(|| "Cargo.lock".to_owned());
+    let mut items = Vec::new();
+    for (i, v) in arr(vulns, "list").iter().enumerate() {
+        let p = format!("/vulnerabilities/list/{i}");
+        if let Some(it) = entry(v, &p, &target, None, name, diags) {
+            items.push(it);
+        }
+    }
+    if let Some(w) = root.get("warnings").and_then(Value::as_object) {
+        for (kind, list) in w {
+            for (i, v) in list.as_array().map_or(&[][..], Vec::as_slice).iter().enumerate() {
+                let p = format!("/warnings/{}/{i}", tok(kind));
+                if let Some(it) = entry(v, &p, &target, Some(kind), name, diags) {
+                    items.push(it);
+                }
+            }
+        }
+    }
+    dedupe(&mut items);
+    Ok(vec![Scan {
+        tool: "cargo-audit".into(),
+        tool_version: None,
+        targets: vec![target],
+        started_at: None,
+        finished_at: None,
+        success: true,
+        error: None,
+        index: 0,
+        items,
+    }])
+}
+
+fn entry(v: &Value, p: &str, target: &str, warning: Option<&str>, name: &str, diags: &mut Vec<Diagnostic>) -> Option<Item> {
+    let pkg = v.get("package").unwrap_or(&Value::Null);
+    let Some(pname) = sne(pkg, "name") else {
+        diags.push(skipped(name, p, "an entry needs package.name"));
+        return None;
+    };
+    let pver = s(pkg, "version").unwrap_or("");
+    let adv = v.get("advisory").filter(|a| a.is_object());
+    let kind = warning.map(str::to_owned).or_else(|| s(v, "kind").map(str::to_owned));
+    let id = adv.and_then(|a| sne(a, "id")).map(str::to_owned);
+    let Some(key) = id.clone().or_else(|| kind.clone()) else {
+        diags.push(skipped(name, p, "a vulnerability needs advisory.id"));
+        return None;
+    };
+    let vector = adv.and_then(|a| sne(a, "cvss"));
+    let score = vector.and_then(cvss::v3_base_score);
+    let (severity, src, category) = match (warning, score) {
+        (None, Some(x)) => (Severity::from_cvss(x), "cvss", Category::Vulnerability),
+        (None, None) => {
+            diags.push(
+                Diagnostic::note(codes::UNSCORED, name, format!("{p}: advisory {key} has no CVSS vector; recorded as {UNSCORED_VULNERABILITY}"))
+                    .with_hint("RustSec advisories without CVSS are recorded as medium; adjust in sec_findings.yaml if needed"),
+            );
+            (UNSCORED_VULNERABILITY, "default", Category::Vulnerability)
+        }
+        (Some("unsound"), _) => (Severity::Medium, "kind", Category::Vulnerability),
+        (Some(_), _) => (Severity::Low, "kind", Category::Configuration),
+    };
+    let mut cve: Vec<String> = adv.map(|a| arr(a, "aliases").iter().filter_map(Value::as_str).filter(|x| is_advisory_id(x)).map(str::to_owned).collect()).unwrap_or_default();
+    if let Some(i) = id.as_deref().filter(|i| is_advisory_id(i)) {
+        cve.push(i.to_owned());
+    }
+    let patched: Vec<&str> = v.get("versions").map(|x| arr(x, "patched").iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let title = adv.and_then(|a| sne(a, "title")).map_or_else(|| format!("{pname} {pver} is {}", kind.as_deref().unwrap_or("affected")), str::to_owned);
+    let mut extra = Map::new();
+    extra.insert("package".into(), json!(pname));
+    extra.insert("installed_version".into(), json!(pver));
+    if let Some(k) = &kind {
+        extra.insert("kind".into(), json!(k));
+    }
+    if !patched.is_empty() {
+        extra.insert("patched_versions".into(), json!(patched));
+    }
+    if let Some(u) = adv.and_then(|a| sne(a, "url")) {
+        extra.insert("url".into(), json!(u));
+    }
+    if let Some(vec) = vector {
+        extra.insert("cvss_vector".into(), json!(vec));
+    }
+    let kind_s = warning.unwrap_or("vulnerability");
+    Some(Item {
+        fingerprint: compute(&["cargo-audit", target, pname, kind_s, &key]),
+        tool: "cargo-audit".into(),
+        rule_id: Some(key.clone()),
+        title: if id.is_some() { format!("{key}: {title}") } else { title },
+        description: adv.and_then(|a| sne(a, "description")).map_or_else(|| format!("{pname} {pver}: {kind_s}"), str::to_owned),
+        severity,
+        severity_source: src,
+        category,
+        cwe: Vec::new(),
+        cve: uniq(cve),
+        cvss: score,
+        target: target.to_owned(),
+        location: format!("{pname}@{pver}"),
+        line: None,
+        resource_type: "package",
+        recommended_action: if patched.is_empty() {
+            format!("No patched release of {pname}; replace the crate or accept the risk with an exception")
+        } else {
+            format!("Upgrade {pname} to {}", patched.join(" or "))
+        },
+        pointer: p.to_owned(),
+        occurrences: 1,
+        extra,
+    })
+}

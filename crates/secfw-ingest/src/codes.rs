@@ -1,0 +1,22 @@
+//! The stable diagnostic codes of `secfw-ingest` (`IN....`), documented in `docs/diagnostics.md`.
+
+secfw_artifacts::define_codes! {
+    // --- the input as a whole is rejected (nothing is written) --------------------------
+    EMPTY_INPUT = "IN0001", "The scanner report is empty (0 bytes or only whitespace)";
+    MALFORMED_JSON = "IN0002", "The scanner report is not valid JSON (syntax error or truncated file)";
+    NULL_INPUT = "IN0003", "The scanner report is the JSON value `null`";
+    UNKNOWN_FORMAT = "IN0004", "The report's format cannot be recognised (use --format)";
+    UNSUPPORTED_VERSION = "IN0005", "The report declares a format version secfw does not read (e.g. SARIF 1.0.0)";
+    WRONG_SHAPE = "IN0006", "The report does not have the structure of its format (e.g. `results` is not an array)";
+    UNREADABLE = "IN0007", "The report cannot be read";
+    // --- one item of a report (the rest is ingested) ------------------------------------
+    SKIPPED_ITEM = "IN0101", "An item of the report was skipped: it has the wrong type or lacks a required field";
+    NOT_A_FINDING = "IN0102", "A SARIF result whose kind is `pass` or `notApplicable` is not a finding";
+    SUPPRESSED_IN_SOURCE = "IN0103", "A SARIF result carries a tool suppression; it is ingested as open";
+    TRANSITIVE_ONLY = "IN0104", "npm audit: a package is vulnerable only through its dependencies";
+    NO_INVENTORY_MATCH = "IN0105", "A scan target matches no inventory resource";
+    SCAN_FAILED = "IN0106", "The producer reports that its scan failed; nothing is resolved by it";
+    UNSCORED = "IN0107", "The producer gives no usable severity; the documented default was used";
+    // --- the ledger -----------------------------------------------------------------------
+    LEDGER_INVALID = "IN0201", "The existing sec_findings.yaml has errors; ingest refuses to rewrite it";
+}

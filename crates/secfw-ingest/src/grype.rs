@@ -1,0 +1,130 @@
+//! Grype JSON (`grype -o json`), old (0.7) and current schemas.
+
+use secfw_artifacts::model::findings::Category;
+use secfw_artifacts::{Diagnostic, Severity};
+use serde_json::{Map, Value, json};
+
+use crate::fingerprint::compute;
+use crate::model::{Item, Scan, dedupe, instant, is_advisory_id, severity_word, uniq};
+use crate::read::{ParseOptions, arr, num, reject, s, skipped, sne};
+use crate::{Error, codes};
+
+pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut Vec<Diagnostic>) -> Result<Vec<Scan>, Error> {
+    let Some(matches) = root.get("matches") else {
+        return Err(reject(codes::WRONG_SHAPE, name, "not a Grype report: no `matches`", "pass the output of `grype -o json`", None));
+    };
+    if !matches.is_array() && !matches.is_null() {
+        return Err(reject(codes::WRONG_SHAPE, name, "`matches` must be an array", "pass the output of `grype -o json`", None));
+    }
+    let src = root.get("source").unwrap_or(&Value::Null);
+    let t = match src.get("target") {
+        Some(Value::String(x)) => x.clone(),
+        Some(o @ Value::Object(_)) => sne(o, "userInput").unwrap_or("unknown").to_owned(),
+        _ => "unknown".to_owned(),
+    };
+    let target = opts.target.clone().unwrap_or(t);
+    let desc = root.get("descriptor").unwrap_or(&Value::Null);
+    let version = sne(desc, "version").filter(|v| *v != "[not provided]").map(str::to_owned);
+    let mut items = Vec::new();
+    for (i, m) in arr(root, "matches").iter().enumerate() {
+        let p = format!("/matches/{i}");
+        let v = m.get("vulnerability").unwrap_or(&Value::Null);
+        let a = m.get("artifact").unwrap_or(&Value::Null);
+        let (Some(id), Some(pkg)) = (sne(v, "id"), sne(a, "name")) else {
+            items_skip(diags, name, &p);
+            continue;
+        };
+        let pver = s(a, "version").unwrap_or("");
+        let ptype = s(a, "type").unwrap_or("");
+        let cvss = best_cvss(v).or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(best_cvss));
+        let (severity, sev_src) = match s(v, "severity").and_then(severity_word) {
+            Some(x) => (x, "tool"),
+            None => match cvss {
+                Some(c) => (Severity::from_cvss(c), "cvss"),
+                None => {
+                    diags.push(Diagnostic::note(codes::UNSCORED, name, format!("{p}: severity `{}` is not usable; recorded as low", s(v, "severity").unwrap_or("(none)"))).with_hint("review the finding's severity"));
+                    (Severity::Low, "default")
+                }
+            },
+        };
+        let mut cve = vec![];
+        if is_advisory_id(id) {
+            cve.push(id.to_owned());
+        }
+        for r in arr(m, "relatedVulnerabilities") {
+            if let Some(x) = sne(r, "id").filter(|x| is_advisory_id(x)) {
+                cve.push(x.to_owned());
+            }
+        }
+        let fix = v.get("fix").unwrap_or(&Value::Null);
+        let fixes: Vec<&str> = arr(fix, "versions").iter().filter_map(Value::as_str).collect();
+        let path = arr(a, "locations").first().and_then(|l| sne(l, "path")).unwrap_or("");
+        let description = sne(v, "description")
+            .or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(|r| sne(r, "description")))
+            .unwrap_or(id)
+            .to_owned();
+        let mut extra = Map::new();
+        extra.insert("package".into(), json!(pkg));
+        extra.insert("installed_version".into(), json!(pver));
+        extra.insert("package_type".into(), json!(ptype));
+        if !fixes.is_empty() {
+            extra.insert("fixed_versions".into(), json!(fixes));
+        }
+        if let Some(u) = sne(v, "dataSource") {
+            extra.insert("url".into(), json!(u));
+        }
+        if let Some(r) = num(v, "risk") {
+            extra.insert("risk".into(), json!(r));
+        }
+        items.push(Item {
+            fingerprint: compute(&["grype", &target, ptype, pkg, id]),
+            tool: "grype".into(),
+            rule_id: Some(id.to_owned()),
+            title: format!("{id} in {pkg}"),
+            description,
+            severity,
+            severity_source: sev_src,
+            category: Category::Vulnerability,
+            cwe: Vec::new(),
+            cve: uniq(cve),
+            cvss,
+            target: target.clone(),
+            location: if path.is_empty() { format!("{pkg}@{pver}") } else { format!("{path}: {pkg}@{pver}") },
+            line: None,
+            resource_type: "package",
+            recommended_action: if fixes.is_empty() {
+                format!("No fixed version of {pkg} is known; mitigate or accept the risk")
+            } else {
+                format!("Upgrade {pkg} from {pver} to {}", fixes.join(" or "))
+            },
+            pointer: p,
+            occurrences: 1,
+            extra,
+        });
+    }
+    dedupe(&mut items);
+    Ok(vec![Scan {
+        tool: "grype".into(),
+        tool_version: version,
+        targets: vec![target],
+        started_at: instant(s(desc, "timestamp")),
+        finished_at: None,
+        success: true,
+        error: None,
+        index: 0,
+        items,
+    }])
+}
+
+fn items_skip(diags: &mut Vec<Diagnostic>, name: &str, p: &str) {
+    diags.push(skipped(name, p, "a match needs vulnerability.id and artifact.name"));
+}
+
+fn best_cvss(v: &Value) -> Option<f64> {
+    arr(v, "cvss")
+        .iter()
+        .filter_map(|c| c.get("metrics").and_then(|m| num(m, "baseScore")).map(|x| (s(c, "version").unwrap_or("").to_owned(), x)))
+        .filter(|(_, x)| (0.0..=10.0).contains(x))
+        .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+        .map(|(_, x)| x)
+}

@@ -1,0 +1,279 @@
+//! What a parsed scanner report looks like before it is merged into the ledger.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::Diagnostic;
+use secfw_artifacts::Severity;
+use secfw_artifacts::model::findings::Category;
+
+/// A scanner output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Format {
+    /// Recognise the format from the content.
+    Auto,
+    /// SARIF 2.1.0 from any tool.
+    Sarif,
+    /// Trivy JSON (`--format json`), SchemaVersion 2, the legacy array form and `trivy k8s`.
+    Trivy,
+    /// Grype JSON (`-o json`).
+    Grype,
+    /// `cargo audit --json`.
+    CargoAudit,
+    /// OSV-Scanner JSON (`--format json`).
+    Osv,
+    /// `npm audit --json`, npm 6 (advisories) and npm 7+ (auditReportVersion 2).
+    NpmAudit,
+}
+
+impl Format {
+    /// Every format, `auto` first.
+    pub const ALL: [Self; 7] =
+        [Self::Auto, Self::Sarif, Self::Trivy, Self::Grype, Self::CargoAudit, Self::Osv, Self::NpmAudit];
+
+    /// The name used on the command line and in `rulebook.yaml` scan inputs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Sarif => "sarif",
+            Self::Trivy => "trivy",
+            Self::Grype => "grype",
+            Self::CargoAudit => "cargo-audit",
+            Self::Osv => "osv",
+            Self::NpmAudit => "npm-audit",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim().to_ascii_lowercase();
+        let t = match t.as_str() {
+            "osv-scanner" => "osv",
+            "npm" | "npm-audit-7" => "npm-audit",
+            "cargo_audit" => "cargo-audit",
+            other => other,
+        };
+        Self::ALL.into_iter().find(|f| f.as_str() == t).ok_or_else(|| {
+            format!("unknown format `{s}`, expected one of auto, sarif, trivy, grype, cargo-audit, osv, npm-audit")
+        })
+    }
+}
+
+/// One parsed report file.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Report {
+    /// The report's name as given (used in diagnostics and evidence).
+    pub name: String,
+    /// The format it was read as (never `Auto`).
+    pub format: Format,
+    /// sha256 of the report bytes, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// One scan per SARIF run, one for every other format.
+    pub scans: Vec<Scan>,
+    /// Items skipped and other notes, located in the report (JSON pointer in the message,
+    /// line and column when known).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// Number of findings (after merging duplicates within the report).
+    pub fn finding_count(&self) -> usize {
+        self.scans.iter().map(|s| s.items.len()).sum()
+    }
+}
+
+/// One scanner run.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Scan {
+    /// Tool name, lower case (`trivy`, `semgrep`, `codeql`, ...).
+    pub tool: String,
+    /// Tool version, when the producer says.
+    pub tool_version: Option<String>,
+    /// What the scan covered (image, directory, lockfile, repository), before inventory
+    /// matching; several for OSV-Scanner.
+    pub targets: Vec<String>,
+    /// Start, when the producer says.
+    pub started_at: Option<DateTime<Utc>>,
+    /// End, when the producer says.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `false` when the producer's own invocation data says the scan failed.
+    pub success: bool,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Index of the run in the report (SARIF `runs[i]`), else 0.
+    pub index: usize,
+    /// The findings, sorted by fingerprint, one per fingerprint.
+    pub items: Vec<Item>,
+}
+
+/// One finding as reported by a scanner, normalised.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Item {
+    /// `secfw/v1:...`.
+    pub fingerprint: String,
+    /// Tool name, lower case.
+    pub tool: String,
+    /// The tool's rule or advisory id.
+    pub rule_id: Option<String>,
+    /// Short title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Where the severity came from (`security-severity`, `level`, `cvss`, `tool`, `default`).
+    pub severity_source: &'static str,
+    /// Category.
+    pub category: Category,
+    /// CWE ids (`CWE-79`), sorted, unique.
+    pub cwe: Vec<String>,
+    /// CVE / GHSA / RUSTSEC / OSV ids, sorted, unique.
+    pub cve: Vec<String>,
+    /// CVSS base score.
+    pub cvss: Option<f64>,
+    /// The scan target this item belongs to (one of the scan's targets).
+    pub target: String,
+    /// File path, package (`name@version`) or cluster resource.
+    pub location: String,
+    /// 1-based line, for code findings (evidence only, never identity).
+    pub line: Option<u64>,
+    /// `file`, `package`, `image`, `repository`, `kubernetes` ...
+    pub resource_type: &'static str,
+    /// What to do.
+    pub recommended_action: String,
+    /// JSON pointer of the result in the report.
+    pub pointer: String,
+    /// How many results of the report share this fingerprint.
+    pub occurrences: u32,
+    /// Extra evidence (fix version, URLs, suppression), in a fixed key order.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Sort items by fingerprint and merge those with equal fingerprints into one (occurrences
+/// counted, the first by location kept), so the outcome does not depend on result order.
+pub(crate) fn dedupe(items: &mut Vec<Item>) {
+    items.sort_by(|a, b| {
+        (&a.fingerprint, &a.location, a.line, &a.pointer).cmp(&(&b.fingerprint, &b.location, b.line, &b.pointer))
+    });
+    let mut out: Vec<Item> = Vec::with_capacity(items.len());
+    for it in items.drain(..) {
+        match out.last_mut() {
+            Some(last) if last.fingerprint == it.fingerprint => last.occurrences += it.occurrences,
+            _ => out.push(it),
+        }
+    }
+    *items = out;
+}
+
+/// Sorted, de-duplicated ids.
+pub(crate) fn uniq(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// `CWE-79` from `79`, `CWE-079`, `cwe-79`, `external/cwe/cwe-079`, `CWE-79: Improper ...`.
+pub(crate) fn cwes_in(text: &str) -> Vec<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut rest = lower.as_str();
+    while let Some(i) = rest.find("cwe-") {
+        let digits: String = rest[i + 4..].chars().take_while(char::is_ascii_digit).collect();
+        if let Ok(n) = digits.parse::<u32>() {
+            out.push(format!("CWE-{n}"));
+        }
+        rest = &rest[i + 4..];
+    }
+    out
+}
+
+/// `true` for an advisory id worth recording as `cve`: `CVE-YYYY-NNNN+`, `GHSA-...`,
+/// `RUSTSEC-...`, `GO-...`, `PYSEC-...`, `OSV-...` and other `PREFIX-...` without spaces.
+pub(crate) fn is_advisory_id(s: &str) -> bool {
+    let Some((prefix, rest)) = s.split_once('-') else { return false };
+    if prefix.is_empty() || rest.is_empty() || !prefix.bytes().all(|b| b.is_ascii_uppercase()) {
+        return false;
+    }
+    if s.contains(char::is_whitespace) {
+        return false;
+    }
+    if prefix == "CVE" {
+        let mut it = rest.splitn(2, '-');
+        let (y, n) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+        return y.len() == 4
+            && y.bytes().all(|b| b.is_ascii_digit())
+            && n.len() >= 4
+            && n.bytes().all(|b| b.is_ascii_digit());
+    }
+    matches!(prefix, "GHSA" | "RUSTSEC" | "GO" | "PYSEC" | "OSV" | "GMS" | "DSA" | "DLA" | "RHSA" | "ALAS" | "USN" | "ELSA" | "MAL" | "NSWG" | "ALSA" | "GSD" | "BIT" | "RLSA" | "SNYK")
+}
+
+/// Map a qualitative severity word used by scanners. `None` for unknown words.
+pub(crate) fn severity_word(s: &str) -> Option<Severity> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "critical" => Some(Severity::Critical),
+        "high" | "error" => Some(Severity::High),
+        "medium" | "moderate" | "warning" => Some(Severity::Medium),
+        "low" | "note" | "info" | "informational" | "negligible" => Some(Severity::Low),
+        _ => None,
+    }
+}
+
+/// Priority from severity (P0 critical .. P3 low).
+pub(crate) fn priority_of(s: Severity) -> secfw_artifacts::model::findings::Priority {
+    use secfw_artifacts::model::findings::Priority;
+    match s {
+        Severity::Critical => Priority::P0,
+        Severity::High => Priority::P1,
+        Severity::Medium => Priority::P2,
+        Severity::Low => Priority::P3,
+    }
+}
+
+/// Parse an RFC 3339 instant leniently (`None` for empty or unparsable values).
+pub(crate) fn instant(s: Option<&str>) -> Option<DateTime<Utc>> {
+    let s = s?.trim();
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cwe_and_advisory_ids_are_recognised() {
+        assert_eq!(cwes_in("external/cwe/cwe-079"), vec!["CWE-79"]);
+        assert_eq!(cwes_in("CWE-89: SQL and cwe-20"), vec!["CWE-89", "CWE-20"]);
+        assert!(cwes_in("cwe-x").is_empty());
+        assert!(is_advisory_id("CVE-2021-44228"));
+        assert!(!is_advisory_id("CVE-21-1"));
+        assert!(is_advisory_id("GHSA-c3h9-896r-86jm"));
+        assert!(is_advisory_id("RUSTSEC-2022-0090"));
+        assert!(!is_advisory_id("no-such"));
+        assert!(!is_advisory_id("DS002"));
+    }
+
+    #[test]
+    fn formats_parse_from_their_names() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>().unwrap(), f);
+        }
+        assert_eq!("osv-scanner".parse::<Format>().unwrap(), Format::Osv);
+        assert!("xml".parse::<Format>().is_err());
+    }
+}

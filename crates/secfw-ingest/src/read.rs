@@ -1,0 +1,298 @@
+//! Reading a report: size and emptiness checks, format detection, hashing, and turning JSON
+//! errors into located diagnostics.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use secfw_artifacts::{Diagnostic, Pos};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::model::{Format, Report};
+use crate::{Error, codes};
+
+/// Options for parsing one report.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ParseOptions {
+    /// Bind every scan of the report to this target (an inventory id, image, path) instead of
+    /// the one the producer names (or the per-format default, see `docs/ingest.md`).
+    pub target: Option<String>,
+    /// Largest report read, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        Self { target: None, max_bytes: 4 * 1024 * 1024 * 1024 }
+    }
+}
+
+impl ParseOptions {
+    /// Options with a target override.
+    #[must_use]
+    pub fn target(mut self, target: Option<String>) -> Self {
+        self.target = target;
+        self
+    }
+}
+
+/// A rejection of the whole report, with its location when known.
+pub(crate) fn reject(code: secfw_artifacts::Code, name: &str, msg: impl Into<String>, hint: &str, pos: Option<Pos>) -> Error {
+    Error::Rejected(Box::new(Diagnostic::error(code, name, msg).at(pos).with_hint(hint)))
+}
+
+/// Map a serde_json error to a rejection. Errors raised by our own visitors carry their
+/// code as a `[INxxxx] ` prefix.
+pub(crate) fn json_error(name: &str, e: &serde_json::Error) -> Error {
+    let pos = (e.line() > 0).then(|| Pos::new(u32::try_from(e.line()).unwrap_or(u32::MAX), u32::try_from(e.column()).unwrap_or(u32::MAX)));
+    let text = e.to_string();
+    let bare = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+    if let Some(rest) = bare.strip_prefix('[') {
+        if let Some((code, msg)) = rest.split_once("] ") {
+            if let Some((c, _)) = codes::CATALOG.iter().find(|(c, _)| c.as_str() == code) {
+                let hint = match code {
+                    "IN0005" => "re-run the scanner with a current version that writes SARIF 2.1.0",
+                    _ => "the report does not follow its format; re-run the scanner or pass the right --format",
+                };
+                return reject(*c, name, msg, hint, pos);
+            }
+        }
+    }
+    match e.classify() {
+        serde_json::error::Category::Eof => reject(
+            codes::MALFORMED_JSON,
+            name,
+            format!("the report ends early (truncated JSON): {bare}"),
+            "the file was cut off; re-run the scanner and make sure it finished writing",
+            pos,
+        ),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Io => reject(
+            codes::MALFORMED_JSON,
+            name,
+            format!("the report is not valid JSON: {bare}"),
+            "scanner reports are JSON; check that the file is the scanner's JSON output and not a log",
+            pos,
+        ),
+        serde_json::error::Category::Data => reject(
+            codes::WRONG_SHAPE,
+            name,
+            format!("the report does not have the expected structure: {bare}"),
+            "the report does not follow its format; re-run the scanner or pass the right --format",
+            pos,
+        ),
+    }
+}
+
+/// A reader that hashes what passes through it.
+pub(crate) struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Self { inner, hasher: Sha256::new(), count: 0 }
+    }
+    pub(crate) fn finish(self) -> (String, u64) {
+        (hex::encode(self.hasher.finalize()), self.count)
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// Parse a report file.
+pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
+    let unreadable = |e: &std::io::Error| {
+        reject(codes::UNREADABLE, name, format!("cannot read the report: {e}"), "check the path and permissions", None)
+    };
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(&e))?;
+    if !meta.is_file() {
+        return Err(reject(codes::UNREADABLE, name, "the report is not a regular file", "pass the scanner's output file", None));
+    }
+    if meta.len() > opts.max_bytes {
+        return Err(reject(
+            codes::UNREADABLE,
+            name,
+            format!("the report is {} bytes, more than the limit of {} bytes", meta.len(), opts.max_bytes),
+            "raise the limit with --max-bytes if the report is genuine",
+            None,
+        ));
+    }
+    let mut file = File::open(path).map_err(|e| unreadable(&e))?;
+    let format = if format == Format::Auto {
+        let mut head = vec![0u8; 8192];
+        let n = read_up_to(&mut file, &mut head).map_err(|e| unreadable(&e))?;
+        head.truncate(n);
+        drop(file);
+        file = File::open(path).map_err(|e| unreadable(&e))?;
+        if sniff_sarif(&head) { Format::Sarif } else { Format::Auto }
+    } else {
+        format
+    };
+    if format == Format::Sarif {
+        // Streaming: memory is bounded by the largest single result, not the file.
+        let mut reader = BufReader::with_capacity(256 * 1024, HashingReader::new(file));
+        let (scans, diags) = crate::sarif::parse_reader(&mut reader, name, opts)?;
+        let (sha256, bytes) = reader.into_inner().finish();
+        if bytes == 0 {
+            return Err(empty(name));
+        }
+        return Ok(Report { name: name.to_owned(), format, sha256, bytes, scans, diagnostics: diags });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(|e| unreadable(&e))?;
+    parse_slice(&bytes, name, format, opts)
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// `true` when the first bytes look like a SARIF log (`"runs"` or a SARIF `$schema` near
+/// the top).
+fn sniff_sarif(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    t.starts_with('{') && (t.contains("\"runs\"") || t.to_ascii_lowercase().contains("sarif"))
+}
+
+fn empty(name: &str) -> Error {
+    reject(
+        codes::EMPTY_INPUT,
+        name,
+        "the report is empty",
+        "an empty file is not a clean scan; re-run the scanner (a clean scan still writes a report with no results)",
+        Some(Pos::new(1, 1)),
+    )
+}
+
+/// Parse a report held in memory.
+pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let size = bytes.len() as u64;
+    let trimmed = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if trimmed.iter().all(u8::is_ascii_whitespace) {
+        return Err(empty(name));
+    }
+    let format = if format == Format::Auto && sniff_sarif(&trimmed[..trimmed.len().min(8192)]) { Format::Sarif } else { format };
+    if format == Format::Sarif {
+        let mut r = trimmed;
+        let (scans, diagnostics) = crate::sarif::parse_reader(&mut r, name, opts)?;
+        return Ok(Report { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics });
+    }
+    let root: Value = serde_json::from_slice(trimmed).map_err(|e| json_error(name, &e))?;
+    if root.is_null() {
+        return Err(reject(
+            codes::NULL_INPUT,
+            name,
+            "the report is `null`",
+            "old Trivy versions write `null` for a clean scan; upgrade the scanner so a clean scan is an explicit empty report",
+            Some(Pos::new(1, 1)),
+        ));
+    }
+    let format = if format == Format::Auto { detect(&root).ok_or_else(|| unknown(name))? } else { format };
+    let mut diags = Vec::new();
+    let scans = match format {
+        Format::Trivy => crate::trivy::parse(&root, name, opts, &mut diags)?,
+        Format::Grype => crate::grype::parse(&root, name, opts, &mut diags)?,
+        Format::CargoAudit => crate::cargo_audit::parse(&root, name, opts, &mut diags)?,
+        Format::Osv => crate::osv::parse(&root, name, opts, &mut diags)?,
+        Format::NpmAudit => crate::npm::parse(&root, name, opts, &mut diags)?,
+        Format::Sarif | Format::Auto => return Err(unknown(name)),
+    };
+    Ok(Report { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics: diags })
+}
+
+fn unknown(name: &str) -> Error {
+    reject(
+        codes::UNKNOWN_FORMAT,
+        name,
+        "cannot tell which scanner wrote this report",
+        "pass --format sarif|trivy|grype|cargo-audit|osv|npm-audit",
+        None,
+    )
+}
+
+/// Recognise a (non-SARIF) format from the parsed document's top-level keys.
+pub fn detect(root: &Value) -> Option<Format> {
+    match root {
+        Value::Array(items) => items
+            .first()
+            .and_then(Value::as_object)
+            .filter(|o| o.contains_key("Target") && (o.contains_key("Vulnerabilities") || o.contains_key("Type")))
+            .map(|_| Format::Trivy),
+        Value::Object(o) => {
+            if o.contains_key("runs") && o.contains_key("version") {
+                Some(Format::Sarif)
+            } else if o.contains_key("SchemaVersion") || o.contains_key("ArtifactName") || o.contains_key("ClusterName") || (o.contains_key("Results") && o.contains_key("Metadata")) {
+                Some(Format::Trivy)
+            } else if o.contains_key("matches") && (o.contains_key("source") || o.contains_key("descriptor")) {
+                Some(Format::Grype)
+            } else if o.contains_key("vulnerabilities") && (o.contains_key("database") || o.contains_key("lockfile")) {
+                Some(Format::CargoAudit)
+            } else if o.get("results").is_some_and(Value::is_array) {
+                Some(Format::Osv)
+            } else if o.contains_key("auditReportVersion") || o.contains_key("advisories") || o.get("error").and_then(|e| e.get("code")).is_some() {
+                Some(Format::NpmAudit)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+// ---- small lenient accessors over serde_json::Value ------------------------------------
+
+/// A string field (`None` when absent, null or not a string).
+pub(crate) fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// A non-empty trimmed string field.
+pub(crate) fn sne<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    s(v, key).map(str::trim).filter(|x| !x.is_empty())
+}
+
+/// An array field (empty when absent or not an array).
+pub(crate) fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+/// A number field, also accepting numeric strings (`"7.5"`).
+pub(crate) fn num(v: &Value, key: &str) -> Option<f64> {
+    match v.get(key)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(t) => t.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|x: &f64| x.is_finite())
+}
+
+/// Escape a JSON pointer token.
+pub(crate) fn tok(t: &str) -> String {
+    t.replace('~', "~0").replace('/', "~1")
+}
+
+/// A skipped-item diagnostic.
+pub(crate) fn skipped(name: &str, pointer: &str, why: &str) -> Diagnostic {
+    Diagnostic::warning(codes::SKIPPED_ITEM, name, format!("skipped the item at {pointer}: {why}"))
+        .with_hint("the rest of the report was ingested; fix the producer or report the bug to its authors")
+}

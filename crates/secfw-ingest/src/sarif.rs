@@ -1,0 +1,584 @@
+//! SARIF 2.1.0, streamed: `runs[]` and `runs[].results[]` are visited one element at a time,
+//! so memory holds one result's JSON tree plus the compact typed results of the current run,
+//! never the document's tree.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+
+use secfw_artifacts::model::findings::Category;
+use secfw_artifacts::{Diagnostic, Severity};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value, json};
+
+use crate::fingerprint::{compute, normalize_path, normalize_ws};
+use crate::model::{Item, Scan, cwes_in, dedupe, instant, is_advisory_id, uniq};
+use crate::read::{ParseOptions, arr, json_error, num, reject, s, skipped, sne};
+use crate::{Error, codes};
+
+/// Tools whose findings are misconfigurations rather than vulnerabilities.
+const IAC_TOOLS: &[&str] = &[
+    "checkov", "tfsec", "kics", "terrascan", "dockle", "hadolint", "kube-linter", "kubesec", "trivy-config", "cfn-lint",
+    "cfn_nag", "tflint", "prowler", "kube-score", "polaris",
+];
+
+struct State<'a> {
+    name: &'a str,
+    opts: &'a ParseOptions,
+    scans: Vec<Scan>,
+    diags: Vec<Diagnostic>,
+    version_seen: bool,
+    runs_seen: bool,
+}
+
+/// Parse a SARIF log from a reader.
+pub(crate) fn parse_reader<R: Read>(r: R, name: &str, opts: &ParseOptions) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
+    let mut st = State { name, opts, scans: Vec::new(), diags: Vec::new(), version_seen: false, runs_seen: false };
+    let mut de = serde_json::Deserializer::from_reader(r);
+    match LogSeed(&mut st).deserialize(&mut de) {
+        Ok(()) => {}
+        Err(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
+            return Err(reject(codes::EMPTY_INPUT, name, "the report is empty", "an empty file is not a clean scan; re-run the scanner", None));
+        }
+        Err(e) => return Err(json_error(name, &e)),
+    }
+    de.end().map_err(|e| json_error(name, &e))?;
+    if !st.version_seen {
+        return Err(reject(
+            codes::UNSUPPORTED_VERSION,
+            name,
+            "not a SARIF 2.1.0 log: the `version` property is missing",
+            "SARIF logs declare \"version\": \"2.1.0\"; check that this is a SARIF file",
+            None,
+        ));
+    }
+    if !st.runs_seen {
+        return Err(reject(codes::WRONG_SHAPE, name, "not a SARIF log: the `runs` array is missing", "SARIF logs have a top-level `runs` array", None));
+    }
+    Ok((st.scans, st.diags))
+}
+
+struct LogSeed<'s, 'a>(&'s mut State<'a>);
+
+impl<'de> DeserializeSeed<'de> for LogSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LogSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a SARIF log object")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(E::custom("[IN0003] the report is `null`"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "version" => {
+                    let v: Value = map.next_value()?;
+                    if v.as_str() != Some("2.1.0") {
+                        return Err(de::Error::custom(format!(
+                            "[IN0005] SARIF version {v} is not supported; secfw reads SARIF 2.1.0"
+                        )));
+                    }
+                    self.0.version_seen = true;
+                }
+                "runs" => {
+                    self.0.runs_seen = true;
+                    map.next_value_seed(RunsSeed(&mut *self.0))?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct RunsSeed<'s, 'a>(&'s mut State<'a>);
+
+impl<'de> DeserializeSeed<'de> for RunsSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RunsSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`runs`: an array of run objects")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut idx = 0;
+        while seq.next_element_seed(RunSeed { st: &mut *self.0, idx })?.is_some() {
+            idx += 1;
+        }
+        Ok(())
+    }
+}
+
+struct RunSeed<'s, 'a> {
+    st: &'s mut State<'a>,
+    idx: usize,
+}
+
+#[derive(Default)]
+struct RawRun {
+    tool: Value,
+    invocations: Value,
+    vcp: Value,
+    artifacts: Value,
+    results: Vec<RawResult>,
+}
+
+impl<'de> DeserializeSeed<'de> for RunSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RunSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`runs[{}]`: a run object", self.idx)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut run = RawRun::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "tool" => run.tool = map.next_value()?,
+                "invocations" => run.invocations = map.next_value()?,
+                "versionControlProvenance" => run.vcp = map.next_value()?,
+                "artifacts" => run.artifacts = map.next_value()?,
+                "results" => {
+                    map.next_value_seed(ResultsSeed { st: &mut *self.st, run: self.idx, out: &mut run.results })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let scan = map_run(self.st, self.idx, run).map_err(de::Error::custom)?;
+        self.st.scans.push(scan);
+        Ok(())
+    }
+}
+
+struct ResultsSeed<'s, 'a> {
+    st: &'s mut State<'a>,
+    run: usize,
+    out: &'s mut Vec<RawResult>,
+}
+
+impl<'de> DeserializeSeed<'de> for ResultsSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`runs[{}].results`: an array of result objects", self.run)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(()) // `results: null`: the tool did not produce results (see invocations)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while let Some(v) = seq.next_element::<Value>()? {
+            let pointer = format!("/runs/{}/results/{i}", self.run);
+            match raw_result(&v, pointer) {
+                Ok(r) => self.out.push(r),
+                Err((pointer, why)) => self.st.diags.push(skipped(self.st.name, &pointer, &why)),
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The parts of a result secfw uses (everything else is dropped as soon as it is read).
+struct RawResult {
+    pointer: String,
+    rule_id: Option<String>,
+    rule_index: Option<usize>,
+    kind: Option<String>,
+    level: Option<String>,
+    baseline: Option<String>,
+    message: Option<String>,
+    message_id: Option<String>,
+    uri: Option<String>,
+    artifact_index: Option<usize>,
+    logical: Option<String>,
+    line: Option<u64>,
+    snippet: Option<String>,
+    fingerprints: BTreeMap<String, String>,
+    partial: BTreeMap<String, String>,
+    security_severity: Option<f64>,
+    tags: Vec<String>,
+    taxa_cwe: Vec<String>,
+    suppressions: Vec<Value>,
+}
+
+fn raw_result(v: &Value, pointer: String) -> Result<RawResult, (String, String)> {
+    if !v.is_object() {
+        return Err((pointer, "a result must be an object".into()));
+    }
+    let bad = |field: &str, why: &str| (format!("{pointer}/{field}"), why.to_owned());
+    let opt_str = |key: &str| -> Result<Option<String>, (String, String)> {
+        match v.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(x)) => Ok(Some(x.clone())),
+            Some(_) => Err(bad(key, "must be a string")),
+        }
+    };
+    let rule_id = opt_str("ruleId")?.or_else(|| v.get("rule").and_then(|r| s(r, "id")).map(str::to_owned));
+    let rule_index = v
+        .get("ruleIndex")
+        .or_else(|| v.get("rule").and_then(|r| r.get("index")))
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok());
+    let level = opt_str("level")?;
+    if let Some(l) = &level {
+        if !matches!(l.as_str(), "none" | "note" | "warning" | "error") {
+            return Err(bad("level", &format!("`{l}` is not a SARIF level (none, note, warning, error)")));
+        }
+    }
+    let kind = opt_str("kind")?;
+    let msg = v.get("message");
+    let message = msg.and_then(|m| sne(m, "text").or_else(|| sne(m, "markdown"))).map(str::to_owned);
+    let message_id = msg.and_then(|m| s(m, "id")).map(str::to_owned);
+    let loc = v.get("locations").and_then(Value::as_array).and_then(|l| l.first());
+    let phys = loc.and_then(|l| l.get("physicalLocation"));
+    let al = phys.and_then(|p| p.get("artifactLocation"));
+    let region = phys.and_then(|p| p.get("region"));
+    let logical = loc
+        .and_then(|l| l.get("logicalLocations"))
+        .and_then(Value::as_array)
+        .and_then(|l| l.first())
+        .and_then(|l| sne(l, "fullyQualifiedName").or_else(|| sne(l, "name")))
+        .map(str::to_owned);
+    let strmap = |key: &str| -> BTreeMap<String, String> {
+        v.get(key)
+            .and_then(Value::as_object)
+            .map(|m| m.iter().filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_owned()))).collect())
+            .unwrap_or_default()
+    };
+    let props = v.get("properties");
+    let tags = props.map(|p| arr(p, "tags").iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
+    let taxa_cwe = arr(v, "taxa")
+        .iter()
+        .filter(|t| t.get("toolComponent").and_then(|c| s(c, "name")).is_some_and(|n| n.eq_ignore_ascii_case("cwe")))
+        .filter_map(|t| s(t, "id"))
+        .filter_map(|id| id.trim_start_matches("CWE-").parse::<u32>().ok())
+        .map(|n| format!("CWE-{n}"))
+        .collect();
+    Ok(RawResult {
+        rule_id,
+        rule_index,
+        kind,
+        level,
+        baseline: s(v, "baselineState").map(str::to_owned),
+        message,
+        message_id,
+        uri: al.and_then(|a| sne(a, "uri")).map(str::to_owned),
+        artifact_index: al.and_then(|a| a.get("index")).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok()),
+        logical,
+        line: region.and_then(|r| r.get("startLine")).and_then(Value::as_u64),
+        snippet: region.and_then(|r| r.get("snippet")).and_then(|x| sne(x, "text")).map(str::to_owned),
+        fingerprints: strmap("fingerprints"),
+        partial: strmap("partialFingerprints"),
+        security_severity: props.and_then(|p| num(p, "security-severity")),
+        tags,
+        taxa_cwe,
+        suppressions: arr(v, "suppressions").to_vec(),
+        pointer,
+    })
+}
+
+struct Rule<'a> {
+    v: &'a Value,
+}
+
+impl Rule<'_> {
+    fn id(&self) -> Option<&str> {
+        s(self.v, "id")
+    }
+    fn short(&self) -> Option<&str> {
+        self.v.get("shortDescription").and_then(|d| sne(d, "text")).or_else(|| sne(self.v, "name"))
+    }
+    fn full(&self) -> Option<&str> {
+        self.v.get("fullDescription").and_then(|d| sne(d, "text"))
+    }
+    fn help(&self) -> Option<&str> {
+        self.v.get("help").and_then(|d| sne(d, "text"))
+    }
+    fn level(&self) -> Option<&str> {
+        self.v.get("defaultConfiguration").and_then(|c| s(c, "level"))
+    }
+    fn props(&self) -> Option<&Value> {
+        self.v.get("properties")
+    }
+    fn message_string(&self, id: &str) -> Option<&str> {
+        self.v.get("messageStrings").and_then(|m| m.get(id)).and_then(|m| sne(m, "text"))
+    }
+}
+
+fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> {
+    let name = st.name;
+    let driver = run.tool.get("driver").unwrap_or(&Value::Null);
+    let tool = sne(driver, "name")
+        .map(|n| n.to_ascii_lowercase())
+        .ok_or_else(|| format!("[IN0006] `runs[{idx}].tool.driver.name` is missing: a scan must name its tool"))?;
+    let version = sne(driver, "semanticVersion").or_else(|| sne(driver, "version")).map(str::to_owned);
+    let mut rules: Vec<Rule<'_>> = arr(driver, "rules").iter().map(|v| Rule { v }).collect();
+    let driver_rules = rules.len();
+    for ext in arr(&run.tool, "extensions") {
+        rules.extend(arr(ext, "rules").iter().map(|v| Rule { v }));
+    }
+    let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, r) in rules.iter().enumerate() {
+        if let Some(id) = r.id() {
+            by_id.entry(id).or_insert(i);
+        }
+    }
+    let target = st
+        .opts
+        .target
+        .clone()
+        .or_else(|| run.vcp.as_array().and_then(|v| v.first()).and_then(|p| sne(p, "repositoryUri")).map(str::to_owned))
+        .unwrap_or_else(|| ".".to_owned());
+    // Invocation health.
+    let invocations = run.invocations.as_array().map_or(&[][..], Vec::as_slice);
+    let failed = invocations.iter().any(|i| i.get("executionSuccessful").and_then(Value::as_bool) == Some(false));
+    let error = failed.then(|| {
+        let notes: Vec<&str> = invocations
+            .iter()
+            .flat_map(|i| arr(i, "toolExecutionNotifications"))
+            .filter(|n| s(n, "level").is_none_or(|l| l == "error"))
+            .filter_map(|n| n.get("message").and_then(|m| sne(m, "text")))
+            .collect();
+        let code = invocations.iter().find_map(|i| i.get("exitCode").and_then(Value::as_i64));
+        let mut e = if notes.is_empty() { "executionSuccessful is false".to_owned() } else { notes.join("; ") };
+        if let Some(c) = code {
+            e.push_str(&format!(" (exit code {c})"));
+        }
+        e
+    });
+    if let Some(e) = &error {
+        st.diags.push(
+            Diagnostic::warning(codes::SCAN_FAILED, name, format!("run {idx} ({tool}) failed: {e}"))
+                .with_hint("the scan is recorded as a failure; its targets count as unscanned and no finding is resolved by it"),
+        );
+    }
+    let first = invocations.first();
+    let started = instant(first.and_then(|i| s(i, "startTimeUtc")));
+    let finished = instant(first.and_then(|i| s(i, "endTimeUtc")));
+    let iac = IAC_TOOLS.iter().any(|t| tool.contains(t));
+    let mut items = Vec::with_capacity(run.results.len());
+    for r in run.results {
+        if matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent") {
+            let why = r.kind.as_deref().filter(|k| *k != "fail").map_or_else(
+                || "baselineState `absent` (no longer present)".to_owned(),
+                |k| format!("kind `{k}`"),
+            );
+            st.diags.push(
+                Diagnostic::note(codes::NOT_A_FINDING, name, format!("{}: {why} is not a finding; not ingested", r.pointer))
+                    .with_hint("only failing results become findings"),
+            );
+            continue;
+        }
+        let rule = r
+            .rule_index
+            .filter(|i| *i < driver_rules)
+            .map(|i| &rules[i])
+            .or_else(|| r.rule_id.as_deref().and_then(|id| by_id.get(id)).map(|i| &rules[*i]));
+        let Some(rule_id) = r.rule_id.clone().or_else(|| rule.and_then(|x| x.id()).map(str::to_owned)) else {
+            st.diags.push(skipped(name, &r.pointer, "the result has no ruleId (and no rule reference), so it has no identity"));
+            continue;
+        };
+        let uri = r.uri.clone().or_else(|| {
+            r.artifact_index
+                .and_then(|i| run.artifacts.as_array().and_then(|a| a.get(i)))
+                .and_then(|a| a.get("location"))
+                .and_then(|l| sne(l, "uri"))
+                .map(str::to_owned)
+        });
+        let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
+        let message = r
+            .message
+            .clone()
+            .or_else(|| r.message_id.as_deref().and_then(|id| rule.and_then(|x| x.message_string(id))).map(str::to_owned))
+            .or_else(|| rule.and_then(|x| x.full().or(x.short())).map(str::to_owned))
+            .unwrap_or_else(|| format!("{tool} reported {rule_id}"));
+        let rule_sev = rule.and_then(|x| x.props()).and_then(|p| num(p, "security-severity"));
+        let (severity, sev_source) = match r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x)) {
+            Some(x) => (Severity::from_cvss(x), "security-severity"),
+            None => {
+                let level = r.level.as_deref().or_else(|| rule.and_then(Rule::level)).unwrap_or("warning");
+                let sev = match level {
+                    "error" => Severity::High,
+                    "warning" => Severity::Medium,
+                    _ => Severity::Low,
+                };
+                (sev, "level")
+            }
+        };
+        let mut tag_texts: Vec<String> = r.tags.clone();
+        if let Some(p) = rule.and_then(|x| x.props()) {
+            tag_texts.extend(arr(p, "tags").iter().filter_map(Value::as_str).map(str::to_owned));
+            match p.get("cwe") {
+                Some(Value::String(c)) => tag_texts.push(c.clone()),
+                Some(Value::Array(cs)) => tag_texts.extend(cs.iter().filter_map(Value::as_str).map(str::to_owned)),
+                _ => {}
+            }
+        }
+        let mut cwe: Vec<String> = tag_texts.iter().flat_map(|t| cwes_in(t)).collect();
+        cwe.extend(r.taxa_cwe.iter().cloned());
+        if let Some(rel) = rule.map(|x| arr(x.v, "relationships")) {
+            for rel in rel {
+                let target = rel.get("target");
+                let is_cwe = target
+                    .and_then(|t| t.get("toolComponent"))
+                    .and_then(|c| s(c, "name"))
+                    .is_some_and(|n| n.eq_ignore_ascii_case("cwe"));
+                if let (true, Some(id)) = (is_cwe, target.and_then(|t| s(t, "id"))) {
+                    if let Ok(n) = id.trim_start_matches("CWE-").parse::<u32>() {
+                        cwe.push(format!("CWE-{n}"));
+                    }
+                }
+            }
+        }
+        let mut cve: Vec<String> = tag_texts.iter().filter(|t| is_advisory_id(t)).cloned().collect();
+        if is_advisory_id(&rule_id) {
+            cve.push(rule_id.clone());
+        }
+        let lower_tags: Vec<String> = tag_texts.iter().map(|t| t.to_ascii_lowercase()).collect();
+        let category = if iac || lower_tags.iter().any(|t| t.contains("misconfiguration") || t == "iac" || t == "configuration") {
+            Category::Configuration
+        } else {
+            Category::Vulnerability
+        };
+        let fingerprint = r
+            .partial
+            .get("secfw/v1")
+            .or_else(|| r.fingerprints.get("secfw/v1"))
+            .filter(|f| secfw_artifacts::workspace::is_fingerprint(f))
+            .cloned()
+            .unwrap_or_else(|| {
+                let disc = discriminator(&r, &message);
+                compute(&["sarif", &tool, &rule_id, &location, &disc])
+            });
+        let title = rule
+            .and_then(Rule::short)
+            .map_or_else(|| first_line(&message), first_line)
+            .chars()
+            .take(200)
+            .collect::<String>();
+        let help_uri = rule.and_then(|x| sne(x.v, "helpUri"));
+        let recommended_action = rule.and_then(Rule::help).map_or_else(
+            || match help_uri {
+                Some(u) => format!("Fix the {tool} finding `{rule_id}`; see {u}"),
+                None => format!("Fix the {tool} finding `{rule_id}`"),
+            },
+            |h| h.chars().take(1000).collect(),
+        );
+        let mut extra = Map::new();
+        extra.insert("level".into(), json!(r.level.as_deref().or_else(|| rule.and_then(Rule::level)).unwrap_or("warning")));
+        if let Some(x) = r.security_severity.or(rule_sev) {
+            extra.insert("security_severity".into(), json!(x));
+        }
+        if let Some(u) = help_uri {
+            extra.insert("help_uri".into(), json!(u));
+        }
+        if !r.suppressions.is_empty() {
+            let sup: Vec<Value> = r
+                .suppressions
+                .iter()
+                .map(|x| json!({"kind": s(x, "kind"), "status": s(x, "status").unwrap_or("accepted"), "justification": s(x, "justification")}))
+                .collect();
+            if r.suppressions.iter().any(|x| s(x, "status").is_none_or(|st| st == "accepted")) {
+                st.diags.push(
+                    Diagnostic::note(
+                        codes::SUPPRESSED_IN_SOURCE,
+                        name,
+                        format!("{}: `{rule_id}` is suppressed by the tool; ingested as open", r.pointer),
+                    )
+                    .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
+                );
+            }
+            extra.insert("suppressions".into(), Value::Array(sup));
+        }
+        items.push(Item {
+            fingerprint,
+            tool: tool.clone(),
+            rule_id: Some(rule_id),
+            title: if title.trim().is_empty() { "(untitled)".to_owned() } else { title },
+            description: message,
+            severity,
+            severity_source: sev_source,
+            category,
+            cwe: uniq(cwe),
+            cve: uniq(cve),
+            cvss: None,
+            target: target.clone(),
+            location,
+            line: r.line,
+            resource_type: "file",
+            recommended_action,
+            pointer: r.pointer,
+            occurrences: 1,
+            extra,
+        });
+    }
+    dedupe(&mut items);
+    Ok(Scan {
+        tool,
+        tool_version: version,
+        targets: vec![target],
+        started_at: started,
+        finished_at: finished,
+        success: !failed,
+        error,
+        index: idx,
+        items,
+    })
+}
+
+/// What tells two results of one rule in one file apart, without line numbers: the
+/// producer's stable `fingerprints`, else its content-based partial fingerprints, else the
+/// code snippet, else the message.
+fn discriminator(r: &RawResult, message: &str) -> String {
+    if !r.fingerprints.is_empty() {
+        return r.fingerprints.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";");
+    }
+    let partial: Vec<String> = r
+        .partial
+        .iter()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !(k.contains("column") || k.contains("startline") || k.ends_with("line"))
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !partial.is_empty() {
+        return partial.join(";");
+    }
+    if let Some(sn) = &r.snippet {
+        return format!("snippet={}", normalize_ws(sn));
+    }
+    format!("message={}", normalize_ws(message))
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_owned()
+}
