@@ -1,2 +1,181 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+pub mod html;
+pub mod json;
+pub mod md;
+pub mod svg;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::LoadedWorkspace;
+use secfw_artifacts::model::digest::DigestJson;
+use secfw_metrics::{CollectOptions, History, Report};
+
+/// File names of the digest.
+pub mod files {
+    /// Markdown digest.
+    pub const MD: &str = "digest.md";
+    /// JSON digest.
+    pub const JSON: &str = "digest.json";
+    /// HTML digest.
+    pub const HTML: &str = "digest.html";
+    /// All three, in a fixed order.
+    pub const ALL: [&str; 3] = [MD, JSON, HTML];
+}
+
+/// The error type of `secfw-digest`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Computing or recording the metrics failed.
+    #[error(transparent)]
+    Metrics(#[from] secfw_metrics::Error),
+    /// Writing a file failed.
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+    /// A value could not be serialized.
+    #[error("cannot serialize: {0}")]
+    Serialize(String),
+}
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The three renderings of one report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// `digest.md`.
+    pub markdown: String,
+    /// `digest.json`.
+    pub json: String,
+    /// `digest.html`.
+    pub html: String,
+}
+
+/// Render a report as Markdown, JSON and HTML. Pure: same report, same bytes.
+pub fn render(report: &Report) -> Result<Rendered> {
+    Ok(Rendered { markdown: md::render(report), json: json::render(report)?, html: html::render(report) })
+}
+
+/// Write the three files into `out_dir` atomically; returns their paths.
+pub fn write(rendered: &Rendered, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for (name, text) in
+        [(files::MD, &rendered.markdown), (files::JSON, &rendered.json), (files::HTML, &rendered.html)]
+    {
+        let p = out_dir.join(name);
+        secfw_artifacts::write::write_atomic(&p, text.as_bytes())?;
+        paths.push(p);
+    }
+    Ok(paths)
+}
+
+/// What [`generate`] did.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Generated {
+    /// The metrics report the digest shows.
+    pub report: Report,
+    /// The snapshot written to the history.
+    pub snapshot: PathBuf,
+    /// The digest files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// The IMPROVE step: collect the metrics of the workspace, record the cycle's snapshot in
+/// `.secfw/history/` and write `digest.md`, `digest.json` and `digest.html` into `out_dir`
+/// (default: the workspace).
+pub fn generate(
+    ws: &LoadedWorkspace,
+    opts: &CollectOptions,
+    now: DateTime<Utc>,
+    out_dir: Option<&Path>,
+) -> Result<Generated> {
+    let history = History::load(&ws.root)?;
+    let report = secfw_metrics::collect_with_history(ws, &history, opts, now)?;
+    let rendered = render(&report)?;
+    let snapshot = secfw_metrics::record(&ws.root, &report)?;
+    let files = write(&rendered, out_dir.unwrap_or(&ws.root))?;
+    Ok(Generated { report, snapshot, files })
+}
+
+/// Evidence for the lifecycle's IMPROVE entry criterion: "metrics collected, digest generated".
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImproveEvidence {
+    /// The cycle the digest is for (from `digest.json`), if there is one.
+    pub cycle: Option<String>,
+    /// A snapshot of that cycle is in `.secfw/history/`.
+    pub metrics_collected: bool,
+    /// `digest.md`, `digest.json` and `digest.html` exist and `digest.json` parses.
+    pub digest_generated: bool,
+    /// Why the criterion does not hold (empty when it does).
+    pub reasons: Vec<String>,
+}
+
+impl ImproveEvidence {
+    /// `true` when metrics were collected and the digest generated for the same cycle.
+    pub fn holds(&self) -> bool {
+        self.metrics_collected && self.digest_generated
+    }
+}
+
+/// Check the IMPROVE criterion for the workspace at `dir` (digest files in `dir`): the digest
+/// exists, names its cycle, and that cycle's snapshot is in the history with the same period.
+/// With `since`, the digest must also have been generated at or after it (e.g. the time the
+/// cycle entered VALIDATED), so a digest of an earlier cycle does not count.
+pub fn improve_evidence(dir: &Path, since: Option<DateTime<Utc>>) -> ImproveEvidence {
+    let mut ev = ImproveEvidence { cycle: None, metrics_collected: false, digest_generated: false, reasons: Vec::new() };
+    let missing: Vec<&str> = files::ALL.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
+    let parsed: Option<DigestJson> = std::fs::read_to_string(dir.join(files::JSON))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    match (&parsed, missing.is_empty()) {
+        (Some(d), true) => {
+            let fresh = match (since, d.generated_at.as_deref().and_then(|g| DateTime::parse_from_rfc3339(g).ok())) {
+                (None, _) => true,
+                (Some(s), Some(g)) => g.with_timezone(&Utc) >= s,
+                (Some(_), None) => false,
+            };
+            if fresh {
+                ev.digest_generated = true;
+            } else {
+                ev.reasons.push("digest.json was generated before the current cycle: run `secfw digest`".to_owned());
+            }
+        }
+        (None, _) if missing.contains(&files::JSON) => {}
+        (None, _) => ev.reasons.push("digest.json does not parse: run `secfw digest` again".to_owned()),
+        (Some(_), false) => {}
+    }
+    if !missing.is_empty() {
+        ev.reasons.push(format!("{} missing: run `secfw digest`", missing.join(", ")));
+    }
+    ev.cycle = parsed.as_ref().and_then(|d| d.cycle.clone());
+    match (&ev.cycle, History::load(dir)) {
+        (Some(c), Ok(h)) => match h.get(c) {
+            Some(s)
+                if parsed.as_ref().is_some_and(|d| {
+                    DateTime::parse_from_rfc3339(&d.period.end).is_ok_and(|e| e.with_timezone(&Utc) == s.period.end)
+                }) =>
+            {
+                ev.metrics_collected = true;
+            }
+            Some(_) => ev.reasons.push(format!(
+                "the history snapshot of cycle {c} covers another period than digest.json: run `secfw digest`"
+            )),
+            None => ev.reasons.push(format!("no KPI snapshot .secfw/history/{c}.json: run `secfw digest`")),
+        },
+        (Some(_), Err(e)) => ev.reasons.push(format!("cannot read the KPI history: {e}")),
+        (None, _) => {
+            if parsed.is_some() {
+                ev.reasons.push("digest.json names no cycle: run `secfw digest` again".to_owned());
+            }
+        }
+    }
+    if ev.holds() {
+        ev.reasons.clear();
+    }
+    ev
+}

@@ -266,6 +266,8 @@ pub struct ExceptionCounts {
     pub archived: u64,
     /// Every active exception, soonest expiry first.
     pub items: Vec<ExceptionInfo>,
+    /// The rulebook's warning window, days before expiry.
+    pub warn_days: u32,
 }
 
 /// The risk score and its inputs.
@@ -931,7 +933,7 @@ fn scan_counts(input: &MetricsInput<'_>, period: Period) -> ScanCounts {
 }
 
 fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, as_of: DateTime<Utc>) -> ExceptionCounts {
-    let mut c = ExceptionCounts::default();
+    let mut c = ExceptionCounts { warn_days: rb.exceptions.warn_days_before_expiry, ..ExceptionCounts::default() };
     let Some(reg) = input.exceptions else { return c };
     let findings: &[Finding] = input.findings.map_or(&[], |f| f.findings.as_slice());
     for e in &reg.exceptions {

@@ -1,0 +1,98 @@
+//! `digest.json`: the seed §7.2 template, extended with optional fields.
+
+use chrono::SecondsFormat;
+use secfw_artifacts::model::digest::{
+    DigestActions, DigestFindings, DigestJson, DigestKpi, DigestSummary, OverallTrend, Period,
+};
+use secfw_metrics::compute::StandardState;
+use secfw_metrics::{KpiId, Report, Unit, Verdict};
+
+use crate::{Error, Result};
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// The overall direction: the risk score's trend (lower risk is improving).
+pub fn overall_trend(report: &Report) -> OverallTrend {
+    match report.trend(KpiId::RiskScore).verdict {
+        Verdict::Improved => OverallTrend::Improving,
+        Verdict::Worsened => OverallTrend::Degrading,
+        Verdict::Unchanged | Verdict::NoTrend => OverallTrend::Stable,
+    }
+}
+
+/// Build the `digest.json` document of a report.
+pub fn build(report: &Report) -> DigestJson {
+    let m = &report.metrics;
+    let kpis = m
+        .kpis
+        .iter()
+        .map(|k| {
+            let t = report.trend(k.id);
+            (
+                k.id.key().to_owned(),
+                DigestKpi {
+                    value: k.value,
+                    trend: t.arrow.as_str().to_owned(),
+                    previous: t.previous,
+                    delta: t.delta,
+                    target: k.target.map(|x| x.display(k.unit)),
+                    status: Some(k.status.as_str().to_owned()),
+                    unit: Some(
+                        match k.unit {
+                            Unit::Days => "days",
+                            Unit::Percent => "percent",
+                            Unit::Score => "score",
+                        }
+                        .to_owned(),
+                    ),
+                    formula: Some(k.formula.clone()),
+                    inputs: Some(k.inputs.clone()),
+                },
+            )
+        })
+        .collect();
+    let f = &m.findings;
+    DigestJson {
+        period: Period { start: rfc3339(m.period.start), end: rfc3339(m.period.end) },
+        summary: DigestSummary { risk_score: m.risk.score, critical_findings: f.critical(), trend: overall_trend(report) },
+        kpis,
+        actions: DigestActions {
+            completed: m.actions.completed.iter().map(|a| a.text.clone()).collect(),
+            pending: m.actions.pending.iter().map(|a| a.text.clone()).collect(),
+            blocked: m.actions.blocked.iter().map(|a| a.text.clone()).collect(),
+        },
+        cycle: Some(report.cycle.clone()),
+        project: report.project.clone(),
+        generated_at: Some(rfc3339(report.generated_at)),
+        findings: Some(DigestFindings {
+            new: f.new,
+            resolved: f.resolved,
+            carry_forward: f.carry_forward,
+            open: f.open,
+            excepted: f.excepted(),
+            overdue: f.overdue(),
+            open_by_severity: f.open_by_severity.iter().map(|(s, n)| (s.as_str().to_owned(), *n)).collect(),
+        }),
+        compliance: m
+            .standards
+            .iter()
+            .map(|s| {
+                let st = match s.state {
+                    StandardState::Compliant => "compliant",
+                    StandardState::Gaps => "gaps",
+                    StandardState::AtRisk => "at_risk",
+                };
+                (s.standard.clone(), st.to_owned())
+            })
+            .collect(),
+    }
+}
+
+/// `digest.json` text: pretty JSON with a final newline.
+pub fn render(report: &Report) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(&build(report)).map_err(|e| Error::Serialize(e.to_string()))?;
+    s.push('\n');
+    Ok(s)
+}

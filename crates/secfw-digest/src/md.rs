@@ -1,0 +1,242 @@
+//! `digest.md`: the seed §2.5 layout in CommonMark + GFM tables, every user-supplied text
+//! escaped.
+#![allow(clippy::many_single_char_names)] // geometry and renderer locals (x, y, w, h, s) read best short
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Timelike, Utc};
+use secfw_artifacts::Severity;
+use secfw_artifacts::markdown::escape_inline;
+use secfw_metrics::compute::StandardState;
+use secfw_metrics::kpi::trim_num;
+use secfw_metrics::{KpiId, Report, Trend, Unit, Verdict};
+
+/// A period boundary as people read it: the date alone at midnight, else date and time (UTC).
+pub fn when(t: DateTime<Utc>) -> String {
+    if t.num_seconds_from_midnight() == 0 && t.nanosecond() == 0 {
+        t.format("%Y-%m-%d").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+}
+
+/// "(↑ 3 from last period)" or "(no trend)".
+fn change(t: &Trend, unit: Unit) -> String {
+    match (t.verdict, t.delta) {
+        (Verdict::NoTrend, _) | (_, None) => "(no trend: no previous snapshot)".to_owned(),
+        (Verdict::Unchanged, _) => "(→ unchanged from last period)".to_owned(),
+        (_, Some(d)) => {
+            let u = match unit {
+                Unit::Days => " days",
+                Unit::Percent => " pp",
+                Unit::Score => "",
+            };
+            format!("({} {}{u} from last period)", t.arrow.as_str(), trim_num(d.abs()))
+        }
+    }
+}
+
+/// Render `digest.md`.
+pub fn render(report: &Report) -> String {
+    let m = &report.metrics;
+    let f = &m.findings;
+    let mut s = String::new();
+    let e = escape_inline;
+    s.push_str("# Security & Compliance Digest\n\n");
+    let _ = writeln!(s, "## Period: {} to {}\n", when(m.period.start), when(m.period.end));
+    let mut meta = Vec::new();
+    if let Some(p) = &report.project {
+        meta.push(format!("Project: **{}**", e(p)));
+    }
+    meta.push(format!("Cycle: `{}`", report.cycle));
+    meta.push(format!("Generated: {}", when(report.generated_at)));
+    meta.push(match &report.previous {
+        Some(p) => format!("Compared with cycle `{}`", p.cycle),
+        None => "No previous snapshot: no trends yet".to_owned(),
+    });
+    let _ = writeln!(s, "{}\n", meta.join(" · "));
+
+    // Executive summary.
+    s.push_str("### Executive Summary\n\n");
+    let risk = report.trend(KpiId::RiskScore);
+    let _ = writeln!(
+        s,
+        "- **Overall Risk Score**: {}/100 {} — lower is better",
+        trim_num(m.risk.score),
+        change(&risk, Unit::Score)
+    );
+    let crit = f.critical();
+    let crit_note = if crit == 0 {
+        "compliant with Critical=0 rule".to_owned()
+    } else {
+        "**violates the Critical=0 rule**: handoff is blocked".to_owned()
+    };
+    let excepted_crit = f.excepted_by_severity.get(&Severity::Critical).copied().unwrap_or(0);
+    let exc_note = if excepted_crit > 0 { format!("; {excepted_crit} more under a valid exception") } else { String::new() };
+    let _ = writeln!(s, "- **Critical Findings**: {crit} ({crit_note}{exc_note})");
+    let _ = writeln!(
+        s,
+        "- **Active Exceptions**: {} {}",
+        m.exceptions.valid,
+        change(&report.count_trend("active_exceptions"), Unit::Score)
+    );
+    let met = m.kpis.iter().filter(|k| k.status == secfw_metrics::KpiStatus::Met).count();
+    let _ = writeln!(s, "- **KPIs on target**: {met} of {}", m.kpis.len());
+    if !m.actions.blocked.is_empty() {
+        let _ = writeln!(s, "- **Blocked actions**: {}", m.actions.blocked.len());
+    }
+    s.push('\n');
+
+    // KPI table.
+    s.push_str("### Key Performance Indicators\n\n");
+    s.push_str("| KPI | Current | Target | Trend | Status |\n|-----|---------|--------|-------|--------|\n");
+    for k in &m.kpis {
+        let t = report.trend(k.id);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            e(k.id.name()),
+            e(&k.display_value()),
+            e(&k.display_target()),
+            e(&t.display(k.unit)),
+            status_word(k.status)
+        );
+    }
+    s.push('\n');
+    let notes: Vec<_> = m.kpis.iter().filter_map(|k| k.note.as_ref().map(|n| (k.id, n))).collect();
+    for (id, n) in notes {
+        let _ = writeln!(s, "- {}: n/a because {}", e(id.name()), e(n));
+    }
+    s.push('\n');
+
+    // MTTR per severity.
+    s.push_str("#### MTTR by severity\n\n");
+    s.push_str("| Severity | Resolved | Mean | Median | p90 | SLA |\n|----------|----------|------|--------|-----|-----|\n");
+    let d = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |x| format!("{} days", trim_num(x)));
+    for sev in Severity::ALL {
+        let st = m.mttr.by_severity.get(&sev).copied().unwrap_or_default();
+        let sla = m.sla.sla_days.get(&sev).copied().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            "| {sev} | {} | {} | {} | {} | {sla} days |",
+            st.count,
+            d(st.mean),
+            d(st.median),
+            d(st.p90)
+        );
+    }
+    let o = m.mttr.overall;
+    let _ = writeln!(s, "| **all** | {} | {} | {} | {} | — |\n", o.count, d(o.mean), d(o.median), d(o.p90));
+
+    // Findings summary.
+    s.push_str("### Findings Summary\n\n");
+    let _ = writeln!(s, "- New findings: {}", f.new);
+    let _ = writeln!(s, "- Resolved: {}", f.resolved);
+    let _ = writeln!(s, "- Carry-forward: {}", f.carry_forward);
+    let by: Vec<String> = Severity::ALL
+        .into_iter()
+        .map(|sev| format!("{} {sev}", f.open_by_severity.get(&sev).copied().unwrap_or(0)))
+        .collect();
+    let _ = writeln!(
+        s,
+        "- Open: {} ({}) {}",
+        f.open,
+        by.join(", "),
+        change(&report.count_trend("open"), Unit::Score)
+    );
+    let _ = writeln!(s, "- Excepted (valid exception, still open): {}", f.excepted());
+    let _ = writeln!(s, "- Past SLA deadline: {}", f.overdue());
+    if f.accepted + f.false_positive > 0 {
+        let _ = writeln!(s, "- Risk accepted: {} · False positives: {}", f.accepted, f.false_positive);
+    }
+    s.push('\n');
+
+    // Compliance status.
+    s.push_str("### Compliance Status\n\n");
+    if m.standards.is_empty() {
+        s.push_str("- No compliance standards are referenced by the policies, inventory or findings.\n");
+    }
+    for st in &m.standards {
+        let exc = if st.excepted > 0 { format!(" ({} excepted)", st.excepted) } else { String::new() };
+        let line = match st.state {
+            StandardState::Compliant => format!("✓ Compliant{exc}"),
+            StandardState::Gaps => format!("⚠ {} minor gap(s) identified{exc}", st.open),
+            StandardState::AtRisk => {
+                format!("✗ At risk: {} open finding(s), {} critical or high{exc}", st.open, st.severe)
+            }
+        };
+        let _ = writeln!(s, "- {}: {line}", e(&st.standard));
+    }
+    s.push('\n');
+
+    // Exceptions.
+    s.push_str("### Exceptions\n\n");
+    if m.exceptions.items.is_empty() {
+        s.push_str("No active exceptions.\n\n");
+    } else {
+        s.push_str("| Exception | Policy | Valid until | Days left | State | Findings |\n");
+        s.push_str("|-----------|--------|-------------|-----------|-------|----------|\n");
+        for x in &m.exceptions.items {
+            let state = match (&x.reason, x.expiring_soon) {
+                (Some(r), _) => format!("{}: {r}", x.state),
+                (None, true) => format!("{}, expiring soon", x.state),
+                (None, false) => x.state.clone(),
+            };
+            let _ = writeln!(
+                s,
+                "| {}: {} | {} | {} | {} | {} | {} |",
+                e(&x.id),
+                e(&x.title),
+                e(&x.policy),
+                x.valid_until,
+                x.days_left,
+                e(&state),
+                e(&x.findings.join(", "))
+            );
+        }
+        s.push('\n');
+    }
+
+    // Actions.
+    s.push_str("### Actions\n\n");
+    for (title, list) in
+        [("Completed", &m.actions.completed), ("Pending", &m.actions.pending), ("Blocked", &m.actions.blocked)]
+    {
+        let _ = writeln!(s, "#### {title} ({})\n", list.len());
+        if list.is_empty() {
+            s.push_str("- None\n");
+        }
+        for a in list {
+            let _ = writeln!(s, "- {}", e(&a.text));
+        }
+        s.push('\n');
+    }
+
+    // Formulas.
+    s.push_str("### How these numbers are computed\n\n");
+    s.push_str("| KPI | Formula | Inputs |\n|-----|---------|--------|\n");
+    for k in &m.kpis {
+        let _ = writeln!(s, "| {} | {} | {} |", e(k.id.name()), e(&k.formula), e(&k.inputs));
+    }
+    let _ = writeln!(
+        s,
+        "\nState (open findings, exceptions, overdue) is evaluated at {}. See docs/metrics.md.",
+        when(m.as_of)
+    );
+    if !report.diagnostics.is_empty() {
+        s.push_str("\n### Data problems\n\n");
+        for d in &report.diagnostics {
+            let at = d.line.map_or_else(String::new, |l| format!(":{l}"));
+            let _ = writeln!(s, "- `{}` {}{at}: {}", d.code.as_str(), e(&d.file), e(&d.message));
+        }
+    }
+    s
+}
+
+fn status_word(s: secfw_metrics::KpiStatus) -> &'static str {
+    match s {
+        secfw_metrics::KpiStatus::Met => "✓ met",
+        secfw_metrics::KpiStatus::Missed => "✗ missed",
+        secfw_metrics::KpiStatus::NotAvailable => "n/a",
+    }
+}
