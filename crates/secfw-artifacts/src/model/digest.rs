@@ -17,6 +17,40 @@ pub struct DigestJson {
     pub kpis: BTreeMap<String, DigestKpi>,
     /// Actions by state.
     pub actions: DigestActions,
+    /// Cycle id (extension; matches `.secfw/history/<cycle>.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<String>,
+    /// Project (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The `now` the digest was computed at, RFC 3339 (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
+    /// Finding counts (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<DigestFindings>,
+    /// Status per compliance standard (extension): `compliant`, `gaps` or `at_risk`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub compliance: BTreeMap<String, String>,
+}
+
+/// Finding counts of the digest (extension).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+pub struct DigestFindings {
+    /// First seen in the period.
+    pub new: u64,
+    /// Resolved in the period.
+    pub resolved: u64,
+    /// Open at the period end and first seen before it.
+    pub carry_forward: u64,
+    /// Open at the period end (including excepted).
+    pub open: u64,
+    /// Open and covered by a valid exception.
+    pub excepted: u64,
+    /// Open past the SLA deadline.
+    pub overdue: u64,
+    /// Open, not excepted, by severity.
+    pub open_by_severity: BTreeMap<String, u64>,
 }
 
 /// A period, start and end inclusive, RFC 3339.
@@ -58,6 +92,27 @@ pub struct DigestKpi {
     pub value: Option<f64>,
     /// `↑`, `↓` or `→` against the previous snapshot; `→` when there is none.
     pub trend: String,
+    /// The previous snapshot's value (extension; absent: no trend).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<f64>,
+    /// `value - previous` (extension; absent: no trend).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<f64>,
+    /// The target as text, e.g. `< 5 days` (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// `met`, `missed` or `n/a` (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Unit: `days`, `percent` or `score` (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The formula (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
+    /// The inputs, as counts (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
 }
 
 /// `actions:` of the digest.
