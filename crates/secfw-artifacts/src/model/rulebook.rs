@@ -25,6 +25,7 @@ pub struct Rulebook {
     pub taxonomy: Vec<TagDef>,
     /// Enforcement rules (default: Critical=0, seed §6.2). One rule or a list.
     #[serde(default = "default_enforcement", deserialize_with = "one_or_many")]
+    #[schemars(schema_with = "one_or_many_schema")]
     pub enforcement: Vec<EnforcementRule>,
     /// Gate thresholds.
     #[serde(default)]
@@ -567,6 +568,15 @@ pub struct ScanInput {
 
 fn default_format() -> String {
     "auto".to_owned()
+}
+
+fn one_or_many_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let rule = generator.subschema_for::<EnforcementRule>();
+    schemars::json_schema!({
+        "description": "One enforcement rule (as seed §6.2 writes it) or a list of rules.",
+        "default": default_enforcement(),
+        "oneOf": [rule, { "type": "array", "items": rule }]
+    })
 }
 
 /// Accept either one rule (a mapping, as seed §6.2 writes it) or a list of rules.
