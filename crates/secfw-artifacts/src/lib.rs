@@ -12,6 +12,7 @@ pub mod schema;
 pub mod source;
 pub mod spans;
 pub mod spec;
+pub mod template;
 pub mod workspace;
 pub mod write;
 pub mod yaml;
