@@ -1,0 +1,91 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod apply;
+pub mod codes;
+pub mod ledger;
+pub mod plan;
+
+use std::path::PathBuf;
+
+pub use apply::{ApplyOptions, ApplyReport, Endpoint, apply, apply_with_sleep};
+pub use ledger::{LEDGER_FILE, Ledger};
+pub use plan::{
+    ActionKind, ActionRequest, ApprovalRequest, ExceptionNote, KeySource, MissingApproval, PlannedAction, Ticket,
+    TicketPlan, plan, plan_with_ledger,
+};
+
+/// The error type of `secfw-tickets`.
+///
+/// Problems with the workspace's artifacts are [`secfw_artifacts::Diagnostic`]s; an error means
+/// the plan or the apply could not be made at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `sec_findings.yaml` is missing or invalid ([`codes::FINDINGS_UNUSABLE`]).
+    #[error("[TK0004] cannot plan tickets: sec_findings.yaml is missing or invalid ({} error(s)); fix it first (`secfw validate`)", .diagnostics.len())]
+    FindingsUnusable {
+        /// The errors of `sec_findings.yaml`.
+        diagnostics: Vec<secfw_artifacts::Diagnostic>,
+    },
+    /// The ticket ledger cannot be used ([`codes::LEDGER_INVALID`], [`codes::LEDGER_VERSION`]).
+    #[error("{}", .0)]
+    Ledger(secfw_artifacts::Diagnostic),
+    /// The webhook refused an action with HTTP 3xx/4xx ([`codes::ENDPOINT_REJECTED`]). Actions
+    /// before it are applied and recorded; the refused one and those after it are not.
+    #[error(
+        "[TK0201] the endpoint refused the {action} action for `{key}` with HTTP {status}: {body}; {applied} action(s) applied before it, {remaining} not applied (fix the cause and run apply again: applied actions are skipped)"
+    )]
+    Rejected {
+        /// The action's kind.
+        action: ActionKind,
+        /// Its ticket key.
+        key: String,
+        /// The HTTP status.
+        status: u16,
+        /// The start of the response body.
+        body: String,
+        /// Actions applied in this run before the failure.
+        applied: usize,
+        /// Actions not applied (including this one).
+        remaining: usize,
+    },
+    /// The webhook did not accept an action after every attempt ([`codes::ENDPOINT_UNAVAILABLE`]).
+    #[error(
+        "[TK0202] the endpoint did not accept the {action} action for `{key}` after {attempts} attempt(s) (last: {last}); {applied} action(s) applied before it, {remaining} not applied (run apply again to resume)"
+    )]
+    Unavailable {
+        /// The action's kind.
+        action: ActionKind,
+        /// Its ticket key.
+        key: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: String,
+        /// Actions applied in this run before the failure.
+        applied: usize,
+        /// Actions not applied (including this one).
+        remaining: usize,
+    },
+    /// The endpoint URL cannot be used ([`codes::ENDPOINT_INVALID`]).
+    #[error("[TK0203] endpoint `{url}` cannot be used: {reason}")]
+    InvalidEndpoint {
+        /// The URL as given.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// Reading or writing the ledger failed.
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+    /// An I/O operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}

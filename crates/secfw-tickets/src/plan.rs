@@ -1,0 +1,583 @@
+//! The ticket plan: create / update / close actions keyed by finding fingerprint, and
+//! exception-approval requests, from the workspace at `now` compared with the ledger.
+//!
+//! Rules (documented in `docs/tickets.md`):
+//!
+//! - **Key.** A finding's ticket key is its `fingerprint`; a finding without one is keyed
+//!   `finding:<finding_id>` (with a [`codes::NO_FINGERPRINT`] note). A ticket keeps the key it was
+//!   created with: when a finding keyed by id later gains a fingerprint, the ledger's
+//!   `finding:<id>` ticket goes on being used. Findings sharing a key share one ticket; the
+//!   ticket follows the last open (or accepted) one in ledger order, else the last one.
+//! - **Wanted state.** Open and accepted findings want an open ticket whose content is
+//!   [`Ticket`]; resolved and false-positive findings want their ticket closed.
+//! - **Due date.** The governance due date: the earlier of `remediation.deadline` and
+//!   `first_seen` + the rulebook's `sla_days` for the severity (`remediation.deadline` alone when
+//!   there is no `first_seen`); `overdue` when counted (not excepted) and past due at `now`.
+//! - **Actions.** No ticket and wanted open: `create`. Open ticket whose content digest differs
+//!   (severity, due date, exception, status, ...): `update`. Open ticket and wanted closed, or
+//!   the finding is gone from the ledger: `close`. Closed ticket whose finding is open again:
+//!   `create` (a new ticket). Everything else: nothing.
+//! - **Approval requests.** An exception that is not expired and lacks an approval its
+//!   severity or kind requires (per `secfw-governance`: security team always, risk committee for
+//!   high/critical or unknown severity, CISO for policy deviations; only roles with approvers in
+//!   the rulebook) gets a `request_approval` action keyed `approval:<EXC-id>`, sent again only
+//!   when what is missing changes.
+//! - **Order.** Actions are sorted by key; the same workspace, ledger and `now` give the same
+//!   plan, byte for byte.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use secfw_artifacts::model::findings::{Finding, FindingStatus, Priority};
+use secfw_artifacts::model::rulebook::Rulebook;
+use secfw_artifacts::workspace::files;
+use secfw_artifacts::{Diagnostic, LoadedWorkspace, Severity};
+use secfw_governance::{Disposition, ExceptionEval, ExceptionState, GovernanceReport, NotExcepted, Role};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ledger::Ledger;
+use crate::{Error, codes};
+
+/// The `schema` of every request body.
+pub const REQUEST_SCHEMA: &str = "secfw.tickets.action/v1";
+/// The `schema` of a plan document.
+pub const PLAN_SCHEMA: &str = "secfw.tickets.plan/v1";
+
+/// What an action does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Open a new ticket.
+    Create,
+    /// Change an open ticket's content.
+    Update,
+    /// Close a ticket.
+    Close,
+    /// Ask for the approvals an exception is missing.
+    RequestApproval,
+}
+
+impl ActionKind {
+    /// snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Close => "close",
+            Self::RequestApproval => "request_approval",
+        }
+    }
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a ticket key comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    /// The finding's fingerprint.
+    Fingerprint,
+    /// `finding:<finding_id>` (the finding has no fingerprint).
+    FindingId,
+}
+
+/// The exception state noted on a ticket whose finding names an exception.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ExceptionNote {
+    /// `EXC-NNN`.
+    pub id: String,
+    /// `valid` (the finding is excepted), `expired`, `invalid`, `missing` (not in
+    /// exceptions.md) or `policy_mismatch` (it excepts another policy).
+    pub state: &'static str,
+    /// Its `Valid Until`, when it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+}
+
+/// The content of a finding's ticket (the `ticket` of create / update / close requests).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Ticket {
+    /// The finding.
+    pub finding_id: String,
+    /// Its fingerprint, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// What the key is.
+    pub keyed_by: KeySource,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Remediation priority.
+    pub priority: Priority,
+    /// Category.
+    pub category: &'static str,
+    /// Finding status.
+    pub status: FindingStatus,
+    /// Description.
+    pub description: String,
+    /// Recommended action.
+    pub recommended_action: String,
+    /// Affected resource ids.
+    pub resources: Vec<String>,
+    /// Violated policies.
+    pub policies: Vec<String>,
+    /// Governance tags.
+    pub tags: Vec<String>,
+    /// CWE ids.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cwe: Vec<String>,
+    /// CVE (and GHSA, RUSTSEC, ...) ids.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cve: Vec<String>,
+    /// SLA days of the severity in the rulebook.
+    pub sla_days: u32,
+    /// When remediation is due (RFC 3339, UTC).
+    pub due: String,
+    /// `true` when counted against the rules and past due at `now`.
+    pub overdue: bool,
+    /// The exception the finding names, and whether it applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<ExceptionNote>,
+    /// The earlier finding this one re-opens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+}
+
+/// One approval an exception lacks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MissingApproval {
+    /// The role (`security_team`, `risk_committee`, `ciso`).
+    pub role: Role,
+    /// Who may give it (from the rulebook's `exceptions.approvers`).
+    pub approvers: Vec<String>,
+}
+
+/// An exception-approval request (the `approval_request` of `request_approval` requests).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ApprovalRequest {
+    /// `EXC-NNN`.
+    pub exception_id: String,
+    /// Title.
+    pub title: String,
+    /// The excepted policy.
+    pub policy: String,
+    /// Requestor.
+    pub requestor: String,
+    /// Approvers so far.
+    pub approved_by: Vec<String>,
+    /// The approvals still needed.
+    pub missing: Vec<MissingApproval>,
+    /// The severity approvals are judged by (unknown: the strictest rules apply).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// `Valid Until`.
+    pub valid_until: String,
+    /// Findings it would except.
+    pub findings: Vec<String>,
+}
+
+/// The JSON body POSTed for one action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ActionRequest {
+    /// [`REQUEST_SCHEMA`].
+    pub schema: &'static str,
+    /// The action.
+    pub action: ActionKind,
+    /// The ticket key (fingerprint, `finding:<id>` or `approval:<EXC-id>`).
+    pub key: String,
+    /// Why this action is planned.
+    pub reason: String,
+    /// The ticket content (create, update, close; absent when closing a ticket whose finding
+    /// is gone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<Ticket>,
+    /// The approval request (request_approval).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_request: Option<ApprovalRequest>,
+}
+
+/// One planned action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct PlannedAction {
+    /// Lower-case hex sha256 of [`PlannedAction::body`], sent as `Idempotency-Key`.
+    pub idempotency_key: String,
+    /// sha256 of the ticket (or approval request) content, kept in the ledger to detect changes.
+    pub content_digest: String,
+    /// The finding (or exception) id it is about.
+    pub subject: String,
+    /// The request.
+    pub request: ActionRequest,
+}
+
+impl PlannedAction {
+    fn new(subject: String, request: ActionRequest) -> Self {
+        let content_digest = match (&request.ticket, &request.approval_request) {
+            (Some(t), _) => sha256_json(t),
+            (None, Some(a)) => sha256_json(a),
+            (None, None) => sha256_hex(b""),
+        };
+        let idempotency_key = sha256_hex(&body_of(&request));
+        Self { idempotency_key, content_digest, subject, request }
+    }
+
+    /// The exact bytes POSTed: compact JSON of [`PlannedAction::request`].
+    pub fn body(&self) -> Vec<u8> {
+        body_of(&self.request)
+    }
+}
+
+fn body_of(r: &ActionRequest) -> Vec<u8> {
+    serde_json::to_vec(r).unwrap_or_default()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn sha256_json<T: Serialize>(v: &T) -> String {
+    sha256_hex(&serde_json::to_vec(v).unwrap_or_default())
+}
+
+/// Counts of a plan's actions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct PlanSummary {
+    /// Creates.
+    pub create: usize,
+    /// Updates.
+    pub update: usize,
+    /// Closes.
+    pub close: usize,
+    /// Approval requests.
+    pub request_approval: usize,
+    /// Findings whose ticket is already up to date.
+    pub unchanged: usize,
+}
+
+/// The plan: every action needed to bring the ticket system in line with the workspace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct TicketPlan {
+    /// [`PLAN_SCHEMA`].
+    pub schema: &'static str,
+    /// The `now` it was planned at (RFC 3339, UTC).
+    pub now: String,
+    /// Counts.
+    pub summary: PlanSummary,
+    /// The actions, sorted by key.
+    pub actions: Vec<PlannedAction>,
+    /// Notes and warnings about the inputs (sorted).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl TicketPlan {
+    /// `true` when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    /// The plan as pretty JSON, ending in a newline (deterministic).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Plan against the ledger of the workspace (`<root>/.secfw/tickets.json`).
+pub fn plan(ws: &LoadedWorkspace, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
+    let ledger = Ledger::load(&ws.root)?;
+    plan_with_ledger(ws, &ledger, now)
+}
+
+/// Plan the workspace at `root` (loads it with default options).
+pub fn plan_dir(root: &Path, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
+    let ws = secfw_artifacts::load(root, &secfw_artifacts::LoadOptions::default())?;
+    plan(&ws, now)
+}
+
+/// Plan against a given ledger (pure: no I/O).
+///
+/// Fails when `sec_findings.yaml` is missing or has errors: a plan from a ledger secfw cannot
+/// read fully would close or miss tickets.
+pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
+    let findings_errors: Vec<Diagnostic> =
+        ws.diagnostics.iter().filter(|d| d.file == files::FINDINGS && d.is_error()).cloned().collect();
+    let Some(ff) = ws.findings.as_ref().filter(|_| findings_errors.is_empty()) else {
+        let mut diagnostics = findings_errors;
+        if diagnostics.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(codes::FINDINGS_UNUSABLE, files::FINDINGS, "sec_findings.yaml is missing")
+                    .with_hint("create it, or run `secfw ingest` to build it from scanner output"),
+            );
+        }
+        return Err(Error::FindingsUnusable { diagnostics });
+    };
+    let gov = secfw_governance::evaluate(ws, now);
+    let rb = ws.rulebook_or_default();
+    let mut diags = Vec::new();
+    let mut actions = Vec::new();
+    let mut summary = PlanSummary::default();
+
+    // Group findings by ticket key.
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, f) in ff.findings.iter().enumerate() {
+        let fp = f.fingerprint.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let by_id = format!("finding:{}", f.finding_id);
+        let key = match fp {
+            _ if ledger.tickets.contains_key(&by_id) => by_id,
+            Some(fp) => fp.to_owned(),
+            None => {
+                diags.push(
+                    Diagnostic::note(
+                        codes::NO_FINGERPRINT,
+                        files::FINDINGS,
+                        format!("{} has no fingerprint; its ticket is keyed `{by_id}`", f.finding_id),
+                    )
+                    .at(finding_pos(ws, i))
+                    .with_hint("`secfw ingest` computes fingerprints; a fingerprint keeps one ticket across re-scans"),
+                );
+                by_id
+            }
+        };
+        groups.entry(key).or_default().push(i);
+    }
+
+    let live = |f: &Finding| matches!(f.status, FindingStatus::Open | FindingStatus::Accepted);
+    for (key, idx) in &groups {
+        let open: Vec<usize> = idx.iter().copied().filter(|&i| live(&ff.findings[i])).collect();
+        if open.len() > 1 {
+            let ids: Vec<&str> = open.iter().map(|&i| ff.findings[i].finding_id.as_str()).collect();
+            diags.push(
+                Diagnostic::warning(
+                    codes::SHARED_KEY,
+                    files::FINDINGS,
+                    format!("open findings {} share the ticket key `{key}`; one ticket tracks the last", ids.join(", ")),
+                )
+                .at(finding_pos(ws, open[0]))
+                .with_hint("resolve or remove the duplicate findings so one finding owns the fingerprint"),
+            );
+        }
+        let rep = open.last().or(idx.last()).copied().unwrap_or(0);
+        let f = &ff.findings[rep];
+        let ticket = ticket_of(f, rep, &gov, &rb, ws, key);
+        let record = ledger.tickets.get(key);
+        let digest = sha256_json(&ticket);
+        let request = |action, reason: String| ActionRequest {
+            schema: REQUEST_SCHEMA,
+            action,
+            key: key.clone(),
+            reason,
+            ticket: Some(ticket.clone()),
+            approval_request: None,
+        };
+        let planned = match (live(f), record) {
+            (true, None) => Some(request(ActionKind::Create, format!("{} is {} and has no ticket", f.finding_id, f.status))),
+            (true, Some(r)) if !r.open => Some(request(
+                ActionKind::Create,
+                format!("{} is {} again; its previous ticket is closed", f.finding_id, f.status),
+            )),
+            (true, Some(r)) if r.content_digest != digest => {
+                Some(request(ActionKind::Update, update_reason(&ticket)))
+            }
+            (false, Some(r)) if r.open => {
+                Some(request(ActionKind::Close, format!("{} is {}", f.finding_id, f.status)))
+            }
+            _ => None,
+        };
+        match planned {
+            Some(req) => {
+                count(&mut summary, req.action);
+                actions.push(PlannedAction::new(f.finding_id.clone(), req));
+            }
+            None if record.is_some() => summary.unchanged += 1,
+            None => {}
+        }
+    }
+
+    // Open tickets whose finding left the ledger.
+    for (key, r) in &ledger.tickets {
+        if r.open && !key.starts_with("approval:") && !groups.contains_key(key) {
+            diags.push(
+                Diagnostic::warning(
+                    codes::ORPHAN_TICKET,
+                    files::FINDINGS,
+                    format!("ticket `{key}` ({}) has no finding in sec_findings.yaml; it will be closed", r.subject),
+                )
+                .with_hint("findings are resolved, not deleted; restore the finding if the removal was a mistake"),
+            );
+            let req = ActionRequest {
+                schema: REQUEST_SCHEMA,
+                action: ActionKind::Close,
+                key: key.clone(),
+                reason: format!("{} is no longer in sec_findings.yaml", r.subject),
+                ticket: None,
+                approval_request: None,
+            };
+            count(&mut summary, ActionKind::Close);
+            actions.push(PlannedAction::new(r.subject.clone(), req));
+        }
+    }
+
+    // Exception-approval requests.
+    let registry = ws.exceptions.as_ref();
+    for ev in &gov.exceptions {
+        let Some(e) = registry.and_then(|r| r.get(&ev.id)) else { continue };
+        let missing = missing_approvals(ev, e, &rb);
+        if ev.state == ExceptionState::Expired || missing.is_empty() {
+            continue;
+        }
+        let key = format!("approval:{}", ev.id);
+        let req = ApprovalRequest {
+            exception_id: ev.id.clone(),
+            title: e.title.clone(),
+            policy: e.policy.clone(),
+            requestor: e.requestor.clone(),
+            approved_by: e.approvers.clone(),
+            missing,
+            severity: ev.severity,
+            valid_until: e.valid_until.to_string(),
+            findings: ev.matched_findings.clone(),
+        };
+        let digest = sha256_json(&req);
+        if ledger.tickets.get(&key).is_some_and(|r| r.content_digest == digest) {
+            summary.unchanged += 1;
+            continue;
+        }
+        let roles: Vec<&str> = req.missing.iter().map(|m| m.role.as_str()).collect();
+        let request = ActionRequest {
+            schema: REQUEST_SCHEMA,
+            action: ActionKind::RequestApproval,
+            key,
+            reason: format!("{} lacks the approval of: {}", ev.id, roles.join(", ")),
+            ticket: None,
+            approval_request: Some(req),
+        };
+        count(&mut summary, ActionKind::RequestApproval);
+        actions.push(PlannedAction::new(ev.id.clone(), request));
+    }
+
+    actions.sort_by(|a, b| a.request.key.cmp(&b.request.key).then(a.request.action.cmp(&b.request.action)));
+    secfw_artifacts::diag::sort_diagnostics(&mut diags);
+    Ok(TicketPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, actions, diagnostics: diags })
+}
+
+fn count(s: &mut PlanSummary, k: ActionKind) {
+    match k {
+        ActionKind::Create => s.create += 1,
+        ActionKind::Update => s.update += 1,
+        ActionKind::Close => s.close += 1,
+        ActionKind::RequestApproval => s.request_approval += 1,
+    }
+}
+
+fn update_reason(t: &Ticket) -> String {
+    let mut why = format!("{} changed", t.finding_id);
+    if let Some(e) = &t.exception {
+        let _ = write!(why, "; exception {} is {}", e.id, e.state);
+    }
+    if t.overdue {
+        let _ = write!(why, "; past due since {}", t.due);
+    }
+    why
+}
+
+fn finding_pos(ws: &LoadedWorkspace, index: usize) -> Option<secfw_artifacts::Pos> {
+    use secfw_artifacts::yaml::Seg;
+    ws.source_map(files::FINDINGS)?.pos(&[Seg::Key("findings".into()), Seg::Index(index)])
+}
+
+fn ticket_of(
+    f: &Finding,
+    index: usize,
+    gov: &GovernanceReport,
+    rb: &Rulebook,
+    ws: &LoadedWorkspace,
+    key: &str,
+) -> Ticket {
+    let eval = gov.findings.iter().find(|e| e.index == index);
+    let due = eval.map_or_else(|| f.remediation.deadline.deadline(), |e| e.due);
+    let exception = f.governance.exception_ref.as_ref().map(|id| {
+        let state = match eval.map(|e| &e.disposition) {
+            Some(Disposition::Excepted { .. }) => "valid",
+            Some(Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) }) => "missing",
+            Some(Disposition::Counted { not_excepted: Some(NotExcepted::PolicyMismatch { .. }) }) => "policy_mismatch",
+            Some(Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state }) }) => state.as_str(),
+            _ => match gov.exception(id).map(|x| x.state) {
+                Some(s) => s.as_str(),
+                None => "missing",
+            },
+        };
+        let valid_until =
+            ws.exceptions.as_ref().and_then(|r| r.get(id)).map(|e| e.valid_until.to_string());
+        ExceptionNote { id: id.clone(), state, valid_until }
+    });
+    let mut resources: Vec<String> = f.affected_resources.iter().map(|r| r.resource_id.clone()).collect();
+    resources.sort();
+    resources.dedup();
+    let set = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>();
+    Ticket {
+        finding_id: f.finding_id.clone(),
+        fingerprint: f.fingerprint.clone().filter(|s| !s.trim().is_empty()),
+        keyed_by: if key.starts_with("finding:") { KeySource::FindingId } else { KeySource::Fingerprint },
+        title: f.title.clone(),
+        severity: f.severity,
+        priority: f.remediation.priority,
+        category: f.category.as_str(),
+        status: f.status,
+        description: f.description.clone(),
+        recommended_action: f.remediation.recommended_action.clone(),
+        resources,
+        policies: set(&f.governance.policy_refs),
+        tags: set(&f.governance.tags),
+        cwe: set(&f.cwe),
+        cve: set(&f.cve),
+        sla_days: rb.sla_days.for_severity(f.severity),
+        due: rfc3339(due),
+        overdue: eval.is_some_and(|e| e.overdue),
+        exception,
+        supersedes: f.supersedes.clone(),
+    }
+}
+
+fn norm(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+fn missing_approvals(
+    ev: &ExceptionEval,
+    e: &secfw_artifacts::Exception,
+    rb: &Rulebook,
+) -> Vec<MissingApproval> {
+    let a = &rb.exceptions.approvers;
+    ev.required_roles
+        .iter()
+        .filter_map(|&role| {
+            let list = match role {
+                Role::SecurityTeam => &a.security_team,
+                Role::RiskCommittee => &a.risk_committee,
+                Role::Ciso => &a.ciso,
+            };
+            let ok = e.approvers.iter().any(|x| list.iter().any(|l| norm(l) == norm(x)));
+            (!ok).then(|| MissingApproval { role, approvers: list.clone() })
+        })
+        .collect()
+}
