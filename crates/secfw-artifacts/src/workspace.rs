@@ -398,21 +398,22 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
                     related: None,
                 });
             } else if x.is_open()
-                && let Some(first) = fps.insert(fp.as_str(), i) {
-                    pending.push(Pending {
-                        diag: Diagnostic::error(
-                            codes::DUPLICATE_FINGERPRINT,
-                            f,
-                            format!(
-                                "open findings `{}` and `{}` share fingerprint {fp}",
-                                ff.findings[first].finding_id, x.finding_id
-                            ),
-                        )
-                        .with_hint("the same issue is recorded twice: resolve or remove the duplicate"),
-                        path: at("fingerprint"),
-                        related: Some((path!["findings", first, "fingerprint"], "same fingerprint here".into())),
-                    });
-                }
+                && let Some(first) = fps.insert(fp.as_str(), i)
+            {
+                pending.push(Pending {
+                    diag: Diagnostic::error(
+                        codes::DUPLICATE_FINGERPRINT,
+                        f,
+                        format!(
+                            "open findings `{}` and `{}` share fingerprint {fp}",
+                            ff.findings[first].finding_id, x.finding_id
+                        ),
+                    )
+                    .with_hint("the same issue is recorded twice: resolve or remove the duplicate"),
+                    path: at("fingerprint"),
+                    related: Some((path!["findings", first, "fingerprint"], "same fingerprint here".into())),
+                });
+            }
         }
         if x.status == FindingStatus::Resolved && x.resolved_at.is_none() {
             pending.push(Pending {
@@ -427,44 +428,47 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
             });
         }
         if let (Some(a), Some(b)) = (x.first_seen, x.last_seen)
-            && b < a {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::DATE_ORDER,
-                        f,
-                        format!("finding `{}`: last_seen {b} is before first_seen {a}", x.finding_id),
-                    )
-                    .with_hint("fix the dates"),
-                    path: at("last_seen"),
-                    related: None,
-                });
-            }
+            && b < a
+        {
+            pending.push(Pending {
+                diag: Diagnostic::error(
+                    codes::DATE_ORDER,
+                    f,
+                    format!("finding `{}`: last_seen {b} is before first_seen {a}", x.finding_id),
+                )
+                .with_hint("fix the dates"),
+                path: at("last_seen"),
+                related: None,
+            });
+        }
         if let (Some(a), Some(r)) = (x.first_seen, x.resolved_at)
-            && r.deadline() < a.instant() {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::DATE_ORDER,
-                        f,
-                        format!("finding `{}`: resolved_at {r} is before first_seen {a}", x.finding_id),
-                    )
-                    .with_hint("fix the dates"),
-                    path: at("resolved_at"),
-                    related: None,
-                });
-            }
+            && r.deadline() < a.instant()
+        {
+            pending.push(Pending {
+                diag: Diagnostic::error(
+                    codes::DATE_ORDER,
+                    f,
+                    format!("finding `{}`: resolved_at {r} is before first_seen {a}", x.finding_id),
+                )
+                .with_hint("fix the dates"),
+                path: at("resolved_at"),
+                related: None,
+            });
+        }
         if let Some(c) = x.cvss
-            && (!(0.0..=10.0).contains(&c) || c.is_nan()) {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::CVSS_RANGE,
-                        f,
-                        format!("finding `{}`: cvss {c} is outside 0.0..=10.0", x.finding_id),
-                    )
-                    .with_hint("use the CVSS base score"),
-                    path: at("cvss"),
-                    related: None,
-                });
-            }
+            && (!(0.0..=10.0).contains(&c) || c.is_nan())
+        {
+            pending.push(Pending {
+                diag: Diagnostic::error(
+                    codes::CVSS_RANGE,
+                    f,
+                    format!("finding `{}`: cvss {c} is outside 0.0..=10.0", x.finding_id),
+                )
+                .with_hint("use the CVSS base score"),
+                path: at("cvss"),
+                related: None,
+            });
+        }
         for (j, c) in x.cwe.iter().enumerate() {
             if !is_cwe(c) {
                 pending.push(Pending {
@@ -497,18 +501,19 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
             }
         }
         if let Some(r) = &x.governance.exception_ref
-            && !markdown::is_id(r, "EXC") {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::BAD_REFERENCE,
-                        f,
-                        format!("finding `{}`: exception_ref `{r}` is not an exception id (EXC-NNN)", x.finding_id),
-                    )
-                    .with_hint("reference the exception by its id in exceptions.md, e.g. EXC-001"),
-                    path: path!["findings", i, "governance", "exception_ref"],
-                    related: None,
-                });
-            }
+            && !markdown::is_id(r, "EXC")
+        {
+            pending.push(Pending {
+                diag: Diagnostic::error(
+                    codes::BAD_REFERENCE,
+                    f,
+                    format!("finding `{}`: exception_ref `{r}` is not an exception id (EXC-NNN)", x.finding_id),
+                )
+                .with_hint("reference the exception by its id in exceptions.md, e.g. EXC-001"),
+                path: path!["findings", i, "governance", "exception_ref"],
+                related: None,
+            });
+        }
         for (j, p) in x.governance.policy_refs.iter().enumerate() {
             if !markdown::is_id(p, "POL") {
                 pending.push(Pending {
@@ -535,18 +540,19 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
             });
         }
         if let Some(end) = s.finished_at
-            && end < s.started_at {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::SCAN_TIME_ORDER,
-                        f,
-                        format!("scan `{}` finishes ({end}) before it starts ({})", s.scan_id, s.started_at),
-                    )
-                    .with_hint("fix the times"),
-                    path: path!["scans", i, "finished_at"],
-                    related: None,
-                });
-            }
+            && end < s.started_at
+        {
+            pending.push(Pending {
+                diag: Diagnostic::error(
+                    codes::SCAN_TIME_ORDER,
+                    f,
+                    format!("scan `{}` finishes ({end}) before it starts ({})", s.scan_id, s.started_at),
+                )
+                .with_hint("fix the times"),
+                path: path!["scans", i, "finished_at"],
+                related: None,
+            });
+        }
     }
     pending
 }

@@ -221,7 +221,10 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
             if b.starts_with("Depth") {
                 (codes::TOO_DEEP, format!("nesting is deeper than {MAX_DEPTH} levels"))
             } else if b.starts_with("Aliases") || b.starts_with("Anchors") {
-                (codes::ALIAS_FORBIDDEN, "YAML anchors (&name) and aliases (*name) are not allowed in secfw artifacts".to_owned())
+                (
+                    codes::ALIAS_FORBIDDEN,
+                    "YAML anchors (&name) and aliases (*name) are not allowed in secfw artifacts".to_owned(),
+                )
             } else if b.starts_with("Documents") {
                 (codes::MULTIPLE_DOCUMENTS, "the file holds more than one YAML document".to_owned())
             } else if b.starts_with("MergeKeys") {
@@ -230,7 +233,9 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
                 (codes::BUDGET, format!("the document exceeds a parser budget ({b})"))
             }
         }
-        E::MultipleDocuments { .. } => (codes::MULTIPLE_DOCUMENTS, "the file holds more than one YAML document".to_owned()),
+        E::MultipleDocuments { .. } => {
+            (codes::MULTIPLE_DOCUMENTS, "the file holds more than one YAML document".to_owned())
+        }
         E::DuplicateMappingKey { .. } => {
             let m = raw.split(", set DuplicateKeyPolicy").next().unwrap_or(&raw).to_owned();
             (codes::DUPLICATE_KEY, m)
@@ -238,7 +243,10 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
         E::Unexpected { expected, location } => {
             let top = location.line() <= 1 && location.column() <= 1;
             if top && expected.contains("mapping") {
-                (codes::WRONG_TYPE, "the document is not a mapping: expected the artifact's top-level keys (version, ...)".to_owned())
+                (
+                    codes::WRONG_TYPE,
+                    "the document is not a mapping: expected the artifact's top-level keys (version, ...)".to_owned(),
+                )
             } else {
                 let what = match *expected {
                     e if e.starts_with("sequence") => "a list",
@@ -250,14 +258,24 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
             }
         }
         E::Eof { .. } => (codes::SYNTAX, "unexpected end of input: the document is empty or cut short".to_owned()),
-        E::SerdeInvalidType { .. } | E::SerdeInvalidLength { .. } | E::NullIntoString { .. } | E::InvalidScalar { .. } | E::InvalidBooleanStrict { .. } | E::NonFiniteFloat { .. } => (codes::WRONG_TYPE, raw.clone()),
+        E::SerdeInvalidType { .. }
+        | E::SerdeInvalidLength { .. }
+        | E::NullIntoString { .. }
+        | E::InvalidScalar { .. }
+        | E::InvalidBooleanStrict { .. }
+        | E::NonFiniteFloat { .. } => (codes::WRONG_TYPE, raw.clone()),
         E::SerdeUnknownVariant { .. } => (codes::UNKNOWN_VARIANT, raw.clone()),
         E::SerdeMissingField { .. } => (codes::MISSING_FIELD, raw.clone()),
         E::SerdeUnknownField { .. } => (codes::UNKNOWN_FIELD, raw.clone()),
         E::SerdeInvalidValue { .. } => (codes::INVALID_VALUE, raw.clone()),
-        E::AliasError { .. } | E::UnknownAnchor { .. } | E::MergeKeyNotAllowed { .. } | E::AliasReplayLimitExceeded { .. } | E::AliasExpansionLimitExceeded { .. } => {
-            (codes::ALIAS_FORBIDDEN, "YAML anchors (&name) and aliases (*name) are not allowed in secfw artifacts".to_owned())
-        }
+        E::AliasError { .. }
+        | E::UnknownAnchor { .. }
+        | E::MergeKeyNotAllowed { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. } => (
+            codes::ALIAS_FORBIDDEN,
+            "YAML anchors (&name) and aliases (*name) are not allowed in secfw artifacts".to_owned(),
+        ),
         E::Message { .. } => {
             let c = classify_serde_message(&raw);
             (if c == codes::SYNTAX { codes::INVALID_VALUE } else { c }, raw.clone())
@@ -278,7 +296,8 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
     };
     let pos = inner.location().and_then(|l| {
         let (line, col) = (l.line(), l.column());
-        (line > 0).then(|| Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col.max(1)).unwrap_or(u32::MAX)))
+        (line > 0)
+            .then(|| Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col.max(1)).unwrap_or(u32::MAX)))
     });
     Diagnostic::error(code, &src.name, msg.clone()).at(pos).with_hint(hint_for(code, &msg))
 }

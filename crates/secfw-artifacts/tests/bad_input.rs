@@ -2,7 +2,9 @@
 
 use std::io::Write as _;
 
-use secfw_artifacts::{Diagnostic, Level, LoadOptions, SourceFile, codes, exceptions, policy, source, spec, workspace, yaml};
+use secfw_artifacts::{
+    Diagnostic, Level, LoadOptions, SourceFile, codes, exceptions, policy, source, spec, workspace, yaml,
+};
 
 const GOOD: &str = r#"version: "1.0"
 metadata:
@@ -122,7 +124,9 @@ fn duplicate_key_on_the_json_fast_path() {
 
 #[test]
 fn anchors_aliases_and_alias_bombs_are_refused() {
-    let (ok, d) = findings(&GOOD.replace("title: SQL injection", "title: &a SQL injection").replace("description: d", "description: *a"));
+    let (ok, d) = findings(
+        &GOOD.replace("title: SQL injection", "title: &a SQL injection").replace("description: d", "description: *a"),
+    );
     assert!(!ok);
     expect_one(&d, codes::ALIAS_FORBIDDEN, 11, 15);
     let bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
@@ -133,7 +137,8 @@ fn anchors_aliases_and_alias_bombs_are_refused() {
 
 #[test]
 fn nesting_200_deep_is_refused_in_block_and_flow_style() {
-    let block: String = std::iter::once("a:\n".to_owned()).chain((1..200).map(|i| format!("{}b:\n", "  ".repeat(i)))).collect();
+    let block: String =
+        std::iter::once("a:\n".to_owned()).chain((1..200).map(|i| format!("{}b:\n", "  ".repeat(i)))).collect();
     let (ok, d) = findings(&block);
     assert!(!ok);
     assert_eq!((d[0].code, d[0].line), (codes::TOO_DEEP, Some(65)), "{d:#?}");
@@ -341,7 +346,10 @@ fn exception_registry_problems_are_located() {
     assert_eq!(e.risk_mitigation.len(), 3);
     assert_eq!(e.approvers, vec!["security-council@company.com"]);
     let got: Vec<_> = d.iter().map(|x| (x.code, x.line, x.column)).collect();
-    assert_eq!(got, vec![(codes::EXCEPTION_BAD_VALUE, Some(22), Some(20)), (codes::DUPLICATE_EXCEPTION, Some(24), Some(1))]);
+    assert_eq!(
+        got,
+        vec![(codes::EXCEPTION_BAD_VALUE, Some(22), Some(20)), (codes::DUPLICATE_EXCEPTION, Some(24), Some(1))]
+    );
 }
 
 #[test]
