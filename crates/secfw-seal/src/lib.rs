@@ -1,2 +1,128 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+pub mod codes;
+pub mod dsse;
+pub mod files;
+pub mod generate;
+pub mod git;
+pub mod jcs;
+pub mod keys;
+pub mod package;
+pub mod render;
+pub mod sign;
+pub mod sshsig;
+pub mod statement;
+pub mod trust;
+pub mod verify;
+
+use std::path::PathBuf;
+
+use secfw_artifacts::Diagnostic;
+
+pub use dsse::{Envelope, PAYLOAD_TYPE, pae};
+pub use generate::{GenerateOptions, Generated, GitMode, generate_manifest};
+pub use keys::{PublicKey, SigningKey};
+pub use package::{PackageInfo, package, restore, unpack};
+pub use sign::{SignOptions, Signed, sign_manifest};
+pub use statement::{Predicate, Statement};
+pub use trust::{Role, TrustPolicy};
+pub use verify::{Check, CheckName, VerifyOptions, VerifyReport, verify_manifest, verify_package};
+
+/// File names secfw writes beside the artifacts of a sealed workspace.
+pub mod names {
+    /// The signed payload: the in-toto Statement v1, canonical JSON (RFC 8785).
+    pub const STATEMENT: &str = "handoff.statement.json";
+    /// The DSSE envelope holding every role's signature.
+    pub const ENVELOPE: &str = "handoff.intoto.json";
+    /// The human view, rendered deterministically from the statement and envelope.
+    pub const MANIFEST: &str = "handoff_manifest.yaml";
+    /// Where packages are kept (rollback source).
+    pub const PACKAGES_DIR: &str = ".secfw/packages";
+    /// The evidence directory (sealed recursively).
+    pub const EVIDENCE_DIR: &str = "evidence";
+    /// Digest outputs sealed when present.
+    pub const DIGESTS: [&str; 3] = ["digest.md", "digest.json", "digest.html"];
+}
+
+/// The error type of `secfw-seal`.
+///
+/// Problems with user content (a tampered file, a bad key, an unmet threshold) are
+/// [`Diagnostic`]s, carried by [`Error::Rejected`] or by a [`VerifyReport`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An I/O operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The artifacts layer failed (workspace unreadable, atomic write failed).
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+    /// The input was refused; the diagnostics say where and why.
+    #[error("{}", summarize(.0))]
+    Rejected(Vec<Diagnostic>),
+    /// Verification failed before an operation that requires a verified state.
+    #[error("verification failed: {}", .0.failed_names().join(", "))]
+    Verification(Box<VerifyReport>),
+    /// A cryptographic primitive failed (random generator, key generation).
+    #[error("crypto: {0}")]
+    Crypto(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io { path: path.into(), source }
+    }
+
+    pub(crate) fn rejected(d: Diagnostic) -> Self {
+        Self::Rejected(vec![d])
+    }
+
+    /// The diagnostics this error carries (empty for I/O and crypto failures).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            Self::Rejected(d) => d.clone(),
+            Self::Verification(r) => r.diagnostics(),
+            Self::Artifacts(secfw_artifacts::Error::Invalid { diagnostics, .. }) => diagnostics.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn summarize(d: &[Diagnostic]) -> String {
+    match d {
+        [] => "rejected".to_owned(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+    }
+}
+
+/// `sha256:` + lower-case hex SHA-256 of `bytes`: the seal of a payload.
+pub fn seal_of(bytes: &[u8]) -> String {
+    format!("sha256:{}", sha256_hex(bytes))
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// `true` for an SSHSIG sidecar name, `handoff.statement.json.<keyid8>.sig`.
+pub fn is_sidecar_name(n: &str) -> bool {
+    n.strip_prefix(names::STATEMENT)
+        .and_then(|r| r.strip_prefix('.'))
+        .and_then(|r| r.strip_suffix(".sig"))
+        .is_some_and(|k| k.len() == 8 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Compare two byte strings without an early exit (length is not secret).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,62 @@
+//! Checksums of a workspace's evidence: secfw's parallel, streamed, safe hashing
+//! (`files::hash_all`) on generated, deterministic evidence of the S (10 MB) and M (200 MB)
+//! workload sizes. The side-by-side comparison with `find | xargs sha256sum` is in
+//! docs/PERFORMANCE.md.
+#![allow(missing_docs)]
+
+use std::fs;
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// Write `total` bytes of deterministic pseudo-random evidence as `files` files under
+/// `dir/evidence/scan-NNNN/`.
+fn generate(dir: &Path, files: usize, total: usize) -> Vec<String> {
+    let per = total / files;
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut buf = vec![0u8; per];
+    let mut out = Vec::with_capacity(files);
+    for i in 0..files {
+        for chunk in buf.chunks_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let b = state.to_le_bytes();
+            chunk.copy_from_slice(&b[..chunk.len()]);
+        }
+        let rel = format!("evidence/scan-{:04}/report-{i:05}.json", i / 100);
+        let p = dir.join(&rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, &buf).unwrap();
+        out.push(rel);
+    }
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    for (name, files, bytes) in [("S", 100, 10_000_000), ("M", 2_000, 200_000_000)] {
+        let d = tempfile::tempdir().unwrap();
+        let paths = generate(d.path(), files, bytes);
+        let mut g = c.benchmark_group(format!("checksums-{name}"));
+        g.sample_size(10);
+        g.throughput(Throughput::Bytes(bytes as u64));
+        g.bench_function("hash_all", |b| {
+            b.iter(|| {
+                let r = secfw_seal::files::hash_all(black_box(d.path()), black_box(&paths));
+                assert!(r.iter().all(Result::is_ok));
+                r
+            });
+        });
+        g.bench_function("sealed_set+hash_all", |b| {
+            b.iter(|| {
+                let (set, _) = secfw_seal::files::sealed_set(d.path());
+                secfw_seal::files::hash_all(d.path(), &set)
+            });
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,392 @@
+//! `generate-manifest`: hash every sealed file, bind git, rulebook and governance counts, and
+//! write the canonical statement, an unsigned DSSE envelope and the YAML view.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, Severity, write::write_atomic};
+
+use crate::files::{self, FileDigest, HashFailure};
+use crate::render::{Signers, render_yaml};
+use crate::statement::{
+    ArtifactEntry, GitBinding, PREDICATE_TYPE, Predicate, RulebookRef, STATEMENT_TYPE, SeverityCounts, Statement,
+    Subject,
+};
+use crate::trust::fmt_time;
+use crate::{Error, codes, dsse::Envelope, git, names, seal_of};
+
+/// How the git binding is made.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum GitMode {
+    /// The repository's `HEAD` (default). A workspace outside git is refused ([`codes::NOT_IN_GIT`]).
+    #[default]
+    Head,
+    /// A given revision (`--snapshot REV`), resolved to its full commit and tree.
+    Snapshot(String),
+    /// No git binding (`--no-git`); verification then needs `--no-git` too.
+    None,
+}
+
+/// Options of [`generate_manifest`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GenerateOptions {
+    /// Issue time (explicit; never the clock).
+    pub now: DateTime<Utc>,
+    /// Git binding.
+    pub git: GitMode,
+    /// Seal even when sealed files differ from the commit (records `dirty: true`, which
+    /// verification refuses unless it allows dirty seals too).
+    pub allow_dirty: bool,
+    /// Project id; default `project:` of rulebook.yaml, then of sec_findings.yaml metadata.
+    pub project: Option<String>,
+    /// Lifecycle state sealed; default the ledger's `metadata.lifecycle_state`.
+    pub lifecycle_state: Option<LifecycleState>,
+    /// How long the seal stays acceptable (default 30 days).
+    pub validity: Duration,
+    /// How the workspace is loaded.
+    pub load: LoadOptions,
+}
+
+impl GenerateOptions {
+    /// Defaults at `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            git: GitMode::Head,
+            allow_dirty: false,
+            project: None,
+            lifecycle_state: None,
+            validity: Duration::days(30),
+            load: LoadOptions::default(),
+        }
+    }
+
+    /// With a git mode.
+    #[must_use]
+    pub fn git(mut self, git: GitMode) -> Self {
+        self.git = git;
+        self
+    }
+
+    /// With a project id.
+    #[must_use]
+    pub fn project(mut self, p: impl Into<String>) -> Self {
+        self.project = Some(p.into());
+        self
+    }
+
+    /// With a validity period.
+    #[must_use]
+    pub fn validity(mut self, d: Duration) -> Self {
+        self.validity = d;
+        self
+    }
+}
+
+/// What [`generate_manifest`] wrote.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Generated {
+    /// The statement.
+    pub statement: Statement,
+    /// Its canonical bytes (the payload to sign).
+    pub payload: Vec<u8>,
+    /// `sha256:<hex>` of the payload.
+    pub seal: String,
+    /// Files written.
+    pub written: Vec<PathBuf>,
+    /// Non-fatal notes (e.g. a replaced unsigned draft).
+    pub notes: Vec<Diagnostic>,
+}
+
+/// Build the statement of the workspace at `dir` without writing anything.
+pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement, Vec<Diagnostic>), Error> {
+    let ws = secfw_artifacts::load(dir, &opts.load)?;
+    let mut errors: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() {
+        let n = errors.len();
+        errors.insert(
+            0,
+            Diagnostic::error(
+                codes::WORKSPACE_INVALID,
+                names::MANIFEST,
+                format!("the workspace has {n} error(s) and cannot be sealed"),
+            )
+            .with_hint("fix the errors listed below (`secfw validate`), then generate the manifest again"),
+        );
+        return Err(Error::Rejected(errors));
+    }
+    let mut notes = Vec::new();
+    let project = opts
+        .project
+        .clone()
+        .or_else(|| ws.rulebook.as_ref().and_then(|r| r.project.clone()))
+        .or_else(|| ws.findings.as_ref().and_then(|f| f.metadata.project.clone()))
+        .ok_or_else(|| {
+            Error::rejected(
+                Diagnostic::error(codes::NO_PROJECT, secfw_artifacts::files::RULEBOOK, "no project id to seal")
+                    .with_hint("add `project: <id>` to rulebook.yaml, or pass --project ID"),
+            )
+        })?;
+    if project.is_empty() || project.len() > 128 || project.chars().any(char::is_control) {
+        return Err(Error::rejected(
+            Diagnostic::error(
+                codes::NO_PROJECT,
+                secfw_artifacts::files::RULEBOOK,
+                format!("project id `{}` is not usable", project.escape_debug()),
+            )
+            .with_hint("use 1-128 printable characters"),
+        ));
+    }
+
+    // The sealed set; problems (symlinks, devices, bad names) refuse the seal.
+    let (paths, problems) = files::sealed_set(dir);
+    let mut refuse: Vec<Diagnostic> = problems
+        .into_iter()
+        .map(|p| {
+            let code = if p.message.contains("sealed paths use only") || p.message.contains("segment") {
+                codes::BAD_PATH
+            } else {
+                codes::NOT_REGULAR
+            };
+            Diagnostic::error(code, p.path, p.message)
+                .with_hint("sealed files must be regular files with portable names; move or rename it")
+        })
+        .collect();
+    for (a, b) in files::case_collisions(&paths) {
+        refuse.push(
+            Diagnostic::error(codes::PATH_COLLISION, b.clone(), format!("`{a}` and `{b}` differ only in letter case"))
+                .with_hint("rename one: they collide on case-insensitive file systems"),
+        );
+    }
+    if !refuse.is_empty() {
+        return Err(Error::Rejected(refuse));
+    }
+
+    // Hash: the six artifacts from the bytes already loaded (never read twice), the rest
+    // streamed in parallel.
+    let mut digests: BTreeMap<String, FileDigest> = BTreeMap::new();
+    let mut rest = Vec::new();
+    for p in &paths {
+        match ws.sources.get(p) {
+            Some(src) => {
+                let b = src.text.as_bytes();
+                digests.insert(
+                    p.clone(),
+                    FileDigest { path: p.clone(), sha256: crate::sha256_hex(b), size: b.len() as u64 },
+                );
+            }
+            None => rest.push(p.clone()),
+        }
+    }
+    let mut hash_errors = Vec::new();
+    for (p, r) in rest.iter().zip(files::hash_all(dir, &rest)) {
+        match r {
+            Ok(d) => {
+                digests.insert(p.clone(), d);
+            }
+            Err(e) => {
+                let code = match e {
+                    HashFailure::NotRegular(_) => codes::NOT_REGULAR,
+                    HashFailure::Missing(_) => codes::FILE_MISSING,
+                    HashFailure::Io(_) => codes::FILE_CHANGED,
+                };
+                hash_errors.push(Diagnostic::error(code, p.clone(), e.message().to_owned()));
+            }
+        }
+    }
+    if !hash_errors.is_empty() {
+        return Err(Error::Rejected(hash_errors));
+    }
+
+    let git_binding = match &opts.git {
+        GitMode::None => None,
+        mode => {
+            if !git::is_repo(dir) {
+                return Err(Error::rejected(
+                    Diagnostic::error(
+                        codes::NOT_IN_GIT,
+                        names::MANIFEST,
+                        format!("{} is not inside a git repository", dir.display()),
+                    )
+                    .with_hint(
+                        "commit the workspace to git, or pass --no-git to seal without a source-control binding",
+                    ),
+                ));
+            }
+            let rev = match mode {
+                GitMode::Snapshot(r) => Some(r.as_str()),
+                _ => None,
+            };
+            let mut specs: Vec<&str> = secfw_artifacts::files::ALL.to_vec();
+            specs.extend(names::DIGESTS);
+            specs.push(names::EVIDENCE_DIR);
+            let snap = git::snapshot(dir, rev, &specs).map_err(|e| {
+                Error::rejected(
+                    Diagnostic::error(codes::GIT_FAILED, names::MANIFEST, e)
+                        .with_hint("check the revision and the repository"),
+                )
+            })?;
+            if snap.dirty && !opts.allow_dirty {
+                return Err(Error::rejected(
+                    Diagnostic::error(
+                        codes::DIRTY,
+                        names::MANIFEST,
+                        format!("sealed files differ from commit {} (uncommitted or untracked changes)", snap.commit),
+                    )
+                    .with_hint("commit the artifacts and evidence first (`git status`), or pass --allow-dirty"),
+                ));
+            }
+            Some(GitBinding { branch: snap.branch, commit: snap.commit, dirty: snap.dirty, tree: snap.tree })
+        }
+    };
+
+    let (sequence, previous_seal) = previous(dir, &project, &mut notes)?;
+    let mut counts = SeverityCounts::default();
+    if let Some(f) = &ws.findings {
+        for x in f.findings.iter().filter(|x| x.is_open()) {
+            match x.severity {
+                Severity::Critical => counts.critical += 1,
+                Severity::High => counts.high += 1,
+                Severity::Medium => counts.medium += 1,
+                Severity::Low => counts.low += 1,
+            }
+        }
+    }
+    let now = opts.now;
+    let exceptions_active = ws.exceptions.as_ref().map_or(0, |r| {
+        r.exceptions
+            .iter()
+            .filter(|e| e.valid_until.end_of_day() >= now && e.approved_on.is_none_or(|d| d.start_of_day() <= now))
+            .count() as u64
+    });
+    let state = opts
+        .lifecycle_state
+        .or_else(|| ws.findings.as_ref().map(|f| f.metadata.lifecycle_state))
+        .unwrap_or(LifecycleState::ReadyForHandoff);
+    let rulebook = ws.rulebook.as_ref().map(|r| r.version.clone()).unwrap_or_default();
+    let rb_digest = digests.get(secfw_artifacts::files::RULEBOOK).map(|d| d.sha256.clone()).unwrap_or_default();
+    let issued = fmt_time(now);
+    let expires = fmt_time(now + opts.validity);
+    let manifest_id = manifest_uuid(&project, sequence, &issued);
+    let artifacts: Vec<ArtifactEntry> = digests
+        .values()
+        .map(|d| ArtifactEntry { path: d.path.clone(), sha256: d.sha256.clone(), size: d.size })
+        .collect();
+    let subject = artifacts
+        .iter()
+        .map(|a| Subject { name: a.path.clone(), digest: BTreeMap::from([("sha256".to_owned(), a.sha256.clone())]) })
+        .collect();
+    let st = Statement {
+        type_: STATEMENT_TYPE.to_owned(),
+        subject,
+        predicate_type: PREDICATE_TYPE.to_owned(),
+        predicate: Predicate {
+            artifacts,
+            exceptions_active,
+            expires,
+            git: git_binding,
+            issued_at: issued,
+            lifecycle_state: state.as_str().to_owned(),
+            manifest_id,
+            manifest_version: 1,
+            previous_seal,
+            project,
+            rulebook: RulebookRef {
+                digest: BTreeMap::from([("sha256".to_owned(), rb_digest)]),
+                name: secfw_artifacts::files::RULEBOOK.to_owned(),
+                version: rulebook,
+            },
+            sequence,
+            severity_counts: counts,
+        },
+    };
+    Ok((st, notes))
+}
+
+/// The next sequence number and the previous seal, from the manifest already in `dir`. An
+/// unsigned draft is replaced (its own predecessor is kept); a signed one is chained to.
+fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u64, Option<String>), Error> {
+    let sp = dir.join(names::STATEMENT);
+    let bytes = match std::fs::read(&sp) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((1, None)),
+        Err(e) => return Err(Error::io(sp, e)),
+    };
+    let old = Statement::parse_payload(&bytes).map_err(|p| {
+        Error::Rejected(
+            p.into_iter()
+                .map(|(c, m)| {
+                    Diagnostic::error(c, names::STATEMENT, format!("the existing statement is unusable: {m}"))
+                        .with_hint("it sets the next sequence number; restore it from git or a package, or move it away to start a new chain")
+                })
+                .collect(),
+        )
+    })?;
+    if old.predicate.project != project {
+        return Err(Error::rejected(
+            Diagnostic::error(
+                codes::PROJECT,
+                names::STATEMENT,
+                format!("the existing manifest is for project `{}`, not `{project}`", old.predicate.project),
+            )
+            .with_hint("seal each project in its own workspace"),
+        ));
+    }
+    let signed = std::fs::read(dir.join(names::ENVELOPE))
+        .ok()
+        .and_then(|b| Envelope::parse(&b).ok())
+        .is_some_and(|e| !e.signatures.is_empty() && e.body().is_ok_and(|b| b == bytes));
+    if signed {
+        Ok((old.predicate.sequence + 1, Some(seal_of(&bytes))))
+    } else {
+        notes.push(Diagnostic::note(
+            codes::CHAIN,
+            names::STATEMENT,
+            format!("replacing unsigned draft sequence {}", old.predicate.sequence),
+        ));
+        Ok((old.predicate.sequence, old.predicate.previous_seal))
+    }
+}
+
+/// A UUID-shaped id derived from project, sequence and issue time (deterministic).
+fn manifest_uuid(project: &str, sequence: u64, issued: &str) -> String {
+    let h = crate::sha256_hex(format!("secfw-manifest\0{project}\0{sequence}\0{issued}").as_bytes());
+    // version 8 (custom), RFC 4122 variant
+    let variant = ["8", "9", "a", "b"][usize::from(h.as_bytes()[16] % 4)];
+    format!("{}-{}-8{}-{}{}-{}", &h[0..8], &h[8..12], &h[13..16], variant, &h[17..20], &h[20..32])
+}
+
+/// Generate and write the manifest of the workspace at `dir`: `handoff.statement.json`, an
+/// unsigned `handoff.intoto.json` and `handoff_manifest.yaml` (stale SSHSIG sidecars removed).
+pub fn generate_manifest(dir: &Path, opts: &GenerateOptions) -> Result<Generated, Error> {
+    let (statement, notes) = build_statement(dir, opts)?;
+    let payload = statement.to_payload().map_err(|e| Error::Crypto(format!("cannot serialize the statement: {e}")))?;
+    let seal = seal_of(&payload);
+    let yaml = render_yaml(&statement, &seal, &Signers::default());
+    let env = Envelope::new(&payload);
+    let mut written = Vec::new();
+    for (name, bytes) in
+        [(names::STATEMENT, payload.clone()), (names::ENVELOPE, env.to_json()), (names::MANIFEST, yaml.into_bytes())]
+    {
+        let p = dir.join(name);
+        write_atomic(&p, &bytes)?;
+        written.push(p);
+    }
+    remove_sidecars(dir)?;
+    Ok(Generated { statement, payload, seal, written, notes })
+}
+
+/// Remove `handoff.statement.json.*.sig` (signatures over an older statement).
+fn remove_sidecars(dir: &Path) -> Result<(), Error> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for e in rd.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if crate::is_sidecar_name(&n) {
+            std::fs::remove_file(e.path()).map_err(|err| Error::io(e.path(), err))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! `sign-manifest`: verify the current state, then add one DSSE signature for the role the trust
+//! policy gives the key, optionally with an SSHSIG sidecar, and re-render the YAML view.
+
+use std::path::{Path, PathBuf};
+
+use secfw_artifacts::Diagnostic;
+use secfw_artifacts::write::write_atomic;
+
+use crate::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
+use crate::keys::SigningKey;
+use crate::render::render_yaml;
+use crate::trust::{Role, TrustPolicy};
+use crate::verify::{CheckName, VerifyOptions, VerifyReport, verify_manifest};
+use crate::{Error, codes, names, sshsig};
+
+/// Options of [`sign_manifest`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SignOptions {
+    /// The signer's identity; must equal the trust policy's identity for the key.
+    pub identity: String,
+    /// Also write `handoff.statement.json.<keyid8>.sig` (SSHSIG, for `ssh-keygen -Y verify`).
+    pub sshsig: bool,
+    /// How the current state is verified first (thresholds are not required yet).
+    pub verify: VerifyOptions,
+}
+
+impl SignOptions {
+    /// Sign as `identity`, verifying with `verify`.
+    pub fn new(identity: impl Into<String>, verify: VerifyOptions) -> Self {
+        Self { identity: identity.into(), sshsig: false, verify }
+    }
+
+    /// Also write an SSHSIG sidecar.
+    #[must_use]
+    pub fn sshsig(mut self, on: bool) -> Self {
+        self.sshsig = on;
+        self
+    }
+}
+
+/// What [`sign_manifest`] did.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Signed {
+    /// The role signed in.
+    pub role: Role,
+    /// The key's keyid.
+    pub keyid: String,
+    /// The SSHSIG sidecar written, if any.
+    pub sidecar: Option<PathBuf>,
+    /// Verification after signing (thresholds may still be unmet).
+    pub report: VerifyReport,
+}
+
+/// Sign the manifest at `manifest` with `key`.
+pub fn sign_manifest(
+    manifest: &Path,
+    trust: &TrustPolicy,
+    key: &SigningKey,
+    opts: &SignOptions,
+) -> Result<Signed, Error> {
+    let dir = match manifest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let public = key.public();
+    let keyid = public.keyid();
+    let Some((role, tk)) = trust.lookup(&public) else {
+        return Err(Error::rejected(
+            Diagnostic::error(
+                codes::KEY_NOT_TRUSTED,
+                "trust policy",
+                format!("key {keyid} is not in the trust policy"),
+            )
+            .with_hint("add it first: secfw trust add-key --trust FILE --role ROLE PUBKEY"),
+        ));
+    };
+    if tk.identity != opts.identity {
+        return Err(Error::rejected(
+            Diagnostic::error(
+                codes::IDENTITY_MISMATCH,
+                "trust policy",
+                format!("key {keyid} belongs to `{}` in the trust policy, not `{}`", tk.identity, opts.identity),
+            )
+            .with_hint("sign with your own key and identity"),
+        ));
+    }
+    // Verify the current state first; only thresholds (and an empty envelope) may be unmet.
+    let mut vo = opts.verify.clone();
+    vo.check_thresholds = false;
+    let before = verify_manifest(manifest, trust, &vo);
+    let tolerable = |c: &crate::verify::Check| {
+        c.passed
+            || matches!(c.name, CheckName::Signatures)
+            || (c.name == CheckName::Envelope && c.diagnostics.iter().all(|d| d.message.contains("no signatures")))
+    };
+    if !before.checks.iter().all(tolerable) || before.statement.is_none() {
+        return Err(Error::Verification(Box::new(before)));
+    }
+    if before.accepted_keyids.contains(&keyid) {
+        return Err(Error::rejected(
+            Diagnostic::error(
+                codes::DUPLICATE_SIGNATURE,
+                names::ENVELOPE,
+                format!("the envelope already has a signature by key {keyid} ({})", tk.identity),
+            )
+            .with_hint("each key signs once; another signer must add the next signature"),
+        ));
+    }
+    let ep = dir.join(names::ENVELOPE);
+    let bytes = std::fs::read(&ep).map_err(|e| Error::io(&ep, e))?;
+    let mut env =
+        Envelope::parse(&bytes).map_err(|m| Error::rejected(Diagnostic::error(codes::ENVELOPE, names::ENVELOPE, m)))?;
+    let body = env.body().map_err(|m| Error::rejected(Diagnostic::error(codes::ENVELOPE, names::ENVELOPE, m)))?;
+    let sig = key.sign(&pae(&env.payload_type, &body));
+    env.signatures.push(EnvelopeSignature { keyid: Some(keyid.clone()), sig: b64_encode(&sig) });
+    write_atomic(&ep, &env.to_json())?;
+    let sidecar = if opts.sshsig {
+        let p = dir.join(format!("{}.{}.sig", names::STATEMENT, &keyid[..8]));
+        write_atomic(&p, sshsig::sign(key, sshsig::NAMESPACE, &body).as_bytes())?;
+        Some(p)
+    } else {
+        None
+    };
+    let mut signers = before.signers.clone();
+    signers.add(role, &tk.identity);
+    if let (Some(st), Some(seal)) = (&before.statement, &before.seal) {
+        write_atomic(manifest, render_yaml(st, seal, &signers).as_bytes())?;
+    }
+    let report = verify_manifest(manifest, trust, &opts.verify);
+    Ok(Signed { role, keyid, sidecar, report })
+}

@@ -1,0 +1,259 @@
+//! The signed payload: an in-toto Statement v1 whose predicate (type
+//! [`PREDICATE_TYPE`]) is the handoff manifest. Serialized as canonical JSON (RFC 8785); parsed
+//! back only from verified bytes, strictly.
+
+use std::collections::BTreeMap;
+
+use secfw_artifacts::diag::Code;
+use serde::{Deserialize, Serialize};
+
+use crate::{codes, files, jcs};
+
+/// in-toto Statement v1 `_type`.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+/// secfw's predicate type for handoff manifests.
+pub const PREDICATE_TYPE: &str = "https://github.com/secfw/secfw/handoff-manifest/v1";
+/// Largest payload accepted (8 MiB).
+pub const MAX_PAYLOAD_BYTES: usize = 8 * 1024 * 1024;
+
+/// A Statement v1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    /// Always [`STATEMENT_TYPE`].
+    #[serde(rename = "_type")]
+    pub type_: String,
+    /// Every sealed file, sorted by name.
+    pub subject: Vec<Subject>,
+    /// Always [`PREDICATE_TYPE`].
+    #[serde(rename = "predicateType")]
+    pub predicate_type: String,
+    /// The manifest.
+    pub predicate: Predicate,
+}
+
+/// A Statement subject (ResourceDescriptor with name and digest).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    /// Workspace-relative path.
+    pub name: String,
+    /// Digest set; secfw writes `sha256` only.
+    pub digest: BTreeMap<String, String>,
+}
+
+/// The handoff manifest predicate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Predicate {
+    /// Sealed files with sizes (ResourceDescriptor has no size field).
+    pub artifacts: Vec<ArtifactEntry>,
+    /// Exceptions valid at `issuedAt`.
+    pub exceptions_active: u64,
+    /// When the seal stops being accepted (RFC 3339 UTC).
+    pub expires: String,
+    /// Git binding; absent when sealed with `--no-git`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitBinding>,
+    /// Issue time (RFC 3339 UTC).
+    pub issued_at: String,
+    /// Lifecycle state sealed (`READY_FOR_HANDOFF`, ...).
+    pub lifecycle_state: String,
+    /// Deterministic manifest id (UUID form, derived from project, sequence and issue time).
+    pub manifest_id: String,
+    /// Predicate schema version, 1.
+    pub manifest_version: u64,
+    /// Seal of the previous manifest of this project, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_seal: Option<String>,
+    /// Project id.
+    pub project: String,
+    /// The rulebook in force.
+    pub rulebook: RulebookRef,
+    /// Monotonic sequence number per project (no rollback).
+    pub sequence: u64,
+    /// Open findings by severity.
+    pub severity_counts: SeverityCounts,
+}
+
+/// One sealed file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactEntry {
+    /// Workspace-relative path.
+    pub path: String,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+    /// Bytes.
+    pub size: u64,
+}
+
+/// Git binding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GitBinding {
+    /// Branch (informational; never an identity).
+    pub branch: String,
+    /// Full commit id.
+    pub commit: String,
+    /// Sealed files differed from the commit.
+    pub dirty: bool,
+    /// Full tree id.
+    pub tree: String,
+}
+
+/// Rulebook binding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulebookRef {
+    /// Digest set of `rulebook.yaml`.
+    pub digest: BTreeMap<String, String>,
+    /// `rulebook.yaml`.
+    pub name: String,
+    /// The rulebook's `version`.
+    pub version: String,
+}
+
+/// Open findings by severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityCounts {
+    /// Critical (must be 0 to hand off).
+    pub critical: u64,
+    /// High.
+    pub high: u64,
+    /// Low.
+    pub low: u64,
+    /// Medium.
+    pub medium: u64,
+}
+
+/// `true` for 64 lower-case hex characters.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `true` for `sha256:` + 64 lower-case hex.
+pub fn is_seal(s: &str) -> bool {
+    s.strip_prefix("sha256:").is_some_and(is_sha256_hex)
+}
+
+impl Statement {
+    /// Canonical JSON bytes (the DSSE body).
+    pub fn to_payload(&self) -> Result<Vec<u8>, String> {
+        let v = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        jcs::to_vec(&v).map_err(|e| e.to_string())
+    }
+
+    /// The sha256 recorded for a sealed path.
+    pub fn digest_of(&self, path: &str) -> Option<&str> {
+        self.predicate.artifacts.iter().find(|a| a.path == path).map(|a| a.sha256.as_str())
+    }
+
+    /// Parse verified payload bytes strictly. Every problem is returned with its code.
+    pub fn parse_payload(bytes: &[u8]) -> Result<Self, Vec<(Code, String)>> {
+        if bytes.len() > MAX_PAYLOAD_BYTES {
+            return Err(vec![(
+                codes::NOT_CANONICAL,
+                format!("payload is {} bytes, over {MAX_PAYLOAD_BYTES}", bytes.len()),
+            )]);
+        }
+        let v = jcs::parse_canonical(bytes).map_err(|e| vec![(codes::NOT_CANONICAL, e)])?;
+        if v.get("_type").and_then(|t| t.as_str()) != Some(STATEMENT_TYPE) {
+            return Err(vec![(codes::STATEMENT, format!("`_type` is not {STATEMENT_TYPE}"))]);
+        }
+        if v.get("predicateType").and_then(|t| t.as_str()) != Some(PREDICATE_TYPE) {
+            return Err(vec![(codes::STATEMENT, format!("`predicateType` is not {PREDICATE_TYPE}"))]);
+        }
+        let st: Self = serde_json::from_value(v).map_err(|e| vec![(codes::STATEMENT, format!("statement: {e}"))])?;
+        let p = st.problems();
+        if p.is_empty() { Ok(st) } else { Err(p) }
+    }
+
+    /// Structural problems of a parsed statement.
+    pub fn problems(&self) -> Vec<(Code, String)> {
+        let mut out = Vec::new();
+        let pr = &self.predicate;
+        if pr.manifest_version != 1 {
+            out.push((
+                codes::STATEMENT,
+                format!("manifestVersion {} is not supported (expected 1)", pr.manifest_version),
+            ));
+        }
+        if self.subject.is_empty() {
+            out.push((codes::SUBJECTS, "the statement has no subjects".into()));
+        }
+        for s in &self.subject {
+            if let Err(e) = files::check_path(&s.name) {
+                out.push((codes::BAD_PATH, format!("subject {e}")));
+            }
+            match s.digest.get("sha256") {
+                Some(h) if is_sha256_hex(h) => {}
+                Some(h) => out.push((
+                    codes::DIGEST_FORMAT,
+                    format!("subject `{}`: sha256 `{h}` is not 64 lower-case hex", s.name),
+                )),
+                None => out.push((
+                    codes::DIGEST_FORMAT,
+                    format!(
+                        "subject `{}` has no sha256 digest (only {:?})",
+                        s.name,
+                        s.digest.keys().collect::<Vec<_>>()
+                    ),
+                )),
+            }
+        }
+        let names: Vec<String> = self.subject.iter().map(|s| s.name.clone()).collect();
+        if names.windows(2).any(|w| w[0] >= w[1]) {
+            out.push((codes::SUBJECTS, "subjects are not sorted by name with unique names".into()));
+        }
+        for (a, b) in files::case_collisions(&names) {
+            out.push((codes::PATH_COLLISION, format!("subjects `{a}` and `{b}` are equal after case folding")));
+        }
+        let same = pr.artifacts.len() == self.subject.len()
+            && pr
+                .artifacts
+                .iter()
+                .zip(&self.subject)
+                .all(|(a, s)| a.path == s.name && s.digest.get("sha256") == Some(&a.sha256));
+        if !same {
+            out.push((
+                codes::SUBJECTS,
+                "predicate.artifacts do not list exactly the subjects with the same sha256".into(),
+            ));
+        }
+        for a in &pr.artifacts {
+            if !is_sha256_hex(&a.sha256) {
+                out.push((codes::DIGEST_FORMAT, format!("artifact `{}`: sha256 is not 64 lower-case hex", a.path)));
+            }
+        }
+        for (field, t) in [("issuedAt", &pr.issued_at), ("expires", &pr.expires)] {
+            if crate::trust::parse_time(t).is_none() || !t.ends_with('Z') {
+                out.push((codes::STATEMENT, format!("`{field}` `{t}` is not an RFC 3339 UTC time ending in Z")));
+            }
+        }
+        if pr.lifecycle_state.parse::<secfw_artifacts::LifecycleState>().is_err() {
+            out.push((codes::STATEMENT, format!("lifecycleState `{}` is not a lifecycle state", pr.lifecycle_state)));
+        }
+        if pr.project.is_empty() || pr.project.len() > 128 || pr.project.chars().any(char::is_control) {
+            out.push((codes::STATEMENT, "project id is empty, too long or has control characters".into()));
+        }
+        if let Some(s) = &pr.previous_seal
+            && !is_seal(s)
+        {
+            out.push((codes::CHAIN, format!("previousSeal `{s}` is not sha256:<64 hex>")));
+        }
+        if pr.rulebook.name != secfw_artifacts::files::RULEBOOK {
+            out.push((codes::RULEBOOK_BINDING, format!("rulebook.name `{}` is not rulebook.yaml", pr.rulebook.name)));
+        }
+        match pr.rulebook.digest.get("sha256") {
+            Some(h) if is_sha256_hex(h) => {
+                if self.digest_of(secfw_artifacts::files::RULEBOOK) != Some(h.as_str()) {
+                    out.push((codes::RULEBOOK_BINDING, "rulebook digest differs from the sealed rulebook.yaml".into()));
+                }
+            }
+            _ => out.push((codes::DIGEST_FORMAT, "rulebook.digest.sha256 is missing or not 64 lower-case hex".into())),
+        }
+        out
+    }
+}

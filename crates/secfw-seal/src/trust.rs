@@ -1,0 +1,375 @@
+//! The trust policy (`secfw-trust.json`): which Ed25519 keys may sign in which role, k-of-n
+//! thresholds per role, a version and an expiry (TUF-style). It is distributed out of band and
+//! is never part of the signed payload, so a signer cannot grant itself authority.
+//!
+//! ```json
+//! {"_type": "secfw-trust", "version": 3, "expires": "2027-01-01T00:00:00Z",
+//!  "keys": {"<keyid>": {"identity": "alice", "keytype": "ed25519", "scheme": "ed25519",
+//!                       "keyval": {"public": "<64 hex>"}}},
+//!  "roles": {"prepared_by": {"keyids": ["<keyid>"], "threshold": 1},
+//!            "approved_by": {"keyids": [...], "threshold": 2}}}
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Value, json};
+
+use crate::keys::PublicKey;
+
+/// The `_type` of a trust policy file.
+pub const TRUST_TYPE: &str = "secfw-trust";
+/// Largest trust policy file read (1 MiB).
+pub const MAX_TRUST_BYTES: usize = 1024 * 1024;
+
+/// A signing role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// The preparer of the handoff (seed §2.4 `prepared_by`).
+    PreparedBy,
+    /// The approver(s) of the handoff (seed §2.4 `approved_by`).
+    ApprovedBy,
+}
+
+impl Role {
+    /// Both roles, in manifest order.
+    pub const ALL: [Self; 2] = [Self::PreparedBy, Self::ApprovedBy];
+
+    /// `prepared_by` / `approved_by`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PreparedBy => "prepared_by",
+            Self::ApprovedBy => "approved_by",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "prepared_by" => Ok(Self::PreparedBy),
+            "approved_by" => Ok(Self::ApprovedBy),
+            o => Err(format!("unknown role `{o}`: the roles are prepared_by and approved_by")),
+        }
+    }
+}
+
+/// A trusted key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustedKey {
+    /// The Ed25519 public key.
+    pub public: PublicKey,
+    /// Who holds it (shown in `handoff_manifest.yaml`).
+    pub identity: String,
+}
+
+/// One role's key set and threshold.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RoleDef {
+    /// Key ids allowed to sign in this role.
+    pub keyids: Vec<String>,
+    /// Distinct keys needed.
+    pub threshold: u32,
+}
+
+/// A trust policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustPolicy {
+    /// Monotonic version (every edit increments it).
+    pub version: u64,
+    /// After this instant the policy is refused.
+    pub expires: DateTime<Utc>,
+    /// Trusted keys by securesystemslib keyid.
+    pub keys: BTreeMap<String, TrustedKey>,
+    /// Role definitions.
+    pub roles: BTreeMap<Role, RoleDef>,
+}
+
+/// `true` for identities secfw accepts: 1–64 of `[A-Za-z0-9._@+-]`, not starting with `-`.
+pub fn is_identity(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && !s.starts_with('-')
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'+' | b'-'))
+}
+
+impl TrustPolicy {
+    /// A new, empty policy (version 1): both roles with threshold 1 and no keys yet.
+    pub fn new(expires: DateTime<Utc>) -> Self {
+        let roles = Role::ALL.into_iter().map(|r| (r, RoleDef { keyids: Vec::new(), threshold: 1 })).collect();
+        Self { version: 1, expires, keys: BTreeMap::new(), roles }
+    }
+
+    /// The role and key record of a public key.
+    pub fn lookup(&self, key: &PublicKey) -> Option<(Role, &TrustedKey)> {
+        let id = key.keyid();
+        let k = self.keys.get(&id)?;
+        let role = self.roles.iter().find(|(_, d)| d.keyids.contains(&id)).map(|(r, _)| *r)?;
+        Some((role, k))
+    }
+
+    /// Add `key` as `identity` in `role` (version + 1). Refuses a key already trusted, an
+    /// identity already used by another key, and weak keys.
+    pub fn add_key(&mut self, role: Role, key: PublicKey, identity: &str) -> Result<(), String> {
+        key.check_strong()?;
+        if !is_identity(identity) {
+            return Err(format!("identity `{identity}` must be 1-64 characters of A-Z a-z 0-9 . _ @ + -"));
+        }
+        let id = key.keyid();
+        if self.keys.contains_key(&id) {
+            let r = self.lookup(&key).map_or("no role", |(r, _)| r.as_str());
+            return Err(format!("key {id} is already trusted ({r}); a key may hold one role only"));
+        }
+        if self.keys.values().any(|k| k.identity == identity) {
+            return Err(format!("identity `{identity}` already has a key; use a distinct identity per key"));
+        }
+        self.keys.insert(id.clone(), TrustedKey { public: key, identity: identity.to_owned() });
+        self.roles.entry(role).or_default().keyids.push(id);
+        self.version += 1;
+        Ok(())
+    }
+
+    /// Set a role's threshold (version + 1); must be 1..=number of keys in the role.
+    pub fn set_threshold(&mut self, role: Role, n: u32) -> Result<(), String> {
+        let def = self.roles.entry(role).or_default();
+        let max = def.keyids.len();
+        if n == 0 || n as usize > max {
+            return Err(format!("threshold {n} for {role} must be between 1 and its {max} key(s); add keys first"));
+        }
+        def.threshold = n;
+        self.version += 1;
+        Ok(())
+    }
+
+    /// Every problem that makes the policy unusable for verification at `now`.
+    pub fn problems(&self, now: DateTime<Utc>) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.version == 0 {
+            p.push("version must be at least 1".into());
+        }
+        if self.expires <= now {
+            p.push(format!("the trust policy expired at {}", fmt_time(self.expires)));
+        }
+        let mut material: BTreeMap<PublicKey, &str> = BTreeMap::new();
+        let mut idents: BTreeSet<&str> = BTreeSet::new();
+        for (id, k) in &self.keys {
+            if *id != k.public.keyid() {
+                p.push(format!("keyid {id} is not the derived keyid {} of its key", k.public.keyid()));
+            }
+            if let Err(e) = k.public.check_strong() {
+                p.push(e);
+            }
+            if let Some(other) = material.insert(k.public, id) {
+                p.push(format!("the same public key is listed under keyids {other} and {id}"));
+            }
+            if !is_identity(&k.identity) {
+                p.push(format!("identity `{}` of key {id} is not a valid identity", k.identity));
+            } else if !idents.insert(&k.identity) {
+                p.push(format!("identity `{}` is used by two keys", k.identity));
+            }
+        }
+        let mut owner: BTreeMap<&str, Role> = BTreeMap::new();
+        for role in Role::ALL {
+            let Some(def) = self.roles.get(&role) else {
+                p.push(format!("role {role} is not defined"));
+                continue;
+            };
+            let mut seen = BTreeSet::new();
+            for id in &def.keyids {
+                if !self.keys.contains_key(id) {
+                    p.push(format!("role {role} names keyid {id}, which is not in `keys`"));
+                }
+                if !seen.insert(id) {
+                    p.push(format!("role {role} lists keyid {id} twice"));
+                }
+                if let Some(r) = owner.insert(id, role) {
+                    p.push(format!(
+                        "keyid {id} is in both {r} and {role}: one key cannot satisfy two roles (separation of duties)"
+                    ));
+                }
+            }
+            if def.threshold == 0 || def.threshold as usize > seen.len() {
+                p.push(format!(
+                    "role {role} threshold {} is outside 1..={} (its distinct keys)",
+                    def.threshold,
+                    seen.len()
+                ));
+            }
+        }
+        p
+    }
+
+    /// Pretty JSON with a trailing newline; keys and keyids sorted.
+    pub fn to_json(&self) -> Vec<u8> {
+        let keys: serde_json::Map<String, Value> = self
+            .keys
+            .iter()
+            .map(|(id, k)| {
+                (
+                    id.clone(),
+                    json!({"identity": k.identity, "keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": k.public.to_hex()}}),
+                )
+            })
+            .collect();
+        let roles: serde_json::Map<String, Value> = self
+            .roles
+            .iter()
+            .map(|(r, d)| (r.as_str().to_owned(), json!({"keyids": d.keyids, "threshold": d.threshold})))
+            .collect();
+        let v = json!({
+            "_type": TRUST_TYPE,
+            "version": self.version,
+            "expires": fmt_time(self.expires),
+            "keys": keys,
+            "roles": roles,
+        });
+        let mut out = serde_json::to_vec_pretty(&v).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+
+    /// Parse a policy file strictly: duplicate JSON keys, unknown fields, wrong types, key types
+    /// other than ed25519 and unknown roles are refused. Semantic checks are [`Self::problems`].
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.len() > MAX_TRUST_BYTES {
+            return Err(format!("trust policy is over {MAX_TRUST_BYTES} bytes"));
+        }
+        serde_json::from_slice::<NoDuplicates>(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
+        let o = v.as_object().ok_or("the trust policy is not a JSON object")?;
+        only_fields(o, &["_type", "version", "expires", "keys", "roles"], "the trust policy")?;
+        if o.get("_type").and_then(Value::as_str) != Some(TRUST_TYPE) {
+            return Err(format!("`_type` must be \"{TRUST_TYPE}\""));
+        }
+        let version = o.get("version").and_then(Value::as_u64).ok_or("`version` must be a non-negative integer")?;
+        let expires = o
+            .get("expires")
+            .and_then(Value::as_str)
+            .and_then(parse_time)
+            .ok_or("`expires` must be an RFC 3339 UTC time such as 2027-01-01T00:00:00Z")?;
+        let mut keys = BTreeMap::new();
+        for (id, k) in o.get("keys").and_then(Value::as_object).ok_or("`keys` must be an object")? {
+            let ko = k.as_object().ok_or_else(|| format!("key {id} is not an object"))?;
+            only_fields(
+                ko,
+                &["identity", "keytype", "scheme", "keyval", "keyid_hash_algorithms"],
+                &format!("key {id}"),
+            )?;
+            if ko.get("keytype").and_then(Value::as_str) != Some("ed25519")
+                || ko.get("scheme").and_then(Value::as_str) != Some("ed25519")
+            {
+                return Err(format!("key {id}: only keytype and scheme \"ed25519\" are accepted"));
+            }
+            let h = ko.get("keyval").and_then(|x| x.get("public")).and_then(Value::as_str).unwrap_or("");
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                return Err(format!("key {id}: keyval.public must be 64 lower-case hex characters"));
+            }
+            let (public, _) = PublicKey::parse_any(h)?;
+            let identity =
+                ko.get("identity").and_then(Value::as_str).ok_or_else(|| format!("key {id}: `identity` is missing"))?;
+            keys.insert(id.clone(), TrustedKey { public, identity: identity.to_owned() });
+        }
+        let mut roles = BTreeMap::new();
+        for (name, r) in o.get("roles").and_then(Value::as_object).ok_or("`roles` must be an object")? {
+            let role: Role = name.parse()?;
+            let ro = r.as_object().ok_or_else(|| format!("role {name} is not an object"))?;
+            only_fields(ro, &["keyids", "threshold"], &format!("role {name}"))?;
+            let keyids = ro
+                .get("keyids")
+                .and_then(Value::as_array)
+                .ok_or_else(|| format!("role {name}: `keyids` must be an array"))?
+                .iter()
+                .map(|x| x.as_str().map(str::to_owned).ok_or_else(|| format!("role {name}: keyids must be strings")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let threshold = ro
+                .get("threshold")
+                .and_then(Value::as_u64)
+                .and_then(|t| u32::try_from(t).ok())
+                .ok_or_else(|| format!("role {name}: `threshold` must be a small non-negative integer"))?;
+            roles.insert(role, RoleDef { keyids, threshold });
+        }
+        Ok(Self { version, expires, keys, roles })
+    }
+
+    /// An OpenSSH `allowed_signers` file for `ssh-keygen -Y verify` (one line per key, principal =
+    /// identity).
+    pub fn allowed_signers(&self, namespace: &str) -> String {
+        self.keys.values().map(|k| crate::sshsig::allowed_signers_line(&k.identity, &k.public, namespace)).collect()
+    }
+}
+
+fn only_fields(o: &serde_json::Map<String, Value>, allowed: &[&str], what: &str) -> Result<(), String> {
+    match o.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(format!("{what}: unknown field `{k}` (allowed: {})", allowed.join(", "))),
+        None => Ok(()),
+    }
+}
+
+/// RFC 3339 UTC with seconds and `Z`.
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Parse an RFC 3339 time that is in UTC (`Z` or `+00:00`).
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let t = DateTime::parse_from_rfc3339(s).ok()?;
+    (t.offset().local_minus_utc() == 0).then(|| t.with_timezone(&Utc))
+}
+
+/// A JSON value walked only to refuse duplicate object keys (serde_json keeps the last one).
+pub(crate) struct NoDuplicates;
+
+impl<'de> Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDupVisitor)
+    }
+}
+
+struct NoDupVisitor;
+
+impl<'de> Visitor<'de> for NoDupVisitor {
+    type Value = NoDuplicates;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<NoDuplicates, A::Error> {
+        let mut seen = BTreeSet::new();
+        while let Some(k) = m.next_key::<String>()? {
+            if !seen.insert(k.clone()) {
+                return Err(de::Error::custom(format!("duplicate key `{k}`")));
+            }
+            m.next_value::<NoDuplicates>()?;
+        }
+        Ok(NoDuplicates)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<NoDuplicates, A::Error> {
+        while s.next_element::<NoDuplicates>()?.is_some() {}
+        Ok(NoDuplicates)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_unit<E>(self) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+}

@@ -1,0 +1,793 @@
+//! `verify-manifest`: every step of the sealing design (research/sealing.md §6.3), each a named
+//! [`Check`], all of them run so the report names every failure.
+
+use std::collections::BTreeSet;
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use secfw_artifacts::Diagnostic;
+use secfw_artifacts::diag::Code;
+use serde::{Deserialize, Serialize};
+
+use crate::dsse::{Envelope, MAX_ENVELOPE_BYTES, PAYLOAD_TYPE, b64_decode, pae};
+use crate::files::{self, HashFailure};
+use crate::keys::PublicKey;
+use crate::render::{Signers, render_yaml};
+use crate::statement::{Statement, is_seal, is_sha256_hex};
+use crate::trust::{Role, TrustPolicy, parse_time};
+use crate::{codes, git, names, seal_of};
+
+/// The checks, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CheckName {
+    /// The trust policy is valid and not expired.
+    TrustPolicy,
+    /// The envelope parses (payload, payloadType, non-empty signatures).
+    Envelope,
+    /// payloadType is exactly `application/vnd.in-toto+json`.
+    PayloadType,
+    /// Signatures verify over the PAE against trusted keys.
+    Signatures,
+    /// Each role's k-of-n threshold is met by distinct keys.
+    Thresholds,
+    /// The payload is canonical JSON.
+    CanonicalPayload,
+    /// The payload is a valid secfw Statement v1 (types, subjects, paths, digests).
+    Statement,
+    /// `handoff.statement.json` holds exactly the signed payload.
+    StatementFile,
+    /// Every sealed file is present, regular, and matches digest and size.
+    Files,
+    /// No unlisted file in the sealed set.
+    ClosedSet,
+    /// Git commit/tree binding.
+    Git,
+    /// Rulebook binding.
+    Rulebook,
+    /// Not expired, not issued in the future.
+    Expiry,
+    /// Expected project.
+    Project,
+    /// No rollback below the last accepted sequence.
+    Sequence,
+    /// The previous-seal chain.
+    Chain,
+    /// `handoff_manifest.yaml` equals its rendering.
+    YamlView,
+    /// No open critical finding was sealed (when required).
+    CriticalZero,
+}
+
+impl CheckName {
+    /// Kebab-case name, e.g. `yaml-view`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TrustPolicy => "trust-policy",
+            Self::Envelope => "envelope",
+            Self::PayloadType => "payload-type",
+            Self::Signatures => "signatures",
+            Self::Thresholds => "thresholds",
+            Self::CanonicalPayload => "canonical-payload",
+            Self::Statement => "statement",
+            Self::StatementFile => "statement-file",
+            Self::Files => "files",
+            Self::ClosedSet => "closed-set",
+            Self::Git => "git",
+            Self::Rulebook => "rulebook",
+            Self::Expiry => "expiry",
+            Self::Project => "project",
+            Self::Sequence => "sequence",
+            Self::Chain => "chain",
+            Self::YamlView => "yaml-view",
+            Self::CriticalZero => "critical-zero",
+        }
+    }
+}
+
+impl fmt::Display for CheckName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One check's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    /// Which check.
+    pub name: CheckName,
+    /// Passed (or not applicable).
+    pub passed: bool,
+    /// One-line summary.
+    pub detail: String,
+    /// Problems (errors when failed; notes otherwise).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The last accepted manifest of a project, kept by a verifier to refuse rollbacks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealState {
+    /// Project id.
+    pub project: String,
+    /// Last accepted sequence.
+    pub sequence: u64,
+    /// Its seal.
+    pub seal: String,
+}
+
+impl SealState {
+    /// Read a state file.
+    pub fn load(path: &Path) -> Result<Self, crate::Error> {
+        let b = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+        serde_json::from_slice(&b).map_err(|e| {
+            crate::Error::rejected(
+                Diagnostic::error(codes::ROLLBACK, path.display().to_string(), format!("state file: {e}"))
+                    .with_hint("the state file is written by `secfw verify-manifest --state FILE --update-state`"),
+            )
+        })
+    }
+
+    /// Write a state file atomically.
+    pub fn save(&self, path: &Path) -> Result<(), crate::Error> {
+        let mut b = serde_json::to_vec_pretty(self).unwrap_or_default();
+        b.push(b'\n');
+        secfw_artifacts::write::write_atomic(path, &b)?;
+        Ok(())
+    }
+}
+
+/// What to require beyond the signed content.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct VerifyOptions {
+    /// Verification time.
+    pub now: DateTime<Utc>,
+    /// Require this commit (a revision resolved in the workspace, or a full id).
+    pub expect_commit: Option<String>,
+    /// Require this project.
+    pub expect_project: Option<String>,
+    /// Require this rulebook digest (`sha256:<hex>` or `<hex>`).
+    pub expect_rulebook: Option<String>,
+    /// Last accepted state (rollback and chain checks).
+    pub state: Option<SealState>,
+    /// Require a git binding (default true; `--no-git` turns it off).
+    pub require_git: bool,
+    /// Compare the git binding with the repository around the workspace (default true).
+    pub git_repository: bool,
+    /// Accept `dirty: true`.
+    pub allow_dirty: bool,
+    /// Refuse unlisted files in the sealed set (default true).
+    pub closed_set: bool,
+    /// Accept an expired manifest (rollback of an old package).
+    pub allow_expired: bool,
+    /// Tolerated clock skew for `issuedAt` (default 5 minutes).
+    pub max_skew: Duration,
+    /// Fail when open critical findings were sealed.
+    pub require_critical_zero: bool,
+    /// Check role thresholds (off only while signing: the state before the last signature).
+    pub check_thresholds: bool,
+}
+
+impl VerifyOptions {
+    /// Defaults at `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            expect_commit: None,
+            expect_project: None,
+            expect_rulebook: None,
+            state: None,
+            require_git: true,
+            git_repository: true,
+            allow_dirty: false,
+            closed_set: true,
+            allow_expired: false,
+            max_skew: Duration::minutes(5),
+            require_critical_zero: false,
+            check_thresholds: true,
+        }
+    }
+
+    /// With `require_git`.
+    #[must_use]
+    pub fn require_git(mut self, on: bool) -> Self {
+        self.require_git = on;
+        self
+    }
+
+    /// With an expected commit.
+    #[must_use]
+    pub fn expect_commit(mut self, rev: impl Into<String>) -> Self {
+        self.expect_commit = Some(rev.into());
+        self
+    }
+
+    /// With a last accepted state.
+    #[must_use]
+    pub fn state(mut self, s: SealState) -> Self {
+        self.state = Some(s);
+        self
+    }
+}
+
+/// The result of a verification.
+#[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
+pub struct VerifyReport {
+    /// The workspace directory.
+    pub dir: PathBuf,
+    /// Every check run.
+    pub checks: Vec<Check>,
+    /// The seal, when the payload could be read.
+    pub seal: Option<String>,
+    /// The verified statement, when it parsed.
+    #[serde(skip)]
+    pub statement: Option<Statement>,
+    /// Identities whose signatures verified, per role.
+    #[serde(skip)]
+    pub signers: Signers,
+    /// Keyids of the distinct trusted keys whose signatures verified.
+    pub accepted_keyids: Vec<String>,
+}
+
+impl VerifyReport {
+    /// `true` when every check passed.
+    pub fn passed(&self) -> bool {
+        !self.checks.is_empty() && self.checks.iter().all(|c| c.passed)
+    }
+
+    /// Names of the failed checks.
+    pub fn failed_names(&self) -> Vec<&'static str> {
+        self.checks.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect()
+    }
+
+    /// The outcome of one check.
+    pub fn check(&self, name: CheckName) -> Option<&Check> {
+        self.checks.iter().find(|c| c.name == name)
+    }
+
+    /// `true` when `name` ran and failed.
+    pub fn failed(&self, name: CheckName) -> bool {
+        self.check(name).is_some_and(|c| !c.passed)
+    }
+
+    /// Every diagnostic of every check.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.checks.iter().flat_map(|c| c.diagnostics.iter().cloned()).collect()
+    }
+
+    /// Codes of all error diagnostics.
+    pub fn error_codes(&self) -> BTreeSet<Code> {
+        self.checks.iter().flat_map(|c| c.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.code)).collect()
+    }
+
+    fn push(&mut self, name: CheckName, diagnostics: Vec<Diagnostic>, ok_detail: impl Into<String>) {
+        let passed = !diagnostics.iter().any(Diagnostic::is_error);
+        let detail = if passed {
+            ok_detail.into()
+        } else {
+            diagnostics.iter().find(|d| d.is_error()).map(|d| d.message.clone()).unwrap_or_default()
+        };
+        self.checks.push(Check { name, passed, detail, diagnostics });
+    }
+}
+
+fn err(code: Code, file: &str, msg: impl Into<String>, hint: &str) -> Diagnostic {
+    Diagnostic::error(code, file, msg).with_hint(hint)
+}
+
+/// Verify the sealed workspace whose manifest is `manifest` (its directory holds the envelope,
+/// statement and sealed files) against `trust`.
+pub fn verify_manifest(manifest: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> VerifyReport {
+    let dir = match manifest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    verify_dir(&dir, manifest, trust, opts)
+}
+
+pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> VerifyReport {
+    let mut r = VerifyReport {
+        dir: dir.to_path_buf(),
+        checks: Vec::new(),
+        seal: None,
+        statement: None,
+        signers: Signers::default(),
+        accepted_keyids: Vec::new(),
+    };
+    // 1. trust policy
+    let tp: Vec<Diagnostic> = trust
+        .problems(opts.now)
+        .into_iter()
+        .map(|m| {
+            err(
+                codes::TRUST_POLICY,
+                "trust policy",
+                m,
+                "fix the trust policy (secfw trust ...) and distribute it again",
+            )
+        })
+        .collect();
+    let trust_ok = tp.is_empty();
+    r.push(CheckName::TrustPolicy, tp, format!("version {}, {} key(s)", trust.version, trust.keys.len()));
+
+    // 2. envelope
+    let ep = dir.join(names::ENVELOPE);
+    let env = read_capped(&ep, MAX_ENVELOPE_BYTES).and_then(|b| Envelope::parse(&b));
+    let env = match env {
+        Ok(e) if e.signatures.is_empty() => {
+            r.push(
+                CheckName::Envelope,
+                vec![err(
+                    codes::ENVELOPE,
+                    names::ENVELOPE,
+                    "the envelope has no signatures",
+                    "sign it: secfw sign-manifest",
+                )],
+                "",
+            );
+            e
+        }
+        Ok(e) => {
+            r.push(CheckName::Envelope, vec![], format!("{} signature(s)", e.signatures.len()));
+            e
+        }
+        Err(m) => {
+            r.push(
+                CheckName::Envelope,
+                vec![err(codes::ENVELOPE, names::ENVELOPE, m, "regenerate and re-sign the manifest")],
+                "",
+            );
+            return r;
+        }
+    };
+    // 3. payloadType
+    let pt = if env.payload_type == PAYLOAD_TYPE {
+        vec![]
+    } else {
+        vec![err(
+            codes::PAYLOAD_TYPE,
+            names::ENVELOPE,
+            format!("payloadType is `{}`, not `{PAYLOAD_TYPE}`", env.payload_type.escape_debug()),
+            "the payload type is authenticated and fixed; the envelope was altered or is not a secfw seal",
+        )]
+    };
+    r.push(CheckName::PayloadType, pt, PAYLOAD_TYPE);
+    let body = match env.body() {
+        Ok(b) => b,
+        Err(m) => {
+            r.push(
+                CheckName::Signatures,
+                vec![err(codes::ENVELOPE, names::ENVELOPE, format!("payload: {m}"), "the envelope is corrupt")],
+                "",
+            );
+            return r;
+        }
+    };
+    let seal = seal_of(&body);
+    r.seal = Some(seal.clone());
+
+    // 4. signatures over the PAE (with the type as written: a changed type fails here too)
+    let msg = pae(&env.payload_type, &body);
+    let mut sig_diags = Vec::new();
+    let mut accepted: BTreeSet<PublicKey> = BTreeSet::new();
+    for (i, s) in env.signatures.iter().enumerate() {
+        let raw = match b64_decode(&s.sig) {
+            Ok(b) if b.len() == 64 => b,
+            Ok(b) => {
+                sig_diags.push(Diagnostic::warning(
+                    codes::SIGNATURE,
+                    names::ENVELOPE,
+                    format!("signatures[{i}] is {} bytes, not 64; ignored", b.len()),
+                ));
+                continue;
+            }
+            Err(m) => {
+                sig_diags.push(Diagnostic::warning(
+                    codes::SIGNATURE,
+                    names::ENVELOPE,
+                    format!("signatures[{i}]: {m}; ignored"),
+                ));
+                continue;
+            }
+        };
+        // keyid is a hint only: try the hinted key first, then every trusted key.
+        let hinted = s.keyid.as_ref().and_then(|k| trust.keys.get(k)).map(|k| k.public);
+        let found = hinted.into_iter().chain(trust.keys.values().map(|k| k.public)).find(|k| k.verify(&msg, &raw));
+        match found {
+            Some(k) => {
+                accepted.insert(k);
+            }
+            None => sig_diags.push(Diagnostic::warning(
+                codes::SIGNATURE,
+                names::ENVELOPE,
+                format!(
+                    "signatures[{i}] (keyid {}) does not verify with any trusted key; ignored",
+                    s.keyid.as_deref().unwrap_or("none")
+                ),
+            )),
+        }
+    }
+    if accepted.is_empty() {
+        sig_diags.push(err(
+            codes::SIGNATURE,
+            names::ENVELOPE,
+            "no signature verifies with a trusted key",
+            "sign with a key listed in the trust policy",
+        ));
+    }
+    r.accepted_keyids = accepted.iter().map(PublicKey::keyid).collect();
+    r.push(CheckName::Signatures, sig_diags, format!("{} distinct trusted key(s)", accepted.len()));
+
+    // 5. thresholds, per role, over distinct keys (roles are disjoint in a valid policy)
+    let mut th = Vec::new();
+    let mut summary = Vec::new();
+    for role in Role::ALL {
+        let def = trust.roles.get(&role).cloned().unwrap_or_default();
+        let keys: Vec<&PublicKey> = accepted.iter().filter(|k| def.keyids.contains(&k.keyid())).collect();
+        for k in &keys {
+            if let Some(t) = trust.keys.get(&k.keyid()) {
+                r.signers.add(role, &t.identity);
+            }
+        }
+        summary.push(format!("{role} {}/{}", keys.len(), def.threshold));
+        if opts.check_thresholds && (!trust_ok || def.threshold == 0 || (keys.len() as u64) < u64::from(def.threshold))
+        {
+            th.push(err(
+                codes::THRESHOLD,
+                names::ENVELOPE,
+                format!("{role} needs {} distinct trusted signature(s), has {}", def.threshold, keys.len()),
+                "collect the missing signatures with `secfw sign-manifest`",
+            ));
+        }
+    }
+    r.push(CheckName::Thresholds, th, summary.join(", "));
+
+    // 6. canonical payload and statement
+    let st = match Statement::parse_payload(&body) {
+        Ok(st) => {
+            r.push(CheckName::CanonicalPayload, vec![], "RFC 8785");
+            r.push(CheckName::Statement, vec![], format!("{} subject(s)", st.subject.len()));
+            st
+        }
+        Err(problems) => {
+            let (canon, other): (Vec<_>, Vec<_>) = problems.into_iter().partition(|(c, _)| *c == codes::NOT_CANONICAL);
+            let d = |v: Vec<(Code, String)>| -> Vec<Diagnostic> {
+                v.into_iter()
+                    .map(|(c, m)| {
+                        err(c, names::STATEMENT, m, "the signed payload is not a valid secfw statement; regenerate")
+                    })
+                    .collect()
+            };
+            let canon_failed = !canon.is_empty();
+            r.push(CheckName::CanonicalPayload, d(canon), "RFC 8785");
+            if !canon_failed {
+                r.push(CheckName::Statement, d(other), "");
+            }
+            return r;
+        }
+    };
+
+    // 7. statement file equals the payload
+    let sf = match std::fs::read(dir.join(names::STATEMENT)) {
+        Ok(b) if b == body => vec![],
+        Ok(_) => vec![err(
+            codes::STATEMENT_FILE,
+            names::STATEMENT,
+            "handoff.statement.json differs from the signed payload",
+            "regenerate it: it must hold exactly the signed bytes",
+        )],
+        Err(e) => vec![err(
+            codes::STATEMENT_FILE,
+            names::STATEMENT,
+            format!("cannot read: {e}"),
+            "it is written by generate-manifest",
+        )],
+    };
+    r.push(CheckName::StatementFile, sf, "equals the payload");
+
+    // 8. files: safe, streamed, parallel
+    let paths: Vec<String> = st.predicate.artifacts.iter().map(|a| a.path.clone()).collect();
+    let mut fd = Vec::new();
+    for (a, res) in st.predicate.artifacts.iter().zip(files::hash_all(dir, &paths)) {
+        match res {
+            Ok(d) if d.sha256 == a.sha256 && d.size == a.size => {}
+            Ok(d) => fd.push(err(
+                codes::FILE_CHANGED,
+                &a.path,
+                format!(
+                    "{} changed: sealed sha256 {} size {}, now sha256 {} size {}",
+                    a.path, a.sha256, a.size, d.sha256, d.size
+                ),
+                "restore the sealed content, or regenerate and re-sign the manifest",
+            )),
+            Err(HashFailure::Missing(m)) => {
+                fd.push(err(codes::FILE_MISSING, &a.path, m, "restore the file from the package or git"))
+            }
+            Err(HashFailure::NotRegular(m)) => {
+                fd.push(err(codes::NOT_REGULAR, &a.path, m, "sealed files must be regular files"))
+            }
+            Err(HashFailure::Io(m)) => fd.push(err(codes::FILE_MISSING, &a.path, m, "check permissions")),
+        }
+    }
+    r.push(CheckName::Files, fd, format!("{} file(s) match", paths.len()));
+
+    // 9. closed set
+    if opts.closed_set {
+        let (present, problems) = files::sealed_set(dir);
+        let listed: BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+        let mut cs: Vec<Diagnostic> = present
+            .iter()
+            .filter(|p| !listed.contains(p.as_str()))
+            .map(|p| {
+                err(
+                    codes::UNLISTED_FILE,
+                    p,
+                    format!("{p} is in the sealed set but not in the manifest"),
+                    "remove it, or regenerate and re-sign the manifest",
+                )
+            })
+            .collect();
+        cs.extend(
+            problems
+                .into_iter()
+                .map(|p| err(codes::NOT_REGULAR, &p.path, p.message, "remove the link or special file")),
+        );
+        r.push(CheckName::ClosedSet, cs, "no unlisted files");
+    }
+
+    // 10. git
+    r.push(
+        CheckName::Git,
+        check_git(dir, &st, opts),
+        st.predicate.git.as_ref().map_or("no git binding".to_owned(), |g| format!("commit {}", g.commit)),
+    );
+
+    // 11. rulebook
+    let mut rb = Vec::new();
+    let recorded = st.predicate.rulebook.digest.get("sha256").cloned().unwrap_or_default();
+    if let Some(pin) = &opts.expect_rulebook {
+        let pin = pin.strip_prefix("sha256:").unwrap_or(pin);
+        if !is_sha256_hex(pin) || pin != recorded {
+            rb.push(err(
+                codes::RULEBOOK_BINDING,
+                secfw_artifacts::files::RULEBOOK,
+                format!("sealed rulebook sha256 {recorded} is not the pinned {pin}"),
+                "the handoff was sealed under another rulebook",
+            ));
+        }
+    }
+    r.push(CheckName::Rulebook, rb, format!("version {} sha256 {recorded}", st.predicate.rulebook.version));
+
+    // 12. expiry
+    let mut ex = Vec::new();
+    let issued = parse_time(&st.predicate.issued_at);
+    let expires = parse_time(&st.predicate.expires);
+    if let (Some(i), Some(e)) = (issued, expires) {
+        if e <= opts.now && !opts.allow_expired {
+            ex.push(err(
+                codes::EXPIRED,
+                names::STATEMENT,
+                format!("the manifest expired at {}", st.predicate.expires),
+                "generate and sign a new manifest",
+            ));
+        }
+        if i > opts.now + opts.max_skew {
+            ex.push(err(
+                codes::EXPIRED,
+                names::STATEMENT,
+                format!("the manifest is issued in the future ({})", st.predicate.issued_at),
+                "check the clocks and --now",
+            ));
+        }
+    }
+    r.push(CheckName::Expiry, ex, format!("valid until {}", st.predicate.expires));
+
+    // 13. project, 14. sequence, 15. chain
+    let expect_project = opts.expect_project.clone().or_else(|| opts.state.as_ref().map(|s| s.project.clone()));
+    let pj = match expect_project {
+        Some(p) if p != st.predicate.project => vec![err(
+            codes::PROJECT,
+            names::STATEMENT,
+            format!("sealed for project `{}`, expected `{p}`", st.predicate.project),
+            "this manifest belongs to another project",
+        )],
+        _ => vec![],
+    };
+    r.push(CheckName::Project, pj, st.predicate.project.clone());
+    let seq = st.predicate.sequence;
+    let mut sq = Vec::new();
+    let mut ch = Vec::new();
+    if let Some(s) = &opts.state {
+        if seq < s.sequence {
+            sq.push(err(
+                codes::ROLLBACK,
+                names::STATEMENT,
+                format!("sequence {seq} is older than the last accepted {}", s.sequence),
+                "an old manifest is being replayed; use the newest",
+            ));
+        } else if seq == s.sequence && s.seal != seal {
+            sq.push(err(
+                codes::ROLLBACK,
+                names::STATEMENT,
+                format!("sequence {seq} was already accepted with another seal {}", s.seal),
+                "two manifests share a sequence number",
+            ));
+        } else if seq == s.sequence + 1 && st.predicate.previous_seal.as_deref() != Some(s.seal.as_str()) {
+            ch.push(err(
+                codes::CHAIN,
+                names::STATEMENT,
+                format!("previousSeal does not name the last accepted seal {}", s.seal),
+                "the chain of handoffs is broken",
+            ));
+        }
+    }
+    if st.predicate.sequence > 1 && st.predicate.previous_seal.as_deref().is_none_or(|p| !is_seal(p)) {
+        ch.push(err(
+            codes::CHAIN,
+            names::STATEMENT,
+            format!("sequence {seq} has no previousSeal"),
+            "every manifest after the first names its predecessor",
+        ));
+    }
+    if seq == 0 {
+        sq.push(err(codes::ROLLBACK, names::STATEMENT, "sequence 0 is not valid (sequences start at 1)", "regenerate"));
+    }
+    r.push(CheckName::Sequence, sq, format!("sequence {seq}"));
+    r.push(CheckName::Chain, ch, st.predicate.previous_seal.clone().unwrap_or_else(|| "first manifest".to_owned()));
+
+    // 16. YAML view
+    let expected = render_yaml(&st, &seal, &r.signers);
+    let yv = match std::fs::read(manifest) {
+        Ok(b) if b == expected.as_bytes() => vec![],
+        Ok(b) => {
+            let line = first_diff_line(&b, expected.as_bytes());
+            vec![
+                err(
+                    codes::YAML_VIEW,
+                    names::MANIFEST,
+                    format!("handoff_manifest.yaml differs from its rendering (first at line {line})"),
+                    "never edit it; `secfw sign-manifest` or `generate-manifest` re-render it",
+                )
+                .at(Some(secfw_artifacts::Pos::new(line, 1))),
+            ]
+        }
+        Err(e) => vec![err(
+            codes::YAML_VIEW,
+            names::MANIFEST,
+            format!("cannot read: {e}"),
+            "it is written by generate-manifest",
+        )],
+    };
+    r.push(CheckName::YamlView, yv, "byte-identical rendering");
+
+    if opts.require_critical_zero {
+        let c = st.predicate.severity_counts.critical;
+        let cz = if c > 0 {
+            vec![err(
+                codes::CRITICAL_OPEN,
+                names::MANIFEST,
+                format!("{c} open critical finding(s) were sealed"),
+                "Critical=0: fix or except them, then seal again",
+            )]
+        } else {
+            vec![]
+        };
+        r.push(CheckName::CriticalZero, cz, "0 critical");
+    }
+    r.statement = Some(st);
+    r
+}
+
+fn first_diff_line(a: &[u8], b: &[u8]) -> u32 {
+    let at = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+    u32::try_from(a[..at].split(|&c| c == b'\n').count()).unwrap_or(u32::MAX)
+}
+
+fn check_git(dir: &Path, st: &Statement, opts: &VerifyOptions) -> Vec<Diagnostic> {
+    let f = names::STATEMENT;
+    let hint = "the handoff must name the full commit and tree it was sealed from";
+    let Some(g) = &st.predicate.git else {
+        return if opts.require_git || opts.expect_commit.is_some() {
+            vec![err(
+                codes::GIT_BINDING,
+                f,
+                "the manifest has no git binding (sealed with --no-git)",
+                "verify with --no-git to accept an unversioned seal",
+            )]
+        } else {
+            vec![]
+        };
+    };
+    let mut out = Vec::new();
+    if !git::is_full_id(&g.commit) {
+        out.push(err(
+            codes::GIT_BINDING,
+            f,
+            format!("commit `{}` is not a full object id (no abbreviations or branch names)", g.commit),
+            hint,
+        ));
+    }
+    if !git::is_full_id(&g.tree) {
+        out.push(err(codes::GIT_BINDING, f, format!("tree `{}` is not a full object id", g.tree), hint));
+    }
+    if g.dirty && !opts.allow_dirty {
+        out.push(err(
+            codes::GIT_BINDING,
+            f,
+            "the manifest was sealed from a dirty work tree (dirty: true)",
+            "commit the files and seal again",
+        ));
+    }
+    if !out.is_empty() {
+        return out;
+    }
+    let in_repo = opts.git_repository && git::is_repo(dir);
+    if let Some(rev) = &opts.expect_commit {
+        let want = if git::is_full_id(rev) {
+            Ok(rev.clone())
+        } else if in_repo {
+            git::resolve_commit(dir, rev)
+        } else {
+            Err(format!("cannot resolve `{rev}` outside a git repository; pass a full commit id"))
+        };
+        match want {
+            Ok(w) if w == g.commit => {}
+            Ok(w) => out.push(err(
+                codes::GIT_BINDING,
+                f,
+                format!("sealed commit {} is not the expected {w}", g.commit),
+                "this manifest was sealed from another commit",
+            )),
+            Err(e) => out.push(err(codes::GIT_BINDING, f, e, hint)),
+        }
+    }
+    if in_repo {
+        match git::tree_of(dir, &g.commit) {
+            Ok(t) if t == g.tree => {}
+            Ok(t) => out.push(err(
+                codes::GIT_BINDING,
+                f,
+                format!("commit {} has tree {t}, the manifest says {}", g.commit, g.tree),
+                hint,
+            )),
+            Err(e) => out.push(err(
+                codes::GIT_BINDING,
+                f,
+                e,
+                "fetch the sealed commit, or verify the unpacked package outside the repository",
+            )),
+        }
+    }
+    out
+}
+
+fn read_capped(p: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    let mut b = Vec::new();
+    f.take(cap + 1).read_to_end(&mut b).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    if b.len() as u64 > cap {
+        return Err(format!("{} is over the {cap}-byte limit", p.display()));
+    }
+    Ok(b)
+}
+
+/// Render a report for people: one line per check, then the diagnostics of failed checks.
+pub fn render_text(r: &VerifyReport) -> String {
+    let mut s = String::new();
+    for c in &r.checks {
+        let mark = if c.passed { "ok  " } else { "FAIL" };
+        let _ = writeln!(s, "{mark} {:<17} {}", c.name.as_str(), c.detail);
+    }
+    s
+}
+
+/// Verify a package archive: unpack it into a private temporary directory and verify there.
+/// Nothing is written outside that directory, which is removed afterwards.
+pub fn verify_package(archive: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<VerifyReport, crate::Error> {
+    crate::package::verify_archive(archive, trust, opts)
+}
