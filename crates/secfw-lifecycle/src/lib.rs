@@ -1,2 +1,455 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+pub mod checks;
+pub mod codes;
+pub mod log;
+pub mod machine;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::model::findings::FindingStatus;
+use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace};
+use secfw_gates::{GateContext, GateName, GateOptions, GateRun};
+use serde::Serialize;
+
+pub use checks::{CheckContext, CheckOutcome, Checks, IngestCheck, LedgerScans, ReportCheck, SealCheck, Unavailable};
+pub use log::{Event, EventKind, EventLog, Verification};
+pub use machine::{Criterion, CriterionResult, Decision, criteria, decide};
+
+/// The error type of `secfw-lifecycle`: the lifecycle could not be evaluated or recorded. A
+/// refused transition is not an error (it is [`Outcome::Refused`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The workspace could not be loaded or a file could not be written.
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+    /// An I/O operation on the event log, checkpoint or lock failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The event log does not verify; nothing is appended to a tampered log.
+    #[error("the event log does not verify: {}", .problems.first().map_or_else(String::new, ToString::to_string))]
+    Tampered {
+        /// Every problem found.
+        problems: Vec<Diagnostic>,
+    },
+    /// `now` is before the last recorded event: time would run backwards in the audit trail.
+    #[error("--now {now} is before the last event ({last}); events are recorded in time order")]
+    TimeBeforeLastEvent {
+        /// The requested time.
+        now: DateTime<Utc>,
+        /// The last event's time.
+        last: DateTime<Utc>,
+    },
+    /// The actor is empty.
+    #[error("an actor is required (who is making the transition)")]
+    NoActor,
+}
+
+/// The current state according to a list of events (no events: PLANNED).
+pub fn state_of(events: &[Event]) -> LifecycleState {
+    events.last().map_or(LifecycleState::Planned, |e| e.to)
+}
+
+/// A request to move the lifecycle to a state.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AdvanceRequest {
+    /// Target state.
+    pub to: LifecycleState,
+    /// Who is asking (recorded).
+    pub actor: String,
+    /// When (recorded; used for every time-dependent criterion).
+    pub now: DateTime<Utc>,
+    /// Strict gates: warnings fail too.
+    pub strict: bool,
+}
+
+impl AdvanceRequest {
+    /// A request.
+    pub fn new(to: LifecycleState, actor: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self { to, actor: actor.into(), now, strict: false }
+    }
+    /// Strict gates on or off.
+    #[must_use]
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+}
+
+/// The evaluation of a target state's entry criteria.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Evaluation {
+    /// From.
+    pub from: LifecycleState,
+    /// To.
+    pub to: LifecycleState,
+    /// Every criterion of `to`, evaluated.
+    pub criteria: Vec<CriterionResult>,
+    /// Gates that ran.
+    pub gates: GateRun,
+    /// Seal value reported by the seal check, if any.
+    pub seal: Option<String>,
+}
+
+/// What `advance` did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The transition was recorded.
+    Advanced {
+        /// The recorded event.
+        event: Event,
+        /// The evaluation it was based on.
+        evaluation: Box<Evaluation>,
+    },
+    /// The transition was refused.
+    Refused {
+        /// The state the lifecycle was in.
+        from: LifecycleState,
+        /// The requested state.
+        to: LifecycleState,
+        /// Why, for people: one line per unmet criterion (or the reason `to` is unreachable).
+        reasons: Vec<String>,
+        /// Every unmet criterion.
+        unmet: Vec<CriterionResult>,
+        /// The return-to-PLANNED event recorded because schema_lint failed, if any.
+        returned_to_planned: Option<Event>,
+        /// The evaluation, when criteria were evaluated.
+        evaluation: Option<Box<Evaluation>>,
+    },
+}
+
+impl Outcome {
+    /// `true` when the transition was recorded.
+    pub fn advanced(&self) -> bool {
+        matches!(self, Self::Advanced { .. })
+    }
+}
+
+/// `secfw status`: where the lifecycle is and what blocks the next step.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Status {
+    /// Current state.
+    pub state: LifecycleState,
+    /// The next state.
+    pub next: LifecycleState,
+    /// Number of events in the log.
+    pub events_total: usize,
+    /// The last events, oldest first.
+    pub last_events: Vec<Event>,
+    /// Log verification (intact here; a tampered log is an error).
+    pub log: Verification,
+    /// The next state's criteria evaluated now.
+    pub next_criteria: Vec<CriterionResult>,
+}
+
+impl Status {
+    /// Unmet criteria of the next state.
+    pub fn blockers(&self) -> impl Iterator<Item = &CriterionResult> {
+        self.next_criteria.iter().filter(|c| !c.met)
+    }
+}
+
+/// The lifecycle of one security workspace.
+#[derive(Clone, Debug)]
+pub struct Lifecycle {
+    root: PathBuf,
+    log: EventLog,
+}
+
+const MAX_DETAIL_DIAGS: usize = 10;
+
+fn gate_detail(run: &GateRun, gate: GateName, filter: &dyn Fn(&Diagnostic) -> bool) -> (bool, String) {
+    let Some(r) = run.report(gate) else { return (false, format!("{gate} did not run")) };
+    let errs: Vec<&Diagnostic> = r.errors().filter(|d| filter(d)).collect();
+    if errs.is_empty() {
+        return (true, format!("{gate}: no errors ({} excepted, {})", r.excepted.len(), r.digest));
+    }
+    let mut s = format!("{gate}: {} error(s)", errs.len());
+    for d in errs.iter().take(MAX_DETAIL_DIAGS) {
+        s.push_str(&format!("; {d}"));
+    }
+    if errs.len() > MAX_DETAIL_DIAGS {
+        s.push_str(&format!("; and {} more", errs.len() - MAX_DETAIL_DIAGS));
+    }
+    (false, s)
+}
+
+fn from_check(c: Criterion, o: CheckOutcome, seal: &mut Option<String>) -> CriterionResult {
+    match o {
+        CheckOutcome::Met { detail, seal: s } => {
+            if s.is_some() {
+                *seal = s;
+            }
+            CriterionResult::met(c, detail)
+        }
+        CheckOutcome::Unmet { reason } => CriterionResult::unmet(c, reason),
+    }
+}
+
+impl Lifecycle {
+    /// The lifecycle of the workspace at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        Self { log: EventLog::new(root.clone()), root }
+    }
+
+    /// The workspace directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The event log.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// The current state (the log must verify; no log means PLANNED).
+    pub fn state(&self) -> Result<LifecycleState, Error> {
+        Ok(state_of(&self.log.read()?))
+    }
+
+    /// Evaluate the entry criteria of `to` from `from` without recording anything.
+    pub fn evaluate(
+        &self,
+        ws: &LoadedWorkspace,
+        events: &[Event],
+        from: LifecycleState,
+        to: LifecycleState,
+        now: DateTime<Utc>,
+        strict: bool,
+        checks: Checks<'_>,
+    ) -> Evaluation {
+        let cycle_start = events.iter().rev().find(|e| e.to == LifecycleState::Planned).map(|e| e.time);
+        let opts = GateOptions::default().strict(strict).allowed_states(vec![from, to]).cycle_start(cycle_start);
+        let ctx = GateContext::new(ws, now, opts);
+        let needed = criteria(to);
+        let mut gates = Vec::new();
+        if needed.contains(&Criterion::SchemaLintPasses) {
+            gates.push(GateName::SchemaLint);
+        }
+        if needed.iter().any(|c| matches!(c, Criterion::CrossStreamPasses | Criterion::GovernanceTagsValid)) {
+            gates.push(GateName::CrossStreamConsistency);
+        }
+        if needed.contains(&Criterion::ParityCoveragePasses) {
+            gates.push(GateName::ParityCoverage);
+        }
+        let run = secfw_gates::run_in(&ctx, &gates);
+        let gov = &ctx.governance;
+        let cx = CheckContext::new(&self.root, ws, now, events);
+        let mut seal = None;
+        let mut results = Vec::new();
+        for c in needed {
+            let r = match c {
+                Criterion::SchemaLintPasses => {
+                    let (ok, d) = gate_detail(&run, GateName::SchemaLint, &|_| true);
+                    CriterionResult { criterion: *c, met: ok, detail: d }
+                }
+                Criterion::CrossStreamPasses => {
+                    let (ok, d) = gate_detail(&run, GateName::CrossStreamConsistency, &|_| true);
+                    CriterionResult { criterion: *c, met: ok, detail: d }
+                }
+                Criterion::GovernanceTagsValid => {
+                    let tag_codes = ["GV0301", "GT0107", "GT0108"];
+                    let (ok, d) = gate_detail(&run, GateName::CrossStreamConsistency, &|d| {
+                        tag_codes.contains(&d.code.as_str())
+                    });
+                    CriterionResult { criterion: *c, met: ok, detail: if ok { "all governance tags valid".to_owned() } else { d } }
+                }
+                Criterion::ParityCoveragePasses => {
+                    let (ok, d) = gate_detail(&run, GateName::ParityCoverage, &|_| true);
+                    CriterionResult { criterion: *c, met: ok, detail: d }
+                }
+                Criterion::CriticalZero => {
+                    let blocking: Vec<String> = gov
+                        .rules
+                        .iter()
+                        .filter(|r| !r.holds && r.blocks_handoff)
+                        .map(|r| {
+                            let items = r.escalation.as_ref().map(|e| e.items.join(", ")).unwrap_or_default();
+                            format!("{} {} violated (count {}): {items}", r.metric.as_str(), r.condition, r.count)
+                        })
+                        .collect();
+                    if blocking.is_empty() {
+                        CriterionResult::met(*c, format!("every block_handoff rule holds ({} excepted finding(s))", gov.counts.excepted_total()))
+                    } else {
+                        CriterionResult::unmet(*c, format!("handoff blocked and escalated: {}", blocking.join("; ")))
+                    }
+                }
+                Criterion::FindingsClassified => {
+                    let ff = ws.findings.as_ref();
+                    let bad: Vec<&str> = gov
+                        .findings
+                        .iter()
+                        .filter(|f| {
+                            ff.is_some_and(|ff| ff.findings[f.index].status == FindingStatus::Accepted) && !f.is_excepted()
+                        })
+                        .map(|f| f.finding_id.as_str())
+                        .collect();
+                    if ff.is_none() {
+                        CriterionResult::unmet(*c, "sec_findings.yaml is missing or invalid")
+                    } else if bad.is_empty() {
+                        let counted = gov.findings.iter().filter(|f| f.is_counted()).count();
+                        let exc = gov.findings.iter().filter(|f| f.is_excepted()).count();
+                        CriterionResult::met(*c, format!("{counted} counted, {exc} excepted, {} closed", gov.findings.len() - counted - exc))
+                    } else {
+                        CriterionResult::unmet(*c, format!("status `accepted` without a valid exception: {}", bad.join(", ")))
+                    }
+                }
+                Criterion::ExceptionsValid => {
+                    let bad: Vec<String> = gov
+                        .exceptions
+                        .iter()
+                        .filter(|e| !e.is_valid())
+                        .map(|e| {
+                            let why: Vec<String> = e.diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("{}: {}", d.code, d.message)).collect();
+                            format!("{} is {} ({})", e.id, e.state.as_str(), why.join("; "))
+                        })
+                        .collect();
+                    if ws.exceptions.is_none() {
+                        CriterionResult::unmet(*c, "exceptions.md is missing or invalid")
+                    } else if bad.is_empty() {
+                        CriterionResult::met(*c, format!("{} exception(s), all valid", gov.exceptions.len()))
+                    } else {
+                        CriterionResult::unmet(*c, bad.join("; "))
+                    }
+                }
+                Criterion::ManifestSealed => from_check(*c, checks.seal.sealed(&cx), &mut seal),
+                Criterion::PackageVerified => from_check(*c, checks.seal.verified(&cx), &mut seal),
+                Criterion::ScansIngested => from_check(*c, checks.ingest.scans_ingested(&cx), &mut seal),
+                Criterion::MetricsCollected => from_check(*c, checks.report.metrics_collected(&cx), &mut seal),
+                Criterion::DigestGenerated => from_check(*c, checks.report.digest_generated(&cx), &mut seal),
+                Criterion::PreviousCycleClosed => {
+                    if from == LifecycleState::Improve {
+                        let at = events.last().map_or_else(String::new, |e| format!(" at {}", e.time));
+                        CriterionResult::met(*c, format!("the cycle reached IMPROVE{at}; the log verifies"))
+                    } else {
+                        CriterionResult::unmet(*c, format!("the cycle is in {from}, not IMPROVE"))
+                    }
+                }
+            };
+            results.push(r);
+        }
+        Evaluation { from, to, criteria: results, gates: run, seal }
+    }
+
+    /// Where the lifecycle is, its last `last_n` events, and what blocks the next step at `now`.
+    pub fn status(&self, now: DateTime<Utc>, last_n: usize, checks: Checks<'_>) -> Result<Status, Error> {
+        let log = self.log.verify()?;
+        if !log.is_intact() {
+            return Err(Error::Tampered { problems: log.problems });
+        }
+        let events = self.log.read()?;
+        let state = state_of(&events);
+        let ws = secfw_artifacts::load(&self.root, &LoadOptions::default())?;
+        let eval = self.evaluate(&ws, &events, state, state.next(), now, false, checks);
+        Ok(Status {
+            state,
+            next: state.next(),
+            events_total: events.len(),
+            last_events: events[events.len().saturating_sub(last_n)..].to_vec(),
+            log,
+            next_criteria: eval.criteria,
+        })
+    }
+
+    /// Try to move to `req.to`. Holds the workspace lock throughout, so concurrent runs are
+    /// serialized. Records a transition event when every criterion holds; otherwise refuses with
+    /// every unmet criterion, and records a return to PLANNED when schema_lint failed outside
+    /// PLANNED.
+    pub fn advance(&self, req: &AdvanceRequest, checks: Checks<'_>) -> Result<Outcome, Error> {
+        if req.actor.trim().is_empty() {
+            return Err(Error::NoActor);
+        }
+        let lock = self.log.lock()?;
+        let events = self.log.read()?;
+        if let Some(last) = events.last() {
+            if req.now < last.time {
+                return Err(Error::TimeBeforeLastEvent { now: req.now, last: last.time });
+            }
+        }
+        let from = state_of(&events);
+        if req.to != from.next() {
+            return Ok(Outcome::Refused {
+                from,
+                to: req.to,
+                reasons: vec![format!(
+                    "{}: {} is not the next state after {from} (the next state is {}); states are entered in order, so no gate is skipped",
+                    codes::NOT_NEXT_STATE,
+                    req.to,
+                    from.next()
+                )],
+                unmet: Vec::new(),
+                returned_to_planned: None,
+                evaluation: None,
+            });
+        }
+        let ws = secfw_artifacts::load(&self.root, &LoadOptions::default().strict(req.strict))?;
+        let eval = self.evaluate(&ws, &events, from, req.to, req.now, req.strict, checks);
+        let gates: Vec<log::GateRecord> = eval
+            .gates
+            .reports
+            .iter()
+            .map(|r| log::GateRecord {
+                gate: r.gate.as_str().to_owned(),
+                passed: r.passed,
+                errors: r.summary.errors,
+                warnings: r.summary.warnings,
+                excepted: r.excepted.len(),
+                digest: r.digest.clone(),
+            })
+            .collect();
+        let criteria: Vec<log::CriterionRecord> = eval
+            .criteria
+            .iter()
+            .map(|c| log::CriterionRecord { criterion: c.criterion.as_str().to_owned(), met: c.met, detail: c.detail.clone() })
+            .collect();
+        let escalations: Vec<serde_json::Value> =
+            eval.gates.escalations.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
+        let event = |kind, to, reasons| Event {
+            seq: 0,
+            time: req.now,
+            actor: req.actor.trim().to_owned(),
+            kind,
+            from,
+            to,
+            gates: gates.clone(),
+            criteria: criteria.clone(),
+            seal: eval.seal.clone(),
+            escalations: escalations.clone(),
+            reasons,
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        match decide(from, req.to, &eval.criteria) {
+            Decision::Advance => {
+                let ev = self.log.append(&lock, event(EventKind::Transition, req.to, Vec::new()))?;
+                Ok(Outcome::Advanced { event: ev, evaluation: Box::new(eval) })
+            }
+            Decision::Refuse { unmet, return_to_planned, .. } => {
+                let mut reasons: Vec<String> =
+                    unmet.iter().map(|u| format!("{}: {}: {}", codes::CRITERION_UNMET, u.criterion.describe(), u.detail)).collect();
+                let returned = if return_to_planned {
+                    reasons.push(format!("{}: schema_lint failed in {from}; the cycle returned to PLANNED", codes::RETURNED_TO_PLANNED));
+                    Some(self.log.append(&lock, event(EventKind::ReturnToPlanned, LifecycleState::Planned, reasons.clone()))?)
+                } else {
+                    None
+                };
+                Ok(Outcome::Refused { from, to: req.to, reasons, unmet, returned_to_planned: returned, evaluation: Some(Box::new(eval)) })
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Event log benchmarks.
+#![allow(missing_docs)]
+fn main() {}

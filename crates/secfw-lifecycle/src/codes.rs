@@ -1,0 +1,19 @@
+//! The stable diagnostic codes of `secfw-lifecycle` (`LC....`), documented in
+//! `docs/diagnostics.md`.
+
+secfw_artifacts::define_codes! {
+    // --- transitions ------------------------------------------------------------------------
+    NOT_NEXT_STATE = "LC0001", "The requested state is not the next state of the lifecycle";
+    CRITERION_UNMET = "LC0002", "An entry criterion of the requested state does not hold";
+    RETURNED_TO_PLANNED = "LC0003", "schema_lint failed, so the cycle returned to PLANNED";
+    // --- event log --------------------------------------------------------------------------
+    LOG_UNPARSEABLE = "LC0101", "A line of the event log is not a valid event";
+    LOG_HASH_MISMATCH = "LC0102", "An event's content does not match its own hash (edited)";
+    LOG_CHAIN_BROKEN = "LC0103", "An event's previous-hash does not match the event before it";
+    LOG_SEQUENCE = "LC0104", "Event sequence numbers are out of order (removed, inserted or reordered lines)";
+    LOG_TRUNCATED = "LC0105", "The log ends before the last event recorded in its checkpoint (lines removed)";
+    LOG_BAD_TRANSITION = "LC0106", "An event records a transition the state machine does not allow";
+    LOG_NOT_CANONICAL = "LC0107", "An event line is not in canonical form (edited by hand)";
+    LOG_TIME_ORDER = "LC0108", "An event is dated before the event preceding it";
+    LOG_CHECKPOINT_BEHIND = "LC0109", "The checkpoint is one event behind the log (an interrupted append)";
+}

@@ -1,0 +1,366 @@
+//! `.secfw/events.jsonl`: the append-only, hash-chained lifecycle event log.
+//!
+//! One compact JSON object per line. Each event carries `prev_hash` (the `hash` of the event
+//! before it; 64 zeros for the first) and `hash` = `sha256:` + hex(SHA-256 of the event's
+//! canonical JSON without the `hash` field). `.secfw/events.head` records the last sequence
+//! number and hash, so removing lines at the end is detected too. Appends hold an exclusive lock
+//! on `.secfw/lock` and replace the log atomically (temp file, fsync, rename): concurrent runs
+//! never interleave and a crash leaves the old or the new log, never a torn line.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::{Diagnostic, LifecycleState};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::{Error, codes};
+
+/// Directory of secfw's own state inside a workspace.
+pub const STATE_DIR: &str = ".secfw";
+/// Workspace-relative path of the event log.
+pub const LOG_FILE: &str = ".secfw/events.jsonl";
+/// Workspace-relative path of the checkpoint.
+pub const HEAD_FILE: &str = ".secfw/events.head";
+/// Workspace-relative path of the lock file.
+pub const LOCK_FILE: &str = ".secfw/lock";
+/// `prev_hash` of the first event.
+pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What an event records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A transition whose entry criteria all held.
+    Transition,
+    /// schema_lint failed during an attempted transition: the cycle went back to PLANNED.
+    ReturnToPlanned,
+}
+
+/// The result of a gate as recorded in an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateRecord {
+    /// Gate name.
+    pub gate: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Error count.
+    pub errors: usize,
+    /// Warning count.
+    pub warnings: usize,
+    /// Excepted finding count.
+    pub excepted: usize,
+    /// `sha256:` digest of the gate report.
+    pub digest: String,
+}
+
+/// One entry criterion as recorded in an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriterionRecord {
+    /// Criterion name (snake_case).
+    pub criterion: String,
+    /// Whether it held.
+    pub met: bool,
+    /// Evidence or the reason it did not hold.
+    pub detail: String,
+}
+
+/// One lifecycle event (one line of the log).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// 1-based sequence number.
+    pub seq: u64,
+    /// When (the `now` of the transition), RFC 3339 UTC.
+    pub time: DateTime<Utc>,
+    /// Who asked for it.
+    pub actor: String,
+    /// Transition or return to PLANNED.
+    pub kind: EventKind,
+    /// State before.
+    pub from: LifecycleState,
+    /// State after.
+    pub to: LifecycleState,
+    /// Gate results with their digests.
+    pub gates: Vec<GateRecord>,
+    /// Entry criteria evaluated.
+    pub criteria: Vec<CriterionRecord>,
+    /// Seal value of the manifest, when the transition involved one.
+    pub seal: Option<String>,
+    /// Escalation records raised by violated enforcement rules (as JSON).
+    pub escalations: Vec<serde_json::Value>,
+    /// Why (for refusals that returned to PLANNED: the unmet criteria).
+    pub reasons: Vec<String>,
+    /// Hash of the previous event ([`GENESIS`] for the first).
+    pub prev_hash: String,
+    /// `sha256:` of this event's canonical JSON without `hash`.
+    pub hash: String,
+}
+
+impl Event {
+    /// The hash this event should carry.
+    pub fn compute_hash(&self) -> String {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let serde_json::Value::Object(m) = &mut v {
+            m.shift_remove("hash");
+        }
+        let bytes = serde_json::to_vec(&v).unwrap_or_default();
+        format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
+    }
+
+    /// The canonical line (compact JSON, no newline).
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Set `prev_hash` and `seq` from the previous event and compute `hash`.
+    pub fn seal_after(mut self, prev: Option<&Event>) -> Self {
+        self.seq = prev.map_or(1, |p| p.seq + 1);
+        self.prev_hash = prev.map_or_else(|| GENESIS.to_owned(), |p| p.hash.clone());
+        self.hash = self.compute_hash();
+        self
+    }
+}
+
+/// The checkpoint file's content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Head {
+    seq: u64,
+    hash: String,
+}
+
+/// The result of verifying a log.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Verification {
+    /// Lines read.
+    pub lines: usize,
+    /// Events that parsed.
+    pub events: usize,
+    /// Every problem, with the line it is on.
+    pub problems: Vec<Diagnostic>,
+}
+
+impl Verification {
+    /// `true` when the log is intact (warnings, like an interrupted checkpoint, allowed).
+    pub fn is_intact(&self) -> bool {
+        !self.problems.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// The event log of one workspace.
+#[derive(Clone, Debug)]
+pub struct EventLog {
+    root: PathBuf,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io { path: path.to_owned(), source }
+}
+
+/// An exclusive lock on `.secfw/lock`, released on drop.
+#[derive(Debug)]
+pub struct LogLock {
+    file: File,
+}
+
+impl Drop for LogLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+impl EventLog {
+    /// The log of the workspace at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// Path of `events.jsonl`.
+    pub fn path(&self) -> PathBuf {
+        self.root.join(LOG_FILE)
+    }
+
+    fn head_path(&self) -> PathBuf {
+        self.root.join(HEAD_FILE)
+    }
+
+    /// Take the exclusive lock (blocks until other secfw runs release it).
+    pub fn lock(&self) -> Result<LogLock, Error> {
+        let dir = self.root.join(STATE_DIR);
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let p = self.root.join(LOCK_FILE);
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&p).map_err(io(&p))?;
+        file.lock().map_err(io(&p))?;
+        Ok(LogLock { file })
+    }
+
+    fn read_text(&self) -> Result<String, Error> {
+        let p = self.path();
+        match fs::read(&p) {
+            Ok(b) => String::from_utf8(b).map_err(|_| Error::Tampered {
+                problems: vec![
+                    Diagnostic::error(codes::LOG_UNPARSEABLE, LOG_FILE, "the event log is not valid UTF-8")
+                        .with_hint("restore .secfw/events.jsonl from version control or a backup"),
+                ],
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(io(&p)(e)),
+        }
+    }
+
+    fn read_head(&self) -> Result<Option<Head>, Error> {
+        let p = self.head_path();
+        match fs::read(&p) {
+            Ok(b) => Ok(Some(serde_json::from_slice(&b).map_err(|e| Error::Tampered {
+                problems: vec![
+                    Diagnostic::error(codes::LOG_UNPARSEABLE, HEAD_FILE, format!("the checkpoint is not valid: {e}"))
+                        .with_hint("restore .secfw/events.head from version control or a backup"),
+                ],
+            })?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&p)(e)),
+        }
+    }
+
+    /// Verify the whole log and checkpoint. An absent log is an empty, intact log.
+    pub fn verify(&self) -> Result<Verification, Error> {
+        let text = self.read_text()?;
+        let head = match self.read_head() {
+            Ok(h) => h,
+            Err(Error::Tampered { problems }) => {
+                let mut v = verify_text(&text, None);
+                v.problems.extend(problems);
+                return Ok(v);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(verify_text(&text, head.as_ref().map(|h| (h.seq, h.hash.as_str()))))
+    }
+
+    /// Read every event, refusing a log that does not verify.
+    pub fn read(&self) -> Result<Vec<Event>, Error> {
+        let v = self.verify()?;
+        if !v.is_intact() {
+            return Err(Error::Tampered { problems: v.problems });
+        }
+        Ok(parse_events(&self.read_text()?))
+    }
+
+    /// Append one event (its `seq`, `prev_hash` and `hash` are set here). The caller must hold
+    /// the lock (see [`EventLog::lock`]); the log must verify.
+    pub fn append(&self, _lock: &LogLock, event: Event) -> Result<Event, Error> {
+        let events = self.read()?;
+        let event = event.seal_after(events.last());
+        let mut text = self.read_text()?;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&event.to_line());
+        text.push('\n');
+        secfw_artifacts::write::write_atomic(&self.path(), text.as_bytes())?;
+        let head = serde_json::to_vec(&Head { seq: event.seq, hash: event.hash.clone() }).unwrap_or_default();
+        secfw_artifacts::write::write_atomic(&self.head_path(), &head)?;
+        Ok(event)
+    }
+}
+
+fn parse_events(text: &str) -> Vec<Event> {
+    text.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+fn line_no(i: usize) -> u32 {
+    u32::try_from(i + 1).unwrap_or(u32::MAX)
+}
+
+/// Verify log text against an optional checkpoint `(seq, hash)`.
+pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
+    let mut v = Verification::default();
+    let mut prev: Option<(usize, Event)> = None;
+    let err = |code, i: usize, msg: String, hint: &str| {
+        Diagnostic::error(code, LOG_FILE, msg).at(Some(secfw_artifacts::diag::Pos::new(line_no(i), 1))).with_hint(hint)
+    };
+    const RESTORE: &str = "the audit trail was altered: restore .secfw/events.jsonl from version control or a backup, and investigate who changed it";
+    for (i, line) in text.split('\n').enumerate() {
+        if line.is_empty() && i + 1 == text.split('\n').count() {
+            break; // the final newline
+        }
+        v.lines += 1;
+        let ev: Event = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(e) => {
+                v.problems.push(err(codes::LOG_UNPARSEABLE, i, format!("line {} is not a valid event: {e}", i + 1), RESTORE));
+                continue;
+            }
+        };
+        v.events += 1;
+        if ev.to_line() != line {
+            v.problems.push(err(codes::LOG_NOT_CANONICAL, i, format!("line {} (event {}) is not in canonical form: it was edited", i + 1, ev.seq), RESTORE));
+        }
+        if ev.compute_hash() != ev.hash {
+            v.problems.push(err(codes::LOG_HASH_MISMATCH, i, format!("line {} (event {}) does not match its hash: its content was edited", i + 1, ev.seq), RESTORE));
+        }
+        let expected_seq = prev.as_ref().map_or(1, |(_, p)| p.seq + 1);
+        let expected_prev = prev.as_ref().map_or(GENESIS, |(_, p)| p.hash.as_str());
+        if ev.seq != expected_seq {
+            let what = if ev.seq > expected_seq {
+                format!("{} event(s) were removed before it", ev.seq - expected_seq)
+            } else {
+                "lines were reordered or an event was inserted".to_owned()
+            };
+            v.problems.push(err(codes::LOG_SEQUENCE, i, format!("line {} has sequence {} where {expected_seq} was expected: {what}", i + 1, ev.seq), RESTORE));
+        }
+        if ev.prev_hash != expected_prev {
+            let what = match &prev {
+                None => "the first event does not start the chain (events removed before it, or inserted)".to_owned(),
+                Some((pi, p)) => format!("it does not follow line {} (event {}): an event was removed, inserted or moved here", pi + 1, p.seq),
+            };
+            v.problems.push(err(codes::LOG_CHAIN_BROKEN, i, format!("line {} (event {}): previous-hash mismatch; {what}", i + 1, ev.seq), RESTORE));
+        }
+        if let Some((_, p)) = &prev {
+            if ev.time < p.time {
+                v.problems.push(err(codes::LOG_TIME_ORDER, i, format!("line {} (event {}) is dated {} before the event before it ({})", i + 1, ev.seq, ev.time, p.time), RESTORE));
+            }
+        }
+        let from_ok = prev.as_ref().map_or(ev.from == LifecycleState::Planned, |(_, p)| ev.from == p.to);
+        let step_ok = match ev.kind {
+            EventKind::Transition => ev.to == ev.from.next(),
+            EventKind::ReturnToPlanned => ev.to == LifecycleState::Planned && ev.from != LifecycleState::Planned,
+        };
+        if !from_ok || !step_ok {
+            v.problems.push(err(
+                codes::LOG_BAD_TRANSITION,
+                i,
+                format!("line {} (event {}) records {} → {} ({:?}), which the state machine does not allow after the previous state", i + 1, ev.seq, ev.from, ev.to, ev.kind),
+                RESTORE,
+            ));
+        }
+        prev = Some((i, ev));
+    }
+    if let Some((hseq, hhash)) = head {
+        let last = prev.as_ref().map(|(_, e)| (e.seq, e.hash.as_str()));
+        match last {
+            Some((s, h)) if s == hseq && h == hhash => {}
+            Some((s, _)) if s == hseq + 1 => v.problems.push(
+                Diagnostic::warning(codes::LOG_CHECKPOINT_BEHIND, HEAD_FILE, format!("the checkpoint records event {hseq}, the log ends at event {s}: an append was interrupted before the checkpoint was written"))
+                    .with_hint("the next `secfw advance` rewrites the checkpoint"),
+            ),
+            Some((s, _)) if s < hseq => v.problems.push(
+                Diagnostic::error(codes::LOG_TRUNCATED, LOG_FILE, format!("the log ends at event {s} but the checkpoint records event {hseq}: {} event(s) were removed from the end", hseq - s))
+                    .at(Some(secfw_artifacts::diag::Pos::new(u32::try_from(v.lines.max(1)).unwrap_or(u32::MAX), 1)))
+                    .with_hint(RESTORE),
+            ),
+            None if hseq > 0 => v.problems.push(
+                Diagnostic::error(codes::LOG_TRUNCATED, LOG_FILE, format!("the log is empty but the checkpoint records event {hseq}: the log was removed or emptied"))
+                    .with_hint(RESTORE),
+            ),
+            None => {}
+            Some((s, _)) => v.problems.push(
+                Diagnostic::error(codes::LOG_TRUNCATED, HEAD_FILE, format!("the checkpoint (event {hseq}) does not match the log's last event {s}"))
+                    .with_hint(RESTORE),
+            ),
+        }
+    }
+    v
+}

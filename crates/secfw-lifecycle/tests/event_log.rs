@@ -1,0 +1,194 @@
+//! Tamper evidence of the event log: every kind of edit is detected and named by line; appends
+//! from concurrent runs never interleave.
+
+use chrono::{DateTime, Duration, Utc};
+use secfw_artifacts::LifecycleState as S;
+use secfw_lifecycle::log::{Event, EventKind, EventLog, verify_text};
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-24T12:00:00Z".parse().unwrap()
+}
+
+fn event(from: S, to: S, minute: i64) -> Event {
+    Event {
+        seq: 0,
+        time: t0() + Duration::minutes(minute),
+        actor: "alice".into(),
+        kind: EventKind::Transition,
+        from,
+        to,
+        gates: Vec::new(),
+        criteria: Vec::new(),
+        seal: None,
+        escalations: Vec::new(),
+        reasons: Vec::new(),
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+/// A log of a full cycle (6 events) on disk.
+fn full_log() -> (tempfile::TempDir, EventLog) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EventLog::new(dir.path());
+    let lock = log.lock().unwrap();
+    let mut s = S::Planned;
+    for i in 0..6 {
+        log.append(&lock, event(s, s.next(), i)).unwrap();
+        s = s.next();
+    }
+    drop(lock);
+    (dir, log)
+}
+
+fn lines(log: &EventLog) -> Vec<String> {
+    std::fs::read_to_string(log.path()).unwrap().lines().map(str::to_owned).collect()
+}
+
+fn write(log: &EventLog, lines: &[String]) {
+    std::fs::write(log.path(), lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+}
+
+fn codes_at(log: &EventLog) -> Vec<(String, Option<u32>)> {
+    let v = log.verify().unwrap();
+    assert!(!v.is_intact(), "tampering not detected");
+    v.problems.iter().filter(|p| p.is_error()).map(|p| (p.code.as_str().to_owned(), p.line)).collect()
+}
+
+#[test]
+fn an_intact_log_verifies() {
+    let (_d, log) = full_log();
+    let v = log.verify().unwrap();
+    assert!(v.is_intact(), "{:#?}", v.problems);
+    assert_eq!(v.events, 6);
+    let ev = log.read().unwrap();
+    assert_eq!(ev[0].prev_hash, secfw_lifecycle::log::GENESIS);
+    assert_eq!(ev[3].prev_hash, ev[2].hash);
+}
+
+#[test]
+fn an_edited_line_is_named() {
+    let (_d, log) = full_log();
+    let mut l = lines(&log);
+    l[2] = l[2].replace("\"alice\"", "\"mallory\"");
+    write(&log, &l);
+    let c = codes_at(&log);
+    assert!(c.contains(&("LC0102".into(), Some(3))), "{c:?}");
+}
+
+#[test]
+fn an_edit_with_a_recomputed_hash_breaks_the_chain_at_the_next_line() {
+    let (_d, log) = full_log();
+    let mut l = lines(&log);
+    let mut e: Event = serde_json::from_str(&l[1]).unwrap();
+    e.actor = "mallory".into();
+    e.hash = e.compute_hash();
+    l[1] = e.to_line();
+    write(&log, &l);
+    let c = codes_at(&log);
+    assert_eq!(c, vec![("LC0103".to_owned(), Some(3))]);
+}
+
+#[test]
+fn a_removed_line_is_named() {
+    let (_d, log) = full_log();
+    let mut l = lines(&log);
+    l.remove(2);
+    write(&log, &l);
+    let c = codes_at(&log);
+    assert!(c.contains(&("LC0104".into(), Some(3))) && c.contains(&("LC0103".into(), Some(3))), "{c:?}");
+    let v = log.verify().unwrap();
+    assert!(v.problems.iter().any(|p| p.message.contains("1 event(s) were removed")));
+}
+
+#[test]
+fn a_removed_last_line_is_detected_by_the_checkpoint() {
+    let (_d, log) = full_log();
+    let mut l = lines(&log);
+    l.pop();
+    l.pop();
+    write(&log, &l);
+    let c = codes_at(&log);
+    assert_eq!(c, vec![("LC0105".to_owned(), Some(4))]);
+    // Emptying the log entirely too.
+    std::fs::write(log.path(), "").unwrap();
+    assert_eq!(codes_at(&log)[0].0, "LC0105");
+}
+
+#[test]
+fn reordered_lines_are_named() {
+    let (_d, log) = full_log();
+    let mut l = lines(&log);
+    l.swap(3, 4);
+    write(&log, &l);
+    let c = codes_at(&log);
+    assert!(c.contains(&("LC0104".into(), Some(4))) && c.contains(&("LC0104".into(), Some(5))), "{c:?}");
+}
+
+#[test]
+fn an_inserted_line_is_named() {
+    let (_d, log) = full_log();
+    let mut l = lines(&log);
+    // A well-formed, self-consistent event forged after line 2.
+    let prev: Event = serde_json::from_str(&l[1]).unwrap();
+    let forged = event(S::Packaged, S::Executed, 1).seal_after(Some(&prev));
+    l.insert(2, forged.to_line());
+    write(&log, &l);
+    let c = codes_at(&log);
+    assert!(c.contains(&("LC0104".into(), Some(4))), "the line after the insertion is out of sequence: {c:?}");
+    assert!(c.contains(&("LC0103".into(), Some(4))), "{c:?}");
+}
+
+#[test]
+fn garbage_and_non_canonical_lines_are_named() {
+    let (_d, log) = full_log();
+    let mut l = lines(&log);
+    l[0] = l[0].replace(",\"actor\"", ", \"actor\"");
+    l.insert(3, "not json".into());
+    write(&log, &l);
+    let c = codes_at(&log);
+    assert!(c.contains(&("LC0107".into(), Some(1))) && c.contains(&("LC0101".into(), Some(4))), "{c:?}");
+}
+
+#[test]
+fn an_impossible_transition_is_named_even_with_valid_hashes() {
+    let text: String = {
+        let a = event(S::Planned, S::ReadyForHandoff, 0).seal_after(None);
+        let b = event(S::ReadyForHandoff, S::Packaged, 1).seal_after(Some(&a));
+        let mut c = event(S::Packaged, S::Validated, 2);
+        c.to = S::Validated; // skips EXECUTED
+        let c = c.seal_after(Some(&b));
+        [a, b, c].iter().map(|e| format!("{}\n", e.to_line())).collect()
+    };
+    let v = verify_text(&text, None);
+    let c: Vec<_> = v.problems.iter().map(|p| (p.code.as_str(), p.line)).collect();
+    assert_eq!(c, vec![("LC0106", Some(3))]);
+    let _ = EventKind::ReturnToPlanned;
+}
+
+#[test]
+fn concurrent_appends_never_interleave() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_owned();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let log = EventLog::new(&root);
+                for _ in 0..5 {
+                    let lock = log.lock().unwrap();
+                    let events = log.read().unwrap();
+                    let s = events.last().map_or(S::Planned, |e| e.to);
+                    log.append(&lock, event(s, s.next(), i64::try_from(events.len()).unwrap())).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let log = EventLog::new(&root);
+    let v = log.verify().unwrap();
+    assert!(v.is_intact(), "{:#?}", v.problems);
+    assert_eq!(v.events, 40);
+}
