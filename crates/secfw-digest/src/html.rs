@@ -43,6 +43,7 @@ h2{font-size:18px;margin:28px 0 12px;letter-spacing:-.01em}
 .panel .hint{font-size:12px;color:#64748b;margin:0 0 8px}
 .full{grid-column:1/-1}
 svg.chart{width:100%;height:auto;display:block}
+header svg.chart{width:220px;flex:none}
 table{width:100%;border-collapse:collapse;font-size:14px}
 th{text-align:left;color:#64748b;font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.04em;border-bottom:1px solid #e2e8f0;padding:8px}
 td{border-bottom:1px solid #f1f5f9;padding:8px;vertical-align:top}
@@ -119,8 +120,10 @@ pub fn render(report: &Report) -> String {
 
     // Tiles.
     let crit = f.critical();
-    let met = m.kpis.iter().filter(|k| k.status == KpiStatus::Met).count();
-    let missed = m.kpis.iter().filter(|k| k.status == KpiStatus::Missed).count();
+    let targeted: Vec<_> = m.kpis.iter().filter(|k| k.target.is_some()).collect();
+    let met = targeted.iter().filter(|k| k.status == KpiStatus::Met).count();
+    let missed = targeted.iter().filter(|k| k.status == KpiStatus::Missed).count();
+    let na = targeted.len() - met - missed;
     let tile = |s: &mut String, class: &str, k: &str, v: String, sub: String| {
         let _ = write!(
             s,
@@ -161,8 +164,8 @@ pub fn render(report: &Report) -> String {
         &mut s,
         if missed == 0 { "good" } else { "alert" },
         "KPIs on target",
-        format!("{met} of {}", m.kpis.len()),
-        format!("{missed} missed"),
+        format!("{met} of {}", targeted.len()),
+        format!("{missed} missed · {na} n/a"),
     );
     s.push_str("</section>\n");
 
@@ -182,7 +185,7 @@ pub fn render(report: &Report) -> String {
             "<div class=\"card\" id=\"kpi-{}\"><div class=\"row\"><span class=\"name\">{}</span>{}</div><div class=\"row\"><span class=\"val\">{}</span>{}</div><div class=\"row\"><span>target {}</span><span class=\"{cls}\">{}</span></div><div class=\"inputs\">{}</div></div>",
             k.id.key(),
             esc(k.id.name()),
-            status_pill(k.status),
+            if k.target.is_some() { status_pill(k.status) } else { "<span class=\"pill na\">lower is better</span>" },
             esc(&k.display_value()),
             svg::sparkline(&values, color_of(k.id)),
             esc(&k.display_target()),
@@ -239,7 +242,8 @@ pub fn render(report: &Report) -> String {
             "Open findings by severity",
             &format!("{} open findings, {} excepted", f.open, f.excepted()),
             &bars,
-            &[("open", "#475569"), ("excepted", "#cbd5e1")]
+            &[("open", "#475569"), ("excepted", "#cbd5e1")],
+            false
         )
     );
 
@@ -294,6 +298,7 @@ pub fn render(report: &Report) -> String {
             &format!("Days left per active exception; warning window {warn} days"),
             &exc_bars,
             &[("valid", "#16a34a"), ("expiring soon", "#f59e0b"), ("expired/invalid", "#dc2626")],
+            true,
         )
     };
     let _ = write!(

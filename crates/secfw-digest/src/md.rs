@@ -80,8 +80,15 @@ pub fn render(report: &Report) -> String {
         m.exceptions.valid,
         change(&report.count_trend("active_exceptions"), Unit::Score)
     );
-    let met = m.kpis.iter().filter(|k| k.status == secfw_metrics::KpiStatus::Met).count();
-    let _ = writeln!(s, "- **KPIs on target**: {met} of {}", m.kpis.len());
+    let targeted: Vec<_> = m.kpis.iter().filter(|k| k.target.is_some()).collect();
+    let met = targeted.iter().filter(|k| k.status == secfw_metrics::KpiStatus::Met).count();
+    let missed = targeted.iter().filter(|k| k.status == secfw_metrics::KpiStatus::Missed).count();
+    let _ = writeln!(
+        s,
+        "- **KPIs on target**: {met} of {} ({missed} missed, {} n/a)",
+        targeted.len(),
+        targeted.len() - met - missed
+    );
     if !m.actions.blocked.is_empty() {
         let _ = writeln!(s, "- **Blocked actions**: {}", m.actions.blocked.len());
     }

@@ -52,7 +52,7 @@ pub struct Series<'a> {
 /// A multi-line chart on a 0..=100 axis, one x position per cycle.
 pub fn line_chart(id: &str, title: &str, cycles: &[String], series: &[Series<'_>]) -> String {
     let (w, h) = (1040.0, 300.0);
-    let (l, r, t, b) = (48.0, 200.0, 16.0, 40.0);
+    let (l, r, t, b) = (48.0, 250.0, 16.0, 40.0);
     let pw = w - l - r;
     let ph = h - t - b;
     let mut s = open(id, 1040, 300, title, &format!("{} over {} cycle(s), 0 to 100 scale", title, cycles.len()));
@@ -186,14 +186,14 @@ pub struct Bar<'a> {
 }
 
 /// Horizontal stacked bars.
-pub fn hbar_chart(id: &str, title: &str, desc: &str, bars: &[Bar<'_>], legend: &[(&str, &str)]) -> String {
-    let w = 500.0;
+pub fn hbar_chart(id: &str, title: &str, desc: &str, bars: &[Bar<'_>], legend: &[(&str, &str)], wide: bool) -> String {
+    let w = if wide { 1040.0 } else { 500.0 };
     let row = 40.0;
-    let (l, r, t) = (110.0, 90.0, 34.0);
+    let (l, r, t) = (110.0, if wide { 190.0 } else { 120.0 }, 34.0);
     let rows = u32::try_from(bars.len().max(1)).unwrap_or(u32::MAX / 64);
     let max = bars.iter().map(|b| b.segments.iter().map(|s| s.0).sum::<f64>()).fold(0.0, f64::max).max(1.0);
     let pw = w - l - r;
-    let mut s = open(id, 500, 44 + 40 * rows, title, desc);
+    let mut s = open(id, if wide { 1040 } else { 500 }, 44 + 40 * rows, title, desc);
     let mut lx = l;
     for (name, color) in legend {
         let _ = write!(
@@ -384,7 +384,8 @@ pub fn gauge(id: &str, value: f64, label: &str) -> String {
     let (cx, cy, r) = (100.0_f64, 100.0_f64, 80.0_f64);
     let ang = std::f64::consts::PI * (1.0 - v / 100.0);
     let (ex, ey) = (cx + r * ang.cos(), cy - r * ang.sin());
-    let mut s = open(id, 200, 120, "Risk score", &format!("Risk score {} of 100, lower is better", trim_num(v)));
+    let mut s = open(id, 200, 120, "Risk score", &format!("Risk score {} of 100, lower is better", trim_num(v)))
+        .replacen("<svg ", "<svg width=\"220\" height=\"132\" ", 1);
     let _ = write!(
         s,
         "<path d=\"M 20.0 100.0 A 80 80 0 0 1 180.0 100.0\" fill=\"none\" stroke=\"rgba(255,255,255,0.15)\" stroke-width=\"16\" stroke-linecap=\"round\"/>"
@@ -399,8 +400,8 @@ pub fn gauge(id: &str, value: f64, label: &str) -> String {
     }
     let _ = write!(
         s,
-        "<text x=\"100\" y=\"92\" font-size=\"34\" font-weight=\"700\" fill=\"#fff\" text-anchor=\"middle\">{}</text><text x=\"100\" y=\"114\" font-size=\"12\" fill=\"#cbd5e1\" text-anchor=\"middle\">{}</text></svg>",
-        trim_num(v),
+        "<text x=\"100\" y=\"92\" font-size=\"34\" font-weight=\"700\" fill=\"#fff\" text-anchor=\"middle\">{:.1}</text><text x=\"100\" y=\"114\" font-size=\"12\" fill=\"#cbd5e1\" text-anchor=\"middle\">{}</text></svg>",
+        v,
         esc(label)
     );
     s

@@ -1,0 +1,154 @@
+//! `secfw metrics [DIR] [--format human|json] [--now T] [--from T] [--to T] [--cycle ID] [--record]`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use secfw::artifacts::{LoadOptions, Timestamp, load};
+use secfw::metrics::{CollectOptions, KpiStatus, Report};
+
+use crate::output::{Output, parse_now};
+use crate::{CmdResult, exit};
+
+/// Arguments of `metrics`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The security workspace directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
+    /// Evaluation time (RFC 3339 or YYYY-MM-DD, UTC); default: the current time.
+    #[arg(long)]
+    now: Option<String>,
+    /// Period start (RFC 3339 or a date meaning its start); default: the previous snapshot's end,
+    /// or 7 days before the period end.
+    #[arg(long)]
+    from: Option<String>,
+    /// Period end (RFC 3339, or a date meaning the end of that day); default: --now.
+    #[arg(long)]
+    to: Option<String>,
+    /// Cycle id of the snapshot (default: the period end's date, YYYY-MM-DD).
+    #[arg(long)]
+    cycle: Option<String>,
+    /// Store the KPI snapshot in .secfw/history/<cycle>.json (the IMPROVE step does this).
+    #[arg(long)]
+    record: bool,
+    /// Exit 1 when a KPI misses its target.
+    #[arg(long)]
+    fail_on_missed: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Fmt {
+    Human,
+    Json,
+}
+
+/// Parse `--from` / `--to`: a date means the start (from) or the end (to) of that day, UTC.
+pub(crate) fn parse_bounds(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<CollectOptions, Box<dyn std::error::Error + Send + Sync>> {
+    let parse = |s: &str, what: &str| {
+        s.parse::<Timestamp>().map_err(|e| format!("--{what}: {e}"))
+    };
+    let mut opts = CollectOptions::default();
+    if let Some(f) = from {
+        opts = opts.from(parse(f, "from")?.instant());
+    }
+    if let Some(t) = to {
+        let ts = parse(t, "to")?;
+        // A date as the end means "through that day": the period ends at the next midnight.
+        let end = match ts {
+            Timestamp::Date(d) => d.start_of_day() + chrono::Duration::days(1),
+            Timestamp::DateTime(t) => t,
+        };
+        opts = opts.to(end);
+    }
+    Ok(opts)
+}
+
+pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
+    let now = parse_now(args.now.as_deref())?;
+    let mut opts = parse_bounds(args.from.as_deref(), args.to.as_deref())?;
+    if let Some(c) = &args.cycle {
+        opts = opts.cycle(c.clone());
+    }
+    let ws = load(&args.dir, &LoadOptions::default())?;
+    let report = secfw::metrics::collect(&ws, &opts, now)?;
+    let recorded = if args.record { Some(secfw::metrics::record(&ws.root, &report)?) } else { None };
+    match args.format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
+        Fmt::Human => {
+            let mut text = String::new();
+            for d in &report.diagnostics {
+                text.push_str(&out.diagnostic(d, ws.sources.get(&d.file)));
+                text.push('\n');
+            }
+            text.push_str(&human(&report, out.styled()));
+            if let Some(p) = &recorded {
+                let _ = write!(text, "\nsnapshot recorded: {}", p.display());
+            }
+            out.print(&text);
+        }
+    }
+    let fail = args.fail_on_missed && report.any_missed();
+    Ok(ExitCode::from(if fail { exit::FAIL } else { exit::PASS }))
+}
+
+fn human(r: &Report, styled: bool) -> String {
+    let m = &r.metrics;
+    let mut s = String::new();
+    let _ = writeln!(s, "KPIs for cycle {} ({})", r.cycle, m.period);
+    match &r.previous {
+        Some(p) => {
+            let _ = writeln!(s, "trends against cycle {}", p.cycle);
+        }
+        None => s.push_str("no previous snapshot: no trend\n"),
+    }
+    s.push('\n');
+    let paint = |text: &str, st: KpiStatus| {
+        if !styled {
+            return text.to_owned();
+        }
+        let code = match st {
+            KpiStatus::Met => "32",
+            KpiStatus::Missed => "31",
+            KpiStatus::NotAvailable => "2",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    };
+    let _ = writeln!(s, "{:<32} {:>14} {:>12} {:>14}  status", "KPI", "current", "target", "trend");
+    for k in &m.kpis {
+        let t = r.trend(k.id);
+        let _ = writeln!(
+            s,
+            "{:<32} {:>14} {:>12} {:>14}  {}",
+            k.id.name(),
+            k.display_value(),
+            k.display_target(),
+            t.display(k.unit),
+            paint(k.status.as_str(), k.status)
+        );
+    }
+    s.push('\n');
+    for k in &m.kpis {
+        let _ = writeln!(s, "{}: {}", k.id.key(), k.formula);
+        let _ = writeln!(s, "    inputs: {}{}", k.inputs, k.note.as_ref().map_or_else(String::new, |n| format!(" ({n})")));
+    }
+    let f = &m.findings;
+    let _ = write!(
+        s,
+        "\nfindings: {} new, {} resolved, {} carry-forward, {} open ({} excepted, {} past SLA), {} critical open",
+        f.new,
+        f.resolved,
+        f.carry_forward,
+        f.open,
+        f.excepted(),
+        f.overdue(),
+        f.critical()
+    );
+    s
+}
