@@ -42,6 +42,10 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Print shell completions.
     Completions(cmd::completions::Args),
+    /// Compute the KPIs (MTTR, coverage, scan success, escape rate, exception and SLA compliance, risk score).
+    Metrics(cmd::metrics::Args),
+    /// Write digest.md, digest.json and digest.html and record the cycle's KPI snapshot.
+    Digest(cmd::digest::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +55,8 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::init::run(&a, &out),
         Command::Validate(a) => cmd::validate::run(&a, &out),
         Command::Completions(a) => cmd::completions::run::<Cli>(&a),
+        Command::Metrics(a) => cmd::metrics::run(&a, &out),
+        Command::Digest(a) => cmd::digest::run(&a, &out),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,7 @@
 //! One module per command (or command group).
 
 pub(crate) mod completions;
+pub(crate) mod digest;
 pub(crate) mod init;
+pub(crate) mod metrics;
 pub(crate) mod validate;
