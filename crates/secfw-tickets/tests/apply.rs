@@ -1,0 +1,224 @@
+//! Applying against a local HTTP server with failure injection: 500s, timeouts, dropped
+//! connections, 4xx. Each scenario asserts the exact requests received and the ledger.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{EXCEPTIONS_EMPTY, Server, Step, finding, load, now, workspace};
+use secfw_tickets::{ActionKind, ApplyOptions, Endpoint, Error, Ledger, TicketPlan, apply_with_sleep, plan};
+
+const FP: [&str; 3] = [
+    "secfw/v1:1111111111111111111111111111111111111111111111111111111111111111",
+    "secfw/v1:2222222222222222222222222222222222222222222222222222222222222222",
+    "secfw/v1:3333333333333333333333333333333333333333333333333333333333333333",
+];
+
+/// A workspace with three open findings → three creates.
+fn three(dir: &std::path::Path) -> TicketPlan {
+    workspace(
+        dir,
+        &[
+            finding("F-1", "high", "open", Some(FP[0]), ""),
+            finding("F-2", "medium", "open", Some(FP[1]), ""),
+            finding("F-3", "low", "open", Some(FP[2]), ""),
+        ],
+        EXCEPTIONS_EMPTY,
+    );
+    let p = plan(&load(dir), now()).unwrap();
+    assert_eq!(p.actions.len(), 3);
+    p
+}
+
+fn opts() -> ApplyOptions {
+    ApplyOptions::default()
+        .max_attempts(3)
+        .backoff(Duration::from_millis(100), Duration::from_millis(250))
+        .timeout(Duration::from_millis(400))
+}
+
+fn keys(reqs: &[common::Received]) -> Vec<String> {
+    reqs.iter().map(|r| r.header("Idempotency-Key").unwrap().to_owned()).collect()
+}
+
+fn ledger(dir: &std::path::Path) -> Ledger {
+    Ledger::load(dir).unwrap()
+}
+
+#[test]
+fn happy_path_posts_each_action_once_and_reapply_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    let server = Server::start(vec![Step::Respond(201, "ok"), Step::Respond(200, "ok"), Step::Respond(202, "")]);
+    let ep = Endpoint::new(&server.url).unwrap().with_token("s3cret");
+    let mut waits = Vec::new();
+    let report = apply_with_sleep(&p, dir.path(), &ep, &opts(), now(), &mut |d| waits.push(d)).unwrap();
+    let got = server.finish();
+    assert!(waits.is_empty());
+    assert_eq!(report.applied.len(), 3);
+    assert_eq!(report.applied.iter().map(|a| a.status).collect::<Vec<_>>(), vec![201, 200, 202]);
+    // Exact requests: method, path, headers, body bytes, in plan order.
+    assert_eq!(got.len(), 3);
+    for (r, a) in got.iter().zip(&p.actions) {
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.path, "/hooks/secfw");
+        assert_eq!(r.header("Content-Type"), Some("application/json"));
+        assert_eq!(r.header("Authorization"), Some("Bearer s3cret"));
+        assert_eq!(r.header("Idempotency-Key"), Some(a.idempotency_key.as_str()));
+        assert_eq!(r.header("X-Secfw-Action"), Some("create"));
+        assert_eq!(r.body, a.body());
+        assert_eq!(r.json()["key"], a.request.key.as_str());
+    }
+    // The ledger records all three, in order.
+    let l = ledger(dir.path());
+    assert_eq!(l.applied.len(), 3);
+    for (i, a) in p.actions.iter().enumerate() {
+        let rec = &l.applied[&a.idempotency_key];
+        assert_eq!(rec.seq, i as u64 + 1);
+        assert_eq!(rec.action, ActionKind::Create);
+        assert!(l.tickets[&a.request.key].open);
+    }
+    let before = std::fs::read(dir.path().join(".secfw/tickets.json")).unwrap();
+
+    // Re-applying the same plan sends nothing (no server is even listening) and changes nothing.
+    let dead = Endpoint::new("http://127.0.0.1:9/unused").unwrap();
+    let again = apply_with_sleep(&p, dir.path(), &dead, &opts(), now(), &mut |_| {}).unwrap();
+    assert!(again.applied.is_empty());
+    assert_eq!(again.skipped.len(), 3);
+    assert_eq!(std::fs::read(dir.path().join(".secfw/tickets.json")).unwrap(), before);
+    // And a fresh plan is empty.
+    assert!(plan(&load(dir.path()), now()).unwrap().is_empty());
+}
+
+#[test]
+fn server_errors_are_retried_with_exponential_backoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    let server = Server::start(vec![
+        Step::Respond(500, "boom"),
+        Step::Respond(503, "busy"),
+        Step::Respond(200, "ok"), // action 1 on its 3rd attempt
+        Step::RespondRetryAfter(429, 60),
+        Step::Respond(200, "ok"), // action 2 on its 2nd attempt
+        Step::Respond(200, "ok"), // action 3
+    ]);
+    let ep = Endpoint::new(&server.url).unwrap();
+    let mut waits = Vec::new();
+    let report = apply_with_sleep(&p, dir.path(), &ep, &opts(), now(), &mut |d| waits.push(d)).unwrap();
+    let got = server.finish();
+    // 100 ms, 200 ms (doubling), then Retry-After 60 s capped at the 250 ms maximum.
+    assert_eq!(waits, vec![Duration::from_millis(100), Duration::from_millis(200), Duration::from_millis(250)]);
+    assert_eq!(report.applied.iter().map(|a| a.attempts).collect::<Vec<_>>(), vec![3, 2, 1]);
+    let k: Vec<&str> = p.actions.iter().map(|a| a.idempotency_key.as_str()).collect();
+    // Retries repeat the same Idempotency-Key and the same body.
+    assert_eq!(keys(&got), vec![k[0], k[0], k[0], k[1], k[1], k[2]]);
+    assert_eq!(got[0].body, got[2].body);
+    assert!(got.iter().all(|r| r.header("Authorization").is_none()));
+    assert_eq!(ledger(dir.path()).applied.len(), 3);
+}
+
+#[test]
+fn timeouts_and_dropped_connections_are_retried_and_resume_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    // Action 1: dropped, then ok. Action 2: timeout ×3 → gives up; action 3 never sent.
+    let server = Server::start(vec![
+        Step::Drop,
+        Step::Respond(200, "ok"),
+        Step::Hang(Duration::from_millis(1200)),
+        Step::Hang(Duration::from_millis(1200)),
+        Step::Drop,
+    ]);
+    let ep = Endpoint::new(&server.url).unwrap();
+    let mut waits = Vec::new();
+    let err = apply_with_sleep(&p, dir.path(), &ep, &opts(), now(), &mut |d| waits.push(d)).unwrap_err();
+    let got = server.finish();
+    match &err {
+        Error::Unavailable { action, key, attempts, applied, remaining, .. } => {
+            assert_eq!((*action, key.as_str(), *attempts, *applied, *remaining), (ActionKind::Create, p.actions[1].request.key.as_str(), 3, 1, 2));
+        }
+        e => panic!("unexpected {e}"),
+    }
+    assert!(err.to_string().contains("TK0202"));
+    let k: Vec<&str> = p.actions.iter().map(|a| a.idempotency_key.as_str()).collect();
+    assert_eq!(keys(&got), vec![k[0], k[0], k[1], k[1], k[1]]);
+    assert_eq!(waits, vec![Duration::from_millis(100), Duration::from_millis(100), Duration::from_millis(200)]);
+    // Only action 1 is in the ledger: nothing lost, nothing double-recorded.
+    let l = ledger(dir.path());
+    assert_eq!(l.applied.keys().map(String::as_str).collect::<Vec<_>>(), vec![k[0]]);
+
+    // The next run resumes with actions 2 and 3 only.
+    let server = Server::start(vec![Step::Respond(200, "ok"), Step::Respond(200, "ok")]);
+    let ep = Endpoint::new(&server.url).unwrap();
+    let report = apply_with_sleep(&p, dir.path(), &ep, &opts(), now(), &mut |_| {}).unwrap();
+    let got = server.finish();
+    assert_eq!(keys(&got), vec![k[1], k[2]]);
+    assert_eq!(report.skipped, vec![k[0].to_owned()]);
+    let l = ledger(dir.path());
+    assert_eq!(l.applied.len(), 3);
+    assert_eq!(l.applied[k[2]].seq, 3);
+}
+
+#[test]
+fn client_errors_stop_immediately_without_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    let server = Server::start(vec![Step::Respond(200, "ok"), Step::Respond(422, "{\"error\":\"unknown project\"}")]);
+    let ep = Endpoint::new(&server.url).unwrap();
+    let mut waits = Vec::new();
+    let err = apply_with_sleep(&p, dir.path(), &ep, &opts(), now(), &mut |d| waits.push(d)).unwrap_err();
+    let got = server.finish();
+    assert_eq!(got.len(), 2, "no retry after a 4xx, and the third action is not sent");
+    assert!(waits.is_empty());
+    match &err {
+        Error::Rejected { status, body, applied, remaining, .. } => {
+            assert_eq!((*status, *applied, *remaining), (422, 1, 2));
+            assert!(body.contains("unknown project"));
+        }
+        e => panic!("unexpected {e}"),
+    }
+    assert!(err.to_string().contains("TK0201"));
+    assert_eq!(ledger(dir.path()).applied.len(), 1);
+}
+
+#[test]
+fn update_and_close_after_changes_are_sent_with_their_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    let server = Server::start(vec![Step::Respond(200, ""), Step::Respond(200, ""), Step::Respond(200, "")]);
+    apply_with_sleep(&p, dir.path(), &Endpoint::new(&server.url).unwrap(), &opts(), now(), &mut |_| {}).unwrap();
+    server.finish();
+    workspace(
+        dir.path(),
+        &[
+            finding("F-1", "critical", "open", Some(FP[0]), ""),
+            finding("F-2", "medium", "resolved", Some(FP[1]), ""),
+            finding("F-3", "low", "open", Some(FP[2]), ""),
+        ],
+        EXCEPTIONS_EMPTY,
+    );
+    let p2 = plan(&load(dir.path()), now()).unwrap();
+    let server = Server::start(vec![Step::Respond(200, ""), Step::Respond(200, "")]);
+    apply_with_sleep(&p2, dir.path(), &Endpoint::new(&server.url).unwrap(), &opts(), now(), &mut |_| {}).unwrap();
+    let got = server.finish();
+    let kinds: Vec<(&str, String)> =
+        got.iter().map(|r| (r.header("X-Secfw-Action").unwrap(), r.json()["key"].as_str().unwrap().to_owned())).collect();
+    assert_eq!(kinds, vec![("update", FP[0].to_owned()), ("close", FP[1].to_owned())]);
+    assert_eq!(got[0].json()["ticket"]["severity"], "critical");
+    let l = ledger(dir.path());
+    assert!(l.tickets[FP[0]].open);
+    assert!(!l.tickets[FP[1]].open);
+    assert_eq!(l.applied.len(), 5);
+    assert!(plan(&load(dir.path()), now()).unwrap().is_empty());
+}
+
+#[test]
+fn endpoint_urls_are_checked() {
+    assert!(Endpoint::new("http://127.0.0.1:8080/x").is_ok());
+    for bad in ["https://itsm.example.com/hook", "ftp://x/y", "http://", "http://user:pw@host/x", "localhost:80/x"] {
+        let e = Endpoint::new(bad).unwrap_err();
+        assert!(e.to_string().contains("TK0203"), "{bad}: {e}");
+    }
+    let dbg = format!("{:?}", Endpoint::new("http://h/x").unwrap().with_token("topsecret"));
+    assert!(!dbg.contains("topsecret"), "{dbg}");
+}
