@@ -294,7 +294,9 @@ fn attempt_once(agent: &ureq::Agent, endpoint: &Endpoint, action: &PlannedAction
                 .unwrap_or_default();
             match status {
                 200..=299 => Attempt::Done(status),
-                408 | 429 | 500..=599 => Attempt::Retry(format!("HTTP {status} {text}").trim_end().to_owned(), retry_after),
+                408 | 429 | 500..=599 => {
+                    Attempt::Retry(format!("HTTP {status} {text}").trim_end().to_owned(), retry_after)
+                }
                 _ => Attempt::Refused(status, if text.is_empty() { "(empty body)".to_owned() } else { text }),
             }
         }

@@ -110,7 +110,10 @@ impl Ledger {
                 Diagnostic::error(
                     codes::LEDGER_VERSION,
                     LEDGER_FILE,
-                    format!("the ticket ledger has version {}, this secfw reads version {LEDGER_VERSION}", ledger.version),
+                    format!(
+                        "the ticket ledger has version {}, this secfw reads version {LEDGER_VERSION}",
+                        ledger.version
+                    ),
                 )
                 .with_hint("use the secfw release that wrote it, or restore a version-1 ledger"),
             ));

@@ -370,7 +370,10 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
                 Diagnostic::warning(
                     codes::SHARED_KEY,
                     files::FINDINGS,
-                    format!("open findings {} share the ticket key `{key}`; one ticket tracks the last", ids.join(", ")),
+                    format!(
+                        "open findings {} share the ticket key `{key}`; one ticket tracks the last",
+                        ids.join(", ")
+                    ),
                 )
                 .at(finding_pos(ws, open[0]))
                 .with_hint("resolve or remove the duplicate findings so one finding owns the fingerprint"),
@@ -390,17 +393,15 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
             approval_request: None,
         };
         let planned = match (live(f), record) {
-            (true, None) => Some(request(ActionKind::Create, format!("{} is {} and has no ticket", f.finding_id, f.status))),
+            (true, None) => {
+                Some(request(ActionKind::Create, format!("{} is {} and has no ticket", f.finding_id, f.status)))
+            }
             (true, Some(r)) if !r.open => Some(request(
                 ActionKind::Create,
                 format!("{} is {} again; its previous ticket is closed", f.finding_id, f.status),
             )),
-            (true, Some(r)) if r.content_digest != digest => {
-                Some(request(ActionKind::Update, update_reason(&ticket)))
-            }
-            (false, Some(r)) if r.open => {
-                Some(request(ActionKind::Close, format!("{} is {}", f.finding_id, f.status)))
-            }
+            (true, Some(r)) if r.content_digest != digest => Some(request(ActionKind::Update, update_reason(&ticket))),
+            (false, Some(r)) if r.open => Some(request(ActionKind::Close, format!("{} is {}", f.finding_id, f.status))),
             _ => None,
         };
         match planned {
@@ -526,8 +527,7 @@ fn ticket_of(
                 None => "missing",
             },
         };
-        let valid_until =
-            ws.exceptions.as_ref().and_then(|r| r.get(id)).map(|e| e.valid_until.to_string());
+        let valid_until = ws.exceptions.as_ref().and_then(|r| r.get(id)).map(|e| e.valid_until.to_string());
         ExceptionNote { id: id.clone(), state, valid_until }
     });
     let mut resources: Vec<String> = f.affected_resources.iter().map(|r| r.resource_id.clone()).collect();
@@ -562,11 +562,7 @@ fn norm(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-fn missing_approvals(
-    ev: &ExceptionEval,
-    e: &secfw_artifacts::Exception,
-    rb: &Rulebook,
-) -> Vec<MissingApproval> {
+fn missing_approvals(ev: &ExceptionEval, e: &secfw_artifacts::Exception, rb: &Rulebook) -> Vec<MissingApproval> {
     let a = &rb.exceptions.approvers;
     ev.required_roles
         .iter()

@@ -135,7 +135,10 @@ fn timeouts_and_dropped_connections_are_retried_and_resume_next_run() {
     let got = server.finish();
     match &err {
         Error::Unavailable { action, key, attempts, applied, remaining, .. } => {
-            assert_eq!((*action, key.as_str(), *attempts, *applied, *remaining), (ActionKind::Create, p.actions[1].request.key.as_str(), 3, 1, 2));
+            assert_eq!(
+                (*action, key.as_str(), *attempts, *applied, *remaining),
+                (ActionKind::Create, p.actions[1].request.key.as_str(), 3, 1, 2)
+            );
         }
         e => panic!("unexpected {e}"),
     }
@@ -201,8 +204,10 @@ fn update_and_close_after_changes_are_sent_with_their_kind() {
     let server = Server::start(vec![Step::Respond(200, ""), Step::Respond(200, "")]);
     apply_with_sleep(&p2, dir.path(), &Endpoint::new(&server.url).unwrap(), &opts(), now(), &mut |_| {}).unwrap();
     let got = server.finish();
-    let kinds: Vec<(&str, String)> =
-        got.iter().map(|r| (r.header("X-Secfw-Action").unwrap(), r.json()["key"].as_str().unwrap().to_owned())).collect();
+    let kinds: Vec<(&str, String)> = got
+        .iter()
+        .map(|r| (r.header("X-Secfw-Action").unwrap(), r.json()["key"].as_str().unwrap().to_owned()))
+        .collect();
     assert_eq!(kinds, vec![("update", FP[0].to_owned()), ("close", FP[1].to_owned())]);
     assert_eq!(got[0].json()["ticket"]["severity"], "critical");
     let l = ledger(dir.path());

@@ -5,6 +5,7 @@ mod common;
 
 use common::{EXCEPTIONS_EMPTY, exception, finding, load, now, workspace};
 use secfw_tickets::{ActionKind, Ledger, TicketPlan, plan, plan_with_ledger};
+use sha2::Digest as _;
 
 const FP1: &str = "secfw/v1:1111111111111111111111111111111111111111111111111111111111111111";
 const FP2: &str = "secfw/v1:2222222222222222222222222222222222222222222222222222222222222222";
@@ -46,7 +47,6 @@ fn open_findings_get_creates_keyed_by_fingerprint_or_id() {
     assert_eq!(t.sla_days, 30);
     assert!(!t.overdue);
     // Idempotency key = sha256 of the exact body.
-    use sha2::Digest as _;
     let body = p.actions[1].body();
     assert_eq!(p.actions[1].idempotency_key, hex::encode(sha2::Sha256::digest(&body)));
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -59,7 +59,11 @@ fn open_findings_get_creates_keyed_by_fingerprint_or_id() {
 #[test]
 fn plan_is_deterministic_and_empty_once_applied() {
     let dir = tempfile::tempdir().unwrap();
-    workspace(dir.path(), &[finding("F-1", "high", "open", Some(FP1), ""), finding("F-2", "low", "open", None, "")], EXCEPTIONS_EMPTY);
+    workspace(
+        dir.path(),
+        &[finding("F-1", "high", "open", Some(FP1), ""), finding("F-2", "low", "open", None, "")],
+        EXCEPTIONS_EMPTY,
+    );
     let ws = load(dir.path());
     let a = plan_with_ledger(&ws, &Ledger::default(), now()).unwrap();
     let b = plan_with_ledger(&ws, &Ledger::default(), now()).unwrap();
@@ -73,12 +77,20 @@ fn plan_is_deterministic_and_empty_once_applied() {
 #[test]
 fn changes_plan_updates_and_resolution_plans_a_close() {
     let dir = tempfile::tempdir().unwrap();
-    workspace(dir.path(), &[finding("F-1", "high", "open", Some(FP1), ""), finding("F-2", "low", "open", Some(FP2), "")], EXCEPTIONS_EMPTY);
+    workspace(
+        dir.path(),
+        &[finding("F-1", "high", "open", Some(FP1), ""), finding("F-2", "low", "open", Some(FP2), "")],
+        EXCEPTIONS_EMPTY,
+    );
     let first = plan(&load(dir.path()), now()).unwrap();
     let ledger = applied(Ledger::default(), &first);
 
     // F-1 becomes critical, F-2 is resolved.
-    workspace(dir.path(), &[finding("F-1", "critical", "open", Some(FP1), ""), finding("F-2", "low", "resolved", Some(FP2), "")], EXCEPTIONS_EMPTY);
+    workspace(
+        dir.path(),
+        &[finding("F-1", "critical", "open", Some(FP1), ""), finding("F-2", "low", "resolved", Some(FP2), "")],
+        EXCEPTIONS_EMPTY,
+    );
     let p = plan_with_ledger(&load(dir.path()), &ledger, now()).unwrap();
     assert_eq!(kinds(&p), vec![(ActionKind::Update, FP1.to_owned()), (ActionKind::Close, FP2.to_owned())]);
     let t = p.actions[0].request.ticket.as_ref().unwrap();
@@ -108,7 +120,11 @@ fn changes_plan_updates_and_resolution_plans_a_close() {
 #[test]
 fn false_positive_without_ticket_plans_nothing_and_removed_finding_closes() {
     let dir = tempfile::tempdir().unwrap();
-    workspace(dir.path(), &[finding("F-1", "high", "open", Some(FP1), ""), finding("F-2", "low", "false_positive", Some(FP2), "")], EXCEPTIONS_EMPTY);
+    workspace(
+        dir.path(),
+        &[finding("F-1", "high", "open", Some(FP1), ""), finding("F-2", "low", "false_positive", Some(FP2), "")],
+        EXCEPTIONS_EMPTY,
+    );
     let p = plan(&load(dir.path()), now()).unwrap();
     assert_eq!(kinds(&p), vec![(ActionKind::Create, FP1.to_owned())]);
     let ledger = applied(Ledger::default(), &p);
@@ -129,11 +145,10 @@ fn excepted_finding_gets_an_update_noting_the_exception() {
     let gov = "      exception_ref: EXC-001\n";
     let extra = format!("    governance:\n      tags: [auth]\n      policy_refs: [POL-001]\n{gov}");
     // Replace the governance block by one that names the exception.
-    let f = finding("F-1", "high", "accepted", Some(FP1), "").replace(
-        "    governance:\n      tags: [auth]\n      policy_refs: [POL-001]\n",
-        &extra,
-    );
-    let exc = format!("{EXCEPTIONS_EMPTY}\n{}", exception("EXC-001", "sec@example.com, risk@example.com", "High", "F-1"));
+    let f = finding("F-1", "high", "accepted", Some(FP1), "")
+        .replace("    governance:\n      tags: [auth]\n      policy_refs: [POL-001]\n", &extra);
+    let exc =
+        format!("{EXCEPTIONS_EMPTY}\n{}", exception("EXC-001", "sec@example.com, risk@example.com", "High", "F-1"));
     workspace(dir.path(), &[f], &exc);
     let p = plan_with_ledger(&load(dir.path()), &ledger, now()).unwrap();
     assert_eq!(kinds(&p), vec![(ActionKind::Update, FP1.to_owned())]);
@@ -166,7 +181,8 @@ fn exception_missing_an_approval_gets_one_request_until_it_changes() {
     assert!(again.is_empty(), "{}", again.to_json());
 
     // Fully approved: nothing more to ask.
-    let exc = format!("{EXCEPTIONS_EMPTY}\n{}", exception("EXC-001", "sec@example.com, risk@example.com", "High", "F-1"));
+    let exc =
+        format!("{EXCEPTIONS_EMPTY}\n{}", exception("EXC-001", "sec@example.com, risk@example.com", "High", "F-1"));
     workspace(dir.path(), &[finding("F-1", "high", "accepted", Some(FP1), "")], &exc);
     let p = plan_with_ledger(&load(dir.path()), &Ledger::default(), now()).unwrap();
     assert!(p.actions.iter().all(|a| a.request.action != ActionKind::RequestApproval));
@@ -175,7 +191,11 @@ fn exception_missing_an_approval_gets_one_request_until_it_changes() {
 #[test]
 fn invalid_findings_ledger_refuses_to_plan() {
     let dir = tempfile::tempdir().unwrap();
-    workspace(dir.path(), &[finding("F-1", "high", "open", Some(FP1), ""), finding("F-1", "low", "open", None, "")], EXCEPTIONS_EMPTY);
+    workspace(
+        dir.path(),
+        &[finding("F-1", "high", "open", Some(FP1), ""), finding("F-1", "low", "open", None, "")],
+        EXCEPTIONS_EMPTY,
+    );
     let err = plan(&load(dir.path()), now()).unwrap_err();
     match err {
         secfw_tickets::Error::FindingsUnusable { diagnostics } => {
@@ -215,7 +235,14 @@ fn example_workspace_plans_deterministically() {
     let a = plan_with_ledger(&ws, &Ledger::default(), now).unwrap();
     let b = plan_with_ledger(&ws, &Ledger::default(), now).unwrap();
     assert_eq!(a.to_json(), b.to_json());
-    let open = ws.findings.as_ref().unwrap().findings.iter().filter(|f| f.is_open() || f.status == secfw_artifacts::FindingStatus::Accepted).count();
+    let open = ws
+        .findings
+        .as_ref()
+        .unwrap()
+        .findings
+        .iter()
+        .filter(|f| f.is_open() || f.status == secfw_artifacts::FindingStatus::Accepted)
+        .count();
     assert_eq!(a.summary.create, open);
     assert_eq!(a.summary.close, 0, "no ledger yet: nothing to close");
     let keys: Vec<&str> = a.actions.iter().map(|x| x.request.key.as_str()).collect();

@@ -205,9 +205,8 @@ fn handle(stream: TcpStream, step: &Step, rec: &Arc<Mutex<Vec<Received>>>) {
             let _ = stream.write_all(resp.as_bytes());
         }
         Step::RespondRetryAfter(status, secs) => {
-            let resp = format!(
-                "HTTP/1.1 {status} X\r\nRetry-After: {secs}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
+            let resp =
+                format!("HTTP/1.1 {status} X\r\nRetry-After: {secs}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             let _ = stream.write_all(resp.as_bytes());
         }
         Step::Drop => {}
