@@ -1,0 +1,132 @@
+//! Shared fixtures: a git-committed copy of the example workspace, deterministic keys, a trust
+//! policy and a fully sealed handoff.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Duration, Utc};
+use secfw_seal::trust::{Role, TrustPolicy};
+use secfw_seal::verify::{VerifyOptions, VerifyReport};
+use secfw_seal::{GenerateOptions, SignOptions, SigningKey, generate_manifest, sign_manifest, verify_manifest};
+
+pub fn now() -> DateTime<Utc> {
+    secfw_artifacts::template::EXAMPLE_NOW.parse::<DateTime<Utc>>().unwrap()
+}
+
+pub fn key(n: u8) -> SigningKey {
+    SigningKey::from_seed([n; 32]).unwrap()
+}
+
+pub fn prep() -> SigningKey {
+    key(1)
+}
+pub fn app1() -> SigningKey {
+    key(2)
+}
+pub fn app2() -> SigningKey {
+    key(3)
+}
+
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=secfw-test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", "2026-11-24T08:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-11-24T08:00:00Z")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// The example workspace in a fresh git repository, committed.
+pub fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("ws");
+    secfw_artifacts::template::write_example(&dir).unwrap();
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "artifacts"]);
+    (t, dir)
+}
+
+/// prepared_by: key 1 (threshold 1); approved_by: keys 2 and 3 (threshold `approvals`).
+pub fn trust(approvals: u32) -> TrustPolicy {
+    let mut t = TrustPolicy::new(now() + Duration::days(365));
+    t.add_key(Role::PreparedBy, prep().public(), "preparer").unwrap();
+    t.add_key(Role::ApprovedBy, app1().public(), "approver-1").unwrap();
+    t.add_key(Role::ApprovedBy, app2().public(), "approver-2").unwrap();
+    t.set_threshold(Role::ApprovedBy, approvals).unwrap();
+    t
+}
+
+pub fn vopts() -> VerifyOptions {
+    VerifyOptions::new(now())
+}
+
+pub fn manifest(dir: &Path) -> PathBuf {
+    dir.join("handoff_manifest.yaml")
+}
+
+pub fn generate(dir: &Path) {
+    generate_manifest(dir, &GenerateOptions::new(now())).unwrap();
+}
+
+pub fn sign(dir: &Path, t: &TrustPolicy, k: &SigningKey, identity: &str) {
+    sign_manifest(&manifest(dir), t, k, &SignOptions::new(identity, vopts())).unwrap();
+}
+
+/// Generate and sign by the preparer and `approvals` approvers; must verify.
+pub fn sealed(approvals: u32) -> (tempfile::TempDir, PathBuf, TrustPolicy) {
+    let (t, dir) = workspace();
+    let tp = trust(approvals);
+    generate(&dir);
+    sign(&dir, &tp, &prep(), "preparer");
+    sign(&dir, &tp, &app1(), "approver-1");
+    if approvals >= 2 {
+        sign(&dir, &tp, &app2(), "approver-2");
+    }
+    let r = verify(&dir, &tp);
+    assert!(r.passed(), "fixture must verify: {:?}", r.failed_names());
+    (t, dir, tp)
+}
+
+pub fn verify(dir: &Path, t: &TrustPolicy) -> VerifyReport {
+    verify_manifest(&manifest(dir), t, &vopts())
+}
+
+pub fn verify_with(dir: &Path, t: &TrustPolicy, o: &VerifyOptions) -> VerifyReport {
+    verify_manifest(&manifest(dir), t, o)
+}
+
+pub fn envelope(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("handoff.intoto.json")).unwrap()).unwrap()
+}
+
+pub fn write_envelope(dir: &Path, v: &serde_json::Value) {
+    std::fs::write(dir.join("handoff.intoto.json"), serde_json::to_vec_pretty(v).unwrap()).unwrap();
+}
+
+pub fn payload(dir: &Path) -> Vec<u8> {
+    std::fs::read(dir.join("handoff.statement.json")).unwrap()
+}
+
+/// Replace the payload with `body` and re-sign it with `keys` (a signer that is malicious or
+/// buggy: signatures valid, content adversarial). Also rewrites the statement file.
+pub fn resign(dir: &Path, body: &[u8], keys: &[&SigningKey]) {
+    use secfw_seal::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
+    let mut env = Envelope::new(body);
+    for k in keys {
+        let sig = k.sign(&pae(secfw_seal::PAYLOAD_TYPE, body));
+        env.signatures.push(EnvelopeSignature { keyid: Some(k.public().keyid()), sig: b64_encode(&sig) });
+    }
+    std::fs::write(dir.join("handoff.intoto.json"), env.to_json()).unwrap();
+    std::fs::write(dir.join("handoff.statement.json"), body).unwrap();
+}
+
+pub fn all_keys() -> Vec<SigningKey> {
+    vec![prep(), app1(), app2()]
+}

@@ -1,0 +1,67 @@
+//! The whole flow on the example workspace: generate, sign per role, verify, determinism.
+
+mod common;
+use common::*;
+
+use secfw_seal::verify::CheckName;
+
+#[test]
+fn generate_sign_verify_round_trip() {
+    let (_t, dir, tp) = sealed(2);
+    let r = verify(&dir, &tp);
+    assert!(r.passed(), "{:?}", r.failed_names());
+    assert_eq!(r.signers.prepared_by, vec!["preparer"]);
+    assert_eq!(r.signers.approved_by, vec!["approver-1", "approver-2"]);
+    let seal = r.seal.clone().unwrap();
+    assert_eq!(seal, secfw_seal::seal_of(&payload(&dir)));
+    let yaml = std::fs::read_to_string(manifest(&dir)).unwrap();
+    assert!(yaml.contains(&format!("value: \"{seal}\"")), "{yaml}");
+    // The YAML view is a valid seed §2.4 manifest for the artifacts model.
+    let src = secfw_artifacts::SourceFile::new("handoff_manifest.yaml", yaml.clone());
+    let parsed = secfw_artifacts::yaml::parse::<secfw_artifacts::model::manifest::HandoffManifest>(
+        &src,
+        secfw_artifacts::yaml::UnknownFields::Deny,
+    )
+    .unwrap();
+    assert_eq!(parsed.value.seal.value, seal);
+    assert_eq!(parsed.value.signatures.approved_by.len(), 2);
+    assert!(parsed.value.artifacts.iter().any(|a| a.path == "./sec_findings.yaml" && a.artifact_id == "sec_findings"));
+    assert!(r.check(CheckName::YamlView).unwrap().passed);
+}
+
+#[test]
+fn generation_is_deterministic_for_the_same_inputs() {
+    let (_t1, d1) = workspace();
+    let (_t2, d2) = workspace();
+    generate(&d1);
+    generate(&d2);
+    assert_eq!(payload(&d1), payload(&d2));
+    assert_eq!(std::fs::read(manifest(&d1)).unwrap(), std::fs::read(manifest(&d2)).unwrap());
+}
+
+#[test]
+fn thresholds_count_roles_separately() {
+    let (_t, dir) = workspace();
+    let tp = trust(2);
+    generate(&dir);
+    sign(&dir, &tp, &prep(), "preparer");
+    sign(&dir, &tp, &app1(), "approver-1");
+    let r = verify(&dir, &tp);
+    assert_eq!(r.failed_names(), vec!["thresholds"]);
+    sign(&dir, &tp, &app2(), "approver-2");
+    assert!(verify(&dir, &tp).passed());
+}
+
+#[test]
+fn second_manifest_chains_to_the_first() {
+    let (_t, dir, tp) = sealed(1);
+    let first = secfw_seal::seal_of(&payload(&dir));
+    generate(&dir);
+    let st: serde_json::Value = serde_json::from_slice(&payload(&dir)).unwrap();
+    assert_eq!(st["predicate"]["sequence"], 2);
+    assert_eq!(st["predicate"]["previousSeal"], first.as_str());
+    sign(&dir, &tp, &prep(), "preparer");
+    sign(&dir, &tp, &app1(), "approver-1");
+    let state = secfw_seal::verify::SealState { project: "acme-pay".into(), sequence: 1, seal: first };
+    assert!(verify_with(&dir, &tp, &vopts().state(state)).passed());
+}
