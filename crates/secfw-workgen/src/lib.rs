@@ -97,13 +97,43 @@ impl Size {
 
 impl FromStr for Size {
     type Err = Error;
-    /// `S`, `M` or `L` (case-insensitive).
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s.trim().to_ascii_uppercase().as_str() {
+    /// `S`, `M` or `L` (case-insensitive), or
+    /// `custom:findings=N,policies=N,controls=N,exceptions=N,resources=N,evidence_bytes=N`
+    /// (keys in any order; missing keys are 0).
+    fn from_str(text: &str) -> Result<Self, Error> {
+        if let Some(spec) = text.trim().strip_prefix("custom:") {
+            let mut counts =
+                Counts { findings: 0, policies: 0, controls: 0, exceptions: 0, resources: 0, evidence_bytes: 0 };
+            for kv in spec.split(',').filter(|kv| !kv.trim().is_empty()) {
+                let (k, v) =
+                    kv.split_once('=').ok_or_else(|| Error::InvalidSize(format!("`{kv}` is not key=value")))?;
+                let n: u64 =
+                    v.trim().parse().map_err(|_| Error::InvalidSize(format!("`{v}` is not a whole number")))?;
+                let small = || u32::try_from(n).map_err(|_| Error::InvalidSize(format!("{k}={n} is too large")));
+                match k.trim() {
+                    "findings" => counts.findings = n,
+                    "policies" => counts.policies = small()?,
+                    "controls" => counts.controls = small()?,
+                    "exceptions" => counts.exceptions = small()?,
+                    "resources" => counts.resources = small()?,
+                    "evidence_bytes" => counts.evidence_bytes = n,
+                    other => return Err(Error::InvalidSize(format!("unknown custom size key `{other}`"))),
+                }
+            }
+            return Ok(Self::Custom {
+                findings: counts.findings,
+                policies: counts.policies,
+                controls: counts.controls,
+                exceptions: counts.exceptions,
+                resources: counts.resources,
+                evidence_bytes: counts.evidence_bytes,
+            });
+        }
+        match text.trim().to_ascii_uppercase().as_str() {
             "S" => Ok(Self::S),
             "M" => Ok(Self::M),
             "L" => Ok(Self::L),
-            other => Err(Error::InvalidSize(format!("unknown size `{other}`, expected S, M or L"))),
+            other => Err(Error::InvalidSize(format!("unknown size `{other}`, expected S, M, L or custom:..."))),
         }
     }
 }

@@ -164,6 +164,15 @@ fn degenerate_and_invalid_shapes() {
     assert!(matches!(generate(d2.path(), no_res, 0), Err(Error::InvalidSize(_))));
     assert!("XL".parse::<Size>().is_err());
     assert_eq!("m".parse::<Size>().unwrap(), Size::M);
+    assert_eq!(
+        "custom:findings=300,policies=7,controls=20,exceptions=6,resources=25,evidence_bytes=200000"
+            .parse::<Size>()
+            .unwrap(),
+        SMALL
+    );
+    assert!("custom:findings=x".parse::<Size>().is_err());
+    assert!("custom:policies=99999999999".parse::<Size>().is_err());
+    assert!("custom:colour=1".parse::<Size>().is_err());
 }
 
 #[test]

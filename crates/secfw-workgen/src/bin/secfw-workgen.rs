@@ -1,4 +1,4 @@
-//! `secfw-workgen <S|M|L> <DIR> [--seed N] [--json] [--as-of RFC3339]`: write a generated
+//! `secfw-workgen <S|M|L|custom:...> <DIR> [--seed N] [--json] [--as-of RFC3339]`: write a generated
 //! security workspace (see the crate documentation).
 #![forbid(unsafe_code)]
 #![allow(clippy::disallowed_macros)] // a command-line tool prints
@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use secfw_workgen::{LedgerSyntax, Options, Size, generate_with};
 
-const USAGE: &str = "usage: secfw-workgen <S|M|L> <DIR> [--seed N] [--json] [--as-of RFC3339]";
+const USAGE: &str = "usage: secfw-workgen <S|M|L|custom:...> <DIR> [--seed N] [--json] [--as-of RFC3339]";
 
 fn parse(args: &[String]) -> Result<(PathBuf, Options), String> {
     let mut positional = Vec::new();

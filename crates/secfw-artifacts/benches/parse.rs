@@ -1,0 +1,82 @@
+//! Parse throughput (MB/s) of the artifacts of a generated workspace: the findings ledger in
+//! YAML and in JSON syntax (the fast path), the Markdown artifacts, and a whole `load`.
+//!
+//! `cargo bench -p secfw-artifacts --bench parse` measures the S workspace; with
+//! `SECFW_BENCH_M=1` it measures M as well. `cargo test -p secfw-artifacts --benches` runs every
+//! benchmark once (smoke mode).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use secfw_artifacts::diag::Level;
+use secfw_artifacts::source::SourceFile;
+use secfw_artifacts::workspace::{self, files};
+use secfw_artifacts::{LoadOptions, exceptions, load, policy};
+use secfw_workgen::{LedgerSyntax, Options, Size, generate, write_ledger};
+
+fn ledger(size: Size, syntax: LedgerSyntax) -> SourceFile {
+    let mut buf = Vec::new();
+    write_ledger(&mut buf, &Options::new(size, 0).ledger(syntax)).expect("generate ledger");
+    SourceFile::new(files::FINDINGS, String::from_utf8(buf).expect("UTF-8"))
+}
+
+fn bench_size(c: &mut Criterion, size: Size, label: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stats = generate(dir.path(), size, 0).expect("generate workspace");
+    let opts = LoadOptions::default();
+    let mut group = c.benchmark_group(format!("parse_{label}"));
+    if size == Size::M {
+        group.sample_size(10).measurement_time(Duration::from_secs(30));
+    } else {
+        group.sample_size(20).measurement_time(Duration::from_secs(8));
+    }
+
+    for (name, syntax) in [("findings_yaml", LedgerSyntax::Yaml), ("findings_json", LedgerSyntax::Json)] {
+        let src = ledger(size, syntax);
+        bench_bytes(&mut group, name, &src, |src| {
+            let mut diags = Vec::new();
+            let parsed = workspace::parse_findings(src, &opts, &mut diags);
+            assert!(parsed.is_some() && diags.is_empty(), "{diags:?}");
+            parsed
+        });
+    }
+    let read =
+        |name: &str| SourceFile::new(name, std::fs::read_to_string(dir.path().join(name)).expect("generated artifact"));
+    bench_bytes(&mut group, "policy_map", &read(files::POLICY_MAP), |src| policy::parse(src, Level::Warning));
+    bench_bytes(&mut group, "exceptions", &read(files::EXCEPTIONS), |src| exceptions::parse(src, Level::Warning));
+    bench_bytes(&mut group, "inventory", &read(files::INVENTORY), |src| {
+        workspace::parse_inventory(src, &opts, &mut Vec::new())
+    });
+
+    let artifact_bytes: u64 = files::ALL.iter().filter_map(|f| stats.bytes_of(f)).sum();
+    group.throughput(Throughput::Bytes(artifact_bytes));
+    group.bench_function("load_workspace", |b| {
+        b.iter(|| {
+            let ws = load(black_box(dir.path()), &opts).expect("load");
+            assert!(ws.is_valid());
+            ws
+        });
+    });
+    group.finish();
+}
+
+fn bench_bytes<R>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    src: &SourceFile,
+    parse: impl Fn(&SourceFile) -> R,
+) {
+    group.throughput(Throughput::Bytes(src.text.len() as u64));
+    group.bench_function(name, |b| b.iter(|| parse(black_box(src))));
+}
+
+fn benches(c: &mut Criterion) {
+    bench_size(c, Size::S, "S");
+    if std::env::var_os("SECFW_BENCH_M").is_some_and(|v| v == "1") {
+        bench_size(c, Size::M, "M");
+    }
+}
+
+criterion_group!(parse, benches);
+criterion_main!(parse);
