@@ -1,0 +1,69 @@
+//! `secfw gate <schema_lint|cross_stream_consistency|parity_coverage|all> [DIR]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use secfw::gates::{GateName, GateOptions, ReportFormat};
+use secfw::lifecycle::EventLog;
+
+use crate::output::{Format, Output, parse_now};
+use crate::{CmdResult, exit};
+
+/// Arguments of `gate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The gate: schema_lint, cross_stream_consistency, parity_coverage, or all.
+    gate: String,
+    /// The security workspace directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Evaluation time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
+    /// Warnings fail the gate too (and unknown fields are errors).
+    #[arg(long)]
+    strict: bool,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+pub(crate) fn report_format(f: Format) -> ReportFormat {
+    match f {
+        Format::Human => ReportFormat::Human,
+        Format::Json => ReportFormat::Json,
+        Format::Sarif => ReportFormat::Sarif,
+        Format::Junit => ReportFormat::Junit,
+        Format::Github => ReportFormat::Github,
+    }
+}
+
+pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
+    let gates = GateName::parse_list(&args.gate)?;
+    let now = parse_now(args.now.as_deref())?;
+    secfw::artifacts::workspace::check_root(&args.dir)?;
+    // The event log says which lifecycle states the artifacts may declare; a log that does not
+    // verify is refused (fail closed).
+    let events = EventLog::new(&args.dir).read()?;
+    let state = secfw::lifecycle::state_of(&events);
+    let cycle_start = events.iter().rev().find(|e| e.to == secfw::LifecycleState::Planned).map(|e| e.time);
+    let opts = GateOptions::default().strict(args.strict).allowed_states(vec![state, state.next()]).cycle_start(cycle_start);
+    let (ws, run) = secfw::gates::run_dir(&args.dir, &gates, now, &opts)?;
+    let styled = out.styled() && args.output.is_none();
+    let text = secfw::gates::format::render(&run, report_format(args.format), &ws.sources, styled);
+    match &args.output {
+        Some(p) => {
+            let mut bytes = text.into_bytes();
+            if !bytes.ends_with(b"\n") {
+                bytes.push(b'\n');
+            }
+            secfw::artifacts::write::write_atomic(p, &bytes)?;
+            out.status(&format!("{}: wrote {}", if run.passed { "PASS" } else { "FAIL" }, p.display()));
+        }
+        None => out.print(&text),
+    }
+    Ok(ExitCode::from(if run.passed { exit::PASS } else { exit::FAIL }))
+}
