@@ -274,7 +274,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn toctou_swap_between_check_and_open_is_detected() {
+    fn case28_toctou_swap_between_check_and_open_is_rejected() {
         let d = tempfile::tempdir().unwrap();
         fs::write(d.path().join("a.txt"), b"original").unwrap();
         fs::write(d.path().join("b.txt"), b"attacker").unwrap();

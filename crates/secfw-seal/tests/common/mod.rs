@@ -130,3 +130,17 @@ pub fn resign(dir: &Path, body: &[u8], keys: &[&SigningKey]) {
 pub fn all_keys() -> Vec<SigningKey> {
     vec![prep(), app1(), app2()]
 }
+
+/// Apply `f` to the payload JSON, re-serialize canonically, and re-sign with the preparer and
+/// the first approver (a signer producing adversarial content).
+pub fn mutate(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_slice(&payload(dir)).unwrap();
+    f(&mut v);
+    let body = secfw_seal::jcs::to_vec(&v).unwrap();
+    resign(dir, &body, &[&prep(), &app1()]);
+}
+
+/// Re-sign raw payload bytes with the preparer and the first approver.
+pub fn resign_raw(dir: &Path, body: &[u8]) {
+    resign(dir, body, &[&prep(), &app1()]);
+}
