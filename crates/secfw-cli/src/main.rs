@@ -46,6 +46,16 @@ enum Command {
     Metrics(cmd::metrics::Args),
     /// Write digest.md, digest.json and digest.html and record the cycle's KPI snapshot.
     Digest(cmd::digest::Args),
+    /// Run quality gates: schema_lint, cross_stream_consistency, parity_coverage, or all.
+    Gate(cmd::gate::Args),
+    /// Lifecycle state, recent events, and what blocks the next step.
+    Status(cmd::lifecycle::StatusArgs),
+    /// Move the lifecycle to the next state when its entry criteria hold (recorded in the event log).
+    Advance(cmd::lifecycle::AdvanceArgs),
+    /// Exception registry checks (expired, expiring, stale, over-long, missing approvals).
+    Exceptions(cmd::exceptions::Args),
+    /// The tamper-evident event log (.secfw/events.jsonl).
+    Log(cmd::lifecycle::LogArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +67,11 @@ fn main() -> ExitCode {
         Command::Completions(a) => cmd::completions::run::<Cli>(&a),
         Command::Metrics(a) => cmd::metrics::run(&a, &out),
         Command::Digest(a) => cmd::digest::run(&a, &out),
+        Command::Gate(a) => cmd::gate::run(&a, &out),
+        Command::Status(a) => cmd::lifecycle::status(&a, &out),
+        Command::Advance(a) => cmd::lifecycle::advance(&a, &out),
+        Command::Exceptions(a) => cmd::exceptions::run(&a, &out),
+        Command::Log(a) => cmd::lifecycle::log(&a, &out),
     };
     match result {
         Ok(code) => code,

@@ -5,3 +5,6 @@ pub(crate) mod digest;
 pub(crate) mod init;
 pub(crate) mod metrics;
 pub(crate) mod validate;
+pub(crate) mod exceptions;
+pub(crate) mod gate;
+pub(crate) mod lifecycle;
