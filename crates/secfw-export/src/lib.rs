@@ -1,2 +1,247 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+pub mod codes;
+mod junit;
+mod oscal;
+mod sarif;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use secfw_artifacts::model::findings::{Finding, FindingStatus, FindingsFile};
+use secfw_artifacts::{Exception, ExceptionRegistry, LoadedWorkspace, PolicyMap, Severity};
+use uuid::Uuid;
+
+pub use junit::{github, junit};
+pub use oscal::{NS as OSCAL_NS, OscalVersion, assessment_results, poam};
+pub use sarif::sarif;
+
+/// The error type of `secfw-export`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The workspace has no findings ledger that parses.
+    #[error("{0}")]
+    NoLedger(Box<secfw_artifacts::Diagnostic>),
+    /// Serialization failed.
+    #[error("cannot serialize the export: {0}")]
+    Serialize(String),
+}
+
+/// An export format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// SARIF 2.1.0.
+    Sarif,
+    /// OSCAL assessment-results (JSON).
+    OscalAr,
+    /// OSCAL plan-of-action-and-milestones (JSON).
+    OscalPoam,
+    /// JUnit XML.
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Self; 5] = [Self::Sarif, Self::OscalAr, Self::OscalPoam, Self::Junit, Self::Github];
+    /// The command-line name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sarif => "sarif",
+            Self::OscalAr => "oscal-ar",
+            Self::OscalPoam => "oscal-poam",
+            Self::Junit => "junit",
+            Self::Github => "github",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown export format `{s}`, expected sarif, oscal-ar, oscal-poam, junit or github"))
+    }
+}
+
+/// Version control facts for SARIF `versionControlProvenance`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Vcs {
+    /// Repository URI (required by SARIF for a provenance entry).
+    pub repository_uri: String,
+    /// Commit id.
+    pub revision_id: Option<String>,
+    /// Branch.
+    pub branch: Option<String>,
+}
+
+impl Vcs {
+    /// A provenance entry.
+    pub fn new(repository_uri: impl Into<String>, revision_id: Option<String>, branch: Option<String>) -> Self {
+        Self { repository_uri: repository_uri.into(), revision_id, branch }
+    }
+}
+
+/// Everything an export reads.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct ExportInput<'a> {
+    /// The ledger.
+    pub findings: &'a FindingsFile,
+    /// The exception registry, if any.
+    pub exceptions: Option<&'a ExceptionRegistry>,
+    /// The policy catalog, if any (JUnit test cases, OSCAL finding targets).
+    pub policies: Option<&'a PolicyMap>,
+    /// Evaluation time (exception validity, OSCAL `last-modified`).
+    pub now: DateTime<Utc>,
+    /// Version control provenance (SARIF).
+    pub vcs: Option<&'a Vcs>,
+}
+
+impl<'a> ExportInput<'a> {
+    /// An input over a ledger alone.
+    pub fn new(findings: &'a FindingsFile, now: DateTime<Utc>) -> Self {
+        Self { findings, exceptions: None, policies: None, now, vcs: None }
+    }
+
+    /// The input of a loaded workspace; an error when it has no usable ledger.
+    pub fn from_workspace(ws: &'a LoadedWorkspace, now: DateTime<Utc>) -> Result<Self, Error> {
+        let findings = ws.findings.as_ref().ok_or_else(|| {
+            let d = ws.diagnostics.iter().find(|d| d.file == secfw_artifacts::workspace::files::FINDINGS && d.is_error()).cloned().unwrap_or_else(|| {
+                secfw_artifacts::Diagnostic::error(codes::NO_LEDGER, secfw_artifacts::workspace::files::FINDINGS, "there is no findings ledger to export")
+            });
+            Error::NoLedger(Box::new(d.with_hint("run `secfw ingest` or fix sec_findings.yaml first")))
+        })?;
+        Ok(Self { findings, exceptions: ws.exceptions.as_ref(), policies: ws.policies.as_ref(), now, vcs: None })
+    }
+
+    /// With version control provenance.
+    #[must_use]
+    pub fn vcs(mut self, vcs: Option<&'a Vcs>) -> Self {
+        self.vcs = vcs;
+        self
+    }
+
+    /// With exceptions.
+    #[must_use]
+    pub fn exceptions(mut self, e: Option<&'a ExceptionRegistry>) -> Self {
+        self.exceptions = e;
+        self
+    }
+
+    /// With policies.
+    #[must_use]
+    pub fn policies(mut self, p: Option<&'a PolicyMap>) -> Self {
+        self.policies = p;
+        self
+    }
+
+    /// The valid exception that covers a finding at `now`, if any (by the finding's
+    /// `exception_ref`, or by the exception's `**Findings**:` list).
+    pub fn exception_for(&self, f: &Finding) -> Option<&'a Exception> {
+        let reg = self.exceptions?;
+        let by_ref = f.governance.exception_ref.as_deref().and_then(|id| reg.get(id));
+        by_ref
+            .into_iter()
+            .chain(reg.exceptions.iter().filter(|e| e.findings.iter().any(|x| *x == f.finding_id)))
+            .find(|e| exception_valid(e, self.now))
+    }
+
+    /// Findings in the current state (not resolved), sorted by id.
+    pub fn current(&self) -> Vec<&'a Finding> {
+        let mut v: Vec<&Finding> = self.findings.findings.iter().filter(|f| f.status != FindingStatus::Resolved).collect();
+        v.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
+        v
+    }
+}
+
+/// Whether an exception is in force at `now` (local rule until secfw-governance publishes
+/// its evaluation): approved on or before `now` when an approval date is given, `now` not
+/// after the end of its `Valid Until` day (UTC), and not listed under a section named
+/// expired, revoked or closed.
+pub fn exception_valid(e: &Exception, now: DateTime<Utc>) -> bool {
+    let section = e.section.to_ascii_lowercase();
+    !["expired", "revoked", "closed", "rejected"].iter().any(|w| section.contains(w))
+        && e.approved_on.is_none_or(|d| d.start_of_day() <= now)
+        && now <= e.valid_until.end_of_day()
+}
+
+/// The fixed namespace of every UUID secfw derives (uuid v5 over `secfw:<kind>:<key>`).
+pub const UUID_NAMESPACE: Uuid = Uuid::from_u128(0x5ec0_f3a1_9d2b_4c6e_8a7f_1b3d_5e7c_9a0b);
+
+/// A stable UUID (v5) for `kind` and `key`: the same finding gets the same UUID in every export.
+pub fn stable_uuid(kind: &str, key: &str) -> String {
+    Uuid::new_v5(&UUID_NAMESPACE, format!("secfw:{kind}:{key}").as_bytes()).to_string()
+}
+
+/// The identity key of a finding: its fingerprint, else its id.
+pub(crate) fn key_of(f: &Finding) -> &str {
+    f.fingerprint.as_deref().unwrap_or(&f.finding_id)
+}
+
+/// RFC 3339, seconds, `Z`.
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A CVSS-like number per severity (SARIF `security-severity`), chosen so that GitHub and
+/// `Severity::from_cvss` map it back to the same band.
+pub const fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "2.0",
+    }
+}
+
+/// Pretty JSON with a final newline.
+pub fn to_json(v: &serde_json::Value) -> Result<String, Error> {
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| Error::Serialize(e.to_string()))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Render `format` for `input` as text.
+pub fn render(format: Format, input: &ExportInput<'_>, oscal: OscalVersion) -> Result<String, Error> {
+    match format {
+        Format::Sarif => to_json(&sarif(input)),
+        Format::OscalAr => to_json(&assessment_results(input, oscal)),
+        Format::OscalPoam => to_json(&poam(input, oscal)),
+        Format::Junit => Ok(junit(input)),
+        Format::Github => Ok(github(input)),
+    }
+}
+
+/// The file path and line of a finding's first affected resource, when its location looks
+/// like a file (`src/a.rs:12`, `src/a.rs`).
+pub(crate) fn file_location(f: &Finding) -> Option<(String, Option<u64>)> {
+    let ar = f.affected_resources.first()?;
+    let loc = ar.location.trim();
+    if loc.is_empty() || loc.contains(char::is_whitespace) || loc.contains('@') {
+        return None;
+    }
+    let (path, line) = match loc.rsplit_once(':') {
+        Some((p, l)) if !p.is_empty() && l.bytes().all(|b| b.is_ascii_digit()) && !l.is_empty() => (p, l.parse().ok()),
+        _ => (loc, None),
+    };
+    if path.contains("://") && !path.starts_with("file://") {
+        return None;
+    }
+    let looks_like_file = line.is_some() || ar.resource_type == "file" || path.contains('/') || path.contains('.');
+    looks_like_file.then(|| (path.to_owned(), line))
+}

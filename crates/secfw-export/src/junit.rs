@@ -1,0 +1,144 @@
+//! JUnit XML (one test case per policy, failures for open findings) and GitHub Actions
+//! annotations.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use secfw_artifacts::Severity;
+use secfw_artifacts::model::findings::{Finding, FindingStatus};
+
+use crate::{ExportInput, file_location};
+
+fn xml(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn blocking(input: &ExportInput<'_>, f: &Finding) -> bool {
+    f.status == FindingStatus::Open && input.exception_for(f).is_none()
+}
+
+/// JUnit XML: a `secfw.policies` suite with one test case per policy of `policy_map.md`
+/// (failing while an open, unexcepted finding references it) and a `secfw.findings` suite
+/// with one test case per current finding that references no policy. Excepted findings are
+/// listed in `system-out`, never hidden.
+pub fn junit(input: &ExportInput<'_>) -> String {
+    let findings = input.current();
+    let mut by_policy: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    let mut unmapped = Vec::new();
+    for f in &findings {
+        if f.governance.policy_refs.is_empty() {
+            unmapped.push(*f);
+        }
+        for p in &f.governance.policy_refs {
+            by_policy.entry(p.clone()).or_default().push(f);
+        }
+    }
+    let mut policies: Vec<(String, String)> =
+        input.policies.map(|pm| pm.policies.iter().map(|p| (p.id.clone(), p.title.clone())).collect()).unwrap_or_default();
+    for p in by_policy.keys() {
+        if !policies.iter().any(|(id, _)| id == p) {
+            policies.push((p.clone(), "(not in policy_map.md)".into()));
+        }
+    }
+    policies.sort();
+    let mut suites = String::new();
+    let mut total = (0usize, 0usize);
+    // Policies.
+    let mut cases = String::new();
+    let mut failures = 0;
+    for (id, title) in &policies {
+        let fs = by_policy.get(id).map_or(&[][..], Vec::as_slice);
+        let open: Vec<&&Finding> = fs.iter().filter(|f| blocking(input, f)).collect();
+        let _ = write!(cases, "    <testcase classname=\"secfw.policies\" name=\"{}\">\n", xml(&format!("{id}: {title}")));
+        if !open.is_empty() {
+            failures += 1;
+            let body: Vec<String> = open.iter().map(|f| line(f)).collect();
+            let _ = write!(cases, "      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml(&format!("{} open finding(s)", open.len())), worst(&open), xml(&body.join("\n")));
+        }
+        let excepted: Vec<String> = fs.iter().filter(|f| input.exception_for(f).is_some()).map(|f| format!("{} excepted by {}", f.finding_id, input.exception_for(f).map_or("", |e| e.id.as_str()))).collect();
+        if !excepted.is_empty() {
+            let _ = write!(cases, "      <system-out>{}</system-out>\n", xml(&excepted.join("\n")));
+        }
+        cases.push_str("    </testcase>\n");
+    }
+    total.0 += policies.len();
+    total.1 += failures;
+    let _ = write!(suites, "  <testsuite name=\"secfw.policies\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n", policies.len());
+    // Findings without a policy.
+    let mut cases = String::new();
+    let mut failures = 0;
+    let mut skipped = 0;
+    for f in &unmapped {
+        let _ = write!(cases, "    <testcase classname=\"secfw.findings\" name=\"{}\">\n", xml(&format!("{}: {}", f.finding_id, f.title)));
+        if blocking(input, f) {
+            failures += 1;
+            let _ = write!(cases, "      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml(&line(f)), f.severity, xml(&f.description));
+        } else {
+            skipped += 1;
+            let why = input.exception_for(f).map_or_else(|| format!("status {}", f.status), |e| format!("excepted by {}", e.id));
+            let _ = write!(cases, "      <skipped message=\"{}\"/>\n", xml(&why));
+        }
+        cases.push_str("    </testcase>\n");
+    }
+    total.0 += unmapped.len();
+    total.1 += failures;
+    let _ = write!(suites, "  <testsuite name=\"secfw.findings\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n", unmapped.len());
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"secfw\" tests=\"{}\" failures=\"{}\">\n{suites}</testsuites>\n", total.0, total.1)
+}
+
+fn worst(fs: &[&&Finding]) -> &'static str {
+    fs.iter().map(|f| f.severity).min().unwrap_or(Severity::Low).as_str()
+}
+
+fn line(f: &Finding) -> String {
+    let loc = f.affected_resources.first().map_or(String::new(), |r| format!(" at {} ({})", r.resource_id, r.location));
+    format!("{} [{}] {}{loc}", f.finding_id, f.severity, f.title)
+}
+
+fn esc_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn esc_prop(s: &str) -> String {
+    esc_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub Actions workflow commands, one per current finding: `::error` for critical/high,
+/// `::warning` for medium, `::notice` for low and for excepted findings.
+pub fn github(input: &ExportInput<'_>) -> String {
+    let mut out = String::new();
+    for f in input.current() {
+        let excepted = input.exception_for(f);
+        let cmd = match (f.severity, excepted.is_some() || f.status != FindingStatus::Open) {
+            (_, true) | (Severity::Low, _) => "notice",
+            (Severity::Critical | Severity::High, _) => "error",
+            (Severity::Medium, _) => "warning",
+        };
+        let mut props = Vec::new();
+        if let Some((path, l)) = file_location(f) {
+            props.push(format!("file={}", esc_prop(&path)));
+            if let Some(l) = l {
+                props.push(format!("line={l}"));
+            }
+        }
+        props.push(format!("title={}", esc_prop(&format!("{} [{}] {}", f.finding_id, f.severity, f.title))));
+        let mut msg = f.description.clone();
+        if let Some(e) = excepted {
+            msg = format!("(excepted by {} until {}) {msg}", e.id, e.valid_until);
+        }
+        let _ = writeln!(out, "::{cmd} {}::{}", props.join(","), esc_data(&msg));
+    }
+    out
+}
