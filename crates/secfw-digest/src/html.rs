@@ -103,10 +103,10 @@ pub fn render(report: &Report) -> String {
         Verdict::NoTrend => "risk score · no trend".to_owned(),
         _ => format!("risk score · {}", risk_t.display(secfw_metrics::Unit::Score)),
     };
-    let compared = report
-        .previous
-        .as_ref()
-        .map_or_else(|| "no previous snapshot: no trends yet".to_owned(), |p| format!("compared with cycle {}", p.cycle));
+    let compared = report.previous.as_ref().map_or_else(
+        || "no previous snapshot: no trends yet".to_owned(),
+        |p| format!("compared with cycle {}", p.cycle),
+    );
     let _ = write!(
         s,
         "<header><div class=\"wrap\"><div><h1>Security &amp; Compliance Digest</h1><div class=\"sub\"><b>{}</b> · period {} to {} · cycle <b>{}</b> · {}</div></div>{}</div></header>\n<main class=\"wrap\">\n",
@@ -230,7 +230,11 @@ pub fn render(report: &Report) -> String {
             Bar {
                 label: capitalize(sev.as_str()),
                 segments: vec![(open as f64, color), (exc as f64, "#cbd5e1")],
-                note: if over > 0 { format!("{open} + {exc} exc. · {over} late") } else { format!("{open} + {exc} exc.") },
+                note: if over > 0 {
+                    format!("{open} + {exc} exc. · {over} late")
+                } else {
+                    format!("{open} + {exc} exc.")
+                },
             }
         })
         .collect();
@@ -393,13 +397,8 @@ pub fn render(report: &Report) -> String {
     // Formulas.
     s.push_str("<details><summary>How these numbers are computed</summary><table><thead><tr><th>KPI</th><th>Formula</th><th>Inputs</th></tr></thead><tbody>");
     for k in &m.kpis {
-        let _ = write!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(k.id.name()),
-            esc(&k.formula),
-            esc(&k.inputs)
-        );
+        let _ =
+            write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(k.id.name()), esc(&k.formula), esc(&k.inputs));
     }
     s.push_str("</tbody></table></details>\n");
     if !report.diagnostics.is_empty() {

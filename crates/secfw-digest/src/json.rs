@@ -56,7 +56,11 @@ pub fn build(report: &Report) -> DigestJson {
     let f = &m.findings;
     DigestJson {
         period: Period { start: rfc3339(m.period.start), end: rfc3339(m.period.end) },
-        summary: DigestSummary { risk_score: m.risk.score, critical_findings: f.critical(), trend: overall_trend(report) },
+        summary: DigestSummary {
+            risk_score: m.risk.score,
+            critical_findings: f.critical(),
+            trend: overall_trend(report),
+        },
         kpis,
         actions: DigestActions {
             completed: m.actions.completed.iter().map(|a| a.text.clone()).collect(),

@@ -62,8 +62,7 @@ pub fn render(report: &Report) -> Result<Rendered> {
 /// Write the three files into `out_dir` atomically; returns their paths.
 pub fn write(rendered: &Rendered, out_dir: &Path) -> Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
-    for (name, text) in
-        [(files::MD, &rendered.markdown), (files::JSON, &rendered.json), (files::HTML, &rendered.html)]
+    for (name, text) in [(files::MD, &rendered.markdown), (files::JSON, &rendered.json), (files::HTML, &rendered.html)]
     {
         let p = out_dir.join(name);
         secfw_artifacts::write::write_atomic(&p, text.as_bytes())?;
@@ -127,11 +126,11 @@ impl ImproveEvidence {
 /// With `since`, the digest must also have been generated at or after it (e.g. the time the
 /// cycle entered VALIDATED), so a digest of an earlier cycle does not count.
 pub fn improve_evidence(dir: &Path, since: Option<DateTime<Utc>>) -> ImproveEvidence {
-    let mut ev = ImproveEvidence { cycle: None, metrics_collected: false, digest_generated: false, reasons: Vec::new() };
+    let mut ev =
+        ImproveEvidence { cycle: None, metrics_collected: false, digest_generated: false, reasons: Vec::new() };
     let missing: Vec<&str> = files::ALL.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
-    let parsed: Option<DigestJson> = std::fs::read_to_string(dir.join(files::JSON))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
+    let parsed: Option<DigestJson> =
+        std::fs::read_to_string(dir.join(files::JSON)).ok().and_then(|t| serde_json::from_str(&t).ok());
     match (&parsed, missing.is_empty()) {
         (Some(d), true) => {
             let fresh = match (since, d.generated_at.as_deref().and_then(|g| DateTime::parse_from_rfc3339(g).ok())) {

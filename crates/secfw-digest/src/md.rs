@@ -72,7 +72,8 @@ pub fn render(report: &Report) -> String {
         "**violates the Critical=0 rule**: handoff is blocked".to_owned()
     };
     let excepted_crit = f.excepted_by_severity.get(&Severity::Critical).copied().unwrap_or(0);
-    let exc_note = if excepted_crit > 0 { format!("; {excepted_crit} more under a valid exception") } else { String::new() };
+    let exc_note =
+        if excepted_crit > 0 { format!("; {excepted_crit} more under a valid exception") } else { String::new() };
     let _ = writeln!(s, "- **Critical Findings**: {crit} ({crit_note}{exc_note})");
     let _ = writeln!(
         s,
@@ -118,19 +119,15 @@ pub fn render(report: &Report) -> String {
 
     // MTTR per severity.
     s.push_str("#### MTTR by severity\n\n");
-    s.push_str("| Severity | Resolved | Mean | Median | p90 | SLA |\n|----------|----------|------|--------|-----|-----|\n");
+    s.push_str(
+        "| Severity | Resolved | Mean | Median | p90 | SLA |\n|----------|----------|------|--------|-----|-----|\n",
+    );
     let d = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |x| format!("{} days", trim_num(x)));
     for sev in Severity::ALL {
         let st = m.mttr.by_severity.get(&sev).copied().unwrap_or_default();
         let sla = m.sla.sla_days.get(&sev).copied().unwrap_or(0);
-        let _ = writeln!(
-            s,
-            "| {sev} | {} | {} | {} | {} | {sla} days |",
-            st.count,
-            d(st.mean),
-            d(st.median),
-            d(st.p90)
-        );
+        let _ =
+            writeln!(s, "| {sev} | {} | {} | {} | {} | {sla} days |", st.count, d(st.mean), d(st.median), d(st.p90));
     }
     let o = m.mttr.overall;
     let _ = writeln!(s, "| **all** | {} | {} | {} | {} | — |\n", o.count, d(o.mean), d(o.median), d(o.p90));
@@ -144,13 +141,7 @@ pub fn render(report: &Report) -> String {
         .into_iter()
         .map(|sev| format!("{} {sev}", f.open_by_severity.get(&sev).copied().unwrap_or(0)))
         .collect();
-    let _ = writeln!(
-        s,
-        "- Open: {} ({}) {}",
-        f.open,
-        by.join(", "),
-        change(&report.count_trend("open"), Unit::Score)
-    );
+    let _ = writeln!(s, "- Open: {} ({}) {}", f.open, by.join(", "), change(&report.count_trend("open"), Unit::Score));
     let _ = writeln!(s, "- Excepted (valid exception, still open): {}", f.excepted());
     let _ = writeln!(s, "- Past SLA deadline: {}", f.overdue());
     if f.accepted + f.false_positive > 0 {

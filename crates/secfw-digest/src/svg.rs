@@ -261,11 +261,7 @@ pub fn grouped_bars(
     let (l, r, t, b) = (44.0, 12.0, 34.0, 34.0);
     let pw = w - l - r;
     let ph = h - t - b;
-    let max = groups
-        .iter()
-        .flat_map(|g| g.1.iter().flatten().copied().chain(g.2))
-        .fold(0.0, f64::max)
-        .max(1.0);
+    let max = groups.iter().flat_map(|g| g.1.iter().flatten().copied().chain(g.2)).fold(0.0, f64::max).max(1.0);
     let nice = nice_ceiling(max);
     let mut s = open(id, 500, 280, title, desc);
     let mut lx = l;

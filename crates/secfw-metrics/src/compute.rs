@@ -115,12 +115,7 @@ impl Stats {
         let mean = v.iter().sum::<f64>() / n as f64;
         let median = if n % 2 == 1 { v[n / 2] } else { f64::midpoint(v[n / 2 - 1], v[n / 2]) };
         let rank = (9 * n).div_ceil(10).max(1);
-        Self {
-            count: n as u64,
-            mean: Some(round2(mean)),
-            median: Some(round2(median)),
-            p90: Some(round2(v[rank - 1])),
-        }
+        Self { count: n as u64, mean: Some(round2(mean)), median: Some(round2(median)), p90: Some(round2(v[rank - 1])) }
     }
 }
 
@@ -489,7 +484,10 @@ pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> 
                         Diagnostic::warning(
                             codes::RESOLVED_WITHOUT_FIRST_SEEN,
                             files::FINDINGS,
-                            format!("finding {} is resolved but has no first_seen: it is left out of MTTR", f.finding_id),
+                            format!(
+                                "finding {} is resolved but has no first_seen: it is left out of MTTR",
+                                f.finding_id
+                            ),
                         )
                         .at(locate(i, "resolved_at"))
                         .with_hint("add `first_seen:` (when the finding was first detected) to count it in MTTR"),
@@ -757,12 +755,7 @@ pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> 
         if k.status == crate::kpi::KpiStatus::Missed {
             actions.pending.push(ActionItem {
                 subject: k.id.key().to_owned(),
-                text: format!(
-                    "Bring {} to {} (now {})",
-                    k.id.name(),
-                    k.display_target(),
-                    k.display_value()
-                ),
+                text: format!("Bring {} to {} (now {})", k.id.name(), k.display_target(), k.display_value()),
             });
         }
     }
@@ -770,10 +763,7 @@ pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> 
         if e.expiring_soon {
             actions.pending.push(ActionItem {
                 subject: e.id.clone(),
-                text: format!(
-                    "Renew or close {} before {} ({} day(s) left)",
-                    e.id, e.valid_until, e.days_left
-                ),
+                text: format!("Renew or close {} before {} ({} day(s) left)", e.id, e.valid_until, e.days_left),
             });
         }
     }
@@ -783,11 +773,7 @@ pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> 
         if blocks && !r.condition.holds(count) {
             actions.blocked.push(ActionItem {
                 subject: r.rule.as_str().to_owned(),
-                text: format!(
-                    "Handoff blocked: {} is {count}, the rule requires {}",
-                    r.rule.as_str(),
-                    r.condition
-                ),
+                text: format!("Handoff blocked: {} is {count}, the rule requires {}", r.rule.as_str(), r.condition),
             });
         }
     }
@@ -847,8 +833,8 @@ fn is_production(env: &str) -> bool {
 }
 
 fn finding_standards(f: &Finding, rb: &Rulebook) -> BTreeSet<String> {
-    let mut s: BTreeSet<String> = f.governance.compliance_standards.iter().cloned().collect();
-    for t in f.governance.tags.iter().chain(&[]) {
+    let mut s: BTreeSet<String> = f.governance.compliance_standards.iter().filter_map(|x| standard_name(x)).collect();
+    for t in &f.governance.tags {
         if let Some(def) = rb.tag(t) {
             s.extend(def.compliance_impact.iter().cloned());
         }
@@ -856,12 +842,19 @@ fn finding_standards(f: &Finding, rb: &Rulebook) -> BTreeSet<String> {
     s
 }
 
+/// The standard a policy's `Standards` entry names: its first word (`PCI-DSS 3.5` → `PCI-DSS`,
+/// `SOC2 CC6.1` → `SOC2`), so controls roll up to their standard.
+pub fn standard_name(entry: &str) -> Option<String> {
+    let w = entry.split_whitespace().next()?.trim_end_matches([',', ';', ':', '.']);
+    (!w.is_empty()).then(|| w.to_owned())
+}
+
 fn declared_standards(input: &MetricsInput<'_>, rb: &Rulebook) -> BTreeSet<String> {
     let mut s = BTreeSet::new();
     let mut tags: BTreeSet<&str> = BTreeSet::new();
     if let Some(p) = input.policies {
         for pol in &p.policies {
-            s.extend(pol.standards.iter().cloned());
+            s.extend(pol.standards.iter().filter_map(|x| standard_name(x)));
             tags.extend(pol.tags.iter().map(String::as_str));
         }
     }
@@ -918,9 +911,7 @@ fn scan_counts(input: &MetricsInput<'_>, period: Period) -> ScanCounts {
     c.expected = pairs.len() as u64;
     for (res, tool) in pairs {
         let ok = scans.iter().any(|s| {
-            s.status == ScanStatus::Success
-                && s.tool.eq_ignore_ascii_case(tool)
-                && s.targets.iter().any(|t| t == res)
+            s.status == ScanStatus::Success && s.tool.eq_ignore_ascii_case(tool) && s.targets.iter().any(|t| t == res)
         });
         if ok {
             c.successful += 1;

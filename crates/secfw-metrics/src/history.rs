@@ -127,7 +127,9 @@ impl History {
                 }
                 Err(msg) => h.diagnostics.push(
                     Diagnostic::warning(codes::BAD_SNAPSHOT, &name, format!("cannot use this snapshot: {msg}"))
-                        .with_hint("snapshots are written by secfw; restore this file from version control or delete it"),
+                        .with_hint(
+                            "snapshots are written by secfw; restore this file from version control or delete it",
+                        ),
                 ),
             }
         }

@@ -1,0 +1,121 @@
+//! History across three synthetic cycles gives the right trends; missing or damaged history is
+//! "no trend", never an error.
+
+mod support;
+
+use chrono::{DateTime, TimeZone, Utc};
+use secfw_artifacts::{LoadOptions, load};
+use secfw_metrics::history::{HISTORY_DIR, History};
+use secfw_metrics::{Arrow, CollectOptions, KpiId, Verdict, codes, collect, record};
+
+fn at(d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, d, 12, 0, 0).unwrap()
+}
+
+const HEAD: &str = "version: \"1.0\"\nmetadata:\n  scan_id: h\n  timestamp: \"2026-11-01T00:00:00Z\"\n  lifecycle_state: IMPROVE\nfindings:\n";
+
+fn open_finding(id: &str, sev: &str) -> String {
+    format!(
+        "  - finding_id: {id}\n    severity: {sev}\n    category: vulnerability\n    title: t\n    description: d\n    affected_resources: []\n    remediation:\n      recommended_action: fix\n      priority: P1\n      deadline: \"2027-06-30\"\n    governance: {{}}\n    first_seen: \"2026-11-01T00:00:00Z\"\n"
+    )
+}
+
+/// Run one cycle: write the ledger, collect at `now`, record the snapshot.
+fn cycle(dir: &std::path::Path, findings: &str, now: DateTime<Utc>) -> secfw_metrics::Report {
+    std::fs::write(dir.join("sec_findings.yaml"), format!("{HEAD}{findings}")).unwrap();
+    let ws = load(dir, &LoadOptions::default()).unwrap();
+    let r = collect(&ws, &CollectOptions::default(), now).unwrap();
+    record(dir, &r).unwrap();
+    r
+}
+
+#[test]
+fn three_cycles_trend_against_the_previous_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rulebook.yaml"), support::RULEBOOK).unwrap();
+    std::fs::write(dir.path().join("inventory.yaml"), support::INVENTORY).unwrap();
+
+    // Cycle 1 (11-03): one high open (weight 5, within its 30-day SLA) → risk 100×5/55 = 9.09;
+    // no history: no trend.
+    let c1 = cycle(dir.path(), &open_finding("SF-1", "high"), at(3));
+    assert_eq!(c1.metrics.value(KpiId::RiskScore), Some(9.09));
+    assert!(c1.previous.is_none());
+    assert_eq!(c1.trend(KpiId::RiskScore).verdict, Verdict::NoTrend);
+    assert_eq!(c1.metrics.period.start, at(3) - chrono::Duration::days(7));
+
+    // Cycle 2 (11-10): two highs → 10 points → 100×10/60 = 16.67: ↑ +7.58, worse.
+    let two = open_finding("SF-1", "high") + &open_finding("SF-2", "high");
+    let c2 = cycle(dir.path(), &two, at(10));
+    assert_eq!(c2.previous.as_ref().map(|p| p.cycle.as_str()), Some("2026-11-03"));
+    assert_eq!(c2.metrics.period.start, at(3), "the period starts where the previous one ended");
+    let t = c2.trend(KpiId::RiskScore);
+    assert_eq!((t.arrow, t.verdict, t.delta), (Arrow::Up, Verdict::Worsened, Some(7.58)));
+    assert_eq!(c2.count_trend("open_high").delta, Some(1.0));
+    assert_eq!(c2.count_trend("open_high").verdict, Verdict::Worsened);
+
+    // Cycle 3 (11-17): one low → 1 point → 100×1/51 = 1.96: ↓ −14.71 against cycle 2 (not
+    // against cycle 1, which would be −7.13).
+    let c3 = cycle(dir.path(), &open_finding("SF-3", "low"), at(17));
+    assert_eq!(c3.previous.as_ref().map(|p| p.cycle.as_str()), Some("2026-11-10"));
+    let t = c3.trend(KpiId::RiskScore);
+    assert_eq!((t.arrow, t.verdict, t.delta), (Arrow::Down, Verdict::Improved, Some(-14.71)));
+    assert_eq!(t.previous, Some(16.67));
+    // Coverage unchanged (inventory unchanged; policy_map missing so any listed policy covers).
+    assert_eq!(c3.trend(KpiId::PolicyCoverage).verdict, Verdict::Unchanged);
+    // MTTR n/a in both cycles: no trend.
+    assert_eq!(c3.trend(KpiId::Mttr).verdict, Verdict::NoTrend);
+    assert_eq!(c3.history.iter().map(|s| s.cycle.as_str()).collect::<Vec<_>>(), ["2026-11-03", "2026-11-10"]);
+
+    // Re-running cycle 3 replaces its snapshot and still compares with cycle 2.
+    let again = cycle(dir.path(), &open_finding("SF-3", "low"), at(17));
+    assert_eq!(again.previous.as_ref().map(|p| p.cycle.as_str()), Some("2026-11-10"));
+    assert_eq!(again.trend(KpiId::RiskScore), c3.trend(KpiId::RiskScore));
+    assert_eq!(History::load(dir.path()).unwrap().snapshots.len(), 3);
+}
+
+#[test]
+fn snapshots_are_deterministic_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = cycle(dir.path(), &open_finding("SF-1", "high"), at(3));
+    let path = dir.path().join(HISTORY_DIR).join("2026-11-03.json");
+    let first = std::fs::read(&path).unwrap();
+    record(dir.path(), &r).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), first);
+    let text = String::from_utf8(first).unwrap();
+    assert!(text.contains("\"format\": \"secfw-kpi-snapshot/v1\""), "{text}");
+    assert!(text.contains("\"mttr\": null"), "n/a is stored as null: {text}");
+}
+
+#[test]
+fn damaged_history_is_reported_and_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join(HISTORY_DIR);
+    std::fs::create_dir_all(&hist).unwrap();
+    std::fs::write(hist.join("2026-11-03.json"), "{ not json").unwrap();
+    std::fs::write(hist.join("notes.txt"), "ignored: not a snapshot").unwrap();
+    let r = cycle(dir.path(), &open_finding("SF-1", "high"), at(10));
+    assert!(r.previous.is_none(), "the damaged snapshot is not used");
+    assert_eq!(r.trend(KpiId::RiskScore).verdict, Verdict::NoTrend);
+    let d = r.diagnostics.iter().find(|d| d.code == codes::BAD_SNAPSHOT).expect("MT0005");
+    assert_eq!(d.file, ".secfw/history/2026-11-03.json");
+    // A snapshot from a newer secfw is named too.
+    std::fs::write(
+        hist.join("2026-11-04.json"),
+        r#"{"format":"secfw-kpi-snapshot/v9","cycle":"2026-11-04","period":{"start":"2026-10-28T00:00:00Z","end":"2026-11-04T00:00:00Z"},"generated_at":"2026-11-04T00:00:00Z","kpis":{}}"#,
+    )
+    .unwrap();
+    let h = History::load(dir.path()).unwrap();
+    assert!(h.diagnostics.iter().any(|d| d.code == codes::UNSUPPORTED_SNAPSHOT));
+}
+
+#[test]
+fn a_missing_history_is_no_trend() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = load(dir.path(), &LoadOptions::default()).unwrap();
+    let r = collect(&ws, &CollectOptions::default(), at(3)).unwrap();
+    assert!(r.previous.is_none() && r.history.is_empty());
+    assert!(KpiId::ALL.iter().all(|k| r.trend(*k).verdict == Verdict::NoTrend));
+    assert!(!secfw_metrics::is_recorded(dir.path(), &r.cycle).unwrap());
+    record(dir.path(), &r).unwrap();
+    assert!(secfw_metrics::is_recorded(dir.path(), &r.cycle).unwrap());
+}
