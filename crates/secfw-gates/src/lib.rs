@@ -190,8 +190,11 @@ pub struct GateReport {
     pub excepted: Vec<ExceptedFinding>,
     /// Gate-specific figures (e.g. `policy_coverage` with its formula), sorted by key.
     pub stats: serde_json::Map<String, serde_json::Value>,
-    /// `sha256:<hex>` of this report's canonical JSON (with `digest` empty): the value recorded
-    /// in lifecycle events.
+    /// `sha256:<hex>` over the names and SHA-256 of every artifact read: binds the verdict to
+    /// the exact inputs.
+    pub inputs_digest: String,
+    /// `sha256:<hex>` of this report's canonical JSON (with `digest` empty, `inputs_digest`
+    /// included): the value recorded in lifecycle events.
     pub digest: String,
 }
 
@@ -214,9 +217,26 @@ impl GateReport {
         sort_diagnostics(&mut diagnostics);
         diagnostics.dedup();
         let summary = Summary::of(&diagnostics);
-        let mut r = Self { gate, passed: summary.errors == 0, summary, diagnostics, excepted, stats, digest: String::new() };
+        let mut r = Self {
+            gate,
+            passed: summary.errors == 0,
+            summary,
+            diagnostics,
+            excepted,
+            stats,
+            inputs_digest: String::new(),
+            digest: String::new(),
+        };
         r.digest = digest_of(&r);
         r
+    }
+
+    /// Bind the report to its inputs and recompute the digest.
+    fn bind_inputs(mut self, inputs_digest: &str) -> Self {
+        self.inputs_digest = inputs_digest.to_owned();
+        self.digest = String::new();
+        self.digest = digest_of(&self);
+        self
     }
 
     /// Error-level diagnostics.
@@ -228,6 +248,18 @@ impl GateReport {
     pub fn has_code(&self, code: &str) -> bool {
         self.diagnostics.iter().any(|d| d.code.as_str() == code)
     }
+}
+
+/// `sha256:` over `name\0sha256(text)\n` of every artifact read, in name order.
+pub fn inputs_digest(ws: &LoadedWorkspace) -> String {
+    let mut h = Sha256::new();
+    for (name, src) in &ws.sources {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(hex::encode(Sha256::digest(src.text.as_bytes())).as_bytes());
+        h.update(b"\n");
+    }
+    format!("sha256:{}", hex::encode(h.finalize()))
 }
 
 fn digest_of<T: Serialize>(v: &T) -> String {
@@ -267,7 +299,8 @@ pub fn run_in(ctx: &GateContext<'_>, gates: &[GateName]) -> GateRun {
     let mut names = gates.to_vec();
     names.sort();
     names.dedup();
-    let reports: Vec<GateReport> = names.iter().map(|g| g.gate().run(ctx)).collect();
+    let inputs = inputs_digest(ctx.ws);
+    let reports: Vec<GateReport> = names.iter().map(|g| g.gate().run(ctx).bind_inputs(&inputs)).collect();
     GateRun {
         now: ctx.now,
         passed: reports.iter().all(|r| r.passed),
