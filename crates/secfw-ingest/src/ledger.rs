@@ -212,13 +212,16 @@ pub fn merge(
             } else {
                 summary.failed_scans.push(sid.clone());
             }
+            // Never record an end before the start (producers' clocks and `now` disagree).
+            let started = scan.started_at.unwrap_or(now);
+            let finished = scan.finished_at.filter(|f| *f >= started).or_else(|| (now >= started).then_some(now));
             let rec = ScanRecord {
                 scan_id: sid.clone(),
                 tool: scan.tool.clone(),
                 tool_version: scan.tool_version.clone(),
                 targets,
-                started_at: Timestamp::DateTime(scan.started_at.unwrap_or(now)),
-                finished_at: scan.finished_at.map(Timestamp::DateTime).or(Some(now_ts)),
+                started_at: Timestamp::DateTime(started),
+                finished_at: finished.map(Timestamp::DateTime),
                 status: if scan.success { ScanStatus::Success } else { ScanStatus::Failure },
                 error: scan.error.clone(),
                 report: Some(report.name.clone()),

@@ -185,3 +185,25 @@ fn an_invalid_existing_ledger_is_not_rewritten() {
     assert!(matches!(e, secfw_ingest::Error::LedgerInvalid(_)), "{e}");
     assert_eq!(ledger_text(dir), "version: \"1.0\"\nmetadata: [oops]\n");
 }
+
+#[test]
+fn every_accepted_corpus_file_merges_into_one_clean_ledger() {
+    let d = tempfile::tempdir().unwrap();
+    let mut inputs = Vec::new();
+    for dir in ["sarif", "trivy", "grype", "cargo-audit", "osv-scanner", "npm-audit"] {
+        for e in std::fs::read_dir(secfw_testkit::corpora(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if secfw_ingest::parse_path(&p, "x", Format::Auto, &Default::default()).is_ok() {
+                inputs.push(Input::new(p, Format::Auto));
+            }
+        }
+    }
+    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    assert!(inputs.len() > 70);
+    let o = ingest(d.path(), &inputs, &IngestOptions::new(t("2030-01-01T00:00:00Z"))).unwrap();
+    let src = secfw_artifacts::SourceFile::new("sec_findings.yaml", ledger_text(d.path()));
+    let mut diags = Vec::new();
+    parse_findings(&src, &LoadOptions::default().strict(true), &mut diags).unwrap();
+    assert!(diags.is_empty(), "{:?}", &diags[..diags.len().min(5)]);
+    assert!(o.ledger.findings.len() > 3000);
+}
