@@ -63,6 +63,14 @@ crate::define_codes! {
     SPEC_PLACEHOLDER = "SF0703", "security_spec.md still contains template placeholder text";
     SPEC_DUPLICATE_SECTION = "SF0704", "security_spec.md has a section twice";
     SPEC_STALE = "SF0705", "security_spec.md `last_updated` is older than the review cycle";
+    SPEC_EMPTY_SECTION = "SF0706", "A section of security_spec.md has no content";
+    SPEC_FUTURE_DATE = "SF0707", "security_spec.md `last_updated` is after `now`";
+    SPEC_UNKNOWN_TAG = "SF0708", "Data Classification & Handling names a tag that is not in the rulebook taxonomy";
+    SPEC_UNCLASSIFIED_TAG = "SF0709", "A taxonomy tag with compliance impact is not named in Data Classification & Handling";
+    SPEC_UNKNOWN_EXCEPTION = "SF0710", "Open Issues & Exceptions names an exception that exceptions.md does not have";
+    SPEC_UNLISTED_EXCEPTION = "SF0711", "An exception in force in exceptions.md is not listed under Open Issues & Exceptions";
+    SPEC_UNKNOWN_CONTROL = "SF0712", "security_spec.md names a policy or control that policy_map.md does not have";
+    SPEC_CROSS_CHECK_SKIPPED = "SF0713", "A spec cross-check was skipped because the artifact it needs is missing";
 }
 
 /// The title of a code of this crate, if it is one.

@@ -12,6 +12,7 @@ pub mod schema;
 pub mod source;
 pub mod spans;
 pub mod spec;
+pub mod speclint;
 pub mod template;
 pub mod workspace;
 pub mod write;
