@@ -103,10 +103,10 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} |",
-            e(k.id.name()),
-            e(&k.display_value()),
-            e(&k.display_target()),
-            e(&t.display(k.unit)),
+            k.id.name(),
+            k.display_value(),
+            k.display_target(),
+            t.display(k.unit),
             status_word(k.status)
         );
     }
