@@ -56,6 +56,10 @@ enum Command {
     Exceptions(cmd::exceptions::Args),
     /// The tamper-evident event log (.secfw/events.jsonl).
     Log(cmd::lifecycle::LogArgs),
+    /// Ingest scanner reports (SARIF, Trivy, Grype, cargo-audit, OSV-Scanner, npm audit) into sec_findings.yaml.
+    Ingest(cmd::ingest::Args),
+    /// Export findings as SARIF, OSCAL assessment-results / POA&M, JUnit XML or GitHub annotations.
+    Export(cmd::export::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
         Command::Advance(a) => cmd::lifecycle::advance(&a, &out),
         Command::Exceptions(a) => cmd::exceptions::run(&a, &out),
         Command::Log(a) => cmd::lifecycle::log(&a, &out),
+        Command::Ingest(a) => cmd::ingest::run(&a, &out),
+        Command::Export(a) => cmd::export::run(&a, &out),
     };
     match result {
         Ok(code) => code,

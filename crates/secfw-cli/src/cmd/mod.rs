@@ -8,3 +8,5 @@ pub(crate) mod validate;
 pub(crate) mod exceptions;
 pub(crate) mod gate;
 pub(crate) mod lifecycle;
+pub(crate) mod ingest;
+pub(crate) mod export;
