@@ -48,6 +48,19 @@ pub const EXAMPLE_NOW: &str = "2026-11-24T09:00:00Z";
 /// file, directory or symlink), nothing is written and the error names the first one. Each file
 /// is written atomically.
 ///
+/// ```
+/// use secfw_artifacts::template::{EXAMPLE, write_example};
+/// use secfw_artifacts::{LoadOptions, load};
+///
+/// let dir = tempfile::tempdir()?;
+/// let written = write_example(dir.path())?;
+/// assert_eq!(written.len(), EXAMPLE.len());
+/// assert!(load(dir.path(), &LoadOptions::default().strict(true))?.diagnostics.is_empty());
+/// // A second run refuses: nothing people may have edited is ever overwritten.
+/// assert!(write_example(dir.path()).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`Error::Io`] with kind [`std::io::ErrorKind::AlreadyExists`] when a target exists, or the
