@@ -1,0 +1,103 @@
+//! `secfw gate` and `secfw exceptions check` end to end: exit codes, formats, the example.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+fn secfw(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_secfw")).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture_copy(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("crates/secfw-gates/tests/fixtures/base")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    for (file, from, to) in edits {
+        let p = dir.path().join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{file} lacks {from:?}");
+        std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    }
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_example_workspace_passes_every_gate_at_the_fixed_time() {
+    let ex = root().join("examples/acme");
+    assert!(ex.join("rulebook.yaml").is_file(), "examples/acme is missing");
+    let o = secfw(&["gate", "all", s(&ex), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("3 gate(s), 3 passed, 0 failed"));
+    let o = secfw(&["exceptions", "check", s(&ex), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn a_failing_gate_exits_1_with_located_diagnostics() {
+    let d = fixture_copy(&[("sec_findings.yaml", "exception_ref: EXC-001", "exception_ref: EXC-404")]);
+    let o = secfw(&["gate", "cross_stream_consistency", s(d.path()), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("error[GT0102]") && out.contains("--> sec_findings.yaml:46:"), "{out}");
+    // schema_lint alone still passes.
+    assert_eq!(secfw(&["gate", "schema_lint", s(d.path()), "--now", NOW]).status.code(), Some(0));
+}
+
+#[test]
+fn every_format_renders_and_sarif_can_be_written_to_a_file() {
+    let d = fixture_copy(&[("sec_findings.yaml", "    severity: high", "    severity: critical")]);
+    let o = secfw(&["gate", "all", s(d.path()), "--now", NOW, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["escalations"][0]["rule"], "critical_findings_count");
+    let out = d.path().join("out/gates.sarif");
+    let o = secfw(&["gate", "all", s(d.path()), "--now", NOW, "--format", "sarif", "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif["runs"][0]["results"].as_array().unwrap().iter().any(|r| r["ruleId"] == "GV0201"));
+    let o = secfw(&["gate", "parity_coverage", s(d.path()), "--now", NOW, "--format", "junit"]);
+    assert!(stdout(&o).starts_with("<?xml") && stdout(&o).contains("type=\"GV0201\""));
+    let o = secfw(&["gate", "parity_coverage", s(d.path()), "--now", NOW, "--format", "github"]);
+    assert!(stdout(&o).lines().any(|l| l.starts_with("::error file=rulebook.yaml,line=")), "{}", stdout(&o));
+}
+
+#[test]
+fn cannot_run_exits_2() {
+    let d = fixture_copy(&[]);
+    assert_eq!(secfw(&["gate", "everything", s(d.path())]).status.code(), Some(2));
+    assert_eq!(secfw(&["gate", "all", s(&d.path().join("nope"))]).status.code(), Some(2));
+    assert_eq!(secfw(&["gate", "all", s(d.path()), "--now", "yesterday"]).status.code(), Some(2));
+}
+
+#[test]
+fn exceptions_check_reports_expiry_and_approvals() {
+    let d = fixture_copy(&[("exceptions.md", "- **Requestor**: data-team@acme.test", "- **Requestor**: security-lead@acme.test")]);
+    let o = secfw(&["exceptions", "check", s(d.path()), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error[GV0108]"), "{}", stdout(&o));
+    let d = fixture_copy(&[]);
+    let o = secfw(&["exceptions", "check", s(d.path()), "--now", NOW, "--within", "120", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["exceptions"][0]["days_left"], 97);
+    assert!(j["exceptions"][0]["diagnostics"].as_array().unwrap().iter().any(|x| x["code"] == "GV0107"));
+    let o = secfw(&["exceptions", "check", s(d.path()), "--now", "2027-03-02"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("EXC-001 [expired]"));
+}
