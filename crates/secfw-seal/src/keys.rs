@@ -277,6 +277,61 @@ impl SigningKey {
     }
 }
 
+/// Write a new key pair for `identity` into `dir`: `<identity>.key` (PKCS#8 v1 PEM, created with
+/// mode 0600 on Unix), `<identity>.pub` (OpenSSH line), `<identity>.pub.pem` (SPKI),
+/// `<identity>.pub.json` (securesystemslib, with keyid) and `<identity>.pub.hex` (raw). Never
+/// overwrites: an existing file refuses the whole operation before anything is written.
+pub fn write_key_files(
+    dir: &std::path::Path,
+    identity: &str,
+    key: &SigningKey,
+) -> Result<Vec<std::path::PathBuf>, crate::Error> {
+    use std::io::Write as _;
+    if !crate::trust::is_identity(identity) {
+        return Err(crate::Error::rejected(
+            secfw_artifacts::Diagnostic::error(
+                crate::codes::KEY_FORMAT,
+                identity,
+                format!("identity `{identity}` is not valid"),
+            )
+            .with_hint("use 1-64 characters of A-Z a-z 0-9 . _ @ + -"),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
+    let p = key.public();
+    let files = [
+        (format!("{identity}.key"), key.to_pkcs8_pem(), true),
+        (format!("{identity}.pub"), format!("{}\n", p.to_openssh(identity)), false),
+        (format!("{identity}.pub.pem"), p.to_spki_pem(), false),
+        (format!("{identity}.pub.json"), p.to_sslib_json(), false),
+        (format!("{identity}.pub.hex"), format!("{}\n", p.to_hex()), false),
+    ];
+    for (name, _, _) in &files {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            return Err(crate::Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "already exists; refusing to overwrite a key"),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for (name, content, secret) in files {
+        let path = dir.join(name);
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            o.mode(if secret { 0o600 } else { 0o644 });
+        }
+        let mut f = o.open(&path).map_err(|e| crate::Error::io(&path, e))?;
+        f.write_all(content.as_bytes()).and_then(|()| f.sync_all()).map_err(|e| crate::Error::io(&path, e))?;
+        out.push(path);
+    }
+    Ok(out)
+}
+
 /// PEM armour with 64-column base64 lines.
 pub fn pem(label: &str, der: &[u8]) -> String {
     let b = b64_encode(der);

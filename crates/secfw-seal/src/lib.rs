@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod codes;
+pub mod criteria;
 pub mod dsse;
 pub mod files;
 pub mod generate;

@@ -218,7 +218,7 @@ pub fn unpack(archive: &Path, target: &Path, trust: &TrustPolicy, opts: &VerifyO
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            fs::create_dir_all(target).map_err(|e| Error::io(target, e))?
+            fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;
         }
         Err(e) => return Err(Error::io(target, e)),
     }

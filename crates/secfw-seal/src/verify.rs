@@ -505,10 +505,10 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
                 "restore the sealed content, or regenerate and re-sign the manifest",
             )),
             Err(HashFailure::Missing(m)) => {
-                fd.push(err(codes::FILE_MISSING, &a.path, m, "restore the file from the package or git"))
+                fd.push(err(codes::FILE_MISSING, &a.path, m, "restore the file from the package or git"));
             }
             Err(HashFailure::NotRegular(m)) => {
-                fd.push(err(codes::NOT_REGULAR, &a.path, m, "sealed files must be regular files"))
+                fd.push(err(codes::NOT_REGULAR, &a.path, m, "sealed files must be regular files"));
             }
             Err(HashFailure::Io(m)) => fd.push(err(codes::FILE_MISSING, &a.path, m, "check permissions")),
         }

@@ -14,6 +14,9 @@ use secfw_seal::verify::{CheckName, SealState};
 use secfw_seal::{PublicKey, SigningKey};
 use serde_json::json;
 
+type Edit = Box<dyn Fn(&mut Vec<u8>)>;
+type Mutation = Box<dyn Fn(&mut serde_json::Value)>;
+
 fn sig_bytes(dir: &std::path::Path, i: usize) -> Vec<u8> {
     b64_decode(envelope(dir)["signatures"][i]["sig"].as_str().unwrap()).unwrap()
 }
@@ -202,7 +205,7 @@ fn case10_threshold_counts_valid_distinct_trusted_keys_only() {
     write_envelope(&dir, &env);
     assert!(verify(&dir, &tp).failed(CheckName::Thresholds));
     // exactly k, plus signatures from unknown keys: accepted, extras ignored
-    let mut env = good.clone();
+    let mut env = good;
     let body = payload(&dir);
     for n in [50u8, 51] {
         let k = key(n);
@@ -326,7 +329,7 @@ fn case16_expired_future_or_expired_trust_rejected() {
     assert!(verify_with(&dir, &tp, &o).failed(CheckName::Expiry), "issued 10 minutes in the future");
     o.now = now() - chrono::Duration::minutes(4);
     assert!(!verify_with(&dir, &tp, &o).failed(CheckName::Expiry), "within the 5-minute skew");
-    let mut old = tp.clone();
+    let mut old = tp;
     old.expires = now() - chrono::Duration::seconds(1);
     assert!(verify(&dir, &old).failed(CheckName::TrustPolicy));
 }
@@ -351,7 +354,7 @@ fn case18_duplicate_keys_and_non_canonical_payloads_rejected() {
     let dup = body.replacen(&format!("\"sha256\":\"{h}\""), &format!("\"sha256\":\"{h}\",\"sha256\":\"{h}\""), 1);
     let variants = [
         dup,
-        body.replacen("{", "{ ", 1),
+        body.replacen('{', "{ ", 1),
         format!("{body}\n"),
         body.replacen("{\"_type\"", "{\"subject\":[],\"_type\"", 1),
     ];
@@ -587,7 +590,7 @@ fn case26_fifo_and_directory_rejected_without_hanging() {
 #[test]
 fn case27_content_changes_missing_and_unlisted_files_rejected() {
     let f = "evidence/kms-key-rotation-2026-11-20.json";
-    let edits: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         ("same size", Box::new(|b: &mut Vec<u8>| b[3] ^= 0x20)),
         ("truncated", Box::new(|b: &mut Vec<u8>| b.truncate(b.len() / 2))),
         ("appended", Box::new(|b: &mut Vec<u8>| b.extend_from_slice(b"\n"))),
@@ -625,7 +628,7 @@ fn case29_bad_git_bindings_rejected() {
     let (_t, dir, tp) = sealed(1);
     let commit = git(&dir, &["rev-parse", "HEAD"]);
     let tree = git(&dir, &["rev-parse", "HEAD^{tree}"]);
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    let cases: Vec<(&str, Mutation)> = vec![
         ("abbreviated", Box::new(set("commit", json!(commit[..12].to_owned())))),
         ("branch name", Box::new(set("commit", json!("main")))),
         ("dirty", Box::new(set("dirty", json!(true)))),
@@ -665,8 +668,8 @@ fn case30_rulebook_digest_must_match_the_pinned_rulebook() {
 
 #[test]
 fn case31_edited_yaml_fails_the_re_render() {
-    type Edit = fn(&str) -> String;
-    let edits: [(&str, Edit); 5] = [
+    type TextEdit = fn(&str) -> String;
+    let edits: [(&str, TextEdit); 5] = [
         ("count", |y| y.replacen("high_count: ", "high_count: 1", 1)),
         ("seal", |y| y.replacen("value: \"sha256:", "value: \"sha256:0", 1)),
         ("comment", |y| format!("{y}# approved\n")),

@@ -17,7 +17,7 @@ fn generate_sign_verify_round_trip() {
     let yaml = std::fs::read_to_string(manifest(&dir)).unwrap();
     assert!(yaml.contains(&format!("value: \"{seal}\"")), "{yaml}");
     // The YAML view is a valid seed §2.4 manifest for the artifacts model.
-    let src = secfw_artifacts::SourceFile::new("handoff_manifest.yaml", yaml.clone());
+    let src = secfw_artifacts::SourceFile::new("handoff_manifest.yaml", yaml);
     let parsed = secfw_artifacts::yaml::parse::<secfw_artifacts::model::manifest::HandoffManifest>(
         &src,
         secfw_artifacts::yaml::UnknownFields::Deny,

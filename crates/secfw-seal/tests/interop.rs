@@ -4,6 +4,8 @@
 //! Needs: the interop venv (securesystemslib >= 1.6, in-toto-attestation, rfc8785,
 //! cryptography), `ssh-keygen` (openssh-client) and `openssl` (>= 3.0).
 
+#![allow(clippy::disallowed_macros)] // tests print skip notes
+
 mod common;
 use common::*;
 
@@ -155,7 +157,7 @@ fn case34_openssl_pkeyutl_verifies_the_pae_signature_and_rejects_tampering() {
     };
     let (ok, out) = verify(&pae_file);
     assert!(ok && out.contains("Signature Verified Successfully"), "{out}");
-    let mut bad = pae_bytes.clone();
+    let mut bad = pae_bytes;
     let n = bad.len() - 3;
     bad[n] ^= 1;
     let bad_file = t.path().join("pae-bad");
