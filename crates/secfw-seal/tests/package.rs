@@ -1,4 +1,5 @@
 //! Packages: reproducible archives, verify-before-extract, refusal of unsafe entries, rollback.
+#![allow(clippy::many_single_char_names)]
 
 mod common;
 use common::*;
