@@ -33,7 +33,8 @@ h2{font-size:18px;margin:28px 0 12px;letter-spacing:-.01em}
 .kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:16px}
 .card{padding:16px 18px;display:flex;flex-direction:column;gap:6px}
 .card .name{font-size:13px;font-weight:600;color:#334155}
-.card .val{font-size:26px;font-weight:700;letter-spacing:-.02em}
+.card .val{font-size:24px;font-weight:700;letter-spacing:-.02em;white-space:nowrap}
+.card svg.sparkline{flex:none;max-width:45%;height:auto}
 .card .row{display:flex;justify-content:space-between;align-items:center;gap:8px;font-size:13px;color:#475569}
 .card .inputs{font-size:12px;color:#64748b}
 .up{color:#166534}.down{color:#b91c1c}.flat{color:#64748b}
@@ -287,7 +288,7 @@ pub fn render(report: &Report) -> String {
             };
             let note = match x.state.as_str() {
                 "expired" => format!("expired {}", x.valid_until),
-                "invalid" => "invalid".to_owned(),
+                "invalid" => format!("invalid · {} d", x.days_left),
                 _ => format!("{} d · {}", x.days_left, x.valid_until),
             };
             Bar { label: x.id.clone(), segments: vec![(left.max(0.5), color)], note }

@@ -261,7 +261,14 @@ pub fn grouped_bars(
     let (l, r, t, b) = (44.0, 12.0, 34.0, 34.0);
     let pw = w - l - r;
     let ph = h - t - b;
-    let max = groups.iter().flat_map(|g| g.1.iter().flatten().copied().chain(g.2)).fold(0.0, f64::max).max(1.0);
+    // Scale to the data: a marker far above every bar (a 120-day SLA against 3-day fixes) would
+    // flatten the bars, so markers above the scale are drawn as a label at the top instead.
+    let data_max = groups.iter().flat_map(|g| g.1.iter().flatten().copied()).fold(0.0, f64::max);
+    let max = if data_max > 0.0 {
+        groups.iter().filter_map(|g| g.2).filter(|m| *m <= data_max * 2.0).fold(data_max, f64::max) * 1.1
+    } else {
+        groups.iter().filter_map(|g| g.2).fold(1.0, f64::max)
+    };
     let nice = nice_ceiling(max);
     let mut s = open(id, 500, 280, title, desc);
     let mut lx = l;
@@ -323,8 +330,18 @@ pub fn grouped_bars(
                 }
             }
         }
-        if let Some(m) = marker {
-            let y = t + ph - m.min(nice) / nice * ph;
+        if let Some(m) = marker.filter(|m| *m > nice) {
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#0f172a\" text-anchor=\"middle\">{} {} d ↑</text>",
+                n(gx + (gw - 24.0) / 2.0),
+                n(t + 10.0),
+                esc(marker_label),
+                trim_num(m)
+            );
+        }
+        if let Some(m) = marker.filter(|m| *m <= nice) {
+            let y = t + ph - m / nice * ph;
             let _ = write!(
                 s,
                 "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#0f172a\" stroke-width=\"2\" stroke-dasharray=\"5 3\"><title>{}: {} days</title></line>",
@@ -333,7 +350,7 @@ pub fn grouped_bars(
                 n(gx + gw - 20.0),
                 n(y),
                 esc(marker_label),
-                trim_num(*m)
+                trim_num(m)
             );
         }
         let _ = write!(

@@ -1,5 +1,6 @@
 //! digest.html in a real browser: headless Chromium renders it to a PNG without console errors.
 //! Skipped locally (with a note) when `chromium` is not on PATH; a failure in CI.
+#![allow(clippy::disallowed_macros)] // the skip note is printed
 
 #[path = "../../secfw-metrics/tests/support/mod.rs"]
 mod support;
