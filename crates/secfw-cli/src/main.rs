@@ -60,6 +60,10 @@ enum Command {
     Ingest(cmd::ingest::Args),
     /// Export findings as SARIF, OSCAL assessment-results / POA&M, JUnit XML or GitHub annotations.
     Export(cmd::export::Args),
+    /// ITSM ticket sync: plan create/update/close actions keyed by finding fingerprint, apply them to a webhook.
+    Tickets(cmd::tickets::Args),
+    /// The Security & Compliance Specification: write the template (init) or check it (lint).
+    Spec(cmd::spec::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +82,8 @@ fn main() -> ExitCode {
         Command::Log(a) => cmd::lifecycle::log(&a, &out),
         Command::Ingest(a) => cmd::ingest::run(&a, &out),
         Command::Export(a) => cmd::export::run(&a, &out),
+        Command::Tickets(a) => cmd::tickets::run(&a, &out),
+        Command::Spec(a) => cmd::spec::run(&a, &out),
     };
     match result {
         Ok(code) => code,

@@ -10,3 +10,5 @@ pub(crate) mod gate;
 pub(crate) mod lifecycle;
 pub(crate) mod ingest;
 pub(crate) mod export;
+pub(crate) mod spec;
+pub(crate) mod tickets;

@@ -1,0 +1,236 @@
+//! `secfw tickets plan|apply`: ITSM ticket sync (create / update / close keyed by finding
+//! fingerprint, exception-approval requests) to a JSON webhook.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use secfw::artifacts::{Level, LoadOptions, LoadedWorkspace, load};
+use secfw::tickets::{ApplyOptions, Endpoint, Error as TicketError, TicketPlan};
+
+use crate::output::{Output, parse_now};
+use crate::{CmdResult, exit};
+
+/// Arguments of `tickets`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Sub {
+    /// Show the actions that would bring the ticket system in line with the workspace.
+    Plan(PlanArgs),
+    /// Plan, then POST each action to the webhook (idempotent; resumes after a failure).
+    Apply(ApplyArgs),
+}
+
+/// Arguments of `tickets plan`.
+#[derive(Debug, clap::Args)]
+struct PlanArgs {
+    /// The security workspace directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Evaluation time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
+    /// Also write the plan as JSON to this file (atomically).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Arguments of `tickets apply`.
+#[derive(Debug, clap::Args)]
+struct ApplyArgs {
+    /// The security workspace directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Webhook URL (http://host[:port]/path).
+    #[arg(long)]
+    endpoint: String,
+    /// Name of the environment variable holding the bearer token (sent as
+    /// `Authorization: Bearer ...`; never printed).
+    #[arg(long)]
+    token_env: Option<String>,
+    /// Evaluation time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
+    /// Attempts per action before giving up (5xx, 408, 429, timeouts, dropped connections).
+    #[arg(long, default_value_t = 5)]
+    max_attempts: u32,
+    /// Wait before the first retry, in milliseconds (doubles each retry).
+    #[arg(long, default_value_t = 500)]
+    backoff_ms: u64,
+    /// Longest wait between retries, in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    max_backoff_ms: u64,
+    /// Time limit of one attempt, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    timeout_ms: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Fmt {
+    Human,
+    Json,
+}
+
+pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
+    match &args.command {
+        Sub::Plan(a) => plan(a, out),
+        Sub::Apply(a) => apply(a, out),
+    }
+}
+
+/// Plan, printing the findings ledger's errors when it cannot be used.
+fn make_plan(
+    dir: &Path,
+    now: chrono::DateTime<chrono::Utc>,
+    out: &Output,
+) -> Result<(LoadedWorkspace, TicketPlan), Box<dyn std::error::Error + Send + Sync>> {
+    let ws = load(dir, &LoadOptions::default())?;
+    match secfw::tickets::plan(&ws, now) {
+        Ok(p) => Ok((ws, p)),
+        Err(TicketError::FindingsUnusable { diagnostics }) => {
+            for d in &diagnostics {
+                eprintln!("{}", out.diagnostic(d, ws.sources.get(&d.file)));
+            }
+            Err(format!(
+                "cannot plan tickets: sec_findings.yaml is missing or invalid ({} error(s))",
+                diagnostics.len()
+            )
+            .into())
+        }
+        Err(TicketError::Ledger(d)) => {
+            eprintln!("{}", out.diagnostic(&d, None));
+            Err(format!("cannot plan tickets: {} is unusable", secfw::tickets::LEDGER_FILE).into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn human(plan: &TicketPlan, ws: &LoadedWorkspace, dir: &Path, out: &Output) -> String {
+    let mut s = String::new();
+    for d in plan.diagnostics.iter().filter(|d| d.severity != Level::Note) {
+        let _ = writeln!(s, "{}", out.diagnostic(d, ws.sources.get(&d.file)));
+    }
+    let notes = plan.diagnostics.iter().filter(|d| d.severity == Level::Note).count();
+    for a in &plan.actions {
+        let r = &a.request;
+        let detail = match (&r.ticket, &r.approval_request) {
+            (Some(t), _) => format!(
+                "{} {} due {}{}",
+                t.finding_id,
+                t.severity,
+                &t.due[..10.min(t.due.len())],
+                if t.overdue { " OVERDUE" } else { "" }
+            ),
+            (None, Some(ap)) => format!("{} for {}", ap.exception_id, ap.policy),
+            (None, None) => a.subject.clone(),
+        };
+        let _ = writeln!(s, "  {:<16} {detail}  [{}]\n  {:<16} {}", r.action.as_str(), short(&r.key), "", r.reason);
+    }
+    let m = &plan.summary;
+    let _ = write!(
+        s,
+        "{}: {} create, {} update, {} close, {} approval request(s); {} unchanged (at {})",
+        dir.display(),
+        m.create,
+        m.update,
+        m.close,
+        m.request_approval,
+        m.unchanged,
+        plan.now
+    );
+    if notes > 0 {
+        let _ = write!(
+            s,
+            "\n{notes} note(s): findings without a fingerprint are keyed by finding id (--format json lists them)"
+        );
+    }
+    s
+}
+
+/// A ticket key for display: fingerprints shortened to 12 hex digits.
+fn short(key: &str) -> String {
+    match key.split_once(':') {
+        Some((scheme, hex)) if scheme.contains('/') && hex.chars().count() > 12 => {
+            format!("{scheme}:{}…", hex.chars().take(12).collect::<String>())
+        }
+        _ => key.to_owned(),
+    }
+}
+
+fn plan(a: &PlanArgs, out: &Output) -> CmdResult {
+    let now = parse_now(a.now.as_deref())?;
+    let (ws, plan) = make_plan(&a.dir, now, out)?;
+    if let Some(path) = &a.out {
+        secfw::artifacts::write::write_atomic(path, plan.to_json().as_bytes())?;
+    }
+    match a.format {
+        Fmt::Json => out.print(&plan.to_json()),
+        Fmt::Human => out.print(&human(&plan, &ws, &a.dir, out)),
+    }
+    Ok(ExitCode::from(exit::PASS))
+}
+
+fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
+    let now = parse_now(a.now.as_deref())?;
+    let mut endpoint = Endpoint::new(&a.endpoint)?;
+    if let Some(var) = &a.token_env {
+        match std::env::var(var) {
+            Ok(t) if !t.trim().is_empty() => endpoint = endpoint.with_token(t.trim()),
+            _ => return Err(format!("--token-env {var}: the environment variable is not set or empty").into()),
+        }
+    }
+    let opts = ApplyOptions::default()
+        .max_attempts(a.max_attempts)
+        .backoff(Duration::from_millis(a.backoff_ms), Duration::from_millis(a.max_backoff_ms))
+        .timeout(Duration::from_millis(a.timeout_ms));
+    let (ws, plan) = make_plan(&a.dir, now, out)?;
+    if plan.is_empty() {
+        match a.format {
+            Fmt::Json => {
+                out.print(&serde_json::to_string_pretty(&serde_json::json!({ "applied": [], "skipped": [] }))?)
+            }
+            Fmt::Human => out.print(&format!("{}: nothing to apply; tickets are up to date", a.dir.display())),
+        }
+        return Ok(ExitCode::from(exit::PASS));
+    }
+    out.status(&format!("applying {} action(s) to {}", plan.actions.len(), endpoint.url()));
+    let report = secfw::tickets::apply(&plan, &ws.root, &endpoint, &opts, now)?;
+    match a.format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
+        Fmt::Human => {
+            let mut s = String::new();
+            for x in &report.applied {
+                let _ = writeln!(
+                    s,
+                    "  {:<16} {:<28} HTTP {} ({} attempt(s))",
+                    x.action.as_str(),
+                    short(&x.key),
+                    x.status,
+                    x.attempts
+                );
+            }
+            let _ = write!(
+                s,
+                "{}: applied {}, skipped {} already applied; ledger {}",
+                a.dir.display(),
+                report.applied.len(),
+                report.skipped.len(),
+                secfw::tickets::LEDGER_FILE
+            );
+            out.print(&s);
+        }
+    }
+    Ok(ExitCode::from(exit::PASS))
+}
