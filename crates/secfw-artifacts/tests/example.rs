@@ -347,6 +347,15 @@ fn the_example_is_internally_consistent_at_its_reference_time() {
     }
 }
 
+/// `secfw spec lint`'s checks (template text, tags, exceptions in force, control ids, review
+/// cycle) find nothing in the example's specification at its reference time.
+#[test]
+fn the_example_specification_lints_clean() {
+    let ws = load_clean(&example_dir(), true);
+    let diags = secfw_artifacts::speclint::lint_workspace(&ws, now());
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
 /// The bundled scanner reports are what the ledger says they are: SARIF 2.1.0 (valid against
 /// the official schema when the interop venv is available) and Trivy JSON schema version 2,
 /// reporting findings that are in the ledger.

@@ -189,3 +189,36 @@ fn validate_on_a_missing_directory_cannot_run() {
     assert!(stderr(&o).contains("no-such-workspace"), "{}", stderr(&o));
     assert!(stdout(&o).is_empty(), "{}", stdout(&o));
 }
+
+/// What the example promises in docs/artifacts.md: at its reference time every gate passes,
+/// with exactly one warning (EXC-001 expires within 14 days), the four excepted findings
+/// listed, and the specification lints clean. In strict mode that warning fails the run.
+#[test]
+fn an_initialised_workspace_passes_every_gate_and_spec_lint_at_the_reference_time() {
+    let (_tmp, dir) = init_copy();
+    let now = secfw::artifacts::template::EXAMPLE_NOW;
+    let o = secfw(&["gate", "all", s(&dir), "--now", now, "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let run: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(run["passed"], true);
+    let diags: Vec<&Value> =
+        run["reports"].as_array().unwrap().iter().flat_map(|r| r["diagnostics"].as_array().unwrap()).collect();
+    let warnings: Vec<&str> =
+        diags.iter().filter(|d| d["severity"] != "note").map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(warnings, ["GV0107"], "{run:#}");
+    let mut excepted: Vec<&str> = diags
+        .iter()
+        .filter(|d| d["code"] == "GT0208")
+        .map(|d| d["message"].as_str().unwrap().split('`').nth(1).unwrap())
+        .collect();
+    excepted.sort_unstable();
+    assert_eq!(excepted, ["SF-0002", "SF-0007", "SF-0013", "SF-0016"]);
+
+    let o = secfw(&["gate", "all", s(&dir), "--now", now, "--strict"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("GV0107"), "{}", stdout(&o));
+
+    let o = secfw(&["spec", "lint", s(&dir), "--now", now]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("(0 error(s), 0 warning(s))"), "{}", stdout(&o));
+}
