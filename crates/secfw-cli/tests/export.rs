@@ -52,7 +52,16 @@ fn output_file_and_provenance_flags() {
     let d = workspace();
     let out = d.path().join("out/findings.sarif");
     let st = secfw()
-        .args(["export", "--format", "sarif", "--repository-uri", "https://github.com/acme/pay", "--revision", "abc123", "-o"])
+        .args([
+            "export",
+            "--format",
+            "sarif",
+            "--repository-uri",
+            "https://github.com/acme/pay",
+            "--revision",
+            "abc123",
+            "-o",
+        ])
         .arg(&out)
         .arg(d.path())
         .status()

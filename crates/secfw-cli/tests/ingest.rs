@@ -21,7 +21,10 @@ fn ingest_writes_the_ledger_and_reports_counts() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("25 new (0 re-opened), 0 seen again, 0 resolved; 2 scan(s) recorded, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("25 new (0 re-opened), 0 seen again, 0 resolved; 2 scan(s) recorded, 0 failed"),
+        "{stdout}"
+    );
     let ledger = std::fs::read_to_string(d.path().join("sec_findings.yaml")).unwrap();
     assert_eq!(ledger.matches("finding_id:").count(), 25);
     // Again, as JSON, the next day: everything seen again, nothing new.

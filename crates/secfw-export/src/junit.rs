@@ -45,8 +45,10 @@ pub fn junit(input: &ExportInput<'_>) -> String {
             by_policy.entry(p.clone()).or_default().push(f);
         }
     }
-    let mut policies: Vec<(String, String)> =
-        input.policies.map(|pm| pm.policies.iter().map(|p| (p.id.clone(), p.title.clone())).collect()).unwrap_or_default();
+    let mut policies: Vec<(String, String)> = input
+        .policies
+        .map(|pm| pm.policies.iter().map(|p| (p.id.clone(), p.title.clone())).collect())
+        .unwrap_or_default();
     for p in by_policy.keys() {
         if !policies.iter().any(|(id, _)| id == p) {
             policies.push((p.clone(), "(not in policy_map.md)".into()));
@@ -61,41 +63,75 @@ pub fn junit(input: &ExportInput<'_>) -> String {
     for (id, title) in &policies {
         let fs = by_policy.get(id).map_or(&[][..], Vec::as_slice);
         let open: Vec<&&Finding> = fs.iter().filter(|f| blocking(input, f)).collect();
-        let _ = write!(cases, "    <testcase classname=\"secfw.policies\" name=\"{}\">\n", xml(&format!("{id}: {title}")));
+        let _ =
+            writeln!(cases, "    <testcase classname=\"secfw.policies\" name=\"{}\">", xml(&format!("{id}: {title}")));
         if !open.is_empty() {
             failures += 1;
             let body: Vec<String> = open.iter().map(|f| line(f)).collect();
-            let _ = write!(cases, "      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml(&format!("{} open finding(s)", open.len())), worst(&open), xml(&body.join("\n")));
+            let _ = writeln!(
+                cases,
+                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                xml(&format!("{} open finding(s)", open.len())),
+                worst(&open),
+                xml(&body.join("\n"))
+            );
         }
-        let excepted: Vec<String> = fs.iter().filter(|f| input.exception_for(f).is_some()).map(|f| format!("{} excepted by {}", f.finding_id, input.exception_for(f).map_or("", |e| e.id.as_str()))).collect();
+        let excepted: Vec<String> = fs
+            .iter()
+            .filter(|f| input.exception_for(f).is_some())
+            .map(|f| format!("{} excepted by {}", f.finding_id, input.exception_for(f).map_or("", |e| e.id.as_str())))
+            .collect();
         if !excepted.is_empty() {
-            let _ = write!(cases, "      <system-out>{}</system-out>\n", xml(&excepted.join("\n")));
+            let _ = writeln!(cases, "      <system-out>{}</system-out>", xml(&excepted.join("\n")));
         }
         cases.push_str("    </testcase>\n");
     }
     total.0 += policies.len();
     total.1 += failures;
-    let _ = write!(suites, "  <testsuite name=\"secfw.policies\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n", policies.len());
+    let _ = write!(
+        suites,
+        "  <testsuite name=\"secfw.policies\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n",
+        policies.len()
+    );
     // Findings without a policy.
     let mut cases = String::new();
     let mut failures = 0;
     let mut skipped = 0;
     for f in &unmapped {
-        let _ = write!(cases, "    <testcase classname=\"secfw.findings\" name=\"{}\">\n", xml(&format!("{}: {}", f.finding_id, f.title)));
+        let _ = writeln!(
+            cases,
+            "    <testcase classname=\"secfw.findings\" name=\"{}\">",
+            xml(&format!("{}: {}", f.finding_id, f.title))
+        );
         if blocking(input, f) {
             failures += 1;
-            let _ = write!(cases, "      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml(&line(f)), f.severity, xml(&f.description));
+            let _ = writeln!(
+                cases,
+                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                xml(&line(f)),
+                f.severity,
+                xml(&f.description)
+            );
         } else {
             skipped += 1;
-            let why = input.exception_for(f).map_or_else(|| format!("status {}", f.status), |e| format!("excepted by {}", e.id));
-            let _ = write!(cases, "      <skipped message=\"{}\"/>\n", xml(&why));
+            let why = input
+                .exception_for(f)
+                .map_or_else(|| format!("status {}", f.status), |e| format!("excepted by {}", e.id));
+            let _ = writeln!(cases, "      <skipped message=\"{}\"/>", xml(&why));
         }
         cases.push_str("    </testcase>\n");
     }
     total.0 += unmapped.len();
     total.1 += failures;
-    let _ = write!(suites, "  <testsuite name=\"secfw.findings\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n", unmapped.len());
-    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"secfw\" tests=\"{}\" failures=\"{}\">\n{suites}</testsuites>\n", total.0, total.1)
+    let _ = write!(
+        suites,
+        "  <testsuite name=\"secfw.findings\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n",
+        unmapped.len()
+    );
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"secfw\" tests=\"{}\" failures=\"{}\">\n{suites}</testsuites>\n",
+        total.0, total.1
+    )
 }
 
 fn worst(fs: &[&&Finding]) -> &'static str {

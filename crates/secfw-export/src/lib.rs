@@ -70,10 +70,9 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown export format `{s}`, expected sarif, oscal-ar, oscal-poam, junit or github"))
+        Self::ALL.into_iter().find(|f| f.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+            format!("unknown export format `{s}`, expected sarif, oscal-ar, oscal-poam, junit or github")
+        })
     }
 }
 
@@ -121,9 +120,18 @@ impl<'a> ExportInput<'a> {
     /// The input of a loaded workspace; an error when it has no usable ledger.
     pub fn from_workspace(ws: &'a LoadedWorkspace, now: DateTime<Utc>) -> Result<Self, Error> {
         let findings = ws.findings.as_ref().ok_or_else(|| {
-            let d = ws.diagnostics.iter().find(|d| d.file == secfw_artifacts::workspace::files::FINDINGS && d.is_error()).cloned().unwrap_or_else(|| {
-                secfw_artifacts::Diagnostic::error(codes::NO_LEDGER, secfw_artifacts::workspace::files::FINDINGS, "there is no findings ledger to export")
-            });
+            let d = ws
+                .diagnostics
+                .iter()
+                .find(|d| d.file == secfw_artifacts::workspace::files::FINDINGS && d.is_error())
+                .cloned()
+                .unwrap_or_else(|| {
+                    secfw_artifacts::Diagnostic::error(
+                        codes::NO_LEDGER,
+                        secfw_artifacts::workspace::files::FINDINGS,
+                        "there is no findings ledger to export",
+                    )
+                });
             Error::NoLedger(Box::new(d.with_hint("run `secfw ingest` or fix sec_findings.yaml first")))
         })?;
         Ok(Self { findings, exceptions: ws.exceptions.as_ref(), policies: ws.policies.as_ref(), now, vcs: None })
@@ -157,13 +165,14 @@ impl<'a> ExportInput<'a> {
         let by_ref = f.governance.exception_ref.as_deref().and_then(|id| reg.get(id));
         by_ref
             .into_iter()
-            .chain(reg.exceptions.iter().filter(|e| e.findings.iter().any(|x| *x == f.finding_id)))
+            .chain(reg.exceptions.iter().filter(|e| e.findings.contains(&f.finding_id)))
             .find(|e| exception_valid(e, self.now))
     }
 
     /// Findings in the current state (not resolved), sorted by id.
     pub fn current(&self) -> Vec<&'a Finding> {
-        let mut v: Vec<&Finding> = self.findings.findings.iter().filter(|f| f.status != FindingStatus::Resolved).collect();
+        let mut v: Vec<&Finding> =
+            self.findings.findings.iter().filter(|f| f.status != FindingStatus::Resolved).collect();
         v.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
         v
     }

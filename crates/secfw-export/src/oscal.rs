@@ -82,7 +82,12 @@ fn observation(input: &ExportInput<'_>, f: &Finding) -> Value {
     let ev: Vec<Value> = f
         .evidence
         .iter()
-        .filter_map(|e| e.data.get("report").and_then(Value::as_str).map(|r| (r, e.data.get("pointer").and_then(Value::as_str).unwrap_or(""))))
+        .filter_map(|e| {
+            e.data
+                .get("report")
+                .and_then(Value::as_str)
+                .map(|r| (r, e.data.get("pointer").and_then(Value::as_str).unwrap_or("")))
+        })
         .map(|(r, p)| json!({"description": format!("{r}{}{p}", if p.is_empty() { "" } else { "#" })}))
         .collect();
     if !ev.is_empty() {
@@ -96,8 +101,7 @@ fn risk(input: &ExportInput<'_>, f: &Finding) -> Value {
     let exception = input.exception_for(f);
     let status = match (f.status, exception) {
         (_, Some(_)) => "deviation-approved",
-        (FindingStatus::Resolved, _) => "closed",
-        (FindingStatus::FalsePositive, _) => "closed",
+        (FindingStatus::Resolved | FindingStatus::FalsePositive, _) => "closed",
         (FindingStatus::Accepted, None) => "deviation-requested",
         (FindingStatus::Open, None) => "open",
     };
@@ -136,7 +140,9 @@ fn risk(input: &ExportInput<'_>, f: &Finding) -> Value {
             factors.push(json!({"uuid": stable_uuid("mitigation", &format!("{}:{k}", e.id)), "description": format!("Accepted under {} until {}", e.id, e.valid_until)}));
         }
         r["mitigating-factors"] = Value::Array(factors);
-        r["props"].as_array_mut().map(|p| p.push(prop("exception-id", &e.id)));
+        if let Some(p) = r["props"].as_array_mut() {
+            p.push(prop("exception-id", &e.id))
+        }
         r["statement"] = json!(format!(
             "{} Risk accepted under {}: {} (valid until {}; approved by {}).",
             r["statement"].as_str().unwrap_or(""),
@@ -171,11 +177,19 @@ fn target_id(f: &Finding) -> String {
 /// OSCAL assessment-results: one result holding every current finding.
 pub fn assessment_results(input: &ExportInput<'_>, v: OscalVersion) -> Value {
     let findings = input.current();
-    let start = findings.iter().filter_map(|f| f.first_seen).min().map_or(input.now, secfw_artifacts::Timestamp::instant).min(input.now);
+    let start = findings
+        .iter()
+        .filter_map(|f| f.first_seen)
+        .min()
+        .map_or(input.now, secfw_artifacts::Timestamp::instant)
+        .min(input.now);
     let mut result = Map::new();
     result.insert("uuid".into(), json!(stable_uuid("result", &input.findings.metadata.scan_id)));
     result.insert("title".into(), json!("secfw findings ledger"));
-    result.insert("description".into(), json!(format!("Findings of sec_findings.yaml (scan {}), exported by secfw.", input.findings.metadata.scan_id)));
+    result.insert(
+        "description".into(),
+        json!(format!("Findings of sec_findings.yaml (scan {}), exported by secfw.", input.findings.metadata.scan_id)),
+    );
     result.insert("start".into(), json!(rfc3339(start)));
     result.insert("end".into(), json!(rfc3339(input.now)));
     result.insert("reviewed-controls".into(), json!({"control-selections": [{"include-all": {}}]}));
@@ -220,7 +234,10 @@ pub fn poam(input: &ExportInput<'_>, v: OscalVersion) -> Value {
     let mut doc = Map::new();
     doc.insert("uuid".into(), json!(stable_uuid("poam", &format!("{project}:{}", input.findings.metadata.scan_id))));
     doc.insert("metadata".into(), metadata(input, &format!("{project} plan of action and milestones"), v));
-    doc.insert("system-id".into(), json!({"identifier-type": "https://ietf.org/rfc/rfc4122", "id": stable_uuid("system", &project)}));
+    doc.insert(
+        "system-id".into(),
+        json!({"identifier-type": "https://ietf.org/rfc/rfc4122", "id": stable_uuid("system", &project)}),
+    );
     if !findings.is_empty() {
         doc.insert("observations".into(), Value::Array(findings.iter().map(|f| observation(input, f)).collect()));
         doc.insert("risks".into(), Value::Array(findings.iter().map(|f| risk(input, f)).collect()));

@@ -1,6 +1,7 @@
 //! SARIF 2.1.0 export.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use secfw_artifacts::Severity;
 use secfw_artifacts::model::findings::{Finding, FindingStatus};
@@ -51,7 +52,11 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
         r.insert("ruleId".into(), json!(rid));
         r.insert("ruleIndex".into(), json!(idx));
         r.insert("level".into(), json!(level(f.severity)));
-        let text = if f.description.trim().is_empty() || f.description == f.title { f.title.clone() } else { format!("{}\n\n{}", f.title, f.description) };
+        let text = if f.description.trim().is_empty() || f.description == f.title {
+            f.title.clone()
+        } else {
+            format!("{}\n\n{}", f.title, f.description)
+        };
         r.insert("message".into(), json!({"text": text}));
         r.insert("locations".into(), json!([location(f)]));
         if let Some(fp) = &f.fingerprint {
@@ -75,7 +80,10 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
         let mut tags = tags_of(f);
         tags.sort();
         tags.dedup();
-        r.insert("properties".into(), json!({"security-severity": security_severity(f.severity), "tags": tags, "secfw": secfw}));
+        r.insert(
+            "properties".into(),
+            json!({"security-severity": security_severity(f.severity), "tags": tags, "secfw": secfw}),
+        );
         results.push((idx, f.finding_id.clone(), Value::Object(r)));
     }
     results.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
@@ -124,7 +132,7 @@ fn uri(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~/:@!$&'()*+,;=".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
@@ -139,7 +147,8 @@ fn location(f: &Finding) -> Value {
         }
         return json!({"physicalLocation": phys});
     }
-    let (rid, loc) = f.affected_resources.first().map_or(("unknown", ""), |r| (r.resource_id.as_str(), r.location.as_str()));
+    let (rid, loc) =
+        f.affected_resources.first().map_or(("unknown", ""), |r| (r.resource_id.as_str(), r.location.as_str()));
     let mut l = json!({
         "physicalLocation": {"artifactLocation": {"uri": uri(rid)}},
     });
@@ -161,7 +170,9 @@ fn suppression(input: &ExportInput<'_>, f: &Finding) -> Option<Value> {
         }));
     }
     match f.status {
-        FindingStatus::FalsePositive => Some(json!({"kind": "external", "status": "accepted", "justification": "marked false_positive in sec_findings.yaml"})),
+        FindingStatus::FalsePositive => Some(
+            json!({"kind": "external", "status": "accepted", "justification": "marked false_positive in sec_findings.yaml"}),
+        ),
         FindingStatus::Accepted => Some(json!({
             "kind": "external",
             "status": "underReview",

@@ -7,6 +7,7 @@ use std::process::Command;
 use secfw_export::{ExportInput, OscalVersion};
 use secfw_ingest::{Format, IngestOptions, Input};
 
+#[allow(clippy::disallowed_macros)] // the skip note is the point
 fn python() -> Option<PathBuf> {
     let p = secfw_testkit::python();
     if p.is_none() {
@@ -49,7 +50,12 @@ fn check_jsonschema_accepts_the_exports() {
             _ => secfw_testkit::corpora("oscal-schemas/v1.1.2/oscal_poam_schema.json"),
         };
         let out = Command::new(&cj).arg("--schemafile").arg(&schema).arg(&file).output().unwrap();
-        assert!(out.status.success(), "{name}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

@@ -35,7 +35,14 @@ fn ledger(dir: &Path) -> (FindingsFile, ExceptionRegistry) {
     ledger.findings[0].governance.policy_refs = vec!["POL-001".into()];
     ledger.findings[1].status = secfw_artifacts::FindingStatus::Resolved;
     ledger.findings[1].resolved_at = Some(secfw_artifacts::Timestamp::DateTime(now()));
-    let mut e = secfw_artifacts::Exception::new("EXC-001", "Accept for now", "POL-001", "dev", vec!["ciso".into()], "2025-06-30".parse().unwrap());
+    let mut e = secfw_artifacts::Exception::new(
+        "EXC-001",
+        "Accept for now",
+        "POL-001",
+        "dev",
+        vec!["ciso".into()],
+        "2025-06-30".parse().unwrap(),
+    );
     e.justification = Some("vendor fix pending".into());
     e.risk_mitigation = vec!["WAF rule blocks the payload".into()];
     (ledger, ExceptionRegistry { exceptions: vec![e] })
@@ -58,7 +65,12 @@ fn sarif_export_is_valid_sarif_2_1_0_with_suppressions_and_provenance() {
     assert_eq!(doc["runs"][0]["versionControlProvenance"][0]["revisionId"], "0123abcd");
     // Specific rule ids, never one generic id.
     let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    let mut ids: Vec<&str> = l.findings.iter().filter(|f| f.status != secfw_artifacts::FindingStatus::Resolved).map(|f| f.source.as_ref().unwrap().rule_id.as_deref().unwrap()).collect();
+    let mut ids: Vec<&str> = l
+        .findings
+        .iter()
+        .filter(|f| f.status != secfw_artifacts::FindingStatus::Resolved)
+        .map(|f| f.source.as_ref().unwrap().rule_id.as_deref().unwrap())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     assert!(ids.len() > 20);
@@ -101,9 +113,18 @@ fn sarif_round_trip_through_ingest_preserves_findings() {
     let d = tempfile::tempdir().unwrap();
     let (l, _) = ledger(d.path());
     let text = secfw_export::to_json(&secfw_export::sarif(&ExportInput::new(&l, now()))).unwrap();
-    let report = secfw_ingest::parse_slice(text.as_bytes(), "export.sarif", Format::Auto, &Default::default()).unwrap();
-    let mut back: Vec<(String, String, Vec<String>, Vec<String>)> =
-        report.scans[0].items.iter().map(|i| (i.fingerprint.clone(), i.severity.to_string(), i.cwe.clone(), i.cve.clone())).collect();
+    let report = secfw_ingest::parse_slice(
+        text.as_bytes(),
+        "export.sarif",
+        Format::Auto,
+        &secfw_ingest::ParseOptions::default(),
+    )
+    .unwrap();
+    let mut back: Vec<(String, String, Vec<String>, Vec<String>)> = report.scans[0]
+        .items
+        .iter()
+        .map(|i| (i.fingerprint.clone(), i.severity.to_string(), i.cwe.clone(), i.cve.clone()))
+        .collect();
     let mut orig: Vec<(String, String, Vec<String>, Vec<String>)> = l
         .findings
         .iter()

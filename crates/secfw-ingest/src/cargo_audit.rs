@@ -12,9 +12,20 @@ use crate::{Error, codes, cvss};
 /// Severity of a vulnerability advisory without a CVSS vector (documented in docs/ingest.md).
 const UNSCORED_VULNERABILITY: Severity = Severity::Medium;
 
-pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut Vec<Diagnostic>) -> Result<Vec<Scan>, Error> {
+pub(crate) fn parse(
+    root: &Value,
+    name: &str,
+    opts: &ParseOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Scan>, Error> {
     let Some(vulns) = root.get("vulnerabilities").filter(|v| v.is_object()) else {
-        return Err(reject(codes::WRONG_SHAPE, name, "not a cargo-audit report: no `vulnerabilities` object", "pass the output of `cargo audit --json`", None));
+        return Err(reject(
+            codes::WRONG_SHAPE,
+            name,
+            "not a cargo-audit report: no `vulnerabilities` object",
+            "pass the output of `cargo audit --json`",
+            None,
+        ));
     };
     let target = opts.target.clone().unwrap_or_else(|| "Cargo.lock".to_owned());
     let mut items = Vec::new();
@@ -48,7 +59,14 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
     }])
 }
 
-fn entry(v: &Value, p: &str, target: &str, warning: Option<&str>, name: &str, diags: &mut Vec<Diagnostic>) -> Option<Item> {
+fn entry(
+    v: &Value,
+    p: &str,
+    target: &str,
+    warning: Option<&str>,
+    name: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Item> {
     let pkg = v.get("package").unwrap_or(&Value::Null);
     let Some(pname) = sne(pkg, "name") else {
         diags.push(skipped(name, p, "an entry needs package.name"));
@@ -68,20 +86,38 @@ fn entry(v: &Value, p: &str, target: &str, warning: Option<&str>, name: &str, di
         (None, Some(x)) => (Severity::from_cvss(x), "cvss", Category::Vulnerability),
         (None, None) => {
             diags.push(
-                Diagnostic::note(codes::UNSCORED, name, format!("{p}: advisory {key} has no CVSS vector; recorded as {UNSCORED_VULNERABILITY}"))
-                    .with_hint("RustSec advisories without CVSS are recorded as medium; adjust in sec_findings.yaml if needed"),
+                Diagnostic::note(
+                    codes::UNSCORED,
+                    name,
+                    format!("{p}: advisory {key} has no CVSS vector; recorded as {UNSCORED_VULNERABILITY}"),
+                )
+                .with_hint(
+                    "RustSec advisories without CVSS are recorded as medium; adjust in sec_findings.yaml if needed",
+                ),
             );
             (UNSCORED_VULNERABILITY, "default", Category::Vulnerability)
         }
         (Some("unsound"), _) => (Severity::Medium, "kind", Category::Vulnerability),
         (Some(_), _) => (Severity::Low, "kind", Category::Configuration),
     };
-    let mut cve: Vec<String> = adv.map(|a| arr(a, "aliases").iter().filter_map(Value::as_str).filter(|x| is_advisory_id(x)).map(str::to_owned).collect()).unwrap_or_default();
+    let mut cve: Vec<String> = adv
+        .map(|a| {
+            arr(a, "aliases")
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|x| is_advisory_id(x))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     if let Some(i) = id.as_deref().filter(|i| is_advisory_id(i)) {
         cve.push(i.to_owned());
     }
-    let patched: Vec<&str> = v.get("versions").map(|x| arr(x, "patched").iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    let title = adv.and_then(|a| sne(a, "title")).map_or_else(|| format!("{pname} {pver} is {}", kind.as_deref().unwrap_or("affected")), str::to_owned);
+    let patched: Vec<&str> =
+        v.get("versions").map(|x| arr(x, "patched").iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let title = adv
+        .and_then(|a| sne(a, "title"))
+        .map_or_else(|| format!("{pname} {pver} is {}", kind.as_deref().unwrap_or("affected")), str::to_owned);
     let mut extra = Map::new();
     extra.insert("package".into(), json!(pname));
     extra.insert("installed_version".into(), json!(pver));
@@ -103,7 +139,9 @@ fn entry(v: &Value, p: &str, target: &str, warning: Option<&str>, name: &str, di
         tool: "cargo-audit".into(),
         rule_id: Some(key.clone()),
         title: if id.is_some() { format!("{key}: {title}") } else { title },
-        description: adv.and_then(|a| sne(a, "description")).map_or_else(|| format!("{pname} {pver}: {kind_s}"), str::to_owned),
+        description: adv
+            .and_then(|a| sne(a, "description"))
+            .map_or_else(|| format!("{pname} {pver}: {kind_s}"), str::to_owned),
         severity,
         severity_source: src,
         category,

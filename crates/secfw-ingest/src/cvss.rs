@@ -9,22 +9,49 @@ pub fn v3_base_score(vector: &str) -> Option<f64> {
     if head != "CVSS:3.0" && head != "CVSS:3.1" {
         return None;
     }
-    let (mut av, mut ac, mut pr, mut ui, mut s, mut c, mut i, mut a) = (None, None, None, None, None, None, None, None);
+    let (mut av, mut ac, mut pr, mut ui) = (None, None, None, None);
+    let (mut scope, mut conf, mut integ, mut avail) = (None, None, None, None);
     for p in parts {
         let (k, v) = p.split_once(':')?;
         match k {
-            "AV" => av = Some(match v { "N" => 0.85, "A" => 0.62, "L" => 0.55, "P" => 0.2, _ => return None }),
-            "AC" => ac = Some(match v { "L" => 0.77, "H" => 0.44, _ => return None }),
+            "AV" => {
+                av = Some(match v {
+                    "N" => 0.85,
+                    "A" => 0.62,
+                    "L" => 0.55,
+                    "P" => 0.2,
+                    _ => return None,
+                })
+            }
+            "AC" => {
+                ac = Some(match v {
+                    "L" => 0.77,
+                    "H" => 0.44,
+                    _ => return None,
+                })
+            }
             "PR" => pr = Some(v.to_owned()),
-            "UI" => ui = Some(match v { "N" => 0.85, "R" => 0.62, _ => return None }),
-            "S" => s = Some(match v { "U" => false, "C" => true, _ => return None }),
-            "C" => c = Some(cia(v)?),
-            "I" => i = Some(cia(v)?),
-            "A" => a = Some(cia(v)?),
+            "UI" => {
+                ui = Some(match v {
+                    "N" => 0.85,
+                    "R" => 0.62,
+                    _ => return None,
+                })
+            }
+            "S" => {
+                scope = Some(match v {
+                    "U" => false,
+                    "C" => true,
+                    _ => return None,
+                })
+            }
+            "C" => conf = Some(cia(v)?),
+            "I" => integ = Some(cia(v)?),
+            "A" => avail = Some(cia(v)?),
             _ => {} // temporal / environmental metrics do not change the base score
         }
     }
-    let changed = s?;
+    let changed = scope?;
     let pr = match (pr?.as_str(), changed) {
         ("N", _) => 0.85,
         ("L", false) => 0.62,
@@ -33,7 +60,7 @@ pub fn v3_base_score(vector: &str) -> Option<f64> {
         ("H", true) => 0.5,
         _ => return None,
     };
-    let iss = 1.0 - (1.0 - c?) * (1.0 - i?) * (1.0 - a?);
+    let iss = 1.0 - (1.0 - conf?) * (1.0 - integ?) * (1.0 - avail?);
     let impact = if changed { 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02).powi(15) } else { 6.42 * iss };
     let exploitability = 8.22 * av? * ac? * pr * ui?;
     if impact <= 0.0 {

@@ -9,12 +9,29 @@ use crate::model::{Item, Scan, dedupe, instant, is_advisory_id, severity_word, u
 use crate::read::{ParseOptions, arr, num, reject, s, skipped, sne};
 use crate::{Error, codes};
 
-pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut Vec<Diagnostic>) -> Result<Vec<Scan>, Error> {
+pub(crate) fn parse(
+    root: &Value,
+    name: &str,
+    opts: &ParseOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Scan>, Error> {
     let Some(matches) = root.get("matches") else {
-        return Err(reject(codes::WRONG_SHAPE, name, "not a Grype report: no `matches`", "pass the output of `grype -o json`", None));
+        return Err(reject(
+            codes::WRONG_SHAPE,
+            name,
+            "not a Grype report: no `matches`",
+            "pass the output of `grype -o json`",
+            None,
+        ));
     };
     if !matches.is_array() && !matches.is_null() {
-        return Err(reject(codes::WRONG_SHAPE, name, "`matches` must be an array", "pass the output of `grype -o json`", None));
+        return Err(reject(
+            codes::WRONG_SHAPE,
+            name,
+            "`matches` must be an array",
+            "pass the output of `grype -o json`",
+            None,
+        ));
     }
     let src = root.get("source").unwrap_or(&Value::Null);
     let t = match src.get("target") {
@@ -28,24 +45,35 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
     let mut items = Vec::new();
     for (i, m) in arr(root, "matches").iter().enumerate() {
         let p = format!("/matches/{i}");
-        let v = m.get("vulnerability").unwrap_or(&Value::Null);
-        let a = m.get("artifact").unwrap_or(&Value::Null);
-        let (Some(id), Some(pkg)) = (sne(v, "id"), sne(a, "name")) else {
+        let vuln = m.get("vulnerability").unwrap_or(&Value::Null);
+        let art = m.get("artifact").unwrap_or(&Value::Null);
+        let (Some(id), Some(pkg)) = (sne(vuln, "id"), sne(art, "name")) else {
             items_skip(diags, name, &p);
             continue;
         };
-        let pver = s(a, "version").unwrap_or("");
-        let ptype = s(a, "type").unwrap_or("");
-        let cvss = best_cvss(v).or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(best_cvss));
-        let (severity, sev_src) = match s(v, "severity").and_then(severity_word) {
+        let pver = s(art, "version").unwrap_or("");
+        let ptype = s(art, "type").unwrap_or("");
+        let cvss = best_cvss(vuln).or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(best_cvss));
+        let (severity, sev_src) = match s(vuln, "severity").and_then(severity_word) {
             Some(x) => (x, "tool"),
-            None => match cvss {
-                Some(c) => (Severity::from_cvss(c), "cvss"),
-                None => {
-                    diags.push(Diagnostic::note(codes::UNSCORED, name, format!("{p}: severity `{}` is not usable; recorded as low", s(v, "severity").unwrap_or("(none)"))).with_hint("review the finding's severity"));
+            None => {
+                if let Some(c) = cvss {
+                    (Severity::from_cvss(c), "cvss")
+                } else {
+                    diags.push(
+                        Diagnostic::note(
+                            codes::UNSCORED,
+                            name,
+                            format!(
+                                "{p}: severity `{}` is not usable; recorded as low",
+                                s(vuln, "severity").unwrap_or("(none)")
+                            ),
+                        )
+                        .with_hint("review the finding's severity"),
+                    );
                     (Severity::Low, "default")
                 }
-            },
+            }
         };
         let mut cve = vec![];
         if is_advisory_id(id) {
@@ -56,10 +84,10 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
                 cve.push(x.to_owned());
             }
         }
-        let fix = v.get("fix").unwrap_or(&Value::Null);
+        let fix = vuln.get("fix").unwrap_or(&Value::Null);
         let fixes: Vec<&str> = arr(fix, "versions").iter().filter_map(Value::as_str).collect();
-        let path = arr(a, "locations").first().and_then(|l| sne(l, "path")).unwrap_or("");
-        let description = sne(v, "description")
+        let path = arr(art, "locations").first().and_then(|l| sne(l, "path")).unwrap_or("");
+        let description = sne(vuln, "description")
             .or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(|r| sne(r, "description")))
             .unwrap_or(id)
             .to_owned();
@@ -70,10 +98,10 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
         if !fixes.is_empty() {
             extra.insert("fixed_versions".into(), json!(fixes));
         }
-        if let Some(u) = sne(v, "dataSource") {
+        if let Some(u) = sne(vuln, "dataSource") {
             extra.insert("url".into(), json!(u));
         }
-        if let Some(r) = num(v, "risk") {
+        if let Some(r) = num(vuln, "risk") {
             extra.insert("risk".into(), json!(r));
         }
         items.push(Item {
@@ -123,7 +151,9 @@ fn items_skip(diags: &mut Vec<Diagnostic>, name: &str, p: &str) {
 fn best_cvss(v: &Value) -> Option<f64> {
     arr(v, "cvss")
         .iter()
-        .filter_map(|c| c.get("metrics").and_then(|m| num(m, "baseScore")).map(|x| (s(c, "version").unwrap_or("").to_owned(), x)))
+        .filter_map(|c| {
+            c.get("metrics").and_then(|m| num(m, "baseScore")).map(|x| (s(c, "version").unwrap_or("").to_owned(), x))
+        })
         .filter(|(_, x)| (0.0..=10.0).contains(x))
         .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
         .map(|(_, x)| x)

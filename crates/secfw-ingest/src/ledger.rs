@@ -70,7 +70,8 @@ pub fn new_ledger(now: DateTime<Utc>) -> FindingsFile {
 /// The id scheme of a ledger: (prefix, width, next number).
 pub fn id_scheme(ledger: &FindingsFile) -> (String, usize, u64) {
     let mut by_prefix: BTreeMap<String, (usize, usize, u64)> = BTreeMap::new(); // count, width, max
-    let ids = ledger.findings.iter().flat_map(|f| std::iter::once(f.finding_id.as_str()).chain(f.supersedes.as_deref()));
+    let ids =
+        ledger.findings.iter().flat_map(|f| std::iter::once(f.finding_id.as_str()).chain(f.supersedes.as_deref()));
     for id in ids {
         let digits = id.bytes().rev().take_while(u8::is_ascii_digit).count();
         if digits == 0 || digits > 18 {
@@ -109,10 +110,10 @@ pub fn match_resource<'a>(inventory: Option<&'a Inventory>, candidates: &[&str])
             return Some(r);
         }
         let image = strip_image_tag(&c);
-        if image != c {
-            if let Some(r) = inv.resources.iter().find(|r| r.id == image) {
-                return Some(r);
-            }
+        if image != c
+            && let Some(r) = inv.resources.iter().find(|r| r.id == image)
+        {
+            return Some(r);
         }
     }
     None
@@ -184,14 +185,13 @@ pub fn merge(
     let mut covered: BTreeSet<(String, String)> = BTreeSet::new();
     let mut unmatched: BTreeSet<String> = BTreeSet::new();
     let target_key = |t: &str, unmatched: &mut BTreeSet<String>| -> String {
-        match match_resource(inventory, &[t]) {
-            Some(r) => r.id.clone(),
-            None => {
-                if inventory.is_some() {
-                    unmatched.insert(t.to_owned());
-                }
-                t.to_owned()
+        if let Some(r) = match_resource(inventory, &[t]) {
+            r.id.clone()
+        } else {
+            if inventory.is_some() {
+                unmatched.insert(t.to_owned());
             }
+            t.to_owned()
         }
     };
     // Collect every (report, scan, item) sorted for deterministic id assignment.
@@ -249,7 +249,11 @@ pub fn merge(
         if let Some(i) = live {
             let f = &mut ledger.findings[i];
             f.last_seen = Some(now_ts);
-            f.source = Some(FindingSource { tool: item.tool.clone(), rule_id: item.rule_id.clone(), scan_id: Some(sid.clone()) });
+            f.source = Some(FindingSource {
+                tool: item.tool.clone(),
+                rule_id: item.rule_id.clone(),
+                scan_id: Some(sid.clone()),
+            });
             f.evidence.retain(|e| !is_ingest_evidence(e));
             f.evidence.insert(0, evidence_of(report, item, &tkey));
             summary.updated.push(f.finding_id.clone());
@@ -315,7 +319,9 @@ pub fn merge(
         if !matches!(f.status, FindingStatus::Open | FindingStatus::Accepted) {
             continue;
         }
-        let (Some(fp), Some(src), Some(t)) = (f.fingerprint.as_deref(), f.source.as_ref(), finding_target_owned(&f.evidence)) else {
+        let (Some(fp), Some(src), Some(t)) =
+            (f.fingerprint.as_deref(), f.source.as_ref(), finding_target_owned(&f.evidence))
+        else {
             continue;
         };
         if seen.contains(fp) || !covered.contains(&(src.tool.clone(), t)) {

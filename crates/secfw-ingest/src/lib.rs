@@ -125,7 +125,11 @@ pub struct Outcome {
 impl Outcome {
     /// Every diagnostic: the reports' and the merge's, in order.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.reports.iter().flat_map(|r| r.diagnostics.iter().cloned()).chain(self.summary.diagnostics.iter().cloned()).collect()
+        self.reports
+            .iter()
+            .flat_map(|r| r.diagnostics.iter().cloned())
+            .chain(self.summary.diagnostics.iter().cloned())
+            .collect()
     }
 }
 
@@ -144,7 +148,8 @@ pub fn ingest(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<Outc
     let lopts = LoadOptions::default();
     let ledger_path = dir.join(files::FINDINGS);
     let mut ledger = if ledger_path.exists() {
-        let src = source::read_artifact(&ledger_path, files::FINDINGS, lopts.max_file_bytes).map_err(|d| Error::LedgerInvalid(vec![d]))?;
+        let src = source::read_artifact(&ledger_path, files::FINDINGS, lopts.max_file_bytes)
+            .map_err(|d| Error::LedgerInvalid(vec![d]))?;
         let mut diags = Vec::new();
         let parsed = parse_findings(&src, &lopts, &mut diags);
         let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
@@ -158,7 +163,10 @@ pub fn ingest(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<Outc
     let read_opt = |name: &str| source::read_artifact(&dir.join(name), name, lopts.max_file_bytes).ok();
     let mut ignored = Vec::new();
     let inventory = read_opt(files::INVENTORY).and_then(|s| parse_inventory(&s, &lopts, &mut ignored));
-    let sla = read_opt(files::RULEBOOK).and_then(|s| parse_rulebook(&s, &lopts, &mut ignored)).map(|r| r.sla_days).unwrap_or_default();
+    let sla = read_opt(files::RULEBOOK)
+        .and_then(|s| parse_rulebook(&s, &lopts, &mut ignored))
+        .map(|r| r.sla_days)
+        .unwrap_or_default();
     let summary = merge(&mut ledger, &reports, inventory.as_ref(), &sla, opts.now);
     let text = render(&ledger)?;
     if !opts.dry_run {

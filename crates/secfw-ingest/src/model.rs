@@ -220,7 +220,28 @@ pub(crate) fn is_advisory_id(s: &str) -> bool {
             && n.len() >= 4
             && n.bytes().all(|b| b.is_ascii_digit());
     }
-    matches!(prefix, "GHSA" | "RUSTSEC" | "GO" | "PYSEC" | "OSV" | "GMS" | "DSA" | "DLA" | "RHSA" | "ALAS" | "USN" | "ELSA" | "MAL" | "NSWG" | "ALSA" | "GSD" | "BIT" | "RLSA" | "SNYK")
+    matches!(
+        prefix,
+        "GHSA"
+            | "RUSTSEC"
+            | "GO"
+            | "PYSEC"
+            | "OSV"
+            | "GMS"
+            | "DSA"
+            | "DLA"
+            | "RHSA"
+            | "ALAS"
+            | "USN"
+            | "ELSA"
+            | "MAL"
+            | "NSWG"
+            | "ALSA"
+            | "GSD"
+            | "BIT"
+            | "RLSA"
+            | "SNYK"
+    )
 }
 
 /// Map a qualitative severity word used by scanners. `None` for unknown words.

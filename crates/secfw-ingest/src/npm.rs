@@ -10,7 +10,12 @@ use crate::model::{Item, Scan, cwes_in, dedupe, is_advisory_id, severity_word, u
 use crate::read::{ParseOptions, arr, num, reject, s, skipped, sne, tok};
 use crate::{Error, codes};
 
-pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut Vec<Diagnostic>) -> Result<Vec<Scan>, Error> {
+pub(crate) fn parse(
+    root: &Value,
+    name: &str,
+    opts: &ParseOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Scan>, Error> {
     let target = opts.target.clone().unwrap_or_else(|| "package-lock.json".to_owned());
     let mut scan = Scan {
         tool: "npm-audit".into(),
@@ -25,7 +30,10 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
     };
     if let Some(err) = root.get("error").filter(|e| e.is_object()) {
         let msg = format!("{}: {}", s(err, "code").unwrap_or("error"), s(err, "summary").unwrap_or("npm audit failed"));
-        diags.push(Diagnostic::warning(codes::SCAN_FAILED, name, format!("npm audit failed: {msg}")).with_hint("the scan is recorded as a failure; fix the registry access and re-run npm audit"));
+        diags.push(
+            Diagnostic::warning(codes::SCAN_FAILED, name, format!("npm audit failed: {msg}"))
+                .with_hint("the scan is recorded as a failure; fix the registry access and re-run npm audit"),
+        );
         scan.success = false;
         scan.error = Some(msg);
         return Ok(vec![scan]);
@@ -33,23 +41,50 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
     match root.get("auditReportVersion").and_then(Value::as_u64) {
         Some(2) => v7(root, name, &target, diags, &mut scan.items),
         Some(v) => {
-            return Err(reject(codes::UNSUPPORTED_VERSION, name, format!("npm auditReportVersion {v} is not supported (secfw reads 2)"), "re-run with npm 7 or later, or npm 6", None));
+            return Err(reject(
+                codes::UNSUPPORTED_VERSION,
+                name,
+                format!("npm auditReportVersion {v} is not supported (secfw reads 2)"),
+                "re-run with npm 7 or later, or npm 6",
+                None,
+            ));
         }
         None if root.get("advisories").is_some_and(Value::is_object) => v6(root, name, &target, diags, &mut scan.items),
-        None => return Err(reject(codes::WRONG_SHAPE, name, "not an npm audit report: neither `auditReportVersion` nor `advisories`", "pass the output of `npm audit --json`", None)),
+        None => {
+            return Err(reject(
+                codes::WRONG_SHAPE,
+                name,
+                "not an npm audit report: neither `auditReportVersion` nor `advisories`",
+                "pass the output of `npm audit --json`",
+                None,
+            ));
+        }
     }
     dedupe(&mut scan.items);
     Ok(vec![scan])
 }
 
-fn sev(word: Option<&str>, score: Option<f64>, name: &str, p: &str, diags: &mut Vec<Diagnostic>) -> (Severity, &'static str) {
+fn sev(
+    word: Option<&str>,
+    score: Option<f64>,
+    name: &str,
+    p: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> (Severity, &'static str) {
     if let Some(x) = word.and_then(severity_word) {
         return (x, "tool");
     }
     if let Some(c) = score {
         return (Severity::from_cvss(c), "cvss");
     }
-    diags.push(Diagnostic::note(codes::UNSCORED, name, format!("{p}: severity `{}` is not usable; recorded as low", word.unwrap_or("(none)"))).with_hint("review the finding's severity"));
+    diags.push(
+        Diagnostic::note(
+            codes::UNSCORED,
+            name,
+            format!("{p}: severity `{}` is not usable; recorded as low", word.unwrap_or("(none)")),
+        )
+        .with_hint("review the finding's severity"),
+    );
     (Severity::Low, "default")
 }
 
@@ -70,12 +105,17 @@ fn v7(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
     for (key, v) in vulns {
         let p = format!("/vulnerabilities/{}", tok(key));
         let pname = sne(v, "name").unwrap_or(key);
-        let advisories: Vec<(usize, &Value)> = arr(v, "via").iter().enumerate().filter(|(_, x)| x.is_object()).collect();
+        let advisories: Vec<(usize, &Value)> =
+            arr(v, "via").iter().enumerate().filter(|(_, x)| x.is_object()).collect();
         if advisories.is_empty() {
             let via: Vec<&str> = arr(v, "via").iter().filter_map(Value::as_str).collect();
             diags.push(
-                Diagnostic::note(codes::TRANSITIVE_ONLY, name, format!("{p}: `{pname}` is vulnerable only through {}; those are ingested", via.join(", ")))
-                    .with_hint("fixing the listed dependencies fixes this package"),
+                Diagnostic::note(
+                    codes::TRANSITIVE_ONLY,
+                    name,
+                    format!("{p}: `{pname}` is vulnerable only through {}; those are ingested", via.join(", ")),
+                )
+                .with_hint("fixing the listed dependencies fixes this package"),
             );
             continue;
         }
@@ -104,7 +144,11 @@ fn v7(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
                     "Upgrade {} to {}{}",
                     s(f, "name").unwrap_or(pname),
                     s(f, "version").unwrap_or("a fixed version"),
-                    if f.get("isSemVerMajor").and_then(Value::as_bool) == Some(true) { " (a major version change)" } else { "" }
+                    if f.get("isSemVerMajor").and_then(Value::as_bool) == Some(true) {
+                        " (a major version change)"
+                    } else {
+                        ""
+                    }
                 ),
                 _ => format!("No fix is available for {pname}; remove or replace it, or accept the risk"),
             };
@@ -144,7 +188,8 @@ fn v6(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
         let id = a.get("id").map_or_else(|| key.clone(), |x| x.to_string().trim_matches('"').to_owned());
         let url = s(a, "url").unwrap_or("");
         let (severity, src) = sev(s(a, "severity"), None, name, &p, diags);
-        let mut cve: Vec<String> = arr(a, "cves").iter().filter_map(Value::as_str).filter(|x| is_advisory_id(x)).map(str::to_owned).collect();
+        let mut cve: Vec<String> =
+            arr(a, "cves").iter().filter_map(Value::as_str).filter(|x| is_advisory_id(x)).map(str::to_owned).collect();
         if let Some(g) = ghsa_of(url).or_else(|| s(a, "github_advisory_id").map(str::to_owned)) {
             cve.push(g);
         }
@@ -169,10 +214,18 @@ fn v6(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
             cve: uniq(cve),
             cvss: None,
             target: target.to_owned(),
-            location: arr(a, "findings").iter().flat_map(|f| arr(f, "paths")).filter_map(Value::as_str).next().unwrap_or(module).to_owned(),
+            location: arr(a, "findings")
+                .iter()
+                .flat_map(|f| arr(f, "paths"))
+                .find_map(Value::as_str)
+                .unwrap_or(module)
+                .to_owned(),
             line: None,
             resource_type: "package",
-            recommended_action: sne(a, "recommendation").map_or_else(|| format!("Upgrade {module} to {}", s(a, "patched_versions").unwrap_or("a patched version")), str::to_owned),
+            recommended_action: sne(a, "recommendation").map_or_else(
+                || format!("Upgrade {module} to {}", s(a, "patched_versions").unwrap_or("a patched version")),
+                str::to_owned,
+            ),
             pointer: p,
             occurrences: 1,
             extra,

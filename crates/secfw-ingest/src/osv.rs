@@ -11,9 +11,20 @@ use crate::model::{Item, Scan, cwes_in, dedupe, is_advisory_id, severity_word, u
 use crate::read::{ParseOptions, arr, num, reject, s, skipped, sne};
 use crate::{Error, codes, cvss};
 
-pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut Vec<Diagnostic>) -> Result<Vec<Scan>, Error> {
+pub(crate) fn parse(
+    root: &Value,
+    name: &str,
+    opts: &ParseOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Scan>, Error> {
     if !root.get("results").is_some_and(Value::is_array) {
-        return Err(reject(codes::WRONG_SHAPE, name, "not an OSV-Scanner report: no `results` array", "pass the output of `osv-scanner --format json`", None));
+        return Err(reject(
+            codes::WRONG_SHAPE,
+            name,
+            "not an OSV-Scanner report: no `results` array",
+            "pass the output of `osv-scanner --format json`",
+            None,
+        ));
     }
     let mut items = Vec::new();
     let mut targets = Vec::new();
@@ -33,13 +44,17 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
             };
             let eco = s(pkg, "ecosystem").unwrap_or("");
             let pver = s(pkg, "version").unwrap_or("");
-            let vulns: BTreeMap<&str, (usize, &Value)> =
-                arr(pk, "vulnerabilities").iter().enumerate().filter_map(|(i, v)| sne(v, "id").map(|id| (id, (i, v)))).collect();
+            let vulns: BTreeMap<&str, (usize, &Value)> = arr(pk, "vulnerabilities")
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| sne(v, "id").map(|id| (id, (i, v))))
+                .collect();
             // Groups merge aliases (GO-..., GHSA-..., CVE-...) into one finding.
             let mut groups: Vec<(Vec<String>, Option<f64>)> = arr(pk, "groups")
                 .iter()
                 .map(|g| {
-                    let mut ids: Vec<String> = arr(g, "ids").iter().filter_map(Value::as_str).map(str::to_owned).collect();
+                    let mut ids: Vec<String> =
+                        arr(g, "ids").iter().filter_map(Value::as_str).map(str::to_owned).collect();
                     ids.sort();
                     (ids, num(g, "max_severity"))
                 })
@@ -53,20 +68,33 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
             }
             for (ids, max_sev) in groups {
                 let Some((vi, v)) = ids.iter().find_map(|id| vulns.get(id.as_str()).copied()) else {
-                    diags.push(skipped(name, &p, &format!("group {} names no vulnerability in the package", ids.join(", "))));
+                    diags.push(skipped(
+                        name,
+                        &p,
+                        &format!("group {} names no vulnerability in the package", ids.join(", ")),
+                    ));
                     continue;
                 };
                 let vp = format!("{p}/vulnerabilities/{vi}");
-                let primary = ids.iter().find(|i| i.starts_with("CVE-")).or_else(|| ids.first()).cloned().unwrap_or_default();
+                let primary =
+                    ids.iter().find(|i| i.starts_with("CVE-")).or_else(|| ids.first()).cloned().unwrap_or_default();
                 let mut cve: Vec<String> = ids.iter().filter(|i| is_advisory_id(i)).cloned().collect();
                 for id in &ids {
                     if let Some((_, vv)) = vulns.get(id.as_str()) {
-                        cve.extend(arr(vv, "aliases").iter().filter_map(Value::as_str).filter(|x| is_advisory_id(x)).map(str::to_owned));
+                        cve.extend(
+                            arr(vv, "aliases")
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .filter(|x| is_advisory_id(x))
+                                .map(str::to_owned),
+                        );
                     }
                 }
-                let vector_score = arr(v, "severity").iter().filter_map(|x| s(x, "score")).find_map(cvss::v3_base_score);
+                let vector_score =
+                    arr(v, "severity").iter().filter_map(|x| s(x, "score")).find_map(cvss::v3_base_score);
                 let db_sev = v.get("database_specific").and_then(|d| s(d, "severity")).and_then(severity_word);
-                let is_mal = ids.iter().any(|i| i.starts_with("MAL-")) || v.get("database_specific").is_some_and(|d| d.get("malicious-packages-origins").is_some());
+                let is_mal = ids.iter().any(|i| i.starts_with("MAL-"))
+                    || v.get("database_specific").is_some_and(|d| d.get("malicious-packages-origins").is_some());
                 let score = max_sev.or(vector_score).filter(|x| (0.0..=10.0).contains(x));
                 let (severity, src) = if let Some(x) = score {
                     (Severity::from_cvss(x), "cvss")
@@ -75,7 +103,14 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
                 } else if is_mal {
                     (Severity::Critical, "malicious-package")
                 } else {
-                    diags.push(Diagnostic::note(codes::UNSCORED, name, format!("{vp}: {primary} has no severity; recorded as medium")).with_hint("review the finding's severity"));
+                    diags.push(
+                        Diagnostic::note(
+                            codes::UNSCORED,
+                            name,
+                            format!("{vp}: {primary} has no severity; recorded as medium"),
+                        )
+                        .with_hint("review the finding's severity"),
+                    );
                     (Severity::Medium, "default")
                 };
                 let cwe: Vec<String> = v
@@ -101,7 +136,8 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
                     fingerprint: compute(&["osv", &target, eco, pname, &ids.join(",")]),
                     tool: "osv-scanner".into(),
                     rule_id: Some(primary.clone()),
-                    title: sne(v, "summary").map_or_else(|| format!("{primary} in {pname}"), |t| format!("{primary}: {t}")),
+                    title: sne(v, "summary")
+                        .map_or_else(|| format!("{primary} in {pname}"), |t| format!("{primary}: {t}")),
                     description: sne(v, "details").or_else(|| sne(v, "summary")).unwrap_or(&primary).to_owned(),
                     severity,
                     severity_source: src,
@@ -114,7 +150,9 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
                     line: None,
                     resource_type: "package",
                     recommended_action: if fixed.is_empty() {
-                        format!("No fixed version of {pname} is known; remove or replace the package, or accept the risk")
+                        format!(
+                            "No fixed version of {pname} is known; remove or replace the package, or accept the risk"
+                        )
                     } else {
                         format!("Upgrade {pname} from {pver} to {}", fixed.join(" or "))
                     },
@@ -131,5 +169,15 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
     if targets.is_empty() {
         targets.push(opts.target.clone().unwrap_or_else(|| ".".to_owned()));
     }
-    Ok(vec![Scan { tool: "osv-scanner".into(), tool_version: None, targets, started_at: None, finished_at: None, success: true, error: None, index: 0, items }])
+    Ok(vec![Scan {
+        tool: "osv-scanner".into(),
+        tool_version: None,
+        targets,
+        started_at: None,
+        finished_at: None,
+        success: true,
+        error: None,
+        index: 0,
+        items,
+    }])
 }

@@ -39,26 +39,32 @@ impl ParseOptions {
 }
 
 /// A rejection of the whole report, with its location when known.
-pub(crate) fn reject(code: secfw_artifacts::Code, name: &str, msg: impl Into<String>, hint: &str, pos: Option<Pos>) -> Error {
+pub(crate) fn reject(
+    code: secfw_artifacts::Code,
+    name: &str,
+    msg: impl Into<String>,
+    hint: &str,
+    pos: Option<Pos>,
+) -> Error {
     Error::Rejected(Box::new(Diagnostic::error(code, name, msg).at(pos).with_hint(hint)))
 }
 
 /// Map a serde_json error to a rejection. Errors raised by our own visitors carry their
 /// code as a `[INxxxx] ` prefix.
 pub(crate) fn json_error(name: &str, e: &serde_json::Error) -> Error {
-    let pos = (e.line() > 0).then(|| Pos::new(u32::try_from(e.line()).unwrap_or(u32::MAX), u32::try_from(e.column()).unwrap_or(u32::MAX)));
+    let pos = (e.line() > 0)
+        .then(|| Pos::new(u32::try_from(e.line()).unwrap_or(u32::MAX), u32::try_from(e.column()).unwrap_or(u32::MAX)));
     let text = e.to_string();
     let bare = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
-    if let Some(rest) = bare.strip_prefix('[') {
-        if let Some((code, msg)) = rest.split_once("] ") {
-            if let Some((c, _)) = codes::CATALOG.iter().find(|(c, _)| c.as_str() == code) {
-                let hint = match code {
-                    "IN0005" => "re-run the scanner with a current version that writes SARIF 2.1.0",
-                    _ => "the report does not follow its format; re-run the scanner or pass the right --format",
-                };
-                return reject(*c, name, msg, hint, pos);
-            }
-        }
+    if let Some(rest) = bare.strip_prefix('[')
+        && let Some((code, msg)) = rest.split_once("] ")
+        && let Some((c, _)) = codes::CATALOG.iter().find(|(c, _)| c.as_str() == code)
+    {
+        let hint = match code {
+            "IN0005" => "re-run the scanner with a current version that writes SARIF 2.1.0",
+            _ => "the report does not follow its format; re-run the scanner or pass the right --format",
+        };
+        return reject(*c, name, msg, hint, pos);
     }
     match e.classify() {
         serde_json::error::Category::Eof => reject(
@@ -117,7 +123,13 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
     };
     let meta = std::fs::metadata(path).map_err(|e| unreadable(&e))?;
     if !meta.is_file() {
-        return Err(reject(codes::UNREADABLE, name, "the report is not a regular file", "pass the scanner's output file", None));
+        return Err(reject(
+            codes::UNREADABLE,
+            name,
+            "the report is not a regular file",
+            "pass the scanner's output file",
+            None,
+        ));
     }
     if meta.len() > opts.max_bytes {
         return Err(reject(
@@ -191,7 +203,8 @@ pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
     if trimmed.iter().all(u8::is_ascii_whitespace) {
         return Err(empty(name));
     }
-    let format = if format == Format::Auto && sniff_sarif(&trimmed[..trimmed.len().min(8192)]) { Format::Sarif } else { format };
+    let format =
+        if format == Format::Auto && sniff_sarif(&trimmed[..trimmed.len().min(8192)]) { Format::Sarif } else { format };
     if format == Format::Sarif {
         let mut r = trimmed;
         let (scans, diagnostics) = crate::sarif::parse_reader(&mut r, name, opts)?;
@@ -241,7 +254,11 @@ pub fn detect(root: &Value) -> Option<Format> {
         Value::Object(o) => {
             if o.contains_key("runs") && o.contains_key("version") {
                 Some(Format::Sarif)
-            } else if o.contains_key("SchemaVersion") || o.contains_key("ArtifactName") || o.contains_key("ClusterName") || (o.contains_key("Results") && o.contains_key("Metadata")) {
+            } else if o.contains_key("SchemaVersion")
+                || o.contains_key("ArtifactName")
+                || o.contains_key("ClusterName")
+                || (o.contains_key("Results") && o.contains_key("Metadata"))
+            {
                 Some(Format::Trivy)
             } else if o.contains_key("matches") && (o.contains_key("source") || o.contains_key("descriptor")) {
                 Some(Format::Grype)
@@ -249,7 +266,10 @@ pub fn detect(root: &Value) -> Option<Format> {
                 Some(Format::CargoAudit)
             } else if o.get("results").is_some_and(Value::is_array) {
                 Some(Format::Osv)
-            } else if o.contains_key("auditReportVersion") || o.contains_key("advisories") || o.get("error").and_then(|e| e.get("code")).is_some() {
+            } else if o.contains_key("auditReportVersion")
+                || o.contains_key("advisories")
+                || o.get("error").and_then(|e| e.get("code")).is_some()
+            {
                 Some(Format::NpmAudit)
             } else {
                 None

@@ -3,7 +3,7 @@
 //! never the document's tree.
 
 use std::collections::BTreeMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io::Read;
 
 use secfw_artifacts::model::findings::Category;
@@ -18,8 +18,21 @@ use crate::{Error, codes};
 
 /// Tools whose findings are misconfigurations rather than vulnerabilities.
 const IAC_TOOLS: &[&str] = &[
-    "checkov", "tfsec", "kics", "terrascan", "dockle", "hadolint", "kube-linter", "kubesec", "trivy-config", "cfn-lint",
-    "cfn_nag", "tflint", "prowler", "kube-score", "polaris",
+    "checkov",
+    "tfsec",
+    "kics",
+    "terrascan",
+    "dockle",
+    "hadolint",
+    "kube-linter",
+    "kubesec",
+    "trivy-config",
+    "cfn-lint",
+    "cfn_nag",
+    "tflint",
+    "prowler",
+    "kube-score",
+    "polaris",
 ];
 
 struct State<'a> {
@@ -32,13 +45,23 @@ struct State<'a> {
 }
 
 /// Parse a SARIF log from a reader.
-pub(crate) fn parse_reader<R: Read>(r: R, name: &str, opts: &ParseOptions) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
+pub(crate) fn parse_reader<R: Read>(
+    r: R,
+    name: &str,
+    opts: &ParseOptions,
+) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
     let mut st = State { name, opts, scans: Vec::new(), diags: Vec::new(), version_seen: false, runs_seen: false };
     let mut de = serde_json::Deserializer::from_reader(r);
     match LogSeed(&mut st).deserialize(&mut de) {
         Ok(()) => {}
         Err(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
-            return Err(reject(codes::EMPTY_INPUT, name, "the report is empty", "an empty file is not a clean scan; re-run the scanner", None));
+            return Err(reject(
+                codes::EMPTY_INPUT,
+                name,
+                "the report is empty",
+                "an empty file is not a clean scan; re-run the scanner",
+                None,
+            ));
         }
         Err(e) => return Err(json_error(name, &e)),
     }
@@ -53,7 +76,13 @@ pub(crate) fn parse_reader<R: Read>(r: R, name: &str, opts: &ParseOptions) -> Re
         ));
     }
     if !st.runs_seen {
-        return Err(reject(codes::WRONG_SHAPE, name, "not a SARIF log: the `runs` array is missing", "SARIF logs have a top-level `runs` array", None));
+        return Err(reject(
+            codes::WRONG_SHAPE,
+            name,
+            "not a SARIF log: the `runs` array is missing",
+            "SARIF logs have a top-level `runs` array",
+            None,
+        ));
     }
     Ok((st.scans, st.diags))
 }
@@ -248,10 +277,10 @@ fn raw_result(v: &Value, pointer: String) -> Result<RawResult, (String, String)>
         .and_then(Value::as_u64)
         .and_then(|n| usize::try_from(n).ok());
     let level = opt_str("level")?;
-    if let Some(l) = &level {
-        if !matches!(l.as_str(), "none" | "note" | "warning" | "error") {
-            return Err(bad("level", &format!("`{l}` is not a SARIF level (none, note, warning, error)")));
-        }
+    if let Some(l) = &level
+        && !matches!(l.as_str(), "none" | "note" | "warning" | "error")
+    {
+        return Err(bad("level", &format!("`{l}` is not a SARIF level (none, note, warning, error)")));
     }
     let kind = opt_str("kind")?;
     let msg = v.get("message");
@@ -274,7 +303,8 @@ fn raw_result(v: &Value, pointer: String) -> Result<RawResult, (String, String)>
             .unwrap_or_default()
     };
     let props = v.get("properties");
-    let tags = props.map(|p| arr(p, "tags").iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
+    let tags =
+        props.map(|p| arr(p, "tags").iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
     let taxa_cwe = arr(v, "taxa")
         .iter()
         .filter(|t| t.get("toolComponent").and_then(|c| s(c, "name")).is_some_and(|n| n.eq_ignore_ascii_case("cwe")))
@@ -337,7 +367,7 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
     let name = st.name;
     let driver = run.tool.get("driver").unwrap_or(&Value::Null);
     let tool = sne(driver, "name")
-        .map(|n| n.to_ascii_lowercase())
+        .map(str::to_ascii_lowercase)
         .ok_or_else(|| format!("[IN0006] `runs[{idx}].tool.driver.name` is missing: a scan must name its tool"))?;
     let version = sne(driver, "semanticVersion").or_else(|| sne(driver, "version")).map(str::to_owned);
     let mut rules: Vec<Rule<'_>> = arr(driver, "rules").iter().map(|v| Rule { v }).collect();
@@ -370,14 +400,15 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
         let code = invocations.iter().find_map(|i| i.get("exitCode").and_then(Value::as_i64));
         let mut e = if notes.is_empty() { "executionSuccessful is false".to_owned() } else { notes.join("; ") };
         if let Some(c) = code {
-            e.push_str(&format!(" (exit code {c})"));
+            let _ = write!(e, " (exit code {c})");
         }
         e
     });
     if let Some(e) = &error {
         st.diags.push(
-            Diagnostic::warning(codes::SCAN_FAILED, name, format!("run {idx} ({tool}) failed: {e}"))
-                .with_hint("the scan is recorded as a failure; its targets count as unscanned and no finding is resolved by it"),
+            Diagnostic::warning(codes::SCAN_FAILED, name, format!("run {idx} ({tool}) failed: {e}")).with_hint(
+                "the scan is recorded as a failure; its targets count as unscanned and no finding is resolved by it",
+            ),
         );
     }
     let first = invocations.first();
@@ -387,13 +418,18 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
     let mut items = Vec::with_capacity(run.results.len());
     for r in run.results {
         if matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent") {
-            let why = r.kind.as_deref().filter(|k| *k != "fail").map_or_else(
-                || "baselineState `absent` (no longer present)".to_owned(),
-                |k| format!("kind `{k}`"),
-            );
+            let why = r
+                .kind
+                .as_deref()
+                .filter(|k| *k != "fail")
+                .map_or_else(|| "baselineState `absent` (no longer present)".to_owned(), |k| format!("kind `{k}`"));
             st.diags.push(
-                Diagnostic::note(codes::NOT_A_FINDING, name, format!("{}: {why} is not a finding; not ingested", r.pointer))
-                    .with_hint("only failing results become findings"),
+                Diagnostic::note(
+                    codes::NOT_A_FINDING,
+                    name,
+                    format!("{}: {why} is not a finding; not ingested", r.pointer),
+                )
+                .with_hint("only failing results become findings"),
             );
             continue;
         }
@@ -403,7 +439,11 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
             .map(|i| &rules[i])
             .or_else(|| r.rule_id.as_deref().and_then(|id| by_id.get(id)).map(|i| &rules[*i]));
         let Some(rule_id) = r.rule_id.clone().or_else(|| rule.and_then(|x| x.id()).map(str::to_owned)) else {
-            st.diags.push(skipped(name, &r.pointer, "the result has no ruleId (and no rule reference), so it has no identity"));
+            st.diags.push(skipped(
+                name,
+                &r.pointer,
+                "the result has no ruleId (and no rule reference), so it has no identity",
+            ));
             continue;
         };
         let uri = r.uri.clone().or_else(|| {
@@ -417,13 +457,16 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
         let message = r
             .message
             .clone()
-            .or_else(|| r.message_id.as_deref().and_then(|id| rule.and_then(|x| x.message_string(id))).map(str::to_owned))
+            .or_else(|| {
+                r.message_id.as_deref().and_then(|id| rule.and_then(|x| x.message_string(id))).map(str::to_owned)
+            })
             .or_else(|| rule.and_then(|x| x.full().or(x.short())).map(str::to_owned))
             .unwrap_or_else(|| format!("{tool} reported {rule_id}"));
         let rule_sev = rule.and_then(|x| x.props()).and_then(|p| num(p, "security-severity"));
-        let (severity, sev_source) = match r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x)) {
-            Some(x) => (Severity::from_cvss(x), "security-severity"),
-            None => {
+        let (severity, sev_source) =
+            if let Some(x) = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x)) {
+                (Severity::from_cvss(x), "security-severity")
+            } else {
                 let level = r.level.as_deref().or_else(|| rule.and_then(Rule::level)).unwrap_or("warning");
                 let sev = match level {
                     "error" => Severity::High,
@@ -431,8 +474,7 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
                     _ => Severity::Low,
                 };
                 (sev, "level")
-            }
-        };
+            };
         let mut tag_texts: Vec<String> = r.tags.clone();
         if let Some(p) = rule.and_then(|x| x.props()) {
             tag_texts.extend(arr(p, "tags").iter().filter_map(Value::as_str).map(str::to_owned));
@@ -451,10 +493,10 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
                     .and_then(|t| t.get("toolComponent"))
                     .and_then(|c| s(c, "name"))
                     .is_some_and(|n| n.eq_ignore_ascii_case("cwe"));
-                if let (true, Some(id)) = (is_cwe, target.and_then(|t| s(t, "id"))) {
-                    if let Ok(n) = id.trim_start_matches("CWE-").parse::<u32>() {
-                        cwe.push(format!("CWE-{n}"));
-                    }
+                if let (true, Some(id)) = (is_cwe, target.and_then(|t| s(t, "id")))
+                    && let Ok(n) = id.trim_start_matches("CWE-").parse::<u32>()
+                {
+                    cwe.push(format!("CWE-{n}"));
                 }
             }
         }
@@ -463,11 +505,12 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
             cve.push(rule_id.clone());
         }
         let lower_tags: Vec<String> = tag_texts.iter().map(|t| t.to_ascii_lowercase()).collect();
-        let category = if iac || lower_tags.iter().any(|t| t.contains("misconfiguration") || t == "iac" || t == "configuration") {
-            Category::Configuration
-        } else {
-            Category::Vulnerability
-        };
+        let category =
+            if iac || lower_tags.iter().any(|t| t.contains("misconfiguration") || t == "iac" || t == "configuration") {
+                Category::Configuration
+            } else {
+                Category::Vulnerability
+            };
         let fingerprint = r
             .partial
             .get("secfw/v1")
@@ -493,7 +536,10 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
             |h| h.chars().take(1000).collect(),
         );
         let mut extra = Map::new();
-        extra.insert("level".into(), json!(r.level.as_deref().or_else(|| rule.and_then(Rule::level)).unwrap_or("warning")));
+        extra.insert(
+            "level".into(),
+            json!(r.level.as_deref().or_else(|| rule.and_then(Rule::level)).unwrap_or("warning")),
+        );
         if let Some(x) = r.security_severity.or(rule_sev) {
             extra.insert("security_severity".into(), json!(x));
         }

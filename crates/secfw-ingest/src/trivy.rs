@@ -10,12 +10,18 @@ use crate::model::{Item, Scan, cwes_in, dedupe, instant, is_advisory_id, severit
 use crate::read::{ParseOptions, arr, num, reject, s, sne};
 use crate::{Error, codes};
 
-pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut Vec<Diagnostic>) -> Result<Vec<Scan>, Error> {
+pub(crate) fn parse(
+    root: &Value,
+    name: &str,
+    opts: &ParseOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Scan>, Error> {
     let mut items = Vec::new();
     let (target, version, created) = match root {
         Value::Array(results) => {
             // Legacy (< 0.20): a bare array of results; the image is the part before " (".
-            let t = results.first().and_then(|r| sne(r, "Target")).map_or("unknown", |t| t.split(" (").next().unwrap_or(t));
+            let t =
+                results.first().and_then(|r| sne(r, "Target")).map_or("unknown", |t| t.split(" (").next().unwrap_or(t));
             let target = opts.target.clone().unwrap_or_else(|| t.to_owned());
             for (i, r) in results.iter().enumerate() {
                 result(r, &format!("/{i}"), &target, "", name, diags, &mut items);
@@ -23,16 +29,16 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
             (target, None, None)
         }
         Value::Object(o) => {
-            if let Some(v) = o.get("SchemaVersion") {
-                if v.as_u64() != Some(2) {
-                    return Err(reject(
-                        codes::UNSUPPORTED_VERSION,
-                        name,
-                        format!("Trivy SchemaVersion {v} is not supported; secfw reads SchemaVersion 2"),
-                        "re-run with a Trivy release that writes SchemaVersion 2 (0.20 or later)",
-                        None,
-                    ));
-                }
+            if let Some(v) = o.get("SchemaVersion")
+                && v.as_u64() != Some(2)
+            {
+                return Err(reject(
+                    codes::UNSUPPORTED_VERSION,
+                    name,
+                    format!("Trivy SchemaVersion {v} is not supported; secfw reads SchemaVersion 2"),
+                    "re-run with a Trivy release that writes SchemaVersion 2 (0.20 or later)",
+                    None,
+                ));
             }
             let version = root.get("Trivy").and_then(|t| sne(t, "Version")).map(str::to_owned);
             if let Some(cluster) = sne(root, "ClusterName") {
@@ -55,33 +61,80 @@ pub(crate) fn parse(root: &Value, name: &str, opts: &ParseOptions, diags: &mut V
                 let Some(results) = root.get("Results") else {
                     if o.contains_key("ArtifactName") {
                         // A clean scan of some Trivy versions omits Results.
-                        let target = opts.target.clone().unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
+                        let target = opts
+                            .target
+                            .clone()
+                            .unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
                         return Ok(vec![scan(target, version, instant(s(root, "CreatedAt")), Vec::new())]);
                     }
-                    return Err(reject(codes::WRONG_SHAPE, name, "not a Trivy report: no `Results`", "pass the output of `trivy ... --format json`", None));
+                    return Err(reject(
+                        codes::WRONG_SHAPE,
+                        name,
+                        "not a Trivy report: no `Results`",
+                        "pass the output of `trivy ... --format json`",
+                        None,
+                    ));
                 };
                 if !results.is_array() && !results.is_null() {
-                    return Err(reject(codes::WRONG_SHAPE, name, "`Results` must be an array", "pass the output of `trivy ... --format json`", None));
+                    return Err(reject(
+                        codes::WRONG_SHAPE,
+                        name,
+                        "`Results` must be an array",
+                        "pass the output of `trivy ... --format json`",
+                        None,
+                    ));
                 }
-                let target = opts.target.clone().unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
+                let target =
+                    opts.target.clone().unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
                 for (i, r) in arr(root, "Results").iter().enumerate() {
                     result(r, &format!("/Results/{i}"), &target, "", name, diags, &mut items);
                 }
                 (target, version, instant(s(root, "CreatedAt")))
             }
         }
-        _ => return Err(reject(codes::WRONG_SHAPE, name, "a Trivy report is a JSON object", "pass the output of `trivy ... --format json`", None)),
+        _ => {
+            return Err(reject(
+                codes::WRONG_SHAPE,
+                name,
+                "a Trivy report is a JSON object",
+                "pass the output of `trivy ... --format json`",
+                None,
+            ));
+        }
     };
     dedupe(&mut items);
     Ok(vec![scan(target, version, created, items)])
 }
 
-fn scan(target: String, version: Option<String>, created: Option<chrono::DateTime<chrono::Utc>>, items: Vec<Item>) -> Scan {
-    Scan { tool: "trivy".into(), tool_version: version, targets: vec![target], started_at: created, finished_at: None, success: true, error: None, index: 0, items }
+fn scan(
+    target: String,
+    version: Option<String>,
+    created: Option<chrono::DateTime<chrono::Utc>>,
+    items: Vec<Item>,
+) -> Scan {
+    Scan {
+        tool: "trivy".into(),
+        tool_version: version,
+        targets: vec![target],
+        started_at: created,
+        finished_at: None,
+        success: true,
+        error: None,
+        index: 0,
+        items,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn result(r: &Value, ptr: &str, target: &str, resource: &str, name: &str, diags: &mut Vec<Diagnostic>, out: &mut Vec<Item>) {
+fn result(
+    r: &Value,
+    ptr: &str,
+    target: &str,
+    resource: &str,
+    name: &str,
+    diags: &mut Vec<Diagnostic>,
+    out: &mut Vec<Item>,
+) {
     let rtarget = s(r, "Target").unwrap_or("");
     let class = s(r, "Class").unwrap_or("");
     let rtype = s(r, "Type").unwrap_or("");
@@ -114,7 +167,8 @@ fn result(r: &Value, ptr: &str, target: &str, resource: &str, name: &str, diags:
         if let Some(st) = sne(v, "Status") {
             extra.insert("status".into(), json!(st));
         }
-        let loc = if pkg_path.is_empty() { format!("{pkg}@{installed}") } else { format!("{pkg_path}:{pkg}@{installed}") };
+        let loc =
+            if pkg_path.is_empty() { format!("{pkg}@{installed}") } else { format!("{pkg_path}:{pkg}@{installed}") };
         out.push(Item {
             fingerprint: compute(&["trivy/vuln", target, &place, pkg_path, pkg, id]),
             tool: "trivy".into(),
@@ -163,7 +217,11 @@ fn result(r: &Value, ptr: &str, target: &str, resource: &str, name: &str, diags:
             tool: "trivy".into(),
             rule_id: Some(id.to_owned()),
             title: sne(m, "Title").map_or_else(|| id.to_owned(), |t| format!("{id}: {t}")),
-            description: [sne(m, "Description"), Some(message).filter(|x| !x.is_empty())].into_iter().flatten().collect::<Vec<_>>().join("\n\n"),
+            description: [sne(m, "Description"), Some(message).filter(|x| !x.is_empty())]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("\n\n"),
             severity,
             severity_source: src,
             category: Category::Configuration,
@@ -216,7 +274,11 @@ fn cvss_of(v: &Value) -> Option<f64> {
     let c = v.get("CVSS")?.as_object()?;
     let pref = s(v, "SeveritySource").unwrap_or("nvd");
     let pick = |e: &Value| num(e, "V3Score").or_else(|| num(e, "V40Score")).or_else(|| num(e, "V2Score"));
-    c.get(pref).and_then(pick).or_else(|| c.get("nvd").and_then(pick)).or_else(|| c.values().find_map(pick)).filter(|x| (0.0..=10.0).contains(x))
+    c.get(pref)
+        .and_then(pick)
+        .or_else(|| c.get("nvd").and_then(pick))
+        .or_else(|| c.values().find_map(pick))
+        .filter(|x| (0.0..=10.0).contains(x))
 }
 
 fn sev(v: &Value, cvss: Option<f64>, name: &str, p: &str, diags: &mut Vec<Diagnostic>) -> (Severity, &'static str) {
@@ -227,8 +289,12 @@ fn sev(v: &Value, cvss: Option<f64>, name: &str, p: &str, diags: &mut Vec<Diagno
         return (Severity::from_cvss(c), "cvss");
     }
     diags.push(
-        Diagnostic::note(codes::UNSCORED, name, format!("{p}: severity `{}` is not usable; recorded as low", s(v, "Severity").unwrap_or("(none)")))
-            .with_hint("review the finding and set its severity in sec_findings.yaml if it matters more"),
+        Diagnostic::note(
+            codes::UNSCORED,
+            name,
+            format!("{p}: severity `{}` is not usable; recorded as low", s(v, "Severity").unwrap_or("(none)")),
+        )
+        .with_hint("review the finding and set its severity in sec_findings.yaml if it matters more"),
     );
     (Severity::Low, "default")
 }

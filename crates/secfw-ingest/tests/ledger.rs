@@ -16,8 +16,10 @@ fn t(s: &str) -> DateTime<Utc> {
 fn sarif(results: &[(&str, &str)], ok: bool) -> String {
     let res: Vec<serde_json::Value> = results
         .iter()
-        .map(|(rule, file)| serde_json::json!({"ruleId": rule, "level": "error", "message": {"text": format!("{rule} in {file}")},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": file}, "region": {"startLine": 3}}}]}))
+        .map(|(rule, file)| {
+            serde_json::json!({"ruleId": rule, "level": "error", "message": {"text": format!("{rule} in {file}")},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": file}, "region": {"startLine": 3}}}]})
+        })
         .collect();
     serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Demo", "version": "1.0"}},
         "invocations": [{"executionSuccessful": ok}], "results": res}]})
@@ -77,9 +79,12 @@ fn reingest_updates_last_seen_resolves_the_missing_and_reopens_with_a_new_id() {
     let o3 = ingest(dir, &[b], &IngestOptions::new(t("2025-03-03T00:00:00Z"))).unwrap();
     let rule = |f: &secfw_artifacts::Finding| f.source.as_ref().unwrap().rule_id.clone().unwrap();
     let r2 = o3.ledger.findings.iter().find(|f| rule(f) == "R2").unwrap();
-    assert_eq!(o3.summary.resolved, [r2.finding_id.clone()]);
+    assert_eq!(o3.summary.resolved, std::slice::from_ref(&r2.finding_id));
     let r2_id = r2.finding_id.clone();
-    assert_eq!((r2.status, r2.resolved_at.unwrap().to_string().as_str()), (FindingStatus::Resolved, "2025-03-03T00:00:00Z"));
+    assert_eq!(
+        (r2.status, r2.resolved_at.unwrap().to_string().as_str()),
+        (FindingStatus::Resolved, "2025-03-03T00:00:00Z")
+    );
     // A failed scan without R1 resolves nothing.
     let c = write(dir, "c.sarif", &sarif(&[], false));
     let o4 = ingest(dir, &[c], &IngestOptions::new(t("2025-03-04T00:00:00Z"))).unwrap();
@@ -118,7 +123,12 @@ fn rejected_input_leaves_the_ledger_byte_for_byte_unchanged() {
     ingest(dir, std::slice::from_ref(&a), &IngestOptions::new(t("2025-03-01T00:00:00Z"))).unwrap();
     let before = ledger_text(dir);
     let full = sarif(&[("R1", "x.js"), ("R2", "y.js")], true);
-    for (name, text) in [("trunc.sarif", &full[..full.len() / 2]), ("null.json", "null"), ("empty.json", ""), ("v1.sarif", r#"{"version":"1.0.0","runs":[]}"#)] {
+    for (name, text) in [
+        ("trunc.sarif", &full[..full.len() / 2]),
+        ("null.json", "null"),
+        ("empty.json", ""),
+        ("v1.sarif", r#"{"version":"1.0.0","runs":[]}"#),
+    ] {
         let bad = write(dir, name, text);
         let e = ingest(dir, &[a.clone(), bad], &IngestOptions::new(t("2025-03-09T00:00:00Z"))).unwrap_err();
         let diag = &e.diagnostics()[0];
@@ -140,9 +150,21 @@ fn same_inputs_and_now_give_the_same_bytes() {
     let reversed: Vec<Input> = inputs.iter().rev().cloned().collect();
     ingest(b.path(), &reversed, &IngestOptions::new(now)).unwrap();
     // Report order changes scan order only by start time ties; findings and ids are identical.
-    let la: secfw_artifacts::FindingsFile = secfw_artifacts::yaml::parse(&secfw_artifacts::SourceFile::new("a", ledger_text(a.path())), secfw_artifacts::yaml::UnknownFields::Deny).unwrap().value;
-    let lb: secfw_artifacts::FindingsFile = secfw_artifacts::yaml::parse(&secfw_artifacts::SourceFile::new("b", ledger_text(b.path())), secfw_artifacts::yaml::UnknownFields::Deny).unwrap().value;
-    let ids = |l: &secfw_artifacts::FindingsFile| l.findings.iter().map(|f| (f.finding_id.clone(), f.fingerprint.clone())).collect::<Vec<_>>();
+    let la: secfw_artifacts::FindingsFile = secfw_artifacts::yaml::parse(
+        &secfw_artifacts::SourceFile::new("a", ledger_text(a.path())),
+        secfw_artifacts::yaml::UnknownFields::Deny,
+    )
+    .unwrap()
+    .value;
+    let lb: secfw_artifacts::FindingsFile = secfw_artifacts::yaml::parse(
+        &secfw_artifacts::SourceFile::new("b", ledger_text(b.path())),
+        secfw_artifacts::yaml::UnknownFields::Deny,
+    )
+    .unwrap()
+    .value;
+    let ids = |l: &secfw_artifacts::FindingsFile| {
+        l.findings.iter().map(|f| (f.finding_id.clone(), f.fingerprint.clone())).collect::<Vec<_>>()
+    };
     assert_eq!(ids(&la), ids(&lb));
     let c = tempfile::tempdir().unwrap();
     ingest(c.path(), &inputs, &IngestOptions::new(now)).unwrap();
@@ -158,7 +180,13 @@ fn targets_and_locations_match_inventory_resources() {
         "version: \"1.0\"\nresources:\n  - id: ghcr.io/aquasecurity/trivy-test-images\n    type: image\n    owner: platform\n    environment: production\n    tags: [PII]\n  - id: web\n    type: service\n    owner: web-team\n",
     )
     .unwrap();
-    let img = write(dir, "img.json", &std::fs::read_to_string(secfw_testkit::corpora("trivy/trivy__alpine-310.json")).unwrap().replace("testdata/fixtures/images/alpine-310.tar.gz", "ghcr.io/aquasecurity/trivy-test-images:alpine-310"));
+    let img = write(
+        dir,
+        "img.json",
+        &std::fs::read_to_string(secfw_testkit::corpora("trivy/trivy__alpine-310.json"))
+            .unwrap()
+            .replace("testdata/fixtures/images/alpine-310.tar.gz", "ghcr.io/aquasecurity/trivy-test-images:alpine-310"),
+    );
     let code = write(dir, "code.sarif", &sarif(&[("R1", "web/src/a.js")], true));
     let o = ingest(dir, &[img, code], &IngestOptions::new(t("2025-03-01T00:00:00Z"))).unwrap();
     let trivy = o.ledger.findings.iter().find(|f| f.source.as_ref().unwrap().tool == "trivy").unwrap();
@@ -193,7 +221,7 @@ fn every_accepted_corpus_file_merges_into_one_clean_ledger() {
     for dir in ["sarif", "trivy", "grype", "cargo-audit", "osv-scanner", "npm-audit"] {
         for e in std::fs::read_dir(secfw_testkit::corpora(dir)).unwrap() {
             let p = e.unwrap().path();
-            if secfw_ingest::parse_path(&p, "x", Format::Auto, &Default::default()).is_ok() {
+            if secfw_ingest::parse_path(&p, "x", Format::Auto, &secfw_ingest::ParseOptions::default()).is_ok() {
                 inputs.push(Input::new(p, Format::Auto));
             }
         }

@@ -56,7 +56,8 @@ fn env(k: &str) -> Option<String> {
 
 /// Provenance from flags, else GitHub Actions or GitLab CI variables.
 fn vcs(args: &Args) -> Option<Vcs> {
-    let gh = env("GITHUB_REPOSITORY").map(|r| format!("{}/{r}", env("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into())));
+    let gh = env("GITHUB_REPOSITORY")
+        .map(|r| format!("{}/{r}", env("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into())));
     let uri = args.repository_uri.clone().or(gh).or_else(|| env("CI_PROJECT_URL"))?;
     let rev = args.revision.clone().or_else(|| env("GITHUB_SHA")).or_else(|| env("CI_COMMIT_SHA"));
     let branch = args.branch.clone().or_else(|| env("GITHUB_REF_NAME")).or_else(|| env("CI_COMMIT_REF_NAME"));

@@ -1,5 +1,6 @@
 //! `secfw ingest [--format F] FILE... [--dir DIR | DIR]`: scanner reports → sec_findings.yaml.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -101,9 +102,17 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
                 text.push('\n');
             }
             for r in &outcome.reports {
-                text.push_str(&format!("{}: {} ({} scan(s), {} finding(s))\n", r.name, r.format, r.scans.len(), r.finding_count()));
+                let _ = writeln!(
+                    text,
+                    "{}: {} ({} scan(s), {} finding(s))",
+                    r.name,
+                    r.format,
+                    r.scans.len(),
+                    r.finding_count()
+                );
             }
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "{} new ({} re-opened), {} seen again, {} resolved; {} scan(s) recorded, {} failed",
                 s.opened.len(),
                 s.reopened.len(),
@@ -111,7 +120,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
                 s.resolved.len(),
                 s.scans.len(),
                 s.failed_scans.len()
-            ));
+            );
             if !outcome.written {
                 text.push_str(" (dry run: nothing written)");
             }
