@@ -133,10 +133,11 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                 Some(i) => {
                     let f = &ff.findings[i];
                     if f.governance.exception_ref.as_deref() != Some(e.id.as_str()) {
-                        let other = f.governance.exception_ref.as_deref().map_or_else(
-                            || "has no exception_ref".to_owned(),
-                            |o| format!("references {o}"),
-                        );
+                        let other = f
+                            .governance
+                            .exception_ref
+                            .as_deref()
+                            .map_or_else(|| "has no exception_ref".to_owned(), |o| format!("references {o}"));
                         d.push(
                             Diagnostic::error(
                                 codes::EXCEPTION_FINDING_DISAGREE,
@@ -172,7 +173,10 @@ fn policy_refs(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                         Diagnostic::error(
                             codes::UNKNOWN_POLICY,
                             files::FINDINGS,
-                            format!("finding `{}` references policy {p}, which policy_map.md does not define", f.finding_id),
+                            format!(
+                                "finding `{}` references policy {p}, which policy_map.md does not define",
+                                f.finding_id
+                            ),
                         )
                         .at(loc.pos(files::FINDINGS, &path!["findings", i, "governance", "policy_refs", j]))
                         .with_hint(format!("use one of [{}] or add `### {p}: ...` to policy_map.md", known())),
@@ -300,19 +304,19 @@ fn lifecycle(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let ledger = ws.findings.as_ref().map(|f| f.metadata.lifecycle_state);
     let ledger_pos = || loc.pos(files::FINDINGS, &path!["metadata", "lifecycle_state"]);
     let map = ws.policies.as_ref().and_then(|p| p.metadata.state.map(|s| (s, p.metadata.spans.field("state"))));
-    if let (Some(a), Some((b, bpos))) = (ledger, map) {
-        if a != b {
-            d.push(
-                Diagnostic::error(
-                    codes::LIFECYCLE_STATE_MISMATCH,
-                    files::FINDINGS,
-                    format!("sec_findings.yaml says lifecycle state {a}, policy_map.md says {b}"),
-                )
-                .at(ledger_pos())
-                .with_related(files::POLICY_MAP, bpos, format!("State: {b}"))
-                .with_hint("the artifacts of one cycle carry one state; update the stale one"),
-            );
-        }
+    if let (Some(a), Some((b, bpos))) = (ledger, map)
+        && a != b
+    {
+        d.push(
+            Diagnostic::error(
+                codes::LIFECYCLE_STATE_MISMATCH,
+                files::FINDINGS,
+                format!("sec_findings.yaml says lifecycle state {a}, policy_map.md says {b}"),
+            )
+            .at(ledger_pos())
+            .with_related(files::POLICY_MAP, bpos, format!("State: {b}"))
+            .with_hint("the artifacts of one cycle carry one state; update the stale one"),
+        );
     }
     if ctx.opts.allowed_states.is_empty() {
         return;
@@ -349,31 +353,31 @@ fn scans_and_history(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let loc = &ctx.loc;
     let Some(ff) = &ctx.ws.findings else { return };
     for (i, f) in ff.findings.iter().enumerate() {
-        if let Some(sid) = f.source.as_ref().and_then(|s| s.scan_id.as_deref()) {
-            if !ff.scans.iter().any(|s| s.scan_id == sid) {
-                d.push(
-                    Diagnostic::error(
-                        codes::UNKNOWN_SCAN,
-                        files::FINDINGS,
-                        format!("finding `{}`: source.scan_id `{sid}` names no scan record", f.finding_id),
-                    )
-                    .at(loc.pos(files::FINDINGS, &path!["findings", i, "source", "scan_id"]))
-                    .with_hint("add the scan record under `scans:` (secfw ingest writes it) or correct the id"),
-                );
-            }
+        if let Some(sid) = f.source.as_ref().and_then(|s| s.scan_id.as_deref())
+            && !ff.scans.iter().any(|s| s.scan_id == sid)
+        {
+            d.push(
+                Diagnostic::error(
+                    codes::UNKNOWN_SCAN,
+                    files::FINDINGS,
+                    format!("finding `{}`: source.scan_id `{sid}` names no scan record", f.finding_id),
+                )
+                .at(loc.pos(files::FINDINGS, &path!["findings", i, "source", "scan_id"]))
+                .with_hint("add the scan record under `scans:` (secfw ingest writes it) or correct the id"),
+            );
         }
-        if let Some(old) = &f.supersedes {
-            if !ff.findings.iter().any(|x| &x.finding_id == old) {
-                d.push(
-                    Diagnostic::error(
-                        codes::UNKNOWN_SUPERSEDED,
-                        files::FINDINGS,
-                        format!("finding `{}` supersedes `{old}`, which is not in the ledger", f.finding_id),
-                    )
-                    .at(loc.pos(files::FINDINGS, &path!["findings", i, "supersedes"]))
-                    .with_hint("keep resolved findings in the ledger: ids are never reused or removed"),
-                );
-            }
+        if let Some(old) = &f.supersedes
+            && !ff.findings.iter().any(|x| &x.finding_id == old)
+        {
+            d.push(
+                Diagnostic::error(
+                    codes::UNKNOWN_SUPERSEDED,
+                    files::FINDINGS,
+                    format!("finding `{}` supersedes `{old}`, which is not in the ledger", f.finding_id),
+                )
+                .at(loc.pos(files::FINDINGS, &path!["findings", i, "supersedes"]))
+                .with_hint("keep resolved findings in the ledger: ids are never reused or removed"),
+            );
         }
     }
 }

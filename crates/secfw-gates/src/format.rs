@@ -90,10 +90,11 @@ pub fn human(run: &GateRun, sources: &BTreeMap<String, SourceFile>, styled: bool
                 s.push('\n');
             }
         }
-        if let Some(Value::Object(c)) = r.stats.get("policy_coverage") {
-            if let Some(Value::String(f)) = c.get("formula") {
-                let _ = writeln!(s, "   {f} (minimum {}%)", c.get("min_percent").map_or_else(String::new, ToString::to_string));
-            }
+        if let Some(Value::Object(c)) = r.stats.get("policy_coverage")
+            && let Some(Value::String(f)) = c.get("formula")
+        {
+            let _ =
+                writeln!(s, "   {f} (minimum {}%)", c.get("min_percent").map_or_else(String::new, ToString::to_string));
         }
         if !r.excepted.is_empty() {
             let _ = writeln!(s, "   excepted findings (counted, not failing):");
@@ -306,7 +307,12 @@ pub fn junit(run: &GateRun) -> String {
             if let Some(l) = d.line {
                 let _ = write!(s, " line=\"{l}\"");
             }
-            let body = format!("{}: {}{}", where_(d), d.message, d.hint.as_ref().map(|h| format!("\nhint: {h}")).unwrap_or_default());
+            let body = format!(
+                "{}: {}{}",
+                where_(d),
+                d.message,
+                d.hint.as_ref().map(|h| format!("\nhint: {h}")).unwrap_or_default()
+            );
             match d.severity {
                 Level::Error => {
                     let _ = writeln!(
@@ -356,7 +362,8 @@ pub fn github_with_prefix(run: &GateRun, prefix: &str) -> String {
                 Level::Warning => "warning",
                 _ => "notice",
             };
-            let file = if prefix.is_empty() { d.file.clone() } else { format!("{}/{}", prefix.trim_end_matches('/'), d.file) };
+            let file =
+                if prefix.is_empty() { d.file.clone() } else { format!("{}/{}", prefix.trim_end_matches('/'), d.file) };
             let mut props = format!("file={}", gh_prop(&file));
             if let Some(l) = d.line {
                 let _ = write!(props, ",line={l}");
@@ -364,7 +371,11 @@ pub fn github_with_prefix(run: &GateRun, prefix: &str) -> String {
                     let _ = write!(props, ",col={c}");
                 }
             }
-            let _ = write!(props, ",title={}", gh_prop(&format!("{} {} ({})", d.code, code_title(d.code).unwrap_or(""), r.gate)));
+            let _ = write!(
+                props,
+                ",title={}",
+                gh_prop(&format!("{} {} ({})", d.code, code_title(d.code).unwrap_or(""), r.gate))
+            );
             let mut msg = d.message.clone();
             if let Some(h) = &d.hint {
                 let _ = write!(msg, "\nhint: {h}");
@@ -375,7 +386,14 @@ pub fn github_with_prefix(run: &GateRun, prefix: &str) -> String {
             s,
             "::notice title={}::{}",
             gh_prop(&format!("secfw {}", r.gate)),
-            gh_data(&format!("{} {} ({} error(s), {} warning(s), {} excepted)", r.gate, verdict(r), r.summary.errors, r.summary.warnings, r.excepted.len()))
+            gh_data(&format!(
+                "{} {} ({} error(s), {} warning(s), {} excepted)",
+                r.gate,
+                verdict(r),
+                r.summary.errors,
+                r.summary.warnings,
+                r.excepted.len()
+            ))
         );
     }
     s

@@ -73,15 +73,24 @@ impl crate::Gate for ParityCoverage {
             };
             let mut ok = true;
             for tool in tools {
-                let by_tool = |s: &&ScanRecord| targets(s, &r.id) && tool.is_none_or(|t| s.tool.eq_ignore_ascii_case(t));
+                let by_tool =
+                    |s: &&ScanRecord| targets(s, &r.id) && tool.is_none_or(|t| s.tool.eq_ignore_ascii_case(t));
                 let what = tool.map_or_else(|| "any scanner".to_owned(), |t| format!("`{t}`"));
                 let here = loc.pos(files::INVENTORY, &path!["resources", i, "id"]);
                 if scans.iter().filter(by_tool).any(|s| s.status == ScanStatus::Success && this_cycle(s)) {
                     continue;
                 }
                 ok = false;
-                let last_ok = scans.iter().filter(by_tool).filter(|s| s.status == ScanStatus::Success).max_by_key(|s| scan_end(s));
-                let failed = scans.iter().enumerate().filter(|(_, s)| by_tool(s) && s.status == ScanStatus::Failure).max_by_key(|(_, s)| scan_end(s));
+                let last_ok = scans
+                    .iter()
+                    .filter(by_tool)
+                    .filter(|s| s.status == ScanStatus::Success)
+                    .max_by_key(|s| scan_end(s));
+                let failed = scans
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| by_tool(s) && s.status == ScanStatus::Failure)
+                    .max_by_key(|(_, s)| scan_end(s));
                 let mut diag = if let Some((si, s)) = failed.filter(|(_, s)| this_cycle(s)) {
                     Diagnostic::error(
                         codes::SCAN_FAILED,
@@ -94,7 +103,11 @@ impl crate::Gate for ParityCoverage {
                         ),
                     )
                     .at(here)
-                    .with_related(files::FINDINGS, loc.pos(files::FINDINGS, &path!["scans", si, "status"]), format!("scan `{}` failed", s.scan_id))
+                    .with_related(
+                        files::FINDINGS,
+                        loc.pos(files::FINDINGS, &path!["scans", si, "status"]),
+                        format!("scan `{}` failed", s.scan_id),
+                    )
                     .with_hint("re-run the scanner and ingest its report; a failed scan never counts as scanned")
                 } else if let Some(s) = last_ok {
                     Diagnostic::error(
@@ -119,7 +132,13 @@ impl crate::Gate for ParityCoverage {
                     .at(here)
                     .with_hint("run the scanner on it and ingest the report (`secfw ingest`), with the resource id in the scan's targets")
                 };
-                diag.message.push_str(&format!(" [expected scanners: {}]", if r.expected_scanners.is_empty() { "any".to_owned() } else { r.expected_scanners.join(", ") }));
+                diag.message.push_str(" [expected scanners: ");
+                diag.message.push_str(&if r.expected_scanners.is_empty() {
+                    "any".to_owned()
+                } else {
+                    r.expected_scanners.join(", ")
+                });
+                diag.message.push(']');
                 d.push(diag);
             }
             scanned_ok += usize::from(ok);
@@ -130,10 +149,14 @@ impl crate::Gate for ParityCoverage {
             let superseded = !s.targets.is_empty()
                 && s.targets.iter().all(|t| {
                     scans.iter().any(|o| {
-                        o.status == ScanStatus::Success && o.tool.eq_ignore_ascii_case(&s.tool) && targets(o, t) && scan_end(o) >= scan_end(s)
+                        o.status == ScanStatus::Success
+                            && o.tool.eq_ignore_ascii_case(&s.tool)
+                            && targets(o, t)
+                            && scan_end(o) >= scan_end(s)
                     })
                 });
-            let reported = d.iter().any(|x| x.code == codes::SCAN_FAILED && x.message.contains(&format!("scan `{}`", s.scan_id)));
+            let reported =
+                d.iter().any(|x| x.code == codes::SCAN_FAILED && x.message.contains(&format!("scan `{}`", s.scan_id)));
             if !superseded && !reported {
                 d.push(
                     Diagnostic::error(
@@ -168,14 +191,20 @@ impl crate::Gate for ParityCoverage {
         if total == 0 {
             if ws.inventory.is_some() {
                 d.push(
-                    Diagnostic::error(codes::NOTHING_IN_SCOPE, files::INVENTORY, "inventory.yaml lists no resources: coverage is undefined")
-                        .at(loc.pos(files::INVENTORY, &path!["resources"]))
-                        .with_hint("list every system and resource in scope under `resources:`"),
+                    Diagnostic::error(
+                        codes::NOTHING_IN_SCOPE,
+                        files::INVENTORY,
+                        "inventory.yaml lists no resources: coverage is undefined",
+                    )
+                    .at(loc.pos(files::INVENTORY, &path!["resources"]))
+                    .with_hint("list every system and resource in scope under `resources:`"),
                 );
             }
         } else {
             let pct = covered as f64 * 100.0 / total as f64;
-            let formula = format!("policy coverage = covered resources / total resources × 100 = {covered} / {total} × 100 = {pct:.1}%");
+            let formula = format!(
+                "policy coverage = covered resources / total resources × 100 = {covered} / {total} × 100 = {pct:.1}%"
+            );
             stats.insert("policy_coverage".into(), serde_json::json!({
                 "covered": covered, "total": total, "percent": (pct * 10.0).round() / 10.0, "min_percent": min, "formula": formula,
             }));
@@ -190,7 +219,11 @@ impl crate::Gate for ParityCoverage {
                 .with_related(files::RULEBOOK, loc.pos(files::RULEBOOK, &path!["gates", "policy_coverage_min"]), format!("minimum {min}%"))
                 .with_hint("give the uncovered resources a `policies:` entry naming a policy in policy_map.md");
                 for (i, id) in uncovered.iter().take(MAX_RELATED) {
-                    diag = diag.with_related(files::INVENTORY, loc.pos(files::INVENTORY, &path!["resources", *i, "id"]), format!("`{id}` has no policy"));
+                    diag = diag.with_related(
+                        files::INVENTORY,
+                        loc.pos(files::INVENTORY, &path!["resources", *i, "id"]),
+                        format!("`{id}` has no policy"),
+                    );
                 }
                 d.push(diag);
             }
@@ -222,7 +255,10 @@ impl crate::Gate for ParityCoverage {
                             files::FINDINGS,
                             format!("finding `{}` maps to no policy in policy_map.md", f.finding_id),
                         )
-                        .at(loc.pos_any(files::FINDINGS, &[path!["findings", i, "governance", "policy_refs"], path!["findings", i, "governance"]]))
+                        .at(loc.pos_any(
+                            files::FINDINGS,
+                            &[path!["findings", i, "governance", "policy_refs"], path!["findings", i, "governance"]],
+                        ))
                         .with_hint("add `policy_refs: [POL-NNN]` under the finding's governance"),
                     );
                 }
@@ -238,7 +274,13 @@ impl crate::Gate for ParityCoverage {
                 Diagnostic::note(
                     codes::EXCEPTED_FINDING,
                     files::FINDINGS,
-                    format!("{} finding `{}` is excepted by {} (valid until {})", x.severity, x.finding_id, x.exception, rfc(x.exception_expires_at)),
+                    format!(
+                        "{} finding `{}` is excepted by {} (valid until {})",
+                        x.severity,
+                        x.finding_id,
+                        x.exception,
+                        rfc(x.exception_expires_at)
+                    ),
                 )
                 .at(loc.pos(files::FINDINGS, &path!["findings", idx, "governance", "exception_ref"])),
             );

@@ -21,31 +21,31 @@ impl crate::Gate for SchemaLint {
     fn run(&self, ctx: &GateContext<'_>) -> GateReport {
         let ws = ctx.ws;
         let mut diags: Vec<Diagnostic> = ws.diagnostics.clone();
-        if let Some(ff) = &ws.findings {
-            if !LEDGER_VERSIONS.contains(&ff.version.as_str()) {
-                diags.push(
-                    Diagnostic::error(
-                        codes::LEDGER_VERSION,
-                        files::FINDINGS,
-                        format!("ledger version `{}` is not supported", ff.version),
-                    )
-                    .at(ctx.loc.pos(files::FINDINGS, &path!["version"]))
-                    .with_hint("write `version: \"1.0\"`"),
-                );
-            }
+        if let Some(ff) = &ws.findings
+            && !LEDGER_VERSIONS.contains(&ff.version.as_str())
+        {
+            diags.push(
+                Diagnostic::error(
+                    codes::LEDGER_VERSION,
+                    files::FINDINGS,
+                    format!("ledger version `{}` is not supported", ff.version),
+                )
+                .at(ctx.loc.pos(files::FINDINGS, &path!["version"]))
+                .with_hint("write `version: \"1.0\"`"),
+            );
         }
-        if let Some(inv) = &ws.inventory {
-            if !LEDGER_VERSIONS.contains(&inv.version.as_str()) {
-                diags.push(
-                    Diagnostic::error(
-                        codes::LEDGER_VERSION,
-                        files::INVENTORY,
-                        format!("inventory version `{}` is not supported", inv.version),
-                    )
-                    .at(ctx.loc.pos(files::INVENTORY, &path!["version"]))
-                    .with_hint("write `version: \"1.0\"`"),
-                );
-            }
+        if let Some(inv) = &ws.inventory
+            && !LEDGER_VERSIONS.contains(&inv.version.as_str())
+        {
+            diags.push(
+                Diagnostic::error(
+                    codes::LEDGER_VERSION,
+                    files::INVENTORY,
+                    format!("inventory version `{}` is not supported", inv.version),
+                )
+                .at(ctx.loc.pos(files::INVENTORY, &path!["version"]))
+                .with_hint("write `version: \"1.0\"`"),
+            );
         }
         if let Some(reg) = &ws.exceptions {
             for e in &reg.exceptions {

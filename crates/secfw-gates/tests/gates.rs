@@ -1,6 +1,7 @@
 //! Each rule violated once, on a copy of the passing fixture workspace: the right gate fails
 //! with the right code at the right place.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -85,7 +86,13 @@ fn dangling_exception_ref_fails_cross_stream_at_the_reference() {
     let line = line_of(dir.path(), "sec_findings.yaml", "exception_ref: EXC-009");
     expect_one(&run, GateName::CrossStreamConsistency, "GT0102", "sec_findings.yaml", line);
     // The exception now lists a finding that points elsewhere: both sides named.
-    let d = expect_one(&run, GateName::CrossStreamConsistency, "GT0106", "exceptions.md", line_of(dir.path(), "exceptions.md", "**Findings**"));
+    let d = expect_one(
+        &run,
+        GateName::CrossStreamConsistency,
+        "GT0106",
+        "exceptions.md",
+        line_of(dir.path(), "exceptions.md", "**Findings**"),
+    );
     assert_eq!(d.related[0].file, "sec_findings.yaml");
     assert!(d.related[0].line.is_some());
     assert!(run.report(GateName::SchemaLint).unwrap().passed, "a syntactically valid reference passes schema_lint");
@@ -113,14 +120,26 @@ fn exception_for_another_policy_names_both_sides() {
 fn unknown_policy_reference_is_located() {
     let dir = workspace(&[("inventory.yaml", "policies: [POL-002]", "policies: [POL-007]")]);
     let run = gates(dir.path(), now());
-    expect_one(&run, GateName::CrossStreamConsistency, "GT0104", "inventory.yaml", line_of(dir.path(), "inventory.yaml", "policies: [POL-007]"));
+    expect_one(
+        &run,
+        GateName::CrossStreamConsistency,
+        "GT0104",
+        "inventory.yaml",
+        line_of(dir.path(), "inventory.yaml", "policies: [POL-007]"),
+    );
 }
 
 #[test]
 fn unknown_tag_fails_cross_stream() {
     let dir = workspace(&[("sec_findings.yaml", "tags: [auth]\n      compliance", "tags: [authn]\n      compliance")]);
     let run = gates(dir.path(), now());
-    let d = expect_one(&run, GateName::CrossStreamConsistency, "GV0301", "sec_findings.yaml", line_of(dir.path(), "sec_findings.yaml", "tags: [authn]"));
+    let d = expect_one(
+        &run,
+        GateName::CrossStreamConsistency,
+        "GV0301",
+        "sec_findings.yaml",
+        line_of(dir.path(), "sec_findings.yaml", "tags: [authn]"),
+    );
     assert!(d.message.contains("authn"));
 }
 
@@ -128,7 +147,13 @@ fn unknown_tag_fails_cross_stream() {
 fn a_finding_tag_missing_on_its_resource_names_both_sides() {
     let dir = workspace(&[("inventory.yaml", "tags: [PII]", "tags: []")]);
     let run = gates(dir.path(), now());
-    let d = expect_one(&run, GateName::CrossStreamConsistency, "GT0108", "sec_findings.yaml", line_of(dir.path(), "sec_findings.yaml", "tags: [PII]\n      compliance"));
+    let d = expect_one(
+        &run,
+        GateName::CrossStreamConsistency,
+        "GT0108",
+        "sec_findings.yaml",
+        line_of(dir.path(), "sec_findings.yaml", "tags: [PII]\n      compliance"),
+    );
     assert_eq!(d.related[0].file, "inventory.yaml");
     assert_eq!(d.related[0].line, Some(line_of(dir.path(), "inventory.yaml", "tags: []")));
 }
@@ -137,21 +162,39 @@ fn a_finding_tag_missing_on_its_resource_names_both_sides() {
 fn lifecycle_states_must_agree() {
     let dir = workspace(&[("policy_map.md", "- State: PLANNED", "- State: VALIDATED")]);
     let run = gates(dir.path(), now());
-    let d = expect_one(&run, GateName::CrossStreamConsistency, "GT0109", "sec_findings.yaml", line_of(dir.path(), "sec_findings.yaml", "lifecycle_state"));
-    assert_eq!((d.related[0].file.as_str(), d.related[0].line), ("policy_map.md", Some(line_of(dir.path(), "policy_map.md", "State:"))));
+    let d = expect_one(
+        &run,
+        GateName::CrossStreamConsistency,
+        "GT0109",
+        "sec_findings.yaml",
+        line_of(dir.path(), "sec_findings.yaml", "lifecycle_state"),
+    );
+    assert_eq!(
+        (d.related[0].file.as_str(), d.related[0].line),
+        ("policy_map.md", Some(line_of(dir.path(), "policy_map.md", "State:")))
+    );
     // And against the event log when the caller says which states are allowed.
     let dir = workspace(&[]);
     let ws = load(dir.path(), &LoadOptions::default()).unwrap();
     let opts = GateOptions::default().allowed_states(vec![secfw_artifacts::LifecycleState::Executed]);
     let run = secfw_gates::run(&ws, &[GateName::CrossStreamConsistency], now(), &opts);
-    assert_eq!(errors(&run, GateName::CrossStreamConsistency).iter().filter(|d| d.code.as_str() == "GT0109").count(), 2);
+    assert_eq!(
+        errors(&run, GateName::CrossStreamConsistency).iter().filter(|d| d.code.as_str() == "GT0109").count(),
+        2
+    );
 }
 
 #[test]
 fn duplicate_finding_ids_fail_both_schema_and_consistency() {
     let dir = workspace(&[("sec_findings.yaml", "finding_id: F-002", "finding_id: F-001")]);
     let run = gates(dir.path(), now());
-    let d = expect_one(&run, GateName::CrossStreamConsistency, "GT0101", "sec_findings.yaml", line_of(dir.path(), "sec_findings.yaml", "finding_id: F-001\n    severity: medium"));
+    let d = expect_one(
+        &run,
+        GateName::CrossStreamConsistency,
+        "GT0101",
+        "sec_findings.yaml",
+        line_of(dir.path(), "sec_findings.yaml", "finding_id: F-001\n    severity: medium"),
+    );
     assert_eq!(d.related[0].line, Some(line_of(dir.path(), "sec_findings.yaml", "finding_id: F-001")));
     assert!(run.report(GateName::SchemaLint).unwrap().has_code("SF0201"));
 }
@@ -160,10 +203,22 @@ fn duplicate_finding_ids_fail_both_schema_and_consistency() {
 fn orphan_finding_fails_parity() {
     let dir = workspace(&[("sec_findings.yaml", "resource_id: api-gateway", "resource_id: old-gateway")]);
     let run = gates(dir.path(), now());
-    expect_one(&run, GateName::ParityCoverage, "GT0205", "sec_findings.yaml", line_of(dir.path(), "sec_findings.yaml", "resource_id: old-gateway"));
+    expect_one(
+        &run,
+        GateName::ParityCoverage,
+        "GT0205",
+        "sec_findings.yaml",
+        line_of(dir.path(), "sec_findings.yaml", "resource_id: old-gateway"),
+    );
     let dir = workspace(&[("sec_findings.yaml", "      policy_refs: [POL-002]\n", "")]);
     let run = gates(dir.path(), now());
-    expect_one(&run, GateName::ParityCoverage, "GT0206", "sec_findings.yaml", line_of(dir.path(), "sec_findings.yaml", "governance:\n      tags: [auth]") + 1);
+    expect_one(
+        &run,
+        GateName::ParityCoverage,
+        "GT0206",
+        "sec_findings.yaml",
+        line_of(dir.path(), "sec_findings.yaml", "governance:\n      tags: [auth]") + 1,
+    );
 }
 
 /// 1000 resources, `covered` of them with a policy.
@@ -171,7 +226,7 @@ fn big_inventory(covered: usize) -> String {
     let mut s = String::from("version: \"1.0\"\nresources:\n");
     for i in 0..1000 {
         let pol = if i < covered { "[POL-001]" } else { "[]" };
-        s.push_str(&format!("  - id: r{i:04}\n    type: service\n    owner: team\n    policies: {pol}\n"));
+        let _ = write!(s, "  - id: r{i:04}\n    type: service\n    owner: team\n    policies: {pol}\n");
     }
     s
 }
@@ -220,11 +275,13 @@ fn coverage_of_94_9_percent_fails_and_95_passes() {
 fn coverage_exactly_at_the_threshold_passes() {
     // 19 of 20 = 95% exactly: compared without floating-point rounding.
     let dir = workspace(&[("rulebook.yaml", "policy_coverage_min: 95", "policy_coverage_min: 95")]);
-    let mut inv = String::from("version: \"1.0\"\nresources:\n  - id: api-gateway\n    type: service\n    owner: p\n    tags: [auth]\n    policies: [POL-002]\n  - id: customer-db\n    type: database\n    owner: d\n    tags: [PII]\n    policies: [POL-001]\n");
+    let mut inv = String::from(
+        "version: \"1.0\"\nresources:\n  - id: api-gateway\n    type: service\n    owner: p\n    tags: [auth]\n    policies: [POL-002]\n  - id: customer-db\n    type: database\n    owner: d\n    tags: [PII]\n    policies: [POL-001]\n",
+    );
     let mut targets = vec!["api-gateway".to_owned(), "customer-db".to_owned()];
     for i in 0..18 {
         let pol = if i == 0 { "[]" } else { "[POL-001]" };
-        inv.push_str(&format!("  - id: x{i}\n    type: service\n    owner: t\n    policies: {pol}\n"));
+        let _ = write!(inv, "  - id: x{i}\n    type: service\n    owner: t\n    policies: {pol}\n");
         targets.push(format!("x{i}"));
     }
     std::fs::write(dir.path().join("inventory.yaml"), inv).unwrap();
@@ -239,9 +296,19 @@ fn coverage_exactly_at_the_threshold_passes() {
 
 #[test]
 fn a_failed_scan_fails_parity_closed() {
-    let dir = workspace(&[("sec_findings.yaml", "    finished_at: 2026-11-23T11:02:00Z\n    status: success", "    finished_at: 2026-11-23T11:02:00Z\n    status: failure\n    error: database connection refused")]);
+    let dir = workspace(&[(
+        "sec_findings.yaml",
+        "    finished_at: 2026-11-23T11:02:00Z\n    status: success",
+        "    finished_at: 2026-11-23T11:02:00Z\n    status: failure\n    error: database connection refused",
+    )]);
     let run = gates(dir.path(), now());
-    let d = expect_one(&run, GateName::ParityCoverage, "GT0202", "inventory.yaml", line_of(dir.path(), "inventory.yaml", "id: customer-db"));
+    let d = expect_one(
+        &run,
+        GateName::ParityCoverage,
+        "GT0202",
+        "inventory.yaml",
+        line_of(dir.path(), "inventory.yaml", "id: customer-db"),
+    );
     assert!(d.message.contains("connection refused"));
     assert_eq!(d.related[0].line, Some(line_of(dir.path(), "sec_findings.yaml", "status: failure")));
 }
@@ -250,7 +317,13 @@ fn a_failed_scan_fails_parity_closed() {
 fn a_missing_or_outdated_scan_fails_parity() {
     let dir = workspace(&[("sec_findings.yaml", "    targets: [api-gateway]", "    targets: [something-else]")]);
     let run = gates(dir.path(), now());
-    expect_one(&run, GateName::ParityCoverage, "GT0201", "inventory.yaml", line_of(dir.path(), "inventory.yaml", "id: api-gateway"));
+    expect_one(
+        &run,
+        GateName::ParityCoverage,
+        "GT0201",
+        "inventory.yaml",
+        line_of(dir.path(), "inventory.yaml", "id: api-gateway"),
+    );
     // Ten days later the scans are older than scan_max_age_days (7).
     let dir = workspace(&[]);
     let run = gates(dir.path(), "2026-12-04T12:00:00Z".parse().unwrap());
@@ -279,10 +352,14 @@ fn the_same_critical_finding_with_a_valid_exception_passes() {
     let dir = workspace(&[
         ("sec_findings.yaml", "    severity: medium", "    severity: critical"),
         ("exceptions.md", "- **Severity**: Medium", "- **Severity**: Critical"),
-        ("exceptions.md", "- **Approval**: security-lead@acme.test", "- **Approval**: security-lead@acme.test, risk-committee@acme.test"),
+        (
+            "exceptions.md",
+            "- **Approval**: security-lead@acme.test",
+            "- **Approval**: security-lead@acme.test, risk-committee@acme.test",
+        ),
     ]);
     let run = gates(dir.path(), now());
-    assert!(run.passed, "{:#?}", run.reports.iter().flat_map(|r| r.errors()).collect::<Vec<_>>());
+    assert!(run.passed, "{:#?}", run.reports.iter().flat_map(secfw_gates::GateReport::errors).collect::<Vec<_>>());
     let parity = run.report(GateName::ParityCoverage).unwrap();
     assert_eq!(parity.excepted[0].finding_id, "F-002");
     assert_eq!(parity.excepted[0].severity, secfw_artifacts::Severity::Critical);
@@ -302,12 +379,22 @@ fn an_expired_exception_resurfaces_its_finding() {
     let dir = workspace(&[
         ("sec_findings.yaml", "    severity: medium", "    severity: critical"),
         ("exceptions.md", "- **Severity**: Medium", "- **Severity**: Critical"),
-        ("exceptions.md", "- **Approval**: security-lead@acme.test", "- **Approval**: security-lead@acme.test, risk-committee@acme.test"),
+        (
+            "exceptions.md",
+            "- **Approval**: security-lead@acme.test",
+            "- **Approval**: security-lead@acme.test, risk-committee@acme.test",
+        ),
         ("exceptions.md", "- **Approved On**: 2026-10-01", "- **Approved On**: 2026-06-01"),
         ("exceptions.md", "- **Valid Until**: 2027-03-01", "- **Valid Until**: 2026-11-23"),
     ]);
     let run = gates(dir.path(), now());
-    let d = expect_one(&run, GateName::ParityCoverage, "GV0106", "exceptions.md", line_of(dir.path(), "exceptions.md", "**Valid Until**"));
+    let d = expect_one(
+        &run,
+        GateName::ParityCoverage,
+        "GV0106",
+        "exceptions.md",
+        line_of(dir.path(), "exceptions.md", "**Valid Until**"),
+    );
     assert!(d.message.contains("F-002"));
     let p = run.report(GateName::ParityCoverage).unwrap();
     assert!(p.excepted.is_empty());
@@ -323,7 +410,13 @@ fn an_exception_valid_for_181_days_fails() {
     // 2026-10-01 + 181 days = 2027-03-31.
     let dir = workspace(&[("exceptions.md", "- **Valid Until**: 2027-03-01", "- **Valid Until**: 2027-03-31")]);
     let run = gates(dir.path(), now());
-    let d = expect_one(&run, GateName::ParityCoverage, "GV0104", "exceptions.md", line_of(dir.path(), "exceptions.md", "**Valid Until**"));
+    let d = expect_one(
+        &run,
+        GateName::ParityCoverage,
+        "GV0104",
+        "exceptions.md",
+        line_of(dir.path(), "exceptions.md", "**Valid Until**"),
+    );
     assert!(d.message.contains("181 days"), "{}", d.message);
     assert_eq!(d.related[0].line, Some(line_of(dir.path(), "exceptions.md", "**Approved On**")));
     let dir = workspace(&[("exceptions.md", "- **Valid Until**: 2027-03-01", "- **Valid Until**: 2027-03-30")]);
@@ -332,17 +425,35 @@ fn an_exception_valid_for_181_days_fails() {
 
 #[test]
 fn requestor_equal_to_approver_fails() {
-    let dir = workspace(&[("exceptions.md", "- **Requestor**: data-team@acme.test", "- **Requestor**: Security-Lead@acme.test")]);
+    let dir = workspace(&[(
+        "exceptions.md",
+        "- **Requestor**: data-team@acme.test",
+        "- **Requestor**: Security-Lead@acme.test",
+    )]);
     let run = gates(dir.path(), now());
-    let d = expect_one(&run, GateName::ParityCoverage, "GV0108", "exceptions.md", line_of(dir.path(), "exceptions.md", "**Approval**"));
+    let d = expect_one(
+        &run,
+        GateName::ParityCoverage,
+        "GV0108",
+        "exceptions.md",
+        line_of(dir.path(), "exceptions.md", "**Approval**"),
+    );
     assert_eq!(d.related[0].line, Some(line_of(dir.path(), "exceptions.md", "**Requestor**")));
 }
 
 #[test]
 fn an_exception_without_justification_or_controls_fails_parity() {
     let dir = workspace(&[
-        ("exceptions.md", "- **Justification**: The archive is scheduled for migration in Q1 2027; migrating earlier would block the billing release.\n", ""),
-        ("exceptions.md", "- **Risk Mitigation**:\n  - Network isolation implemented\n  - Additional monitoring enabled\n", ""),
+        (
+            "exceptions.md",
+            "- **Justification**: The archive is scheduled for migration in Q1 2027; migrating earlier would block the billing release.\n",
+            "",
+        ),
+        (
+            "exceptions.md",
+            "- **Risk Mitigation**:\n  - Network isolation implemented\n  - Additional monitoring enabled\n",
+            "",
+        ),
     ]);
     let run = gates(dir.path(), now());
     let heading = line_of(dir.path(), "exceptions.md", "### EXC-001");
@@ -355,15 +466,34 @@ fn missing_approval_date_is_a_warning_unless_the_expiry_is_provably_too_far() {
     let dir = workspace(&[("exceptions.md", "- **Approved On**: 2026-10-01\n", "")]);
     let run = gates(dir.path(), now());
     assert!(run.passed);
-    assert!(run.report(GateName::ParityCoverage).unwrap().diagnostics.iter().any(|d| d.code.as_str() == "GV0105" && !d.is_error()));
-    let dir = workspace(&[("exceptions.md", "- **Approved On**: 2026-10-01\n- **Valid Until**: 2027-03-01", "- **Valid Until**: 2027-06-01")]);
+    assert!(
+        run.report(GateName::ParityCoverage)
+            .unwrap()
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "GV0105" && !d.is_error())
+    );
+    let dir = workspace(&[(
+        "exceptions.md",
+        "- **Approved On**: 2026-10-01\n- **Valid Until**: 2027-03-01",
+        "- **Valid Until**: 2027-06-01",
+    )]);
     let run = gates(dir.path(), now());
-    expect_one(&run, GateName::ParityCoverage, "GV0104", "exceptions.md", line_of(dir.path(), "exceptions.md", "**Valid Until**"));
+    expect_one(
+        &run,
+        GateName::ParityCoverage,
+        "GV0104",
+        "exceptions.md",
+        line_of(dir.path(), "exceptions.md", "**Valid Until**"),
+    );
 }
 
 #[test]
 fn stale_and_expiring_exceptions_are_warnings() {
-    let dir = workspace(&[("sec_findings.yaml", "      exception_ref: EXC-001\n", ""), ("exceptions.md", "- **Findings**: F-002\n", "")]);
+    let dir = workspace(&[
+        ("sec_findings.yaml", "      exception_ref: EXC-001\n", ""),
+        ("exceptions.md", "- **Findings**: F-002\n", ""),
+    ]);
     let run = gates(dir.path(), now());
     let p = run.report(GateName::ParityCoverage).unwrap();
     assert!(p.diagnostics.iter().any(|d| d.code.as_str() == "GV0113" && d.severity == secfw_artifacts::Level::Warning));
@@ -398,5 +528,9 @@ fn reports_are_deterministic() {
         assert!(r.digest.starts_with("sha256:") && r.digest.len() == 71);
     }
     let c = gates(dir.path(), "2026-11-24T12:00:01Z".parse().unwrap());
-    assert_ne!(a.report(GateName::ParityCoverage).unwrap().digest, c.report(GateName::ParityCoverage).unwrap().digest, "the escalation deadline depends on now");
+    assert_ne!(
+        a.report(GateName::ParityCoverage).unwrap().digest,
+        c.report(GateName::ParityCoverage).unwrap().digest,
+        "the escalation deadline depends on now"
+    );
 }

@@ -248,10 +248,10 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
             }
         }
         for fid in &e.findings {
-            if let Some(f) = by_id.get(fid.as_str()).filter(|f| needs_exception(f)) {
-                if !m.iter().any(|(i, _)| i == fid) {
-                    m.push((f.finding_id.clone(), f.severity));
-                }
+            if let Some(f) = by_id.get(fid.as_str()).filter(|f| needs_exception(f))
+                && !m.iter().any(|(i, _)| i == fid)
+            {
+                m.push((f.finding_id.clone(), f.severity));
             }
         }
         matched.insert(e.id.as_str(), m);
@@ -268,7 +268,7 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
                 None => Disposition::Counted { not_excepted: None },
                 Some(r) => match (eval_of(r), exceptions.iter().find(|e| e.id == r)) {
                     (Some(ev), Some(e)) => {
-                        if !f.governance.policy_refs.iter().any(|p| *p == e.policy) {
+                        if !f.governance.policy_refs.contains(&e.policy) {
                             Disposition::Counted {
                                 not_excepted: Some(NotExcepted::PolicyMismatch { exception_policy: e.policy.clone() }),
                             }
@@ -417,9 +417,15 @@ fn rule_diagnostic(
             let f = &findings[fe.index];
             let why = match &fe.disposition {
                 Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state }) } => {
-                    format!(" (its exception {} is {})", f.governance.exception_ref.as_deref().unwrap_or("?"), state.as_str())
+                    format!(
+                        " (its exception {} is {})",
+                        f.governance.exception_ref.as_deref().unwrap_or("?"),
+                        state.as_str()
+                    )
                 }
-                Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) } => " (its exception_ref names no exception)".to_owned(),
+                Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) } => {
+                    " (its exception_ref names no exception)".to_owned()
+                }
                 Disposition::Counted { not_excepted: Some(NotExcepted::PolicyMismatch { exception_policy }) } => {
                     format!(" (its exception is for {exception_policy}, not one of its policy_refs)")
                 }

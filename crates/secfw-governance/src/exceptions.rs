@@ -153,76 +153,73 @@ pub fn evaluate_exception(
     }
 
     // Validity window.
-    match e.approved_on {
-        Some(appr) => {
-            let len = (e.valid_until.0 - appr.0).num_days();
-            if appr.0 > today {
-                diags.push(
-                    Diagnostic::error(
-                        codes::EXCEPTION_NOT_YET_APPROVED,
-                        f,
-                        format!("{id} is approved on {appr}, after today ({today}); it is not in force yet"),
-                    )
-                    .at(at("approved_on"))
-                    .with_hint("an approval date cannot be in the future; correct `**Approved On**`"),
-                );
-            } else if len < 0 {
-                diags.push(
-                    Diagnostic::error(
-                        codes::EXCEPTION_NOT_YET_APPROVED,
-                        f,
-                        format!("{id} is approved on {appr}, after its expiry {}", e.valid_until),
-                    )
-                    .at(at("approved_on"))
-                    .with_related(f, at("valid_until"), "Valid Until")
-                    .with_hint("correct `**Approved On**` or `**Valid Until**`"),
-                );
-            }
-            if len > max {
-                diags.push(
-                    Diagnostic::error(
-                        codes::EXCEPTION_TOO_LONG,
-                        f,
-                        format!(
-                            "{id} is valid for {len} days after approval ({appr} to {}), more than the {max} days the rulebook allows",
-                            e.valid_until
-                        ),
-                    )
-                    .at(at("valid_until"))
-                    .with_related(f, at("approved_on"), format!("approved on {appr}"))
-                    .with_hint(format!(
-                        "set `**Valid Until**` to {} or earlier, and renew the exception when it ends",
-                        appr.0 + chrono::Days::new(u64::from(policy.max_days))
-                    )),
-                );
-            }
+    if let Some(appr) = e.approved_on {
+        let len = (e.valid_until.0 - appr.0).num_days();
+        if appr.0 > today {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_NOT_YET_APPROVED,
+                    f,
+                    format!("{id} is approved on {appr}, after today ({today}); it is not in force yet"),
+                )
+                .at(at("approved_on"))
+                .with_hint("an approval date cannot be in the future; correct `**Approved On**`"),
+            );
+        } else if len < 0 {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_NOT_YET_APPROVED,
+                    f,
+                    format!("{id} is approved on {appr}, after its expiry {}", e.valid_until),
+                )
+                .at(at("approved_on"))
+                .with_related(f, at("valid_until"), "Valid Until")
+                .with_hint("correct `**Approved On**` or `**Valid Until**`"),
+            );
         }
-        None => {
-            let horizon = (e.valid_until.0 - today).num_days();
-            if horizon > max {
-                diags.push(
-                    Diagnostic::error(
-                        codes::EXCEPTION_TOO_LONG,
-                        f,
-                        format!(
-                            "{id} has no approval date and expires {horizon} days from today ({}): more than the {max} days allowed after any approval",
-                            e.valid_until
-                        ),
-                    )
-                    .at(at("valid_until"))
-                    .with_hint(format!("set `**Valid Until**` at most {max} days after approval and add `**Approved On**`")),
-                );
-            } else {
-                diags.push(
-                    Diagnostic::warning(
-                        codes::EXCEPTION_NO_APPROVAL_DATE,
-                        f,
-                        format!("{id} has no `**Approved On**`; the {max}-day window can only be checked against today"),
-                    )
-                    .at(e.spans.at)
-                    .with_hint(format!("add `- **Approved On**: YYYY-MM-DD` under {id}")),
-                );
-            }
+        if len > max {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_TOO_LONG,
+                    f,
+                    format!(
+                        "{id} is valid for {len} days after approval ({appr} to {}), more than the {max} days the rulebook allows",
+                        e.valid_until
+                    ),
+                )
+                .at(at("valid_until"))
+                .with_related(f, at("approved_on"), format!("approved on {appr}"))
+                .with_hint(format!(
+                    "set `**Valid Until**` to {} or earlier, and renew the exception when it ends",
+                    appr.0 + chrono::Days::new(u64::from(policy.max_days))
+                )),
+            );
+        }
+    } else {
+        let horizon = (e.valid_until.0 - today).num_days();
+        if horizon > max {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_TOO_LONG,
+                    f,
+                    format!(
+                        "{id} has no approval date and expires {horizon} days from today ({}): more than the {max} days allowed after any approval",
+                        e.valid_until
+                    ),
+                )
+                .at(at("valid_until"))
+                .with_hint(format!("set `**Valid Until**` at most {max} days after approval and add `**Approved On**`")),
+            );
+        } else {
+            diags.push(
+                Diagnostic::warning(
+                    codes::EXCEPTION_NO_APPROVAL_DATE,
+                    f,
+                    format!("{id} has no `**Approved On**`; the {max}-day window can only be checked against today"),
+                )
+                .at(e.spans.at)
+                .with_hint(format!("add `- **Approved On**: YYYY-MM-DD` under {id}")),
+            );
         }
     }
 
@@ -264,9 +261,21 @@ pub fn evaluate_exception(
         required_roles.push(role);
         if !approved_by(e, list) {
             diags.push(
-                Diagnostic::error(code, f, format!("{id}: {why}; none of [{}] is in exceptions.approvers.{}", e.approvers.join(", "), role.as_str()))
-                    .at(at("approval"))
-                    .with_hint(format!("add an approver from rulebook.yaml exceptions.approvers.{}: {}", role.as_str(), list.join(", "))),
+                Diagnostic::error(
+                    code,
+                    f,
+                    format!(
+                        "{id}: {why}; none of [{}] is in exceptions.approvers.{}",
+                        e.approvers.join(", "),
+                        role.as_str()
+                    ),
+                )
+                .at(at("approval"))
+                .with_hint(format!(
+                    "add an approver from rulebook.yaml exceptions.approvers.{}: {}",
+                    role.as_str(),
+                    list.join(", ")
+                )),
             );
         }
     }
@@ -281,7 +290,8 @@ pub fn evaluate_exception(
         .at(at("valid_until"))
         .with_hint("renew the exception (new approval, new expiry) or remediate the findings");
         if !matched.is_empty() {
-            d.message.push_str(&format!(": {}", matched.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>().join(", ")));
+            d.message.push_str(": ");
+            d.message.push_str(&matched.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>().join(", "));
         }
         diags.push(d);
     } else if days_left <= i64::from(policy.warn_days_before_expiry) {

@@ -156,8 +156,13 @@ impl IngestCheck for LedgerScans {
             .collect();
         if fresh.is_empty() {
             CheckOutcome::unmet(match since {
-                Some(p) => format!("no successful scan record finished after the package was made ({p}); run the scanners and `secfw ingest` their reports"),
-                None => "no successful scan record in sec_findings.yaml; run the scanners and `secfw ingest` their reports".to_owned(),
+                Some(p) => format!(
+                    "no successful scan record finished after the package was made ({p}); run the scanners and `secfw ingest` their reports"
+                ),
+                None => {
+                    "no successful scan record in sec_findings.yaml; run the scanners and `secfw ingest` their reports"
+                        .to_owned()
+                }
             })
         } else {
             CheckOutcome::met(format!("{} successful scan(s) ingested this cycle: {}", fresh.len(), fresh.join(", ")))

@@ -1,11 +1,15 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+// `secfw_artifacts::path![..]` builds a Vec of path segments; `&path![..]` as a slice is its
+// intended use, which `useless_vec` misreads through the macro.
+#![allow(clippy::useless_vec)]
 
 pub mod checks;
 pub mod codes;
 pub mod log;
 pub mod machine;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -180,10 +184,10 @@ fn gate_detail(run: &GateRun, gate: GateName, filter: &dyn Fn(&Diagnostic) -> bo
     }
     let mut s = format!("{gate}: {} error(s)", errs.len());
     for d in errs.iter().take(MAX_DETAIL_DIAGS) {
-        s.push_str(&format!("; {d}"));
+        let _ = write!(s, "; {d}");
     }
     if errs.len() > MAX_DETAIL_DIAGS {
-        s.push_str(&format!("; and {} more", errs.len() - MAX_DETAIL_DIAGS));
+        let _ = write!(s, "; and {} more", errs.len() - MAX_DETAIL_DIAGS);
     }
     (false, s)
 }
@@ -222,17 +226,17 @@ impl Lifecycle {
         Ok(state_of(&self.log.read()?))
     }
 
-    /// Evaluate the entry criteria of `to` from `from` without recording anything.
+    /// Evaluate the entry criteria of `req.to` from `from` at `req.now` without recording
+    /// anything (`req.actor` is not used).
     pub fn evaluate(
         &self,
         ws: &LoadedWorkspace,
         events: &[Event],
         from: LifecycleState,
-        to: LifecycleState,
-        now: DateTime<Utc>,
-        strict: bool,
+        req: &AdvanceRequest,
         checks: Checks<'_>,
     ) -> Evaluation {
+        let (to, now, strict) = (req.to, req.now, req.strict);
         let cycle_start = events.iter().rev().find(|e| e.to == LifecycleState::Planned).map(|e| e.time);
         let opts = GateOptions::default().strict(strict).allowed_states(vec![from, to]).cycle_start(cycle_start);
         let ctx = GateContext::new(ws, now, opts);
@@ -264,10 +268,13 @@ impl Lifecycle {
                 }
                 Criterion::GovernanceTagsValid => {
                     let tag_codes = ["GV0301", "GT0107", "GT0108"];
-                    let (ok, d) = gate_detail(&run, GateName::CrossStreamConsistency, &|d| {
-                        tag_codes.contains(&d.code.as_str())
-                    });
-                    CriterionResult { criterion: *c, met: ok, detail: if ok { "all governance tags valid".to_owned() } else { d } }
+                    let (ok, d) =
+                        gate_detail(&run, GateName::CrossStreamConsistency, &|d| tag_codes.contains(&d.code.as_str()));
+                    CriterionResult {
+                        criterion: *c,
+                        met: ok,
+                        detail: if ok { "all governance tags valid".to_owned() } else { d },
+                    }
                 }
                 Criterion::ParityCoveragePasses => {
                     let (ok, d) = gate_detail(&run, GateName::ParityCoverage, &|_| true);
@@ -284,7 +291,13 @@ impl Lifecycle {
                         })
                         .collect();
                     if blocking.is_empty() {
-                        CriterionResult::met(*c, format!("every block_handoff rule holds ({} excepted finding(s))", gov.counts.excepted_total()))
+                        CriterionResult::met(
+                            *c,
+                            format!(
+                                "every block_handoff rule holds ({} excepted finding(s))",
+                                gov.counts.excepted_total()
+                            ),
+                        )
                     } else {
                         CriterionResult::unmet(*c, format!("handoff blocked and escalated: {}", blocking.join("; ")))
                     }
@@ -295,7 +308,8 @@ impl Lifecycle {
                         .findings
                         .iter()
                         .filter(|f| {
-                            ff.is_some_and(|ff| ff.findings[f.index].status == FindingStatus::Accepted) && !f.is_excepted()
+                            ff.is_some_and(|ff| ff.findings[f.index].status == FindingStatus::Accepted)
+                                && !f.is_excepted()
                         })
                         .map(|f| f.finding_id.as_str())
                         .collect();
@@ -304,9 +318,15 @@ impl Lifecycle {
                     } else if bad.is_empty() {
                         let counted = gov.findings.iter().filter(|f| f.is_counted()).count();
                         let exc = gov.findings.iter().filter(|f| f.is_excepted()).count();
-                        CriterionResult::met(*c, format!("{counted} counted, {exc} excepted, {} closed", gov.findings.len() - counted - exc))
+                        CriterionResult::met(
+                            *c,
+                            format!("{counted} counted, {exc} excepted, {} closed", gov.findings.len() - counted - exc),
+                        )
                     } else {
-                        CriterionResult::unmet(*c, format!("status `accepted` without a valid exception: {}", bad.join(", ")))
+                        CriterionResult::unmet(
+                            *c,
+                            format!("status `accepted` without a valid exception: {}", bad.join(", ")),
+                        )
                     }
                 }
                 Criterion::ExceptionsValid => {
@@ -315,7 +335,12 @@ impl Lifecycle {
                         .iter()
                         .filter(|e| !e.is_valid())
                         .map(|e| {
-                            let why: Vec<String> = e.diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("{}: {}", d.code, d.message)).collect();
+                            let why: Vec<String> = e
+                                .diagnostics
+                                .iter()
+                                .filter(|d| d.is_error())
+                                .map(|d| format!("{}: {}", d.code, d.message))
+                                .collect();
                             format!("{} is {} ({})", e.id, e.state.as_str(), why.join("; "))
                         })
                         .collect();
@@ -355,7 +380,7 @@ impl Lifecycle {
         let events = self.log.read()?;
         let state = state_of(&events);
         let ws = secfw_artifacts::load(&self.root, &LoadOptions::default())?;
-        let eval = self.evaluate(&ws, &events, state, state.next(), now, false, checks);
+        let eval = self.evaluate(&ws, &events, state, &AdvanceRequest::new(state.next(), "status", now), checks);
         Ok(Status {
             state,
             next: state.next(),
@@ -376,10 +401,10 @@ impl Lifecycle {
         }
         let lock = self.log.lock()?;
         let events = self.log.read()?;
-        if let Some(last) = events.last() {
-            if req.now < last.time {
-                return Err(Error::TimeBeforeLastEvent { now: req.now, last: last.time });
-            }
+        if let Some(last) = events.last()
+            && req.now < last.time
+        {
+            return Err(Error::TimeBeforeLastEvent { now: req.now, last: last.time });
         }
         let from = state_of(&events);
         if req.to != from.next() {
@@ -398,7 +423,7 @@ impl Lifecycle {
             });
         }
         let ws = secfw_artifacts::load(&self.root, &LoadOptions::default().strict(req.strict))?;
-        let eval = self.evaluate(&ws, &events, from, req.to, req.now, req.strict, checks);
+        let eval = self.evaluate(&ws, &events, from, req, checks);
         let gates: Vec<log::GateRecord> = eval
             .gates
             .reports
@@ -415,7 +440,11 @@ impl Lifecycle {
         let criteria: Vec<log::CriterionRecord> = eval
             .criteria
             .iter()
-            .map(|c| log::CriterionRecord { criterion: c.criterion.as_str().to_owned(), met: c.met, detail: c.detail.clone() })
+            .map(|c| log::CriterionRecord {
+                criterion: c.criterion.as_str().to_owned(),
+                met: c.met,
+                detail: c.detail.clone(),
+            })
             .collect();
         let escalations: Vec<serde_json::Value> =
             eval.gates.escalations.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
@@ -440,15 +469,31 @@ impl Lifecycle {
                 Ok(Outcome::Advanced { event: ev, evaluation: Box::new(eval) })
             }
             Decision::Refuse { unmet, return_to_planned, .. } => {
-                let mut reasons: Vec<String> =
-                    unmet.iter().map(|u| format!("{}: {}: {}", codes::CRITERION_UNMET, u.criterion.describe(), u.detail)).collect();
-                let returned = if return_to_planned {
-                    reasons.push(format!("{}: schema_lint failed in {from}; the cycle returned to PLANNED", codes::RETURNED_TO_PLANNED));
-                    Some(self.log.append(&lock, event(EventKind::ReturnToPlanned, LifecycleState::Planned, reasons.clone()))?)
-                } else {
-                    None
-                };
-                Ok(Outcome::Refused { from, to: req.to, reasons, unmet, returned_to_planned: returned, evaluation: Some(Box::new(eval)) })
+                let mut reasons: Vec<String> = unmet
+                    .iter()
+                    .map(|u| format!("{}: {}: {}", codes::CRITERION_UNMET, u.criterion.describe(), u.detail))
+                    .collect();
+                let returned =
+                    if return_to_planned {
+                        reasons.push(format!(
+                            "{}: schema_lint failed in {from}; the cycle returned to PLANNED",
+                            codes::RETURNED_TO_PLANNED
+                        ));
+                        Some(self.log.append(
+                            &lock,
+                            event(EventKind::ReturnToPlanned, LifecycleState::Planned, reasons.clone()),
+                        )?)
+                    } else {
+                        None
+                    };
+                Ok(Outcome::Refused {
+                    from,
+                    to: req.to,
+                    reasons,
+                    unmet,
+                    returned_to_planned: returned,
+                    evaluation: Some(Box::new(eval)),
+                })
             }
         }
     }

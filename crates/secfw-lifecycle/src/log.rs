@@ -115,6 +115,7 @@ impl Event {
     }
 
     /// Set `prev_hash` and `seq` from the previous event and compute `hash`.
+    #[must_use]
     pub fn seal_after(mut self, prev: Option<&Event>) -> Self {
         self.seq = prev.map_or(1, |p| p.seq + 1);
         self.prev_hash = prev.map_or_else(|| GENESIS.to_owned(), |p| p.hash.clone());
@@ -274,6 +275,8 @@ fn line_no(i: usize) -> u32 {
     u32::try_from(i + 1).unwrap_or(u32::MAX)
 }
 
+const RESTORE: &str = "the audit trail was altered: restore .secfw/events.jsonl from version control or a backup, and investigate who changed it";
+
 /// Verify log text against an optional checkpoint `(seq, hash)`.
 pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
     let mut v = Verification::default();
@@ -281,7 +284,6 @@ pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
     let err = |code, i: usize, msg: String, hint: &str| {
         Diagnostic::error(code, LOG_FILE, msg).at(Some(secfw_artifacts::diag::Pos::new(line_no(i), 1))).with_hint(hint)
     };
-    const RESTORE: &str = "the audit trail was altered: restore .secfw/events.jsonl from version control or a backup, and investigate who changed it";
     for (i, line) in text.split('\n').enumerate() {
         if line.is_empty() && i + 1 == text.split('\n').count() {
             break; // the final newline
@@ -290,16 +292,31 @@ pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
         let ev: Event = match serde_json::from_str(line) {
             Ok(e) => e,
             Err(e) => {
-                v.problems.push(err(codes::LOG_UNPARSEABLE, i, format!("line {} is not a valid event: {e}", i + 1), RESTORE));
+                v.problems.push(err(
+                    codes::LOG_UNPARSEABLE,
+                    i,
+                    format!("line {} is not a valid event: {e}", i + 1),
+                    RESTORE,
+                ));
                 continue;
             }
         };
         v.events += 1;
         if ev.to_line() != line {
-            v.problems.push(err(codes::LOG_NOT_CANONICAL, i, format!("line {} (event {}) is not in canonical form: it was edited", i + 1, ev.seq), RESTORE));
+            v.problems.push(err(
+                codes::LOG_NOT_CANONICAL,
+                i,
+                format!("line {} (event {}) is not in canonical form: it was edited", i + 1, ev.seq),
+                RESTORE,
+            ));
         }
         if ev.compute_hash() != ev.hash {
-            v.problems.push(err(codes::LOG_HASH_MISMATCH, i, format!("line {} (event {}) does not match its hash: its content was edited", i + 1, ev.seq), RESTORE));
+            v.problems.push(err(
+                codes::LOG_HASH_MISMATCH,
+                i,
+                format!("line {} (event {}) does not match its hash: its content was edited", i + 1, ev.seq),
+                RESTORE,
+            ));
         }
         let expected_seq = prev.as_ref().map_or(1, |(_, p)| p.seq + 1);
         let expected_prev = prev.as_ref().map_or(GENESIS, |(_, p)| p.hash.as_str());
@@ -309,19 +326,44 @@ pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
             } else {
                 "lines were reordered or an event was inserted".to_owned()
             };
-            v.problems.push(err(codes::LOG_SEQUENCE, i, format!("line {} has sequence {} where {expected_seq} was expected: {what}", i + 1, ev.seq), RESTORE));
+            v.problems.push(err(
+                codes::LOG_SEQUENCE,
+                i,
+                format!("line {} has sequence {} where {expected_seq} was expected: {what}", i + 1, ev.seq),
+                RESTORE,
+            ));
         }
         if ev.prev_hash != expected_prev {
             let what = match &prev {
                 None => "the first event does not start the chain (events removed before it, or inserted)".to_owned(),
-                Some((pi, p)) => format!("it does not follow line {} (event {}): an event was removed, inserted or moved here", pi + 1, p.seq),
+                Some((pi, p)) => format!(
+                    "it does not follow line {} (event {}): an event was removed, inserted or moved here",
+                    pi + 1,
+                    p.seq
+                ),
             };
-            v.problems.push(err(codes::LOG_CHAIN_BROKEN, i, format!("line {} (event {}): previous-hash mismatch; {what}", i + 1, ev.seq), RESTORE));
+            v.problems.push(err(
+                codes::LOG_CHAIN_BROKEN,
+                i,
+                format!("line {} (event {}): previous-hash mismatch; {what}", i + 1, ev.seq),
+                RESTORE,
+            ));
         }
-        if let Some((_, p)) = &prev {
-            if ev.time < p.time {
-                v.problems.push(err(codes::LOG_TIME_ORDER, i, format!("line {} (event {}) is dated {} before the event before it ({})", i + 1, ev.seq, ev.time, p.time), RESTORE));
-            }
+        if let Some((_, p)) = &prev
+            && ev.time < p.time
+        {
+            v.problems.push(err(
+                codes::LOG_TIME_ORDER,
+                i,
+                format!(
+                    "line {} (event {}) is dated {} before the event before it ({})",
+                    i + 1,
+                    ev.seq,
+                    ev.time,
+                    p.time
+                ),
+                RESTORE,
+            ));
         }
         let from_ok = prev.as_ref().map_or(ev.from == LifecycleState::Planned, |(_, p)| ev.from == p.to);
         let step_ok = match ev.kind {

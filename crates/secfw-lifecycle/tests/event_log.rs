@@ -46,7 +46,7 @@ fn lines(log: &EventLog) -> Vec<String> {
 }
 
 fn write(log: &EventLog, lines: &[String]) {
-    std::fs::write(log.path(), lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    std::fs::write(log.path(), lines.iter().map(|l| l.clone() + "\n").collect::<String>()).unwrap();
 }
 
 fn codes_at(log: &EventLog) -> Vec<(String, Option<u32>)> {
@@ -158,7 +158,7 @@ fn an_impossible_transition_is_named_even_with_valid_hashes() {
         let mut c = event(S::Packaged, S::Validated, 2);
         c.to = S::Validated; // skips EXECUTED
         let c = c.seal_after(Some(&b));
-        [a, b, c].iter().map(|e| format!("{}\n", e.to_line())).collect()
+        [a, b, c].iter().map(|e| e.to_line() + "\n").collect()
     };
     let v = verify_text(&text, None);
     let c: Vec<_> = v.problems.iter().map(|p| (p.code.as_str(), p.line)).collect();

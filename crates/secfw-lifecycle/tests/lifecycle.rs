@@ -46,7 +46,9 @@ fn digest(root: &Path) -> String {
 impl SealCheck for FileSeal {
     fn sealed(&self, cx: &CheckContext<'_>) -> CheckOutcome {
         match std::fs::read_to_string(cx.root.join("handoff.sha256")) {
-            Ok(s) if s.trim() == digest(cx.root) => CheckOutcome::Met { detail: "sealed".into(), seal: Some(s.trim().to_owned()) },
+            Ok(s) if s.trim() == digest(cx.root) => {
+                CheckOutcome::Met { detail: "sealed".into(), seal: Some(s.trim().to_owned()) }
+            }
             Ok(_) => CheckOutcome::unmet("seal does not match the artifacts"),
             Err(_) => CheckOutcome::unmet("no handoff.sha256: seal the manifest first"),
         }
@@ -61,10 +63,18 @@ struct FileReports;
 
 impl ReportCheck for FileReports {
     fn metrics_collected(&self, cx: &CheckContext<'_>) -> CheckOutcome {
-        if cx.root.join(".secfw/history/metrics.json").is_file() { CheckOutcome::met("metrics.json") } else { CheckOutcome::unmet("no metrics snapshot") }
+        if cx.root.join(".secfw/history/metrics.json").is_file() {
+            CheckOutcome::met("metrics.json")
+        } else {
+            CheckOutcome::unmet("no metrics snapshot")
+        }
     }
     fn digest_generated(&self, cx: &CheckContext<'_>) -> CheckOutcome {
-        if cx.root.join("digest.md").is_file() { CheckOutcome::met("digest.md") } else { CheckOutcome::unmet("no digest.md") }
+        if cx.root.join("digest.md").is_file() {
+            CheckOutcome::met("digest.md")
+        } else {
+            CheckOutcome::unmet("no digest.md")
+        }
     }
 }
 
@@ -143,7 +153,17 @@ fn a_full_cycle_advances_in_order_and_the_log_verifies() {
 
     let events = lc.log().read().unwrap();
     let path: Vec<(S, S)> = events.iter().map(|e| (e.from, e.to)).collect();
-    assert_eq!(path, vec![(S::Planned, S::ReadyForHandoff), (S::ReadyForHandoff, S::Packaged), (S::Packaged, S::Executed), (S::Executed, S::Validated), (S::Validated, S::Improve), (S::Improve, S::Planned)]);
+    assert_eq!(
+        path,
+        vec![
+            (S::Planned, S::ReadyForHandoff),
+            (S::ReadyForHandoff, S::Packaged),
+            (S::Packaged, S::Executed),
+            (S::Executed, S::Validated),
+            (S::Validated, S::Improve),
+            (S::Improve, S::Planned)
+        ]
+    );
     assert!(events.iter().all(|e| e.criteria.iter().all(|c| c.met)));
     assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as u64 + 1));
     // Gate results are recorded with digests.
@@ -206,7 +226,9 @@ fn unavailable_capabilities_refuse_rather_than_skip() {
     assert!(advance(&lc, S::ReadyForHandoff, now()).advanced());
     set_state(root, S::Planned, S::ReadyForHandoff);
     let none = Unavailable("the seal capability is not built in".into());
-    let o = lc.advance(&AdvanceRequest::new(S::Packaged, "bob", now()), Checks { seal: &none, ingest: &none, report: &none }).unwrap();
+    let o = lc
+        .advance(&AdvanceRequest::new(S::Packaged, "bob", now()), Checks { seal: &none, ingest: &none, report: &none })
+        .unwrap();
     let Outcome::Refused { unmet, .. } = &o else { panic!() };
     assert!(unmet[0].detail.contains("not built in"));
 }

@@ -19,7 +19,9 @@ fn results() -> impl Strategy<Value = Vec<CriterionResult>> {
     prop::collection::vec(prop::option::weighted(0.97, prop::bool::weighted(0.93)), all.len()).prop_map(move |v| {
         all.iter()
             .zip(v)
-            .filter_map(|(c, m)| m.map(|met| if met { CriterionResult::met(*c, "ok") } else { CriterionResult::unmet(*c, "no") }))
+            .filter_map(|(c, m)| {
+                m.map(|met| if met { CriterionResult::met(*c, "ok") } else { CriterionResult::unmet(*c, "no") })
+            })
             .collect()
     })
 }
@@ -68,7 +70,7 @@ proptest! {
                 Decision::Refuse { .. } => {}
             }
         }
-        let text: String = events.iter().map(|e| format!("{}\n", e.to_line())).collect();
+        let text: String = events.iter().map(|e| e.to_line() + "\n").collect();
         let v = verify_text(&text, None);
         prop_assert!(v.is_intact(), "{:?}", v.problems);
         for e in &events {
