@@ -8,37 +8,37 @@ use serde::Serialize;
 
 use secfw_artifacts::model::findings::{Finding, FindingStatus, FindingsFile, ScanStatus};
 use secfw_artifacts::model::inventory::Inventory;
-use secfw_artifacts::model::rulebook::{Action, CountMetric, Rulebook};
+use secfw_artifacts::model::rulebook::Rulebook;
 use secfw_artifacts::yaml::{Seg, SourceMap};
 use secfw_artifacts::{Date, Diagnostic, ExceptionRegistry, LoadedWorkspace, PolicyMap, Severity, SourceFile, files};
 
 use crate::codes;
-use crate::gov::{self, ExceptionState};
+use secfw_governance::{ExceptionState, GovernanceReport};
+
+use crate::gov;
 use crate::kpi::{Kpi, KpiId, Target, TargetOp, round2};
 use crate::period::Period;
 
 /// The artifacts KPIs are computed from. Any of them may be missing: the KPIs that need it are
 /// then "n/a" with a diagnostic.
 #[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MetricsInput<'a> {
+struct MetricsInput<'a> {
     /// The rulebook (targets, SLA days, exception policy, enforcement rules).
-    pub rulebook: Cow<'a, Rulebook>,
+    rulebook: Cow<'a, Rulebook>,
     /// `inventory.yaml`.
-    pub inventory: Option<&'a Inventory>,
+    inventory: Option<&'a Inventory>,
     /// `sec_findings.yaml`.
-    pub findings: Option<&'a FindingsFile>,
+    findings: Option<&'a FindingsFile>,
     /// `policy_map.md`.
-    pub policies: Option<&'a PolicyMap>,
+    policies: Option<&'a PolicyMap>,
     /// `exceptions.md`.
-    pub exceptions: Option<&'a ExceptionRegistry>,
+    exceptions: Option<&'a ExceptionRegistry>,
     /// The text of `sec_findings.yaml`, to locate diagnostics.
-    pub findings_source: Option<&'a SourceFile>,
+    findings_source: Option<&'a SourceFile>,
 }
 
 impl<'a> MetricsInput<'a> {
-    /// Inputs from a loaded workspace (the default rulebook when it has none).
-    pub fn from_workspace(ws: &'a LoadedWorkspace) -> Self {
+    fn from_workspace(ws: &'a LoadedWorkspace) -> Self {
         Self {
             rulebook: ws.rulebook.as_ref().map_or_else(|| Cow::Owned(ws.rulebook_or_default()), Cow::Borrowed),
             inventory: ws.inventory.as_ref(),
@@ -47,46 +47,6 @@ impl<'a> MetricsInput<'a> {
             exceptions: ws.exceptions.as_ref(),
             findings_source: ws.sources.get(files::FINDINGS),
         }
-    }
-
-    /// Inputs from individual artifacts.
-    pub fn new(rulebook: &'a Rulebook) -> Self {
-        Self {
-            rulebook: Cow::Borrowed(rulebook),
-            inventory: None,
-            findings: None,
-            policies: None,
-            exceptions: None,
-            findings_source: None,
-        }
-    }
-
-    /// With an inventory.
-    #[must_use]
-    pub fn inventory(mut self, i: &'a Inventory) -> Self {
-        self.inventory = Some(i);
-        self
-    }
-
-    /// With a findings ledger.
-    #[must_use]
-    pub fn findings(mut self, f: &'a FindingsFile) -> Self {
-        self.findings = Some(f);
-        self
-    }
-
-    /// With a policy map.
-    #[must_use]
-    pub fn policies(mut self, p: &'a PolicyMap) -> Self {
-        self.policies = Some(p);
-        self
-    }
-
-    /// With an exception registry.
-    #[must_use]
-    pub fn exceptions(mut self, e: &'a ExceptionRegistry) -> Self {
-        self.exceptions = Some(e);
-        self
     }
 }
 
@@ -394,10 +354,15 @@ fn pct(num: u64, den: u64) -> Option<f64> {
 
 const DAY_SECS: f64 = 86_400.0;
 
-/// Compute every KPI for `period`, evaluating state at `min(period.end, now)`.
-pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> Metrics {
+/// Compute every KPI of the workspace for `period`, evaluating state at `min(period.end, now)`.
+///
+/// Which findings count, which are excepted, when each is due and whether an exception is valid
+/// come from `secfw-governance` (evaluated at that instant), so the digest agrees with the gates.
+pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metrics {
+    let input = &MetricsInput::from_workspace(ws);
     let rb: &Rulebook = &input.rulebook;
     let as_of = period.end.min(now);
+    let governance = secfw_governance::evaluate(ws, as_of);
     let mut diags = Vec::new();
     let map = input.findings_source.and_then(SourceMap::build);
     let locate = |i: usize, field: &str| {
@@ -452,7 +417,8 @@ pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> 
                 escaped += 1;
             }
         }
-        let deadline = gov::sla_deadline(f, rb);
+        let ge = governance.findings.get(i).filter(|g| g.finding_id == f.finding_id);
+        let deadline = ge.map_or_else(|| gov::sla_deadline(f, rb), |g| g.due);
         if f.status == FindingStatus::Resolved
             && let Some(r) = f.resolved_at.map(secfw_artifacts::Timestamp::instant)
             && period.contains(r)
@@ -522,8 +488,7 @@ pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> 
             continue;
         }
         counts.open += 1;
-        let exc = gov::covering_exception(f, input.exceptions);
-        let excepted = exc.is_some_and(|e| gov::exception_state(e, rb, as_of).is_valid());
+        let excepted = ge.is_some_and(secfw_governance::FindingEval::is_excepted);
         let overdue = deadline < as_of;
         if f.first_seen.is_none_or(|t| t.instant() < period.start) {
             counts.carry_forward += 1;
@@ -637,7 +602,7 @@ pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> 
     let scans = scan_counts(input, period);
 
     // --- exceptions -------------------------------------------------------------------------
-    let exceptions = exception_counts(input, rb, as_of);
+    let exceptions = exception_counts(input, rb, &governance);
 
     // --- standards --------------------------------------------------------------------------
     for s in declared_standards(input, rb) {
@@ -767,15 +732,11 @@ pub fn compute(input: &MetricsInput<'_>, period: Period, now: DateTime<Utc>) -> 
             });
         }
     }
-    for r in &rb.enforcement {
-        let blocks = r.actions.on_violation.iter().any(|a| matches!(a, Action::BlockHandoff(true)));
-        let count = count_metric(r.rule, &counts, &exceptions, &scans);
-        if blocks && !r.condition.holds(count) {
-            actions.blocked.push(ActionItem {
-                subject: r.rule.as_str().to_owned(),
-                text: format!("Handoff blocked: {} is {count}, the rule requires {}", r.rule.as_str(), r.condition),
-            });
-        }
+    for r in governance.rules.iter().filter(|r| !r.holds && r.blocks_handoff) {
+        actions.blocked.push(ActionItem {
+            subject: r.metric.as_str().to_owned(),
+            text: format!("Handoff blocked: {} is {}, the rule requires {}", r.metric.as_str(), r.count, r.condition),
+        });
     }
     critical_open.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
     for f in critical_open {
@@ -923,19 +884,23 @@ fn scan_counts(input: &MetricsInput<'_>, period: Period) -> ScanCounts {
     c
 }
 
-fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, as_of: DateTime<Utc>) -> ExceptionCounts {
+fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, governance: &GovernanceReport) -> ExceptionCounts {
     let mut c = ExceptionCounts { warn_days: rb.exceptions.warn_days_before_expiry, ..ExceptionCounts::default() };
     let Some(reg) = input.exceptions else { return c };
-    let findings: &[Finding] = input.findings.map_or(&[], |f| f.findings.as_slice());
     for e in &reg.exceptions {
         if gov::is_archived(e) {
             c.archived += 1;
             continue;
         }
         c.total += 1;
-        let state = gov::exception_state(e, rb, as_of);
-        let days_left = (e.valid_until.0 - as_of.date_naive()).num_days();
-        let (name, reason) = match &state {
+        let Some(ev) = governance.exception(&e.id) else { continue };
+        let reason = || {
+            ev.diagnostics
+                .iter()
+                .find(|d| d.is_error())
+                .map_or_else(|| "requirements unmet".to_owned(), |d| d.message.clone())
+        };
+        let (name, reason) = match ev.state {
             ExceptionState::Valid => {
                 c.valid += 1;
                 ("valid", None)
@@ -944,44 +909,25 @@ fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, as_of: DateTime<Utc
                 c.expired += 1;
                 ("expired", None)
             }
-            ExceptionState::Invalid(r) => {
+            _ => {
                 c.invalid += 1;
-                ("invalid", Some(r.clone()))
+                ("invalid", Some(reason()))
             }
         };
         let mut covered: BTreeSet<String> = e.findings.iter().cloned().collect();
-        covered.extend(
-            findings
-                .iter()
-                .filter(|f| f.governance.exception_ref.as_deref() == Some(e.id.as_str()))
-                .map(|f| f.finding_id.clone()),
-        );
+        covered.extend(ev.matched_findings.iter().cloned());
         c.items.push(ExceptionInfo {
             id: e.id.clone(),
             title: e.title.clone(),
             policy: e.policy.clone(),
             valid_until: e.valid_until,
-            days_left,
+            days_left: ev.days_left,
             state: name.to_owned(),
             reason,
-            expiring_soon: state.is_valid() && days_left <= i64::from(rb.exceptions.warn_days_before_expiry),
+            expiring_soon: ev.is_valid() && ev.days_left <= i64::from(rb.exceptions.warn_days_before_expiry),
             findings: covered.into_iter().collect(),
         });
     }
     c.items.sort_by(|a, b| (a.valid_until, &a.id).cmp(&(b.valid_until, &b.id)));
     c
-}
-
-fn count_metric(m: CountMetric, c: &FindingCounts, e: &ExceptionCounts, s: &ScanCounts) -> u64 {
-    let sev = |x| c.open_by_severity.get(&x).copied().unwrap_or(0);
-    match m {
-        CountMetric::CriticalFindingsCount => sev(Severity::Critical),
-        CountMetric::HighFindingsCount => sev(Severity::High),
-        CountMetric::MediumFindingsCount => sev(Severity::Medium),
-        CountMetric::LowFindingsCount => sev(Severity::Low),
-        CountMetric::OpenFindingsCount => c.open_by_severity.values().sum(),
-        CountMetric::OverdueFindingsCount => c.overdue(),
-        CountMetric::ExpiredExceptionsCount => e.expired,
-        CountMetric::FailedScansCount => s.failed.len() as u64,
-    }
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use secfw_artifacts::{Diagnostic, LoadedWorkspace};
 
-pub use compute::{Metrics, MetricsInput, compute};
+pub use compute::{Metrics, compute};
 pub use history::{History, Snapshot};
 pub use kpi::{Arrow, Direction, Kpi, KpiId, KpiStatus, Target, Trend, Unit, Verdict};
 pub use period::Period;
@@ -195,8 +195,7 @@ pub fn collect_with_history(
     now: DateTime<Utc>,
 ) -> Result<Report> {
     let (period, cycle) = resolve_period(opts, history, now)?;
-    let input = MetricsInput::from_workspace(ws);
-    let metrics = compute(&input, period, now);
+    let metrics = compute(ws, period, now);
     let previous = history.previous(&cycle, period.end).cloned();
     let trends = KpiId::ALL
         .into_iter()

@@ -91,17 +91,18 @@ fn counts_risk_score_and_standards() {
     let f = &m.findings;
     // new: SF-2, SF-5, SF-8, SF-10; resolved: SF-1, SF-2, SF-4, SF-9.
     assert_eq!((f.new, f.resolved), (4, 4));
-    // Open at the period end: SF-5, SF-6, SF-7, SF-10; carry-forward (seen before 11-17): SF-6, SF-7.
-    assert_eq!((f.open, f.carry_forward), (4, 2));
+    // Live at the period end: SF-5, SF-6, SF-7, SF-8 (accepted without an exception), SF-10;
+    // carry-forward (seen before 11-17): SF-6, SF-7.
+    assert_eq!((f.open, f.carry_forward), (5, 2));
     assert_eq!(f.excepted(), 1); // SF-7 under EXC-001
     assert_eq!(f.open_by_severity[&Severity::Low], 2); // SF-5, SF-10 (EXC-002 expired)
     assert_eq!(f.open_by_severity[&Severity::High], 1); // SF-6
-    assert_eq!(f.critical(), 0); // SF-8 is accepted, not open
+    assert_eq!(f.critical(), 1); // SF-8: accepted risk needs a valid exception to stop counting
     assert_eq!(f.accepted, 1);
     // Risk points: SF-5 low 1×1 + SF-6 high 5×2 (overdue) + SF-7 medium 3×0.5 (excepted)
-    // + SF-10 low 1×1 = 13.5; score = 100 × 13.5 / (13.5 + 50) = 21.2598… → 21.26.
-    assert!((m.risk.points - 13.5).abs() < 1e-9, "{}", m.risk.points);
-    assert_eq!(m.value(KpiId::RiskScore), Some(21.26));
+    // + SF-8 critical 10×1 + SF-10 low 1×1 = 23.5; score = 100 × 23.5 / 73.5 = 31.972… → 31.97.
+    assert!((m.risk.points - 23.5).abs() < 1e-9, "{}", m.risk.points);
+    assert_eq!(m.value(KpiId::RiskScore), Some(31.97));
     let state = |n: &str| m.standards.iter().find(|s| s.standard == n).map(|s| s.state);
     assert_eq!(state("SOC2"), Some(StandardState::AtRisk)); // SF-6 high open
     assert_eq!(state("ISO27001"), Some(StandardState::Gaps)); // SF-5 low open
@@ -119,6 +120,9 @@ fn actions_list_completed_pending_and_blocked() {
     assert!(!a.pending.iter().any(|x| x.subject == "SF-7"), "excepted findings are not pending work");
     assert!(a.pending.iter().any(|x| x.subject == "coverage"));
     assert!(a.blocked.iter().any(|x| x.subject == "EXC-002" && x.text.contains("SF-10")));
+    // Critical=0 is violated by SF-8: the rule and the finding are both listed.
+    assert!(a.blocked.iter().any(|x| x.subject == "critical_findings_count" && x.text.contains("is 1")));
+    assert!(a.blocked.iter().any(|x| x.subject == "SF-8"));
     assert!(a.blocked.iter().any(|x| x.text.contains("S2") && x.text.contains("registry timeout")));
 }
 

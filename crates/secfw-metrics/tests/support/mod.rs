@@ -29,7 +29,7 @@ resources:
 
 pub(crate) const POLICY_MAP: &str = "# Security Policy Map\n\n## Policy Catalog\n\n### POL-001: Encryption\n- **Severity**: Critical\n- **Scope**: storage\n\n### POL-002: Access\n- **Severity**: High\n- **Scope**: services\n";
 
-pub(crate) const EXCEPTIONS: &str = "# Security Exception Registry\n\n## Active Exceptions\n\n### EXC-001: Valid one\n- **Policy**: POL-001\n- **Requestor**: alice\n- **Approval**: bob\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Risk Mitigation**: network isolation\n\n### EXC-002: Expired one\n- **Policy**: POL-001\n- **Requestor**: alice\n- **Approval**: bob\n- **Approved On**: 2026-10-01\n- **Valid Until**: 2026-11-20\n- **Risk Mitigation**: monitoring\n\n### EXC-003: Self-approved\n- **Policy**: POL-002\n- **Requestor**: carol\n- **Approval**: carol\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Risk Mitigation**: monitoring\n\n## Expired Exceptions\n\n### EXC-004: Archived\n- **Policy**: POL-002\n- **Requestor**: dave\n- **Approval**: bob\n- **Valid Until**: 2026-01-31\n- **Risk Mitigation**: none left\n";
+pub(crate) const EXCEPTIONS: &str = "# Security Exception Registry\n\n## Active Exceptions\n\n### EXC-001: Valid one\n- **Justification**: needed\n- **Risk Assessment**: low\n- **Policy**: POL-001\n- **Requestor**: alice\n- **Approval**: bob\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Risk Mitigation**: network isolation\n\n### EXC-002: Expired one\n- **Justification**: needed\n- **Risk Assessment**: low\n- **Policy**: POL-001\n- **Requestor**: alice\n- **Approval**: bob\n- **Approved On**: 2026-10-01\n- **Valid Until**: 2026-11-20\n- **Risk Mitigation**: monitoring\n\n### EXC-003: Self-approved\n- **Justification**: needed\n- **Risk Assessment**: low\n- **Policy**: POL-002\n- **Requestor**: carol\n- **Approval**: carol\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Risk Mitigation**: monitoring\n\n## Expired Exceptions\n\n### EXC-004: Archived\n- **Policy**: POL-002\n- **Requestor**: dave\n- **Approval**: bob\n- **Valid Until**: 2026-01-31\n- **Risk Mitigation**: none left\n";
 
 fn finding(id: &str, sev: &str, deadline: &str, extra: &str) -> String {
     format!(
@@ -89,9 +89,10 @@ pub(crate) fn findings() -> String {
         "SF-7",
         "medium",
         "2027-03-01",
-        "    governance:\n      tags: [PII]\n      exception_ref: EXC-001\n    first_seen: \"2026-11-05T00:00:00Z\"\n",
+        "    governance:\n      tags: [PII]\n      exception_ref: EXC-001\n      policy_refs: [POL-001]\n    first_seen: \"2026-11-05T00:00:00Z\"\n",
     );
-    // F8 critical: accepted (not open), new (11-22), production.
+    // F8 critical: accepted without an exception, so it still counts (governance); new (11-22),
+    // production; due min(12-31, 11-22 + 7 d = 11-29): not overdue at 11-24.
     s += &finding(
         "SF-8",
         "critical",
@@ -110,7 +111,7 @@ pub(crate) fn findings() -> String {
         "SF-10",
         "low",
         "2027-02-28",
-        "    governance:\n      exception_ref: EXC-002\n    first_seen: \"2026-11-23T00:00:00Z\"\n",
+        "    governance:\n      exception_ref: EXC-002\n      policy_refs: [POL-001]\n    first_seen: \"2026-11-23T00:00:00Z\"\n",
     );
     s += "scans:\n";
     s += "  - scan_id: S1\n    tool: semgrep\n    targets: [r1]\n    started_at: \"2026-11-18T00:00:00Z\"\n    status: success\n";
