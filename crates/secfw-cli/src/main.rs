@@ -42,6 +42,22 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Print shell completions.
     Completions(cmd::completions::Args),
+    /// Hash every artifact and evidence file and write the canonical in-toto statement, an unsigned DSSE envelope and handoff_manifest.yaml.
+    GenerateManifest(cmd::seal::GenerateArgs),
+    /// Verify the current state, then add your DSSE signature for the role the trust policy gives your key.
+    SignManifest(cmd::seal::SignArgs),
+    /// Verify a sealed handoff: trust policy, signatures and thresholds, payload, files, git, rulebook, expiry, sequence, chain, YAML view.
+    VerifyManifest(cmd::seal::VerifyManifestArgs),
+    /// Generate an Ed25519 signing key (PKCS#8, 0600) and its public encodings.
+    Keygen(cmd::seal::KeygenArgs),
+    /// Edit the trust policy: keys, roles, thresholds.
+    Trust(cmd::seal::TrustArgs),
+    /// Verify the sealed workspace and write a reproducible package archive.
+    Package(cmd::seal::PackageArgs),
+    /// Verify a package completely, then extract it into an empty directory.
+    Unpack(cmd::seal::UnpackArgs),
+    /// Restore a workspace from a previous package (verified first).
+    Rollback(cmd::seal::RollbackArgs),
     /// Compute the KPIs (MTTR, coverage, scan success, escape rate, exception and SLA compliance, risk score).
     Metrics(cmd::metrics::Args),
     /// Write digest.md, digest.json and digest.html and record the cycle's KPI snapshot.
@@ -73,6 +89,14 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::init::run(&a, &out),
         Command::Validate(a) => cmd::validate::run(&a, &out),
         Command::Completions(a) => cmd::completions::run::<Cli>(&a),
+        Command::GenerateManifest(a) => cmd::seal::generate(&a, &out),
+        Command::SignManifest(a) => cmd::seal::sign(&a, &out),
+        Command::VerifyManifest(a) => cmd::seal::verify(&a, &out),
+        Command::Keygen(a) => cmd::seal::keygen(&a, &out),
+        Command::Trust(a) => cmd::seal::trust(&a, &out),
+        Command::Package(a) => cmd::seal::package(&a, &out),
+        Command::Unpack(a) => cmd::seal::unpack(&a, &out),
+        Command::Rollback(a) => cmd::seal::rollback(&a, &out),
         Command::Metrics(a) => cmd::metrics::run(&a, &out),
         Command::Digest(a) => cmd::digest::run(&a, &out),
         Command::Gate(a) => cmd::gate::run(&a, &out),

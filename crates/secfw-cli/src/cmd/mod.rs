@@ -12,3 +12,4 @@ pub(crate) mod ingest;
 pub(crate) mod export;
 pub(crate) mod spec;
 pub(crate) mod tickets;
+pub(crate) mod seal;
