@@ -411,3 +411,75 @@ fn the_bundled_scanner_reports_match_the_ledger() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Every YAML and Markdown example in docs/artifacts.md parses as the artifact it illustrates,
+/// with no diagnostic (the specification excerpt only lacks the sections it leaves out).
+#[test]
+fn the_examples_in_the_artifact_reference_parse() {
+    use secfw_artifacts::model::findings::FindingsFile;
+    use secfw_artifacts::model::inventory::Inventory;
+    use secfw_artifacts::{exceptions, policy, spec};
+
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/artifacts.md")).unwrap();
+    let mut blocks: Vec<(&str, String)> = Vec::new();
+    let mut current: Option<(&str, String)> = None;
+    for line in doc.lines() {
+        match (&mut current, line) {
+            (None, l) if l.starts_with("```") && l.len() > 3 => current = Some((&l[3..], String::new())),
+            (Some(_), "```") => blocks.push(current.take().unwrap()),
+            (Some((_, text)), l) => {
+                text.push_str(l);
+                text.push('\n');
+            }
+            _ => {}
+        }
+    }
+    let strict = LoadOptions::default().strict(true);
+    let mut checked = 0;
+    for (lang, text) in &blocks {
+        let mut diags = Vec::new();
+        match *lang {
+            "yaml" if text.starts_with("enforcement:") => {
+                let src = SourceFile::new("rulebook.yaml", format!("version: \"1.0.0\"\n{text}"));
+                assert!(secfw_artifacts::workspace::parse_rulebook(&src, &strict, &mut diags).is_some());
+            }
+            "yaml" if text.contains("\ntaxonomy:") => {
+                let src = SourceFile::new("rulebook.yaml", text.clone());
+                assert!(secfw_artifacts::workspace::parse_rulebook(&src, &strict, &mut diags).is_some());
+            }
+            "yaml" if text.contains("\nresources:") => {
+                let v = yaml::parse::<Inventory>(
+                    &SourceFile::new("inventory.yaml", text.clone()),
+                    yaml::UnknownFields::Deny,
+                );
+                diags.extend(v.map_err(|d| vec![d]).map_or_else(|d| d, |p| p.diagnostics));
+            }
+            "yaml" if text.contains("\nfindings:") => {
+                let src = SourceFile::new("sec_findings.yaml", text.clone());
+                let ff: Option<FindingsFile> = secfw_artifacts::workspace::parse_findings(&src, &strict, &mut diags);
+                assert!(ff.is_some_and(|f| f.findings.len() == 1 && f.scans.len() == 1));
+            }
+            "markdown" if text.contains("## Policy Catalog") => {
+                let (m, d) =
+                    policy::parse(&SourceFile::new("policy_map.md", text.clone()), secfw_artifacts::Level::Error);
+                assert_eq!(m.policies.len(), 1);
+                diags = d;
+            }
+            "markdown" if text.contains("# Security Exception Registry") => {
+                let src = SourceFile::new("exceptions.md", text.clone());
+                let (r, d) = exceptions::parse(&src, secfw_artifacts::Level::Error);
+                assert_eq!(r.exceptions.len(), 1);
+                diags = d;
+            }
+            "markdown" if text.starts_with("---") => {
+                let (s, d) = spec::parse(&SourceFile::new("security_spec.md", text.clone()), yaml::UnknownFields::Deny);
+                assert!(s.is_some());
+                diags = d.into_iter().filter(|d| d.code.as_str() != "SF0702").collect();
+            }
+            _ => continue,
+        }
+        assert!(diags.is_empty(), "docs/artifacts.md example:\n{text}\n{diags:#?}");
+        checked += 1;
+    }
+    assert_eq!(checked, 7, "an example of docs/artifacts.md is no longer recognised by this test");
+}
