@@ -87,7 +87,11 @@ fn cannot_run_exits_2() {
 
 #[test]
 fn exceptions_check_reports_expiry_and_approvals() {
-    let d = fixture_copy(&[("exceptions.md", "- **Requestor**: data-team@acme.test", "- **Requestor**: security-lead@acme.test")]);
+    let d = fixture_copy(&[(
+        "exceptions.md",
+        "- **Requestor**: data-team@acme.test",
+        "- **Requestor**: security-lead@acme.test",
+    )]);
     let o = secfw(&["exceptions", "check", s(d.path()), "--now", NOW]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("error[GV0108]"), "{}", stdout(&o));

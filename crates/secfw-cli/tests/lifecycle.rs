@@ -53,7 +53,9 @@ fn advance_status_and_log_verify() {
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["state"], "READY_FOR_HANDOFF");
     assert_eq!(j["last_events"][0]["actor"], "alice");
-    assert!(j["next_criteria"].as_array().unwrap().iter().any(|c| c["criterion"] == "manifest_sealed" && c["met"] == false));
+    assert!(
+        j["next_criteria"].as_array().unwrap().iter().any(|c| c["criterion"] == "manifest_sealed" && c["met"] == false)
+    );
 
     let o = secfw(&["log", "verify", dir]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -76,7 +78,10 @@ fn advance_status_and_log_verify() {
 fn a_schema_lint_failure_returns_to_planned_via_the_cli() {
     let d = fixture_copy();
     let dir = s(d.path());
-    assert_eq!(secfw(&["advance", dir, "--to", "READY_FOR_HANDOFF", "--actor", "a", "--now", NOW]).status.code(), Some(0));
+    assert_eq!(
+        secfw(&["advance", dir, "--to", "READY_FOR_HANDOFF", "--actor", "a", "--now", NOW]).status.code(),
+        Some(0)
+    );
     std::fs::write(d.path().join("inventory.yaml"), "version: \"1.0\"\nresources: 7\n").unwrap();
     let o = secfw(&["advance", dir, "--to", "PACKAGED", "--actor", "a", "--now", NOW, "--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
@@ -92,6 +97,9 @@ fn usage_errors_exit_2() {
     let d = fixture_copy();
     let dir = s(d.path());
     assert_eq!(secfw(&["advance", dir, "--to", "DONE", "--actor", "a"]).status.code(), Some(2));
-    assert_eq!(secfw(&["advance", dir, "--to", "READY_FOR_HANDOFF", "--actor", " ", "--now", NOW]).status.code(), Some(2));
+    assert_eq!(
+        secfw(&["advance", dir, "--to", "READY_FOR_HANDOFF", "--actor", " ", "--now", NOW]).status.code(),
+        Some(2)
+    );
     assert_eq!(secfw(&["status", s(&d.path().join("missing"))]).status.code(), Some(2));
 }

@@ -114,9 +114,14 @@ impl ManifestSeal<'_> {
                 "cannot check that {what}: pass --trust TRUST_POLICY.json so the handoff manifest's signatures can be verified"
             ));
         };
-        let trust = match std::fs::read(trust_path).map_err(|e| e.to_string()).and_then(|b| secfw::seal::TrustPolicy::parse(&b)) {
+        let trust = match std::fs::read(trust_path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| secfw::seal::TrustPolicy::parse(&b))
+        {
             Ok(t) => t,
-            Err(e) => return CheckOutcome::unmet(format!("cannot read the trust policy {}: {e}", trust_path.display())),
+            Err(e) => {
+                return CheckOutcome::unmet(format!("cannot read the trust policy {}: {e}", trust_path.display()));
+            }
         };
         let manifest = cx.root.join(secfw::seal::names::MANIFEST);
         if !manifest.is_file() {
@@ -130,11 +135,15 @@ impl ManifestSeal<'_> {
         if report.passed() {
             CheckOutcome::Met {
                 detail: format!("{what}: every seal check passed ({} trusted key(s))", report.accepted_keyids.len()),
-                seal: report.seal.clone(),
+                seal: report.seal,
             }
         } else {
             let diags: Vec<String> = report.diagnostics().iter().take(5).map(ToString::to_string).collect();
-            CheckOutcome::unmet(format!("seal verification failed ({}): {}", report.failed_names().join(", "), diags.join("; ")))
+            CheckOutcome::unmet(format!(
+                "seal verification failed ({}): {}",
+                report.failed_names().join(", "),
+                diags.join("; ")
+            ))
         }
     }
 }
@@ -209,7 +218,8 @@ pub(crate) fn status(args: &StatusArgs, out: &Output) -> CmdResult {
             }
             let blockers: Vec<_> = st.blockers().collect();
             if blockers.is_empty() {
-                let _ = write!(s, "next: {} — every entry criterion holds; run `secfw advance --to {}`", st.next, st.next);
+                let _ =
+                    write!(s, "next: {} — every entry criterion holds; run `secfw advance --to {}`", st.next, st.next);
             } else {
                 let _ = writeln!(s, "next: {} — blocked by {} criterion(s):", st.next, blockers.len());
                 for b in blockers {
@@ -290,7 +300,9 @@ pub(crate) fn log(args: &LogArgs, out: &Output) -> CmdResult {
             .ok()
             .map(|t| secfw::artifacts::SourceFile::new(secfw::lifecycle::log::LOG_FILE, t));
         for d in &v.problems {
-            s.push_str(&out.diagnostic(d, log_src.as_ref().filter(|src| src.name == d.file && src.text.len() < 1 << 20)));
+            s.push_str(
+                &out.diagnostic(d, log_src.as_ref().filter(|src| src.name == d.file && src.text.len() < 1 << 20)),
+            );
             if !s.ends_with('\n') {
                 s.push('\n');
             }
