@@ -244,24 +244,18 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
     };
 
     let (sequence, previous_seal) = previous(dir, &project, &mut notes)?;
-    let mut counts = SeverityCounts::default();
-    if let Some(f) = &ws.findings {
-        for x in f.findings.iter().filter(|x| x.is_open()) {
-            match x.severity {
-                Severity::Critical => counts.critical += 1,
-                Severity::High => counts.high += 1,
-                Severity::Medium => counts.medium += 1,
-                Severity::Low => counts.low += 1,
-            }
-        }
-    }
+    // Counts and active exceptions as governance decides them at `now`: open findings not
+    // covered by a valid exception count; excepted findings do not (Critical=0 semantics).
+    let gov = secfw_governance::evaluate(&ws, opts.now);
+    let open = |s: Severity| gov.counts.open.get(&s).copied().unwrap_or(0);
+    let counts = SeverityCounts {
+        critical: open(Severity::Critical),
+        high: open(Severity::High),
+        low: open(Severity::Low),
+        medium: open(Severity::Medium),
+    };
     let now = opts.now;
-    let exceptions_active = ws.exceptions.as_ref().map_or(0, |r| {
-        r.exceptions
-            .iter()
-            .filter(|e| e.valid_until.end_of_day() >= now && e.approved_on.is_none_or(|d| d.start_of_day() <= now))
-            .count() as u64
-    });
+    let exceptions_active = gov.exceptions.iter().filter(|e| e.is_valid()).count() as u64;
     let state = opts
         .lifecycle_state
         .or_else(|| ws.findings.as_ref().map(|f| f.metadata.lifecycle_state))

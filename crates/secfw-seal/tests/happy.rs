@@ -65,3 +65,24 @@ fn second_manifest_chains_to_the_first() {
     let state = secfw_seal::verify::SealState { project: "acme-pay".into(), sequence: 1, seal: first };
     assert!(verify_with(&dir, &tp, &vopts().state(state)).passed());
 }
+
+#[test]
+fn counts_and_exceptions_follow_governance_at_now() {
+    let (_t, dir) = workspace();
+    generate(&dir);
+    let st: serde_json::Value = serde_json::from_slice(&payload(&dir)).unwrap();
+    let ws = secfw_artifacts::load(&dir, &secfw_artifacts::LoadOptions::default()).unwrap();
+    let gov = secfw_governance::evaluate(&ws, now());
+    let c = &st["predicate"]["severityCounts"];
+    for (k, s) in [("critical", secfw_artifacts::Severity::Critical), ("high", secfw_artifacts::Severity::High)] {
+        assert_eq!(c[k].as_u64().unwrap(), gov.counts.open.get(&s).copied().unwrap_or(0), "{k}");
+    }
+    let active = gov.exceptions.iter().filter(|e| e.is_valid()).count() as u64;
+    assert!(active > 0, "the example has valid exceptions at EXAMPLE_NOW");
+    assert_eq!(st["predicate"]["exceptionsActive"].as_u64().unwrap(), active);
+    // a year later every exception has expired
+    let later = now() + chrono::Duration::days(400);
+    secfw_seal::generate_manifest(&dir, &secfw_seal::GenerateOptions::new(later)).unwrap();
+    let st: serde_json::Value = serde_json::from_slice(&payload(&dir)).unwrap();
+    assert_eq!(st["predicate"]["exceptionsActive"], 0);
+}
