@@ -483,3 +483,28 @@ fn the_examples_in_the_artifact_reference_parse() {
     }
     assert_eq!(checked, 7, "an example of docs/artifacts.md is no longer recognised by this test");
 }
+
+/// Evidence items that name a file of the workspace carry its current sha256, and every
+/// evidence file is referenced by a finding or named in the specification.
+#[test]
+fn evidence_references_match_the_files() {
+    use sha2::{Digest, Sha256};
+    let ff = load_clean(&example_dir(), false).findings.unwrap();
+    let mut referenced = BTreeSet::new();
+    for f in &ff.findings {
+        for e in &f.evidence {
+            let Some(path) = e.data.get("path").and_then(serde_json::Value::as_str) else { continue };
+            let bytes =
+                std::fs::read(example_dir().join(path)).unwrap_or_else(|e| panic!("{}: {path}: {e}", f.finding_id));
+            let want = e.data.get("sha256").and_then(serde_json::Value::as_str).unwrap_or_default();
+            assert_eq!(hex::encode(Sha256::digest(&bytes)), want, "{}: {path}", f.finding_id);
+            referenced.insert(path.to_owned());
+        }
+    }
+    let spec = std::fs::read_to_string(example_dir().join("security_spec.md")).unwrap();
+    for (rel, _) in EXAMPLE.iter().filter(|(p, _)| p.starts_with("evidence/")) {
+        let cited = referenced.contains(*rel) || spec.contains(&format!("`{rel}`"));
+        assert!(cited, "{rel} is referenced by no finding and not named in security_spec.md");
+    }
+    assert!(referenced.len() >= 3);
+}
