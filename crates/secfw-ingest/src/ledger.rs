@@ -248,7 +248,7 @@ pub fn merge(
             .position(|f| f.fingerprint.as_deref() == Some(&item.fingerprint) && f.status != FindingStatus::Resolved);
         if let Some(i) = live {
             let f = &mut ledger.findings[i];
-            f.last_seen = Some(now_ts);
+            f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
             f.source = Some(FindingSource {
                 tool: item.tool.clone(),
                 rule_id: item.rule_id.clone(),
@@ -328,7 +328,8 @@ pub fn merge(
             continue;
         }
         f.status = FindingStatus::Resolved;
-        f.resolved_at = Some(now_ts);
+        // Never before the finding was last seen (an ingest run with an older `now`).
+        f.resolved_at = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
         summary.resolved.push(f.finding_id.clone());
     }
     for t in unmatched {
