@@ -1,7 +1,7 @@
 //! Gate 2, `cross_stream_consistency`: the artifacts agree with each other. Every mismatch names
 //! both sides (the diagnostic's location and a related location).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, path};
@@ -63,6 +63,8 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let loc = &ctx.loc;
     let Some(ff) = &ws.findings else { return };
     let reg = ws.exceptions.as_ref();
+    let exc_by_id: HashMap<&str, &secfw_artifacts::Exception> =
+        reg.map(|g| g.exceptions.iter().rev().map(|e| (e.id.as_str(), e)).collect()).unwrap_or_default();
     let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, f) in ff.findings.iter().enumerate() {
         if let Some(first) = ids.insert(f.finding_id.as_str(), i) {
@@ -83,7 +85,7 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
         }
         let Some(r) = &f.governance.exception_ref else { continue };
         let here = loc.pos(files::FINDINGS, &path!["findings", i, "governance", "exception_ref"]);
-        match reg.and_then(|g| g.get(r)) {
+        match exc_by_id.get(r.as_str()) {
             None => d.push(
                 Diagnostic::error(
                     codes::DANGLING_EXCEPTION_REF,
@@ -120,7 +122,7 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let Some(reg) = reg else { return };
     for e in &reg.exceptions {
         for fid in &e.findings {
-            match ff.findings.iter().position(|f| &f.finding_id == fid) {
+            match ids.get(fid.as_str()).copied() {
                 None => d.push(
                     Diagnostic::error(
                         codes::EXCEPTION_UNKNOWN_FINDING,
@@ -163,7 +165,8 @@ fn policy_refs(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let ws = ctx.ws;
     let loc = &ctx.loc;
     let Some(pm) = &ws.policies else { return };
-    let exists = |p: &str| pm.policies.iter().any(|x| x.id == p);
+    let ids: HashSet<&str> = pm.policies.iter().map(|p| p.id.as_str()).collect();
+    let exists = |p: &str| ids.contains(p);
     let known = || pm.policies.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ");
     if let Some(ff) = &ws.findings {
         for (i, f) in ff.findings.iter().enumerate() {
@@ -262,13 +265,15 @@ fn tags(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     }
     // A finding's taxonomy tags must also be on every affected resource the inventory lists.
     let (Some(ff), Some(inv)) = (&ws.findings, &ws.inventory) else { return };
+    let res_index: HashMap<&str, usize> =
+        inv.resources.iter().enumerate().rev().map(|(i, r)| (r.id.as_str(), i)).collect();
     for (i, f) in ff.findings.iter().enumerate() {
         for (j, t) in f.governance.tags.iter().enumerate() {
             if rb.tag(t).is_none() {
                 continue;
             }
             for a in &f.affected_resources {
-                let Some(ri) = inv.resources.iter().position(|r| r.id == a.resource_id) else { continue };
+                let Some(&ri) = res_index.get(a.resource_id.as_str()) else { continue };
                 let r = &inv.resources[ri];
                 if !r.tags.contains(t) {
                     d.push(
@@ -352,9 +357,11 @@ fn lifecycle(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
 fn scans_and_history(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let loc = &ctx.loc;
     let Some(ff) = &ctx.ws.findings else { return };
+    let scan_ids: HashSet<&str> = ff.scans.iter().map(|s| s.scan_id.as_str()).collect();
+    let finding_ids: HashSet<&str> = ff.findings.iter().map(|f| f.finding_id.as_str()).collect();
     for (i, f) in ff.findings.iter().enumerate() {
         if let Some(sid) = f.source.as_ref().and_then(|s| s.scan_id.as_deref())
-            && !ff.scans.iter().any(|s| s.scan_id == sid)
+            && !scan_ids.contains(sid)
         {
             d.push(
                 Diagnostic::error(
@@ -367,7 +374,7 @@ fn scans_and_history(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
             );
         }
         if let Some(old) = &f.supersedes
-            && !ff.findings.iter().any(|x| &x.finding_id == old)
+            && !finding_ids.contains(old.as_str())
         {
             d.push(
                 Diagnostic::error(

@@ -326,6 +326,8 @@ pub fn run_dir(
 
 /// Excepted findings of the governance evaluation, for listing in reports.
 pub(crate) fn excepted_of(ctx: &GateContext<'_>) -> Vec<ExceptedFinding> {
+    let expiry: std::collections::HashMap<&str, DateTime<Utc>> =
+        ctx.governance.exceptions.iter().map(|e| (e.id.as_str(), e.expires_at)).collect();
     ctx.governance
         .findings
         .iter()
@@ -334,7 +336,7 @@ pub(crate) fn excepted_of(ctx: &GateContext<'_>) -> Vec<ExceptedFinding> {
                 finding_id: f.finding_id.clone(),
                 severity: f.severity,
                 exception: exception.clone(),
-                exception_expires_at: ctx.governance.exception(exception).map_or(ctx.now, |e| e.expires_at),
+                exception_expires_at: expiry.get(exception.as_str()).copied().unwrap_or(ctx.now),
             }),
             _ => None,
         })

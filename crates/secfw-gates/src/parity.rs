@@ -2,6 +2,8 @@
 //! coverage at or above the rulebook minimum, no orphaned findings, every exception complete and
 //! valid, every enforcement rule holding (with excepted findings counted and listed).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::model::findings::{FindingStatus, ScanRecord, ScanStatus};
 use secfw_artifacts::workspace::files;
@@ -54,7 +56,17 @@ impl crate::Gate for ParityCoverage {
         }
         let resources = ws.inventory.as_ref().map_or(&[][..], |i| i.resources.as_slice());
         let scans = ws.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
-        let policy_exists = |p: &str| ws.policies.as_ref().is_some_and(|m| m.policies.iter().any(|x| x.id == p));
+        let policy_ids: HashSet<&str> =
+            ws.policies.as_ref().map(|m| m.policies.iter().map(|p| p.id.as_str()).collect()).unwrap_or_default();
+        let policy_exists = |p: &str| policy_ids.contains(p);
+        let resource_ids: HashSet<&str> = resources.iter().map(|r| r.id.as_str()).collect();
+        // Scans by target, so each resource looks only at the scans that name it.
+        let mut scans_of: HashMap<&str, Vec<&ScanRecord>> = HashMap::new();
+        for s in scans {
+            for t in &s.targets {
+                scans_of.entry(t.as_str()).or_default().push(s);
+            }
+        }
 
         // --- every resource scanned successfully this cycle ---------------------------------
         let age = Duration::days(i64::from(rb.gates.scan_max_age_days));
@@ -63,8 +75,10 @@ impl crate::Gate for ParityCoverage {
             let t = scan_end(s);
             t >= since && s.started_at.instant() <= ctx.now && t <= ctx.now
         };
-        let targets = |s: &ScanRecord, id: &str| s.targets.iter().any(|t| t == id);
         let mut scanned_ok = 0usize;
+        let scan_index: HashMap<&str, usize> =
+            scans.iter().enumerate().rev().map(|(i, s)| (s.scan_id.as_str(), i)).collect();
+        let mut reported_failed: HashSet<&str> = HashSet::new();
         for (i, r) in resources.iter().enumerate() {
             let tools: Vec<Option<&str>> = if r.expected_scanners.is_empty() {
                 vec![None]
@@ -72,26 +86,29 @@ impl crate::Gate for ParityCoverage {
                 r.expected_scanners.iter().map(|s| Some(s.as_str())).collect()
             };
             let mut ok = true;
+            let mine: &[&ScanRecord] = scans_of.get(r.id.as_str()).map_or(&[], Vec::as_slice);
             for tool in tools {
-                let by_tool =
-                    |s: &&ScanRecord| targets(s, &r.id) && tool.is_none_or(|t| s.tool.eq_ignore_ascii_case(t));
+                let by_tool = |s: &&ScanRecord| tool.is_none_or(|t| s.tool.eq_ignore_ascii_case(t));
                 let what = tool.map_or_else(|| "any scanner".to_owned(), |t| format!("`{t}`"));
                 let here = loc.pos(files::INVENTORY, &path!["resources", i, "id"]);
-                if scans.iter().filter(by_tool).any(|s| s.status == ScanStatus::Success && this_cycle(s)) {
+                if mine.iter().copied().filter(by_tool).any(|s| s.status == ScanStatus::Success && this_cycle(s)) {
                     continue;
                 }
                 ok = false;
-                let last_ok = scans
+                let last_ok = mine
                     .iter()
+                    .copied()
                     .filter(by_tool)
                     .filter(|s| s.status == ScanStatus::Success)
                     .max_by_key(|s| scan_end(s));
-                let failed = scans
+                let failed = mine
                     .iter()
-                    .enumerate()
-                    .filter(|(_, s)| by_tool(s) && s.status == ScanStatus::Failure)
-                    .max_by_key(|(_, s)| scan_end(s));
+                    .copied()
+                    .filter(|s| by_tool(s) && s.status == ScanStatus::Failure)
+                    .max_by_key(|s| scan_end(s))
+                    .map(|s| (scan_index[s.scan_id.as_str()], s));
                 let mut diag = if let Some((si, s)) = failed.filter(|(_, s)| this_cycle(s)) {
+                    reported_failed.insert(s.scan_id.as_str());
                     Diagnostic::error(
                         codes::SCAN_FAILED,
                         files::INVENTORY,
@@ -148,15 +165,15 @@ impl crate::Gate for ParityCoverage {
         for (si, s) in scans.iter().enumerate().filter(|(_, s)| s.status == ScanStatus::Failure && this_cycle(s)) {
             let superseded = !s.targets.is_empty()
                 && s.targets.iter().all(|t| {
-                    scans.iter().any(|o| {
-                        o.status == ScanStatus::Success
-                            && o.tool.eq_ignore_ascii_case(&s.tool)
-                            && targets(o, t)
-                            && scan_end(o) >= scan_end(s)
+                    scans_of.get(t.as_str()).is_some_and(|v| {
+                        v.iter().any(|o| {
+                            o.status == ScanStatus::Success
+                                && o.tool.eq_ignore_ascii_case(&s.tool)
+                                && scan_end(o) >= scan_end(s)
+                        })
                     })
                 });
-            let reported =
-                d.iter().any(|x| x.code == codes::SCAN_FAILED && x.message.contains(&format!("scan `{}`", s.scan_id)));
+            let reported = reported_failed.contains(s.scan_id.as_str());
             if !superseded && !reported {
                 d.push(
                     Diagnostic::error(
@@ -235,7 +252,7 @@ impl crate::Gate for ParityCoverage {
                 if !matches!(f.status, FindingStatus::Open | FindingStatus::Accepted) {
                     continue;
                 }
-                let in_scope = f.affected_resources.iter().any(|a| resources.iter().any(|r| r.id == a.resource_id));
+                let in_scope = f.affected_resources.iter().any(|a| resource_ids.contains(a.resource_id.as_str()));
                 if !in_scope && ws.inventory.is_some() {
                     let ids: Vec<&str> = f.affected_resources.iter().map(|a| a.resource_id.as_str()).collect();
                     d.push(
@@ -268,8 +285,15 @@ impl crate::Gate for ParityCoverage {
         // --- governance: exceptions and enforcement rules -----------------------------------------
         d.extend(ctx.governance.diagnostics.iter().cloned());
         let excepted = crate::excepted_of(ctx);
+        let finding_index: HashMap<&str, usize> = ctx
+            .governance
+            .findings
+            .iter()
+            .filter(|f| f.is_excepted())
+            .map(|f| (f.finding_id.as_str(), f.index))
+            .collect();
         for x in &excepted {
-            let idx = ctx.governance.finding(&x.finding_id).map_or(0, |f| f.index);
+            let idx = finding_index.get(x.finding_id.as_str()).copied().unwrap_or(0);
             d.push(
                 Diagnostic::note(
                     codes::EXCEPTED_FINDING,

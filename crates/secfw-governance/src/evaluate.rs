@@ -1,7 +1,9 @@
 //! Whole-workspace governance: which findings are excepted, the counts enforcement rules test,
 //! rule outcomes and escalation records.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::model::findings::{Finding, FindingStatus, ScanStatus};
@@ -238,15 +240,19 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
     let exceptions = ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice());
 
     // Which live findings each exception matches (by exception_ref or by its Findings list).
-    let mut matched: BTreeMap<&str, Vec<(String, Severity)>> = BTreeMap::new();
-    let by_id: BTreeMap<&str, &Finding> = findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
-    for e in exceptions {
-        let mut m: Vec<(String, Severity)> = Vec::new();
-        for f in findings.iter().filter(|f| needs_exception(f)) {
-            if f.governance.exception_ref.as_deref() == Some(e.id.as_str()) {
-                m.push((f.finding_id.clone(), f.severity));
-            }
+    // Indexed once: ledgers hold up to a million findings and tens of thousands of exceptions.
+    let by_id: HashMap<&str, &Finding> = findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
+    let mut by_ref: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in findings.iter().filter(|f| needs_exception(f)) {
+        if let Some(r) = f.governance.exception_ref.as_deref() {
+            by_ref.entry(r).or_default().push(f);
         }
+    }
+    let mut evals: Vec<ExceptionEval> = Vec::with_capacity(exceptions.len());
+    for e in exceptions {
+        let mut m: Vec<(String, Severity)> = by_ref
+            .get(e.id.as_str())
+            .map_or_else(Vec::new, |v| v.iter().map(|f| (f.finding_id.clone(), f.severity)).collect());
         for fid in &e.findings {
             if let Some(f) = by_id.get(fid.as_str()).filter(|f| needs_exception(f))
                 && !m.iter().any(|(i, _)| i == fid)
@@ -254,11 +260,13 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
                 m.push((f.finding_id.clone(), f.severity));
             }
         }
-        matched.insert(e.id.as_str(), m);
+        evals.push(evaluate_exception(e, &rb, &m, now));
     }
-    let evals: Vec<ExceptionEval> =
-        exceptions.iter().map(|e| evaluate_exception(e, &rb, &matched[e.id.as_str()], now)).collect();
-    let eval_of = |id: &str| evals.iter().find(|x| x.id == id);
+    // First definition wins (duplicates are reported by the loader).
+    let mut exc_index: HashMap<&str, usize> = HashMap::new();
+    for (i, e) in exceptions.iter().enumerate() {
+        exc_index.entry(e.id.as_str()).or_insert(i);
+    }
 
     let mut counts = Counts::default();
     let mut fevals = Vec::with_capacity(findings.len());
@@ -266,8 +274,8 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
         let disposition = if needs_exception(f) {
             match f.governance.exception_ref.as_deref() {
                 None => Disposition::Counted { not_excepted: None },
-                Some(r) => match (eval_of(r), exceptions.iter().find(|e| e.id == r)) {
-                    (Some(ev), Some(e)) => {
+                Some(r) => match exc_index.get(r).map(|i| (&evals[*i], &exceptions[*i])) {
+                    Some((ev, e)) => {
                         if !f.governance.policy_refs.contains(&e.policy) {
                             Disposition::Counted {
                                 not_excepted: Some(NotExcepted::PolicyMismatch { exception_policy: e.policy.clone() }),
@@ -278,7 +286,7 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
                             Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state: ev.state }) }
                         }
                     }
-                    _ => Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) },
+                    None => Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) },
                 },
             }
         } else {
@@ -358,6 +366,9 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
     GovernanceReport { now, exceptions: evals, findings: fevals, counts, rules, escalations, diagnostics }
 }
 
+/// Most related locations attached to one rule diagnostic (the escalation lists every item).
+const MAX_RELATED: usize = 50;
+
 fn metric_severity(m: CountMetric) -> Option<Severity> {
     match m {
         CountMetric::CriticalFindingsCount => Some(Severity::Critical),
@@ -412,8 +423,12 @@ fn rule_diagnostic(
         if esc.notify.is_empty() { "the rule's owners".to_owned() } else { esc.notify.join(", ") },
         esc.deadline.map(|t| format!(" by {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).unwrap_or_default()
     ));
-    for item in &esc.items {
-        if let Some(fe) = fevals.iter().find(|f| &f.finding_id == item) {
+    let index: HashMap<&str, &FindingEval> = fevals.iter().map(|f| (f.finding_id.as_str(), f)).collect();
+    if esc.items.len() > MAX_RELATED {
+        let _ = write!(d.message, " (the first {MAX_RELATED} of {} are listed)", esc.items.len());
+    }
+    for item in esc.items.iter().take(MAX_RELATED) {
+        if let Some(fe) = index.get(item.as_str()) {
             let f = &findings[fe.index];
             let why = match &fe.disposition {
                 Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state }) } => {
