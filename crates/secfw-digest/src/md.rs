@@ -61,8 +61,8 @@ pub fn render(report: &Report) -> String {
     let risk = report.trend(KpiId::RiskScore);
     let _ = writeln!(
         s,
-        "- **Overall Risk Score**: {}/100 {} — lower is better",
-        trim_num(m.risk.score),
+        "- **Overall Risk Score**: {:.1}/100 {} — lower is better",
+        m.risk.score,
         change(&risk, Unit::Score)
     );
     let crit = f.critical();
@@ -112,10 +112,12 @@ pub fn render(report: &Report) -> String {
     }
     s.push('\n');
     let notes: Vec<_> = m.kpis.iter().filter_map(|k| k.note.as_ref().map(|n| (k.id, n))).collect();
-    for (id, n) in notes {
+    for (id, n) in &notes {
         let _ = writeln!(s, "- {}: n/a because {}", e(id.name()), e(n));
     }
-    s.push('\n');
+    if !notes.is_empty() {
+        s.push('\n');
+    }
 
     // MTTR per severity.
     s.push_str("#### MTTR by severity\n\n");
@@ -141,9 +143,11 @@ pub fn render(report: &Report) -> String {
         .into_iter()
         .map(|sev| format!("{} {sev}", f.open_by_severity.get(&sev).copied().unwrap_or(0)))
         .collect();
-    let _ = writeln!(s, "- Open: {} ({}) {}", f.open, by.join(", "), change(&report.count_trend("open"), Unit::Score));
-    let _ = writeln!(s, "- Excepted (valid exception, still open): {}", f.excepted());
-    let _ = writeln!(s, "- Past SLA deadline: {}", f.overdue());
+    let _ = writeln!(s, "- Open: {} {}", f.open, change(&report.count_trend("open"), Unit::Score));
+    let counted: u64 = f.open_by_severity.values().sum();
+    let _ = writeln!(s, "  - Counted against the rules: {counted} ({})", by.join(", "));
+    let _ = writeln!(s, "  - Under a valid exception (shown, not hidden): {}", f.excepted());
+    let _ = writeln!(s, "  - Past their due date: {}", f.overdue());
     if f.accepted + f.false_positive > 0 {
         let _ = writeln!(s, "- Risk accepted: {} · False positives: {}", f.accepted, f.false_positive);
     }

@@ -489,7 +489,9 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         }
         counts.open += 1;
         let excepted = ge.is_some_and(secfw_governance::FindingEval::is_excepted);
-        let overdue = deadline < as_of;
+        // Past due only matters while the finding counts: an excepted finding's risk is accepted
+        // until the exception ends (the same rule as governance's overdue count).
+        let overdue = !excepted && deadline < as_of;
         if f.first_seen.is_none_or(|t| t.instant() < period.start) {
             counts.carry_forward += 1;
         }

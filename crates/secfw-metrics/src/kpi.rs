@@ -106,7 +106,7 @@ impl KpiId {
             }
             Self::RiskScore => {
                 "100 x R / (R + 50), R = sum over open findings of weight(severity) x factor; weights critical 10, \
-                 high 5, medium 3, low 1; factor 2 past the SLA deadline, 0.5 under a valid exception, else 1"
+                 high 5, medium 3, low 1; factor 0.5 under a valid exception, else 2 past the due date, else 1"
             }
         }
     }

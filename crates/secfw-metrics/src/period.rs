@@ -25,10 +25,13 @@ impl Period {
         (start <= end).then_some(Self { start, end })
     }
 
-    /// The default period ending at `end`: from the previous snapshot's end, or
-    /// [`DEFAULT_PERIOD_DAYS`] back when there is none.
+    /// The default period ending at `end`: from the previous snapshot's end, or, when there is
+    /// none, from the start (00:00 UTC) of the day [`DEFAULT_PERIOD_DAYS`] days before `end`.
     pub fn default_ending(end: DateTime<Utc>, previous_end: Option<DateTime<Utc>>) -> Self {
-        let start = previous_end.filter(|p| *p <= end).unwrap_or(end - Duration::days(DEFAULT_PERIOD_DAYS));
+        let start = previous_end.filter(|p| *p <= end).unwrap_or_else(|| {
+            let day = (end - Duration::days(DEFAULT_PERIOD_DAYS)).date_naive();
+            day.and_time(chrono::NaiveTime::MIN).and_utc()
+        });
         Self { start, end }
     }
 

@@ -41,7 +41,8 @@ fn three_cycles_trend_against_the_previous_snapshot() {
     assert_eq!(c1.metrics.value(KpiId::RiskScore), Some(9.09));
     assert!(c1.previous.is_none());
     assert_eq!(c1.trend(KpiId::RiskScore).verdict, Verdict::NoTrend);
-    assert_eq!(c1.metrics.period.start, at(3) - chrono::Duration::days(7));
+    // No history: the period starts at 00:00 UTC seven days before the end.
+    assert_eq!(c1.metrics.period.start, Utc.with_ymd_and_hms(2026, 10, 27, 0, 0, 0).unwrap());
 
     // Cycle 2 (11-10): two highs → 10 points → 100×10/60 = 16.67: ↑ +7.58, worse.
     let two = open_finding("SF-1", "high") + &open_finding("SF-2", "high");
