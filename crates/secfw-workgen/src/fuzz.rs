@@ -120,9 +120,27 @@ pub fn run(target: Target, data: &[u8]) -> Vec<Diagnostic> {
     diags
 }
 
+/// Lines of `data` as YAML and CommonMark count them: CRLF, a lone CR and LF each end a line.
+pub fn line_count(data: &[u8]) -> usize {
+    let mut n = 1;
+    let mut i = 0;
+    while i < data.len() {
+        match data[i] {
+            b'\r' if data.get(i + 1) == Some(&b'\n') => {
+                n += 1;
+                i += 1;
+            }
+            b'\r' | b'\n' => n += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    n
+}
+
 /// Why a diagnostic is not properly located, or `None` when it is: the file must be set, and
 /// when the input is non-empty text the line and column must be set and inside the input
-/// (line ≤ number of lines + 1).
+/// (line ≤ [`line_count`] + 1).
 pub fn location_problem(d: &Diagnostic, data: &[u8]) -> Option<String> {
     if d.file.is_empty() {
         return Some(format!("diagnostic without a file: {d}"));
@@ -133,7 +151,7 @@ pub fn location_problem(d: &Diagnostic, data: &[u8]) -> Option<String> {
     let (Some(line), Some(column)) = (d.line, d.column) else {
         return Some(format!("diagnostic without line/column on non-empty input: {d}"));
     };
-    let lines = data.split(|&b| b == b'\n').count();
+    let lines = line_count(data);
     if line == 0 || column == 0 || line as usize > lines + 1 {
         return Some(format!("diagnostic at {line}:{column} outside the input ({lines} lines): {d}"));
     }
@@ -162,6 +180,13 @@ mod tests {
                 assert_eq!(location_problem(&d[0], data), None);
             }
         }
+    }
+
+    #[test]
+    fn lines_end_at_crlf_cr_and_lf() {
+        assert_eq!(line_count(b""), 1);
+        assert_eq!(line_count(b"a\r\nb\rc\nd"), 4);
+        assert_eq!(line_count(b"\r\r\n\n"), 4);
     }
 
     #[test]
