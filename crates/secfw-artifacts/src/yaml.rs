@@ -263,11 +263,11 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
         | E::NullIntoString { .. }
         | E::InvalidScalar { .. }
         | E::InvalidBooleanStrict { .. }
-        | E::NonFiniteFloat { .. } => (codes::WRONG_TYPE, raw.clone()),
-        E::SerdeUnknownVariant { .. } => (codes::UNKNOWN_VARIANT, raw.clone()),
-        E::SerdeMissingField { .. } => (codes::MISSING_FIELD, raw.clone()),
-        E::SerdeUnknownField { .. } => (codes::UNKNOWN_FIELD, raw.clone()),
-        E::SerdeInvalidValue { .. } => (codes::INVALID_VALUE, raw.clone()),
+        | E::NonFiniteFloat { .. } => (codes::WRONG_TYPE, raw),
+        E::SerdeUnknownVariant { .. } => (codes::UNKNOWN_VARIANT, raw),
+        E::SerdeMissingField { .. } => (codes::MISSING_FIELD, raw),
+        E::SerdeUnknownField { .. } => (codes::UNKNOWN_FIELD, raw),
+        E::SerdeInvalidValue { .. } => (codes::INVALID_VALUE, raw),
         E::AliasError { .. }
         | E::UnknownAnchor { .. }
         | E::MergeKeyNotAllowed { .. }
@@ -278,7 +278,7 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
         ),
         E::Message { .. } => {
             let c = classify_serde_message(&raw);
-            (if c == codes::SYNTAX { codes::INVALID_VALUE } else { c }, raw.clone())
+            (if c == codes::SYNTAX { codes::INVALID_VALUE } else { c }, raw)
         }
         _ => {
             let lower = raw.to_ascii_lowercase();
@@ -291,7 +291,7 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
             } else {
                 codes::SYNTAX
             };
-            (c, raw.clone())
+            (c, raw)
         }
     };
     let pos = inner.location().and_then(|l| {
