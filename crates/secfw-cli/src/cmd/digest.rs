@@ -50,7 +50,8 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         done.snapshot.display()
     );
     for f in &done.files {
-        text.push_str(&format!("\nwrote {}", f.display()));
+        text.push_str("\nwrote ");
+        text.push_str(&f.display().to_string());
     }
     out.print(&text);
     Ok(ExitCode::from(exit::PASS))

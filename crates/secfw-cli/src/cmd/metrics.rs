@@ -51,9 +51,7 @@ pub(crate) fn parse_bounds(
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<CollectOptions, Box<dyn std::error::Error + Send + Sync>> {
-    let parse = |s: &str, what: &str| {
-        s.parse::<Timestamp>().map_err(|e| format!("--{what}: {e}"))
-    };
+    let parse = |s: &str, what: &str| s.parse::<Timestamp>().map_err(|e| format!("--{what}: {e}"));
     let mut opts = CollectOptions::default();
     if let Some(f) = from {
         opts = opts.from(parse(f, "from")?.instant());
@@ -136,7 +134,8 @@ fn human(r: &Report, styled: bool) -> String {
     s.push('\n');
     for k in &m.kpis {
         let _ = writeln!(s, "{}: {}", k.id.key(), k.formula);
-        let _ = writeln!(s, "    inputs: {}{}", k.inputs, k.note.as_ref().map_or_else(String::new, |n| format!(" ({n})")));
+        let _ =
+            writeln!(s, "    inputs: {}{}", k.inputs, k.note.as_ref().map_or_else(String::new, |n| format!(" ({n})")));
     }
     let f = &m.findings;
     let _ = write!(
