@@ -534,3 +534,16 @@ fn reports_are_deterministic() {
         "the escalation deadline depends on now"
     );
 }
+
+#[test]
+fn the_example_workspace_passes_every_gate_at_its_fixed_time() {
+    let ex = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
+    let run = gates(&ex, now());
+    for r in &run.reports {
+        assert!(r.passed, "{} failed on examples/acme: {:#?}", r.gate, r.errors().collect::<Vec<_>>());
+    }
+    // Its exceptions are counted and listed, and Critical=0 holds only thanks to them.
+    let parity = run.report(GateName::ParityCoverage).unwrap();
+    assert!(!parity.excepted.is_empty());
+    assert!(run.escalations.is_empty());
+}

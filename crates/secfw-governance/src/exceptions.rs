@@ -335,3 +335,102 @@ pub fn evaluate_exception(
         diagnostics: diags,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use secfw_artifacts::model::rulebook::Rulebook;
+
+    use super::*;
+
+    fn rb() -> Rulebook {
+        let mut rb = Rulebook::with_defaults("1.0.0");
+        rb.exceptions.approvers.security_team = vec!["sec@x.test".into()];
+        rb.exceptions.approvers.risk_committee = vec!["risk@x.test".into()];
+        rb.exceptions.approvers.ciso = vec!["ciso@x.test".into()];
+        rb
+    }
+
+    fn exc(approvers: &[&str], approved: &str, until: &str) -> Exception {
+        let mut e = Exception::new(
+            "EXC-001",
+            "t",
+            "POL-001",
+            "dev@x.test",
+            approvers.iter().map(|s| (*s).to_owned()).collect(),
+            until.parse().unwrap(),
+        );
+        e.approved_on = Some(approved.parse().unwrap());
+        e.justification = Some("needed".into());
+        e.risk_assessment = Some("low".into());
+        e.risk_mitigation = vec!["isolated".into()];
+        e
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn codes(ev: &ExceptionEval) -> Vec<&str> {
+        ev.diagnostics.iter().map(|d| d.code.as_str()).collect()
+    }
+
+    #[test]
+    fn approvals_follow_severity_and_kind() {
+        let low = [("F-1".to_owned(), Severity::Low)];
+        let crit = [("F-1".to_owned(), Severity::Critical)];
+        let e = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
+        let now = at("2026-11-24T00:00:00Z");
+        assert!(evaluate_exception(&e, &rb(), &low, now).is_valid());
+        let ev = evaluate_exception(&e, &rb(), &crit, now);
+        assert_eq!((ev.state, codes(&ev)), (ExceptionState::Invalid, vec!["GV0110"]));
+        assert_eq!(ev.required_roles, vec![Role::SecurityTeam, Role::RiskCommittee]);
+        // Unknown severity: the strictest reading.
+        assert_eq!(codes(&evaluate_exception(&e, &rb(), &[], now)), vec!["GV0110", "GV0113"]);
+        let mut dev = exc(&["SEC@x.test", "risk@x.test"], "2026-11-01", "2027-01-01");
+        dev.kind = ExceptionKind::PolicyDeviation;
+        assert_eq!(codes(&evaluate_exception(&dev, &rb(), &crit, now)), vec!["GV0111"]);
+        dev.approvers.push("ciso@x.test".into());
+        assert!(evaluate_exception(&dev, &rb(), &crit, now).is_valid(), "approvers compare case-insensitively");
+        // Empty approver lists are not enforced.
+        assert!(evaluate_exception(&e, &Rulebook::with_defaults("1.0.0"), &crit, now).is_valid());
+    }
+
+    #[test]
+    fn expiry_is_the_end_of_the_day_utc_and_warns_before() {
+        let m = [("F-1".to_owned(), Severity::Low)];
+        let e = exc(&["sec@x.test"], "2026-11-01", "2026-12-01");
+        let ev = evaluate_exception(&e, &rb(), &m, at("2026-12-01T23:59:59Z"));
+        assert_eq!((ev.state, ev.days_left, codes(&ev)), (ExceptionState::Valid, 0, vec!["GV0107"]));
+        let ev = evaluate_exception(&e, &rb(), &m, at("2026-12-02T00:00:00Z"));
+        assert_eq!((ev.state, ev.days_left), (ExceptionState::Expired, -1));
+        assert!(codes(&ev).contains(&"GV0106"));
+        assert!(evaluate_exception(&e, &rb(), &m, at("2026-11-16T00:00:00Z")).diagnostics.is_empty(), "15 days left");
+    }
+
+    #[test]
+    fn windows_and_dates() {
+        let m = [("F-1".to_owned(), Severity::Low)];
+        let now = at("2026-11-24T00:00:00Z");
+        // Exactly 180 days passes; 181 fails.
+        assert!(evaluate_exception(&exc(&["sec@x.test"], "2026-11-01", "2027-04-30"), &rb(), &m, now).is_valid());
+        assert_eq!(
+            codes(&evaluate_exception(&exc(&["sec@x.test"], "2026-11-01", "2027-05-01"), &rb(), &m, now)),
+            vec!["GV0104"]
+        );
+        // Approved in the future, or after the expiry.
+        assert_eq!(
+            codes(&evaluate_exception(&exc(&["sec@x.test"], "2026-11-25", "2026-12-30"), &rb(), &m, now)),
+            vec!["GV0112"]
+        );
+        assert_eq!(
+            codes(&evaluate_exception(&exc(&["sec@x.test"], "2026-11-20", "2026-11-10"), &rb(), &m, now)),
+            vec!["GV0112", "GV0106"]
+        );
+        // Self-approval, and missing content.
+        let mut e = exc(&["dev@x.test", "sec@x.test"], "2026-11-01", "2027-01-01");
+        e.justification = None;
+        e.risk_assessment = Some("  ".into());
+        e.risk_mitigation.clear();
+        assert_eq!(codes(&evaluate_exception(&e, &rb(), &m, now)), vec!["GV0101", "GV0102", "GV0103", "GV0108"]);
+    }
+}
