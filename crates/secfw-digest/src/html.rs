@@ -386,8 +386,15 @@ pub fn render(report: &Report) -> String {
             s.push_str("<p class=\"empty\">None.</p>");
         } else {
             s.push_str("<ul>");
-            for a in list {
+            for a in list.iter().take(crate::MAX_LISTED) {
                 let _ = write!(s, "<li>{}</li>", esc(&a.text));
+            }
+            if list.len() > crate::MAX_LISTED {
+                let _ = write!(
+                    s,
+                    "<li class=\"empty\">… and {} more (all are in digest.json)</li>",
+                    list.len() - crate::MAX_LISTED
+                );
             }
             s.push_str("</ul>");
         }

@@ -13,6 +13,10 @@ use secfw_artifacts::LoadedWorkspace;
 use secfw_artifacts::model::digest::DigestJson;
 use secfw_metrics::{CollectOptions, History, Report};
 
+/// Longest list shown in `digest.md` and `digest.html` (actions, exceptions); the rest is
+/// counted there and listed in full in `digest.json`.
+pub const MAX_LISTED: usize = 25;
+
 /// File names of the digest.
 pub mod files {
     /// Markdown digest.

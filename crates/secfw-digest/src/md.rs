@@ -178,7 +178,7 @@ pub fn render(report: &Report) -> String {
     } else {
         s.push_str("| Exception | Policy | Valid until | Days left | State | Findings |\n");
         s.push_str("|-----------|--------|-------------|-----------|-------|----------|\n");
-        for x in &m.exceptions.items {
+        for x in m.exceptions.items.iter().take(crate::MAX_LISTED) {
             let state = match (&x.reason, x.expiring_soon) {
                 (Some(r), _) => format!("{}: {r}", x.state),
                 (None, true) => format!("{}, expiring soon", x.state),
@@ -196,6 +196,10 @@ pub fn render(report: &Report) -> String {
                 e(&x.findings.join(", "))
             );
         }
+        if let Some(more) = m.exceptions.items.len().checked_sub(crate::MAX_LISTED).filter(|n| *n > 0) {
+            let _ =
+                writeln!(s, "\n… and {more} more (soonest expiry first; all are in digest.json and exceptions.md).");
+        }
         s.push('\n');
     }
 
@@ -208,8 +212,11 @@ pub fn render(report: &Report) -> String {
         if list.is_empty() {
             s.push_str("- None\n");
         }
-        for a in list {
+        for a in list.iter().take(crate::MAX_LISTED) {
             let _ = writeln!(s, "- {}", e(&a.text));
+        }
+        if list.len() > crate::MAX_LISTED {
+            let _ = writeln!(s, "- … and {} more (all are in digest.json)", list.len() - crate::MAX_LISTED);
         }
         s.push('\n');
     }
