@@ -169,3 +169,30 @@ fn improve_evidence_needs_snapshot_and_digest_of_the_same_cycle() {
     std::fs::remove_file(dir.path().join(files::HTML)).unwrap();
     assert!(!improve_evidence(dir.path(), None).holds());
 }
+
+#[test]
+fn long_lists_are_capped_in_md_and_html_but_complete_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    support::write(dir.path());
+    let mut ledger = support::findings();
+    let cut = ledger.find("scans:\n").unwrap();
+    let mut extra = String::new();
+    for i in 0..40 {
+        extra += &format!(
+            "  - finding_id: SF-{}\n    severity: low\n    category: configuration\n    title: t\n    description: d\n    affected_resources: []\n    remediation:\n      recommended_action: fix it\n      priority: P3\n      deadline: \"2027-06-30\"\n    governance: {{}}\n    first_seen: \"2026-11-20T00:00:00Z\"\n",
+            100 + i
+        );
+    }
+    ledger.insert_str(cut, &extra);
+    std::fs::write(dir.path().join("sec_findings.yaml"), ledger).unwrap();
+    let ws = load(dir.path(), &LoadOptions::default()).unwrap();
+    let r = collect(&ws, &opts(), now()).unwrap();
+    let pending = r.metrics.actions.pending.len();
+    assert!(pending > secfw_digest::MAX_LISTED + 10, "{pending}");
+    let out = render(&r).unwrap();
+    let more = format!("… and {} more", pending - secfw_digest::MAX_LISTED);
+    assert!(out.markdown.contains(&more), "md says how many are not shown");
+    assert!(out.html.contains(&more), "html says how many are not shown");
+    let json: DigestJson = serde_json::from_str(&out.json).unwrap();
+    assert_eq!(json.actions.pending.len(), pending, "digest.json lists everything");
+}
