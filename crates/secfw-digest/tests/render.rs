@@ -3,6 +3,8 @@
 #[path = "../../secfw-metrics/tests/support/mod.rs"]
 mod support;
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, TimeZone, Utc};
 use comrak::nodes::NodeValue;
 use comrak::{Arena, parse_document};
@@ -178,7 +180,8 @@ fn long_lists_are_capped_in_md_and_html_but_complete_in_json() {
     let cut = ledger.find("scans:\n").unwrap();
     let mut extra = String::new();
     for i in 0..40 {
-        extra += &format!(
+        let _ = write!(
+            extra,
             "  - finding_id: SF-{}\n    severity: low\n    category: configuration\n    title: t\n    description: d\n    affected_resources: []\n    remediation:\n      recommended_action: fix it\n      priority: P3\n      deadline: \"2027-06-30\"\n    governance: {{}}\n    first_seen: \"2026-11-20T00:00:00Z\"\n",
             100 + i
         );
