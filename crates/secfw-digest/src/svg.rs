@@ -365,8 +365,11 @@ pub fn grouped_bars(
     s
 }
 
-/// The smallest 1/2/5 × 10^k at or above `v`.
+/// The smallest 1/2/5 × 10^k (k ≥ 0) at or above `v`: at least 1, and 1 for a non-finite `v`.
 pub fn nice_ceiling(v: f64) -> f64 {
+    if !v.is_finite() || v <= 0.0 {
+        return 1.0;
+    }
     let mut base = 1.0;
     while base * 10.0 < v {
         base *= 10.0;
@@ -418,4 +421,32 @@ pub fn gauge(id: &str, value: f64, label: &str) -> String {
         esc(label)
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_ceilings_and_escaping() {
+        assert!((nice_ceiling(7.0) - 10.0).abs() < f64::EPSILON);
+        assert!((nice_ceiling(120.0) - 200.0).abs() < f64::EPSILON);
+        assert!((nice_ceiling(0.3) - 1.0).abs() < f64::EPSILON, "axes are at least 1");
+        assert!((nice_ceiling(f64::INFINITY) - 1.0).abs() < f64::EPSILON);
+        assert!((nice_ceiling(f64::NAN) - 1.0).abs() < f64::EPSILON);
+        assert_eq!(esc("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(n(-0.04), "0.0");
+    }
+
+    #[test]
+    fn charts_survive_extreme_history_values() {
+        let s = sparkline(&[Some(f64::MAX), None, Some(-f64::MAX), Some(0.0)], "#000");
+        assert!(s.starts_with("<svg") && s.ends_with("</svg>"));
+        let series = [Series { label: "x", color: "#000", values: vec![Some(1e300), Some(-5.0), None] }];
+        let c = line_chart("c", "t", &["a".into(), "b".into(), "c".into()], &series);
+        assert!(c.contains("<path"));
+        let g =
+            grouped_bars("g", "t", "d", &[("x".into(), vec![Some(3.0), None], Some(120.0))], &[("m", "#000")], "SLA");
+        assert!(g.contains("SLA 120 d"), "an SLA far above the bars is labelled, not drawn off-scale");
+    }
 }
