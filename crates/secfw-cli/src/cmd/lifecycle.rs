@@ -108,20 +108,36 @@ struct ManifestSeal<'a> {
 }
 
 impl ManifestSeal<'_> {
-    fn check(&self, cx: &CheckContext<'_>, what: &str) -> CheckOutcome {
+    fn trust(&self, what: &str) -> Result<secfw::seal::TrustPolicy, CheckOutcome> {
         let Some(trust_path) = &self.args.trust else {
-            return CheckOutcome::unmet(format!(
+            return Err(CheckOutcome::unmet(format!(
                 "cannot check that {what}: pass --trust TRUST_POLICY.json so the handoff manifest's signatures can be verified"
-            ));
+            )));
         };
-        let trust = match std::fs::read(trust_path)
+        std::fs::read(trust_path)
             .map_err(|e| e.to_string())
             .and_then(|b| secfw::seal::TrustPolicy::parse(&b))
-        {
+            .map_err(|e| CheckOutcome::unmet(format!("cannot read the trust policy {}: {e}", trust_path.display())))
+    }
+
+    fn failed(report: &secfw::seal::VerifyReport) -> CheckOutcome {
+        let diags: Vec<String> = report.diagnostics().iter().take(5).map(ToString::to_string).collect();
+        CheckOutcome::unmet(format!(
+            "seal verification failed ({}): {}",
+            report.failed_names().join(", "),
+            diags.join("; ")
+        ))
+    }
+}
+
+impl SealCheck for ManifestSeal<'_> {
+    /// PACKAGED: the live workspace's handoff manifest verifies (signatures, thresholds,
+    /// checksums, bindings).
+    fn sealed(&self, cx: &CheckContext<'_>) -> CheckOutcome {
+        let what = "the manifest is sealed and signed";
+        let trust = match self.trust(what) {
             Ok(t) => t,
-            Err(e) => {
-                return CheckOutcome::unmet(format!("cannot read the trust policy {}: {e}", trust_path.display()));
-            }
+            Err(o) => return o,
         };
         let manifest = cx.root.join(secfw::seal::names::MANIFEST);
         if !manifest.is_file() {
@@ -138,22 +154,44 @@ impl ManifestSeal<'_> {
                 seal: report.seal,
             }
         } else {
-            let diags: Vec<String> = report.diagnostics().iter().take(5).map(ToString::to_string).collect();
-            CheckOutcome::unmet(format!(
-                "seal verification failed ({}): {}",
-                report.failed_names().join(", "),
-                diags.join("; ")
-            ))
+            Self::failed(&report)
         }
     }
-}
 
-impl SealCheck for ManifestSeal<'_> {
-    fn sealed(&self, cx: &CheckContext<'_>) -> CheckOutcome {
-        self.check(cx, "the manifest is sealed and signed")
-    }
+    /// EXECUTED: the package archive of the seal recorded when the cycle entered PACKAGED
+    /// verifies (the live ledger changes with ingest, the package does not).
     fn verified(&self, cx: &CheckContext<'_>) -> CheckOutcome {
-        self.check(cx, "the package verifies")
+        let trust = match self.trust("the package verifies") {
+            Ok(t) => t,
+            Err(o) => return o,
+        };
+        let start = cx.events.iter().rposition(|e| e.to == LifecycleState::Planned).map_or(0, |i| i + 1);
+        let Some(sealed) =
+            cx.events[start..].iter().rev().find(|e| e.to == LifecycleState::Packaged).and_then(|e| e.seal.clone())
+        else {
+            return CheckOutcome::unmet("no seal was recorded when this cycle entered PACKAGED");
+        };
+        let opts = secfw::seal::VerifyOptions::new(cx.now).require_git(!self.args.no_git);
+        let packages = secfw::seal::package::list_packages(cx.root);
+        let mut last_failure = None;
+        for p in packages.iter().rev() {
+            match secfw::seal::verify_package(p, &trust, &opts) {
+                Ok(r) if r.passed() && r.seal.as_deref() == Some(sealed.as_str()) => {
+                    return CheckOutcome::Met {
+                        detail: format!("package {} verifies (seal, signatures, checksums)", p.display()),
+                        seal: r.seal,
+                    };
+                }
+                Ok(r) if r.seal.as_deref() == Some(sealed.as_str()) => last_failure = Some(Self::failed(&r)),
+                Ok(_) => {}
+                Err(e) => last_failure = Some(CheckOutcome::unmet(format!("{}: {e}", p.display()))),
+            }
+        }
+        last_failure.unwrap_or_else(|| {
+            CheckOutcome::unmet(format!(
+                "no package with seal {sealed} in .secfw/packages: run `secfw package --trust ...` after sealing"
+            ))
+        })
     }
 }
 
