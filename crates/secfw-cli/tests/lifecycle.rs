@@ -103,3 +103,170 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(secfw(&["status", s(&d.path().join("missing"))]).status.code(), Some(2));
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn set_state(dir: &Path, from: &str, to: &str) {
+    for (f, a, b) in [
+        ("sec_findings.yaml", format!("lifecycle_state: {from}"), format!("lifecycle_state: {to}")),
+        ("policy_map.md", format!("- State: {from}"), format!("- State: {to}")),
+    ] {
+        let t = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert!(t.contains(&a), "{f}: {a}");
+        std::fs::write(dir.join(f), t.replace(&a, &b)).unwrap();
+    }
+}
+
+fn ok(o: &Output) {
+    assert_eq!(o.status.code(), Some(0), "{}", text(o));
+}
+
+/// The whole cycle on the example with the real seal, ingest and digest capabilities.
+#[test]
+fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("acme");
+    copy_dir(&root, &ws);
+    let _ = std::fs::remove_dir_all(ws.join(".secfw"));
+    let keys = tmp.path().join("keys");
+    let trust = keys.join("trust.json");
+    let (d, k, t) = (s(&ws), s(&keys), s(&trust));
+    ok(&secfw(&["keygen", "--identity", "alice@acme.test", "--out", k]));
+    ok(&secfw(&["keygen", "--identity", "bob@acme.test", "--out", k]));
+    ok(&secfw(&["trust", "init", "--trust", t, "--now", NOW, "--expires", "2027-11-24T00:00:00Z"]));
+    let pubkey = |who: &str| keys.join(format!("{who}.pub.json"));
+    ok(&secfw(&[
+        "trust",
+        "add-key",
+        "--trust",
+        t,
+        "--role",
+        "prepared_by",
+        "--identity",
+        "alice@acme.test",
+        s(&pubkey("alice@acme.test")),
+    ]));
+    ok(&secfw(&[
+        "trust",
+        "add-key",
+        "--trust",
+        t,
+        "--role",
+        "approved_by",
+        "--identity",
+        "bob@acme.test",
+        s(&pubkey("bob@acme.test")),
+    ]));
+
+    ok(&secfw(&["advance", d, "--to", "READY_FOR_HANDOFF", "--actor", "alice", "--now", NOW]));
+    set_state(&ws, "PLANNED", "READY_FOR_HANDOFF");
+    // Not sealed yet: refused, with the seal capability's reason.
+    let o = secfw(&[
+        "advance",
+        d,
+        "--to",
+        "PACKAGED",
+        "--actor",
+        "alice",
+        "--now",
+        "2026-11-24T12:05:00Z",
+        "--trust",
+        t,
+        "--no-git",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("handoff_manifest.yaml is missing"), "{}", text(&o));
+    ok(&secfw(&["generate-manifest", d, "--no-git", "--now", NOW, "--state", "PACKAGED"]));
+    let manifest = ws.join("handoff_manifest.yaml");
+    for who in ["alice@acme.test", "bob@acme.test"] {
+        let key = keys.join(format!("{who}.key"));
+        ok(&secfw(&[
+            "sign-manifest",
+            "--manifest",
+            s(&manifest),
+            "--identity",
+            who,
+            "--key",
+            s(&key),
+            "--trust",
+            t,
+            "--no-git",
+            "--now",
+            NOW,
+        ]));
+    }
+    ok(&secfw(&[
+        "advance",
+        d,
+        "--to",
+        "PACKAGED",
+        "--actor",
+        "alice",
+        "--now",
+        "2026-11-24T12:10:00Z",
+        "--trust",
+        t,
+        "--no-git",
+    ]));
+    // EXECUTED needs the package archive and scans ingested after packaging.
+    let o = secfw(&[
+        "advance",
+        d,
+        "--to",
+        "EXECUTED",
+        "--actor",
+        "alice",
+        "--now",
+        "2026-11-24T12:11:00Z",
+        "--trust",
+        t,
+        "--no-git",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("no package with seal") && text(&o).contains("scan results ingested"), "{}", text(&o));
+    ok(&secfw(&["package", d, "--trust", t, "--no-git", "--now", "2026-11-24T12:12:00Z"]));
+    let sarif = ws.join("scans/semgrep.sarif");
+    let trivy = ws.join("scans/trivy.json");
+    ok(&secfw(&["ingest", "--dir", d, "--now", "2026-11-24T12:20:00Z", s(&sarif), s(&trivy)]));
+    set_state(&ws, "READY_FOR_HANDOFF", "PACKAGED");
+    ok(&secfw(&[
+        "advance",
+        d,
+        "--to",
+        "EXECUTED",
+        "--actor",
+        "alice",
+        "--now",
+        "2026-11-24T12:30:00Z",
+        "--trust",
+        t,
+        "--no-git",
+    ]));
+    set_state(&ws, "PACKAGED", "EXECUTED");
+    ok(&secfw(&["advance", d, "--to", "VALIDATED", "--actor", "alice", "--now", "2026-11-24T12:40:00Z"]));
+    set_state(&ws, "EXECUTED", "VALIDATED");
+    let o = secfw(&["advance", d, "--to", "IMPROVE", "--actor", "alice", "--now", "2026-11-24T12:50:00Z"]);
+    assert_eq!(o.status.code(), Some(1), "no digest yet");
+    ok(&secfw(&["digest", d, "--now", "2026-11-24T12:55:00Z"]));
+    ok(&secfw(&["advance", d, "--to", "IMPROVE", "--actor", "alice", "--now", "2026-11-24T13:00:00Z"]));
+    set_state(&ws, "VALIDATED", "IMPROVE");
+    ok(&secfw(&["advance", d, "--to", "PLANNED", "--actor", "alice", "--now", "2026-11-24T13:05:00Z"]));
+    let o = secfw(&["log", "verify", d, "--format", "json"]);
+    ok(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["events"], 6);
+    let log = std::fs::read_to_string(ws.join(".secfw/events.jsonl")).unwrap();
+    let packaged: serde_json::Value = serde_json::from_str(log.lines().nth(1).unwrap()).unwrap();
+    assert!(packaged["seal"].as_str().unwrap().starts_with("sha256:"), "the seal is recorded");
+}
