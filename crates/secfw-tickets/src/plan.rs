@@ -333,6 +333,15 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
     };
     let gov = secfw_governance::evaluate(ws, now);
     let rb = ws.rulebook_or_default();
+    let lookup = Lookup::new(ws, &gov);
+    let source_map = std::cell::OnceCell::new();
+    let finding_pos = |index: usize| {
+        use secfw_artifacts::yaml::Seg;
+        source_map
+            .get_or_init(|| ws.source_map(files::FINDINGS))
+            .as_ref()
+            .and_then(|m| m.pos(&[Seg::Key("findings".into()), Seg::Index(index)]))
+    };
     let mut diags = Vec::new();
     let mut actions = Vec::new();
     let mut summary = PlanSummary::default();
@@ -352,7 +361,7 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
                         files::FINDINGS,
                         format!("{} has no fingerprint; its ticket is keyed `{by_id}`", f.finding_id),
                     )
-                    .at(finding_pos(ws, i))
+                    .at(finding_pos(i))
                     .with_hint("`secfw ingest` computes fingerprints; a fingerprint keeps one ticket across re-scans"),
                 );
                 by_id
@@ -375,13 +384,13 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
                         ids.join(", ")
                     ),
                 )
-                .at(finding_pos(ws, open[0]))
+                .at(finding_pos(open[0]))
                 .with_hint("resolve or remove the duplicate findings so one finding owns the fingerprint"),
             );
         }
         let rep = open.last().or(idx.last()).copied().unwrap_or(0);
         let f = &ff.findings[rep];
-        let ticket = ticket_of(f, rep, &gov, &rb, ws, key);
+        let ticket = ticket_of(f, rep, &lookup, &rb, key);
         let record = ledger.tickets.get(key);
         let digest = sha256_json(&ticket);
         let request = |action, reason: String| ActionRequest {
@@ -439,9 +448,10 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
     }
 
     // Exception-approval requests.
-    let registry = ws.exceptions.as_ref();
+    let registry: BTreeMap<&str, &secfw_artifacts::Exception> =
+        ws.exceptions.iter().flat_map(|r| &r.exceptions).map(|e| (e.id.as_str(), e)).collect();
     for ev in &gov.exceptions {
-        let Some(e) = registry.and_then(|r| r.get(&ev.id)) else { continue };
+        let Some(e) = registry.get(ev.id.as_str()) else { continue };
         let missing = missing_approvals(ev, e, &rb);
         if ev.state == ExceptionState::Expired || missing.is_empty() {
             continue;
@@ -501,20 +511,35 @@ fn update_reason(t: &Ticket) -> String {
     why
 }
 
-fn finding_pos(ws: &LoadedWorkspace, index: usize) -> Option<secfw_artifacts::Pos> {
-    use secfw_artifacts::yaml::Seg;
-    ws.source_map(files::FINDINGS)?.pos(&[Seg::Key("findings".into()), Seg::Index(index)])
+/// Index-based lookups built once per plan (the ledger can hold a million findings).
+struct Lookup<'a> {
+    evals: Vec<Option<&'a secfw_governance::FindingEval>>,
+    exception_state: BTreeMap<&'a str, ExceptionState>,
+    valid_until: BTreeMap<&'a str, String>,
 }
 
-fn ticket_of(
-    f: &Finding,
-    index: usize,
-    gov: &GovernanceReport,
-    rb: &Rulebook,
-    ws: &LoadedWorkspace,
-    key: &str,
-) -> Ticket {
-    let eval = gov.findings.iter().find(|e| e.index == index);
+impl<'a> Lookup<'a> {
+    fn new(ws: &'a LoadedWorkspace, gov: &'a GovernanceReport) -> Self {
+        let n = ws.findings.as_ref().map_or(0, |f| f.findings.len());
+        let mut evals = vec![None; n];
+        for e in &gov.findings {
+            if let Some(slot) = evals.get_mut(e.index) {
+                *slot = Some(e);
+            }
+        }
+        let exception_state = gov.exceptions.iter().map(|e| (e.id.as_str(), e.state)).collect();
+        let valid_until = ws
+            .exceptions
+            .iter()
+            .flat_map(|r| &r.exceptions)
+            .map(|e| (e.id.as_str(), e.valid_until.to_string()))
+            .collect();
+        Self { evals, exception_state, valid_until }
+    }
+}
+
+fn ticket_of(f: &Finding, index: usize, lookup: &Lookup<'_>, rb: &Rulebook, key: &str) -> Ticket {
+    let eval = lookup.evals.get(index).copied().flatten();
     let due = eval.map_or_else(|| f.remediation.deadline.deadline(), |e| e.due);
     let exception = f.governance.exception_ref.as_ref().map(|id| {
         let state = match eval.map(|e| &e.disposition) {
@@ -522,12 +547,12 @@ fn ticket_of(
             Some(Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) }) => "missing",
             Some(Disposition::Counted { not_excepted: Some(NotExcepted::PolicyMismatch { .. }) }) => "policy_mismatch",
             Some(Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state }) }) => state.as_str(),
-            _ => match gov.exception(id).map(|x| x.state) {
+            _ => match lookup.exception_state.get(id.as_str()).copied() {
                 Some(s) => s.as_str(),
                 None => "missing",
             },
         };
-        let valid_until = ws.exceptions.as_ref().and_then(|r| r.get(id)).map(|e| e.valid_until.to_string());
+        let valid_until = lookup.valid_until.get(id.as_str()).cloned();
         ExceptionNote { id: id.clone(), state, valid_until }
     });
     let mut resources: Vec<String> = f.affected_resources.iter().map(|r| r.resource_id.clone()).collect();
