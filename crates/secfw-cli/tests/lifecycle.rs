@@ -141,16 +141,16 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
     let _ = std::fs::remove_dir_all(ws.join(".secfw"));
     let keys = tmp.path().join("keys");
     let trust = keys.join("trust.json");
-    let (d, k, t) = (s(&ws), s(&keys), s(&trust));
-    ok(&secfw(&["keygen", "--identity", "alice@acme.test", "--out", k]));
-    ok(&secfw(&["keygen", "--identity", "bob@acme.test", "--out", k]));
-    ok(&secfw(&["trust", "init", "--trust", t, "--now", NOW, "--expires", "2027-11-24T00:00:00Z"]));
+    let (dir, kdir, tp) = (s(&ws), s(&keys), s(&trust));
+    ok(&secfw(&["keygen", "--identity", "alice@acme.test", "--out", kdir]));
+    ok(&secfw(&["keygen", "--identity", "bob@acme.test", "--out", kdir]));
+    ok(&secfw(&["trust", "init", "--trust", tp, "--now", NOW, "--expires", "2027-11-24T00:00:00Z"]));
     let pubkey = |who: &str| keys.join(format!("{who}.pub.json"));
     ok(&secfw(&[
         "trust",
         "add-key",
         "--trust",
-        t,
+        tp,
         "--role",
         "prepared_by",
         "--identity",
@@ -161,7 +161,7 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
         "trust",
         "add-key",
         "--trust",
-        t,
+        tp,
         "--role",
         "approved_by",
         "--identity",
@@ -169,12 +169,12 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
         s(&pubkey("bob@acme.test")),
     ]));
 
-    ok(&secfw(&["advance", d, "--to", "READY_FOR_HANDOFF", "--actor", "alice", "--now", NOW]));
+    ok(&secfw(&["advance", dir, "--to", "READY_FOR_HANDOFF", "--actor", "alice", "--now", NOW]));
     set_state(&ws, "PLANNED", "READY_FOR_HANDOFF");
     // Not sealed yet: refused, with the seal capability's reason.
     let o = secfw(&[
         "advance",
-        d,
+        dir,
         "--to",
         "PACKAGED",
         "--actor",
@@ -182,12 +182,12 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
         "--now",
         "2026-11-24T12:05:00Z",
         "--trust",
-        t,
+        tp,
         "--no-git",
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("handoff_manifest.yaml is missing"), "{}", text(&o));
-    ok(&secfw(&["generate-manifest", d, "--no-git", "--now", NOW, "--state", "PACKAGED"]));
+    ok(&secfw(&["generate-manifest", dir, "--no-git", "--now", NOW, "--state", "PACKAGED"]));
     let manifest = ws.join("handoff_manifest.yaml");
     for who in ["alice@acme.test", "bob@acme.test"] {
         let key = keys.join(format!("{who}.key"));
@@ -200,7 +200,7 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
             "--key",
             s(&key),
             "--trust",
-            t,
+            tp,
             "--no-git",
             "--now",
             NOW,
@@ -208,7 +208,7 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
     }
     ok(&secfw(&[
         "advance",
-        d,
+        dir,
         "--to",
         "PACKAGED",
         "--actor",
@@ -216,13 +216,13 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
         "--now",
         "2026-11-24T12:10:00Z",
         "--trust",
-        t,
+        tp,
         "--no-git",
     ]));
     // EXECUTED needs the package archive and scans ingested after packaging.
     let o = secfw(&[
         "advance",
-        d,
+        dir,
         "--to",
         "EXECUTED",
         "--actor",
@@ -230,19 +230,19 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
         "--now",
         "2026-11-24T12:11:00Z",
         "--trust",
-        t,
+        tp,
         "--no-git",
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("no package with seal") && text(&o).contains("scan results ingested"), "{}", text(&o));
-    ok(&secfw(&["package", d, "--trust", t, "--no-git", "--now", "2026-11-24T12:12:00Z"]));
+    ok(&secfw(&["package", dir, "--trust", tp, "--no-git", "--now", "2026-11-24T12:12:00Z"]));
     let sarif = ws.join("scans/semgrep.sarif");
     let trivy = ws.join("scans/trivy.json");
-    ok(&secfw(&["ingest", "--dir", d, "--now", "2026-11-24T12:20:00Z", s(&sarif), s(&trivy)]));
+    ok(&secfw(&["ingest", "--dir", dir, "--now", "2026-11-24T12:20:00Z", s(&sarif), s(&trivy)]));
     set_state(&ws, "READY_FOR_HANDOFF", "PACKAGED");
     ok(&secfw(&[
         "advance",
-        d,
+        dir,
         "--to",
         "EXECUTED",
         "--actor",
@@ -250,19 +250,19 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
         "--now",
         "2026-11-24T12:30:00Z",
         "--trust",
-        t,
+        tp,
         "--no-git",
     ]));
     set_state(&ws, "PACKAGED", "EXECUTED");
-    ok(&secfw(&["advance", d, "--to", "VALIDATED", "--actor", "alice", "--now", "2026-11-24T12:40:00Z"]));
+    ok(&secfw(&["advance", dir, "--to", "VALIDATED", "--actor", "alice", "--now", "2026-11-24T12:40:00Z"]));
     set_state(&ws, "EXECUTED", "VALIDATED");
-    let o = secfw(&["advance", d, "--to", "IMPROVE", "--actor", "alice", "--now", "2026-11-24T12:50:00Z"]);
+    let o = secfw(&["advance", dir, "--to", "IMPROVE", "--actor", "alice", "--now", "2026-11-24T12:50:00Z"]);
     assert_eq!(o.status.code(), Some(1), "no digest yet");
-    ok(&secfw(&["digest", d, "--now", "2026-11-24T12:55:00Z"]));
-    ok(&secfw(&["advance", d, "--to", "IMPROVE", "--actor", "alice", "--now", "2026-11-24T13:00:00Z"]));
+    ok(&secfw(&["digest", dir, "--now", "2026-11-24T12:55:00Z"]));
+    ok(&secfw(&["advance", dir, "--to", "IMPROVE", "--actor", "alice", "--now", "2026-11-24T13:00:00Z"]));
     set_state(&ws, "VALIDATED", "IMPROVE");
-    ok(&secfw(&["advance", d, "--to", "PLANNED", "--actor", "alice", "--now", "2026-11-24T13:05:00Z"]));
-    let o = secfw(&["log", "verify", d, "--format", "json"]);
+    ok(&secfw(&["advance", dir, "--to", "PLANNED", "--actor", "alice", "--now", "2026-11-24T13:05:00Z"]));
+    let o = secfw(&["log", "verify", dir, "--format", "json"]);
     ok(&o);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["events"], 6);
