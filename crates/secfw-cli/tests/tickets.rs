@@ -46,7 +46,10 @@ fn example() -> (tempfile::TempDir, PathBuf) {
 
 /// A server answering `statuses` in order (one connection each), recording (headers, body);
 /// it stops after the last one, or after 20 s without a connection.
-fn server(statuses: Vec<u16>) -> (String, std::thread::JoinHandle<Vec<(Vec<String>, Vec<u8>)>>) {
+/// (request header lines, body) of each request received.
+type Received = Vec<(Vec<String>, Vec<u8>)>;
+
+fn server(statuses: Vec<u16>) -> (String, std::thread::JoinHandle<Received>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.set_nonblocking(true).unwrap();
     let url = format!("http://{}/itsm", l.local_addr().unwrap());
@@ -84,8 +87,7 @@ fn server(statuses: Vec<u16>) -> (String, std::thread::JoinHandle<Vec<(Vec<Strin
             let msg = if status >= 400 { "bad project" } else { "" };
             let _ = write!(w, "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{msg}", msg.len());
         }
-        let v = got.lock().unwrap().clone();
-        v
+        got.lock().unwrap().clone()
     });
     (url, h)
 }
@@ -101,7 +103,7 @@ fn plan_is_deterministic_json_and_human() {
     assert_eq!(v["schema"], "secfw.tickets.plan/v1");
     assert_eq!(v["now"], NOW);
     let actions = v["actions"].as_array().unwrap();
-    assert_eq!(v["summary"]["create"].as_u64().unwrap() as usize, actions.len());
+    assert_eq!(usize::try_from(v["summary"]["create"].as_u64().unwrap()).unwrap(), actions.len());
     assert!(actions.len() >= 10, "{}", actions.len());
     assert!(actions.iter().all(|x| x["idempotency_key"].as_str().unwrap().len() == 64));
     let h = secfw(&["tickets", "plan", s(&dir), "--now", NOW, "--out", s(&dir.join("plan.json"))], &[]);
@@ -117,12 +119,12 @@ fn apply_posts_every_action_then_changes_nothing() {
         serde_json::from_slice(&secfw(&["tickets", "plan", s(&dir), "--now", NOW, "--format", "json"], &[]).stdout)
             .unwrap();
     let n = plan["actions"].as_array().unwrap().len();
-    let (url, h) = server(vec![200; n]);
+    let (url, server_thread) = server(vec![200; n]);
     let o = secfw(
         &["tickets", "apply", s(&dir), "--endpoint", &url, "--token-env", "ITSM_TOKEN", "--now", NOW],
         &[("ITSM_TOKEN", "tok-123")],
     );
-    let got = h.join().unwrap();
+    let got = server_thread.join().unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains(&format!("applied {n}, skipped 0")), "{}", stdout(&o));
     assert!(!stdout(&o).contains("tok-123") && !stderr(&o).contains("tok-123"), "the token is never printed");

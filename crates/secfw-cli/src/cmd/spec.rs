@@ -78,24 +78,18 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
 
 fn lint(a: &LintArgs, out: &Output) -> CmdResult {
     let now = parse_now(a.now.as_deref())?;
-    let (diags, source, target): (Vec<Diagnostic>, Option<secfw::artifacts::SourceFile>, String) = match &a.file {
-        Some(file) => {
+    let (diags, source, target): (Vec<Diagnostic>, Option<secfw::artifacts::SourceFile>, String) =
+        if let Some(file) = &a.file {
             let name = file.to_string_lossy().replace('\\', "/");
-            let src = match secfw::artifacts::source::read_artifact(
-                file,
-                &name,
-                secfw::artifacts::source::DEFAULT_MAX_FILE_BYTES,
-            ) {
-                Ok(s) => s,
-                Err(d) => return Err(d.to_string().into()),
-            };
+            let src =
+                secfw::artifacts::source::read_artifact(file, &name, secfw::artifacts::source::DEFAULT_MAX_FILE_BYTES)
+                    .map_err(|d| d.to_string())?;
             let mut ctx = SpecContext::standalone();
             if let Some(n) = a.review_cycle_days {
                 ctx = ctx.with_review_cycle_days(n);
             }
             (speclint::lint(&src, &ctx, now), Some(src), name)
-        }
-        None => {
+        } else {
             let ws = load(&a.dir, &LoadOptions::default())?;
             let name = secfw::artifacts::files::SECURITY_SPEC;
             let Some(src) = ws.sources.get(name).cloned() else {
@@ -107,8 +101,7 @@ fn lint(a: &LintArgs, out: &Output) -> CmdResult {
                 .into());
             };
             (speclint::lint_workspace(&ws, now), Some(src), a.dir.join(name).display().to_string())
-        }
-    };
+        };
     let summary = Summary::of(&diags);
     let clean = summary.errors == 0 && summary.warnings == 0;
     match a.format {

@@ -199,7 +199,7 @@ fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
     if plan.is_empty() {
         match a.format {
             Fmt::Json => {
-                out.print(&serde_json::to_string_pretty(&serde_json::json!({ "applied": [], "skipped": [] }))?)
+                out.print(&serde_json::to_string_pretty(&serde_json::json!({ "applied": [], "skipped": [] }))?);
             }
             Fmt::Human => out.print(&format!("{}: nothing to apply; tickets are up to date", a.dir.display())),
         }
