@@ -1,6 +1,7 @@
 //! Applying a plan: POST each action's JSON to a webhook with an `Idempotency-Key`, retrying
 //! transient failures with exponential backoff, stopping on a refusal, and recording every
-//! success in the ledger (atomically, one action at a time) so a failed run resumes.
+//! success durably before the next action (a synced journal line, folded into the ledger
+//! atomically at the end of the run) so a failed run resumes.
 //!
 //! - `Idempotency-Key`: lower-case hex sha256 of the exact request body. A receiver that
 //!   deduplicates on it turns a retry after a lost response into a no-op.
@@ -191,6 +192,28 @@ pub fn apply_with_sleep(
         .build()
         .into();
     let mut report = ApplyReport::default();
+    let result = apply_all(plan, root, endpoint, opts, now, sleep, &agent, &mut ledger, &mut report);
+    // Fold the journal into the ledger whatever happened; a failure to do so is reported after
+    // the apply error (the journal stays and is replayed next time, so nothing is lost).
+    let pending = !report.applied.is_empty() || root.join(crate::ledger::JOURNAL_FILE).exists();
+    let saved = if pending { ledger.save(root) } else { Ok(()) };
+    result?;
+    saved?;
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_all(
+    plan: &TicketPlan,
+    root: &Path,
+    endpoint: &Endpoint,
+    opts: &ApplyOptions,
+    now: DateTime<Utc>,
+    sleep: &mut dyn FnMut(Duration),
+    agent: &ureq::Agent,
+    ledger: &mut Ledger,
+    report: &mut ApplyReport,
+) -> Result<(), Error> {
     let total = plan.actions.len();
     for (i, action) in plan.actions.iter().enumerate() {
         if ledger.is_applied(&action.idempotency_key) {
@@ -199,9 +222,8 @@ pub fn apply_with_sleep(
         }
         let remaining = total - i;
         let applied = report.applied.len();
-        let (status, attempts) = send(&agent, endpoint, action, opts, sleep, applied, remaining)?;
-        ledger.record(action, status, now);
-        ledger.save(root)?;
+        let (status, attempts) = send(agent, endpoint, action, opts, sleep, applied, remaining)?;
+        ledger.append(root, action, status, now)?;
         report.applied.push(AppliedAction {
             idempotency_key: action.idempotency_key.clone(),
             key: action.request.key.clone(),
@@ -210,7 +232,7 @@ pub fn apply_with_sleep(
             attempts,
         });
     }
-    Ok(report)
+    Ok(())
 }
 
 enum Attempt {

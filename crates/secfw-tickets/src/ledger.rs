@@ -1,7 +1,14 @@
 //! The ledger of applied actions, `.secfw/tickets.json`: which tickets exist (keyed by ticket
 //! key), whether each is open, the digest of the content last sent, and every applied action by
-//! its idempotency key. secfw writes it atomically after each successful action, so a run that
-//! fails midway resumes where it stopped.
+//! its idempotency key.
+//!
+//! Durability: during `apply`, each acknowledged action is appended as one JSON line to the
+//! journal `.secfw/tickets.journal` and synced to disk before the next action is sent; at the
+//! end of the run (also after a failure) the journal is folded into `tickets.json`, written
+//! atomically, and removed. Loading replays a journal left by a crash, so a run that stops
+//! midway, however it stops, resumes where it stopped and never re-sends an acknowledged
+//! action. A torn last journal line (a crash during the append) is ignored: that action was not
+//! recorded and is sent again with the same `Idempotency-Key`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +22,9 @@ use crate::{Error, codes};
 
 /// The ledger's path relative to the workspace root.
 pub const LEDGER_FILE: &str = ".secfw/tickets.json";
+
+/// The journal of actions applied since the ledger was last written, relative to the root.
+pub const JOURNAL_FILE: &str = ".secfw/tickets.journal";
 
 /// The ledger format version this crate reads and writes.
 pub const LEDGER_VERSION: u32 = 1;
@@ -84,12 +94,84 @@ impl Ledger {
     /// (that would re-create every ticket).
     pub fn load(root: &Path) -> Result<Self, Error> {
         let path = Self::path(root);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+        let mut ledger = match std::fs::read_to_string(&path) {
+            Ok(t) => Self::parse(&t)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
             Err(source) => return Err(Error::Io { path, source }),
         };
-        Self::parse(&text)
+        let jpath = root.join(JOURNAL_FILE);
+        match std::fs::read_to_string(&jpath) {
+            Ok(t) => ledger.replay(&t)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(Error::Io { path: jpath, source }),
+        }
+        Ok(ledger)
+    }
+
+    /// Apply journal lines (JSON [`JournalEntry`] per line) not yet in the ledger.
+    fn replay(&mut self, text: &str) -> Result<(), Error> {
+        let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
+        for (i, line) in complete.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let e: JournalEntry = serde_json::from_str(line).map_err(|err| {
+                Error::Ledger(
+                    Diagnostic::error(codes::LEDGER_INVALID, JOURNAL_FILE, format!("the ticket journal is invalid: {err}"))
+                        .at(Some(secfw_artifacts::Pos::new(u32::try_from(i + 1).unwrap_or(u32::MAX), 1)))
+                        .with_hint("secfw writes this file; restore it, or remove the line (its action will be sent again with the same Idempotency-Key)"),
+                )
+            })?;
+            self.apply_entry(e);
+        }
+        Ok(())
+    }
+
+    fn apply_entry(&mut self, e: JournalEntry) {
+        if self.applied.contains_key(&e.idempotency_key) {
+            return;
+        }
+        let seq = u64::try_from(self.applied.len()).unwrap_or(u64::MAX - 1) + 1;
+        self.applied.insert(
+            e.idempotency_key.clone(),
+            AppliedRecord { seq, key: e.key.clone(), action: e.action, status: e.status, applied_at: e.applied_at },
+        );
+        self.tickets.insert(
+            e.key,
+            TicketRecord {
+                subject: e.subject,
+                open: e.action != ActionKind::Close,
+                content_digest: e.content_digest,
+                last_action: e.action,
+                last_idempotency_key: e.idempotency_key,
+                applied_at: e.applied_at,
+            },
+        );
+    }
+
+    /// Append an applied action to the journal of the workspace at `root` and sync it to disk,
+    /// then record it in memory. Call [`Ledger::save`] at the end of the run to fold the journal
+    /// into the ledger.
+    pub fn append(
+        &mut self,
+        root: &Path,
+        action: &PlannedAction,
+        status: u16,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        use std::io::Write as _;
+        let entry = JournalEntry::of(action, status, now);
+        let mut line = serde_json::to_vec(&entry).map_err(|e| secfw_artifacts::Error::Serialize(e.to_string()))?;
+        line.push(b'\n');
+        let path = root.join(JOURNAL_FILE);
+        let io = |source| Error::Io { path: path.clone(), source };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        f.write_all(&line).and_then(|()| f.sync_data()).map_err(io)?;
+        self.apply_entry(entry);
+        Ok(())
     }
 
     /// Parse ledger JSON text.
@@ -128,10 +210,16 @@ impl Ledger {
         s
     }
 
-    /// Write the ledger of the workspace at `root` atomically.
+    /// Write the ledger of the workspace at `root` atomically, then remove the journal it
+    /// now contains.
     pub fn save(&self, root: &Path) -> Result<(), Error> {
         secfw_artifacts::write::write_atomic(&Self::path(root), self.to_json().as_bytes())?;
-        Ok(())
+        let jpath = root.join(JOURNAL_FILE);
+        match std::fs::remove_file(&jpath) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Io { path: jpath, source }),
+        }
     }
 
     /// `true` when the action with this idempotency key was applied.
@@ -139,24 +227,42 @@ impl Ledger {
         self.applied.contains_key(idempotency_key)
     }
 
-    /// Record a successfully applied action.
+    /// Record a successfully applied action in memory (an action already recorded is ignored).
     pub fn record(&mut self, action: &PlannedAction, status: u16, now: DateTime<Utc>) {
-        let seq = self.applied.values().map(|r| r.seq).max().unwrap_or(0) + 1;
-        let req = &action.request;
-        self.applied.insert(
-            action.idempotency_key.clone(),
-            AppliedRecord { seq, key: req.key.clone(), action: req.action, status, applied_at: now },
-        );
-        self.tickets.insert(
-            req.key.clone(),
-            TicketRecord {
-                subject: action.subject.clone(),
-                open: req.action != ActionKind::Close,
-                content_digest: action.content_digest.clone(),
-                last_action: req.action,
-                last_idempotency_key: action.idempotency_key.clone(),
-                applied_at: now,
-            },
-        );
+        self.apply_entry(JournalEntry::of(action, status, now));
+    }
+}
+
+/// One line of the journal: an acknowledged action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JournalEntry {
+    /// The action's idempotency key.
+    pub idempotency_key: String,
+    /// The ticket key.
+    pub key: String,
+    /// The finding or exception it is about.
+    pub subject: String,
+    /// The action.
+    pub action: ActionKind,
+    /// Digest of the content sent.
+    pub content_digest: String,
+    /// The HTTP status the endpoint answered.
+    pub status: u16,
+    /// When it was applied (the `now` of the run).
+    pub applied_at: DateTime<Utc>,
+}
+
+impl JournalEntry {
+    fn of(action: &PlannedAction, status: u16, now: DateTime<Utc>) -> Self {
+        Self {
+            idempotency_key: action.idempotency_key.clone(),
+            key: action.request.key.clone(),
+            subject: action.subject.clone(),
+            action: action.request.action,
+            content_digest: action.content_digest.clone(),
+            status,
+            applied_at: now,
+        }
     }
 }

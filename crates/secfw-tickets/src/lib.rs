@@ -9,7 +9,7 @@ pub mod plan;
 use std::path::PathBuf;
 
 pub use apply::{ApplyOptions, ApplyReport, Endpoint, apply, apply_with_sleep};
-pub use ledger::{LEDGER_FILE, Ledger};
+pub use ledger::{JOURNAL_FILE, LEDGER_FILE, Ledger};
 pub use plan::{
     ActionKind, ActionRequest, ApprovalRequest, ExceptionNote, KeySource, MissingApproval, PlannedAction, Ticket,
     TicketPlan, plan, plan_with_ledger,

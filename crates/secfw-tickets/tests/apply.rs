@@ -227,3 +227,52 @@ fn endpoint_urls_are_checked() {
     let dbg = format!("{:?}", Endpoint::new("http://h/x").unwrap().with_token("topsecret"));
     assert!(!dbg.contains("topsecret"), "{dbg}");
 }
+
+#[test]
+fn a_crash_after_an_acknowledged_action_is_recovered_from_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    // A run acknowledged action 1 and died while appending action 2 (a torn journal line);
+    // tickets.json was never written.
+    let mut l = Ledger::load(dir.path()).unwrap();
+    l.append(dir.path(), &p.actions[0], 201, now()).unwrap();
+    let journal = dir.path().join(secfw_tickets::JOURNAL_FILE);
+    let mut text = std::fs::read_to_string(&journal).unwrap();
+    text.push_str("{\"idempotency_key\":\"");
+    std::fs::write(&journal, &text).unwrap();
+    assert!(!dir.path().join(".secfw/tickets.json").exists());
+    let replayed = Ledger::load(dir.path()).unwrap();
+    assert_eq!(replayed.applied.keys().collect::<Vec<_>>(), vec![&p.actions[0].idempotency_key]);
+    // The plan made now no longer contains action 1, and apply sends exactly the other two.
+    let fresh = plan(&load(dir.path()), now()).unwrap();
+    assert_eq!(fresh.actions.len(), 2);
+    let server = Server::start(vec![Step::Respond(200, ""), Step::Respond(200, "")]);
+    let report =
+        apply_with_sleep(&p, dir.path(), &Endpoint::new(&server.url).unwrap(), &opts(), now(), &mut |_| {}).unwrap();
+    let got = server.finish();
+    assert_eq!(keys(&got), vec![p.actions[1].idempotency_key.clone(), p.actions[2].idempotency_key.clone()]);
+    assert_eq!(report.skipped, vec![p.actions[0].idempotency_key.clone()]);
+    // The journal is folded into tickets.json and removed.
+    assert!(!journal.exists());
+    let l = ledger(dir.path());
+    assert_eq!(l.applied.len(), 3);
+    assert_eq!(l.applied[&p.actions[0].idempotency_key].status, 201);
+
+    // A corrupt line in the middle of a journal is an error, never ignored.
+    std::fs::write(&journal, "not json\n{}\n").unwrap();
+    match Ledger::load(dir.path()).unwrap_err() {
+        Error::Ledger(d) => {
+            assert_eq!((d.code.as_str(), d.file.as_str(), d.line), ("TK0101", secfw_tickets::JOURNAL_FILE, Some(1)));
+        }
+        e => panic!("unexpected {e}"),
+    }
+}
+
+#[test]
+fn backoff_doubles_and_saturates() {
+    let o = ApplyOptions::default().backoff(Duration::from_millis(500), Duration::from_secs(30));
+    let waits: Vec<u128> = (1..=8).map(|a| o.backoff_after(a).as_millis()).collect();
+    assert_eq!(waits, vec![500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    assert_eq!(o.backoff_after(u32::MAX), Duration::from_secs(30));
+    assert_eq!(ApplyOptions::default().max_attempts(0).max_attempts, 1);
+}
