@@ -12,6 +12,7 @@
 //!   attempts per action.
 //! - Stopped: any other status (3xx, 4xx): [`Error::Rejected`]; retries exhausted:
 //!   [`Error::Unavailable`]. Actions before the failure stay applied and recorded.
+//! - Concurrent runs on one workspace wait for each other (an OS lock on `.secfw/tickets.lock`).
 //! - Only `http://` URLs: this build has no TLS stack (see `docs/tickets.md`).
 
 use std::fmt;
@@ -183,6 +184,9 @@ pub fn apply_with_sleep(
     now: DateTime<Utc>,
     sleep: &mut dyn FnMut(Duration),
 ) -> Result<ApplyReport, Error> {
+    // Serialize concurrent runs on one workspace: an OS file lock (released when the process
+    // ends, so a crash leaves no stale lock), taken before the ledger is read.
+    let _lock = lock(root)?;
     let mut ledger = Ledger::load(root)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -233,6 +237,20 @@ fn apply_all(
         });
     }
     Ok(())
+}
+
+/// The ledger lock file, relative to the workspace root.
+pub const LOCK_FILE: &str = ".secfw/tickets.lock";
+
+fn lock(root: &Path) -> Result<std::fs::File, Error> {
+    let path = root.join(LOCK_FILE);
+    let io = |source| Error::Io { path: path.clone(), source };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
+    f.lock().map_err(io)?;
+    Ok(f)
 }
 
 enum Attempt {

@@ -276,3 +276,31 @@ fn backoff_doubles_and_saturates() {
     assert_eq!(o.backoff_after(u32::MAX), Duration::from_secs(30));
     assert_eq!(ApplyOptions::default().max_attempts(0).max_attempts, 1);
 }
+
+#[test]
+fn apply_waits_for_the_workspace_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    std::fs::create_dir_all(dir.path().join(".secfw")).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join(secfw_tickets::apply::LOCK_FILE))
+        .unwrap();
+    held.lock().unwrap();
+    let server = Server::start(vec![Step::Respond(200, ""), Step::Respond(200, ""), Step::Respond(200, "")]);
+    let url = server.url.clone();
+    let root = dir.path().to_owned();
+    let worker = std::thread::spawn(move || {
+        apply_with_sleep(&p, &root, &Endpoint::new(&url).unwrap(), &opts(), now(), &mut |_| {}).map(|r| r.applied.len())
+    });
+    // While the lock is held nothing is sent and nothing is recorded (checked after a pause:
+    // the assertion holds however long the pause is).
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(server.received().is_empty());
+    assert!(!dir.path().join(".secfw/tickets.json").exists());
+    held.unlock().unwrap();
+    assert_eq!(worker.join().unwrap().unwrap(), 3);
+    assert_eq!(server.finish().len(), 3);
+}
