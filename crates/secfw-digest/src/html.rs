@@ -51,7 +51,7 @@ td{border-bottom:1px solid #f1f5f9;padding:8px;vertical-align:top}
 .std{display:flex;flex-wrap:wrap;gap:10px}
 .std div{background:#fff;border-radius:12px;padding:10px 14px;box-shadow:0 1px 2px rgba(15,23,42,.06);font-size:14px}
 .std b{margin-right:8px}
-.actions{display:grid;grid-template-columns:repeat(3,1fr);gap:16px}
+.actions{display:grid;grid-template-columns:1fr 1.6fr 1fr;gap:16px;align-items:start}
 .actions ul{margin:0;padding-left:18px;font-size:13px}
 .actions li{margin:4px 0}
 .actions .panel h3 span{color:#64748b;font-weight:500}
