@@ -103,7 +103,35 @@ pub struct Generated {
 
 /// Build the statement of the workspace at `dir` without writing anything.
 pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement, Vec<Diagnostic>), Error> {
-    let ws = secfw_artifacts::load(dir, &opts.load)?;
+    // Load (and parse) the artifacts while the evidence and digest files are enumerated and
+    // hashed on the other cores: the two read disjoint files, so nothing is read twice.
+    let (ws, (paths, problems, mut digests, hash_errors)) = rayon::join(
+        || secfw_artifacts::load(dir, &opts.load),
+        || {
+            let (paths, problems) = files::sealed_set(dir);
+            let rest: Vec<String> =
+                paths.iter().filter(|p| !secfw_artifacts::files::ALL.contains(&p.as_str())).cloned().collect();
+            let mut digests: BTreeMap<String, FileDigest> = BTreeMap::new();
+            let mut hash_errors = Vec::new();
+            for (p, r) in rest.iter().zip(files::hash_all(dir, &rest)) {
+                match r {
+                    Ok(d) => {
+                        digests.insert(p.clone(), d);
+                    }
+                    Err(e) => {
+                        let code = match e {
+                            HashFailure::NotRegular(_) => codes::NOT_REGULAR,
+                            HashFailure::Missing(_) => codes::FILE_MISSING,
+                            HashFailure::Io(_) => codes::FILE_CHANGED,
+                        };
+                        hash_errors.push(Diagnostic::error(code, p.clone(), e.message().to_owned()));
+                    }
+                }
+            }
+            (paths, problems, digests, hash_errors)
+        },
+    );
+    let ws = ws?;
     let mut errors: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         let n = errors.len();
@@ -142,7 +170,6 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
     }
 
     // The sealed set; problems (symlinks, devices, bad names) refuse the seal.
-    let (paths, problems) = files::sealed_set(dir);
     let mut refuse: Vec<Diagnostic> = problems
         .into_iter()
         .map(|p| {
@@ -165,36 +192,12 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
         return Err(Error::Rejected(refuse));
     }
 
-    // Hash: the six artifacts from the bytes already loaded (never read twice), the rest
-    // streamed in parallel.
-    let mut digests: BTreeMap<String, FileDigest> = BTreeMap::new();
-    let mut rest = Vec::new();
+    // The six artifacts are hashed from the bytes already loaded (never read twice).
     for p in &paths {
-        match ws.sources.get(p) {
-            Some(src) => {
-                let b = src.text.as_bytes();
-                digests.insert(
-                    p.clone(),
-                    FileDigest { path: p.clone(), sha256: crate::sha256_hex(b), size: b.len() as u64 },
-                );
-            }
-            None => rest.push(p.clone()),
-        }
-    }
-    let mut hash_errors = Vec::new();
-    for (p, r) in rest.iter().zip(files::hash_all(dir, &rest)) {
-        match r {
-            Ok(d) => {
-                digests.insert(p.clone(), d);
-            }
-            Err(e) => {
-                let code = match e {
-                    HashFailure::NotRegular(_) => codes::NOT_REGULAR,
-                    HashFailure::Missing(_) => codes::FILE_MISSING,
-                    HashFailure::Io(_) => codes::FILE_CHANGED,
-                };
-                hash_errors.push(Diagnostic::error(code, p.clone(), e.message().to_owned()));
-            }
+        if let Some(src) = ws.sources.get(p) {
+            let b = src.text.as_bytes();
+            digests
+                .insert(p.clone(), FileDigest { path: p.clone(), sha256: crate::sha256_hex(b), size: b.len() as u64 });
         }
     }
     if !hash_errors.is_empty() {
