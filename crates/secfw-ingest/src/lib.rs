@@ -6,6 +6,7 @@ pub mod codes;
 pub mod cvss;
 pub mod fingerprint;
 mod grype;
+mod lax;
 pub mod ledger;
 pub mod model;
 mod npm;

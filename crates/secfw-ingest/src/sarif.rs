@@ -12,6 +12,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value, json};
 
 use crate::fingerprint::{compute, normalize_path, normalize_ws};
+use crate::lax::{Lax, Loose, SResult, text};
 use crate::model::{Item, Scan, cwes_in, dedupe, instant, is_advisory_id, uniq};
 use crate::read::{ParseOptions, arr, json_error, num, reject, s, skipped, sne};
 use crate::{Error, codes};
@@ -223,11 +224,14 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(v) = seq.next_element::<Lax<SResult>>()? {
             let pointer = format!("/runs/{}/results/{i}", self.run);
-            match raw_result(&v, pointer) {
-                Ok(r) => self.out.push(r),
-                Err((pointer, why)) => self.st.diags.push(skipped(self.st.name, &pointer, &why)),
+            match v.0 {
+                None => self.st.diags.push(skipped(self.st.name, &pointer, "a result must be an object")),
+                Some(v) => match raw_result(v, pointer) {
+                    Ok(r) => self.out.push(r),
+                    Err((pointer, why)) => self.st.diags.push(skipped(self.st.name, &pointer, &why)),
+                },
             }
             i += 1;
         }
@@ -255,61 +259,62 @@ struct RawResult {
     security_severity: Option<f64>,
     tags: Vec<String>,
     taxa_cwe: Vec<String>,
-    suppressions: Vec<Value>,
+    /// (kind, status, justification)
+    suppressions: Vec<(Option<String>, Option<String>, Option<String>)>,
 }
 
-fn raw_result(v: &Value, pointer: String) -> Result<RawResult, (String, String)> {
-    if !v.is_object() {
-        return Err((pointer, "a result must be an object".into()));
-    }
+fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)> {
     let bad = |field: &str, why: &str| (format!("{pointer}/{field}"), why.to_owned());
-    let opt_str = |key: &str| -> Result<Option<String>, (String, String)> {
-        match v.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(x)) => Ok(Some(x.clone())),
+    let opt_str = |key: &str, l: Option<Loose>| -> Result<Option<String>, (String, String)> {
+        match l {
+            None | Some(Loose::Other) => Ok(None),
+            Some(Loose::Str(x)) => Ok(Some(x)),
             Some(_) => Err(bad(key, "must be a string")),
         }
     };
-    let rule_id = opt_str("ruleId")?.or_else(|| v.get("rule").and_then(|r| s(r, "id")).map(str::to_owned));
+    let rule_ref = v.rule.0;
+    let rule_id = opt_str("ruleId", v.rule_id)?
+        .or_else(|| rule_ref.as_ref().and_then(|r| r.id.as_ref()).and_then(Loose::as_str).map(str::to_owned));
     let rule_index = v
-        .get("ruleIndex")
-        .or_else(|| v.get("rule").and_then(|r| r.get("index")))
-        .and_then(Value::as_u64)
-        .and_then(|n| usize::try_from(n).ok());
-    let level = opt_str("level")?;
-    if let Some(l) = &level
-        && !matches!(l.as_str(), "none" | "note" | "warning" | "error")
-    {
-        return Err(bad("level", &format!("`{l}` is not a SARIF level (none, note, warning, error)")));
+        .rule_index
+        .as_ref()
+        .and_then(Loose::as_usize)
+        .or_else(|| rule_ref.as_ref().and_then(|r| r.index.as_ref()).and_then(Loose::as_usize));
+    let level = opt_str("level", v.level)?;
+    if let Some(l) = &level {
+        if !matches!(l.as_str(), "none" | "note" | "warning" | "error") {
+            return Err(bad("level", &format!("`{l}` is not a SARIF level (none, note, warning, error)")));
+        }
     }
-    let kind = opt_str("kind")?;
-    let msg = v.get("message");
-    let message = msg.and_then(|m| sne(m, "text").or_else(|| sne(m, "markdown"))).map(str::to_owned);
-    let message_id = msg.and_then(|m| s(m, "id")).map(str::to_owned);
-    let loc = v.get("locations").and_then(Value::as_array).and_then(|l| l.first());
-    let phys = loc.and_then(|l| l.get("physicalLocation"));
-    let al = phys.and_then(|p| p.get("artifactLocation"));
-    let region = phys.and_then(|p| p.get("region"));
-    let logical = loc
-        .and_then(|l| l.get("logicalLocations"))
-        .and_then(Value::as_array)
-        .and_then(|l| l.first())
-        .and_then(|l| sne(l, "fullyQualifiedName").or_else(|| sne(l, "name")))
-        .map(str::to_owned);
-    let strmap = |key: &str| -> BTreeMap<String, String> {
-        v.get(key)
-            .and_then(Value::as_object)
-            .map(|m| m.iter().filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_owned()))).collect())
-            .unwrap_or_default()
+    let kind = opt_str("kind", v.kind)?;
+    let msg = v.message.0;
+    let message = msg.as_ref().and_then(|m| text(m.text.as_ref()).or_else(|| text(m.markdown.as_ref()))).map(str::to_owned);
+    let message_id = msg.as_ref().and_then(|m| m.id.as_ref()).and_then(Loose::as_str).map(str::to_owned);
+    let loc = v.locations.0.into_iter().next();
+    let (phys, logical) = match loc {
+        Some(l) => (l.physical_location.0, l.logical_locations.0.into_iter().next()),
+        None => (None, None),
     };
-    let props = v.get("properties");
-    let tags =
-        props.map(|p| arr(p, "tags").iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
-    let taxa_cwe = arr(v, "taxa")
+    let logical =
+        logical.and_then(|l| text(l.fully_qualified_name.as_ref()).or_else(|| text(l.name.as_ref())).map(str::to_owned));
+    let (al, region) = match phys {
+        Some(p) => (p.artifact_location.0, p.region.0),
+        None => (None, None),
+    };
+    let strmap = |m: Option<BTreeMap<String, Loose>>| -> BTreeMap<String, String> {
+        m.unwrap_or_default().into_iter().filter_map(|(k, x)| if let Loose::Str(x) = x { Some((k, x)) } else { None }).collect()
+    };
+    let props = v.properties.0;
+    let taxa_cwe = v
+        .taxa
+        .0
         .iter()
-        .filter(|t| t.get("toolComponent").and_then(|c| s(c, "name")).is_some_and(|n| n.eq_ignore_ascii_case("cwe")))
-        .filter_map(|t| s(t, "id"))
-        .filter_map(|id| id.trim_start_matches("CWE-").parse::<u32>().ok())
+        .filter(|t| t.tool_component.get().and_then(|c| text(c.name.as_ref())).is_some_and(|n| n.eq_ignore_ascii_case("cwe")))
+        .filter_map(|t| match &t.id {
+            Some(Loose::Str(id)) => id.trim_start_matches("CWE-").parse::<u32>().ok(),
+            Some(n) => n.as_usize().and_then(|n| u32::try_from(n).ok()),
+            None => None,
+        })
         .map(|n| format!("CWE-{n}"))
         .collect();
     Ok(RawResult {
@@ -317,20 +322,25 @@ fn raw_result(v: &Value, pointer: String) -> Result<RawResult, (String, String)>
         rule_index,
         kind,
         level,
-        baseline: s(v, "baselineState").map(str::to_owned),
+        baseline: v.baseline_state.as_ref().and_then(Loose::as_str).map(str::to_owned),
         message,
         message_id,
-        uri: al.and_then(|a| sne(a, "uri")).map(str::to_owned),
-        artifact_index: al.and_then(|a| a.get("index")).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok()),
+        uri: al.as_ref().and_then(|a| text(a.uri.as_ref())).map(str::to_owned),
+        artifact_index: al.as_ref().and_then(|a| a.index.as_ref()).and_then(Loose::as_usize),
         logical,
-        line: region.and_then(|r| r.get("startLine")).and_then(Value::as_u64),
-        snippet: region.and_then(|r| r.get("snippet")).and_then(|x| sne(x, "text")).map(str::to_owned),
-        fingerprints: strmap("fingerprints"),
-        partial: strmap("partialFingerprints"),
-        security_severity: props.and_then(|p| num(p, "security-severity")),
-        tags,
+        line: region.as_ref().and_then(|r| r.start_line.as_ref()).and_then(Loose::as_usize).map(|n| n as u64),
+        snippet: region.as_ref().and_then(|r| r.snippet.get()).and_then(|x| text(x.text.as_ref())).map(str::to_owned),
+        fingerprints: strmap(v.fingerprints.0),
+        partial: strmap(v.partial_fingerprints.0),
+        security_severity: props.as_ref().and_then(|p| p.security_severity.as_ref()).and_then(Loose::as_f64),
+        tags: props.and_then(|p| p.tags).map(|t| t.0).unwrap_or_default(),
         taxa_cwe,
-        suppressions: arr(v, "suppressions").to_vec(),
+        suppressions: v
+            .suppressions
+            .0
+            .into_iter()
+            .map(|x| (text(x.kind.as_ref()).map(str::to_owned), text(x.status.as_ref()).map(str::to_owned), text(x.justification.as_ref()).map(str::to_owned)))
+            .collect(),
         pointer,
     })
 }
@@ -533,7 +543,7 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
                 Some(u) => format!("Fix the {tool} finding `{rule_id}`; see {u}"),
                 None => format!("Fix the {tool} finding `{rule_id}`"),
             },
-            |h| h.chars().take(1000).collect(),
+            short_action,
         );
         let mut extra = Map::new();
         extra.insert(
@@ -550,9 +560,9 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
             let sup: Vec<Value> = r
                 .suppressions
                 .iter()
-                .map(|x| json!({"kind": s(x, "kind"), "status": s(x, "status").unwrap_or("accepted"), "justification": s(x, "justification")}))
+                .map(|(k, st, j)| json!({"kind": k, "status": st.as_deref().unwrap_or("accepted"), "justification": j}))
                 .collect();
-            if r.suppressions.iter().any(|x| s(x, "status").is_none_or(|st| st == "accepted")) {
+            if r.suppressions.iter().any(|(_, st, _)| st.as_deref().is_none_or(|st| st == "accepted")) {
                 st.diags.push(
                     Diagnostic::note(
                         codes::SUPPRESSED_IN_SOURCE,
@@ -623,6 +633,17 @@ fn discriminator(r: &RawResult, message: &str) -> String {
         return format!("snippet={}", normalize_ws(sn));
     }
     format!("message={}", normalize_ws(message))
+}
+
+/// The first paragraph of a rule's help, at most 300 characters: a recommended action, not
+/// the whole help page (which would be copied into every finding of the rule).
+fn short_action(help: &str) -> String {
+    let para = help.trim().split("\n\n").next().unwrap_or("").trim();
+    let mut out: String = para.chars().take(300).collect();
+    if para.chars().count() > 300 {
+        out.push('…');
+    }
+    out
 }
 
 fn first_line(s: &str) -> String {
