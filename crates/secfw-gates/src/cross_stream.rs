@@ -84,7 +84,7 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
             );
         }
         let Some(r) = &f.governance.exception_ref else { continue };
-        let here = loc.pos(files::FINDINGS, &path!["findings", i, "governance", "exception_ref"]);
+        let here = || loc.pos(files::FINDINGS, &path!["findings", i, "governance", "exception_ref"]);
         match exc_by_id.get(r.as_str()) {
             None => d.push(
                 Diagnostic::error(
@@ -92,7 +92,7 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                     files::FINDINGS,
                     format!("finding `{}`: exception_ref `{r}` names no exception in exceptions.md", f.finding_id),
                 )
-                .at(here)
+                .at(here())
                 .with_hint(format!("add `### {r}: ...` to exceptions.md, or correct or remove the reference")),
             ),
             Some(e) => {
@@ -108,7 +108,7 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                                 f.governance.policy_refs.join(", ")
                             ),
                         )
-                        .at(here)
+                        .at(here())
                         .with_related(files::EXCEPTIONS, e.spans.field("policy"), format!("{r} excepts {}", e.policy))
                         .with_hint(format!(
                             "an exception only covers findings of its policy: add {} to the finding's governance.policy_refs if it applies, or reference the right exception",

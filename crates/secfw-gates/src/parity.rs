@@ -90,7 +90,7 @@ impl crate::Gate for ParityCoverage {
             for tool in tools {
                 let by_tool = |s: &&ScanRecord| tool.is_none_or(|t| s.tool.eq_ignore_ascii_case(t));
                 let what = tool.map_or_else(|| "any scanner".to_owned(), |t| format!("`{t}`"));
-                let here = loc.pos(files::INVENTORY, &path!["resources", i, "id"]);
+                let here = || loc.pos(files::INVENTORY, &path!["resources", i, "id"]);
                 if mine.iter().copied().filter(by_tool).any(|s| s.status == ScanStatus::Success && this_cycle(s)) {
                     continue;
                 }
@@ -119,7 +119,7 @@ impl crate::Gate for ParityCoverage {
                             s.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
                         ),
                     )
-                    .at(here)
+                    .at(here())
                     .with_related(
                         files::FINDINGS,
                         loc.pos(files::FINDINGS, &path!["scans", si, "status"]),
@@ -138,7 +138,7 @@ impl crate::Gate for ParityCoverage {
                             rfc(since)
                         ),
                     )
-                    .at(here)
+                    .at(here())
                     .with_hint(format!("scan it again; scans older than gates.scan_max_age_days ({}) or before the cycle started do not count", rb.gates.scan_max_age_days))
                 } else {
                     Diagnostic::error(
@@ -146,7 +146,7 @@ impl crate::Gate for ParityCoverage {
                         files::INVENTORY,
                         format!("resource `{}` has no successful scan by {what}", r.id),
                     )
-                    .at(here)
+                    .at(here())
                     .with_hint("run the scanner on it and ingest the report (`secfw ingest`), with the resource id in the scan's targets")
                 };
                 diag.message.push_str(" [expected scanners: ");
@@ -285,15 +285,10 @@ impl crate::Gate for ParityCoverage {
         // --- governance: exceptions and enforcement rules -----------------------------------------
         d.extend(ctx.governance.diagnostics.iter().cloned());
         let excepted = crate::excepted_of(ctx);
-        let finding_index: HashMap<&str, usize> = ctx
-            .governance
-            .findings
-            .iter()
-            .filter(|f| f.is_excepted())
-            .map(|f| (f.finding_id.as_str(), f.index))
-            .collect();
+        // Notes are located by a line scan for `finding_id:` (cheap), not by a YAML source map,
+        // which would re-parse a large ledger just to place notes.
+        let lines = if excepted.is_empty() { HashMap::new() } else { finding_lines(ws.sources.get(files::FINDINGS)) };
         for x in &excepted {
-            let idx = finding_index.get(x.finding_id.as_str()).copied().unwrap_or(0);
             d.push(
                 Diagnostic::note(
                     codes::EXCEPTED_FINDING,
@@ -306,7 +301,7 @@ impl crate::Gate for ParityCoverage {
                         rfc(x.exception_expires_at)
                     ),
                 )
-                .at(loc.pos(files::FINDINGS, &path!["findings", idx, "governance", "exception_ref"])),
+                .at(lines.get(x.finding_id.as_str()).copied()),
             );
         }
         let c = &ctx.governance.counts;
@@ -316,4 +311,24 @@ impl crate::Gate for ParityCoverage {
         stats.insert("handoff_blocked".into(), ctx.governance.handoff_blocked().into());
         GateReport::new(GateName::ParityCoverage, d, excepted, stats, ctx.opts.strict)
     }
+}
+
+/// Line and column of each `finding_id` value in the ledger text (`finding_id: X`,
+/// `finding_id: "X"`, `"finding_id": "X"`), first occurrence wins.
+fn finding_lines(src: Option<&secfw_artifacts::SourceFile>) -> HashMap<&str, secfw_artifacts::diag::Pos> {
+    let mut out = HashMap::new();
+    let Some(src) = src else { return out };
+    for (n, line) in src.text.lines().enumerate() {
+        let Some(k) = line.find("finding_id") else { continue };
+        let rest = line[k + "finding_id".len()..].trim_start_matches('"').trim_start();
+        let Some(rest) = rest.strip_prefix(':') else { continue };
+        let val_start = line.len() - rest.trim_start().len();
+        let v = rest.trim().trim_end_matches(',').trim_matches(['"', '\'']);
+        if !v.is_empty() {
+            let line_no = u32::try_from(n + 1).unwrap_or(u32::MAX);
+            let col = u32::try_from(line[..val_start].chars().count() + 1).unwrap_or(1);
+            out.entry(v).or_insert(secfw_artifacts::diag::Pos::new(line_no, col));
+        }
+    }
+    out
 }
