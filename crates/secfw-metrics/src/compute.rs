@@ -364,9 +364,12 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
     let as_of = period.end.min(now);
     let governance = secfw_governance::evaluate(ws, as_of);
     let mut diags = Vec::new();
-    let map = input.findings_source.and_then(SourceMap::build);
+    // The source map re-reads the ledger, so it is built only when a diagnostic needs a position.
+    let map: std::cell::OnceCell<Option<SourceMap>> = std::cell::OnceCell::new();
     let locate = |i: usize, field: &str| {
-        map.as_ref().map(|m| m.nearest(&[Seg::from("findings"), Seg::from(i), Seg::from(field)]))
+        map.get_or_init(|| input.findings_source.and_then(SourceMap::build))
+            .as_ref()
+            .map(|m| m.nearest(&[Seg::from("findings"), Seg::from(i), Seg::from(field)]))
     };
     let empty: &[Finding] = &[];
     let findings = input.findings.map_or(empty, |f| f.findings.as_slice());
