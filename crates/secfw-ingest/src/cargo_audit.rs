@@ -2,7 +2,7 @@
 
 use secfw_artifacts::model::findings::Category;
 use secfw_artifacts::{Diagnostic, Severity};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::fingerprint::compute;
 use crate::model::{Item, Scan, dedupe, is_advisory_id, uniq};
@@ -118,20 +118,20 @@ fn entry(
     let title = adv
         .and_then(|a| sne(a, "title"))
         .map_or_else(|| format!("{pname} {pver} is {}", kind.as_deref().unwrap_or("affected")), str::to_owned);
-    let mut extra = Map::new();
-    extra.insert("package".into(), json!(pname));
-    extra.insert("installed_version".into(), json!(pver));
+    let mut extra = Vec::new();
+    extra.push(("package", json!(pname)));
+    extra.push(("installed_version", json!(pver)));
     if let Some(k) = &kind {
-        extra.insert("kind".into(), json!(k));
+        extra.push(("kind", json!(k)));
     }
     if !patched.is_empty() {
-        extra.insert("patched_versions".into(), json!(patched));
+        extra.push(("patched_versions", json!(patched)));
     }
     if let Some(u) = adv.and_then(|a| sne(a, "url")) {
-        extra.insert("url".into(), json!(u));
+        extra.push(("url", json!(u)));
     }
     if let Some(vec) = vector {
-        extra.insert("cvss_vector".into(), json!(vec));
+        extra.push(("cvss_vector", json!(vec)));
     }
     let kind_s = warning.unwrap_or("vulnerability");
     Some(Item {

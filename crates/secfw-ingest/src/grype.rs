@@ -2,7 +2,7 @@
 
 use secfw_artifacts::model::findings::Category;
 use secfw_artifacts::{Diagnostic, Severity};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::fingerprint::compute;
 use crate::model::{Item, Scan, dedupe, instant, is_advisory_id, severity_word, uniq};
@@ -91,18 +91,18 @@ pub(crate) fn parse(
             .or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(|r| sne(r, "description")))
             .unwrap_or(id)
             .to_owned();
-        let mut extra = Map::new();
-        extra.insert("package".into(), json!(pkg));
-        extra.insert("installed_version".into(), json!(pver));
-        extra.insert("package_type".into(), json!(ptype));
+        let mut extra = Vec::new();
+        extra.push(("package", json!(pkg)));
+        extra.push(("installed_version", json!(pver)));
+        extra.push(("package_type", json!(ptype)));
         if !fixes.is_empty() {
-            extra.insert("fixed_versions".into(), json!(fixes));
+            extra.push(("fixed_versions", json!(fixes)));
         }
         if let Some(u) = sne(vuln, "dataSource") {
-            extra.insert("url".into(), json!(u));
+            extra.push(("url", json!(u)));
         }
         if let Some(r) = num(vuln, "risk") {
-            extra.insert("risk".into(), json!(r));
+            extra.push(("risk", json!(r)));
         }
         items.push(Item {
             fingerprint: compute(&["grype", &target, ptype, pkg, id]),

@@ -151,7 +151,7 @@ fn evidence_of(report: &Report, item: &Item, target_key: &str) -> Evidence {
     data.insert("occurrences".into(), json!(item.occurrences));
     data.insert("severity_source".into(), json!(item.severity_source));
     for (k, v) in &item.extra {
-        data.insert(k.clone(), v.clone());
+        data.insert((*k).to_owned(), v.clone());
     }
     Evidence { kind: EvidenceKind::ScanResult, data: Value::Object(data) }
 }

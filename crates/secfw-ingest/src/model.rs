@@ -161,7 +161,7 @@ pub struct Item {
     /// How many results of the report share this fingerprint.
     pub occurrences: u32,
     /// Extra evidence (fix version, URLs, suppression), in a fixed key order.
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: Vec<(&'static str, serde_json::Value)>,
 }
 
 /// Sort items by fingerprint and merge those with equal fingerprints into one (occurrences

@@ -3,7 +3,7 @@
 
 use secfw_artifacts::model::findings::Category;
 use secfw_artifacts::{Diagnostic, Severity};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::fingerprint::compute;
 use crate::model::{Item, Scan, cwes_in, dedupe, is_advisory_id, severity_word, uniq};
@@ -131,11 +131,11 @@ fn v7(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
             let score = a.get("cvss").and_then(|c| num(c, "score")).filter(|x| *x > 0.0 && *x <= 10.0);
             let (severity, src) = sev(s(a, "severity"), score, name, &ap, diags);
             let range = s(a, "range").unwrap_or("");
-            let mut extra = Map::new();
-            extra.insert("package".into(), json!(pname));
-            extra.insert("vulnerable_range".into(), json!(range));
+            let mut extra = Vec::new();
+            extra.push(("package", json!(pname)));
+            extra.push(("vulnerable_range", json!(range)));
             if !url.is_empty() {
-                extra.insert("url".into(), json!(url));
+                extra.push(("url", json!(url)));
             }
             let nodes: Vec<&str> = arr(v, "nodes").iter().filter_map(Value::as_str).collect();
             let action = match fix {
@@ -194,12 +194,12 @@ fn v6(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
             cve.push(g);
         }
         let versions: Vec<&str> = arr(a, "findings").iter().filter_map(|f| s(f, "version")).collect();
-        let mut extra = Map::new();
-        extra.insert("package".into(), json!(module));
-        extra.insert("installed_versions".into(), json!(versions));
-        extra.insert("vulnerable_versions".into(), json!(s(a, "vulnerable_versions").unwrap_or("")));
+        let mut extra = Vec::new();
+        extra.push(("package", json!(module)));
+        extra.push(("installed_versions", json!(versions)));
+        extra.push(("vulnerable_versions", json!(s(a, "vulnerable_versions").unwrap_or(""))));
         if !url.is_empty() {
-            extra.insert("url".into(), json!(url));
+            extra.push(("url", json!(url)));
         }
         out.push(Item {
             fingerprint: compute(&["npm-audit", target, module, &format!("npm-advisory-{id}")]),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use secfw_artifacts::model::findings::Category;
 use secfw_artifacts::{Diagnostic, Severity};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::fingerprint::compute;
 use crate::model::{Item, Scan, cwes_in, dedupe, is_advisory_id, severity_word, uniq};
@@ -124,13 +124,13 @@ pub(crate) fn parse(
                     .flat_map(|r| arr(r, "events"))
                     .filter_map(|e| s(e, "fixed"))
                     .collect();
-                let mut extra = Map::new();
-                extra.insert("package".into(), json!(pname));
-                extra.insert("installed_version".into(), json!(pver));
-                extra.insert("ecosystem".into(), json!(eco));
-                extra.insert("ids".into(), json!(ids));
+                let mut extra = Vec::new();
+                extra.push(("package", json!(pname)));
+                extra.push(("installed_version", json!(pver)));
+                extra.push(("ecosystem", json!(eco)));
+                extra.push(("ids", json!(ids)));
                 if !fixed.is_empty() {
-                    extra.insert("fixed_versions".into(), json!(fixed));
+                    extra.push(("fixed_versions", json!(fixed)));
                 }
                 items.push(Item {
                     fingerprint: compute(&["osv", &target, eco, pname, &ids.join(",")]),

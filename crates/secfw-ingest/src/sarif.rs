@@ -9,7 +9,7 @@ use std::io::Read;
 use secfw_artifacts::model::findings::Category;
 use secfw_artifacts::{Diagnostic, Severity};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::fingerprint::{compute, normalize_path, normalize_ws};
 use crate::lax::{Lax, Loose, SResult, text};
@@ -373,6 +373,62 @@ impl Rule<'_> {
     }
 }
 
+/// What secfw derives from one rule.
+struct RuleInfo {
+    title: Option<String>,
+    text: Option<String>,
+    action: Option<String>,
+    help_uri: Option<String>,
+    security_severity: Option<f64>,
+    level: Option<String>,
+    cwe: Vec<String>,
+    cve: Vec<String>,
+    config: bool,
+}
+
+impl RuleInfo {
+    fn of(r: &Rule<'_>, _tool: &str) -> Self {
+        let mut tags: Vec<&str> = Vec::new();
+        if let Some(p) = r.props() {
+            tags.extend(arr(p, "tags").iter().filter_map(Value::as_str));
+            match p.get("cwe") {
+                Some(Value::String(c)) => tags.push(c),
+                Some(Value::Array(cs)) => tags.extend(cs.iter().filter_map(Value::as_str)),
+                _ => {}
+            }
+        }
+        let mut cwe: Vec<String> = tags.iter().flat_map(|t| cwes_in(t)).collect();
+        for rel in arr(r.v, "relationships") {
+            let target = rel.get("target");
+            let is_cwe = target
+                .and_then(|t| t.get("toolComponent"))
+                .and_then(|c| s(c, "name"))
+                .is_some_and(|n| n.eq_ignore_ascii_case("cwe"));
+            if let (true, Some(id)) = (is_cwe, target.and_then(|t| s(t, "id"))) {
+                if let Ok(n) = id.trim_start_matches("CWE-").parse::<u32>() {
+                    cwe.push(format!("CWE-{n}"));
+                }
+            }
+        }
+        Self {
+            title: r.short().map(|t| first_line(t).chars().take(200).collect()),
+            text: r.full().or(r.short()).map(str::to_owned),
+            action: r.help().map(short_action),
+            help_uri: sne(r.v, "helpUri").map(str::to_owned),
+            security_severity: r.props().and_then(|p| num(p, "security-severity")),
+            level: r.level().map(str::to_owned),
+            cwe,
+            cve: tags.iter().filter(|t| is_advisory_id(t)).map(|t| (*t).to_owned()).collect(),
+            config: tags.iter().any(|t| is_config_tag(t)),
+        }
+    }
+}
+
+fn is_config_tag(t: &str) -> bool {
+    let t = t.to_ascii_lowercase();
+    t.contains("misconfiguration") || t == "iac" || t == "configuration"
+}
+
 fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> {
     let name = st.name;
     let driver = run.tool.get("driver").unwrap_or(&Value::Null);
@@ -425,6 +481,8 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
     let started = instant(first.and_then(|i| s(i, "startTimeUtc")));
     let finished = instant(first.and_then(|i| s(i, "endTimeUtc")));
     let iac = IAC_TOOLS.iter().any(|t| tool.contains(t));
+    // Everything derived from a rule is computed once per rule, not once per result.
+    let infos: Vec<RuleInfo> = rules.iter().map(|r| RuleInfo::of(r, &tool)).collect();
     let mut items = Vec::with_capacity(run.results.len());
     for r in run.results {
         if matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent") {
@@ -434,26 +492,19 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
                 .filter(|k| *k != "fail")
                 .map_or_else(|| "baselineState `absent` (no longer present)".to_owned(), |k| format!("kind `{k}`"));
             st.diags.push(
-                Diagnostic::note(
-                    codes::NOT_A_FINDING,
-                    name,
-                    format!("{}: {why} is not a finding; not ingested", r.pointer),
-                )
-                .with_hint("only failing results become findings"),
+                Diagnostic::note(codes::NOT_A_FINDING, name, format!("{}: {why} is not a finding; not ingested", r.pointer))
+                    .with_hint("only failing results become findings"),
             );
             continue;
         }
-        let rule = r
+        let ri = r
             .rule_index
             .filter(|i| *i < driver_rules)
-            .map(|i| &rules[i])
-            .or_else(|| r.rule_id.as_deref().and_then(|id| by_id.get(id)).map(|i| &rules[*i]));
+            .or_else(|| r.rule_id.as_deref().and_then(|id| by_id.get(id)).copied());
+        let rule = ri.map(|i| &rules[i]);
+        let info = ri.map(|i| &infos[i]);
         let Some(rule_id) = r.rule_id.clone().or_else(|| rule.and_then(|x| x.id()).map(str::to_owned)) else {
-            st.diags.push(skipped(
-                name,
-                &r.pointer,
-                "the result has no ruleId (and no rule reference), so it has no identity",
-            ));
+            st.diags.push(skipped(name, &r.pointer, "the result has no ruleId (and no rule reference), so it has no identity"));
             continue;
         };
         let uri = r.uri.clone().or_else(|| {
@@ -464,63 +515,41 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
                 .map(str::to_owned)
         });
         let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
-        let message = r
-            .message
-            .clone()
-            .or_else(|| {
-                r.message_id.as_deref().and_then(|id| rule.and_then(|x| x.message_string(id))).map(str::to_owned)
-            })
-            .or_else(|| rule.and_then(|x| x.full().or(x.short())).map(str::to_owned))
-            .unwrap_or_else(|| format!("{tool} reported {rule_id}"));
-        let rule_sev = rule.and_then(|x| x.props()).and_then(|p| num(p, "security-severity"));
-        let (severity, sev_source) =
-            if let Some(x) = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x)) {
-                (Severity::from_cvss(x), "security-severity")
-            } else {
-                let level = r.level.as_deref().or_else(|| rule.and_then(Rule::level)).unwrap_or("warning");
-                let sev = match level {
+        let message = match (&r.message, &r.message_id) {
+            (Some(m), _) => m.clone(),
+            (None, Some(id)) if rule.and_then(|x| x.message_string(id)).is_some() => {
+                rule.and_then(|x| x.message_string(id)).unwrap_or_default().to_owned()
+            }
+            _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| format!("{tool} reported {rule_id}")),
+        };
+        let rule_sev = info.and_then(|i| i.security_severity);
+        let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
+        let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
+        let (severity, sev_source) = match sec_sev {
+            Some(x) => (Severity::from_cvss(x), "security-severity"),
+            None => (
+                match level {
                     "error" => Severity::High,
                     "warning" => Severity::Medium,
                     _ => Severity::Low,
-                };
-                (sev, "level")
-            };
-        let mut tag_texts: Vec<String> = r.tags.clone();
-        if let Some(p) = rule.and_then(|x| x.props()) {
-            tag_texts.extend(arr(p, "tags").iter().filter_map(Value::as_str).map(str::to_owned));
-            match p.get("cwe") {
-                Some(Value::String(c)) => tag_texts.push(c.clone()),
-                Some(Value::Array(cs)) => tag_texts.extend(cs.iter().filter_map(Value::as_str).map(str::to_owned)),
-                _ => {}
-            }
-        }
-        let mut cwe: Vec<String> = tag_texts.iter().flat_map(|t| cwes_in(t)).collect();
+                },
+                "level",
+            ),
+        };
+        let mut cwe: Vec<String> = info.map(|i| i.cwe.clone()).unwrap_or_default();
+        cwe.extend(r.tags.iter().flat_map(|t| cwes_in(t)));
         cwe.extend(r.taxa_cwe.iter().cloned());
-        if let Some(rel) = rule.map(|x| arr(x.v, "relationships")) {
-            for rel in rel {
-                let target = rel.get("target");
-                let is_cwe = target
-                    .and_then(|t| t.get("toolComponent"))
-                    .and_then(|c| s(c, "name"))
-                    .is_some_and(|n| n.eq_ignore_ascii_case("cwe"));
-                if let (true, Some(id)) = (is_cwe, target.and_then(|t| s(t, "id")))
-                    && let Ok(n) = id.trim_start_matches("CWE-").parse::<u32>()
-                {
-                    cwe.push(format!("CWE-{n}"));
-                }
-            }
-        }
-        let mut cve: Vec<String> = tag_texts.iter().filter(|t| is_advisory_id(t)).cloned().collect();
+        let mut cve: Vec<String> = info.map(|i| i.cve.clone()).unwrap_or_default();
+        cve.extend(r.tags.iter().filter(|t| is_advisory_id(t)).cloned());
         if is_advisory_id(&rule_id) {
             cve.push(rule_id.clone());
         }
-        let lower_tags: Vec<String> = tag_texts.iter().map(|t| t.to_ascii_lowercase()).collect();
-        let category =
-            if iac || lower_tags.iter().any(|t| t.contains("misconfiguration") || t == "iac" || t == "configuration") {
-                Category::Configuration
-            } else {
-                Category::Vulnerability
-            };
+        let config_tag = r.tags.iter().any(|t| is_config_tag(t));
+        let category = if iac || config_tag || info.is_some_and(|i| i.config) {
+            Category::Configuration
+        } else {
+            Category::Vulnerability
+        };
         let fingerprint = r
             .partial
             .get("secfw/v1")
@@ -531,30 +560,24 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
                 let disc = discriminator(&r, &message);
                 compute(&["sarif", &tool, &rule_id, &location, &disc])
             });
-        let title = rule
-            .and_then(Rule::short)
-            .map_or_else(|| first_line(&message), first_line)
-            .chars()
-            .take(200)
-            .collect::<String>();
-        let help_uri = rule.and_then(|x| sne(x.v, "helpUri"));
-        let recommended_action = rule.and_then(Rule::help).map_or_else(
-            || match help_uri {
+        let title = match info.and_then(|i| i.title.as_deref()) {
+            Some(t) => t.to_owned(),
+            None => first_line(&message).chars().take(200).collect::<String>(),
+        };
+        let recommended_action = match info.and_then(|i| i.action.as_deref()) {
+            Some(a) => a.to_owned(),
+            None => match info.and_then(|i| i.help_uri.as_deref()) {
                 Some(u) => format!("Fix the {tool} finding `{rule_id}`; see {u}"),
                 None => format!("Fix the {tool} finding `{rule_id}`"),
             },
-            short_action,
-        );
-        let mut extra = Map::new();
-        extra.insert(
-            "level".into(),
-            json!(r.level.as_deref().or_else(|| rule.and_then(Rule::level)).unwrap_or("warning")),
-        );
+        };
+        let mut extra = Vec::with_capacity(4);
+        extra.push(("level", json!(level)));
         if let Some(x) = r.security_severity.or(rule_sev) {
-            extra.insert("security_severity".into(), json!(x));
+            extra.push(("security_severity", json!(x)));
         }
-        if let Some(u) = help_uri {
-            extra.insert("help_uri".into(), json!(u));
+        if let Some(u) = info.and_then(|i| i.help_uri.as_deref()) {
+            extra.push(("help_uri", json!(u)));
         }
         if !r.suppressions.is_empty() {
             let sup: Vec<Value> = r
@@ -572,7 +595,7 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
                     .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
                 );
             }
-            extra.insert("suppressions".into(), Value::Array(sup));
+            extra.push(("suppressions", Value::Array(sup)));
         }
         items.push(Item {
             fingerprint,

@@ -3,7 +3,7 @@
 
 use secfw_artifacts::model::findings::Category;
 use secfw_artifacts::{Diagnostic, Severity};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::fingerprint::compute;
 use crate::model::{Item, Scan, cwes_in, dedupe, instant, is_advisory_id, severity_word, uniq};
@@ -155,17 +155,17 @@ fn result(
         let mut cwe: Vec<String> = arr(v, "CweIDs").iter().filter_map(Value::as_str).flat_map(cwes_in).collect();
         cwe.sort();
         let fixed = sne(v, "FixedVersion");
-        let mut extra = Map::new();
-        extra.insert("package".into(), json!(pkg));
-        extra.insert("installed_version".into(), json!(installed));
+        let mut extra = Vec::new();
+        extra.push(("package", json!(pkg)));
+        extra.push(("installed_version", json!(installed)));
         if let Some(f) = fixed {
-            extra.insert("fixed_version".into(), json!(f));
+            extra.push(("fixed_version", json!(f)));
         }
         if let Some(u) = sne(v, "PrimaryURL") {
-            extra.insert("url".into(), json!(u));
+            extra.push(("url", json!(u)));
         }
         if let Some(st) = sne(v, "Status") {
-            extra.insert("status".into(), json!(st));
+            extra.push(("status", json!(st)));
         }
         let loc =
             if pkg_path.is_empty() { format!("{pkg}@{installed}") } else { format!("{pkg_path}:{pkg}@{installed}") };
@@ -208,9 +208,9 @@ fn result(
         let res = cause.and_then(|c| sne(c, "Resource")).unwrap_or("");
         let line = cause.and_then(|c| c.get("StartLine")).and_then(Value::as_u64);
         let message = sne(m, "Message").unwrap_or("");
-        let mut extra = Map::new();
+        let mut extra = Vec::new();
         if let Some(u) = sne(m, "PrimaryURL") {
-            extra.insert("url".into(), json!(u));
+            extra.push(("url", json!(u)));
         }
         out.push(Item {
             fingerprint: compute(&["trivy/misconfig", target, &place, id, res, message]),
@@ -265,7 +265,7 @@ fn result(
             recommended_action: "Revoke and rotate the secret, then remove it from the source and its history".into(),
             pointer: p,
             occurrences: 1,
-            extra: Map::new(),
+            extra: Vec::new(),
         });
     }
 }
