@@ -166,18 +166,37 @@ pub struct Item {
 
 /// Sort items by fingerprint and merge those with equal fingerprints into one (occurrences
 /// counted, the first by location kept), so the outcome does not depend on result order.
+///
+/// Sorting works on a compact key (the fingerprint's first 128 bits) so that hundreds of
+/// thousands of items sort without chasing their strings.
 pub(crate) fn dedupe(items: &mut Vec<Item>) {
-    items.sort_by(|a, b| {
-        (&a.fingerprint, &a.location, a.line, &a.pointer).cmp(&(&b.fingerprint, &b.location, b.line, &b.pointer))
+    let mut order: Vec<(u128, usize)> = items.iter().enumerate().map(|(i, it)| (fp_key(&it.fingerprint), i)).collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let (x, y) = (&items[a.1], &items[b.1]);
+            (&x.fingerprint, &x.location, x.line, &x.pointer).cmp(&(&y.fingerprint, &y.location, y.line, &y.pointer))
+        })
     });
-    let mut out: Vec<Item> = Vec::with_capacity(items.len());
-    for it in items.drain(..) {
+    let mut slots: Vec<Option<Item>> = items.drain(..).map(Some).collect();
+    let mut out: Vec<Item> = Vec::with_capacity(slots.len());
+    for (_, i) in order {
+        let Some(it) = slots[i].take() else { continue };
         match out.last_mut() {
             Some(last) if last.fingerprint == it.fingerprint => last.occurrences += it.occurrences,
             _ => out.push(it),
         }
     }
     *items = out;
+}
+
+/// The first 32 hex digits of a `scheme/vN:<hex>` fingerprint as a number (ordered like the
+/// text for equal-length lower-case hex); 0 for anything else (then the full text decides).
+fn fp_key(fp: &str) -> u128 {
+    let hex = fp.split_once(':').map_or("", |(_, h)| h);
+    if hex.len() < 32 {
+        return 0;
+    }
+    u128::from_str_radix(&hex[..32], 16).unwrap_or(0)
 }
 
 /// Sorted, de-duplicated ids.

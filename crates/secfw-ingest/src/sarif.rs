@@ -2,7 +2,7 @@
 //! so memory holds one result's JSON tree plus the compact typed results of the current run,
 //! never the document's tree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
 use std::io::Read;
 
@@ -158,15 +158,6 @@ struct RunSeed<'s, 'a> {
     idx: usize,
 }
 
-#[derive(Default)]
-struct RawRun {
-    tool: Value,
-    invocations: Value,
-    vcp: Value,
-    artifacts: Value,
-    results: Vec<RawResult>,
-}
-
 impl<'de> DeserializeSeed<'de> for RunSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -180,41 +171,69 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         write!(f, "`runs[{}]`: a run object", self.idx)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut run = RawRun::default();
+        let idx = self.idx;
+        let mut ctx: Option<RunCtx> = None;
+        let (mut invocations, mut vcp, mut artifacts) = (Value::Null, Value::Null, None::<Value>);
+        let mut items = Vec::new();
+        let mut pending = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "tool" => run.tool = map.next_value()?,
-                "invocations" => run.invocations = map.next_value()?,
-                "versionControlProvenance" => run.vcp = map.next_value()?,
-                "artifacts" => run.artifacts = map.next_value()?,
+                "tool" => {
+                    let tool: Value = map.next_value()?;
+                    ctx = Some(RunCtx::of(&tool, idx).map_err(de::Error::custom)?);
+                }
+                "invocations" => invocations = map.next_value()?,
+                "versionControlProvenance" => vcp = map.next_value()?,
+                "artifacts" => artifacts = Some(map.next_value()?),
                 "results" => {
-                    map.next_value_seed(ResultsSeed { st: &mut *self.st, run: self.idx, out: &mut run.results })?;
+                    map.next_value_seed(ResultsSeed {
+                        st: &mut *self.st,
+                        run: idx,
+                        ctx: ctx.as_ref(),
+                        artifacts: artifacts.as_ref(),
+                        items: &mut items,
+                        pending: &mut pending,
+                    })?;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        let scan = map_run(self.st, self.idx, run).map_err(de::Error::custom)?;
+        let Some(ctx) = ctx else {
+            return Err(de::Error::custom(format!(
+                "[IN0006] `runs[{idx}].tool.driver.name` is missing: a scan must name its tool"
+            )));
+        };
+        // Results that came before `tool` (or needed `artifacts` not yet read) are mapped now.
+        for r in pending {
+            if let Some(it) = map_one(&mut self.st.diags, self.st.name, &ctx, artifacts.as_ref(), r) {
+                items.push(it);
+            }
+        }
+        let scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, items);
         self.st.scans.push(scan);
         Ok(())
     }
 }
 
-struct ResultsSeed<'s, 'a> {
+struct ResultsSeed<'s, 'a, 'c> {
     st: &'s mut State<'a>,
     run: usize,
-    out: &'s mut Vec<RawResult>,
+    ctx: Option<&'c RunCtx>,
+    artifacts: Option<&'c Value>,
+    items: &'s mut Vec<Item>,
+    pending: &'s mut Vec<RawResult>,
 }
 
-impl<'de> DeserializeSeed<'de> for ResultsSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for ResultsSeed<'_, '_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
+impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`runs[{}].results`: an array of result objects", self.run)
@@ -226,14 +245,28 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
         let mut i = 0usize;
         while let Some(v) = seq.next_element::<Lax<SResult>>()? {
             let pointer = format!("/runs/{}/results/{i}", self.run);
-            match v.0 {
-                None => self.st.diags.push(skipped(self.st.name, &pointer, "a result must be an object")),
-                Some(v) => match raw_result(v, pointer) {
-                    Ok(r) => self.out.push(r),
-                    Err((pointer, why)) => self.st.diags.push(skipped(self.st.name, &pointer, &why)),
-                },
-            }
             i += 1;
+            let r = match v.0.map(|v| raw_result(v, pointer.clone())) {
+                None => {
+                    self.st.diags.push(skipped(self.st.name, &pointer, "a result must be an object"));
+                    continue;
+                }
+                Some(Err((pointer, why))) => {
+                    self.st.diags.push(skipped(self.st.name, &pointer, &why));
+                    continue;
+                }
+                Some(Ok(r)) => r,
+            };
+            // Map at once when the rules are known (the usual key order): memory then holds
+            // findings, not raw results.
+            match self.ctx {
+                Some(ctx) if r.uri.is_some() || r.artifact_index.is_none() || self.artifacts.is_some() => {
+                    if let Some(it) = map_one(&mut self.st.diags, self.st.name, ctx, self.artifacts, r) {
+                        self.items.push(it);
+                    }
+                }
+                _ => self.pending.push(r),
+            }
         }
         Ok(())
     }
@@ -345,6 +378,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
     })
 }
 
+/// A rule's JSON.
 struct Rule<'a> {
     v: &'a Value,
 }
@@ -368,13 +402,11 @@ impl Rule<'_> {
     fn props(&self) -> Option<&Value> {
         self.v.get("properties")
     }
-    fn message_string(&self, id: &str) -> Option<&str> {
-        self.v.get("messageStrings").and_then(|m| m.get(id)).and_then(|m| sne(m, "text"))
-    }
 }
 
-/// What secfw derives from one rule.
+/// What secfw derives from one rule (computed once per rule, not once per result).
 struct RuleInfo {
+    id: Option<String>,
     title: Option<String>,
     text: Option<String>,
     action: Option<String>,
@@ -384,10 +416,11 @@ struct RuleInfo {
     cwe: Vec<String>,
     cve: Vec<String>,
     config: bool,
+    message_strings: BTreeMap<String, String>,
 }
 
 impl RuleInfo {
-    fn of(r: &Rule<'_>, _tool: &str) -> Self {
+    fn of(r: &Rule<'_>) -> Self {
         let mut tags: Vec<&str> = Vec::new();
         if let Some(p) = r.props() {
             tags.extend(arr(p, "tags").iter().filter_map(Value::as_str));
@@ -410,7 +443,14 @@ impl RuleInfo {
                 }
             }
         }
+        let message_strings = r
+            .v
+            .get("messageStrings")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().filter_map(|(k, v)| sne(v, "text").map(|t| (k.clone(), t.to_owned()))).collect())
+            .unwrap_or_default();
         Self {
+            id: r.id().map(str::to_owned),
             title: r.short().map(|t| first_line(t).chars().take(200).collect()),
             text: r.full().or(r.short()).map(str::to_owned),
             action: r.help().map(short_action),
@@ -420,6 +460,7 @@ impl RuleInfo {
             cwe,
             cve: tags.iter().filter(|t| is_advisory_id(t)).map(|t| (*t).to_owned()).collect(),
             config: tags.iter().any(|t| is_config_tag(t)),
+            message_strings,
         }
     }
 }
@@ -429,32 +470,180 @@ fn is_config_tag(t: &str) -> bool {
     t.contains("misconfiguration") || t == "iac" || t == "configuration"
 }
 
-fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> {
-    let name = st.name;
-    let driver = run.tool.get("driver").unwrap_or(&Value::Null);
-    let tool = sne(driver, "name")
-        .map(str::to_ascii_lowercase)
-        .ok_or_else(|| format!("[IN0006] `runs[{idx}].tool.driver.name` is missing: a scan must name its tool"))?;
-    let version = sne(driver, "semanticVersion").or_else(|| sne(driver, "version")).map(str::to_owned);
-    let mut rules: Vec<Rule<'_>> = arr(driver, "rules").iter().map(|v| Rule { v }).collect();
-    let driver_rules = rules.len();
-    for ext in arr(&run.tool, "extensions") {
-        rules.extend(arr(ext, "rules").iter().map(|v| Rule { v }));
-    }
-    let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, r) in rules.iter().enumerate() {
-        if let Some(id) = r.id() {
-            by_id.entry(id).or_insert(i);
+/// A run's tool and rules.
+struct RunCtx {
+    tool: String,
+    version: Option<String>,
+    infos: Vec<RuleInfo>,
+    driver_rules: usize,
+    by_id: HashMap<String, usize>,
+    iac: bool,
+}
+
+impl RunCtx {
+    fn of(tool_v: &Value, idx: usize) -> Result<Self, String> {
+        let driver = tool_v.get("driver").unwrap_or(&Value::Null);
+        let tool = sne(driver, "name")
+            .map(str::to_ascii_lowercase)
+            .ok_or_else(|| format!("[IN0006] `runs[{idx}].tool.driver.name` is missing: a scan must name its tool"))?;
+        let version = sne(driver, "semanticVersion").or_else(|| sne(driver, "version")).map(str::to_owned);
+        let mut infos: Vec<RuleInfo> = arr(driver, "rules").iter().map(|v| RuleInfo::of(&Rule { v })).collect();
+        let driver_rules = infos.len();
+        for ext in arr(tool_v, "extensions") {
+            infos.extend(arr(ext, "rules").iter().map(|v| RuleInfo::of(&Rule { v })));
         }
+        let mut by_id = HashMap::new();
+        for (i, r) in infos.iter().enumerate() {
+            if let Some(id) = &r.id {
+                by_id.entry(id.clone()).or_insert(i);
+            }
+        }
+        let iac = IAC_TOOLS.iter().any(|t| tool.contains(t));
+        Ok(Self { tool, version, infos, driver_rules, by_id, iac })
     }
+}
+
+/// One result → one item (`None` when it is not a finding or has no identity; a diagnostic
+/// says why). The item's target is set when the run is finished.
+fn map_one(diags: &mut Vec<Diagnostic>, name: &str, ctx: &RunCtx, artifacts: Option<&Value>, r: RawResult) -> Option<Item> {
+    let tool = ctx.tool.as_str();
+    if matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent") {
+        let why = r
+            .kind
+            .as_deref()
+            .filter(|k| *k != "fail")
+            .map_or_else(|| "baselineState `absent` (no longer present)".to_owned(), |k| format!("kind `{k}`"));
+        diags.push(
+            Diagnostic::note(codes::NOT_A_FINDING, name, format!("{}: {why} is not a finding; not ingested", r.pointer))
+                .with_hint("only failing results become findings"),
+        );
+        return None;
+    }
+    let ri = r.rule_index.filter(|i| *i < ctx.driver_rules).or_else(|| r.rule_id.as_deref().and_then(|id| ctx.by_id.get(id)).copied());
+    let info = ri.map(|i| &ctx.infos[i]);
+    let Some(rule_id) = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone())) else {
+        diags.push(skipped(name, &r.pointer, "the result has no ruleId (and no rule reference), so it has no identity"));
+        return None;
+    };
+    let uri = r.uri.clone().or_else(|| {
+        r.artifact_index
+            .and_then(|i| artifacts.and_then(Value::as_array).and_then(|a| a.get(i)))
+            .and_then(|a| a.get("location"))
+            .and_then(|l| sne(l, "uri"))
+            .map(str::to_owned)
+    });
+    let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
+    let from_id = r.message_id.as_deref().and_then(|id| info.and_then(|i| i.message_strings.get(id)));
+    let message = match (&r.message, from_id) {
+        (Some(m), _) => m.clone(),
+        (None, Some(m)) => m.clone(),
+        _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| format!("{tool} reported {rule_id}")),
+    };
+    let rule_sev = info.and_then(|i| i.security_severity);
+    let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
+    let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
+    let (severity, sev_source) = match sec_sev {
+        Some(x) => (Severity::from_cvss(x), "security-severity"),
+        None => (
+            match level {
+                "error" => Severity::High,
+                "warning" => Severity::Medium,
+                _ => Severity::Low,
+            },
+            "level",
+        ),
+    };
+    let mut cwe: Vec<String> = info.map(|i| i.cwe.clone()).unwrap_or_default();
+    cwe.extend(r.tags.iter().flat_map(|t| cwes_in(t)));
+    cwe.extend(r.taxa_cwe.iter().cloned());
+    let mut cve: Vec<String> = info.map(|i| i.cve.clone()).unwrap_or_default();
+    cve.extend(r.tags.iter().filter(|t| is_advisory_id(t)).cloned());
+    if is_advisory_id(&rule_id) {
+        cve.push(rule_id.clone());
+    }
+    let config_tag = r.tags.iter().any(|t| is_config_tag(t));
+    let category =
+        if ctx.iac || config_tag || info.is_some_and(|i| i.config) { Category::Configuration } else { Category::Vulnerability };
+    let fingerprint = r
+        .partial
+        .get("secfw/v1")
+        .or_else(|| r.fingerprints.get("secfw/v1"))
+        .filter(|f| secfw_artifacts::workspace::is_fingerprint(f))
+        .cloned()
+        .unwrap_or_else(|| {
+            let disc = discriminator(&r, &message);
+            compute(&["sarif", tool, &rule_id, &location, &disc])
+        });
+    let title = match info.and_then(|i| i.title.as_deref()) {
+        Some(t) => t.to_owned(),
+        None => first_line(&message).chars().take(200).collect::<String>(),
+    };
+    let recommended_action = match info.and_then(|i| i.action.as_deref()) {
+        Some(a) => a.to_owned(),
+        None => match info.and_then(|i| i.help_uri.as_deref()) {
+            Some(u) => format!("Fix the {tool} finding `{rule_id}`; see {u}"),
+            None => format!("Fix the {tool} finding `{rule_id}`"),
+        },
+    };
+    let mut extra = Vec::with_capacity(4);
+    extra.push(("level", json!(level)));
+    if let Some(x) = r.security_severity.or(rule_sev) {
+        extra.push(("security_severity", json!(x)));
+    }
+    if let Some(u) = info.and_then(|i| i.help_uri.as_deref()) {
+        extra.push(("help_uri", json!(u)));
+    }
+    if !r.suppressions.is_empty() {
+        let sup: Vec<Value> = r
+            .suppressions
+            .iter()
+            .map(|(k, st, j)| json!({"kind": k, "status": st.as_deref().unwrap_or("accepted"), "justification": j}))
+            .collect();
+        if r.suppressions.iter().any(|(_, st, _)| st.as_deref().is_none_or(|st| st == "accepted")) {
+            diags.push(
+                Diagnostic::note(
+                    codes::SUPPRESSED_IN_SOURCE,
+                    name,
+                    format!("{}: `{rule_id}` is suppressed by the tool; ingested as open", r.pointer),
+                )
+                .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
+            );
+        }
+        extra.push(("suppressions", Value::Array(sup)));
+    }
+    Some(Item {
+        fingerprint,
+        tool: tool.to_owned(),
+        rule_id: Some(rule_id),
+        title: if title.trim().is_empty() { "(untitled)".to_owned() } else { title },
+        description: message,
+        severity,
+        severity_source: sev_source,
+        category,
+        cwe: uniq(cwe),
+        cve: uniq(cve),
+        cvss: None,
+        target: String::new(),
+        location,
+        line: r.line,
+        resource_type: "file",
+        recommended_action,
+        pointer: r.pointer,
+        occurrences: 1,
+        extra,
+    })
+}
+
+/// Invocation health, target, and the scan record of a finished run.
+fn finish_run(st: &mut State<'_>, idx: usize, ctx: &RunCtx, invocations: &Value, vcp: &Value, mut items: Vec<Item>) -> Scan {
+    let tool = &ctx.tool;
     let target = st
         .opts
         .target
         .clone()
-        .or_else(|| run.vcp.as_array().and_then(|v| v.first()).and_then(|p| sne(p, "repositoryUri")).map(str::to_owned))
+        .or_else(|| vcp.as_array().and_then(|v| v.first()).and_then(|p| sne(p, "repositoryUri")).map(str::to_owned))
         .unwrap_or_else(|| ".".to_owned());
-    // Invocation health.
-    let invocations = run.invocations.as_array().map_or(&[][..], Vec::as_slice);
+    let invocations = invocations.as_array().map_or(&[][..], Vec::as_slice);
     let failed = invocations.iter().any(|i| i.get("executionSuccessful").and_then(Value::as_bool) == Some(false));
     let error = failed.then(|| {
         let notes: Vec<&str> = invocations
@@ -472,165 +661,27 @@ fn map_run(st: &mut State<'_>, idx: usize, run: RawRun) -> Result<Scan, String> 
     });
     if let Some(e) = &error {
         st.diags.push(
-            Diagnostic::warning(codes::SCAN_FAILED, name, format!("run {idx} ({tool}) failed: {e}")).with_hint(
+            Diagnostic::warning(codes::SCAN_FAILED, st.name, format!("run {idx} ({tool}) failed: {e}")).with_hint(
                 "the scan is recorded as a failure; its targets count as unscanned and no finding is resolved by it",
             ),
         );
     }
     let first = invocations.first();
-    let started = instant(first.and_then(|i| s(i, "startTimeUtc")));
-    let finished = instant(first.and_then(|i| s(i, "endTimeUtc")));
-    let iac = IAC_TOOLS.iter().any(|t| tool.contains(t));
-    // Everything derived from a rule is computed once per rule, not once per result.
-    let infos: Vec<RuleInfo> = rules.iter().map(|r| RuleInfo::of(r, &tool)).collect();
-    let mut items = Vec::with_capacity(run.results.len());
-    for r in run.results {
-        if matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent") {
-            let why = r
-                .kind
-                .as_deref()
-                .filter(|k| *k != "fail")
-                .map_or_else(|| "baselineState `absent` (no longer present)".to_owned(), |k| format!("kind `{k}`"));
-            st.diags.push(
-                Diagnostic::note(codes::NOT_A_FINDING, name, format!("{}: {why} is not a finding; not ingested", r.pointer))
-                    .with_hint("only failing results become findings"),
-            );
-            continue;
-        }
-        let ri = r
-            .rule_index
-            .filter(|i| *i < driver_rules)
-            .or_else(|| r.rule_id.as_deref().and_then(|id| by_id.get(id)).copied());
-        let rule = ri.map(|i| &rules[i]);
-        let info = ri.map(|i| &infos[i]);
-        let Some(rule_id) = r.rule_id.clone().or_else(|| rule.and_then(|x| x.id()).map(str::to_owned)) else {
-            st.diags.push(skipped(name, &r.pointer, "the result has no ruleId (and no rule reference), so it has no identity"));
-            continue;
-        };
-        let uri = r.uri.clone().or_else(|| {
-            r.artifact_index
-                .and_then(|i| run.artifacts.as_array().and_then(|a| a.get(i)))
-                .and_then(|a| a.get("location"))
-                .and_then(|l| sne(l, "uri"))
-                .map(str::to_owned)
-        });
-        let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
-        let message = match (&r.message, &r.message_id) {
-            (Some(m), _) => m.clone(),
-            (None, Some(id)) if rule.and_then(|x| x.message_string(id)).is_some() => {
-                rule.and_then(|x| x.message_string(id)).unwrap_or_default().to_owned()
-            }
-            _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| format!("{tool} reported {rule_id}")),
-        };
-        let rule_sev = info.and_then(|i| i.security_severity);
-        let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
-        let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
-        let (severity, sev_source) = match sec_sev {
-            Some(x) => (Severity::from_cvss(x), "security-severity"),
-            None => (
-                match level {
-                    "error" => Severity::High,
-                    "warning" => Severity::Medium,
-                    _ => Severity::Low,
-                },
-                "level",
-            ),
-        };
-        let mut cwe: Vec<String> = info.map(|i| i.cwe.clone()).unwrap_or_default();
-        cwe.extend(r.tags.iter().flat_map(|t| cwes_in(t)));
-        cwe.extend(r.taxa_cwe.iter().cloned());
-        let mut cve: Vec<String> = info.map(|i| i.cve.clone()).unwrap_or_default();
-        cve.extend(r.tags.iter().filter(|t| is_advisory_id(t)).cloned());
-        if is_advisory_id(&rule_id) {
-            cve.push(rule_id.clone());
-        }
-        let config_tag = r.tags.iter().any(|t| is_config_tag(t));
-        let category = if iac || config_tag || info.is_some_and(|i| i.config) {
-            Category::Configuration
-        } else {
-            Category::Vulnerability
-        };
-        let fingerprint = r
-            .partial
-            .get("secfw/v1")
-            .or_else(|| r.fingerprints.get("secfw/v1"))
-            .filter(|f| secfw_artifacts::workspace::is_fingerprint(f))
-            .cloned()
-            .unwrap_or_else(|| {
-                let disc = discriminator(&r, &message);
-                compute(&["sarif", &tool, &rule_id, &location, &disc])
-            });
-        let title = match info.and_then(|i| i.title.as_deref()) {
-            Some(t) => t.to_owned(),
-            None => first_line(&message).chars().take(200).collect::<String>(),
-        };
-        let recommended_action = match info.and_then(|i| i.action.as_deref()) {
-            Some(a) => a.to_owned(),
-            None => match info.and_then(|i| i.help_uri.as_deref()) {
-                Some(u) => format!("Fix the {tool} finding `{rule_id}`; see {u}"),
-                None => format!("Fix the {tool} finding `{rule_id}`"),
-            },
-        };
-        let mut extra = Vec::with_capacity(4);
-        extra.push(("level", json!(level)));
-        if let Some(x) = r.security_severity.or(rule_sev) {
-            extra.push(("security_severity", json!(x)));
-        }
-        if let Some(u) = info.and_then(|i| i.help_uri.as_deref()) {
-            extra.push(("help_uri", json!(u)));
-        }
-        if !r.suppressions.is_empty() {
-            let sup: Vec<Value> = r
-                .suppressions
-                .iter()
-                .map(|(k, st, j)| json!({"kind": k, "status": st.as_deref().unwrap_or("accepted"), "justification": j}))
-                .collect();
-            if r.suppressions.iter().any(|(_, st, _)| st.as_deref().is_none_or(|st| st == "accepted")) {
-                st.diags.push(
-                    Diagnostic::note(
-                        codes::SUPPRESSED_IN_SOURCE,
-                        name,
-                        format!("{}: `{rule_id}` is suppressed by the tool; ingested as open", r.pointer),
-                    )
-                    .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
-                );
-            }
-            extra.push(("suppressions", Value::Array(sup)));
-        }
-        items.push(Item {
-            fingerprint,
-            tool: tool.clone(),
-            rule_id: Some(rule_id),
-            title: if title.trim().is_empty() { "(untitled)".to_owned() } else { title },
-            description: message,
-            severity,
-            severity_source: sev_source,
-            category,
-            cwe: uniq(cwe),
-            cve: uniq(cve),
-            cvss: None,
-            target: target.clone(),
-            location,
-            line: r.line,
-            resource_type: "file",
-            recommended_action,
-            pointer: r.pointer,
-            occurrences: 1,
-            extra,
-        });
+    for it in &mut items {
+        it.target.clone_from(&target);
     }
     dedupe(&mut items);
-    Ok(Scan {
-        tool,
-        tool_version: version,
+    Scan {
+        tool: tool.clone(),
+        tool_version: ctx.version.clone(),
         targets: vec![target],
-        started_at: started,
-        finished_at: finished,
+        started_at: instant(first.and_then(|i| s(i, "startTimeUtc"))),
+        finished_at: instant(first.and_then(|i| s(i, "endTimeUtc"))),
         success: !failed,
         error,
         index: idx,
         items,
-    })
+    }
 }
 
 /// What tells two results of one rule in one file apart, without line numbers: the
