@@ -30,6 +30,8 @@ fn bench_size(c: &mut Criterion, size: Size, label: &str) {
     if size == Size::M {
         group.sample_size(10).measurement_time(Duration::from_secs(20));
     }
+    // The governance part of compute_kpis (secfw-governance's evaluation at the same instant).
+    group.bench_function("governance_only", |b| b.iter(|| black_box(secfw_governance::evaluate(&ws, now()))));
     group.bench_function("compute_kpis", |b| b.iter(|| black_box(compute(&ws, period, now()))));
     group.bench_function("render_md", |b| b.iter(|| black_box(secfw_digest::md::render(&report))));
     group.bench_function("render_json", |b| b.iter(|| black_box(secfw_digest::json::render(&report))));

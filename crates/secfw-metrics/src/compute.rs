@@ -875,11 +875,18 @@ fn scan_counts(input: &MetricsInput<'_>, period: Period) -> ScanCounts {
     }
     c.basis = ScanBasis::ExpectedPairs;
     c.expected = pairs.len() as u64;
+    // (tool, target) pairs covered by a successful scan in the period: one pass over the scans,
+    // then one lookup per expected pair (a scan may target thousands of resources).
+    let covered: BTreeSet<(String, &str)> = scans
+        .iter()
+        .filter(|s| s.status == ScanStatus::Success)
+        .flat_map(|s| {
+            let tool = s.tool.to_ascii_lowercase();
+            s.targets.iter().map(move |t| (tool.clone(), t.as_str()))
+        })
+        .collect();
     for (res, tool) in pairs {
-        let ok = scans.iter().any(|s| {
-            s.status == ScanStatus::Success && s.tool.eq_ignore_ascii_case(tool) && s.targets.iter().any(|t| t == res)
-        });
-        if ok {
+        if covered.contains(&(tool.to_ascii_lowercase(), res)) {
             c.successful += 1;
         } else {
             c.missing.push(format!("{res}/{tool}"));
@@ -892,13 +899,15 @@ fn scan_counts(input: &MetricsInput<'_>, period: Period) -> ScanCounts {
 fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, governance: &GovernanceReport) -> ExceptionCounts {
     let mut c = ExceptionCounts { warn_days: rb.exceptions.warn_days_before_expiry, ..ExceptionCounts::default() };
     let Some(reg) = input.exceptions else { return c };
+    let evals: BTreeMap<&str, &secfw_governance::ExceptionEval> =
+        governance.exceptions.iter().map(|e| (e.id.as_str(), e)).collect();
     for e in &reg.exceptions {
         if gov::is_archived(e) {
             c.archived += 1;
             continue;
         }
         c.total += 1;
-        let Some(ev) = governance.exception(&e.id) else { continue };
+        let Some(ev) = evals.get(e.id.as_str()) else { continue };
         let reason = || {
             ev.diagnostics
                 .iter()
