@@ -177,16 +177,25 @@ pub(crate) fn dedupe(items: &mut Vec<Item>) {
             (&x.fingerprint, &x.location, x.line, &x.pointer).cmp(&(&y.fingerprint, &y.location, y.line, &y.pointer))
         })
     });
-    let mut slots: Vec<Option<Item>> = items.drain(..).map(Some).collect();
-    let mut out: Vec<Item> = Vec::with_capacity(slots.len());
-    for (_, i) in order {
-        let Some(it) = slots[i].take() else { continue };
-        match out.last_mut() {
-            Some(last) if last.fingerprint == it.fingerprint => last.occurrences += it.occurrences,
-            _ => out.push(it),
+    // Apply the permutation in place (cycle by cycle): no second array of items.
+    let mut perm: Vec<usize> = order.into_iter().map(|(_, i)| i).collect(); // perm[k] = source of slot k
+    for start in 0..perm.len() {
+        let mut k = start;
+        while perm[k] != start && perm[k] != usize::MAX {
+            let src = perm[k];
+            items.swap(k, src);
+            perm[k] = usize::MAX;
+            k = src;
         }
+        perm[k] = usize::MAX;
     }
-    *items = out;
+    items.dedup_by(|later, kept| {
+        let same = later.fingerprint == kept.fingerprint;
+        if same {
+            kept.occurrences += later.occurrences;
+        }
+        same
+    });
 }
 
 /// The first 32 hex digits of a `scheme/vN:<hex>` fingerprint as a number (ordered like the
