@@ -65,6 +65,21 @@ fn chromium_renders_the_digest_without_console_errors() {
             "console error while rendering digest.html: {line}"
         );
     }
+    // The DOM the browser built holds every chart as an SVG element with its drawing.
+    let profile = tempfile::tempdir().unwrap();
+    let dom = Command::new(secfw_testkit::tool("chromium").unwrap())
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("run chromium --dump-dom");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    for id in ["chart-kpi-trends", "chart-open-by-severity", "chart-mttr-by-severity", "chart-exceptions-expiry"] {
+        let at = dom.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("{id} missing from the rendered DOM"));
+        let end = at + dom[at..].find("</svg>").expect("closed svg");
+        assert!(dom[at..end].contains("<rect") || dom[at..end].contains("<path"), "{id} draws something");
+    }
     if let Ok(keep) = std::env::var("SECFW_KEEP_SCREENSHOT") {
         std::fs::copy(&png, keep).unwrap();
     }
