@@ -149,5 +149,25 @@ fn human(r: &Report, styled: bool) -> String {
         f.overdue(),
         f.critical()
     );
+    let days = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.1}"));
+    s.push_str("\nMTTR by severity (days: mean / median / p90, n):");
+    for (sev, st) in &m.mttr.by_severity {
+        let _ = write!(
+            s,
+            "\n  {:<8} {} / {} / {}  n={}",
+            sev.as_str(),
+            days(st.mean),
+            days(st.median),
+            days(st.p90),
+            st.count
+        );
+    }
+    for x in m.exceptions.items.iter().filter(|x| x.expiring_soon || x.state != "valid") {
+        let _ = write!(
+            s,
+            "\nexception {} is {} (valid until {}, {} day(s) left)",
+            x.id, x.state, x.valid_until, x.days_left
+        );
+    }
     s
 }
