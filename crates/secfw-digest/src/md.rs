@@ -107,7 +107,7 @@ pub fn render(report: &Report) -> String {
             k.display_value(),
             k.display_target(),
             t.display(k.unit),
-            status_word(k.status)
+            if k.target.is_some() { status_word(k.status) } else { "— (lower is better)" }
         );
     }
     s.push('\n');

@@ -128,7 +128,7 @@ fn human(r: &Report, styled: bool) -> String {
             k.display_value(),
             k.display_target(),
             t.display(k.unit),
-            paint(k.status.as_str(), k.status)
+            if k.target.is_some() { paint(k.status.as_str(), k.status) } else { "-".to_owned() }
         );
     }
     s.push('\n');
