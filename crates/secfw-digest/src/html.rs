@@ -82,6 +82,7 @@ fn status_pill(s: KpiStatus) -> &'static str {
         KpiStatus::Met => "<span class=\"pill ok\">✓ on target</span>",
         KpiStatus::Missed => "<span class=\"pill bad\">✗ missed</span>",
         KpiStatus::NotAvailable => "<span class=\"pill na\">n/a</span>",
+        KpiStatus::NoTarget => "<span class=\"pill na\">lower is better</span>",
     }
 }
 
@@ -186,7 +187,7 @@ pub fn render(report: &Report) -> String {
             "<div class=\"card\" id=\"kpi-{}\"><div class=\"row\"><span class=\"name\">{}</span>{}</div><div class=\"row\"><span class=\"val\">{}</span>{}</div><div class=\"row\"><span>target {}</span><span class=\"{cls}\">{}</span></div><div class=\"inputs\">{}</div></div>",
             k.id.key(),
             esc(k.id.name()),
-            if k.target.is_some() { status_pill(k.status) } else { "<span class=\"pill na\">lower is better</span>" },
+            status_pill(k.status),
             esc(&k.display_value()),
             svg::sparkline(&values, color_of(k.id)),
             esc(&k.display_target()),

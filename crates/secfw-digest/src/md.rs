@@ -107,7 +107,7 @@ pub fn render(report: &Report) -> String {
             k.display_value(),
             k.display_target(),
             t.display(k.unit),
-            if k.target.is_some() { status_word(k.status) } else { "— (lower is better)" }
+            status_word(k.status)
         );
     }
     s.push('\n');
@@ -247,5 +247,6 @@ fn status_word(s: secfw_metrics::KpiStatus) -> &'static str {
         secfw_metrics::KpiStatus::Met => "✓ met",
         secfw_metrics::KpiStatus::Missed => "✗ missed",
         secfw_metrics::KpiStatus::NotAvailable => "n/a",
+        secfw_metrics::KpiStatus::NoTarget => "— (lower is better)",
     }
 }

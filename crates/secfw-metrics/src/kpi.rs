@@ -218,13 +218,16 @@ pub fn trim_num(v: f64) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KpiStatus {
-    /// The value meets the target (or there is no target).
+    /// The value meets the target.
     Met,
     /// The value misses the target, or the KPI cannot be computed where that is a failure
     /// (coverage with no resources).
     Missed,
     /// The KPI cannot be computed and that is not a failure (e.g. MTTR with nothing resolved).
     NotAvailable,
+    /// The KPI has no target (the risk score: lower is better).
+    #[serde(rename = "no_target")]
+    NoTarget,
 }
 
 impl KpiStatus {
@@ -234,6 +237,7 @@ impl KpiStatus {
             Self::Met => "met",
             Self::Missed => "missed",
             Self::NotAvailable => "n/a",
+            Self::NoTarget => "no target",
         }
     }
 }
@@ -269,7 +273,8 @@ impl Kpi {
             (None, _) if na_fails => KpiStatus::Missed,
             (None, _) => KpiStatus::NotAvailable,
             (Some(v), Some(t)) if !t.met_by(v) => KpiStatus::Missed,
-            (Some(_), _) => KpiStatus::Met,
+            (Some(_), Some(_)) => KpiStatus::Met,
+            (Some(_), None) => KpiStatus::NoTarget,
         };
         Self { id, value, unit: id.unit(), target, status, formula: id.formula().to_owned(), inputs, note: None }
     }

@@ -101,7 +101,7 @@ pub struct DigestKpi {
     /// The target as text, e.g. `< 5 days` (extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `met`, `missed` or `n/a` (extension).
+    /// `met`, `missed`, `n/a` or `no target` (extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Unit: `days`, `percent` or `score` (extension).

@@ -114,7 +114,7 @@ fn human(r: &Report, styled: bool) -> String {
         let code = match st {
             KpiStatus::Met => "32",
             KpiStatus::Missed => "31",
-            KpiStatus::NotAvailable => "2",
+            KpiStatus::NotAvailable | KpiStatus::NoTarget => "2",
         };
         format!("\x1b[{code}m{text}\x1b[0m")
     };
@@ -128,7 +128,7 @@ fn human(r: &Report, styled: bool) -> String {
             k.display_value(),
             k.display_target(),
             t.display(k.unit),
-            if k.target.is_some() { paint(k.status.as_str(), k.status) } else { "-".to_owned() }
+            paint(k.status.as_str(), k.status)
         );
     }
     s.push('\n');
