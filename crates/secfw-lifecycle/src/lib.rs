@@ -238,7 +238,14 @@ impl Lifecycle {
     ) -> Evaluation {
         let (to, now, strict) = (req.to, req.now, req.strict);
         let cycle_start = events.iter().rev().find(|e| e.to == LifecycleState::Planned).map(|e| e.time);
-        let opts = GateOptions::default().strict(strict).allowed_states(vec![from, to]).cycle_start(cycle_start);
+        // Artifacts may declare any state the cycle has reached, up to the target: people's
+        // files are not edited at every transition (secfw never rewrites them), but no file
+        // may claim a state the lifecycle has not got to.
+        let mut allowed: Vec<LifecycleState> = LifecycleState::ALL.into_iter().filter(|s| *s <= to).collect();
+        if !allowed.contains(&from) {
+            allowed.push(from);
+        }
+        let opts = GateOptions::default().strict(strict).allowed_states(allowed).cycle_start(cycle_start);
         let ctx = GateContext::new(ws, now, opts);
         let needed = criteria(to);
         let mut gates = Vec::new();

@@ -268,3 +268,19 @@ fn a_tampered_log_refuses_every_transition() {
     assert!(problems.iter().any(|p| p.code.as_str() == "LC0102" && p.line == Some(1)));
     assert!(lc.status(now(), 5, checks()).is_err());
 }
+
+#[test]
+fn declared_states_may_lag_the_log_but_never_run_ahead_of_it() {
+    // People's files are not edited at every transition: a map still saying PLANNED is fine
+    // while the cycle moves on (the files were prepared at planning time) ...
+    let dir = workspace(&[]);
+    let lc = Lifecycle::new(dir.path());
+    assert!(advance(&lc, S::ReadyForHandoff, now()).advanced());
+    // ... but a file claiming a state the lifecycle has not reached is inconsistent.
+    let dir = workspace(&[]);
+    set_state(dir.path(), S::Planned, S::Validated);
+    let lc = Lifecycle::new(dir.path());
+    let o = advance(&lc, S::ReadyForHandoff, now());
+    let Outcome::Refused { reasons, .. } = &o else { panic!("{o:#?}") };
+    assert!(reasons.iter().any(|r| r.contains("GT0109")), "{reasons:#?}");
+}
