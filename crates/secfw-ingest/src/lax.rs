@@ -3,7 +3,6 @@
 //! aborts the stream. Wrong types are visible afterwards ([`Loose::Other`], `None`) and are
 //! judged by the caller (skip the item, or ignore an optional field). No `Value` tree is built.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -208,8 +207,56 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for LaxVec<T> {
     }
 }
 
-/// A string → scalar map (fingerprints); empty when not an object.
-pub(crate) type LaxMap = Lax<BTreeMap<String, Loose>>;
+/// A string → string map (fingerprints) as a sorted list (no tree nodes for one or two
+/// entries); entries whose value is not a string are dropped; empty when not an object.
+#[derive(Debug, Default)]
+pub(crate) struct LaxMap(pub(crate) Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for LaxMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LaxMap;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<LaxMap, A::Error> {
+                let mut out: Vec<(String, String)> = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, Loose>()? {
+                    if let Loose::Str(v) = v {
+                        out.retain(|(x, _)| *x != k); // a repeated key: the last one wins
+                        out.push((k, v));
+                    }
+                }
+                out.sort();
+                Ok(LaxMap(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<LaxMap, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(LaxMap::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<LaxMap, E> {
+                Ok(LaxMap::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<LaxMap, E> {
+                Ok(LaxMap::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<LaxMap, E> {
+                Ok(LaxMap::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<LaxMap, E> {
+                Ok(LaxMap::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<LaxMap, E> {
+                Ok(LaxMap::default())
+            }
+            fn visit_unit<E>(self) -> Result<LaxMap, E> {
+                Ok(LaxMap::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 // ---- the parts of a SARIF result secfw reads ---------------------------------------------
 
@@ -393,6 +440,8 @@ mod tests {
         assert_eq!(p.tags.as_ref().unwrap().0, ["a"]);
         assert_eq!(p.security_severity.as_ref().and_then(Loose::as_f64), Some(7.5));
         assert_eq!(r.suppressions.0.len(), 1);
-        assert!(r.fingerprints.get().is_none());
+        assert!(r.fingerprints.0.is_empty());
+        let m: LaxMap = serde_json::from_str(r#"{"b": "2", "a": "1", "n": 3, "b": "4"}"#).unwrap();
+        assert_eq!(m.0, [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "4".to_owned())]);
     }
 }

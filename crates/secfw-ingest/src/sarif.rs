@@ -287,8 +287,8 @@ struct RawResult {
     logical: Option<String>,
     line: Option<u64>,
     snippet: Option<String>,
-    fingerprints: BTreeMap<String, String>,
-    partial: BTreeMap<String, String>,
+    fingerprints: Vec<(String, String)>,
+    partial: Vec<(String, String)>,
     security_severity: Option<f64>,
     tags: Vec<String>,
     taxa_cwe: Vec<String>,
@@ -334,9 +334,6 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         Some(p) => (p.artifact_location.0, p.region.0),
         None => (None, None),
     };
-    let strmap = |m: Option<BTreeMap<String, Loose>>| -> BTreeMap<String, String> {
-        m.unwrap_or_default().into_iter().filter_map(|(k, x)| if let Loose::Str(x) = x { Some((k, x)) } else { None }).collect()
-    };
     let props = v.properties.0;
     let taxa_cwe = v
         .taxa
@@ -363,8 +360,8 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         logical,
         line: region.as_ref().and_then(|r| r.start_line.as_ref()).and_then(Loose::as_usize).map(|n| n as u64),
         snippet: region.as_ref().and_then(|r| r.snippet.get()).and_then(|x| text(x.text.as_ref())).map(str::to_owned),
-        fingerprints: strmap(v.fingerprints.0),
-        partial: strmap(v.partial_fingerprints.0),
+        fingerprints: v.fingerprints.0,
+        partial: v.partial_fingerprints.0,
         security_severity: props.as_ref().and_then(|p| p.security_severity.as_ref()).and_then(Loose::as_f64),
         tags: props.and_then(|p| p.tags).map(|t| t.0).unwrap_or_default(),
         taxa_cwe,
@@ -566,8 +563,10 @@ fn map_one(diags: &mut Vec<Diagnostic>, name: &str, ctx: &RunCtx, artifacts: Opt
         if ctx.iac || config_tag || info.is_some_and(|i| i.config) { Category::Configuration } else { Category::Vulnerability };
     let fingerprint = r
         .partial
-        .get("secfw/v1")
-        .or_else(|| r.fingerprints.get("secfw/v1"))
+        .iter()
+        .chain(&r.fingerprints)
+        .find(|(k, _)| k == "secfw/v1")
+        .map(|(_, v)| v)
         .filter(|f| secfw_artifacts::workspace::is_fingerprint(f))
         .cloned()
         .unwrap_or_else(|| {
