@@ -36,6 +36,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Copy the bundled example workspace, generate demo keys and a trust policy, and run one whole cycle.
+    Demo(cmd::cycle::DemoArgs),
+    /// Run the lifecycle from its current state as far as its gates allow (validate → seal → ingest → digest).
+    Cycle(cmd::cycle::CycleArgs),
     /// Write a complete, realistic, valid security workspace into DIR.
     Init(cmd::init::Args),
     /// Parse and check every artifact; print every diagnostic.
@@ -86,9 +90,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = output::Output::new(cli.color);
     let result = match cli.command {
+        Command::Demo(a) => cmd::cycle::run_demo(&a, &out),
+        Command::Cycle(a) => cmd::cycle::run_cycle(&a, &out),
         Command::Init(a) => cmd::init::run(&a, &out),
         Command::Validate(a) => cmd::validate::run(&a, &out),
-        Command::Completions(a) => cmd::completions::run::<Cli>(&a),
+        Command::Completions(a) => Ok(cmd::completions::run::<Cli>(&a)),
         Command::GenerateManifest(a) => cmd::seal::generate(&a, &out),
         Command::SignManifest(a) => cmd::seal::sign(&a, &out),
         Command::VerifyManifest(a) => cmd::seal::verify(&a, &out),

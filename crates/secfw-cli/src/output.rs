@@ -54,6 +54,9 @@ impl Output {
         self.styled
     }
 
+    // Methods (not free functions) so every command prints through one place that owns the
+    // output policy.
+    #[allow(clippy::unused_self)]
     /// Print to stdout (a broken pipe is not an error worth a panic).
     pub(crate) fn print(&self, text: &str) {
         let mut o = std::io::stdout().lock();
@@ -70,6 +73,7 @@ impl Output {
         eprintln!("{prefix}: {msg}");
     }
 
+    #[allow(clippy::unused_self)]
     /// Print a progress/status line to stderr.
     pub(crate) fn status(&self, msg: &str) {
         eprintln!("{msg}");

@@ -6,8 +6,11 @@
 
 pub mod checks;
 pub mod codes;
+pub mod cycle;
+pub mod demo;
 pub mod log;
 pub mod machine;
+pub mod wiring;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -56,6 +59,9 @@ pub enum Error {
     /// The actor is empty.
     #[error("an actor is required (who is making the transition)")]
     NoActor,
+    /// A `cycle` step could not run.
+    #[error("cycle: {0}")]
+    Cycle(String),
 }
 
 /// The current state according to a list of events (no events: PLANNED).

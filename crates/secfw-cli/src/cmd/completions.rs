@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use crate::CmdResult;
-
 /// Arguments of `completions`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -12,8 +10,8 @@ pub(crate) struct Args {
     shell: clap_complete::Shell,
 }
 
-pub(crate) fn run<C: clap::CommandFactory>(args: &Args) -> CmdResult {
+pub(crate) fn run<C: clap::CommandFactory>(args: &Args) -> ExitCode {
     let mut cmd = C::command();
     clap_complete::generate(args.shell, &mut cmd, "secfw", &mut std::io::stdout());
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }

@@ -6,10 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use secfw::LifecycleState;
-use secfw::lifecycle::{
-    AdvanceRequest, CheckContext, CheckOutcome, Checks, EventLog, IngestCheck, LedgerScans, Lifecycle, Outcome,
-    ReportCheck, SealCheck,
-};
+use secfw::lifecycle::{AdvanceRequest, Checks, EventLog, Lifecycle, Outcome};
 
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
@@ -101,127 +98,9 @@ fn parse_state(s: &str) -> Result<LifecycleState, String> {
     s.parse()
 }
 
-/// The seal criteria through `secfw::seal`: the handoff manifest verifies against the trust
-/// policy (signatures, thresholds, checksums, bindings).
-struct ManifestSeal<'a> {
-    args: &'a SealArgs,
-}
-
-impl ManifestSeal<'_> {
-    fn trust(&self, what: &str) -> Result<secfw::seal::TrustPolicy, CheckOutcome> {
-        let Some(trust_path) = &self.args.trust else {
-            return Err(CheckOutcome::unmet(format!(
-                "cannot check that {what}: pass --trust TRUST_POLICY.json so the handoff manifest's signatures can be verified"
-            )));
-        };
-        std::fs::read(trust_path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| secfw::seal::TrustPolicy::parse(&b))
-            .map_err(|e| CheckOutcome::unmet(format!("cannot read the trust policy {}: {e}", trust_path.display())))
-    }
-
-    fn failed(report: &secfw::seal::VerifyReport) -> CheckOutcome {
-        let diags: Vec<String> = report.diagnostics().iter().take(5).map(ToString::to_string).collect();
-        CheckOutcome::unmet(format!(
-            "seal verification failed ({}): {}",
-            report.failed_names().join(", "),
-            diags.join("; ")
-        ))
-    }
-}
-
-impl SealCheck for ManifestSeal<'_> {
-    /// PACKAGED: the live workspace's handoff manifest verifies (signatures, thresholds,
-    /// checksums, bindings).
-    fn sealed(&self, cx: &CheckContext<'_>) -> CheckOutcome {
-        let what = "the manifest is sealed and signed";
-        let trust = match self.trust(what) {
-            Ok(t) => t,
-            Err(o) => return o,
-        };
-        let manifest = cx.root.join(secfw::seal::names::MANIFEST);
-        if !manifest.is_file() {
-            return CheckOutcome::unmet(format!(
-                "{} is missing: run `secfw generate-manifest` and `secfw sign-manifest`",
-                secfw::seal::names::MANIFEST
-            ));
-        }
-        let opts = secfw::seal::VerifyOptions::new(cx.now).require_git(!self.args.no_git);
-        let report = secfw::seal::verify_manifest(&manifest, &trust, &opts);
-        if report.passed() {
-            CheckOutcome::Met {
-                detail: format!("{what}: every seal check passed ({} trusted key(s))", report.accepted_keyids.len()),
-                seal: report.seal,
-            }
-        } else {
-            Self::failed(&report)
-        }
-    }
-
-    /// EXECUTED: the package archive of the seal recorded when the cycle entered PACKAGED
-    /// verifies (the live ledger changes with ingest, the package does not).
-    fn verified(&self, cx: &CheckContext<'_>) -> CheckOutcome {
-        let trust = match self.trust("the package verifies") {
-            Ok(t) => t,
-            Err(o) => return o,
-        };
-        let start = cx.events.iter().rposition(|e| e.to == LifecycleState::Planned).map_or(0, |i| i + 1);
-        let Some(sealed) =
-            cx.events[start..].iter().rev().find(|e| e.to == LifecycleState::Packaged).and_then(|e| e.seal.clone())
-        else {
-            return CheckOutcome::unmet("no seal was recorded when this cycle entered PACKAGED");
-        };
-        let opts = secfw::seal::VerifyOptions::new(cx.now).require_git(!self.args.no_git);
-        let packages = secfw::seal::package::list_packages(cx.root);
-        let mut last_failure = None;
-        for p in packages.iter().rev() {
-            match secfw::seal::verify_package(p, &trust, &opts) {
-                Ok(r) if r.passed() && r.seal.as_deref() == Some(sealed.as_str()) => {
-                    return CheckOutcome::Met {
-                        detail: format!("package {} verifies (seal, signatures, checksums)", p.display()),
-                        seal: r.seal,
-                    };
-                }
-                Ok(r) if r.seal.as_deref() == Some(sealed.as_str()) => last_failure = Some(Self::failed(&r)),
-                Ok(_) => {}
-                Err(e) => last_failure = Some(CheckOutcome::unmet(format!("{}: {e}", p.display()))),
-            }
-        }
-        last_failure.unwrap_or_else(|| {
-            CheckOutcome::unmet(format!(
-                "no package with seal {sealed} in .secfw/packages: run `secfw package --trust ...` after sealing"
-            ))
-        })
-    }
-}
-
-/// The IMPROVE criteria through `secfw::digest`: the digest and this cycle's KPI snapshot exist
-/// and were generated after the cycle reached VALIDATED.
-struct DigestReports;
-
-impl ReportCheck for DigestReports {
-    fn metrics_collected(&self, cx: &CheckContext<'_>) -> CheckOutcome {
-        let ev = secfw::digest::improve_evidence(cx.root, cx.entered(LifecycleState::Validated));
-        if ev.metrics_collected {
-            CheckOutcome::met(format!("KPI snapshot of cycle {} in .secfw/history/", ev.cycle.unwrap_or_default()))
-        } else {
-            CheckOutcome::unmet(ev.reasons.join("; "))
-        }
-    }
-    fn digest_generated(&self, cx: &CheckContext<'_>) -> CheckOutcome {
-        let ev = secfw::digest::improve_evidence(cx.root, cx.entered(LifecycleState::Validated));
-        if ev.digest_generated {
-            CheckOutcome::met("digest.md, digest.json and digest.html generated this cycle")
-        } else {
-            CheckOutcome::unmet(ev.reasons.join("; "))
-        }
-    }
-}
-
 fn with_checks<T>(seal: &SealArgs, f: impl FnOnce(Checks<'_>) -> T) -> T {
-    let s = ManifestSeal { args: seal };
-    let ingest: &dyn IngestCheck = &LedgerScans;
-    f(Checks { seal: &s, ingest, report: &DigestReports })
+    let standard = secfw::lifecycle::wiring::Standard::new(seal.trust.clone(), !seal.no_git);
+    f(standard.checks())
 }
 
 fn rfc(t: chrono::DateTime<chrono::Utc>) -> String {

@@ -1,15 +1,16 @@
 //! One module per command (or command group).
 
 pub(crate) mod completions;
+pub(crate) mod cycle;
 pub(crate) mod digest;
-pub(crate) mod init;
-pub(crate) mod metrics;
-pub(crate) mod validate;
 pub(crate) mod exceptions;
-pub(crate) mod gate;
-pub(crate) mod lifecycle;
-pub(crate) mod ingest;
 pub(crate) mod export;
+pub(crate) mod gate;
+pub(crate) mod ingest;
+pub(crate) mod init;
+pub(crate) mod lifecycle;
+pub(crate) mod metrics;
+pub(crate) mod seal;
 pub(crate) mod spec;
 pub(crate) mod tickets;
-pub(crate) mod seal;
+pub(crate) mod validate;

@@ -1,5 +1,6 @@
 //! `secfw validate [DIR] [--strict] [--format human|json]`.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -50,12 +51,13 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
                 text.push('\n');
             }
             let verdict = if ws.is_valid() { "valid" } else { "INVALID" };
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "{}: {verdict} ({} error(s), {} warning(s))",
                 args.dir.display(),
                 summary.errors,
                 summary.warnings
-            ));
+            );
             out.print(&text);
         }
     }

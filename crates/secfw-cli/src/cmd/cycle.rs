@@ -1,0 +1,157 @@
+//! `secfw cycle` and `secfw demo`: the whole loop in one command.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use secfw::lifecycle::cycle::{self, CycleOptions, CycleReport, Step, StepStatus};
+
+use crate::output::{Output, parse_now};
+use crate::{CmdResult, exit};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Fmt {
+    Human,
+    Json,
+}
+
+/// Arguments of `cycle`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CycleArgs {
+    /// The security workspace directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Who runs the cycle (recorded in every event).
+    #[arg(long)]
+    actor: String,
+    /// Signing key (PKCS#8 PEM); repeat for each signer the trust policy requires.
+    #[arg(long = "key")]
+    keys: Vec<PathBuf>,
+    /// Trust policy (JSON) the manifest is verified against [env: SECFW_TRUST].
+    #[arg(long, env = "SECFW_TRUST")]
+    trust: Option<PathBuf>,
+    /// A scanner output to ingest during EXECUTED (beside the rulebook's scan_inputs); repeatable.
+    #[arg(long = "scan")]
+    scans: Vec<PathBuf>,
+    /// Time of every step, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
+    /// Do not bind the manifest to a git commit (workspaces outside git).
+    #[arg(long)]
+    no_git: bool,
+    /// Seal uncommitted changes (recorded as dirty in the manifest).
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Warnings fail the gates too.
+    #[arg(long)]
+    strict: bool,
+    /// Output format of the final report.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
+}
+
+/// Arguments of `demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// Output directory (must not exist or be empty).
+    #[arg(long, default_value = "secfw-demo")]
+    out: PathBuf,
+    /// Time of the demo; default: the example's reference time, so the demo completes the same
+    /// way on any day (a later time shows exceptions expiring and Critical=0 blocking).
+    #[arg(long)]
+    now: Option<String>,
+}
+
+/// Progress: a spinner line on a terminal, plain lines otherwise (CI logs).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        });
+        Self { bar }
+    }
+
+    fn step(&self, s: &Step) {
+        let mark = match s.status {
+            StepStatus::Done => "✓",
+            StepStatus::Skipped => "·",
+            StepStatus::Failed => "✗",
+        };
+        let line = format!("{mark} {:<20} {}", s.name, s.detail);
+        match &self.bar {
+            Some(b) => b.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn report(out: &Output, r: &CycleReport, format: Fmt) -> CmdResult {
+    match format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(r)?),
+        Fmt::Human => out.print(&r.summary_text()),
+    }
+    Ok(ExitCode::from(if r.refused.is_empty() { exit::PASS } else { exit::FAIL }))
+}
+
+pub(crate) fn run_cycle(args: &CycleArgs, out: &Output) -> CmdResult {
+    let now = parse_now(args.now.as_deref())?;
+    let mut opts = CycleOptions::new(args.actor.clone(), now);
+    opts.trust.clone_from(&args.trust);
+    opts.keys.clone_from(&args.keys);
+    opts.scans.clone_from(&args.scans);
+    opts.git = !args.no_git;
+    opts.allow_dirty = args.allow_dirty;
+    opts.strict = args.strict;
+    let progress = Progress::new();
+    let r = cycle::run(&args.dir, &opts, &mut |s| progress.step(s));
+    progress.finish();
+    report(out, &r?, args.format)
+}
+
+pub(crate) fn run_demo(args: &DemoArgs, out: &Output) -> CmdResult {
+    let now = parse_now(Some(args.now.as_deref().unwrap_or(secfw::artifacts::template::EXAMPLE_NOW)))?;
+    let progress = Progress::new();
+    out.status(&format!("secfw demo: the Acme Pay example workspace, one whole cycle at {now}"));
+    let r = secfw::lifecycle::demo::run(&args.out, now, &mut |s| progress.step(s));
+    progress.finish();
+    let d = r?;
+    let code = report(out, &d.cycle, Fmt::Human)?;
+    let ws = d.workspace.display();
+    let trust = d.trust.display();
+    let sealed = d.cycle.executed.as_ref().map_or_else(|| format!("{ws}"), |p| p.display().to_string());
+    let mut next = format!(
+        "\nWhat to look at next:\n  \
+         {ws}/digest.html   the digest: KPIs, trends and charts (open it in a browser)\n  \
+         {sealed}/handoff_manifest.yaml   the handoff exactly as sealed (the live workspace moved on: scans were ingested, the digest written)\n\
+         Verify the sealed handoff with secfw:\n  \
+         secfw verify-manifest --manifest {sealed}/handoff_manifest.yaml --trust {trust} --now {now_s} --no-git\n  \
+         secfw log verify {ws}\n  \
+         secfw status {ws} --trust {trust} --now {now_s}\n",
+        now_s = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    if let Some((who, sig)) = d.cycle.sidecars.first() {
+        let _ = write!(
+            next,
+            "Verify it with OpenSSH alone (no secfw):\n  \
+             secfw trust allowed-signers --trust {trust} > allowed_signers\n  \
+             ssh-keygen -Y verify -f allowed_signers -I {who} -n secfw-handoff-v1@secfw -s {} < {sealed}/handoff.statement.json\n",
+            sig.display()
+        );
+    }
+    next.push_str("securesystemslib and openssl recipes: docs/sealing.md");
+    out.print(&next);
+    Ok(code)
+}

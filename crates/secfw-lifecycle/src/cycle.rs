@@ -1,0 +1,560 @@
+//! `secfw cycle`: run the lifecycle from its current state as far as its gates allow.
+//!
+//! validate → gates → READY_FOR_HANDOFF → generate the manifest, sign it with every given key,
+//! package it → PACKAGED (Critical=0 enforced: a violation blocks and writes the escalation) →
+//! verify and unpack the package → ingest the scan outputs → EXECUTED → VALIDATED → metrics and
+//! digest → IMPROVE.
+//!
+//! Every transition goes through [`Lifecycle::advance`], so no entry criterion is skipped; the
+//! run stops at the first refused transition with every reason. A cycle at IMPROVE is complete:
+//! running again changes nothing (the next cycle starts with `secfw advance --to PLANNED`).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::{LifecycleState, LoadOptions, write::write_atomic};
+use secfw_seal::{GitMode, SignOptions, SigningKey, TrustPolicy, VerifyOptions};
+use serde::Serialize;
+
+use crate::wiring::Standard;
+use crate::{AdvanceRequest, Error, Evaluation, Lifecycle, Outcome};
+
+/// Where escalation records are written when an enforcement rule blocks the handoff.
+pub const ESCALATIONS_DIR: &str = ".secfw/escalations";
+/// Where `EXECUTED` unpacks the verified package.
+pub const EXECUTED_DIR: &str = ".secfw/executed";
+
+/// What `cycle` needs.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CycleOptions {
+    /// Who runs the cycle (recorded in every event).
+    pub actor: String,
+    /// The time of every step (recorded; used for every time-dependent criterion).
+    pub now: DateTime<Utc>,
+    /// Trust policy (JSON) the manifest is verified against.
+    pub trust: Option<PathBuf>,
+    /// Signing keys (PKCS#8 PEM); each signs in the role the trust policy gives it.
+    pub keys: Vec<PathBuf>,
+    /// Scanner outputs to ingest beside the rulebook's `scan_inputs`.
+    pub scans: Vec<PathBuf>,
+    /// Bind the manifest to the workspace's git commit (off: `--no-git`).
+    pub git: bool,
+    /// Seal uncommitted changes (recorded as dirty in the manifest).
+    pub allow_dirty: bool,
+    /// Warnings fail the gates too.
+    pub strict: bool,
+    /// Also write an OpenSSH SSHSIG sidecar per signature (verifiable with `ssh-keygen -Y verify`).
+    pub sshsig: bool,
+}
+
+impl CycleOptions {
+    /// Options with no keys, no trust policy, git binding on.
+    pub fn new(actor: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            actor: actor.into(),
+            now,
+            trust: None,
+            keys: Vec::new(),
+            scans: Vec::new(),
+            git: true,
+            allow_dirty: false,
+            strict: false,
+            sshsig: false,
+        }
+    }
+}
+
+/// Outcome of one step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// The step ran and succeeded.
+    Done,
+    /// Nothing to do.
+    Skipped,
+    /// The step failed or a transition was refused; the cycle stops here.
+    Failed,
+}
+
+/// One step of the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// Short name (`validate`, `seal`, `→ PACKAGED`, ...).
+    pub name: String,
+    /// What happened.
+    pub status: StepStatus,
+    /// Details for people.
+    pub detail: String,
+}
+
+/// One gate's result in the summary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GateLine {
+    /// Gate name.
+    pub gate: String,
+    /// Passed.
+    pub passed: bool,
+    /// Error count.
+    pub errors: usize,
+    /// Warning count.
+    pub warnings: usize,
+    /// Findings excepted by a valid exception.
+    pub excepted: usize,
+}
+
+/// One KPI in the summary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KpiLine {
+    /// KPI name.
+    pub name: String,
+    /// Value as displayed (`n/a` when not computable).
+    pub value: String,
+    /// Target as displayed.
+    pub target: String,
+    /// `↑`, `↓` or `→`.
+    pub trend: String,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CycleReport {
+    /// State before the run.
+    pub started_in: LifecycleState,
+    /// State after the run.
+    pub ended_in: LifecycleState,
+    /// Every step, in order.
+    pub steps: Vec<Step>,
+    /// Why the run stopped early (every unmet criterion), if it did.
+    pub refused: Vec<String>,
+    /// The last gate results seen.
+    pub gates: Vec<GateLine>,
+    /// The seal of this cycle's manifest.
+    pub seal: Option<String>,
+    /// The package written.
+    pub package: Option<PathBuf>,
+    /// Where EXECUTED unpacked the verified package (the handoff exactly as sealed).
+    pub executed: Option<PathBuf>,
+    /// SSHSIG sidecars written, as (signer identity, file).
+    pub sidecars: Vec<(String, PathBuf)>,
+    /// Escalation records written.
+    pub escalations: Vec<PathBuf>,
+    /// KPIs of the digest.
+    pub kpis: Vec<KpiLine>,
+    /// Where the digest is.
+    pub digest: Option<PathBuf>,
+}
+
+impl CycleReport {
+    /// `true` when the cycle reached IMPROVE without a refusal.
+    pub fn completed(&self) -> bool {
+        self.ended_in == LifecycleState::Improve && self.refused.is_empty()
+    }
+
+    /// A plain-text summary table: each gate, the seal, the KPIs, where the digest is.
+    pub fn summary_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "cycle: {} → {}{}",
+            self.started_in,
+            self.ended_in,
+            if self.completed() { " (complete)" } else { "" }
+        );
+        if !self.gates.is_empty() {
+            let _ = writeln!(s, "\n| gate | result | errors | warnings | excepted |\n|---|---|---|---|---|");
+            for g in &self.gates {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} |",
+                    g.gate,
+                    if g.passed { "pass" } else { "FAIL" },
+                    g.errors,
+                    g.warnings,
+                    g.excepted
+                );
+            }
+        }
+        if let Some(seal) = &self.seal {
+            let _ = writeln!(s, "\nseal: {seal}");
+        }
+        if let Some(p) = &self.package {
+            let _ = writeln!(s, "package: {}", p.display());
+        }
+        if !self.kpis.is_empty() {
+            let _ = writeln!(s, "\n| KPI | current | target | trend |\n|---|---|---|---|");
+            for k in &self.kpis {
+                let _ = writeln!(s, "| {} | {} | {} | {} |", k.name, k.value, k.target, k.trend);
+            }
+        }
+        if let Some(d) = &self.digest {
+            let _ = writeln!(s, "\ndigest: {}", d.display());
+        }
+        for e in &self.escalations {
+            let _ = writeln!(s, "escalation written: {}", e.display());
+        }
+        if !self.refused.is_empty() {
+            let _ = writeln!(s, "\nstopped: the next transition was refused:");
+            for r in &self.refused {
+                let _ = writeln!(s, "  ✗ {r}");
+            }
+        }
+        s
+    }
+}
+
+struct Run<'a> {
+    root: &'a Path,
+    opts: &'a CycleOptions,
+    lc: Lifecycle,
+    wiring: Standard,
+    report: CycleReport,
+    progress: &'a mut dyn FnMut(&Step),
+}
+
+/// Run the cycle on the workspace at `root`, calling `progress` after every step.
+pub fn run(root: &Path, opts: &CycleOptions, progress: &mut dyn FnMut(&Step)) -> Result<CycleReport, Error> {
+    secfw_artifacts::workspace::check_root(root)?;
+    let lc = Lifecycle::new(root);
+    let started_in = lc.state()?;
+    let mut run = Run {
+        root,
+        opts,
+        lc,
+        wiring: Standard::new(opts.trust.clone(), opts.git),
+        report: CycleReport {
+            started_in,
+            ended_in: started_in,
+            steps: Vec::new(),
+            refused: Vec::new(),
+            gates: Vec::new(),
+            seal: None,
+            package: None,
+            executed: None,
+            sidecars: Vec::new(),
+            escalations: Vec::new(),
+            kpis: Vec::new(),
+            digest: None,
+        },
+        progress,
+    };
+    loop {
+        let state = run.lc.state()?;
+        run.report.ended_in = state;
+        let go_on = match state {
+            LifecycleState::Improve => {
+                if run.report.steps.is_empty() {
+                    run.step(
+                        "cycle",
+                        StepStatus::Skipped,
+                        "already at IMPROVE: this cycle is complete (`secfw advance --to PLANNED` starts the next)",
+                    );
+                }
+                false
+            }
+            LifecycleState::Planned => run.advance(LifecycleState::ReadyForHandoff)?,
+            LifecycleState::ReadyForHandoff => run.seal()? && run.advance(LifecycleState::Packaged)?,
+            LifecycleState::Packaged => run.execute()? && run.advance(LifecycleState::Executed)?,
+            LifecycleState::Executed => run.advance(LifecycleState::Validated)?,
+            LifecycleState::Validated => run.digest()? && run.advance(LifecycleState::Improve)?,
+        };
+        if !go_on {
+            break;
+        }
+    }
+    run.report.ended_in = run.lc.state()?;
+    Ok(run.report)
+}
+
+impl Run<'_> {
+    fn step(&mut self, name: &str, status: StepStatus, detail: impl Into<String>) {
+        let step = Step { name: name.to_owned(), status, detail: detail.into() };
+        (self.progress)(&step);
+        self.report.steps.push(step);
+    }
+
+    fn fail(&mut self, name: &str, reasons: Vec<String>) -> bool {
+        self.step(name, StepStatus::Failed, reasons.first().cloned().unwrap_or_default());
+        self.report.refused = reasons;
+        false
+    }
+
+    /// Keep the latest result of every gate that ran during the run.
+    fn record_gates(&mut self, ev: &Evaluation) {
+        for r in &ev.gates.reports {
+            let line = GateLine {
+                gate: r.gate.to_string(),
+                passed: r.passed,
+                errors: r.summary.errors,
+                warnings: r.summary.warnings,
+                excepted: r.excepted.len(),
+            };
+            match self.report.gates.iter_mut().find(|g| g.gate == line.gate) {
+                Some(g) => *g = line,
+                None => self.report.gates.push(line),
+            }
+        }
+    }
+
+    /// Advance to `to`; on refusal record every reason (and escalations) and stop.
+    fn advance(&mut self, to: LifecycleState) -> Result<bool, Error> {
+        let req = AdvanceRequest::new(to, self.opts.actor.clone(), self.opts.now).strict(self.opts.strict);
+        let outcome = self.lc.advance(&req, self.wiring.checks())?;
+        match outcome {
+            Outcome::Advanced { event, evaluation } => {
+                self.record_gates(&evaluation);
+                if let Some(seal) = &event.seal {
+                    self.report.seal = Some(seal.clone());
+                }
+                self.step(&format!("→ {to}"), StepStatus::Done, format!("event #{} {}", event.seq, event.hash));
+                Ok(true)
+            }
+            Outcome::Refused { reasons, evaluation, returned_to_planned, .. } => {
+                if let Some(ev) = &evaluation {
+                    self.record_gates(ev);
+                    self.escalate(ev)?;
+                }
+                if let Some(e) = returned_to_planned {
+                    self.step(
+                        "→ PLANNED",
+                        StepStatus::Done,
+                        format!("schema_lint failed: returned to PLANNED (event #{})", e.seq),
+                    );
+                }
+                Ok(self.fail(&format!("→ {to}"), reasons))
+            }
+        }
+    }
+
+    /// Write one escalation record per blocking rule violation (atomically, deterministic name).
+    fn escalate(&mut self, ev: &Evaluation) -> Result<(), Error> {
+        for (i, e) in ev.gates.escalations.iter().enumerate() {
+            let name = format!("{}-{}-{i}.json", self.opts.now.format("%Y%m%dT%H%M%SZ"), e.rule);
+            let path = self.root.join(ESCALATIONS_DIR).join(name);
+            let body = serde_json::to_vec_pretty(&serde_json::json!({
+                "format": "secfw-escalation/v1",
+                "from": ev.from,
+                "to": ev.to,
+                "actor": self.opts.actor,
+                "escalation": e,
+            }))
+            .map_err(|err| Error::Cycle(format!("cannot serialize the escalation: {err}")))?;
+            write_atomic(&path, &body)?;
+            self.step(
+                "escalate",
+                StepStatus::Done,
+                format!("{} {} (count {}): notify {}", e.rule, e.condition, e.count, e.notify.join(", ")),
+            );
+            self.report.escalations.push(path);
+        }
+        Ok(())
+    }
+
+    fn trust(&self) -> Result<TrustPolicy, String> {
+        let path = self.opts.trust.as_ref().ok_or("a trust policy is needed to seal: pass --trust FILE")?;
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        TrustPolicy::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    fn verify_options(&self) -> VerifyOptions {
+        VerifyOptions::new(self.opts.now).require_git(self.opts.git)
+    }
+
+    /// READY_FOR_HANDOFF → PACKAGED preparation: Critical=0 pre-check, manifest, signatures,
+    /// package.
+    fn seal(&mut self) -> Result<bool, Error> {
+        // Critical=0 and other blocking rules first: nothing is sealed while the handoff is
+        // blocked (the transition would be refused anyway; this writes the escalation).
+        let ws = secfw_artifacts::load(self.root, &LoadOptions::default())?;
+        let gov = secfw_governance::evaluate(&ws, self.opts.now);
+        if gov.handoff_blocked() {
+            let req = AdvanceRequest::new(LifecycleState::Packaged, self.opts.actor.clone(), self.opts.now)
+                .strict(self.opts.strict);
+            let events = self.lc.log().read()?;
+            let ev = self.lc.evaluate(&ws, &events, LifecycleState::ReadyForHandoff, &req, self.wiring.checks());
+            self.record_gates(&ev);
+            self.escalate(&ev)?;
+            let reasons: Vec<String> = ev
+                .criteria
+                .iter()
+                .filter(|c| !c.met)
+                .map(|c| format!("{}: {}", c.criterion.describe(), c.detail))
+                .collect();
+            return Ok(self.fail("seal", reasons));
+        }
+        let trust = match self.trust() {
+            Ok(t) => t,
+            Err(e) => return Ok(self.fail("seal", vec![e])),
+        };
+        if self.opts.keys.is_empty() {
+            return Ok(self.fail(
+                "seal",
+                vec!["no signing key: pass --key FILE (one per signer the trust policy requires)".into()],
+            ));
+        }
+        let mut gopts = secfw_seal::GenerateOptions::new(self.opts.now);
+        gopts.git = if self.opts.git { GitMode::Head } else { GitMode::None };
+        gopts.allow_dirty = self.opts.allow_dirty;
+        gopts.lifecycle_state = Some(LifecycleState::Packaged);
+        let generated = match secfw_seal::generate_manifest(self.root, &gopts) {
+            Ok(g) => g,
+            Err(e) => return Ok(self.fail("seal", vec![format!("generate-manifest: {e}")])),
+        };
+        self.step(
+            "manifest",
+            StepStatus::Done,
+            format!("{} file(s) sealed: {}", generated.statement.subject.len(), generated.seal),
+        );
+        let manifest = self.root.join(secfw_seal::names::MANIFEST);
+        for key_path in &self.opts.keys {
+            let key = match std::fs::read_to_string(key_path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| SigningKey::parse(&t))
+            {
+                Ok(k) => k,
+                Err(e) => return Ok(self.fail("sign", vec![format!("{}: {e}", key_path.display())])),
+            };
+            let Some((_, tk)) = trust.lookup(&key.public()) else {
+                return Ok(self.fail(
+                    "sign",
+                    vec![format!("{}: key {} is not in the trust policy", key_path.display(), key.public().keyid())],
+                ));
+            };
+            let sopts = SignOptions::new(tk.identity.clone(), self.verify_options()).sshsig(self.opts.sshsig);
+            let identity = tk.identity.clone();
+            match secfw_seal::sign_manifest(&manifest, &trust, &key, &sopts) {
+                Ok(s) => {
+                    self.step(
+                        "sign",
+                        StepStatus::Done,
+                        format!("{identity} signed as {} ({})", s.role.as_str(), s.keyid),
+                    );
+                    if let Some(p) = s.sidecar {
+                        self.report.sidecars.push((identity, p));
+                    }
+                }
+                Err(e) => return Ok(self.fail("sign", vec![format!("{}: {e}", key_path.display())])),
+            }
+        }
+        match secfw_seal::package(self.root, &trust, &self.verify_options()) {
+            Ok(p) => {
+                self.step("package", StepStatus::Done, format!("{} ({} entries)", p.path.display(), p.entries.len()));
+                self.report.package = Some(p.path);
+                self.report.seal = Some(p.seal);
+                Ok(true)
+            }
+            Err(e) => Ok(self.fail("package", vec![format!("package: {e}")])),
+        }
+    }
+
+    /// PACKAGED → EXECUTED preparation: verify and unpack the package, ingest the scans.
+    fn execute(&mut self) -> Result<bool, Error> {
+        let trust = match self.trust() {
+            Ok(t) => t,
+            Err(e) => return Ok(self.fail("unpack", vec![e])),
+        };
+        let events = self.lc.log().read()?;
+        let sealed = events.iter().rev().find(|e| e.to == LifecycleState::Packaged).and_then(|e| e.seal.clone());
+        let packages = secfw_seal::package::list_packages(self.root);
+        let Some(archive) = packages
+            .iter()
+            .rev()
+            .find(|p| {
+                sealed.as_ref().is_some_and(|s| p.to_string_lossy().contains(&s.trim_start_matches("sha256:")[..12]))
+            })
+            .or(packages.last())
+        else {
+            return Ok(self.fail("unpack", vec!["no package in .secfw/packages: seal the handoff first".into()]));
+        };
+        let stem = archive.file_stem().map_or_else(|| "package".to_owned(), |s| s.to_string_lossy().into_owned());
+        let target = self.root.join(EXECUTED_DIR).join(stem);
+        if target.is_dir() && std::fs::read_dir(&target).is_ok_and(|mut d| d.next().is_some()) {
+            self.step("unpack", StepStatus::Skipped, format!("already unpacked in {}", target.display()));
+            self.report.executed = Some(target);
+        } else {
+            match secfw_seal::unpack(archive, &target, &trust, &self.verify_options()) {
+                Ok(_) => {
+                    self.step("unpack", StepStatus::Done, format!("verified and unpacked into {}", target.display()));
+                    self.report.executed = Some(target.clone());
+                }
+                Err(e) => return Ok(self.fail("unpack", vec![format!("{}: {e}", archive.display())])),
+            }
+        }
+        self.ingest()
+    }
+
+    fn ingest(&mut self) -> Result<bool, Error> {
+        let ws = secfw_artifacts::load(self.root, &LoadOptions::default())?;
+        let mut inputs: Vec<secfw_ingest::Input> = Vec::new();
+        if let Some(rb) = &ws.rulebook {
+            for si in &rb.scan_inputs {
+                let format = match si.format.parse::<secfw_ingest::Format>() {
+                    Ok(f) => f,
+                    Err(e) => {
+                        return Ok(self.fail("ingest", vec![format!("rulebook.yaml scan_inputs `{}`: {e}", si.path)]));
+                    }
+                };
+                inputs.push(secfw_ingest::Input::new(self.root.join(&si.path), format));
+            }
+        }
+        inputs.extend(self.opts.scans.iter().map(|p| secfw_ingest::Input::new(p.clone(), secfw_ingest::Format::Auto)));
+        if inputs.is_empty() {
+            self.step("ingest", StepStatus::Skipped, "no scan inputs (rulebook scan_inputs or --scan)");
+            return Ok(true);
+        }
+        match secfw_ingest::ingest(self.root, &inputs, &secfw_ingest::IngestOptions::new(self.opts.now)) {
+            Ok(o) => {
+                let s = &o.summary;
+                self.step(
+                    "ingest",
+                    StepStatus::Done,
+                    format!(
+                        "{} report(s): {} opened, {} reopened, {} updated, {} resolved, {} scan(s) recorded ({} failed), {} item(s) skipped",
+                        o.reports.len(),
+                        s.opened.len(),
+                        s.reopened.len(),
+                        s.updated.len(),
+                        s.resolved.len(),
+                        s.scans.len(),
+                        s.failed_scans.len(),
+                        o.diagnostics().len()
+                    ),
+                );
+                Ok(true)
+            }
+            Err(e) => Ok(self.fail("ingest", vec![format!("ingest: {e}")])),
+        }
+    }
+
+    /// VALIDATED → IMPROVE preparation: metrics, history snapshot, digest.
+    fn digest(&mut self) -> Result<bool, Error> {
+        let ws = secfw_artifacts::load(self.root, &LoadOptions::default())?;
+        match secfw_digest::generate(&ws, &secfw_metrics::CollectOptions::default(), self.opts.now, None) {
+            Ok(g) => {
+                self.report.kpis = g
+                    .report
+                    .metrics
+                    .kpis
+                    .iter()
+                    .map(|k| KpiLine {
+                        name: k.id.to_string(),
+                        value: k.display_value(),
+                        target: k.display_target(),
+                        trend: g.report.trend(k.id).arrow.as_str().to_owned(),
+                    })
+                    .collect();
+                let html = self.root.join("digest.html");
+                self.step(
+                    "digest",
+                    StepStatus::Done,
+                    format!("metrics of cycle {} recorded; {}", g.report.cycle, html.display()),
+                );
+                self.report.digest = Some(html);
+                Ok(true)
+            }
+            Err(e) => Ok(self.fail("digest", vec![format!("digest: {e}")])),
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `secfw demo`: the bundled example workspace taken through a whole cycle, with a demo key
+//! pair per role and a trust policy, and real ingest of the bundled scanner output.
+//!
+//! Layout of the output directory:
+//!
+//! ```text
+//! OUT/workspace/   the example security workspace (sealed, packaged, digest written)
+//! OUT/keys/        demo Ed25519 keys (private keys mode 0600) — never inside the workspace
+//! OUT/trust.json   the trust policy (outside the signed payload, as it must be)
+//! ```
+//!
+//! The demo runs at the example's reference time ([`secfw_artifacts::template::EXAMPLE_NOW`])
+//! unless told otherwise, so it completes the same way on any day; pass a later `now` to watch
+//! exceptions expire and Critical=0 block the handoff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Duration, Utc};
+use secfw_seal::{Role, SigningKey, TrustPolicy};
+
+use crate::Error;
+use crate::cycle::{self, CycleOptions, CycleReport, Step};
+
+/// The demo's signers: (identity, role).
+pub const SIGNERS: [(&str, Role); 2] =
+    [("security-lead@acme-pay.example", Role::PreparedBy), ("ciso@acme-pay.example", Role::ApprovedBy)];
+
+/// What the demo produced.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DemoReport {
+    /// The workspace.
+    pub workspace: PathBuf,
+    /// The trust policy.
+    pub trust: PathBuf,
+    /// The private keys written (mode 0600).
+    pub keys: Vec<PathBuf>,
+    /// Whether the workspace is a git repository (the manifest is bound to its commit).
+    pub git: bool,
+    /// The cycle.
+    pub cycle: CycleReport,
+}
+
+fn git_available() -> bool {
+    Command::new("git").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+fn run_git(dir: &Path, args: &[&str], now: DateTime<Utc>) -> Result<(), Error> {
+    let when = now.to_rfc3339();
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "secfw demo")
+        .env("GIT_AUTHOR_EMAIL", "demo@acme-pay.example")
+        .env("GIT_COMMITTER_NAME", "secfw demo")
+        .env("GIT_COMMITTER_EMAIL", "demo@acme-pay.example")
+        .env("GIT_AUTHOR_DATE", &when)
+        .env("GIT_COMMITTER_DATE", &when)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .map_err(|e| Error::Cycle(format!("git {}: {e}", args.join(" "))))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(Error::Cycle(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())))
+    }
+}
+
+/// Run the demo into `out` (which must not exist or be empty) at `now`.
+pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> Result<DemoReport, Error> {
+    if std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(Error::Cycle(format!("{} is not empty; choose a new --out directory", out.display())));
+    }
+    let workspace = out.join("workspace");
+    secfw_artifacts::template::write_example(&workspace)?;
+    let git = git_available();
+    if git {
+        run_git(&workspace, &["init", "-q", "-b", "main"], now)?;
+        run_git(&workspace, &["add", "-A"], now)?;
+        run_git(&workspace, &["commit", "-q", "-m", "Acme Pay security workspace (secfw demo)"], now)?;
+    }
+    let key_dir = out.join("keys");
+    let mut trust = TrustPolicy::new(now + Duration::days(365));
+    let mut keys = Vec::new();
+    for (identity, role) in SIGNERS {
+        let key = SigningKey::generate().map_err(Error::Cycle)?;
+        let files =
+            secfw_seal::keys::write_key_files(&key_dir, identity, &key).map_err(|e| Error::Cycle(e.to_string()))?;
+        trust.add_key(role, key.public(), identity).map_err(Error::Cycle)?;
+        keys.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "key")));
+    }
+    let trust_path = out.join("trust.json");
+    secfw_artifacts::write::write_atomic(&trust_path, &trust.to_json())?;
+    let mut opts = CycleOptions::new("secfw-demo", now);
+    opts.trust = Some(trust_path.clone());
+    opts.keys.clone_from(&keys);
+    opts.git = git;
+    opts.sshsig = true;
+    let cycle = cycle::run(&workspace, &opts, progress)?;
+    Ok(DemoReport { workspace, trust: trust_path, keys, git, cycle })
+}

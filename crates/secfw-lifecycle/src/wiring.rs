@@ -1,0 +1,158 @@
+//! The standard implementations of the capability criteria, using the crates that provide
+//! them: [`SealWiring`] (PACKAGED, EXECUTED) through `secfw-seal`, [`DigestWiring`] (IMPROVE)
+//! through `secfw-digest`, and [`LedgerScans`] for "scan results ingested".
+//!
+//! Embedding tools get the same behaviour as the CLI with [`Standard::checks`].
+
+use std::path::PathBuf;
+
+use secfw_artifacts::LifecycleState;
+
+use crate::checks::{CheckContext, CheckOutcome, Checks, IngestCheck, LedgerScans, ReportCheck, SealCheck};
+
+/// Seal criteria: the handoff manifest verifies against the trust policy (PACKAGED); the
+/// package of the seal recorded when the cycle entered PACKAGED verifies (EXECUTED).
+#[derive(Clone, Debug)]
+pub struct SealWiring {
+    /// Trust policy (JSON). Without one, both criteria are refused with the reason.
+    pub trust: Option<PathBuf>,
+    /// Require the manifest's git binding.
+    pub require_git: bool,
+}
+
+impl SealWiring {
+    fn trust(&self, what: &str) -> Result<secfw_seal::TrustPolicy, CheckOutcome> {
+        let Some(path) = &self.trust else {
+            return Err(CheckOutcome::unmet(format!(
+                "cannot check that {what}: pass --trust TRUST_POLICY.json so the handoff manifest's signatures can be verified"
+            )));
+        };
+        std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| secfw_seal::TrustPolicy::parse(&b))
+            .map_err(|e| CheckOutcome::unmet(format!("cannot read the trust policy {}: {e}", path.display())))
+    }
+
+    fn failed(report: &secfw_seal::VerifyReport) -> CheckOutcome {
+        let diags: Vec<String> = report.diagnostics().iter().take(5).map(ToString::to_string).collect();
+        CheckOutcome::unmet(format!(
+            "seal verification failed ({}): {}",
+            report.failed_names().join(", "),
+            diags.join("; ")
+        ))
+    }
+
+    fn verify_options(&self, cx: &CheckContext<'_>) -> secfw_seal::VerifyOptions {
+        secfw_seal::VerifyOptions::new(cx.now).require_git(self.require_git)
+    }
+}
+
+impl SealCheck for SealWiring {
+    fn sealed(&self, cx: &CheckContext<'_>) -> CheckOutcome {
+        let what = "the manifest is sealed and signed";
+        let trust = match self.trust(what) {
+            Ok(t) => t,
+            Err(o) => return o,
+        };
+        let manifest = cx.root.join(secfw_seal::names::MANIFEST);
+        if !manifest.is_file() {
+            return CheckOutcome::unmet(format!(
+                "{} is missing: run `secfw generate-manifest` and `secfw sign-manifest`",
+                secfw_seal::names::MANIFEST
+            ));
+        }
+        let report = secfw_seal::verify_manifest(&manifest, &trust, &self.verify_options(cx));
+        if report.passed() {
+            CheckOutcome::Met {
+                detail: format!("{what}: every seal check passed ({} trusted key(s))", report.accepted_keyids.len()),
+                seal: report.seal,
+            }
+        } else {
+            Self::failed(&report)
+        }
+    }
+
+    /// The live ledger changes with ingest; the package does not, so EXECUTED verifies the
+    /// package whose seal was recorded when the cycle entered PACKAGED.
+    fn verified(&self, cx: &CheckContext<'_>) -> CheckOutcome {
+        let trust = match self.trust("the package verifies") {
+            Ok(t) => t,
+            Err(o) => return o,
+        };
+        let Some(sealed) = sealed_this_cycle(cx) else {
+            return CheckOutcome::unmet("no seal was recorded when this cycle entered PACKAGED");
+        };
+        let opts = self.verify_options(cx);
+        let mut last_failure = None;
+        for p in secfw_seal::package::list_packages(cx.root).iter().rev() {
+            match secfw_seal::verify_package(p, &trust, &opts) {
+                Ok(r) if r.passed() && r.seal.as_deref() == Some(sealed.as_str()) => {
+                    return CheckOutcome::Met {
+                        detail: format!("package {} verifies (seal, signatures, checksums)", p.display()),
+                        seal: r.seal,
+                    };
+                }
+                Ok(r) if r.seal.as_deref() == Some(sealed.as_str()) => last_failure = Some(Self::failed(&r)),
+                Ok(_) => {}
+                Err(e) => last_failure = Some(CheckOutcome::unmet(format!("{}: {e}", p.display()))),
+            }
+        }
+        last_failure.unwrap_or_else(|| {
+            CheckOutcome::unmet(format!(
+                "no package with seal {sealed} in .secfw/packages: run `secfw package --trust ...` after sealing"
+            ))
+        })
+    }
+}
+
+/// The seal recorded by the event that entered PACKAGED in the current cycle.
+pub fn sealed_this_cycle(cx: &CheckContext<'_>) -> Option<String> {
+    let start = cx.events.iter().rposition(|e| e.to == LifecycleState::Planned).map_or(0, |i| i + 1);
+    cx.events[start..].iter().rev().find(|e| e.to == LifecycleState::Packaged).and_then(|e| e.seal.clone())
+}
+
+/// IMPROVE criteria: this cycle's KPI snapshot is in `.secfw/history/` and the digest was
+/// generated after the cycle reached VALIDATED.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DigestWiring;
+
+impl ReportCheck for DigestWiring {
+    fn metrics_collected(&self, cx: &CheckContext<'_>) -> CheckOutcome {
+        let ev = secfw_digest::improve_evidence(cx.root, cx.entered(LifecycleState::Validated));
+        if ev.metrics_collected {
+            CheckOutcome::met(format!("KPI snapshot of cycle {} in .secfw/history/", ev.cycle.unwrap_or_default()))
+        } else {
+            CheckOutcome::unmet(ev.reasons.join("; "))
+        }
+    }
+
+    fn digest_generated(&self, cx: &CheckContext<'_>) -> CheckOutcome {
+        let ev = secfw_digest::improve_evidence(cx.root, cx.entered(LifecycleState::Validated));
+        if ev.digest_generated {
+            CheckOutcome::met("digest.md, digest.json and digest.html generated this cycle")
+        } else {
+            CheckOutcome::unmet(ev.reasons.join("; "))
+        }
+    }
+}
+
+/// The standard criteria: seal through `secfw-seal`, ingest from the ledger's scan records,
+/// reports through `secfw-digest`.
+#[derive(Clone, Debug)]
+pub struct Standard {
+    /// Seal criteria.
+    pub seal: SealWiring,
+}
+
+impl Standard {
+    /// The standard criteria with a trust policy (or none: seal criteria then refuse).
+    pub fn new(trust: Option<PathBuf>, require_git: bool) -> Self {
+        Self { seal: SealWiring { trust, require_git } }
+    }
+
+    /// The criteria as [`Checks`] for [`crate::Lifecycle::advance`] and friends.
+    pub fn checks(&self) -> Checks<'_> {
+        let ingest: &dyn IngestCheck = &LedgerScans;
+        Checks { seal: &self.seal, ingest, report: &DigestWiring }
+    }
+}
