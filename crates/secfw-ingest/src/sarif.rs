@@ -51,8 +51,20 @@ pub(crate) fn parse_reader<R: Read>(
     name: &str,
     opts: &ParseOptions,
 ) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
+    parse_de(serde_json::Deserializer::from_reader(r), name, opts)
+}
+
+/// Parse a SARIF log held in memory (faster string handling than a stream).
+pub(crate) fn parse_bytes(b: &[u8], name: &str, opts: &ParseOptions) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
+    parse_de(serde_json::Deserializer::from_slice(b), name, opts)
+}
+
+fn parse_de<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    name: &str,
+    opts: &ParseOptions,
+) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
     let mut st = State { name, opts, scans: Vec::new(), diags: Vec::new(), version_seen: false, runs_seen: false };
-    let mut de = serde_json::Deserializer::from_reader(r);
     match LogSeed(&mut st).deserialize(&mut de) {
         Ok(()) => {}
         Err(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
