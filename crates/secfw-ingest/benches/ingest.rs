@@ -65,6 +65,14 @@ fn bench(c: &mut Criterion) {
             r.finding_count()
         });
     });
+    let bytes_in_memory = std::fs::read(&path).unwrap();
+    g.bench_function(format!("sarif_{mb}mb_in_memory"), |b| {
+        b.iter(|| {
+            let r = secfw_ingest::parse_slice(&bytes_in_memory, "bench.sarif", Format::Sarif, &ParseOptions::default())
+                .unwrap();
+            r.finding_count()
+        });
+    });
     g.finish();
 }
 

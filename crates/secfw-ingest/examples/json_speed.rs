@@ -14,10 +14,17 @@ fn main() {
     let _: serde::de::IgnoredAny = serde_json::from_slice(&bytes).unwrap();
     println!("read + from_slice IgnoredAny: {:?}", t.elapsed());
     let t = Instant::now();
-    let r = secfw_ingest::parse_path(path.as_ref(), "x", secfw_ingest::Format::Auto, &secfw_ingest::ParseOptions::default()).unwrap();
+    let r = secfw_ingest::parse_path(
+        path.as_ref(),
+        "x",
+        secfw_ingest::Format::Auto,
+        &secfw_ingest::ParseOptions::default(),
+    )
+    .unwrap();
     println!("secfw parse_path (streamed from the file): {:?} ({} findings)", t.elapsed(), r.finding_count());
     drop(r);
     let t = Instant::now();
-    let r = secfw_ingest::parse_slice(&bytes, "x", secfw_ingest::Format::Auto, &secfw_ingest::ParseOptions::default()).unwrap();
+    let r = secfw_ingest::parse_slice(&bytes, "x", secfw_ingest::Format::Auto, &secfw_ingest::ParseOptions::default())
+        .unwrap();
     println!("secfw parse_slice (in memory): {:?} ({} findings)", t.elapsed(), r.finding_count());
 }

@@ -7,8 +7,20 @@ fn main() {
         eprintln!("usage: parse_report FILE");
         std::process::exit(2);
     };
-    match secfw_ingest::parse_path(path.as_ref(), &path, secfw_ingest::Format::Auto, &secfw_ingest::ParseOptions::default()) {
-        Ok(r) => println!("{}: {} scan(s), {} finding(s), {} diagnostic(s), {} bytes", r.format, r.scans.len(), r.finding_count(), r.diagnostics.len(), r.bytes),
+    match secfw_ingest::parse_path(
+        path.as_ref(),
+        &path,
+        secfw_ingest::Format::Auto,
+        &secfw_ingest::ParseOptions::default(),
+    ) {
+        Ok(r) => println!(
+            "{}: {} scan(s), {} finding(s), {} diagnostic(s), {} bytes",
+            r.format,
+            r.scans.len(),
+            r.finding_count(),
+            r.diagnostics.len(),
+            r.bytes
+        ),
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1);

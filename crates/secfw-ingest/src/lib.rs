@@ -140,7 +140,7 @@ impl Outcome {
 /// present (inventory matching; SLA days for deadlines).
 pub fn ingest(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<Outcome, Error> {
     secfw_artifacts::workspace::check_root(dir)?;
-    let popts = ParseOptions { target: opts.target.clone(), max_bytes: opts.max_bytes };
+    let popts = ParseOptions { target: opts.target.clone(), max_bytes: opts.max_bytes, ..ParseOptions::default() };
     let mut reports = Vec::with_capacity(inputs.len());
     for input in inputs {
         let name = display_name(dir, &input.path);

@@ -21,15 +21,25 @@ pub struct ParseOptions {
     pub target: Option<String>,
     /// Largest report read, in bytes.
     pub max_bytes: u64,
+    /// SARIF reports up to this size are parsed from memory; larger ones are streamed
+    /// (default [`IN_MEMORY_MAX`]; 0 streams everything).
+    pub in_memory_max: u64,
 }
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        Self { target: None, max_bytes: 4 * 1024 * 1024 * 1024 }
+        Self { target: None, max_bytes: 4 * 1024 * 1024 * 1024, in_memory_max: IN_MEMORY_MAX }
     }
 }
 
 impl ParseOptions {
+    /// Options with a different in-memory threshold (0: always stream SARIF).
+    #[must_use]
+    pub fn in_memory_max(mut self, bytes: u64) -> Self {
+        self.in_memory_max = bytes;
+        self
+    }
+
     /// Options with a target override.
     #[must_use]
     pub fn target(mut self, target: Option<String>) -> Self {
@@ -155,7 +165,7 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
     } else {
         format
     };
-    if format == Format::Sarif && meta.len() > IN_MEMORY_MAX {
+    if format == Format::Sarif && meta.len() > opts.in_memory_max {
         // Streaming: memory holds the findings and one result at a time, never the file.
         let mut reader = BufReader::with_capacity(256 * 1024, HashingReader::new(file));
         let (scans, diags) = crate::sarif::parse_reader(&mut reader, name, opts)?;

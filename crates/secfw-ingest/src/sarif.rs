@@ -333,15 +333,16 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
     }
     let kind = opt_str("kind", v.kind)?;
     let msg = v.message.0;
-    let message = msg.as_ref().and_then(|m| text(m.text.as_ref()).or_else(|| text(m.markdown.as_ref()))).map(str::to_owned);
+    let message =
+        msg.as_ref().and_then(|m| text(m.text.as_ref()).or_else(|| text(m.markdown.as_ref()))).map(str::to_owned);
     let message_id = msg.as_ref().and_then(|m| m.id.as_ref()).and_then(Loose::as_str).map(str::to_owned);
     let loc = v.locations.0.into_iter().next();
     let (phys, logical) = match loc {
         Some(l) => (l.physical_location.0, l.logical_locations.0.into_iter().next()),
         None => (None, None),
     };
-    let logical =
-        logical.and_then(|l| text(l.fully_qualified_name.as_ref()).or_else(|| text(l.name.as_ref())).map(str::to_owned));
+    let logical = logical
+        .and_then(|l| text(l.fully_qualified_name.as_ref()).or_else(|| text(l.name.as_ref())).map(str::to_owned));
     let (al, region) = match phys {
         Some(p) => (p.artifact_location.0, p.region.0),
         None => (None, None),
@@ -351,7 +352,9 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         .taxa
         .0
         .iter()
-        .filter(|t| t.tool_component.get().and_then(|c| text(c.name.as_ref())).is_some_and(|n| n.eq_ignore_ascii_case("cwe")))
+        .filter(|t| {
+            t.tool_component.get().and_then(|c| text(c.name.as_ref())).is_some_and(|n| n.eq_ignore_ascii_case("cwe"))
+        })
         .filter_map(|t| match &t.id {
             Some(Loose::Str(id)) => id.trim_start_matches("CWE-").parse::<u32>().ok(),
             Some(n) => n.as_usize().and_then(|n| u32::try_from(n).ok()),
@@ -381,7 +384,13 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
             .suppressions
             .0
             .into_iter()
-            .map(|x| (text(x.kind.as_ref()).map(str::to_owned), text(x.status.as_ref()).map(str::to_owned), text(x.justification.as_ref()).map(str::to_owned)))
+            .map(|x| {
+                (
+                    text(x.kind.as_ref()).map(str::to_owned),
+                    text(x.status.as_ref()).map(str::to_owned),
+                    text(x.justification.as_ref()).map(str::to_owned),
+                )
+            })
             .collect(),
         pointer,
     })
@@ -452,12 +461,11 @@ impl RuleInfo {
                 }
             }
         }
-        let message_strings = r
-            .v
-            .get("messageStrings")
-            .and_then(Value::as_object)
-            .map(|m| m.iter().filter_map(|(k, v)| sne(v, "text").map(|t| (k.clone(), t.to_owned()))).collect())
-            .unwrap_or_default();
+        let message_strings =
+            r.v.get("messageStrings")
+                .and_then(Value::as_object)
+                .map(|m| m.iter().filter_map(|(k, v)| sne(v, "text").map(|t| (k.clone(), t.to_owned()))).collect())
+                .unwrap_or_default();
         Self {
             id: r.id().map(str::to_owned),
             title: r.short().map(|t| first_line(t).chars().take(200).collect()),
@@ -514,7 +522,13 @@ impl RunCtx {
 
 /// One result → one item (`None` when it is not a finding or has no identity; a diagnostic
 /// says why). The item's target is set when the run is finished.
-fn map_one(diags: &mut Vec<Diagnostic>, name: &str, ctx: &RunCtx, artifacts: Option<&Value>, r: RawResult) -> Option<Item> {
+fn map_one(
+    diags: &mut Vec<Diagnostic>,
+    name: &str,
+    ctx: &RunCtx,
+    artifacts: Option<&Value>,
+    r: RawResult,
+) -> Option<Item> {
     let tool = ctx.tool.as_str();
     if matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent") {
         let why = r
@@ -523,15 +537,26 @@ fn map_one(diags: &mut Vec<Diagnostic>, name: &str, ctx: &RunCtx, artifacts: Opt
             .filter(|k| *k != "fail")
             .map_or_else(|| "baselineState `absent` (no longer present)".to_owned(), |k| format!("kind `{k}`"));
         diags.push(
-            Diagnostic::note(codes::NOT_A_FINDING, name, format!("{}: {why} is not a finding; not ingested", r.pointer))
-                .with_hint("only failing results become findings"),
+            Diagnostic::note(
+                codes::NOT_A_FINDING,
+                name,
+                format!("{}: {why} is not a finding; not ingested", r.pointer),
+            )
+            .with_hint("only failing results become findings"),
         );
         return None;
     }
-    let ri = r.rule_index.filter(|i| *i < ctx.driver_rules).or_else(|| r.rule_id.as_deref().and_then(|id| ctx.by_id.get(id)).copied());
+    let ri = r
+        .rule_index
+        .filter(|i| *i < ctx.driver_rules)
+        .or_else(|| r.rule_id.as_deref().and_then(|id| ctx.by_id.get(id)).copied());
     let info = ri.map(|i| &ctx.infos[i]);
     let Some(rule_id) = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone())) else {
-        diags.push(skipped(name, &r.pointer, "the result has no ruleId (and no rule reference), so it has no identity"));
+        diags.push(skipped(
+            name,
+            &r.pointer,
+            "the result has no ruleId (and no rule reference), so it has no identity",
+        ));
         return None;
     };
     let uri = r.uri.clone().or_else(|| {
@@ -571,8 +596,11 @@ fn map_one(diags: &mut Vec<Diagnostic>, name: &str, ctx: &RunCtx, artifacts: Opt
         cve.push(rule_id.clone());
     }
     let config_tag = r.tags.iter().any(|t| is_config_tag(t));
-    let category =
-        if ctx.iac || config_tag || info.is_some_and(|i| i.config) { Category::Configuration } else { Category::Vulnerability };
+    let category = if ctx.iac || config_tag || info.is_some_and(|i| i.config) {
+        Category::Configuration
+    } else {
+        Category::Vulnerability
+    };
     let fingerprint = r
         .partial
         .iter()
@@ -646,7 +674,14 @@ fn map_one(diags: &mut Vec<Diagnostic>, name: &str, ctx: &RunCtx, artifacts: Opt
 }
 
 /// Invocation health, target, and the scan record of a finished run.
-fn finish_run(st: &mut State<'_>, idx: usize, ctx: &RunCtx, invocations: &Value, vcp: &Value, mut items: Vec<Item>) -> Scan {
+fn finish_run(
+    st: &mut State<'_>,
+    idx: usize,
+    ctx: &RunCtx,
+    invocations: &Value,
+    vcp: &Value,
+    mut items: Vec<Item>,
+) -> Scan {
     let tool = &ctx.tool;
     let target = st
         .opts

@@ -272,6 +272,11 @@ fn every_corpus_file_has_an_expectation_and_meets_it() {
         let got = parse_path(&path, file, Format::Auto, &ParseOptions::default());
         match (expect, got) {
             (Ingested { format, scans, findings, failed }, Ok(r)) => {
+                // The streamed parser gives exactly the same report as the in-memory one.
+                let streamed =
+                    parse_path(&path, file, Format::Auto, &ParseOptions::default().in_memory_max(0)).unwrap();
+                assert_eq!(streamed.scans, r.scans, "{file}: streamed and in-memory parses differ");
+                assert_eq!(streamed.diagnostics, r.diagnostics, "{file}");
                 let f = r.scans.iter().filter(|s| !s.success).count();
                 if (r.format, r.scans.len(), r.finding_count(), f) != (*format, *scans, *findings, *failed) {
                     failures.push(format!(
@@ -299,6 +304,9 @@ fn every_corpus_file_has_an_expectation_and_meets_it() {
             }
             (Rejected { code, message }, Err(e)) => {
                 let d = &e.diagnostics()[0];
+                let streamed =
+                    parse_path(&path, file, Format::Auto, &ParseOptions::default().in_memory_max(0)).unwrap_err();
+                assert_eq!(streamed.diagnostics()[0].code, d.code, "{file}: streamed rejection differs");
                 if d.code.as_str() != *code || !d.message.starts_with(message) || d.hint.is_none() {
                     failures.push(format!("{file}: rejected with {} `{}`", d.code, d.message));
                 }

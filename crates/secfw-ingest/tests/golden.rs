@@ -21,7 +21,12 @@ fn ledgers_match_their_golden_files() {
         // A copy inside the workspace, so the evidence names a relative, machine-independent path.
         let report = d.path().join(std::path::Path::new(src).file_name().unwrap());
         std::fs::copy(secfw_testkit::corpora(src), &report).unwrap();
-        ingest(d.path(), &[Input::new(&report, Format::Auto)], &IngestOptions::new("2025-03-01T12:00:00Z".parse().unwrap())).unwrap();
+        ingest(
+            d.path(),
+            &[Input::new(&report, Format::Auto)],
+            &IngestOptions::new("2025-03-01T12:00:00Z".parse().unwrap()),
+        )
+        .unwrap();
         let got = std::fs::read_to_string(d.path().join("sec_findings.yaml")).unwrap();
         let path = golden_dir.join(format!("{name}.yaml"));
         if update {

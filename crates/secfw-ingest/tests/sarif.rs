@@ -27,7 +27,8 @@ fn sloppy_results_are_ingested_and_broken_ones_skipped_with_their_pointer() {
     assert_eq!(r.finding_count(), 2);
     let items = &r.scans[0].items;
     assert!(items.iter().any(|i| i.description == "Rule one text"));
-    let skipped: Vec<&str> = r.diagnostics.iter().filter(|d| d.code.as_str() == "IN0101").map(|d| d.message.as_str()).collect();
+    let skipped: Vec<&str> =
+        r.diagnostics.iter().filter(|d| d.code.as_str() == "IN0101").map(|d| d.message.as_str()).collect();
     assert_eq!(skipped.len(), 4, "{skipped:?}");
     assert!(skipped.iter().any(|m| m.contains("/runs/0/results/2")));
     assert!(skipped.iter().any(|m| m.contains("/runs/0/results/3/level")));
@@ -53,9 +54,14 @@ fn severity_comes_from_security_severity_then_level() {
         ]),
     );
     let r = parse(&doc);
-    let mut got: Vec<(String, String)> = r.scans[0].items.iter().map(|i| (i.description.clone(), i.severity.to_string())).collect();
+    let mut got: Vec<(String, String)> =
+        r.scans[0].items.iter().map(|i| (i.description.clone(), i.severity.to_string())).collect();
     got.sort();
-    assert_eq!(got, [("a", "critical"), ("b", "high"), ("c", "medium"), ("d", "low"), ("e", "high")].map(|(a, b)| (a.to_owned(), b.to_owned())));
+    assert_eq!(
+        got,
+        [("a", "critical"), ("b", "high"), ("c", "medium"), ("d", "low"), ("e", "high")]
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
 }
 
 #[test]
@@ -99,7 +105,9 @@ fn a_failed_invocation_is_a_failed_scan_with_the_tools_message() {
 #[test]
 fn a_target_override_binds_every_scan() {
     let doc = run(serde_json::json!([]), serde_json::json!([{"ruleId": "R", "message": {"text": "m"}}]));
-    let r = parse_slice(doc.to_string().as_bytes(), "t", Format::Auto, &ParseOptions::default().target(Some("api".into()))).unwrap();
+    let r =
+        parse_slice(doc.to_string().as_bytes(), "t", Format::Auto, &ParseOptions::default().target(Some("api".into())))
+            .unwrap();
     assert_eq!(r.scans[0].targets, ["api"]);
     assert_eq!(r.scans[0].items[0].target, "api");
 }
@@ -120,6 +128,12 @@ fn version_and_shape_are_strict() {
         let e = parse_slice(text.as_bytes(), "x.sarif", Format::Sarif, &ParseOptions::default()).unwrap_err();
         assert_eq!(e.diagnostics()[0].code.as_str(), code, "{text}: {e}");
     }
-    let e = parse_slice(br#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"ruleId":"#, "x", Format::Sarif, &ParseOptions::default()).unwrap_err();
+    let e = parse_slice(
+        br#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"ruleId":"#,
+        "x",
+        Format::Sarif,
+        &ParseOptions::default(),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("truncated"), "{e}");
 }
