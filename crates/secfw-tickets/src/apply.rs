@@ -42,19 +42,15 @@ impl fmt::Debug for Endpoint {
 }
 
 impl Endpoint {
-    /// An endpoint URL (`http://host[:port]/path`). Fails on other schemes, on `https://`
-    /// (no TLS in this build) and on URLs with credentials in them.
+    /// An endpoint URL (`https://host[:port]/path`, or `http://` for a relay on a trusted
+    /// network). Fails on other schemes and on URLs with credentials in them. TLS is rustls with
+    /// the Mozilla root store; certificates are always verified.
     pub fn new(url: impl Into<String>) -> Result<Self, Error> {
         let url = url.into();
         let bad = |reason: &str| Err(Error::InvalidEndpoint { url: url.clone(), reason: reason.to_owned() });
         let lower = url.to_ascii_lowercase();
-        if lower.starts_with("https://") {
-            return bad(
-                "https:// is not supported by this build (no TLS stack); send to an http:// relay on a trusted network (for example a sidecar or the ITSM's in-cluster service)",
-            );
-        }
-        let Some(rest) = lower.strip_prefix("http://") else {
-            return bad("the URL must start with http://");
+        let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else {
+            return bad("the URL must start with https:// (or http:// for a relay on a trusted network)");
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         if authority.is_empty() {

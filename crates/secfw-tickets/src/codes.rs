@@ -13,5 +13,5 @@ secfw_artifacts::define_codes! {
     // --- apply ------------------------------------------------------------------------------
     ENDPOINT_REJECTED = "TK0201", "The webhook refused an action (HTTP 3xx/4xx); apply stopped";
     ENDPOINT_UNAVAILABLE = "TK0202", "The webhook did not accept an action after every retry (5xx, timeouts, dropped connections)";
-    ENDPOINT_INVALID = "TK0203", "The webhook URL cannot be used (syntax, or https:// which this build cannot speak)";
+    ENDPOINT_INVALID = "TK0203", "The webhook URL cannot be used (scheme, syntax, or credentials in the URL)";
 }

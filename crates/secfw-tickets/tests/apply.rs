@@ -220,7 +220,8 @@ fn update_and_close_after_changes_are_sent_with_their_kind() {
 #[test]
 fn endpoint_urls_are_checked() {
     assert!(Endpoint::new("http://127.0.0.1:8080/x").is_ok());
-    for bad in ["https://itsm.example.com/hook", "ftp://x/y", "http://", "http://user:pw@host/x", "localhost:80/x"] {
+    assert!(Endpoint::new("https://itsm.example.com/hook").is_ok());
+    for bad in ["ftp://x/y", "https://", "http://", "http://user:pw@host/x", "localhost:80/x"] {
         let e = Endpoint::new(bad).unwrap_err();
         assert!(e.to_string().contains("TK0203"), "{bad}: {e}");
     }
