@@ -22,6 +22,50 @@ pub fn compute(fields: &[&str]) -> String {
     format!("{SCHEME}:{}", hex::encode(h.finalize()))
 }
 
+/// An incremental [`compute`]: fields are fed piece by piece (no intermediate strings); the
+/// result equals `compute` over the concatenated pieces of each field.
+pub(crate) struct Builder {
+    h: Sha256,
+    fields: usize,
+}
+
+impl Builder {
+    pub(crate) fn new() -> Self {
+        Self { h: Sha256::new(), fields: 0 }
+    }
+    /// Start the next field.
+    pub(crate) fn field(&mut self) -> &mut Self {
+        if self.fields > 0 {
+            self.h.update([0x1f]);
+        }
+        self.fields += 1;
+        self
+    }
+    /// Append to the current field.
+    pub(crate) fn put(&mut self, s: &str) -> &mut Self {
+        self.h.update(s.as_bytes());
+        self
+    }
+    /// Append whitespace-collapsed text (as [`normalize_ws`]).
+    pub(crate) fn put_ws(&mut self, s: &str) -> &mut Self {
+        for (i, w) in s.split_whitespace().enumerate() {
+            if i > 0 {
+                self.h.update(b" ");
+            }
+            self.h.update(w.as_bytes());
+        }
+        self
+    }
+    pub(crate) fn finish(self) -> String {
+        let digest = self.h.finalize();
+        let mut out = String::with_capacity(SCHEME.len() + 1 + 64);
+        out.push_str(SCHEME);
+        out.push(':');
+        out.push_str(&hex::encode(digest));
+        out
+    }
+}
+
 /// Normalise a file location for identity: strip `file://`, leading `./`, use `/`.
 pub fn normalize_path(p: &str) -> String {
     let mut s = p.trim().replace('\\', "/");
@@ -50,6 +94,16 @@ mod tests {
         assert_ne!(a, compute(&["sarif", "semgrep", "r1a", ".js"]));
         assert_eq!(a, compute(&["sarif", "semgrep", "r1", "a.js"]));
         assert!(secfw_artifacts::workspace::is_fingerprint(&a));
+    }
+
+    #[test]
+    fn the_builder_equals_compute() {
+        let mut b = Builder::new();
+        b.field().put("sarif");
+        b.field().put("t");
+        b.field().put("a=").put("1").put(";").put("b=2");
+        b.field().put("snippet=").put_ws("  x \n y ");
+        assert_eq!(b.finish(), compute(&["sarif", "t", "a=1;b=2", "snippet=x y"]));
     }
 
     #[test]

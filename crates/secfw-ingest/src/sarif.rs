@@ -11,7 +11,7 @@ use secfw_artifacts::{Diagnostic, Severity};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
-use crate::fingerprint::{compute, normalize_path, normalize_ws};
+use crate::fingerprint::{Builder, normalize_path};
 use crate::lax::{Lax, Loose, SResult, text};
 use crate::model::{Item, Scan, cwes_in, dedupe, instant, is_advisory_id, uniq};
 use crate::read::{ParseOptions, arr, json_error, num, reject, s, skipped, sne};
@@ -609,10 +609,7 @@ fn map_one(
         .map(|(_, v)| v)
         .filter(|f| secfw_artifacts::workspace::is_fingerprint(f))
         .cloned()
-        .unwrap_or_else(|| {
-            let disc = discriminator(&r, &message);
-            compute(&["sarif", tool, &rule_id, &location, &disc])
-        });
+        .unwrap_or_else(|| fingerprint(tool, &rule_id, &location, &r, &message));
     let title = match info.and_then(|i| i.title.as_deref()) {
         Some(t) => t.to_owned(),
         None => first_line(&message).chars().take(200).collect::<String>(),
@@ -733,26 +730,40 @@ fn finish_run(
 /// What tells two results of one rule in one file apart, without line numbers: the
 /// producer's stable `fingerprints`, else its content-based partial fingerprints, else the
 /// code snippet, else the message.
-fn discriminator(r: &RawResult, message: &str) -> String {
+fn fingerprint(tool: &str, rule_id: &str, location: &str, r: &RawResult, message: &str) -> String {
+    let mut b = Builder::new();
+    b.field().put("sarif");
+    b.field().put(tool);
+    b.field().put(rule_id);
+    b.field().put(location);
+    b.field();
     if !r.fingerprints.is_empty() {
-        return r.fingerprints.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";");
+        put_pairs(&mut b, r.fingerprints.iter());
+        return b.finish();
     }
-    let partial: Vec<String> = r
-        .partial
-        .iter()
-        .filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            !(k.contains("column") || k.contains("startline") || k.ends_with("line"))
-        })
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !partial.is_empty() {
-        return partial.join(";");
+    let mut partial = r.partial.iter().filter(|(k, _)| {
+        let k = k.to_ascii_lowercase();
+        !(k.contains("column") || k.contains("startline") || k.ends_with("line"))
+    });
+    if let Some(first) = partial.next() {
+        put_pairs(&mut b, std::iter::once(first).chain(partial));
+        return b.finish();
     }
-    if let Some(sn) = &r.snippet {
-        return format!("snippet={}", normalize_ws(sn));
+    match &r.snippet {
+        Some(sn) => b.put("snippet=").put_ws(sn),
+        None => b.put("message=").put_ws(message),
+    };
+    b.finish()
+}
+
+/// `k=v;k=v...`
+fn put_pairs<'a>(b: &mut Builder, pairs: impl Iterator<Item = &'a (String, String)>) {
+    for (i, (k, v)) in pairs.enumerate() {
+        if i > 0 {
+            b.put(";");
+        }
+        b.put(k).put("=").put(v);
     }
-    format!("message={}", normalize_ws(message))
 }
 
 /// The first paragraph of a rule's help, at most 300 characters: a recommended action, not
