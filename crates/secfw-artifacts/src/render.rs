@@ -63,14 +63,12 @@ fn token_len(s: &str) -> usize {
 
 /// Byte offset of a 1-based line and (character) column.
 fn offset_of(text: &str, line: u32, column: u32) -> usize {
-    let mut off = 0usize;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line as usize {
+    match crate::source::line_spans(text).nth((line as usize).saturating_sub(1)) {
+        Some((start, end)) => {
+            let l = &text[start..end];
             let col = (column as usize).saturating_sub(1);
-            let within = l.char_indices().nth(col).map_or(l.trim_end_matches(['\n', '\r']).len(), |(b, _)| b);
-            return off + within;
+            start + l.char_indices().nth(col).map_or(l.len(), |(b, _)| b)
         }
-        off += l.len();
+        None => text.len(),
     }
-    text.len()
 }

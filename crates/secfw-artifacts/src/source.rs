@@ -8,8 +8,9 @@ use std::path::Path;
 use crate::codes;
 use crate::diag::{Diagnostic, Pos};
 
-/// Default largest artifact secfw reads (512 MiB): room for the L workload's ledger.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+/// Default largest artifact secfw reads (1 GiB): room for the L workload's ledger (1M findings,
+/// about 800 MB of YAML).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// The text of one artifact, with its workspace-relative name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,11 +34,38 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its line terminator.
     pub fn line_text(&self, line: u32) -> Option<&str> {
-        self.text.lines().nth((line as usize).checked_sub(1)?)
+        line_spans(&self.text).nth((line as usize).checked_sub(1)?).map(|(start, end)| &self.text[start..end])
     }
 }
 
-/// The 1-based line and column of a byte offset in `text` (columns count characters).
+/// The byte range of every line (without its terminator). Breaks are `\n`, `\r\n` and a lone
+/// `\r`, the same rule as [`pos_of`].
+pub fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let mut start = 0usize;
+    let mut i = 0usize;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\n' || b == b'\r' {
+                let span = (start, i);
+                i += if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                start = i;
+                return Some(span);
+            }
+            i += 1;
+        }
+        done = true;
+        (start < bytes.len()).then_some((start, bytes.len()))
+    })
+}
+
+/// The 1-based line and column of a byte offset in `text` (columns count characters). Line
+/// breaks are `\n`, `\r\n` and a lone `\r`, as YAML and CommonMark count them.
 pub fn pos_of(text: &str, offset: usize) -> Pos {
     let offset = offset.min(text.len());
     let mut cut = offset;
@@ -45,8 +73,16 @@ pub fn pos_of(text: &str, offset: usize) -> Pos {
         cut -= 1;
     }
     let before = &text[..cut];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let bytes = before.as_bytes();
+    let mut line = 1usize;
+    let mut line_start = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        let lone_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+        if b == b'\n' || lone_cr {
+            line += 1;
+            line_start = i + 1;
+        }
+    }
     let column = before[line_start..].chars().count() + 1;
     Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
 }
@@ -141,6 +177,12 @@ mod tests {
         // 'é' is two bytes: offset 6 is the space after it, column 3.
         assert_eq!(pos_of(t, 6), Pos::new(2, 3));
         assert_eq!(pos_of(t, 999), Pos::new(3, 1));
+        // CRLF is one break; a lone CR is a break too (as YAML and CommonMark count them).
+        assert_eq!(pos_of("a\r\nb\rc", 3), Pos::new(2, 1));
+        assert_eq!(pos_of("a\r\nb\rc", 5), Pos::new(3, 1));
+        let src = SourceFile::new("f", "a\r\nb\rc\n");
+        assert_eq!([1, 2, 3].map(|l| src.line_text(l)), [Some("a"), Some("b"), Some("c")]);
+        assert_eq!(src.line_text(4), None);
     }
 
     #[test]

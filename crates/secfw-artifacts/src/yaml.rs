@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{Budget, Options, Spanned};
+use serde_saphyr::{Budget, Options};
 
 use crate::codes;
 use crate::diag::{Diagnostic, Level, Pos};
@@ -74,6 +74,36 @@ pub fn is_json_syntax(text: &str) -> bool {
     rest.starts_with('{') || rest.starts_with('[')
 }
 
+/// The byte offset of the first `{` or `[` nested deeper than `limit` in JSON text (strings
+/// skipped), so the JSON fast path enforces the same depth budget as the YAML path, even inside
+/// values serde would skip.
+fn json_too_deep(text: &str, limit: usize) -> Option<usize> {
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    for (i, b) in text.bytes().enumerate() {
+        if in_str {
+            match b {
+                _ if esc => esc = false,
+                b'\\' => esc = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parse `src` into `T`, collecting unknown-field diagnostics.
 ///
 /// A fatal problem (syntax, type, missing field, budget) is returned as one located error.
@@ -82,6 +112,16 @@ pub fn parse<T: DeserializeOwned>(src: &SourceFile, unknown: UnknownFields) -> R
     let json = is_json_syntax(&src.text);
     let result: Result<T, Diagnostic> = if json {
         let text = src.text.strip_prefix('\u{feff}').unwrap_or(&src.text);
+        if let Some(offset) = json_too_deep(text, MAX_DEPTH) {
+            let bom = src.text.len() - text.len();
+            return Err(Diagnostic::error(
+                codes::TOO_DEEP,
+                &src.name,
+                format!("nesting is deeper than {MAX_DEPTH} levels"),
+            )
+            .at(Some(src.pos_of(bom + offset)))
+            .with_hint(hint_for(codes::TOO_DEEP, "")));
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         serde_ignored::deserialize(&mut de, |path| ignored.push(segments(&path)))
             .and_then(|v| de.end().map(|()| v))
@@ -389,11 +429,72 @@ enum Node {
 }
 
 impl SourceMap {
-    /// Parse `src` for positions. `None` if it does not parse (a parse error was reported then).
+    /// Read `src`'s event stream for positions. `None` if the text is not well-formed YAML (a
+    /// parse error was reported then).
+    ///
+    /// This uses the YAML event parser directly, with no type inference, so every document the
+    /// typed parse accepted (huge integers, `.nan`, JSON nested deeper inside ignored fields)
+    /// can be located too.
     pub fn build(src: &SourceFile) -> Option<Self> {
-        let opts = options_for(src.text.len());
-        let sp: Spanned<Node> = serde_saphyr::from_str_with_options(&src.text, opts).ok()?;
-        Some(Self { root_pos: to_pos(&sp.referenced).unwrap_or(Pos::new(1, 1)), root: sp.value })
+        use granit_parser::{Event, Parser};
+        /// An open collection: where it starts, and its children so far (a mapping also holds
+        /// the key waiting for its value).
+        enum Frame {
+            Map(Pos, Vec<(String, Pos, Pos, Node)>, Option<(String, Pos)>),
+            Seq(Pos, Vec<(Pos, Node)>),
+        }
+        fn attach(stack: &mut [Frame], root: &mut Option<(Pos, Node)>, pos: Pos, node: Node, key: Option<String>) {
+            match stack.last_mut() {
+                Some(Frame::Map(_, entries, pending)) => match pending.take() {
+                    Some((k, kp)) => entries.push((k, kp, pos, node)),
+                    None => *pending = Some((key.unwrap_or_default(), pos)),
+                },
+                Some(Frame::Seq(_, items)) => items.push((pos, node)),
+                None => *root = Some((pos, node)),
+            }
+        }
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut root: Option<(Pos, Node)> = None;
+        let mut depth = 0usize;
+        for ev in Parser::new_from_str(&src.text) {
+            let (event, span) = ev.ok()?;
+            let pos = Pos::new(
+                u32::try_from(span.start.line()).unwrap_or(u32::MAX).max(1),
+                u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+            );
+            match event {
+                Event::Scalar(text, ..) => {
+                    let key = matches!(stack.last(), Some(Frame::Map(_, _, None))).then(|| text.into_owned());
+                    attach(&mut stack, &mut root, pos, Node::Scalar, key);
+                }
+                Event::SequenceStart(..) | Event::MappingStart(..) => {
+                    depth += 1;
+                    if depth > 512 {
+                        return None;
+                    }
+                    // A collection used as a mapping key cannot be addressed by a path; it is
+                    // recorded with an empty key.
+                    let frame = if matches!(event, Event::MappingStart(..)) {
+                        Frame::Map(pos, Vec::new(), None)
+                    } else {
+                        Frame::Seq(pos, Vec::new())
+                    };
+                    stack.push(frame);
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    depth = depth.saturating_sub(1);
+                    let (start, node) = match stack.pop()? {
+                        Frame::Map(start, entries, _) => (start, Node::Map(entries)),
+                        Frame::Seq(start, items) => (start, Node::Seq(items)),
+                    };
+                    attach(&mut stack, &mut root, start, node, Some(String::new()));
+                }
+                Event::Alias(_) => attach(&mut stack, &mut root, pos, Node::Scalar, Some(String::new())),
+                _ => {}
+            }
+        }
+        let (root_pos, root) = root?;
+        Some(Self { root, root_pos })
     }
 
     /// Position of the value at `path`.
@@ -435,113 +536,6 @@ impl SourceMap {
             }
         }
         Some(here)
-    }
-}
-
-fn to_pos(l: &serde_saphyr::Location) -> Option<Pos> {
-    (l.line() > 0).then(|| {
-        Pos::new(u32::try_from(l.line()).unwrap_or(u32::MAX), u32::try_from(l.column().max(1)).unwrap_or(u32::MAX))
-    })
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NodeVisitor)
-    }
-}
-
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any YAML node")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_i128<E>(self, _: i128) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_u128<E>(self, _: u128) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_bytes<E>(self, _: &[u8]) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_unit<E>(self) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_none<E>(self) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
-        d.deserialize_any(NodeVisitor)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Node>>()? {
-            items.push((to_pos(&item.referenced).unwrap_or_default(), item.value));
-        }
-        Ok(Node::Seq(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<Key>>()? {
-            let value = map.next_value::<Spanned<Node>>()?;
-            entries.push((
-                key.value.0,
-                to_pos(&key.referenced).unwrap_or_default(),
-                to_pos(&value.referenced).unwrap_or_default(),
-                value.value,
-            ));
-        }
-        Ok(Node::Map(entries))
-    }
-}
-
-struct Key(String);
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KV;
-        impl Visitor<'_> for KV {
-            type Value = Key;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a scalar mapping key")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-                Ok(Key(v.to_owned()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Key, E> {
-                Ok(Key("null".to_owned()))
-            }
-        }
-        d.deserialize_any(KV)
     }
 }
 

@@ -8,17 +8,6 @@ use std::path::Path;
 use secfw_artifacts::codes;
 use secfw_workgen::fuzz::{Target, location_problem, run};
 
-/// Known gaps, reported to the owner of `yaml.rs`: when the untyped `SourceMap` re-parse fails
-/// on a document the typed parse accepted (a 400-digit integer, `.nan`, JSON nested deeper
-/// than the YAML depth budget inside an ignored field), semantic diagnostics
-/// fall back to no position. Each entry is (target, corpus file).
-const KNOWN_UNLOCATED: &[(&str, &str)] = &[
-    ("parse_rulebook", "huge_number.yaml"),
-    ("parse_inventory", "huge_number.yaml"),
-    ("parse_rulebook", "nan.yaml"),
-    ("parse_json", "deep_array.json"),
-];
-
 fn corpus_files(target: Target) -> Vec<std::path::PathBuf> {
     let dir = secfw_testkit::repo_root().join("fuzz/corpus").join(target.name());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -36,10 +25,7 @@ fn replay(target: Target, path: &Path) -> Result<Vec<secfw_artifacts::Diagnostic
         .map_err(|_| format!("{target}: {} panicked", path.display()))?;
     for d in &diags {
         if let Some(p) = location_problem(d, &data) {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if !KNOWN_UNLOCATED.contains(&(target.name(), name)) {
-                return Err(format!("{target}: {}: {p}", path.display()));
-            }
+            return Err(format!("{target}: {}: {p}", path.display()));
         }
         let files: &[&str] = if target == Target::Json {
             &["sec_findings.yaml", "rulebook.yaml", "inventory.yaml"]

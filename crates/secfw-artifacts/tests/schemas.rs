@@ -24,7 +24,10 @@ fn committed_schemas_match_the_types() {
             stale.push(name);
         }
     }
-    assert!(stale.is_empty(), "schemas out of date: {stale:?}; run SECFW_BLESS=1 cargo test -p secfw-artifacts --test schemas");
+    assert!(
+        stale.is_empty(),
+        "schemas out of date: {stale:?}; run SECFW_BLESS=1 cargo test -p secfw-artifacts --test schemas"
+    );
 }
 
 fn example() -> std::path::PathBuf {
@@ -39,11 +42,17 @@ fn as_json(path: &Path) -> serde_json::Value {
 
 #[test]
 fn the_example_validates_against_the_schemas() {
-    for (file, schema_name) in [("sec_findings.yaml", "sec_findings.schema.json"), ("rulebook.yaml", "rulebook.schema.json"), ("inventory.yaml", "inventory.schema.json")] {
-        let schema: serde_json::Value = serde_json::from_str(&schema::all().into_iter().find(|(n, _)| *n == schema_name).unwrap().1).unwrap();
+    for (file, schema_name) in [
+        ("sec_findings.yaml", "sec_findings.schema.json"),
+        ("rulebook.yaml", "rulebook.schema.json"),
+        ("inventory.yaml", "inventory.schema.json"),
+    ] {
+        let schema: serde_json::Value =
+            serde_json::from_str(&schema::all().into_iter().find(|(n, _)| *n == schema_name).unwrap().1).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
         let instance = as_json(&example().join(file));
-        let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{}: {e}", e.instance_path())).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&instance).map(|e| format!("{}: {e}", e.instance_path())).collect();
         assert!(errors.is_empty(), "{file}: {errors:#?}");
         // A mistake the types refuse is refused by the schema too.
         let mut bad = instance.clone();
