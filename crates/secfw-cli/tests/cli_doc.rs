@@ -49,5 +49,8 @@ fn every_command_is_documented_with_its_current_help() {
         std::fs::write(&path, &expected).unwrap();
         return;
     }
-    assert!(doc.trim_end() == expected, "docs/cli.md is out of date: run SECFW_BLESS=1 cargo test -p secfw-cli --test cli_doc");
+    assert!(
+        doc.trim_end() == expected,
+        "docs/cli.md is out of date: run SECFW_BLESS=1 cargo test -p secfw-cli --test cli_doc"
+    );
 }

@@ -3,21 +3,12 @@
 //! twice changes nothing; a critical finding stops the cycle before PACKAGED with an escalation.
 #![allow(clippy::disallowed_macros)] // a skipped interop check says so on stderr
 
+mod common;
+use common::{s, secfw, text};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn secfw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secfw")).args(args).env("NO_COLOR", "1").output().expect("run secfw")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use std::process::Command;
 
 /// Every file under `dir` with its bytes (for "nothing changed" checks).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {

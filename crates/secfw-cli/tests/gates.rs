@@ -1,13 +1,12 @@
 //! `secfw gate` and `secfw exceptions check` end to end: exit codes, formats, the example.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{s, secfw};
+
+use std::path::PathBuf;
+use std::process::Output;
 
 const NOW: &str = "2026-11-24T12:00:00Z";
-
-fn secfw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secfw")).args(args).env("NO_COLOR", "1").output().unwrap()
-}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -26,10 +25,6 @@ fn fixture_copy(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
         std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
     }
     dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn stdout(o: &Output) -> String {

@@ -1,19 +1,13 @@
 //! `secfw init` and `secfw validate` end to end: the bundled example is valid, broken copies are
 //! reported with code, file, line and column, and the exit codes are the documented ones.
 
+mod common;
+use common::{s, secfw};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-fn secfw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secfw"))
-        .args(["--color", "never"])
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run secfw")
-}
 
 fn code(o: &Output) -> i32 {
     o.status.code().expect("exited normally")
@@ -29,10 +23,6 @@ fn stderr(o: &Output) -> String {
 
 fn example() -> PathBuf {
     secfw_testkit::repo_root().join("examples/acme")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
 }
 
 /// `secfw init` into a fresh directory under a new tempdir.

@@ -1,13 +1,12 @@
 //! `secfw status`, `secfw advance` and `secfw log verify` end to end.
 
+mod common;
+use common::{s, secfw, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const NOW: &str = "2026-11-24T12:00:00Z";
-
-fn secfw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secfw")).args(args).env("NO_COLOR", "1").output().unwrap()
-}
 
 fn fixture_copy() -> tempfile::TempDir {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -17,14 +16,6 @@ fn fixture_copy() -> tempfile::TempDir {
         std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
     }
     dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 #[test]

@@ -1,18 +1,11 @@
 //! `secfw spec init|lint` end to end, and secfw's own docs/SECURITY_SPEC.md lints clean.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::{s, secfw};
+
+use std::process::Output;
 
 use serde_json::Value;
-
-fn secfw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secfw"))
-        .args(["--color", "never"])
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run secfw")
-}
 
 fn code(o: &Output) -> i32 {
     o.status.code().expect("exited normally")
@@ -24,10 +17,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

@@ -186,7 +186,7 @@ fn apply_stops_on_4xx_and_resumes() {
 #[test]
 fn apply_usage_errors_exit_2() {
     let (_t, dir) = example();
-    let o = secfw(&["tickets", "apply", s(&dir), "--endpoint", "https://itsm.example.com/x", "--now", NOW], &[]);
+    let o = secfw(&["tickets", "apply", s(&dir), "--endpoint", "ftp://itsm.example.com/x", "--now", NOW], &[]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("TK0203"), "{}", stderr(&o));
     let o = secfw(
