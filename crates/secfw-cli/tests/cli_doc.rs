@@ -1,6 +1,7 @@
 //! docs/cli.md documents every command with its current `--help` text (regenerate with
 //! `SECFW_BLESS=1 cargo test -p secfw-cli --test cli_doc`).
 
+use std::fmt::Write as _;
 use std::process::Command;
 
 fn help(args: &[&str]) -> String {
@@ -42,7 +43,7 @@ fn every_command_is_documented_with_its_current_help() {
     let cmds = commands();
     assert!(cmds.len() >= 20, "{cmds:?}");
     for c in &cmds {
-        expected.push_str(&format!("### `secfw {c}`\n\n```text\n{}\n```\n\n", help(&[c])));
+        let _ = write!(expected, "### `secfw {c}`\n\n```text\n{}\n```\n\n", help(&[c]));
     }
     let expected = expected.trim_end().to_owned();
     if std::env::var_os("SECFW_BLESS").is_some() {

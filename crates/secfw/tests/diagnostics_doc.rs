@@ -16,7 +16,9 @@ fn every_code_is_documented_once() {
         ("secfw-metrics", secfw::metrics::codes::CATALOG),
         ("secfw-tickets", secfw::tickets::codes::CATALOG),
     ];
-    let doc = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md"))
+            .unwrap();
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     let mut missing = Vec::new();
     for (krate, catalog) in catalogs {
