@@ -141,7 +141,7 @@ fn risk(input: &ExportInput<'_>, f: &Finding) -> Value {
         }
         r["mitigating-factors"] = Value::Array(factors);
         if let Some(p) = r["props"].as_array_mut() {
-            p.push(prop("exception-id", &e.id))
+            p.push(prop("exception-id", &e.id));
         }
         r["statement"] = json!(format!(
             "{} Risk accepted under {}: {} (valid until {}; approved by {}).",

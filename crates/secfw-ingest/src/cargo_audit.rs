@@ -118,9 +118,7 @@ fn entry(
     let title = adv
         .and_then(|a| sne(a, "title"))
         .map_or_else(|| format!("{pname} {pver} is {}", kind.as_deref().unwrap_or("affected")), str::to_owned);
-    let mut extra = Vec::new();
-    extra.push(("package", json!(pname)));
-    extra.push(("installed_version", json!(pver)));
+    let mut extra = vec![("package", json!(pname)), ("installed_version", json!(pver))];
     if let Some(k) = &kind {
         extra.push(("kind", json!(k)));
     }

@@ -21,14 +21,14 @@ pub fn v3_base_score(vector: &str) -> Option<f64> {
                     "L" => 0.55,
                     "P" => 0.2,
                     _ => return None,
-                })
+                });
             }
             "AC" => {
                 ac = Some(match v {
                     "L" => 0.77,
                     "H" => 0.44,
                     _ => return None,
-                })
+                });
             }
             "PR" => pr = Some(v.to_owned()),
             "UI" => {
@@ -36,14 +36,14 @@ pub fn v3_base_score(vector: &str) -> Option<f64> {
                     "N" => 0.85,
                     "R" => 0.62,
                     _ => return None,
-                })
+                });
             }
             "S" => {
                 scope = Some(match v {
                     "U" => false,
                     "C" => true,
                     _ => return None,
-                })
+                });
             }
             "C" => conf = Some(cia(v)?),
             "I" => integ = Some(cia(v)?),

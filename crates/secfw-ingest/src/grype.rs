@@ -91,10 +91,8 @@ pub(crate) fn parse(
             .or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(|r| sne(r, "description")))
             .unwrap_or(id)
             .to_owned();
-        let mut extra = Vec::new();
-        extra.push(("package", json!(pkg)));
-        extra.push(("installed_version", json!(pver)));
-        extra.push(("package_type", json!(ptype)));
+        let mut extra =
+            vec![("package", json!(pkg)), ("installed_version", json!(pver)), ("package_type", json!(ptype))];
         if !fixes.is_empty() {
             extra.push(("fixed_versions", json!(fixes)));
         }

@@ -131,9 +131,7 @@ fn v7(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
             let score = a.get("cvss").and_then(|c| num(c, "score")).filter(|x| *x > 0.0 && *x <= 10.0);
             let (severity, src) = sev(s(a, "severity"), score, name, &ap, diags);
             let range = s(a, "range").unwrap_or("");
-            let mut extra = Vec::new();
-            extra.push(("package", json!(pname)));
-            extra.push(("vulnerable_range", json!(range)));
+            let mut extra = vec![("package", json!(pname)), ("vulnerable_range", json!(range))];
             if !url.is_empty() {
                 extra.push(("url", json!(url)));
             }
@@ -194,10 +192,11 @@ fn v6(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
             cve.push(g);
         }
         let versions: Vec<&str> = arr(a, "findings").iter().filter_map(|f| s(f, "version")).collect();
-        let mut extra = Vec::new();
-        extra.push(("package", json!(module)));
-        extra.push(("installed_versions", json!(versions)));
-        extra.push(("vulnerable_versions", json!(s(a, "vulnerable_versions").unwrap_or(""))));
+        let mut extra = vec![
+            ("package", json!(module)),
+            ("installed_versions", json!(versions)),
+            ("vulnerable_versions", json!(s(a, "vulnerable_versions").unwrap_or(""))),
+        ];
         if !url.is_empty() {
             extra.push(("url", json!(url)));
         }

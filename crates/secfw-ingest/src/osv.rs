@@ -124,11 +124,12 @@ pub(crate) fn parse(
                     .flat_map(|r| arr(r, "events"))
                     .filter_map(|e| s(e, "fixed"))
                     .collect();
-                let mut extra = Vec::new();
-                extra.push(("package", json!(pname)));
-                extra.push(("installed_version", json!(pver)));
-                extra.push(("ecosystem", json!(eco)));
-                extra.push(("ids", json!(ids)));
+                let mut extra = vec![
+                    ("package", json!(pname)),
+                    ("installed_version", json!(pver)),
+                    ("ecosystem", json!(eco)),
+                    ("ids", json!(ids)),
+                ];
                 if !fixed.is_empty() {
                     extra.push(("fixed_versions", json!(fixed)));
                 }

@@ -326,10 +326,10 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         .and_then(Loose::as_usize)
         .or_else(|| rule_ref.as_ref().and_then(|r| r.index.as_ref()).and_then(Loose::as_usize));
     let level = opt_str("level", v.level)?;
-    if let Some(l) = &level {
-        if !matches!(l.as_str(), "none" | "note" | "warning" | "error") {
-            return Err(bad("level", &format!("`{l}` is not a SARIF level (none, note, warning, error)")));
-        }
+    if let Some(l) = &level
+        && !matches!(l.as_str(), "none" | "note" | "warning" | "error")
+    {
+        return Err(bad("level", &format!("`{l}` is not a SARIF level (none, note, warning, error)")));
     }
     let kind = opt_str("kind", v.kind)?;
     let msg = v.message.0;
@@ -455,10 +455,10 @@ impl RuleInfo {
                 .and_then(|t| t.get("toolComponent"))
                 .and_then(|c| s(c, "name"))
                 .is_some_and(|n| n.eq_ignore_ascii_case("cwe"));
-            if let (true, Some(id)) = (is_cwe, target.and_then(|t| s(t, "id"))) {
-                if let Ok(n) = id.trim_start_matches("CWE-").parse::<u32>() {
-                    cwe.push(format!("CWE-{n}"));
-                }
+            if let (true, Some(id)) = (is_cwe, target.and_then(|t| s(t, "id")))
+                && let Ok(n) = id.trim_start_matches("CWE-").parse::<u32>()
+            {
+                cwe.push(format!("CWE-{n}"));
             }
         }
         let message_strings =
@@ -569,8 +569,7 @@ fn map_one(
     let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
     let from_id = r.message_id.as_deref().and_then(|id| info.and_then(|i| i.message_strings.get(id)));
     let message = match (&r.message, from_id) {
-        (Some(m), _) => m.clone(),
-        (None, Some(m)) => m.clone(),
+        (Some(m), _) | (None, Some(m)) => m.clone(),
         _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| format!("{tool} reported {rule_id}")),
     };
     let rule_sev = info.and_then(|i| i.security_severity);

@@ -155,9 +155,7 @@ fn result(
         let mut cwe: Vec<String> = arr(v, "CweIDs").iter().filter_map(Value::as_str).flat_map(cwes_in).collect();
         cwe.sort();
         let fixed = sne(v, "FixedVersion");
-        let mut extra = Vec::new();
-        extra.push(("package", json!(pkg)));
-        extra.push(("installed_version", json!(installed)));
+        let mut extra = vec![("package", json!(pkg)), ("installed_version", json!(installed))];
         if let Some(f) = fixed {
             extra.push(("fixed_version", json!(f)));
         }

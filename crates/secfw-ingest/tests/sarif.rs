@@ -6,15 +6,15 @@ fn parse(doc: &serde_json::Value) -> Report {
     parse_slice(doc.to_string().as_bytes(), "t.sarif", Format::Sarif, &ParseOptions::default()).unwrap()
 }
 
-fn run(rules: serde_json::Value, results: serde_json::Value) -> serde_json::Value {
+fn run(rules: &serde_json::Value, results: &serde_json::Value) -> serde_json::Value {
     serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T", "rules": rules}}, "results": results}]})
 }
 
 #[test]
 fn sloppy_results_are_ingested_and_broken_ones_skipped_with_their_pointer() {
     let doc = run(
-        serde_json::json!([{"id": "R1", "fullDescription": {"text": "Rule one text"}}]),
-        serde_json::json!([
+        &serde_json::json!([{"id": "R1", "fullDescription": {"text": "Rule one text"}}]),
+        &serde_json::json!([
             {"ruleId": "R1"},                                   // no message: the rule's text is used
             {"ruleIndex": 0, "message": {"text": "by index"}},  // rule found by index
             {"message": {"text": "no rule"}},                   // no identity: skipped
@@ -39,13 +39,13 @@ fn sloppy_results_are_ingested_and_broken_ones_skipped_with_their_pointer() {
 #[test]
 fn severity_comes_from_security_severity_then_level() {
     let doc = run(
-        serde_json::json!([
+        &serde_json::json!([
             {"id": "A", "properties": {"security-severity": "9.8"}},
             {"id": "B", "defaultConfiguration": {"level": "error"}},
             {"id": "C"},
             {"id": "D", "defaultConfiguration": {"level": "note"}}
         ]),
-        serde_json::json!([
+        &serde_json::json!([
             {"ruleId": "A", "level": "note", "message": {"text": "a"}},
             {"ruleId": "B", "message": {"text": "b"}},
             {"ruleId": "C", "message": {"text": "c"}},
@@ -67,12 +67,12 @@ fn severity_comes_from_security_severity_then_level() {
 #[test]
 fn cwe_from_tags_taxa_and_relationships_and_cve_from_rule_ids() {
     let doc = run(
-        serde_json::json!([
+        &serde_json::json!([
             {"id": "go/sql", "properties": {"tags": ["security", "external/cwe/cwe-089"]},
              "relationships": [{"target": {"id": "20", "toolComponent": {"name": "CWE"}}}]},
             {"id": "CVE-2021-44228"}
         ]),
-        serde_json::json!([
+        &serde_json::json!([
             {"ruleId": "go/sql", "message": {"text": "x"}, "taxa": [{"id": "943", "toolComponent": {"name": "CWE"}}]},
             {"ruleId": "CVE-2021-44228", "message": {"text": "log4j"}}
         ]),
@@ -104,7 +104,7 @@ fn a_failed_invocation_is_a_failed_scan_with_the_tools_message() {
 
 #[test]
 fn a_target_override_binds_every_scan() {
-    let doc = run(serde_json::json!([]), serde_json::json!([{"ruleId": "R", "message": {"text": "m"}}]));
+    let doc = run(&serde_json::json!([]), &serde_json::json!([{"ruleId": "R", "message": {"text": "m"}}]));
     let r =
         parse_slice(doc.to_string().as_bytes(), "t", Format::Auto, &ParseOptions::default().target(Some("api".into())))
             .unwrap();
