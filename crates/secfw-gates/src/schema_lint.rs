@@ -1,6 +1,7 @@
 //! Gate 1, `schema_lint`: everything `secfw-artifacts` validates while loading (syntax, required
 //! fields, types, enums, formats, duplicate keys, budgets, reference syntax), plus the format
-//! checks that need more than one field.
+//! checks that need more than one field, and the Security & Compliance Specification lint
+//! (`secfw spec lint`).
 
 use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, path};
@@ -20,7 +21,12 @@ impl crate::Gate for SchemaLint {
 
     fn run(&self, ctx: &GateContext<'_>) -> GateReport {
         let ws = ctx.ws;
-        let mut diags: Vec<Diagnostic> = ws.diagnostics.clone();
+        // Load diagnostics, with the specification's replaced by `spec lint`'s (which include
+        // them, plus placeholders, the review cycle and the cross-checks with the taxonomy, the
+        // exception registry and the policy map).
+        let mut diags: Vec<Diagnostic> =
+            ws.diagnostics.iter().filter(|d| d.file != files::SECURITY_SPEC).cloned().collect();
+        diags.extend(secfw_artifacts::speclint::lint_workspace(ws, ctx.now));
         if let Some(ff) = &ws.findings
             && !LEDGER_VERSIONS.contains(&ff.version.as_str())
         {
