@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::{LifecycleState, LoadOptions, write::write_atomic};
+use secfw_artifacts::{LifecycleState, LoadOptions, LoadedWorkspace, write::write_atomic};
 use secfw_seal::{GitMode, SignOptions, SigningKey, TrustPolicy, VerifyOptions};
 use serde::Serialize;
 
@@ -212,6 +212,29 @@ struct Run<'a> {
     wiring: Standard,
     report: CycleReport,
     progress: &'a mut dyn FnMut(&Step),
+    /// The artifacts as last loaded, reused by the next step while they are unchanged.
+    loaded: Option<Loaded>,
+}
+
+/// A loaded workspace and what the six artifact files looked like just before it was read.
+///
+/// Steps of one run reuse it instead of parsing the artifacts again (on a large ledger each
+/// load costs seconds). It is dropped when a step writes an artifact (ingest) and whenever any
+/// artifact's size or modification time differs from the stamp, so an edit made while the
+/// cycle runs is seen by the next step.
+struct Loaded {
+    ws: LoadedWorkspace,
+    strict: bool,
+    stamp: Stamp,
+}
+
+type Stamp = Vec<Option<(u64, Option<std::time::SystemTime>)>>;
+
+fn stamp(root: &Path) -> Stamp {
+    secfw_artifacts::files::ALL
+        .iter()
+        .map(|f| std::fs::metadata(root.join(f)).ok().map(|m| (m.len(), m.modified().ok())))
+        .collect()
 }
 
 /// Run the cycle on the workspace at `root`, calling `progress` after every step.
@@ -239,6 +262,7 @@ pub fn run(root: &Path, opts: &CycleOptions, progress: &mut dyn FnMut(&Step)) ->
             digest: None,
         },
         progress,
+        loaded: None,
     };
     loop {
         let state = run.lc.state()?;
@@ -269,6 +293,23 @@ pub fn run(root: &Path, opts: &CycleOptions, progress: &mut dyn FnMut(&Step)) ->
 }
 
 impl Run<'_> {
+    /// The workspace loaded with `strict`, reused from the previous step when no artifact
+    /// changed since; give it back with [`Run::keep`].
+    fn take_workspace(&mut self, strict: bool) -> Result<Loaded, Error> {
+        let now = stamp(self.root);
+        match self.loaded.take() {
+            Some(l) if l.strict == strict && l.stamp == now => Ok(l),
+            _ => {
+                let ws = secfw_artifacts::load(self.root, &LoadOptions::default().strict(strict))?;
+                Ok(Loaded { ws, strict, stamp: now })
+            }
+        }
+    }
+
+    fn keep(&mut self, loaded: Loaded) {
+        self.loaded = Some(loaded);
+    }
+
     fn step(&mut self, name: &str, status: StepStatus, detail: impl Into<String>) {
         let step = Step { name: name.to_owned(), status, detail: detail.into() };
         (self.progress)(&step);
@@ -301,7 +342,10 @@ impl Run<'_> {
     /// Advance to `to`; on refusal record every reason (and escalations) and stop.
     fn advance(&mut self, to: LifecycleState) -> Result<bool, Error> {
         let req = AdvanceRequest::new(to, self.opts.actor.clone(), self.opts.now).strict(self.opts.strict);
-        let outcome = self.lc.advance(&req, self.wiring.checks())?;
+        let loaded = self.take_workspace(self.opts.strict)?;
+        let outcome = self.lc.advance_loaded(&loaded.ws, &req, self.wiring.checks());
+        self.keep(loaded);
+        let outcome = outcome?;
         match outcome {
             Outcome::Advanced { event, evaluation } => {
                 self.record_gates(&evaluation);
@@ -367,13 +411,17 @@ impl Run<'_> {
     fn seal(&mut self) -> Result<bool, Error> {
         // Critical=0 and other blocking rules first: nothing is sealed while the handoff is
         // blocked (the transition would be refused anyway; this writes the escalation).
-        let ws = secfw_artifacts::load(self.root, &LoadOptions::default())?;
-        let gov = secfw_governance::evaluate(&ws, self.opts.now);
-        if gov.handoff_blocked() {
+        let loaded = self.take_workspace(false)?;
+        let ws = &loaded.ws;
+        let gov = secfw_governance::evaluate(ws, self.opts.now);
+        let blocked = gov.handoff_blocked();
+        drop(gov);
+        if blocked {
             let req = AdvanceRequest::new(LifecycleState::Packaged, self.opts.actor.clone(), self.opts.now)
                 .strict(self.opts.strict);
             let events = self.lc.log().read()?;
-            let ev = self.lc.evaluate(&ws, &events, LifecycleState::ReadyForHandoff, &req, self.wiring.checks());
+            let ev = self.lc.evaluate(ws, &events, LifecycleState::ReadyForHandoff, &req, self.wiring.checks());
+            self.keep(loaded);
             self.record_gates(&ev);
             self.escalate(&ev)?;
             let reasons: Vec<String> = ev
@@ -384,6 +432,7 @@ impl Run<'_> {
                 .collect();
             return Ok(self.fail("seal", reasons));
         }
+        self.keep(loaded);
         let trust = match self.trust() {
             Ok(t) => t,
             Err(e) => return Ok(self.fail("seal", vec![e])),
@@ -486,24 +535,31 @@ impl Run<'_> {
     }
 
     fn ingest(&mut self) -> Result<bool, Error> {
-        let ws = secfw_artifacts::load(self.root, &LoadOptions::default())?;
+        let loaded = self.take_workspace(false)?;
         let mut inputs: Vec<secfw_ingest::Input> = Vec::new();
-        if let Some(rb) = &ws.rulebook {
+        let mut bad_format = None;
+        if let Some(rb) = &loaded.ws.rulebook {
             for si in &rb.scan_inputs {
-                let format = match si.format.parse::<secfw_ingest::Format>() {
-                    Ok(f) => f,
+                match si.format.parse::<secfw_ingest::Format>() {
+                    Ok(format) => inputs.push(secfw_ingest::Input::new(self.root.join(&si.path), format)),
                     Err(e) => {
-                        return Ok(self.fail("ingest", vec![format!("rulebook.yaml scan_inputs `{}`: {e}", si.path)]));
+                        bad_format = Some(format!("rulebook.yaml scan_inputs `{}`: {e}", si.path));
+                        break;
                     }
-                };
-                inputs.push(secfw_ingest::Input::new(self.root.join(&si.path), format));
+                }
             }
+        }
+        self.keep(loaded);
+        if let Some(reason) = bad_format {
+            return Ok(self.fail("ingest", vec![reason]));
         }
         inputs.extend(self.opts.scans.iter().map(|p| secfw_ingest::Input::new(p.clone(), secfw_ingest::Format::Auto)));
         if inputs.is_empty() {
             self.step("ingest", StepStatus::Skipped, "no scan inputs (rulebook scan_inputs or --scan)");
             return Ok(true);
         }
+        // Ingest rewrites the ledger: the next step loads it again.
+        self.loaded = None;
         match secfw_ingest::ingest(self.root, &inputs, &secfw_ingest::IngestOptions::new(self.opts.now)) {
             Ok(o) => {
                 let s = &o.summary;
@@ -530,8 +586,11 @@ impl Run<'_> {
 
     /// VALIDATED → IMPROVE preparation: metrics, history snapshot, digest.
     fn digest(&mut self) -> Result<bool, Error> {
-        let ws = secfw_artifacts::load(self.root, &LoadOptions::default())?;
-        match secfw_digest::generate(&ws, &secfw_metrics::CollectOptions::default(), self.opts.now, None) {
+        let loaded = self.take_workspace(false)?;
+        let generated =
+            secfw_digest::generate(&loaded.ws, &secfw_metrics::CollectOptions::default(), self.opts.now, None);
+        self.keep(loaded);
+        match generated {
             Ok(g) => {
                 self.report.kpis = g
                     .report
@@ -556,5 +615,24 @@ impl Run<'_> {
             }
             Err(e) => Ok(self.fail("digest", vec![format!("digest: {e}")])),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stamp;
+
+    #[test]
+    fn the_stamp_changes_when_an_artifact_is_written_or_appears() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let empty = stamp(root);
+        assert!(empty.iter().all(Option::is_none));
+        std::fs::write(root.join(secfw_artifacts::files::FINDINGS), "version: \"1.0\"\n").unwrap();
+        let one = stamp(root);
+        assert_ne!(one, empty, "a new artifact changes the stamp");
+        assert_eq!(stamp(root), one, "nothing changed: same stamp (the cached workspace is reused)");
+        std::fs::write(root.join(secfw_artifacts::files::FINDINGS), "version: \"1.0\"\nfindings: []\n").unwrap();
+        assert_ne!(stamp(root), one, "a rewritten artifact changes the stamp (the workspace is loaded again)");
     }
 }

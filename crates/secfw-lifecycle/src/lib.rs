@@ -409,6 +409,28 @@ impl Lifecycle {
     /// every unmet criterion, and records a return to PLANNED when schema_lint failed outside
     /// PLANNED.
     pub fn advance(&self, req: &AdvanceRequest, checks: Checks<'_>) -> Result<Outcome, Error> {
+        self.advance_inner(None, req, checks)
+    }
+
+    /// [`Lifecycle::advance`] with a workspace the caller has already loaded (with
+    /// `LoadOptions::default().strict(req.strict)`) and knows to be current, so a run that
+    /// makes several transitions without changing the artifacts parses them once. The event log
+    /// is still read, checked and appended under the workspace lock.
+    pub fn advance_loaded(
+        &self,
+        ws: &LoadedWorkspace,
+        req: &AdvanceRequest,
+        checks: Checks<'_>,
+    ) -> Result<Outcome, Error> {
+        self.advance_inner(Some(ws), req, checks)
+    }
+
+    fn advance_inner(
+        &self,
+        loaded: Option<&LoadedWorkspace>,
+        req: &AdvanceRequest,
+        checks: Checks<'_>,
+    ) -> Result<Outcome, Error> {
         if req.actor.trim().is_empty() {
             return Err(Error::NoActor);
         }
@@ -435,8 +457,14 @@ impl Lifecycle {
                 evaluation: None,
             });
         }
-        let ws = secfw_artifacts::load(&self.root, &LoadOptions::default().strict(req.strict))?;
-        let eval = self.evaluate(&ws, &events, from, req, checks);
+        let fresh;
+        let ws = if let Some(ws) = loaded {
+            ws
+        } else {
+            fresh = secfw_artifacts::load(&self.root, &LoadOptions::default().strict(req.strict))?;
+            &fresh
+        };
+        let eval = self.evaluate(ws, &events, from, req, checks);
         let gates: Vec<log::GateRecord> = eval
             .gates
             .reports

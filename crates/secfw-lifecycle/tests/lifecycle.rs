@@ -284,3 +284,22 @@ fn declared_states_may_lag_the_log_but_never_run_ahead_of_it() {
     let Outcome::Refused { reasons, .. } = &o else { panic!("{o:#?}") };
     assert!(reasons.iter().any(|r| r.contains("GT0109")), "{reasons:#?}");
 }
+
+#[test]
+fn advance_loaded_evaluates_the_given_workspace_and_still_records_under_the_lock() {
+    let dir = workspace(&[]);
+    let root = dir.path();
+    let lc = Lifecycle::new(root);
+    let loaded = secfw_artifacts::load(root, &secfw_artifacts::LoadOptions::default()).unwrap();
+    assert!(loaded.is_valid());
+    // The ledger on disk is broken after the load: a fresh load fails schema_lint ...
+    std::fs::write(root.join("sec_findings.yaml"), "version: [").unwrap();
+    let req = AdvanceRequest::new(S::ReadyForHandoff, "alice", now());
+    let from_disk = lc.advance(&req, checks()).unwrap();
+    assert!(!from_disk.advanced(), "the broken ledger on disk must refuse: {from_disk:#?}");
+    // ... while the caller's workspace (loaded before the edit) is what advance_loaded evaluates.
+    let o = lc.advance_loaded(&loaded, &req, checks()).unwrap();
+    assert!(o.advanced(), "{o:#?}");
+    assert_eq!(lc.state().unwrap(), S::ReadyForHandoff);
+    assert!(lc.log().verify().unwrap().is_intact());
+}
