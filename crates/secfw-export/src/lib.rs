@@ -96,7 +96,7 @@ impl Vcs {
 }
 
 /// Everything an export reads.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExportInput<'a> {
     /// The ledger.
@@ -109,12 +109,17 @@ pub struct ExportInput<'a> {
     pub now: DateTime<Utc>,
     /// Version control provenance (SARIF).
     pub vcs: Option<&'a Vcs>,
+    /// Which exception excepts which finding (finding id → exception id), as `secfw-governance`
+    /// decides at `now` (validity, approvals, window, policy match). Set by
+    /// [`ExportInput::from_workspace`]; without it (a bare ledger and registry, no rulebook) a
+    /// simpler date-and-section rule applies, see [`exception_valid`].
+    pub excepted: Option<std::sync::Arc<std::collections::BTreeMap<String, String>>>,
 }
 
 impl<'a> ExportInput<'a> {
     /// An input over a ledger alone.
     pub fn new(findings: &'a FindingsFile, now: DateTime<Utc>) -> Self {
-        Self { findings, exceptions: None, policies: None, now, vcs: None }
+        Self { findings, exceptions: None, policies: None, now, vcs: None, excepted: None }
     }
 
     /// The input of a loaded workspace; an error when it has no usable ledger.
@@ -134,7 +139,26 @@ impl<'a> ExportInput<'a> {
                 });
             Error::NoLedger(Box::new(d.with_hint("run `secfw ingest` or fix sec_findings.yaml first")))
         })?;
-        Ok(Self { findings, exceptions: ws.exceptions.as_ref(), policies: ws.policies.as_ref(), now, vcs: None })
+        // Exceptions as the gates see them: one source of truth for "excepted".
+        let gov = secfw_governance::evaluate(ws, now);
+        let excepted = gov
+            .findings
+            .iter()
+            .filter_map(|f| match &f.disposition {
+                secfw_governance::Disposition::Excepted { exception } => {
+                    Some((f.finding_id.clone(), exception.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        Ok(Self {
+            findings,
+            exceptions: ws.exceptions.as_ref(),
+            policies: ws.policies.as_ref(),
+            now,
+            vcs: None,
+            excepted: Some(std::sync::Arc::new(excepted)),
+        })
     }
 
     /// With version control provenance.
@@ -162,6 +186,9 @@ impl<'a> ExportInput<'a> {
     /// `exception_ref`, or by the exception's `**Findings**:` list).
     pub fn exception_for(&self, f: &Finding) -> Option<&'a Exception> {
         let reg = self.exceptions?;
+        if let Some(map) = &self.excepted {
+            return map.get(&f.finding_id).and_then(|id| reg.get(id));
+        }
         let by_ref = f.governance.exception_ref.as_deref().and_then(|id| reg.get(id));
         by_ref
             .into_iter()
@@ -178,8 +205,9 @@ impl<'a> ExportInput<'a> {
     }
 }
 
-/// Whether an exception is in force at `now` (local rule until secfw-governance publishes
-/// its evaluation): approved on or before `now` when an approval date is given, `now` not
+/// Whether an exception is in force at `now`, for inputs without a rulebook (a bare ledger and
+/// registry); exports of a workspace use `secfw-governance`'s full evaluation instead. Here an
+/// exception is in force when approved on or before `now` (if an approval date is given), `now` not
 /// after the end of its `Valid Until` day (UTC), and not listed under a section named
 /// expired, revoked or closed.
 pub fn exception_valid(e: &Exception, now: DateTime<Utc>) -> bool {
