@@ -334,6 +334,30 @@ pub fn render(report: &Report) -> String {
         );
     }
     s.push_str("</section>\n");
+    if let Some(sp) = &report.spec {
+        let (cls, review) = match (&sp.review_due, sp.review_overdue) {
+            (Some(d), true) => ("bad", format!("review overdue since {d}")),
+            (Some(d), false) => ("ok", format!("next review due {d}")),
+            (None, _) => ("warn", "no valid review date".to_owned()),
+        };
+        let (lcls, lint) = if sp.lint_errors > 0 {
+            ("bad", format!("spec lint: {} error(s), {} warning(s)", sp.lint_errors, sp.lint_warnings))
+        } else if sp.lint_warnings > 0 {
+            ("warn", format!("spec lint: {} warning(s)", sp.lint_warnings))
+        } else {
+            ("ok", "spec lint: clean".to_owned())
+        };
+        let _ = writeln!(
+            s,
+            "<section class=\"std\"><div><b>{}</b> · {} · status {} · updated {}<span class=\"pill {cls}\">{}</span><span class=\"pill {lcls}\">{}</span></div></section>",
+            esc(&sp.title),
+            esc(&sp.owner),
+            esc(&sp.status),
+            esc(&sp.last_updated),
+            esc(&review),
+            esc(&lint)
+        );
+    }
 
     // Findings summary + MTTR table.
     s.push_str("<h2>Findings</h2>\n<section class=\"grid2\"><div class=\"panel\"><h3>Summary</h3><table><tbody>");

@@ -2,7 +2,7 @@
 
 use chrono::SecondsFormat;
 use secfw_artifacts::model::digest::{
-    DigestActions, DigestFindings, DigestJson, DigestKpi, DigestSummary, OverallTrend, Period,
+    DigestActions, DigestFindings, DigestJson, DigestKpi, DigestSpec, DigestSummary, OverallTrend, Period,
 };
 use secfw_metrics::compute::StandardState;
 use secfw_metrics::{KpiId, Report, Unit, Verdict};
@@ -91,6 +91,16 @@ pub fn build(report: &Report) -> DigestJson {
                 (s.standard.clone(), st.to_owned())
             })
             .collect(),
+        spec: report.spec.as_ref().map(|sp| DigestSpec {
+            title: sp.title.clone(),
+            owner: sp.owner.clone(),
+            status: sp.status.clone(),
+            last_updated: sp.last_updated.clone(),
+            review_due: sp.review_due.clone(),
+            review_overdue: sp.review_overdue,
+            lint_errors: sp.lint_errors as u64,
+            lint_warnings: sp.lint_warnings as u64,
+        }),
     }
 }
 

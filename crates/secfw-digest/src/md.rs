@@ -171,6 +171,29 @@ pub fn render(report: &Report) -> String {
     }
     s.push('\n');
 
+    // The specification.
+    if let Some(sp) = &report.spec {
+        s.push_str("### Security & Compliance Specification\n\n");
+        let review = match (&sp.review_due, sp.review_overdue) {
+            (Some(d), true) => format!("⚠ review overdue since {d}"),
+            (Some(d), false) => format!("next review due {d}"),
+            (None, _) => "no valid review date".to_owned(),
+        };
+        let lint = if sp.lint_errors + sp.lint_warnings == 0 {
+            "`secfw spec lint`: clean".to_owned()
+        } else {
+            format!("`secfw spec lint`: {} error(s), {} warning(s)", sp.lint_errors, sp.lint_warnings)
+        };
+        let _ = writeln!(
+            s,
+            "- **{}** (owner {}): status **{}**, last updated {}, {review}\n- {lint}\n",
+            e(&sp.title),
+            e(&sp.owner),
+            e(&sp.status),
+            e(&sp.last_updated)
+        );
+    }
+
     // Exceptions.
     s.push_str("### Exceptions\n\n");
     if m.exceptions.items.is_empty() {

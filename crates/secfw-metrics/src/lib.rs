@@ -7,6 +7,7 @@ pub mod gov;
 pub mod history;
 pub mod kpi;
 pub mod period;
+pub mod spec;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -114,6 +115,8 @@ pub struct Report {
     pub history: Vec<Snapshot>,
     /// Every diagnostic: metrics and history.
     pub diagnostics: Vec<Diagnostic>,
+    /// The Security & Compliance Specification at `now`, if the workspace has one.
+    pub spec: Option<spec::SpecSummary>,
 }
 
 /// Direction of improvement of a snapshot count.
@@ -237,6 +240,7 @@ pub fn collect_with_history(
         previous,
         history: history.before(&cycle_of(opts, period), period.end),
         diagnostics,
+        spec: spec::summarize(ws, now),
     })
 }
 

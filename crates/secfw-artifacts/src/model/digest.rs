@@ -32,6 +32,9 @@ pub struct DigestJson {
     /// Status per compliance standard (extension): `compliant`, `gaps` or `at_risk`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub compliance: BTreeMap<String, String>,
+    /// The Security & Compliance Specification at generation time (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<DigestSpec>,
 }
 
 /// Finding counts of the digest (extension).
@@ -51,6 +54,28 @@ pub struct DigestFindings {
     pub overdue: u64,
     /// Open, not excepted, by severity.
     pub open_by_severity: BTreeMap<String, u64>,
+}
+
+/// `spec:` of the digest: the state of `security_spec.md`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DigestSpec {
+    /// Title.
+    pub title: String,
+    /// Owner.
+    pub owner: String,
+    /// draft | approved | deprecated.
+    pub status: String,
+    /// `last_updated` as written.
+    pub last_updated: String,
+    /// When the next review is due (last_updated + the rulebook's review cycle).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_due: Option<String>,
+    /// The review is overdue.
+    pub review_overdue: bool,
+    /// `secfw spec lint` errors.
+    pub lint_errors: u64,
+    /// `secfw spec lint` warnings.
+    pub lint_warnings: u64,
 }
 
 /// A period, start and end inclusive, RFC 3339.
