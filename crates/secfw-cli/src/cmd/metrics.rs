@@ -19,19 +19,8 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Fmt::Human)]
     format: Fmt,
-    /// Evaluation time (RFC 3339 or YYYY-MM-DD, UTC); default: the current time.
-    #[arg(long)]
-    now: Option<String>,
-    /// Period start (RFC 3339 or a date meaning its start); default: the previous snapshot's end,
-    /// or 7 days before the period end.
-    #[arg(long)]
-    from: Option<String>,
-    /// Period end (RFC 3339, or a date meaning the end of that day); default: --now.
-    #[arg(long)]
-    to: Option<String>,
-    /// Cycle id of the snapshot (default: the period end's date, YYYY-MM-DD).
-    #[arg(long)]
-    cycle: Option<String>,
+    #[command(flatten)]
+    period: PeriodArgs,
     /// Store the KPI snapshot in .secfw/history/<cycle>.json (the IMPROVE step does this).
     #[arg(long)]
     record: bool,
@@ -46,34 +35,53 @@ enum Fmt {
     Json,
 }
 
-/// Parse `--from` / `--to`: a date means the start (from) or the end (to) of that day, UTC.
-pub(crate) fn parse_bounds(
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<CollectOptions, Box<dyn std::error::Error + Send + Sync>> {
-    let parse = |s: &str, what: &str| s.parse::<Timestamp>().map_err(|e| format!("--{what}: {e}"));
-    let mut opts = CollectOptions::default();
-    if let Some(f) = from {
-        opts = opts.from(parse(f, "from")?.instant());
+/// `--now`, `--from`, `--to` and `--cycle`, shared by `metrics` and `digest`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PeriodArgs {
+    /// Evaluation time (RFC 3339 or YYYY-MM-DD, UTC); default: the current time.
+    #[arg(long)]
+    now: Option<String>,
+    /// Period start (RFC 3339 or a date meaning its start); default: the previous snapshot's end,
+    /// or 7 days before the period end.
+    #[arg(long)]
+    from: Option<String>,
+    /// Period end (RFC 3339, or a date meaning the end of that day); default: --now.
+    #[arg(long)]
+    to: Option<String>,
+    /// Cycle id of the snapshot (default: the period end's date, YYYY-MM-DD).
+    #[arg(long)]
+    cycle: Option<String>,
+}
+
+impl PeriodArgs {
+    /// `now` and the collect options: a date means the start (`--from`) or the end (`--to`) of
+    /// that day, UTC.
+    pub(crate) fn resolve(
+        &self,
+    ) -> Result<(chrono::DateTime<chrono::Utc>, CollectOptions), Box<dyn std::error::Error + Send + Sync>> {
+        let now = parse_now(self.now.as_deref())?;
+        let parse = |s: &str, what: &str| s.parse::<Timestamp>().map_err(|e| format!("--{what}: {e}"));
+        let mut opts = CollectOptions::default();
+        if let Some(f) = &self.from {
+            opts = opts.from(parse(f, "from")?.instant());
+        }
+        if let Some(t) = &self.to {
+            // A date as the end means "through that day": the period ends at the next midnight.
+            let end = match parse(t, "to")? {
+                Timestamp::Date(d) => d.start_of_day() + chrono::Duration::days(1),
+                Timestamp::DateTime(t) => t,
+            };
+            opts = opts.to(end);
+        }
+        if let Some(c) = &self.cycle {
+            opts = opts.cycle(c.clone());
+        }
+        Ok((now, opts))
     }
-    if let Some(t) = to {
-        let ts = parse(t, "to")?;
-        // A date as the end means "through that day": the period ends at the next midnight.
-        let end = match ts {
-            Timestamp::Date(d) => d.start_of_day() + chrono::Duration::days(1),
-            Timestamp::DateTime(t) => t,
-        };
-        opts = opts.to(end);
-    }
-    Ok(opts)
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
-    let now = parse_now(args.now.as_deref())?;
-    let mut opts = parse_bounds(args.from.as_deref(), args.to.as_deref())?;
-    if let Some(c) = &args.cycle {
-        opts = opts.cycle(c.clone());
-    }
+    let (now, opts) = args.period.resolve()?;
     let ws = load(&args.dir, &LoadOptions::default())?;
     let report = secfw::metrics::collect(&ws, &opts, now)?;
     let recorded = if args.record { Some(secfw::metrics::record(&ws.root, &report)?) } else { None };
