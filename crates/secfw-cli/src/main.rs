@@ -52,6 +52,8 @@ enum Command {
     SignManifest(cmd::seal::SignArgs),
     /// Verify a sealed handoff: trust policy, signatures and thresholds, payload, files, git, rulebook, expiry, sequence, chain, YAML view.
     VerifyManifest(cmd::seal::VerifyManifestArgs),
+    /// Write a Sigstore bundle (v0.3) per signature of a sealed handoff, for @sigstore/verify and other bundle verifiers.
+    SigstoreBundle(cmd::seal::BundleArgs),
     /// Generate an Ed25519 signing key (PKCS#8, 0600) and its public encodings.
     Keygen(cmd::seal::KeygenArgs),
     /// Edit the trust policy: keys, roles, thresholds.
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Command::GenerateManifest(a) => cmd::seal::generate(&a, &out),
         Command::SignManifest(a) => cmd::seal::sign(&a, &out),
         Command::VerifyManifest(a) => cmd::seal::verify(&a, &out),
+        Command::SigstoreBundle(a) => cmd::seal::sigstore_bundle(&a, &out),
         Command::Keygen(a) => cmd::seal::keygen(&a, &out),
         Command::Trust(a) => cmd::seal::trust(&a, &out),
         Command::Package(a) => cmd::seal::package(&a, &out),

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod package;
 pub mod render;
 pub mod sign;
+pub mod sigstore;
 pub mod sshsig;
 pub mod statement;
 pub mod trust;

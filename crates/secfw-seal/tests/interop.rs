@@ -227,3 +227,49 @@ assert raw(k.public_key()) == raw(p)\nprint(raw(p))\n";
 
 // Case 37 (optional in the design: `@sigstore/verify` on per-signature Sigstore bundles) is not
 // implemented: secfw does not emit Sigstore bundles yet (see docs/sealing.md).
+
+#[test]
+fn case37_sigstore_bundles_verify_with_sigstore_js_and_a_two_signature_bundle_is_rejected() {
+    let Some((node, modules)) = secfw_testkit::sigstore_js() else {
+        eprintln!("note: node or @sigstore/verify not found; interop test skipped (it runs in CI)");
+        return;
+    };
+    let (t, dir, _) = sealed(1);
+    let out = t.path().join("bundles");
+    let written = secfw_seal::sigstore::write_bundles(&manifest(&dir), &out).unwrap();
+    assert_eq!(written.len(), 2, "one bundle per signature (prepared_by + one approval)");
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/verify_sigstore.js");
+    let keys = all_keys();
+    let spki_of = |bundle: &Path| {
+        let v: serde_json::Value = serde_json::from_slice(&fs::read(bundle).unwrap()).unwrap();
+        let hint = v["verificationMaterial"]["publicKey"]["hint"].as_str().unwrap().to_owned();
+        let k = keys.iter().find(|k| k.public().keyid() == hint).expect("a known signer");
+        hex::encode(k.public().to_spki_der())
+    };
+    let check = |bundle: &Path, spki: &str, mode: &str| {
+        run(Command::new(&node).env("NODE_PATH", &modules).arg(&js).arg(bundle).arg(spki).arg(mode))
+    };
+    for b in &written {
+        let (ok, msg) = check(b, &spki_of(b), "");
+        assert!(ok, "{}: {msg}", b.display());
+    }
+    // A tampered payload and a wrong key are refused.
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(&written[0]).unwrap()).unwrap();
+    let mut bad = v.clone();
+    let body = b64_decode(v["dsseEnvelope"]["payload"].as_str().unwrap()).unwrap();
+    let mut tampered = body;
+    tampered[10] ^= 1;
+    bad["dsseEnvelope"]["payload"] = json!(b64_encode(&tampered));
+    let bad_path = t.path().join("tampered.json");
+    fs::write(&bad_path, serde_json::to_vec(&bad).unwrap()).unwrap();
+    assert!(!check(&bad_path, &spki_of(&written[0]), "").0, "tampered payload refused");
+    assert!(!check(&written[0], &spki_of(&written[1]), "").0, "wrong key refused");
+    // A bundle with two signatures is rejected by the bundle validator (one signature each).
+    let mut two = v;
+    let other: serde_json::Value = serde_json::from_slice(&fs::read(&written[1]).unwrap()).unwrap();
+    two["dsseEnvelope"]["signatures"].as_array_mut().unwrap().push(other["dsseEnvelope"]["signatures"][0].clone());
+    let two_path = t.path().join("two.json");
+    fs::write(&two_path, serde_json::to_vec(&two).unwrap()).unwrap();
+    let (ok, msg) = check(&two_path, &spki_of(&written[0]), "expect-invalid-bundle");
+    assert!(ok, "{msg}");
+}

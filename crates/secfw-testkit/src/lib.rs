@@ -47,3 +47,18 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// `node_modules` with `@sigstore/verify` and `@sigstore/bundle` (installed by `.ci/run` into
+/// `.ci/node/node_modules`, or `$SECFW_NODE_MODULES`), and the `node` binary. `None` locally when
+/// missing; a panic in CI.
+pub fn sigstore_js() -> Option<(PathBuf, PathBuf)> {
+    let modules = std::env::var_os("SECFW_NODE_MODULES")
+        .map(PathBuf::from)
+        .or_else(|| Some(repo_root().join(".ci/node/node_modules")))
+        .filter(|p| p.join("@sigstore/verify").is_dir());
+    let node = tool("node");
+    if modules.is_none() {
+        assert!(!in_ci(), "interop tests need @sigstore/verify in .ci/node (bash .ci/run installs it)");
+    }
+    Some((node?, modules?))
+}

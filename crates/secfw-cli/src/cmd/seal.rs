@@ -71,6 +71,17 @@ pub(crate) struct SignArgs {
     now: Option<String>,
 }
 
+/// Arguments of `sigstore-bundle`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct BundleArgs {
+    /// handoff_manifest.yaml of the sealed workspace (its DSSE envelope is read beside it).
+    #[arg(long, default_value = names::MANIFEST)]
+    manifest: PathBuf,
+    /// Directory to write `handoff.<keyid8>.sigstore.json` into (default: beside the manifest).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
 /// Options shared by the commands that verify.
 #[derive(Debug, clap::Args)]
 pub(crate) struct VerifyArgs {
@@ -380,6 +391,17 @@ pub(crate) fn sign(a: &SignArgs, out: &Output) -> CmdResult {
         }
         Err(e) => refused(e, out, &dir),
     }
+}
+
+pub(crate) fn sigstore_bundle(a: &BundleArgs, out: &Output) -> CmdResult {
+    let dir = dir_of(&a.manifest);
+    let written = secfw::seal::sigstore::write_bundles(&a.manifest, a.out.as_deref().unwrap_or(&dir))?;
+    let mut msg = format!("{} Sigstore bundle(s), one per signature:", written.len());
+    for p in &written {
+        let _ = write!(msg, "\n  {}", p.display());
+    }
+    out.print(&msg);
+    Ok(ExitCode::from(exit::PASS))
 }
 
 pub(crate) fn verify(a: &VerifyManifestArgs, out: &Output) -> CmdResult {
