@@ -506,16 +506,21 @@ impl Run<'_> {
         };
         let events = self.lc.log().read()?;
         let sealed = events.iter().rev().find(|e| e.to == LifecycleState::Packaged).and_then(|e| e.seal.clone());
+        // Packages are named `handoff-<seq>-<first 12 hex of the seal>.tar`: take the one of the
+        // seal this cycle recorded at PACKAGED, never another.
+        let Some(short) = sealed.as_deref().and_then(|s| s.strip_prefix("sha256:")).and_then(|h| h.get(..12)) else {
+            return Ok(self.fail("unpack", vec!["no seal was recorded when this cycle entered PACKAGED".into()]));
+        };
         let packages = secfw_seal::package::list_packages(self.root);
-        let Some(archive) = packages
-            .iter()
-            .rev()
-            .find(|p| {
-                sealed.as_ref().is_some_and(|s| p.to_string_lossy().contains(&s.trim_start_matches("sha256:")[..12]))
-            })
-            .or(packages.last())
+        let Some(archive) =
+            packages.iter().rev().find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains(short)))
         else {
-            return Ok(self.fail("unpack", vec!["no package in .secfw/packages: seal the handoff first".into()]));
+            return Ok(self.fail(
+                "unpack",
+                vec![format!(
+                    "no package of seal sha256:{short}… in .secfw/packages: seal and package the handoff first"
+                )],
+            ));
         };
         let stem = archive.file_stem().map_or_else(|| "package".to_owned(), |s| s.to_string_lossy().into_owned());
         let target = self.root.join(EXECUTED_DIR).join(stem);
