@@ -18,6 +18,14 @@ pub(crate) enum ColorWhen {
     Never,
 }
 
+/// `--format` for commands with a human and a JSON rendering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Fmt {
+    // No variant docs: `--help` lists the values plainly, as before.
+    Human,
+    Json,
+}
+
 /// `--format` for reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Format {

@@ -7,14 +7,9 @@ use std::process::ExitCode;
 
 use secfw::lifecycle::cycle::{self, CycleOptions, CycleReport, Step, StepStatus};
 
+use crate::output::Fmt;
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Fmt {
-    Human,
-    Json,
-}
 
 /// Arguments of `cycle`.
 #[derive(Debug, clap::Args)]

@@ -8,14 +8,9 @@ use std::process::ExitCode;
 use secfw::LifecycleState;
 use secfw::lifecycle::{AdvanceRequest, Checks, EventLog, Lifecycle, Outcome};
 
+use crate::output::Fmt;
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Fmt {
-    Human,
-    Json,
-}
 
 /// Arguments of `status`.
 #[derive(Debug, clap::Args)]

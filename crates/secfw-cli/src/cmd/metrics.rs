@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use secfw::artifacts::{LoadOptions, Timestamp, load};
 use secfw::metrics::{CollectOptions, KpiStatus, Report};
 
+use crate::output::Fmt;
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
 
@@ -27,12 +28,6 @@ pub(crate) struct Args {
     /// Exit 1 when a KPI misses its target.
     #[arg(long)]
     fail_on_missed: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Fmt {
-    Human,
-    Json,
 }
 
 /// `--now`, `--from`, `--to` and `--cycle`, shared by `metrics` and `digest`.

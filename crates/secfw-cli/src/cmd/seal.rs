@@ -13,6 +13,7 @@ use secfw::seal::trust::{Role, TrustPolicy};
 use secfw::seal::verify::{SealState, VerifyOptions, VerifyReport, render_text};
 use secfw::seal::{Error, GenerateOptions, GitMode, PublicKey, SignOptions, SigningKey, names};
 
+use crate::output::Fmt;
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
 
@@ -131,12 +132,6 @@ pub(crate) struct VerifyManifestArgs {
     manifest: PathBuf,
     #[command(flatten)]
     verify: VerifyArgs,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Fmt {
-    Human,
-    Json,
 }
 
 /// `secfw keygen`.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use secfw::artifacts::speclint::{self, SpecContext};
 use secfw::artifacts::{Diagnostic, Level, LoadOptions, Summary, load};
 
+use crate::output::Fmt;
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
 
@@ -53,12 +54,6 @@ struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Fmt::Human)]
     format: Fmt,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Fmt {
-    Human,
-    Json,
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {

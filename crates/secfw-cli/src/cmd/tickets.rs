@@ -9,6 +9,7 @@ use std::time::Duration;
 use secfw::artifacts::{Level, LoadOptions, LoadedWorkspace, load};
 use secfw::tickets::{ApplyOptions, Endpoint, Error as TicketError, TicketPlan};
 
+use crate::output::Fmt;
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
 
@@ -75,12 +76,6 @@ struct ApplyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Fmt::Human)]
     format: Fmt,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Fmt {
-    Human,
-    Json,
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use secfw::artifacts::{LoadOptions, load};
 
+use crate::output::Fmt;
 use crate::output::Output;
 use crate::{CmdResult, exit};
 
@@ -24,12 +25,6 @@ pub(crate) struct Args {
     /// Largest artifact read, in bytes.
     #[arg(long, default_value_t = secfw::artifacts::source::DEFAULT_MAX_FILE_BYTES)]
     max_file_bytes: u64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Fmt {
-    Human,
-    Json,
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
