@@ -360,7 +360,7 @@ fn exception_registry_problems_are_located() {
 
 #[test]
 fn spec_front_matter_and_sections() {
-    let template = include_str!("../../../../shared/seeds/000_03e7c831bc9090b8.txt");
+    let template = include_str!("../../../testdata/seeds/security_spec_template.md");
     let (s, d) = spec::parse(&SourceFile::new("security_spec.md", template), yaml::UnknownFields::Deny);
     // The raw template parses (placeholders aside): its only problem is the date placeholder.
     assert!(s.is_some());

@@ -20,14 +20,8 @@ fn has(d: &[Diagnostic], code: &str, needle: &str) -> bool {
 
 #[test]
 fn template_is_the_seed_verbatim() {
-    let seed = secfw_testkit::repo_root().join("../shared/seeds");
-    let Some(file) = std::fs::read_dir(&seed).ok().and_then(|mut d| {
-        d.find_map(|e| e.ok().filter(|e| e.file_name().to_string_lossy().starts_with("000_")).map(|e| e.path()))
-    }) else {
-        assert!(!secfw_testkit::in_ci(), "seeds/000 not found");
-        return;
-    };
-    assert_eq!(TEMPLATE, std::fs::read_to_string(file).unwrap());
+    let seed = secfw_testkit::corpora("seeds/security_spec_template.md");
+    assert_eq!(TEMPLATE, std::fs::read_to_string(seed).unwrap());
 }
 
 #[test]

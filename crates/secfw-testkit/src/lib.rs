@@ -1,6 +1,7 @@
 //! Test support shared by the secfw crates' tests (not published).
 //!
-//! - [`repo_root`], [`corpora`]: where the repository and the third-party corpora are.
+//! - [`repo_root`], [`corpora`]: where the repository and the vendored third-party test data
+//!   (`testdata/`) are.
 //! - [`python`]: the Python interpreter with the interop packages (securesystemslib,
 //!   in-toto-attestation, check-jsonschema, compliance-trestle). In CI (`CI` set) a missing
 //!   interpreter is a test failure, never a silent skip; locally the caller may skip.
@@ -13,9 +14,9 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
 }
 
-/// `../shared/corpora/<sub>` beside the repository.
+/// `testdata/<sub>`: the vendored third-party test files (provenance in `testdata/MANIFEST.json`).
 pub fn corpora(sub: &str) -> PathBuf {
-    repo_root().join("../shared/corpora").join(sub)
+    repo_root().join("testdata").join(sub)
 }
 
 /// `true` when running in CI.
