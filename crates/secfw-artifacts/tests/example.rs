@@ -356,9 +356,8 @@ fn the_example_specification_lints_clean() {
     assert!(diags.is_empty(), "{diags:#?}");
 }
 
-/// The bundled scanner reports are what the ledger says they are: SARIF 2.1.0 (valid against
-/// the official schema when the interop venv is available) and Trivy JSON schema version 2,
-/// reporting findings that are in the ledger.
+/// The bundled scanner reports are what the ledger says they are: SARIF 2.1.0 and Trivy JSON
+/// schema version 2, reporting findings that are in the ledger.
 #[test]
 fn the_bundled_scanner_reports_match_the_ledger() {
     let ff = load_clean(&example_dir(), false).findings.unwrap();
@@ -389,27 +388,27 @@ fn the_bundled_scanner_reports_match_the_ledger() {
     }
     assert!(seen >= 3);
 
-    let Some(python) = secfw_testkit::python() else {
-        #[allow(clippy::disallowed_macros)] // a skipped interop check says so (CI never skips)
-        {
-            eprintln!("note: no interop venv (SECFW_PYTHON / .venv): skipping the SARIF schema validation");
-        }
-        return;
-    };
-    let checker = python.with_file_name("check-jsonschema");
-    let schema = secfw_testkit::corpora("sarif-schema").join("sarif-schema-2.1.0.json");
-    let out = std::process::Command::new(&checker)
-        .arg("--schemafile")
-        .arg(&schema)
-        .arg(example_dir().join("scans/semgrep.sarif"))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", checker.display()));
-    assert!(
-        out.status.success(),
-        "semgrep.sarif is not valid SARIF 2.1.0:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+}
+
+secfw_testkit::interop_test! { [python]
+    /// check-jsonschema accepts the bundled SARIF against the official SARIF 2.1.0 schema.
+    fn the_bundled_sarif_is_valid_against_the_official_schema() {
+        let python = secfw_testkit::python().expect("the interop venv (scripts/interop-tools)");
+        let checker = python.with_file_name("check-jsonschema");
+        let schema = secfw_testkit::corpora("sarif-schema").join("sarif-schema-2.1.0.json");
+        let out = std::process::Command::new(&checker)
+            .arg("--schemafile")
+            .arg(&schema)
+            .arg(example_dir().join("scans/semgrep.sarif"))
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", checker.display()));
+        assert!(
+            out.status.success(),
+            "semgrep.sarif is not valid SARIF 2.1.0:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// Every YAML and Markdown example in docs/artifacts.md parses as the artifact it illustrates,

@@ -4,8 +4,6 @@
 //!
 //! To regenerate after changing a type: `SECFW_BLESS=1 cargo test -p secfw-artifacts --test schemas`.
 
-#![allow(clippy::disallowed_macros)] // a skipped interop check says so on stderr
-
 use std::path::Path;
 
 use secfw_artifacts::{schema, source, yaml};
@@ -61,18 +59,16 @@ fn the_example_validates_against_the_schemas() {
     }
 }
 
-#[test]
-fn check_jsonschema_accepts_the_example_with_our_schema() {
-    let Some(python) = secfw_testkit::python() else {
-        eprintln!("skipped: no interop python (SECFW_PYTHON / .venv)");
-        return;
-    };
-    let cj = python.parent().unwrap().join("check-jsonschema");
-    let out = std::process::Command::new(&cj)
-        .arg("--schemafile")
-        .arg(secfw_testkit::repo_root().join("schemas/sec_findings.schema.json"))
-        .arg(example().join("sec_findings.yaml"))
-        .output()
-        .expect("run check-jsonschema");
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+secfw_testkit::interop_test! { [python]
+    fn check_jsonschema_accepts_the_example_with_our_schema() {
+        let python = secfw_testkit::python().expect("the interop venv (scripts/interop-tools)");
+        let cj = python.parent().unwrap().join("check-jsonschema");
+        let out = std::process::Command::new(&cj)
+            .arg("--schemafile")
+            .arg(secfw_testkit::repo_root().join("schemas/sec_findings.schema.json"))
+            .arg(example().join("sec_findings.yaml"))
+            .output()
+            .expect("run check-jsonschema");
+        assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    }
 }

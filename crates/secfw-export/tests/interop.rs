@@ -1,5 +1,6 @@
 //! Third-party validation: check-jsonschema (SARIF, OSCAL) and compliance-trestle's OSCAL
-//! models load the exports. Skipped locally without the interop venv; required in CI.
+//! models load the exports. Ignored (with the reason) where the interop venv was missing at build
+//! time; required in CI.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -7,13 +8,8 @@ use std::process::Command;
 use secfw_export::{ExportInput, OscalVersion};
 use secfw_ingest::{Format, IngestOptions, Input};
 
-#[allow(clippy::disallowed_macros)] // the skip note is the point
-fn python() -> Option<PathBuf> {
-    let p = secfw_testkit::python();
-    if p.is_none() {
-        eprintln!("note: interop venv missing (SECFW_PYTHON or .venv); skipping");
-    }
-    p
+fn python() -> PathBuf {
+    secfw_testkit::python().expect("the interop venv (scripts/interop-tools creates it)")
 }
 
 fn exports(dir: &Path) -> Vec<(&'static str, PathBuf)> {
@@ -38,44 +34,46 @@ fn exports(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     files
 }
 
-#[test]
-fn check_jsonschema_accepts_the_exports() {
-    let Some(py) = python() else { return };
-    let d = tempfile::tempdir().unwrap();
-    let cj = py.with_file_name("check-jsonschema");
-    for (name, file) in exports(d.path()) {
-        let schema = match name {
-            "sarif" => secfw_testkit::corpora("sarif-schema/sarif-schema-2.1.0.json"),
-            "ar" => secfw_testkit::corpora("oscal-schemas/v1.1.2/oscal_assessment-results_schema.json"),
-            _ => secfw_testkit::corpora("oscal-schemas/v1.1.2/oscal_poam_schema.json"),
-        };
-        let out = Command::new(&cj).arg("--schemafile").arg(&schema).arg(&file).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+secfw_testkit::interop_test! { [python]
+    fn check_jsonschema_accepts_the_exports() {
+        let py = python();
+        let d = tempfile::tempdir().unwrap();
+        let cj = py.with_file_name("check-jsonschema");
+        for (name, file) in exports(d.path()) {
+            let schema = match name {
+                "sarif" => secfw_testkit::corpora("sarif-schema/sarif-schema-2.1.0.json"),
+                "ar" => secfw_testkit::corpora("oscal-schemas/v1.1.2/oscal_assessment-results_schema.json"),
+                _ => secfw_testkit::corpora("oscal-schemas/v1.1.2/oscal_poam_schema.json"),
+            };
+            let out = Command::new(&cj).arg("--schemafile").arg(&schema).arg(&file).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{name}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
 }
 
-#[test]
-fn compliance_trestle_loads_the_oscal_exports() {
-    let Some(py) = python() else { return };
-    let d = tempfile::tempdir().unwrap();
-    let files = exports(d.path());
-    let script = r"
-import sys
-from trestle.oscal.assessment_results import AssessmentResults
-from trestle.oscal.poam import PlanOfActionAndMilestones
-ar = AssessmentResults.oscal_read(__import__('pathlib').Path(sys.argv[1]))
-po = PlanOfActionAndMilestones.oscal_read(__import__('pathlib').Path(sys.argv[2]))
-print(len(ar.results[0].findings or []), len(po.poam_items))
-";
-    let out = Command::new(&py).arg("-c").arg(script).arg(&files[1].1).arg(&files[2].1).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let counts = String::from_utf8_lossy(&out.stdout);
-    let n: Vec<usize> = counts.split_whitespace().map(|x| x.parse().unwrap()).collect();
-    assert_eq!(n.len(), 2);
-    assert!(n[0] > 0 && n[0] == n[1], "{counts}");
+secfw_testkit::interop_test! { [python]
+    fn compliance_trestle_loads_the_oscal_exports() {
+        let py = python();
+        let d = tempfile::tempdir().unwrap();
+        let files = exports(d.path());
+        let script = r"
+    import sys
+    from trestle.oscal.assessment_results import AssessmentResults
+    from trestle.oscal.poam import PlanOfActionAndMilestones
+    ar = AssessmentResults.oscal_read(__import__('pathlib').Path(sys.argv[1]))
+    po = PlanOfActionAndMilestones.oscal_read(__import__('pathlib').Path(sys.argv[2]))
+    print(len(ar.results[0].findings or []), len(po.poam_items))
+    ";
+        let out = Command::new(&py).arg("-c").arg(script).arg(&files[1].1).arg(&files[2].1).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let counts = String::from_utf8_lossy(&out.stdout);
+        let n: Vec<usize> = counts.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        assert_eq!(n.len(), 2);
+        assert!(n[0] > 0 && n[0] == n[1], "{counts}");
+    }
 }

@@ -1,7 +1,6 @@
 //! Report formats: SARIF valid against the official 2.1.0 schema (jsonschema crate, and
 //! check-jsonschema from the interop venv), JUnit well-formed XML, GitHub annotations escaped,
 //! JSON round-trippable, every format deterministic.
-#![allow(clippy::disallowed_macros)] // interop tests print a note when they skip locally
 
 use std::path::PathBuf;
 
@@ -71,46 +70,50 @@ fn sarif_is_valid_against_the_official_schema_with_specific_rule_ids() {
     assert!(crit["relatedLocations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 1);
 }
 
-#[test]
-fn sarif_validates_with_check_jsonschema_interop() {
-    let Some(py) = secfw_testkit::python() else {
-        eprintln!("skipping: no interop venv (SECFW_PYTHON / .venv)");
-        return;
-    };
-    let (d, r, _ws) = failing();
-    let out = d.path().join("gates.sarif");
-    std::fs::write(&out, format::sarif(&r)).unwrap();
-    let schema = secfw_testkit::corpora("sarif-schema/sarif-schema-2.1.0.json");
-    let res = std::process::Command::new(py)
-        .args(["-m", "check_jsonschema", "--schemafile"])
-        .arg(&schema)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(res.status.success(), "{}\n{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
+secfw_testkit::interop_test! { [python]
+    fn sarif_validates_with_check_jsonschema_interop() {
+        let py = secfw_testkit::python().expect("the interop venv (scripts/interop-tools)");
+        let (d, r, _ws) = failing();
+        let out = d.path().join("gates.sarif");
+        std::fs::write(&out, format::sarif(&r)).unwrap();
+        let schema = secfw_testkit::corpora("sarif-schema/sarif-schema-2.1.0.json");
+        let res = std::process::Command::new(py)
+            .args(["-m", "check_jsonschema", "--schemafile"])
+            .arg(&schema)
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(res.status.success(), "{}\n{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
+    }
 }
 
 #[test]
 fn junit_is_well_formed_xml_with_one_failure_per_error() {
-    let (d, r, _ws) = failing();
+    let (_d, r, _ws) = failing();
     let xml = format::junit(&r);
     let errors: usize = r.reports.iter().map(|x| x.summary.errors).sum();
     assert_eq!(xml.matches("<failure ").count(), errors);
     assert!(xml.contains("&lt;&amp;&gt;&quot;"), "escaped");
     assert!(xml.contains("<skipped message=\"medium finding `F-002` is excepted"));
-    let Some(py) = secfw_testkit::python() else {
-        eprintln!("skipping XML parse: no interop venv");
-        return;
-    };
-    let p = d.path().join("junit.xml");
-    std::fs::write(&p, &xml).unwrap();
-    let res = std::process::Command::new(py)
-        .args(["-c", "import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.argv[1]).getroot(); print(sum(1 for _ in r.iter('failure')))"])
-        .arg(&p)
-        .output()
-        .unwrap();
-    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
-    assert_eq!(String::from_utf8_lossy(&res.stdout).trim(), errors.to_string());
+}
+
+secfw_testkit::interop_test! { [python]
+    /// Python's XML parser reads the JUnit report and counts the same failures.
+    fn junit_parses_with_pythons_xml_parser() {
+        let (d, r, _ws) = failing();
+        let xml = format::junit(&r);
+        let errors: usize = r.reports.iter().map(|x| x.summary.errors).sum();
+        let py = secfw_testkit::python().expect("the interop venv (scripts/interop-tools)");
+        let p = d.path().join("junit.xml");
+        std::fs::write(&p, &xml).unwrap();
+        let res = std::process::Command::new(py)
+            .args(["-c", "import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.argv[1]).getroot(); print(sum(1 for _ in r.iter('failure')))"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+        assert_eq!(String::from_utf8_lossy(&res.stdout).trim(), errors.to_string());
+    }
 }
 
 #[test]
