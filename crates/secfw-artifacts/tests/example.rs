@@ -387,7 +387,6 @@ fn the_bundled_scanner_reports_match_the_ledger() {
         }
     }
     assert!(seen >= 3);
-
 }
 
 secfw_testkit::interop_test! { [python]

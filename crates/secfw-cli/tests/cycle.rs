@@ -163,7 +163,7 @@ secfw_testkit::interop_test! { [python, ssh_keygen]
 fn a_critical_finding_stops_the_cycle_before_packaged_and_writes_the_escalation() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
-    assert_eq!(secfw(&["init", s(&ws)]).status.code(), Some(0));
+    assert_eq!(secfw(&["init", s(&ws), "--now", NOW]).status.code(), Some(0));
     // Make an open high finding critical: Critical=0 is violated.
     let p = ws.join("sec_findings.yaml");
     let t = std::fs::read_to_string(&p).unwrap();

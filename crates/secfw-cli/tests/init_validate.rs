@@ -25,11 +25,12 @@ fn example() -> PathBuf {
     secfw_testkit::repo_root().join("examples/acme")
 }
 
-/// `secfw init` into a fresh directory under a new tempdir.
+/// `secfw init` into a fresh directory under a new tempdir, dated at the example's reference time
+/// (so its bytes are the example's).
 fn init_copy() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("acme");
-    let o = secfw(&["init", s(&dir)]);
+    let o = secfw(&["init", s(&dir), "--now", secfw::artifacts::template::EXAMPLE_NOW]);
     assert_eq!(code(&o), 0, "init failed: {}", stderr(&o));
     (tmp, dir)
 }
@@ -211,4 +212,60 @@ fn an_initialised_workspace_passes_every_gate_and_spec_lint_at_the_reference_tim
     let o = secfw(&["spec", "lint", s(&dir), "--now", now]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("(0 error(s), 0 warning(s))"), "{}", stdout(&o));
+}
+
+/// `secfw init` dates the example for the day it runs: on any date its gates pass and its
+/// exceptions are valid (the example's own dates would be stale days after they were written).
+#[test]
+fn init_writes_an_example_whose_gates_pass_on_any_date() {
+    for now in ["2026-11-24T09:00:00Z", "2027-03-01", "2028-02-29T23:59:59Z", "2031-07-15T00:00:01Z"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("w");
+        let o = secfw(&["init", s(&dir), "--now", now]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+        let o = secfw(&["gate", "all", s(&dir), "--now", now]);
+        assert_eq!(code(&o), 0, "gate all at {now}:\n{}{}", stdout(&o), stderr(&o));
+        let o = secfw(&["exceptions", "check", s(&dir), "--now", now]);
+        assert_eq!(code(&o), 0, "exceptions check at {now}:\n{}{}", stdout(&o), stderr(&o));
+        let o = secfw(&["spec", "lint", s(&dir), "--now", now]);
+        assert_eq!(code(&o), 0, "spec lint at {now}:\n{}{}", stdout(&o), stderr(&o));
+    }
+    // Without --now it is dated today, so the gates pass at the real clock.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("today");
+    assert_eq!(code(&secfw(&["init", s(&dir)])), 0);
+    let o = secfw(&["gate", "all", s(&dir)]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+/// The example evaluated at a later date than it was written for fails, which is why `init` moves
+/// its dates (the test above would pass vacuously if the example never went stale).
+#[test]
+fn the_undated_example_goes_stale() {
+    let o = secfw(&["gate", "all", s(&example()), "--now", "2027-03-01"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+}
+
+/// `init --minimal` writes an empty skeleton that validates clean in strict mode and whose spec
+/// lints clean; parity fails until a scan of its placeholder resource is ingested, saying so.
+#[test]
+fn init_minimal_is_a_valid_skeleton_and_parity_says_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("widgets");
+    let o = secfw(&["init", s(&dir), "--minimal"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let rulebook = std::fs::read_to_string(dir.join("rulebook.yaml")).unwrap();
+    assert!(rulebook.contains("project: widgets"), "the project is named after the directory");
+    let o = secfw(&["validate", s(&dir), "--strict"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = secfw(&["spec", "lint", s(&dir)]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = secfw(&["gate", "all", s(&dir)]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("GT0201") && stdout(&o).contains("my-service"), "{}", stdout(&o));
+    // A name that would break the YAML is refused before anything is written.
+    let bad = tmp.path().join("bad");
+    let o = secfw(&["init", s(&bad), "--minimal", "--project", "a: b"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(!bad.join("rulebook.yaml").exists());
 }

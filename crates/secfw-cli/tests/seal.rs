@@ -43,14 +43,14 @@ fn keygen_trust_generate_sign_verify_package_unpack() {
     let keys = t.path().join("keys");
     let trust = t.path().join("secfw-trust.json");
     let s = |p: &Path| p.to_str().unwrap().to_owned();
-    ok(&["init", &s(&ws)]);
+    ok(&["init", &s(&ws), "--now", NOW]);
     git(&ws, &["init", "-q"]);
     git(&ws, &["add", "-A"]);
     git(&ws, &["commit", "-q", "-m", "a"]);
 
     // outside git: refused with SL0001 unless --no-git
     let plain = t.path().join("plain");
-    ok(&["init", &s(&plain)]);
+    ok(&["init", &s(&plain), "--now", NOW]);
     let (code, out) = secfw(&["generate-manifest", &s(&plain), "--now", NOW]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("SL0001"), "{out}");

@@ -1,9 +1,10 @@
-//! `secfw init DIR`: write the bundled example workspace.
+//! `secfw init DIR`: write the bundled example workspace, dated so it is valid now, or a minimal
+//! skeleton to fill with one's own services.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::output::Output;
+use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
 
 /// Arguments of `init`.
@@ -11,15 +12,42 @@ use crate::{CmdResult, exit};
 pub(crate) struct Args {
     /// Directory to create the workspace in (created if missing; must not hold artifacts).
     dir: PathBuf,
+    /// Write an empty skeleton (one placeholder resource and policy, empty ledger and exception
+    /// registry) instead of the full Acme Pay example.
+    #[arg(long)]
+    minimal: bool,
+    /// Project name for `--minimal` (default: the directory's name).
+    #[arg(long, value_name = "NAME", requires = "minimal")]
+    project: Option<String>,
+    /// The date the workspace is written for, RFC 3339 or YYYY-MM-DD (UTC); default: now. The
+    /// example's dates (scans, exceptions, review) move with it, so its gates pass at this time.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
-    let written = secfw::artifacts::template::write_example(&args.dir)?;
-    out.print(&format!(
-        "wrote {} files to {}\nnext: secfw validate {}",
-        written.len(),
-        args.dir.display(),
-        args.dir.display()
-    ));
+    let now = parse_now(args.now.as_deref())?;
+    let written = if args.minimal {
+        let project = match &args.project {
+            Some(p) => p.clone(),
+            None => std::path::absolute(&args.dir)
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_default(),
+        };
+        secfw::artifacts::template::write_minimal(&args.dir, &project, now)?
+    } else {
+        secfw::artifacts::template::write_example_at(&args.dir, now)?
+    };
+    let d = args.dir.display();
+    let next = if args.minimal {
+        format!(
+            "next: describe your services in {d}/inventory.yaml and your policies in {d}/policy_map.md, \
+             then `secfw validate {d}` (docs/getting-started.md)"
+        )
+    } else {
+        format!("next: secfw validate {d} && secfw gate all {d}")
+    };
+    out.print(&format!("wrote {} files to {d}\n{next}", written.len()));
     Ok(ExitCode::from(exit::PASS))
 }
