@@ -75,6 +75,28 @@ impl Output {
         let _ = o.flush();
     }
 
+    #[allow(clippy::unused_self)]
+    /// Print a block (diagnostics, a refusal) to stderr, so stdout carries only the report.
+    pub(crate) fn eprint(&self, text: &str) {
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = e.write_all(b"\n");
+        }
+        let _ = e.flush();
+    }
+
+    /// Render each diagnostic on its own (with its snippet where `source` finds the file) to
+    /// stderr: one problem per block, never one long joined line.
+    pub(crate) fn diagnostics(&self, diags: &[Diagnostic]) {
+        let mut text = String::new();
+        for d in diags {
+            text.push_str(&self.diagnostic(d, None));
+            text.push('\n');
+        }
+        self.eprint(&text);
+    }
+
     /// Print an error line to stderr.
     pub(crate) fn error(&self, msg: &str) {
         let prefix = if self.styled { "\x1b[1;31merror\x1b[0m" } else { "error" };

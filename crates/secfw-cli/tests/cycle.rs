@@ -219,3 +219,51 @@ fn a_critical_finding_stops_the_cycle_before_packaged_and_writes_the_escalation(
     let st: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(st["state"], "READY_FOR_HANDOFF");
 }
+
+/// Every input file `cycle` is given is checked before anything is recorded: a missing key, a
+/// public key given as the private one, a FIFO as the trust policy and a missing report are all
+/// refused up front with exit 2, one located diagnostic each, and the event log stays empty.
+#[test]
+fn cycle_refuses_bad_inputs_before_recording_anything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    assert_eq!(secfw(&["init", s(&ws), "--now", NOW]).status.code(), Some(0));
+    let keys = tmp.path().join("keys");
+    assert_eq!(secfw(&["keygen", "--identity", "lead", "--out", s(&keys)]).status.code(), Some(0));
+    let fifo = tmp.path().join("trust.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let missing_key = tmp.path().join("nope.key");
+    let missing_scan = tmp.path().join("nope.sarif");
+    let o = secfw(&[
+        "cycle",
+        s(&ws),
+        "--actor",
+        "ci",
+        "--now",
+        NOW,
+        "--no-git",
+        "--trust",
+        s(&fifo),
+        "--key",
+        s(&missing_key),
+        "--key",
+        s(&keys.join("lead.pub")),
+        "--scan",
+        s(&missing_scan),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    for (code, what) in
+        [("LC0201", "nope.key"), ("LC0202", "lead.pub"), ("LC0201", "trust.fifo"), ("LC0201", "nope.sarif")]
+    {
+        assert!(err.split("\n\n").any(|b| b.contains(code) && b.contains(what)), "{code} for {what}:\n{err}");
+    }
+    assert!(o.stdout.is_empty(), "refusals go to stderr: {}", String::from_utf8_lossy(&o.stdout));
+    assert!(!ws.join(".secfw/events.jsonl").exists(), "nothing recorded");
+    // No key and no trust policy at all: refused up front too (the cycle has to seal).
+    let o = secfw(&["cycle", s(&ws), "--actor", "ci", "--now", NOW, "--no-git"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("LC0203").count(), 2, "{err}");
+    assert!(!ws.join(".secfw/events.jsonl").exists(), "nothing recorded");
+}

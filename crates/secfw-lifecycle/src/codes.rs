@@ -16,4 +16,8 @@ secfw_artifacts::define_codes! {
     LOG_NOT_CANONICAL = "LC0107", "An event line is not in canonical form (edited by hand)";
     LOG_TIME_ORDER = "LC0108", "An event is dated before the event preceding it";
     LOG_CHECKPOINT_BEHIND = "LC0109", "The checkpoint is one event behind the log (an interrupted append)";
+    // --- cycle inputs -----------------------------------------------------------------------
+    INPUT_MISSING = "LC0201", "An input file given to `cycle` does not exist or is not a regular file";
+    INPUT_INVALID = "LC0202", "An input file given to `cycle` cannot be read as what it was given as";
+    INPUT_REQUIRED = "LC0203", "`cycle` still has to seal the handoff but no signing key or trust policy was given";
 }

@@ -18,7 +18,7 @@ use secfw_seal::{GitMode, SignOptions, SigningKey, TrustPolicy, VerifyOptions};
 use serde::Serialize;
 
 use crate::wiring::Standard;
-use crate::{AdvanceRequest, Error, Evaluation, Lifecycle, Outcome};
+use crate::{AdvanceRequest, Error, Evaluation, Lifecycle, Outcome, codes};
 
 /// Where escalation records are written when an enforcement rule blocks the handoff.
 pub const ESCALATIONS_DIR: &str = ".secfw/escalations";
@@ -237,11 +237,113 @@ fn stamp(root: &Path) -> Stamp {
         .collect()
 }
 
+/// Largest key or trust policy file read (both are a few kilobytes).
+const MAX_SMALL_INPUT: u64 = 1 << 20;
+
+/// Check every input file `opts` names before anything is recorded: each key, the trust policy
+/// and each scanner report must be a regular file (checked without opening it, so a FIFO or
+/// device never blocks); keys must parse as Ed25519 signing keys and the trust policy as a trust
+/// policy. A cycle that still has to seal (started before PACKAGED) needs at least one key and a
+/// trust policy. Every problem is reported, one diagnostic each.
+///
+/// # Errors
+///
+/// [`Error::Inputs`] with one diagnostic per problem.
+pub fn check_inputs(opts: &CycleOptions, state: LifecycleState) -> Result<(), Error> {
+    use secfw_artifacts::Diagnostic;
+
+    let mut problems = Vec::new();
+    let file = |path: &Path, what: &str, problems: &mut Vec<Diagnostic>| -> Option<Vec<u8>> {
+        let name = path.display().to_string();
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(
+                    Diagnostic::error(codes::INPUT_MISSING, &name, format!("{what} {name}: {e}"))
+                        .with_hint(format!("check the path given as the {what}")),
+                );
+                return None;
+            }
+        };
+        if !meta.is_file() {
+            problems.push(
+                Diagnostic::error(codes::INPUT_MISSING, &name, format!("{what} {name} is not a regular file"))
+                    .with_hint("give a regular file (directories, FIFOs and devices are refused)"),
+            );
+            return None;
+        }
+        if what == "scanner report" {
+            return Some(Vec::new());
+        }
+        if meta.len() > MAX_SMALL_INPUT {
+            problems.push(Diagnostic::error(
+                codes::INPUT_INVALID,
+                &name,
+                format!("{what} {name} is {} bytes; no {what} is larger than {MAX_SMALL_INPUT}", meta.len()),
+            ));
+            return None;
+        }
+        match std::fs::read(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                problems.push(Diagnostic::error(codes::INPUT_MISSING, &name, format!("{what} {name}: {e}")));
+                None
+            }
+        }
+    };
+    for key in &opts.keys {
+        if let Some(bytes) = file(key, "signing key", &mut problems)
+            && let Err(e) = std::str::from_utf8(&bytes).map_err(|e| e.to_string()).and_then(SigningKey::parse)
+        {
+            problems.push(
+                Diagnostic::error(codes::INPUT_INVALID, key.display().to_string(), format!("signing key: {e}"))
+                    .with_hint("give the PKCS#8 PEM private key `secfw keygen` wrote (not the .pub file)"),
+            );
+        }
+    }
+    if let Some(trust) = &opts.trust
+        && let Some(bytes) = file(trust, "trust policy", &mut problems)
+        && let Err(e) = TrustPolicy::parse(&bytes)
+    {
+        problems.push(
+            Diagnostic::error(codes::INPUT_INVALID, trust.display().to_string(), format!("trust policy: {e}"))
+                .with_hint("give the trust policy `secfw trust init` wrote"),
+        );
+    }
+    for scan in &opts.scans {
+        file(scan, "scanner report", &mut problems);
+    }
+    if state < LifecycleState::Packaged {
+        if opts.keys.is_empty() {
+            problems.push(
+                Diagnostic::error(
+                    codes::INPUT_REQUIRED,
+                    "--key",
+                    "the cycle has to seal the handoff but no --key was given",
+                )
+                .with_hint("pass --key FILE once per signer the trust policy requires (`secfw keygen` makes one)"),
+            );
+        }
+        if opts.trust.is_none() {
+            problems.push(
+                Diagnostic::error(
+                    codes::INPUT_REQUIRED,
+                    "--trust",
+                    "the cycle has to seal the handoff but no trust policy was given",
+                )
+                .with_hint("pass --trust FILE or set SECFW_TRUST (`secfw trust init` makes one)"),
+            );
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::Inputs { problems }) }
+}
+
 /// Run the cycle on the workspace at `root`, calling `progress` after every step.
 pub fn run(root: &Path, opts: &CycleOptions, progress: &mut dyn FnMut(&Step)) -> Result<CycleReport, Error> {
     secfw_artifacts::workspace::check_root(root)?;
     let lc = Lifecycle::new(root);
     let started_in = lc.state()?;
+    check_inputs(opts, started_in)?;
     let mut run = Run {
         root,
         opts,

@@ -62,6 +62,13 @@ pub enum Error {
     /// A `cycle` step could not run.
     #[error("cycle: {0}")]
     Cycle(String),
+    /// An input file given to `cycle` (key, trust policy, scanner report) is missing or invalid,
+    /// found before anything was recorded.
+    #[error("{}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Inputs {
+        /// One diagnostic per problem.
+        problems: Vec<Diagnostic>,
+    },
 }
 
 /// The current state according to a list of events (no events: PLANNED).

@@ -113,7 +113,14 @@ pub(crate) fn run_cycle(args: &CycleArgs, out: &Output) -> CmdResult {
     let progress = Progress::new();
     let r = cycle::run(&args.dir, &opts, &mut |s| progress.step(s));
     progress.finish();
-    report(out, &r?, args.format)
+    match r {
+        Err(secfw::lifecycle::Error::Inputs { problems }) => {
+            out.diagnostics(&problems);
+            out.error("nothing was recorded: fix the inputs above and run the cycle again");
+            Ok(ExitCode::from(exit::USAGE))
+        }
+        r => report(out, &r?, args.format),
+    }
 }
 
 pub(crate) fn run_demo(args: &DemoArgs, out: &Output) -> CmdResult {
