@@ -50,7 +50,14 @@ fn demo_runs_the_whole_cycle_and_everything_it_produces_verifies() {
     }
     let html = std::fs::read_to_string(ws.join("digest.html")).unwrap();
     assert!(html.contains("<svg") && !html.contains("<script"), "self-contained page with charts");
-    assert!(std::fs::read_dir(ws.join(".secfw/history")).unwrap().count() >= 1);
+    // Three back-filled weekly snapshots and this cycle's: the digest's trends have lines.
+    assert_eq!(std::fs::read_dir(ws.join(".secfw/history")).unwrap().count(), 4);
+    let html = std::fs::read_to_string(ws.join("digest.html")).unwrap();
+    let four_point_lines = html.match_indices("<path d=\"M").filter(|(i, _)| {
+        let d = &html[*i..];
+        d[..d.find('>').unwrap()].matches(" L").count() == 3
+    });
+    assert!(four_point_lines.count() >= 3, "the trend charts draw lines through four cycles");
     let o = secfw(&["log", "verify", s(&ws), "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

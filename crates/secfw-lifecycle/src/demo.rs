@@ -4,7 +4,8 @@
 //! Layout of the output directory:
 //!
 //! ```text
-//! OUT/workspace/   the example security workspace (sealed, packaged, digest written)
+//! OUT/workspace/   the example security workspace (sealed, packaged, digest written; KPI
+//!                  snapshots back-filled for the three weeks before, so trends have lines)
 //! OUT/keys/        demo Ed25519 keys (private keys mode 0600) — never inside the workspace
 //! OUT/trust.json   the trust policy (outside the signed payload, as it must be)
 //! ```
@@ -68,6 +69,25 @@ fn run_git(dir: &Path, args: &[&str], now: DateTime<Utc>) -> Result<(), Error> {
     }
 }
 
+/// The weeks before `now` for which the demo back-fills KPI snapshots, oldest first.
+pub const BACKFILL_WEEKS: [i64; 3] = [3, 2, 1];
+
+/// Record KPI snapshots computed from the example's ledger at 3, 2 and 1 weeks before `now`
+/// (`.secfw/history/`), so the demo's digest shows trend lines rather than the single point of a
+/// first cycle. They are computed, not invented: each is what `secfw metrics --now <that date>`
+/// reports on the example (findings are judged by the ledger as it stands, see docs/metrics.md).
+fn backfill_history(workspace: &Path, now: DateTime<Utc>) -> Result<(), Error> {
+    let ws = secfw_artifacts::load(workspace, &secfw_artifacts::LoadOptions::default())?;
+    for weeks in BACKFILL_WEEKS {
+        let at = now - Duration::weeks(weeks);
+        let report = secfw_metrics::collect(&ws, &secfw_metrics::CollectOptions::default(), at)
+            .map_err(|e| Error::Cycle(format!("back-filling the KPI history: {e}")))?;
+        secfw_metrics::record(workspace, &report)
+            .map_err(|e| Error::Cycle(format!("back-filling the KPI history: {e}")))?;
+    }
+    Ok(())
+}
+
 /// Run the demo into `out` (which must not exist or be empty) at `now`.
 pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> Result<DemoReport, Error> {
     if std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
@@ -81,6 +101,7 @@ pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> R
         run_git(&workspace, &["add", "-A"], now)?;
         run_git(&workspace, &["commit", "-q", "-m", "Acme Pay security workspace (secfw demo)"], now)?;
     }
+    backfill_history(&workspace, now)?;
     let key_dir = out.join("keys");
     let mut trust = TrustPolicy::new(now + Duration::days(365));
     let mut keys = Vec::new();
