@@ -27,8 +27,8 @@ pub(crate) type CmdResult = Result<ExitCode, Box<dyn std::error::Error + Send + 
 #[derive(Debug, Parser)]
 #[command(name = "secfw", version, about, long_about = None, propagate_version = true)]
 struct Cli {
-    /// When to use colour: auto (a terminal without NO_COLOR), always, never.
-    #[arg(long, global = true, value_enum, default_value_t = output::ColorWhen::Auto)]
+    /// Colour: auto (a terminal without NO_COLOR), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = output::ColorWhen::Auto, display_order = 10_000)]
     color: output::ColorWhen,
     #[command(subcommand)]
     command: Command,

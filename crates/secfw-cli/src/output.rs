@@ -7,14 +7,12 @@ use chrono::{DateTime, Utc};
 use secfw::artifacts::render;
 use secfw::artifacts::{Diagnostic, SourceFile};
 
-/// `--color`.
+/// `--color`: `auto` colours when stdout is a terminal and `NO_COLOR` is unset. (No variant docs:
+/// `--help` lists the three values on one line instead of a block on every subcommand.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ColorWhen {
-    /// Colour when stdout is a terminal and NO_COLOR is unset.
     Auto,
-    /// Always colour.
     Always,
-    /// Never colour.
     Never,
 }
 
