@@ -198,7 +198,7 @@ impl CycleReport {
         if !self.refused.is_empty() {
             let _ = writeln!(s, "\nstopped: the next transition was refused:");
             for r in &self.refused {
-                let _ = writeln!(s, "  ✗ {r}");
+                let _ = writeln!(s, "  ✗ {}", crate::hanging(r, 4));
             }
         }
         s

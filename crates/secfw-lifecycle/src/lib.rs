@@ -71,6 +71,13 @@ pub enum Error {
     },
 }
 
+/// `text` with every line after the first indented by `indent` spaces: multi-line details
+/// (one problem per line) printed under a marker such as `  ✗ `.
+pub fn hanging(text: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    text.lines().enumerate().map(|(i, l)| if i == 0 { l.to_owned() } else { format!("\n{pad}{l}") }).collect()
+}
+
 /// The current state according to a list of events (no events: PLANNED).
 pub fn state_of(events: &[Event]) -> LifecycleState {
     events.last().map_or(LifecycleState::Planned, |e| e.to)
@@ -319,7 +326,7 @@ impl Lifecycle {
                             ),
                         )
                     } else {
-                        CriterionResult::unmet(*c, format!("handoff blocked and escalated: {}", blocking.join("; ")))
+                        CriterionResult::unmet(*c, format!("handoff blocked and escalated:\n{}", blocking.join("\n")))
                     }
                 }
                 Criterion::FindingsClassified => {
@@ -369,7 +376,7 @@ impl Lifecycle {
                     } else if bad.is_empty() {
                         CriterionResult::met(*c, format!("{} exception(s), all valid", gov.exceptions.len()))
                     } else {
-                        CriterionResult::unmet(*c, bad.join("; "))
+                        CriterionResult::unmet(*c, bad.join("\n"))
                     }
                 }
                 Criterion::ManifestSealed => from_check(*c, checks.seal.sealed(&cx), &mut seal),

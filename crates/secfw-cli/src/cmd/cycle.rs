@@ -79,7 +79,7 @@ impl Progress {
             StepStatus::Skipped => "·",
             StepStatus::Failed => "✗",
         };
-        let line = format!("{mark} {:<20} {}", s.name, s.detail);
+        let line = format!("{mark} {:<20} {}", s.name, secfw::lifecycle::hanging(&s.detail, 23));
         match &self.bar {
             Some(b) => b.println(line),
             None => eprintln!("{line}"),

@@ -135,7 +135,7 @@ pub(crate) fn status(args: &StatusArgs, out: &Output) -> CmdResult {
             } else {
                 let _ = writeln!(s, "next: {} — blocked by {} criterion(s):", st.next, blockers.len());
                 for b in blockers {
-                    let _ = writeln!(s, "  ✗ {}: {}", b.criterion.describe(), b.detail);
+                    let _ = writeln!(s, "  ✗ {}: {}", b.criterion.describe(), secfw::lifecycle::hanging(&b.detail, 6));
                 }
                 for c in st.next_criteria.iter().filter(|c| c.met) {
                     let _ = writeln!(s, "  ✓ {}", c.criterion.describe());
@@ -172,7 +172,7 @@ pub(crate) fn advance(args: &AdvanceArgs, out: &Output) -> CmdResult {
             Outcome::Refused { from, to, reasons, returned_to_planned, evaluation, .. } => {
                 let mut s = format!("{from} → {to}: REFUSED\n");
                 for r in reasons {
-                    let _ = writeln!(s, "  ✗ {r}");
+                    let _ = writeln!(s, "  ✗ {}", secfw::lifecycle::hanging(r, 4));
                 }
                 if let Some(ev) = evaluation {
                     for e in &ev.gates.escalations {
