@@ -21,7 +21,7 @@ fn the_readme_tour_runs_top_to_bottom() {
     let script = tour();
     let first = script.lines().next().unwrap_or_default();
     assert!(first.starts_with("cargo install --locked --path crates/secfw-cli"), "the tour starts by installing secfw");
-    let rest: String = script.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    let rest = script.lines().skip(1).collect::<Vec<_>>().join("\n");
     assert!(rest.lines().filter(|l| l.starts_with("secfw ")).count() >= 10, "the tour is a tour");
 
     let tmp = tempfile::tempdir().unwrap();
