@@ -306,6 +306,78 @@ impl TrustPolicy {
     }
 }
 
+/// A trust policy loaded as the root of trust, with where it came from.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Anchor {
+    /// The policy.
+    pub policy: TrustPolicy,
+    /// The file it was read from.
+    pub path: std::path::PathBuf,
+    /// `sha256:<hex>` of the file's bytes.
+    pub digest: String,
+}
+
+fn source_err(file: &str, msg: String) -> crate::Error {
+    crate::Error::rejected(secfw_artifacts::Diagnostic::error(crate::codes::TRUST_SOURCE, file, msg).with_hint(
+        "a trust policy must come from outside the tree being verified: pass --trust FILE (or set SECFW_TRUST) \
+             with a copy distributed out of band, or pin the file with --trust-digest sha256:<hex>",
+    ))
+}
+
+/// Load the root of trust for an operation on `tree`. A policy must be given explicitly
+/// (`path`); it is read as a regular file (never blocking on a FIFO or device) of at most
+/// [`MAX_TRUST_BYTES`]; and it must lie outside `tree` after resolving links, unless `pin`
+/// (`sha256:<hex>`) equals the digest of its bytes. A pin that does not match is always
+/// refused. A policy inside the verified tree is what an attacker who controls the tree would
+/// plant, so it is never used silently.
+pub fn load_anchor(
+    path: Option<&std::path::Path>,
+    tree: &std::path::Path,
+    pin: Option<&str>,
+) -> Result<Anchor, crate::Error> {
+    let Some(path) = path else {
+        return Err(source_err("trust policy", "no trust policy was given".to_owned()));
+    };
+    let pn = path.display().to_string();
+    let bytes = secfw_artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, secfw_artifacts::read::Links::Follow)
+        .map_err(|e| {
+            crate::Error::rejected(
+                secfw_artifacts::Diagnostic::error(crate::codes::TRUST_POLICY, pn.clone(), e.to_string())
+                    .with_hint("the trust policy is a regular JSON file written by `secfw trust`"),
+            )
+        })?;
+    let digest = crate::seal_of(&bytes);
+    match pin {
+        Some(p) => {
+            let want = p.strip_prefix("sha256:").unwrap_or(p).to_ascii_lowercase();
+            if !crate::ct_eq(want.as_bytes(), digest.trim_start_matches("sha256:").as_bytes()) {
+                return Err(source_err(&pn, format!("the trust policy's digest is {digest}, not the pinned {p}")));
+            }
+        }
+        None => {
+            if let (Ok(f), Ok(t)) = (std::fs::canonicalize(path), std::fs::canonicalize(tree))
+                && f.starts_with(&t)
+            {
+                return Err(source_err(
+                    &pn,
+                    format!(
+                        "the trust policy {pn} lies inside {}, the tree being verified, and is not pinned by digest",
+                        tree.display()
+                    ),
+                ));
+            }
+        }
+    }
+    let policy = TrustPolicy::parse(&bytes).map_err(|m| {
+        crate::Error::rejected(
+            secfw_artifacts::Diagnostic::error(crate::codes::TRUST_POLICY, pn.clone(), m)
+                .with_hint("fix the trust policy (secfw trust ...) and distribute it again"),
+        )
+    })?;
+    Ok(Anchor { policy, path: path.to_path_buf(), digest })
+}
+
 fn only_fields(o: &serde_json::Map<String, Value>, allowed: &[&str], what: &str) -> Result<(), String> {
     match o.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(format!("{what}: unknown field `{k}` (allowed: {})", allowed.join(", "))),

@@ -144,3 +144,13 @@ pub fn mutate(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
 pub fn resign_raw(dir: &Path, body: &[u8]) {
     resign(dir, body, &[&prep(), &app1()]);
 }
+
+/// The example workspace's project id.
+pub const PROJECT: &str = "acme-pay";
+
+/// Verify options for `unpack`, which must be told the project the package belongs to.
+pub fn uopts() -> VerifyOptions {
+    let mut o = vopts();
+    o.expect_project = Some(PROJECT.to_owned());
+    o
+}
