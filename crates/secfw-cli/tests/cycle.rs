@@ -58,6 +58,12 @@ fn demo_runs_the_whole_cycle_and_everything_it_produces_verifies() {
 
     // The handoff exactly as sealed: verified by secfw ...
     let executed = std::fs::read_dir(ws.join(".secfw/executed")).unwrap().next().unwrap().unwrap().path();
+    // The printed ssh-keygen line pairs the sealed copy's statement with its own sidecar.
+    if let Some(line) = t.lines().find(|l| l.contains("ssh-keygen -Y verify")) {
+        let sig = line.split(" -s ").nth(1).and_then(|r| r.split(" < ").next()).unwrap();
+        assert!(Path::new(sig).starts_with(&executed), "sidecar {sig} is not the sealed copy's: {line}");
+        assert!(Path::new(sig).is_file(), "{sig}");
+    }
     let o = secfw(&[
         "verify-manifest",
         "--manifest",

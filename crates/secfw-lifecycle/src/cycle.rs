@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::{LifecycleState, LoadOptions, LoadedWorkspace, write::write_atomic};
-use secfw_seal::{GitMode, SignOptions, SigningKey, TrustPolicy, VerifyOptions};
+use secfw_seal::{GitMode, SignOptions, TrustPolicy, VerifyOptions};
 use serde::Serialize;
 
 use crate::wiring::Standard;
@@ -398,8 +398,7 @@ impl Run<'_> {
 
     fn trust(&self) -> Result<TrustPolicy, String> {
         let path = self.opts.trust.as_ref().ok_or("a trust policy is needed to seal: pass --trust FILE")?;
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        TrustPolicy::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+        secfw_seal::trust::load_anchor(Some(path), self.root, None).map(|a| a.policy).map_err(|e| e.to_string())
     }
 
     fn verify_options(&self) -> VerifyOptions {
@@ -458,10 +457,7 @@ impl Run<'_> {
         );
         let manifest = self.root.join(secfw_seal::names::MANIFEST);
         for key_path in &self.opts.keys {
-            let key = match std::fs::read_to_string(key_path)
-                .map_err(|e| e.to_string())
-                .and_then(|t| SigningKey::parse(&t))
-            {
+            let key = match secfw_seal::keys::load_signing_key(key_path, false) {
                 Ok(k) => k,
                 Err(e) => return Ok(self.fail("sign", vec![format!("{}: {e}", key_path.display())])),
             };
@@ -528,7 +524,9 @@ impl Run<'_> {
             self.step("unpack", StepStatus::Skipped, format!("already unpacked in {}", target.display()));
             self.report.executed = Some(target);
         } else {
-            match secfw_seal::unpack(archive, &target, &trust, &self.verify_options()) {
+            let mut uo = self.verify_options();
+            uo.expect_project = secfw_seal::workspace_project(self.root);
+            match secfw_seal::unpack(archive, &target, &trust, &uo) {
                 Ok(_) => {
                     self.step("unpack", StepStatus::Done, format!("verified and unpacked into {}", target.display()));
                     self.report.executed = Some(target.clone());

@@ -9,8 +9,9 @@ use crate::trust::TrustPolicy;
 use crate::verify::{VerifyOptions, verify_manifest};
 use crate::{names, package};
 
-/// Where the lifecycle looks for the trust policy when none is configured, relative to the
-/// workspace root. Pin it in CI: a trust policy that an attacker can edit protects nothing.
+/// The conventional file name of a trust policy. It is never read from inside the workspace
+/// being verified (see [`crate::trust::load_anchor`]): a trust policy that an attacker can edit
+/// protects nothing.
 pub const DEFAULT_TRUST_FILE: &str = "secfw-trust.json";
 
 /// Whether a criterion holds.
@@ -31,7 +32,12 @@ fn unmet(detail: impl Into<String>) -> Outcome {
 
 /// Load a trust policy file and check it is usable at `now`.
 pub fn load_trust(path: &Path, now: DateTime<Utc>) -> Result<TrustPolicy, String> {
-    let b = std::fs::read(path).map_err(|e| format!("cannot read the trust policy {}: {e}", path.display()))?;
+    let b = secfw_artifacts::read::read_regular(
+        path,
+        crate::trust::MAX_TRUST_BYTES as u64,
+        secfw_artifacts::read::Links::Follow,
+    )
+    .map_err(|e| format!("cannot read the trust policy: {e}"))?;
     let t = TrustPolicy::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?;
     let p = t.problems(now);
     if p.is_empty() { Ok(t) } else { Err(format!("{}: {}", path.display(), p.join("; "))) }

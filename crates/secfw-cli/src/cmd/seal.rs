@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
+use secfw::artifacts::read::Links;
 use secfw::artifacts::{Diagnostic, LifecycleState, SourceFile};
-use secfw::seal::criteria::DEFAULT_TRUST_FILE;
-use secfw::seal::trust::{Role, TrustPolicy};
+use secfw::seal::trust::{Anchor, MAX_TRUST_BYTES, Role, TrustPolicy, load_anchor};
 use secfw::seal::verify::{SealState, VerifyOptions, VerifyReport, render_text};
-use secfw::seal::{Error, GenerateOptions, GitMode, PublicKey, SignOptions, SigningKey, names};
+use secfw::seal::{Error, GenerateOptions, GitMode, SignOptions, SigningKey, names};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -55,15 +55,24 @@ pub(crate) struct SignArgs {
     /// Your identity, as in the trust policy.
     #[arg(long)]
     identity: String,
-    /// Your private key (PKCS#8 PEM or unencrypted OpenSSH).
+    /// Your private key (PKCS#8 PEM or unencrypted OpenSSH; mode 0600).
     #[arg(long)]
     key: PathBuf,
-    /// The trust policy (default: $SECFW_TRUST, else secfw-trust.json beside the manifest).
+    /// Use a private key file that group or others can access (refused by default, as ssh does).
+    #[arg(long)]
+    allow_insecure_key_permissions: bool,
+    /// The trust policy, from outside the workspace (required; or $SECFW_TRUST).
     #[arg(long, env = "SECFW_TRUST")]
     trust: Option<PathBuf>,
+    /// Pin the trust policy by digest (sha256:<hex>); a pinned policy may lie anywhere.
+    #[arg(long, env = "SECFW_TRUST_DIGEST", value_name = "DIGEST")]
+    trust_digest: Option<String>,
     /// Also write an SSHSIG sidecar for `ssh-keygen -Y verify`.
     #[arg(long)]
     sshsig: bool,
+    /// Sign a manifest whose project is not the workspace's rulebook project.
+    #[arg(long)]
+    any_project: bool,
     /// The manifest has no git binding (sealed with --no-git).
     #[arg(long)]
     no_git: bool,
@@ -86,22 +95,28 @@ pub(crate) struct BundleArgs {
 /// Options shared by the commands that verify.
 #[derive(Debug, clap::Args)]
 pub(crate) struct VerifyArgs {
-    /// The trust policy (default: $SECFW_TRUST, else secfw-trust.json in the workspace).
+    /// The trust policy, from outside the workspace (required; or $SECFW_TRUST).
     #[arg(long, env = "SECFW_TRUST")]
     trust: Option<PathBuf>,
+    /// Pin the trust policy by digest (sha256:<hex>); a pinned policy may lie anywhere.
+    #[arg(long, env = "SECFW_TRUST_DIGEST", value_name = "DIGEST")]
+    trust_digest: Option<String>,
     /// Verification time (default: now).
     #[arg(long)]
     now: Option<String>,
     /// Require this commit (a revision, resolved in the workspace's repository, or a full id).
     #[arg(long, value_name = "REV")]
     expect_commit: Option<String>,
-    /// Require this project id.
-    #[arg(long)]
+    /// Require this project id (default: the workspace's rulebook project).
+    #[arg(long, conflicts_with = "any_project")]
     expect_project: Option<String>,
+    /// Accept a manifest of any project (a deliberate cross-project restore or unpack).
+    #[arg(long)]
+    any_project: bool,
     /// Require this rulebook digest (sha256:<hex>).
     #[arg(long, value_name = "DIGEST")]
     expect_rulebook: Option<String>,
-    /// Last accepted state file (refuses rollbacks and broken chains).
+    /// Last accepted state file (refuses rollbacks and broken chains; default: the workspace's .secfw/seal-state.json, updated after each successful verification).
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
     /// After a successful verification, record it in --state.
@@ -174,7 +189,7 @@ enum TrustCommand {
         /// prepared_by or approved_by.
         #[arg(long)]
         role: String,
-        /// Identity of the key holder (default: the key file's comment or identity field).
+        /// Identity of the key holder (default: the identity in the key file, as `secfw keygen` writes it).
         #[arg(long)]
         identity: Option<String>,
         /// Public key file: OpenSSH line, SPKI PEM, securesystemslib JSON or 64 hex characters.
@@ -250,13 +265,16 @@ fn now_of(s: Option<&str>) -> Result<DateTime<Utc>, Box<dyn std::error::Error + 
     Ok(parse_now(s).map_err(|e| format!("--now: {e}"))?)
 }
 
+/// Read a trust policy file that `secfw trust` edits (a regular file, size-capped, never blocking).
 fn load_trust(path: &Path) -> Result<TrustPolicy, Box<dyn std::error::Error + Send + Sync>> {
-    let b = std::fs::read(path).map_err(|e| format!("cannot read the trust policy {}: {e}", path.display()))?;
+    let b = secfw::artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, Links::Follow)
+        .map_err(|e| format!("cannot read the trust policy: {e}"))?;
     Ok(TrustPolicy::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
-fn trust_path(given: Option<&PathBuf>, dir: &Path) -> PathBuf {
-    given.cloned().unwrap_or_else(|| dir.join(DEFAULT_TRUST_FILE))
+/// The root of trust for an operation on `tree`: given explicitly, outside `tree` or pinned.
+fn anchor(trust: Option<&PathBuf>, digest: Option<&String>, tree: &Path) -> Result<Anchor, Error> {
+    load_anchor(trust.map(PathBuf::as_path), tree, digest.map(String::as_str))
 }
 
 fn dir_of(manifest: &Path) -> PathBuf {
@@ -267,10 +285,15 @@ fn dir_of(manifest: &Path) -> PathBuf {
 }
 
 impl VerifyArgs {
+    fn anchor(&self, tree: &Path) -> Result<Anchor, Error> {
+        anchor(self.trust.as_ref(), self.trust_digest.as_ref(), tree)
+    }
+
     fn options(&self) -> Result<VerifyOptions, Box<dyn std::error::Error + Send + Sync>> {
         let mut o = VerifyOptions::new(now_of(self.now.as_deref())?).require_git(!self.no_git);
         o.expect_commit.clone_from(&self.expect_commit);
         o.expect_project.clone_from(&self.expect_project);
+        o.any_project = self.any_project;
         o.expect_rulebook.clone_from(&self.expect_rulebook);
         o.allow_dirty = self.allow_dirty;
         o.closed_set = !self.open_set;
@@ -305,17 +328,19 @@ fn refused(e: Error, out: &Output, dir: &Path) -> CmdResult {
             Ok(ExitCode::from(exit::FAIL))
         }
         Error::Verification(r) => {
-            print_report(out, &r, Fmt::Human);
+            print_report(out, &r, Fmt::Human, None);
             Ok(ExitCode::from(exit::FAIL))
         }
         other => Err(other.into()),
     }
 }
 
-fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt) {
+fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt, anchor: Option<&Anchor>) {
     match fmt {
         Fmt::Json => {
-            let doc = serde_json::json!({"passed": r.passed(), "seal": r.seal, "failed": r.failed_names(), "checks": r.checks, "accepted_keyids": r.accepted_keyids});
+            let trust =
+                anchor.map(|a| serde_json::json!({"path": a.path, "version": a.policy.version, "digest": a.digest}));
+            let doc = serde_json::json!({"passed": r.passed(), "seal": r.seal, "failed": r.failed_names(), "checks": r.checks, "accepted_keyids": r.accepted_keyids, "trust": trust});
             out.print(&serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         Fmt::Human => {
@@ -325,6 +350,10 @@ fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt) {
             if !failed.is_empty() {
                 s.push('\n');
                 s.push_str(&render_diags(out, &r.dir, &failed));
+            }
+            if let Some(a) = anchor {
+                let _ =
+                    write!(s, "\ntrusted policy: {} (version {}, {})", a.path.display(), a.policy.version, a.digest);
             }
             if r.passed() {
                 let _ = writeln!(s, "\nverified: {}", r.seal.as_deref().unwrap_or(""));
@@ -367,10 +396,16 @@ pub(crate) fn generate(a: &GenerateArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn sign(a: &SignArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
-    let trust = load_trust(&trust_path(a.trust.as_ref(), &dir))?;
-    let text = std::fs::read_to_string(&a.key).map_err(|e| format!("cannot read the key {}: {e}", a.key.display()))?;
-    let key = SigningKey::parse(&text).map_err(|e| format!("{}: {e}", a.key.display()))?;
-    let vo = VerifyOptions::new(now_of(a.now.as_deref())?).require_git(!a.no_git);
+    let trust = match anchor(a.trust.as_ref(), a.trust_digest.as_ref(), &dir) {
+        Ok(t) => t.policy,
+        Err(e) => return refused(e, out, &dir),
+    };
+    let key = match secfw::seal::keys::load_signing_key(&a.key, a.allow_insecure_key_permissions) {
+        Ok(k) => k,
+        Err(e) => return refused(e, out, &dir),
+    };
+    let mut vo = VerifyOptions::new(now_of(a.now.as_deref())?).require_git(!a.no_git);
+    vo.any_project = a.any_project;
     match secfw::seal::sign_manifest(&a.manifest, &trust, &key, &SignOptions::new(&a.identity, vo).sshsig(a.sshsig)) {
         Ok(s) => {
             let mut msg = format!("signed as {} ({}) with key {}", a.identity, s.role, s.keyid);
@@ -401,16 +436,18 @@ pub(crate) fn sigstore_bundle(a: &BundleArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn verify(a: &VerifyManifestArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
-    let trust = load_trust(&trust_path(a.verify.trust.as_ref(), &dir))?;
+    let anchor = match a.verify.anchor(&dir) {
+        Ok(t) => t,
+        Err(e) => return refused(e, out, &dir),
+    };
     let o = a.verify.options()?;
-    let r = secfw::seal::verify_manifest(&a.manifest, &trust, &o);
-    print_report(out, &r, a.verify.format);
+    let r = secfw::seal::verify_manifest(&a.manifest, &anchor.policy, &o);
+    print_report(out, &r, a.verify.format, Some(&anchor));
     if r.passed() {
-        if let (true, Some(path), Some(st), Some(seal)) =
-            (a.verify.update_state, &a.verify.state, &r.statement, &r.seal)
-        {
-            SealState { project: st.predicate.project.clone(), sequence: st.predicate.sequence, seal: seal.clone() }
-                .save(path)?;
+        match (&a.verify.state, SealState::of_report(&r)) {
+            (Some(path), Some(st)) if a.verify.update_state => st.save(path)?,
+            (Some(_), _) => {}
+            (None, _) => secfw::seal::record_accepted(&dir, &r)?,
         }
         Ok(ExitCode::from(exit::PASS))
     } else {
@@ -469,8 +506,7 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
         TrustCommand::AddKey { trust, role, identity, pubkey } => {
             let role: Role = role.parse()?;
             let mut t = load_trust(trust)?;
-            let text = std::fs::read_to_string(pubkey).map_err(|e| format!("cannot read {}: {e}", pubkey.display()))?;
-            let (key, comment) = PublicKey::parse_any(&text).map_err(|e| format!("{}: {e}", pubkey.display()))?;
+            let (key, comment) = secfw::seal::keys::load_public_key(pubkey)?;
             let Some(id) = identity.clone().or(comment) else {
                 return fail(format!("{} names no identity; pass --identity NAME", pubkey.display()));
             };
@@ -516,7 +552,10 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn package(a: &PackageArgs, out: &Output) -> CmdResult {
-    let trust = load_trust(&trust_path(a.verify.trust.as_ref(), &a.dir))?;
+    let trust = match a.verify.anchor(&a.dir) {
+        Ok(t) => t.policy,
+        Err(e) => return refused(e, out, &a.dir),
+    };
     match secfw::seal::package(&a.dir, &trust, &a.verify.options()?) {
         Ok(p) => {
             out.print(&format!(
@@ -533,10 +572,22 @@ pub(crate) fn package(a: &PackageArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn unpack(a: &UnpackArgs, out: &Output) -> CmdResult {
-    let trust_file =
-        a.verify.trust.clone().ok_or("unpack needs --trust FILE (or $SECFW_TRUST): the package's trust anchor")?;
-    let trust = load_trust(&trust_file)?;
-    match secfw::seal::unpack(&a.package, &a.target, &trust, &a.verify.options()?) {
+    let trust = match a.verify.anchor(&a.target) {
+        Ok(t) => t.policy,
+        Err(e) => return refused(e, out, &a.target),
+    };
+    let mut o = a.verify.options()?;
+    // A package kept in a workspace (`WS/.secfw/packages/x.tar`) is bound to that workspace's
+    // project and last accepted sequence unless told otherwise.
+    if let Some(ws) = source_workspace(&a.package) {
+        if o.expect_project.is_none() && !o.any_project {
+            o.expect_project = secfw::seal::workspace_project(&ws);
+        }
+        if o.state.is_none() {
+            o.state = SealState::load_workspace(&ws)?;
+        }
+    }
+    match secfw::seal::unpack(&a.package, &a.target, &trust, &o) {
         Ok(r) => {
             out.print(&format!(
                 "verified and unpacked {} into {} ({})",
@@ -550,8 +601,22 @@ pub(crate) fn unpack(a: &UnpackArgs, out: &Output) -> CmdResult {
     }
 }
 
+/// The workspace a package lies in, when it is under `WS/.secfw/packages/`.
+fn source_workspace(package: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(package).ok()?;
+    let packages = abs.parent()?;
+    let secfw_dir = packages.parent()?;
+    (packages.file_name()? == "packages" && secfw_dir.file_name()? == ".secfw")
+        .then(|| secfw_dir.parent())
+        .flatten()
+        .map(Path::to_path_buf)
+}
+
 pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
-    let trust = load_trust(&trust_path(a.verify.trust.as_ref(), &a.dir))?;
+    let trust = match a.verify.anchor(&a.dir) {
+        Ok(t) => t.policy,
+        Err(e) => return refused(e, out, &a.dir),
+    };
     let pkg = if let Some(p) = &a.package {
         p.clone()
     } else {
@@ -569,6 +634,10 @@ pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
     o.allow_expired = a.allow_expired;
     match secfw::seal::restore(&pkg, &a.dir, &trust, &o) {
         Ok(r) => {
+            // A rollback is a deliberate downgrade: the workspace now accepts the restored seal.
+            if let Some(st) = SealState::of_report(&r) {
+                st.save_workspace(&a.dir)?;
+            }
             out.print(&format!("restored {} from {} ({})", a.dir.display(), pkg.display(), r.seal.unwrap_or_default()));
             Ok(ExitCode::from(exit::PASS))
         }
