@@ -42,6 +42,7 @@ secfw_artifacts::define_codes! {
     TRUST_EDIT = "SL0205", "The trust policy edit is invalid (unknown role, bad threshold, key in another role)";
     TRUST_SOURCE = "SL0206", "No trust policy was given, or it lies inside the tree being verified without a digest pin";
     KEY_PERMISSIONS = "SL0207", "A private key file is readable or writable by group or others";
+    TRUST_CHAIN = "SL0208", "The signed trust policy is refused: a version not signed by root thresholds, older than the pinned one, a gap, a fork or expired";
     // --- packages ------------------------------------------------------------------------
     PACKAGE_FORMAT = "SL0301", "The package archive is malformed or has an unsafe entry";
     PACKAGE_TARGET = "SL0302", "The unpack target is not usable (not empty, or not a directory)";

@@ -11,6 +11,7 @@ pub mod jcs;
 pub mod keys;
 pub mod package;
 pub mod render;
+pub mod root;
 pub mod sign;
 pub mod sigstore;
 pub mod sshsig;
@@ -44,6 +45,8 @@ pub mod names {
     pub const MANIFEST: &str = "handoff_manifest.yaml";
     /// The last manifest this workspace accepted (project, sequence, seal): the rollback floor.
     pub const STATE: &str = ".secfw/seal-state.json";
+    /// The highest trust policy version (and digest) this workspace accepted.
+    pub const TRUST_STATE: &str = ".secfw/trust-state.json";
     /// Where packages are kept (rollback source).
     pub const PACKAGES_DIR: &str = ".secfw/packages";
     /// The evidence directory (sealed recursively).

@@ -202,14 +202,19 @@ fn keygen_never_writes_through_a_planted_symlink() {
 // ------------------------------------------------------------------ 3. root of trust source
 
 fn trust_file(dir: &Path, tp: &secfw_seal::TrustPolicy) -> PathBuf {
-    let p = dir.join("secfw-trust.json");
-    fs::write(&p, tp.to_json()).unwrap();
-    p
+    write_trust(dir, tp)
+}
+
+fn load_anchor(
+    p: Option<&Path>,
+    tree: &Path,
+    pin: Option<&str>,
+) -> Result<secfw_seal::trust::Anchor, secfw_seal::Error> {
+    secfw_seal::trust::load_anchor(p, tree, pin, now(), None)
 }
 
 #[test]
 fn trust_policy_inside_the_verified_tree_is_refused() {
-    use secfw_seal::trust::load_anchor;
     let (t, dir, tp) = sealed(1);
     let inside = trust_file(&dir, &tp);
     let e = load_anchor(Some(&inside), &dir, None).unwrap_err();
@@ -223,9 +228,10 @@ fn trust_policy_inside_the_verified_tree_is_refused() {
     // outside: accepted, with its digest
     let outside = trust_file(t.path(), &tp);
     let a = load_anchor(Some(&outside), &dir, None).unwrap();
-    assert_eq!(a.digest, secfw_seal::seal_of(&tp.to_json()));
+    assert_eq!(a.file_digest, secfw_seal::seal_of(&fs::read(&outside).unwrap()));
+    assert_eq!(a.version, 1);
     // inside but pinned by digest: accepted; a wrong pin never is
-    assert!(load_anchor(Some(&inside), &dir, Some(&a.digest)).is_ok());
+    assert!(load_anchor(Some(&inside), &dir, Some(&a.file_digest)).is_ok());
     let wrong = format!("sha256:{}", "0".repeat(64));
     assert!(codes_of(&load_anchor(Some(&outside), &dir, Some(&wrong)).unwrap_err()).contains(&codes::TRUST_SOURCE));
 }
@@ -348,9 +354,9 @@ fn trust_policy_fifo_or_device_is_refused_without_blocking() {
     mkfifo(&fifo);
     let ws = t.path().join("ws");
     let (f, w) = (fifo.clone(), ws.clone());
-    let e = within(move || secfw_seal::trust::load_anchor(Some(&f), &w, None)).unwrap_err();
+    let e = within(move || load_anchor(Some(&f), &w, None)).unwrap_err();
     assert!(codes_of(&e).contains(&codes::TRUST_POLICY), "{e}");
-    let e = within(move || secfw_seal::trust::load_anchor(Some(Path::new("/dev/zero")), &ws, None)).unwrap_err();
+    let e = within(move || load_anchor(Some(Path::new("/dev/zero")), &ws, None)).unwrap_err();
     assert!(codes_of(&e).contains(&codes::TRUST_POLICY), "{e}");
 }
 
