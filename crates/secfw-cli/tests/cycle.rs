@@ -166,12 +166,20 @@ fn a_critical_finding_stops_the_cycle_before_packaged_and_writes_the_escalation(
     let keys = tmp.path().join("keys");
     let trust = tmp.path().join("trust.json");
     assert_eq!(secfw(&["keygen", "--identity", "lead", "--out", s(&keys)]).status.code(), Some(0));
-    assert_eq!(
-        secfw(&["trust", "init", "--trust", s(&trust), "--now", NOW, "--expires", "2027-11-24T00:00:00Z"])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(secfw(&["keygen", "--identity", "root", "--out", s(&keys)]).status.code(), Some(0));
+    let o = secfw(&[
+        "trust",
+        "init",
+        "--trust",
+        s(&trust),
+        "--now",
+        NOW,
+        "--expires",
+        "2027-11-24T00:00:00Z",
+        "--root-key",
+        s(&keys.join("root.pub")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = secfw(&[
         "trust",
         "add-key",
@@ -183,6 +191,8 @@ fn a_critical_finding_stops_the_cycle_before_packaged_and_writes_the_escalation(
         "lead",
         s(&keys.join("lead.pub")),
     ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = secfw(&["trust", "sign", "--trust", s(&trust), "--key", s(&keys.join("root.key"))]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 
     let o = secfw(&[

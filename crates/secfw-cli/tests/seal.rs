@@ -65,7 +65,10 @@ fn keygen_trust_generate_sign_verify_package_unpack() {
     }
     let (code, _) = secfw(&["keygen", "--identity", "alice", "--out", &s(&keys)]);
     assert_eq!(code, 2, "never overwrites a key");
-    ok(&["trust", "init", "--trust", &s(&trust), "--now", NOW]);
+    ok(&["keygen", "--identity", "root", "--out", &s(&keys)]);
+    let (code, out) = secfw(&["trust", "init", "--trust", &s(&trust), "--now", NOW]);
+    assert_eq!(code, 2, "a trust policy needs a root key: {out}");
+    ok(&["trust", "init", "--trust", &s(&trust), "--now", NOW, "--root-key", &s(&keys.join("root.pub"))]);
     ok(&["trust", "add-key", "--trust", &s(&trust), "--role", "prepared_by", &s(&keys.join("alice.pub"))]);
     ok(&[
         "trust",
@@ -90,6 +93,10 @@ fn keygen_trust_generate_sign_verify_package_unpack() {
         &s(&keys.join("alice.pub.pem")),
     ]);
     assert_eq!(code, 1, "one key, one role: {out}");
+    let (code, out) = secfw(&["trust", "show", "--trust", &s(&trust), "--now", NOW]);
+    assert_eq!(code, 1, "not signed yet: {out}");
+    assert!(out.contains("incomplete"), "{out}");
+    ok(&["trust", "sign", "--trust", &s(&trust), "--key", &s(&keys.join("root.key"))]);
     let shown = ok(&["trust", "show", "--trust", &s(&trust), "--now", NOW]);
     assert!(shown.contains("prepared_by: threshold 1 of 1"), "{shown}");
 
@@ -224,10 +231,12 @@ fn sealed_fx() -> Fx {
     git(&ws, &["commit", "-q", "-m", "a"]);
     ok(&["keygen", "--identity", "alice", "--out", &p(&keys)]);
     ok(&["keygen", "--identity", "bob", "--out", &p(&keys)]);
-    ok(&["trust", "init", "--trust", &p(&trust), "--now", NOW]);
+    ok(&["keygen", "--identity", "root", "--out", &p(&keys)]);
+    ok(&["trust", "init", "--trust", &p(&trust), "--now", NOW, "--root-key", &p(&keys.join("root.pub.json"))]);
     // keygen's public key files carry the identity: no --identity needed
     ok(&["trust", "add-key", "--trust", &p(&trust), "--role", "prepared_by", &p(&keys.join("alice.pub.json"))]);
     ok(&["trust", "add-key", "--trust", &p(&trust), "--role", "approved_by", &p(&keys.join("bob.pub.json"))]);
+    ok(&["trust", "sign", "--trust", &p(&trust), "--key", &p(&keys.join("root.key"))]);
     ok(&["generate-manifest", &p(&ws), "--now", NOW]);
     let manifest = p(&ws.join("handoff_manifest.yaml"));
     for who in ["alice", "bob"] {
@@ -553,4 +562,46 @@ fn cli_sign_refuses_a_private_key_readable_by_others() {
     with_flag.push("--allow-insecure-key-permissions");
     let (_code, out) = secfw(&with_flag);
     assert!(!out.contains("SL0207"), "{out}");
+}
+
+#[test]
+fn cli_trust_rotation_revocation_and_pinning() {
+    let f = sealed_fx();
+    let manifest = p(&f.ws.join("handoff_manifest.yaml"));
+    let tr = p(&f.trust);
+    let verify = || secfw(&["verify-manifest", "--manifest", &manifest, "--trust", &tr, "--now", NOW]);
+    let v1 = std::fs::read(&f.trust).unwrap();
+    // verification reports the policy version and digest it trusted, and pins it
+    let (code, out) = verify();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(version 1, sha256:"), "{out}");
+    let pin: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(f.ws.join(".secfw/trust-state.json")).unwrap()).unwrap();
+    assert_eq!(pin["version"], 1);
+
+    // rotate the root to a new key: version 2 needs the old and the new root's signatures
+    ok(&["keygen", "--identity", "root2", "--out", &p(&f.keys)]);
+    let old_root = p(&f.keys.join("root.pub"));
+    ok(&["trust", "rotate", "--trust", &tr, "--add-root", &p(&f.keys.join("root2.pub")), "--remove-root", &old_root]);
+    ok(&["trust", "sign", "--trust", &tr, "--key", &p(&f.keys.join("root2.key"))]);
+    let (code, out) = verify();
+    assert_eq!(code, 1, "signed by the new root only: {out}");
+    assert!(out.contains("SL0208"), "{out}");
+    ok(&["trust", "sign", "--trust", &tr, "--key", &p(&f.keys.join("root.key"))]);
+    let (code, out) = verify();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(version 2, sha256:"), "{out}");
+
+    // revoke bob (the only approver): a rotation signed by the current root
+    ok(&["trust", "remove-key", "--trust", &tr, &p(&f.keys.join("bob.pub"))]);
+    ok(&["trust", "sign", "--trust", &tr, "--key", &p(&f.keys.join("root2.key"))]);
+    let (code, out) = verify();
+    assert_eq!(code, 1, "a manifest signed only by a revoked key no longer verifies: {out}");
+    assert!(out.contains("SL0105"), "{out}");
+
+    // the workspace pinned version 2: handing it version 1 (which still trusts bob) is refused
+    std::fs::write(&f.trust, &v1).unwrap();
+    let (code, out) = verify();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("SL0208") && out.contains("older"), "{out}");
 }

@@ -398,7 +398,10 @@ impl Run<'_> {
 
     fn trust(&self) -> Result<TrustPolicy, String> {
         let path = self.opts.trust.as_ref().ok_or("a trust policy is needed to seal: pass --trust FILE")?;
-        secfw_seal::trust::load_anchor(Some(path), self.root, None).map(|a| a.policy).map_err(|e| e.to_string())
+        let pin = secfw_seal::root::TrustPin::load_workspace(self.root)?;
+        secfw_seal::trust::load_anchor(Some(path), self.root, None, self.opts.now, pin.as_ref())
+            .map(|a| a.policy)
+            .map_err(|e| e.to_string())
     }
 
     fn verify_options(&self) -> VerifyOptions {

@@ -9,9 +9,10 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Utc};
 use secfw::artifacts::read::Links;
 use secfw::artifacts::{Diagnostic, LifecycleState, SourceFile};
+use secfw::seal::root::{TrustChain, TrustPin};
 use secfw::seal::trust::{Anchor, MAX_TRUST_BYTES, Role, TrustPolicy, load_anchor};
 use secfw::seal::verify::{SealState, VerifyOptions, VerifyReport, render_text};
-use secfw::seal::{Error, GenerateOptions, GitMode, SignOptions, SigningKey, names};
+use secfw::seal::{Error, GenerateOptions, GitMode, PublicKey, SignOptions, SigningKey, names};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -169,11 +170,17 @@ pub(crate) struct TrustArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum TrustCommand {
-    /// Create a trust policy with both roles and no keys.
+    /// Create a signed trust policy (version 1) with its root keys, both signing roles and no signing keys yet; sign it with `trust sign`.
     Init {
         /// The trust policy file to create.
         #[arg(long)]
         trust: PathBuf,
+        /// A root key's public key file (repeat for several): root keys sign the trust policy itself.
+        #[arg(long = "root-key", value_name = "PUBKEY", required = true)]
+        root_keys: Vec<PathBuf>,
+        /// How many root keys must sign each version.
+        #[arg(long, default_value_t = 1)]
+        root_threshold: u32,
         /// Expiry (RFC 3339 or a date, UTC; default: one year after --now).
         #[arg(long)]
         expires: Option<String>,
@@ -181,7 +188,7 @@ enum TrustCommand {
         #[arg(long)]
         now: Option<String>,
     },
-    /// Trust a public key in a role.
+    /// Trust a public key in a role (a new version, to be signed with `trust sign`).
     AddKey {
         /// The trust policy file.
         #[arg(long)]
@@ -195,18 +202,56 @@ enum TrustCommand {
         /// Public key file: OpenSSH line, SPKI PEM, securesystemslib JSON or 64 hex characters.
         pubkey: PathBuf,
     },
-    /// Set how many distinct keys a role needs.
+    /// Revoke a key: remove it from every role (a new version, to be signed with `trust sign`).
+    RemoveKey {
+        /// The trust policy file.
+        #[arg(long)]
+        trust: PathBuf,
+        /// The keyid, or a public key file.
+        key: String,
+    },
+    /// Set how many distinct keys a role needs (prepared_by, approved_by or root).
     Threshold {
         /// The trust policy file.
         #[arg(long)]
         trust: PathBuf,
-        /// prepared_by or approved_by.
+        /// prepared_by, approved_by or root.
         #[arg(long)]
         role: String,
         /// Number of distinct signatures required.
         n: u32,
     },
-    /// Print the policy and its problems at --now.
+    /// Sign the newest version of the trust policy with a root key (of this version or the one before).
+    Sign {
+        /// The trust policy file.
+        #[arg(long)]
+        trust: PathBuf,
+        /// Your private root key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Use a private key file that group or others can access.
+        #[arg(long)]
+        allow_insecure_key_permissions: bool,
+    },
+    /// Rotate the root of trust: add or remove root keys, change the root threshold or the expiry (a new version, signed by the old and the new root).
+    Rotate {
+        /// The trust policy file.
+        #[arg(long)]
+        trust: PathBuf,
+        /// A new root key's public key file (repeatable).
+        #[arg(long = "add-root", value_name = "PUBKEY")]
+        add_root: Vec<PathBuf>,
+        /// A root keyid (or public key file) to remove (repeatable).
+        #[arg(long = "remove-root", value_name = "KEYID")]
+        remove_root: Vec<String>,
+        /// The new root threshold.
+        #[arg(long)]
+        root_threshold: Option<u32>,
+        /// A new expiry (RFC 3339 or a date, UTC).
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Print the newest version, its signature status and its problems at --now.
     Show {
         /// The trust policy file.
         #[arg(long)]
@@ -265,16 +310,32 @@ fn now_of(s: Option<&str>) -> Result<DateTime<Utc>, Box<dyn std::error::Error + 
     Ok(parse_now(s).map_err(|e| format!("--now: {e}"))?)
 }
 
-/// Read a trust policy file that `secfw trust` edits (a regular file, size-capped, never blocking).
-fn load_trust(path: &Path) -> Result<TrustPolicy, Box<dyn std::error::Error + Send + Sync>> {
+/// Read a trust policy chain that `secfw trust` edits (a regular file, size-capped, never blocking).
+fn load_chain(path: &Path) -> Result<TrustChain, Box<dyn std::error::Error + Send + Sync>> {
     let b = secfw::artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, Links::Follow)
         .map_err(|e| format!("cannot read the trust policy: {e}"))?;
-    Ok(TrustPolicy::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?)
+    Ok(TrustChain::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
-/// The root of trust for an operation on `tree`: given explicitly, outside `tree` or pinned.
-fn anchor(trust: Option<&PathBuf>, digest: Option<&String>, tree: &Path) -> Result<Anchor, Error> {
-    load_anchor(trust.map(PathBuf::as_path), tree, digest.map(String::as_str))
+/// The root of trust for an operation on `tree` at `now`: given explicitly, outside `tree` or
+/// pinned by digest, a completely signed chain not older than the version `pin_from` pinned.
+fn anchor(
+    trust: Option<&PathBuf>,
+    digest: Option<&String>,
+    tree: &Path,
+    now: DateTime<Utc>,
+    pin_from: Option<&Path>,
+) -> Result<Anchor, Error> {
+    let pin = match pin_from.map(TrustPin::load_workspace).transpose() {
+        Ok(p) => p.flatten(),
+        Err(m) => {
+            return Err(Error::Rejected(vec![
+                Diagnostic::error(secfw::seal::codes::SEAL_FILE, names::TRUST_STATE, m)
+                    .with_hint("the trust pin must be a regular file written by secfw"),
+            ]));
+        }
+    };
+    load_anchor(trust.map(PathBuf::as_path), tree, digest.map(String::as_str), now, pin.as_ref())
 }
 
 fn dir_of(manifest: &Path) -> PathBuf {
@@ -285,8 +346,9 @@ fn dir_of(manifest: &Path) -> PathBuf {
 }
 
 impl VerifyArgs {
-    fn anchor(&self, tree: &Path) -> Result<Anchor, Error> {
-        anchor(self.trust.as_ref(), self.trust_digest.as_ref(), tree)
+    /// The anchor for `tree`, pinned by the trust state of `pin_from` (a workspace).
+    fn anchor(&self, tree: &Path, pin_from: Option<&Path>) -> Result<Anchor, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(anchor(self.trust.as_ref(), self.trust_digest.as_ref(), tree, now_of(self.now.as_deref())?, pin_from)?)
     }
 
     fn options(&self) -> Result<VerifyOptions, Box<dyn std::error::Error + Send + Sync>> {
@@ -335,11 +397,19 @@ fn refused(e: Error, out: &Output, dir: &Path) -> CmdResult {
     }
 }
 
+/// [`refused`] for boxed errors: a seal error is refused input; anything else cannot run.
+fn refused_any(e: Box<dyn std::error::Error + Send + Sync>, out: &Output, dir: &Path) -> CmdResult {
+    match e.downcast::<Error>() {
+        Ok(e) => refused(*e, out, dir),
+        Err(other) => Err(other),
+    }
+}
+
 fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt, anchor: Option<&Anchor>) {
     match fmt {
         Fmt::Json => {
             let trust =
-                anchor.map(|a| serde_json::json!({"path": a.path, "version": a.policy.version, "digest": a.digest}));
+                anchor.map(|a| serde_json::json!({"path": a.path, "version": a.version, "digest": a.digest, "file_digest": a.file_digest}));
             let doc = serde_json::json!({"passed": r.passed(), "seal": r.seal, "failed": r.failed_names(), "checks": r.checks, "accepted_keyids": r.accepted_keyids, "trust": trust});
             out.print(&serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
@@ -352,8 +422,14 @@ fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt, anchor: Option<&Anchor
                 s.push_str(&render_diags(out, &r.dir, &failed));
             }
             if let Some(a) = anchor {
-                let _ =
-                    write!(s, "\ntrusted policy: {} (version {}, {})", a.path.display(), a.policy.version, a.digest);
+                let _ = write!(
+                    s,
+                    "\ntrusted policy: {} (version {}, {}; file {})",
+                    a.path.display(),
+                    a.version,
+                    a.digest,
+                    a.file_digest
+                );
             }
             if r.passed() {
                 let _ = writeln!(s, "\nverified: {}", r.seal.as_deref().unwrap_or(""));
@@ -396,7 +472,7 @@ pub(crate) fn generate(a: &GenerateArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn sign(a: &SignArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
-    let trust = match anchor(a.trust.as_ref(), a.trust_digest.as_ref(), &dir) {
+    let trust = match anchor(a.trust.as_ref(), a.trust_digest.as_ref(), &dir, now_of(a.now.as_deref())?, Some(&dir)) {
         Ok(t) => t.policy,
         Err(e) => return refused(e, out, &dir),
     };
@@ -436,9 +512,9 @@ pub(crate) fn sigstore_bundle(a: &BundleArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn verify(a: &VerifyManifestArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
-    let anchor = match a.verify.anchor(&dir) {
+    let anchor = match a.verify.anchor(&dir, Some(&dir)) {
         Ok(t) => t,
-        Err(e) => return refused(e, out, &dir),
+        Err(e) => return refused_any(e, out, &dir),
     };
     let o = a.verify.options()?;
     let r = secfw::seal::verify_manifest(&a.manifest, &anchor.policy, &o);
@@ -449,6 +525,7 @@ pub(crate) fn verify(a: &VerifyManifestArgs, out: &Output) -> CmdResult {
             (Some(_), _) => {}
             (None, _) => secfw::seal::record_accepted(&dir, &r)?,
         }
+        anchor.pin().raise_workspace(&dir)?;
         Ok(ExitCode::from(exit::PASS))
     } else {
         Ok(ExitCode::from(exit::FAIL))
@@ -473,9 +550,49 @@ pub(crate) fn keygen(a: &KeygenArgs, out: &Output) -> CmdResult {
     }
 }
 
-fn save_trust(path: &Path, t: &TrustPolicy) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    secfw::artifacts::write::write_atomic(path, &t.to_json())?;
+fn save_chain(path: &Path, c: &TrustChain) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    secfw::artifacts::write::write_atomic(path, &c.to_json())?;
     Ok(())
+}
+
+/// What still has to happen before the newest version is in force.
+fn sign_status(c: &TrustChain) -> String {
+    let st = c.status(c.versions.len() - 1);
+    let v = c.latest().policy.version;
+    let mut s = format!("version {v}: root signatures {}/{}", st.own.0, st.own.1);
+    if let Some((n, t)) = st.previous {
+        let _ = write!(s, ", previous root (version {}) {n}/{t}", v - 1);
+    }
+    s.push_str(if st.complete() { " (complete)" } else { " (incomplete: sign it with `secfw trust sign`)" });
+    s
+}
+
+fn keyid_arg(k: &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let p = Path::new(k);
+    if p.is_file() { Ok(secfw::seal::keys::load_public_key(p)?.0.keyid()) } else { Ok(k.to_owned()) }
+}
+
+fn root_key_file(k: &Path) -> Result<(PublicKey, String), String> {
+    let (key, ident) = secfw::seal::keys::load_public_key(k).map_err(|e| e.to_string())?;
+    let ident =
+        ident.ok_or_else(|| format!("{} names no identity; use a key file written by `secfw keygen`", k.display()))?;
+    Ok((key, ident))
+}
+
+/// Apply one edit to the newest version (a new version when it is already signed).
+fn edit_chain(trust: &Path, out: &Output, f: impl FnOnce(&mut TrustPolicy) -> Result<(), String>) -> CmdResult {
+    let mut c = load_chain(trust)?;
+    match c.edit(f) {
+        Ok(_) => {
+            save_chain(trust, &c)?;
+            out.print(&format!("wrote {}; {}", trust.display(), sign_status(&c)));
+            Ok(ExitCode::from(exit::PASS))
+        }
+        Err(e) => {
+            out.error(&e);
+            Ok(ExitCode::from(exit::FAIL))
+        }
+    }
 }
 
 pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
@@ -484,10 +601,10 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
         Ok(ExitCode::from(exit::FAIL))
     };
     match &a.command {
-        TrustCommand::Init { trust, expires, now } => {
-            if trust.exists() {
+        TrustCommand::Init { trust, root_keys, root_threshold, expires, now } => {
+            if std::fs::symlink_metadata(trust).is_ok() {
                 return Err(format!(
-                    "{} already exists; edit it with `secfw trust add-key|threshold`",
+                    "{} already exists; edit it with `secfw trust add-key|remove-key|threshold|rotate`",
                     trust.display()
                 )
                 .into());
@@ -500,34 +617,102 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
             if exp <= now {
                 return fail(format!("--expires {exp} is not after now ({now})"));
             }
-            save_trust(trust, &TrustPolicy::new(exp))?;
-            out.print(&format!("wrote {} (version 1, expires {})", trust.display(), secfw::seal::trust::fmt_time(exp)));
+            let mut p = TrustPolicy::new(exp);
+            for k in root_keys {
+                if let Err(e) = root_key_file(k).and_then(|(key, ident)| p.add_root_key(key, &ident)) {
+                    return fail(e);
+                }
+            }
+            if let Err(e) = p.set_root_threshold(*root_threshold) {
+                return fail(e);
+            }
+            let c = TrustChain::new(p)?;
+            save_chain(trust, &c)?;
+            out.print(&format!(
+                "wrote {} (expires {}); {}",
+                trust.display(),
+                secfw::seal::trust::fmt_time(exp),
+                sign_status(&c)
+            ));
+            Ok(ExitCode::from(exit::PASS))
         }
         TrustCommand::AddKey { trust, role, identity, pubkey } => {
             let role: Role = role.parse()?;
-            let mut t = load_trust(trust)?;
             let (key, comment) = secfw::seal::keys::load_public_key(pubkey)?;
             let Some(id) = identity.clone().or(comment) else {
                 return fail(format!("{} names no identity; pass --identity NAME", pubkey.display()));
             };
-            if let Err(e) = t.add_key(role, key, &id) {
-                return fail(e);
-            }
-            save_trust(trust, &t)?;
-            out.print(&format!("trusted {id} ({}) as {role}; version {}", key.keyid(), t.version));
+            edit_chain(trust, out, |p| p.add_key(role, key, &id))
+        }
+        TrustCommand::RemoveKey { trust, key } => {
+            let id = keyid_arg(key)?;
+            edit_chain(trust, out, |p| p.remove_key(&id))
         }
         TrustCommand::Threshold { trust, role, n } => {
+            if role == "root" {
+                return edit_chain(trust, out, |p| p.set_root_threshold(*n));
+            }
             let role: Role = role.parse()?;
-            let mut t = load_trust(trust)?;
-            if let Err(e) = t.set_threshold(role, *n) {
+            edit_chain(trust, out, |p| p.set_threshold(role, *n))
+        }
+        TrustCommand::Rotate { trust, add_root, remove_root, root_threshold, expires } => {
+            let mut adds = Vec::new();
+            for k in add_root {
+                match root_key_file(k) {
+                    Ok(x) => adds.push(x),
+                    Err(e) => return fail(e),
+                }
+            }
+            let exp = match expires {
+                Some(e) => Some(parse_now(Some(e)).map_err(|e| format!("--expires: {e}"))?),
+                None => None,
+            };
+            let removes: Vec<String> = remove_root.iter().map(|k| keyid_arg(k)).collect::<Result<_, _>>()?;
+            edit_chain(trust, out, |p| {
+                for (k, i) in &adds {
+                    p.add_root_key(*k, i)?;
+                }
+                for r in &removes {
+                    p.remove_root_key(r)?;
+                }
+                if let Some(n) = root_threshold {
+                    p.set_root_threshold(*n)?;
+                }
+                if let Some(e) = exp {
+                    p.expires = e;
+                }
+                Ok(())
+            })
+        }
+        TrustCommand::Sign { trust, key, allow_insecure_key_permissions } => {
+            let mut c = load_chain(trust)?;
+            let k = match secfw::seal::keys::load_signing_key(key, *allow_insecure_key_permissions) {
+                Ok(k) => k,
+                Err(e) => return refused(e, out, Path::new(".")),
+            };
+            if let Err(e) = c.sign(&k) {
                 return fail(e);
             }
-            save_trust(trust, &t)?;
-            out.print(&format!("{role} needs {n} distinct signature(s); version {}", t.version));
+            save_chain(trust, &c)?;
+            out.print(&format!("signed {} with key {}; {}", trust.display(), k.public().keyid(), sign_status(&c)));
+            Ok(ExitCode::from(exit::PASS))
         }
         TrustCommand::Show { trust, now } => {
-            let t = load_trust(trust)?;
-            let mut s = format!("version {}, expires {}\n", t.version, secfw::seal::trust::fmt_time(t.expires));
+            let c = load_chain(trust)?;
+            let now = now_of(now.as_deref())?;
+            let t = &c.latest().policy;
+            let mut s = format!(
+                "version {}, expires {}, digest {}\n{}\n",
+                t.version,
+                secfw::seal::trust::fmt_time(t.expires),
+                c.latest().digest(),
+                sign_status(&c)
+            );
+            let _ = writeln!(s, "root: threshold {} of {}", t.root.threshold, t.root.keyids.len());
+            for k in &t.root.keyids {
+                let ident = t.keys.get(k).map_or("?", |x| x.identity.as_str());
+                let _ = writeln!(s, "  {ident}  {k}");
+            }
             for (role, d) in &t.roles {
                 let _ = writeln!(s, "{role}: threshold {} of {}", d.threshold, d.keyids.len());
                 for k in &d.keyids {
@@ -535,26 +720,27 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
                     let _ = writeln!(s, "  {ident}  {k}");
                 }
             }
-            let problems = t.problems(now_of(now.as_deref())?);
+            let mut problems = t.problems(now);
+            if let Err(e) = c.verify(now, None) {
+                problems.push(e);
+            }
             for p in &problems {
                 let _ = writeln!(s, "problem: {p}");
             }
             out.print(&s);
-            if !problems.is_empty() {
-                return Ok(ExitCode::from(exit::FAIL));
-            }
+            Ok(ExitCode::from(if problems.is_empty() { exit::PASS } else { exit::FAIL }))
         }
         TrustCommand::AllowedSigners { trust } => {
-            out.print(&load_trust(trust)?.allowed_signers(secfw::seal::sshsig::NAMESPACE));
+            out.print(&load_chain(trust)?.latest().policy.allowed_signers(secfw::seal::sshsig::NAMESPACE));
+            Ok(ExitCode::from(exit::PASS))
         }
     }
-    Ok(ExitCode::from(exit::PASS))
 }
 
 pub(crate) fn package(a: &PackageArgs, out: &Output) -> CmdResult {
-    let trust = match a.verify.anchor(&a.dir) {
+    let trust = match a.verify.anchor(&a.dir, Some(&a.dir)) {
         Ok(t) => t.policy,
-        Err(e) => return refused(e, out, &a.dir),
+        Err(e) => return refused_any(e, out, &a.dir),
     };
     match secfw::seal::package(&a.dir, &trust, &a.verify.options()?) {
         Ok(p) => {
@@ -572,14 +758,15 @@ pub(crate) fn package(a: &PackageArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn unpack(a: &UnpackArgs, out: &Output) -> CmdResult {
-    let trust = match a.verify.anchor(&a.target) {
+    let src = source_workspace(&a.package);
+    let trust = match a.verify.anchor(&a.target, src.as_deref()) {
         Ok(t) => t.policy,
-        Err(e) => return refused(e, out, &a.target),
+        Err(e) => return refused_any(e, out, &a.target),
     };
     let mut o = a.verify.options()?;
     // A package kept in a workspace (`WS/.secfw/packages/x.tar`) is bound to that workspace's
     // project and last accepted sequence unless told otherwise.
-    if let Some(ws) = source_workspace(&a.package) {
+    if let Some(ws) = src {
         if o.expect_project.is_none() && !o.any_project {
             o.expect_project = secfw::seal::workspace_project(&ws);
         }
@@ -613,10 +800,11 @@ fn source_workspace(package: &Path) -> Option<PathBuf> {
 }
 
 pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
-    let trust = match a.verify.anchor(&a.dir) {
-        Ok(t) => t.policy,
-        Err(e) => return refused(e, out, &a.dir),
+    let anchor = match a.verify.anchor(&a.dir, Some(&a.dir)) {
+        Ok(t) => t,
+        Err(e) => return refused_any(e, out, &a.dir),
     };
+    let trust = anchor.policy.clone();
     let pkg = if let Some(p) = &a.package {
         p.clone()
     } else {
@@ -638,6 +826,7 @@ pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
             if let Some(st) = SealState::of_report(&r) {
                 st.save_workspace(&a.dir)?;
             }
+            anchor.pin().raise_workspace(&a.dir)?;
             out.print(&format!("restored {} from {} ({})", a.dir.display(), pkg.display(), r.seal.unwrap_or_default()));
             Ok(ExitCode::from(exit::PASS))
         }
