@@ -26,6 +26,22 @@ fn invalid(path: &Path, msg: String) -> Error {
 /// Read the regular file at `path`, at most `cap` bytes; refuse FIFOs, sockets, devices and
 /// directories without blocking on them, and files over `cap` bytes.
 pub fn read_regular(path: &Path, cap: u64, links: Links) -> Result<Vec<u8>, Error> {
+    let (f, m) = open_regular(path, links)?;
+    if m.len() > cap {
+        return Err(invalid(path, format!("{} is {} bytes, over the {cap}-byte limit", path.display(), m.len())));
+    }
+    let mut b = Vec::new();
+    f.take(cap + 1).read_to_end(&mut b).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    if b.len() as u64 > cap {
+        return Err(invalid(path, format!("{} grew over the {cap}-byte limit while being read", path.display())));
+    }
+    Ok(b)
+}
+
+/// Open the regular file at `path` for streaming: opened without blocking (and, with
+/// [`Links::Refuse`], without following a symlink at the path), then checked on the opened
+/// descriptor to be a regular file. Returns the file and its metadata.
+pub fn open_regular(path: &Path, links: Links) -> Result<(fs::File, fs::Metadata), Error> {
     let mut o = fs::OpenOptions::new();
     o.read(true);
     #[cfg(unix)]
@@ -57,13 +73,5 @@ pub fn read_regular(path: &Path, cap: u64, links: Links) -> Result<Vec<u8>, Erro
         let kind = if ft.is_dir() { "a directory" } else { "not a regular file (FIFO, socket or device)" };
         return Err(invalid(path, format!("{} is {kind}; secfw reads regular files only", path.display())));
     }
-    if m.len() > cap {
-        return Err(invalid(path, format!("{} is {} bytes, over the {cap}-byte limit", path.display(), m.len())));
-    }
-    let mut b = Vec::new();
-    f.take(cap + 1).read_to_end(&mut b).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-    if b.len() as u64 > cap {
-        return Err(invalid(path, format!("{} grew over the {cap}-byte limit while being read", path.display())));
-    }
-    Ok(b)
+    Ok((f, m))
 }

@@ -269,7 +269,7 @@ fn with_extra(pkg: &Path, out: &Path, extra: &[(&str, &[u8])]) {
         let mut h = e.header().clone();
         let mut data = Vec::new();
         std::io::Read::read_to_end(&mut e, &mut data).unwrap();
-        b.append_data(&mut h, e.path().unwrap().into_owned(), data.as_slice()).unwrap();
+        b.append_data(&mut h, &*e.path().unwrap(), data.as_slice()).unwrap();
     }
     for (name, data) in extra {
         let mut h = tar::Header::new_ustar();

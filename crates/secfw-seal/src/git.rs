@@ -110,19 +110,27 @@ pub fn blob_ids(dir: &Path, commit: &str) -> Result<std::collections::BTreeMap<S
 /// without blocking.
 pub fn blob_id_of_file(path: &Path, like: &str) -> Result<String, String> {
     use std::io::Read as _;
-    let bytes = secfw_artifacts::read::read_regular(path, u64::MAX / 2, secfw_artifacts::read::Links::Refuse)
-        .map_err(|e| e.to_string())?;
+    let (mut f, m) =
+        secfw_artifacts::read::open_regular(path, secfw_artifacts::read::Links::Refuse).map_err(|e| e.to_string())?;
     let alg = if like.len() == 64 { &ring::digest::SHA256 } else { &ring::digest::SHA1_FOR_LEGACY_USE_ONLY };
     let mut cx = ring::digest::Context::new(alg);
-    cx.update(format!("blob {}\0", bytes.len()).as_bytes());
-    let mut r = bytes.as_slice();
-    let mut buf = [0u8; 64 * 1024];
+    cx.update(format!("blob {}\0", m.len()).as_bytes());
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n_total = 0u64;
     loop {
-        let n = r.read(&mut buf).map_err(|e| e.to_string())?;
+        let n = match f.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+        };
         if n == 0 {
             break;
         }
+        n_total += n as u64;
         cx.update(&buf[..n]);
+    }
+    if n_total != m.len() {
+        return Err(format!("{} changed while being read", path.display()));
     }
     Ok(hex::encode(cx.finish()))
 }

@@ -51,7 +51,7 @@ impl SignedVersion {
     fn unsigned(policy: TrustPolicy) -> Result<Self, String> {
         let payload = jcs::to_vec(&policy.to_value()).map_err(|e| e.to_string())?;
         let mut envelope = Envelope::new(&payload);
-        envelope.payload_type = TRUST_PAYLOAD_TYPE.to_owned();
+        TRUST_PAYLOAD_TYPE.clone_into(&mut envelope.payload_type);
         Ok(Self { policy, payload, envelope })
     }
 

@@ -49,7 +49,7 @@ fn with_extra(pkg: &[u8], name: &str, data: &[u8]) -> Vec<u8> {
         let mut h = e.header().clone();
         let mut d = Vec::new();
         std::io::Read::read_to_end(&mut e, &mut d).unwrap();
-        b.append_data(&mut h, e.path().unwrap().into_owned(), d.as_slice()).unwrap();
+        b.append_data(&mut h, &*e.path().unwrap(), d.as_slice()).unwrap();
     }
     let mut h = tar::Header::new_ustar();
     h.set_size(data.len() as u64);
@@ -77,7 +77,7 @@ fn generated() -> Vec<(SealTarget, &'static str, Vec<u8>)> {
     env_extra_digest["payload"] =
         serde_json::json!(secfw_seal::dsse::b64_encode(&secfw_seal::jcs::to_vec(&body).unwrap()));
     vec![
-        (SealTarget::Envelope, "generated.json", env.clone()),
+        (SealTarget::Envelope, "generated.json", env),
         (SealTarget::Envelope, "extra_digest.json", serde_json::to_vec_pretty(&env_extra_digest).unwrap()),
         (SealTarget::TrustChain, "generated.json", chain.to_json()),
         (SealTarget::TrustChain, "rotated.json", rotated.to_json()),

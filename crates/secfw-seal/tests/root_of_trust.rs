@@ -2,6 +2,8 @@
 //! thresholds of the previous and its own root; older, expired, gapped, forked and unsigned
 //! policies refused; revocation is a rotation.
 
+#![allow(clippy::many_single_char_names)]
+
 mod common;
 use common::*;
 

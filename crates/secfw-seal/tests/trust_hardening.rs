@@ -23,7 +23,7 @@ fn with_extra(pkg: &Path, extra: &[(&str, &[u8])]) -> Vec<u8> {
         let mut h = e.header().clone();
         let mut data = Vec::new();
         std::io::Read::read_to_end(&mut e, &mut data).unwrap();
-        b.append_data(&mut h, e.path().unwrap().into_owned(), data.as_slice()).unwrap();
+        b.append_data(&mut h, &*e.path().unwrap(), data.as_slice()).unwrap();
     }
     for (name, data) in extra {
         let mut h = tar::Header::new_ustar();
@@ -40,7 +40,7 @@ fn codes_of(e: &secfw_seal::Error) -> Vec<secfw_artifacts::Code> {
 }
 
 fn is_empty_dir(p: &Path) -> bool {
-    fs::read_dir(p).map(|mut d| d.next().is_none()).unwrap_or(true)
+    fs::read_dir(p).map_or(true, |mut d| d.next().is_none())
 }
 
 fn mkfifo(p: &Path) {
@@ -329,7 +329,7 @@ fn state_file_fifo_is_refused_without_blocking() {
     let (_t, dir, tp) = sealed(1);
     fs::create_dir_all(dir.join(".secfw")).unwrap();
     mkfifo(&dir.join(".secfw/seal-state.json"));
-    let d = dir.clone();
+    let d = dir;
     let r = within(move || verify(&d, &tp));
     assert!(r.failed(CheckName::Sequence) && r.error_codes().contains(&codes::SEAL_FILE), "{:?}", r.failed_names());
 }
@@ -343,7 +343,7 @@ fn signing_key_from_a_device_or_fifo_is_refused_without_blocking() {
     mkfifo(&fifo);
     let f = fifo.clone();
     assert!(within(move || secfw_seal::keys::load_signing_key(&f, true)).is_err());
-    let f = fifo.clone();
+    let f = fifo;
     assert!(within(move || secfw_seal::keys::load_public_key(&f)).is_err());
 }
 
@@ -353,7 +353,7 @@ fn trust_policy_fifo_or_device_is_refused_without_blocking() {
     let fifo = t.path().join("trust.json");
     mkfifo(&fifo);
     let ws = t.path().join("ws");
-    let (f, w) = (fifo.clone(), ws.clone());
+    let (f, w) = (fifo, ws.clone());
     let e = within(move || load_anchor(Some(&f), &w, None)).unwrap_err();
     assert!(codes_of(&e).contains(&codes::TRUST_POLICY), "{e}");
     let e = within(move || load_anchor(Some(Path::new("/dev/zero")), &ws, None)).unwrap_err();
@@ -366,7 +366,7 @@ fn package_archive_fifo_is_refused_without_blocking() {
     let fifo = t.path().join("p.tar");
     mkfifo(&fifo);
     let tp = trust(1);
-    let (f, target) = (fifo.clone(), t.path().join("x"));
+    let (f, target) = (fifo, t.path().join("x"));
     assert!(within(move || unpack(&f, &target, &tp, &uopts())).is_err());
 }
 
