@@ -30,15 +30,12 @@ fn unmet(detail: impl Into<String>) -> Outcome {
     Outcome { met: false, detail: detail.into(), seal: None }
 }
 
-/// Load a trust policy file and check it is usable at `now`.
-pub fn load_trust(path: &Path, now: DateTime<Utc>) -> Result<TrustPolicy, String> {
-    let b = secfw_artifacts::read::read_regular(
-        path,
-        crate::trust::MAX_TRUST_BYTES as u64,
-        secfw_artifacts::read::Links::Follow,
-    )
-    .map_err(|e| format!("cannot read the trust policy: {e}"))?;
-    let t = TrustPolicy::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?;
+/// Load the root of trust for the workspace `root` at `now`: `path` must lie outside `root`,
+/// be a completely signed chain not older than the version `root` pinned
+/// (`.secfw/trust-state.json`), and its newest version must be usable at `now`.
+pub fn load_trust(path: &Path, root: &Path, now: DateTime<Utc>) -> Result<TrustPolicy, String> {
+    let pin = crate::root::TrustPin::load_workspace(root)?;
+    let t = crate::trust::load_anchor(Some(path), root, None, now, pin.as_ref()).map_err(|e| e.to_string())?.policy;
     let p = t.problems(now);
     if p.is_empty() { Ok(t) } else { Err(format!("{}: {}", path.display(), p.join("; "))) }
 }
