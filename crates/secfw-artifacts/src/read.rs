@@ -75,3 +75,45 @@ pub fn open_regular(path: &Path, links: Links) -> Result<(fs::File, fs::Metadata
     }
     Ok((f, m))
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn mkfifo(p: &Path) {
+        assert!(std::process::Command::new("mkfifo").arg(p).status().is_ok_and(|s| s.success()));
+    }
+
+    #[test]
+    fn fifo_device_directory_and_oversize_are_refused_without_blocking() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("f");
+        mkfifo(&fifo);
+        // would block forever with a plain open: no writer ever comes
+        assert!(read_regular(&fifo, 10, Links::Follow).is_err());
+        assert!(read_regular(Path::new("/dev/zero"), 10, Links::Follow).is_err());
+        assert!(read_regular(t.path(), 10, Links::Follow).is_err());
+        let big = t.path().join("big");
+        fs::write(&big, [b'x'; 11]).unwrap();
+        assert!(read_regular(&big, 10, Links::Follow).is_err());
+        assert_eq!(read_regular(&big, 11, Links::Follow).unwrap().len(), 11);
+    }
+
+    #[test]
+    fn a_symlink_is_followed_only_when_asked() {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join("real"), b"ok").unwrap();
+        std::os::unix::fs::symlink(t.path().join("real"), t.path().join("link")).unwrap();
+        assert_eq!(read_regular(&t.path().join("link"), 10, Links::Follow).unwrap(), b"ok");
+        assert!(read_regular(&t.path().join("link"), 10, Links::Refuse).is_err());
+    }
+
+    #[test]
+    fn workspace_artifact_fifo_is_refused_without_blocking() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("rulebook.yaml");
+        mkfifo(&fifo);
+        let e = crate::source::read_artifact(&fifo, "rulebook.yaml", 1024).unwrap_err();
+        assert_eq!(e.code, crate::codes::NOT_A_FILE);
+    }
+}

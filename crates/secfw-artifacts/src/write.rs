@@ -167,3 +167,32 @@ fn tempfile_in_mode(dir: &Path, mode: Option<u32>) -> std::io::Result<(std::path
     }
     Err(std::io::Error::other("could not create a temporary file"))
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_atomic_under_never_follows_a_symlinked_directory() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("ws");
+        let elsewhere = t.path().join("elsewhere");
+        fs::create_dir_all(&root).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join(".secfw")).unwrap();
+        assert!(write_atomic_under(&root, Path::new(".secfw/state.json"), b"x").is_err());
+        assert!(create_dirs_nofollow(&root, Path::new(".secfw/packages")).is_err());
+        assert!(fs::read_dir(&elsewhere).unwrap().next().is_none(), "nothing written through the link");
+        // a symlink at the file itself is replaced, not followed
+        let victim = t.path().join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        std::os::unix::fs::symlink(&victim, root.join("out.json")).unwrap();
+        write_atomic_under(&root, Path::new("out.json"), b"new").unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(fs::read(root.join("out.json")).unwrap(), b"new");
+        // missing directories are created, `..` is refused
+        write_atomic_under(&root, Path::new("a/b/c.txt"), b"1").unwrap();
+        assert!(write_atomic_under(&root, Path::new("../escape.txt"), b"1").is_err());
+        assert!(!t.path().join("escape.txt").exists());
+    }
+}
