@@ -89,11 +89,11 @@ impl SignStatus {
     }
 }
 
-/// A trust policy file: consecutive signed versions.
+/// A trust policy file: consecutive signed versions, never empty.
 #[derive(Clone, Debug)]
 pub struct TrustChain {
-    /// Oldest first.
-    pub versions: Vec<SignedVersion>,
+    /// Oldest first; never empty (every constructor guarantees it).
+    versions: Vec<SignedVersion>,
 }
 
 /// The highest trust policy version (and its payload digest) a verifier accepted.
@@ -164,8 +164,29 @@ impl TrustChain {
 
     /// The newest version.
     pub fn latest(&self) -> &SignedVersion {
-        // `parse` and `new` never build an empty chain.
-        &self.versions[self.versions.len() - 1]
+        self.versions.last().expect("a trust chain is never empty")
+    }
+
+    /// Every version, oldest first (never empty).
+    pub fn versions(&self) -> &[SignedVersion] {
+        &self.versions
+    }
+
+    /// The chain of the first `n` versions (an older file), if `1 <= n <= len`.
+    pub fn prefix(&self, n: usize) -> Option<Self> {
+        (1..=self.versions.len()).contains(&n).then(|| Self { versions: self.versions[..n].to_vec() })
+    }
+
+    /// The chain from version `version` on (a file whose older versions were pruned), if that
+    /// version is in it.
+    pub fn starting_at(&self, version: u64) -> Option<Self> {
+        let i = self.versions.iter().position(|v| v.policy.version == version)?;
+        Some(Self { versions: self.versions[i..].to_vec() })
+    }
+
+    /// How far the newest version is signed.
+    pub fn latest_status(&self) -> SignStatus {
+        self.status(self.versions.len() - 1).unwrap_or(SignStatus { own: (0, 0), previous: None })
     }
 
     /// `true` for bytes that look like a chain file (as opposed to an old unsigned policy).
@@ -236,15 +257,15 @@ impl TrustChain {
         out
     }
 
-    /// How far version `i` is signed.
-    pub fn status(&self, i: usize) -> SignStatus {
-        let v = &self.versions[i];
+    /// How far the version at index `i` is signed.
+    pub fn status(&self, i: usize) -> Option<SignStatus> {
+        let v = self.versions.get(i)?;
         let own = (v.signed_by(&v.policy.root, &v.policy), v.policy.root.threshold);
-        let previous = i.checked_sub(1).map(|j| {
-            let p = &self.versions[j].policy;
+        let previous = i.checked_sub(1).and_then(|j| self.versions.get(j)).map(|p| {
+            let p = &p.policy;
             (v.signed_by(&p.root, p), p.root.threshold)
         });
-        SignStatus { own, previous }
+        Some(SignStatus { own, previous })
     }
 
     /// Change the policy: `edit` is applied to a copy of the newest version. When the newest
@@ -252,10 +273,11 @@ impl TrustChain {
     /// otherwise the unfinished version is replaced and its signatures are dropped.
     pub fn edit(&mut self, edit: impl FnOnce(&mut TrustPolicy) -> Result<(), String>) -> Result<u64, String> {
         let last = self.versions.len() - 1;
-        let published = self.status(last).complete();
+        let published = self.latest_status().complete();
         let mut p = self.latest().policy.clone();
         edit(&mut p)?;
-        p.version = if published { self.latest().policy.version + 1 } else { self.latest().policy.version };
+        let current = self.latest().policy.version;
+        p.version = if published { current.checked_add(1).ok_or("the version number is exhausted")? } else { current };
         let problems = p.root_problems();
         if !problems.is_empty() {
             return Err(problems.join("; "));
@@ -301,7 +323,7 @@ impl TrustChain {
 
     /// Verify the chain at `now` against the verifier's `pin`: see the module documentation.
     pub fn verify(&self, now: DateTime<Utc>, pin: Option<&TrustPin>) -> Result<Verified, String> {
-        let first = self.versions[0].policy.version;
+        let first = self.versions.first().map_or(0, |v| v.policy.version);
         let newest = self.latest().policy.version;
         let start = match pin {
             None => 0,
@@ -320,7 +342,7 @@ impl TrustChain {
                     ));
                 }
                 let i = usize::try_from(p.version - first).map_err(|_| "version out of range".to_owned())?;
-                let have = self.versions[i].digest();
+                let have = self.versions.get(i).map(SignedVersion::digest).unwrap_or_default();
                 if !crate::ct_eq(have.as_bytes(), p.digest.as_bytes()) {
                     return Err(format!(
                         "version {} in this chain has digest {have}, not the pinned {}: another history of the root of trust",
@@ -335,7 +357,7 @@ impl TrustChain {
             if !problems.is_empty() {
                 return Err(format!("version {}: {}", v.policy.version, problems.join("; ")));
             }
-            let st = self.status(i);
+            let st = self.status(i).unwrap_or(SignStatus { own: (0, 0), previous: None });
             // The anchor (pinned version, or the first version given out of band) must at least
             // be signed by its own root; every later version by the previous root and its own.
             let ok = if i == start { st.own.0 >= st.own.1 as usize && st.own.1 > 0 } else { st.complete() };

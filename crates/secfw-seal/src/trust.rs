@@ -223,7 +223,7 @@ impl TrustPolicy {
                 return Err(format!("key {id} is trusted as `{}`, not `{identity}`", existing.identity));
             }
             self.roles.entry(role).or_default().keyids.push(id);
-            self.version += 1;
+            self.version = self.version.saturating_add(1);
             return Ok(());
         }
         if self.keys.values().any(|k| k.identity == identity) {
@@ -231,7 +231,7 @@ impl TrustPolicy {
         }
         self.keys.insert(id.clone(), TrustedKey { public: key, identity: identity.to_owned() });
         self.roles.entry(role).or_default().keyids.push(id);
-        self.version += 1;
+        self.version = self.version.saturating_add(1);
         Ok(())
     }
 
@@ -243,7 +243,7 @@ impl TrustPolicy {
             return Err(format!("threshold {n} for {role} must be between 1 and its {max} key(s); add keys first"));
         }
         def.threshold = n;
-        self.version += 1;
+        self.version = self.version.saturating_add(1);
         Ok(())
     }
 

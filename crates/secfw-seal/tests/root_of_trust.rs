@@ -84,8 +84,7 @@ fn older_trust_policy_than_pinned_is_refused() {
     let pin = c.verify(now(), None).unwrap().pin();
     assert_eq!(pin.version, 2);
     // the attacker hands the verifier version 1, which still lists the old root
-    let mut old = c.clone();
-    old.versions.truncate(1);
+    let old = c.prefix(1).unwrap();
     refused_with(&old, Some(&pin), "older than version 2");
     assert_eq!(c.verify(now(), Some(&pin)).unwrap().version, 2);
 }
@@ -96,10 +95,9 @@ fn trust_chain_with_a_gap_is_refused() {
     c.edit(|p| p.set_threshold(Role::ApprovedBy, 2)).unwrap();
     c.sign(&new_root()).unwrap();
     assert_eq!(c.verify(now(), None).unwrap().version, 3);
-    let pin = TrustPin { version: 1, digest: c.versions[0].digest() };
+    let pin = TrustPin { version: 1, digest: c.versions()[0].digest() };
     // only version 3 is presented to a verifier pinned at 1: version 2 is missing
-    let mut gapped = c.clone();
-    gapped.versions.drain(..2);
+    let gapped = c.starting_at(3).unwrap();
     refused_with(&gapped, Some(&pin), "gap");
     // a file whose versions are not consecutive does not even parse
     let mut raw: serde_json::Value = serde_json::from_slice(&c.to_json()).unwrap();
@@ -155,9 +153,7 @@ fn manifest_signed_only_by_a_revoked_key_no_longer_verifies() {
     let r = verify(&dir, &a2.policy);
     assert!(r.failed(CheckName::Thresholds), "{:?}", r.failed_names());
     // and the verifier, pinned at 2, refuses the old file that still trusts the key
-    let mut old = c.clone();
-    old.versions.truncate(1);
-    std::fs::write(&file, old.to_json()).unwrap();
+    std::fs::write(&file, c.prefix(1).unwrap().to_json()).unwrap();
     let e = load_anchor(Some(&file), &dir, None, now(), Some(&a2.pin())).unwrap_err();
     assert!(e.diagnostics().iter().any(|d| d.code == codes::TRUST_CHAIN), "{e}");
 }
@@ -168,7 +164,7 @@ fn trust_pin_is_kept_in_the_workspace_and_only_raised() {
     let c = rotated();
     let v2 = c.verify(now(), None).unwrap().pin();
     v2.raise_workspace(&dir).unwrap();
-    TrustPin { version: 1, digest: c.versions[0].digest() }.raise_workspace(&dir).unwrap();
+    TrustPin { version: 1, digest: c.versions()[0].digest() }.raise_workspace(&dir).unwrap();
     assert_eq!(TrustPin::load_workspace(&dir).unwrap(), Some(v2));
 }
 

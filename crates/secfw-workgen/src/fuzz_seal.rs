@@ -98,7 +98,7 @@ fn envelope(data: &[u8]) -> Result<String, String> {
 
 fn trust_chain(data: &[u8]) -> Result<String, String> {
     let chain = TrustChain::parse(data)?;
-    let first = &chain.versions[0];
+    let first = &chain.versions()[0];
     let pin = TrustPin { version: first.policy.version, digest: first.digest() };
     let pinned = chain.verify(now(), Some(&pin));
     let v = chain.verify(now(), None)?;

@@ -557,7 +557,7 @@ fn save_chain(path: &Path, c: &TrustChain) -> Result<(), Box<dyn std::error::Err
 
 /// What still has to happen before the newest version is in force.
 fn sign_status(c: &TrustChain) -> String {
-    let st = c.status(c.versions.len() - 1);
+    let st = c.latest_status();
     let v = c.latest().policy.version;
     let mut s = format!("version {v}: root signatures {}/{}", st.own.0, st.own.1);
     if let Some((n, t)) = st.previous {
