@@ -68,7 +68,10 @@ pub fn package_verified(root: &Path, trust: &TrustPolicy, opts: &VerifyOptions) 
     let Some(latest) = package::list_packages(root).pop() else {
         return unmet("no package in .secfw/packages; run `secfw package`");
     };
-    let current = std::fs::read(root.join(names::STATEMENT)).ok().map(|b| crate::seal_of(&b));
+    let current =
+        crate::verify::read_seal_file(&root.join(names::STATEMENT), crate::statement::MAX_PAYLOAD_BYTES as u64)
+            .ok()
+            .map(|b| crate::seal_of(&b));
     match package::verify_archive(&latest, trust, opts) {
         Ok(r) if r.passed() && r.seal == current => Outcome {
             met: true,

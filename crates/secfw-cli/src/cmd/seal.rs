@@ -375,7 +375,8 @@ fn render_diags(out: &Output, dir: &Path, diags: &[Diagnostic]) -> String {
     for d in diags {
         let src = d
             .line
-            .and_then(|_| std::fs::read_to_string(dir.join(&d.file)).ok())
+            .and_then(|_| secfw::artifacts::read::read_regular(&dir.join(&d.file), 16 << 20, Links::Refuse).ok())
+            .and_then(|b| String::from_utf8(b).ok())
             .map(|t| SourceFile::new(d.file.clone(), t));
         s.push_str(&out.diagnostic(d, src.as_ref()));
     }
@@ -808,7 +809,9 @@ pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
     let pkg = if let Some(p) = &a.package {
         p.clone()
     } else {
-        let current = std::fs::read(a.dir.join(names::STATEMENT)).ok().map(|b| secfw::seal::seal_of(&b));
+        let current = secfw::artifacts::read::read_regular(&a.dir.join(names::STATEMENT), 8 << 20, Links::Refuse)
+            .ok()
+            .map(|b| secfw::seal::seal_of(&b));
         let all = secfw::seal::package::list_packages(&a.dir);
         let idx = all.iter().position(|p| current.as_ref().is_some_and(|s| p.to_string_lossy().contains(&s[7..19])));
         let choice = match idx {
