@@ -7,6 +7,7 @@ pub mod exceptions;
 pub mod markdown;
 pub mod model;
 pub mod policy;
+pub mod read;
 pub mod render;
 pub mod schema;
 pub mod source;

@@ -111,8 +111,21 @@ pub fn read_artifact(path: &Path, name: &str, max_bytes: u64) -> Result<SourceFi
         .with_hint("split the file, or raise the limit with `--max-file-bytes`"));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    fs::File::open(path)
-        .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))
+    // Opened without blocking and without following a link, then checked on the descriptor:
+    // a FIFO or link swapped in after the check above can neither hang nor redirect the read.
+    let (f, opened) = crate::read::open_regular(path, crate::read::Links::Refuse).map_err(|e| {
+        Diagnostic::error(codes::NOT_A_FILE, name, format!("cannot read {name}: {e}"))
+            .with_hint("replace it with a regular file; secfw never follows symlinks in a workspace")
+    })?;
+    if opened.len() > max_bytes {
+        return Err(Diagnostic::error(
+            codes::TOO_LARGE,
+            name,
+            format!("{name} is {} bytes, over the limit of {max_bytes} bytes", opened.len()),
+        ));
+    }
+    f.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| Diagnostic::error(codes::UNREADABLE, name, format!("cannot read {name}: {e}")))?;
     if bytes.len() as u64 > max_bytes {
         return Err(Diagnostic::error(

@@ -42,3 +42,157 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, fs::File)> {
     }
     Err(std::io::Error::other("could not create a temporary file"))
 }
+
+/// Open flags that keep a check-then-open race from following a planted link or blocking on a
+/// FIFO: `O_NOFOLLOW` (the last component must not be a symlink) and `O_NONBLOCK`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) const O_NOFOLLOW: i32 = 0o400_000;
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"))]
+pub(crate) const O_NOFOLLOW: i32 = 0x0100;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) const O_NONBLOCK: i32 = 0o4000;
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"))]
+pub(crate) const O_NONBLOCK: i32 = 0x0004;
+
+fn symlink_error(root: &Path, rel: &Path, upto: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "refusing to write {} under {}: `{}` is a symlink or not a directory; secfw never writes through links",
+            rel.display(),
+            root.display(),
+            upto.display()
+        ),
+    )
+}
+
+/// Create the directory `root/rel_dir` (and its missing parents) without following a symlink in
+/// any component of `rel_dir`: every existing component must be a real directory, every missing
+/// one is created and checked again after creation. `root` itself is trusted (the caller chose
+/// it). `rel_dir` must be relative and free of `..`. Returns `root/rel_dir`.
+pub fn create_dirs_nofollow(root: &Path, rel_dir: &Path) -> Result<std::path::PathBuf, Error> {
+    use std::path::Component;
+    let io = |source| Error::Io { path: root.join(rel_dir), source };
+    let mut cur = root.to_path_buf();
+    let mut so_far = std::path::PathBuf::new();
+    for c in rel_dir.components() {
+        let Component::Normal(seg) = c else {
+            if matches!(c, Component::CurDir) {
+                continue;
+            }
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is not a plain relative path", rel_dir.display()),
+            )));
+        };
+        cur.push(seg);
+        so_far.push(seg);
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_dir() => {}
+            Ok(_) => return Err(io(symlink_error(root, rel_dir, &so_far))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                match fs::create_dir(&cur) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(io(e)),
+                }
+                // A link swapped in between the check and the creation is caught here.
+                if !fs::symlink_metadata(&cur).is_ok_and(|m| m.file_type().is_dir()) {
+                    return Err(io(symlink_error(root, rel_dir, &so_far)));
+                }
+            }
+            Err(e) => return Err(io(e)),
+        }
+    }
+    Ok(cur)
+}
+
+/// Write `bytes` to `root/rel` atomically, never following a symlink in any component of `rel`
+/// (missing parent directories are created the same way). A symlink at `rel` itself is
+/// replaced, not followed: the rename swaps the directory entry. The temporary file is created
+/// exclusively with `O_NOFOLLOW`. This is the symlink-safe variant of [`write_atomic`] for
+/// every file secfw writes inside a workspace.
+pub fn write_atomic_under(root: &Path, rel: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic_under_mode(root, rel, bytes, None)
+}
+
+/// [`write_atomic_under`] with a Unix file mode for the new file (e.g. `0o600` for secrets).
+pub fn write_atomic_under_mode(root: &Path, rel: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), Error> {
+    let path = root.join(rel);
+    let io = |source| Error::Io { path: path.clone(), source };
+    let Some(name) = rel.file_name() else {
+        return Err(io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name")));
+    };
+    let parent_rel = rel.parent().unwrap_or(Path::new(""));
+    let dir = create_dirs_nofollow(root, parent_rel)?;
+    let target = dir.join(name);
+    if fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_dir()) {
+        return Err(io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "a directory is in the way")));
+    }
+    let (tmp_path, mut f) = tempfile_in_mode(&dir, mode).map_err(io)?;
+    let res = f.write_all(bytes).and_then(|()| f.sync_all());
+    drop(f);
+    if let Err(e) = res.and_then(|()| fs::rename(&tmp_path, &target)) {
+        let _ = fs::remove_file(&tmp_path);
+        return Err(io(e));
+    }
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn tempfile_in_mode(dir: &Path, mode: Option<u32>) -> std::io::Result<(std::path::PathBuf, fs::File)> {
+    let pid = std::process::id();
+    for n in 0u32..1000 {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let p = dir.join(format!(".secfw-tmp-{pid}-{nanos}-{n}"));
+        let mut o = fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            o.custom_flags(O_NOFOLLOW);
+            if let Some(m) = mode {
+                o.mode(m);
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        match o.open(&p) {
+            Ok(f) => return Ok((p, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("could not create a temporary file"))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_atomic_under_never_follows_a_symlinked_directory() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("ws");
+        let elsewhere = t.path().join("elsewhere");
+        fs::create_dir_all(&root).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join(".secfw")).unwrap();
+        assert!(write_atomic_under(&root, Path::new(".secfw/state.json"), b"x").is_err());
+        assert!(create_dirs_nofollow(&root, Path::new(".secfw/packages")).is_err());
+        assert!(fs::read_dir(&elsewhere).unwrap().next().is_none(), "nothing written through the link");
+        // a symlink at the file itself is replaced, not followed
+        let victim = t.path().join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        std::os::unix::fs::symlink(&victim, root.join("out.json")).unwrap();
+        write_atomic_under(&root, Path::new("out.json"), b"new").unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(fs::read(root.join("out.json")).unwrap(), b"new");
+        // missing directories are created, `..` is refused
+        write_atomic_under(&root, Path::new("a/b/c.txt"), b"1").unwrap();
+        assert!(write_atomic_under(&root, Path::new("../escape.txt"), b"1").is_err());
+        assert!(!t.path().join("escape.txt").exists());
+    }
+}

@@ -56,7 +56,7 @@ enum Command {
     SigstoreBundle(cmd::seal::BundleArgs),
     /// Generate an Ed25519 signing key (PKCS#8, 0600) and its public encodings.
     Keygen(cmd::seal::KeygenArgs),
-    /// Edit the trust policy: keys, roles, thresholds.
+    /// The signed trust policy (root of trust): create, add or revoke keys, thresholds, sign, rotate the root, show.
     Trust(cmd::seal::TrustArgs),
     /// Verify the sealed workspace and write a reproducible package archive.
     Package(cmd::seal::PackageArgs),

@@ -65,6 +65,12 @@ fn demo_runs_the_whole_cycle_and_everything_it_produces_verifies() {
 
     // The handoff exactly as sealed: verified by secfw ...
     let executed = std::fs::read_dir(ws.join(".secfw/executed")).unwrap().next().unwrap().unwrap().path();
+    // The printed ssh-keygen line pairs the sealed copy's statement with its own sidecar.
+    if let Some(line) = t.lines().find(|l| l.contains("ssh-keygen -Y verify")) {
+        let sig = line.split(" -s ").nth(1).and_then(|r| r.split(" < ").next()).unwrap();
+        assert!(Path::new(sig).starts_with(&executed), "sidecar {sig} is not the sealed copy's: {line}");
+        assert!(Path::new(sig).is_file(), "{sig}");
+    }
     let o = secfw(&[
         "verify-manifest",
         "--manifest",
@@ -179,12 +185,20 @@ fn a_critical_finding_stops_the_cycle_before_packaged_and_writes_the_escalation(
     let keys = tmp.path().join("keys");
     let trust = tmp.path().join("trust.json");
     assert_eq!(secfw(&["keygen", "--identity", "lead", "--out", s(&keys)]).status.code(), Some(0));
-    assert_eq!(
-        secfw(&["trust", "init", "--trust", s(&trust), "--now", NOW, "--expires", "2027-11-24T00:00:00Z"])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(secfw(&["keygen", "--identity", "root", "--out", s(&keys)]).status.code(), Some(0));
+    let o = secfw(&[
+        "trust",
+        "init",
+        "--trust",
+        s(&trust),
+        "--now",
+        NOW,
+        "--expires",
+        "2027-11-24T00:00:00Z",
+        "--root-key",
+        s(&keys.join("root.pub")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = secfw(&[
         "trust",
         "add-key",
@@ -196,6 +210,8 @@ fn a_critical_finding_stops_the_cycle_before_packaged_and_writes_the_escalation(
         "lead",
         s(&keys.join("lead.pub")),
     ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = secfw(&["trust", "sign", "--trust", s(&trust), "--key", s(&keys.join("root.key"))]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 
     let o = secfw(&[

@@ -135,7 +135,20 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
     let (dir, kdir, tp) = (s(&ws), s(&keys), s(&trust));
     ok(&secfw(&["keygen", "--identity", "alice@acme.test", "--out", kdir]));
     ok(&secfw(&["keygen", "--identity", "bob@acme.test", "--out", kdir]));
-    ok(&secfw(&["trust", "init", "--trust", tp, "--now", NOW, "--expires", "2027-11-24T00:00:00Z"]));
+    ok(&secfw(&["keygen", "--identity", "root@acme.test", "--out", kdir]));
+    let root_pub = keys.join("root@acme.test.pub");
+    ok(&secfw(&[
+        "trust",
+        "init",
+        "--trust",
+        tp,
+        "--now",
+        NOW,
+        "--expires",
+        "2027-11-24T00:00:00Z",
+        "--root-key",
+        s(&root_pub),
+    ]));
     let pubkey = |who: &str| keys.join(format!("{who}.pub.json"));
     ok(&secfw(&[
         "trust",
@@ -159,6 +172,7 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
         "bob@acme.test",
         s(&pubkey("bob@acme.test")),
     ]));
+    ok(&secfw(&["trust", "sign", "--trust", tp, "--key", s(&keys.join("root@acme.test.key"))]));
 
     ok(&secfw(&["advance", dir, "--to", "READY_FOR_HANDOFF", "--actor", "alice", "--now", NOW]));
     set_state(&ws, "PLANNED", "READY_FOR_HANDOFF");

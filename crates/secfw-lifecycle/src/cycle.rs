@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::{LifecycleState, LoadOptions, LoadedWorkspace, write::write_atomic};
-use secfw_seal::{GitMode, SignOptions, SigningKey, TrustPolicy, VerifyOptions};
+use secfw_seal::{GitMode, SignOptions, TrustPolicy, VerifyOptions};
 use serde::Serialize;
 
 use crate::wiring::Standard;
@@ -237,23 +237,21 @@ fn stamp(root: &Path) -> Stamp {
         .collect()
 }
 
-/// Largest key or trust policy file read (both are a few kilobytes).
-const MAX_SMALL_INPUT: u64 = 1 << 20;
-
 /// Check every input file `opts` names before anything is recorded: each key, the trust policy
 /// and each scanner report must be a regular file (checked without opening it, so a FIFO or
-/// device never blocks); keys must parse as Ed25519 signing keys and the trust policy as a trust
-/// policy. A cycle that still has to seal (started before PACKAGED) needs at least one key and a
+/// device never blocks); keys must load as the seal loads them (Ed25519, not readable by others)
+/// and the trust policy must verify as the seal's anchor (signed chain, outside `root`, not older
+/// than the workspace's pin). A cycle that still has to seal (started before PACKAGED) needs at least one key and a
 /// trust policy. Every problem is reported, one diagnostic each.
 ///
 /// # Errors
 ///
 /// [`Error::Inputs`] with one diagnostic per problem.
-pub fn check_inputs(opts: &CycleOptions, state: LifecycleState) -> Result<(), Error> {
+pub fn check_inputs(root: &Path, opts: &CycleOptions, state: LifecycleState) -> Result<(), Error> {
     use secfw_artifacts::Diagnostic;
 
     let mut problems = Vec::new();
-    let file = |path: &Path, what: &str, problems: &mut Vec<Diagnostic>| -> Option<Vec<u8>> {
+    let file = |path: &Path, what: &str, problems: &mut Vec<Diagnostic>| -> Option<()> {
         let name = path.display().to_string();
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
@@ -272,43 +270,28 @@ pub fn check_inputs(opts: &CycleOptions, state: LifecycleState) -> Result<(), Er
             );
             return None;
         }
-        if what == "scanner report" {
-            return Some(Vec::new());
-        }
-        if meta.len() > MAX_SMALL_INPUT {
-            problems.push(Diagnostic::error(
-                codes::INPUT_INVALID,
-                &name,
-                format!("{what} {name} is {} bytes; no {what} is larger than {MAX_SMALL_INPUT}", meta.len()),
-            ));
-            return None;
-        }
-        match std::fs::read(path) {
-            Ok(b) => Some(b),
-            Err(e) => {
-                problems.push(Diagnostic::error(codes::INPUT_MISSING, &name, format!("{what} {name}: {e}")));
-                None
-            }
-        }
+        Some(())
     };
     for key in &opts.keys {
-        if let Some(bytes) = file(key, "signing key", &mut problems)
-            && let Err(e) = std::str::from_utf8(&bytes).map_err(|e| e.to_string()).and_then(SigningKey::parse)
+        if file(key, "signing key", &mut problems).is_some()
+            && let Err(e) = secfw_seal::keys::load_signing_key(key, false)
         {
             problems.push(
                 Diagnostic::error(codes::INPUT_INVALID, key.display().to_string(), format!("signing key: {e}"))
-                    .with_hint("give the PKCS#8 PEM private key `secfw keygen` wrote (not the .pub file)"),
+                    .with_hint("give the PKCS#8 PEM private key `secfw keygen` wrote (not the .pub file), mode 0600"),
             );
         }
     }
     if let Some(trust) = &opts.trust
-        && let Some(bytes) = file(trust, "trust policy", &mut problems)
-        && let Err(e) = TrustPolicy::parse(&bytes)
+        && file(trust, "trust policy", &mut problems).is_some()
     {
-        problems.push(
-            Diagnostic::error(codes::INPUT_INVALID, trust.display().to_string(), format!("trust policy: {e}"))
-                .with_hint("give the trust policy `secfw trust init` wrote"),
-        );
+        let pin = secfw_seal::root::TrustPin::load_workspace(root).ok().flatten();
+        if let Err(e) = secfw_seal::trust::load_anchor(Some(trust), root, None, opts.now, pin.as_ref()) {
+            problems.push(
+                Diagnostic::error(codes::INPUT_INVALID, trust.display().to_string(), format!("trust policy: {e}"))
+                    .with_hint("give a signed trust policy from outside the workspace (`secfw trust init --root-key`, `secfw trust sign`)"),
+            );
+        }
     }
     for scan in &opts.scans {
         file(scan, "scanner report", &mut problems);
@@ -343,7 +326,7 @@ pub fn run(root: &Path, opts: &CycleOptions, progress: &mut dyn FnMut(&Step)) ->
     secfw_artifacts::workspace::check_root(root)?;
     let lc = Lifecycle::new(root);
     let started_in = lc.state()?;
-    check_inputs(opts, started_in)?;
+    check_inputs(root, opts, started_in)?;
     let mut run = Run {
         root,
         opts,
@@ -500,8 +483,10 @@ impl Run<'_> {
 
     fn trust(&self) -> Result<TrustPolicy, String> {
         let path = self.opts.trust.as_ref().ok_or("a trust policy is needed to seal: pass --trust FILE")?;
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        TrustPolicy::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+        let pin = secfw_seal::root::TrustPin::load_workspace(self.root)?;
+        secfw_seal::trust::load_anchor(Some(path), self.root, None, self.opts.now, pin.as_ref())
+            .map(|a| a.policy)
+            .map_err(|e| e.to_string())
     }
 
     fn verify_options(&self) -> VerifyOptions {
@@ -560,10 +545,7 @@ impl Run<'_> {
         );
         let manifest = self.root.join(secfw_seal::names::MANIFEST);
         for key_path in &self.opts.keys {
-            let key = match std::fs::read_to_string(key_path)
-                .map_err(|e| e.to_string())
-                .and_then(|t| SigningKey::parse(&t))
-            {
+            let key = match secfw_seal::keys::load_signing_key(key_path, false) {
                 Ok(k) => k,
                 Err(e) => return Ok(self.fail("sign", vec![format!("{}: {e}", key_path.display())])),
             };
@@ -630,7 +612,9 @@ impl Run<'_> {
             self.step("unpack", StepStatus::Skipped, format!("already unpacked in {}", target.display()));
             self.report.executed = Some(target);
         } else {
-            match secfw_seal::unpack(archive, &target, &trust, &self.verify_options()) {
+            let mut uo = self.verify_options();
+            uo.expect_project = secfw_seal::workspace_project(self.root);
+            match secfw_seal::unpack(archive, &target, &trust, &uo) {
                 Ok(_) => {
                     self.step("unpack", StepStatus::Done, format!("verified and unpacked into {}", target.display()));
                     self.report.executed = Some(target.clone());

@@ -7,7 +7,7 @@
 //! OUT/workspace/   the example security workspace (sealed, packaged, digest written; KPI
 //!                  snapshots back-filled for the three weeks before, so trends have lines)
 //! OUT/keys/        demo Ed25519 keys (private keys mode 0600) — never inside the workspace
-//! OUT/trust.json   the trust policy (outside the signed payload, as it must be)
+//! OUT/trust.json   the trust policy, signed by the root key (outside the workspace, as it must be)
 //! ```
 //!
 //! The demo runs at the example's reference time ([`secfw_artifacts::template::EXAMPLE_NOW`])
@@ -26,6 +26,9 @@ use crate::cycle::{self, CycleOptions, CycleReport, Step};
 /// The demo's signers: (identity, role).
 pub const SIGNERS: [(&str, Role); 2] =
     [("security-lead@acme-pay.example", Role::PreparedBy), ("ciso@acme-pay.example", Role::ApprovedBy)];
+
+/// The demo's root-of-trust key holder (signs the trust policy, never a handoff).
+pub const ROOT_IDENTITY: &str = "root@acme-pay.example";
 
 /// What the demo produced.
 #[derive(Clone, Debug)]
@@ -104,6 +107,11 @@ pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> R
     backfill_history(&workspace, now)?;
     let key_dir = out.join("keys");
     let mut trust = TrustPolicy::new(now + Duration::days(365));
+    // The root key signs the trust policy itself (version 1, self-signed); it never signs
+    // handoffs. A real deployment keeps it offline.
+    let root = SigningKey::generate().map_err(Error::Cycle)?;
+    secfw_seal::keys::write_key_files(&key_dir, ROOT_IDENTITY, &root).map_err(|e| Error::Cycle(e.to_string()))?;
+    trust.add_root_key(root.public(), ROOT_IDENTITY).map_err(Error::Cycle)?;
     let mut keys = Vec::new();
     for (identity, role) in SIGNERS {
         let key = SigningKey::generate().map_err(Error::Cycle)?;
@@ -112,8 +120,11 @@ pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> R
         trust.add_key(role, key.public(), identity).map_err(Error::Cycle)?;
         keys.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "key")));
     }
+    trust.version = 1;
+    let mut chain = secfw_seal::root::TrustChain::new(trust).map_err(Error::Cycle)?;
+    chain.sign(&root).map_err(Error::Cycle)?;
     let trust_path = out.join("trust.json");
-    secfw_artifacts::write::write_atomic(&trust_path, &trust.to_json())?;
+    secfw_artifacts::write::write_atomic(&trust_path, &chain.to_json())?;
     let mut opts = CycleOptions::new("secfw-demo", now);
     opts.trust = Some(trust_path.clone());
     opts.keys.clone_from(&keys);

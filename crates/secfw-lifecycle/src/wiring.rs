@@ -21,16 +21,19 @@ pub struct SealWiring {
 }
 
 impl SealWiring {
-    fn trust(&self, what: &str) -> Result<secfw_seal::TrustPolicy, CheckOutcome> {
+    /// The trust policy: given explicitly, read without blocking, and outside the workspace
+    /// being checked (a policy inside it is what an attacker who controls it would plant).
+    fn trust(&self, what: &str, cx: &CheckContext<'_>) -> Result<secfw_seal::TrustPolicy, CheckOutcome> {
         let Some(path) = &self.trust else {
             return Err(CheckOutcome::unmet(format!(
                 "cannot check that {what}: pass --trust TRUST_POLICY.json so the handoff manifest's signatures can be verified"
             )));
         };
-        std::fs::read(path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| secfw_seal::TrustPolicy::parse(&b))
-            .map_err(|e| CheckOutcome::unmet(format!("cannot read the trust policy {}: {e}", path.display())))
+        let pin = secfw_seal::root::TrustPin::load_workspace(cx.root)
+            .map_err(|e| CheckOutcome::unmet(format!("cannot read the trust pin: {e}")))?;
+        secfw_seal::trust::load_anchor(Some(path), cx.root, None, cx.now, pin.as_ref())
+            .map(|a| a.policy)
+            .map_err(|e| CheckOutcome::unmet(format!("cannot use the trust policy {}: {e}", path.display())))
     }
 
     fn failed(report: &secfw_seal::VerifyReport) -> CheckOutcome {
@@ -50,7 +53,7 @@ impl SealWiring {
 impl SealCheck for SealWiring {
     fn sealed(&self, cx: &CheckContext<'_>) -> CheckOutcome {
         let what = "the manifest is sealed and signed";
-        let trust = match self.trust(what) {
+        let trust = match self.trust(what, cx) {
             Ok(t) => t,
             Err(o) => return o,
         };
@@ -75,7 +78,7 @@ impl SealCheck for SealWiring {
     /// The live ledger changes with ingest; the package does not, so EXECUTED verifies the
     /// package whose seal was recorded when the cycle entered PACKAGED.
     fn verified(&self, cx: &CheckContext<'_>) -> CheckOutcome {
-        let trust = match self.trust("the package verifies") {
+        let trust = match self.trust("the package verifies", cx) {
             Ok(t) => t,
             Err(o) => return o,
         };

@@ -19,7 +19,7 @@ secfw_artifacts::define_codes! {
     NOT_CANONICAL = "SL0106", "The payload is not canonical JSON (RFC 8785), has duplicate keys, floats or is too large";
     STATEMENT = "SL0107", "The payload is not a secfw handoff in-toto Statement v1";
     SUBJECTS = "SL0108", "The subjects and the predicate's artifacts disagree or repeat";
-    DIGEST_FORMAT = "SL0109", "A digest is not 64 lower-case hex characters or uses only unknown algorithms";
+    DIGEST_FORMAT = "SL0109", "A digest is not 64 lower-case hex characters or names an algorithm other than sha256";
     FILE_MISSING = "SL0110", "A sealed file is missing";
     FILE_CHANGED = "SL0111", "A sealed file's digest or size differs from the seal";
     UNLISTED_FILE = "SL0112", "A file in the sealed set is not listed in the manifest (closed-set policy)";
@@ -32,13 +32,20 @@ secfw_artifacts::define_codes! {
     YAML_VIEW = "SL0119", "handoff_manifest.yaml differs from its deterministic rendering";
     CRITICAL_OPEN = "SL0120", "The sealed state has open critical findings (Critical=0 rule)";
     STATEMENT_FILE = "SL0121", "handoff.statement.json differs from the signed payload";
+    SEALED_SET = "SL0122", "A subject lies outside the documented sealed set (the six artifacts, digest files, evidence/)";
+    SEAL_FILE = "SL0123", "A seal file (envelope, statement, YAML view, state) is not a regular file, is a symlink or is too large";
     // --- keys, signing, trust edits ------------------------------------------------------
     KEY_FORMAT = "SL0201", "A key file cannot be read or is not an Ed25519 key in a supported format";
     KEY_NOT_TRUSTED = "SL0202", "The signing key is not in the trust policy";
     DUPLICATE_SIGNATURE = "SL0203", "The envelope already has a signature by this key";
     IDENTITY_MISMATCH = "SL0204", "The identity does not match the trust policy's identity for this key";
     TRUST_EDIT = "SL0205", "The trust policy edit is invalid (unknown role, bad threshold, key in another role)";
+    TRUST_SOURCE = "SL0206", "No trust policy was given, or it lies inside the tree being verified without a digest pin";
+    KEY_PERMISSIONS = "SL0207", "A private key file is readable or writable by group or others";
+    TRUST_CHAIN = "SL0208", "The signed trust policy is refused: a version not signed by root thresholds, older than the pinned one, a gap, a fork or expired";
     // --- packages ------------------------------------------------------------------------
     PACKAGE_FORMAT = "SL0301", "The package archive is malformed or has an unsafe entry";
     PACKAGE_TARGET = "SL0302", "The unpack target is not usable (not empty, or not a directory)";
+    PACKAGE_EXTRA_ENTRY = "SL0303", "A package entry is not covered by the signed statement (unsigned extra entry)";
+    UNSAFE_WRITE = "SL0304", "A restore would write through a symlink or into .git/ or .secfw/";
 }

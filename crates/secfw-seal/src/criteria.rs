@@ -9,8 +9,9 @@ use crate::trust::TrustPolicy;
 use crate::verify::{VerifyOptions, verify_manifest};
 use crate::{names, package};
 
-/// Where the lifecycle looks for the trust policy when none is configured, relative to the
-/// workspace root. Pin it in CI: a trust policy that an attacker can edit protects nothing.
+/// The conventional file name of a trust policy. It is never read from inside the workspace
+/// being verified (see [`crate::trust::load_anchor`]): a trust policy that an attacker can edit
+/// protects nothing.
 pub const DEFAULT_TRUST_FILE: &str = "secfw-trust.json";
 
 /// Whether a criterion holds.
@@ -29,10 +30,12 @@ fn unmet(detail: impl Into<String>) -> Outcome {
     Outcome { met: false, detail: detail.into(), seal: None }
 }
 
-/// Load a trust policy file and check it is usable at `now`.
-pub fn load_trust(path: &Path, now: DateTime<Utc>) -> Result<TrustPolicy, String> {
-    let b = std::fs::read(path).map_err(|e| format!("cannot read the trust policy {}: {e}", path.display()))?;
-    let t = TrustPolicy::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?;
+/// Load the root of trust for the workspace `root` at `now`: `path` must lie outside `root`,
+/// be a completely signed chain not older than the version `root` pinned
+/// (`.secfw/trust-state.json`), and its newest version must be usable at `now`.
+pub fn load_trust(path: &Path, root: &Path, now: DateTime<Utc>) -> Result<TrustPolicy, String> {
+    let pin = crate::root::TrustPin::load_workspace(root)?;
+    let t = crate::trust::load_anchor(Some(path), root, None, now, pin.as_ref()).map_err(|e| e.to_string())?.policy;
     let p = t.problems(now);
     if p.is_empty() { Ok(t) } else { Err(format!("{}: {}", path.display(), p.join("; "))) }
 }
@@ -65,7 +68,10 @@ pub fn package_verified(root: &Path, trust: &TrustPolicy, opts: &VerifyOptions) 
     let Some(latest) = package::list_packages(root).pop() else {
         return unmet("no package in .secfw/packages; run `secfw package`");
     };
-    let current = std::fs::read(root.join(names::STATEMENT)).ok().map(|b| crate::seal_of(&b));
+    let current =
+        crate::verify::read_seal_file(&root.join(names::STATEMENT), crate::statement::MAX_PAYLOAD_BYTES as u64)
+            .ok()
+            .map(|b| crate::seal_of(&b));
     match package::verify_archive(&latest, trust, opts) {
         Ok(r) if r.passed() && r.seal == current => Outcome {
             met: true,

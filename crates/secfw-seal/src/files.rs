@@ -83,6 +83,15 @@ fn escape(p: &str) -> String {
     p.escape_debug().to_string()
 }
 
+/// `true` when `p` lies in the documented sealed set: one of the six workspace artifacts, one
+/// of the digest files, or a file under `evidence/`. Nothing else may be a subject, so a signed
+/// statement can never authorize a write to `.git/`, `.secfw/`, the trust policy or a script.
+pub fn in_sealed_set(p: &str) -> bool {
+    secfw_artifacts::files::ALL.contains(&p)
+        || names::DIGESTS.contains(&p)
+        || p.strip_prefix(names::EVIDENCE_DIR).and_then(|r| r.strip_prefix('/')).is_some_and(|r| !r.is_empty())
+}
+
 /// Paths that collide on a case-insensitive file system (macOS, Windows).
 pub fn case_collisions(paths: &[String]) -> Vec<(String, String)> {
     let mut seen: BTreeMap<String, &String> = BTreeMap::new();

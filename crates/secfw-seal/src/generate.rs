@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, Severity, write::write_atomic};
+use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, Severity, write::write_atomic_under};
 
 use crate::files::{self, FileDigest, HashFailure};
 use crate::render::{Signers, render_yaml};
@@ -307,11 +307,15 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
 /// unsigned draft is replaced (its own predecessor is kept); a signed one is chained to.
 fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u64, Option<String>), Error> {
     let sp = dir.join(names::STATEMENT);
-    let bytes = match std::fs::read(&sp) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((1, None)),
-        Err(e) => return Err(Error::io(sp, e)),
-    };
+    if std::fs::symlink_metadata(&sp).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok((1, None));
+    }
+    let bytes = crate::verify::read_seal_file(&sp, crate::statement::MAX_PAYLOAD_BYTES as u64).map_err(|m| {
+        Error::rejected(
+            Diagnostic::error(codes::SEAL_FILE, names::STATEMENT, m)
+                .with_hint("handoff.statement.json must be a regular file written by secfw"),
+        )
+    })?;
     let old = Statement::parse_payload(&bytes).map_err(|p| {
         Error::Rejected(
             p.into_iter()
@@ -332,7 +336,7 @@ fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u
             .with_hint("seal each project in its own workspace"),
         ));
     }
-    let signed = std::fs::read(dir.join(names::ENVELOPE))
+    let signed = crate::verify::read_seal_file(&dir.join(names::ENVELOPE), crate::dsse::MAX_ENVELOPE_BYTES)
         .ok()
         .and_then(|b| Envelope::parse(&b).ok())
         .is_some_and(|e| !e.signatures.is_empty() && e.body().is_ok_and(|b| b == bytes));
@@ -368,9 +372,9 @@ pub fn generate_manifest(dir: &Path, opts: &GenerateOptions) -> Result<Generated
     for (name, bytes) in
         [(names::STATEMENT, payload.clone()), (names::ENVELOPE, env.to_json()), (names::MANIFEST, yaml.into_bytes())]
     {
-        let p = dir.join(name);
-        write_atomic(&p, &bytes)?;
-        written.push(p);
+        // Never through a link: a symlink at the name is replaced, not followed.
+        write_atomic_under(dir, Path::new(name), &bytes)?;
+        written.push(dir.join(name));
     }
     remove_sidecars(dir)?;
     Ok(Generated { statement, payload, seal, written, notes })

@@ -85,3 +85,52 @@ pub fn snapshot(dir: &Path, rev: Option<&str>, pathspecs: &[&str]) -> Result<Git
     let untracked = git(dir, &others)?;
     Ok(GitSnapshot { commit, tree, branch, dirty: !changed.is_empty() || !untracked.is_empty() })
 }
+
+/// The blob id of every file of `commit` under `dir`, keyed by its path relative to `dir`.
+pub fn blob_ids(dir: &Path, commit: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+    if !is_full_id(commit) {
+        return Err(format!("`{commit}` is not a full commit id"));
+    }
+    let out = git(dir, &["ls-tree", "-r", "-z", "--end-of-options", commit, "--", "."])?;
+    let mut m = std::collections::BTreeMap::new();
+    for rec in out.split('\0').filter(|r| !r.is_empty()) {
+        let Some((meta, path)) = rec.split_once('\t') else {
+            return Err(format!("unexpected `git ls-tree` output `{}`", rec.escape_debug()));
+        };
+        let mut f = meta.split(' ');
+        if let (Some(_mode), Some("blob"), Some(id)) = (f.next(), f.next(), f.next()) {
+            m.insert(path.to_owned(), id.to_owned());
+        }
+    }
+    Ok(m)
+}
+
+/// The git blob id of the file at `path` (`sha1` or, for a 64-hex `like` id, `sha256` over
+/// `blob <len>\0<bytes>`), streamed. The file is opened without following a final symlink and
+/// without blocking.
+pub fn blob_id_of_file(path: &Path, like: &str) -> Result<String, String> {
+    use std::io::Read as _;
+    let (mut f, m) =
+        secfw_artifacts::read::open_regular(path, secfw_artifacts::read::Links::Refuse).map_err(|e| e.to_string())?;
+    let alg = if like.len() == 64 { &ring::digest::SHA256 } else { &ring::digest::SHA1_FOR_LEGACY_USE_ONLY };
+    let mut cx = ring::digest::Context::new(alg);
+    cx.update(format!("blob {}\0", m.len()).as_bytes());
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n_total = 0u64;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+        };
+        if n == 0 {
+            break;
+        }
+        n_total += n as u64;
+        cx.update(&buf[..n]);
+    }
+    if n_total != m.len() {
+        return Err(format!("{} changed while being read", path.display()));
+    }
+    Ok(hex::encode(cx.finish()))
+}

@@ -42,6 +42,20 @@ impl PublicKey {
 
     /// securesystemslib / TUF / in-toto key JSON, with its `keyid`.
     pub fn to_sslib_json(&self) -> String {
+        self.to_sslib_json_as(None)
+    }
+
+    /// securesystemslib JSON carrying `identity` too, so `secfw trust add-key` needs no
+    /// `--identity` (securesystemslib ignores the extra field).
+    pub fn to_sslib_json_as(&self, identity: Option<&str>) -> String {
+        if let Some(id) = identity {
+            return format!(
+                "{{\n  \"keyid\": \"{}\",\n  \"keytype\": \"ed25519\",\n  \"scheme\": \"ed25519\",\n  \"keyval\": {{\n    \"public\": \"{}\"\n  }},\n  \"identity\": {}\n}}\n",
+                self.keyid(),
+                self.to_hex(),
+                serde_json::Value::String(id.to_owned())
+            );
+        }
         format!(
             "{{\n  \"keyid\": \"{}\",\n  \"keytype\": \"ed25519\",\n  \"scheme\": \"ed25519\",\n  \"keyval\": {{\n    \"public\": \"{}\"\n  }}\n}}\n",
             self.keyid(),
@@ -303,7 +317,7 @@ pub fn write_key_files(
         (format!("{identity}.key"), key.to_pkcs8_pem(), true),
         (format!("{identity}.pub"), format!("{}\n", p.to_openssh(identity)), false),
         (format!("{identity}.pub.pem"), p.to_spki_pem(), false),
-        (format!("{identity}.pub.json"), p.to_sslib_json(), false),
+        (format!("{identity}.pub.json"), p.to_sslib_json_as(Some(identity)), false),
         (format!("{identity}.pub.hex"), format!("{}\n", p.to_hex()), false),
     ];
     for (name, _, _) in &files {
@@ -330,6 +344,67 @@ pub fn write_key_files(
         out.push(path);
     }
     Ok(out)
+}
+
+/// Largest key file read (64 KiB).
+pub const MAX_KEY_BYTES: u64 = 64 * 1024;
+
+fn key_err(path: &std::path::Path, code: secfw_artifacts::Code, msg: String, hint: &str) -> crate::Error {
+    crate::Error::rejected(secfw_artifacts::Diagnostic::error(code, path.display().to_string(), msg).with_hint(hint))
+}
+
+/// Read a private key file: a regular file (a FIFO or `/dev/zero` is refused without blocking)
+/// of at most [`MAX_KEY_BYTES`]. As ssh does, a key readable or writable by group or others is
+/// refused unless `allow_insecure_permissions` (Unix).
+pub fn load_signing_key(path: &std::path::Path, allow_insecure_permissions: bool) -> Result<SigningKey, crate::Error> {
+    use secfw_artifacts::read::{Links, read_regular};
+    let bytes = read_regular(path, MAX_KEY_BYTES, Links::Follow).map_err(|e| {
+        key_err(path, crate::codes::KEY_FORMAT, e.to_string(), "a key is a small regular file (PKCS#8 PEM or OpenSSH)")
+    })?;
+    #[cfg(unix)]
+    if !allow_insecure_permissions {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).map_err(|e| crate::Error::io(path, e))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(key_err(
+                path,
+                crate::codes::KEY_PERMISSIONS,
+                format!("the private key has mode {:o}: it is accessible by group or others", mode & 0o777),
+                "chmod 600 the key file (or pass --allow-insecure-key-permissions to override)",
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = allow_insecure_permissions;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        key_err(
+            path,
+            crate::codes::KEY_FORMAT,
+            "the key file is not UTF-8 text".into(),
+            "use a PEM or OpenSSH key file",
+        )
+    })?;
+    SigningKey::parse(&text).map_err(|m| {
+        key_err(
+            path,
+            crate::codes::KEY_FORMAT,
+            m,
+            "use PKCS#8 PEM (secfw keygen) or an unencrypted OpenSSH ed25519 key",
+        )
+    })
+}
+
+/// Read a public key file (any format of [`PublicKey::parse_any`]) without blocking, with a
+/// size cap; returns the key and the identity the file carries, if any.
+pub fn load_public_key(path: &std::path::Path) -> Result<(PublicKey, Option<String>), crate::Error> {
+    use secfw_artifacts::read::{Links, read_regular};
+    let bytes = read_regular(path, MAX_KEY_BYTES, Links::Follow)
+        .map_err(|e| key_err(path, crate::codes::KEY_FORMAT, e.to_string(), "a public key is a small regular file"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| key_err(path, crate::codes::KEY_FORMAT, "not UTF-8 text".into(), "use a text key file"))?;
+    PublicKey::parse_any(&text).map_err(|m| {
+        key_err(path, crate::codes::KEY_FORMAT, m, "an OpenSSH line, SPKI PEM, securesystemslib JSON or 64 hex")
+    })
 }
 
 /// PEM armour with 64-column base64 lines.

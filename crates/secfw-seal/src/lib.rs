@@ -11,6 +11,7 @@ pub mod jcs;
 pub mod keys;
 pub mod package;
 pub mod render;
+pub mod root;
 pub mod sign;
 pub mod sigstore;
 pub mod sshsig;
@@ -29,7 +30,10 @@ pub use package::{PackageInfo, package, restore, unpack};
 pub use sign::{SignOptions, Signed, sign_manifest};
 pub use statement::{Predicate, Statement};
 pub use trust::{Role, TrustPolicy};
-pub use verify::{Check, CheckName, VerifyOptions, VerifyReport, verify_manifest, verify_package};
+pub use verify::{
+    Check, CheckName, SealState, VerifyOptions, VerifyReport, record_accepted, verify_manifest, verify_package,
+    workspace_project,
+};
 
 /// File names secfw writes beside the artifacts of a sealed workspace.
 pub mod names {
@@ -39,6 +43,10 @@ pub mod names {
     pub const ENVELOPE: &str = "handoff.intoto.json";
     /// The human view, rendered deterministically from the statement and envelope.
     pub const MANIFEST: &str = "handoff_manifest.yaml";
+    /// The last manifest this workspace accepted (project, sequence, seal): the rollback floor.
+    pub const STATE: &str = ".secfw/seal-state.json";
+    /// The highest trust policy version (and digest) this workspace accepted.
+    pub const TRUST_STATE: &str = ".secfw/trust-state.json";
     /// Where packages are kept (rollback source).
     pub const PACKAGES_DIR: &str = ".secfw/packages";
     /// The evidence directory (sealed recursively).

@@ -66,8 +66,7 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
         }
     }
     entries.sort();
-    let out_dir = dir.join(names::PACKAGES_DIR);
-    fs::create_dir_all(&out_dir).map_err(|e| Error::io(&out_dir, e))?;
+    let out_dir = secfw_artifacts::write::create_dirs_nofollow(dir, Path::new(names::PACKAGES_DIR))?;
     let hex = seal.trim_start_matches("sha256:");
     let path = out_dir.join(format!("handoff-{:06}-{}.tar", st.predicate.sequence, &hex[..12]));
     let tmp = tempfile::NamedTempFile::new_in(&out_dir).map_err(|e| Error::io(&out_dir, e))?;
@@ -102,15 +101,32 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
 
 fn open_regular(dir: &Path, name: &str) -> Result<fs::File, Error> {
     let p = dir.join(name);
+    let not_regular =
+        || Error::rejected(Diagnostic::error(codes::NOT_REGULAR, name, format!("{name} is not a regular file")));
     let m = fs::symlink_metadata(&p).map_err(|e| Error::io(&p, e))?;
     if !m.file_type().is_file() {
-        return Err(Error::rejected(Diagnostic::error(
-            codes::NOT_REGULAR,
-            name,
-            format!("{name} is not a regular file"),
-        )));
+        return Err(not_regular());
     }
-    fs::File::open(&p).map_err(|e| Error::io(&p, e))
+    let f = open_nonblocking(&p, true).map_err(|e| Error::io(&p, e))?;
+    if !f.metadata().map_err(|e| Error::io(&p, e))?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(f)
+}
+
+/// Open for reading without blocking on a FIFO and (with `nofollow`) without following a
+/// symlink at the last component; the caller checks the opened file's type.
+fn open_nonblocking(p: &Path, nofollow: bool) -> std::io::Result<fs::File> {
+    let mut o = fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        o.custom_flags(0o4000 | if nofollow { 0o400_000 } else { 0 });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nofollow;
+    o.open(p)
 }
 
 struct HashingReader<R> {
@@ -128,21 +144,39 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// Extract `archive` into the fresh directory `staging`: regular-file entries only, every path
-/// passing the sealed-path grammar, no duplicates, files created exclusively.
-fn extract(archive: &Path, staging: &Path) -> Result<Vec<String>, Error> {
+/// Open the package: a regular file (checked on the opened descriptor, so a FIFO cannot hang
+/// the read) of at most [`MAX_PACKAGE_BYTES`].
+fn open_archive(archive: &Path) -> Result<fs::File, Error> {
     let an = archive.display().to_string();
-    let m = fs::metadata(archive).map_err(|e| Error::io(archive, e))?;
+    let f = open_nonblocking(archive, false).map_err(|e| Error::io(archive, e))?;
+    let m = f.metadata().map_err(|e| Error::io(archive, e))?;
     if !m.is_file() {
-        return Err(pkg_err(&an, "the package is not a regular file"));
+        return Err(pkg_err(&an, "the package is not a regular file (FIFO, device or directory)"));
     }
     if m.len() > MAX_PACKAGE_BYTES {
         return Err(pkg_err(&an, format!("the package is over {MAX_PACKAGE_BYTES} bytes")));
     }
-    let f = fs::File::open(archive).map_err(|e| Error::io(archive, e))?;
+    Ok(f)
+}
+
+/// `true` for a name that would land in `.git/` or `.secfw/` (any segment, any letter case):
+/// nothing is ever written there from a package.
+fn is_reserved(name: &str) -> bool {
+    name.split('/').any(|seg| seg.eq_ignore_ascii_case(".git") || seg.eq_ignore_ascii_case(".secfw"))
+}
+
+/// Read the archive's entry list without writing anything: every entry a regular file with a
+/// safe, unique name, and the envelope's bytes. Then the package must be closed under its
+/// signature: its entries are exactly the signed statement's subjects, the envelope, the
+/// statement, the YAML view and SSHSIG sidecars of keys in `trust`. Anything else refuses the
+/// whole package (before a byte is written).
+fn scan(archive: &Path, trust: &TrustPolicy) -> Result<Vec<String>, Error> {
+    let an = archive.display().to_string();
+    let f = open_archive(archive)?;
     let mut ar = tar::Archive::new(std::io::BufReader::new(f));
     let mut seen = BTreeSet::new();
     let mut names_out = Vec::new();
+    let mut envelope = None;
     for entry in ar.entries().map_err(|e| pkg_err(&an, format!("not a tar archive: {e}")))? {
         let mut entry = entry.map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
         let raw = entry.path_bytes().into_owned();
@@ -163,14 +197,14 @@ fn extract(archive: &Path, staging: &Path) -> Result<Vec<String>, Error> {
         if seen.len() > MAX_ENTRIES {
             return Err(pkg_err(&an, "too many entries"));
         }
-        let dest = staging.join(&name);
-        if let Some(parent) = dest.parent() {
-            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        if name == names::ENVELOPE {
+            let mut b = Vec::new();
+            (&mut entry)
+                .take(crate::dsse::MAX_ENVELOPE_BYTES + 1)
+                .read_to_end(&mut b)
+                .map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
+            envelope = Some(b);
         }
-        let mut out =
-            fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(|e| Error::io(&dest, e))?;
-        std::io::copy(&mut entry, &mut out).map_err(|e| Error::io(&dest, e))?;
-        out.flush().map_err(|e| Error::io(&dest, e))?;
         names_out.push(name);
     }
     for required in [names::ENVELOPE, names::STATEMENT, names::MANIFEST] {
@@ -178,36 +212,116 @@ fn extract(archive: &Path, staging: &Path) -> Result<Vec<String>, Error> {
             return Err(pkg_err(&an, format!("the package has no {required}")));
         }
     }
+    let env = envelope
+        .as_deref()
+        .ok_or_else(|| pkg_err(&an, "the package has no envelope"))
+        .and_then(|b| crate::dsse::Envelope::parse(b).map_err(|m| pkg_err(&an, format!("envelope: {m}"))))?;
+    let body = env.body().map_err(|m| pkg_err(&an, format!("envelope payload: {m}")))?;
+    let st = crate::statement::Statement::parse_payload(&body).map_err(|problems| {
+        Error::Rejected(
+            problems
+                .into_iter()
+                .map(|(c, m)| {
+                    Diagnostic::error(c, an.clone(), format!("the package's signed statement: {m}"))
+                        .with_hint("nothing was extracted; use a package written by `secfw package`")
+                })
+                .collect(),
+        )
+    })?;
+    let mut allowed: BTreeSet<String> = st.subject.iter().map(|s| s.name.clone()).collect();
+    allowed.extend([names::ENVELOPE, names::STATEMENT, names::MANIFEST].map(str::to_owned));
+    allowed.extend(trust.keys.keys().filter_map(|k| k.get(..8)).map(|k8| format!("{}.{k8}.sig", names::STATEMENT)));
+    let extra: Vec<Diagnostic> = names_out
+        .iter()
+        .filter(|n| !allowed.contains(n.as_str()) || is_reserved(n))
+        .map(|n| {
+            Diagnostic::error(
+                codes::PACKAGE_EXTRA_ENTRY,
+                an.clone(),
+                format!("entry `{}` is not covered by the signed statement; the whole package is refused", n.escape_debug()),
+            )
+            .with_hint(
+                "a package holds exactly the signed subjects, the envelope, the statement, the YAML view and sidecars of trusted keys; nothing was written",
+            )
+        })
+        .collect();
+    if !extra.is_empty() {
+        return Err(Error::Rejected(extra));
+    }
     Ok(names_out)
+}
+
+/// Extract `archive` into the fresh directory `staging`: only the entries [`scan`] accepted,
+/// files created exclusively.
+fn extract(archive: &Path, staging: &Path, accepted: &[String]) -> Result<(), Error> {
+    let an = archive.display().to_string();
+    let f = open_archive(archive)?;
+    let mut ar = tar::Archive::new(std::io::BufReader::new(f));
+    let mut i = 0usize;
+    for entry in ar.entries().map_err(|e| pkg_err(&an, format!("not a tar archive: {e}")))? {
+        let mut entry = entry.map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
+        let name = String::from_utf8(entry.path_bytes().into_owned())
+            .map_err(|_| pkg_err(&an, "an entry name is not UTF-8"))?;
+        // The archive changed between the two passes: refuse.
+        if accepted.get(i) != Some(&name) || entry.header().entry_type() != tar::EntryType::Regular {
+            return Err(pkg_err(&an, "the package changed while being read"));
+        }
+        i += 1;
+        let rel = Path::new(&name);
+        let parent = rel.parent().unwrap_or(Path::new(""));
+        let dir = secfw_artifacts::write::create_dirs_nofollow(staging, parent)?;
+        let dest = dir.join(rel.file_name().unwrap_or_default());
+        let mut out =
+            fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(|e| Error::io(&dest, e))?;
+        std::io::copy(&mut entry, &mut out).map_err(|e| Error::io(&dest, e))?;
+        out.flush().map_err(|e| Error::io(&dest, e))?;
+    }
+    if i != accepted.len() {
+        return Err(pkg_err(&an, "the package changed while being read"));
+    }
+    Ok(())
 }
 
 fn staged(
     archive: &Path,
     parent: &Path,
+    prefix: &str,
     trust: &TrustPolicy,
     opts: &VerifyOptions,
 ) -> Result<(tempfile::TempDir, Vec<String>, VerifyReport), Error> {
-    fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let staging =
-        tempfile::Builder::new().prefix(".secfw-unpack-").tempdir_in(parent).map_err(|e| Error::io(parent, e))?;
-    let entries = extract(archive, staging.path())?;
+    let entries = scan(archive, trust)?;
+    let staging = tempfile::Builder::new().prefix(prefix).tempdir_in(parent).map_err(|e| Error::io(parent, e))?;
+    extract(archive, staging.path(), &entries)?;
     let mut o = opts.clone();
     o.git_repository = false;
+    o.workspace_state = false;
     let report = verify_dir(staging.path(), &staging.path().join(names::MANIFEST), trust, &o);
     Ok((staging, entries, report))
 }
 
 pub(crate) fn verify_archive(archive: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<VerifyReport, Error> {
     let parent = std::env::temp_dir();
-    let (_staging, _entries, report) = staged(archive, &parent, trust, opts)?;
+    let (_staging, _entries, report) = staged(archive, &parent, ".secfw-verify-", trust, opts)?;
     Ok(report)
 }
 
-/// Verify `archive` completely (seal, signatures, thresholds, checksums, git format) in a
-/// staging directory, then move its files into `target`, which must be empty or absent. On any
-/// failure nothing is left in `target` except the directory itself.
+fn unbound_project(file: &str, what: &str) -> Error {
+    Error::rejected(
+        Diagnostic::error(codes::PROJECT, file, format!("{what} needs the project the package must belong to"))
+            .with_hint("pass --expect-project ID (or set VerifyOptions::expect_project); --any-project allows a deliberate cross-project restore"),
+    )
+}
+
+/// Verify `archive` completely (closed entry list, seal, signatures, thresholds, checksums, git
+/// format, project) in a staging directory, then move its files into `target`, which must be
+/// empty or absent. The project must be given (`opts.expect_project`, or `opts.state`), unless
+/// `opts.any_project` allows any. On any failure nothing is left in `target` except the
+/// directory itself.
 pub fn unpack(archive: &Path, target: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<VerifyReport, Error> {
     let tn = target.display().to_string();
+    if opts.expect_project.is_none() && opts.state.is_none() && !opts.any_project {
+        return Err(unbound_project(&tn, "unpack"));
+    }
     match fs::read_dir(target) {
         Ok(mut rd) => {
             if rd.next().is_some() {
@@ -222,7 +336,7 @@ pub fn unpack(archive: &Path, target: &Path, trust: &TrustPolicy, opts: &VerifyO
         }
         Err(e) => return Err(Error::io(target, e)),
     }
-    let (staging, entries, report) = staged(archive, target, trust, opts)?;
+    let (staging, entries, report) = staged(archive, target, ".secfw-unpack-", trust, opts)?;
     if !report.passed() {
         return Err(Error::Verification(Box::new(report)));
     }
@@ -230,17 +344,37 @@ pub fn unpack(archive: &Path, target: &Path, trust: &TrustPolicy, opts: &VerifyO
     Ok(report)
 }
 
-/// Roll `workspace` back to a previous package: verify it completely (expiry may be waived with
-/// `opts.allow_expired`), then replace each sealed file, the statement, envelope and YAML view
-/// with the package's copies (each atomically). Files not in the package are left alone.
+/// Roll `workspace` back to a previous package: the entry list must be closed under the
+/// signature, the package must verify completely (expiry may be waived with
+/// `opts.allow_expired`) and belong to the workspace's project (its rulebook's `project:`,
+/// unless `opts.expect_project` names one or `opts.any_project` allows any), and no restored
+/// path may pass through a symlink or into `.git/` or `.secfw/`. Then each sealed file, the
+/// statement, envelope and YAML view are replaced by the package's copies. Files not in the
+/// package are left alone. A rollback is a deliberate downgrade, so the workspace's
+/// last-accepted sequence is not applied (an explicit `opts.state` still is).
 pub fn restore(
     archive: &Path,
     workspace: &Path,
     trust: &TrustPolicy,
     opts: &VerifyOptions,
 ) -> Result<VerifyReport, Error> {
-    let parent = workspace.join(".secfw");
-    let (staging, entries, report) = staged(archive, &parent, trust, opts)?;
+    let mut o = opts.clone();
+    if o.expect_project.is_none() && !o.any_project {
+        match crate::verify::workspace_project(workspace) {
+            Some(p) => o.expect_project = Some(p),
+            None => return Err(unbound_project(secfw_artifacts::files::RULEBOOK, "rollback")),
+        }
+    }
+    let entries = scan(archive, trust)?;
+    check_targets(workspace, &entries)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".secfw-restore-")
+        .tempdir_in(workspace)
+        .map_err(|e| Error::io(workspace, e))?;
+    extract(archive, staging.path(), &entries)?;
+    o.git_repository = false;
+    o.workspace_state = false;
+    let report = verify_dir(staging.path(), &staging.path().join(names::MANIFEST), trust, &o);
     if !report.passed() {
         return Err(Error::Verification(Box::new(report)));
     }
@@ -248,22 +382,68 @@ pub fn restore(
     Ok(report)
 }
 
-fn move_into(staging: &Path, target: &Path, entries: &[String]) -> Result<(), Error> {
+fn unsafe_write(name: &str, msg: String) -> Error {
+    Error::rejected(
+        Diagnostic::error(codes::UNSAFE_WRITE, name, msg).with_hint(
+            "replace the symlink by a real directory (or remove it), then restore again; nothing was written",
+        ),
+    )
+}
+
+/// Every destination under `target`: no component is a symlink (or a non-directory where a
+/// directory is needed), the file itself is absent or a regular file, nothing under `.git/` or
+/// `.secfw/`. Checked for all entries before the first one is moved.
+fn check_targets(target: &Path, entries: &[String]) -> Result<(), Error> {
     for name in entries {
-        let from = staging.join(name);
-        let to = target.join(name);
-        if let Some(p) = to.parent() {
-            fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+        if is_reserved(name) {
+            return Err(unsafe_write(name, format!("{name} lies under .git/ or .secfw/; packages never write there")));
         }
+        let segs: Vec<&str> = name.split('/').collect();
+        let mut cur = target.to_path_buf();
+        for (i, seg) in segs.iter().enumerate() {
+            cur.push(seg);
+            let last = i + 1 == segs.len();
+            match fs::symlink_metadata(&cur) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(unsafe_write(
+                        name,
+                        format!(
+                            "`{}` in the workspace is a symlink; restores never write through links",
+                            segs[..=i].join("/")
+                        ),
+                    ));
+                }
+                Ok(m) if last && !m.file_type().is_file() => {
+                    return Err(unsafe_write(
+                        name,
+                        format!("{name} exists in the workspace and is not a regular file"),
+                    ));
+                }
+                Ok(m) if !last && !m.is_dir() => {
+                    return Err(unsafe_write(
+                        name,
+                        format!("`{}` in the workspace is not a directory", segs[..=i].join("/")),
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+                Err(e) => return Err(Error::io(&cur, e)),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn move_into(staging: &Path, target: &Path, entries: &[String]) -> Result<(), Error> {
+    check_targets(target, entries)?;
+    for name in entries {
+        let rel = Path::new(name);
+        let from = staging.join(name);
+        // Parents are created (and re-checked) without following links.
+        let dir = secfw_artifacts::write::create_dirs_nofollow(target, rel.parent().unwrap_or(Path::new("")))?;
+        let to = dir.join(rel.file_name().unwrap_or_default());
         if fs::symlink_metadata(&to).is_ok_and(|m| !m.file_type().is_file()) {
-            return Err(Error::rejected(
-                Diagnostic::error(
-                    codes::PACKAGE_TARGET,
-                    name.clone(),
-                    format!("{name} exists in the target and is not a regular file"),
-                )
-                .with_hint("remove the link or directory first"),
-            ));
+            return Err(unsafe_write(name, format!("{name} exists in the target and is not a regular file")));
         }
         fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
     }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use secfw_artifacts::Diagnostic;
-use secfw_artifacts::write::write_atomic;
+use secfw_artifacts::write::write_atomic_under;
 
 use crate::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
 use crate::keys::SigningKey;
@@ -109,24 +109,26 @@ pub fn sign_manifest(
         ));
     }
     let ep = dir.join(names::ENVELOPE);
-    let bytes = std::fs::read(&ep).map_err(|e| Error::io(&ep, e))?;
+    let bytes = crate::verify::read_seal_file(&ep, crate::dsse::MAX_ENVELOPE_BYTES)
+        .map_err(|m| Error::rejected(Diagnostic::error(codes::SEAL_FILE, names::ENVELOPE, m)))?;
     let mut env =
         Envelope::parse(&bytes).map_err(|m| Error::rejected(Diagnostic::error(codes::ENVELOPE, names::ENVELOPE, m)))?;
     let body = env.body().map_err(|m| Error::rejected(Diagnostic::error(codes::ENVELOPE, names::ENVELOPE, m)))?;
     let sig = key.sign(&pae(&env.payload_type, &body));
     env.signatures.push(EnvelopeSignature { keyid: Some(keyid.clone()), sig: b64_encode(&sig) });
-    write_atomic(&ep, &env.to_json())?;
+    write_atomic_under(&dir, Path::new(names::ENVELOPE), &env.to_json())?;
     let sidecar = if opts.sshsig {
-        let p = dir.join(format!("{}.{}.sig", names::STATEMENT, &keyid[..8]));
-        write_atomic(&p, sshsig::sign(key, sshsig::NAMESPACE, &body).as_bytes())?;
-        Some(p)
+        let name = format!("{}.{}.sig", names::STATEMENT, keyid.get(..8).unwrap_or(&keyid));
+        write_atomic_under(&dir, Path::new(&name), sshsig::sign(key, sshsig::NAMESPACE, &body).as_bytes())?;
+        Some(dir.join(name))
     } else {
         None
     };
     let mut signers = before.signers.clone();
     signers.add(role, &tk.identity);
     if let (Some(st), Some(seal)) = (&before.statement, &before.seal) {
-        write_atomic(manifest, render_yaml(st, seal, &signers).as_bytes())?;
+        let name = manifest.file_name().map_or_else(|| PathBuf::from(names::MANIFEST), PathBuf::from);
+        write_atomic_under(&dir, &name, render_yaml(st, seal, &signers).as_bytes())?;
     }
     let report = verify_manifest(manifest, trust, &opts.verify);
     Ok(Signed { role, keyid, sidecar, report })

@@ -55,7 +55,9 @@ pub fn write_bundles(
         _ => std::path::PathBuf::from("."),
     };
     let ep = dir.join(crate::names::ENVELOPE);
-    let bytes = std::fs::read(&ep).map_err(|e| crate::Error::io(&ep, e))?;
+    let bytes = crate::verify::read_seal_file(&ep, crate::dsse::MAX_ENVELOPE_BYTES).map_err(|m| {
+        crate::Error::rejected(secfw_artifacts::Diagnostic::error(crate::codes::SEAL_FILE, crate::names::ENVELOPE, m))
+    })?;
     let env = Envelope::parse(&bytes).map_err(|m| {
         crate::Error::rejected(secfw_artifacts::Diagnostic::error(crate::codes::ENVELOPE, crate::names::ENVELOPE, m))
     })?;

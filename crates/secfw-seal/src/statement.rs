@@ -128,6 +128,10 @@ pub struct SeverityCounts {
     pub medium: u64,
 }
 
+fn check_path_ok(p: &str) -> bool {
+    files::check_path(p).is_ok()
+}
+
 /// `true` for 64 lower-case hex characters.
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -187,6 +191,25 @@ impl Statement {
             if let Err(e) = files::check_path(&s.name) {
                 out.push((codes::BAD_PATH, format!("subject {e}")));
             }
+            if check_path_ok(&s.name) && !files::in_sealed_set(&s.name) {
+                out.push((
+                    codes::SEALED_SET,
+                    format!(
+                        "subject `{}` is outside the sealed set (the six artifacts, digest.*, evidence/)",
+                        s.name.escape_debug()
+                    ),
+                ));
+            }
+            for alg in s.digest.keys().filter(|k| k.as_str() != "sha256") {
+                out.push((
+                    codes::DIGEST_FORMAT,
+                    format!(
+                        "subject `{}` carries a `{}` digest: secfw verifies sha256 only and refuses any other algorithm rather than carry it unchecked",
+                        s.name.escape_debug(),
+                        alg.escape_debug()
+                    ),
+                ));
+            }
             match s.digest.get("sha256") {
                 Some(h) if is_sha256_hex(h) => {}
                 Some(h) => out.push((
@@ -245,6 +268,12 @@ impl Statement {
         }
         if pr.rulebook.name != secfw_artifacts::files::RULEBOOK {
             out.push((codes::RULEBOOK_BINDING, format!("rulebook.name `{}` is not rulebook.yaml", pr.rulebook.name)));
+        }
+        for alg in pr.rulebook.digest.keys().filter(|k| k.as_str() != "sha256") {
+            out.push((
+                codes::DIGEST_FORMAT,
+                format!("rulebook carries a `{}` digest: only sha256 is accepted", alg.escape_debug()),
+            ));
         }
         match pr.rulebook.digest.get("sha256") {
             Some(h) if is_sha256_hex(h) => {

@@ -92,6 +92,10 @@ pub struct TrustPolicy {
     pub keys: BTreeMap<String, TrustedKey>,
     /// Role definitions.
     pub roles: BTreeMap<Role, RoleDef>,
+    /// The root role: the keys (and threshold) that sign the trust policy itself, TUF-style.
+    /// Version N+1 is valid only when signed by a threshold of version N's root keys and of
+    /// its own (see [`crate::root`]). A root key may also hold one signing role.
+    pub root: RoleDef,
 }
 
 /// `true` for identities secfw accepts: 1–64 of `[A-Za-z0-9._@+-]`, not starting with `-`.
@@ -105,7 +109,93 @@ impl TrustPolicy {
     /// A new, empty policy (version 1): both roles with threshold 1 and no keys yet.
     pub fn new(expires: DateTime<Utc>) -> Self {
         let roles = Role::ALL.into_iter().map(|r| (r, RoleDef { keyids: Vec::new(), threshold: 1 })).collect();
-        Self { version: 1, expires, keys: BTreeMap::new(), roles }
+        Self { version: 1, expires, keys: BTreeMap::new(), roles, root: RoleDef { keyids: Vec::new(), threshold: 1 } }
+    }
+
+    /// Add `key` as `identity` to the root role (the keys that sign the policy). The key may
+    /// already be trusted in a signing role under the same identity.
+    pub fn add_root_key(&mut self, key: PublicKey, identity: &str) -> Result<(), String> {
+        key.check_strong()?;
+        if !is_identity(identity) {
+            return Err(format!("identity `{identity}` must be 1-64 characters of A-Z a-z 0-9 . _ @ + -"));
+        }
+        let id = key.keyid();
+        if self.root.keyids.contains(&id) {
+            return Err(format!("key {id} is already a root key"));
+        }
+        match self.keys.get(&id) {
+            Some(k) if k.identity != identity => {
+                return Err(format!("key {id} is trusted as `{}`, not `{identity}`", k.identity));
+            }
+            Some(_) => {}
+            None => {
+                if self.keys.values().any(|k| k.identity == identity) {
+                    return Err(format!("identity `{identity}` already has another key"));
+                }
+                self.keys.insert(id.clone(), TrustedKey { public: key, identity: identity.to_owned() });
+            }
+        }
+        self.root.keyids.push(id);
+        Ok(())
+    }
+
+    /// Remove a key (by keyid) from every role, the root role included, and from `keys`:
+    /// revocation. Signatures by it no longer count once this version is in force.
+    pub fn remove_key(&mut self, keyid: &str) -> Result<(), String> {
+        if self.keys.remove(keyid).is_none() {
+            return Err(format!("key {keyid} is not in the trust policy"));
+        }
+        for d in self.roles.values_mut().chain(std::iter::once(&mut self.root)) {
+            d.keyids.retain(|k| k != keyid);
+            d.threshold = d.threshold.min(u32::try_from(d.keyids.len()).unwrap_or(u32::MAX));
+        }
+        Ok(())
+    }
+
+    /// Remove a key from the root role only (it stays in its signing role, if any).
+    pub fn remove_root_key(&mut self, keyid: &str) -> Result<(), String> {
+        if !self.root.keyids.iter().any(|k| k == keyid) {
+            return Err(format!("key {keyid} is not a root key"));
+        }
+        self.root.keyids.retain(|k| k != keyid);
+        if !self.roles.values().any(|d| d.keyids.iter().any(|k| k == keyid)) {
+            self.keys.remove(keyid);
+        }
+        self.root.threshold = self.root.threshold.min(u32::try_from(self.root.keyids.len()).unwrap_or(u32::MAX));
+        Ok(())
+    }
+
+    /// Set the root threshold; must be 1..=number of root keys.
+    pub fn set_root_threshold(&mut self, n: u32) -> Result<(), String> {
+        let max = self.root.keyids.len();
+        if n == 0 || n as usize > max {
+            return Err(format!("root threshold {n} must be between 1 and its {max} key(s)"));
+        }
+        self.root.threshold = n;
+        Ok(())
+    }
+
+    /// Problems of the root role: at least one root key, each in `keys`, listed once, and a
+    /// threshold of 1..=its keys.
+    pub fn root_problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let mut seen = BTreeSet::new();
+        for id in &self.root.keyids {
+            if !self.keys.contains_key(id) {
+                p.push(format!("root names keyid {id}, which is not in `keys`"));
+            }
+            if !seen.insert(id) {
+                p.push(format!("root lists keyid {id} twice"));
+            }
+        }
+        if self.root.threshold == 0 || self.root.threshold as usize > seen.len() {
+            p.push(format!(
+                "root threshold {} is outside 1..={} (its distinct keys); a policy needs root keys to be signed",
+                self.root.threshold,
+                seen.len()
+            ));
+        }
+        p
     }
 
     /// The role and key record of a public key.
@@ -124,16 +214,24 @@ impl TrustPolicy {
             return Err(format!("identity `{identity}` must be 1-64 characters of A-Z a-z 0-9 . _ @ + -"));
         }
         let id = key.keyid();
-        if self.keys.contains_key(&id) {
-            let r = self.lookup(&key).map_or("no role", |(r, _)| r.as_str());
-            return Err(format!("key {id} is already trusted ({r}); a key may hold one role only"));
+        if let Some(existing) = self.keys.get(&id) {
+            if let Some((r, _)) = self.lookup(&key) {
+                return Err(format!("key {id} is already trusted ({r}); a key may hold one role only"));
+            }
+            // A root key taking a signing role too, under its identity.
+            if existing.identity != identity {
+                return Err(format!("key {id} is trusted as `{}`, not `{identity}`", existing.identity));
+            }
+            self.roles.entry(role).or_default().keyids.push(id);
+            self.version = self.version.saturating_add(1);
+            return Ok(());
         }
         if self.keys.values().any(|k| k.identity == identity) {
             return Err(format!("identity `{identity}` already has a key; use a distinct identity per key"));
         }
         self.keys.insert(id.clone(), TrustedKey { public: key, identity: identity.to_owned() });
         self.roles.entry(role).or_default().keyids.push(id);
-        self.version += 1;
+        self.version = self.version.saturating_add(1);
         Ok(())
     }
 
@@ -145,7 +243,7 @@ impl TrustPolicy {
             return Err(format!("threshold {n} for {role} must be between 1 and its {max} key(s); add keys first"));
         }
         def.threshold = n;
-        self.version += 1;
+        self.version = self.version.saturating_add(1);
         Ok(())
     }
 
@@ -209,6 +307,13 @@ impl TrustPolicy {
 
     /// Pretty JSON with a trailing newline; keys and keyids sorted.
     pub fn to_json(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(&self.to_value()).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+
+    /// The policy as a JSON value (the signed payload is its RFC 8785 form).
+    pub fn to_value(&self) -> Value {
         let keys: serde_json::Map<String, Value> = self
             .keys
             .iter()
@@ -219,21 +324,21 @@ impl TrustPolicy {
                 )
             })
             .collect();
-        let roles: serde_json::Map<String, Value> = self
+        let mut roles: serde_json::Map<String, Value> = self
             .roles
             .iter()
             .map(|(r, d)| (r.as_str().to_owned(), json!({"keyids": d.keyids, "threshold": d.threshold})))
             .collect();
-        let v = json!({
+        if !self.root.keyids.is_empty() {
+            roles.insert("root".to_owned(), json!({"keyids": self.root.keyids, "threshold": self.root.threshold}));
+        }
+        json!({
             "_type": TRUST_TYPE,
             "version": self.version,
             "expires": fmt_time(self.expires),
             "keys": keys,
             "roles": roles,
-        });
-        let mut out = serde_json::to_vec_pretty(&v).unwrap_or_default();
-        out.push(b'\n');
-        out
+        })
     }
 
     /// Parse a policy file strictly: duplicate JSON keys, unknown fields, wrong types, key types
@@ -278,8 +383,9 @@ impl TrustPolicy {
             keys.insert(id.clone(), TrustedKey { public, identity: identity.to_owned() });
         }
         let mut roles = BTreeMap::new();
+        let mut root = RoleDef::default();
         for (name, r) in o.get("roles").and_then(Value::as_object).ok_or("`roles` must be an object")? {
-            let role: Role = name.parse()?;
+            let role: Option<Role> = if name == "root" { None } else { Some(name.parse()?) };
             let ro = r.as_object().ok_or_else(|| format!("role {name} is not an object"))?;
             only_fields(ro, &["keyids", "threshold"], &format!("role {name}"))?;
             let keyids = ro
@@ -294,9 +400,14 @@ impl TrustPolicy {
                 .and_then(Value::as_u64)
                 .and_then(|t| u32::try_from(t).ok())
                 .ok_or_else(|| format!("role {name}: `threshold` must be a small non-negative integer"))?;
-            roles.insert(role, RoleDef { keyids, threshold });
+            match role {
+                Some(role) => {
+                    roles.insert(role, RoleDef { keyids, threshold });
+                }
+                None => root = RoleDef { keyids, threshold },
+            }
         }
-        Ok(Self { version, expires, keys, roles })
+        Ok(Self { version, expires, keys, roles, root })
     }
 
     /// An OpenSSH `allowed_signers` file for `ssh-keygen -Y verify` (one line per key, principal =
@@ -304,6 +415,100 @@ impl TrustPolicy {
     pub fn allowed_signers(&self, namespace: &str) -> String {
         self.keys.values().map(|k| crate::sshsig::allowed_signers_line(&k.identity, &k.public, namespace)).collect()
     }
+}
+
+/// A trust policy loaded as the root of trust, with where it came from.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Anchor {
+    /// The policy.
+    pub policy: TrustPolicy,
+    /// The file it was read from.
+    pub path: std::path::PathBuf,
+    /// Its version.
+    pub version: u64,
+    /// `sha256:<hex>` of the version's signed payload (what a verifier pins).
+    pub digest: String,
+    /// `sha256:<hex>` of the whole file (what `--trust-digest` pins).
+    pub file_digest: String,
+}
+
+impl Anchor {
+    /// The pin this acceptance establishes.
+    pub fn pin(&self) -> crate::root::TrustPin {
+        crate::root::TrustPin { version: self.version, digest: self.digest.clone() }
+    }
+}
+
+fn source_err(file: &str, msg: String) -> crate::Error {
+    crate::Error::rejected(secfw_artifacts::Diagnostic::error(crate::codes::TRUST_SOURCE, file, msg).with_hint(
+        "a trust policy must come from outside the tree being verified: pass --trust FILE (or set SECFW_TRUST) \
+             with a copy distributed out of band, or pin the file with --trust-digest sha256:<hex>",
+    ))
+}
+
+/// Load the root of trust for an operation on `tree`. A policy must be given explicitly
+/// (`path`); it is read as a regular file (never blocking on a FIFO or device) of at most
+/// [`MAX_TRUST_BYTES`]; and it must lie outside `tree` after resolving links, unless `pin`
+/// (`sha256:<hex>`) equals the digest of its bytes. A pin that does not match is always
+/// refused. A policy inside the verified tree is what an attacker who controls the tree would
+/// plant, so it is never used silently.
+///
+/// The file is a signed chain ([`crate::root::TrustChain`]); it is verified at `now` against
+/// `state`, the highest version this verifier accepted: an older, expired, under-signed,
+/// forked or gapped chain is refused ([`crate::codes::TRUST_CHAIN`]).
+pub fn load_anchor(
+    path: Option<&std::path::Path>,
+    tree: &std::path::Path,
+    pin: Option<&str>,
+    now: DateTime<Utc>,
+    state: Option<&crate::root::TrustPin>,
+) -> Result<Anchor, crate::Error> {
+    let Some(path) = path else {
+        return Err(source_err("trust policy", "no trust policy was given".to_owned()));
+    };
+    let pn = path.display().to_string();
+    let bytes = secfw_artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, secfw_artifacts::read::Links::Follow)
+        .map_err(|e| {
+            crate::Error::rejected(
+                secfw_artifacts::Diagnostic::error(crate::codes::TRUST_POLICY, pn.clone(), e.to_string())
+                    .with_hint("the trust policy is a regular JSON file written by `secfw trust`"),
+            )
+        })?;
+    let digest = crate::seal_of(&bytes);
+    match pin {
+        Some(p) => {
+            let want = p.strip_prefix("sha256:").unwrap_or(p).to_ascii_lowercase();
+            if !crate::ct_eq(want.as_bytes(), digest.trim_start_matches("sha256:").as_bytes()) {
+                return Err(source_err(&pn, format!("the trust policy's digest is {digest}, not the pinned {p}")));
+            }
+        }
+        None => {
+            if let (Ok(f), Ok(t)) = (std::fs::canonicalize(path), std::fs::canonicalize(tree))
+                && f.starts_with(&t)
+            {
+                return Err(source_err(
+                    &pn,
+                    format!(
+                        "the trust policy {pn} lies inside {}, the tree being verified, and is not pinned by digest",
+                        tree.display()
+                    ),
+                ));
+            }
+        }
+    }
+    let chain = crate::root::TrustChain::parse(&bytes).map_err(|m| {
+        crate::Error::rejected(
+            secfw_artifacts::Diagnostic::error(crate::codes::TRUST_POLICY, pn.clone(), m)
+                .with_hint("fix the trust policy (secfw trust ...) and distribute it again"),
+        )
+    })?;
+    let v = chain.verify(now, state).map_err(|m| {
+        crate::Error::rejected(secfw_artifacts::Diagnostic::error(crate::codes::TRUST_CHAIN, pn.clone(), m).with_hint(
+            "use the newest trust policy, completely signed by root keys (`secfw trust show` tells what is missing)",
+        ))
+    })?;
+    Ok(Anchor { policy: v.policy, path: path.to_path_buf(), version: v.version, digest: v.digest, file_digest: digest })
 }
 
 fn only_fields(o: &serde_json::Map<String, Value>, allowed: &[&str], what: &str) -> Result<(), String> {

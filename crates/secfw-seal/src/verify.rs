@@ -118,10 +118,19 @@ pub struct SealState {
     pub seal: String,
 }
 
+/// Largest state file read (64 KiB).
+pub const MAX_STATE_BYTES: u64 = 64 * 1024;
+
 impl SealState {
-    /// Read a state file.
+    /// Read a state file (a regular file of at most [`MAX_STATE_BYTES`], never blocking).
     pub fn load(path: &Path) -> Result<Self, crate::Error> {
-        let b = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+        let b = secfw_artifacts::read::read_regular(path, MAX_STATE_BYTES, secfw_artifacts::read::Links::Refuse)
+            .map_err(|e| {
+                crate::Error::rejected(
+                    Diagnostic::error(codes::SEAL_FILE, path.display().to_string(), format!("state file: {e}"))
+                        .with_hint("the state file must be a regular file written by secfw; remove it only to reset on purpose"),
+                )
+            })?;
         serde_json::from_slice(&b).map_err(|e| {
             crate::Error::rejected(
                 Diagnostic::error(codes::ROLLBACK, path.display().to_string(), format!("state file: {e}"))
@@ -132,11 +141,75 @@ impl SealState {
 
     /// Write a state file atomically.
     pub fn save(&self, path: &Path) -> Result<(), crate::Error> {
-        let mut b = serde_json::to_vec_pretty(self).unwrap_or_default();
-        b.push(b'\n');
-        secfw_artifacts::write::write_atomic(path, &b)?;
+        secfw_artifacts::write::write_atomic(path, &self.to_json())?;
         Ok(())
     }
+
+    fn to_json(&self) -> Vec<u8> {
+        let mut b = serde_json::to_vec_pretty(self).unwrap_or_default();
+        b.push(b'\n');
+        b
+    }
+
+    /// The state a workspace keeps of the last manifest it accepted (`.secfw/seal-state.json`),
+    /// if there is one.
+    pub fn load_workspace(dir: &Path) -> Result<Option<Self>, crate::Error> {
+        let p = dir.join(names::STATE);
+        match std::fs::symlink_metadata(&p) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            _ => Self::load(&p).map(Some),
+        }
+    }
+
+    /// Write the workspace's state file atomically, never through a symlinked `.secfw`.
+    pub fn save_workspace(&self, dir: &Path) -> Result<(), crate::Error> {
+        secfw_artifacts::write::write_atomic_under(dir, Path::new(names::STATE), &self.to_json())?;
+        Ok(())
+    }
+
+    /// The state a passed report establishes, if it carries a statement.
+    pub fn of_report(r: &VerifyReport) -> Option<Self> {
+        match (&r.statement, &r.seal) {
+            (Some(st), Some(seal)) if r.passed() => Some(Self {
+                project: st.predicate.project.clone(),
+                sequence: st.predicate.sequence,
+                seal: seal.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Record a passed verification as the last manifest `dir` accepted. Never lowers the recorded
+/// sequence (use [`SealState::save_workspace`] for a deliberate rollback).
+pub fn record_accepted(dir: &Path, r: &VerifyReport) -> Result<(), crate::Error> {
+    let Some(new) = SealState::of_report(r) else { return Ok(()) };
+    if let Some(old) = SealState::load_workspace(dir)?
+        && old.project == new.project
+        && old.sequence > new.sequence
+    {
+        return Ok(());
+    }
+    new.save_workspace(dir)
+}
+
+/// The project id of the workspace at `dir`: `project:` of its rulebook.yaml, else of its
+/// sec_findings.yaml metadata (as `generate-manifest` chooses it). Read without blocking.
+pub fn workspace_project(dir: &Path) -> Option<String> {
+    use secfw_artifacts::read::{Links, read_regular};
+    let read = |name: &str| -> Option<secfw_artifacts::SourceFile> {
+        let b = read_regular(&dir.join(name), 16 * 1024 * 1024, Links::Refuse).ok()?;
+        Some(secfw_artifacts::SourceFile::new(name.to_owned(), String::from_utf8(b).ok()?))
+    };
+    let lo = secfw_artifacts::LoadOptions::default();
+    let mut diags = Vec::new();
+    if let Some(src) = read(secfw_artifacts::files::RULEBOOK)
+        && let Some(p) = secfw_artifacts::workspace::parse_rulebook(&src, &lo, &mut diags).and_then(|r| r.project)
+    {
+        return Some(p);
+    }
+    let src = read(secfw_artifacts::files::FINDINGS)?;
+    secfw_artifacts::workspace::parse_findings(&src, &lo, &mut diags).and_then(|f| f.metadata.project)
 }
 
 /// What to require beyond the signed content.
@@ -169,6 +242,12 @@ pub struct VerifyOptions {
     pub require_critical_zero: bool,
     /// Check role thresholds (off only while signing: the state before the last signature).
     pub check_thresholds: bool,
+    /// Accept a manifest of any project (a deliberate cross-project restore). By default the
+    /// manifest's project must be `expect_project`, else the state's, else the workspace's.
+    pub any_project: bool,
+    /// When `state` is not given, read the workspace's own `.secfw/seal-state.json` (default
+    /// true): a manifest older than the last one the workspace accepted is refused.
+    pub workspace_state: bool,
 }
 
 impl VerifyOptions {
@@ -188,6 +267,8 @@ impl VerifyOptions {
             max_skew: Duration::minutes(5),
             require_critical_zero: false,
             check_thresholds: true,
+            any_project: false,
+            workspace_state: true,
         }
     }
 
@@ -316,7 +397,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
 
     // 2. envelope
     let ep = dir.join(names::ENVELOPE);
-    let env = read_capped(&ep, MAX_ENVELOPE_BYTES).and_then(|b| Envelope::parse(&b));
+    let env = read_seal_file(&ep, MAX_ENVELOPE_BYTES).and_then(|b| Envelope::parse(&b));
     let env = match env {
         Ok(e) if e.signatures.is_empty() => {
             r.push(
@@ -472,7 +553,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
     };
 
     // 7. statement file equals the payload
-    let sf = match std::fs::read(dir.join(names::STATEMENT)) {
+    let sf = match read_seal_file(&dir.join(names::STATEMENT), crate::statement::MAX_PAYLOAD_BYTES as u64) {
         Ok(b) if b == body => vec![],
         Ok(_) => vec![err(
             codes::STATEMENT_FILE,
@@ -480,12 +561,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
             "handoff.statement.json differs from the signed payload",
             "regenerate it: it must hold exactly the signed bytes",
         )],
-        Err(e) => vec![err(
-            codes::STATEMENT_FILE,
-            names::STATEMENT,
-            format!("cannot read: {e}"),
-            "it is written by generate-manifest",
-        )],
+        Err(e) => vec![err(codes::SEAL_FILE, names::STATEMENT, e, "it is written by generate-manifest")],
     };
     r.push(CheckName::StatementFile, sf, "equals the payload");
 
@@ -587,21 +663,42 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
     r.push(CheckName::Expiry, ex, format!("valid until {}", st.predicate.expires));
 
     // 13. project, 14. sequence, 15. chain
-    let expect_project = opts.expect_project.clone().or_else(|| opts.state.as_ref().map(|s| s.project.clone()));
+    let mut sq = Vec::new();
+    let state = match (&opts.state, opts.workspace_state) {
+        (Some(s), _) => Some(s.clone()),
+        (None, true) => match SealState::load_workspace(dir) {
+            Ok(s) => s,
+            Err(e) => {
+                sq.extend(e.diagnostics());
+                None
+            }
+        },
+        (None, false) => None,
+    };
+    let expect_project = opts
+        .expect_project
+        .clone()
+        .or_else(|| state.as_ref().map(|s| s.project.clone()))
+        .or_else(|| if opts.any_project { None } else { workspace_project(dir) });
     let pj = match expect_project {
         Some(p) if p != st.predicate.project => vec![err(
             codes::PROJECT,
             names::STATEMENT,
             format!("sealed for project `{}`, expected `{p}`", st.predicate.project),
-            "this manifest belongs to another project",
+            "this manifest belongs to another project; --any-project allows a deliberate cross-project use",
+        )],
+        None if !opts.any_project => vec![err(
+            codes::PROJECT,
+            names::STATEMENT,
+            "the workspace has no project id to bind the manifest to",
+            "add `project:` to rulebook.yaml, or pass --expect-project ID",
         )],
         _ => vec![],
     };
     r.push(CheckName::Project, pj, st.predicate.project.clone());
     let seq = st.predicate.sequence;
-    let mut sq = Vec::new();
     let mut ch = Vec::new();
-    if let Some(s) = &opts.state {
+    if let Some(s) = &state {
         if seq < s.sequence {
             sq.push(err(
                 codes::ROLLBACK,
@@ -641,7 +738,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
 
     // 16. YAML view
     let expected = render_yaml(&st, &seal, &r.signers);
-    let yv = match std::fs::read(manifest) {
+    let yv = match read_seal_file(manifest, MAX_ENVELOPE_BYTES) {
         Ok(b) if b == expected.as_bytes() => vec![],
         Ok(b) => {
             let line = first_diff_line(&b, expected.as_bytes());
@@ -655,12 +752,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
                 .at(Some(secfw_artifacts::Pos::new(line, 1))),
             ]
         }
-        Err(e) => vec![err(
-            codes::YAML_VIEW,
-            names::MANIFEST,
-            format!("cannot read: {e}"),
-            "it is written by generate-manifest",
-        )],
+        Err(e) => vec![err(codes::SEAL_FILE, names::MANIFEST, e, "it is written by generate-manifest")],
     };
     r.push(CheckName::YamlView, yv, "byte-identical rendering");
 
@@ -745,6 +837,38 @@ fn check_git(dir: &Path, st: &Statement, opts: &VerifyOptions) -> Vec<Diagnostic
             Err(e) => out.push(err(codes::GIT_BINDING, f, e, hint)),
         }
     }
+    if in_repo && opts.expect_commit.is_some() && out.is_empty() {
+        // Commit and tree ids are not enough: each sealed file must be the blob at its path.
+        match git::blob_ids(dir, &g.commit) {
+            Ok(blobs) => {
+                for a in &st.predicate.artifacts {
+                    let Some(want) = blobs.get(&a.path) else {
+                        out.push(err(
+                            codes::GIT_BINDING,
+                            &a.path,
+                            format!("{} is not in commit {}", a.path, g.commit),
+                            "the sealed file must be committed at that path in the expected commit",
+                        ));
+                        continue;
+                    };
+                    match git::blob_id_of_file(&dir.join(&a.path), want) {
+                        Ok(have) if have == *want => {}
+                        Ok(have) => out.push(err(
+                            codes::GIT_BINDING,
+                            &a.path,
+                            format!(
+                                "{}: the sealed bytes (blob {have}) are not the blob {want} of commit {}",
+                                a.path, g.commit
+                            ),
+                            "the sealed file differs from the expected commit",
+                        )),
+                        Err(e) => out.push(err(codes::GIT_BINDING, &a.path, e, hint)),
+                    }
+                }
+            }
+            Err(e) => out.push(err(codes::GIT_BINDING, f, e, hint)),
+        }
+    }
     if in_repo {
         match git::tree_of(dir, &g.commit) {
             Ok(t) if t == g.tree => {}
@@ -765,15 +889,11 @@ fn check_git(dir: &Path, st: &Statement, opts: &VerifyOptions) -> Vec<Diagnostic
     out
 }
 
-fn read_capped(p: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read as _;
-    let f = std::fs::File::open(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-    let mut b = Vec::new();
-    f.take(cap + 1).read_to_end(&mut b).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-    if b.len() as u64 > cap {
-        return Err(format!("{} is over the {cap}-byte limit", p.display()));
-    }
-    Ok(b)
+/// Read a seal file: a regular file (never a FIFO or device: the open does not block), not a
+/// symlink, at most `cap` bytes.
+pub(crate) fn read_seal_file(p: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    secfw_artifacts::read::read_regular(p, cap, secfw_artifacts::read::Links::Refuse)
+        .map_err(|e| format!("cannot read: {e}"))
 }
 
 /// Render a report for people: one line per check, then the diagnostics of failed checks.

@@ -10,6 +10,9 @@ fn all_parsers(bytes: &[u8]) {
     let _ = Envelope::parse(bytes);
     let _ = Statement::parse_payload(bytes);
     let _ = TrustPolicy::parse(bytes);
+    if let Ok(c) = secfw_seal::root::TrustChain::parse(bytes) {
+        let _ = c.verify(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH, None);
+    }
     let _ = jcs::parse_canonical(bytes);
     if let Ok(s) = std::str::from_utf8(bytes) {
         let _ = SigningKey::parse(s);
@@ -48,7 +51,12 @@ fn truncated_valid_inputs_never_panic() {
     let sig = sshsig::sign(&k, sshsig::NAMESPACE, b"m");
     let ssh_pub = k.public().to_openssh("x");
     let pem = k.to_pkcs8_pem();
-    for text in [sig.as_str(), ssh_pub.as_str(), pem.as_str()] {
+    let mut p = TrustPolicy::new(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    p.add_root_key(k.public(), "root").unwrap();
+    let mut chain = secfw_seal::root::TrustChain::new(p).unwrap();
+    chain.sign(&k).unwrap();
+    let chain = String::from_utf8(chain.to_json()).unwrap();
+    for text in [sig.as_str(), ssh_pub.as_str(), pem.as_str(), chain.as_str()] {
         for cut in 0..text.len() {
             all_parsers(&text.as_bytes()[..cut]);
         }

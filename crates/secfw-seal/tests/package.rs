@@ -58,7 +58,7 @@ fn unpack_verifies_then_extracts() {
     let (t, dir, tp) = sealed(1);
     let p = package(&dir, &tp, &vopts()).unwrap();
     let target = t.path().join("exec");
-    let r = unpack(&p.path, &target, &tp, &vopts()).unwrap();
+    let r = unpack(&p.path, &target, &tp, &uopts()).unwrap();
     assert!(r.passed());
     assert_eq!(fs::read(target.join("sec_findings.yaml")).unwrap(), fs::read(dir.join("sec_findings.yaml")).unwrap());
     assert!(
@@ -70,7 +70,7 @@ fn unpack_verifies_then_extracts() {
         .passed()
     );
     // a non-empty target is refused
-    let e = unpack(&p.path, &target, &tp, &vopts()).unwrap_err();
+    let e = unpack(&p.path, &target, &tp, &uopts()).unwrap_err();
     assert!(e.diagnostics().iter().any(|d| d.code == codes::PACKAGE_TARGET));
     // the archive's verification is exposed on its own too
     assert!(secfw_seal::verify_package(&p.path, &tp, &vopts()).unwrap().passed());
@@ -91,7 +91,7 @@ fn unpack_refuses_traversal_links_and_tampering_before_writing_anything() {
         let archive = t.path().join(format!("{what}.tar"));
         fs::write(&archive, bytes).unwrap();
         let target = t.path().join(format!("target-{what}"));
-        let e = unpack(&archive, &target, &tp, &vopts()).unwrap_err();
+        let e = unpack(&archive, &target, &tp, &uopts()).unwrap_err();
         assert!(e.diagnostics().iter().any(|d| d.code == codes::PACKAGE_FORMAT), "{what}: {e}");
         assert!(is_empty_dir(&target), "{what}: nothing may be extracted");
         assert!(!t.path().join("evil").exists());
@@ -106,7 +106,7 @@ fn unpack_refuses_traversal_links_and_tampering_before_writing_anything() {
     let bad = t2.path().join("bad.tar");
     fs::write(&bad, b).unwrap();
     let target = t2.path().join("exec");
-    let e = unpack(&bad, &target, &tp, &vopts()).unwrap_err();
+    let e = unpack(&bad, &target, &tp, &uopts()).unwrap_err();
     match e {
         secfw_seal::Error::Verification(r) => assert!(r.error_codes().contains(&codes::FILE_CHANGED)),
         other => panic!("{other}"),

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fuzz;
+pub mod fuzz_seal;
 mod plan;
 mod rng;
 mod write;

@@ -145,6 +145,12 @@ pub(crate) fn run_demo(args: &DemoArgs, out: &Output) -> CmdResult {
         now_s = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     );
     if let Some((who, sig)) = d.cycle.sidecars.first() {
+        // The sealed copy's statement goes with the sealed copy's own sidecar (the live
+        // workspace's sidecar may belong to a newer statement).
+        let sig = match (&d.cycle.executed, sig.file_name()) {
+            (Some(exec), Some(name)) => exec.join(name),
+            _ => sig.clone(),
+        };
         let _ = write!(
             next,
             "Verify it with OpenSSH alone (no secfw):\n  \

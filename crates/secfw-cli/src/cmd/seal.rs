@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
+use secfw::artifacts::read::Links;
 use secfw::artifacts::{Diagnostic, LifecycleState, SourceFile};
-use secfw::seal::criteria::DEFAULT_TRUST_FILE;
-use secfw::seal::trust::{Role, TrustPolicy};
+use secfw::seal::root::{TrustChain, TrustPin};
+use secfw::seal::trust::{Anchor, MAX_TRUST_BYTES, Role, TrustPolicy, load_anchor};
 use secfw::seal::verify::{SealState, VerifyOptions, VerifyReport, render_text};
 use secfw::seal::{Error, GenerateOptions, GitMode, PublicKey, SignOptions, SigningKey, names};
 
@@ -55,15 +56,24 @@ pub(crate) struct SignArgs {
     /// Your identity, as in the trust policy.
     #[arg(long)]
     identity: String,
-    /// Your private key (PKCS#8 PEM or unencrypted OpenSSH).
+    /// Your private key (PKCS#8 PEM or unencrypted OpenSSH; mode 0600).
     #[arg(long)]
     key: PathBuf,
-    /// The trust policy (default: $SECFW_TRUST, else secfw-trust.json beside the manifest).
+    /// Use a private key file that group or others can access (refused by default, as ssh does).
+    #[arg(long)]
+    allow_insecure_key_permissions: bool,
+    /// The trust policy, from outside the workspace (required; or $SECFW_TRUST).
     #[arg(long, env = "SECFW_TRUST")]
     trust: Option<PathBuf>,
+    /// Pin the trust policy by digest (sha256:<hex>); a pinned policy may lie anywhere.
+    #[arg(long, env = "SECFW_TRUST_DIGEST", value_name = "DIGEST")]
+    trust_digest: Option<String>,
     /// Also write an SSHSIG sidecar for `ssh-keygen -Y verify`.
     #[arg(long)]
     sshsig: bool,
+    /// Sign a manifest whose project is not the workspace's rulebook project.
+    #[arg(long)]
+    any_project: bool,
     /// The manifest has no git binding (sealed with --no-git).
     #[arg(long)]
     no_git: bool,
@@ -86,22 +96,28 @@ pub(crate) struct BundleArgs {
 /// Options shared by the commands that verify.
 #[derive(Debug, clap::Args)]
 pub(crate) struct VerifyArgs {
-    /// The trust policy (default: $SECFW_TRUST, else secfw-trust.json in the workspace).
+    /// The trust policy, from outside the workspace (required; or $SECFW_TRUST).
     #[arg(long, env = "SECFW_TRUST")]
     trust: Option<PathBuf>,
+    /// Pin the trust policy by digest (sha256:<hex>); a pinned policy may lie anywhere.
+    #[arg(long, env = "SECFW_TRUST_DIGEST", value_name = "DIGEST")]
+    trust_digest: Option<String>,
     /// Verification time (default: now).
     #[arg(long)]
     now: Option<String>,
     /// Require this commit (a revision, resolved in the workspace's repository, or a full id).
     #[arg(long, value_name = "REV")]
     expect_commit: Option<String>,
-    /// Require this project id.
-    #[arg(long)]
+    /// Require this project id (default: the workspace's rulebook project).
+    #[arg(long, conflicts_with = "any_project")]
     expect_project: Option<String>,
+    /// Accept a manifest of any project (a deliberate cross-project restore or unpack).
+    #[arg(long)]
+    any_project: bool,
     /// Require this rulebook digest (sha256:<hex>).
     #[arg(long, value_name = "DIGEST")]
     expect_rulebook: Option<String>,
-    /// Last accepted state file (refuses rollbacks and broken chains).
+    /// Last accepted state file (refuses rollbacks and broken chains; default: the workspace's .secfw/seal-state.json, updated after each successful verification).
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
     /// After a successful verification, record it in --state.
@@ -154,11 +170,17 @@ pub(crate) struct TrustArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum TrustCommand {
-    /// Create a trust policy with both roles and no keys.
+    /// Create a signed trust policy (version 1) with its root keys, both signing roles and no signing keys yet; sign it with `trust sign`.
     Init {
         /// The trust policy file to create.
         #[arg(long)]
         trust: PathBuf,
+        /// A root key's public key file (repeat for several): root keys sign the trust policy itself.
+        #[arg(long = "root-key", value_name = "PUBKEY", required = true)]
+        root_keys: Vec<PathBuf>,
+        /// How many root keys must sign each version.
+        #[arg(long, default_value_t = 1)]
+        root_threshold: u32,
         /// Expiry (RFC 3339 or a date, UTC; default: one year after --now).
         #[arg(long)]
         expires: Option<String>,
@@ -166,7 +188,7 @@ enum TrustCommand {
         #[arg(long)]
         now: Option<String>,
     },
-    /// Trust a public key in a role.
+    /// Trust a public key in a role (a new version, to be signed with `trust sign`).
     AddKey {
         /// The trust policy file.
         #[arg(long)]
@@ -174,24 +196,62 @@ enum TrustCommand {
         /// prepared_by or approved_by.
         #[arg(long)]
         role: String,
-        /// Identity of the key holder (default: the key file's comment or identity field).
+        /// Identity of the key holder (default: the identity in the key file, as `secfw keygen` writes it).
         #[arg(long)]
         identity: Option<String>,
         /// Public key file: OpenSSH line, SPKI PEM, securesystemslib JSON or 64 hex characters.
         pubkey: PathBuf,
     },
-    /// Set how many distinct keys a role needs.
+    /// Revoke a key: remove it from every role (a new version, to be signed with `trust sign`).
+    RemoveKey {
+        /// The trust policy file.
+        #[arg(long)]
+        trust: PathBuf,
+        /// The keyid, or a public key file.
+        key: String,
+    },
+    /// Set how many distinct keys a role needs (prepared_by, approved_by or root).
     Threshold {
         /// The trust policy file.
         #[arg(long)]
         trust: PathBuf,
-        /// prepared_by or approved_by.
+        /// prepared_by, approved_by or root.
         #[arg(long)]
         role: String,
         /// Number of distinct signatures required.
         n: u32,
     },
-    /// Print the policy and its problems at --now.
+    /// Sign the newest version of the trust policy with a root key (of this version or the one before).
+    Sign {
+        /// The trust policy file.
+        #[arg(long)]
+        trust: PathBuf,
+        /// Your private root key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Use a private key file that group or others can access.
+        #[arg(long)]
+        allow_insecure_key_permissions: bool,
+    },
+    /// Rotate the root of trust: add or remove root keys, change the root threshold or the expiry (a new version, signed by the old and the new root).
+    Rotate {
+        /// The trust policy file.
+        #[arg(long)]
+        trust: PathBuf,
+        /// A new root key's public key file (repeatable).
+        #[arg(long = "add-root", value_name = "PUBKEY")]
+        add_root: Vec<PathBuf>,
+        /// A root keyid (or public key file) to remove (repeatable).
+        #[arg(long = "remove-root", value_name = "KEYID")]
+        remove_root: Vec<String>,
+        /// The new root threshold.
+        #[arg(long)]
+        root_threshold: Option<u32>,
+        /// A new expiry (RFC 3339 or a date, UTC).
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Print the newest version, its signature status and its problems at --now.
     Show {
         /// The trust policy file.
         #[arg(long)]
@@ -250,13 +310,32 @@ fn now_of(s: Option<&str>) -> Result<DateTime<Utc>, Box<dyn std::error::Error + 
     Ok(parse_now(s).map_err(|e| format!("--now: {e}"))?)
 }
 
-fn load_trust(path: &Path) -> Result<TrustPolicy, Box<dyn std::error::Error + Send + Sync>> {
-    let b = std::fs::read(path).map_err(|e| format!("cannot read the trust policy {}: {e}", path.display()))?;
-    Ok(TrustPolicy::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?)
+/// Read a trust policy chain that `secfw trust` edits (a regular file, size-capped, never blocking).
+fn load_chain(path: &Path) -> Result<TrustChain, Box<dyn std::error::Error + Send + Sync>> {
+    let b = secfw::artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, Links::Follow)
+        .map_err(|e| format!("cannot read the trust policy: {e}"))?;
+    Ok(TrustChain::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
-fn trust_path(given: Option<&PathBuf>, dir: &Path) -> PathBuf {
-    given.cloned().unwrap_or_else(|| dir.join(DEFAULT_TRUST_FILE))
+/// The root of trust for an operation on `tree` at `now`: given explicitly, outside `tree` or
+/// pinned by digest, a completely signed chain not older than the version `pin_from` pinned.
+fn anchor(
+    trust: Option<&PathBuf>,
+    digest: Option<&String>,
+    tree: &Path,
+    now: DateTime<Utc>,
+    pin_from: Option<&Path>,
+) -> Result<Anchor, Error> {
+    let pin = match pin_from.map(TrustPin::load_workspace).transpose() {
+        Ok(p) => p.flatten(),
+        Err(m) => {
+            return Err(Error::Rejected(vec![
+                Diagnostic::error(secfw::seal::codes::SEAL_FILE, names::TRUST_STATE, m)
+                    .with_hint("the trust pin must be a regular file written by secfw"),
+            ]));
+        }
+    };
+    load_anchor(trust.map(PathBuf::as_path), tree, digest.map(String::as_str), now, pin.as_ref())
 }
 
 fn dir_of(manifest: &Path) -> PathBuf {
@@ -267,10 +346,16 @@ fn dir_of(manifest: &Path) -> PathBuf {
 }
 
 impl VerifyArgs {
+    /// The anchor for `tree`, pinned by the trust state of `pin_from` (a workspace).
+    fn anchor(&self, tree: &Path, pin_from: Option<&Path>) -> Result<Anchor, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(anchor(self.trust.as_ref(), self.trust_digest.as_ref(), tree, now_of(self.now.as_deref())?, pin_from)?)
+    }
+
     fn options(&self) -> Result<VerifyOptions, Box<dyn std::error::Error + Send + Sync>> {
         let mut o = VerifyOptions::new(now_of(self.now.as_deref())?).require_git(!self.no_git);
         o.expect_commit.clone_from(&self.expect_commit);
         o.expect_project.clone_from(&self.expect_project);
+        o.any_project = self.any_project;
         o.expect_rulebook.clone_from(&self.expect_rulebook);
         o.allow_dirty = self.allow_dirty;
         o.closed_set = !self.open_set;
@@ -290,7 +375,8 @@ fn render_diags(out: &Output, dir: &Path, diags: &[Diagnostic]) -> String {
     for d in diags {
         let src = d
             .line
-            .and_then(|_| std::fs::read_to_string(dir.join(&d.file)).ok())
+            .and_then(|_| secfw::artifacts::read::read_regular(&dir.join(&d.file), 16 << 20, Links::Refuse).ok())
+            .and_then(|b| String::from_utf8(b).ok())
             .map(|t| SourceFile::new(d.file.clone(), t));
         s.push_str(&out.diagnostic(d, src.as_ref()));
     }
@@ -305,17 +391,27 @@ fn refused(e: Error, out: &Output, dir: &Path) -> CmdResult {
             Ok(ExitCode::from(exit::FAIL))
         }
         Error::Verification(r) => {
-            print_report(out, &r, Fmt::Human);
+            print_report(out, &r, Fmt::Human, None);
             Ok(ExitCode::from(exit::FAIL))
         }
         other => Err(other.into()),
     }
 }
 
-fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt) {
+/// [`refused`] for boxed errors: a seal error is refused input; anything else cannot run.
+fn refused_any(e: Box<dyn std::error::Error + Send + Sync>, out: &Output, dir: &Path) -> CmdResult {
+    match e.downcast::<Error>() {
+        Ok(e) => refused(*e, out, dir),
+        Err(other) => Err(other),
+    }
+}
+
+fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt, anchor: Option<&Anchor>) {
     match fmt {
         Fmt::Json => {
-            let doc = serde_json::json!({"passed": r.passed(), "seal": r.seal, "failed": r.failed_names(), "checks": r.checks, "accepted_keyids": r.accepted_keyids});
+            let trust =
+                anchor.map(|a| serde_json::json!({"path": a.path, "version": a.version, "digest": a.digest, "file_digest": a.file_digest}));
+            let doc = serde_json::json!({"passed": r.passed(), "seal": r.seal, "failed": r.failed_names(), "checks": r.checks, "accepted_keyids": r.accepted_keyids, "trust": trust});
             out.print(&serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         Fmt::Human => {
@@ -325,6 +421,16 @@ fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt) {
             if !failed.is_empty() {
                 s.push('\n');
                 s.push_str(&render_diags(out, &r.dir, &failed));
+            }
+            if let Some(a) = anchor {
+                let _ = write!(
+                    s,
+                    "\ntrusted policy: {} (version {}, {}; file {})",
+                    a.path.display(),
+                    a.version,
+                    a.digest,
+                    a.file_digest
+                );
             }
             if r.passed() {
                 let _ = writeln!(s, "\nverified: {}", r.seal.as_deref().unwrap_or(""));
@@ -367,10 +473,16 @@ pub(crate) fn generate(a: &GenerateArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn sign(a: &SignArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
-    let trust = load_trust(&trust_path(a.trust.as_ref(), &dir))?;
-    let text = std::fs::read_to_string(&a.key).map_err(|e| format!("cannot read the key {}: {e}", a.key.display()))?;
-    let key = SigningKey::parse(&text).map_err(|e| format!("{}: {e}", a.key.display()))?;
-    let vo = VerifyOptions::new(now_of(a.now.as_deref())?).require_git(!a.no_git);
+    let trust = match anchor(a.trust.as_ref(), a.trust_digest.as_ref(), &dir, now_of(a.now.as_deref())?, Some(&dir)) {
+        Ok(t) => t.policy,
+        Err(e) => return refused(e, out, &dir),
+    };
+    let key = match secfw::seal::keys::load_signing_key(&a.key, a.allow_insecure_key_permissions) {
+        Ok(k) => k,
+        Err(e) => return refused(e, out, &dir),
+    };
+    let mut vo = VerifyOptions::new(now_of(a.now.as_deref())?).require_git(!a.no_git);
+    vo.any_project = a.any_project;
     match secfw::seal::sign_manifest(&a.manifest, &trust, &key, &SignOptions::new(&a.identity, vo).sshsig(a.sshsig)) {
         Ok(s) => {
             let mut msg = format!("signed as {} ({}) with key {}", a.identity, s.role, s.keyid);
@@ -401,17 +513,20 @@ pub(crate) fn sigstore_bundle(a: &BundleArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn verify(a: &VerifyManifestArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
-    let trust = load_trust(&trust_path(a.verify.trust.as_ref(), &dir))?;
+    let anchor = match a.verify.anchor(&dir, Some(&dir)) {
+        Ok(t) => t,
+        Err(e) => return refused_any(e, out, &dir),
+    };
     let o = a.verify.options()?;
-    let r = secfw::seal::verify_manifest(&a.manifest, &trust, &o);
-    print_report(out, &r, a.verify.format);
+    let r = secfw::seal::verify_manifest(&a.manifest, &anchor.policy, &o);
+    print_report(out, &r, a.verify.format, Some(&anchor));
     if r.passed() {
-        if let (true, Some(path), Some(st), Some(seal)) =
-            (a.verify.update_state, &a.verify.state, &r.statement, &r.seal)
-        {
-            SealState { project: st.predicate.project.clone(), sequence: st.predicate.sequence, seal: seal.clone() }
-                .save(path)?;
+        match (&a.verify.state, SealState::of_report(&r)) {
+            (Some(path), Some(st)) if a.verify.update_state => st.save(path)?,
+            (Some(_), _) => {}
+            (None, _) => secfw::seal::record_accepted(&dir, &r)?,
         }
+        anchor.pin().raise_workspace(&dir)?;
         Ok(ExitCode::from(exit::PASS))
     } else {
         Ok(ExitCode::from(exit::FAIL))
@@ -436,9 +551,49 @@ pub(crate) fn keygen(a: &KeygenArgs, out: &Output) -> CmdResult {
     }
 }
 
-fn save_trust(path: &Path, t: &TrustPolicy) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    secfw::artifacts::write::write_atomic(path, &t.to_json())?;
+fn save_chain(path: &Path, c: &TrustChain) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    secfw::artifacts::write::write_atomic(path, &c.to_json())?;
     Ok(())
+}
+
+/// What still has to happen before the newest version is in force.
+fn sign_status(c: &TrustChain) -> String {
+    let st = c.latest_status();
+    let v = c.latest().policy.version;
+    let mut s = format!("version {v}: root signatures {}/{}", st.own.0, st.own.1);
+    if let Some((n, t)) = st.previous {
+        let _ = write!(s, ", previous root (version {}) {n}/{t}", v - 1);
+    }
+    s.push_str(if st.complete() { " (complete)" } else { " (incomplete: sign it with `secfw trust sign`)" });
+    s
+}
+
+fn keyid_arg(k: &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let p = Path::new(k);
+    if p.is_file() { Ok(secfw::seal::keys::load_public_key(p)?.0.keyid()) } else { Ok(k.to_owned()) }
+}
+
+fn root_key_file(k: &Path) -> Result<(PublicKey, String), String> {
+    let (key, ident) = secfw::seal::keys::load_public_key(k).map_err(|e| e.to_string())?;
+    let ident =
+        ident.ok_or_else(|| format!("{} names no identity; use a key file written by `secfw keygen`", k.display()))?;
+    Ok((key, ident))
+}
+
+/// Apply one edit to the newest version (a new version when it is already signed).
+fn edit_chain(trust: &Path, out: &Output, f: impl FnOnce(&mut TrustPolicy) -> Result<(), String>) -> CmdResult {
+    let mut c = load_chain(trust)?;
+    match c.edit(f) {
+        Ok(_) => {
+            save_chain(trust, &c)?;
+            out.print(&format!("wrote {}; {}", trust.display(), sign_status(&c)));
+            Ok(ExitCode::from(exit::PASS))
+        }
+        Err(e) => {
+            out.error(&e);
+            Ok(ExitCode::from(exit::FAIL))
+        }
+    }
 }
 
 pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
@@ -447,10 +602,10 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
         Ok(ExitCode::from(exit::FAIL))
     };
     match &a.command {
-        TrustCommand::Init { trust, expires, now } => {
-            if trust.exists() {
+        TrustCommand::Init { trust, root_keys, root_threshold, expires, now } => {
+            if std::fs::symlink_metadata(trust).is_ok() {
                 return Err(format!(
-                    "{} already exists; edit it with `secfw trust add-key|threshold`",
+                    "{} already exists; edit it with `secfw trust add-key|remove-key|threshold|rotate`",
                     trust.display()
                 )
                 .into());
@@ -463,35 +618,102 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
             if exp <= now {
                 return fail(format!("--expires {exp} is not after now ({now})"));
             }
-            save_trust(trust, &TrustPolicy::new(exp))?;
-            out.print(&format!("wrote {} (version 1, expires {})", trust.display(), secfw::seal::trust::fmt_time(exp)));
+            let mut p = TrustPolicy::new(exp);
+            for k in root_keys {
+                if let Err(e) = root_key_file(k).and_then(|(key, ident)| p.add_root_key(key, &ident)) {
+                    return fail(e);
+                }
+            }
+            if let Err(e) = p.set_root_threshold(*root_threshold) {
+                return fail(e);
+            }
+            let c = TrustChain::new(p)?;
+            save_chain(trust, &c)?;
+            out.print(&format!(
+                "wrote {} (expires {}); {}",
+                trust.display(),
+                secfw::seal::trust::fmt_time(exp),
+                sign_status(&c)
+            ));
+            Ok(ExitCode::from(exit::PASS))
         }
         TrustCommand::AddKey { trust, role, identity, pubkey } => {
             let role: Role = role.parse()?;
-            let mut t = load_trust(trust)?;
-            let text = std::fs::read_to_string(pubkey).map_err(|e| format!("cannot read {}: {e}", pubkey.display()))?;
-            let (key, comment) = PublicKey::parse_any(&text).map_err(|e| format!("{}: {e}", pubkey.display()))?;
+            let (key, comment) = secfw::seal::keys::load_public_key(pubkey)?;
             let Some(id) = identity.clone().or(comment) else {
                 return fail(format!("{} names no identity; pass --identity NAME", pubkey.display()));
             };
-            if let Err(e) = t.add_key(role, key, &id) {
-                return fail(e);
-            }
-            save_trust(trust, &t)?;
-            out.print(&format!("trusted {id} ({}) as {role}; version {}", key.keyid(), t.version));
+            edit_chain(trust, out, |p| p.add_key(role, key, &id))
+        }
+        TrustCommand::RemoveKey { trust, key } => {
+            let id = keyid_arg(key)?;
+            edit_chain(trust, out, |p| p.remove_key(&id))
         }
         TrustCommand::Threshold { trust, role, n } => {
+            if role == "root" {
+                return edit_chain(trust, out, |p| p.set_root_threshold(*n));
+            }
             let role: Role = role.parse()?;
-            let mut t = load_trust(trust)?;
-            if let Err(e) = t.set_threshold(role, *n) {
+            edit_chain(trust, out, |p| p.set_threshold(role, *n))
+        }
+        TrustCommand::Rotate { trust, add_root, remove_root, root_threshold, expires } => {
+            let mut adds = Vec::new();
+            for k in add_root {
+                match root_key_file(k) {
+                    Ok(x) => adds.push(x),
+                    Err(e) => return fail(e),
+                }
+            }
+            let exp = match expires {
+                Some(e) => Some(parse_now(Some(e)).map_err(|e| format!("--expires: {e}"))?),
+                None => None,
+            };
+            let removes: Vec<String> = remove_root.iter().map(|k| keyid_arg(k)).collect::<Result<_, _>>()?;
+            edit_chain(trust, out, |p| {
+                for (k, i) in &adds {
+                    p.add_root_key(*k, i)?;
+                }
+                for r in &removes {
+                    p.remove_root_key(r)?;
+                }
+                if let Some(n) = root_threshold {
+                    p.set_root_threshold(*n)?;
+                }
+                if let Some(e) = exp {
+                    p.expires = e;
+                }
+                Ok(())
+            })
+        }
+        TrustCommand::Sign { trust, key, allow_insecure_key_permissions } => {
+            let mut c = load_chain(trust)?;
+            let k = match secfw::seal::keys::load_signing_key(key, *allow_insecure_key_permissions) {
+                Ok(k) => k,
+                Err(e) => return refused(e, out, Path::new(".")),
+            };
+            if let Err(e) = c.sign(&k) {
                 return fail(e);
             }
-            save_trust(trust, &t)?;
-            out.print(&format!("{role} needs {n} distinct signature(s); version {}", t.version));
+            save_chain(trust, &c)?;
+            out.print(&format!("signed {} with key {}; {}", trust.display(), k.public().keyid(), sign_status(&c)));
+            Ok(ExitCode::from(exit::PASS))
         }
         TrustCommand::Show { trust, now } => {
-            let t = load_trust(trust)?;
-            let mut s = format!("version {}, expires {}\n", t.version, secfw::seal::trust::fmt_time(t.expires));
+            let c = load_chain(trust)?;
+            let now = now_of(now.as_deref())?;
+            let t = &c.latest().policy;
+            let mut s = format!(
+                "version {}, expires {}, digest {}\n{}\n",
+                t.version,
+                secfw::seal::trust::fmt_time(t.expires),
+                c.latest().digest(),
+                sign_status(&c)
+            );
+            let _ = writeln!(s, "root: threshold {} of {}", t.root.threshold, t.root.keyids.len());
+            for k in &t.root.keyids {
+                let ident = t.keys.get(k).map_or("?", |x| x.identity.as_str());
+                let _ = writeln!(s, "  {ident}  {k}");
+            }
             for (role, d) in &t.roles {
                 let _ = writeln!(s, "{role}: threshold {} of {}", d.threshold, d.keyids.len());
                 for k in &d.keyids {
@@ -499,24 +721,28 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
                     let _ = writeln!(s, "  {ident}  {k}");
                 }
             }
-            let problems = t.problems(now_of(now.as_deref())?);
+            let mut problems = t.problems(now);
+            if let Err(e) = c.verify(now, None) {
+                problems.push(e);
+            }
             for p in &problems {
                 let _ = writeln!(s, "problem: {p}");
             }
             out.print(&s);
-            if !problems.is_empty() {
-                return Ok(ExitCode::from(exit::FAIL));
-            }
+            Ok(ExitCode::from(if problems.is_empty() { exit::PASS } else { exit::FAIL }))
         }
         TrustCommand::AllowedSigners { trust } => {
-            out.print(&load_trust(trust)?.allowed_signers(secfw::seal::sshsig::NAMESPACE));
+            out.print(&load_chain(trust)?.latest().policy.allowed_signers(secfw::seal::sshsig::NAMESPACE));
+            Ok(ExitCode::from(exit::PASS))
         }
     }
-    Ok(ExitCode::from(exit::PASS))
 }
 
 pub(crate) fn package(a: &PackageArgs, out: &Output) -> CmdResult {
-    let trust = load_trust(&trust_path(a.verify.trust.as_ref(), &a.dir))?;
+    let trust = match a.verify.anchor(&a.dir, Some(&a.dir)) {
+        Ok(t) => t.policy,
+        Err(e) => return refused_any(e, out, &a.dir),
+    };
     match secfw::seal::package(&a.dir, &trust, &a.verify.options()?) {
         Ok(p) => {
             out.print(&format!(
@@ -533,10 +759,23 @@ pub(crate) fn package(a: &PackageArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn unpack(a: &UnpackArgs, out: &Output) -> CmdResult {
-    let trust_file =
-        a.verify.trust.clone().ok_or("unpack needs --trust FILE (or $SECFW_TRUST): the package's trust anchor")?;
-    let trust = load_trust(&trust_file)?;
-    match secfw::seal::unpack(&a.package, &a.target, &trust, &a.verify.options()?) {
+    let src = source_workspace(&a.package);
+    let trust = match a.verify.anchor(&a.target, src.as_deref()) {
+        Ok(t) => t.policy,
+        Err(e) => return refused_any(e, out, &a.target),
+    };
+    let mut o = a.verify.options()?;
+    // A package kept in a workspace (`WS/.secfw/packages/x.tar`) is bound to that workspace's
+    // project and last accepted sequence unless told otherwise.
+    if let Some(ws) = src {
+        if o.expect_project.is_none() && !o.any_project {
+            o.expect_project = secfw::seal::workspace_project(&ws);
+        }
+        if o.state.is_none() {
+            o.state = SealState::load_workspace(&ws)?;
+        }
+    }
+    match secfw::seal::unpack(&a.package, &a.target, &trust, &o) {
         Ok(r) => {
             out.print(&format!(
                 "verified and unpacked {} into {} ({})",
@@ -550,12 +789,29 @@ pub(crate) fn unpack(a: &UnpackArgs, out: &Output) -> CmdResult {
     }
 }
 
+/// The workspace a package lies in, when it is under `WS/.secfw/packages/`.
+fn source_workspace(package: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(package).ok()?;
+    let packages = abs.parent()?;
+    let secfw_dir = packages.parent()?;
+    (packages.file_name()? == "packages" && secfw_dir.file_name()? == ".secfw")
+        .then(|| secfw_dir.parent())
+        .flatten()
+        .map(Path::to_path_buf)
+}
+
 pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
-    let trust = load_trust(&trust_path(a.verify.trust.as_ref(), &a.dir))?;
+    let anchor = match a.verify.anchor(&a.dir, Some(&a.dir)) {
+        Ok(t) => t,
+        Err(e) => return refused_any(e, out, &a.dir),
+    };
+    let trust = anchor.policy.clone();
     let pkg = if let Some(p) = &a.package {
         p.clone()
     } else {
-        let current = std::fs::read(a.dir.join(names::STATEMENT)).ok().map(|b| secfw::seal::seal_of(&b));
+        let current = secfw::artifacts::read::read_regular(&a.dir.join(names::STATEMENT), 8 << 20, Links::Refuse)
+            .ok()
+            .map(|b| secfw::seal::seal_of(&b));
         let all = secfw::seal::package::list_packages(&a.dir);
         let idx = all.iter().position(|p| current.as_ref().is_some_and(|s| p.to_string_lossy().contains(&s[7..19])));
         let choice = match idx {
@@ -569,6 +825,11 @@ pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
     o.allow_expired = a.allow_expired;
     match secfw::seal::restore(&pkg, &a.dir, &trust, &o) {
         Ok(r) => {
+            // A rollback is a deliberate downgrade: the workspace now accepts the restored seal.
+            if let Some(st) = SealState::of_report(&r) {
+                st.save_workspace(&a.dir)?;
+            }
+            anchor.pin().raise_workspace(&a.dir)?;
             out.print(&format!("restored {} from {} ({})", a.dir.display(), pkg.display(), r.seal.unwrap_or_default()));
             Ok(ExitCode::from(exit::PASS))
         }

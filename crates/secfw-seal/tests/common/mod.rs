@@ -144,3 +144,35 @@ pub fn mutate(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
 pub fn resign_raw(dir: &Path, body: &[u8]) {
     resign(dir, body, &[&prep(), &app1()]);
 }
+
+/// The example workspace's project id.
+pub const PROJECT: &str = "acme-pay";
+
+/// Verify options for `unpack`, which must be told the project the package belongs to.
+pub fn uopts() -> VerifyOptions {
+    let mut o = vopts();
+    o.expect_project = Some(PROJECT.to_owned());
+    o
+}
+
+/// The root key that signs trust policies in the fixtures.
+pub fn root_key() -> SigningKey {
+    key(9)
+}
+
+/// `tp` as version 1 of a signed trust chain whose root is [`root_key`] (threshold 1).
+pub fn signed_chain(tp: &TrustPolicy) -> secfw_seal::root::TrustChain {
+    let mut p = tp.clone();
+    p.add_root_key(root_key().public(), "root").unwrap();
+    p.version = 1;
+    let mut c = secfw_seal::root::TrustChain::new(p).unwrap();
+    c.sign(&root_key()).unwrap();
+    c
+}
+
+/// Write `tp` as a signed chain file `dir/secfw-trust.json`.
+pub fn write_trust(dir: &Path, tp: &TrustPolicy) -> PathBuf {
+    let p = dir.join("secfw-trust.json");
+    std::fs::write(&p, signed_chain(tp).to_json()).unwrap();
+    p
+}

@@ -1,6 +1,10 @@
 """Third-party verification of a secfw seal (offline).
 
-usage: verify_sslib.py ENVELOPE TRUST_JSON WORKSPACE_DIR
+usage: verify_sslib.py ENVELOPE TRUST_JSON WORKSPACE_DIR [--trust-only]
+
+TRUST_JSON is a plain policy or a signed trust chain; a chain is verified version by version
+(securesystemslib `Envelope.verify` with the root thresholds of the previous and the own
+version). With --trust-only only the chain is verified.
 
 * securesystemslib (>= 1.6): per-role k-of-n `Envelope.verify` with keyids recomputed from the
   key material (no keyid aliasing) and disjoint accepted key sets across roles;
@@ -23,17 +27,51 @@ from securesystemslib.dsse import Envelope
 from securesystemslib.signer import SSlibKey
 from securesystemslib.signer._utils import compute_default_keyid
 
+TRUST_PAYLOAD_TYPE = "application/vnd.secfw.trust+json"
+
+
+def sslib_keys(policy):
+    keys = {}
+    for kid, k in policy["keys"].items():
+        d = {"keytype": k["keytype"], "scheme": k["scheme"], "keyval": k["keyval"]}
+        assert kid == compute_default_keyid(d["keytype"], d["scheme"], d["keyval"]), "keyid aliasing"
+        keys[kid] = SSlibKey.from_dict(kid, dict(d))
+    assert len({k.keyval["public"] for k in keys.values()}) == len(keys), "duplicate key material"
+    return keys
+
+
+def load_trust(path):
+    """A plain policy, or a signed chain (secfw-trust-chain): every version's DSSE envelope is
+    verified with securesystemslib against a threshold of its own root keys and of the previous
+    version's root keys (TUF root rotation); the newest policy is returned."""
+    doc = json.load(open(path))
+    if doc.get("_type") != "secfw-trust-chain":
+        return doc
+    prev = None
+    for raw in doc["versions"]:
+        env = Envelope.from_dict(raw)
+        assert env.payload_type == TRUST_PAYLOAD_TYPE, env.payload_type
+        pol = json.loads(env.payload)
+        assert rfc8785.dumps(pol) == env.payload, "trust payload is not RFC 8785 canonical"
+        if prev is not None:
+            assert pol["version"] == prev["version"] + 1, "versions are not consecutive"
+        for signer in [pol] if prev is None else [prev, pol]:
+            root = signer["roles"]["root"]
+            keys = sslib_keys(signer)
+            env.verify([keys[k] for k in root["keyids"]], root["threshold"])
+        prev = pol
+    return prev
+
+
 env_path, trust_path, ws = sys.argv[1:4]
-trust = json.load(open(trust_path))
+trust = load_trust(trust_path)
+if len(sys.argv) > 4 and sys.argv[4] == "--trust-only":
+    print("OK trust version", trust["version"])
+    sys.exit(0)
 env = Envelope.from_dict(json.load(open(env_path)))
 assert env.payload_type == "application/vnd.in-toto+json", env.payload_type
 
-keys = {}
-for kid, k in trust["keys"].items():
-    d = {"keytype": k["keytype"], "scheme": k["scheme"], "keyval": k["keyval"]}
-    assert kid == compute_default_keyid(d["keytype"], d["scheme"], d["keyval"]), "keyid aliasing"
-    keys[kid] = SSlibKey.from_dict(kid, dict(d))
-assert len({k.keyval["public"] for k in keys.values()}) == len(keys), "duplicate key material"
+keys = sslib_keys(trust)
 
 accepted_by_role = {}
 for role in ("prepared_by", "approved_by"):

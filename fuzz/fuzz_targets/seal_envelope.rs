@@ -1,0 +1,11 @@
+//! Fuzz target `seal_envelope`: raw bytes → `secfw_workgen::fuzz_seal::run(SealTarget::Envelope, ..)`. Any
+//! outcome (accepted or refused) is fine; a panic, a hang or a crash is a bug. The corpus is
+//! replayed on stable by `crates/secfw-seal/tests/fuzz_corpus.rs`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use secfw_workgen::fuzz_seal::{SealTarget, run};
+
+fuzz_target!(|data: &[u8]| {
+    let _ = run(SealTarget::Envelope, data);
+});
