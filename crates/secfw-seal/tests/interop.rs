@@ -77,32 +77,33 @@ secfw_testkit::interop_test! { [python]
     }
 }
 
-#[test]
-fn case38_securesystemslib_verifies_the_signed_trust_chain_and_rejects_an_unauthorized_rotation() {
-    let Some(py) = need_python() else { return };
-    let (t, dir, tp) = sealed(1);
-    let mut chain = signed_chain(&tp);
-    let new_root = key(10);
-    chain
-        .edit(|p| {
-            p.add_root_key(new_root.public(), "new-root")?;
-            p.remove_root_key(&root_key().public().keyid())
-        })
-        .unwrap();
-    chain.sign(&new_root).unwrap();
-    let trust_file = t.path().join("trust.json");
-    let env_file = dir.join("handoff.intoto.json");
-    // version 2 signed by its own new root only: secfw and securesystemslib both refuse it
-    fs::write(&trust_file, chain.to_json()).unwrap();
-    assert!(chain.verify(now(), None).is_err());
-    let (ok, out) = run(Command::new(&py).arg(script()).arg(&env_file).arg(&trust_file).arg(&dir).arg("--trust-only"));
-    assert!(!ok, "a rotation not signed by the previous root must fail: {out}");
-    // signed by the previous root too: both accept it, and the manifest verifies under it
-    chain.sign(&root_key()).unwrap();
-    assert!(chain.verify(now(), None).is_ok());
-    fs::write(&trust_file, chain.to_json()).unwrap();
-    let (ok, out) = run(Command::new(&py).arg(script()).arg(&env_file).arg(&trust_file).arg(&dir));
-    assert!(ok, "{out}");
+secfw_testkit::interop_test! { [python]
+    fn case38_securesystemslib_verifies_the_signed_trust_chain_and_rejects_an_unauthorized_rotation() {
+        let py = need_python();
+        let (t, dir, tp) = sealed(1);
+        let mut chain = signed_chain(&tp);
+        let new_root = key(10);
+        chain
+            .edit(|p| {
+                p.add_root_key(new_root.public(), "new-root")?;
+                p.remove_root_key(&root_key().public().keyid())
+            })
+            .unwrap();
+        chain.sign(&new_root).unwrap();
+        let trust_file = t.path().join("trust.json");
+        let env_file = dir.join("handoff.intoto.json");
+        // version 2 signed by its own new root only: secfw and securesystemslib both refuse it
+        fs::write(&trust_file, chain.to_json()).unwrap();
+        assert!(chain.verify(now(), None).is_err());
+        let (ok, out) = run(Command::new(&py).arg(script()).arg(&env_file).arg(&trust_file).arg(&dir).arg("--trust-only"));
+        assert!(!ok, "a rotation not signed by the previous root must fail: {out}");
+        // signed by the previous root too: both accept it, and the manifest verifies under it
+        chain.sign(&root_key()).unwrap();
+        assert!(chain.verify(now(), None).is_ok());
+        fs::write(&trust_file, chain.to_json()).unwrap();
+        let (ok, out) = run(Command::new(&py).arg(script()).arg(&env_file).arg(&trust_file).arg(&dir));
+        assert!(ok, "{out}");
+    }
 }
 
 /// Sealed workspace with SSHSIG sidecars from the preparer and approver-1.
