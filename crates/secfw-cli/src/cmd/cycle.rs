@@ -23,7 +23,7 @@ pub(crate) struct CycleArgs {
     /// Signing key (PKCS#8 PEM); repeat for each signer the trust policy requires.
     #[arg(long = "key")]
     keys: Vec<PathBuf>,
-    /// Trust policy (JSON) the manifest is verified against [env: SECFW_TRUST].
+    /// The signed trust policy the manifest is verified against, from outside the workspace.
     #[arg(long, env = "SECFW_TRUST")]
     trust: Option<PathBuf>,
     /// A scanner output to ingest during EXECUTED (beside the rulebook's scan_inputs); repeatable.

@@ -59,9 +59,9 @@ pub(crate) struct AdvanceArgs {
 /// How the seal criteria (PACKAGED, EXECUTED) are verified.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct SealArgs {
-    /// Trust policy (JSON) the handoff manifest's signatures are verified against; without it
-    /// PACKAGED and EXECUTED are refused.
-    #[arg(long)]
+    /// The signed trust policy the handoff manifest is verified against, from outside the
+    /// workspace; without it PACKAGED and EXECUTED are refused.
+    #[arg(long, env = "SECFW_TRUST")]
     trust: Option<PathBuf>,
     /// Do not require the manifest's git binding (workspaces outside a git repository).
     #[arg(long)]

@@ -62,7 +62,7 @@ pub(crate) struct SignArgs {
     /// Use a private key file that group or others can access (refused by default, as ssh does).
     #[arg(long)]
     allow_insecure_key_permissions: bool,
-    /// The trust policy, from outside the workspace (required; or $SECFW_TRUST).
+    /// The trust policy, from outside the workspace (required).
     #[arg(long, env = "SECFW_TRUST")]
     trust: Option<PathBuf>,
     /// Pin the trust policy by digest (sha256:<hex>); a pinned policy may lie anywhere.
@@ -96,7 +96,7 @@ pub(crate) struct BundleArgs {
 /// Options shared by the commands that verify.
 #[derive(Debug, clap::Args)]
 pub(crate) struct VerifyArgs {
-    /// The trust policy, from outside the workspace (required; or $SECFW_TRUST).
+    /// The trust policy, from outside the workspace (required).
     #[arg(long, env = "SECFW_TRUST")]
     trust: Option<PathBuf>,
     /// Pin the trust policy by digest (sha256:<hex>); a pinned policy may lie anywhere.
