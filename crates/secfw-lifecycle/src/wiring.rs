@@ -39,9 +39,9 @@ impl SealWiring {
     fn failed(report: &secfw_seal::VerifyReport) -> CheckOutcome {
         let diags: Vec<String> = report.diagnostics().iter().take(5).map(ToString::to_string).collect();
         CheckOutcome::unmet(format!(
-            "seal verification failed ({}): {}",
+            "seal verification failed ({}):\n{}",
             report.failed_names().join(", "),
-            diags.join("; ")
+            diags.join("\n")
         ))
     }
 
@@ -125,7 +125,7 @@ impl ReportCheck for DigestWiring {
         if ev.metrics_collected {
             CheckOutcome::met(format!("KPI snapshot of cycle {} in .secfw/history/", ev.cycle.unwrap_or_default()))
         } else {
-            CheckOutcome::unmet(ev.reasons.join("; "))
+            CheckOutcome::unmet(ev.reasons.join("\n"))
         }
     }
 
@@ -134,7 +134,7 @@ impl ReportCheck for DigestWiring {
         if ev.digest_generated {
             CheckOutcome::met("digest.md, digest.json and digest.html generated this cycle")
         } else {
-            CheckOutcome::unmet(ev.reasons.join("; "))
+            CheckOutcome::unmet(ev.reasons.join("\n"))
         }
     }
 }
