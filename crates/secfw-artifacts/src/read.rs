@@ -9,6 +9,11 @@ use std::path::Path;
 
 use crate::Error;
 
+/// `O_NONBLOCK` and `O_NOFOLLOW` for this platform (from `libc`), for callers that open files
+/// themselves with `OpenOptionsExt::custom_flags`.
+#[cfg(unix)]
+pub use crate::write::{O_NOFOLLOW, O_NONBLOCK};
+
 /// How to treat a symlink at the path itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -47,8 +52,8 @@ pub fn open_regular(path: &Path, links: Links) -> Result<(fs::File, fs::Metadata
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
-        let nofollow = if links == Links::Refuse { crate::write::O_NOFOLLOW } else { 0 };
-        o.custom_flags(crate::write::O_NONBLOCK | nofollow);
+        let nofollow = if links == Links::Refuse { O_NOFOLLOW } else { 0 };
+        o.custom_flags(O_NONBLOCK | nofollow);
     }
     #[cfg(not(unix))]
     {

@@ -205,12 +205,12 @@ pub fn minimal(project: &str, now: DateTime<Utc>) -> Result<Vec<(&'static str, C
 /// of its files exists.
 ///
 /// ```
-/// use chrono::Utc;
+/// use chrono::{TimeZone, Utc};
 /// use secfw_artifacts::template::write_minimal;
 /// use secfw_artifacts::{LoadOptions, load};
 ///
 /// let dir = tempfile::tempdir()?;
-/// write_minimal(dir.path(), "widgets", Utc::now())?;
+/// write_minimal(dir.path(), "widgets", Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap())?;
 /// assert!(load(dir.path(), &LoadOptions::default().strict(true))?.diagnostics.is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

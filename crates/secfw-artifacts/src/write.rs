@@ -44,15 +44,16 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, fs::File)> {
 }
 
 /// Open flags that keep a check-then-open race from following a planted link or blocking on a
-/// FIFO: `O_NOFOLLOW` (the last component must not be a symlink) and `O_NONBLOCK`.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) const O_NOFOLLOW: i32 = 0o400_000;
-#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"))]
-pub(crate) const O_NOFOLLOW: i32 = 0x0100;
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) const O_NONBLOCK: i32 = 0o4000;
-#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"))]
-pub(crate) const O_NONBLOCK: i32 = 0x0004;
+/// FIFO. Their values differ between architectures (`O_NOFOLLOW` is 0o400000 on x86-64 but
+/// 0o100000 on aarch64, where 0o400000 means `O_LARGEFILE`), so they come from `libc`, never
+/// from literals.
+///
+/// `O_NOFOLLOW`: the last path component must not be a symlink.
+#[cfg(unix)]
+pub const O_NOFOLLOW: i32 = libc::O_NOFOLLOW;
+/// `O_NONBLOCK`: opening a FIFO returns at once instead of waiting for a writer.
+#[cfg(unix)]
+pub const O_NONBLOCK: i32 = libc::O_NONBLOCK;
 
 fn symlink_error(root: &Path, rel: &Path, upto: &Path) -> std::io::Error {
     std::io::Error::new(

@@ -230,11 +230,11 @@ pub(crate) fn hash_file_with(root: &Path, rel_path: &str, between: &dyn Fn(&Path
     between(&cur);
     let mut opts = fs::OpenOptions::new();
     opts.read(true);
-    #[cfg(target_os = "linux")]
+    #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
         // O_NONBLOCK: a FIFO swapped in after the check must not hang the open.
-        opts.custom_flags(0o4000);
+        opts.custom_flags(secfw_artifacts::read::O_NONBLOCK);
     }
     let mut f = opts.open(&cur).map_err(|e| HashFailure::Io(format!("{rel_path}: {e}")))?;
     let fm = f.metadata().map_err(|e| HashFailure::Io(format!("{rel_path}: {e}")))?;

@@ -119,12 +119,12 @@ fn open_regular(dir: &Path, name: &str) -> Result<fs::File, Error> {
 fn open_nonblocking(p: &Path, nofollow: bool) -> std::io::Result<fs::File> {
     let mut o = fs::OpenOptions::new();
     o.read(true);
-    #[cfg(target_os = "linux")]
+    #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
-        o.custom_flags(0o4000 | if nofollow { 0o400_000 } else { 0 });
+        o.custom_flags(secfw_artifacts::read::O_NONBLOCK | if nofollow { secfw_artifacts::read::O_NOFOLLOW } else { 0 });
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(unix))]
     let _ = nofollow;
     o.open(p)
 }
