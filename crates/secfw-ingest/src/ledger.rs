@@ -234,12 +234,11 @@ pub fn merge(
                 error: scan.error.clone(),
                 report: Some(report.name.clone()),
             };
-            match scan_index.get(&sid) {
-                Some(&i) => ledger.scans[i] = rec,
-                None => {
-                    scan_index.insert(sid.clone(), ledger.scans.len());
-                    ledger.scans.push(rec);
-                }
+            if let Some(&i) = scan_index.get(&sid) {
+                ledger.scans[i] = rec;
+            } else {
+                scan_index.insert(sid.clone(), ledger.scans.len());
+                ledger.scans.push(rec);
             }
             summary.scans.push(sid.clone());
             for item in &scan.items {

@@ -674,10 +674,11 @@ fn map_one(
         .map(|(_, v)| v)
         .filter(|f| secfw_artifacts::workspace::is_fingerprint(f))
         .cloned()
-        .unwrap_or_else(|| match &rule_id {
-            Some(id) => fingerprint(tool, id, &location, &r, &message),
-            // No rule: the tool, the location and the message are the identity.
-            None => {
+        .unwrap_or_else(|| {
+            if let Some(id) = &rule_id {
+                fingerprint(tool, id, &location, &r, &message)
+            } else {
+                // No rule: the tool, the location and the message are the identity.
                 let mut b = Builder::new();
                 b.field().put("sarif");
                 b.field().put(tool);
