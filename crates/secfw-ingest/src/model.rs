@@ -333,7 +333,7 @@ pub(crate) fn dedupe(items: &mut Vec<Item>) {
     items.dedup_by(|later, kept| {
         let same = later.fingerprint == kept.fingerprint;
         if same {
-            kept.occurrences += later.occurrences;
+            kept.occurrences = kept.occurrences.saturating_add(later.occurrences);
         }
         same
     });

@@ -216,7 +216,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         let mut results_state = ResultsState::Absent;
         let mut ctx: Option<RunCtx> = None;
         let (mut invocations, mut vcp, mut artifacts) = (Value::Null, Value::Null, None::<Value>);
-        let mut items = Vec::new();
+        let mut items = RunItems::default();
         let mut pending = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
@@ -251,11 +251,9 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         };
         // Results that came before `tool` (or needed `artifacts` not yet read) are mapped now.
         for r in pending {
-            if let Some(it) = map_one(&mut self.st.diags, self.st.name, &ctx, artifacts.as_ref(), r) {
-                items.push(it);
-            }
+            map_one(&mut self.st.diags, self.st.name, &ctx, artifacts.as_ref(), r, &mut items);
         }
-        let mut scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, items);
+        let mut scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, items.items);
         match results_state {
             ResultsState::Absent => {
                 scan.mark_incomplete(class::RULES, format!("runs[{idx}] has no `results` (results not determined)"));
@@ -290,7 +288,7 @@ struct ResultsSeed<'s, 'a, 'c> {
     run: usize,
     ctx: Option<&'c RunCtx>,
     artifacts: Option<&'c Value>,
-    items: &'s mut Vec<Item>,
+    items: &'s mut RunItems,
     pending: &'s mut Vec<RawResult>,
 }
 
@@ -312,7 +310,6 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
-        let mut dedupe_at = DEDUPE_BATCH.max(self.items.len() * 2);
         while let Some(v) = seq.next_element::<Lax<SResult>>()? {
             let pointer = format!("/runs/{}/results/{i}", self.run);
             i += 1;
@@ -331,15 +328,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
             // findings, not raw results.
             match self.ctx {
                 Some(ctx) if r.uri.is_some() || r.artifact_index.is_none() || self.artifacts.is_some() => {
-                    if let Some(it) = map_one(&mut self.st.diags, self.st.name, ctx, self.artifacts, r) {
-                        self.items.push(it);
-                        // Merge duplicates as they accumulate: memory is bounded by the distinct
-                        // findings (times two), not by the results of a duplicate-heavy run.
-                        if self.items.len() >= dedupe_at {
-                            dedupe(self.items);
-                            dedupe_at = (self.items.len() * 2).max(DEDUPE_BATCH);
-                        }
-                    }
+                    map_one(&mut self.st.diags, self.st.name, ctx, self.artifacts, r, self.items);
                 }
                 _ => self.pending.push(r),
             }
@@ -348,9 +337,13 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
     }
 }
 
-/// Items of a run are de-duplicated whenever their number reaches twice the distinct count
-/// of the last pass (at least this many).
-const DEDUPE_BATCH: usize = 1 << 16;
+/// The findings of one run, one per fingerprint, merged as they are mapped: memory holds the
+/// distinct findings, never one item per result of a duplicate-heavy run.
+#[derive(Default)]
+struct RunItems {
+    items: Vec<Item>,
+    index: HashMap<String, usize>,
+}
 
 /// The parts of a result secfw uses (everything else is dropped as soon as it is read).
 struct RawResult {
@@ -596,7 +589,8 @@ fn map_one(
     ctx: &RunCtx,
     artifacts: Option<&Value>,
     r: RawResult,
-) -> Option<Item> {
+    acc: &mut RunItems,
+) {
     let tool = ctx.tool.as_str();
     if matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent") {
         let why = r
@@ -612,7 +606,7 @@ fn map_one(
             )
             .with_hint("only failing results become findings"),
         );
-        return None;
+        return;
     }
     let ri = r
         .rule_index
@@ -688,6 +682,15 @@ fn map_one(
                 b.finish()
             }
         });
+    // A result with the fingerprint of one already mapped in this run is counted on it; only
+    // one that sorts first by (line, pointer) replaces it (the order `dedupe` keeps).
+    if let Some(&k) = acc.index.get(&fingerprint) {
+        let kept = &mut acc.items[k];
+        if (r.line, r.pointer.as_str()) >= (kept.line, kept.pointer.as_str()) {
+            kept.occurrences = kept.occurrences.saturating_add(1);
+            return;
+        }
+    }
     let rule_label = rule_id.as_deref().unwrap_or("(no rule id)");
     let title = match info.and_then(|i| i.title.as_deref()) {
         Some(t) => t.to_owned(),
@@ -726,7 +729,7 @@ fn map_one(
         }
         extra.push(("suppressions", Value::Array(sup)));
     }
-    Some(Item {
+    let item = Item {
         fingerprint,
         tool: tool.to_owned(),
         rule_id,
@@ -749,7 +752,14 @@ fn map_one(
         class: class::RULES,
         tags: Vec::new(),
         aliases: Vec::new(),
-    })
+    };
+    if let Some(&k) = acc.index.get(&item.fingerprint) {
+        let occurrences = acc.items[k].occurrences.saturating_add(1);
+        acc.items[k] = Item { occurrences, ..item };
+    } else {
+        acc.index.insert(item.fingerprint.clone(), acc.items.len());
+        acc.items.push(item);
+    }
 }
 
 /// Invocation health, target, and the scan record of a finished run.

@@ -430,3 +430,27 @@ fn a_huge_message_is_capped_in_the_ledger_and_the_output_says_so() {
     assert!(f.description.chars().count() <= secfw_ingest::model::limits::DESCRIPTION);
     assert!(f.description.contains("1000000 characters in the report"));
 }
+
+#[test]
+fn streaming_a_duplicate_heavy_run_holds_one_item_per_finding() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("dup.sarif");
+    let n = 100_000;
+    let one = r#"{"ruleId":"R1","message":{"text":"same"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.rs"},"region":{"startLine":LINE}}}]}"#;
+    let mut text = String::from(r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T"}},"results":["#);
+    for i in 0..n {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&one.replace("LINE", &(n - i).to_string()));
+    }
+    text.push_str("]}]}");
+    std::fs::write(&p, &text).unwrap();
+    for opts in [ParseOptions::default(), ParseOptions::default().in_memory_max(0)] {
+        let r = parse_path(&p, "dup.sarif", Format::Auto, &opts).unwrap();
+        assert_eq!(r.finding_count(), 1);
+        let it = &r.scans[0].items[0];
+        assert_eq!(it.occurrences, n);
+        assert_eq!(it.line, Some(1), "the first by line is kept, whatever the order");
+    }
+}
