@@ -5,6 +5,7 @@ mod cargo_audit;
 pub mod codes;
 pub mod cvss;
 pub mod fingerprint;
+pub mod fuzz;
 mod grype;
 mod lax;
 pub mod ledger;

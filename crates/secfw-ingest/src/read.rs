@@ -106,11 +106,28 @@ pub(crate) struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
     count: u64,
+    /// The first three bytes (to recognise a byte-order mark).
+    head: Vec<u8>,
+    /// A byte other than ASCII whitespace was read within the first three bytes / after them.
+    nonws_head: bool,
+    nonws_tail: bool,
 }
 
 impl<R: Read> HashingReader<R> {
     pub(crate) fn new(inner: R) -> Self {
-        Self { inner, hasher: Sha256::new(), count: 0 }
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+            head: Vec::with_capacity(3),
+            nonws_head: false,
+            nonws_tail: false,
+        }
+    }
+    /// `true` when what was read is blank as the in-memory path sees it: an optional UTF-8
+    /// byte-order mark, then only ASCII whitespace.
+    pub(crate) fn blank(&self) -> bool {
+        !self.nonws_tail && (self.head.as_slice() == b"\xef\xbb\xbf" || !self.nonws_head)
     }
     pub(crate) fn finish(self) -> (String, u64) {
         (hex::encode(self.hasher.finalize()), self.count)
@@ -121,6 +138,17 @@ impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        let mut data = &buf[..n];
+        while self.head.len() < 3
+            && let Some((&b, rest)) = data.split_first()
+        {
+            self.head.push(b);
+            self.nonws_head |= !b.is_ascii_whitespace();
+            data = rest;
+        }
+        if !self.nonws_tail {
+            self.nonws_tail = data.iter().any(|b| !b.is_ascii_whitespace());
+        }
         self.count += n as u64;
         Ok(n)
     }
@@ -179,11 +207,14 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
         let mut reader = BufReader::with_capacity(256 * 1024, HashingReader::new(file));
         // A UTF-8 byte-order mark is skipped, as on the in-memory path.
         skip_bom(&mut reader).map_err(|e| unreadable(&e))?;
-        let (scans, diags) = crate::sarif::parse_reader(&mut reader, name, opts)?;
-        let (sha256, bytes) = reader.into_inner().finish();
-        if bytes == 0 {
+        let parsed = crate::sarif::parse_reader(&mut reader, name, opts);
+        let inner = reader.into_inner();
+        // Empty or only whitespace (after a BOM) is an empty report, as on the in-memory path.
+        if inner.blank() {
             return Err(empty(name));
         }
+        let (scans, diags) = parsed?;
+        let (sha256, bytes) = inner.finish();
         let mut report = Report { name: name.to_owned(), format, sha256, bytes, scans, diagnostics: diags };
         crate::model::apply_budgets(&mut report);
         return Ok(report);
@@ -193,29 +224,14 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
     parse_slice(&bytes, name, format, opts)
 }
 
-/// Consume a leading UTF-8 byte-order mark, if any (as the in-memory path strips it).
+/// Consume a leading UTF-8 byte-order mark, if any (as the in-memory path strips it). The
+/// first read of a buffered regular file holds the first bytes; a file shorter than a BOM is
+/// left to the JSON parser, which refuses it as the in-memory path does.
 fn skip_bom<R: std::io::BufRead>(r: &mut R) -> std::io::Result<()> {
-    const BOM: &[u8] = b"\xef\xbb\xbf";
-    let mut matched = 0;
-    while matched < BOM.len() {
-        let buf = r.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        let take = (BOM.len() - matched).min(buf.len());
-        if buf[..take] != BOM[matched..matched + take] {
-            if matched == 0 {
-                return Ok(()); // no BOM; nothing consumed
-            }
-            break;
-        }
-        r.consume(take);
-        matched += take;
+    if r.fill_buf()?.starts_with(b"\xef\xbb\xbf") {
+        r.consume(3);
     }
-    if matched == 0 || matched == BOM.len() {
-        return Ok(());
-    }
-    Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "the report starts with a truncated byte-order mark"))
+    Ok(())
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
