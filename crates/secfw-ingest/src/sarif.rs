@@ -355,6 +355,7 @@ struct RawResult {
     baseline: Option<String>,
     message: Option<String>,
     message_id: Option<String>,
+    message_args: Vec<String>,
     uri: Option<String>,
     artifact_index: Option<usize>,
     logical: Option<String>,
@@ -397,6 +398,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
     let message =
         msg.as_ref().and_then(|m| text(m.text.as_ref()).or_else(|| text(m.markdown.as_ref()))).map(str::to_owned);
     let message_id = msg.as_ref().and_then(|m| m.id.as_ref()).and_then(Loose::as_str).map(str::to_owned);
+    let message_args = msg.and_then(|m| m.arguments).map(|a| a.0).unwrap_or_default();
     let loc = v.locations.0.into_iter().next();
     let (phys, logical) = match loc {
         Some(l) => (l.physical_location.0, l.logical_locations.0.into_iter().next()),
@@ -431,6 +433,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         baseline: v.baseline_state.as_ref().and_then(Loose::as_str).map(str::to_owned),
         message,
         message_id,
+        message_args,
         uri: al.as_ref().and_then(|a| text(a.uri.as_ref())).map(str::to_owned),
         artifact_index: al.as_ref().and_then(|a| a.index.as_ref()).and_then(Loose::as_usize),
         logical,
@@ -536,7 +539,27 @@ impl RuleInfo {
             security_severity: r.props().and_then(|p| num(p, "security-severity")),
             level: r.level().map(str::to_owned),
             cwe,
-            cve: tags.iter().filter(|t| is_advisory_id(t)).map(|t| (*t).to_owned()).collect(),
+            cve: {
+                let mut cve: Vec<String> = tags.iter().filter(|t| is_advisory_id(t)).map(|t| (*t).to_owned()).collect();
+                if let Some(id) = r.id() {
+                    cve.extend(advisory_ids_in(id));
+                }
+                if let Some(u) = sne(r.v, "helpUri") {
+                    cve.extend(advisory_ids_in(u));
+                }
+                if let Some(p) = r.props().and_then(Value::as_object) {
+                    for v in p.values() {
+                        match v {
+                            Value::String(x) => cve.extend(advisory_ids_in(x)),
+                            Value::Array(xs) => {
+                                cve.extend(xs.iter().filter_map(Value::as_str).flat_map(advisory_ids_in));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                cve
+            },
             config: tags.iter().any(|t| is_config_tag(t)),
             message_strings,
         }
@@ -624,9 +647,11 @@ fn map_one(
             .map(str::to_owned)
     });
     let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
+    // SARIF §3.11: the text, else the rule's `messageStrings[message.id]`; `{0}`, `{1}` ...
+    // are replaced by `message.arguments`.
     let from_id = r.message_id.as_deref().and_then(|id| info.and_then(|i| i.message_strings.get(id)));
     let message = match (&r.message, from_id) {
-        (Some(m), _) | (None, Some(m)) => m.clone(),
+        (Some(m), _) | (None, Some(m)) => expand_template(m, &r.message_args),
         _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| match &rule_id {
             Some(id) => format!("{tool} reported {id}"),
             None => format!("{tool} reported a result"),
@@ -651,9 +676,11 @@ fn map_one(
     cwe.extend(r.taxa_cwe.iter().cloned());
     let mut cve: Vec<String> = info.map(|i| i.cve.clone()).unwrap_or_default();
     cve.extend(r.tags.iter().filter(|t| is_advisory_id(t)).cloned());
-    if let Some(id) = rule_id.as_deref().filter(|id| is_advisory_id(id)) {
-        cve.push(id.to_owned());
+    if let Some(id) = rule_id.as_deref() {
+        cve.extend(advisory_ids_in(id));
     }
+    // Tools with generic rules (cargo-deny's `vulnerability`) name the advisory in the message.
+    cve.extend(advisory_ids_in(&message));
     let config_tag = r.tags.iter().any(|t| is_config_tag(t));
     let category = if ctx.iac || config_tag || info.is_some_and(|i| i.config) {
         Category::Configuration
@@ -692,10 +719,17 @@ fn map_one(
         }
     }
     let rule_label = rule_id.as_deref().unwrap_or("(no rule id)");
-    let title = match info.and_then(|i| i.title.as_deref()) {
+    let mut title = match info.and_then(|i| i.title.as_deref()) {
         Some(t) => t.to_owned(),
         None => first_line(&message).chars().take(200).collect::<String>(),
     };
+    // A generic rule title gets the advisory it is about.
+    let cve = uniq(cve);
+    if let Some(adv) = cve.first()
+        && !cve.iter().any(|c| title.contains(c.as_str()))
+    {
+        title = format!("{adv}: {title}");
+    }
     let recommended_action = match info.and_then(|i| i.action.as_deref()) {
         Some(a) => a.to_owned(),
         None => match info.and_then(|i| i.help_uri.as_deref()) {
@@ -739,7 +773,7 @@ fn map_one(
         severity_source: sev_source,
         category,
         cwe: uniq(cwe),
-        cve: uniq(cve),
+        cve,
         cvss: None,
         target: String::new(),
         location,
@@ -868,6 +902,50 @@ fn short_action(help: &str) -> String {
     if para.chars().count() > 300 {
         out.push('…');
     }
+    out
+}
+
+/// Advisory ids (CVE, GHSA, RUSTSEC, ...) named in a text or URL.
+fn advisory_ids_in(text: &str) -> Vec<String> {
+    if !text.contains('-') {
+        return Vec::new();
+    }
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .map(|t| t.trim_matches('-'))
+        .filter(|t| is_advisory_id(t))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Expand a SARIF message template: `{N}` is replaced by `args[N]`, `{{` and `}}` are literal
+/// braces; a placeholder without its argument is kept as written.
+fn expand_template(template: &str, args: &[String]) -> String {
+    if !template.contains(['{', '}']) {
+        return template.to_owned();
+    }
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        if tail.starts_with('{')
+            && let Some(end) = tail.find('}')
+            && let Ok(n) = tail[1..end].parse::<usize>()
+            && let Some(a) = args.get(n)
+        {
+            out.push_str(a);
+            rest = &tail[end + 1..];
+            continue;
+        }
+        out.push_str(&tail[..1]);
+        rest = &tail[1..];
+    }
+    out.push_str(rest);
     out
 }
 

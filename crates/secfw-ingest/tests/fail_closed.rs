@@ -454,3 +454,65 @@ fn streaming_a_duplicate_heavy_run_holds_one_item_per_finding() {
         assert_eq!(it.line, Some(1), "the first by line is kept, whatever the order");
     }
 }
+
+// ---- fidelity ----------------------------------------------------------------------------
+
+#[test]
+fn sarif_message_templates_are_expanded_from_the_rules_message_strings() {
+    let doc = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T", "rules": [
+    {"id": "R1", "messageStrings": {"default": {"text": "Variable '{0}' flows to {1} ({{literal}})"}}}]}},
+    "results": [
+        {"ruleId": "R1", "message": {"id": "default", "arguments": ["user_input", "exec()"]},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}}}]},
+        {"ruleId": "R1", "message": {"text": "inline {0} and missing {5}", "arguments": ["arg"]},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "b.py"}}}]}
+    ]}]});
+    let r = parse_slice(doc.to_string().as_bytes(), "t.sarif", Format::Auto, &ParseOptions::default()).unwrap();
+    let mut got: Vec<&str> = r.scans[0].items.iter().map(|i| i.description.as_str()).collect();
+    got.sort_unstable();
+    assert_eq!(got, ["Variable 'user_input' flows to exec() ({literal})", "inline arg and missing {5}"]);
+}
+
+#[test]
+fn advisory_ids_come_from_rule_ids_properties_help_uris_and_messages() {
+    // cargo-deny style: generic rules, the advisory in the message and the help URI.
+    let doc = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "cargo-deny", "rules": [
+    {"id": "vulnerability", "shortDescription": {"text": "Security vulnerability detected"}},
+    {"id": "unmaintained", "shortDescription": {"text": "Unmaintained crate"},
+     "helpUri": "https://rustsec.org/advisories/RUSTSEC-2021-0139.html"},
+    {"id": "GHSA-c3h9-896r-86jm", "properties": {"aliases": ["CVE-2022-24713"]}}]}},
+    "results": [
+        {"ruleId": "vulnerability", "message": {"text": "RUSTSEC-2020-0071: Potential segfault in the time crate"},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "Cargo.lock"}}}]},
+        {"ruleId": "unmaintained", "message": {"text": "ansi_term is unmaintained"},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "Cargo.lock"}}}]},
+        {"ruleId": "GHSA-c3h9-896r-86jm", "message": {"text": "regex denial of service"},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "Cargo.lock"}}}]}
+    ]}]});
+    let r = parse_slice(doc.to_string().as_bytes(), "deny.sarif", Format::Auto, &ParseOptions::default()).unwrap();
+    let by_rule = |id: &str| r.scans[0].items.iter().find(|i| i.rule_id.as_deref() == Some(id)).unwrap();
+    let v = by_rule("vulnerability");
+    assert_eq!(v.cve, ["RUSTSEC-2020-0071"]);
+    assert!(v.title.starts_with("RUSTSEC-2020-0071: "), "{}", v.title);
+    assert_eq!(by_rule("unmaintained").cve, ["RUSTSEC-2021-0139"]);
+    assert_eq!(by_rule("GHSA-c3h9-896r-86jm").cve, ["CVE-2022-24713", "GHSA-c3h9-896r-86jm"]);
+}
+
+#[test]
+fn a_sarif_run_with_an_empty_or_null_tool_name_is_refused_naming_that_run() {
+    for name in [serde_json::json!(""), serde_json::Value::Null] {
+        let doc = serde_json::json!({"version": "2.1.0", "runs": [
+            {"tool": {"driver": {"name": "Good"}}, "results": []},
+            {"tool": {"driver": {"name": name}}, "results": []}
+        ]});
+        let text = serde_json::to_string_pretty(&doc).unwrap();
+        let e = parse_slice(text.as_bytes(), "t.sarif", Format::Auto, &ParseOptions::default()).unwrap_err();
+        let d = &e.diagnostics()[0];
+        assert_eq!(d.code.as_str(), "IN0006");
+        assert!(d.message.contains("runs[1]"), "{}", d.message);
+        // The position is inside the second run, not the first.
+        let second_run_line =
+            u32::try_from(text.lines().position(|l| l.contains("\"name\": \"Good\"")).unwrap()).unwrap() + 1;
+        assert!(d.line.is_some_and(|l| l > second_run_line), "{d} (first run's tool at line {second_run_line})");
+    }
+}
