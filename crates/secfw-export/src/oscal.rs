@@ -46,7 +46,21 @@ fn metadata(input: &ExportInput<'_>, title: &str, v: OscalVersion) -> Value {
 }
 
 fn prop(name: &str, value: &str) -> Value {
-    json!({"name": name, "ns": NS, "value": value})
+    json!({"name": name, "ns": NS, "value": one_line(value, "(empty)")})
+}
+
+/// OSCAL `string` values (props) and `markup-line` titles hold one line with no leading or
+/// trailing whitespace (`^\S(.*\S)?$`): whatever a scanner report put into the ledger, control
+/// characters and line breaks become spaces, runs of whitespace collapse, the ends are
+/// trimmed, and an empty result takes `fallback`. (Descriptions are `markup-multiline` and
+/// keep their lines.)
+fn one_line(s: &str, fallback: &str) -> String {
+    let t = s
+        .split(|c: char| c.is_whitespace() || c.is_control() || c == '\u{feff}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if t.is_empty() { fallback.to_owned() } else { t }
 }
 
 fn observation(input: &ExportInput<'_>, f: &Finding) -> Value {
@@ -64,7 +78,7 @@ fn observation(input: &ExportInput<'_>, f: &Finding) -> Value {
     }
     let mut o = json!({
         "uuid": stable_uuid("observation", k),
-        "title": f.title,
+        "title": one_line(&f.title, &f.finding_id),
         "description": nonempty(&f.description, &f.title),
         "props": props,
         "methods": ["TEST"],
@@ -74,7 +88,7 @@ fn observation(input: &ExportInput<'_>, f: &Finding) -> Value {
     let subjects: Vec<Value> = f
         .affected_resources
         .iter()
-        .map(|r| json!({"subject-uuid": stable_uuid("resource", &r.resource_id), "type": "inventory-item", "title": r.resource_id, "props": [prop("location", nonempty(&r.location, &r.resource_id))]}))
+        .map(|r| json!({"subject-uuid": stable_uuid("resource", &r.resource_id), "type": "inventory-item", "title": one_line(&r.resource_id, "(unnamed resource)"), "props": [prop("location", nonempty(&r.location, &r.resource_id))]}))
         .collect();
     if !subjects.is_empty() {
         o["subjects"] = Value::Array(subjects);
@@ -114,7 +128,7 @@ fn risk(input: &ExportInput<'_>, f: &Finding) -> Value {
     }
     let mut r = json!({
         "uuid": stable_uuid("risk", k),
-        "title": f.title,
+        "title": one_line(&f.title, &f.finding_id),
         "description": nonempty(&f.description, &f.title),
         "statement": format!("{} severity {} finding {} affecting {}.", f.severity, f.category.as_str(), f.finding_id,
             f.affected_resources.iter().map(|r| r.resource_id.as_str()).collect::<Vec<_>>().join(", ")),
@@ -205,7 +219,7 @@ pub fn assessment_results(input: &ExportInput<'_>, v: OscalVersion) -> Value {
                         let k = key_of(f);
                         json!({
                             "uuid": stable_uuid("finding", k),
-                            "title": f.title,
+                            "title": one_line(&f.title, &f.finding_id),
                             "description": nonempty(&f.description, &f.title),
                             "props": [prop("finding-id", &f.finding_id)],
                             "target": {"type": "objective-id", "target-id": target_id(f), "status": {"state": "not-satisfied"}},
@@ -248,7 +262,7 @@ pub fn poam(input: &ExportInput<'_>, v: OscalVersion) -> Value {
             let k = key_of(f);
             json!({
                 "uuid": stable_uuid("poam-item", k),
-                "title": f.title,
+                "title": one_line(&f.title, &f.finding_id),
                 "description": nonempty(&f.description, &f.title),
                 "props": [prop("finding-id", &f.finding_id), prop("severity", f.severity.as_str())],
                 "related-observations": [{"observation-uuid": stable_uuid("observation", k)}],

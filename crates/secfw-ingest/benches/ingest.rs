@@ -8,6 +8,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use secfw_artifacts::model::rulebook::SlaDays;
 use secfw_ingest::{Format, ParseOptions, parse_path};
 
 /// A SARIF log of about `mb` megabytes: 200 rules, results spread over 5000 files.
@@ -15,6 +16,9 @@ fn generate(mb: usize) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-ingest.sarif");
     if std::fs::metadata(&path).is_ok_and(|m| m.len() >= (mb as u64) << 20) {
         return path;
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("create the target directory"); // absent with CARGO_TARGET_DIR elsewhere
     }
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create bench file"));
     let mut rules = String::new();
@@ -76,5 +80,58 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// A SARIF log of `n` results: `distinct` gives each its own rule id and file (n findings),
+/// otherwise all are copies of one result (one finding). The same shapes as
+/// `examples/gen_sarif.rs`, used for the scaling table in docs/PERFORMANCE.md.
+fn scaling_log(n: usize, distinct: bool) -> Vec<u8> {
+    let mut s = String::from(
+        r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"ScaleTool","rules":[{"id":"R0"}]}},"results":["#,
+    );
+    for i in 0..n {
+        let k = if distinct { i } else { 0 };
+        let _ = write!(
+            s,
+            r#"{}{{"ruleId":"R{k}","level":"warning","message":{{"text":"Potential issue {k}: review the data flow from source to sink."}},"locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"src/d{}/f{k}.rs"}},"region":{{"startLine":{},"startColumn":5}}}}}}]}}"#,
+            if i == 0 { "" } else { "," },
+            k / 1000,
+            i % 900 + 1
+        );
+    }
+    s.push_str("]}]}");
+    s.into_bytes()
+}
+
+/// Ingest end to end in memory: parse, fingerprint, merge into an empty ledger, render as YAML
+/// and read it back (everything `secfw ingest` does except the file write). 10k and 100k
+/// results, distinct and duplicate; `SECFW_BENCH_1M=1` adds 1M (minutes per sample).
+fn scaling(c: &mut Criterion) {
+    let now: chrono::DateTime<chrono::Utc> = "2025-03-01T00:00:00Z".parse().unwrap();
+    let mut sizes = vec![10_000, 100_000];
+    if std::env::var_os("SECFW_BENCH_1M").is_some() {
+        sizes.push(1_000_000);
+    }
+    let mut g = c.benchmark_group("ingest_scaling");
+    g.sample_size(10);
+    for n in sizes {
+        for distinct in [true, false] {
+            let log = scaling_log(n, distinct);
+            g.throughput(Throughput::Elements(n as u64));
+            let shape = if distinct { "distinct" } else { "duplicate" };
+            g.bench_function(format!("{shape}_{n}"), |b| {
+                b.iter(|| {
+                    let report =
+                        secfw_ingest::parse_slice(&log, "scale.sarif", Format::Sarif, &ParseOptions::default())
+                            .unwrap();
+                    let mut ledger = secfw_ingest::ledger::new_ledger(now);
+                    let summary = secfw_ingest::merge(&mut ledger, &[report], None, &SlaDays::default(), now);
+                    let text = secfw_ingest::render(&ledger).unwrap();
+                    (summary.opened.len(), text.len())
+                });
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, scaling);
 criterion_main!(benches);

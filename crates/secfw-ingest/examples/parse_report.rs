@@ -1,5 +1,6 @@
 //! Parse one report and print its counts (used to measure peak memory and compare with
 //! `sarif summary`: `/usr/bin/time -v target/release/examples/parse_report FILE`).
+//! `SECFW_IN_MEMORY_MAX=BYTES` sets the streaming threshold (0: always stream SARIF).
 #![allow(clippy::disallowed_macros, missing_docs)]
 
 fn main() {
@@ -11,7 +12,12 @@ fn main() {
         path.as_ref(),
         &path,
         secfw_ingest::Format::Auto,
-        &secfw_ingest::ParseOptions::default(),
+        &std::env::var("SECFW_IN_MEMORY_MAX")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or_else(secfw_ingest::ParseOptions::default, |n| {
+                secfw_ingest::ParseOptions::default().in_memory_max(n)
+            }),
     ) {
         Ok(r) => println!(
             "{}: {} scan(s), {} finding(s), {} diagnostic(s), {} bytes",

@@ -291,6 +291,7 @@ pub(crate) struct SText {
     pub(crate) text: Option<Loose>,
     pub(crate) markdown: Option<Loose>,
     pub(crate) id: Option<Loose>,
+    pub(crate) arguments: Option<LaxTags>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

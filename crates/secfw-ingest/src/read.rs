@@ -2,7 +2,7 @@
 //! errors into located diagnostics.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use secfw_artifacts::{Diagnostic, Pos};
@@ -106,11 +106,28 @@ pub(crate) struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
     count: u64,
+    /// The first three bytes (to recognise a byte-order mark).
+    head: Vec<u8>,
+    /// A byte other than ASCII whitespace was read within the first three bytes / after them.
+    nonws_head: bool,
+    nonws_tail: bool,
 }
 
 impl<R: Read> HashingReader<R> {
     pub(crate) fn new(inner: R) -> Self {
-        Self { inner, hasher: Sha256::new(), count: 0 }
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+            head: Vec::with_capacity(3),
+            nonws_head: false,
+            nonws_tail: false,
+        }
+    }
+    /// `true` when what was read is blank as the in-memory path sees it: an optional UTF-8
+    /// byte-order mark, then only ASCII whitespace.
+    pub(crate) fn blank(&self) -> bool {
+        !self.nonws_tail && (self.head.as_slice() == b"\xef\xbb\xbf" || !self.nonws_head)
     }
     pub(crate) fn finish(self) -> (String, u64) {
         (hex::encode(self.hasher.finalize()), self.count)
@@ -121,6 +138,17 @@ impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        let mut data = &buf[..n];
+        while self.head.len() < 3
+            && let Some((&b, rest)) = data.split_first()
+        {
+            self.head.push(b);
+            self.nonws_head |= !b.is_ascii_whitespace();
+            data = rest;
+        }
+        if !self.nonws_tail {
+            self.nonws_tail = data.iter().any(|b| !b.is_ascii_whitespace());
+        }
         self.count += n as u64;
         Ok(n)
     }
@@ -155,12 +183,21 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
         ));
     }
     let mut file = File::open(path).map_err(|e| unreadable(&e))?;
+    // The path may have been swapped between the check and the open: check what was opened.
+    if !file.metadata().map_err(|e| unreadable(&e))?.is_file() {
+        return Err(reject(
+            codes::UNREADABLE,
+            name,
+            "the report is not a regular file",
+            "pass the scanner's output file",
+            None,
+        ));
+    }
     let format = if format == Format::Auto {
         let mut head = vec![0u8; 8192];
         let n = read_up_to(&mut file, &mut head).map_err(|e| unreadable(&e))?;
         head.truncate(n);
-        drop(file);
-        file = File::open(path).map_err(|e| unreadable(&e))?;
+        file.seek(std::io::SeekFrom::Start(0)).map_err(|e| unreadable(&e))?;
         if sniff_sarif(&head) { Format::Sarif } else { Format::Auto }
     } else {
         format
@@ -168,16 +205,33 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
     if format == Format::Sarif && meta.len() > opts.in_memory_max {
         // Streaming: memory holds the findings and one result at a time, never the file.
         let mut reader = BufReader::with_capacity(256 * 1024, HashingReader::new(file));
-        let (scans, diags) = crate::sarif::parse_reader(&mut reader, name, opts)?;
-        let (sha256, bytes) = reader.into_inner().finish();
-        if bytes == 0 {
+        // A UTF-8 byte-order mark is skipped, as on the in-memory path.
+        skip_bom(&mut reader).map_err(|e| unreadable(&e))?;
+        let parsed = crate::sarif::parse_reader(&mut reader, name, opts);
+        let inner = reader.into_inner();
+        // Empty or only whitespace (after a BOM) is an empty report, as on the in-memory path.
+        if inner.blank() {
             return Err(empty(name));
         }
-        return Ok(Report { name: name.to_owned(), format, sha256, bytes, scans, diagnostics: diags });
+        let (scans, diags) = parsed?;
+        let (sha256, bytes) = inner.finish();
+        let mut report = Report { name: name.to_owned(), format, sha256, bytes, scans, diagnostics: diags };
+        crate::model::apply_budgets(&mut report);
+        return Ok(report);
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes).map_err(|e| unreadable(&e))?;
     parse_slice(&bytes, name, format, opts)
+}
+
+/// Consume a leading UTF-8 byte-order mark, if any (as the in-memory path strips it). The
+/// first read of a buffered regular file holds the first bytes; a file shorter than a BOM is
+/// left to the JSON parser, which refuses it as the in-memory path does.
+fn skip_bom<R: std::io::BufRead>(r: &mut R) -> std::io::Result<()> {
+    if r.fill_buf()?.starts_with(b"\xef\xbb\xbf") {
+        r.consume(3);
+    }
+    Ok(())
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -211,6 +265,12 @@ fn empty(name: &str) -> Error {
 
 /// Parse a report held in memory.
 pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
+    let mut report = parse_slice_raw(bytes, name, format, opts)?;
+    crate::model::apply_budgets(&mut report);
+    Ok(report)
+}
+
+fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let size = bytes.len() as u64;
     let trimmed = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
@@ -243,6 +303,20 @@ pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
         Format::NpmAudit => crate::npm::parse(&root, name, opts, &mut diags)?,
         Format::Sarif | Format::Auto => return Err(unknown(name)),
     };
+    // Formats with one class (vulnerabilities): a skipped item makes the scan incomplete.
+    let mut scans = scans;
+    if let Some(d) = diags.iter().find(|d| d.code == codes::SKIPPED_ITEM) {
+        for scan in &mut scans {
+            for c in scan.covered.clone() {
+                if scan.incomplete.contains_key(c) {
+                    continue;
+                }
+                if format != Format::Trivy {
+                    scan.mark_incomplete(c, d.message.clone());
+                }
+            }
+        }
+    }
     Ok(Report { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics: diags })
 }
 
@@ -274,6 +348,12 @@ pub fn detect(root: &Value) -> Option<Format> {
             {
                 Some(Format::Trivy)
             } else if o.contains_key("matches") && (o.contains_key("source") || o.contains_key("descriptor")) {
+                Some(Format::Grype)
+            } else if o.get("matches").is_some_and(|m| m.is_array() || m.is_null())
+                && !o.contains_key("results")
+                && !o.contains_key("vulnerabilities")
+            {
+                // A Grype report trimmed to its `matches` (jq '{matches}').
                 Some(Format::Grype)
             } else if o.contains_key("vulnerabilities") && (o.contains_key("database") || o.contains_key("lockfile")) {
                 Some(Format::CargoAudit)

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::fingerprint::{Builder, normalize_path};
 use crate::lax::{Lax, Loose, SResult, text};
-use crate::model::{Item, Scan, cwes_in, dedupe, instant, is_advisory_id, uniq};
+use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, uniq};
 use crate::read::{ParseOptions, arr, json_error, num, reject, s, skipped, sne};
 use crate::{Error, codes};
 
@@ -43,6 +43,7 @@ struct State<'a> {
     diags: Vec<Diagnostic>,
     version_seen: bool,
     runs_seen: bool,
+    runs_null: bool,
 }
 
 /// Parse a SARIF log from a reader.
@@ -64,7 +65,15 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
     name: &str,
     opts: &ParseOptions,
 ) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
-    let mut st = State { name, opts, scans: Vec::new(), diags: Vec::new(), version_seen: false, runs_seen: false };
+    let mut st = State {
+        name,
+        opts,
+        scans: Vec::new(),
+        diags: Vec::new(),
+        version_seen: false,
+        runs_seen: false,
+        runs_null: false,
+    };
     match LogSeed(&mut st).deserialize(&mut de) {
         Ok(()) => {}
         Err(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
@@ -97,8 +106,23 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
             None,
         ));
     }
+    if st.runs_null {
+        // `runs: null` is valid SARIF: the tool failed before it could produce any run.
+        let why = "SARIF `runs` is null: the tool failed before it produced any run";
+        st.diags.push(Diagnostic::warning(codes::SCAN_FAILED, name, why).with_hint(
+            "the scan is recorded as a failure (the parity gate fails closed on it) and no finding is resolved by it; re-run the scanner",
+        ));
+        let mut scan =
+            Scan::new(UNKNOWN_TOOL, vec![opts.target.clone().unwrap_or_else(|| ".".to_owned())], &[], Vec::new());
+        scan.success = false;
+        scan.error = Some(why.to_owned());
+        st.scans.push(scan);
+    }
     Ok((st.scans, st.diags))
 }
+
+/// The tool recorded for a SARIF log whose `runs` is `null` (no run names its tool).
+pub(crate) const UNKNOWN_TOOL: &str = "unknown";
 
 struct LogSeed<'s, 'a>(&'s mut State<'a>);
 
@@ -147,7 +171,7 @@ struct RunsSeed<'s, 'a>(&'s mut State<'a>);
 impl<'de> DeserializeSeed<'de> for RunsSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
+        d.deserialize_any(self)
     }
 }
 
@@ -155,6 +179,10 @@ impl<'de> Visitor<'de> for RunsSeed<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("`runs`: an array of run objects")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.runs_null = true;
+        Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut idx = 0;
@@ -184,9 +212,11 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let idx = self.idx;
+        let diags_before = self.st.diags.len();
+        let mut results_state = ResultsState::Absent;
         let mut ctx: Option<RunCtx> = None;
         let (mut invocations, mut vcp, mut artifacts) = (Value::Null, Value::Null, None::<Value>);
-        let mut items = Vec::new();
+        let mut items = RunItems::default();
         let mut pending = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
@@ -198,6 +228,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                 "versionControlProvenance" => vcp = map.next_value()?,
                 "artifacts" => artifacts = Some(map.next_value()?),
                 "results" => {
+                    results_state = ResultsState::Array;
                     map.next_value_seed(ResultsSeed {
                         st: &mut *self.st,
                         run: idx,
@@ -205,6 +236,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                         artifacts: artifacts.as_ref(),
                         items: &mut items,
                         pending: &mut pending,
+                        null: &mut results_state,
                     })?;
                 }
                 _ => {
@@ -219,22 +251,44 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         };
         // Results that came before `tool` (or needed `artifacts` not yet read) are mapped now.
         for r in pending {
-            if let Some(it) = map_one(&mut self.st.diags, self.st.name, &ctx, artifacts.as_ref(), r) {
-                items.push(it);
-            }
+            map_one(&mut self.st.diags, self.st.name, &ctx, artifacts.as_ref(), r, &mut items);
         }
-        let scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, items);
+        let mut scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, items.items);
+        match results_state {
+            ResultsState::Absent => {
+                scan.mark_incomplete(class::RULES, format!("runs[{idx}] has no `results` (results not determined)"));
+            }
+            ResultsState::Null => {
+                scan.mark_incomplete(
+                    class::RULES,
+                    format!("runs[{idx}].results is null (the tool produced no results)"),
+                );
+            }
+            ResultsState::Array => {}
+        }
+        if let Some(d) = self.st.diags[diags_before..].iter().find(|d| d.code == codes::SKIPPED_ITEM) {
+            scan.mark_incomplete(class::RULES, d.message.clone());
+        }
         self.st.scans.push(scan);
         Ok(())
     }
 }
 
+/// Whether a run had `results`, and of what kind.
+#[derive(Clone, Copy)]
+enum ResultsState {
+    Absent,
+    Null,
+    Array,
+}
+
 struct ResultsSeed<'s, 'a, 'c> {
+    null: &'s mut ResultsState,
     st: &'s mut State<'a>,
     run: usize,
     ctx: Option<&'c RunCtx>,
     artifacts: Option<&'c Value>,
-    items: &'s mut Vec<Item>,
+    items: &'s mut RunItems,
     pending: &'s mut Vec<RawResult>,
 }
 
@@ -251,7 +305,8 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
         write!(f, "`runs[{}].results`: an array of result objects", self.run)
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(()) // `results: null`: the tool did not produce results (see invocations)
+        *self.null = ResultsState::Null; // `results: null`: the tool did not produce results
+        Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
@@ -273,15 +328,21 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
             // findings, not raw results.
             match self.ctx {
                 Some(ctx) if r.uri.is_some() || r.artifact_index.is_none() || self.artifacts.is_some() => {
-                    if let Some(it) = map_one(&mut self.st.diags, self.st.name, ctx, self.artifacts, r) {
-                        self.items.push(it);
-                    }
+                    map_one(&mut self.st.diags, self.st.name, ctx, self.artifacts, r, self.items);
                 }
                 _ => self.pending.push(r),
             }
         }
         Ok(())
     }
+}
+
+/// The findings of one run, one per fingerprint, merged as they are mapped: memory holds the
+/// distinct findings, never one item per result of a duplicate-heavy run.
+#[derive(Default)]
+struct RunItems {
+    items: Vec<Item>,
+    index: HashMap<String, usize>,
 }
 
 /// The parts of a result secfw uses (everything else is dropped as soon as it is read).
@@ -294,6 +355,7 @@ struct RawResult {
     baseline: Option<String>,
     message: Option<String>,
     message_id: Option<String>,
+    message_args: Vec<String>,
     uri: Option<String>,
     artifact_index: Option<usize>,
     logical: Option<String>,
@@ -336,6 +398,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
     let message =
         msg.as_ref().and_then(|m| text(m.text.as_ref()).or_else(|| text(m.markdown.as_ref()))).map(str::to_owned);
     let message_id = msg.as_ref().and_then(|m| m.id.as_ref()).and_then(Loose::as_str).map(str::to_owned);
+    let message_args = msg.and_then(|m| m.arguments).map(|a| a.0).unwrap_or_default();
     let loc = v.locations.0.into_iter().next();
     let (phys, logical) = match loc {
         Some(l) => (l.physical_location.0, l.logical_locations.0.into_iter().next()),
@@ -370,6 +433,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         baseline: v.baseline_state.as_ref().and_then(Loose::as_str).map(str::to_owned),
         message,
         message_id,
+        message_args,
         uri: al.as_ref().and_then(|a| text(a.uri.as_ref())).map(str::to_owned),
         artifact_index: al.as_ref().and_then(|a| a.index.as_ref()).and_then(Loose::as_usize),
         logical,
@@ -475,7 +539,27 @@ impl RuleInfo {
             security_severity: r.props().and_then(|p| num(p, "security-severity")),
             level: r.level().map(str::to_owned),
             cwe,
-            cve: tags.iter().filter(|t| is_advisory_id(t)).map(|t| (*t).to_owned()).collect(),
+            cve: {
+                let mut cve: Vec<String> = tags.iter().filter(|t| is_advisory_id(t)).map(|t| (*t).to_owned()).collect();
+                if let Some(id) = r.id() {
+                    cve.extend(advisory_ids_in(id));
+                }
+                if let Some(u) = sne(r.v, "helpUri") {
+                    cve.extend(advisory_ids_in(u));
+                }
+                if let Some(p) = r.props().and_then(Value::as_object) {
+                    for v in p.values() {
+                        match v {
+                            Value::String(x) => cve.extend(advisory_ids_in(x)),
+                            Value::Array(xs) => {
+                                cve.extend(xs.iter().filter_map(Value::as_str).flat_map(advisory_ids_in));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                cve
+            },
             config: tags.iter().any(|t| is_config_tag(t)),
             message_strings,
         }
@@ -528,7 +612,8 @@ fn map_one(
     ctx: &RunCtx,
     artifacts: Option<&Value>,
     r: RawResult,
-) -> Option<Item> {
+    acc: &mut RunItems,
+) {
     let tool = ctx.tool.as_str();
     if matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent") {
         let why = r
@@ -544,21 +629,16 @@ fn map_one(
             )
             .with_hint("only failing results become findings"),
         );
-        return None;
+        return;
     }
     let ri = r
         .rule_index
         .filter(|i| *i < ctx.driver_rules)
         .or_else(|| r.rule_id.as_deref().and_then(|id| ctx.by_id.get(id)).copied());
     let info = ri.map(|i| &ctx.infos[i]);
-    let Some(rule_id) = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone())) else {
-        diags.push(skipped(
-            name,
-            &r.pointer,
-            "the result has no ruleId (and no rule reference), so it has no identity",
-        ));
-        return None;
-    };
+    // ruleId is optional in SARIF 2.1.0 (Gitleaks v7 writes none): such a result's identity
+    // is its tool, message and location (see `fingerprint`).
+    let rule_id = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone()));
     let uri = r.uri.clone().or_else(|| {
         r.artifact_index
             .and_then(|i| artifacts.and_then(Value::as_array).and_then(|a| a.get(i)))
@@ -567,10 +647,15 @@ fn map_one(
             .map(str::to_owned)
     });
     let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
+    // SARIF §3.11: the text, else the rule's `messageStrings[message.id]`; `{0}`, `{1}` ...
+    // are replaced by `message.arguments`.
     let from_id = r.message_id.as_deref().and_then(|id| info.and_then(|i| i.message_strings.get(id)));
     let message = match (&r.message, from_id) {
-        (Some(m), _) | (None, Some(m)) => m.clone(),
-        _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| format!("{tool} reported {rule_id}")),
+        (Some(m), _) | (None, Some(m)) => expand_template(m, &r.message_args),
+        _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| match &rule_id {
+            Some(id) => format!("{tool} reported {id}"),
+            None => format!("{tool} reported a result"),
+        }),
     };
     let rule_sev = info.and_then(|i| i.security_severity);
     let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
@@ -591,9 +676,11 @@ fn map_one(
     cwe.extend(r.taxa_cwe.iter().cloned());
     let mut cve: Vec<String> = info.map(|i| i.cve.clone()).unwrap_or_default();
     cve.extend(r.tags.iter().filter(|t| is_advisory_id(t)).cloned());
-    if is_advisory_id(&rule_id) {
-        cve.push(rule_id.clone());
+    if let Some(id) = rule_id.as_deref() {
+        cve.extend(advisory_ids_in(id));
     }
+    // Tools with generic rules (cargo-deny's `vulnerability`) name the advisory in the message.
+    cve.extend(advisory_ids_in(&message));
     let config_tag = r.tags.iter().any(|t| is_config_tag(t));
     let category = if ctx.iac || config_tag || info.is_some_and(|i| i.config) {
         Category::Configuration
@@ -608,16 +695,46 @@ fn map_one(
         .map(|(_, v)| v)
         .filter(|f| secfw_artifacts::workspace::is_fingerprint(f))
         .cloned()
-        .unwrap_or_else(|| fingerprint(tool, &rule_id, &location, &r, &message));
-    let title = match info.and_then(|i| i.title.as_deref()) {
+        .unwrap_or_else(|| {
+            if let Some(id) = &rule_id {
+                fingerprint(tool, id, &location, &r, &message)
+            } else {
+                // No rule: the tool, the location and the message are the identity.
+                let mut b = Builder::new();
+                b.field().put("sarif");
+                b.field().put(tool);
+                b.field();
+                b.field().put(&location);
+                b.field().put("message=").put_ws(&message);
+                b.finish()
+            }
+        });
+    // A result with the fingerprint of one already mapped in this run is counted on it; only
+    // one that sorts first by (line, pointer) replaces it (the order `dedupe` keeps).
+    if let Some(&k) = acc.index.get(&fingerprint) {
+        let kept = &mut acc.items[k];
+        if (r.line, r.pointer.as_str()) >= (kept.line, kept.pointer.as_str()) {
+            kept.occurrences = kept.occurrences.saturating_add(1);
+            return;
+        }
+    }
+    let rule_label = rule_id.as_deref().unwrap_or("(no rule id)");
+    let mut title = match info.and_then(|i| i.title.as_deref()) {
         Some(t) => t.to_owned(),
         None => first_line(&message).chars().take(200).collect::<String>(),
     };
+    // A generic rule title gets the advisory it is about.
+    let cve = uniq(cve);
+    if let Some(adv) = cve.first()
+        && !cve.iter().any(|c| title.contains(c.as_str()))
+    {
+        title = format!("{adv}: {title}");
+    }
     let recommended_action = match info.and_then(|i| i.action.as_deref()) {
         Some(a) => a.to_owned(),
         None => match info.and_then(|i| i.help_uri.as_deref()) {
-            Some(u) => format!("Fix the {tool} finding `{rule_id}`; see {u}"),
-            None => format!("Fix the {tool} finding `{rule_id}`"),
+            Some(u) => format!("Fix the {tool} finding `{rule_label}`; see {u}"),
+            None => format!("Fix the {tool} finding `{rule_label}`"),
         },
     };
     let mut extra = Vec::with_capacity(4);
@@ -639,24 +756,24 @@ fn map_one(
                 Diagnostic::note(
                     codes::SUPPRESSED_IN_SOURCE,
                     name,
-                    format!("{}: `{rule_id}` is suppressed by the tool; ingested as open", r.pointer),
+                    format!("{}: `{rule_label}` is suppressed by the tool; ingested as open", r.pointer),
                 )
                 .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
             );
         }
         extra.push(("suppressions", Value::Array(sup)));
     }
-    Some(Item {
+    let item = Item {
         fingerprint,
         tool: tool.to_owned(),
-        rule_id: Some(rule_id),
+        rule_id,
         title: if title.trim().is_empty() { "(untitled)".to_owned() } else { title },
         description: message,
         severity,
         severity_source: sev_source,
         category,
         cwe: uniq(cwe),
-        cve: uniq(cve),
+        cve,
         cvss: None,
         target: String::new(),
         location,
@@ -666,7 +783,17 @@ fn map_one(
         pointer: r.pointer,
         occurrences: 1,
         extra,
-    })
+        class: class::RULES,
+        tags: Vec::new(),
+        aliases: Vec::new(),
+    };
+    if let Some(&k) = acc.index.get(&item.fingerprint) {
+        let occurrences = acc.items[k].occurrences.saturating_add(1);
+        acc.items[k] = Item { occurrences, ..item };
+    } else {
+        acc.index.insert(item.fingerprint.clone(), acc.items.len());
+        acc.items.push(item);
+    }
 }
 
 /// Invocation health, target, and the scan record of a finished run.
@@ -722,6 +849,8 @@ fn finish_run(
         success: !failed,
         error,
         index: idx,
+        covered: [class::RULES].into(),
+        incomplete: BTreeMap::new(),
         items,
     }
 }
@@ -773,6 +902,50 @@ fn short_action(help: &str) -> String {
     if para.chars().count() > 300 {
         out.push('…');
     }
+    out
+}
+
+/// Advisory ids (CVE, GHSA, RUSTSEC, ...) named in a text or URL.
+fn advisory_ids_in(text: &str) -> Vec<String> {
+    if !text.contains('-') {
+        return Vec::new();
+    }
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .map(|t| t.trim_matches('-'))
+        .filter(|t| is_advisory_id(t))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Expand a SARIF message template: `{N}` is replaced by `args[N]`, `{{` and `}}` are literal
+/// braces; a placeholder without its argument is kept as written.
+fn expand_template(template: &str, args: &[String]) -> String {
+    if !template.contains(['{', '}']) {
+        return template.to_owned();
+    }
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        if tail.starts_with('{')
+            && let Some(end) = tail.find('}')
+            && let Ok(n) = tail[1..end].parse::<usize>()
+            && let Some(a) = args.get(n)
+        {
+            out.push_str(a);
+            rest = &tail[end + 1..];
+            continue;
+        }
+        out.push_str(&tail[..1]);
+        rest = &tail[1..];
+    }
+    out.push_str(rest);
     out
 }
 

@@ -122,7 +122,9 @@ fn open_nonblocking(p: &Path, nofollow: bool) -> std::io::Result<fs::File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
-        o.custom_flags(secfw_artifacts::read::O_NONBLOCK | if nofollow { secfw_artifacts::read::O_NOFOLLOW } else { 0 });
+        o.custom_flags(
+            secfw_artifacts::read::O_NONBLOCK | if nofollow { secfw_artifacts::read::O_NOFOLLOW } else { 0 },
+        );
     }
     #[cfg(not(unix))]
     let _ = nofollow;

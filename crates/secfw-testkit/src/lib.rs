@@ -14,8 +14,16 @@
 use std::path::PathBuf;
 
 /// The repository root (the directory holding the workspace `Cargo.toml`).
+///
+/// Taken from `CARGO_MANIFEST_DIR` at run time (cargo sets it to the crate under test, which
+/// lives in `crates/<name>/`), falling back to this crate's compile-time directory. The
+/// compile-time path alone is wrong when several checkouts share one `CARGO_TARGET_DIR`:
+/// cargo reuses this library compiled in another checkout, and tests then read that
+/// checkout's files.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+    let crate_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    crate_dir.join("../..").canonicalize().expect("repository root")
 }
 
 /// `testdata/<sub>`: the vendored third-party test files (provenance in `testdata/MANIFEST.json`).

@@ -443,6 +443,7 @@ fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt, anchor: Option<&Anchor
 }
 
 pub(crate) fn generate(a: &GenerateArgs, out: &Output) -> CmdResult {
+    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let mut o = GenerateOptions::new(now_of(a.now.as_deref())?).validity(Duration::days(i64::from(a.valid_days)));
     o.git = match (&a.snapshot, a.no_git) {
         (Some(r), _) => GitMode::Snapshot(r.clone()),
@@ -473,6 +474,7 @@ pub(crate) fn generate(a: &GenerateArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn sign(a: &SignArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
+    let _lock = crate::lock::workspace(&dir)?; // held until the command returns
     let trust = match anchor(a.trust.as_ref(), a.trust_digest.as_ref(), &dir, now_of(a.now.as_deref())?, Some(&dir)) {
         Ok(t) => t.policy,
         Err(e) => return refused(e, out, &dir),
@@ -739,6 +741,7 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn package(a: &PackageArgs, out: &Output) -> CmdResult {
+    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let trust = match a.verify.anchor(&a.dir, Some(&a.dir)) {
         Ok(t) => t.policy,
         Err(e) => return refused_any(e, out, &a.dir),
@@ -801,6 +804,7 @@ fn source_workspace(package: &Path) -> Option<PathBuf> {
 }
 
 pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
+    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let anchor = match a.verify.anchor(&a.dir, Some(&a.dir)) {
         Ok(t) => t,
         Err(e) => return refused_any(e, out, &a.dir),
