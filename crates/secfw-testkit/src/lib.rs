@@ -7,6 +7,8 @@
 //!   interpreter is a test failure, never a silent skip; locally the caller may skip.
 #![forbid(unsafe_code)]
 
+pub mod http;
+
 use std::path::PathBuf;
 
 /// The repository root (the directory holding the workspace `Cargo.toml`).
