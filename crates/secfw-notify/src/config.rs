@@ -95,7 +95,18 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn pos(&self, path: &[Seg]) -> Option<secfw_artifacts::Pos> {
-        self.map.and_then(|m| m.pos(path).or_else(|| m.key_pos(path)))
+        let find = |p: &[Seg]| self.map.and_then(|m| m.pos(p).or_else(|| m.key_pos(p)));
+        find(path).or_else(|| {
+            // `enforcement:` may be one rule (a mapping) instead of a list.
+            match path {
+                [first @ Seg::Key(k), Seg::Index(0), rest @ ..] if k == "enforcement" => {
+                    let mut p = vec![first.clone()];
+                    p.extend_from_slice(rest);
+                    find(&p)
+                }
+                _ => None,
+            }
+        })
     }
     fn error(&mut self, code: secfw_artifacts::Code, path: &[Seg], msg: String, hint: &str) {
         let pos = self.pos(path);

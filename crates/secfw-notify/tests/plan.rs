@@ -44,7 +44,9 @@ fn plan_is_deterministic_and_keyed_by_subject_recipient_reason() {
     );
     assert_eq!(e.digest.as_deref(), Some("https://intranet.example.com/secfw/digest.html"));
     // The e-mail recipient is reported, not silently dropped.
-    assert!(a.diagnostics.iter().any(|d| d.code == codes::NO_EMAIL_CHANNEL && d.message.contains("security-team@company.com")));
+    assert!(a.diagnostics.iter().any(|d| d.code == codes::NO_EMAIL_CHANNEL
+        && d.message.contains("security-team@company.com")
+        && d.line == Some(9)));
     assert_eq!(a.summary.escalation, 2);
     assert_eq!(a.summary.exception_expiring, 1);
     assert_eq!(a.summary.sla_breach, 2);

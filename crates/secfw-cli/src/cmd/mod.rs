@@ -12,5 +12,6 @@ pub(crate) mod lifecycle;
 pub(crate) mod metrics;
 pub(crate) mod seal;
 pub(crate) mod spec;
+pub(crate) mod notify;
 pub(crate) mod tickets;
 pub(crate) mod validate;
