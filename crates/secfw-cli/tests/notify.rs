@@ -128,7 +128,8 @@ fn a_failing_webhook_exits_1_and_the_next_run_resumes() {
     server.finish();
     assert_eq!(planned(&dir).len(), n);
     let server = Server::start(vec![Step::Respond(200, "ok"); n]);
-    let o = secfw_env(&["notify", "apply", s(&dir), "--now", NOW, "--format", "json"], &[("SECFW_HOOK_URL", &server.url)]);
+    let o =
+        secfw_env(&["notify", "apply", s(&dir), "--now", NOW, "--format", "json"], &[("SECFW_HOOK_URL", &server.url)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(server.finish().len(), n);
 }

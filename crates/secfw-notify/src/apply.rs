@@ -69,7 +69,12 @@ impl ApplyReport {
 
 /// Send `plan` in the workspace `lock` covers; channel secrets come from the process
 /// environment, retries wait with `std::thread::sleep`.
-pub fn apply(plan: &NotifyPlan, lock: &WorkspaceLock, opts: &ApplyOptions, now: DateTime<Utc>) -> Result<ApplyReport, Error> {
+pub fn apply(
+    plan: &NotifyPlan,
+    lock: &WorkspaceLock,
+    opts: &ApplyOptions,
+    now: DateTime<Utc>,
+) -> Result<ApplyReport, Error> {
     apply_with(plan, lock, opts, now, &|k| std::env::var(k).ok(), &mut std::thread::sleep)
 }
 
@@ -115,7 +120,11 @@ pub fn apply_with(
         for m in todo {
             let Channel::Webhook { name, format, .. } = &m.recipient.channel;
             if down.contains(name) {
-                report.failed.push(failure(codes::UNAVAILABLE, m, format!("not attempted: webhook `{name}` was unavailable earlier in this run")));
+                report.failed.push(failure(
+                    codes::UNAVAILABLE,
+                    m,
+                    &format!("not attempted: webhook `{name}` was unavailable earlier in this run"),
+                ));
                 continue;
             }
             let Some(ep) = endpoints.get(name) else { continue };
@@ -135,12 +144,22 @@ pub fn apply_with(
                 }
                 Err(e) => {
                     let (code, status, attempts, why) = match e {
-                        PostError::Refused { status, body } => {
-                            (codes::REJECTED, Some(status), Some(1), format!("webhook `{name}` refused it with HTTP {status}: {body}"))
-                        }
+                        PostError::Refused { status, body } => (
+                            codes::REJECTED,
+                            Some(status),
+                            Some(1),
+                            format!("webhook `{name}` refused it with HTTP {status}: {body}"),
+                        ),
                         PostError::Unavailable { attempts, last } => {
                             down.insert(name.clone());
-                            (codes::UNAVAILABLE, None, Some(attempts), format!("webhook `{name}` did not accept it after {attempts} attempt(s) (last: {last})"))
+                            (
+                                codes::UNAVAILABLE,
+                                None,
+                                Some(attempts),
+                                format!(
+                                    "webhook `{name}` did not accept it after {attempts} attempt(s) (last: {last})"
+                                ),
+                            )
                         }
                         PostError::Invalid(reason) => {
                             down.insert(name.clone());
@@ -149,7 +168,7 @@ pub fn apply_with(
                         _ => (codes::UNAVAILABLE, None, None, format!("webhook `{name}` failed")),
                     };
                     ledger.append(&root, JournalEntry::of(Event::Failed, m, status, attempts, now))?;
-                    report.failed.push(failure(code, m, why));
+                    report.failed.push(failure(code, m, &why));
                 }
             }
         }
@@ -163,16 +182,32 @@ pub fn apply_with(
     Ok(report)
 }
 
-fn failure(code: secfw_artifacts::Code, m: &Message, why: String) -> Diagnostic {
-    Diagnostic::error(code, LEDGER_FILE, format!("the {} message about {} to {} was not delivered: {why}", m.reason, m.subject, m.recipient.name))
-        .with_hint("fix the cause and run `secfw notify apply` again: sent messages are skipped, this one is sent")
+fn failure(code: secfw_artifacts::Code, m: &Message, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        code,
+        LEDGER_FILE,
+        format!("the {} message about {} to {} was not delivered: {why}", m.reason, m.subject, m.recipient.name),
+    )
+    .with_hint("fix the cause and run `secfw notify apply` again: sent messages are skipped, this one is sent")
 }
 
-fn endpoint(name: &str, url_env: &str, token_env: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Result<Endpoint, Error> {
-    let unusable = |msg: String, hint: &str| Error::Channel(Diagnostic::error(codes::CHANNEL_UNUSABLE, secfw_artifacts::workspace::files::RULEBOOK, msg).with_hint(hint));
+fn endpoint(
+    name: &str,
+    url_env: &str,
+    token_env: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Endpoint, Error> {
+    let unusable = |msg: String, hint: &str| {
+        Error::Channel(
+            Diagnostic::error(codes::CHANNEL_UNUSABLE, secfw_artifacts::workspace::files::RULEBOOK, msg)
+                .with_hint(hint),
+        )
+    };
     let url = env(url_env).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).ok_or_else(|| {
         unusable(
-            format!("webhook `{name}`: the environment variable {url_env} (its URL) is not set or empty; nothing was sent"),
+            format!(
+                "webhook `{name}`: the environment variable {url_env} (its URL) is not set or empty; nothing was sent"
+            ),
             "set it in the environment of the run (secrets never come from the workspace)",
         )
     })?;
@@ -182,7 +217,10 @@ fn endpoint(name: &str, url_env: &str, token_env: Option<&str>, env: &dyn Fn(&st
             secfw_tickets::Error::InvalidEndpoint { reason, .. } => reason,
             other => other.to_string(),
         };
-        unusable(format!("webhook `{name}`: the URL in {url_env} cannot be used: {reason}; nothing was sent"), "set a https:// URL (http:// only for a relay on a trusted network)")
+        unusable(
+            format!("webhook `{name}`: the URL in {url_env} cannot be used: {reason}; nothing was sent"),
+            "set a https:// URL (http:// only for a relay on a trusted network)",
+        )
     })?;
     if let Some(var) = token_env {
         let token = env(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).ok_or_else(|| {

@@ -124,35 +124,39 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
     let rb_errors: Vec<Diagnostic> =
         ws.diagnostics.iter().filter(|d| d.file == files::RULEBOOK && d.is_error()).cloned().collect();
     let Some(rb) = ws.rulebook.as_ref().filter(|_| rb_errors.is_empty()) else {
-        let mut d = rb_errors;
-        if d.is_empty() {
-            d.push(
+        let mut errors = rb_errors;
+        if errors.is_empty() {
+            errors.push(
                 Diagnostic::error(codes::RULEBOOK_UNUSABLE, files::RULEBOOK, "rulebook.yaml is missing")
                     .with_hint("notifications are configured in rulebook.yaml (see docs/notifications.md)"),
             );
         }
-        return Err(d);
+        return Err(errors);
     };
     let map = ws.source_map(files::RULEBOOK);
     let mut cx = Ctx { map: map.as_ref(), diags: Vec::new() };
     let mut notes = Vec::new();
-    let Some(n) = rb.notifications.clone() else {
+    let Some(section) = rb.notifications.clone() else {
         notes.push(
-            Diagnostic::note(codes::NO_CONFIG, files::RULEBOOK, "the rulebook has no `notifications:` section; nothing is sent")
-                .with_hint("add `notifications:` with webhook channels (see docs/notifications.md)"),
+            Diagnostic::note(
+                codes::NO_CONFIG,
+                files::RULEBOOK,
+                "the rulebook has no `notifications:` section; nothing is sent",
+            )
+            .with_hint("add `notifications:` with webhook channels (see docs/notifications.md)"),
         );
         return Ok((Config::default(), notes));
     };
-    check_secrets(&n, &mut cx);
-    let mut cfg = Config { notifications: Some(n.clone()), ..Config::default() };
+    check_secrets(&section, &mut cx);
+    let mut cfg = Config { notifications: Some(section.clone()), ..Config::default() };
     let mut resolve_list = |list: &[String], path: Vec<Seg>, cx: &mut Ctx<'_>, notes: &mut Vec<Diagnostic>| {
         let mut out = Vec::new();
         for (i, r) in list.iter().enumerate() {
-            let mut p = path.clone();
-            p.push(Seg::Index(i));
+            let mut here = path.clone();
+            here.push(Seg::Index(i));
             let r = r.trim();
             if let Some(name) = r.strip_prefix("webhook:") {
-                match n.webhooks.get(name) {
+                match section.webhooks.get(name) {
                     Some(w) => {
                         cfg.recipients.entry(r.to_owned()).or_insert_with(|| Recipient {
                             name: r.to_owned(),
@@ -169,7 +173,7 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
                     }
                     None => cx.error(
                         codes::UNKNOWN_CHANNEL,
-                        &p,
+                        &here,
                         format!("recipient `{r}` names webhook `{name}`, which notifications.webhooks does not define"),
                         "define the channel under notifications.webhooks, or fix the name",
                     ),
@@ -177,7 +181,7 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
             } else if looks_secret(r) {
                 cx.error(
                     codes::SECRET_IN_RULEBOOK,
-                    &p,
+                    &here,
                     "a recipient looks like a URL or token; secrets never go in the rulebook".to_owned(),
                     "define a webhook channel whose url_env names the environment variable holding the URL, and write `webhook:<name>` here",
                 );
@@ -188,13 +192,13 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
                         files::RULEBOOK,
                         format!("recipient `{r}` is an e-mail address; this build delivers webhooks only, nothing is planned for it"),
                     )
-                    .at(cx.pos(&p))
+                    .at(cx.pos(&here))
                     .with_hint("add a webhook channel (`webhook:<name>`) for this audience"),
                 );
             } else {
                 cx.error(
                     codes::BAD_RECIPIENT,
-                    &p,
+                    &here,
                     format!("recipient `{r}` is neither `webhook:<name>` nor an e-mail address"),
                     "write `webhook:<name>` (a channel of notifications.webhooks) or an e-mail address",
                 );
@@ -206,7 +210,14 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
         let mut list = Vec::new();
         for (ai, a) in rule.actions.on_violation.iter().enumerate() {
             if let Action::Notify(v) = a {
-                let path = vec![k("enforcement"), Seg::Index(ri), k("actions"), k("on_violation"), Seg::Index(ai), k("notify")];
+                let path = vec![
+                    k("enforcement"),
+                    Seg::Index(ri),
+                    k("actions"),
+                    k("on_violation"),
+                    Seg::Index(ai),
+                    k("notify"),
+                ];
                 for r in resolve_list(v, path, &mut cx, &mut notes) {
                     if !list.contains(&r) {
                         list.push(r);
@@ -216,8 +227,9 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
         }
         cfg.rule_recipients.push(list);
     }
-    cfg.expiry = resolve_list(&n.exception_expiry, vec![k("notifications"), k("exception_expiry")], &mut cx, &mut notes);
-    cfg.sla_breach = resolve_list(&n.sla_breach, vec![k("notifications"), k("sla_breach")], &mut cx, &mut notes);
+    cfg.expiry =
+        resolve_list(&section.exception_expiry, vec![k("notifications"), k("exception_expiry")], &mut cx, &mut notes);
+    cfg.sla_breach = resolve_list(&section.sla_breach, vec![k("notifications"), k("sla_breach")], &mut cx, &mut notes);
     if cx.diags.is_empty() {
         secfw_artifacts::diag::sort_diagnostics(&mut notes);
         Ok((cfg, notes))

@@ -236,7 +236,10 @@ impl Ledger {
                 Diagnostic::error(
                     codes::LEDGER_VERSION,
                     LEDGER_FILE,
-                    format!("the notification ledger has version {}, this secfw reads version {LEDGER_VERSION}", ledger.version),
+                    format!(
+                        "the notification ledger has version {}, this secfw reads version {LEDGER_VERSION}",
+                        ledger.version
+                    ),
                 )
                 .with_hint("use the secfw release that wrote it"),
             ));

@@ -172,7 +172,13 @@ fn finding_line(f: &Finding) -> String {
     let mut locs: Vec<String> = f
         .affected_resources
         .iter()
-        .map(|r| if r.location.trim().is_empty() { r.resource_id.clone() } else { format!("{} ({})", r.location, r.resource_id) })
+        .map(|r| {
+            if r.location.trim().is_empty() {
+                r.resource_id.clone()
+            } else {
+                format!("{} ({})", r.location, r.resource_id)
+            }
+        })
         .collect();
     locs.sort();
     locs.dedup();
@@ -225,7 +231,11 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
         }
     }
     out.sort_by(|a, b| {
-        (a.subject.as_str(), a.recipient.name.as_str(), a.reason).cmp(&(b.subject.as_str(), b.recipient.name.as_str(), b.reason))
+        (a.subject.as_str(), a.recipient.name.as_str(), a.reason).cmp(&(
+            b.subject.as_str(),
+            b.recipient.name.as_str(),
+            b.reason,
+        ))
     });
     secfw_artifacts::diag::sort_diagnostics(&mut diags);
     Ok(NotifyPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, messages: out, diagnostics: diags })
@@ -239,7 +249,12 @@ fn messages(ws: &LoadedWorkspace, cfg: &Config, now: DateTime<Utc>) -> Vec<Messa
     let by_id: BTreeMap<&str, &Finding> = findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
     let item_line = |id: &str| by_id.get(id).map_or_else(|| id.to_owned(), |f| finding_line(f));
     let mut out = Vec::new();
-    let mut push = |subject: &str, recipients: &[String], reason: Reason, title: String, lines: Vec<String>, items: Vec<String>| {
+    let mut push = |subject: &str,
+                    recipients: &[String],
+                    reason: Reason,
+                    title: String,
+                    lines: Vec<String>,
+                    items: Vec<String>| {
         for r in recipients {
             let Some(recipient) = cfg.recipients.get(r) else { continue };
             out.push(Message {
@@ -319,7 +334,14 @@ fn messages(ws: &LoadedWorkspace, cfg: &Config, now: DateTime<Utc>) -> Vec<Messa
             rfc3339(fe.due),
             f.remediation.recommended_action
         )];
-        push(&format!("finding:{}", f.finding_id), &cfg.sla_breach, Reason::SlaBreach, title, lines, vec![finding_line(f)]);
+        push(
+            &format!("finding:{}", f.finding_id),
+            &cfg.sla_breach,
+            Reason::SlaBreach,
+            title,
+            lines,
+            vec![finding_line(f)],
+        );
     }
     out
 }

@@ -61,7 +61,8 @@ pub fn html(m: &Message) -> String {
     if let Some(d) = &m.digest {
         let _ = writeln!(s, "<p>Digest: {}</p>", esc_html(d));
     }
-    let _ = write!(s, "<p><small>secfw notify ({} about {})</small></p>\n</body></html>\n", m.reason, esc_html(&m.subject));
+    let _ =
+        write!(s, "<p><small>secfw notify ({} about {})</small></p>\n</body></html>\n", m.reason, esc_html(&m.subject));
     s
 }
 

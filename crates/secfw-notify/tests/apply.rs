@@ -35,7 +35,12 @@ fn apply_sends_each_message_once_and_a_rerun_sends_nothing() {
     let sec = got.iter().find(|g| g.header("authorization").is_some()).unwrap();
     assert_eq!(sec.header("authorization"), Some("Bearer s3cr3t-token"));
     assert_eq!(sec.json()["schema"], "secfw.notify.message/v1");
-    assert!(sec.json()["html"].as_str().unwrap().contains("<li>F-001 [critical] Finding F-001 at src/F-001.rs:10 (api)</li>"));
+    assert!(
+        sec.json()["html"]
+            .as_str()
+            .unwrap()
+            .contains("<li>F-001 [critical] Finding F-001 at src/F-001.rs:10 (api)</li>")
+    );
     // Recorded: ledger written, journal folded and removed.
     let ledger = Ledger::load(t.path()).unwrap();
     assert_eq!(ledger.messages.len(), 5);
@@ -56,7 +61,8 @@ fn transient_failures_are_retried_with_backoff_500_timeout_and_dropped_connectio
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
     let p = plan(&load(t.path()), now()).unwrap();
-    let mut script = vec![Step::Respond(500, "boom"), Step::Drop, Step::Hang(Duration::from_millis(2500)), Step::Respond(200, "ok")];
+    let mut script =
+        vec![Step::Respond(500, "boom"), Step::Drop, Step::Hang(Duration::from_millis(2500)), Step::Respond(200, "ok")];
     script.extend(ok(4));
     let server = Server::start(script);
     let mut waits = Vec::new();
@@ -69,7 +75,11 @@ fn transient_failures_are_retried_with_backoff_500_timeout_and_dropped_connectio
     let got = server.finish();
     // The first message arrived four times, always with the same Idempotency-Key and body.
     assert_eq!(got.len(), 8);
-    assert!(got[..4].windows(2).all(|w| w[0].body == w[1].body && w[0].header("idempotency-key") == w[1].header("idempotency-key")));
+    assert!(
+        got[..4]
+            .windows(2)
+            .all(|w| w[0].body == w[1].body && w[0].header("idempotency-key") == w[1].header("idempotency-key"))
+    );
 }
 
 #[test]
@@ -138,7 +148,8 @@ fn an_invalid_url_in_the_environment_is_refused_without_echoing_it() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
     let p = plan(&load(t.path()), now()).unwrap();
-    let env = |k: &str| Some(if k.ends_with("_URL") { "ftp://user:pw@example.com/x".to_owned() } else { "tok".to_owned() });
+    let env =
+        |k: &str| Some(if k.ends_with("_URL") { "ftp://user:pw@example.com/x".to_owned() } else { "tok".to_owned() });
     let err = apply_with(&p, &lock(t.path()), &fast(), now(), &env, &mut |_| {}).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("NT0203") || matches!(err, Error::Channel(_)), "{text}");

@@ -22,7 +22,7 @@ fn plan_is_deterministic_and_keyed_by_subject_recipient_reason() {
         kinds,
         vec![
             (esc.clone(), "webhook:chat".to_owned(), Reason::Escalation),
-            (esc.clone(), "webhook:sec".to_owned(), Reason::Escalation),
+            (esc, "webhook:sec".to_owned(), Reason::Escalation),
             ("EXC-001".to_owned(), "webhook:teams".to_owned(), Reason::ExceptionExpiring),
             ("finding:F-001".to_owned(), "webhook:teams".to_owned(), Reason::SlaBreach),
             ("finding:F-002".to_owned(), "webhook:teams".to_owned(), Reason::SlaBreach),
@@ -86,7 +86,8 @@ fn refused(rulebook: &str) -> Vec<secfw_artifacts::Diagnostic> {
 
 #[test]
 fn a_webhook_url_written_in_the_rulebook_is_refused_with_its_location() {
-    let rb = RULEBOOK.replace("url_env: SECFW_TEST_CHAT_URL", "url_env: \"https://hooks.slack.com/services/T0/B0/XYZ\"");
+    let rb =
+        RULEBOOK.replace("url_env: SECFW_TEST_CHAT_URL", "url_env: \"https://hooks.slack.com/services/T0/B0/XYZ\"");
     let d = refused(&rb);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(d[0].code, codes::SECRET_IN_RULEBOOK);

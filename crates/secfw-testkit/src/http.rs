@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-
 /// What the server does with one connection.
 #[derive(Clone, Debug)]
 pub enum Step {

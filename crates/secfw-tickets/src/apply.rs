@@ -145,7 +145,8 @@ fn send(
     applied: usize,
     remaining: usize,
 ) -> Result<(u16, u32), Error> {
-    let headers = [("Idempotency-Key", action.idempotency_key.as_str()), ("X-Secfw-Action", action.request.action.as_str())];
+    let headers =
+        [("Idempotency-Key", action.idempotency_key.as_str()), ("X-Secfw-Action", action.request.action.as_str())];
     match crate::http::post(agent, endpoint, &action.body(), &headers, opts, sleep) {
         Ok(Delivered { status, attempts }) => Ok((status, attempts)),
         Err(PostError::Refused { status, body }) => Err(Error::Rejected {

@@ -106,7 +106,8 @@ fn human(plan: &NotifyPlan, ws: &LoadedWorkspace, dir: &Path, out: &Output) -> S
         }
     }
     for m in &plan.messages {
-        let _ = writeln!(s, "  {:<18} {:<16} {}\n  {:<18} {}", m.reason.as_str(), m.recipient.name, m.subject, "", m.title);
+        let _ =
+            writeln!(s, "  {:<18} {:<16} {}\n  {:<18} {}", m.reason.as_str(), m.recipient.name, m.subject, "", m.title);
     }
     let m = &plan.summary;
     let _ = write!(
