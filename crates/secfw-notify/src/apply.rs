@@ -25,7 +25,9 @@ use serde::Serialize;
 use crate::config::Channel;
 use crate::ledger::{Event, JournalEntry, LEDGER_FILE, Ledger, MessageState};
 use crate::plan::{Message, NotifyPlan, Reason};
+use crate::smtp::{Mailer, SMTP_URL_ENV, parse_server};
 use crate::{Error, codes, render};
+use secfw_artifacts::model::rulebook::WebhookFormat;
 
 /// One message sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -107,30 +109,39 @@ pub fn apply_with(
     if todo.is_empty() {
         return Ok(report);
     }
-    let mut endpoints: BTreeMap<String, Endpoint> = BTreeMap::new();
+    let agent = secfw_tickets::http::agent(opts, concat!("secfw-notify/", env!("CARGO_PKG_VERSION")));
+    let mut senders: BTreeMap<String, Sender> = BTreeMap::new();
     for m in &todo {
-        let Channel::Webhook { name, url_env, token_env, .. } = &m.recipient.channel;
-        if !endpoints.contains_key(name) {
-            endpoints.insert(name.clone(), endpoint(name, url_env, token_env.as_deref(), env)?);
+        let key = channel_key(&m.recipient.channel);
+        if !senders.contains_key(&key) {
+            senders.insert(key, sender(&m.recipient.channel, opts, env)?);
         }
     }
-    let agent = secfw_tickets::http::agent(opts, concat!("secfw-notify/", env!("CARGO_PKG_VERSION")));
     let mut down: BTreeSet<String> = BTreeSet::new();
     let result = (|| -> Result<(), Error> {
         for m in todo {
-            let Channel::Webhook { name, format, .. } = &m.recipient.channel;
-            if down.contains(name) {
+            let key = channel_key(&m.recipient.channel);
+            if down.contains(&key) {
                 report.failed.push(failure(
                     codes::UNAVAILABLE,
                     m,
-                    &format!("not attempted: webhook `{name}` was unavailable earlier in this run"),
+                    &format!("not attempted: {key} was unavailable earlier in this run"),
                 ));
                 continue;
             }
-            let Some(ep) = endpoints.get(name) else { continue };
+            let Some(tx) = senders.get(&key) else { continue };
             ledger.append(&root, JournalEntry::of(Event::Sending, m, None, None, now))?;
-            let headers = [("Idempotency-Key", m.id.as_str()), ("X-Secfw-Notification", m.reason.as_str())];
-            match secfw_tickets::http::post(&agent, ep, &render::body(m, *format), &headers, opts, sleep) {
+            let outcome = match (tx, &m.recipient.channel) {
+                (Sender::Webhook(ep, format), _) => {
+                    let headers = [("Idempotency-Key", m.id.as_str()), ("X-Secfw-Notification", m.reason.as_str())];
+                    secfw_tickets::http::post(&agent, ep, &render::body(m, *format), &headers, opts, sleep)
+                }
+                (Sender::Email(mailer), Channel::Email { address, .. }) => {
+                    secfw_tickets::http::with_retries(opts, sleep, &mut || mailer.attempt(m, address, now))
+                }
+                (Sender::Email(_), Channel::Webhook { .. }) => Err(PostError::Invalid("channel mismatch".to_owned())),
+            };
+            match outcome {
                 Ok(Delivered { status, attempts, .. }) => {
                     ledger.append(&root, JournalEntry::of(Event::Sent, m, Some(status), Some(attempts), now))?;
                     report.sent.push(Delivery {
@@ -148,24 +159,22 @@ pub fn apply_with(
                             codes::REJECTED,
                             Some(status),
                             Some(1),
-                            format!("webhook `{name}` refused it with HTTP {status}: {body}"),
+                            format!("{key} refused it with {} {status}: {body}", status_unit(&m.recipient.channel)),
                         ),
                         PostError::Unavailable { attempts, last } => {
-                            down.insert(name.clone());
+                            down.insert(key.clone());
                             (
                                 codes::UNAVAILABLE,
                                 None,
                                 Some(attempts),
-                                format!(
-                                    "webhook `{name}` did not accept it after {attempts} attempt(s) (last: {last})"
-                                ),
+                                format!("{key} did not accept it after {attempts} attempt(s) (last: {last})"),
                             )
                         }
                         PostError::Invalid(reason) => {
-                            down.insert(name.clone());
-                            (codes::CHANNEL_UNUSABLE, None, None, format!("webhook `{name}` cannot be used: {reason}"))
+                            down.insert(key.clone());
+                            (codes::CHANNEL_UNUSABLE, None, None, format!("{key} cannot be used: {reason}"))
                         }
-                        _ => (codes::UNAVAILABLE, None, None, format!("webhook `{name}` failed")),
+                        _ => (codes::UNAVAILABLE, None, None, format!("{key} failed")),
                     };
                     ledger.append(&root, JournalEntry::of(Event::Failed, m, status, attempts, now))?;
                     report.failed.push(failure(code, m, &why));
@@ -180,6 +189,70 @@ pub fn apply_with(
     result?;
     saved?;
     Ok(report)
+}
+
+enum Sender {
+    Webhook(Endpoint, WebhookFormat),
+    Email(Mailer),
+}
+
+/// The channel a message goes through, as named in reports: `webhook `name`` or `SMTP`.
+fn channel_key(c: &Channel) -> String {
+    match c {
+        Channel::Webhook { name, .. } => format!("webhook `{name}`"),
+        Channel::Email { .. } => "the SMTP server".to_owned(),
+    }
+}
+
+fn status_unit(c: &Channel) -> &'static str {
+    match c {
+        Channel::Webhook { .. } => "HTTP",
+        Channel::Email { .. } => "SMTP reply",
+    }
+}
+
+fn sender(c: &Channel, opts: &ApplyOptions, env: &dyn Fn(&str) -> Option<String>) -> Result<Sender, Error> {
+    match c {
+        Channel::Webhook { name, url_env, token_env, format } => {
+            Ok(Sender::Webhook(endpoint(name, url_env, token_env.as_deref(), env)?, *format))
+        }
+        Channel::Email { from, server, username_env, password_env, .. } => {
+            let unusable = |msg: String, hint: &str| {
+                Error::Channel(
+                    Diagnostic::error(codes::CHANNEL_UNUSABLE, secfw_artifacts::workspace::files::RULEBOOK, msg)
+                        .with_hint(hint),
+                )
+            };
+            let (url, origin) = match env(SMTP_URL_ENV).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+                Some(u) => (u, SMTP_URL_ENV),
+                None => (server.clone(), "notifications.email.server"),
+            };
+            let parsed = parse_server(&url).map_err(|why| {
+                unusable(
+                    format!("the SMTP server in {origin} cannot be used: {why}; nothing was sent"),
+                    "write smtps://host[:port] or smtp://host[:port]",
+                )
+            })?;
+            let credentials = match (username_env, password_env) {
+                (Some(u), Some(p)) => {
+                    let get = |var: &str| {
+                        env(var).filter(|v| !v.is_empty()).ok_or_else(|| {
+                            unusable(
+                                format!("e-mail: the environment variable {var} is not set or empty; nothing was sent"),
+                                "set it in the environment of the run (secrets never come from the workspace)",
+                            )
+                        })
+                    };
+                    Some((get(u)?, get(p)?))
+                }
+                _ => None,
+            };
+            let mailer = Mailer::new(&parsed, from, credentials, opts.timeout).map_err(|why| {
+                unusable(format!("e-mail cannot be sent: {why}; nothing was sent"), "fix notifications.email")
+            })?;
+            Ok(Sender::Email(mailer))
+        }
+    }
 }
 
 fn failure(code: secfw_artifacts::Code, m: &Message, why: &str) -> Diagnostic {

@@ -2,9 +2,9 @@
 //! checks that keep secrets out of the workspace.
 //!
 //! - A recipient is `webhook:<name>` (a channel of `notifications.webhooks`) or an e-mail
-//!   address. An unknown channel ([`codes::UNKNOWN_CHANNEL`]) or anything else
-//!   ([`codes::BAD_RECIPIENT`]) is an error; an e-mail address is a warning
-//!   ([`codes::NO_EMAIL_CHANNEL`]): this build delivers webhooks only.
+//!   address (delivered through `notifications.email`). An unknown channel
+//!   ([`codes::UNKNOWN_CHANNEL`]) or anything else ([`codes::BAD_RECIPIENT`]) is an error; an
+//!   e-mail address without `notifications.email` is a warning ([`codes::NO_EMAIL_CHANNEL`]).
 //! - `url_env` and `token_env` must be environment-variable names; a URL, a token or a
 //!   `url:`/`token:` field written in the rulebook is refused ([`codes::SECRET_IN_RULEBOOK`]),
 //!   and so is a `digest_link` carrying credentials.
@@ -34,6 +34,21 @@ pub enum Channel {
         /// The variable holding its bearer token, if any.
         #[serde(skip_serializing_if = "Option::is_none")]
         token_env: Option<String>,
+    },
+    /// E-mail through the rulebook's SMTP server.
+    Email {
+        /// The address.
+        address: String,
+        /// The sender (`notifications.email.from`).
+        from: String,
+        /// The SMTP server URL of the rulebook (`SECFW_SMTP_URL` overrides it at apply time).
+        server: String,
+        /// The variable holding the SMTP user name, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        username_env: Option<String>,
+        /// The variable holding the SMTP password, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        password_env: Option<String>,
     },
 }
 
@@ -185,15 +200,29 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
                     "a recipient looks like a URL or token; secrets never go in the rulebook".to_owned(),
                     "define a webhook channel whose url_env names the environment variable holding the URL, and write `webhook:<name>` here",
                 );
+            } else if let Some(mail) = section.email.as_ref().filter(|_| is_email(r)) {
+                cfg.recipients.entry(r.to_owned()).or_insert_with(|| Recipient {
+                    name: r.to_owned(),
+                    channel: Channel::Email {
+                        address: r.to_owned(),
+                        from: mail.from.trim().to_owned(),
+                        server: mail.server.trim().to_owned(),
+                        username_env: mail.username_env.clone(),
+                        password_env: mail.password_env.clone(),
+                    },
+                });
+                if !out.iter().any(|x| x == r) {
+                    out.push(r.to_owned());
+                }
             } else if is_email(r) {
                 notes.push(
                     Diagnostic::warning(
                         codes::NO_EMAIL_CHANNEL,
                         files::RULEBOOK,
-                        format!("recipient `{r}` is an e-mail address; this build delivers webhooks only, nothing is planned for it"),
+                        format!("recipient `{r}` is an e-mail address and notifications.email is not configured; nothing is planned for it"),
                     )
                     .at(cx.pos(&here))
-                    .with_hint("add a webhook channel (`webhook:<name>`) for this audience"),
+                    .with_hint("configure notifications.email (SMTP server and sender), or add a webhook channel (`webhook:<name>`) for this audience"),
                 );
             } else {
                 cx.error(
@@ -271,6 +300,64 @@ fn check_secrets(n: &Notifications, cx: &mut Ctx<'_>) {
                     "remove the value (and rotate it: it is in version control); name an environment variable with url_env / token_env",
                 );
             }
+        }
+    }
+    if let Some(mail) = &n.email {
+        let base = [k("notifications"), k("email")];
+        for (field, value) in
+            [("username_env", mail.username_env.as_ref()), ("password_env", mail.password_env.as_ref())]
+        {
+            if let Some(v) = value
+                && !is_env_name(v)
+            {
+                let mut p = base.to_vec();
+                p.push(k(field));
+                cx.error(
+                    codes::SECRET_IN_RULEBOOK,
+                    &p,
+                    format!("notifications.email.{field} must name an environment variable (A-Z, 0-9, _), not hold a value"),
+                    "write the variable's name (e.g. SECFW_SMTP_PASSWORD) and set the secret in the environment of the run",
+                );
+            }
+        }
+        if mail.username_env.is_some() != mail.password_env.is_some() {
+            cx.error(
+                codes::EMAIL_INVALID,
+                &base,
+                "notifications.email names only one of username_env and password_env".to_owned(),
+                "name both variables, or neither (a relay that needs no login)",
+            );
+        }
+        if mail.password.is_some() {
+            let mut p = base.to_vec();
+            p.push(k("password"));
+            cx.error(
+                codes::SECRET_IN_RULEBOOK,
+                &p,
+                "notifications.email.password: secrets are never read from the workspace".to_owned(),
+                "remove it (and change the password: it is in version control); name an environment variable with password_env",
+            );
+        }
+        let mut p = base.to_vec();
+        p.push(k("server"));
+        if let Err(why) = crate::smtp::parse_server(&mail.server) {
+            let code = if mail.server.contains('@') { codes::SECRET_IN_RULEBOOK } else { codes::EMAIL_INVALID };
+            cx.error(
+                code,
+                &p,
+                format!("notifications.email.server: {why}"),
+                "write smtps://host[:port] or smtp://host[:port]",
+            );
+        }
+        if !is_email(mail.from.trim()) {
+            let mut p = base.to_vec();
+            p.push(k("from"));
+            cx.error(
+                codes::EMAIL_INVALID,
+                &p,
+                format!("notifications.email.from `{}` is not an e-mail address", mail.from),
+                "write the sender address, e.g. secfw@example.com",
+            );
         }
     }
     if let Some(link) = &n.digest_link

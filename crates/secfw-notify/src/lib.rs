@@ -7,6 +7,7 @@ pub mod config;
 pub mod ledger;
 pub mod plan;
 pub mod render;
+pub mod smtp;
 
 use std::path::PathBuf;
 

@@ -4,7 +4,12 @@
 //!   (`testdata/`) are.
 //! - [`python`]: the Python interpreter with the interop packages (securesystemslib,
 //!   in-toto-attestation, check-jsonschema, compliance-trestle). In CI (`CI` set) a missing
-//!   interpreter is a test failure, never a silent skip; locally the caller may skip.
+//!   interpreter is a test failure, never a silent skip.
+//! - [`http`]: a scripted HTTP server on 127.0.0.1 for webhook tests.
+//! - [`interop_test!`]: a test that needs third-party tools. Where a tool was not found when this
+//!   crate was built, the test is compiled as `#[ignore = "<which tool, how to install it>"]`, so
+//!   `cargo test` counts it as ignored and prints the reason; it never passes without running. In
+//!   CI (`CI` set) no test is ignored: a missing tool fails the test.
 #![forbid(unsafe_code)]
 
 pub mod http;
@@ -64,4 +69,130 @@ pub fn sigstore_js() -> Option<(PathBuf, PathBuf)> {
         assert!(!in_ci(), "interop tests need @sigstore/verify in .ci/node (bash .ci/run installs it)");
     }
     Some((node?, modules?))
+}
+
+/// Declares a `#[test]` that runs third-party tools (interop with verifiers, validators, a
+/// browser). The tools are named first, from `python` (the interop venv: securesystemslib,
+/// in-toto-attestation, check-jsonschema, compliance-trestle, cryptography), `ssh_keygen`,
+/// `openssl`, `chromium`, `node` and `sigstore_js` (node with `@sigstore/verify`):
+///
+/// ```ignore
+/// secfw_testkit::interop_test! { [python, ssh_keygen]
+///     /// Docs and other attributes go here.
+///     fn third_party_verifies_it() { let py = secfw_testkit::python().unwrap(); /* ... */ }
+/// }
+/// ```
+///
+/// When this crate's build script did not find a tool (and `CI` is not set), the test carries
+/// `#[ignore]` with the reason and the install command (`scripts/interop-tools`).
+#[macro_export]
+macro_rules! interop_test {
+    (@go [$($a:tt)*] [] $(#[$m:meta])* fn $name:ident() $body:block) => {
+        #[test] $($a)* $(#[$m])* fn $name() $body
+    };
+    (@go $a:tt [$tool:ident $(, $rest:ident)*] $($item:tt)*) => {
+        $crate::__interop_need!($tool $a [$($rest),*] $($item)*);
+    };
+    ([$($tool:ident),+ $(,)?] $($item:tt)*) => {
+        $crate::interop_test!(@go [] [$($tool),+] $($item)*);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __interop_need {
+    (python $($r:tt)*) => { $crate::__need_python!($($r)*); };
+    (ssh_keygen $($r:tt)*) => { $crate::__need_ssh_keygen!($($r)*); };
+    (openssl $($r:tt)*) => { $crate::__need_openssl!($($r)*); };
+    (chromium $($r:tt)*) => { $crate::__need_chromium!($($r)*); };
+    (node $($r:tt)*) => { $crate::__need_node!($($r)*); };
+    (sigstore_js $($r:tt)*) => { $crate::__need_sigstore_js!($($r)*); };
+}
+
+// One pair of macros per tool: the found variant goes on to the next tool, the missing one adds
+// `#[ignore = reason]` and stops (one reason per test).
+
+#[cfg(secfw_have_python)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_python {
+    ($a:tt $rest:tt $($item:tt)*) => { $crate::interop_test!(@go $a $rest $($item)*); };
+}
+#[cfg(not(secfw_have_python))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_python {
+    ([$($a:tt)*] $rest:tt $($item:tt)*) => {
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs the interop Python venv (securesystemslib, in-toto-attestation, check-jsonschema, compliance-trestle): run scripts/interop-tools"]] [] $($item)*);
+    };
+}
+#[cfg(secfw_have_ssh_keygen)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_ssh_keygen {
+    ($a:tt $rest:tt $($item:tt)*) => { $crate::interop_test!(@go $a $rest $($item)*); };
+}
+#[cfg(not(secfw_have_ssh_keygen))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_ssh_keygen {
+    ([$($a:tt)*] $rest:tt $($item:tt)*) => {
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs `ssh-keygen` on PATH (Debian: openssh-client): run scripts/interop-tools"]] [] $($item)*);
+    };
+}
+#[cfg(secfw_have_openssl)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_openssl {
+    ($a:tt $rest:tt $($item:tt)*) => { $crate::interop_test!(@go $a $rest $($item)*); };
+}
+#[cfg(not(secfw_have_openssl))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_openssl {
+    ([$($a:tt)*] $rest:tt $($item:tt)*) => {
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs `openssl` (>= 3.0) on PATH: run scripts/interop-tools"]] [] $($item)*);
+    };
+}
+#[cfg(secfw_have_chromium)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_chromium {
+    ($a:tt $rest:tt $($item:tt)*) => { $crate::interop_test!(@go $a $rest $($item)*); };
+}
+#[cfg(not(secfw_have_chromium))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_chromium {
+    ([$($a:tt)*] $rest:tt $($item:tt)*) => {
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs `chromium` on PATH (Debian: chromium): run scripts/interop-tools"]] [] $($item)*);
+    };
+}
+#[cfg(secfw_have_node)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_node {
+    ($a:tt $rest:tt $($item:tt)*) => { $crate::interop_test!(@go $a $rest $($item)*); };
+}
+#[cfg(not(secfw_have_node))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_node {
+    ([$($a:tt)*] $rest:tt $($item:tt)*) => {
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs `node` on PATH: run scripts/interop-tools"]] [] $($item)*);
+    };
+}
+#[cfg(secfw_have_sigstore_js)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_sigstore_js {
+    ($a:tt $rest:tt $($item:tt)*) => { $crate::interop_test!(@go $a $rest $($item)*); };
+}
+#[cfg(not(secfw_have_sigstore_js))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_sigstore_js {
+    ([$($a:tt)*] $rest:tt $($item:tt)*) => {
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs node with @sigstore/verify in .ci/node/node_modules: run scripts/interop-tools"]] [] $($item)*);
+    };
 }

@@ -165,10 +165,17 @@ pub fn agent(opts: &ApplyOptions, user_agent: &str) -> ureq::Agent {
         .into()
 }
 
-enum Attempt {
+/// The outcome of one delivery attempt (HTTP here; SMTP in `secfw-notify` maps its replies the
+/// same way).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Accepted, with this status.
     Done(u16),
+    /// Transient failure (why, and a server-requested wait).
     Retry(String, Option<Duration>),
+    /// Permanent refusal (status, excerpt of the answer).
     Refused(u16, String),
+    /// The request cannot be made at all.
     Fatal(String),
 }
 
@@ -181,10 +188,21 @@ pub fn post(
     opts: &ApplyOptions,
     sleep: &mut dyn FnMut(Duration),
 ) -> Result<Delivered, PostError> {
+    with_retries(opts, sleep, &mut || attempt_once(agent, endpoint, body, headers))
+}
+
+/// Run `attempt` until it is done, refused or fatal, or `opts.max_attempts` attempts failed
+/// transiently, waiting `opts.backoff_after(n)` (or the server's `Retry-After`, capped at the
+/// maximum backoff) between attempts.
+pub fn with_retries(
+    opts: &ApplyOptions,
+    sleep: &mut dyn FnMut(Duration),
+    attempt_once: &mut dyn FnMut() -> Attempt,
+) -> Result<Delivered, PostError> {
     let max = opts.max_attempts.max(1);
     let mut last = String::new();
     for attempt in 1..=max {
-        match attempt_once(agent, endpoint, body, headers) {
+        match attempt_once() {
             Attempt::Done(status) => return Ok(Delivered { status, attempts: attempt }),
             Attempt::Refused(status, body) => return Err(PostError::Refused { status, body }),
             Attempt::Fatal(reason) => return Err(PostError::Invalid(reason)),

@@ -590,6 +590,30 @@ pub struct Notifications {
     /// Link (URL) or workspace path of the digest, quoted in every message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest_link: Option<String>,
+    /// E-mail over SMTP; e-mail-address recipients need it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailChannel>,
+}
+
+/// The SMTP channel for e-mail-address recipients.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EmailChannel {
+    /// The sender address (`From:`).
+    pub from: String,
+    /// The SMTP server: `smtps://host[:port]` (implicit TLS, port 465) or `smtp://host[:port]`
+    /// (STARTTLS required, port 587; plain SMTP only to a loopback relay). The environment
+    /// variable `SECFW_SMTP_URL` overrides it for one run.
+    pub server: String,
+    /// Name of the environment variable holding the SMTP user name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_env: Option<String>,
+    /// Name of the environment variable holding the SMTP password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// Refused when present: passwords are never read from the workspace (not in the schema).
+    #[serde(default, skip_serializing)]
+    #[schemars(skip)]
+    pub password: Option<String>,
 }
 
 /// A webhook channel.
