@@ -113,8 +113,8 @@ pub fn apply_with(
     let mut senders: BTreeMap<String, Sender> = BTreeMap::new();
     for m in &todo {
         let key = channel_key(&m.recipient.channel);
-        if !senders.contains_key(&key) {
-            senders.insert(key, sender(&m.recipient.channel, opts, env)?);
+        if let std::collections::btree_map::Entry::Vacant(slot) = senders.entry(key) {
+            slot.insert(sender(&m.recipient.channel, opts, env)?);
         }
     }
     let mut down: BTreeSet<String> = BTreeSet::new();

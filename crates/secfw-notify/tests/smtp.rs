@@ -205,7 +205,7 @@ fn no_smtp_server_listening_is_unavailable_after_the_retries() {
     let mut waits = 0;
     let r =
         apply_with(&p, &lock(t.path()), &fast(), now(), &env_smtp(&format!("smtp://127.0.0.1:{port}")), &mut |_| {
-            waits += 1
+            waits += 1;
         })
         .unwrap();
     assert!(r.sent.is_empty());
