@@ -133,3 +133,125 @@ fn a_failing_webhook_exits_1_and_the_next_run_resumes() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(server.finish().len(), n);
 }
+
+// --- inside `secfw cycle` -----------------------------------------------------------------
+
+/// Keys and a trust policy for `cycle`: `lead` prepares, `ciso` approves.
+fn signer(tmp: &Path) -> (Vec<PathBuf>, PathBuf) {
+    let keys = tmp.join("keys");
+    let trust = tmp.join("trust.json");
+    let ok = |o: Output| assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    ok(secfw_env(
+        &["trust", "init", "--trust", s(&trust), "--now", CYCLE_NOW, "--expires", "2027-11-24T00:00:00Z"],
+        &[],
+    ));
+    let mut out = Vec::new();
+    for (id, role) in [("lead", "prepared_by"), ("ciso", "approved_by")] {
+        ok(secfw_env(&["keygen", "--identity", id, "--out", s(&keys)], &[]));
+        let public = keys.join(format!("{id}.pub"));
+        ok(secfw_env(&["trust", "add-key", "--trust", s(&trust), "--role", role, "--identity", id, s(&public)], &[]));
+        out.push(keys.join(format!("{id}.key")));
+    }
+    (out, trust)
+}
+
+/// The example's reference time: the example completes a cycle then.
+const CYCLE_NOW: &str = "2026-11-24T09:00:00Z";
+
+fn cycle(dir: &Path, keys: &[PathBuf], trust: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args = vec!["cycle", s(dir), "--actor", "ci", "--trust", s(trust), "--now", CYCLE_NOW, "--no-git"];
+    for k in keys {
+        args.extend(["--key", s(k)]);
+    }
+    args.extend_from_slice(extra);
+    secfw_env(&args, env)
+}
+
+/// Make an open high finding critical: Critical=0 refuses READY_FOR_HANDOFF → PACKAGED.
+fn make_critical(dir: &Path) {
+    let p = dir.join("sec_findings.yaml");
+    let t = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, t.replacen("    severity: high\n", "    severity: critical\n", 1)).unwrap();
+}
+
+#[test]
+fn cycle_notifies_the_escalation_it_raised_after_the_gate_decision() {
+    let (tmp, dir) = example();
+    make_critical(&dir);
+    let (keys, trust) = signer(tmp.path());
+    let server = Server::start(vec![Step::Respond(200, "ok"); 32]);
+    let o = cycle(&dir, &keys, &trust, &["--format", "json", "--no-tickets"], &[("SECFW_HOOK_URL", &server.url)]);
+    // The gate decision is the same as without notifications: refused, exit 1.
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let steps = v["steps"].as_array().unwrap();
+    let last = steps.last().unwrap();
+    assert_eq!((last["name"].as_str(), last["status"].as_str()), (Some("notify"), Some("done")), "{last}");
+    let got = server.received();
+    let esc: Vec<Value> = got.iter().map(|g| g.json()).filter(|j| j["reason"] == "escalation").collect();
+    assert_eq!(esc.len(), 1, "the Critical=0 escalation, once: {got:?}");
+    assert!(esc[0]["title"].as_str().unwrap().contains("critical_findings_count == 0 violated"), "{}", esc[0]);
+    // The notify step came after the refused transition.
+    let refused = steps.iter().position(|s| s["status"] == "failed").unwrap();
+    assert!(refused < steps.len() - 1);
+    // A second cycle sends nothing new.
+    let before = server.received().len();
+    let o = cycle(&dir, &keys, &trust, &["--no-tickets"], &[("SECFW_HOOK_URL", &server.url)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(server.received().len(), before);
+}
+
+#[test]
+fn an_unreachable_webhook_never_changes_the_cycle_outcome() {
+    let (tmp, dir) = example();
+    make_critical(&dir);
+    let (keys, trust) = signer(tmp.path());
+    // Nothing listens on this port: every attempt is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let o = cycle(&dir, &keys, &trust, &["--no-tickets"], &[("SECFW_HOOK_URL", &url)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("cycle: PLANNED → READY_FOR_HANDOFF"), "{t}");
+    assert!(
+        t.contains("! notify") || t.contains("!  notify") || t.contains("notify") && t.contains("not delivered"),
+        "{t}"
+    );
+    // No secret, no channel: the same, and the rulebook section can be switched off per run.
+    let o = cycle(&dir, &keys, &trust, &["--no-tickets"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("NT0203"), "{}", text(&o));
+    let o = cycle(&dir, &keys, &trust, &["--no-tickets", "--no-notify", "--format", "json"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let last = v["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["name"].as_str(), last["status"].as_str()), (Some("notify"), Some("skipped")));
+}
+
+#[test]
+fn cycle_applies_the_ticket_plan_after_ingest_when_an_endpoint_is_given() {
+    let (tmp, dir) = example();
+    let (keys, trust) = signer(tmp.path());
+    let itsm = Server::start(vec![Step::Respond(201, "ok"); 200]);
+    let o = cycle(&dir, &keys, &trust, &["--no-notify", "--format", "json", "--tickets-endpoint", &itsm.url], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let steps = v["steps"].as_array().unwrap();
+    let names: Vec<&str> = steps.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let ingest = names.iter().position(|n| *n == "ingest").unwrap();
+    assert_eq!(names[ingest + 1], "tickets", "{names:?}");
+    assert_eq!(steps[ingest + 1]["status"], "done", "{}", steps[ingest + 1]);
+    let ledger: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(".secfw/tickets.json")).unwrap()).unwrap();
+    let applied = ledger["applied"].as_object().unwrap().len();
+    assert!(applied > 0);
+    assert_eq!(itsm.received().len(), applied);
+    // Without an endpoint the plan is only shown; --no-tickets skips it.
+    let (tmp2, dir2) = example();
+    let (keys2, trust2) = signer(tmp2.path());
+    let o = cycle(&dir2, &keys2, &trust2, &["--no-notify", "--no-tickets", "--format", "json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["steps"].as_array().unwrap().iter().any(|s| s["name"] == "tickets" && s["status"] == "skipped"));
+    assert!(!dir2.join(".secfw/tickets.json").exists());
+}
