@@ -188,7 +188,8 @@ fn cycle_notifies_the_escalation_it_raised_after_the_gate_decision() {
     let last = steps.last().unwrap();
     assert_eq!((last["name"].as_str(), last["status"].as_str()), (Some("notify"), Some("done")), "{last}");
     let got = server.received();
-    let esc: Vec<Value> = got.iter().map(|g| g.json()).filter(|j| j["reason"] == "escalation").collect();
+    let esc: Vec<Value> =
+        got.iter().map(secfw_testkit::http::Received::json).filter(|j| j["reason"] == "escalation").collect();
     assert_eq!(esc.len(), 1, "the Critical=0 escalation, once: {got:?}");
     assert!(esc[0]["title"].as_str().unwrap().contains("critical_findings_count == 0 violated"), "{}", esc[0]);
     // The notify step came after the refused transition.
