@@ -31,7 +31,7 @@ fn example() -> (tempfile::TempDir, PathBuf) {
     let rb = std::fs::read_to_string(dir.join("rulebook.yaml")).unwrap();
     let rb = rb.replace("      - notify:\n", "      - notify:\n          - webhook:sec\n");
     let rb = format!(
-        "{rb}\nnotifications:\n  digest_link: reports/digest.html\n  webhooks:\n    sec: {{ format: json, url_env: SECFW_HOOK_URL }}\n  exception_expiry: [webhook:sec]\n  sla_breach: [webhook:sec]\n"
+        "{rb}\nnotifications:\n  digest_link: reports/digest.html\n  webhooks:\n    sec: {{ format: json, url_env: SECFW_HOOK_URL }}\n  exception_expiry: [webhook:sec]\n  sla_breach: [webhook:sec]\n  escalate_to: [webhook:sec]\n"
     );
     std::fs::write(dir.join("rulebook.yaml"), rb).unwrap();
     (tmp, dir)
@@ -255,4 +255,69 @@ fn cycle_applies_the_ticket_plan_after_ingest_when_an_endpoint_is_given() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["steps"].as_array().unwrap().iter().any(|s| s["name"] == "tickets" && s["status"] == "skipped"));
     assert!(!dir2.join(".secfw/tickets.json").exists());
+}
+
+#[test]
+fn an_unacknowledged_escalation_goes_to_the_next_level_once_and_an_ack_is_in_the_event_log() {
+    let (tmp, dir) = example();
+    make_critical(&dir);
+    let (keys, trust) = signer(tmp.path());
+    let server = Server::start(vec![Step::Respond(200, "ok"); 32]);
+    let hook = [("SECFW_HOOK_URL", server.url.as_str())];
+    let o = cycle(&dir, &keys, &trust, &["--no-tickets"], &hook);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let first = server.received().len();
+    let esc = server
+        .received()
+        .iter()
+        .map(secfw_testkit::http::Received::json)
+        .find(|j| j["reason"] == "escalation")
+        .unwrap();
+    let id = esc["subject"].as_str().unwrap().to_owned();
+    // 1 hour later (escalation_sla is 2 hours): nothing new.
+    let at = |h: &str| format!("2026-11-24T{h}:00:00Z");
+    let o = secfw_env(&["notify", "apply", s(&dir), "--now", &at("10")], &hook);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(server.received().len(), first);
+    // 3 hours later, unacknowledged: the next level is told, once.
+    let o = secfw_env(&["notify", "apply", s(&dir), "--now", &at("12"), "--format", "json"], &hook);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let got = server.received();
+    let next: Vec<Value> = got[first..].iter().map(secfw_testkit::http::Received::json).collect();
+    assert_eq!(next.len(), 1, "{next:?}");
+    assert_eq!(
+        (next[0]["reason"].as_str(), next[0]["subject"].as_str()),
+        (Some("escalation_unacknowledged"), Some(id.as_str()))
+    );
+    let o = secfw_env(&["notify", "apply", s(&dir), "--now", &at("13")], &hook);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(server.received().len(), first + 1);
+
+    // Acknowledging: an unknown id and a second acknowledgement are refused; the first is one
+    // event in the hash-chained log, attributed, and the log still verifies.
+    let o = secfw_env(
+        &["escalations", "ack", "ESC-000000000000", "--by", "alice", "--dir", s(&dir), "--now", &at("13")],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("NT0009"), "{}", text(&o));
+    let events_before = std::fs::read_to_string(dir.join(".secfw/events.jsonl")).unwrap().lines().count();
+    let o = secfw_env(&["escalations", "ack", &id, "--by", "alice", "--dir", s(&dir), "--now", &at("13")], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains(&format!("{id} acknowledged by alice")), "{}", text(&o));
+    let log = std::fs::read_to_string(dir.join(".secfw/events.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), events_before + 1);
+    let last: Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!((last["kind"].as_str(), last["actor"].as_str()), (Some("acknowledgement"), Some("alice")));
+    assert_eq!(last["escalations"][0]["id"], id.as_str());
+    assert_eq!(last["from"], last["to"]);
+    let o = secfw_env(&["log", "verify", s(&dir), "--format", "json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = secfw_env(&["escalations", "ack", &id, "--by", "bob", "--dir", s(&dir), "--now", &at("14")], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("NT0010") && text(&o).contains("alice"), "{}", text(&o));
+    // The acknowledgement does not disturb the lifecycle: the next cycle decides as before.
+    let o = cycle(&dir, &keys, &trust, &["--no-tickets", "--no-notify"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("cycle: READY_FOR_HANDOFF → READY_FOR_HANDOFF"), "{}", text(&o));
 }

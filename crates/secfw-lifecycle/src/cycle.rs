@@ -543,7 +543,11 @@ impl Run<'_> {
             Err(e) => return Ok(self.fail("unpack", vec![e])),
         };
         let events = self.lc.log().read()?;
-        let sealed = events.iter().rev().find(|e| e.to == LifecycleState::Packaged).and_then(|e| e.seal.clone());
+        let sealed = events
+            .iter()
+            .rev()
+            .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
+            .and_then(|e| e.seal.clone());
         // Packages are named `handoff-<seq>-<first 12 hex of the seal>.tar`: take the one of the
         // seal this cycle recorded at PACKAGED, never another.
         let Some(short) = sealed.as_deref().and_then(|s| s.strip_prefix("sha256:")).and_then(|h| h.get(..12)) else {
@@ -676,7 +680,14 @@ impl Run<'_> {
             Err(e) => return self.step("notify", StepStatus::Warned, format!("cannot load the workspace: {e}")),
         };
         let configured = loaded.ws.rulebook.as_ref().is_some_and(|r| r.notifications.is_some());
-        let planned = configured.then(|| secfw_notify::plan(&loaded.ws, self.opts.now));
+        let acknowledged = match self.lc.log().read() {
+            Ok(events) => crate::acknowledgements(&events).into_keys().collect(),
+            Err(e) => {
+                self.keep(loaded);
+                return self.step("notify", StepStatus::Warned, format!("cannot read the event log: {e}"));
+            }
+        };
+        let planned = configured.then(|| secfw_notify::plan(&loaded.ws, &acknowledged, self.opts.now));
         self.keep(loaded);
         let plan = match planned {
             None => return self.step("notify", StepStatus::Skipped, "the rulebook has no notifications: section"),

@@ -11,6 +11,8 @@ secfw_artifacts::define_codes! {
     MAY_HAVE_BEEN_SENT = "NT0006", "A message's delivery started but its outcome was never recorded (the run stopped); it may have been sent and is not sent again";
     RULEBOOK_UNUSABLE = "NT0007", "rulebook.yaml is missing or invalid, so no notification plan can be made";
     EMAIL_INVALID = "NT0008", "notifications.email is invalid (server URL, sender address, or only one of the credential variables)";
+    UNKNOWN_ESCALATION = "NT0009", "`secfw escalations ack` names an escalation that was never notified";
+    ALREADY_ACKNOWLEDGED = "NT0010", "`secfw escalations ack` names an escalation that is already acknowledged";
     // --- ledger (.secfw/notifications.json) -------------------------------------------------
     LEDGER_INVALID = "NT0101", "The notification ledger or journal is not valid JSON of the expected shape";
     LEDGER_VERSION = "NT0102", "The notification ledger has an unsupported version";

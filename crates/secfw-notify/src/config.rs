@@ -72,6 +72,7 @@ pub(crate) struct Config {
     pub(crate) rule_recipients: Vec<Vec<String>>,
     pub(crate) expiry: Vec<String>,
     pub(crate) sla_breach: Vec<String>,
+    pub(crate) escalate_to: Vec<String>,
 }
 
 fn is_env_name(s: &str) -> bool {
@@ -258,6 +259,8 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
     }
     cfg.expiry =
         resolve_list(&section.exception_expiry, vec![k("notifications"), k("exception_expiry")], &mut cx, &mut notes);
+    cfg.escalate_to =
+        resolve_list(&section.escalate_to, vec![k("notifications"), k("escalate_to")], &mut cx, &mut notes);
     cfg.sla_breach = resolve_list(&section.sla_breach, vec![k("notifications"), k("sla_breach")], &mut cx, &mut notes);
     if cx.diags.is_empty() {
         secfw_artifacts::diag::sort_diagnostics(&mut notes);

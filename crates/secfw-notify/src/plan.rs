@@ -20,7 +20,7 @@
 //! - **Order.** Messages are sorted by subject, recipient and reason; the same workspace, ledger
 //!   and `now` give the same plan, byte for byte.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -48,6 +48,8 @@ pub enum Reason {
     ExceptionExpired,
     /// A finding is past its remediation SLA.
     SlaBreach,
+    /// An escalation was not acknowledged within its `escalation_sla`: the next level is told.
+    EscalationUnacknowledged,
 }
 
 impl Reason {
@@ -58,6 +60,7 @@ impl Reason {
             Self::ExceptionExpiring => "exception_expiring",
             Self::ExceptionExpired => "exception_expired",
             Self::SlaBreach => "sla_breach",
+            Self::EscalationUnacknowledged => "escalation_unacknowledged",
         }
     }
 }
@@ -103,6 +106,8 @@ pub struct PlanSummary {
     pub exception_expired: usize,
     /// SLA-breach messages to send.
     pub sla_breach: usize,
+    /// Next-level messages about unacknowledged escalations to send.
+    pub escalation_unacknowledged: usize,
     /// Messages already sent (in the ledger).
     pub already_sent: usize,
     /// Messages that may have been sent (a run stopped mid-delivery); not sent again.
@@ -156,16 +161,44 @@ pub fn escalation_id(rule: &str, condition: &str, items: &[String]) -> String {
     format!("ESC-{}", &sha256_hex(text.as_bytes())[..12])
 }
 
+/// Check that escalation `id` can be acknowledged: it was notified (the ledger holds an
+/// `escalation` message about it, [`codes::UNKNOWN_ESCALATION`] otherwise) and is not
+/// acknowledged yet (`already`: who and when, [`codes::ALREADY_ACKNOWLEDGED`]).
+pub fn check_acknowledgement(
+    ledger: &Ledger,
+    id: &str,
+    already: Option<(&str, DateTime<Utc>)>,
+) -> Result<(), Diagnostic> {
+    if let Some((by, at)) = already {
+        return Err(Diagnostic::error(
+            codes::ALREADY_ACKNOWLEDGED,
+            ".secfw/events.jsonl",
+            format!("{id} was already acknowledged by {by} at {}", rfc3339(at)),
+        )
+        .with_hint("an acknowledgement is recorded once; nothing was changed"));
+    }
+    if !ledger.messages.values().any(|r| r.subject == id && r.reason == Reason::Escalation) {
+        return Err(Diagnostic::error(
+            codes::UNKNOWN_ESCALATION,
+            crate::ledger::LEDGER_FILE,
+            format!("{id} is not an escalation secfw notified"),
+        )
+        .with_hint("escalation ids (ESC-<12 hex>) are in the notifications and in `secfw notify plan --format json`"));
+    }
+    Ok(())
+}
+
 /// The message id of (subject, recipient, reason).
 pub fn message_id(subject: &str, recipient: &str, reason: Reason) -> String {
     sha256_hex(format!("secfw.notify/v1\n{subject}\n{recipient}\n{reason}").as_bytes())
 }
 
 /// Plan against the ledger of the workspace (`<root>/.secfw/notifications.json` and its
-/// journal).
-pub fn plan(ws: &LoadedWorkspace, now: DateTime<Utc>) -> Result<NotifyPlan, Error> {
+/// journal). `acknowledged` are the ids of the escalations someone acknowledged (the lifecycle
+/// event log's acknowledgements).
+pub fn plan(ws: &LoadedWorkspace, acknowledged: &BTreeSet<String>, now: DateTime<Utc>) -> Result<NotifyPlan, Error> {
     let ledger = Ledger::load(&ws.root)?;
-    plan_with_ledger(ws, &ledger, now)
+    plan_with_ledger(ws, &ledger, acknowledged, now)
 }
 
 fn finding_line(f: &Finding) -> String {
@@ -194,11 +227,16 @@ fn finding_line(f: &Finding) -> String {
 /// Fails when `rulebook.yaml` is missing or invalid, or its `notifications:` section is wrong
 /// (unknown channel, secret written in the file, unusable recipient): a plan from a
 /// configuration secfw cannot read fully would miss or misdirect messages.
-pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>) -> Result<NotifyPlan, Error> {
+pub fn plan_with_ledger(
+    ws: &LoadedWorkspace,
+    ledger: &Ledger,
+    acknowledged: &BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> Result<NotifyPlan, Error> {
     let (cfg, mut diags) = config::resolve(ws).map_err(|diagnostics| Error::Config { diagnostics })?;
     let mut candidates: Vec<Message> = Vec::new();
     if cfg.notifications.is_some() {
-        candidates = messages(ws, &cfg, now);
+        candidates = messages(ws, &cfg, ledger, acknowledged, now);
     }
     let mut summary = PlanSummary::default();
     let mut out = Vec::new();
@@ -225,6 +263,7 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
                     Reason::ExceptionExpiring => summary.exception_expiring += 1,
                     Reason::ExceptionExpired => summary.exception_expired += 1,
                     Reason::SlaBreach => summary.sla_breach += 1,
+                    Reason::EscalationUnacknowledged => summary.escalation_unacknowledged += 1,
                 }
                 out.push(m);
             }
@@ -241,7 +280,13 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
     Ok(NotifyPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, messages: out, diagnostics: diags })
 }
 
-fn messages(ws: &LoadedWorkspace, cfg: &Config, now: DateTime<Utc>) -> Vec<Message> {
+fn messages(
+    ws: &LoadedWorkspace,
+    cfg: &Config,
+    ledger: &Ledger,
+    acknowledged: &BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> Vec<Message> {
     let gov = secfw_governance::evaluate(ws, now);
     let Some(rb) = ws.rulebook.as_ref() else { return Vec::new() };
     let digest = cfg.notifications.as_ref().and_then(|n| n.digest_link.clone());
@@ -288,7 +333,25 @@ fn messages(ws: &LoadedWorkspace, cfg: &Config, now: DateTime<Utc>) -> Vec<Messa
         }
         let mut items: Vec<String> = esc.items.iter().map(|i| item_line(i)).collect();
         items.sort();
-        push(&id, recipients, Reason::Escalation, title, lines, items);
+        push(&id, recipients, Reason::Escalation, title, lines.clone(), items.clone());
+        // The next level, once: first notified more than escalation_sla ago, not acknowledged.
+        let sla = esc.deadline.map(|d| d - esc.raised_at);
+        let first =
+            ledger.messages.values().filter(|r| r.subject == id && r.reason == Reason::Escalation).map(|r| r.at).min();
+        if let (Some(sla), Some(first)) = (sla, first)
+            && !acknowledged.contains(&id)
+            && now >= first + sla
+        {
+            let title =
+                format!("[secfw] {id} not acknowledged within its escalation SLA: {} {}", esc.rule, esc.condition);
+            let mut next = vec![format!(
+                "{id} was first notified {} and nobody acknowledged it by {} (escalation_sla). Acknowledge it with `secfw escalations ack {id} --by NAME`.",
+                rfc3339(first),
+                rfc3339(first + sla)
+            )];
+            next.extend(lines);
+            push(&id, &cfg.escalate_to, Reason::EscalationUnacknowledged, title, next, items);
+        }
     }
 
     let warn = i64::from(rb.exceptions.warn_days_before_expiry);

@@ -19,7 +19,7 @@ fn apply_sends_each_message_once_and_a_rerun_sends_nothing() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
     let ws = load(t.path());
-    let p = plan(&ws, now()).unwrap();
+    let p = plan(&ws, &common::no_acks(), now()).unwrap();
     assert_eq!(p.messages.len(), 5);
     let server = Server::start(ok(5));
     let l = lock(t.path());
@@ -47,7 +47,7 @@ fn apply_sends_each_message_once_and_a_rerun_sends_nothing() {
     assert!(ledger.messages.values().all(|m| m.state == MessageState::Sent && m.status == Some(200)));
     assert!(!t.path().join(JOURNAL_FILE).exists());
     // Re-plan: nothing left; re-apply of the old plan: everything skipped, nothing sent.
-    let again = plan(&load(t.path()), now() + chrono::Duration::hours(3)).unwrap();
+    let again = plan(&load(t.path()), &common::no_acks(), now() + chrono::Duration::hours(3)).unwrap();
     assert!(again.is_empty(), "{:?}", again.messages);
     assert_eq!(again.summary.already_sent, 5);
     let silent = Server::start(vec![]);
@@ -60,7 +60,7 @@ fn apply_sends_each_message_once_and_a_rerun_sends_nothing() {
 fn transient_failures_are_retried_with_backoff_500_timeout_and_dropped_connection() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
-    let p = plan(&load(t.path()), now()).unwrap();
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     let mut script =
         vec![Step::Respond(500, "boom"), Step::Drop, Step::Hang(Duration::from_millis(2500)), Step::Respond(200, "ok")];
     script.extend(ok(4));
@@ -86,7 +86,7 @@ fn transient_failures_are_retried_with_backoff_500_timeout_and_dropped_connectio
 fn an_unavailable_channel_is_reported_and_its_message_sent_by_the_next_run() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
-    let p = plan(&load(t.path()), now()).unwrap();
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     // Message 1 (webhook:chat): 4 × 503. The other channels' 4 messages are delivered.
     let mut script = vec![Step::Respond(503, "busy"); 4];
     script.extend(ok(4));
@@ -97,7 +97,7 @@ fn an_unavailable_channel_is_reported_and_its_message_sent_by_the_next_run() {
     assert_eq!(r.failed.len(), 1);
     assert_eq!(r.failed[0].code, codes::UNAVAILABLE);
     server.finish();
-    let again = plan(&load(t.path()), now()).unwrap();
+    let again = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     assert_eq!(again.messages.len(), 1);
     assert_eq!(again.messages[0].recipient.name, "webhook:chat");
     let server = Server::start(ok(1));
@@ -110,7 +110,7 @@ fn an_unavailable_channel_is_reported_and_its_message_sent_by_the_next_run() {
 fn a_refused_message_is_not_recorded_as_sent_and_the_others_go_on() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
-    let p = plan(&load(t.path()), now()).unwrap();
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     let mut script = vec![Step::Respond(404, "no such hook")];
     script.extend(ok(4));
     let server = Server::start(script);
@@ -127,7 +127,7 @@ fn a_refused_message_is_not_recorded_as_sent_and_the_others_go_on() {
 fn a_missing_secret_stops_before_anything_is_sent() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
-    let p = plan(&load(t.path()), now()).unwrap();
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     let server = Server::start(vec![]);
     let url = server.url.clone();
     let env = move |k: &str| (k != "SECFW_TEST_SEC_TOKEN").then(|| url.clone()).filter(|_| k.ends_with("_URL"));
@@ -147,7 +147,7 @@ fn a_missing_secret_stops_before_anything_is_sent() {
 fn an_invalid_url_in_the_environment_is_refused_without_echoing_it() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
-    let p = plan(&load(t.path()), now()).unwrap();
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     let env =
         |k: &str| Some(if k.ends_with("_URL") { "ftp://user:pw@example.com/x".to_owned() } else { "tok".to_owned() });
     let err = apply_with(&p, &lock(t.path()), &fast(), now(), &env, &mut |_| {}).unwrap_err();
@@ -160,14 +160,14 @@ fn an_invalid_url_in_the_environment_is_refused_without_echoing_it() {
 fn a_crash_between_send_and_record_is_may_have_been_sent_and_not_resent() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
-    let p = plan(&load(t.path()), now()).unwrap();
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     // The journal a run leaves when it dies after handing message 0 to its channel: `sending`
     // with no outcome.
     let mut ledger = Ledger::default();
     ledger.append(t.path(), JournalEntry::of(Event::Sending, &p.messages[0], None, None, now())).unwrap();
     drop(ledger);
     // plan (read-only) says so.
-    let seen = plan(&load(t.path()), now()).unwrap();
+    let seen = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     assert_eq!(seen.messages.len(), 4);
     assert_eq!(seen.summary.may_have_been_sent, 1);
     assert!(seen.diagnostics.iter().any(|d| d.code == codes::MAY_HAVE_BEEN_SENT));
@@ -187,7 +187,7 @@ fn a_crash_between_send_and_record_is_may_have_been_sent_and_not_resent() {
 fn a_crash_after_recording_but_before_the_ledger_write_does_not_resend() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
-    let p = plan(&load(t.path()), now()).unwrap();
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     let mut ledger = Ledger::default();
     for m in &p.messages[..2] {
         ledger.append(t.path(), JournalEntry::of(Event::Sending, m, None, None, now())).unwrap();
@@ -218,7 +218,7 @@ fn two_concurrent_applies_send_each_message_once() {
             let url = url.clone();
             std::thread::spawn(move || {
                 // Each run plans before it holds the lock (as a CLI racing another would).
-                let p = plan(&load(&root), now()).unwrap();
+                let p = plan(&load(&root), &common::no_acks(), now()).unwrap();
                 let l = lock(&root);
                 apply_with(&p, &l, &fast(), now(), &env_all(&url), &mut |_| {}).unwrap()
             })
@@ -239,7 +239,7 @@ fn a_corrupt_ledger_is_refused_not_treated_as_empty() {
     workspace(t.path(), RULEBOOK);
     std::fs::create_dir_all(t.path().join(".secfw")).unwrap();
     std::fs::write(t.path().join(".secfw/notifications.json"), "{ not json").unwrap();
-    match plan(&load(t.path()), now()) {
+    match plan(&load(t.path()), &common::no_acks(), now()) {
         Err(Error::Ledger(d)) => assert_eq!(d.code, codes::LEDGER_INVALID),
         other => panic!("expected NT0101, got {other:?}"),
     }

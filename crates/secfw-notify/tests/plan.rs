@@ -11,8 +11,8 @@ fn plan_is_deterministic_and_keyed_by_subject_recipient_reason() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
     let ws = load(t.path());
-    let a = plan_with_ledger(&ws, &Ledger::default(), now()).unwrap();
-    let b = plan_with_ledger(&ws, &Ledger::default(), now()).unwrap();
+    let a = plan_with_ledger(&ws, &Ledger::default(), &common::no_acks(), now()).unwrap();
+    let b = plan_with_ledger(&ws, &Ledger::default(), &common::no_acks(), now()).unwrap();
     assert_eq!(a.to_json(), b.to_json());
     let kinds: Vec<(String, String, Reason)> =
         a.messages.iter().map(|m| (m.subject.clone(), m.recipient.name.clone(), m.reason)).collect();
@@ -57,8 +57,8 @@ fn the_message_id_does_not_depend_on_now() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
     let ws = load(t.path());
-    let a = plan_with_ledger(&ws, &Ledger::default(), now()).unwrap();
-    let b = plan_with_ledger(&ws, &Ledger::default(), now() + chrono::Duration::hours(1)).unwrap();
+    let a = plan_with_ledger(&ws, &Ledger::default(), &common::no_acks(), now()).unwrap();
+    let b = plan_with_ledger(&ws, &Ledger::default(), &common::no_acks(), now() + chrono::Duration::hours(1)).unwrap();
     let ids = |p: &secfw_notify::NotifyPlan| p.messages.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&a), ids(&b));
 }
@@ -68,7 +68,7 @@ fn an_expired_exception_is_notified_with_the_findings_it_resurfaces() {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), RULEBOOK);
     let ws = load(t.path());
-    let p = plan_with_ledger(&ws, &Ledger::default(), now() + chrono::Duration::days(12)).unwrap();
+    let p = plan_with_ledger(&ws, &Ledger::default(), &common::no_acks(), now() + chrono::Duration::days(12)).unwrap();
     let m = p.messages.iter().find(|m| m.subject == "EXC-001").unwrap();
     assert_eq!(m.reason, Reason::ExceptionExpired);
     assert!(m.items.iter().any(|i| i.starts_with("F-003 [medium]")), "{:?}", m.items);
@@ -78,7 +78,7 @@ fn refused(rulebook: &str) -> Vec<secfw_artifacts::Diagnostic> {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), rulebook);
     let ws = load(t.path());
-    match plan_with_ledger(&ws, &Ledger::default(), now()) {
+    match plan_with_ledger(&ws, &Ledger::default(), &common::no_acks(), now()) {
         Err(Error::Config { diagnostics }) => diagnostics,
         other => panic!("expected a configuration error, got {other:?}"),
     }
@@ -129,7 +129,7 @@ fn no_notifications_section_plans_nothing_and_says_so() {
     let rb = RULEBOOK.split("notifications:\n").next().unwrap().replace("webhook:sec, webhook:chat, ", "");
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), &rb);
-    let p = plan_with_ledger(&load(t.path()), &Ledger::default(), now()).unwrap();
+    let p = plan_with_ledger(&load(t.path()), &Ledger::default(), &common::no_acks(), now()).unwrap();
     assert!(p.is_empty());
     assert!(p.diagnostics.iter().any(|d| d.code == codes::NO_CONFIG));
 }
@@ -141,4 +141,49 @@ fn every_code_is_documented_exactly_once() {
         let n = doc.matches(&format!("| `{code}` |")).count();
         assert_eq!(n, 1, "{code} is documented {n} time(s) in docs/diagnostics.md");
     }
+}
+
+#[test]
+fn an_unacknowledged_escalation_is_renotified_to_the_next_level_once_and_an_acknowledged_one_is_not() {
+    let rb = RULEBOOK
+        .replace("  sla_breach: [webhook:teams]\n", "  sla_breach: [webhook:teams]\n  escalate_to: [webhook:sec]\n");
+    let t = tempfile::tempdir().unwrap();
+    workspace(t.path(), &rb);
+    let ws = load(t.path());
+    let first = plan_with_ledger(&ws, &Ledger::default(), &common::no_acks(), now()).unwrap();
+    assert!(first.messages.iter().all(|m| m.reason != Reason::EscalationUnacknowledged));
+    // Record the first plan as sent at `now`.
+    let mut ledger = Ledger::default();
+    for m in &first.messages {
+        ledger
+            .append(
+                t.path(),
+                secfw_notify::ledger::JournalEntry::of(secfw_notify::ledger::Event::Sent, m, Some(200), Some(1), now()),
+            )
+            .unwrap();
+    }
+    let ledger = Ledger::load(t.path()).unwrap();
+    let esc = first.messages.iter().find(|m| m.reason == Reason::Escalation).unwrap().subject.clone();
+    // Before the 2-hour SLA: nothing. After: one message to the next level.
+    let early = plan_with_ledger(&ws, &ledger, &common::no_acks(), now() + chrono::Duration::minutes(119)).unwrap();
+    assert!(early.is_empty(), "{:?}", early.messages);
+    let late = plan_with_ledger(&ws, &ledger, &common::no_acks(), now() + chrono::Duration::hours(2)).unwrap();
+    let next: Vec<_> = late.messages.iter().filter(|m| m.reason == Reason::EscalationUnacknowledged).collect();
+    assert_eq!(next.len(), 1);
+    assert_eq!((next[0].subject.as_str(), next[0].recipient.name.as_str()), (esc.as_str(), "webhook:sec"));
+    assert!(next[0].lines[0].contains("secfw escalations ack"), "{:?}", next[0].lines);
+    // Acknowledged: not re-notified.
+    let acked: std::collections::BTreeSet<String> = [esc.clone()].into();
+    let quiet = plan_with_ledger(&ws, &ledger, &acked, now() + chrono::Duration::hours(3)).unwrap();
+    assert!(quiet.messages.iter().all(|m| m.reason != Reason::EscalationUnacknowledged));
+    // Acknowledging: only notified escalations, only once.
+    assert!(secfw_notify::check_acknowledgement(&ledger, &esc, None).is_ok());
+    assert_eq!(
+        secfw_notify::check_acknowledgement(&ledger, "ESC-000000000000", None).unwrap_err().code,
+        codes::UNKNOWN_ESCALATION
+    );
+    assert_eq!(
+        secfw_notify::check_acknowledgement(&ledger, &esc, Some(("alice", now()))).unwrap_err().code,
+        codes::ALREADY_ACKNOWLEDGED
+    );
 }

@@ -9,7 +9,7 @@ use secfw_notify::{Ledger, plan_with_ledger, render};
 fn escalation() -> secfw_notify::Message {
     let t = tempfile::tempdir().unwrap();
     workspace(t.path(), &RULEBOOK.replace("Finding {id}", "x"));
-    let p = plan_with_ledger(&load(t.path()), &Ledger::default(), now()).unwrap();
+    let p = plan_with_ledger(&load(t.path()), &Ledger::default(), &common::no_acks(), now()).unwrap();
     p.messages.into_iter().next().unwrap()
 }
 

@@ -140,7 +140,7 @@ secfw_testkit::interop_test! { [python]
     fn a_real_smtp_server_receives_the_exact_messages_once() {
         let server = Smtpd::start(1);
         let t = ws(RULEBOOK);
-        let p = plan(&load(t.path()), now()).unwrap();
+        let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
         let who: Vec<(&str, Reason)> = p.messages.iter().map(|m| (m.recipient.name.as_str(), m.reason)).collect();
         assert_eq!(
             who,
@@ -174,7 +174,7 @@ secfw_testkit::interop_test! { [python]
             assert!(text.contains("Date: Sat, 01 Mar 2025 12:00:00 +0000"), "{text}");
         }
         // Once: nothing left to plan, and the old plan sends nothing.
-        assert!(plan(&load(t.path()), now()).unwrap().is_empty());
+        assert!(plan(&load(t.path()), &common::no_acks(), now()).unwrap().is_empty());
         let again = apply_with(&p, &lock(t.path()), &fast(), now(), &env_smtp(&server.url), &mut |_| {}).unwrap();
         assert_eq!((again.sent.len(), again.skipped.len()), (0, 3));
         assert_eq!(server.stored().len(), 3);
@@ -186,13 +186,13 @@ secfw_testkit::interop_test! { [python]
     fn a_refused_mailbox_is_reported_and_the_others_are_delivered() {
         let server = Smtpd::start(0);
         let t = ws(&RULEBOOK.replace("ciso@company.com", "refuse@company.com"));
-        let p = plan(&load(t.path()), now()).unwrap();
+        let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
         let r = apply_with(&p, &lock(t.path()), &fast(), now(), &env_smtp(&server.url), &mut |_| {}).unwrap();
         assert_eq!((r.sent.len(), r.failed.len()), (2, 1));
         assert_eq!(r.failed[0].code, codes::REJECTED);
         assert!(r.failed[0].message.contains("refuse@company.com") && r.failed[0].message.contains("550"), "{}", r.failed[0].message);
         assert_eq!(server.stored().len(), 2);
-        assert_eq!(plan(&load(t.path()), now()).unwrap().messages.len(), 1);
+        assert_eq!(plan(&load(t.path()), &common::no_acks(), now()).unwrap().messages.len(), 1);
     }
 }
 
@@ -201,7 +201,7 @@ fn no_smtp_server_listening_is_unavailable_after_the_retries() {
     // A loopback port nobody listens on: connection refused on every attempt.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let t = ws(RULEBOOK);
-    let p = plan(&load(t.path()), now()).unwrap();
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     let mut waits = 0;
     let r =
         apply_with(&p, &lock(t.path()), &fast(), now(), &env_smtp(&format!("smtp://127.0.0.1:{port}")), &mut |_| {
@@ -222,7 +222,7 @@ fn smtp_credentials_come_from_the_environment_and_a_password_in_the_rulebook_is_
         "    server: smtps://mail.company.com\n    password: hunter2\n",
     );
     let t = ws(&with_password);
-    match plan(&load(t.path()), now()) {
+    match plan(&load(t.path()), &common::no_acks(), now()) {
         Err(secfw_notify::Error::Config { diagnostics }) => {
             assert!(
                 diagnostics.iter().any(|d| d.code == codes::SECRET_IN_RULEBOOK && d.line == Some(19)),
@@ -234,14 +234,14 @@ fn smtp_credentials_come_from_the_environment_and_a_password_in_the_rulebook_is_
     }
     let in_url = RULEBOOK.replace("smtps://mail.company.com", "smtps://bob:hunter2@mail.company.com");
     let t = ws(&in_url);
-    assert!(matches!(plan(&load(t.path()), now()), Err(secfw_notify::Error::Config { .. })));
+    assert!(matches!(plan(&load(t.path()), &common::no_acks(), now()), Err(secfw_notify::Error::Config { .. })));
     // Named variables that are not set stop the run before anything is sent.
     let named = RULEBOOK.replace(
         "    server: smtps://mail.company.com\n",
         "    server: smtps://mail.company.com\n    username_env: SECFW_TEST_SMTP_USER\n    password_env: SECFW_TEST_SMTP_PASSWORD\n",
     );
     let t = ws(&named);
-    let p = plan(&load(t.path()), now()).unwrap();
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     match apply_with(&p, &lock(t.path()), &fast(), now(), &env_smtp("smtp://127.0.0.1:9"), &mut |_| {}) {
         Err(secfw_notify::Error::Channel(d)) => assert!(d.message.contains("SECFW_TEST_SMTP_USER"), "{}", d.message),
         other => panic!("expected NT0203, got {other:?}"),

@@ -587,6 +587,10 @@ pub struct Notifications {
     /// Who is told about findings past their remediation SLA.
     #[serde(default)]
     pub sla_breach: Vec<String>,
+    /// The next level: who is told, once, about an escalation nobody acknowledged
+    /// (`secfw escalations ack`) within its `escalation_sla` after it was first notified.
+    #[serde(default)]
+    pub escalate_to: Vec<String>,
     /// Link (URL) or workspace path of the digest, quoted in every message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest_link: Option<String>,

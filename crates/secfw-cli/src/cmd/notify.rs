@@ -82,7 +82,8 @@ fn make_plan(
     out: &Output,
 ) -> Result<(LoadedWorkspace, NotifyPlan), Box<dyn std::error::Error + Send + Sync>> {
     let ws = load(dir, &LoadOptions::default())?;
-    match secfw_notify::plan(&ws, now) {
+    let acknowledged = acknowledged(dir)?;
+    match secfw_notify::plan(&ws, &acknowledged, now) {
         Ok(p) => Ok((ws, p)),
         Err(NotifyError::Config { diagnostics }) => {
             for d in &diagnostics {
@@ -96,6 +97,14 @@ fn make_plan(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The ids of the escalations acknowledged in the workspace's event log (which must verify).
+pub(crate) fn acknowledged(
+    dir: &Path,
+) -> Result<std::collections::BTreeSet<String>, Box<dyn std::error::Error + Send + Sync>> {
+    let events = secfw::lifecycle::EventLog::new(dir).read()?;
+    Ok(secfw::lifecycle::acknowledgements(&events).into_keys().collect())
 }
 
 fn human(plan: &NotifyPlan, ws: &LoadedWorkspace, dir: &Path, out: &Output) -> String {

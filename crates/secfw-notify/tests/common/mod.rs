@@ -106,3 +106,8 @@ pub fn fast() -> secfw_tickets::http::ApplyOptions {
 pub fn lock(dir: &Path) -> secfw_artifacts::lock::WorkspaceLock {
     secfw_artifacts::lock::WorkspaceLock::acquire(dir, Duration::from_secs(30)).unwrap()
 }
+
+/// No escalation acknowledged.
+pub fn no_acks() -> std::collections::BTreeSet<String> {
+    std::collections::BTreeSet::new()
+}
