@@ -85,6 +85,10 @@ enum Command {
     Export(cmd::export::Args),
     /// ITSM ticket sync: plan create/update/close actions keyed by finding fingerprint, apply them to a webhook.
     Tickets(cmd::tickets::Args),
+    /// Notifications: plan and send escalations, exception-expiry warnings and SLA breaches to the rulebook's webhooks, once.
+    Notify(cmd::notify::Args),
+    /// Escalations: acknowledge one (recorded in the hash-chained event log; stops its re-notification).
+    Escalations(cmd::escalations::Args),
     /// The Security & Compliance Specification: write the template (init) or check it (lint).
     Spec(cmd::spec::Args),
 }
@@ -117,6 +121,8 @@ fn main() -> ExitCode {
         Command::Ingest(a) => cmd::ingest::run(&a, &out),
         Command::Export(a) => cmd::export::run(&a, &out),
         Command::Tickets(a) => cmd::tickets::run(&a, &out),
+        Command::Notify(a) => cmd::notify::run(&a, &out),
+        Command::Escalations(a) => cmd::escalations::run(&a, &out),
         Command::Spec(a) => cmd::spec::run(&a, &out),
     };
     match result {

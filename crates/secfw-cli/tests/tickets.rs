@@ -39,7 +39,7 @@ fn s(p: &Path) -> &str {
 fn example() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ws");
-    let o = secfw(&["init", s(&dir)], &[]);
+    let o = secfw(&["init", s(&dir), "--now", NOW], &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     (tmp, dir)
 }

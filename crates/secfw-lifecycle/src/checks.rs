@@ -30,8 +30,14 @@ impl<'a> CheckContext<'a> {
 
     /// When the current cycle's state was last entered via this transition target, if ever.
     pub fn entered(&self, state: secfw_artifacts::LifecycleState) -> Option<DateTime<Utc>> {
-        let cycle_start = self.events.iter().rposition(|e| e.to == secfw_artifacts::LifecycleState::Planned);
-        self.events.iter().skip(cycle_start.map_or(0, |i| i + 1)).rev().find(|e| e.to == state).map(|e| e.time)
+        let cycle_start =
+            self.events.iter().rposition(|e| e.changes_state() && e.to == secfw_artifacts::LifecycleState::Planned);
+        self.events
+            .iter()
+            .skip(cycle_start.map_or(0, |i| i + 1))
+            .rev()
+            .find(|e| e.changes_state() && e.to == state)
+            .map(|e| e.time)
     }
 }
 

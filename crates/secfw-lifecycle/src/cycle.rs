@@ -2,8 +2,13 @@
 //!
 //! validate → gates → READY_FOR_HANDOFF → generate the manifest, sign it with every given key,
 //! package it → PACKAGED (Critical=0 enforced: a violation blocks and writes the escalation) →
-//! verify and unpack the package → ingest the scan outputs → EXECUTED → VALIDATED → metrics and
-//! digest → IMPROVE.
+//! verify and unpack the package → ingest the scan outputs → ticket plan (and apply, with an
+//! endpoint) → EXECUTED → VALIDATED → metrics and digest → IMPROVE; then, after the last gate
+//! decision of the run, the notifications (escalations just raised included).
+//!
+//! Ticket sync and notifications never decide a transition: their failures are `warned` steps
+//! and the run goes on; notifications run after every gate decision of the run, so a slow or
+//! unreachable mail or webhook server cannot delay one.
 //!
 //! Every transition goes through [`Lifecycle::advance`], so no entry criterion is skipped; the
 //! run stops at the first refused transition with every reason. A cycle at IMPROVE is complete:
@@ -48,6 +53,15 @@ pub struct CycleOptions {
     pub strict: bool,
     /// Also write an OpenSSH SSHSIG sidecar per signature (verifiable with `ssh-keygen -Y verify`).
     pub sshsig: bool,
+    /// Plan the ticket sync after ingest (off: `--no-tickets`).
+    pub tickets: bool,
+    /// Apply the ticket plan to this webhook after ingest (none: plan only).
+    pub tickets_endpoint: Option<secfw_tickets::Endpoint>,
+    /// Send the notifications the rulebook configures at the end of the run (off: `--no-notify`).
+    pub notify: bool,
+    /// Retries and timeouts of ticket and notification delivery (default: 3 attempts, 5 s per
+    /// attempt, backoff 0.5 s doubling up to 4 s).
+    pub delivery: secfw_tickets::ApplyOptions,
 }
 
 impl CycleOptions {
@@ -63,6 +77,13 @@ impl CycleOptions {
             allow_dirty: false,
             strict: false,
             sshsig: false,
+            tickets: true,
+            tickets_endpoint: None,
+            notify: true,
+            delivery: secfw_tickets::ApplyOptions::default()
+                .max_attempts(3)
+                .timeout(std::time::Duration::from_secs(5))
+                .backoff(std::time::Duration::from_millis(500), std::time::Duration::from_secs(4)),
         }
     }
 }
@@ -77,6 +98,9 @@ pub enum StepStatus {
     Skipped,
     /// The step failed or a transition was refused; the cycle stops here.
     Failed,
+    /// The step failed and the cycle went on: ticket sync and notifications never decide a
+    /// transition.
+    Warned,
 }
 
 /// One step of the run.
@@ -386,6 +410,8 @@ pub fn run(
         }
     }
     run.report.ended_in = run.lc.state()?;
+    // Every gate decision of this run is made and recorded: now tell people.
+    run.notify();
     Ok(run.report)
 }
 
@@ -601,7 +627,11 @@ impl Run<'_> {
             Err(e) => return Ok(self.fail("unpack", vec![e])),
         };
         let events = self.lc.log().read()?;
-        let sealed = events.iter().rev().find(|e| e.to == LifecycleState::Packaged).and_then(|e| e.seal.clone());
+        let sealed = events
+            .iter()
+            .rev()
+            .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
+            .and_then(|e| e.seal.clone());
         // Packages are named `handoff-<seq>-<first 12 hex of the seal>.tar`: take the one of the
         // seal this cycle recorded at PACKAGED, never another.
         let Some(short) = sealed.as_deref().and_then(|s| s.strip_prefix("sha256:")).and_then(|h| h.get(..12)) else {
@@ -659,6 +689,7 @@ impl Run<'_> {
         inputs.extend(self.opts.scans.iter().map(|p| secfw_ingest::Input::new(p.clone(), secfw_ingest::Format::Auto)));
         if inputs.is_empty() {
             self.step("ingest", StepStatus::Skipped, "no scan inputs (rulebook scan_inputs or --scan)");
+            self.tickets();
             return Ok(true);
         }
         // Ingest rewrites the ledger: the next step loads it again.
@@ -681,9 +712,96 @@ impl Run<'_> {
                         o.diagnostics().len()
                     ),
                 );
+                self.tickets();
                 Ok(true)
             }
             Err(e) => Ok(self.fail("ingest", vec![format!("ingest: {e}")])),
+        }
+    }
+
+    /// After ingest: the ticket plan, and its apply when an endpoint is configured. Never fails
+    /// the run.
+    fn tickets(&mut self) {
+        if !self.opts.tickets {
+            self.step("tickets", StepStatus::Skipped, "--no-tickets");
+            return;
+        }
+        let loaded = match self.take_workspace(false) {
+            Ok(l) => l,
+            Err(e) => return self.step("tickets", StepStatus::Warned, format!("cannot load the workspace: {e}")),
+        };
+        let planned = secfw_tickets::plan(&loaded.ws, self.opts.now);
+        self.keep(loaded);
+        let plan = match planned {
+            Ok(p) => p,
+            Err(e) => return self.step("tickets", StepStatus::Warned, format!("no ticket plan: {e}")),
+        };
+        let m = &plan.summary;
+        let summary = format!(
+            "{} create, {} update, {} close, {} approval request(s), {} unchanged",
+            m.create, m.update, m.close, m.request_approval, m.unchanged
+        );
+        let Some(endpoint) = &self.opts.tickets_endpoint else {
+            return self.step("tickets", StepStatus::Done, format!("planned (no endpoint: not applied): {summary}"));
+        };
+        match secfw_tickets::apply(&plan, self.root, endpoint, &self.opts.delivery, self.opts.now) {
+            Ok(r) => self.step(
+                "tickets",
+                StepStatus::Done,
+                format!("{summary}; applied {}, skipped {} already applied", r.applied.len(), r.skipped.len()),
+            ),
+            Err(e) => self.step("tickets", StepStatus::Warned, format!("{summary}; apply stopped: {e}")),
+        }
+    }
+
+    /// At the end of the run: the notifications (escalations, exception expiry, SLA breaches).
+    /// Never fails the run.
+    fn notify(&mut self) {
+        if !self.opts.notify {
+            self.step("notify", StepStatus::Skipped, "--no-notify");
+            return;
+        }
+        let loaded = match self.take_workspace(false) {
+            Ok(l) => l,
+            Err(e) => return self.step("notify", StepStatus::Warned, format!("cannot load the workspace: {e}")),
+        };
+        let configured = loaded.ws.rulebook.as_ref().is_some_and(|r| r.notifications.is_some());
+        let acknowledged = match self.lc.log().read() {
+            Ok(events) => crate::acknowledgements(&events).into_keys().collect(),
+            Err(e) => {
+                self.keep(loaded);
+                return self.step("notify", StepStatus::Warned, format!("cannot read the event log: {e}"));
+            }
+        };
+        let planned = configured.then(|| secfw_notify::plan(&loaded.ws, &acknowledged, self.opts.now));
+        self.keep(loaded);
+        let plan = match planned {
+            None => return self.step("notify", StepStatus::Skipped, "the rulebook has no notifications: section"),
+            Some(Err(e)) => return self.step("notify", StepStatus::Warned, format!("no notification plan: {e}")),
+            Some(Ok(p)) => p,
+        };
+        match secfw_notify::apply(&plan, self.lock, &self.opts.delivery, self.opts.now) {
+            Ok(r) if r.is_complete() => self.step(
+                "notify",
+                StepStatus::Done,
+                format!(
+                    "sent {}, skipped {} already sent, {} may have been sent",
+                    r.sent.len(),
+                    r.skipped.len(),
+                    r.may_have_been_sent.len()
+                ),
+            ),
+            Ok(r) => self.step(
+                "notify",
+                StepStatus::Warned,
+                format!(
+                    "sent {}, {} not delivered (the next run sends them): {}",
+                    r.sent.len(),
+                    r.failed.len(),
+                    r.failed.first().map(ToString::to_string).unwrap_or_default()
+                ),
+            ),
+            Err(e) => self.step("notify", StepStatus::Warned, format!("nothing sent: {e}")),
         }
     }
 

@@ -78,6 +78,19 @@ pub fn hanging(text: &str, indent: usize) -> String {
     text.lines().enumerate().map(|(i, l)| if i == 0 { l.to_owned() } else { format!("\n{pad}{l}") }).collect()
 }
 
+/// Every acknowledgement in `events`, by escalation id: (who, when). The first one counts.
+pub fn acknowledgements(events: &[Event]) -> std::collections::BTreeMap<String, (String, DateTime<Utc>)> {
+    let mut out = std::collections::BTreeMap::new();
+    for e in events.iter().filter(|e| e.kind == EventKind::Acknowledgement) {
+        for a in &e.escalations {
+            if let Some(id) = a.get("id").and_then(serde_json::Value::as_str) {
+                out.entry(id.to_owned()).or_insert_with(|| (e.actor.clone(), e.time));
+            }
+        }
+    }
+    out
+}
+
 /// The current state according to a list of events (no events: PLANNED).
 pub fn state_of(events: &[Event]) -> LifecycleState {
     events.last().map_or(LifecycleState::Planned, |e| e.to)
@@ -257,7 +270,8 @@ impl Lifecycle {
         checks: Checks<'_>,
     ) -> Evaluation {
         let (to, now, strict) = (req.to, req.now, req.strict);
-        let cycle_start = events.iter().rev().find(|e| e.to == LifecycleState::Planned).map(|e| e.time);
+        let cycle_start =
+            events.iter().rev().find(|e| e.changes_state() && e.to == LifecycleState::Planned).map(|e| e.time);
         // Artifacts may declare any state the cycle has reached, up to the target: people's
         // files are not edited at every transition (secfw never rewrites them), but no file
         // may claim a state the lifecycle has not got to.
@@ -437,6 +451,41 @@ impl Lifecycle {
         checks: Checks<'_>,
     ) -> Result<Outcome, Error> {
         self.advance_inner(Some(ws), req, checks)
+    }
+
+    /// Record that `by` acknowledged the escalation `id` at `now`: one
+    /// [`EventKind::Acknowledgement`] event appended to the hash-chained log (the state does not
+    /// change). The caller checks that `id` names a notified escalation not acknowledged yet
+    /// ([`acknowledgements`]); the caller also holds the workspace lock.
+    pub fn acknowledge(&self, id: &str, by: &str, now: DateTime<Utc>) -> Result<Event, Error> {
+        if by.trim().is_empty() {
+            return Err(Error::NoActor);
+        }
+        let lock = self.log.lock()?;
+        let events = self.log.read()?;
+        if let Some(last) = events.last()
+            && now < last.time
+        {
+            return Err(Error::TimeBeforeLastEvent { now, last: last.time });
+        }
+        let state = state_of(&events);
+        let by = by.trim().to_owned();
+        let event = Event {
+            seq: 0,
+            time: now,
+            actor: by.clone(),
+            kind: EventKind::Acknowledgement,
+            from: state,
+            to: state,
+            gates: Vec::new(),
+            criteria: Vec::new(),
+            seal: None,
+            escalations: vec![serde_json::json!({ "id": id, "acknowledged_by": by, "acknowledged_at": now })],
+            reasons: vec![format!("{id} acknowledged by {by}")],
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        self.log.append(&lock, event)
     }
 
     fn advance_inner(

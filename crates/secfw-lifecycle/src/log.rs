@@ -36,6 +36,10 @@ pub enum EventKind {
     Transition,
     /// schema_lint failed during an attempted transition: the cycle went back to PLANNED.
     ReturnToPlanned,
+    /// Someone acknowledged an escalation (`secfw escalations ack`); the state does not change
+    /// (`from` = `to`), `actor` is who acknowledged, `escalations` holds
+    /// `{"id", "acknowledged_by", "acknowledged_at"}`.
+    Acknowledgement,
 }
 
 /// The result of a gate as recorded in an event.
@@ -107,6 +111,13 @@ impl Event {
         }
         let bytes = serde_json::to_vec(&v).unwrap_or_default();
         format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
+    }
+
+    /// `true` for events that move the state machine (transitions and returns to PLANNED), `false`
+    /// for acknowledgements. Code that looks for "the last time the cycle entered state X" must
+    /// only look at these.
+    pub fn changes_state(&self) -> bool {
+        self.kind != EventKind::Acknowledgement
     }
 
     /// The canonical line (compact JSON, no newline).
@@ -369,6 +380,7 @@ pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
         let step_ok = match ev.kind {
             EventKind::Transition => ev.to == ev.from.next(),
             EventKind::ReturnToPlanned => ev.to == LifecycleState::Planned && ev.from != LifecycleState::Planned,
+            EventKind::Acknowledgement => ev.to == ev.from,
         };
         if !from_ok || !step_ok {
             v.problems.push(err(

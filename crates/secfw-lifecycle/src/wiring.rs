@@ -110,8 +110,13 @@ impl SealCheck for SealWiring {
 
 /// The seal recorded by the event that entered PACKAGED in the current cycle.
 pub fn sealed_this_cycle(cx: &CheckContext<'_>) -> Option<String> {
-    let start = cx.events.iter().rposition(|e| e.to == LifecycleState::Planned).map_or(0, |i| i + 1);
-    cx.events[start..].iter().rev().find(|e| e.to == LifecycleState::Packaged).and_then(|e| e.seal.clone())
+    let start =
+        cx.events.iter().rposition(|e| e.changes_state() && e.to == LifecycleState::Planned).map_or(0, |i| i + 1);
+    cx.events[start..]
+        .iter()
+        .rev()
+        .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
+        .and_then(|e| e.seal.clone())
 }
 
 /// IMPROVE criteria: this cycle's KPI snapshot is in `.secfw/history/` and the digest was

@@ -192,3 +192,34 @@ fn concurrent_appends_never_interleave() {
     assert!(v.is_intact(), "{:#?}", v.problems);
     assert_eq!(v.events, 40);
 }
+
+#[test]
+fn an_acknowledgement_keeps_the_state_and_one_that_moves_it_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let lc = secfw_lifecycle::Lifecycle::new(dir.path());
+    let log = EventLog::new(dir.path());
+    let lock = log.lock().unwrap();
+    log.append(&lock, event(S::Planned, S::ReadyForHandoff, 0)).unwrap();
+    drop(lock);
+    let ack = lc.acknowledge("ESC-0123456789ab", "alice", t0() + Duration::minutes(5)).unwrap();
+    assert_eq!(
+        (ack.kind, ack.from, ack.to, ack.actor.as_str()),
+        (EventKind::Acknowledgement, S::ReadyForHandoff, S::ReadyForHandoff, "alice")
+    );
+    assert!(log.verify().unwrap().is_intact());
+    assert_eq!(lc.state().unwrap(), S::ReadyForHandoff);
+    let acks = secfw_lifecycle::acknowledgements(&log.read().unwrap());
+    assert_eq!(acks.get("ESC-0123456789ab").map(|(by, _)| by.as_str()), Some("alice"));
+    // Before the last event: refused (time order); no actor: refused.
+    assert!(lc.acknowledge("ESC-0123456789ab", "bob", t0()).is_err());
+    assert!(lc.acknowledge("ESC-0123456789ab", " ", t0() + Duration::minutes(6)).is_err());
+    // An "acknowledgement" edited to move the state is a transition the machine does not allow.
+    let mut l = lines(&log);
+    let mut forged: Event = serde_json::from_str(&l[1]).unwrap();
+    forged.to = S::Packaged;
+    let prev: Event = serde_json::from_str(&l[0]).unwrap();
+    l[1] = forged.seal_after(Some(&prev)).to_line();
+    write(&log, &l);
+    let v = verify_text(&std::fs::read_to_string(log.path()).unwrap(), None);
+    assert!(v.problems.iter().any(|p| p.code.as_str() == "LC0106"), "{:?}", v.problems);
+}

@@ -88,6 +88,7 @@ proptest! {
                     prop_assert_eq!(e.to, S::Planned);
                     prop_assert!(e.criteria.iter().any(|r| r.criterion == "schema_lint_passes" && !r.met));
                 }
+                EventKind::Acknowledgement => prop_assert_eq!(e.to, e.from),
             }
         }
         // Reaching VALIDATED means parity_coverage passed on the way.

@@ -5,11 +5,14 @@
 //! - [`python`]: the Python interpreter with the interop packages (securesystemslib,
 //!   in-toto-attestation, check-jsonschema, compliance-trestle). In CI (`CI` set) a missing
 //!   interpreter is a test failure, never a silent skip.
+//! - [`http`]: a scripted HTTP server on 127.0.0.1 for webhook tests.
 //! - [`interop_test!`]: a test that needs third-party tools. Where a tool was not found when this
 //!   crate was built, the test is compiled as `#[ignore = "<which tool, how to install it>"]`, so
 //!   `cargo test` counts it as ignored and prints the reason; it never passes without running. In
 //!   CI (`CI` set) no test is ignored: a missing tool fails the test.
 #![forbid(unsafe_code)]
+
+pub mod http;
 
 use std::path::PathBuf;
 

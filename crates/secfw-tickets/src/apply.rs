@@ -15,123 +15,16 @@
 //! - Concurrent runs on one workspace wait for each other (an OS lock on `.secfw/tickets.lock`).
 //! - Only `http://` URLs: this build has no TLS stack (see `docs/tickets.md`).
 
-use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::Error;
+pub use crate::http::{ApplyOptions, Endpoint};
+use crate::http::{Delivered, PostError};
 use crate::ledger::Ledger;
 use crate::plan::{PlannedAction, TicketPlan};
-
-/// The webhook: URL and optional bearer token.
-#[derive(Clone)]
-pub struct Endpoint {
-    url: String,
-    token: Option<String>,
-}
-
-impl fmt::Debug for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Endpoint")
-            .field("url", &self.url)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
-impl Endpoint {
-    /// An endpoint URL (`https://host[:port]/path`, or `http://` for a relay on a trusted
-    /// network). Fails on other schemes and on URLs with credentials in them. TLS is rustls with
-    /// the Mozilla root store; certificates are always verified.
-    pub fn new(url: impl Into<String>) -> Result<Self, Error> {
-        let url = url.into();
-        let bad = |reason: &str| Err(Error::InvalidEndpoint { url: url.clone(), reason: reason.to_owned() });
-        let lower = url.to_ascii_lowercase();
-        let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else {
-            return bad("the URL must start with https:// (or http:// for a relay on a trusted network)");
-        };
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        if authority.is_empty() {
-            return bad("the URL has no host");
-        }
-        if authority.contains('@') {
-            return bad("credentials in the URL are refused; pass a token with --token-env instead");
-        }
-        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return bad("the URL contains whitespace or control characters");
-        }
-        Ok(Self { url, token: None })
-    }
-
-    /// Send `Authorization: Bearer <token>`.
-    #[must_use]
-    pub fn with_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
-        self
-    }
-
-    /// The URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-}
-
-/// Retry and timeout settings.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ApplyOptions {
-    /// Attempts per action, at least 1 (default 5).
-    pub max_attempts: u32,
-    /// Wait before the first retry (default 500 ms).
-    pub initial_backoff: Duration,
-    /// Longest wait between attempts (default 30 s).
-    pub max_backoff: Duration,
-    /// Time limit of one attempt, connect to last byte (default 10 s).
-    pub timeout: Duration,
-}
-
-impl Default for ApplyOptions {
-    fn default() -> Self {
-        Self {
-            max_attempts: 5,
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-impl ApplyOptions {
-    /// Set the attempts per action (at least 1).
-    #[must_use]
-    pub fn max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
-        self
-    }
-
-    /// Set the backoff: the first wait and the cap.
-    #[must_use]
-    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max.max(initial);
-        self
-    }
-
-    /// Set the per-attempt timeout.
-    #[must_use]
-    pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = t;
-        self
-    }
-
-    /// The wait after failed attempt `attempt` (1-based).
-    pub fn backoff_after(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
-    }
-}
 
 /// One action sent.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -184,13 +77,7 @@ pub fn apply_with_sleep(
     // ends, so a crash leaves no stale lock), taken before the ledger is read.
     let _lock = lock(root)?;
     let mut ledger = Ledger::load(root)?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(opts.timeout))
-        .user_agent(concat!("secfw-tickets/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
+    let agent = crate::http::agent(opts, concat!("secfw-tickets/", env!("CARGO_PKG_VERSION")));
     let mut report = ApplyReport::default();
     let result = apply_all(plan, root, endpoint, opts, now, sleep, &agent, &mut ledger, &mut report);
     // Fold the journal into the ledger whatever happened; a failure to do so is reported after
@@ -249,13 +136,6 @@ fn lock(root: &Path) -> Result<std::fs::File, Error> {
     Ok(f)
 }
 
-enum Attempt {
-    Done(u16),
-    Retry(String, Option<Duration>),
-    Refused(u16, String),
-    Fatal(String),
-}
-
 fn send(
     agent: &ureq::Agent,
     endpoint: &Endpoint,
@@ -265,90 +145,26 @@ fn send(
     applied: usize,
     remaining: usize,
 ) -> Result<(u16, u32), Error> {
-    let body = action.body();
-    let max = opts.max_attempts.max(1);
-    let mut last = String::new();
-    for attempt in 1..=max {
-        match attempt_once(agent, endpoint, action, &body) {
-            Attempt::Done(status) => return Ok((status, attempt)),
-            Attempt::Refused(status, text) => {
-                return Err(Error::Rejected {
-                    action: action.request.action,
-                    key: action.request.key.clone(),
-                    status,
-                    body: text,
-                    applied,
-                    remaining,
-                });
-            }
-            Attempt::Fatal(reason) => {
-                return Err(Error::InvalidEndpoint { url: endpoint.url.clone(), reason });
-            }
-            Attempt::Retry(why, retry_after) => {
-                last = why;
-                if attempt < max {
-                    let wait = retry_after.map_or_else(|| opts.backoff_after(attempt), |d| d.min(opts.max_backoff));
-                    sleep(wait);
-                }
-            }
-        }
+    let headers =
+        [("Idempotency-Key", action.idempotency_key.as_str()), ("X-Secfw-Action", action.request.action.as_str())];
+    match crate::http::post(agent, endpoint, &action.body(), &headers, opts, sleep) {
+        Ok(Delivered { status, attempts }) => Ok((status, attempts)),
+        Err(PostError::Refused { status, body }) => Err(Error::Rejected {
+            action: action.request.action,
+            key: action.request.key.clone(),
+            status,
+            body,
+            applied,
+            remaining,
+        }),
+        Err(PostError::Unavailable { attempts, last }) => Err(Error::Unavailable {
+            action: action.request.action,
+            key: action.request.key.clone(),
+            attempts,
+            last,
+            applied,
+            remaining,
+        }),
+        Err(PostError::Invalid(reason)) => Err(Error::InvalidEndpoint { url: endpoint.url().to_owned(), reason }),
     }
-    Err(Error::Unavailable {
-        action: action.request.action,
-        key: action.request.key.clone(),
-        attempts: max,
-        last,
-        applied,
-        remaining,
-    })
-}
-
-fn attempt_once(agent: &ureq::Agent, endpoint: &Endpoint, action: &PlannedAction, body: &[u8]) -> Attempt {
-    let mut req = agent
-        .post(&endpoint.url)
-        .header("Content-Type", "application/json")
-        .header("Idempotency-Key", &action.idempotency_key)
-        .header("X-Secfw-Action", action.request.action.as_str());
-    if let Some(t) = &endpoint.token {
-        req = req.header("Authorization", format!("Bearer {t}"));
-    }
-    match req.send(body) {
-        Ok(mut resp) => {
-            let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let text = resp
-                .body_mut()
-                .with_config()
-                .limit(64 * 1024)
-                .read_to_string()
-                .map(|s| excerpt(&s))
-                .unwrap_or_default();
-            match status {
-                200..=299 => Attempt::Done(status),
-                408 | 429 | 500..=599 => {
-                    Attempt::Retry(format!("HTTP {status} {text}").trim_end().to_owned(), retry_after)
-                }
-                _ => Attempt::Refused(status, if text.is_empty() { "(empty body)".to_owned() } else { text }),
-            }
-        }
-        Err(e) => match e {
-            ureq::Error::BadUri(_)
-            | ureq::Error::Http(_)
-            | ureq::Error::InvalidProxyUrl
-            | ureq::Error::RequireHttpsOnly(_)
-            | ureq::Error::TlsRequired
-            | ureq::Error::Tls(_) => Attempt::Fatal(e.to_string()),
-            other => Attempt::Retry(other.to_string(), None),
-        },
-    }
-}
-
-fn excerpt(s: &str) -> String {
-    let t: String = s.trim().chars().take(300).collect();
-    t.replace(['\r', '\n'], " ")
 }

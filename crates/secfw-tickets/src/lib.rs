@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod codes;
+pub mod http;
 pub mod ledger;
 pub mod plan;
 

@@ -11,6 +11,7 @@ pub use secfw_governance as governance;
 pub use secfw_ingest as ingest;
 pub use secfw_lifecycle as lifecycle;
 pub use secfw_metrics as metrics;
+pub use secfw_notify as notify;
 pub use secfw_seal as seal;
 pub use secfw_tickets as tickets;
 

@@ -45,6 +45,9 @@ pub struct Rulebook {
     /// Scanner outputs ingested during EXECUTED (workspace-relative paths).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scan_inputs: Vec<ScanInput>,
+    /// Notification delivery (`secfw notify`); absent: nothing is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<Notifications>,
 }
 
 impl Rulebook {
@@ -61,6 +64,7 @@ impl Rulebook {
             kpi_targets: KpiTargets::default(),
             review_cycle_days: default_review_cycle(),
             scan_inputs: Vec::new(),
+            notifications: None,
         }
     }
 
@@ -564,6 +568,100 @@ pub struct ScanInput {
     /// Format (`auto`, `sarif`, `trivy`, `grype`, `cargo-audit`, `osv`, `npm-audit`).
     #[serde(default = "default_format")]
     pub format: String,
+}
+
+/// Notification delivery (`secfw notify`, see docs/notifications.md).
+///
+/// A recipient is written `webhook:<name>` (a channel of `webhooks`) or as an e-mail address.
+/// Secrets never appear here: webhook URLs (which often embed a token) and bearer tokens are
+/// read from the environment variables this section names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+pub struct Notifications {
+    /// Webhook channels by name.
+    #[serde(default)]
+    pub webhooks: std::collections::BTreeMap<String, WebhookChannel>,
+    /// Who is told about exceptions expiring within `exceptions.warn_days_before_expiry` days,
+    /// or expired.
+    #[serde(default)]
+    pub exception_expiry: Vec<String>,
+    /// Who is told about findings past their remediation SLA.
+    #[serde(default)]
+    pub sla_breach: Vec<String>,
+    /// The next level: who is told, once, about an escalation nobody acknowledged
+    /// (`secfw escalations ack`) within its `escalation_sla` after it was first notified.
+    #[serde(default)]
+    pub escalate_to: Vec<String>,
+    /// Link (URL) or workspace path of the digest, quoted in every message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_link: Option<String>,
+    /// E-mail over SMTP; e-mail-address recipients need it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailChannel>,
+}
+
+/// The SMTP channel for e-mail-address recipients.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EmailChannel {
+    /// The sender address (`From:`).
+    pub from: String,
+    /// The SMTP server: `smtps://host[:port]` (implicit TLS, port 465) or `smtp://host[:port]`
+    /// (STARTTLS required, port 587; plain SMTP only to a loopback relay). The environment
+    /// variable `SECFW_SMTP_URL` overrides it for one run.
+    pub server: String,
+    /// Name of the environment variable holding the SMTP user name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_env: Option<String>,
+    /// Name of the environment variable holding the SMTP password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// Refused when present: passwords are never read from the workspace (not in the schema).
+    #[serde(default, skip_serializing)]
+    #[schemars(skip)]
+    pub password: Option<String>,
+}
+
+/// A webhook channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct WebhookChannel {
+    /// Body format.
+    pub format: WebhookFormat,
+    /// Name of the environment variable holding the URL (Slack and Teams URLs are secrets).
+    pub url_env: String,
+    /// Name of the environment variable holding a bearer token (`Authorization: Bearer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_env: Option<String>,
+    /// Refused when present: a URL written here would put a secret in the workspace (read so
+    /// `secfw notify` can refuse it with its location; not part of the schema).
+    #[serde(default, skip_serializing)]
+    #[schemars(skip)]
+    pub url: Option<String>,
+    /// Refused when present, like `url`.
+    #[serde(default, skip_serializing)]
+    #[schemars(skip)]
+    pub token: Option<String>,
+}
+
+/// The body a webhook receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookFormat {
+    /// `secfw.notify.message/v1` JSON (every field, text and HTML).
+    Json,
+    /// A Slack incoming-webhook body (`text` in mrkdwn).
+    Slack,
+    /// A Microsoft Teams incoming-webhook `MessageCard`.
+    Teams,
+}
+
+impl WebhookFormat {
+    /// snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Slack => "slack",
+            Self::Teams => "teams",
+        }
+    }
 }
 
 fn default_format() -> String {

@@ -41,6 +41,18 @@ pub(crate) struct CycleArgs {
     /// Warnings fail the gates too.
     #[arg(long)]
     strict: bool,
+    /// Do not plan (or apply) the ticket sync after ingest.
+    #[arg(long)]
+    no_tickets: bool,
+    /// Apply the ticket plan after ingest to this webhook (http(s)://host[:port]/path); without it the plan is only shown.
+    #[arg(long, env = "SECFW_TICKETS_ENDPOINT", conflicts_with = "no_tickets")]
+    tickets_endpoint: Option<String>,
+    /// Name of the environment variable holding the ticket webhook's bearer token.
+    #[arg(long, requires = "tickets_endpoint")]
+    tickets_token_env: Option<String>,
+    /// Do not send notifications at the end of the run.
+    #[arg(long)]
+    no_notify: bool,
     /// Output format of the final report.
     #[arg(long, value_enum, default_value_t = Fmt::Human)]
     format: Fmt,
@@ -78,6 +90,7 @@ impl Progress {
             StepStatus::Done => "✓",
             StepStatus::Skipped => "·",
             StepStatus::Failed => "✗",
+            StepStatus::Warned => "!",
         };
         let line = format!("{mark} {:<20} {}", s.name, secfw::lifecycle::hanging(&s.detail, 23));
         match &self.bar {
@@ -110,6 +123,22 @@ pub(crate) fn run_cycle(args: &CycleArgs, out: &Output) -> CmdResult {
     opts.git = !args.no_git;
     opts.allow_dirty = args.allow_dirty;
     opts.strict = args.strict;
+    opts.tickets = !args.no_tickets;
+    opts.notify = !args.no_notify;
+    if let Some(url) = &args.tickets_endpoint {
+        let mut endpoint = secfw::tickets::Endpoint::new(url)?;
+        if let Some(var) = &args.tickets_token_env {
+            match std::env::var(var) {
+                Ok(t) if !t.trim().is_empty() => endpoint = endpoint.with_token(t.trim()),
+                _ => {
+                    return Err(
+                        format!("--tickets-token-env {var}: the environment variable is not set or empty").into()
+                    );
+                }
+            }
+        }
+        opts.tickets_endpoint = Some(endpoint);
+    }
     let lock = crate::lock::workspace(&args.dir)?; // held for the whole cycle
     let progress = Progress::new();
     let r = cycle::run(&args.dir, &lock, &opts, &mut |s| progress.step(s));

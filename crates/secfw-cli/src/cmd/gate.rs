@@ -49,7 +49,8 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     // verify is refused (fail closed).
     let events = EventLog::new(&args.dir).read()?;
     let state = secfw::lifecycle::state_of(&events);
-    let cycle_start = events.iter().rev().find(|e| e.to == secfw::LifecycleState::Planned).map(|e| e.time);
+    let cycle_start =
+        events.iter().rev().find(|e| e.changes_state() && e.to == secfw::LifecycleState::Planned).map(|e| e.time);
     let opts =
         GateOptions::default().strict(args.strict).allowed_states(vec![state, state.next()]).cycle_start(cycle_start);
     let (ws, run) = secfw::gates::run_dir(&args.dir, &gates, now, &opts)?;

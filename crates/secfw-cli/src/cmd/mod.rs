@@ -3,6 +3,7 @@
 pub(crate) mod completions;
 pub(crate) mod cycle;
 pub(crate) mod digest;
+pub(crate) mod escalations;
 pub(crate) mod exceptions;
 pub(crate) mod export;
 pub(crate) mod gate;
@@ -10,6 +11,7 @@ pub(crate) mod ingest;
 pub(crate) mod init;
 pub(crate) mod lifecycle;
 pub(crate) mod metrics;
+pub(crate) mod notify;
 pub(crate) mod seal;
 pub(crate) mod spec;
 pub(crate) mod tickets;

@@ -1,0 +1,202 @@
+//! `secfw notify plan|apply`: escalations, exception expiry and SLA breaches delivered once to
+//! the webhooks the rulebook configures (secrets from the environment).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use secfw::artifacts::{Level, LoadOptions, LoadedWorkspace, load};
+use secfw::notify::{Error as NotifyError, NotifyPlan};
+use secfw::tickets::http::ApplyOptions;
+
+use crate::output::Fmt;
+use crate::output::{Output, parse_now};
+use crate::{CmdResult, exit};
+
+/// Arguments of `notify`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Sub {
+    /// Show the messages that would be sent (escalations, expiring/expired exceptions, SLA breaches).
+    Plan(PlanArgs),
+    /// Plan under the workspace lock, then send each message once (resumes after a failure).
+    Apply(ApplyArgs),
+}
+
+/// Arguments of `notify plan`.
+#[derive(Debug, clap::Args)]
+struct PlanArgs {
+    /// The security workspace directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Evaluation time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
+}
+
+/// Arguments of `notify apply`.
+#[derive(Debug, clap::Args)]
+struct ApplyArgs {
+    /// The security workspace directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Evaluation time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
+    /// Attempts per message before giving up (5xx, 408, 429, timeouts, dropped connections).
+    #[arg(long, default_value_t = 5)]
+    max_attempts: u32,
+    /// Wait before the first retry, in milliseconds (doubles each retry).
+    #[arg(long, default_value_t = 500)]
+    backoff_ms: u64,
+    /// Longest wait between retries, in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    max_backoff_ms: u64,
+    /// Time limit of one attempt, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    timeout_ms: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
+}
+
+pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
+    match &args.command {
+        Sub::Plan(a) => plan(a, out),
+        Sub::Apply(a) => apply(a, out),
+    }
+}
+
+fn make_plan(
+    dir: &Path,
+    now: chrono::DateTime<chrono::Utc>,
+    out: &Output,
+) -> Result<(LoadedWorkspace, NotifyPlan), Box<dyn std::error::Error + Send + Sync>> {
+    let ws = load(dir, &LoadOptions::default())?;
+    let acknowledged = acknowledged(dir)?;
+    match secfw::notify::plan(&ws, &acknowledged, now) {
+        Ok(p) => Ok((ws, p)),
+        Err(NotifyError::Config { diagnostics }) => {
+            for d in &diagnostics {
+                eprintln!("{}", out.diagnostic(d, ws.sources.get(&d.file)));
+            }
+            Err(format!("cannot plan notifications: {} error(s) in rulebook.yaml", diagnostics.len()).into())
+        }
+        Err(NotifyError::Ledger(d)) => {
+            eprintln!("{}", out.diagnostic(&d, None));
+            Err(format!("cannot plan notifications: {} is unusable", secfw::notify::LEDGER_FILE).into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The ids of the escalations acknowledged in the workspace's event log (which must verify).
+pub(crate) fn acknowledged(
+    dir: &Path,
+) -> Result<std::collections::BTreeSet<String>, Box<dyn std::error::Error + Send + Sync>> {
+    let events = secfw::lifecycle::EventLog::new(dir).read()?;
+    Ok(secfw::lifecycle::acknowledgements(&events).into_keys().collect())
+}
+
+fn human(plan: &NotifyPlan, ws: &LoadedWorkspace, dir: &Path, out: &Output) -> String {
+    let mut s = String::new();
+    for d in &plan.diagnostics {
+        if d.severity != Level::Note || plan.messages.is_empty() {
+            let _ = writeln!(s, "{}", out.diagnostic(d, ws.sources.get(&d.file)));
+        }
+    }
+    for m in &plan.messages {
+        let _ =
+            writeln!(s, "  {:<18} {:<16} {}\n  {:<18} {}", m.reason.as_str(), m.recipient.name, m.subject, "", m.title);
+    }
+    let m = &plan.summary;
+    let _ = write!(
+        s,
+        "{}: {} escalation, {} expiring, {} expired, {} SLA-breach message(s) to send; {} already sent, {} may have been sent (at {})",
+        dir.display(),
+        m.escalation,
+        m.exception_expiring,
+        m.exception_expired,
+        m.sla_breach,
+        m.already_sent,
+        m.may_have_been_sent,
+        plan.now
+    );
+    s
+}
+
+fn plan(a: &PlanArgs, out: &Output) -> CmdResult {
+    let now = parse_now(a.now.as_deref())?;
+    let (ws, plan) = make_plan(&a.dir, now, out)?;
+    match a.format {
+        Fmt::Json => out.print(&plan.to_json()),
+        Fmt::Human => out.print(&human(&plan, &ws, &a.dir, out)),
+    }
+    Ok(ExitCode::from(exit::PASS))
+}
+
+fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
+    let now = parse_now(a.now.as_deref())?;
+    let lock = crate::lock::workspace(&a.dir)?; // held until the command returns
+    let opts = ApplyOptions::default()
+        .max_attempts(a.max_attempts)
+        .backoff(Duration::from_millis(a.backoff_ms), Duration::from_millis(a.max_backoff_ms))
+        .timeout(Duration::from_millis(a.timeout_ms));
+    // Planned under the lock: another apply's in-flight message is not mistaken for a stopped one.
+    let (ws, plan) = make_plan(&a.dir, now, out)?;
+    for d in plan.diagnostics.iter().filter(|d| d.severity != Level::Note) {
+        eprintln!("{}", out.diagnostic(d, ws.sources.get(&d.file)));
+    }
+    if !plan.is_empty() {
+        out.status(&format!("sending {} message(s)", plan.messages.len()));
+    }
+    let report = match secfw::notify::apply(&plan, &lock, &opts, now) {
+        Ok(r) => r,
+        Err(NotifyError::Channel(d) | NotifyError::Ledger(d)) => {
+            eprintln!("{}", out.diagnostic(&d, None));
+            return Err(format!("nothing was sent: [{}] {}", d.code, d.message).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for d in &report.failed {
+        eprintln!("{}", out.diagnostic(d, None));
+    }
+    match a.format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
+        Fmt::Human => {
+            let mut s = String::new();
+            for x in &report.sent {
+                let _ = writeln!(
+                    s,
+                    "  {:<18} {:<16} {:<20} HTTP {} ({} attempt(s))",
+                    x.reason.as_str(),
+                    x.recipient,
+                    x.subject,
+                    x.status,
+                    x.attempts
+                );
+            }
+            let _ = write!(
+                s,
+                "{}: sent {}, skipped {} already sent, {} may have been sent, {} failed; ledger {}",
+                a.dir.display(),
+                report.sent.len(),
+                report.skipped.len(),
+                report.may_have_been_sent.len(),
+                report.failed.len(),
+                secfw::notify::LEDGER_FILE
+            );
+            out.print(&s);
+        }
+    }
+    Ok(ExitCode::from(if report.is_complete() { exit::PASS } else { exit::FAIL }))
+}

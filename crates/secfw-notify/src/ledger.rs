@@ -1,0 +1,291 @@
+//! The ledger of delivered messages, `.secfw/notifications.json`, and its journal.
+//!
+//! Durability and exactly-once: before a message is handed to its channel, a `sending` line
+//! is appended to the journal `.secfw/notifications.journal` and synced; after the channel
+//! answers, a `sent` (or `failed`) line follows. At the end of the run the journal is folded
+//! into the ledger (written atomically) and removed. Loading replays a journal left by a run
+//! that stopped: a `sending` without an outcome means the message may or may not have reached
+//! the recipient, so it is recorded as [`MessageState::MayHaveBeenSent`] and never sent again
+//! (reported as `NT0006`). A torn last line (a crash during the append) is ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::Diagnostic;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{Message, Reason};
+use crate::{Error, codes};
+
+/// The ledger's path relative to the workspace root.
+pub const LEDGER_FILE: &str = ".secfw/notifications.json";
+
+/// The journal of the current (or last, interrupted) run, relative to the root.
+pub const JOURNAL_FILE: &str = ".secfw/notifications.journal";
+
+/// The ledger format version this crate reads and writes.
+pub const LEDGER_VERSION: u32 = 1;
+
+/// What is known about a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    /// The channel accepted it.
+    Sent,
+    /// Its delivery started and the run stopped before the outcome was recorded.
+    MayHaveBeenSent,
+}
+
+/// One message in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MessageRecord {
+    /// What it is about.
+    pub subject: String,
+    /// The recipient as written in the rulebook.
+    pub recipient: String,
+    /// Why.
+    pub reason: Reason,
+    /// Sent or may have been sent.
+    pub state: MessageState,
+    /// The HTTP status the channel answered (sent messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Attempts it took (sent messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    /// When (the `now` of the run that sent it, or started to).
+    pub at: DateTime<Utc>,
+}
+
+/// The ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Ledger {
+    /// Format version (1).
+    pub version: u32,
+    /// Every message by id.
+    #[serde(default)]
+    pub messages: BTreeMap<String, MessageRecord>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self { version: LEDGER_VERSION, messages: BTreeMap::new() }
+    }
+}
+
+/// A journal event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// About to hand the message to its channel.
+    Sending,
+    /// The channel accepted it.
+    Sent,
+    /// The channel did not accept it (nothing recorded; the next run sends it again).
+    Failed,
+}
+
+/// One line of the journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JournalEntry {
+    /// The event.
+    pub event: Event,
+    /// The message id.
+    pub id: String,
+    /// Subject.
+    pub subject: String,
+    /// Recipient.
+    pub recipient: String,
+    /// Reason.
+    pub reason: Reason,
+    /// HTTP status (sent, failed with a status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Attempts (sent, failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    /// The `now` of the run.
+    pub at: DateTime<Utc>,
+}
+
+impl JournalEntry {
+    /// An entry for `m`.
+    pub fn of(event: Event, m: &Message, status: Option<u16>, attempts: Option<u32>, at: DateTime<Utc>) -> Self {
+        Self {
+            event,
+            id: m.id.clone(),
+            subject: m.subject.clone(),
+            recipient: m.recipient.name.clone(),
+            reason: m.reason,
+            status,
+            attempts,
+            at,
+        }
+    }
+}
+
+impl Ledger {
+    /// The ledger path of the workspace at `root`.
+    pub fn path(root: &Path) -> PathBuf {
+        root.join(LEDGER_FILE)
+    }
+
+    /// Load the ledger of the workspace at `root` and replay its journal; a missing file is an
+    /// empty ledger, an unreadable or invalid one an error (never silently empty: that would
+    /// send every message again).
+    pub fn load(root: &Path) -> Result<Self, Error> {
+        let path = Self::path(root);
+        let mut ledger = match read_regular(&path)? {
+            Some(t) => Self::parse(&t)?,
+            None => Self::default(),
+        };
+        if let Some(t) = read_regular(&root.join(JOURNAL_FILE))? {
+            ledger.replay(&t)?;
+        }
+        Ok(ledger)
+    }
+
+    fn replay(&mut self, text: &str) -> Result<(), Error> {
+        let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
+        let mut pending: BTreeMap<String, JournalEntry> = BTreeMap::new();
+        for (i, line) in complete.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let e: JournalEntry = serde_json::from_str(line).map_err(|err| {
+                Error::Ledger(
+                    Diagnostic::error(codes::LEDGER_INVALID, JOURNAL_FILE, format!("the notification journal is invalid: {err}"))
+                        .at(Some(secfw_artifacts::Pos::new(u32::try_from(i + 1).unwrap_or(u32::MAX), 1)))
+                        .with_hint("secfw writes this file; restore it. Removing a `sending` line whose message was not delivered makes the next apply send it"),
+                )
+            })?;
+            match e.event {
+                Event::Sending => {
+                    pending.insert(e.id.clone(), e);
+                }
+                Event::Failed => {
+                    pending.remove(&e.id);
+                }
+                Event::Sent => {
+                    pending.remove(&e.id);
+                    self.record(e, MessageState::Sent);
+                }
+            }
+        }
+        for (_, e) in pending {
+            self.record(e, MessageState::MayHaveBeenSent);
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, e: JournalEntry, state: MessageState) {
+        if self.messages.get(&e.id).is_some_and(|r| r.state == MessageState::Sent) {
+            return;
+        }
+        self.messages.insert(
+            e.id,
+            MessageRecord {
+                subject: e.subject,
+                recipient: e.recipient,
+                reason: e.reason,
+                state,
+                status: e.status,
+                attempts: e.attempts,
+                at: e.at,
+            },
+        );
+    }
+
+    /// Append `entry` to the journal of the workspace at `root`, synced to disk, and apply it
+    /// in memory (`sent` records the message; `sending` and `failed` change nothing in memory).
+    pub fn append(&mut self, root: &Path, entry: JournalEntry) -> Result<(), Error> {
+        use std::io::Write as _;
+        let mut line = serde_json::to_vec(&entry).map_err(|e| secfw_artifacts::Error::Serialize(e.to_string()))?;
+        line.push(b'\n');
+        let path = root.join(JOURNAL_FILE);
+        let io = |source| Error::Io { path: path.clone(), source };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        refuse_non_regular(&path)?;
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        f.write_all(&line).and_then(|()| f.sync_data()).map_err(io)?;
+        if entry.event == Event::Sent {
+            self.record(entry, MessageState::Sent);
+        }
+        Ok(())
+    }
+
+    /// Parse ledger JSON text.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let ledger: Self = serde_json::from_str(text).map_err(|e| {
+            let line = u32::try_from(e.line()).unwrap_or(u32::MAX);
+            let column = u32::try_from(e.column()).unwrap_or(u32::MAX);
+            Error::Ledger(
+                Diagnostic::error(codes::LEDGER_INVALID, LEDGER_FILE, format!("the notification ledger is invalid: {e}"))
+                    .at(Some(secfw_artifacts::Pos::new(line.max(1), column.max(1))))
+                    .with_hint("secfw writes this file; restore it from backup. Deleting it makes the next apply send every message again"),
+            )
+        })?;
+        if ledger.version != LEDGER_VERSION {
+            return Err(Error::Ledger(
+                Diagnostic::error(
+                    codes::LEDGER_VERSION,
+                    LEDGER_FILE,
+                    format!(
+                        "the notification ledger has version {}, this secfw reads version {LEDGER_VERSION}",
+                        ledger.version
+                    ),
+                )
+                .with_hint("use the secfw release that wrote it"),
+            ));
+        }
+        Ok(ledger)
+    }
+
+    /// The ledger as pretty JSON (keys sorted), ending in a newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Write the ledger atomically, then remove the journal it now contains.
+    pub fn save(&self, root: &Path) -> Result<(), Error> {
+        secfw_artifacts::write::write_atomic(&Self::path(root), self.to_json().as_bytes())?;
+        let jpath = root.join(JOURNAL_FILE);
+        match std::fs::remove_file(&jpath) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Io { path: jpath, source }),
+        }
+    }
+}
+
+/// Refuse a path that exists and is not a regular file (a FIFO would block the read).
+fn refuse_non_regular(path: &Path) -> Result<(), Error> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() => Err(Error::Ledger(
+            Diagnostic::error(
+                codes::LEDGER_INVALID,
+                path.display().to_string(),
+                format!("{} is not a regular file", path.display()),
+            )
+            .with_hint("remove it; secfw writes a regular file there"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn read_regular(path: &Path) -> Result<Option<String>, Error> {
+    refuse_non_regular(path)?;
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Io { path: path.to_owned(), source }),
+    }
+}

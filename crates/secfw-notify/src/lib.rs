@@ -1,0 +1,56 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod apply;
+pub mod codes;
+pub mod config;
+pub mod ledger;
+pub mod plan;
+pub mod render;
+pub mod smtp;
+
+use std::path::PathBuf;
+
+pub use apply::{ApplyReport, Delivery, apply, apply_with};
+pub use config::{Channel, Recipient};
+pub use ledger::{JOURNAL_FILE, LEDGER_FILE, Ledger, MessageState};
+pub use plan::{Message, NotifyPlan, Reason, check_acknowledgement, plan, plan_with_ledger};
+
+/// The error type of `secfw-notify`.
+///
+/// An error means no plan or no apply could be made at all; a message that one channel refuses
+/// is reported in [`ApplyReport::failed`] and the other messages are still sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The rulebook or the workspace cannot be used to plan ([`codes::RULEBOOK_UNUSABLE`],
+    /// [`codes::UNKNOWN_CHANNEL`], [`codes::SECRET_IN_RULEBOOK`], [`codes::BAD_RECIPIENT`]).
+    #[error("cannot plan notifications: {} error(s) in the configuration{}", .diagnostics.len(), first(.diagnostics))]
+    Config {
+        /// The errors, located in `rulebook.yaml`.
+        diagnostics: Vec<secfw_artifacts::Diagnostic>,
+    },
+    /// The notification ledger or journal cannot be used ([`codes::LEDGER_INVALID`],
+    /// [`codes::LEDGER_VERSION`]).
+    #[error("{}", .0)]
+    Ledger(secfw_artifacts::Diagnostic),
+    /// A channel the plan needs cannot be used; nothing was sent ([`codes::CHANNEL_UNUSABLE`]).
+    #[error("{}", .0)]
+    Channel(secfw_artifacts::Diagnostic),
+    /// Reading or writing the workspace failed (including the workspace lock).
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+    /// An I/O operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn first(d: &[secfw_artifacts::Diagnostic]) -> String {
+    d.first().map(|d| format!("; first: {d}")).unwrap_or_default()
+}

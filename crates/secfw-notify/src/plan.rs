@@ -1,0 +1,410 @@
+//! The notification plan: every message to send, keyed by (subject, recipient, reason), from
+//! the workspace at `now` compared with the ledger of messages already sent.
+//!
+//! Rules (documented in `docs/notifications.md`):
+//!
+//! - **Escalations.** Each violated enforcement rule is an escalation, identified by
+//!   [`escalation_id`] (rule, condition and the items that make up the count): the same
+//!   violation is notified once, a changed set of items is a new escalation. Its recipients are
+//!   the rule's `notify:` list; the message names the rule, the count, every finding with its
+//!   locations, and the deadline (`now` + `escalation_sla`).
+//! - **Exceptions.** An exception in force whose `Valid Until` is at most
+//!   `exceptions.warn_days_before_expiry` days away is `exception_expiring`; an expired one is
+//!   `exception_expired` (with the findings it no longer covers). Recipients:
+//!   `notifications.exception_expiry`.
+//! - **SLA breaches.** A finding counted against the rules and past due at `now` is
+//!   `sla_breach`, to `notifications.sla_breach`.
+//! - **Once.** A message whose id is in the ledger (sent, or may have been sent) is not planned
+//!   again. The id is the lower-case hex sha256 of `subject`, `recipient` and `reason`, so it does
+//!   not depend on `now` or on the wording.
+//! - **Order.** Messages are sorted by subject, recipient and reason; the same workspace, ledger
+//!   and `now` give the same plan, byte for byte.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use secfw_artifacts::{Diagnostic, Finding, LoadedWorkspace};
+use secfw_governance::ExceptionState;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::{self, Config, Recipient};
+use crate::ledger::{Ledger, MessageState};
+use crate::{Error, codes};
+
+/// The `schema` of a plan document.
+pub const PLAN_SCHEMA: &str = "secfw.notify.plan/v1";
+
+/// Why a message is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// An enforcement rule is violated.
+    Escalation,
+    /// An exception expires within the warning window.
+    ExceptionExpiring,
+    /// An exception has expired.
+    ExceptionExpired,
+    /// A finding is past its remediation SLA.
+    SlaBreach,
+    /// An escalation was not acknowledged within its `escalation_sla`: the next level is told.
+    EscalationUnacknowledged,
+}
+
+impl Reason {
+    /// snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Escalation => "escalation",
+            Self::ExceptionExpiring => "exception_expiring",
+            Self::ExceptionExpired => "exception_expired",
+            Self::SlaBreach => "sla_breach",
+            Self::EscalationUnacknowledged => "escalation_unacknowledged",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One message to one recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Message {
+    /// sha256 (hex) of subject, recipient and reason: the ledger key and the `Idempotency-Key`.
+    pub id: String,
+    /// What it is about: `ESC-<hex>`, `EXC-NNN` or `finding:<id>`.
+    pub subject: String,
+    /// Who receives it.
+    pub recipient: Recipient,
+    /// Why.
+    pub reason: Reason,
+    /// One-line title.
+    pub title: String,
+    /// The body's paragraphs.
+    pub lines: Vec<String>,
+    /// The findings (or exceptions, scans) it is about, one line each.
+    pub items: Vec<String>,
+    /// Link or path to the digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// Counts of a plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct PlanSummary {
+    /// Escalation messages to send.
+    pub escalation: usize,
+    /// Expiry warnings to send.
+    pub exception_expiring: usize,
+    /// Expiry notices to send.
+    pub exception_expired: usize,
+    /// SLA-breach messages to send.
+    pub sla_breach: usize,
+    /// Next-level messages about unacknowledged escalations to send.
+    pub escalation_unacknowledged: usize,
+    /// Messages already sent (in the ledger).
+    pub already_sent: usize,
+    /// Messages that may have been sent (a run stopped mid-delivery); not sent again.
+    pub may_have_been_sent: usize,
+}
+
+/// The plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct NotifyPlan {
+    /// [`PLAN_SCHEMA`].
+    pub schema: &'static str,
+    /// The `now` it was planned at (RFC 3339, UTC).
+    pub now: String,
+    /// Counts.
+    pub summary: PlanSummary,
+    /// The messages to send, sorted.
+    pub messages: Vec<Message>,
+    /// Notes and warnings (sorted).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl NotifyPlan {
+    /// `true` when there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// The plan as pretty JSON, ending in a newline (deterministic).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The id of an escalation: `ESC-` and 12 hex digits of the sha256 of the rule, its condition
+/// and the sorted items that make up the count.
+pub fn escalation_id(rule: &str, condition: &str, items: &[String]) -> String {
+    let mut sorted: Vec<&str> = items.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let text = format!("{rule}\n{condition}\n{}", sorted.join("\n"));
+    format!("ESC-{}", &sha256_hex(text.as_bytes())[..12])
+}
+
+/// Check that escalation `id` can be acknowledged: it was notified (the ledger holds an
+/// `escalation` message about it, [`codes::UNKNOWN_ESCALATION`] otherwise) and is not
+/// acknowledged yet (`already`: who and when, [`codes::ALREADY_ACKNOWLEDGED`]).
+pub fn check_acknowledgement(
+    ledger: &Ledger,
+    id: &str,
+    already: Option<(&str, DateTime<Utc>)>,
+) -> Result<(), Diagnostic> {
+    if let Some((by, at)) = already {
+        return Err(Diagnostic::error(
+            codes::ALREADY_ACKNOWLEDGED,
+            ".secfw/events.jsonl",
+            format!("{id} was already acknowledged by {by} at {}", rfc3339(at)),
+        )
+        .with_hint("an acknowledgement is recorded once; nothing was changed"));
+    }
+    if !ledger.messages.values().any(|r| r.subject == id && r.reason == Reason::Escalation) {
+        return Err(Diagnostic::error(
+            codes::UNKNOWN_ESCALATION,
+            crate::ledger::LEDGER_FILE,
+            format!("{id} is not an escalation secfw notified"),
+        )
+        .with_hint("escalation ids (ESC-<12 hex>) are in the notifications and in `secfw notify plan --format json`"));
+    }
+    Ok(())
+}
+
+/// The message id of (subject, recipient, reason).
+pub fn message_id(subject: &str, recipient: &str, reason: Reason) -> String {
+    sha256_hex(format!("secfw.notify/v1\n{subject}\n{recipient}\n{reason}").as_bytes())
+}
+
+/// Plan against the ledger of the workspace (`<root>/.secfw/notifications.json` and its
+/// journal). `acknowledged` are the ids of the escalations someone acknowledged (the lifecycle
+/// event log's acknowledgements).
+pub fn plan(ws: &LoadedWorkspace, acknowledged: &BTreeSet<String>, now: DateTime<Utc>) -> Result<NotifyPlan, Error> {
+    let ledger = Ledger::load(&ws.root)?;
+    plan_with_ledger(ws, &ledger, acknowledged, now)
+}
+
+fn finding_line(f: &Finding) -> String {
+    let mut locs: Vec<String> = f
+        .affected_resources
+        .iter()
+        .map(|r| {
+            if r.location.trim().is_empty() {
+                r.resource_id.clone()
+            } else {
+                format!("{} ({})", r.location, r.resource_id)
+            }
+        })
+        .collect();
+    locs.sort();
+    locs.dedup();
+    let mut s = format!("{} [{}] {}", f.finding_id, f.severity, f.title);
+    if !locs.is_empty() {
+        let _ = write!(s, " at {}", locs.join(", "));
+    }
+    s
+}
+
+/// Plan against a given ledger (pure: no I/O).
+///
+/// Fails when `rulebook.yaml` is missing or invalid, or its `notifications:` section is wrong
+/// (unknown channel, secret written in the file, unusable recipient): a plan from a
+/// configuration secfw cannot read fully would miss or misdirect messages.
+pub fn plan_with_ledger(
+    ws: &LoadedWorkspace,
+    ledger: &Ledger,
+    acknowledged: &BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> Result<NotifyPlan, Error> {
+    let (cfg, mut diags) = config::resolve(ws).map_err(|diagnostics| Error::Config { diagnostics })?;
+    let mut candidates: Vec<Message> = Vec::new();
+    if cfg.notifications.is_some() {
+        candidates = messages(ws, &cfg, ledger, acknowledged, now);
+    }
+    let mut summary = PlanSummary::default();
+    let mut out = Vec::new();
+    for m in candidates {
+        match ledger.messages.get(&m.id).map(|r| r.state) {
+            Some(MessageState::Sent) => summary.already_sent += 1,
+            Some(MessageState::MayHaveBeenSent) => {
+                summary.may_have_been_sent += 1;
+                diags.push(
+                    Diagnostic::warning(
+                        codes::MAY_HAVE_BEEN_SENT,
+                        crate::ledger::LEDGER_FILE,
+                        format!(
+                            "the {} message about {} to {} may have been sent (a run stopped during its delivery); it is not sent again",
+                            m.reason, m.subject, m.recipient.name
+                        ),
+                    )
+                    .with_hint("check with the recipient; the ledger keeps it as may_have_been_sent"),
+                );
+            }
+            None => {
+                match m.reason {
+                    Reason::Escalation => summary.escalation += 1,
+                    Reason::ExceptionExpiring => summary.exception_expiring += 1,
+                    Reason::ExceptionExpired => summary.exception_expired += 1,
+                    Reason::SlaBreach => summary.sla_breach += 1,
+                    Reason::EscalationUnacknowledged => summary.escalation_unacknowledged += 1,
+                }
+                out.push(m);
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.subject.as_str(), a.recipient.name.as_str(), a.reason).cmp(&(
+            b.subject.as_str(),
+            b.recipient.name.as_str(),
+            b.reason,
+        ))
+    });
+    secfw_artifacts::diag::sort_diagnostics(&mut diags);
+    Ok(NotifyPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, messages: out, diagnostics: diags })
+}
+
+fn messages(
+    ws: &LoadedWorkspace,
+    cfg: &Config,
+    ledger: &Ledger,
+    acknowledged: &BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> Vec<Message> {
+    let gov = secfw_governance::evaluate(ws, now);
+    let Some(rb) = ws.rulebook.as_ref() else { return Vec::new() };
+    let digest = cfg.notifications.as_ref().and_then(|n| n.digest_link.clone());
+    let findings: &[Finding] = ws.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
+    let by_id: BTreeMap<&str, &Finding> = findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
+    let item_line = |id: &str| by_id.get(id).map_or_else(|| id.to_owned(), |f| finding_line(f));
+    let mut out = Vec::new();
+    let mut push = |subject: &str,
+                    recipients: &[String],
+                    reason: Reason,
+                    title: String,
+                    lines: Vec<String>,
+                    items: Vec<String>| {
+        for r in recipients {
+            let Some(recipient) = cfg.recipients.get(r) else { continue };
+            out.push(Message {
+                id: message_id(subject, r, reason),
+                subject: subject.to_owned(),
+                recipient: recipient.clone(),
+                reason,
+                title: title.clone(),
+                lines: lines.clone(),
+                items: items.clone(),
+                digest: digest.clone(),
+            });
+        }
+    };
+
+    for rule in &gov.rules {
+        let Some(esc) = &rule.escalation else { continue };
+        let recipients = cfg.rule_recipients.get(rule.index).map_or(&[][..], Vec::as_slice);
+        let id = escalation_id(&esc.rule, &esc.condition, &esc.items);
+        let title = format!("[secfw] {id}: {} {} violated (count {})", esc.rule, esc.condition, esc.count);
+        let mut lines = vec![format!(
+            "Enforcement rule {} must be {}; the workspace has {}.{}",
+            esc.rule,
+            esc.condition,
+            esc.count,
+            if esc.blocks_handoff { " The handoff is blocked." } else { "" }
+        )];
+        match esc.deadline {
+            Some(d) => lines.push(format!("Respond by {} (raised {}).", rfc3339(d), rfc3339(esc.raised_at))),
+            None => lines.push(format!("Raised {}; the rule sets no escalation_sla.", rfc3339(esc.raised_at))),
+        }
+        let mut items: Vec<String> = esc.items.iter().map(|i| item_line(i)).collect();
+        items.sort();
+        push(&id, recipients, Reason::Escalation, title, lines.clone(), items.clone());
+        // The next level, once: first notified more than escalation_sla ago, not acknowledged.
+        let sla = esc.deadline.map(|d| d - esc.raised_at);
+        let first =
+            ledger.messages.values().filter(|r| r.subject == id && r.reason == Reason::Escalation).map(|r| r.at).min();
+        if let (Some(sla), Some(first)) = (sla, first)
+            && !acknowledged.contains(&id)
+            && now >= first + sla
+        {
+            let title =
+                format!("[secfw] {id} not acknowledged within its escalation SLA: {} {}", esc.rule, esc.condition);
+            let mut next = vec![format!(
+                "{id} was first notified {} and nobody acknowledged it by {} (escalation_sla). Acknowledge it with `secfw escalations ack {id} --by NAME`.",
+                rfc3339(first),
+                rfc3339(first + sla)
+            )];
+            next.extend(lines);
+            push(&id, &cfg.escalate_to, Reason::EscalationUnacknowledged, title, next, items);
+        }
+    }
+
+    let warn = i64::from(rb.exceptions.warn_days_before_expiry);
+    let registry: BTreeMap<&str, &secfw_artifacts::Exception> =
+        ws.exceptions.iter().flat_map(|r| &r.exceptions).map(|e| (e.id.as_str(), e)).collect();
+    for ev in &gov.exceptions {
+        let reason = match ev.state {
+            ExceptionState::Expired => Reason::ExceptionExpired,
+            ExceptionState::Valid if ev.days_left <= warn => Reason::ExceptionExpiring,
+            _ => continue,
+        };
+        let until = registry.get(ev.id.as_str()).map_or_else(|| rfc3339(ev.expires_at), |e| e.valid_until.to_string());
+        let (title, first) = if reason == Reason::ExceptionExpired {
+            (
+                format!("[secfw] {} expired on {until}", ev.id),
+                format!(
+                    "Exception {} (policy {}) expired on {until}; the findings below are counted against the rules again.",
+                    ev.id, ev.policy
+                ),
+            )
+        } else {
+            (
+                format!("[secfw] {} expires on {until} ({} day(s) left)", ev.id, ev.days_left),
+                format!(
+                    "Exception {} (policy {}) expires on {until}, in {} day(s); renew or remediate the findings below before then.",
+                    ev.id, ev.policy, ev.days_left
+                ),
+            )
+        };
+        let mut items: Vec<String> = ev.matched_findings.iter().map(|i| item_line(i)).collect();
+        items.sort();
+        push(&ev.id, &cfg.expiry, reason, title, vec![first], items);
+    }
+
+    for fe in gov.findings.iter().filter(|f| f.overdue) {
+        let Some(f) = findings.get(fe.index) else { continue };
+        let days = (now - fe.due).num_days();
+        let title = format!("[secfw] {} is past its remediation SLA", f.finding_id);
+        let lines = vec![format!(
+            "{} ({}) was due {}; it is {days} day(s) overdue. Recommended action: {}",
+            f.finding_id,
+            f.severity,
+            rfc3339(fe.due),
+            f.remediation.recommended_action
+        )];
+        push(
+            &format!("finding:{}", f.finding_id),
+            &cfg.sla_breach,
+            Reason::SlaBreach,
+            title,
+            lines,
+            vec![finding_line(f)],
+        );
+    }
+    out
+}

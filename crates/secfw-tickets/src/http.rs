@@ -1,0 +1,268 @@
+//! The webhook client shared by the ticket sync and `secfw-notify`: one JSON POST with extra
+//! headers, retried with exponential backoff.
+//!
+//! - Retried: HTTP 5xx, 408 and 429 (honouring `Retry-After` in seconds, up to the maximum
+//!   backoff), timeouts, refused or dropped connections, malformed responses. Waits
+//!   `initial_backoff × 2^(attempt-1)`, capped at `max_backoff`, for at most `max_attempts`
+//!   attempts.
+//! - Refused: any other status (3xx, 4xx): [`PostError::Refused`], not retried.
+//! - Redirects are not followed; TLS is rustls with the Mozilla root store, certificates always
+//!   verified.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::Error;
+
+/// The webhook: URL and optional bearer token.
+#[derive(Clone)]
+pub struct Endpoint {
+    url: String,
+    token: Option<String>,
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl Endpoint {
+    /// An endpoint URL (`https://host[:port]/path`, or `http://` for a relay on a trusted
+    /// network). Fails on other schemes and on URLs with credentials in them. TLS is rustls with
+    /// the Mozilla root store; certificates are always verified.
+    pub fn new(url: impl Into<String>) -> Result<Self, Error> {
+        let url = url.into();
+        let bad = |reason: &str| Err(Error::InvalidEndpoint { url: url.clone(), reason: reason.to_owned() });
+        let lower = url.to_ascii_lowercase();
+        let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else {
+            return bad("the URL must start with https:// (or http:// for a relay on a trusted network)");
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.is_empty() {
+            return bad("the URL has no host");
+        }
+        if authority.contains('@') {
+            return bad("credentials in the URL are refused; pass a token with --token-env instead");
+        }
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return bad("the URL contains whitespace or control characters");
+        }
+        Ok(Self { url, token: None })
+    }
+
+    /// Send `Authorization: Bearer <token>`.
+    #[must_use]
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// Retry and timeout settings.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ApplyOptions {
+    /// Attempts per action, at least 1 (default 5).
+    pub max_attempts: u32,
+    /// Wait before the first retry (default 500 ms).
+    pub initial_backoff: Duration,
+    /// Longest wait between attempts (default 30 s).
+    pub max_backoff: Duration,
+    /// Time limit of one attempt, connect to last byte (default 10 s).
+    pub timeout: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ApplyOptions {
+    /// Set the attempts per action (at least 1).
+    #[must_use]
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// Set the backoff: the first wait and the cap.
+    #[must_use]
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// Set the per-attempt timeout.
+    #[must_use]
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+
+    /// The wait after failed attempt `attempt` (1-based).
+    pub fn backoff_after(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+}
+
+/// A request the endpoint accepted (HTTP 2xx).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delivered {
+    /// The final HTTP status.
+    pub status: u16,
+    /// Attempts it took.
+    pub attempts: u32,
+}
+
+/// Why a POST did not deliver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PostError {
+    /// The endpoint answered 3xx/4xx (not retried).
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the response body (`(empty body)` when empty).
+        body: String,
+    },
+    /// Every attempt failed transiently.
+    Unavailable {
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: String,
+    },
+    /// The request cannot be made at all (URL, TLS, HTTP protocol errors).
+    Invalid(String),
+}
+
+/// The HTTP agent for `opts`: statuses are not errors, no redirects, `opts.timeout` per attempt.
+pub fn agent(opts: &ApplyOptions, user_agent: &str) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(opts.timeout))
+        .user_agent(user_agent)
+        .build()
+        .into()
+}
+
+/// The outcome of one delivery attempt (HTTP here; SMTP in `secfw-notify` maps its replies the
+/// same way).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Accepted, with this status.
+    Done(u16),
+    /// Transient failure (why, and a server-requested wait).
+    Retry(String, Option<Duration>),
+    /// Permanent refusal (status, excerpt of the answer).
+    Refused(u16, String),
+    /// The request cannot be made at all.
+    Fatal(String),
+}
+
+/// POST `body` (JSON) with `headers` to `endpoint`, retrying per `opts` and waiting with `sleep`.
+pub fn post(
+    agent: &ureq::Agent,
+    endpoint: &Endpoint,
+    body: &[u8],
+    headers: &[(&str, &str)],
+    opts: &ApplyOptions,
+    sleep: &mut dyn FnMut(Duration),
+) -> Result<Delivered, PostError> {
+    with_retries(opts, sleep, &mut || attempt_once(agent, endpoint, body, headers))
+}
+
+/// Run `attempt` until it is done, refused or fatal, or `opts.max_attempts` attempts failed
+/// transiently, waiting `opts.backoff_after(n)` (or the server's `Retry-After`, capped at the
+/// maximum backoff) between attempts.
+pub fn with_retries(
+    opts: &ApplyOptions,
+    sleep: &mut dyn FnMut(Duration),
+    attempt_once: &mut dyn FnMut() -> Attempt,
+) -> Result<Delivered, PostError> {
+    let max = opts.max_attempts.max(1);
+    let mut last = String::new();
+    for attempt in 1..=max {
+        match attempt_once() {
+            Attempt::Done(status) => return Ok(Delivered { status, attempts: attempt }),
+            Attempt::Refused(status, body) => return Err(PostError::Refused { status, body }),
+            Attempt::Fatal(reason) => return Err(PostError::Invalid(reason)),
+            Attempt::Retry(why, retry_after) => {
+                last = why;
+                if attempt < max {
+                    let wait = retry_after.map_or_else(|| opts.backoff_after(attempt), |d| d.min(opts.max_backoff));
+                    sleep(wait);
+                }
+            }
+        }
+    }
+    Err(PostError::Unavailable { attempts: max, last })
+}
+
+fn attempt_once(agent: &ureq::Agent, endpoint: &Endpoint, body: &[u8], headers: &[(&str, &str)]) -> Attempt {
+    let mut req = agent.post(&endpoint.url).header("Content-Type", "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(t) = &endpoint.token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    match req.send(body) {
+        Ok(mut resp) => {
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let text = resp
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_to_string()
+                .map(|s| excerpt(&s))
+                .unwrap_or_default();
+            match status {
+                200..=299 => Attempt::Done(status),
+                408 | 429 | 500..=599 => {
+                    Attempt::Retry(format!("HTTP {status} {text}").trim_end().to_owned(), retry_after)
+                }
+                _ => Attempt::Refused(status, if text.is_empty() { "(empty body)".to_owned() } else { text }),
+            }
+        }
+        Err(e) => match e {
+            ureq::Error::BadUri(_)
+            | ureq::Error::Http(_)
+            | ureq::Error::InvalidProxyUrl
+            | ureq::Error::RequireHttpsOnly(_)
+            | ureq::Error::TlsRequired
+            | ureq::Error::Tls(_) => Attempt::Fatal(e.to_string()),
+            other => Attempt::Retry(other.to_string(), None),
+        },
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    let t: String = s.trim().chars().take(300).collect();
+    t.replace(['\r', '\n'], " ")
+}
