@@ -12,6 +12,7 @@ crate::define_codes! {
     EMPTY_FILE = "SF0005", "An artifact file is empty";
     BINARY = "SF0006", "An artifact contains binary data (NUL bytes)";
     NOT_A_FILE = "SF0007", "An artifact path is not a regular file (directory, symlink or device)";
+    WORKSPACE_LOCKED = "SF0008", "Another secfw command holds the workspace lock (.secfw/workspace.lock) past the timeout";
     // --- YAML / JSON structure ---------------------------------------------------------
     SYNTAX = "SF0101", "YAML or JSON syntax error";
     WRONG_TYPE = "SF0102", "A value has the wrong type";

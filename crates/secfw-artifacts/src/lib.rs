@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod diag;
 pub mod exceptions;
+pub mod lock;
 pub mod markdown;
 pub mod model;
 pub mod policy;
@@ -53,6 +54,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The workspace lock is held by another command past the timeout (code `SF0008`,
+    /// naming the lock file), or cannot be taken.
+    #[error("{}{}", .0, .0.hint.as_deref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+    Locked(Box<Diagnostic>),
     /// A value could not be serialized.
     #[error("cannot serialize: {0}")]
     Serialize(String),

@@ -4,6 +4,7 @@
 #![allow(clippy::disallowed_macros)] // the CLI is the one crate that prints
 
 mod cmd;
+mod lock;
 mod output;
 
 use std::process::ExitCode;

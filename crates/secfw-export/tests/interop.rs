@@ -19,7 +19,13 @@ fn exports(dir: &Path) -> Vec<(&'static str, PathBuf)> {
         Input::new(secfw_testkit::corpora("osv-scanner/smithy__osv-scanner-javascript.json"), Format::Auto),
     ];
     let now = "2025-03-01T00:00:00Z".parse().unwrap();
-    let out = secfw_ingest::ingest(dir, &inputs, &IngestOptions::new(now)).unwrap();
+    let out = secfw_ingest::ingest(
+        dir,
+        &secfw_ingest::WorkspaceLock::acquire(dir, std::time::Duration::from_secs(10)).unwrap(),
+        &inputs,
+        &IngestOptions::new(now),
+    )
+    .unwrap();
     let input = ExportInput::new(&out.ledger, now);
     let mut files = Vec::new();
     for (name, text) in [

@@ -29,7 +29,13 @@ fn ledger(dir: &Path) -> (FindingsFile, ExceptionRegistry) {
         Input::new(secfw_testkit::corpora("npm-audit/defectdojo__npm7plus-many_vulns.json"), Format::Auto),
         Input::new(secfw_testkit::corpora("cargo-audit/quality-time__cargo_audit.json"), Format::Auto),
     ];
-    let out = secfw_ingest::ingest(dir, &inputs, &IngestOptions::new("2025-03-01T00:00:00Z".parse().unwrap())).unwrap();
+    let out = secfw_ingest::ingest(
+        dir,
+        &secfw_ingest::WorkspaceLock::acquire(dir, std::time::Duration::from_secs(10)).unwrap(),
+        &inputs,
+        &IngestOptions::new("2025-03-01T00:00:00Z".parse().unwrap()),
+    )
+    .unwrap();
     let mut ledger = out.ledger;
     ledger.findings[0].governance.exception_ref = Some("EXC-001".into());
     ledger.findings[0].governance.policy_refs = vec!["POL-001".into()];

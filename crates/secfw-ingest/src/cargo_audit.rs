@@ -55,6 +55,8 @@ pub(crate) fn parse(
         success: true,
         error: None,
         index: 0,
+        covered: [crate::model::class::VULNERABILITY].into(),
+        incomplete: std::collections::BTreeMap::new(),
         items,
     }])
 }
@@ -158,5 +160,8 @@ fn entry(
         pointer: p.to_owned(),
         occurrences: 1,
         extra,
+        class: crate::model::class::VULNERABILITY,
+        tags: Vec::new(),
+        aliases: Vec::new(),
     })
 }

@@ -17,6 +17,9 @@ secfw_artifacts::define_codes! {
     NO_INVENTORY_MATCH = "IN0105", "A scan target matches no inventory resource";
     SCAN_FAILED = "IN0106", "The producer reports that its scan failed; nothing is resolved by it";
     UNSCORED = "IN0107", "The producer gives no usable severity; the documented default was used";
+    NOT_RESOLVED = "IN0108", "A finding was not reported by a scan of its target but stays open: the scan failed, did not cover its class, or skipped something";
+    TRUNCATED_FIELD = "IN0109", "A field longer than its documented limit was cut in the ledger; the full text stays in the report";
     // --- the ledger -----------------------------------------------------------------------
     LEDGER_INVALID = "IN0201", "The existing sec_findings.yaml has errors; ingest refuses to rewrite it";
+    ARTIFACT_INVALID = "IN0202", "rulebook.yaml or inventory.yaml exists but does not parse; ingest refuses to fall back to defaults";
 }

@@ -86,7 +86,14 @@ pub(crate) fn parse(
         }
         let fix = vuln.get("fix").unwrap_or(&Value::Null);
         let fixes: Vec<&str> = arr(fix, "versions").iter().filter_map(Value::as_str).collect();
-        let path = arr(art, "locations").first().and_then(|l| sne(l, "path")).unwrap_or("");
+        // The artifact is part of the identity: the same vulnerability in two jars (two
+        // library paths) is two findings. Its locations (sorted, so their order does not
+        // matter), else its purl.
+        let mut paths: Vec<&str> = arr(art, "locations").iter().filter_map(|l| sne(l, "path")).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let artifact = if paths.is_empty() { sne(art, "purl").unwrap_or("").to_owned() } else { paths.join("\n") };
+        let path = paths.first().copied().unwrap_or("");
         let description = sne(vuln, "description")
             .or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(|r| sne(r, "description")))
             .unwrap_or(id)
@@ -103,7 +110,7 @@ pub(crate) fn parse(
             extra.push(("risk", json!(r)));
         }
         items.push(Item {
-            fingerprint: compute(&["grype", &target, ptype, pkg, id]),
+            fingerprint: compute(&["grype", &target, ptype, pkg, id, &artifact]),
             tool: "grype".into(),
             rule_id: Some(id.to_owned()),
             title: format!("{id} in {pkg}"),
@@ -126,6 +133,10 @@ pub(crate) fn parse(
             pointer: p,
             occurrences: 1,
             extra,
+            class: crate::model::class::VULNERABILITY,
+            tags: Vec::new(),
+            // secfw 0.1 identified a Grype match without its artifact.
+            aliases: vec![compute(&["grype", &target, ptype, pkg, id])],
         });
     }
     dedupe(&mut items);
@@ -138,6 +149,8 @@ pub(crate) fn parse(
         success: true,
         error: None,
         index: 0,
+        covered: [crate::model::class::VULNERABILITY].into(),
+        incomplete: std::collections::BTreeMap::new(),
         items,
     }])
 }

@@ -7,29 +7,32 @@
 //! - A fingerprint seen only on resolved findings opens a **new** finding whose `supersedes`
 //!   names the most recent resolved one.
 //! - An unknown fingerprint opens a new finding with the next free id.
-//! - After all reports are merged, every open or accepted finding that came from a tool which
-//!   scanned the same target **successfully** in this ingest, and whose fingerprint was not
-//!   reported, is resolved (`status: resolved`, `resolved_at: now`).
+//! - After all reports are merged, an open or accepted finding whose fingerprint was not
+//!   reported is resolved (`status: resolved`, `resolved_at: now`) only when a scan of this
+//!   ingest **succeeded**, scanned the finding's tool and target, covered its class
+//!   (vulnerability, licence, secret, misconfiguration, a SARIF tool's rule set) and skipped
+//!   nothing in that class. Otherwise it stays open and [`MergeSummary::kept_open`] says why.
 //! - Ids follow the ledger's scheme (`PREFIX` + zero-padded number, the most common prefix);
 //!   the next id is one more than the largest number ever used with that prefix, so ids of
 //!   deleted findings are not reused unless they were the largest.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::Diagnostic;
 use secfw_artifacts::model::common::{LifecycleState, Timestamp};
 use secfw_artifacts::model::findings::{
-    AffectedResource, Evidence, EvidenceKind, Finding, FindingGovernance, FindingSource, FindingStatus, FindingsFile,
-    FindingsMetadata, Remediation, ScanRecord, ScanStatus,
+    AffectedResource, Category, Evidence, EvidenceKind, Finding, FindingGovernance, FindingSource, FindingStatus,
+    FindingsFile, FindingsMetadata, Remediation, ScanRecord, ScanStatus,
 };
 use secfw_artifacts::model::inventory::{Inventory, Resource};
 use secfw_artifacts::model::rulebook::SlaDays;
+use secfw_artifacts::workspace::files;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::codes;
-use crate::model::{Item, Report, Scan, priority_of};
+use crate::model::{Item, Report, Scan, class, priority_of};
 
 /// What a merge did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -47,7 +50,10 @@ pub struct MergeSummary {
     pub scans: Vec<String>,
     /// Scan ids of failed scans.
     pub failed_scans: Vec<String>,
-    /// Notes about inventory matching.
+    /// `(id, why)` of findings a scan of this ingest did not report but could not resolve
+    /// (it failed, did not cover the finding's class, or skipped something in it).
+    pub kept_open: Vec<(String, String)>,
+    /// Notes about inventory matching and findings kept open.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -150,6 +156,7 @@ fn evidence_of(report: &Report, item: &Item, target_key: &str) -> Evidence {
     }
     data.insert("occurrences".into(), json!(item.occurrences));
     data.insert("severity_source".into(), json!(item.severity_source));
+    data.insert("class".into(), json!(item.class));
     for (k, v) in &item.extra {
         data.insert((*k).to_owned(), v.clone());
     }
@@ -169,7 +176,8 @@ fn is_ingest_evidence(e: &Evidence) -> bool {
 }
 
 /// Merge reports into the ledger. Deterministic: the same ledger, reports, inventory and
-/// `now` give the same ledger.
+/// `now` give the same ledger. Time O((n + m) log(n + m)) for n report items and m ledger
+/// findings: every lookup goes through a hash index, never a scan of the ledger.
 pub fn merge(
     ledger: &mut FindingsFile,
     reports: &[Report],
@@ -180,9 +188,6 @@ pub fn merge(
     let mut summary = MergeSummary::default();
     let now_ts = Timestamp::DateTime(now);
     let (prefix, width, mut next) = id_scheme(ledger);
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    // (tool, target key) of successful scans, for resolution.
-    let mut covered: BTreeSet<(String, String)> = BTreeSet::new();
     let mut unmatched: BTreeSet<String> = BTreeSet::new();
     let target_key = |t: &str, unmatched: &mut BTreeSet<String>| -> String {
         if let Some(r) = match_resource(inventory, &[t]) {
@@ -194,6 +199,10 @@ pub fn merge(
             t.to_owned()
         }
     };
+    // (tool, target key) → the scans of this ingest that scanned it, for resolution.
+    let mut scanned: HashMap<(String, String), Vec<&Scan>> = HashMap::new();
+    let mut scan_index: HashMap<String, usize> =
+        ledger.scans.iter().enumerate().map(|(i, s)| (s.scan_id.clone(), i)).collect();
     // Collect every (report, scan, item) sorted for deterministic id assignment.
     let mut work: Vec<(&Report, String, &Item)> = Vec::new();
     for report in reports {
@@ -205,11 +214,10 @@ pub fn merge(
                 t.dedup();
                 t
             };
-            if scan.success {
-                for t in &targets {
-                    covered.insert((scan.tool.clone(), t.clone()));
-                }
-            } else {
+            for t in &targets {
+                scanned.entry((scan.tool.clone(), t.clone())).or_default().push(scan);
+            }
+            if !scan.success {
                 summary.failed_scans.push(sid.clone());
             }
             // Never record an end before the start (producers' clocks and `now` disagree).
@@ -226,9 +234,11 @@ pub fn merge(
                 error: scan.error.clone(),
                 report: Some(report.name.clone()),
             };
-            match ledger.scans.iter_mut().find(|s| s.scan_id == sid) {
-                Some(existing) => *existing = rec,
-                None => ledger.scans.push(rec),
+            if let Some(&i) = scan_index.get(&sid) {
+                ledger.scans[i] = rec;
+            } else {
+                scan_index.insert(sid.clone(), ledger.scans.len());
+                ledger.scans.push(rec);
             }
             summary.scans.push(sid.clone());
             for item in &scan.items {
@@ -237,16 +247,40 @@ pub fn merge(
         }
     }
     work.sort_by(|a, b| (&a.2.fingerprint, &a.1).cmp(&(&b.2.fingerprint, &b.1)));
+    // Indexes of the ledger: live (not resolved) findings by fingerprint, and the most
+    // recently resolved finding of each fingerprint.
+    let mut live: HashMap<String, usize> = HashMap::new();
+    let mut last_resolved: HashMap<String, usize> = HashMap::new();
+    for (i, f) in ledger.findings.iter().enumerate() {
+        let Some(fp) = f.fingerprint.as_deref() else { continue };
+        if f.status == FindingStatus::Resolved {
+            match last_resolved.get(fp) {
+                Some(&j) if ledger.findings[j].resolved_at >= f.resolved_at => {}
+                _ => {
+                    last_resolved.insert(fp.to_owned(), i);
+                }
+            }
+        } else {
+            live.entry(fp.to_owned()).or_insert(i);
+        }
+    }
+    let mut seen: HashSet<&str> = HashSet::with_capacity(work.len());
     for (report, sid, item) in work {
-        if !seen.insert(item.fingerprint.clone()) {
+        if !seen.insert(item.fingerprint.as_str()) {
             continue; // the same finding from two reports of this ingest: counted once
         }
         let tkey = target_key(&item.target, &mut unmatched);
-        let live = ledger
-            .findings
-            .iter()
-            .position(|f| f.fingerprint.as_deref() == Some(&item.fingerprint) && f.status != FindingStatus::Resolved);
-        if let Some(i) = live {
+        let mut at = live.get(&item.fingerprint).copied();
+        if at.is_none() {
+            // A finding recorded under an earlier fingerprint of this item takes the current one.
+            if let Some((alias, i)) = item.aliases.iter().find_map(|a| live.get(a).map(|&i| (a.clone(), i))) {
+                live.remove(&alias);
+                live.insert(item.fingerprint.clone(), i);
+                ledger.findings[i].fingerprint = Some(item.fingerprint.clone());
+                at = Some(i);
+            }
+        }
+        if let Some(i) = at {
             let f = &mut ledger.findings[i];
             f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
             f.source = Some(FindingSource {
@@ -259,18 +293,17 @@ pub fn merge(
             summary.updated.push(f.finding_id.clone());
             continue;
         }
-        let previous = ledger
-            .findings
-            .iter()
-            .filter(|f| f.fingerprint.as_deref() == Some(&item.fingerprint))
-            .max_by_key(|f| f.resolved_at)
-            .map(|f| f.finding_id.clone());
+        let previous = last_resolved.get(&item.fingerprint).map(|&j| ledger.findings[j].finding_id.clone());
         let id = format!("{prefix}{next:0width$}");
         next += 1;
         let resource = match_resource(inventory, &[&item.target, &item.location]);
         let resource_id = resource.map_or_else(|| tkey.clone(), |r| r.id.clone());
         let resource_type = resource.map_or_else(|| item.resource_type.to_owned(), |r| r.kind.clone());
         let deadline = now + Duration::days(i64::from(sla.for_severity(item.severity)));
+        let mut tags: Vec<String> = resource.map(|r| r.tags.clone()).unwrap_or_default();
+        tags.extend(item.tags.iter().cloned());
+        tags.sort();
+        tags.dedup();
         let finding = Finding {
             finding_id: id.clone(),
             severity: item.severity,
@@ -292,10 +325,7 @@ pub fn merge(
                 deadline: Timestamp::Date(secfw_artifacts::Date(deadline.date_naive())),
             },
             evidence: vec![evidence_of(report, item, &tkey)],
-            governance: FindingGovernance {
-                tags: resource.map(|r| r.tags.clone()).unwrap_or_default(),
-                ..FindingGovernance::default()
-            },
+            governance: FindingGovernance { tags, ..FindingGovernance::default() },
             status: FindingStatus::Open,
             first_seen: Some(now_ts),
             last_seen: Some(now_ts),
@@ -312,9 +342,11 @@ pub fn merge(
             summary.reopened.push((id.clone(), old));
         }
         summary.opened.push(id);
+        live.insert(item.fingerprint.clone(), ledger.findings.len());
         ledger.findings.push(finding);
     }
-    // Resolution.
+    // Resolution: only by a successful scan that covered the finding's tool, target and
+    // class completely; otherwise the finding stays open and the summary says why.
     for f in &mut ledger.findings {
         if !matches!(f.status, FindingStatus::Open | FindingStatus::Accepted) {
             continue;
@@ -324,13 +356,32 @@ pub fn merge(
         else {
             continue;
         };
-        if seen.contains(fp) || !covered.contains(&(src.tool.clone(), t)) {
+        if seen.contains(fp) {
+            continue;
+        }
+        let Some(scans) = scanned.get(&(src.tool.clone(), t)) else { continue };
+        let class = finding_class(f);
+        let why_not = match class {
+            None => Some("its scope class is unknown (recorded by an older secfw; re-ingest to record it)".to_owned()),
+            Some(c) => {
+                let reasons: Vec<String> = scans.iter().filter_map(|s| s.cannot_resolve(c)).collect();
+                (reasons.len() == scans.len()).then(|| reasons.into_iter().next().unwrap_or_default())
+            }
+        };
+        if let Some(why) = why_not {
+            summary.kept_open.push((f.finding_id.clone(), why));
             continue;
         }
         f.status = FindingStatus::Resolved;
         // Never before the finding was last seen (an ingest run with an older `now`).
         f.resolved_at = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
         summary.resolved.push(f.finding_id.clone());
+    }
+    for (id, why) in &summary.kept_open {
+        summary.diagnostics.push(
+            Diagnostic::note(codes::NOT_RESOLVED, files::FINDINGS, format!("{id} was not reported but stays open: {why}"))
+                .with_hint("a finding is resolved only by a successful scan that covered its tool, target and class and skipped nothing there; re-run the full scan"),
+        );
     }
     for t in unmatched {
         summary.diagnostics.push(
@@ -345,7 +396,26 @@ pub fn merge(
     ledger.scans.sort_by(|a, b| (a.started_at, &a.scan_id).cmp(&(b.started_at, &b.scan_id)));
     summary.updated.sort();
     summary.resolved.sort();
+    summary.kept_open.sort();
     summary
+}
+
+/// The scope class of an ingested finding: recorded in its ingest evidence (`class`), else
+/// inferred for findings recorded before secfw recorded it.
+pub fn finding_class(f: &Finding) -> Option<&'static str> {
+    let ev = f.evidence.iter().find(|e| is_ingest_evidence(e))?;
+    if let Some(c) = ev.data.get("class").and_then(Value::as_str) {
+        return class::of(c);
+    }
+    let tool = f.source.as_ref().map_or("", |s| s.tool.as_str());
+    match tool {
+        "grype" | "cargo-audit" | "osv-scanner" | "npm-audit" => Some(class::VULNERABILITY),
+        "trivy" if ev.data.get("package").is_some() => Some(class::VULNERABILITY),
+        "trivy" if f.category == Category::Configuration => Some(class::MISCONFIGURATION),
+        "trivy" if f.cwe.iter().any(|c| c == "CWE-798") => Some(class::SECRET),
+        _ if ev.data.get("level").is_some() => Some(class::RULES), // SARIF evidence
+        _ => None,
+    }
 }
 
 fn finding_target_owned(ev: &[Evidence]) -> Option<String> {

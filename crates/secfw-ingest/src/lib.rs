@@ -18,6 +18,7 @@ mod trivy;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+pub use secfw_artifacts::lock::WorkspaceLock;
 use secfw_artifacts::model::findings::FindingsFile;
 use secfw_artifacts::workspace::{files, parse_findings, parse_inventory, parse_rulebook};
 use secfw_artifacts::{Diagnostic, LoadOptions, source};
@@ -34,6 +35,15 @@ pub enum Error {
     /// wrong structure); the diagnostic says where and why. Nothing was written.
     #[error("{0}")]
     Rejected(Box<Diagnostic>),
+    /// `rulebook.yaml` or `inventory.yaml` exists but does not parse: ingest does not fall back
+    /// to defaults (SLA days, inventory matching) for a file people wrote. Nothing was written.
+    #[error("{} has {} error(s); fix it before ingesting (secfw does not fall back to defaults): {}", .file, .diagnostics.len().saturating_sub(1), .diagnostics.get(1).map_or_else(String::new, ToString::to_string))]
+    ArtifactInvalid {
+        /// The artifact.
+        file: String,
+        /// An `IN0202` diagnostic, then the artifact's own errors.
+        diagnostics: Vec<Diagnostic>,
+    },
     /// The existing ledger has errors; ingest does not rewrite a ledger it cannot read fully.
     #[error("sec_findings.yaml has {} error(s); fix them before ingesting: {}", .0.len(), .0.first().map_or_else(String::new, ToString::to_string))]
     LedgerInvalid(Vec<Diagnostic>),
@@ -50,7 +60,7 @@ impl Error {
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         match self {
             Self::Rejected(d) => vec![(**d).clone()],
-            Self::LedgerInvalid(ds) => ds.clone(),
+            Self::LedgerInvalid(ds) | Self::ArtifactInvalid { diagnostics: ds, .. } => ds.clone(),
             _ => Vec::new(),
         }
     }
@@ -137,9 +147,14 @@ impl Outcome {
 /// Ingest reports into `<dir>/sec_findings.yaml`: parse every report first (any rejection
 /// stops with nothing changed), merge ([`ledger::merge`]), check that the result re-parses
 /// cleanly, then write it atomically. `inventory.yaml` and `rulebook.yaml` are read when
-/// present (inventory matching; SLA days for deadlines).
-pub fn ingest(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<Outcome, Error> {
+/// present (inventory matching; SLA days for deadlines); when one exists but does not parse,
+/// ingest fails ([`Error::ArtifactInvalid`]) and the ledger is unchanged.
+///
+/// `lock` is the proof that the caller holds the workspace lock of `dir` for the whole
+/// command ([`WorkspaceLock::acquire`]); a lock of another workspace is refused.
+pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestOptions) -> Result<Outcome, Error> {
     secfw_artifacts::workspace::check_root(dir)?;
+    lock.check_covers(dir)?;
     let popts = ParseOptions { target: opts.target.clone(), max_bytes: opts.max_bytes, ..ParseOptions::default() };
     let mut reports = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -166,19 +181,49 @@ pub fn ingest(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<Outc
     } else {
         ledger::new_ledger(opts.now)
     };
-    let read_opt = |name: &str| source::read_artifact(&dir.join(name), name, lopts.max_file_bytes).ok();
-    let mut ignored = Vec::new();
-    let inventory = read_opt(files::INVENTORY).and_then(|s| parse_inventory(&s, &lopts, &mut ignored));
-    let sla = read_opt(files::RULEBOOK)
-        .and_then(|s| parse_rulebook(&s, &lopts, &mut ignored))
-        .map(|r| r.sla_days)
-        .unwrap_or_default();
+    let inventory = read_optional(dir, files::INVENTORY, &lopts, parse_inventory)?;
+    let sla = read_optional(dir, files::RULEBOOK, &lopts, parse_rulebook)?.map(|r| r.sla_days).unwrap_or_default();
     let summary = merge(&mut ledger, &reports, inventory.as_ref(), &sla, opts.now);
     let text = render_as(&ledger, syntax)?;
     if !opts.dry_run {
         secfw_artifacts::write::write_atomic(&ledger_path, text.as_bytes())?;
     }
     Ok(Outcome { reports, summary, ledger, ledger_path, written: !opts.dry_run })
+}
+
+/// Read an optional workspace artifact: `None` when it does not exist; an error when it
+/// exists but cannot be read or has error diagnostics (never a silent default).
+fn read_optional<T>(
+    dir: &Path,
+    name: &str,
+    lopts: &LoadOptions,
+    parse: fn(&secfw_artifacts::SourceFile, &LoadOptions, &mut Vec<Diagnostic>) -> Option<T>,
+) -> Result<Option<T>, Error> {
+    let path = dir.join(name);
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
+    let invalid = |errors: Vec<Diagnostic>| {
+        let mut diagnostics = vec![
+            Diagnostic::error(
+                codes::ARTIFACT_INVALID,
+                name,
+                format!("{name} exists but does not parse; ingest does not fall back to defaults"),
+            )
+            .with_hint(format!("fix {name} (see the errors below) or remove it; nothing was ingested")),
+        ];
+        diagnostics.extend(errors);
+        Error::ArtifactInvalid { file: name.to_owned(), diagnostics }
+    };
+    let src = source::read_artifact(&path, name, lopts.max_file_bytes).map_err(|d| invalid(vec![d]))?;
+    let mut diags = Vec::new();
+    let parsed = parse(&src, lopts, &mut diags);
+    let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+    match parsed {
+        Some(v) if errors.is_empty() => Ok(Some(v)),
+        _ => Err(invalid(errors)),
+    }
 }
 
 /// The syntax a ledger is written in.

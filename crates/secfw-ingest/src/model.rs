@@ -1,5 +1,6 @@
 //! What a parsed scanner report looks like before it is merged into the ledger.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -116,6 +117,12 @@ pub struct Scan {
     pub error: Option<String>,
     /// Index of the run in the report (SARIF `runs[i]`), else 0.
     pub index: usize,
+    /// The classes of finding ([`class`]) this scan looked for: only findings of a covered
+    /// class can be resolved by it.
+    pub covered: BTreeSet<&'static str>,
+    /// Classes in which the scan is incomplete (an item was skipped, results are `null`),
+    /// with the reason: no finding of such a class is resolved by this scan.
+    pub incomplete: BTreeMap<&'static str, String>,
     /// The findings, sorted by fingerprint, one per fingerprint.
     pub items: Vec<Item>,
 }
@@ -162,6 +169,140 @@ pub struct Item {
     pub occurrences: u32,
     /// Extra evidence (fix version, URLs, suppression), in a fixed key order.
     pub extra: Vec<(&'static str, serde_json::Value)>,
+    /// The scope class of the finding ([`class`]): resolution is bounded by it.
+    pub class: &'static str,
+    /// Governance tags the finding opens with (e.g. `license`).
+    pub tags: Vec<String>,
+    /// Fingerprints an earlier secfw release gave this finding: a live finding holding one of
+    /// them is updated (and takes the current fingerprint) instead of a new one being opened.
+    pub aliases: Vec<String>,
+}
+
+/// Budgets: the most a report may put into one field of the ledger, in characters. Longer
+/// text is cut (with a marker naming how much was cut) and an `IN0109` note says so; the
+/// fingerprint is computed from the full text and the evidence pointer leads to it in the
+/// report.
+pub mod limits {
+    /// `title`.
+    pub const TITLE: usize = 300;
+    /// `description` (the scanner's message).
+    pub const DESCRIPTION: usize = 16 * 1024;
+    /// `affected_resources[].location`, `rule_id`, the target.
+    pub const LOCATION: usize = 2048;
+    /// `remediation.recommended_action`.
+    pub const ACTION: usize = 2048;
+    /// Each string of the ingest evidence (URLs, versions, package names).
+    pub const EVIDENCE_STRING: usize = 2048;
+}
+
+/// Cut `s` to at most `max` characters (a marker counts within the budget); `true` when cut.
+pub(crate) fn cap(s: &mut String, max: usize) -> bool {
+    // Cheap exit: byte length bounds the character count.
+    if s.len() <= max || s.chars().count() <= max {
+        return false;
+    }
+    let total = s.chars().count();
+    let marker = format!(" … [cut: {total} characters in the report]");
+    let keep = max.saturating_sub(marker.chars().count());
+    let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+    s.truncate(end);
+    s.push_str(&marker);
+    true
+}
+
+/// Apply [`limits`] to every item of `report`, with one `IN0109` note per field cut.
+pub(crate) fn apply_budgets(report: &mut Report) {
+    let mut cut: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new(); // field -> (count, limit)
+    for scan in &mut report.scans {
+        for it in &mut scan.items {
+            let mut note = |field: &'static str, limit: usize, was_cut: bool| {
+                if was_cut {
+                    let e = cut.entry(field).or_insert((0, limit));
+                    e.0 += 1;
+                }
+            };
+            note("title", limits::TITLE, cap(&mut it.title, limits::TITLE));
+            note("description", limits::DESCRIPTION, cap(&mut it.description, limits::DESCRIPTION));
+            note("location", limits::LOCATION, cap(&mut it.location, limits::LOCATION));
+            note("target", limits::LOCATION, cap(&mut it.target, limits::LOCATION));
+            note("recommended_action", limits::ACTION, cap(&mut it.recommended_action, limits::ACTION));
+            if let Some(r) = &mut it.rule_id {
+                note("rule_id", limits::LOCATION, cap(r, limits::LOCATION));
+            }
+            for (_, v) in &mut it.extra {
+                if let serde_json::Value::String(x) = v {
+                    note("evidence", limits::EVIDENCE_STRING, cap(x, limits::EVIDENCE_STRING));
+                }
+            }
+        }
+    }
+    for (field, (n, limit)) in cut {
+        report.diagnostics.push(
+            Diagnostic::note(
+                crate::codes::TRUNCATED_FIELD,
+                &report.name,
+                format!("{n} finding(s) have a `{field}` longer than {limit} characters; it was cut in the ledger"),
+            )
+            .with_hint("the full text stays in the report: follow the finding's evidence pointer (report, report_sha256, pointer)"),
+        );
+    }
+}
+
+/// The scope classes of findings: a scan resolves a finding only when it covered the
+/// finding's tool, target and class completely.
+pub mod class {
+    /// Vulnerable packages (Trivy `os-pkgs`/`lang-pkgs`, Grype, cargo-audit, OSV, npm audit).
+    pub const VULNERABILITY: &str = "vulnerability";
+    /// Licence findings (Trivy `license`, `license-file`).
+    pub const LICENSE: &str = "license";
+    /// Secrets (Trivy `secret`).
+    pub const SECRET: &str = "secret";
+    /// Misconfigurations (Trivy `config`).
+    pub const MISCONFIGURATION: &str = "misconfiguration";
+    /// The rule set of a SARIF tool (every result of the run).
+    pub const RULES: &str = "rules";
+
+    /// The class constant for a recorded name.
+    pub fn of(name: &str) -> Option<&'static str> {
+        [VULNERABILITY, LICENSE, SECRET, MISCONFIGURATION, RULES].into_iter().find(|c| *c == name)
+    }
+}
+
+impl Scan {
+    /// A scan of `tool` over `targets` that covered `covered`, succeeded, holds `items`.
+    pub(crate) fn new(tool: &str, targets: Vec<String>, covered: &[&'static str], items: Vec<Item>) -> Self {
+        Self {
+            tool: tool.to_owned(),
+            tool_version: None,
+            targets,
+            started_at: None,
+            finished_at: None,
+            success: true,
+            error: None,
+            index: 0,
+            covered: covered.iter().copied().collect(),
+            incomplete: BTreeMap::new(),
+            items,
+        }
+    }
+
+    /// Mark `class` incomplete (the first reason is kept).
+    pub(crate) fn mark_incomplete(&mut self, class: &'static str, why: impl Into<String>) {
+        self.incomplete.entry(class).or_insert_with(|| why.into());
+    }
+
+    /// Why this scan cannot resolve a finding of `class`, or `None` when it can.
+    pub fn cannot_resolve(&self, class: &str) -> Option<String> {
+        if !self.success {
+            return Some(format!("the {} scan failed", self.tool));
+        }
+        if !self.covered.contains(class) {
+            return Some(format!("the {} scan did not look for {class} findings", self.tool));
+        }
+        self.incomplete
+            .get(class)
+            .map(|why| format!("the {} scan is incomplete for {class} findings: {why}", self.tool))
+    }
 }
 
 /// Sort items by fingerprint and merge those with equal fingerprints into one (occurrences

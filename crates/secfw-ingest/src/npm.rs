@@ -26,6 +26,8 @@ pub(crate) fn parse(
         success: true,
         error: None,
         index: 0,
+        covered: [crate::model::class::VULNERABILITY].into(),
+        incomplete: std::collections::BTreeMap::new(),
         items: Vec::new(),
     };
     if let Some(err) = root.get("error").filter(|e| e.is_object()) {
@@ -170,6 +172,9 @@ fn v7(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
                 pointer: ap,
                 occurrences: 1,
                 extra,
+                class: crate::model::class::VULNERABILITY,
+                tags: Vec::new(),
+                aliases: Vec::new(),
             });
         }
     }
@@ -228,6 +233,9 @@ fn v6(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
             pointer: p,
             occurrences: 1,
             extra,
+            class: crate::model::class::VULNERABILITY,
+            tags: Vec::new(),
+            aliases: Vec::new(),
         });
     }
 }

@@ -160,6 +160,9 @@ pub(crate) fn parse(
                     pointer: vp,
                     occurrences: 1,
                     extra,
+                    class: crate::model::class::VULNERABILITY,
+                    tags: Vec::new(),
+                    aliases: Vec::new(),
                 });
             }
         }
@@ -179,6 +182,8 @@ pub(crate) fn parse(
         success: true,
         error: None,
         index: 0,
+        covered: [crate::model::class::VULNERABILITY].into(),
+        incomplete: BTreeMap::new(),
         items,
     }])
 }

@@ -2,7 +2,7 @@
 //! errors into located diagnostics.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use secfw_artifacts::{Diagnostic, Pos};
@@ -155,12 +155,21 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
         ));
     }
     let mut file = File::open(path).map_err(|e| unreadable(&e))?;
+    // The path may have been swapped between the check and the open: check what was opened.
+    if !file.metadata().map_err(|e| unreadable(&e))?.is_file() {
+        return Err(reject(
+            codes::UNREADABLE,
+            name,
+            "the report is not a regular file",
+            "pass the scanner's output file",
+            None,
+        ));
+    }
     let format = if format == Format::Auto {
         let mut head = vec![0u8; 8192];
         let n = read_up_to(&mut file, &mut head).map_err(|e| unreadable(&e))?;
         head.truncate(n);
-        drop(file);
-        file = File::open(path).map_err(|e| unreadable(&e))?;
+        file.seek(std::io::SeekFrom::Start(0)).map_err(|e| unreadable(&e))?;
         if sniff_sarif(&head) { Format::Sarif } else { Format::Auto }
     } else {
         format
@@ -168,16 +177,45 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
     if format == Format::Sarif && meta.len() > opts.in_memory_max {
         // Streaming: memory holds the findings and one result at a time, never the file.
         let mut reader = BufReader::with_capacity(256 * 1024, HashingReader::new(file));
+        // A UTF-8 byte-order mark is skipped, as on the in-memory path.
+        skip_bom(&mut reader).map_err(|e| unreadable(&e))?;
         let (scans, diags) = crate::sarif::parse_reader(&mut reader, name, opts)?;
         let (sha256, bytes) = reader.into_inner().finish();
         if bytes == 0 {
             return Err(empty(name));
         }
-        return Ok(Report { name: name.to_owned(), format, sha256, bytes, scans, diagnostics: diags });
+        let mut report = Report { name: name.to_owned(), format, sha256, bytes, scans, diagnostics: diags };
+        crate::model::apply_budgets(&mut report);
+        return Ok(report);
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes).map_err(|e| unreadable(&e))?;
     parse_slice(&bytes, name, format, opts)
+}
+
+/// Consume a leading UTF-8 byte-order mark, if any (as the in-memory path strips it).
+fn skip_bom<R: std::io::BufRead>(r: &mut R) -> std::io::Result<()> {
+    const BOM: &[u8] = b"\xef\xbb\xbf";
+    let mut matched = 0;
+    while matched < BOM.len() {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let take = (BOM.len() - matched).min(buf.len());
+        if buf[..take] != BOM[matched..matched + take] {
+            if matched == 0 {
+                return Ok(()); // no BOM; nothing consumed
+            }
+            break;
+        }
+        r.consume(take);
+        matched += take;
+    }
+    if matched == 0 || matched == BOM.len() {
+        return Ok(());
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "the report starts with a truncated byte-order mark"))
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -211,6 +249,12 @@ fn empty(name: &str) -> Error {
 
 /// Parse a report held in memory.
 pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
+    let mut report = parse_slice_raw(bytes, name, format, opts)?;
+    crate::model::apply_budgets(&mut report);
+    Ok(report)
+}
+
+fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let size = bytes.len() as u64;
     let trimmed = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
@@ -243,6 +287,20 @@ pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
         Format::NpmAudit => crate::npm::parse(&root, name, opts, &mut diags)?,
         Format::Sarif | Format::Auto => return Err(unknown(name)),
     };
+    // Formats with one class (vulnerabilities): a skipped item makes the scan incomplete.
+    let mut scans = scans;
+    if let Some(d) = diags.iter().find(|d| d.code == codes::SKIPPED_ITEM) {
+        for scan in &mut scans {
+            for c in scan.covered.clone() {
+                if scan.incomplete.contains_key(c) {
+                    continue;
+                }
+                if format != Format::Trivy {
+                    scan.mark_incomplete(c, d.message.clone());
+                }
+            }
+        }
+    }
     Ok(Report { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics: diags })
 }
 
@@ -274,6 +332,12 @@ pub fn detect(root: &Value) -> Option<Format> {
             {
                 Some(Format::Trivy)
             } else if o.contains_key("matches") && (o.contains_key("source") || o.contains_key("descriptor")) {
+                Some(Format::Grype)
+            } else if o.get("matches").is_some_and(|m| m.is_array() || m.is_null())
+                && !o.contains_key("results")
+                && !o.contains_key("vulnerabilities")
+            {
+                // A Grype report trimmed to its `matches` (jq '{matches}').
                 Some(Format::Grype)
             } else if o.contains_key("vulnerabilities") && (o.contains_key("database") || o.contains_key("lockfile")) {
                 Some(Format::CargoAudit)

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::fingerprint::{Builder, normalize_path};
 use crate::lax::{Lax, Loose, SResult, text};
-use crate::model::{Item, Scan, cwes_in, dedupe, instant, is_advisory_id, uniq};
+use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, uniq};
 use crate::read::{ParseOptions, arr, json_error, num, reject, s, skipped, sne};
 use crate::{Error, codes};
 
@@ -43,6 +43,7 @@ struct State<'a> {
     diags: Vec<Diagnostic>,
     version_seen: bool,
     runs_seen: bool,
+    runs_null: bool,
 }
 
 /// Parse a SARIF log from a reader.
@@ -64,7 +65,15 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
     name: &str,
     opts: &ParseOptions,
 ) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
-    let mut st = State { name, opts, scans: Vec::new(), diags: Vec::new(), version_seen: false, runs_seen: false };
+    let mut st = State {
+        name,
+        opts,
+        scans: Vec::new(),
+        diags: Vec::new(),
+        version_seen: false,
+        runs_seen: false,
+        runs_null: false,
+    };
     match LogSeed(&mut st).deserialize(&mut de) {
         Ok(()) => {}
         Err(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
@@ -97,8 +106,23 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
             None,
         ));
     }
+    if st.runs_null {
+        // `runs: null` is valid SARIF: the tool failed before it could produce any run.
+        let why = "SARIF `runs` is null: the tool failed before it produced any run";
+        st.diags.push(Diagnostic::warning(codes::SCAN_FAILED, name, why).with_hint(
+            "the scan is recorded as a failure (the parity gate fails closed on it) and no finding is resolved by it; re-run the scanner",
+        ));
+        let mut scan =
+            Scan::new(UNKNOWN_TOOL, vec![opts.target.clone().unwrap_or_else(|| ".".to_owned())], &[], Vec::new());
+        scan.success = false;
+        scan.error = Some(why.to_owned());
+        st.scans.push(scan);
+    }
     Ok((st.scans, st.diags))
 }
+
+/// The tool recorded for a SARIF log whose `runs` is `null` (no run names its tool).
+pub(crate) const UNKNOWN_TOOL: &str = "unknown";
 
 struct LogSeed<'s, 'a>(&'s mut State<'a>);
 
@@ -147,7 +171,7 @@ struct RunsSeed<'s, 'a>(&'s mut State<'a>);
 impl<'de> DeserializeSeed<'de> for RunsSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
+        d.deserialize_any(self)
     }
 }
 
@@ -155,6 +179,10 @@ impl<'de> Visitor<'de> for RunsSeed<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("`runs`: an array of run objects")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.runs_null = true;
+        Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut idx = 0;
@@ -184,6 +212,8 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let idx = self.idx;
+        let diags_before = self.st.diags.len();
+        let mut results_state = ResultsState::Absent;
         let mut ctx: Option<RunCtx> = None;
         let (mut invocations, mut vcp, mut artifacts) = (Value::Null, Value::Null, None::<Value>);
         let mut items = Vec::new();
@@ -198,6 +228,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                 "versionControlProvenance" => vcp = map.next_value()?,
                 "artifacts" => artifacts = Some(map.next_value()?),
                 "results" => {
+                    results_state = ResultsState::Array;
                     map.next_value_seed(ResultsSeed {
                         st: &mut *self.st,
                         run: idx,
@@ -205,6 +236,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                         artifacts: artifacts.as_ref(),
                         items: &mut items,
                         pending: &mut pending,
+                        null: &mut results_state,
                     })?;
                 }
                 _ => {
@@ -223,13 +255,37 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                 items.push(it);
             }
         }
-        let scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, items);
+        let mut scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, items);
+        match results_state {
+            ResultsState::Absent => {
+                scan.mark_incomplete(class::RULES, format!("runs[{idx}] has no `results` (results not determined)"));
+            }
+            ResultsState::Null => {
+                scan.mark_incomplete(
+                    class::RULES,
+                    format!("runs[{idx}].results is null (the tool produced no results)"),
+                );
+            }
+            ResultsState::Array => {}
+        }
+        if let Some(d) = self.st.diags[diags_before..].iter().find(|d| d.code == codes::SKIPPED_ITEM) {
+            scan.mark_incomplete(class::RULES, d.message.clone());
+        }
         self.st.scans.push(scan);
         Ok(())
     }
 }
 
+/// Whether a run had `results`, and of what kind.
+#[derive(Clone, Copy)]
+enum ResultsState {
+    Absent,
+    Null,
+    Array,
+}
+
 struct ResultsSeed<'s, 'a, 'c> {
+    null: &'s mut ResultsState,
     st: &'s mut State<'a>,
     run: usize,
     ctx: Option<&'c RunCtx>,
@@ -251,10 +307,12 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
         write!(f, "`runs[{}].results`: an array of result objects", self.run)
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(()) // `results: null`: the tool did not produce results (see invocations)
+        *self.null = ResultsState::Null; // `results: null`: the tool did not produce results
+        Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
+        let mut dedupe_at = DEDUPE_BATCH.max(self.items.len() * 2);
         while let Some(v) = seq.next_element::<Lax<SResult>>()? {
             let pointer = format!("/runs/{}/results/{i}", self.run);
             i += 1;
@@ -275,6 +333,12 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
                 Some(ctx) if r.uri.is_some() || r.artifact_index.is_none() || self.artifacts.is_some() => {
                     if let Some(it) = map_one(&mut self.st.diags, self.st.name, ctx, self.artifacts, r) {
                         self.items.push(it);
+                        // Merge duplicates as they accumulate: memory is bounded by the distinct
+                        // findings (times two), not by the results of a duplicate-heavy run.
+                        if self.items.len() >= dedupe_at {
+                            dedupe(self.items);
+                            dedupe_at = (self.items.len() * 2).max(DEDUPE_BATCH);
+                        }
                     }
                 }
                 _ => self.pending.push(r),
@@ -283,6 +347,10 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
         Ok(())
     }
 }
+
+/// Items of a run are de-duplicated whenever their number reaches twice the distinct count
+/// of the last pass (at least this many).
+const DEDUPE_BATCH: usize = 1 << 16;
 
 /// The parts of a result secfw uses (everything else is dropped as soon as it is read).
 struct RawResult {
@@ -551,14 +619,9 @@ fn map_one(
         .filter(|i| *i < ctx.driver_rules)
         .or_else(|| r.rule_id.as_deref().and_then(|id| ctx.by_id.get(id)).copied());
     let info = ri.map(|i| &ctx.infos[i]);
-    let Some(rule_id) = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone())) else {
-        diags.push(skipped(
-            name,
-            &r.pointer,
-            "the result has no ruleId (and no rule reference), so it has no identity",
-        ));
-        return None;
-    };
+    // ruleId is optional in SARIF 2.1.0 (Gitleaks v7 writes none): such a result's identity
+    // is its tool, message and location (see `fingerprint`).
+    let rule_id = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone()));
     let uri = r.uri.clone().or_else(|| {
         r.artifact_index
             .and_then(|i| artifacts.and_then(Value::as_array).and_then(|a| a.get(i)))
@@ -570,7 +633,10 @@ fn map_one(
     let from_id = r.message_id.as_deref().and_then(|id| info.and_then(|i| i.message_strings.get(id)));
     let message = match (&r.message, from_id) {
         (Some(m), _) | (None, Some(m)) => m.clone(),
-        _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| format!("{tool} reported {rule_id}")),
+        _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| match &rule_id {
+            Some(id) => format!("{tool} reported {id}"),
+            None => format!("{tool} reported a result"),
+        }),
     };
     let rule_sev = info.and_then(|i| i.security_severity);
     let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
@@ -591,8 +657,8 @@ fn map_one(
     cwe.extend(r.taxa_cwe.iter().cloned());
     let mut cve: Vec<String> = info.map(|i| i.cve.clone()).unwrap_or_default();
     cve.extend(r.tags.iter().filter(|t| is_advisory_id(t)).cloned());
-    if is_advisory_id(&rule_id) {
-        cve.push(rule_id.clone());
+    if let Some(id) = rule_id.as_deref().filter(|id| is_advisory_id(id)) {
+        cve.push(id.to_owned());
     }
     let config_tag = r.tags.iter().any(|t| is_config_tag(t));
     let category = if ctx.iac || config_tag || info.is_some_and(|i| i.config) {
@@ -608,7 +674,21 @@ fn map_one(
         .map(|(_, v)| v)
         .filter(|f| secfw_artifacts::workspace::is_fingerprint(f))
         .cloned()
-        .unwrap_or_else(|| fingerprint(tool, &rule_id, &location, &r, &message));
+        .unwrap_or_else(|| {
+            if let Some(id) = &rule_id {
+                fingerprint(tool, id, &location, &r, &message)
+            } else {
+                // No rule: the tool, the location and the message are the identity.
+                let mut b = Builder::new();
+                b.field().put("sarif");
+                b.field().put(tool);
+                b.field();
+                b.field().put(&location);
+                b.field().put("message=").put_ws(&message);
+                b.finish()
+            }
+        });
+    let rule_label = rule_id.as_deref().unwrap_or("(no rule id)");
     let title = match info.and_then(|i| i.title.as_deref()) {
         Some(t) => t.to_owned(),
         None => first_line(&message).chars().take(200).collect::<String>(),
@@ -616,8 +696,8 @@ fn map_one(
     let recommended_action = match info.and_then(|i| i.action.as_deref()) {
         Some(a) => a.to_owned(),
         None => match info.and_then(|i| i.help_uri.as_deref()) {
-            Some(u) => format!("Fix the {tool} finding `{rule_id}`; see {u}"),
-            None => format!("Fix the {tool} finding `{rule_id}`"),
+            Some(u) => format!("Fix the {tool} finding `{rule_label}`; see {u}"),
+            None => format!("Fix the {tool} finding `{rule_label}`"),
         },
     };
     let mut extra = Vec::with_capacity(4);
@@ -639,7 +719,7 @@ fn map_one(
                 Diagnostic::note(
                     codes::SUPPRESSED_IN_SOURCE,
                     name,
-                    format!("{}: `{rule_id}` is suppressed by the tool; ingested as open", r.pointer),
+                    format!("{}: `{rule_label}` is suppressed by the tool; ingested as open", r.pointer),
                 )
                 .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
             );
@@ -649,7 +729,7 @@ fn map_one(
     Some(Item {
         fingerprint,
         tool: tool.to_owned(),
-        rule_id: Some(rule_id),
+        rule_id,
         title: if title.trim().is_empty() { "(untitled)".to_owned() } else { title },
         description: message,
         severity,
@@ -666,6 +746,9 @@ fn map_one(
         pointer: r.pointer,
         occurrences: 1,
         extra,
+        class: class::RULES,
+        tags: Vec::new(),
+        aliases: Vec::new(),
     })
 }
 
@@ -722,6 +805,8 @@ fn finish_run(
         success: !failed,
         error,
         index: idx,
+        covered: [class::RULES].into(),
+        incomplete: BTreeMap::new(),
         items,
     }
 }

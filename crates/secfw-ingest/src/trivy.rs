@@ -6,7 +6,9 @@ use secfw_artifacts::{Diagnostic, Severity};
 use serde_json::{Value, json};
 
 use crate::fingerprint::compute;
-use crate::model::{Item, Scan, cwes_in, dedupe, instant, is_advisory_id, severity_word, uniq};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, severity_word, uniq};
 use crate::read::{ParseOptions, arr, num, reject, s, sne};
 use crate::{Error, codes};
 
@@ -17,14 +19,21 @@ pub(crate) fn parse(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Scan>, Error> {
     let mut items = Vec::new();
+    let mut cov = Coverage::default();
     let (target, version, created) = match root {
         Value::Array(results) => {
             // Legacy (< 0.20): a bare array of results; the image is the part before " (".
-            let t =
-                results.first().and_then(|r| sne(r, "Target")).map_or("unknown", |t| t.split(" (").next().unwrap_or(t));
+            // The image is the part before " (" of the OS result's target; chosen independently
+            // of the results' order (the smallest such target, else the smallest target).
+            let targets = || results.iter().filter_map(|r| sne(r, "Target"));
+            let t = targets()
+                .filter(|t| t.contains(" ("))
+                .min()
+                .or_else(|| targets().min())
+                .map_or("unknown", |t| t.split(" (").next().unwrap_or(t));
             let target = opts.target.clone().unwrap_or_else(|| t.to_owned());
             for (i, r) in results.iter().enumerate() {
-                result(r, &format!("/{i}"), &target, "", name, diags, &mut items);
+                result(r, &format!("/{i}"), &target, "", name, diags, &mut items, &mut cov);
             }
             (target, None, None)
         }
@@ -41,7 +50,10 @@ pub(crate) fn parse(
                 ));
             }
             let version = root.get("Trivy").and_then(|t| sne(t, "Version")).map(str::to_owned);
-            if let Some(cluster) = sne(root, "ClusterName") {
+            if o.contains_key("ClusterName") {
+                // `trivy k8s`: an empty or null ClusterName (a kubeconfig without a cluster name)
+                // still names a cluster report; its target is then `kubernetes`.
+                let cluster = sne(root, "ClusterName").unwrap_or(K8S_DEFAULT_TARGET);
                 let target = opts.target.clone().unwrap_or_else(|| cluster.to_owned());
                 for key in ["Vulnerabilities", "Misconfigurations", "Resources"] {
                     for (i, res) in arr(root, key).iter().enumerate() {
@@ -52,7 +64,16 @@ pub(crate) fn parse(
                             .collect::<Vec<_>>()
                             .join("/");
                         for (j, r) in arr(res, "Results").iter().enumerate() {
-                            result(r, &format!("/{key}/{i}/Results/{j}"), &target, &loc, name, diags, &mut items);
+                            result(
+                                r,
+                                &format!("/{key}/{i}/Results/{j}"),
+                                &target,
+                                &loc,
+                                name,
+                                diags,
+                                &mut items,
+                                &mut cov,
+                            );
                         }
                     }
                 }
@@ -65,7 +86,7 @@ pub(crate) fn parse(
                             .target
                             .clone()
                             .unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
-                        return Ok(vec![scan(target, version, instant(s(root, "CreatedAt")), Vec::new())]);
+                        return Ok(vec![scan(target, version, instant(s(root, "CreatedAt")), Vec::new(), cov)]);
                     }
                     return Err(reject(
                         codes::WRONG_SHAPE,
@@ -87,7 +108,7 @@ pub(crate) fn parse(
                 let target =
                     opts.target.clone().unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
                 for (i, r) in arr(root, "Results").iter().enumerate() {
-                    result(r, &format!("/Results/{i}"), &target, "", name, diags, &mut items);
+                    result(r, &format!("/Results/{i}"), &target, "", name, diags, &mut items, &mut cov);
                 }
                 (target, version, instant(s(root, "CreatedAt")))
             }
@@ -103,7 +124,24 @@ pub(crate) fn parse(
         }
     };
     dedupe(&mut items);
-    Ok(vec![scan(target, version, created, items)])
+    Ok(vec![scan(target, version, created, items, cov)])
+}
+
+/// The default target of a `trivy k8s` report with an empty `ClusterName`.
+pub(crate) const K8S_DEFAULT_TARGET: &str = "kubernetes";
+
+/// What a Trivy report looked for, and where it skipped something.
+#[derive(Default)]
+struct Coverage {
+    covered: BTreeSet<&'static str>,
+    incomplete: BTreeMap<&'static str, String>,
+}
+
+impl Coverage {
+    fn skip(&mut self, class: &'static str, diags: &mut Vec<Diagnostic>, name: &str, p: &str, why: &str) {
+        diags.push(crate::read::skipped(name, p, why));
+        self.incomplete.entry(class).or_insert_with(|| format!("the item at {p} was skipped"));
+    }
 }
 
 fn scan(
@@ -111,6 +149,7 @@ fn scan(
     version: Option<String>,
     created: Option<chrono::DateTime<chrono::Utc>>,
     items: Vec<Item>,
+    cov: Coverage,
 ) -> Scan {
     Scan {
         tool: "trivy".into(),
@@ -121,6 +160,8 @@ fn scan(
         success: true,
         error: None,
         index: 0,
+        covered: cov.covered,
+        incomplete: cov.incomplete,
         items,
     }
 }
@@ -134,10 +175,40 @@ fn result(
     name: &str,
     diags: &mut Vec<Diagnostic>,
     out: &mut Vec<Item>,
+    cov: &mut Coverage,
 ) {
     let rtarget = s(r, "Target").unwrap_or("");
     let class = s(r, "Class").unwrap_or("");
     let rtype = s(r, "Type").unwrap_or("");
+    // What this result says Trivy looked for (its Class, or for the legacy layout the keys).
+    match class {
+        "os-pkgs" | "lang-pkgs" => {
+            cov.covered.insert(class::VULNERABILITY);
+        }
+        "config" => {
+            cov.covered.insert(class::MISCONFIGURATION);
+        }
+        "secret" => {
+            cov.covered.insert(class::SECRET);
+        }
+        "license" | "license-file" => {
+            cov.covered.insert(class::LICENSE);
+        }
+        _ => {}
+    }
+    for (key, c) in [
+        ("Vulnerabilities", class::VULNERABILITY),
+        ("Misconfigurations", class::MISCONFIGURATION),
+        ("Secrets", class::SECRET),
+        ("Licenses", class::LICENSE),
+    ] {
+        if r.get(key).is_some_and(Value::is_array) {
+            cov.covered.insert(c);
+        }
+    }
+    if class.is_empty() && !rtype.is_empty() && r.get("Vulnerabilities").is_some() {
+        cov.covered.insert(class::VULNERABILITY);
+    }
     // OS packages: the result target names the OS release, which changes on upgrade; use the
     // OS family (Type) for identity so an upgraded base image keeps its findings' identity.
     let scope = if class == "os-pkgs" || (class.is_empty() && rtarget.contains(" (")) { rtype } else { rtarget };
@@ -145,7 +216,7 @@ fn result(
     for (i, v) in arr(r, "Vulnerabilities").iter().enumerate() {
         let p = format!("{ptr}/Vulnerabilities/{i}");
         let (Some(id), Some(pkg)) = (sne(v, "VulnerabilityID"), sne(v, "PkgName")) else {
-            diags.push(crate::read::skipped(name, &p, "a vulnerability needs VulnerabilityID and PkgName"));
+            cov.skip(class::VULNERABILITY, diags, name, &p, "a vulnerability needs VulnerabilityID and PkgName");
             continue;
         };
         let installed = s(v, "InstalledVersion").unwrap_or("");
@@ -190,12 +261,15 @@ fn result(
             pointer: p,
             occurrences: 1,
             extra,
+            class: class::VULNERABILITY,
+            tags: Vec::new(),
+            aliases: Vec::new(),
         });
     }
     for (i, m) in arr(r, "Misconfigurations").iter().enumerate() {
         let p = format!("{ptr}/Misconfigurations/{i}");
         let Some(id) = sne(m, "ID").or_else(|| sne(m, "AVDID")) else {
-            diags.push(crate::read::skipped(name, &p, "a misconfiguration needs an ID"));
+            cov.skip(class::MISCONFIGURATION, diags, name, &p, "a misconfiguration needs an ID");
             continue;
         };
         if s(m, "Status").is_some_and(|st| st != "FAIL") {
@@ -234,12 +308,15 @@ fn result(
             pointer: p,
             occurrences: 1,
             extra,
+            class: class::MISCONFIGURATION,
+            tags: Vec::new(),
+            aliases: Vec::new(),
         });
     }
     for (i, x) in arr(r, "Secrets").iter().enumerate() {
         let p = format!("{ptr}/Secrets/{i}");
         let Some(rule) = sne(x, "RuleID") else {
-            diags.push(crate::read::skipped(name, &p, "a secret needs a RuleID"));
+            cov.skip(class::SECRET, diags, name, &p, "a secret needs a RuleID");
             continue;
         };
         let (severity, src) = sev(x, None, name, &p, diags);
@@ -264,6 +341,77 @@ fn result(
             pointer: p,
             occurrences: 1,
             extra: Vec::new(),
+            class: class::SECRET,
+            tags: Vec::new(),
+            aliases: Vec::new(),
+        });
+    }
+    for (i, l) in arr(r, "Licenses").iter().enumerate() {
+        let p = format!("{ptr}/Licenses/{i}");
+        let Some(lic) = sne(l, "Name") else {
+            cov.skip(class::LICENSE, diags, name, &p, "a licence finding needs a Name");
+            continue;
+        };
+        let (severity, src) = sev(l, None, name, &p, diags);
+        let pkg = s(l, "PkgName").unwrap_or("");
+        let file = s(l, "FilePath").unwrap_or("");
+        let category = s(l, "Category").unwrap_or("");
+        let what = match (pkg.is_empty(), file.is_empty()) {
+            (false, _) => pkg.to_owned(),
+            (true, false) => file.to_owned(),
+            (true, true) => place.clone(),
+        };
+        let mut extra = vec![("license", json!(lic))];
+        if !category.is_empty() {
+            extra.push(("license_category", json!(category)));
+        }
+        if !pkg.is_empty() {
+            extra.push(("package", json!(pkg)));
+        }
+        if let Some(c) = l.get("Confidence").and_then(Value::as_f64) {
+            extra.push(("confidence", json!(c)));
+        }
+        if let Some(u) = sne(l, "Link") {
+            extra.push(("url", json!(u)));
+        }
+        let location = match (place.is_empty(), file.is_empty()) {
+            (_, false) if place.is_empty() => file.to_owned(),
+            (_, false) => format!("{place}: {file}"),
+            (true, true) => what.clone(),
+            (false, true) => format!("{place}: {what}"),
+        };
+        out.push(Item {
+            fingerprint: compute(&["trivy/license", target, &place, pkg, file, lic]),
+            tool: "trivy".into(),
+            rule_id: Some(lic.to_owned()),
+            title: if category.is_empty() {
+                format!("Licence {lic} in {what}")
+            } else {
+                format!("Licence {lic} ({category}) in {what}")
+            },
+            description: format!(
+                "{what} is licensed under {lic}{}",
+                if category.is_empty() { String::new() } else { format!(", classified `{category}` by Trivy") }
+            ),
+            severity,
+            severity_source: src,
+            category: Category::Compliance,
+            cwe: Vec::new(),
+            cve: Vec::new(),
+            cvss: None,
+            target: target.to_owned(),
+            location,
+            line: None,
+            resource_type: if pkg.is_empty() { "file" } else { "package" },
+            recommended_action: format!(
+                "Review the licence {lic} of {what} against the licence policy; replace the component or record an exception"
+            ),
+            pointer: p,
+            occurrences: 1,
+            extra,
+            class: class::LICENSE,
+            tags: vec!["license".to_owned()],
+            aliases: Vec::new(),
         });
     }
 }

@@ -1,7 +1,17 @@
 //! Golden tests: the ledger written for a few real reports, byte for byte.
 //! Regenerate with `SECFW_UPDATE_GOLDEN=1 cargo test -p secfw-ingest --test golden` and review the diff.
 
-use secfw_ingest::{Format, IngestOptions, Input, ingest};
+use secfw_ingest::{Format, IngestOptions, Input};
+
+/// `secfw_ingest::ingest` under the workspace lock, as every caller must hold it.
+fn ingest(
+    dir: &std::path::Path,
+    inputs: &[Input],
+    opts: &IngestOptions,
+) -> Result<secfw_ingest::Outcome, secfw_ingest::Error> {
+    let lock = secfw_ingest::WorkspaceLock::acquire(dir, std::time::Duration::from_secs(30)).expect("workspace lock");
+    secfw_ingest::ingest(dir, &lock, inputs, opts)
+}
 
 const CASES: &[(&str, &str)] = &[
     ("trivy/trivy__alpine-310.json", "trivy-alpine-310"),

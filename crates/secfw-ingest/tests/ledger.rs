@@ -6,7 +6,13 @@ use chrono::{DateTime, Utc};
 use secfw_artifacts::LoadOptions;
 use secfw_artifacts::model::findings::FindingStatus;
 use secfw_artifacts::workspace::parse_findings;
-use secfw_ingest::{Format, IngestOptions, Input, ingest};
+use secfw_ingest::{Format, IngestOptions, Input};
+
+/// `secfw_ingest::ingest` under the workspace lock, as every caller must hold it.
+fn ingest(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<secfw_ingest::Outcome, secfw_ingest::Error> {
+    let lock = secfw_ingest::WorkspaceLock::acquire(dir, std::time::Duration::from_secs(30)).expect("workspace lock");
+    secfw_ingest::ingest(dir, &lock, inputs, opts)
+}
 
 fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()

@@ -17,20 +17,20 @@ fn sloppy_results_are_ingested_and_broken_ones_skipped_with_their_pointer() {
         &serde_json::json!([
             {"ruleId": "R1"},                                   // no message: the rule's text is used
             {"ruleIndex": 0, "message": {"text": "by index"}},  // rule found by index
-            {"message": {"text": "no rule"}},                   // no identity: skipped
+            {"message": {"text": "no rule"}},                   // no rule: identity from tool, message, location
             {"ruleId": "R1", "level": "fatal"},                 // not a SARIF level: skipped
             {"ruleId": 7},                                      // wrong type: skipped
             "not an object",                                    // skipped
         ]),
     );
     let r = parse(&doc);
-    assert_eq!(r.finding_count(), 2);
+    assert_eq!(r.finding_count(), 3);
     let items = &r.scans[0].items;
     assert!(items.iter().any(|i| i.description == "Rule one text"));
+    assert!(items.iter().any(|i| i.description == "no rule" && i.rule_id.is_none()));
     let skipped: Vec<&str> =
         r.diagnostics.iter().filter(|d| d.code.as_str() == "IN0101").map(|d| d.message.as_str()).collect();
-    assert_eq!(skipped.len(), 4, "{skipped:?}");
-    assert!(skipped.iter().any(|m| m.contains("/runs/0/results/2")));
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
     assert!(skipped.iter().any(|m| m.contains("/runs/0/results/3/level")));
     assert!(skipped.iter().any(|m| m.contains("/runs/0/results/4/ruleId")));
     assert!(skipped.iter().any(|m| m.contains("/runs/0/results/5")));

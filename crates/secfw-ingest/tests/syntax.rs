@@ -2,7 +2,17 @@
 //! through the JSON fast path) stays JSON after ingest; a YAML ledger stays YAML.
 
 use secfw_artifacts::{FindingsFile, LoadOptions, SourceFile, workspace, yaml};
-use secfw_ingest::{Format, IngestOptions, Input, ingest};
+use secfw_ingest::{Format, IngestOptions, Input};
+
+/// `secfw_ingest::ingest` under the workspace lock, as every caller must hold it.
+fn ingest(
+    dir: &std::path::Path,
+    inputs: &[Input],
+    opts: &IngestOptions,
+) -> Result<secfw_ingest::Outcome, secfw_ingest::Error> {
+    let lock = secfw_ingest::WorkspaceLock::acquire(dir, std::time::Duration::from_secs(30)).expect("workspace lock");
+    secfw_ingest::ingest(dir, &lock, inputs, opts)
+}
 
 fn ledger_of(text: &str) -> FindingsFile {
     let mut d = Vec::new();

@@ -9,6 +9,7 @@
 //! run stops at the first refused transition with every reason. A cycle at IMPROVE is complete:
 //! running again changes nothing (the next cycle starts with `secfw advance --to PLANNED`).
 
+use secfw_artifacts::lock::WorkspaceLock;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -207,6 +208,7 @@ impl CycleReport {
 
 struct Run<'a> {
     root: &'a Path,
+    lock: &'a WorkspaceLock,
     opts: &'a CycleOptions,
     lc: Lifecycle,
     wiring: Standard,
@@ -339,13 +341,23 @@ pub fn check_inputs(opts: &CycleOptions, state: LifecycleState) -> Result<(), Er
 }
 
 /// Run the cycle on the workspace at `root`, calling `progress` after every step.
-pub fn run(root: &Path, opts: &CycleOptions, progress: &mut dyn FnMut(&Step)) -> Result<CycleReport, Error> {
+///
+/// `lock` proves the caller holds the workspace lock of `root` for the whole cycle (the
+/// steps that write, such as ingest, run under it).
+pub fn run(
+    root: &Path,
+    lock: &WorkspaceLock,
+    opts: &CycleOptions,
+    progress: &mut dyn FnMut(&Step),
+) -> Result<CycleReport, Error> {
     secfw_artifacts::workspace::check_root(root)?;
+    lock.check_covers(root)?;
     let lc = Lifecycle::new(root);
     let started_in = lc.state()?;
     check_inputs(opts, started_in)?;
     let mut run = Run {
         root,
+        lock,
         opts,
         lc,
         wiring: Standard::new(opts.trust.clone(), opts.git),
@@ -667,7 +679,7 @@ impl Run<'_> {
         }
         // Ingest rewrites the ledger: the next step loads it again.
         self.loaded = None;
-        match secfw_ingest::ingest(self.root, &inputs, &secfw_ingest::IngestOptions::new(self.opts.now)) {
+        match secfw_ingest::ingest(self.root, self.lock, &inputs, &secfw_ingest::IngestOptions::new(self.opts.now)) {
             Ok(o) => {
                 let s = &o.summary;
                 self.step(

@@ -119,6 +119,8 @@ pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> R
     opts.keys.clone_from(&keys);
     opts.git = git;
     opts.sshsig = true;
-    let cycle = cycle::run(&workspace, &opts, progress)?;
+    // The demo workspace is new; the cycle still runs under its lock like any other.
+    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(&workspace, secfw_artifacts::lock::DEFAULT_TIMEOUT)?;
+    let cycle = cycle::run(&workspace, &lock, &opts, progress)?;
     Ok(DemoReport { workspace, trust: trust_path, keys, git, cycle })
 }

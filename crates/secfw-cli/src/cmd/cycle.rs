@@ -110,8 +110,9 @@ pub(crate) fn run_cycle(args: &CycleArgs, out: &Output) -> CmdResult {
     opts.git = !args.no_git;
     opts.allow_dirty = args.allow_dirty;
     opts.strict = args.strict;
+    let lock = crate::lock::workspace(&args.dir)?; // held for the whole cycle
     let progress = Progress::new();
-    let r = cycle::run(&args.dir, &opts, &mut |s| progress.step(s));
+    let r = cycle::run(&args.dir, &lock, &opts, &mut |s| progress.step(s));
     progress.finish();
     match r {
         Err(secfw::lifecycle::Error::Inputs { problems }) => {

@@ -24,6 +24,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let (now, opts) = args.period.resolve()?;
+    let _lock = crate::lock::workspace(&args.dir)?; // held until the command returns
     let ws = load(&args.dir, &LoadOptions::default())?;
     let done = secfw::digest::generate(&ws, &opts, now, args.out.as_deref())?;
     for d in &done.report.diagnostics {

@@ -55,7 +55,8 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let now = parse_now(args.now.as_deref())?;
     let inputs: Vec<Input> = files.iter().map(|p| Input::new(p.clone(), args.format)).collect();
     let opts = IngestOptions::new(now).target(args.target.clone()).dry_run(args.dry_run);
-    let outcome = match secfw::ingest::ingest(&dir, &inputs, &opts) {
+    let lock = crate::lock::workspace(&dir)?; // held until the ledger is written
+    let outcome = match secfw::ingest::ingest(&dir, &lock, &inputs, &opts) {
         Ok(o) => o,
         Err(e) => {
             let diags = e.diagnostics();
@@ -91,6 +92,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
                 "reports": reports,
                 "opened": s.opened, "reopened": s.reopened, "updated": s.updated, "resolved": s.resolved,
                 "scans": s.scans, "failed_scans": s.failed_scans,
+                "kept_open": s.kept_open.iter().map(|(id, why)| serde_json::json!({"finding": id, "why": why})).collect::<Vec<_>>(),
                 "diagnostics": diags, "written": outcome.written, "ledger": outcome.ledger_path,
             });
             out.print(&serde_json::to_string_pretty(&doc)?);
@@ -113,11 +115,12 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
             }
             let _ = write!(
                 text,
-                "{} new ({} re-opened), {} seen again, {} resolved; {} scan(s) recorded, {} failed",
+                "{} new ({} re-opened), {} seen again, {} resolved, {} kept open; {} scan(s) recorded, {} failed",
                 s.opened.len(),
                 s.reopened.len(),
                 s.updated.len(),
                 s.resolved.len(),
+                s.kept_open.len(),
                 s.scans.len(),
                 s.failed_scans.len()
             );

@@ -150,6 +150,7 @@ pub(crate) fn status(args: &StatusArgs, out: &Output) -> CmdResult {
 pub(crate) fn advance(args: &AdvanceArgs, out: &Output) -> CmdResult {
     let now = parse_now(args.now.as_deref())?;
     secfw::artifacts::workspace::check_root(&args.dir)?;
+    let _lock = crate::lock::workspace(&args.dir)?; // held until the command returns
     let lc = Lifecycle::new(&args.dir);
     let req = AdvanceRequest::new(args.to, args.actor.clone(), now).strict(args.strict);
     let outcome = match with_checks(&args.seal, |c| lc.advance(&req, c)) {

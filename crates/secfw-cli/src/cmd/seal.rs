@@ -337,6 +337,7 @@ fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt) {
 }
 
 pub(crate) fn generate(a: &GenerateArgs, out: &Output) -> CmdResult {
+    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let mut o = GenerateOptions::new(now_of(a.now.as_deref())?).validity(Duration::days(i64::from(a.valid_days)));
     o.git = match (&a.snapshot, a.no_git) {
         (Some(r), _) => GitMode::Snapshot(r.clone()),
@@ -367,6 +368,7 @@ pub(crate) fn generate(a: &GenerateArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn sign(a: &SignArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
+    let _lock = crate::lock::workspace(&dir)?; // held until the command returns
     let trust = load_trust(&trust_path(a.trust.as_ref(), &dir))?;
     let text = std::fs::read_to_string(&a.key).map_err(|e| format!("cannot read the key {}: {e}", a.key.display()))?;
     let key = SigningKey::parse(&text).map_err(|e| format!("{}: {e}", a.key.display()))?;
@@ -516,6 +518,7 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn package(a: &PackageArgs, out: &Output) -> CmdResult {
+    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let trust = load_trust(&trust_path(a.verify.trust.as_ref(), &a.dir))?;
     match secfw::seal::package(&a.dir, &trust, &a.verify.options()?) {
         Ok(p) => {
@@ -551,6 +554,7 @@ pub(crate) fn unpack(a: &UnpackArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
+    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let trust = load_trust(&trust_path(a.verify.trust.as_ref(), &a.dir))?;
     let pkg = if let Some(p) = &a.package {
         p.clone()

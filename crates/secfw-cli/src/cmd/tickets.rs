@@ -179,6 +179,7 @@ fn plan(a: &PlanArgs, out: &Output) -> CmdResult {
 
 fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
     let now = parse_now(a.now.as_deref())?;
+    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let mut endpoint = Endpoint::new(&a.endpoint)?;
     if let Some(var) = &a.token_env {
         match std::env::var(var) {
