@@ -10,6 +10,7 @@ use crate::markdown::{self, Entry, escape_inline, is_id, split_list};
 use crate::model::common::{Date, Severity};
 use crate::source::SourceFile;
 use crate::spans::Spans;
+use crate::target::{Purl, VersionRange, is_advisory_id, is_gitleaks_fingerprint};
 
 /// The parsed registry.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -68,6 +69,15 @@ pub struct Exception {
     pub severity: Option<Severity>,
     /// `**Type**:` `risk acceptance` (default) or `policy deviation`.
     pub kind: ExceptionKind,
+    /// `**Advisories**:` advisory ids it accepts wherever they occur (extension, issue 15),
+    /// e.g. `CVE-2023-38545`, `RUSTSEC-2020-0071`; narrowed by `package` and `versions`.
+    pub advisories: Vec<String>,
+    /// `**Package**:` the package (purl, unversioned) the advisories are accepted for.
+    pub package: Option<Purl>,
+    /// `**Versions**:` the versions of `package` they are accepted for (default: all).
+    pub versions: Option<VersionRange>,
+    /// `**Secrets**:` secret-scanner fingerprints it accepts (`[commit:]file:rule-id:line`).
+    pub secrets: Vec<String>,
     /// Positions of the entry and fields.
     pub spans: Spans,
 }
@@ -98,6 +108,10 @@ impl Exception {
             risk_assessment: None,
             severity: None,
             kind: ExceptionKind::RiskAcceptance,
+            advisories: Vec::new(),
+            package: None,
+            versions: None,
+            secrets: Vec::new(),
             spans: Spans::default(),
         }
     }
@@ -116,6 +130,10 @@ const KNOWN_KEYS: &[&str] = &[
     "Risk Assessment",
     "Severity",
     "Type",
+    "Advisories",
+    "Package",
+    "Versions",
+    "Secrets",
 ];
 
 /// Parse `exceptions.md`. Returns the registry (with every well-formed exception) and every
@@ -252,6 +270,66 @@ fn parse_exception(
                 ids.extend(field.items.iter().map(|(t, _)| t.trim().to_owned()));
                 e.findings = ids;
             }
+            "Advisories" | "Secrets" => {
+                let mut vals: Vec<(String, Pos)> =
+                    split_list(&field.value).into_iter().map(|v| (v, field.value_pos)).collect();
+                vals.extend(field.items.iter().map(|(t, p)| (t.trim().trim_matches('`').to_owned(), *p)));
+                let (ok, what, hint): (fn(&str) -> bool, _, _) = if key == "Advisories" {
+                    (is_advisory_id, "an advisory id", "write advisory ids such as `CVE-2023-38545`, `GHSA-jfh8-c2jp-5v3q`, `RUSTSEC-2020-0071`")
+                } else {
+                    (is_gitleaks_fingerprint, "a Gitleaks fingerprint", "write fingerprints as Gitleaks prints them: `[commit:]file:rule-id:line`")
+                };
+                let mut out = Vec::new();
+                for (v, p) in vals {
+                    if ok(&v) {
+                        if !out.contains(&v) {
+                            out.push(v);
+                        }
+                    } else {
+                        diags.push(
+                            Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**{key}**` `{v}` is not {what}"))
+                                .at(Some(p))
+                                .with_hint(hint),
+                        );
+                        bad = true;
+                    }
+                }
+                if key == "Advisories" { e.advisories = out } else { e.secrets = out }
+            }
+            "Package" => match field.value.trim_matches('`').parse::<Purl>() {
+                Ok(p) if p.version.is_some() => {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::EXCEPTION_BAD_VALUE,
+                            f,
+                            format!("{id}: `**Package**` `{}` pins a version; versions go in `**Versions**`", field.value),
+                        )
+                        .at(Some(field.value_pos))
+                        .with_hint(format!("write `- **Package**: {}` and `- **Versions**: ={}`", p.unversioned(), p.version.as_deref().unwrap_or_default())),
+                    );
+                    bad = true;
+                }
+                Ok(p) => e.package = Some(p),
+                Err(msg) => {
+                    diags.push(
+                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Package**`: {msg}"))
+                            .at(Some(field.value_pos))
+                            .with_hint("name the package by its purl without version, e.g. `pkg:cargo/time` or `pkg:npm/%40scope/name`"),
+                    );
+                    bad = true;
+                }
+            },
+            "Versions" => match field.value.trim_matches('`').parse::<VersionRange>() {
+                Ok(r) => e.versions = Some(r),
+                Err(msg) => {
+                    diags.push(
+                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Versions**`: {msg}"))
+                            .at(Some(field.value_pos))
+                            .with_hint("write a range as comparators joined by commas, e.g. `>=0.1.0, <0.2.0`, `=1.2.3` or `*`"),
+                    );
+                    bad = true;
+                }
+            },
             "Justification" => e.justification = Some(items().join(" ")).filter(|s| !s.is_empty()),
             "Risk Assessment" => e.risk_assessment = Some(items().join(" ")).filter(|s| !s.is_empty()),
             "Severity" => match field.value.parse::<Severity>() {
@@ -282,6 +360,25 @@ fn parse_exception(
                 }
             },
             _ => {}
+        }
+    }
+    // A package narrows advisories; a range narrows a package. Either alone would be broader
+    // than it reads, so it is refused.
+    for (what, present, needs, has) in [
+        ("Package", e.package.is_some(), "Advisories", !e.advisories.is_empty()),
+        ("Versions", e.versions.is_some(), "Package", e.package.is_some()),
+    ] {
+        if present && !has && !(bad && keys_seen.contains_key(needs)) {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_BAD_VALUE,
+                    f,
+                    format!("{id}: `**{what}**` without `**{needs}**` would accept more than it says"),
+                )
+                .at(e.spans.field(&what.to_ascii_lowercase()).or(Some(entry.pos)))
+                .with_hint(format!("add `- **{needs}**: ...` or remove `**{what}**`")),
+            );
+            bad = true;
         }
     }
     for (what, present) in [
@@ -317,6 +414,21 @@ fn render_entry(s: &mut String, e: &Exception) {
     }
     if !e.findings.is_empty() {
         let _ = writeln!(s, "- **Findings**: {}", e.findings.join(", "));
+    }
+    if !e.advisories.is_empty() {
+        let _ = writeln!(s, "- **Advisories**: {}", e.advisories.join(", "));
+    }
+    if let Some(p) = &e.package {
+        let _ = writeln!(s, "- **Package**: `{p}`");
+    }
+    if let Some(r) = &e.versions {
+        let _ = writeln!(s, "- **Versions**: `{r}`");
+    }
+    if !e.secrets.is_empty() {
+        let _ = writeln!(s, "- **Secrets**:");
+        for x in &e.secrets {
+            let _ = writeln!(s, "  - `{x}`");
+        }
     }
     let _ = writeln!(s, "- **Requestor**: {}", escape_inline(&e.requestor));
     let _ =
@@ -375,4 +487,52 @@ pub fn append(path: &Path, e: &Exception) -> Result<(), crate::Error> {
     render_entry(&mut entry, e);
     bytes.extend_from_slice(entry.as_bytes());
     crate::write::write_atomic(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "# R\n\n## Active Exceptions\n\n### EXC-001: t\n- **Policy**: POL-001\n- **Requestor**: a@x\n- **Approval**: b@x\n- **Valid Until**: 2027-01-31\n";
+
+    fn parse_str(extra: &str) -> (ExceptionRegistry, Vec<Diagnostic>) {
+        parse(&SourceFile::new("exceptions.md", format!("{HEAD}{extra}")), Level::Warning)
+    }
+
+    #[test]
+    fn advisory_package_and_version_targets_parse_and_render() {
+        let (reg, d) = parse_str(
+            "- **Advisories**: RUSTSEC-2020-0071, CVE-2020-26235\n- **Package**: `pkg:cargo/time`\n- **Versions**: >=0.1.0, <0.2.0\n- **Secrets**:\n  - `src/a.rs:generic-api-key:3`\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let e = &reg.exceptions[0];
+        assert_eq!(e.advisories, ["RUSTSEC-2020-0071", "CVE-2020-26235"]);
+        assert_eq!(e.package.as_ref().map(ToString::to_string).as_deref(), Some("pkg:cargo/time"));
+        assert!(e.versions.as_ref().is_some_and(|r| r.contains("0.1.45") && !r.contains("0.2.0")));
+        assert_eq!(e.secrets, ["src/a.rs:generic-api-key:3"]);
+        let (again, d) = parse(&SourceFile::new("exceptions.md", render(&reg)), Level::Warning);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(again.exceptions[0].advisories, e.advisories);
+        assert_eq!(again.exceptions[0].versions, e.versions);
+        assert_eq!(again.exceptions[0].secrets, e.secrets);
+    }
+
+    #[test]
+    fn malformed_targets_are_located_errors_and_the_exception_covers_nothing() {
+        for (extra, line, needle) in [
+            ("- **Advisories**: CVE 2020\n", 10, "not an advisory id"),
+            ("- **Advisories**: CVE-1\n- **Package**: cargo/time\n", 11, "pkg:"),
+            ("- **Advisories**: CVE-1\n- **Package**: pkg:cargo/time@0.1.0\n", 11, "pins a version"),
+            ("- **Advisories**: CVE-1\n- **Package**: pkg:cargo/time\n- **Versions**: ~0.1\n", 12, "operator"),
+            ("- **Package**: pkg:cargo/time\n", 10, "without `**Advisories**`"),
+            ("- **Advisories**: CVE-1\n- **Versions**: =1.0\n", 11, "without `**Package**`"),
+            ("- **Secrets**: src/a.rs:3\n", 10, "Gitleaks"),
+        ] {
+            let (reg, d) = parse_str(extra);
+            assert!(reg.exceptions.is_empty(), "{extra}");
+            let hit = d.iter().find(|d| d.message.contains(needle)).unwrap_or_else(|| panic!("{extra}: {d:?}"));
+            assert_eq!((hit.code, hit.pos().map(|p| p.line)), (codes::EXCEPTION_BAD_VALUE, Some(line)), "{extra}");
+            assert!(hit.hint.is_some());
+        }
+    }
 }

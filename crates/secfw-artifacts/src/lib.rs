@@ -13,6 +13,7 @@ pub mod schema;
 pub mod source;
 pub mod spans;
 pub mod spec;
+pub mod target;
 pub mod speclint;
 pub mod template;
 pub mod workspace;
