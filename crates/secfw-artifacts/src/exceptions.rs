@@ -275,9 +275,17 @@ fn parse_exception(
                     split_list(&field.value).into_iter().map(|v| (v, field.value_pos)).collect();
                 vals.extend(field.items.iter().map(|(t, p)| (t.trim().trim_matches('`').to_owned(), *p)));
                 let (ok, what, hint): (fn(&str) -> bool, _, _) = if key == "Advisories" {
-                    (is_advisory_id, "an advisory id", "write advisory ids such as `CVE-2023-38545`, `GHSA-jfh8-c2jp-5v3q`, `RUSTSEC-2020-0071`")
+                    (
+                        is_advisory_id,
+                        "an advisory id",
+                        "write advisory ids such as `CVE-2023-38545`, `GHSA-jfh8-c2jp-5v3q`, `RUSTSEC-2020-0071`",
+                    )
                 } else {
-                    (is_gitleaks_fingerprint, "a Gitleaks fingerprint", "write fingerprints as Gitleaks prints them: `[commit:]file:rule-id:line`")
+                    (
+                        is_gitleaks_fingerprint,
+                        "a Gitleaks fingerprint",
+                        "write fingerprints as Gitleaks prints them: `[commit:]file:rule-id:line`",
+                    )
                 };
                 let mut out = Vec::new();
                 for (v, p) in vals {
@@ -287,9 +295,13 @@ fn parse_exception(
                         }
                     } else {
                         diags.push(
-                            Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**{key}**` `{v}` is not {what}"))
-                                .at(Some(p))
-                                .with_hint(hint),
+                            Diagnostic::error(
+                                codes::EXCEPTION_BAD_VALUE,
+                                f,
+                                format!("{id}: `**{key}**` `{v}` is not {what}"),
+                            )
+                            .at(Some(p))
+                            .with_hint(hint),
                         );
                         bad = true;
                     }
@@ -302,10 +314,17 @@ fn parse_exception(
                         Diagnostic::error(
                             codes::EXCEPTION_BAD_VALUE,
                             f,
-                            format!("{id}: `**Package**` `{}` pins a version; versions go in `**Versions**`", field.value),
+                            format!(
+                                "{id}: `**Package**` `{}` pins a version; versions go in `**Versions**`",
+                                field.value
+                            ),
                         )
                         .at(Some(field.value_pos))
-                        .with_hint(format!("write `- **Package**: {}` and `- **Versions**: ={}`", p.unversioned(), p.version.as_deref().unwrap_or_default())),
+                        .with_hint(format!(
+                            "write `- **Package**: {}` and `- **Versions**: ={}`",
+                            p.unversioned(),
+                            p.version.as_deref().unwrap_or_default()
+                        )),
                     );
                     bad = true;
                 }

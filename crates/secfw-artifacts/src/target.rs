@@ -107,9 +107,8 @@ fn pct_decode(s: &str) -> Result<String, String> {
 impl FromStr for Purl {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let rest = s
-            .strip_prefix("pkg:")
-            .ok_or_else(|| format!("`{s}` is not a package URL (it must start with `pkg:`)"))?;
+        let rest =
+            s.strip_prefix("pkg:").ok_or_else(|| format!("`{s}` is not a package URL (it must start with `pkg:`)"))?;
         let rest = rest.split_once('#').map_or(rest, |(a, _)| a);
         let rest = rest.split_once('?').map_or(rest, |(a, _)| a);
         let (ty, path) = rest.split_once('/').ok_or_else(|| format!("`{s}` has no `type/name`"))?;

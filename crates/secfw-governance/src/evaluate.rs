@@ -264,9 +264,9 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
                 let covered = if e.package.is_none() {
                     covers(e, cve, None)
                 } else {
-                    f.affected_resources.iter().any(|r| {
-                        PackageRef::from_location(&r.location).is_some_and(|p| covers(e, cve, Some(&p)))
-                    })
+                    f.affected_resources
+                        .iter()
+                        .any(|r| PackageRef::from_location(&r.location).is_some_and(|p| covers(e, cve, Some(&p))))
                 };
                 if covered && !hits.contains(&i) {
                     hits.push(i);

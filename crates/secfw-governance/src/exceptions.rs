@@ -144,7 +144,16 @@ pub fn covers(e: &Exception, advisory: &str, package: Option<&PackageRef>) -> bo
     let Some(have) = package else { return false };
     let same = match &have.purl {
         Some(p) => want.same_package(p),
-        None => want.display_name() == have.name || (want.ty == "pypi" && want.same_package(&Purl { ty: "pypi".into(), namespace: None, name: have.name.clone(), version: None })),
+        None => {
+            want.display_name() == have.name
+                || (want.ty == "pypi"
+                    && want.same_package(&Purl {
+                        ty: "pypi".into(),
+                        namespace: None,
+                        name: have.name.clone(),
+                        version: None,
+                    }))
+        }
     };
     same && e.versions.as_ref().is_none_or(|r| r.is_any() || have.version.as_deref().is_some_and(|v| r.contains(v)))
 }
