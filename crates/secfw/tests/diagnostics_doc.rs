@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 #[test]
 fn every_code_is_documented_once() {
-    let catalogs: [(&str, &[(secfw::artifacts::Code, &str)]); 9] = [
+    let catalogs: [(&str, &[(secfw::artifacts::Code, &str)]); 10] = [
         ("secfw-artifacts", secfw::artifacts::codes::CATALOG),
         ("secfw-governance", secfw::governance::codes::CATALOG),
         ("secfw-gates", secfw::gates::codes::CATALOG),
@@ -15,6 +15,7 @@ fn every_code_is_documented_once() {
         ("secfw-export", secfw::export::codes::CATALOG),
         ("secfw-metrics", secfw::metrics::codes::CATALOG),
         ("secfw-tickets", secfw::tickets::codes::CATALOG),
+        ("secfw-suppress", secfw::suppress::codes::CATALOG),
     ];
     let doc =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md"))

@@ -45,6 +45,26 @@ pub struct Rulebook {
     /// Scanner outputs ingested during EXECUTED (workspace-relative paths).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scan_inputs: Vec<ScanInput>,
+    /// Scanner ignore files compiled from `exceptions.md` (issue 15).
+    #[serde(default, skip_serializing_if = "Suppressions::is_empty")]
+    pub suppressions: Suppressions,
+}
+
+/// `suppressions:` of the rulebook: which scanner ignore files `secfw exceptions compile --all`
+/// writes from `exceptions.md`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Suppressions {
+    /// Formats to compile: `trivy`, `grype`, `osv-scanner`, `cargo-deny`, `cargo-audit`,
+    /// `gitleaks` (each written at its default path in the workspace).
+    #[serde(default)]
+    pub formats: Vec<String>,
+}
+
+impl Suppressions {
+    /// `true` when nothing is configured.
+    pub fn is_empty(&self) -> bool {
+        self.formats.is_empty()
+    }
 }
 
 impl Rulebook {
@@ -61,6 +81,7 @@ impl Rulebook {
             kpi_targets: KpiTargets::default(),
             review_cycle_days: default_review_cycle(),
             scan_inputs: Vec::new(),
+            suppressions: Suppressions::default(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! `secfw exceptions check [DIR]`: expired, expiring, stale, over-long exceptions and missing
-//! approvals.
+//! approvals. `secfw exceptions compile [DIR] --to FORMAT [-o FILE] | --all`: write the valid
+//! exceptions into scanner ignore files.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -23,6 +24,34 @@ enum Sub {
     /// Check every exception at --now: expired, expiring within N days, stale, over-long,
     /// missing approvals or content.
     Check(CheckArgs),
+    /// Write every valid exception (approved, unexpired) into a scanner's ignore file: trivy,
+    /// grype, osv-scanner, cargo-deny, cargo-audit or gitleaks. Files people also edit are
+    /// edited in place (only secfw's entries change).
+    Compile(CompileArgs),
+}
+
+/// Arguments of `exceptions compile`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["to", "all"])))]
+struct CompileArgs {
+    /// The security workspace directory (the ignore files are written here).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The format to write: trivy, grype, osv-scanner, cargo-deny, cargo-audit, gitleaks.
+    #[arg(long)]
+    to: Option<String>,
+    /// Write every format listed in the rulebook's `suppressions.formats`.
+    #[arg(long, conflicts_with = "output")]
+    all: bool,
+    /// Write to this file instead of the format's default path in DIR.
+    #[arg(short = 'o', long = "output", requires = "to")]
+    output: Option<PathBuf>,
+    /// Write nothing; exit 1 when a file is not up to date (for CI).
+    #[arg(long)]
+    check: bool,
+    /// Evaluation time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
 }
 
 /// Arguments of `exceptions check`.
@@ -44,7 +73,10 @@ struct CheckArgs {
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
-    let Sub::Check(a) = &args.command;
+    let a = match &args.command {
+        Sub::Check(a) => a,
+        Sub::Compile(c) => return compile(c, out),
+    };
     let now = parse_now(a.now.as_deref())?;
     let mut ws = load(&a.dir, &LoadOptions::default())?;
     if ws.exceptions.is_none() {
@@ -94,4 +126,66 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         }
     }
     Ok(ExitCode::from(if errors == 0 { exit::PASS } else { exit::FAIL }))
+}
+
+fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
+    use secfw::suppress::{Format, compile, rules, write};
+    let now = parse_now(a.now.as_deref())?;
+    let ws = load(&a.dir, &LoadOptions::default())?;
+    let Some(reg) = ws.exceptions.as_ref() else {
+        for d in ws.diagnostics.iter().filter(|d| d.file == secfw::artifacts::files::EXCEPTIONS) {
+            out.print(&out.diagnostic(d, ws.sources.get(&d.file)));
+        }
+        return Err("exceptions.md is missing or does not parse; nothing is compiled".into());
+    };
+    let formats: Vec<Format> = match &a.to {
+        Some(f) => vec![f.parse()?],
+        None => {
+            let names = ws.rulebook_or_default().suppressions.formats;
+            if names.is_empty() {
+                return Err("--all: the rulebook lists no `suppressions.formats` (e.g. `suppressions: {formats: [trivy, cargo-deny]}`)".into());
+            }
+            let mut v = names.iter().map(|n| n.parse::<Format>()).collect::<Result<Vec<_>, _>>()?;
+            v.sort();
+            v.dedup();
+            v
+        }
+    };
+    let gov = secfw::governance::evaluate(&ws, now);
+    let rules = rules(&ws, &gov);
+    // Held for the whole read-modify-write of every file (deny.toml is edited in place).
+    let lock = if a.check { None } else { Some(crate::lock::workspace(&a.dir)?) };
+    let mut stale = 0;
+    let mut s = String::new();
+    for format in formats {
+        let path = a.output.clone().unwrap_or_else(|| a.dir.join(format.default_path()));
+        let existing = match std::fs::symlink_metadata(&path) {
+            Ok(m) if !m.file_type().is_file() => {
+                return Err(format!("{}: not a regular file; secfw does not write through it", path.display()).into());
+            }
+            Ok(_) => Some(std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?),
+            Err(_) => None,
+        };
+        let c = compile(format, &rules, reg, existing.as_deref())?;
+        for d in &c.diagnostics {
+            s.push_str(&out.diagnostic(d, None));
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+        }
+        let verb = match (&lock, c.changed) {
+            (_, false) => "up to date",
+            (None, true) => {
+                stale += 1;
+                "out of date"
+            }
+            (Some(lock), true) => {
+                write(&path, &c, lock)?;
+                "written"
+            }
+        };
+        let _ = writeln!(s, "{format}: {} {verb} ({} exception(s) in force)", path.display(), rules.len());
+    }
+    out.print(s.trim_end());
+    Ok(ExitCode::from(if stale == 0 { exit::PASS } else { exit::FAIL }))
 }

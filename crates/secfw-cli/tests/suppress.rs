@@ -1,0 +1,116 @@
+//! `secfw exceptions compile` and the `suppression_parity` gate end to end.
+
+mod common;
+use common::{s, secfw, text};
+
+use std::path::PathBuf;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const EXC: &str = "\n### EXC-002: time 0.1 in the CLI tools\n- **Policy**: POL-001\n- **Severity**: Medium\n- **Advisories**: RUSTSEC-2020-0071\n- **Package**: pkg:cargo/time\n- **Versions**: >=0.1.0, <0.2.0\n- **Requestor**: data-team@acme.test\n- **Approval**: security-lead@acme.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Justification**: The CLI tools never call localtime_r from several threads.\n- **Risk Assessment**: Low.\n- **Risk Mitigation**:\n  - single-threaded CLI\n";
+
+const DENY: &str = "# our policy: keep this comment\n[advisories]\nignore = [\n]\n\n[bans]\nmultiple-versions = \"deny\" # and this one\n";
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("crates/secfw-gates/tests/fixtures/base")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    let p = dir.path().join("exceptions.md");
+    let mut md = std::fs::read_to_string(&p).unwrap();
+    md.push_str(EXC);
+    std::fs::write(&p, md).unwrap();
+    std::fs::write(dir.path().join("deny.toml"), DENY).unwrap();
+    dir
+}
+
+#[test]
+fn compile_edits_deny_toml_in_place_and_the_gate_passes_until_someone_adds_an_unapproved_ignore() {
+    let d = workspace();
+    let dir = s(d.path());
+    // Before compiling, the exception suppresses nothing in the present deny.toml (a warning).
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("SP0205"), "{}", text(&o));
+    let o = secfw(&["exceptions", "compile", dir, "--to", "cargo-deny", "--check", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1), "--check reports the stale file: {}", text(&o));
+    let o = secfw(&["exceptions", "compile", dir, "--to", "cargo-deny", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("written"), "{}", text(&o));
+    let deny = std::fs::read_to_string(d.path().join("deny.toml")).unwrap();
+    assert!(deny.starts_with("# our policy: keep this comment\n[advisories]\nignore = [\n    { id = \"RUSTSEC-2020-0071\", reason = \"EXC-002: "), "{deny}");
+    assert!(deny.ends_with("]\n\n[bans]\nmultiple-versions = \"deny\" # and this one\n"), "{deny}");
+    let o = secfw(&["exceptions", "compile", dir, "--to", "cargo-deny", "--check", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("up to date"));
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("SP0205"), "{}", text(&o));
+    // Someone adds an ignore by hand: the gate fails and names the line.
+    std::fs::write(
+        d.path().join("deny.toml"),
+        deny.replace("ignore = [\n", "ignore = [\n    \"RUSTSEC-2099-0001\",\n"),
+    )
+    .unwrap();
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("SP0201") && text(&o).contains("deny.toml:4:5"), "{}", text(&o));
+    // After the exception expires, compiling removes its entry (the hand-written one stays).
+    let o = secfw(&["exceptions", "compile", dir, "--to", "cargo-deny", "--now", "2027-02-01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let deny = std::fs::read_to_string(d.path().join("deny.toml")).unwrap();
+    assert!(deny.contains("\"RUSTSEC-2099-0001\"") && !deny.contains("RUSTSEC-2020-0071"), "{deny}");
+}
+
+#[test]
+fn compile_all_needs_the_rulebook_formats_and_trivy_is_written_whole() {
+    let d = workspace();
+    let dir = s(d.path());
+    let o = secfw(&["exceptions", "compile", dir, "--all", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("suppressions.formats"), "{}", text(&o));
+    let rb = d.path().join("rulebook.yaml");
+    let mut y = std::fs::read_to_string(&rb).unwrap();
+    y.push_str("suppressions:\n  formats: [trivy, osv-scanner, cargo-deny]\n");
+    std::fs::write(&rb, y).unwrap();
+    let o = secfw(&["exceptions", "compile", dir, "--all", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Trivy pins purl versions: a range with no version in the ledger cannot be written
+    // (a warning, never a wider entry); OSV-Scanner ignores by id (written, with a warning).
+    assert!(text(&o).contains("SP0207") && text(&o).contains("SP0206"), "{}", text(&o));
+    let trivy = std::fs::read_to_string(d.path().join(".trivyignore.yaml")).unwrap();
+    assert!(trivy.contains("vulnerabilities: []"), "{trivy}");
+    let osv = std::fs::read_to_string(d.path().join("osv-scanner.toml")).unwrap();
+    assert!(
+        osv.contains("id = \"RUSTSEC-2020-0071\"\nignoreUntil = 2027-01-31T23:59:59Z\nreason = \"EXC-002: "),
+        "{osv}"
+    );
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // With the version pinned, Trivy carries it.
+    let p = d.path().join("exceptions.md");
+    std::fs::write(&p, std::fs::read_to_string(&p).unwrap().replace(">=0.1.0, <0.2.0", "=0.1.45")).unwrap();
+    let o = secfw(&["exceptions", "compile", dir, "--all", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let trivy = std::fs::read_to_string(d.path().join(".trivyignore.yaml")).unwrap();
+    assert!(
+        trivy.contains(
+            "  - id: \"RUSTSEC-2020-0071\"\n    purls:\n      - \"pkg:cargo/time@0.1.45\"\n    statement: \"EXC-002: "
+        ),
+        "{trivy}"
+    );
+    assert!(trivy.contains("expired_at: 2027-01-31"), "{trivy}");
+    // A hand-written Trivy file is never overwritten.
+    std::fs::write(d.path().join(".trivyignore.yaml"), "vulnerabilities:\n  - id: CVE-1-1\n").unwrap();
+    let o = secfw(&["exceptions", "compile", dir, "--to", "trivy", "--now", NOW]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o).contains("not generated by secfw"), "{}", text(&o));
+    let o = secfw(&["exceptions", "compile", dir, "--to", "nessus"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o).contains("unknown suppression format"), "{}", text(&o));
+}
