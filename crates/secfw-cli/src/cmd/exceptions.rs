@@ -138,18 +138,17 @@ fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
         }
         return Err("exceptions.md is missing or does not parse; nothing is compiled".into());
     };
-    let formats: Vec<Format> = match &a.to {
-        Some(f) => vec![f.parse()?],
-        None => {
-            let names = ws.rulebook_or_default().suppressions.formats;
-            if names.is_empty() {
-                return Err("--all: the rulebook lists no `suppressions.formats` (e.g. `suppressions: {formats: [trivy, cargo-deny]}`)".into());
-            }
-            let mut v = names.iter().map(|n| n.parse::<Format>()).collect::<Result<Vec<_>, _>>()?;
-            v.sort();
-            v.dedup();
-            v
+    let formats: Vec<Format> = if let Some(f) = &a.to {
+        vec![f.parse()?]
+    } else {
+        let names = ws.rulebook_or_default().suppressions.formats;
+        if names.is_empty() {
+            return Err("--all: the rulebook lists no `suppressions.formats` (e.g. `suppressions: {formats: [trivy, cargo-deny]}`)".into());
         }
+        let mut v = names.iter().map(|n| n.parse::<Format>()).collect::<Result<Vec<_>, _>>()?;
+        v.sort();
+        v.dedup();
+        v
     };
     let gov = secfw::governance::evaluate(&ws, now);
     let rules = rules(&ws, &gov);
