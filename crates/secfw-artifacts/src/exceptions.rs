@@ -34,7 +34,19 @@ pub enum ExceptionKind {
     RiskAcceptance,
     /// Deviates from a policy as a whole (needs CISO sign-off).
     PolicyDeviation,
+    /// A technical claim that the product is not affected (VEX `not_affected`); needs one of
+    /// the standard [`VEX_JUSTIFICATIONS`].
+    NotAffected,
 }
+
+/// The standard VEX `not_affected` justifications (OpenVEX 0.2.0; CISA's minimum requirements).
+pub const VEX_JUSTIFICATIONS: [&str; 5] = [
+    "component_not_present",
+    "vulnerable_code_not_present",
+    "vulnerable_code_not_in_execute_path",
+    "vulnerable_code_cannot_be_controlled_by_adversary",
+    "inline_mitigations_already_exist",
+];
 
 /// One exception.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +90,9 @@ pub struct Exception {
     pub versions: Option<VersionRange>,
     /// `**Secrets**:` secret-scanner fingerprints it accepts (`[commit:]file:rule-id:line`).
     pub secrets: Vec<String>,
+    /// `**VEX Justification**:` why the product is not affected (only with `**Type**: not
+    /// affected`); one of [`VEX_JUSTIFICATIONS`].
+    pub vex_justification: Option<String>,
     /// Positions of the entry and fields.
     pub spans: Spans,
 }
@@ -112,6 +127,7 @@ impl Exception {
             package: None,
             versions: None,
             secrets: Vec::new(),
+            vex_justification: None,
             spans: Spans::default(),
         }
     }
@@ -134,6 +150,7 @@ const KNOWN_KEYS: &[&str] = &[
     "Package",
     "Versions",
     "Secrets",
+    "VEX Justification",
 ];
 
 /// Parse `exceptions.md`. Returns the registry (with every well-formed exception) and every
@@ -349,6 +366,26 @@ fn parse_exception(
                     bad = true;
                 }
             },
+            "VEX Justification" => {
+                let v = field.value.trim().trim_matches('`').to_ascii_lowercase().replace([' ', '-'], "_");
+                if VEX_JUSTIFICATIONS.contains(&v.as_str()) {
+                    e.vex_justification = Some(v);
+                } else {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::EXCEPTION_BAD_VALUE,
+                            f,
+                            format!(
+                                "{id}: `**VEX Justification**` `{}` is not a standard VEX justification",
+                                field.value
+                            ),
+                        )
+                        .at(Some(field.value_pos))
+                        .with_hint(format!("one of: {}", VEX_JUSTIFICATIONS.join(", "))),
+                    );
+                    bad = true;
+                }
+            }
             "Justification" => e.justification = Some(items().join(" ")).filter(|s| !s.is_empty()),
             "Risk Assessment" => e.risk_assessment = Some(items().join(" ")).filter(|s| !s.is_empty()),
             "Severity" => match field.value.parse::<Severity>() {
@@ -365,12 +402,13 @@ fn parse_exception(
             "Type" => match field.value.to_ascii_lowercase().replace(['-', '_'], " ").as_str() {
                 "risk acceptance" => e.kind = ExceptionKind::RiskAcceptance,
                 "policy deviation" => e.kind = ExceptionKind::PolicyDeviation,
+                "not affected" => e.kind = ExceptionKind::NotAffected,
                 other => {
                     diags.push(
                         Diagnostic::error(
                             codes::EXCEPTION_BAD_VALUE,
                             f,
-                            format!("{id}: `**Type**` `{other}` is not `risk acceptance` or `policy deviation`"),
+                            format!("{id}: `**Type**` `{other}` is not `risk acceptance`, `policy deviation` or `not affected`"),
                         )
                         .at(Some(field.value_pos))
                         .with_hint("write `- **Type**: policy deviation` for deviations that need CISO sign-off"),
@@ -380,6 +418,35 @@ fn parse_exception(
             },
             _ => {}
         }
+    }
+    // `not_affected` is a technical claim with a standard justification; a risk acceptance is
+    // `affected` with an action statement. The two are never mixed up.
+    match (e.kind, &e.vex_justification) {
+        (ExceptionKind::NotAffected, None) if !keys_seen.contains_key("VEX Justification") => {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_BAD_VALUE,
+                    f,
+                    format!("{id}: `**Type**: not affected` is a technical claim and needs `**VEX Justification**`"),
+                )
+                .at(e.spans.field("type").or(Some(entry.pos)))
+                .with_hint(format!("add `- **VEX Justification**: ` with one of: {}", VEX_JUSTIFICATIONS.join(", "))),
+            );
+            bad = true;
+        }
+        (ExceptionKind::RiskAcceptance | ExceptionKind::PolicyDeviation, Some(_)) => {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_BAD_VALUE,
+                    f,
+                    format!("{id}: a risk acceptance is VEX `affected` with an action statement, never `not_affected`; `**VEX Justification**` needs `**Type**: not affected`"),
+                )
+                .at(e.spans.field("vex_justification").or(Some(entry.pos)))
+                .with_hint("remove `**VEX Justification**` to accept the risk, or set `**Type**: not affected` if the product is technically not affected"),
+            );
+            bad = true;
+        }
+        _ => {}
     }
     // A package narrows advisories; a range narrows a package. Either alone would be broader
     // than it reads, so it is refused.
@@ -424,8 +491,13 @@ fn parse_exception(
 fn render_entry(s: &mut String, e: &Exception) {
     let _ = write!(s, "\n### {}: {}\n", e.id, escape_inline(&e.title));
     let _ = writeln!(s, "- **Policy**: {}", e.policy);
-    if e.kind == ExceptionKind::PolicyDeviation {
-        s.push_str("- **Type**: policy deviation\n");
+    match e.kind {
+        ExceptionKind::PolicyDeviation => s.push_str("- **Type**: policy deviation\n"),
+        ExceptionKind::NotAffected => s.push_str("- **Type**: not affected\n"),
+        ExceptionKind::RiskAcceptance => {}
+    }
+    if let Some(j) = &e.vex_justification {
+        let _ = writeln!(s, "- **VEX Justification**: {j}");
     }
     if let Some(sev) = e.severity {
         let n = sev.as_str();
@@ -537,6 +609,22 @@ mod tests {
     }
 
     #[test]
+    fn a_not_affected_claim_carries_a_standard_justification_and_round_trips() {
+        let (reg, d) =
+            parse_str("- **Type**: not affected\n- **VEX Justification**: vulnerable code not in execute path\n");
+        assert!(d.is_empty(), "{d:?}");
+        let e = &reg.exceptions[0];
+        assert_eq!(
+            (e.kind, e.vex_justification.as_deref()),
+            (ExceptionKind::NotAffected, Some("vulnerable_code_not_in_execute_path"))
+        );
+        let (again, d) = parse(&SourceFile::new("exceptions.md", render(&reg)), Level::Warning);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(again.exceptions[0].vex_justification, e.vex_justification);
+        assert_eq!(again.exceptions[0].kind, ExceptionKind::NotAffected);
+    }
+
+    #[test]
     fn malformed_targets_are_located_errors_and_the_exception_covers_nothing() {
         for (extra, line, needle) in [
             ("- **Advisories**: CVE 2020\n", 10, "not an advisory id"),
@@ -546,6 +634,9 @@ mod tests {
             ("- **Package**: pkg:cargo/time\n", 10, "without `**Advisories**`"),
             ("- **Advisories**: CVE-1\n- **Versions**: =1.0\n", 11, "without `**Package**`"),
             ("- **Secrets**: src/a.rs:3\n", 10, "Gitleaks"),
+            ("- **Type**: not affected\n", 10, "technical claim"),
+            ("- **Type**: not affected\n- **VEX Justification**: it is fine\n", 11, "standard VEX"),
+            ("- **VEX Justification**: vulnerable_code_not_present\n", 10, "never `not_affected`"),
         ] {
             let (reg, d) = parse_str(extra);
             assert!(reg.exceptions.is_empty(), "{extra}");

@@ -114,3 +114,25 @@ fn compile_all_needs_the_rulebook_formats_and_trivy_is_written_whole() {
     assert_ne!(o.status.code(), Some(0));
     assert!(text(&o).contains("unknown suppression format"), "{}", text(&o));
 }
+
+#[test]
+fn vex_out_is_openvex_with_the_acceptance_as_affected() {
+    let d = workspace();
+    let dir = s(d.path());
+    let o = secfw(&["exceptions", "vex", dir, "--author", "security@acme.test", "--now", NOW]);
+    // The range has no version in the ledger, so no product can be named: refused, with SP0207.
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("SP0207"), "{}", text(&o));
+    let p = d.path().join("exceptions.md");
+    std::fs::write(&p, std::fs::read_to_string(&p).unwrap().replace(">=0.1.0, <0.2.0", "=0.1.45")).unwrap();
+    let out = d.path().join("vex.json");
+    let o = secfw(&["exceptions", "vex", dir, "--author", "security@acme.test", "--now", NOW, "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["@context"], "https://openvex.dev/ns/v0.2.0");
+    assert_eq!(v["statements"][0]["status"], "affected");
+    assert_eq!(v["statements"][0]["products"][0]["@id"], "pkg:cargo/time@0.1.45");
+    let o = secfw(&["exceptions", "vex", dir, "--to", "cyclonedx", "--author", "a", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"specVersion\": \"1.5\""));
+}

@@ -9,6 +9,7 @@ mod compile;
 mod drift;
 mod read;
 mod toml_util;
+pub mod vex;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -143,6 +144,9 @@ pub struct Rule {
     pub expires_at: DateTime<Utc>,
     /// The justification (or the title when there is none).
     pub justification: String,
+    /// For `**Type**: not affected`: the standard VEX justification (the exception is then a
+    /// technical `not_affected` claim, not a risk acceptance).
+    pub not_affected: Option<String>,
 }
 
 #[allow(clippy::ref_option)] // serde's serialize_with signature
@@ -214,6 +218,9 @@ pub fn rules(ws: &LoadedWorkspace, gov: &GovernanceReport) -> Vec<Rule> {
                 valid_until: e.valid_until,
                 expires_at: e.valid_until.end_of_day(),
                 justification: e.justification.clone().unwrap_or_else(|| e.title.clone()),
+                not_affected: (e.kind == secfw_artifacts::ExceptionKind::NotAffected)
+                    .then(|| e.vex_justification.clone())
+                    .flatten(),
             }
         })
         .collect();

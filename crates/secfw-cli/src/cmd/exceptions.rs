@@ -28,6 +28,30 @@ enum Sub {
     /// grype, osv-scanner, cargo-deny, cargo-audit or gitleaks. Files people also edit are
     /// edited in place (only secfw's entries change).
     Compile(CompileArgs),
+    /// Write the valid exceptions as a VEX document: OpenVEX 0.2.0 or CycloneDX 1.5. A risk
+    /// acceptance is `affected` with an action statement; only `**Type**: not affected` (with a
+    /// standard justification) is `not_affected`.
+    Vex(VexArgs),
+}
+
+/// Arguments of `exceptions vex`.
+#[derive(Debug, clap::Args)]
+struct VexArgs {
+    /// The security workspace directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Document format.
+    #[arg(long = "to", value_parser = ["openvex", "cyclonedx"], default_value = "openvex")]
+    to: String,
+    /// The document's author (person, team or organisation).
+    #[arg(long)]
+    author: String,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    /// Issue time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
 }
 
 /// Arguments of `exceptions compile`.
@@ -76,6 +100,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let a = match &args.command {
         Sub::Check(a) => a,
         Sub::Compile(c) => return compile(c, out),
+        Sub::Vex(v) => return vex(v, out),
     };
     let now = parse_now(a.now.as_deref())?;
     let mut ws = load(&a.dir, &LoadOptions::default())?;
@@ -187,4 +212,45 @@ fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
     }
     out.print(s.trim_end());
     Ok(ExitCode::from(if stale == 0 { exit::PASS } else { exit::FAIL }))
+}
+
+fn vex(a: &VexArgs, out: &Output) -> CmdResult {
+    use secfw::suppress::vex::{VexOptions, cyclonedx, openvex};
+    let now = parse_now(a.now.as_deref())?;
+    let ws = load(&a.dir, &LoadOptions::default())?;
+    if ws.exceptions.is_none() {
+        return Err("exceptions.md is missing or does not parse; no VEX is written".into());
+    }
+    let gov = secfw::governance::evaluate(&ws, now);
+    let rules = secfw::suppress::rules(&ws, &gov);
+    let opts = VexOptions::new(a.author.clone(), now);
+    let (doc, diags) = if a.to == "cyclonedx" {
+        let (d, g) = cyclonedx(&rules, &opts);
+        (Some(d), g)
+    } else {
+        openvex(&rules, &opts)
+    };
+    let mut s = String::new();
+    for d in &diags {
+        s.push_str(&out.diagnostic(d, None));
+        if !s.ends_with('\n') {
+            s.push('\n');
+        }
+    }
+    if !s.is_empty() {
+        out.eprint(s.trim_end());
+    }
+    let Some(doc) = doc else {
+        return Err("no valid exception names a product (`**Package**`), so there is no VEX statement to write".into());
+    };
+    let text = serde_json::to_string_pretty(&doc)? + "\n";
+    match &a.output {
+        Some(p) => {
+            let _lock = crate::lock::workspace(&a.dir)?;
+            secfw::artifacts::write::write_atomic(p, text.as_bytes())?;
+            out.status(&format!("wrote {}", p.display()));
+        }
+        None => out.print(text.trim_end()),
+    }
+    Ok(ExitCode::from(exit::PASS))
 }
