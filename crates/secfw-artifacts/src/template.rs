@@ -205,12 +205,11 @@ pub fn minimal(project: &str, now: DateTime<Utc>) -> Result<Vec<(&'static str, C
 /// of its files exists.
 ///
 /// ```
-/// use chrono::Utc;
 /// use secfw_artifacts::template::write_minimal;
 /// use secfw_artifacts::{LoadOptions, load};
 ///
 /// let dir = tempfile::tempdir()?;
-/// write_minimal(dir.path(), "widgets", Utc::now())?;
+/// write_minimal(dir.path(), "widgets", "2026-11-24T12:00:00Z".parse()?)?;
 /// assert!(load(dir.path(), &LoadOptions::default().strict(true))?.diagnostics.is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
