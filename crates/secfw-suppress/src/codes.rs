@@ -16,6 +16,11 @@ secfw_artifacts::define_codes! {
     WIDENED = "SP0206", "A suppression is broader than its exception (the format cannot narrow by package, version or line)";
     NOT_EXPRESSIBLE = "SP0207", "An exception cannot be written in a scanner's format (left out of that file)";
     SUPPRESSED_WITHOUT_EXCEPTION = "SP0208", "A result the scanner reported as suppressed is open in the ledger: no valid exception backs it";
+    // --- VEX in ------------------------------------------------------------------------------
+    VEX_MALFORMED = "SP0401", "A VEX document or statement cannot be read (unknown format, missing vulnerability, product or status)";
+    VEX_UNTRUSTED = "SP0402", "A VEX statement's author is not trusted by the rulebook; it is not recorded";
+    VEX_CONFLICT = "SP0403", "VEX statements about one vulnerability and product conflict; the latest wins";
+    VEX_NOT_AFFECTED_UNJUSTIFIED = "SP0404", "A `not_affected` VEX statement has no justification or impact statement; it is not recorded";
     // --- compile ----------------------------------------------------------------------------
     OUTPUT_REFUSED = "SP0301", "secfw refuses to write a scanner file (not a regular file, or a file people edit that cannot be edited safely)";
 }

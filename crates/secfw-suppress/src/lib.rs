@@ -10,6 +10,7 @@ mod drift;
 mod read;
 mod toml_util;
 pub mod vex;
+pub mod vex_in;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

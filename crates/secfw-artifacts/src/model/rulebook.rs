@@ -58,12 +58,16 @@ pub struct Suppressions {
     /// `gitleaks` (each written at its default path in the workspace).
     #[serde(default)]
     pub formats: Vec<String>,
+    /// Authors whose VEX statements secfw records (compared case-insensitively); statements by
+    /// anyone else are reported and left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_vex_authors: Vec<String>,
 }
 
 impl Suppressions {
     /// `true` when nothing is configured.
     pub fn is_empty(&self) -> bool {
-        self.formats.is_empty()
+        self.formats.is_empty() && self.trusted_vex_authors.is_empty()
     }
 }
 
