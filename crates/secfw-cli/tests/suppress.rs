@@ -136,3 +136,29 @@ fn vex_out_is_openvex_with_the_acceptance_as_affected() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"specVersion\": \"1.5\""));
 }
+
+#[test]
+fn vex_out_can_be_signed_as_a_dsse_envelope_with_a_seal_key() {
+    let d = workspace();
+    let dir = s(d.path());
+    let p = d.path().join("exceptions.md");
+    std::fs::write(&p, std::fs::read_to_string(&p).unwrap().replace(">=0.1.0, <0.2.0", "=0.1.45")).unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let o = secfw(&["keygen", "--identity", "alice", "--out", s(keys.path())]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o =
+        secfw(&["exceptions", "vex", dir, "--author", "a", "--now", NOW, "--sign", s(&keys.path().join("alice.key"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let env = secfw::seal::dsse::Envelope::parse(&o.stdout).unwrap();
+    assert_eq!(env.payload_type, "application/vnd.openvex+json");
+    let body = env.body().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(doc["statements"][0]["status"], "affected");
+    let pubkey = std::fs::read_to_string(keys.path().join("alice.pub")).unwrap();
+    let (pk, _) = secfw::seal::keys::PublicKey::parse_any(&pubkey).unwrap();
+    let sig = secfw::seal::dsse::b64_decode(&env.signatures[0].sig).unwrap();
+    assert!(pk.verify(&secfw::seal::dsse::pae(&env.payload_type, &body), &sig), "the signature verifies");
+    let mut tampered = body.clone();
+    tampered[10] ^= 1;
+    assert!(!pk.verify(&secfw::seal::dsse::pae(&env.payload_type, &tampered), &sig));
+}

@@ -49,6 +49,11 @@ struct VexArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
+    /// Sign the document with this secfw private key (from `secfw keygen`) and write a DSSE
+    /// envelope around it (payloadType application/vnd.openvex+json or
+    /// application/vnd.cyclonedx+json).
+    #[arg(long, value_name = "KEY")]
+    sign: Option<PathBuf>,
     /// Issue time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
     #[arg(long)]
     now: Option<String>,
@@ -243,7 +248,24 @@ fn vex(a: &VexArgs, out: &Output) -> CmdResult {
     let Some(doc) = doc else {
         return Err("no valid exception names a product (`**Package**`), so there is no VEX statement to write".into());
     };
-    let text = serde_json::to_string_pretty(&doc)? + "\n";
+    let mut text = serde_json::to_string_pretty(&doc)? + "\n";
+    if let Some(key_path) = &a.sign {
+        use secfw::seal::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
+        let key_text = std::fs::read_to_string(key_path)
+            .map_err(|e| format!("cannot read the key {}: {e}", key_path.display()))?;
+        let key =
+            secfw::seal::keys::SigningKey::parse(&key_text).map_err(|e| format!("{}: {e}", key_path.display()))?;
+        let payload_type =
+            if a.to == "cyclonedx" { "application/vnd.cyclonedx+json" } else { "application/vnd.openvex+json" };
+        let body = text.as_bytes();
+        let sig = key.sign(&pae(payload_type, body));
+        let env = Envelope {
+            payload: b64_encode(body),
+            payload_type: payload_type.to_owned(),
+            signatures: vec![EnvelopeSignature { keyid: Some(key.public().keyid()), sig: b64_encode(&sig) }],
+        };
+        text = String::from_utf8(env.to_json())?;
+    }
     match &a.output {
         Some(p) => {
             let _lock = crate::lock::workspace(&a.dir)?;
