@@ -158,7 +158,7 @@ fn vex_out_can_be_signed_as_a_dsse_envelope_with_a_seal_key() {
     let (pk, _) = secfw::seal::keys::PublicKey::parse_any(&pubkey).unwrap();
     let sig = secfw::seal::dsse::b64_decode(&env.signatures[0].sig).unwrap();
     assert!(pk.verify(&secfw::seal::dsse::pae(&env.payload_type, &body), &sig), "the signature verifies");
-    let mut tampered = body.clone();
+    let mut tampered = body;
     tampered[10] ^= 1;
     assert!(!pk.verify(&secfw::seal::dsse::pae(&env.payload_type, &tampered), &sig));
 }
