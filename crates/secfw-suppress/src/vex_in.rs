@@ -435,3 +435,35 @@ pub fn resolve(statements: Vec<VexStatement>, trusted: &[String]) -> Resolved {
     }
     r
 }
+
+/// The ids of the open or accepted ledger findings a statement is about: one of the finding's
+/// `cve` ids is the statement's vulnerability or an alias (case-insensitive), and one of its
+/// resources is the statement's package (its subcomponent when it names one): same purl type,
+/// namespace and name (by name when the finding gives no purl), and the same version when the
+/// statement pins one. A product that is not a purl matches nothing (fail closed).
+pub fn matching_findings(st: &VexStatement, findings: &[secfw_artifacts::Finding]) -> Vec<String> {
+    use secfw_artifacts::target::Purl;
+    use secfw_governance::PackageRef;
+    let Some(want) = st.subcomponent.as_deref().unwrap_or(&st.product).parse::<Purl>().ok() else {
+        return Vec::new();
+    };
+    let ids: Vec<String> =
+        std::iter::once(&st.vulnerability).chain(&st.aliases).map(|s| s.to_ascii_lowercase()).collect();
+    findings
+        .iter()
+        .filter(|f| matches!(f.status, secfw_artifacts::FindingStatus::Open | secfw_artifacts::FindingStatus::Accepted))
+        .filter(|f| f.cve.iter().any(|c| ids.contains(&c.to_ascii_lowercase())))
+        .filter(|f| {
+            f.affected_resources.iter().any(|r| {
+                PackageRef::from_location(&r.location).is_some_and(|p| {
+                    let same = match &p.purl {
+                        Some(pu) => want.same_package(pu),
+                        None => want.display_name() == p.name,
+                    };
+                    same && want.version.as_ref().is_none_or(|v| p.version.as_ref() == Some(v))
+                })
+            })
+        })
+        .map(|f| f.finding_id.clone())
+        .collect()
+}

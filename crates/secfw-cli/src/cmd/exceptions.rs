@@ -32,6 +32,24 @@ enum Sub {
     /// acceptance is `affected` with an action statement; only `**Type**: not affected` (with a
     /// standard justification) is `not_affected`.
     Vex(VexArgs),
+    /// Read VEX documents (OpenVEX, CycloneDX VEX, CSAF VEX): keep the statements of the
+    /// rulebook's trusted authors (suppressions.trusted_vex_authors), resolve conflicts (the
+    /// latest statement wins, reported) and show the ledger findings each statement is about.
+    /// Reads only; nothing is recorded.
+    VexIn(VexInArgs),
+}
+
+/// Arguments of `exceptions vex-in`.
+#[derive(Debug, clap::Args)]
+struct VexInArgs {
+    /// The security workspace directory.
+    dir: PathBuf,
+    /// VEX documents (JSON).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
 }
 
 /// Arguments of `exceptions vex`.
@@ -106,6 +124,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         Sub::Check(a) => a,
         Sub::Compile(c) => return compile(c, out),
         Sub::Vex(v) => return vex(v, out),
+        Sub::VexIn(v) => return vex_in(v, out),
     };
     let now = parse_now(a.now.as_deref())?;
     let mut ws = load(&a.dir, &LoadOptions::default())?;
@@ -275,4 +294,63 @@ fn vex(a: &VexArgs, out: &Output) -> CmdResult {
         None => out.print(text.trim_end()),
     }
     Ok(ExitCode::from(exit::PASS))
+}
+
+fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
+    use secfw::suppress::vex_in::{matching_findings, read_vex, resolve};
+    const MAX_VEX_BYTES: u64 = 16 * 1024 * 1024;
+    let ws = load(&a.dir, &LoadOptions::default())?;
+    let trusted = ws.rulebook_or_default().suppressions.trusted_vex_authors;
+    let mut statements = Vec::new();
+    let mut diags = Vec::new();
+    for f in &a.files {
+        let name = f.display().to_string();
+        // Checked before opening: a FIFO would block, a huge file would exhaust memory.
+        let meta = std::fs::symlink_metadata(f).map_err(|e| format!("{name}: {e}"))?;
+        if !meta.file_type().is_file() || meta.len() > MAX_VEX_BYTES {
+            return Err(format!("{name}: not a regular file of at most {MAX_VEX_BYTES} bytes").into());
+        }
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{name}: {e}"))?;
+        let (s, d) = read_vex(&name, &text);
+        statements.extend(s);
+        diags.extend(d);
+    }
+    let resolved = resolve(statements, &trusted);
+    diags.extend(resolved.diagnostics.iter().cloned());
+    let findings = ws.findings.as_ref().map_or(&[][..], |l| l.findings.as_slice());
+    let rows: Vec<(&secfw::suppress::vex_in::VexStatement, Vec<String>)> =
+        resolved.statements.iter().map(|st| (st, matching_findings(st, findings))).collect();
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    match a.format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&serde_json::json!({
+            "statements": rows.iter().map(|(st, f)| serde_json::json!({"statement": st, "findings": f})).collect::<Vec<_>>(),
+            "diagnostics": diags,
+        }))?),
+        Fmt::Human => {
+            let mut s = String::new();
+            for d in &diags {
+                s.push_str(&out.diagnostic(d, None));
+                if !s.ends_with('\n') {
+                    s.push('\n');
+                }
+            }
+            for (st, f) in &rows {
+                let _ = writeln!(
+                    s,
+                    "{} on {}{}: {}{} by {}{} -> {}",
+                    st.vulnerability,
+                    st.product,
+                    st.subcomponent.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+                    st.status.as_str(),
+                    st.justification.as_deref().map(|j| format!(" ({j})")).unwrap_or_default(),
+                    st.author,
+                    st.timestamp.map(|t| format!(" at {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).unwrap_or_default(),
+                    if f.is_empty() { "no finding".to_owned() } else { f.join(", ") }
+                );
+            }
+            let _ = write!(s, "{} trusted statement(s), {} error(s)", rows.len(), errors);
+            out.print(&s);
+        }
+    }
+    Ok(ExitCode::from(if errors == 0 { exit::PASS } else { exit::FAIL }))
 }
