@@ -171,20 +171,20 @@ fn vex_in_keeps_trusted_authors_resolves_conflicts_and_names_the_findings() {
         let mut st = serde_json::json!({"vulnerability": {"name": "CVE-2027-1", "aliases": ["RUSTSEC-2027-1"]},
             "products": [{"@id": "pkg:cargo/time@0.1.45"}], "status": status});
         if status == "not_affected" {
-            st["justification"] = "vulnerable_code_not_present".into()
+            st["justification"] = "vulnerable_code_not_present".into();
         } else {
-            st["action_statement"] = "upgrade".into()
+            st["action_statement"] = "upgrade".into();
         }
         serde_json::json!({"@context": "https://openvex.dev/ns/v0.2.0", "@id": "x", "author": author, "timestamp": time, "version": 1, "statements": [st]}).to_string()
     };
-    let a = d.path().join("a.json");
-    let b = d.path().join("b.json");
-    let c = d.path().join("c.json");
-    std::fs::write(&a, vex("Vendor", "2026-11-01T00:00:00Z", "affected")).unwrap();
-    std::fs::write(&b, vex("Vendor", "2026-11-10T00:00:00Z", "not_affected")).unwrap();
-    std::fs::write(&c, vex("Stranger", "2026-11-20T00:00:00Z", "affected")).unwrap();
-    let l = d.path().join("sec_findings.yaml");
-    let ledger = std::fs::read_to_string(&l)
+    let old = d.path().join("a.json");
+    let new = d.path().join("b.json");
+    let stranger = d.path().join("c.json");
+    std::fs::write(&old, vex("Vendor", "2026-11-01T00:00:00Z", "affected")).unwrap();
+    std::fs::write(&new, vex("Vendor", "2026-11-10T00:00:00Z", "not_affected")).unwrap();
+    std::fs::write(&stranger, vex("Stranger", "2026-11-20T00:00:00Z", "affected")).unwrap();
+    let ledger_path = d.path().join("sec_findings.yaml");
+    let ledger = std::fs::read_to_string(&ledger_path)
         .unwrap()
         .replacen("        location: src/auth/login.rs\n", "        location: time@0.1.45\n", 1)
         .replacen(
@@ -192,15 +192,15 @@ fn vex_in_keeps_trusted_authors_resolves_conflicts_and_names_the_findings() {
             "    first_seen: 2026-11-20T10:00:00Z\n    cve: [RUSTSEC-2027-1]\n",
             1,
         );
-    std::fs::write(&l, ledger).unwrap();
+    std::fs::write(&ledger_path, ledger).unwrap();
     let rb = d.path().join("rulebook.yaml");
     let mut y = std::fs::read_to_string(&rb).unwrap();
     y.push_str("suppressions:\n  trusted_vex_authors: [vendor]\n");
     std::fs::write(&rb, y).unwrap();
-    let o = secfw(&["exceptions", "vex-in", dir, s(&a), s(&b), s(&c)]);
+    let o = secfw(&["exceptions", "vex-in", dir, s(&old), s(&new), s(&stranger)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let t = text(&o);
-    assert!(t.contains("SP0402") && t.contains("Stranger"), "{t}");
-    assert!(t.contains("SP0403"), "{t}");
-    assert!(t.contains("CVE-2027-1 on pkg:cargo/time@0.1.45: not_affected (vulnerable_code_not_present) by Vendor at 2026-11-10T00:00:00Z -> F-001"), "{t}");
+    let out = text(&o);
+    assert!(out.contains("SP0402") && out.contains("Stranger"), "{out}");
+    assert!(out.contains("SP0403"), "{out}");
+    assert!(out.contains("CVE-2027-1 on pkg:cargo/time@0.1.45: not_affected (vulnerable_code_not_present) by Vendor at 2026-11-10T00:00:00Z -> F-001"), "{out}");
 }
