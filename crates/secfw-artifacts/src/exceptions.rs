@@ -10,6 +10,7 @@ use crate::markdown::{self, Entry, escape_inline, is_id, split_list};
 use crate::model::common::{Date, Severity};
 use crate::source::SourceFile;
 use crate::spans::Spans;
+use crate::target::{Purl, VersionRange, is_advisory_id, is_gitleaks_fingerprint};
 
 /// The parsed registry.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -33,7 +34,19 @@ pub enum ExceptionKind {
     RiskAcceptance,
     /// Deviates from a policy as a whole (needs CISO sign-off).
     PolicyDeviation,
+    /// A technical claim that the product is not affected (VEX `not_affected`); needs one of
+    /// the standard [`VEX_JUSTIFICATIONS`].
+    NotAffected,
 }
+
+/// The standard VEX `not_affected` justifications (OpenVEX 0.2.0; CISA's minimum requirements).
+pub const VEX_JUSTIFICATIONS: [&str; 5] = [
+    "component_not_present",
+    "vulnerable_code_not_present",
+    "vulnerable_code_not_in_execute_path",
+    "vulnerable_code_cannot_be_controlled_by_adversary",
+    "inline_mitigations_already_exist",
+];
 
 /// One exception.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +81,18 @@ pub struct Exception {
     pub severity: Option<Severity>,
     /// `**Type**:` `risk acceptance` (default) or `policy deviation`.
     pub kind: ExceptionKind,
+    /// `**Advisories**:` advisory ids it accepts wherever they occur (extension, issue 15),
+    /// e.g. `CVE-2023-38545`, `RUSTSEC-2020-0071`; narrowed by `package` and `versions`.
+    pub advisories: Vec<String>,
+    /// `**Package**:` the package (purl, unversioned) the advisories are accepted for.
+    pub package: Option<Purl>,
+    /// `**Versions**:` the versions of `package` they are accepted for (default: all).
+    pub versions: Option<VersionRange>,
+    /// `**Secrets**:` secret-scanner fingerprints it accepts (`[commit:]file:rule-id:line`).
+    pub secrets: Vec<String>,
+    /// `**VEX Justification**:` why the product is not affected (only with `**Type**: not
+    /// affected`); one of [`VEX_JUSTIFICATIONS`].
+    pub vex_justification: Option<String>,
     /// Positions of the entry and fields.
     pub spans: Spans,
 }
@@ -98,6 +123,11 @@ impl Exception {
             risk_assessment: None,
             severity: None,
             kind: ExceptionKind::RiskAcceptance,
+            advisories: Vec::new(),
+            package: None,
+            versions: None,
+            secrets: Vec::new(),
+            vex_justification: None,
             spans: Spans::default(),
         }
     }
@@ -116,6 +146,11 @@ const KNOWN_KEYS: &[&str] = &[
     "Risk Assessment",
     "Severity",
     "Type",
+    "Advisories",
+    "Package",
+    "Versions",
+    "Secrets",
+    "VEX Justification",
 ];
 
 /// Parse `exceptions.md`. Returns the registry (with every well-formed exception) and every
@@ -252,6 +287,105 @@ fn parse_exception(
                 ids.extend(field.items.iter().map(|(t, _)| t.trim().to_owned()));
                 e.findings = ids;
             }
+            "Advisories" | "Secrets" => {
+                let mut vals: Vec<(String, Pos)> =
+                    split_list(&field.value).into_iter().map(|v| (v, field.value_pos)).collect();
+                vals.extend(field.items.iter().map(|(t, p)| (t.trim().trim_matches('`').to_owned(), *p)));
+                let (ok, what, hint): (fn(&str) -> bool, _, _) = if key == "Advisories" {
+                    (
+                        is_advisory_id,
+                        "an advisory id",
+                        "write advisory ids such as `CVE-2023-38545`, `GHSA-jfh8-c2jp-5v3q`, `RUSTSEC-2020-0071`",
+                    )
+                } else {
+                    (
+                        is_gitleaks_fingerprint,
+                        "a Gitleaks fingerprint",
+                        "write fingerprints as Gitleaks prints them: `[commit:]file:rule-id:line`",
+                    )
+                };
+                let mut out = Vec::new();
+                for (v, p) in vals {
+                    if ok(&v) {
+                        if !out.contains(&v) {
+                            out.push(v);
+                        }
+                    } else {
+                        diags.push(
+                            Diagnostic::error(
+                                codes::EXCEPTION_BAD_VALUE,
+                                f,
+                                format!("{id}: `**{key}**` `{v}` is not {what}"),
+                            )
+                            .at(Some(p))
+                            .with_hint(hint),
+                        );
+                        bad = true;
+                    }
+                }
+                if key == "Advisories" { e.advisories = out } else { e.secrets = out }
+            }
+            "Package" => match field.value.trim_matches('`').parse::<Purl>() {
+                Ok(p) if p.version.is_some() => {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::EXCEPTION_BAD_VALUE,
+                            f,
+                            format!(
+                                "{id}: `**Package**` `{}` pins a version; versions go in `**Versions**`",
+                                field.value
+                            ),
+                        )
+                        .at(Some(field.value_pos))
+                        .with_hint(format!(
+                            "write `- **Package**: {}` and `- **Versions**: ={}`",
+                            p.unversioned(),
+                            p.version.as_deref().unwrap_or_default()
+                        )),
+                    );
+                    bad = true;
+                }
+                Ok(p) => e.package = Some(p),
+                Err(msg) => {
+                    diags.push(
+                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Package**`: {msg}"))
+                            .at(Some(field.value_pos))
+                            .with_hint("name the package by its purl without version, e.g. `pkg:cargo/time` or `pkg:npm/%40scope/name`"),
+                    );
+                    bad = true;
+                }
+            },
+            "Versions" => match field.value.trim_matches('`').parse::<VersionRange>() {
+                Ok(r) => e.versions = Some(r),
+                Err(msg) => {
+                    diags.push(
+                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Versions**`: {msg}"))
+                            .at(Some(field.value_pos))
+                            .with_hint("write a range as comparators joined by commas, e.g. `>=0.1.0, <0.2.0`, `=1.2.3` or `*`"),
+                    );
+                    bad = true;
+                }
+            },
+            "VEX Justification" => {
+                let v = field.value.trim().trim_matches('`').to_ascii_lowercase().replace([' ', '-'], "_");
+                if VEX_JUSTIFICATIONS.contains(&v.as_str()) {
+                    e.vex_justification = Some(v);
+                } else {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::EXCEPTION_BAD_VALUE,
+                            f,
+                            format!(
+                                "{id}: `**VEX Justification**` `{}` is not a standard VEX justification",
+                                field.value
+                            ),
+                        )
+                        .at(Some(field.value_pos))
+                        .with_hint(format!("one of: {}", VEX_JUSTIFICATIONS.join(", "))),
+                    );
+                    bad = true;
+                }
+            }
             "Justification" => e.justification = Some(items().join(" ")).filter(|s| !s.is_empty()),
             "Risk Assessment" => e.risk_assessment = Some(items().join(" ")).filter(|s| !s.is_empty()),
             "Severity" => match field.value.parse::<Severity>() {
@@ -268,12 +402,13 @@ fn parse_exception(
             "Type" => match field.value.to_ascii_lowercase().replace(['-', '_'], " ").as_str() {
                 "risk acceptance" => e.kind = ExceptionKind::RiskAcceptance,
                 "policy deviation" => e.kind = ExceptionKind::PolicyDeviation,
+                "not affected" => e.kind = ExceptionKind::NotAffected,
                 other => {
                     diags.push(
                         Diagnostic::error(
                             codes::EXCEPTION_BAD_VALUE,
                             f,
-                            format!("{id}: `**Type**` `{other}` is not `risk acceptance` or `policy deviation`"),
+                            format!("{id}: `**Type**` `{other}` is not `risk acceptance`, `policy deviation` or `not affected`"),
                         )
                         .at(Some(field.value_pos))
                         .with_hint("write `- **Type**: policy deviation` for deviations that need CISO sign-off"),
@@ -282,6 +417,54 @@ fn parse_exception(
                 }
             },
             _ => {}
+        }
+    }
+    // `not_affected` is a technical claim with a standard justification; a risk acceptance is
+    // `affected` with an action statement. The two are never mixed up.
+    match (e.kind, &e.vex_justification) {
+        (ExceptionKind::NotAffected, None) if !keys_seen.contains_key("VEX Justification") => {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_BAD_VALUE,
+                    f,
+                    format!("{id}: `**Type**: not affected` is a technical claim and needs `**VEX Justification**`"),
+                )
+                .at(e.spans.field("type").or(Some(entry.pos)))
+                .with_hint(format!("add `- **VEX Justification**: ` with one of: {}", VEX_JUSTIFICATIONS.join(", "))),
+            );
+            bad = true;
+        }
+        (ExceptionKind::RiskAcceptance | ExceptionKind::PolicyDeviation, Some(_)) => {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_BAD_VALUE,
+                    f,
+                    format!("{id}: a risk acceptance is VEX `affected` with an action statement, never `not_affected`; `**VEX Justification**` needs `**Type**: not affected`"),
+                )
+                .at(e.spans.field("vex_justification").or(Some(entry.pos)))
+                .with_hint("remove `**VEX Justification**` to accept the risk, or set `**Type**: not affected` if the product is technically not affected"),
+            );
+            bad = true;
+        }
+        _ => {}
+    }
+    // A package narrows advisories; a range narrows a package. Either alone would be broader
+    // than it reads, so it is refused.
+    for (what, present, needs, has) in [
+        ("Package", e.package.is_some(), "Advisories", !e.advisories.is_empty()),
+        ("Versions", e.versions.is_some(), "Package", e.package.is_some()),
+    ] {
+        if present && !has && !(bad && keys_seen.contains_key(needs)) {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCEPTION_BAD_VALUE,
+                    f,
+                    format!("{id}: `**{what}**` without `**{needs}**` would accept more than it says"),
+                )
+                .at(e.spans.field(&what.to_ascii_lowercase()).or(Some(entry.pos)))
+                .with_hint(format!("add `- **{needs}**: ...` or remove `**{what}**`")),
+            );
+            bad = true;
         }
     }
     for (what, present) in [
@@ -308,8 +491,13 @@ fn parse_exception(
 fn render_entry(s: &mut String, e: &Exception) {
     let _ = write!(s, "\n### {}: {}\n", e.id, escape_inline(&e.title));
     let _ = writeln!(s, "- **Policy**: {}", e.policy);
-    if e.kind == ExceptionKind::PolicyDeviation {
-        s.push_str("- **Type**: policy deviation\n");
+    match e.kind {
+        ExceptionKind::PolicyDeviation => s.push_str("- **Type**: policy deviation\n"),
+        ExceptionKind::NotAffected => s.push_str("- **Type**: not affected\n"),
+        ExceptionKind::RiskAcceptance => {}
+    }
+    if let Some(j) = &e.vex_justification {
+        let _ = writeln!(s, "- **VEX Justification**: {j}");
     }
     if let Some(sev) = e.severity {
         let n = sev.as_str();
@@ -317,6 +505,21 @@ fn render_entry(s: &mut String, e: &Exception) {
     }
     if !e.findings.is_empty() {
         let _ = writeln!(s, "- **Findings**: {}", e.findings.join(", "));
+    }
+    if !e.advisories.is_empty() {
+        let _ = writeln!(s, "- **Advisories**: {}", e.advisories.join(", "));
+    }
+    if let Some(p) = &e.package {
+        let _ = writeln!(s, "- **Package**: `{p}`");
+    }
+    if let Some(r) = &e.versions {
+        let _ = writeln!(s, "- **Versions**: `{r}`");
+    }
+    if !e.secrets.is_empty() {
+        let _ = writeln!(s, "- **Secrets**:");
+        for x in &e.secrets {
+            let _ = writeln!(s, "  - `{x}`");
+        }
     }
     let _ = writeln!(s, "- **Requestor**: {}", escape_inline(&e.requestor));
     let _ =
@@ -375,4 +578,71 @@ pub fn append(path: &Path, e: &Exception) -> Result<(), crate::Error> {
     render_entry(&mut entry, e);
     bytes.extend_from_slice(entry.as_bytes());
     crate::write::write_atomic(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "# R\n\n## Active Exceptions\n\n### EXC-001: t\n- **Policy**: POL-001\n- **Requestor**: a@x\n- **Approval**: b@x\n- **Valid Until**: 2027-01-31\n";
+
+    fn parse_str(extra: &str) -> (ExceptionRegistry, Vec<Diagnostic>) {
+        parse(&SourceFile::new("exceptions.md", format!("{HEAD}{extra}")), Level::Warning)
+    }
+
+    #[test]
+    fn advisory_package_and_version_targets_parse_and_render() {
+        let (reg, d) = parse_str(
+            "- **Advisories**: RUSTSEC-2020-0071, CVE-2020-26235\n- **Package**: `pkg:cargo/time`\n- **Versions**: >=0.1.0, <0.2.0\n- **Secrets**:\n  - `src/a.rs:generic-api-key:3`\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let e = &reg.exceptions[0];
+        assert_eq!(e.advisories, ["RUSTSEC-2020-0071", "CVE-2020-26235"]);
+        assert_eq!(e.package.as_ref().map(ToString::to_string).as_deref(), Some("pkg:cargo/time"));
+        assert!(e.versions.as_ref().is_some_and(|r| r.contains("0.1.45") && !r.contains("0.2.0")));
+        assert_eq!(e.secrets, ["src/a.rs:generic-api-key:3"]);
+        let (again, d) = parse(&SourceFile::new("exceptions.md", render(&reg)), Level::Warning);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(again.exceptions[0].advisories, e.advisories);
+        assert_eq!(again.exceptions[0].versions, e.versions);
+        assert_eq!(again.exceptions[0].secrets, e.secrets);
+    }
+
+    #[test]
+    fn a_not_affected_claim_carries_a_standard_justification_and_round_trips() {
+        let (reg, d) =
+            parse_str("- **Type**: not affected\n- **VEX Justification**: vulnerable code not in execute path\n");
+        assert!(d.is_empty(), "{d:?}");
+        let e = &reg.exceptions[0];
+        assert_eq!(
+            (e.kind, e.vex_justification.as_deref()),
+            (ExceptionKind::NotAffected, Some("vulnerable_code_not_in_execute_path"))
+        );
+        let (again, d) = parse(&SourceFile::new("exceptions.md", render(&reg)), Level::Warning);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(again.exceptions[0].vex_justification, e.vex_justification);
+        assert_eq!(again.exceptions[0].kind, ExceptionKind::NotAffected);
+    }
+
+    #[test]
+    fn malformed_targets_are_located_errors_and_the_exception_covers_nothing() {
+        for (extra, line, needle) in [
+            ("- **Advisories**: CVE 2020\n", 10, "not an advisory id"),
+            ("- **Advisories**: CVE-1\n- **Package**: cargo/time\n", 11, "pkg:"),
+            ("- **Advisories**: CVE-1\n- **Package**: pkg:cargo/time@0.1.0\n", 11, "pins a version"),
+            ("- **Advisories**: CVE-1\n- **Package**: pkg:cargo/time\n- **Versions**: ~0.1\n", 12, "operator"),
+            ("- **Package**: pkg:cargo/time\n", 10, "without `**Advisories**`"),
+            ("- **Advisories**: CVE-1\n- **Versions**: =1.0\n", 11, "without `**Package**`"),
+            ("- **Secrets**: src/a.rs:3\n", 10, "Gitleaks"),
+            ("- **Type**: not affected\n", 10, "technical claim"),
+            ("- **Type**: not affected\n- **VEX Justification**: it is fine\n", 11, "standard VEX"),
+            ("- **VEX Justification**: vulnerable_code_not_present\n", 10, "never `not_affected`"),
+        ] {
+            let (reg, d) = parse_str(extra);
+            assert!(reg.exceptions.is_empty(), "{extra}");
+            let hit = d.iter().find(|d| d.message.contains(needle)).unwrap_or_else(|| panic!("{extra}: {d:?}"));
+            assert_eq!((hit.code, hit.pos().map(|p| p.line)), (codes::EXCEPTION_BAD_VALUE, Some(line)), "{extra}");
+            assert!(hit.hint.is_some());
+        }
+    }
 }

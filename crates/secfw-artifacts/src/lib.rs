@@ -15,6 +15,7 @@ pub mod source;
 pub mod spans;
 pub mod spec;
 pub mod speclint;
+pub mod target;
 pub mod template;
 pub mod workspace;
 pub mod write;

@@ -69,13 +69,13 @@ enum Command {
     Metrics(cmd::metrics::Args),
     /// Write digest.md, digest.json and digest.html and record the cycle's KPI snapshot.
     Digest(cmd::digest::Args),
-    /// Run quality gates: schema_lint, cross_stream_consistency, parity_coverage, or all.
+    /// Run quality gates: schema_lint, cross_stream_consistency, parity_coverage, suppression_parity, or all.
     Gate(cmd::gate::Args),
     /// Lifecycle state, recent events, and what blocks the next step.
     Status(cmd::lifecycle::StatusArgs),
     /// Move the lifecycle to the next state when its entry criteria hold (recorded in the event log).
     Advance(cmd::lifecycle::AdvanceArgs),
-    /// Exception registry checks (expired, expiring, stale, over-long, missing approvals).
+    /// Exception registry: checks (expired, expiring, stale, over-long, missing approvals) and compile into scanner ignore files.
     Exceptions(cmd::exceptions::Args),
     /// The tamper-evident event log (.secfw/events.jsonl).
     Log(cmd::lifecycle::LogArgs),

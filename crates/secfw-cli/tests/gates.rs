@@ -37,7 +37,7 @@ fn the_example_workspace_passes_every_gate_at_the_fixed_time() {
     assert!(ex.join("rulebook.yaml").is_file(), "examples/acme is missing");
     let o = secfw(&["gate", "all", s(&ex), "--now", NOW]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
-    assert!(stdout(&o).contains("3 gate(s), 3 passed, 0 failed"));
+    assert!(stdout(&o).contains("4 gate(s), 4 passed, 0 failed"));
     let o = secfw(&["exceptions", "check", s(&ex), "--now", NOW]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }

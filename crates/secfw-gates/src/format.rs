@@ -59,6 +59,7 @@ pub fn code_title(code: Code) -> Option<&'static str> {
         .iter()
         .chain(secfw_governance::codes::CATALOG)
         .chain(crate::codes::CATALOG)
+        .chain(secfw_suppress::codes::CATALOG)
         .find(|(c, _)| *c == code)
         .map(|(_, t)| *t)
 }

@@ -9,6 +9,7 @@ mod cross_stream;
 pub mod format;
 mod parity;
 mod schema_lint;
+mod suppression;
 
 use std::fmt;
 use std::path::Path;
@@ -25,6 +26,7 @@ pub use cross_stream::CrossStreamConsistency;
 pub use format::ReportFormat;
 pub use parity::ParityCoverage;
 pub use schema_lint::SchemaLint;
+pub use suppression::SuppressionParity;
 
 /// The error type of `secfw-gates`: the gates could not run at all (problems with artifacts
 /// are diagnostics in a failing report, never errors).
@@ -35,11 +37,13 @@ pub enum Error {
     #[error(transparent)]
     Artifacts(#[from] secfw_artifacts::Error),
     /// An unknown gate name.
-    #[error("unknown gate `{0}`: expected schema_lint, cross_stream_consistency, parity_coverage or all")]
+    #[error(
+        "unknown gate `{0}`: expected schema_lint, cross_stream_consistency, parity_coverage, suppression_parity or all"
+    )]
     UnknownGate(String),
 }
 
-/// The three gates of seed §3.2.
+/// The three gates of seed §3.2, and `suppression_parity` (issue 15).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GateName {
@@ -49,11 +53,14 @@ pub enum GateName {
     CrossStreamConsistency,
     /// Gate 3: everything in scope is scanned and covered by policy; no orphans.
     ParityCoverage,
+    /// Gate 4: every scanner suppression is backed by a valid exception (`secfw-suppress`).
+    SuppressionParity,
 }
 
 impl GateName {
     /// All gates, in order.
-    pub const ALL: [Self; 3] = [Self::SchemaLint, Self::CrossStreamConsistency, Self::ParityCoverage];
+    pub const ALL: [Self; 4] =
+        [Self::SchemaLint, Self::CrossStreamConsistency, Self::ParityCoverage, Self::SuppressionParity];
 
     /// snake_case name.
     pub const fn as_str(self) -> &'static str {
@@ -61,6 +68,7 @@ impl GateName {
             Self::SchemaLint => "schema_lint",
             Self::CrossStreamConsistency => "cross_stream_consistency",
             Self::ParityCoverage => "parity_coverage",
+            Self::SuppressionParity => "suppression_parity",
         }
     }
 
@@ -70,6 +78,7 @@ impl GateName {
             Self::SchemaLint => &SchemaLint,
             Self::CrossStreamConsistency => &CrossStreamConsistency,
             Self::ParityCoverage => &ParityCoverage,
+            Self::SuppressionParity => &SuppressionParity,
         }
     }
 

@@ -514,9 +514,27 @@ fn unparseable_or_missing_inputs_fail_every_gate_closed() {
     let dir = workspace(&[]);
     std::fs::remove_file(dir.path().join("inventory.yaml")).unwrap();
     let run = gates(dir.path(), now());
-    for g in GateName::ALL {
+    // suppression_parity does not read the inventory (it fails closed without exceptions.md or
+    // the ledger, above).
+    for g in GateName::ALL.into_iter().filter(|g| *g != GateName::SuppressionParity) {
         assert!(!run.report(g).unwrap().passed, "{g} must fail closed without an inventory");
     }
+}
+
+#[test]
+fn suppression_parity_fails_on_an_unbacked_ignore_entry_and_fails_closed_without_the_registry() {
+    let dir = workspace(&[]);
+    let run = gates(dir.path(), now());
+    let r = run.report(GateName::SuppressionParity).unwrap();
+    assert!(r.passed, "no ignore files, nothing suppressed: {:#?}", r.diagnostics);
+    std::fs::write(dir.path().join("osv-scanner.toml"), "[[IgnoredVulns]]\nid = \"CVE-2024-1\"\n").unwrap();
+    let run = gates(dir.path(), now());
+    let d = expect_one(&run, GateName::SuppressionParity, "SP0201", "osv-scanner.toml", 1);
+    assert_eq!(d.related[0].file, "exceptions.md");
+    assert_eq!(run.report(GateName::SuppressionParity).unwrap().stats["suppressions"], 1);
+    std::fs::remove_file(dir.path().join("exceptions.md")).unwrap();
+    let run = gates(dir.path(), now());
+    assert!(run.report(GateName::SuppressionParity).unwrap().has_code("SF0001"));
 }
 
 #[test]

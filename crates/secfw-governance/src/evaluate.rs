@@ -13,7 +13,7 @@ use secfw_artifacts::{Diagnostic, LoadedWorkspace, Severity, path};
 use serde::Serialize;
 
 use crate::codes;
-use crate::exceptions::{ExceptionEval, ExceptionState, evaluate_exception};
+use crate::exceptions::{ExceptionEval, ExceptionState, PackageRef, covers, evaluate_exception};
 use crate::locate::Locator;
 
 /// Why a finding's `exception_ref` does not except it.
@@ -248,8 +248,49 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
             by_ref.entry(r).or_default().push(f);
         }
     }
+    // Exceptions that target advisories, by lower-cased advisory id (issue 15).
+    let mut by_advisory: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in exceptions.iter().enumerate() {
+        for a in &e.advisories {
+            by_advisory.entry(a.to_ascii_lowercase()).or_default().push(i);
+        }
+    }
+    // The first exception (registry order) whose targets cover a live finding.
+    let target_of = |f: &Finding| -> Vec<usize> {
+        let mut hits: Vec<usize> = Vec::new();
+        for cve in &f.cve {
+            for &i in by_advisory.get(&cve.to_ascii_lowercase()).map_or(&[][..], Vec::as_slice) {
+                let e = &exceptions[i];
+                let covered = if e.package.is_none() {
+                    covers(e, cve, None)
+                } else {
+                    f.affected_resources
+                        .iter()
+                        .any(|r| PackageRef::from_location(&r.location).is_some_and(|p| covers(e, cve, Some(&p))))
+                };
+                if covered && !hits.contains(&i) {
+                    hits.push(i);
+                }
+            }
+        }
+        hits.sort_unstable();
+        hits
+    };
+    let mut by_target: HashMap<usize, Vec<&Finding>> = HashMap::new();
+    let mut finding_targets: HashMap<&str, Vec<usize>> = HashMap::new();
+    if !by_advisory.is_empty() {
+        for f in findings.iter().filter(|f| needs_exception(f)) {
+            let hits = target_of(f);
+            for &i in &hits {
+                by_target.entry(i).or_default().push(f);
+            }
+            if !hits.is_empty() {
+                finding_targets.insert(f.finding_id.as_str(), hits);
+            }
+        }
+    }
     let mut evals: Vec<ExceptionEval> = Vec::with_capacity(exceptions.len());
-    for e in exceptions {
+    for (ei, e) in exceptions.iter().enumerate() {
         let mut m: Vec<(String, Severity)> = by_ref
             .get(e.id.as_str())
             .map_or_else(Vec::new, |v| v.iter().map(|f| (f.finding_id.clone(), f.severity)).collect());
@@ -257,6 +298,11 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
             if let Some(f) = by_id.get(fid.as_str()).filter(|f| needs_exception(f))
                 && !m.iter().any(|(i, _)| i == fid)
             {
+                m.push((f.finding_id.clone(), f.severity));
+            }
+        }
+        for f in by_target.get(&ei).map_or(&[][..], Vec::as_slice) {
+            if !m.iter().any(|(i, _)| *i == f.finding_id) {
                 m.push((f.finding_id.clone(), f.severity));
             }
         }
@@ -273,7 +319,7 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
     for (index, f) in findings.iter().enumerate() {
         let disposition = if needs_exception(f) {
             match f.governance.exception_ref.as_deref() {
-                None => Disposition::Counted { not_excepted: None },
+                None => target_disposition(f, finding_targets.get(f.finding_id.as_str()), exceptions, &evals),
                 Some(r) => match exc_index.get(r).map(|i| (&evals[*i], &exceptions[*i])) {
                     Some((ev, e)) => {
                         if !f.governance.policy_refs.contains(&e.policy) {
@@ -366,6 +412,30 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
     GovernanceReport { now, exceptions: evals, findings: fevals, counts, rules, escalations, diagnostics }
 }
 
+/// The disposition of a finding without `exception_ref` that exceptions target by advisory
+/// (package, versions): excepted by the first valid one (registry order) whose policy is one of
+/// the finding's `policy_refs`; otherwise counted, with the reason of the first target.
+fn target_disposition(
+    f: &Finding,
+    targets: Option<&Vec<usize>>,
+    exceptions: &[secfw_artifacts::Exception],
+    evals: &[ExceptionEval],
+) -> Disposition {
+    let Some(targets) = targets else { return Disposition::Counted { not_excepted: None } };
+    let mut reason = None;
+    for &i in targets {
+        let (e, ev) = (&exceptions[i], &evals[i]);
+        if !f.governance.policy_refs.contains(&e.policy) {
+            reason.get_or_insert(NotExcepted::PolicyMismatch { exception_policy: e.policy.clone() });
+        } else if ev.is_valid() {
+            return Disposition::Excepted { exception: e.id.clone() };
+        } else {
+            reason.get_or_insert(NotExcepted::NotInForce { state: ev.state });
+        }
+    }
+    Disposition::Counted { not_excepted: reason }
+}
+
 /// Most related locations attached to one rule diagnostic (the escalation lists every item).
 const MAX_RELATED: usize = 50;
 
@@ -434,7 +504,7 @@ fn rule_diagnostic(
                 Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state }) } => {
                     format!(
                         " (its exception {} is {})",
-                        f.governance.exception_ref.as_deref().unwrap_or("?"),
+                        f.governance.exception_ref.as_deref().unwrap_or("targeting its advisory"),
                         state.as_str()
                     )
                 }
@@ -454,4 +524,85 @@ fn rule_diagnostic(
         }
     }
     d
+}
+
+#[cfg(test)]
+mod target_tests {
+    use secfw_artifacts::model::findings::Finding;
+    use secfw_artifacts::model::rulebook::Rulebook;
+    use secfw_artifacts::{Level, LoadedWorkspace, SourceFile};
+
+    use super::*;
+
+    fn finding(id: &str, cve: &str, location: &str, policy: &str) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "finding_id": id, "severity": "high", "category": "vulnerability", "title": "t", "description": "d",
+            "affected_resources": [{"resource_id": "app", "resource_type": "package", "location": location}],
+            "remediation": {"recommended_action": "upgrade", "priority": "P1", "deadline": "2027-06-01"},
+            "governance": {"tags": [], "compliance_standards": [], "policy_refs": [policy]},
+            "cve": [cve]
+        }))
+        .unwrap()
+    }
+
+    fn ws(findings: Vec<Finding>, until: &str) -> LoadedWorkspace {
+        let md = format!(
+            "# R\n\n## Active Exceptions\n\n### EXC-001: time 0.1\n- **Policy**: POL-007\n- **Severity**: High\n- **Advisories**: RUSTSEC-2020-0071\n- **Package**: pkg:cargo/time\n- **Versions**: >=0.1.0, <0.2.0\n- **Requestor**: dev@x.test\n- **Approval**: sec@x.test, risk@x.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: {until}\n- **Justification**: j\n- **Risk Assessment**: r\n- **Risk Mitigation**:\n  - m\n"
+        );
+        let (reg, d) = secfw_artifacts::exceptions::parse(&SourceFile::new("exceptions.md", md), Level::Error);
+        assert!(d.is_empty(), "{d:?}");
+        let mut rb = Rulebook::with_defaults("1.0.0");
+        rb.exceptions.approvers.security_team = vec!["sec@x.test".into()];
+        rb.exceptions.approvers.risk_committee = vec!["risk@x.test".into()];
+        let ledger = serde_json::json!({"version": "1.0", "metadata": {"scan_id": "s", "timestamp": "2026-11-20T00:00:00Z", "lifecycle_state": "PLANNED"}});
+        let mut file: secfw_artifacts::FindingsFile = serde_json::from_value(ledger).unwrap();
+        file.findings = findings;
+        let mut w = LoadedWorkspace::default();
+        w.rulebook = Some(rb);
+        w.exceptions = Some(reg);
+        w.findings = Some(file);
+        w
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-24T00:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn an_advisory_exception_excepts_the_package_in_range_across_versions_and_nothing_else() {
+        let w = ws(
+            vec![
+                finding("F-1", "RUSTSEC-2020-0071", "time@0.1.45", "POL-007"),
+                finding("F-2", "rustsec-2020-0071", "pkg:cargo/time@0.1.10", "POL-007"),
+                finding("F-3", "RUSTSEC-2020-0071", "time@0.2.0", "POL-007"),
+                finding("F-4", "RUSTSEC-2020-0071", "chrono@0.1.45", "POL-007"),
+                finding("F-5", "RUSTSEC-2020-0071", "pkg:npm/time@0.1.45", "POL-007"),
+                finding("F-6", "RUSTSEC-2020-0071", "time@0.1.45", "POL-001"),
+                finding("F-7", "CVE-2020-26235", "time@0.1.45", "POL-007"),
+            ],
+            "2027-01-31",
+        );
+        let r = evaluate(&w, now());
+        let disp = |id: &str| r.finding(id).unwrap().disposition.clone();
+        for id in ["F-1", "F-2"] {
+            assert_eq!(disp(id), Disposition::Excepted { exception: "EXC-001".into() }, "{id}");
+        }
+        for id in ["F-3", "F-4", "F-5", "F-7"] {
+            assert_eq!(disp(id), Disposition::Counted { not_excepted: None }, "{id} is outside the target");
+        }
+        assert!(matches!(disp("F-6"), Disposition::Counted { not_excepted: Some(NotExcepted::PolicyMismatch { .. }) }));
+        let ev = r.exception("EXC-001").unwrap();
+        assert_eq!(ev.matched_findings, ["F-1", "F-2", "F-6"]);
+        assert!(ev.is_valid() && !ev.stale);
+    }
+
+    #[test]
+    fn an_expired_advisory_exception_excepts_nothing() {
+        let w = ws(vec![finding("F-1", "RUSTSEC-2020-0071", "time@0.1.45", "POL-007")], "2026-11-20");
+        let r = evaluate(&w, now());
+        assert_eq!(
+            r.finding("F-1").unwrap().disposition,
+            Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state: ExceptionState::Expired }) }
+        );
+    }
 }

@@ -11,6 +11,7 @@
 use chrono::{DateTime, Utc};
 use secfw_artifacts::exceptions::{Exception, ExceptionKind};
 use secfw_artifacts::model::rulebook::Rulebook;
+use secfw_artifacts::target::Purl;
 use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, Severity};
 use serde::Serialize;
@@ -104,6 +105,63 @@ fn norm(s: &str) -> String {
 
 fn approved_by(e: &Exception, list: &[String]) -> bool {
     e.approvers.iter().any(|a| list.iter().any(|l| norm(l) == norm(a)))
+}
+
+/// The package a finding or a scanner suppression names, for [`covers`].
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PackageRef {
+    /// The package's purl, when the source gives one (then type and namespace must match too).
+    pub purl: Option<Purl>,
+    /// The package name as the scanner prints it (`name`, `@scope/name`, `group:artifact`).
+    pub name: String,
+    /// The version, when known.
+    pub version: Option<String>,
+}
+
+impl PackageRef {
+    /// The package a finding's resource location names (`pkg:...@v` or `name@version`).
+    pub fn from_location(location: &str) -> Option<Self> {
+        secfw_artifacts::target::package_of_location(location).map(|(purl, name, version)| Self { purl, name, version })
+    }
+}
+
+/// Does exception `e` target `advisory` on `package`? The one home of target matching (used
+/// by governance for findings and by the suppression compiler and drift gate for scanner
+/// ignore entries). Validity at `now` is a separate question ([`evaluate_exception`]).
+///
+/// - the advisory must be one of `**Advisories**` (case-insensitive);
+/// - with `**Package**`, the package must be known and be that package: by purl (type,
+///   namespace, name) when the subject gives one, else by the name scanners print;
+/// - with `**Versions**` (other than `*`), the version must be known and in the range.
+///
+/// A subject with no package (an id-only ignore entry) is covered only by an exception without
+/// `**Package**`; see [`covers_advisory`] for the widened reading of id-only formats.
+pub fn covers(e: &Exception, advisory: &str, package: Option<&PackageRef>) -> bool {
+    if !covers_advisory(e, advisory) {
+        return false;
+    }
+    let Some(want) = &e.package else { return true };
+    let Some(have) = package else { return false };
+    let same = match &have.purl {
+        Some(p) => want.same_package(p),
+        None => {
+            want.display_name() == have.name
+                || (want.ty == "pypi"
+                    && want.same_package(&Purl {
+                        ty: "pypi".into(),
+                        namespace: None,
+                        name: have.name.clone(),
+                        version: None,
+                    }))
+        }
+    };
+    same && e.versions.as_ref().is_none_or(|r| r.is_any() || have.version.as_deref().is_some_and(|v| r.contains(v)))
+}
+
+/// `true` when `advisory` is one of the exception's `**Advisories**` (case-insensitive),
+/// whatever package and versions it is narrowed to.
+pub fn covers_advisory(e: &Exception, advisory: &str) -> bool {
+    e.advisories.iter().any(|a| a.eq_ignore_ascii_case(advisory.trim()))
 }
 
 /// Evaluate one exception. `matched` are the open/accepted findings it matches with their

@@ -13,7 +13,7 @@ pub mod taxonomy;
 pub use evaluate::{
     Counts, Disposition, Escalation, FindingEval, GovernanceReport, NotExcepted, RuleOutcome, evaluate, evaluate_with,
 };
-pub use exceptions::{ExceptionEval, ExceptionState, Role, evaluate_exception};
+pub use exceptions::{ExceptionEval, ExceptionState, PackageRef, Role, covers, covers_advisory, evaluate_exception};
 pub use locate::Locator;
 
 /// The error type of `secfw-governance`. Governance evaluation itself never fails (problems with

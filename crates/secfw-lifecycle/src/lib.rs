@@ -292,6 +292,9 @@ impl Lifecycle {
         if needed.contains(&Criterion::ParityCoveragePasses) {
             gates.push(GateName::ParityCoverage);
         }
+        if needed.contains(&Criterion::SuppressionParityPasses) {
+            gates.push(GateName::SuppressionParity);
+        }
         let run = secfw_gates::run_in(&ctx, &gates);
         let gov = &ctx.governance;
         let cx = CheckContext::new(&self.root, ws, now, events);
@@ -319,6 +322,10 @@ impl Lifecycle {
                 }
                 Criterion::ParityCoveragePasses => {
                     let (ok, d) = gate_detail(&run, GateName::ParityCoverage, &|_| true);
+                    CriterionResult { criterion: *c, met: ok, detail: d }
+                }
+                Criterion::SuppressionParityPasses => {
+                    let (ok, d) = gate_detail(&run, GateName::SuppressionParity, &|_| true);
                     CriterionResult { criterion: *c, met: ok, detail: d }
                 }
                 Criterion::CriticalZero => {

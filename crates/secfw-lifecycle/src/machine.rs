@@ -30,6 +30,8 @@ pub enum Criterion {
     ExceptionsValid,
     /// Gate 3 passes.
     ParityCoveragePasses,
+    /// Gate 4 passes: every scanner suppression is backed by a valid exception.
+    SuppressionParityPasses,
     /// KPIs for this cycle are collected.
     MetricsCollected,
     /// The digest for this cycle is generated.
@@ -52,6 +54,7 @@ impl Criterion {
             Self::FindingsClassified => "findings_classified",
             Self::ExceptionsValid => "exceptions_valid",
             Self::ParityCoveragePasses => "parity_coverage_passes",
+            Self::SuppressionParityPasses => "suppression_parity_passes",
             Self::MetricsCollected => "metrics_collected",
             Self::DigestGenerated => "digest_generated",
             Self::PreviousCycleClosed => "previous_cycle_closed",
@@ -71,6 +74,9 @@ impl Criterion {
             Self::FindingsClassified => "findings classified",
             Self::ExceptionsValid => "exceptions valid",
             Self::ParityCoveragePasses => "parity_coverage passes",
+            Self::SuppressionParityPasses => {
+                "suppression_parity passes (every scanner suppression backed by a valid exception)"
+            }
             Self::MetricsCollected => "metrics collected",
             Self::DigestGenerated => "digest generated",
             Self::PreviousCycleClosed => "previous cycle closed",
@@ -86,9 +92,14 @@ pub const fn criteria(to: LifecycleState) -> &'static [Criterion] {
         LifecycleState::ReadyForHandoff => &[C::SchemaLintPasses, C::GovernanceTagsValid, C::CrossStreamPasses],
         LifecycleState::Packaged => &[C::SchemaLintPasses, C::ManifestSealed, C::CriticalZero],
         LifecycleState::Executed => &[C::SchemaLintPasses, C::PackageVerified, C::ScansIngested],
-        LifecycleState::Validated => {
-            &[C::SchemaLintPasses, C::FindingsClassified, C::ExceptionsValid, C::ParityCoveragePasses, C::CriticalZero]
-        }
+        LifecycleState::Validated => &[
+            C::SchemaLintPasses,
+            C::FindingsClassified,
+            C::ExceptionsValid,
+            C::ParityCoveragePasses,
+            C::SuppressionParityPasses,
+            C::CriticalZero,
+        ],
         LifecycleState::Improve => &[C::SchemaLintPasses, C::MetricsCollected, C::DigestGenerated],
         LifecycleState::Planned => &[C::PreviousCycleClosed],
     }

@@ -138,6 +138,13 @@ fn a_full_cycle_advances_in_order_and_the_log_verifies() {
     std::fs::write(root.join("handoff.sha256"), digest(root)).unwrap();
     assert!(advance(&lc, S::Executed, t + Duration::minutes(5)).advanced());
     set_state(root, S::Packaged, S::Executed);
+    // VALIDATED needs every scanner suppression backed by a valid exception.
+    std::fs::write(root.join(".gitleaksignore"), "src/app.rs:generic-api-key:7\n").unwrap();
+    let o = advance(&lc, S::Validated, t + Duration::minutes(6));
+    let Outcome::Refused { unmet, .. } = &o else { panic!("{o:#?}") };
+    assert_eq!(unmet.iter().map(|u| u.criterion).collect::<Vec<_>>(), vec![Criterion::SuppressionParityPasses]);
+    assert!(unmet[0].detail.contains("SP0201"), "{}", unmet[0].detail);
+    std::fs::remove_file(root.join(".gitleaksignore")).unwrap();
     assert!(advance(&lc, S::Validated, t + Duration::minutes(6)).advanced());
     set_state(root, S::Executed, S::Validated);
 

@@ -82,7 +82,8 @@ pub fn sigstore_js() -> Option<(PathBuf, PathBuf)> {
 /// Declares a `#[test]` that runs third-party tools (interop with verifiers, validators, a
 /// browser). The tools are named first, from `python` (the interop venv: securesystemslib,
 /// in-toto-attestation, check-jsonschema, compliance-trestle, cryptography), `ssh_keygen`,
-/// `openssl`, `chromium`, `node` and `sigstore_js` (node with `@sigstore/verify`):
+/// `openssl`, `chromium`, `node`, `sigstore_js` (node with `@sigstore/verify`) and `cargo_deny`
+/// (`cargo-deny` and `git`):
 ///
 /// ```ignore
 /// secfw_testkit::interop_test! { [python, ssh_keygen]
@@ -115,6 +116,7 @@ macro_rules! __interop_need {
     (chromium $($r:tt)*) => { $crate::__need_chromium!($($r)*); };
     (node $($r:tt)*) => { $crate::__need_node!($($r)*); };
     (sigstore_js $($r:tt)*) => { $crate::__need_sigstore_js!($($r)*); };
+    (cargo_deny $($r:tt)*) => { $crate::__need_cargo_deny!($($r)*); };
 }
 
 // One pair of macros per tool: the found variant goes on to the next tool, the missing one adds
@@ -202,5 +204,19 @@ macro_rules! __need_sigstore_js {
 macro_rules! __need_sigstore_js {
     ([$($a:tt)*] $rest:tt $($item:tt)*) => {
         $crate::interop_test!(@go [$($a)* #[ignore = "needs node with @sigstore/verify in .ci/node/node_modules: run scripts/interop-tools"]] [] $($item)*);
+    };
+}
+#[cfg(secfw_have_cargo_deny)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_cargo_deny {
+    ($a:tt $rest:tt $($item:tt)*) => { $crate::interop_test!(@go $a $rest $($item)*); };
+}
+#[cfg(not(secfw_have_cargo_deny))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_cargo_deny {
+    ([$($a:tt)*] $rest:tt $($item:tt)*) => {
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs `cargo-deny` and `git` on PATH (cargo install cargo-deny --locked)"]] [] $($item)*);
     };
 }

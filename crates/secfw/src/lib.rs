@@ -13,6 +13,7 @@ pub use secfw_lifecycle as lifecycle;
 pub use secfw_metrics as metrics;
 pub use secfw_notify as notify;
 pub use secfw_seal as seal;
+pub use secfw_suppress as suppress;
 pub use secfw_tickets as tickets;
 
 pub use secfw_artifacts::{Diagnostic, Level, LifecycleState, LoadOptions, Severity};

@@ -48,6 +48,30 @@ pub struct Rulebook {
     /// Notification delivery (`secfw notify`); absent: nothing is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<Notifications>,
+    /// Scanner ignore files compiled from `exceptions.md` (issue 15).
+    #[serde(default, skip_serializing_if = "Suppressions::is_empty")]
+    pub suppressions: Suppressions,
+}
+
+/// `suppressions:` of the rulebook: which scanner ignore files `secfw exceptions compile --all`
+/// writes from `exceptions.md`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Suppressions {
+    /// Formats to compile: `trivy`, `grype`, `osv-scanner`, `cargo-deny`, `cargo-audit`,
+    /// `gitleaks` (each written at its default path in the workspace).
+    #[serde(default)]
+    pub formats: Vec<String>,
+    /// Authors whose VEX statements secfw records (compared case-insensitively); statements by
+    /// anyone else are reported and left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_vex_authors: Vec<String>,
+}
+
+impl Suppressions {
+    /// `true` when nothing is configured.
+    pub fn is_empty(&self) -> bool {
+        self.formats.is_empty() && self.trusted_vex_authors.is_empty()
+    }
 }
 
 impl Rulebook {
@@ -65,6 +89,7 @@ impl Rulebook {
             review_cycle_days: default_review_cycle(),
             scan_inputs: Vec::new(),
             notifications: None,
+            suppressions: Suppressions::default(),
         }
     }
 

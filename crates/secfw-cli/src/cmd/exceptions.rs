@@ -1,5 +1,6 @@
 //! `secfw exceptions check [DIR]`: expired, expiring, stale, over-long exceptions and missing
-//! approvals.
+//! approvals. `secfw exceptions compile [DIR] --to FORMAT [-o FILE] | --all`: write the valid
+//! exceptions into scanner ignore files.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -23,6 +24,81 @@ enum Sub {
     /// Check every exception at --now: expired, expiring within N days, stale, over-long,
     /// missing approvals or content.
     Check(CheckArgs),
+    /// Write every valid exception (approved, unexpired) into a scanner's ignore file: trivy,
+    /// grype, osv-scanner, cargo-deny, cargo-audit or gitleaks. Files people also edit are
+    /// edited in place (only secfw's entries change).
+    Compile(CompileArgs),
+    /// Write the valid exceptions as a VEX document: OpenVEX 0.2.0 or CycloneDX 1.5. A risk
+    /// acceptance is `affected` with an action statement; only `**Type**: not affected` (with a
+    /// standard justification) is `not_affected`.
+    Vex(VexArgs),
+    /// Read VEX documents (OpenVEX, CycloneDX VEX, CSAF VEX): keep the statements of the
+    /// rulebook's trusted authors (suppressions.trusted_vex_authors), resolve conflicts (the
+    /// latest statement wins, reported) and show the ledger findings each statement is about.
+    /// Reads only; nothing is recorded.
+    VexIn(VexInArgs),
+}
+
+/// Arguments of `exceptions vex-in`.
+#[derive(Debug, clap::Args)]
+struct VexInArgs {
+    /// The security workspace directory.
+    dir: PathBuf,
+    /// VEX documents (JSON).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
+}
+
+/// Arguments of `exceptions vex`.
+#[derive(Debug, clap::Args)]
+struct VexArgs {
+    /// The security workspace directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Document format.
+    #[arg(long = "to", value_parser = ["openvex", "cyclonedx"], default_value = "openvex")]
+    to: String,
+    /// The document's author (person, team or organisation).
+    #[arg(long)]
+    author: String,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    /// Sign the document with this secfw private key (from `secfw keygen`) and write a DSSE
+    /// envelope around it (payloadType application/vnd.openvex+json or
+    /// application/vnd.cyclonedx+json).
+    #[arg(long, value_name = "KEY")]
+    sign: Option<PathBuf>,
+    /// Issue time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
+}
+
+/// Arguments of `exceptions compile`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["to", "all"])))]
+struct CompileArgs {
+    /// The security workspace directory (the ignore files are written here).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The format to write: trivy, grype, osv-scanner, cargo-deny, cargo-audit, gitleaks.
+    #[arg(long)]
+    to: Option<String>,
+    /// Write every format listed in the rulebook's `suppressions.formats`.
+    #[arg(long, conflicts_with = "output")]
+    all: bool,
+    /// Write to this file instead of the format's default path in DIR.
+    #[arg(short = 'o', long = "output", requires = "to")]
+    output: Option<PathBuf>,
+    /// Write nothing; exit 1 when a file is not up to date (for CI).
+    #[arg(long)]
+    check: bool,
+    /// Evaluation time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
 }
 
 /// Arguments of `exceptions check`.
@@ -44,7 +120,12 @@ struct CheckArgs {
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
-    let Sub::Check(a) = &args.command;
+    let a = match &args.command {
+        Sub::Check(a) => a,
+        Sub::Compile(c) => return compile(c, out),
+        Sub::Vex(v) => return vex(v, out),
+        Sub::VexIn(v) => return vex_in(v, out),
+    };
     let now = parse_now(a.now.as_deref())?;
     let mut ws = load(&a.dir, &LoadOptions::default())?;
     if ws.exceptions.is_none() {
@@ -90,6 +171,184 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
             }
             let warnings = gov.exceptions.iter().flat_map(|e| &e.diagnostics).filter(|d| !d.is_error()).count();
             let _ = write!(s, "{} exception(s): {errors} error(s), {warnings} warning(s)", gov.exceptions.len());
+            out.print(&s);
+        }
+    }
+    Ok(ExitCode::from(if errors == 0 { exit::PASS } else { exit::FAIL }))
+}
+
+fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
+    use secfw::suppress::{Format, compile, rules, write};
+    let now = parse_now(a.now.as_deref())?;
+    let ws = load(&a.dir, &LoadOptions::default())?;
+    let Some(reg) = ws.exceptions.as_ref() else {
+        for d in ws.diagnostics.iter().filter(|d| d.file == secfw::artifacts::files::EXCEPTIONS) {
+            out.print(&out.diagnostic(d, ws.sources.get(&d.file)));
+        }
+        return Err("exceptions.md is missing or does not parse; nothing is compiled".into());
+    };
+    let formats: Vec<Format> = if let Some(f) = &a.to {
+        vec![f.parse()?]
+    } else {
+        let names = ws.rulebook_or_default().suppressions.formats;
+        if names.is_empty() {
+            return Err("--all: the rulebook lists no `suppressions.formats` (e.g. `suppressions: {formats: [trivy, cargo-deny]}`)".into());
+        }
+        let mut v = names.iter().map(|n| n.parse::<Format>()).collect::<Result<Vec<_>, _>>()?;
+        v.sort();
+        v.dedup();
+        v
+    };
+    let gov = secfw::governance::evaluate(&ws, now);
+    let rules = rules(&ws, &gov);
+    // Held for the whole read-modify-write of every file (deny.toml is edited in place).
+    let lock = if a.check { None } else { Some(crate::lock::workspace(&a.dir)?) };
+    let mut stale = 0;
+    let mut s = String::new();
+    for format in formats {
+        let path = a.output.clone().unwrap_or_else(|| a.dir.join(format.default_path()));
+        let existing = match std::fs::symlink_metadata(&path) {
+            Ok(m) if !m.file_type().is_file() => {
+                return Err(format!("{}: not a regular file; secfw does not write through it", path.display()).into());
+            }
+            Ok(_) => Some(std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?),
+            Err(_) => None,
+        };
+        let c = compile(format, &rules, reg, existing.as_deref())?;
+        for d in &c.diagnostics {
+            s.push_str(&out.diagnostic(d, None));
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+        }
+        let verb = match (&lock, c.changed) {
+            (_, false) => "up to date",
+            (None, true) => {
+                stale += 1;
+                "out of date"
+            }
+            (Some(lock), true) => {
+                write(&path, &c, lock)?;
+                "written"
+            }
+        };
+        let _ = writeln!(s, "{format}: {} {verb} ({} exception(s) in force)", path.display(), rules.len());
+    }
+    out.print(s.trim_end());
+    Ok(ExitCode::from(if stale == 0 { exit::PASS } else { exit::FAIL }))
+}
+
+fn vex(a: &VexArgs, out: &Output) -> CmdResult {
+    use secfw::suppress::vex::{VexOptions, cyclonedx, openvex};
+    let now = parse_now(a.now.as_deref())?;
+    let ws = load(&a.dir, &LoadOptions::default())?;
+    if ws.exceptions.is_none() {
+        return Err("exceptions.md is missing or does not parse; no VEX is written".into());
+    }
+    let gov = secfw::governance::evaluate(&ws, now);
+    let rules = secfw::suppress::rules(&ws, &gov);
+    let opts = VexOptions::new(a.author.clone(), now);
+    let (doc, diags) = if a.to == "cyclonedx" {
+        let (d, g) = cyclonedx(&rules, &opts);
+        (Some(d), g)
+    } else {
+        openvex(&rules, &opts)
+    };
+    let mut s = String::new();
+    for d in &diags {
+        s.push_str(&out.diagnostic(d, None));
+        if !s.ends_with('\n') {
+            s.push('\n');
+        }
+    }
+    if !s.is_empty() {
+        out.eprint(s.trim_end());
+    }
+    let Some(doc) = doc else {
+        return Err("no valid exception names a product (`**Package**`), so there is no VEX statement to write".into());
+    };
+    let mut text = serde_json::to_string_pretty(&doc)? + "\n";
+    if let Some(key_path) = &a.sign {
+        use secfw::seal::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
+        let key_text = std::fs::read_to_string(key_path)
+            .map_err(|e| format!("cannot read the key {}: {e}", key_path.display()))?;
+        let key =
+            secfw::seal::keys::SigningKey::parse(&key_text).map_err(|e| format!("{}: {e}", key_path.display()))?;
+        let payload_type =
+            if a.to == "cyclonedx" { "application/vnd.cyclonedx+json" } else { "application/vnd.openvex+json" };
+        let body = text.as_bytes();
+        let sig = key.sign(&pae(payload_type, body));
+        let env = Envelope {
+            payload: b64_encode(body),
+            payload_type: payload_type.to_owned(),
+            signatures: vec![EnvelopeSignature { keyid: Some(key.public().keyid()), sig: b64_encode(&sig) }],
+        };
+        text = String::from_utf8(env.to_json())?;
+    }
+    match &a.output {
+        Some(p) => {
+            let _lock = crate::lock::workspace(&a.dir)?;
+            secfw::artifacts::write::write_atomic(p, text.as_bytes())?;
+            out.status(&format!("wrote {}", p.display()));
+        }
+        None => out.print(text.trim_end()),
+    }
+    Ok(ExitCode::from(exit::PASS))
+}
+
+fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
+    use secfw::suppress::vex_in::{matching_findings, read_vex, resolve};
+    const MAX_VEX_BYTES: u64 = 16 * 1024 * 1024;
+    let ws = load(&a.dir, &LoadOptions::default())?;
+    let trusted = ws.rulebook_or_default().suppressions.trusted_vex_authors;
+    let mut statements = Vec::new();
+    let mut diags = Vec::new();
+    for f in &a.files {
+        let name = f.display().to_string();
+        // Checked before opening: a FIFO would block, a huge file would exhaust memory.
+        let meta = std::fs::symlink_metadata(f).map_err(|e| format!("{name}: {e}"))?;
+        if !meta.file_type().is_file() || meta.len() > MAX_VEX_BYTES {
+            return Err(format!("{name}: not a regular file of at most {MAX_VEX_BYTES} bytes").into());
+        }
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{name}: {e}"))?;
+        let (s, d) = read_vex(&name, &text);
+        statements.extend(s);
+        diags.extend(d);
+    }
+    let resolved = resolve(statements, &trusted);
+    diags.extend(resolved.diagnostics.iter().cloned());
+    let findings = ws.findings.as_ref().map_or(&[][..], |l| l.findings.as_slice());
+    let rows: Vec<(&secfw::suppress::vex_in::VexStatement, Vec<String>)> =
+        resolved.statements.iter().map(|st| (st, matching_findings(st, findings))).collect();
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    match a.format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&serde_json::json!({
+            "statements": rows.iter().map(|(st, f)| serde_json::json!({"statement": st, "findings": f})).collect::<Vec<_>>(),
+            "diagnostics": diags,
+        }))?),
+        Fmt::Human => {
+            let mut s = String::new();
+            for d in &diags {
+                s.push_str(&out.diagnostic(d, None));
+                if !s.ends_with('\n') {
+                    s.push('\n');
+                }
+            }
+            for (st, f) in &rows {
+                let _ = writeln!(
+                    s,
+                    "{} on {}{}: {}{} by {}{} -> {}",
+                    st.vulnerability,
+                    st.product,
+                    st.subcomponent.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+                    st.status.as_str(),
+                    st.justification.as_deref().map(|j| format!(" ({j})")).unwrap_or_default(),
+                    st.author,
+                    st.timestamp.map(|t| format!(" at {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).unwrap_or_default(),
+                    if f.is_empty() { "no finding".to_owned() } else { f.join(", ") }
+                );
+            }
+            let _ = write!(s, "{} trusted statement(s), {} error(s)", rows.len(), errors);
             out.print(&s);
         }
     }

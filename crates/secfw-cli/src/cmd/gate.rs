@@ -1,4 +1,4 @@
-//! `secfw gate <schema_lint|cross_stream_consistency|parity_coverage|all> [DIR]`.
+//! `secfw gate <schema_lint|cross_stream_consistency|parity_coverage|suppression_parity|all> [DIR]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +12,7 @@ use crate::{CmdResult, exit};
 /// Arguments of `gate`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The gate: schema_lint, cross_stream_consistency, parity_coverage, or all.
+    /// The gate: schema_lint, cross_stream_consistency, parity_coverage, suppression_parity, or all.
     gate: String,
     /// The security workspace directory.
     #[arg(default_value = ".")]

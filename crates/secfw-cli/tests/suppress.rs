@@ -1,0 +1,206 @@
+//! `secfw exceptions compile` and the `suppression_parity` gate end to end.
+
+mod common;
+use common::{s, secfw, text};
+
+use std::path::PathBuf;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const EXC: &str = "\n### EXC-002: time 0.1 in the CLI tools\n- **Policy**: POL-001\n- **Severity**: Medium\n- **Advisories**: RUSTSEC-2020-0071\n- **Package**: pkg:cargo/time\n- **Versions**: >=0.1.0, <0.2.0\n- **Requestor**: data-team@acme.test\n- **Approval**: security-lead@acme.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Justification**: The CLI tools never call localtime_r from several threads.\n- **Risk Assessment**: Low.\n- **Risk Mitigation**:\n  - single-threaded CLI\n";
+
+const DENY: &str = "# our policy: keep this comment\n[advisories]\nignore = [\n]\n\n[bans]\nmultiple-versions = \"deny\" # and this one\n";
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("crates/secfw-gates/tests/fixtures/base")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    let p = dir.path().join("exceptions.md");
+    let mut md = std::fs::read_to_string(&p).unwrap();
+    md.push_str(EXC);
+    std::fs::write(&p, md).unwrap();
+    std::fs::write(dir.path().join("deny.toml"), DENY).unwrap();
+    dir
+}
+
+#[test]
+fn compile_edits_deny_toml_in_place_and_the_gate_passes_until_someone_adds_an_unapproved_ignore() {
+    let d = workspace();
+    let dir = s(d.path());
+    // Before compiling, the exception suppresses nothing in the present deny.toml (a warning).
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("SP0205"), "{}", text(&o));
+    let o = secfw(&["exceptions", "compile", dir, "--to", "cargo-deny", "--check", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1), "--check reports the stale file: {}", text(&o));
+    let o = secfw(&["exceptions", "compile", dir, "--to", "cargo-deny", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("written"), "{}", text(&o));
+    let deny = std::fs::read_to_string(d.path().join("deny.toml")).unwrap();
+    assert!(deny.starts_with("# our policy: keep this comment\n[advisories]\nignore = [\n    { id = \"RUSTSEC-2020-0071\", reason = \"EXC-002: "), "{deny}");
+    assert!(deny.ends_with("]\n\n[bans]\nmultiple-versions = \"deny\" # and this one\n"), "{deny}");
+    let o = secfw(&["exceptions", "compile", dir, "--to", "cargo-deny", "--check", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("up to date"));
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("SP0205"), "{}", text(&o));
+    // Someone adds an ignore by hand: the gate fails and names the line.
+    std::fs::write(
+        d.path().join("deny.toml"),
+        deny.replace("ignore = [\n", "ignore = [\n    \"RUSTSEC-2099-0001\",\n"),
+    )
+    .unwrap();
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("SP0201") && text(&o).contains("deny.toml:4:5"), "{}", text(&o));
+    // After the exception expires, compiling removes its entry (the hand-written one stays).
+    let o = secfw(&["exceptions", "compile", dir, "--to", "cargo-deny", "--now", "2027-02-01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let deny = std::fs::read_to_string(d.path().join("deny.toml")).unwrap();
+    assert!(deny.contains("\"RUSTSEC-2099-0001\"") && !deny.contains("RUSTSEC-2020-0071"), "{deny}");
+}
+
+#[test]
+fn compile_all_needs_the_rulebook_formats_and_trivy_is_written_whole() {
+    let d = workspace();
+    let dir = s(d.path());
+    let o = secfw(&["exceptions", "compile", dir, "--all", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("suppressions.formats"), "{}", text(&o));
+    let rb = d.path().join("rulebook.yaml");
+    let mut y = std::fs::read_to_string(&rb).unwrap();
+    y.push_str("suppressions:\n  formats: [trivy, osv-scanner, cargo-deny]\n");
+    std::fs::write(&rb, y).unwrap();
+    let o = secfw(&["exceptions", "compile", dir, "--all", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Trivy pins purl versions: a range with no version in the ledger cannot be written
+    // (a warning, never a wider entry); OSV-Scanner ignores by id (written, with a warning).
+    assert!(text(&o).contains("SP0207") && text(&o).contains("SP0206"), "{}", text(&o));
+    let trivy = std::fs::read_to_string(d.path().join(".trivyignore.yaml")).unwrap();
+    assert!(trivy.contains("vulnerabilities: []"), "{trivy}");
+    let osv = std::fs::read_to_string(d.path().join("osv-scanner.toml")).unwrap();
+    assert!(
+        osv.contains("id = \"RUSTSEC-2020-0071\"\nignoreUntil = 2027-01-31T23:59:59Z\nreason = \"EXC-002: "),
+        "{osv}"
+    );
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // With the version pinned, Trivy carries it.
+    let p = d.path().join("exceptions.md");
+    std::fs::write(&p, std::fs::read_to_string(&p).unwrap().replace(">=0.1.0, <0.2.0", "=0.1.45")).unwrap();
+    let o = secfw(&["exceptions", "compile", dir, "--all", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let trivy = std::fs::read_to_string(d.path().join(".trivyignore.yaml")).unwrap();
+    assert!(
+        trivy.contains(
+            "  - id: \"RUSTSEC-2020-0071\"\n    purls:\n      - \"pkg:cargo/time@0.1.45\"\n    statement: \"EXC-002: "
+        ),
+        "{trivy}"
+    );
+    assert!(trivy.contains("expired_at: 2027-01-31"), "{trivy}");
+    // A hand-written Trivy file is never overwritten.
+    std::fs::write(d.path().join(".trivyignore.yaml"), "vulnerabilities:\n  - id: CVE-1-1\n").unwrap();
+    let o = secfw(&["exceptions", "compile", dir, "--to", "trivy", "--now", NOW]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o).contains("not generated by secfw"), "{}", text(&o));
+    let o = secfw(&["exceptions", "compile", dir, "--to", "nessus"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o).contains("unknown suppression format"), "{}", text(&o));
+}
+
+#[test]
+fn vex_out_is_openvex_with_the_acceptance_as_affected() {
+    let d = workspace();
+    let dir = s(d.path());
+    let o = secfw(&["exceptions", "vex", dir, "--author", "security@acme.test", "--now", NOW]);
+    // The range has no version in the ledger, so no product can be named: refused, with SP0207.
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("SP0207"), "{}", text(&o));
+    let p = d.path().join("exceptions.md");
+    std::fs::write(&p, std::fs::read_to_string(&p).unwrap().replace(">=0.1.0, <0.2.0", "=0.1.45")).unwrap();
+    let out = d.path().join("vex.json");
+    let o = secfw(&["exceptions", "vex", dir, "--author", "security@acme.test", "--now", NOW, "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["@context"], "https://openvex.dev/ns/v0.2.0");
+    assert_eq!(v["statements"][0]["status"], "affected");
+    assert_eq!(v["statements"][0]["products"][0]["@id"], "pkg:cargo/time@0.1.45");
+    let o = secfw(&["exceptions", "vex", dir, "--to", "cyclonedx", "--author", "a", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"specVersion\": \"1.5\""));
+}
+
+#[test]
+fn vex_out_can_be_signed_as_a_dsse_envelope_with_a_seal_key() {
+    let d = workspace();
+    let dir = s(d.path());
+    let p = d.path().join("exceptions.md");
+    std::fs::write(&p, std::fs::read_to_string(&p).unwrap().replace(">=0.1.0, <0.2.0", "=0.1.45")).unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let o = secfw(&["keygen", "--identity", "alice", "--out", s(keys.path())]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o =
+        secfw(&["exceptions", "vex", dir, "--author", "a", "--now", NOW, "--sign", s(&keys.path().join("alice.key"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let env = secfw::seal::dsse::Envelope::parse(&o.stdout).unwrap();
+    assert_eq!(env.payload_type, "application/vnd.openvex+json");
+    let body = env.body().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(doc["statements"][0]["status"], "affected");
+    let pubkey = std::fs::read_to_string(keys.path().join("alice.pub")).unwrap();
+    let (pk, _) = secfw::seal::keys::PublicKey::parse_any(&pubkey).unwrap();
+    let sig = secfw::seal::dsse::b64_decode(&env.signatures[0].sig).unwrap();
+    assert!(pk.verify(&secfw::seal::dsse::pae(&env.payload_type, &body), &sig), "the signature verifies");
+    let mut tampered = body;
+    tampered[10] ^= 1;
+    assert!(!pk.verify(&secfw::seal::dsse::pae(&env.payload_type, &tampered), &sig));
+}
+
+#[test]
+fn vex_in_keeps_trusted_authors_resolves_conflicts_and_names_the_findings() {
+    let d = workspace();
+    let dir = s(d.path());
+    let vex = |author: &str, time: &str, status: &str| {
+        let mut st = serde_json::json!({"vulnerability": {"name": "CVE-2027-1", "aliases": ["RUSTSEC-2027-1"]},
+            "products": [{"@id": "pkg:cargo/time@0.1.45"}], "status": status});
+        if status == "not_affected" {
+            st["justification"] = "vulnerable_code_not_present".into();
+        } else {
+            st["action_statement"] = "upgrade".into();
+        }
+        serde_json::json!({"@context": "https://openvex.dev/ns/v0.2.0", "@id": "x", "author": author, "timestamp": time, "version": 1, "statements": [st]}).to_string()
+    };
+    let old = d.path().join("a.json");
+    let new = d.path().join("b.json");
+    let stranger = d.path().join("c.json");
+    std::fs::write(&old, vex("Vendor", "2026-11-01T00:00:00Z", "affected")).unwrap();
+    std::fs::write(&new, vex("Vendor", "2026-11-10T00:00:00Z", "not_affected")).unwrap();
+    std::fs::write(&stranger, vex("Stranger", "2026-11-20T00:00:00Z", "affected")).unwrap();
+    let ledger_path = d.path().join("sec_findings.yaml");
+    let ledger = std::fs::read_to_string(&ledger_path)
+        .unwrap()
+        .replacen("        location: src/auth/login.rs\n", "        location: time@0.1.45\n", 1)
+        .replacen(
+            "    first_seen: 2026-11-20T10:00:00Z\n",
+            "    first_seen: 2026-11-20T10:00:00Z\n    cve: [RUSTSEC-2027-1]\n",
+            1,
+        );
+    std::fs::write(&ledger_path, ledger).unwrap();
+    let rb = d.path().join("rulebook.yaml");
+    let mut y = std::fs::read_to_string(&rb).unwrap();
+    y.push_str("suppressions:\n  trusted_vex_authors: [vendor]\n");
+    std::fs::write(&rb, y).unwrap();
+    let o = secfw(&["exceptions", "vex-in", dir, s(&old), s(&new), s(&stranger)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("SP0402") && out.contains("Stranger"), "{out}");
+    assert!(out.contains("SP0403"), "{out}");
+    assert!(out.contains("CVE-2027-1 on pkg:cargo/time@0.1.45: not_affected (vulnerable_code_not_present) by Vendor at 2026-11-10T00:00:00Z -> F-001"), "{out}");
+}

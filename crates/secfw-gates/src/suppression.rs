@@ -1,0 +1,44 @@
+//! Gate 4, `suppression_parity`: every suppression in the repository's scanner ignore files and
+//! in ingested reports is backed by a valid exception; no ignore file is malformed or carries
+//! unknown keys; valid exceptions missing from a present ignore file are reported as stale.
+//! The checks themselves live in `secfw-suppress` (one home per format).
+
+use secfw_artifacts::Diagnostic;
+use secfw_artifacts::workspace::files;
+
+use crate::{GateContext, GateName, GateReport, excepted_of};
+
+/// Gate 4: suppression parity.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SuppressionParity;
+
+impl crate::Gate for SuppressionParity {
+    fn name(&self) -> GateName {
+        GateName::SuppressionParity
+    }
+
+    fn run(&self, ctx: &GateContext<'_>) -> GateReport {
+        let ws = ctx.ws;
+        let mut drift = secfw_suppress::check(ws, &ctx.governance, &ws.root);
+        // Fail closed: without the registry nothing can be backed, and without the ledger the
+        // results scanners reported as suppressed cannot be checked.
+        for (name, present) in [(files::EXCEPTIONS, ws.exceptions.is_some()), (files::FINDINGS, ws.findings.is_some())]
+        {
+            if !present {
+                drift.diagnostics.push(
+                    Diagnostic::error(
+                        secfw_artifacts::codes::MISSING_ARTIFACT,
+                        name,
+                        format!("{name} is missing or does not parse, so suppressions cannot be checked"),
+                    )
+                    .with_hint("fix the schema_lint errors first; this gate fails closed"),
+                );
+            }
+        }
+        let mut stats = serde_json::Map::new();
+        stats.insert("ignore_files".into(), serde_json::json!(drift.files));
+        stats.insert("suppressions".into(), serde_json::json!(drift.suppressions.len()));
+        stats.insert("suppressions_backed".into(), serde_json::json!(drift.backed));
+        GateReport::new(GateName::SuppressionParity, drift.diagnostics, excepted_of(ctx), stats, ctx.opts.strict)
+    }
+}

@@ -1,0 +1,228 @@
+//! Drift: every suppression in the repository's scanner ignore files and in ingested reports,
+//! checked against the exception registry at `now`.
+
+use std::path::Path;
+
+use secfw_artifacts::model::findings::EvidenceKind;
+use secfw_artifacts::workspace::files;
+use secfw_artifacts::{Diagnostic, Exception, LoadedWorkspace, path};
+use secfw_governance::{Disposition, ExceptionState, GovernanceReport, Locator, covers, covers_advisory};
+use serde::Serialize;
+
+use crate::{Format, Rule, Subject, Suppression, codes, read_file, rules};
+
+/// The outcome of a drift check.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Drift {
+    /// The scanner files found (repository-relative), in format order.
+    pub files: Vec<String>,
+    /// Every suppression read from them.
+    pub suppressions: Vec<Suppression>,
+    /// Suppressions backed by a valid exception.
+    pub backed: usize,
+    /// Every problem, with both sides located.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn fp_parts(fp: &str) -> Option<(Option<&str>, &str, &str, u32)> {
+    let parts: Vec<&str> = fp.rsplitn(3, ':').collect();
+    let [line, rule, rest] = parts.as_slice() else { return None };
+    let (commit, file) = match rest.split_once(':') {
+        Some((c, f)) if c.len() >= 7 && c.bytes().all(|b| b.is_ascii_hexdigit()) => (Some(c), f),
+        _ => (None, *rest),
+    };
+    Some((commit, file, rule, line.parse().ok()?))
+}
+
+/// Does exception `e` target this subject? Second value: `true` when the suppression is broader
+/// than the exception (an id-only entry for a package-narrowed exception, a file-wide secret
+/// ignore for a line fingerprint).
+fn backs(e: &Exception, s: &Subject) -> Option<bool> {
+    match s {
+        Subject::Advisory { id, package: Some(p), .. } => covers(e, id, Some(p)).then_some(false),
+        Subject::Advisory { id, package: None, .. } => covers_advisory(e, id).then_some(e.package.is_some()),
+        Subject::Secret { rule, file: Some(file), line, commit } => e.secrets.iter().find_map(|fp| {
+            let (fp_commit, fp_file, fp_rule, fp_line) = fp_parts(fp)?;
+            let same = fp_rule == rule
+                && fp_file == file
+                && line.is_none_or(|x| x == fp_line)
+                && match (commit, fp_commit) {
+                    (Some(a), Some(b)) => a.starts_with(b) || b.starts_with(a.as_str()),
+                    _ => true,
+                };
+            same.then_some(line.is_none())
+        }),
+        Subject::Secret { file: None, .. } | Subject::Other { .. } => None,
+    }
+}
+
+/// Check every scanner ignore file under `root` and every scanner-suppressed result in the
+/// ledger against the registry, with governance evaluated at `gov.now`.
+pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift {
+    let mut d = Drift::default();
+    for format in Format::ALL {
+        if let Some((sups, diags)) = read_file(root, format) {
+            d.files.push(format.default_path().to_owned());
+            d.suppressions.extend(sups);
+            d.diagnostics.extend(diags);
+        }
+    }
+    let reg = ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice());
+    let state = |id: &str| gov.exception(id).map_or(ExceptionState::Invalid, |e| e.state);
+    let exc_at = |e: &Exception, field: &str| e.spans.field(field);
+    let mut backing: Vec<(Format, String)> = Vec::new();
+    for s in &d.suppressions {
+        let cands: Vec<(&Exception, bool)> = reg.iter().filter_map(|e| backs(e, &s.subject).map(|w| (e, w))).collect();
+        let named_wrong = s.exception.as_ref().filter(|x| !cands.iter().any(|(e, _)| &e.id == *x));
+        let valid: Vec<&(&Exception, bool)> =
+            cands.iter().filter(|(e, _)| state(&e.id) == ExceptionState::Valid).collect();
+        let what = format!("{} `{}`", s.format, s.subject);
+        if let Some(x) = named_wrong {
+            let e = reg.iter().find(|e| &e.id == x);
+            d.diagnostics.push(
+                Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} names {x}, which does not target it"))
+                    .at(s.pos)
+                    .with_related(files::EXCEPTIONS, e.and_then(|e| e.spans.at), x.clone())
+                    .with_hint(format!(
+                        "add the id (and package) to {x}'s `**Advisories**`/`**Secrets**`, or correct the reason"
+                    )),
+            );
+            continue;
+        }
+        if let Some((e, wide)) = valid.first() {
+            d.backed += 1;
+            backing.push((s.format, e.id.clone()));
+            let expires_at = e.valid_until.end_of_day();
+            if s.expires.is_some_and(|t| t > expires_at) {
+                d.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::OUTLIVES_EXCEPTION,
+                        &s.file,
+                        format!("{what} expires after {} ends ({})", e.id, e.valid_until),
+                    )
+                    .at(s.pos)
+                    .with_related(files::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
+                    .with_hint("compile again (`secfw exceptions compile`): the scanner's expiry must not outlast the decision"),
+                );
+            }
+            if *wide {
+                d.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::WIDENED,
+                        &s.file,
+                        format!("{what} is broader than {} (package, version or line)", e.id),
+                    )
+                    .at(s.pos)
+                    .with_related(files::EXCEPTIONS, e.spans.at, e.id.clone())
+                    .with_hint("narrow the entry (purl, package, line) where the format allows it"),
+                );
+            }
+            continue;
+        }
+        if let Some((e, _)) = cands.iter().find(|(e, _)| state(&e.id) == ExceptionState::Expired) {
+            d.diagnostics.push(
+                Diagnostic::error(
+                    codes::BACKED_BY_EXPIRED,
+                    &s.file,
+                    format!("{what} is backed only by {}, which expired at the end of {}", e.id, e.valid_until),
+                )
+                .at(s.pos)
+                .with_related(files::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
+                .with_hint("renew the exception (new approval and expiry) or remove the suppression and fix the finding; then compile again"),
+            );
+        } else if let Some((e, _)) = cands.first() {
+            d.diagnostics.push(
+                Diagnostic::error(
+                    codes::BACKED_BY_INVALID,
+                    &s.file,
+                    format!("{what} is backed only by {}, which is not in force (approval or another requirement is missing)", e.id),
+                )
+                .at(s.pos)
+                .with_related(files::EXCEPTIONS, exc_at(e, "approval"), format!("{} approval", e.id))
+                .with_hint("get the approvals the rulebook requires (see the GV01xx diagnostics of that exception)"),
+            );
+        } else {
+            d.diagnostics.push(
+                Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} is backed by no exception in exceptions.md"))
+                    .at(s.pos)
+                    .with_related(files::EXCEPTIONS, None, "no exception targets it")
+                    .with_hint("record the decision as an exception (`**Advisories**`, `**Package**`, `**Versions**` or `**Secrets**`) and get it approved, or remove the suppression"),
+            );
+        }
+    }
+    // Stale: a valid exception missing from a file that is present and could carry it.
+    let gov_rules = rules(ws, gov);
+    for format in Format::ALL {
+        if !d.files.iter().any(|f| f == format.default_path()) {
+            continue;
+        }
+        for r in &gov_rules {
+            if !applies(format, r) || backing.iter().any(|(f, id)| *f == format && *id == r.exception) {
+                continue;
+            }
+            let e = reg.iter().find(|e| e.id == r.exception);
+            d.diagnostics.push(
+                Diagnostic::warning(
+                    codes::STALE,
+                    format.default_path(),
+                    format!(
+                        "{} is valid but suppresses nothing in {} (the file does not carry it)",
+                        r.exception,
+                        format.default_path()
+                    ),
+                )
+                .with_related(files::EXCEPTIONS, e.and_then(|e| e.spans.at), r.exception.clone())
+                .with_hint(format!("run `secfw exceptions compile --to {format}`")),
+            );
+        }
+    }
+    suppressed_in_reports(ws, gov, &mut d.diagnostics);
+    secfw_artifacts::diag::sort_diagnostics(&mut d.diagnostics);
+    d
+}
+
+/// Would compiling `r` into `format` write an entry?
+fn applies(format: Format, r: &Rule) -> bool {
+    match format {
+        Format::Trivy => !r.secrets.is_empty() || (!r.advisories.is_empty() && r.pinned_versions().is_some()),
+        Format::Grype => !r.advisories.is_empty() && r.pinned_versions().is_some(),
+        Format::OsvScanner => !r.advisories.is_empty(),
+        Format::CargoDeny | Format::CargoAudit => match &r.package {
+            Some(p) => p.ty == "cargo" && !r.advisories.is_empty(),
+            None => r.advisories.iter().any(|a| a.to_ascii_uppercase().starts_with("RUSTSEC-")),
+        },
+        Format::Gitleaks => !r.secrets.is_empty(),
+    }
+}
+
+/// Results a scanner reported as suppressed (ingest keeps them, evidence `suppressions`) that
+/// no valid exception backs.
+fn suppressed_in_reports(ws: &LoadedWorkspace, gov: &GovernanceReport, out: &mut Vec<Diagnostic>) {
+    let Some(ledger) = ws.findings.as_ref() else { return };
+    let loc = Locator::new(ws);
+    for (i, f) in ledger.findings.iter().enumerate() {
+        let suppressed = f.evidence.iter().filter(|e| e.kind == EvidenceKind::ScanResult).any(|e| {
+            e.data.get("suppressions").and_then(serde_json::Value::as_array).is_some_and(|a| {
+                a.iter().any(|s| s.get("status").and_then(serde_json::Value::as_str).is_none_or(|st| st == "accepted"))
+            })
+        });
+        if !suppressed || !f.is_open() && f.status != secfw_artifacts::FindingStatus::Accepted {
+            continue;
+        }
+        let excepted =
+            gov.finding(&f.finding_id).is_some_and(|fe| matches!(fe.disposition, Disposition::Excepted { .. }));
+        if !excepted {
+            out.push(
+                Diagnostic::error(
+                    codes::SUPPRESSED_WITHOUT_EXCEPTION,
+                    files::FINDINGS,
+                    format!("{} `{}` was suppressed by the scanner without an exception; it is open", f.finding_id, f.title),
+                )
+                .at(loc.pos(files::FINDINGS, &path!["findings", i, "finding_id"]))
+                .with_related(files::EXCEPTIONS, None, "no valid exception covers it")
+                .with_hint("record the decision in exceptions.md (and reference it from governance.exception_ref or by advisory), or remove the in-source suppression"),
+            );
+        }
+    }
+}

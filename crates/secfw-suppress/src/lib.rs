@@ -1,0 +1,318 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+// `secfw_artifacts::path![..]` builds a Vec of path segments; `&path![..]` as a slice is its
+// intended use, which `useless_vec` misreads through the macro.
+#![allow(clippy::useless_vec)]
+
+pub mod codes;
+mod compile;
+mod drift;
+mod read;
+mod toml_util;
+pub mod vex;
+pub mod vex_in;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::target::{Purl, VersionRange};
+use secfw_artifacts::{Date, Diagnostic, LoadedWorkspace, Pos};
+use secfw_governance::{GovernanceReport, PackageRef, covers};
+use serde::Serialize;
+
+pub use compile::{Compiled, HEADER, compile, edit, render_owned, write};
+pub use drift::{Drift, check};
+pub use read::{MAX_BYTES, read_file, read_text};
+
+/// The error type of `secfw-suppress`: a file could not be written (problems in files read are
+/// [`Diagnostic`]s).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Writing failed.
+    #[error(transparent)]
+    Artifacts(#[from] secfw_artifacts::Error),
+    /// secfw refuses to write the file (code `SP0301`, located, with a hint).
+    #[error("{}{}", .0, .0.hint.as_deref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+    Refused(Box<Diagnostic>),
+    /// An unknown format name.
+    #[error(
+        "unknown suppression format `{0}`: expected trivy, grype, osv-scanner, cargo-deny, cargo-audit or gitleaks"
+    )]
+    UnknownFormat(String),
+}
+
+/// A scanner ignore-file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Trivy `.trivyignore.yaml` (`vulnerabilities`, `misconfigurations`, `secrets`, `licenses`).
+    Trivy,
+    /// Grype `.grype.yaml` `ignore:` rules.
+    Grype,
+    /// OSV-Scanner `osv-scanner.toml` `[[IgnoredVulns]]` (and `[[PackageOverrides]]`, read only).
+    OsvScanner,
+    /// cargo-deny `deny.toml` `[advisories] ignore`.
+    CargoDeny,
+    /// cargo-audit `.cargo/audit.toml` `[advisories] ignore`.
+    CargoAudit,
+    /// Gitleaks `.gitleaksignore` fingerprints.
+    Gitleaks,
+}
+
+impl Format {
+    /// Every format, in a fixed order.
+    pub const ALL: [Self; 6] =
+        [Self::Trivy, Self::Grype, Self::OsvScanner, Self::CargoDeny, Self::CargoAudit, Self::Gitleaks];
+
+    /// The format's name (`trivy`, `osv-scanner`, ...).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Trivy => "trivy",
+            Self::Grype => "grype",
+            Self::OsvScanner => "osv-scanner",
+            Self::CargoDeny => "cargo-deny",
+            Self::CargoAudit => "cargo-audit",
+            Self::Gitleaks => "gitleaks",
+        }
+    }
+
+    /// Where the scanner looks for the file by default, relative to the repository root.
+    pub const fn default_path(self) -> &'static str {
+        match self {
+            Self::Trivy => ".trivyignore.yaml",
+            Self::Grype => ".grype.yaml",
+            Self::OsvScanner => "osv-scanner.toml",
+            Self::CargoDeny => "deny.toml",
+            Self::CargoAudit => ".cargo/audit.toml",
+            Self::Gitleaks => ".gitleaksignore",
+        }
+    }
+
+    /// `true` when secfw edits the file in place (only the entries it owns change), because
+    /// people keep other settings in it; `false` when secfw writes the whole file.
+    pub const fn edited_in_place(self) -> bool {
+        matches!(self, Self::OsvScanner | Self::CargoDeny | Self::CargoAudit | Self::Gitleaks)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let n = s.trim().to_ascii_lowercase().replace('_', "-");
+        Ok(match n.as_str() {
+            "trivy" => Self::Trivy,
+            "grype" => Self::Grype,
+            "osv-scanner" | "osv" => Self::OsvScanner,
+            "cargo-deny" | "deny" => Self::CargoDeny,
+            "cargo-audit" | "audit" => Self::CargoAudit,
+            "gitleaks" => Self::Gitleaks,
+            _ => return Err(Error::UnknownFormat(s.to_owned())),
+        })
+    }
+}
+
+/// One valid exception's targets, ready to render: what every format is compiled from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Rule {
+    /// `EXC-NNN`.
+    pub exception: String,
+    /// Advisory ids.
+    pub advisories: Vec<String>,
+    /// The package they are accepted for.
+    #[serde(serialize_with = "ser_display")]
+    pub package: Option<Purl>,
+    /// The versions of the package.
+    #[serde(serialize_with = "ser_display")]
+    pub versions: Option<VersionRange>,
+    /// The versions in `versions` that the ledger's findings show (formats that can only pin
+    /// exact versions get one entry per known version).
+    pub known_versions: Vec<String>,
+    /// Gitleaks fingerprints.
+    pub secrets: Vec<String>,
+    /// `Valid Until`.
+    pub valid_until: Date,
+    /// End of the `Valid Until` day, UTC.
+    pub expires_at: DateTime<Utc>,
+    /// The justification (or the title when there is none).
+    pub justification: String,
+    /// For `**Type**: not affected`: the standard VEX justification (the exception is then a
+    /// technical `not_affected` claim, not a risk acceptance).
+    pub not_affected: Option<String>,
+}
+
+#[allow(clippy::ref_option)] // serde's serialize_with signature
+fn ser_display<T: fmt::Display, S: serde::Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
+}
+
+impl Rule {
+    /// The text every entry carries: `EXC-NNN: justification (valid until YYYY-MM-DD)`.
+    pub fn statement(&self) -> String {
+        let j: String = self.justification.split_whitespace().collect::<Vec<_>>().join(" ");
+        format!("{}: {j} (valid until {})", self.exception, self.valid_until)
+    }
+
+    /// The exact versions a format that cannot express ranges must pin: `[None]` (all versions)
+    /// without a package or range, the one version of `=X`, else the known versions. `None` when
+    /// the range is real and no version is known (then the format cannot express it).
+    pub fn pinned_versions(&self) -> Option<Vec<Option<String>>> {
+        match (&self.package, &self.versions) {
+            (None, _) | (Some(_), None) => Some(vec![None]),
+            (Some(_), Some(r)) if r.is_any() => Some(vec![None]),
+            (Some(_), Some(r)) => match r.exact() {
+                Some(v) => Some(vec![Some(v.to_owned())]),
+                None if self.known_versions.is_empty() => None,
+                None => Some(self.known_versions.iter().cloned().map(Some).collect()),
+            },
+        }
+    }
+}
+
+/// The rules of every exception that is valid at the governance evaluation's `now` and targets
+/// advisories or secrets, sorted by exception id (deterministic output).
+pub fn rules(ws: &LoadedWorkspace, gov: &GovernanceReport) -> Vec<Rule> {
+    let Some(reg) = ws.exceptions.as_ref() else { return Vec::new() };
+    let findings = ws.findings.as_ref().map_or(&[][..], |f| f.findings.as_slice());
+    let mut out: Vec<Rule> = reg
+        .exceptions
+        .iter()
+        .filter(|e| gov.exception(&e.id).is_some_and(secfw_governance::ExceptionEval::is_valid))
+        .filter(|e| !e.advisories.is_empty() || !e.secrets.is_empty())
+        .map(|e| {
+            let mut known: Vec<String> = Vec::new();
+            if e.package.is_some() {
+                for f in findings {
+                    for cve in &f.cve {
+                        for r in &f.affected_resources {
+                            if let Some(p) = PackageRef::from_location(&r.location)
+                                && covers(e, cve, Some(&p))
+                                && let Some(v) = p.version
+                                && !known.contains(&v)
+                            {
+                                known.push(v);
+                            }
+                        }
+                    }
+                }
+            }
+            known.sort();
+            Rule {
+                exception: e.id.clone(),
+                advisories: e.advisories.clone(),
+                package: e.package.clone(),
+                versions: e.versions.clone(),
+                known_versions: known,
+                secrets: e.secrets.clone(),
+                valid_until: e.valid_until,
+                expires_at: e.valid_until.end_of_day(),
+                justification: e.justification.clone().unwrap_or_else(|| e.title.clone()),
+                not_affected: (e.kind == secfw_artifacts::ExceptionKind::NotAffected)
+                    .then(|| e.vex_justification.clone())
+                    .flatten(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.exception.cmp(&b.exception));
+    out
+}
+
+/// What a scanner suppression says it suppresses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
+pub enum Subject {
+    /// An advisory (or misconfiguration check) id, optionally narrowed to a package.
+    Advisory {
+        /// The id.
+        id: String,
+        /// The package, when the entry names one.
+        #[serde(skip)]
+        package: Option<PackageRef>,
+        /// The package as written.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        package_text: Option<String>,
+    },
+    /// A secret-scanner rule, optionally narrowed to a file and line.
+    Secret {
+        /// The rule id.
+        rule: String,
+        /// The file.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+        /// The line.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line: Option<u32>,
+        /// The commit (Gitleaks).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        commit: Option<String>,
+    },
+    /// Something no exception can back yet (a licence, every vulnerability of a package).
+    Other {
+        /// What it is, for messages.
+        what: String,
+    },
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Advisory { id, package_text: Some(p), .. } => write!(f, "{id} on {p}"),
+            Self::Advisory { id, .. } => f.write_str(id),
+            Self::Secret { rule, file, line, commit } => {
+                if let Some(c) = commit {
+                    write!(f, "{c}:")?;
+                }
+                write!(f, "{}:{rule}", file.as_deref().unwrap_or("*"))?;
+                match line {
+                    Some(l) => write!(f, ":{l}"),
+                    None => Ok(()),
+                }
+            }
+            Self::Other { what } => f.write_str(what),
+        }
+    }
+}
+
+/// One suppression read from a scanner ignore file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Suppression {
+    /// The format.
+    pub format: Format,
+    /// The file, relative to the repository root.
+    pub file: String,
+    /// Where the entry is.
+    pub pos: Option<Pos>,
+    /// What it suppresses.
+    pub subject: Subject,
+    /// When the scanner stops applying it, if the format says.
+    pub expires: Option<DateTime<Utc>>,
+    /// The reason or statement, as written.
+    pub reason: Option<String>,
+    /// The exception the reason names (`EXC-NNN: ...`), if any.
+    pub exception: Option<String>,
+}
+
+/// The `EXC-NNN` a reason starts with (`EXC-004: ...`).
+pub(crate) fn exception_of(reason: &str) -> Option<String> {
+    let head = reason.trim().split([':', ' ', ',', ';', ')']).next()?;
+    secfw_artifacts::markdown::is_id(head, "EXC").then(|| head.to_owned())
+}
+
+/// Where a format's file is in the repository at `root`.
+pub fn path_in(root: &Path, format: Format) -> PathBuf {
+    root.join(format.default_path())
+}

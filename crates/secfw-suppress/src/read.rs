@@ -1,0 +1,689 @@
+//! Strict readers of scanner ignore files: every entry becomes a [`Suppression`]; every
+//! malformed entry and unknown key becomes a located error. Nothing is dropped silently.
+
+// The readers walk nested documents with short local names, and `match` on an Option with a
+// diagnostic in the `None` arm reads better than `if let ... else`.
+#![allow(clippy::many_single_char_names, clippy::single_match_else)]
+
+use std::io::Read as _;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use secfw_artifacts::target::{Purl, is_gitleaks_fingerprint};
+use secfw_artifacts::yaml::{self, Seg, SourceMap, UnknownFields};
+use secfw_artifacts::{Diagnostic, Pos, SourceFile, path};
+use secfw_governance::PackageRef;
+use serde_json::Value as J;
+use toml_edit::{Item, Table, Value};
+
+use crate::toml_util::{instant, key_pos, pos, type_name, value_type};
+use crate::{Format, Subject, Suppression, codes, exception_of};
+
+/// Largest ignore file read (scanner ignore files are small; anything bigger is refused).
+pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Read the `format` file at `root` (its default path). `None` when it does not exist; an
+/// unreadable file (FIFO, directory, symlink, too large, not UTF-8) is one located error.
+pub fn read_file(root: &Path, format: Format) -> Option<(Vec<Suppression>, Vec<Diagnostic>)> {
+    let name = format.default_path();
+    let path = root.join(name);
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    let refuse = |msg: String| {
+        Some((
+            Vec::new(),
+            vec![
+                Diagnostic::error(codes::IGNORE_FILE_UNREADABLE, name, msg)
+                    .with_hint("scanner ignore files must be regular UTF-8 files; secfw never follows symlinks"),
+            ],
+        ))
+    };
+    // Checked before opening: opening a FIFO would block.
+    if !meta.file_type().is_file() {
+        return refuse(format!("{name} is not a regular file (symlinks, directories and devices are refused)"));
+    }
+    if meta.len() > MAX_BYTES {
+        return refuse(format!("{name} is {} bytes, over the limit of {MAX_BYTES}", meta.len()));
+    }
+    let mut bytes = Vec::new();
+    if let Err(e) = std::fs::File::open(&path).and_then(|f| f.take(MAX_BYTES + 1).read_to_end(&mut bytes)) {
+        return refuse(format!("cannot read {name}: {e}"));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(read_text(format, name, &text)),
+        Err(e) => refuse(format!("{name} is not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())),
+    }
+}
+
+/// Read an ignore file's text. `name` is the file name used in diagnostics.
+pub fn read_text(format: Format, name: &str, text: &str) -> (Vec<Suppression>, Vec<Diagnostic>) {
+    let src = SourceFile::new(name, text);
+    let mut r = Reader { format, src: &src, out: Vec::new(), diags: Vec::new() };
+    match format {
+        Format::Trivy => r.trivy(),
+        Format::Grype => r.grype(),
+        Format::OsvScanner => r.osv(),
+        Format::CargoDeny | Format::CargoAudit => r.cargo(),
+        Format::Gitleaks => r.gitleaks(),
+    }
+    (r.out, r.diags)
+}
+
+struct Reader<'a> {
+    format: Format,
+    src: &'a SourceFile,
+    out: Vec<Suppression>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn name(&self) -> &str {
+        &self.src.name
+    }
+
+    fn malformed(&mut self, at: Option<Pos>, msg: impl Into<String>, hint: &str) {
+        let msg: String = msg.into();
+        let d = Diagnostic::error(codes::IGNORE_MALFORMED, self.name(), format!("{}: {msg}", self.format))
+            .at(at)
+            .with_hint(hint.to_owned());
+        self.diags.push(d);
+    }
+
+    fn unknown(&mut self, at: Option<Pos>, key: &str, known: &[&str]) {
+        let d = Diagnostic::error(
+            codes::IGNORE_UNKNOWN_KEY,
+            self.name(),
+            format!("{}: unknown key `{key}` (the scanner would drop it silently)", self.format),
+        )
+        .at(at)
+        .with_hint(format!("known keys here: {}", known.join(", ")));
+        self.diags.push(d);
+    }
+
+    fn push(&mut self, at: Option<Pos>, subject: Subject, expires: Option<DateTime<Utc>>, reason: Option<String>) {
+        let exception = reason.as_deref().and_then(exception_of);
+        self.out.push(Suppression {
+            format: self.format,
+            file: self.src.name.clone(),
+            pos: at,
+            subject,
+            expires,
+            reason,
+            exception,
+        });
+    }
+
+    // --- YAML (Trivy, Grype) ----------------------------------------------------------------
+
+    fn yaml(&mut self) -> Option<(J, Option<SourceMap>)> {
+        if self.src.text.trim().is_empty() {
+            return Some((J::Null, None));
+        }
+        match yaml::parse::<J>(self.src, UnknownFields::Warn) {
+            Ok(p) => Some((p.value, SourceMap::build(self.src))),
+            Err(d) => {
+                let at = d.pos();
+                let msg = format!("{}: {}", self.format, d.message);
+                self.diags.push(
+                    Diagnostic::error(codes::IGNORE_FILE_SYNTAX, self.name(), msg)
+                        .at(at)
+                        .with_hint("fix the syntax; a scanner that cannot parse its ignore file may ignore all of it"),
+                );
+                None
+            }
+        }
+    }
+
+    fn trivy(&mut self) {
+        const TOP: &[&str] = &["vulnerabilities", "misconfigurations", "secrets", "licenses"];
+        const ENTRY: &[&str] = &["id", "paths", "purls", "statement", "expired_at"];
+        let Some((v, map)) = self.yaml() else { return };
+        let at = |p: &[Seg]| map.as_ref().and_then(|m| m.key_pos(p));
+        let top = match v {
+            J::Null => return,
+            J::Object(m) => m,
+            other => {
+                self.malformed(
+                    at(&[]),
+                    format!("the document is {}, not a mapping", kind(&other)),
+                    "write `vulnerabilities:`, `misconfigurations:`, `secrets:`, `licenses:` lists",
+                );
+                return;
+            }
+        };
+        for (section, list) in &top {
+            if !TOP.contains(&section.as_str()) {
+                self.unknown(at(&path![section.as_str()]), section, TOP);
+                continue;
+            }
+            let items = match list {
+                J::Null => continue,
+                J::Array(a) => a,
+                other => {
+                    self.malformed(
+                        at(&path![section.as_str()]),
+                        format!("`{section}` is {}, not a list", kind(other)),
+                        "write a list of `- id: ...` entries",
+                    );
+                    continue;
+                }
+            };
+            for (i, item) in items.iter().enumerate() {
+                let p = path![section.as_str(), i];
+                let Some(m) = item.as_object() else {
+                    self.malformed(
+                        at(&p),
+                        format!("{section}[{i}] is {}, not a mapping", kind(item)),
+                        "write `- id: CVE-...`",
+                    );
+                    continue;
+                };
+                let mut bad = false;
+                for k in m.keys() {
+                    if !ENTRY.contains(&k.as_str()) {
+                        let mut kp = p.clone();
+                        kp.push(Seg::Key(k.clone()));
+                        self.unknown(at(&kp), k, ENTRY);
+                        bad = true;
+                    }
+                }
+                let field = |k: &str| {
+                    let mut kp = p.clone();
+                    kp.push(Seg::Key(k.to_owned()));
+                    at(&kp)
+                };
+                let Some(id) = m.get("id").and_then(J::as_str).map(str::trim).filter(|s| !s.is_empty()) else {
+                    self.malformed(
+                        at(&p).or(field("id")),
+                        format!("{section}[{i}] has no `id` string"),
+                        "every entry needs `id:`",
+                    );
+                    continue;
+                };
+                let strings = |this: &mut Self, k: &str| -> Option<Vec<String>> {
+                    match m.get(k) {
+                        None | Some(J::Null) => Some(Vec::new()),
+                        Some(J::Array(a)) if a.iter().all(J::is_string) => {
+                            Some(a.iter().filter_map(J::as_str).map(str::to_owned).collect())
+                        }
+                        Some(other) => {
+                            this.malformed(
+                                field(k),
+                                format!("{section}[{i}] `{k}` is {}, not a list of strings", kind(other)),
+                                "write a list of quoted strings",
+                            );
+                            None
+                        }
+                    }
+                };
+                let (Some(paths), Some(purls)) = (strings(self, "paths"), strings(self, "purls")) else { continue };
+                let statement = match m.get("statement") {
+                    None | Some(J::Null) => None,
+                    Some(J::String(s)) => Some(s.clone()),
+                    Some(other) => {
+                        self.malformed(
+                            field("statement"),
+                            format!("`statement` is {}, not a string", kind(other)),
+                            "quote the statement",
+                        );
+                        bad = true;
+                        None
+                    }
+                };
+                let expires = match m.get("expired_at") {
+                    None | Some(J::Null) => None,
+                    Some(J::String(s)) => match parse_instant(s) {
+                        Some(t) => Some(t),
+                        None => {
+                            self.malformed(field("expired_at"), format!("{id}: `expired_at: {s}` is not a date (YYYY-MM-DD) or RFC 3339 time"), "a date the scanner cannot read may make the ignore permanent or drop it; write `expired_at: 2027-01-31`");
+                            continue;
+                        }
+                    },
+                    Some(other) => {
+                        self.malformed(
+                            field("expired_at"),
+                            format!("{id}: `expired_at` is {}, not a date", kind(other)),
+                            "write `expired_at: 2027-01-31`",
+                        );
+                        continue;
+                    }
+                };
+                if bad {
+                    continue;
+                }
+                let here = at(&p);
+                match section.as_str() {
+                    "vulnerabilities" if purls.is_empty() => {
+                        self.push(here, advisory(id, None), expires, statement.clone());
+                    }
+                    "vulnerabilities" => {
+                        for purl in &purls {
+                            match purl.parse::<Purl>() {
+                                Ok(pu) => {
+                                    let pkg = PackageRef {
+                                        name: pu.display_name(),
+                                        version: pu.version.clone(),
+                                        purl: Some(pu),
+                                    };
+                                    self.push(
+                                        here,
+                                        advisory(id, Some((pkg, purl.clone()))),
+                                        expires,
+                                        statement.clone(),
+                                    );
+                                }
+                                Err(msg) => self.malformed(
+                                    field("purls"),
+                                    format!("{id}: {msg}"),
+                                    "write package URLs such as `pkg:cargo/time@0.1.45`",
+                                ),
+                            }
+                        }
+                    }
+                    "misconfigurations" => self.push(here, advisory(id, None), expires, statement.clone()),
+                    "secrets" if paths.is_empty() => {
+                        self.push(
+                            here,
+                            Subject::Secret { rule: id.to_owned(), file: None, line: None, commit: None },
+                            expires,
+                            statement.clone(),
+                        );
+                    }
+                    "secrets" => {
+                        for f in &paths {
+                            self.push(
+                                here,
+                                Subject::Secret {
+                                    rule: id.to_owned(),
+                                    file: Some(f.clone()),
+                                    line: None,
+                                    commit: None,
+                                },
+                                expires,
+                                statement.clone(),
+                            );
+                        }
+                    }
+                    _ => {
+                        self.push(here, Subject::Other { what: format!("licence `{id}`") }, expires, statement.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    fn grype(&mut self) {
+        const RULE: &[&str] = &[
+            "vulnerability",
+            "reason",
+            "namespace",
+            "fix-state",
+            "package",
+            "vex-status",
+            "vex-justification",
+            "match-type",
+            "include-aliases",
+        ];
+        const PACKAGE: &[&str] = &["name", "version", "language", "type", "location", "upstream-name"];
+        let Some((v, map)) = self.yaml() else { return };
+        let at = |p: &[Seg]| map.as_ref().and_then(|m| m.key_pos(p));
+        let rules = match &v {
+            J::Null => return,
+            J::Object(m) => match m.get("ignore") {
+                None | Some(J::Null) => return,
+                Some(J::Array(a)) => a.clone(),
+                Some(other) => {
+                    self.malformed(
+                        at(&path!["ignore"]),
+                        format!("`ignore` is {}, not a list", kind(other)),
+                        "write `ignore:` followed by `- vulnerability: ...` rules",
+                    );
+                    return;
+                }
+            },
+            other => {
+                self.malformed(
+                    at(&[]),
+                    format!("the document is {}, not a mapping", kind(other)),
+                    "write `ignore:` rules",
+                );
+                return;
+            }
+        };
+        for (i, rule) in rules.iter().enumerate() {
+            let p = path!["ignore", i];
+            let field = |k: &str| {
+                let mut kp = p.clone();
+                kp.push(Seg::Key(k.to_owned()));
+                at(&kp)
+            };
+            let Some(m) = rule.as_object() else {
+                self.malformed(
+                    at(&p),
+                    format!("ignore[{i}] is {}, not a mapping", kind(rule)),
+                    "write `- vulnerability: CVE-...`",
+                );
+                continue;
+            };
+            let mut bad = false;
+            for k in m.keys() {
+                if !RULE.contains(&k.as_str()) {
+                    self.unknown(field(k), k, RULE);
+                    bad = true;
+                }
+            }
+            let pkg = match m.get("package") {
+                None | Some(J::Null) => None,
+                Some(J::Object(pm)) => {
+                    for k in pm.keys() {
+                        if !PACKAGE.contains(&k.as_str()) {
+                            let mut kp = p.clone();
+                            kp.extend([Seg::Key("package".into()), Seg::Key(k.clone())]);
+                            self.unknown(at(&kp), k, PACKAGE);
+                            bad = true;
+                        }
+                    }
+                    if pm.values().any(|x| !x.is_string()) {
+                        self.malformed(
+                            field("package"),
+                            format!("ignore[{i}].package has a value that is not a string"),
+                            "quote package fields",
+                        );
+                        bad = true;
+                    }
+                    Some(pm.clone())
+                }
+                Some(other) => {
+                    self.malformed(
+                        field("package"),
+                        format!("ignore[{i}].package is {}, not a mapping", kind(other)),
+                        "write `package: {name: ..., version: ...}`",
+                    );
+                    continue;
+                }
+            };
+            let reason = m.get("reason").and_then(J::as_str).map(str::to_owned);
+            if bad {
+                continue;
+            }
+            let s = |m: &serde_json::Map<String, J>, k: &str| {
+                m.get(k).and_then(J::as_str).map(str::to_owned).filter(|s| !s.is_empty())
+            };
+            let vuln = s(m, "vulnerability");
+            let pkgref = pkg.as_ref().and_then(|pm| s(pm, "name")).map(|name| PackageRef {
+                purl: None,
+                name,
+                version: pkg.as_ref().and_then(|pm| s(pm, "version")),
+            });
+            let here = at(&p);
+            match vuln {
+                Some(id) => {
+                    let text = pkgref.as_ref().map(|p| match &p.version {
+                        Some(v) => format!("{}@{v}", p.name),
+                        None => p.name.clone(),
+                    });
+                    let subject = Subject::Advisory { id, package: pkgref, package_text: text };
+                    self.push(here, subject, None, reason);
+                }
+                None => {
+                    let what = match &pkgref {
+                        Some(p) => format!("every vulnerability of package `{}`", p.name),
+                        None => "every vulnerability matching the rule's other fields".to_owned(),
+                    };
+                    self.push(here, Subject::Other { what }, None, reason);
+                }
+            }
+        }
+    }
+
+    // --- TOML (OSV-Scanner, cargo-deny, cargo-audit) -------------------------------------
+
+    fn toml(&mut self) -> Option<toml_edit::Document<String>> {
+        match toml_edit::Document::parse(self.src.text.clone()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                let at = pos(self.src, e.span());
+                let msg = format!("{}: {}", self.format, e.message().trim());
+                self.diags.push(
+                    Diagnostic::error(codes::IGNORE_FILE_SYNTAX, self.name(), msg)
+                        .at(at)
+                        .with_hint("fix the TOML syntax; a scanner that cannot parse its config may ignore all of it"),
+                );
+                None
+            }
+        }
+    }
+
+    fn check_keys(&mut self, t: &Table, known: &[&str]) -> bool {
+        let mut ok = true;
+        for (k, _) in t {
+            if !known.contains(&k) {
+                let at = key_pos(self.src, t, k);
+                self.unknown(at, k, known);
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    fn osv(&mut self) {
+        const TOP: &[&str] = &["IgnoredVulns", "PackageOverrides", "GoVersionOverride"];
+        const IGNORED: &[&str] = &["id", "ignoreUntil", "reason"];
+        const OVERRIDE: &[&str] = &[
+            "name",
+            "version",
+            "ecosystem",
+            "group",
+            "ignore",
+            "vulnerability",
+            "license",
+            "effectiveUntil",
+            "reason",
+        ];
+        let Some(doc) = self.toml() else { return };
+        let root = doc.as_table();
+        self.check_keys(root, TOP);
+        for (key, known) in [("IgnoredVulns", IGNORED), ("PackageOverrides", OVERRIDE)] {
+            let Some(item) = root.get(key) else { continue };
+            let Some(aot) = item.as_array_of_tables() else {
+                let at = key_pos(self.src, root, key);
+                self.malformed(
+                    at,
+                    format!("`{key}` is {}, not an array of tables", type_name(item)),
+                    "write `[[IgnoredVulns]]` blocks",
+                );
+                continue;
+            };
+            for t in aot {
+                let here = pos(self.src, t.span());
+                if !self.check_keys(t, known) {
+                    continue;
+                }
+                let reason = t.get("reason").and_then(Item::as_str).map(str::to_owned);
+                let until_key = if key == "IgnoredVulns" { "ignoreUntil" } else { "effectiveUntil" };
+                let expires = match t.get(until_key) {
+                    None => None,
+                    Some(it) => match it.as_datetime().and_then(instant) {
+                        Some(x) => Some(x),
+                        None => {
+                            let at = key_pos(self.src, t, until_key);
+                            let shown = it
+                                .as_value()
+                                .map_or_else(|| type_name(it).to_owned(), |v| v.to_string().trim().to_owned());
+                            self.malformed(at, format!("`{until_key} = {shown}` is not a TOML date or datetime"), "a typo here makes the ignore permanent or drops the whole config in OSV-Scanner; write an unquoted date: `ignoreUntil = 2027-01-31T23:59:59Z`");
+                            continue;
+                        }
+                    },
+                };
+                if key == "IgnoredVulns" {
+                    match t.get("id").and_then(Item::as_str).map(str::trim).filter(|s| !s.is_empty()) {
+                        Some(id) => self.push(here, advisory(id, None), expires, reason),
+                        None => self.malformed(
+                            here,
+                            "an `[[IgnoredVulns]]` entry has no `id` string".to_owned(),
+                            "write `id = \"GHSA-...\"`",
+                        ),
+                    }
+                } else {
+                    let name = t.get("name").and_then(Item::as_str).unwrap_or("*");
+                    let ignores_all = t.get("ignore").and_then(Item::as_bool) == Some(true);
+                    let vuln_ignore =
+                        t.get("vulnerability").and_then(|v| v.get("ignore")).and_then(Item::as_bool) == Some(true);
+                    if ignores_all || vuln_ignore {
+                        self.push(
+                            here,
+                            Subject::Other {
+                                what: format!("every vulnerability of package `{name}` (PackageOverrides)"),
+                            },
+                            expires,
+                            reason.clone(),
+                        );
+                    }
+                    if t.get("license").is_some_and(|l| {
+                        l.get("override").is_some() || l.get("ignore").and_then(Item::as_bool) == Some(true)
+                    }) {
+                        self.push(
+                            here,
+                            Subject::Other { what: format!("the licence of package `{name}` (PackageOverrides)") },
+                            expires,
+                            reason,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn cargo(&mut self) {
+        let Some(doc) = self.toml() else { return };
+        let Some(adv) = doc.as_table().get("advisories") else { return };
+        let Some(adv) = adv.as_table() else {
+            let at = key_pos(self.src, doc.as_table(), "advisories");
+            self.malformed(
+                at,
+                format!("`advisories` is {}, not a table", type_name(adv)),
+                "write an `[advisories]` table",
+            );
+            return;
+        };
+        let Some(ignore) = adv.get("ignore") else { return };
+        let Some(arr) = ignore.as_array() else {
+            let at = key_pos(self.src, adv, "ignore");
+            self.malformed(
+                at,
+                format!("`advisories.ignore` is {}, not an array", type_name(ignore)),
+                "write `ignore = [ ... ]`",
+            );
+            return;
+        };
+        for v in arr {
+            let here = pos(self.src, v.span());
+            match v {
+                Value::String(s) => {
+                    let id = s.value().trim();
+                    if self.format == Format::CargoDeny && id.contains('@') || !id.contains('-') {
+                        self.push(here, Subject::Other { what: format!("every advisory of crate `{id}`") }, None, None);
+                    } else {
+                        self.push(here, advisory(id, None), None, None);
+                    }
+                }
+                Value::InlineTable(t) if self.format == Format::CargoDeny => {
+                    let known = ["id", "crate", "reason"];
+                    let mut bad = false;
+                    for (k, _) in t {
+                        if !known.contains(&k) {
+                            let at = pos(self.src, t.key(k).and_then(toml_edit::Key::span));
+                            self.unknown(at, k, &known);
+                            bad = true;
+                        }
+                    }
+                    if bad {
+                        continue;
+                    }
+                    let reason = t.get("reason").and_then(Value::as_str).map(str::to_owned);
+                    match (t.get("id").and_then(Value::as_str), t.get("crate").and_then(Value::as_str)) {
+                        (Some(id), None) => self.push(here, advisory(id.trim(), None), None, reason),
+                        (None, Some(c)) => self.push(
+                            here,
+                            Subject::Other { what: format!("every advisory of crate `{c}`") },
+                            None,
+                            reason,
+                        ),
+                        _ => self.malformed(
+                            here,
+                            "an `ignore` entry needs exactly one of `id` or `crate` (strings)".to_owned(),
+                            "write `{ id = \"RUSTSEC-...\", reason = \"EXC-...: ...\" }`",
+                        ),
+                    }
+                }
+                other => self.malformed(
+                    here,
+                    format!("an `ignore` entry is {}, not an advisory id string", value_type(other)),
+                    "write advisory ids as strings: `ignore = [\"RUSTSEC-2020-0071\"]`",
+                ),
+            }
+        }
+    }
+
+    // --- Gitleaks ----------------------------------------------------------------------------
+
+    fn gitleaks(&mut self) {
+        let mut comment: Option<String> = None;
+        let lines: Vec<String> = self.src.text.lines().map(str::to_owned).collect();
+        for (i, raw) in lines.iter().enumerate() {
+            let line = raw.trim();
+            let at = Some(Pos::new(u32::try_from(i + 1).unwrap_or(u32::MAX), 1));
+            if line.is_empty() {
+                comment = None;
+                continue;
+            }
+            if let Some(c) = line.strip_prefix('#') {
+                comment = Some(c.trim().to_owned());
+                continue;
+            }
+            if !is_gitleaks_fingerprint(line) {
+                self.malformed(
+                    at,
+                    format!("`{line}` is not a fingerprint `[commit:]file:rule-id:line`"),
+                    "copy the `Fingerprint` Gitleaks prints; Gitleaks ignores lines it cannot match",
+                );
+                continue;
+            }
+            let parts: Vec<&str> = line.rsplitn(3, ':').collect();
+            let (ln, rule, rest) = (parts[0], parts[1], parts[2]);
+            let (commit, file) = match rest.split_once(':') {
+                Some((c, f)) if c.len() >= 7 && c.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    (Some(c.to_owned()), f.to_owned())
+                }
+                _ => (None, rest.to_owned()),
+            };
+            let subject = Subject::Secret { rule: rule.to_owned(), file: Some(file), line: ln.parse().ok(), commit };
+            self.push(at, subject, None, comment.clone());
+        }
+    }
+}
+
+fn advisory(id: &str, package: Option<(PackageRef, String)>) -> Subject {
+    let (package, package_text) = package.map_or((None, None), |(p, t)| (Some(p), Some(t)));
+    Subject::Advisory { id: id.to_owned(), package, package_text }
+}
+
+fn kind(v: &J) -> &'static str {
+    match v {
+        J::Null => "null",
+        J::Bool(_) => "a boolean",
+        J::Number(_) => "a number",
+        J::String(_) => "a string",
+        J::Array(_) => "a list",
+        J::Object(_) => "a mapping",
+    }
+}
+
+/// `YYYY-MM-DD` (start of that day, UTC, as Trivy reads it) or an RFC 3339 time.
+fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
+    let t = s.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .or_else(|| DateTime::parse_from_rfc3339(t).ok().map(|d| d.with_timezone(&Utc)))
+}

@@ -1,0 +1,360 @@
+//! Compile exceptions into every scanner format and read them back; drift, one test per class.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::model::rulebook::Rulebook;
+use secfw_artifacts::{Diagnostic, FindingsFile, Level, LoadedWorkspace, SourceFile};
+use secfw_governance::evaluate;
+use secfw_suppress::{Format, Rule, Subject, check, compile, read_text, rules};
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+fn now() -> DateTime<Utc> {
+    NOW.parse().unwrap()
+}
+
+fn exc(id: &str, approval: &str, approved: &str, until: &str, targets: &str) -> String {
+    format!(
+        "\n### {id}: t\n- **Policy**: POL-007\n- **Severity**: Medium\n{targets}- **Requestor**: dev@x.test\n- **Approval**: {approval}\n- **Approved On**: {approved}\n- **Valid Until**: {until}\n- **Justification**: Needed for the {id} release.\n- **Risk Assessment**: low\n- **Risk Mitigation**:\n  - isolated\n"
+    )
+}
+
+fn registry() -> String {
+    let mut s = String::from("# Security Exception Registry\n\n## Active Exceptions\n");
+    s += &exc(
+        "EXC-001",
+        "sec@x.test",
+        "2026-11-01",
+        "2027-01-31",
+        "- **Advisories**: RUSTSEC-2020-0071\n- **Package**: pkg:cargo/time\n- **Versions**: >=0.1.0, <0.2.0\n",
+    );
+    s += &exc("EXC-002", "sec@x.test", "2026-10-01", "2026-11-01", "- **Advisories**: CVE-2019-0005\n");
+    s += &exc("EXC-003", "someone@x.test", "2026-11-01", "2027-01-31", "- **Advisories**: GHSA-aaaa-bbbb-cccc\n");
+    s += &exc("EXC-004", "sec@x.test", "2026-11-01", "2027-01-31", "- **Secrets**: src/a.rs:generic-api-key:3\n");
+    s += &exc("EXC-005", "sec@x.test", "2026-11-01", "2027-02-28", "- **Advisories**: RUSTSEC-2021-0001\n");
+    s
+}
+
+fn finding(id: &str, cve: &str, location: &str, extra: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "finding_id": id, "severity": "medium", "category": "vulnerability", "title": "t", "description": "d",
+        "affected_resources": [{"resource_id": "app", "resource_type": "package", "location": location}],
+        "remediation": {"recommended_action": "upgrade", "priority": "P2", "deadline": "2027-06-01"},
+        "governance": {"tags": [], "compliance_standards": [], "policy_refs": ["POL-007"]},
+        "cve": [cve], "evidence": extra
+    })
+}
+
+fn workspace(root: &Path, extra_findings: Vec<serde_json::Value>) -> LoadedWorkspace {
+    let (reg, d) = secfw_artifacts::exceptions::parse(&SourceFile::new("exceptions.md", registry()), Level::Error);
+    assert!(d.is_empty(), "{d:?}");
+    let mut rb = Rulebook::with_defaults("1.0.0");
+    rb.exceptions.approvers.security_team = vec!["sec@x.test".into()];
+    let mut findings = vec![
+        finding("F-1", "RUSTSEC-2020-0071", "time@0.1.45", &serde_json::json!([])),
+        finding("F-2", "RUSTSEC-2020-0071", "time@0.1.44", &serde_json::json!([])),
+    ];
+    findings.extend(extra_findings);
+    let ledger: FindingsFile = serde_json::from_value(serde_json::json!({
+        "version": "1.0",
+        "metadata": {"scan_id": "s", "timestamp": "2026-11-20T00:00:00Z", "lifecycle_state": "PLANNED"},
+        "findings": findings
+    }))
+    .unwrap();
+    let mut ws = LoadedWorkspace::default();
+    root.clone_into(&mut ws.root);
+    ws.rulebook = Some(rb);
+    ws.exceptions = Some(reg);
+    ws.findings = Some(ledger);
+    ws
+}
+
+fn valid_rules(ws: &LoadedWorkspace) -> Vec<Rule> {
+    rules(ws, &evaluate(ws, now()))
+}
+
+fn codes(d: &[Diagnostic]) -> Vec<&str> {
+    d.iter().map(|d| d.code.as_str()).collect()
+}
+
+fn corpus(name: &str) -> String {
+    std::fs::read_to_string(secfw_testkit::corpora("ignore-files").join(name)).unwrap()
+}
+
+#[test]
+fn only_valid_exceptions_compile_and_ranges_pin_the_ledger_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path(), vec![]);
+    let r = valid_rules(&ws);
+    let ids: Vec<&str> = r.iter().map(|r| r.exception.as_str()).collect();
+    assert_eq!(ids, ["EXC-001", "EXC-004", "EXC-005"], "expired EXC-002 and unapproved EXC-003 are left out");
+    assert_eq!(r[0].known_versions, ["0.1.44", "0.1.45"]);
+    assert_eq!(r[0].statement(), "EXC-001: Needed for the EXC-001 release. (valid until 2027-01-31)");
+}
+
+#[test]
+fn every_format_compiles_deterministically_parses_back_and_passes_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path(), vec![]);
+    let reg = ws.exceptions.clone().unwrap();
+    let rules = valid_rules(&ws);
+    for format in Format::ALL {
+        let a = compile(format, &rules, &reg, None).unwrap();
+        let b = compile(format, &rules, &reg, None).unwrap();
+        assert_eq!(a.text, b.text, "{format} is deterministic");
+        let (sups, diags) = read_text(format, format.default_path(), &a.text);
+        assert!(diags.is_empty(), "{format} parses back cleanly: {diags:?}\n{}", a.text);
+        assert!(!sups.is_empty(), "{format} has entries:\n{}", a.text);
+        for s in &sups {
+            if format != Format::CargoAudit {
+                assert!(s.exception.is_some(), "{format}: every entry names its exception: {s:?}");
+            }
+        }
+        let p = dir.path().join(format.default_path());
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, &a.text).unwrap();
+    }
+    let trivy = std::fs::read_to_string(dir.path().join(".trivyignore.yaml")).unwrap();
+    assert!(
+        trivy.contains("    purls:\n      - \"pkg:cargo/time@0.1.44\"\n      - \"pkg:cargo/time@0.1.45\"\n"),
+        "{trivy}"
+    );
+    assert!(trivy.contains("expired_at: 2027-01-31") && trivy.contains("statement: \"EXC-001: "), "{trivy}");
+    let osv = std::fs::read_to_string(dir.path().join("osv-scanner.toml")).unwrap();
+    assert!(osv.contains("ignoreUntil = 2027-01-31T23:59:59Z") && osv.contains("reason = \"EXC-001: "), "{osv}");
+    let grype = std::fs::read_to_string(dir.path().join(".grype.yaml")).unwrap();
+    assert!(grype.contains("      name: \"time\"\n      version: \"0.1.44\"\n      type: \"rust-crate\""), "{grype}");
+    let audit = std::fs::read_to_string(dir.path().join(".cargo/audit.toml")).unwrap();
+    assert!(audit.contains("# EXC-001: ") && audit.contains("\"RUSTSEC-2021-0001\""), "{audit}");
+    let drift = check(&ws, &evaluate(&ws, now()), dir.path());
+    let errors: Vec<_> = drift.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(!codes(&drift.diagnostics).contains(&"SP0205"), "nothing stale: {:#?}", drift.diagnostics);
+    assert_eq!(drift.files.len(), 6);
+}
+
+#[test]
+fn deny_toml_edit_changes_only_the_owned_entries_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path(), vec![]);
+    let reg = ws.exceptions.clone().unwrap();
+    let rules = valid_rules(&ws);
+    // A hand-written entry nobody owns stays where it is.
+    let original = corpus("cargo-deny__deny.toml").replace(
+        "ignore = [\n]",
+        "ignore = [\n    # kept by hand\n    { id = \"RUSTSEC-2000-0001\", reason = \"legacy\" },\n]",
+    );
+    let c = compile(Format::CargoDeny, &rules, &reg, Some(&original)).unwrap();
+    assert!(c.changed);
+    let start = original.find("ignore = [").unwrap();
+    let end_orig = start + original[start..].find("\n]\n").unwrap();
+    let end_new = start + c.text[start..].find("\n]\n").unwrap();
+    assert_eq!(c.text[..start], original[..start], "bytes before the array survive");
+    assert_eq!(c.text[end_new..], original[end_orig..], "bytes after the array survive");
+    assert!(c.text[start..end_new].contains("{ id = \"RUSTSEC-2000-0001\", reason = \"legacy\" }"));
+    assert!(c.text.contains("{ id = \"RUSTSEC-2020-0071\", reason = \"EXC-001: "), "{}", c.text);
+    // Idempotent, and removing every rule restores the file exactly.
+    assert_eq!(compile(Format::CargoDeny, &rules, &reg, Some(&c.text)).unwrap().text, c.text);
+    assert_eq!(compile(Format::CargoDeny, &[], &reg, Some(&c.text)).unwrap().text, original);
+    // The pristine upstream file round-trips too.
+    let pristine = corpus("cargo-deny__deny.toml");
+    let once = compile(Format::CargoDeny, &rules, &reg, Some(&pristine)).unwrap().text;
+    assert_eq!(compile(Format::CargoDeny, &[], &reg, Some(&once)).unwrap().text, pristine);
+}
+
+#[test]
+fn audit_toml_edit_keeps_comments_and_other_sections() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path(), vec![]);
+    let reg = ws.exceptions.clone().unwrap();
+    let rules = valid_rules(&ws);
+    let original = corpus("rustsec__audit.toml.example");
+    let c = compile(Format::CargoAudit, &rules, &reg, Some(&original)).unwrap();
+    let after = c.text.find("informational_warnings").unwrap();
+    let orig_after = original.find("informational_warnings").unwrap();
+    assert_eq!(c.text[after..], original[orig_after..], "everything after `ignore` survives byte for byte");
+    // Removing every owned entry leaves the array empty; `[]` comes back as `[\n]` (the only
+    // bytes that differ), and from then on the cycle is exact.
+    let emptied = compile(Format::CargoAudit, &[], &reg, Some(&c.text)).unwrap().text;
+    assert_eq!(emptied, original.replace("ignore = []", "ignore = [\n]"));
+    let again = compile(Format::CargoAudit, &rules, &reg, Some(&emptied)).unwrap().text;
+    assert_eq!(compile(Format::CargoAudit, &[], &reg, Some(&again)).unwrap().text, emptied);
+    let (sups, diags) = read_text(Format::CargoAudit, ".cargo/audit.toml", &c.text);
+    assert!(diags.is_empty());
+    assert_eq!(sups.len(), 2);
+}
+
+#[test]
+fn gitleaks_block_is_owned_and_hand_lines_survive() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path(), vec![]);
+    let reg = ws.exceptions.clone().unwrap();
+    let rules = valid_rules(&ws);
+    let original = "# hand-kept\nlib/b.rs:aws-access-token:9\n";
+    let c = compile(Format::Gitleaks, &rules, &reg, Some(original)).unwrap();
+    assert!(c.text.starts_with(original) && c.text.contains("src/a.rs:generic-api-key:3\n# END secfw\n"), "{}", c.text);
+    assert_eq!(compile(Format::Gitleaks, &rules, &reg, Some(&c.text)).unwrap().text, c.text);
+    assert_eq!(compile(Format::Gitleaks, &[], &reg, Some(&c.text)).unwrap().text, original);
+    let broken = format!(
+        "{original}# BEGIN secfw: generated from exceptions.md by `secfw exceptions compile`; do not edit inside\n"
+    );
+    assert!(
+        compile(Format::Gitleaks, &rules, &reg, Some(&broken)).is_err(),
+        "an unterminated block is refused, not eaten"
+    );
+}
+
+#[test]
+fn a_hand_written_whole_file_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path(), vec![]);
+    let reg = ws.exceptions.clone().unwrap();
+    let err = compile(Format::Trivy, &valid_rules(&ws), &reg, Some(&corpus("trivy__trivyignore.yaml"))).unwrap_err();
+    assert!(err.to_string().contains("SP0301") || err.to_string().contains("not generated by secfw"), "{err}");
+}
+
+#[test]
+fn the_real_trivy_ignore_file_is_read_entry_by_entry() {
+    let (sups, diags) = read_text(Format::Trivy, ".trivyignore.yaml", &corpus("trivy__trivyignore.yaml"));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        sups.len(),
+        20,
+        "6 vulnerabilities + 2 purls of CVE-2019-0007 + 4 misconfigurations + 3 secrets + 5 licences"
+    );
+    assert_eq!(sups[0].pos.map(|p| p.line), Some(2));
+    let expiring =
+        sups.iter().find(|s| matches!(&s.subject, Subject::Advisory { id, .. } if id == "CVE-2019-0005")).unwrap();
+    assert_eq!(expiring.expires, Some("2023-01-01T00:00:00Z".parse().unwrap()));
+    let licences = sups.iter().filter(|s| matches!(s.subject, Subject::Other { .. })).count();
+    assert_eq!(licences, 5);
+}
+
+#[test]
+fn the_real_osv_scanner_file_is_read() {
+    let (sups, diags) =
+        read_text(Format::OsvScanner, "osv-scanner.toml", &corpus("osv-scanner__osv-scanner-test.toml"));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(sups.len(), 1);
+    assert_eq!(sups[0].reason.as_deref(), Some("Test manifest file (package-lock.json)"));
+    assert_eq!((sups[0].pos.map(|p| p.line), sups[0].expires), (Some(1), None));
+}
+
+// --- drift: one test per class ------------------------------------------------------------
+
+fn drift_with(file: Format, text: &str) -> (Vec<Diagnostic>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(file.default_path());
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    let ws = workspace(dir.path(), vec![]);
+    let d = check(&ws, &evaluate(&ws, now()), dir.path());
+    (d.diagnostics, dir)
+}
+
+fn one<'a>(diags: &'a [Diagnostic], code: &str) -> &'a Diagnostic {
+    let hits: Vec<_> = diags.iter().filter(|d| d.code.as_str() == code).collect();
+    assert_eq!(hits.len(), 1, "one {code} in {diags:#?}");
+    assert!(hits[0].hint.is_some());
+    hits[0]
+}
+
+#[test]
+fn drift_unbacked_suppression_fails_located_on_both_sides() {
+    let (d, _dir) = drift_with(Format::OsvScanner, "[[IgnoredVulns]]\nid = \"CVE-2024-9999\"\nreason = \"trust me\"\n");
+    let e = one(&d, "SP0201");
+    assert!(e.is_error() && e.message.contains("CVE-2024-9999"));
+    assert_eq!((e.file.as_str(), e.line, e.column), ("osv-scanner.toml", Some(1), Some(1)));
+    assert_eq!(e.related[0].file, "exceptions.md");
+}
+
+#[test]
+fn drift_suppression_of_an_expired_exception_fails() {
+    let (d, _dir) = drift_with(Format::OsvScanner, "[[IgnoredVulns]]\nid = \"CVE-2019-0005\"\n");
+    let e = one(&d, "SP0202");
+    assert!(e.is_error() && e.message.contains("EXC-002"));
+    assert_eq!(e.related[0].file, "exceptions.md");
+}
+
+#[test]
+fn drift_suppression_of_an_unapproved_exception_fails() {
+    let (d, _dir) = drift_with(Format::CargoDeny, "[advisories]\nignore = [\"GHSA-aaaa-bbbb-cccc\"]\n");
+    let e = one(&d, "SP0203");
+    assert!(e.is_error() && e.message.contains("EXC-003"));
+    assert_eq!((e.line, e.column), (Some(2), Some(11)));
+}
+
+#[test]
+fn drift_malformed_entries_fail_and_an_ignore_until_typo_is_caught() {
+    let (d, _dir) = drift_with(
+        Format::OsvScanner,
+        "[[IgnoredVulns]]\nid = \"RUSTSEC-2021-0001\"\nignoreUntil = \"2027-01-31\"\nreason = \"EXC-005: x\"\n",
+    );
+    let e = one(&d, "SP0104");
+    assert!(e.is_error() && e.message.contains("ignoreUntil"), "{e}");
+    assert_eq!(e.line, Some(3));
+    let (d, _dir) = drift_with(Format::Gitleaks, "src/a.rs:generic-api-key\n");
+    assert_eq!(one(&d, "SP0104").line, Some(1));
+    let (d, _dir) =
+        drift_with(Format::Trivy, "vulnerabilities:\n  - id: RUSTSEC-2021-0001\n    expired_at: 2027-02-30\n");
+    assert_eq!(one(&d, "SP0104").line, Some(3));
+    let (d, _dir) = drift_with(Format::Trivy, "vulnerabilities: [\n");
+    assert!(one(&d, "SP0102").is_error());
+}
+
+#[test]
+fn drift_unknown_keys_fail_instead_of_being_dropped() {
+    let (d, _dir) = drift_with(Format::Trivy, "vulnerabilities:\n  - id: RUSTSEC-2021-0001\n    expires: 2027-01-01\n");
+    let e = one(&d, "SP0103");
+    assert!(e.is_error() && e.message.contains("`expires`"));
+    assert_eq!((e.line, e.column), (Some(3), Some(5)));
+    let (d, _dir) =
+        drift_with(Format::Grype, "ignore:\n  - vulnerability: RUSTSEC-2021-0001\n    package:\n      nmae: time\n");
+    assert_eq!(one(&d, "SP0103").line, Some(4));
+}
+
+#[test]
+fn drift_stale_exception_warns() {
+    // EXC-001 (a crate) and EXC-005 (a RUSTSEC id) are valid, but the present deny.toml
+    // carries only EXC-005.
+    let (d, _dir) = drift_with(
+        Format::CargoDeny,
+        "[advisories]\nignore = [{ id = \"RUSTSEC-2021-0001\", reason = \"EXC-005: x\" }]\n",
+    );
+    let w = one(&d, "SP0205");
+    assert!(!w.is_error() && w.message.contains("EXC-001") && w.message.contains("deny.toml"), "{w}");
+    assert_eq!(w.related[0].file, "exceptions.md");
+    assert!(d.iter().all(|d| !d.is_error()), "{d:#?}");
+}
+
+#[test]
+fn drift_backed_but_wider_or_longer_warns() {
+    let (d, _dir) = drift_with(
+        Format::Trivy,
+        "vulnerabilities:\n  - id: RUSTSEC-2020-0071\n    expired_at: 2027-06-01\n    statement: \"EXC-001: x\"\n",
+    );
+    assert!(d.iter().all(|d| !d.is_error()), "{d:#?}");
+    one(&d, "SP0204");
+    one(&d, "SP0206");
+}
+
+#[test]
+fn a_result_the_scanner_suppressed_without_an_exception_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let sup = serde_json::json!([{"type": "scan_result", "data": {"suppressions": [{"kind": "inSource", "status": "accepted"}]}}]);
+    let ws = workspace(dir.path(), vec![finding("F-9", "CVE-2030-1", "x@1.0", &sup)]);
+    let d = check(&ws, &evaluate(&ws, now()), dir.path()).diagnostics;
+    let e = one(&d, "SP0208");
+    assert!(e.is_error() && e.message.contains("F-9"));
+}
+
+#[test]
+fn every_code_is_documented_exactly_once() {
+    let doc = std::fs::read_to_string(secfw_testkit::repo_root().join("docs/diagnostics.md")).unwrap();
+    for (code, title) in secfw_suppress::codes::CATALOG {
+        assert!(!title.is_empty());
+        let n = doc.matches(&format!("| `{code}` |")).count();
+        assert_eq!(n, 1, "{code} is documented {n} times in docs/diagnostics.md");
+    }
+}
