@@ -29,7 +29,7 @@ fn ingest_writes_the_ledger_and_reports_counts() {
     assert_eq!(ledger.matches("finding_id:").count(), 25);
     // Again, as JSON, the next day: everything seen again, nothing new.
     let out = secfw()
-        .args(["ingest", "--output", "json", "--now", "2025-03-02", "--dir"])
+        .args(["ingest", "--format", "json", "--now", "2025-03-02", "--dir"])
         .arg(d.path())
         .arg(secfw_testkit::corpora("trivy/trivy__alpine-310.json"))
         .arg(secfw_testkit::corpora("sarif/smithy__gosec.sarif"))
@@ -51,16 +51,18 @@ fn a_malformed_report_is_refused_with_its_location_and_exit_2() {
         .arg(d.path())
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(2), "{stdout}");
-    assert!(stdout.contains("IN0002") && stdout.contains(":3:3"), "{stdout}");
-    assert!(stdout.contains("nothing was ingested"), "{stdout}");
+    // The refusal goes to stderr, so `secfw ingest ... > report.json` never hides it.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("IN0002") && stderr.contains(":3:3"), "{stderr}");
+    assert!(stderr.contains("nothing was ingested"), "{stderr}");
+    assert!(out.stdout.is_empty(), "stdout carries only the report: {}", String::from_utf8_lossy(&out.stdout));
     assert!(!d.path().join("sec_findings.yaml").exists());
 }
 
 #[test]
 fn an_unknown_format_name_is_a_usage_error() {
-    let out = secfw().args(["ingest", "--format", "xml", "x.json"]).output().unwrap();
+    let out = secfw().args(["ingest", "--input-format", "xml", "x.json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown format `xml`"));
 }

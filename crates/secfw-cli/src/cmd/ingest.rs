@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use secfw::ingest::{Format, IngestOptions, Input};
 
-use crate::output::{Output, parse_now};
+use crate::output::{Fmt, Output, parse_now};
 use crate::{CmdResult, exit};
 
 /// Arguments of `ingest`.
@@ -18,9 +18,9 @@ pub(crate) struct Args {
     /// The security workspace directory (default: the last path if it is a directory, else `.`).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Report format: auto, sarif, trivy, grype, cargo-audit, osv, npm-audit.
-    #[arg(long, default_value = "auto", value_parser = parse_format)]
-    format: Format,
+    /// Format of the reports read: auto, sarif, trivy, grype, cargo-audit, osv, npm-audit.
+    #[arg(long = "input-format", value_name = "FORMAT", default_value = "auto", value_parser = parse_format)]
+    input_format: Format,
     /// Bind the scans to this target (an inventory resource id) instead of the one the report names.
     #[arg(long)]
     target: Option<String>,
@@ -30,15 +30,9 @@ pub(crate) struct Args {
     /// Parse and merge, print what would change, write nothing.
     #[arg(long)]
     dry_run: bool,
-    /// Output format of the summary.
-    #[arg(long = "output", value_enum, default_value_t = Summary::Human)]
-    output: Summary,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Summary {
-    Human,
-    Json,
+    /// Output format of the summary (diagnostics go to stderr in both).
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -53,7 +47,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         None => PathBuf::from("."),
     };
     let now = parse_now(args.now.as_deref())?;
-    let inputs: Vec<Input> = files.iter().map(|p| Input::new(p.clone(), args.format)).collect();
+    let inputs: Vec<Input> = files.iter().map(|p| Input::new(p.clone(), args.input_format)).collect();
     let opts = IngestOptions::new(now).target(args.target.clone()).dry_run(args.dry_run);
     let lock = crate::lock::workspace(&dir)?; // held until the ledger is written
     let outcome = match secfw::ingest::ingest(&dir, &lock, &inputs, &opts) {
@@ -75,14 +69,14 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
                 text.push('\n');
             }
             text.push_str("nothing was ingested; sec_findings.yaml is unchanged");
-            out.print(&text);
+            out.eprint(&text);
             return Ok(ExitCode::from(exit::USAGE));
         }
     };
     let s = &outcome.summary;
     let diags = outcome.diagnostics();
-    match args.output {
-        Summary::Json => {
+    match args.format {
+        Fmt::Json => {
             let reports: Vec<serde_json::Value> = outcome
                 .reports
                 .iter()
@@ -97,12 +91,11 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
             });
             out.print(&serde_json::to_string_pretty(&doc)?);
         }
-        Summary::Human => {
-            let mut text = String::new();
-            for d in &diags {
-                text.push_str(&out.diagnostic(d, None));
-                text.push('\n');
+        Fmt::Human => {
+            if !diags.is_empty() {
+                out.diagnostics(&diags);
             }
+            let mut text = String::new();
             for r in &outcome.reports {
                 let _ = writeln!(
                     text,
