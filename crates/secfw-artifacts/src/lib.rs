@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod diag;
+pub mod escape;
 pub mod exceptions;
 pub mod lock;
 pub mod markdown;

@@ -5,21 +5,9 @@ use std::fmt::Write as _;
 
 use secfw_metrics::kpi::trim_num;
 
-/// Escape text for HTML and SVG (element content and attribute values).
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
-        }
-    }
-    o
-}
+/// Escape text for HTML and SVG (element content and attribute values): the one markup
+/// escaper of secfw, [`secfw_artifacts::escape::markup`].
+pub use secfw_artifacts::escape::markup as esc;
 
 /// A coordinate with one decimal.
 pub fn n(v: f64) -> String {

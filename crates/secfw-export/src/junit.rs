@@ -9,22 +9,6 @@ use secfw_artifacts::model::findings::{Finding, FindingStatus};
 
 use crate::{ExportInput, file_location};
 
-fn xml(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 fn blocking(input: &ExportInput<'_>, f: &Finding) -> bool {
     f.status == FindingStatus::Open && input.exception_for(f).is_none()
 }
@@ -64,16 +48,16 @@ pub fn junit(input: &ExportInput<'_>) -> String {
         let fs = by_policy.get(id).map_or(&[][..], Vec::as_slice);
         let open: Vec<&&Finding> = fs.iter().filter(|f| blocking(input, f)).collect();
         let _ =
-            writeln!(cases, "    <testcase classname=\"secfw.policies\" name=\"{}\">", xml(&format!("{id}: {title}")));
+            writeln!(cases, "    <testcase classname=\"secfw.policies\" name=\"{}\">", secfw_artifacts::escape::markup(&format!("{id}: {title}")));
         if !open.is_empty() {
             failures += 1;
             let body: Vec<String> = open.iter().map(|f| line(f)).collect();
             let _ = writeln!(
                 cases,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                xml(&format!("{} open finding(s)", open.len())),
+                secfw_artifacts::escape::markup(&format!("{} open finding(s)", open.len())),
                 worst(&open),
-                xml(&body.join("\n"))
+                secfw_artifacts::escape::markup(&body.join("\n"))
             );
         }
         let excepted: Vec<String> = fs
@@ -82,7 +66,7 @@ pub fn junit(input: &ExportInput<'_>) -> String {
             .map(|f| format!("{} excepted by {}", f.finding_id, input.exception_for(f).map_or("", |e| e.id.as_str())))
             .collect();
         if !excepted.is_empty() {
-            let _ = writeln!(cases, "      <system-out>{}</system-out>", xml(&excepted.join("\n")));
+            let _ = writeln!(cases, "      <system-out>{}</system-out>", secfw_artifacts::escape::markup(&excepted.join("\n")));
         }
         cases.push_str("    </testcase>\n");
     }
@@ -101,23 +85,23 @@ pub fn junit(input: &ExportInput<'_>) -> String {
         let _ = writeln!(
             cases,
             "    <testcase classname=\"secfw.findings\" name=\"{}\">",
-            xml(&format!("{}: {}", f.finding_id, f.title))
+            secfw_artifacts::escape::markup(&format!("{}: {}", f.finding_id, f.title))
         );
         if blocking(input, f) {
             failures += 1;
             let _ = writeln!(
                 cases,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                xml(&line(f)),
+                secfw_artifacts::escape::markup(&line(f)),
                 f.severity,
-                xml(&f.description)
+                secfw_artifacts::escape::markup(&f.description)
             );
         } else {
             skipped += 1;
             let why = input
                 .exception_for(f)
                 .map_or_else(|| format!("status {}", f.status), |e| format!("excepted by {}", e.id));
-            let _ = writeln!(cases, "      <skipped message=\"{}\"/>", xml(&why));
+            let _ = writeln!(cases, "      <skipped message=\"{}\"/>", secfw_artifacts::escape::markup(&why));
         }
         cases.push_str("    </testcase>\n");
     }

@@ -254,23 +254,6 @@ fn sarif_result(r: &GateReport, d: &Diagnostic, rule_index: usize) -> Value {
     res
 }
 
-fn xml(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            '\t' | '\n' | '\r' => o.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => o.push('\u{fffd}'),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 fn where_(d: &Diagnostic) -> String {
     match (d.line, d.column) {
         (Some(l), Some(c)) => format!("{}:{l}:{c}", d.file),
@@ -298,13 +281,13 @@ pub fn junit(run: &GateRun) -> String {
             r.summary.errors,
             rfc(run.now).trim_end_matches('Z')
         );
-        let _ = writeln!(s, "    <properties><property name=\"digest\" value=\"{}\"/></properties>", xml(&r.digest));
+        let _ = writeln!(s, "    <properties><property name=\"digest\" value=\"{}\"/></properties>", secfw_artifacts::escape::markup(&r.digest));
         if r.diagnostics.is_empty() {
             let _ = writeln!(s, "    <testcase classname=\"secfw.{}\" name=\"{}\"/>", r.gate, r.gate);
         }
         for d in &r.diagnostics {
-            let name = xml(&format!("{} {}", d.code, where_(d)));
-            let _ = write!(s, "    <testcase classname=\"secfw.{}\" name=\"{name}\" file=\"{}\"", r.gate, xml(&d.file));
+            let name = secfw_artifacts::escape::markup(&format!("{} {}", d.code, where_(d)));
+            let _ = write!(s, "    <testcase classname=\"secfw.{}\" name=\"{name}\" file=\"{}\"", r.gate, secfw_artifacts::escape::markup(&d.file));
             if let Some(l) = d.line {
                 let _ = write!(s, " line=\"{l}\"");
             }
@@ -320,15 +303,15 @@ pub fn junit(run: &GateRun) -> String {
                         s,
                         ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
                         d.code,
-                        xml(&d.message),
-                        xml(&body)
+                        secfw_artifacts::escape::markup(&d.message),
+                        secfw_artifacts::escape::markup(&body)
                     );
                 }
                 Level::Warning => {
-                    let _ = writeln!(s, ">\n      <system-out>warning: {}</system-out>\n    </testcase>", xml(&body));
+                    let _ = writeln!(s, ">\n      <system-out>warning: {}</system-out>\n    </testcase>", secfw_artifacts::escape::markup(&body));
                 }
                 _ => {
-                    let _ = writeln!(s, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&d.message));
+                    let _ = writeln!(s, ">\n      <skipped message=\"{}\"/>\n    </testcase>", secfw_artifacts::escape::markup(&d.message));
                 }
             }
         }

@@ -30,39 +30,24 @@ pub fn text(m: &Message) -> String {
     s
 }
 
-fn esc_html(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 /// The minimal HTML part (every value escaped; no scripts, styles or remote content).
 pub fn html(m: &Message) -> String {
-    let mut s = format!("<!DOCTYPE html>\n<html><body>\n<h2>{}</h2>\n", esc_html(&m.title));
+    let mut s = format!("<!DOCTYPE html>\n<html><body>\n<h2>{}</h2>\n", secfw_artifacts::escape::markup(&m.title));
     for l in &m.lines {
-        let _ = writeln!(s, "<p>{}</p>", esc_html(l));
+        let _ = writeln!(s, "<p>{}</p>", secfw_artifacts::escape::markup(l));
     }
     if !m.items.is_empty() {
         s.push_str("<ul>\n");
         for i in &m.items {
-            let _ = writeln!(s, "<li>{}</li>", esc_html(i));
+            let _ = writeln!(s, "<li>{}</li>", secfw_artifacts::escape::markup(i));
         }
         s.push_str("</ul>\n");
     }
     if let Some(d) = &m.digest {
-        let _ = writeln!(s, "<p>Digest: {}</p>", esc_html(d));
+        let _ = writeln!(s, "<p>Digest: {}</p>", secfw_artifacts::escape::markup(d));
     }
     let _ =
-        write!(s, "<p><small>secfw notify ({} about {})</small></p>\n</body></html>\n", m.reason, esc_html(&m.subject));
+        write!(s, "<p><small>secfw notify ({} about {})</small></p>\n</body></html>\n", m.reason, secfw_artifacts::escape::markup(&m.subject));
     s
 }
 
