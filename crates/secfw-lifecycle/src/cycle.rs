@@ -145,6 +145,11 @@ pub struct CycleReport {
     pub kpis: Vec<KpiLine>,
     /// Where the digest is.
     pub digest: Option<PathBuf>,
+    /// Every pass over file bytes the seal steps made (manifest, signatures, package, PACKAGED,
+    /// unpack, EXECUTED) and every digest they reused after the file's identity matched.
+    pub hash_stats: secfw_seal::files::HashStats,
+    /// How many times the workspace's artifacts were loaded (read and parsed) in this run.
+    pub workspace_loads: u64,
 }
 
 impl CycleReport {
@@ -345,6 +350,8 @@ pub fn run(root: &Path, opts: &CycleOptions, progress: &mut dyn FnMut(&Step)) ->
             escalations: Vec::new(),
             kpis: Vec::new(),
             digest: None,
+            hash_stats: secfw_seal::files::HashStats::default(),
+            workspace_loads: 0,
         },
         progress,
         loaded: None,
@@ -374,6 +381,7 @@ pub fn run(root: &Path, opts: &CycleOptions, progress: &mut dyn FnMut(&Step)) ->
         }
     }
     run.report.ended_in = run.lc.state()?;
+    run.report.hash_stats = run.wiring.seal.memo.stats();
     Ok(run.report)
 }
 
@@ -385,6 +393,7 @@ impl Run<'_> {
         match self.loaded.take() {
             Some(l) if l.strict == strict && l.stamp == now => Ok(l),
             _ => {
+                self.report.workspace_loads += 1;
                 let ws = secfw_artifacts::load(self.root, &LoadOptions::default().strict(strict))?;
                 Ok(Loaded { ws, strict, stamp: now })
             }
@@ -489,8 +498,9 @@ impl Run<'_> {
             .map_err(|e| e.to_string())
     }
 
+    /// Verification options of the seal steps, with the digests earlier steps established.
     fn verify_options(&self) -> VerifyOptions {
-        VerifyOptions::new(self.opts.now).require_git(self.opts.git)
+        VerifyOptions::new(self.opts.now).require_git(self.opts.git).known(self.wiring.seal.memo.known())
     }
 
     /// READY_FOR_HANDOFF → PACKAGED preparation: Critical=0 pre-check, manifest, signatures,
@@ -534,16 +544,21 @@ impl Run<'_> {
         gopts.git = if self.opts.git { GitMode::Head } else { GitMode::None };
         gopts.allow_dirty = self.opts.allow_dirty;
         gopts.lifecycle_state = Some(LifecycleState::Packaged);
+        // generate_manifest loads (and parses) the artifacts itself, in parallel with hashing.
+        self.report.workspace_loads += 1;
         let generated = match secfw_seal::generate_manifest(self.root, &gopts) {
             Ok(g) => g,
             Err(e) => return Ok(self.fail("seal", vec![format!("generate-manifest: {e}")])),
         };
+        self.wiring.seal.memo.record(&generated.known, &generated.stats);
         self.step(
             "manifest",
             StepStatus::Done,
             format!("{} file(s) sealed: {}", generated.statement.subject.len(), generated.seal),
         );
         let manifest = self.root.join(secfw_seal::names::MANIFEST);
+        // Every key signs in one call: one verification before, one after.
+        let mut keys = Vec::new();
         for key_path in &self.opts.keys {
             let key = match secfw_seal::keys::load_signing_key(key_path, false) {
                 Ok(k) => k,
@@ -556,23 +571,33 @@ impl Run<'_> {
                 ));
             };
             let sopts = SignOptions::new(tk.identity.clone(), self.verify_options()).sshsig(self.opts.sshsig);
-            let identity = tk.identity.clone();
-            match secfw_seal::sign_manifest(&manifest, &trust, &key, &sopts) {
-                Ok(s) => {
+            keys.push((key, sopts));
+        }
+        let signers: Vec<(&secfw_seal::SigningKey, &SignOptions)> = keys.iter().map(|(k, o)| (k, o)).collect();
+        match secfw_seal::sign_manifest_all(&manifest, &trust, &signers) {
+            Ok(all) => {
+                if let Some(first) = all.first() {
+                    self.wiring.seal.memo.record(&first.report.known, &first.report.stats);
+                }
+                for (s, (_, o)) in all.into_iter().zip(&keys) {
                     self.step(
                         "sign",
                         StepStatus::Done,
-                        format!("{identity} signed as {} ({})", s.role.as_str(), s.keyid),
+                        format!("{} signed as {} ({})", o.identity, s.role.as_str(), s.keyid),
                     );
                     if let Some(p) = s.sidecar {
-                        self.report.sidecars.push((identity, p));
+                        self.report.sidecars.push((o.identity.clone(), p));
                     }
                 }
-                Err(e) => return Ok(self.fail("sign", vec![format!("{}: {e}", key_path.display())])),
+            }
+            Err(e) => {
+                let paths: Vec<String> = self.opts.keys.iter().map(|p| p.display().to_string()).collect();
+                return Ok(self.fail("sign", vec![format!("{}: {e}", paths.join(", "))]));
             }
         }
         match secfw_seal::package(self.root, &trust, &self.verify_options()) {
             Ok(p) => {
+                self.wiring.seal.memo.record(&p.known, &p.stats);
                 self.step("package", StepStatus::Done, format!("{} ({} entries)", p.path.display(), p.entries.len()));
                 self.report.package = Some(p.path);
                 self.report.seal = Some(p.seal);
@@ -615,7 +640,8 @@ impl Run<'_> {
             let mut uo = self.verify_options();
             uo.expect_project = secfw_seal::workspace_project(self.root);
             match secfw_seal::unpack(archive, &target, &trust, &uo) {
-                Ok(_) => {
+                Ok(r) => {
+                    self.wiring.seal.memo.record(&r.known, &r.stats);
                     self.step("unpack", StepStatus::Done, format!("verified and unpacked into {}", target.display()));
                     self.report.executed = Some(target.clone());
                 }

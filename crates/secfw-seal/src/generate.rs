@@ -99,14 +99,48 @@ pub struct Generated {
     pub written: Vec<PathBuf>,
     /// Non-fatal notes (e.g. a replaced unsigned draft).
     pub notes: Vec<Diagnostic>,
+    /// The sealed files' digests with the identities they were computed from: give them to
+    /// the next step ([`crate::VerifyOptions::known`]) so it need not read the files again.
+    pub known: files::KnownDigests,
+    /// What was hashed (each sealed file once).
+    pub stats: files::HashStats,
 }
 
 /// Build the statement of the workspace at `dir` without writing anything.
 pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement, Vec<Diagnostic>), Error> {
+    build(dir, opts).map(|b| (b.statement, b.notes))
+}
+
+struct Built {
+    statement: Statement,
+    notes: Vec<Diagnostic>,
+    known: files::KnownDigests,
+    stats: files::HashStats,
+}
+
+/// The identities of the six artifacts that are regular files.
+fn artifact_identities(dir: &Path) -> Vec<Option<files::FileIdentity>> {
+    secfw_artifacts::files::ALL
+        .iter()
+        .map(|n| {
+            std::fs::symlink_metadata(dir.join(n))
+                .ok()
+                .filter(|m| m.file_type().is_file())
+                .as_ref()
+                .and_then(files::FileIdentity::of)
+        })
+        .collect()
+}
+
+fn build(dir: &Path, opts: &GenerateOptions) -> Result<Built, Error> {
     // Load (and parse) the artifacts while the evidence and digest files are enumerated and
     // hashed on the other cores: the two read disjoint files, so nothing is read twice.
-    let (ws, (paths, problems, mut digests, hash_errors)) = rayon::join(
-        || secfw_artifacts::load(dir, &opts.load),
+    let ((ws, pre, read_at), (paths, problems, mut digests, hash_errors)) = rayon::join(
+        || {
+            let read_at = std::time::SystemTime::now();
+            let pre = artifact_identities(dir);
+            (secfw_artifacts::load(dir, &opts.load), pre, read_at)
+        },
         || {
             let (paths, problems) = files::sealed_set(dir);
             let rest: Vec<String> =
@@ -192,13 +226,28 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
         return Err(Error::Rejected(refuse));
     }
 
-    // The six artifacts are hashed from the bytes already loaded (never read twice).
+    // The six artifacts are hashed from the bytes already loaded (never read twice). Their
+    // identity is kept for the next step only when it was the same just before and just after
+    // the load and settled before it: then the loaded bytes are that version of the file.
+    let post = artifact_identities(dir);
     for p in &paths {
         if let Some(src) = ws.sources.get(p) {
             let b = src.text.as_bytes();
-            digests
-                .insert(p.clone(), FileDigest { path: p.clone(), sha256: crate::sha256_hex(b), size: b.len() as u64 });
+            let size = b.len() as u64;
+            let identity = secfw_artifacts::files::ALL
+                .iter()
+                .position(|n| n == p)
+                .and_then(|i| pre.get(i).copied().flatten().filter(|id| post.get(i) == Some(&Some(*id))))
+                .filter(|id| id.size == size && id.settled_at(read_at));
+            digests.insert(p.clone(), FileDigest { path: p.clone(), sha256: crate::sha256_hex(b), size, identity });
         }
+    }
+    let mut known = files::KnownDigests::new();
+    let mut stats = files::HashStats::default();
+    for d in digests.values() {
+        known.insert(dir.join(&d.path), d);
+        stats.files_hashed += 1;
+        stats.bytes_hashed += d.size;
     }
     if !hash_errors.is_empty() {
         return Err(Error::Rejected(hash_errors));
@@ -300,7 +349,7 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
             severity_counts: counts,
         },
     };
-    Ok((st, notes))
+    Ok(Built { statement: st, notes, known, stats })
 }
 
 /// The next sequence number and the previous seal, from the manifest already in `dir`. An
@@ -363,7 +412,7 @@ fn manifest_uuid(project: &str, sequence: u64, issued: &str) -> String {
 /// Generate and write the manifest of the workspace at `dir`: `handoff.statement.json`, an
 /// unsigned `handoff.intoto.json` and `handoff_manifest.yaml` (stale SSHSIG sidecars removed).
 pub fn generate_manifest(dir: &Path, opts: &GenerateOptions) -> Result<Generated, Error> {
-    let (statement, notes) = build_statement(dir, opts)?;
+    let Built { statement, notes, known, stats } = build(dir, opts)?;
     let payload = statement.to_payload().map_err(|e| Error::Crypto(format!("cannot serialize the statement: {e}")))?;
     let seal = seal_of(&payload);
     let yaml = render_yaml(&statement, &seal, &Signers::default());
@@ -377,7 +426,7 @@ pub fn generate_manifest(dir: &Path, opts: &GenerateOptions) -> Result<Generated
         written.push(dir.join(name));
     }
     remove_sidecars(dir)?;
-    Ok(Generated { statement, payload, seal, written, notes })
+    Ok(Generated { statement, payload, seal, written, notes, known, stats })
 }
 
 /// Remove `handoff.statement.json.*.sig` (signatures over an older statement).

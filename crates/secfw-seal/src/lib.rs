@@ -27,7 +27,7 @@ pub use dsse::{Envelope, PAYLOAD_TYPE, pae};
 pub use generate::{GenerateOptions, Generated, GitMode, generate_manifest};
 pub use keys::{PublicKey, SigningKey};
 pub use package::{PackageInfo, package, restore, unpack};
-pub use sign::{SignOptions, Signed, sign_manifest};
+pub use sign::{SignOptions, Signed, sign_manifest, sign_manifest_all};
 pub use statement::{Predicate, Statement};
 pub use trust::{Role, TrustPolicy};
 pub use verify::{
