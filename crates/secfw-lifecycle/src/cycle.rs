@@ -231,6 +231,10 @@ struct Loaded {
     ws: LoadedWorkspace,
     strict: bool,
     stamp: Stamp,
+    /// The artifacts' full identities (device, inode, size, mtime, ctime) just before the load
+    /// began, and when it began: `generate-manifest` reuses this load only while they hold.
+    identities: Vec<Option<secfw_seal::files::FileIdentity>>,
+    read_at: std::time::SystemTime,
 }
 
 type Stamp = Vec<Option<(u64, Option<std::time::SystemTime>)>>;
@@ -394,8 +398,10 @@ impl Run<'_> {
             Some(l) if l.strict == strict && l.stamp == now => Ok(l),
             _ => {
                 self.report.workspace_loads += 1;
+                let read_at = std::time::SystemTime::now();
+                let identities = secfw_seal::generate::artifact_identities(self.root);
                 let ws = secfw_artifacts::load(self.root, &LoadOptions::default().strict(strict))?;
-                Ok(Loaded { ws, strict, stamp: now })
+                Ok(Loaded { ws, strict, stamp: now, identities, read_at })
             }
         }
     }
@@ -544,9 +550,19 @@ impl Run<'_> {
         gopts.git = if self.opts.git { GitMode::Head } else { GitMode::None };
         gopts.allow_dirty = self.opts.allow_dirty;
         gopts.lifecycle_state = Some(LifecycleState::Packaged);
-        // generate_manifest loads (and parses) the artifacts itself, in parallel with hashing.
-        self.report.workspace_loads += 1;
-        let generated = match secfw_seal::generate_manifest(self.root, &gopts) {
+        // generate-manifest reuses the workspace this run loaded (the same load options) while
+        // the artifacts' identities are unchanged; otherwise it loads them itself.
+        let loaded = self.take_workspace(false)?;
+        let pre =
+            secfw_seal::Preloaded { workspace: &loaded.ws, identities: &loaded.identities, read_at: loaded.read_at };
+        let generated = secfw_seal::generate_manifest_preloaded(self.root, Some(pre), &gopts);
+        if let Ok(g) = &generated
+            && !g.reused_load
+        {
+            self.report.workspace_loads += 1;
+        }
+        self.keep(loaded);
+        let generated = match generated {
             Ok(g) => g,
             Err(e) => return Ok(self.fail("seal", vec![format!("generate-manifest: {e}")])),
         };

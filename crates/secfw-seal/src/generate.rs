@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, Severity, write::write_atomic_under};
+use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace, Severity, write::write_atomic_under};
 
 use crate::files::{self, FileDigest, HashFailure};
 use crate::render::{Signers, render_yaml};
@@ -104,22 +104,41 @@ pub struct Generated {
     pub known: files::KnownDigests,
     /// What was hashed (each sealed file once).
     pub stats: files::HashStats,
+    /// The caller's [`Preloaded`] workspace was used (the artifacts were not loaded again).
+    pub reused_load: bool,
 }
 
 /// Build the statement of the workspace at `dir` without writing anything.
 pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement, Vec<Diagnostic>), Error> {
-    build(dir, opts).map(|b| (b.statement, b.notes))
+    build(dir, opts, None).map(|b| (b.statement, b.notes))
 }
 
 struct Built {
+    reused_load: bool,
     statement: Statement,
     notes: Vec<Diagnostic>,
     known: files::KnownDigests,
     stats: files::HashStats,
 }
 
-/// The identities of the six artifacts that are regular files.
-fn artifact_identities(dir: &Path) -> Vec<Option<files::FileIdentity>> {
+/// A workspace the caller already loaded (with the [`GenerateOptions::load`] options), so
+/// `generate-manifest` does not read and parse the artifacts again: the six artifacts'
+/// identities taken just before the load began ([`artifact_identities`]) and when it began.
+/// It is used only when every identity is settled and still the current one after the other
+/// sealed files were hashed; otherwise the artifacts are loaded again.
+#[derive(Clone, Copy, Debug)]
+pub struct Preloaded<'a> {
+    /// The loaded workspace.
+    pub workspace: &'a LoadedWorkspace,
+    /// [`artifact_identities`] just before the load began.
+    pub identities: &'a [Option<files::FileIdentity>],
+    /// The wall clock just before the load began (only decides reuse, never what is sealed).
+    pub read_at: std::time::SystemTime,
+}
+
+/// The identities of the six artifacts (in [`secfw_artifacts::files::ALL`] order) that are
+/// regular files, taken without following links.
+pub fn artifact_identities(dir: &Path) -> Vec<Option<files::FileIdentity>> {
     secfw_artifacts::files::ALL
         .iter()
         .map(|n| {
@@ -132,14 +151,22 @@ fn artifact_identities(dir: &Path) -> Vec<Option<files::FileIdentity>> {
         .collect()
 }
 
-fn build(dir: &Path, opts: &GenerateOptions) -> Result<Built, Error> {
+fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -> Result<Built, Error> {
+    // A workspace loaded by the caller is reused while its artifacts are unchanged and settled.
+    let preloaded = preloaded.filter(|p| {
+        p.identities.iter().all(|id| id.is_some_and(|id| id.settled_at(p.read_at)))
+            && p.identities == artifact_identities(dir).as_slice()
+    });
     // Load (and parse) the artifacts while the evidence and digest files are enumerated and
     // hashed on the other cores: the two read disjoint files, so nothing is read twice.
-    let ((ws, pre, read_at), (paths, problems, mut digests, hash_errors)) = rayon::join(
+    let (own, (paths, problems, mut digests, hash_errors)) = rayon::join(
         || {
+            if preloaded.is_some() {
+                return None;
+            }
             let read_at = std::time::SystemTime::now();
             let pre = artifact_identities(dir);
-            (secfw_artifacts::load(dir, &opts.load), pre, read_at)
+            Some((secfw_artifacts::load(dir, &opts.load), pre, read_at))
         },
         || {
             let (paths, problems) = files::sealed_set(dir);
@@ -165,7 +192,16 @@ fn build(dir: &Path, opts: &GenerateOptions) -> Result<Built, Error> {
             (paths, problems, digests, hash_errors)
         },
     );
-    let ws = ws?;
+    let owned;
+    let (ws, pre, read_at): (&LoadedWorkspace, Vec<Option<files::FileIdentity>>, std::time::SystemTime) =
+        match (preloaded, own) {
+            (Some(p), _) => (p.workspace, p.identities.to_vec(), p.read_at),
+            (None, Some((ws, pre, read_at))) => {
+                owned = ws?;
+                (&owned, pre, read_at)
+            }
+            (None, None) => return Err(Error::Crypto("the workspace was neither given nor loaded".into())),
+        };
     let mut errors: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         let n = errors.len();
@@ -298,7 +334,7 @@ fn build(dir: &Path, opts: &GenerateOptions) -> Result<Built, Error> {
     let (sequence, previous_seal) = previous(dir, &project, &mut notes)?;
     // Counts and active exceptions as governance decides them at `now`: open findings not
     // covered by a valid exception count; excepted findings do not (Critical=0 semantics).
-    let gov = secfw_governance::evaluate(&ws, opts.now);
+    let gov = secfw_governance::evaluate(ws, opts.now);
     let open = |s: Severity| gov.counts.open.get(&s).copied().unwrap_or(0);
     let counts = SeverityCounts {
         critical: open(Severity::Critical),
@@ -349,7 +385,7 @@ fn build(dir: &Path, opts: &GenerateOptions) -> Result<Built, Error> {
             severity_counts: counts,
         },
     };
-    Ok(Built { statement: st, notes, known, stats })
+    Ok(Built { reused_load: preloaded.is_some(), statement: st, notes, known, stats })
 }
 
 /// The next sequence number and the previous seal, from the manifest already in `dir`. An
@@ -412,7 +448,17 @@ fn manifest_uuid(project: &str, sequence: u64, issued: &str) -> String {
 /// Generate and write the manifest of the workspace at `dir`: `handoff.statement.json`, an
 /// unsigned `handoff.intoto.json` and `handoff_manifest.yaml` (stale SSHSIG sidecars removed).
 pub fn generate_manifest(dir: &Path, opts: &GenerateOptions) -> Result<Generated, Error> {
-    let Built { statement, notes, known, stats } = build(dir, opts)?;
+    generate_manifest_preloaded(dir, None, opts)
+}
+
+/// [`generate_manifest`] reusing a workspace the caller already loaded (see [`Preloaded`]):
+/// the artifacts are then neither read nor parsed again, only hashed from the loaded bytes.
+pub fn generate_manifest_preloaded(
+    dir: &Path,
+    preloaded: Option<Preloaded<'_>>,
+    opts: &GenerateOptions,
+) -> Result<Generated, Error> {
+    let Built { reused_load, statement, notes, known, stats } = build(dir, opts, preloaded)?;
     let payload = statement.to_payload().map_err(|e| Error::Crypto(format!("cannot serialize the statement: {e}")))?;
     let seal = seal_of(&payload);
     let yaml = render_yaml(&statement, &seal, &Signers::default());
@@ -426,7 +472,7 @@ pub fn generate_manifest(dir: &Path, opts: &GenerateOptions) -> Result<Generated
         written.push(dir.join(name));
     }
     remove_sidecars(dir)?;
-    Ok(Generated { statement, payload, seal, written, notes, known, stats })
+    Ok(Generated { statement, payload, seal, written, notes, known, stats, reused_load })
 }
 
 /// Remove `handoff.statement.json.*.sig` (signatures over an older statement).

@@ -22,22 +22,22 @@ fn generate_sign_and_package_hash_each_sealed_file_once_and_reuse_the_digests() 
     let (_t, dir) = workspace();
     let tp = trust(1);
     settle();
-    let g = generate_manifest(&dir, &GenerateOptions::new(now())).unwrap();
-    let n = g.statement.subject.len() as u64;
+    let generated = generate_manifest(&dir, &GenerateOptions::new(now())).unwrap();
+    let n = generated.statement.subject.len() as u64;
     assert!(n >= 8, "the example seals several files: {n}");
-    assert_eq!(g.stats.files_hashed, n, "generate hashes each sealed file once");
-    assert_eq!(g.known.len() as u64, n, "every settled file keeps its identity");
-    let known = Arc::new(g.known);
+    assert_eq!(generated.stats.files_hashed, n, "generate hashes each sealed file once");
+    assert_eq!(generated.known.len() as u64, n, "every settled file keeps its identity");
+    let known = Arc::new(generated.known);
     let vo = vopts().known(Arc::clone(&known));
-    let (p, a) = (prep(), app1());
-    let (po, ao) = (SignOptions::new("preparer", vo.clone()), SignOptions::new("approver-1", vo.clone()));
-    let signed = sign_manifest_all(&manifest(&dir), &tp, &[(&p, &po), (&a, &ao)]).unwrap();
+    let (preparer, approver) = (prep(), app1());
+    let (po, ao) = (SignOptions::new("preparer", vo.clone()), SignOptions::new("approver-1", vo));
+    let signed = sign_manifest_all(&manifest(&dir), &tp, &[(&preparer, &po), (&approver, &ao)]).unwrap();
     assert_eq!(signed.len(), 2);
-    let r = &signed[0].report;
-    assert!(r.passed(), "{:?}", r.failed_names());
-    assert_eq!(r.stats.files_hashed, 0, "both verifications of the signing call reuse generate's digests");
-    assert_eq!(r.stats.files_reused, 2 * n, "one verification before, one after, for both keys");
-    let pkg = secfw_seal::package(&dir, &tp, &vopts().known(Arc::new(r.known.clone()))).unwrap();
+    let report = &signed[0].report;
+    assert!(report.passed(), "{:?}", report.failed_names());
+    assert_eq!(report.stats.files_hashed, 0, "both verifications of the signing call reuse generate's digests");
+    assert_eq!(report.stats.files_reused, 2 * n, "one verification before, one after, for both keys");
+    let pkg = secfw_seal::package(&dir, &tp, &vopts().known(Arc::new(report.known.clone()))).unwrap();
     assert_eq!(pkg.stats.files_reused, n, "the verification before packaging reads nothing");
     assert_eq!(
         pkg.stats.files_hashed,
@@ -137,4 +137,29 @@ fn a_digest_read_in_the_tick_the_file_was_written_is_never_reused() {
     let (r, s) = hash_all_known(d.path(), &paths, Some(&known));
     assert_eq!((s.files_hashed, s.files_reused), (1, 0));
     assert_ne!(r[0].as_ref().unwrap().sha256, old.sha256);
+}
+
+/// A workspace loaded by the caller is sealed only while its artifacts are the ones loaded: an
+/// artifact rewritten after the load makes generate-manifest load (and hash) it again.
+#[test]
+fn a_preloaded_workspace_is_reused_only_while_its_artifacts_are_unchanged() {
+    use secfw_seal::generate::{Preloaded, artifact_identities};
+    let (_t, dir) = workspace();
+    settle();
+    let read_at = std::time::SystemTime::now();
+    let ids = artifact_identities(&dir);
+    let ws = secfw_artifacts::load(&dir, &secfw_artifacts::LoadOptions::default()).unwrap();
+    let pre = Preloaded { workspace: &ws, identities: &ids, read_at };
+    let g = secfw_seal::generate_manifest_preloaded(&dir, Some(pre), &GenerateOptions::new(now())).unwrap();
+    assert!(g.reused_load, "unchanged, settled artifacts: the caller's load is used");
+    // Rewrite the ledger after the load: the stale load is not sealed.
+    let ledger = dir.join(secfw_artifacts::files::FINDINGS);
+    let mut text = std::fs::read_to_string(&ledger).unwrap();
+    text.push_str("\n# edited after the load\n");
+    std::fs::write(&ledger, &text).unwrap();
+    git(&dir, &["commit", "-qam", "edit"]);
+    let g = secfw_seal::generate_manifest_preloaded(&dir, Some(pre), &GenerateOptions::new(now())).unwrap();
+    assert!(!g.reused_load, "a changed artifact: the workspace is loaded again");
+    let sealed = g.statement.predicate.artifacts.iter().find(|a| a.path == secfw_artifacts::files::FINDINGS).unwrap();
+    assert_eq!(sealed.sha256, secfw_seal::sha256_hex(text.as_bytes()), "what is sealed is the file as it is now");
 }
