@@ -146,9 +146,14 @@ pub struct CycleReport {
     /// Where the digest is.
     pub digest: Option<PathBuf>,
     /// Every pass over file bytes the seal steps made (manifest, signatures, package, PACKAGED,
-    /// unpack, EXECUTED) and every digest they reused after the file's identity matched.
+    /// unpack, EXECUTED) and every digest they reused after the file's identity matched. Not
+    /// serialized: whether a digest can be reused depends on file timestamps, and the report's
+    /// output stays the same for the same inputs.
+    #[serde(skip)]
     pub hash_stats: secfw_seal::files::HashStats,
-    /// How many times the workspace's artifacts were loaded (read and parsed) in this run.
+    /// How many times the workspace's artifacts were loaded (read and parsed) in this run (not
+    /// serialized, like `hash_stats`).
+    #[serde(skip)]
     pub workspace_loads: u64,
 }
 

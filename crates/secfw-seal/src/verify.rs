@@ -325,7 +325,9 @@ pub struct VerifyReport {
     pub signers: Signers,
     /// Keyids of the distinct trusted keys whose signatures verified.
     pub accepted_keyids: Vec<String>,
-    /// What this verification hashed and what it reused.
+    /// What this verification hashed and what it reused (not serialized: reuse depends on file
+    /// timestamps, and reports stay the same for the same inputs).
+    #[serde(skip)]
     pub stats: files::HashStats,
     /// The digests of the sealed files that matched, with the identities they belong to: give
     /// them to the next step ([`VerifyOptions::known`]) so it need not read the files again.
