@@ -163,3 +163,38 @@ fn a_preloaded_workspace_is_reused_only_while_its_artifacts_are_unchanged() {
     let sealed = g.statement.predicate.artifacts.iter().find(|a| a.path == secfw_artifacts::files::FINDINGS).unwrap();
     assert_eq!(sealed.sha256, secfw_seal::sha256_hex(text.as_bytes()), "what is sealed is the file as it is now");
 }
+
+/// The record that a package verified is trusted only while the archive's identity is the one
+/// read: an archive rewritten in place after unpack (same size) is read and verified again,
+/// and refused.
+#[test]
+fn a_package_rewritten_after_unpack_is_verified_again_and_refused() {
+    let (_t, dir, tp) = sealed(1);
+    let pkg = secfw_seal::package(&dir, &tp, &vopts()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut uo = vopts();
+    uo.any_project = true;
+    uo.require_git = false;
+    let u = secfw_seal::unpack(&pkg.path, &out.path().join("x"), &tp, &uo).unwrap();
+    let known = Arc::new(u.known);
+    assert_eq!(
+        secfw_seal::verify_package(&pkg.path, &tp, &uo.clone().known(Arc::clone(&known)))
+            .unwrap()
+            .stats
+            .packages_reused,
+        1
+    );
+    // Flip one byte of the first entry's content (after its 512-byte header), in place.
+    let mut bytes = std::fs::read(&pkg.path).unwrap();
+    bytes[512] ^= 0x01;
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new().write(true).open(&pkg.path).unwrap();
+        f.write_all(&bytes).unwrap();
+    }
+    // Either refused before extraction, or read again and failing: closed both ways.
+    if let Ok(r) = secfw_seal::verify_package(&pkg.path, &tp, &uo.known(known)) {
+        assert_eq!(r.stats.packages_reused, 0, "the changed archive is read again");
+        assert!(!r.passed(), "and it no longer verifies");
+    }
+}
