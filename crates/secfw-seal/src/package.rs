@@ -218,7 +218,7 @@ fn is_reserved(name: &str) -> bool {
 /// signature: its entries are exactly the signed statement's subjects, the envelope, the
 /// statement, the YAML view and SSHSIG sidecars of keys in `trust`. Anything else refuses the
 /// whole package (before a byte is written).
-fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, ArchiveRead), Error> {
+fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), Error> {
     let an = archive.display().to_string();
     let f = open_archive(archive)?;
     let first = f.metadata().ok().as_ref().and_then(files::FileIdentity::of);
@@ -226,12 +226,13 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, ArchiveRead
         wait_until_settled(&id);
     }
     let read_at = std::time::SystemTime::now();
-    let reader = HashingReader { inner: f, hash: sha2::Sha256::new(), n: 0 };
-    let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(256 * 1024, reader));
+    // Only the headers and the envelope are read here: entry data is skipped by seeking. The
+    // archive's bytes are read (and hashed) once, by the extraction.
+    let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(64 * 1024, f));
     let mut seen = BTreeSet::new();
     let mut names_out = Vec::new();
     let mut envelope = None;
-    for entry in ar.entries().map_err(|e| pkg_err(&an, format!("not a tar archive: {e}")))? {
+    for entry in ar.entries_with_seek().map_err(|e| pkg_err(&an, format!("not a tar archive: {e}")))? {
         let mut entry = entry.map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
         let raw = entry.path_bytes().into_owned();
         let name = String::from_utf8(raw).map_err(|_| pkg_err(&an, "an entry name is not UTF-8"))?;
@@ -261,13 +262,7 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, ArchiveRead
         }
         names_out.push(name);
     }
-    // Read (and hash) the rest of the archive too: its digest covers every byte.
-    let mut rest = ar.into_inner();
-    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
-    let reader = rest.into_inner();
-    let after = reader.inner.metadata().ok().as_ref().and_then(files::FileIdentity::of);
-    let identity = first.filter(|id| Some(*id) == after && id.size == reader.n && id.settled_at(read_at));
-    let read = ArchiveRead { sha256: hex::encode(reader.hash.finalize()), size: reader.n, identity };
+    let read = Scanned { identity: first, read_at };
     for required in [names::ENVELOPE, names::STATEMENT, names::MANIFEST] {
         if !seen.contains(required) {
             return Err(pkg_err(&an, format!("the package has no {required}")));
@@ -312,6 +307,12 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, ArchiveRead
     Ok((names_out, read))
 }
 
+/// The archive's identity when [`scan`] opened it, and when reading began.
+struct Scanned {
+    identity: Option<files::FileIdentity>,
+    read_at: std::time::SystemTime,
+}
+
 /// What reading a whole archive established.
 struct ArchiveRead {
     sha256: String,
@@ -348,10 +349,13 @@ fn extract(
     archive: &Path,
     staging: &Path,
     accepted: &[String],
-) -> Result<(files::KnownDigests, files::HashStats), Error> {
+    scanned: &Scanned,
+) -> Result<(files::KnownDigests, files::HashStats, ArchiveRead), Error> {
     let an = archive.display().to_string();
     let f = open_archive(archive)?;
-    let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(256 * 1024, f));
+    let first = f.metadata().ok().as_ref().and_then(files::FileIdentity::of);
+    let reader = HashingReader { inner: f, hash: sha2::Sha256::new(), n: 0 };
+    let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(256 * 1024, reader));
     let mut known = files::KnownDigests::new();
     let mut stats = files::HashStats::default();
     let mut i = 0usize;
@@ -385,7 +389,18 @@ fn extract(
     if i != accepted.len() {
         return Err(pkg_err(&an, "the package changed while being read"));
     }
-    Ok((known, stats))
+    // Read (and hash) the rest of the archive too: its digest covers every byte.
+    let mut rest = ar.into_inner();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
+    let reader = rest.into_inner();
+    let after = reader.inner.metadata().ok().as_ref().and_then(files::FileIdentity::of);
+    // The identity is kept only when the file scanned is the file extracted, unchanged while
+    // both read it, and settled before the scan began.
+    let identity = scanned
+        .identity
+        .filter(|id| Some(*id) == first && Some(*id) == after && id.size == reader.n && id.settled_at(scanned.read_at));
+    let read = ArchiveRead { sha256: hex::encode(reader.hash.finalize()), size: reader.n, identity };
+    Ok((known, stats, read))
 }
 
 fn staged(
@@ -395,9 +410,9 @@ fn staged(
     trust: &TrustPolicy,
     opts: &VerifyOptions,
 ) -> Result<(tempfile::TempDir, Vec<String>, VerifyReport), Error> {
-    let (entries, read) = scan(archive, trust)?;
+    let (entries, scanned) = scan(archive, trust)?;
     let staging = tempfile::Builder::new().prefix(prefix).tempdir_in(parent).map_err(|e| Error::io(parent, e))?;
-    let (extracted, stats) = extract(archive, staging.path(), &entries)?;
+    let (extracted, stats, read) = extract(archive, staging.path(), &entries, &scanned)?;
     let mut o = opts.clone();
     o.git_repository = false;
     o.workspace_state = false;
@@ -494,13 +509,13 @@ pub fn restore(
             None => return Err(unbound_project(secfw_artifacts::files::RULEBOOK, "rollback")),
         }
     }
-    let (entries, _) = scan(archive, trust)?;
+    let (entries, scanned) = scan(archive, trust)?;
     check_targets(workspace, &entries)?;
     let staging = tempfile::Builder::new()
         .prefix(".secfw-restore-")
         .tempdir_in(workspace)
         .map_err(|e| Error::io(workspace, e))?;
-    let (extracted, stats) = extract(archive, staging.path(), &entries)?;
+    let (extracted, stats, _) = extract(archive, staging.path(), &entries, &scanned)?;
     o.git_repository = false;
     o.workspace_state = false;
     o.known = Some(std::sync::Arc::new(extracted));
