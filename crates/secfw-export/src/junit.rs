@@ -47,8 +47,11 @@ pub fn junit(input: &ExportInput<'_>) -> String {
     for (id, title) in &policies {
         let fs = by_policy.get(id).map_or(&[][..], Vec::as_slice);
         let open: Vec<&&Finding> = fs.iter().filter(|f| blocking(input, f)).collect();
-        let _ =
-            writeln!(cases, "    <testcase classname=\"secfw.policies\" name=\"{}\">", secfw_artifacts::escape::markup(&format!("{id}: {title}")));
+        let _ = writeln!(
+            cases,
+            "    <testcase classname=\"secfw.policies\" name=\"{}\">",
+            secfw_artifacts::escape::markup(&format!("{id}: {title}"))
+        );
         if !open.is_empty() {
             failures += 1;
             let body: Vec<String> = open.iter().map(|f| line(f)).collect();
@@ -66,7 +69,11 @@ pub fn junit(input: &ExportInput<'_>) -> String {
             .map(|f| format!("{} excepted by {}", f.finding_id, input.exception_for(f).map_or("", |e| e.id.as_str())))
             .collect();
         if !excepted.is_empty() {
-            let _ = writeln!(cases, "      <system-out>{}</system-out>", secfw_artifacts::escape::markup(&excepted.join("\n")));
+            let _ = writeln!(
+                cases,
+                "      <system-out>{}</system-out>",
+                secfw_artifacts::escape::markup(&excepted.join("\n"))
+            );
         }
         cases.push_str("    </testcase>\n");
     }

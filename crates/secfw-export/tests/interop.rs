@@ -67,14 +67,12 @@ secfw_testkit::interop_test! { [python]
         let py = python();
         let d = tempfile::tempdir().unwrap();
         let files = exports(d.path());
-        let script = r"
-    import sys
-    from trestle.oscal.assessment_results import AssessmentResults
-    from trestle.oscal.poam import PlanOfActionAndMilestones
-    ar = AssessmentResults.oscal_read(__import__('pathlib').Path(sys.argv[1]))
-    po = PlanOfActionAndMilestones.oscal_read(__import__('pathlib').Path(sys.argv[2]))
-    print(len(ar.results[0].findings or []), len(po.poam_items))
-    ";
+        let script = "import sys\n\
+            from trestle.oscal.assessment_results import AssessmentResults\n\
+            from trestle.oscal.poam import PlanOfActionAndMilestones\n\
+            ar = AssessmentResults.oscal_read(__import__('pathlib').Path(sys.argv[1]))\n\
+            po = PlanOfActionAndMilestones.oscal_read(__import__('pathlib').Path(sys.argv[2]))\n\
+            print(len(ar.results[0].findings or []), len(po.poam_items))\n";
         let out = Command::new(&py).arg("-c").arg(script).arg(&files[1].1).arg(&files[2].1).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let counts = String::from_utf8_lossy(&out.stdout);

@@ -281,13 +281,22 @@ pub fn junit(run: &GateRun) -> String {
             r.summary.errors,
             rfc(run.now).trim_end_matches('Z')
         );
-        let _ = writeln!(s, "    <properties><property name=\"digest\" value=\"{}\"/></properties>", secfw_artifacts::escape::markup(&r.digest));
+        let _ = writeln!(
+            s,
+            "    <properties><property name=\"digest\" value=\"{}\"/></properties>",
+            secfw_artifacts::escape::markup(&r.digest)
+        );
         if r.diagnostics.is_empty() {
             let _ = writeln!(s, "    <testcase classname=\"secfw.{}\" name=\"{}\"/>", r.gate, r.gate);
         }
         for d in &r.diagnostics {
             let name = secfw_artifacts::escape::markup(&format!("{} {}", d.code, where_(d)));
-            let _ = write!(s, "    <testcase classname=\"secfw.{}\" name=\"{name}\" file=\"{}\"", r.gate, secfw_artifacts::escape::markup(&d.file));
+            let _ = write!(
+                s,
+                "    <testcase classname=\"secfw.{}\" name=\"{name}\" file=\"{}\"",
+                r.gate,
+                secfw_artifacts::escape::markup(&d.file)
+            );
             if let Some(l) = d.line {
                 let _ = write!(s, " line=\"{l}\"");
             }
@@ -308,10 +317,18 @@ pub fn junit(run: &GateRun) -> String {
                     );
                 }
                 Level::Warning => {
-                    let _ = writeln!(s, ">\n      <system-out>warning: {}</system-out>\n    </testcase>", secfw_artifacts::escape::markup(&body));
+                    let _ = writeln!(
+                        s,
+                        ">\n      <system-out>warning: {}</system-out>\n    </testcase>",
+                        secfw_artifacts::escape::markup(&body)
+                    );
                 }
                 _ => {
-                    let _ = writeln!(s, ">\n      <skipped message=\"{}\"/>\n    </testcase>", secfw_artifacts::escape::markup(&d.message));
+                    let _ = writeln!(
+                        s,
+                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                        secfw_artifacts::escape::markup(&d.message)
+                    );
                 }
             }
         }

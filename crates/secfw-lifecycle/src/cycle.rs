@@ -170,6 +170,16 @@ pub struct CycleReport {
     pub kpis: Vec<KpiLine>,
     /// Where the digest is.
     pub digest: Option<PathBuf>,
+    /// Every pass over file bytes the seal steps made (manifest, signatures, package, PACKAGED,
+    /// unpack, EXECUTED) and every digest they reused after the file's identity matched. Not
+    /// serialized: whether a digest can be reused depends on file timestamps, and the report's
+    /// output stays the same for the same inputs.
+    #[serde(skip)]
+    pub hash_stats: secfw_seal::files::HashStats,
+    /// How many times the workspace's artifacts were loaded (read and parsed) in this run (not
+    /// serialized, like `hash_stats`).
+    #[serde(skip)]
+    pub workspace_loads: u64,
 }
 
 impl CycleReport {
@@ -252,6 +262,10 @@ struct Loaded {
     ws: LoadedWorkspace,
     strict: bool,
     stamp: Stamp,
+    /// The artifacts' full identities (device, inode, size, mtime, ctime) just before the load
+    /// began, and when it began: `generate-manifest` reuses this load only while they hold.
+    identities: Vec<Option<secfw_seal::files::FileIdentity>>,
+    read_at: std::time::SystemTime,
 }
 
 type Stamp = Vec<Option<(u64, Option<std::time::SystemTime>)>>;
@@ -381,6 +395,8 @@ pub fn run(
             escalations: Vec::new(),
             kpis: Vec::new(),
             digest: None,
+            hash_stats: secfw_seal::files::HashStats::default(),
+            workspace_loads: 0,
         },
         progress,
         loaded: None,
@@ -412,6 +428,7 @@ pub fn run(
     run.report.ended_in = run.lc.state()?;
     // Every gate decision of this run is made and recorded: now tell people.
     run.notify();
+    run.report.hash_stats = run.wiring.seal.memo.stats();
     Ok(run.report)
 }
 
@@ -423,8 +440,11 @@ impl Run<'_> {
         match self.loaded.take() {
             Some(l) if l.strict == strict && l.stamp == now => Ok(l),
             _ => {
+                self.report.workspace_loads += 1;
+                let read_at = std::time::SystemTime::now();
+                let identities = secfw_seal::generate::artifact_identities(self.root);
                 let ws = secfw_artifacts::load(self.root, &LoadOptions::default().strict(strict))?;
-                Ok(Loaded { ws, strict, stamp: now })
+                Ok(Loaded { ws, strict, stamp: now, identities, read_at })
             }
         }
     }
@@ -527,8 +547,9 @@ impl Run<'_> {
             .map_err(|e| e.to_string())
     }
 
+    /// Verification options of the seal steps, with the digests earlier steps established.
     fn verify_options(&self) -> VerifyOptions {
-        VerifyOptions::new(self.opts.now).require_git(self.opts.git)
+        VerifyOptions::new(self.opts.now).require_git(self.opts.git).known(self.wiring.seal.memo.known())
     }
 
     /// READY_FOR_HANDOFF → PACKAGED preparation: Critical=0 pre-check, manifest, signatures,
@@ -572,16 +593,31 @@ impl Run<'_> {
         gopts.git = if self.opts.git { GitMode::Head } else { GitMode::None };
         gopts.allow_dirty = self.opts.allow_dirty;
         gopts.lifecycle_state = Some(LifecycleState::Packaged);
-        let generated = match secfw_seal::generate_manifest(self.root, &gopts) {
+        // generate-manifest reuses the workspace this run loaded (the same load options) while
+        // the artifacts' identities are unchanged; otherwise it loads them itself.
+        let loaded = self.take_workspace(false)?;
+        let pre =
+            secfw_seal::Preloaded { workspace: &loaded.ws, identities: &loaded.identities, read_at: loaded.read_at };
+        let generated = secfw_seal::generate_manifest_preloaded(self.root, Some(pre), &gopts);
+        if let Ok(g) = &generated
+            && !g.reused_load
+        {
+            self.report.workspace_loads += 1;
+        }
+        self.keep(loaded);
+        let generated = match generated {
             Ok(g) => g,
             Err(e) => return Ok(self.fail("seal", vec![format!("generate-manifest: {e}")])),
         };
+        self.wiring.seal.memo.record(&generated.known, &generated.stats);
         self.step(
             "manifest",
             StepStatus::Done,
             format!("{} file(s) sealed: {}", generated.statement.subject.len(), generated.seal),
         );
         let manifest = self.root.join(secfw_seal::names::MANIFEST);
+        // Every key signs in one call: one verification before, one after.
+        let mut keys = Vec::new();
         for key_path in &self.opts.keys {
             let key = match secfw_seal::keys::load_signing_key(key_path, false) {
                 Ok(k) => k,
@@ -594,23 +630,33 @@ impl Run<'_> {
                 ));
             };
             let sopts = SignOptions::new(tk.identity.clone(), self.verify_options()).sshsig(self.opts.sshsig);
-            let identity = tk.identity.clone();
-            match secfw_seal::sign_manifest(&manifest, &trust, &key, &sopts) {
-                Ok(s) => {
+            keys.push((key, sopts));
+        }
+        let signers: Vec<(&secfw_seal::SigningKey, &SignOptions)> = keys.iter().map(|(k, o)| (k, o)).collect();
+        match secfw_seal::sign_manifest_all(&manifest, &trust, &signers) {
+            Ok(all) => {
+                if let Some(first) = all.first() {
+                    self.wiring.seal.memo.record(&first.report.known, &first.report.stats);
+                }
+                for (s, (_, o)) in all.into_iter().zip(&keys) {
                     self.step(
                         "sign",
                         StepStatus::Done,
-                        format!("{identity} signed as {} ({})", s.role.as_str(), s.keyid),
+                        format!("{} signed as {} ({})", o.identity, s.role.as_str(), s.keyid),
                     );
                     if let Some(p) = s.sidecar {
-                        self.report.sidecars.push((identity, p));
+                        self.report.sidecars.push((o.identity.clone(), p));
                     }
                 }
-                Err(e) => return Ok(self.fail("sign", vec![format!("{}: {e}", key_path.display())])),
+            }
+            Err(e) => {
+                let paths: Vec<String> = self.opts.keys.iter().map(|p| p.display().to_string()).collect();
+                return Ok(self.fail("sign", vec![format!("{}: {e}", paths.join(", "))]));
             }
         }
         match secfw_seal::package(self.root, &trust, &self.verify_options()) {
             Ok(p) => {
+                self.wiring.seal.memo.record(&p.known, &p.stats);
                 self.step("package", StepStatus::Done, format!("{} ({} entries)", p.path.display(), p.entries.len()));
                 self.report.package = Some(p.path);
                 self.report.seal = Some(p.seal);
@@ -657,7 +703,8 @@ impl Run<'_> {
             let mut uo = self.verify_options();
             uo.expect_project = secfw_seal::workspace_project(self.root);
             match secfw_seal::unpack(archive, &target, &trust, &uo) {
-                Ok(_) => {
+                Ok(r) => {
+                    self.wiring.seal.memo.record(&r.known, &r.stats);
                     self.step("unpack", StepStatus::Done, format!("verified and unpacked into {}", target.display()));
                     self.report.executed = Some(target.clone());
                 }

@@ -5,6 +5,7 @@
 //! Embedding tools get the same behaviour as the CLI with [`Standard::checks`].
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use secfw_artifacts::LifecycleState;
 
@@ -18,6 +19,39 @@ pub struct SealWiring {
     pub trust: Option<PathBuf>,
     /// Require the manifest's git binding.
     pub require_git: bool,
+    /// Digests and package verifications earlier steps of this process established, reused
+    /// only for files whose identity is unchanged; and the count of what was hashed.
+    pub memo: SealMemo,
+}
+
+/// What the seal steps of one process know and did, shared between the cycle's own steps and
+/// the criteria it evaluates (see [`secfw_seal::files::KnownDigests`]).
+#[derive(Clone, Debug, Default)]
+pub struct SealMemo(Arc<Mutex<Memo>>);
+
+#[derive(Debug, Default)]
+struct Memo {
+    known: secfw_seal::files::KnownDigests,
+    stats: secfw_seal::files::HashStats,
+}
+
+impl SealMemo {
+    /// A snapshot of what is known, for [`secfw_seal::VerifyOptions::known`].
+    pub fn known(&self) -> Arc<secfw_seal::files::KnownDigests> {
+        Arc::new(self.0.lock().unwrap_or_else(PoisonError::into_inner).known.clone())
+    }
+
+    /// Record what a step established and hashed.
+    pub fn record(&self, known: &secfw_seal::files::KnownDigests, stats: &secfw_seal::files::HashStats) {
+        let mut m = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        m.known.merge(known);
+        m.stats.add(stats);
+    }
+
+    /// Everything hashed and reused so far.
+    pub fn stats(&self) -> secfw_seal::files::HashStats {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).stats
+    }
 }
 
 impl SealWiring {
@@ -46,7 +80,7 @@ impl SealWiring {
     }
 
     fn verify_options(&self, cx: &CheckContext<'_>) -> secfw_seal::VerifyOptions {
-        secfw_seal::VerifyOptions::new(cx.now).require_git(self.require_git)
+        secfw_seal::VerifyOptions::new(cx.now).require_git(self.require_git).known(self.memo.known())
     }
 }
 
@@ -65,6 +99,7 @@ impl SealCheck for SealWiring {
             ));
         }
         let report = secfw_seal::verify_manifest(&manifest, &trust, &self.verify_options(cx));
+        self.memo.record(&report.known, &report.stats);
         if report.passed() {
             CheckOutcome::Met {
                 detail: format!("{what}: every seal check passed ({} trusted key(s))", report.accepted_keyids.len()),
@@ -88,7 +123,11 @@ impl SealCheck for SealWiring {
         let opts = self.verify_options(cx);
         let mut last_failure = None;
         for p in secfw_seal::package::list_packages(cx.root).iter().rev() {
-            match secfw_seal::verify_package(p, &trust, &opts) {
+            let verified = secfw_seal::verify_package(p, &trust, &opts);
+            if let Ok(r) = &verified {
+                self.memo.record(&r.known, &r.stats);
+            }
+            match verified {
                 Ok(r) if r.passed() && r.seal.as_deref() == Some(sealed.as_str()) => {
                     return CheckOutcome::Met {
                         detail: format!("package {} verifies (seal, signatures, checksums)", p.display()),
@@ -155,7 +194,7 @@ pub struct Standard {
 impl Standard {
     /// The standard criteria with a trust policy (or none: seal criteria then refuse).
     pub fn new(trust: Option<PathBuf>, require_git: bool) -> Self {
-        Self { seal: SealWiring { trust, require_git } }
+        Self { seal: SealWiring { trust, require_git, memo: SealMemo::default() } }
     }
 
     /// The criteria as [`Checks`] for [`crate::Lifecycle::advance`] and friends.

@@ -46,8 +46,12 @@ pub fn html(m: &Message) -> String {
     if let Some(d) = &m.digest {
         let _ = writeln!(s, "<p>Digest: {}</p>", secfw_artifacts::escape::markup(d));
     }
-    let _ =
-        write!(s, "<p><small>secfw notify ({} about {})</small></p>\n</body></html>\n", m.reason, secfw_artifacts::escape::markup(&m.subject));
+    let _ = write!(
+        s,
+        "<p><small>secfw notify ({} about {})</small></p>\n</body></html>\n",
+        m.reason,
+        secfw_artifacts::escape::markup(&m.subject)
+    );
     s
 }
 

@@ -24,10 +24,12 @@ pub struct Outcome {
     pub detail: String,
     /// The seal, when one was verified.
     pub seal: Option<String>,
+    /// What the check hashed and reused.
+    pub stats: crate::files::HashStats,
 }
 
 fn unmet(detail: impl Into<String>) -> Outcome {
-    Outcome { met: false, detail: detail.into(), seal: None }
+    Outcome { met: false, detail: detail.into(), seal: None, stats: crate::files::HashStats::default() }
 }
 
 /// Load the root of trust for the workspace `root` at `now`: `path` must lie outside `root`,
@@ -51,6 +53,7 @@ pub fn manifest_sealed(root: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -
             met: true,
             detail: format!("{} verified: {} check(s) passed", names::MANIFEST, r.checks.len()),
             seal: r.seal,
+            stats: r.stats,
         }
     } else {
         let why: Vec<String> =
@@ -80,6 +83,7 @@ pub fn package_verified(root: &Path, trust: &TrustPolicy, opts: &VerifyOptions) 
                 latest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
             ),
             seal: r.seal,
+            stats: r.stats,
         },
         Ok(r) if r.passed() => unmet(format!(
             "package {} carries seal {}, not the current manifest's; run `secfw package` again",

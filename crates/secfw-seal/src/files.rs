@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 use sha2::Digest as _;
@@ -27,6 +28,173 @@ pub struct FileDigest {
     pub sha256: String,
     /// Bytes.
     pub size: u64,
+    /// The identity of the file these bytes were read from, when it did not change while being
+    /// read and its timestamps were settled (see [`FileIdentity`]); `None` when the digest was
+    /// computed from bytes in memory, or the file may have changed within the same timestamp
+    /// tick. Only a digest with an identity can be reused by a later step ([`KnownDigests`]).
+    pub identity: Option<FileIdentity>,
+}
+
+/// One version of a file as the file system describes it without reading it: device, inode,
+/// size, modification and status-change times (nanoseconds since the epoch).
+///
+/// Any write to a file changes its ctime (which user space cannot set back), a replacement by
+/// rename changes the inode, so an equal identity means the same bytes, provided the recorded
+/// timestamps were *settled*: older than the moment the bytes were read by more than one
+/// timestamp tick ([`FileIdentity::settled_at`]). A write in the same tick as the recording
+/// could otherwise leave every field equal (the "racy" case git knows); such digests are
+/// never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct FileIdentity {
+    /// Device.
+    pub dev: u64,
+    /// Inode.
+    pub ino: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: i128,
+    /// Status-change time, ns since the epoch.
+    pub ctime_ns: i128,
+}
+
+/// How much older than the read a sub-second timestamp must be to be settled: more than one
+/// tick of the kernel's coarse clock (at most 10 ms at HZ=100).
+pub const SETTLE_FINE: Duration = Duration::from_millis(20);
+/// The same for file systems with whole-second (or 2-second, FAT) timestamps.
+pub const SETTLE_COARSE: Duration = Duration::from_secs(3);
+
+impl FileIdentity {
+    /// The identity `m` describes (`None` where the platform has no inode or ctime).
+    #[cfg(unix)]
+    pub fn of(m: &fs::Metadata) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt as _;
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        Some(Self {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime_ns: ns(m.mtime(), m.mtime_nsec()),
+            ctime_ns: ns(m.ctime(), m.ctime_nsec()),
+        })
+    }
+
+    /// The identity `m` describes (`None` where the platform has no inode or ctime).
+    #[cfg(not(unix))]
+    pub fn of(_m: &fs::Metadata) -> Option<Self> {
+        None
+    }
+
+    /// `true` when both timestamps are older than `read_at` by more than a timestamp tick, so
+    /// any later write gets a different ctime. A timestamp with zero nanoseconds is taken to
+    /// come from a coarse file system and needs [`SETTLE_COARSE`]. `read_at` is the wall clock
+    /// when reading began: it only decides whether a digest may be reused, never what is sealed.
+    pub fn settled_at(&self, read_at: SystemTime) -> bool {
+        let Ok(at) = read_at.duration_since(SystemTime::UNIX_EPOCH) else { return false };
+        let at = i128::try_from(at.as_nanos()).unwrap_or(i128::MAX);
+        [self.mtime_ns, self.ctime_ns].iter().all(|&t| {
+            let margin = if t % 1_000_000_000 == 0 { SETTLE_COARSE } else { SETTLE_FINE };
+            t < at - i128::try_from(margin.as_nanos()).unwrap_or(i128::MAX)
+        })
+    }
+}
+
+/// Digests of files whose identity was recorded when they were hashed (or written) in this
+/// process, by absolute path: what a later step may reuse instead of reading the file again,
+/// after checking that the file's current identity is the recorded one.
+#[derive(Clone, Debug, Default)]
+pub struct KnownDigests {
+    files: BTreeMap<PathBuf, (FileIdentity, String, u64)>,
+    packages: BTreeMap<PathBuf, VerifiedPackage>,
+}
+
+/// A package archive that verified completely in this process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedPackage {
+    /// The archive's identity when it was read (settled).
+    pub identity: FileIdentity,
+    /// Lower-case hex SHA-256 of the archive bytes read.
+    pub sha256: String,
+    /// The seal it carries.
+    pub seal: String,
+    /// The verification time used.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// The trust policy version used.
+    pub trust_version: u64,
+}
+
+impl KnownDigests {
+    /// Nothing known.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Record the digest of the file at `path` (absolute or as the verifier will join it),
+    /// when it has an identity.
+    pub fn insert(&mut self, path: PathBuf, d: &FileDigest) {
+        if let Some(id) = d.identity {
+            self.files.insert(path, (id, d.sha256.clone(), d.size));
+        }
+    }
+
+    /// The recorded digest of `path`, when `now` (its current identity) is the recorded one.
+    pub fn lookup(&self, path: &Path, now: &FileIdentity) -> Option<(&str, u64)> {
+        self.files.get(path).filter(|(id, _, _)| id == now).map(|(_, h, n)| (h.as_str(), *n))
+    }
+
+    /// Add everything `other` knows (its entries win).
+    pub fn merge(&mut self, other: &Self) {
+        self.files.extend(other.files.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.packages.extend(other.packages.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+
+    /// Files known.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Nothing known.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.packages.is_empty()
+    }
+
+    /// Record that the package at `path` verified.
+    pub fn insert_package(&mut self, path: PathBuf, p: VerifiedPackage) {
+        self.packages.insert(path, p);
+    }
+
+    /// The verification record of the package at `path`, when its current identity is the
+    /// recorded one.
+    pub fn package(&self, path: &Path, now: &FileIdentity) -> Option<&VerifiedPackage> {
+        self.packages.get(path).filter(|p| p.identity == *now)
+    }
+}
+
+/// How much hashing a step did: every pass over file bytes is counted, so a test can assert
+/// that nothing is read twice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HashStats {
+    /// Files whose bytes were hashed.
+    pub files_hashed: u64,
+    /// Bytes hashed (files and archives).
+    pub bytes_hashed: u64,
+    /// Files whose earlier digest was reused after their identity matched.
+    pub files_reused: u64,
+    /// Package archives hashed as a whole (written or read).
+    pub archives_hashed: u64,
+    /// Package verifications reused after the archive's identity matched.
+    pub packages_reused: u64,
+}
+
+impl HashStats {
+    /// Add `o`.
+    pub fn add(&mut self, o: &Self) {
+        self.files_hashed += o.files_hashed;
+        self.bytes_hashed += o.bytes_hashed;
+        self.files_reused += o.files_reused;
+        self.archives_hashed += o.archives_hashed;
+        self.packages_reused += o.packages_reused;
+    }
 }
 
 /// Why a file could not be hashed.
@@ -195,10 +363,17 @@ pub fn hash_file(root: &Path, rel_path: &str) -> Result<FileDigest, HashFailure>
 }
 
 pub(crate) fn hash_file_with(root: &Path, rel_path: &str, between: &dyn Fn(&Path)) -> Result<FileDigest, HashFailure> {
+    let (cur, meta) = walk(root, rel_path)?;
+    between(&cur);
+    hash_opened(&cur, rel_path, &meta)
+}
+
+/// Check `rel_path` under `root` segment by segment without following links: every parent a
+/// real directory, the file itself a regular file. Returns its path and metadata.
+fn walk(root: &Path, rel_path: &str) -> Result<(PathBuf, fs::Metadata), HashFailure> {
     check_path(rel_path).map_err(HashFailure::NotRegular)?;
     let segs: Vec<&str> = rel_path.split('/').collect();
     let mut cur = PathBuf::from(root);
-    let mut last_meta = None;
     for (i, s) in segs.iter().enumerate() {
         cur.push(s);
         let m = fs::symlink_metadata(&cur).map_err(|e| {
@@ -224,10 +399,14 @@ pub(crate) fn hash_file_with(root: &Path, rel_path: &str, between: &dyn Fn(&Path
             if !m.file_type().is_file() {
                 return Err(HashFailure::NotRegular(describe(&m, rel_path)));
             }
-            last_meta = Some(m);
+            return Ok((cur, m));
         }
     }
-    between(&cur);
+    Err(HashFailure::Missing(format!("{rel_path} does not exist")))
+}
+
+fn hash_opened(cur: &Path, rel_path: &str, last_meta: &fs::Metadata) -> Result<FileDigest, HashFailure> {
+    let read_at = SystemTime::now();
     let mut opts = fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -236,14 +415,14 @@ pub(crate) fn hash_file_with(root: &Path, rel_path: &str, between: &dyn Fn(&Path
         // O_NONBLOCK: a FIFO swapped in after the check must not hang the open.
         opts.custom_flags(secfw_artifacts::read::O_NONBLOCK);
     }
-    let mut f = opts.open(&cur).map_err(|e| HashFailure::Io(format!("{rel_path}: {e}")))?;
+    let mut f = opts.open(cur).map_err(|e| HashFailure::Io(format!("{rel_path}: {e}")))?;
     let fm = f.metadata().map_err(|e| HashFailure::Io(format!("{rel_path}: {e}")))?;
-    if !fm.is_file() || !same_file(last_meta.as_ref(), &fm) {
+    if !fm.is_file() || !same_file(Some(last_meta), &fm) {
         return Err(HashFailure::NotRegular(format!(
             "{rel_path} was replaced while being opened (file identity changed)"
         )));
     }
-    BUF.with(|b| {
+    let (sha256, size) = BUF.with(|b| {
         let mut buf = b.borrow_mut();
         let mut h = sha2::Sha256::new();
         let mut size = 0u64;
@@ -258,8 +437,56 @@ pub(crate) fn hash_file_with(root: &Path, rel_path: &str, between: &dyn Fn(&Path
                 Err(e) => return Err(HashFailure::Io(format!("{rel_path}: {e}"))),
             }
         }
-        Ok(FileDigest { path: rel_path.to_owned(), sha256: hex::encode(h.finalize()), size })
-    })
+        Ok((hex::encode(h.finalize()), size))
+    })?;
+    // The identity is kept only when the file did not change while it was read and its
+    // timestamps were settled before reading began: then any later write is visible in it.
+    let before = FileIdentity::of(&fm);
+    let after = f.metadata().ok().as_ref().and_then(FileIdentity::of);
+    let identity = before.filter(|b| Some(*b) == after && b.size == size && b.settled_at(read_at));
+    Ok(FileDigest { path: rel_path.to_owned(), sha256, size, identity })
+}
+
+/// Hash `rel_path` under `root`, or reuse its digest from `known` when the file's current
+/// identity is the one recorded there (the same safe walk runs either way). The second value is
+/// `true` when the digest was reused.
+pub fn hash_or_reuse(
+    root: &Path,
+    rel_path: &str,
+    known: Option<&KnownDigests>,
+) -> (Result<FileDigest, HashFailure>, bool) {
+    let (cur, meta) = match walk(root, rel_path) {
+        Ok(x) => x,
+        Err(e) => return (Err(e), false),
+    };
+    if let (Some(k), Some(id)) = (known, FileIdentity::of(&meta))
+        && let Some((sha, size)) = k.lookup(&cur, &id)
+    {
+        let d = FileDigest { path: rel_path.to_owned(), sha256: sha.to_owned(), size, identity: Some(id) };
+        return (Ok(d), true);
+    }
+    (hash_opened(&cur, rel_path, &meta), false)
+}
+
+/// [`hash_all`], reusing digests from `known` whose file identity still matches, with the
+/// counts of what was hashed and what was reused.
+pub fn hash_all_known(
+    root: &Path,
+    paths: &[String],
+    known: Option<&KnownDigests>,
+) -> (Vec<Result<FileDigest, HashFailure>>, HashStats) {
+    let out: Vec<(Result<FileDigest, HashFailure>, bool)> =
+        paths.par_iter().map(|p| hash_or_reuse(root, p, known)).collect();
+    let mut stats = HashStats::default();
+    for (r, reused) in &out {
+        if *reused {
+            stats.files_reused += 1;
+        } else if let Ok(d) = r {
+            stats.files_hashed += 1;
+            stats.bytes_hashed += d.size;
+        }
+    }
+    (out.into_iter().map(|(r, _)| r).collect(), stats)
 }
 
 #[cfg(unix)]

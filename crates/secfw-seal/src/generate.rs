@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, Severity, write::write_atomic_under};
+use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace, Severity, write::write_atomic_under};
 
 use crate::files::{self, FileDigest, HashFailure};
 use crate::render::{Signers, render_yaml};
@@ -99,14 +99,75 @@ pub struct Generated {
     pub written: Vec<PathBuf>,
     /// Non-fatal notes (e.g. a replaced unsigned draft).
     pub notes: Vec<Diagnostic>,
+    /// The sealed files' digests with the identities they were computed from: give them to
+    /// the next step ([`crate::VerifyOptions::known`]) so it need not read the files again.
+    pub known: files::KnownDigests,
+    /// What was hashed (each sealed file once).
+    pub stats: files::HashStats,
+    /// The caller's [`Preloaded`] workspace was used (the artifacts were not loaded again).
+    pub reused_load: bool,
 }
 
 /// Build the statement of the workspace at `dir` without writing anything.
 pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement, Vec<Diagnostic>), Error> {
+    build(dir, opts, None).map(|b| (b.statement, b.notes))
+}
+
+struct Built {
+    reused_load: bool,
+    statement: Statement,
+    notes: Vec<Diagnostic>,
+    known: files::KnownDigests,
+    stats: files::HashStats,
+}
+
+/// A workspace the caller already loaded (with the [`GenerateOptions::load`] options), so
+/// `generate-manifest` does not read and parse the artifacts again: the six artifacts'
+/// identities taken just before the load began ([`artifact_identities`]) and when it began.
+/// It is used only when every identity is settled and still the current one after the other
+/// sealed files were hashed; otherwise the artifacts are loaded again.
+#[derive(Clone, Copy, Debug)]
+pub struct Preloaded<'a> {
+    /// The loaded workspace.
+    pub workspace: &'a LoadedWorkspace,
+    /// [`artifact_identities`] just before the load began.
+    pub identities: &'a [Option<files::FileIdentity>],
+    /// The wall clock just before the load began (only decides reuse, never what is sealed).
+    pub read_at: std::time::SystemTime,
+}
+
+/// The identities of the six artifacts (in [`secfw_artifacts::files::ALL`] order) that are
+/// regular files, taken without following links.
+pub fn artifact_identities(dir: &Path) -> Vec<Option<files::FileIdentity>> {
+    secfw_artifacts::files::ALL
+        .iter()
+        .map(|n| {
+            std::fs::symlink_metadata(dir.join(n))
+                .ok()
+                .filter(|m| m.file_type().is_file())
+                .as_ref()
+                .and_then(files::FileIdentity::of)
+        })
+        .collect()
+}
+
+fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -> Result<Built, Error> {
+    // A workspace loaded by the caller is reused while its artifacts are unchanged and settled.
+    let preloaded = preloaded.filter(|p| {
+        p.identities.iter().all(|id| id.is_some_and(|id| id.settled_at(p.read_at)))
+            && p.identities == artifact_identities(dir).as_slice()
+    });
     // Load (and parse) the artifacts while the evidence and digest files are enumerated and
     // hashed on the other cores: the two read disjoint files, so nothing is read twice.
-    let (ws, (paths, problems, mut digests, hash_errors)) = rayon::join(
-        || secfw_artifacts::load(dir, &opts.load),
+    let (own, (paths, problems, mut digests, hash_errors)) = rayon::join(
+        || {
+            if preloaded.is_some() {
+                return None;
+            }
+            let read_at = std::time::SystemTime::now();
+            let pre = artifact_identities(dir);
+            Some((secfw_artifacts::load(dir, &opts.load), pre, read_at))
+        },
         || {
             let (paths, problems) = files::sealed_set(dir);
             let rest: Vec<String> =
@@ -131,7 +192,16 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
             (paths, problems, digests, hash_errors)
         },
     );
-    let ws = ws?;
+    let owned;
+    let (ws, pre, read_at): (&LoadedWorkspace, Vec<Option<files::FileIdentity>>, std::time::SystemTime) =
+        match (preloaded, own) {
+            (Some(p), _) => (p.workspace, p.identities.to_vec(), p.read_at),
+            (None, Some((ws, pre, read_at))) => {
+                owned = ws?;
+                (&owned, pre, read_at)
+            }
+            (None, None) => return Err(Error::Crypto("the workspace was neither given nor loaded".into())),
+        };
     let mut errors: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         let n = errors.len();
@@ -192,13 +262,28 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
         return Err(Error::Rejected(refuse));
     }
 
-    // The six artifacts are hashed from the bytes already loaded (never read twice).
+    // The six artifacts are hashed from the bytes already loaded (never read twice). Their
+    // identity is kept for the next step only when it was the same just before and just after
+    // the load and settled before it: then the loaded bytes are that version of the file.
+    let post = artifact_identities(dir);
     for p in &paths {
         if let Some(src) = ws.sources.get(p) {
             let b = src.text.as_bytes();
-            digests
-                .insert(p.clone(), FileDigest { path: p.clone(), sha256: crate::sha256_hex(b), size: b.len() as u64 });
+            let size = b.len() as u64;
+            let identity = secfw_artifacts::files::ALL
+                .iter()
+                .position(|n| n == p)
+                .and_then(|i| pre.get(i).copied().flatten().filter(|id| post.get(i) == Some(&Some(*id))))
+                .filter(|id| id.size == size && id.settled_at(read_at));
+            digests.insert(p.clone(), FileDigest { path: p.clone(), sha256: crate::sha256_hex(b), size, identity });
         }
+    }
+    let mut known = files::KnownDigests::new();
+    let mut stats = files::HashStats::default();
+    for d in digests.values() {
+        known.insert(dir.join(&d.path), d);
+        stats.files_hashed += 1;
+        stats.bytes_hashed += d.size;
     }
     if !hash_errors.is_empty() {
         return Err(Error::Rejected(hash_errors));
@@ -249,7 +334,7 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
     let (sequence, previous_seal) = previous(dir, &project, &mut notes)?;
     // Counts and active exceptions as governance decides them at `now`: open findings not
     // covered by a valid exception count; excepted findings do not (Critical=0 semantics).
-    let gov = secfw_governance::evaluate(&ws, opts.now);
+    let gov = secfw_governance::evaluate(ws, opts.now);
     let open = |s: Severity| gov.counts.open.get(&s).copied().unwrap_or(0);
     let counts = SeverityCounts {
         critical: open(Severity::Critical),
@@ -300,7 +385,7 @@ pub fn build_statement(dir: &Path, opts: &GenerateOptions) -> Result<(Statement,
             severity_counts: counts,
         },
     };
-    Ok((st, notes))
+    Ok(Built { reused_load: preloaded.is_some(), statement: st, notes, known, stats })
 }
 
 /// The next sequence number and the previous seal, from the manifest already in `dir`. An
@@ -363,7 +448,17 @@ fn manifest_uuid(project: &str, sequence: u64, issued: &str) -> String {
 /// Generate and write the manifest of the workspace at `dir`: `handoff.statement.json`, an
 /// unsigned `handoff.intoto.json` and `handoff_manifest.yaml` (stale SSHSIG sidecars removed).
 pub fn generate_manifest(dir: &Path, opts: &GenerateOptions) -> Result<Generated, Error> {
-    let (statement, notes) = build_statement(dir, opts)?;
+    generate_manifest_preloaded(dir, None, opts)
+}
+
+/// [`generate_manifest`] reusing a workspace the caller already loaded (see [`Preloaded`]):
+/// the artifacts are then neither read nor parsed again, only hashed from the loaded bytes.
+pub fn generate_manifest_preloaded(
+    dir: &Path,
+    preloaded: Option<Preloaded<'_>>,
+    opts: &GenerateOptions,
+) -> Result<Generated, Error> {
+    let Built { reused_load, statement, notes, known, stats } = build(dir, opts, preloaded)?;
     let payload = statement.to_payload().map_err(|e| Error::Crypto(format!("cannot serialize the statement: {e}")))?;
     let seal = seal_of(&payload);
     let yaml = render_yaml(&statement, &seal, &Signers::default());
@@ -377,7 +472,7 @@ pub fn generate_manifest(dir: &Path, opts: &GenerateOptions) -> Result<Generated
         written.push(dir.join(name));
     }
     remove_sidecars(dir)?;
-    Ok(Generated { statement, payload, seal, written, notes })
+    Ok(Generated { statement, payload, seal, written, notes, known, stats, reused_load })
 }
 
 /// Remove `handoff.statement.json.*.sig` (signatures over an older statement).

@@ -24,10 +24,10 @@ use std::path::PathBuf;
 use secfw_artifacts::Diagnostic;
 
 pub use dsse::{Envelope, PAYLOAD_TYPE, pae};
-pub use generate::{GenerateOptions, Generated, GitMode, generate_manifest};
+pub use generate::{GenerateOptions, Generated, GitMode, Preloaded, generate_manifest, generate_manifest_preloaded};
 pub use keys::{PublicKey, SigningKey};
 pub use package::{PackageInfo, package, restore, unpack};
-pub use sign::{SignOptions, Signed, sign_manifest};
+pub use sign::{SignOptions, Signed, sign_manifest, sign_manifest_all};
 pub use statement::{Predicate, Statement};
 pub use trust::{Role, TrustPolicy};
 pub use verify::{

@@ -30,6 +30,15 @@ pub struct PackageInfo {
     pub sequence: u64,
     /// Entries, in archive order.
     pub entries: Vec<String>,
+    /// Lower-case hex SHA-256 of the archive, computed from the bytes as they were written.
+    pub sha256: String,
+    /// Size of the archive in bytes.
+    pub size: u64,
+    /// What packaging hashed (the verification before, every archived file, the archive) and
+    /// what it reused.
+    pub stats: files::HashStats,
+    /// The verified digests of the sealed files with their identities, for the next step.
+    pub known: files::KnownDigests,
 }
 
 fn pkg_err(file: &str, msg: impl Into<String>) -> Error {
@@ -48,6 +57,8 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
     if !report.passed() {
         return Err(Error::Verification(Box::new(report)));
     }
+    let mut stats = report.stats;
+    let known = report.known;
     let (Some(st), Some(seal)) = (report.statement, report.seal) else {
         return Err(pkg_err(names::MANIFEST, "verification produced no statement"));
     };
@@ -70,7 +81,8 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
     let hex = seal.trim_start_matches("sha256:");
     let path = out_dir.join(format!("handoff-{:06}-{}.tar", st.predicate.sequence, &hex[..12]));
     let tmp = tempfile::NamedTempFile::new_in(&out_dir).map_err(|e| Error::io(&out_dir, e))?;
-    let mut builder = tar::Builder::new(std::io::BufWriter::new(tmp));
+    let out = HashingWriter { inner: tmp, hash: sha2::Sha256::new(), n: 0 };
+    let mut builder = tar::Builder::new(std::io::BufWriter::with_capacity(256 * 1024, out));
     builder.mode(tar::HeaderMode::Deterministic);
     for (name, want) in &entries {
         let f = open_regular(dir, name)?;
@@ -85,6 +97,8 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
         let mut reader = HashingReader { inner: f.take(len), hash: sha2::Sha256::new(), n: 0 };
         builder.append_data(&mut h, name, &mut reader).map_err(|e| Error::io(dir.join(name), e))?;
         let got = hex::encode(reader.hash.finalize());
+        stats.files_hashed += 1;
+        stats.bytes_hashed += reader.n;
         if reader.n != len || want.as_ref().is_some_and(|w| *w != got) {
             return Err(Error::rejected(
                 Diagnostic::error(codes::FILE_CHANGED, name.clone(), format!("{name} changed while being packaged"))
@@ -93,10 +107,44 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
         }
     }
     let buf = builder.into_inner().map_err(|e| Error::io(&path, e))?;
-    let tmp = buf.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+    let out = buf.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+    let (sha256, size) = (hex::encode(out.hash.finalize()), out.n);
+    stats.archives_hashed += 1;
+    stats.bytes_hashed += size;
+    let tmp = out.inner;
     tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
     tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-    Ok(PackageInfo { path, seal, sequence: st.predicate.sequence, entries: entries.into_iter().map(|e| e.0).collect() })
+    Ok(PackageInfo {
+        path,
+        seal,
+        sequence: st.predicate.sequence,
+        entries: entries.into_iter().map(|e| e.0).collect(),
+        sha256,
+        size,
+        stats,
+        known,
+    })
+}
+
+/// A writer that hashes everything written through it (the archive's digest is known as it is
+/// written, without reading the archive back).
+struct HashingWriter<W> {
+    inner: W,
+    hash: sha2::Sha256,
+    n: u64,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.n += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn open_regular(dir: &Path, name: &str) -> Result<fs::File, Error> {
@@ -172,14 +220,21 @@ fn is_reserved(name: &str) -> bool {
 /// signature: its entries are exactly the signed statement's subjects, the envelope, the
 /// statement, the YAML view and SSHSIG sidecars of keys in `trust`. Anything else refuses the
 /// whole package (before a byte is written).
-fn scan(archive: &Path, trust: &TrustPolicy) -> Result<Vec<String>, Error> {
+fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), Error> {
     let an = archive.display().to_string();
     let f = open_archive(archive)?;
-    let mut ar = tar::Archive::new(std::io::BufReader::new(f));
+    let first = f.metadata().ok().as_ref().and_then(files::FileIdentity::of);
+    if let Some(id) = first {
+        wait_until_settled(&id);
+    }
+    let read_at = std::time::SystemTime::now();
+    // Only the headers and the envelope are read here: entry data is skipped by seeking. The
+    // archive's bytes are read (and hashed) once, by the extraction.
+    let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(64 * 1024, f));
     let mut seen = BTreeSet::new();
     let mut names_out = Vec::new();
     let mut envelope = None;
-    for entry in ar.entries().map_err(|e| pkg_err(&an, format!("not a tar archive: {e}")))? {
+    for entry in ar.entries_with_seek().map_err(|e| pkg_err(&an, format!("not a tar archive: {e}")))? {
         let mut entry = entry.map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
         let raw = entry.path_bytes().into_owned();
         let name = String::from_utf8(raw).map_err(|_| pkg_err(&an, "an entry name is not UTF-8"))?;
@@ -209,6 +264,7 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<Vec<String>, Error> {
         }
         names_out.push(name);
     }
+    let read = Scanned { identity: first, read_at };
     for required in [names::ENVELOPE, names::STATEMENT, names::MANIFEST] {
         if !seen.contains(required) {
             return Err(pkg_err(&an, format!("the package has no {required}")));
@@ -250,15 +306,60 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<Vec<String>, Error> {
     if !extra.is_empty() {
         return Err(Error::Rejected(extra));
     }
-    Ok(names_out)
+    Ok((names_out, read))
+}
+
+/// The archive's identity when [`scan`] opened it, and when reading began.
+struct Scanned {
+    identity: Option<files::FileIdentity>,
+    read_at: std::time::SystemTime,
+}
+
+/// What reading a whole archive established.
+struct ArchiveRead {
+    sha256: String,
+    size: u64,
+    /// The archive's identity, when it did not change while read and was settled.
+    identity: Option<files::FileIdentity>,
+}
+
+/// A file written a moment ago has timestamps that a write in the same clock tick could
+/// repeat. Before an archive is read (and its identity recorded), wait out that tick: at most
+/// [`files::SETTLE_FINE`], and only for a file written in the last fraction of a second.
+fn wait_until_settled(id: &files::FileIdentity) {
+    let now = std::time::SystemTime::now();
+    if id.settled_at(now) || id.ctime_ns % 1_000_000_000 == 0 {
+        return;
+    }
+    let Ok(at) = now.duration_since(std::time::UNIX_EPOCH) else { return };
+    let at = i128::try_from(at.as_nanos()).unwrap_or(i128::MAX);
+    let newest = id.ctime_ns.max(id.mtime_ns);
+    let margin = i128::try_from(files::SETTLE_FINE.as_nanos()).unwrap_or(0);
+    let wait = newest + margin + 1_000_000 - at;
+    if wait > 0 && wait <= 2 * margin {
+        std::thread::sleep(std::time::Duration::from_nanos(u64::try_from(wait).unwrap_or(0)));
+    }
 }
 
 /// Extract `archive` into the fresh directory `staging`: only the entries [`scan`] accepted,
 /// files created exclusively.
-fn extract(archive: &Path, staging: &Path, accepted: &[String]) -> Result<(), Error> {
+///
+/// Each entry is hashed as it is written; the digests, with the identities of the files just
+/// created in the private staging directory, let the verification of `staging` check what was
+/// extracted without reading it back.
+fn extract(
+    archive: &Path,
+    staging: &Path,
+    accepted: &[String],
+    scanned: &Scanned,
+) -> Result<(files::KnownDigests, files::HashStats, ArchiveRead), Error> {
     let an = archive.display().to_string();
     let f = open_archive(archive)?;
-    let mut ar = tar::Archive::new(std::io::BufReader::new(f));
+    let first = f.metadata().ok().as_ref().and_then(files::FileIdentity::of);
+    let reader = HashingReader { inner: f, hash: sha2::Sha256::new(), n: 0 };
+    let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(256 * 1024, reader));
+    let mut known = files::KnownDigests::new();
+    let mut stats = files::HashStats::default();
     let mut i = 0usize;
     for entry in ar.entries().map_err(|e| pkg_err(&an, format!("not a tar archive: {e}")))? {
         let mut entry = entry.map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
@@ -275,13 +376,33 @@ fn extract(archive: &Path, staging: &Path, accepted: &[String]) -> Result<(), Er
         let dest = dir.join(rel.file_name().unwrap_or_default());
         let mut out =
             fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(|e| Error::io(&dest, e))?;
-        std::io::copy(&mut entry, &mut out).map_err(|e| Error::io(&dest, e))?;
+        let mut reader = HashingReader { inner: &mut entry, hash: sha2::Sha256::new(), n: 0 };
+        std::io::copy(&mut reader, &mut out).map_err(|e| Error::io(&dest, e))?;
         out.flush().map_err(|e| Error::io(&dest, e))?;
+        let size = reader.n;
+        let sha256 = hex::encode(reader.hash.finalize());
+        stats.files_hashed += 1;
+        stats.bytes_hashed += size;
+        // Created exclusively, in a directory only this process uses: its identity now is the
+        // identity of exactly these bytes.
+        let identity = out.metadata().ok().as_ref().and_then(files::FileIdentity::of).filter(|id| id.size == size);
+        known.insert(dest, &files::FileDigest { path: name, sha256, size, identity });
     }
     if i != accepted.len() {
         return Err(pkg_err(&an, "the package changed while being read"));
     }
-    Ok(())
+    // Read (and hash) the rest of the archive too: its digest covers every byte.
+    let mut rest = ar.into_inner();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
+    let reader = rest.into_inner();
+    let after = reader.inner.metadata().ok().as_ref().and_then(files::FileIdentity::of);
+    // The identity is kept only when the file scanned is the file extracted, unchanged while
+    // both read it, and settled before the scan began.
+    let identity = scanned
+        .identity
+        .filter(|id| Some(*id) == first && Some(*id) == after && id.size == reader.n && id.settled_at(scanned.read_at));
+    let read = ArchiveRead { sha256: hex::encode(reader.hash.finalize()), size: reader.n, identity };
+    Ok((known, stats, read))
 }
 
 fn staged(
@@ -291,17 +412,40 @@ fn staged(
     trust: &TrustPolicy,
     opts: &VerifyOptions,
 ) -> Result<(tempfile::TempDir, Vec<String>, VerifyReport), Error> {
-    let entries = scan(archive, trust)?;
+    let (entries, scanned) = scan(archive, trust)?;
     let staging = tempfile::Builder::new().prefix(prefix).tempdir_in(parent).map_err(|e| Error::io(parent, e))?;
-    extract(archive, staging.path(), &entries)?;
+    let (extracted, stats, read) = extract(archive, staging.path(), &entries, &scanned)?;
     let mut o = opts.clone();
     o.git_repository = false;
     o.workspace_state = false;
-    let report = verify_dir(staging.path(), &staging.path().join(names::MANIFEST), trust, &o);
+    o.known = Some(std::sync::Arc::new(extracted));
+    let mut report = verify_dir(staging.path(), &staging.path().join(names::MANIFEST), trust, &o);
+    report.stats.add(&stats);
+    report.stats.archives_hashed += 1;
+    report.stats.bytes_hashed += read.size;
+    // The staging paths are gone once the files are moved: keep only the package's record.
+    report.known = files::KnownDigests::new();
+    if let (true, Some(identity), Some(seal)) = (report.passed(), read.identity, report.seal.clone()) {
+        report.known.insert_package(
+            archive.to_path_buf(),
+            files::VerifiedPackage { identity, sha256: read.sha256, seal, now: opts.now, trust_version: trust.version },
+        );
+    }
     Ok((staging, entries, report))
 }
 
 pub(crate) fn verify_archive(archive: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<VerifyReport, Error> {
+    // A package this process already verified completely, with the same trust policy and
+    // time, and whose identity (device, inode, size, mtime, ctime) is unchanged since it was
+    // read, is not read again.
+    if let Some(k) = opts.known.as_deref()
+        && let Some(id) = fs::symlink_metadata(archive).ok().as_ref().and_then(files::FileIdentity::of)
+        && let Some(p) = k.package(archive, &id)
+        && p.now == opts.now
+        && p.trust_version == trust.version
+    {
+        return Ok(VerifyReport::reused_package(archive, p));
+    }
     let parent = std::env::temp_dir();
     let (_staging, _entries, report) = staged(archive, &parent, ".secfw-verify-", trust, opts)?;
     Ok(report)
@@ -367,16 +511,19 @@ pub fn restore(
             None => return Err(unbound_project(secfw_artifacts::files::RULEBOOK, "rollback")),
         }
     }
-    let entries = scan(archive, trust)?;
+    let (entries, scanned) = scan(archive, trust)?;
     check_targets(workspace, &entries)?;
     let staging = tempfile::Builder::new()
         .prefix(".secfw-restore-")
         .tempdir_in(workspace)
         .map_err(|e| Error::io(workspace, e))?;
-    extract(archive, staging.path(), &entries)?;
+    let (extracted, stats, _) = extract(archive, staging.path(), &entries, &scanned)?;
     o.git_repository = false;
     o.workspace_state = false;
-    let report = verify_dir(staging.path(), &staging.path().join(names::MANIFEST), trust, &o);
+    o.known = Some(std::sync::Arc::new(extracted));
+    let mut report = verify_dir(staging.path(), &staging.path().join(names::MANIFEST), trust, &o);
+    report.stats.add(&stats);
+    report.known = files::KnownDigests::new();
     if !report.passed() {
         return Err(Error::Verification(Box::new(report)));
     }

@@ -60,34 +60,57 @@ pub fn sign_manifest(
     key: &SigningKey,
     opts: &SignOptions,
 ) -> Result<Signed, Error> {
+    let mut all = sign_manifest_all(manifest, trust, &[(key, opts)])?;
+    all.pop().ok_or_else(|| Error::Crypto("no signature was made".into()))
+}
+
+/// Sign the manifest at `manifest` with every key in `signers` (each with its own identity and
+/// sidecar choice) in one call: the current state is verified once before the first signature
+/// and once after the last (the second verification reuses the first one's digests for files
+/// whose identity did not change, [`VerifyOptions::known`](crate::VerifyOptions::known)), the
+/// envelope and the YAML view are written once. Every key is checked (trusted, identity,
+/// not already signed, not given twice) before anything is written. The verification options
+/// are the first signer's.
+pub fn sign_manifest_all(
+    manifest: &Path,
+    trust: &TrustPolicy,
+    signers: &[(&SigningKey, &SignOptions)],
+) -> Result<Vec<Signed>, Error> {
     let dir = match manifest.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let public = key.public();
-    let keyid = public.keyid();
-    let Some((role, tk)) = trust.lookup(&public) else {
-        return Err(Error::rejected(
-            Diagnostic::error(
-                codes::KEY_NOT_TRUSTED,
-                "trust policy",
-                format!("key {keyid} is not in the trust policy"),
-            )
-            .with_hint("add it first: secfw trust add-key --trust FILE --role ROLE PUBKEY"),
-        ));
+    let Some((_, first)) = signers.first() else {
+        return Ok(Vec::new());
     };
-    if tk.identity != opts.identity {
-        return Err(Error::rejected(
-            Diagnostic::error(
-                codes::IDENTITY_MISMATCH,
-                "trust policy",
-                format!("key {keyid} belongs to `{}` in the trust policy, not `{}`", tk.identity, opts.identity),
-            )
-            .with_hint("sign with your own key and identity"),
-        ));
+    let mut checked = Vec::new();
+    for (key, opts) in signers {
+        let public = key.public();
+        let keyid = public.keyid();
+        let Some((role, tk)) = trust.lookup(&public) else {
+            return Err(Error::rejected(
+                Diagnostic::error(
+                    codes::KEY_NOT_TRUSTED,
+                    "trust policy",
+                    format!("key {keyid} is not in the trust policy"),
+                )
+                .with_hint("add it first: secfw trust add-key --trust FILE --role ROLE PUBKEY"),
+            ));
+        };
+        if tk.identity != opts.identity {
+            return Err(Error::rejected(
+                Diagnostic::error(
+                    codes::IDENTITY_MISMATCH,
+                    "trust policy",
+                    format!("key {keyid} belongs to `{}` in the trust policy, not `{}`", tk.identity, opts.identity),
+                )
+                .with_hint("sign with your own key and identity"),
+            ));
+        }
+        checked.push((*key, *opts, role, tk.identity.clone(), keyid));
     }
     // Verify the current state first; only thresholds (and an empty envelope) may be unmet.
-    let mut vo = opts.verify.clone();
+    let mut vo = first.verify.clone();
     vo.check_thresholds = false;
     let before = verify_manifest(manifest, trust, &vo);
     let tolerable = |c: &crate::verify::Check| {
@@ -98,15 +121,19 @@ pub fn sign_manifest(
     if !before.checks.iter().all(tolerable) || before.statement.is_none() {
         return Err(Error::Verification(Box::new(before)));
     }
-    if before.accepted_keyids.contains(&keyid) {
-        return Err(Error::rejected(
-            Diagnostic::error(
-                codes::DUPLICATE_SIGNATURE,
-                names::ENVELOPE,
-                format!("the envelope already has a signature by key {keyid} ({})", tk.identity),
-            )
-            .with_hint("each key signs once; another signer must add the next signature"),
-        ));
+    let mut seen: Vec<&str> = before.accepted_keyids.iter().map(String::as_str).collect();
+    for (_, _, _, identity, keyid) in &checked {
+        if seen.contains(&keyid.as_str()) {
+            return Err(Error::rejected(
+                Diagnostic::error(
+                    codes::DUPLICATE_SIGNATURE,
+                    names::ENVELOPE,
+                    format!("the envelope already has a signature by key {keyid} ({identity})"),
+                )
+                .with_hint("each key signs once; another signer must add the next signature"),
+            ));
+        }
+        seen.push(keyid);
     }
     let ep = dir.join(names::ENVELOPE);
     let bytes = crate::verify::read_seal_file(&ep, crate::dsse::MAX_ENVELOPE_BYTES)
@@ -114,22 +141,44 @@ pub fn sign_manifest(
     let mut env =
         Envelope::parse(&bytes).map_err(|m| Error::rejected(Diagnostic::error(codes::ENVELOPE, names::ENVELOPE, m)))?;
     let body = env.body().map_err(|m| Error::rejected(Diagnostic::error(codes::ENVELOPE, names::ENVELOPE, m)))?;
-    let sig = key.sign(&pae(&env.payload_type, &body));
-    env.signatures.push(EnvelopeSignature { keyid: Some(keyid.clone()), sig: b64_encode(&sig) });
+    let message = pae(&env.payload_type, &body);
+    let mut signers_seen = before.signers.clone();
+    let mut sidecars = Vec::new();
+    for (key, opts, role, identity, keyid) in &checked {
+        let sig = key.sign(&message);
+        env.signatures.push(EnvelopeSignature { keyid: Some(keyid.clone()), sig: b64_encode(&sig) });
+        signers_seen.add(*role, identity);
+        sidecars.push(if opts.sshsig {
+            let name = format!("{}.{}.sig", names::STATEMENT, keyid.get(..8).unwrap_or(keyid));
+            Some((name, sshsig::sign(key, sshsig::NAMESPACE, &body)))
+        } else {
+            None
+        });
+    }
     write_atomic_under(&dir, Path::new(names::ENVELOPE), &env.to_json())?;
-    let sidecar = if opts.sshsig {
-        let name = format!("{}.{}.sig", names::STATEMENT, keyid.get(..8).unwrap_or(&keyid));
-        write_atomic_under(&dir, Path::new(&name), sshsig::sign(key, sshsig::NAMESPACE, &body).as_bytes())?;
-        Some(dir.join(name))
-    } else {
-        None
-    };
-    let mut signers = before.signers.clone();
-    signers.add(role, &tk.identity);
+    let mut written = Vec::new();
+    for s in sidecars {
+        written.push(match s {
+            Some((name, text)) => {
+                write_atomic_under(&dir, Path::new(&name), text.as_bytes())?;
+                Some(dir.join(name))
+            }
+            None => None,
+        });
+    }
     if let (Some(st), Some(seal)) = (&before.statement, &before.seal) {
         let name = manifest.file_name().map_or_else(|| PathBuf::from(names::MANIFEST), PathBuf::from);
-        write_atomic_under(&dir, &name, render_yaml(st, seal, &signers).as_bytes())?;
+        write_atomic_under(&dir, &name, render_yaml(st, seal, &signers_seen).as_bytes())?;
     }
-    let report = verify_manifest(manifest, trust, &opts.verify);
-    Ok(Signed { role, keyid, sidecar, report })
+    let mut after_opts = first.verify.clone();
+    let mut known = after_opts.known.as_deref().cloned().unwrap_or_default();
+    known.merge(&before.known);
+    after_opts.known = Some(std::sync::Arc::new(known));
+    let mut report = verify_manifest(manifest, trust, &after_opts);
+    report.stats.add(&before.stats);
+    Ok(checked
+        .into_iter()
+        .zip(written)
+        .map(|((_, _, role, _, keyid), sidecar)| Signed { role, keyid, sidecar, report: report.clone() })
+        .collect())
 }

@@ -248,6 +248,11 @@ pub struct VerifyOptions {
     /// When `state` is not given, read the workspace's own `.secfw/seal-state.json` (default
     /// true): a manifest older than the last one the workspace accepted is refused.
     pub workspace_state: bool,
+    /// Digests an earlier step of this process computed, with the file identities they were
+    /// computed from ([`VerifyReport::known`], [`crate::Generated::known`]). A sealed file whose
+    /// current identity (device, inode, size, mtime, ctime) is the recorded one is not read
+    /// again; any other file is hashed. Default: none (every file is hashed).
+    pub known: Option<std::sync::Arc<files::KnownDigests>>,
 }
 
 impl VerifyOptions {
@@ -269,7 +274,15 @@ impl VerifyOptions {
             check_thresholds: true,
             any_project: false,
             workspace_state: true,
+            known: None,
         }
+    }
+
+    /// Reuse the digests in `known` for files whose identity still matches.
+    #[must_use]
+    pub fn known(mut self, known: std::sync::Arc<files::KnownDigests>) -> Self {
+        self.known = Some(known);
+        self
     }
 
     /// With `require_git`.
@@ -312,6 +325,14 @@ pub struct VerifyReport {
     pub signers: Signers,
     /// Keyids of the distinct trusted keys whose signatures verified.
     pub accepted_keyids: Vec<String>,
+    /// What this verification hashed and what it reused (not serialized: reuse depends on file
+    /// timestamps, and reports stay the same for the same inputs).
+    #[serde(skip)]
+    pub stats: files::HashStats,
+    /// The digests of the sealed files that matched, with the identities they belong to: give
+    /// them to the next step ([`VerifyOptions::known`]) so it need not read the files again.
+    #[serde(skip)]
+    pub known: files::KnownDigests,
 }
 
 impl VerifyReport {
@@ -343,6 +364,32 @@ impl VerifyReport {
     /// Codes of all error diagnostics.
     pub fn error_codes(&self) -> BTreeSet<Code> {
         self.checks.iter().flat_map(|c| c.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.code)).collect()
+    }
+
+    /// The report of a package this process verified completely before (see
+    /// [`files::KnownDigests::package`]): one passed `files` check naming the earlier
+    /// verification, the seal, and the package record kept for the next step.
+    pub(crate) fn reused_package(archive: &Path, p: &files::VerifiedPackage) -> Self {
+        let mut known = files::KnownDigests::new();
+        known.insert_package(archive.to_path_buf(), p.clone());
+        Self {
+            dir: archive.to_path_buf(),
+            checks: vec![Check {
+                name: CheckName::Files,
+                passed: true,
+                detail: format!(
+                    "verified completely earlier in this process (archive sha256 {}); its identity is unchanged",
+                    p.sha256
+                ),
+                diagnostics: Vec::new(),
+            }],
+            seal: Some(p.seal.clone()),
+            statement: None,
+            signers: Signers::default(),
+            accepted_keyids: Vec::new(),
+            stats: files::HashStats { packages_reused: 1, ..files::HashStats::default() },
+            known,
+        }
     }
 
     fn push(&mut self, name: CheckName, diagnostics: Vec<Diagnostic>, ok_detail: impl Into<String>) {
@@ -378,6 +425,8 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         statement: None,
         signers: Signers::default(),
         accepted_keyids: Vec::new(),
+        stats: files::HashStats::default(),
+        known: files::KnownDigests::default(),
     };
     // 1. trust policy
     let tp: Vec<Diagnostic> = trust
@@ -565,12 +614,15 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
     };
     r.push(CheckName::StatementFile, sf, "equals the payload");
 
-    // 8. files: safe, streamed, parallel
+    // 8. files: safe, streamed, parallel; a digest of this process is reused only for a file
+    // whose identity is still the one it was computed from.
     let paths: Vec<String> = st.predicate.artifacts.iter().map(|a| a.path.clone()).collect();
     let mut fd = Vec::new();
-    for (a, res) in st.predicate.artifacts.iter().zip(files::hash_all(dir, &paths)) {
+    let (hashed, stats) = files::hash_all_known(dir, &paths, opts.known.as_deref());
+    r.stats.add(&stats);
+    for (a, res) in st.predicate.artifacts.iter().zip(hashed) {
         match res {
-            Ok(d) if d.sha256 == a.sha256 && d.size == a.size => {}
+            Ok(d) if d.sha256 == a.sha256 && d.size == a.size => r.known.insert(dir.join(&a.path), &d),
             Ok(d) => fd.push(err(
                 codes::FILE_CHANGED,
                 &a.path,
