@@ -5,6 +5,7 @@ pub mod codes;
 pub mod diag;
 pub mod escape;
 pub mod exceptions;
+pub mod journal;
 pub mod lock;
 pub mod markdown;
 pub mod model;

@@ -150,16 +150,12 @@ impl Ledger {
     }
 
     fn replay(&mut self, text: &str) -> Result<(), Error> {
-        let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
         let mut pending: BTreeMap<String, JournalEntry> = BTreeMap::new();
-        for (i, line) in complete.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
+        for (n, line) in secfw_artifacts::journal::complete_lines(text) {
             let e: JournalEntry = serde_json::from_str(line).map_err(|err| {
                 Error::Ledger(
                     Diagnostic::error(codes::LEDGER_INVALID, JOURNAL_FILE, format!("the notification journal is invalid: {err}"))
-                        .at(Some(secfw_artifacts::Pos::new(u32::try_from(i + 1).unwrap_or(u32::MAX), 1)))
+                        .at(Some(secfw_artifacts::Pos::new(n, 1)))
                         .with_hint("secfw writes this file; restore it. Removing a `sending` line whose message was not delivered makes the next apply send it"),
                 )
             })?;
@@ -203,17 +199,8 @@ impl Ledger {
     /// Append `entry` to the journal of the workspace at `root`, synced to disk, and apply it
     /// in memory (`sent` records the message; `sending` and `failed` change nothing in memory).
     pub fn append(&mut self, root: &Path, entry: JournalEntry) -> Result<(), Error> {
-        use std::io::Write as _;
-        let mut line = serde_json::to_vec(&entry).map_err(|e| secfw_artifacts::Error::Serialize(e.to_string()))?;
-        line.push(b'\n');
-        let path = root.join(JOURNAL_FILE);
-        let io = |source| Error::Io { path: path.clone(), source };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        refuse_non_regular(&path)?;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
-        f.write_all(&line).and_then(|()| f.sync_data()).map_err(io)?;
+        secfw_artifacts::journal::append_line(&root.join(JOURNAL_FILE), &entry)
+            .map_err(|e| unusable(&root.join(JOURNAL_FILE), &e))?;
         if entry.event == Event::Sent {
             self.record(entry, MessageState::Sent);
         }
@@ -256,36 +243,19 @@ impl Ledger {
 
     /// Write the ledger atomically, then remove the journal it now contains.
     pub fn save(&self, root: &Path) -> Result<(), Error> {
-        secfw_artifacts::write::write_atomic(&Self::path(root), self.to_json().as_bytes())?;
-        let jpath = root.join(JOURNAL_FILE);
-        match std::fs::remove_file(&jpath) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(Error::Io { path: jpath, source }),
-        }
+        Ok(secfw_artifacts::journal::commit(&Self::path(root), self, &root.join(JOURNAL_FILE))?)
     }
 }
 
-/// Refuse a path that exists and is not a regular file (a FIFO would block the read).
-fn refuse_non_regular(path: &Path) -> Result<(), Error> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if !m.file_type().is_file() => Err(Error::Ledger(
-            Diagnostic::error(
-                codes::LEDGER_INVALID,
-                path.display().to_string(),
-                format!("{} is not a regular file", path.display()),
-            )
+/// A ledger or journal that exists but cannot be used (FIFO, device, symlink, unreadable): never
+/// treated as empty, which would send every message again.
+fn unusable(path: &Path, e: &secfw_artifacts::Error) -> Error {
+    Error::Ledger(
+        Diagnostic::error(codes::LEDGER_INVALID, path.display().to_string(), e.to_string())
             .with_hint("remove it; secfw writes a regular file there"),
-        )),
-        _ => Ok(()),
-    }
+    )
 }
 
 fn read_regular(path: &Path) -> Result<Option<String>, Error> {
-    refuse_non_regular(path)?;
-    match std::fs::read_to_string(path) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Io { path: path.to_owned(), source }),
-    }
+    secfw_artifacts::journal::read_optional(path).map_err(|e| unusable(path, &e))
 }

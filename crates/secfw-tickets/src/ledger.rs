@@ -93,32 +93,24 @@ impl Ledger {
     /// that exists but cannot be read or parsed is an error, never silently an empty ledger
     /// (that would re-create every ticket).
     pub fn load(root: &Path) -> Result<Self, Error> {
-        let path = Self::path(root);
-        let mut ledger = match std::fs::read_to_string(&path) {
-            Ok(t) => Self::parse(&t)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
-            Err(source) => return Err(Error::Io { path, source }),
+        use secfw_artifacts::journal::read_optional;
+        let mut ledger = match read_optional(&Self::path(root))? {
+            Some(t) => Self::parse(&t)?,
+            None => Self::default(),
         };
-        let jpath = root.join(JOURNAL_FILE);
-        match std::fs::read_to_string(&jpath) {
-            Ok(t) => ledger.replay(&t)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => return Err(Error::Io { path: jpath, source }),
+        if let Some(t) = read_optional(&root.join(JOURNAL_FILE))? {
+            ledger.replay(&t)?;
         }
         Ok(ledger)
     }
 
     /// Apply journal lines (JSON [`JournalEntry`] per line) not yet in the ledger.
     fn replay(&mut self, text: &str) -> Result<(), Error> {
-        let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
-        for (i, line) in complete.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
+        for (n, line) in secfw_artifacts::journal::complete_lines(text) {
             let e: JournalEntry = serde_json::from_str(line).map_err(|err| {
                 Error::Ledger(
                     Diagnostic::error(codes::LEDGER_INVALID, JOURNAL_FILE, format!("the ticket journal is invalid: {err}"))
-                        .at(Some(secfw_artifacts::Pos::new(u32::try_from(i + 1).unwrap_or(u32::MAX), 1)))
+                        .at(Some(secfw_artifacts::Pos::new(n, 1)))
                         .with_hint("secfw writes this file; restore it, or remove the line (its action will be sent again with the same Idempotency-Key)"),
                 )
             })?;
@@ -159,17 +151,8 @@ impl Ledger {
         status: u16,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        use std::io::Write as _;
         let entry = JournalEntry::of(action, status, now);
-        let mut line = serde_json::to_vec(&entry).map_err(|e| secfw_artifacts::Error::Serialize(e.to_string()))?;
-        line.push(b'\n');
-        let path = root.join(JOURNAL_FILE);
-        let io = |source| Error::Io { path: path.clone(), source };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
-        f.write_all(&line).and_then(|()| f.sync_data()).map_err(io)?;
+        secfw_artifacts::journal::append_line(&root.join(JOURNAL_FILE), &entry)?;
         self.apply_entry(entry);
         Ok(())
     }
@@ -213,13 +196,7 @@ impl Ledger {
     /// Write the ledger of the workspace at `root` atomically, then remove the journal it
     /// now contains.
     pub fn save(&self, root: &Path) -> Result<(), Error> {
-        secfw_artifacts::write::write_atomic(&Self::path(root), self.to_json().as_bytes())?;
-        let jpath = root.join(JOURNAL_FILE);
-        match std::fs::remove_file(&jpath) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(Error::Io { path: jpath, source }),
-        }
+        Ok(secfw_artifacts::journal::commit(&Self::path(root), self, &root.join(JOURNAL_FILE))?)
     }
 
     /// `true` when the action with this idempotency key was applied.
