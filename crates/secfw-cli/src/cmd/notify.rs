@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use secfw::artifacts::{Level, LoadOptions, LoadedWorkspace, load};
 use secfw::notify::{Error as NotifyError, NotifyPlan};
@@ -52,18 +51,8 @@ struct ApplyArgs {
     /// Evaluation time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
     #[arg(long)]
     now: Option<String>,
-    /// Attempts per message before giving up (5xx, 408, 429, timeouts, dropped connections).
-    #[arg(long, default_value_t = 5)]
-    max_attempts: u32,
-    /// Wait before the first retry, in milliseconds (doubles each retry).
-    #[arg(long, default_value_t = 500)]
-    backoff_ms: u64,
-    /// Longest wait between retries, in milliseconds.
-    #[arg(long, default_value_t = 30_000)]
-    max_backoff_ms: u64,
-    /// Time limit of one attempt, in milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    timeout_ms: u64,
+    #[command(flatten)]
+    retry: super::tickets::RetryArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Fmt::Human)]
     format: Fmt,
@@ -147,10 +136,7 @@ fn plan(a: &PlanArgs, out: &Output) -> CmdResult {
 fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
     let now = parse_now(a.now.as_deref())?;
     let lock = crate::lock::workspace(&a.dir)?; // held until the command returns
-    let opts = ApplyOptions::default()
-        .max_attempts(a.max_attempts)
-        .backoff(Duration::from_millis(a.backoff_ms), Duration::from_millis(a.max_backoff_ms))
-        .timeout(Duration::from_millis(a.timeout_ms));
+    let opts = a.retry.apply_to(ApplyOptions::default());
     // Planned under the lock: another apply's in-flight message is not mistaken for a stopped one.
     let (ws, plan) = make_plan(&a.dir, now, out)?;
     for d in plan.diagnostics.iter().filter(|d| d.severity != Level::Note) {

@@ -61,7 +61,18 @@ struct ApplyArgs {
     /// Evaluation time, RFC 3339 or YYYY-MM-DD (UTC); default: now.
     #[arg(long)]
     now: Option<String>,
-    /// Attempts per action before giving up (5xx, 408, 429, timeouts, dropped connections).
+    #[command(flatten)]
+    retry: RetryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
+}
+
+/// Retry and timeout flags of every command that delivers over the network (`tickets apply`,
+/// `notify apply`), turned into the shared delivery options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RetryArgs {
+    /// Attempts per delivery before giving up (5xx, 408, 429, timeouts, dropped connections).
     #[arg(long, default_value_t = 5)]
     max_attempts: u32,
     /// Wait before the first retry, in milliseconds (doubles each retry).
@@ -73,9 +84,15 @@ struct ApplyArgs {
     /// Time limit of one attempt, in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     timeout_ms: u64,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Fmt::Human)]
-    format: Fmt,
+}
+
+impl RetryArgs {
+    /// `opts` with these attempts, backoff and timeout.
+    pub(crate) fn apply_to(&self, opts: ApplyOptions) -> ApplyOptions {
+        opts.max_attempts(self.max_attempts)
+            .backoff(Duration::from_millis(self.backoff_ms), Duration::from_millis(self.max_backoff_ms))
+            .timeout(Duration::from_millis(self.timeout_ms))
+    }
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
@@ -187,10 +204,7 @@ fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
             _ => return Err(format!("--token-env {var}: the environment variable is not set or empty").into()),
         }
     }
-    let opts = ApplyOptions::default()
-        .max_attempts(a.max_attempts)
-        .backoff(Duration::from_millis(a.backoff_ms), Duration::from_millis(a.max_backoff_ms))
-        .timeout(Duration::from_millis(a.timeout_ms));
+    let opts = a.retry.apply_to(ApplyOptions::default());
     let (ws, plan) = make_plan(&a.dir, now, out)?;
     if plan.is_empty() {
         match a.format {
