@@ -153,9 +153,12 @@ pub fn edit(format: Format, rules: &[Rule], reg: &ExceptionRegistry, existing: &
     Ok(Compiled { format, changed: text != existing, text, diagnostics })
 }
 
-/// Write a compiled file to `path` atomically, under the workspace lock (its holder proves it).
-pub fn write(path: &Path, compiled: &Compiled, _lock: &WorkspaceLock) -> Result<(), Error> {
-    if let Ok(m) = std::fs::symlink_metadata(path)
+/// Write a compiled file to `root/rel` atomically, under the workspace lock (its holder proves
+/// it), never through a symlink in any component of `rel` (a symlinked `.cargo/` would otherwise
+/// carry the write outside the repository). A file that is up to date is left untouched.
+pub fn write(root: &Path, rel: &Path, compiled: &Compiled, _lock: &WorkspaceLock) -> Result<(), Error> {
+    let path = root.join(rel);
+    if let Ok(m) = std::fs::symlink_metadata(&path)
         && !m.file_type().is_file()
     {
         return Err(Error::Refused(Box::new(
@@ -170,7 +173,7 @@ pub fn write(path: &Path, compiled: &Compiled, _lock: &WorkspaceLock) -> Result<
     if !compiled.changed && path.exists() {
         return Ok(());
     }
-    secfw_artifacts::write::write_atomic(path, compiled.text.as_bytes())?;
+    secfw_artifacts::write::write_atomic_under(root, rel, compiled.text.as_bytes())?;
     Ok(())
 }
 

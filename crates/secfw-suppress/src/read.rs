@@ -5,7 +5,6 @@
 // diagnostic in the `None` arm reads better than `if let ... else`.
 #![allow(clippy::many_single_char_names, clippy::single_match_else)]
 
-use std::io::Read as _;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,7 +26,6 @@ pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
 pub fn read_file(root: &Path, format: Format) -> Option<(Vec<Suppression>, Vec<Diagnostic>)> {
     let name = format.default_path();
     let path = root.join(name);
-    let meta = std::fs::symlink_metadata(&path).ok()?;
     let refuse = |msg: String| {
         Some((
             Vec::new(),
@@ -37,17 +35,18 @@ pub fn read_file(root: &Path, format: Format) -> Option<(Vec<Suppression>, Vec<D
             ],
         ))
     };
-    // Checked before opening: opening a FIFO would block.
-    if !meta.file_type().is_file() {
-        return refuse(format!("{name} is not a regular file (symlinks, directories and devices are refused)"));
+    // Only a file that is not there is absent; any other failure (a permission error on the
+    // way, say) is reported, never taken for "no suppressions".
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => return refuse(format!("cannot read {name}: {e}")),
+        Ok(_) => {}
     }
-    if meta.len() > MAX_BYTES {
-        return refuse(format!("{name} is {} bytes, over the limit of {MAX_BYTES}", meta.len()));
-    }
-    let mut bytes = Vec::new();
-    if let Err(e) = std::fs::File::open(&path).and_then(|f| f.take(MAX_BYTES + 1).read_to_end(&mut bytes)) {
-        return refuse(format!("cannot read {name}: {e}"));
-    }
+    // Opened without blocking and without following a link, checked on the descriptor.
+    let bytes = match secfw_artifacts::read::read_regular(&path, MAX_BYTES, secfw_artifacts::read::Links::Refuse) {
+        Ok(b) => b,
+        Err(e) => return refuse(format!("{name} cannot be read as a regular file: {e}")),
+    };
     match String::from_utf8(bytes) {
         Ok(text) => Some(read_text(format, name, &text)),
         Err(e) => refuse(format!("{name} is not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())),

@@ -358,3 +358,23 @@ fn every_code_is_documented_exactly_once() {
         assert_eq!(n, 1, "{code} is documented {n} times in docs/diagnostics.md");
     }
 }
+
+/// An ignore file that exists but cannot be read as a regular file (a FIFO, a symlink) is one
+/// located SP0101 error, found without blocking; only a file that is not there reads as absent.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_ignore_file_is_an_error_never_absent() {
+    let t = tempfile::tempdir().unwrap();
+    assert!(secfw_suppress::read_file(t.path(), Format::Trivy).is_none(), "absent");
+    let fifo = t.path().join(Format::Trivy.default_path());
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (found, d) = secfw_suppress::read_file(t.path(), Format::Trivy).expect("a FIFO is not absent");
+    assert!(found.is_empty());
+    assert_eq!(codes(&d), vec!["SP0101"]);
+    let real = t.path().join("elsewhere.toml");
+    std::fs::write(&real, "[advisories]\nignore = []\n").unwrap();
+    std::fs::create_dir_all(t.path().join(".cargo")).unwrap();
+    std::os::unix::fs::symlink(&real, t.path().join(Format::CargoAudit.default_path())).unwrap();
+    let (_, d) = secfw_suppress::read_file(t.path(), Format::CargoAudit).expect("a symlink is not absent");
+    assert_eq!(codes(&d), vec!["SP0101"]);
+}

@@ -3,7 +3,7 @@
 //! exceptions into scanner ignore files.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use secfw::artifacts::{LoadOptions, load};
@@ -206,13 +206,29 @@ fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
     let mut stale = 0;
     let mut s = String::new();
     for format in formats {
-        let path = a.output.clone().unwrap_or_else(|| a.dir.join(format.default_path()));
+        // `-o FILE` writes that file; otherwise the scanner's default path in the workspace.
+        let (root, rel) = match &a.output {
+            Some(o) => (
+                o.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+                PathBuf::from(o.file_name().ok_or_else(|| format!("{}: not a file name", o.display()))?),
+            ),
+            None => (a.dir.clone(), PathBuf::from(format.default_path())),
+        };
+        let path = root.join(&rel);
+        // A file people also edit (deny.toml) is read whole before it is edited: one that exists
+        // but cannot be read is an error, never recompiled from nothing over their entries.
         let existing = match std::fs::symlink_metadata(&path) {
-            Ok(m) if !m.file_type().is_file() => {
-                return Err(format!("{}: not a regular file; secfw does not write through it", path.display()).into());
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("{}: {e}", path.display()).into()),
+            Ok(_) => {
+                let bytes = secfw::artifacts::read::read_regular(
+                    &path,
+                    secfw::suppress::MAX_BYTES,
+                    secfw::artifacts::read::Links::Refuse,
+                )
+                .map_err(|e| format!("{e}; secfw does not write through it"))?;
+                Some(String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?)
             }
-            Ok(_) => Some(std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?),
-            Err(_) => None,
         };
         let c = compile(format, &rules, reg, existing.as_deref())?;
         for d in &c.diagnostics {
@@ -228,7 +244,7 @@ fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
                 "out of date"
             }
             (Some(lock), true) => {
-                write(&path, &c, lock)?;
+                write(&root, &rel, &c, lock)?;
                 "written"
             }
         };
