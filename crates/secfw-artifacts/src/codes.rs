@@ -13,6 +13,7 @@ crate::define_codes! {
     BINARY = "SF0006", "An artifact contains binary data (NUL bytes)";
     NOT_A_FILE = "SF0007", "An artifact path is not a regular file (directory, symlink or device)";
     WORKSPACE_LOCKED = "SF0008", "Another secfw command holds the workspace lock (.secfw/workspace.lock) past the timeout";
+    LOCK_TIMEOUT_INVALID = "SF0009", "SECFW_LOCK_TIMEOUT is set but is not a whole number of seconds";
     // --- YAML / JSON structure ---------------------------------------------------------
     SYNTAX = "SF0101", "YAML or JSON syntax error";
     WRONG_TYPE = "SF0102", "A value has the wrong type";

@@ -113,13 +113,27 @@ impl WorkspaceLock {
         Ok(Self { root: root.to_owned(), path, _file: file })
     }
 
-    /// The timeout to use: `SECFW_LOCK_TIMEOUT` (whole seconds) when set and valid, else
-    /// [`DEFAULT_TIMEOUT`].
-    pub fn timeout_from_env() -> Duration {
-        std::env::var(TIMEOUT_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map_or(DEFAULT_TIMEOUT, Duration::from_secs)
+    /// The timeout to use: `SECFW_LOCK_TIMEOUT` (whole seconds) when set, else
+    /// [`DEFAULT_TIMEOUT`]. A value that is set but not a whole number of seconds is an error
+    /// (`SF0009`), never silently the default.
+    pub fn timeout_from_env() -> Result<Duration, Error> {
+        Self::timeout_from(std::env::var_os(TIMEOUT_ENV).as_deref())
+    }
+
+    /// [`Self::timeout_from_env`] for a given value of the variable.
+    pub fn timeout_from(value: Option<&std::ffi::OsStr>) -> Result<Duration, Error> {
+        let Some(v) = value else { return Ok(DEFAULT_TIMEOUT) };
+        v.to_str().and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs).ok_or_else(|| Error::Invalid {
+            file: TIMEOUT_ENV.to_owned(),
+            diagnostics: vec![
+                Diagnostic::error(
+                    codes::LOCK_TIMEOUT_INVALID,
+                    TIMEOUT_ENV,
+                    format!("{TIMEOUT_ENV}={} is not a whole number of seconds", v.to_string_lossy()),
+                )
+                .with_hint("set it to a number of seconds (e.g. 120), or unset it for the default of 60"),
+            ],
+        })
     }
 
     /// The workspace this lock covers.
@@ -154,5 +168,25 @@ impl WorkspaceLock {
             )
             .with_hint("acquire the WorkspaceLock of the workspace being written"),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_timeout_that_is_not_whole_seconds_is_an_error_never_the_default() {
+        use std::ffi::OsStr;
+        assert_eq!(WorkspaceLock::timeout_from(None).unwrap(), DEFAULT_TIMEOUT);
+        assert_eq!(WorkspaceLock::timeout_from(Some(OsStr::new(" 120 "))).unwrap(), Duration::from_secs(120));
+        for bad in ["", "abc", "1.5", "-3", "60s"] {
+            match WorkspaceLock::timeout_from(Some(OsStr::new(bad))) {
+                Err(Error::Invalid { diagnostics, .. }) => {
+                    assert_eq!(diagnostics[0].code, codes::LOCK_TIMEOUT_INVALID, "{bad:?}");
+                }
+                other => panic!("{bad:?}: expected SF0009, got {other:?}"),
+            }
+        }
     }
 }

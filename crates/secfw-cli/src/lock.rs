@@ -8,5 +8,5 @@ use secfw::artifacts::lock::WorkspaceLock;
 /// seconds, default 60), or fail with `SF0008` naming the lock file.
 pub(crate) fn workspace(dir: &Path) -> Result<WorkspaceLock, secfw::artifacts::Error> {
     secfw::artifacts::workspace::check_root(dir)?;
-    WorkspaceLock::acquire(dir, WorkspaceLock::timeout_from_env())
+    WorkspaceLock::acquire(dir, WorkspaceLock::timeout_from_env()?)
 }
