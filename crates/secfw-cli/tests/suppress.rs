@@ -203,4 +203,46 @@ fn vex_in_keeps_trusted_authors_resolves_conflicts_and_names_the_findings() {
     assert!(out.contains("SP0402") && out.contains("Stranger"), "{out}");
     assert!(out.contains("SP0403"), "{out}");
     assert!(out.contains("CVE-2027-1 on pkg:cargo/time@0.1.45: not_affected (vulnerable_code_not_present) by Vendor at 2026-11-10T00:00:00Z -> F-001"), "{out}");
+    // Recorded (the trusted statement in effect) under evidence/, which the seal covers.
+    assert!(out.contains("1 added to evidence/vex/statements.json"), "{out}");
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("evidence/vex/statements.json")).unwrap()).unwrap();
+    assert_eq!(rec["format"], "secfw.vex-record/v1");
+    assert_eq!(rec["statements"].as_array().unwrap().len(), 1);
+    assert_eq!(rec["statements"][0]["status"], "not_affected");
+    // F-001 names its package without a purl: shown as matching, never decided by VEX.
+    let sarif = |d: &std::path::Path| -> serde_json::Value {
+        let o = secfw(&["export", s(d), "--format", "sarif", "--now", "2026-11-24T12:00:00Z"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let result = |log: &serde_json::Value| {
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|res| res["properties"]["secfw"]["finding_id"] == "F-001")
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(result(&sarif(d.path())).get("suppressions").is_none());
+    // With a purl the finding is decided: a SARIF suppression naming the VEX statement.
+    let ledger = std::fs::read_to_string(&ledger_path).unwrap().replacen(
+        "location: time@0.1.45",
+        "location: pkg:cargo/time@0.1.45",
+        1,
+    );
+    std::fs::write(&ledger_path, ledger).unwrap();
+    let log = sarif(d.path());
+    let decided = result(&log);
+    let sup = &decided["suppressions"][0];
+    assert_eq!(sup["status"], "accepted", "{decided}");
+    assert_eq!(sup["properties"]["vex_author"], "Vendor");
+    assert_eq!(sup["properties"]["vex_justification"], "vulnerable_code_not_present");
+    assert!(sup["justification"].as_str().unwrap().starts_with("VEX:Vendor:CVE-2027-1: not_affected"), "{sup}");
+    // --no-record reports and writes nothing.
+    let before = std::fs::read(d.path().join("evidence/vex/statements.json")).unwrap();
+    let o = secfw(&["exceptions", "vex-in", dir, s(&old), "--no-record"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(std::fs::read(d.path().join("evidence/vex/statements.json")).unwrap(), before);
 }
