@@ -246,3 +246,69 @@ fn vex_in_keeps_trusted_authors_resolves_conflicts_and_names_the_findings() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(std::fs::read(d.path().join("evidence/vex/statements.json")).unwrap(), before);
 }
+
+/// Trivy `--show-suppressed` (real output, `ExperimentalModifiedFindings`): the finding Trivy
+/// suppressed by VEX is ingested open and recorded as suppressed by the scanner; without an
+/// exception the suppression_parity gate fails with SP0208 naming it; an approved exception
+/// backs it and the gate passes.
+#[test]
+fn a_trivy_suppressed_finding_is_ingested_and_must_be_backed_by_an_exception() {
+    let d = workspace();
+    let dir = s(d.path());
+    let o = secfw(&[
+        "ingest",
+        s(&secfw_testkit::corpora("trivy/trivy__npm-with-suppressed.json")),
+        dir,
+        "--target",
+        "web-app",
+        "--now",
+        NOW,
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+    assert!(text(&o).contains("IN0103"), "ingest notes the scanner's suppression: {}", text(&o));
+    let ledger = std::fs::read_to_string(d.path().join("sec_findings.yaml")).unwrap();
+    let doc = ledger_json(d.path());
+    let finding = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["cve"].as_array().is_some_and(|c| c.iter().any(|x| x == "CVE-2017-16137")))
+        .unwrap_or_else(|| panic!("the suppressed finding is in the ledger:\n{ledger}"))
+        .clone();
+    assert_eq!(finding["status"].as_str().unwrap_or("open"), "open", "{finding}");
+    let id = finding["finding_id"].as_str().unwrap().to_owned();
+    assert!(
+        ledger.contains("vulnerable_code_not_in_execute_path") && ledger.contains("scanner_status: not_affected"),
+        "{ledger}"
+    );
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("SP0208") && text(&o).contains(&id), "{}", text(&o));
+    // An approved exception, referenced from the finding (a person records the decision),
+    // backs the scanner's suppression.
+    let policy = "POL-001";
+    let at = ledger.find(&format!("finding_id: {id}")).unwrap();
+    let gov_at = at + ledger[at..].find("  governance:\n    tags: []\n").unwrap();
+    let edited = format!(
+        "{}  governance:\n    policy_refs: [{policy}]\n    exception_ref: EXC-009\n{}",
+        &ledger[..gov_at],
+        &ledger[gov_at + "  governance:\n".len()..]
+    );
+    std::fs::write(d.path().join("sec_findings.yaml"), edited).unwrap();
+    let exc = format!(
+        "\n### EXC-009: debug ReDoS not reachable\n- **Policy**: {policy}\n- **Severity**: Medium\n- **Advisories**: CVE-2017-16137\n- **Requestor**: web-team@acme.test\n- **Approval**: security-lead@acme.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Justification**: The vulnerable code is not in the execute path (vendor VEX).\n- **Risk Assessment**: Low.\n- **Risk Mitigation**:\n  - none needed\n"
+    );
+    let p = d.path().join("exceptions.md");
+    let mut md = std::fs::read_to_string(&p).unwrap();
+    md.push_str(&exc);
+    std::fs::write(&p, md).unwrap();
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert!(!text(&o).contains("SP0208"), "{}\n{finding}", text(&o));
+    assert!(text(&o).contains(&id) && text(&o).contains("EXC-009"), "listed as excepted: {}", text(&o));
+}
+
+/// The workspace's ledger as JSON.
+fn ledger_json(dir: &std::path::Path) -> serde_json::Value {
+    let ws = secfw::artifacts::load(dir, &secfw::artifacts::LoadOptions::default()).unwrap();
+    serde_json::to_value(ws.findings.expect("a ledger")).unwrap()
+}
