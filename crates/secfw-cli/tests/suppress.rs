@@ -240,6 +240,20 @@ fn vex_in_keeps_trusted_authors_resolves_conflicts_and_names_the_findings() {
     assert_eq!(sup["properties"]["vex_author"], "Vendor");
     assert_eq!(sup["properties"]["vex_justification"], "vulnerable_code_not_present");
     assert!(sup["justification"].as_str().unwrap().starts_with("VEX:Vendor:CVE-2027-1: not_affected"), "{sup}");
+    // The other exports agree: JUnit lists it as excepted, GitHub annotates it as a notice.
+    let export = |format: &str| {
+        let o = secfw(&["export", dir, "--format", format, "--now", "2026-11-24T12:00:00Z"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let junit = export("junit");
+    assert!(junit.contains("F-001 excepted by VEX:Vendor:CVE-2027-1"), "{junit}");
+    let gh = export("github");
+    let line = gh.lines().find(|l| l.contains("F-001")).unwrap_or_default();
+    assert!(
+        line.starts_with("::notice ") && line.contains("(excepted by VEX:Vendor:CVE-2027-1: not_affected)"),
+        "{gh}"
+    );
     // --no-record reports and writes nothing.
     let before = std::fs::read(d.path().join("evidence/vex/statements.json")).unwrap();
     let o = secfw(&["exceptions", "vex-in", dir, s(&old), "--no-record"]);

@@ -214,6 +214,12 @@ impl<'a> ExportInput<'a> {
             .find(|e| exception_valid(e, self.now))
     }
 
+    /// What takes `f` out of the count: the id of the valid exception that covers it, else the
+    /// id of the trusted VEX decision (`VEX:<author>:<vulnerability>`), else `None`.
+    pub fn decided_by(&self, f: &Finding) -> Option<String> {
+        self.exception_for(f).map(|e| e.id.clone()).or_else(|| self.vex_for(f).map(secfw_governance::vex::decision_id))
+    }
+
     /// The trusted, justified `not_affected` VEX statement that decides `f`, if any.
     pub fn vex_for(&self, f: &Finding) -> Option<&secfw_artifacts::model::vex::RecordedStatement> {
         self.vex.as_ref().and_then(|m| m.get(&f.finding_id))
