@@ -208,24 +208,24 @@ fn escalations_are_shown_open_acknowledged_and_overdue_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     support::write(dir.path());
     let ws = load(dir.path(), &LoadOptions::default()).unwrap();
-    let t = |d, h, m| Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap();
+    let at = |d, h, m| Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap();
     let sla = Some(chrono::Duration::hours(2));
     let data = EscalationData::new(
         vec![
-            NotifiedEscalation::new("ESC-aaaaaaaaaaaa", t(20, 9, 0)).sla(sla),
-            NotifiedEscalation::new("ESC-bbbbbbbbbbbb", t(23, 23, 0))
+            NotifiedEscalation::new("ESC-aaaaaaaaaaaa", at(20, 9, 0)).sla(sla),
+            NotifiedEscalation::new("ESC-bbbbbbbbbbbb", at(23, 23, 0))
                 .current("critical_findings_count", "== 0", 1)
                 .sla(sla),
-            NotifiedEscalation::new("ESC-cccccccccccc", t(23, 8, 0)).sla(sla).renotified(Some(t(23, 10, 0))),
+            NotifiedEscalation::new("ESC-cccccccccccc", at(23, 8, 0)).sla(sla).renotified(Some(at(23, 10, 0))),
         ],
-        vec![Acknowledgement::new("ESC-aaaaaaaaaaaa", "<alice>", t(20, 10, 30), 4)],
+        vec![Acknowledgement::new("ESC-aaaaaaaaaaaa", "<alice>", at(20, 10, 30), 4)],
     );
-    let r = collect(&ws, &opts().escalations(data), now()).unwrap();
-    let e = r.metrics.escalations.as_ref().unwrap();
+    let report = collect(&ws, &opts().escalations(data), now()).unwrap();
+    let e = report.metrics.escalations.as_ref().unwrap();
     assert_eq!((e.overdue, e.open, e.acknowledged), (1, 1, 1));
     // Evaluated at the period end 11-24 00:00: sample 1.5 h, 1 h, 16 h → median 1.5, p90 16.
     assert_eq!((e.median_hours, e.p90_hours, e.sample), (Some(1.5), Some(16.0), 3));
-    let out = render(&r).unwrap();
+    let out = render(&report).unwrap();
     assert!(out.markdown.contains("### Escalations"));
     assert!(
         out.markdown.contains("| ESC-cccccccccccc | overdue, next level told 2026-11-23 10:00 UTC |"),
