@@ -1,6 +1,6 @@
 //! Which recorded VEX statements are in effect, and which findings a trusted `not_affected`
 //! statement decides (the one home of these rules; `secfw-suppress` reads VEX documents and uses
-//! them, the gates, metrics and exports see the result through [`crate::evaluate`]).
+//! them, the gates, metrics and exports see the result through [`crate::evaluate()`]).
 //!
 //! - **Trust** is the current rulebook's `suppressions.trusted_vex_authors` (trimmed,
 //!   case-insensitive, exact otherwise): a statement recorded while its author was trusted
