@@ -210,6 +210,12 @@ fn vex_in_keeps_trusted_authors_resolves_conflicts_and_names_the_findings() {
     assert_eq!(rec["format"], "secfw.vex-record/v1");
     assert_eq!(rec["statements"].as_array().unwrap().len(), 1);
     assert_eq!(rec["statements"][0]["status"], "not_affected");
+    let (sealed, problems) = secfw::seal::files::sealed_set(d.path());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        sealed.iter().any(|p| p == "evidence/vex/statements.json"),
+        "the record is sealed with the inputs: {sealed:?}"
+    );
     // F-001 names its package without a purl: shown as matching, never decided by VEX.
     let sarif = |d: &std::path::Path| -> serde_json::Value {
         let o = secfw(&["export", s(d), "--format", "sarif", "--now", "2026-11-24T12:00:00Z"]);
