@@ -332,3 +332,42 @@ fn ledger_json(dir: &std::path::Path) -> serde_json::Value {
     let ws = secfw::artifacts::load(dir, &secfw::artifacts::LoadOptions::default()).unwrap();
     serde_json::to_value(ws.findings.expect("a ledger")).unwrap()
 }
+
+/// The same real Trivy finding, decided by a trusted vendor VEX statement instead of an
+/// exception: ingest recorded Trivy's purl (`pkg:npm/debug@3.0.1`), the statement is about it,
+/// and the gate accepts the scanner's suppression as backed. A statement for another ecosystem's
+/// `debug` decides nothing.
+#[test]
+fn a_trusted_vex_statement_backs_a_trivy_suppressed_finding() {
+    let d = workspace();
+    let dir = s(d.path());
+    let report = secfw_testkit::corpora("trivy/trivy__npm-with-suppressed.json");
+    let o = secfw(&["ingest", s(&report), dir, "--target", "web-app", "--now", NOW]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+    let ledger = std::fs::read_to_string(d.path().join("sec_findings.yaml")).unwrap();
+    assert!(ledger.contains("purl: pkg:npm/debug@3.0.1"), "{ledger}");
+    let rb = d.path().join("rulebook.yaml");
+    let mut y = std::fs::read_to_string(&rb).unwrap();
+    y.push_str("suppressions:\n  trusted_vex_authors: [Debug Maintainers]\n");
+    std::fs::write(&rb, y).unwrap();
+    let vex = |product: &str| {
+        serde_json::json!({"@context": "https://openvex.dev/ns/v0.2.0", "@id": "x", "author": "Debug Maintainers",
+            "timestamp": "2026-11-20T00:00:00Z", "version": 1,
+            "statements": [{"vulnerability": {"name": "CVE-2017-16137"}, "products": [{"@id": product}],
+                "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]})
+        .to_string()
+    };
+    let wrong = d.path().join("wrong.json");
+    std::fs::write(&wrong, vex("pkg:cargo/debug@3.0.1")).unwrap();
+    let o = secfw(&["exceptions", "vex-in", dir, s(&wrong), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert!(text(&o).contains("SP0208"), "another ecosystem's statement decides nothing: {}", text(&o));
+    let right = d.path().join("right.json");
+    std::fs::write(&right, vex("pkg:npm/debug@3.0.1")).unwrap();
+    let o = secfw(&["exceptions", "vex-in", dir, s(&right), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert!(!text(&o).contains("SP0208"), "{}", text(&o));
+    assert!(text(&o).contains("VEX:Debug Maintainers:CVE-2017-16137"), "shown as excepted: {}", text(&o));
+}

@@ -15,8 +15,9 @@
 //!   one of the finding's `cve` ids is the vulnerability or an alias, and one of its resources
 //!   is the statement's package (its subcomponent when it names one): same purl type, namespace
 //!   and name, and the same version when the statement pins one. A product that is not a purl
-//!   matches nothing; a finding that names its package without a purl (`name@version`) is
-//!   shown as matching by name but never decided (its ecosystem is unknown).
+//!   matches nothing. The finding's packages are its resources' locations and the purl ingest
+//!   recorded from the scanner (`scan_result` evidence `purl`); a finding known only as
+//!   `name@version` is shown as matching by name but never decided (its ecosystem is unknown).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -94,9 +95,18 @@ pub fn is_about(st: &RecordedStatement, f: &Finding) -> About {
     if !f.cve.iter().any(|c| ids.contains(&c.to_ascii_lowercase())) {
         return About::No;
     }
+    // The finding's packages: its resources' locations, and the purl ingest recorded from the
+    // scanner (`scan_result` evidence `purl`, e.g. Trivy's PkgIdentifier.PURL).
+    let from_evidence = f
+        .evidence
+        .iter()
+        .filter(|e| e.kind == secfw_artifacts::model::findings::EvidenceKind::ScanResult)
+        .filter_map(|e| e.data.get("purl").and_then(serde_json::Value::as_str))
+        .filter_map(PackageRef::from_location);
     f.affected_resources
         .iter()
         .filter_map(|r| PackageRef::from_location(&r.location))
+        .chain(from_evidence)
         .filter(|p| want.version.as_ref().is_none_or(|v| p.version.as_ref() == Some(v)))
         .map(|p| match &p.purl {
             Some(pu) if want.same_package(pu) => About::Yes,

@@ -253,6 +253,11 @@ fn result(
         cwe.sort();
         let fixed = sne(v, "FixedVersion");
         let mut extra = vec![("package", json!(pkg)), ("installed_version", json!(installed))];
+        // The package's purl (type, namespace, name, version), when Trivy gives one: what VEX
+        // statements and package-targeted decisions are matched against.
+        if let Some(purl) = v.pointer("/PkgIdentifier/PURL").and_then(Value::as_str).filter(|p| !p.trim().is_empty()) {
+            extra.push(("purl", json!(purl)));
+        }
         if let Some(f) = fixed {
             extra.push(("fixed_version", json!(f)));
         }
