@@ -26,6 +26,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let (now, opts) = args.period.resolve()?;
     let _lock = crate::lock::workspace(&args.dir)?; // held until the command returns
     let ws = load(&args.dir, &LoadOptions::default())?;
+    let opts = opts.escalations(secfw::lifecycle::load_escalation_data(&ws, now)?);
     let done = secfw::digest::generate(&ws, &opts, now, args.out.as_deref())?;
     for d in &done.report.diagnostics {
         out.status(&out.diagnostic(d, ws.sources.get(&d.file)));

@@ -34,8 +34,10 @@ enum Sub {
     Vex(VexArgs),
     /// Read VEX documents (OpenVEX, CycloneDX VEX, CSAF VEX): keep the statements of the
     /// rulebook's trusted authors (suppressions.trusted_vex_authors), resolve conflicts (the
-    /// latest statement wins, reported) and show the ledger findings each statement is about.
-    /// Reads only; nothing is recorded.
+    /// latest statement wins, reported), show the ledger findings each statement is about and
+    /// record them in evidence/vex/statements.json (under the workspace lock; --no-record to
+    /// only report). A trusted not_affected with a standard justification then excepts its
+    /// findings in gates, KPIs and exports.
     VexIn(VexInArgs),
 }
 
@@ -47,6 +49,12 @@ struct VexInArgs {
     /// VEX documents (JSON).
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Only report; do not add the statements to evidence/vex/statements.json.
+    #[arg(long)]
+    no_record: bool,
+    /// Time of recording, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Fmt::Human)]
     format: Fmt,
@@ -313,12 +321,9 @@ fn vex(a: &VexArgs, out: &Output) -> CmdResult {
 }
 
 fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
-    use secfw::suppress::vex_in::{matching_findings, read_vex, resolve};
     const MAX_VEX_BYTES: u64 = 16 * 1024 * 1024;
-    let ws = load(&a.dir, &LoadOptions::default())?;
-    let trusted = ws.rulebook_or_default().suppressions.trusted_vex_authors;
-    let mut statements = Vec::new();
-    let mut diags = Vec::new();
+    let now = parse_now(a.now.as_deref())?;
+    let mut docs = Vec::new();
     for f in &a.files {
         let name = f.display().to_string();
         // Checked before opening: a FIFO would block, a huge file would exhaust memory.
@@ -326,31 +331,30 @@ fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
         if !meta.file_type().is_file() || meta.len() > MAX_VEX_BYTES {
             return Err(format!("{name}: not a regular file of at most {MAX_VEX_BYTES} bytes").into());
         }
-        let text = std::fs::read_to_string(f).map_err(|e| format!("{name}: {e}"))?;
-        let (s, d) = read_vex(&name, &text);
-        statements.extend(s);
-        diags.extend(d);
+        docs.push((name.clone(), std::fs::read_to_string(f).map_err(|e| format!("{name}: {e}"))?));
     }
-    let resolved = resolve(statements, &trusted);
-    diags.extend(resolved.diagnostics.iter().cloned());
-    let findings = ws.findings.as_ref().map_or(&[][..], |l| l.findings.as_slice());
-    let rows: Vec<(&secfw::suppress::vex_in::VexStatement, Vec<String>)> =
-        resolved.statements.iter().map(|st| (st, matching_findings(st, findings))).collect();
+    // Recording writes the workspace: under its lock, held until the command returns.
+    let _lock = if a.no_record { None } else { Some(crate::lock::workspace(&a.dir)?) };
+    let ws = load(&a.dir, &LoadOptions::default())?;
+    let done = secfw::suppress::vex_in::vex_in(&ws, &docs, now, !a.no_record)?;
+    let diags = &done.diagnostics;
+    let rows = &done.statements;
     let errors = diags.iter().filter(|d| d.is_error()).count();
     match a.format {
         Fmt::Json => out.print(&serde_json::to_string_pretty(&serde_json::json!({
             "statements": rows.iter().map(|(st, f)| serde_json::json!({"statement": st, "findings": f})).collect::<Vec<_>>(),
             "diagnostics": diags,
+            "recorded": done.recorded,
         }))?),
         Fmt::Human => {
             let mut s = String::new();
-            for d in &diags {
+            for d in diags {
                 s.push_str(&out.diagnostic(d, None));
                 if !s.ends_with('\n') {
                     s.push('\n');
                 }
             }
-            for (st, f) in &rows {
+            for (st, f) in rows {
                 let _ = writeln!(
                     s,
                     "{} on {}{}: {}{} by {}{} -> {}",
@@ -365,6 +369,13 @@ fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
                 );
             }
             let _ = write!(s, "{} trusted statement(s), {} error(s)", rows.len(), errors);
+            match done.recorded {
+                Some(n) => {
+                    let _ = write!(s, "; {n} added to {}", secfw::artifacts::model::vex::VEX_RECORD);
+                }
+                None if a.no_record => {}
+                None => s.push_str("; nothing recorded (errors)"),
+            }
             out.print(&s);
         }
     }

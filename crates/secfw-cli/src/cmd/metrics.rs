@@ -78,6 +78,7 @@ impl PeriodArgs {
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let (now, opts) = args.period.resolve()?;
     let ws = load(&args.dir, &LoadOptions::default())?;
+    let opts = opts.escalations(secfw::lifecycle::load_escalation_data(&ws, now)?);
     let report = secfw::metrics::collect(&ws, &opts, now)?;
     let recorded = if args.record { Some(secfw::metrics::record(&ws.root, &report)?) } else { None };
     match args.format {
