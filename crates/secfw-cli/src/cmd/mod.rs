@@ -3,6 +3,7 @@
 pub(crate) mod completions;
 pub(crate) mod cycle;
 pub(crate) mod digest;
+pub(crate) mod enrich;
 pub(crate) mod escalations;
 pub(crate) mod exceptions;
 pub(crate) mod export;
