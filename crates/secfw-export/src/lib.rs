@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 pub use junit::{github, junit};
 pub use oscal::{NS as OSCAL_NS, OscalVersion, assessment_results, poam};
-pub use sarif::sarif;
+pub use sarif::{dismissal_plan, sarif};
 
 /// The error type of `secfw-export`.
 #[derive(Debug, thiserror::Error)]
@@ -114,12 +114,39 @@ pub struct ExportInput<'a> {
     /// [`ExportInput::from_workspace`]; without it (a bare ledger and registry, no rulebook) a
     /// simpler date-and-section rule applies, see [`exception_valid`].
     pub excepted: Option<std::sync::Arc<std::collections::BTreeMap<String, String>>>,
+    /// Each current finding's state against a baseline (finding id → `new`, `unchanged`,
+    /// `updated`), written as SARIF `baselineState` (issue 16; from the baseline gate).
+    pub baseline: Option<std::sync::Arc<std::collections::BTreeMap<String, String>>>,
+    /// Which consumer the SARIF is shaped for.
+    pub profile: SarifProfile,
+}
+
+/// The consumer a SARIF log is shaped for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SarifProfile {
+    /// Every current result; excepted and false-positive results carry SARIF suppressions.
+    #[default]
+    Standard,
+    /// GitHub code scanning, which ignores SARIF suppressions: results suppressed by a valid
+    /// exception or marked false positive are left out of the upload (counted in the run's
+    /// `properties.secfw.omitted`), and [`dismissal_plan`] lists the alerts to dismiss.
+    Github,
 }
 
 impl<'a> ExportInput<'a> {
     /// An input over a ledger alone.
     pub fn new(findings: &'a FindingsFile, now: DateTime<Utc>) -> Self {
-        Self { findings, exceptions: None, policies: None, now, vcs: None, excepted: None }
+        Self {
+            findings,
+            exceptions: None,
+            policies: None,
+            now,
+            vcs: None,
+            excepted: None,
+            baseline: None,
+            profile: SarifProfile::Standard,
+        }
     }
 
     /// The input of a loaded workspace; an error when it has no usable ledger.
@@ -158,7 +185,23 @@ impl<'a> ExportInput<'a> {
             now,
             vcs: None,
             excepted: Some(std::sync::Arc::new(excepted)),
+            baseline: None,
+            profile: SarifProfile::Standard,
         })
+    }
+
+    /// With baseline states (finding id → SARIF `baselineState`).
+    #[must_use]
+    pub fn baseline(mut self, states: std::collections::BTreeMap<String, String>) -> Self {
+        self.baseline = Some(std::sync::Arc::new(states));
+        self
+    }
+
+    /// With a SARIF profile.
+    #[must_use]
+    pub fn profile(mut self, p: SarifProfile) -> Self {
+        self.profile = p;
+        self
     }
 
     /// With version control provenance.

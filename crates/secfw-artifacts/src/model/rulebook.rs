@@ -54,6 +54,46 @@ pub struct Rulebook {
     /// Exploitation data (KEV, EPSS) freshness policy (`secfw enrich`, docs/prioritisation.md).
     #[serde(default, skip_serializing_if = "IntelPolicy::is_default")]
     pub intel: IntelPolicy,
+    /// Baseline gate policy (`secfw gate new --baseline`, docs/gates.md).
+    #[serde(default, skip_serializing_if = "BaselinePolicy::is_default")]
+    pub baseline: BaselinePolicy,
+}
+
+/// `baseline:` of the rulebook: what a baseline may never hide, and what may not get worse.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BaselinePolicy {
+    /// Findings that fail the baseline gate whatever the baseline says: severities (`critical`,
+    /// `high`, `medium`, `low`), `secrets` (CWE-798 or a secret scanner's finding) and `kev`
+    /// (listed in CISA KEV). Default: critical, secrets, kev.
+    #[serde(default = "default_never_baseline")]
+    pub never_baseline: Vec<String>,
+    /// Ratchet dimensions that may not get worse than the baseline: `critical`, `high`,
+    /// `medium`, `low` (open, unexcepted counts), `risk_score`, or a KPI key (`mttr`, `coverage`,
+    /// `scan_rate`, `escape_rate`, `exception_compliance`, `sla_compliance`). Default: the four
+    /// severity counts and `risk_score`.
+    #[serde(default = "default_ratchet")]
+    pub ratchet: Vec<String>,
+}
+
+fn default_never_baseline() -> Vec<String> {
+    ["critical", "secrets", "kev"].map(str::to_owned).to_vec()
+}
+
+fn default_ratchet() -> Vec<String> {
+    ["critical", "high", "medium", "low", "risk_score"].map(str::to_owned).to_vec()
+}
+
+impl Default for BaselinePolicy {
+    fn default() -> Self {
+        Self { never_baseline: default_never_baseline(), ratchet: default_ratchet() }
+    }
+}
+
+impl BaselinePolicy {
+    /// `true` when every field has its default.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// `intel:` of the rulebook: how fresh the KEV and EPSS data joined by `secfw enrich` must be.
@@ -123,6 +163,7 @@ impl Rulebook {
             notifications: None,
             suppressions: Suppressions::default(),
             intel: IntelPolicy::default(),
+            baseline: BaselinePolicy::default(),
         }
     }
 

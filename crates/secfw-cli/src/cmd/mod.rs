@@ -8,6 +8,7 @@ pub(crate) mod escalations;
 pub(crate) mod exceptions;
 pub(crate) mod export;
 pub(crate) mod gate;
+pub(crate) mod gate_new;
 pub(crate) mod ingest;
 pub(crate) mod init;
 pub(crate) mod lifecycle;
