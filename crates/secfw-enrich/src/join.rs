@@ -22,18 +22,25 @@ pub struct JoinStats {
     pub changed: u64,
 }
 
-/// The CVE ids of a finding, upper-cased (ledger ids are sometimes written in lower case).
-fn cves(f: &Finding) -> impl Iterator<Item = String> + '_ {
-    f.cve.iter().map(|c| c.trim().to_ascii_uppercase()).filter(|c| c.starts_with("CVE-"))
+/// The CVE ids of a finding, upper-cased (ledger ids are sometimes written in lower case);
+/// borrowed when already upper case, so the common case allocates nothing.
+fn cves(f: &Finding) -> impl Iterator<Item = std::borrow::Cow<'_, str>> + '_ {
+    f.cve.iter().map(|c| c.trim()).filter(|c| c.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("CVE-"))).map(|c| {
+        if c.bytes().any(|b| b.is_ascii_lowercase()) {
+            std::borrow::Cow::Owned(c.to_ascii_uppercase())
+        } else {
+            std::borrow::Cow::Borrowed(c)
+        }
+    })
 }
 
 /// The KEV entry of a finding: of its listed CVEs, the one due first (then the smallest id).
 pub fn kev_for(f: &Finding, kev: &KevCatalog, now: DateTime<Utc>) -> Option<KevInfo> {
     cves(f)
-        .filter_map(|c| kev.entries.get(&c).filter(|e| e.date_added.start_of_day() <= now).map(|e| (c, *e)))
+        .filter_map(|c| kev.entries.get(c.as_ref()).filter(|e| e.date_added.start_of_day() <= now).map(|e| (c, *e)))
         .min_by(|a, b| a.1.due_date.0.cmp(&b.1.due_date.0).then_with(|| a.0.cmp(&b.0)))
         .map(|(cve, e)| KevInfo {
-            cve,
+            cve: cve.into_owned(),
             date_added: e.date_added,
             due_date: e.due_date,
             known_ransomware: e.known_ransomware,
@@ -43,9 +50,14 @@ pub fn kev_for(f: &Finding, kev: &KevCatalog, now: DateTime<Utc>) -> Option<KevI
 /// The EPSS score of a finding: of its scored CVEs, the highest (then the smallest id).
 pub fn epss_for(f: &Finding, epss: &EpssScores) -> Option<EpssInfo> {
     cves(f)
-        .filter_map(|c| epss.scores.get(&c).map(|e| (c, *e)))
+        .filter_map(|c| epss.scores.get(c.as_ref()).map(|e| (c, *e)))
         .max_by(|a, b| a.1.score.total_cmp(&b.1.score).then_with(|| b.0.cmp(&a.0)))
-        .map(|(cve, e)| EpssInfo { cve, score: e.score, percentile: e.percentile, date: epss.score_date })
+        .map(|(cve, e)| EpssInfo {
+            cve: cve.into_owned(),
+            score: e.score,
+            percentile: e.percentile,
+            date: epss.score_date,
+        })
 }
 
 /// Set `kev` and `epss` of every finding from the data (a source that is `None` clears its
@@ -58,9 +70,16 @@ pub fn join(
 ) -> JoinStats {
     let mut st = JoinStats { findings: findings.len() as u64, ..JoinStats::default() };
     for f in findings {
-        if cves(f).next().is_some() {
-            st.with_cve += 1;
+        if cves(f).next().is_none() {
+            // Nothing to join: only clear what an earlier join wrote.
+            if f.kev.is_some() || f.epss.is_some() {
+                st.changed += 1;
+                f.kev = None;
+                f.epss = None;
+            }
+            continue;
         }
+        st.with_cve += 1;
         let k = kev.and_then(|k| kev_for(f, k, now));
         let e = epss.and_then(|e| epss_for(f, e));
         st.kev_listed += u64::from(k.is_some());
