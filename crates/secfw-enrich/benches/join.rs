@@ -74,6 +74,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("parse_epss_300k_gzip", |b| {
         b.iter(|| parse_epss(&gz, "epss.csv.gz", now, 256 << 20).expect("epss"));
     });
+    g.bench_function("gunzip_only_epss", |b| {
+        b.iter(|| {
+            use std::io::Read as _;
+            let mut out = Vec::new();
+            flate2::read::MultiGzDecoder::new(gz.as_slice()).read_to_end(&mut out).expect("gunzip");
+            out.len()
+        });
+    });
     g.bench_function("parse_kev_1500", |b| b.iter(|| parse_kev(kev.as_bytes(), "kev.json", now).expect("kev")));
     let epss = parse_epss(&gz, "epss.csv.gz", now, 256 << 20).expect("epss");
     let cat = parse_kev(kev.as_bytes(), "kev.json", now).expect("kev");

@@ -185,20 +185,24 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
             diags.push(row_err(name, n, col3, &format!("percentile `{}` is not a number in 0..=1", shorten(pc))));
             continue;
         };
-        if let Some(first) = scores.get(cve).map(|e| e.line) {
-            diags.push(
-                Diagnostic::error(
-                    codes::EPSS_DUPLICATE,
-                    name,
-                    format!("{cve} is scored again (first on line {first})"),
-                )
-                .at(Some(Pos::new(n, 1)))
-                .with_related(name, Some(Pos::new(first, 1)), "first scored here")
-                .with_hint("an EPSS file scores each CVE once; the file is edited or damaged"),
-            );
-            continue;
+        match scores.entry(cve.to_owned()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(EpssEntry { score, percentile, line: n });
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let first = o.get().line;
+                diags.push(
+                    Diagnostic::error(
+                        codes::EPSS_DUPLICATE,
+                        name,
+                        format!("{cve} is scored again (first on line {first})"),
+                    )
+                    .at(Some(Pos::new(n, 1)))
+                    .with_related(name, Some(Pos::new(first, 1)), "first scored here")
+                    .with_hint("an EPSS file scores each CVE once; the file is edited or damaged"),
+                );
+            }
         }
-        scores.insert(cve.to_owned(), EpssEntry { score, percentile, line: n });
     }
     if !diags.is_empty() {
         return Err(diags);

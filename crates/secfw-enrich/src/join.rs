@@ -68,27 +68,41 @@ pub fn join(
     epss: Option<&EpssScores>,
     now: DateTime<Utc>,
 ) -> JoinStats {
-    let mut st = JoinStats { findings: findings.len() as u64, ..JoinStats::default() };
-    for f in findings {
-        if cves(f).next().is_none() {
-            // Nothing to join: only clear what an earlier join wrote.
-            if f.kev.is_some() || f.epss.is_some() {
-                st.changed += 1;
-                f.kev = None;
-                f.epss = None;
+    use rayon::prelude::*;
+    // Each finding is joined on its own (no shared state), so the ledger is split across cores;
+    // the result does not depend on the split.
+    let mut st = findings
+        .par_iter_mut()
+        .map(|f| {
+            let mut st = JoinStats::default();
+            if cves(f).next().is_none() {
+                // Nothing to join: only clear what an earlier join wrote.
+                if f.kev.is_some() || f.epss.is_some() {
+                    st.changed += 1;
+                    f.kev = None;
+                    f.epss = None;
+                }
+                return st;
             }
-            continue;
-        }
-        st.with_cve += 1;
-        let k = kev.and_then(|k| kev_for(f, k, now));
-        let e = epss.and_then(|e| epss_for(f, e));
-        st.kev_listed += u64::from(k.is_some());
-        st.epss_scored += u64::from(e.is_some());
-        if f.kev != k || f.epss != e {
-            st.changed += 1;
-            f.kev = k;
-            f.epss = e;
-        }
-    }
+            st.with_cve += 1;
+            let k = kev.and_then(|k| kev_for(f, k, now));
+            let e = epss.and_then(|e| epss_for(f, e));
+            st.kev_listed += u64::from(k.is_some());
+            st.epss_scored += u64::from(e.is_some());
+            if f.kev != k || f.epss != e {
+                st.changed += 1;
+                f.kev = k;
+                f.epss = e;
+            }
+            st
+        })
+        .reduce(JoinStats::default, |a, b| JoinStats {
+            findings: 0,
+            with_cve: a.with_cve + b.with_cve,
+            kev_listed: a.kev_listed + b.kev_listed,
+            epss_scored: a.epss_scored + b.epss_scored,
+            changed: a.changed + b.changed,
+        });
+    st.findings = findings.len() as u64;
     st
 }
