@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use secfw_artifacts::{Date, Diagnostic, Pos};
 
 use crate::codes;
-use crate::text::{date, is_cve};
+use crate::text::{CveKey, date};
 
 /// One score.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -33,8 +33,15 @@ pub struct EpssScores {
     pub model_version: String,
     /// The UTC day of `score_date`: the data date.
     pub score_date: Date,
-    /// Scores by CVE id.
-    pub scores: HashMap<String, EpssEntry>,
+    /// Scores by CVE id ([`EpssScores::get`]).
+    pub scores: HashMap<CveKey, EpssEntry>,
+}
+
+impl EpssScores {
+    /// The score of an upper-case CVE id.
+    pub fn get(&self, cve: &str) -> Option<&EpssEntry> {
+        CveKey::parse(cve).and_then(|k| self.scores.get(&k))
+    }
 }
 
 /// Default limit of the decompressed file: 256 MiB (the full file is about 12 MB).
@@ -141,7 +148,7 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
     if second.trim() != "cve,epss,percentile" {
         return Err(header_err(name, 2, format!("line 2 is `{}`, not `cve,epss,percentile`", shorten(&second))));
     }
-    let mut scores: HashMap<String, EpssEntry> = HashMap::with_capacity(data.len() / 32);
+    let mut scores: HashMap<CveKey, EpssEntry> = HashMap::with_capacity(data.len() / 32);
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut trailing_blank = None;
     for (n, l) in lines {
@@ -170,10 +177,10 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
             diags.push(row_err(name, n, 1, &format!("`{}` does not have exactly 3 fields", shorten(s))));
             continue;
         };
-        if !is_cve(cve) {
+        let Some(key) = CveKey::parse(cve) else {
             diags.push(row_err(name, n, 1, &format!("`{}` is not a CVE id", shorten(cve))));
             continue;
-        }
+        };
         let num = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite() && (0.0..=1.0).contains(x));
         let col2 = u32::try_from(cve.chars().count() + 2).unwrap_or(u32::MAX);
         let Some(score) = num(sc) else {
@@ -185,7 +192,7 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
             diags.push(row_err(name, n, col3, &format!("percentile `{}` is not a number in 0..=1", shorten(pc))));
             continue;
         };
-        match scores.entry(cve.to_owned()) {
+        match scores.entry(key) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(EpssEntry { score, percentile, line: n });
             }

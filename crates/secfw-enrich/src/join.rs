@@ -37,7 +37,7 @@ fn cves(f: &Finding) -> impl Iterator<Item = std::borrow::Cow<'_, str>> + '_ {
 /// The KEV entry of a finding: of its listed CVEs, the one due first (then the smallest id).
 pub fn kev_for(f: &Finding, kev: &KevCatalog, now: DateTime<Utc>) -> Option<KevInfo> {
     cves(f)
-        .filter_map(|c| kev.entries.get(c.as_ref()).filter(|e| e.date_added.start_of_day() <= now).map(|e| (c, *e)))
+        .filter_map(|c| kev.get(c.as_ref()).filter(|e| e.date_added.start_of_day() <= now).map(|e| (c, *e)))
         .min_by(|a, b| a.1.due_date.0.cmp(&b.1.due_date.0).then_with(|| a.0.cmp(&b.0)))
         .map(|(cve, e)| KevInfo {
             cve: cve.into_owned(),
@@ -50,7 +50,7 @@ pub fn kev_for(f: &Finding, kev: &KevCatalog, now: DateTime<Utc>) -> Option<KevI
 /// The EPSS score of a finding: of its scored CVEs, the highest (then the smallest id).
 pub fn epss_for(f: &Finding, epss: &EpssScores) -> Option<EpssInfo> {
     cves(f)
-        .filter_map(|c| epss.scores.get(c.as_ref()).map(|e| (c, *e)))
+        .filter_map(|c| epss.get(c.as_ref()).map(|e| (c, *e)))
         .max_by(|a, b| a.1.score.total_cmp(&b.1.score).then_with(|| b.0.cmp(&a.0)))
         .map(|(cve, e)| EpssInfo {
             cve: cve.into_owned(),

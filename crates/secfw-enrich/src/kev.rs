@@ -10,7 +10,7 @@ use secfw_artifacts::{Date, Diagnostic};
 use serde::Deserialize;
 
 use crate::codes;
-use crate::text::{date, is_cve, pos_of, utf8};
+use crate::text::{CveKey, date, is_cve, pos_of, utf8};
 
 /// One catalog entry, as secfw uses it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,8 +30,15 @@ pub struct KevCatalog {
     pub version: String,
     /// The UTC day of `dateReleased`: the data date.
     pub released: Date,
-    /// Entries by CVE id.
-    pub entries: HashMap<String, KevEntry>,
+    /// Entries by CVE id ([`KevCatalog::get`]).
+    pub entries: HashMap<CveKey, KevEntry>,
+}
+
+impl KevCatalog {
+    /// The entry of an upper-case CVE id.
+    pub fn get(&self, cve: &str) -> Option<&KevEntry> {
+        CveKey::parse(cve).and_then(|k| self.entries.get(&k))
+    }
 }
 
 #[derive(Deserialize)]
@@ -119,7 +126,7 @@ pub fn parse_kev(bytes: &[u8], name: &str, now: DateTime<Utc>) -> Result<KevCata
             .with_hint("the file is truncated or edited; download the catalog again"),
         );
     }
-    let mut entries: HashMap<String, KevEntry> = HashMap::with_capacity(raw.vulnerabilities.len());
+    let mut entries: HashMap<CveKey, KevEntry> = HashMap::with_capacity(raw.vulnerabilities.len());
     let mut first_at: HashMap<&str, usize> = HashMap::new();
     for (i, v) in raw.vulnerabilities.iter().enumerate() {
         if diags.len() >= MAX_DIAGS {
@@ -181,7 +188,9 @@ pub fn parse_kev(bytes: &[u8], name: &str, now: DateTime<Utc>) -> Result<KevCata
             continue;
         }
         first_at.insert(&v.cve_id, i);
-        entries.insert(v.cve_id.clone(), KevEntry { date_added: added, due_date: due, known_ransomware });
+        if let Some(k) = CveKey::parse(&v.cve_id) {
+            entries.insert(k, KevEntry { date_added: added, due_date: due, known_ransomware });
+        }
     }
     if !diags.is_empty() {
         return Err(diags);

@@ -7,6 +7,8 @@ pub mod join;
 pub mod kev;
 mod text;
 
+pub use text::CveKey;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};

@@ -36,6 +36,25 @@ pub(crate) fn is_cve(s: &str) -> bool {
         && num.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A CVE id as a number: year, digit count and sequence number packed into a `u128`. One-to-one
+/// with the valid id strings (the digit count keeps `CVE-2021-0001` and `CVE-2021-00001` apart),
+/// and hashed without allocating: the 300 000 EPSS rows cost no string each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CveKey(u128);
+
+impl CveKey {
+    /// The key of an upper-case `CVE-YYYY-NNNN...` id; `None` when it is not one.
+    pub fn parse(s: &str) -> Option<Self> {
+        if !is_cve(s) {
+            return None;
+        }
+        let year: u128 = s[4..8].parse().ok()?;
+        let num_s = &s[9..];
+        let num: u128 = num_s.parse::<u64>().ok()?.into();
+        Some(Self((year << 72) | ((num_s.len() as u128) << 64) | num))
+    }
+}
+
 /// Parse `YYYY-MM-DD` (exactly; no time, no surrounding space).
 pub(crate) fn date(s: &str) -> Option<Date> {
     if s.len() != 10 {
@@ -56,6 +75,16 @@ mod tests {
         {
             assert!(!is_cve(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn cve_keys_are_one_to_one_with_ids() {
+        let k = |s| CveKey::parse(s).unwrap();
+        assert_ne!(k("CVE-2021-0001"), k("CVE-2021-00001"), "digit count is part of the id");
+        assert_ne!(k("CVE-2021-44228"), k("CVE-2022-44228"));
+        assert_eq!(k("CVE-2021-44228"), k("CVE-2021-44228"));
+        assert_ne!(k("CVE-2024-9999999999999999999"), k("CVE-2024-999999999999999999"));
+        assert!(CveKey::parse("cve-2021-44228").is_none() && CveKey::parse("CVE-2021-12").is_none());
     }
 
     #[test]

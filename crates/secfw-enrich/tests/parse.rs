@@ -14,10 +14,10 @@ fn a_real_format_kev_catalog_parses() {
     let c = parse_kev(kev_default().as_bytes(), "kev.json", now()).unwrap();
     assert_eq!(c.version, "2026.12.01");
     assert_eq!(c.released.to_string(), "2026-12-01");
-    let e = c.entries["CVE-2021-44228"];
+    let e = *c.get("CVE-2021-44228").unwrap();
     assert!(e.known_ransomware);
     assert_eq!(e.due_date.to_string(), "2021-12-24");
-    assert!(!c.entries["CVE-2023-38545"].known_ransomware);
+    assert!(!c.get("CVE-2023-38545").unwrap().known_ransomware);
 }
 
 #[test]
@@ -28,7 +28,7 @@ fn a_real_format_epss_file_parses_plain_and_gzip() {
     assert_eq!(plain.model_version, "v2025.03.14");
     assert_eq!(plain.score_date.to_string(), "2026-12-05");
     assert_eq!(plain.scores.len(), 4);
-    assert!((plain.scores["CVE-2021-44228"].score - 0.94358).abs() < 1e-12);
+    assert!((plain.get("CVE-2021-44228").unwrap().score - 0.94358).abs() < 1e-12);
     // CRLF line ends (a file saved on Windows) and the older `+0000` score_date form.
     let crlf = epss_default().replace('\n', "\r\n").replace("T12:55:00Z", "T00:00:00+0000");
     assert_eq!(parse_epss(crlf.as_bytes(), "e.csv", now(), 1 << 20).unwrap().scores.len(), 4);
