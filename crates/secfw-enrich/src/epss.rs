@@ -113,6 +113,8 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
         crate::text::utf8(l, name).map(str::to_owned).map_err(|d| vec![relocate(d, n)])
     };
     let (n1, l1) = lines.next().unwrap_or((1, b""));
+    // A byte-order mark (a file saved by an editor) is not part of the header.
+    let l1 = l1.strip_prefix("\u{feff}".as_bytes()).unwrap_or(l1);
     let first = line_text(n1, l1)?;
     let meta = first.strip_prefix('#').ok_or_else(|| {
         header_err(name, 1, format!("line 1 is `{}`, not the `#model_version:...` line", shorten(&first)))

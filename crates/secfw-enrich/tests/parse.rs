@@ -32,6 +32,9 @@ fn a_real_format_epss_file_parses_plain_and_gzip() {
     // CRLF line ends (a file saved on Windows) and the older `+0000` score_date form.
     let crlf = epss_default().replace('\n', "\r\n").replace("T12:55:00Z", "T00:00:00+0000");
     assert_eq!(parse_epss(crlf.as_bytes(), "e.csv", now(), 1 << 20).unwrap().scores.len(), 4);
+    // A byte-order mark before line 1 is tolerated.
+    let bom = format!("\u{feff}{}", epss_default());
+    assert_eq!(parse_epss(bom.as_bytes(), "e.csv", now(), 1 << 20).unwrap().scores.len(), 4);
 }
 
 #[test]
