@@ -113,6 +113,11 @@ fn gate_new_fails_only_on_the_new_finding_and_sarif_says_which_is_new() {
     assert_eq!(state_of("SF-0011"), Some(serde_json::json!("unchanged")));
     assert!(results.iter().filter(|r| r["baselineState"] == "new").count() == 1);
 
+    // --baseline with another gate is a usage error, not silently ignored.
+    let (code, _, err) = run(&["gate", "all", "--baseline", pkg.to_str().unwrap(), "--now", LATER, d]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("gate new"), "{err}");
+
     // A baseline that does not verify (no trust policy) is refused: exit 2, nothing compared.
     let (code, _, err) = run(&["gate", "new", "--now", LATER, d]);
     assert_eq!(code, 2, "{err}");

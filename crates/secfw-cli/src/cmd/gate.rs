@@ -48,6 +48,9 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         let now = parse_now(args.now.as_deref())?;
         return super::gate_new::run(&args.dir, now, &args.baseline, args.format, args.output.as_deref(), out);
     }
+    if args.baseline.given() {
+        return Err("--baseline applies to `secfw gate new` only".into());
+    }
     let gates = GateName::parse_list(&args.gate)?;
     let now = parse_now(args.now.as_deref())?;
     secfw::artifacts::workspace::check_root(&args.dir)?;
