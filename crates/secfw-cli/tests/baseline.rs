@@ -113,6 +113,44 @@ fn gate_new_fails_only_on_the_new_finding_and_sarif_says_which_is_new() {
     assert_eq!(state_of("SF-0011"), Some(serde_json::json!("unchanged")));
     assert!(results.iter().filter(|r| r["baselineState"] == "new").count() == 1);
 
+    // SF-0011 fixed since the baseline: its result is `absent` (standard profile only).
+    let p = dir.join("sec_findings.yaml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let at = text.find("- finding_id: SF-0011").unwrap();
+    let rel = text[at..].find("    status: open\n").unwrap();
+    let mut fixed = text.clone();
+    fixed.replace_range(
+        at + rel..at + rel + "    status: open\n".len(),
+        "    status: resolved\n    resolved_at: \"2026-11-25T09:00:00Z\"\n",
+    );
+    std::fs::write(&p, fixed).unwrap();
+    let (code, sarif, err) =
+        run(&["export", "--format", "sarif", "--baseline", pkg.to_str().unwrap(), "--trust", tr, "--now", LATER, d]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let absent: Vec<_> = results.iter().filter(|r| r["baselineState"] == "absent").collect();
+    assert_eq!(absent.len(), 1, "{absent:#?}");
+    assert_eq!(absent[0]["properties"]["secfw"]["finding_id"], "SF-0011");
+    assert!(absent[0]["partialFingerprints"]["secfw/v1"].is_string());
+    let (code, gh, _) = run(&[
+        "export",
+        "--format",
+        "sarif",
+        "--profile",
+        "github",
+        "--baseline",
+        pkg.to_str().unwrap(),
+        "--trust",
+        tr,
+        "--now",
+        LATER,
+        d,
+    ]);
+    assert_eq!(code, 0);
+    assert!(!gh.contains("\"absent\""), "a GitHub upload never carries absent results (they would open alerts)");
+    std::fs::write(&p, text).unwrap();
+
     // --baseline with another gate is a usage error, not silently ignored.
     let (code, _, err) = run(&["gate", "all", "--baseline", pkg.to_str().unwrap(), "--now", LATER, d]);
     assert_eq!(code, 2, "{err}");

@@ -117,6 +117,9 @@ pub struct ExportInput<'a> {
     /// Each current finding's state against a baseline (finding id → `new`, `unchanged`,
     /// `updated`), written as SARIF `baselineState` (issue 16; from the baseline gate).
     pub baseline: Option<std::sync::Arc<std::collections::BTreeMap<String, String>>>,
+    /// Baseline findings no longer open (SARIF results with `baselineState: absent`; left out
+    /// of the `github` profile, where a result would open an alert).
+    pub absent: Vec<Finding>,
     /// Which consumer the SARIF is shaped for.
     pub profile: SarifProfile,
 }
@@ -145,6 +148,7 @@ impl<'a> ExportInput<'a> {
             vcs: None,
             excepted: None,
             baseline: None,
+            absent: Vec::new(),
             profile: SarifProfile::Standard,
         }
     }
@@ -186,14 +190,16 @@ impl<'a> ExportInput<'a> {
             vcs: None,
             excepted: Some(std::sync::Arc::new(excepted)),
             baseline: None,
+            absent: Vec::new(),
             profile: SarifProfile::Standard,
         })
     }
 
     /// With baseline states (finding id → SARIF `baselineState`).
     #[must_use]
-    pub fn baseline(mut self, states: std::collections::BTreeMap<String, String>) -> Self {
+    pub fn baseline(mut self, states: std::collections::BTreeMap<String, String>, absent: Vec<Finding>) -> Self {
         self.baseline = Some(std::sync::Arc::new(states));
+        self.absent = absent;
         self
     }
 

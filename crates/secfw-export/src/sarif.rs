@@ -25,6 +25,13 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
             None => true,
         });
     }
+    let absent: Vec<&Finding> = if input.profile == SarifProfile::Standard && input.baseline.is_some() {
+        let mut v: Vec<&Finding> = input.absent.iter().collect();
+        v.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
+        v
+    } else {
+        Vec::new()
+    };
     let rule_of = |f: &Finding| -> String {
         f.source.as_ref().and_then(|s| s.rule_id.clone()).unwrap_or_else(|| match f.governance.policy_refs.first() {
             Some(p) => p.clone(),
@@ -33,7 +40,7 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
     };
     // Rules: sorted by id; each takes the highest severity and the first title among its findings.
     let mut rules: BTreeMap<String, (Severity, String, Vec<String>)> = BTreeMap::new();
-    for f in &findings {
+    for f in findings.iter().chain(&absent) {
         let e = rules.entry(rule_of(f)).or_insert_with(|| (f.severity, f.title.clone(), Vec::new()));
         e.0 = e.0.min(f.severity);
         e.2.extend(tags_of(f));
@@ -55,7 +62,8 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
         })
         .collect();
     let mut results: Vec<(usize, String, Value)> = Vec::new();
-    for f in &findings {
+    let all = findings.iter().map(|f| (*f, false)).chain(absent.iter().map(|f| (*f, true)));
+    for (f, is_absent) in all {
         let rid = rule_of(f);
         let idx = index[rid.as_str()];
         let mut r = Map::new();
@@ -72,11 +80,15 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
         if let Some(fp) = &f.fingerprint {
             r.insert("partialFingerprints".into(), json!({"secfw/v1": fp}));
         }
-        if let Some(s) = suppression(input, f) {
-            r.insert("suppressions".into(), json!([s]));
-        }
-        if let Some(state) = input.baseline.as_ref().and_then(|b| b.get(&f.finding_id)) {
-            r.insert("baselineState".into(), json!(state));
+        if is_absent {
+            r.insert("baselineState".into(), json!("absent"));
+        } else {
+            if let Some(s) = suppression(input, f) {
+                r.insert("suppressions".into(), json!([s]));
+            }
+            if let Some(state) = input.baseline.as_ref().and_then(|b| b.get(&f.finding_id)) {
+                r.insert("baselineState".into(), json!(state));
+            }
         }
         let mut secfw = Map::new();
         secfw.insert("finding_id".into(), json!(f.finding_id));

@@ -163,6 +163,9 @@ pub struct BaselineReport {
     pub unknown_scope: Vec<String>,
     /// Why it fails (and notes), located when possible.
     pub diagnostics: Vec<Diagnostic>,
+    /// The baseline's own records of the `absent` findings (for SARIF `baselineState: absent`).
+    #[serde(skip)]
+    pub absent_findings: Vec<Finding>,
 }
 
 impl BaselineReport {
@@ -237,14 +240,18 @@ pub fn compare(
     let mut seen = std::collections::HashSet::new();
     for (i, f) in cur.iter().enumerate() {
         let Some(ev) = gov_now.findings.get(i) else { continue };
+        if matches!(ev.disposition, secfw_governance::Disposition::Closed) {
+            continue;
+        }
+        // Live now (counted or excepted): not absent, whatever its state.
+        let k = key(f);
+        seen.insert(k.clone());
         if !ev.is_counted() {
             continue;
         }
-        let k = key(f);
         let (state, mut reason) = match base_by_key.get(&k) {
             None => (BaselineState::New, "not in the baseline".to_owned()),
             Some((bi, b)) => {
-                seen.insert(k.clone());
                 let was_excepted = gov_base.findings.get(*bi).is_some_and(secfw_governance::FindingEval::is_excepted);
                 if f.severity < b.severity {
                     (
@@ -285,15 +292,17 @@ pub fn compare(
     let mut absent: Vec<&(usize, &Finding)> =
         base_by_key.iter().filter(|(k, _)| !seen.contains(*k)).map(|(_, v)| v).collect();
     absent.sort_by_key(|(i, _)| *i);
+    let mut absent_findings = Vec::new();
     for (_, b) in absent {
         counts.absent += 1;
+        absent_findings.push((*b).clone());
         findings.push(BaselineFinding {
             finding_id: b.finding_id.clone(),
             fingerprint: b.fingerprint.clone(),
             severity: b.severity,
             state: BaselineState::Absent,
             fails: false,
-            reason: "open at the baseline, no longer open or no longer counted".to_owned(),
+            reason: "open at the baseline, no longer open (resolved or a false positive)".to_owned(),
         });
     }
 
@@ -354,6 +363,7 @@ pub fn compare(
         ratchet,
         unknown_scope,
         diagnostics,
+        absent_findings,
     }
 }
 

@@ -98,7 +98,7 @@ fn an_unchanged_workspace_passes_and_a_new_finding_alone_fails() {
     let failing: Vec<_> = r.findings.iter().filter(|f| f.fails).collect();
     // Only what the rulebook never baselines may fail an unchanged workspace.
     assert!(failing.iter().all(|f| f.reason.contains("never baselined")), "{failing:#?}");
-    assert_eq!((r.counts.new, r.counts.updated), (0, 0));
+    assert_eq!((r.counts.new, r.counts.updated, r.counts.absent), (0, 0, 0), "excepted findings are not absent");
     assert!(r.ratchet.iter().all(|d| d.holds), "{:#?}", r.ratchet);
     let baseline_failures = failing.len();
     let b = r.baseline.as_ref().unwrap();

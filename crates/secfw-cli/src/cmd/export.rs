@@ -107,7 +107,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
             .filter(|f| f.state != secfw::lifecycle::baseline::BaselineState::Absent)
             .map(|f| (f.finding_id.clone(), f.state.as_str().to_owned()))
             .collect();
-        input = input.baseline(states);
+        input = input.baseline(states, report.absent_findings);
     }
     if let Some(p) = &args.dismissal_plan {
         if args.profile != SarifProfile::Github {
