@@ -11,8 +11,8 @@
 use std::env;
 use std::path::{Path, PathBuf};
 
-const TOOLS: [&str; 8] =
-    ["python", "ssh_keygen", "openssl", "chromium", "node", "sigstore_js", "cargo_deny", "cargo_audit"];
+const TOOLS: [&str; 9] =
+    ["python", "ssh_keygen", "openssl", "chromium", "node", "sigstore_js", "cargo_deny", "cargo_audit", "semgrep"];
 
 fn on_path(name: &str) -> bool {
     env::var_os("PATH").is_some_and(|p| env::split_paths(&p).any(|d| d.join(name).is_file()))
@@ -40,6 +40,8 @@ fn main() {
         ("sigstore_js", on_path("node") && exists(&modules.join("@sigstore/verify"))),
         ("cargo_deny", on_path("cargo-deny") && on_path("git")),
         ("cargo_audit", on_path("cargo-audit")),
+        // Semgrep is installed into the interop venv (.ci/requirements.txt), next to its python.
+        ("semgrep", python.parent().is_some_and(|d| d.join("semgrep").is_file()) && on_path("git")),
     ] {
         if ci || found {
             println!("cargo:rustc-cfg=secfw_have_{tool}");

@@ -151,6 +151,8 @@ fn finding() -> BoxedStrategy<Finding> {
             cwe: vec!["CWE-79".into()],
             cve: vec![],
             supersedes: None,
+            kev: None,
+            epss: None,
         })
         .boxed()
 }
@@ -160,7 +162,7 @@ prop_compose! {
                        scans in prop::collection::vec((text(), text(), prop::collection::vec(text(), 0..3), ts(), any::<bool>()), 0..3)) -> FindingsFile {
         FindingsFile {
             version: "1.0".into(),
-            metadata: FindingsMetadata { scan_id, timestamp, lifecycle_state: LifecycleState::Executed, tags, project: None },
+            metadata: FindingsMetadata { scan_id, timestamp, lifecycle_state: LifecycleState::Executed, tags, project: None, intel: None },
             findings,
             scans: scans.into_iter().enumerate().map(|(i, (tool, v, targets, started_at, ok))| ScanRecord {
                 scan_id: format!("scan-{i}"), tool, tool_version: Some(v), targets, started_at, finished_at: None,

@@ -81,6 +81,8 @@ enum Command {
     Log(cmd::lifecycle::LogArgs),
     /// Ingest scanner reports (SARIF, Trivy, Grype, cargo-audit, OSV-Scanner, npm audit) into sec_findings.yaml.
     Ingest(cmd::ingest::Args),
+    /// Join CISA KEV and FIRST EPSS data (offline files, stored as sealed inputs) to the findings.
+    Enrich(cmd::enrich::Args),
     /// Export findings as SARIF, OSCAL assessment-results / POA&M, JUnit XML or GitHub annotations.
     Export(cmd::export::Args),
     /// ITSM ticket sync: plan create/update/close actions keyed by finding fingerprint, apply them to a webhook.
@@ -119,6 +121,7 @@ fn main() -> ExitCode {
         Command::Exceptions(a) => cmd::exceptions::run(&a, &out),
         Command::Log(a) => cmd::lifecycle::log(&a, &out),
         Command::Ingest(a) => cmd::ingest::run(&a, &out),
+        Command::Enrich(a) => cmd::enrich::run(&a, &out),
         Command::Export(a) => cmd::export::run(&a, &out),
         Command::Tickets(a) => cmd::tickets::run(&a, &out),
         Command::Notify(a) => cmd::notify::run(&a, &out),

@@ -406,6 +406,51 @@ pub fn render(report: &Report) -> String {
         escalations_html(&mut s, x);
     }
 
+    // Exploitation: freshness and "fix first" (once the ledger was enriched).
+    let intel = crate::json::intel(report);
+    if !intel.is_empty() {
+        s.push_str("<h2>Fix first</h2>\n<section class=\"panel\"><p>");
+        for i in &intel {
+            match (&i.data_date, i.age_days) {
+                (Some(d), Some(a)) => {
+                    let _ = write!(
+                        s,
+                        "{} dated {} ({a} day(s) old{}). ",
+                        esc(&i.source.to_uppercase()),
+                        esc(d),
+                        if i.stale { ", <strong>stale</strong>" } else { "" }
+                    );
+                }
+                _ => {
+                    let _ = write!(s, "{} not checked. ", esc(&i.source.to_uppercase()));
+                }
+            }
+        }
+        s.push_str("EPSS orders work; it never excepts a finding.</p>");
+        if m.fix_first.is_empty() {
+            s.push_str("<p class=\"empty\">No open, unexcepted findings.</p>");
+        } else {
+            s.push_str("<table><thead><tr><th>#</th><th>Finding</th><th>Severity</th><th>KEV due</th><th>EPSS</th><th>Why</th></tr></thead><tbody>");
+            for r in &m.fix_first {
+                let kev = r.kev.as_ref().map_or_else(|| "no".to_owned(), |k| k.due_date.to_string());
+                let epss = r.epss.as_ref().map_or_else(|| "n/a".to_owned(), |x| format!("{:.1}%", x.score * 100.0));
+                let _ = write!(
+                    s,
+                    "<tr><td>{}</td><td>{}: {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    r.rank,
+                    esc(&r.finding_id),
+                    esc(&r.title),
+                    r.severity.as_str(),
+                    esc(&kev),
+                    esc(&epss),
+                    esc(&r.reason)
+                );
+            }
+            s.push_str("</tbody></table>");
+        }
+        s.push_str("</section>\n");
+    }
+
     // Actions.
     s.push_str("<h2>Actions</h2>\n<section class=\"actions\">");
     for (title, list) in

@@ -2,8 +2,8 @@
 
 use chrono::SecondsFormat;
 use secfw_artifacts::model::digest::{
-    DigestActions, DigestEscalation, DigestEscalations, DigestFindings, DigestJson, DigestKpi, DigestSpec,
-    DigestSummary, OverallTrend, Period,
+    DigestActions, DigestEscalation, DigestEscalations, DigestFindings, DigestFixFirst, DigestIntel, DigestJson,
+    DigestKpi, DigestSpec, DigestSummary, OverallTrend, Period,
 };
 use secfw_metrics::compute::StandardState;
 use secfw_metrics::{KpiId, Report, Unit, Verdict};
@@ -128,7 +128,47 @@ pub fn build(report: &Report) -> DigestJson {
                 })
                 .collect(),
         }),
+        intel: intel(report),
+        fix_first: m
+            .fix_first
+            .iter()
+            .map(|r| DigestFixFirst {
+                rank: r.rank as u64,
+                finding_id: r.finding_id.clone(),
+                title: r.title.clone(),
+                severity: r.severity.as_str().to_owned(),
+                kev: r.kev.is_some(),
+                kev_due: r.kev.as_ref().map(|k| k.due_date.to_string()),
+                known_ransomware: r.kev.as_ref().is_some_and(|k| k.known_ransomware),
+                epss: r.epss.as_ref().map(|e| e.score),
+                epss_percentile: r.epss.as_ref().map(|e| e.percentile),
+                age_days: r.age_days,
+                due: r.due.to_string(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
     }
+}
+
+/// Freshness per source, once any source was joined (a never-enriched digest is unchanged).
+pub fn intel(report: &Report) -> Vec<DigestIntel> {
+    let m = &report.metrics;
+    if !m.intel.iter().any(|i| i.checked) {
+        return Vec::new();
+    }
+    m.intel
+        .iter()
+        .map(|i| DigestIntel {
+            source: i.source.as_str().to_owned(),
+            checked: i.checked,
+            checked_at: i.checked_at.map(|t| rfc3339(t.instant())),
+            data_date: i.data_date.map(|d| d.to_string()),
+            age_days: i.age_days,
+            stale: i.stale,
+            path: i.path.clone(),
+            sha256: i.sha256.clone(),
+        })
+        .collect()
 }
 
 /// `digest.json` text: pretty JSON with a final newline.

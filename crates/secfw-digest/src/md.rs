@@ -232,6 +232,53 @@ pub fn render(report: &Report) -> String {
         escalations_md(&mut s, x);
     }
 
+    // Exploitation: freshness and "fix first" (once the ledger was enriched).
+    let intel = crate::json::intel(report);
+    if !intel.is_empty() {
+        s.push_str("### Fix first\n\n");
+        s.push_str("Exploitation data: ");
+        let parts: Vec<String> = intel
+            .iter()
+            .map(|i| match (&i.data_date, i.age_days) {
+                (Some(d), Some(a)) => format!(
+                    "{} dated {d} ({a} day(s) old{})",
+                    i.source.to_uppercase(),
+                    if i.stale { ", **stale**" } else { "" }
+                ),
+                _ => format!("{} not checked", i.source.to_uppercase()),
+            })
+            .collect();
+        let _ = writeln!(s, "{}.\n", parts.join("; "));
+        if m.fix_first.is_empty() {
+            s.push_str("- No open, unexcepted findings.\n\n");
+        } else {
+            s.push_str("Ordered by KEV listing, EPSS score, severity, then age. EPSS orders work; it never excepts a finding.\n\n");
+            s.push_str("| # | Finding | Severity | KEV | EPSS | Age | Due | Why |\n|---|---------|----------|-----|------|-----|-----|-----|\n");
+            for r in &m.fix_first {
+                let kev = r.kev.as_ref().map_or_else(
+                    || "no".to_owned(),
+                    |k| format!("due {}{}", k.due_date, if k.known_ransomware { ", ransomware" } else { "" }),
+                );
+                let epss = r.epss.as_ref().map_or_else(|| "n/a".to_owned(), |x| format!("{:.1}%", x.score * 100.0));
+                let age = r.age_days.map_or_else(|| "n/a".to_owned(), |a| format!("{a} d"));
+                let _ = writeln!(
+                    s,
+                    "| {} | {}: {} | {} | {} | {} | {} | {} | {} |",
+                    r.rank,
+                    e(&r.finding_id),
+                    e(&r.title),
+                    r.severity.as_str(),
+                    e(&kev),
+                    epss,
+                    age,
+                    r.due,
+                    e(&r.reason)
+                );
+            }
+            s.push('\n');
+        }
+    }
+
     // Actions.
     s.push_str("### Actions\n\n");
     for (title, list) in

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 pub use junit::{github, junit};
 pub use oscal::{NS as OSCAL_NS, OscalVersion, assessment_results, poam};
-pub use sarif::sarif;
+pub use sarif::{dismissal_plan, sarif};
 
 /// The error type of `secfw-export`.
 #[derive(Debug, thiserror::Error)]
@@ -117,12 +117,44 @@ pub struct ExportInput<'a> {
     /// The trusted, justified `not_affected` VEX statement that decides a finding (finding id →
     /// statement), as `secfw-governance` decides at `now`; set by [`ExportInput::from_workspace`].
     pub vex: Option<std::sync::Arc<std::collections::BTreeMap<String, secfw_artifacts::model::vex::RecordedStatement>>>,
+    /// Each current finding's state against a baseline (finding id → `new`, `unchanged`,
+    /// `updated`), written as SARIF `baselineState` (issue 16; from the baseline gate).
+    pub baseline: Option<std::sync::Arc<std::collections::BTreeMap<String, String>>>,
+    /// Baseline findings no longer open (SARIF results with `baselineState: absent`; left out
+    /// of the `github` profile, where a result would open an alert).
+    pub absent: Vec<Finding>,
+    /// Which consumer the SARIF is shaped for.
+    pub profile: SarifProfile,
+}
+
+/// The consumer a SARIF log is shaped for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SarifProfile {
+    /// Every current result; excepted and false-positive results carry SARIF suppressions.
+    #[default]
+    Standard,
+    /// GitHub code scanning, which ignores SARIF suppressions: results suppressed by a valid
+    /// exception or marked false positive are left out of the upload (counted in the run's
+    /// `properties.secfw.omitted`), and [`dismissal_plan`] lists the alerts to dismiss.
+    Github,
 }
 
 impl<'a> ExportInput<'a> {
     /// An input over a ledger alone.
     pub fn new(findings: &'a FindingsFile, now: DateTime<Utc>) -> Self {
-        Self { findings, exceptions: None, policies: None, now, vcs: None, excepted: None, vex: None }
+        Self {
+            findings,
+            exceptions: None,
+            policies: None,
+            now,
+            vcs: None,
+            excepted: None,
+            vex: None,
+            baseline: None,
+            absent: Vec::new(),
+            profile: SarifProfile::Standard,
+        }
     }
 
     /// The input of a loaded workspace; an error when it has no usable ledger.
@@ -176,7 +208,25 @@ impl<'a> ExportInput<'a> {
             vcs: None,
             excepted: Some(std::sync::Arc::new(excepted)),
             vex: Some(std::sync::Arc::new(vex)),
+            baseline: None,
+            absent: Vec::new(),
+            profile: SarifProfile::Standard,
         })
+    }
+
+    /// With baseline states (finding id → SARIF `baselineState`).
+    #[must_use]
+    pub fn baseline(mut self, states: std::collections::BTreeMap<String, String>, absent: Vec<Finding>) -> Self {
+        self.baseline = Some(std::sync::Arc::new(states));
+        self.absent = absent;
+        self
+    }
+
+    /// With a SARIF profile.
+    #[must_use]
+    pub fn profile(mut self, p: SarifProfile) -> Self {
+        self.profile = p;
+        self
     }
 
     /// With version control provenance.

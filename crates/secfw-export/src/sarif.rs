@@ -7,14 +7,31 @@ use secfw_artifacts::Severity;
 use secfw_artifacts::model::findings::{Finding, FindingStatus};
 use serde_json::{Map, Value, json};
 
-use crate::{ExportInput, file_location, security_severity, stable_uuid};
+use crate::{ExportInput, SarifProfile, file_location, security_severity, stable_uuid};
 
 /// The SARIF log of the current findings (resolved ones are left out): one run of the tool
 /// `secfw`, one rule per source rule id, `partialFingerprints["secfw/v1"]`, `security-severity`,
 /// external suppressions for excepted / accepted / false-positive findings, and
 /// `versionControlProvenance` when given. Sorted, so the same ledger gives the same bytes.
 pub fn sarif(input: &ExportInput<'_>) -> Value {
-    let findings = input.current();
+    let mut findings = input.current();
+    let mut omitted: BTreeMap<&'static str, u64> = BTreeMap::new();
+    if input.profile == SarifProfile::Github {
+        findings.retain(|f| match dismissal_reason(input, f) {
+            Some((kind, _, _)) => {
+                *omitted.entry(kind).or_default() += 1;
+                false
+            }
+            None => true,
+        });
+    }
+    let absent: Vec<&Finding> = if input.profile == SarifProfile::Standard && input.baseline.is_some() {
+        let mut v: Vec<&Finding> = input.absent.iter().collect();
+        v.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
+        v
+    } else {
+        Vec::new()
+    };
     let rule_of = |f: &Finding| -> String {
         f.source.as_ref().and_then(|s| s.rule_id.clone()).unwrap_or_else(|| match f.governance.policy_refs.first() {
             Some(p) => p.clone(),
@@ -23,7 +40,7 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
     };
     // Rules: sorted by id; each takes the highest severity and the first title among its findings.
     let mut rules: BTreeMap<String, (Severity, String, Vec<String>)> = BTreeMap::new();
-    for f in &findings {
+    for f in findings.iter().chain(&absent) {
         let e = rules.entry(rule_of(f)).or_insert_with(|| (f.severity, f.title.clone(), Vec::new()));
         e.0 = e.0.min(f.severity);
         e.2.extend(tags_of(f));
@@ -45,7 +62,8 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
         })
         .collect();
     let mut results: Vec<(usize, String, Value)> = Vec::new();
-    for f in &findings {
+    let all = findings.iter().map(|f| (*f, false)).chain(absent.iter().map(|f| (*f, true)));
+    for (f, is_absent) in all {
         let rid = rule_of(f);
         let idx = index[rid.as_str()];
         let mut r = Map::new();
@@ -62,8 +80,15 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
         if let Some(fp) = &f.fingerprint {
             r.insert("partialFingerprints".into(), json!({"secfw/v1": fp}));
         }
-        if let Some(s) = suppression(input, f) {
-            r.insert("suppressions".into(), json!([s]));
+        if is_absent {
+            r.insert("baselineState".into(), json!("absent"));
+        } else {
+            if let Some(s) = suppression(input, f) {
+                r.insert("suppressions".into(), json!([s]));
+            }
+            if let Some(state) = input.baseline.as_ref().and_then(|b| b.get(&f.finding_id)) {
+                r.insert("baselineState".into(), json!(state));
+            }
         }
         let mut secfw = Map::new();
         secfw.insert("finding_id".into(), json!(f.finding_id));
@@ -106,6 +131,13 @@ pub fn sarif(input: &ExportInput<'_>) -> Value {
     }
     run.insert("results".into(), Value::Array(results.into_iter().map(|x| x.2).collect()));
     run.insert("columnKind".into(), json!("unicodeCodePoints"));
+    if input.profile == SarifProfile::Github {
+        let total: u64 = omitted.values().sum();
+        run.insert(
+            "properties".into(),
+            json!({"secfw": {"profile": "github", "omitted": total, "omitted_by_reason": omitted}}),
+        );
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -156,6 +188,46 @@ fn location(f: &Finding) -> Value {
         l["logicalLocations"] = json!([{"fullyQualifiedName": loc, "kind": "module"}]);
     }
     l
+}
+
+/// Why a result is kept out of a GitHub upload: (kind, GitHub `dismissed_reason`, exception id).
+fn dismissal_reason(input: &ExportInput<'_>, f: &Finding) -> Option<(&'static str, &'static str, Option<String>)> {
+    if let Some(e) = input.exception_for(f) {
+        return Some(("excepted", "won't fix", Some(e.id.clone())));
+    }
+    (f.status == FindingStatus::FalsePositive).then_some(("false_positive", "false positive", None))
+}
+
+/// The dismissal plan of the `github` profile: one entry per result left out of the upload,
+/// for the code-scanning API (`PATCH /repos/{owner}/{repo}/code-scanning/alerts/{number}` with
+/// `state: dismissed`): the alert's fingerprint (`partialFingerprints["secfw/v1"]`), the
+/// `dismissed_reason`, a comment and the exception id. Sorted by finding id.
+pub fn dismissal_plan(input: &ExportInput<'_>) -> Value {
+    let items: Vec<Value> = input
+        .current()
+        .into_iter()
+        .filter_map(|f| {
+            let (kind, reason, exc) = dismissal_reason(input, f)?;
+            let comment = match &exc {
+                Some(id) => format!("secfw exception {id} ({})", f.finding_id),
+                None => format!("marked false_positive in sec_findings.yaml ({})", f.finding_id),
+            };
+            Some(json!({
+                "finding_id": f.finding_id,
+                "alert_fingerprint": f.fingerprint.as_ref().map(|fp| json!({"secfw/v1": fp})),
+                "rule_id": f.source.as_ref().and_then(|s| s.rule_id.clone()),
+                "kind": kind,
+                "dismissed_reason": reason,
+                "dismissed_comment": comment,
+                "exception_id": exc,
+            }))
+        })
+        .collect();
+    json!({
+        "version": "secfw.github-dismissal-plan/v1",
+        "generated_at": input.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "dismissals": items,
+    })
 }
 
 fn suppression(input: &ExportInput<'_>, f: &Finding) -> Option<Value> {

@@ -20,4 +20,6 @@ secfw_artifacts::define_codes! {
     RULE_VIOLATED = "GV0201", "An enforcement rule's condition does not hold (e.g. Critical=0)";
     // --- taxonomy (seed §6.1) ---------------------------------------------------------------
     UNKNOWN_TAG = "GV0301", "A governance tag is not in the rulebook's taxonomy";
+    // --- exploitation data (issue 16) -------------------------------------------------------
+    INTEL_STALE = "GV0401", "The KEV or EPSS data joined to the findings is older than the rulebook allows";
 }

@@ -73,6 +73,8 @@ pub struct FindingEval {
     pub due: DateTime<Utc>,
     /// `true` when counted and past `due`.
     pub overdue: bool,
+    /// Listed in the CISA KEV catalog at `now` (`secfw enrich`).
+    pub kev: bool,
 }
 
 impl FindingEval {
@@ -99,6 +101,8 @@ pub struct Counts {
     pub expired_exceptions: u64,
     /// Failed scan records.
     pub failed_scans: u64,
+    /// Counted findings listed in the CISA KEV catalog at `now`.
+    pub kev: u64,
 }
 
 impl Counts {
@@ -114,6 +118,7 @@ impl Counts {
             CountMetric::OverdueFindingsCount => self.overdue,
             CountMetric::ExpiredExceptionsCount => self.expired_exceptions,
             CountMetric::FailedScansCount => self.failed_scans,
+            CountMetric::KevFindingsCount => self.kev,
         }
     }
 
@@ -185,6 +190,8 @@ pub struct GovernanceReport {
     pub escalations: Vec<Escalation>,
     /// Exception and rule diagnostics, sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Freshness of each exploitation data source (KEV, EPSS) at `now`.
+    pub intel: Vec<crate::intel::IntelFreshness>,
 }
 
 impl GovernanceReport {
@@ -214,14 +221,7 @@ fn needs_exception(f: &Finding) -> bool {
 }
 
 fn due(f: &Finding, rb: &Rulebook) -> DateTime<Utc> {
-    let deadline = f.remediation.deadline.deadline();
-    match f.first_seen {
-        Some(fs) => {
-            let sla = fs.instant() + chrono::Duration::days(i64::from(rb.sla_days.for_severity(f.severity)));
-            deadline.min(sla)
-        }
-        None => deadline,
-    }
+    crate::intel::remediation_due(f, rb)
 }
 
 /// Evaluate governance for a loaded workspace at `now`.
@@ -356,6 +356,8 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
             *counts.excepted.entry(f.severity).or_default() += 1;
         }
         counts.overdue += u64::from(overdue);
+        let kev = crate::intel::kev_at(f, now).is_some();
+        counts.kev += u64::from(counted && kev);
         fevals.push(FindingEval {
             finding_id: f.finding_id.clone(),
             index,
@@ -363,6 +365,7 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
             disposition,
             due,
             overdue,
+            kev,
         });
     }
     counts.expired_exceptions = evals.iter().filter(|e| e.state == ExceptionState::Expired).count() as u64;
@@ -370,6 +373,8 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
     counts.failed_scans = scans.iter().filter(|s| s.status == ScanStatus::Failure).count() as u64;
 
     let mut diagnostics: Vec<Diagnostic> = evals.iter().flat_map(|e| e.diagnostics.iter().cloned()).collect();
+    let (intel, intel_diags) = crate::intel::freshness(ws, &rb, now);
+    diagnostics.extend(intel_diags);
     let mut rules = Vec::new();
     let mut escalations = Vec::new();
     for (index, rule) in rb.enforcement.iter().enumerate() {
@@ -418,7 +423,7 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
         });
     }
     secfw_artifacts::diag::sort_diagnostics(&mut diagnostics);
-    GovernanceReport { now, exceptions: evals, findings: fevals, counts, rules, escalations, diagnostics }
+    GovernanceReport { now, exceptions: evals, findings: fevals, counts, rules, escalations, diagnostics, intel }
 }
 
 /// The disposition of a finding without `exception_ref` that exceptions target by advisory
@@ -475,6 +480,7 @@ fn rule_items(
         CountMetric::FailedScansCount => {
             scans.iter().filter(|s| s.status == ScanStatus::Failure).map(|s| s.scan_id.clone()).collect()
         }
+        CountMetric::KevFindingsCount => counted(&|f| f.kev),
         other => match metric_severity(other) {
             Some(s) => counted(&|f| f.severity == s),
             None => counted(&|_| true),

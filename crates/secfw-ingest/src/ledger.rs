@@ -67,6 +67,7 @@ pub fn new_ledger(now: DateTime<Utc>) -> FindingsFile {
             lifecycle_state: LifecycleState::Executed,
             tags: Vec::new(),
             project: None,
+            intel: None,
         },
         findings: Vec::new(),
         scans: Vec::new(),
@@ -337,6 +338,8 @@ pub fn merge(
             cwe: item.cwe.clone(),
             cve: item.cve.clone(),
             supersedes: previous.clone(),
+            kev: None,
+            epss: None,
         };
         if let Some(old) = previous {
             summary.reopened.push((id.clone(), old));

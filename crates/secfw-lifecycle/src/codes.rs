@@ -20,4 +20,10 @@ secfw_artifacts::define_codes! {
     INPUT_MISSING = "LC0201", "An input file given to `cycle` does not exist or is not a regular file";
     INPUT_INVALID = "LC0202", "An input file given to `cycle` cannot be read as what it was given as";
     INPUT_REQUIRED = "LC0203", "`cycle` still has to seal the handoff but no signing key or trust policy was given";
+    // --- baseline gate (issue 16) -------------------------------------------------------------
+    BASELINE_REFUSED = "LC0301", "The baseline handoff is missing or does not verify (signatures, trust policy, checksums, project); it is not used";
+    BASELINE_NEW_FINDING = "LC0302", "A finding is new or worse than in the baseline, or of a kind that is never baselined";
+    BASELINE_SCOPE_UNKNOWN = "LC0303", "A scan since the baseline failed, so its scope is unknown (fails closed)";
+    BASELINE_RATCHET = "LC0304", "A ratchet dimension (open count, risk score, KPI) is worse than at the baseline";
+    BASELINE_POLICY = "LC0305", "The rulebook's baseline section names an unknown never_baseline kind or ratchet dimension";
 }

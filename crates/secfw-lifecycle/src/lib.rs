@@ -4,6 +4,7 @@
 // intended use, which `useless_vec` misreads through the macro.
 #![allow(clippy::useless_vec)]
 
+pub mod baseline;
 pub mod checks;
 pub mod codes;
 pub mod cycle;
@@ -71,6 +72,12 @@ pub enum Error {
     /// found before anything was recorded.
     #[error("{}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Inputs {
+        /// One diagnostic per problem.
+        problems: Vec<Diagnostic>,
+    },
+    /// The baseline handoff was refused (missing, or it does not verify); nothing was compared.
+    #[error("{}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Baseline {
         /// One diagnostic per problem.
         problems: Vec<Diagnostic>,
     },

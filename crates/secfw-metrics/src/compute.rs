@@ -229,7 +229,7 @@ pub struct ExceptionCounts {
 /// The risk score and its inputs.
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]
 pub struct RiskBreakdown {
-    /// Σ weight × factor over open findings.
+    /// Σ weight × state factor × exploitation factor over open findings (docs/metrics.md).
     pub points: f64,
     /// 100 × points / (points + 50), two decimals.
     pub score: f64,
@@ -334,6 +334,10 @@ pub struct Metrics {
     pub escalations: Option<EscalationSummary>,
     /// Problems met while computing (located when possible).
     pub diagnostics: Vec<Diagnostic>,
+    /// Freshness of each exploitation data source (KEV, EPSS) at `as_of`.
+    pub intel: Vec<secfw_governance::IntelFreshness>,
+    /// The "fix first" list (empty unless the ledger was enriched: `metadata.intel`).
+    pub fix_first: Vec<crate::prioritise::FixFirst>,
 }
 
 impl Metrics {
@@ -410,6 +414,8 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
     let mut completed: Vec<(DateTime<Utc>, String, ActionItem)> = Vec::new();
     let mut std_acc: BTreeMap<String, StandardStatus> = BTreeMap::new();
     let mut critical_open: Vec<&Finding> = Vec::new();
+    let enriched = input.findings.is_some_and(|l| l.metadata.intel.is_some());
+    let mut fix_candidates: Vec<(&Finding, DateTime<Utc>)> = Vec::new();
 
     for (i, f) in findings.iter().enumerate() {
         match f.status {
@@ -515,7 +521,10 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         } else {
             1.0
         };
-        points += risk_weight(f.severity) * factor;
+        points += risk_weight(f.severity) * factor * crate::prioritise::exploitation_factor(f, as_of);
+        if enriched && !excepted {
+            fix_candidates.push((f, deadline));
+        }
         for s in standards {
             let e = std_acc.entry(s.clone()).or_insert_with(|| StandardStatus {
                 standard: s,
@@ -787,6 +796,8 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         actions,
         escalations: None,
         diagnostics: diags,
+        intel: governance.intel,
+        fix_first: crate::prioritise::fix_first(&fix_candidates, as_of),
     }
 }
 

@@ -2,7 +2,7 @@
 //! which findings are excepted and when each is due): whether a finding was live at an instant
 //! of a past period, and which exceptions are archived history rather than active.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use secfw_artifacts::Exception;
 use secfw_artifacts::model::findings::Finding;
 use secfw_artifacts::model::rulebook::Rulebook;
@@ -15,15 +15,11 @@ pub fn is_archived(e: &Exception) -> bool {
     ["expired", "closed", "revoked", "archive", "retired", "resolved"].iter().any(|w| s.contains(w))
 }
 
-/// When remediation of a finding is due: the earlier of its `remediation.deadline` and
-/// `first_seen` + the rulebook's SLA days for its severity (the same rule as
-/// `secfw-governance`).
+/// When remediation of a finding is due: the earliest of its `remediation.deadline`,
+/// `first_seen` + the rulebook's SLA days for its severity and a KEV due date (the rule of
+/// `secfw-governance`, [`secfw_governance::remediation_due`]).
 pub fn sla_deadline(f: &Finding, rulebook: &Rulebook) -> DateTime<Utc> {
-    let own = f.remediation.deadline.deadline();
-    match f.first_seen {
-        Some(fs) => own.min(fs.instant() + Duration::days(i64::from(rulebook.sla_days.for_severity(f.severity)))),
-        None => own,
-    }
+    secfw_governance::remediation_due(f, rulebook)
 }
 
 /// Whether a finding was live at instant `t`: open or accepted and first seen by `t`, or

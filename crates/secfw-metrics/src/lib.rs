@@ -8,6 +8,7 @@ pub mod gov;
 pub mod history;
 pub mod kpi;
 pub mod period;
+pub mod prioritise;
 pub mod spec;
 
 use std::collections::BTreeMap;

@@ -64,6 +64,16 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     found
 }
 
+/// The `semgrep` of the interop venv (next to [`python`]; installed from `.ci/requirements.txt`).
+/// `None` locally when missing; a panic in CI.
+pub fn semgrep() -> Option<PathBuf> {
+    let found = python().and_then(|p| p.parent().map(|d| d.join("semgrep"))).filter(|p| p.is_file());
+    if found.is_none() {
+        assert!(!in_ci(), "interop tests need semgrep in the venv (bash .ci/run installs .ci/requirements.txt)");
+    }
+    found
+}
+
 /// `node_modules` with `@sigstore/verify` and `@sigstore/bundle` (installed by `.ci/run` into
 /// `.ci/node/node_modules`, or `$SECFW_NODE_MODULES`), and the `node` binary. `None` locally when
 /// missing; a panic in CI.
@@ -83,7 +93,7 @@ pub fn sigstore_js() -> Option<(PathBuf, PathBuf)> {
 /// browser). The tools are named first, from `python` (the interop venv: securesystemslib,
 /// in-toto-attestation, check-jsonschema, compliance-trestle, cryptography), `ssh_keygen`,
 /// `openssl`, `chromium`, `node`, `sigstore_js` (node with `@sigstore/verify`), `cargo_deny`
-/// (`cargo-deny` and `git`) and `cargo_audit` (`cargo-audit`):
+/// (`cargo-deny` and `git`), `cargo_audit` (`cargo-audit`) and `semgrep` (the venv's semgrep, and `git`):
 ///
 /// ```ignore
 /// secfw_testkit::interop_test! { [python, ssh_keygen]
@@ -118,6 +128,7 @@ macro_rules! __interop_need {
     (sigstore_js $($r:tt)*) => { $crate::__need_sigstore_js!($($r)*); };
     (cargo_deny $($r:tt)*) => { $crate::__need_cargo_deny!($($r)*); };
     (cargo_audit $($r:tt)*) => { $crate::__need_cargo_audit!($($r)*); };
+    (semgrep $($r:tt)*) => { $crate::__need_semgrep!($($r)*); };
 }
 
 // One pair of macros per tool: the found variant goes on to the next tool, the missing one adds
@@ -233,5 +244,20 @@ macro_rules! __need_cargo_audit {
 macro_rules! __need_cargo_audit {
     ([$($a:tt)*] $rest:tt $($item:tt)*) => {
         $crate::interop_test!(@go [$($a)* #[ignore = "needs `cargo-audit` on PATH (cargo install cargo-audit --version 0.22.2 --locked): run scripts/interop-tools"]] [] $($item)*);
+    };
+}
+
+#[cfg(secfw_have_semgrep)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_semgrep {
+    ($a:tt $rest:tt $($item:tt)*) => { $crate::interop_test!(@go $a $rest $($item)*); };
+}
+#[cfg(not(secfw_have_semgrep))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_semgrep {
+    ([$($a:tt)*] $rest:tt $($item:tt)*) => {
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs semgrep in the interop venv and `git` (scripts/interop-tools)"]] [] $($item)*);
     };
 }

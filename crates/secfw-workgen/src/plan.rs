@@ -399,6 +399,8 @@ impl Plan {
             cwe: if cwe.is_empty() { Vec::new() } else { vec![cwe.to_owned()] },
             cve,
             supersedes: None,
+            kev: None,
+            epss: None,
         }
     }
 

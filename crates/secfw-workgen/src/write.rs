@@ -196,6 +196,7 @@ fn ledger<W: Write>(plan: &Plan, syntax: LedgerSyntax, w: &mut W) -> Result<(), 
             lifecycle_state: LifecycleState::Planned,
             tags: TAGS.iter().map(|(t, _)| (*t).to_owned()).collect(),
             project: Some(project(plan)),
+            intel: None,
         },
     };
     let n = plan.counts.findings;

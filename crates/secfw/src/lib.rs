@@ -5,6 +5,7 @@
 // major versions move together with this crate's, since their APIs are exposed directly.
 pub use secfw_artifacts as artifacts;
 pub use secfw_digest as digest;
+pub use secfw_enrich as enrich;
 pub use secfw_export as export;
 pub use secfw_gates as gates;
 pub use secfw_governance as governance;

@@ -17,6 +17,7 @@ fn every_code_is_documented_once() {
         ("secfw-tickets", secfw::tickets::codes::CATALOG),
         ("secfw-notify", secfw::notify::codes::CATALOG),
         ("secfw-suppress", secfw::suppress::codes::CATALOG),
+        ("secfw-enrich", secfw::enrich::codes::CATALOG),
     ];
     let doc =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md"))

@@ -39,6 +39,14 @@ pub struct DigestJson {
     /// the digest was generated with the notification ledger and the event log).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalations: Option<DigestEscalations>,
+    /// Freshness of each exploitation data source, KEV and EPSS (extension; present once the
+    /// ledger was enriched by `secfw enrich`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intel: Vec<DigestIntel>,
+    /// The "fix first" table: open, unexcepted findings ordered by (KEV, EPSS, severity, age)
+    /// with the reason per row (extension; present once the ledger was enriched).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fix_first: Vec<DigestFixFirst>,
 }
 
 /// Escalations of the digest (extension).
@@ -93,6 +101,66 @@ pub struct DigestEscalation {
     /// When the next level was told it was not acknowledged, RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renotified_at: Option<String>,
+}
+
+/// One exploitation data source in the digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DigestIntel {
+    /// `kev` or `epss`.
+    pub source: String,
+    /// Whether the findings were enriched with it.
+    pub checked: bool,
+    /// When `secfw enrich` joined it, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+    /// The data date, YYYY-MM-DD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_date: Option<String>,
+    /// Whole days from the data date to the digest's evaluation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<i64>,
+    /// Older than the rulebook's `intel.stale_after_days`.
+    pub stale: bool,
+    /// The sealed copy (workspace-relative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// SHA-256 of the sealed copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// One row of the "fix first" table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DigestFixFirst {
+    /// 1-based rank.
+    pub rank: u64,
+    /// The finding.
+    pub finding_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its severity.
+    pub severity: String,
+    /// Listed in CISA KEV.
+    pub kev: bool,
+    /// The KEV due date, YYYY-MM-DD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kev_due: Option<String>,
+    /// KEV says known ransomware use.
+    #[serde(default)]
+    pub known_ransomware: bool,
+    /// EPSS score 0..=1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<f64>,
+    /// EPSS percentile 0..=1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss_percentile: Option<f64>,
+    /// Whole days open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<i64>,
+    /// Due date, YYYY-MM-DD.
+    pub due: String,
+    /// Why it is ranked here.
+    pub reason: String,
 }
 
 /// Finding counts of the digest (extension).

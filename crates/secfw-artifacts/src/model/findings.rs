@@ -5,7 +5,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{LifecycleState, Severity, Timestamp};
+use super::common::{Date, LifecycleState, Severity, Timestamp};
 
 /// The whole `sec_findings.yaml` document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -38,6 +38,39 @@ pub struct FindingsMetadata {
     /// Project identifier (extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// The exploitation data (CISA KEV, FIRST EPSS) the findings were enriched with by
+    /// `secfw enrich` (extension; absent: never enriched).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intel: Option<IntelSources>,
+}
+
+/// `metadata.intel:` which dated, sealed data files `secfw enrich` joined to the findings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct IntelSources {
+    /// The CISA Known Exploited Vulnerabilities catalog, when one was joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kev: Option<IntelSource>,
+    /// The FIRST EPSS scores, when they were joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<IntelSource>,
+}
+
+/// One exploitation data file as joined: where it is sealed, its digest and its date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct IntelSource {
+    /// Workspace-relative path of the stored copy under `evidence/intel/` (sealed with the
+    /// workspace).
+    pub path: String,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// The data date: KEV `dateReleased`, EPSS `score_date` (UTC day).
+    pub data_date: Date,
+    /// The producer's version: KEV `catalogVersion`, EPSS `model_version`.
+    pub version: String,
+    /// Entries in the file (vulnerabilities, scored CVEs).
+    pub entries: u64,
+    /// The `now` of the `secfw enrich` run that joined it.
+    pub checked_at: Timestamp,
 }
 
 /// One finding.
@@ -95,6 +128,41 @@ pub struct Finding {
     /// The id of an earlier, resolved finding this one re-opens (extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<String>,
+    /// Listed in the CISA Known Exploited Vulnerabilities catalog (extension; written by
+    /// `secfw enrich`, never part of the finding's identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kev: Option<KevInfo>,
+    /// FIRST EPSS exploitation probability (extension; written by `secfw enrich`; orders work,
+    /// never excepts a finding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<EpssInfo>,
+}
+
+/// `kev:` of a finding: its CISA KEV catalog entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct KevInfo {
+    /// The CVE that is listed.
+    pub cve: String,
+    /// When CISA added it to the catalog (`dateAdded`).
+    pub date_added: Date,
+    /// When the required action is due (`dueDate`); caps the finding's SLA deadline.
+    pub due_date: Date,
+    /// `knownRansomwareCampaignUse` is `Known`.
+    #[serde(default)]
+    pub known_ransomware: bool,
+}
+
+/// `epss:` of a finding: its FIRST EPSS score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EpssInfo {
+    /// The CVE the score is for (the highest-scored one when a finding names several).
+    pub cve: String,
+    /// Probability of exploitation activity in the next 30 days, 0..=1.
+    pub score: f64,
+    /// Percentile of the score among all scored CVEs, 0..=1.
+    pub percentile: f64,
+    /// The `score_date` of the EPSS file.
+    pub date: Date,
 }
 
 impl Finding {

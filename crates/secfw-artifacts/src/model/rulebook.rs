@@ -51,6 +51,78 @@ pub struct Rulebook {
     /// Scanner ignore files compiled from `exceptions.md` (issue 15).
     #[serde(default, skip_serializing_if = "Suppressions::is_empty")]
     pub suppressions: Suppressions,
+    /// Exploitation data (KEV, EPSS) freshness policy (`secfw enrich`, docs/prioritisation.md).
+    #[serde(default, skip_serializing_if = "IntelPolicy::is_default")]
+    pub intel: IntelPolicy,
+    /// Baseline gate policy (`secfw gate new --baseline`, docs/gates.md).
+    #[serde(default, skip_serializing_if = "BaselinePolicy::is_default")]
+    pub baseline: BaselinePolicy,
+}
+
+/// `baseline:` of the rulebook: what a baseline may never hide, and what may not get worse.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BaselinePolicy {
+    /// Findings that fail the baseline gate whatever the baseline says: severities (`critical`,
+    /// `high`, `medium`, `low`), `secrets` (CWE-798 or a secret scanner's finding) and `kev`
+    /// (listed in CISA KEV). Default: critical, secrets, kev.
+    #[serde(default = "default_never_baseline")]
+    pub never_baseline: Vec<String>,
+    /// Ratchet dimensions that may not get worse than the baseline: `critical`, `high`,
+    /// `medium`, `low` (open, unexcepted counts), `risk_score`, or a KPI key (`mttr`, `coverage`,
+    /// `scan_rate`, `escape_rate`, `exception_compliance`, `sla_compliance`). Default: the four
+    /// severity counts and `risk_score`.
+    #[serde(default = "default_ratchet")]
+    pub ratchet: Vec<String>,
+}
+
+fn default_never_baseline() -> Vec<String> {
+    ["critical", "secrets", "kev"].map(str::to_owned).to_vec()
+}
+
+fn default_ratchet() -> Vec<String> {
+    ["critical", "high", "medium", "low", "risk_score"].map(str::to_owned).to_vec()
+}
+
+impl Default for BaselinePolicy {
+    fn default() -> Self {
+        Self { never_baseline: default_never_baseline(), ratchet: default_ratchet() }
+    }
+}
+
+impl BaselinePolicy {
+    /// `true` when every field has its default.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// `intel:` of the rulebook: how fresh the KEV and EPSS data joined by `secfw enrich` must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct IntelPolicy {
+    /// Data older than this many days (at `now`) is stale (default 7).
+    #[serde(default = "default_stale_days")]
+    pub stale_after_days: u32,
+    /// Stale or missing-but-expected data is an error (fails the gates) instead of a warning
+    /// (default false).
+    #[serde(default)]
+    pub stale_fails_gate: bool,
+}
+
+fn default_stale_days() -> u32 {
+    7
+}
+
+impl Default for IntelPolicy {
+    fn default() -> Self {
+        Self { stale_after_days: default_stale_days(), stale_fails_gate: false }
+    }
+}
+
+impl IntelPolicy {
+    /// `true` when every field has its default.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// `suppressions:` of the rulebook: which scanner ignore files `secfw exceptions compile --all`
@@ -90,6 +162,8 @@ impl Rulebook {
             scan_inputs: Vec::new(),
             notifications: None,
             suppressions: Suppressions::default(),
+            intel: IntelPolicy::default(),
+            baseline: BaselinePolicy::default(),
         }
     }
 
@@ -181,6 +255,9 @@ pub enum CountMetric {
     ExpiredExceptionsCount,
     /// Failed scans in the ledger.
     FailedScansCount,
+    /// Open findings listed in the CISA KEV catalog, not covered by a valid exception
+    /// (`secfw enrich`; the optional `kev == 0` rule).
+    KevFindingsCount,
 }
 
 impl CountMetric {
@@ -195,6 +272,7 @@ impl CountMetric {
             Self::OverdueFindingsCount => "overdue_findings_count",
             Self::ExpiredExceptionsCount => "expired_exceptions_count",
             Self::FailedScansCount => "failed_scans_count",
+            Self::KevFindingsCount => "kev_findings_count",
         }
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use secfw::artifacts::{LoadOptions, load};
-use secfw::export::{ExportInput, Format, OscalVersion, Vcs};
+use secfw::export::{ExportInput, Format, OscalVersion, SarifProfile, Vcs};
 
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
@@ -36,6 +36,25 @@ pub(crate) struct Args {
     /// Branch for versionControlProvenance.
     #[arg(long)]
     branch: Option<String>,
+    /// SARIF consumer: standard, or github (excepted and false-positive results left out of the
+    /// upload, counted in the run properties; see --dismissal-plan and docs/ci/).
+    #[arg(long, default_value = "standard", value_parser = parse_profile)]
+    profile: SarifProfile,
+    /// With --profile github: write the dismissal plan (JSON: alert fingerprint, reason,
+    /// exception id) for the code-scanning API to this file.
+    #[arg(long, value_name = "FILE")]
+    dismissal_plan: Option<PathBuf>,
+    /// SARIF baselineState (new / unchanged / updated) from this verified baseline handoff.
+    #[command(flatten)]
+    baseline: super::gate_new::BaselineArgs,
+}
+
+fn parse_profile(s: &str) -> Result<SarifProfile, String> {
+    match s {
+        "standard" => Ok(SarifProfile::Standard),
+        "github" => Ok(SarifProfile::Github),
+        _ => Err(format!("unknown SARIF profile `{s}`, expected standard or github")),
+    }
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -76,7 +95,28 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         Err(e) => return Err(e.into()),
     };
     let v = vcs(args);
-    let input = input.vcs(v.as_ref());
+    let mut input = input.vcs(v.as_ref()).profile(args.profile);
+    if args.baseline.given() {
+        let report = match super::gate_new::report(&args.dir, now, &args.baseline, out)? {
+            Ok(r) => r,
+            Err(code) => return Ok(code),
+        };
+        let states = report
+            .findings
+            .iter()
+            .filter(|f| f.state != secfw::lifecycle::baseline::BaselineState::Absent)
+            .map(|f| (f.finding_id.clone(), f.state.as_str().to_owned()))
+            .collect();
+        input = input.baseline(states, report.absent_findings);
+    }
+    if let Some(p) = &args.dismissal_plan {
+        if args.profile != SarifProfile::Github {
+            return Err("--dismissal-plan needs --profile github".into());
+        }
+        let plan = secfw::export::to_json(&secfw::export::dismissal_plan(&input))?;
+        secfw::artifacts::write::write_atomic(p, plan.as_bytes())?;
+        out.status(&format!("wrote {} (dismissal plan)", p.display()));
+    }
     let text = secfw::export::render(args.format, &input, args.oscal_version)?;
     match &args.output {
         Some(p) => {

@@ -12,7 +12,7 @@ use crate::{CmdResult, exit};
 /// Arguments of `gate`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The gate: schema_lint, cross_stream_consistency, parity_coverage, suppression_parity, or all.
+    /// The gate: schema_lint, cross_stream_consistency, parity_coverage, suppression_parity, all, or new (fail only on what changed since a sealed baseline).
     gate: String,
     /// The security workspace directory.
     #[arg(default_value = ".")]
@@ -29,6 +29,8 @@ pub(crate) struct Args {
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    baseline: super::gate_new::BaselineArgs,
 }
 
 pub(crate) fn report_format(f: Format) -> ReportFormat {
@@ -42,6 +44,13 @@ pub(crate) fn report_format(f: Format) -> ReportFormat {
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
+    if args.gate == "new" {
+        let now = parse_now(args.now.as_deref())?;
+        return super::gate_new::run(&args.dir, now, &args.baseline, args.format, args.output.as_deref(), out);
+    }
+    if args.baseline.given() {
+        return Err("--baseline applies to `secfw gate new` only".into());
+    }
     let gates = GateName::parse_list(&args.gate)?;
     let now = parse_now(args.now.as_deref())?;
     secfw::artifacts::workspace::check_root(&args.dir)?;

@@ -173,5 +173,22 @@ fn human(r: &Report, styled: bool) -> String {
             x.id, x.state, x.valid_until, x.days_left
         );
     }
+    s.push_str(&intel_line(&m.intel));
     s
+}
+
+/// Freshness of the exploitation data per source (`secfw enrich`).
+fn intel_line(intel: &[secfw::governance::IntelFreshness]) -> String {
+    let parts: Vec<String> = intel
+        .iter()
+        .map(|src| match (src.data_date, src.checked_at, src.age_days) {
+            (Some(date), Some(joined), Some(age)) => format!(
+                "{} dated {date}, joined {joined}, {age} day(s) old{}",
+                src.source.as_str().to_uppercase(),
+                if src.stale { " (STALE)" } else { "" }
+            ),
+            _ => format!("{} not checked", src.source.as_str().to_uppercase()),
+        })
+        .collect();
+    format!("\nexploitation data (secfw enrich): {}", parts.join("; "))
 }

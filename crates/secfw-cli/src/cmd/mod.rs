@@ -3,10 +3,12 @@
 pub(crate) mod completions;
 pub(crate) mod cycle;
 pub(crate) mod digest;
+pub(crate) mod enrich;
 pub(crate) mod escalations;
 pub(crate) mod exceptions;
 pub(crate) mod export;
 pub(crate) mod gate;
+pub(crate) mod gate_new;
 pub(crate) mod ingest;
 pub(crate) mod init;
 pub(crate) mod lifecycle;

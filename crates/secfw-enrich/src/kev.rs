@@ -1,0 +1,199 @@
+//! The CISA Known Exploited Vulnerabilities catalog, in its JSON format
+//! (`known_exploited_vulnerabilities.json`, schema `known_exploited_vulnerabilities_schema.json`
+//! of github.com/cisagov/kev-data): `catalogVersion`, `dateReleased`, `count` and
+//! `vulnerabilities[]` with `cveID`, `dateAdded`, `dueDate`, `knownRansomwareCampaignUse`, ...
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::{Date, Diagnostic};
+use serde::Deserialize;
+
+use crate::codes;
+use crate::text::{CveKey, date, is_cve, pos_of, utf8};
+
+/// One catalog entry, as secfw uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KevEntry {
+    /// `dateAdded`.
+    pub date_added: Date,
+    /// `dueDate`.
+    pub due_date: Date,
+    /// `knownRansomwareCampaignUse == "Known"`.
+    pub known_ransomware: bool,
+}
+
+/// A parsed, validated catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KevCatalog {
+    /// `catalogVersion`.
+    pub version: String,
+    /// The UTC day of `dateReleased`: the data date.
+    pub released: Date,
+    /// Entries by CVE id ([`KevCatalog::get`]).
+    pub entries: HashMap<CveKey, KevEntry>,
+}
+
+impl KevCatalog {
+    /// The entry of an upper-case CVE id.
+    pub fn get(&self, cve: &str) -> Option<&KevEntry> {
+        CveKey::parse(cve).and_then(|k| self.entries.get(&k))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Raw {
+    catalog_version: String,
+    date_released: String,
+    count: u64,
+    vulnerabilities: Vec<RawVuln>,
+}
+
+#[derive(Deserialize)]
+struct RawVuln {
+    #[serde(rename = "cveID")]
+    cve_id: String,
+    #[serde(rename = "dateAdded")]
+    date_added: String,
+    #[serde(rename = "dueDate")]
+    due_date: String,
+    #[serde(rename = "knownRansomwareCampaignUse", default)]
+    known_ransomware: Option<String>,
+}
+
+/// Most entry diagnostics reported for one file (the file is refused at the first anyway).
+const MAX_DIAGS: usize = 20;
+
+/// Parse and validate a KEV catalog at `now`. Every problem is a located error and the whole
+/// file is refused: a catalog with a damaged entry is not partially trusted.
+pub fn parse_kev(bytes: &[u8], name: &str, now: DateTime<Utc>) -> Result<KevCatalog, Vec<Diagnostic>> {
+    let text = utf8(bytes, name).map_err(|d| vec![d])?;
+    let raw: Raw = serde_json::from_str(text).map_err(|e| {
+        vec![
+            Diagnostic::error(codes::KEV_MALFORMED, name, format!("not a KEV catalog: {e}"))
+                .at(Some(secfw_artifacts::Pos::new(
+                    u32::try_from(e.line()).unwrap_or(u32::MAX),
+                    u32::try_from(e.column()).unwrap_or(u32::MAX),
+                )))
+                .with_hint(
+                    "give CISA's known_exploited_vulnerabilities.json (catalogVersion, dateReleased, count, vulnerabilities[])",
+                ),
+        ]
+    })?;
+    // Entries are located by the n-th `"cveID"` key: the catalog has exactly one per entry.
+    let cve_keys: Vec<usize> = text.match_indices("\"cveID\"").map(|(i, _)| i).collect();
+    let at = |i: usize| cve_keys.get(i).map(|&o| pos_of(text, o));
+    let mut diags = Vec::new();
+    let released = raw
+        .date_released
+        .get(..10)
+        .and_then(date)
+        .filter(|_| DateTime::parse_from_rfc3339(&raw.date_released).is_ok() || raw.date_released.len() == 10);
+    let Some(released) = released else {
+        let off = text.find("\"dateReleased\"").unwrap_or(0);
+        return Err(vec![
+            Diagnostic::error(
+                codes::KEV_BAD_DATE,
+                name,
+                format!("dateReleased `{}` is not a date-time", raw.date_released.escape_debug()),
+            )
+            .at(Some(pos_of(text, off)))
+            .with_hint("CISA writes e.g. 2026-12-01T15:00:01.7193Z"),
+        ]);
+    };
+    if released.start_of_day() > now {
+        let off = text.find("\"dateReleased\"").unwrap_or(0);
+        diags.push(
+            Diagnostic::error(
+                codes::FUTURE_DATED,
+                name,
+                format!("the catalog is released {released}, after the as-of time {}", now.format("%Y-%m-%d")),
+            )
+            .at(Some(pos_of(text, off)))
+            .with_hint("an as-of evaluation may only use data published by then; check --now and the system clock"),
+        );
+    }
+    if raw.count != raw.vulnerabilities.len() as u64 {
+        let off = text.find("\"count\"").unwrap_or(0);
+        diags.push(
+            Diagnostic::error(
+                codes::KEV_COUNT_MISMATCH,
+                name,
+                format!("count is {} but the file lists {} vulnerabilities", raw.count, raw.vulnerabilities.len()),
+            )
+            .at(Some(pos_of(text, off)))
+            .with_hint("the file is truncated or edited; download the catalog again"),
+        );
+    }
+    let mut entries: HashMap<CveKey, KevEntry> = HashMap::with_capacity(raw.vulnerabilities.len());
+    let mut first_at: HashMap<&str, usize> = HashMap::new();
+    for (i, v) in raw.vulnerabilities.iter().enumerate() {
+        if diags.len() >= MAX_DIAGS {
+            break;
+        }
+        let err = |code, msg: String, hint: &str| {
+            Diagnostic::error(code, name, format!("vulnerabilities[{i}]: {msg}")).at(at(i)).with_hint(hint.to_owned())
+        };
+        if !is_cve(&v.cve_id) {
+            diags.push(err(
+                codes::KEV_BAD_CVE,
+                format!("cveID `{}` is not a CVE id", v.cve_id.escape_debug()),
+                "a KEV cveID is CVE-YYYY-NNNN (upper case, 4 to 19 digits)",
+            ));
+            continue;
+        }
+        let (Some(added), Some(due)) = (date(&v.date_added), date(&v.due_date)) else {
+            diags.push(err(
+                codes::KEV_BAD_DATE,
+                format!(
+                    "dateAdded `{}` / dueDate `{}` must both be YYYY-MM-DD",
+                    v.date_added.escape_debug(),
+                    v.due_date.escape_debug()
+                ),
+                "the file is damaged; download the catalog again",
+            ));
+            continue;
+        };
+        if added.start_of_day() > now {
+            diags.push(err(
+                codes::FUTURE_DATED,
+                format!("{} is added on {added}, after the as-of time {}", v.cve_id, now.format("%Y-%m-%d")),
+                "an as-of evaluation may only use data published by then; check --now and the system clock",
+            ));
+            continue;
+        }
+        let known_ransomware = match v.known_ransomware.as_deref() {
+            Some("Known") => true,
+            Some("Unknown") | None => false,
+            Some(other) => {
+                diags.push(err(
+                    codes::KEV_BAD_RANSOMWARE,
+                    format!("knownRansomwareCampaignUse is `{}`", other.escape_debug()),
+                    "CISA writes Known or Unknown; a new value needs a secfw release that understands it",
+                ));
+                continue;
+            }
+        };
+        if let Some(&first) = first_at.get(v.cve_id.as_str()) {
+            let mut d = err(
+                codes::KEV_DUPLICATE,
+                format!("{} is listed again (first at vulnerabilities[{first}])", v.cve_id),
+                "the catalog lists each CVE once; the file is edited or damaged",
+            );
+            if let Some(p) = at(first) {
+                d = d.with_related(name, Some(p), "first listed here");
+            }
+            diags.push(d);
+            continue;
+        }
+        first_at.insert(&v.cve_id, i);
+        if let Some(k) = CveKey::parse(&v.cve_id) {
+            entries.insert(k, KevEntry { date_added: added, due_date: due, known_ransomware });
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(KevCatalog { version: raw.catalog_version, released, entries })
+}

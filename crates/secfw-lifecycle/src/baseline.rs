@@ -1,0 +1,526 @@
+//! The baseline gate (issue 16): fail only on what changed since a sealed, verified handoff.
+//!
+//! `secfw gate new --baseline HANDOFF` compares the workspace with the findings ledger sealed in
+//! a handoff (a package archive or a directory holding a signed manifest; default: the newest
+//! package this workspace sealed, `.secfw/packages/`). The baseline must verify completely
+//! (signatures, thresholds, trust policy, checksums, project) or it is refused. Then:
+//!
+//! - every open, unexcepted finding is **new** (not in the baseline), **updated** (worse: its
+//!   severity was raised, or a valid exception excepted it at the baseline and no longer does)
+//!   or **unchanged**; baseline findings that are no longer open are **absent**;
+//! - new and updated findings fail; unchanged ones pass unless the rulebook's
+//!   `baseline.never_baseline` names them (default: critical, secrets, KEV-listed);
+//! - a scan recorded since the baseline that failed leaves its scope unknown: the gate fails;
+//! - the ratchet (`baseline.ratchet`): each dimension (open counts per severity, risk score,
+//!   chosen KPIs) may not be worse than at the baseline; each is reported.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::model::findings::{Finding, ScanStatus};
+use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Severity, files};
+use secfw_governance::GovernanceReport;
+use secfw_metrics::{Direction, KpiId};
+use secfw_seal::verify::{VerifyOptions, VerifyReport};
+use serde::Serialize;
+
+use crate::{Error, codes};
+
+/// Options of [`gate_new`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BaselineOptions {
+    /// Evaluation time of the current workspace (and verification time of the baseline).
+    pub now: DateTime<Utc>,
+    /// The baseline: a package archive (`.tar`) or a directory holding `handoff_manifest.yaml`
+    /// and its signed statement. Default: the newest package in `.secfw/packages/`.
+    pub baseline: Option<PathBuf>,
+    /// The trust policy (a signed chain from outside the workspace).
+    pub trust: Option<PathBuf>,
+    /// Pin of the trust policy file (`sha256:<hex>`), allowing it anywhere.
+    pub trust_digest: Option<String>,
+    /// Accept a baseline sealed without a git binding.
+    pub no_git: bool,
+}
+
+impl BaselineOptions {
+    /// Options at `now` with the default baseline and no trust policy yet.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self { now, baseline: None, trust: None, trust_digest: None, no_git: false }
+    }
+}
+
+/// A finding's state against the baseline (SARIF `baselineState` names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline.
+    New,
+    /// In the baseline, and no worse.
+    Unchanged,
+    /// In the baseline, but worse now (severity raised, exception no longer in force).
+    Updated,
+    /// In the baseline, no longer open.
+    Absent,
+}
+
+impl BaselineState {
+    /// The SARIF `baselineState` value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Unchanged => "unchanged",
+            Self::Updated => "updated",
+            Self::Absent => "absent",
+        }
+    }
+}
+
+/// One finding compared with the baseline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct BaselineFinding {
+    /// The finding (current id; the baseline's for `absent`).
+    pub finding_id: String,
+    /// Its fingerprint, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// Current severity (baseline severity for `absent`).
+    pub severity: Severity,
+    /// New, unchanged, updated or absent.
+    pub state: BaselineState,
+    /// Whether it fails the gate.
+    pub fails: bool,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// One ratchet dimension.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct RatchetDimension {
+    /// `critical`, `high`, `medium`, `low`, `risk_score` or a KPI key.
+    pub dimension: String,
+    /// Value at the baseline (`None`: not computable, n/a).
+    pub baseline: Option<f64>,
+    /// Value now.
+    pub current: Option<f64>,
+    /// `lower` or `higher` is better.
+    pub better: &'static str,
+    /// Whether it is no worse than the baseline.
+    pub holds: bool,
+}
+
+/// Which handoff served as the baseline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct BaselineRef {
+    /// The package or manifest directory.
+    pub source: String,
+    /// Its manifest id.
+    pub manifest_id: String,
+    /// Its sequence number.
+    pub sequence: u64,
+    /// When it was sealed (the instant the baseline's governance is evaluated at).
+    pub issued_at: String,
+    /// Its seal value.
+    pub seal: String,
+}
+
+/// Counts per state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BaselineCounts {
+    /// New findings.
+    pub new: u64,
+    /// Worse findings.
+    pub updated: u64,
+    /// Unchanged findings.
+    pub unchanged: u64,
+    /// Baseline findings no longer open.
+    pub absent: u64,
+    /// Unchanged findings that fail because the rulebook never baselines them.
+    pub never_baselined: u64,
+}
+
+/// The outcome of [`gate_new`] (and [`compare`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct BaselineReport {
+    /// Whether the gate passes.
+    pub passed: bool,
+    /// The evaluation time, RFC 3339.
+    pub now: String,
+    /// The baseline used.
+    pub baseline: Option<BaselineRef>,
+    /// Counts per state.
+    pub counts: BaselineCounts,
+    /// Every compared finding: current open, unexcepted findings, then absent ones.
+    pub findings: Vec<BaselineFinding>,
+    /// The ratchet, one entry per configured dimension.
+    pub ratchet: Vec<RatchetDimension>,
+    /// Scans since the baseline that failed (scope unknown).
+    pub unknown_scope: Vec<String>,
+    /// Why it fails (and notes), located when possible.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The baseline's own records of the `absent` findings (for SARIF `baselineState: absent`).
+    #[serde(skip)]
+    pub absent_findings: Vec<Finding>,
+}
+
+impl BaselineReport {
+    /// The state of a current finding by id (for SARIF `baselineState`).
+    pub fn state_of(&self, finding_id: &str) -> Option<BaselineState> {
+        self.findings.iter().find(|f| f.finding_id == finding_id && f.state != BaselineState::Absent).map(|f| f.state)
+    }
+}
+
+/// `true` for a secret: CWE-798 (hard-coded credentials), a secret scanner's finding, or a
+/// rule id naming a secret.
+pub fn is_secret(f: &Finding) -> bool {
+    f.cwe.iter().any(|c| c.eq_ignore_ascii_case("CWE-798"))
+        || f.source.as_ref().is_some_and(|s| {
+            matches!(s.tool.to_ascii_lowercase().as_str(), "gitleaks" | "trufflehog" | "detect-secrets")
+                || s.rule_id.as_deref().is_some_and(|r| r.to_ascii_lowercase().contains("secret"))
+        })
+}
+
+fn key(f: &Finding) -> String {
+    f.fingerprint.clone().unwrap_or_else(|| format!("id:{}", f.finding_id))
+}
+
+/// Compare `current` (evaluated at `now`) with `baseline` (evaluated at `baseline_at`, when it
+/// was sealed). Pure: no I/O.
+pub fn compare(
+    current: &LoadedWorkspace,
+    baseline: &LoadedWorkspace,
+    now: DateTime<Utc>,
+    baseline_at: DateTime<Utc>,
+) -> BaselineReport {
+    let rb = current.rulebook_or_default();
+    let policy = &rb.baseline;
+    let mut diagnostics = Vec::new();
+    let gov_now = secfw_governance::evaluate(current, now);
+    let gov_base = secfw_governance::evaluate(baseline, baseline_at);
+    let cur: &[Finding] = current.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
+    let base: &[Finding] = baseline.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
+
+    // Baseline findings that were live (open or accepted) at the baseline, by identity.
+    let mut base_by_key: HashMap<String, (usize, &Finding)> = HashMap::new();
+    for (i, f) in base.iter().enumerate() {
+        if gov_base.findings.get(i).is_some_and(|e| !matches!(e.disposition, secfw_governance::Disposition::Closed)) {
+            base_by_key.entry(key(f)).or_insert((i, f));
+        }
+    }
+    let never = |f: &Finding, kev: bool| -> Option<String> {
+        policy.never_baseline.iter().find_map(|n| {
+            let hit = match n.as_str() {
+                "secrets" => is_secret(f),
+                "kev" => kev,
+                s => s.parse::<Severity>().is_ok_and(|sev| sev == f.severity),
+            };
+            hit.then(|| n.clone())
+        })
+    };
+    for n in &policy.never_baseline {
+        if !matches!(n.as_str(), "secrets" | "kev") && n.parse::<Severity>().is_err() {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::BASELINE_POLICY,
+                    files::RULEBOOK,
+                    format!("baseline.never_baseline names `{n}`, which is not a severity, `secrets` or `kev`"),
+                )
+                .with_hint("use critical, high, medium, low, secrets or kev"),
+            );
+        }
+    }
+
+    let mut findings = Vec::new();
+    let mut counts = BaselineCounts::default();
+    let mut seen = std::collections::HashSet::new();
+    for (i, f) in cur.iter().enumerate() {
+        let Some(ev) = gov_now.findings.get(i) else { continue };
+        if matches!(ev.disposition, secfw_governance::Disposition::Closed) {
+            continue;
+        }
+        // Live now (counted or excepted): not absent, whatever its state.
+        let k = key(f);
+        seen.insert(k.clone());
+        if !ev.is_counted() {
+            continue;
+        }
+        let (state, mut reason) = match base_by_key.get(&k) {
+            None => (BaselineState::New, "not in the baseline".to_owned()),
+            Some((bi, b)) => {
+                let was_excepted = gov_base.findings.get(*bi).is_some_and(secfw_governance::FindingEval::is_excepted);
+                if f.severity < b.severity {
+                    (
+                        BaselineState::Updated,
+                        format!("severity raised from {} to {} since the baseline", b.severity, f.severity),
+                    )
+                } else if was_excepted {
+                    let exc = b.governance.exception_ref.as_deref().unwrap_or("its exception");
+                    (BaselineState::Updated, format!("excepted by {exc} at the baseline, no longer in force"))
+                } else {
+                    (BaselineState::Unchanged, format!("in the baseline as {}", b.finding_id))
+                }
+            }
+        };
+        let mut fails = state != BaselineState::Unchanged;
+        if state == BaselineState::Unchanged
+            && let Some(why) = never(f, ev.kev)
+        {
+            fails = true;
+            counts.never_baselined += 1;
+            reason = format!("{reason}, but `{why}` findings are never baselined");
+        }
+        match state {
+            BaselineState::New => counts.new += 1,
+            BaselineState::Updated => counts.updated += 1,
+            BaselineState::Unchanged => counts.unchanged += 1,
+            BaselineState::Absent => {}
+        }
+        findings.push(BaselineFinding {
+            finding_id: f.finding_id.clone(),
+            fingerprint: f.fingerprint.clone(),
+            severity: f.severity,
+            state,
+            fails,
+            reason,
+        });
+    }
+    let mut absent: Vec<&(usize, &Finding)> =
+        base_by_key.iter().filter(|(k, _)| !seen.contains(*k)).map(|(_, v)| v).collect();
+    absent.sort_by_key(|(i, _)| *i);
+    let mut absent_findings = Vec::new();
+    for (_, b) in absent {
+        counts.absent += 1;
+        absent_findings.push((*b).clone());
+        findings.push(BaselineFinding {
+            finding_id: b.finding_id.clone(),
+            fingerprint: b.fingerprint.clone(),
+            severity: b.severity,
+            state: BaselineState::Absent,
+            fails: false,
+            reason: "open at the baseline, no longer open (resolved or a false positive)".to_owned(),
+        });
+    }
+
+    // Scope: a scan recorded since the baseline that failed.
+    let scans = current.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
+    let unknown_scope: Vec<String> = scans
+        .iter()
+        .filter(|s| s.status == ScanStatus::Failure && s.started_at.instant() >= baseline_at)
+        .map(|s| format!("{} ({}: {})", s.scan_id, s.tool, s.targets.join(", ")))
+        .collect();
+    for s in &unknown_scope {
+        diagnostics.push(
+            Diagnostic::error(
+                codes::BASELINE_SCOPE_UNKNOWN,
+                files::FINDINGS,
+                format!("scan {s} failed since the baseline: what it would have found is unknown"),
+            )
+            .with_hint(
+                "re-run the scan to completion and ingest it; an incomplete scan never passes the baseline gate",
+            ),
+        );
+    }
+
+    let ratchet = ratchet(current, baseline, &gov_now, &gov_base, now, baseline_at, &policy.ratchet, &mut diagnostics);
+    for f in findings.iter().filter(|f| f.fails) {
+        diagnostics.push(
+            Diagnostic::error(
+                codes::BASELINE_NEW_FINDING,
+                files::FINDINGS,
+                format!("{} ({}, {}): {}", f.finding_id, f.severity, f.state.as_str(), f.reason),
+            )
+            .with_hint("fix it, or accept it with a valid exception; the baseline only covers what it sealed"),
+        );
+    }
+    for r in ratchet.iter().filter(|r| !r.holds) {
+        diagnostics.push(
+            Diagnostic::error(
+                codes::BASELINE_RATCHET,
+                files::RULEBOOK,
+                format!(
+                    "ratchet `{}` got worse: {} at the baseline, {} now ({} is better)",
+                    r.dimension,
+                    num(r.baseline),
+                    num(r.current),
+                    r.better
+                ),
+            )
+            .with_hint("bring it back to the baseline's value, or change baseline.ratchet in rulebook.yaml"),
+        );
+    }
+    let passed = !diagnostics.iter().any(Diagnostic::is_error);
+    BaselineReport {
+        passed,
+        now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        baseline: None,
+        counts,
+        findings,
+        ratchet,
+        unknown_scope,
+        diagnostics,
+        absent_findings,
+    }
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_owned(), |x| format!("{}", (x * 100.0).round() / 100.0))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ratchet(
+    current: &LoadedWorkspace,
+    baseline: &LoadedWorkspace,
+    gov_now: &GovernanceReport,
+    gov_base: &GovernanceReport,
+    now: DateTime<Utc>,
+    baseline_at: DateTime<Utc>,
+    dims: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<RatchetDimension> {
+    let week = chrono::Duration::days(7);
+    let metrics = std::cell::OnceCell::new();
+    let both = || {
+        metrics.get_or_init(|| {
+            let m = |ws, t: DateTime<Utc>| {
+                secfw_metrics::Period::new(t - week, t).map(|p| secfw_metrics::compute(ws, p, t))
+            };
+            (m(current, now), m(baseline, baseline_at))
+        })
+    };
+    let mut out = Vec::new();
+    for d in dims {
+        let count = |g: &GovernanceReport, s: Severity| g.counts.open.get(&s).copied().unwrap_or(0) as f64;
+        let (b, c, dir) = if let Ok(sev) = d.parse::<Severity>() {
+            (Some(count(gov_base, sev)), Some(count(gov_now, sev)), Direction::LowerIsBetter)
+        } else if let Some(id) = KpiId::from_key(d) {
+            let (mc, mb) = both();
+            (mb.as_ref().and_then(|m| m.value(id)), mc.as_ref().and_then(|m| m.value(id)), id.direction())
+        } else {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::BASELINE_POLICY,
+                    files::RULEBOOK,
+                    format!("baseline.ratchet names `{d}`, which is not a severity or a KPI"),
+                )
+                .with_hint("use critical, high, medium, low, risk_score, mttr, coverage, scan_rate, escape_rate, exception_compliance or sla_compliance"),
+            );
+            continue;
+        };
+        let holds = match (b, c) {
+            (Some(b), Some(c)) => match dir {
+                Direction::LowerIsBetter => c <= b + 1e-9,
+                Direction::HigherIsBetter => c + 1e-9 >= b,
+            },
+            // Not computable now but computable at the baseline is worse (unknown fails closed).
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        out.push(RatchetDimension {
+            dimension: d.clone(),
+            baseline: b,
+            current: c,
+            better: if dir == Direction::LowerIsBetter { "lower" } else { "higher" },
+            holds,
+        });
+    }
+    out
+}
+
+/// The baseline gate: verify the baseline handoff (`opts.baseline`, default the newest package
+/// in `.secfw/packages/`) against the trust policy, load its sealed ledger, and [`compare`].
+/// A baseline that does not verify is refused ([`Error::Baseline`]), never used.
+pub fn gate_new(dir: &Path, opts: &BaselineOptions) -> Result<BaselineReport, Error> {
+    secfw_artifacts::workspace::check_root(dir)?;
+    let refuse = |d: Diagnostic| Error::Baseline { problems: vec![d] };
+    let source = match &opts.baseline {
+        Some(p) => p.clone(),
+        None => secfw_seal::package::list_packages(dir).pop().ok_or_else(|| {
+            refuse(
+                Diagnostic::error(
+                    codes::BASELINE_REFUSED,
+                    secfw_seal::names::PACKAGES_DIR,
+                    "no baseline given and this workspace has sealed no package",
+                )
+                .with_hint("pass --baseline PACKAGE.tar (or a sealed manifest directory), or seal and `secfw package` a handoff first"),
+            )
+        })?,
+    };
+    let pin = secfw_seal::root::TrustPin::load_workspace(dir)
+        .map_err(|m| refuse(Diagnostic::error(codes::BASELINE_REFUSED, secfw_seal::names::TRUST_STATE, m)))?;
+    let tree = if source.is_dir() { source.clone() } else { dir.to_path_buf() };
+    let anchor = secfw_seal::trust::load_anchor(
+        opts.trust.as_deref(),
+        &tree,
+        opts.trust_digest.as_deref(),
+        opts.now,
+        pin.as_ref(),
+    )
+    .map_err(|e| seal_refused(&e))?;
+    let mut vo = VerifyOptions::new(opts.now).require_git(!opts.no_git);
+    // A baseline is history: its expiry does not matter, its signatures and content do.
+    vo.allow_expired = true;
+    vo.expect_project = secfw_seal::verify::workspace_project(dir);
+    vo.any_project = vo.expect_project.is_none();
+    let staging;
+    let (base_dir, report): (PathBuf, VerifyReport) = if source.is_dir() {
+        let r = secfw_seal::verify_manifest(&source.join(secfw_seal::names::MANIFEST), &anchor.policy, &vo);
+        (source.clone(), r)
+    } else {
+        staging = tempfile::Builder::new()
+            .prefix(".secfw-baseline-")
+            .tempdir()
+            .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+        let target = staging.path().join("baseline");
+        let r = secfw_seal::unpack(&source, &target, &anchor.policy, &vo).map_err(|e| seal_refused(&e))?;
+        (target, r)
+    };
+    if !report.passed() {
+        let mut problems = vec![
+            Diagnostic::error(
+                codes::BASELINE_REFUSED,
+                source.display().to_string(),
+                format!("the baseline does not verify: {}", report.failed_names().join(", ")),
+            )
+            .with_hint("a baseline must verify completely against the trust policy; choose another handoff"),
+        ];
+        problems.extend(report.diagnostics());
+        return Err(Error::Baseline { problems });
+    }
+    let Some(st) = report.statement.as_ref() else {
+        return Err(refuse(Diagnostic::error(
+            codes::BASELINE_REFUSED,
+            source.display().to_string(),
+            "the baseline has no statement",
+        )));
+    };
+    let baseline_at =
+        DateTime::parse_from_rfc3339(&st.predicate.issued_at).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+            refuse(Diagnostic::error(codes::BASELINE_REFUSED, source.display().to_string(), format!("issuedAt: {e}")))
+        })?;
+    let base_ws = secfw_artifacts::load(&base_dir, &LoadOptions::default())?;
+    let current = secfw_artifacts::load(dir, &LoadOptions::default())?;
+    let mut out = compare(&current, &base_ws, opts.now, baseline_at);
+    out.baseline = Some(BaselineRef {
+        source: source.display().to_string(),
+        manifest_id: st.predicate.manifest_id.clone(),
+        sequence: st.predicate.sequence,
+        issued_at: st.predicate.issued_at.clone(),
+        seal: report.seal.clone().unwrap_or_default(),
+    });
+    Ok(out)
+}
+
+fn seal_refused(e: &secfw_seal::Error) -> Error {
+    let mut problems = vec![
+        Diagnostic::error(codes::BASELINE_REFUSED, "baseline", format!("the baseline is refused: {e}")).with_hint(
+            "a baseline must verify completely against the trust policy (--trust FILE from outside the workspace)",
+        ),
+    ];
+    problems.extend(e.diagnostics());
+    Error::Baseline { problems }
+}
