@@ -159,34 +159,62 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<LoadedWorkspace, crate::Er
     Ok(ws)
 }
 
+/// Ledgers larger than this (bytes) are parsed in parallel with the other artifacts.
+pub const PARALLEL_LEDGER_BYTES: usize = 1 << 20;
+
 /// Parse already-read sources (used by [`load`] and by tests and fuzzers on in-memory text).
+///
+/// A large ledger (over [`PARALLEL_LEDGER_BYTES`]) is parsed on a second thread while the other
+/// artifacts are parsed on this one; the result and the order of the diagnostics are the same.
 pub fn load_sources(ws: &mut LoadedWorkspace, opts: &LoadOptions) {
-    let mut diags = Vec::new();
-    if let Some(src) = ws.sources.get(files::RULEBOOK) {
-        ws.rulebook = parse_rulebook(src, opts, &mut diags);
-    }
-    if let Some(src) = ws.sources.get(files::INVENTORY) {
-        ws.inventory = parse_inventory(src, opts, &mut diags);
-    }
-    if let Some(src) = ws.sources.get(files::FINDINGS) {
-        ws.findings = parse_findings(src, opts, &mut diags);
-    }
-    if let Some(src) = ws.sources.get(files::POLICY_MAP) {
-        let (m, d) = policy::parse(src, opts.unknown_level());
-        diags.extend(d);
-        ws.policies = Some(m);
-    }
-    if let Some(src) = ws.sources.get(files::EXCEPTIONS) {
-        let (r, d) = exceptions::parse(src, opts.unknown_level());
-        diags.extend(d);
-        ws.exceptions = Some(r);
-    }
-    if let Some(src) = ws.sources.get(files::SECURITY_SPEC) {
-        let (s, d) = spec::parse(src, opts.unknown());
-        diags.extend(d);
-        ws.spec = s;
-    }
-    ws.diagnostics.extend(diags);
+    let sources = &ws.sources;
+    let ledger = || {
+        sources.get(files::FINDINGS).map(|src| {
+            let mut d = Vec::new();
+            let f = parse_findings(src, opts, &mut d);
+            (f, d)
+        })
+    };
+    // Every other artifact, each with its own diagnostics, in the order of `files::ALL`.
+    let others = || {
+        let mut d = [const { Vec::new() }; 5];
+        let rulebook = sources.get(files::RULEBOOK).and_then(|src| parse_rulebook(src, opts, &mut d[0]));
+        let inventory = sources.get(files::INVENTORY).and_then(|src| parse_inventory(src, opts, &mut d[1]));
+        let policies = sources.get(files::POLICY_MAP).map(|src| {
+            let (m, pd) = policy::parse(src, opts.unknown_level());
+            d[2] = pd;
+            m
+        });
+        let exceptions = sources.get(files::EXCEPTIONS).map(|src| {
+            let (r, ed) = exceptions::parse(src, opts.unknown_level());
+            d[3] = ed;
+            r
+        });
+        let spec = sources.get(files::SECURITY_SPEC).and_then(|src| {
+            let (sp, sd) = spec::parse(src, opts.unknown());
+            d[4] = sd;
+            sp
+        });
+        (rulebook, inventory, policies, exceptions, spec, d)
+    };
+    let large = sources.get(files::FINDINGS).is_some_and(|src| src.text.len() > PARALLEL_LEDGER_BYTES);
+    let (findings, (rulebook, inventory, policies, exceptions, spec, [d_rb, d_inv, d_pol, d_exc, d_spec])) = if large {
+        std::thread::scope(|s| {
+            let h = s.spawn(ledger);
+            let o = others();
+            (h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), o)
+        })
+    } else {
+        (ledger(), others())
+    };
+    let (findings, d_ff) = findings.map_or((None, Vec::new()), |(f, d)| (f, d));
+    ws.rulebook = rulebook;
+    ws.inventory = inventory;
+    ws.findings = findings;
+    ws.policies = policies;
+    ws.exceptions = exceptions;
+    ws.spec = spec;
+    ws.diagnostics.extend([d_rb, d_inv, d_ff, d_pol, d_exc, d_spec].into_iter().flatten());
 }
 
 fn parse_yaml<T: serde::de::DeserializeOwned>(
