@@ -771,9 +771,9 @@ impl Run<'_> {
         }
         let iopts = secfw_ingest::IngestOptions::new(self.opts.now);
         // Ingest merges into this run's load (no second parse of the ledger, inventory and
-        // rulebook) only while that load provably is the files on disk; it hands back the
-        // merged ledger as read back from the bytes it wrote, so the next step does not load
-        // the ledger again. Otherwise ingest reads the files itself and the next step reloads.
+        // rulebook) only while that load provably is the files on disk, otherwise into a load
+        // made now; it hands back the merged ledger as read back from the bytes it wrote, so
+        // the next step does not load the ledger again.
         let mut l = match self.loaded.take() {
             Some(l) if !l.strict && ingest_inputs_unchanged(self.root, &l) => l,
             // Changed (or not provably unchanged) since the load: read it again now, as ingest
