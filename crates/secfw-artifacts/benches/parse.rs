@@ -1,5 +1,6 @@
 //! Parse throughput (MB/s) of the artifacts of a generated workspace: the findings ledger in
-//! YAML and in JSON syntax (the fast path), the Markdown artifacts, and a whole `load`.
+//! YAML and in JSON syntax (the fast path, and its floor: `serde_json::from_slice` alone into
+//! the same types), the Markdown artifacts, and a whole `load`.
 //!
 //! `cargo bench -p secfw-artifacts --bench parse` measures the S workspace; with
 //! `SECFW_BENCH_M=1` it measures M as well. `cargo test -p secfw-artifacts --benches` runs every
@@ -32,6 +33,14 @@ fn bench_size(c: &mut Criterion, size: Size, label: &str) {
         group.sample_size(20).measurement_time(Duration::from_secs(8));
     }
 
+    // The floor the JSON fast path is measured against: serde_json alone into the same types,
+    // with none of the checks (depth budget, unknown fields, semantic checks) a load makes.
+    let json = ledger(size, LedgerSyntax::Json);
+    bench_bytes(&mut group, "findings_json_floor_serde_json", &json, |src| {
+        serde_json::from_slice::<secfw_artifacts::model::findings::FindingsFile>(src.text.as_bytes())
+            .expect("generated ledger")
+    });
+    drop(json);
     for (name, syntax) in [("findings_yaml", LedgerSyntax::Yaml), ("findings_json", LedgerSyntax::Json)] {
         let src = ledger(size, syntax);
         bench_bytes(&mut group, name, &src, |src| {

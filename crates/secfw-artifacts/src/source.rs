@@ -175,7 +175,7 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
+    memchr::memchr(0, bytes)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Loading a whole security workspace: every artifact parsed, typed and checked on its own,
 //! with all diagnostics collected in one pass.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::codes;
@@ -206,40 +206,67 @@ pub fn parse_vex_record(src: &SourceFile) -> (Option<crate::model::vex::VexRecor
         ),
     }
 }
+/// Ledgers larger than this (bytes) are parsed in parallel with the other artifacts.
+pub const PARALLEL_LEDGER_BYTES: usize = 1 << 20;
 
 /// Parse already-read sources (used by [`load`] and by tests and fuzzers on in-memory text).
+///
+/// A large ledger (over [`PARALLEL_LEDGER_BYTES`]) is parsed on a second thread while the other
+/// artifacts are parsed on this one; the result and the order of the diagnostics are the same.
 pub fn load_sources(ws: &mut LoadedWorkspace, opts: &LoadOptions) {
-    let mut diags = Vec::new();
-    if let Some(src) = ws.sources.get(files::RULEBOOK) {
-        ws.rulebook = parse_rulebook(src, opts, &mut diags);
-    }
-    if let Some(src) = ws.sources.get(files::INVENTORY) {
-        ws.inventory = parse_inventory(src, opts, &mut diags);
-    }
-    if let Some(src) = ws.sources.get(files::FINDINGS) {
-        ws.findings = parse_findings(src, opts, &mut diags);
-    }
-    if let Some(src) = ws.sources.get(files::POLICY_MAP) {
-        let (m, d) = policy::parse(src, opts.unknown_level());
-        diags.extend(d);
-        ws.policies = Some(m);
-    }
-    if let Some(src) = ws.sources.get(files::EXCEPTIONS) {
-        let (r, d) = exceptions::parse(src, opts.unknown_level());
-        diags.extend(d);
-        ws.exceptions = Some(r);
-    }
-    if let Some(src) = ws.sources.get(files::SECURITY_SPEC) {
-        let (s, d) = spec::parse(src, opts.unknown());
-        diags.extend(d);
-        ws.spec = s;
-    }
+    let sources = &ws.sources;
+    let ledger = || {
+        sources.get(files::FINDINGS).map(|src| {
+            let mut d = Vec::new();
+            let f = parse_findings(src, opts, &mut d);
+            (f, d)
+        })
+    };
+    // Every other artifact, each with its own diagnostics, in the order of `files::ALL`.
+    let others = || {
+        let mut d = [const { Vec::new() }; 5];
+        let rulebook = sources.get(files::RULEBOOK).and_then(|src| parse_rulebook(src, opts, &mut d[0]));
+        let inventory = sources.get(files::INVENTORY).and_then(|src| parse_inventory(src, opts, &mut d[1]));
+        let policies = sources.get(files::POLICY_MAP).map(|src| {
+            let (m, pd) = policy::parse(src, opts.unknown_level());
+            d[2] = pd;
+            m
+        });
+        let exceptions = sources.get(files::EXCEPTIONS).map(|src| {
+            let (r, ed) = exceptions::parse(src, opts.unknown_level());
+            d[3] = ed;
+            r
+        });
+        let spec = sources.get(files::SECURITY_SPEC).and_then(|src| {
+            let (sp, sd) = spec::parse(src, opts.unknown());
+            d[4] = sd;
+            sp
+        });
+        (rulebook, inventory, policies, exceptions, spec, d)
+    };
+    let large = sources.get(files::FINDINGS).is_some_and(|src| src.text.len() > PARALLEL_LEDGER_BYTES);
+    let (findings, (rulebook, inventory, policies, exceptions, spec, [d_rb, d_inv, d_pol, d_exc, d_spec])) = if large {
+        std::thread::scope(|s| {
+            let h = s.spawn(ledger);
+            let o = others();
+            (h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), o)
+        })
+    } else {
+        (ledger(), others())
+    };
+    let (findings, d_ff) = findings.map_or((None, Vec::new()), |(f, d)| (f, d));
+    ws.rulebook = rulebook;
+    ws.inventory = inventory;
+    ws.findings = findings;
+    ws.policies = policies;
+    ws.exceptions = exceptions;
+    ws.spec = spec;
+    ws.diagnostics.extend([d_rb, d_inv, d_ff, d_pol, d_exc, d_spec].into_iter().flatten());
     if let Some(src) = ws.sources.get(crate::model::vex::VEX_RECORD) {
         let (r, d) = parse_vex_record(src);
-        diags.extend(d);
+        ws.diagnostics.extend(d);
         ws.vex = r;
     }
-    ws.diagnostics.extend(diags);
 }
 
 fn parse_yaml<T: serde::de::DeserializeOwned>(
@@ -373,8 +400,18 @@ pub fn parse_inventory(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Dia
     Some(inv)
 }
 
+/// How many times this process has parsed a findings ledger ([`parse_findings`], which every
+/// load and every read-back goes through): lets tests prove that a command parses the ledger
+/// a fixed number of times, without timing anything.
+pub fn findings_parses() -> u64 {
+    FINDINGS_PARSES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static FINDINGS_PARSES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Parse and check `sec_findings.yaml`.
 pub fn parse_findings(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<FindingsFile> {
+    FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let ff: FindingsFile = parse_yaml(src, opts, diags)?;
     let pending = check_findings(&ff, &src.name);
     locate(src, pending, diags);
@@ -422,8 +459,10 @@ fn is_vuln_id(s: &str) -> bool {
 
 fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
     let mut pending = Vec::new();
-    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut fps: BTreeMap<&str, usize> = BTreeMap::new();
+    // Hash maps: on a 100k-finding ledger the ordered maps' string comparisons were a visible
+    // share of a load; only membership and the first index matter here.
+    let mut ids: HashMap<&str, usize> = HashMap::with_capacity(ff.findings.len());
+    let mut fps: HashMap<&str, usize> = HashMap::with_capacity(ff.findings.len());
     for (i, x) in ff.findings.iter().enumerate() {
         let at = |field: &str| path!["findings", i, field];
         if let Some(first) = ids.insert(x.finding_id.as_str(), i) {
@@ -582,7 +621,7 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
             }
         }
     }
-    let mut scans: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut scans: HashMap<&str, usize> = HashMap::with_capacity(ff.scans.len());
     for (i, s) in ff.scans.iter().enumerate() {
         if let Some(first) = scans.insert(s.scan_id.as_str(), i) {
             pending.push(Pending {

@@ -12,6 +12,14 @@ use crate::Error;
 
 /// Write `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic_meta(path, bytes).map(|_| ())
+}
+
+/// [`write_atomic`], returning the metadata of the file written, taken from its open
+/// descriptor after the data was synced and before it was renamed into place: what the file
+/// looks like if nobody changes it afterwards (a caller compares it with the path's metadata
+/// later to tell whether it did).
+pub fn write_atomic_meta(path: &Path, bytes: &[u8]) -> Result<fs::Metadata, Error> {
     let io = |source| Error::Io { path: path.to_owned(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -22,6 +30,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let mut tmp = tempfile_in(dir).map_err(io)?;
     tmp.1.write_all(bytes).map_err(io)?;
     tmp.1.sync_all().map_err(io)?;
+    let meta = tmp.1.metadata().map_err(io)?;
     drop(tmp.1);
     if let Err(e) = fs::rename(&tmp.0, path) {
         let _ = fs::remove_file(&tmp.0);
@@ -30,7 +39,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(())
+    Ok(meta)
 }
 
 fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, fs::File)> {

@@ -77,31 +77,40 @@ pub fn is_json_syntax(text: &str) -> bool {
 /// The byte offset of the first `{` or `[` nested deeper than `limit` in JSON text (strings
 /// skipped), so the JSON fast path enforces the same depth budget as the YAML path, even inside
 /// values serde would skip.
+///
+/// It jumps from one `"`, `{` or `[` to the next (memchr) and counts the `}` and `]` in between
+/// (closers only lower the depth, so counting them in bulk gives the depth at each opener), and
+/// skips strings to their closing quote: several times faster than a byte-by-byte walk on a
+/// large ledger. Unterminated input ends the scan (the parser reports it).
 fn json_too_deep(text: &str, limit: usize) -> Option<usize> {
-    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
-    for (i, b) in text.bytes().enumerate() {
-        if in_str {
-            match b {
-                _ if esc => esc = false,
-                b'\\' => esc = true,
-                b'"' => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_str = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > limit {
-                    return Some(i);
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    loop {
+        let rest = bytes.get(i..)?;
+        let k = memchr::memchr3(b'"', b'{', b'[', rest)?;
+        let closers = rest[..k].iter().filter(|&&b| b == b'}' || b == b']').count();
+        depth = depth.saturating_sub(closers);
+        i += k;
+        if bytes[i] == b'"' {
+            i += 1;
+            loop {
+                let j = memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+                i += j;
+                if bytes[i] == b'\\' {
+                    i += 2;
+                } else {
+                    i += 1;
+                    break;
                 }
             }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
+        } else {
+            depth += 1;
+            if depth > limit {
+                return Some(i);
+            }
+            i += 1;
         }
     }
-    None
 }
 
 /// Parse `src` into `T`, collecting unknown-field diagnostics.
@@ -609,5 +618,55 @@ impl<'de> Deserialize<'de> for StrictValue {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::json_too_deep;
+    use proptest::prelude::*;
+
+    /// The byte-by-byte walk `json_too_deep` replaced: the reference it must agree with.
+    fn reference(text: &str, limit: usize) -> Option<usize> {
+        let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+        for (i, b) in text.bytes().enumerate() {
+            if in_str {
+                match b {
+                    _ if esc => esc = false,
+                    b'\\' => esc = true,
+                    b'"' => in_str = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_str = true,
+                b'{' | b'[' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some(i);
+                    }
+                }
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn brackets_inside_strings_and_after_escapes_do_not_count() {
+        assert_eq!(json_too_deep(r#"{"a":"[[[[[[","b":"\"[[[["}"#, 2), None);
+        assert_eq!(json_too_deep(r#"[[["\\"]]]"#, 2), Some(2));
+        assert_eq!(json_too_deep("]]]]{[", 1), Some(5), "closers never take the depth below zero");
+        assert_eq!(json_too_deep(r#"["unterminated [[[["#, 1), None);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn agrees_with_the_byte_by_byte_walk(text in r#"[\[\]{}"\\a ,:é]{0,64}"#, limit in 0usize..6) {
+            prop_assert_eq!(json_too_deep(&text, limit), reference(&text, limit));
+        }
     }
 }

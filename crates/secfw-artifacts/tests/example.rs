@@ -506,3 +506,52 @@ fn evidence_references_match_the_files() {
     }
     assert!(referenced.len() >= 3);
 }
+
+/// A ledger above `PARALLEL_LEDGER_BYTES` is parsed on a second thread while the other
+/// artifacts are parsed: the workspace (values and diagnostics, in order) is exactly what
+/// parsing each artifact on its own gives.
+#[test]
+fn a_large_ledger_parsed_in_parallel_gives_the_workspace_each_artifact_gives_alone() {
+    use secfw_artifacts::diag::{Level, sort_diagnostics};
+    use secfw_artifacts::workspace::{self, PARALLEL_LEDGER_BYTES, files};
+    use secfw_artifacts::{exceptions, policy, spec};
+
+    let dir = tempfile::tempdir().unwrap();
+    write_example(dir.path()).unwrap();
+    let edit = |name: &str, f: &dyn Fn(String) -> String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, f(std::fs::read_to_string(&p).unwrap())).unwrap();
+    };
+    // A large ledger with an unknown field, and an inventory with one: warnings from both.
+    edit(files::FINDINGS, &|t| {
+        format!("{}\n# {}\n", t.replacen("version:", "surplus: 1\nversion:", 1), "x".repeat(PARALLEL_LEDGER_BYTES))
+    });
+    edit(files::INVENTORY, &|t| format!("{t}\nstray: true\n"));
+    let opts = LoadOptions::default();
+    let ws = load(dir.path(), &opts).unwrap();
+
+    let src = |name: &str| SourceFile::new(name, std::fs::read_to_string(dir.path().join(name)).unwrap());
+    let mut expect = Vec::new();
+    let rulebook = workspace::parse_rulebook(&src(files::RULEBOOK), &opts, &mut expect);
+    let inventory = workspace::parse_inventory(&src(files::INVENTORY), &opts, &mut expect);
+    let findings = workspace::parse_findings(&src(files::FINDINGS), &opts, &mut expect);
+    let (policies, d) = policy::parse(&src(files::POLICY_MAP), Level::Warning);
+    expect.extend(d);
+    let (exc, d) = exceptions::parse(&src(files::EXCEPTIONS), Level::Warning);
+    expect.extend(d);
+    let (sp, d) = spec::parse(&src(files::SECURITY_SPEC), yaml::UnknownFields::Warn);
+    expect.extend(d);
+    sort_diagnostics(&mut expect);
+
+    assert!(ws.diagnostics.iter().any(|d| d.file == files::FINDINGS), "{:?}", ws.diagnostics);
+    assert!(ws.diagnostics.iter().any(|d| d.file == files::INVENTORY), "{:?}", ws.diagnostics);
+    assert_eq!(ws.diagnostics, expect);
+    assert!(findings.is_some());
+    assert_eq!(ws.findings, findings);
+    let dbg = |v: &dyn std::fmt::Debug| format!("{v:?}");
+    assert_eq!(dbg(&ws.rulebook), dbg(&rulebook));
+    assert_eq!(dbg(&ws.inventory), dbg(&inventory));
+    assert_eq!(dbg(&ws.policies), dbg(&Some(policies)));
+    assert_eq!(dbg(&ws.exceptions), dbg(&Some(exc)));
+    assert_eq!(dbg(&ws.spec), dbg(&sp));
+}

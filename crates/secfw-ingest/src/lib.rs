@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 pub use secfw_artifacts::lock::WorkspaceLock;
 use secfw_artifacts::model::findings::FindingsFile;
 use secfw_artifacts::workspace::{files, parse_findings, parse_inventory, parse_rulebook};
-use secfw_artifacts::{Diagnostic, LoadOptions, source};
+use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, source};
 
 pub use ledger::{MergeSummary, merge};
 pub use model::{Format, Item, Report, Scan};
@@ -132,6 +132,8 @@ pub struct Outcome {
     pub ledger_path: PathBuf,
     /// `false` on a dry run.
     pub written: bool,
+    /// The size and modification time of the ledger file as written (`None` on a dry run).
+    pub written_identity: Option<WrittenIdentity>,
 }
 
 impl Outcome {
@@ -156,12 +158,7 @@ impl Outcome {
 pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestOptions) -> Result<Outcome, Error> {
     secfw_artifacts::workspace::check_root(dir)?;
     lock.check_covers(dir)?;
-    let popts = ParseOptions { target: opts.target.clone(), max_bytes: opts.max_bytes, ..ParseOptions::default() };
-    let mut reports = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        let name = display_name(dir, &input.path);
-        reports.push(parse_path(&input.path, &name, input.format, &popts)?);
-    }
+    let reports = parse_reports(dir, inputs, opts)?;
     let lopts = LoadOptions::default();
     let ledger_path = dir.join(files::FINDINGS);
     // A ledger kept in JSON syntax (valid YAML 1.2, parsed ~20× faster) stays JSON.
@@ -185,11 +182,128 @@ pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestO
     let inventory = read_optional(dir, files::INVENTORY, &lopts, parse_inventory)?;
     let sla = read_optional(dir, files::RULEBOOK, &lopts, parse_rulebook)?.map(|r| r.sla_days).unwrap_or_default();
     let summary = merge(&mut ledger, &reports, inventory.as_ref(), &sla, opts.now);
-    let text = render_as(&ledger, syntax)?;
-    if !opts.dry_run {
-        secfw_artifacts::write::write_atomic(&ledger_path, text.as_bytes())?;
+    let checked = render_checked(&ledger, syntax)?;
+    let written_identity = if opts.dry_run { None } else { Some(write_ledger(&ledger_path, &checked.source.text)?) };
+    Ok(Outcome { reports, summary, ledger, ledger_path, written: !opts.dry_run, written_identity })
+}
+
+/// [`ingest`] into a workspace the caller has already loaded, so the ledger, the inventory
+/// and the rulebook are not read and parsed again, and the caller gets the merged ledger back
+/// without reading the file ingest wrote.
+///
+/// `ws` must be a load of `dir` with [`LoadOptions::default()`] (not strict) that is still
+/// current: the caller checks, before calling, that none of the artifacts changed on disk
+/// since the load began (the cycle compares full file identities — device, inode, size,
+/// mtime, ctime — taken before the load, and loads again otherwise). Ingest then applies the
+/// same rules to it as to the files: a ledger with error diagnostics is
+/// [`Error::LedgerInvalid`], an inventory or rulebook that exists with errors is
+/// [`Error::ArtifactInvalid`], a missing one is "none" (a missing ledger starts a new one).
+///
+/// On success (and not a dry run) the ledger is written as [`ingest`] writes it, and
+/// `ws.findings`, `ws.sources["sec_findings.yaml"]` and the ledger's diagnostics in
+/// `ws.diagnostics` are replaced by those of the text written — the value and diagnostics the
+/// read-back check parsed from exactly those bytes, which is what loading the workspace again
+/// would give. [`Outcome::written_identity`] says what the file looked like when written, so
+/// the caller can tell later whether it changed. On a dry run, and on an error before the
+/// merge (a report refused, an invalid artifact), `ws` is unchanged; when the read-back check
+/// or the write fails, `ws.findings` is `None` and the caller must load the workspace again.
+pub fn ingest_loaded(
+    dir: &Path,
+    lock: &WorkspaceLock,
+    inputs: &[Input],
+    opts: &IngestOptions,
+    ws: &mut LoadedWorkspace,
+) -> Result<Outcome, Error> {
+    secfw_artifacts::workspace::check_root(dir)?;
+    lock.check_covers(dir)?;
+    let reports = parse_reports(dir, inputs, opts)?;
+    let ledger_path = dir.join(files::FINDINGS);
+    // Every check before anything moves out of `ws`.
+    let has_ledger = preloaded_status(ws, files::FINDINGS, ws.findings.is_some()).map_err(Error::LedgerInvalid)?;
+    let has_inventory = preloaded_status(ws, files::INVENTORY, ws.inventory.is_some())
+        .map_err(|e| artifact_invalid(files::INVENTORY, e))?;
+    let has_rulebook = preloaded_status(ws, files::RULEBOOK, ws.rulebook.is_some())
+        .map_err(|e| artifact_invalid(files::RULEBOOK, e))?;
+    let json = ws.sources.get(files::FINDINGS).is_some_and(|s| secfw_artifacts::yaml::is_json_syntax(&s.text));
+    // A dry run leaves `ws` as it is; otherwise the ledger moves out of it (and the value read
+    // back from the text written takes its place).
+    let taken = if !has_ledger {
+        None
+    } else if opts.dry_run {
+        ws.findings.clone()
+    } else {
+        ws.findings.take()
+    };
+    let (mut ledger, syntax) = match taken {
+        Some(l) => (l, if json { LedgerSyntax::Json } else { LedgerSyntax::Yaml }),
+        None => (ledger::new_ledger(opts.now), LedgerSyntax::Yaml),
+    };
+    let inventory = ws.inventory.as_ref().filter(|_| has_inventory);
+    let sla = ws.rulebook.as_ref().filter(|_| has_rulebook).map(|r| r.sla_days).unwrap_or_default();
+    let summary = merge(&mut ledger, &reports, inventory, &sla, opts.now);
+    let checked = render_checked(&ledger, syntax)?;
+    if opts.dry_run {
+        return Ok(Outcome { reports, summary, ledger, ledger_path, written: false, written_identity: None });
     }
-    Ok(Outcome { reports, summary, ledger, ledger_path, written: !opts.dry_run })
+    let identity = write_ledger(&ledger_path, &checked.source.text)?;
+    ws.findings = Some(checked.value);
+    ws.sources.insert(files::FINDINGS.to_owned(), checked.source);
+    ws.diagnostics.retain(|d| d.file != files::FINDINGS);
+    ws.diagnostics.extend(checked.diagnostics);
+    secfw_artifacts::diag::sort_diagnostics(&mut ws.diagnostics);
+    Ok(Outcome { reports, summary, ledger, ledger_path, written: true, written_identity: Some(identity) })
+}
+
+fn parse_reports(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<Vec<Report>, Error> {
+    let popts = ParseOptions { target: opts.target.clone(), max_bytes: opts.max_bytes, ..ParseOptions::default() };
+    let mut reports = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let name = display_name(dir, &input.path);
+        reports.push(parse_path(&input.path, &name, input.format, &popts)?);
+    }
+    Ok(reports)
+}
+
+/// What a loaded workspace says about one artifact, in the terms ingest uses: `Ok(false)` when
+/// the file does not exist, `Ok(true)` when it was read and parsed with no error, otherwise
+/// its error diagnostics (unreadable, does not parse, or fails a check).
+fn preloaded_status(ws: &LoadedWorkspace, name: &str, parsed: bool) -> Result<bool, Vec<Diagnostic>> {
+    let errors: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.file == name && d.is_error()).cloned().collect();
+    let read = ws.sources.contains_key(name);
+    if !read && errors.len() == 1 && errors[0].code == secfw_artifacts::codes::MISSING_ARTIFACT {
+        return Ok(false);
+    }
+    if read && parsed && errors.is_empty() { Ok(true) } else { Err(errors) }
+}
+
+fn artifact_invalid(name: &str, errors: Vec<Diagnostic>) -> Error {
+    let mut diagnostics = vec![
+        Diagnostic::error(
+            codes::ARTIFACT_INVALID,
+            name,
+            format!("{name} exists but does not parse; ingest does not fall back to defaults"),
+        )
+        .with_hint(format!("fix {name} (see the errors below) or remove it; nothing was ingested")),
+    ];
+    diagnostics.extend(errors);
+    Error::ArtifactInvalid { file: name.to_owned(), diagnostics }
+}
+
+/// Write the ledger atomically and return the identity (size, modification time) of the file
+/// as written, taken from the file itself before it was renamed into place.
+fn write_ledger(path: &Path, text: &str) -> Result<WrittenIdentity, Error> {
+    let meta = secfw_artifacts::write::write_atomic_meta(path, text.as_bytes())?;
+    Ok(WrittenIdentity { size: meta.len(), modified: meta.modified().ok() })
+}
+
+/// What the ledger file looked like when ingest wrote it: its size and modification time,
+/// read from the written file before it was renamed into place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WrittenIdentity {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time (`None` where the platform has none).
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// Read an optional workspace artifact: `None` when it does not exist; an error when it
@@ -205,18 +319,7 @@ fn read_optional<T>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         _ => {}
     }
-    let invalid = |errors: Vec<Diagnostic>| {
-        let mut diagnostics = vec![
-            Diagnostic::error(
-                codes::ARTIFACT_INVALID,
-                name,
-                format!("{name} exists but does not parse; ingest does not fall back to defaults"),
-            )
-            .with_hint(format!("fix {name} (see the errors below) or remove it; nothing was ingested")),
-        ];
-        diagnostics.extend(errors);
-        Error::ArtifactInvalid { file: name.to_owned(), diagnostics }
-    };
+    let invalid = |errors: Vec<Diagnostic>| artifact_invalid(name, errors);
     let src = source::read_artifact(&path, name, lopts.max_file_bytes).map_err(|d| invalid(vec![d]))?;
     let mut diags = Vec::new();
     let parsed = parse(&src, lopts, &mut diags);
@@ -235,7 +338,8 @@ pub enum LedgerSyntax {
     #[default]
     Yaml,
     /// JSON syntax (valid YAML 1.2), for machine-sized ledgers: secfw parses it through its
-    /// JSON fast path. An existing JSON ledger is kept in JSON.
+    /// JSON fast path. An existing JSON ledger is kept in JSON, written one finding per line
+    /// ([`FindingsFile::to_json_lines`]).
     Json,
 }
 
@@ -247,24 +351,38 @@ pub fn render(ledger: &FindingsFile) -> Result<String, Error> {
 /// Serialize a ledger in `syntax` and check that it re-parses to the same value with no error
 /// diagnostics.
 pub fn render_as(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<String, Error> {
+    render_checked(ledger, syntax).map(|c| c.source.text)
+}
+
+/// A rendered ledger and what reading it back gave.
+struct Checked {
+    /// The text, as the file secfw writes.
+    source: secfw_artifacts::SourceFile,
+    /// The value parsed back from `source` (equal to the ledger rendered).
+    value: FindingsFile,
+    /// The diagnostics of that parse (no errors).
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Render `ledger` and read the text back exactly as a load of the workspace reads the file
+/// (the same parser and checks): any error diagnostic, or a value that differs from `ledger`
+/// (something the serializer could not represent), is [`Error::Internal`] and nothing is
+/// written.
+fn render_checked(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<Checked, Error> {
     let text = match syntax {
         LedgerSyntax::Yaml => secfw_artifacts::yaml::to_string(ledger)?,
-        LedgerSyntax::Json => {
-            let mut t = serde_json::to_string_pretty(ledger).map_err(|e| Error::Internal(e.to_string()))?;
-            t.push('\n');
-            t
-        }
+        LedgerSyntax::Json => ledger.to_json_lines().map_err(|e| Error::Internal(e.to_string()))?,
     };
-    let src = secfw_artifacts::SourceFile::new(files::FINDINGS, text.clone());
-    let mut diags = Vec::new();
-    let back = parse_findings(&src, &LoadOptions::default(), &mut diags);
-    if let Some(d) = diags.iter().find(|d| d.is_error()) {
+    let source = secfw_artifacts::SourceFile::new(files::FINDINGS, text);
+    let mut diagnostics = Vec::new();
+    let back = parse_findings(&source, &LoadOptions::default(), &mut diagnostics);
+    if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {
         return Err(Error::Internal(d.to_string()));
     }
-    if back.as_ref() != Some(ledger) {
-        return Err(Error::Internal("the written ledger reads back differently".into()));
+    match back {
+        Some(value) if value == *ledger => Ok(Checked { source, value, diagnostics }),
+        _ => Err(Error::Internal("the written ledger reads back differently".into())),
     }
-    Ok(text)
 }
 
 fn display_name(dir: &Path, path: &Path) -> String {

@@ -270,6 +270,31 @@ struct Loaded {
 
 type Stamp = Vec<Option<(u64, Option<std::time::SystemTime>)>>;
 
+/// The position of `sec_findings.yaml` in [`secfw_artifacts::files::ALL`] (the order of
+/// [`Stamp`] and of `Loaded::identities`).
+fn finding_index() -> Option<usize> {
+    secfw_artifacts::files::ALL.iter().position(|n| *n == secfw_artifacts::files::FINDINGS)
+}
+
+/// `true` when the files ingest reads (ledger, inventory, rulebook) are provably the ones
+/// `loaded` parsed: each one read has a full identity (device, inode, size, mtime, ctime)
+/// taken before the load began that was settled then and is still the current one; each one
+/// not read was missing then and is missing now.
+fn ingest_inputs_unchanged(root: &Path, loaded: &Loaded) -> bool {
+    use secfw_artifacts::files;
+    let now = secfw_seal::generate::artifact_identities(root);
+    [files::FINDINGS, files::INVENTORY, files::RULEBOOK].iter().all(|name| {
+        let Some(i) = files::ALL.iter().position(|n| n == name) else { return false };
+        match (loaded.identities.get(i).copied().flatten(), now.get(i).copied().flatten()) {
+            (Some(then), Some(current)) => then == current && then.settled_at(loaded.read_at),
+            (None, None) => {
+                !loaded.ws.sources.contains_key(*name) && std::fs::symlink_metadata(root.join(name)).is_err()
+            }
+            _ => false,
+        }
+    })
+}
+
 fn stamp(root: &Path) -> Stamp {
     secfw_artifacts::files::ALL
         .iter()
@@ -439,14 +464,19 @@ impl Run<'_> {
         let now = stamp(self.root);
         match self.loaded.take() {
             Some(l) if l.strict == strict && l.stamp == now => Ok(l),
-            _ => {
-                self.report.workspace_loads += 1;
-                let read_at = std::time::SystemTime::now();
-                let identities = secfw_seal::generate::artifact_identities(self.root);
-                let ws = secfw_artifacts::load(self.root, &LoadOptions::default().strict(strict))?;
-                Ok(Loaded { ws, strict, stamp: now, identities, read_at })
-            }
+            _ => self.load_fresh(strict),
         }
+    }
+
+    /// Load the workspace now, whatever was loaded before.
+    fn load_fresh(&mut self, strict: bool) -> Result<Loaded, Error> {
+        self.loaded = None;
+        self.report.workspace_loads += 1;
+        let stamp = stamp(self.root);
+        let read_at = std::time::SystemTime::now();
+        let identities = secfw_seal::generate::artifact_identities(self.root);
+        let ws = secfw_artifacts::load(self.root, &LoadOptions::default().strict(strict))?;
+        Ok(Loaded { ws, strict, stamp, identities, read_at })
     }
 
     fn keep(&mut self, loaded: Loaded) {
@@ -739,9 +769,29 @@ impl Run<'_> {
             self.tickets();
             return Ok(true);
         }
-        // Ingest rewrites the ledger: the next step loads it again.
-        self.loaded = None;
-        match secfw_ingest::ingest(self.root, self.lock, &inputs, &secfw_ingest::IngestOptions::new(self.opts.now)) {
+        let iopts = secfw_ingest::IngestOptions::new(self.opts.now);
+        // Ingest merges into this run's load (no second parse of the ledger, inventory and
+        // rulebook) only while that load provably is the files on disk, otherwise into a load
+        // made now; it hands back the merged ledger as read back from the bytes it wrote, so
+        // the next step does not load the ledger again.
+        let mut l = match self.loaded.take() {
+            Some(l) if !l.strict && ingest_inputs_unchanged(self.root, &l) => l,
+            // Changed (or not provably unchanged) since the load: read it again now, as ingest
+            // would read the files itself.
+            _ => self.load_fresh(false)?,
+        };
+        let result = secfw_ingest::ingest_loaded(self.root, self.lock, &inputs, &iopts, &mut l.ws);
+        if let Ok(o) = &result
+            && let Some(w) = o.written_identity
+            && let Some(i) = finding_index()
+        {
+            // What the ledger looks like as written: a later change is seen by the stamp; the
+            // ledger is never again a candidate for reuse by the seal.
+            l.stamp[i] = Some((w.size, w.modified));
+            l.identities[i] = None;
+            self.keep(l);
+        }
+        match result {
             Ok(o) => {
                 let s = &o.summary;
                 self.step(

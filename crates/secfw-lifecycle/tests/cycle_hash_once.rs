@@ -9,8 +9,14 @@ use chrono::DateTime;
 use secfw_lifecycle::cycle::{self, CycleOptions};
 use secfw_seal::{Role, SigningKey, TrustPolicy};
 
-#[test]
-fn a_cycle_hashes_each_sealed_file_three_times_and_loads_the_workspace_a_fixed_number_of_times() {
+/// A fresh example workspace, signing keys and a signed trust policy, with cycle options.
+struct Setup {
+    _out: tempfile::TempDir,
+    ws: std::path::PathBuf,
+    opts: CycleOptions,
+}
+
+fn setup() -> Setup {
     let out = tempfile::tempdir().unwrap();
     let now: DateTime<chrono::Utc> = secfw_artifacts::template::EXAMPLE_NOW.parse().unwrap();
     let ws = out.path().join("workspace");
@@ -39,10 +45,22 @@ fn a_cycle_hashes_each_sealed_file_three_times_and_loads_the_workspace_a_fixed_n
     opts.git = false;
     // Timestamps older than one clock tick: a digest is reused only for settled files.
     std::thread::sleep(Duration::from_millis(60));
-    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(&ws, Duration::from_secs(5)).unwrap();
-    let report = cycle::run(&ws, &lock, &opts, &mut |_| {}).unwrap();
-    assert!(report.completed(), "{}", report.summary_text());
+    Setup { _out: out, ws, opts }
+}
 
+// The tests of this file run one at a time: `findings_parses` counts for the whole process.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn a_cycle_hashes_each_sealed_file_three_times_and_loads_the_workspace_a_fixed_number_of_times() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Setup { ws, opts, .. } = &setup();
+    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
+    let parses_before = secfw_artifacts::workspace::findings_parses();
+    let report = cycle::run(ws, &lock, opts, &mut |_| {}).unwrap();
+    let parses = secfw_artifacts::workspace::findings_parses() - parses_before;
+    assert!(report.completed(), "{}", report.summary_text());
+    assert!(report.steps.iter().any(|s| s.name == "ingest" && s.status == cycle::StepStatus::Done));
     let statement: serde_json::Value =
         serde_json::from_slice(&std::fs::read(ws.join(secfw_seal::names::STATEMENT)).unwrap()).unwrap();
     let n = statement["subject"].as_array().unwrap().len() as u64;
@@ -61,8 +79,49 @@ fn a_cycle_hashes_each_sealed_file_three_times_and_loads_the_workspace_a_fixed_n
     );
     assert_eq!(s.archives_hashed, 2, "the archive is hashed as it is written and once as unpack reads it: {s:?}");
     assert_eq!(s.packages_reused, 1, "EXECUTED reuses unpack's verification of the unchanged archive: {s:?}");
-    // The artifacts are read and parsed by the cycle before READY_FOR_HANDOFF (generate-manifest
-    // reuses that load) and once more after ingest rewrote the ledger. (Ingest's own read of
-    // the ledger it merges into is inside secfw-ingest and not counted here.)
-    assert_eq!(report.workspace_loads, 2, "workspace loads per cycle");
+    // The artifacts are read and parsed once, before READY_FOR_HANDOFF: generate-manifest
+    // reuses that load, ingest merges into it and hands back the ledger it read back from the
+    // bytes it wrote, and every later step uses that.
+    assert_eq!(report.workspace_loads, 1, "workspace loads per cycle");
+    // The ledger is parsed twice in the whole process: by that load, and by ingest's read-back
+    // of the text it writes (which is what the later steps use).
+    assert_eq!(parses, 2, "parses of sec_findings.yaml per cycle");
+}
+
+/// The attack the identity check defends: a person edits the ledger while the cycle runs,
+/// between the cycle's load and ingest, keeping its size and setting its mtime back (so a
+/// size+mtime stamp cannot see it). Ingest must merge into the edited file, never into the
+/// cycle's stale copy (which would silently undo the edit), and the later steps must see it.
+#[test]
+fn a_ledger_edited_during_the_cycle_is_read_again_by_ingest_and_the_edit_is_kept() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Setup { ws, opts, .. } = &setup();
+    let ledger = ws.join(secfw_artifacts::files::FINDINGS);
+    let (from, to) = ("SQL injection in merchant transaction search", "SQL injection in merchant transaction SEARCH");
+    assert_eq!(from.len(), to.len());
+    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
+    let parses_before = secfw_artifacts::workspace::findings_parses();
+    let mut edited = false;
+    let report = cycle::run(ws, &lock, opts, &mut |step| {
+        if step.name == "unpack" && !edited {
+            edited = true;
+            let text = std::fs::read_to_string(&ledger).unwrap();
+            assert!(text.contains(from));
+            let mtime = std::fs::metadata(&ledger).unwrap().modified().unwrap();
+            let f = std::fs::OpenOptions::new().write(true).truncate(true).open(&ledger).unwrap();
+            std::io::Write::write_all(&mut &f, text.replace(from, to).as_bytes()).unwrap();
+            f.set_modified(mtime).unwrap();
+        }
+    })
+    .unwrap();
+    let parses = secfw_artifacts::workspace::findings_parses() - parses_before;
+    assert!(edited);
+    assert!(report.completed(), "{}", report.summary_text());
+    let after = std::fs::read_to_string(&ledger).unwrap();
+    assert!(after.contains(to), "the person's edit survives ingest");
+    assert!(!after.contains(from), "the stale copy was not written back");
+    // The load before READY_FOR_HANDOFF, the load again before ingest (the edit was seen), and
+    // ingest's read-back.
+    assert_eq!(report.workspace_loads, 2, "the edited workspace is loaded again before ingest");
+    assert_eq!(parses, 3, "the edited ledger is parsed again before ingest");
 }

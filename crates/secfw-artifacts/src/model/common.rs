@@ -154,8 +154,26 @@ impl Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%d"))
+        use chrono::Datelike as _;
+        // Years 0..=9999 print as `%Y` does, without interpreting a format string per date.
+        match self.0.year() {
+            y @ 0..=9999 => write!(f, "{y:04}-{:02}-{:02}", self.0.month(), self.0.day()),
+            _ => write!(f, "{}", self.0.format("%Y-%m-%d")),
+        }
     }
+}
+
+/// `YYYY-MM-DD` of ASCII digits only, as numbers (the common form, parsed without a format
+/// string; anything else takes chrono's parser, which decides).
+fn digits_ymd(t: &str) -> Option<(i32, u32, u32)> {
+    let b = t.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    Some((i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?))
 }
 
 impl FromStr for Date {
@@ -164,6 +182,9 @@ impl FromStr for Date {
         let t = s.trim();
         if t.len() != 10 {
             return Err(format!("invalid date `{s}`: expected YYYY-MM-DD"));
+        }
+        if let Some(d) = digits_ymd(t).and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)) {
+            return Ok(Date(d));
         }
         NaiveDate::parse_from_str(t, "%Y-%m-%d")
             .map(Date)
@@ -179,8 +200,21 @@ impl Serialize for Date {
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        d.deserialize_str(FromStrVisitor::<Self>(std::marker::PhantomData))
+    }
+}
+
+/// Deserializes a string into `T` through [`FromStr`] without allocating when the deserializer
+/// can lend the string (the common case: a timestamp without escapes).
+struct FromStrVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T: FromStr<Err = String>> serde::de::Visitor<'_> for FromStrVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        v.parse().map_err(E::custom)
     }
 }
 
@@ -281,8 +315,7 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        d.deserialize_str(FromStrVisitor::<Self>(std::marker::PhantomData))
     }
 }
 
@@ -314,6 +347,43 @@ mod tests {
         assert!("2025-13-01".parse::<Timestamp>().is_err());
         assert!("27/01/2025".parse::<Timestamp>().is_err());
         assert!("YYYY-MM-DD".parse::<Date>().is_err());
+    }
+
+    /// The digits-only fast path of `Date` parses and prints exactly what chrono's `%Y-%m-%d`
+    /// does, and leaves everything else (and every error) to chrono.
+    #[test]
+    fn the_date_fast_path_agrees_with_chrono() {
+        for s in [
+            "2025-06-30",
+            "0000-01-01",
+            "9999-12-31",
+            "2024-02-29",
+            "2025-02-29",
+            "2025-00-10",
+            "2025-12-32",
+            "2025-1-030",
+            "+025-01-01",
+            "2025/01/30",
+            "２０２５-01-30",
+            "2025-06-3x",
+        ] {
+            let chrono = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            assert_eq!(s.parse::<Date>().ok().map(|d| d.0), chrono, "{s}");
+            if let Some(d) = chrono {
+                assert_eq!(Date(d).to_string(), d.format("%Y-%m-%d").to_string());
+            }
+        }
+        for y in [-1, 10_000, 262_000] {
+            let d = NaiveDate::from_ymd_opt(y, 1, 2).unwrap();
+            assert_eq!(Date(d).to_string(), d.format("%Y-%m-%d").to_string());
+        }
+        assert_eq!(serde_json::from_str::<Timestamp>("\"2025-01-27\"").unwrap().to_string(), "2025-01-27");
+        assert_eq!(
+            serde_json::from_str::<Timestamp>(r#""2025-01-27T10:00:00\u005a""#).unwrap().to_string(),
+            "2025-01-27T10:00:00Z",
+            "an escaped string (not lent by the parser) parses too"
+        );
+        assert!(serde_json::from_str::<Date>("20250127").unwrap_err().to_string().contains("expected a string"));
     }
 
     #[test]
