@@ -237,6 +237,37 @@ fn from_check(c: Criterion, o: CheckOutcome, seal: &mut Option<String>) -> Crite
     }
 }
 
+/// The states artifacts may declare while moving from `from` to `to`: any state the cycle has
+/// reached, up to the target (people's files are not edited at every transition, and secfw never
+/// rewrites them), but never a state the lifecycle has not got to.
+///
+/// This is the one rule: `advance` evaluates its gates with it, and a standalone `gate` run uses it
+/// through [`gate_run_options`] (as if advancing to the next state), so the two never disagree.
+pub fn allowed_states(from: LifecycleState, to: LifecycleState) -> Vec<LifecycleState> {
+    let mut allowed: Vec<LifecycleState> = LifecycleState::ALL.into_iter().filter(|s| *s <= to).collect();
+    if !allowed.contains(&from) {
+        allowed.push(from);
+    }
+    allowed
+}
+
+/// When the current cycle started: the time of the last transition into PLANNED.
+pub fn cycle_start(events: &[Event]) -> Option<DateTime<Utc>> {
+    events.iter().rev().find(|e| e.changes_state() && e.to == LifecycleState::Planned).map(|e| e.time)
+}
+
+/// The gate options of a transition from `from` to `to` after `events`.
+pub fn gate_options(events: &[Event], from: LifecycleState, to: LifecycleState, strict: bool) -> GateOptions {
+    GateOptions::default().strict(strict).allowed_states(allowed_states(from, to)).cycle_start(cycle_start(events))
+}
+
+/// The gate options of a standalone gate run after `events`: exactly those `advance` uses to move
+/// from the current state to the next one.
+pub fn gate_run_options(events: &[Event], strict: bool) -> GateOptions {
+    let state = state_of(events);
+    gate_options(events, state, state.next(), strict)
+}
+
 impl Lifecycle {
     /// The lifecycle of the workspace at `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -270,16 +301,7 @@ impl Lifecycle {
         checks: Checks<'_>,
     ) -> Evaluation {
         let (to, now, strict) = (req.to, req.now, req.strict);
-        let cycle_start =
-            events.iter().rev().find(|e| e.changes_state() && e.to == LifecycleState::Planned).map(|e| e.time);
-        // Artifacts may declare any state the cycle has reached, up to the target: people's
-        // files are not edited at every transition (secfw never rewrites them), but no file
-        // may claim a state the lifecycle has not got to.
-        let mut allowed: Vec<LifecycleState> = LifecycleState::ALL.into_iter().filter(|s| *s <= to).collect();
-        if !allowed.contains(&from) {
-            allowed.push(from);
-        }
-        let opts = GateOptions::default().strict(strict).allowed_states(allowed).cycle_start(cycle_start);
+        let opts = gate_options(events, from, to, strict);
         let ctx = GateContext::new(ws, now, opts);
         let needed = criteria(to);
         let mut gates = Vec::new();

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use secfw_artifacts::{Diagnostic, LoadedWorkspace};
+use secfw_artifacts::{Diagnostic, LoadedWorkspace, Timestamp};
 
 pub use compute::{Metrics, compute};
 pub use history::{History, Snapshot};
@@ -83,6 +83,19 @@ impl CollectOptions {
     pub fn to(mut self, t: DateTime<Utc>) -> Self {
         self.to = Some(t);
         self
+    }
+
+    /// With a period start as written (`--from`): a date means the start of that day, UTC.
+    #[must_use]
+    pub fn since(self, t: Timestamp) -> Self {
+        self.from(t.instant())
+    }
+
+    /// With a period end as written (`--to`): a date means through that day, so the period ends
+    /// at the next midnight, UTC ([`Timestamp::period_end`]).
+    #[must_use]
+    pub fn until(self, t: Timestamp) -> Self {
+        self.to(t.period_end())
     }
 
     /// With a cycle id.
