@@ -696,13 +696,9 @@ pub fn rollback_candidate(dir: &Path, current: Option<&str>) -> Option<PathBuf> 
 
 /// The seal of the statement currently in the workspace at `dir`, if it has a readable one.
 pub fn current_seal(dir: &Path) -> Option<String> {
-    secfw_artifacts::read::read_regular(
-        &dir.join(names::STATEMENT),
-        8 << 20,
-        secfw_artifacts::read::Links::Refuse,
-    )
-    .ok()
-    .map(|b| crate::seal_of(&b))
+    secfw_artifacts::read::read_regular(&dir.join(names::STATEMENT), 8 << 20, secfw_artifacts::read::Links::Refuse)
+        .ok()
+        .map(|b| crate::seal_of(&b))
 }
 
 #[cfg(test)]

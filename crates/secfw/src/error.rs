@@ -84,11 +84,12 @@ impl Error {
             | Self::Governance(secfw_governance::Error::Artifacts(e))
             | Self::Gates(secfw_gates::Error::Artifacts(e))
             | Self::Metrics(secfw_metrics::Error::Artifacts(e))
-            | Self::Digest(secfw_digest::Error::Artifacts(e))
+            | Self::Digest(
+                secfw_digest::Error::Artifacts(e) | secfw_digest::Error::Metrics(secfw_metrics::Error::Artifacts(e)),
+            )
             | Self::Tickets(secfw_tickets::Error::Artifacts(e))
             | Self::Notify(secfw_notify::Error::Artifacts(e))
             | Self::Suppress(secfw_suppress::Error::Artifacts(e))
-            | Self::Digest(secfw_digest::Error::Metrics(secfw_metrics::Error::Artifacts(e)))
             | Self::Lifecycle(secfw_lifecycle::Error::Artifacts(e)) => artifacts(e),
             Self::Seal(e) => e.diagnostics(),
             Self::Ingest(e) => e.diagnostics(),
@@ -144,7 +145,7 @@ mod tests {
             (
                 secfw_gates::Error::Artifacts(secfw_artifacts::Error::Invalid {
                     file: "x.yaml".into(),
-                    diagnostics: vec![d.clone()],
+                    diagnostics: vec![d],
                 })
                 .into(),
                 1,

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use secfw::artifacts::{LoadOptions, load};
+use secfw::ops::{ExceptionsCheckOptions, VexInOptions};
+use secfw::{Outcome, Workspace};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -127,29 +129,17 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         Sub::VexIn(v) => return vex_in(v, out),
     };
     let now = parse_now(a.now.as_deref())?;
-    let mut ws = load(&a.dir, &LoadOptions::default())?;
-    if ws.exceptions.is_none() {
-        for d in ws.diagnostics.iter().filter(|d| d.file == secfw::artifacts::files::EXCEPTIONS) {
-            out.print(&out.diagnostic(d, ws.sources.get(&d.file)));
-        }
-        return Err("exceptions.md is missing or does not parse".into());
-    }
-    if let Some(n) = a.within {
-        let mut rb = ws.rulebook_or_default();
-        rb.exceptions.warn_days_before_expiry = n;
-        ws.rulebook = Some(rb);
-    }
-    let gov = secfw::governance::evaluate(&ws, now);
-    let errors = gov.exceptions.iter().flat_map(|e| &e.diagnostics).filter(|d| d.is_error()).count();
+    let opts = ExceptionsCheckOptions::new(now).within(a.within);
+    let result = Workspace::open(&a.dir).and_then(|ws| Ok((ws.check_exceptions(&opts)?, ws)));
+    let (report, ws) = match result {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
+    };
     match a.format {
-        Fmt::Json => out.print(&serde_json::to_string_pretty(&serde_json::json!({
-            "now": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "exceptions": gov.exceptions,
-            "passed": errors == 0,
-        }))?),
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
         Fmt::Human => {
             let mut s = String::new();
-            for e in &gov.exceptions {
+            for e in &report.exceptions {
                 let _ = writeln!(
                     s,
                     "{} [{}] policy {}, until {} ({} day(s) left), severity {}, findings: {}{}",
@@ -163,18 +153,23 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
                     if e.stale { " (stale)" } else { "" }
                 );
                 for d in &e.diagnostics {
-                    s.push_str(&out.diagnostic(d, ws.sources.get(&d.file)));
+                    s.push_str(&out.diagnostic(d, ws.artifacts().sources.get(&d.file)));
                     if !s.ends_with('\n') {
                         s.push('\n');
                     }
                 }
             }
-            let warnings = gov.exceptions.iter().flat_map(|e| &e.diagnostics).filter(|d| !d.is_error()).count();
-            let _ = write!(s, "{} exception(s): {errors} error(s), {warnings} warning(s)", gov.exceptions.len());
+            let _ = write!(
+                s,
+                "{} exception(s): {} error(s), {} warning(s)",
+                report.exceptions.len(),
+                report.errors(),
+                report.warnings()
+            );
             out.print(&s);
         }
     }
-    Ok(ExitCode::from(if errors == 0 { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }
 
 fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
@@ -313,44 +308,24 @@ fn vex(a: &VexArgs, out: &Output) -> CmdResult {
 }
 
 fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
-    use secfw::suppress::vex_in::{matching_findings, read_vex, resolve};
-    const MAX_VEX_BYTES: u64 = 16 * 1024 * 1024;
-    let ws = load(&a.dir, &LoadOptions::default())?;
-    let trusted = ws.rulebook_or_default().suppressions.trusted_vex_authors;
-    let mut statements = Vec::new();
-    let mut diags = Vec::new();
-    for f in &a.files {
-        let name = f.display().to_string();
-        // Checked before opening: a FIFO would block, a huge file would exhaust memory.
-        let meta = std::fs::symlink_metadata(f).map_err(|e| format!("{name}: {e}"))?;
-        if !meta.file_type().is_file() || meta.len() > MAX_VEX_BYTES {
-            return Err(format!("{name}: not a regular file of at most {MAX_VEX_BYTES} bytes").into());
-        }
-        let text = std::fs::read_to_string(f).map_err(|e| format!("{name}: {e}"))?;
-        let (s, d) = read_vex(&name, &text);
-        statements.extend(s);
-        diags.extend(d);
-    }
-    let resolved = resolve(statements, &trusted);
-    diags.extend(resolved.diagnostics.iter().cloned());
-    let findings = ws.findings.as_ref().map_or(&[][..], |l| l.findings.as_slice());
-    let rows: Vec<(&secfw::suppress::vex_in::VexStatement, Vec<String>)> =
-        resolved.statements.iter().map(|st| (st, matching_findings(st, findings))).collect();
-    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let opts = VexInOptions::new(a.files.clone());
+    let report = match Workspace::open(&a.dir).and_then(|ws| ws.vex_in(&opts)) {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
+    };
+    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     match a.format {
-        Fmt::Json => out.print(&serde_json::to_string_pretty(&serde_json::json!({
-            "statements": rows.iter().map(|(st, f)| serde_json::json!({"statement": st, "findings": f})).collect::<Vec<_>>(),
-            "diagnostics": diags,
-        }))?),
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
         Fmt::Human => {
             let mut s = String::new();
-            for d in &diags {
+            for d in &report.diagnostics {
                 s.push_str(&out.diagnostic(d, None));
                 if !s.ends_with('\n') {
                     s.push('\n');
                 }
             }
-            for (st, f) in &rows {
+            for row in &report.statements {
+                let (st, f) = (&row.statement, &row.findings);
                 let _ = writeln!(
                     s,
                     "{} on {}{}: {}{} by {}{} -> {}",
@@ -360,13 +335,15 @@ fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
                     st.status.as_str(),
                     st.justification.as_deref().map(|j| format!(" ({j})")).unwrap_or_default(),
                     st.author,
-                    st.timestamp.map(|t| format!(" at {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).unwrap_or_default(),
+                    st.timestamp
+                        .map(|t| format!(" at {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+                        .unwrap_or_default(),
                     if f.is_empty() { "no finding".to_owned() } else { f.join(", ") }
                 );
             }
-            let _ = write!(s, "{} trusted statement(s), {} error(s)", rows.len(), errors);
+            let _ = write!(s, "{} trusted statement(s), {} error(s)", report.statements.len(), errors);
             out.print(&s);
         }
     }
-    Ok(ExitCode::from(if errors == 0 { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }

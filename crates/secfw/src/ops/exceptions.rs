@@ -156,9 +156,8 @@ impl Workspace {
         let mut diags = Vec::new();
         for f in &opts.files {
             let name = f.display().to_string();
-            let bytes =
-                secfw_artifacts::read::read_regular(f, MAX_VEX_BYTES, secfw_artifacts::read::Links::Refuse)
-                    .map_err(|e| Error::unusable(format!("{name}: {e}")))?;
+            let bytes = secfw_artifacts::read::read_regular(f, MAX_VEX_BYTES, secfw_artifacts::read::Links::Refuse)
+                .map_err(|e| Error::unusable(format!("{name}: {e}")))?;
             let text = String::from_utf8(bytes).map_err(|e| Error::unusable(format!("{name}: not UTF-8: {e}")))?;
             let (s, d) = read_vex(&name, &text);
             statements.extend(s);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use secfw_seal::trust::{Anchor, load_pinned_anchor};
 use secfw_seal::verify::{Check, SealState};
-use secfw_seal::{GenerateOptions, SignOptions, SigningKey, VerifyOptions, names};
+use secfw_seal::{GenerateOptions, SignOptions, VerifyOptions, names};
 use serde::Serialize;
 
 use super::Outcome;
@@ -234,18 +234,22 @@ impl Workspace {
         })
     }
 
-    /// Verify the manifest at `manifest`, then add `key`'s DSSE signature for the role the trust
-    /// policy gives it, under the lock of the manifest's workspace.
+    /// Verify the manifest at `manifest`, then add the signature of the private key in the file
+    /// `key` for the role the trust policy gives it, under the lock of the manifest's workspace.
+    /// A key file that group or others can access is refused unless
+    /// `allow_insecure_key_permissions`.
     pub fn sign_manifest(
         manifest: &Path,
         trust: &TrustSource,
-        key: &SigningKey,
+        key: &Path,
+        allow_insecure_key_permissions: bool,
         opts: &SignOptions,
     ) -> Result<secfw_seal::Signed, Error> {
         let dir = dir_of(manifest);
         let _lock = crate::workspace::lock_dir(&dir)?;
         let anchor = trust.anchor(&dir, opts.verify.now, Some(&dir))?;
-        Ok(secfw_seal::sign_manifest(manifest, &anchor.policy, key, opts)?)
+        let key = secfw_seal::keys::load_signing_key(key, allow_insecure_key_permissions)?;
+        Ok(secfw_seal::sign_manifest(manifest, &anchor.policy, &key, opts)?)
     }
 
     /// Verify a sealed handoff (`manifest` is its `handoff_manifest.yaml`). A pass is recorded
