@@ -14,6 +14,7 @@ mod lifecycle;
 mod metrics;
 mod seal;
 mod spec;
+mod tickets;
 mod validate;
 
 use schemars::JsonSchema;
