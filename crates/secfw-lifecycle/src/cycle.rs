@@ -89,7 +89,7 @@ impl CycleOptions {
 }
 
 /// Outcome of one step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// The step ran and succeeded.
@@ -104,7 +104,7 @@ pub enum StepStatus {
 }
 
 /// One step of the run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Step {
     /// Short name (`validate`, `seal`, `→ PACKAGED`, ...).
     pub name: String,
@@ -115,7 +115,7 @@ pub struct Step {
 }
 
 /// One gate's result in the summary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct GateLine {
     /// Gate name.
     pub gate: String,
@@ -130,7 +130,7 @@ pub struct GateLine {
 }
 
 /// One KPI in the summary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KpiLine {
     /// KPI name.
     pub name: String,
@@ -143,7 +143,7 @@ pub struct KpiLine {
 }
 
 /// What a run did.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct CycleReport {
     /// State before the run.

@@ -124,7 +124,7 @@ impl AdvanceRequest {
 }
 
 /// The evaluation of a target state's entry criteria.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Evaluation {
     /// From.
@@ -140,7 +140,7 @@ pub struct Evaluation {
 }
 
 /// What `advance` did.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 #[non_exhaustive]
 pub enum Outcome {
@@ -176,7 +176,7 @@ impl Outcome {
 }
 
 /// `secfw status`: where the lifecycle is and what blocks the next step.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Status {
     /// Current state.

@@ -51,7 +51,7 @@ impl<'a> MetricsInput<'a> {
 }
 
 /// Summary statistics of remediation times, in days.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Default, schemars::JsonSchema)]
 pub struct Stats {
     /// Findings counted.
     pub count: u64,
@@ -80,7 +80,7 @@ impl Stats {
 }
 
 /// MTTR overall and per severity.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Default, schemars::JsonSchema)]
 pub struct MttrBreakdown {
     /// All severities.
     pub overall: Stats,
@@ -91,7 +91,7 @@ pub struct MttrBreakdown {
 }
 
 /// Counts of findings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct FindingCounts {
     /// First seen in the period.
     pub new: u64,
@@ -131,7 +131,7 @@ impl FindingCounts {
 }
 
 /// SLA compliance inputs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct SlaCounts {
     /// Resolved in the period by the SLA deadline.
     pub resolved_within: u64,
@@ -146,7 +146,7 @@ pub struct SlaCounts {
 }
 
 /// Policy coverage inputs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct CoverageCounts {
     /// Resources in the inventory.
     pub resources: u64,
@@ -157,7 +157,7 @@ pub struct CoverageCounts {
 }
 
 /// What scan success is counted over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanBasis {
     /// Expected (resource, scanner) pairs from the inventory.
@@ -168,7 +168,7 @@ pub enum ScanBasis {
 }
 
 /// Scan success inputs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct ScanCounts {
     /// What is counted.
     pub basis: ScanBasis,
@@ -183,7 +183,7 @@ pub struct ScanCounts {
 }
 
 /// One exception as the digest shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ExceptionInfo {
     /// `EXC-NNN`.
     pub id: String,
@@ -207,7 +207,7 @@ pub struct ExceptionInfo {
 }
 
 /// Exception compliance inputs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct ExceptionCounts {
     /// Active (non-archived) exceptions.
     pub total: u64,
@@ -226,7 +226,7 @@ pub struct ExceptionCounts {
 }
 
 /// The risk score and its inputs.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Default, schemars::JsonSchema)]
 pub struct RiskBreakdown {
     /// Σ weight × factor over open findings.
     pub points: f64,
@@ -253,7 +253,7 @@ pub fn risk_score(points: f64) -> f64 {
 }
 
 /// Where a compliance standard stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StandardState {
     /// No open, unexcepted finding affects it.
@@ -265,7 +265,7 @@ pub enum StandardState {
 }
 
 /// One compliance standard's status.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct StandardStatus {
     /// SOC2, ISO27001, GDPR, ...
     pub standard: String,
@@ -280,7 +280,7 @@ pub struct StandardStatus {
 }
 
 /// One action line of the digest.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ActionItem {
     /// What it is about (finding, exception, scan or KPI id).
     pub subject: String,
@@ -289,7 +289,7 @@ pub struct ActionItem {
 }
 
 /// Actions completed, pending and blocked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct Actions {
     /// Done in the period.
     pub completed: Vec<ActionItem>,
@@ -300,7 +300,7 @@ pub struct Actions {
 }
 
 /// Every KPI of one period with its inputs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Metrics {
     /// The period.

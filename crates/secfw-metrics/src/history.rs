@@ -23,7 +23,7 @@ pub const SNAPSHOT_FORMAT: &str = "secfw-kpi-snapshot/v1";
 pub const MAX_SNAPSHOT_BYTES: u64 = 1 << 20;
 
 /// One cycle's KPI values, as stored in the history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     /// [`SNAPSHOT_FORMAT`].
     pub format: String,

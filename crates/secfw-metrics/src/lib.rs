@@ -107,7 +107,7 @@ impl CollectOptions {
 }
 
 /// The metrics of one cycle with trends against the previous snapshot.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Report {
     /// The cycle id.

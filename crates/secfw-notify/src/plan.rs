@@ -37,7 +37,9 @@ use crate::{Error, codes};
 pub const PLAN_SCHEMA: &str = "secfw.notify.plan/v1";
 
 /// Why a message is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// An enforcement rule is violated.
@@ -72,7 +74,7 @@ impl fmt::Display for Reason {
 }
 
 /// One message to one recipient.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Message {
     /// sha256 (hex) of subject, recipient and reason: the ledger key and the `Idempotency-Key`.
@@ -95,7 +97,7 @@ pub struct Message {
 }
 
 /// Counts of a plan.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct PlanSummary {
     /// Escalation messages to send.
@@ -115,7 +117,7 @@ pub struct PlanSummary {
 }
 
 /// The plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct NotifyPlan {
     /// [`PLAN_SCHEMA`].

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use secfw_artifacts::Diagnostic;
 use secfw_governance::ExceptionEval;
 use secfw_suppress::vex_in::{VexStatement, matching_findings, read_vex, resolve};
@@ -40,7 +41,7 @@ impl ExceptionsCheckOptions {
 }
 
 /// The report of [`Workspace::check_exceptions`] (`secfw exceptions check --format json`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ExceptionsCheckReport {
     /// Evaluation time (RFC 3339, seconds, UTC).
@@ -85,7 +86,7 @@ impl VexInOptions {
 }
 
 /// One trusted statement and the ledger findings it is about.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct VexInRow {
     /// The statement.
@@ -95,7 +96,7 @@ pub struct VexInRow {
 }
 
 /// The report of [`Workspace::vex_in`] (`secfw exceptions vex-in --format json`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct VexInReport {
     /// The statements of trusted authors after conflict resolution.

@@ -1,6 +1,7 @@
 //! `gate`: run quality gates with the lifecycle's rule for declared states.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use secfw_gates::{GateName, GateRun};
 use secfw_lifecycle::EventLog;
 use serde::Serialize;
@@ -42,7 +43,7 @@ impl GatesOptions {
 
 /// The report of a gate run (`secfw gate --format json` prints it with a `format` tag,
 /// `secfw-gate-report/1`; SARIF, JUnit and GitHub renderings are in `secfw::gates::format`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(transparent)]
 #[non_exhaustive]
 pub struct GatesReport {

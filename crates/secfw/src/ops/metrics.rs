@@ -81,7 +81,7 @@ impl MetricsOptions {
 
 /// The report of [`Workspace::metrics`] (`secfw metrics --format json`): the metrics crate's
 /// report, plus where its snapshot was recorded.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct MetricsReport {
     /// The KPIs, trends and inputs.

@@ -105,7 +105,7 @@ impl Verification {
 }
 
 /// The report of a manifest verification (`secfw verify-manifest --format json`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct VerifyReport {
     /// `true` when every check passed.
