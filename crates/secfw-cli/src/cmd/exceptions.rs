@@ -3,11 +3,10 @@
 //! exceptions into scanner ignore files.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::artifacts::{LoadOptions, load};
-use secfw::ops::{ExceptionsCheckOptions, VexInOptions};
+use secfw::ops::{CompileOptions, CompileTarget, ExceptionsCheckOptions, VexFormat, VexInOptions, VexOptions};
 use secfw::{Outcome, Workspace};
 
 use crate::output::Fmt;
@@ -173,136 +172,54 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
 }
 
 fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
-    use secfw::suppress::{Format, compile, rules, write};
     let now = parse_now(a.now.as_deref())?;
-    let ws = load(&a.dir, &LoadOptions::default())?;
-    let Some(reg) = ws.exceptions.as_ref() else {
-        for d in ws.diagnostics.iter().filter(|d| d.file == secfw::artifacts::files::EXCEPTIONS) {
-            out.print(&out.diagnostic(d, ws.sources.get(&d.file)));
-        }
-        return Err("exceptions.md is missing or does not parse; nothing is compiled".into());
+    let target = match &a.to {
+        Some(f) => CompileTarget::One { format: f.parse()?, output: a.output.clone() },
+        None => CompileTarget::All,
     };
-    let formats: Vec<Format> = if let Some(f) = &a.to {
-        vec![f.parse()?]
-    } else {
-        let names = ws.rulebook_or_default().suppressions.formats;
-        if names.is_empty() {
-            return Err("--all: the rulebook lists no `suppressions.formats` (e.g. `suppressions: {formats: [trivy, cargo-deny]}`)".into());
-        }
-        let mut v = names.iter().map(|n| n.parse::<Format>()).collect::<Result<Vec<_>, _>>()?;
-        v.sort();
-        v.dedup();
-        v
+    let opts = CompileOptions::new(target, now).check(a.check);
+    let report = match Workspace::open(&a.dir).and_then(|ws| ws.compile_exceptions(&opts)) {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
     };
-    let gov = secfw::governance::evaluate(&ws, now);
-    let rules = rules(&ws, &gov);
-    // Held for the whole read-modify-write of every file (deny.toml is edited in place).
-    let lock = if a.check { None } else { Some(crate::lock::workspace(&a.dir)?) };
-    let mut stale = 0;
     let mut s = String::new();
-    for format in formats {
-        // `-o FILE` writes that file; otherwise the scanner's default path in the workspace.
-        let (root, rel) = match &a.output {
-            Some(o) => (
-                o.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-                PathBuf::from(o.file_name().ok_or_else(|| format!("{}: not a file name", o.display()))?),
-            ),
-            None => (a.dir.clone(), PathBuf::from(format.default_path())),
-        };
-        let path = root.join(&rel);
-        // A file people also edit (deny.toml) is read whole before it is edited: one that exists
-        // but cannot be read is an error, never recompiled from nothing over their entries.
-        let existing = match std::fs::symlink_metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(format!("{}: {e}", path.display()).into()),
-            Ok(_) => {
-                let bytes = secfw::artifacts::read::read_regular(
-                    &path,
-                    secfw::suppress::MAX_BYTES,
-                    secfw::artifacts::read::Links::Refuse,
-                )
-                .map_err(|e| format!("{e}; secfw does not write through it"))?;
-                Some(String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?)
-            }
-        };
-        let c = compile(format, &rules, reg, existing.as_deref())?;
-        for d in &c.diagnostics {
+    for f in &report.files {
+        for d in &f.diagnostics {
             s.push_str(&out.diagnostic(d, None));
             if !s.ends_with('\n') {
                 s.push('\n');
             }
         }
-        let verb = match (&lock, c.changed) {
-            (_, false) => "up to date",
-            (None, true) => {
-                stale += 1;
-                "out of date"
-            }
-            (Some(lock), true) => {
-                write(&root, &rel, &c, lock)?;
-                "written"
-            }
-        };
-        let _ = writeln!(s, "{format}: {} {verb} ({} exception(s) in force)", path.display(), rules.len());
+        let _ = writeln!(
+            s,
+            "{}: {} {} ({} exception(s) in force)",
+            f.format,
+            f.path.display(),
+            f.state.as_str(),
+            f.exceptions
+        );
     }
     out.print(s.trim_end());
-    Ok(ExitCode::from(if stale == 0 { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }
 
 fn vex(a: &VexArgs, out: &Output) -> CmdResult {
-    use secfw::suppress::vex::{VexOptions, cyclonedx, openvex};
     let now = parse_now(a.now.as_deref())?;
-    let ws = load(&a.dir, &LoadOptions::default())?;
-    if ws.exceptions.is_none() {
-        return Err("exceptions.md is missing or does not parse; no VEX is written".into());
-    }
-    let gov = secfw::governance::evaluate(&ws, now);
-    let rules = secfw::suppress::rules(&ws, &gov);
-    let opts = VexOptions::new(a.author.clone(), now);
-    let (doc, diags) = if a.to == "cyclonedx" {
-        let (d, g) = cyclonedx(&rules, &opts);
-        (Some(d), g)
-    } else {
-        openvex(&rules, &opts)
+    let opts = VexOptions::new(a.to.parse::<VexFormat>()?, a.author.clone(), now).sign(a.sign.clone());
+    let doc = match Workspace::open(&a.dir).and_then(|ws| ws.vex(&opts)) {
+        Ok(d) => d,
+        Err(e) => return out.fail(e, &a.dir),
     };
-    let mut s = String::new();
-    for d in &diags {
-        s.push_str(&out.diagnostic(d, None));
-        if !s.ends_with('\n') {
-            s.push('\n');
-        }
-    }
-    if !s.is_empty() {
-        out.eprint(s.trim_end());
-    }
-    let Some(doc) = doc else {
-        return Err("no valid exception names a product (`**Package**`), so there is no VEX statement to write".into());
-    };
-    let mut text = serde_json::to_string_pretty(&doc)? + "\n";
-    if let Some(key_path) = &a.sign {
-        use secfw::seal::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
-        let key_text = std::fs::read_to_string(key_path)
-            .map_err(|e| format!("cannot read the key {}: {e}", key_path.display()))?;
-        let key =
-            secfw::seal::keys::SigningKey::parse(&key_text).map_err(|e| format!("{}: {e}", key_path.display()))?;
-        let payload_type =
-            if a.to == "cyclonedx" { "application/vnd.cyclonedx+json" } else { "application/vnd.openvex+json" };
-        let body = text.as_bytes();
-        let sig = key.sign(&pae(payload_type, body));
-        let env = Envelope {
-            payload: b64_encode(body),
-            payload_type: payload_type.to_owned(),
-            signatures: vec![EnvelopeSignature { keyid: Some(key.public().keyid()), sig: b64_encode(&sig) }],
-        };
-        text = String::from_utf8(env.to_json())?;
+    if !doc.diagnostics.is_empty() {
+        out.eprint(out.diagnostics_in(&a.dir, &doc.diagnostics).trim_end());
     }
     match &a.output {
         Some(p) => {
             let _lock = crate::lock::workspace(&a.dir)?;
-            secfw::artifacts::write::write_atomic(p, text.as_bytes())?;
+            secfw::artifacts::write::write_atomic(p, doc.text.as_bytes())?;
             out.status(&format!("wrote {}", p.display()));
         }
-        None => out.print(text.trim_end()),
+        None => out.print(doc.text.trim_end()),
     }
     Ok(ExitCode::from(exit::PASS))
 }

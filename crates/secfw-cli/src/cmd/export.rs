@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::artifacts::{LoadOptions, load};
-use secfw::export::{ExportInput, Format, OscalVersion, Vcs};
+use secfw::Workspace;
+use secfw::export::{Format, OscalVersion, Vcs};
+use secfw::ops::ExportOptions;
 
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
@@ -50,34 +51,20 @@ fn parse_oscal(s: &str) -> Result<OscalVersion, String> {
     }
 }
 
-fn env(k: &str) -> Option<String> {
-    std::env::var(k).ok().filter(|v| !v.is_empty())
-}
-
-/// Provenance from flags, else GitHub Actions or GitLab CI variables.
-fn vcs(args: &Args) -> Option<Vcs> {
-    let gh = env("GITHUB_REPOSITORY")
-        .map(|r| format!("{}/{r}", env("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into())));
-    let uri = args.repository_uri.clone().or(gh).or_else(|| env("CI_PROJECT_URL"))?;
-    let rev = args.revision.clone().or_else(|| env("GITHUB_SHA")).or_else(|| env("CI_COMMIT_SHA"));
-    let branch = args.branch.clone().or_else(|| env("GITHUB_REF_NAME")).or_else(|| env("CI_COMMIT_REF_NAME"));
-    Some(Vcs::new(uri, rev, branch))
-}
-
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let now = parse_now(args.now.as_deref())?;
-    let ws = load(&args.dir, &LoadOptions::default())?;
-    let input = match ExportInput::from_workspace(&ws, now) {
-        Ok(i) => i,
-        Err(secfw::export::Error::NoLedger(d)) => {
-            out.print(&out.diagnostic(&d, ws.sources.get(&d.file)));
+    let vcs = Vcs::resolve(args.repository_uri.clone(), args.revision.clone(), args.branch.clone(), &|k| {
+        std::env::var(k).ok()
+    });
+    let opts = ExportOptions::new(args.format, now).oscal_version(args.oscal_version).vcs(vcs);
+    let text = match Workspace::open(&args.dir).and_then(|ws| ws.export(&opts)) {
+        Ok(t) => t,
+        Err(secfw::Error::Export(secfw::export::Error::NoLedger(d))) => {
+            out.print(out.diagnostics_in(&args.dir, &[*d]).trim_end());
             return Ok(ExitCode::from(exit::USAGE));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return out.fail(e, &args.dir),
     };
-    let v = vcs(args);
-    let input = input.vcs(v.as_ref());
-    let text = secfw::export::render(args.format, &input, args.oscal_version)?;
     match &args.output {
         Some(p) => {
             secfw::artifacts::write::write_atomic(p, text.as_bytes())?;

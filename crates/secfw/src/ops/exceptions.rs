@@ -111,7 +111,7 @@ impl Outcome for VexInReport {
     }
 }
 
-fn exceptions_unusable(ws: &Workspace, what: &str) -> Error {
+pub(super) fn exceptions_unusable(ws: &Workspace, what: &str) -> Error {
     Error::Unusable {
         message: format!("exceptions.md is missing or does not parse{what}"),
         diagnostics: ws

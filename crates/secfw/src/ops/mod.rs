@@ -7,13 +7,18 @@
 //! Every options struct takes the evaluation time (`now`) explicitly; every report is
 //! `#[non_exhaustive]` (new fields are not breaking changes) and `Serialize`.
 
+mod cycle;
 mod exceptions;
+mod export;
 mod gate;
 mod ingest;
+mod init;
 mod lifecycle;
 mod metrics;
+mod notify;
 mod seal;
 mod spec;
+mod suppress;
 mod tickets;
 mod validate;
 
@@ -22,14 +27,19 @@ use secfw_artifacts::{Diagnostic, Summary};
 use serde::Serialize;
 
 pub use exceptions::{ExceptionsCheckOptions, ExceptionsCheckReport, VexInOptions, VexInReport, VexInRow};
+pub use export::ExportOptions;
 pub use gate::{GatesOptions, GatesReport};
 pub use ingest::{IngestOptions, IngestReport, IngestedReport, KeptOpen};
+pub use init::InitOptions;
 pub use lifecycle::{AdvanceOptions, LogVerifyReport, SealChecks, StatusOptions};
 pub use metrics::{DigestOptions, DigestReport, MetricsOptions, MetricsReport, Period};
 pub use seal::{
     GenerateReport, PackageReport, RollbackReport, TrustSource, TrustUsed, UnpackReport, Verification, VerifyReport,
 };
 pub use spec::{SpecLintOptions, SpecLintReport, SpecLintSummary};
+pub use suppress::{
+    CompileOptions, CompileReport, CompileTarget, CompiledFile, FileState, VexDocument, VexFormat, VexOptions,
+};
 pub use validate::{ValidateReport, Verdict};
 
 pub mod schemas;
