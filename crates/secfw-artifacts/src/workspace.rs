@@ -32,6 +32,15 @@ pub mod files {
     pub const SECURITY_SPEC: &str = "security_spec.md";
     /// Every artifact people (or ingest) write, in a fixed order.
     pub const ALL: [&str; 6] = [RULEBOOK, INVENTORY, FINDINGS, POLICY_MAP, EXCEPTIONS, SECURITY_SPEC];
+    /// The Markdown digest (written by the IMPROVE step).
+    pub const DIGEST_MD: &str = "digest.md";
+    /// The JSON digest.
+    pub const DIGEST_JSON: &str = "digest.json";
+    /// The HTML digest.
+    pub const DIGEST_HTML: &str = "digest.html";
+    /// The three digest files, in a fixed order: the one list `secfw digest` writes and a seal
+    /// covers when present.
+    pub const DIGESTS: [&str; 3] = [DIGEST_MD, DIGEST_JSON, DIGEST_HTML];
 }
 
 /// How to load a workspace.

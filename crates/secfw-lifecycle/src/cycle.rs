@@ -864,7 +864,7 @@ impl Run<'_> {
                         trend: g.report.trend(k.id).arrow.as_str().to_owned(),
                     })
                     .collect();
-                let html = self.root.join("digest.html");
+                let html = self.root.join(secfw_artifacts::files::DIGEST_HTML);
                 self.step(
                     "digest",
                     StepStatus::Done,
