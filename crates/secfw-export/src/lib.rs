@@ -227,11 +227,10 @@ impl<'a> ExportInput<'a> {
 /// Whether an exception is in force at `now`, for inputs without a rulebook (a bare ledger and
 /// registry); exports of a workspace use `secfw-governance`'s full evaluation instead. Here an
 /// exception is in force when approved on or before `now` (if an approval date is given), `now` not
-/// after the end of its `Valid Until` day (UTC), and not listed under a section named
-/// expired, revoked or closed.
+/// after the end of its `Valid Until` day (UTC), and not listed under a section whose name
+/// marks it as history ([`Exception::is_archived`]).
 pub fn exception_valid(e: &Exception, now: DateTime<Utc>) -> bool {
-    let section = e.section.to_ascii_lowercase();
-    !["expired", "revoked", "closed", "rejected"].iter().any(|w| section.contains(w))
+    !e.is_archived()
         && e.approved_on.is_none_or(|d| d.start_of_day() <= now)
         && now <= e.valid_until.end_of_day()
 }

@@ -214,14 +214,7 @@ fn needs_exception(f: &Finding) -> bool {
 }
 
 fn due(f: &Finding, rb: &Rulebook) -> DateTime<Utc> {
-    let deadline = f.remediation.deadline.deadline();
-    match f.first_seen {
-        Some(fs) => {
-            let sla = fs.instant() + chrono::Duration::days(i64::from(rb.sla_days.for_severity(f.severity)));
-            deadline.min(sla)
-        }
-        None => deadline,
-    }
+    f.sla_due(rb)
 }
 
 /// Evaluate governance for a loaded workspace at `now`.
