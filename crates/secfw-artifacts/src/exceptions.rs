@@ -100,7 +100,8 @@ pub struct Exception {
 /// Words in a `##` section name that mark the exceptions under it as history (no longer in
 /// force), matched case-insensitively anywhere in the name: `## Expired Exceptions`,
 /// `## Closed`, `## Revoked`, `## Rejected`, `## Archive`, `## Retired`, `## Resolved`.
-pub const ARCHIVE_SECTION_WORDS: [&str; 7] = ["expired", "closed", "revoked", "rejected", "archive", "retired", "resolved"];
+pub const ARCHIVE_SECTION_WORDS: [&str; 7] =
+    ["expired", "closed", "revoked", "rejected", "archive", "retired", "resolved"];
 
 impl Exception {
     /// Whether the exception is listed in an archive section ([`ARCHIVE_SECTION_WORDS`]): such

@@ -230,9 +230,7 @@ impl<'a> ExportInput<'a> {
 /// after the end of its `Valid Until` day (UTC), and not listed under a section whose name
 /// marks it as history ([`Exception::is_archived`]).
 pub fn exception_valid(e: &Exception, now: DateTime<Utc>) -> bool {
-    !e.is_archived()
-        && e.approved_on.is_none_or(|d| d.start_of_day() <= now)
-        && now <= e.valid_until.end_of_day()
+    !e.is_archived() && e.approved_on.is_none_or(|d| d.start_of_day() <= now) && now <= e.valid_until.end_of_day()
 }
 
 /// The fixed namespace of every UUID secfw derives (uuid v5 over `secfw:<kind>:<key>`).
