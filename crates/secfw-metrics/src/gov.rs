@@ -2,7 +2,7 @@
 //! which findings are excepted and when each is due): whether a finding was live at an instant
 //! of a past period, and which exceptions are archived history rather than active.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use secfw_artifacts::Exception;
 use secfw_artifacts::model::findings::Finding;
 use secfw_artifacts::model::rulebook::Rulebook;

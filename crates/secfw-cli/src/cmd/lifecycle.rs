@@ -196,18 +196,7 @@ pub(crate) fn log(args: &LogArgs, out: &Output) -> CmdResult {
     if *format == Fmt::Json {
         out.print(&serde_json::to_string_pretty(&v)?);
     } else {
-        let mut s = String::new();
-        let log_src = std::fs::read_to_string(dir.join(secfw::lifecycle::log::LOG_FILE))
-            .ok()
-            .map(|t| secfw::artifacts::SourceFile::new(secfw::lifecycle::log::LOG_FILE, t));
-        for d in &v.problems {
-            s.push_str(
-                &out.diagnostic(d, log_src.as_ref().filter(|src| src.name == d.file && src.text.len() < 1 << 20)),
-            );
-            if !s.ends_with('\n') {
-                s.push('\n');
-            }
-        }
+        let mut s = out.diagnostics_in(dir, &v.problems);
         let _ = write!(
             s,
             "{}: {} event(s): {}",

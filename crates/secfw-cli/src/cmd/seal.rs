@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
 use secfw::artifacts::read::Links;
-use secfw::artifacts::{Diagnostic, LifecycleState, SourceFile};
+use secfw::artifacts::{Diagnostic, LifecycleState};
 use secfw::ops::{TrustSource, TrustUsed, Verification};
 use secfw::seal::root::TrustChain;
 use secfw::seal::trust::{MAX_TRUST_BYTES, Role, TrustPolicy};
@@ -347,16 +347,7 @@ impl VerifyArgs {
 
 /// Render diagnostics with snippets from files in `dir`.
 fn render_diags(out: &Output, dir: &Path, diags: &[Diagnostic]) -> String {
-    let mut s = String::new();
-    for d in diags {
-        let src = d
-            .line
-            .and_then(|_| secfw::artifacts::read::read_regular(&dir.join(&d.file), 16 << 20, Links::Refuse).ok())
-            .and_then(|b| String::from_utf8(b).ok())
-            .map(|t| SourceFile::new(d.file.clone(), t));
-        s.push_str(&out.diagnostic(d, src.as_ref()));
-    }
-    s
+    out.diagnostics_in(dir, diags)
 }
 
 /// Map a seal error: refused input is printed and exits 1; anything else cannot run (exit 2).
