@@ -182,7 +182,11 @@ fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
         }
     }
     let opts = a.retry.apply_to(ApplyOptions::default());
-    let (plan, report) = match Workspace::open(&a.dir).and_then(|ws| ws.tickets_apply(&endpoint, &opts, now)) {
+    let mut on_plan = |plan: &TicketPlan| {
+        out.status(&format!("applying {} action(s) to {}", plan.actions.len(), endpoint.url()));
+    };
+    let result = Workspace::open(&a.dir).and_then(|ws| ws.tickets_apply(&endpoint, &opts, now, &mut on_plan));
+    let (plan, report) = match result {
         Ok(r) => r,
         Err(e) => return out.fail(e, &a.dir),
     };

@@ -15,13 +15,15 @@ impl Workspace {
 
     /// Plan at `now` under the workspace lock (with the files as they are once it is held), then
     /// POST each action to `endpoint` (idempotent: actions the ticket ledger records as applied
-    /// are skipped; resumes after a failure). Returns the plan and what was applied (nothing
-    /// when the plan is empty).
+    /// are skipped; resumes after a failure). `on_plan` sees a non-empty plan before anything
+    /// is sent (for progress output). Returns the plan and what was applied (nothing when the
+    /// plan is empty).
     pub fn tickets_apply(
         &self,
         endpoint: &Endpoint,
         opts: &ApplyOptions,
         now: DateTime<Utc>,
+        on_plan: &mut dyn FnMut(&TicketPlan),
     ) -> Result<(TicketPlan, ApplyReport), Error> {
         let _lock = self.lock()?;
         let ws = self.load_fresh()?;
@@ -29,6 +31,7 @@ impl Workspace {
         if plan.is_empty() {
             return Ok((plan, ApplyReport::default()));
         }
+        on_plan(&plan);
         let report = secfw_tickets::apply(&plan, self.root(), endpoint, opts, now)?;
         Ok((plan, report))
     }
