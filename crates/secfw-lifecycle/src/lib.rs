@@ -333,9 +333,12 @@ impl Lifecycle {
                     CriterionResult { criterion: *c, met: ok, detail: d }
                 }
                 Criterion::GovernanceTagsValid => {
-                    let tag_codes = ["GV0301", "GT0107", "GT0108"];
-                    let (ok, d) =
-                        gate_detail(&run, GateName::CrossStreamConsistency, &|d| tag_codes.contains(&d.code.as_str()));
+                    let tag_codes = [
+                        secfw_governance::codes::UNKNOWN_TAG,
+                        secfw_gates::codes::TAG_SPELLING,
+                        secfw_gates::codes::TAG_NOT_ON_RESOURCE,
+                    ];
+                    let (ok, d) = gate_detail(&run, GateName::CrossStreamConsistency, &|d| tag_codes.contains(&d.code));
                     CriterionResult {
                         criterion: *c,
                         met: ok,
