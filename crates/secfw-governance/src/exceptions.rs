@@ -31,6 +31,12 @@ pub enum ExceptionState {
     Invalid,
 }
 
+impl std::fmt::Display for ExceptionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl ExceptionState {
     /// snake_case name.
     pub const fn as_str(self) -> &'static str {

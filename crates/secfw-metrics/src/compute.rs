@@ -196,7 +196,7 @@ pub struct ExceptionInfo {
     /// Whole days from the period end's date to the expiry date (negative once expired).
     pub days_left: i64,
     /// `valid`, `expired` or `invalid`.
-    pub state: String,
+    pub state: ExceptionState,
     /// Why it is not valid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -751,7 +751,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         });
     }
     for e in &exceptions.items {
-        if e.state == "expired" && !e.findings.is_empty() {
+        if e.state == ExceptionState::Expired && !e.findings.is_empty() {
             actions.blocked.push(ActionItem {
                 subject: e.id.clone(),
                 text: format!(
@@ -914,18 +914,18 @@ fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, governance: &Govern
                 .find(|d| d.is_error())
                 .map_or_else(|| "requirements unmet".to_owned(), |d| d.message.clone())
         };
-        let (name, reason) = match ev.state {
+        let (state, reason) = match ev.state {
             ExceptionState::Valid => {
                 c.valid += 1;
-                ("valid", None)
+                (ExceptionState::Valid, None)
             }
             ExceptionState::Expired => {
                 c.expired += 1;
-                ("expired", None)
+                (ExceptionState::Expired, None)
             }
             _ => {
                 c.invalid += 1;
-                ("invalid", Some(reason()))
+                (ExceptionState::Invalid, Some(reason()))
             }
         };
         let mut covered: BTreeSet<String> = e.findings.iter().cloned().collect();
@@ -936,7 +936,7 @@ fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, governance: &Govern
             policy: e.policy.clone(),
             valid_until: e.valid_until,
             days_left: ev.days_left,
-            state: name.to_owned(),
+            state,
             reason,
             expiring_soon: ev.is_valid() && ev.days_left <= i64::from(rb.exceptions.warn_days_before_expiry),
             findings: covered.into_iter().collect(),

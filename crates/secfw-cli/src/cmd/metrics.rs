@@ -156,7 +156,9 @@ fn human(r: &Report, styled: bool) -> String {
             st.count
         );
     }
-    for x in m.exceptions.items.iter().filter(|x| x.expiring_soon || x.state != "valid") {
+    for x in
+        m.exceptions.items.iter().filter(|x| x.expiring_soon || x.state != secfw::governance::ExceptionState::Valid)
+    {
         let _ = write!(
             s,
             "\nexception {} is {} (valid until {}, {} day(s) left)",
