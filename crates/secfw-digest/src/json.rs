@@ -106,7 +106,7 @@ pub fn build(report: &Report) -> DigestJson {
 
 /// `digest.json` text: pretty JSON with a final newline.
 pub fn render(report: &Report) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(&build(report)).map_err(|e| Error::Serialize(e.to_string()))?;
+    let mut s = serde_json::to_string_pretty(&build(report)).map_err(|e| Error::Serialize(Box::new(e)))?;
     s.push('\n');
     Ok(s)
 }

@@ -41,7 +41,7 @@ pub enum Error {
     Artifacts(#[from] secfw_artifacts::Error),
     /// A value could not be serialized.
     #[error("cannot serialize: {0}")]
-    Serialize(String),
+    Serialize(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// The result type of this crate.

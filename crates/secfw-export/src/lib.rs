@@ -27,7 +27,7 @@ pub enum Error {
     NoLedger(Box<secfw_artifacts::Diagnostic>),
     /// Serialization failed.
     #[error("cannot serialize the export: {0}")]
-    Serialize(String),
+    Serialize(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// An export format.
@@ -264,7 +264,7 @@ pub const fn security_severity(s: Severity) -> &'static str {
 
 /// Pretty JSON with a final newline.
 pub fn to_json(v: &serde_json::Value) -> Result<String, Error> {
-    let mut s = serde_json::to_string_pretty(v).map_err(|e| Error::Serialize(e.to_string()))?;
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| Error::Serialize(Box::new(e)))?;
     s.push('\n');
     Ok(s)
 }

@@ -53,7 +53,7 @@ impl Snapshot {
 
     /// The snapshot as pretty JSON with a final newline (deterministic: maps are sorted).
     pub fn to_json(&self) -> Result<String> {
-        let mut s = serde_json::to_string_pretty(self).map_err(|e| Error::Serialize(e.to_string()))?;
+        let mut s = serde_json::to_string_pretty(self).map_err(|e| Error::Serialize(Box::new(e)))?;
         s.push('\n');
         Ok(s)
     }
