@@ -22,6 +22,12 @@ pub fn is_advisory_id(s: &str) -> bool {
         && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
 }
 
+/// `true` for the part of a CVE id after `CVE-`: a four-digit year, `-`, and four or more digits.
+pub(crate) fn is_cve_number(rest: &str) -> bool {
+    let (y, n) = rest.split_once('-').unwrap_or((rest, ""));
+    y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) && n.len() >= 4 && n.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// `true` for an advisory id a scanner report names that is worth recording as a finding's
 /// `cve` (and that an exception can therefore name, [`is_advisory_id`]): `CVE-YYYY-NNNN+`, `GHSA-...`,
 /// `RUSTSEC-...`, `GO-...`, `PYSEC-...`, `OSV-...` and other `PREFIX-...` without spaces.
@@ -37,12 +43,7 @@ pub fn is_known_advisory_id(s: &str) -> bool {
         return false;
     }
     if prefix == "CVE" {
-        let mut it = rest.splitn(2, '-');
-        let (y, n) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
-        return y.len() == 4
-            && y.bytes().all(|b| b.is_ascii_digit())
-            && n.len() >= 4
-            && n.bytes().all(|b| b.is_ascii_digit());
+        return is_cve_number(rest);
     }
     matches!(
         prefix,

@@ -366,12 +366,7 @@ fn is_vuln_id(s: &str) -> bool {
     // CVE-YYYY-NNNN+, GHSA-xxxx-xxxx-xxxx, RUSTSEC-YYYY-NNNN, OSV-style PREFIX-...; no spaces.
     let up = s.to_ascii_uppercase();
     if let Some(rest) = up.strip_prefix("CVE-") {
-        let mut it = rest.splitn(2, '-');
-        let (y, n) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
-        return y.len() == 4
-            && y.bytes().all(|b| b.is_ascii_digit())
-            && n.len() >= 4
-            && n.bytes().all(|b| b.is_ascii_digit());
+        return crate::target::is_cve_number(rest);
     }
     !s.is_empty() && s.contains('-') && !s.contains(char::is_whitespace)
 }
