@@ -11,7 +11,8 @@
 use std::env;
 use std::path::{Path, PathBuf};
 
-const TOOLS: [&str; 7] = ["python", "ssh_keygen", "openssl", "chromium", "node", "sigstore_js", "cargo_deny"];
+const TOOLS: [&str; 8] =
+    ["python", "ssh_keygen", "openssl", "chromium", "node", "sigstore_js", "cargo_deny", "cargo_audit"];
 
 fn on_path(name: &str) -> bool {
     env::var_os("PATH").is_some_and(|p| env::split_paths(&p).any(|d| d.join(name).is_file()))
@@ -38,6 +39,7 @@ fn main() {
         ("node", on_path("node")),
         ("sigstore_js", on_path("node") && exists(&modules.join("@sigstore/verify"))),
         ("cargo_deny", on_path("cargo-deny") && on_path("git")),
+        ("cargo_audit", on_path("cargo-audit")),
     ] {
         if ci || found {
             println!("cargo:rustc-cfg=secfw_have_{tool}");

@@ -103,6 +103,9 @@ pub struct LoadedWorkspace {
     pub exceptions: Option<ExceptionRegistry>,
     /// `security_spec.md`.
     pub spec: Option<SecuritySpec>,
+    /// `evidence/vex/statements.json`, the VEX statements `secfw exceptions vex-in` recorded
+    /// (none when the file is absent, or does not parse: then an error diagnostic).
+    pub vex: Option<crate::model::vex::VexRecord>,
     /// The text of every artifact read, by workspace-relative name (for snippets).
     pub sources: BTreeMap<String, SourceFile>,
     /// Every problem found, sorted by file and position.
@@ -163,9 +166,54 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<LoadedWorkspace, crate::Er
             Err(d) => ws.diagnostics.push(d),
         }
     }
+    // The VEX record is optional; when something is there it must be a regular, readable file.
+    let vex = crate::model::vex::VEX_RECORD;
+    if std::fs::symlink_metadata(dir.join(vex)).is_ok() {
+        match source::read_artifact(&dir.join(vex), vex, opts.max_file_bytes) {
+            Ok(src) => {
+                ws.sources.insert(vex.to_owned(), src);
+            }
+            Err(d) => ws.diagnostics.push(d),
+        }
+    }
     load_sources(&mut ws, opts);
     sort_diagnostics(&mut ws.diagnostics);
     Ok(ws)
+}
+
+/// Parse the VEX record: JSON of the documented shape and format, else an error diagnostic and
+/// no record (so no statement counts: fail closed).
+pub fn parse_vex_record(src: &SourceFile) -> (Option<crate::model::vex::VexRecord>, Option<Diagnostic>) {
+    use crate::model::vex::{VEX_RECORD, VEX_RECORD_FORMAT, VexRecord};
+    match serde_json::from_str::<VexRecord>(&src.text) {
+        Ok(r) if r.format == VEX_RECORD_FORMAT => (Some(r), None),
+        Ok(r) => (
+            None,
+            Some(
+                Diagnostic::error(
+                    codes::UNSUPPORTED_VERSION,
+                    VEX_RECORD,
+                    format!("the VEX record has format `{}`, this secfw reads `{VEX_RECORD_FORMAT}`; no VEX statement counts", r.format),
+                )
+                .with_hint("use the secfw release that wrote it"),
+            ),
+        ),
+        Err(e) => (
+            None,
+            Some(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    VEX_RECORD,
+                    format!("the VEX record does not parse: {e}; no VEX statement counts"),
+                )
+                .at(Some(crate::Pos::new(
+                    u32::try_from(e.line()).unwrap_or(u32::MAX).max(1),
+                    u32::try_from(e.column()).unwrap_or(u32::MAX).max(1),
+                )))
+                .with_hint("secfw writes this file (`secfw exceptions vex-in`); restore it from version control"),
+            ),
+        ),
+    }
 }
 
 /// Parse already-read sources (used by [`load`] and by tests and fuzzers on in-memory text).
@@ -194,6 +242,11 @@ pub fn load_sources(ws: &mut LoadedWorkspace, opts: &LoadOptions) {
         let (s, d) = spec::parse(src, opts.unknown());
         diags.extend(d);
         ws.spec = s;
+    }
+    if let Some(src) = ws.sources.get(crate::model::vex::VEX_RECORD) {
+        let (r, d) = parse_vex_record(src);
+        diags.extend(d);
+        ws.vex = r;
     }
     ws.diagnostics.extend(diags);
 }

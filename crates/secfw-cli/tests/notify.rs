@@ -330,6 +330,30 @@ fn an_unacknowledged_escalation_goes_to_the_next_level_once_and_an_ack_is_in_the
     let o = secfw_env(&["escalations", "ack", &id, "--by", "bob", "--dir", s(&dir), "--now", &at("14")], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("NT0010") && text(&o).contains("alice"), "{}", text(&o));
+    // The digest shows it acknowledged, 4 hours after it was first notified (09:00 → 13:00),
+    // late (escalation_sla 2 hours) and after the next level was told; the time to acknowledge
+    // is its KPI.
+    let out = tmp.path().join("digest-out");
+    std::fs::create_dir_all(&out).unwrap();
+    let o = secfw_env(&["digest", s(&dir), "--now", &at("14"), "--out", s(&out)], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let d: Value = serde_json::from_str(&std::fs::read_to_string(out.join("digest.json")).unwrap()).unwrap();
+    let e = &d["escalations"];
+    assert_eq!(
+        (e["acknowledged"].as_u64(), e["open"].as_u64(), e["overdue"].as_u64()),
+        (Some(1), Some(0), Some(0)),
+        "{e}"
+    );
+    let item = e["items"].as_array().unwrap().iter().find(|i| i["id"] == id.as_str()).unwrap();
+    assert_eq!(item["state"], "acknowledged");
+    assert_eq!(item["acknowledged_by"], "alice");
+    assert_eq!(item["hours_to_acknowledge"].as_f64(), Some(4.0));
+    assert_eq!(item["notified_at"], "2026-11-24T09:00:00Z");
+    assert_eq!(item["deadline"], "2026-11-24T11:00:00Z");
+    assert_eq!(item["renotified_at"], "2026-11-24T12:00:00Z");
+    assert_eq!(d["kpis"]["time_to_acknowledge"]["value"].as_f64(), Some(4.0));
+    let md = std::fs::read_to_string(out.join("digest.md")).unwrap();
+    assert!(md.contains(&format!("| {id} | acknowledged, next level told 2026-11-24 12:00 UTC, late |")), "{md}");
     // The acknowledgement does not disturb the lifecycle: the next cycle decides as before.
     let o = cycle(&dir, &keys, &trust, &["--no-tickets", "--no-notify"], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));

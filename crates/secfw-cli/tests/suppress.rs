@@ -203,4 +203,171 @@ fn vex_in_keeps_trusted_authors_resolves_conflicts_and_names_the_findings() {
     assert!(out.contains("SP0402") && out.contains("Stranger"), "{out}");
     assert!(out.contains("SP0403"), "{out}");
     assert!(out.contains("CVE-2027-1 on pkg:cargo/time@0.1.45: not_affected (vulnerable_code_not_present) by Vendor at 2026-11-10T00:00:00Z -> F-001"), "{out}");
+    // Recorded (the trusted statement in effect) under evidence/, which the seal covers.
+    assert!(out.contains("1 added to evidence/vex/statements.json"), "{out}");
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("evidence/vex/statements.json")).unwrap()).unwrap();
+    assert_eq!(rec["format"], "secfw.vex-record/v1");
+    assert_eq!(rec["statements"].as_array().unwrap().len(), 1);
+    assert_eq!(rec["statements"][0]["status"], "not_affected");
+    let (sealed, problems) = secfw::seal::files::sealed_set(d.path());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        sealed.iter().any(|p| p == "evidence/vex/statements.json"),
+        "the record is sealed with the inputs: {sealed:?}"
+    );
+    // F-001 names its package without a purl: shown as matching, never decided by VEX.
+    let sarif = |d: &std::path::Path| -> serde_json::Value {
+        let o = secfw(&["export", s(d), "--format", "sarif", "--now", "2026-11-24T12:00:00Z"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let result = |log: &serde_json::Value| {
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|res| res["properties"]["secfw"]["finding_id"] == "F-001")
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(result(&sarif(d.path())).get("suppressions").is_none());
+    // With a purl the finding is decided: a SARIF suppression naming the VEX statement.
+    let ledger = std::fs::read_to_string(&ledger_path).unwrap().replacen(
+        "location: time@0.1.45",
+        "location: pkg:cargo/time@0.1.45",
+        1,
+    );
+    std::fs::write(&ledger_path, ledger).unwrap();
+    let log = sarif(d.path());
+    let decided = result(&log);
+    let sup = &decided["suppressions"][0];
+    assert_eq!(sup["status"], "accepted", "{decided}");
+    assert_eq!(sup["properties"]["vex_author"], "Vendor");
+    assert_eq!(sup["properties"]["vex_justification"], "vulnerable_code_not_present");
+    assert!(sup["justification"].as_str().unwrap().starts_with("VEX:Vendor:CVE-2027-1: not_affected"), "{sup}");
+    // The other exports agree: JUnit lists it as excepted, GitHub annotates it as a notice.
+    let export = |format: &str| {
+        let o = secfw(&["export", dir, "--format", format, "--now", "2026-11-24T12:00:00Z"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let junit = export("junit");
+    assert!(junit.contains("F-001 excepted by VEX:Vendor:CVE-2027-1"), "{junit}");
+    let gh = export("github");
+    let line = gh.lines().find(|l| l.contains("F-001")).unwrap_or_default();
+    assert!(
+        line.starts_with("::notice ") && line.contains("(excepted by VEX:Vendor:CVE-2027-1: not_affected)"),
+        "{gh}"
+    );
+    // --no-record reports and writes nothing.
+    let before = std::fs::read(d.path().join("evidence/vex/statements.json")).unwrap();
+    let o = secfw(&["exceptions", "vex-in", dir, s(&old), "--no-record"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(std::fs::read(d.path().join("evidence/vex/statements.json")).unwrap(), before);
+}
+
+/// Trivy `--show-suppressed` (real output, `ExperimentalModifiedFindings`): the finding Trivy
+/// suppressed by VEX is ingested open and recorded as suppressed by the scanner; without an
+/// exception the suppression_parity gate fails with SP0208 naming it; an approved exception
+/// backs it and the gate passes.
+#[test]
+fn a_trivy_suppressed_finding_is_ingested_and_must_be_backed_by_an_exception() {
+    let d = workspace();
+    let dir = s(d.path());
+    let o = secfw(&[
+        "ingest",
+        s(&secfw_testkit::corpora("trivy/trivy__npm-with-suppressed.json")),
+        dir,
+        "--target",
+        "web-app",
+        "--now",
+        NOW,
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+    assert!(text(&o).contains("IN0103"), "ingest notes the scanner's suppression: {}", text(&o));
+    let ledger = std::fs::read_to_string(d.path().join("sec_findings.yaml")).unwrap();
+    let doc = ledger_json(d.path());
+    let finding = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["cve"].as_array().is_some_and(|c| c.iter().any(|x| x == "CVE-2017-16137")))
+        .unwrap_or_else(|| panic!("the suppressed finding is in the ledger:\n{ledger}"))
+        .clone();
+    assert_eq!(finding["status"].as_str().unwrap_or("open"), "open", "{finding}");
+    let id = finding["finding_id"].as_str().unwrap().to_owned();
+    assert!(
+        ledger.contains("vulnerable_code_not_in_execute_path") && ledger.contains("scanner_status: not_affected"),
+        "{ledger}"
+    );
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("SP0208") && text(&o).contains(&id), "{}", text(&o));
+    // An approved exception, referenced from the finding (a person records the decision),
+    // backs the scanner's suppression.
+    let policy = "POL-001";
+    let at = ledger.find(&format!("finding_id: {id}")).unwrap();
+    let gov_at = at + ledger[at..].find("  governance:\n    tags: []\n").unwrap();
+    let edited = format!(
+        "{}  governance:\n    policy_refs: [{policy}]\n    exception_ref: EXC-009\n{}",
+        &ledger[..gov_at],
+        &ledger[gov_at + "  governance:\n".len()..]
+    );
+    std::fs::write(d.path().join("sec_findings.yaml"), edited).unwrap();
+    let exc = format!(
+        "\n### EXC-009: debug ReDoS not reachable\n- **Policy**: {policy}\n- **Severity**: Medium\n- **Advisories**: CVE-2017-16137\n- **Requestor**: web-team@acme.test\n- **Approval**: security-lead@acme.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Justification**: The vulnerable code is not in the execute path (vendor VEX).\n- **Risk Assessment**: Low.\n- **Risk Mitigation**:\n  - none needed\n"
+    );
+    let p = d.path().join("exceptions.md");
+    let mut md = std::fs::read_to_string(&p).unwrap();
+    md.push_str(&exc);
+    std::fs::write(&p, md).unwrap();
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert!(!text(&o).contains("SP0208"), "{}\n{finding}", text(&o));
+    assert!(text(&o).contains(&id) && text(&o).contains("EXC-009"), "listed as excepted: {}", text(&o));
+}
+
+/// The workspace's ledger as JSON.
+fn ledger_json(dir: &std::path::Path) -> serde_json::Value {
+    let ws = secfw::artifacts::load(dir, &secfw::artifacts::LoadOptions::default()).unwrap();
+    serde_json::to_value(ws.findings.expect("a ledger")).unwrap()
+}
+
+/// The same real Trivy finding, decided by a trusted vendor VEX statement instead of an
+/// exception: ingest recorded Trivy's purl (`pkg:npm/debug@3.0.1`), the statement is about it,
+/// and the gate accepts the scanner's suppression as backed. A statement for another ecosystem's
+/// `debug` decides nothing.
+#[test]
+fn a_trusted_vex_statement_backs_a_trivy_suppressed_finding() {
+    let d = workspace();
+    let dir = s(d.path());
+    let report = secfw_testkit::corpora("trivy/trivy__npm-with-suppressed.json");
+    let o = secfw(&["ingest", s(&report), dir, "--target", "web-app", "--now", NOW]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+    let ledger = std::fs::read_to_string(d.path().join("sec_findings.yaml")).unwrap();
+    assert!(ledger.contains("purl: pkg:npm/debug@3.0.1"), "{ledger}");
+    let rb = d.path().join("rulebook.yaml");
+    let mut y = std::fs::read_to_string(&rb).unwrap();
+    y.push_str("suppressions:\n  trusted_vex_authors: [Debug Maintainers]\n");
+    std::fs::write(&rb, y).unwrap();
+    let vex = |product: &str| {
+        serde_json::json!({"@context": "https://openvex.dev/ns/v0.2.0", "@id": "x", "author": "Debug Maintainers",
+            "timestamp": "2026-11-20T00:00:00Z", "version": 1,
+            "statements": [{"vulnerability": {"name": "CVE-2017-16137"}, "products": [{"@id": product}],
+                "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]})
+        .to_string()
+    };
+    let wrong = d.path().join("wrong.json");
+    std::fs::write(&wrong, vex("pkg:cargo/debug@3.0.1")).unwrap();
+    let o = secfw(&["exceptions", "vex-in", dir, s(&wrong), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert!(text(&o).contains("SP0208"), "another ecosystem's statement decides nothing: {}", text(&o));
+    let right = d.path().join("right.json");
+    std::fs::write(&right, vex("pkg:npm/debug@3.0.1")).unwrap();
+    let o = secfw(&["exceptions", "vex-in", dir, s(&right), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert!(!text(&o).contains("SP0208"), "{}", text(&o));
+    assert!(text(&o).contains("VEX:Debug Maintainers:CVE-2017-16137"), "shown as excepted: {}", text(&o));
 }

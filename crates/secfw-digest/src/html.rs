@@ -204,7 +204,7 @@ pub fn render(report: &Report) -> String {
     cycles.push(report.cycle.clone());
     let series: Vec<Series<'_>> = KpiId::ALL
         .into_iter()
-        .filter(|id| *id != KpiId::Mttr)
+        .filter(|id| !matches!(id, KpiId::Mttr | KpiId::TimeToAcknowledge))
         .map(|id| {
             let mut values: Vec<Option<f64>> = report.history.iter().map(|h| h.kpi(id.key())).collect();
             values.push(m.value(id));
@@ -402,6 +402,11 @@ pub fn render(report: &Report) -> String {
         d(o.p90)
     );
 
+    // Escalations.
+    if let Some(x) = &m.escalations {
+        escalations_html(&mut s, x);
+    }
+
     // Actions.
     s.push_str("<h2>Actions</h2>\n<section class=\"actions\">");
     for (title, list) in
@@ -452,6 +457,69 @@ pub fn render(report: &Report) -> String {
         esc(&when(m.as_of))
     );
     s
+}
+
+/// The escalations panel: counts, time to acknowledge, one row per escalation.
+fn escalations_html(s: &mut String, x: &secfw_metrics::EscalationSummary) {
+    let h = |v: Option<f64>| secfw_metrics::Unit::Hours.format(v);
+    let _ = write!(
+        s,
+        "<h2>Escalations</h2>\n<section class=\"panel full\" id=\"escalations\"><p><b>{}</b> overdue · <b>{}</b> open · <b>{}</b> acknowledged · time to acknowledge: median {}, p90 {} over {} escalation(s) ({} still waiting, counted with their age)</p>",
+        x.overdue,
+        x.open,
+        x.acknowledged,
+        esc(&h(x.median_hours)),
+        esc(&h(x.p90_hours)),
+        x.sample,
+        x.sample_unacknowledged
+    );
+    if x.items.is_empty() {
+        s.push_str("<p class=\"empty\">No escalations were notified.</p></section>\n");
+        return;
+    }
+    s.push_str("<table><thead><tr><th>Escalation</th><th>State</th><th>Rule</th><th>Notified</th><th>Acknowledge by</th><th>Acknowledged</th><th>Hours</th></tr></thead><tbody>");
+    for i in x.items.iter().take(crate::MAX_LISTED) {
+        let rule = match (&i.rule, &i.condition, i.count) {
+            (Some(r), Some(c), Some(n)) => format!("{r} {c} (count {n})"),
+            _ => "no longer violated".to_owned(),
+        };
+        let mut state = i.state.as_str().to_owned();
+        if let Some(r) = i.renotified_at {
+            let _ = write!(state, ", next level told {}", when(r));
+        }
+        if i.acknowledged_late {
+            state.push_str(", late");
+        }
+        let acked = match (&i.acknowledged_by, i.acknowledged_at) {
+            (Some(b), Some(t)) => format!("{} by {b}", when(t)),
+            _ => "—".to_owned(),
+        };
+        let cls = match i.state {
+            secfw_metrics::EscalationState::Overdue => "down",
+            secfw_metrics::EscalationState::Open => "flat",
+            secfw_metrics::EscalationState::Acknowledged => "up",
+        };
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td class=\"{cls}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&i.id),
+            esc(&state),
+            esc(&rule),
+            esc(&when(i.notified_at)),
+            esc(&i.deadline.map_or_else(|| "—".to_owned(), when)),
+            esc(&acked),
+            esc(&i.hours_to_acknowledge.map_or_else(|| "—".to_owned(), trim_num))
+        );
+    }
+    s.push_str("</tbody></table>");
+    if x.items.len() > crate::MAX_LISTED {
+        let _ = write!(
+            s,
+            "<p class=\"empty\">… and {} more (all are in digest.json)</p>",
+            x.items.len() - crate::MAX_LISTED
+        );
+    }
+    s.push_str("</section>\n");
 }
 
 fn capitalize(s: &str) -> String {

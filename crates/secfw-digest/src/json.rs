@@ -2,7 +2,8 @@
 
 use chrono::SecondsFormat;
 use secfw_artifacts::model::digest::{
-    DigestActions, DigestFindings, DigestJson, DigestKpi, DigestSpec, DigestSummary, OverallTrend, Period,
+    DigestActions, DigestEscalation, DigestEscalations, DigestFindings, DigestJson, DigestKpi, DigestSpec,
+    DigestSummary, OverallTrend, Period,
 };
 use secfw_metrics::compute::StandardState;
 use secfw_metrics::{KpiId, Report, Unit, Verdict};
@@ -44,6 +45,7 @@ pub fn build(report: &Report) -> DigestJson {
                             Unit::Days => "days",
                             Unit::Percent => "percent",
                             Unit::Score => "score",
+                            Unit::Hours => "hours",
                         }
                         .to_owned(),
                     ),
@@ -100,6 +102,31 @@ pub fn build(report: &Report) -> DigestJson {
             review_overdue: sp.review_overdue,
             lint_errors: sp.lint_errors as u64,
             lint_warnings: sp.lint_warnings as u64,
+        }),
+        escalations: m.escalations.as_ref().map(|e| DigestEscalations {
+            open: e.open,
+            acknowledged: e.acknowledged,
+            overdue: e.overdue,
+            median_hours_to_acknowledge: e.median_hours,
+            p90_hours_to_acknowledge: e.p90_hours,
+            sample: e.sample,
+            items: e
+                .items
+                .iter()
+                .map(|x| DigestEscalation {
+                    id: x.id.clone(),
+                    state: x.state.as_str().to_owned(),
+                    rule: x.rule.clone(),
+                    condition: x.condition.clone(),
+                    count: x.count,
+                    notified_at: rfc3339(x.notified_at),
+                    deadline: x.deadline.map(rfc3339),
+                    acknowledged_by: x.acknowledged_by.clone(),
+                    acknowledged_at: x.acknowledged_at.map(rfc3339),
+                    hours_to_acknowledge: x.hours_to_acknowledge,
+                    renotified_at: x.renotified_at.map(rfc3339),
+                })
+                .collect(),
         }),
     }
 }

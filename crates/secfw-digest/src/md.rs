@@ -30,6 +30,7 @@ fn change(t: &Trend, unit: Unit) -> String {
                 Unit::Days => " days",
                 Unit::Percent => " pp",
                 Unit::Score => "",
+                Unit::Hours => " hours",
             };
             format!("({} {}{u} from last period)", t.arrow.as_str(), trim_num(d.abs()))
         }
@@ -226,6 +227,11 @@ pub fn render(report: &Report) -> String {
         s.push('\n');
     }
 
+    // Escalations.
+    if let Some(x) = &m.escalations {
+        escalations_md(&mut s, x);
+    }
+
     // Actions.
     s.push_str("### Actions\n\n");
     for (title, list) in
@@ -263,6 +269,64 @@ pub fn render(report: &Report) -> String {
         }
     }
     s
+}
+
+/// The escalations section: counts, time to acknowledge, one row per escalation.
+fn escalations_md(s: &mut String, x: &secfw_metrics::EscalationSummary) {
+    let e = escape_inline;
+    let h = |v: Option<f64>| Unit::Hours.format(v);
+    s.push_str("### Escalations\n\n");
+    let _ = writeln!(
+        s,
+        "- Overdue (not acknowledged within escalation_sla): {} · Open: {} · Acknowledged: {}",
+        x.overdue, x.open, x.acknowledged
+    );
+    let _ = writeln!(
+        s,
+        "- Time to acknowledge: median {}, p90 {} over {} escalation(s) ({} still waiting, counted with their age)\n",
+        h(x.median_hours),
+        h(x.p90_hours),
+        x.sample,
+        x.sample_unacknowledged
+    );
+    if x.items.is_empty() {
+        s.push_str("No escalations were notified.\n\n");
+        return;
+    }
+    s.push_str("| Escalation | State | Rule | Notified | Acknowledge by | Acknowledged | Hours |\n");
+    s.push_str("|------------|-------|------|----------|----------------|--------------|-------|\n");
+    for i in x.items.iter().take(crate::MAX_LISTED) {
+        let rule = match (&i.rule, &i.condition, i.count) {
+            (Some(r), Some(c), Some(n)) => format!("{r} {c} (count {n})"),
+            _ => "no longer violated".to_owned(),
+        };
+        let mut state = i.state.as_str().to_owned();
+        if let Some(r) = i.renotified_at {
+            let _ = write!(state, ", next level told {}", when(r));
+        }
+        if i.acknowledged_late {
+            state.push_str(", late");
+        }
+        let acked = match (&i.acknowledged_by, i.acknowledged_at) {
+            (Some(b), Some(t)) => format!("{} by {}", when(t), e(b)),
+            _ => "—".to_owned(),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            e(&i.id),
+            e(&state),
+            e(&rule),
+            when(i.notified_at),
+            i.deadline.map_or_else(|| "—".to_owned(), when),
+            acked,
+            i.hours_to_acknowledge.map_or_else(|| "—".to_owned(), trim_num)
+        );
+    }
+    if x.items.len() > crate::MAX_LISTED {
+        let _ = writeln!(s, "\n… and {} more (all are in digest.json).", x.items.len() - crate::MAX_LISTED);
+    }
+    s.push('\n');
 }
 
 fn status_word(s: secfw_metrics::KpiStatus) -> &'static str {

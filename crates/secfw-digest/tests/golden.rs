@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::{TimeZone, Utc};
 use secfw_artifacts::{LoadOptions, files, load};
-use secfw_metrics::CollectOptions;
+use secfw_metrics::{CollectOptions, EscalationData};
 
 fn copy_example(to: &Path) {
     let from = secfw_testkit::repo_root().join("examples/acme");
@@ -24,7 +24,10 @@ fn the_example_digest_matches_the_golden_files() {
     copy_example(dir.path());
     let ws = load(dir.path(), &LoadOptions::default()).unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
-    let done = secfw_digest::generate(&ws, &CollectOptions::default(), now, None).unwrap();
+    // As `secfw digest` does for the example: its (empty) notification ledger and event log.
+    let done =
+        secfw_digest::generate(&ws, &CollectOptions::default().escalations(EscalationData::default()), now, None)
+            .unwrap();
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let bless = std::env::var_os("SECFW_BLESS").is_some();
     let mut stale = Vec::new();
@@ -47,4 +50,5 @@ fn the_example_digest_matches_the_golden_files() {
     assert_eq!(done.report.metrics.findings.critical(), 0);
     let md = std::fs::read_to_string(dir.path().join("digest.md")).unwrap();
     assert!(md.contains("compliant with Critical=0 rule"));
+    assert!(md.contains("### Escalations\n") && md.contains("No escalations were notified."), "{md}");
 }

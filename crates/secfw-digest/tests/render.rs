@@ -199,3 +199,54 @@ fn long_lists_are_capped_in_md_and_html_but_complete_in_json() {
     let json: DigestJson = serde_json::from_str(&out.json).unwrap();
     assert_eq!(json.actions.pending.len(), pending, "digest.json lists everything");
 }
+
+/// Escalations in all three renderings: one acknowledged in 1.5 h, one open for 1 h, one overdue
+/// (re-notified to the next level); the time-to-acknowledge KPI over them.
+#[test]
+fn escalations_are_shown_open_acknowledged_and_overdue_in_every_format() {
+    use secfw_metrics::{Acknowledgement, EscalationData, NotifiedEscalation};
+    let dir = tempfile::tempdir().unwrap();
+    support::write(dir.path());
+    let ws = load(dir.path(), &LoadOptions::default()).unwrap();
+    let at = |d, h, m| Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap();
+    let sla = Some(chrono::Duration::hours(2));
+    let data = EscalationData::new(
+        vec![
+            NotifiedEscalation::new("ESC-aaaaaaaaaaaa", at(20, 9, 0)).sla(sla),
+            NotifiedEscalation::new("ESC-bbbbbbbbbbbb", at(23, 23, 0))
+                .current("critical_findings_count", "== 0", 1)
+                .sla(sla),
+            NotifiedEscalation::new("ESC-cccccccccccc", at(23, 8, 0)).sla(sla).renotified(Some(at(23, 10, 0))),
+        ],
+        vec![Acknowledgement::new("ESC-aaaaaaaaaaaa", "<alice>", at(20, 10, 30), 4)],
+    );
+    let report = collect(&ws, &opts().escalations(data), now()).unwrap();
+    let e = report.metrics.escalations.as_ref().unwrap();
+    assert_eq!((e.overdue, e.open, e.acknowledged), (1, 1, 1));
+    // Evaluated at the period end 11-24 00:00: sample 1.5 h, 1 h, 16 h → median 1.5, p90 16.
+    assert_eq!((e.median_hours, e.p90_hours, e.sample), (Some(1.5), Some(16.0), 3));
+    let out = render(&report).unwrap();
+    assert!(out.markdown.contains("### Escalations"));
+    assert!(
+        out.markdown.contains("| ESC-cccccccccccc | overdue, next level told 2026-11-23 10:00 UTC |"),
+        "{}",
+        out.markdown
+    );
+    assert!(
+        out.markdown.contains("| ESC-bbbbbbbbbbbb | open | critical\\_findings\\_count == 0 (count 1) |"),
+        "{}",
+        out.markdown
+    );
+    assert!(out.markdown.contains("Acknowledge ESC-cccccccccccc"), "an overdue escalation is a pending action");
+    assert!(
+        out.html.contains("id=\"escalations\"") && out.html.contains("&lt;alice&gt;") && !out.html.contains("<alice>")
+    );
+    let d: DigestJson = serde_json::from_str(&out.json).unwrap();
+    let x = d.escalations.unwrap();
+    assert_eq!((x.overdue, x.open, x.acknowledged, x.sample), (1, 1, 1, 3));
+    assert_eq!(x.items[0].id, "ESC-cccccccccccc");
+    assert_eq!(x.items[2].acknowledged_by.as_deref(), Some("<alice>"));
+    assert_eq!(x.items[2].hours_to_acknowledge, Some(1.5));
+    assert_eq!(d.kpis["time_to_acknowledge"].value, Some(1.5));
+    assert_eq!(d.kpis["time_to_acknowledge"].unit.as_deref(), Some("hours"));
+}

@@ -10,7 +10,7 @@ use secfw_artifacts::model::findings::{Finding, FindingStatus};
 use crate::{ExportInput, file_location};
 
 fn blocking(input: &ExportInput<'_>, f: &Finding) -> bool {
-    f.status == FindingStatus::Open && input.exception_for(f).is_none()
+    f.status == FindingStatus::Open && input.decided_by(f).is_none()
 }
 
 /// JUnit XML: a `secfw.policies` suite with one test case per policy of `policy_map.md`
@@ -65,8 +65,7 @@ pub fn junit(input: &ExportInput<'_>) -> String {
         }
         let excepted: Vec<String> = fs
             .iter()
-            .filter(|f| input.exception_for(f).is_some())
-            .map(|f| format!("{} excepted by {}", f.finding_id, input.exception_for(f).map_or("", |e| e.id.as_str())))
+            .filter_map(|f| input.decided_by(f).map(|by| format!("{} excepted by {by}", f.finding_id)))
             .collect();
         if !excepted.is_empty() {
             let _ = writeln!(
@@ -105,9 +104,8 @@ pub fn junit(input: &ExportInput<'_>) -> String {
             );
         } else {
             skipped += 1;
-            let why = input
-                .exception_for(f)
-                .map_or_else(|| format!("status {}", f.status), |e| format!("excepted by {}", e.id));
+            let why =
+                input.decided_by(f).map_or_else(|| format!("status {}", f.status), |by| format!("excepted by {by}"));
             let _ = writeln!(cases, "      <skipped message=\"{}\"/>", secfw_artifacts::escape::markup(&why));
         }
         cases.push_str("    </testcase>\n");
@@ -148,7 +146,8 @@ pub fn github(input: &ExportInput<'_>) -> String {
     let mut out = String::new();
     for f in input.current() {
         let excepted = input.exception_for(f);
-        let cmd = match (f.severity, excepted.is_some() || f.status != FindingStatus::Open) {
+        let vex = input.vex_for(f).map(secfw_governance::vex::decision_id);
+        let cmd = match (f.severity, excepted.is_some() || vex.is_some() || f.status != FindingStatus::Open) {
             (_, true) | (Severity::Low, _) => "notice",
             (Severity::Critical | Severity::High, _) => "error",
             (Severity::Medium, _) => "warning",
@@ -164,6 +163,8 @@ pub fn github(input: &ExportInput<'_>) -> String {
         let mut msg = f.description.clone();
         if let Some(e) = excepted {
             msg = format!("(excepted by {} until {}) {msg}", e.id, e.valid_until);
+        } else if let Some(v) = vex {
+            msg = format!("(excepted by {v}: not_affected) {msg}");
         }
         let _ = writeln!(out, "::{cmd} {}::{}", props.join(","), esc_data(&msg));
     }

@@ -133,12 +133,15 @@ pub struct ExportInput<'a> {
     /// [`ExportInput::from_workspace`]; without it (a bare ledger and registry, no rulebook) a
     /// simpler date-and-section rule applies, see [`exception_valid`].
     pub excepted: Option<std::sync::Arc<std::collections::BTreeMap<String, String>>>,
+    /// The trusted, justified `not_affected` VEX statement that decides a finding (finding id →
+    /// statement), as `secfw-governance` decides at `now`; set by [`ExportInput::from_workspace`].
+    pub vex: Option<std::sync::Arc<std::collections::BTreeMap<String, secfw_artifacts::model::vex::RecordedStatement>>>,
 }
 
 impl<'a> ExportInput<'a> {
     /// An input over a ledger alone.
     pub fn new(findings: &'a FindingsFile, now: DateTime<Utc>) -> Self {
-        Self { findings, exceptions: None, policies: None, now, vcs: None, excepted: None }
+        Self { findings, exceptions: None, policies: None, now, vcs: None, excepted: None, vex: None }
     }
 
     /// The input of a loaded workspace; an error when it has no usable ledger.
@@ -170,6 +173,20 @@ impl<'a> ExportInput<'a> {
                 _ => None,
             })
             .collect();
+        let trusted = ws.rulebook_or_default().suppressions.trusted_vex_authors;
+        let effective = ws.vex.as_ref().map(|r| secfw_governance::vex::in_effect(r, &trusted)).unwrap_or_default();
+        let vex = findings
+            .findings
+            .iter()
+            .filter(|f| {
+                gov.finding(&f.finding_id).is_some_and(|e| {
+                    matches!(&e.disposition, secfw_governance::Disposition::Excepted { exception } if exception.starts_with("VEX:"))
+                })
+            })
+            .filter_map(|f| {
+                secfw_governance::vex::decision_for(&effective, f).map(|st| (f.finding_id.clone(), st.clone()))
+            })
+            .collect();
         Ok(Self {
             findings,
             exceptions: ws.exceptions.as_ref(),
@@ -177,6 +194,7 @@ impl<'a> ExportInput<'a> {
             now,
             vcs: None,
             excepted: Some(std::sync::Arc::new(excepted)),
+            vex: Some(std::sync::Arc::new(vex)),
         })
     }
 
@@ -213,6 +231,17 @@ impl<'a> ExportInput<'a> {
             .into_iter()
             .chain(reg.exceptions.iter().filter(|e| e.findings.contains(&f.finding_id)))
             .find(|e| exception_valid(e, self.now))
+    }
+
+    /// What takes `f` out of the count: the id of the valid exception that covers it, else the
+    /// id of the trusted VEX decision (`VEX:<author>:<vulnerability>`), else `None`.
+    pub fn decided_by(&self, f: &Finding) -> Option<String> {
+        self.exception_for(f).map(|e| e.id.clone()).or_else(|| self.vex_for(f).map(secfw_governance::vex::decision_id))
+    }
+
+    /// The trusted, justified `not_affected` VEX statement that decides `f`, if any.
+    pub fn vex_for(&self, f: &Finding) -> Option<&secfw_artifacts::model::vex::RecordedStatement> {
+        self.vex.as_ref().and_then(|m| m.get(&f.finding_id))
     }
 
     /// Findings in the current state (not resolved), sorted by id.

@@ -113,8 +113,11 @@ fn observation(input: &ExportInput<'_>, f: &Finding) -> Value {
 fn risk(input: &ExportInput<'_>, f: &Finding) -> Value {
     let k = key_of(f);
     let exception = input.exception_for(f);
+    let vex = input.vex_for(f);
     let status = match (f.status, exception) {
         (_, Some(_)) => "deviation-approved",
+        // A trusted not_affected VEX statement: an approved decision, shown with its source.
+        _ if vex.is_some() => "deviation-approved",
         (FindingStatus::Resolved | FindingStatus::FalsePositive, _) => "closed",
         (FindingStatus::Accepted, None) => "deviation-requested",
         (FindingStatus::Open, None) => "open",
@@ -125,6 +128,11 @@ fn risk(input: &ExportInput<'_>, f: &Finding) -> Value {
     }
     for c in &f.cwe {
         props.push(prop("cwe-id", c));
+    }
+    if exception.is_none()
+        && let Some(st) = vex
+    {
+        props.push(prop("vex-decision", &secfw_governance::vex::decision_id(st)));
     }
     let mut r = json!({
         "uuid": stable_uuid("risk", k),

@@ -169,6 +169,28 @@ fn suppression(input: &ExportInput<'_>, f: &Finding) -> Option<Value> {
             "properties": {"exception_id": e.id, "valid_until": e.valid_until.to_string(), "approvers": e.approvers},
         }));
     }
+    if let Some(st) = input.vex_for(f) {
+        let id = secfw_governance::vex::decision_id(st);
+        return Some(json!({
+            "guid": stable_uuid("suppression", &format!("{id}:{}", crate::key_of(f))),
+            "kind": "external",
+            "status": "accepted",
+            "justification": format!(
+                "{id}: not_affected ({}){}",
+                st.justification.as_deref().unwrap_or_default(),
+                st.statement.as_deref().map(|x| format!(": {x}")).unwrap_or_default()
+            ),
+            "properties": {
+                "vex_author": st.author,
+                "vex_vulnerability": st.vulnerability,
+                "vex_product": st.product,
+                "vex_justification": st.justification,
+                "vex_timestamp": st.timestamp,
+                "vex_source": st.source,
+                "vex_source_sha256": st.source_sha256,
+            },
+        }));
+    }
     match f.status {
         FindingStatus::FalsePositive => Some(
             json!({"kind": "external", "status": "accepted", "justification": "marked false_positive in sec_findings.yaml"}),

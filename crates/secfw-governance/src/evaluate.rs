@@ -309,8 +309,10 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
 
     let mut counts = Counts::default();
     let mut fevals = Vec::with_capacity(findings.len());
+    let vex_effective: Vec<&secfw_artifacts::model::vex::RecordedStatement> =
+        ws.vex.as_ref().map(|r| crate::vex::in_effect(r, &rb.suppressions.trusted_vex_authors)).unwrap_or_default();
     for (index, f) in findings.iter().enumerate() {
-        let disposition = if needs_exception(f) {
+        let mut disposition = if needs_exception(f) {
             match f.governance.exception_ref.as_deref() {
                 None => target_disposition(f, finding_targets.get(f.finding_id.as_str()), exceptions, &evals),
                 Some(r) => match exc_index.get(r).map(|i| (&evals[*i], &exceptions[*i])) {
@@ -331,6 +333,13 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
         } else {
             Disposition::Closed
         };
+        // A trusted, justified not_affected VEX statement in effect is an exception-grade
+        // decision for a finding no valid exception covers (shown as excepted, never hidden).
+        if matches!(disposition, Disposition::Counted { .. })
+            && let Some(st) = crate::vex::decision_for(&vex_effective, f)
+        {
+            disposition = Disposition::Excepted { exception: crate::vex::decision_id(st) };
+        }
         let due = due(f, &rb);
         let counted = matches!(disposition, Disposition::Counted { .. });
         let overdue = counted && now > due;

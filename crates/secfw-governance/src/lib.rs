@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod exceptions;
 pub mod locate;
 pub mod taxonomy;
+pub mod vex;
 
 pub use evaluate::{
     Counts, Disposition, Escalation, FindingEval, GovernanceReport, NotExcepted, RuleOutcome, evaluate, evaluate_with,

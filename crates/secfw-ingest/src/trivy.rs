@@ -213,8 +213,34 @@ fn result(
     // OS family (Type) for identity so an upgraded base image keeps its findings' identity.
     let scope = if class == "os-pkgs" || (class.is_empty() && rtarget.contains(" (")) { rtype } else { rtarget };
     let place = if resource.is_empty() { scope.to_owned() } else { format!("{resource}/{scope}") };
-    for (i, v) in arr(r, "Vulnerabilities").iter().enumerate() {
-        let p = format!("{ptr}/Vulnerabilities/{i}");
+    // `--show-suppressed`: findings Trivy suppressed (.trivyignore, VEX) are kept, recorded as
+    // suppressed by the scanner (evidence `suppressions`), so the suppression_parity gate can
+    // check that an exception backs each one. They are ingested like reported ones (same
+    // fingerprint), open unless the registry excepts them.
+    let mut suppressed: Vec<(String, &Value, &Value)> = Vec::new();
+    for (i, m) in arr(r, "ExperimentalModifiedFindings").iter().enumerate() {
+        let p = format!("{ptr}/ExperimentalModifiedFindings/{i}");
+        match (s(m, "Type"), m.get("Finding").filter(|f| f.is_object())) {
+            (Some("vulnerability"), Some(f)) => suppressed.push((format!("{p}/Finding"), f, m)),
+            (Some("vulnerability"), None) => {
+                cov.skip(class::VULNERABILITY, diags, name, &p, "a suppressed finding needs a `Finding` object");
+            }
+            (t, _) => {
+                // Misconfigurations, secrets and licences Trivy suppressed are not read yet: the
+                // scan is incomplete for their class, so nothing of that class is resolved by it.
+                let c = match t {
+                    Some("misconfiguration") => class::MISCONFIGURATION,
+                    Some("secret") => class::SECRET,
+                    Some("license") => class::LICENSE,
+                    _ => class::VULNERABILITY,
+                };
+                cov.skip(c, diags, name, &p, &format!("a suppressed finding of type {t:?} is not read"));
+            }
+        }
+    }
+    let reported =
+        arr(r, "Vulnerabilities").iter().enumerate().map(|(i, v)| (format!("{ptr}/Vulnerabilities/{i}"), v, None));
+    for (p, v, modified) in reported.chain(suppressed.into_iter().map(|(p, f, m)| (p, f, Some(m)))) {
         let (Some(id), Some(pkg)) = (sne(v, "VulnerabilityID"), sne(v, "PkgName")) else {
             cov.skip(class::VULNERABILITY, diags, name, &p, "a vulnerability needs VulnerabilityID and PkgName");
             continue;
@@ -227,6 +253,11 @@ fn result(
         cwe.sort();
         let fixed = sne(v, "FixedVersion");
         let mut extra = vec![("package", json!(pkg)), ("installed_version", json!(installed))];
+        // The package's purl (type, namespace, name, version), when Trivy gives one: what VEX
+        // statements and package-targeted decisions are matched against.
+        if let Some(purl) = v.pointer("/PkgIdentifier/PURL").and_then(Value::as_str).filter(|p| !p.trim().is_empty()) {
+            extra.push(("purl", json!(purl)));
+        }
         if let Some(f) = fixed {
             extra.push(("fixed_version", json!(f)));
         }
@@ -235,6 +266,25 @@ fn result(
         }
         if let Some(st) = sne(v, "Status") {
             extra.push(("status", json!(st)));
+        }
+        if let Some(m) = modified {
+            let status = sne(m, "Status").unwrap_or("unknown");
+            extra.push((
+                "suppressions",
+                json!([{"kind": "external", "status": "accepted", "justification": sne(m, "Statement"),
+                        "source": sne(m, "Source"), "scanner_status": status}]),
+            ));
+            diags.push(
+                Diagnostic::note(
+                    codes::SUPPRESSED_IN_SOURCE,
+                    name,
+                    format!(
+                        "{p}: {id} in {pkg} is suppressed by Trivy ({status}, {}); ingested as open",
+                        sne(m, "Source").unwrap_or("unknown source")
+                    ),
+                )
+                .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
+            );
         }
         let loc =
             if pkg_path.is_empty() { format!("{pkg}@{installed}") } else { format!("{pkg_path}:{pkg}@{installed}") };

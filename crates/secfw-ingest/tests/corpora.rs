@@ -122,6 +122,7 @@ const TABLE: &[(&str, Expect)] = &[
     ("trivy/trivy__debian-buster.json", Ingested { format: Format::Trivy, scans: 1, findings: 2, failed: 0 }),
     ("trivy/trivy__dockerfile.json", Ingested { format: Format::Trivy, scans: 1, findings: 1, failed: 0 }),
     ("trivy/trivy__npm.json", Ingested { format: Format::Trivy, scans: 1, findings: 1, failed: 0 }),
+    ("trivy/trivy__npm-with-suppressed.json", Ingested { format: Format::Trivy, scans: 1, findings: 2, failed: 0 }),
     ("trivy/trivy__secrets.json", Ingested { format: Format::Trivy, scans: 1, findings: 2, failed: 0 }),
     ("trivy/trivy__spring4shell-jre8.json", Ingested { format: Format::Trivy, scans: 1, findings: 1, failed: 0 }),
     (

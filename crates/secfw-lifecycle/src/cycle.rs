@@ -847,8 +847,15 @@ impl Run<'_> {
     /// VALIDATED → IMPROVE preparation: metrics, history snapshot, digest.
     fn digest(&mut self) -> Result<bool, Error> {
         let loaded = self.take_workspace(false)?;
-        let generated =
-            secfw_digest::generate(&loaded.ws, &secfw_metrics::CollectOptions::default(), self.opts.now, None);
+        let data = match crate::load_escalation_data(&loaded.ws, self.opts.now) {
+            Ok(d) => d,
+            Err(e) => {
+                self.keep(loaded);
+                return Ok(self.fail("digest", vec![format!("digest: cannot read the escalations: {e}")]));
+            }
+        };
+        let opts = secfw_metrics::CollectOptions::default().escalations(data);
+        let generated = secfw_digest::generate(&loaded.ws, &opts, self.opts.now, None);
         self.keep(loaded);
         match generated {
             Ok(g) => {

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod codes;
 pub mod cycle;
 pub mod demo;
+pub mod escalations;
 pub mod log;
 pub mod machine;
 pub mod wiring;
@@ -22,6 +23,7 @@ use secfw_gates::{GateContext, GateName, GateOptions, GateRun};
 use serde::Serialize;
 
 pub use checks::{CheckContext, CheckOutcome, Checks, IngestCheck, LedgerScans, ReportCheck, SealCheck, Unavailable};
+pub use escalations::{acknowledgement_events, escalation_data, load_escalation_data};
 pub use log::{Event, EventKind, EventLog, Verification};
 pub use machine::{Criterion, CriterionResult, Decision, criteria, decide};
 
@@ -42,6 +44,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The notification ledger cannot be read (escalation data for the digest).
+    #[error(transparent)]
+    Notify(#[from] secfw_notify::Error),
     /// The event log does not verify; nothing is appended to a tampered log.
     #[error("the event log does not verify: {}", .problems.first().map_or_else(String::new, ToString::to_string))]
     Tampered {

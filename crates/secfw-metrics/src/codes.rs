@@ -8,4 +8,7 @@ secfw_artifacts::define_codes! {
     MISSING_INPUT = "MT0004", "An artifact a KPI needs is missing or does not parse; the KPI is n/a";
     BAD_SNAPSHOT = "MT0005", "A history snapshot cannot be read or parsed; it is left out of trends";
     UNSUPPORTED_SNAPSHOT = "MT0006", "A history snapshot has an unknown format version; it is left out of trends";
+    ACK_UNKNOWN_ESCALATION = "MT0007", "An acknowledgement names an escalation secfw never notified; it is left out of the escalation view and the time to acknowledge";
+    ACK_BEFORE_NOTIFICATION = "MT0008", "An escalation was acknowledged before it was first notified; it counts as acknowledged without a time to acknowledge";
+    ACK_REPEATED = "MT0009", "An escalation was acknowledged more than once; the first acknowledgement counts";
 }

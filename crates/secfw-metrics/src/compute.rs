@@ -15,6 +15,7 @@ use secfw_artifacts::{Date, Diagnostic, ExceptionRegistry, LoadedWorkspace, Poli
 use crate::codes;
 use secfw_governance::{ExceptionState, GovernanceReport};
 
+use crate::escalations::{EscalationData, EscalationState, EscalationSummary};
 use crate::gov;
 use crate::kpi::{Kpi, KpiId, Target, TargetOp, round2};
 use crate::period::Period;
@@ -328,6 +329,9 @@ pub struct Metrics {
     pub standards: Vec<StandardStatus>,
     /// Actions.
     pub actions: Actions,
+    /// Escalations (open, acknowledged, overdue) and time-to-acknowledge details, when the
+    /// caller gave escalation data ([`Metrics::add_escalations`]).
+    pub escalations: Option<EscalationSummary>,
     /// Problems met while computing (located when possible).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -719,6 +723,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         format!("{} risk point(s) from {} open finding(s)", trim(risk.points), counts.open),
         false,
     ));
+    kpis.push(time_to_acknowledge(None));
 
     // --- actions: KPI misses, exceptions, scans, enforcement ---------------------------------
     for k in &kpis {
@@ -780,7 +785,60 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         risk,
         standards,
         actions,
+        escalations: None,
         diagnostics: diags,
+    }
+}
+
+/// The time-to-acknowledge KPI of an escalation summary (`None`: no escalation data was given).
+fn time_to_acknowledge(summary: Option<&EscalationSummary>) -> Kpi {
+    let Some(e) = summary else {
+        return Kpi::new(KpiId::TimeToAcknowledge, None, None, "no escalation data".to_owned(), false)
+            .with_note("escalations and acknowledgements were not read (secfw digest and cycle read them)");
+    };
+    let mut k = Kpi::new(
+        KpiId::TimeToAcknowledge,
+        e.median_hours,
+        None,
+        format!(
+            "{} escalation(s) in the sample ({} still unacknowledged, counted with their age); p90 {}",
+            e.sample,
+            e.sample_unacknowledged,
+            crate::kpi::Unit::Hours.format(e.p90_hours)
+        ),
+        false,
+    );
+    if e.sample == 0 {
+        k = k.with_note("no escalation was acknowledged in the period and none is waiting");
+    }
+    k
+}
+
+impl Metrics {
+    /// Add the escalations (open, acknowledged, overdue) and the time-to-acknowledge KPI from
+    /// `data` (see [`crate::escalations`]); an overdue escalation is a pending action.
+    pub fn add_escalations(&mut self, data: &EscalationData) {
+        let (summary, diags) = crate::escalations::summarize(data, self.period, self.as_of);
+        let kpi = time_to_acknowledge(Some(&summary));
+        if let Some(k) = self.kpis.iter_mut().find(|k| k.id == KpiId::TimeToAcknowledge) {
+            *k = kpi;
+        } else {
+            self.kpis.push(kpi);
+        }
+        for e in summary.items.iter().filter(|e| e.state == EscalationState::Overdue) {
+            self.actions.pending.push(ActionItem {
+                subject: e.id.clone(),
+                text: format!(
+                    "Acknowledge {} (notified {}, overdue): secfw escalations ack {} --by NAME",
+                    e.id,
+                    e.notified_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    e.id
+                ),
+            });
+        }
+        self.diagnostics.extend(diags);
+        secfw_artifacts::diag::sort_diagnostics(&mut self.diagnostics);
+        self.escalations = Some(summary);
     }
 }
 

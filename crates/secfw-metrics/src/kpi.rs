@@ -24,11 +24,14 @@ pub enum KpiId {
     SlaCompliance,
     /// Risk score, 0..=100.
     RiskScore,
+    /// Time to acknowledge an escalation, hours (median).
+    #[serde(rename = "time_to_acknowledge")]
+    TimeToAcknowledge,
 }
 
 impl KpiId {
     /// Every KPI, in display order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Mttr,
         Self::PolicyCoverage,
         Self::ScanSuccessRate,
@@ -36,6 +39,7 @@ impl KpiId {
         Self::ExceptionCompliance,
         Self::SlaCompliance,
         Self::RiskScore,
+        Self::TimeToAcknowledge,
     ];
 
     /// The key used in `digest.json` and history snapshots (`mttr`, `coverage`, `scan_rate`, ...).
@@ -48,6 +52,7 @@ impl KpiId {
             Self::ExceptionCompliance => "exception_compliance",
             Self::SlaCompliance => "sla_compliance",
             Self::RiskScore => "risk_score",
+            Self::TimeToAcknowledge => "time_to_acknowledge",
         }
     }
 
@@ -66,6 +71,7 @@ impl KpiId {
             Self::ExceptionCompliance => "Exception Compliance",
             Self::SlaCompliance => "SLA Compliance",
             Self::RiskScore => "Risk Score",
+            Self::TimeToAcknowledge => "Time to Acknowledge (escalations)",
         }
     }
 
@@ -74,6 +80,7 @@ impl KpiId {
         match self {
             Self::Mttr => Unit::Days,
             Self::RiskScore => Unit::Score,
+            Self::TimeToAcknowledge => Unit::Hours,
             _ => Unit::Percent,
         }
     }
@@ -81,7 +88,7 @@ impl KpiId {
     /// Which way is better.
     pub const fn direction(self) -> Direction {
         match self {
-            Self::Mttr | Self::EscapeRate | Self::RiskScore => Direction::LowerIsBetter,
+            Self::Mttr | Self::EscapeRate | Self::RiskScore | Self::TimeToAcknowledge => Direction::LowerIsBetter,
             _ => Direction::HigherIsBetter,
         }
     }
@@ -108,6 +115,10 @@ impl KpiId {
                 "100 x R / (R + 50), R = sum over open findings of weight(severity) x factor; weights critical 10, \
                  high 5, medium 3, low 1; factor 0.5 under a valid exception, else 2 past the due date, else 1"
             }
+            Self::TimeToAcknowledge => {
+                "median (nearest rank) in hours of: acknowledged_at - first notified, over escalations acknowledged in \
+                 the period; and as_of - first notified, over escalations still unacknowledged (p90 reported with it)"
+            }
         }
     }
 }
@@ -128,6 +139,8 @@ pub enum Unit {
     Percent,
     /// A score, 0..=100.
     Score,
+    /// Hours.
+    Hours,
 }
 
 impl Unit {
@@ -139,6 +152,7 @@ impl Unit {
                 Self::Days => format!("{v:.1} days"),
                 Self::Percent => format!("{v:.1}%"),
                 Self::Score => format!("{v:.1}/100"),
+                Self::Hours => format!("{v:.1} hours"),
             },
         }
     }
@@ -149,6 +163,7 @@ impl Unit {
             Self::Days => " days",
             Self::Percent => "%",
             Self::Score => "",
+            Self::Hours => " hours",
         }
     }
 }
@@ -386,6 +401,7 @@ impl Trend {
                     Unit::Days => " d",
                     Unit::Percent => " pp",
                     Unit::Score => "",
+                    Unit::Hours => " h",
                 };
                 format!("{} {sign}{num}{u}", self.arrow.as_str())
             }

@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod compute;
+pub mod escalations;
 pub mod gov;
 pub mod history;
 pub mod kpi;
@@ -18,6 +19,7 @@ use serde::Serialize;
 use secfw_artifacts::{Diagnostic, LoadedWorkspace, Timestamp};
 
 pub use compute::{Metrics, compute};
+pub use escalations::{Acknowledgement, EscalationData, EscalationState, EscalationSummary, NotifiedEscalation};
 pub use history::{History, Snapshot};
 pub use kpi::{Arrow, Direction, Kpi, KpiId, KpiStatus, Target, Trend, Unit, Verdict};
 pub use period::Period;
@@ -68,6 +70,9 @@ pub struct CollectOptions {
     pub to: Option<DateTime<Utc>>,
     /// Cycle id (default: the period end's UTC date, `YYYY-MM-DD`).
     pub cycle: Option<String>,
+    /// Escalations and acknowledgements (gathered by the caller from the notification ledger
+    /// and the event log); without them the time-to-acknowledge KPI is n/a.
+    pub escalations: Option<EscalationData>,
 }
 
 impl CollectOptions {
@@ -102,6 +107,13 @@ impl CollectOptions {
     #[must_use]
     pub fn cycle(mut self, c: impl Into<String>) -> Self {
         self.cycle = Some(c.into());
+        self
+    }
+
+    /// With the escalation data.
+    #[must_use]
+    pub fn escalations(mut self, data: EscalationData) -> Self {
+        self.escalations = Some(data);
         self
     }
 }
@@ -178,6 +190,11 @@ pub fn counts_of(m: &Metrics) -> BTreeMap<String, u64> {
     c.insert("overdue".to_owned(), f.overdue());
     c.insert("excepted".to_owned(), f.excepted());
     c.insert("active_exceptions".to_owned(), m.exceptions.valid);
+    if let Some(e) = &m.escalations {
+        c.insert("escalations_open".to_owned(), e.open);
+        c.insert("escalations_overdue".to_owned(), e.overdue);
+        c.insert("escalations_acknowledged".to_owned(), e.acknowledged);
+    }
     for s in secfw_artifacts::Severity::ALL {
         c.insert(format!("open_{s}"), f.open_by_severity.get(&s).copied().unwrap_or(0));
     }
@@ -211,7 +228,10 @@ pub fn collect_with_history(
     now: DateTime<Utc>,
 ) -> Result<Report> {
     let (period, cycle) = resolve_period(opts, history, now)?;
-    let metrics = compute(ws, period, now);
+    let mut metrics = compute(ws, period, now);
+    if let Some(data) = &opts.escalations {
+        metrics.add_escalations(data);
+    }
     let previous = history.previous(&cycle, period.end).cloned();
     let trends = KpiId::ALL
         .into_iter()

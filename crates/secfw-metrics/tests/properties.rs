@@ -65,7 +65,7 @@ proptest! {
                 match k.unit {
                     Unit::Percent => prop_assert!((0.0..=100.0).contains(&v), "{} = {v}", k.id),
                     Unit::Score => prop_assert!((0.0..100.0).contains(&v), "{} = {v}", k.id),
-                    Unit::Days => prop_assert!(v >= 0.0, "{} = {v}", k.id),
+                    Unit::Days | Unit::Hours => prop_assert!(v >= 0.0, "{} = {v}", k.id),
                 }
             }
         }

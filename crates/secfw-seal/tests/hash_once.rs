@@ -116,9 +116,16 @@ fn a_file_changed_under_the_seal_between_steps_is_hashed_again_and_refused() {
 #[test]
 fn a_digest_read_in_the_tick_the_file_was_written_is_never_reused() {
     let d = tempfile::tempdir().unwrap();
+    let began = std::time::Instant::now();
     std::fs::write(d.path().join("fresh.txt"), b"just written").unwrap();
     let fresh = hash_file(d.path(), "fresh.txt").unwrap();
-    assert_eq!(fresh.identity, None, "a file written a moment ago keeps no identity");
+    // The rule is "written less than one coarse-clock tick (20 ms) before the read began": on a
+    // loaded machine the read may begin later than that, and then keeping the identity is right.
+    // So the assertion is made whenever write and hash together took well under one tick
+    // (with up to 10 ms of coarse-clock lag on the timestamps, 5 ms keeps a margin).
+    if began.elapsed() < Duration::from_millis(5) {
+        assert_eq!(fresh.identity, None, "a file written a moment ago keeps no identity");
+    }
     settle();
     let old = hash_file(d.path(), "fresh.txt").unwrap();
     let id = old.identity.expect("a settled file keeps its identity");

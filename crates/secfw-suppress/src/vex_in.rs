@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use secfw_artifacts::model::vex::{RecordedStatement, VEX_RECORD, VexRecord};
 use secfw_artifacts::yaml::{Seg, SourceMap};
 use secfw_artifacts::{Diagnostic, Pos, SourceFile, path};
 use serde::Serialize;
@@ -389,7 +390,7 @@ pub fn resolve(statements: Vec<VexStatement>, trusted: &[String]) -> Resolved {
     let mut r = Resolved::default();
     let mut groups: BTreeMap<(String, String, Option<String>), Vec<VexStatement>> = BTreeMap::new();
     for st in statements {
-        if !trusted.iter().any(|t| t.trim().eq_ignore_ascii_case(st.author.trim())) {
+        if !secfw_governance::vex::is_trusted(&st.author, trusted) {
             r.diagnostics.push(
                 Diagnostic::warning(
                     codes::VEX_UNTRUSTED,
@@ -406,8 +407,13 @@ pub fn resolve(statements: Vec<VexStatement>, trusted: &[String]) -> Resolved {
     }
     for (_, mut g) in groups {
         // Latest first; ties by author, then status, so input order never decides.
+        // The order `secfw-governance` uses for the record: latest first, the most conservative
+        // status on a tie, then the author.
         g.sort_by(|a, b| {
-            b.timestamp.cmp(&a.timestamp).then_with(|| a.author.cmp(&b.author)).then_with(|| a.status.cmp(&b.status))
+            secfw_governance::vex::effect_order(
+                (a.timestamp, &a.author, a.status.as_str()),
+                (b.timestamp, &b.author, b.status.as_str()),
+            )
         });
         let win = g.remove(0);
         let others: Vec<&VexStatement> = g.iter().filter(|o| o.status != win.status).collect();
@@ -436,34 +442,148 @@ pub fn resolve(statements: Vec<VexStatement>, trusted: &[String]) -> Resolved {
     r
 }
 
-/// The ids of the open or accepted ledger findings a statement is about: one of the finding's
-/// `cve` ids is the statement's vulnerability or an alias (case-insensitive), and one of its
-/// resources is the statement's package (its subcomponent when it names one): same purl type,
-/// namespace and name (by name when the finding gives no purl), and the same version when the
-/// statement pins one. A product that is not a purl matches nothing (fail closed).
+/// The ids of the open or accepted ledger findings a statement is about
+/// ([`secfw_governance::vex::is_about`]: vulnerability or alias among the finding's `cve` ids,
+/// same package, same version when the statement pins one; a product that is not a purl
+/// matches nothing; a finding named without a purl matches by name, shown but never decided).
 pub fn matching_findings(st: &VexStatement, findings: &[secfw_artifacts::Finding]) -> Vec<String> {
-    use secfw_artifacts::target::Purl;
-    use secfw_governance::PackageRef;
-    let Some(want) = st.subcomponent.as_deref().unwrap_or(&st.product).parse::<Purl>().ok() else {
-        return Vec::new();
-    };
-    let ids: Vec<String> =
-        std::iter::once(&st.vulnerability).chain(&st.aliases).map(|s| s.to_ascii_lowercase()).collect();
+    let rec = st.to_record(String::new(), DateTime::<Utc>::UNIX_EPOCH);
     findings
         .iter()
         .filter(|f| matches!(f.status, secfw_artifacts::FindingStatus::Open | secfw_artifacts::FindingStatus::Accepted))
-        .filter(|f| f.cve.iter().any(|c| ids.contains(&c.to_ascii_lowercase())))
-        .filter(|f| {
-            f.affected_resources.iter().any(|r| {
-                PackageRef::from_location(&r.location).is_some_and(|p| {
-                    let same = match &p.purl {
-                        Some(pu) => want.same_package(pu),
-                        None => want.display_name() == p.name,
-                    };
-                    same && want.version.as_ref().is_none_or(|v| p.version.as_ref() == Some(v))
-                })
-            })
-        })
+        .filter(|f| secfw_governance::vex::is_about(&rec, f) != secfw_governance::vex::About::No)
         .map(|f| f.finding_id.clone())
         .collect()
+}
+
+impl VexStatement {
+    /// The statement as a record entry (`source_sha256`: the document's SHA-256, hex).
+    pub fn to_record(&self, source_sha256: String, recorded_at: DateTime<Utc>) -> RecordedStatement {
+        RecordedStatement {
+            source: self.file.clone(),
+            source_sha256,
+            author: self.author.clone(),
+            timestamp: self.timestamp,
+            vulnerability: self.vulnerability.clone(),
+            aliases: self.aliases.clone(),
+            product: self.product.clone(),
+            subcomponent: self.subcomponent.clone(),
+            status: self.status.as_str().to_owned(),
+            justification: self.justification.clone(),
+            statement: self.statement.clone(),
+            recorded_at,
+        }
+    }
+}
+
+/// Add `statements` (trusted, resolved or not) to the VEX record of the workspace at `root`
+/// ([`VEX_RECORD`]), written atomically; `sha256` gives each source document's digest. A
+/// statement already recorded (same document digest, author, time, vulnerability, product,
+/// subcomponent and status) is not added twice. Returns how many were added. The caller holds
+/// the workspace lock. An existing record that does not parse is never replaced.
+pub fn record(
+    root: &std::path::Path,
+    statements: &[VexStatement],
+    sha256: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> Result<usize, crate::Error> {
+    let path = root.join(VEX_RECORD);
+    let mut rec = match secfw_artifacts::journal::read_optional(&path)? {
+        None => VexRecord::default(),
+        Some(text) => {
+            let src = SourceFile::new(VEX_RECORD, &text);
+            match secfw_artifacts::workspace::parse_vex_record(&src) {
+                (Some(r), _) => r,
+                (None, d) => {
+                    let d = d.unwrap_or_else(|| {
+                        Diagnostic::error(codes::VEX_MALFORMED, VEX_RECORD, "the VEX record cannot be read")
+                    });
+                    return Err(crate::Error::Refused(Box::new(d)));
+                }
+            }
+        }
+    };
+    let key = |r: &RecordedStatement| {
+        (
+            r.source_sha256.clone(),
+            r.author.clone(),
+            r.timestamp,
+            r.vulnerability.clone(),
+            r.product.clone(),
+            r.subcomponent.clone(),
+            r.status.clone(),
+        )
+    };
+    let mut seen: std::collections::BTreeSet<_> = rec.statements.iter().map(key).collect();
+    let mut added = 0;
+    for st in statements {
+        let r = st.to_record(sha256.get(&st.file).cloned().unwrap_or_default(), now);
+        if seen.insert(key(&r)) {
+            rec.statements.push(r);
+            added += 1;
+        }
+    }
+    if added > 0 {
+        let mut text = serde_json::to_string_pretty(&rec).map_err(|e| {
+            crate::Error::Refused(Box::new(Diagnostic::error(
+                codes::VEX_MALFORMED,
+                VEX_RECORD,
+                format!("cannot serialize the VEX record: {e}"),
+            )))
+        })?;
+        text.push('\n');
+        secfw_artifacts::write::write_atomic_under(root, std::path::Path::new(VEX_RECORD), text.as_bytes())?;
+    }
+    Ok(added)
+}
+
+/// What [`vex_in`] read and recorded.
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct VexIn {
+    /// Each trusted statement in effect among those read, with the ledger findings it is about.
+    pub statements: Vec<(VexStatement, Vec<String>)>,
+    /// Every problem: malformed, untrusted, conflicting, unjustified.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Statements added to the record (`None`: not recorded, because of `record: false` or an
+    /// error diagnostic).
+    pub recorded: Option<usize>,
+}
+
+/// Read VEX documents (`(name, text)`), keep the trusted statements in effect, name the ledger
+/// findings each is about and, with `record` and no error among the diagnostics, add them to the
+/// workspace's VEX record ([`record`]; the caller holds the workspace lock). A document with an
+/// error records nothing from any document (fail closed).
+pub fn vex_in(
+    ws: &secfw_artifacts::LoadedWorkspace,
+    docs: &[(String, String)],
+    now: DateTime<Utc>,
+    record_them: bool,
+) -> Result<VexIn, crate::Error> {
+    use sha2::{Digest as _, Sha256};
+    let trusted = ws.rulebook_or_default().suppressions.trusted_vex_authors;
+    let mut statements = Vec::new();
+    let mut out = VexIn::default();
+    let mut sha = BTreeMap::new();
+    for (name, text) in docs {
+        sha.insert(name.clone(), hex::encode(Sha256::digest(text.as_bytes())));
+        let (s, d) = read_vex(name, text);
+        statements.extend(s);
+        out.diagnostics.extend(d);
+    }
+    let resolved = resolve(statements, &trusted);
+    out.diagnostics.extend(resolved.diagnostics);
+    let findings = ws.findings.as_ref().map_or(&[][..], |l| l.findings.as_slice());
+    if record_them && !out.diagnostics.iter().any(Diagnostic::is_error) {
+        out.recorded = Some(record(&ws.root, &resolved.statements, &sha, now)?);
+    }
+    out.statements = resolved
+        .statements
+        .into_iter()
+        .map(|st| {
+            let f = matching_findings(&st, findings);
+            (st, f)
+        })
+        .collect();
+    Ok(out)
 }

@@ -206,3 +206,50 @@ fn an_unjustified_not_affected_and_a_non_vex_document_are_refused() {
     let (_, diags) = read_vex("x.json", "not json");
     assert_eq!(diags[0].code.as_str(), "SP0401");
 }
+
+secfw_testkit::interop_test! { [python]
+    /// check-jsonschema validates the CycloneDX VEX output against the official CycloneDX 1.5 JSON
+    /// Schema (with the SPDX licence and JSF signature schemas it references), offline: the
+    /// vendored schemas are copied side by side and the top-level `$id` is dropped so the
+    /// relative `$ref`s resolve to the local files instead of cyclonedx.org.
+    fn cyclonedx_vex_is_valid_against_the_official_cyclonedx_1_5_schema() {
+        let python = secfw_testkit::python().expect("the interop venv (scripts/interop-tools)");
+        let checker = python.with_file_name("check-jsonschema");
+        let t = tempfile::tempdir().unwrap();
+        for name in ["bom-1.5.schema.json", "spdx.schema.json", "jsf-0.82.schema.json"] {
+            let text = std::fs::read_to_string(secfw_testkit::corpora("vex-schemas").join(format!("cyclonedx__{name}"))).unwrap();
+            let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if name.starts_with("bom") {
+                assert_eq!(v["$id"], "http://cyclonedx.org/schema/bom-1.5.schema.json");
+                v.as_object_mut().unwrap().remove("$id");
+            }
+            std::fs::write(t.path().join(name), serde_json::to_vec(&v).unwrap()).unwrap();
+        }
+        let check = |doc: &serde_json::Value| {
+            let p = t.path().join("vex.cdx.json");
+            std::fs::write(&p, serde_json::to_vec_pretty(doc).unwrap()).unwrap();
+            let out = std::process::Command::new(&checker)
+                .arg("--schemafile")
+                .arg(t.path().join("bom-1.5.schema.json"))
+                .arg(&p)
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", checker.display()));
+            (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        };
+        let ws = workspace();
+        let r = rules(&ws, &evaluate(&ws, now()));
+        let (doc, _) = cyclonedx(&r, &VexOptions::new("security@acme.test", now()));
+        assert_eq!(doc["vulnerabilities"].as_array().map(Vec::len), Some(2), "an acceptance and a not_affected claim");
+        let (ok, out) = check(&doc);
+        assert!(ok, "the CycloneDX VEX output is not valid CycloneDX 1.5:\n{out}\n{doc:#}");
+        // The check is live: an analysis state CycloneDX does not define fails it, and so does a
+        // licence id that is not SPDX's (proves spdx.schema.json resolved locally).
+        let mut bad = doc.clone();
+        bad["vulnerabilities"][0]["analysis"]["state"] = "accepted".into();
+        assert!(!check(&bad).0, "an unknown analysis state must fail the schema");
+        let mut bad = doc;
+        bad["components"][0]["licenses"] = serde_json::json!([{"license": {"id": "NOT-AN-SPDX-ID"}}]);
+        let (ok, out) = check(&bad);
+        assert!(!ok && out.contains("NOT-AN-SPDX-ID"), "{out}");
+    }
+}

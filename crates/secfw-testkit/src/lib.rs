@@ -82,8 +82,8 @@ pub fn sigstore_js() -> Option<(PathBuf, PathBuf)> {
 /// Declares a `#[test]` that runs third-party tools (interop with verifiers, validators, a
 /// browser). The tools are named first, from `python` (the interop venv: securesystemslib,
 /// in-toto-attestation, check-jsonschema, compliance-trestle, cryptography), `ssh_keygen`,
-/// `openssl`, `chromium`, `node`, `sigstore_js` (node with `@sigstore/verify`) and `cargo_deny`
-/// (`cargo-deny` and `git`):
+/// `openssl`, `chromium`, `node`, `sigstore_js` (node with `@sigstore/verify`), `cargo_deny`
+/// (`cargo-deny` and `git`) and `cargo_audit` (`cargo-audit`):
 ///
 /// ```ignore
 /// secfw_testkit::interop_test! { [python, ssh_keygen]
@@ -117,6 +117,7 @@ macro_rules! __interop_need {
     (node $($r:tt)*) => { $crate::__need_node!($($r)*); };
     (sigstore_js $($r:tt)*) => { $crate::__need_sigstore_js!($($r)*); };
     (cargo_deny $($r:tt)*) => { $crate::__need_cargo_deny!($($r)*); };
+    (cargo_audit $($r:tt)*) => { $crate::__need_cargo_audit!($($r)*); };
 }
 
 // One pair of macros per tool: the found variant goes on to the next tool, the missing one adds
@@ -218,5 +219,19 @@ macro_rules! __need_cargo_deny {
 macro_rules! __need_cargo_deny {
     ([$($a:tt)*] $rest:tt $($item:tt)*) => {
         $crate::interop_test!(@go [$($a)* #[ignore = "needs `cargo-deny` and `git` on PATH (cargo install cargo-deny --locked)"]] [] $($item)*);
+    };
+}
+#[cfg(secfw_have_cargo_audit)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_cargo_audit {
+    ($a:tt $rest:tt $($item:tt)*) => { $crate::interop_test!(@go $a $rest $($item)*); };
+}
+#[cfg(not(secfw_have_cargo_audit))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __need_cargo_audit {
+    ([$($a:tt)*] $rest:tt $($item:tt)*) => {
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs `cargo-audit` on PATH (cargo install cargo-audit --version 0.22.2 --locked): run scripts/interop-tools"]] [] $($item)*);
     };
 }

@@ -35,6 +35,64 @@ pub struct DigestJson {
     /// The Security & Compliance Specification at generation time (extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<DigestSpec>,
+    /// Escalations: open, acknowledged, overdue, time to acknowledge (extension; present when
+    /// the digest was generated with the notification ledger and the event log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalations: Option<DigestEscalations>,
+}
+
+/// Escalations of the digest (extension).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DigestEscalations {
+    /// Not acknowledged, within their `escalation_sla`.
+    pub open: u64,
+    /// Acknowledged.
+    pub acknowledged: u64,
+    /// Not acknowledged, past their `escalation_sla` (or re-notified to the next level).
+    pub overdue: u64,
+    /// Median time to acknowledge, hours (nearest rank; see docs/notifications.md).
+    pub median_hours_to_acknowledge: Option<f64>,
+    /// 90th percentile time to acknowledge, hours (nearest rank).
+    pub p90_hours_to_acknowledge: Option<f64>,
+    /// Escalations in the time-to-acknowledge sample.
+    pub sample: u64,
+    /// Every escalation: overdue, then open, then acknowledged.
+    pub items: Vec<DigestEscalation>,
+}
+
+/// One escalation of the digest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DigestEscalation {
+    /// `ESC-<12 hex>`.
+    pub id: String,
+    /// `open`, `acknowledged` or `overdue`.
+    pub state: String,
+    /// The enforcement rule, when the violation still stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The condition that does not hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// The observed count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// First notified, RFC 3339.
+    pub notified_at: String,
+    /// Acknowledge by (first notified + `escalation_sla`), RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// Who acknowledged it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<String>,
+    /// When, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<String>,
+    /// Hours from first notification to acknowledgement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_to_acknowledge: Option<f64>,
+    /// When the next level was told it was not acknowledged, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renotified_at: Option<String>,
 }
 
 /// Finding counts of the digest (extension).

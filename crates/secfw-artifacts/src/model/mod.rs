@@ -6,3 +6,4 @@ pub mod findings;
 pub mod inventory;
 pub mod manifest;
 pub mod rulebook;
+pub mod vex;

@@ -35,8 +35,10 @@ enum Sub {
     Vex(VexArgs),
     /// Read VEX documents (OpenVEX, CycloneDX VEX, CSAF VEX): keep the statements of the
     /// rulebook's trusted authors (suppressions.trusted_vex_authors), resolve conflicts (the
-    /// latest statement wins, reported) and show the ledger findings each statement is about.
-    /// Reads only; nothing is recorded.
+    /// latest statement wins, reported), show the ledger findings each statement is about and
+    /// record them in evidence/vex/statements.json (under the workspace lock; --no-record to
+    /// only report). A trusted not_affected with a standard justification then excepts its
+    /// findings in gates, KPIs and exports.
     VexIn(VexInArgs),
 }
 
@@ -48,6 +50,12 @@ struct VexInArgs {
     /// VEX documents (JSON).
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Only report; do not add the statements to evidence/vex/statements.json.
+    #[arg(long)]
+    no_record: bool,
+    /// Time of recording, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+    #[arg(long)]
+    now: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Fmt::Human)]
     format: Fmt,
@@ -225,7 +233,8 @@ fn vex(a: &VexArgs, out: &Output) -> CmdResult {
 }
 
 fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
-    let opts = VexInOptions::new(a.files.clone());
+    let now = parse_now(a.now.as_deref())?;
+    let opts = VexInOptions::new(a.files.clone(), now).record(!a.no_record);
     let report = match Workspace::open(&a.dir).and_then(|ws| ws.vex_in(&opts)) {
         Ok(r) => r,
         Err(e) => return out.fail(e, &a.dir),
@@ -259,6 +268,13 @@ fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
                 );
             }
             let _ = write!(s, "{} trusted statement(s), {} error(s)", report.statements.len(), errors);
+            match report.recorded {
+                Some(n) => {
+                    let _ = write!(s, "; {n} added to {}", secfw::artifacts::model::vex::VEX_RECORD);
+                }
+                None if a.no_record => {}
+                None => s.push_str("; nothing recorded (errors)"),
+            }
             out.print(&s);
         }
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use secfw_artifacts::Diagnostic;
 use secfw_governance::ExceptionEval;
-use secfw_suppress::vex_in::{VexStatement, matching_findings, read_vex, resolve};
+use secfw_suppress::vex_in::VexStatement;
 use serde::Serialize;
 
 use super::Outcome;
@@ -71,17 +71,28 @@ impl ExceptionsCheckReport {
 }
 
 /// Options of [`Workspace::vex_in`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VexInOptions {
     /// VEX documents (JSON: OpenVEX, CycloneDX VEX, CSAF VEX).
     pub files: Vec<PathBuf>,
+    /// Time of recording.
+    pub now: DateTime<Utc>,
+    /// Record the trusted statements in the workspace's VEX record (under the workspace lock).
+    pub record: bool,
 }
 
 impl VexInOptions {
-    /// Read `files`.
-    pub fn new(files: Vec<PathBuf>) -> Self {
-        Self { files }
+    /// Read `files` at `now` and record the trusted statements.
+    pub fn new(files: Vec<PathBuf>, now: DateTime<Utc>) -> Self {
+        Self { files, now, record: true }
+    }
+
+    /// Record the statements or only show them.
+    #[must_use]
+    pub fn record(mut self, record: bool) -> Self {
+        self.record = record;
+        self
     }
 }
 
@@ -103,6 +114,8 @@ pub struct VexInReport {
     pub statements: Vec<VexInRow>,
     /// Problems reading and resolving the documents.
     pub diagnostics: Vec<Diagnostic>,
+    /// Statements added to the VEX record (`None`: nothing recorded).
+    pub recorded: Option<usize>,
 }
 
 impl Outcome for VexInReport {
@@ -148,33 +161,22 @@ impl Workspace {
     }
 
     /// Read VEX documents: keep the statements of the rulebook's trusted authors, resolve
-    /// conflicts (the latest statement wins, reported) and name the ledger findings each is
-    /// about. Reads only.
+    /// conflicts (the latest statement wins, reported), name the ledger findings each is about,
+    /// and (with `record`) add them to the workspace's VEX record under the workspace lock.
     pub fn vex_in(&self, opts: &VexInOptions) -> Result<VexInReport, Error> {
-        let ws = self.artifacts();
-        let trusted = ws.rulebook_or_default().suppressions.trusted_vex_authors;
-        let mut statements = Vec::new();
-        let mut diags = Vec::new();
+        let mut docs = Vec::new();
         for f in &opts.files {
             let name = f.display().to_string();
             let bytes = secfw_artifacts::read::read_regular(f, MAX_VEX_BYTES, secfw_artifacts::read::Links::Refuse)
                 .map_err(|e| Error::unusable(format!("{name}: {e}")))?;
             let text = String::from_utf8(bytes).map_err(|e| Error::unusable(format!("{name}: not UTF-8: {e}")))?;
-            let (s, d) = read_vex(&name, &text);
-            statements.extend(s);
-            diags.extend(d);
+            docs.push((name, text));
         }
-        let resolved = resolve(statements, &trusted);
-        diags.extend(resolved.diagnostics.iter().cloned());
-        let findings = ws.findings.as_ref().map_or(&[][..], |l| l.findings.as_slice());
-        let rows = resolved
-            .statements
-            .into_iter()
-            .map(|st| {
-                let f = matching_findings(&st, findings);
-                VexInRow { statement: st, findings: f }
-            })
-            .collect();
-        Ok(VexInReport { statements: rows, diagnostics: diags })
+        let _lock = if opts.record { Some(self.lock()?) } else { None };
+        let ws = self.load_fresh()?;
+        let done = secfw_suppress::vex_in::vex_in(&ws, &docs, opts.now, opts.record)?;
+        let statements =
+            done.statements.into_iter().map(|(statement, findings)| VexInRow { statement, findings }).collect();
+        Ok(VexInReport { statements, diagnostics: done.diagnostics, recorded: done.recorded })
     }
 }

@@ -150,7 +150,9 @@ pub struct DigestReport {
 impl Workspace {
     /// Compute the KPIs of a period (and record the snapshot with `record`).
     pub fn metrics(&self, opts: &MetricsOptions) -> Result<MetricsReport, Error> {
-        let report = secfw_metrics::collect(self.artifacts(), &opts.period.collect_options(), opts.now)?;
+        let escalations = secfw_lifecycle::load_escalation_data(self.artifacts(), opts.now)?;
+        let collect = opts.period.collect_options().escalations(escalations);
+        let report = secfw_metrics::collect(self.artifacts(), &collect, opts.now)?;
         let recorded = if opts.record {
             let _lock = self.lock()?;
             Some(secfw_metrics::record(self.root(), &report)?)
@@ -166,7 +168,8 @@ impl Workspace {
         let _lock = self.lock()?;
         // Loaded again under the lock: what the digest shows is what the workspace holds now.
         let ws = self.load_fresh()?;
-        let done = secfw_digest::generate(&ws, &opts.period.collect_options(), opts.now, opts.out.as_deref())?;
+        let collect = opts.period.collect_options().escalations(secfw_lifecycle::load_escalation_data(&ws, opts.now)?);
+        let done = secfw_digest::generate(&ws, &collect, opts.now, opts.out.as_deref())?;
         Ok(DigestReport {
             cycle: done.report.cycle.clone(),
             period: done.report.metrics.period.to_string(),
