@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Define a crate's diagnostic codes and its `CATALOG` (code, title) in one place:
@@ -32,7 +33,7 @@ macro_rules! define_codes {
 /// Codes never change meaning once released; they are documented in `docs/diagnostics.md`.
 /// The prefix names the area: `SF` artifacts, `GV` governance, `GT` gates, `SL` seal,
 /// `LC` lifecycle, `IN` ingest, `EX` export, `MT` metrics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(transparent)]
 pub struct Code(pub &'static str);
 
@@ -50,7 +51,7 @@ impl fmt::Display for Code {
 }
 
 /// How serious a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Level {
@@ -80,7 +81,7 @@ impl fmt::Display for Level {
 }
 
 /// A 1-based line and column in a source file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default, JsonSchema)]
 pub struct Pos {
     /// 1-based line number.
     pub line: u32,
@@ -96,7 +97,7 @@ impl Pos {
 }
 
 /// A secondary location attached to a diagnostic (the other side of a mismatch).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Related {
     /// File, relative to the workspace.
     pub file: String,
@@ -109,7 +110,7 @@ pub struct Related {
 }
 
 /// One located problem.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Diagnostic {
     /// Stable machine code.
@@ -234,7 +235,7 @@ pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
 }
 
 /// Counts of diagnostics by level.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Summary {
     /// Number of errors.
     pub errors: usize,

@@ -97,7 +97,21 @@ pub struct Exception {
     pub spans: Spans,
 }
 
+/// Words in a `##` section name that mark the exceptions under it as history (no longer in
+/// force), matched case-insensitively anywhere in the name: `## Expired Exceptions`,
+/// `## Closed`, `## Revoked`, `## Rejected`, `## Archive`, `## Retired`, `## Resolved`.
+pub const ARCHIVE_SECTION_WORDS: [&str; 7] =
+    ["expired", "closed", "revoked", "rejected", "archive", "retired", "resolved"];
+
 impl Exception {
+    /// Whether the exception is listed in an archive section ([`ARCHIVE_SECTION_WORDS`]): such
+    /// entries are history, never in force, and left out of exception compliance. The one list
+    /// metrics and export use.
+    pub fn is_archived(&self) -> bool {
+        let s = self.section.to_ascii_lowercase();
+        ARCHIVE_SECTION_WORDS.iter().any(|w| s.contains(w))
+    }
+
     /// An exception with the required fields.
     pub fn new(
         id: impl Into<String>,
@@ -643,6 +657,39 @@ mod tests {
             let hit = d.iter().find(|d| d.message.contains(needle)).unwrap_or_else(|| panic!("{extra}: {d:?}"));
             assert_eq!((hit.code, hit.pos().map(|p| p.line)), (codes::EXCEPTION_BAD_VALUE, Some(line)), "{extra}");
             assert!(hit.hint.is_some());
+        }
+    }
+}
+
+#[cfg(test)]
+mod archive_tests {
+    use super::*;
+
+    fn in_section(section: &str) -> Exception {
+        let md = format!(
+            "# R\n\n## {section}\n\n### EXC-001: t\n- **Policy**: POL-001\n- **Requestor**: a@x\n- **Approval**: b@x\n- **Valid Until**: 2027-01-31\n"
+        );
+        let src = SourceFile::new("exceptions.md", md);
+        let (reg, _) = parse(&src, Level::Warning);
+        reg.exceptions.into_iter().next().expect("one exception")
+    }
+
+    #[test]
+    fn archive_sections_are_recognised_by_one_list_case_insensitively() {
+        for s in [
+            "Expired Exceptions",
+            "CLOSED",
+            "Revoked",
+            "Rejected requests",
+            "Archive 2025",
+            "Archived",
+            "Retired",
+            "Resolved",
+        ] {
+            assert!(in_section(s).is_archived(), "{s}");
+        }
+        for s in ["Active Exceptions", "Pending approval", "Exceptions"] {
+            assert!(!in_section(s).is_archived(), "{s}");
         }
     }
 }

@@ -48,7 +48,7 @@ pub fn complete_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
 /// Append `entry` as one JSON line to the journal at `journal` (created with its directory if
 /// missing) and sync it to disk before returning.
 pub fn append_line<T: Serialize>(journal: &Path, entry: &T) -> Result<(), Error> {
-    let mut line = serde_json::to_vec(entry).map_err(|e| Error::Serialize(e.to_string()))?;
+    let mut line = serde_json::to_vec(entry).map_err(|e| Error::Serialize(Box::new(e)))?;
     line.push(b'\n');
     let io = |source| Error::Io { path: journal.to_owned(), source };
     if let Some(dir) = journal.parent() {
@@ -72,7 +72,7 @@ pub fn append_line<T: Serialize>(journal: &Path, entry: &T) -> Result<(), Error>
 /// journal it now contains. A value that cannot be serialized is an error: the ledger is never
 /// replaced by an empty document.
 pub fn commit<T: Serialize>(path: &Path, ledger: &T, journal: &Path) -> Result<(), Error> {
-    let mut text = serde_json::to_string_pretty(ledger).map_err(|e| Error::Serialize(e.to_string()))?;
+    let mut text = serde_json::to_string_pretty(ledger).map_err(|e| Error::Serialize(Box::new(e)))?;
     text.push('\n');
     crate::write::write_atomic(path, text.as_bytes())?;
     match std::fs::remove_file(journal) {

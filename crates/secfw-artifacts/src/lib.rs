@@ -64,7 +64,7 @@ pub enum Error {
     Locked(Box<Diagnostic>),
     /// A value could not be serialized.
     #[error("cannot serialize: {0}")]
-    Serialize(String),
+    Serialize(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// An artifact is invalid (carries its diagnostics).
     #[error("{} is invalid: {}", .file, .diagnostics.first().map_or_else(String::new, ToString::to_string))]
     Invalid {

@@ -22,6 +22,53 @@ pub fn is_advisory_id(s: &str) -> bool {
         && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
 }
 
+/// `true` for the part of a CVE id after `CVE-`: a four-digit year, `-`, and four or more digits.
+pub(crate) fn is_cve_number(rest: &str) -> bool {
+    let (y, n) = rest.split_once('-').unwrap_or((rest, ""));
+    y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) && n.len() >= 4 && n.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `true` for an advisory id a scanner report names that is worth recording as a finding's
+/// `cve` (and that an exception can therefore name, [`is_advisory_id`]): `CVE-YYYY-NNNN+`, `GHSA-...`,
+/// `RUSTSEC-...`, `GO-...`, `PYSEC-...`, `OSV-...` and other `PREFIX-...` without spaces.
+pub fn is_known_advisory_id(s: &str) -> bool {
+    if !is_advisory_id(s) {
+        return false;
+    }
+    let Some((prefix, rest)) = s.split_once('-') else { return false };
+    if prefix.is_empty() || rest.is_empty() || !prefix.bytes().all(|b| b.is_ascii_uppercase()) {
+        return false;
+    }
+    if s.contains(char::is_whitespace) {
+        return false;
+    }
+    if prefix == "CVE" {
+        return is_cve_number(rest);
+    }
+    matches!(
+        prefix,
+        "GHSA"
+            | "RUSTSEC"
+            | "GO"
+            | "PYSEC"
+            | "OSV"
+            | "GMS"
+            | "DSA"
+            | "DLA"
+            | "RHSA"
+            | "ALAS"
+            | "USN"
+            | "ELSA"
+            | "MAL"
+            | "NSWG"
+            | "ALSA"
+            | "GSD"
+            | "BIT"
+            | "RLSA"
+            | "SNYK"
+    )
+}
+
 /// A package URL, `pkg:type/namespace/name@version` (namespace and version optional;
 /// qualifiers and subpath are accepted and ignored for matching).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -365,6 +412,29 @@ pub fn package_of_location(location: &str) -> Option<(Option<Purl>, String, Opti
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_advisory_id_ingest_records_is_one_an_exception_can_name() {
+        for ok in ["CVE-2021-44228", "GHSA-c3h9-896r-86jm", "RUSTSEC-2022-0090", "GO-2022-0001", "PYSEC-2021-1"] {
+            assert!(is_known_advisory_id(ok) && is_advisory_id(ok), "{ok}");
+        }
+        for bad in [
+            "CVE-21-1",
+            "no-such",
+            "DS002",
+            "GHSA-abcd/efgh",
+            "GHSA-a b",
+            "RUSTSEC-",
+            "-2020-1",
+            "CVE-2021-4422８",
+            "cve-2021-44228",
+        ] {
+            assert!(!is_known_advisory_id(bad), "{bad}");
+        }
+        // A person may name more than a scanner reports (lower-case prefixes, unknown databases).
+        assert!(is_advisory_id("acme-2024-1") && !is_known_advisory_id("acme-2024-1"));
+    }
+
     use super::*;
 
     #[test]

@@ -32,6 +32,15 @@ pub mod files {
     pub const SECURITY_SPEC: &str = "security_spec.md";
     /// Every artifact people (or ingest) write, in a fixed order.
     pub const ALL: [&str; 6] = [RULEBOOK, INVENTORY, FINDINGS, POLICY_MAP, EXCEPTIONS, SECURITY_SPEC];
+    /// The Markdown digest (written by the IMPROVE step).
+    pub const DIGEST_MD: &str = "digest.md";
+    /// The JSON digest.
+    pub const DIGEST_JSON: &str = "digest.json";
+    /// The HTML digest.
+    pub const DIGEST_HTML: &str = "digest.html";
+    /// The three digest files, in a fixed order: the one list `secfw digest` writes and a seal
+    /// covers when present.
+    pub const DIGESTS: [&str; 3] = [DIGEST_MD, DIGEST_JSON, DIGEST_HTML];
 }
 
 /// How to load a workspace.
@@ -447,12 +456,7 @@ fn is_vuln_id(s: &str) -> bool {
     // CVE-YYYY-NNNN+, GHSA-xxxx-xxxx-xxxx, RUSTSEC-YYYY-NNNN, OSV-style PREFIX-...; no spaces.
     let up = s.to_ascii_uppercase();
     if let Some(rest) = up.strip_prefix("CVE-") {
-        let mut it = rest.splitn(2, '-');
-        let (y, n) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
-        return y.len() == 4
-            && y.bytes().all(|b| b.is_ascii_digit())
-            && n.len() >= 4
-            && n.bytes().all(|b| b.is_ascii_digit());
+        return crate::target::is_cve_number(rest);
     }
     !s.is_empty() && s.contains('-') && !s.contains(char::is_whitespace)
 }

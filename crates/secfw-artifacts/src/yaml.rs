@@ -551,7 +551,7 @@ impl SourceMap {
 /// Serialize a value as YAML deterministically (block style, 2-space indent, keys in struct
 /// order).
 pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, crate::Error> {
-    serde_saphyr::to_string(value).map_err(|e| crate::Error::Serialize(e.to_string()))
+    serde_saphyr::to_string(value).map_err(|e| crate::Error::Serialize(Box::new(e)))
 }
 
 /// Deserialize free-form data (`serde_json::Value`) rejecting duplicate mapping keys, so the

@@ -3,9 +3,29 @@
 
 use std::io::{IsTerminal, Write};
 
+use std::path::Path;
+use std::process::ExitCode;
+
 use chrono::{DateTime, Utc};
+use secfw::artifacts::read::Links;
 use secfw::artifacts::render;
 use secfw::artifacts::{Diagnostic, SourceFile};
+use secfw::{Error, ErrorKind};
+
+use crate::{CmdResult, exit};
+
+/// Largest file read to show a snippet under a diagnostic (larger files: no snippet).
+const MAX_SNIPPET_SOURCE_BYTES: u64 = 16 << 20;
+
+/// The source a diagnostic about `file` points into: `dir/file`, else `file` as given (a report
+/// named on the command line), read without following links or blocking, at most
+/// [`MAX_SNIPPET_SOURCE_BYTES`]. The one snippet loader of every command.
+pub(crate) fn source_for(dir: &Path, file: &str) -> Option<SourceFile> {
+    [dir.join(file), Path::new(file).to_path_buf()].into_iter().find_map(|p| {
+        let b = secfw::artifacts::read::read_regular(&p, MAX_SNIPPET_SOURCE_BYTES, Links::Refuse).ok()?;
+        Some(SourceFile::new(file.to_owned(), String::from_utf8(b).ok()?))
+    })
+}
 
 /// `--color`: `auto` colours when stdout is a terminal and `NO_COLOR` is unset. (No variant docs:
 /// `--help` lists the three values on one line instead of a block on every subcommand.)
@@ -110,6 +130,42 @@ impl Output {
     /// Render a diagnostic with its source snippet.
     pub(crate) fn diagnostic(&self, d: &Diagnostic, source: Option<&SourceFile>) -> String {
         render::render(d, source, self.styled)
+    }
+
+    /// Render diagnostics, each with a snippet of its file found under `dir` ([`source_for`]).
+    pub(crate) fn diagnostics_in(&self, dir: &Path, diags: &[Diagnostic]) -> String {
+        let mut s = String::new();
+        for d in diags {
+            let src = d.line.and_then(|_| source_for(dir, &d.file));
+            s.push_str(&self.diagnostic(d, src.as_ref()));
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    /// The one way a command turns a facade error into output and an exit code: refused input
+    /// (a seal that does not verify, a tampered log) prints its diagnostics to stdout and exits 1;
+    /// an operation that could not run prints its diagnostics to stderr and its message as the
+    /// error line, exit 2. `dir` is where snippets are looked up.
+    pub(crate) fn fail(&self, e: Error, dir: &Path) -> CmdResult {
+        if let Error::Seal(secfw::seal::Error::Verification(r)) = &e {
+            self.print(&crate::cmd::seal::human_report(self, r, None));
+            return Ok(ExitCode::from(exit::FAIL));
+        }
+        let diags = e.diagnostics();
+        if e.kind() == ErrorKind::Refused {
+            self.print(self.diagnostics_in(dir, &diags).trim_end());
+            if let Error::Lifecycle(secfw::lifecycle::Error::Tampered { .. }) = &e {
+                self.error(&format!("{}: the event log does not verify; nothing was recorded", dir.display()));
+            }
+            return Ok(ExitCode::from(exit::FAIL));
+        }
+        if !diags.is_empty() {
+            self.eprint(self.diagnostics_in(dir, &diags).trim_end());
+        }
+        Err(e.into())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use secfw_artifacts::Severity;
+use secfw_governance::ExceptionState;
 use secfw_metrics::compute::StandardState;
 use secfw_metrics::kpi::trim_num;
 use secfw_metrics::{KpiId, KpiStatus, Report, Verdict};
@@ -282,14 +283,14 @@ pub fn render(report: &Report) -> String {
         .take(10)
         .map(|x| {
             let left = x.days_left.max(0) as f64;
-            let color = match x.state.as_str() {
-                "expired" | "invalid" => "#dc2626",
+            let color = match x.state {
+                ExceptionState::Expired | ExceptionState::Invalid => "#dc2626",
                 _ if x.expiring_soon => "#f59e0b",
                 _ => "#16a34a",
             };
-            let note = match x.state.as_str() {
-                "expired" => format!("expired {}", x.valid_until),
-                "invalid" => format!("invalid · {} d", x.days_left),
+            let note = match x.state {
+                ExceptionState::Expired => format!("expired {}", x.valid_until),
+                ExceptionState::Invalid => format!("invalid · {} d", x.days_left),
                 _ => format!("{} d · {}", x.days_left, x.valid_until),
             };
             Bar { label: x.id.clone(), segments: vec![(left.max(0.5), color)], note }

@@ -173,7 +173,7 @@ pub fn intel(report: &Report) -> Vec<DigestIntel> {
 
 /// `digest.json` text: pretty JSON with a final newline.
 pub fn render(report: &Report) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(&build(report)).map_err(|e| Error::Serialize(e.to_string()))?;
+    let mut s = serde_json::to_string_pretty(&build(report)).map_err(|e| Error::Serialize(Box::new(e)))?;
     s.push('\n');
     Ok(s)
 }

@@ -17,16 +17,16 @@ use secfw_metrics::{CollectOptions, History, Report};
 /// counted there and listed in full in `digest.json`.
 pub const MAX_LISTED: usize = 25;
 
-/// File names of the digest.
+/// File names of the digest (defined once, in `secfw_artifacts::files`).
 pub mod files {
     /// Markdown digest.
-    pub const MD: &str = "digest.md";
+    pub const MD: &str = secfw_artifacts::files::DIGEST_MD;
     /// JSON digest.
-    pub const JSON: &str = "digest.json";
+    pub const JSON: &str = secfw_artifacts::files::DIGEST_JSON;
     /// HTML digest.
-    pub const HTML: &str = "digest.html";
+    pub const HTML: &str = secfw_artifacts::files::DIGEST_HTML;
     /// All three, in a fixed order.
-    pub const ALL: [&str; 3] = [MD, JSON, HTML];
+    pub const ALL: [&str; 3] = secfw_artifacts::files::DIGESTS;
 }
 
 /// The error type of `secfw-digest`.
@@ -41,7 +41,7 @@ pub enum Error {
     Artifacts(#[from] secfw_artifacts::Error),
     /// A value could not be serialized.
     #[error("cannot serialize: {0}")]
-    Serialize(String),
+    Serialize(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// The result type of this crate.

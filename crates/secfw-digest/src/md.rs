@@ -206,7 +206,7 @@ pub fn render(report: &Report) -> String {
             let state = match (&x.reason, x.expiring_soon) {
                 (Some(r), _) => format!("{}: {r}", x.state),
                 (None, true) => format!("{}, expiring soon", x.state),
-                (None, false) => x.state.clone(),
+                (None, false) => x.state.to_string(),
             };
             let _ = writeln!(
                 s,

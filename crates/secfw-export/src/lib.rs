@@ -27,7 +27,7 @@ pub enum Error {
     NoLedger(Box<secfw_artifacts::Diagnostic>),
     /// Serialization failed.
     #[error("cannot serialize the export: {0}")]
-    Serialize(String),
+    Serialize(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// An export format.
@@ -92,6 +92,25 @@ impl Vcs {
     /// A provenance entry.
     pub fn new(repository_uri: impl Into<String>, revision_id: Option<String>, branch: Option<String>) -> Self {
         Self { repository_uri: repository_uri.into(), revision_id, branch }
+    }
+
+    /// Provenance from the given parts, each falling back to the CI's variables read through
+    /// `var` (GitHub Actions: `GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`, `GITHUB_SHA`,
+    /// `GITHUB_REF_NAME`; then GitLab CI: `CI_PROJECT_URL`, `CI_COMMIT_SHA`,
+    /// `CI_COMMIT_REF_NAME`); empty variables count as unset. `None` without a repository.
+    pub fn resolve(
+        repository_uri: Option<String>,
+        revision_id: Option<String>,
+        branch: Option<String>,
+        var: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<Self> {
+        let env = |k: &str| var(k).filter(|v| !v.is_empty());
+        let gh = env("GITHUB_REPOSITORY")
+            .map(|r| format!("{}/{r}", env("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into())));
+        let uri = repository_uri.or(gh).or_else(|| env("CI_PROJECT_URL"))?;
+        let rev = revision_id.or_else(|| env("GITHUB_SHA")).or_else(|| env("CI_COMMIT_SHA"));
+        let branch = branch.or_else(|| env("GITHUB_REF_NAME")).or_else(|| env("CI_COMMIT_REF_NAME"));
+        Some(Self::new(uri, rev, branch))
     }
 }
 
@@ -287,13 +306,10 @@ impl<'a> ExportInput<'a> {
 /// Whether an exception is in force at `now`, for inputs without a rulebook (a bare ledger and
 /// registry); exports of a workspace use `secfw-governance`'s full evaluation instead. Here an
 /// exception is in force when approved on or before `now` (if an approval date is given), `now` not
-/// after the end of its `Valid Until` day (UTC), and not listed under a section named
-/// expired, revoked or closed.
+/// after the end of its `Valid Until` day (UTC), and not listed under a section whose name
+/// marks it as history ([`Exception::is_archived`]).
 pub fn exception_valid(e: &Exception, now: DateTime<Utc>) -> bool {
-    let section = e.section.to_ascii_lowercase();
-    !["expired", "revoked", "closed", "rejected"].iter().any(|w| section.contains(w))
-        && e.approved_on.is_none_or(|d| d.start_of_day() <= now)
-        && now <= e.valid_until.end_of_day()
+    !e.is_archived() && e.approved_on.is_none_or(|d| d.start_of_day() <= now) && now <= e.valid_until.end_of_day()
 }
 
 /// The fixed namespace of every UUID secfw derives (uuid v5 over `secfw:<kind>:<key>`).
@@ -327,7 +343,7 @@ pub const fn security_severity(s: Severity) -> &'static str {
 
 /// Pretty JSON with a final newline.
 pub fn to_json(v: &serde_json::Value) -> Result<String, Error> {
-    let mut s = serde_json::to_string_pretty(v).map_err(|e| Error::Serialize(e.to_string()))?;
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| Error::Serialize(Box::new(e)))?;
     s.push('\n');
     Ok(s)
 }
@@ -360,4 +376,28 @@ pub(crate) fn file_location(f: &Finding) -> Option<(String, Option<u64>)> {
     }
     let looks_like_file = line.is_some() || ar.resource_type == "file" || path.contains('/') || path.contains('.');
     looks_like_file.then(|| (path.to_owned(), line))
+}
+
+#[cfg(test)]
+mod vcs_tests {
+    use super::Vcs;
+
+    #[test]
+    fn provenance_comes_from_flags_then_github_then_gitlab() {
+        let none = |_: &str| None;
+        assert_eq!(Vcs::resolve(None, None, None, &none), None, "no repository, no provenance");
+        let gh = |k: &str| match k {
+            "GITHUB_REPOSITORY" => Some("o/r".to_owned()),
+            "GITHUB_SHA" => Some("abc".to_owned()),
+            "GITHUB_SERVER_URL" => Some(String::new()),
+            "CI_PROJECT_URL" => Some("https://gitlab.example/x".to_owned()),
+            _ => None,
+        };
+        let v = Vcs::resolve(None, None, Some("main".into()), &gh).unwrap();
+        assert_eq!(v, Vcs::new("https://github.com/o/r", Some("abc".into()), Some("main".into())), "empty = unset");
+        let gl = |k: &str| (k == "CI_PROJECT_URL").then(|| "https://gitlab.example/x".to_owned());
+        assert_eq!(Vcs::resolve(None, None, None, &gl).unwrap().repository_uri, "https://gitlab.example/x");
+        let flag = Vcs::resolve(Some("https://x/y".into()), None, None, &gh).unwrap();
+        assert_eq!((flag.repository_uri.as_str(), flag.revision_id.as_deref()), ("https://x/y", Some("abc")));
+    }
 }

@@ -44,7 +44,7 @@ pub enum Error {
 }
 
 /// The three gates of seed §3.2, and `suppression_parity` (issue 15).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GateName {
     /// Gate 1: artifact syntax, required fields, types, enums, formats, reference syntax.
@@ -174,7 +174,7 @@ pub trait Gate: Sync {
 }
 
 /// A finding that is excepted: counted and listed in every report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ExceptedFinding {
     /// `finding_id`.
     pub finding_id: String,
@@ -187,7 +187,7 @@ pub struct ExceptedFinding {
 }
 
 /// The result of one gate.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct GateReport {
     /// The gate.
@@ -280,7 +280,7 @@ fn digest_of<T: Serialize>(v: &T) -> String {
 }
 
 /// The result of running several gates.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct GateRun {
     /// Evaluation time.

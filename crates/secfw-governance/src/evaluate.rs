@@ -17,7 +17,7 @@ use crate::exceptions::{ExceptionEval, ExceptionState, PackageRef, covers, evalu
 use crate::locate::Locator;
 
 /// Why a finding's `exception_ref` does not except it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "reason")]
 #[non_exhaustive]
 pub enum NotExcepted {
@@ -36,7 +36,7 @@ pub enum NotExcepted {
 }
 
 /// How a finding is treated at `now`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "disposition")]
 #[non_exhaustive]
 pub enum Disposition {
@@ -56,7 +56,7 @@ pub enum Disposition {
 }
 
 /// One finding's governance evaluation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct FindingEval {
     /// `finding_id`.
@@ -89,7 +89,7 @@ impl FindingEval {
 }
 
 /// Counts of findings by disposition (the inputs of enforcement rules).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Counts {
     /// Counted (open, not excepted) findings by severity.
     pub open: BTreeMap<Severity, u64>,
@@ -129,7 +129,7 @@ impl Counts {
 }
 
 /// An escalation raised by a violated rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Escalation {
     /// The rule's metric, e.g. `critical_findings_count`.
@@ -152,7 +152,7 @@ pub struct Escalation {
 }
 
 /// The outcome of one enforcement rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct RuleOutcome {
     /// Index in `enforcement`.
@@ -173,7 +173,7 @@ pub struct RuleOutcome {
 }
 
 /// Everything governance decides about a workspace at `now`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct GovernanceReport {
     /// The evaluation time.
@@ -221,7 +221,7 @@ fn needs_exception(f: &Finding) -> bool {
 }
 
 fn due(f: &Finding, rb: &Rulebook) -> DateTime<Utc> {
-    crate::intel::remediation_due(f, rb)
+    f.sla_due(rb)
 }
 
 /// Evaluate governance for a loaded workspace at `now`.

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::codes;
 
 /// Whether an exception can except findings at `now`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ExceptionState {
@@ -29,6 +29,12 @@ pub enum ExceptionState {
     Expired,
     /// Not expired, but a requirement is unmet (approval, window, content); it excepts nothing.
     Invalid,
+}
+
+impl std::fmt::Display for ExceptionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl ExceptionState {
@@ -43,7 +49,7 @@ impl ExceptionState {
 }
 
 /// An approver role of the rulebook's exception policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// `exceptions.approvers.security_team`: every exception.
@@ -66,7 +72,7 @@ impl Role {
 }
 
 /// The evaluation of one exception at `now`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ExceptionEval {
     /// `EXC-NNN`.

@@ -19,22 +19,14 @@ pub fn kev_at(f: &Finding, now: DateTime<Utc>) -> Option<&KevInfo> {
     f.kev.as_ref().filter(|k| k.date_added.start_of_day() <= now)
 }
 
-/// When remediation of a finding is due: the earliest of its `remediation.deadline`,
-/// `first_seen` + the rulebook's SLA days for its severity, and, for a KEV-listed finding, the
-/// end of the KEV `dueDate` (UTC). The one home of this rule; metrics and tickets use it.
+/// When remediation of a finding is due: [`Finding::sla_due`], where the rule lives (the
+/// earliest of its deadline, `first_seen` + the severity SLA and the KEV due date).
 pub fn remediation_due(f: &Finding, rb: &Rulebook) -> DateTime<Utc> {
-    let mut due = f.remediation.deadline.deadline();
-    if let Some(fs) = f.first_seen {
-        due = due.min(fs.instant() + chrono::Duration::days(i64::from(rb.sla_days.for_severity(f.severity))));
-    }
-    if let Some(k) = &f.kev {
-        due = due.min(k.due_date.end_of_day());
-    }
-    due
+    f.sla_due(rb)
 }
 
 /// Which exploitation data source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum IntelKind {
     /// CISA Known Exploited Vulnerabilities catalog.
@@ -57,7 +49,7 @@ impl IntelKind {
 }
 
 /// The freshness of one data source at `now`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct IntelFreshness {
     /// The source.

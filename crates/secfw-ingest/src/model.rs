@@ -371,46 +371,10 @@ pub(crate) fn cwes_in(text: &str) -> Vec<String> {
     out
 }
 
-/// `true` for an advisory id worth recording as `cve`: `CVE-YYYY-NNNN+`, `GHSA-...`,
-/// `RUSTSEC-...`, `GO-...`, `PYSEC-...`, `OSV-...` and other `PREFIX-...` without spaces.
+/// `true` for an advisory id worth recording as `cve`: the one grammar of
+/// [`secfw_artifacts::target::is_known_advisory_id`].
 pub(crate) fn is_advisory_id(s: &str) -> bool {
-    let Some((prefix, rest)) = s.split_once('-') else { return false };
-    if prefix.is_empty() || rest.is_empty() || !prefix.bytes().all(|b| b.is_ascii_uppercase()) {
-        return false;
-    }
-    if s.contains(char::is_whitespace) {
-        return false;
-    }
-    if prefix == "CVE" {
-        let mut it = rest.splitn(2, '-');
-        let (y, n) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
-        return y.len() == 4
-            && y.bytes().all(|b| b.is_ascii_digit())
-            && n.len() >= 4
-            && n.bytes().all(|b| b.is_ascii_digit());
-    }
-    matches!(
-        prefix,
-        "GHSA"
-            | "RUSTSEC"
-            | "GO"
-            | "PYSEC"
-            | "OSV"
-            | "GMS"
-            | "DSA"
-            | "DLA"
-            | "RHSA"
-            | "ALAS"
-            | "USN"
-            | "ELSA"
-            | "MAL"
-            | "NSWG"
-            | "ALSA"
-            | "GSD"
-            | "BIT"
-            | "RLSA"
-            | "SNYK"
-    )
+    secfw_artifacts::target::is_known_advisory_id(s)
 }
 
 /// Map a qualitative severity word used by scanners. `None` for unknown words.

@@ -70,9 +70,10 @@ pub(crate) fn json_error(name: &str, e: &serde_json::Error) -> Error {
         && let Some((code, msg)) = rest.split_once("] ")
         && let Some((c, _)) = codes::CATALOG.iter().find(|(c, _)| c.as_str() == code)
     {
-        let hint = match code {
-            "IN0005" => "re-run the scanner with a current version that writes SARIF 2.1.0",
-            _ => "the report does not follow its format; re-run the scanner or pass the right --format",
+        let hint = if *c == codes::UNSUPPORTED_VERSION {
+            "re-run the scanner with a current version that writes SARIF 2.1.0"
+        } else {
+            "the report does not follow its format; re-run the scanner or pass the right --format"
         };
         return reject(*c, name, msg, hint, pos);
     }

@@ -89,7 +89,7 @@ impl CycleOptions {
 }
 
 /// Outcome of one step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// The step ran and succeeded.
@@ -104,7 +104,7 @@ pub enum StepStatus {
 }
 
 /// One step of the run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Step {
     /// Short name (`validate`, `seal`, `→ PACKAGED`, ...).
     pub name: String,
@@ -115,7 +115,7 @@ pub struct Step {
 }
 
 /// One gate's result in the summary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct GateLine {
     /// Gate name.
     pub gate: String,
@@ -130,7 +130,7 @@ pub struct GateLine {
 }
 
 /// One KPI in the summary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KpiLine {
     /// KPI name.
     pub name: String,
@@ -143,7 +143,7 @@ pub struct KpiLine {
 }
 
 /// What a run did.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct CycleReport {
     /// State before the run.
@@ -349,14 +349,12 @@ pub fn check_inputs(root: &Path, opts: &CycleOptions, state: LifecycleState) -> 
     }
     if let Some(trust) = &opts.trust
         && file(trust, "trust policy", &mut problems).is_some()
+        && let Err(e) = secfw_seal::trust::load_pinned_anchor(Some(trust), root, None, opts.now, Some(root))
     {
-        let pin = secfw_seal::root::TrustPin::load_workspace(root).ok().flatten();
-        if let Err(e) = secfw_seal::trust::load_anchor(Some(trust), root, None, opts.now, pin.as_ref()) {
-            problems.push(
-                Diagnostic::error(codes::INPUT_INVALID, trust.display().to_string(), format!("trust policy: {e}"))
-                    .with_hint("give a signed trust policy from outside the workspace (`secfw trust init --root-key`, `secfw trust sign`)"),
-            );
-        }
+        problems.push(
+            Diagnostic::error(codes::INPUT_INVALID, trust.display().to_string(), format!("trust policy: {e}"))
+                .with_hint("give a signed trust policy from outside the workspace (`secfw trust init --root-key`, `secfw trust sign`)"),
+        );
     }
     for scan in &opts.scans {
         file(scan, "scanner report", &mut problems);
@@ -571,8 +569,7 @@ impl Run<'_> {
 
     fn trust(&self) -> Result<TrustPolicy, String> {
         let path = self.opts.trust.as_ref().ok_or("a trust policy is needed to seal: pass --trust FILE")?;
-        let pin = secfw_seal::root::TrustPin::load_workspace(self.root)?;
-        secfw_seal::trust::load_anchor(Some(path), self.root, None, self.opts.now, pin.as_ref())
+        secfw_seal::trust::load_pinned_anchor(Some(path), self.root, None, self.opts.now, Some(self.root))
             .map(|a| a.policy)
             .map_err(|e| e.to_string())
     }
@@ -708,20 +705,15 @@ impl Run<'_> {
             .rev()
             .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
             .and_then(|e| e.seal.clone());
-        // Packages are named `handoff-<seq>-<first 12 hex of the seal>.tar`: take the one of the
-        // seal this cycle recorded at PACKAGED, never another.
-        let Some(short) = sealed.as_deref().and_then(|s| s.strip_prefix("sha256:")).and_then(|h| h.get(..12)) else {
+        // Take the package of the seal this cycle recorded at PACKAGED, never another.
+        let Some(sealed) = sealed else {
             return Ok(self.fail("unpack", vec!["no seal was recorded when this cycle entered PACKAGED".into()]));
         };
-        let packages = secfw_seal::package::list_packages(self.root);
-        let Some(archive) =
-            packages.iter().rev().find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains(short)))
-        else {
+        let Some(archive) = secfw_seal::package::package_of_seal(self.root, &sealed) else {
+            let short: String = sealed.chars().take(19).collect();
             return Ok(self.fail(
                 "unpack",
-                vec![format!(
-                    "no package of seal sha256:{short}… in .secfw/packages: seal and package the handoff first"
-                )],
+                vec![format!("no package of seal {short}… in .secfw/packages: seal and package the handoff first")],
             ));
         };
         let stem = archive.file_stem().map_or_else(|| "package".to_owned(), |s| s.to_string_lossy().into_owned());
@@ -732,7 +724,7 @@ impl Run<'_> {
         } else {
             let mut uo = self.verify_options();
             uo.expect_project = secfw_seal::workspace_project(self.root);
-            match secfw_seal::unpack(archive, &target, &trust, &uo) {
+            match secfw_seal::unpack(&archive, &target, &trust, &uo) {
                 Ok(r) => {
                     self.wiring.seal.memo.record(&r.known, &r.stats);
                     self.step("unpack", StepStatus::Done, format!("verified and unpacked into {}", target.display()));
@@ -929,7 +921,7 @@ impl Run<'_> {
                         trend: g.report.trend(k.id).arrow.as_str().to_owned(),
                     })
                     .collect();
-                let html = self.root.join("digest.html");
+                let html = self.root.join(secfw_artifacts::files::DIGEST_HTML);
                 self.step(
                     "digest",
                     StepStatus::Done,

@@ -136,7 +136,7 @@ impl AdvanceRequest {
 }
 
 /// The evaluation of a target state's entry criteria.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Evaluation {
     /// From.
@@ -152,7 +152,7 @@ pub struct Evaluation {
 }
 
 /// What `advance` did.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 #[non_exhaustive]
 pub enum Outcome {
@@ -188,7 +188,7 @@ impl Outcome {
 }
 
 /// `secfw status`: where the lifecycle is and what blocks the next step.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Status {
     /// Current state.
@@ -249,6 +249,160 @@ fn from_check(c: Criterion, o: CheckOutcome, seal: &mut Option<String>) -> Crite
     }
 }
 
+/// The states artifacts may declare while moving from `from` to `to`: any state the cycle has
+/// reached, up to the target (people's files are not edited at every transition, and secfw never
+/// rewrites them), but never a state the lifecycle has not got to.
+///
+/// This is the one rule: `advance` evaluates its gates with it, and a standalone `gate` run uses it
+/// through [`gate_run_options`] (as if advancing to the next state), so the two never disagree.
+pub fn allowed_states(from: LifecycleState, to: LifecycleState) -> Vec<LifecycleState> {
+    let mut allowed: Vec<LifecycleState> = LifecycleState::ALL.into_iter().filter(|s| *s <= to).collect();
+    if !allowed.contains(&from) {
+        allowed.push(from);
+    }
+    allowed
+}
+
+/// When the current cycle started: the time of the last transition into PLANNED.
+pub fn cycle_start(events: &[Event]) -> Option<DateTime<Utc>> {
+    events.iter().rev().find(|e| e.changes_state() && e.to == LifecycleState::Planned).map(|e| e.time)
+}
+
+/// The gate options of a transition from `from` to `to` after `events`.
+pub fn gate_options(events: &[Event], from: LifecycleState, to: LifecycleState, strict: bool) -> GateOptions {
+    GateOptions::default().strict(strict).allowed_states(allowed_states(from, to)).cycle_start(cycle_start(events))
+}
+
+/// The gate options of a standalone gate run after `events`: exactly those `advance` uses to move
+/// from the current state to the next one.
+pub fn gate_run_options(events: &[Event], strict: bool) -> GateOptions {
+    let state = state_of(events);
+    gate_options(events, state, state.next(), strict)
+}
+
+/// The gates the criteria of a transition need, in gate order.
+fn gates_for(needed: &[Criterion]) -> Vec<GateName> {
+    let mut gates = Vec::new();
+    if needed.contains(&Criterion::SchemaLintPasses) {
+        gates.push(GateName::SchemaLint);
+    }
+    if needed.iter().any(|c| matches!(c, Criterion::CrossStreamPasses | Criterion::GovernanceTagsValid)) {
+        gates.push(GateName::CrossStreamConsistency);
+    }
+    if needed.contains(&Criterion::ParityCoveragePasses) {
+        gates.push(GateName::ParityCoverage);
+    }
+    if needed.contains(&Criterion::SuppressionParityPasses) {
+        gates.push(GateName::SuppressionParity);
+    }
+    gates
+}
+
+/// A criterion a gate decides (schema_lint, cross-stream, governance tags, parity, suppression).
+fn gate_criterion(c: Criterion, run: &GateRun) -> CriterionResult {
+    let gate = match c {
+        Criterion::SchemaLintPasses => GateName::SchemaLint,
+        Criterion::ParityCoveragePasses => GateName::ParityCoverage,
+        Criterion::SuppressionParityPasses => GateName::SuppressionParity,
+        _ => GateName::CrossStreamConsistency,
+    };
+    if c == Criterion::GovernanceTagsValid {
+        let tag_codes = [
+            secfw_governance::codes::UNKNOWN_TAG,
+            secfw_gates::codes::TAG_SPELLING,
+            secfw_gates::codes::TAG_NOT_ON_RESOURCE,
+        ];
+        let (ok, d) = gate_detail(run, gate, &|d| tag_codes.contains(&d.code));
+        return CriterionResult {
+            criterion: c,
+            met: ok,
+            detail: if ok { "all governance tags valid".to_owned() } else { d },
+        };
+    }
+    let (ok, d) = gate_detail(run, gate, &|_| true);
+    CriterionResult { criterion: c, met: ok, detail: d }
+}
+
+/// Critical=0: every `block_handoff` enforcement rule holds.
+fn critical_zero(c: Criterion, gov: &secfw_governance::GovernanceReport) -> CriterionResult {
+    let blocking: Vec<String> = gov
+        .rules
+        .iter()
+        .filter(|r| !r.holds && r.blocks_handoff)
+        .map(|r| {
+            let items = r.escalation.as_ref().map(|e| e.items.join(", ")).unwrap_or_default();
+            format!("{} {} violated (count {}): {items}", r.metric.as_str(), r.condition, r.count)
+        })
+        .collect();
+    if blocking.is_empty() {
+        CriterionResult::met(
+            c,
+            format!("every block_handoff rule holds ({} excepted finding(s))", gov.counts.excepted_total()),
+        )
+    } else {
+        CriterionResult::unmet(c, format!("handoff blocked and escalated:\n{}", blocking.join("\n")))
+    }
+}
+
+/// Every finding is classified: none is `accepted` without a valid exception.
+fn findings_classified(
+    c: Criterion,
+    ws: &LoadedWorkspace,
+    gov: &secfw_governance::GovernanceReport,
+) -> CriterionResult {
+    let Some(ff) = ws.findings.as_ref() else {
+        return CriterionResult::unmet(c, "sec_findings.yaml is missing or invalid");
+    };
+    let bad: Vec<&str> = gov
+        .findings
+        .iter()
+        .filter(|f| ff.findings.get(f.index).is_some_and(|x| x.status == FindingStatus::Accepted) && !f.is_excepted())
+        .map(|f| f.finding_id.as_str())
+        .collect();
+    if bad.is_empty() {
+        let counted = gov.findings.iter().filter(|f| f.is_counted()).count();
+        let exc = gov.findings.iter().filter(|f| f.is_excepted()).count();
+        CriterionResult::met(
+            c,
+            format!("{counted} counted, {exc} excepted, {} closed", gov.findings.len() - counted - exc),
+        )
+    } else {
+        CriterionResult::unmet(c, format!("status `accepted` without a valid exception: {}", bad.join(", ")))
+    }
+}
+
+/// Every exception in the registry is valid.
+fn exceptions_valid(c: Criterion, ws: &LoadedWorkspace, gov: &secfw_governance::GovernanceReport) -> CriterionResult {
+    if ws.exceptions.is_none() {
+        return CriterionResult::unmet(c, "exceptions.md is missing or invalid");
+    }
+    let bad: Vec<String> = gov
+        .exceptions
+        .iter()
+        .filter(|e| !e.is_valid())
+        .map(|e| {
+            let why: Vec<String> =
+                e.diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("{}: {}", d.code, d.message)).collect();
+            format!("{} is {} ({})", e.id, e.state.as_str(), why.join("; "))
+        })
+        .collect();
+    if bad.is_empty() {
+        CriterionResult::met(c, format!("{} exception(s), all valid", gov.exceptions.len()))
+    } else {
+        CriterionResult::unmet(c, bad.join("\n"))
+    }
+}
+
+/// A new cycle starts only from IMPROVE.
+fn previous_cycle_closed(c: Criterion, from: LifecycleState, events: &[Event]) -> CriterionResult {
+    if from == LifecycleState::Improve {
+        let at = events.last().map_or_else(String::new, |e| format!(" at {}", e.time));
+        CriterionResult::met(c, format!("the cycle reached IMPROVE{at}; the log verifies"))
+    } else {
+        CriterionResult::unmet(c, format!("the cycle is in {from}, not IMPROVE"))
+    }
+}
+
 impl Lifecycle {
     /// The lifecycle of the workspace at `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -282,149 +436,31 @@ impl Lifecycle {
         checks: Checks<'_>,
     ) -> Evaluation {
         let (to, now, strict) = (req.to, req.now, req.strict);
-        let cycle_start =
-            events.iter().rev().find(|e| e.changes_state() && e.to == LifecycleState::Planned).map(|e| e.time);
-        // Artifacts may declare any state the cycle has reached, up to the target: people's
-        // files are not edited at every transition (secfw never rewrites them), but no file
-        // may claim a state the lifecycle has not got to.
-        let mut allowed: Vec<LifecycleState> = LifecycleState::ALL.into_iter().filter(|s| *s <= to).collect();
-        if !allowed.contains(&from) {
-            allowed.push(from);
-        }
-        let opts = GateOptions::default().strict(strict).allowed_states(allowed).cycle_start(cycle_start);
+        let opts = gate_options(events, from, to, strict);
         let ctx = GateContext::new(ws, now, opts);
         let needed = criteria(to);
-        let mut gates = Vec::new();
-        if needed.contains(&Criterion::SchemaLintPasses) {
-            gates.push(GateName::SchemaLint);
-        }
-        if needed.iter().any(|c| matches!(c, Criterion::CrossStreamPasses | Criterion::GovernanceTagsValid)) {
-            gates.push(GateName::CrossStreamConsistency);
-        }
-        if needed.contains(&Criterion::ParityCoveragePasses) {
-            gates.push(GateName::ParityCoverage);
-        }
-        if needed.contains(&Criterion::SuppressionParityPasses) {
-            gates.push(GateName::SuppressionParity);
-        }
-        let run = secfw_gates::run_in(&ctx, &gates);
+        let run = secfw_gates::run_in(&ctx, &gates_for(needed));
         let gov = &ctx.governance;
         let cx = CheckContext::new(&self.root, ws, now, events);
         let mut seal = None;
         let mut results = Vec::new();
         for c in needed {
+            let c = *c;
             let r = match c {
-                Criterion::SchemaLintPasses => {
-                    let (ok, d) = gate_detail(&run, GateName::SchemaLint, &|_| true);
-                    CriterionResult { criterion: *c, met: ok, detail: d }
-                }
-                Criterion::CrossStreamPasses => {
-                    let (ok, d) = gate_detail(&run, GateName::CrossStreamConsistency, &|_| true);
-                    CriterionResult { criterion: *c, met: ok, detail: d }
-                }
-                Criterion::GovernanceTagsValid => {
-                    let tag_codes = ["GV0301", "GT0107", "GT0108"];
-                    let (ok, d) =
-                        gate_detail(&run, GateName::CrossStreamConsistency, &|d| tag_codes.contains(&d.code.as_str()));
-                    CriterionResult {
-                        criterion: *c,
-                        met: ok,
-                        detail: if ok { "all governance tags valid".to_owned() } else { d },
-                    }
-                }
-                Criterion::ParityCoveragePasses => {
-                    let (ok, d) = gate_detail(&run, GateName::ParityCoverage, &|_| true);
-                    CriterionResult { criterion: *c, met: ok, detail: d }
-                }
-                Criterion::SuppressionParityPasses => {
-                    let (ok, d) = gate_detail(&run, GateName::SuppressionParity, &|_| true);
-                    CriterionResult { criterion: *c, met: ok, detail: d }
-                }
-                Criterion::CriticalZero => {
-                    let blocking: Vec<String> = gov
-                        .rules
-                        .iter()
-                        .filter(|r| !r.holds && r.blocks_handoff)
-                        .map(|r| {
-                            let items = r.escalation.as_ref().map(|e| e.items.join(", ")).unwrap_or_default();
-                            format!("{} {} violated (count {}): {items}", r.metric.as_str(), r.condition, r.count)
-                        })
-                        .collect();
-                    if blocking.is_empty() {
-                        CriterionResult::met(
-                            *c,
-                            format!(
-                                "every block_handoff rule holds ({} excepted finding(s))",
-                                gov.counts.excepted_total()
-                            ),
-                        )
-                    } else {
-                        CriterionResult::unmet(*c, format!("handoff blocked and escalated:\n{}", blocking.join("\n")))
-                    }
-                }
-                Criterion::FindingsClassified => {
-                    let ff = ws.findings.as_ref();
-                    let bad: Vec<&str> = gov
-                        .findings
-                        .iter()
-                        .filter(|f| {
-                            ff.is_some_and(|ff| ff.findings[f.index].status == FindingStatus::Accepted)
-                                && !f.is_excepted()
-                        })
-                        .map(|f| f.finding_id.as_str())
-                        .collect();
-                    if ff.is_none() {
-                        CriterionResult::unmet(*c, "sec_findings.yaml is missing or invalid")
-                    } else if bad.is_empty() {
-                        let counted = gov.findings.iter().filter(|f| f.is_counted()).count();
-                        let exc = gov.findings.iter().filter(|f| f.is_excepted()).count();
-                        CriterionResult::met(
-                            *c,
-                            format!("{counted} counted, {exc} excepted, {} closed", gov.findings.len() - counted - exc),
-                        )
-                    } else {
-                        CriterionResult::unmet(
-                            *c,
-                            format!("status `accepted` without a valid exception: {}", bad.join(", ")),
-                        )
-                    }
-                }
-                Criterion::ExceptionsValid => {
-                    let bad: Vec<String> = gov
-                        .exceptions
-                        .iter()
-                        .filter(|e| !e.is_valid())
-                        .map(|e| {
-                            let why: Vec<String> = e
-                                .diagnostics
-                                .iter()
-                                .filter(|d| d.is_error())
-                                .map(|d| format!("{}: {}", d.code, d.message))
-                                .collect();
-                            format!("{} is {} ({})", e.id, e.state.as_str(), why.join("; "))
-                        })
-                        .collect();
-                    if ws.exceptions.is_none() {
-                        CriterionResult::unmet(*c, "exceptions.md is missing or invalid")
-                    } else if bad.is_empty() {
-                        CriterionResult::met(*c, format!("{} exception(s), all valid", gov.exceptions.len()))
-                    } else {
-                        CriterionResult::unmet(*c, bad.join("\n"))
-                    }
-                }
-                Criterion::ManifestSealed => from_check(*c, checks.seal.sealed(&cx), &mut seal),
-                Criterion::PackageVerified => from_check(*c, checks.seal.verified(&cx), &mut seal),
-                Criterion::ScansIngested => from_check(*c, checks.ingest.scans_ingested(&cx), &mut seal),
-                Criterion::MetricsCollected => from_check(*c, checks.report.metrics_collected(&cx), &mut seal),
-                Criterion::DigestGenerated => from_check(*c, checks.report.digest_generated(&cx), &mut seal),
-                Criterion::PreviousCycleClosed => {
-                    if from == LifecycleState::Improve {
-                        let at = events.last().map_or_else(String::new, |e| format!(" at {}", e.time));
-                        CriterionResult::met(*c, format!("the cycle reached IMPROVE{at}; the log verifies"))
-                    } else {
-                        CriterionResult::unmet(*c, format!("the cycle is in {from}, not IMPROVE"))
-                    }
-                }
+                Criterion::SchemaLintPasses
+                | Criterion::CrossStreamPasses
+                | Criterion::GovernanceTagsValid
+                | Criterion::ParityCoveragePasses
+                | Criterion::SuppressionParityPasses => gate_criterion(c, &run),
+                Criterion::CriticalZero => critical_zero(c, gov),
+                Criterion::FindingsClassified => findings_classified(c, ws, gov),
+                Criterion::ExceptionsValid => exceptions_valid(c, ws, gov),
+                Criterion::ManifestSealed => from_check(c, checks.seal.sealed(&cx), &mut seal),
+                Criterion::PackageVerified => from_check(c, checks.seal.verified(&cx), &mut seal),
+                Criterion::ScansIngested => from_check(c, checks.ingest.scans_ingested(&cx), &mut seal),
+                Criterion::MetricsCollected => from_check(c, checks.report.metrics_collected(&cx), &mut seal),
+                Criterion::DigestGenerated => from_check(c, checks.report.digest_generated(&cx), &mut seal),
+                Criterion::PreviousCycleClosed => previous_cycle_closed(c, from, events),
             };
             results.push(r);
         }

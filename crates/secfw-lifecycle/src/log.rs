@@ -29,7 +29,7 @@ pub const LOCK_FILE: &str = ".secfw/lock";
 pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What an event records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// A transition whose entry criteria all held.
@@ -43,7 +43,7 @@ pub enum EventKind {
 }
 
 /// The result of a gate as recorded in an event.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GateRecord {
     /// Gate name.
     pub gate: String,
@@ -60,7 +60,7 @@ pub struct GateRecord {
 }
 
 /// One entry criterion as recorded in an event.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CriterionRecord {
     /// Criterion name (snake_case).
     pub criterion: String,
@@ -71,7 +71,7 @@ pub struct CriterionRecord {
 }
 
 /// One lifecycle event (one line of the log).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     /// 1-based sequence number.
@@ -136,14 +136,14 @@ impl Event {
 }
 
 /// The checkpoint file's content.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 struct Head {
     seq: u64,
     hash: String,
 }
 
 /// The result of verifying a log.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Verification {
     /// Lines read.

@@ -5,7 +5,7 @@ use secfw_artifacts::LifecycleState;
 use serde::Serialize;
 
 /// An entry criterion of a state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Criterion {
@@ -106,7 +106,7 @@ pub const fn criteria(to: LifecycleState) -> &'static [Criterion] {
 }
 
 /// One evaluated criterion.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CriterionResult {
     /// The criterion.
     pub criterion: Criterion,
@@ -128,7 +128,7 @@ impl CriterionResult {
 }
 
 /// What the machine decides about a requested transition.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "decision")]
 pub enum Decision {
     /// Every entry criterion holds: record the transition.

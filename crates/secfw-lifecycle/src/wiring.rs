@@ -63,9 +63,7 @@ impl SealWiring {
                 "cannot check that {what}: pass --trust TRUST_POLICY.json so the handoff manifest's signatures can be verified"
             )));
         };
-        let pin = secfw_seal::root::TrustPin::load_workspace(cx.root)
-            .map_err(|e| CheckOutcome::unmet(format!("cannot read the trust pin: {e}")))?;
-        secfw_seal::trust::load_anchor(Some(path), cx.root, None, cx.now, pin.as_ref())
+        secfw_seal::trust::load_pinned_anchor(Some(path), cx.root, None, cx.now, Some(cx.root))
             .map(|a| a.policy)
             .map_err(|e| CheckOutcome::unmet(format!("cannot use the trust policy {}: {e}", path.display())))
     }

@@ -310,3 +310,35 @@ fn advance_loaded_evaluates_the_given_workspace_and_still_records_under_the_lock
     assert_eq!(lc.state().unwrap(), S::ReadyForHandoff);
     assert!(lc.log().verify().unwrap().is_intact());
 }
+
+#[test]
+fn a_gate_run_and_advance_accept_the_same_declared_states() {
+    // One rule (`allowed_states`): a standalone gate run accepts exactly what `advance` to the next
+    // state accepts, from every state.
+    for from in S::ALL {
+        let to = from.next();
+        let mut expected: Vec<S> = S::ALL.into_iter().filter(|s| *s <= to).collect();
+        if !expected.contains(&from) {
+            expected.push(from);
+        }
+        assert_eq!(secfw_lifecycle::allowed_states(from, to), expected, "{from} -> {to}");
+    }
+    // End to end: a ledger that still says PLANNED after the lifecycle moved on to
+    // READY_FOR_HANDOFF passes the cross-stream gate (as `advance` would), and one that runs ahead
+    // of the next state fails it (as `advance` refuses).
+    let dir = workspace(&[]);
+    let lc = Lifecycle::new(dir.path());
+    assert!(advance(&lc, S::ReadyForHandoff, now()).advanced());
+    let events = lc.log().read().unwrap();
+    let opts = secfw_lifecycle::gate_run_options(&events, false);
+    assert!(opts.allowed_states.contains(&S::Planned), "{:?}", opts.allowed_states);
+    assert_eq!(opts.cycle_start, None, "no transition into PLANNED yet");
+    let gates = [secfw_gates::GateName::CrossStreamConsistency];
+    let (_, run) = secfw_gates::run_dir(dir.path(), &gates, now(), &opts).unwrap();
+    assert!(run.passed, "a lagging declaration passes the gate as it passes advance");
+    set_state(dir.path(), S::Planned, S::Executed);
+    let (_, run) = secfw_gates::run_dir(dir.path(), &gates, now(), &opts).unwrap();
+    assert!(!run.passed, "a declaration ahead of the next state fails the gate");
+    let o = advance(&lc, S::Packaged, now());
+    assert!(!o.advanced(), "and advance refuses it too");
+}

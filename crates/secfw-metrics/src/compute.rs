@@ -52,7 +52,7 @@ impl<'a> MetricsInput<'a> {
 }
 
 /// Summary statistics of remediation times, in days.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Default, schemars::JsonSchema)]
 pub struct Stats {
     /// Findings counted.
     pub count: u64,
@@ -81,7 +81,7 @@ impl Stats {
 }
 
 /// MTTR overall and per severity.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Default, schemars::JsonSchema)]
 pub struct MttrBreakdown {
     /// All severities.
     pub overall: Stats,
@@ -92,7 +92,7 @@ pub struct MttrBreakdown {
 }
 
 /// Counts of findings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct FindingCounts {
     /// First seen in the period.
     pub new: u64,
@@ -132,7 +132,7 @@ impl FindingCounts {
 }
 
 /// SLA compliance inputs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct SlaCounts {
     /// Resolved in the period by the SLA deadline.
     pub resolved_within: u64,
@@ -147,7 +147,7 @@ pub struct SlaCounts {
 }
 
 /// Policy coverage inputs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct CoverageCounts {
     /// Resources in the inventory.
     pub resources: u64,
@@ -158,7 +158,7 @@ pub struct CoverageCounts {
 }
 
 /// What scan success is counted over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanBasis {
     /// Expected (resource, scanner) pairs from the inventory.
@@ -169,7 +169,7 @@ pub enum ScanBasis {
 }
 
 /// Scan success inputs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct ScanCounts {
     /// What is counted.
     pub basis: ScanBasis,
@@ -184,7 +184,7 @@ pub struct ScanCounts {
 }
 
 /// One exception as the digest shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ExceptionInfo {
     /// `EXC-NNN`.
     pub id: String,
@@ -197,7 +197,7 @@ pub struct ExceptionInfo {
     /// Whole days from the period end's date to the expiry date (negative once expired).
     pub days_left: i64,
     /// `valid`, `expired` or `invalid`.
-    pub state: String,
+    pub state: ExceptionState,
     /// Why it is not valid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -208,7 +208,7 @@ pub struct ExceptionInfo {
 }
 
 /// Exception compliance inputs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct ExceptionCounts {
     /// Active (non-archived) exceptions.
     pub total: u64,
@@ -227,7 +227,7 @@ pub struct ExceptionCounts {
 }
 
 /// The risk score and its inputs.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Default, schemars::JsonSchema)]
 pub struct RiskBreakdown {
     /// Σ weight × state factor × exploitation factor over open findings (docs/metrics.md).
     pub points: f64,
@@ -254,7 +254,7 @@ pub fn risk_score(points: f64) -> f64 {
 }
 
 /// Where a compliance standard stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StandardState {
     /// No open, unexcepted finding affects it.
@@ -266,7 +266,7 @@ pub enum StandardState {
 }
 
 /// One compliance standard's status.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct StandardStatus {
     /// SOC2, ISO27001, GDPR, ...
     pub standard: String,
@@ -281,7 +281,7 @@ pub struct StandardStatus {
 }
 
 /// One action line of the digest.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ActionItem {
     /// What it is about (finding, exception, scan or KPI id).
     pub subject: String,
@@ -290,7 +290,7 @@ pub struct ActionItem {
 }
 
 /// Actions completed, pending and blocked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct Actions {
     /// Done in the period.
     pub completed: Vec<ActionItem>,
@@ -301,7 +301,7 @@ pub struct Actions {
 }
 
 /// Every KPI of one period with its inputs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Metrics {
     /// The period.
@@ -765,7 +765,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         });
     }
     for e in &exceptions.items {
-        if e.state == "expired" && !e.findings.is_empty() {
+        if e.state == ExceptionState::Expired && !e.findings.is_empty() {
             actions.blocked.push(ActionItem {
                 subject: e.id.clone(),
                 text: format!(
@@ -983,18 +983,18 @@ fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, governance: &Govern
                 .find(|d| d.is_error())
                 .map_or_else(|| "requirements unmet".to_owned(), |d| d.message.clone())
         };
-        let (name, reason) = match ev.state {
+        let (state, reason) = match ev.state {
             ExceptionState::Valid => {
                 c.valid += 1;
-                ("valid", None)
+                (ExceptionState::Valid, None)
             }
             ExceptionState::Expired => {
                 c.expired += 1;
-                ("expired", None)
+                (ExceptionState::Expired, None)
             }
             _ => {
                 c.invalid += 1;
-                ("invalid", Some(reason()))
+                (ExceptionState::Invalid, Some(reason()))
             }
         };
         let mut covered: BTreeSet<String> = e.findings.iter().cloned().collect();
@@ -1005,7 +1005,7 @@ fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, governance: &Govern
             policy: e.policy.clone(),
             valid_until: e.valid_until,
             days_left: ev.days_left,
-            state: name.to_owned(),
+            state,
             reason,
             expiring_soon: ev.is_valid() && ev.days_left <= i64::from(rb.exceptions.warn_days_before_expiry),
             findings: covered.into_iter().collect(),

@@ -139,7 +139,7 @@ impl EscalationData {
 }
 
 /// The state of an escalation at the report's instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EscalationState {
     /// Past its SLA (or re-notified to the next level) and not acknowledged.
@@ -162,7 +162,7 @@ impl EscalationState {
 }
 
 /// One escalation as the digest shows it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct EscalationStatus {
     /// `ESC-<12 hex>`.
@@ -195,7 +195,7 @@ pub struct EscalationStatus {
 }
 
 /// Open, acknowledged and overdue escalations and the time-to-acknowledge statistics.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct EscalationSummary {
     /// Not acknowledged, within SLA.

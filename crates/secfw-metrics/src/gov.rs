@@ -7,19 +7,15 @@ use secfw_artifacts::Exception;
 use secfw_artifacts::model::findings::Finding;
 use secfw_artifacts::model::rulebook::Rulebook;
 
-/// Whether the exception is listed in an archive section (`## Expired Exceptions`,
-/// `## Closed ...`, `## Revoked ...`, `## Archived ...`): such entries are history, not
-/// active exceptions, and are left out of exception compliance.
+/// Whether the exception is listed in an archive section: [`Exception::is_archived`].
 pub fn is_archived(e: &Exception) -> bool {
-    let s = e.section.to_ascii_lowercase();
-    ["expired", "closed", "revoked", "archive", "retired", "resolved"].iter().any(|w| s.contains(w))
+    e.is_archived()
 }
 
-/// When remediation of a finding is due: the earliest of its `remediation.deadline`,
-/// `first_seen` + the rulebook's SLA days for its severity and a KEV due date (the rule of
-/// `secfw-governance`, [`secfw_governance::remediation_due`]).
+/// When remediation of a finding is due: [`Finding::sla_due`] (the same rule as
+/// `secfw-governance`).
 pub fn sla_deadline(f: &Finding, rulebook: &Rulebook) -> DateTime<Utc> {
-    secfw_governance::remediation_due(f, rulebook)
+    f.sla_due(rulebook)
 }
 
 /// Whether a finding was live at instant `t`: open or accepted and first seen by `t`, or

@@ -23,7 +23,7 @@ pub const SNAPSHOT_FORMAT: &str = "secfw-kpi-snapshot/v1";
 pub const MAX_SNAPSHOT_BYTES: u64 = 1 << 20;
 
 /// One cycle's KPI values, as stored in the history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     /// [`SNAPSHOT_FORMAT`].
     pub format: String,
@@ -53,7 +53,7 @@ impl Snapshot {
 
     /// The snapshot as pretty JSON with a final newline (deterministic: maps are sorted).
     pub fn to_json(&self) -> Result<String> {
-        let mut s = serde_json::to_string_pretty(self).map_err(|e| Error::Serialize(e.to_string()))?;
+        let mut s = serde_json::to_string_pretty(self).map_err(|e| Error::Serialize(Box::new(e)))?;
         s.push('\n');
         Ok(s)
     }

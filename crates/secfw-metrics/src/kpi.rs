@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The KPIs secfw computes, in display order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KpiId {
     /// Mean time to remediate, days.
@@ -130,7 +130,7 @@ impl fmt::Display for KpiId {
 }
 
 /// Unit of a KPI value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// Days.
@@ -169,7 +169,7 @@ impl Unit {
 }
 
 /// Which way a KPI improves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Bigger values are better (coverage).
@@ -179,7 +179,7 @@ pub enum Direction {
 }
 
 /// A target: a comparison the value must satisfy.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Target {
     /// The comparison.
     pub op: TargetOp,
@@ -188,7 +188,7 @@ pub struct Target {
 }
 
 /// Comparison of a [`Target`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum TargetOp {
     /// Strictly below.
     #[serde(rename = "<")]
@@ -230,7 +230,7 @@ pub fn trim_num(v: f64) -> String {
 }
 
 /// Whether a KPI meets its target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KpiStatus {
     /// The value meets the target.
@@ -258,7 +258,7 @@ impl KpiStatus {
 }
 
 /// One KPI result: value, target, status, and how it was computed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Kpi {
     /// Which KPI.
     pub id: KpiId,
@@ -318,7 +318,7 @@ pub fn round2(v: f64) -> f64 {
 }
 
 /// Arrow of a trend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Arrow {
     /// The value went up.
     #[serde(rename = "↑")]
@@ -343,7 +343,7 @@ impl Arrow {
 }
 
 /// What a change means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Better than the previous snapshot.
@@ -357,7 +357,7 @@ pub enum Verdict {
 }
 
 /// A KPI's change against the previous snapshot.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Trend {
     /// The previous value (None: no previous snapshot or it was n/a).
     pub previous: Option<f64>,

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use secfw_artifacts::{Diagnostic, LoadedWorkspace};
+use secfw_artifacts::{Diagnostic, LoadedWorkspace, Timestamp};
 
 pub use compute::{Metrics, compute};
 pub use escalations::{Acknowledgement, EscalationData, EscalationState, EscalationSummary, NotifiedEscalation};
@@ -55,7 +55,7 @@ pub enum Error {
     Artifacts(#[from] secfw_artifacts::Error),
     /// A value could not be serialized.
     #[error("cannot serialize: {0}")]
-    Serialize(String),
+    Serialize(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// The result type of this crate.
@@ -91,6 +91,19 @@ impl CollectOptions {
         self
     }
 
+    /// With a period start as written (`--from`): a date means the start of that day, UTC.
+    #[must_use]
+    pub fn since(self, t: Timestamp) -> Self {
+        self.from(t.instant())
+    }
+
+    /// With a period end as written (`--to`): a date means through that day, so the period ends
+    /// at the next midnight, UTC ([`Timestamp::period_end`]).
+    #[must_use]
+    pub fn until(self, t: Timestamp) -> Self {
+        self.to(t.period_end())
+    }
+
     /// With a cycle id.
     #[must_use]
     pub fn cycle(mut self, c: impl Into<String>) -> Self {
@@ -107,7 +120,7 @@ impl CollectOptions {
 }
 
 /// The metrics of one cycle with trends against the previous snapshot.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Report {
     /// The cycle id.

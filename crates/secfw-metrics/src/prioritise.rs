@@ -22,7 +22,7 @@ pub fn exploitation_factor(f: &Finding, t: DateTime<Utc>) -> f64 {
 }
 
 /// One row of the "fix first" list.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct FixFirst {
     /// 1-based rank.

@@ -7,7 +7,7 @@ use secfw_artifacts::{Level, LoadedWorkspace, speclint};
 use serde::Serialize;
 
 /// A summary of `security_spec.md`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct SpecSummary {
     /// Title from the front matter.

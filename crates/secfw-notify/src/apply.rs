@@ -30,7 +30,7 @@ use crate::{Error, codes, render};
 use secfw_artifacts::model::rulebook::WebhookFormat;
 
 /// One message sent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Delivery {
     /// The message id.
@@ -48,7 +48,7 @@ pub struct Delivery {
 }
 
 /// What an apply run did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ApplyReport {
     /// Messages sent and recorded, in plan order.

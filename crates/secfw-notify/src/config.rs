@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::codes;
 
 /// Where a message goes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Channel {
     /// A webhook of the rulebook.
@@ -53,7 +53,7 @@ pub enum Channel {
 }
 
 /// A resolved recipient: as written, and its channel.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Recipient {
     /// As written in the rulebook (`webhook:security-slack`).

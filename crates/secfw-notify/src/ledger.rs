@@ -28,7 +28,7 @@ pub const JOURNAL_FILE: &str = ".secfw/notifications.journal";
 pub const LEDGER_VERSION: u32 = 1;
 
 /// What is known about a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageState {
     /// The channel accepted it.
@@ -38,7 +38,7 @@ pub enum MessageState {
 }
 
 /// One message in the ledger.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct MessageRecord {
     /// What it is about.
@@ -60,7 +60,7 @@ pub struct MessageRecord {
 }
 
 /// The ledger.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Ledger {
     /// Format version (1).
@@ -77,7 +77,7 @@ impl Default for Ledger {
 }
 
 /// A journal event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     /// About to hand the message to its channel.
@@ -89,7 +89,7 @@ pub enum Event {
 }
 
 /// One line of the journal.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct JournalEntry {
     /// The event.

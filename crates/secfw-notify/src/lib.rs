@@ -14,7 +14,7 @@ use std::path::PathBuf;
 pub use apply::{ApplyReport, Delivery, apply, apply_with};
 pub use config::{Channel, Recipient};
 pub use ledger::{JOURNAL_FILE, LEDGER_FILE, Ledger, MessageState};
-pub use plan::{Message, NotifyPlan, Reason, check_acknowledgement, plan, plan_with_ledger};
+pub use plan::{Message, NotifyPlan, Reason, check_acknowledgement, is_escalation_id, plan, plan_with_ledger};
 
 /// The error type of `secfw-notify`.
 ///

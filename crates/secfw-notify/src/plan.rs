@@ -37,7 +37,9 @@ use crate::{Error, codes};
 pub const PLAN_SCHEMA: &str = "secfw.notify.plan/v1";
 
 /// Why a message is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// An enforcement rule is violated.
@@ -72,7 +74,7 @@ impl fmt::Display for Reason {
 }
 
 /// One message to one recipient.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Message {
     /// sha256 (hex) of subject, recipient and reason: the ledger key and the `Idempotency-Key`.
@@ -95,7 +97,7 @@ pub struct Message {
 }
 
 /// Counts of a plan.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct PlanSummary {
     /// Escalation messages to send.
@@ -115,7 +117,7 @@ pub struct PlanSummary {
 }
 
 /// The plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct NotifyPlan {
     /// [`PLAN_SCHEMA`].
@@ -158,7 +160,14 @@ pub fn escalation_id(rule: &str, condition: &str, items: &[String]) -> String {
     let mut sorted: Vec<&str> = items.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     let text = format!("{rule}\n{condition}\n{}", sorted.join("\n"));
-    format!("ESC-{}", &sha256_hex(text.as_bytes())[..12])
+    let hex = sha256_hex(text.as_bytes());
+    format!("ESC-{}", hex.get(..12).unwrap_or(&hex))
+}
+
+/// Whether `id` has the form of an escalation id: `ESC-` and 12 hex digits (what
+/// [`escalation_id`] makes).
+pub fn is_escalation_id(id: &str) -> bool {
+    id.strip_prefix("ESC-").is_some_and(|h| h.len() == 12 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Check that escalation `id` can be acknowledged: it was notified (the ledger holds an
@@ -407,4 +416,27 @@ fn messages(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::{escalation_id, is_escalation_id};
+
+    #[test]
+    fn escalation_ids_have_one_grammar() {
+        let id = escalation_id("critical_zero", "open critical", &["F-2".into(), "F-1".into()]);
+        assert!(is_escalation_id(&id), "{id}");
+        assert_eq!(id, escalation_id("critical_zero", "open critical", &["F-1".into(), "F-2".into()]));
+        for bad in [
+            "",
+            "ESC-",
+            "ESC-0123456789a",
+            "ESC-0123456789abc",
+            "esc-0123456789ab",
+            "ESC-0123456789ag",
+            "ESC-０123456789a",
+        ] {
+            assert!(!is_escalation_id(bad), "{bad:?}");
+        }
+    }
 }

@@ -36,8 +36,8 @@ fn unmet(detail: impl Into<String>) -> Outcome {
 /// be a completely signed chain not older than the version `root` pinned
 /// (`.secfw/trust-state.json`), and its newest version must be usable at `now`.
 pub fn load_trust(path: &Path, root: &Path, now: DateTime<Utc>) -> Result<TrustPolicy, String> {
-    let pin = crate::root::TrustPin::load_workspace(root)?;
-    let t = crate::trust::load_anchor(Some(path), root, None, now, pin.as_ref()).map_err(|e| e.to_string())?.policy;
+    let t =
+        crate::trust::load_pinned_anchor(Some(path), root, None, now, Some(root)).map_err(|e| e.to_string())?.policy;
     let p = t.problems(now);
     if p.is_empty() { Ok(t) } else { Err(format!("{}: {}", path.display(), p.join("; "))) }
 }

@@ -44,7 +44,7 @@ pub struct FileDigest {
 /// timestamp tick ([`FileIdentity::settled_at`]). A write in the same tick as the recording
 /// could otherwise leave every field equal (the "racy" case git knows); such digests are
 /// never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 pub struct FileIdentity {
     /// Device.
     pub dev: u64,
@@ -172,7 +172,7 @@ impl KnownDigests {
 
 /// How much hashing a step did: every pass over file bytes is counted, so a test can assert
 /// that nothing is read twice.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct HashStats {
     /// Files whose bytes were hashed.
     pub files_hashed: u64,

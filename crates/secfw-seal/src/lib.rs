@@ -52,7 +52,7 @@ pub mod names {
     /// The evidence directory (sealed recursively).
     pub const EVIDENCE_DIR: &str = "evidence";
     /// Digest outputs sealed when present.
-    pub const DIGESTS: [&str; 3] = ["digest.md", "digest.json", "digest.html"];
+    pub const DIGESTS: [&str; 3] = secfw_artifacts::files::DIGESTS;
 }
 
 /// The error type of `secfw-seal`.

@@ -78,8 +78,9 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
     }
     entries.sort();
     let out_dir = secfw_artifacts::write::create_dirs_nofollow(dir, Path::new(names::PACKAGES_DIR))?;
-    let hex = seal.trim_start_matches("sha256:");
-    let path = out_dir.join(format!("handoff-{:06}-{}.tar", st.predicate.sequence, &hex[..12]));
+    let name = PackageName::of_seal(st.predicate.sequence, &seal)
+        .ok_or_else(|| pkg_err(names::STATEMENT, format!("the seal `{seal}` is not sha256:<64 hex>")))?;
+    let path = out_dir.join(name.file_name());
     let tmp = tempfile::NamedTempFile::new_in(&out_dir).map_err(|e| Error::io(&out_dir, e))?;
     let out = HashingWriter { inner: tmp, hash: sha2::Sha256::new(), n: 0 };
     let mut builder = tar::Builder::new(std::io::BufWriter::with_capacity(256 * 1024, out));
@@ -599,11 +600,150 @@ fn move_into(staging: &Path, target: &Path, entries: &[String]) -> Result<(), Er
     Ok(())
 }
 
-/// Packages in `dir/.secfw/packages`, oldest sequence first.
-pub fn list_packages(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(dir.join(names::PACKAGES_DIR))
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "tar")).collect())
+/// The file name of a package: `handoff-<sequence, at least 6 digits>-<first 12 lower-case hex
+/// digits of the seal>.tar`. The one grammar: [`package`] writes it, rollback and the cycle's
+/// unpack step read it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub struct PackageName {
+    /// The sealed manifest's sequence.
+    pub sequence: u64,
+    /// The first 12 hex digits of the seal (lower case).
+    pub seal_prefix: String,
+}
+
+/// How many hex digits of the seal a package name carries.
+const SEAL_PREFIX_LEN: usize = 12;
+
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl PackageName {
+    /// The name of the package of `seal` (`sha256:` + 64 lower-case hex) at `sequence`; `None`
+    /// when `seal` is not of that form.
+    pub fn of_seal(sequence: u64, seal: &str) -> Option<Self> {
+        let hex = seal.strip_prefix("sha256:").filter(|h| h.len() == 64 && is_lower_hex(h))?;
+        Some(Self { sequence, seal_prefix: hex.get(..SEAL_PREFIX_LEN)?.to_owned() })
+    }
+
+    /// Parse a file name written by [`package`]; `None` for anything else (other files, names
+    /// with a path, a sign, upper case, too few digits, trailing text).
+    pub fn parse(file_name: &str) -> Option<Self> {
+        let rest = file_name.strip_prefix("handoff-")?.strip_suffix(".tar")?;
+        let (seq, prefix) = rest.split_once('-')?;
+        if seq.len() < 6 || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if prefix.len() != SEAL_PREFIX_LEN || !is_lower_hex(prefix) {
+            return None;
+        }
+        Some(Self { sequence: seq.parse().ok()?, seal_prefix: prefix.to_owned() })
+    }
+
+    /// The file name.
+    pub fn file_name(&self) -> String {
+        format!("handoff-{:06}-{}.tar", self.sequence, self.seal_prefix)
+    }
+
+    /// Whether this is a package of `seal` (`sha256:<hex>`).
+    pub fn is_of_seal(&self, seal: &str) -> bool {
+        seal.strip_prefix("sha256:").and_then(|h| h.get(..SEAL_PREFIX_LEN)).is_some_and(|p| p == self.seal_prefix)
+    }
+}
+
+/// Packages in `dir/.secfw/packages` whose file name is a [`PackageName`], oldest sequence
+/// first (by number, not by text); other files there are ignored.
+pub fn packages(dir: &Path) -> Vec<(PackageName, PathBuf)> {
+    let mut v: Vec<(PackageName, PathBuf)> = fs::read_dir(dir.join(names::PACKAGES_DIR))
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| {
+                    let name = PackageName::parse(e.file_name().to_str()?)?;
+                    Some((name, e.path()))
+                })
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
+}
+
+/// Packages in `dir/.secfw/packages`, oldest sequence first.
+pub fn list_packages(dir: &Path) -> Vec<PathBuf> {
+    packages(dir).into_iter().map(|(_, p)| p).collect()
+}
+
+/// The newest package of `seal` in `dir/.secfw/packages`.
+pub fn package_of_seal(dir: &Path, seal: &str) -> Option<PathBuf> {
+    packages(dir).into_iter().rev().find(|(n, _)| n.is_of_seal(seal)).map(|(_, p)| p)
+}
+
+/// The package a rollback of `dir` restores by default: the one before the package of the
+/// current seal (`current`, the seal of the workspace's statement), or the newest package when
+/// the current seal was never packaged; `None` when the current seal's package is the oldest or
+/// there is none.
+pub fn rollback_candidate(dir: &Path, current: Option<&str>) -> Option<PathBuf> {
+    let all = packages(dir);
+    let idx = current.and_then(|s| all.iter().position(|(n, _)| n.is_of_seal(s)));
+    let choice = match idx {
+        Some(0) => None,
+        Some(i) => all.get(i - 1),
+        None => all.last(),
+    };
+    choice.map(|(_, p)| p.clone())
+}
+
+/// The seal of the statement currently in the workspace at `dir`, if it has a readable one.
+pub fn current_seal(dir: &Path) -> Option<String> {
+    secfw_artifacts::read::read_regular(&dir.join(names::STATEMENT), 8 << 20, secfw_artifacts::read::Links::Refuse)
+        .ok()
+        .map(|b| crate::seal_of(&b))
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::PackageName;
+
+    const SEAL: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn the_written_name_parses_back() {
+        let n = PackageName::of_seal(7, SEAL).unwrap();
+        assert_eq!(n.file_name(), "handoff-000007-0123456789ab.tar");
+        assert_eq!(PackageName::parse(&n.file_name()), Some(n.clone()));
+        assert!(n.is_of_seal(SEAL));
+        assert!(!n.is_of_seal("sha256:ffff"));
+        let big = PackageName::of_seal(12_345_678, SEAL).unwrap();
+        assert_eq!(PackageName::parse(&big.file_name()).unwrap().sequence, 12_345_678);
+        assert!(n < big, "ordered by sequence number, not by text");
+    }
+
+    #[test]
+    fn hostile_and_foreign_names_are_not_packages() {
+        for bad in [
+            "",
+            "handoff-.tar",
+            "handoff-000007.tar",
+            "handoff-000007-0123456789ab",
+            "handoff-000007-0123456789ab.tar.gz",
+            "handoff-000007-0123456789AB.tar",
+            "handoff-000007-0123456789a.tar",
+            "handoff-000007-0123456789abc.tar",
+            "handoff-00007-0123456789ab.tar",
+            "handoff--00007-0123456789ab.tar",
+            "handoff-+00007-0123456789ab.tar",
+            "handoff-000007-0123456789ab-x.tar",
+            "handoff-000007-../../etc/pa.tar",
+            "../handoff-000007-0123456789ab.tar",
+            "handoff-000007-０123456789ab.tar",
+            "handoff-99999999999999999999999-0123456789ab.tar",
+            "HANDOFF-000007-0123456789ab.tar",
+        ] {
+            assert_eq!(PackageName::parse(bad), None, "{bad:?}");
+        }
+        for bad_seal in ["", "sha256:", "sha256:0123", "0123456789abcdef", "sha256:ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ"] {
+            assert_eq!(PackageName::of_seal(1, bad_seal), None, "{bad_seal:?}");
+        }
+    }
 }

@@ -97,7 +97,7 @@ pub struct TrustChain {
 }
 
 /// The highest trust policy version (and its payload digest) a verifier accepted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrustPin {
     /// Version.

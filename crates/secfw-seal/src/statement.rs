@@ -17,7 +17,7 @@ pub const PREDICATE_TYPE: &str = "https://github.com/secfw/secfw/handoff-manifes
 pub const MAX_PAYLOAD_BYTES: usize = 8 * 1024 * 1024;
 
 /// A Statement v1.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Statement {
     /// Always [`STATEMENT_TYPE`].
@@ -33,7 +33,7 @@ pub struct Statement {
 }
 
 /// A Statement subject (ResourceDescriptor with name and digest).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Subject {
     /// Workspace-relative path.
@@ -43,7 +43,7 @@ pub struct Subject {
 }
 
 /// The handoff manifest predicate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Predicate {
     /// Sealed files with sizes (ResourceDescriptor has no size field).
@@ -77,7 +77,7 @@ pub struct Predicate {
 }
 
 /// One sealed file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArtifactEntry {
     /// Workspace-relative path.
@@ -89,7 +89,7 @@ pub struct ArtifactEntry {
 }
 
 /// Git binding.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GitBinding {
     /// Branch (informational; never an identity).
@@ -103,7 +103,7 @@ pub struct GitBinding {
 }
 
 /// Rulebook binding.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RulebookRef {
     /// Digest set of `rulebook.yaml`.
@@ -115,7 +115,7 @@ pub struct RulebookRef {
 }
 
 /// Open findings by severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeverityCounts {
     /// Critical (must be 0 to hand off).

@@ -447,6 +447,30 @@ fn source_err(file: &str, msg: String) -> crate::Error {
     ))
 }
 
+/// Load the root of trust for an operation on `tree`, not older than the version the workspace
+/// `pinned_by` recorded (`.secfw/trust-state.json`; `None`: no pin applies). The one way every
+/// secfw command loads a trust policy: a pin file that exists but cannot be read refuses
+/// ([`crate::codes::SEAL_FILE`]) instead of being taken as "no pin". See [`load_anchor`] for
+/// the checks on the policy itself; `digest` pins the policy file by `sha256:<hex>`.
+pub fn load_pinned_anchor(
+    path: Option<&std::path::Path>,
+    tree: &std::path::Path,
+    digest: Option<&str>,
+    now: DateTime<Utc>,
+    pinned_by: Option<&std::path::Path>,
+) -> Result<Anchor, crate::Error> {
+    let pin = match pinned_by.map(crate::root::TrustPin::load_workspace).transpose() {
+        Ok(p) => p.flatten(),
+        Err(m) => {
+            return Err(crate::Error::rejected(
+                secfw_artifacts::Diagnostic::error(crate::codes::SEAL_FILE, crate::names::TRUST_STATE, m)
+                    .with_hint("the trust pin must be a regular file written by secfw"),
+            ));
+        }
+    };
+    load_anchor(path, tree, digest, now, pin.as_ref())
+}
+
 /// Load the root of trust for an operation on `tree`. A policy must be given explicitly
 /// (`path`); it is read as a regular file (never blocking on a FIFO or device) of at most
 /// [`MAX_TRUST_BYTES`]; and it must lie outside `tree` after resolving links, unless `pin`

@@ -19,7 +19,7 @@ use crate::trust::{Role, TrustPolicy, parse_time};
 use crate::{codes, git, names, seal_of};
 
 /// The checks, in the order they run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum CheckName {
@@ -94,7 +94,7 @@ impl fmt::Display for CheckName {
 }
 
 /// One check's outcome.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Check {
     /// Which check.
     pub name: CheckName,
@@ -107,7 +107,7 @@ pub struct Check {
 }
 
 /// The last accepted manifest of a project, kept by a verifier to refuse rollbacks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SealState {
     /// Project id.
@@ -308,7 +308,7 @@ impl VerifyOptions {
 }
 
 /// The result of a verification.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct VerifyReport {
     /// The workspace directory.

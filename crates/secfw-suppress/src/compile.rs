@@ -29,7 +29,7 @@ const BEGIN: &str = "# BEGIN secfw: generated from exceptions.md by `secfw excep
 const END: &str = "# END secfw";
 
 /// A compiled scanner file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Compiled {
     /// The format.

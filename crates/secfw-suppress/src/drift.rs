@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::{Format, Rule, Subject, Suppression, codes, read_file, rules};
 
 /// The outcome of a drift check.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Drift {
     /// The scanner files found (repository-relative), in format order.

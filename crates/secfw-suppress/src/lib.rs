@@ -45,7 +45,7 @@ pub enum Error {
 }
 
 /// A scanner ignore-file format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Trivy `.trivyignore.yaml` (`vulnerabilities`, `misconfigurations`, `secrets`, `licenses`).
@@ -121,7 +121,7 @@ impl FromStr for Format {
 }
 
 /// One valid exception's targets, ready to render: what every format is compiled from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Rule {
     /// `EXC-NNN`.
@@ -130,9 +130,11 @@ pub struct Rule {
     pub advisories: Vec<String>,
     /// The package they are accepted for.
     #[serde(serialize_with = "ser_display")]
+    #[schemars(with = "Option<String>")]
     pub package: Option<Purl>,
     /// The versions of the package.
     #[serde(serialize_with = "ser_display")]
+    #[schemars(with = "Option<String>")]
     pub versions: Option<VersionRange>,
     /// The versions in `versions` that the ledger's findings show (formats that can only pin
     /// exact versions get one entry per known version).
@@ -230,7 +232,7 @@ pub fn rules(ws: &LoadedWorkspace, gov: &GovernanceReport) -> Vec<Rule> {
 }
 
 /// What a scanner suppression says it suppresses.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 #[non_exhaustive]
 pub enum Subject {
@@ -287,7 +289,7 @@ impl fmt::Display for Subject {
 }
 
 /// One suppression read from a scanner ignore file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Suppression {
     /// The format.

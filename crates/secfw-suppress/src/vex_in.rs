@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::codes;
 
 /// A VEX status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VexStatus {
     /// Not affected (a technical claim with a justification).
@@ -46,7 +46,7 @@ impl VexStatus {
 }
 
 /// One statement read from a VEX document.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct VexStatement {
     /// The document it came from.
@@ -374,7 +374,7 @@ fn csaf_add(fp: &Value, names: &mut BTreeMap<String, String>) {
 }
 
 /// The outcome of resolving statements.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Resolved {
     /// The winning statement of every (vulnerability, product, subcomponent), trusted authors
@@ -538,7 +538,7 @@ pub fn record(
 }
 
 /// What [`vex_in`] read and recorded.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct VexIn {
     /// Each trusted statement in effect among those read, with the ledger findings it is about.

@@ -27,7 +27,7 @@ use crate::ledger::Ledger;
 use crate::plan::{PlannedAction, TicketPlan};
 
 /// One action sent.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct AppliedAction {
     /// Its idempotency key.
@@ -43,7 +43,7 @@ pub struct AppliedAction {
 }
 
 /// What an apply run did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ApplyReport {
     /// Actions sent and recorded, in order.

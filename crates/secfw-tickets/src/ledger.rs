@@ -30,7 +30,7 @@ pub const JOURNAL_FILE: &str = ".secfw/tickets.journal";
 pub const LEDGER_VERSION: u32 = 1;
 
 /// The ledger of applied ticket actions.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Ledger {
     /// Format version (1).
@@ -50,7 +50,7 @@ impl Default for Ledger {
 }
 
 /// What the endpoint was last told about one ticket.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct TicketRecord {
     /// The finding (or exception, for approval requests) the ticket is about.
@@ -68,7 +68,7 @@ pub struct TicketRecord {
 }
 
 /// One applied action.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct AppliedRecord {
     /// 1-based order of application.
@@ -211,7 +211,7 @@ impl Ledger {
 }
 
 /// One line of the journal: an acknowledged action.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct JournalEntry {
     /// The action's idempotency key.

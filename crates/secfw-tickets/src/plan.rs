@@ -47,7 +47,7 @@ pub const REQUEST_SCHEMA: &str = "secfw.tickets.action/v1";
 pub const PLAN_SCHEMA: &str = "secfw.tickets.plan/v1";
 
 /// What an action does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// Open a new ticket.
@@ -79,7 +79,7 @@ impl fmt::Display for ActionKind {
 }
 
 /// Where a ticket key comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KeySource {
     /// The finding's fingerprint.
@@ -89,7 +89,7 @@ pub enum KeySource {
 }
 
 /// The exception state noted on a ticket whose finding names an exception.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ExceptionNote {
     /// `EXC-NNN`.
@@ -103,7 +103,7 @@ pub struct ExceptionNote {
 }
 
 /// The content of a finding's ticket (the `ticket` of create / update / close requests).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Ticket {
     /// The finding.
@@ -154,7 +154,7 @@ pub struct Ticket {
 }
 
 /// One approval an exception lacks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct MissingApproval {
     /// The role (`security_team`, `risk_committee`, `ciso`).
@@ -164,7 +164,7 @@ pub struct MissingApproval {
 }
 
 /// An exception-approval request (the `approval_request` of `request_approval` requests).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ApprovalRequest {
     /// `EXC-NNN`.
@@ -189,7 +189,7 @@ pub struct ApprovalRequest {
 }
 
 /// The JSON body POSTed for one action.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ActionRequest {
     /// [`REQUEST_SCHEMA`].
@@ -210,7 +210,7 @@ pub struct ActionRequest {
 }
 
 /// One planned action.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct PlannedAction {
     /// Lower-case hex sha256 of [`PlannedAction::body`], sent as `Idempotency-Key`.
@@ -253,7 +253,7 @@ fn sha256_json<T: Serialize>(v: &T) -> String {
 }
 
 /// Counts of a plan's actions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct PlanSummary {
     /// Creates.
@@ -269,7 +269,7 @@ pub struct PlanSummary {
 }
 
 /// The plan: every action needed to bring the ticket system in line with the workspace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct TicketPlan {
     /// [`PLAN_SCHEMA`].

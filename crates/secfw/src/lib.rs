@@ -17,16 +17,19 @@ pub use secfw_seal as seal;
 pub use secfw_suppress as suppress;
 pub use secfw_tickets as tickets;
 
-pub use secfw_artifacts::{Diagnostic, Level, LifecycleState, LoadOptions, Severity};
+/// The time type every API takes (`DateTime<Utc>`): re-exported so an embedder does not add
+/// `chrono` with other features.
+pub use chrono;
 
+pub use secfw_artifacts::{Diagnostic, Level, LifecycleState, LoadOptions, Severity, Timestamp};
+
+mod error;
+pub mod ops;
 mod workspace;
+
+pub use error::{Error, ErrorKind};
+pub use ops::Outcome;
 pub use workspace::Workspace;
 
-/// The facade's error: any of the crates' errors.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// From `secfw-artifacts`.
-    #[error(transparent)]
-    Artifacts(#[from] secfw_artifacts::Error),
-}
+/// An instant, UTC: the `now` every operation takes explicitly.
+pub type Time = chrono::DateTime<chrono::Utc>;

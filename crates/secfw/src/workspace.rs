@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use secfw_artifacts::lock::WorkspaceLock;
 use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Summary};
 
 use crate::Error;
@@ -74,4 +75,23 @@ impl Workspace {
     pub fn options(&self) -> &LoadOptions {
         &self.options
     }
+
+    /// The workspace loaded again from disk with the same options (for operations that must see
+    /// the files as they are once they hold the lock), leaving `self` as it was.
+    pub(crate) fn load_fresh(&self) -> Result<LoadedWorkspace, Error> {
+        Ok(secfw_artifacts::load(&self.loaded.root, &self.options)?)
+    }
+
+    /// Take the workspace's exclusive lock (waiting at most `SECFW_LOCK_TIMEOUT` seconds,
+    /// default 60), or fail with `SF0008` naming the lock file. Every operation that writes the
+    /// workspace holds it while it runs.
+    pub fn lock(&self) -> Result<WorkspaceLock, Error> {
+        lock_dir(self.root())
+    }
+}
+
+/// [`Workspace::lock`] for a directory that is not opened (yet).
+pub(crate) fn lock_dir(dir: &Path) -> Result<WorkspaceLock, Error> {
+    secfw_artifacts::workspace::check_root(dir)?;
+    Ok(WorkspaceLock::acquire(dir, WorkspaceLock::timeout_from_env()?)?)
 }

@@ -254,6 +254,15 @@ impl Timestamp {
         }
     }
 
+    /// The end of a reporting period (`--to`): a date means through that day, so the period ends
+    /// at the next midnight (exclusive), UTC; an instant is itself.
+    pub fn period_end(self) -> DateTime<Utc> {
+        match self {
+            Self::Date(d) => d.start_of_day() + chrono::Duration::days(1),
+            Self::DateTime(t) => t,
+        }
+    }
+
     /// The calendar date (UTC).
     pub fn date(self) -> Date {
         match self {
@@ -384,6 +393,15 @@ mod tests {
             "an escaped string (not lent by the parser) parses too"
         );
         assert!(serde_json::from_str::<Date>("20250127").unwrap_err().to_string().contains("expected a string"));
+    }
+
+    #[test]
+    fn a_date_as_a_period_end_means_through_that_day() {
+        let t: Timestamp = "2026-11-24".parse().unwrap();
+        assert_eq!(t.period_end().to_rfc3339(), "2026-11-25T00:00:00+00:00");
+        assert_eq!(t.instant().to_rfc3339(), "2026-11-24T00:00:00+00:00");
+        let i: Timestamp = "2026-11-24T10:00:00Z".parse().unwrap();
+        assert_eq!(i.period_end(), i.instant(), "an instant is its own end");
     }
 
     #[test]

@@ -212,6 +212,22 @@ impl Finding {
     pub fn is_open(&self) -> bool {
         self.status == FindingStatus::Open
     }
+
+    /// When remediation is due: the earliest of `remediation.deadline` (a date means the end of
+    /// that day), `first_seen` + the rulebook's SLA days for the finding's severity and, for a
+    /// KEV-listed finding, the end of the KEV due date (UTC). The one SLA rule: governance
+    /// (overdue findings, Critical=0), metrics (SLA compliance) and tickets all use it.
+    pub fn sla_due(&self, rulebook: &super::rulebook::Rulebook) -> chrono::DateTime<chrono::Utc> {
+        let mut due = self.remediation.deadline.deadline();
+        if let Some(fs) = self.first_seen {
+            let days = i64::from(rulebook.sla_days.for_severity(self.severity));
+            due = due.min(fs.instant() + chrono::Duration::days(days));
+        }
+        if let Some(k) = &self.kev {
+            due = due.min(k.due_date.end_of_day());
+        }
+        due
+    }
 }
 
 /// Category of a finding.
@@ -399,4 +415,40 @@ pub enum ScanStatus {
     Success,
     /// Did not complete; gates treat the targets as unscanned.
     Failure,
+}
+
+#[cfg(test)]
+mod sla_tests {
+    use super::*;
+    use crate::model::rulebook::Rulebook;
+
+    fn finding(yaml_first_seen: Option<&str>, deadline: &str, severity: Severity) -> Finding {
+        let mut v = serde_json::json!({
+            "finding_id": "F-1", "title": "t", "description": "d", "severity": severity.as_str(),
+            "category": "vulnerability", "affected_resources": [],
+            "remediation": {"recommended_action": "fix", "priority": "P1", "deadline": deadline},
+            "governance": {"tags": []}
+        });
+        if let Some(fs) = yaml_first_seen {
+            v["first_seen"] = serde_json::json!(fs);
+        }
+        serde_json::from_value(v).expect("a finding")
+    }
+
+    #[test]
+    fn sla_due_is_the_earlier_of_the_deadline_and_first_seen_plus_the_sla() {
+        let rb = Rulebook::with_defaults("1.0");
+        let critical = rb.sla_days.for_severity(Severity::Critical);
+        // No first_seen: the deadline's end of day.
+        let f = finding(None, "2026-12-31", Severity::Critical);
+        assert_eq!(f.sla_due(&rb), "2026-12-31T23:59:59.999999999Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        // first_seen + SLA earlier than the deadline wins.
+        let f = finding(Some("2026-11-01"), "2026-12-31", Severity::Critical);
+        let expected = "2026-11-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap()
+            + chrono::Duration::days(i64::from(critical));
+        assert_eq!(f.sla_due(&rb), expected.min(f.remediation.deadline.deadline()));
+        // A deadline earlier than the SLA wins.
+        let f = finding(Some("2026-11-01"), "2026-11-02", Severity::Low);
+        assert_eq!(f.sla_due(&rb), f.remediation.deadline.deadline());
+    }
 }

@@ -5,7 +5,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::lifecycle::cycle::{self, CycleOptions, CycleReport, Step, StepStatus};
+use secfw::lifecycle::cycle::{CycleOptions, CycleReport, Step, StepStatus};
+use secfw::{Outcome as _, Workspace};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -111,7 +112,7 @@ fn report(out: &Output, r: &CycleReport, format: Fmt) -> CmdResult {
         Fmt::Json => out.print(&serde_json::to_string_pretty(r)?),
         Fmt::Human => out.print(&r.summary_text()),
     }
-    Ok(ExitCode::from(if r.refused.is_empty() { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if r.passed() { exit::PASS } else { exit::FAIL }))
 }
 
 pub(crate) fn run_cycle(args: &CycleArgs, out: &Output) -> CmdResult {
@@ -139,17 +140,17 @@ pub(crate) fn run_cycle(args: &CycleArgs, out: &Output) -> CmdResult {
         }
         opts.tickets_endpoint = Some(endpoint);
     }
-    let lock = crate::lock::workspace(&args.dir)?; // held for the whole cycle
     let progress = Progress::new();
-    let r = cycle::run(&args.dir, &lock, &opts, &mut |s| progress.step(s));
+    let r = Workspace::cycle(&args.dir, &opts, &mut |s| progress.step(s));
     progress.finish();
     match r {
-        Err(secfw::lifecycle::Error::Inputs { problems }) => {
+        Err(secfw::Error::Lifecycle(secfw::lifecycle::Error::Inputs { problems })) => {
             out.diagnostics(&problems);
             out.error("nothing was recorded: fix the inputs above and run the cycle again");
             Ok(ExitCode::from(exit::USAGE))
         }
-        r => report(out, &r?, args.format),
+        Err(e) => out.fail(e, &args.dir),
+        Ok(r) => report(out, &r, args.format),
     }
 }
 
@@ -157,9 +158,12 @@ pub(crate) fn run_demo(args: &DemoArgs, out: &Output) -> CmdResult {
     let now = parse_now(Some(args.now.as_deref().unwrap_or(secfw::artifacts::template::EXAMPLE_NOW)))?;
     let progress = Progress::new();
     out.status(&format!("secfw demo: the Acme Pay example workspace, one whole cycle at {now}"));
-    let r = secfw::lifecycle::demo::run(&args.out, now, &mut |s| progress.step(s));
+    let r = Workspace::demo(&args.out, now, &mut |s| progress.step(s));
     progress.finish();
-    let d = r?;
+    let d = match r {
+        Ok(d) => d,
+        Err(e) => return out.fail(e, &args.out),
+    };
     let code = report(out, &d.cycle, Fmt::Human)?;
     let ws = d.workspace.display();
     let trust = d.trust.display();

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::artifacts::{LoadOptions, load};
+use secfw::Workspace;
+use secfw::ops::DigestOptions;
 
 use crate::cmd::metrics::PeriodArgs;
 use crate::output::Output;
@@ -23,21 +24,18 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
-    let (now, opts) = args.period.resolve()?;
-    let _lock = crate::lock::workspace(&args.dir)?; // held until the command returns
-    let ws = load(&args.dir, &LoadOptions::default())?;
-    let opts = opts.escalations(secfw::lifecycle::load_escalation_data(&ws, now)?);
-    let done = secfw::digest::generate(&ws, &opts, now, args.out.as_deref())?;
-    for d in &done.report.diagnostics {
-        out.status(&out.diagnostic(d, ws.sources.get(&d.file)));
+    let (now, period) = args.period.resolve()?;
+    let opts = DigestOptions::new(now).period(period).out(args.out.clone());
+    let report = match Workspace::open(&args.dir).and_then(|ws| ws.digest(&opts)) {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &args.dir),
+    };
+    if !report.diagnostics.is_empty() {
+        out.status(out.diagnostics_in(&args.dir, &report.diagnostics).trim_end());
     }
-    let mut text = format!(
-        "digest for cycle {} ({})\nsnapshot: {}",
-        done.report.cycle,
-        done.report.metrics.period,
-        done.snapshot.display()
-    );
-    for f in &done.files {
+    let mut text =
+        format!("digest for cycle {} ({})\nsnapshot: {}", report.cycle, report.period, report.snapshot.display());
+    for f in &report.files {
         text.push_str("\nwrote ");
         text.push_str(&f.display().to_string());
     }

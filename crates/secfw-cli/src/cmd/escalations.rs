@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use secfw::Workspace;
+
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
 
@@ -44,24 +46,13 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
 
 fn ack(a: &AckArgs, out: &Output) -> CmdResult {
     let now = parse_now(a.now.as_deref())?;
-    let id = a.id.trim();
-    let well_formed =
-        id.strip_prefix("ESC-").is_some_and(|h| h.len() == 12 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-    if !well_formed {
-        return Err(format!("`{id}` is not an escalation id (ESC- and 12 hex digits)").into());
-    }
-    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
-    let lc = secfw::lifecycle::Lifecycle::new(&a.dir);
-    let events = lc.log().read()?;
-    let acks = secfw::lifecycle::acknowledgements(&events);
-    let ledger = secfw::notify::Ledger::load(&a.dir)?;
-    if let Err(d) = secfw::notify::check_acknowledgement(&ledger, id, acks.get(id).map(|(b, t)| (b.as_str(), *t))) {
-        eprintln!("{}", out.diagnostic(&d, None));
-        return Err(format!("[{}] {}", d.code, d.message).into());
-    }
-    let ev = lc.acknowledge(id, &a.by, now)?;
+    let ev = match Workspace::open(&a.dir).and_then(|ws| ws.acknowledge_escalation(&a.id, &a.by, now)) {
+        Ok(ev) => ev,
+        Err(e) => return out.fail(e, &a.dir),
+    };
     out.print(&format!(
-        "{id} acknowledged by {} at {} (event #{} {})",
+        "{} acknowledged by {} at {} (event #{} {})",
+        a.id.trim(),
         ev.actor,
         ev.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ev.seq,

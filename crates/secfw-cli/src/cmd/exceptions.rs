@@ -3,10 +3,11 @@
 //! exceptions into scanner ignore files.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::artifacts::{LoadOptions, load};
+use secfw::ops::{CompileOptions, CompileTarget, ExceptionsCheckOptions, VexFormat, VexInOptions, VexOptions};
+use secfw::{Outcome, Workspace};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -135,29 +136,17 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         Sub::VexIn(v) => return vex_in(v, out),
     };
     let now = parse_now(a.now.as_deref())?;
-    let mut ws = load(&a.dir, &LoadOptions::default())?;
-    if ws.exceptions.is_none() {
-        for d in ws.diagnostics.iter().filter(|d| d.file == secfw::artifacts::files::EXCEPTIONS) {
-            out.print(&out.diagnostic(d, ws.sources.get(&d.file)));
-        }
-        return Err("exceptions.md is missing or does not parse".into());
-    }
-    if let Some(n) = a.within {
-        let mut rb = ws.rulebook_or_default();
-        rb.exceptions.warn_days_before_expiry = n;
-        ws.rulebook = Some(rb);
-    }
-    let gov = secfw::governance::evaluate(&ws, now);
-    let errors = gov.exceptions.iter().flat_map(|e| &e.diagnostics).filter(|d| d.is_error()).count();
+    let opts = ExceptionsCheckOptions::new(now).within(a.within);
+    let result = Workspace::open(&a.dir).and_then(|ws| Ok((ws.check_exceptions(&opts)?, ws)));
+    let (report, ws) = match result {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
+    };
     match a.format {
-        Fmt::Json => out.print(&serde_json::to_string_pretty(&serde_json::json!({
-            "now": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "exceptions": gov.exceptions,
-            "passed": errors == 0,
-        }))?),
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
         Fmt::Human => {
             let mut s = String::new();
-            for e in &gov.exceptions {
+            for e in &report.exceptions {
                 let _ = writeln!(
                     s,
                     "{} [{}] policy {}, until {} ({} day(s) left), severity {}, findings: {}{}",
@@ -171,190 +160,98 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
                     if e.stale { " (stale)" } else { "" }
                 );
                 for d in &e.diagnostics {
-                    s.push_str(&out.diagnostic(d, ws.sources.get(&d.file)));
+                    s.push_str(&out.diagnostic(d, ws.artifacts().sources.get(&d.file)));
                     if !s.ends_with('\n') {
                         s.push('\n');
                     }
                 }
             }
-            let warnings = gov.exceptions.iter().flat_map(|e| &e.diagnostics).filter(|d| !d.is_error()).count();
-            let _ = write!(s, "{} exception(s): {errors} error(s), {warnings} warning(s)", gov.exceptions.len());
+            let _ = write!(
+                s,
+                "{} exception(s): {} error(s), {} warning(s)",
+                report.exceptions.len(),
+                report.errors(),
+                report.warnings()
+            );
             out.print(&s);
         }
     }
-    Ok(ExitCode::from(if errors == 0 { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }
 
 fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
-    use secfw::suppress::{Format, compile, rules, write};
     let now = parse_now(a.now.as_deref())?;
-    let ws = load(&a.dir, &LoadOptions::default())?;
-    let Some(reg) = ws.exceptions.as_ref() else {
-        for d in ws.diagnostics.iter().filter(|d| d.file == secfw::artifacts::files::EXCEPTIONS) {
-            out.print(&out.diagnostic(d, ws.sources.get(&d.file)));
-        }
-        return Err("exceptions.md is missing or does not parse; nothing is compiled".into());
+    let target = match &a.to {
+        Some(f) => CompileTarget::One { format: f.parse()?, output: a.output.clone() },
+        None => CompileTarget::All,
     };
-    let formats: Vec<Format> = if let Some(f) = &a.to {
-        vec![f.parse()?]
-    } else {
-        let names = ws.rulebook_or_default().suppressions.formats;
-        if names.is_empty() {
-            return Err("--all: the rulebook lists no `suppressions.formats` (e.g. `suppressions: {formats: [trivy, cargo-deny]}`)".into());
-        }
-        let mut v = names.iter().map(|n| n.parse::<Format>()).collect::<Result<Vec<_>, _>>()?;
-        v.sort();
-        v.dedup();
-        v
+    let opts = CompileOptions::new(target, now).check(a.check);
+    let report = match Workspace::open(&a.dir).and_then(|ws| ws.compile_exceptions(&opts)) {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
     };
-    let gov = secfw::governance::evaluate(&ws, now);
-    let rules = rules(&ws, &gov);
-    // Held for the whole read-modify-write of every file (deny.toml is edited in place).
-    let lock = if a.check { None } else { Some(crate::lock::workspace(&a.dir)?) };
-    let mut stale = 0;
     let mut s = String::new();
-    for format in formats {
-        // `-o FILE` writes that file; otherwise the scanner's default path in the workspace.
-        let (root, rel) = match &a.output {
-            Some(o) => (
-                o.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-                PathBuf::from(o.file_name().ok_or_else(|| format!("{}: not a file name", o.display()))?),
-            ),
-            None => (a.dir.clone(), PathBuf::from(format.default_path())),
-        };
-        let path = root.join(&rel);
-        // A file people also edit (deny.toml) is read whole before it is edited: one that exists
-        // but cannot be read is an error, never recompiled from nothing over their entries.
-        let existing = match std::fs::symlink_metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(format!("{}: {e}", path.display()).into()),
-            Ok(_) => {
-                let bytes = secfw::artifacts::read::read_regular(
-                    &path,
-                    secfw::suppress::MAX_BYTES,
-                    secfw::artifacts::read::Links::Refuse,
-                )
-                .map_err(|e| format!("{e}; secfw does not write through it"))?;
-                Some(String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?)
-            }
-        };
-        let c = compile(format, &rules, reg, existing.as_deref())?;
-        for d in &c.diagnostics {
+    for f in &report.files {
+        for d in &f.diagnostics {
             s.push_str(&out.diagnostic(d, None));
             if !s.ends_with('\n') {
                 s.push('\n');
             }
         }
-        let verb = match (&lock, c.changed) {
-            (_, false) => "up to date",
-            (None, true) => {
-                stale += 1;
-                "out of date"
-            }
-            (Some(lock), true) => {
-                write(&root, &rel, &c, lock)?;
-                "written"
-            }
-        };
-        let _ = writeln!(s, "{format}: {} {verb} ({} exception(s) in force)", path.display(), rules.len());
+        let _ = writeln!(
+            s,
+            "{}: {} {} ({} exception(s) in force)",
+            f.format,
+            f.path.display(),
+            f.state.as_str(),
+            f.exceptions
+        );
     }
     out.print(s.trim_end());
-    Ok(ExitCode::from(if stale == 0 { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }
 
 fn vex(a: &VexArgs, out: &Output) -> CmdResult {
-    use secfw::suppress::vex::{VexOptions, cyclonedx, openvex};
     let now = parse_now(a.now.as_deref())?;
-    let ws = load(&a.dir, &LoadOptions::default())?;
-    if ws.exceptions.is_none() {
-        return Err("exceptions.md is missing or does not parse; no VEX is written".into());
-    }
-    let gov = secfw::governance::evaluate(&ws, now);
-    let rules = secfw::suppress::rules(&ws, &gov);
-    let opts = VexOptions::new(a.author.clone(), now);
-    let (doc, diags) = if a.to == "cyclonedx" {
-        let (d, g) = cyclonedx(&rules, &opts);
-        (Some(d), g)
-    } else {
-        openvex(&rules, &opts)
+    let opts = VexOptions::new(a.to.parse::<VexFormat>()?, a.author.clone(), now).sign(a.sign.clone());
+    let doc = match Workspace::open(&a.dir).and_then(|ws| ws.vex(&opts)) {
+        Ok(d) => d,
+        Err(e) => return out.fail(e, &a.dir),
     };
-    let mut s = String::new();
-    for d in &diags {
-        s.push_str(&out.diagnostic(d, None));
-        if !s.ends_with('\n') {
-            s.push('\n');
-        }
-    }
-    if !s.is_empty() {
-        out.eprint(s.trim_end());
-    }
-    let Some(doc) = doc else {
-        return Err("no valid exception names a product (`**Package**`), so there is no VEX statement to write".into());
-    };
-    let mut text = serde_json::to_string_pretty(&doc)? + "\n";
-    if let Some(key_path) = &a.sign {
-        use secfw::seal::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
-        let key_text = std::fs::read_to_string(key_path)
-            .map_err(|e| format!("cannot read the key {}: {e}", key_path.display()))?;
-        let key =
-            secfw::seal::keys::SigningKey::parse(&key_text).map_err(|e| format!("{}: {e}", key_path.display()))?;
-        let payload_type =
-            if a.to == "cyclonedx" { "application/vnd.cyclonedx+json" } else { "application/vnd.openvex+json" };
-        let body = text.as_bytes();
-        let sig = key.sign(&pae(payload_type, body));
-        let env = Envelope {
-            payload: b64_encode(body),
-            payload_type: payload_type.to_owned(),
-            signatures: vec![EnvelopeSignature { keyid: Some(key.public().keyid()), sig: b64_encode(&sig) }],
-        };
-        text = String::from_utf8(env.to_json())?;
+    if !doc.diagnostics.is_empty() {
+        out.eprint(out.diagnostics_in(&a.dir, &doc.diagnostics).trim_end());
     }
     match &a.output {
         Some(p) => {
             let _lock = crate::lock::workspace(&a.dir)?;
-            secfw::artifacts::write::write_atomic(p, text.as_bytes())?;
+            secfw::artifacts::write::write_atomic(p, doc.text.as_bytes())?;
             out.status(&format!("wrote {}", p.display()));
         }
-        None => out.print(text.trim_end()),
+        None => out.print(doc.text.trim_end()),
     }
     Ok(ExitCode::from(exit::PASS))
 }
 
 fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
-    const MAX_VEX_BYTES: u64 = 16 * 1024 * 1024;
     let now = parse_now(a.now.as_deref())?;
-    let mut docs = Vec::new();
-    for f in &a.files {
-        let name = f.display().to_string();
-        // Checked before opening: a FIFO would block, a huge file would exhaust memory.
-        let meta = std::fs::symlink_metadata(f).map_err(|e| format!("{name}: {e}"))?;
-        if !meta.file_type().is_file() || meta.len() > MAX_VEX_BYTES {
-            return Err(format!("{name}: not a regular file of at most {MAX_VEX_BYTES} bytes").into());
-        }
-        docs.push((name.clone(), std::fs::read_to_string(f).map_err(|e| format!("{name}: {e}"))?));
-    }
-    // Recording writes the workspace: under its lock, held until the command returns.
-    let _lock = if a.no_record { None } else { Some(crate::lock::workspace(&a.dir)?) };
-    let ws = load(&a.dir, &LoadOptions::default())?;
-    let done = secfw::suppress::vex_in::vex_in(&ws, &docs, now, !a.no_record)?;
-    let diags = &done.diagnostics;
-    let rows = &done.statements;
-    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let opts = VexInOptions::new(a.files.clone(), now).record(!a.no_record);
+    let report = match Workspace::open(&a.dir).and_then(|ws| ws.vex_in(&opts)) {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
+    };
+    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     match a.format {
-        Fmt::Json => out.print(&serde_json::to_string_pretty(&serde_json::json!({
-            "statements": rows.iter().map(|(st, f)| serde_json::json!({"statement": st, "findings": f})).collect::<Vec<_>>(),
-            "diagnostics": diags,
-            "recorded": done.recorded,
-        }))?),
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
         Fmt::Human => {
             let mut s = String::new();
-            for d in diags {
+            for d in &report.diagnostics {
                 s.push_str(&out.diagnostic(d, None));
                 if !s.ends_with('\n') {
                     s.push('\n');
                 }
             }
-            for (st, f) in rows {
+            for row in &report.statements {
+                let (st, f) = (&row.statement, &row.findings);
                 let _ = writeln!(
                     s,
                     "{} on {}{}: {}{} by {}{} -> {}",
@@ -364,12 +261,14 @@ fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
                     st.status.as_str(),
                     st.justification.as_deref().map(|j| format!(" ({j})")).unwrap_or_default(),
                     st.author,
-                    st.timestamp.map(|t| format!(" at {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).unwrap_or_default(),
+                    st.timestamp
+                        .map(|t| format!(" at {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+                        .unwrap_or_default(),
                     if f.is_empty() { "no finding".to_owned() } else { f.join(", ") }
                 );
             }
-            let _ = write!(s, "{} trusted statement(s), {} error(s)", rows.len(), errors);
-            match done.recorded {
+            let _ = write!(s, "{} trusted statement(s), {} error(s)", report.statements.len(), errors);
+            match report.recorded {
                 Some(n) => {
                     let _ = write!(s, "; {n} added to {}", secfw::artifacts::model::vex::VEX_RECORD);
                 }
@@ -379,5 +278,5 @@ fn vex_in(a: &VexInArgs, out: &Output) -> CmdResult {
             out.print(&s);
         }
     }
-    Ok(ExitCode::from(if errors == 0 { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::artifacts::{LoadOptions, load};
-use secfw::export::{ExportInput, Format, OscalVersion, SarifProfile, Vcs};
+use secfw::Workspace;
+use secfw::export::{Format, OscalVersion, SarifProfile, Vcs};
+use secfw::ops::ExportOptions;
 
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
@@ -69,55 +70,40 @@ fn parse_oscal(s: &str) -> Result<OscalVersion, String> {
     }
 }
 
-fn env(k: &str) -> Option<String> {
-    std::env::var(k).ok().filter(|v| !v.is_empty())
-}
-
-/// Provenance from flags, else GitHub Actions or GitLab CI variables.
-fn vcs(args: &Args) -> Option<Vcs> {
-    let gh = env("GITHUB_REPOSITORY")
-        .map(|r| format!("{}/{r}", env("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into())));
-    let uri = args.repository_uri.clone().or(gh).or_else(|| env("CI_PROJECT_URL"))?;
-    let rev = args.revision.clone().or_else(|| env("GITHUB_SHA")).or_else(|| env("CI_COMMIT_SHA"));
-    let branch = args.branch.clone().or_else(|| env("GITHUB_REF_NAME")).or_else(|| env("CI_COMMIT_REF_NAME"));
-    Some(Vcs::new(uri, rev, branch))
-}
-
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let now = parse_now(args.now.as_deref())?;
-    let ws = load(&args.dir, &LoadOptions::default())?;
-    let input = match ExportInput::from_workspace(&ws, now) {
-        Ok(i) => i,
-        Err(secfw::export::Error::NoLedger(d)) => {
-            out.print(&out.diagnostic(&d, ws.sources.get(&d.file)));
+    let vcs = Vcs::resolve(args.repository_uri.clone(), args.revision.clone(), args.branch.clone(), &|k| {
+        std::env::var(k).ok()
+    });
+    if args.dismissal_plan.is_some() && args.profile != SarifProfile::Github {
+        return Err("--dismissal-plan needs --profile github".into());
+    }
+    let mut opts =
+        ExportOptions::new(args.format, now).oscal_version(args.oscal_version).vcs(vcs).profile(args.profile);
+    if args.baseline.given() {
+        match super::gate_new::report(&args.dir, now, &args.baseline, out)? {
+            Ok(report) => opts = opts.baseline(&report),
+            Err(code) => return Ok(code),
+        }
+    }
+    let exported = Workspace::open(&args.dir).and_then(|ws| {
+        let plan = args.dismissal_plan.as_ref().map(|_| ws.dismissal_plan(&opts)).transpose()?;
+        Ok((ws.export(&opts)?, plan))
+    });
+    let text = match exported {
+        Ok((t, plan)) => {
+            if let (Some(p), Some(plan)) = (&args.dismissal_plan, plan) {
+                secfw::artifacts::write::write_atomic(p, plan.as_bytes())?;
+                out.status(&format!("wrote {} (dismissal plan)", p.display()));
+            }
+            t
+        }
+        Err(secfw::Error::Export(secfw::export::Error::NoLedger(d))) => {
+            out.print(out.diagnostics_in(&args.dir, &[*d]).trim_end());
             return Ok(ExitCode::from(exit::USAGE));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return out.fail(e, &args.dir),
     };
-    let v = vcs(args);
-    let mut input = input.vcs(v.as_ref()).profile(args.profile);
-    if args.baseline.given() {
-        let report = match super::gate_new::report(&args.dir, now, &args.baseline, out)? {
-            Ok(r) => r,
-            Err(code) => return Ok(code),
-        };
-        let states = report
-            .findings
-            .iter()
-            .filter(|f| f.state != secfw::lifecycle::baseline::BaselineState::Absent)
-            .map(|f| (f.finding_id.clone(), f.state.as_str().to_owned()))
-            .collect();
-        input = input.baseline(states, report.absent_findings);
-    }
-    if let Some(p) = &args.dismissal_plan {
-        if args.profile != SarifProfile::Github {
-            return Err("--dismissal-plan needs --profile github".into());
-        }
-        let plan = secfw::export::to_json(&secfw::export::dismissal_plan(&input))?;
-        secfw::artifacts::write::write_atomic(p, plan.as_bytes())?;
-        out.status(&format!("wrote {} (dismissal plan)", p.display()));
-    }
-    let text = secfw::export::render(args.format, &input, args.oscal_version)?;
     match &args.output {
         Some(p) => {
             secfw::artifacts::write::write_atomic(p, text.as_bytes())?;

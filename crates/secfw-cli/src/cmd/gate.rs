@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::gates::{GateName, GateOptions, ReportFormat};
-use secfw::lifecycle::EventLog;
+use secfw::gates::{GateName, ReportFormat};
+use secfw::ops::GatesOptions;
+use secfw::{LoadOptions, Outcome, Workspace};
 
 use crate::output::{Format, Output, parse_now};
 use crate::{CmdResult, exit};
@@ -53,18 +54,15 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     }
     let gates = GateName::parse_list(&args.gate)?;
     let now = parse_now(args.now.as_deref())?;
-    secfw::artifacts::workspace::check_root(&args.dir)?;
-    // The event log says which lifecycle states the artifacts may declare; a log that does not
-    // verify is refused (fail closed).
-    let events = EventLog::new(&args.dir).read()?;
-    let state = secfw::lifecycle::state_of(&events);
-    let cycle_start =
-        events.iter().rev().find(|e| e.changes_state() && e.to == secfw::LifecycleState::Planned).map(|e| e.time);
-    let opts =
-        GateOptions::default().strict(args.strict).allowed_states(vec![state, state.next()]).cycle_start(cycle_start);
-    let (ws, run) = secfw::gates::run_dir(&args.dir, &gates, now, &opts)?;
+    let opts = GatesOptions::new(gates, now).strict(args.strict);
+    let result = Workspace::open_with(&args.dir, LoadOptions::default().strict(args.strict))
+        .and_then(|ws| Ok((ws.gate(&opts)?, ws)));
+    let (report, ws) = match result {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &args.dir),
+    };
     let styled = out.styled() && args.output.is_none();
-    let text = secfw::gates::format::render(&run, report_format(args.format), &ws.sources, styled);
+    let text = secfw::gates::format::render(&report.run, report_format(args.format), &ws.artifacts().sources, styled);
     match &args.output {
         Some(p) => {
             let mut bytes = text.into_bytes();
@@ -72,9 +70,9 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
                 bytes.push(b'\n');
             }
             secfw::artifacts::write::write_atomic(p, &bytes)?;
-            out.status(&format!("{}: wrote {}", if run.passed { "PASS" } else { "FAIL" }, p.display()));
+            out.status(&format!("{}: wrote {}", if report.passed() { "PASS" } else { "FAIL" }, p.display()));
         }
         None => out.print(&text),
     }
-    Ok(ExitCode::from(if run.passed { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }

@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::ingest::{Format, IngestOptions, Input};
+use secfw::Workspace;
+use secfw::ingest::Format;
+use secfw::ops::IngestOptions;
 
 use crate::output::{Fmt, Output, parse_now};
 use crate::{CmdResult, exit};
@@ -47,77 +49,39 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         None => PathBuf::from("."),
     };
     let now = parse_now(args.now.as_deref())?;
-    let inputs: Vec<Input> = files.iter().map(|p| Input::new(p.clone(), args.input_format)).collect();
-    let opts = IngestOptions::new(now).target(args.target.clone()).dry_run(args.dry_run);
-    let lock = crate::lock::workspace(&dir)?; // held until the ledger is written
-    let outcome = match secfw::ingest::ingest(&dir, &lock, &inputs, &opts) {
-        Ok(o) => o,
-        Err(e) => {
-            let diags = e.diagnostics();
-            if diags.is_empty() {
-                return Err(e.into());
-            }
-            let mut text = String::new();
-            for d in &diags {
-                let src = files
-                    .iter()
-                    .find(|p| p.to_string_lossy().ends_with(&d.file))
-                    .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() < 4 << 20))
-                    .and_then(|p| std::fs::read_to_string(p).ok())
-                    .map(|t| secfw::artifacts::SourceFile::new(d.file.clone(), t));
-                text.push_str(&out.diagnostic(d, src.as_ref()));
-                text.push('\n');
-            }
+    let opts = IngestOptions::new(files, args.input_format, now).target(args.target.clone()).dry_run(args.dry_run);
+    let report = match Workspace::open(&dir).and_then(|ws| ws.ingest(&opts)) {
+        Ok(r) => r,
+        Err(e) if !e.diagnostics().is_empty() => {
+            let mut text = out.diagnostics_in(&dir, &e.diagnostics());
             text.push_str("nothing was ingested; sec_findings.yaml is unchanged");
             out.eprint(&text);
             return Ok(ExitCode::from(exit::USAGE));
         }
+        Err(e) => return out.fail(e, &dir),
     };
-    let s = &outcome.summary;
-    let diags = outcome.diagnostics();
     match args.format {
-        Fmt::Json => {
-            let reports: Vec<serde_json::Value> = outcome
-                .reports
-                .iter()
-                .map(|r| serde_json::json!({"report": r.name, "format": r.format.as_str(), "sha256": r.sha256, "scans": r.scans.len(), "findings": r.finding_count()}))
-                .collect();
-            let doc = serde_json::json!({
-                "reports": reports,
-                "opened": s.opened, "reopened": s.reopened, "updated": s.updated, "resolved": s.resolved,
-                "scans": s.scans, "failed_scans": s.failed_scans,
-                "kept_open": s.kept_open.iter().map(|(id, why)| serde_json::json!({"finding": id, "why": why})).collect::<Vec<_>>(),
-                "diagnostics": diags, "written": outcome.written, "ledger": outcome.ledger_path,
-            });
-            out.print(&serde_json::to_string_pretty(&doc)?);
-        }
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
         Fmt::Human => {
-            if !diags.is_empty() {
-                out.diagnostics(&diags);
+            if !report.diagnostics.is_empty() {
+                out.diagnostics(&report.diagnostics);
             }
             let mut text = String::new();
-            for r in &outcome.reports {
-                let _ = writeln!(
-                    text,
-                    "{}: {} ({} scan(s), {} finding(s))",
-                    r.name,
-                    r.format,
-                    r.scans.len(),
-                    r.finding_count()
-                );
+            for r in &report.reports {
+                let _ = writeln!(text, "{}: {} ({} scan(s), {} finding(s))", r.report, r.format, r.scans, r.findings);
             }
             let _ = write!(
                 text,
                 "{} new ({} re-opened), {} seen again, {} resolved, {} kept open; {} scan(s) recorded, {} failed",
-                s.opened.len(),
-                s.reopened.len(),
-                s.updated.len(),
-                s.resolved.len(),
-                s.kept_open.len(),
-                s.scans.len(),
-                s.failed_scans.len()
+                report.opened.len(),
+                report.reopened.len(),
+                report.updated.len(),
+                report.resolved.len(),
+                report.kept_open.len(),
+                report.scans.len(),
+                report.failed_scans.len()
             );
-            if !outcome.written {
+            if !report.written {
                 text.push_str(" (dry run: nothing written)");
             }
             out.print(&text);

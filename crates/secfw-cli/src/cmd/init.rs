@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use secfw::Workspace;
+use secfw::ops::InitOptions;
+
 use crate::output::{Output, parse_now};
 use crate::{CmdResult, exit};
 
@@ -27,17 +30,13 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let now = parse_now(args.now.as_deref())?;
-    let written = if args.minimal {
-        let project = match &args.project {
-            Some(p) => p.clone(),
-            None => std::path::absolute(&args.dir)
-                .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .unwrap_or_default(),
-        };
-        secfw::artifacts::template::write_minimal(&args.dir, &project, now)?
-    } else {
-        secfw::artifacts::template::write_example_at(&args.dir, now)?
+    let mut opts = InitOptions::new(now);
+    if args.minimal {
+        opts = opts.minimal(args.project.clone());
+    }
+    let written = match Workspace::init(&args.dir, &opts) {
+        Ok(w) => w,
+        Err(e) => return out.fail(e, &args.dir),
     };
     let d = args.dir.display();
     let next = if args.minimal {

@@ -2,11 +2,13 @@
 //! tamper-evident event log.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use secfw::LifecycleState;
-use secfw::lifecycle::{AdvanceRequest, Checks, EventLog, Lifecycle, Outcome};
+use secfw::lifecycle::Outcome;
+use secfw::ops::{AdvanceOptions, SealChecks, StatusOptions};
+use secfw::{Outcome as _, Workspace};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -93,33 +95,22 @@ fn parse_state(s: &str) -> Result<LifecycleState, String> {
     s.parse()
 }
 
-fn with_checks<T>(seal: &SealArgs, f: impl FnOnce(Checks<'_>) -> T) -> T {
-    let standard = secfw::lifecycle::wiring::Standard::new(seal.trust.clone(), !seal.no_git);
-    f(standard.checks())
+impl SealArgs {
+    fn checks(&self) -> SealChecks {
+        SealChecks::new(self.trust.clone(), self.no_git)
+    }
 }
 
 fn rfc(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn print_tampered(out: &Output, e: &secfw::lifecycle::Error, dir: &Path) -> Option<ExitCode> {
-    if let secfw::lifecycle::Error::Tampered { problems } = e {
-        for d in problems {
-            out.print(&out.diagnostic(d, None));
-        }
-        out.error(&format!("{}: the event log does not verify; nothing was recorded", dir.display()));
-        return Some(ExitCode::from(exit::FAIL));
-    }
-    None
-}
-
 pub(crate) fn status(args: &StatusArgs, out: &Output) -> CmdResult {
     let now = parse_now(args.now.as_deref())?;
-    secfw::artifacts::workspace::check_root(&args.dir)?;
-    let lc = Lifecycle::new(&args.dir);
-    let st = match with_checks(&args.seal, |c| lc.status(now, args.last, c)) {
+    let opts = StatusOptions::new(now).last(args.last).seal(args.seal.checks());
+    let st = match Workspace::open(&args.dir).and_then(|ws| ws.status(&opts)) {
         Ok(s) => s,
-        Err(e) => return print_tampered(out, &e, &args.dir).map_or_else(|| Err(e.into()), Ok),
+        Err(e) => return out.fail(e, &args.dir),
     };
     match args.format {
         Fmt::Json => out.print(&serde_json::to_string_pretty(&st)?),
@@ -149,13 +140,10 @@ pub(crate) fn status(args: &StatusArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn advance(args: &AdvanceArgs, out: &Output) -> CmdResult {
     let now = parse_now(args.now.as_deref())?;
-    secfw::artifacts::workspace::check_root(&args.dir)?;
-    let _lock = crate::lock::workspace(&args.dir)?; // held until the command returns
-    let lc = Lifecycle::new(&args.dir);
-    let req = AdvanceRequest::new(args.to, args.actor.clone(), now).strict(args.strict);
-    let outcome = match with_checks(&args.seal, |c| lc.advance(&req, c)) {
+    let opts = AdvanceOptions::new(args.to, args.actor.clone(), now).strict(args.strict).seal(args.seal.checks());
+    let outcome = match Workspace::open(&args.dir).and_then(|ws| ws.advance(&opts)) {
         Ok(o) => o,
-        Err(e) => return print_tampered(out, &e, &args.dir).map_or_else(|| Err(e.into()), Ok),
+        Err(e) => return out.fail(e, &args.dir),
     };
     if args.format == Fmt::Json {
         out.print(&serde_json::to_string_pretty(&outcome)?);
@@ -201,33 +189,22 @@ pub(crate) fn advance(args: &AdvanceArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn log(args: &LogArgs, out: &Output) -> CmdResult {
     let LogSub::Verify { dir, format } = &args.command;
-    secfw::artifacts::workspace::check_root(dir)?;
-    let v = EventLog::new(dir).verify()?;
+    let v = match Workspace::open(dir).and_then(|ws| ws.verify_log()) {
+        Ok(v) => v,
+        Err(e) => return out.fail(e, dir),
+    };
     if *format == Fmt::Json {
-        out.print(&serde_json::to_string_pretty(&serde_json::json!({
-            "intact": v.is_intact(), "lines": v.lines, "events": v.events, "problems": v.problems,
-        }))?);
+        out.print(&serde_json::to_string_pretty(&v)?);
     } else {
-        let mut s = String::new();
-        let log_src = std::fs::read_to_string(dir.join(secfw::lifecycle::log::LOG_FILE))
-            .ok()
-            .map(|t| secfw::artifacts::SourceFile::new(secfw::lifecycle::log::LOG_FILE, t));
-        for d in &v.problems {
-            s.push_str(
-                &out.diagnostic(d, log_src.as_ref().filter(|src| src.name == d.file && src.text.len() < 1 << 20)),
-            );
-            if !s.ends_with('\n') {
-                s.push('\n');
-            }
-        }
+        let mut s = out.diagnostics_in(dir, &v.problems);
         let _ = write!(
             s,
             "{}: {} event(s): {}",
             dir.join(secfw::lifecycle::log::LOG_FILE).display(),
             v.events,
-            if v.is_intact() { "intact" } else { "TAMPERED" }
+            if v.passed() { "intact" } else { "TAMPERED" }
         );
         out.print(&s);
     }
-    Ok(ExitCode::from(if v.is_intact() { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if v.passed() { exit::PASS } else { exit::FAIL }))
 }

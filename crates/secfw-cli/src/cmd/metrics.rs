@@ -4,8 +4,10 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::artifacts::{LoadOptions, Timestamp, load};
-use secfw::metrics::{CollectOptions, KpiStatus, Report};
+use secfw::artifacts::Timestamp;
+use secfw::metrics::{KpiStatus, Report};
+use secfw::ops::{MetricsOptions, Period};
+use secfw::{Outcome, Workspace};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -49,54 +51,42 @@ pub(crate) struct PeriodArgs {
 }
 
 impl PeriodArgs {
-    /// `now` and the collect options: a date means the start (`--from`) or the end (`--to`) of
-    /// that day, UTC.
+    /// `now` and the period as written (the facade decides what a date means).
     pub(crate) fn resolve(
         &self,
-    ) -> Result<(chrono::DateTime<chrono::Utc>, CollectOptions), Box<dyn std::error::Error + Send + Sync>> {
+    ) -> Result<(chrono::DateTime<chrono::Utc>, Period), Box<dyn std::error::Error + Send + Sync>> {
         let now = parse_now(self.now.as_deref())?;
-        let parse = |s: &str, what: &str| s.parse::<Timestamp>().map_err(|e| format!("--{what}: {e}"));
-        let mut opts = CollectOptions::default();
-        if let Some(f) = &self.from {
-            opts = opts.from(parse(f, "from")?.instant());
-        }
-        if let Some(t) = &self.to {
-            // A date as the end means "through that day": the period ends at the next midnight.
-            let end = match parse(t, "to")? {
-                Timestamp::Date(d) => d.start_of_day() + chrono::Duration::days(1),
-                Timestamp::DateTime(t) => t,
-            };
-            opts = opts.to(end);
-        }
-        if let Some(c) = &self.cycle {
-            opts = opts.cycle(c.clone());
-        }
-        Ok((now, opts))
+        let parse = |s: &Option<String>, what: &str| {
+            s.as_deref().map(|s| s.parse::<Timestamp>().map_err(|e| format!("--{what}: {e}"))).transpose()
+        };
+        Ok((now, Period::new(parse(&self.from, "from")?, parse(&self.to, "to")?, self.cycle.clone())))
     }
 }
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
-    let (now, opts) = args.period.resolve()?;
-    let ws = load(&args.dir, &LoadOptions::default())?;
-    let opts = opts.escalations(secfw::lifecycle::load_escalation_data(&ws, now)?);
-    let report = secfw::metrics::collect(&ws, &opts, now)?;
-    let recorded = if args.record { Some(secfw::metrics::record(&ws.root, &report)?) } else { None };
+    let (now, period) = args.period.resolve()?;
+    let opts = MetricsOptions::new(now).period(period).record(args.record);
+    let result = Workspace::open(&args.dir).and_then(|ws| Ok((ws.metrics(&opts)?, ws)));
+    let (report, ws) = match result {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &args.dir),
+    };
     match args.format {
         Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
         Fmt::Human => {
             let mut text = String::new();
-            for d in &report.diagnostics {
-                text.push_str(&out.diagnostic(d, ws.sources.get(&d.file)));
+            for d in &report.report.diagnostics {
+                text.push_str(&out.diagnostic(d, ws.artifacts().sources.get(&d.file)));
                 text.push('\n');
             }
-            text.push_str(&human(&report, out.styled()));
-            if let Some(p) = &recorded {
+            text.push_str(&human(&report.report, out.styled()));
+            if let Some(p) = &report.recorded {
                 let _ = write!(text, "\nsnapshot recorded: {}", p.display());
             }
             out.print(&text);
         }
     }
-    let fail = args.fail_on_missed && report.any_missed();
+    let fail = args.fail_on_missed && !report.passed();
     Ok(ExitCode::from(if fail { exit::FAIL } else { exit::PASS }))
 }
 
@@ -166,7 +156,9 @@ fn human(r: &Report, styled: bool) -> String {
             st.count
         );
     }
-    for x in m.exceptions.items.iter().filter(|x| x.expiring_soon || x.state != "valid") {
+    for x in
+        m.exceptions.items.iter().filter(|x| x.expiring_soon || x.state != secfw::governance::ExceptionState::Valid)
+    {
         let _ = write!(
             s,
             "\nexception {} is {} (valid until {}, {} day(s) left)",

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use secfw::artifacts::{Level, LoadOptions, LoadedWorkspace, load};
-use secfw::notify::{Error as NotifyError, NotifyPlan};
+use secfw::Workspace;
+use secfw::artifacts::Level;
+use secfw::notify::NotifyPlan;
 use secfw::tickets::http::ApplyOptions;
 
 use crate::output::Fmt;
@@ -65,42 +66,11 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     }
 }
 
-fn make_plan(
-    dir: &Path,
-    now: chrono::DateTime<chrono::Utc>,
-    out: &Output,
-) -> Result<(LoadedWorkspace, NotifyPlan), Box<dyn std::error::Error + Send + Sync>> {
-    let ws = load(dir, &LoadOptions::default())?;
-    let acknowledged = acknowledged(dir)?;
-    match secfw::notify::plan(&ws, &acknowledged, now) {
-        Ok(p) => Ok((ws, p)),
-        Err(NotifyError::Config { diagnostics }) => {
-            for d in &diagnostics {
-                eprintln!("{}", out.diagnostic(d, ws.sources.get(&d.file)));
-            }
-            Err(format!("cannot plan notifications: {} error(s) in rulebook.yaml", diagnostics.len()).into())
-        }
-        Err(NotifyError::Ledger(d)) => {
-            eprintln!("{}", out.diagnostic(&d, None));
-            Err(format!("cannot plan notifications: {} is unusable", secfw::notify::LEDGER_FILE).into())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The ids of the escalations acknowledged in the workspace's event log (which must verify).
-pub(crate) fn acknowledged(
-    dir: &Path,
-) -> Result<std::collections::BTreeSet<String>, Box<dyn std::error::Error + Send + Sync>> {
-    let events = secfw::lifecycle::EventLog::new(dir).read()?;
-    Ok(secfw::lifecycle::acknowledgements(&events).into_keys().collect())
-}
-
-fn human(plan: &NotifyPlan, ws: &LoadedWorkspace, dir: &Path, out: &Output) -> String {
+fn human(plan: &NotifyPlan, ws: &Workspace, dir: &Path, out: &Output) -> String {
     let mut s = String::new();
     for d in &plan.diagnostics {
         if d.severity != Level::Note || plan.messages.is_empty() {
-            let _ = writeln!(s, "{}", out.diagnostic(d, ws.sources.get(&d.file)));
+            let _ = writeln!(s, "{}", out.diagnostic(d, ws.artifacts().sources.get(&d.file)));
         }
     }
     for m in &plan.messages {
@@ -125,7 +95,11 @@ fn human(plan: &NotifyPlan, ws: &LoadedWorkspace, dir: &Path, out: &Output) -> S
 
 fn plan(a: &PlanArgs, out: &Output) -> CmdResult {
     let now = parse_now(a.now.as_deref())?;
-    let (ws, plan) = make_plan(&a.dir, now, out)?;
+    let result = Workspace::open(&a.dir).and_then(|ws| Ok((ws.notify_plan(now)?, ws)));
+    let (plan, ws) = match result {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
+    };
     match a.format {
         Fmt::Json => out.print(&plan.to_json()),
         Fmt::Human => out.print(&human(&plan, &ws, &a.dir, out)),
@@ -135,23 +109,26 @@ fn plan(a: &PlanArgs, out: &Output) -> CmdResult {
 
 fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
     let now = parse_now(a.now.as_deref())?;
-    let lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let opts = a.retry.apply_to(ApplyOptions::default());
-    // Planned under the lock: another apply's in-flight message is not mistaken for a stopped one.
-    let (ws, plan) = make_plan(&a.dir, now, out)?;
-    for d in plan.diagnostics.iter().filter(|d| d.severity != Level::Note) {
-        eprintln!("{}", out.diagnostic(d, ws.sources.get(&d.file)));
-    }
-    if !plan.is_empty() {
-        out.status(&format!("sending {} message(s)", plan.messages.len()));
-    }
-    let report = match secfw::notify::apply(&plan, &lock, &opts, now) {
-        Ok(r) => r,
-        Err(NotifyError::Channel(d) | NotifyError::Ledger(d)) => {
-            eprintln!("{}", out.diagnostic(&d, None));
-            return Err(format!("nothing was sent: [{}] {}", d.code, d.message).into());
+    let dir = a.dir.clone();
+    let mut on_plan = |plan: &NotifyPlan| {
+        let diags: Vec<_> = plan.diagnostics.iter().filter(|d| d.severity != Level::Note).cloned().collect();
+        if !diags.is_empty() {
+            out.eprint(out.diagnostics_in(&dir, &diags).trim_end());
         }
-        Err(e) => return Err(e.into()),
+        if !plan.is_empty() {
+            out.status(&format!("sending {} message(s)", plan.messages.len()));
+        }
+    };
+    let report = match Workspace::open(&a.dir).and_then(|ws| ws.notify_apply(&opts, now, &mut on_plan)) {
+        Ok((_, r)) => r,
+        Err(e @ secfw::Error::Notify(secfw::notify::Error::Channel(_) | secfw::notify::Error::Ledger(_))) => {
+            let d = e.diagnostics();
+            out.eprint(out.diagnostics_in(&a.dir, &d).trim_end());
+            let first = d.first().map(|d| format!("[{}] {}", d.code, d.message)).unwrap_or_default();
+            return Err(format!("nothing was sent: {first}").into());
+        }
+        Err(e) => return out.fail(e, &a.dir),
     };
     for d in &report.failed {
         eprintln!("{}", out.diagnostic(d, None));

@@ -8,11 +8,13 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
 use secfw::artifacts::read::Links;
-use secfw::artifacts::{Diagnostic, LifecycleState, SourceFile};
-use secfw::seal::root::{TrustChain, TrustPin};
-use secfw::seal::trust::{Anchor, MAX_TRUST_BYTES, Role, TrustPolicy, load_anchor};
-use secfw::seal::verify::{SealState, VerifyOptions, VerifyReport, render_text};
+use secfw::artifacts::{Diagnostic, LifecycleState};
+use secfw::ops::{TrustSource, TrustUsed, Verification};
+use secfw::seal::root::TrustChain;
+use secfw::seal::trust::{MAX_TRUST_BYTES, Role, TrustPolicy};
+use secfw::seal::verify::{VerifyOptions, render_text};
 use secfw::seal::{Error, GenerateOptions, GitMode, PublicKey, SignOptions, SigningKey, names};
+use secfw::{Outcome, Workspace};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -317,27 +319,6 @@ fn load_chain(path: &Path) -> Result<TrustChain, Box<dyn std::error::Error + Sen
     Ok(TrustChain::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
-/// The root of trust for an operation on `tree` at `now`: given explicitly, outside `tree` or
-/// pinned by digest, a completely signed chain not older than the version `pin_from` pinned.
-fn anchor(
-    trust: Option<&PathBuf>,
-    digest: Option<&String>,
-    tree: &Path,
-    now: DateTime<Utc>,
-    pin_from: Option<&Path>,
-) -> Result<Anchor, Error> {
-    let pin = match pin_from.map(TrustPin::load_workspace).transpose() {
-        Ok(p) => p.flatten(),
-        Err(m) => {
-            return Err(Error::Rejected(vec![
-                Diagnostic::error(secfw::seal::codes::SEAL_FILE, names::TRUST_STATE, m)
-                    .with_hint("the trust pin must be a regular file written by secfw"),
-            ]));
-        }
-    };
-    load_anchor(trust.map(PathBuf::as_path), tree, digest.map(String::as_str), now, pin.as_ref())
-}
-
 fn dir_of(manifest: &Path) -> PathBuf {
     match manifest.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -346,12 +327,8 @@ fn dir_of(manifest: &Path) -> PathBuf {
 }
 
 impl VerifyArgs {
-    /// The anchor for `tree`, pinned by the trust state of `pin_from` (a workspace).
-    fn anchor(&self, tree: &Path, pin_from: Option<&Path>) -> Result<Anchor, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(anchor(self.trust.as_ref(), self.trust_digest.as_ref(), tree, now_of(self.now.as_deref())?, pin_from)?)
-    }
-
-    fn options(&self) -> Result<VerifyOptions, Box<dyn std::error::Error + Send + Sync>> {
+    /// How to verify: trust source, requirements, state file.
+    fn verification(&self) -> Result<Verification, Box<dyn std::error::Error + Send + Sync>> {
         let mut o = VerifyOptions::new(now_of(self.now.as_deref())?).require_git(!self.no_git);
         o.expect_commit.clone_from(&self.expect_commit);
         o.expect_project.clone_from(&self.expect_project);
@@ -360,90 +337,52 @@ impl VerifyArgs {
         o.allow_dirty = self.allow_dirty;
         o.closed_set = !self.open_set;
         o.require_critical_zero = self.require_critical_zero;
-        if let Some(s) = &self.state
-            && s.exists()
-        {
-            o.state = Some(SealState::load(s)?);
-        }
-        Ok(o)
+        Ok(Verification::new(self.trust_source(), o).state_file(self.state.clone()))
+    }
+
+    fn trust_source(&self) -> TrustSource {
+        TrustSource::new(self.trust.clone(), self.trust_digest.clone())
     }
 }
 
 /// Render diagnostics with snippets from files in `dir`.
 fn render_diags(out: &Output, dir: &Path, diags: &[Diagnostic]) -> String {
-    let mut s = String::new();
-    for d in diags {
-        let src = d
-            .line
-            .and_then(|_| secfw::artifacts::read::read_regular(&dir.join(&d.file), 16 << 20, Links::Refuse).ok())
-            .and_then(|b| String::from_utf8(b).ok())
-            .map(|t| SourceFile::new(d.file.clone(), t));
-        s.push_str(&out.diagnostic(d, src.as_ref()));
-    }
-    s
+    out.diagnostics_in(dir, diags)
 }
 
 /// Map a seal error: refused input is printed and exits 1; anything else cannot run (exit 2).
 fn refused(e: Error, out: &Output, dir: &Path) -> CmdResult {
-    match e {
-        Error::Rejected(d) => {
-            out.print(&render_diags(out, dir, &d));
-            Ok(ExitCode::from(exit::FAIL))
-        }
-        Error::Verification(r) => {
-            print_report(out, &r, Fmt::Human, None);
-            Ok(ExitCode::from(exit::FAIL))
-        }
-        other => Err(other.into()),
-    }
+    out.fail(e.into(), dir)
 }
 
-/// [`refused`] for boxed errors: a seal error is refused input; anything else cannot run.
-fn refused_any(e: Box<dyn std::error::Error + Send + Sync>, out: &Output, dir: &Path) -> CmdResult {
-    match e.downcast::<Error>() {
-        Ok(e) => refused(*e, out, dir),
-        Err(other) => Err(other),
+/// The human rendering of a verification, with the trust policy used.
+pub(crate) fn human_report(out: &Output, r: &secfw::seal::VerifyReport, trust: Option<&TrustUsed>) -> String {
+    let mut s = render_text(r);
+    let failed: Vec<Diagnostic> =
+        r.checks.iter().filter(|c| !c.passed).flat_map(|c| c.diagnostics.iter().cloned()).collect();
+    if !failed.is_empty() {
+        s.push('\n');
+        s.push_str(&render_diags(out, &r.dir, &failed));
     }
-}
-
-fn print_report(out: &Output, r: &VerifyReport, fmt: Fmt, anchor: Option<&Anchor>) {
-    match fmt {
-        Fmt::Json => {
-            let trust =
-                anchor.map(|a| serde_json::json!({"path": a.path, "version": a.version, "digest": a.digest, "file_digest": a.file_digest}));
-            let doc = serde_json::json!({"passed": r.passed(), "seal": r.seal, "failed": r.failed_names(), "checks": r.checks, "accepted_keyids": r.accepted_keyids, "trust": trust});
-            out.print(&serde_json::to_string_pretty(&doc).unwrap_or_default());
-        }
-        Fmt::Human => {
-            let mut s = render_text(r);
-            let failed: Vec<Diagnostic> =
-                r.checks.iter().filter(|c| !c.passed).flat_map(|c| c.diagnostics.iter().cloned()).collect();
-            if !failed.is_empty() {
-                s.push('\n');
-                s.push_str(&render_diags(out, &r.dir, &failed));
-            }
-            if let Some(a) = anchor {
-                let _ = write!(
-                    s,
-                    "\ntrusted policy: {} (version {}, {}; file {})",
-                    a.path.display(),
-                    a.version,
-                    a.digest,
-                    a.file_digest
-                );
-            }
-            if r.passed() {
-                let _ = writeln!(s, "\nverified: {}", r.seal.as_deref().unwrap_or(""));
-            } else {
-                let _ = writeln!(s, "\nNOT VERIFIED: failed checks: {}", r.failed_names().join(", "));
-            }
-            out.print(&s);
-        }
+    if let Some(a) = trust {
+        let _ = write!(
+            s,
+            "\ntrusted policy: {} (version {}, {}; file {})",
+            a.path.display(),
+            a.version,
+            a.digest,
+            a.file_digest
+        );
     }
+    if r.passed() {
+        let _ = writeln!(s, "\nverified: {}", r.seal.as_deref().unwrap_or(""));
+    } else {
+        let _ = writeln!(s, "\nNOT VERIFIED: failed checks: {}", r.failed_names().join(", "));
+    }
+    s
 }
 
 pub(crate) fn generate(a: &GenerateArgs, out: &Output) -> CmdResult {
-    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let mut o = GenerateOptions::new(now_of(a.now.as_deref())?).validity(Duration::days(i64::from(a.valid_days)));
     o.git = match (&a.snapshot, a.no_git) {
         (Some(r), _) => GitMode::Snapshot(r.clone()),
@@ -455,37 +394,29 @@ pub(crate) fn generate(a: &GenerateArgs, out: &Output) -> CmdResult {
     if let Some(s) = &a.state {
         o.lifecycle_state = Some(s.parse::<LifecycleState>().map_err(|e| format!("--state: {e}"))?);
     }
-    match secfw::seal::generate_manifest(&a.dir, &o) {
+    match Workspace::generate_manifest(&a.dir, &o) {
         Ok(g) => {
-            let p = &g.statement.predicate;
             out.print(&format!(
                 "sealed {} file(s) of project {} as sequence {}\nseal: {}\nnext: secfw sign-manifest --manifest {} --identity NAME --key KEY",
-                p.artifacts.len(),
-                p.project,
-                p.sequence,
+                g.files,
+                g.project,
+                g.sequence,
                 g.seal,
-                a.dir.join(names::MANIFEST).display()
+                g.manifest.display()
             ));
             Ok(ExitCode::from(exit::PASS))
         }
-        Err(e) => refused(e, out, &a.dir),
+        Err(e) => out.fail(e, &a.dir),
     }
 }
 
 pub(crate) fn sign(a: &SignArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
-    let _lock = crate::lock::workspace(&dir)?; // held until the command returns
-    let trust = match anchor(a.trust.as_ref(), a.trust_digest.as_ref(), &dir, now_of(a.now.as_deref())?, Some(&dir)) {
-        Ok(t) => t.policy,
-        Err(e) => return refused(e, out, &dir),
-    };
-    let key = match secfw::seal::keys::load_signing_key(&a.key, a.allow_insecure_key_permissions) {
-        Ok(k) => k,
-        Err(e) => return refused(e, out, &dir),
-    };
     let mut vo = VerifyOptions::new(now_of(a.now.as_deref())?).require_git(!a.no_git);
     vo.any_project = a.any_project;
-    match secfw::seal::sign_manifest(&a.manifest, &trust, &key, &SignOptions::new(&a.identity, vo).sshsig(a.sshsig)) {
+    let trust = TrustSource::new(a.trust.clone(), a.trust_digest.clone());
+    let opts = SignOptions::new(&a.identity, vo).sshsig(a.sshsig);
+    match Workspace::sign_manifest(&a.manifest, &trust, &a.key, a.allow_insecure_key_permissions, &opts) {
         Ok(s) => {
             let mut msg = format!("signed as {} ({}) with key {}", a.identity, s.role, s.keyid);
             if let Some(p) = &s.sidecar {
@@ -498,7 +429,7 @@ pub(crate) fn sign(a: &SignArgs, out: &Output) -> CmdResult {
             out.print(&msg);
             Ok(ExitCode::from(exit::PASS))
         }
-        Err(e) => refused(e, out, &dir),
+        Err(e) => out.fail(e, &dir),
     }
 }
 
@@ -515,24 +446,16 @@ pub(crate) fn sigstore_bundle(a: &BundleArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn verify(a: &VerifyManifestArgs, out: &Output) -> CmdResult {
     let dir = dir_of(&a.manifest);
-    let anchor = match a.verify.anchor(&dir, Some(&dir)) {
-        Ok(t) => t,
-        Err(e) => return refused_any(e, out, &dir),
+    let v = a.verify.verification()?;
+    let r = match Workspace::verify_manifest(&a.manifest, &v, a.verify.update_state) {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &dir),
     };
-    let o = a.verify.options()?;
-    let r = secfw::seal::verify_manifest(&a.manifest, &anchor.policy, &o);
-    print_report(out, &r, a.verify.format, Some(&anchor));
-    if r.passed() {
-        match (&a.verify.state, SealState::of_report(&r)) {
-            (Some(path), Some(st)) if a.verify.update_state => st.save(path)?,
-            (Some(_), _) => {}
-            (None, _) => secfw::seal::record_accepted(&dir, &r)?,
-        }
-        anchor.pin().raise_workspace(&dir)?;
-        Ok(ExitCode::from(exit::PASS))
-    } else {
-        Ok(ExitCode::from(exit::FAIL))
+    match a.verify.format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&r)?),
+        Fmt::Human => out.print(&human_report(out, &r.detail, r.trust.as_ref())),
     }
+    Ok(ExitCode::from(if r.passed() { exit::PASS } else { exit::FAIL }))
 }
 
 pub(crate) fn keygen(a: &KeygenArgs, out: &Output) -> CmdResult {
@@ -741,102 +664,49 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn package(a: &PackageArgs, out: &Output) -> CmdResult {
-    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
-    let trust = match a.verify.anchor(&a.dir, Some(&a.dir)) {
-        Ok(t) => t.policy,
-        Err(e) => return refused_any(e, out, &a.dir),
-    };
-    match secfw::seal::package(&a.dir, &trust, &a.verify.options()?) {
+    match Workspace::package(&a.dir, &a.verify.verification()?) {
         Ok(p) => {
             out.print(&format!(
                 "wrote {} ({} entries, sequence {}, {})",
                 p.path.display(),
-                p.entries.len(),
+                p.entries,
                 p.sequence,
                 p.seal
             ));
             Ok(ExitCode::from(exit::PASS))
         }
-        Err(e) => refused(e, out, &a.dir),
+        Err(e) => out.fail(e, &a.dir),
     }
 }
 
 pub(crate) fn unpack(a: &UnpackArgs, out: &Output) -> CmdResult {
-    let src = source_workspace(&a.package);
-    let trust = match a.verify.anchor(&a.target, src.as_deref()) {
-        Ok(t) => t.policy,
-        Err(e) => return refused_any(e, out, &a.target),
-    };
-    let mut o = a.verify.options()?;
-    // A package kept in a workspace (`WS/.secfw/packages/x.tar`) is bound to that workspace's
-    // project and last accepted sequence unless told otherwise.
-    if let Some(ws) = src {
-        if o.expect_project.is_none() && !o.any_project {
-            o.expect_project = secfw::seal::workspace_project(&ws);
-        }
-        if o.state.is_none() {
-            o.state = SealState::load_workspace(&ws)?;
-        }
-    }
-    match secfw::seal::unpack(&a.package, &a.target, &trust, &o) {
+    match Workspace::unpack(&a.package, &a.target, &a.verify.verification()?) {
         Ok(r) => {
             out.print(&format!(
                 "verified and unpacked {} into {} ({})",
-                a.package.display(),
-                a.target.display(),
+                r.package.display(),
+                r.target.display(),
                 r.seal.unwrap_or_default()
             ));
             Ok(ExitCode::from(exit::PASS))
         }
-        Err(e) => refused(e, out, &a.target),
+        Err(e) => out.fail(e, &a.target),
     }
 }
 
-/// The workspace a package lies in, when it is under `WS/.secfw/packages/`.
-fn source_workspace(package: &Path) -> Option<PathBuf> {
-    let abs = std::fs::canonicalize(package).ok()?;
-    let packages = abs.parent()?;
-    let secfw_dir = packages.parent()?;
-    (packages.file_name()? == "packages" && secfw_dir.file_name()? == ".secfw")
-        .then(|| secfw_dir.parent())
-        .flatten()
-        .map(Path::to_path_buf)
-}
-
 pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
-    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
-    let anchor = match a.verify.anchor(&a.dir, Some(&a.dir)) {
-        Ok(t) => t,
-        Err(e) => return refused_any(e, out, &a.dir),
-    };
-    let trust = anchor.policy.clone();
-    let pkg = if let Some(p) = &a.package {
-        p.clone()
-    } else {
-        let current = secfw::artifacts::read::read_regular(&a.dir.join(names::STATEMENT), 8 << 20, Links::Refuse)
-            .ok()
-            .map(|b| secfw::seal::seal_of(&b));
-        let all = secfw::seal::package::list_packages(&a.dir);
-        let idx = all.iter().position(|p| current.as_ref().is_some_and(|s| p.to_string_lossy().contains(&s[7..19])));
-        let choice = match idx {
-            Some(i) if i > 0 => all.get(i - 1),
-            Some(_) => None,
-            None => all.last(),
-        };
-        choice.cloned().ok_or("no previous package in .secfw/packages; pass --package FILE")?
-    };
-    let mut o = a.verify.options()?;
-    o.allow_expired = a.allow_expired;
-    match secfw::seal::restore(&pkg, &a.dir, &trust, &o) {
+    let mut v = a.verify.verification()?;
+    v.verify.allow_expired = a.allow_expired;
+    match Workspace::rollback(&a.dir, a.package.as_deref(), &v) {
         Ok(r) => {
-            // A rollback is a deliberate downgrade: the workspace now accepts the restored seal.
-            if let Some(st) = SealState::of_report(&r) {
-                st.save_workspace(&a.dir)?;
-            }
-            anchor.pin().raise_workspace(&a.dir)?;
-            out.print(&format!("restored {} from {} ({})", a.dir.display(), pkg.display(), r.seal.unwrap_or_default()));
+            out.print(&format!(
+                "restored {} from {} ({})",
+                r.dir.display(),
+                r.package.display(),
+                r.seal.unwrap_or_default()
+            ));
             Ok(ExitCode::from(exit::PASS))
         }
-        Err(e) => refused(e, out, &a.dir),
+        Err(e) => out.fail(e, &a.dir),
     }
 }

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::artifacts::speclint::{self, SpecContext};
-use secfw::artifacts::{Diagnostic, Level, LoadOptions, Summary, load};
+use secfw::ops::SpecLintOptions;
+use secfw::{Outcome, Workspace};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -59,7 +59,10 @@ struct LintArgs {
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     match &args.command {
         Sub::Init(a) => {
-            let path = speclint::init(&a.dir)?;
+            let path = match Workspace::spec_init(&a.dir) {
+                Ok(p) => p,
+                Err(e) => return out.fail(e, &a.dir),
+            };
             out.print(&format!(
                 "wrote {}\nnext: replace the placeholders and guidance in every section, then run `secfw spec lint {}`",
                 path.display(),
@@ -73,50 +76,30 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
 
 fn lint(a: &LintArgs, out: &Output) -> CmdResult {
     let now = parse_now(a.now.as_deref())?;
-    let (diags, source, target): (Vec<Diagnostic>, Option<secfw::artifacts::SourceFile>, String) =
-        if let Some(file) = &a.file {
-            let name = file.to_string_lossy().replace('\\', "/");
-            let src =
-                secfw::artifacts::source::read_artifact(file, &name, secfw::artifacts::source::DEFAULT_MAX_FILE_BYTES)
-                    .map_err(|d| d.to_string())?;
-            let mut ctx = SpecContext::standalone();
-            if let Some(n) = a.review_cycle_days {
-                ctx = ctx.with_review_cycle_days(n);
-            }
-            (speclint::lint(&src, &ctx, now), Some(src), name)
-        } else {
-            let ws = load(&a.dir, &LoadOptions::default())?;
-            let name = secfw::artifacts::files::SECURITY_SPEC;
-            let Some(src) = ws.sources.get(name).cloned() else {
-                let why = ws.diagnostics.iter().find(|d| d.file == name).map_or_else(String::new, ToString::to_string);
-                return Err(format!(
-                    "cannot lint {}: {why} (`secfw spec init` writes the template)",
-                    a.dir.join(name).display()
-                )
-                .into());
-            };
-            (speclint::lint_workspace(&ws, now), Some(src), a.dir.join(name).display().to_string())
-        };
-    let summary = Summary::of(&diags);
-    let clean = summary.errors == 0 && summary.warnings == 0;
+    let opts = SpecLintOptions::new(now).review_cycle_days(a.review_cycle_days);
+    let result = match &a.file {
+        Some(file) => Workspace::spec_lint_file(file, &opts),
+        None => Workspace::open(&a.dir).and_then(|ws| ws.spec_lint(&opts)),
+    };
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
+    };
     match a.format {
-        Fmt::Json => out.print(&serde_json::to_string_pretty(&serde_json::json!({
-            "file": target,
-            "diagnostics": diags,
-            "summary": { "errors": summary.errors, "warnings": summary.warnings, "notes": summary.notes, "clean": clean },
-        }))?),
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
         Fmt::Human => {
             let mut s = String::new();
-            for d in &diags {
-                let _ = writeln!(s, "{}", out.diagnostic(d, source.as_ref().filter(|x| x.name == d.file)));
+            for d in &report.diagnostics {
+                let _ = writeln!(s, "{}", out.diagnostic(d, report.source.as_ref().filter(|x| x.name == d.file)));
             }
-            let verdict = if clean { "clean" } else { "FINDINGS" };
-            let _ = write!(s, "{target}: {verdict} ({} error(s), {} warning(s))", summary.errors, summary.warnings);
-            if diags.iter().any(|d| d.severity == Level::Note && d.code.as_str() == "SF0713") && a.file.is_some() {
+            let sm = &report.summary;
+            let verdict = if report.passed() { "clean" } else { "FINDINGS" };
+            let _ = write!(s, "{}: {verdict} ({} error(s), {} warning(s))", report.file, sm.errors, sm.warnings);
+            if report.cross_checks_skipped {
                 s.push_str("; cross-checks skipped (linted on its own)");
             }
             out.print(&s);
         }
     }
-    Ok(ExitCode::from(if clean { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }

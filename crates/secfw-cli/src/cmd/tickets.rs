@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use secfw::artifacts::{Level, LoadOptions, LoadedWorkspace, load};
-use secfw::tickets::{ApplyOptions, Endpoint, Error as TicketError, TicketPlan};
+use secfw::Workspace;
+use secfw::artifacts::Level;
+use secfw::tickets::{ApplyOptions, Endpoint, TicketPlan};
 
 use crate::output::Fmt;
 use crate::output::{Output, parse_now};
@@ -102,37 +103,10 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     }
 }
 
-/// Plan, printing the findings ledger's errors when it cannot be used.
-fn make_plan(
-    dir: &Path,
-    now: chrono::DateTime<chrono::Utc>,
-    out: &Output,
-) -> Result<(LoadedWorkspace, TicketPlan), Box<dyn std::error::Error + Send + Sync>> {
-    let ws = load(dir, &LoadOptions::default())?;
-    match secfw::tickets::plan(&ws, now) {
-        Ok(p) => Ok((ws, p)),
-        Err(TicketError::FindingsUnusable { diagnostics }) => {
-            for d in &diagnostics {
-                eprintln!("{}", out.diagnostic(d, ws.sources.get(&d.file)));
-            }
-            Err(format!(
-                "cannot plan tickets: sec_findings.yaml is missing or invalid ({} error(s))",
-                diagnostics.len()
-            )
-            .into())
-        }
-        Err(TicketError::Ledger(d)) => {
-            eprintln!("{}", out.diagnostic(&d, None));
-            Err(format!("cannot plan tickets: {} is unusable", secfw::tickets::LEDGER_FILE).into())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn human(plan: &TicketPlan, ws: &LoadedWorkspace, dir: &Path, out: &Output) -> String {
+fn human(plan: &TicketPlan, ws: &Workspace, dir: &Path, out: &Output) -> String {
     let mut s = String::new();
     for d in plan.diagnostics.iter().filter(|d| d.severity != Level::Note) {
-        let _ = writeln!(s, "{}", out.diagnostic(d, ws.sources.get(&d.file)));
+        let _ = writeln!(s, "{}", out.diagnostic(d, ws.artifacts().sources.get(&d.file)));
     }
     let notes = plan.diagnostics.iter().filter(|d| d.severity == Level::Note).count();
     for a in &plan.actions {
@@ -142,7 +116,7 @@ fn human(plan: &TicketPlan, ws: &LoadedWorkspace, dir: &Path, out: &Output) -> S
                 "{} {} due {}{}",
                 t.finding_id,
                 t.severity,
-                &t.due[..10.min(t.due.len())],
+                t.due.get(..10).unwrap_or(&t.due),
                 if t.overdue { " OVERDUE" } else { "" }
             ),
             (None, Some(ap)) => format!("{} for {}", ap.exception_id, ap.policy),
@@ -183,7 +157,11 @@ fn short(key: &str) -> String {
 
 fn plan(a: &PlanArgs, out: &Output) -> CmdResult {
     let now = parse_now(a.now.as_deref())?;
-    let (ws, plan) = make_plan(&a.dir, now, out)?;
+    let result = Workspace::open(&a.dir).and_then(|ws| Ok((ws.tickets_plan(now)?, ws)));
+    let (plan, ws) = match result {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
+    };
     if let Some(path) = &a.out {
         secfw::artifacts::write::write_atomic(path, plan.to_json().as_bytes())?;
     }
@@ -196,7 +174,6 @@ fn plan(a: &PlanArgs, out: &Output) -> CmdResult {
 
 fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
     let now = parse_now(a.now.as_deref())?;
-    let _lock = crate::lock::workspace(&a.dir)?; // held until the command returns
     let mut endpoint = Endpoint::new(&a.endpoint)?;
     if let Some(var) = &a.token_env {
         match std::env::var(var) {
@@ -205,20 +182,19 @@ fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
         }
     }
     let opts = a.retry.apply_to(ApplyOptions::default());
-    let (ws, plan) = make_plan(&a.dir, now, out)?;
-    if plan.is_empty() {
-        match a.format {
-            Fmt::Json => {
-                out.print(&serde_json::to_string_pretty(&serde_json::json!({ "applied": [], "skipped": [] }))?);
-            }
-            Fmt::Human => out.print(&format!("{}: nothing to apply; tickets are up to date", a.dir.display())),
-        }
-        return Ok(ExitCode::from(exit::PASS));
-    }
-    out.status(&format!("applying {} action(s) to {}", plan.actions.len(), endpoint.url()));
-    let report = secfw::tickets::apply(&plan, &ws.root, &endpoint, &opts, now)?;
+    let mut on_plan = |plan: &TicketPlan| {
+        out.status(&format!("applying {} action(s) to {}", plan.actions.len(), endpoint.url()));
+    };
+    let result = Workspace::open(&a.dir).and_then(|ws| ws.tickets_apply(&endpoint, &opts, now, &mut on_plan));
+    let (plan, report) = match result {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.dir),
+    };
     match a.format {
         Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
+        Fmt::Human if plan.is_empty() => {
+            out.print(&format!("{}: nothing to apply; tickets are up to date", a.dir.display()));
+        }
         Fmt::Human => {
             let mut s = String::new();
             for x in &report.applied {

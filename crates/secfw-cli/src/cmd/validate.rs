@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::artifacts::{LoadOptions, load};
+use secfw::{LoadOptions, Outcome, Workspace};
 
 use crate::output::Fmt;
 use crate::output::Output;
@@ -29,32 +29,25 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let opts = LoadOptions::default().strict(args.strict).max_file_bytes(args.max_file_bytes);
-    let ws = load(&args.dir, &opts)?;
-    let summary = ws.summary();
+    let ws = match Workspace::open_with(&args.dir, opts) {
+        Ok(ws) => ws,
+        Err(e) => return out.fail(e, &args.dir),
+    };
+    let report = ws.validate();
     match args.format {
-        Fmt::Json => {
-            let doc = serde_json::json!({
-                "diagnostics": ws.diagnostics,
-                "summary": { "errors": summary.errors, "warnings": summary.warnings, "notes": summary.notes, "valid": ws.is_valid() },
-            });
-            out.print(&serde_json::to_string_pretty(&doc)?);
-        }
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
         Fmt::Human => {
             let mut text = String::new();
-            for d in &ws.diagnostics {
-                text.push_str(&out.diagnostic(d, ws.sources.get(&d.file)));
+            for d in &report.diagnostics {
+                text.push_str(&out.diagnostic(d, ws.artifacts().sources.get(&d.file)));
                 text.push('\n');
             }
-            let verdict = if ws.is_valid() { "valid" } else { "INVALID" };
-            let _ = write!(
-                text,
-                "{}: {verdict} ({} error(s), {} warning(s))",
-                args.dir.display(),
-                summary.errors,
-                summary.warnings
-            );
+            let verdict = if report.passed() { "valid" } else { "INVALID" };
+            let s = &report.summary;
+            let _ =
+                write!(text, "{}: {verdict} ({} error(s), {} warning(s))", args.dir.display(), s.errors, s.warnings);
             out.print(&text);
         }
     }
-    Ok(ExitCode::from(if ws.is_valid() { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }

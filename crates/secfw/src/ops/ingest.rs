@@ -1,0 +1,137 @@
+//! `ingest`: scanner reports into `sec_findings.yaml`.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use secfw_artifacts::Diagnostic;
+use secfw_ingest::{Format, Input};
+use serde::Serialize;
+
+use crate::{Error, Workspace};
+
+/// Options of an ingest.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IngestOptions {
+    /// The reports to read.
+    pub inputs: Vec<Input>,
+    /// The time of the ingest.
+    pub now: DateTime<Utc>,
+    /// Bind the scans to this target (an inventory resource id) instead of the one the report
+    /// names.
+    pub target: Option<String>,
+    /// Parse and merge, report what would change, write nothing.
+    pub dry_run: bool,
+}
+
+impl IngestOptions {
+    /// Ingest `files` (each in `format`, `Format::Auto` to recognise it) at `now`.
+    pub fn new(files: impl IntoIterator<Item = PathBuf>, format: Format, now: DateTime<Utc>) -> Self {
+        let inputs = files.into_iter().map(|p| Input::new(p, format)).collect();
+        Self { inputs, now, target: None, dry_run: false }
+    }
+
+    /// Bind the scans to `target`.
+    #[must_use]
+    pub fn target(mut self, target: Option<String>) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Dry run on or off.
+    #[must_use]
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+}
+
+/// One report read.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct IngestedReport {
+    /// The report's name as given.
+    pub report: String,
+    /// The format it was read as.
+    pub format: String,
+    /// Lower-case hex SHA-256 of its bytes.
+    pub sha256: String,
+    /// Scans it holds.
+    pub scans: usize,
+    /// Findings it holds (after merging duplicates within the report).
+    pub findings: usize,
+}
+
+/// A finding a scan did not report but could not resolve.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct KeptOpen {
+    /// The finding id.
+    pub finding: String,
+    /// Why it stays open.
+    pub why: String,
+}
+
+/// The report of [`Workspace::ingest`] (`secfw ingest --format json`).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct IngestReport {
+    /// Each report read.
+    pub reports: Vec<IngestedReport>,
+    /// Ids of findings opened (including re-openings).
+    pub opened: Vec<String>,
+    /// `[new id, old id]` of findings that came back after being resolved.
+    pub reopened: Vec<(String, String)>,
+    /// Ids of findings seen again.
+    pub updated: Vec<String>,
+    /// Ids of findings resolved.
+    pub resolved: Vec<String>,
+    /// Scan ids recorded.
+    pub scans: Vec<String>,
+    /// Scan ids of failed scans.
+    pub failed_scans: Vec<String>,
+    /// Findings kept open, and why.
+    pub kept_open: Vec<KeptOpen>,
+    /// Notes about the reports, inventory matching and findings kept open.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether the ledger was written (false on a dry run).
+    pub written: bool,
+    /// The ledger's path.
+    pub ledger: PathBuf,
+}
+
+impl Workspace {
+    /// Ingest scanner reports into the ledger, holding the workspace lock until it is written.
+    /// On error nothing is written (the error's diagnostics say why).
+    pub fn ingest(&self, opts: &IngestOptions) -> Result<IngestReport, Error> {
+        let lock = self.lock()?;
+        let lib = secfw_ingest::IngestOptions::new(opts.now).target(opts.target.clone()).dry_run(opts.dry_run);
+        let outcome = secfw_ingest::ingest(self.root(), &lock, &opts.inputs, &lib)?;
+        let diagnostics = outcome.diagnostics();
+        let s = outcome.summary;
+        Ok(IngestReport {
+            reports: outcome
+                .reports
+                .iter()
+                .map(|r| IngestedReport {
+                    report: r.name.clone(),
+                    format: r.format.as_str().to_owned(),
+                    sha256: r.sha256.clone(),
+                    scans: r.scans.len(),
+                    findings: r.finding_count(),
+                })
+                .collect(),
+            opened: s.opened,
+            reopened: s.reopened,
+            updated: s.updated,
+            resolved: s.resolved,
+            scans: s.scans,
+            failed_scans: s.failed_scans,
+            kept_open: s.kept_open.into_iter().map(|(finding, why)| KeptOpen { finding, why }).collect(),
+            diagnostics,
+            written: outcome.written,
+            ledger: outcome.ledger_path,
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! `metrics` and `digest`: the KPIs of a period, and the IMPROVE step's digest.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use secfw_artifacts::{Diagnostic, Timestamp};
+use secfw_metrics::{CollectOptions, Report};
+use serde::Serialize;
+
+use super::Outcome;
+use crate::{Error, Workspace};
+
+/// The reporting period, as written by a person (`--from`, `--to`, `--cycle`).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Period {
+    /// Period start: a date means the start of that day, UTC (default: the previous
+    /// snapshot's end, or 7 days before the period end).
+    pub from: Option<Timestamp>,
+    /// Period end: a date means through that day, UTC (default: `now`).
+    pub to: Option<Timestamp>,
+    /// Cycle id of the snapshot (default: the period end's date).
+    pub cycle: Option<String>,
+}
+
+impl Period {
+    /// A period from its parts.
+    pub fn new(from: Option<Timestamp>, to: Option<Timestamp>, cycle: Option<String>) -> Self {
+        Self { from, to, cycle }
+    }
+
+    /// The metrics crate's collect options for this period.
+    pub fn collect_options(&self) -> CollectOptions {
+        let mut o = CollectOptions::default();
+        if let Some(f) = self.from {
+            o = o.since(f);
+        }
+        if let Some(t) = self.to {
+            o = o.until(t);
+        }
+        if let Some(c) = &self.cycle {
+            o = o.cycle(c.clone());
+        }
+        o
+    }
+}
+
+/// Options of a metrics run.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MetricsOptions {
+    /// Evaluation time.
+    pub now: DateTime<Utc>,
+    /// The period.
+    pub period: Period,
+    /// Store the KPI snapshot in `.secfw/history/<cycle>.json` (under the workspace lock).
+    pub record: bool,
+}
+
+impl MetricsOptions {
+    /// KPIs at `now` for the default period, not recorded.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self { now, period: Period::default(), record: false }
+    }
+
+    /// With a period.
+    #[must_use]
+    pub fn period(mut self, period: Period) -> Self {
+        self.period = period;
+        self
+    }
+
+    /// Record the snapshot or not.
+    #[must_use]
+    pub fn record(mut self, record: bool) -> Self {
+        self.record = record;
+        self
+    }
+}
+
+/// The report of [`Workspace::metrics`] (`secfw metrics --format json`): the metrics crate's
+/// report, plus where its snapshot was recorded.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct MetricsReport {
+    /// The KPIs, trends and inputs.
+    #[serde(flatten)]
+    pub report: Report,
+    /// The snapshot written (with `record`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<PathBuf>,
+}
+
+impl Outcome for MetricsReport {
+    fn passed(&self) -> bool {
+        !self.report.any_missed()
+    }
+}
+
+/// Options of a digest.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DigestOptions {
+    /// Evaluation time.
+    pub now: DateTime<Utc>,
+    /// The period.
+    pub period: Period,
+    /// Where to write the digest files (default: the workspace).
+    pub out: Option<PathBuf>,
+}
+
+impl DigestOptions {
+    /// A digest at `now` for the default period, written into the workspace.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self { now, period: Period::default(), out: None }
+    }
+
+    /// With a period.
+    #[must_use]
+    pub fn period(mut self, period: Period) -> Self {
+        self.period = period;
+        self
+    }
+
+    /// Write the files into `out`.
+    #[must_use]
+    pub fn out(mut self, out: Option<PathBuf>) -> Self {
+        self.out = out;
+        self
+    }
+}
+
+/// The report of [`Workspace::digest`].
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct DigestReport {
+    /// The cycle id.
+    pub cycle: String,
+    /// The period, as the metrics report shows it.
+    pub period: String,
+    /// The KPI snapshot recorded.
+    pub snapshot: PathBuf,
+    /// The digest files written (`digest.md`, `digest.json`, `digest.html`).
+    pub files: Vec<PathBuf>,
+    /// Problems found while collecting the metrics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Workspace {
+    /// Compute the KPIs of a period (and record the snapshot with `record`).
+    pub fn metrics(&self, opts: &MetricsOptions) -> Result<MetricsReport, Error> {
+        let escalations = secfw_lifecycle::load_escalation_data(self.artifacts(), opts.now)?;
+        let collect = opts.period.collect_options().escalations(escalations);
+        let report = secfw_metrics::collect(self.artifacts(), &collect, opts.now)?;
+        let recorded = if opts.record {
+            let _lock = self.lock()?;
+            Some(secfw_metrics::record(self.root(), &report)?)
+        } else {
+            None
+        };
+        Ok(MetricsReport { report, recorded })
+    }
+
+    /// The IMPROVE step: collect the KPIs, record the cycle's snapshot and write the digest
+    /// files, under the workspace lock.
+    pub fn digest(&self, opts: &DigestOptions) -> Result<DigestReport, Error> {
+        let _lock = self.lock()?;
+        // Loaded again under the lock: what the digest shows is what the workspace holds now.
+        let ws = self.load_fresh()?;
+        let collect = opts.period.collect_options().escalations(secfw_lifecycle::load_escalation_data(&ws, opts.now)?);
+        let done = secfw_digest::generate(&ws, &collect, opts.now, opts.out.as_deref())?;
+        Ok(DigestReport {
+            cycle: done.report.cycle.clone(),
+            period: done.report.metrics.period.to_string(),
+            snapshot: done.snapshot,
+            files: done.files,
+            diagnostics: done.report.diagnostics,
+        })
+    }
+}
