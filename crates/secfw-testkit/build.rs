@@ -19,7 +19,7 @@ fn on_path(name: &str) -> bool {
 }
 
 fn main() {
-    for v in ["PATH", "CI", "SECFW_PYTHON", "SECFW_NODE_MODULES"] {
+    for v in ["PATH", "CI", "SECFW_PYTHON", "SECFW_NODE_MODULES", "SECFW_SEMGREP"] {
         println!("cargo:rerun-if-env-changed={v}");
     }
     println!("cargo:rerun-if-changed=build.rs");
@@ -29,6 +29,7 @@ fn main() {
     let repo = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../..");
     let ci = env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
     let python = env::var_os("SECFW_PYTHON").map_or_else(|| repo.join(".venv/bin/python"), PathBuf::from);
+    let semgrep = env::var_os("SECFW_SEMGREP").map_or_else(|| repo.join(".venv-semgrep/bin/semgrep"), PathBuf::from);
     let modules = env::var_os("SECFW_NODE_MODULES").map_or_else(|| repo.join(".ci/node/node_modules"), PathBuf::from);
     let exists = |p: &Path| p.exists();
     for (tool, found) in [
@@ -40,8 +41,8 @@ fn main() {
         ("sigstore_js", on_path("node") && exists(&modules.join("@sigstore/verify"))),
         ("cargo_deny", on_path("cargo-deny") && on_path("git")),
         ("cargo_audit", on_path("cargo-audit")),
-        // Semgrep is installed into the interop venv (.ci/requirements.txt), next to its python.
-        ("semgrep", python.parent().is_some_and(|d| d.join("semgrep").is_file()) && on_path("git")),
+        // Semgrep has a venv of its own (.ci/requirements-semgrep.txt), or $SECFW_SEMGREP.
+        ("semgrep", semgrep.is_file() && on_path("git")),
     ] {
         if ci || found {
             println!("cargo:rustc-cfg=secfw_have_{tool}");

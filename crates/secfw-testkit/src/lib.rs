@@ -64,12 +64,15 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     found
 }
 
-/// The `semgrep` of the interop venv (next to [`python`]; installed from `.ci/requirements.txt`).
-/// `None` locally when missing; a panic in CI.
+/// Semgrep: `$SECFW_SEMGREP`, else `.venv-semgrep/bin/semgrep` in the repository (installed by
+/// `scripts/interop-tools` from `.ci/requirements-semgrep.txt`, a venv of its own because its
+/// pinned dependencies conflict with check-jsonschema's). `None` locally when missing; a panic in CI.
 pub fn semgrep() -> Option<PathBuf> {
-    let found = python().and_then(|p| p.parent().map(|d| d.join("semgrep"))).filter(|p| p.is_file());
+    let path =
+        std::env::var_os("SECFW_SEMGREP").map_or_else(|| repo_root().join(".venv-semgrep/bin/semgrep"), PathBuf::from);
+    let found = Some(path).filter(|p| p.is_file());
     if found.is_none() {
-        assert!(!in_ci(), "interop tests need semgrep in the venv (bash .ci/run installs .ci/requirements.txt)");
+        assert!(!in_ci(), "interop tests need semgrep (scripts/interop-tools installs .venv-semgrep)");
     }
     found
 }
@@ -258,6 +261,6 @@ macro_rules! __need_semgrep {
 #[macro_export]
 macro_rules! __need_semgrep {
     ([$($a:tt)*] $rest:tt $($item:tt)*) => {
-        $crate::interop_test!(@go [$($a)* #[ignore = "needs semgrep in the interop venv and `git` (scripts/interop-tools)"]] [] $($item)*);
+        $crate::interop_test!(@go [$($a)* #[ignore = "needs semgrep in .venv-semgrep (or $SECFW_SEMGREP) and `git`: run scripts/interop-tools"]] [] $($item)*);
     };
 }
