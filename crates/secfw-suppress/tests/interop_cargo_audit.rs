@@ -6,30 +6,15 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use chrono::{DateTime, Utc};
-use secfw_artifacts::model::rulebook::Rulebook;
-use secfw_artifacts::{Level, LoadedWorkspace, SourceFile};
-use secfw_governance::evaluate;
-use secfw_suppress::{Format, compile, rules};
+use secfw_suppress::Format;
+use support::{LOCK, advisory_db, run};
 
-const ADVISORY: &str = "```toml\n[advisory]\nid = \"RUSTSEC-2099-0001\"\npackage = \"hex\"\ndate = \"2024-01-01\"\nurl = \"https://example.invalid/RUSTSEC-2099-0001\"\n\n[versions]\npatched = [\">= 99.0.0\"]\n```\n\n# A test advisory against hex\n\nA fixture advisory of secfw's tests; no such vulnerability exists.\n";
-
-const LOCK: &str = "version = 4\n\n[[package]]\nname = \"fixture\"\nversion = \"0.1.0\"\ndependencies = [\n \"hex\",\n]\n\n[[package]]\nname = \"hex\"\nversion = \"0.4.3\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"7f24254aa9a54b5c858eaee2f5bccdb46aaf0e486a595ed5fd8f86ba55232a70\"\n";
+mod support;
 
 const REGISTRY: &str = "# R\n\n## Active Exceptions\n\n### EXC-001: hex test advisory\n- **Policy**: POL-007\n- **Severity**: Medium\n- **Advisories**: RUSTSEC-2099-0001\n- **Requestor**: dev@x.test\n- **Approval**: sec@x.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Justification**: hex is only used on trusted input in the fixture.\n- **Risk Assessment**: low\n- **Risk Mitigation**:\n  - fixture only\n";
 
 /// A person's own file: a comment and their own table survive every compile.
 const PERSONAL: &str = "# audit settings of the fixture\n[output]\nquiet = false\n";
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let o =
-        run(Command::new("git").arg("-C").arg(dir).args(["-c", "user.name=t", "-c", "user.email=t@t.test"]).args(args));
-    assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-}
 
 /// `cargo audit --db DB --no-fetch --json` in `proj` (which reads `proj/.cargo/audit.toml`).
 fn audit(proj: &Path, db: &Path) -> (Output, serde_json::Value) {
@@ -56,16 +41,7 @@ fn reported(v: &serde_json::Value) -> Vec<String> {
 }
 
 fn compiled(now: &str, existing: &str) -> String {
-    let (reg, d) = secfw_artifacts::exceptions::parse(&SourceFile::new("exceptions.md", REGISTRY), Level::Error);
-    assert!(d.is_empty(), "{d:?}");
-    let mut rb = Rulebook::with_defaults("1.0.0");
-    rb.exceptions.approvers.security_team = vec!["sec@x.test".into()];
-    let mut ws = LoadedWorkspace::default();
-    ws.rulebook = Some(rb);
-    ws.exceptions = Some(reg.clone());
-    let now: DateTime<Utc> = now.parse().unwrap();
-    let r = rules(&ws, &evaluate(&ws, now));
-    compile(Format::CargoAudit, &r, &reg, Some(existing)).unwrap().text
+    support::compiled(Format::CargoAudit, REGISTRY, now, existing)
 }
 
 secfw_testkit::interop_test! { [cargo_audit]
@@ -74,11 +50,7 @@ secfw_testkit::interop_test! { [cargo_audit]
     fn cargo_audit_honours_the_compiled_ignore_and_its_expiry() {
         let t = tempfile::tempdir().unwrap();
         let db = t.path().join("advisory-db");
-        std::fs::create_dir_all(db.join("crates/hex")).unwrap();
-        std::fs::write(db.join("crates/hex/RUSTSEC-2099-0001.md"), ADVISORY).unwrap();
-        git(&db, &["init", "-q", "-b", "main"]);
-        git(&db, &["add", "-A"]);
-        git(&db, &["commit", "-q", "-m", "fixture advisory"]);
+        advisory_db(&db);
         let proj = t.path().join("proj");
         std::fs::create_dir_all(proj.join(".cargo")).unwrap();
         std::fs::write(proj.join("Cargo.lock"), LOCK).unwrap();
