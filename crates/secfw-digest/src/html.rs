@@ -524,17 +524,7 @@ fn escalations_html(s: &mut String, x: &secfw_metrics::EscalationSummary) {
     }
     s.push_str("<table><thead><tr><th>Escalation</th><th>State</th><th>Rule</th><th>Notified</th><th>Acknowledge by</th><th>Acknowledged</th><th>Hours</th></tr></thead><tbody>");
     for i in x.items.iter().take(crate::MAX_LISTED) {
-        let rule = match (&i.rule, &i.condition, i.count) {
-            (Some(r), Some(c), Some(n)) => format!("{r} {c} (count {n})"),
-            _ => "no longer violated".to_owned(),
-        };
-        let mut state = i.state.as_str().to_owned();
-        if let Some(r) = i.renotified_at {
-            let _ = write!(state, ", next level told {}", when(r));
-        }
-        if i.acknowledged_late {
-            state.push_str(", late");
-        }
+        let (rule, state) = crate::md::escalation_rule_and_state(i);
         let acked = match (&i.acknowledged_by, i.acknowledged_at) {
             (Some(b), Some(t)) => format!("{} by {b}", when(t)),
             _ => "—".to_owned(),

@@ -319,6 +319,24 @@ pub fn render(report: &Report) -> String {
 }
 
 /// The escalations section: counts, time to acknowledge, one row per escalation.
+/// The rule and state cells of an escalation row, unescaped (one wording for md and html): the
+/// violated rule with its count, or "no longer violated"; the state with re-notification and
+/// lateness.
+pub(crate) fn escalation_rule_and_state(i: &secfw_metrics::escalations::EscalationStatus) -> (String, String) {
+    let rule = match (&i.rule, &i.condition, i.count) {
+        (Some(r), Some(c), Some(n)) => format!("{r} {c} (count {n})"),
+        _ => "no longer violated".to_owned(),
+    };
+    let mut state = i.state.as_str().to_owned();
+    if let Some(r) = i.renotified_at {
+        let _ = write!(state, ", next level told {}", when(r));
+    }
+    if i.acknowledged_late {
+        state.push_str(", late");
+    }
+    (rule, state)
+}
+
 fn escalations_md(s: &mut String, x: &secfw_metrics::EscalationSummary) {
     let e = escape_inline;
     let h = |v: Option<f64>| Unit::Hours.format(v);
@@ -343,17 +361,7 @@ fn escalations_md(s: &mut String, x: &secfw_metrics::EscalationSummary) {
     s.push_str("| Escalation | State | Rule | Notified | Acknowledge by | Acknowledged | Hours |\n");
     s.push_str("|------------|-------|------|----------|----------------|--------------|-------|\n");
     for i in x.items.iter().take(crate::MAX_LISTED) {
-        let rule = match (&i.rule, &i.condition, i.count) {
-            (Some(r), Some(c), Some(n)) => format!("{r} {c} (count {n})"),
-            _ => "no longer violated".to_owned(),
-        };
-        let mut state = i.state.as_str().to_owned();
-        if let Some(r) = i.renotified_at {
-            let _ = write!(state, ", next level told {}", when(r));
-        }
-        if i.acknowledged_late {
-            state.push_str(", late");
-        }
+        let (rule, state) = escalation_rule_and_state(i);
         let acked = match (&i.acknowledged_by, i.acknowledged_at) {
             (Some(b), Some(t)) => format!("{} by {}", when(t), e(b)),
             _ => "—".to_owned(),
