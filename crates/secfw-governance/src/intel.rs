@@ -19,12 +19,6 @@ pub fn kev_at(f: &Finding, now: DateTime<Utc>) -> Option<&KevInfo> {
     f.kev.as_ref().filter(|k| k.date_added.start_of_day() <= now)
 }
 
-/// When remediation of a finding is due: [`Finding::sla_due`], where the rule lives (the
-/// earliest of its deadline, `first_seen` + the severity SLA and the KEV due date).
-pub fn remediation_due(f: &Finding, rb: &Rulebook) -> DateTime<Utc> {
-    f.sla_due(rb)
-}
-
 /// Which exploitation data source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]

@@ -16,7 +16,7 @@ pub use evaluate::{
     Counts, Disposition, Escalation, FindingEval, GovernanceReport, NotExcepted, RuleOutcome, evaluate, evaluate_with,
 };
 pub use exceptions::{ExceptionEval, ExceptionState, PackageRef, Role, covers, covers_advisory, evaluate_exception};
-pub use intel::{IntelFreshness, IntelKind, freshness, kev_at, remediation_due};
+pub use intel::{IntelFreshness, IntelKind, freshness, kev_at};
 pub use locate::Locator;
 
 /// The error type of `secfw-governance`. Governance evaluation itself never fails (problems with
