@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::model::findings::{Finding, ScanStatus};
+use secfw_artifacts::model::rulebook::CountMetric;
 use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Severity, files};
 use secfw_governance::GovernanceReport;
 use secfw_metrics::{Direction, KpiId};
@@ -42,12 +43,15 @@ pub struct BaselineOptions {
     pub trust_digest: Option<String>,
     /// Accept a baseline sealed without a git binding.
     pub no_git: bool,
+    /// Refuse when the workspace has no project id (then a baseline sealed by another
+    /// workspace could not be told apart); the baseline-aware lifecycle gates set it.
+    pub require_project: bool,
 }
 
 impl BaselineOptions {
     /// Options at `now` with the default baseline and no trust policy yet.
     pub fn new(now: DateTime<Utc>) -> Self {
-        Self { now, baseline: None, trust: None, trust_digest: None, no_git: false }
+        Self { now, baseline: None, trust: None, trust_digest: None, no_git: false, require_project: false }
     }
 }
 
@@ -435,6 +439,38 @@ fn ratchet(
 /// in `.secfw/packages/`) against the trust policy, load its sealed ledger, and [`compare`].
 /// A baseline that does not verify is refused ([`Error::Baseline`]), never used.
 pub fn gate_new(dir: &Path, opts: &BaselineOptions) -> Result<BaselineReport, Error> {
+    let base = load_baseline(dir, opts)?;
+    let current = secfw_artifacts::load(dir, &LoadOptions::default())?;
+    Ok(base.compare(&current, opts.now))
+}
+
+/// A baseline handoff that verified: its sealed workspace, when it was sealed, and which it is.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct VerifiedBaseline {
+    /// The sealed workspace (its ledger is what the baseline covers).
+    pub workspace: LoadedWorkspace,
+    /// When it was sealed (the instant its governance is evaluated at).
+    pub sealed_at: DateTime<Utc>,
+    /// Which handoff it is.
+    pub reference: BaselineRef,
+    /// The unpacked package, kept while the baseline is in use (its root is `workspace.root`).
+    _staging: Option<tempfile::TempDir>,
+}
+
+impl VerifiedBaseline {
+    /// [`compare`] `current` (at `now`) with this baseline, naming it in the report.
+    pub fn compare(&self, current: &LoadedWorkspace, now: DateTime<Utc>) -> BaselineReport {
+        let mut out = compare(current, &self.workspace, now, self.sealed_at);
+        out.baseline = Some(self.reference.clone());
+        out
+    }
+}
+
+/// Find and verify the baseline handoff of the workspace at `dir` (`opts.baseline`, default
+/// the newest package in `.secfw/packages/`) against the trust policy, and load its sealed
+/// workspace. Anything short of a complete verification is [`Error::Baseline`] (`LC0301`).
+pub fn load_baseline(dir: &Path, opts: &BaselineOptions) -> Result<VerifiedBaseline, Error> {
     secfw_artifacts::workspace::check_root(dir)?;
     let refuse = |d: Diagnostic| Error::Baseline { problems: vec![d] };
     let source = match &opts.baseline {
@@ -450,6 +486,17 @@ pub fn gate_new(dir: &Path, opts: &BaselineOptions) -> Result<BaselineReport, Er
             )
         })?,
     };
+    let project = secfw_seal::verify::workspace_project(dir);
+    if opts.require_project && project.is_none() {
+        return Err(refuse(
+            Diagnostic::error(
+                codes::BASELINE_REFUSED,
+                files::RULEBOOK,
+                "the workspace has no project id, so a baseline sealed by another workspace could not be told apart",
+            )
+            .with_hint("add `project:` to rulebook.yaml (the handoff manifest needs it too)"),
+        ));
+    }
     let pin = secfw_seal::root::TrustPin::load_workspace(dir)
         .map_err(|m| refuse(Diagnostic::error(codes::BASELINE_REFUSED, secfw_seal::names::TRUST_STATE, m)))?;
     let tree = if source.is_dir() { source.clone() } else { dir.to_path_buf() };
@@ -464,18 +511,19 @@ pub fn gate_new(dir: &Path, opts: &BaselineOptions) -> Result<BaselineReport, Er
     let mut vo = VerifyOptions::new(opts.now).require_git(!opts.no_git);
     // A baseline is history: its expiry does not matter, its signatures and content do.
     vo.allow_expired = true;
-    vo.expect_project = secfw_seal::verify::workspace_project(dir);
-    vo.any_project = vo.expect_project.is_none();
-    let staging;
+    vo.any_project = project.is_none();
+    vo.expect_project = project;
+    let mut staging = None;
     let (base_dir, report): (PathBuf, VerifyReport) = if source.is_dir() {
         let r = secfw_seal::verify_manifest(&source.join(secfw_seal::names::MANIFEST), &anchor.policy, &vo);
         (source.clone(), r)
     } else {
-        staging = tempfile::Builder::new()
+        let tmp = tempfile::Builder::new()
             .prefix(".secfw-baseline-")
             .tempdir()
             .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
-        let target = staging.path().join("baseline");
+        let target = tmp.path().join("baseline");
+        staging = Some(tmp);
         let r = secfw_seal::unpack(&source, &target, &anchor.policy, &vo).map_err(|e| seal_refused(&e))?;
         (target, r)
     };
@@ -498,21 +546,23 @@ pub fn gate_new(dir: &Path, opts: &BaselineOptions) -> Result<BaselineReport, Er
             "the baseline has no statement",
         )));
     };
-    let baseline_at =
+    let sealed_at =
         DateTime::parse_from_rfc3339(&st.predicate.issued_at).map(|t| t.with_timezone(&Utc)).map_err(|e| {
             refuse(Diagnostic::error(codes::BASELINE_REFUSED, source.display().to_string(), format!("issuedAt: {e}")))
         })?;
-    let base_ws = secfw_artifacts::load(&base_dir, &LoadOptions::default())?;
-    let current = secfw_artifacts::load(dir, &LoadOptions::default())?;
-    let mut out = compare(&current, &base_ws, opts.now, baseline_at);
-    out.baseline = Some(BaselineRef {
-        source: source.display().to_string(),
-        manifest_id: st.predicate.manifest_id.clone(),
-        sequence: st.predicate.sequence,
-        issued_at: st.predicate.issued_at.clone(),
-        seal: report.seal.clone().unwrap_or_default(),
-    });
-    Ok(out)
+    let workspace = secfw_artifacts::load(&base_dir, &LoadOptions::default())?;
+    Ok(VerifiedBaseline {
+        workspace,
+        sealed_at,
+        reference: BaselineRef {
+            source: source.display().to_string(),
+            manifest_id: st.predicate.manifest_id.clone(),
+            sequence: st.predicate.sequence,
+            issued_at: st.predicate.issued_at.clone(),
+            seal: report.seal.clone().unwrap_or_default(),
+        },
+        _staging: staging,
+    })
 }
 
 fn seal_refused(e: &secfw_seal::Error) -> Error {
@@ -523,4 +573,95 @@ fn seal_refused(e: &secfw_seal::Error) -> Error {
     ];
     problems.extend(e.diagnostics());
     Error::Baseline { problems }
+}
+
+/// Whether a finding-based enforcement metric selects the counted finding `f`; `None` for the
+/// metrics that count exceptions or scans (the baseline does not change those).
+fn metric_selects(m: CountMetric, f: &secfw_governance::FindingEval) -> Option<bool> {
+    Some(match m {
+        CountMetric::CriticalFindingsCount => f.severity == Severity::Critical,
+        CountMetric::HighFindingsCount => f.severity == Severity::High,
+        CountMetric::MediumFindingsCount => f.severity == Severity::Medium,
+        CountMetric::LowFindingsCount => f.severity == Severity::Low,
+        CountMetric::OpenFindingsCount => true,
+        CountMetric::OverdueFindingsCount => f.overdue,
+        CountMetric::KevFindingsCount => f.kev,
+        CountMetric::ExpiredExceptionsCount | CountMetric::FailedScansCount => return None,
+    })
+}
+
+/// The baseline-aware Critical=0 criterion (rulebook `baseline.lifecycle_gates`): whether every
+/// `block_handoff` enforcement rule holds when only findings that fail the baseline comparison
+/// (new, worse, or never baselined) are counted, and why. Fails closed: a refused or missing
+/// baseline (`baseline` is `Err`), a scan that failed since the baseline, or a baseline policy
+/// error in the rulebook is unmet. A counted finding the comparison does not know counts.
+pub fn lifecycle_criterion(
+    gov: &GovernanceReport,
+    ws: &LoadedWorkspace,
+    baseline: Result<&BaselineReport, &[Diagnostic]>,
+) -> (bool, String) {
+    let report = match baseline {
+        Ok(r) => r,
+        Err(problems) => {
+            let why: Vec<String> = problems.iter().take(5).map(ToString::to_string).collect();
+            return (
+                false,
+                format!(
+                    "{}: rulebook baseline.lifecycle_gates is on, but there is no usable baseline (the criterion fails closed):\n{}",
+                    codes::BASELINE_REFUSED,
+                    why.join("\n")
+                ),
+            );
+        }
+    };
+    let closed: Vec<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && (d.code == codes::BASELINE_SCOPE_UNKNOWN || d.code == codes::BASELINE_POLICY))
+        .map(ToString::to_string)
+        .collect();
+    let base = report.baseline.as_ref().map_or_else(String::new, |b| format!(" {} (sequence {})", b.source, b.sequence));
+    if !closed.is_empty() {
+        return (false, format!("baseline-aware against{base}, which cannot be used as it stands:\n{}", closed.join("\n")));
+    }
+    let fails = |id: &str| {
+        report.findings.iter().find(|f| f.finding_id == id && f.state != BaselineState::Absent).is_none_or(|f| f.fails)
+    };
+    let rb = ws.rulebook_or_default();
+    let mut blocking = Vec::new();
+    let baselined = gov.findings.iter().filter(|f| f.is_counted() && !fails(&f.finding_id)).count();
+    for r in gov.rules.iter().filter(|r| r.blocks_handoff) {
+        let Some(rule) = rb.enforcement.get(r.index) else { continue };
+        let not_by_finding = matches!(r.metric, CountMetric::ExpiredExceptionsCount | CountMetric::FailedScansCount);
+        let (count, listed) = if not_by_finding {
+            (r.count, r.escalation.as_ref().map(|e| e.items.join(", ")).unwrap_or_default())
+        } else {
+            let items: Vec<&str> = gov
+                .findings
+                .iter()
+                .filter(|f| f.is_counted() && metric_selects(r.metric, f) == Some(true))
+                .map(|f| f.finding_id.as_str())
+                .collect();
+            let failing: Vec<&str> = items.iter().copied().filter(|id| fails(id)).collect();
+            (failing.len() as u64, failing.join(", "))
+        };
+        if !rule.condition.holds(count) {
+            blocking.push(format!(
+                "{} {} violated by findings new or worse than the baseline (count {count}): {listed}",
+                r.metric.as_str(),
+                r.condition
+            ));
+        }
+    }
+    if blocking.is_empty() {
+        (
+            true,
+            format!(
+                "every block_handoff rule holds counting only findings new or worse than the baseline{base} ({baselined} baselined finding(s) not counted, {} excepted)",
+                gov.counts.excepted_total()
+            ),
+        )
+    } else {
+        (false, format!("handoff blocked (baseline-aware against{base}):\n{}", blocking.join("\n")))
+    }
 }

@@ -76,6 +76,17 @@ pub trait SealCheck {
     fn sealed(&self, cx: &CheckContext<'_>) -> CheckOutcome;
     /// The package verifies (seal, signatures, checksums).
     fn verified(&self, cx: &CheckContext<'_>) -> CheckOutcome;
+    /// The workspace compared with its last verified handoff, for the baseline-aware lifecycle
+    /// gates (rulebook `baseline.lifecycle_gates`); `Err` with why there is no usable baseline.
+    /// By default there is none, so a baseline-aware criterion fails closed.
+    fn baseline(&self, cx: &CheckContext<'_>) -> Result<crate::baseline::BaselineReport, Vec<secfw_artifacts::Diagnostic>> {
+        let _ = cx;
+        Err(vec![secfw_artifacts::Diagnostic::error(
+            crate::codes::BASELINE_REFUSED,
+            secfw_seal::names::PACKAGES_DIR,
+            "no baseline capability is wired in, so no baseline can be verified",
+        )])
+    }
 }
 
 /// Ingest capability: EXECUTED needs this cycle's scan results in the ledger.

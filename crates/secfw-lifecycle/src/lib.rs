@@ -452,6 +452,11 @@ impl Lifecycle {
                 | Criterion::GovernanceTagsValid
                 | Criterion::ParityCoveragePasses
                 | Criterion::SuppressionParityPasses => gate_criterion(c, &run),
+                Criterion::CriticalZero if ws.rulebook_or_default().baseline.lifecycle_gates => {
+                    let b = checks.seal.baseline(&cx);
+                    let (met, detail) = baseline::lifecycle_criterion(gov, ws, b.as_ref().map_err(Vec::as_slice));
+                    CriterionResult { criterion: c, met, detail }
+                }
                 Criterion::CriticalZero => critical_zero(c, gov),
                 Criterion::FindingsClassified => findings_classified(c, ws, gov),
                 Criterion::ExceptionsValid => exceptions_valid(c, ws, gov),

@@ -143,6 +143,37 @@ impl SealCheck for SealWiring {
             ))
         })
     }
+
+    /// The newest package this workspace sealed, verified against the trust policy (which must
+    /// be given) and bound to the workspace's project, compared with the loaded workspace.
+    fn baseline(
+        &self,
+        cx: &CheckContext<'_>,
+    ) -> Result<crate::baseline::BaselineReport, Vec<secfw_artifacts::Diagnostic>> {
+        let Some(trust) = &self.trust else {
+            return Err(vec![
+                secfw_artifacts::Diagnostic::error(
+                    crate::codes::BASELINE_REFUSED,
+                    secfw_seal::names::PACKAGES_DIR,
+                    "no trust policy given, so the baseline handoff cannot be verified",
+                )
+                .with_hint("pass --trust TRUST_POLICY.json (from outside the workspace)"),
+            ]);
+        };
+        let mut opts = crate::baseline::BaselineOptions::new(cx.now);
+        opts.trust = Some(trust.clone());
+        opts.no_git = !self.require_git;
+        opts.require_project = true;
+        match crate::baseline::load_baseline(cx.root, &opts) {
+            Ok(b) => Ok(b.compare(cx.workspace, cx.now)),
+            Err(crate::Error::Baseline { problems }) => Err(problems),
+            Err(e) => Err(vec![secfw_artifacts::Diagnostic::error(
+                crate::codes::BASELINE_REFUSED,
+                secfw_seal::names::PACKAGES_DIR,
+                format!("the baseline cannot be read: {e}"),
+            )]),
+        }
+    }
 }
 
 /// The seal recorded by the event that entered PACKAGED in the current cycle.

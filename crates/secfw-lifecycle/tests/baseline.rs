@@ -1,94 +1,18 @@
 //! The baseline gate on a real sealed package of the example workspace: it fails only on what
 //! changed, refuses a baseline that does not verify, and fails closed on an unknown scope.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use secfw_lifecycle::baseline::{BaselineOptions, BaselineState, gate_new};
-use secfw_seal::trust::{Role, TrustPolicy};
-use secfw_seal::verify::VerifyOptions;
-use secfw_seal::{GenerateOptions, SignOptions, SigningKey, generate_manifest, sign_manifest};
-
-fn now() -> DateTime<Utc> {
-    secfw_artifacts::template::EXAMPLE_NOW.parse::<DateTime<Utc>>().unwrap()
-}
-
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_seed([n; 32]).unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=secfw-test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// The example workspace, committed, sealed (preparer + one approver) and packaged; the trust
-/// policy is a signed chain written outside the workspace.
-fn packaged() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("ws");
-    secfw_artifacts::template::write_example(&dir).unwrap();
-    git(&dir, &["init", "-q", "-b", "main"]);
-    git(&dir, &["add", "-A"]);
-    git(&dir, &["commit", "-q", "-m", "artifacts"]);
-    let mut tp = TrustPolicy::new(now() + Duration::days(365));
-    tp.add_key(Role::PreparedBy, key(1).public(), "preparer").unwrap();
-    tp.add_key(Role::ApprovedBy, key(2).public(), "approver").unwrap();
-    generate_manifest(&dir, &GenerateOptions::new(now())).unwrap();
-    let m = dir.join("handoff_manifest.yaml");
-    sign_manifest(&m, &tp, &key(1), &SignOptions::new("preparer", VerifyOptions::new(now()))).unwrap();
-    sign_manifest(&m, &tp, &key(2), &SignOptions::new("approver", VerifyOptions::new(now()))).unwrap();
-    let info = secfw_seal::package(&dir, &tp, &VerifyOptions::new(now())).unwrap();
-    // The trust policy as a signed chain (root key 9), outside the workspace.
-    let mut p = tp.clone();
-    p.add_root_key(key(9).public(), "root").unwrap();
-    p.version = 1;
-    let mut chain = secfw_seal::root::TrustChain::new(p).unwrap();
-    chain.sign(&key(9)).unwrap();
-    let trust = t.path().join("secfw-trust.json");
-    std::fs::write(&trust, chain.to_json()).unwrap();
-    (t, dir, trust, info.path)
-}
+use support::{add_failed_scan, add_finding, now, other_trust, packaged};
 
 fn opts(trust: &Path) -> BaselineOptions {
     let mut o = BaselineOptions::new(now() + Duration::days(1));
     o.trust = Some(trust.to_owned());
     o
-}
-
-const NEW_FINDING: &str = r#"  - finding_id: SF-0100
-    severity: high
-    category: vulnerability
-    title: "Server-side request forgery in webhook preview"
-    description: "introduced by the second commit"
-    affected_resources:
-      - resource_id: merchant-dashboard
-        resource_type: web-application
-        location: "merchant-dashboard/src/server/routes/webhooks.ts"
-    remediation:
-      recommended_action: "validate the URL against an allow-list"
-      priority: P1
-      deadline: "2026-12-20"
-    governance:
-      tags: [auth]
-      compliance_standards: [SOC2]
-      policy_refs: [POL-005]
-    first_seen: "2026-11-24T10:00:00Z"
-    fingerprint: "secfw/v1:1111111111111111111111111111111111111111111111111111111111111111"
-"#;
-
-fn add_finding(dir: &Path) {
-    let p = dir.join("sec_findings.yaml");
-    let text = std::fs::read_to_string(&p).unwrap();
-    let (head, tail) = text.split_once("\nscans:").unwrap();
-    std::fs::write(&p, format!("{head}\n{NEW_FINDING}scans:{tail}")).unwrap();
 }
 
 #[test]
@@ -138,10 +62,7 @@ fn a_raised_severity_is_worse_and_a_failed_scan_fails_closed() {
 
     // A scan since the baseline that failed: its scope is unknown.
     std::fs::write(&p, &text).unwrap();
-    let failed = "  - scan_id: scan-after-baseline\n    tool: trivy\n    targets: [payments-api]\n    started_at: \"2026-11-24T13:00:00Z\"\n    status: failure\n    error: \"timeout\"\n";
-    let t3 = text.replacen("\nscans:\n", &format!("\nscans:\n{failed}"), 1);
-    assert_ne!(t3, text);
-    std::fs::write(&p, t3).unwrap();
+    add_failed_scan(&dir);
     let r = gate_new(&dir, &opts(&trust)).unwrap();
     assert!(!r.passed);
     assert_eq!(r.unknown_scope.len(), 1, "{:?}", r.unknown_scope);
@@ -156,15 +77,7 @@ fn a_baseline_that_does_not_verify_is_refused() {
     o.trust = None;
     assert!(matches!(gate_new(&dir, &o), Err(secfw_lifecycle::Error::Baseline { .. })));
     // A different trust policy (the keys that signed are not trusted).
-    let mut other = TrustPolicy::new(now() + Duration::days(365));
-    other.add_key(Role::PreparedBy, key(5).public(), "x").unwrap();
-    other.add_key(Role::ApprovedBy, key(6).public(), "y").unwrap();
-    other.add_root_key(key(9).public(), "root").unwrap();
-    other.version = 1;
-    let mut chain = secfw_seal::root::TrustChain::new(other).unwrap();
-    chain.sign(&key(9)).unwrap();
-    let bad_trust = t.path().join("other-trust.json");
-    std::fs::write(&bad_trust, chain.to_json()).unwrap();
+    let bad_trust = other_trust(t.path());
     let e = gate_new(&dir, &opts(&bad_trust)).unwrap_err();
     let secfw_lifecycle::Error::Baseline { problems } = e else { panic!("{e}") };
     assert_eq!(problems[0].code.as_str(), "LC0301");

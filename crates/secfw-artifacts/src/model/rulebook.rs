@@ -73,6 +73,13 @@ pub struct BaselinePolicy {
     /// severity counts and `risk_score`.
     #[serde(default = "default_ratchet")]
     pub ratchet: Vec<String>,
+    /// Make the lifecycle's Critical=0 criterion (PACKAGED, VALIDATED) baseline-aware: its
+    /// `block_handoff` rules count only findings that are new or worse than in the last handoff
+    /// this workspace sealed (which must verify against the trust policy), plus the
+    /// `never_baseline` kinds; a scan that failed since the baseline, or no usable baseline,
+    /// fails the criterion. Default false (every counted finding counts).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lifecycle_gates: bool,
 }
 
 fn default_never_baseline() -> Vec<String> {
@@ -85,7 +92,7 @@ fn default_ratchet() -> Vec<String> {
 
 impl Default for BaselinePolicy {
     fn default() -> Self {
-        Self { never_baseline: default_never_baseline(), ratchet: default_ratchet() }
+        Self { never_baseline: default_never_baseline(), ratchet: default_ratchet(), lifecycle_gates: false }
     }
 }
 
