@@ -1,74 +1,13 @@
 //! `secfw gate new` and `secfw export --baseline / --profile github` on a sealed package of the
 //! example workspace.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-use chrono::{DateTime, Duration, Utc};
-use secfw::seal::trust::{Role, TrustPolicy};
-use secfw::seal::verify::VerifyOptions;
-use secfw::seal::{GenerateOptions, SignOptions, SigningKey, generate_manifest, sign_manifest};
+use std::path::Path;
+
+use common::{packaged, run};
 
 const LATER: &str = "2026-11-25T12:00:00Z";
-
-fn now() -> DateTime<Utc> {
-    secfw::artifacts::template::EXAMPLE_NOW.parse::<DateTime<Utc>>().unwrap()
-}
-
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_seed([n; 32]).unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=secfw-test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// The example workspace committed, sealed, packaged; a signed trust chain outside it.
-fn packaged() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("ws");
-    secfw::artifacts::template::write_example(&dir).unwrap();
-    git(&dir, &["init", "-q", "-b", "main"]);
-    git(&dir, &["add", "-A"]);
-    git(&dir, &["commit", "-q", "-m", "artifacts"]);
-    let mut tp = TrustPolicy::new(now() + Duration::days(365));
-    tp.add_key(Role::PreparedBy, key(1).public(), "preparer").unwrap();
-    tp.add_key(Role::ApprovedBy, key(2).public(), "approver").unwrap();
-    generate_manifest(&dir, &GenerateOptions::new(now())).unwrap();
-    let m = dir.join("handoff_manifest.yaml");
-    sign_manifest(&m, &tp, &key(1), &SignOptions::new("preparer", VerifyOptions::new(now()))).unwrap();
-    sign_manifest(&m, &tp, &key(2), &SignOptions::new("approver", VerifyOptions::new(now()))).unwrap();
-    let info = secfw::seal::package(&dir, &tp, &VerifyOptions::new(now())).unwrap();
-    let mut p = tp.clone();
-    p.add_root_key(key(9).public(), "root").unwrap();
-    p.version = 1;
-    let mut chain = secfw::seal::root::TrustChain::new(p).unwrap();
-    chain.sign(&key(9)).unwrap();
-    let trust = t.path().join("secfw-trust.json");
-    std::fs::write(&trust, chain.to_json()).unwrap();
-    (t, dir, trust, info.path)
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_secfw"))
-        .env("NO_COLOR", "1")
-        .env_remove("SECFW_TRUST")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 fn add_finding(dir: &Path) {
     let p = dir.join("sec_findings.yaml");
@@ -112,6 +51,16 @@ fn gate_new_fails_only_on_the_new_finding_and_sarif_says_which_is_new() {
     assert_eq!(state_of("SF-0100"), Some(serde_json::json!("new")));
     assert_eq!(state_of("SF-0011"), Some(serde_json::json!("unchanged")));
     assert!(results.iter().filter(|r| r["baselineState"] == "new").count() == 1);
+    // Excepted results carry their state too (they were excepted at the baseline as well).
+    let excepted: Vec<_> =
+        results.iter().filter(|r| r["suppressions"][0]["properties"]["exception_id"].is_string()).collect();
+    assert!(!excepted.is_empty(), "the example has excepted findings");
+    for r in &excepted {
+        assert_eq!(r["baselineState"], "unchanged", "{r:#}");
+    }
+    // Every result but a false positive (closed: `absent` from the baseline's view) has a state.
+    let stateless: Vec<_> = results.iter().filter(|r| !r["baselineState"].is_string()).collect();
+    assert!(stateless.iter().all(|r| r["properties"]["secfw"]["status"] == "false_positive"), "{stateless:#?}");
 
     // SF-0011 fixed since the baseline: its result is `absent` (standard profile only).
     let p = dir.join("sec_findings.yaml");

@@ -1,35 +1,10 @@
 //! `secfw metrics` and `secfw digest` on copies of the example workspace.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{example_copy as example, run_in as run};
 
 const NOW: &str = "2026-11-24T12:00:00Z";
-
-fn secfw() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secfw"));
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn example() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let from = secfw_testkit::repo_root().join("examples/acme");
-    for name in
-        ["rulebook.yaml", "inventory.yaml", "sec_findings.yaml", "policy_map.md", "exceptions.md", "security_spec.md"]
-    {
-        std::fs::copy(from.join(name), d.path().join(name)).unwrap();
-    }
-    d
-}
-
-fn run(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let o = secfw().args(args).arg(dir).output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn metrics_prints_every_kpi_with_formula_and_no_trend_without_history() {
@@ -86,13 +61,11 @@ fn digest_writes_the_golden_files_and_the_snapshot() {
 fn digest_out_dir_and_explicit_period() {
     let d = example();
     let out_dir = tempfile::tempdir().unwrap();
-    let o = secfw()
-        .args(["digest", "--now", NOW, "--from", "2026-11-01", "--to", "2026-11-30", "--cycle", "2026-11", "--out"])
-        .arg(out_dir.path())
-        .arg(d.path())
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let (code, _, err) = run(
+        &["digest", "--now", NOW, "--from", "2026-11-01", "--to", "2026-11-30", "--cycle", "2026-11", "--out", common::s(out_dir.path())],
+        d.path(),
+    );
+    assert_eq!(code, 0, "{err}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.path().join("digest.json")).unwrap()).unwrap();
     assert_eq!(json["period"]["start"], "2026-11-01T00:00:00Z");

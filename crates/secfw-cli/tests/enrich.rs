@@ -1,36 +1,11 @@
 //! `secfw enrich` on a copy of the example workspace, then `secfw digest` and `secfw metrics`:
 //! KEV / EPSS in the ledger, the "fix first" table, freshness, and refusals.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{example_copy as example, run_in as run};
 
 const NOW: &str = "2026-11-24T12:00:00Z";
-
-fn secfw() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secfw"));
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn example() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let from = secfw_testkit::repo_root().join("examples/acme");
-    for name in
-        ["rulebook.yaml", "inventory.yaml", "sec_findings.yaml", "policy_map.md", "exceptions.md", "security_spec.md"]
-    {
-        std::fs::copy(from.join(name), d.path().join(name)).unwrap();
-    }
-    d
-}
-
-fn run(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let o = secfw().args(args).arg(dir).output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 /// CISA's format; CVE-2023-44487 (HTTP/2 Rapid Reset) is a real KEV entry (added 2023-10-10).
 const KEV: &str = r#"{

@@ -3,13 +3,12 @@
 //! commits; each run is ingested; the first state is sealed and packaged; the baseline gate then
 //! fails only on the finding the second commit introduced.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
-use chrono::{DateTime, Duration, Utc};
-use secfw::seal::trust::{Role, TrustPolicy};
-use secfw::seal::verify::VerifyOptions;
-use secfw::seal::{GenerateOptions, GitMode, SignOptions, SigningKey, generate_manifest, sign_manifest};
+use common::{git, run as secfw, s, seal_and_package};
 
 const T1: &str = "2026-11-24T12:00:00Z";
 const T2: &str = "2026-11-25T12:00:00Z";
@@ -34,21 +33,6 @@ const RULES: &str = r#"rules:
 const APP_V1: &str = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.run(cmd, shell=True)\n";
 const APP_V2_TAIL: &str = "\n\ndef calc(expr):\n    return eval(expr)\n";
 
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_seed([n; 32]).unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=secfw-test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
 fn semgrep(bin: &Path, repo: &Path, rules: &Path, home: &Path, out: &Path) {
     let o = Command::new(bin)
         .current_dir(repo)
@@ -63,24 +47,6 @@ fn semgrep(bin: &Path, repo: &Path, rules: &Path, home: &Path, out: &Path) {
         .output()
         .unwrap();
     assert!(o.status.success(), "semgrep: {}", String::from_utf8_lossy(&o.stderr));
-}
-
-fn secfw(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_secfw"))
-        .env("NO_COLOR", "1")
-        .env_remove("SECFW_TRUST")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 secfw_testkit::interop_test! { [semgrep]
@@ -107,23 +73,8 @@ secfw_testkit::interop_test! { [semgrep]
         assert_eq!(code, 0, "{out}{err}");
 
         // Seal and package that state: the baseline.
-        let now1: DateTime<Utc> = T1.parse().unwrap();
-        let mut tp = TrustPolicy::new(now1 + Duration::days(365));
-        tp.add_key(Role::PreparedBy, key(1).public(), "preparer").unwrap();
-        tp.add_key(Role::ApprovedBy, key(2).public(), "approver").unwrap();
-        generate_manifest(&ws, &GenerateOptions::new(now1).git(GitMode::None)).unwrap();
-        let m = ws.join("handoff_manifest.yaml");
-        let vo = VerifyOptions::new(now1).require_git(false);
-        sign_manifest(&m, &tp, &key(1), &SignOptions::new("preparer", vo.clone())).unwrap();
-        sign_manifest(&m, &tp, &key(2), &SignOptions::new("approver", vo.clone())).unwrap();
-        let pkg: PathBuf = secfw::seal::package(&ws, &tp, &vo).unwrap().path;
-        let mut p = tp.clone();
-        p.add_root_key(key(9).public(), "root").unwrap();
-        p.version = 1;
-        let mut chain = secfw::seal::root::TrustChain::new(p).unwrap();
-        chain.sign(&key(9)).unwrap();
         let trust = t.path().join("secfw-trust.json");
-        std::fs::write(&trust, chain.to_json()).unwrap();
+        let pkg = seal_and_package(&ws, T1.parse().unwrap(), false, &trust);
 
         // Commit 2 adds eval(); semgrep again, ingested a day later.
         std::fs::write(repo.join("app.py"), format!("{APP_V1}{APP_V2_TAIL}")).unwrap();

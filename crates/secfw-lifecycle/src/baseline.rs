@@ -167,6 +167,9 @@ pub struct BaselineReport {
     pub unknown_scope: Vec<String>,
     /// Why it fails (and notes), located when possible.
     pub diagnostics: Vec<Diagnostic>,
+    /// Live findings a valid exception covers now, compared too: they never fail (and are not
+    /// in `counts`), but their state is reported (SARIF `baselineState`).
+    pub excepted: Vec<BaselineFinding>,
     /// The baseline's own records of the `absent` findings (for SARIF `baselineState: absent`).
     #[serde(skip)]
     pub absent_findings: Vec<Finding>,
@@ -175,7 +178,12 @@ pub struct BaselineReport {
 impl BaselineReport {
     /// The state of a current finding by id (for SARIF `baselineState`).
     pub fn state_of(&self, finding_id: &str) -> Option<BaselineState> {
-        self.findings.iter().find(|f| f.finding_id == finding_id && f.state != BaselineState::Absent).map(|f| f.state)
+        self.current().find(|f| f.finding_id == finding_id).map(|f| f.state)
+    }
+
+    /// Every current (not absent) compared finding: counted ones, then excepted ones.
+    pub fn current(&self) -> impl Iterator<Item = &BaselineFinding> {
+        self.findings.iter().filter(|f| f.state != BaselineState::Absent).chain(&self.excepted)
     }
 }
 
@@ -240,6 +248,7 @@ pub fn compare(
     }
 
     let mut findings = Vec::new();
+    let mut excepted = Vec::new();
     let mut counts = BaselineCounts::default();
     let mut seen = std::collections::HashSet::new();
     for (i, f) in cur.iter().enumerate() {
@@ -250,9 +259,6 @@ pub fn compare(
         // Live now (counted or excepted): not absent, whatever its state.
         let k = key(f);
         seen.insert(k.clone());
-        if !ev.is_counted() {
-            continue;
-        }
         let (state, mut reason) = match base_by_key.get(&k) {
             None => (BaselineState::New, "not in the baseline".to_owned()),
             Some((bi, b)) => {
@@ -262,7 +268,7 @@ pub fn compare(
                         BaselineState::Updated,
                         format!("severity raised from {} to {} since the baseline", b.severity, f.severity),
                     )
-                } else if was_excepted {
+                } else if was_excepted && ev.is_counted() {
                     let exc = b.governance.exception_ref.as_deref().unwrap_or("its exception");
                     (BaselineState::Updated, format!("excepted by {exc} at the baseline, no longer in force"))
                 } else {
@@ -270,6 +276,22 @@ pub fn compare(
                 }
             }
         };
+        if !ev.is_counted() {
+            // Excepted now: it never fails, but its state is reported (SARIF `baselineState`).
+            let by = match &ev.disposition {
+                secfw_governance::Disposition::Excepted { exception } => exception.as_str(),
+                _ => "a valid exception",
+            };
+            excepted.push(BaselineFinding {
+                finding_id: f.finding_id.clone(),
+                fingerprint: f.fingerprint.clone(),
+                severity: f.severity,
+                state,
+                fails: false,
+                reason: format!("{reason}; excepted by {by}, so it does not fail"),
+            });
+            continue;
+        }
         let mut fails = state != BaselineState::Unchanged;
         if state == BaselineState::Unchanged
             && let Some(why) = never(f, ev.kev)
@@ -367,6 +389,7 @@ pub fn compare(
         ratchet,
         unknown_scope,
         diagnostics,
+        excepted,
         absent_findings,
     }
 }

@@ -24,6 +24,11 @@ fn an_unchanged_workspace_passes_and_a_new_finding_alone_fails() {
     assert!(failing.iter().all(|f| f.reason.contains("never baselined")), "{failing:#?}");
     assert_eq!((r.counts.new, r.counts.updated, r.counts.absent), (0, 0, 0), "excepted findings are not absent");
     assert!(r.ratchet.iter().all(|d| d.holds), "{:#?}", r.ratchet);
+    // Excepted findings are compared too (for SARIF), and never fail.
+    assert!(!r.excepted.is_empty(), "the example has excepted findings");
+    assert!(r.excepted.iter().all(|f| !f.fails && f.state == BaselineState::Unchanged), "{:#?}", r.excepted);
+    let exc = &r.excepted[0];
+    assert_eq!(r.state_of(&exc.finding_id), Some(BaselineState::Unchanged));
     let baseline_failures = failing.len();
     let b = r.baseline.as_ref().unwrap();
     assert_eq!(b.sequence, 1);

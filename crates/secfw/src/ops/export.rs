@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use secfw_artifacts::model::findings::Finding;
 use secfw_export::{ExportInput, Format, OscalVersion, SarifProfile, Vcs};
-use secfw_lifecycle::baseline::{BaselineReport, BaselineState};
+use secfw_lifecycle::baseline::BaselineReport;
 
 use crate::{Error, Workspace};
 
@@ -60,9 +60,7 @@ impl ExportOptions {
     #[must_use]
     pub fn baseline(mut self, report: &BaselineReport) -> Self {
         let states = report
-            .findings
-            .iter()
-            .filter(|f| f.state != BaselineState::Absent)
+            .current()
             .map(|f| (f.finding_id.clone(), f.state.as_str().to_owned()))
             .collect();
         self.baseline = Some((states, report.absent_findings.clone()));
