@@ -70,7 +70,16 @@ fn enrich_then_digest_shows_fix_first_and_freshness() {
     assert_eq!(json["fix_first"][0]["kev"], true);
     assert_eq!(json["intel"][0]["source"], "kev");
     assert_eq!(json["intel"][0]["stale"], false);
-    assert!(std::fs::read_to_string(d.path().join("digest.html")).unwrap().contains("<h2>Fix first</h2>"));
+    let html = std::fs::read_to_string(d.path().join("digest.html")).unwrap();
+    assert!(html.contains("<h2>Fix first</h2>"));
+    // md and html word the KEV, EPSS and age cells the same way (one formatting home).
+    let md_cells: Vec<&str> = rows[0].split(" | ").collect();
+    let (kev_cell, epss_cell, age_cell) = (md_cells[3], md_cells[4], md_cells[5]);
+    assert!(kev_cell.starts_with("due 2023-10-31"), "{kev_cell}");
+    let html_row = html.split("<tr><td>1</td>").nth(1).unwrap().split("</tr>").next().unwrap();
+    for cell in [kev_cell, epss_cell, age_cell] {
+        assert!(html_row.contains(&format!("<td>{cell}</td>")), "html lacks `{cell}`: {html_row}");
+    }
 
     // Ten days later both sources are stale (the rulebook's default limit is 7 days).
     let (code, out, _) = run(&["metrics", "--now", "2026-12-04T00:00:00Z"], d.path());

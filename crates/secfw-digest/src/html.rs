@@ -431,19 +431,20 @@ pub fn render(report: &Report) -> String {
         if m.fix_first.is_empty() {
             s.push_str("<p class=\"empty\">No open, unexcepted findings.</p>");
         } else {
-            s.push_str("<table><thead><tr><th>#</th><th>Finding</th><th>Severity</th><th>KEV due</th><th>EPSS</th><th>Why</th></tr></thead><tbody>");
+            s.push_str("<table><thead><tr><th>#</th><th>Finding</th><th>Severity</th><th>KEV</th><th>EPSS</th><th>Age</th><th>Due</th><th>Why</th></tr></thead><tbody>");
             for r in &m.fix_first {
-                let kev = r.kev.as_ref().map_or_else(|| "no".to_owned(), |k| k.due_date.to_string());
-                let epss = r.epss.as_ref().map_or_else(|| "n/a".to_owned(), |x| format!("{:.1}%", x.score * 100.0));
+                let crate::md::FixFirstCells { kev, epss, age } = crate::md::fix_first_cells(r);
                 let _ = write!(
                     s,
-                    "<tr><td>{}</td><td>{}: {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}: {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     r.rank,
                     esc(&r.finding_id),
                     esc(&r.title),
                     r.severity.as_str(),
                     esc(&kev),
                     esc(&epss),
+                    esc(&age),
+                    r.due,
                     esc(&r.reason)
                 );
             }

@@ -255,12 +255,7 @@ pub fn render(report: &Report) -> String {
             s.push_str("Ordered by KEV listing, EPSS score, severity, then age. EPSS orders work; it never excepts a finding.\n\n");
             s.push_str("| # | Finding | Severity | KEV | EPSS | Age | Due | Why |\n|---|---------|----------|-----|------|-----|-----|-----|\n");
             for r in &m.fix_first {
-                let kev = r.kev.as_ref().map_or_else(
-                    || "no".to_owned(),
-                    |k| format!("due {}{}", k.due_date, if k.known_ransomware { ", ransomware" } else { "" }),
-                );
-                let epss = r.epss.as_ref().map_or_else(|| "n/a".to_owned(), |x| format!("{:.1}%", x.score * 100.0));
-                let age = r.age_days.map_or_else(|| "n/a".to_owned(), |a| format!("{a} d"));
+                let FixFirstCells { kev, epss, age } = fix_first_cells(r);
                 let _ = writeln!(
                     s,
                     "| {} | {}: {} | {} | {} | {} | {} | {} | {} |",
@@ -322,6 +317,29 @@ pub fn render(report: &Report) -> String {
 /// The rule and state cells of an escalation row, unescaped (one wording for md and html): the
 /// violated rule with its count, or "no longer violated"; the state with re-notification and
 /// lateness.
+/// The KEV, EPSS and age cells of a "fix first" row, worded once for md and html (plain text;
+/// each renderer escapes them).
+pub(crate) struct FixFirstCells {
+    /// `due <date>[, ransomware]`, or `no`.
+    pub(crate) kev: String,
+    /// The EPSS score as a percentage (one decimal), or `n/a`.
+    pub(crate) epss: String,
+    /// `<n> d`, or `n/a`.
+    pub(crate) age: String,
+}
+
+/// The cells of a "fix first" row (see [`FixFirstCells`]).
+pub(crate) fn fix_first_cells(r: &secfw_metrics::prioritise::FixFirst) -> FixFirstCells {
+    FixFirstCells {
+        kev: r.kev.as_ref().map_or_else(
+            || "no".to_owned(),
+            |k| format!("due {}{}", k.due_date, if k.known_ransomware { ", ransomware" } else { "" }),
+        ),
+        epss: r.epss.as_ref().map_or_else(|| "n/a".to_owned(), |x| format!("{:.1}%", x.score * 100.0)),
+        age: r.age_days.map_or_else(|| "n/a".to_owned(), |a| format!("{a} d")),
+    }
+}
+
 pub(crate) fn escalation_rule_and_state(i: &secfw_metrics::escalations::EscalationStatus) -> (String, String) {
     let rule = match (&i.rule, &i.condition, i.count) {
         (Some(r), Some(c), Some(n)) => format!("{r} {c} (count {n})"),
