@@ -8,7 +8,7 @@ use crate::epss::EpssScores;
 use crate::kev::KevCatalog;
 
 /// What a join did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct JoinStats {
     /// Findings looked at.
     pub findings: u64,

@@ -82,7 +82,7 @@ impl EnrichOptions {
 }
 
 /// One data source as joined.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct SourceReport {
     /// `kev` or `epss`.
@@ -104,7 +104,7 @@ pub struct SourceReport {
 }
 
 /// The outcome of [`enrich`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct EnrichReport {
     /// The as-of time, RFC 3339.

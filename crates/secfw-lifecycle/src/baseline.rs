@@ -56,7 +56,7 @@ impl BaselineOptions {
 }
 
 /// A finding's state against the baseline (SARIF `baselineState` names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum BaselineState {
     /// Not in the baseline.
@@ -82,7 +82,7 @@ impl BaselineState {
 }
 
 /// One finding compared with the baseline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct BaselineFinding {
     /// The finding (current id; the baseline's for `absent`).
@@ -101,7 +101,7 @@ pub struct BaselineFinding {
 }
 
 /// One ratchet dimension.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct RatchetDimension {
     /// `critical`, `high`, `medium`, `low`, `risk_score` or a KPI key.
@@ -117,7 +117,7 @@ pub struct RatchetDimension {
 }
 
 /// Which handoff served as the baseline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct BaselineRef {
     /// The package or manifest directory.
@@ -133,7 +133,7 @@ pub struct BaselineRef {
 }
 
 /// Counts per state.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BaselineCounts {
     /// New findings.
     pub new: u64,
@@ -148,7 +148,7 @@ pub struct BaselineCounts {
 }
 
 /// The outcome of [`gate_new`] (and [`compare`]).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct BaselineReport {
     /// Whether the gate passes.

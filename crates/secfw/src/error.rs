@@ -47,6 +47,9 @@ pub enum Error {
     /// From `secfw-suppress`.
     #[error(transparent)]
     Suppress(#[from] secfw_suppress::Error),
+    /// From `secfw-enrich`.
+    #[error(transparent)]
+    Enrich(#[from] secfw_enrich::Error),
     /// An operation cannot run as asked (a missing artifact it needs, options that contradict
     /// each other); the message says what to do.
     #[error("{message}")]
@@ -97,8 +100,11 @@ impl Error {
                 vec![(**d).clone()]
             }
             Self::Lifecycle(
-                secfw_lifecycle::Error::Tampered { problems } | secfw_lifecycle::Error::Inputs { problems },
+                secfw_lifecycle::Error::Tampered { problems }
+                | secfw_lifecycle::Error::Inputs { problems }
+                | secfw_lifecycle::Error::Baseline { problems },
             ) => problems.clone(),
+            Self::Enrich(e) => e.diagnostics(),
             Self::Tickets(secfw_tickets::Error::FindingsUnusable { diagnostics })
             | Self::Notify(secfw_notify::Error::Config { diagnostics })
             | Self::Unusable { diagnostics, .. } => diagnostics.clone(),
@@ -142,6 +148,8 @@ mod tests {
             (secfw_tickets::Error::Ledger(d.clone()).into(), 1, ErrorKind::CannotRun),
             (secfw_notify::Error::Channel(d.clone()).into(), 1, ErrorKind::CannotRun),
             (secfw_suppress::Error::Refused(Box::new(d.clone())).into(), 1, ErrorKind::CannotRun),
+            (secfw_enrich::Error::Rejected(vec![d.clone()]).into(), 1, ErrorKind::CannotRun),
+            (secfw_lifecycle::Error::Baseline { problems: vec![d.clone()] }.into(), 1, ErrorKind::CannotRun),
             (
                 secfw_gates::Error::Artifacts(secfw_artifacts::Error::Invalid {
                     file: "x.yaml".into(),

@@ -64,6 +64,32 @@ fn real_reports_validate_against_their_schemas() {
     validate("exceptions-check.schema.json", &serde_json::to_value(&exc).unwrap());
     let plan = ws.tickets_plan(now).unwrap();
     validate("tickets-plan.schema.json", &serde_json::from_str(&plan.to_json()).unwrap());
+    // gate new: the example compared with itself (the shape of every field).
+    let cmp = secfw::lifecycle::baseline::compare(ws.artifacts(), ws.artifacts(), now, now);
+    assert!(!cmp.excepted.is_empty());
+    validate("gate-new.schema.json", &serde_json::to_value(&cmp).unwrap());
+    // enrich: a dry run on a copy of the example with a KEV catalog in CISA's format.
+    let copy = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(example()).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, copy.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let kev = copy.path().join("kev.json");
+    std::fs::write(
+        &kev,
+        r#"{"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.11.20",
+            "dateReleased": "2026-11-20T17:01:43.5513Z", "count": 1, "vulnerabilities": [{"cveID": "CVE-2023-44487",
+            "vendorProject": "IETF", "product": "HTTP/2", "vulnerabilityName": "HTTP/2 Rapid Reset Attack Vulnerability",
+            "dateAdded": "2023-10-10", "shortDescription": "rapid reset", "requiredAction": "Apply mitigations",
+            "dueDate": "2023-10-31", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": ["CWE-400"]}]}"#,
+    )
+    .unwrap();
+    let copied = Workspace::open(copy.path()).unwrap();
+    let enriched = copied.enrich(&secfw::ops::EnrichOptions::new(now).kev(Some(kev)).dry_run(true)).unwrap();
+    assert_eq!(enriched.stats.kev_listed, 1);
+    validate("enrich.schema.json", &serde_json::to_value(&enriched).unwrap());
     // A report that breaks its contract is refused by the schema.
     let mut bad = serde_json::to_value(ws.validate()).unwrap();
     bad["summary"]["valid"] = serde_json::json!("yes");

@@ -1,11 +1,13 @@
 //! `secfw enrich [--kev FILE] [--epss FILE] [DIR]`: join CISA KEV and FIRST EPSS data, offline
-//! and sealed, to the findings ledger (logic: `secfw_enrich::enrich`).
+//! and sealed, to the findings ledger (`secfw::Workspace::enrich`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::enrich::{EnrichOptions, SourceReport};
+use secfw::Workspace;
+use secfw::enrich::SourceReport;
+use secfw::ops::EnrichOptions;
 
 use crate::output::{Fmt, Output, parse_now};
 use crate::{CmdResult, exit};
@@ -36,22 +38,15 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let now = parse_now(args.now.as_deref())?;
-    let mut opts = EnrichOptions::new(now);
-    opts.kev.clone_from(&args.kev);
-    opts.epss.clone_from(&args.epss);
-    opts.dry_run = args.dry_run;
-    let lock = crate::lock::workspace(&args.dir)?; // held until the ledger is written
-    let report = match secfw::enrich::enrich(&args.dir, &lock, &opts) {
+    let opts = EnrichOptions::new(now).kev(args.kev.clone()).epss(args.epss.clone()).dry_run(args.dry_run);
+    let report = match Workspace::open(&args.dir).and_then(|ws| ws.enrich(&opts)) {
         Ok(r) => r,
-        Err(e) => {
-            let diags = e.diagnostics();
-            if diags.is_empty() {
-                return Err(e.into());
-            }
-            out.diagnostics(&diags);
+        Err(e @ secfw::Error::Enrich(_)) if !e.diagnostics().is_empty() => {
+            out.diagnostics(&e.diagnostics());
             out.eprint("nothing was enriched; sec_findings.yaml and evidence/intel/ are unchanged");
             return Ok(ExitCode::from(exit::USAGE));
         }
+        Err(e) => return out.fail(e, &args.dir),
     };
     match args.format {
         Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),

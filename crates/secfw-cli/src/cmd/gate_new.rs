@@ -1,12 +1,14 @@
 //! `secfw gate new --baseline HANDOFF --trust FILE [DIR]`: fail only on findings new or worse
-//! than in a sealed, verified baseline (logic: `secfw_lifecycle::baseline::gate_new`).
+//! than in a sealed, verified baseline (`secfw::Workspace::gate_new`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use secfw::lifecycle::baseline::{BaselineOptions, BaselineReport};
+use secfw::lifecycle::baseline::BaselineReport;
+use secfw::ops::{BaselineGateOptions, TrustSource};
+use secfw::{Outcome, Workspace};
 
 use crate::output::{Format, Output};
 use crate::{CmdResult, exit};
@@ -30,13 +32,10 @@ pub(crate) struct BaselineArgs {
 }
 
 impl BaselineArgs {
-    fn options(&self, now: DateTime<Utc>) -> BaselineOptions {
-        let mut o = BaselineOptions::new(now);
-        o.baseline.clone_from(&self.baseline);
-        o.trust.clone_from(&self.trust);
-        o.trust_digest.clone_from(&self.trust_digest);
-        o.no_git = self.no_git;
-        o
+    fn options(&self, now: DateTime<Utc>) -> BaselineGateOptions {
+        BaselineGateOptions::new(now, TrustSource::new(self.trust.clone(), self.trust_digest.clone()))
+            .baseline(self.baseline.clone())
+            .no_git(self.no_git)
     }
 
     /// Whether a baseline was named (export sets `baselineState` only then).
@@ -53,10 +52,10 @@ pub(crate) fn report(
     a: &BaselineArgs,
     out: &Output,
 ) -> Result<Result<BaselineReport, ExitCode>, Box<dyn std::error::Error + Send + Sync>> {
-    match secfw::lifecycle::baseline::gate_new(dir, &a.options(now)) {
+    match Workspace::open(dir).and_then(|ws| ws.gate_new(&a.options(now))) {
         Ok(r) => Ok(Ok(r)),
-        Err(secfw::lifecycle::Error::Baseline { problems }) => {
-            out.diagnostics(&problems);
+        Err(e @ secfw::Error::Lifecycle(secfw::lifecycle::Error::Baseline { .. })) => {
+            out.diagnostics(&e.diagnostics());
             out.eprint("the baseline is refused; nothing was compared");
             Ok(Err(ExitCode::from(exit::USAGE)))
         }
@@ -88,11 +87,11 @@ pub(crate) fn run(
                 bytes.push(b'\n');
             }
             secfw::artifacts::write::write_atomic(p, &bytes)?;
-            out.status(&format!("{}: wrote {}", if report.passed { "PASS" } else { "FAIL" }, p.display()));
+            out.status(&format!("{}: wrote {}", if report.passed() { "PASS" } else { "FAIL" }, p.display()));
         }
         None => out.print(&text),
     }
-    Ok(ExitCode::from(if report.passed { exit::PASS } else { exit::FAIL }))
+    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
 }
 
 fn human(r: &BaselineReport) -> String {

@@ -7,7 +7,9 @@
 //! Every options struct takes the evaluation time (`now`) explicitly; every report is
 //! `#[non_exhaustive]` (new fields are not breaking changes) and `Serialize`.
 
+mod baseline;
 mod cycle;
+mod enrich;
 mod exceptions;
 mod export;
 mod gate;
@@ -26,6 +28,8 @@ use schemars::JsonSchema;
 use secfw_artifacts::{Diagnostic, Summary};
 use serde::Serialize;
 
+pub use baseline::BaselineGateOptions;
+pub use enrich::EnrichOptions;
 pub use exceptions::{ExceptionsCheckOptions, ExceptionsCheckReport, VexInOptions, VexInReport, VexInRow};
 pub use export::ExportOptions;
 pub use gate::{GatesOptions, GatesReport};

@@ -46,5 +46,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         "notify-plan.schema.json" => secfw_notify::NotifyPlan,
         "notify-apply.schema.json" => secfw_notify::ApplyReport,
         "cycle.schema.json" => secfw_lifecycle::cycle::CycleReport,
+        "enrich.schema.json" => secfw_enrich::EnrichReport,
+        "gate-new.schema.json" => secfw_lifecycle::baseline::BaselineReport,
     ]
 }
