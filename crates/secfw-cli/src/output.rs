@@ -156,6 +156,10 @@ impl Output {
         }
         let diags = e.diagnostics();
         if e.kind() == ErrorKind::Refused {
+            if diags.is_empty() {
+                self.error(&e.to_string());
+                return Ok(ExitCode::from(exit::FAIL));
+            }
             self.print(self.diagnostics_in(dir, &diags).trim_end());
             if let Error::Lifecycle(secfw::lifecycle::Error::Tampered { .. }) = &e {
                 self.error(&format!("{}: the event log does not verify; nothing was recorded", dir.display()));

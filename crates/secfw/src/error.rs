@@ -50,6 +50,13 @@ pub enum Error {
     /// From `secfw-enrich`.
     #[error(transparent)]
     Enrich(#[from] secfw_enrich::Error),
+    /// The input was examined and the operation refused by a rule (a trust policy change the
+    /// policy rules forbid, an expiry in the past); the message says why. Nothing was written.
+    #[error("{message}")]
+    Refused {
+        /// Why.
+        message: String,
+    },
     /// An operation cannot run as asked (a missing artifact it needs, options that contradict
     /// each other); the message says what to do.
     #[error("{message}")]
@@ -118,7 +125,8 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Seal(secfw_seal::Error::Rejected(_) | secfw_seal::Error::Verification(_))
-            | Self::Lifecycle(secfw_lifecycle::Error::Tampered { .. }) => ErrorKind::Refused,
+            | Self::Lifecycle(secfw_lifecycle::Error::Tampered { .. })
+            | Self::Refused { .. } => ErrorKind::Refused,
             _ => ErrorKind::CannotRun,
         }
     }
@@ -162,6 +170,7 @@ mod tests {
             (secfw_gates::Error::UnknownGate("x".into()).into(), 0, ErrorKind::CannotRun),
             (secfw_metrics::Error::InvalidCycle("../x".into()).into(), 0, ErrorKind::CannotRun),
             (Error::unusable("no"), 0, ErrorKind::CannotRun),
+            (Error::Refused { message: "no".into() }, 0, ErrorKind::Refused),
         ];
         for (e, n, kind) in cases {
             assert_eq!(e.diagnostics().len(), n, "{e}");

@@ -90,6 +90,34 @@ fn real_reports_validate_against_their_schemas() {
     let enriched = copied.enrich(&secfw::ops::EnrichOptions::new(now).kev(Some(kev)).dry_run(true)).unwrap();
     assert_eq!(enriched.stats.kev_listed, 1);
     validate("enrich.schema.json", &serde_json::to_value(&enriched).unwrap());
+    // keygen, trust init / add-key / show, in a scratch directory.
+    let keys = tempfile::tempdir().unwrap();
+    let kg = Workspace::keygen(&secfw::ops::KeygenOptions::new("root", keys.path())).unwrap();
+    validate("keygen.schema.json", &serde_json::to_value(&kg).unwrap());
+    Workspace::keygen(&secfw::ops::KeygenOptions::new("alice", keys.path())).unwrap();
+    let tp = keys.path().join("trust.json");
+    let init = secfw::ops::TrustInitOptions::new(&tp, vec![keys.path().join("root.pub")], now);
+    validate("trust.schema.json", &serde_json::to_value(Workspace::trust_init(&init).unwrap()).unwrap());
+    let add = secfw::ops::TrustEdit::AddKey {
+        role: secfw::seal::trust::Role::PreparedBy,
+        pubkey: keys.path().join("alice.pub"),
+        identity: None,
+    };
+    let st = Workspace::trust_edit(&tp, &add).unwrap();
+    assert!(!st.complete);
+    // The same key in a second role is refused by the policy rules (exit 1), nothing written.
+    let again = secfw::ops::TrustEdit::AddKey {
+        role: secfw::seal::trust::Role::ApprovedBy,
+        pubkey: keys.path().join("alice.pub"),
+        identity: None,
+    };
+    let before = std::fs::read(&tp).unwrap();
+    let e = Workspace::trust_edit(&tp, &again).unwrap_err();
+    assert_eq!(e.kind(), secfw::ErrorKind::Refused, "{e}");
+    assert_eq!(std::fs::read(&tp).unwrap(), before);
+    let show = Workspace::trust_show(&tp, now).unwrap();
+    assert!(!secfw::Outcome::passed(&show), "unsigned: {:?}", show.problems);
+    validate("trust-show.schema.json", &serde_json::to_value(&show).unwrap());
     // A report that breaks its contract is refused by the schema.
     let mut bad = serde_json::to_value(ws.validate()).unwrap();
     bad["summary"]["valid"] = serde_json::json!("yes");

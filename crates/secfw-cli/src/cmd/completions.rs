@@ -1,4 +1,6 @@
-//! `secfw completions SHELL`.
+//! `secfw completions SHELL`: the CLI's own argument grammar (clap) as a shell completion
+//! script. It has no hub method on purpose: what it prints is client knowledge, not a domain
+//! decision, and it needs no workspace, time or report.
 
 use std::process::ExitCode;
 

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
-use secfw::artifacts::read::Links;
 use secfw::artifacts::{Diagnostic, LifecycleState};
-use secfw::ops::{TrustSource, TrustUsed, Verification};
-use secfw::seal::root::TrustChain;
-use secfw::seal::trust::{MAX_TRUST_BYTES, Role, TrustPolicy};
+use secfw::ops::{
+    KeygenOptions, TrustEdit, TrustInitOptions, TrustShowReport, TrustSource, TrustStatus, TrustUsed, Verification,
+};
+use secfw::seal::trust::Role;
 use secfw::seal::verify::{VerifyOptions, render_text};
-use secfw::seal::{Error, GenerateOptions, GitMode, PublicKey, SignOptions, SigningKey, names};
+use secfw::seal::{GenerateOptions, GitMode, SignOptions, names};
 use secfw::{Outcome, Workspace};
 
 use crate::output::Fmt;
@@ -93,6 +93,9 @@ pub(crate) struct BundleArgs {
     /// Directory to write `handoff.<keyid8>.sigstore.json` into (default: beside the manifest).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Output format of the report.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
 }
 
 /// Options shared by the commands that verify.
@@ -161,6 +164,9 @@ pub(crate) struct KeygenArgs {
     /// Directory for the key files.
     #[arg(long, default_value = ".")]
     out: PathBuf,
+    /// Output format of the report.
+    #[arg(long, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
 }
 
 /// `secfw trust ...`.
@@ -168,6 +174,9 @@ pub(crate) struct KeygenArgs {
 pub(crate) struct TrustArgs {
     #[command(subcommand)]
     command: TrustCommand,
+    /// Output format of the report (allowed-signers always writes the OpenSSH format).
+    #[arg(long, global = true, value_enum, default_value_t = Fmt::Human)]
+    format: Fmt,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -312,13 +321,6 @@ fn now_of(s: Option<&str>) -> Result<DateTime<Utc>, Box<dyn std::error::Error + 
     Ok(parse_now(s).map_err(|e| format!("--now: {e}"))?)
 }
 
-/// Read a trust policy chain that `secfw trust` edits (a regular file, size-capped, never blocking).
-fn load_chain(path: &Path) -> Result<TrustChain, Box<dyn std::error::Error + Send + Sync>> {
-    let b = secfw::artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, Links::Follow)
-        .map_err(|e| format!("cannot read the trust policy: {e}"))?;
-    Ok(TrustChain::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?)
-}
-
 fn dir_of(manifest: &Path) -> PathBuf {
     match manifest.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -348,11 +350,6 @@ impl VerifyArgs {
 /// Render diagnostics with snippets from files in `dir`.
 fn render_diags(out: &Output, dir: &Path, diags: &[Diagnostic]) -> String {
     out.diagnostics_in(dir, diags)
-}
-
-/// Map a seal error: refused input is printed and exits 1; anything else cannot run (exit 2).
-fn refused(e: Error, out: &Output, dir: &Path) -> CmdResult {
-    out.fail(e.into(), dir)
 }
 
 /// The human rendering of a verification, with the trust policy used.
@@ -434,13 +431,20 @@ pub(crate) fn sign(a: &SignArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn sigstore_bundle(a: &BundleArgs, out: &Output) -> CmdResult {
-    let dir = dir_of(&a.manifest);
-    let written = secfw::seal::sigstore::write_bundles(&a.manifest, a.out.as_deref().unwrap_or(&dir))?;
-    let mut msg = format!("{} Sigstore bundle(s), one per signature:", written.len());
-    for p in &written {
-        let _ = write!(msg, "\n  {}", p.display());
+    let r = match Workspace::sigstore_bundles(&a.manifest, a.out.as_deref()) {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &dir_of(&a.manifest)),
+    };
+    match a.format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&r)?),
+        Fmt::Human => {
+            let mut msg = format!("{} Sigstore bundle(s), one per signature:", r.bundles.len());
+            for p in &r.bundles {
+                let _ = write!(msg, "\n  {}", p.display());
+            }
+            out.print(&msg);
+        }
     }
-    out.print(&msg);
     Ok(ExitCode::from(exit::PASS))
 }
 
@@ -459,207 +463,124 @@ pub(crate) fn verify(a: &VerifyManifestArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn keygen(a: &KeygenArgs, out: &Output) -> CmdResult {
-    let key = SigningKey::generate()?;
-    match secfw::seal::keys::write_key_files(&a.out, &a.identity, &key) {
-        Ok(files) => {
-            let mut s = format!("keyid {}\n", key.public().keyid());
-            for f in files {
+    let r = match Workspace::keygen(&KeygenOptions::new(a.identity.clone(), a.out.clone())) {
+        Ok(r) => r,
+        Err(e) => return out.fail(e, &a.out),
+    };
+    match a.format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(&r)?),
+        Fmt::Human => {
+            let mut s = format!("keyid {}\n", r.keyid);
+            for f in &r.files {
                 let _ = writeln!(s, "wrote {}", f.display());
             }
             s.push_str(
                 "keep the .key file private (mode 0600); give the .pub files to whoever maintains the trust policy",
             );
             out.print(&s);
-            Ok(ExitCode::from(exit::PASS))
         }
-        Err(e) => refused(e, out, &a.out),
     }
+    Ok(ExitCode::from(exit::PASS))
 }
 
-fn save_chain(path: &Path, c: &TrustChain) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    secfw::artifacts::write::write_atomic(path, &c.to_json())?;
-    Ok(())
+fn now_arg(s: Option<&str>, what: &str) -> Result<DateTime<Utc>, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(parse_now(s).map_err(|e| format!("{what}: {e}"))?)
 }
 
-/// What still has to happen before the newest version is in force.
-fn sign_status(c: &TrustChain) -> String {
-    let st = c.latest_status();
-    let v = c.latest().policy.version;
-    let mut s = format!("version {v}: root signatures {}/{}", st.own.0, st.own.1);
-    if let Some((n, t)) = st.previous {
-        let _ = write!(s, ", previous root (version {}) {n}/{t}", v - 1);
+fn role_arg(role: &str) -> Result<Role, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(role.parse()?)
+}
+
+/// Print a trust policy status (human: one line) and exit 0.
+fn print_status(out: &Output, format: Fmt, st: &TrustStatus, verb: &str) -> CmdResult {
+    match format {
+        Fmt::Json => out.print(&serde_json::to_string_pretty(st)?),
+        Fmt::Human => {
+            let head = match (&st.signed_with, verb) {
+                (Some(k), _) => format!("signed {} with key {k}", st.path.display()),
+                (None, "init") => format!("wrote {} (expires {})", st.path.display(), st.expires),
+                _ => format!("wrote {}", st.path.display()),
+            };
+            out.print(&format!("{head}; {}", st.summary()));
+        }
     }
-    s.push_str(if st.complete() { " (complete)" } else { " (incomplete: sign it with `secfw trust sign`)" });
+    Ok(ExitCode::from(exit::PASS))
+}
+
+fn human_show(r: &TrustShowReport) -> String {
+    let st = &r.status;
+    let mut s = format!("version {}, expires {}, digest {}\n{}\n", st.version, st.expires, r.digest, st.summary());
+    for role in &r.roles {
+        let _ = writeln!(s, "{}: threshold {} of {}", role.role, role.threshold, role.keys.len());
+        for k in &role.keys {
+            let _ = writeln!(s, "  {}  {}", k.identity, k.keyid);
+        }
+    }
+    for p in &r.problems {
+        let _ = writeln!(s, "problem: {p}");
+    }
     s
 }
 
-fn keyid_arg(k: &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    let p = Path::new(k);
-    if p.is_file() { Ok(secfw::seal::keys::load_public_key(p)?.0.keyid()) } else { Ok(k.to_owned()) }
-}
-
-fn root_key_file(k: &Path) -> Result<(PublicKey, String), String> {
-    let (key, ident) = secfw::seal::keys::load_public_key(k).map_err(|e| e.to_string())?;
-    let ident =
-        ident.ok_or_else(|| format!("{} names no identity; use a key file written by `secfw keygen`", k.display()))?;
-    Ok((key, ident))
-}
-
-/// Apply one edit to the newest version (a new version when it is already signed).
-fn edit_chain(trust: &Path, out: &Output, f: impl FnOnce(&mut TrustPolicy) -> Result<(), String>) -> CmdResult {
-    let mut c = load_chain(trust)?;
-    match c.edit(f) {
-        Ok(_) => {
-            save_chain(trust, &c)?;
-            out.print(&format!("wrote {}; {}", trust.display(), sign_status(&c)));
-            Ok(ExitCode::from(exit::PASS))
-        }
-        Err(e) => {
-            out.error(&e);
-            Ok(ExitCode::from(exit::FAIL))
-        }
-    }
-}
-
 pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
-    let fail = |m: String| {
-        out.error(&m);
-        Ok(ExitCode::from(exit::FAIL))
-    };
-    match &a.command {
+    let here = Path::new(".");
+    let (result, verb) = match &a.command {
         TrustCommand::Init { trust, root_keys, root_threshold, expires, now } => {
-            if std::fs::symlink_metadata(trust).is_ok() {
-                return Err(format!(
-                    "{} already exists; edit it with `secfw trust add-key|remove-key|threshold|rotate`",
-                    trust.display()
-                )
-                .into());
-            }
-            let now = now_of(now.as_deref())?;
-            let exp = match expires {
-                Some(e) => parse_now(Some(e)).map_err(|e| format!("--expires: {e}"))?,
-                None => now + Duration::days(365),
-            };
-            if exp <= now {
-                return fail(format!("--expires {exp} is not after now ({now})"));
-            }
-            let mut p = TrustPolicy::new(exp);
-            for k in root_keys {
-                if let Err(e) = root_key_file(k).and_then(|(key, ident)| p.add_root_key(key, &ident)) {
-                    return fail(e);
-                }
-            }
-            if let Err(e) = p.set_root_threshold(*root_threshold) {
-                return fail(e);
-            }
-            let c = TrustChain::new(p)?;
-            save_chain(trust, &c)?;
-            out.print(&format!(
-                "wrote {} (expires {}); {}",
-                trust.display(),
-                secfw::seal::trust::fmt_time(exp),
-                sign_status(&c)
-            ));
-            Ok(ExitCode::from(exit::PASS))
+            let now = now_arg(now.as_deref(), "--now")?;
+            let mut o = TrustInitOptions::new(trust.clone(), root_keys.clone(), now);
+            o.root_threshold = *root_threshold;
+            o.expires = expires.as_deref().map(|e| now_arg(Some(e), "--expires")).transpose()?;
+            (Workspace::trust_init(&o), "init")
         }
         TrustCommand::AddKey { trust, role, identity, pubkey } => {
-            let role: Role = role.parse()?;
-            let (key, comment) = secfw::seal::keys::load_public_key(pubkey)?;
-            let Some(id) = identity.clone().or(comment) else {
-                return fail(format!("{} names no identity; pass --identity NAME", pubkey.display()));
-            };
-            edit_chain(trust, out, |p| p.add_key(role, key, &id))
+            let edit = TrustEdit::AddKey { role: role_arg(role)?, pubkey: pubkey.clone(), identity: identity.clone() };
+            (Workspace::trust_edit(trust, &edit), "edit")
         }
         TrustCommand::RemoveKey { trust, key } => {
-            let id = keyid_arg(key)?;
-            edit_chain(trust, out, |p| p.remove_key(&id))
+            (Workspace::trust_edit(trust, &TrustEdit::RemoveKey { key: key.clone() }), "edit")
         }
         TrustCommand::Threshold { trust, role, n } => {
-            if role == "root" {
-                return edit_chain(trust, out, |p| p.set_root_threshold(*n));
-            }
-            let role: Role = role.parse()?;
-            edit_chain(trust, out, |p| p.set_threshold(role, *n))
+            let role = if role == "root" { None } else { Some(role_arg(role)?) };
+            (Workspace::trust_edit(trust, &TrustEdit::Threshold { role, n: *n }), "edit")
         }
         TrustCommand::Rotate { trust, add_root, remove_root, root_threshold, expires } => {
-            let mut adds = Vec::new();
-            for k in add_root {
-                match root_key_file(k) {
-                    Ok(x) => adds.push(x),
-                    Err(e) => return fail(e),
-                }
-            }
-            let exp = match expires {
-                Some(e) => Some(parse_now(Some(e)).map_err(|e| format!("--expires: {e}"))?),
-                None => None,
+            let edit = TrustEdit::Rotate {
+                add_root: add_root.clone(),
+                remove_root: remove_root.clone(),
+                root_threshold: *root_threshold,
+                expires: expires.as_deref().map(|e| now_arg(Some(e), "--expires")).transpose()?,
             };
-            let removes: Vec<String> = remove_root.iter().map(|k| keyid_arg(k)).collect::<Result<_, _>>()?;
-            edit_chain(trust, out, |p| {
-                for (k, i) in &adds {
-                    p.add_root_key(*k, i)?;
-                }
-                for r in &removes {
-                    p.remove_root_key(r)?;
-                }
-                if let Some(n) = root_threshold {
-                    p.set_root_threshold(*n)?;
-                }
-                if let Some(e) = exp {
-                    p.expires = e;
-                }
-                Ok(())
-            })
+            (Workspace::trust_edit(trust, &edit), "edit")
         }
         TrustCommand::Sign { trust, key, allow_insecure_key_permissions } => {
-            let mut c = load_chain(trust)?;
-            let k = match secfw::seal::keys::load_signing_key(key, *allow_insecure_key_permissions) {
-                Ok(k) => k,
-                Err(e) => return refused(e, out, Path::new(".")),
-            };
-            if let Err(e) = c.sign(&k) {
-                return fail(e);
-            }
-            save_chain(trust, &c)?;
-            out.print(&format!("signed {} with key {}; {}", trust.display(), k.public().keyid(), sign_status(&c)));
-            Ok(ExitCode::from(exit::PASS))
+            (Workspace::trust_sign(trust, key, *allow_insecure_key_permissions), "sign")
         }
         TrustCommand::Show { trust, now } => {
-            let c = load_chain(trust)?;
-            let now = now_of(now.as_deref())?;
-            let t = &c.latest().policy;
-            let mut s = format!(
-                "version {}, expires {}, digest {}\n{}\n",
-                t.version,
-                secfw::seal::trust::fmt_time(t.expires),
-                c.latest().digest(),
-                sign_status(&c)
-            );
-            let _ = writeln!(s, "root: threshold {} of {}", t.root.threshold, t.root.keyids.len());
-            for k in &t.root.keyids {
-                let ident = t.keys.get(k).map_or("?", |x| x.identity.as_str());
-                let _ = writeln!(s, "  {ident}  {k}");
+            let now = now_arg(now.as_deref(), "--now")?;
+            let r = match Workspace::trust_show(trust, now) {
+                Ok(r) => r,
+                Err(e) => return out.fail(e, here),
+            };
+            match a.format {
+                Fmt::Json => out.print(&serde_json::to_string_pretty(&r)?),
+                Fmt::Human => out.print(&human_show(&r)),
             }
-            for (role, d) in &t.roles {
-                let _ = writeln!(s, "{role}: threshold {} of {}", d.threshold, d.keyids.len());
-                for k in &d.keyids {
-                    let ident = t.keys.get(k).map_or("?", |x| x.identity.as_str());
-                    let _ = writeln!(s, "  {ident}  {k}");
-                }
-            }
-            let mut problems = t.problems(now);
-            if let Err(e) = c.verify(now, None) {
-                problems.push(e);
-            }
-            for p in &problems {
-                let _ = writeln!(s, "problem: {p}");
-            }
-            out.print(&s);
-            Ok(ExitCode::from(if problems.is_empty() { exit::PASS } else { exit::FAIL }))
+            return Ok(ExitCode::from(if r.passed() { exit::PASS } else { exit::FAIL }));
         }
         TrustCommand::AllowedSigners { trust } => {
-            out.print(&load_chain(trust)?.latest().policy.allowed_signers(secfw::seal::sshsig::NAMESPACE));
-            Ok(ExitCode::from(exit::PASS))
+            if a.format == Fmt::Json {
+                return Err("trust allowed-signers writes the OpenSSH allowed_signers format only".into());
+            }
+            match Workspace::trust_allowed_signers(trust) {
+                Ok(text) => out.print(&text),
+                Err(e) => return out.fail(e, here),
+            }
+            return Ok(ExitCode::from(exit::PASS));
         }
+    };
+    match result {
+        Ok(st) => print_status(out, a.format, &st, verb),
+        Err(e) => out.fail(e, here),
     }
 }
 

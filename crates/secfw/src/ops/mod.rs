@@ -22,6 +22,7 @@ mod seal;
 mod spec;
 mod suppress;
 mod tickets;
+mod trust;
 mod validate;
 
 use schemars::JsonSchema;
@@ -43,6 +44,10 @@ pub use seal::{
 pub use spec::{SpecLintOptions, SpecLintReport, SpecLintSummary};
 pub use suppress::{
     CompileOptions, CompileReport, CompileTarget, CompiledFile, FileState, VexDocument, VexFormat, VexOptions,
+};
+pub use trust::{
+    KeygenOptions, KeygenReport, ShownKey, ShownRole, Signatures, SigstoreBundleReport, TrustEdit, TrustInitOptions,
+    TrustShowReport, TrustStatus,
 };
 pub use validate::{ValidateReport, Verdict};
 

@@ -48,5 +48,9 @@ pub fn all() -> Vec<(&'static str, String)> {
         "cycle.schema.json" => secfw_lifecycle::cycle::CycleReport,
         "enrich.schema.json" => secfw_enrich::EnrichReport,
         "gate-new.schema.json" => secfw_lifecycle::baseline::BaselineReport,
+        "keygen.schema.json" => super::KeygenReport,
+        "sigstore-bundle.schema.json" => super::SigstoreBundleReport,
+        "trust.schema.json" => super::TrustStatus,
+        "trust-show.schema.json" => super::TrustShowReport,
     ]
 }
