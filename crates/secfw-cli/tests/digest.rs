@@ -62,7 +62,19 @@ fn digest_out_dir_and_explicit_period() {
     let d = example();
     let out_dir = tempfile::tempdir().unwrap();
     let (code, _, err) = run(
-        &["digest", "--now", NOW, "--from", "2026-11-01", "--to", "2026-11-30", "--cycle", "2026-11", "--out", common::s(out_dir.path())],
+        &[
+            "digest",
+            "--now",
+            NOW,
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--cycle",
+            "2026-11",
+            "--out",
+            common::s(out_dir.path()),
+        ],
         d.path(),
     );
     assert_eq!(code, 0, "{err}");

@@ -643,9 +643,13 @@ pub fn lifecycle_criterion(
         .filter(|d| d.is_error() && (d.code == codes::BASELINE_SCOPE_UNKNOWN || d.code == codes::BASELINE_POLICY))
         .map(ToString::to_string)
         .collect();
-    let base = report.baseline.as_ref().map_or_else(String::new, |b| format!(" {} (sequence {})", b.source, b.sequence));
+    let base =
+        report.baseline.as_ref().map_or_else(String::new, |b| format!(" {} (sequence {})", b.source, b.sequence));
     if !closed.is_empty() {
-        return (false, format!("baseline-aware against{base}, which cannot be used as it stands:\n{}", closed.join("\n")));
+        return (
+            false,
+            format!("baseline-aware against{base}, which cannot be used as it stands:\n{}", closed.join("\n")),
+        );
     }
     let fails = |id: &str| {
         report.findings.iter().find(|f| f.finding_id == id && f.state != BaselineState::Absent).is_none_or(|f| f.fails)

@@ -79,7 +79,10 @@ pub trait SealCheck {
     /// The workspace compared with its last verified handoff, for the baseline-aware lifecycle
     /// gates (rulebook `baseline.lifecycle_gates`); `Err` with why there is no usable baseline.
     /// By default there is none, so a baseline-aware criterion fails closed.
-    fn baseline(&self, cx: &CheckContext<'_>) -> Result<crate::baseline::BaselineReport, Vec<secfw_artifacts::Diagnostic>> {
+    fn baseline(
+        &self,
+        cx: &CheckContext<'_>,
+    ) -> Result<crate::baseline::BaselineReport, Vec<secfw_artifacts::Diagnostic>> {
         let _ = cx;
         Err(vec![secfw_artifacts::Diagnostic::error(
             crate::codes::BASELINE_REFUSED,

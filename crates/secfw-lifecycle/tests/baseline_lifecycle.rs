@@ -48,7 +48,7 @@ fn only_findings_new_or_worse_than_the_baseline_count() {
     let on = critical_zero(&dir, Some(&trust));
     assert!(on.met, "{}", on.detail);
     assert!(on.detail.contains("16 baselined finding(s) not counted"), "{}", on.detail);
-    let unchanged = on.detail.clone();
+    let unchanged = on.detail;
 
     // A new finding fails it, alone.
     add_finding(&dir);
@@ -64,7 +64,12 @@ fn a_worse_finding_counts_again() {
     count_every_open_finding(&dir);
     turn_on(&dir);
     assert!(critical_zero(&dir, Some(&trust)).met);
-    edit(&dir, "sec_findings.yaml", "- finding_id: SF-0011\n    severity: medium", "- finding_id: SF-0011\n    severity: high");
+    edit(
+        &dir,
+        "sec_findings.yaml",
+        "- finding_id: SF-0011\n    severity: medium",
+        "- finding_id: SF-0011\n    severity: high",
+    );
     let r = critical_zero(&dir, Some(&trust));
     assert!(!r.met && r.detail.contains("SF-0011"), "{}", r.detail);
 }
@@ -74,7 +79,12 @@ fn a_critical_hidden_in_the_baseline_still_fails() {
     // The sealed handoff already holds an open critical (SF-0011 raised to critical before
     // sealing): the baseline cannot make it acceptable, critical findings are never baselined.
     let raise = |d: &Path| {
-        edit(d, "sec_findings.yaml", "- finding_id: SF-0011\n    severity: medium", "- finding_id: SF-0011\n    severity: critical");
+        edit(
+            d,
+            "sec_findings.yaml",
+            "- finding_id: SF-0011\n    severity: medium",
+            "- finding_id: SF-0011\n    severity: critical",
+        );
     };
     let (_t, dir, trust, _) = packaged_with(raise);
     turn_on(&dir);
@@ -102,8 +112,7 @@ fn no_usable_baseline_fails_closed_with_a_clear_reason() {
     let c = eval.criteria.iter().find(|c| c.criterion == Criterion::CriticalZero).unwrap();
     assert!(!c.met && c.detail.contains("LC0301"), "{}", c.detail);
     // A forged package in place of the sealed one: one byte of the sealed ledger changed.
-    let original = std::fs::read(&pkg).unwrap();
-    let mut bytes = original.clone();
+    let mut bytes = std::fs::read(&pkg).unwrap();
     let at = bytes.windows(9).position(|w| w == b"SF-0011\n ").unwrap();
     bytes[at + 6] = b'2';
     std::fs::write(&pkg, bytes).unwrap();
@@ -157,4 +166,3 @@ fn an_unknown_never_baseline_kind_fails_closed() {
     let r = critical_zero(&dir, Some(&trust));
     assert!(!r.met && r.detail.contains("LC0305"), "{}", r.detail);
 }
-

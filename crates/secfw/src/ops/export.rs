@@ -59,10 +59,7 @@ impl ExportOptions {
     /// ([`secfw_lifecycle::baseline::gate_new`]).
     #[must_use]
     pub fn baseline(mut self, report: &BaselineReport) -> Self {
-        let states = report
-            .current()
-            .map(|f| (f.finding_id.clone(), f.state.as_str().to_owned()))
-            .collect();
+        let states = report.current().map(|f| (f.finding_id.clone(), f.state.as_str().to_owned())).collect();
         self.baseline = Some((states, report.absent_findings.clone()));
         self
     }

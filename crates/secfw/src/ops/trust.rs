@@ -2,6 +2,7 @@
 //! versions, and Sigstore bundles of a signed manifest. None needs a workspace, so these are
 //! associated functions of [`Workspace`].
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -100,7 +101,7 @@ impl TrustStatus {
     pub fn summary(&self) -> String {
         let mut s = format!("version {}: root signatures {}/{}", self.version, self.root.signed, self.root.required);
         if let Some(p) = self.previous_root {
-            s.push_str(&format!(", previous root (version {}) {}/{}", self.version - 1, p.signed, p.required));
+            let _ = write!(s, ", previous root (version {}) {}/{}", self.version - 1, p.signed, p.required);
         }
         s.push_str(if self.complete { " (complete)" } else { " (incomplete: sign it with `secfw trust sign`)" });
         s
@@ -242,8 +243,9 @@ fn keyid_arg(k: &str) -> Result<String, Error> {
 /// A root key file, which must name its identity.
 fn root_key_file(k: &Path) -> Result<(PublicKey, String), Error> {
     let (key, ident) = secfw_seal::keys::load_public_key(k).map_err(|e| refused(e.to_string()))?;
-    let ident = ident
-        .ok_or_else(|| refused(format!("{} names no identity; use a key file written by `secfw keygen`", k.display())))?;
+    let ident = ident.ok_or_else(|| {
+        refused(format!("{} names no identity; use a key file written by `secfw keygen`", k.display()))
+    })?;
     Ok((key, ident))
 }
 
@@ -359,7 +361,8 @@ impl Workspace {
                 })
                 .collect()
         };
-        let mut roles = vec![ShownRole { role: "root".to_owned(), threshold: t.root.threshold, keys: keys(&t.root.keyids) }];
+        let mut roles =
+            vec![ShownRole { role: "root".to_owned(), threshold: t.root.threshold, keys: keys(&t.root.keyids) }];
         for (role, d) in &t.roles {
             roles.push(ShownRole { role: role.to_string(), threshold: d.threshold, keys: keys(&d.keyids) });
         }
