@@ -154,3 +154,47 @@ fn github_profile_leaves_excepted_results_out_and_plans_their_dismissal() {
     let (code, _, _) = run(&["export", "--format", "sarif", "--dismissal-plan", "x.json", "--now", LATER, d]);
     assert_ne!(code, 0);
 }
+
+/// The Critical=0 criterion of the next state (PACKAGED) as `secfw status --format json` shows it.
+fn critical_zero(d: &str, trust: Option<&str>) -> serde_json::Value {
+    let mut args = vec!["status", d, "--now", LATER, "--format", "json"];
+    if let Some(t) = trust {
+        args.extend(["--trust", t]);
+    }
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["next_criteria"].as_array().unwrap().iter().find(|c| c["criterion"] == "critical_zero").unwrap().clone()
+}
+
+#[test]
+fn baseline_aware_lifecycle_gates_through_the_cli() {
+    let (_t, dir, trust, pkg) = packaged();
+    let d = dir.to_str().unwrap();
+    let tr = trust.to_str().unwrap();
+    let (code, out, err) = run(&["advance", d, "--to", "READY_FOR_HANDOFF", "--actor", "alice", "--now", LATER]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rb = dir.join("rulebook.yaml");
+    let text = std::fs::read_to_string(&rb).unwrap();
+    std::fs::write(&rb, format!("{text}\nbaseline:\n  lifecycle_gates: true\n")).unwrap();
+
+    let c = critical_zero(d, Some(tr));
+    assert_eq!(c["met"], true, "{c}");
+    assert!(c["detail"].as_str().unwrap().contains("new or worse than the baseline"), "{c}");
+    // A new finding is counted; nothing that was sealed is.
+    add_finding(&dir);
+    std::fs::write(
+        &rb,
+        std::fs::read_to_string(&rb).unwrap().replace("rule: critical_findings_count", "rule: open_findings_count"),
+    )
+    .unwrap();
+    let c = critical_zero(d, Some(tr));
+    assert_eq!(c["met"], false, "{c}");
+    assert!(c["detail"].as_str().unwrap().contains("(count 1): SF-0100"), "{c}");
+    // No trust policy, then no package: unmet with the reason, never a pass.
+    let c = critical_zero(d, None);
+    assert!(c["met"] == false && c["detail"].as_str().unwrap().contains("LC0301"), "{c}");
+    std::fs::remove_file(&pkg).unwrap();
+    let c = critical_zero(d, Some(tr));
+    assert!(c["met"] == false && c["detail"].as_str().unwrap().contains("sealed no package"), "{c}");
+}
