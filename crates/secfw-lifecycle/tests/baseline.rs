@@ -95,6 +95,17 @@ fn a_baseline_that_does_not_verify_is_refused() {
     let mut o = opts(&trust);
     o.baseline = Some(forged);
     assert!(matches!(gate_new(&dir, &o), Err(secfw_lifecycle::Error::Baseline { .. })));
+    // An unsigned manifest directory (generated, never signed) as the baseline.
+    let unsigned = t.path().join("unsigned");
+    secfw_artifacts::template::write_example(&unsigned).unwrap();
+    secfw_seal::generate_manifest(&unsigned, &secfw_seal::GenerateOptions::new(now()).git(secfw_seal::GitMode::None))
+        .unwrap();
+    let mut o = opts(&trust);
+    o.baseline = Some(unsigned);
+    o.no_git = true;
+    let e = gate_new(&dir, &o).unwrap_err();
+    let secfw_lifecycle::Error::Baseline { problems } = e else { panic!("{e}") };
+    assert_eq!(problems[0].code.as_str(), "LC0301", "{problems:#?}");
     // No package at all.
     std::fs::remove_file(&pkg).unwrap();
     let e = gate_new(&dir, &opts(&trust)).unwrap_err();

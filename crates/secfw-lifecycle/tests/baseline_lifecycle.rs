@@ -166,3 +166,26 @@ fn an_unknown_never_baseline_kind_fails_closed() {
     let r = critical_zero(&dir, Some(&trust));
     assert!(!r.met && r.detail.contains("LC0305"), "{}", r.detail);
 }
+
+#[test]
+fn a_secret_in_the_baseline_is_never_baselined() {
+    // SF-0008 (a high CWE-798 secret) is open in the sealed handoff already.
+    let reopen = |d: &Path| {
+        edit(
+            d,
+            "sec_findings.yaml",
+            "    status: false_positive\n    first_seen: \"2026-11-13T01:04:19Z\"",
+            "    status: open\n    first_seen: \"2026-11-13T01:04:19Z\"",
+        );
+    };
+    let (_t, dir, trust, _) = packaged_with(reopen);
+    edit(&dir, "rulebook.yaml", "rule: critical_findings_count", "rule: high_findings_count");
+    turn_on(&dir);
+    let r = critical_zero(&dir, Some(&trust));
+    assert!(!r.met, "{}", r.detail);
+    let listed = r.detail.split("(count ").nth(1).unwrap();
+    assert!(listed.starts_with("1): SF-0008"), "only the secret counts, the other highs were sealed: {}", r.detail);
+    // Without `secrets` in never_baseline it is baselined like any other finding.
+    edit(&dir, "rulebook.yaml", ON, "\nbaseline:\n  lifecycle_gates: true\n  never_baseline: [critical, kev]\n");
+    assert!(critical_zero(&dir, Some(&trust)).met);
+}
