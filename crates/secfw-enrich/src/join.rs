@@ -9,6 +9,7 @@ use crate::kev::KevCatalog;
 
 /// What a join did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct JoinStats {
     /// Findings looked at.
     pub findings: u64,

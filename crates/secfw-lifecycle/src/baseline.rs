@@ -134,6 +134,7 @@ pub struct BaselineRef {
 
 /// Counts per state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct BaselineCounts {
     /// New findings.
     pub new: u64,
