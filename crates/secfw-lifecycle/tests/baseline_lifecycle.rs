@@ -27,9 +27,13 @@ fn count_every_open_finding(dir: &Path) {
 
 /// The Critical=0 criterion of READY_FOR_HANDOFF → PACKAGED, with the standard wiring.
 fn critical_zero(dir: &Path, trust: Option<&Path>) -> CriterionResult {
+    critical_zero_at(dir, trust, now() + Duration::days(1))
+}
+
+fn critical_zero_at(dir: &Path, trust: Option<&Path>, at: chrono::DateTime<chrono::Utc>) -> CriterionResult {
     let ws = secfw_artifacts::load(dir, &LoadOptions::default()).unwrap();
     let standard = Standard::new(trust.map(Path::to_path_buf), true);
-    let req = AdvanceRequest::new(S::Packaged, "test", now() + Duration::days(1));
+    let req = AdvanceRequest::new(S::Packaged, "test", at);
     let eval = Lifecycle::new(dir).evaluate(&ws, &[], S::ReadyForHandoff, &req, standard.checks());
     eval.criteria.into_iter().find(|c| c.criterion == Criterion::CriticalZero).unwrap()
 }
@@ -188,4 +192,16 @@ fn a_secret_in_the_baseline_is_never_baselined() {
     // Without `secrets` in never_baseline it is baselined like any other finding.
     edit(&dir, "rulebook.yaml", ON, "\nbaseline:\n  lifecycle_gates: true\n  never_baseline: [critical, kev]\n");
     assert!(critical_zero(&dir, Some(&trust)).met);
+}
+
+#[test]
+fn an_exception_expired_since_the_baseline_counts_again() {
+    let (_t, dir, trust, _) = packaged();
+    count_every_open_finding(&dir);
+    turn_on(&dir);
+    assert!(critical_zero(&dir, Some(&trust)).met);
+    // EXC-003 (SF-0013, medium) is valid until 2027-03-15; at the baseline it excepted SF-0013.
+    let r = critical_zero_at(&dir, Some(&trust), "2027-03-20T00:00:00Z".parse().unwrap());
+    assert!(!r.met && r.detail.contains("SF-0013"), "{}", r.detail);
+    assert!(!r.detail.contains("SF-0011"), "still baselined: {}", r.detail);
 }
