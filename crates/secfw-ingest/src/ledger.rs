@@ -234,6 +234,7 @@ pub fn merge(
                 status: if scan.success { ScanStatus::Success } else { ScanStatus::Failure },
                 error: scan.error.clone(),
                 report: Some(report.name.clone()),
+                incomplete: scan.incomplete.iter().map(|(c, why)| ((*c).to_owned(), why.clone())).collect(),
             };
             if let Some(&i) = scan_index.get(&sid) {
                 ledger.scans[i] = rec;

@@ -113,6 +113,29 @@ fn a_sarif_run_whose_results_were_all_skipped_does_not_resolve_that_tools_findin
     assert_eq!(o.summary.kept_open.len(), 2);
     assert!(o.summary.kept_open[0].1.contains("incomplete"), "{:?}", o.summary.kept_open);
     assert!(ledger(d.path()).findings.iter().all(|f| f.status == FindingStatus::Open));
+    // The ledger keeps that the second scan was incomplete (later gates read it), the first not.
+    let scans = ledger(d.path()).scans;
+    assert_eq!(scans.len(), 2, "{scans:?}");
+    let incomplete: Vec<_> = scans.iter().filter(|s| s.scope_unknown()).collect();
+    assert_eq!(incomplete.len(), 1, "{scans:?}");
+    assert_eq!(incomplete[0].report.as_deref(), Some("b.sarif"));
+    assert!(incomplete[0].incomplete.contains_key("rules"), "{:?}", incomplete[0].incomplete);
+}
+
+#[test]
+fn a_trivy_scan_that_skipped_an_item_says_so_in_the_ledger_and_a_complete_one_does_not() {
+    let d = tempfile::tempdir().unwrap();
+    ingest(d.path(), &[Input::new(fixture("trivy-licenses.json"), Format::Auto)], "2025-03-01T00:00:00Z").unwrap();
+    assert!(ledger(d.path()).scans.iter().all(|s| s.incomplete.is_empty()));
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("trivy-licenses.json")).unwrap()).unwrap();
+    doc["Results"][0]["Vulnerabilities"].as_array_mut().unwrap().push(serde_json::json!({"PkgName": "x"}));
+    let p = write(d.path(), "t.json", &doc.to_string());
+    ingest(d.path(), &[Input::new(p, Format::Auto)], "2025-03-02T00:00:00Z").unwrap();
+    let scans = ledger(d.path()).scans;
+    let last = scans.iter().find(|s| s.report.as_deref() == Some("t.json")).expect("the second scan");
+    assert_eq!(last.incomplete.keys().collect::<Vec<_>>(), ["vulnerability"], "{last:?}");
+    assert!(last.incomplete["vulnerability"].contains("skipped"), "{last:?}");
 }
 
 #[test]

@@ -333,19 +333,28 @@ pub fn compare(
         });
     }
 
-    // Scope: a scan recorded since the baseline that failed.
+    // Scope: a scan recorded since the baseline that failed, or that skipped part of what it
+    // reported (incomplete in a class): what it would have found is unknown.
     let scans = current.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
     let unknown_scope: Vec<String> = scans
         .iter()
-        .filter(|s| s.status == ScanStatus::Failure && s.started_at.instant() >= baseline_at)
-        .map(|s| format!("{} ({}: {})", s.scan_id, s.tool, s.targets.join(", ")))
+        .filter(|s| s.scope_unknown() && s.started_at.instant() >= baseline_at)
+        .map(|s| {
+            let what = if s.status == ScanStatus::Failure {
+                "failed".to_owned()
+            } else {
+                let classes: Vec<String> = s.incomplete.iter().map(|(c, why)| format!("{c}: {why}")).collect();
+                format!("is incomplete ({})", classes.join("; "))
+            };
+            format!("{} ({}: {}) {what}", s.scan_id, s.tool, s.targets.join(", "))
+        })
         .collect();
     for s in &unknown_scope {
         diagnostics.push(
             Diagnostic::error(
                 codes::BASELINE_SCOPE_UNKNOWN,
                 files::FINDINGS,
-                format!("scan {s} failed since the baseline: what it would have found is unknown"),
+                format!("scan {s} since the baseline: what it would have found is unknown"),
             )
             .with_hint(
                 "re-run the scan to completion and ingest it; an incomplete scan never passes the baseline gate",
@@ -617,7 +626,7 @@ fn metric_selects(m: CountMetric, f: &secfw_governance::FindingEval) -> Option<b
 /// The baseline-aware Critical=0 criterion (rulebook `baseline.lifecycle_gates`): whether every
 /// `block_handoff` enforcement rule holds when only findings that fail the baseline comparison
 /// (new, worse, or never baselined) are counted, and why. Fails closed: a refused or missing
-/// baseline (`baseline` is `Err`), a scan that failed since the baseline, or a baseline policy
+/// baseline (`baseline` is `Err`), a scan that failed or was incomplete since the baseline, or a baseline policy
 /// error in the rulebook is unmet. A counted finding the comparison does not know counts.
 pub fn lifecycle_criterion(
     gov: &GovernanceReport,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Duration;
 use secfw_lifecycle::baseline::{BaselineOptions, BaselineState, gate_new};
-use support::{add_failed_scan, add_finding, now, other_trust, packaged};
+use support::{add_failed_scan, add_finding, add_incomplete_scan, now, other_trust, packaged};
 
 fn opts(trust: &Path) -> BaselineOptions {
     let mut o = BaselineOptions::new(now() + Duration::days(1));
@@ -72,6 +72,20 @@ fn a_raised_severity_is_worse_and_a_failed_scan_fails_closed() {
     assert!(!r.passed);
     assert_eq!(r.unknown_scope.len(), 1, "{:?}", r.unknown_scope);
     assert!(r.diagnostics.iter().any(|d| d.code.as_str() == "LC0303"));
+}
+
+#[test]
+fn a_scan_since_the_baseline_that_skipped_items_leaves_its_scope_unknown() {
+    // A report that parsed but had an item secfw could not use (a vulnerability without an id):
+    // the scan succeeded, yet what it skipped could be the new finding. Unknown fails closed.
+    let (_t, dir, trust, _) = packaged();
+    add_incomplete_scan(&dir);
+    let r = gate_new(&dir, &opts(&trust)).unwrap();
+    assert!(!r.passed);
+    assert_eq!(r.unknown_scope.len(), 1, "{:?}", r.unknown_scope);
+    assert!(r.unknown_scope[0].contains("incomplete (vulnerability: "), "{:?}", r.unknown_scope);
+    let d = r.diagnostics.iter().find(|d| d.code.as_str() == "LC0303").expect("LC0303");
+    assert!(d.message.contains("scan-partial-after-baseline"), "{d}");
 }
 
 #[test]

@@ -423,6 +423,7 @@ impl Plan {
                     status: ScanStatus::Success,
                     error: None,
                     report: None,
+                    incomplete: std::collections::BTreeMap::new(),
                 });
             }
         }

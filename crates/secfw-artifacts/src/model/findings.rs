@@ -405,6 +405,21 @@ pub struct ScanRecord {
     /// The report file it was ingested from (workspace-relative).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
+    /// Classes of finding (`vulnerability`, `license`, `secret`, `misconfiguration`, `rules`)
+    /// in which this scan is incomplete, with the reason (an item was skipped, results were
+    /// not determined). A scan that completed can still be incomplete in a class: it resolves
+    /// nothing of that class, and a baseline comparison treats its scope as unknown.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub incomplete: std::collections::BTreeMap<String, String>,
+}
+
+impl ScanRecord {
+    /// Whether the scan did not see everything it set out to see: it failed, or it is
+    /// incomplete in at least one class.
+    #[must_use]
+    pub fn scope_unknown(&self) -> bool {
+        self.status == ScanStatus::Failure || !self.incomplete.is_empty()
+    }
 }
 
 /// Outcome of a scan.

@@ -76,7 +76,7 @@ pub struct BaselinePolicy {
     /// Make the lifecycle's Critical=0 criterion (PACKAGED, VALIDATED) baseline-aware: its
     /// `block_handoff` rules count only findings that are new or worse than in the last handoff
     /// this workspace sealed (which must verify against the trust policy), plus the
-    /// `never_baseline` kinds; a scan that failed since the baseline, or no usable baseline,
+    /// `never_baseline` kinds; a scan that failed or was incomplete since the baseline, or no usable baseline,
     /// fails the criterion. Default false (every counted finding counts).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lifecycle_gates: bool,

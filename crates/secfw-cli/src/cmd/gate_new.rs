@@ -109,7 +109,7 @@ fn human(r: &BaselineReport) -> String {
         let _ = writeln!(s, "  FAIL {} ({}, {}): {}", f.finding_id, f.severity, f.state.as_str(), f.reason);
     }
     for u in &r.unknown_scope {
-        let _ = writeln!(s, "  FAIL scope unknown: scan {u} failed since the baseline");
+        let _ = writeln!(s, "  FAIL scope unknown: scan {u} since the baseline");
     }
     s.push_str("ratchet:\n");
     let v = |x: Option<f64>| x.map_or_else(|| "n/a".to_owned(), |x| format!("{}", (x * 100.0).round() / 100.0));

@@ -127,3 +127,10 @@ pub(crate) fn add_failed_scan(dir: &Path) {
     let failed = "  - scan_id: scan-after-baseline\n    tool: trivy\n    targets: [payments-api]\n    started_at: \"2026-11-24T13:00:00Z\"\n    status: failure\n    error: \"timeout\"\n";
     edit(dir, "sec_findings.yaml", "\nscans:\n", &format!("\nscans:\n{failed}"));
 }
+
+/// Record a scan since the baseline that succeeded but skipped an item of its report: the
+/// ledger's `incomplete:` says in which class.
+pub(crate) fn add_incomplete_scan(dir: &Path) {
+    let partial = "  - scan_id: scan-partial-after-baseline\n    tool: trivy\n    targets: [payments-api]\n    started_at: \"2026-11-24T13:00:00Z\"\n    status: success\n    incomplete:\n      vulnerability: \"the item at /Results/0/Vulnerabilities/3 was skipped\"\n";
+    edit(dir, "sec_findings.yaml", "\nscans:\n", &format!("\nscans:\n{partial}"));
+}
