@@ -166,7 +166,7 @@ prop_compose! {
             findings,
             scans: scans.into_iter().enumerate().map(|(i, (tool, v, targets, started_at, ok))| ScanRecord {
                 scan_id: format!("scan-{i}"), tool, tool_version: Some(v), targets, started_at, finished_at: None,
-                status: if ok { ScanStatus::Success } else { ScanStatus::Failure }, error: None, report: None, incomplete: Default::default(),
+                status: if ok { ScanStatus::Success } else { ScanStatus::Failure }, error: None, report: None, incomplete: std::collections::BTreeMap::new(),
             }).collect(),
         }
     }
