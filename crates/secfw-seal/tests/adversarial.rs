@@ -350,7 +350,7 @@ fn case17_unknown_envelope_fields_are_ignored() {
 fn case18_duplicate_keys_and_non_canonical_payloads_rejected() {
     let (_t, dir, tp) = sealed(1);
     let body = String::from_utf8(payload(&dir)).unwrap();
-    let h = &body[body.find("\"sha256\":\"").unwrap() + 10..][..64];
+    let h: String = body.split_once("\"sha256\":\"").unwrap().1.chars().take(64).collect();
     let dup = body.replacen(&format!("\"sha256\":\"{h}\""), &format!("\"sha256\":\"{h}\",\"sha256\":\"{h}\""), 1);
     let variants = [
         dup,
@@ -361,7 +361,12 @@ fn case18_duplicate_keys_and_non_canonical_payloads_rejected() {
     for v in variants {
         resign_raw(&dir, v.as_bytes());
         let r = verify(&dir, &tp);
-        assert!(r.failed(CheckName::CanonicalPayload), "{:?} for {}", r.failed_names(), &v[..60]);
+        assert!(
+            r.failed(CheckName::CanonicalPayload),
+            "{:?} for {}",
+            r.failed_names(),
+            v.chars().take(60).collect::<String>()
+        );
     }
 }
 
@@ -629,7 +634,7 @@ fn case29_bad_git_bindings_rejected() {
     let commit = git(&dir, &["rev-parse", "HEAD"]);
     let tree = git(&dir, &["rev-parse", "HEAD^{tree}"]);
     let cases: Vec<(&str, Mutation)> = vec![
-        ("abbreviated", Box::new(set("commit", json!(commit[..12].to_owned())))),
+        ("abbreviated", Box::new(set("commit", json!(commit.chars().take(12).collect::<String>())))),
         ("branch name", Box::new(set("commit", json!("main")))),
         ("dirty", Box::new(set("dirty", json!(true)))),
         ("tree mismatch", Box::new(set("tree", json!("e".repeat(40))))),
@@ -676,9 +681,8 @@ fn case31_edited_yaml_fails_the_re_render() {
         ("crlf", |y| y.replace('\n', "\r\n")),
         ("reorder", |y| {
             let a = "  method: sha256\n";
-            let i = y.find(a).unwrap();
-            let rest = &y[i + a.len()..];
-            format!("{}{rest}{a}", &y[..i])
+            let (head, rest) = y.split_once(a).unwrap();
+            format!("{head}{rest}{a}")
         }),
     ];
     for (what, edit) in edits {
