@@ -128,8 +128,8 @@ pub fn match_resource<'a>(inventory: Option<&'a Inventory>, candidates: &[&str])
 
 fn strip_image_tag(s: &str) -> &str {
     let s = s.split('@').next().unwrap_or(s);
-    match s.rfind(':') {
-        Some(i) if !s[i..].contains('/') => &s[..i],
+    match s.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name,
         _ => s,
     }
 }
@@ -138,7 +138,7 @@ fn scan_id(report: &Report, scan: &Scan) -> String {
     let mut h = Sha256::new();
     h.update(report.sha256.as_bytes());
     h.update(scan.index.to_le_bytes());
-    format!("scan-{}", &hex::encode(h.finalize())[..16])
+    format!("scan-{}", hex::encode(&h.finalize()[..8]))
 }
 
 fn evidence_of(report: &Report, item: &Item, target_key: &str) -> Evidence {
