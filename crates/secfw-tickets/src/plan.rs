@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound as _, Utc};
 use secfw_artifacts::model::findings::{Finding, FindingStatus, Priority};
 use secfw_artifacts::model::rulebook::Rulebook;
 use secfw_artifacts::workspace::files;
@@ -141,8 +141,8 @@ pub struct Ticket {
     pub cve: Vec<String>,
     /// SLA days of the severity in the rulebook.
     pub sla_days: u32,
-    /// When remediation is due (RFC 3339, UTC).
-    pub due: String,
+    /// When remediation is due (UTC, whole seconds; serialized as RFC 3339).
+    pub due: DateTime<Utc>,
     /// `true` when counted against the rules and past due at `now`.
     pub overdue: bool,
     /// The exception the finding names, and whether it applies.
@@ -506,7 +506,7 @@ fn update_reason(t: &Ticket) -> String {
         let _ = write!(why, "; exception {} is {}", e.id, e.state);
     }
     if t.overdue {
-        let _ = write!(why, "; past due since {}", t.due);
+        let _ = write!(why, "; past due since {}", rfc3339(t.due));
     }
     why
 }
@@ -576,7 +576,7 @@ fn ticket_of(f: &Finding, index: usize, lookup: &Lookup<'_>, rb: &Rulebook, key:
         cwe: set(&f.cwe),
         cve: set(&f.cve),
         sla_days: rb.sla_days.for_severity(f.severity),
-        due: rfc3339(due),
+        due: due.trunc_subsecs(0),
         overdue: eval.is_some_and(|e| e.overdue),
         exception,
         supersedes: f.supersedes.clone(),

@@ -43,7 +43,9 @@ fn open_findings_get_creates_keyed_by_fingerprint_or_id() {
     let t = p.actions[1].request.ticket.as_ref().unwrap();
     assert_eq!(t.finding_id, "F-1");
     // Due: first_seen 2025-02-01 + 30 days (high) is earlier than the 2025-06-30 deadline.
-    assert_eq!(t.due, "2025-03-03T00:00:00Z");
+    assert_eq!(t.due, "2025-03-03T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+    // On the wire it is RFC 3339 in whole seconds, as before it was typed.
+    assert_eq!(serde_json::to_value(t).unwrap()["due"], "2025-03-03T00:00:00Z");
     assert_eq!(t.sla_days, 30);
     assert!(!t.overdue);
     // Idempotency key = sha256 of the exact body.
