@@ -156,7 +156,11 @@ fn excepted_finding_gets_an_update_noting_the_exception() {
     assert_eq!(kinds(&p), vec![(ActionKind::Update, FP1.to_owned())]);
     let t = p.actions[0].request.ticket.as_ref().unwrap();
     let e = t.exception.as_ref().unwrap();
-    assert_eq!((e.id.as_str(), e.state, e.valid_until.as_deref()), ("EXC-001", "valid", Some("2025-05-31")));
+    assert_eq!(
+        (e.id.as_str(), e.state, e.valid_until.map(|d| d.to_string())),
+        ("EXC-001", "valid", Some("2025-05-31".into()))
+    );
+    assert_eq!(serde_json::to_value(e).unwrap()["valid_until"], "2025-05-31");
     assert!(!t.overdue, "an excepted finding is not counted as overdue");
     assert!(p.actions[0].request.reason.contains("EXC-001 is valid"));
 }
