@@ -470,7 +470,7 @@ pub fn generate_manifest_preloaded(
     opts: &GenerateOptions,
 ) -> Result<Generated, Error> {
     let Built { reused_load, statement, notes, known, stats } = build(dir, opts, preloaded)?;
-    let payload = statement.to_payload().map_err(|e| Error::Crypto(format!("cannot serialize the statement: {e}")))?;
+    let payload = statement.to_payload()?;
     let seal = seal_of(&payload);
     let yaml = render_yaml(&statement, &seal, &Signers::default());
     let env = Envelope::new(&payload);

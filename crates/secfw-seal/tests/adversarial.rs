@@ -497,6 +497,13 @@ fn case23_golden_payload_bytes_are_pinned() {
     let bytes = st.to_payload().unwrap();
     assert_eq!(String::from_utf8(bytes.clone()).unwrap(), golden);
     assert_eq!(Statement::parse_payload(&bytes).unwrap(), st);
+    // A sequence past 2^53 − 1 has no canonical form: the error keeps the JCS cause as its source.
+    let mut big = st;
+    big.predicate.sequence = 1 << 60;
+    let e = big.to_payload().unwrap_err();
+    assert!(e.to_string().contains("cannot serialize the statement"), "{e}");
+    let cause = std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default();
+    assert!(cause.contains("outside"), "{cause}");
 }
 
 // ---------------------------------------------------------------- filesystem and artifacts
