@@ -427,3 +427,17 @@ fn finding_target_owned(ev: &[Evidence]) -> Option<String> {
         .find_map(|e| e.data.get("target").and_then(Value::as_str))
         .map(str::to_owned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::strip_image_tag;
+
+    #[test]
+    fn image_tags_are_stripped_at_the_last_colon_of_multibyte_names() {
+        assert_eq!(strip_image_tag("régistry.example/ïmage:1.0-é"), "régistry.example/ïmage");
+        assert_eq!(strip_image_tag("host:5000/ïmage"), "host:5000/ïmage", "a port is not a tag");
+        assert_eq!(strip_image_tag("ïmage@sha256:ab"), "ïmage");
+        assert_eq!(strip_image_tag("€:😀"), "€");
+        assert_eq!(strip_image_tag("😀"), "😀");
+    }
+}
