@@ -514,8 +514,7 @@ fn render_entry(s: &mut String, e: &Exception) {
         let _ = writeln!(s, "- **VEX Justification**: {j}");
     }
     if let Some(sev) = e.severity {
-        let n = sev.as_str();
-        let _ = writeln!(s, "- **Severity**: {}{}", n[..1].to_ascii_uppercase(), &n[1..]);
+        let _ = writeln!(s, "- **Severity**: {}", sev.title());
     }
     if !e.findings.is_empty() {
         let _ = writeln!(s, "- **Findings**: {}", e.findings.join(", "));

@@ -37,7 +37,7 @@ pub fn read_optional(path: &Path) -> Result<Option<String>, Error> {
 /// The journal's complete lines (a line cut short by a crash is ignored) that are not blank, with
 /// their 1-based line numbers.
 pub fn complete_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
-    let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
+    let complete = text.rsplit_once('\n').map_or("", |(complete, _torn)| complete);
     complete
         .lines()
         .enumerate()

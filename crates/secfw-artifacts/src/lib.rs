@@ -49,6 +49,15 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The workspace directory cannot be read (it does not exist, or no permission).
+    #[error("{path}: not a security workspace: {source}")]
+    WorkspaceUnreadable {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// An I/O operation failed.
     #[error("{path}: {source}")]
     Io {

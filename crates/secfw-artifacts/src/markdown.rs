@@ -200,8 +200,8 @@ fn read_fields<'a>(list: &'a AstNode<'a>, entry: &mut Entry) {
         let value = rest.trim().trim_start_matches(':').trim().to_owned();
         if !value.is_empty() {
             // Point at the value itself, not at the `: ` before it.
-            if let Some(idx) = rest.find(value.as_str()) {
-                value_pos.column += u32::try_from(rest[..idx].chars().count()).unwrap_or(0);
+            if let Some((before, _)) = rest.split_once(value.as_str()) {
+                value_pos.column += u32::try_from(before.chars().count()).unwrap_or(0);
             }
         }
         let mut items = Vec::new();
@@ -235,14 +235,15 @@ pub fn is_id(id: &str, prefix: &str) -> bool {
 /// line, where `-`, `+`, `1.` would open a list).
 pub fn escape_inline(text: &str) -> String {
     let mut s = String::with_capacity(text.len() + 4);
-    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let after_digits = text.trim_start_matches(|c: char| c.is_ascii_digit());
+    let digits = text.strip_suffix(after_digits).unwrap_or_default();
     let text = if text.starts_with(['-', '+', '=']) {
         s.push('\\');
         text
-    } else if digits > 0 && text[digits..].starts_with(['.', ')']) {
-        s.push_str(&text[..digits]);
+    } else if !digits.is_empty() && after_digits.starts_with(['.', ')']) {
+        s.push_str(digits);
         s.push('\\');
-        &text[digits..]
+        after_digits
     } else {
         text
     };

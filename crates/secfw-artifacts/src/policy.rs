@@ -305,8 +305,7 @@ pub fn render(map: &PolicyMap) -> String {
     s.push_str("\n## Policy Catalog\n");
     for p in &map.policies {
         let _ = write!(s, "\n### {}: {}\n", p.id, escape_inline(&p.title));
-        let sev = p.severity.as_str();
-        let _ = writeln!(s, "- **Severity**: {}{}", sev[..1].to_ascii_uppercase(), &sev[1..]);
+        let _ = writeln!(s, "- **Severity**: {}", p.severity.title());
         let _ = writeln!(s, "- **Scope**: {}", escape_inline(&p.scope));
         if !p.tags.is_empty() {
             let tags: Vec<String> = p.tags.iter().map(|t| format!("\"{t}\"")).collect();

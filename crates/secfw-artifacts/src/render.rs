@@ -22,9 +22,9 @@ pub fn render(diag: &Diagnostic, source: Option<&SourceFile>, styled: bool) -> S
     let mut out = String::new();
     if let (Some(src), Some(line)) = (source, diag.line) {
         let offset = offset_of(&src.text, line, diag.column.unwrap_or(1));
-        let end = src.text[offset..].find('\n').map_or(src.text.len(), |n| offset + n).max(offset);
-        let span =
-            if end > offset { offset..end.min(offset + token_len(&src.text[offset..end])) } else { offset..offset };
+        let rest = src.text.get(offset..).unwrap_or_default();
+        let line_rest = rest.split_once('\n').map_or(rest, |(l, _)| l);
+        let span = offset..offset + token_len(line_rest);
         let snippet = Snippet::source(src.text.as_str())
             .path(diag.file.as_str())
             .line_start(1)
@@ -56,19 +56,42 @@ pub fn render(diag: &Diagnostic, source: Option<&SourceFile>, styled: bool) -> S
     out
 }
 
+/// Bytes to underline at the start of `s`: up to its trailing space, at least one character
+/// (a line of only white space still gets a caret on a character boundary).
 fn token_len(s: &str) -> usize {
-    let n = s.trim_end().len();
-    n.max(1).min(s.len())
+    match s.trim_end().len() {
+        0 => s.chars().next().map_or(0, char::len_utf8),
+        n => n,
+    }
 }
 
 /// Byte offset of a 1-based line and (character) column.
 fn offset_of(text: &str, line: u32, column: u32) -> usize {
-    match crate::source::line_spans(text).nth((line as usize).saturating_sub(1)) {
-        Some((start, end)) => {
-            let l = &text[start..end];
+    match crate::source::lines(text).nth((line as usize).saturating_sub(1)) {
+        Some((start, l)) => {
             let col = (column as usize).saturating_sub(1);
             start + l.char_indices().nth(col).map_or(l.len(), |(b, _)| b)
         }
         None => text.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carets_stay_on_character_boundaries() {
+        // A line of only multibyte white space (U+3000 is 3 bytes), a multibyte token, and a
+        // column past the end: each renders its line with a caret, no panic.
+        for (text, line, col) in [("\u{3000}\u{3000}\n", 1, 1), ("a: 😀é\n", 1, 4), ("é\n", 1, 9), ("x\r\n€", 2, 1)]
+        {
+            let src = SourceFile::new("f.yaml", text);
+            let d = Diagnostic::error(crate::codes::INVALID_VALUE, "f.yaml", "bad")
+                .at(Some(crate::diag::Pos::new(line, col)));
+            let out = render(&d, Some(&src), false);
+            assert!(out.contains("f.yaml:"), "{out}");
+            assert!(out.contains('^'), "{out}");
+        }
     }
 }

@@ -34,56 +34,52 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its line terminator.
     pub fn line_text(&self, line: u32) -> Option<&str> {
-        line_spans(&self.text).nth((line as usize).checked_sub(1)?).map(|(start, end)| &self.text[start..end])
+        lines(&self.text).nth((line as usize).checked_sub(1)?).map(|(_, l)| l)
     }
 }
 
-/// The byte range of every line (without its terminator). Breaks are `\n`, `\r\n` and a lone
-/// `\r`, the same rule as [`pos_of`].
-pub fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let bytes = text.as_bytes();
+/// Every line (without its terminator) with the byte offset where it starts. Breaks are `\n`,
+/// `\r\n` and a lone `\r`, the same rule as [`pos_of`].
+pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> + '_ {
+    let mut rest = Some(text);
     let mut start = 0usize;
-    let mut i = 0usize;
-    let mut done = false;
     std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b == b'\n' || b == b'\r' {
-                let span = (start, i);
-                i += if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
-                start = i;
-                return Some(span);
-            }
-            i += 1;
-        }
-        done = true;
-        (start < bytes.len()).then_some((start, bytes.len()))
+        let r = rest?;
+        let Some((line, after)) = r.split_once(['\n', '\r']) else {
+            rest = None;
+            return (!r.is_empty()).then_some((start, r));
+        };
+        // The break is the byte after `line`; a `\r` directly followed by `\n` is one break.
+        let after = match (r.as_bytes().get(line.len()), after.strip_prefix('\n')) {
+            (Some(b'\r'), Some(crlf_rest)) => crlf_rest,
+            _ => after,
+        };
+        let item = (start, line);
+        start += r.len() - after.len();
+        rest = Some(after);
+        Some(item)
     })
 }
 
-/// The 1-based line and column of a byte offset in `text` (columns count characters). Line
-/// breaks are `\n`, `\r\n` and a lone `\r`, as YAML and CommonMark count them.
+/// The byte range of every line (without its terminator), as [`lines`].
+pub fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    lines(text).map(|(start, line)| (start, start + line.len()))
+}
+
+/// The longest prefix of `text` that ends at or before byte `offset` on a character boundary
+/// (an offset inside a character cuts before it; an offset past the end is the whole text).
+pub fn prefix_at(text: &str, offset: usize) -> &str {
+    (0..=offset.min(text.len())).rev().find_map(|cut| text.get(..cut)).unwrap_or_default()
+}
+
+/// The 1-based line and column of a byte offset in `text` (columns count characters; an offset
+/// inside a character counts as that character). Line breaks are `\n`, `\r\n` and a lone `\r`,
+/// as YAML and CommonMark count them.
 pub fn pos_of(text: &str, offset: usize) -> Pos {
-    let offset = offset.min(text.len());
-    let mut cut = offset;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let before = &text[..cut];
-    let bytes = before.as_bytes();
-    let mut line = 1usize;
-    let mut line_start = 0usize;
-    for (i, &b) in bytes.iter().enumerate() {
-        let lone_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-        if b == b'\n' || lone_cr {
-            line += 1;
-            line_start = i + 1;
-        }
-    }
-    let column = before[line_start..].chars().count() + 1;
+    let before = prefix_at(text, offset);
+    let line = 1 + before.matches(['\n', '\r']).count() - before.matches("\r\n").count();
+    let last = before.rsplit(['\n', '\r']).next().unwrap_or(before);
+    let column = last.chars().count() + 1;
     Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
 }
 
@@ -196,6 +192,29 @@ mod tests {
         let src = SourceFile::new("f", "a\r\nb\rc\n");
         assert_eq!([1, 2, 3].map(|l| src.line_text(l)), [Some("a"), Some("b"), Some("c")]);
         assert_eq!(src.line_text(4), None);
+    }
+
+    #[test]
+    fn offsets_inside_a_multibyte_character_count_as_that_character() {
+        // "é" is 2 bytes, "€" 3, "😀" 4: every offset inside one maps to its column, no panic.
+        let t = "é€\n😀x\r\n\r";
+        for off in 0..=t.len() + 2 {
+            let _ = pos_of(t, off);
+        }
+        assert_eq!(pos_of(t, 1), Pos::new(1, 1));
+        assert_eq!(pos_of(t, 3), Pos::new(1, 2));
+        assert_eq!(pos_of(t, 4), Pos::new(1, 2));
+        assert_eq!(pos_of(t, 8), Pos::new(2, 1));
+        assert_eq!(pos_of(t, 10), Pos::new(2, 2));
+        assert_eq!(pos_of(t, 11), Pos::new(2, 3));
+        // Cut between the `\r` and the `\n` of a CRLF: the `\r` already ended the line.
+        assert_eq!(pos_of(t, 12), Pos::new(3, 1));
+        assert_eq!(pos_of(t, 13), Pos::new(3, 1));
+        assert_eq!(pos_of(t, 14), Pos::new(4, 1));
+        let got: Vec<_> = lines(t).collect();
+        assert_eq!(got, [(0, "é€"), (6, "😀x"), (13, "")]);
+        assert_eq!(line_spans("a\n\nb").collect::<Vec<_>>(), [(0, 1), (2, 2), (3, 4)]);
+        assert_eq!(lines("").count(), 0);
     }
 
     #[test]

@@ -101,18 +101,17 @@ impl SecuritySpec {
     }
 }
 
-/// Split `---\n...\n---\n` front matter; returns (yaml, first yaml line, rest offset).
-fn split_front_matter(text: &str) -> Option<(&str, usize)> {
+/// Split `---\n...\n---\n` front matter; returns (yaml, the text up to the body, the body).
+fn split_front_matter(text: &str) -> Option<(&str, &str, &str)> {
     let t = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let bom = text.len() - t.len();
     let rest = t.strip_prefix("---\n").or_else(|| t.strip_prefix("---\r\n"))?;
-    let start = bom + (t.len() - rest.len());
-    let mut off = 0;
+    let mut tail = rest;
     for line in rest.split_inclusive('\n') {
+        let after = tail.strip_prefix(line)?;
         if line.trim_end() == "---" {
-            return Some((&text[start..start + off], start + off + line.len()));
+            return Some((rest.strip_suffix(tail)?, text.strip_suffix(after)?, after));
         }
-        off += line.len();
+        tail = after;
     }
     None
 }
@@ -121,7 +120,7 @@ fn split_front_matter(text: &str) -> Option<(&str, usize)> {
 pub fn parse(src: &SourceFile, unknown: UnknownFields) -> (Option<SecuritySpec>, Vec<Diagnostic>) {
     let f = src.name.as_str();
     let mut diags = Vec::new();
-    let Some((fm, body_off)) = split_front_matter(&src.text) else {
+    let Some((fm, head, body)) = split_front_matter(&src.text) else {
         diags.push(
             Diagnostic::error(
                 codes::SPEC_NO_FRONT_MATTER,
@@ -168,8 +167,7 @@ pub fn parse(src: &SourceFile, unknown: UnknownFields) -> (Option<SecuritySpec>,
             );
         }
     }
-    let line_base = src.text[..body_off].bytes().filter(|&b| b == b'\n').count();
-    let body = &src.text[body_off..];
+    let line_base = head.bytes().filter(|&b| b == b'\n').count();
     let outline = markdown::outline(body);
     let lines: Vec<&str> = body.lines().collect();
     let mut sections: Vec<SpecSection> = Vec::new();

@@ -232,8 +232,9 @@ fn front_matter_end(text: &str) -> usize {
     lines.position(|l| l.trim_end() == "---").map_or(0, |i| i + 2)
 }
 
-fn char_col(line: &str, byte: usize) -> u32 {
-    u32::try_from(line[..byte.min(line.len())].chars().count() + 1).unwrap_or(u32::MAX)
+/// The 1-based column just after `before` (the part of a line in front of a position).
+fn char_col(before: &str) -> u32 {
+    u32::try_from(before.chars().count() + 1).unwrap_or(u32::MAX)
 }
 
 fn line_no(i: usize) -> u32 {
@@ -250,7 +251,7 @@ fn placeholders(src: &SourceFile, diags: &mut Vec<Diagnostic>) {
             if let Some((key, value)) = line.split_once(':') {
                 let v = value.split(" #").next().unwrap_or("").trim().trim_matches(['"', '\'']);
                 if v.len() > 2 && v.starts_with('<') && v.ends_with('>') {
-                    let col = char_col(line, line.find(v).unwrap_or(0));
+                    let col = char_col(line.split_once(v).map_or("", |(before, _)| before));
                     diags.push(
                         Diagnostic::error(
                             codes::SPEC_PLACEHOLDER,
@@ -265,14 +266,14 @@ fn placeholders(src: &SourceFile, diags: &mut Vec<Diagnostic>) {
             continue;
         }
         for p in PLACEHOLDERS {
-            if let Some(at) = line.find(p) {
+            if let Some((before, _)) = line.split_once(p) {
                 diags.push(
                     Diagnostic::error(
                         codes::SPEC_PLACEHOLDER,
                         f,
                         format!("template placeholder `{p}` is still in the text"),
                     )
-                    .at(Some(Pos::new(line_no(i), char_col(line, at))))
+                    .at(Some(Pos::new(line_no(i), char_col(before))))
                     .with_hint("replace the placeholder with the real name"),
                 );
             }
@@ -292,7 +293,7 @@ fn placeholders(src: &SourceFile, diags: &mut Vec<Diagnostic>) {
                         if g.chars().count() > 60 { "…" } else { "" }
                     ),
                 )
-                .at(Some(Pos::new(line_no(i), char_col(line, line.len() - line.trim_start().len()))))
+                .at(Some(Pos::new(line_no(i), char_col(line.strip_suffix(line.trim_start()).unwrap_or_default()))))
                 .with_hint(
                     "replace the guidance with what this system actually does (the guidance says what to write)",
                 ),
@@ -354,31 +355,28 @@ fn front_matter(
 
 /// Whole-word occurrences of `PREFIX-<digits>` in `text`: (byte offset, id).
 fn ids<'t>(text: &'t str, prefix: &str) -> Vec<(usize, &'t str)> {
-    let mut out = Vec::new();
     let pat = format!("{prefix}-");
     let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(rel) = text[from..].find(&pat) {
-        let start = from + rel;
-        let digits = bytes[start + pat.len()..].iter().take_while(|b| b.is_ascii_digit()).count();
-        let end = start + pat.len() + digits;
-        let before_ok =
-            start == 0 || !(bytes[start - 1].is_ascii_alphanumeric() || matches!(bytes[start - 1], b'-' | b'_'));
-        let after_ok = end >= bytes.len() || !(bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_');
-        if digits > 0 && before_ok && after_ok {
-            out.push((start, &text[start..end]));
-        }
-        from = start + pat.len();
-    }
-    out
+    text.match_indices(&pat)
+        .filter_map(|(start, _)| {
+            // The grammar is ASCII (`PREFIX-digits`), so the neighbours are checked as bytes.
+            let digits = bytes.get(start + pat.len()..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+            let end = start + pat.len() + digits;
+            let before_ok = start
+                .checked_sub(1)
+                .and_then(|i| bytes.get(i))
+                .is_none_or(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')));
+            let after_ok = bytes.get(end).is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_'));
+            if digits > 0 && before_ok && after_ok { text.get(start..end).map(|id| (start, id)) } else { None }
+        })
+        .collect()
 }
 
 /// Position of a byte offset in a section body.
 fn body_pos(sec: &SpecSection, offset: usize) -> Pos {
-    let before = &sec.body[..offset.min(sec.body.len())];
+    let before = crate::source::prefix_at(&sec.body, offset);
     let line = before.bytes().filter(|&b| b == b'\n').count();
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or(before).chars().count() + 1;
     Pos::new(sec.body_line + u32::try_from(line).unwrap_or(0), u32::try_from(col).unwrap_or(1))
 }
 
@@ -387,15 +385,13 @@ fn tag_spans(body: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut line_off = 0;
     for line in body.split_inclusive('\n') {
-        let mut rest = 0;
-        while let Some(open) = line[rest..].find('`') {
-            let s = rest + open + 1;
-            let Some(close) = line[s..].find('`') else { break };
-            let text = &line[s..s + close];
+        let mut rest = line;
+        while let Some((_, opened)) = rest.split_once('`') {
+            let Some((text, after)) = opened.split_once('`') else { break };
             if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                out.push((line_off + s, text));
+                out.push((line_off + (line.len() - opened.len()), text));
             }
-            rest = s + close + 1;
+            rest = after;
         }
         line_off += line.len();
     }

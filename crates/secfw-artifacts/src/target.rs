@@ -402,12 +402,13 @@ pub fn package_of_location(location: &str) -> Option<(Option<Purl>, String, Opti
         return Some((Some(p), name, version));
     }
     // `name@version`; an npm scope's leading `@` is part of the name.
-    let idx = loc.get(1..)?.rfind('@')? + 1;
-    let (name, version) = (&loc[..idx], &loc[idx + 1..]);
+    let scoped = loc.strip_prefix('@');
+    let (name, version) = scoped.unwrap_or(loc).rsplit_once('@')?;
+    let name = if scoped.is_some() { format!("@{name}") } else { name.to_owned() };
     if name.is_empty() || name.contains(char::is_whitespace) || version.is_empty() {
         return None;
     }
-    Some((None, name.to_owned(), Some(version.to_owned())))
+    Some((None, name, Some(version.to_owned())))
 }
 
 #[cfg(test)]
@@ -484,6 +485,11 @@ mod tests {
         assert_eq!(package_of_location("time@0.1.45"), Some((None, "time".into(), Some("0.1.45".into()))));
         assert_eq!(package_of_location("@scope/x@1.0").map(|p| p.1), Some("@scope/x".into()));
         assert_eq!(package_of_location("src/main.rs"), None);
+        // A name that starts with a multibyte character is still a name (byte 1 is inside it).
+        assert_eq!(package_of_location("ünïcode@1.0"), Some((None, "ünïcode".into(), Some("1.0".into()))));
+        assert_eq!(package_of_location("@é/x@2"), Some((None, "@é/x".into(), Some("2".into()))));
+        assert_eq!(package_of_location("é@"), None);
+        assert_eq!(package_of_location("@"), None);
         assert_eq!(package_of_location("pkg:cargo/time@0.1.45").and_then(|p| p.2), Some("0.1.45".into()));
     }
 }

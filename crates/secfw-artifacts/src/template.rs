@@ -127,7 +127,8 @@ fn example_now() -> DateTime<Utc> {
 fn shift_dates(text: &str, days: i64, earliest: NaiveDate) -> String {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut last = 0;
+    // The part of `text` not copied to `out` yet: it starts at byte `text.len() - rest.len()`.
+    let mut rest = text;
     let mut i = 0;
     while i + 10 <= b.len() {
         let cand = &b[i..i + 10];
@@ -138,19 +139,21 @@ fn shift_dates(text: &str, days: i64, earliest: NaiveDate) -> String {
         if shape
             && before_ok
             && after_ok
-            && let Ok(date) = NaiveDate::parse_from_str(&text[i..i + 10], "%Y-%m-%d")
+            && let Some((head, from_date)) = rest.split_at_checked(i - (text.len() - rest.len()))
+            && let Some((cand, tail)) = from_date.split_at_checked(10)
+            && let Ok(date) = NaiveDate::parse_from_str(cand, "%Y-%m-%d")
             && date >= earliest
             && let Some(moved) = date.checked_add_signed(chrono::TimeDelta::days(days))
         {
-            out.push_str(&text[last..i]);
+            out.push_str(head);
             out.push_str(&moved.format("%Y-%m-%d").to_string());
-            last = i + 10;
+            rest = tail;
             i += 10;
             continue;
         }
         i += 1;
     }
-    out.push_str(&text[last..]);
+    out.push_str(rest);
     out
 }
 

@@ -139,7 +139,7 @@ pub fn check_root(dir: &Path) -> Result<(), crate::Error> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(_) => Err(crate::Error::NotAWorkspace { path: dir.to_owned(), reason: "not a directory".into() }),
-        Err(e) => Err(crate::Error::NotAWorkspace { path: dir.to_owned(), reason: e.to_string() }),
+        Err(source) => Err(crate::Error::WorkspaceUnreadable { path: dir.to_owned(), source }),
     }
 }
 

@@ -254,10 +254,7 @@ fn json_error(src: &SourceFile, e: &serde_json::Error) -> Diagnostic {
 }
 
 fn strip_json_location(s: &str) -> String {
-    match s.rfind(" at line ") {
-        Some(i) => s[..i].to_owned(),
-        None => s.to_owned(),
-    }
+    s.rsplit_once(" at line ").map_or(s, |(message, _)| message).to_owned()
 }
 
 fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
@@ -354,12 +351,12 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
 fn strip_yaml_location(s: &str) -> String {
     // serde-saphyr renders "line L column C: message" or "message at line L, column C".
     let t = s.trim_start_matches("error: ");
-    let t = match t.strip_prefix("line ").and_then(|rest| rest.find(": ").map(|i| &rest[i + 2..])) {
+    let t = match t.strip_prefix("line ").and_then(|rest| rest.split_once(": ").map(|(_, m)| m)) {
         Some(m) => m,
         None => t,
     };
-    let t = match t.rfind(" at line ") {
-        Some(i) if t[i..].contains("column") => &t[..i],
+    let t = match t.rsplit_once(" at line ") {
+        Some((message, at)) if at.contains("column") => message,
         _ => t,
     };
     t.trim().to_owned()

@@ -199,7 +199,8 @@ fn unknown_fields_warn_by_default_and_fail_in_strict_mode() {
 
 #[test]
 fn duplicate_finding_ids_name_both_places() {
-    let dup = format!("{GOOD}{}", &GOOD[GOOD.find("  - finding_id").unwrap()..]);
+    let (_, first) = GOOD.split_once("  - finding_id").unwrap();
+    let dup = format!("{GOOD}  - finding_id{first}");
     let (ok, d) = findings(&dup);
     assert!(ok);
     expect_one(&d, codes::DUPLICATE_FINDING_ID, 28, 17);

@@ -423,7 +423,9 @@ fn the_examples_in_the_artifact_reference_parse() {
     let mut current: Option<(&str, String)> = None;
     for line in doc.lines() {
         match (&mut current, line) {
-            (None, l) if l.starts_with("```") && l.len() > 3 => current = Some((&l[3..], String::new())),
+            (None, l) if l.strip_prefix("```").is_some_and(|lang| !lang.is_empty()) => {
+                current = l.strip_prefix("```").map(|lang| (lang, String::new()));
+            }
             (Some(_), "```") => blocks.push(current.take().unwrap()),
             (Some((_, text)), l) => {
                 text.push_str(l);

@@ -147,6 +147,29 @@ fn cross_checks_tags_exceptions_controls() {
 }
 
 #[test]
+fn positions_after_multibyte_text_count_characters() {
+    let dir = example_ws();
+    let p = dir.path().join("security_spec.md");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("`health` data is not processed", "données «santé» — `medical` data (voir EXC-009é) is not processed");
+    std::fs::write(&p, &text).unwrap();
+    let ws = load(dir.path(), &LoadOptions::default()).unwrap();
+    let d = speclint::lint_workspace(&ws, now());
+    // The expected column of `needle`: the characters before it on its line, plus one.
+    let at = |needle: &str| {
+        let (n, line) = text.lines().enumerate().find(|(_, l)| l.contains(needle)).unwrap();
+        let before = line.split_once(needle).unwrap().0;
+        (Some(u32::try_from(n + 1).unwrap()), Some(u32::try_from(before.chars().count() + 1).unwrap()))
+    };
+    let med = d.iter().find(|x| x.code.as_str() == "SF0708" && x.message.contains("`medical`")).expect("unknown tag");
+    assert_eq!((med.line, med.column), at("medical"), "{med:#?}");
+    // `EXC-009é`: the id ends at the multibyte letter (not ASCII alphanumeric).
+    let exc = d.iter().find(|x| x.code.as_str() == "SF0710" && x.message.contains("EXC-009")).expect("unknown id");
+    assert_eq!((exc.line, exc.column), at("EXC-009"), "{exc:#?}");
+}
+
+#[test]
 fn missing_artifacts_skip_their_cross_check_with_a_note() {
     let dir = example_ws();
     std::fs::remove_file(dir.path().join("policy_map.md")).unwrap();
@@ -178,6 +201,9 @@ fn lint_never_panics_on_odd_input() {
         "---\ntitle: [\n---\n## Purpose\n`",
         "## Purpose\nEXC-\nCTL-1x `a` ``",
         "\u{feff}---\nx: <>\n---\n",
+        // Multibyte text where ids, tags and placeholders are looked for.
+        "---\ntitle: <é>\nowner: «x»\n---\n## Purpose\n€`é`EXC-€ `😀` EXC-1é\u{3000}\n",
+        "é---\n## Données\n`a`€`b` CTL-0001😀POL-€\n",
     ] {
         let _ = speclint::lint_file(&SourceFile::new("security_spec.md", text), now());
         let dir = example_ws();

@@ -65,13 +65,11 @@ fn gate_new_fails_only_on_the_new_finding_and_sarif_says_which_is_new() {
     // SF-0011 fixed since the baseline: its result is `absent` (standard profile only).
     let p = dir.join("sec_findings.yaml");
     let text = std::fs::read_to_string(&p).unwrap();
-    let at = text.find("- finding_id: SF-0011").unwrap();
-    let rel = text[at..].find("    status: open\n").unwrap();
-    let mut fixed = text.clone();
-    fixed.replace_range(
-        at + rel..at + rel + "    status: open\n".len(),
-        "    status: resolved\n    resolved_at: \"2026-11-25T09:00:00Z\"\n",
-    );
+    let (head, entry) = text.split_once("- finding_id: SF-0011").unwrap();
+    assert!(entry.contains("    status: open\n"));
+    let entry =
+        entry.replacen("    status: open\n", "    status: resolved\n    resolved_at: \"2026-11-25T09:00:00Z\"\n", 1);
+    let fixed = format!("{head}- finding_id: SF-0011{entry}");
     std::fs::write(&p, fixed).unwrap();
     let (code, sarif, err) =
         run(&["export", "--format", "sarif", "--baseline", pkg.to_str().unwrap(), "--trust", tr, "--now", LATER, d]);

@@ -53,10 +53,8 @@ fn demo_runs_the_whole_cycle_and_everything_it_produces_verifies() {
     // Three back-filled weekly snapshots and this cycle's: the digest's trends have lines.
     assert_eq!(std::fs::read_dir(ws.join(".secfw/history")).unwrap().count(), 4);
     let html = std::fs::read_to_string(ws.join("digest.html")).unwrap();
-    let four_point_lines = html.match_indices("<path d=\"M").filter(|(i, _)| {
-        let d = &html[*i..];
-        d[..d.find('>').unwrap()].matches(" L").count() == 3
-    });
+    let four_point_lines =
+        html.split("<path d=\"M").skip(1).filter(|d| d.split_once('>').unwrap().0.matches(" L").count() == 3);
     assert!(four_point_lines.count() >= 3, "the trend charts draw lines through four cycles");
     let o = secfw(&["log", "verify", s(&ws), "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

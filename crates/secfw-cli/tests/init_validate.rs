@@ -45,10 +45,11 @@ fn validate_json(dir: &Path) -> (i32, Value) {
 
 /// 1-based (line, column) of the `nth` (0-based) occurrence of `needle` in `text`.
 fn line_col(text: &str, needle: &str, nth: usize) -> (u64, u64) {
-    let at = text.match_indices(needle).nth(nth).unwrap_or_else(|| panic!("`{needle}` #{nth} not found")).0;
-    let before = &text[..at];
+    let pieces: Vec<&str> = text.splitn(nth + 2, needle).collect();
+    assert!(pieces.len() == nth + 2, "`{needle}` #{nth} not found");
+    let before = pieces[..=nth].join(needle);
     let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    let col = before.rsplit('\n').next().unwrap().len() + 1;
     (line as u64, col as u64)
 }
 

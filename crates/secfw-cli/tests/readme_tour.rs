@@ -8,12 +8,11 @@ use std::process::Command;
 /// The tour's shell lines, as written in README.md.
 fn tour() -> String {
     let readme = std::fs::read_to_string(secfw_testkit::repo_root().join("README.md")).expect("README.md");
-    let start = readme.find("<!-- tour:begin -->").expect("tour:begin marker in README.md");
-    let end = readme.find("<!-- tour:end -->").expect("tour:end marker in README.md");
-    let block = &readme[start..end];
-    let body_start = block.find("```sh\n").expect("a ```sh block in the tour") + "```sh\n".len();
-    let body_end = block[body_start..].find("```").expect("the tour's block is closed") + body_start;
-    block[body_start..body_end].to_owned()
+    let (_, from_begin) = readme.split_once("<!-- tour:begin -->").expect("tour:begin marker in README.md");
+    let (block, _) = from_begin.split_once("<!-- tour:end -->").expect("tour:end marker in README.md");
+    let (_, body) = block.split_once("```sh\n").expect("a ```sh block in the tour");
+    let (body, _) = body.split_once("```").expect("the tour's block is closed");
+    body.to_owned()
 }
 
 #[test]

@@ -79,7 +79,7 @@ fn secfw_own_security_spec_is_lint_clean() {
     // ...and it is a real document: every section has substance.
     assert!(text.len() > 8_000, "{}", text.len());
     // A year later it is stale: exit 1 with SF0705.
-    let later = format!("{}-12-31", date[..4].parse::<u32>().unwrap() + 1);
+    let later = format!("{}-12-31", date.split('-').next().unwrap().parse::<u32>().unwrap() + 1);
     let o = secfw(&["spec", "lint", "--file", s(&file), "--now", &later]);
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("SF0705"));

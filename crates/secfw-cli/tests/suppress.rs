@@ -307,12 +307,10 @@ fn a_trivy_suppressed_finding_is_ingested_and_must_be_backed_by_an_exception() {
     // An approved exception, referenced from the finding (a person records the decision),
     // backs the scanner's suppression.
     let policy = "POL-001";
-    let at = ledger.find(&format!("finding_id: {id}")).unwrap();
-    let gov_at = at + ledger[at..].find("  governance:\n    tags: []\n").unwrap();
+    let (head, entry) = ledger.split_once(&format!("finding_id: {id}")).unwrap();
+    let (entry_head, rest) = entry.split_once("  governance:\n    tags: []\n").unwrap();
     let edited = format!(
-        "{}  governance:\n    policy_refs: [{policy}]\n    exception_ref: EXC-009\n{}",
-        &ledger[..gov_at],
-        &ledger[gov_at + "  governance:\n".len()..]
+        "{head}finding_id: {id}{entry_head}  governance:\n    policy_refs: [{policy}]\n    exception_ref: EXC-009\n    tags: []\n{rest}"
     );
     std::fs::write(d.path().join("sec_findings.yaml"), edited).unwrap();
     let exc = format!(

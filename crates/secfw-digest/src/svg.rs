@@ -237,6 +237,7 @@ pub type Group = (String, Vec<Option<f64>>, Option<f64>);
 
 /// Grouped vertical bars: one group per label, one bar per series, an optional marker line per
 /// group (e.g. the SLA).
+#[expect(clippy::too_many_lines, reason = "renderer: one SVG chart drawn element by element")]
 pub fn grouped_bars(
     id: &str,
     title: &str,

@@ -284,7 +284,8 @@ fn sha256_hex(b: &[u8]) -> String {
 
 /// `evidence/intel/<kind>/<YYYY-MM-DD>-<sha256 first 16 hex>.<ext>`.
 fn store_name(kind: &str, d: Date, bytes: &[u8], ext: &str) -> String {
-    format!("{STORE_DIR}/{kind}/{d}-{}.{ext}", &sha256_hex(bytes)[..16])
+    use sha2::Digest as _;
+    format!("{STORE_DIR}/{kind}/{d}-{}.{ext}", hex::encode(&sha2::Sha256::digest(bytes)[..8]))
 }
 
 fn report(

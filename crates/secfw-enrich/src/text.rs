@@ -48,8 +48,8 @@ impl CveKey {
         if !is_cve(s) {
             return None;
         }
-        let year: u128 = s[4..8].parse().ok()?;
-        let num_s = &s[9..];
+        let (year, num_s) = s.strip_prefix("CVE-")?.split_once('-')?;
+        let year: u128 = year.parse().ok()?;
         let num: u128 = num_s.parse::<u64>().ok()?.into();
         Some(Self((year << 72) | ((num_s.len() as u128) << 64) | num))
     }
@@ -85,6 +85,11 @@ mod tests {
         assert_eq!(k("CVE-2021-44228"), k("CVE-2021-44228"));
         assert_ne!(k("CVE-2024-9999999999999999999"), k("CVE-2024-999999999999999999"));
         assert!(CveKey::parse("cve-2021-44228").is_none() && CveKey::parse("CVE-2021-12").is_none());
+        // Multibyte characters where the digits would be sliced: refused, never a panic.
+        for bad in ["CVE-20é1-44228", "CVE-2021é44228", "CVE-2021-4422€", "CVÉ-2021-44228", "CVE-€€€€-1234"]
+        {
+            assert!(CveKey::parse(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

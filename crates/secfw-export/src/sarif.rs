@@ -13,6 +13,7 @@ use crate::{ExportInput, SarifProfile, file_location, security_severity, stable_
 /// `secfw`, one rule per source rule id, `partialFingerprints["secfw/v1"]`, `security-severity`,
 /// external suppressions for excepted / accepted / false-positive findings, and
 /// `versionControlProvenance` when given. Sorted, so the same ledger gives the same bytes.
+#[expect(clippy::too_many_lines, reason = "renderer: the SARIF log built property by property in spec order")]
 pub fn sarif(input: &ExportInput<'_>) -> Value {
     let mut findings = input.current();
     let mut omitted: BTreeMap<&'static str, u64> = BTreeMap::new();

@@ -43,10 +43,10 @@ fn suppressions_are_exactly_the_findings_governance_excepts() {
     // would still look fine. The export follows governance: no suppression for its findings.
     let p = dir.path().join("exceptions.md");
     let text = std::fs::read_to_string(&p).unwrap();
-    let start = text.find("### EXC-002").expect("EXC-002 in the example");
-    let req_line = text[start..].lines().find(|l| l.contains("**Requestor**")).unwrap();
+    let (_, entry) = text.split_once("### EXC-002").expect("EXC-002 in the example");
+    let req_line = entry.lines().find(|l| l.contains("**Requestor**")).unwrap();
     let requestor = req_line.split("**:").nth(1).unwrap().trim().to_owned();
-    let appr_line = text[start..].lines().find(|l| l.contains("**Approval**")).unwrap().to_owned();
+    let appr_line = entry.lines().find(|l| l.contains("**Approval**")).unwrap().to_owned();
     std::fs::write(&p, text.replacen(&appr_line, &format!("- **Approval**: {requestor}"), 1)).unwrap();
     let ws = load(dir.path(), &LoadOptions::default()).unwrap();
     let gov = secfw_governance::evaluate(&ws, now);

@@ -58,8 +58,8 @@ fn expect_one<'a>(run: &'a GateRun, gate: GateName, code: &str, file: &str, line
 
 fn line_of(dir: &Path, file: &str, needle: &str) -> u32 {
     let text = std::fs::read_to_string(dir.join(file)).unwrap();
-    let idx = text.find(needle).unwrap_or_else(|| panic!("{needle} not in {file}"));
-    u32::try_from(text[..idx].matches('\n').count() + 1).unwrap()
+    let (before, _) = text.split_once(needle).unwrap_or_else(|| panic!("{needle} not in {file}"));
+    u32::try_from(before.matches('\n').count() + 1).unwrap()
 }
 
 #[test]

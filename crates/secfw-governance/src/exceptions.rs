@@ -402,6 +402,7 @@ pub fn evaluate_exception(
 
 #[cfg(test)]
 mod tests {
+    use secfw_artifacts::diag::Code;
     use secfw_artifacts::model::rulebook::Rulebook;
 
     use super::*;
@@ -434,8 +435,8 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn codes(ev: &ExceptionEval) -> Vec<&str> {
-        ev.diagnostics.iter().map(|d| d.code.as_str()).collect()
+    fn codes_of(ev: &ExceptionEval) -> Vec<Code> {
+        ev.diagnostics.iter().map(|d| d.code).collect()
     }
 
     #[test]
@@ -446,13 +447,16 @@ mod tests {
         let now = at("2026-11-24T00:00:00Z");
         assert!(evaluate_exception(&e, &rb(), &low, now).is_valid());
         let ev = evaluate_exception(&e, &rb(), &crit, now);
-        assert_eq!((ev.state, codes(&ev)), (ExceptionState::Invalid, vec!["GV0110"]));
+        assert_eq!((ev.state, codes_of(&ev)), (ExceptionState::Invalid, vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE]));
         assert_eq!(ev.required_roles, vec![Role::SecurityTeam, Role::RiskCommittee]);
         // Unknown severity: the strictest reading.
-        assert_eq!(codes(&evaluate_exception(&e, &rb(), &[], now)), vec!["GV0110", "GV0113"]);
+        assert_eq!(
+            codes_of(&evaluate_exception(&e, &rb(), &[], now)),
+            vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE, codes::EXCEPTION_STALE]
+        );
         let mut dev = exc(&["SEC@x.test", "risk@x.test"], "2026-11-01", "2027-01-01");
         dev.kind = ExceptionKind::PolicyDeviation;
-        assert_eq!(codes(&evaluate_exception(&dev, &rb(), &crit, now)), vec!["GV0111"]);
+        assert_eq!(codes_of(&evaluate_exception(&dev, &rb(), &crit, now)), vec![codes::EXCEPTION_NEEDS_CISO]);
         dev.approvers.push("ciso@x.test".into());
         assert!(evaluate_exception(&dev, &rb(), &crit, now).is_valid(), "approvers compare case-insensitively");
         // Empty approver lists are not enforced.
@@ -464,10 +468,13 @@ mod tests {
         let m = [("F-1".to_owned(), Severity::Low)];
         let e = exc(&["sec@x.test"], "2026-11-01", "2026-12-01");
         let ev = evaluate_exception(&e, &rb(), &m, at("2026-12-01T23:59:59Z"));
-        assert_eq!((ev.state, ev.days_left, codes(&ev)), (ExceptionState::Valid, 0, vec!["GV0107"]));
+        assert_eq!(
+            (ev.state, ev.days_left, codes_of(&ev)),
+            (ExceptionState::Valid, 0, vec![codes::EXCEPTION_EXPIRING])
+        );
         let ev = evaluate_exception(&e, &rb(), &m, at("2026-12-02T00:00:00Z"));
         assert_eq!((ev.state, ev.days_left), (ExceptionState::Expired, -1));
-        assert!(codes(&ev).contains(&"GV0106"));
+        assert!(codes_of(&ev).contains(&codes::EXCEPTION_EXPIRED));
         assert!(evaluate_exception(&e, &rb(), &m, at("2026-11-16T00:00:00Z")).diagnostics.is_empty(), "15 days left");
     }
 
@@ -478,23 +485,31 @@ mod tests {
         // Exactly 180 days passes; 181 fails.
         assert!(evaluate_exception(&exc(&["sec@x.test"], "2026-11-01", "2027-04-30"), &rb(), &m, now).is_valid());
         assert_eq!(
-            codes(&evaluate_exception(&exc(&["sec@x.test"], "2026-11-01", "2027-05-01"), &rb(), &m, now)),
-            vec!["GV0104"]
+            codes_of(&evaluate_exception(&exc(&["sec@x.test"], "2026-11-01", "2027-05-01"), &rb(), &m, now)),
+            vec![codes::EXCEPTION_TOO_LONG]
         );
         // Approved in the future, or after the expiry.
         assert_eq!(
-            codes(&evaluate_exception(&exc(&["sec@x.test"], "2026-11-25", "2026-12-30"), &rb(), &m, now)),
-            vec!["GV0112"]
+            codes_of(&evaluate_exception(&exc(&["sec@x.test"], "2026-11-25", "2026-12-30"), &rb(), &m, now)),
+            vec![codes::EXCEPTION_NOT_YET_APPROVED]
         );
         assert_eq!(
-            codes(&evaluate_exception(&exc(&["sec@x.test"], "2026-11-20", "2026-11-10"), &rb(), &m, now)),
-            vec!["GV0112", "GV0106"]
+            codes_of(&evaluate_exception(&exc(&["sec@x.test"], "2026-11-20", "2026-11-10"), &rb(), &m, now)),
+            vec![codes::EXCEPTION_NOT_YET_APPROVED, codes::EXCEPTION_EXPIRED]
         );
         // Self-approval, and missing content.
         let mut e = exc(&["dev@x.test", "sec@x.test"], "2026-11-01", "2027-01-01");
         e.justification = None;
         e.risk_assessment = Some("  ".into());
         e.risk_mitigation.clear();
-        assert_eq!(codes(&evaluate_exception(&e, &rb(), &m, now)), vec!["GV0101", "GV0102", "GV0103", "GV0108"]);
+        assert_eq!(
+            codes_of(&evaluate_exception(&e, &rb(), &m, now)),
+            vec![
+                codes::EXCEPTION_NO_JUSTIFICATION,
+                codes::EXCEPTION_NO_RISK_ASSESSMENT,
+                codes::EXCEPTION_NO_CONTROLS,
+                codes::EXCEPTION_SELF_APPROVED
+            ]
+        );
     }
 }

@@ -128,8 +128,8 @@ pub fn match_resource<'a>(inventory: Option<&'a Inventory>, candidates: &[&str])
 
 fn strip_image_tag(s: &str) -> &str {
     let s = s.split('@').next().unwrap_or(s);
-    match s.rfind(':') {
-        Some(i) if !s[i..].contains('/') => &s[..i],
+    match s.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name,
         _ => s,
     }
 }
@@ -138,7 +138,7 @@ fn scan_id(report: &Report, scan: &Scan) -> String {
     let mut h = Sha256::new();
     h.update(report.sha256.as_bytes());
     h.update(scan.index.to_le_bytes());
-    format!("scan-{}", &hex::encode(h.finalize())[..16])
+    format!("scan-{}", hex::encode(&h.finalize()[..8]))
 }
 
 fn evidence_of(report: &Report, item: &Item, target_key: &str) -> Evidence {
@@ -427,4 +427,18 @@ fn finding_target_owned(ev: &[Evidence]) -> Option<String> {
         .filter(|e| is_ingest_evidence(e))
         .find_map(|e| e.data.get("target").and_then(Value::as_str))
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_image_tag;
+
+    #[test]
+    fn image_tags_are_stripped_at_the_last_colon_of_multibyte_names() {
+        assert_eq!(strip_image_tag("régistry.example/ïmage:1.0-é"), "régistry.example/ïmage");
+        assert_eq!(strip_image_tag("host:5000/ïmage"), "host:5000/ïmage", "a port is not a tag");
+        assert_eq!(strip_image_tag("ïmage@sha256:ab"), "ïmage");
+        assert_eq!(strip_image_tag("€:😀"), "€");
+        assert_eq!(strip_image_tag("😀"), "😀");
+    }
 }

@@ -343,10 +343,7 @@ pub(crate) fn dedupe(items: &mut Vec<Item>) {
 /// text for equal-length lower-case hex); 0 for anything else (then the full text decides).
 fn fp_key(fp: &str) -> u128 {
     let hex = fp.split_once(':').map_or("", |(_, h)| h);
-    if hex.len() < 32 {
-        return 0;
-    }
-    u128::from_str_radix(&hex[..32], 16).unwrap_or(0)
+    hex.get(..32).and_then(|h| u128::from_str_radix(h, 16).ok()).unwrap_or(0)
 }
 
 /// Sorted, de-duplicated ids.
@@ -360,13 +357,13 @@ pub(crate) fn uniq(mut v: Vec<String>) -> Vec<String> {
 pub(crate) fn cwes_in(text: &str) -> Vec<String> {
     let lower = text.to_ascii_lowercase();
     let mut out = Vec::new();
-    let mut rest = lower.as_str();
-    while let Some(i) = rest.find("cwe-") {
-        let digits: String = rest[i + 4..].chars().take_while(char::is_ascii_digit).collect();
+    // Each piece after a `cwe-` starts with the number, if any (a digit run cannot reach the next
+    // `cwe-`).
+    for after in lower.split("cwe-").skip(1) {
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
         if let Ok(n) = digits.parse::<u32>() {
             out.push(format!("CWE-{n}"));
         }
-        rest = &rest[i + 4..];
     }
     out
 }
@@ -410,10 +407,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fingerprint_sort_keys_never_cut_a_character() {
+        // Byte 32 of the part after `:` falls inside `é`: no key (the full text decides), no panic.
+        assert_eq!(fp_key(&format!("x/v1:a{}", "é".repeat(20))), 0);
+        assert_eq!(fp_key("x/v1:€"), 0);
+        assert_eq!(fp_key(&format!("secfw/v1:{}", "f".repeat(64))), u128::MAX);
+    }
+
+    #[test]
     fn cwe_and_advisory_ids_are_recognised() {
         assert_eq!(cwes_in("external/cwe/cwe-079"), vec!["CWE-79"]);
         assert_eq!(cwes_in("CWE-89: SQL and cwe-20"), vec!["CWE-89", "CWE-20"]);
         assert!(cwes_in("cwe-x").is_empty());
+        assert_eq!(cwes_in("é cwe-€ cwe-cwe-79 ÇWE-1 cwe-😀7"), vec!["CWE-79"]);
         assert!(is_advisory_id("CVE-2021-44228"));
         assert!(!is_advisory_id("CVE-21-1"));
         assert!(is_advisory_id("GHSA-c3h9-896r-86jm"));

@@ -925,25 +925,25 @@ fn expand_template(template: &str, args: &[String]) -> String {
     }
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
-    while let Some(i) = rest.find(['{', '}']) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        if tail.starts_with("{{") || tail.starts_with("}}") {
-            out.push_str(&tail[..1]);
-            rest = &tail[2..];
+    while let Some((literal, after)) = rest.split_once(['{', '}']) {
+        out.push_str(literal);
+        let brace = if rest.as_bytes().get(literal.len()) == Some(&b'{') { '{' } else { '}' };
+        if let Some(after_pair) = after.strip_prefix(brace) {
+            out.push(brace);
+            rest = after_pair;
             continue;
         }
-        if tail.starts_with('{')
-            && let Some(end) = tail.find('}')
-            && let Ok(n) = tail[1..end].parse::<usize>()
+        if brace == '{'
+            && let Some((index, after_close)) = after.split_once('}')
+            && let Ok(n) = index.parse::<usize>()
             && let Some(a) = args.get(n)
         {
             out.push_str(a);
-            rest = &tail[end + 1..];
+            rest = after_close;
             continue;
         }
-        out.push_str(&tail[..1]);
-        rest = &tail[1..];
+        out.push(brace);
+        rest = after;
     }
     out.push_str(rest);
     out
@@ -951,4 +951,18 @@ fn expand_template(template: &str, args: &[String]) -> String {
 
 fn first_line(s: &str) -> String {
     s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_templates_with_multibyte_text_expand_around_the_braces() {
+        let args = ["Ä".to_owned(), "b".to_owned()];
+        assert_eq!(expand_template("é{0}€{{ü}}{1}😀{x}{9}{", &args), "éÄ€{ü}b😀{x}{9}{");
+        assert_eq!(expand_template("}é{", &args), "}é{");
+        assert_eq!(expand_template("{€}}", &args), "{€}");
+        assert_eq!(expand_template("plain ü", &args), "plain ü");
+    }
 }

@@ -555,7 +555,7 @@ impl Run<'_> {
                 "actor": self.opts.actor,
                 "escalation": e,
             }))
-            .map_err(|err| Error::Cycle(format!("cannot serialize the escalation: {err}")))?;
+            .map_err(|source| Error::Serialize { what: "escalation", source })?;
             write_atomic(&path, &body)?;
             self.step(
                 "escalate",

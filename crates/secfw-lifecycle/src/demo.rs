@@ -64,7 +64,7 @@ fn run_git(dir: &Path, args: &[&str], now: DateTime<Utc>) -> Result<(), Error> {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
-        .map_err(|e| Error::Cycle(format!("git {}: {e}", args.join(" "))))?;
+        .map_err(|source| Error::Git { args: args.join(" "), source })?;
     if out.status.success() {
         Ok(())
     } else {
@@ -83,10 +83,9 @@ fn backfill_history(workspace: &Path, now: DateTime<Utc>) -> Result<(), Error> {
     let ws = secfw_artifacts::load(workspace, &secfw_artifacts::LoadOptions::default())?;
     for weeks in BACKFILL_WEEKS {
         let at = now - Duration::weeks(weeks);
-        let report = secfw_metrics::collect(&ws, &secfw_metrics::CollectOptions::default(), at)
-            .map_err(|e| Error::Cycle(format!("back-filling the KPI history: {e}")))?;
-        secfw_metrics::record(workspace, &report)
-            .map_err(|e| Error::Cycle(format!("back-filling the KPI history: {e}")))?;
+        let report =
+            secfw_metrics::collect(&ws, &secfw_metrics::CollectOptions::default(), at).map_err(Error::History)?;
+        secfw_metrics::record(workspace, &report).map_err(Error::History)?;
     }
     Ok(())
 }
@@ -110,13 +109,12 @@ pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> R
     // The root key signs the trust policy itself (version 1, self-signed); it never signs
     // handoffs. A real deployment keeps it offline.
     let root = SigningKey::generate().map_err(Error::Cycle)?;
-    secfw_seal::keys::write_key_files(&key_dir, ROOT_IDENTITY, &root).map_err(|e| Error::Cycle(e.to_string()))?;
+    secfw_seal::keys::write_key_files(&key_dir, ROOT_IDENTITY, &root)?;
     trust.add_root_key(root.public(), ROOT_IDENTITY).map_err(Error::Cycle)?;
     let mut keys = Vec::new();
     for (identity, role) in SIGNERS {
         let key = SigningKey::generate().map_err(Error::Cycle)?;
-        let files =
-            secfw_seal::keys::write_key_files(&key_dir, identity, &key).map_err(|e| Error::Cycle(e.to_string()))?;
+        let files = secfw_seal::keys::write_key_files(&key_dir, identity, &key)?;
         trust.add_key(role, key.public(), identity).map_err(Error::Cycle)?;
         keys.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "key")));
     }

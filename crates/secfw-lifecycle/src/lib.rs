@@ -68,6 +68,30 @@ pub enum Error {
     /// A `cycle` step could not run.
     #[error("cycle: {0}")]
     Cycle(String),
+    /// `git` could not be started (the demo's commits).
+    #[error("cycle: git {args}: {source}")]
+    Git {
+        /// The git arguments.
+        args: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The demo's KPI history could not be back-filled.
+    #[error("cycle: back-filling the KPI history: {0}")]
+    History(#[source] secfw_metrics::Error),
+    /// A key file or the trust policy could not be written (the demo's keys).
+    #[error("cycle: {0}")]
+    Seal(#[from] secfw_seal::Error),
+    /// A record could not be serialized.
+    #[error("cycle: cannot serialize the {what}: {source}")]
+    Serialize {
+        /// What was being serialized.
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
     /// An input file given to `cycle` (key, trust policy, scanner report) is missing or invalid,
     /// found before anything was recorded.
     #[error("{}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use secfw_artifacts::model::findings::{Finding, FindingStatus, FindingsFile, ScanStatus};
 use secfw_artifacts::model::inventory::Inventory;
-use secfw_artifacts::model::rulebook::Rulebook;
+use secfw_artifacts::model::rulebook::{KpiTargets, Rulebook};
 use secfw_artifacts::yaml::{Seg, SourceMap};
 use secfw_artifacts::{Date, Diagnostic, ExceptionRegistry, LoadedWorkspace, PolicyMap, Severity, SourceFile, files};
 
@@ -372,15 +372,6 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
     let as_of = period.end.min(now);
     let governance = secfw_governance::evaluate(ws, as_of);
     let mut diags = Vec::new();
-    // The source map re-reads the ledger, so it is built only when a diagnostic needs a position.
-    let map: std::cell::OnceCell<Option<SourceMap>> = std::cell::OnceCell::new();
-    let locate = |i: usize, field: &str| {
-        map.get_or_init(|| input.findings_source.and_then(SourceMap::build))
-            .as_ref()
-            .map(|m| m.nearest(&[Seg::from("findings"), Seg::from(i), Seg::from(field)]))
-    };
-    let empty: &[Finding] = &[];
-    let findings = input.findings.map_or(empty, |f| f.findings.as_slice());
     if input.findings.is_none() {
         diags.push(
             Diagnostic::error(
@@ -391,128 +382,243 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
             .with_hint("fix sec_findings.yaml (`secfw validate` shows why) and collect metrics again"),
         );
     }
+    let tally = FindingTally::of(input, &governance, period, as_of, &mut diags);
+    let coverage = coverage_counts(input, &mut diags);
+    let scans = scan_counts(input, period);
+    let exceptions = exception_counts(input, rb, &governance);
+    let standards = standards(input, rb, tally.standards);
+    let risk = RiskBreakdown { points: round2(tally.points), score: risk_score(tally.points) };
 
-    // --- per finding ----------------------------------------------------------------------
-    let mut counts = FindingCounts {
-        open_by_severity: sev_map(),
-        excepted_by_severity: sev_map(),
-        overdue_by_severity: sev_map(),
-        ..FindingCounts::default()
-    };
-    let mut sla = SlaCounts {
-        sla_days: Severity::ALL.into_iter().map(|s| (s, rb.sla_days.for_severity(s))).collect(),
-        ..SlaCounts::default()
-    };
-    let mut mttr_all = Vec::new();
-    let mut mttr_sev: BTreeMap<Severity, Vec<f64>> = sev_map();
-    let mut excluded = Vec::new();
-    let mut first_seen_in_period = 0u64;
-    let mut escaped = 0u64;
-    let mut points = 0.0;
-    let mut actions = Actions::default();
-    let mut pending: Vec<(u8, DateTime<Utc>, String, ActionItem)> = Vec::new();
-    let mut completed: Vec<(DateTime<Utc>, String, ActionItem)> = Vec::new();
-    let mut std_acc: BTreeMap<String, StandardStatus> = BTreeMap::new();
-    let mut critical_open: Vec<&Finding> = Vec::new();
-    let enriched = input.findings.is_some_and(|l| l.metadata.intel.is_some());
-    let mut fix_candidates: Vec<(&Finding, DateTime<Utc>)> = Vec::new();
+    let t = &rb.kpi_targets;
+    let kpis = vec![
+        mttr_kpi(&tally.mttr, t),
+        policy_coverage_kpi(&coverage, t),
+        scan_success_kpi(&scans, t),
+        escape_rate_kpi(tally.escaped, tally.first_seen_in_period, t),
+        exception_compliance_kpi(&exceptions, t),
+        sla_compliance_kpi(&tally.sla, t),
+        risk_score_kpi(&risk, tally.counts.open),
+        time_to_acknowledge(None),
+    ];
+    let mut actions = tally.actions;
+    add_actions(&mut actions, &kpis, &exceptions, &governance, tally.critical_open, &scans);
 
-    for (i, f) in findings.iter().enumerate() {
-        match f.status {
-            FindingStatus::Accepted => counts.accepted += 1,
-            FindingStatus::FalsePositive => counts.false_positive += 1,
-            _ => {}
-        }
-        if f.first_seen.is_some_and(|t| period.contains(t.instant())) {
-            counts.new += 1;
-            first_seen_in_period += 1;
-            if f.detected_in.as_deref().is_some_and(is_production) {
-                escaped += 1;
+    Metrics {
+        period,
+        as_of,
+        kpis,
+        mttr: tally.mttr,
+        findings: tally.counts,
+        sla: tally.sla,
+        coverage,
+        scans,
+        exceptions,
+        risk,
+        standards,
+        actions,
+        escalations: None,
+        diagnostics: diags,
+        intel: governance.intel,
+        fix_first: crate::prioritise::fix_first(&tally.fix_candidates, as_of),
+    }
+}
+
+/// What one pass over the findings collects.
+struct FindingTally<'a> {
+    counts: FindingCounts,
+    sla: SlaCounts,
+    mttr: MttrBreakdown,
+    /// New findings in the period, and of those detected in production (the escape rate).
+    first_seen_in_period: u64,
+    escaped: u64,
+    /// Risk points before rounding.
+    points: f64,
+    /// Completed actions (resolved findings) and pending ones (open findings), sorted.
+    actions: Actions,
+    /// Open findings per compliance standard.
+    standards: BTreeMap<String, StandardStatus>,
+    /// Open, unexcepted critical findings, sorted by id.
+    critical_open: Vec<&'a Finding>,
+    /// Open, unexcepted findings with their due date, for the fix-first list (enriched ledgers).
+    fix_candidates: Vec<(&'a Finding, DateTime<Utc>)>,
+}
+
+/// Resolution times in days, overall and per severity, before the statistics.
+struct MttrSamples {
+    all: Vec<f64>,
+    by_severity: BTreeMap<Severity, Vec<f64>>,
+    excluded: Vec<String>,
+}
+
+/// An action with the key it is sorted by.
+type Sorted<K> = (K, ActionItem);
+
+impl<'a> FindingTally<'a> {
+    fn of(
+        input: &'a MetricsInput<'_>,
+        governance: &GovernanceReport,
+        period: Period,
+        as_of: DateTime<Utc>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Self {
+        let rb: &Rulebook = &input.rulebook;
+        // The source map re-reads the ledger, so it is built only when a diagnostic needs a position.
+        let map: std::cell::OnceCell<Option<SourceMap>> = std::cell::OnceCell::new();
+        let locate = |i: usize, field: &str| {
+            map.get_or_init(|| input.findings_source.and_then(SourceMap::build))
+                .as_ref()
+                .map(|m| m.nearest(&[Seg::from("findings"), Seg::from(i), Seg::from(field)]))
+        };
+        let empty: &[Finding] = &[];
+        let findings = input.findings.map_or(empty, |f| f.findings.as_slice());
+        let enriched = input.findings.is_some_and(|l| l.metadata.intel.is_some());
+        let mut tally = Self {
+            counts: FindingCounts {
+                open_by_severity: sev_map(),
+                excepted_by_severity: sev_map(),
+                overdue_by_severity: sev_map(),
+                ..FindingCounts::default()
+            },
+            sla: SlaCounts {
+                sla_days: Severity::ALL.into_iter().map(|s| (s, rb.sla_days.for_severity(s))).collect(),
+                ..SlaCounts::default()
+            },
+            mttr: MttrBreakdown::default(),
+            first_seen_in_period: 0,
+            escaped: 0,
+            points: 0.0,
+            actions: Actions::default(),
+            standards: BTreeMap::new(),
+            critical_open: Vec::new(),
+            fix_candidates: Vec::new(),
+        };
+        let mut samples = MttrSamples { all: Vec::new(), by_severity: sev_map(), excluded: Vec::new() };
+        let mut completed: Vec<Sorted<(DateTime<Utc>, String)>> = Vec::new();
+        let mut pending: Vec<Sorted<(u8, DateTime<Utc>, String)>> = Vec::new();
+        for (i, f) in findings.iter().enumerate() {
+            match f.status {
+                FindingStatus::Accepted => tally.counts.accepted += 1,
+                FindingStatus::FalsePositive => tally.counts.false_positive += 1,
+                _ => {}
+            }
+            if f.first_seen.is_some_and(|t| period.contains(t.instant())) {
+                tally.counts.new += 1;
+                tally.first_seen_in_period += 1;
+                if f.detected_in.as_deref().is_some_and(is_production) {
+                    tally.escaped += 1;
+                }
+            }
+            let ge = governance.findings.get(i).filter(|g| g.finding_id == f.finding_id);
+            let deadline = ge.map_or_else(|| gov::sla_deadline(f, rb), |g| g.due);
+            if let Some(done) = tally.resolved(f, deadline, period, &mut samples, || locate(i, "resolved_at"), diags) {
+                completed.push(done);
+            }
+            if gov::open_at(f, as_of) {
+                let excepted = ge.is_some_and(secfw_governance::FindingEval::is_excepted);
+                let standards = finding_standards(f, rb);
+                if let Some(todo) = tally.open(f, deadline, excepted, standards, (period, as_of), enriched) {
+                    pending.push(todo);
+                }
             }
         }
-        let ge = governance.findings.get(i).filter(|g| g.finding_id == f.finding_id);
-        let deadline = ge.map_or_else(|| gov::sla_deadline(f, rb), |g| g.due);
-        if f.status == FindingStatus::Resolved
-            && let Some(r) = f.resolved_at.map(secfw_artifacts::Timestamp::instant)
-            && period.contains(r)
-        {
-            counts.resolved += 1;
-            if r <= deadline {
-                sla.resolved_within += 1;
-            } else {
-                sla.resolved_late += 1;
+        completed.sort_by(|a, b| (a.0.0, &a.0.1).cmp(&(b.0.0, &b.0.1)));
+        tally.actions.completed = completed.into_iter().map(|c| c.1).collect();
+        pending.sort_by(|a, b| (a.0.0, a.0.1, &a.0.2).cmp(&(b.0.0, b.0.1, &b.0.2)));
+        tally.actions.pending = pending.into_iter().map(|p| p.1).collect();
+        tally.critical_open.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
+        tally.mttr = MttrBreakdown {
+            overall: Stats::of(&samples.all),
+            by_severity: samples.by_severity.iter().map(|(s, v)| (*s, Stats::of(v))).collect(),
+            excluded: samples.excluded,
+        };
+        tally
+    }
+
+    /// Count a finding resolved in the period (SLA met or missed, its time to MTTR); returns the
+    /// completed action.
+    fn resolved(
+        &mut self,
+        f: &Finding,
+        deadline: DateTime<Utc>,
+        period: Period,
+        samples: &mut MttrSamples,
+        locate: impl Fn() -> Option<secfw_artifacts::diag::Pos>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Sorted<(DateTime<Utc>, String)>> {
+        if f.status != FindingStatus::Resolved {
+            return None;
+        }
+        let r = f.resolved_at.map(secfw_artifacts::Timestamp::instant).filter(|r| period.contains(*r))?;
+        self.counts.resolved += 1;
+        if r <= deadline {
+            self.sla.resolved_within += 1;
+        } else {
+            self.sla.resolved_late += 1;
+        }
+        match f.first_seen.map(secfw_artifacts::Timestamp::instant) {
+            None => {
+                samples.excluded.push(f.finding_id.clone());
+                diags.push(
+                    Diagnostic::warning(
+                        codes::RESOLVED_WITHOUT_FIRST_SEEN,
+                        files::FINDINGS,
+                        format!("finding {} is resolved but has no first_seen: it is left out of MTTR", f.finding_id),
+                    )
+                    .at(locate())
+                    .with_hint("add `first_seen:` (when the finding was first detected) to count it in MTTR"),
+                );
             }
-            completed.push((
-                r,
-                f.finding_id.clone(),
-                ActionItem {
-                    subject: f.finding_id.clone(),
-                    text: format!(
-                        "{} ({}) resolved on {}: {}",
-                        f.finding_id,
-                        f.severity,
-                        r.format("%Y-%m-%d"),
-                        one_line(&f.title)
-                    ),
-                },
-            ));
-            match f.first_seen.map(secfw_artifacts::Timestamp::instant) {
-                None => {
-                    excluded.push(f.finding_id.clone());
-                    diags.push(
-                        Diagnostic::warning(
-                            codes::RESOLVED_WITHOUT_FIRST_SEEN,
-                            files::FINDINGS,
-                            format!(
-                                "finding {} is resolved but has no first_seen: it is left out of MTTR",
-                                f.finding_id
-                            ),
-                        )
-                        .at(locate(i, "resolved_at"))
-                        .with_hint("add `first_seen:` (when the finding was first detected) to count it in MTTR"),
-                    );
-                }
-                Some(fs) if r < fs => {
-                    excluded.push(f.finding_id.clone());
-                    diags.push(
-                        Diagnostic::warning(
-                            codes::NEGATIVE_REMEDIATION_TIME,
-                            files::FINDINGS,
-                            format!(
-                                "finding {} was resolved ({}) before it was first seen ({}): it is left out of MTTR",
-                                f.finding_id,
-                                r.format("%Y-%m-%dT%H:%M:%SZ"),
-                                fs.format("%Y-%m-%dT%H:%M:%SZ")
-                            ),
-                        )
-                        .at(locate(i, "resolved_at"))
-                        .with_hint("correct `first_seen` or `resolved_at`"),
-                    );
-                }
-                Some(fs) => {
-                    let days = (r - fs).num_seconds() as f64 / DAY_SECS;
-                    mttr_all.push(days);
-                    mttr_sev.entry(f.severity).or_default().push(days);
-                }
+            Some(fs) if r < fs => {
+                samples.excluded.push(f.finding_id.clone());
+                diags.push(
+                    Diagnostic::warning(
+                        codes::NEGATIVE_REMEDIATION_TIME,
+                        files::FINDINGS,
+                        format!(
+                            "finding {} was resolved ({}) before it was first seen ({}): it is left out of MTTR",
+                            f.finding_id,
+                            r.format("%Y-%m-%dT%H:%M:%SZ"),
+                            fs.format("%Y-%m-%dT%H:%M:%SZ")
+                        ),
+                    )
+                    .at(locate())
+                    .with_hint("correct `first_seen` or `resolved_at`"),
+                );
+            }
+            Some(fs) => {
+                let days = (r - fs).num_seconds() as f64 / DAY_SECS;
+                samples.all.push(days);
+                samples.by_severity.entry(f.severity).or_default().push(days);
             }
         }
-        let standards = finding_standards(f, rb);
-        if !gov::open_at(f, as_of) {
-            continue;
-        }
-        counts.open += 1;
-        let excepted = ge.is_some_and(secfw_governance::FindingEval::is_excepted);
+        let text =
+            format!("{} ({}) resolved on {}: {}", f.finding_id, f.severity, r.format("%Y-%m-%d"), one_line(&f.title));
+        Some(((r, f.finding_id.clone()), ActionItem { subject: f.finding_id.clone(), text }))
+    }
+
+    /// Count a finding open at `as_of` (overdue, excepted, risk points, standards, fix-first);
+    /// returns its pending action when it is not excepted.
+    fn open(
+        &mut self,
+        f: &'a Finding,
+        deadline: DateTime<Utc>,
+        excepted: bool,
+        standards: BTreeSet<String>,
+        (period, as_of): (Period, DateTime<Utc>),
+        enriched: bool,
+    ) -> Option<Sorted<(u8, DateTime<Utc>, String)>> {
+        self.counts.open += 1;
         // Past due only matters while the finding counts: an excepted finding's risk is accepted
         // until the exception ends (the same rule as governance's overdue count).
         let overdue = !excepted && deadline < as_of;
         if f.first_seen.is_none_or(|t| t.instant() < period.start) {
-            counts.carry_forward += 1;
+            self.counts.carry_forward += 1;
         }
         if overdue {
-            *counts.overdue_by_severity.entry(f.severity).or_default() += 1;
-            sla.open_overdue += 1;
+            *self.counts.overdue_by_severity.entry(f.severity).or_default() += 1;
+            self.sla.open_overdue += 1;
         } else {
-            sla.open_within += 1;
+            self.sla.open_within += 1;
         }
         let factor = if overdue {
             2.0
@@ -521,12 +627,12 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         } else {
             1.0
         };
-        points += risk_weight(f.severity) * factor * crate::prioritise::exploitation_factor(f, as_of);
+        self.points += risk_weight(f.severity) * factor * crate::prioritise::exploitation_factor(f, as_of);
         if enriched && !excepted {
-            fix_candidates.push((f, deadline));
+            self.fix_candidates.push((f, deadline));
         }
         for s in standards {
-            let e = std_acc.entry(s.clone()).or_insert_with(|| StandardStatus {
+            let e = self.standards.entry(s.clone()).or_insert_with(|| StandardStatus {
                 standard: s,
                 state: StandardState::Compliant,
                 open: 0,
@@ -543,69 +649,31 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
             }
         }
         if excepted {
-            *counts.excepted_by_severity.entry(f.severity).or_default() += 1;
-            continue;
+            *self.counts.excepted_by_severity.entry(f.severity).or_default() += 1;
+            return None;
         }
-        *counts.open_by_severity.entry(f.severity).or_default() += 1;
+        *self.counts.open_by_severity.entry(f.severity).or_default() += 1;
         if f.severity == Severity::Critical {
-            critical_open.push(f);
+            self.critical_open.push(f);
         }
-        let due = deadline;
-        pending.push((
-            f.remediation.priority as u8,
-            due,
-            f.finding_id.clone(),
-            ActionItem {
-                subject: f.finding_id.clone(),
-                text: format!(
-                    "{} ({:?}, {}, due {}{}): {}",
-                    f.finding_id,
-                    f.remediation.priority,
-                    f.severity,
-                    due.format("%Y-%m-%d"),
-                    if overdue { ", OVERDUE" } else { "" },
-                    one_line(&f.remediation.recommended_action)
-                ),
-            },
-        ));
+        let text = format!(
+            "{} ({:?}, {}, due {}{}): {}",
+            f.finding_id,
+            f.remediation.priority,
+            f.severity,
+            deadline.format("%Y-%m-%d"),
+            if overdue { ", OVERDUE" } else { "" },
+            one_line(&f.remediation.recommended_action)
+        );
+        let key = (f.remediation.priority as u8, deadline, f.finding_id.clone());
+        Some((key, ActionItem { subject: f.finding_id.clone(), text }))
     }
-    completed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    actions.completed = completed.into_iter().map(|c| c.2).collect();
-    pending.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-    actions.pending = pending.into_iter().map(|p| p.3).collect();
+}
 
-    let mttr = MttrBreakdown {
-        overall: Stats::of(&mttr_all),
-        by_severity: mttr_sev.iter().map(|(s, v)| (*s, Stats::of(v))).collect(),
-        excluded,
-    };
-
-    // --- coverage ---------------------------------------------------------------------------
+/// Resources with at least one defined policy (any policy when `policy_map.md` is missing).
+fn coverage_counts(input: &MetricsInput<'_>, diags: &mut Vec<Diagnostic>) -> CoverageCounts {
     let mut coverage = CoverageCounts::default();
-    if let Some(inv) = input.inventory {
-        let defined: Option<BTreeSet<&str>> =
-            input.policies.map(|p| p.policies.iter().map(|p| p.id.as_str()).collect());
-        coverage.resources = inv.resources.len() as u64;
-        for r in &inv.resources {
-            let ok = r.policies.iter().any(|p| defined.as_ref().is_none_or(|d| d.contains(p.as_str())));
-            if ok {
-                coverage.covered += 1;
-            } else {
-                coverage.uncovered.push(r.id.clone());
-            }
-        }
-        coverage.uncovered.sort();
-        if inv.resources.is_empty() {
-            diags.push(
-                Diagnostic::error(
-                    codes::NO_RESOURCES,
-                    files::INVENTORY,
-                    "the inventory lists no resources: policy coverage is n/a, which fails the coverage target",
-                )
-                .with_hint("list every system and resource in scope under `resources:` in inventory.yaml"),
-            );
-        }
-    } else {
+    let Some(inv) = input.inventory else {
         diags.push(
             Diagnostic::error(
                 codes::MISSING_INPUT,
@@ -614,17 +682,40 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
             )
             .with_hint("fix inventory.yaml (`secfw validate` shows why) and collect metrics again"),
         );
+        return coverage;
+    };
+    let defined: Option<BTreeSet<&str>> = input.policies.map(|p| p.policies.iter().map(|p| p.id.as_str()).collect());
+    coverage.resources = inv.resources.len() as u64;
+    for r in &inv.resources {
+        let ok = r.policies.iter().any(|p| defined.as_ref().is_none_or(|d| d.contains(p.as_str())));
+        if ok {
+            coverage.covered += 1;
+        } else {
+            coverage.uncovered.push(r.id.clone());
+        }
     }
+    coverage.uncovered.sort();
+    if inv.resources.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                codes::NO_RESOURCES,
+                files::INVENTORY,
+                "the inventory lists no resources: policy coverage is n/a, which fails the coverage target",
+            )
+            .with_hint("list every system and resource in scope under `resources:` in inventory.yaml"),
+        );
+    }
+    coverage
+}
 
-    // --- scans ------------------------------------------------------------------------------
-    let scans = scan_counts(input, period);
-
-    // --- exceptions -------------------------------------------------------------------------
-    let exceptions = exception_counts(input, rb, &governance);
-
-    // --- standards --------------------------------------------------------------------------
+/// Every standard with open findings or declared by a policy or the rulebook, with its state.
+fn standards(
+    input: &MetricsInput<'_>,
+    rb: &Rulebook,
+    mut by_name: BTreeMap<String, StandardStatus>,
+) -> Vec<StandardStatus> {
     for s in declared_standards(input, rb) {
-        std_acc.entry(s.clone()).or_insert(StandardStatus {
+        by_name.entry(s.clone()).or_insert(StandardStatus {
             standard: s,
             state: StandardState::Compliant,
             open: 0,
@@ -632,7 +723,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
             excepted: 0,
         });
     }
-    let standards: Vec<StandardStatus> = std_acc
+    by_name
         .into_values()
         .map(|mut s| {
             s.state = if s.severe > 0 {
@@ -644,98 +735,118 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
             };
             s
         })
-        .collect();
+        .collect()
+}
 
-    // --- KPIs -------------------------------------------------------------------------------
-    let t = &rb.kpi_targets;
-    let tgt = |op, value| Some(Target { op, value });
-    let mut kpis = Vec::with_capacity(KpiId::ALL.len());
-    let mut k = Kpi::new(
+/// Mean time to remediate (days), below `kpi_targets.mttr_days`.
+fn mttr_kpi(mttr: &MttrBreakdown, t: &KpiTargets) -> Kpi {
+    let k = Kpi::new(
         KpiId::Mttr,
         mttr.overall.mean,
-        tgt(TargetOp::Below, t.mttr_days),
+        Some(Target { op: TargetOp::Below, value: t.mttr_days }),
         format!("{} finding(s) resolved in the period with a first_seen", mttr.overall.count),
         false,
     );
-    if mttr.overall.count == 0 {
-        k = k.with_note("no findings were resolved in the period");
-    }
-    kpis.push(k);
-    let mut k = Kpi::new(
+    if mttr.overall.count == 0 { k.with_note("no findings were resolved in the period") } else { k }
+}
+
+/// Policy coverage (%), at least `kpi_targets.policy_coverage`; n/a fails.
+fn policy_coverage_kpi(coverage: &CoverageCounts, t: &KpiTargets) -> Kpi {
+    let k = Kpi::new(
         KpiId::PolicyCoverage,
         pct(coverage.covered, coverage.resources),
-        tgt(TargetOp::AtLeast, t.policy_coverage),
+        Some(Target { op: TargetOp::AtLeast, value: t.policy_coverage }),
         format!("{} of {} resource(s) covered", coverage.covered, coverage.resources),
         true,
     );
     if coverage.resources == 0 {
-        k = k.with_note("no resources in the inventory: coverage cannot be shown, which fails the target");
+        k.with_note("no resources in the inventory: coverage cannot be shown, which fails the target")
+    } else {
+        k
     }
-    kpis.push(k);
+}
+
+/// Scan success rate (%), at least `kpi_targets.scan_success_rate`.
+fn scan_success_kpi(scans: &ScanCounts, t: &KpiTargets) -> Kpi {
     let basis = match scans.basis {
         ScanBasis::ExpectedPairs => "expected (resource, scanner) pair(s)",
         ScanBasis::ScanRecords => "scan(s) in the period",
     };
-    let mut k = Kpi::new(
+    let k = Kpi::new(
         KpiId::ScanSuccessRate,
         pct(scans.successful, scans.expected),
-        tgt(TargetOp::AtLeast, t.scan_success_rate),
+        Some(Target { op: TargetOp::AtLeast, value: t.scan_success_rate }),
         format!("{} of {} {basis} succeeded", scans.successful, scans.expected),
         false,
     );
-    if scans.expected == 0 {
-        k = k.with_note("no scanners are expected and no scans ran in the period");
-    }
-    kpis.push(k);
-    let mut k = Kpi::new(
+    if scans.expected == 0 { k.with_note("no scanners are expected and no scans ran in the period") } else { k }
+}
+
+/// Escape rate (% of new findings detected in production), below `kpi_targets.escape_rate_max`.
+fn escape_rate_kpi(escaped: u64, first_seen_in_period: u64, t: &KpiTargets) -> Kpi {
+    let k = Kpi::new(
         KpiId::EscapeRate,
         pct(escaped, first_seen_in_period),
-        tgt(TargetOp::Below, t.escape_rate_max),
+        Some(Target { op: TargetOp::Below, value: t.escape_rate_max }),
         format!("{escaped} of {first_seen_in_period} new finding(s) detected in production"),
         false,
     );
-    if first_seen_in_period == 0 {
-        k = k.with_note("no findings were first seen in the period");
-    }
-    kpis.push(k);
-    let mut k = Kpi::new(
+    if first_seen_in_period == 0 { k.with_note("no findings were first seen in the period") } else { k }
+}
+
+/// Exception compliance (% of active exceptions valid), at least
+/// `kpi_targets.exception_compliance`.
+fn exception_compliance_kpi(exceptions: &ExceptionCounts, t: &KpiTargets) -> Kpi {
+    let k = Kpi::new(
         KpiId::ExceptionCompliance,
         pct(exceptions.valid, exceptions.total),
-        tgt(TargetOp::AtLeast, t.exception_compliance),
+        Some(Target { op: TargetOp::AtLeast, value: t.exception_compliance }),
         format!("{} of {} active exception(s) valid", exceptions.valid, exceptions.total),
         false,
     );
-    if exceptions.total == 0 {
-        k = k.with_note("there are no active exceptions");
-    }
-    kpis.push(k);
+    if exceptions.total == 0 { k.with_note("there are no active exceptions") } else { k }
+}
+
+/// SLA compliance (% of findings resolved in the period within SLA), at least
+/// `kpi_targets.sla_compliance`.
+fn sla_compliance_kpi(sla: &SlaCounts, t: &KpiTargets) -> Kpi {
     let resolved = sla.resolved_within + sla.resolved_late;
-    let mut k = Kpi::new(
+    let k = Kpi::new(
         KpiId::SlaCompliance,
         pct(sla.resolved_within, resolved),
-        tgt(TargetOp::AtLeast, t.sla_compliance),
+        Some(Target { op: TargetOp::AtLeast, value: t.sla_compliance }),
         format!(
             "{} of {resolved} resolved finding(s) within SLA; {} open past SLA",
             sla.resolved_within, sla.open_overdue
         ),
         false,
     );
-    if resolved == 0 {
-        k = k.with_note("no findings were resolved in the period");
-    }
-    kpis.push(k);
-    let risk = RiskBreakdown { points: round2(points), score: risk_score(points) };
-    kpis.push(Kpi::new(
+    if resolved == 0 { k.with_note("no findings were resolved in the period") } else { k }
+}
+
+/// The risk score (no target).
+fn risk_score_kpi(risk: &RiskBreakdown, open: u64) -> Kpi {
+    Kpi::new(
         KpiId::RiskScore,
         Some(risk.score),
         None,
-        format!("{} risk point(s) from {} open finding(s)", trim(risk.points), counts.open),
+        format!("{} risk point(s) from {open} open finding(s)", trim(risk.points)),
         false,
-    ));
-    kpis.push(time_to_acknowledge(None));
+    )
+}
 
-    // --- actions: KPI misses, exceptions, scans, enforcement ---------------------------------
-    for k in &kpis {
+/// The actions after the findings' own: missed KPIs and expiring exceptions are pending;
+/// handoff-blocking rules, open criticals, expired exceptions with findings and failed scans
+/// are blocked.
+fn add_actions(
+    actions: &mut Actions,
+    kpis: &[Kpi],
+    exceptions: &ExceptionCounts,
+    governance: &GovernanceReport,
+    critical_open: Vec<&Finding>,
+    scans: &ScanCounts,
+) {
+    for k in kpis {
         if k.status == crate::kpi::KpiStatus::Missed {
             actions.pending.push(ActionItem {
                 subject: k.id.key().to_owned(),
@@ -757,7 +868,6 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
             text: format!("Handoff blocked: {} is {}, the rule requires {}", r.metric.as_str(), r.count, r.condition),
         });
     }
-    critical_open.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
     for f in critical_open {
         actions.blocked.push(ActionItem {
             subject: f.finding_id.clone(),
@@ -779,25 +889,6 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
     }
     for s in &scans.failed {
         actions.blocked.push(ActionItem { subject: s.clone(), text: format!("Scan failed, re-run it: {s}") });
-    }
-
-    Metrics {
-        period,
-        as_of,
-        kpis,
-        mttr,
-        findings: counts,
-        sla,
-        coverage,
-        scans,
-        exceptions,
-        risk,
-        standards,
-        actions,
-        escalations: None,
-        diagnostics: diags,
-        intel: governance.intel,
-        fix_first: crate::prioritise::fix_first(&fix_candidates, as_of),
     }
 }
 

@@ -157,7 +157,7 @@ impl Mailer {
 pub fn build(m: &Message, from: &Mailbox, address: &str, now: DateTime<Utc>) -> Result<lettre::Message, String> {
     let to: Mailbox = address.parse().map_err(|e| format!("the recipient address is invalid: {e}"))?;
     let body = MultiPart::alternative()
-        .boundary(format!("secfw-{}", &m.id[..32.min(m.id.len())]))
+        .boundary(format!("secfw-{}", m.id.chars().take(32).collect::<String>()))
         .singlepart(SinglePart::plain(render::text(m)))
         .singlepart(SinglePart::html(render::html(m)));
     lettre::Message::builder()

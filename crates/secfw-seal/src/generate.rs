@@ -439,10 +439,21 @@ fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u
 
 /// A UUID-shaped id derived from project, sequence and issue time (deterministic).
 fn manifest_uuid(project: &str, sequence: u64, issued: &str) -> String {
-    let h = crate::sha256_hex(format!("secfw-manifest\0{project}\0{sequence}\0{issued}").as_bytes());
-    // version 8 (custom), RFC 4122 variant
-    let variant = ["8", "9", "a", "b"][usize::from(h.as_bytes()[16] % 4)];
-    format!("{}-{}-8{}-{}{}-{}", &h[0..8], &h[8..12], &h[13..16], variant, &h[17..20], &h[20..32])
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(format!("secfw-manifest\0{project}\0{sequence}\0{issued}").as_bytes());
+    // Version 8 (custom), RFC 4122 variant: its two free bits come from the ASCII code of the 17th
+    // hex digit of the digest (as every id so far was derived).
+    let variant = ["8", "9", "a", "b"][usize::from(hex::encode(&d[8..9]).as_bytes()[0] % 4)];
+    format!(
+        "{}-{}-8{:x}{:02x}-{variant}{:x}{:02x}-{}",
+        hex::encode(&d[0..4]),
+        hex::encode(&d[4..6]),
+        d[6] & 0x0f,
+        d[7],
+        d[8] & 0x0f,
+        d[9],
+        hex::encode(&d[10..16])
+    )
 }
 
 /// Generate and write the manifest of the workspace at `dir`: `handoff.statement.json`, an
@@ -459,7 +470,7 @@ pub fn generate_manifest_preloaded(
     opts: &GenerateOptions,
 ) -> Result<Generated, Error> {
     let Built { reused_load, statement, notes, known, stats } = build(dir, opts, preloaded)?;
-    let payload = statement.to_payload().map_err(|e| Error::Crypto(format!("cannot serialize the statement: {e}")))?;
+    let payload = statement.to_payload()?;
     let seal = seal_of(&payload);
     let yaml = render_yaml(&statement, &seal, &Signers::default());
     let env = Envelope::new(&payload);
@@ -485,4 +496,22 @@ fn remove_sidecars(dir: &Path) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_ids_are_the_uuid_shaped_digest_they_always_were() {
+        for (project, seq, issued) in [("demo", 1, "2026-01-01T00:00:00Z"), ("é€", 42, "x"), ("", 0, "")] {
+            // The former derivation, from the hex text of the whole digest.
+            let h = crate::sha256_hex(format!("secfw-manifest\0{project}\0{seq}\0{issued}").as_bytes());
+            let part = |r: std::ops::Range<usize>| h.get(r).unwrap().to_owned();
+            let variant = ["8", "9", "a", "b"][usize::from(h.as_bytes()[16] % 4)];
+            let was =
+                format!("{}-{}-8{}-{variant}{}-{}", part(0..8), part(8..12), part(13..16), part(17..20), part(20..32));
+            assert_eq!(manifest_uuid(project, seq, issued), was);
+        }
+    }
 }

@@ -18,6 +18,8 @@ pub enum JcsError {
     IntegerRange(String),
 }
 
+impl std::error::Error for JcsError {}
+
 impl std::fmt::Display for JcsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -424,9 +424,9 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 fn pem_decode(text: &str, label: &str) -> Result<Vec<u8>, String> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = text.find(&begin).ok_or_else(|| format!("no {begin} line"))? + begin.len();
-    let stop = text[start..].find(&end).ok_or_else(|| format!("no {end} line"))? + start;
-    let body: String = text[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
+    let (_, after_begin) = text.split_once(&begin).ok_or_else(|| format!("no {begin} line"))?;
+    let (body, _) = after_begin.split_once(&end).ok_or_else(|| format!("no {end} line"))?;
+    let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
     base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| format!("PEM body: {e}"))
 }
 
@@ -455,6 +455,15 @@ impl<'a> SshReader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pem_armour_with_multibyte_text_is_an_error_or_its_body() {
+        let (b, e) = ("-----BEGIN PUBLIC KEY-----", "-----END PUBLIC KEY-----");
+        assert!(pem_decode(&format!("é{b}€€\n{e}"), "PUBLIC KEY").is_err());
+        assert!(pem_decode(&format!("{e}😀{b}"), "PUBLIC KEY").is_err());
+        assert!(pem_decode(&format!("{b}AAAA😀"), "PUBLIC KEY").is_err());
+        assert_eq!(pem_decode(&format!("é\n{b}\nAAEC\n{e}\n€"), "PUBLIC KEY").unwrap(), [0, 1, 2]);
+    }
 
     #[test]
     fn rfc8032_test1_key_and_empty_message() {

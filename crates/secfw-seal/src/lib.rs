@@ -83,6 +83,9 @@ pub enum Error {
     /// A cryptographic primitive failed (random generator, key generation).
     #[error("crypto: {0}")]
     Crypto(String),
+    /// The statement cannot be serialized as canonical JSON (JCS).
+    #[error("crypto: cannot serialize the statement: {0}")]
+    Statement(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl Error {

@@ -144,9 +144,9 @@ pub fn is_seal(s: &str) -> bool {
 
 impl Statement {
     /// Canonical JSON bytes (the DSSE body).
-    pub fn to_payload(&self) -> Result<Vec<u8>, String> {
-        let v = serde_json::to_value(self).map_err(|e| e.to_string())?;
-        jcs::to_vec(&v).map_err(|e| e.to_string())
+    pub fn to_payload(&self) -> Result<Vec<u8>, crate::Error> {
+        let v = serde_json::to_value(self).map_err(|e| crate::Error::Statement(Box::new(e)))?;
+        jcs::to_vec(&v).map_err(|e| crate::Error::Statement(Box::new(e)))
     }
 
     /// The sha256 recorded for a sealed path.

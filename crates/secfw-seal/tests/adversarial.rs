@@ -350,7 +350,7 @@ fn case17_unknown_envelope_fields_are_ignored() {
 fn case18_duplicate_keys_and_non_canonical_payloads_rejected() {
     let (_t, dir, tp) = sealed(1);
     let body = String::from_utf8(payload(&dir)).unwrap();
-    let h = &body[body.find("\"sha256\":\"").unwrap() + 10..][..64];
+    let h: String = body.split_once("\"sha256\":\"").unwrap().1.chars().take(64).collect();
     let dup = body.replacen(&format!("\"sha256\":\"{h}\""), &format!("\"sha256\":\"{h}\",\"sha256\":\"{h}\""), 1);
     let variants = [
         dup,
@@ -361,7 +361,12 @@ fn case18_duplicate_keys_and_non_canonical_payloads_rejected() {
     for v in variants {
         resign_raw(&dir, v.as_bytes());
         let r = verify(&dir, &tp);
-        assert!(r.failed(CheckName::CanonicalPayload), "{:?} for {}", r.failed_names(), &v[..60]);
+        assert!(
+            r.failed(CheckName::CanonicalPayload),
+            "{:?} for {}",
+            r.failed_names(),
+            v.chars().take(60).collect::<String>()
+        );
     }
 }
 
@@ -492,6 +497,13 @@ fn case23_golden_payload_bytes_are_pinned() {
     let bytes = st.to_payload().unwrap();
     assert_eq!(String::from_utf8(bytes.clone()).unwrap(), golden);
     assert_eq!(Statement::parse_payload(&bytes).unwrap(), st);
+    // A sequence past 2^53 − 1 has no canonical form: the error keeps the JCS cause as its source.
+    let mut big = st;
+    big.predicate.sequence = 1 << 60;
+    let e = big.to_payload().unwrap_err();
+    assert!(e.to_string().contains("cannot serialize the statement"), "{e}");
+    let cause = std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default();
+    assert!(cause.contains("outside"), "{cause}");
 }
 
 // ---------------------------------------------------------------- filesystem and artifacts
@@ -629,7 +641,7 @@ fn case29_bad_git_bindings_rejected() {
     let commit = git(&dir, &["rev-parse", "HEAD"]);
     let tree = git(&dir, &["rev-parse", "HEAD^{tree}"]);
     let cases: Vec<(&str, Mutation)> = vec![
-        ("abbreviated", Box::new(set("commit", json!(commit[..12].to_owned())))),
+        ("abbreviated", Box::new(set("commit", json!(commit.chars().take(12).collect::<String>())))),
         ("branch name", Box::new(set("commit", json!("main")))),
         ("dirty", Box::new(set("dirty", json!(true)))),
         ("tree mismatch", Box::new(set("tree", json!("e".repeat(40))))),
@@ -676,9 +688,8 @@ fn case31_edited_yaml_fails_the_re_render() {
         ("crlf", |y| y.replace('\n', "\r\n")),
         ("reorder", |y| {
             let a = "  method: sha256\n";
-            let i = y.find(a).unwrap();
-            let rest = &y[i + a.len()..];
-            format!("{}{rest}{a}", &y[..i])
+            let (head, rest) = y.split_once(a).unwrap();
+            format!("{head}{rest}{a}")
         }),
     ];
     for (what, edit) in edits {

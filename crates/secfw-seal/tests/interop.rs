@@ -126,7 +126,7 @@ secfw_testkit::interop_test! { [ssh_keygen]
         let allowed = t.path().join("allowed_signers");
         fs::write(&allowed, tp.allowed_signers(sshsig::NAMESPACE)).unwrap();
         let stmt = payload(&dir);
-        let sig = dir.join(format!("handoff.statement.json.{}.sig", &prep().public().keyid()[..8]));
+        let sig = dir.join(format!("handoff.statement.json.{}.sig", prep().public().keyid().chars().take(8).collect::<String>()));
         let verify = |principal: &str, ns: &str, input: &[u8]| {
             run_stdin(
                 Command::new(&ssh)

@@ -199,8 +199,14 @@ pub fn cyclonedx(rules: &[Rule], opts: &VexOptions) -> (Value, Vec<Diagnostic>) 
     u.copy_from_slice(&h[..16]);
     u[6] = (u[6] & 0x0f) | 0x50;
     u[8] = (u[8] & 0x3f) | 0x80;
-    let x = hex::encode(u);
-    let serial = format!("urn:uuid:{}-{}-{}-{}-{}", &x[..8], &x[8..12], &x[12..16], &x[16..20], &x[20..]);
+    let serial = format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        hex::encode(&u[..4]),
+        hex::encode(&u[4..6]),
+        hex::encode(&u[6..8]),
+        hex::encode(&u[8..10]),
+        hex::encode(&u[10..])
+    );
     let doc = json!({
         "bomFormat": "CycloneDX",
         "specVersion": "1.5",

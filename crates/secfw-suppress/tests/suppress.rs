@@ -147,12 +147,16 @@ fn deny_toml_edit_changes_only_the_owned_entries_byte_for_byte() {
     );
     let c = compile(Format::CargoDeny, &rules, &reg, Some(&original)).unwrap();
     assert!(c.changed);
-    let start = original.find("ignore = [").unwrap();
-    let end_orig = start + original[start..].find("\n]\n").unwrap();
-    let end_new = start + c.text[start..].find("\n]\n").unwrap();
-    assert_eq!(c.text[..start], original[..start], "bytes before the array survive");
-    assert_eq!(c.text[end_new..], original[end_orig..], "bytes after the array survive");
-    assert!(c.text[start..end_new].contains("{ id = \"RUSTSEC-2000-0001\", reason = \"legacy\" }"));
+    // (before `ignore = [`, the array's body, after its closing `]`)
+    let parts = |t: &str| -> (String, String, String) {
+        let (before, rest) = t.split_once("ignore = [").unwrap();
+        let (array, after) = rest.split_once("\n]\n").unwrap();
+        (before.to_owned(), array.to_owned(), after.to_owned())
+    };
+    let ((before_orig, _, after_orig), (before_new, array_new, after_new)) = (parts(&original), parts(&c.text));
+    assert_eq!(before_new, before_orig, "bytes before the array survive");
+    assert_eq!(after_new, after_orig, "bytes after the array survive");
+    assert!(array_new.contains("{ id = \"RUSTSEC-2000-0001\", reason = \"legacy\" }"));
     assert!(c.text.contains("{ id = \"RUSTSEC-2020-0071\", reason = \"EXC-001: "), "{}", c.text);
     // Idempotent, and removing every rule restores the file exactly.
     assert_eq!(compile(Format::CargoDeny, &rules, &reg, Some(&c.text)).unwrap().text, c.text);
@@ -171,9 +175,9 @@ fn audit_toml_edit_keeps_comments_and_other_sections() {
     let rules = valid_rules(&ws);
     let original = corpus("rustsec__audit.toml.example");
     let c = compile(Format::CargoAudit, &rules, &reg, Some(&original)).unwrap();
-    let after = c.text.find("informational_warnings").unwrap();
-    let orig_after = original.find("informational_warnings").unwrap();
-    assert_eq!(c.text[after..], original[orig_after..], "everything after `ignore` survives byte for byte");
+    let after = c.text.split_once("informational_warnings").unwrap().1;
+    let orig_after = original.split_once("informational_warnings").unwrap().1;
+    assert_eq!(after, orig_after, "everything after `ignore` survives byte for byte");
     // Removing every owned entry leaves the array empty; `[]` comes back as `[\n]` (the only
     // bytes that differ), and from then on the cycle is exact.
     let emptied = compile(Format::CargoAudit, &[], &reg, Some(&c.text)).unwrap().text;

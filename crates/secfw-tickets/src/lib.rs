@@ -24,7 +24,7 @@ pub use plan::{
 #[non_exhaustive]
 pub enum Error {
     /// `sec_findings.yaml` is missing or invalid ([`codes::FINDINGS_UNUSABLE`]).
-    #[error("[TK0004] cannot plan tickets: sec_findings.yaml is missing or invalid ({} error(s)); fix it first (`secfw validate`)", .diagnostics.len())]
+    #[error("[{}] cannot plan tickets: sec_findings.yaml is missing or invalid ({} error(s)); fix it first (`secfw validate`)", codes::FINDINGS_UNUSABLE, .diagnostics.len())]
     FindingsUnusable {
         /// The errors of `sec_findings.yaml`.
         diagnostics: Vec<secfw_artifacts::Diagnostic>,
@@ -35,7 +35,8 @@ pub enum Error {
     /// The webhook refused an action with HTTP 3xx/4xx ([`codes::ENDPOINT_REJECTED`]). Actions
     /// before it are applied and recorded; the refused one and those after it are not.
     #[error(
-        "[TK0201] the endpoint refused the {action} action for `{key}` with HTTP {status}: {body}; {applied} action(s) applied before it, {remaining} not applied (fix the cause and run apply again: applied actions are skipped)"
+        "[{}] the endpoint refused the {action} action for `{key}` with HTTP {status}: {body}; {applied} action(s) applied before it, {remaining} not applied (fix the cause and run apply again: applied actions are skipped)",
+        codes::ENDPOINT_REJECTED
     )]
     Rejected {
         /// The action's kind.
@@ -53,7 +54,8 @@ pub enum Error {
     },
     /// The webhook did not accept an action after every attempt ([`codes::ENDPOINT_UNAVAILABLE`]).
     #[error(
-        "[TK0202] the endpoint did not accept the {action} action for `{key}` after {attempts} attempt(s) (last: {last}); {applied} action(s) applied before it, {remaining} not applied (run apply again to resume)"
+        "[{}] the endpoint did not accept the {action} action for `{key}` after {attempts} attempt(s) (last: {last}); {applied} action(s) applied before it, {remaining} not applied (run apply again to resume)",
+        codes::ENDPOINT_UNAVAILABLE
     )]
     Unavailable {
         /// The action's kind.
@@ -70,7 +72,7 @@ pub enum Error {
         remaining: usize,
     },
     /// The endpoint URL cannot be used ([`codes::ENDPOINT_INVALID`]).
-    #[error("[TK0203] endpoint `{url}` cannot be used: {reason}")]
+    #[error("[{}] endpoint `{url}` cannot be used: {reason}", codes::ENDPOINT_INVALID)]
     InvalidEndpoint {
         /// The URL as given.
         url: String,

@@ -29,11 +29,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound as _, Utc};
 use secfw_artifacts::model::findings::{Finding, FindingStatus, Priority};
 use secfw_artifacts::model::rulebook::Rulebook;
 use secfw_artifacts::workspace::files;
-use secfw_artifacts::{Diagnostic, LoadedWorkspace, Severity};
+use secfw_artifacts::{Date, Diagnostic, LoadedWorkspace, Severity};
 use secfw_governance::{Disposition, ExceptionEval, ExceptionState, GovernanceReport, NotExcepted, Role};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -99,7 +99,7 @@ pub struct ExceptionNote {
     pub state: &'static str,
     /// Its `Valid Until`, when it exists.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_until: Option<String>,
+    pub valid_until: Option<Date>,
 }
 
 /// The content of a finding's ticket (the `ticket` of create / update / close requests).
@@ -141,8 +141,8 @@ pub struct Ticket {
     pub cve: Vec<String>,
     /// SLA days of the severity in the rulebook.
     pub sla_days: u32,
-    /// When remediation is due (RFC 3339, UTC).
-    pub due: String,
+    /// When remediation is due (UTC, whole seconds; serialized as RFC 3339).
+    pub due: DateTime<Utc>,
     /// `true` when counted against the rules and past due at `now`.
     pub overdue: bool,
     /// The exception the finding names, and whether it applies.
@@ -183,7 +183,7 @@ pub struct ApprovalRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<Severity>,
     /// `Valid Until`.
-    pub valid_until: String,
+    pub valid_until: Date,
     /// Findings it would except.
     pub findings: Vec<String>,
 }
@@ -465,7 +465,7 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
             approved_by: e.approvers.clone(),
             missing,
             severity: ev.severity,
-            valid_until: e.valid_until.to_string(),
+            valid_until: e.valid_until,
             findings: ev.matched_findings.clone(),
         };
         let digest = sha256_json(&req);
@@ -506,7 +506,7 @@ fn update_reason(t: &Ticket) -> String {
         let _ = write!(why, "; exception {} is {}", e.id, e.state);
     }
     if t.overdue {
-        let _ = write!(why, "; past due since {}", t.due);
+        let _ = write!(why, "; past due since {}", rfc3339(t.due));
     }
     why
 }
@@ -515,7 +515,7 @@ fn update_reason(t: &Ticket) -> String {
 struct Lookup<'a> {
     evals: Vec<Option<&'a secfw_governance::FindingEval>>,
     exception_state: BTreeMap<&'a str, ExceptionState>,
-    valid_until: BTreeMap<&'a str, String>,
+    valid_until: BTreeMap<&'a str, Date>,
 }
 
 impl<'a> Lookup<'a> {
@@ -528,12 +528,8 @@ impl<'a> Lookup<'a> {
             }
         }
         let exception_state = gov.exceptions.iter().map(|e| (e.id.as_str(), e.state)).collect();
-        let valid_until = ws
-            .exceptions
-            .iter()
-            .flat_map(|r| &r.exceptions)
-            .map(|e| (e.id.as_str(), e.valid_until.to_string()))
-            .collect();
+        let valid_until =
+            ws.exceptions.iter().flat_map(|r| &r.exceptions).map(|e| (e.id.as_str(), e.valid_until)).collect();
         Self { evals, exception_state, valid_until }
     }
 }
@@ -552,7 +548,7 @@ fn ticket_of(f: &Finding, index: usize, lookup: &Lookup<'_>, rb: &Rulebook, key:
                 None => "missing",
             },
         };
-        let valid_until = lookup.valid_until.get(id.as_str()).cloned();
+        let valid_until = lookup.valid_until.get(id.as_str()).copied();
         ExceptionNote { id: id.clone(), state, valid_until }
     });
     let mut resources: Vec<String> = f.affected_resources.iter().map(|r| r.resource_id.clone()).collect();
@@ -576,7 +572,7 @@ fn ticket_of(f: &Finding, index: usize, lookup: &Lookup<'_>, rb: &Rulebook, key:
         cwe: set(&f.cwe),
         cve: set(&f.cve),
         sla_days: rb.sla_days.for_severity(f.severity),
-        due: rfc3339(due),
+        due: due.trunc_subsecs(0),
         overdue: eval.is_some_and(|e| e.overdue),
         exception,
         supersedes: f.supersedes.clone(),

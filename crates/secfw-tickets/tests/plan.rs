@@ -43,7 +43,9 @@ fn open_findings_get_creates_keyed_by_fingerprint_or_id() {
     let t = p.actions[1].request.ticket.as_ref().unwrap();
     assert_eq!(t.finding_id, "F-1");
     // Due: first_seen 2025-02-01 + 30 days (high) is earlier than the 2025-06-30 deadline.
-    assert_eq!(t.due, "2025-03-03T00:00:00Z");
+    assert_eq!(t.due, "2025-03-03T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+    // On the wire it is RFC 3339 in whole seconds, as before it was typed.
+    assert_eq!(serde_json::to_value(t).unwrap()["due"], "2025-03-03T00:00:00Z");
     assert_eq!(t.sla_days, 30);
     assert!(!t.overdue);
     // Idempotency key = sha256 of the exact body.
@@ -154,7 +156,11 @@ fn excepted_finding_gets_an_update_noting_the_exception() {
     assert_eq!(kinds(&p), vec![(ActionKind::Update, FP1.to_owned())]);
     let t = p.actions[0].request.ticket.as_ref().unwrap();
     let e = t.exception.as_ref().unwrap();
-    assert_eq!((e.id.as_str(), e.state, e.valid_until.as_deref()), ("EXC-001", "valid", Some("2025-05-31")));
+    assert_eq!(
+        (e.id.as_str(), e.state, e.valid_until.map(|d| d.to_string())),
+        ("EXC-001", "valid", Some("2025-05-31".into()))
+    );
+    assert_eq!(serde_json::to_value(e).unwrap()["valid_until"], "2025-05-31");
     assert!(!t.overdue, "an excepted finding is not counted as overdue");
     assert!(p.actions[0].request.reason.contains("EXC-001 is valid"));
 }

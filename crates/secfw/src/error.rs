@@ -101,7 +101,7 @@ impl Error {
             | Self::Notify(secfw_notify::Error::Artifacts(e))
             | Self::Suppress(secfw_suppress::Error::Artifacts(e))
             | Self::Lifecycle(secfw_lifecycle::Error::Artifacts(e)) => artifacts(e),
-            Self::Seal(e) => e.diagnostics(),
+            Self::Seal(e) | Self::Lifecycle(secfw_lifecycle::Error::Seal(e)) => e.diagnostics(),
             Self::Ingest(e) => e.diagnostics(),
             Self::Export(secfw_export::Error::NoLedger(d)) | Self::Suppress(secfw_suppress::Error::Refused(d)) => {
                 vec![(**d).clone()]
@@ -125,7 +125,10 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Seal(secfw_seal::Error::Rejected(_) | secfw_seal::Error::Verification(_))
-            | Self::Lifecycle(secfw_lifecycle::Error::Tampered { .. })
+            | Self::Lifecycle(
+                secfw_lifecycle::Error::Tampered { .. }
+                | secfw_lifecycle::Error::Seal(secfw_seal::Error::Rejected(_) | secfw_seal::Error::Verification(_)),
+            )
             | Self::Refused { .. } => ErrorKind::Refused,
             _ => ErrorKind::CannotRun,
         }
@@ -145,6 +148,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_missing_workspace_directory_keeps_its_io_error_as_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let e: Error = secfw_artifacts::workspace::check_root(&dir.path().join("absent")).unwrap_err().into();
+        assert!(e.to_string().contains("not a security workspace"), "{e}");
+        // `Error::Artifacts` is transparent: its source is the artifacts error's, the I/O error.
+        let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
+        assert_eq!(io.map(std::io::Error::kind), Some(std::io::ErrorKind::NotFound));
+    }
+
+    #[test]
     fn every_crate_error_converts_and_yields_its_diagnostics() {
         let d = Diagnostic::error(secfw_artifacts::codes::MISSING_ARTIFACT, "x.yaml", "boom");
         let cases: Vec<(Error, usize, ErrorKind)> = vec![
@@ -153,6 +166,8 @@ mod tests {
             (secfw_ingest::Error::LedgerInvalid(vec![d.clone()]).into(), 1, ErrorKind::CannotRun),
             (secfw_export::Error::NoLedger(Box::new(d.clone())).into(), 1, ErrorKind::CannotRun),
             (secfw_lifecycle::Error::Tampered { problems: vec![d.clone()] }.into(), 1, ErrorKind::Refused),
+            // A key the demo could not write keeps the seal error and its diagnostics.
+            (secfw_lifecycle::Error::Seal(secfw_seal::Error::Rejected(vec![d.clone()])).into(), 1, ErrorKind::Refused),
             (secfw_tickets::Error::Ledger(d.clone()).into(), 1, ErrorKind::CannotRun),
             (secfw_notify::Error::Channel(d.clone()).into(), 1, ErrorKind::CannotRun),
             (secfw_suppress::Error::Refused(Box::new(d.clone())).into(), 1, ErrorKind::CannotRun),

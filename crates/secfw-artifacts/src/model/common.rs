@@ -36,6 +36,16 @@ impl Severity {
         }
     }
 
+    /// Capitalised name, as written in the Markdown artifacts (`Critical`).
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::Critical => "Critical",
+            Self::High => "High",
+            Self::Medium => "Medium",
+            Self::Low => "Low",
+        }
+    }
+
     /// The CVSS v3/v4 qualitative band of a base score (0.0 maps to low: secfw has no "none").
     pub fn from_cvss(score: f64) -> Self {
         if score >= 9.0 {

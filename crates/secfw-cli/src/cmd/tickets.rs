@@ -116,7 +116,7 @@ fn human(plan: &TicketPlan, ws: &Workspace, dir: &Path, out: &Output) -> String 
                 "{} {} due {}{}",
                 t.finding_id,
                 t.severity,
-                t.due.get(..10).unwrap_or(&t.due),
+                t.due.format("%Y-%m-%d"),
                 if t.overdue { " OVERDUE" } else { "" }
             ),
             (None, Some(ap)) => format!("{} for {}", ap.exception_id, ap.policy),
