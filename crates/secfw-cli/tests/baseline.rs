@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
-use secfw::seal::trust::{Role, TrustPolicy};
-use secfw::seal::verify::VerifyOptions;
+use secfw::seal::VerifyOptions;
 use secfw::seal::{GenerateOptions, SignOptions, SigningKey, generate_manifest, sign_manifest};
+use secfw::seal::{SigningRole, TrustPolicy};
 
 const LATER: &str = "2026-11-25T12:00:00Z";
 
@@ -39,8 +39,8 @@ fn packaged() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     git(&dir, &["add", "-A"]);
     git(&dir, &["commit", "-q", "-m", "artifacts"]);
     let mut tp = TrustPolicy::new(now() + Duration::days(365));
-    tp.add_key(Role::PreparedBy, key(1).public(), "preparer").unwrap();
-    tp.add_key(Role::ApprovedBy, key(2).public(), "approver").unwrap();
+    tp.add_key(SigningRole::PreparedBy, key(1).public(), "preparer").unwrap();
+    tp.add_key(SigningRole::ApprovedBy, key(2).public(), "approver").unwrap();
     generate_manifest(&dir, &GenerateOptions::new(now())).unwrap();
     let m = dir.join("handoff_manifest.yaml");
     sign_manifest(&m, &tp, &key(1), &SignOptions::new("preparer", VerifyOptions::new(now()))).unwrap();
@@ -49,7 +49,7 @@ fn packaged() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let mut p = tp.clone();
     p.add_root_key(key(9).public(), "root").unwrap();
     p.version = 1;
-    let mut chain = secfw::seal::root::TrustChain::new(p).unwrap();
+    let mut chain = secfw::seal::TrustChain::new(p).unwrap();
     chain.sign(&key(9)).unwrap();
     let trust = t.path().join("secfw-trust.json");
     std::fs::write(&trust, chain.to_json()).unwrap();

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
-use secfw::seal::trust::{Role, TrustPolicy};
-use secfw::seal::verify::VerifyOptions;
+use secfw::seal::VerifyOptions;
 use secfw::seal::{GenerateOptions, GitMode, SignOptions, SigningKey, generate_manifest, sign_manifest};
+use secfw::seal::{SigningRole, TrustPolicy};
 
 const T1: &str = "2026-11-24T12:00:00Z";
 const T2: &str = "2026-11-25T12:00:00Z";
@@ -109,8 +109,8 @@ secfw_testkit::interop_test! { [semgrep]
         // Seal and package that state: the baseline.
         let now1: DateTime<Utc> = T1.parse().unwrap();
         let mut tp = TrustPolicy::new(now1 + Duration::days(365));
-        tp.add_key(Role::PreparedBy, key(1).public(), "preparer").unwrap();
-        tp.add_key(Role::ApprovedBy, key(2).public(), "approver").unwrap();
+        tp.add_key(SigningRole::PreparedBy, key(1).public(), "preparer").unwrap();
+        tp.add_key(SigningRole::ApprovedBy, key(2).public(), "approver").unwrap();
         generate_manifest(&ws, &GenerateOptions::new(now1).git(GitMode::None)).unwrap();
         let m = ws.join("handoff_manifest.yaml");
         let vo = VerifyOptions::new(now1).require_git(false);
@@ -120,7 +120,7 @@ secfw_testkit::interop_test! { [semgrep]
         let mut p = tp.clone();
         p.add_root_key(key(9).public(), "root").unwrap();
         p.version = 1;
-        let mut chain = secfw::seal::root::TrustChain::new(p).unwrap();
+        let mut chain = secfw::seal::TrustChain::new(p).unwrap();
         chain.sign(&key(9)).unwrap();
         let trust = t.path().join("secfw-trust.json");
         std::fs::write(&trust, chain.to_json()).unwrap();

@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::findings::{FindingStatus, ScanRecord, ScanStatus};
-use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, path};
 
 use crate::{GateContext, GateName, GateReport, codes};
@@ -38,10 +38,10 @@ impl crate::Gate for ParityCoverage {
         let mut stats = serde_json::Map::new();
         let rb = ws.rulebook_or_default();
         for (name, present) in [
-            (files::INVENTORY, ws.inventory.is_some()),
-            (files::FINDINGS, ws.findings.is_some()),
-            (files::POLICY_MAP, ws.policies.is_some()),
-            (files::EXCEPTIONS, ws.exceptions.is_some()),
+            (file_names::INVENTORY, ws.inventory.is_some()),
+            (file_names::FINDINGS, ws.findings.is_some()),
+            (file_names::POLICY_MAP, ws.policies.is_some()),
+            (file_names::EXCEPTIONS, ws.exceptions.is_some()),
         ] {
             if !present {
                 d.push(
@@ -90,7 +90,7 @@ impl crate::Gate for ParityCoverage {
             for tool in tools {
                 let by_tool = |s: &&ScanRecord| tool.is_none_or(|t| s.tool.eq_ignore_ascii_case(t));
                 let what = tool.map_or_else(|| "any scanner".to_owned(), |t| format!("`{t}`"));
-                let here = || loc.pos(files::INVENTORY, &path!["resources", i, "id"]);
+                let here = || loc.pos(file_names::INVENTORY, &path!["resources", i, "id"]);
                 if mine.iter().copied().filter(by_tool).any(|s| s.status == ScanStatus::Success && this_cycle(s)) {
                     continue;
                 }
@@ -111,7 +111,7 @@ impl crate::Gate for ParityCoverage {
                     reported_failed.insert(s.scan_id.as_str());
                     Diagnostic::error(
                         codes::SCAN_FAILED,
-                        files::INVENTORY,
+                        file_names::INVENTORY,
                         format!(
                             "resource `{}`: scan `{}` by {what} failed{} and no successful scan covers it this cycle",
                             r.id,
@@ -121,15 +121,15 @@ impl crate::Gate for ParityCoverage {
                     )
                     .at(here())
                     .with_related(
-                        files::FINDINGS,
-                        loc.pos(files::FINDINGS, &path!["scans", si, "status"]),
+                        file_names::FINDINGS,
+                        loc.pos(file_names::FINDINGS, &path!["scans", si, "status"]),
                         format!("scan `{}` failed", s.scan_id),
                     )
                     .with_hint("re-run the scanner and ingest its report; a failed scan never counts as scanned")
                 } else if let Some(s) = last_ok {
                     Diagnostic::error(
                         codes::SCAN_OUTDATED,
-                        files::INVENTORY,
+                        file_names::INVENTORY,
                         format!(
                             "resource `{}`: the last successful scan by {what} (`{}`, {}) is before this cycle (since {})",
                             r.id,
@@ -143,7 +143,7 @@ impl crate::Gate for ParityCoverage {
                 } else {
                     Diagnostic::error(
                         codes::RESOURCE_NOT_SCANNED,
-                        files::INVENTORY,
+                        file_names::INVENTORY,
                         format!("resource `{}` has no successful scan by {what}", r.id),
                     )
                     .at(here())
@@ -178,7 +178,7 @@ impl crate::Gate for ParityCoverage {
                 d.push(
                     Diagnostic::error(
                         codes::SCAN_FAILED,
-                        files::FINDINGS,
+                        file_names::FINDINGS,
                         format!(
                             "scan `{}` ({}) failed{} and was not re-run successfully",
                             s.scan_id,
@@ -186,7 +186,7 @@ impl crate::Gate for ParityCoverage {
                             s.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
                         ),
                     )
-                    .at(loc.pos(files::FINDINGS, &path!["scans", si, "status"]))
+                    .at(loc.pos(file_names::FINDINGS, &path!["scans", si, "status"]))
                     .with_hint("re-run the scanner and ingest its report; gates fail closed on scanner errors"),
                 );
             }
@@ -210,10 +210,10 @@ impl crate::Gate for ParityCoverage {
                 d.push(
                     Diagnostic::error(
                         codes::NOTHING_IN_SCOPE,
-                        files::INVENTORY,
+                        file_names::INVENTORY,
                         "inventory.yaml lists no resources: coverage is undefined",
                     )
-                    .at(loc.pos(files::INVENTORY, &path!["resources"]))
+                    .at(loc.pos(file_names::INVENTORY, &path!["resources"]))
                     .with_hint("list every system and resource in scope under `resources:`"),
                 );
             }
@@ -229,16 +229,16 @@ impl crate::Gate for ParityCoverage {
             if (covered as f64) * 100.0 < min * total as f64 {
                 let mut diag = Diagnostic::error(
                     codes::COVERAGE_BELOW_MIN,
-                    files::INVENTORY,
+                    file_names::INVENTORY,
                     format!("{formula}, below the minimum of {min}% (gates.policy_coverage_min); {} resource(s) have no policy", uncovered.len()),
                 )
-                .at(loc.pos(files::INVENTORY, &path!["resources"]))
-                .with_related(files::RULEBOOK, loc.pos(files::RULEBOOK, &path!["gates", "policy_coverage_min"]), format!("minimum {min}%"))
+                .at(loc.pos(file_names::INVENTORY, &path!["resources"]))
+                .with_related(file_names::RULEBOOK, loc.pos(file_names::RULEBOOK, &path!["gates", "policy_coverage_min"]), format!("minimum {min}%"))
                 .with_hint("give the uncovered resources a `policies:` entry naming a policy in policy_map.md");
                 for (i, id) in uncovered.iter().take(MAX_RELATED) {
                     diag = diag.with_related(
-                        files::INVENTORY,
-                        loc.pos(files::INVENTORY, &path!["resources", *i, "id"]),
+                        file_names::INVENTORY,
+                        loc.pos(file_names::INVENTORY, &path!["resources", *i, "id"]),
                         format!("`{id}` has no policy"),
                     );
                 }
@@ -258,10 +258,10 @@ impl crate::Gate for ParityCoverage {
                     d.push(
                         Diagnostic::error(
                             codes::ORPHAN_FINDING_RESOURCE,
-                            files::FINDINGS,
+                            file_names::FINDINGS,
                             format!("finding `{}` affects [{}], none of which is in inventory.yaml", f.finding_id, ids.join(", ")),
                         )
-                        .at(loc.pos(files::FINDINGS, &path!["findings", i, "affected_resources"]))
+                        .at(loc.pos(file_names::FINDINGS, &path!["findings", i, "affected_resources"]))
                         .with_hint("add the resource to inventory.yaml (it is in scope and unaccounted for) or correct the resource_id"),
                     );
                 }
@@ -269,11 +269,11 @@ impl crate::Gate for ParityCoverage {
                     d.push(
                         Diagnostic::error(
                             codes::ORPHAN_FINDING_POLICY,
-                            files::FINDINGS,
+                            file_names::FINDINGS,
                             format!("finding `{}` maps to no policy in policy_map.md", f.finding_id),
                         )
                         .at(loc.pos_any(
-                            files::FINDINGS,
+                            file_names::FINDINGS,
                             &[path!["findings", i, "governance", "policy_refs"], path!["findings", i, "governance"]],
                         ))
                         .with_hint("add `policy_refs: [POL-NNN]` under the finding's governance"),
@@ -287,12 +287,13 @@ impl crate::Gate for ParityCoverage {
         let excepted = crate::excepted_of(ctx);
         // Notes are located by a line scan for `finding_id:` (cheap), not by a YAML source map,
         // which would re-parse a large ledger just to place notes.
-        let lines = if excepted.is_empty() { HashMap::new() } else { finding_lines(ws.sources.get(files::FINDINGS)) };
+        let lines =
+            if excepted.is_empty() { HashMap::new() } else { finding_lines(ws.sources.get(file_names::FINDINGS)) };
         for x in &excepted {
             d.push(
                 Diagnostic::note(
                     codes::EXCEPTED_FINDING,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!(
                         "{} finding `{}` is excepted by {} (valid until {})",
                         x.severity,
@@ -315,7 +316,7 @@ impl crate::Gate for ParityCoverage {
 
 /// Line and column of each `finding_id` value in the ledger text (`finding_id: X`,
 /// `finding_id: "X"`, `"finding_id": "X"`), first occurrence wins.
-fn finding_lines(src: Option<&secfw_artifacts::SourceFile>) -> HashMap<&str, secfw_artifacts::diag::Pos> {
+fn finding_lines(src: Option<&secfw_artifacts::SourceFile>) -> HashMap<&str, secfw_artifacts::Pos> {
     let mut out = HashMap::new();
     let Some(src) = src else { return out };
     for (n, line) in src.text.lines().enumerate() {
@@ -327,7 +328,7 @@ fn finding_lines(src: Option<&secfw_artifacts::SourceFile>) -> HashMap<&str, sec
         if !v.is_empty() {
             let line_no = u32::try_from(n + 1).unwrap_or(u32::MAX);
             let col = u32::try_from(line[..val_start].chars().count() + 1).unwrap_or(1);
-            out.entry(v).or_insert(secfw_artifacts::diag::Pos::new(line_no, col));
+            out.entry(v).or_insert(secfw_artifacts::Pos::new(line_no, col));
         }
     }
     out

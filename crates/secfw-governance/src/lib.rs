@@ -15,7 +15,9 @@ pub mod vex;
 pub use evaluate::{
     Counts, Disposition, Escalation, FindingEval, GovernanceReport, NotExcepted, RuleOutcome, evaluate, evaluate_with,
 };
-pub use exceptions::{ExceptionEval, ExceptionState, PackageRef, Role, covers, covers_advisory, evaluate_exception};
+pub use exceptions::{
+    ApproverRole, ExceptionEval, ExceptionState, PackageRef, covers, covers_advisory, evaluate_exception,
+};
 pub use intel::{IntelFreshness, IntelKind, freshness, kev_at};
 pub use locate::Locator;
 

@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::Finding;
+use secfw_artifacts::Purl;
 use secfw_artifacts::model::vex::{RecordedStatement, VexRecord, is_standard_justification};
-use secfw_artifacts::target::Purl;
 
 use crate::PackageRef;
 

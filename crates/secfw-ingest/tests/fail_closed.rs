@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::model::findings::{Category, FindingStatus, FindingsFile};
-use secfw_artifacts::workspace::parse_findings;
+use secfw_artifacts::parse_findings;
 use secfw_artifacts::{LoadOptions, SourceFile};
 use secfw_ingest::{
     Error, Format, IngestOptions, Input, Outcome, ParseOptions, WorkspaceLock, parse_path, parse_slice,

@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::model::findings::{Finding, ScanStatus};
-use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Severity, files};
+use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Severity, file_names};
 use secfw_governance::GovernanceReport;
 use secfw_metrics::{Direction, KpiId};
-use secfw_seal::verify::{VerifyOptions, VerifyReport};
+use secfw_seal::{VerifyOptions, VerifyReport};
 use serde::Serialize;
 
 use crate::{Error, codes};
@@ -124,8 +124,8 @@ pub struct BaselineRef {
     pub sequence: u64,
     /// When it was sealed (the instant the baseline's governance is evaluated at).
     pub issued_at: String,
-    /// Its seal value.
-    pub seal: String,
+    /// Its seal.
+    pub seal: secfw_artifacts::Seal,
 }
 
 /// Counts per state.
@@ -227,7 +227,7 @@ pub fn compare(
             diagnostics.push(
                 Diagnostic::error(
                     codes::BASELINE_POLICY,
-                    files::RULEBOOK,
+                    file_names::RULEBOOK,
                     format!("baseline.never_baseline names `{n}`, which is not a severity, `secrets` or `kev`"),
                 )
                 .with_hint("use critical, high, medium, low, secrets or kev"),
@@ -317,7 +317,7 @@ pub fn compare(
         diagnostics.push(
             Diagnostic::error(
                 codes::BASELINE_SCOPE_UNKNOWN,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 format!("scan {s} failed since the baseline: what it would have found is unknown"),
             )
             .with_hint(
@@ -331,7 +331,7 @@ pub fn compare(
         diagnostics.push(
             Diagnostic::error(
                 codes::BASELINE_NEW_FINDING,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 format!("{} ({}, {}): {}", f.finding_id, f.severity, f.state.as_str(), f.reason),
             )
             .with_hint("fix it, or accept it with a valid exception; the baseline only covers what it sealed"),
@@ -341,7 +341,7 @@ pub fn compare(
         diagnostics.push(
             Diagnostic::error(
                 codes::BASELINE_RATCHET,
-                files::RULEBOOK,
+                file_names::RULEBOOK,
                 format!(
                     "ratchet `{}` got worse: {} at the baseline, {} now ({} is better)",
                     r.dimension,
@@ -404,7 +404,7 @@ fn ratchet(
             diagnostics.push(
                 Diagnostic::error(
                     codes::BASELINE_POLICY,
-                    files::RULEBOOK,
+                    file_names::RULEBOOK,
                     format!("baseline.ratchet names `{d}`, which is not a severity or a KPI"),
                 )
                 .with_hint("use critical, high, medium, low, risk_score, mttr, coverage, scan_rate, escape_rate, exception_compliance or sla_compliance"),
@@ -435,11 +435,11 @@ fn ratchet(
 /// in `.secfw/packages/`) against the trust policy, load its sealed ledger, and [`compare`].
 /// A baseline that does not verify is refused ([`Error::Baseline`]), never used.
 pub fn gate_new(dir: &Path, opts: &BaselineOptions) -> Result<BaselineReport, Error> {
-    secfw_artifacts::workspace::check_root(dir)?;
+    secfw_artifacts::check_root(dir)?;
     let refuse = |d: Diagnostic| Error::Baseline { problems: vec![d] };
     let source = match &opts.baseline {
         Some(p) => p.clone(),
-        None => secfw_seal::package::list_packages(dir).pop().ok_or_else(|| {
+        None => secfw_seal::list_packages(dir).pop().ok_or_else(|| {
             refuse(
                 Diagnostic::error(
                     codes::BASELINE_REFUSED,
@@ -450,21 +450,16 @@ pub fn gate_new(dir: &Path, opts: &BaselineOptions) -> Result<BaselineReport, Er
             )
         })?,
     };
-    let pin = secfw_seal::root::TrustPin::load_workspace(dir)
+    let pin = secfw_seal::TrustPin::load_workspace(dir)
         .map_err(|m| refuse(Diagnostic::error(codes::BASELINE_REFUSED, secfw_seal::names::TRUST_STATE, m)))?;
     let tree = if source.is_dir() { source.clone() } else { dir.to_path_buf() };
-    let anchor = secfw_seal::trust::load_anchor(
-        opts.trust.as_deref(),
-        &tree,
-        opts.trust_digest.as_deref(),
-        opts.now,
-        pin.as_ref(),
-    )
-    .map_err(|e| seal_refused(&e))?;
+    let anchor =
+        secfw_seal::load_anchor(opts.trust.as_deref(), &tree, opts.trust_digest.as_deref(), opts.now, pin.as_ref())
+            .map_err(|e| seal_refused(&e))?;
     let mut vo = VerifyOptions::new(opts.now).require_git(!opts.no_git);
     // A baseline is history: its expiry does not matter, its signatures and content do.
     vo.allow_expired = true;
-    vo.expect_project = secfw_seal::verify::workspace_project(dir);
+    vo.expect_project = secfw_seal::workspace_project(dir);
     vo.any_project = vo.expect_project.is_none();
     let staging;
     let (base_dir, report): (PathBuf, VerifyReport) = if source.is_dir() {
@@ -491,11 +486,11 @@ pub fn gate_new(dir: &Path, opts: &BaselineOptions) -> Result<BaselineReport, Er
         problems.extend(report.diagnostics());
         return Err(Error::Baseline { problems });
     }
-    let Some(st) = report.statement.as_ref() else {
+    let (Some(st), Some(seal)) = (report.statement.as_ref(), report.seal) else {
         return Err(refuse(Diagnostic::error(
             codes::BASELINE_REFUSED,
             source.display().to_string(),
-            "the baseline has no statement",
+            "the baseline has no statement (or no seal)",
         )));
     };
     let baseline_at =
@@ -510,7 +505,7 @@ pub fn gate_new(dir: &Path, opts: &BaselineOptions) -> Result<BaselineReport, Er
         manifest_id: st.predicate.manifest_id.clone(),
         sequence: st.predicate.sequence,
         issued_at: st.predicate.issued_at.clone(),
-        seal: report.seal.clone().unwrap_or_default(),
+        seal,
     });
     Ok(out)
 }

@@ -147,8 +147,8 @@ pub struct Evaluation {
     pub criteria: Vec<CriterionResult>,
     /// Gates that ran.
     pub gates: GateRun,
-    /// Seal value reported by the seal check, if any.
-    pub seal: Option<String>,
+    /// Seal reported by the seal check, if any.
+    pub seal: Option<secfw_artifacts::Seal>,
 }
 
 /// What `advance` did.
@@ -237,7 +237,7 @@ fn gate_detail(run: &GateRun, gate: GateName, filter: &dyn Fn(&Diagnostic) -> bo
     (false, s)
 }
 
-fn from_check(c: Criterion, o: CheckOutcome, seal: &mut Option<String>) -> CriterionResult {
+fn from_check(c: Criterion, o: CheckOutcome, seal: &mut Option<secfw_artifacts::Seal>) -> CriterionResult {
     match o {
         CheckOutcome::Met { detail, seal: s } => {
             if s.is_some() {

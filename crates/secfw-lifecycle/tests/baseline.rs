@@ -6,9 +6,9 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_lifecycle::baseline::{BaselineOptions, BaselineState, gate_new};
-use secfw_seal::trust::{Role, TrustPolicy};
-use secfw_seal::verify::VerifyOptions;
+use secfw_seal::VerifyOptions;
 use secfw_seal::{GenerateOptions, SignOptions, SigningKey, generate_manifest, sign_manifest};
+use secfw_seal::{SigningRole, TrustPolicy};
 
 fn now() -> DateTime<Utc> {
     secfw_artifacts::template::EXAMPLE_NOW.parse::<DateTime<Utc>>().unwrap()
@@ -39,8 +39,8 @@ fn packaged() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     git(&dir, &["add", "-A"]);
     git(&dir, &["commit", "-q", "-m", "artifacts"]);
     let mut tp = TrustPolicy::new(now() + Duration::days(365));
-    tp.add_key(Role::PreparedBy, key(1).public(), "preparer").unwrap();
-    tp.add_key(Role::ApprovedBy, key(2).public(), "approver").unwrap();
+    tp.add_key(SigningRole::PreparedBy, key(1).public(), "preparer").unwrap();
+    tp.add_key(SigningRole::ApprovedBy, key(2).public(), "approver").unwrap();
     generate_manifest(&dir, &GenerateOptions::new(now())).unwrap();
     let m = dir.join("handoff_manifest.yaml");
     sign_manifest(&m, &tp, &key(1), &SignOptions::new("preparer", VerifyOptions::new(now()))).unwrap();
@@ -50,7 +50,7 @@ fn packaged() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let mut p = tp.clone();
     p.add_root_key(key(9).public(), "root").unwrap();
     p.version = 1;
-    let mut chain = secfw_seal::root::TrustChain::new(p).unwrap();
+    let mut chain = secfw_seal::TrustChain::new(p).unwrap();
     chain.sign(&key(9)).unwrap();
     let trust = t.path().join("secfw-trust.json");
     std::fs::write(&trust, chain.to_json()).unwrap();
@@ -157,11 +157,11 @@ fn a_baseline_that_does_not_verify_is_refused() {
     assert!(matches!(gate_new(&dir, &o), Err(secfw_lifecycle::Error::Baseline { .. })));
     // A different trust policy (the keys that signed are not trusted).
     let mut other = TrustPolicy::new(now() + Duration::days(365));
-    other.add_key(Role::PreparedBy, key(5).public(), "x").unwrap();
-    other.add_key(Role::ApprovedBy, key(6).public(), "y").unwrap();
+    other.add_key(SigningRole::PreparedBy, key(5).public(), "x").unwrap();
+    other.add_key(SigningRole::ApprovedBy, key(6).public(), "y").unwrap();
     other.add_root_key(key(9).public(), "root").unwrap();
     other.version = 1;
-    let mut chain = secfw_seal::root::TrustChain::new(other).unwrap();
+    let mut chain = secfw_seal::TrustChain::new(other).unwrap();
     chain.sign(&key(9)).unwrap();
     let bad_trust = t.path().join("other-trust.json");
     std::fs::write(&bad_trust, chain.to_json()).unwrap();

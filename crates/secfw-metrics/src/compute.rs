@@ -10,7 +10,9 @@ use secfw_artifacts::model::findings::{Finding, FindingStatus, FindingsFile, Sca
 use secfw_artifacts::model::inventory::Inventory;
 use secfw_artifacts::model::rulebook::Rulebook;
 use secfw_artifacts::yaml::{Seg, SourceMap};
-use secfw_artifacts::{Date, Diagnostic, ExceptionRegistry, LoadedWorkspace, PolicyMap, Severity, SourceFile, files};
+use secfw_artifacts::{
+    Date, Diagnostic, ExceptionRegistry, LoadedWorkspace, PolicyMap, Severity, SourceFile, file_names,
+};
 
 use crate::codes;
 use secfw_governance::{ExceptionState, GovernanceReport};
@@ -46,7 +48,7 @@ impl<'a> MetricsInput<'a> {
             findings: ws.findings.as_ref(),
             policies: ws.policies.as_ref(),
             exceptions: ws.exceptions.as_ref(),
-            findings_source: ws.sources.get(files::FINDINGS),
+            findings_source: ws.sources.get(file_names::FINDINGS),
         }
     }
 }
@@ -385,7 +387,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         diags.push(
             Diagnostic::error(
                 codes::MISSING_INPUT,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 "the findings ledger is missing or does not parse: finding KPIs are computed over no findings",
             )
             .with_hint("fix sec_findings.yaml (`secfw validate` shows why) and collect metrics again"),
@@ -462,7 +464,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
                     diags.push(
                         Diagnostic::warning(
                             codes::RESOLVED_WITHOUT_FIRST_SEEN,
-                            files::FINDINGS,
+                            file_names::FINDINGS,
                             format!(
                                 "finding {} is resolved but has no first_seen: it is left out of MTTR",
                                 f.finding_id
@@ -477,7 +479,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
                     diags.push(
                         Diagnostic::warning(
                             codes::NEGATIVE_REMEDIATION_TIME,
-                            files::FINDINGS,
+                            file_names::FINDINGS,
                             format!(
                                 "finding {} was resolved ({}) before it was first seen ({}): it is left out of MTTR",
                                 f.finding_id,
@@ -599,7 +601,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
             diags.push(
                 Diagnostic::error(
                     codes::NO_RESOURCES,
-                    files::INVENTORY,
+                    file_names::INVENTORY,
                     "the inventory lists no resources: policy coverage is n/a, which fails the coverage target",
                 )
                 .with_hint("list every system and resource in scope under `resources:` in inventory.yaml"),
@@ -609,7 +611,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         diags.push(
             Diagnostic::error(
                 codes::MISSING_INPUT,
-                files::INVENTORY,
+                file_names::INVENTORY,
                 "the inventory is missing or does not parse: policy coverage and scan success are n/a",
             )
             .with_hint("fix inventory.yaml (`secfw validate` shows why) and collect metrics again"),
@@ -848,7 +850,7 @@ impl Metrics {
             });
         }
         self.diagnostics.extend(diags);
-        secfw_artifacts::diag::sort_diagnostics(&mut self.diagnostics);
+        secfw_artifacts::sort_diagnostics(&mut self.diagnostics);
         self.escalations = Some(summary);
     }
 }

@@ -492,14 +492,14 @@ pub fn load_anchor(
         return Err(source_err("trust policy", "no trust policy was given".to_owned()));
     };
     let pn = path.display().to_string();
-    let bytes = secfw_artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, secfw_artifacts::read::Links::Follow)
-        .map_err(|e| {
+    let bytes =
+        secfw_artifacts::read_regular(path, MAX_TRUST_BYTES as u64, secfw_artifacts::Links::Follow).map_err(|e| {
             crate::Error::rejected(
                 secfw_artifacts::Diagnostic::error(crate::codes::TRUST_POLICY, pn.clone(), e.to_string())
                     .with_hint("the trust policy is a regular JSON file written by `secfw trust`"),
             )
         })?;
-    let digest = crate::seal_of(&bytes);
+    let digest = crate::seal_of(&bytes).to_string();
     match pin {
         Some(p) => {
             let want = p.strip_prefix("sha256:").unwrap_or(p).to_ascii_lowercase();

@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 
-use secfw_seal::verify::CheckName;
+use secfw_seal::CheckName;
 
 #[test]
 fn generate_sign_verify_round_trip() {
@@ -59,10 +59,10 @@ fn second_manifest_chains_to_the_first() {
     generate(&dir);
     let st: serde_json::Value = serde_json::from_slice(&payload(&dir)).unwrap();
     assert_eq!(st["predicate"]["sequence"], 2);
-    assert_eq!(st["predicate"]["previousSeal"], first.as_str());
+    assert_eq!(st["predicate"]["previousSeal"], first.to_string());
     sign(&dir, &tp, &prep(), "preparer");
     sign(&dir, &tp, &app1(), "approver-1");
-    let state = secfw_seal::verify::SealState { project: "acme-pay".into(), sequence: 1, seal: first };
+    let state = secfw_seal::SealState { project: "acme-pay".into(), sequence: 1, seal: first };
     assert!(verify_with(&dir, &tp, &vopts().state(state)).passed());
 }
 

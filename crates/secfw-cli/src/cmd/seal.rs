@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
-use secfw::artifacts::read::Links;
+use secfw::artifacts::Links;
 use secfw::artifacts::{Diagnostic, LifecycleState};
 use secfw::ops::{TrustSource, TrustUsed, Verification};
-use secfw::seal::root::TrustChain;
-use secfw::seal::trust::{MAX_TRUST_BYTES, Role, TrustPolicy};
-use secfw::seal::verify::{VerifyOptions, render_text};
+use secfw::seal::TrustChain;
 use secfw::seal::{Error, GenerateOptions, GitMode, PublicKey, SignOptions, SigningKey, names};
+use secfw::seal::{MAX_TRUST_BYTES, SigningRole, TrustPolicy};
+use secfw::seal::{VerifyOptions, render_verify_report};
 use secfw::{Outcome, Workspace};
 
 use crate::output::Fmt;
@@ -314,7 +314,7 @@ fn now_of(s: Option<&str>) -> Result<DateTime<Utc>, Box<dyn std::error::Error + 
 
 /// Read a trust policy chain that `secfw trust` edits (a regular file, size-capped, never blocking).
 fn load_chain(path: &Path) -> Result<TrustChain, Box<dyn std::error::Error + Send + Sync>> {
-    let b = secfw::artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, Links::Follow)
+    let b = secfw::artifacts::read_regular(path, MAX_TRUST_BYTES as u64, Links::Follow)
         .map_err(|e| format!("cannot read the trust policy: {e}"))?;
     Ok(TrustChain::parse(&b).map_err(|e| format!("{}: {e}", path.display()))?)
 }
@@ -357,7 +357,7 @@ fn refused(e: Error, out: &Output, dir: &Path) -> CmdResult {
 
 /// The human rendering of a verification, with the trust policy used.
 pub(crate) fn human_report(out: &Output, r: &secfw::seal::VerifyReport, trust: Option<&TrustUsed>) -> String {
-    let mut s = render_text(r);
+    let mut s = render_verify_report(r);
     let failed: Vec<Diagnostic> =
         r.checks.iter().filter(|c| !c.passed).flat_map(|c| c.diagnostics.iter().cloned()).collect();
     if !failed.is_empty() {
@@ -375,7 +375,7 @@ pub(crate) fn human_report(out: &Output, r: &secfw::seal::VerifyReport, trust: O
         );
     }
     if r.passed() {
-        let _ = writeln!(s, "\nverified: {}", r.seal.as_deref().unwrap_or(""));
+        let _ = writeln!(s, "\nverified: {}", r.seal.map(|s| s.to_string()).unwrap_or_default());
     } else {
         let _ = writeln!(s, "\nNOT VERIFIED: failed checks: {}", r.failed_names().join(", "));
     }
@@ -460,7 +460,7 @@ pub(crate) fn verify(a: &VerifyManifestArgs, out: &Output) -> CmdResult {
 
 pub(crate) fn keygen(a: &KeygenArgs, out: &Output) -> CmdResult {
     let key = SigningKey::generate()?;
-    match secfw::seal::keys::write_key_files(&a.out, &a.identity, &key) {
+    match secfw::seal::write_key_files(&a.out, &a.identity, &key) {
         Ok(files) => {
             let mut s = format!("keyid {}\n", key.public().keyid());
             for f in files {
@@ -477,7 +477,7 @@ pub(crate) fn keygen(a: &KeygenArgs, out: &Output) -> CmdResult {
 }
 
 fn save_chain(path: &Path, c: &TrustChain) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    secfw::artifacts::write::write_atomic(path, &c.to_json())?;
+    secfw::artifacts::write_atomic(path, &c.to_json())?;
     Ok(())
 }
 
@@ -495,11 +495,11 @@ fn sign_status(c: &TrustChain) -> String {
 
 fn keyid_arg(k: &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     let p = Path::new(k);
-    if p.is_file() { Ok(secfw::seal::keys::load_public_key(p)?.0.keyid()) } else { Ok(k.to_owned()) }
+    if p.is_file() { Ok(secfw::seal::load_public_key(p)?.0.keyid()) } else { Ok(k.to_owned()) }
 }
 
 fn root_key_file(k: &Path) -> Result<(PublicKey, String), String> {
-    let (key, ident) = secfw::seal::keys::load_public_key(k).map_err(|e| e.to_string())?;
+    let (key, ident) = secfw::seal::load_public_key(k).map_err(|e| e.to_string())?;
     let ident =
         ident.ok_or_else(|| format!("{} names no identity; use a key file written by `secfw keygen`", k.display()))?;
     Ok((key, ident))
@@ -557,14 +557,14 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
             out.print(&format!(
                 "wrote {} (expires {}); {}",
                 trust.display(),
-                secfw::seal::trust::fmt_time(exp),
+                secfw::seal::fmt_time(exp),
                 sign_status(&c)
             ));
             Ok(ExitCode::from(exit::PASS))
         }
         TrustCommand::AddKey { trust, role, identity, pubkey } => {
-            let role: Role = role.parse()?;
-            let (key, comment) = secfw::seal::keys::load_public_key(pubkey)?;
+            let role: SigningRole = role.parse()?;
+            let (key, comment) = secfw::seal::load_public_key(pubkey)?;
             let Some(id) = identity.clone().or(comment) else {
                 return fail(format!("{} names no identity; pass --identity NAME", pubkey.display()));
             };
@@ -578,7 +578,7 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
             if role == "root" {
                 return edit_chain(trust, out, |p| p.set_root_threshold(*n));
             }
-            let role: Role = role.parse()?;
+            let role: SigningRole = role.parse()?;
             edit_chain(trust, out, |p| p.set_threshold(role, *n))
         }
         TrustCommand::Rotate { trust, add_root, remove_root, root_threshold, expires } => {
@@ -612,7 +612,7 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
         }
         TrustCommand::Sign { trust, key, allow_insecure_key_permissions } => {
             let mut c = load_chain(trust)?;
-            let k = match secfw::seal::keys::load_signing_key(key, *allow_insecure_key_permissions) {
+            let k = match secfw::seal::load_signing_key(key, *allow_insecure_key_permissions) {
                 Ok(k) => k,
                 Err(e) => return refused(e, out, Path::new(".")),
             };
@@ -630,7 +630,7 @@ pub(crate) fn trust(a: &TrustArgs, out: &Output) -> CmdResult {
             let mut s = format!(
                 "version {}, expires {}, digest {}\n{}\n",
                 t.version,
-                secfw::seal::trust::fmt_time(t.expires),
+                secfw::seal::fmt_time(t.expires),
                 c.latest().digest(),
                 sign_status(&c)
             );
@@ -686,7 +686,7 @@ pub(crate) fn unpack(a: &UnpackArgs, out: &Output) -> CmdResult {
                 "verified and unpacked {} into {} ({})",
                 r.package.display(),
                 r.target.display(),
-                r.seal.unwrap_or_default()
+                r.seal.map(|s| s.to_string()).unwrap_or_default()
             ));
             Ok(ExitCode::from(exit::PASS))
         }
@@ -703,7 +703,7 @@ pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
                 "restored {} from {} ({})",
                 r.dir.display(),
                 r.package.display(),
-                r.seal.unwrap_or_default()
+                r.seal.map(|s| s.to_string()).unwrap_or_default()
             ));
             Ok(ExitCode::from(exit::PASS))
         }
