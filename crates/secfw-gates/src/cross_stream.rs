@@ -226,7 +226,7 @@ fn tags(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let ws = ctx.ws;
     let loc = &ctx.loc;
     let rb = ws.rulebook_or_default();
-    d.extend(secfw_governance::taxonomy::check_ledger_tags(loc));
+    d.extend(secfw_governance::check_ledger_tags(loc));
     let spelled = |t: &str| rb.taxonomy.iter().find(|x| x.name != t && x.name.eq_ignore_ascii_case(t));
     if let Some(inv) = &ws.inventory {
         for (i, r) in inv.resources.iter().enumerate() {

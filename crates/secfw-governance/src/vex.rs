@@ -18,6 +18,8 @@
 //!   matches nothing. The finding's packages are its resources' locations and the purl ingest
 //!   recorded from the scanner (`scan_result` evidence `purl`); a finding known only as
 //!   `name@version` is shown as matching by name but never decided (its ecosystem is unknown).
+//!
+//! A public namespace: `vex::decision_for`, `vex::About`, `vex::in_effect` read well only qualified.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
