@@ -1,5 +1,7 @@
 //! Message bodies: plain text, a minimal HTML part, and the webhook bodies (generic JSON,
 //! Slack, Teams). Pure functions of the [`Message`]: the same message gives the same bytes.
+//!
+//! A public namespace: the renderings of one message (`render::text`, `render::html`, `render::body`).
 
 use std::fmt::Write as _;
 
