@@ -1,18 +1,22 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+// Public namespaces: `codes`, `fingerprint` (the fingerprint scheme: `fingerprint::compute`,
+// `fingerprint::SCHEME`), `fuzz` (the entry points of the fuzz targets) and `limits` (the field
+// length caps, re-exported from a private module, like `scope_class`). Everything else is
+// re-exported below.
 mod cargo_audit;
 pub mod codes;
-pub mod cvss;
+mod cvss;
 pub mod fingerprint;
 pub mod fuzz;
 mod grype;
 mod lax;
-pub mod ledger;
-pub mod model;
+mod ledger;
+mod model;
 mod npm;
 mod osv;
-pub mod read;
+mod read;
 mod sarif;
 mod trivy;
 
@@ -24,9 +28,10 @@ use secfw_artifacts::model::findings::FindingsFile;
 use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace};
 use secfw_artifacts::{file_names, parse_findings, parse_inventory, parse_rulebook};
 
-pub use ledger::{MergeSummary, merge};
-pub use model::{Format, Item, Scan, ScannerReport};
-pub use read::{ParseOptions, parse_path, parse_slice};
+pub use cvss::v3_base_score as cvss_v3_base_score;
+pub use ledger::{MergeSummary, finding_class, finding_target, id_scheme, match_resource, merge, new_ledger};
+pub use model::{Format, Item, Scan, ScannerReport, class as scope_class, limits};
+pub use read::{IN_MEMORY_MAX, ParseOptions, detect as detect_format, parse_path, parse_slice};
 
 /// The error type of `secfw-ingest`.
 #[derive(Debug, thiserror::Error)]
@@ -177,7 +182,7 @@ pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestO
             _ => return Err(Error::LedgerInvalid(errors)),
         }
     } else {
-        ledger::new_ledger(opts.now)
+        new_ledger(opts.now)
     };
     let inventory = read_optional(dir, file_names::INVENTORY, &lopts, parse_inventory)?;
     let sla = read_optional(dir, file_names::RULEBOOK, &lopts, parse_rulebook)?.map(|r| r.sla_days).unwrap_or_default();
@@ -236,7 +241,7 @@ pub fn ingest_loaded(
     };
     let (mut ledger, syntax) = match taken {
         Some(l) => (l, if json { LedgerSyntax::Json } else { LedgerSyntax::Yaml }),
-        None => (ledger::new_ledger(opts.now), LedgerSyntax::Yaml),
+        None => (new_ledger(opts.now), LedgerSyntax::Yaml),
     };
     let inventory = ws.inventory.as_ref().filter(|_| has_inventory);
     let sla = ws.rulebook.as_ref().filter(|_| has_rulebook).map(|r| r.sla_days).unwrap_or_default();

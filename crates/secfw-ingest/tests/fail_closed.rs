@@ -427,7 +427,7 @@ fn a_huge_message_is_capped_in_the_ledger_and_the_output_says_so() {
     let size = std::fs::metadata(d.path().join("sec_findings.yaml")).unwrap().len();
     assert!(size < 64 * 1024, "ledger is {size} bytes");
     let f = &o.ledger.findings[0];
-    assert!(f.description.chars().count() <= secfw_ingest::model::limits::DESCRIPTION);
+    assert!(f.description.chars().count() <= secfw_ingest::limits::DESCRIPTION);
     assert!(f.description.contains("1000000 characters in the report"));
 }
 
