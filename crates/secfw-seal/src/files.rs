@@ -60,9 +60,9 @@ pub struct FileIdentity {
 
 /// How much older than the read a sub-second timestamp must be to be settled: more than one
 /// tick of the kernel's coarse clock (at most 10 ms at HZ=100).
-pub(crate) const SETTLE_FINE: Duration = Duration::from_millis(20);
+pub const SETTLE_FINE: Duration = Duration::from_millis(20);
 /// The same for file systems with whole-second (or 2-second, FAT) timestamps.
-pub(crate) const SETTLE_COARSE: Duration = Duration::from_secs(3);
+pub const SETTLE_COARSE: Duration = Duration::from_secs(3);
 
 impl FileIdentity {
     /// The identity `m` describes (`None` where the platform has no inode or ctime).

@@ -29,8 +29,9 @@ use secfw_artifacts::Diagnostic;
 pub use criteria::{DEFAULT_TRUST_FILE, Outcome as CriterionOutcome, load_trust, manifest_sealed, package_verified};
 pub use dsse::{Envelope, PAYLOAD_TYPE, pae};
 pub use files::{
-    FileDigest, FileIdentity, HashFailure, HashStats, KnownDigests, MAX_PATH_BYTES, MAX_SEGMENT_BYTES, SetProblem,
-    VerifiedPackage, check_path as check_sealed_path, hash_all, hash_all_known, hash_file, sealed_set,
+    FileDigest, FileIdentity, HashFailure, HashStats, KnownDigests, MAX_PATH_BYTES, MAX_SEGMENT_BYTES, SETTLE_COARSE,
+    SETTLE_FINE, SetProblem, VerifiedPackage, check_path as check_sealed_path, hash_all, hash_all_known, hash_file,
+    sealed_set,
 };
 pub use generate::{
     GenerateOptions, Generated, GitMode, Preloaded, artifact_identities, build_statement, generate_manifest,

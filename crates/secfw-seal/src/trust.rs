@@ -94,7 +94,7 @@ pub struct TrustPolicy {
     pub roles: BTreeMap<Role, RoleDef>,
     /// The root role: the keys (and threshold) that sign the trust policy itself, TUF-style.
     /// Version N+1 is valid only when signed by a threshold of version N's root keys and of
-    /// its own (see [`crate::root`]). A root key may also hold one signing role.
+    /// its own (see [`crate::TrustChain`]). A root key may also hold one signing role.
     pub root: RoleDef,
 }
 
