@@ -33,6 +33,7 @@ pub struct Seal(Sha256Digest);
 /// is ASCII, so it is also the character offset up to the first bad character).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} (at offset {offset})")]
+#[non_exhaustive]
 pub struct DigestError {
     /// What is wrong.
     pub kind: DigestErrorKind,

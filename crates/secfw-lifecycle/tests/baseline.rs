@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_lifecycle::baseline::{BaselineOptions, BaselineState, gate_new};
+use secfw_lifecycle::{BaselineOptions, BaselineState, gate_new};
 use secfw_seal::VerifyOptions;
 use secfw_seal::{GenerateOptions, SignOptions, SigningKey, generate_manifest, sign_manifest};
 use secfw_seal::{SigningRole, TrustPolicy};

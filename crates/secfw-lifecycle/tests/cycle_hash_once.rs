@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::DateTime;
-use secfw_lifecycle::cycle::{self, CycleOptions};
+use secfw_lifecycle::{CycleOptions, StepStatus, run_cycle};
 use secfw_seal::{SigningKey, SigningRole, TrustPolicy};
 
 /// A fresh example workspace, signing keys and a signed trust policy, with cycle options.
@@ -59,10 +59,10 @@ fn a_cycle_hashes_each_sealed_file_three_times_and_loads_the_workspace_a_fixed_n
     let Setup { ws, opts, .. } = &setup();
     let lock = secfw_artifacts::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
     let parses_before = secfw_artifacts::findings_parses();
-    let report = cycle::run(ws, &lock, opts, &mut |_| {}).unwrap();
+    let report = run_cycle(ws, &lock, opts, &mut |_| {}).unwrap();
     let parses = secfw_artifacts::findings_parses() - parses_before;
     assert!(report.completed(), "{}", report.summary_text());
-    assert!(report.steps.iter().any(|s| s.name == "ingest" && s.status == cycle::StepStatus::Done));
+    assert!(report.steps.iter().any(|s| s.name == "ingest" && s.status == StepStatus::Done));
     let statement: serde_json::Value =
         serde_json::from_slice(&std::fs::read(ws.join(secfw_seal::names::STATEMENT)).unwrap()).unwrap();
     let n = statement["subject"].as_array().unwrap().len() as u64;
@@ -104,7 +104,7 @@ fn a_ledger_edited_during_the_cycle_is_read_again_by_ingest_and_the_edit_is_kept
     let lock = secfw_artifacts::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
     let parses_before = secfw_artifacts::findings_parses();
     let mut edited = false;
-    let report = cycle::run(ws, &lock, opts, &mut |step| {
+    let report = run_cycle(ws, &lock, opts, &mut |step| {
         if step.name == "unpack" && !edited {
             edited = true;
             let text = std::fs::read_to_string(&ledger).unwrap();

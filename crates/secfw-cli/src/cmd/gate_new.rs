@@ -1,12 +1,12 @@
 //! `secfw gate new --baseline HANDOFF --trust FILE [DIR]`: fail only on findings new or worse
-//! than in a sealed, verified baseline (logic: `secfw_lifecycle::baseline::gate_new`).
+//! than in a sealed, verified baseline (logic: `secfw_lifecycle::gate_new`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use secfw::lifecycle::baseline::{BaselineOptions, BaselineReport};
+use secfw::lifecycle::{BaselineOptions, BaselineReport};
 
 use crate::output::{Format, Output};
 use crate::{CmdResult, exit};
@@ -53,7 +53,7 @@ pub(crate) fn report(
     a: &BaselineArgs,
     out: &Output,
 ) -> Result<Result<BaselineReport, ExitCode>, Box<dyn std::error::Error + Send + Sync>> {
-    match secfw::lifecycle::baseline::gate_new(dir, &a.options(now)) {
+    match secfw::lifecycle::gate_new(dir, &a.options(now)) {
         Ok(r) => Ok(Ok(r)),
         Err(secfw::lifecycle::Error::Baseline { problems }) => {
             out.diagnostics(&problems);

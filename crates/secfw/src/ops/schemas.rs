@@ -45,6 +45,6 @@ pub fn all() -> Vec<(&'static str, String)> {
         "tickets-apply.schema.json" => secfw_tickets::ApplyReport,
         "notify-plan.schema.json" => secfw_notify::NotifyPlan,
         "notify-apply.schema.json" => secfw_notify::ApplyReport,
-        "cycle.schema.json" => secfw_lifecycle::cycle::CycleReport,
+        "cycle.schema.json" => secfw_lifecycle::CycleReport,
     ]
 }
