@@ -301,7 +301,7 @@ mod tests {
             (format!("{}g{}", &HEX[..10], &HEX[11..]), DigestErrorKind::NotHex { found: 'g' }, 10),
             (format!("{} {}", &HEX[..5], &HEX[6..]), DigestErrorKind::NotHex { found: ' ' }, 5),
             (format!("{}é{}", &HEX[..7], &HEX[9..]), DigestErrorKind::NotHex { found: 'é' }, 7),
-            (upper.clone(), DigestErrorKind::UpperCase { found: 'E' }, 0),
+            (upper, DigestErrorKind::UpperCase { found: 'E' }, 0),
             (format!("{HEX}\n"), DigestErrorKind::Length { found: 65 }, 64),
         ];
         for (text, kind, offset) in cases {

@@ -521,7 +521,7 @@ impl Run<'_> {
             Outcome::Advanced { event, evaluation } => {
                 self.record_gates(&evaluation);
                 if let Some(seal) = &event.seal {
-                    self.report.seal = Some(seal.clone());
+                    self.report.seal = Some(*seal);
                 }
                 self.step(&format!("→ {to}"), StepStatus::Done, format!("event #{} {}", event.seq, event.hash));
                 Ok(true)
@@ -704,7 +704,7 @@ impl Run<'_> {
             .iter()
             .rev()
             .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
-            .and_then(|e| e.seal.clone());
+            .and_then(|e| e.seal);
         // Take the package of the seal this cycle recorded at PACKAGED, never another.
         let Some(sealed) = sealed else {
             return Ok(self.fail("unpack", vec!["no seal was recorded when this cycle entered PACKAGED".into()]));

@@ -635,7 +635,7 @@ impl Lifecycle {
             to,
             gates: gates.clone(),
             criteria: criteria.clone(),
-            seal: eval.seal.clone(),
+            seal: eval.seal,
             escalations: escalations.clone(),
             reasons,
             prev_hash: String::new(),

@@ -153,7 +153,7 @@ pub fn sealed_this_cycle(cx: &CheckContext<'_>) -> Option<secfw_artifacts::Seal>
         .iter()
         .rev()
         .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
-        .and_then(|e| e.seal.clone())
+        .and_then(|e| e.seal)
 }
 
 /// IMPROVE criteria: this cycle's KPI snapshot is in `.secfw/history/` and the digest was

@@ -423,7 +423,7 @@ fn staged(
     report.stats.bytes_hashed += read.size;
     // The staging paths are gone once the files are moved: keep only the package's record.
     report.known = files::KnownDigests::new();
-    if let (true, Some(identity), Some(seal)) = (report.passed(), read.identity, report.seal.clone()) {
+    if let (true, Some(identity), Some(seal)) = (report.passed(), read.identity, report.seal) {
         report.known.insert_package(
             archive.to_path_buf(),
             files::VerifiedPackage { identity, sha256: read.sha256, seal, now: opts.now, trust_version: trust.version },

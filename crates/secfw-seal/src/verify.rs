@@ -174,7 +174,7 @@ impl SealState {
             (Some(st), Some(seal)) if r.passed() => Some(Self {
                 project: st.predicate.project.clone(),
                 sequence: st.predicate.sequence,
-                seal: seal.clone(),
+                seal: *seal,
             }),
             _ => None,
         }
@@ -384,7 +384,7 @@ impl VerifyReport {
                 ),
                 diagnostics: Vec::new(),
             }],
-            seal: Some(p.seal.clone()),
+            seal: Some(p.seal),
             statement: None,
             signers: Signers::default(),
             accepted_keyids: Vec::new(),
@@ -499,7 +499,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         }
     };
     let seal = seal_of(&body);
-    r.seal = Some(seal.clone());
+    r.seal = Some(seal);
 
     // 4. signatures over the PAE (with the type as written: a changed type fails here too)
     let msg = pae(&env.payload_type, &body);
@@ -766,7 +766,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
                 format!("sequence {seq} was already accepted with another seal {}", s.seal),
                 "two manifests share a sequence number",
             ));
-        } else if seq == s.sequence + 1 && !st.predicate.previous_seal.as_deref().is_some_and(|p| s.seal == *p) {
+        } else if seq == s.sequence + 1 && st.predicate.previous_seal.as_deref().is_none_or(|p| s.seal != *p) {
             ch.push(err(
                 codes::CHAIN,
                 names::STATEMENT,

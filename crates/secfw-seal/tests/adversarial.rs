@@ -301,7 +301,7 @@ fn case15_other_project_older_sequence_or_other_commit_rejected() {
     o.expect_project = Some("other-project".into());
     assert!(verify_with(&dir, &tp, &o).failed(CheckName::Project));
     let seal = secfw_seal::seal_of(&payload(&dir));
-    let newer = SealState { project: "acme-pay".into(), sequence: 5, seal: seal.clone() };
+    let newer = SealState { project: "acme-pay".into(), sequence: 5, seal };
     assert!(verify_with(&dir, &tp, &vopts().state(newer)).failed(CheckName::Sequence));
     let same_seq_other_seal = SealState {
         project: "acme-pay".into(),

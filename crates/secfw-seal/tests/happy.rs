@@ -12,7 +12,7 @@ fn generate_sign_verify_round_trip() {
     assert!(r.passed(), "{:?}", r.failed_names());
     assert_eq!(r.signers.prepared_by, vec!["preparer"]);
     assert_eq!(r.signers.approved_by, vec!["approver-1", "approver-2"]);
-    let seal = r.seal.clone().unwrap();
+    let seal = r.seal.unwrap();
     assert_eq!(seal, secfw_seal::seal_of(&payload(&dir)));
     let yaml = std::fs::read_to_string(manifest(&dir)).unwrap();
     assert!(yaml.contains(&format!("value: \"{seal}\"")), "{yaml}");

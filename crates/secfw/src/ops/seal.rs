@@ -136,7 +136,7 @@ impl VerifyReport {
     fn new(r: secfw_seal::VerifyReport, anchor: Option<&Anchor>) -> Self {
         Self {
             passed: r.passed(),
-            seal: r.seal.clone(),
+            seal: r.seal,
             failed: r.failed_names().iter().map(ToString::to_string).collect(),
             checks: r.checks.clone(),
             accepted_keyids: r.accepted_keyids.clone(),
@@ -230,7 +230,7 @@ impl Workspace {
             files: p.artifacts.len(),
             project: p.project.clone(),
             sequence: p.sequence,
-            seal: g.seal.clone(),
+            seal: g.seal,
             manifest: dir.join(names::MANIFEST),
         })
     }
