@@ -700,11 +700,8 @@ impl Run<'_> {
             Err(e) => return Ok(self.fail("unpack", vec![e])),
         };
         let events = self.lc.log().read()?;
-        let sealed = events
-            .iter()
-            .rev()
-            .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
-            .and_then(|e| e.seal);
+        let sealed =
+            events.iter().rev().find(|e| e.changes_state() && e.to == LifecycleState::Packaged).and_then(|e| e.seal);
         // Take the package of the seal this cycle recorded at PACKAGED, never another.
         let Some(sealed) = sealed else {
             return Ok(self.fail("unpack", vec!["no seal was recorded when this cycle entered PACKAGED".into()]));

@@ -149,11 +149,7 @@ impl SealCheck for SealWiring {
 pub fn sealed_this_cycle(cx: &CheckContext<'_>) -> Option<secfw_artifacts::Seal> {
     let start =
         cx.events.iter().rposition(|e| e.changes_state() && e.to == LifecycleState::Planned).map_or(0, |i| i + 1);
-    cx.events[start..]
-        .iter()
-        .rev()
-        .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
-        .and_then(|e| e.seal)
+    cx.events[start..].iter().rev().find(|e| e.changes_state() && e.to == LifecycleState::Packaged).and_then(|e| e.seal)
 }
 
 /// IMPROVE criteria: this cycle's KPI snapshot is in `.secfw/history/` and the digest was

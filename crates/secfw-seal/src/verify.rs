@@ -171,11 +171,9 @@ impl SealState {
     /// The state a passed report establishes, if it carries a statement.
     pub fn of_report(r: &VerifyReport) -> Option<Self> {
         match (&r.statement, &r.seal) {
-            (Some(st), Some(seal)) if r.passed() => Some(Self {
-                project: st.predicate.project.clone(),
-                sequence: st.predicate.sequence,
-                seal: *seal,
-            }),
+            (Some(st), Some(seal)) if r.passed() => {
+                Some(Self { project: st.predicate.project.clone(), sequence: st.predicate.sequence, seal: *seal })
+            }
             _ => None,
         }
     }
