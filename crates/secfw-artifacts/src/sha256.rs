@@ -32,7 +32,7 @@ pub struct Seal(Sha256Digest);
 /// Why a text is not a digest, and where (a byte offset into the text; every accepted character
 /// is ASCII, so it is also the character offset up to the first bad character).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} (at offset {offset})")]
+#[error("malformed SHA-256 digest or seal: {kind} (at offset {offset})")]
 #[non_exhaustive]
 pub struct DigestError {
     /// What is wrong.
