@@ -101,7 +101,7 @@ fn a_malformed_digest_in_the_manifest_view_is_refused_at_its_line() {
         (hex.clone(), hex.to_uppercase(), n + 1),
         (hex.clone(), hex[..63].to_owned(), n + 1),
         (hex.clone(), format!("{}z", &hex[..63]), n + 1),
-        (format!("sha256:{seal_hex}"), seal_hex.clone(), 0),
+        (format!("sha256:{seal_hex}"), seal_hex, 0),
     ] {
         let bad = yaml.replacen(&from, &to, 1);
         let src = secfw_artifacts::SourceFile::new("handoff_manifest.yaml", bad);
