@@ -10,16 +10,16 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
-use secfw_artifacts::diag::Level;
-use secfw_artifacts::source::SourceFile;
-use secfw_artifacts::workspace::{self, files};
-use secfw_artifacts::{LoadOptions, exceptions, load, policy};
+use secfw_artifacts::Level;
+use secfw_artifacts::SourceFile;
+use secfw_artifacts::file_names;
+use secfw_artifacts::{LoadOptions, load};
 use secfw_workgen::{LedgerSyntax, Options, Size, generate, write_ledger};
 
 fn ledger(size: Size, syntax: LedgerSyntax) -> SourceFile {
     let mut buf = Vec::new();
     write_ledger(&mut buf, &Options::new(size, 0).ledger(syntax)).expect("generate ledger");
-    SourceFile::new(files::FINDINGS, String::from_utf8(buf).expect("UTF-8"))
+    SourceFile::new(file_names::FINDINGS, String::from_utf8(buf).expect("UTF-8"))
 }
 
 fn bench_size(c: &mut Criterion, size: Size, label: &str) {
@@ -45,20 +45,24 @@ fn bench_size(c: &mut Criterion, size: Size, label: &str) {
         let src = ledger(size, syntax);
         bench_bytes(&mut group, name, &src, |src| {
             let mut diags = Vec::new();
-            let parsed = workspace::parse_findings(src, &opts, &mut diags);
+            let parsed = secfw_artifacts::parse_findings(src, &opts, &mut diags);
             assert!(parsed.is_some() && diags.is_empty(), "{diags:?}");
             parsed
         });
     }
     let read =
         |name: &str| SourceFile::new(name, std::fs::read_to_string(dir.path().join(name)).expect("generated artifact"));
-    bench_bytes(&mut group, "policy_map", &read(files::POLICY_MAP), |src| policy::parse(src, Level::Warning));
-    bench_bytes(&mut group, "exceptions", &read(files::EXCEPTIONS), |src| exceptions::parse(src, Level::Warning));
-    bench_bytes(&mut group, "inventory", &read(files::INVENTORY), |src| {
-        workspace::parse_inventory(src, &opts, &mut Vec::new())
+    bench_bytes(&mut group, "policy_map", &read(file_names::POLICY_MAP), |src| {
+        secfw_artifacts::parse_policy_map(src, Level::Warning)
+    });
+    bench_bytes(&mut group, "exceptions", &read(file_names::EXCEPTIONS), |src| {
+        secfw_artifacts::parse_exceptions(src, Level::Warning)
+    });
+    bench_bytes(&mut group, "inventory", &read(file_names::INVENTORY), |src| {
+        secfw_artifacts::parse_inventory(src, &opts, &mut Vec::new())
     });
 
-    let artifact_bytes: u64 = files::ALL.iter().filter_map(|f| stats.bytes_of(f)).sum();
+    let artifact_bytes: u64 = file_names::ALL.iter().filter_map(|f| stats.bytes_of(f)).sum();
     group.throughput(Throughput::Bytes(artifact_bytes));
     group.bench_function("load_workspace", |b| {
         b.iter(|| {

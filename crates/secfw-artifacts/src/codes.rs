@@ -2,6 +2,8 @@
 //!
 //! Every code is listed in [`CATALOG`] with a one-line title; `docs/diagnostics.md` documents
 //! each one and a test keeps the two in sync. Codes are never reused for a different meaning.
+//!
+//! A public namespace: the codes read well only qualified (`codes::SYNTAX`).
 
 crate::define_codes! {
     // --- files -------------------------------------------------------------------------

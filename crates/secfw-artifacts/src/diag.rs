@@ -22,9 +22,9 @@ use serde::Serialize;
 #[macro_export]
 macro_rules! define_codes {
     ($( $(#[$m:meta])* $name:ident = $code:literal, $title:literal; )*) => {
-        $( $(#[$m])* #[doc = $title] pub const $name: $crate::diag::Code = $crate::diag::Code($code); )*
+        $( $(#[$m])* #[doc = $title] pub const $name: $crate::Code = $crate::Code($code); )*
         /// Every code of this crate with its title, in code order.
-        pub const CATALOG: &[($crate::diag::Code, &str)] = &[ $( ($name, $title), )* ];
+        pub const CATALOG: &[($crate::Code, &str)] = &[ $( ($name, $title), )* ];
     };
 }
 
@@ -116,7 +116,7 @@ pub struct Diagnostic {
     /// Stable machine code.
     pub code: Code,
     /// Error, warning or note.
-    pub severity: Level,
+    pub level: Level,
     /// File the problem is in, relative to the workspace root, with `/` separators.
     pub file: String,
     /// 1-based line, when known.
@@ -134,10 +134,10 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A new diagnostic with no location yet.
-    pub fn new(code: Code, severity: Level, file: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, level: Level, file: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             code,
-            severity,
+            level,
             file: file.into(),
             line: None,
             column: None,
@@ -193,8 +193,8 @@ impl Diagnostic {
 
     /// Change the level (for example warnings promoted to errors in strict mode).
     #[must_use]
-    pub fn with_severity(mut self, severity: Level) -> Self {
-        self.severity = severity;
+    pub fn with_level(mut self, level: Level) -> Self {
+        self.level = level;
         self
     }
 
@@ -209,12 +209,12 @@ impl Diagnostic {
 
     /// `true` for error-level diagnostics.
     pub fn is_error(&self) -> bool {
-        self.severity == Level::Error
+        self.level == Level::Error
     }
 }
 
 impl fmt::Display for Diagnostic {
-    /// One line: `file:line:col: severity[CODE]: message`.
+    /// One line: `file:line:col: level[CODE]: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;
         if let Some(l) = self.line {
@@ -223,7 +223,7 @@ impl fmt::Display for Diagnostic {
                 write!(f, ":{c}")?;
             }
         }
-        write!(f, ": {}[{}]: {}", self.severity, self.code, self.message)
+        write!(f, ": {}[{}]: {}", self.level, self.code, self.message)
     }
 }
 
@@ -250,7 +250,7 @@ impl Summary {
     pub fn of(diags: &[Diagnostic]) -> Self {
         let mut s = Self::default();
         for d in diags {
-            match d.severity {
+            match d.level {
                 Level::Error => s.errors += 1,
                 Level::Warning => s.warnings += 1,
                 Level::Note => s.notes += 1,

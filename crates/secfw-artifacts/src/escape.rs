@@ -9,7 +9,7 @@
 /// Escape `s` for XML, HTML and SVG text and attribute values.
 ///
 /// ```
-/// use secfw_artifacts::escape::markup;
+/// use secfw_artifacts::escape_markup as markup;
 /// assert_eq!(markup("a<b & \"c\" 'd'\u{1b}"), "a&lt;b &amp; &quot;c&quot; &#39;d&#39;\u{fffd}");
 /// assert_eq!(markup("tab\tand\nline"), "tab\tand\nline");
 /// ```

@@ -7,6 +7,8 @@
 //!
 //! Every file is opened without blocking and checked on its descriptor, so a FIFO or device
 //! planted at the path is refused instead of hanging the command.
+//!
+//! A public namespace: its items (`commit`, `append_line`, ...) read well only qualified.
 
 use std::io::Write as _;
 use std::path::Path;

@@ -1,40 +1,72 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+// Public namespaces: each groups items whose names only make sense qualified. Everything else
+// lives in a private module and is re-exported below under a name that says what it is.
 pub mod codes;
-pub mod diag;
-pub mod escape;
-pub mod exceptions;
+mod diag;
+mod escape;
+mod exceptions;
 pub mod journal;
-pub mod lock;
-pub mod markdown;
+mod lock;
+mod markdown;
 pub mod model;
-pub mod policy;
-pub mod read;
-pub mod render;
-pub mod schema;
-pub mod source;
-pub mod spans;
-pub mod spec;
+mod policy;
+mod read;
+mod render;
+mod schema;
+mod sha256;
+mod source;
+mod spans;
+mod spec;
 pub mod speclint;
-pub mod target;
+mod target;
 pub mod template;
-pub mod workspace;
-pub mod write;
+mod workspace;
+mod write;
 pub mod yaml;
 
 use std::path::PathBuf;
 
-pub use diag::{Code, Diagnostic, Level, Pos, Related, Summary};
-pub use exceptions::{Exception, ExceptionKind, ExceptionRegistry};
+pub use diag::{Code, Diagnostic, Level, Pos, Related, Summary, sort_diagnostics};
+pub use escape::markup as escape_markup;
+pub use exceptions::{
+    ARCHIVE_SECTION_WORDS, Exception, ExceptionKind, ExceptionRegistry, VEX_JUSTIFICATIONS, append as append_exception,
+    parse as parse_exceptions, render as render_exceptions,
+};
+pub use lock::{DEFAULT_TIMEOUT as LOCK_DEFAULT_TIMEOUT, LOCK_FILE, TIMEOUT_ENV as LOCK_TIMEOUT_ENV, WorkspaceLock};
+pub use markdown::{escape_inline as escape_markdown_inline, is_id as is_prefixed_id, options as markdown_options};
 pub use model::common::{Date, LifecycleState, Severity, Timestamp};
 pub use model::findings::{Finding, FindingStatus, FindingsFile, ScanRecord, ScanStatus};
 pub use model::inventory::{Inventory, Resource};
 pub use model::rulebook::Rulebook;
-pub use policy::{Control, Policy, PolicyMap};
-pub use source::SourceFile;
-pub use spec::SecuritySpec;
-pub use workspace::{LoadOptions, LoadedWorkspace, files, load};
+pub use policy::{
+    Control, Policy, PolicyMap, PolicyMapMetadata, parse as parse_policy_map, render as render_policy_map,
+};
+pub use read::{Links, open_regular, read_regular};
+#[cfg(unix)]
+pub use read::{O_NOFOLLOW, O_NONBLOCK};
+pub use render::render as render_diagnostic;
+pub use schema::all as schemas;
+pub use sha256::{DigestError, DigestErrorKind, Seal, Sha256Digest};
+pub use source::{
+    DEFAULT_MAX_FILE_BYTES, SourceFile, decode as decode_artifact, line_spans, lines, pos_of, prefix_at, read_artifact,
+};
+pub use spans::Spans;
+pub use spec::{
+    REQUIRED_SECTIONS as SPEC_REQUIRED_SECTIONS, SecuritySpec, SpecFrontMatter, SpecSection, SpecStatus,
+    parse as parse_security_spec,
+};
+pub use target::{
+    Purl, VersionOp, VersionRange, is_advisory_id, is_gitleaks_fingerprint, is_known_advisory_id, package_of_location,
+};
+pub use workspace::{
+    LoadOptions, LoadedWorkspace, PARALLEL_LEDGER_BYTES, check_root, file_names, findings_parses, is_fingerprint, load,
+    load_sources, parse_findings, parse_inventory, parse_rulebook, parse_vex_record,
+};
+pub use write::{
+    TEMP_PREFIX, create_dirs_nofollow, write_atomic, write_atomic_meta, write_atomic_under, write_atomic_under_mode,
+};
 
 /// The error type of `secfw-artifacts`: failures that are not about an artifact's content
 /// (those are [`Diagnostic`]s).

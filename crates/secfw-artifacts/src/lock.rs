@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use secfw_artifacts::lock::WorkspaceLock;
+//! use secfw_artifacts::WorkspaceLock;
 //! let dir = tempfile::tempdir()?;
 //! let held = WorkspaceLock::acquire(dir.path(), Duration::from_secs(1))?;
 //! // A second writer waits for the timeout, then fails with SF0008 naming the lock file.

@@ -23,7 +23,7 @@ pub fn options() -> Options<'static> {
 
 /// A bullet `- **Key**: value` with optional nested bullets.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
+pub(crate) struct Field {
     /// The key as written (inside `**`), trimmed.
     pub key: String,
     /// Inline text after the colon, trimmed (may be empty when the value is a sub-list).
@@ -38,7 +38,7 @@ pub struct Field {
 
 /// A `### ID: Title` heading with the bullets under it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Heading level (3 for `###`).
     pub level: u8,
     /// The full heading text.
@@ -55,7 +55,7 @@ pub struct Entry {
 
 /// A `##` section with simple `- Key: value` bullets (e.g. `## Metadata`).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Section {
+pub(crate) struct Section {
     /// Section title.
     pub title: String,
     /// Heading position.
@@ -66,7 +66,7 @@ pub struct Section {
 
 /// The parsed outline of an entry-style Markdown document.
 #[derive(Clone, Debug, Default)]
-pub struct Outline {
+pub(crate) struct Outline {
     /// The `#` title, if any.
     pub title: Option<String>,
     /// `##` sections with their simple bullets.
@@ -84,7 +84,7 @@ fn pos_of(node: &AstNode<'_>) -> Pos {
 }
 
 /// The plain text of inline content (text, code, emphasis, links), soft breaks as spaces.
-pub fn inline_text<'a>(node: &'a AstNode<'a>) -> String {
+pub(crate) fn inline_text<'a>(node: &'a AstNode<'a>) -> String {
     let mut s = String::new();
     collect_text(node, &mut s);
     s
@@ -104,7 +104,7 @@ fn collect_text<'a>(node: &'a AstNode<'a>, out: &mut String) {
 }
 
 /// Parse `text` into an [`Outline`].
-pub fn outline(text: &str) -> Outline {
+pub(crate) fn outline(text: &str) -> Outline {
     let arena = Arena::new();
     let opts = options();
     let root = parse_document(&arena, text, &opts);
@@ -215,7 +215,7 @@ fn read_fields<'a>(list: &'a AstNode<'a>, entry: &mut Entry) {
 }
 
 /// Split an inline list value: `["a", "b"]`, `[a, b]` or `a, b`.
-pub fn split_list(value: &str) -> Vec<String> {
+pub(crate) fn split_list(value: &str) -> Vec<String> {
     let v = value.trim();
     let v = v.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(v);
     v.split([',', ';'])

@@ -11,7 +11,7 @@ use crate::source::SourceFile;
 /// Render one diagnostic. `source` is the text of `diag.file` when available; `styled` adds ANSI
 /// colours.
 pub fn render(diag: &Diagnostic, source: Option<&SourceFile>, styled: bool) -> String {
-    let level = match diag.severity {
+    let level = match diag.level {
         Level::Error => ALevel::ERROR,
         Level::Warning => ALevel::WARNING,
         Level::Note => ALevel::NOTE,
@@ -40,7 +40,7 @@ pub fn render(diag: &Diagnostic, source: Option<&SourceFile>, styled: bool) -> S
             Some(l) => format!("{}:{l}:{}", diag.file, diag.column.unwrap_or(1)),
             None => diag.file.clone(),
         };
-        let _ = write!(out, "{}[{}]: {}\n  --> {loc}", diag.severity, diag.code, diag.message);
+        let _ = write!(out, "{}[{}]: {}\n  --> {loc}", diag.level, diag.code, diag.message);
         if let Some(h) = &diag.hint {
             let _ = write!(out, "\n  = help: {h}");
         }

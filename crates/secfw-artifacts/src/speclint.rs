@@ -31,6 +31,8 @@
 //!
 //! An id is recognised as a whole word: `POL-001` in `see POL-001.` but not in `XPOL-001` or
 //! `RB-POL-001`.
+//!
+//! A public namespace: `speclint::lint`, `speclint::init`, `speclint::TEMPLATE` read well only qualified.
 
 use chrono::{DateTime, Utc};
 
@@ -41,7 +43,7 @@ use crate::model::rulebook::Rulebook;
 use crate::policy::PolicyMap;
 use crate::source::SourceFile;
 use crate::spec::{self, SecuritySpec, SpecSection};
-use crate::workspace::{LoadedWorkspace, files};
+use crate::workspace::{LoadedWorkspace, file_names};
 use crate::yaml::UnknownFields;
 
 /// The template `secfw spec init` writes: seeds/000 verbatim (front matter with placeholders,
@@ -164,9 +166,9 @@ impl<'a> SpecContext<'a> {
 /// Returns the spec's own diagnostics (structure and content) and the cross-check diagnostics,
 /// sorted; when the workspace has no `security_spec.md`, its load diagnostic for that file.
 pub fn lint_workspace(ws: &LoadedWorkspace, now: DateTime<Utc>) -> Vec<Diagnostic> {
-    match ws.sources.get(files::SECURITY_SPEC) {
+    match ws.sources.get(file_names::SECURITY_SPEC) {
         Some(src) => lint(src, &SpecContext::of(ws), now),
-        None => ws.diagnostics.iter().filter(|d| d.file == files::SECURITY_SPEC).cloned().collect(),
+        None => ws.diagnostics.iter().filter(|d| d.file == file_names::SECURITY_SPEC).cloned().collect(),
     }
 }
 
@@ -412,7 +414,7 @@ fn skipped(f: &str, what: &str, missing: &str, diags: &mut Vec<Diagnostic>) {
 fn cross_checks(f: &str, s: &SecuritySpec, ctx: &SpecContext<'_>, now: DateTime<Utc>, diags: &mut Vec<Diagnostic>) {
     // Tags in Data Classification & Handling vs the taxonomy.
     match (ctx.rulebook, s.section("Data Classification & Handling")) {
-        (None, _) => skipped(f, "data classification tags", files::RULEBOOK, diags),
+        (None, _) => skipped(f, "data classification tags", file_names::RULEBOOK, diags),
         (Some(_), None) => {} // the missing section is already reported
         (Some(rb), Some(sec)) => {
             let spans = tag_spans(&sec.body);
@@ -463,7 +465,7 @@ fn cross_checks(f: &str, s: &SecuritySpec, ctx: &SpecContext<'_>, now: DateTime<
 
     // Exceptions.
     match ctx.exceptions {
-        None => skipped(f, "exceptions", files::EXCEPTIONS, diags),
+        None => skipped(f, "exceptions", file_names::EXCEPTIONS, diags),
         Some(reg) => {
             for sec in &s.sections {
                 for (off, id) in ids(&sec.body, "EXC") {
@@ -494,7 +496,7 @@ fn cross_checks(f: &str, s: &SecuritySpec, ctx: &SpecContext<'_>, now: DateTime<
                                 ),
                             )
                             .at(Some(sec.pos))
-                            .with_related(files::EXCEPTIONS, e.spans.at, format!("{} is defined here", e.id))
+                            .with_related(file_names::EXCEPTIONS, e.spans.at, format!("{} is defined here", e.id))
                             .with_hint(format!(
                                 "add `- {}: {} (expires {})` to the section",
                                 e.id, e.title, e.valid_until
@@ -508,7 +510,7 @@ fn cross_checks(f: &str, s: &SecuritySpec, ctx: &SpecContext<'_>, now: DateTime<
 
     // Policies and controls.
     match ctx.policies {
-        None => skipped(f, "policies and controls", files::POLICY_MAP, diags),
+        None => skipped(f, "policies and controls", file_names::POLICY_MAP, diags),
         Some(map) => {
             for sec in &s.sections {
                 for prefix in ["POL", "CTL"] {
@@ -544,7 +546,7 @@ fn cross_checks(f: &str, s: &SecuritySpec, ctx: &SpecContext<'_>, now: DateTime<
 /// appears complete or not at all (written to a temporary file, then hard-linked into place,
 /// which fails if the target exists).
 pub fn init(dir: &std::path::Path) -> Result<std::path::PathBuf, crate::Error> {
-    let path = dir.join(files::SECURITY_SPEC);
+    let path = dir.join(file_names::SECURITY_SPEC);
     let io = |p: &std::path::Path, source| crate::Error::Io { path: p.to_owned(), source };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     if std::fs::symlink_metadata(&path).is_ok() {
@@ -556,7 +558,7 @@ pub fn init(dir: &std::path::Path) -> Result<std::path::PathBuf, crate::Error> {
             ),
         ));
     }
-    let tmp = dir.join(format!(".{}.secfw-init-{}", files::SECURITY_SPEC, std::process::id()));
+    let tmp = dir.join(format!(".{}.secfw-init-{}", file_names::SECURITY_SPEC, std::process::id()));
     crate::write::write_atomic(&tmp, TEMPLATE.as_bytes())?;
     let linked = std::fs::hard_link(&tmp, &path);
     let _ = std::fs::remove_file(&tmp);

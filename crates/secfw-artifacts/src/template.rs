@@ -5,6 +5,8 @@
 //! binary. The workspace is complete and consistent: it loads with zero diagnostics (also in
 //! strict mode), every cross-reference resolves, and it is written so that every gate passes
 //! when evaluated at [`EXAMPLE_NOW`].
+//!
+//! A public namespace: the example workspace (`template::EXAMPLE`, `template::write_example`).
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -272,7 +274,7 @@ mod tests {
         for p in &paths {
             assert!(!p.starts_with('/') && !p.contains("..") && !p.contains('\\'), "{p}");
         }
-        for artifact in crate::workspace::files::ALL {
+        for artifact in crate::workspace::file_names::ALL {
             assert!(paths.contains(&artifact), "{artifact} missing from the template");
         }
         assert!(EXAMPLE_NOW.parse::<crate::Timestamp>().is_ok());
@@ -301,7 +303,7 @@ mod tests {
             assert!(minimal(bad, now).is_err(), "{bad:?}");
         }
         let files = minimal("acme.pay_2", now).unwrap();
-        assert_eq!(files.len(), crate::workspace::files::ALL.len());
+        assert_eq!(files.len(), crate::workspace::file_names::ALL.len());
         assert!(files.iter().all(|(_, c)| !c.contains('@') || c.contains("@example.com")));
     }
 

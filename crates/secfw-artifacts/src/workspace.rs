@@ -16,8 +16,9 @@ use crate::spec::{self, SecuritySpec};
 use crate::yaml::{self, Seg, SourceMap, UnknownFields};
 use crate::{markdown, path};
 
-/// File names of the artifacts in a workspace.
-pub mod files {
+/// File names of the artifacts and digests in a workspace: a public namespace, since the
+/// constants read well only qualified (`file_names::FINDINGS`).
+pub mod file_names {
     /// The rulebook.
     pub const RULEBOOK: &str = "rulebook.yaml";
     /// The inventory.
@@ -150,7 +151,7 @@ pub fn check_root(dir: &Path) -> Result<(), crate::Error> {
 pub fn load(dir: &Path, opts: &LoadOptions) -> Result<LoadedWorkspace, crate::Error> {
     check_root(dir)?;
     let mut ws = LoadedWorkspace { root: dir.to_owned(), ..LoadedWorkspace::default() };
-    for name in files::ALL {
+    for name in file_names::ALL {
         let path = dir.join(name);
         if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
             ws.diagnostics.push(
@@ -225,35 +226,35 @@ pub const PARALLEL_LEDGER_BYTES: usize = 1 << 20;
 pub fn load_sources(ws: &mut LoadedWorkspace, opts: &LoadOptions) {
     let sources = &ws.sources;
     let ledger = || {
-        sources.get(files::FINDINGS).map(|src| {
+        sources.get(file_names::FINDINGS).map(|src| {
             let mut d = Vec::new();
             let f = parse_findings(src, opts, &mut d);
             (f, d)
         })
     };
-    // Every other artifact, each with its own diagnostics, in the order of `files::ALL`.
+    // Every other artifact, each with its own diagnostics, in the order of `file_names::ALL`.
     let others = || {
         let mut d = [const { Vec::new() }; 5];
-        let rulebook = sources.get(files::RULEBOOK).and_then(|src| parse_rulebook(src, opts, &mut d[0]));
-        let inventory = sources.get(files::INVENTORY).and_then(|src| parse_inventory(src, opts, &mut d[1]));
-        let policies = sources.get(files::POLICY_MAP).map(|src| {
+        let rulebook = sources.get(file_names::RULEBOOK).and_then(|src| parse_rulebook(src, opts, &mut d[0]));
+        let inventory = sources.get(file_names::INVENTORY).and_then(|src| parse_inventory(src, opts, &mut d[1]));
+        let policies = sources.get(file_names::POLICY_MAP).map(|src| {
             let (m, pd) = policy::parse(src, opts.unknown_level());
             d[2] = pd;
             m
         });
-        let exceptions = sources.get(files::EXCEPTIONS).map(|src| {
+        let exceptions = sources.get(file_names::EXCEPTIONS).map(|src| {
             let (r, ed) = exceptions::parse(src, opts.unknown_level());
             d[3] = ed;
             r
         });
-        let spec = sources.get(files::SECURITY_SPEC).and_then(|src| {
+        let spec = sources.get(file_names::SECURITY_SPEC).and_then(|src| {
             let (sp, sd) = spec::parse(src, opts.unknown());
             d[4] = sd;
             sp
         });
         (rulebook, inventory, policies, exceptions, spec, d)
     };
-    let large = sources.get(files::FINDINGS).is_some_and(|src| src.text.len() > PARALLEL_LEDGER_BYTES);
+    let large = sources.get(file_names::FINDINGS).is_some_and(|src| src.text.len() > PARALLEL_LEDGER_BYTES);
     let (findings, (rulebook, inventory, policies, exceptions, spec, [d_rb, d_inv, d_pol, d_exc, d_spec])) = if large {
         std::thread::scope(|s| {
             let h = s.spawn(ledger);

@@ -12,6 +12,8 @@
 //!   errors in strict mode.
 //!
 //! Errors become [`Diagnostic`]s with a stable code, the file, line and column and a hint.
+//!
+//! A public namespace (`yaml::parse`, `yaml::to_string`): every crate parses YAML through it.
 
 use std::fmt;
 

@@ -2,9 +2,7 @@
 
 use std::io::Write as _;
 
-use secfw_artifacts::{
-    Diagnostic, Level, LoadOptions, SourceFile, codes, exceptions, policy, source, spec, workspace, yaml,
-};
+use secfw_artifacts::{Diagnostic, Level, LoadOptions, SourceFile, codes, yaml};
 
 const GOOD: &str = r#"version: "1.0"
 metadata:
@@ -42,7 +40,7 @@ fn findings(text: &str) -> (bool, Vec<Diagnostic>) {
 fn findings_with(text: &str, opts: &LoadOptions) -> (bool, Vec<Diagnostic>) {
     let src = SourceFile::new("sec_findings.yaml", text);
     let mut d = Vec::new();
-    let parsed = workspace::parse_findings(&src, opts, &mut d).is_some();
+    let parsed = secfw_artifacts::parse_findings(&src, opts, &mut d).is_some();
     (parsed, d)
 }
 
@@ -192,9 +190,9 @@ fn unknown_fields_warn_by_default_and_fail_in_strict_mode() {
     let (ok, d) = findings(&text);
     assert!(ok);
     expect_one(&d, codes::UNKNOWN_FIELD, 12, 5);
-    assert_eq!(d[0].severity, Level::Warning);
+    assert_eq!(d[0].level, Level::Warning);
     let (_, d) = findings_with(&text, &LoadOptions::default().strict(true));
-    assert_eq!(d[0].severity, Level::Error);
+    assert_eq!(d[0].level, Level::Error);
 }
 
 #[test]
@@ -231,12 +229,12 @@ fn zero_byte_binary_and_invalid_utf8_files() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("x.yaml");
     std::fs::write(&p, b"").unwrap();
-    assert_eq!(source::read_artifact(&p, "x.yaml", 1 << 20).unwrap_err().code, codes::EMPTY_FILE);
+    assert_eq!(secfw_artifacts::read_artifact(&p, "x.yaml", 1 << 20).unwrap_err().code, codes::EMPTY_FILE);
     std::fs::write(&p, b"\x7fELF\x02\x01\x01\x00\x00garbage").unwrap();
-    let e = source::read_artifact(&p, "x.yaml", 1 << 20).unwrap_err();
+    let e = secfw_artifacts::read_artifact(&p, "x.yaml", 1 << 20).unwrap_err();
     assert_eq!((e.code, e.line, e.column), (codes::BINARY, Some(1), Some(8)));
     std::fs::write(&p, b"version: \"1.0\"\nmetadata: \xc3\x28\n").unwrap();
-    let e = source::read_artifact(&p, "x.yaml", 1 << 20).unwrap_err();
+    let e = secfw_artifacts::read_artifact(&p, "x.yaml", 1 << 20).unwrap_err();
     assert_eq!((e.code, e.line, e.column), (codes::INVALID_UTF8, Some(2), Some(11)));
 }
 
@@ -248,10 +246,11 @@ fn a_100_mb_file_is_handled_in_bounded_memory() {
     f.set_len(100 * 1024 * 1024).unwrap(); // sparse: 100 MB of NULs
     drop(f);
     // Over a configured limit: refused from metadata, nothing read.
-    let e = source::read_artifact(&p, "sec_findings.yaml", 64 * 1024 * 1024).unwrap_err();
+    let e = secfw_artifacts::read_artifact(&p, "sec_findings.yaml", 64 * 1024 * 1024).unwrap_err();
     assert_eq!(e.code, codes::TOO_LARGE);
     // Under the default limit: read once (100 MB), refused as binary at the first byte.
-    let e = source::read_artifact(&p, "sec_findings.yaml", source::DEFAULT_MAX_FILE_BYTES).unwrap_err();
+    let e =
+        secfw_artifacts::read_artifact(&p, "sec_findings.yaml", secfw_artifacts::DEFAULT_MAX_FILE_BYTES).unwrap_err();
     assert_eq!((e.code, e.line, e.column), (codes::BINARY, Some(1), Some(1)));
 }
 
@@ -264,7 +263,10 @@ fn symlinked_artifacts_are_refused() {
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        assert_eq!(source::read_artifact(&link, "sec_findings.yaml", 1 << 20).unwrap_err().code, codes::NOT_A_FILE);
+        assert_eq!(
+            secfw_artifacts::read_artifact(&link, "sec_findings.yaml", 1 << 20).unwrap_err().code,
+            codes::NOT_A_FILE
+        );
     }
 }
 
@@ -302,7 +304,7 @@ const POLICIES: &str = "# Security Policy Map
 
 #[test]
 fn policy_map_problems_are_located() {
-    let (map, d) = policy::parse(&SourceFile::new("policy_map.md", POLICIES), Level::Warning);
+    let (map, d) = secfw_artifacts::parse_policy_map(&SourceFile::new("policy_map.md", POLICIES), Level::Warning);
     assert_eq!(map.policies.len(), 1, "POL-001 parses; POL-002 lacks a severity; the second POL-001 is a duplicate");
     let p = &map.policies[0];
     assert_eq!(p.tags, vec!["encryption", "data-protection", "PII"]);
@@ -346,7 +348,7 @@ const EXCEPTIONS: &str = "# Security Exception Registry
 
 #[test]
 fn exception_registry_problems_are_located() {
-    let (reg, d) = exceptions::parse(&SourceFile::new("exceptions.md", EXCEPTIONS), Level::Warning);
+    let (reg, d) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", EXCEPTIONS), Level::Warning);
     assert_eq!(reg.exceptions.len(), 1);
     let e = &reg.exceptions[0];
     assert_eq!(e.valid_until.to_string(), "2025-06-30");
@@ -362,29 +364,34 @@ fn exception_registry_problems_are_located() {
 #[test]
 fn spec_front_matter_and_sections() {
     let template = include_str!("../../../testdata/seeds/security_spec_template.md");
-    let (s, d) = spec::parse(&SourceFile::new("security_spec.md", template), yaml::UnknownFields::Deny);
+    let (s, d) =
+        secfw_artifacts::parse_security_spec(&SourceFile::new("security_spec.md", template), yaml::UnknownFields::Deny);
     // The raw template parses (placeholders aside): its only problem is the date placeholder.
     assert!(s.is_some());
     assert_eq!(d.iter().map(|x| (x.code, x.line)).collect::<Vec<_>>(), vec![(codes::SPEC_PLACEHOLDER, Some(6))]);
     assert_eq!(s.unwrap().sections.len(), 14);
     let cut = template.replace("## Threat Modeling", "## Threats").replace("status: draft", "status: final");
-    let (_, d) = spec::parse(&SourceFile::new("security_spec.md", cut), yaml::UnknownFields::Deny);
+    let (_, d) =
+        secfw_artifacts::parse_security_spec(&SourceFile::new("security_spec.md", cut), yaml::UnknownFields::Deny);
     assert_eq!(d[0].code, codes::UNKNOWN_VARIANT);
     assert_eq!(d[0].line, Some(5), "front matter lines are counted from the top of the file");
-    let (_, d) = spec::parse(&SourceFile::new("security_spec.md", "# no front matter\n"), yaml::UnknownFields::Deny);
+    let (_, d) = secfw_artifacts::parse_security_spec(
+        &SourceFile::new("security_spec.md", "# no front matter\n"),
+        yaml::UnknownFields::Deny,
+    );
     assert_eq!(d[0].code, codes::SPEC_NO_FRONT_MATTER);
 }
 
 #[test]
 fn a_missing_artifact_is_a_diagnostic_and_a_missing_directory_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let ws = workspace::load(dir.path(), &LoadOptions::default()).unwrap();
+    let ws = secfw_artifacts::load(dir.path(), &LoadOptions::default()).unwrap();
     assert_eq!(ws.diagnostics.iter().filter(|d| d.code == codes::MISSING_ARTIFACT).count(), 6);
     assert!(!ws.is_valid());
-    assert!(workspace::load(&dir.path().join("nope"), &LoadOptions::default()).is_err());
+    assert!(secfw_artifacts::load(&dir.path().join("nope"), &LoadOptions::default()).is_err());
     let mut f = std::fs::File::create(dir.path().join("rulebook.yaml")).unwrap();
     f.write_all(b"version: 1.0\n").unwrap();
-    let ws = workspace::load(dir.path(), &LoadOptions::default()).unwrap();
+    let ws = secfw_artifacts::load(dir.path(), &LoadOptions::default()).unwrap();
     let d = ws.diagnostics.iter().find(|d| d.file == "rulebook.yaml").unwrap();
     assert_eq!((d.code, d.line), (codes::BAD_SEMVER, Some(1)));
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::model::rulebook::{Action, CmpOp, CountMetric, Rulebook};
 use secfw_artifacts::template::{EXAMPLE, EXAMPLE_NOW, write_example};
-use secfw_artifacts::workspace::{LoadedWorkspace, is_fingerprint};
 use secfw_artifacts::{FindingStatus, LoadOptions, ScanStatus, Severity, SourceFile, load, yaml};
+use secfw_artifacts::{LoadedWorkspace, is_fingerprint};
 
 fn example_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme")
@@ -320,7 +320,7 @@ fn the_example_is_internally_consistent_at_its_reference_time() {
     assert_eq!(expiring_soon, 1, "exactly one exception shows the expiring-soon warning");
 
     // The specification: approved, reviewed within the cycle, names exceptions and tags.
-    assert_eq!(spec.front_matter.status, secfw_artifacts::spec::SpecStatus::Approved);
+    assert_eq!(spec.front_matter.status, secfw_artifacts::SpecStatus::Approved);
     let reviewed = spec.front_matter.last_updated_date().unwrap();
     assert!(now - reviewed.start_of_day() <= Duration::days(i64::from(rb.review_cycle_days)));
     let open_issues = &spec.section("Open Issues & Exceptions").unwrap().body;
@@ -416,7 +416,6 @@ secfw_testkit::interop_test! { [python]
 fn the_examples_in_the_artifact_reference_parse() {
     use secfw_artifacts::model::findings::FindingsFile;
     use secfw_artifacts::model::inventory::Inventory;
-    use secfw_artifacts::{exceptions, policy, spec};
 
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/artifacts.md")).unwrap();
     let mut blocks: Vec<(&str, String)> = Vec::new();
@@ -441,11 +440,11 @@ fn the_examples_in_the_artifact_reference_parse() {
         match *lang {
             "yaml" if text.starts_with("enforcement:") => {
                 let src = SourceFile::new("rulebook.yaml", format!("version: \"1.0.0\"\n{text}"));
-                assert!(secfw_artifacts::workspace::parse_rulebook(&src, &strict, &mut diags).is_some());
+                assert!(secfw_artifacts::parse_rulebook(&src, &strict, &mut diags).is_some());
             }
             "yaml" if text.contains("\ntaxonomy:") => {
                 let src = SourceFile::new("rulebook.yaml", text.clone());
-                assert!(secfw_artifacts::workspace::parse_rulebook(&src, &strict, &mut diags).is_some());
+                assert!(secfw_artifacts::parse_rulebook(&src, &strict, &mut diags).is_some());
             }
             "yaml" if text.contains("\nresources:") => {
                 let v = yaml::parse::<Inventory>(
@@ -456,23 +455,28 @@ fn the_examples_in_the_artifact_reference_parse() {
             }
             "yaml" if text.contains("\nfindings:") => {
                 let src = SourceFile::new("sec_findings.yaml", text.clone());
-                let ff: Option<FindingsFile> = secfw_artifacts::workspace::parse_findings(&src, &strict, &mut diags);
+                let ff: Option<FindingsFile> = secfw_artifacts::parse_findings(&src, &strict, &mut diags);
                 assert!(ff.is_some_and(|f| f.findings.len() == 1 && f.scans.len() == 1));
             }
             "markdown" if text.contains("## Policy Catalog") => {
-                let (m, d) =
-                    policy::parse(&SourceFile::new("policy_map.md", text.clone()), secfw_artifacts::Level::Error);
+                let (m, d) = secfw_artifacts::parse_policy_map(
+                    &SourceFile::new("policy_map.md", text.clone()),
+                    secfw_artifacts::Level::Error,
+                );
                 assert_eq!(m.policies.len(), 1);
                 diags = d;
             }
             "markdown" if text.contains("# Security Exception Registry") => {
                 let src = SourceFile::new("exceptions.md", text.clone());
-                let (r, d) = exceptions::parse(&src, secfw_artifacts::Level::Error);
+                let (r, d) = secfw_artifacts::parse_exceptions(&src, secfw_artifacts::Level::Error);
                 assert_eq!(r.exceptions.len(), 1);
                 diags = d;
             }
             "markdown" if text.starts_with("---") => {
-                let (s, d) = spec::parse(&SourceFile::new("security_spec.md", text.clone()), yaml::UnknownFields::Deny);
+                let (s, d) = secfw_artifacts::parse_security_spec(
+                    &SourceFile::new("security_spec.md", text.clone()),
+                    yaml::UnknownFields::Deny,
+                );
                 assert!(s.is_some());
                 diags = d.into_iter().filter(|d| d.code.as_str() != "SF0702").collect();
             }
@@ -514,9 +518,8 @@ fn evidence_references_match_the_files() {
 /// parsing each artifact on its own gives.
 #[test]
 fn a_large_ledger_parsed_in_parallel_gives_the_workspace_each_artifact_gives_alone() {
-    use secfw_artifacts::diag::{Level, sort_diagnostics};
-    use secfw_artifacts::workspace::{self, PARALLEL_LEDGER_BYTES, files};
-    use secfw_artifacts::{exceptions, policy, spec};
+    use secfw_artifacts::{Level, sort_diagnostics};
+    use secfw_artifacts::{PARALLEL_LEDGER_BYTES, file_names};
 
     let dir = tempfile::tempdir().unwrap();
     write_example(dir.path()).unwrap();
@@ -525,28 +528,28 @@ fn a_large_ledger_parsed_in_parallel_gives_the_workspace_each_artifact_gives_alo
         std::fs::write(&p, f(std::fs::read_to_string(&p).unwrap())).unwrap();
     };
     // A large ledger with an unknown field, and an inventory with one: warnings from both.
-    edit(files::FINDINGS, &|t| {
+    edit(file_names::FINDINGS, &|t| {
         format!("{}\n# {}\n", t.replacen("version:", "surplus: 1\nversion:", 1), "x".repeat(PARALLEL_LEDGER_BYTES))
     });
-    edit(files::INVENTORY, &|t| format!("{t}\nstray: true\n"));
+    edit(file_names::INVENTORY, &|t| format!("{t}\nstray: true\n"));
     let opts = LoadOptions::default();
     let ws = load(dir.path(), &opts).unwrap();
 
     let src = |name: &str| SourceFile::new(name, std::fs::read_to_string(dir.path().join(name)).unwrap());
     let mut expect = Vec::new();
-    let rulebook = workspace::parse_rulebook(&src(files::RULEBOOK), &opts, &mut expect);
-    let inventory = workspace::parse_inventory(&src(files::INVENTORY), &opts, &mut expect);
-    let findings = workspace::parse_findings(&src(files::FINDINGS), &opts, &mut expect);
-    let (policies, d) = policy::parse(&src(files::POLICY_MAP), Level::Warning);
+    let rulebook = secfw_artifacts::parse_rulebook(&src(file_names::RULEBOOK), &opts, &mut expect);
+    let inventory = secfw_artifacts::parse_inventory(&src(file_names::INVENTORY), &opts, &mut expect);
+    let findings = secfw_artifacts::parse_findings(&src(file_names::FINDINGS), &opts, &mut expect);
+    let (policies, d) = secfw_artifacts::parse_policy_map(&src(file_names::POLICY_MAP), Level::Warning);
     expect.extend(d);
-    let (exc, d) = exceptions::parse(&src(files::EXCEPTIONS), Level::Warning);
+    let (exc, d) = secfw_artifacts::parse_exceptions(&src(file_names::EXCEPTIONS), Level::Warning);
     expect.extend(d);
-    let (sp, d) = spec::parse(&src(files::SECURITY_SPEC), yaml::UnknownFields::Warn);
+    let (sp, d) = secfw_artifacts::parse_security_spec(&src(file_names::SECURITY_SPEC), yaml::UnknownFields::Warn);
     expect.extend(d);
     sort_diagnostics(&mut expect);
 
-    assert!(ws.diagnostics.iter().any(|d| d.file == files::FINDINGS), "{:?}", ws.diagnostics);
-    assert!(ws.diagnostics.iter().any(|d| d.file == files::INVENTORY), "{:?}", ws.diagnostics);
+    assert!(ws.diagnostics.iter().any(|d| d.file == file_names::FINDINGS), "{:?}", ws.diagnostics);
+    assert!(ws.diagnostics.iter().any(|d| d.file == file_names::INVENTORY), "{:?}", ws.diagnostics);
     assert_eq!(ws.diagnostics, expect);
     assert!(findings.is_some());
     assert_eq!(ws.findings, findings);

@@ -114,9 +114,9 @@ fn generated_seeds_are_valid() {
     let path = secfw_testkit::repo_root().join("fuzz/corpus/parse_json/generated.json");
     let data = std::fs::read(&path).unwrap();
     let mut diags = Vec::new();
-    let src = secfw_artifacts::source::decode("sec_findings.yaml", data).unwrap();
+    let src = secfw_artifacts::decode_artifact("sec_findings.yaml", data).unwrap();
     assert!(secfw_artifacts::yaml::is_json_syntax(&src.text));
-    let parsed = secfw_artifacts::workspace::parse_findings(&src, &secfw_artifacts::LoadOptions::default(), &mut diags);
+    let parsed = secfw_artifacts::parse_findings(&src, &secfw_artifacts::LoadOptions::default(), &mut diags);
     assert!(parsed.is_some() && diags.is_empty(), "{diags:#?}");
     for (t, errors) in by_target {
         assert!(errors.is_empty(), "{t}: {errors:#?}");

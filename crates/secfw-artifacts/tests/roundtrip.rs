@@ -2,16 +2,16 @@
 //! the YAML path and the JSON fast path alike (proptest).
 
 use proptest::prelude::*;
-use secfw_artifacts::exceptions::{self, Exception, ExceptionKind, ExceptionRegistry};
 use secfw_artifacts::model::findings::{
     AffectedResource, Category, Evidence, EvidenceKind, Finding, FindingGovernance, FindingSource, FindingsMetadata,
     Priority, Remediation, ScanRecord, ScanStatus,
 };
-use secfw_artifacts::policy::{self, Control, Policy, PolicyMap};
+use secfw_artifacts::{Control, Policy, PolicyMap};
 use secfw_artifacts::{
     Date, FindingStatus, FindingsFile, Level, LifecycleState, LoadOptions, Rulebook, Severity, SourceFile, Timestamp,
-    workspace, yaml,
+    yaml,
 };
+use secfw_artifacts::{Exception, ExceptionKind, ExceptionRegistry};
 
 /// Text people write: punctuation YAML and Markdown care about, unicode, look-alikes of other
 /// scalar types (`null`, `yes`, `1.0`), but no control characters.
@@ -212,8 +212,8 @@ proptest! {
             p.validation = validation.into_iter().map(|v| v.replace('\n', " ").trim().to_owned()).filter(|v| !v.is_empty()).collect();
             map.policies.push(p);
         }
-        let md = policy::render(&map);
-        let (back, diags) = policy::parse(&SourceFile::new("policy_map.md", md.clone()), Level::Error);
+        let md = secfw_artifacts::render_policy_map(&map);
+        let (back, diags) = secfw_artifacts::parse_policy_map(&SourceFile::new("policy_map.md", md.clone()), Level::Error);
         prop_assert!(diags.is_empty(), "{diags:?}\n{md}");
         let strip = |m: &PolicyMap| m.policies.iter().map(|p| (p.id.clone(), p.title.clone(), p.severity, p.scope.clone(), p.tags.clone(),
             p.controls.iter().map(|c| (c.id.clone(), c.text.clone())).collect::<Vec<_>>(), p.validation.clone())).collect::<Vec<_>>();
@@ -238,8 +238,8 @@ proptest! {
             e.severity = Some(Severity::High);
             reg.exceptions.push(e);
         }
-        let md = exceptions::render(&reg);
-        let (back, diags) = exceptions::parse(&SourceFile::new("exceptions.md", md.clone()), Level::Error);
+        let md = secfw_artifacts::render_exceptions(&reg);
+        let (back, diags) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", md.clone()), Level::Error);
         prop_assert!(diags.is_empty(), "{diags:?}\n{md}");
         prop_assert_eq!(back, reg);
     }
@@ -250,7 +250,7 @@ fn the_default_rulebook_round_trips_and_a_minimal_one_gets_every_default() {
     let rb = Rulebook::with_defaults("1.0.0");
     let text = yaml::to_string(&rb).unwrap();
     let mut d = Vec::new();
-    let back = workspace::parse_rulebook(
+    let back = secfw_artifacts::parse_rulebook(
         &SourceFile::new("rulebook.yaml", text.clone()),
         &LoadOptions::default().strict(true),
         &mut d,
@@ -258,7 +258,7 @@ fn the_default_rulebook_round_trips_and_a_minimal_one_gets_every_default() {
     .unwrap();
     assert!(d.is_empty(), "{d:?}\n{text}");
     assert_eq!(back, rb);
-    let minimal = workspace::parse_rulebook(
+    let minimal = secfw_artifacts::parse_rulebook(
         &SourceFile::new("rulebook.yaml", "version: \"1.0.0\"\n"),
         &LoadOptions::default(),
         &mut d,
@@ -275,10 +275,10 @@ fn appending_an_exception_preserves_every_existing_byte() {
         "# Security Exception Registry\r\n\r\n## Active Exceptions\r\n<!-- people's notes, odd spacing   -->\r\n";
     std::fs::write(&p, original).unwrap();
     let e = Exception::new("EXC-007", "New", "POL-002", "a@x.io", vec!["b@x.io".into()], "2026-12-31".parse().unwrap());
-    exceptions::append(&p, &e).unwrap();
+    secfw_artifacts::append_exception(&p, &e).unwrap();
     let after = std::fs::read_to_string(&p).unwrap();
     assert!(after.starts_with(original), "existing bytes kept");
-    let (reg, d) = exceptions::parse(&SourceFile::new("exceptions.md", after), Level::Error);
+    let (reg, d) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", after), Level::Error);
     assert!(d.is_empty(), "{d:?}");
     assert_eq!(reg.exceptions, vec![Exception { section: "Active Exceptions".into(), ..e }]);
 }

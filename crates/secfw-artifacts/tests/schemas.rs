@@ -6,14 +6,14 @@
 
 use std::path::Path;
 
-use secfw_artifacts::{schema, source, yaml};
+use secfw_artifacts::yaml;
 
 #[test]
 fn committed_schemas_match_the_types() {
     let dir = secfw_testkit::repo_root().join("schemas");
     let bless = std::env::var_os("SECFW_BLESS").is_some();
     let mut stale = Vec::new();
-    for (name, json) in schema::all() {
+    for (name, json) in secfw_artifacts::schemas() {
         let path = dir.join(name);
         if bless {
             std::fs::create_dir_all(&dir).unwrap();
@@ -34,7 +34,7 @@ fn example() -> std::path::PathBuf {
 
 /// YAML artifact → JSON value, through the same wrapper secfw uses.
 fn as_json(path: &Path) -> serde_json::Value {
-    let src = source::read_artifact(path, "x", 1 << 26).unwrap();
+    let src = secfw_artifacts::read_artifact(path, "x", 1 << 26).unwrap();
     yaml::parse::<serde_json::Value>(&src, yaml::UnknownFields::Warn).unwrap().value
 }
 
@@ -46,7 +46,8 @@ fn the_example_validates_against_the_schemas() {
         ("inventory.yaml", "inventory.schema.json"),
     ] {
         let schema: serde_json::Value =
-            serde_json::from_str(&schema::all().into_iter().find(|(n, _)| *n == schema_name).unwrap().1).unwrap();
+            serde_json::from_str(&secfw_artifacts::schemas().into_iter().find(|(n, _)| *n == schema_name).unwrap().1)
+                .unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
         let instance = as_json(&example().join(file));
         let errors: Vec<String> =

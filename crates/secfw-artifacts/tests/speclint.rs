@@ -45,7 +45,7 @@ fn good_spec(last_updated: &str) -> String {
     let mut s = format!(
         "---\nspec_type: security-and-compliance\ntitle: Widget Spec\nowner: widget-security\nstatus: approved\nlast_updated: {last_updated}\n---\n\n# Security & Compliance Specification\n"
     );
-    for sec in secfw_artifacts::spec::REQUIRED_SECTIONS {
+    for sec in secfw_artifacts::SPEC_REQUIRED_SECTIONS {
         let _ = write!(s, "\n## {sec}\n- Widget-specific text about {sec}.\n");
     }
     s

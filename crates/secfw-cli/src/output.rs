@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use secfw::artifacts::read::Links;
-use secfw::artifacts::render;
+use secfw::artifacts::Links;
+use secfw::artifacts::render_diagnostic;
 use secfw::artifacts::{Diagnostic, SourceFile};
 use secfw::{Error, ErrorKind};
 
@@ -22,7 +22,7 @@ const MAX_SNIPPET_SOURCE_BYTES: u64 = 16 << 20;
 /// [`MAX_SNIPPET_SOURCE_BYTES`]. The one snippet loader of every command.
 pub(crate) fn source_for(dir: &Path, file: &str) -> Option<SourceFile> {
     [dir.join(file), Path::new(file).to_path_buf()].into_iter().find_map(|p| {
-        let b = secfw::artifacts::read::read_regular(&p, MAX_SNIPPET_SOURCE_BYTES, Links::Refuse).ok()?;
+        let b = secfw::artifacts::read_regular(&p, MAX_SNIPPET_SOURCE_BYTES, Links::Refuse).ok()?;
         Some(SourceFile::new(file.to_owned(), String::from_utf8(b).ok()?))
     })
 }
@@ -129,7 +129,7 @@ impl Output {
 
     /// Render a diagnostic with its source snippet.
     pub(crate) fn diagnostic(&self, d: &Diagnostic, source: Option<&SourceFile>) -> String {
-        render::render(d, source, self.styled)
+        render_diagnostic(d, source, self.styled)
     }
 
     /// Render diagnostics, each with a snippet of its file found under `dir` ([`source_for`]).

@@ -124,7 +124,7 @@ fn a_second_writer_waits_then_times_out_with_sf0008_naming_the_lock_file() {
     let reports = tempfile::tempdir().unwrap();
     let d = tempfile::tempdir().unwrap();
     let r = report(reports.path(), 0, 3);
-    let held = secfw::artifacts::lock::WorkspaceLock::acquire(d.path(), std::time::Duration::from_secs(5)).unwrap();
+    let held = secfw::artifacts::WorkspaceLock::acquire(d.path(), std::time::Duration::from_secs(5)).unwrap();
     let start = std::time::Instant::now();
     let out = secfw().arg("ingest").arg(&r).arg(d.path()).env("SECFW_LOCK_TIMEOUT", "1").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -172,7 +172,7 @@ fn every_writing_command_takes_the_workspace_lock() {
         vec!["tickets", "apply", w, "--endpoint", "http://127.0.0.1:9"],
     ];
     let before = std::fs::read(ws.join("sec_findings.yaml")).unwrap();
-    let _held = secfw::artifacts::lock::WorkspaceLock::acquire(&ws, std::time::Duration::from_secs(5)).unwrap();
+    let _held = secfw::artifacts::WorkspaceLock::acquire(&ws, std::time::Duration::from_secs(5)).unwrap();
     for args in cases {
         let out = secfw().args(&args).env("SECFW_LOCK_TIMEOUT", "0").output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -66,8 +66,7 @@ fn assert_single_error(dir: &Path, code_: &str, file: &str, pos: Option<(u64, u6
     let (exit, doc) = validate_json(dir);
     assert_eq!(exit, 1, "{doc:#}");
     assert_eq!(doc["summary"]["valid"], false);
-    let errors: Vec<&Value> =
-        doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == "error").collect();
+    let errors: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["level"] == "error").collect();
     assert_eq!(errors.len(), 1, "{doc:#}");
     assert_eq!(doc["summary"]["errors"], 1);
     let d = errors[0];
@@ -196,7 +195,7 @@ fn an_initialised_workspace_passes_every_gate_and_spec_lint_at_the_reference_tim
     let diags: Vec<&Value> =
         run["reports"].as_array().unwrap().iter().flat_map(|r| r["diagnostics"].as_array().unwrap()).collect();
     let warnings: Vec<&str> =
-        diags.iter().filter(|d| d["severity"] != "note").map(|d| d["code"].as_str().unwrap()).collect();
+        diags.iter().filter(|d| d["level"] != "note").map(|d| d["code"].as_str().unwrap()).collect();
     assert_eq!(warnings, ["GV0107"], "{run:#}");
     let mut excepted: Vec<&str> = diags
         .iter()

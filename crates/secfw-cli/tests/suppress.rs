@@ -155,7 +155,7 @@ fn vex_out_can_be_signed_as_a_dsse_envelope_with_a_seal_key() {
     let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(doc["statements"][0]["status"], "affected");
     let pubkey = std::fs::read_to_string(keys.path().join("alice.pub")).unwrap();
-    let (pk, _) = secfw::seal::keys::PublicKey::parse_any(&pubkey).unwrap();
+    let (pk, _) = secfw::seal::PublicKey::parse_any(&pubkey).unwrap();
     let sig = secfw::seal::dsse::b64_decode(&env.signatures[0].sig).unwrap();
     assert!(pk.verify(&secfw::seal::dsse::pae(&env.payload_type, &body), &sig), "the signature verifies");
     let mut tampered = body;
@@ -210,7 +210,7 @@ fn vex_in_keeps_trusted_authors_resolves_conflicts_and_names_the_findings() {
     assert_eq!(rec["format"], "secfw.vex-record/v1");
     assert_eq!(rec["statements"].as_array().unwrap().len(), 1);
     assert_eq!(rec["statements"][0]["status"], "not_affected");
-    let (sealed, problems) = secfw::seal::files::sealed_set(d.path());
+    let (sealed, problems) = secfw::seal::sealed_set(d.path());
     assert!(problems.is_empty(), "{problems:?}");
     assert!(
         sealed.iter().any(|p| p == "evidence/vex/statements.json"),

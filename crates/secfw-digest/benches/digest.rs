@@ -33,9 +33,9 @@ fn bench_size(c: &mut Criterion, size: Size, label: &str) {
     // The governance part of compute_kpis (secfw-governance's evaluation at the same instant).
     group.bench_function("governance_only", |b| b.iter(|| black_box(secfw_governance::evaluate(&ws, now()))));
     group.bench_function("compute_kpis", |b| b.iter(|| black_box(compute(&ws, period, now()))));
-    group.bench_function("render_md", |b| b.iter(|| black_box(secfw_digest::md::render(&report))));
-    group.bench_function("render_json", |b| b.iter(|| black_box(secfw_digest::json::render(&report))));
-    group.bench_function("render_html", |b| b.iter(|| black_box(secfw_digest::html::render(&report))));
+    group.bench_function("render_md", |b| b.iter(|| black_box(secfw_digest::render_markdown(&report))));
+    group.bench_function("render_json", |b| b.iter(|| black_box(secfw_digest::render_json(&report))));
+    group.bench_function("render_html", |b| b.iter(|| black_box(secfw_digest::render_html(&report))));
     group.bench_function("load_and_generate", |b| {
         b.iter(|| {
             let ws = load(dir.path(), &LoadOptions::default()).expect("load");

@@ -7,7 +7,7 @@ use secfw_artifacts::Severity;
 use secfw_governance::ExceptionState;
 use secfw_metrics::compute::StandardState;
 use secfw_metrics::kpi::trim_num;
-use secfw_metrics::{KpiId, KpiStatus, Report, Verdict};
+use secfw_metrics::{KpiId, KpiReport, KpiStatus, Verdict};
 
 use crate::md::when;
 use crate::svg::{self, Bar, SEVERITY_COLORS, Series, esc};
@@ -89,7 +89,7 @@ fn status_pill(s: KpiStatus) -> &'static str {
 
 /// Render `digest.html`.
 #[expect(clippy::too_many_lines, reason = "renderer: digest.html written top to bottom, section by section")]
-pub fn render(report: &Report) -> String {
+pub fn render(report: &KpiReport) -> String {
     let m = &report.metrics;
     let f = &m.findings;
     let mut s = String::with_capacity(64 * 1024);

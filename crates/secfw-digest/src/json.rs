@@ -6,7 +6,7 @@ use secfw_artifacts::model::digest::{
     DigestKpi, DigestSpec, DigestSummary, OverallTrend, Period,
 };
 use secfw_metrics::compute::StandardState;
-use secfw_metrics::{KpiId, Report, Unit, Verdict};
+use secfw_metrics::{KpiId, KpiReport, Unit, Verdict};
 
 use crate::{Error, Result};
 
@@ -15,7 +15,7 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The overall direction: the risk score's trend (lower risk is improving).
-pub fn overall_trend(report: &Report) -> OverallTrend {
+pub(crate) fn overall_trend(report: &KpiReport) -> OverallTrend {
     match report.trend(KpiId::RiskScore).verdict {
         Verdict::Improved => OverallTrend::Improving,
         Verdict::Worsened => OverallTrend::Degrading,
@@ -25,7 +25,7 @@ pub fn overall_trend(report: &Report) -> OverallTrend {
 
 /// Build the `digest.json` document of a report.
 #[expect(clippy::too_many_lines, reason = "renderer: the digest.json document built field by field in schema order")]
-pub fn build(report: &Report) -> DigestJson {
+pub(crate) fn build(report: &KpiReport) -> DigestJson {
     let m = &report.metrics;
     let kpis = m
         .kpis
@@ -152,7 +152,7 @@ pub fn build(report: &Report) -> DigestJson {
 }
 
 /// Freshness per source, once any source was joined (a never-enriched digest is unchanged).
-pub fn intel(report: &Report) -> Vec<DigestIntel> {
+pub(crate) fn intel(report: &KpiReport) -> Vec<DigestIntel> {
     let m = &report.metrics;
     if !m.intel.iter().any(|i| i.checked) {
         return Vec::new();
@@ -173,7 +173,7 @@ pub fn intel(report: &Report) -> Vec<DigestIntel> {
 }
 
 /// `digest.json` text: pretty JSON with a final newline.
-pub fn render(report: &Report) -> Result<String> {
+pub fn render(report: &KpiReport) -> Result<String> {
     let mut s = serde_json::to_string_pretty(&build(report)).map_err(|e| Error::Serialize(Box::new(e)))?;
     s.push('\n');
     Ok(s)

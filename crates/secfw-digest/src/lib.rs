@@ -1,33 +1,27 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-pub mod html;
-pub mod json;
-pub mod md;
-pub mod svg;
+// All modules are private: `render` gives the three renderings at once, and each renderer is
+// re-exported under a name that says which one it is.
+mod html;
+mod json;
+mod md;
+mod svg;
+
+pub use html::render as render_html;
+pub use json::render as render_json;
+pub use md::render as render_markdown;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::LoadedWorkspace;
 use secfw_artifacts::model::digest::DigestJson;
-use secfw_metrics::{CollectOptions, History, Report};
+use secfw_artifacts::{LoadedWorkspace, file_names};
+use secfw_metrics::{CollectOptions, History, KpiReport};
 
 /// Longest list shown in `digest.md` and `digest.html` (actions, exceptions); the rest is
 /// counted there and listed in full in `digest.json`.
 pub const MAX_LISTED: usize = 25;
-
-/// File names of the digest (defined once, in `secfw_artifacts::files`).
-pub mod files {
-    /// Markdown digest.
-    pub const MD: &str = secfw_artifacts::files::DIGEST_MD;
-    /// JSON digest.
-    pub const JSON: &str = secfw_artifacts::files::DIGEST_JSON;
-    /// HTML digest.
-    pub const HTML: &str = secfw_artifacts::files::DIGEST_HTML;
-    /// All three, in a fixed order.
-    pub const ALL: [&str; 3] = secfw_artifacts::files::DIGESTS;
-}
 
 /// The error type of `secfw-digest`.
 #[derive(Debug, thiserror::Error)]
@@ -59,17 +53,20 @@ pub struct Rendered {
 }
 
 /// Render a report as Markdown, JSON and HTML. Pure: same report, same bytes.
-pub fn render(report: &Report) -> Result<Rendered> {
+pub fn render(report: &KpiReport) -> Result<Rendered> {
     Ok(Rendered { markdown: md::render(report), json: json::render(report)?, html: html::render(report) })
 }
 
 /// Write the three files into `out_dir` atomically; returns their paths.
 pub fn write(rendered: &Rendered, out_dir: &Path) -> Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
-    for (name, text) in [(files::MD, &rendered.markdown), (files::JSON, &rendered.json), (files::HTML, &rendered.html)]
-    {
+    for (name, text) in [
+        (file_names::DIGEST_MD, &rendered.markdown),
+        (file_names::DIGEST_JSON, &rendered.json),
+        (file_names::DIGEST_HTML, &rendered.html),
+    ] {
         let p = out_dir.join(name);
-        secfw_artifacts::write::write_atomic(&p, text.as_bytes())?;
+        secfw_artifacts::write_atomic(&p, text.as_bytes())?;
         paths.push(p);
     }
     Ok(paths)
@@ -80,7 +77,7 @@ pub fn write(rendered: &Rendered, out_dir: &Path) -> Result<Vec<PathBuf>> {
 #[non_exhaustive]
 pub struct Generated {
     /// The metrics report the digest shows.
-    pub report: Report,
+    pub report: KpiReport,
     /// The snapshot written to the history.
     pub snapshot: PathBuf,
     /// The digest files written.
@@ -132,9 +129,9 @@ impl ImproveEvidence {
 pub fn improve_evidence(dir: &Path, since: Option<DateTime<Utc>>) -> ImproveEvidence {
     let mut ev =
         ImproveEvidence { cycle: None, metrics_collected: false, digest_generated: false, reasons: Vec::new() };
-    let missing: Vec<&str> = files::ALL.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
+    let missing: Vec<&str> = file_names::DIGESTS.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
     let parsed: Option<DigestJson> =
-        std::fs::read_to_string(dir.join(files::JSON)).ok().and_then(|t| serde_json::from_str(&t).ok());
+        std::fs::read_to_string(dir.join(file_names::DIGEST_JSON)).ok().and_then(|t| serde_json::from_str(&t).ok());
     match (&parsed, missing.is_empty()) {
         (Some(d), true) => {
             let fresh = match (since, d.generated_at.as_deref().and_then(|g| DateTime::parse_from_rfc3339(g).ok())) {
@@ -148,7 +145,7 @@ pub fn improve_evidence(dir: &Path, since: Option<DateTime<Utc>>) -> ImproveEvid
                 ev.reasons.push("digest.json was generated before the current cycle: run `secfw digest`".to_owned());
             }
         }
-        (None, _) if missing.contains(&files::JSON) => {}
+        (None, _) if missing.contains(&file_names::DIGEST_JSON) => {}
         (None, _) => ev.reasons.push("digest.json does not parse: run `secfw digest` again".to_owned()),
         (Some(_), false) => {}
     }

@@ -6,13 +6,13 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Timelike, Utc};
 use secfw_artifacts::Severity;
-use secfw_artifacts::markdown::escape_inline;
+use secfw_artifacts::escape_markdown_inline;
 use secfw_metrics::compute::StandardState;
 use secfw_metrics::kpi::trim_num;
-use secfw_metrics::{KpiId, Report, Trend, Unit, Verdict};
+use secfw_metrics::{KpiId, KpiReport, Trend, Unit, Verdict};
 
 /// A period boundary as people read it: the date alone at midnight, else date and time (UTC).
-pub fn when(t: DateTime<Utc>) -> String {
+pub(crate) fn when(t: DateTime<Utc>) -> String {
     if t.num_seconds_from_midnight() == 0 && t.nanosecond() == 0 {
         t.format("%Y-%m-%d").to_string()
     } else {
@@ -39,11 +39,11 @@ fn change(t: &Trend, unit: Unit) -> String {
 
 /// Render `digest.md`.
 #[expect(clippy::too_many_lines, reason = "renderer: digest.md written top to bottom, section by section")]
-pub fn render(report: &Report) -> String {
+pub fn render(report: &KpiReport) -> String {
     let m = &report.metrics;
     let f = &m.findings;
     let mut s = String::new();
-    let e = escape_inline;
+    let e = escape_markdown_inline;
     s.push_str("# Security & Compliance Digest\n\n");
     let _ = writeln!(s, "## Period: {} to {}\n", when(m.period.start), when(m.period.end));
     let mut meta = Vec::new();
@@ -357,7 +357,7 @@ pub(crate) fn escalation_rule_and_state(i: &secfw_metrics::escalations::Escalati
 }
 
 fn escalations_md(s: &mut String, x: &secfw_metrics::EscalationSummary) {
-    let e = escape_inline;
+    let e = escape_markdown_inline;
     let h = |v: Option<f64>| Unit::Hours.format(v);
     s.push_str("### Escalations\n\n");
     let _ = writeln!(

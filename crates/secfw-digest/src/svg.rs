@@ -6,17 +6,17 @@ use std::fmt::Write as _;
 use secfw_metrics::kpi::trim_num;
 
 /// Escape text for HTML and SVG (element content and attribute values): the one markup
-/// escaper of secfw, [`secfw_artifacts::escape::markup`].
-pub use secfw_artifacts::escape::markup as esc;
+/// escaper of secfw, [`secfw_artifacts::escape_markup`].
+pub(crate) use secfw_artifacts::escape_markup as esc;
 
 /// A coordinate with one decimal.
-pub fn n(v: f64) -> String {
+pub(crate) fn n(v: f64) -> String {
     let s = format!("{v:.1}");
     if s == "-0.0" { "0.0".to_owned() } else { s }
 }
 
 /// Severity colours, most severe first.
-pub const SEVERITY_COLORS: [&str; 4] = ["#b91c1c", "#ea580c", "#d97706", "#2563eb"];
+pub(crate) const SEVERITY_COLORS: [&str; 4] = ["#b91c1c", "#ea580c", "#d97706", "#2563eb"];
 
 /// Start an `<svg>` with an accessible title.
 fn open(id: &str, w: u32, h: u32, title: &str, desc: &str) -> String {
@@ -28,7 +28,7 @@ fn open(id: &str, w: u32, h: u32, title: &str, desc: &str) -> String {
 }
 
 /// One line series of a trend chart.
-pub struct Series<'a> {
+pub(crate) struct Series<'a> {
     /// Legend label.
     pub label: &'a str,
     /// Colour.
@@ -38,7 +38,7 @@ pub struct Series<'a> {
 }
 
 /// A multi-line chart on a 0..=100 axis, one x position per cycle.
-pub fn line_chart(id: &str, title: &str, cycles: &[String], series: &[Series<'_>]) -> String {
+pub(crate) fn line_chart(id: &str, title: &str, cycles: &[String], series: &[Series<'_>]) -> String {
     let (w, h) = (1040.0, 300.0);
     let (l, r, t, b) = (48.0, 250.0, 16.0, 40.0);
     let pw = w - l - r;
@@ -130,7 +130,7 @@ pub fn line_chart(id: &str, title: &str, cycles: &[String], series: &[Series<'_>
 }
 
 /// A small sparkline (no axes) of one KPI over cycles.
-pub fn sparkline(values: &[Option<f64>], color: &str) -> String {
+pub(crate) fn sparkline(values: &[Option<f64>], color: &str) -> String {
     let (w, h) = (150.0, 36.0);
     let pts: Vec<(usize, f64)> = values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
     let mut s = String::from(
@@ -164,7 +164,7 @@ pub fn sparkline(values: &[Option<f64>], color: &str) -> String {
 }
 
 /// A horizontal bar of a bar chart: label, segments (value, colour, legend), annotation.
-pub struct Bar<'a> {
+pub(crate) struct Bar<'a> {
     /// Row label.
     pub label: String,
     /// Stacked segments.
@@ -174,7 +174,14 @@ pub struct Bar<'a> {
 }
 
 /// Horizontal stacked bars.
-pub fn hbar_chart(id: &str, title: &str, desc: &str, bars: &[Bar<'_>], legend: &[(&str, &str)], wide: bool) -> String {
+pub(crate) fn hbar_chart(
+    id: &str,
+    title: &str,
+    desc: &str,
+    bars: &[Bar<'_>],
+    legend: &[(&str, &str)],
+    wide: bool,
+) -> String {
     let w = if wide { 1040.0 } else { 500.0 };
     let row = 40.0;
     let (l, r, t) = (110.0, if wide { 190.0 } else { 120.0 }, 34.0);
@@ -233,12 +240,12 @@ pub fn hbar_chart(id: &str, title: &str, desc: &str, bars: &[Bar<'_>], legend: &
 }
 
 /// One group of [`grouped_bars`]: label, one value per series, marker value.
-pub type Group = (String, Vec<Option<f64>>, Option<f64>);
+pub(crate) type Group = (String, Vec<Option<f64>>, Option<f64>);
 
 /// Grouped vertical bars: one group per label, one bar per series, an optional marker line per
 /// group (e.g. the SLA).
 #[expect(clippy::too_many_lines, reason = "renderer: one SVG chart drawn element by element")]
-pub fn grouped_bars(
+pub(crate) fn grouped_bars(
     id: &str,
     title: &str,
     desc: &str,
@@ -355,7 +362,7 @@ pub fn grouped_bars(
 }
 
 /// The smallest 1/2/5 × 10^k (k ≥ 0) at or above `v`: at least 1, and 1 for a non-finite `v`.
-pub fn nice_ceiling(v: f64) -> f64 {
+pub(crate) fn nice_ceiling(v: f64) -> f64 {
     if !v.is_finite() || v <= 0.0 {
         return 1.0;
     }
@@ -375,7 +382,7 @@ pub fn nice_ceiling(v: f64) -> f64 {
 }
 
 /// A semicircular gauge 0..=100 for the risk score.
-pub fn gauge(id: &str, value: f64, label: &str) -> String {
+pub(crate) fn gauge(id: &str, value: f64, label: &str) -> String {
     let v = value.clamp(0.0, 100.0);
     let color = if v < 20.0 {
         "#22c55e"

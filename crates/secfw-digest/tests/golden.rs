@@ -5,12 +5,12 @@
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
-use secfw_artifacts::{LoadOptions, files, load};
+use secfw_artifacts::{LoadOptions, file_names, load};
 use secfw_metrics::{CollectOptions, EscalationData};
 
 fn copy_example(to: &Path) {
     let from = secfw_testkit::repo_root().join("examples/acme");
-    for name in files::ALL {
+    for name in file_names::ALL {
         let src = from.join(name);
         if src.exists() {
             std::fs::copy(&src, to.join(name)).unwrap();

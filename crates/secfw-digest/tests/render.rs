@@ -10,8 +10,8 @@ use comrak::nodes::NodeValue;
 use comrak::{Arena, parse_document};
 use secfw_artifacts::model::digest::DigestJson;
 use secfw_artifacts::{LoadOptions, load};
-use secfw_digest::{files, generate, improve_evidence, render};
-use secfw_metrics::{CollectOptions, Report, collect};
+use secfw_digest::{generate, improve_evidence, render};
+use secfw_metrics::{CollectOptions, KpiReport, collect};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -24,7 +24,7 @@ fn opts() -> CollectOptions {
 }
 
 /// The fixture workspace with hostile text in a title, an action and an exception.
-fn hostile() -> (tempfile::TempDir, Report) {
+fn hostile() -> (tempfile::TempDir, KpiReport) {
     let dir = tempfile::tempdir().unwrap();
     support::write(dir.path());
     let ledger = support::findings()
@@ -62,7 +62,7 @@ fn markdown_follows_the_seed_layout_and_has_no_raw_html() {
     assert!(md.contains("- SOC2: ✗ At risk"), "{md}");
 
     let arena = Arena::new();
-    let root = parse_document(&arena, &md, &secfw_artifacts::markdown::options());
+    let root = parse_document(&arena, &md, &secfw_artifacts::markdown_options());
     let mut tables = 0;
     for node in root.descendants() {
         match &node.data().value {
@@ -168,7 +168,7 @@ fn improve_evidence_needs_snapshot_and_digest_of_the_same_cycle() {
     assert!(ev.digest_generated && !ev.metrics_collected, "{ev:?}");
     // A missing digest file fails the criterion.
     generate(&ws, &CollectOptions::default(), now(), None).unwrap();
-    std::fs::remove_file(dir.path().join(files::HTML)).unwrap();
+    std::fs::remove_file(dir.path().join(secfw_artifacts::file_names::DIGEST_HTML)).unwrap();
     assert!(!improve_evidence(dir.path(), None).holds());
 }
 

@@ -51,7 +51,7 @@ pub const DEFAULT_MAX_DECOMPRESSED: u64 = 256 * 1024 * 1024;
 const MAX_DIAGS: usize = 20;
 
 /// `true` when the bytes start with the gzip magic number.
-pub fn is_gzip(bytes: &[u8]) -> bool {
+pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 

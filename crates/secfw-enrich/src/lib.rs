@@ -2,9 +2,9 @@
 #![forbid(unsafe_code)]
 
 pub mod codes;
-pub mod epss;
-pub mod join;
-pub mod kev;
+mod epss;
+mod join;
+mod kev;
 mod text;
 
 pub use text::CveKey;
@@ -12,14 +12,14 @@ pub use text::CveKey;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::lock::WorkspaceLock;
+use secfw_artifacts::Links;
+use secfw_artifacts::WorkspaceLock;
 use secfw_artifacts::model::findings::{IntelSource, IntelSources};
-use secfw_artifacts::read::Links;
-use secfw_artifacts::workspace::{files, parse_findings};
-use secfw_artifacts::{Date, Diagnostic, LoadOptions, Timestamp, source};
+use secfw_artifacts::{Date, Diagnostic, LoadOptions, Timestamp};
+use secfw_artifacts::{file_names, parse_findings};
 use serde::Serialize;
 
-pub use epss::{EpssEntry, EpssScores, parse_epss};
+pub use epss::{DEFAULT_MAX_DECOMPRESSED as EPSS_DEFAULT_MAX_DECOMPRESSED, EpssEntry, EpssScores, parse_epss};
 pub use join::{JoinStats, epss_for, join, kev_for};
 pub use kev::{KevCatalog, KevEntry, parse_kev};
 
@@ -128,7 +128,7 @@ pub struct EnrichReport {
 ///
 /// `lock` proves the caller holds the workspace lock of `dir`.
 pub fn enrich(dir: &Path, lock: &WorkspaceLock, opts: &EnrichOptions) -> Result<EnrichReport, Error> {
-    secfw_artifacts::workspace::check_root(dir)?;
+    secfw_artifacts::check_root(dir)?;
     lock.check_covers(dir)?;
     let now = opts.now;
     let mut diagnostics = Vec::new();
@@ -201,14 +201,19 @@ pub fn enrich(dir: &Path, lock: &WorkspaceLock, opts: &EnrichOptions) -> Result<
 
     // 3. The ledger.
     let lopts = LoadOptions::default();
-    let ledger_path = dir.join(files::FINDINGS);
-    let src = source::read_artifact(&ledger_path, files::FINDINGS, lopts.max_file_bytes).map_err(|d| {
-        Error::Rejected(vec![
-            Diagnostic::error(codes::LEDGER_INVALID, files::FINDINGS, "there is no readable findings ledger to enrich")
+    let ledger_path = dir.join(file_names::FINDINGS);
+    let src =
+        secfw_artifacts::read_artifact(&ledger_path, file_names::FINDINGS, lopts.max_file_bytes).map_err(|d| {
+            Error::Rejected(vec![
+                Diagnostic::error(
+                    codes::LEDGER_INVALID,
+                    file_names::FINDINGS,
+                    "there is no readable findings ledger to enrich",
+                )
                 .with_hint("ingest scanner results first (`secfw ingest`)"),
-            d,
-        ])
-    })?;
+                d,
+            ])
+        })?;
     let syntax = if secfw_artifacts::yaml::is_json_syntax(&src.text) {
         secfw_ingest::LedgerSyntax::Json
     } else {
@@ -223,7 +228,7 @@ pub fn enrich(dir: &Path, lock: &WorkspaceLock, opts: &EnrichOptions) -> Result<
             let mut d = vec![
                 Diagnostic::error(
                     codes::LEDGER_INVALID,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     "sec_findings.yaml has errors; it is not rewritten",
                 )
                 .with_hint("fix the ledger (`secfw validate`), then enrich again"),
@@ -255,7 +260,7 @@ pub fn enrich(dir: &Path, lock: &WorkspaceLock, opts: &EnrichOptions) -> Result<
                 r.newly_stored = store(dir, &r.stored, bytes)?;
             }
         }
-        secfw_artifacts::write::write_atomic_under(dir, Path::new(files::FINDINGS), text.as_bytes())?;
+        secfw_artifacts::write_atomic_under(dir, Path::new(file_names::FINDINGS), text.as_bytes())?;
     }
     Ok(EnrichReport {
         now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -269,7 +274,7 @@ pub fn enrich(dir: &Path, lock: &WorkspaceLock, opts: &EnrichOptions) -> Result<
 
 fn read_input(p: &Path, cap: u64) -> Result<(String, Vec<u8>), Error> {
     let name = p.display().to_string();
-    secfw_artifacts::read::read_regular(p, cap, Links::Follow).map(|b| (name.clone(), b)).map_err(|e| {
+    secfw_artifacts::read_regular(p, cap, Links::Follow).map(|b| (name.clone(), b)).map_err(|e| {
         Error::Rejected(vec![
             Diagnostic::error(codes::UNREADABLE, name, format!("cannot read: {e}"))
                 .with_hint("give a regular file (not a FIFO or device) under the size limit"),
@@ -314,11 +319,11 @@ fn store(dir: &Path, rel: &str, bytes: &[u8]) -> Result<bool, Error> {
     let path = dir.join(rel);
     match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            secfw_artifacts::write::write_atomic_under(dir, Path::new(rel), bytes)?;
+            secfw_artifacts::write_atomic_under(dir, Path::new(rel), bytes)?;
             Ok(true)
         }
         _ => {
-            let have = secfw_artifacts::read::read_regular(&path, bytes.len() as u64 + 1, Links::Refuse)
+            let have = secfw_artifacts::read_regular(&path, bytes.len() as u64 + 1, Links::Refuse)
                 .map_err(|e| conflict(rel, &e.to_string()))?;
             if have == bytes { Ok(false) } else { Err(conflict(rel, "its bytes differ from the file given")) }
         }
@@ -373,7 +378,7 @@ fn newest_stored(
     }
     let Some((_, name)) = best else { return Ok(None) };
     let rel = format!("{rel_dir}/{name}");
-    let bytes = secfw_artifacts::read::read_regular(&dir.join(&rel), DEFAULT_MAX_BYTES, Links::Refuse)
+    let bytes = secfw_artifacts::read_regular(&dir.join(&rel), DEFAULT_MAX_BYTES, Links::Refuse)
         .map_err(|e| conflict(&rel, &e.to_string()))?;
     let want = name.get(11..27).unwrap_or_default();
     if !sha256_hex(&bytes).starts_with(want) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone as _, Utc};
 use common::*;
-use secfw_artifacts::lock::WorkspaceLock;
+use secfw_artifacts::WorkspaceLock;
 use secfw_enrich::{EnrichOptions, enrich};
 
 fn opts(kev: Option<&std::path::Path>, epss: Option<&std::path::Path>) -> EnrichOptions {

@@ -19,7 +19,7 @@ fn finding(i: usize, cves: Vec<String>) -> Finding {
 fn serde_saphyr_free(text: &str) -> secfw_artifacts::FindingsFile {
     let src = secfw_artifacts::SourceFile::new("sec_findings.yaml", text.to_owned());
     let mut d = Vec::new();
-    secfw_artifacts::workspace::parse_findings(&src, &secfw_artifacts::LoadOptions::default(), &mut d).unwrap()
+    secfw_artifacts::parse_findings(&src, &secfw_artifacts::LoadOptions::default(), &mut d).unwrap()
 }
 
 fn identity(f: &Finding) -> Finding {

@@ -51,7 +51,7 @@ pub fn junit(input: &ExportInput<'_>) -> String {
         let _ = writeln!(
             cases,
             "    <testcase classname=\"secfw.policies\" name=\"{}\">",
-            secfw_artifacts::escape::markup(&format!("{id}: {title}"))
+            secfw_artifacts::escape_markup(&format!("{id}: {title}"))
         );
         if !open.is_empty() {
             failures += 1;
@@ -59,9 +59,9 @@ pub fn junit(input: &ExportInput<'_>) -> String {
             let _ = writeln!(
                 cases,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                secfw_artifacts::escape::markup(&format!("{} open finding(s)", open.len())),
+                secfw_artifacts::escape_markup(&format!("{} open finding(s)", open.len())),
                 worst(&open),
-                secfw_artifacts::escape::markup(&body.join("\n"))
+                secfw_artifacts::escape_markup(&body.join("\n"))
             );
         }
         let excepted: Vec<String> = fs
@@ -72,7 +72,7 @@ pub fn junit(input: &ExportInput<'_>) -> String {
             let _ = writeln!(
                 cases,
                 "      <system-out>{}</system-out>",
-                secfw_artifacts::escape::markup(&excepted.join("\n"))
+                secfw_artifacts::escape_markup(&excepted.join("\n"))
             );
         }
         cases.push_str("    </testcase>\n");
@@ -92,22 +92,22 @@ pub fn junit(input: &ExportInput<'_>) -> String {
         let _ = writeln!(
             cases,
             "    <testcase classname=\"secfw.findings\" name=\"{}\">",
-            secfw_artifacts::escape::markup(&format!("{}: {}", f.finding_id, f.title))
+            secfw_artifacts::escape_markup(&format!("{}: {}", f.finding_id, f.title))
         );
         if blocking(input, f) {
             failures += 1;
             let _ = writeln!(
                 cases,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                secfw_artifacts::escape::markup(&line(f)),
+                secfw_artifacts::escape_markup(&line(f)),
                 f.severity,
-                secfw_artifacts::escape::markup(&f.description)
+                secfw_artifacts::escape_markup(&f.description)
             );
         } else {
             skipped += 1;
             let why =
                 input.decided_by(f).map_or_else(|| format!("status {}", f.status), |by| format!("excepted by {by}"));
-            let _ = writeln!(cases, "      <skipped message=\"{}\"/>", secfw_artifacts::escape::markup(&why));
+            let _ = writeln!(cases, "      <skipped message=\"{}\"/>", secfw_artifacts::escape_markup(&why));
         }
         cases.push_str("    </testcase>\n");
     }

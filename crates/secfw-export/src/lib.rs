@@ -182,12 +182,12 @@ impl<'a> ExportInput<'a> {
             let d = ws
                 .diagnostics
                 .iter()
-                .find(|d| d.file == secfw_artifacts::workspace::files::FINDINGS && d.is_error())
+                .find(|d| d.file == secfw_artifacts::file_names::FINDINGS && d.is_error())
                 .cloned()
                 .unwrap_or_else(|| {
                     secfw_artifacts::Diagnostic::error(
                         codes::NO_LEDGER,
-                        secfw_artifacts::workspace::files::FINDINGS,
+                        secfw_artifacts::file_names::FINDINGS,
                         "there is no findings ledger to export",
                     )
                 });

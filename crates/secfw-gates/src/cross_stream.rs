@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use secfw_artifacts::workspace::files;
+use secfw_artifacts::file_names;
 use secfw_artifacts::{Diagnostic, path};
 
 use crate::{GateContext, GateName, GateReport, codes};
@@ -36,11 +36,11 @@ impl crate::Gate for CrossStreamConsistency {
 fn fail_closed(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let ws = ctx.ws;
     for (name, present) in [
-        (files::FINDINGS, ws.findings.is_some()),
-        (files::POLICY_MAP, ws.policies.is_some()),
-        (files::EXCEPTIONS, ws.exceptions.is_some()),
-        (files::RULEBOOK, ws.rulebook.is_some()),
-        (files::INVENTORY, ws.inventory.is_some()),
+        (file_names::FINDINGS, ws.findings.is_some()),
+        (file_names::POLICY_MAP, ws.policies.is_some()),
+        (file_names::EXCEPTIONS, ws.exceptions.is_some()),
+        (file_names::RULEBOOK, ws.rulebook.is_some()),
+        (file_names::INVENTORY, ws.inventory.is_some()),
     ] {
         if !present {
             d.extend(ws.diagnostics.iter().filter(|x| x.file == name && x.is_error()).cloned());
@@ -71,25 +71,25 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::error(
                     codes::DUPLICATE_FINDING_ID,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!("finding id `{}` is used by two findings", f.finding_id),
                 )
-                .at(loc.pos(files::FINDINGS, &path!["findings", i, "finding_id"]))
+                .at(loc.pos(file_names::FINDINGS, &path!["findings", i, "finding_id"]))
                 .with_related(
-                    files::FINDINGS,
-                    loc.pos(files::FINDINGS, &path!["findings", first, "finding_id"]),
+                    file_names::FINDINGS,
+                    loc.pos(file_names::FINDINGS, &path!["findings", first, "finding_id"]),
                     "first used here",
                 )
                 .with_hint("finding ids are unique and never reused"),
             );
         }
         let Some(r) = &f.governance.exception_ref else { continue };
-        let here = || loc.pos(files::FINDINGS, &path!["findings", i, "governance", "exception_ref"]);
+        let here = || loc.pos(file_names::FINDINGS, &path!["findings", i, "governance", "exception_ref"]);
         match exc_by_id.get(r.as_str()) {
             None => d.push(
                 Diagnostic::error(
                     codes::DANGLING_EXCEPTION_REF,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!("finding `{}`: exception_ref `{r}` names no exception in exceptions.md", f.finding_id),
                 )
                 .at(here())
@@ -100,7 +100,7 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                     d.push(
                         Diagnostic::error(
                             codes::EXCEPTION_POLICY_MISMATCH,
-                            files::FINDINGS,
+                            file_names::FINDINGS,
                             format!(
                                 "finding `{}` references {r}, which excepts {}, but the finding's policy_refs are [{}]",
                                 f.finding_id,
@@ -109,7 +109,7 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                             ),
                         )
                         .at(here())
-                        .with_related(files::EXCEPTIONS, e.spans.field("policy"), format!("{r} excepts {}", e.policy))
+                        .with_related(file_names::EXCEPTIONS, e.spans.field("policy"), format!("{r} excepts {}", e.policy))
                         .with_hint(format!(
                             "an exception only covers findings of its policy: add {} to the finding's governance.policy_refs if it applies, or reference the right exception",
                             e.policy
@@ -126,7 +126,7 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                 None => d.push(
                     Diagnostic::error(
                         codes::EXCEPTION_UNKNOWN_FINDING,
-                        files::EXCEPTIONS,
+                        file_names::EXCEPTIONS,
                         format!("{} lists finding `{fid}`, which is not in sec_findings.yaml", e.id),
                     )
                     .at(e.spans.field("findings"))
@@ -143,13 +143,13 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                         d.push(
                             Diagnostic::error(
                                 codes::EXCEPTION_FINDING_DISAGREE,
-                                files::EXCEPTIONS,
+                                file_names::EXCEPTIONS,
                                 format!("{} lists finding `{fid}`, but that finding {other}", e.id),
                             )
                             .at(e.spans.field("findings"))
                             .with_related(
-                                files::FINDINGS,
-                                loc.pos(files::FINDINGS, &path!["findings", i, "governance"]),
+                                file_names::FINDINGS,
+                                loc.pos(file_names::FINDINGS, &path!["findings", i, "governance"]),
                                 format!("finding `{fid}` {other}"),
                             )
                             .with_hint(format!("set the finding's governance.exception_ref to {}", e.id)),
@@ -175,13 +175,13 @@ fn policy_refs(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                     d.push(
                         Diagnostic::error(
                             codes::UNKNOWN_POLICY,
-                            files::FINDINGS,
+                            file_names::FINDINGS,
                             format!(
                                 "finding `{}` references policy {p}, which policy_map.md does not define",
                                 f.finding_id
                             ),
                         )
-                        .at(loc.pos(files::FINDINGS, &path!["findings", i, "governance", "policy_refs", j]))
+                        .at(loc.pos(file_names::FINDINGS, &path!["findings", i, "governance", "policy_refs", j]))
                         .with_hint(format!("use one of [{}] or add `### {p}: ...` to policy_map.md", known())),
                     );
                 }
@@ -195,10 +195,10 @@ fn policy_refs(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                     d.push(
                         Diagnostic::error(
                             codes::UNKNOWN_POLICY,
-                            files::INVENTORY,
+                            file_names::INVENTORY,
                             format!("resource `{}` references policy {p}, which policy_map.md does not define", r.id),
                         )
-                        .at(loc.pos(files::INVENTORY, &path!["resources", i, "policies", j]))
+                        .at(loc.pos(file_names::INVENTORY, &path!["resources", i, "policies", j]))
                         .with_hint(format!("use one of [{}] or add `### {p}: ...` to policy_map.md", known())),
                     );
                 }
@@ -211,7 +211,7 @@ fn policy_refs(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                 d.push(
                     Diagnostic::error(
                         codes::UNKNOWN_POLICY,
-                        files::EXCEPTIONS,
+                        file_names::EXCEPTIONS,
                         format!("{} excepts policy {}, which policy_map.md does not define", e.id, e.policy),
                     )
                     .at(e.spans.field("policy"))
@@ -226,7 +226,7 @@ fn tags(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let ws = ctx.ws;
     let loc = &ctx.loc;
     let rb = ws.rulebook_or_default();
-    d.extend(secfw_governance::taxonomy::check_ledger_tags(loc));
+    d.extend(secfw_governance::check_ledger_tags(loc));
     let spelled = |t: &str| rb.taxonomy.iter().find(|x| x.name != t && x.name.eq_ignore_ascii_case(t));
     if let Some(inv) = &ws.inventory {
         for (i, r) in inv.resources.iter().enumerate() {
@@ -235,11 +235,11 @@ fn tags(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                     d.push(
                         Diagnostic::error(
                             codes::TAG_SPELLING,
-                            files::INVENTORY,
+                            file_names::INVENTORY,
                             format!("resource `{}`: tag `{t}` is spelled `{}` in the taxonomy", r.id, x.name),
                         )
-                        .at(loc.pos(files::INVENTORY, &path!["resources", i, "tags", j]))
-                        .with_related(files::RULEBOOK, None, format!("taxonomy tag `{}`", x.name))
+                        .at(loc.pos(file_names::INVENTORY, &path!["resources", i, "tags", j]))
+                        .with_related(file_names::RULEBOOK, None, format!("taxonomy tag `{}`", x.name))
                         .with_hint(format!("write `{}` (tags are case-sensitive)", x.name)),
                     );
                 }
@@ -253,7 +253,7 @@ fn tags(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                     d.push(
                         Diagnostic::error(
                             codes::TAG_SPELLING,
-                            files::POLICY_MAP,
+                            file_names::POLICY_MAP,
                             format!("{}: tag `{t}` is spelled `{}` in the taxonomy", p.id, x.name),
                         )
                         .at(p.spans.field("tags"))
@@ -279,7 +279,7 @@ fn tags(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                     d.push(
                         Diagnostic::error(
                             codes::TAG_NOT_ON_RESOURCE,
-                            files::FINDINGS,
+                            file_names::FINDINGS,
                             format!(
                                 "finding `{}` is tagged `{t}` but its resource `{}` is not (resource tags: [{}])",
                                 f.finding_id,
@@ -287,10 +287,10 @@ fn tags(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
                                 r.tags.join(", ")
                             ),
                         )
-                        .at(loc.pos(files::FINDINGS, &path!["findings", i, "governance", "tags", j]))
+                        .at(loc.pos(file_names::FINDINGS, &path!["findings", i, "governance", "tags", j]))
                         .with_related(
-                            files::INVENTORY,
-                            loc.pos(files::INVENTORY, &path!["resources", ri, "tags"]),
+                            file_names::INVENTORY,
+                            loc.pos(file_names::INVENTORY, &path!["resources", ri, "tags"]),
                             format!("resource `{}` tags", r.id),
                         )
                         .with_hint(format!(
@@ -307,7 +307,7 @@ fn lifecycle(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let ws = ctx.ws;
     let loc = &ctx.loc;
     let ledger = ws.findings.as_ref().map(|f| f.metadata.lifecycle_state);
-    let ledger_pos = || loc.pos(files::FINDINGS, &path!["metadata", "lifecycle_state"]);
+    let ledger_pos = || loc.pos(file_names::FINDINGS, &path!["metadata", "lifecycle_state"]);
     let map = ws.policies.as_ref().and_then(|p| p.metadata.state.map(|s| (s, p.metadata.spans.field("state"))));
     if let (Some(a), Some((b, bpos))) = (ledger, map)
         && a != b
@@ -315,11 +315,11 @@ fn lifecycle(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
         d.push(
             Diagnostic::error(
                 codes::LIFECYCLE_STATE_MISMATCH,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 format!("sec_findings.yaml says lifecycle state {a}, policy_map.md says {b}"),
             )
             .at(ledger_pos())
-            .with_related(files::POLICY_MAP, bpos, format!("State: {b}"))
+            .with_related(file_names::POLICY_MAP, bpos, format!("State: {b}"))
             .with_hint("the artifacts of one cycle carry one state; update the stale one"),
         );
     }
@@ -332,7 +332,7 @@ fn lifecycle(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
         d.push(
             Diagnostic::error(
                 codes::LIFECYCLE_STATE_MISMATCH,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 format!("sec_findings.yaml says lifecycle state {a}, but the event log allows {allowed}"),
             )
             .at(ledger_pos())
@@ -344,7 +344,7 @@ fn lifecycle(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
         d.push(
             Diagnostic::error(
                 codes::LIFECYCLE_STATE_MISMATCH,
-                files::POLICY_MAP,
+                file_names::POLICY_MAP,
                 format!("policy_map.md says state {b}, but the event log allows {allowed}"),
             )
             .at(bpos)
@@ -366,10 +366,10 @@ fn scans_and_history(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::error(
                     codes::UNKNOWN_SCAN,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!("finding `{}`: source.scan_id `{sid}` names no scan record", f.finding_id),
                 )
-                .at(loc.pos(files::FINDINGS, &path!["findings", i, "source", "scan_id"]))
+                .at(loc.pos(file_names::FINDINGS, &path!["findings", i, "source", "scan_id"]))
                 .with_hint("add the scan record under `scans:` (secfw ingest writes it) or correct the id"),
             );
         }
@@ -379,10 +379,10 @@ fn scans_and_history(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::error(
                     codes::UNKNOWN_SUPERSEDED,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!("finding `{}` supersedes `{old}`, which is not in the ledger", f.finding_id),
                 )
-                .at(loc.pos(files::FINDINGS, &path!["findings", i, "supersedes"]))
+                .at(loc.pos(file_names::FINDINGS, &path!["findings", i, "supersedes"]))
                 .with_hint("keep resolved findings in the ledger: ids are never reused or removed"),
             );
         }

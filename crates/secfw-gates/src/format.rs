@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use secfw_artifacts::diag::Code;
+use secfw_artifacts::Code;
 use secfw_artifacts::{Diagnostic, Level, SourceFile};
 use serde_json::{Value, json};
 
@@ -85,8 +85,8 @@ pub fn human(run: &GateRun, sources: &BTreeMap<String, SourceFile>, styled: bool
             r.summary.warnings,
             r.excepted.len()
         );
-        for d in r.diagnostics.iter().filter(|d| d.severity != Level::Note) {
-            s.push_str(&secfw_artifacts::render::render(d, sources.get(&d.file), styled));
+        for d in r.diagnostics.iter().filter(|d| d.level != Level::Note) {
+            s.push_str(&secfw_artifacts::render_diagnostic(d, sources.get(&d.file), styled));
             if !s.ends_with('\n') {
                 s.push('\n');
             }
@@ -179,8 +179,8 @@ pub fn sarif(run: &GateRun) -> String {
     let mut codes: BTreeMap<Code, Level> = BTreeMap::new();
     for r in &run.reports {
         for d in &r.diagnostics {
-            let e = codes.entry(d.code).or_insert(d.severity);
-            *e = (*e).min(d.severity);
+            let e = codes.entry(d.code).or_insert(d.level);
+            *e = (*e).min(d.level);
         }
     }
     let index: BTreeMap<Code, usize> = codes.keys().enumerate().map(|(i, c)| (*c, i)).collect();
@@ -233,7 +233,7 @@ fn sarif_result(r: &GateReport, d: &Diagnostic, rule_index: usize) -> Value {
     let mut res = json!({
         "ruleId": d.code.as_str(),
         "ruleIndex": rule_index,
-        "level": sarif_level(d.severity),
+        "level": sarif_level(d.level),
         "message": { "text": text },
         "locations": [{ "physicalLocation": physical(&d.file, d.line, d.column) }],
         "properties": { "gate": r.gate.as_str() },
@@ -272,7 +272,7 @@ pub fn junit(run: &GateRun) -> String {
     let failures: usize = run.reports.iter().map(|r| r.summary.errors).sum();
     let _ = writeln!(s, "<testsuites name=\"secfw gates\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\">");
     for r in &run.reports {
-        let skipped = r.diagnostics.iter().filter(|d| d.severity == Level::Note).count();
+        let skipped = r.diagnostics.iter().filter(|d| d.level == Level::Note).count();
         let _ = writeln!(
             s,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{skipped}\" timestamp=\"{}\">",
@@ -284,18 +284,18 @@ pub fn junit(run: &GateRun) -> String {
         let _ = writeln!(
             s,
             "    <properties><property name=\"digest\" value=\"{}\"/></properties>",
-            secfw_artifacts::escape::markup(&r.digest)
+            secfw_artifacts::escape_markup(&r.digest)
         );
         if r.diagnostics.is_empty() {
             let _ = writeln!(s, "    <testcase classname=\"secfw.{}\" name=\"{}\"/>", r.gate, r.gate);
         }
         for d in &r.diagnostics {
-            let name = secfw_artifacts::escape::markup(&format!("{} {}", d.code, where_(d)));
+            let name = secfw_artifacts::escape_markup(&format!("{} {}", d.code, where_(d)));
             let _ = write!(
                 s,
                 "    <testcase classname=\"secfw.{}\" name=\"{name}\" file=\"{}\"",
                 r.gate,
-                secfw_artifacts::escape::markup(&d.file)
+                secfw_artifacts::escape_markup(&d.file)
             );
             if let Some(l) = d.line {
                 let _ = write!(s, " line=\"{l}\"");
@@ -306,28 +306,28 @@ pub fn junit(run: &GateRun) -> String {
                 d.message,
                 d.hint.as_ref().map(|h| format!("\nhint: {h}")).unwrap_or_default()
             );
-            match d.severity {
+            match d.level {
                 Level::Error => {
                     let _ = writeln!(
                         s,
                         ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
                         d.code,
-                        secfw_artifacts::escape::markup(&d.message),
-                        secfw_artifacts::escape::markup(&body)
+                        secfw_artifacts::escape_markup(&d.message),
+                        secfw_artifacts::escape_markup(&body)
                     );
                 }
                 Level::Warning => {
                     let _ = writeln!(
                         s,
                         ">\n      <system-out>warning: {}</system-out>\n    </testcase>",
-                        secfw_artifacts::escape::markup(&body)
+                        secfw_artifacts::escape_markup(&body)
                     );
                 }
                 _ => {
                     let _ = writeln!(
                         s,
                         ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        secfw_artifacts::escape::markup(&d.message)
+                        secfw_artifacts::escape_markup(&d.message)
                     );
                 }
             }
@@ -358,7 +358,7 @@ pub fn github_with_prefix(run: &GateRun, prefix: &str) -> String {
     let mut s = String::new();
     for r in &run.reports {
         for d in &r.diagnostics {
-            let cmd = match d.severity {
+            let cmd = match d.level {
                 Level::Error => "error",
                 Level::Warning => "warning",
                 _ => "notice",

@@ -16,8 +16,8 @@ use std::path::Path;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::diag::{Summary, sort_diagnostics};
 use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace, Severity};
+use secfw_artifacts::{Summary, sort_diagnostics};
 use secfw_governance::{GovernanceReport, Locator};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -221,8 +221,8 @@ impl GateReport {
     ) -> Self {
         if strict {
             for d in &mut diagnostics {
-                if d.severity == secfw_artifacts::Level::Warning {
-                    d.severity = secfw_artifacts::Level::Error;
+                if d.level == secfw_artifacts::Level::Warning {
+                    d.level = secfw_artifacts::Level::Error;
                 }
             }
         }

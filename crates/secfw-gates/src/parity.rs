@@ -5,9 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::findings::{FindingStatus, ScanRecord, ScanStatus};
 use secfw_artifacts::model::inventory::Resource;
-use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, path};
 
 use crate::{GateContext, GateName, GateReport, codes};
@@ -81,10 +81,10 @@ impl<'a> Scope<'a> {
 fn missing_artifacts(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let ws = ctx.ws;
     for (name, present) in [
-        (files::INVENTORY, ws.inventory.is_some()),
-        (files::FINDINGS, ws.findings.is_some()),
-        (files::POLICY_MAP, ws.policies.is_some()),
-        (files::EXCEPTIONS, ws.exceptions.is_some()),
+        (file_names::INVENTORY, ws.inventory.is_some()),
+        (file_names::FINDINGS, ws.findings.is_some()),
+        (file_names::POLICY_MAP, ws.policies.is_some()),
+        (file_names::EXCEPTIONS, ws.exceptions.is_some()),
     ] {
         if !present {
             d.push(
@@ -187,11 +187,11 @@ fn not_scanned(
 ) -> Diagnostic {
     let loc = &ctx.loc;
     let what = tool.map_or_else(|| "any scanner".to_owned(), |t| format!("`{t}`"));
-    let here = || loc.pos(files::INVENTORY, &path!["resources", i, "id"]);
+    let here = || loc.pos(file_names::INVENTORY, &path!["resources", i, "id"]);
     let mut diag = if let Some((si, s)) = failed {
         Diagnostic::error(
             codes::SCAN_FAILED,
-            files::INVENTORY,
+            file_names::INVENTORY,
             format!(
                 "resource `{}`: scan `{}` by {what} failed{} and no successful scan covers it this cycle",
                 r.id,
@@ -201,15 +201,15 @@ fn not_scanned(
         )
         .at(here())
         .with_related(
-            files::FINDINGS,
-            loc.pos(files::FINDINGS, &path!["scans", si, "status"]),
+            file_names::FINDINGS,
+            loc.pos(file_names::FINDINGS, &path!["scans", si, "status"]),
             format!("scan `{}` failed", s.scan_id),
         )
         .with_hint("re-run the scanner and ingest its report; a failed scan never counts as scanned")
     } else if let Some(s) = last_ok {
         Diagnostic::error(
             codes::SCAN_OUTDATED,
-            files::INVENTORY,
+            file_names::INVENTORY,
             format!(
                 "resource `{}`: the last successful scan by {what} (`{}`, {}) is before this cycle (since {})",
                 r.id,
@@ -226,7 +226,7 @@ fn not_scanned(
     } else {
         Diagnostic::error(
             codes::RESOURCE_NOT_SCANNED,
-            files::INVENTORY,
+            file_names::INVENTORY,
             format!("resource `{}` has no successful scan by {what}", r.id),
         )
         .at(here())
@@ -270,7 +270,7 @@ fn unsuperseded_failures(
             d.push(
                 Diagnostic::error(
                     codes::SCAN_FAILED,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!(
                         "scan `{}` ({}) failed{} and was not re-run successfully",
                         s.scan_id,
@@ -278,7 +278,7 @@ fn unsuperseded_failures(
                         s.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
                     ),
                 )
-                .at(ctx.loc.pos(files::FINDINGS, &path!["scans", si, "status"]))
+                .at(ctx.loc.pos(file_names::FINDINGS, &path!["scans", si, "status"]))
                 .with_hint("re-run the scanner and ingest its report; gates fail closed on scanner errors"),
             );
         }
@@ -308,10 +308,10 @@ fn policy_coverage(
             d.push(
                 Diagnostic::error(
                     codes::NOTHING_IN_SCOPE,
-                    files::INVENTORY,
+                    file_names::INVENTORY,
                     "inventory.yaml lists no resources: coverage is undefined",
                 )
-                .at(loc.pos(files::INVENTORY, &path!["resources"]))
+                .at(loc.pos(file_names::INVENTORY, &path!["resources"]))
                 .with_hint("list every system and resource in scope under `resources:`"),
             );
         }
@@ -327,23 +327,23 @@ fn policy_coverage(
     if (covered as f64) * 100.0 < min * total as f64 {
         let mut diag = Diagnostic::error(
             codes::COVERAGE_BELOW_MIN,
-            files::INVENTORY,
+            file_names::INVENTORY,
             format!(
                 "{formula}, below the minimum of {min}% (gates.policy_coverage_min); {} resource(s) have no policy",
                 uncovered.len()
             ),
         )
-        .at(loc.pos(files::INVENTORY, &path!["resources"]))
+        .at(loc.pos(file_names::INVENTORY, &path!["resources"]))
         .with_related(
-            files::RULEBOOK,
-            loc.pos(files::RULEBOOK, &path!["gates", "policy_coverage_min"]),
+            file_names::RULEBOOK,
+            loc.pos(file_names::RULEBOOK, &path!["gates", "policy_coverage_min"]),
             format!("minimum {min}%"),
         )
         .with_hint("give the uncovered resources a `policies:` entry naming a policy in policy_map.md");
         for (i, id) in uncovered.iter().take(MAX_RELATED) {
             diag = diag.with_related(
-                files::INVENTORY,
-                loc.pos(files::INVENTORY, &path!["resources", *i, "id"]),
+                file_names::INVENTORY,
+                loc.pos(file_names::INVENTORY, &path!["resources", *i, "id"]),
                 format!("`{id}` has no policy"),
             );
         }
@@ -366,10 +366,10 @@ fn orphaned_findings(ctx: &GateContext<'_>, scope: &Scope<'_>, d: &mut Vec<Diagn
             d.push(
                 Diagnostic::error(
                     codes::ORPHAN_FINDING_RESOURCE,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!("finding `{}` affects [{}], none of which is in inventory.yaml", f.finding_id, ids.join(", ")),
                 )
-                .at(loc.pos(files::FINDINGS, &path!["findings", i, "affected_resources"]))
+                .at(loc.pos(file_names::FINDINGS, &path!["findings", i, "affected_resources"]))
                 .with_hint("add the resource to inventory.yaml (it is in scope and unaccounted for) or correct the resource_id"),
             );
         }
@@ -377,11 +377,11 @@ fn orphaned_findings(ctx: &GateContext<'_>, scope: &Scope<'_>, d: &mut Vec<Diagn
             d.push(
                 Diagnostic::error(
                     codes::ORPHAN_FINDING_POLICY,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!("finding `{}` maps to no policy in policy_map.md", f.finding_id),
                 )
                 .at(loc.pos_any(
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     &[path!["findings", i, "governance", "policy_refs"], path!["findings", i, "governance"]],
                 ))
                 .with_hint("add `policy_refs: [POL-NNN]` under the finding's governance"),
@@ -401,12 +401,13 @@ fn governance(
     let excepted = crate::excepted_of(ctx);
     // Notes are located by a line scan for `finding_id:` (cheap), not by a YAML source map,
     // which would re-parse a large ledger just to place notes.
-    let lines = if excepted.is_empty() { HashMap::new() } else { finding_lines(ctx.ws.sources.get(files::FINDINGS)) };
+    let lines =
+        if excepted.is_empty() { HashMap::new() } else { finding_lines(ctx.ws.sources.get(file_names::FINDINGS)) };
     for x in &excepted {
         d.push(
             Diagnostic::note(
                 codes::EXCEPTED_FINDING,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 format!(
                     "{} finding `{}` is excepted by {} (valid until {})",
                     x.severity,
@@ -428,7 +429,7 @@ fn governance(
 
 /// Line and column of each `finding_id` value in the ledger text (`finding_id: X`,
 /// `finding_id: "X"`, `"finding_id": "X"`), first occurrence wins.
-fn finding_lines(src: Option<&secfw_artifacts::SourceFile>) -> HashMap<&str, secfw_artifacts::diag::Pos> {
+fn finding_lines(src: Option<&secfw_artifacts::SourceFile>) -> HashMap<&str, secfw_artifacts::Pos> {
     let mut out = HashMap::new();
     let Some(src) = src else { return out };
     for (n, line) in src.text.lines().enumerate() {
@@ -440,7 +441,7 @@ fn finding_lines(src: Option<&secfw_artifacts::SourceFile>) -> HashMap<&str, sec
         if !v.is_empty() {
             let line_no = u32::try_from(n + 1).unwrap_or(u32::MAX);
             let col = u32::try_from(line.chars().count() - value.chars().count() + 1).unwrap_or(1);
-            out.entry(v).or_insert(secfw_artifacts::diag::Pos::new(line_no, col));
+            out.entry(v).or_insert(secfw_artifacts::Pos::new(line_no, col));
         }
     }
     out

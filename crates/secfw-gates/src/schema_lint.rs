@@ -3,7 +3,7 @@
 //! checks that need more than one field, and the Security & Compliance Specification lint
 //! (`secfw spec lint`).
 
-use secfw_artifacts::workspace::files;
+use secfw_artifacts::file_names;
 use secfw_artifacts::{Diagnostic, path};
 
 use crate::{GateContext, GateName, GateReport, codes};
@@ -25,7 +25,7 @@ impl crate::Gate for SchemaLint {
         // them, plus placeholders, the review cycle and the cross-checks with the taxonomy, the
         // exception registry and the policy map).
         let mut diags: Vec<Diagnostic> =
-            ws.diagnostics.iter().filter(|d| d.file != files::SECURITY_SPEC).cloned().collect();
+            ws.diagnostics.iter().filter(|d| d.file != file_names::SECURITY_SPEC).cloned().collect();
         diags.extend(secfw_artifacts::speclint::lint_workspace(ws, ctx.now));
         if let Some(ff) = &ws.findings
             && !LEDGER_VERSIONS.contains(&ff.version.as_str())
@@ -33,10 +33,10 @@ impl crate::Gate for SchemaLint {
             diags.push(
                 Diagnostic::error(
                     codes::LEDGER_VERSION,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!("ledger version `{}` is not supported", ff.version),
                 )
-                .at(ctx.loc.pos(files::FINDINGS, &path!["version"]))
+                .at(ctx.loc.pos(file_names::FINDINGS, &path!["version"]))
                 .with_hint("write `version: \"1.0\"`"),
             );
         }
@@ -46,10 +46,10 @@ impl crate::Gate for SchemaLint {
             diags.push(
                 Diagnostic::error(
                     codes::LEDGER_VERSION,
-                    files::INVENTORY,
+                    file_names::INVENTORY,
                     format!("inventory version `{}` is not supported", inv.version),
                 )
-                .at(ctx.loc.pos(files::INVENTORY, &path!["version"]))
+                .at(ctx.loc.pos(file_names::INVENTORY, &path!["version"]))
                 .with_hint("write `version: \"1.0\"`"),
             );
         }
@@ -60,7 +60,7 @@ impl crate::Gate for SchemaLint {
                         diags.push(
                             Diagnostic::error(
                                 codes::BAD_FINDING_LIST_ENTRY,
-                                files::EXCEPTIONS,
+                                file_names::EXCEPTIONS,
                                 format!("{}: `**Findings**` entry `{fid}` is not a finding id", e.id),
                             )
                             .at(e.spans.field("findings"))
@@ -72,7 +72,7 @@ impl crate::Gate for SchemaLint {
         }
         let mut stats = serde_json::Map::new();
         stats.insert("artifacts_read".into(), ws.sources.len().into());
-        stats.insert("artifacts_expected".into(), files::ALL.len().into());
+        stats.insert("artifacts_expected".into(), file_names::ALL.len().into());
         GateReport::new(GateName::SchemaLint, diags, Vec::new(), stats, ctx.opts.strict)
     }
 }

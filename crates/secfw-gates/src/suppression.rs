@@ -4,7 +4,7 @@
 //! The checks themselves live in `secfw-suppress` (one home per format).
 
 use secfw_artifacts::Diagnostic;
-use secfw_artifacts::workspace::files;
+use secfw_artifacts::file_names;
 
 use crate::{GateContext, GateName, GateReport, excepted_of};
 
@@ -22,7 +22,8 @@ impl crate::Gate for SuppressionParity {
         let mut drift = secfw_suppress::check(ws, &ctx.governance, &ws.root);
         // Fail closed: without the registry nothing can be backed, and without the ledger the
         // results scanners reported as suppressed cannot be checked.
-        for (name, present) in [(files::EXCEPTIONS, ws.exceptions.is_some()), (files::FINDINGS, ws.findings.is_some())]
+        for (name, present) in
+            [(file_names::EXCEPTIONS, ws.exceptions.is_some()), (file_names::FINDINGS, ws.findings.is_some())]
         {
             if !present {
                 drift.diagnostics.push(

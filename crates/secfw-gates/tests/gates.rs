@@ -497,7 +497,7 @@ fn stale_and_expiring_exceptions_are_warnings() {
     ]);
     let run = gates(dir.path(), now());
     let p = run.report(GateName::ParityCoverage).unwrap();
-    assert!(p.diagnostics.iter().any(|d| d.code.as_str() == "GV0113" && d.severity == secfw_artifacts::Level::Warning));
+    assert!(p.diagnostics.iter().any(|d| d.code.as_str() == "GV0113" && d.level == secfw_artifacts::Level::Warning));
     let dir = workspace(&[]);
     let run = gates(dir.path(), "2027-02-20T00:00:00Z".parse().unwrap());
     let p = run.report(GateName::ParityCoverage).unwrap();

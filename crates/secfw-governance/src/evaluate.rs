@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::findings::{Finding, FindingStatus, ScanStatus};
 use secfw_artifacts::model::rulebook::{Action, CountMetric, Rulebook};
-use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, LoadedWorkspace, Severity, path};
 use serde::Serialize;
 
@@ -422,7 +422,7 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
             escalation,
         });
     }
-    secfw_artifacts::diag::sort_diagnostics(&mut diagnostics);
+    secfw_artifacts::sort_diagnostics(&mut diagnostics);
     GovernanceReport { now, exceptions: evals, findings: fevals, counts, rules, escalations, diagnostics, intel }
 }
 
@@ -496,14 +496,14 @@ fn rule_diagnostic(
     fevals: &[FindingEval],
 ) -> Diagnostic {
     let rb_pos = loc.pos_any(
-        files::RULEBOOK,
+        file_names::RULEBOOK,
         &[path!["enforcement", index, "condition"], path!["enforcement", "condition"], path!["enforcement"]],
     );
     let mut msg = format!("enforcement rule `{} {}` is violated: count is {}", esc.rule, esc.condition, esc.count);
     if esc.blocks_handoff {
         msg.push_str("; handoff is blocked");
     }
-    let mut d = Diagnostic::error(codes::RULE_VIOLATED, files::RULEBOOK, msg).at(rb_pos).with_hint(format!(
+    let mut d = Diagnostic::error(codes::RULE_VIOLATED, file_names::RULEBOOK, msg).at(rb_pos).with_hint(format!(
         "remediate the items below or accept them with a valid exception (exceptions.md + governance.exception_ref); escalate to {}{}",
         if esc.notify.is_empty() { "the rule's owners".to_owned() } else { esc.notify.join(", ") },
         esc.deadline.map(|t| format!(" by {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).unwrap_or_default()
@@ -532,8 +532,8 @@ fn rule_diagnostic(
                 _ => String::new(),
             };
             d = d.with_related(
-                files::FINDINGS,
-                loc.pos(files::FINDINGS, &path!["findings", fe.index, "finding_id"]),
+                file_names::FINDINGS,
+                loc.pos(file_names::FINDINGS, &path!["findings", fe.index, "finding_id"]),
                 format!("{} finding `{}`: {}{why}", f.severity, f.finding_id, f.title),
             );
         }
@@ -564,7 +564,7 @@ mod target_tests {
         let md = format!(
             "# R\n\n## Active Exceptions\n\n### EXC-001: time 0.1\n- **Policy**: POL-007\n- **Severity**: High\n- **Advisories**: RUSTSEC-2020-0071\n- **Package**: pkg:cargo/time\n- **Versions**: >=0.1.0, <0.2.0\n- **Requestor**: dev@x.test\n- **Approval**: sec@x.test, risk@x.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: {until}\n- **Justification**: j\n- **Risk Assessment**: r\n- **Risk Mitigation**:\n  - m\n"
         );
-        let (reg, d) = secfw_artifacts::exceptions::parse(&SourceFile::new("exceptions.md", md), Level::Error);
+        let (reg, d) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", md), Level::Error);
         assert!(d.is_empty(), "{d:?}");
         let mut rb = Rulebook::with_defaults("1.0.0");
         rb.exceptions.approvers.security_team = vec!["sec@x.test".into()];

@@ -9,11 +9,11 @@
 //! too long and passes with the warning.
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::exceptions::{Exception, ExceptionKind};
+use secfw_artifacts::Purl;
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::rulebook::Rulebook;
-use secfw_artifacts::target::Purl;
-use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, Severity};
+use secfw_artifacts::{Exception, ExceptionKind};
 use serde::Serialize;
 
 use crate::codes;
@@ -51,7 +51,7 @@ impl ExceptionState {
 /// An approver role of the rulebook's exception policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum ApproverRole {
     /// `exceptions.approvers.security_team`: every exception.
     SecurityTeam,
     /// `exceptions.approvers.risk_committee`: high and critical exceptions.
@@ -60,7 +60,7 @@ pub enum Role {
     Ciso,
 }
 
-impl Role {
+impl ApproverRole {
     /// snake_case name as in the rulebook.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -89,7 +89,7 @@ pub struct ExceptionEval {
     /// findings it matches, else unknown (then the strictest approvals apply).
     pub severity: Option<Severity>,
     /// Roles whose approval is required and has an approver list in the rulebook.
-    pub required_roles: Vec<Role>,
+    pub required_roles: Vec<ApproverRole>,
     /// Ids of open or accepted findings it matches (by `exception_ref` or `**Findings**`).
     pub matched_findings: Vec<String>,
     /// `true` when it matches no open or accepted finding.
@@ -127,7 +127,7 @@ pub struct PackageRef {
 impl PackageRef {
     /// The package a finding's resource location names (`pkg:...@v` or `name@version`).
     pub fn from_location(location: &str) -> Option<Self> {
-        secfw_artifacts::target::package_of_location(location).map(|(purl, name, version)| Self { purl, name, version })
+        secfw_artifacts::package_of_location(location).map(|(purl, name, version)| Self { purl, name, version })
     }
 }
 
@@ -178,7 +178,7 @@ pub fn evaluate_exception(
     matched: &[(String, Severity)],
     now: DateTime<Utc>,
 ) -> ExceptionEval {
-    let f = files::EXCEPTIONS;
+    let f = file_names::EXCEPTIONS;
     let id = e.id.as_str();
     let at = |field: &str| e.spans.field(field);
     let today = now.date_naive();
@@ -305,9 +305,9 @@ pub fn evaluate_exception(
     let approvers = &policy.approvers;
     let needs_committee = severity.is_none_or(|s| s <= Severity::High);
     let checks = [
-        (Role::SecurityTeam, true, &approvers.security_team, codes::EXCEPTION_NEEDS_SECURITY_TEAM, "every exception needs the security team's approval".to_owned()),
+        (ApproverRole::SecurityTeam, true, &approvers.security_team, codes::EXCEPTION_NEEDS_SECURITY_TEAM, "every exception needs the security team's approval".to_owned()),
         (
-            Role::RiskCommittee,
+            ApproverRole::RiskCommittee,
             needs_committee,
             &approvers.risk_committee,
             codes::EXCEPTION_NEEDS_RISK_COMMITTEE,
@@ -316,7 +316,7 @@ pub fn evaluate_exception(
                 None => "the exception's severity is unknown (no `**Severity**` and no matched finding), so the risk committee's approval is required".to_owned(),
             },
         ),
-        (Role::Ciso, e.kind == ExceptionKind::PolicyDeviation, &approvers.ciso, codes::EXCEPTION_NEEDS_CISO, "a policy deviation needs the CISO's sign-off".to_owned()),
+        (ApproverRole::Ciso, e.kind == ExceptionKind::PolicyDeviation, &approvers.ciso, codes::EXCEPTION_NEEDS_CISO, "a policy deviation needs the CISO's sign-off".to_owned()),
     ];
     for (role, needed, list, code, why) in checks {
         if !needed || list.is_empty() {
@@ -402,7 +402,7 @@ pub fn evaluate_exception(
 
 #[cfg(test)]
 mod tests {
-    use secfw_artifacts::diag::Code;
+    use secfw_artifacts::Code;
     use secfw_artifacts::model::rulebook::Rulebook;
 
     use super::*;
@@ -448,7 +448,7 @@ mod tests {
         assert!(evaluate_exception(&e, &rb(), &low, now).is_valid());
         let ev = evaluate_exception(&e, &rb(), &crit, now);
         assert_eq!((ev.state, codes_of(&ev)), (ExceptionState::Invalid, vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE]));
-        assert_eq!(ev.required_roles, vec![Role::SecurityTeam, Role::RiskCommittee]);
+        assert_eq!(ev.required_roles, vec![ApproverRole::SecurityTeam, ApproverRole::RiskCommittee]);
         // Unknown severity: the strictest reading.
         assert_eq!(
             codes_of(&evaluate_exception(&e, &rb(), &[], now)),

@@ -5,9 +5,9 @@
 //! EPSS is a probability, not evidence: nothing here lets it except or close a finding.
 
 use chrono::{DateTime, Utc};
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::findings::{Finding, IntelSource, KevInfo};
 use secfw_artifacts::model::rulebook::Rulebook;
-use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, LoadedWorkspace, Timestamp};
 use serde::Serialize;
 
@@ -99,7 +99,7 @@ pub fn freshness(ws: &LoadedWorkspace, rb: &Rulebook, now: DateTime<Utc>) -> (Ve
         if stale {
             let d = Diagnostic::warning(
                 codes::INTEL_STALE,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 format!(
                     "the {} data joined to the findings is dated {} ({age} days old), older than the rulebook's {} days",
                     kind.as_str().to_uppercase(),
@@ -111,7 +111,7 @@ pub fn freshness(ws: &LoadedWorkspace, rb: &Rulebook, now: DateTime<Utc>) -> (Ve
                 "download a current file and run `secfw enrich --{} FILE`; the limit is `intel.stale_after_days` in rulebook.yaml",
                 kind.as_str()
             ));
-            diags.push(if rb.intel.stale_fails_gate { d.with_severity(secfw_artifacts::Level::Error) } else { d });
+            diags.push(if rb.intel.stale_fails_gate { d.with_level(secfw_artifacts::Level::Error) } else { d });
         }
         out.push(IntelFreshness {
             source: kind,

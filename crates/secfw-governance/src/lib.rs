@@ -4,20 +4,24 @@
 // intended use, which `useless_vec` misreads through the macro.
 #![allow(clippy::useless_vec)]
 
+// Public namespaces: `codes` and `vex` (the VEX decision rules). Everything else is re-exported below.
 pub mod codes;
-pub mod evaluate;
-pub mod exceptions;
-pub mod intel;
-pub mod locate;
-pub mod taxonomy;
+mod evaluate;
+mod exceptions;
+mod intel;
+mod locate;
+mod taxonomy;
 pub mod vex;
 
 pub use evaluate::{
     Counts, Disposition, Escalation, FindingEval, GovernanceReport, NotExcepted, RuleOutcome, evaluate, evaluate_with,
 };
-pub use exceptions::{ExceptionEval, ExceptionState, PackageRef, Role, covers, covers_advisory, evaluate_exception};
+pub use exceptions::{
+    ApproverRole, ExceptionEval, ExceptionState, PackageRef, covers, covers_advisory, evaluate_exception,
+};
 pub use intel::{IntelFreshness, IntelKind, freshness, kev_at};
 pub use locate::Locator;
+pub use taxonomy::{check_ledger_tags, compliance_impact};
 
 /// The error type of `secfw-governance`. Governance evaluation itself never fails (problems with
 /// artifacts are [`secfw_artifacts::Diagnostic`]s); this covers loading a workspace to evaluate.

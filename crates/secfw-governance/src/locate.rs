@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use secfw_artifacts::LoadedWorkspace;
-use secfw_artifacts::diag::Pos;
+use secfw_artifacts::Pos;
 use secfw_artifacts::yaml::{Seg, SourceMap};
 
 /// Finds line and column of paths in the workspace's YAML artifacts.

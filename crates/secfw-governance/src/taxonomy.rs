@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::rulebook::Rulebook;
-use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, path};
 
 use crate::codes;
@@ -24,7 +24,7 @@ pub fn compliance_impact<'a>(rb: &Rulebook, tags: impl IntoIterator<Item = &'a s
 fn unknown(rb: &Rulebook, tag: &str, whose: &str) -> Diagnostic {
     let near = rb.taxonomy.iter().find(|t| t.name.eq_ignore_ascii_case(tag)).map(|t| t.name.as_str());
     let names: Vec<&str> = rb.taxonomy.iter().map(|t| t.name.as_str()).collect();
-    Diagnostic::error(codes::UNKNOWN_TAG, files::FINDINGS, format!("{whose}: tag `{tag}` is not in the taxonomy"))
+    Diagnostic::error(codes::UNKNOWN_TAG, file_names::FINDINGS, format!("{whose}: tag `{tag}` is not in the taxonomy"))
         .with_hint(match near {
             Some(n) => format!("tags are case-sensitive: write `{n}`"),
             None => format!("use one of [{}] or add `{tag}` to rulebook.yaml `taxonomy`", names.join(", ")),
@@ -40,7 +40,9 @@ pub fn check_ledger_tags(loc: &Locator<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (j, t) in ff.metadata.tags.iter().enumerate() {
         if rb.tag(t).is_none() {
-            out.push(unknown(&rb, t, "ledger metadata").at(loc.pos(files::FINDINGS, &path!["metadata", "tags", j])));
+            out.push(
+                unknown(&rb, t, "ledger metadata").at(loc.pos(file_names::FINDINGS, &path!["metadata", "tags", j])),
+            );
         }
     }
     for (i, f) in ff.findings.iter().enumerate() {
@@ -48,7 +50,7 @@ pub fn check_ledger_tags(loc: &Locator<'_>) -> Vec<Diagnostic> {
             if rb.tag(t).is_none() {
                 out.push(
                     unknown(&rb, t, &format!("finding `{}`", f.finding_id))
-                        .at(loc.pos(files::FINDINGS, &path!["findings", i, "governance", "tags", j])),
+                        .at(loc.pos(file_names::FINDINGS, &path!["findings", i, "governance", "tags", j])),
                 );
             }
         }

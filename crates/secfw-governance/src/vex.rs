@@ -18,14 +18,16 @@
 //!   matches nothing. The finding's packages are its resources' locations and the purl ingest
 //!   recorded from the scanner (`scan_result` evidence `purl`); a finding known only as
 //!   `name@version` is shown as matching by name but never decided (its ecosystem is unknown).
+//!
+//! A public namespace: `vex::decision_for`, `vex::About`, `vex::in_effect` read well only qualified.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::Finding;
+use secfw_artifacts::Purl;
 use secfw_artifacts::model::vex::{RecordedStatement, VexRecord, is_standard_justification};
-use secfw_artifacts::target::Purl;
 
 use crate::PackageRef;
 

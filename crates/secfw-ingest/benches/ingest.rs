@@ -122,7 +122,7 @@ fn scaling(c: &mut Criterion) {
                     let report =
                         secfw_ingest::parse_slice(&log, "scale.sarif", Format::Sarif, &ParseOptions::default())
                             .unwrap();
-                    let mut ledger = secfw_ingest::ledger::new_ledger(now);
+                    let mut ledger = secfw_ingest::new_ledger(now);
                     let summary = secfw_ingest::merge(&mut ledger, &[report], None, &SlaDays::default(), now);
                     let text = secfw_ingest::render(&ledger).unwrap();
                     (summary.opened.len(), text.len())

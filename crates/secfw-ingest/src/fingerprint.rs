@@ -93,7 +93,7 @@ mod tests {
         assert!(a.starts_with("secfw/v1:") && a.len() == 9 + 64);
         assert_ne!(a, compute(&["sarif", "semgrep", "r1a", ".js"]));
         assert_eq!(a, compute(&["sarif", "semgrep", "r1", "a.js"]));
-        assert!(secfw_artifacts::workspace::is_fingerprint(&a));
+        assert!(secfw_artifacts::is_fingerprint(&a));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use secfw_artifacts::model::rulebook::SlaDays;
 
 use crate::model::{class, limits};
-use crate::{Format, ParseOptions, Report, ledger, parse_path, parse_slice, render_as};
+use crate::{Format, ParseOptions, ScannerReport, ledger, parse_path, parse_slice, render_as};
 
 /// An ingest fuzz target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -99,7 +99,7 @@ enum Outcome {
     Rejected(String),
 }
 
-fn outcome(r: Result<Report, crate::Error>) -> Result<Outcome, String> {
+fn outcome(r: Result<ScannerReport, crate::Error>) -> Result<Outcome, String> {
     match r {
         Ok(report) => {
             let diags = report.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
@@ -117,7 +117,7 @@ fn outcome(r: Result<Report, crate::Error>) -> Result<Outcome, String> {
 }
 
 /// The properties every parsed report must have.
-fn check_report(report: &Report) -> Result<(), String> {
+fn check_report(report: &ScannerReport) -> Result<(), String> {
     if report.format == Format::Auto {
         return Err("a report parsed as `auto`".into());
     }
@@ -126,7 +126,7 @@ fn check_report(report: &Report) -> Result<(), String> {
             return Err("a scan without a tool".into());
         }
         for it in &scan.items {
-            if !secfw_artifacts::workspace::is_fingerprint(&it.fingerprint) {
+            if !secfw_artifacts::is_fingerprint(&it.fingerprint) {
                 return Err(format!("bad fingerprint {}", it.fingerprint));
             }
             if class::of(it.class).is_none() {

@@ -20,19 +20,19 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::Diagnostic;
-use secfw_artifacts::model::common::{LifecycleState, Timestamp};
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::findings::{
     AffectedResource, Category, Evidence, EvidenceKind, Finding, FindingGovernance, FindingSource, FindingStatus,
     FindingsFile, FindingsMetadata, Remediation, ScanRecord, ScanStatus,
 };
 use secfw_artifacts::model::inventory::{Inventory, Resource};
 use secfw_artifacts::model::rulebook::SlaDays;
-use secfw_artifacts::workspace::files;
+use secfw_artifacts::{LifecycleState, Timestamp};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::codes;
-use crate::model::{Item, Report, Scan, class, priority_of};
+use crate::model::{Item, Scan, ScannerReport, class, priority_of};
 
 /// What a merge did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -134,14 +134,14 @@ fn strip_image_tag(s: &str) -> &str {
     }
 }
 
-fn scan_id(report: &Report, scan: &Scan) -> String {
+fn scan_id(report: &ScannerReport, scan: &Scan) -> String {
     let mut h = Sha256::new();
     h.update(report.sha256.as_bytes());
     h.update(scan.index.to_le_bytes());
     format!("scan-{}", hex::encode(&h.finalize()[..8]))
 }
 
-fn evidence_of(report: &Report, item: &Item, target_key: &str) -> Evidence {
+fn evidence_of(report: &ScannerReport, item: &Item, target_key: &str) -> Evidence {
     let mut data = serde_json::Map::new();
     data.insert("report".into(), json!(report.name));
     data.insert("report_sha256".into(), json!(report.sha256));
@@ -181,7 +181,7 @@ fn is_ingest_evidence(e: &Evidence) -> bool {
 /// findings: every lookup goes through a hash index, never a scan of the ledger.
 pub fn merge(
     ledger: &mut FindingsFile,
-    reports: &[Report],
+    reports: &[ScannerReport],
     inventory: Option<&Inventory>,
     sla: &SlaDays,
     now: DateTime<Utc>,
@@ -205,7 +205,7 @@ pub fn merge(
     let mut scan_index: HashMap<String, usize> =
         ledger.scans.iter().enumerate().map(|(i, s)| (s.scan_id.clone(), i)).collect();
     // Collect every (report, scan, item) sorted for deterministic id assignment.
-    let mut work: Vec<(&Report, String, &Item)> = Vec::new();
+    let mut work: Vec<(&ScannerReport, String, &Item)> = Vec::new();
     for report in reports {
         for scan in &report.scans {
             let sid = scan_id(report, scan);
@@ -383,7 +383,7 @@ pub fn merge(
     }
     for (id, why) in &summary.kept_open {
         summary.diagnostics.push(
-            Diagnostic::note(codes::NOT_RESOLVED, files::FINDINGS, format!("{id} was not reported but stays open: {why}"))
+            Diagnostic::note(codes::NOT_RESOLVED, file_names::FINDINGS, format!("{id} was not reported but stays open: {why}"))
                 .with_hint("a finding is resolved only by a successful scan that covered its tool, target and class and skipped nothing there; re-run the full scan"),
         );
     }

@@ -1,32 +1,37 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+// Public namespaces: `codes`, `fingerprint` (the fingerprint scheme: `fingerprint::compute`,
+// `fingerprint::SCHEME`), `fuzz` (the entry points of the fuzz targets) and `limits` (the field
+// length caps, re-exported from a private module, like `scope_class`). Everything else is
+// re-exported below.
 mod cargo_audit;
 pub mod codes;
-pub mod cvss;
+mod cvss;
 pub mod fingerprint;
 pub mod fuzz;
 mod grype;
 mod lax;
-pub mod ledger;
-pub mod model;
+mod ledger;
+mod model;
 mod npm;
 mod osv;
-pub mod read;
+mod read;
 mod sarif;
 mod trivy;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-pub use secfw_artifacts::lock::WorkspaceLock;
+pub use secfw_artifacts::WorkspaceLock;
 use secfw_artifacts::model::findings::FindingsFile;
-use secfw_artifacts::workspace::{files, parse_findings, parse_inventory, parse_rulebook};
-use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, source};
+use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace};
+use secfw_artifacts::{file_names, parse_findings, parse_inventory, parse_rulebook};
 
-pub use ledger::{MergeSummary, merge};
-pub use model::{Format, Item, Report, Scan};
-pub use read::{ParseOptions, parse_path, parse_slice};
+pub use cvss::v3_base_score as cvss_v3_base_score;
+pub use ledger::{MergeSummary, finding_class, finding_target, id_scheme, match_resource, merge, new_ledger};
+pub use model::{Format, Item, Scan, ScannerReport, class as scope_class, limits};
+pub use read::{IN_MEMORY_MAX, ParseOptions, detect as detect_format, parse_path, parse_slice};
 
 /// The error type of `secfw-ingest`.
 #[derive(Debug, thiserror::Error)]
@@ -123,7 +128,7 @@ impl IngestOptions {
 #[non_exhaustive]
 pub struct Outcome {
     /// The parsed reports (with their skipped-item diagnostics).
-    pub reports: Vec<Report>,
+    pub reports: Vec<ScannerReport>,
     /// What the merge changed.
     pub summary: MergeSummary,
     /// The ledger after the merge.
@@ -156,15 +161,15 @@ impl Outcome {
 /// `lock` is the proof that the caller holds the workspace lock of `dir` for the whole
 /// command ([`WorkspaceLock::acquire`]); a lock of another workspace is refused.
 pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestOptions) -> Result<Outcome, Error> {
-    secfw_artifacts::workspace::check_root(dir)?;
+    secfw_artifacts::check_root(dir)?;
     lock.check_covers(dir)?;
     let reports = parse_reports(dir, inputs, opts)?;
     let lopts = LoadOptions::default();
-    let ledger_path = dir.join(files::FINDINGS);
+    let ledger_path = dir.join(file_names::FINDINGS);
     // A ledger kept in JSON syntax (valid YAML 1.2, parsed ~20× faster) stays JSON.
     let mut syntax = LedgerSyntax::Yaml;
     let mut ledger = if ledger_path.exists() {
-        let src = source::read_artifact(&ledger_path, files::FINDINGS, lopts.max_file_bytes)
+        let src = secfw_artifacts::read_artifact(&ledger_path, file_names::FINDINGS, lopts.max_file_bytes)
             .map_err(|d| Error::LedgerInvalid(vec![d]))?;
         if secfw_artifacts::yaml::is_json_syntax(&src.text) {
             syntax = LedgerSyntax::Json;
@@ -177,10 +182,10 @@ pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestO
             _ => return Err(Error::LedgerInvalid(errors)),
         }
     } else {
-        ledger::new_ledger(opts.now)
+        new_ledger(opts.now)
     };
-    let inventory = read_optional(dir, files::INVENTORY, &lopts, parse_inventory)?;
-    let sla = read_optional(dir, files::RULEBOOK, &lopts, parse_rulebook)?.map(|r| r.sla_days).unwrap_or_default();
+    let inventory = read_optional(dir, file_names::INVENTORY, &lopts, parse_inventory)?;
+    let sla = read_optional(dir, file_names::RULEBOOK, &lopts, parse_rulebook)?.map(|r| r.sla_days).unwrap_or_default();
     let summary = merge(&mut ledger, &reports, inventory.as_ref(), &sla, opts.now);
     let checked = render_checked(&ledger, syntax)?;
     let written_identity = if opts.dry_run { None } else { Some(write_ledger(&ledger_path, &checked.source.text)?) };
@@ -214,17 +219,17 @@ pub fn ingest_loaded(
     opts: &IngestOptions,
     ws: &mut LoadedWorkspace,
 ) -> Result<Outcome, Error> {
-    secfw_artifacts::workspace::check_root(dir)?;
+    secfw_artifacts::check_root(dir)?;
     lock.check_covers(dir)?;
     let reports = parse_reports(dir, inputs, opts)?;
-    let ledger_path = dir.join(files::FINDINGS);
+    let ledger_path = dir.join(file_names::FINDINGS);
     // Every check before anything moves out of `ws`.
-    let has_ledger = preloaded_status(ws, files::FINDINGS, ws.findings.is_some()).map_err(Error::LedgerInvalid)?;
-    let has_inventory = preloaded_status(ws, files::INVENTORY, ws.inventory.is_some())
-        .map_err(|e| artifact_invalid(files::INVENTORY, e))?;
-    let has_rulebook = preloaded_status(ws, files::RULEBOOK, ws.rulebook.is_some())
-        .map_err(|e| artifact_invalid(files::RULEBOOK, e))?;
-    let json = ws.sources.get(files::FINDINGS).is_some_and(|s| secfw_artifacts::yaml::is_json_syntax(&s.text));
+    let has_ledger = preloaded_status(ws, file_names::FINDINGS, ws.findings.is_some()).map_err(Error::LedgerInvalid)?;
+    let has_inventory = preloaded_status(ws, file_names::INVENTORY, ws.inventory.is_some())
+        .map_err(|e| artifact_invalid(file_names::INVENTORY, e))?;
+    let has_rulebook = preloaded_status(ws, file_names::RULEBOOK, ws.rulebook.is_some())
+        .map_err(|e| artifact_invalid(file_names::RULEBOOK, e))?;
+    let json = ws.sources.get(file_names::FINDINGS).is_some_and(|s| secfw_artifacts::yaml::is_json_syntax(&s.text));
     // A dry run leaves `ws` as it is; otherwise the ledger moves out of it (and the value read
     // back from the text written takes its place).
     let taken = if !has_ledger {
@@ -236,7 +241,7 @@ pub fn ingest_loaded(
     };
     let (mut ledger, syntax) = match taken {
         Some(l) => (l, if json { LedgerSyntax::Json } else { LedgerSyntax::Yaml }),
-        None => (ledger::new_ledger(opts.now), LedgerSyntax::Yaml),
+        None => (new_ledger(opts.now), LedgerSyntax::Yaml),
     };
     let inventory = ws.inventory.as_ref().filter(|_| has_inventory);
     let sla = ws.rulebook.as_ref().filter(|_| has_rulebook).map(|r| r.sla_days).unwrap_or_default();
@@ -247,14 +252,14 @@ pub fn ingest_loaded(
     }
     let identity = write_ledger(&ledger_path, &checked.source.text)?;
     ws.findings = Some(checked.value);
-    ws.sources.insert(files::FINDINGS.to_owned(), checked.source);
-    ws.diagnostics.retain(|d| d.file != files::FINDINGS);
+    ws.sources.insert(file_names::FINDINGS.to_owned(), checked.source);
+    ws.diagnostics.retain(|d| d.file != file_names::FINDINGS);
     ws.diagnostics.extend(checked.diagnostics);
-    secfw_artifacts::diag::sort_diagnostics(&mut ws.diagnostics);
+    secfw_artifacts::sort_diagnostics(&mut ws.diagnostics);
     Ok(Outcome { reports, summary, ledger, ledger_path, written: true, written_identity: Some(identity) })
 }
 
-fn parse_reports(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<Vec<Report>, Error> {
+fn parse_reports(dir: &Path, inputs: &[Input], opts: &IngestOptions) -> Result<Vec<ScannerReport>, Error> {
     let popts = ParseOptions { target: opts.target.clone(), max_bytes: opts.max_bytes, ..ParseOptions::default() };
     let mut reports = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -292,7 +297,7 @@ fn artifact_invalid(name: &str, errors: Vec<Diagnostic>) -> Error {
 /// Write the ledger atomically and return the identity (size, modification time) of the file
 /// as written, taken from the file itself before it was renamed into place.
 fn write_ledger(path: &Path, text: &str) -> Result<WrittenIdentity, Error> {
-    let meta = secfw_artifacts::write::write_atomic_meta(path, text.as_bytes())?;
+    let meta = secfw_artifacts::write_atomic_meta(path, text.as_bytes())?;
     Ok(WrittenIdentity { size: meta.len(), modified: meta.modified().ok() })
 }
 
@@ -320,7 +325,7 @@ fn read_optional<T>(
         _ => {}
     }
     let invalid = |errors: Vec<Diagnostic>| artifact_invalid(name, errors);
-    let src = source::read_artifact(&path, name, lopts.max_file_bytes).map_err(|d| invalid(vec![d]))?;
+    let src = secfw_artifacts::read_artifact(&path, name, lopts.max_file_bytes).map_err(|d| invalid(vec![d]))?;
     let mut diags = Vec::new();
     let parsed = parse(&src, lopts, &mut diags);
     let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
@@ -373,7 +378,7 @@ fn render_checked(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<Checked
         LedgerSyntax::Yaml => secfw_artifacts::yaml::to_string(ledger)?,
         LedgerSyntax::Json => ledger.to_json_lines().map_err(|e| Error::Internal(e.to_string()))?,
     };
-    let source = secfw_artifacts::SourceFile::new(files::FINDINGS, text);
+    let source = secfw_artifacts::SourceFile::new(file_names::FINDINGS, text);
     let mut diagnostics = Vec::new();
     let back = parse_findings(&source, &LoadOptions::default(), &mut diagnostics);
     if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {

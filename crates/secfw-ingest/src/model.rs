@@ -73,7 +73,7 @@ impl FromStr for Format {
 /// One parsed report file.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct Report {
+pub struct ScannerReport {
     /// The report's name as given (used in diagnostics and evidence).
     pub name: String,
     /// The format it was read as (never `Auto`).
@@ -89,7 +89,7 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Report {
+impl ScannerReport {
     /// Number of findings (after merging duplicates within the report).
     pub fn finding_count(&self) -> usize {
         self.scans.iter().map(|s| s.items.len()).sum()
@@ -211,7 +211,7 @@ pub(crate) fn cap(s: &mut String, max: usize) -> bool {
 }
 
 /// Apply [`limits`] to every item of `report`, with one `IN0109` note per field cut.
-pub(crate) fn apply_budgets(report: &mut Report) {
+pub(crate) fn apply_budgets(report: &mut ScannerReport) {
     let mut cut: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new(); // field -> (count, limit)
     for scan in &mut report.scans {
         for it in &mut scan.items {
@@ -369,9 +369,9 @@ pub(crate) fn cwes_in(text: &str) -> Vec<String> {
 }
 
 /// `true` for an advisory id worth recording as `cve`: the one grammar of
-/// [`secfw_artifacts::target::is_known_advisory_id`].
+/// [`secfw_artifacts::is_known_advisory_id`].
 pub(crate) fn is_advisory_id(s: &str) -> bool {
-    secfw_artifacts::target::is_known_advisory_id(s)
+    secfw_artifacts::is_known_advisory_id(s)
 }
 
 /// Map a qualitative severity word used by scanners. `None` for unknown words.

@@ -9,7 +9,7 @@ use secfw_artifacts::{Diagnostic, Pos};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Format, Report};
+use crate::model::{Format, ScannerReport};
 use crate::{Error, codes};
 
 /// Options for parsing one report.
@@ -160,7 +160,7 @@ impl<R: Read> Read for HashingReader<R> {
 pub const IN_MEMORY_MAX: u64 = 32 << 20;
 
 /// Parse a report file.
-pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
+pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) -> Result<ScannerReport, Error> {
     let unreadable = |e: &std::io::Error| {
         reject(codes::UNREADABLE, name, format!("cannot read the report: {e}"), "check the path and permissions", None)
     };
@@ -216,7 +216,7 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
         }
         let (scans, diags) = parsed?;
         let (sha256, bytes) = inner.finish();
-        let mut report = Report { name: name.to_owned(), format, sha256, bytes, scans, diagnostics: diags };
+        let mut report = ScannerReport { name: name.to_owned(), format, sha256, bytes, scans, diagnostics: diags };
         crate::model::apply_budgets(&mut report);
         return Ok(report);
     }
@@ -265,13 +265,13 @@ fn empty(name: &str) -> Error {
 }
 
 /// Parse a report held in memory.
-pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
+pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<ScannerReport, Error> {
     let mut report = parse_slice_raw(bytes, name, format, opts)?;
     crate::model::apply_budgets(&mut report);
     Ok(report)
 }
 
-fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<Report, Error> {
+fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<ScannerReport, Error> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let size = bytes.len() as u64;
     let trimmed = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
@@ -282,7 +282,7 @@ fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
         if format == Format::Auto && sniff_sarif(&trimmed[..trimmed.len().min(8192)]) { Format::Sarif } else { format };
     if format == Format::Sarif {
         let (scans, diagnostics) = crate::sarif::parse_bytes(trimmed, name, opts)?;
-        return Ok(Report { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics });
+        return Ok(ScannerReport { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics });
     }
     let root: Value = serde_json::from_slice(trimmed).map_err(|e| json_error(name, &e))?;
     if root.is_null() {
@@ -318,7 +318,7 @@ fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
             }
         }
     }
-    Ok(Report { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics: diags })
+    Ok(ScannerReport { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics: diags })
 }
 
 fn unknown(name: &str) -> Error {

@@ -693,7 +693,7 @@ fn map_one(
         .chain(&r.fingerprints)
         .find(|(k, _)| k == "secfw/v1")
         .map(|(_, v)| v)
-        .filter(|f| secfw_artifacts::workspace::is_fingerprint(f))
+        .filter(|f| secfw_artifacts::is_fingerprint(f))
         .cloned()
         .unwrap_or_else(|| {
             if let Some(id) = &rule_id {

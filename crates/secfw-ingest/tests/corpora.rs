@@ -289,11 +289,7 @@ fn every_corpus_file_has_an_expectation_and_meets_it() {
                 }
                 for s in &r.scans {
                     for it in &s.items {
-                        assert!(
-                            secfw_artifacts::workspace::is_fingerprint(&it.fingerprint),
-                            "{file}: {}",
-                            it.fingerprint
-                        );
+                        assert!(secfw_artifacts::is_fingerprint(&it.fingerprint), "{file}: {}", it.fingerprint);
                         assert!(
                             !it.title.trim().is_empty() && !it.description.trim().is_empty(),
                             "{file}: {}",

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::model::findings::{Category, FindingStatus, FindingsFile};
-use secfw_artifacts::workspace::parse_findings;
+use secfw_artifacts::parse_findings;
 use secfw_artifacts::{LoadOptions, SourceFile};
 use secfw_ingest::{
     Error, Format, IngestOptions, Input, Outcome, ParseOptions, WorkspaceLock, parse_path, parse_slice,
@@ -450,7 +450,7 @@ fn a_huge_message_is_capped_in_the_ledger_and_the_output_says_so() {
     let size = std::fs::metadata(d.path().join("sec_findings.yaml")).unwrap().len();
     assert!(size < 64 * 1024, "ledger is {size} bytes");
     let f = &o.ledger.findings[0];
-    assert!(f.description.chars().count() <= secfw_ingest::model::limits::DESCRIPTION);
+    assert!(f.description.chars().count() <= secfw_ingest::limits::DESCRIPTION);
     assert!(f.description.contains("1000000 characters in the report"));
 }
 

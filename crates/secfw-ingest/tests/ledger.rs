@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use secfw_artifacts::LoadOptions;
 use secfw_artifacts::model::findings::FindingStatus;
-use secfw_artifacts::workspace::parse_findings;
+use secfw_artifacts::parse_findings;
 use secfw_ingest::{Format, IngestOptions, Input};
 
 /// `secfw_ingest::ingest` under the workspace lock, as every caller must hold it.
@@ -155,7 +155,7 @@ fn same_inputs_and_now_give_the_same_bytes() {
     ingest(a.path(), &inputs, &IngestOptions::new(now)).unwrap();
     let reversed: Vec<Input> = inputs.iter().rev().cloned().collect();
     ingest(b.path(), &reversed, &IngestOptions::new(now)).unwrap();
-    // Report order changes scan order only by start time ties; findings and ids are identical.
+    // ScannerReport order changes scan order only by start time ties; findings and ids are identical.
     let la: secfw_artifacts::FindingsFile = secfw_artifacts::yaml::parse(
         &secfw_artifacts::SourceFile::new("a", ledger_text(a.path())),
         secfw_artifacts::yaml::UnknownFields::Deny,

@@ -1,8 +1,8 @@
 //! SARIF specifics: leniency, strictness, severities, CWE extraction, suppressions, health.
 
-use secfw_ingest::{Format, ParseOptions, Report, parse_slice};
+use secfw_ingest::{Format, ParseOptions, ScannerReport, parse_slice};
 
-fn parse(doc: &serde_json::Value) -> Report {
+fn parse(doc: &serde_json::Value) -> ScannerReport {
     parse_slice(doc.to_string().as_bytes(), "t.sarif", Format::Sarif, &ParseOptions::default()).unwrap()
 }
 

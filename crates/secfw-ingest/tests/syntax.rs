@@ -1,7 +1,7 @@
 //! The ledger keeps the syntax it was written in: a JSON-syntax ledger (machine-sized, parsed
 //! through the JSON fast path) stays JSON after ingest; a YAML ledger stays YAML.
 
-use secfw_artifacts::{FindingsFile, LoadOptions, SourceFile, workspace, yaml};
+use secfw_artifacts::{FindingsFile, LoadOptions, SourceFile, yaml};
 use secfw_ingest::{Format, IngestOptions, Input};
 
 /// `secfw_ingest::ingest` under the workspace lock, as every caller must hold it.
@@ -16,8 +16,9 @@ fn ingest(
 
 fn ledger_of(text: &str) -> FindingsFile {
     let mut d = Vec::new();
-    let l = workspace::parse_findings(&SourceFile::new("sec_findings.yaml", text), &LoadOptions::default(), &mut d)
-        .unwrap();
+    let l =
+        secfw_artifacts::parse_findings(&SourceFile::new("sec_findings.yaml", text), &LoadOptions::default(), &mut d)
+            .unwrap();
     assert!(d.iter().all(|x| !x.is_error()), "{d:?}");
     l
 }
@@ -68,7 +69,7 @@ fn ingest_into_a_loaded_workspace_writes_what_ingest_writes_and_leaves_a_fresh_l
         let input = |d: &tempfile::TempDir| vec![Input::new(d.path().join("scans/semgrep.sarif"), Format::Sarif)];
         let by_reading = ingest(a.path(), &input(&a), &IngestOptions::new(now)).unwrap();
         let mut ws = secfw_artifacts::load(b.path(), &LoadOptions::default()).unwrap();
-        let lock = secfw_artifacts::lock::WorkspaceLock::acquire(b.path(), std::time::Duration::from_secs(5)).unwrap();
+        let lock = secfw_artifacts::WorkspaceLock::acquire(b.path(), std::time::Duration::from_secs(5)).unwrap();
         let loaded =
             secfw_ingest::ingest_loaded(b.path(), &lock, &input(&b), &IngestOptions::new(now), &mut ws).unwrap();
         let (ta, tb) = (
@@ -102,7 +103,7 @@ fn ingest_into_a_loaded_workspace_refuses_broken_artifacts_and_writes_nothing() 
         std::fs::write(d.path().join(file), broken).unwrap();
         let before = std::fs::read(d.path().join("sec_findings.yaml")).unwrap();
         let mut ws = secfw_artifacts::load(d.path(), &LoadOptions::default()).unwrap();
-        let lock = secfw_artifacts::lock::WorkspaceLock::acquire(d.path(), std::time::Duration::from_secs(5)).unwrap();
+        let lock = secfw_artifacts::WorkspaceLock::acquire(d.path(), std::time::Duration::from_secs(5)).unwrap();
         let input = vec![Input::new(d.path().join("scans/semgrep.sarif"), Format::Sarif)];
         let e = secfw_ingest::ingest_loaded(d.path(), &lock, &input, &IngestOptions::new(now), &mut ws).unwrap_err();
         let expected = if file == "sec_findings.yaml" { "LedgerInvalid" } else { "ArtifactInvalid" };
@@ -115,7 +116,7 @@ fn ingest_into_a_loaded_workspace_refuses_broken_artifacts_and_writes_nothing() 
     std::fs::remove_file(d.path().join("inventory.yaml")).unwrap();
     std::fs::remove_file(d.path().join("rulebook.yaml")).unwrap();
     let mut ws = secfw_artifacts::load(d.path(), &LoadOptions::default()).unwrap();
-    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(d.path(), std::time::Duration::from_secs(5)).unwrap();
+    let lock = secfw_artifacts::WorkspaceLock::acquire(d.path(), std::time::Duration::from_secs(5)).unwrap();
     let input = vec![Input::new(d.path().join("scans/semgrep.sarif"), Format::Sarif)];
     secfw_ingest::ingest_loaded(d.path(), &lock, &input, &IngestOptions::new(now), &mut ws).unwrap();
 }

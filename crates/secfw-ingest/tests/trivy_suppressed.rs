@@ -1,10 +1,10 @@
 //! Trivy `--show-suppressed`: `ExperimentalModifiedFindings` (pkg/types/report.go, finding.go)
 //! are ingested as findings suppressed by the scanner, never dropped.
 
-use secfw_ingest::{Format, ParseOptions, Report, parse_slice};
+use secfw_ingest::{Format, ParseOptions, ScannerReport, parse_slice};
 use serde_json::Value;
 
-fn parse(doc: &Value) -> Report {
+fn parse(doc: &Value) -> ScannerReport {
     parse_slice(doc.to_string().as_bytes(), "t.json", Format::Trivy, &ParseOptions::default()).unwrap()
 }
 
@@ -42,7 +42,7 @@ fn a_suppressed_finding_keeps_the_identity_it_has_when_reported() {
     reported["Results"][0]["Vulnerabilities"].as_array_mut().unwrap().push(f);
     reported["Results"][0].as_object_mut().unwrap().remove("ExperimentalModifiedFindings");
     let reported = parse(&reported);
-    let fp = |r: &Report| {
+    let fp = |r: &ScannerReport| {
         r.scans[0].items.iter().find(|i| i.cve == ["CVE-2017-16137"]).map(|i| i.fingerprint.clone()).unwrap()
     };
     assert_eq!(fp(&suppressed), fp(&reported), "suppressing a finding does not make it a new one");

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use chrono::{DateTime, Duration, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use secfw_artifacts::LifecycleState as S;
-use secfw_lifecycle::log::{Event, EventKind, EventLog, verify_text};
+use secfw_lifecycle::{Event, EventKind, EventLog, verify_log_text};
 
 fn event(prev: Option<&Event>, from: S, minute: i64) -> Event {
     let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().expect("time");
@@ -48,7 +48,7 @@ fn log_text(n: usize) -> String {
 
 fn benches(c: &mut Criterion) {
     let text = log_text(10_000);
-    c.bench_function("verify_10k_events", |b| b.iter(|| black_box(verify_text(&text, None))));
+    c.bench_function("verify_10k_events", |b| b.iter(|| black_box(verify_log_text(&text, None))));
 
     let dir = tempfile::tempdir().expect("tempdir");
     let small = log_text(1_000);

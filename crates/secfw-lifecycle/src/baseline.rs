@@ -20,10 +20,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use secfw_artifacts::model::findings::{Finding, ScanStatus};
 use secfw_artifacts::model::rulebook::CountMetric;
-use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Severity, files};
+use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Severity, file_names};
 use secfw_governance::GovernanceReport;
 use secfw_metrics::{Direction, KpiId};
-use secfw_seal::verify::{VerifyOptions, VerifyReport};
+use secfw_seal::{VerifyOptions, VerifyReport};
 use serde::Serialize;
 
 use crate::{Error, codes};
@@ -128,8 +128,8 @@ pub struct BaselineRef {
     pub sequence: u64,
     /// When it was sealed (the instant the baseline's governance is evaluated at).
     pub issued_at: String,
-    /// Its seal value.
-    pub seal: String,
+    /// Its seal.
+    pub seal: secfw_artifacts::Seal,
 }
 
 /// Counts per state.
@@ -240,7 +240,7 @@ pub fn compare(
             diagnostics.push(
                 Diagnostic::error(
                     codes::BASELINE_POLICY,
-                    files::RULEBOOK,
+                    file_names::RULEBOOK,
                     format!("baseline.never_baseline names `{n}`, which is not a severity, `secrets` or `kev`"),
                 )
                 .with_hint("use critical, high, medium, low, secrets or kev"),
@@ -353,7 +353,7 @@ pub fn compare(
         diagnostics.push(
             Diagnostic::error(
                 codes::BASELINE_SCOPE_UNKNOWN,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 format!("scan {s} since the baseline: what it would have found is unknown"),
             )
             .with_hint(
@@ -367,7 +367,7 @@ pub fn compare(
         diagnostics.push(
             Diagnostic::error(
                 codes::BASELINE_NEW_FINDING,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 format!("{} ({}, {}): {}", f.finding_id, f.severity, f.state.as_str(), f.reason),
             )
             .with_hint("fix it, or accept it with a valid exception; the baseline only covers what it sealed"),
@@ -377,7 +377,7 @@ pub fn compare(
         diagnostics.push(
             Diagnostic::error(
                 codes::BASELINE_RATCHET,
-                files::RULEBOOK,
+                file_names::RULEBOOK,
                 format!(
                     "ratchet `{}` got worse: {} at the baseline, {} now ({} is better)",
                     r.dimension,
@@ -441,7 +441,7 @@ fn ratchet(
             diagnostics.push(
                 Diagnostic::error(
                     codes::BASELINE_POLICY,
-                    files::RULEBOOK,
+                    file_names::RULEBOOK,
                     format!("baseline.ratchet names `{d}`, which is not a severity or a KPI"),
                 )
                 .with_hint("use critical, high, medium, low, risk_score, mttr, coverage, scan_rate, escape_rate, exception_compliance or sla_compliance"),
@@ -504,11 +504,11 @@ impl VerifiedBaseline {
 /// the newest package in `.secfw/packages/`) against the trust policy, and load its sealed
 /// workspace. Anything short of a complete verification is [`Error::Baseline`] (`LC0301`).
 pub fn load_baseline(dir: &Path, opts: &BaselineOptions) -> Result<VerifiedBaseline, Error> {
-    secfw_artifacts::workspace::check_root(dir)?;
+    secfw_artifacts::check_root(dir)?;
     let refuse = |d: Diagnostic| Error::Baseline { problems: vec![d] };
     let source = match &opts.baseline {
         Some(p) => p.clone(),
-        None => secfw_seal::package::list_packages(dir).pop().ok_or_else(|| {
+        None => secfw_seal::list_packages(dir).pop().ok_or_else(|| {
             refuse(
                 Diagnostic::error(
                     codes::BASELINE_REFUSED,
@@ -519,28 +519,23 @@ pub fn load_baseline(dir: &Path, opts: &BaselineOptions) -> Result<VerifiedBasel
             )
         })?,
     };
-    let project = secfw_seal::verify::workspace_project(dir);
+    let project = secfw_seal::workspace_project(dir);
     if opts.require_project && project.is_none() {
         return Err(refuse(
             Diagnostic::error(
                 codes::BASELINE_REFUSED,
-                files::RULEBOOK,
+                file_names::RULEBOOK,
                 "the workspace has no project id, so a baseline sealed by another workspace could not be told apart",
             )
             .with_hint("add `project:` to rulebook.yaml (the handoff manifest needs it too)"),
         ));
     }
-    let pin = secfw_seal::root::TrustPin::load_workspace(dir)
+    let pin = secfw_seal::TrustPin::load_workspace(dir)
         .map_err(|m| refuse(Diagnostic::error(codes::BASELINE_REFUSED, secfw_seal::names::TRUST_STATE, m)))?;
     let tree = if source.is_dir() { source.clone() } else { dir.to_path_buf() };
-    let anchor = secfw_seal::trust::load_anchor(
-        opts.trust.as_deref(),
-        &tree,
-        opts.trust_digest.as_deref(),
-        opts.now,
-        pin.as_ref(),
-    )
-    .map_err(|e| seal_refused(&e))?;
+    let anchor =
+        secfw_seal::load_anchor(opts.trust.as_deref(), &tree, opts.trust_digest.as_deref(), opts.now, pin.as_ref())
+            .map_err(|e| seal_refused(&e))?;
     let mut vo = VerifyOptions::new(opts.now).require_git(!opts.no_git);
     // A baseline is history: its expiry does not matter, its signatures and content do.
     vo.allow_expired = true;
@@ -572,11 +567,11 @@ pub fn load_baseline(dir: &Path, opts: &BaselineOptions) -> Result<VerifiedBasel
         problems.extend(report.diagnostics());
         return Err(Error::Baseline { problems });
     }
-    let Some(st) = report.statement.as_ref() else {
+    let (Some(st), Some(seal)) = (report.statement.as_ref(), report.seal) else {
         return Err(refuse(Diagnostic::error(
             codes::BASELINE_REFUSED,
             source.display().to_string(),
-            "the baseline has no statement",
+            "the baseline has no statement (or no seal)",
         )));
     };
     let sealed_at =
@@ -592,7 +587,7 @@ pub fn load_baseline(dir: &Path, opts: &BaselineOptions) -> Result<VerifiedBasel
             manifest_id: st.predicate.manifest_id.clone(),
             sequence: st.predicate.sequence,
             issued_at: st.predicate.issued_at.clone(),
-            seal: report.seal.clone().unwrap_or_default(),
+            seal,
         },
         _staging: staging,
     })

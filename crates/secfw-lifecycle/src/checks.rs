@@ -49,8 +49,8 @@ pub enum CheckOutcome {
     Met {
         /// Evidence.
         detail: String,
-        /// `sha256:...` seal value, if any.
-        seal: Option<String>,
+        /// The manifest's seal, if any.
+        seal: Option<secfw_artifacts::Seal>,
     },
     /// Does not hold, and why (with what to do).
     Unmet {

@@ -14,12 +14,12 @@
 //! run stops at the first refused transition with every reason. A cycle at IMPROVE is complete:
 //! running again changes nothing (the next cycle starts with `secfw advance --to PLANNED`).
 
-use secfw_artifacts::lock::WorkspaceLock;
+use secfw_artifacts::WorkspaceLock;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::{LifecycleState, LoadOptions, LoadedWorkspace, write::write_atomic};
+use secfw_artifacts::{LifecycleState, LoadOptions, LoadedWorkspace, write_atomic};
 use secfw_seal::{GitMode, SignOptions, TrustPolicy, VerifyOptions};
 use serde::Serialize;
 
@@ -157,7 +157,7 @@ pub struct CycleReport {
     /// The last gate results seen.
     pub gates: Vec<GateLine>,
     /// The seal of this cycle's manifest.
-    pub seal: Option<String>,
+    pub seal: Option<secfw_artifacts::Seal>,
     /// The package written.
     pub package: Option<PathBuf>,
     /// Where EXECUTED unpacked the verified package (the handoff exactly as sealed).
@@ -175,7 +175,7 @@ pub struct CycleReport {
     /// serialized: whether a digest can be reused depends on file timestamps, and the report's
     /// output stays the same for the same inputs.
     #[serde(skip)]
-    pub hash_stats: secfw_seal::files::HashStats,
+    pub hash_stats: secfw_seal::HashStats,
     /// How many times the workspace's artifacts were loaded (read and parsed) in this run (not
     /// serialized, like `hash_stats`).
     #[serde(skip)]
@@ -264,16 +264,16 @@ struct Loaded {
     stamp: Stamp,
     /// The artifacts' full identities (device, inode, size, mtime, ctime) just before the load
     /// began, and when it began: `generate-manifest` reuses this load only while they hold.
-    identities: Vec<Option<secfw_seal::files::FileIdentity>>,
+    identities: Vec<Option<secfw_seal::FileIdentity>>,
     read_at: std::time::SystemTime,
 }
 
 type Stamp = Vec<Option<(u64, Option<std::time::SystemTime>)>>;
 
-/// The position of `sec_findings.yaml` in [`secfw_artifacts::files::ALL`] (the order of
+/// The position of `sec_findings.yaml` in [`secfw_artifacts::file_names::ALL`] (the order of
 /// [`Stamp`] and of `Loaded::identities`).
 fn finding_index() -> Option<usize> {
-    secfw_artifacts::files::ALL.iter().position(|n| *n == secfw_artifacts::files::FINDINGS)
+    secfw_artifacts::file_names::ALL.iter().position(|n| *n == secfw_artifacts::file_names::FINDINGS)
 }
 
 /// `true` when the files ingest reads (ledger, inventory, rulebook) are provably the ones
@@ -281,10 +281,10 @@ fn finding_index() -> Option<usize> {
 /// taken before the load began that was settled then and is still the current one; each one
 /// not read was missing then and is missing now.
 fn ingest_inputs_unchanged(root: &Path, loaded: &Loaded) -> bool {
-    use secfw_artifacts::files;
-    let now = secfw_seal::generate::artifact_identities(root);
-    [files::FINDINGS, files::INVENTORY, files::RULEBOOK].iter().all(|name| {
-        let Some(i) = files::ALL.iter().position(|n| n == name) else { return false };
+    use secfw_artifacts::file_names;
+    let now = secfw_seal::artifact_identities(root);
+    [file_names::FINDINGS, file_names::INVENTORY, file_names::RULEBOOK].iter().all(|name| {
+        let Some(i) = file_names::ALL.iter().position(|n| n == name) else { return false };
         match (loaded.identities.get(i).copied().flatten(), now.get(i).copied().flatten()) {
             (Some(then), Some(current)) => then == current && then.settled_at(loaded.read_at),
             (None, None) => {
@@ -296,7 +296,7 @@ fn ingest_inputs_unchanged(root: &Path, loaded: &Loaded) -> bool {
 }
 
 fn stamp(root: &Path) -> Stamp {
-    secfw_artifacts::files::ALL
+    secfw_artifacts::file_names::ALL
         .iter()
         .map(|f| std::fs::metadata(root.join(f)).ok().map(|m| (m.len(), m.modified().ok())))
         .collect()
@@ -339,7 +339,7 @@ pub fn check_inputs(root: &Path, opts: &CycleOptions, state: LifecycleState) -> 
     };
     for key in &opts.keys {
         if file(key, "signing key", &mut problems).is_some()
-            && let Err(e) = secfw_seal::keys::load_signing_key(key, false)
+            && let Err(e) = secfw_seal::load_signing_key(key, false)
         {
             problems.push(
                 Diagnostic::error(codes::INPUT_INVALID, key.display().to_string(), format!("signing key: {e}"))
@@ -349,7 +349,7 @@ pub fn check_inputs(root: &Path, opts: &CycleOptions, state: LifecycleState) -> 
     }
     if let Some(trust) = &opts.trust
         && file(trust, "trust policy", &mut problems).is_some()
-        && let Err(e) = secfw_seal::trust::load_pinned_anchor(Some(trust), root, None, opts.now, Some(root))
+        && let Err(e) = secfw_seal::load_pinned_anchor(Some(trust), root, None, opts.now, Some(root))
     {
         problems.push(
             Diagnostic::error(codes::INPUT_INVALID, trust.display().to_string(), format!("trust policy: {e}"))
@@ -394,7 +394,7 @@ pub fn run(
     opts: &CycleOptions,
     progress: &mut dyn FnMut(&Step),
 ) -> Result<CycleReport, Error> {
-    secfw_artifacts::workspace::check_root(root)?;
+    secfw_artifacts::check_root(root)?;
     lock.check_covers(root)?;
     let lc = Lifecycle::new(root);
     let started_in = lc.state()?;
@@ -418,7 +418,7 @@ pub fn run(
             escalations: Vec::new(),
             kpis: Vec::new(),
             digest: None,
-            hash_stats: secfw_seal::files::HashStats::default(),
+            hash_stats: secfw_seal::HashStats::default(),
             workspace_loads: 0,
         },
         progress,
@@ -472,7 +472,7 @@ impl Run<'_> {
         self.report.workspace_loads += 1;
         let stamp = stamp(self.root);
         let read_at = std::time::SystemTime::now();
-        let identities = secfw_seal::generate::artifact_identities(self.root);
+        let identities = secfw_seal::artifact_identities(self.root);
         let ws = secfw_artifacts::load(self.root, &LoadOptions::default().strict(strict))?;
         Ok(Loaded { ws, strict, stamp, identities, read_at })
     }
@@ -521,7 +521,7 @@ impl Run<'_> {
             Outcome::Advanced { event, evaluation } => {
                 self.record_gates(&evaluation);
                 if let Some(seal) = &event.seal {
-                    self.report.seal = Some(seal.clone());
+                    self.report.seal = Some(*seal);
                 }
                 self.step(&format!("→ {to}"), StepStatus::Done, format!("event #{} {}", event.seq, event.hash));
                 Ok(true)
@@ -569,7 +569,7 @@ impl Run<'_> {
 
     fn trust(&self) -> Result<TrustPolicy, String> {
         let path = self.opts.trust.as_ref().ok_or("a trust policy is needed to seal: pass --trust FILE")?;
-        secfw_seal::trust::load_pinned_anchor(Some(path), self.root, None, self.opts.now, Some(self.root))
+        secfw_seal::load_pinned_anchor(Some(path), self.root, None, self.opts.now, Some(self.root))
             .map(|a| a.policy)
             .map_err(|e| e.to_string())
     }
@@ -646,7 +646,7 @@ impl Run<'_> {
         // Every key signs in one call: one verification before, one after.
         let mut keys = Vec::new();
         for key_path in &self.opts.keys {
-            let key = match secfw_seal::keys::load_signing_key(key_path, false) {
+            let key = match secfw_seal::load_signing_key(key_path, false) {
                 Ok(k) => k,
                 Err(e) => return Ok(self.fail("sign", vec![format!("{}: {e}", key_path.display())])),
             };
@@ -700,17 +700,14 @@ impl Run<'_> {
             Err(e) => return Ok(self.fail("unpack", vec![e])),
         };
         let events = self.lc.log().read()?;
-        let sealed = events
-            .iter()
-            .rev()
-            .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
-            .and_then(|e| e.seal.clone());
+        let sealed =
+            events.iter().rev().find(|e| e.changes_state() && e.to == LifecycleState::Packaged).and_then(|e| e.seal);
         // Take the package of the seal this cycle recorded at PACKAGED, never another.
         let Some(sealed) = sealed else {
             return Ok(self.fail("unpack", vec!["no seal was recorded when this cycle entered PACKAGED".into()]));
         };
-        let Some(archive) = secfw_seal::package::package_of_seal(self.root, &sealed) else {
-            let short: String = sealed.chars().take(19).collect();
+        let Some(archive) = secfw_seal::package_of_seal(self.root, &sealed) else {
+            let short = format!("sha256:{}", sealed.short(12));
             return Ok(self.fail(
                 "unpack",
                 vec![format!("no package of seal {short}… in .secfw/packages: seal and package the handoff first")],
@@ -921,7 +918,7 @@ impl Run<'_> {
                         trend: g.report.trend(k.id).arrow.as_str().to_owned(),
                     })
                     .collect();
-                let html = self.root.join(secfw_artifacts::files::DIGEST_HTML);
+                let html = self.root.join(secfw_artifacts::file_names::DIGEST_HTML);
                 self.step(
                     "digest",
                     StepStatus::Done,
@@ -945,11 +942,11 @@ mod tests {
         let root = dir.path();
         let empty = stamp(root);
         assert!(empty.iter().all(Option::is_none));
-        std::fs::write(root.join(secfw_artifacts::files::FINDINGS), "version: \"1.0\"\n").unwrap();
+        std::fs::write(root.join(secfw_artifacts::file_names::FINDINGS), "version: \"1.0\"\n").unwrap();
         let one = stamp(root);
         assert_ne!(one, empty, "a new artifact changes the stamp");
         assert_eq!(stamp(root), one, "nothing changed: same stamp (the cached workspace is reused)");
-        std::fs::write(root.join(secfw_artifacts::files::FINDINGS), "version: \"1.0\"\nfindings: []\n").unwrap();
+        std::fs::write(root.join(secfw_artifacts::file_names::FINDINGS), "version: \"1.0\"\nfindings: []\n").unwrap();
         assert_ne!(stamp(root), one, "a rewritten artifact changes the stamp (the workspace is loaded again)");
     }
 }

@@ -18,14 +18,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_seal::{Role, SigningKey, TrustPolicy};
+use secfw_seal::{SigningKey, SigningRole, TrustPolicy};
 
 use crate::Error;
 use crate::cycle::{self, CycleOptions, CycleReport, Step};
 
 /// The demo's signers: (identity, role).
-pub const SIGNERS: [(&str, Role); 2] =
-    [("security-lead@acme-pay.example", Role::PreparedBy), ("ciso@acme-pay.example", Role::ApprovedBy)];
+pub const SIGNERS: [(&str, SigningRole); 2] =
+    [("security-lead@acme-pay.example", SigningRole::PreparedBy), ("ciso@acme-pay.example", SigningRole::ApprovedBy)];
 
 /// The demo's root-of-trust key holder (signs the trust policy, never a handoff).
 pub const ROOT_IDENTITY: &str = "root@acme-pay.example";
@@ -109,27 +109,27 @@ pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> R
     // The root key signs the trust policy itself (version 1, self-signed); it never signs
     // handoffs. A real deployment keeps it offline.
     let root = SigningKey::generate().map_err(Error::Cycle)?;
-    secfw_seal::keys::write_key_files(&key_dir, ROOT_IDENTITY, &root)?;
+    secfw_seal::write_key_files(&key_dir, ROOT_IDENTITY, &root)?;
     trust.add_root_key(root.public(), ROOT_IDENTITY).map_err(Error::Cycle)?;
     let mut keys = Vec::new();
     for (identity, role) in SIGNERS {
         let key = SigningKey::generate().map_err(Error::Cycle)?;
-        let files = secfw_seal::keys::write_key_files(&key_dir, identity, &key)?;
+        let files = secfw_seal::write_key_files(&key_dir, identity, &key)?;
         trust.add_key(role, key.public(), identity).map_err(Error::Cycle)?;
         keys.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "key")));
     }
     trust.version = 1;
-    let mut chain = secfw_seal::root::TrustChain::new(trust).map_err(Error::Cycle)?;
+    let mut chain = secfw_seal::TrustChain::new(trust).map_err(Error::Cycle)?;
     chain.sign(&root).map_err(Error::Cycle)?;
     let trust_path = out.join("trust.json");
-    secfw_artifacts::write::write_atomic(&trust_path, &chain.to_json())?;
+    secfw_artifacts::write_atomic(&trust_path, &chain.to_json())?;
     let mut opts = CycleOptions::new("secfw-demo", now);
     opts.trust = Some(trust_path.clone());
     opts.keys.clone_from(&keys);
     opts.git = git;
     opts.sshsig = true;
     // The demo workspace is new; the cycle still runs under its lock like any other.
-    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(&workspace, secfw_artifacts::lock::DEFAULT_TIMEOUT)?;
+    let lock = secfw_artifacts::WorkspaceLock::acquire(&workspace, secfw_artifacts::LOCK_DEFAULT_TIMEOUT)?;
     let cycle = cycle::run(&workspace, &lock, &opts, progress)?;
     Ok(DemoReport { workspace, trust: trust_path, keys, git, cycle })
 }

@@ -45,7 +45,7 @@ pub fn escalation_data(ws: &LoadedWorkspace, ledger: &Ledger, events: &[Event], 
         .rules
         .iter()
         .filter_map(|r| r.escalation.as_ref())
-        .map(|e| (secfw_notify::plan::escalation_id(&e.rule, &e.condition, &e.items), e))
+        .map(|e| (secfw_notify::escalation_id(&e.rule, &e.condition, &e.items), e))
         .collect();
     let escalations = first
         .into_iter()

@@ -4,15 +4,17 @@
 // intended use, which `useless_vec` misreads through the macro.
 #![allow(clippy::useless_vec)]
 
-pub mod baseline;
-pub mod checks;
+// Only `codes` is a public namespace; every module is private and its items are re-exported
+// below, under names that say which part of the lifecycle they belong to.
+mod baseline;
+mod checks;
 pub mod codes;
-pub mod cycle;
-pub mod demo;
-pub mod escalations;
-pub mod log;
-pub mod machine;
-pub mod wiring;
+mod cycle;
+mod demo;
+mod escalations;
+mod log;
+mod machine;
+mod wiring;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,10 +25,28 @@ use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace};
 use secfw_gates::{GateContext, GateName, GateOptions, GateRun};
 use serde::Serialize;
 
+pub use baseline::{
+    BaselineCounts, BaselineFinding, BaselineOptions, BaselineRef, BaselineReport, BaselineState, RatchetDimension,
+    VerifiedBaseline, compare as compare_baseline, gate_new, is_secret,
+    lifecycle_criterion as baseline_lifecycle_criterion, load_baseline,
+};
 pub use checks::{CheckContext, CheckOutcome, Checks, IngestCheck, LedgerScans, ReportCheck, SealCheck, Unavailable};
+pub use cycle::{
+    CycleOptions, CycleReport, ESCALATIONS_DIR, EXECUTED_DIR, GateLine, KpiLine, Step, StepStatus,
+    check_inputs as check_cycle_inputs, run as run_cycle,
+};
+pub use demo::{
+    BACKFILL_WEEKS as DEMO_BACKFILL_WEEKS, DemoReport, ROOT_IDENTITY as DEMO_ROOT_IDENTITY, SIGNERS as DEMO_SIGNERS,
+    run as run_demo,
+};
 pub use escalations::{acknowledgement_events, escalation_data, load_escalation_data};
-pub use log::{Event, EventKind, EventLog, Verification};
+pub use log::{
+    CriterionRecord, Event, EventKind, EventLog, GENESIS as LOG_GENESIS, GateRecord, HEAD_FILE as LOG_HEAD_FILE,
+    LOCK_FILE as LOG_LOCK_FILE, LOG_FILE, LogLock, STATE_DIR as LOG_STATE_DIR, Verification,
+    verify_text as verify_log_text,
+};
 pub use machine::{Criterion, CriterionResult, Decision, criteria, decide};
+pub use wiring::{DigestWiring, SealMemo, SealWiring, Standard as StandardChecks, sealed_this_cycle};
 
 /// The error type of `secfw-lifecycle`: the lifecycle could not be evaluated or recorded. A
 /// refused transition is not an error (it is [`Outcome::Refused`]).
@@ -171,8 +191,8 @@ pub struct Evaluation {
     pub criteria: Vec<CriterionResult>,
     /// Gates that ran.
     pub gates: GateRun,
-    /// Seal value reported by the seal check, if any.
-    pub seal: Option<String>,
+    /// Seal reported by the seal check, if any.
+    pub seal: Option<secfw_artifacts::Seal>,
 }
 
 /// What `advance` did.
@@ -261,7 +281,7 @@ fn gate_detail(run: &GateRun, gate: GateName, filter: &dyn Fn(&Diagnostic) -> bo
     (false, s)
 }
 
-fn from_check(c: Criterion, o: CheckOutcome, seal: &mut Option<String>) -> CriterionResult {
+fn from_check(c: Criterion, o: CheckOutcome, seal: &mut Option<secfw_artifacts::Seal>) -> CriterionResult {
     match o {
         CheckOutcome::Met { detail, seal: s } => {
             if s.is_some() {
@@ -612,11 +632,11 @@ impl Lifecycle {
             &fresh
         };
         let eval = self.evaluate(ws, &events, from, req, checks);
-        let gates: Vec<log::GateRecord> = eval
+        let gates: Vec<GateRecord> = eval
             .gates
             .reports
             .iter()
-            .map(|r| log::GateRecord {
+            .map(|r| GateRecord {
                 gate: r.gate.as_str().to_owned(),
                 passed: r.passed,
                 errors: r.summary.errors,
@@ -625,10 +645,10 @@ impl Lifecycle {
                 digest: r.digest.clone(),
             })
             .collect();
-        let criteria: Vec<log::CriterionRecord> = eval
+        let criteria: Vec<CriterionRecord> = eval
             .criteria
             .iter()
-            .map(|c| log::CriterionRecord {
+            .map(|c| CriterionRecord {
                 criterion: c.criterion.as_str().to_owned(),
                 met: c.met,
                 detail: c.detail.clone(),
@@ -645,7 +665,7 @@ impl Lifecycle {
             to,
             gates: gates.clone(),
             criteria: criteria.clone(),
-            seal: eval.seal.clone(),
+            seal: eval.seal,
             escalations: escalations.clone(),
             reasons,
             prev_hash: String::new(),

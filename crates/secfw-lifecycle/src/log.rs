@@ -90,8 +90,8 @@ pub struct Event {
     pub gates: Vec<GateRecord>,
     /// Entry criteria evaluated.
     pub criteria: Vec<CriterionRecord>,
-    /// Seal value of the manifest, when the transition involved one.
-    pub seal: Option<String>,
+    /// Seal of the manifest, when the transition involved one.
+    pub seal: Option<secfw_artifacts::Seal>,
     /// Escalation records raised by violated enforcement rules (as JSON).
     pub escalations: Vec<serde_json::Value>,
     /// Why (for refusals that returned to PLANNED: the unmet criteria).
@@ -271,9 +271,9 @@ impl EventLog {
         }
         text.push_str(&event.to_line());
         text.push('\n');
-        secfw_artifacts::write::write_atomic(&self.path(), text.as_bytes())?;
+        secfw_artifacts::write_atomic(&self.path(), text.as_bytes())?;
         let head = serde_json::to_vec(&Head { seq: event.seq, hash: event.hash.clone() }).unwrap_or_default();
-        secfw_artifacts::write::write_atomic(&self.head_path(), &head)?;
+        secfw_artifacts::write_atomic(&self.head_path(), &head)?;
         Ok(event)
     }
 }
@@ -293,7 +293,7 @@ pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
     let mut v = Verification::default();
     let mut prev: Option<(usize, Event)> = None;
     let err = |code, i: usize, msg: String, hint: &str| {
-        Diagnostic::error(code, LOG_FILE, msg).at(Some(secfw_artifacts::diag::Pos::new(line_no(i), 1))).with_hint(hint)
+        Diagnostic::error(code, LOG_FILE, msg).at(Some(secfw_artifacts::Pos::new(line_no(i), 1))).with_hint(hint)
     };
     for (i, line) in text.split('\n').enumerate() {
         if line.is_empty() && i + 1 == text.split('\n').count() {
@@ -402,7 +402,7 @@ pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
             ),
             Some((s, _)) if s < hseq => v.problems.push(
                 Diagnostic::error(codes::LOG_TRUNCATED, LOG_FILE, format!("the log ends at event {s} but the checkpoint records event {hseq}: {} event(s) were removed from the end", hseq - s))
-                    .at(Some(secfw_artifacts::diag::Pos::new(u32::try_from(v.lines.max(1)).unwrap_or(u32::MAX), 1)))
+                    .at(Some(secfw_artifacts::Pos::new(u32::try_from(v.lines.max(1)).unwrap_or(u32::MAX), 1)))
                     .with_hint(RESTORE),
             ),
             None if hseq > 0 => v.problems.push(

@@ -25,31 +25,31 @@ pub struct SealWiring {
 }
 
 /// What the seal steps of one process know and did, shared between the cycle's own steps and
-/// the criteria it evaluates (see [`secfw_seal::files::KnownDigests`]).
+/// the criteria it evaluates (see [`secfw_seal::KnownDigests`]).
 #[derive(Clone, Debug, Default)]
 pub struct SealMemo(Arc<Mutex<Memo>>);
 
 #[derive(Debug, Default)]
 struct Memo {
-    known: secfw_seal::files::KnownDigests,
-    stats: secfw_seal::files::HashStats,
+    known: secfw_seal::KnownDigests,
+    stats: secfw_seal::HashStats,
 }
 
 impl SealMemo {
     /// A snapshot of what is known, for [`secfw_seal::VerifyOptions::known`].
-    pub fn known(&self) -> Arc<secfw_seal::files::KnownDigests> {
+    pub fn known(&self) -> Arc<secfw_seal::KnownDigests> {
         Arc::new(self.0.lock().unwrap_or_else(PoisonError::into_inner).known.clone())
     }
 
     /// Record what a step established and hashed.
-    pub fn record(&self, known: &secfw_seal::files::KnownDigests, stats: &secfw_seal::files::HashStats) {
+    pub fn record(&self, known: &secfw_seal::KnownDigests, stats: &secfw_seal::HashStats) {
         let mut m = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         m.known.merge(known);
         m.stats.add(stats);
     }
 
     /// Everything hashed and reused so far.
-    pub fn stats(&self) -> secfw_seal::files::HashStats {
+    pub fn stats(&self) -> secfw_seal::HashStats {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).stats
     }
 }
@@ -63,7 +63,7 @@ impl SealWiring {
                 "cannot check that {what}: pass --trust TRUST_POLICY.json so the handoff manifest's signatures can be verified"
             )));
         };
-        secfw_seal::trust::load_pinned_anchor(Some(path), cx.root, None, cx.now, Some(cx.root))
+        secfw_seal::load_pinned_anchor(Some(path), cx.root, None, cx.now, Some(cx.root))
             .map(|a| a.policy)
             .map_err(|e| CheckOutcome::unmet(format!("cannot use the trust policy {}: {e}", path.display())))
     }
@@ -120,19 +120,19 @@ impl SealCheck for SealWiring {
         };
         let opts = self.verify_options(cx);
         let mut last_failure = None;
-        for p in secfw_seal::package::list_packages(cx.root).iter().rev() {
+        for p in secfw_seal::list_packages(cx.root).iter().rev() {
             let verified = secfw_seal::verify_package(p, &trust, &opts);
             if let Ok(r) = &verified {
                 self.memo.record(&r.known, &r.stats);
             }
             match verified {
-                Ok(r) if r.passed() && r.seal.as_deref() == Some(sealed.as_str()) => {
+                Ok(r) if r.passed() && r.seal == Some(sealed) => {
                     return CheckOutcome::Met {
                         detail: format!("package {} verifies (seal, signatures, checksums)", p.display()),
                         seal: r.seal,
                     };
                 }
-                Ok(r) if r.seal.as_deref() == Some(sealed.as_str()) => last_failure = Some(Self::failed(&r)),
+                Ok(r) if r.seal == Some(sealed) => last_failure = Some(Self::failed(&r)),
                 Ok(_) => {}
                 Err(e) => last_failure = Some(CheckOutcome::unmet(format!("{}: {e}", p.display()))),
             }
@@ -177,14 +177,10 @@ impl SealCheck for SealWiring {
 }
 
 /// The seal recorded by the event that entered PACKAGED in the current cycle.
-pub fn sealed_this_cycle(cx: &CheckContext<'_>) -> Option<String> {
+pub fn sealed_this_cycle(cx: &CheckContext<'_>) -> Option<secfw_artifacts::Seal> {
     let start =
         cx.events.iter().rposition(|e| e.changes_state() && e.to == LifecycleState::Planned).map_or(0, |i| i + 1);
-    cx.events[start..]
-        .iter()
-        .rev()
-        .find(|e| e.changes_state() && e.to == LifecycleState::Packaged)
-        .and_then(|e| e.seal.clone())
+    cx.events[start..].iter().rev().find(|e| e.changes_state() && e.to == LifecycleState::Packaged).and_then(|e| e.seal)
 }
 
 /// IMPROVE criteria: this cycle's KPI snapshot is in `.secfw/history/` and the digest was

@@ -6,7 +6,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use chrono::Duration;
-use secfw_lifecycle::baseline::{BaselineOptions, BaselineState, gate_new};
+use secfw_lifecycle::{BaselineOptions, BaselineState, gate_new};
 use support::{add_failed_scan, add_finding, add_incomplete_scan, now, other_trust, packaged};
 
 fn opts(trust: &Path) -> BaselineOptions {

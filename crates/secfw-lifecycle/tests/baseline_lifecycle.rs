@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::Duration;
 use secfw_artifacts::{LifecycleState as S, LoadOptions};
-use secfw_lifecycle::wiring::Standard;
+use secfw_lifecycle::StandardChecks as Standard;
 use secfw_lifecycle::{AdvanceRequest, Criterion, CriterionResult, Lifecycle, Unavailable};
 use support::{add_failed_scan, add_finding, edit, now, other_trust, packaged, packaged_with, seal_and_package};
 

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use chrono::DateTime;
-use secfw_lifecycle::cycle::{self, CycleOptions};
-use secfw_seal::{Role, SigningKey, TrustPolicy};
+use secfw_lifecycle::{CycleOptions, StepStatus, run_cycle};
+use secfw_seal::{SigningKey, SigningRole, TrustPolicy};
 
 /// A fresh example workspace, signing keys and a signed trust policy, with cycle options.
 struct Setup {
@@ -27,15 +27,17 @@ fn setup() -> Setup {
     trust.add_root_key(root.public(), "root@example.org").unwrap();
     let mut keys = Vec::new();
     for (i, (identity, role)) in
-        [("lead@example.org", Role::PreparedBy), ("ciso@example.org", Role::ApprovedBy)].into_iter().enumerate()
+        [("lead@example.org", SigningRole::PreparedBy), ("ciso@example.org", SigningRole::ApprovedBy)]
+            .into_iter()
+            .enumerate()
     {
         let key = SigningKey::from_seed([u8::try_from(i).unwrap() + 1; 32]).unwrap();
-        let files = secfw_seal::keys::write_key_files(&key_dir, identity, &key).unwrap();
+        let files = secfw_seal::write_key_files(&key_dir, identity, &key).unwrap();
         trust.add_key(role, key.public(), identity).unwrap();
         keys.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "key")));
     }
     trust.version = 1;
-    let mut chain = secfw_seal::root::TrustChain::new(trust).unwrap();
+    let mut chain = secfw_seal::TrustChain::new(trust).unwrap();
     chain.sign(&root).unwrap();
     let trust_path = out.path().join("trust.json");
     std::fs::write(&trust_path, chain.to_json()).unwrap();
@@ -55,12 +57,12 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 fn a_cycle_hashes_each_sealed_file_three_times_and_loads_the_workspace_a_fixed_number_of_times() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Setup { ws, opts, .. } = &setup();
-    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
-    let parses_before = secfw_artifacts::workspace::findings_parses();
-    let report = cycle::run(ws, &lock, opts, &mut |_| {}).unwrap();
-    let parses = secfw_artifacts::workspace::findings_parses() - parses_before;
+    let lock = secfw_artifacts::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
+    let parses_before = secfw_artifacts::findings_parses();
+    let report = run_cycle(ws, &lock, opts, &mut |_| {}).unwrap();
+    let parses = secfw_artifacts::findings_parses() - parses_before;
     assert!(report.completed(), "{}", report.summary_text());
-    assert!(report.steps.iter().any(|s| s.name == "ingest" && s.status == cycle::StepStatus::Done));
+    assert!(report.steps.iter().any(|s| s.name == "ingest" && s.status == StepStatus::Done));
     let statement: serde_json::Value =
         serde_json::from_slice(&std::fs::read(ws.join(secfw_seal::names::STATEMENT)).unwrap()).unwrap();
     let n = statement["subject"].as_array().unwrap().len() as u64;
@@ -96,13 +98,13 @@ fn a_cycle_hashes_each_sealed_file_three_times_and_loads_the_workspace_a_fixed_n
 fn a_ledger_edited_during_the_cycle_is_read_again_by_ingest_and_the_edit_is_kept() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Setup { ws, opts, .. } = &setup();
-    let ledger = ws.join(secfw_artifacts::files::FINDINGS);
+    let ledger = ws.join(secfw_artifacts::file_names::FINDINGS);
     let (from, to) = ("SQL injection in merchant transaction search", "SQL injection in merchant transaction SEARCH");
     assert_eq!(from.len(), to.len());
-    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
-    let parses_before = secfw_artifacts::workspace::findings_parses();
+    let lock = secfw_artifacts::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
+    let parses_before = secfw_artifacts::findings_parses();
     let mut edited = false;
-    let report = cycle::run(ws, &lock, opts, &mut |step| {
+    let report = run_cycle(ws, &lock, opts, &mut |step| {
         if step.name == "unpack" && !edited {
             edited = true;
             let text = std::fs::read_to_string(&ledger).unwrap();
@@ -114,7 +116,7 @@ fn a_ledger_edited_during_the_cycle_is_read_again_by_ingest_and_the_edit_is_kept
         }
     })
     .unwrap();
-    let parses = secfw_artifacts::workspace::findings_parses() - parses_before;
+    let parses = secfw_artifacts::findings_parses() - parses_before;
     assert!(edited);
     assert!(report.completed(), "{}", report.summary_text());
     let after = std::fs::read_to_string(&ledger).unwrap();

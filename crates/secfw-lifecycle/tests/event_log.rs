@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::LifecycleState as S;
-use secfw_lifecycle::log::{Event, EventKind, EventLog, verify_text};
+use secfw_lifecycle::{Event, EventKind, EventLog, verify_log_text};
 
 fn t0() -> DateTime<Utc> {
     "2026-11-24T12:00:00Z".parse().unwrap()
@@ -62,7 +62,7 @@ fn an_intact_log_verifies() {
     assert!(v.is_intact(), "{:#?}", v.problems);
     assert_eq!(v.events, 6);
     let ev = log.read().unwrap();
-    assert_eq!(ev[0].prev_hash, secfw_lifecycle::log::GENESIS);
+    assert_eq!(ev[0].prev_hash, secfw_lifecycle::LOG_GENESIS);
     assert_eq!(ev[3].prev_hash, ev[2].hash);
 }
 
@@ -160,7 +160,7 @@ fn an_impossible_transition_is_named_even_with_valid_hashes() {
         let c = c.seal_after(Some(&b));
         [a, b, c].iter().map(|e| e.to_line() + "\n").collect()
     };
-    let v = verify_text(&text, None);
+    let v = verify_log_text(&text, None);
     let c: Vec<_> = v.problems.iter().map(|p| (p.code.as_str(), p.line)).collect();
     assert_eq!(c, vec![("LC0106", Some(3))]);
     let _ = EventKind::ReturnToPlanned;
@@ -220,6 +220,6 @@ fn an_acknowledgement_keeps_the_state_and_one_that_moves_it_is_refused() {
     let prev: Event = serde_json::from_str(&l[0]).unwrap();
     l[1] = forged.seal_after(Some(&prev)).to_line();
     write(&log, &l);
-    let v = verify_text(&std::fs::read_to_string(log.path()).unwrap(), None);
+    let v = verify_log_text(&std::fs::read_to_string(log.path()).unwrap(), None);
     assert!(v.problems.iter().any(|p| p.code.as_str() == "LC0106"), "{:?}", v.problems);
 }

@@ -47,7 +47,7 @@ impl SealCheck for FileSeal {
     fn sealed(&self, cx: &CheckContext<'_>) -> CheckOutcome {
         match std::fs::read_to_string(cx.root.join("handoff.sha256")) {
             Ok(s) if s.trim() == digest(cx.root) => {
-                CheckOutcome::Met { detail: "sealed".into(), seal: Some(s.trim().to_owned()) }
+                CheckOutcome::Met { detail: "sealed".into(), seal: Some(s.trim().parse().unwrap()) }
             }
             Ok(_) => CheckOutcome::unmet("seal does not match the artifacts"),
             Err(_) => CheckOutcome::unmet("no handoff.sha256: seal the manifest first"),
@@ -125,7 +125,7 @@ fn a_full_cycle_advances_in_order_and_the_log_verifies() {
     std::fs::write(root.join("handoff.sha256"), digest(root)).unwrap();
     let o = advance(&lc, S::Packaged, t + Duration::minutes(2));
     let Outcome::Advanced { event, .. } = &o else { panic!("{o:#?}") };
-    assert_eq!(event.seal.as_deref(), Some(digest(root).as_str()));
+    assert_eq!(event.seal.map(|s| s.to_string()), Some(digest(root)));
 
     // EXECUTED needs scans after packaging. (The seal covers sec_findings.yaml, so changing the
     // ledger breaks verification: re-seal, as a real cycle re-verifies the unpacked package.)

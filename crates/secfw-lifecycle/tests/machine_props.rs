@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use secfw_artifacts::LifecycleState as S;
-use secfw_lifecycle::log::{CriterionRecord, Event, EventKind, verify_text};
 use secfw_lifecycle::{Criterion, CriterionResult, Decision, criteria, decide};
+use secfw_lifecycle::{CriterionRecord, Event, EventKind, verify_log_text};
 
 fn state() -> impl Strategy<Value = S> {
     prop::sample::select(S::ALL.to_vec())
@@ -71,7 +71,7 @@ proptest! {
             }
         }
         let text: String = events.iter().map(|e| e.to_line() + "\n").collect();
-        let v = verify_text(&text, None);
+        let v = verify_log_text(&text, None);
         prop_assert!(v.is_intact(), "{:?}", v.problems);
         for e in &events {
             match e.kind {

@@ -10,7 +10,9 @@ use secfw_artifacts::model::findings::{Finding, FindingStatus, FindingsFile, Sca
 use secfw_artifacts::model::inventory::Inventory;
 use secfw_artifacts::model::rulebook::{KpiTargets, Rulebook};
 use secfw_artifacts::yaml::{Seg, SourceMap};
-use secfw_artifacts::{Date, Diagnostic, ExceptionRegistry, LoadedWorkspace, PolicyMap, Severity, SourceFile, files};
+use secfw_artifacts::{
+    Date, Diagnostic, ExceptionRegistry, LoadedWorkspace, PolicyMap, Severity, SourceFile, file_names,
+};
 
 use crate::codes;
 use secfw_governance::{ExceptionState, GovernanceReport};
@@ -46,7 +48,7 @@ impl<'a> MetricsInput<'a> {
             findings: ws.findings.as_ref(),
             policies: ws.policies.as_ref(),
             exceptions: ws.exceptions.as_ref(),
-            findings_source: ws.sources.get(files::FINDINGS),
+            findings_source: ws.sources.get(file_names::FINDINGS),
         }
     }
 }
@@ -376,7 +378,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         diags.push(
             Diagnostic::error(
                 codes::MISSING_INPUT,
-                files::FINDINGS,
+                file_names::FINDINGS,
                 "the findings ledger is missing or does not parse: finding KPIs are computed over no findings",
             )
             .with_hint("fix sec_findings.yaml (`secfw validate` shows why) and collect metrics again"),
@@ -542,7 +544,7 @@ impl<'a> FindingTally<'a> {
         deadline: DateTime<Utc>,
         period: Period,
         samples: &mut MttrSamples,
-        locate: impl Fn() -> Option<secfw_artifacts::diag::Pos>,
+        locate: impl Fn() -> Option<secfw_artifacts::Pos>,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<Sorted<(DateTime<Utc>, String)>> {
         if f.status != FindingStatus::Resolved {
@@ -561,7 +563,7 @@ impl<'a> FindingTally<'a> {
                 diags.push(
                     Diagnostic::warning(
                         codes::RESOLVED_WITHOUT_FIRST_SEEN,
-                        files::FINDINGS,
+                        file_names::FINDINGS,
                         format!("finding {} is resolved but has no first_seen: it is left out of MTTR", f.finding_id),
                     )
                     .at(locate())
@@ -573,7 +575,7 @@ impl<'a> FindingTally<'a> {
                 diags.push(
                     Diagnostic::warning(
                         codes::NEGATIVE_REMEDIATION_TIME,
-                        files::FINDINGS,
+                        file_names::FINDINGS,
                         format!(
                             "finding {} was resolved ({}) before it was first seen ({}): it is left out of MTTR",
                             f.finding_id,
@@ -677,7 +679,7 @@ fn coverage_counts(input: &MetricsInput<'_>, diags: &mut Vec<Diagnostic>) -> Cov
         diags.push(
             Diagnostic::error(
                 codes::MISSING_INPUT,
-                files::INVENTORY,
+                file_names::INVENTORY,
                 "the inventory is missing or does not parse: policy coverage and scan success are n/a",
             )
             .with_hint("fix inventory.yaml (`secfw validate` shows why) and collect metrics again"),
@@ -699,7 +701,7 @@ fn coverage_counts(input: &MetricsInput<'_>, diags: &mut Vec<Diagnostic>) -> Cov
         diags.push(
             Diagnostic::error(
                 codes::NO_RESOURCES,
-                files::INVENTORY,
+                file_names::INVENTORY,
                 "the inventory lists no resources: policy coverage is n/a, which fails the coverage target",
             )
             .with_hint("list every system and resource in scope under `resources:` in inventory.yaml"),
@@ -939,7 +941,7 @@ impl Metrics {
             });
         }
         self.diagnostics.extend(diags);
-        secfw_artifacts::diag::sort_diagnostics(&mut self.diagnostics);
+        secfw_artifacts::sort_diagnostics(&mut self.diagnostics);
         self.escalations = Some(summary);
     }
 }

@@ -340,7 +340,7 @@ pub fn summarize(data: &EscalationData, period: Period, as_of: DateTime<Utc>) ->
     out.sample = sample.len() as u64;
     out.median_hours = nearest_rank(&sample, 50).map(round2);
     out.p90_hours = nearest_rank(&sample, 90).map(round2);
-    secfw_artifacts::diag::sort_diagnostics(&mut diags);
+    secfw_artifacts::sort_diagnostics(&mut diags);
     (out, diags)
 }
 

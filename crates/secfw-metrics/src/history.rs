@@ -172,6 +172,6 @@ fn read_snapshot(p: &Path) -> std::result::Result<Snapshot, String> {
 pub fn record(workspace: &Path, snapshot: &Snapshot) -> Result<PathBuf> {
     check_cycle(&snapshot.cycle)?;
     let path = workspace.join(HISTORY_DIR).join(format!("{}.json", snapshot.cycle));
-    secfw_artifacts::write::write_atomic(&path, snapshot.to_json()?.as_bytes())?;
+    secfw_artifacts::write_atomic(&path, snapshot.to_json()?.as_bytes())?;
     Ok(path)
 }

@@ -122,7 +122,7 @@ impl CollectOptions {
 /// The metrics of one cycle with trends against the previous snapshot.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
-pub struct Report {
+pub struct KpiReport {
     /// The cycle id.
     pub cycle: String,
     /// Project name from the rulebook or the ledger.
@@ -150,7 +150,7 @@ fn count_direction(key: &str) -> Direction {
     if key == "resolved" { Direction::HigherIsBetter } else { Direction::LowerIsBetter }
 }
 
-impl Report {
+impl KpiReport {
     /// The trend of a KPI.
     pub fn trend(&self, id: KpiId) -> Trend {
         self.trends.get(&id).copied().unwrap_or(Trend::NONE)
@@ -216,7 +216,7 @@ pub fn resolve_period(opts: &CollectOptions, history: &History, now: DateTime<Ut
 
 /// Compute the metrics of the workspace for the period in `opts`, with trends against the
 /// history in `<workspace>/.secfw/history/`. Reads only; see [`record`] to store the snapshot.
-pub fn collect(ws: &LoadedWorkspace, opts: &CollectOptions, now: DateTime<Utc>) -> Result<Report> {
+pub fn collect(ws: &LoadedWorkspace, opts: &CollectOptions, now: DateTime<Utc>) -> Result<KpiReport> {
     let history = History::load(&ws.root)?;
     collect_with_history(ws, &history, opts, now)
 }
@@ -227,7 +227,7 @@ pub fn collect_with_history(
     history: &History,
     opts: &CollectOptions,
     now: DateTime<Utc>,
-) -> Result<Report> {
+) -> Result<KpiReport> {
     let (period, cycle) = resolve_period(opts, history, now)?;
     let mut metrics = compute(ws, period, now);
     if let Some(data) = &opts.escalations {
@@ -258,13 +258,13 @@ pub fn collect_with_history(
         .collect();
     let mut diagnostics = metrics.diagnostics.clone();
     diagnostics.extend(history.diagnostics.iter().cloned());
-    secfw_artifacts::diag::sort_diagnostics(&mut diagnostics);
+    secfw_artifacts::sort_diagnostics(&mut diagnostics);
     let project = ws
         .rulebook
         .as_ref()
         .and_then(|r| r.project.clone())
         .or_else(|| ws.findings.as_ref().and_then(|f| f.metadata.project.clone()));
-    Ok(Report {
+    Ok(KpiReport {
         cycle,
         project,
         generated_at: now,
@@ -283,7 +283,7 @@ fn cycle_of(opts: &CollectOptions, p: Period) -> String {
 }
 
 /// Store the report's snapshot in `<workspace>/.secfw/history/<cycle>.json` (atomically).
-pub fn record(workspace: &Path, report: &Report) -> Result<PathBuf> {
+pub fn record(workspace: &Path, report: &KpiReport) -> Result<PathBuf> {
     history::record(workspace, &report.snapshot())
 }
 

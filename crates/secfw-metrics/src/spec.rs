@@ -42,7 +42,7 @@ pub fn summarize(ws: &LoadedWorkspace, now: DateTime<Utc>) -> Option<SpecSummary
         last_updated: fm.last_updated.clone(),
         review_due: due.map(|d| d.to_string()),
         review_overdue: due.is_some_and(|d| now > d.end_of_day()),
-        lint_errors: lint.iter().filter(|d| d.severity == Level::Error).count(),
-        lint_warnings: lint.iter().filter(|d| d.severity == Level::Warning).count(),
+        lint_errors: lint.iter().filter(|d| d.level == Level::Error).count(),
+        lint_warnings: lint.iter().filter(|d| d.level == Level::Warning).count(),
     })
 }

@@ -21,7 +21,7 @@ fn open_finding(id: &str, sev: &str) -> String {
 }
 
 /// Run one cycle: write the ledger, collect at `now`, record the snapshot.
-fn cycle(dir: &std::path::Path, findings: &str, now: DateTime<Utc>) -> secfw_metrics::Report {
+fn cycle(dir: &std::path::Path, findings: &str, now: DateTime<Utc>) -> secfw_metrics::KpiReport {
     std::fs::write(dir.join("sec_findings.yaml"), format!("{HEAD}{findings}")).unwrap();
     let ws = load(dir, &LoadOptions::default()).unwrap();
     let r = collect(&ws, &CollectOptions::default(), now).unwrap();

@@ -6,13 +6,13 @@ use support as fixture;
 use chrono::{DateTime, TimeZone, Utc};
 use secfw_artifacts::{LoadOptions, Severity, load};
 use secfw_metrics::compute::StandardState;
-use secfw_metrics::{CollectOptions, KpiId, KpiStatus, Period, Report, codes, collect};
+use secfw_metrics::{CollectOptions, KpiId, KpiReport, KpiStatus, Period, codes, collect};
 
 fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
 }
 
-fn report() -> (tempfile::TempDir, Report) {
+fn report() -> (tempfile::TempDir, KpiReport) {
     let dir = tempfile::tempdir().unwrap();
     fixture::write(dir.path());
     let ws = load(dir.path(), &LoadOptions::default()).unwrap();

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::Diagnostic;
-use secfw_artifacts::lock::WorkspaceLock;
+use secfw_artifacts::WorkspaceLock;
 use secfw_tickets::http::{ApplyOptions, Delivered, Endpoint, PostError};
 use serde::Serialize;
 
@@ -219,7 +219,7 @@ fn sender(c: &Channel, opts: &ApplyOptions, env: &dyn Fn(&str) -> Option<String>
         Channel::Email { from, server, username_env, password_env, .. } => {
             let unusable = |msg: String, hint: &str| {
                 Error::Channel(
-                    Diagnostic::error(codes::CHANNEL_UNUSABLE, secfw_artifacts::workspace::files::RULEBOOK, msg)
+                    Diagnostic::error(codes::CHANNEL_UNUSABLE, secfw_artifacts::file_names::RULEBOOK, msg)
                         .with_hint(hint),
                 )
             };
@@ -272,8 +272,7 @@ fn endpoint(
 ) -> Result<Endpoint, Error> {
     let unusable = |msg: String, hint: &str| {
         Error::Channel(
-            Diagnostic::error(codes::CHANNEL_UNUSABLE, secfw_artifacts::workspace::files::RULEBOOK, msg)
-                .with_hint(hint),
+            Diagnostic::error(codes::CHANNEL_UNUSABLE, secfw_artifacts::file_names::RULEBOOK, msg).with_hint(hint),
         )
     };
     let url = env(url_env).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).ok_or_else(|| {

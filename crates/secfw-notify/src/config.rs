@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::rulebook::{Action, Notifications, WebhookFormat};
-use secfw_artifacts::workspace::files;
 use secfw_artifacts::yaml::{Seg, SourceMap};
 use secfw_artifacts::{Diagnostic, LoadedWorkspace};
 use serde::Serialize;
@@ -126,7 +126,7 @@ impl Ctx<'_> {
     }
     fn error(&mut self, code: secfw_artifacts::Code, path: &[Seg], msg: String, hint: &str) {
         let pos = self.pos(path);
-        self.diags.push(Diagnostic::error(code, files::RULEBOOK, msg).at(pos).with_hint(hint));
+        self.diags.push(Diagnostic::error(code, file_names::RULEBOOK, msg).at(pos).with_hint(hint));
     }
 }
 
@@ -138,25 +138,25 @@ fn k(s: &str) -> Seg {
 /// planning notes/warnings, or every error.
 pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>), Vec<Diagnostic>> {
     let rb_errors: Vec<Diagnostic> =
-        ws.diagnostics.iter().filter(|d| d.file == files::RULEBOOK && d.is_error()).cloned().collect();
+        ws.diagnostics.iter().filter(|d| d.file == file_names::RULEBOOK && d.is_error()).cloned().collect();
     let Some(rb) = ws.rulebook.as_ref().filter(|_| rb_errors.is_empty()) else {
         let mut errors = rb_errors;
         if errors.is_empty() {
             errors.push(
-                Diagnostic::error(codes::RULEBOOK_UNUSABLE, files::RULEBOOK, "rulebook.yaml is missing")
+                Diagnostic::error(codes::RULEBOOK_UNUSABLE, file_names::RULEBOOK, "rulebook.yaml is missing")
                     .with_hint("notifications are configured in rulebook.yaml (see docs/notifications.md)"),
             );
         }
         return Err(errors);
     };
-    let map = ws.source_map(files::RULEBOOK);
+    let map = ws.source_map(file_names::RULEBOOK);
     let mut cx = Ctx { map: map.as_ref(), diags: Vec::new() };
     let mut notes = Vec::new();
     let Some(section) = rb.notifications.clone() else {
         notes.push(
             Diagnostic::note(
                 codes::NO_CONFIG,
-                files::RULEBOOK,
+                file_names::RULEBOOK,
                 "the rulebook has no `notifications:` section; nothing is sent",
             )
             .with_hint("add `notifications:` with webhook channels (see docs/notifications.md)"),
@@ -219,7 +219,7 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
                 notes.push(
                     Diagnostic::warning(
                         codes::NO_EMAIL_CHANNEL,
-                        files::RULEBOOK,
+                        file_names::RULEBOOK,
                         format!("recipient `{r}` is an e-mail address and notifications.email is not configured; nothing is planned for it"),
                     )
                     .at(cx.pos(&here))
@@ -263,10 +263,10 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
         resolve_list(&section.escalate_to, vec![k("notifications"), k("escalate_to")], &mut cx, &mut notes);
     cfg.sla_breach = resolve_list(&section.sla_breach, vec![k("notifications"), k("sla_breach")], &mut cx, &mut notes);
     if cx.diags.is_empty() {
-        secfw_artifacts::diag::sort_diagnostics(&mut notes);
+        secfw_artifacts::sort_diagnostics(&mut notes);
         Ok((cfg, notes))
     } else {
-        secfw_artifacts::diag::sort_diagnostics(&mut cx.diags);
+        secfw_artifacts::sort_diagnostics(&mut cx.diags);
         Err(cx.diags)
     }
 }

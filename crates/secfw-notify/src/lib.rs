@@ -1,11 +1,14 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-pub mod apply;
+// Public namespaces: `codes`, `render` (the renderings of one message: `render::text`,
+// `render::html`, `render::body`) and `smtp` (the mail transport). Everything else is
+// re-exported below.
+mod apply;
 pub mod codes;
-pub mod config;
-pub mod ledger;
-pub mod plan;
+mod config;
+mod ledger;
+mod plan;
 pub mod render;
 pub mod smtp;
 
@@ -13,8 +16,14 @@ use std::path::PathBuf;
 
 pub use apply::{ApplyReport, Delivery, apply, apply_with};
 pub use config::{Channel, Recipient};
-pub use ledger::{JOURNAL_FILE, LEDGER_FILE, Ledger, MessageState};
-pub use plan::{Message, NotifyPlan, Reason, check_acknowledgement, is_escalation_id, plan, plan_with_ledger};
+pub use ledger::{
+    Event as DeliveryEvent, JOURNAL_FILE, JournalEntry, LEDGER_FILE, LEDGER_VERSION, Ledger, MessageRecord,
+    MessageState,
+};
+pub use plan::{
+    Message, NotifyPlan, PLAN_SCHEMA, PlanSummary, Reason, check_acknowledgement, escalation_id, is_escalation_id,
+    message_id, plan, plan_with_ledger,
+};
 
 /// The error type of `secfw-notify`.
 ///

@@ -285,7 +285,7 @@ pub fn plan_with_ledger(
             b.reason,
         ))
     });
-    secfw_artifacts::diag::sort_diagnostics(&mut diags);
+    secfw_artifacts::sort_diagnostics(&mut diags);
     Ok(NotifyPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, messages: out, diagnostics: diags })
 }
 

@@ -1,5 +1,7 @@
 //! Message bodies: plain text, a minimal HTML part, and the webhook bodies (generic JSON,
 //! Slack, Teams). Pure functions of the [`Message`]: the same message gives the same bytes.
+//!
+//! A public namespace: the renderings of one message (`render::text`, `render::html`, `render::body`).
 
 use std::fmt::Write as _;
 
@@ -32,25 +34,25 @@ pub fn text(m: &Message) -> String {
 
 /// The minimal HTML part (every value escaped; no scripts, styles or remote content).
 pub fn html(m: &Message) -> String {
-    let mut s = format!("<!DOCTYPE html>\n<html><body>\n<h2>{}</h2>\n", secfw_artifacts::escape::markup(&m.title));
+    let mut s = format!("<!DOCTYPE html>\n<html><body>\n<h2>{}</h2>\n", secfw_artifacts::escape_markup(&m.title));
     for l in &m.lines {
-        let _ = writeln!(s, "<p>{}</p>", secfw_artifacts::escape::markup(l));
+        let _ = writeln!(s, "<p>{}</p>", secfw_artifacts::escape_markup(l));
     }
     if !m.items.is_empty() {
         s.push_str("<ul>\n");
         for i in &m.items {
-            let _ = writeln!(s, "<li>{}</li>", secfw_artifacts::escape::markup(i));
+            let _ = writeln!(s, "<li>{}</li>", secfw_artifacts::escape_markup(i));
         }
         s.push_str("</ul>\n");
     }
     if let Some(d) = &m.digest {
-        let _ = writeln!(s, "<p>Digest: {}</p>", secfw_artifacts::escape::markup(d));
+        let _ = writeln!(s, "<p>Digest: {}</p>", secfw_artifacts::escape_markup(d));
     }
     let _ = write!(
         s,
         "<p><small>secfw notify ({} about {})</small></p>\n</body></html>\n",
         m.reason,
-        secfw_artifacts::escape::markup(&m.subject)
+        secfw_artifacts::escape_markup(&m.subject)
     );
     s
 }

@@ -11,6 +11,8 @@
 //! - Certificates are verified against the Mozilla root store (webpki-roots).
 //! - Deterministic bytes: the `Message-ID` is `<message id@secfw.notify>`, the `Date` is the
 //!   run's `now`, and the MIME boundary is derived from the message id.
+//!
+//! A public namespace: the mail transport (`smtp::Server`, `smtp::build`).
 
 use std::time::{Duration, SystemTime};
 

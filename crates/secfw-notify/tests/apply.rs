@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::{RULEBOOK, Server, Step, env_all, fast, load, lock, now, workspace};
-use secfw_notify::ledger::{Event, JournalEntry};
+use secfw_notify::{DeliveryEvent, JournalEntry};
 use secfw_notify::{Error, JOURNAL_FILE, Ledger, MessageState, apply_with, codes, plan};
 
 fn ok(n: usize) -> Vec<Step> {
@@ -164,7 +164,7 @@ fn a_crash_between_send_and_record_is_may_have_been_sent_and_not_resent() {
     // The journal a run leaves when it dies after handing message 0 to its channel: `sending`
     // with no outcome.
     let mut ledger = Ledger::default();
-    ledger.append(t.path(), JournalEntry::of(Event::Sending, &p.messages[0], None, None, now())).unwrap();
+    ledger.append(t.path(), JournalEntry::of(DeliveryEvent::Sending, &p.messages[0], None, None, now())).unwrap();
     drop(ledger);
     // plan (read-only) says so.
     let seen = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
@@ -190,8 +190,8 @@ fn a_crash_after_recording_but_before_the_ledger_write_does_not_resend() {
     let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
     let mut ledger = Ledger::default();
     for m in &p.messages[..2] {
-        ledger.append(t.path(), JournalEntry::of(Event::Sending, m, None, None, now())).unwrap();
-        ledger.append(t.path(), JournalEntry::of(Event::Sent, m, Some(200), Some(1), now())).unwrap();
+        ledger.append(t.path(), JournalEntry::of(DeliveryEvent::Sending, m, None, None, now())).unwrap();
+        ledger.append(t.path(), JournalEntry::of(DeliveryEvent::Sent, m, Some(200), Some(1), now())).unwrap();
     }
     // A torn last line (the crash hit mid-append) is ignored.
     std::fs::OpenOptions::new()

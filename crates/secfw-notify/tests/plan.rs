@@ -3,8 +3,8 @@
 mod common;
 
 use common::{RULEBOOK, load, now, workspace};
-use secfw_notify::plan::{Reason, message_id};
 use secfw_notify::{Error, Ledger, codes, plan_with_ledger};
+use secfw_notify::{Reason, message_id};
 
 #[test]
 fn plan_is_deterministic_and_keyed_by_subject_recipient_reason() {
@@ -158,7 +158,7 @@ fn an_unacknowledged_escalation_is_renotified_to_the_next_level_once_and_an_ackn
         ledger
             .append(
                 t.path(),
-                secfw_notify::ledger::JournalEntry::of(secfw_notify::ledger::Event::Sent, m, Some(200), Some(1), now()),
+                secfw_notify::JournalEntry::of(secfw_notify::DeliveryEvent::Sent, m, Some(200), Some(1), now()),
             )
             .unwrap();
     }

@@ -47,15 +47,15 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(bytes as u64));
         g.bench_function("hash_all", |b| {
             b.iter(|| {
-                let r = secfw_seal::files::hash_all(black_box(d.path()), black_box(&paths));
+                let r = secfw_seal::hash_all(black_box(d.path()), black_box(&paths));
                 assert!(r.iter().all(Result::is_ok));
                 r
             });
         });
         g.bench_function("sealed_set+hash_all", |b| {
             b.iter(|| {
-                let (set, _) = secfw_seal::files::sealed_set(d.path());
-                secfw_seal::files::hash_all(d.path(), &set)
+                let (set, _) = secfw_seal::sealed_set(d.path());
+                secfw_seal::hash_all(d.path(), &set)
             });
         });
         g.finish();

@@ -1,4 +1,6 @@
 //! The stable diagnostic codes of `secfw-seal` (`SL....`), documented in `docs/diagnostics.md`.
+//!
+//! A public namespace: the codes read well only qualified (`codes::ROLLBACK`).
 
 secfw_artifacts::define_codes! {
     // --- generating a manifest -----------------------------------------------------------

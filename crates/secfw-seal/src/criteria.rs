@@ -23,7 +23,7 @@ pub struct Outcome {
     /// Evidence when met; the reason and what to do when not.
     pub detail: String,
     /// The seal, when one was verified.
-    pub seal: Option<String>,
+    pub seal: Option<secfw_artifacts::Seal>,
     /// What the check hashed and reused.
     pub stats: crate::files::HashStats,
 }
@@ -88,7 +88,7 @@ pub fn package_verified(root: &Path, trust: &TrustPolicy, opts: &VerifyOptions) 
         Ok(r) if r.passed() => unmet(format!(
             "package {} carries seal {}, not the current manifest's; run `secfw package` again",
             latest.display(),
-            r.seal.unwrap_or_default()
+            r.seal.map(|s| s.to_string()).unwrap_or_default()
         )),
         Ok(r) => unmet(format!("package {} does not verify: {}", latest.display(), r.failed_names().join(", "))),
         Err(e) => unmet(format!("package {}: {e}", latest.display())),

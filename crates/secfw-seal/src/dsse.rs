@@ -1,5 +1,7 @@
 //! DSSE v1 envelopes: the pre-authentication encoding (PAE), base64 handling that accepts both
 //! alphabets, and strict, size-capped envelope parsing.
+//!
+//! A public namespace: the DSSE wire format (`dsse::pae`, `dsse::b64_decode`).
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};

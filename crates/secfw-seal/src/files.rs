@@ -116,7 +116,7 @@ pub struct VerifiedPackage {
     /// Lower-case hex SHA-256 of the archive bytes read.
     pub sha256: String,
     /// The seal it carries.
-    pub seal: String,
+    pub seal: secfw_artifacts::Seal,
     /// The verification time used.
     pub now: chrono::DateTime<chrono::Utc>,
     /// The trust policy version used.
@@ -254,14 +254,14 @@ fn escape(p: &str) -> String {
 /// `true` when `p` lies in the documented sealed set: one of the six workspace artifacts, one
 /// of the digest files, or a file under `evidence/`. Nothing else may be a subject, so a signed
 /// statement can never authorize a write to `.git/`, `.secfw/`, the trust policy or a script.
-pub fn in_sealed_set(p: &str) -> bool {
-    secfw_artifacts::files::ALL.contains(&p)
+pub(crate) fn in_sealed_set(p: &str) -> bool {
+    secfw_artifacts::file_names::ALL.contains(&p)
         || names::DIGESTS.contains(&p)
         || p.strip_prefix(names::EVIDENCE_DIR).and_then(|r| r.strip_prefix('/')).is_some_and(|r| !r.is_empty())
 }
 
 /// Paths that collide on a case-insensitive file system (macOS, Windows).
-pub fn case_collisions(paths: &[String]) -> Vec<(String, String)> {
+pub(crate) fn case_collisions(paths: &[String]) -> Vec<(String, String)> {
     let mut seen: BTreeMap<String, &String> = BTreeMap::new();
     let mut out = Vec::new();
     for p in paths {
@@ -293,7 +293,7 @@ pub fn sealed_set(root: &Path) -> (Vec<String>, Vec<SetProblem>) {
         Err(_) if !required => {}
         Err(e) => problems.push(SetProblem { path: name.to_owned(), message: format!("{name}: {e}") }),
     };
-    for name in secfw_artifacts::files::ALL {
+    for name in secfw_artifacts::file_names::ALL {
         single(name, true);
     }
     for name in names::DIGESTS {
@@ -413,7 +413,7 @@ fn hash_opened(cur: &Path, rel_path: &str, last_meta: &fs::Metadata) -> Result<F
     {
         use std::os::unix::fs::OpenOptionsExt as _;
         // O_NONBLOCK: a FIFO swapped in after the check must not hang the open.
-        opts.custom_flags(secfw_artifacts::read::O_NONBLOCK);
+        opts.custom_flags(secfw_artifacts::O_NONBLOCK);
     }
     let mut f = opts.open(cur).map_err(|e| HashFailure::Io(format!("{rel_path}: {e}")))?;
     let fm = f.metadata().map_err(|e| HashFailure::Io(format!("{rel_path}: {e}")))?;
@@ -450,7 +450,7 @@ fn hash_opened(cur: &Path, rel_path: &str, last_meta: &fs::Metadata) -> Result<F
 /// Hash `rel_path` under `root`, or reuse its digest from `known` when the file's current
 /// identity is the one recorded there (the same safe walk runs either way). The second value is
 /// `true` when the digest was reused.
-pub fn hash_or_reuse(
+pub(crate) fn hash_or_reuse(
     root: &Path,
     rel_path: &str,
     known: Option<&KnownDigests>,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace, Severity, write::write_atomic_under};
+use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace, Severity, write_atomic_under};
 
 use crate::files::{self, FileDigest, HashFailure};
 use crate::render::{Signers, render_yaml};
@@ -94,7 +94,7 @@ pub struct Generated {
     /// Its canonical bytes (the payload to sign).
     pub payload: Vec<u8>,
     /// `sha256:<hex>` of the payload.
-    pub seal: String,
+    pub seal: secfw_artifacts::Seal,
     /// Files written.
     pub written: Vec<PathBuf>,
     /// Non-fatal notes (e.g. a replaced unsigned draft).
@@ -136,10 +136,10 @@ pub struct Preloaded<'a> {
     pub read_at: std::time::SystemTime,
 }
 
-/// The identities of the six artifacts (in [`secfw_artifacts::files::ALL`] order) that are
+/// The identities of the six artifacts (in [`secfw_artifacts::file_names::ALL`] order) that are
 /// regular files, taken without following links.
 pub fn artifact_identities(dir: &Path) -> Vec<Option<files::FileIdentity>> {
-    secfw_artifacts::files::ALL
+    secfw_artifacts::file_names::ALL
         .iter()
         .map(|n| {
             std::fs::symlink_metadata(dir.join(n))
@@ -171,7 +171,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
         || {
             let (paths, problems) = files::sealed_set(dir);
             let rest: Vec<String> =
-                paths.iter().filter(|p| !secfw_artifacts::files::ALL.contains(&p.as_str())).cloned().collect();
+                paths.iter().filter(|p| !secfw_artifacts::file_names::ALL.contains(&p.as_str())).cloned().collect();
             let mut digests: BTreeMap<String, FileDigest> = BTreeMap::new();
             let mut hash_errors = Vec::new();
             for (p, r) in rest.iter().zip(files::hash_all(dir, &rest)) {
@@ -224,7 +224,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
         .or_else(|| ws.findings.as_ref().and_then(|f| f.metadata.project.clone()))
         .ok_or_else(|| {
             Error::rejected(
-                Diagnostic::error(codes::NO_PROJECT, secfw_artifacts::files::RULEBOOK, "no project id to seal")
+                Diagnostic::error(codes::NO_PROJECT, secfw_artifacts::file_names::RULEBOOK, "no project id to seal")
                     .with_hint("add `project: <id>` to rulebook.yaml, or pass --project ID"),
             )
         })?;
@@ -232,7 +232,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
         return Err(Error::rejected(
             Diagnostic::error(
                 codes::NO_PROJECT,
-                secfw_artifacts::files::RULEBOOK,
+                secfw_artifacts::file_names::RULEBOOK,
                 format!("project id `{}` is not usable", project.escape_debug()),
             )
             .with_hint("use 1-128 printable characters"),
@@ -270,7 +270,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
         if let Some(src) = ws.sources.get(p) {
             let b = src.text.as_bytes();
             let size = b.len() as u64;
-            let identity = secfw_artifacts::files::ALL
+            let identity = secfw_artifacts::file_names::ALL
                 .iter()
                 .position(|n| n == p)
                 .and_then(|i| pre.get(i).copied().flatten().filter(|id| post.get(i) == Some(&Some(*id))))
@@ -308,7 +308,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
                 GitMode::Snapshot(r) => Some(r.as_str()),
                 _ => None,
             };
-            let mut specs: Vec<&str> = secfw_artifacts::files::ALL.to_vec();
+            let mut specs: Vec<&str> = secfw_artifacts::file_names::ALL.to_vec();
             specs.extend(names::DIGESTS);
             specs.push(names::EVIDENCE_DIR);
             let snap = git::snapshot(dir, rev, &specs).map_err(|e| {
@@ -349,7 +349,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
         .or_else(|| ws.findings.as_ref().map(|f| f.metadata.lifecycle_state))
         .unwrap_or(LifecycleState::ReadyForHandoff);
     let rulebook = ws.rulebook.as_ref().map(|r| r.version.clone()).unwrap_or_default();
-    let rb_digest = digests.get(secfw_artifacts::files::RULEBOOK).map(|d| d.sha256.clone()).unwrap_or_default();
+    let rb_digest = digests.get(secfw_artifacts::file_names::RULEBOOK).map(|d| d.sha256.clone()).unwrap_or_default();
     let issued = fmt_time(now);
     let expires = fmt_time(now + opts.validity);
     let manifest_id = manifest_uuid(&project, sequence, &issued);
@@ -378,7 +378,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
             project,
             rulebook: RulebookRef {
                 digest: BTreeMap::from([("sha256".to_owned(), rb_digest)]),
-                name: secfw_artifacts::files::RULEBOOK.to_owned(),
+                name: secfw_artifacts::file_names::RULEBOOK.to_owned(),
                 version: rulebook,
             },
             sequence,
@@ -426,7 +426,7 @@ fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u
         .and_then(|b| Envelope::parse(&b).ok())
         .is_some_and(|e| !e.signatures.is_empty() && e.body().is_ok_and(|b| b == bytes));
     if signed {
-        Ok((old.predicate.sequence + 1, Some(seal_of(&bytes))))
+        Ok((old.predicate.sequence + 1, Some(seal_of(&bytes).to_string())))
     } else {
         notes.push(Diagnostic::note(
             codes::CHAIN,
@@ -472,7 +472,7 @@ pub fn generate_manifest_preloaded(
     let Built { reused_load, statement, notes, known, stats } = build(dir, opts, preloaded)?;
     let payload = statement.to_payload()?;
     let seal = seal_of(&payload);
-    let yaml = render_yaml(&statement, &seal, &Signers::default());
+    let yaml = render_yaml(&statement, &seal.to_string(), &Signers::default());
     let env = Envelope::new(&payload);
     let mut written = Vec::new();
     for (name, bytes) in

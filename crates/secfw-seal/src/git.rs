@@ -18,7 +18,7 @@ pub struct GitSnapshot {
 }
 
 /// `true` for a full 40- (SHA-1) or 64- (SHA-256) character lower-case hex object id.
-pub fn is_full_id(s: &str) -> bool {
+pub(crate) fn is_full_id(s: &str) -> bool {
     (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
@@ -41,12 +41,12 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 /// `true` when `dir` is inside a git work tree.
-pub fn is_repo(dir: &Path) -> bool {
+pub(crate) fn is_repo(dir: &Path) -> bool {
     git(dir, &["rev-parse", "--is-inside-work-tree"]).is_ok_and(|s| s == "true")
 }
 
 /// Resolve a revision to its full commit id.
-pub fn resolve_commit(dir: &Path, rev: &str) -> Result<String, String> {
+pub(crate) fn resolve_commit(dir: &Path, rev: &str) -> Result<String, String> {
     if rev.starts_with('-') {
         return Err(format!("`{rev}` is not a revision"));
     }
@@ -56,7 +56,7 @@ pub fn resolve_commit(dir: &Path, rev: &str) -> Result<String, String> {
 }
 
 /// The tree id of a commit.
-pub fn tree_of(dir: &Path, commit: &str) -> Result<String, String> {
+pub(crate) fn tree_of(dir: &Path, commit: &str) -> Result<String, String> {
     let id = git(dir, &["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{commit}^{{tree}}")])
         .map_err(|_| format!("commit {commit} is not in this repository"))?;
     if is_full_id(&id) { Ok(id) } else { Err(format!("unexpected tree id `{id}`")) }
@@ -64,7 +64,7 @@ pub fn tree_of(dir: &Path, commit: &str) -> Result<String, String> {
 
 /// Snapshot `rev` (default `HEAD`) and whether `pathspecs` (workspace-relative files or
 /// directories) differ from it in the work tree, including untracked files.
-pub fn snapshot(dir: &Path, rev: Option<&str>, pathspecs: &[&str]) -> Result<GitSnapshot, String> {
+pub(crate) fn snapshot(dir: &Path, rev: Option<&str>, pathspecs: &[&str]) -> Result<GitSnapshot, String> {
     let rev_name = rev.unwrap_or("HEAD");
     let commit = resolve_commit(dir, rev_name)?;
     let tree = tree_of(dir, &commit)?;
@@ -87,7 +87,7 @@ pub fn snapshot(dir: &Path, rev: Option<&str>, pathspecs: &[&str]) -> Result<Git
 }
 
 /// The blob id of every file of `commit` under `dir`, keyed by its path relative to `dir`.
-pub fn blob_ids(dir: &Path, commit: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+pub(crate) fn blob_ids(dir: &Path, commit: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
     if !is_full_id(commit) {
         return Err(format!("`{commit}` is not a full commit id"));
     }
@@ -108,10 +108,9 @@ pub fn blob_ids(dir: &Path, commit: &str) -> Result<std::collections::BTreeMap<S
 /// The git blob id of the file at `path` (`sha1` or, for a 64-hex `like` id, `sha256` over
 /// `blob <len>\0<bytes>`), streamed. The file is opened without following a final symlink and
 /// without blocking.
-pub fn blob_id_of_file(path: &Path, like: &str) -> Result<String, String> {
+pub(crate) fn blob_id_of_file(path: &Path, like: &str) -> Result<String, String> {
     use std::io::Read as _;
-    let (mut f, m) =
-        secfw_artifacts::read::open_regular(path, secfw_artifacts::read::Links::Refuse).map_err(|e| e.to_string())?;
+    let (mut f, m) = secfw_artifacts::open_regular(path, secfw_artifacts::Links::Refuse).map_err(|e| e.to_string())?;
     let alg = if like.len() == 64 { &ring::digest::SHA256 } else { &ring::digest::SHA1_FOR_LEGACY_USE_ONLY };
     let mut cx = ring::digest::Context::new(alg);
     cx.update(format!("blob {}\0", m.len()).as_bytes());

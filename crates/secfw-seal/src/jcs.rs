@@ -3,6 +3,8 @@
 //!
 //! `serde_json` in this workspace has `preserve_order` on (feature unification), so its own
 //! output is *not* canonical; this module never relies on map order.
+//!
+//! A public namespace: RFC 8785 canonical JSON (`jcs::to_vec`).
 
 use serde_json::Value;
 

@@ -357,7 +357,7 @@ fn key_err(path: &std::path::Path, code: secfw_artifacts::Code, msg: String, hin
 /// of at most [`MAX_KEY_BYTES`]. As ssh does, a key readable or writable by group or others is
 /// refused unless `allow_insecure_permissions` (Unix).
 pub fn load_signing_key(path: &std::path::Path, allow_insecure_permissions: bool) -> Result<SigningKey, crate::Error> {
-    use secfw_artifacts::read::{Links, read_regular};
+    use secfw_artifacts::{Links, read_regular};
     let bytes = read_regular(path, MAX_KEY_BYTES, Links::Follow).map_err(|e| {
         key_err(path, crate::codes::KEY_FORMAT, e.to_string(), "a key is a small regular file (PKCS#8 PEM or OpenSSH)")
     })?;
@@ -397,7 +397,7 @@ pub fn load_signing_key(path: &std::path::Path, allow_insecure_permissions: bool
 /// Read a public key file (any format of [`PublicKey::parse_any`]) without blocking, with a
 /// size cap; returns the key and the identity the file carries, if any.
 pub fn load_public_key(path: &std::path::Path) -> Result<(PublicKey, Option<String>), crate::Error> {
-    use secfw_artifacts::read::{Links, read_regular};
+    use secfw_artifacts::{Links, read_regular};
     let bytes = read_regular(path, MAX_KEY_BYTES, Links::Follow)
         .map_err(|e| key_err(path, crate::codes::KEY_FORMAT, e.to_string(), "a public key is a small regular file"))?;
     let text = String::from_utf8(bytes)

@@ -1,41 +1,70 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+// Public namespaces: the diagnostic codes, the file names, and the wire formats whose items only
+// make sense qualified (`dsse::pae`, `jcs::to_vec`, `sshsig::verify`, `statement::Subject`,
+// `sigstore::bundles`). Everything else lives in a private module and is re-exported below.
 pub mod codes;
-pub mod criteria;
+mod criteria;
 pub mod dsse;
-pub mod files;
-pub mod generate;
-pub mod git;
+mod files;
+mod generate;
+mod git;
 pub mod jcs;
-pub mod keys;
-pub mod package;
-pub mod render;
-pub mod root;
-pub mod sign;
+mod keys;
+mod package;
+mod render;
+mod root;
+mod sign;
 pub mod sigstore;
 pub mod sshsig;
 pub mod statement;
-pub mod trust;
-pub mod verify;
+mod trust;
+mod verify;
 
 use std::path::PathBuf;
 
 use secfw_artifacts::Diagnostic;
 
+pub use criteria::{DEFAULT_TRUST_FILE, Outcome as CriterionOutcome, load_trust, manifest_sealed, package_verified};
 pub use dsse::{Envelope, PAYLOAD_TYPE, pae};
-pub use generate::{GenerateOptions, Generated, GitMode, Preloaded, generate_manifest, generate_manifest_preloaded};
-pub use keys::{PublicKey, SigningKey};
-pub use package::{PackageInfo, package, restore, unpack};
+pub use files::{
+    FileDigest, FileIdentity, HashFailure, HashStats, KnownDigests, MAX_PATH_BYTES, MAX_SEGMENT_BYTES, SETTLE_COARSE,
+    SETTLE_FINE, SetProblem, VerifiedPackage, check_path as check_sealed_path, hash_all, hash_all_known, hash_file,
+    sealed_set,
+};
+pub use generate::{
+    GenerateOptions, Generated, GitMode, Preloaded, artifact_identities, build_statement, generate_manifest,
+    generate_manifest_preloaded,
+};
+pub use git::GitSnapshot;
+pub use keys::{MAX_KEY_BYTES, PublicKey, SigningKey, load_public_key, load_signing_key, pem, write_key_files};
+pub use package::{
+    MAX_ENTRIES as MAX_PACKAGE_ENTRIES, MAX_PACKAGE_BYTES, PackageInfo, PackageName, current_seal, list_packages,
+    package, package_of_seal, packages, restore, rollback_candidate, unpack,
+};
+pub use render::{Signers, render_yaml as render_manifest_yaml};
+pub use root::{
+    CHAIN_TYPE as TRUST_CHAIN_TYPE, MAX_VERSIONS as MAX_TRUST_VERSIONS, SignStatus, SignedVersion, TRUST_PAYLOAD_TYPE,
+    TrustChain, TrustPin, Verified as VerifiedChain,
+};
 pub use sign::{SignOptions, Signed, sign_manifest, sign_manifest_all};
 pub use statement::{Predicate, Statement};
-pub use trust::{Role, TrustPolicy};
+/// A role in a trust policy (producer, approver, ...): who must sign. Named `SigningRole` here so
+/// it does not read as the role of an exception approver
+/// (`secfw_governance::ApproverRole`).
+pub use trust::Role as SigningRole;
+pub use trust::{
+    Anchor, MAX_TRUST_BYTES, RoleDef, TRUST_TYPE, TrustPolicy, TrustedKey, fmt_time, is_identity, load_anchor,
+    load_pinned_anchor, parse_time,
+};
 pub use verify::{
-    Check, CheckName, SealState, VerifyOptions, VerifyReport, record_accepted, verify_manifest, verify_package,
-    workspace_project,
+    Check, CheckName, MAX_STATE_BYTES, SealState, VerifyOptions, VerifyReport, record_accepted,
+    render_text as render_verify_report, verify_manifest, verify_package, workspace_project,
 };
 
-/// File names secfw writes beside the artifacts of a sealed workspace.
+/// File names secfw writes beside the artifacts of a sealed workspace: a public namespace, since
+/// the constants read well only qualified (`names::MANIFEST`).
 pub mod names {
     /// The signed payload: the in-toto Statement v1, canonical JSON (RFC 8785).
     pub const STATEMENT: &str = "handoff.statement.json";
@@ -52,7 +81,7 @@ pub mod names {
     /// The evidence directory (sealed recursively).
     pub const EVIDENCE_DIR: &str = "evidence";
     /// Digest outputs sealed when present.
-    pub const DIGESTS: [&str; 3] = secfw_artifacts::files::DIGESTS;
+    pub const DIGESTS: [&str; 3] = secfw_artifacts::file_names::DIGESTS;
 }
 
 /// The error type of `secfw-seal`.
@@ -117,8 +146,8 @@ fn summarize(d: &[Diagnostic]) -> String {
 }
 
 /// `sha256:` + lower-case hex SHA-256 of `bytes`: the seal of a payload.
-pub fn seal_of(bytes: &[u8]) -> String {
-    format!("sha256:{}", sha256_hex(bytes))
+pub fn seal_of(bytes: &[u8]) -> secfw_artifacts::Seal {
+    secfw_artifacts::Seal::of(bytes)
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -25,13 +25,13 @@ pub struct PackageInfo {
     /// The archive.
     pub path: PathBuf,
     /// The seal it carries.
-    pub seal: String,
+    pub seal: secfw_artifacts::Seal,
     /// The manifest's sequence.
     pub sequence: u64,
     /// Entries, in archive order.
     pub entries: Vec<String>,
-    /// Lower-case hex SHA-256 of the archive, computed from the bytes as they were written.
-    pub sha256: String,
+    /// SHA-256 of the archive, computed from the bytes as they were written.
+    pub sha256: secfw_artifacts::Sha256Digest,
     /// Size of the archive in bytes.
     pub size: u64,
     /// What packaging hashed (the verification before, every archived file, the archive) and
@@ -77,9 +77,8 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
         }
     }
     entries.sort();
-    let out_dir = secfw_artifacts::write::create_dirs_nofollow(dir, Path::new(names::PACKAGES_DIR))?;
-    let name = PackageName::of_seal(st.predicate.sequence, &seal)
-        .ok_or_else(|| pkg_err(names::STATEMENT, format!("the seal `{seal}` is not sha256:<64 hex>")))?;
+    let out_dir = secfw_artifacts::create_dirs_nofollow(dir, Path::new(names::PACKAGES_DIR))?;
+    let name = PackageName::of_seal(st.predicate.sequence, &seal);
     let path = out_dir.join(name.file_name());
     let tmp = tempfile::NamedTempFile::new_in(&out_dir).map_err(|e| Error::io(&out_dir, e))?;
     let out = HashingWriter { inner: tmp, hash: sha2::Sha256::new(), n: 0 };
@@ -109,7 +108,7 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
     }
     let buf = builder.into_inner().map_err(|e| Error::io(&path, e))?;
     let out = buf.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
-    let (sha256, size) = (hex::encode(out.hash.finalize()), out.n);
+    let (sha256, size) = (secfw_artifacts::Sha256Digest::from_bytes(out.hash.finalize().into()), out.n);
     stats.archives_hashed += 1;
     stats.bytes_hashed += size;
     let tmp = out.inner;
@@ -171,9 +170,7 @@ fn open_nonblocking(p: &Path, nofollow: bool) -> std::io::Result<fs::File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
-        o.custom_flags(
-            secfw_artifacts::read::O_NONBLOCK | if nofollow { secfw_artifacts::read::O_NOFOLLOW } else { 0 },
-        );
+        o.custom_flags(secfw_artifacts::O_NONBLOCK | if nofollow { secfw_artifacts::O_NOFOLLOW } else { 0 });
     }
     #[cfg(not(unix))]
     let _ = nofollow;
@@ -373,7 +370,7 @@ fn extract(
         i += 1;
         let rel = Path::new(&name);
         let parent = rel.parent().unwrap_or(Path::new(""));
-        let dir = secfw_artifacts::write::create_dirs_nofollow(staging, parent)?;
+        let dir = secfw_artifacts::create_dirs_nofollow(staging, parent)?;
         let dest = dir.join(rel.file_name().unwrap_or_default());
         let mut out =
             fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(|e| Error::io(&dest, e))?;
@@ -426,7 +423,7 @@ fn staged(
     report.stats.bytes_hashed += read.size;
     // The staging paths are gone once the files are moved: keep only the package's record.
     report.known = files::KnownDigests::new();
-    if let (true, Some(identity), Some(seal)) = (report.passed(), read.identity, report.seal.clone()) {
+    if let (true, Some(identity), Some(seal)) = (report.passed(), read.identity, report.seal) {
         report.known.insert_package(
             archive.to_path_buf(),
             files::VerifiedPackage { identity, sha256: read.sha256, seal, now: opts.now, trust_version: trust.version },
@@ -509,7 +506,7 @@ pub fn restore(
     if o.expect_project.is_none() && !o.any_project {
         match crate::verify::workspace_project(workspace) {
             Some(p) => o.expect_project = Some(p),
-            None => return Err(unbound_project(secfw_artifacts::files::RULEBOOK, "rollback")),
+            None => return Err(unbound_project(secfw_artifacts::file_names::RULEBOOK, "rollback")),
         }
     }
     let (entries, scanned) = scan(archive, trust)?;
@@ -590,7 +587,7 @@ fn move_into(staging: &Path, target: &Path, entries: &[String]) -> Result<(), Er
         let rel = Path::new(name);
         let from = staging.join(name);
         // Parents are created (and re-checked) without following links.
-        let dir = secfw_artifacts::write::create_dirs_nofollow(target, rel.parent().unwrap_or(Path::new("")))?;
+        let dir = secfw_artifacts::create_dirs_nofollow(target, rel.parent().unwrap_or(Path::new("")))?;
         let to = dir.join(rel.file_name().unwrap_or_default());
         if fs::symlink_metadata(&to).is_ok_and(|m| !m.file_type().is_file()) {
             return Err(unsafe_write(name, format!("{name} exists in the target and is not a regular file")));
@@ -620,11 +617,9 @@ fn is_lower_hex(s: &str) -> bool {
 }
 
 impl PackageName {
-    /// The name of the package of `seal` (`sha256:` + 64 lower-case hex) at `sequence`; `None`
-    /// when `seal` is not of that form.
-    pub fn of_seal(sequence: u64, seal: &str) -> Option<Self> {
-        let hex = seal.strip_prefix("sha256:").filter(|h| h.len() == 64 && is_lower_hex(h))?;
-        Some(Self { sequence, seal_prefix: hex.get(..SEAL_PREFIX_LEN)?.to_owned() })
+    /// The name of the package of `seal` at `sequence`.
+    pub fn of_seal(sequence: u64, seal: &secfw_artifacts::Seal) -> Self {
+        Self { sequence, seal_prefix: seal.short(SEAL_PREFIX_LEN) }
     }
 
     /// Parse a file name written by [`package`]; `None` for anything else (other files, names
@@ -647,8 +642,8 @@ impl PackageName {
     }
 
     /// Whether this is a package of `seal` (`sha256:<hex>`).
-    pub fn is_of_seal(&self, seal: &str) -> bool {
-        seal.strip_prefix("sha256:").and_then(|h| h.get(..SEAL_PREFIX_LEN)).is_some_and(|p| p == self.seal_prefix)
+    pub fn is_of_seal(&self, seal: &secfw_artifacts::Seal) -> bool {
+        seal.short(SEAL_PREFIX_LEN) == self.seal_prefix
     }
 }
 
@@ -675,7 +670,7 @@ pub fn list_packages(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The newest package of `seal` in `dir/.secfw/packages`.
-pub fn package_of_seal(dir: &Path, seal: &str) -> Option<PathBuf> {
+pub fn package_of_seal(dir: &Path, seal: &secfw_artifacts::Seal) -> Option<PathBuf> {
     packages(dir).into_iter().rev().find(|(n, _)| n.is_of_seal(seal)).map(|(_, p)| p)
 }
 
@@ -683,7 +678,7 @@ pub fn package_of_seal(dir: &Path, seal: &str) -> Option<PathBuf> {
 /// current seal (`current`, the seal of the workspace's statement), or the newest package when
 /// the current seal was never packaged; `None` when the current seal's package is the oldest or
 /// there is none.
-pub fn rollback_candidate(dir: &Path, current: Option<&str>) -> Option<PathBuf> {
+pub fn rollback_candidate(dir: &Path, current: Option<&secfw_artifacts::Seal>) -> Option<PathBuf> {
     let all = packages(dir);
     let idx = current.and_then(|s| all.iter().position(|(n, _)| n.is_of_seal(s)));
     let choice = match idx {
@@ -695,26 +690,32 @@ pub fn rollback_candidate(dir: &Path, current: Option<&str>) -> Option<PathBuf> 
 }
 
 /// The seal of the statement currently in the workspace at `dir`, if it has a readable one.
-pub fn current_seal(dir: &Path) -> Option<String> {
-    secfw_artifacts::read::read_regular(&dir.join(names::STATEMENT), 8 << 20, secfw_artifacts::read::Links::Refuse)
+pub fn current_seal(dir: &Path) -> Option<secfw_artifacts::Seal> {
+    secfw_artifacts::read_regular(&dir.join(names::STATEMENT), 8 << 20, secfw_artifacts::Links::Refuse)
         .ok()
         .map(|b| crate::seal_of(&b))
 }
 
 #[cfg(test)]
 mod name_tests {
+    use secfw_artifacts::Seal;
+
     use super::PackageName;
 
     const SEAL: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
+    fn seal() -> Seal {
+        Seal::parse(SEAL).unwrap()
+    }
+
     #[test]
     fn the_written_name_parses_back() {
-        let n = PackageName::of_seal(7, SEAL).unwrap();
+        let n = PackageName::of_seal(7, &seal());
         assert_eq!(n.file_name(), "handoff-000007-0123456789ab.tar");
         assert_eq!(PackageName::parse(&n.file_name()), Some(n.clone()));
-        assert!(n.is_of_seal(SEAL));
-        assert!(!n.is_of_seal("sha256:ffff"));
-        let big = PackageName::of_seal(12_345_678, SEAL).unwrap();
+        assert!(n.is_of_seal(&seal()));
+        assert!(!n.is_of_seal(&Seal::of(b"another payload")));
+        let big = PackageName::of_seal(12_345_678, &seal());
         assert_eq!(PackageName::parse(&big.file_name()).unwrap().sequence, 12_345_678);
         assert!(n < big, "ordered by sequence number, not by text");
     }
@@ -743,7 +744,7 @@ mod name_tests {
             assert_eq!(PackageName::parse(bad), None, "{bad:?}");
         }
         for bad_seal in ["", "sha256:", "sha256:0123", "0123456789abcdef", "sha256:ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ"] {
-            assert_eq!(PackageName::of_seal(1, bad_seal), None, "{bad_seal:?}");
+            assert!(Seal::parse(bad_seal).is_err(), "{bad_seal:?}");
         }
     }
 }

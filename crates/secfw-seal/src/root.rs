@@ -57,7 +57,7 @@ impl SignedVersion {
 
     /// `sha256:<hex>` of the payload: the digest a verifier pins.
     pub fn digest(&self) -> String {
-        seal_of(&self.payload)
+        seal_of(&self.payload).to_string()
     }
 
     /// Distinct keys of `role` (resolved in `keys_of`) whose signature over this version
@@ -117,7 +117,7 @@ impl TrustPin {
         if std::fs::symlink_metadata(&p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
             return Ok(None);
         }
-        let b = secfw_artifacts::read::read_regular(&p, MAX_PIN_BYTES, secfw_artifacts::read::Links::Refuse)
+        let b = secfw_artifacts::read_regular(&p, MAX_PIN_BYTES, secfw_artifacts::Links::Refuse)
             .map_err(|e| e.to_string())?;
         serde_json::from_slice(&b).map(Some).map_err(|e| format!("{}: {e}", p.display()))
     }
@@ -132,7 +132,7 @@ impl TrustPin {
         }
         let mut b = serde_json::to_vec_pretty(self).unwrap_or_default();
         b.push(b'\n');
-        secfw_artifacts::write::write_atomic_under(dir, Path::new(names::TRUST_STATE), &b)?;
+        secfw_artifacts::write_atomic_under(dir, Path::new(names::TRUST_STATE), &b)?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use secfw_artifacts::Diagnostic;
-use secfw_artifacts::write::write_atomic_under;
+use secfw_artifacts::write_atomic_under;
 
 use crate::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
 use crate::keys::SigningKey;
@@ -168,7 +168,7 @@ pub fn sign_manifest_all(
     }
     if let (Some(st), Some(seal)) = (&before.statement, &before.seal) {
         let name = manifest.file_name().map_or_else(|| PathBuf::from(names::MANIFEST), PathBuf::from);
-        write_atomic_under(&dir, &name, render_yaml(st, seal, &signers_seen).as_bytes())?;
+        write_atomic_under(&dir, &name, render_yaml(st, &seal.to_string(), &signers_seen).as_bytes())?;
     }
     let mut after_opts = first.verify.clone();
     let mut known = after_opts.known.as_deref().cloned().unwrap_or_default();

@@ -5,6 +5,8 @@
 //! A Sigstore bundle carries exactly one DSSE signature, so a k-of-n handoff yields k bundles;
 //! counting them against the roles' thresholds stays with the verifier (as with SSHSIG
 //! sidecars).
+//!
+//! A public namespace: Sigstore bundle export (`sigstore::bundles`, `sigstore::write_bundles`).
 
 use serde_json::{Value, json};
 
@@ -66,7 +68,7 @@ pub fn write_bundles(
         let p = out_dir.join(bundle_name(&keyid));
         let mut text = serde_json::to_string_pretty(&bundle).unwrap_or_default();
         text.push('\n');
-        secfw_artifacts::write::write_atomic(&p, text.as_bytes())?;
+        secfw_artifacts::write_atomic(&p, text.as_bytes())?;
         written.push(p);
     }
     Ok(written)

@@ -1,6 +1,8 @@
 //! SSHSIG (OpenSSH `PROTOCOL.sshsig`) signatures over the statement bytes, so that stock
 //! `ssh-keygen -Y verify` can check a seal. Output is byte-identical to `ssh-keygen -Y sign` for
 //! the same key (Ed25519 is deterministic; armour wrapped at 70 columns like ssh-keygen).
+//!
+//! A public namespace: the OpenSSH signature format (`sshsig::sign`, `sshsig::verify`).
 
 use sha2::Digest as _;
 

@@ -1,10 +1,12 @@
 //! The signed payload: an in-toto Statement v1 whose predicate (type
 //! [`PREDICATE_TYPE`]) is the handoff manifest. Serialized as canonical JSON (RFC 8785); parsed
 //! back only from verified bytes, strictly.
+//!
+//! A public namespace: the in-toto Statement that is signed (`statement::Subject`, `statement::ArtifactEntry`).
 
 use std::collections::BTreeMap;
 
-use secfw_artifacts::diag::Code;
+use secfw_artifacts::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::{codes, files, jcs};
@@ -266,7 +268,7 @@ impl Statement {
         {
             out.push((codes::CHAIN, format!("previousSeal `{s}` is not sha256:<64 hex>")));
         }
-        if pr.rulebook.name != secfw_artifacts::files::RULEBOOK {
+        if pr.rulebook.name != secfw_artifacts::file_names::RULEBOOK {
             out.push((codes::RULEBOOK_BINDING, format!("rulebook.name `{}` is not rulebook.yaml", pr.rulebook.name)));
         }
         for alg in pr.rulebook.digest.keys().filter(|k| k.as_str() != "sha256") {
@@ -277,7 +279,7 @@ impl Statement {
         }
         match pr.rulebook.digest.get("sha256") {
             Some(h) if is_sha256_hex(h) => {
-                if self.digest_of(secfw_artifacts::files::RULEBOOK) != Some(h.as_str()) {
+                if self.digest_of(secfw_artifacts::file_names::RULEBOOK) != Some(h.as_str()) {
                     out.push((codes::RULEBOOK_BINDING, "rulebook digest differs from the sealed rulebook.yaml".into()));
                 }
             }

@@ -94,7 +94,7 @@ pub struct TrustPolicy {
     pub roles: BTreeMap<Role, RoleDef>,
     /// The root role: the keys (and threshold) that sign the trust policy itself, TUF-style.
     /// Version N+1 is valid only when signed by a threshold of version N's root keys and of
-    /// its own (see [`crate::root`]). A root key may also hold one signing role.
+    /// its own (see [`crate::TrustChain`]). A root key may also hold one signing role.
     pub root: RoleDef,
 }
 
@@ -492,14 +492,14 @@ pub fn load_anchor(
         return Err(source_err("trust policy", "no trust policy was given".to_owned()));
     };
     let pn = path.display().to_string();
-    let bytes = secfw_artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, secfw_artifacts::read::Links::Follow)
-        .map_err(|e| {
+    let bytes =
+        secfw_artifacts::read_regular(path, MAX_TRUST_BYTES as u64, secfw_artifacts::Links::Follow).map_err(|e| {
             crate::Error::rejected(
                 secfw_artifacts::Diagnostic::error(crate::codes::TRUST_POLICY, pn.clone(), e.to_string())
                     .with_hint("the trust policy is a regular JSON file written by `secfw trust`"),
             )
         })?;
-    let digest = crate::seal_of(&bytes);
+    let digest = crate::seal_of(&bytes).to_string();
     match pin {
         Some(p) => {
             let want = p.strip_prefix("sha256:").unwrap_or(p).to_ascii_lowercase();

@@ -6,8 +6,8 @@ use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_artifacts::Diagnostic;
-use secfw_artifacts::diag::Code;
+use secfw_artifacts::Code;
+use secfw_artifacts::{Diagnostic, Pos};
 use serde::{Deserialize, Serialize};
 
 use crate::dsse::{Envelope, MAX_ENVELOPE_BYTES, PAYLOAD_TYPE, b64_decode, pae};
@@ -115,7 +115,7 @@ pub struct SealState {
     /// Last accepted sequence.
     pub sequence: u64,
     /// Its seal.
-    pub seal: String,
+    pub seal: secfw_artifacts::Seal,
 }
 
 /// Largest state file read (64 KiB).
@@ -124,16 +124,17 @@ pub const MAX_STATE_BYTES: u64 = 64 * 1024;
 impl SealState {
     /// Read a state file (a regular file of at most [`MAX_STATE_BYTES`], never blocking).
     pub fn load(path: &Path) -> Result<Self, crate::Error> {
-        let b = secfw_artifacts::read::read_regular(path, MAX_STATE_BYTES, secfw_artifacts::read::Links::Refuse)
-            .map_err(|e| {
-                crate::Error::rejected(
-                    Diagnostic::error(codes::SEAL_FILE, path.display().to_string(), format!("state file: {e}"))
-                        .with_hint("the state file must be a regular file written by secfw; remove it only to reset on purpose"),
-                )
-            })?;
+        let b = secfw_artifacts::read_regular(path, MAX_STATE_BYTES, secfw_artifacts::Links::Refuse).map_err(|e| {
+            crate::Error::rejected(
+                Diagnostic::error(codes::SEAL_FILE, path.display().to_string(), format!("state file: {e}")).with_hint(
+                    "the state file must be a regular file written by secfw; remove it only to reset on purpose",
+                ),
+            )
+        })?;
         serde_json::from_slice(&b).map_err(|e| {
             crate::Error::rejected(
                 Diagnostic::error(codes::ROLLBACK, path.display().to_string(), format!("state file: {e}"))
+                    .at(u32::try_from(e.line()).ok().zip(u32::try_from(e.column()).ok()).map(|(l, c)| Pos::new(l, c)))
                     .with_hint("the state file is written by `secfw verify-manifest --state FILE --update-state`"),
             )
         })
@@ -141,7 +142,7 @@ impl SealState {
 
     /// Write a state file atomically.
     pub fn save(&self, path: &Path) -> Result<(), crate::Error> {
-        secfw_artifacts::write::write_atomic(path, &self.to_json())?;
+        secfw_artifacts::write_atomic(path, &self.to_json())?;
         Ok(())
     }
 
@@ -163,18 +164,16 @@ impl SealState {
 
     /// Write the workspace's state file atomically, never through a symlinked `.secfw`.
     pub fn save_workspace(&self, dir: &Path) -> Result<(), crate::Error> {
-        secfw_artifacts::write::write_atomic_under(dir, Path::new(names::STATE), &self.to_json())?;
+        secfw_artifacts::write_atomic_under(dir, Path::new(names::STATE), &self.to_json())?;
         Ok(())
     }
 
     /// The state a passed report establishes, if it carries a statement.
     pub fn of_report(r: &VerifyReport) -> Option<Self> {
         match (&r.statement, &r.seal) {
-            (Some(st), Some(seal)) if r.passed() => Some(Self {
-                project: st.predicate.project.clone(),
-                sequence: st.predicate.sequence,
-                seal: seal.clone(),
-            }),
+            (Some(st), Some(seal)) if r.passed() => {
+                Some(Self { project: st.predicate.project.clone(), sequence: st.predicate.sequence, seal: *seal })
+            }
             _ => None,
         }
     }
@@ -196,20 +195,20 @@ pub fn record_accepted(dir: &Path, r: &VerifyReport) -> Result<(), crate::Error>
 /// The project id of the workspace at `dir`: `project:` of its rulebook.yaml, else of its
 /// sec_findings.yaml metadata (as `generate-manifest` chooses it). Read without blocking.
 pub fn workspace_project(dir: &Path) -> Option<String> {
-    use secfw_artifacts::read::{Links, read_regular};
+    use secfw_artifacts::{Links, read_regular};
     let read = |name: &str| -> Option<secfw_artifacts::SourceFile> {
         let b = read_regular(&dir.join(name), 16 * 1024 * 1024, Links::Refuse).ok()?;
         Some(secfw_artifacts::SourceFile::new(name.to_owned(), String::from_utf8(b).ok()?))
     };
     let lo = secfw_artifacts::LoadOptions::default();
     let mut diags = Vec::new();
-    if let Some(src) = read(secfw_artifacts::files::RULEBOOK)
-        && let Some(p) = secfw_artifacts::workspace::parse_rulebook(&src, &lo, &mut diags).and_then(|r| r.project)
+    if let Some(src) = read(secfw_artifacts::file_names::RULEBOOK)
+        && let Some(p) = secfw_artifacts::parse_rulebook(&src, &lo, &mut diags).and_then(|r| r.project)
     {
         return Some(p);
     }
-    let src = read(secfw_artifacts::files::FINDINGS)?;
-    secfw_artifacts::workspace::parse_findings(&src, &lo, &mut diags).and_then(|f| f.metadata.project)
+    let src = read(secfw_artifacts::file_names::FINDINGS)?;
+    secfw_artifacts::parse_findings(&src, &lo, &mut diags).and_then(|f| f.metadata.project)
 }
 
 /// What to require beyond the signed content.
@@ -316,7 +315,7 @@ pub struct VerifyReport {
     /// Every check run.
     pub checks: Vec<Check>,
     /// The seal, when the payload could be read.
-    pub seal: Option<String>,
+    pub seal: Option<secfw_artifacts::Seal>,
     /// The verified statement, when it parsed.
     #[serde(skip)]
     pub statement: Option<Statement>,
@@ -383,7 +382,7 @@ impl VerifyReport {
                 ),
                 diagnostics: Vec::new(),
             }],
-            seal: Some(p.seal.clone()),
+            seal: Some(p.seal),
             statement: None,
             signers: Signers::default(),
             accepted_keyids: Vec::new(),
@@ -498,7 +497,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         }
     };
     let seal = seal_of(&body);
-    r.seal = Some(seal.clone());
+    r.seal = Some(seal);
 
     // 4. signatures over the PAE (with the type as written: a changed type fails here too)
     let msg = pae(&env.payload_type, &body);
@@ -682,7 +681,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         if !is_sha256_hex(pin) || pin != recorded {
             rb.push(err(
                 codes::RULEBOOK_BINDING,
-                secfw_artifacts::files::RULEBOOK,
+                secfw_artifacts::file_names::RULEBOOK,
                 format!("sealed rulebook sha256 {recorded} is not the pinned {pin}"),
                 "the handoff was sealed under another rulebook",
             ));
@@ -765,7 +764,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
                 format!("sequence {seq} was already accepted with another seal {}", s.seal),
                 "two manifests share a sequence number",
             ));
-        } else if seq == s.sequence + 1 && st.predicate.previous_seal.as_deref() != Some(s.seal.as_str()) {
+        } else if seq == s.sequence + 1 && st.predicate.previous_seal.as_deref().is_none_or(|p| s.seal != *p) {
             ch.push(err(
                 codes::CHAIN,
                 names::STATEMENT,
@@ -789,7 +788,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
     r.push(CheckName::Chain, ch, st.predicate.previous_seal.clone().unwrap_or_else(|| "first manifest".to_owned()));
 
     // 16. YAML view
-    let expected = render_yaml(&st, &seal, &r.signers);
+    let expected = render_yaml(&st, &seal.to_string(), &r.signers);
     let yv = match read_seal_file(manifest, MAX_ENVELOPE_BYTES) {
         Ok(b) if b == expected.as_bytes() => vec![],
         Ok(b) => {
@@ -801,7 +800,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
                     format!("handoff_manifest.yaml differs from its rendering (first at line {line})"),
                     "never edit it; `secfw sign-manifest` or `generate-manifest` re-render it",
                 )
-                .at(Some(secfw_artifacts::Pos::new(line, 1))),
+                .at(Some(Pos::new(line, 1))),
             ]
         }
         Err(e) => vec![err(codes::SEAL_FILE, names::MANIFEST, e, "it is written by generate-manifest")],
@@ -944,8 +943,7 @@ fn check_git(dir: &Path, st: &Statement, opts: &VerifyOptions) -> Vec<Diagnostic
 /// Read a seal file: a regular file (never a FIFO or device: the open does not block), not a
 /// symlink, at most `cap` bytes.
 pub(crate) fn read_seal_file(p: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    secfw_artifacts::read::read_regular(p, cap, secfw_artifacts::read::Links::Refuse)
-        .map_err(|e| format!("cannot read: {e}"))
+    secfw_artifacts::read_regular(p, cap, secfw_artifacts::Links::Refuse).map_err(|e| format!("cannot read: {e}"))
 }
 
 /// Render a report for people: one line per check, then the diagnostics of failed checks.

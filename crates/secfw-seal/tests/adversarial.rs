@@ -9,9 +9,9 @@ use std::fs;
 
 use secfw_seal::codes;
 use secfw_seal::dsse::{b64_decode, b64_encode, pae};
-use secfw_seal::trust::{Role, TrustPolicy};
-use secfw_seal::verify::{CheckName, SealState};
+use secfw_seal::{CheckName, SealState};
 use secfw_seal::{PublicKey, SigningKey};
+use secfw_seal::{SigningRole, TrustPolicy};
 use serde_json::json;
 
 type Edit = Box<dyn Fn(&mut Vec<u8>)>;
@@ -222,7 +222,7 @@ fn case10_threshold_counts_valid_distinct_trusted_keys_only() {
 #[test]
 fn case11_one_key_cannot_satisfy_both_roles() {
     let mut tp = trust(1);
-    assert!(tp.add_key(Role::ApprovedBy, prep().public(), "preparer-again").is_err(), "edits refuse it");
+    assert!(tp.add_key(SigningRole::ApprovedBy, prep().public(), "preparer-again").is_err(), "edits refuse it");
     // A hand-written policy listing the preparer in both roles is refused as a whole.
     let mut v: serde_json::Value = serde_json::from_slice(&tp.to_json()).unwrap();
     v["roles"]["approved_by"]["keyids"] = json!([prep().public().keyid()]);
@@ -266,7 +266,7 @@ fn case13_zero_and_small_order_keys_are_rejected() {
     ];
     for h in weak {
         let (k, _) = PublicKey::parse_any(h).unwrap();
-        assert!(tp.add_key(Role::ApprovedBy, k, "weak").is_err(), "{h}");
+        assert!(tp.add_key(SigningRole::ApprovedBy, k, "weak").is_err(), "{h}");
         // and a policy file carrying it is refused at load
         let mut v: serde_json::Value = serde_json::from_slice(&trust(1).to_json()).unwrap();
         v["keys"][k.keyid()] =
@@ -301,10 +301,13 @@ fn case15_other_project_older_sequence_or_other_commit_rejected() {
     o.expect_project = Some("other-project".into());
     assert!(verify_with(&dir, &tp, &o).failed(CheckName::Project));
     let seal = secfw_seal::seal_of(&payload(&dir));
-    let newer = SealState { project: "acme-pay".into(), sequence: 5, seal: seal.clone() };
+    let newer = SealState { project: "acme-pay".into(), sequence: 5, seal };
     assert!(verify_with(&dir, &tp, &vopts().state(newer)).failed(CheckName::Sequence));
-    let same_seq_other_seal =
-        SealState { project: "acme-pay".into(), sequence: 1, seal: format!("sha256:{}", "0".repeat(64)) };
+    let same_seq_other_seal = SealState {
+        project: "acme-pay".into(),
+        sequence: 1,
+        seal: format!("sha256:{}", "0".repeat(64)).parse().unwrap(),
+    };
     assert!(verify_with(&dir, &tp, &vopts().state(same_seq_other_seal)).failed(CheckName::Sequence));
     let other_project = SealState { project: "beta".into(), sequence: 0, seal };
     assert!(verify_with(&dir, &tp, &vopts().state(other_project)).failed(CheckName::Project));
@@ -533,9 +536,9 @@ fn case24_path_grammar_rejects_every_traversal_and_confusable_form() {
         "..",
         "...",
     ] {
-        assert!(secfw_seal::files::check_path(p).is_err(), "{p:?}");
+        assert!(secfw_seal::check_sealed_path(p).is_err(), "{p:?}");
     }
-    assert!(secfw_seal::files::check_path("evidence/scan-1/report_v2.json").is_ok());
+    assert!(secfw_seal::check_sealed_path("evidence/scan-1/report_v2.json").is_ok());
     // ... and a signed statement naming such a path is refused.
     let (_t, dir, tp) = sealed(1);
     mutate(&dir, |v| {
@@ -594,8 +597,8 @@ fn case26_fifo_and_directory_rejected_without_hanging() {
     assert!(r.failed(CheckName::Files), "{:?}", r.failed_names());
     // a device (when the test may create one: /dev/null is a char device; link-free check)
     assert!(matches!(
-        secfw_seal::files::hash_file(std::path::Path::new("/dev"), "null"),
-        Err(secfw_seal::files::HashFailure::NotRegular(_))
+        secfw_seal::hash_file(std::path::Path::new("/dev"), "null"),
+        Err(secfw_seal::HashFailure::NotRegular(_))
     ));
 }
 
@@ -710,13 +713,13 @@ fn case36_key_formats_load_and_wrong_oid_is_rejected() {
     // ring's own PKCS#8 v2 document loads too
     let rng = ring::rand::SystemRandom::new();
     let v2 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
-    let pem = secfw_seal::keys::pem("PRIVATE KEY", v2.as_ref());
+    let pem = secfw_seal::pem("PRIVATE KEY", v2.as_ref());
     let k = SigningKey::parse(&pem).unwrap();
     assert_eq!(SigningKey::parse(&k.to_pkcs8_pem()).unwrap().public(), k.public());
     // a wrong algorithm OID (1.3.101.110 = X25519) is refused
     let mut der = k.to_pkcs8_v1_der();
     der[11] = 0x6e;
-    let e = SigningKey::parse(&secfw_seal::keys::pem("PRIVATE KEY", &der)).unwrap_err();
+    let e = SigningKey::parse(&secfw_seal::pem("PRIVATE KEY", &der)).unwrap_err();
     assert!(e.contains("Ed25519"), "{e}");
     assert!(
         SigningKey::parse("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAA==\n-----END ENCRYPTED PRIVATE KEY-----").is_err()

@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 
-use secfw_seal::verify::CheckName;
+use secfw_seal::CheckName;
 
 #[test]
 fn generate_sign_verify_round_trip() {
@@ -12,7 +12,7 @@ fn generate_sign_verify_round_trip() {
     assert!(r.passed(), "{:?}", r.failed_names());
     assert_eq!(r.signers.prepared_by, vec!["preparer"]);
     assert_eq!(r.signers.approved_by, vec!["approver-1", "approver-2"]);
-    let seal = r.seal.clone().unwrap();
+    let seal = r.seal.unwrap();
     assert_eq!(seal, secfw_seal::seal_of(&payload(&dir)));
     let yaml = std::fs::read_to_string(manifest(&dir)).unwrap();
     assert!(yaml.contains(&format!("value: \"{seal}\"")), "{yaml}");
@@ -59,10 +59,10 @@ fn second_manifest_chains_to_the_first() {
     generate(&dir);
     let st: serde_json::Value = serde_json::from_slice(&payload(&dir)).unwrap();
     assert_eq!(st["predicate"]["sequence"], 2);
-    assert_eq!(st["predicate"]["previousSeal"], first.as_str());
+    assert_eq!(st["predicate"]["previousSeal"], first.to_string());
     sign(&dir, &tp, &prep(), "preparer");
     sign(&dir, &tp, &app1(), "approver-1");
-    let state = secfw_seal::verify::SealState { project: "acme-pay".into(), sequence: 1, seal: first };
+    let state = secfw_seal::SealState { project: "acme-pay".into(), sequence: 1, seal: first };
     assert!(verify_with(&dir, &tp, &vopts().state(state)).passed());
 }
 
@@ -85,4 +85,36 @@ fn counts_and_exceptions_follow_governance_at_now() {
     secfw_seal::generate_manifest(&dir, &secfw_seal::GenerateOptions::new(later)).unwrap();
     let st: serde_json::Value = serde_json::from_slice(&payload(&dir)).unwrap();
     assert_eq!(st["predicate"]["exceptionsActive"], 0);
+}
+
+/// A digest in the YAML view that is not 64 lower-case hex characters (upper case, one short,
+/// not hex) or a seal without its `sha256:` prefix is refused by the artifacts model at its line,
+/// never read as a string that merely fails to match later.
+#[test]
+fn a_malformed_digest_in_the_manifest_view_is_refused_at_its_line() {
+    let (_t, dir, _tp) = sealed(1);
+    let yaml = std::fs::read_to_string(manifest(&dir)).unwrap();
+    let (n, line) = yaml.lines().enumerate().find(|(_, l)| l.contains("checksum_sha256:")).unwrap();
+    let hex = line.split('"').nth(1).unwrap().to_owned();
+    let seal_hex = secfw_seal::seal_of(&payload(&dir)).digest().to_string();
+    for (from, to, at) in [
+        (hex.clone(), hex.to_uppercase(), n + 1),
+        (hex.clone(), hex.get(..63).unwrap().to_owned(), n + 1),
+        (hex.clone(), format!("{}z", hex.get(..63).unwrap()), n + 1),
+        (format!("sha256:{seal_hex}"), seal_hex, 0),
+    ] {
+        let bad = yaml.replacen(&from, &to, 1);
+        let src = secfw_artifacts::SourceFile::new("handoff_manifest.yaml", bad);
+        let Err(d) = secfw_artifacts::yaml::parse::<secfw_artifacts::model::manifest::HandoffManifest>(
+            &src,
+            secfw_artifacts::yaml::UnknownFields::Deny,
+        ) else {
+            panic!("{to:?} was accepted");
+        };
+        assert!(d.line.is_some() && d.column.is_some(), "{d:?}");
+        if at > 0 {
+            assert_eq!(d.line, Some(u32::try_from(at).unwrap()), "{d:?}");
+        }
+        assert!(d.message.contains("SHA-256") || d.message.contains("seal"), "{}", d.message);
+    }
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use secfw_seal::files::{FileIdentity, KnownDigests, hash_all_known, hash_file};
 use secfw_seal::{Error, GenerateOptions, SignOptions, generate_manifest, sign_manifest_all};
+use secfw_seal::{FileIdentity, KnownDigests, hash_all_known, hash_file};
 
 /// Let the fixture's timestamps settle (older than one clock tick before the next read).
 fn settle() {
@@ -46,7 +46,11 @@ fn generate_sign_and_package_hash_each_sealed_file_once_and_reuse_the_digests() 
     );
     assert_eq!(pkg.stats.archives_hashed, 1, "the archive's digest is computed as it is written");
     let bytes = std::fs::read(&pkg.path).unwrap();
-    assert_eq!(pkg.sha256, secfw_seal::sha256_hex(&bytes), "the digest computed while writing is the archive's");
+    assert_eq!(
+        pkg.sha256,
+        secfw_artifacts::Sha256Digest::of(&bytes),
+        "the digest computed while writing is the archive's"
+    );
     assert_eq!(pkg.size, bytes.len() as u64);
 
     // Unpack hashes the archive once as it reads it and each entry once as it extracts it;
@@ -150,7 +154,7 @@ fn a_digest_read_in_the_tick_the_file_was_written_is_never_reused() {
 /// artifact rewritten after the load makes generate-manifest load (and hash) it again.
 #[test]
 fn a_preloaded_workspace_is_reused_only_while_its_artifacts_are_unchanged() {
-    use secfw_seal::generate::{Preloaded, artifact_identities};
+    use secfw_seal::{Preloaded, artifact_identities};
     let (_t, dir) = workspace();
     settle();
     let read_at = std::time::SystemTime::now();
@@ -160,14 +164,15 @@ fn a_preloaded_workspace_is_reused_only_while_its_artifacts_are_unchanged() {
     let g = secfw_seal::generate_manifest_preloaded(&dir, Some(pre), &GenerateOptions::new(now())).unwrap();
     assert!(g.reused_load, "unchanged, settled artifacts: the caller's load is used");
     // Rewrite the ledger after the load: the stale load is not sealed.
-    let ledger = dir.join(secfw_artifacts::files::FINDINGS);
+    let ledger = dir.join(secfw_artifacts::file_names::FINDINGS);
     let mut text = std::fs::read_to_string(&ledger).unwrap();
     text.push_str("\n# edited after the load\n");
     std::fs::write(&ledger, &text).unwrap();
     git(&dir, &["commit", "-qam", "edit"]);
     let g = secfw_seal::generate_manifest_preloaded(&dir, Some(pre), &GenerateOptions::new(now())).unwrap();
     assert!(!g.reused_load, "a changed artifact: the workspace is loaded again");
-    let sealed = g.statement.predicate.artifacts.iter().find(|a| a.path == secfw_artifacts::files::FINDINGS).unwrap();
+    let sealed =
+        g.statement.predicate.artifacts.iter().find(|a| a.path == secfw_artifacts::file_names::FINDINGS).unwrap();
     assert_eq!(sealed.sha256, secfw_seal::sha256_hex(text.as_bytes()), "what is sealed is the file as it is now");
 }
 

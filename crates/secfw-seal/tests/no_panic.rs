@@ -1,16 +1,16 @@
 //! Arbitrary input to every parser of untrusted data returns an error, never a panic.
 
 use proptest::prelude::*;
+use secfw_seal::TrustPolicy;
 use secfw_seal::dsse::{Envelope, b64_decode};
 use secfw_seal::statement::Statement;
-use secfw_seal::trust::TrustPolicy;
 use secfw_seal::{PublicKey, SigningKey, jcs, sshsig};
 
 fn all_parsers(bytes: &[u8]) {
     let _ = Envelope::parse(bytes);
     let _ = Statement::parse_payload(bytes);
     let _ = TrustPolicy::parse(bytes);
-    if let Ok(c) = secfw_seal::root::TrustChain::parse(bytes) {
+    if let Ok(c) = secfw_seal::TrustChain::parse(bytes) {
         let _ = c.verify(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH, None);
     }
     let _ = jcs::parse_canonical(bytes);
@@ -19,7 +19,7 @@ fn all_parsers(bytes: &[u8]) {
         let _ = PublicKey::parse_any(s);
         let _ = sshsig::verify(s, sshsig::NAMESPACE, b"m");
         let _ = b64_decode(s);
-        let _ = secfw_seal::files::check_path(s);
+        let _ = secfw_seal::check_sealed_path(s);
     }
 }
 
@@ -53,7 +53,7 @@ fn truncated_valid_inputs_never_panic() {
     let pem = k.to_pkcs8_pem();
     let mut p = TrustPolicy::new(chrono::DateTime::<chrono::Utc>::MAX_UTC);
     p.add_root_key(k.public(), "root").unwrap();
-    let mut chain = secfw_seal::root::TrustChain::new(p).unwrap();
+    let mut chain = secfw_seal::TrustChain::new(p).unwrap();
     chain.sign(&k).unwrap();
     let chain = String::from_utf8(chain.to_json()).unwrap();
     for text in [sig.as_str(), ssh_pub.as_str(), pem.as_str(), chain.as_str()] {

@@ -126,7 +126,7 @@ fn rollback_restores_a_previous_package() {
     sign(&dir, &tp, &prep(), "preparer");
     sign(&dir, &tp, &app1(), "approver-1");
     package(&dir, &tp, &vopts()).unwrap();
-    assert_eq!(package::list_packages(&dir).len(), 2);
+    assert_eq!(secfw_seal::list_packages(&dir).len(), 2);
     let r = restore(&first.path, &dir, &tp, &vopts()).unwrap();
     assert!(r.passed());
     assert_eq!(fs::read(&ev).unwrap(), original);

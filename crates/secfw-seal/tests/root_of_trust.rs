@@ -8,10 +8,10 @@ mod common;
 use common::*;
 
 use chrono::Duration;
+use secfw_seal::CheckName;
 use secfw_seal::codes;
-use secfw_seal::root::{TrustChain, TrustPin};
-use secfw_seal::trust::{Role, load_anchor};
-use secfw_seal::verify::CheckName;
+use secfw_seal::{SigningRole, load_anchor};
+use secfw_seal::{TrustChain, TrustPin};
 
 fn new_root() -> secfw_seal::SigningKey {
     key(10)
@@ -92,7 +92,7 @@ fn older_trust_policy_than_pinned_is_refused() {
 #[test]
 fn trust_chain_with_a_gap_is_refused() {
     let mut c = rotated();
-    c.edit(|p| p.set_threshold(Role::ApprovedBy, 2)).unwrap();
+    c.edit(|p| p.set_threshold(SigningRole::ApprovedBy, 2)).unwrap();
     c.sign(&new_root()).unwrap();
     assert_eq!(c.verify(now(), None).unwrap().version, 3);
     let pin = TrustPin { version: 1, digest: c.versions()[0].digest() };
@@ -143,7 +143,7 @@ fn manifest_signed_only_by_a_revoked_key_no_longer_verifies() {
     // revoke the approver's key (the manifest's only approval), add another: a rotation
     c.edit(|p| {
         p.remove_key(&app1().public().keyid())?;
-        p.set_threshold(Role::ApprovedBy, 1)
+        p.set_threshold(SigningRole::ApprovedBy, 1)
     })
     .unwrap();
     c.sign(&root_key()).unwrap();
@@ -179,5 +179,5 @@ fn chain_parser_refuses_another_payload_type_and_non_canonical_payloads() {
     raw["versions"][0]["payload"] = serde_json::json!(secfw_seal::dsse::b64_encode(&pretty));
     assert!(TrustChain::parse(&serde_json::to_vec(&raw).unwrap()).unwrap_err().contains("canonical"));
     // a manifest envelope is not a trust policy and vice versa: the payload types differ
-    assert_ne!(secfw_seal::root::TRUST_PAYLOAD_TYPE, secfw_seal::PAYLOAD_TYPE);
+    assert_ne!(secfw_seal::TRUST_PAYLOAD_TYPE, secfw_seal::PAYLOAD_TYPE);
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration as StdDuration;
 
-use secfw_seal::verify::{CheckName, SealState};
+use secfw_seal::{CheckName, SealState};
 use secfw_seal::{GenerateOptions, codes, package, record_accepted, restore, unpack};
 
 /// A copy of the genuine package at `pkg` with `extra` entries appended (an attacker who can
@@ -194,7 +194,7 @@ fn keygen_never_writes_through_a_planted_symlink() {
     let keys = t.path().join("keys");
     fs::create_dir(&keys).unwrap();
     std::os::unix::fs::symlink(&victim, keys.join("alice.key")).unwrap();
-    assert!(secfw_seal::keys::write_key_files(&keys, "alice", &prep()).is_err());
+    assert!(secfw_seal::write_key_files(&keys, "alice", &prep()).is_err());
     assert_eq!(fs::read(&victim).unwrap(), b"precious");
     assert!(!keys.join("alice.pub").exists(), "refused before anything is written");
 }
@@ -205,12 +205,8 @@ fn trust_file(dir: &Path, tp: &secfw_seal::TrustPolicy) -> PathBuf {
     write_trust(dir, tp)
 }
 
-fn load_anchor(
-    p: Option<&Path>,
-    tree: &Path,
-    pin: Option<&str>,
-) -> Result<secfw_seal::trust::Anchor, secfw_seal::Error> {
-    secfw_seal::trust::load_anchor(p, tree, pin, now(), None)
+fn load_anchor(p: Option<&Path>, tree: &Path, pin: Option<&str>) -> Result<secfw_seal::Anchor, secfw_seal::Error> {
+    secfw_seal::load_anchor(p, tree, pin, now(), None)
 }
 
 #[test]
@@ -228,7 +224,7 @@ fn trust_policy_inside_the_verified_tree_is_refused() {
     // outside: accepted, with its digest
     let outside = trust_file(t.path(), &tp);
     let a = load_anchor(Some(&outside), &dir, None).unwrap();
-    assert_eq!(a.file_digest, secfw_seal::seal_of(&fs::read(&outside).unwrap()));
+    assert_eq!(a.file_digest, secfw_seal::seal_of(&fs::read(&outside).unwrap()).to_string());
     assert_eq!(a.version, 1);
     // inside but pinned by digest: accepted; a wrong pin never is
     assert!(load_anchor(Some(&inside), &dir, Some(&a.file_digest)).is_ok());
@@ -336,15 +332,15 @@ fn state_file_fifo_is_refused_without_blocking() {
 
 #[test]
 fn signing_key_from_a_device_or_fifo_is_refused_without_blocking() {
-    let e = within(|| secfw_seal::keys::load_signing_key(Path::new("/dev/zero"), true)).unwrap_err();
+    let e = within(|| secfw_seal::load_signing_key(Path::new("/dev/zero"), true)).unwrap_err();
     assert!(codes_of(&e).contains(&codes::KEY_FORMAT), "{e}");
     let t = tempfile::tempdir().unwrap();
     let fifo = t.path().join("key.fifo");
     mkfifo(&fifo);
     let f = fifo.clone();
-    assert!(within(move || secfw_seal::keys::load_signing_key(&f, true)).is_err());
+    assert!(within(move || secfw_seal::load_signing_key(&f, true)).is_err());
     let f = fifo;
-    assert!(within(move || secfw_seal::keys::load_public_key(&f)).is_err());
+    assert!(within(move || secfw_seal::load_public_key(&f)).is_err());
 }
 
 #[test]
@@ -376,13 +372,13 @@ fn package_archive_fifo_is_refused_without_blocking() {
 fn private_key_readable_by_others_is_refused() {
     use std::os::unix::fs::PermissionsExt as _;
     let t = tempfile::tempdir().unwrap();
-    let written = secfw_seal::keys::write_key_files(t.path(), "alice", &prep()).unwrap();
+    let written = secfw_seal::write_key_files(t.path(), "alice", &prep()).unwrap();
     let key = written.iter().find(|p| p.extension().is_some_and(|e| e == "key")).unwrap();
-    assert!(secfw_seal::keys::load_signing_key(key, false).is_ok(), "0600 is fine");
+    assert!(secfw_seal::load_signing_key(key, false).is_ok(), "0600 is fine");
     fs::set_permissions(key, fs::Permissions::from_mode(0o644)).unwrap();
-    let e = secfw_seal::keys::load_signing_key(key, false).unwrap_err();
+    let e = secfw_seal::load_signing_key(key, false).unwrap_err();
     assert!(codes_of(&e).contains(&codes::KEY_PERMISSIONS), "{e}");
-    assert!(secfw_seal::keys::load_signing_key(key, true).is_ok(), "explicit override");
+    assert!(secfw_seal::load_signing_key(key, true).is_ok(), "explicit override");
 }
 
 #[test]
@@ -398,9 +394,9 @@ fn subject_with_an_unverified_extra_digest_algorithm_is_refused() {
 #[test]
 fn keygen_public_key_files_carry_the_identity() {
     let t = tempfile::tempdir().unwrap();
-    secfw_seal::keys::write_key_files(t.path(), "alice@example.org", &prep()).unwrap();
+    secfw_seal::write_key_files(t.path(), "alice@example.org", &prep()).unwrap();
     for f in ["alice@example.org.pub", "alice@example.org.pub.json"] {
-        let (k, id) = secfw_seal::keys::load_public_key(&t.path().join(f)).unwrap();
+        let (k, id) = secfw_seal::load_public_key(&t.path().join(f)).unwrap();
         assert_eq!(k, prep().public());
         assert_eq!(id.as_deref(), Some("alice@example.org"), "{f}");
     }

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use secfw_artifacts::lock::WorkspaceLock;
+use secfw_artifacts::WorkspaceLock;
 use secfw_artifacts::{Diagnostic, ExceptionRegistry};
 use serde::Serialize;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value};
@@ -137,7 +137,7 @@ pub fn edit(format: Format, rules: &[Rule], reg: &ExceptionRegistry, existing: &
                             e.message().trim()
                         ),
                     )
-                    .at(e.span().map(|s| secfw_artifacts::source::pos_of(existing, s.start)))
+                    .at(e.span().map(|s| secfw_artifacts::pos_of(existing, s.start)))
                     .with_hint("fix the file's syntax first (secfw never rewrites a file it cannot parse)"),
                 ))
             })?;
@@ -173,7 +173,7 @@ pub fn write(root: &Path, rel: &Path, compiled: &Compiled, _lock: &WorkspaceLock
     if !compiled.changed && path.exists() {
         return Ok(());
     }
-    secfw_artifacts::write::write_atomic_under(root, rel, compiled.text.as_bytes())?;
+    secfw_artifacts::write_atomic_under(root, rel, compiled.text.as_bytes())?;
     Ok(())
 }
 

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::findings::EvidenceKind;
-use secfw_artifacts::workspace::files;
 use secfw_artifacts::{Diagnostic, Exception, LoadedWorkspace, path};
 use secfw_governance::{Disposition, ExceptionState, GovernanceReport, Locator, covers, covers_advisory};
 use serde::Serialize;
@@ -83,7 +83,7 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
             d.diagnostics.push(
                 Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} names {x}, which does not target it"))
                     .at(s.pos)
-                    .with_related(files::EXCEPTIONS, e.and_then(|e| e.spans.at), x.clone())
+                    .with_related(file_names::EXCEPTIONS, e.and_then(|e| e.spans.at), x.clone())
                     .with_hint(format!(
                         "add the id (and package) to {x}'s `**Advisories**`/`**Secrets**`, or correct the reason"
                     )),
@@ -102,7 +102,7 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
                         format!("{what} expires after {} ends ({})", e.id, e.valid_until),
                     )
                     .at(s.pos)
-                    .with_related(files::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
+                    .with_related(file_names::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
                     .with_hint("compile again (`secfw exceptions compile`): the scanner's expiry must not outlast the decision"),
                 );
             }
@@ -114,7 +114,7 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
                         format!("{what} is broader than {} (package, version or line)", e.id),
                     )
                     .at(s.pos)
-                    .with_related(files::EXCEPTIONS, e.spans.at, e.id.clone())
+                    .with_related(file_names::EXCEPTIONS, e.spans.at, e.id.clone())
                     .with_hint("narrow the entry (purl, package, line) where the format allows it"),
                 );
             }
@@ -128,7 +128,7 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
                     format!("{what} is backed only by {}, which expired at the end of {}", e.id, e.valid_until),
                 )
                 .at(s.pos)
-                .with_related(files::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
+                .with_related(file_names::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
                 .with_hint("renew the exception (new approval and expiry) or remove the suppression and fix the finding; then compile again"),
             );
         } else if let Some((e, _)) = cands.first() {
@@ -139,14 +139,14 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
                     format!("{what} is backed only by {}, which is not in force (approval or another requirement is missing)", e.id),
                 )
                 .at(s.pos)
-                .with_related(files::EXCEPTIONS, exc_at(e, "approval"), format!("{} approval", e.id))
+                .with_related(file_names::EXCEPTIONS, exc_at(e, "approval"), format!("{} approval", e.id))
                 .with_hint("get the approvals the rulebook requires (see the GV01xx diagnostics of that exception)"),
             );
         } else {
             d.diagnostics.push(
                 Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} is backed by no exception in exceptions.md"))
                     .at(s.pos)
-                    .with_related(files::EXCEPTIONS, None, "no exception targets it")
+                    .with_related(file_names::EXCEPTIONS, None, "no exception targets it")
                     .with_hint("record the decision as an exception (`**Advisories**`, `**Package**`, `**Versions**` or `**Secrets**`) and get it approved, or remove the suppression"),
             );
         }
@@ -172,13 +172,13 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
                         format.default_path()
                     ),
                 )
-                .with_related(files::EXCEPTIONS, e.and_then(|e| e.spans.at), r.exception.clone())
+                .with_related(file_names::EXCEPTIONS, e.and_then(|e| e.spans.at), r.exception.clone())
                 .with_hint(format!("run `secfw exceptions compile --to {format}`")),
             );
         }
     }
     suppressed_in_reports(ws, gov, &mut d.diagnostics);
-    secfw_artifacts::diag::sort_diagnostics(&mut d.diagnostics);
+    secfw_artifacts::sort_diagnostics(&mut d.diagnostics);
     d
 }
 
@@ -216,11 +216,11 @@ fn suppressed_in_reports(ws: &LoadedWorkspace, gov: &GovernanceReport, out: &mut
             out.push(
                 Diagnostic::error(
                     codes::SUPPRESSED_WITHOUT_EXCEPTION,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!("{} `{}` was suppressed by the scanner without an exception; it is open", f.finding_id, f.title),
                 )
-                .at(loc.pos(files::FINDINGS, &path!["findings", i, "finding_id"]))
-                .with_related(files::EXCEPTIONS, None, "no valid exception covers it")
+                .at(loc.pos(file_names::FINDINGS, &path!["findings", i, "finding_id"]))
+                .with_related(file_names::EXCEPTIONS, None, "no valid exception covers it")
                 .with_hint("record the decision in exceptions.md (and reference it from governance.exception_ref or by advisory), or remove the in-source suppression"),
             );
         }

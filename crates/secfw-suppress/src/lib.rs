@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::target::{Purl, VersionRange};
 use secfw_artifacts::{Date, Diagnostic, LoadedWorkspace, Pos};
+use secfw_artifacts::{Purl, VersionRange};
 use secfw_governance::{GovernanceReport, PackageRef, covers};
 use serde::Serialize;
 
@@ -311,7 +311,7 @@ pub struct Suppression {
 /// The `EXC-NNN` a reason starts with (`EXC-004: ...`).
 pub(crate) fn exception_of(reason: &str) -> Option<String> {
     let head = reason.trim().split([':', ' ', ',', ';', ')']).next()?;
-    secfw_artifacts::markdown::is_id(head, "EXC").then(|| head.to_owned())
+    secfw_artifacts::is_prefixed_id(head, "EXC").then(|| head.to_owned())
 }
 
 /// Where a format's file is in the repository at `root`.

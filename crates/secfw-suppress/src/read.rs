@@ -8,9 +8,9 @@
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use secfw_artifacts::target::{Purl, is_gitleaks_fingerprint};
 use secfw_artifacts::yaml::{self, Seg, SourceMap, UnknownFields};
 use secfw_artifacts::{Diagnostic, Pos, SourceFile, path};
+use secfw_artifacts::{Purl, is_gitleaks_fingerprint};
 use secfw_governance::PackageRef;
 use serde_json::Value as J;
 use toml_edit::{Item, Table, Value};
@@ -43,7 +43,7 @@ pub fn read_file(root: &Path, format: Format) -> Option<(Vec<Suppression>, Vec<D
         Ok(_) => {}
     }
     // Opened without blocking and without following a link, checked on the descriptor.
-    let bytes = match secfw_artifacts::read::read_regular(&path, MAX_BYTES, secfw_artifacts::read::Links::Refuse) {
+    let bytes = match secfw_artifacts::read_regular(&path, MAX_BYTES, secfw_artifacts::Links::Refuse) {
         Ok(b) => b,
         Err(e) => return refuse(format!("{name} cannot be read as a regular file: {e}")),
     };

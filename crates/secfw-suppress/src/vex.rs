@@ -51,7 +51,7 @@ fn statements(rules: &[Rule]) -> (Vec<Statement<'_>>, Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::warning(
                     codes::NOT_EXPRESSIBLE,
-                    secfw_artifacts::files::EXCEPTIONS,
+                    secfw_artifacts::file_names::EXCEPTIONS,
                     format!("{}: a VEX statement names products, and the exception names no `**Package**`; left out of the VEX document", r.exception),
                 )
                 .with_hint("add `**Package**` (a purl) and `**Versions**` to the exception"),
@@ -62,7 +62,7 @@ fn statements(rules: &[Rule]) -> (Vec<Statement<'_>>, Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::warning(
                     codes::NOT_EXPRESSIBLE,
-                    secfw_artifacts::files::EXCEPTIONS,
+                    secfw_artifacts::file_names::EXCEPTIONS,
                     format!(
                         "{}: the range cannot be listed as products and the ledger shows no version in it; left out",
                         r.exception
@@ -158,11 +158,11 @@ pub fn cyclonedx(rules: &[Rule], opts: &VexOptions) -> (Value, Vec<Diagnostic>) 
     let components: Vec<Value> = components
         .iter()
         .map(|p| {
-            let parsed: Option<secfw_artifacts::target::Purl> = p.parse().ok();
+            let parsed: Option<secfw_artifacts::Purl> = p.parse().ok();
             let mut c = json!({
                 "type": "library",
                 "bom-ref": p,
-                "name": parsed.as_ref().map_or_else(|| p.clone(), secfw_artifacts::target::Purl::display_name),
+                "name": parsed.as_ref().map_or_else(|| p.clone(), secfw_artifacts::Purl::display_name),
                 "purl": p,
             });
             if let Some(v) = parsed.and_then(|x| x.version) {

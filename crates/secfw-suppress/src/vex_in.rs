@@ -492,7 +492,7 @@ pub fn record(
         None => VexRecord::default(),
         Some(text) => {
             let src = SourceFile::new(VEX_RECORD, &text);
-            match secfw_artifacts::workspace::parse_vex_record(&src) {
+            match secfw_artifacts::parse_vex_record(&src) {
                 (Some(r), _) => r,
                 (None, d) => {
                     let d = d.unwrap_or_else(|| {
@@ -532,7 +532,7 @@ pub fn record(
             )))
         })?;
         text.push('\n');
-        secfw_artifacts::write::write_atomic_under(root, std::path::Path::new(VEX_RECORD), text.as_bytes())?;
+        secfw_artifacts::write_atomic_under(root, std::path::Path::new(VEX_RECORD), text.as_bytes())?;
     }
     Ok(added)
 }

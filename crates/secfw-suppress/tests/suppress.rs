@@ -47,7 +47,7 @@ fn finding(id: &str, cve: &str, location: &str, extra: &serde_json::Value) -> se
 }
 
 fn workspace(root: &Path, extra_findings: Vec<serde_json::Value>) -> LoadedWorkspace {
-    let (reg, d) = secfw_artifacts::exceptions::parse(&SourceFile::new("exceptions.md", registry()), Level::Error);
+    let (reg, d) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", registry()), Level::Error);
     assert!(d.is_empty(), "{d:?}");
     let mut rb = Rulebook::with_defaults("1.0.0");
     rb.exceptions.approvers.security_team = vec!["sec@x.test".into()];

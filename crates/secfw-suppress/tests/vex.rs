@@ -22,7 +22,7 @@ fn workspace() -> LoadedWorkspace {
         "- **Type**: not affected\n- **VEX Justification**: vulnerable_code_not_in_execute_path\n- **Advisories**: CVE-2020-26235\n- **Package**: pkg:cargo/time\n",
     );
     md += &exc("EXC-003", "- **Advisories**: CVE-2024-0001\n");
-    let (reg, d) = secfw_artifacts::exceptions::parse(&SourceFile::new("exceptions.md", md), Level::Error);
+    let (reg, d) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", md), Level::Error);
     assert!(d.is_empty(), "{d:?}");
     let mut rb = Rulebook::with_defaults("1.0.0");
     rb.exceptions.approvers.security_team = vec!["sec@x.test".into()];

@@ -68,7 +68,7 @@ fn run(ws: &mut LoadedWorkspace, docs: &[(&str, String)]) -> (Disposition, Dispo
 
 fn reload(ws: &mut LoadedWorkspace) {
     if let Ok(text) = std::fs::read_to_string(ws.root.join(VEX_RECORD)) {
-        let (r, d) = secfw_artifacts::workspace::parse_vex_record(&SourceFile::new(VEX_RECORD, text));
+        let (r, d) = secfw_artifacts::parse_vex_record(&SourceFile::new(VEX_RECORD, text));
         assert!(d.is_none(), "{d:?}");
         ws.vex = r;
     }

@@ -8,6 +8,8 @@
 //! - Refused: any other status (3xx, 4xx): [`PostError::Refused`], not retried.
 //! - Redirects are not followed; TLS is rustls with the Mozilla root store, certificates always
 //!   verified.
+//!
+//! A public namespace: the HTTP delivery `secfw-notify` shares (`http::post`, `http::with_retries`).
 
 use std::fmt;
 use std::time::Duration;

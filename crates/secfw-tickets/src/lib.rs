@@ -1,19 +1,23 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-pub mod apply;
+// Public namespaces: `codes`, and `http` (the HTTP delivery `secfw-notify` shares, whose items
+// read well only qualified). Everything else is re-exported below.
+mod apply;
 pub mod codes;
 pub mod http;
-pub mod ledger;
-pub mod plan;
+mod ledger;
+mod plan;
 
 use std::path::PathBuf;
 
-pub use apply::{ApplyOptions, ApplyReport, Endpoint, apply, apply_with_sleep};
-pub use ledger::{JOURNAL_FILE, LEDGER_FILE, Ledger};
+pub use apply::{
+    AppliedAction, ApplyOptions, ApplyReport, Endpoint, LOCK_FILE as APPLY_LOCK_FILE, apply, apply_with_sleep,
+};
+pub use ledger::{AppliedRecord, JOURNAL_FILE, JournalEntry, LEDGER_FILE, LEDGER_VERSION, Ledger, TicketRecord};
 pub use plan::{
-    ActionKind, ActionRequest, ApprovalRequest, ExceptionNote, KeySource, MissingApproval, PlannedAction, Ticket,
-    TicketPlan, plan, plan_with_ledger,
+    ActionKind, ActionRequest, ApprovalRequest, ExceptionNote, KeySource, MissingApproval, PLAN_SCHEMA, PlanSummary,
+    PlannedAction, REQUEST_SCHEMA, Ticket, TicketPlan, plan, plan_dir, plan_with_ledger,
 };
 
 /// The error type of `secfw-tickets`.

@@ -32,9 +32,8 @@ use std::path::Path;
 use chrono::{DateTime, SecondsFormat, SubsecRound as _, Utc};
 use secfw_artifacts::model::findings::{Finding, FindingStatus, Priority};
 use secfw_artifacts::model::rulebook::Rulebook;
-use secfw_artifacts::workspace::files;
-use secfw_artifacts::{Date, Diagnostic, LoadedWorkspace, Severity};
-use secfw_governance::{Disposition, ExceptionEval, ExceptionState, GovernanceReport, NotExcepted, Role};
+use secfw_artifacts::{Date, Diagnostic, LoadedWorkspace, Severity, file_names};
+use secfw_governance::{ApproverRole, Disposition, ExceptionEval, ExceptionState, GovernanceReport, NotExcepted};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -158,7 +157,7 @@ pub struct Ticket {
 #[non_exhaustive]
 pub struct MissingApproval {
     /// The role (`security_team`, `risk_committee`, `ciso`).
-    pub role: Role,
+    pub role: ApproverRole,
     /// Who may give it (from the rulebook's `exceptions.approvers`).
     pub approvers: Vec<String>,
 }
@@ -320,12 +319,12 @@ pub fn plan_dir(root: &Path, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
 /// read fully would close or miss tickets.
 pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
     let findings_errors: Vec<Diagnostic> =
-        ws.diagnostics.iter().filter(|d| d.file == files::FINDINGS && d.is_error()).cloned().collect();
+        ws.diagnostics.iter().filter(|d| d.file == file_names::FINDINGS && d.is_error()).cloned().collect();
     let Some(ff) = ws.findings.as_ref().filter(|_| findings_errors.is_empty()) else {
         let mut diagnostics = findings_errors;
         if diagnostics.is_empty() {
             diagnostics.push(
-                Diagnostic::error(codes::FINDINGS_UNUSABLE, files::FINDINGS, "sec_findings.yaml is missing")
+                Diagnostic::error(codes::FINDINGS_UNUSABLE, file_names::FINDINGS, "sec_findings.yaml is missing")
                     .with_hint("create it, or run `secfw ingest` to build it from scanner output"),
             );
         }
@@ -338,7 +337,7 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
     let finding_pos = |index: usize| {
         use secfw_artifacts::yaml::Seg;
         source_map
-            .get_or_init(|| ws.source_map(files::FINDINGS))
+            .get_or_init(|| ws.source_map(file_names::FINDINGS))
             .as_ref()
             .and_then(|m| m.pos(&[Seg::Key("findings".into()), Seg::Index(index)]))
     };
@@ -358,7 +357,7 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
                 diags.push(
                     Diagnostic::note(
                         codes::NO_FINGERPRINT,
-                        files::FINDINGS,
+                        file_names::FINDINGS,
                         format!("{} has no fingerprint; its ticket is keyed `{by_id}`", f.finding_id),
                     )
                     .at(finding_pos(i))
@@ -378,7 +377,7 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
             diags.push(
                 Diagnostic::warning(
                     codes::SHARED_KEY,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!(
                         "open findings {} share the ticket key `{key}`; one ticket tracks the last",
                         ids.join(", ")
@@ -429,7 +428,7 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
             diags.push(
                 Diagnostic::warning(
                     codes::ORPHAN_TICKET,
-                    files::FINDINGS,
+                    file_names::FINDINGS,
                     format!("ticket `{key}` ({}) has no finding in sec_findings.yaml; it will be closed", r.subject),
                 )
                 .with_hint("findings are resolved, not deleted; restore the finding if the removal was a mistake"),
@@ -487,7 +486,7 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
     }
 
     actions.sort_by(|a, b| a.request.key.cmp(&b.request.key).then(a.request.action.cmp(&b.request.action)));
-    secfw_artifacts::diag::sort_diagnostics(&mut diags);
+    secfw_artifacts::sort_diagnostics(&mut diags);
     Ok(TicketPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, actions, diagnostics: diags })
 }
 
@@ -589,9 +588,9 @@ fn missing_approvals(ev: &ExceptionEval, e: &secfw_artifacts::Exception, rb: &Ru
         .iter()
         .filter_map(|&role| {
             let list = match role {
-                Role::SecurityTeam => &a.security_team,
-                Role::RiskCommittee => &a.risk_committee,
-                Role::Ciso => &a.ciso,
+                ApproverRole::SecurityTeam => &a.security_team,
+                ApproverRole::RiskCommittee => &a.risk_committee,
+                ApproverRole::Ciso => &a.ciso,
             };
             let ok = e.approvers.iter().any(|x| list.iter().any(|l| norm(l) == norm(x)));
             (!ok).then(|| MissingApproval { role, approvers: list.clone() })

@@ -287,7 +287,7 @@ fn apply_waits_for_the_workspace_lock() {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.path().join(secfw_tickets::apply::LOCK_FILE))
+        .open(dir.path().join(secfw_tickets::APPLY_LOCK_FILE))
         .unwrap();
     held.lock().unwrap();
     let server = Server::start(vec![Step::Respond(200, ""), Step::Respond(200, ""), Step::Respond(200, "")]);

@@ -2,17 +2,16 @@
 //! `crates/secfw-artifacts/tests/fuzz_corpus.rs`: one function per target, so the fuzzer and the
 //! corpus test exercise exactly the same code.
 //!
-//! Every target feeds raw bytes through [`secfw_artifacts::source::decode`] (the same checks as
+//! Every target feeds raw bytes through [`secfw_artifacts::decode_artifact`] (the same checks as
 //! reading a file: empty, NUL, invalid UTF-8) and then into the artifact's parser, and returns
 //! every diagnostic produced.
 
 use std::fmt;
 use std::str::FromStr;
 
-use secfw_artifacts::diag::{Diagnostic, Level};
-use secfw_artifacts::workspace::{self, LoadOptions, files};
 use secfw_artifacts::yaml::UnknownFields;
-use secfw_artifacts::{exceptions, policy, source, spec};
+use secfw_artifacts::{Diagnostic, Level};
+use secfw_artifacts::{LoadOptions, file_names};
 
 /// A fuzz target: one parser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,12 +60,12 @@ impl Target {
     /// The artifact file name the input is parsed as (diagnostics carry it).
     pub const fn file(self) -> &'static str {
         match self {
-            Self::Findings | Self::Json => files::FINDINGS,
-            Self::Rulebook => files::RULEBOOK,
-            Self::Inventory => files::INVENTORY,
-            Self::PolicyMap => files::POLICY_MAP,
-            Self::Exceptions => files::EXCEPTIONS,
-            Self::SecuritySpec => files::SECURITY_SPEC,
+            Self::Findings | Self::Json => file_names::FINDINGS,
+            Self::Rulebook => file_names::RULEBOOK,
+            Self::Inventory => file_names::INVENTORY,
+            Self::PolicyMap => file_names::POLICY_MAP,
+            Self::Exceptions => file_names::EXCEPTIONS,
+            Self::SecuritySpec => file_names::SECURITY_SPEC,
         }
     }
 }
@@ -89,32 +88,32 @@ impl FromStr for Target {
 /// Never panics on any input: a panic here is a bug the fuzzer reports.
 pub fn run(target: Target, data: &[u8]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let src = match source::decode(target.file(), data.to_vec()) {
+    let src = match secfw_artifacts::decode_artifact(target.file(), data.to_vec()) {
         Ok(src) => src,
         Err(d) => return vec![d],
     };
     let opts = LoadOptions::default();
     match target {
         Target::Findings => {
-            let _ = workspace::parse_findings(&src, &opts, &mut diags);
+            let _ = secfw_artifacts::parse_findings(&src, &opts, &mut diags);
         }
         Target::Rulebook => {
-            let _ = workspace::parse_rulebook(&src, &opts, &mut diags);
+            let _ = secfw_artifacts::parse_rulebook(&src, &opts, &mut diags);
         }
         Target::Inventory => {
-            let _ = workspace::parse_inventory(&src, &opts, &mut diags);
+            let _ = secfw_artifacts::parse_inventory(&src, &opts, &mut diags);
         }
-        Target::PolicyMap => diags.extend(policy::parse(&src, Level::Warning).1),
-        Target::Exceptions => diags.extend(exceptions::parse(&src, Level::Warning).1),
-        Target::SecuritySpec => diags.extend(spec::parse(&src, UnknownFields::Warn).1),
+        Target::PolicyMap => diags.extend(secfw_artifacts::parse_policy_map(&src, Level::Warning).1),
+        Target::Exceptions => diags.extend(secfw_artifacts::parse_exceptions(&src, Level::Warning).1),
+        Target::SecuritySpec => diags.extend(secfw_artifacts::parse_security_spec(&src, UnknownFields::Warn).1),
         Target::Json => {
             let strict = LoadOptions::default().strict(true);
-            let _ = workspace::parse_findings(&src, &strict, &mut diags);
+            let _ = secfw_artifacts::parse_findings(&src, &strict, &mut diags);
             let mut src = src;
-            files::RULEBOOK.clone_into(&mut src.name);
-            let _ = workspace::parse_rulebook(&src, &opts, &mut diags);
-            files::INVENTORY.clone_into(&mut src.name);
-            let _ = workspace::parse_inventory(&src, &opts, &mut diags);
+            file_names::RULEBOOK.clone_into(&mut src.name);
+            let _ = secfw_artifacts::parse_rulebook(&src, &opts, &mut diags);
+            file_names::INVENTORY.clone_into(&mut src.name);
+            let _ = secfw_artifacts::parse_inventory(&src, &opts, &mut diags);
         }
     }
     diags

@@ -8,10 +8,10 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_seal::dsse::{Envelope, PAYLOAD_TYPE, pae};
-use secfw_seal::root::{TrustChain, TrustPin};
 use secfw_seal::statement::Statement;
-use secfw_seal::trust::{Role, TrustPolicy};
 use secfw_seal::{SigningKey, VerifyOptions};
+use secfw_seal::{SigningRole, TrustPolicy};
+use secfw_seal::{TrustChain, TrustPin};
 
 /// A seal fuzz target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,9 +60,9 @@ fn key(n: u8) -> Option<SigningKey> {
 pub fn trust() -> Result<TrustPolicy, String> {
     let mut t = TrustPolicy::new(now() + Duration::days(365));
     let k = |n| key(n).ok_or_else(|| "fixture key".to_owned());
-    t.add_key(Role::PreparedBy, k(1)?.public(), "preparer")?;
-    t.add_key(Role::ApprovedBy, k(2)?.public(), "approver-1")?;
-    t.add_key(Role::ApprovedBy, k(3)?.public(), "approver-2")?;
+    t.add_key(SigningRole::PreparedBy, k(1)?.public(), "preparer")?;
+    t.add_key(SigningRole::ApprovedBy, k(2)?.public(), "approver-1")?;
+    t.add_key(SigningRole::ApprovedBy, k(3)?.public(), "approver-2")?;
     t.add_root_key(k(9)?.public(), "root")?;
     t.version = 1;
     Ok(t)
@@ -114,5 +114,5 @@ fn package(data: &[u8]) -> Result<String, String> {
     o.expect_project = Some("acme-pay".to_owned());
     let target = dir.path().join("unpacked");
     let r = secfw_seal::unpack(&archive, &target, &trust()?, &o).map_err(|e| e.to_string())?;
-    Ok(format!("verified {}", r.seal.unwrap_or_default()))
+    Ok(format!("verified {}", r.seal.map(|s| s.to_string()).unwrap_or_default()))
 }

@@ -7,11 +7,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::Severity;
-use secfw_artifacts::model::common::{Date, Timestamp};
 use secfw_artifacts::model::findings::{
     AffectedResource, Category, Evidence, EvidenceKind, Finding, FindingGovernance, FindingSource, FindingStatus,
     Priority, Remediation, ScanRecord, ScanStatus,
 };
+use secfw_artifacts::{Date, Timestamp};
 
 use crate::Counts;
 use crate::rng::SplitMix64;

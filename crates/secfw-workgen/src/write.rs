@@ -7,15 +7,15 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use secfw_artifacts::exceptions::{self, Exception, ExceptionRegistry};
-use secfw_artifacts::model::common::{Date, LifecycleState, Severity, Timestamp};
+use secfw_artifacts::file_names;
 use secfw_artifacts::model::findings::{Finding, FindingsMetadata};
 use secfw_artifacts::model::inventory::{Inventory, Resource};
 use secfw_artifacts::model::rulebook::{Approvers, Rulebook};
-use secfw_artifacts::policy::{self, Control, Policy, PolicyMap, PolicyMapMetadata};
-use secfw_artifacts::spec::{REQUIRED_SECTIONS, SpecFrontMatter, SpecStatus};
-use secfw_artifacts::workspace::files;
-use secfw_artifacts::write::write_atomic;
+use secfw_artifacts::write_atomic;
+use secfw_artifacts::{Control, Policy, PolicyMap, PolicyMapMetadata};
+use secfw_artifacts::{Date, LifecycleState, Severity, Timestamp};
+use secfw_artifacts::{Exception, ExceptionRegistry};
+use secfw_artifacts::{SPEC_REQUIRED_SECTIONS, SpecFrontMatter, SpecStatus};
 use serde::Serialize;
 
 use crate::plan::{Plan, TAGS, TOOLS};
@@ -93,7 +93,7 @@ pub(crate) fn generate(dir: &Path, opts: &Options) -> Result<Stats, Error> {
     let counts = opts.size.counts();
     check(&counts)?;
     fs::create_dir_all(dir).map_err(io(dir))?;
-    for name in files::ALL {
+    for name in file_names::ALL {
         let p = dir.join(name);
         if fs::symlink_metadata(&p).is_ok() {
             return Err(Error::Exists(p));
@@ -114,15 +114,15 @@ pub(crate) fn generate(dir: &Path, opts: &Options) -> Result<Stats, Error> {
 
     layout.par_iter().enumerate().try_for_each(|(i, (name, size))| write_evidence(dir, opts.seed, i, name, *size))?;
 
-    write_atomic(&dir.join(files::RULEBOOK), rulebook(&plan)?.as_bytes())?;
-    write_atomic(&dir.join(files::INVENTORY), inventory(&plan)?.as_bytes())?;
-    write_atomic(&dir.join(files::POLICY_MAP), policy::render(&policy_map(&plan)).as_bytes())?;
-    write_atomic(&dir.join(files::EXCEPTIONS), exceptions::render(&registry(&plan)).as_bytes())?;
-    write_atomic(&dir.join(files::SECURITY_SPEC), security_spec(&plan)?.as_bytes())?;
+    write_atomic(&dir.join(file_names::RULEBOOK), rulebook(&plan)?.as_bytes())?;
+    write_atomic(&dir.join(file_names::INVENTORY), inventory(&plan)?.as_bytes())?;
+    write_atomic(&dir.join(file_names::POLICY_MAP), secfw_artifacts::render_policy_map(&policy_map(&plan)).as_bytes())?;
+    write_atomic(&dir.join(file_names::EXCEPTIONS), secfw_artifacts::render_exceptions(&registry(&plan)).as_bytes())?;
+    write_atomic(&dir.join(file_names::SECURITY_SPEC), security_spec(&plan)?.as_bytes())?;
 
     // The ledger: streamed into a temporary file beside it, synced, then renamed into place.
-    let target = dir.join(files::FINDINGS);
-    let tmp = dir.join(format!(".{}.workgen-tmp", files::FINDINGS));
+    let target = dir.join(file_names::FINDINGS);
+    let tmp = dir.join(format!(".{}.workgen-tmp", file_names::FINDINGS));
     let file = fs::OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(io(&tmp))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let result = ledger(&plan, opts.ledger, &mut w).and_then(|()| {
@@ -138,7 +138,7 @@ pub(crate) fn generate(dir: &Path, opts: &Options) -> Result<Stats, Error> {
 
     let mut stats = Stats { counts, excepted_findings: plan.excepted, scans: 0, files: Vec::new() };
     stats.scans = plan.tool_targets.iter().map(|t| t.len().div_ceil(crate::plan::SCAN_BATCH) as u64).sum();
-    let mut names: Vec<String> = files::ALL.iter().map(|s| (*s).to_owned()).collect();
+    let mut names: Vec<String> = file_names::ALL.iter().map(|s| (*s).to_owned()).collect();
     names.extend(layout.into_iter().map(|(n, _)| n));
     for name in names {
         let p: PathBuf = dir.join(&name);
@@ -160,7 +160,7 @@ pub fn write_ledger<W: Write>(w: W, opts: &Options) -> Result<u64, Error> {
     let plan = Plan::new(counts, opts.seed, opts.as_of, layout.into_iter().map(|(n, _)| n).collect());
     let mut cw = CountingWriter { inner: w, bytes: 0 };
     ledger(&plan, opts.ledger, &mut cw)?;
-    cw.flush().map_err(io(Path::new(files::FINDINGS)))?;
+    cw.flush().map_err(io(Path::new(file_names::FINDINGS)))?;
     Ok(cw.bytes)
 }
 
@@ -187,7 +187,7 @@ struct LedgerHead {
 }
 
 fn ledger<W: Write>(plan: &Plan, syntax: LedgerSyntax, w: &mut W) -> Result<(), Error> {
-    let name = Path::new(files::FINDINGS);
+    let name = Path::new(file_names::FINDINGS);
     let head = LedgerHead {
         version: "1.0",
         metadata: FindingsMetadata {
@@ -241,7 +241,7 @@ fn ledger<W: Write>(plan: &Plan, syntax: LedgerSyntax, w: &mut W) -> Result<(), 
 }
 
 fn json<W: Write, T: Serialize>(w: &mut W, value: &T) -> Result<(), Error> {
-    serde_json::to_writer(w, value).map_err(|e| Error::Io { path: files::FINDINGS.into(), source: e.into() })
+    serde_json::to_writer(w, value).map_err(|e| Error::Io { path: file_names::FINDINGS.into(), source: e.into() })
 }
 
 fn project(plan: &Plan) -> String {
@@ -379,7 +379,7 @@ fn security_spec(plan: &Plan) -> Result<String, Error> {
     let mut s = String::from("---\n");
     s.push_str(&secfw_artifacts::yaml::to_string(&fm)?);
     s.push_str("---\n\n# Security & Compliance Specification\n");
-    for (i, title) in REQUIRED_SECTIONS.iter().enumerate() {
+    for (i, title) in SPEC_REQUIRED_SECTIONS.iter().enumerate() {
         let _ = write!(s, "\n## {title}\n");
         let body = match i {
             0 => format!(

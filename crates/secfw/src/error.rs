@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn a_missing_workspace_directory_keeps_its_io_error_as_the_source() {
         let dir = tempfile::tempdir().unwrap();
-        let e: Error = secfw_artifacts::workspace::check_root(&dir.path().join("absent")).unwrap_err().into();
+        let e: Error = secfw_artifacts::check_root(&dir.path().join("absent")).unwrap_err().into();
         assert!(e.to_string().contains("not a security workspace"), "{e}");
         // `Error::Artifacts` is transparent: its source is the artifacts error's, the I/O error.
         let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());

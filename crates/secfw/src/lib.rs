@@ -21,7 +21,7 @@ pub use secfw_tickets as tickets;
 /// `chrono` with other features.
 pub use chrono;
 
-pub use secfw_artifacts::{Diagnostic, Level, LifecycleState, LoadOptions, Severity, Timestamp};
+pub use secfw_artifacts::{Diagnostic, Level, LifecycleState, LoadOptions, Seal, Severity, Sha256Digest, Timestamp};
 
 mod error;
 pub mod ops;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use secfw_artifacts::lock::WorkspaceLock;
+use secfw_artifacts::WorkspaceLock;
 use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Summary};
 
 use crate::Error;
@@ -92,6 +92,6 @@ impl Workspace {
 
 /// [`Workspace::lock`] for a directory that is not opened (yet).
 pub(crate) fn lock_dir(dir: &Path) -> Result<WorkspaceLock, Error> {
-    secfw_artifacts::workspace::check_root(dir)?;
+    secfw_artifacts::check_root(dir)?;
     Ok(WorkspaceLock::acquire(dir, WorkspaceLock::timeout_from_env()?)?)
 }

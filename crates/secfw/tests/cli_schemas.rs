@@ -65,7 +65,7 @@ fn real_reports_validate_against_their_schemas() {
     let plan = ws.tickets_plan(now).unwrap();
     validate("tickets-plan.schema.json", &serde_json::from_str(&plan.to_json()).unwrap());
     // gate new: the example compared with itself (the shape of every field).
-    let cmp = secfw::lifecycle::baseline::compare(ws.artifacts(), ws.artifacts(), now, now);
+    let cmp = secfw::lifecycle::compare_baseline(ws.artifacts(), ws.artifacts(), now, now);
     assert!(!cmp.excepted.is_empty());
     validate("gate-new.schema.json", &serde_json::to_value(&cmp).unwrap());
     // enrich: a dry run on a copy of the example with a KEV catalog in CISA's format.
@@ -99,7 +99,7 @@ fn real_reports_validate_against_their_schemas() {
     let init = secfw::ops::TrustInitOptions::new(&tp, vec![keys.path().join("root.pub")], now);
     validate("trust.schema.json", &serde_json::to_value(Workspace::trust_init(&init).unwrap()).unwrap());
     let add = secfw::ops::TrustEdit::AddKey {
-        role: secfw::seal::trust::Role::PreparedBy,
+        role: secfw::seal::SigningRole::PreparedBy,
         pubkey: keys.path().join("alice.pub"),
         identity: None,
     };
@@ -107,7 +107,7 @@ fn real_reports_validate_against_their_schemas() {
     assert!(!st.complete);
     // The same key in a second role is refused by the policy rules (exit 1), nothing written.
     let again = secfw::ops::TrustEdit::AddKey {
-        role: secfw::seal::trust::Role::ApprovedBy,
+        role: secfw::seal::SigningRole::ApprovedBy,
         pubkey: keys.path().join("alice.pub"),
         identity: None,
     };

@@ -36,7 +36,7 @@ fn strict_mode_and_diagnostics_are_reachable_through_the_facade() {
     let lenient = Workspace::open(dir.path()).unwrap();
     assert!(lenient.is_valid(), "an unknown field is a warning by default");
     let d = &lenient.diagnostics()[0];
-    assert_eq!((d.code.as_str(), d.file.as_str(), d.severity), ("SF0109", "rulebook.yaml", secfw::Level::Warning));
+    assert_eq!((d.code.as_str(), d.file.as_str(), d.level), ("SF0109", "rulebook.yaml", secfw::Level::Warning));
     let strict = Workspace::open_with(dir.path(), LoadOptions::default().strict(true)).unwrap();
     assert!(!strict.is_valid(), "and an error in strict mode");
     assert!(Workspace::open(dir.path().join("missing")).is_err());

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{LifecycleState, Timestamp};
+use crate::sha256::{Seal, Sha256Digest};
 
 /// The whole `handoff_manifest.yaml` document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -50,7 +51,7 @@ pub struct ManifestHeader {
     pub expires: Option<Timestamp>,
     /// Seal of the previous manifest (extension; chains handoffs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous_seal: Option<String>,
+    pub previous_seal: Option<Seal>,
 }
 
 /// One sealed file.
@@ -60,8 +61,8 @@ pub struct ManifestArtifact {
     pub artifact_id: String,
     /// Workspace-relative path, `./`-prefixed as in the seed.
     pub path: String,
-    /// Lower-case hex SHA-256 of the file.
-    pub checksum_sha256: String,
+    /// SHA-256 of the file.
+    pub checksum_sha256: Sha256Digest,
     /// Size in bytes.
     pub size_bytes: u64,
 }
@@ -82,7 +83,7 @@ pub struct Snapshot {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RulebookBinding {
     /// SHA-256 of `rulebook.yaml`.
-    pub hash_sha256: String,
+    pub hash_sha256: Sha256Digest,
     /// Its `version`.
     pub version: String,
 }
@@ -119,5 +120,5 @@ pub struct SealValue {
     /// `sha256`.
     pub method: String,
     /// `sha256:<hex>` of the canonical payload.
-    pub value: String,
+    pub value: Seal,
 }

@@ -1,6 +1,9 @@
 //! Typed models of every artifact.
+//!
+//! A public namespace with one module per file format (`model::rulebook::Condition`); the types every
+//! user needs (`Finding`, `Rulebook`, `Severity`, ...) are also at the crate root.
 
-pub mod common;
+pub(crate) mod common;
 pub mod digest;
 pub mod findings;
 pub mod inventory;

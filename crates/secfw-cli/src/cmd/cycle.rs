@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secfw::lifecycle::cycle::{CycleOptions, CycleReport, Step, StepStatus};
+use secfw::lifecycle::{CycleOptions, CycleReport, Step, StepStatus};
 use secfw::{Outcome as _, Workspace};
 
 use crate::output::Fmt;

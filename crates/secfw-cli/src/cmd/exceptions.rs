@@ -224,7 +224,7 @@ fn vex(a: &VexArgs, out: &Output) -> CmdResult {
     match &a.output {
         Some(p) => {
             let _lock = crate::lock::workspace(&a.dir)?;
-            secfw::artifacts::write::write_atomic(p, doc.text.as_bytes())?;
+            secfw::artifacts::write_atomic(p, doc.text.as_bytes())?;
             out.status(&format!("wrote {}", p.display()));
         }
         None => out.print(doc.text.trim_end()),

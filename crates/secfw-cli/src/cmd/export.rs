@@ -93,7 +93,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let text = match exported {
         Ok((t, plan)) => {
             if let (Some(p), Some(plan)) = (&args.dismissal_plan, plan) {
-                secfw::artifacts::write::write_atomic(p, plan.as_bytes())?;
+                secfw::artifacts::write_atomic(p, plan.as_bytes())?;
                 out.status(&format!("wrote {} (dismissal plan)", p.display()));
             }
             t
@@ -106,7 +106,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     };
     match &args.output {
         Some(p) => {
-            secfw::artifacts::write::write_atomic(p, text.as_bytes())?;
+            secfw::artifacts::write_atomic(p, text.as_bytes())?;
             out.status(&format!("wrote {} ({})", p.display(), args.format));
         }
         None => out.print(&text),

@@ -69,7 +69,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
             if !bytes.ends_with(b"\n") {
                 bytes.push(b'\n');
             }
-            secfw::artifacts::write::write_atomic(p, &bytes)?;
+            secfw::artifacts::write_atomic(p, &bytes)?;
             out.status(&format!("{}: wrote {}", if report.passed() { "PASS" } else { "FAIL" }, p.display()));
         }
         None => out.print(&text),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use secfw::lifecycle::baseline::BaselineReport;
+use secfw::lifecycle::BaselineReport;
 use secfw::ops::{BaselineGateOptions, TrustSource};
 use secfw::{Outcome, Workspace};
 
@@ -86,7 +86,7 @@ pub(crate) fn run(
             if !bytes.ends_with(b"\n") {
                 bytes.push(b'\n');
             }
-            secfw::artifacts::write::write_atomic(p, &bytes)?;
+            secfw::artifacts::write_atomic(p, &bytes)?;
             out.status(&format!("{}: wrote {}", if report.passed() { "PASS" } else { "FAIL" }, p.display()));
         }
         None => out.print(&text),

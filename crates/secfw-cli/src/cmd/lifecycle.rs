@@ -200,7 +200,7 @@ pub(crate) fn log(args: &LogArgs, out: &Output) -> CmdResult {
         let _ = write!(
             s,
             "{}: {} event(s): {}",
-            dir.join(secfw::lifecycle::log::LOG_FILE).display(),
+            dir.join(secfw::lifecycle::LOG_FILE).display(),
             v.events,
             if v.passed() { "intact" } else { "TAMPERED" }
         );

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use secfw::artifacts::Timestamp;
-use secfw::metrics::{KpiStatus, Report};
+use secfw::metrics::{KpiReport, KpiStatus};
 use secfw::ops::{MetricsOptions, Period};
 use secfw::{Outcome, Workspace};
 
@@ -90,7 +90,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     Ok(ExitCode::from(if fail { exit::FAIL } else { exit::PASS }))
 }
 
-fn human(r: &Report, styled: bool) -> String {
+fn human(r: &KpiReport, styled: bool) -> String {
     let m = &r.metrics;
     let mut s = String::new();
     let _ = writeln!(s, "KPIs for cycle {} ({})", r.cycle, m.period);

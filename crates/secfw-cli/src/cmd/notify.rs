@@ -69,7 +69,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
 fn human(plan: &NotifyPlan, ws: &Workspace, dir: &Path, out: &Output) -> String {
     let mut s = String::new();
     for d in &plan.diagnostics {
-        if d.severity != Level::Note || plan.messages.is_empty() {
+        if d.level != Level::Note || plan.messages.is_empty() {
             let _ = writeln!(s, "{}", out.diagnostic(d, ws.artifacts().sources.get(&d.file)));
         }
     }
@@ -112,7 +112,7 @@ fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
     let opts = a.retry.apply_to(ApplyOptions::default());
     let dir = a.dir.clone();
     let mut on_plan = |plan: &NotifyPlan| {
-        let diags: Vec<_> = plan.diagnostics.iter().filter(|d| d.severity != Level::Note).cloned().collect();
+        let diags: Vec<_> = plan.diagnostics.iter().filter(|d| d.level != Level::Note).cloned().collect();
         if !diags.is_empty() {
             out.eprint(out.diagnostics_in(&dir, &diags).trim_end());
         }

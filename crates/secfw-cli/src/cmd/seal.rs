@@ -11,9 +11,9 @@ use secfw::artifacts::{Diagnostic, LifecycleState};
 use secfw::ops::{
     KeygenOptions, TrustEdit, TrustInitOptions, TrustShowReport, TrustSource, TrustStatus, TrustUsed, Verification,
 };
-use secfw::seal::trust::Role;
-use secfw::seal::verify::{VerifyOptions, render_text};
+use secfw::seal::SigningRole;
 use secfw::seal::{GenerateOptions, GitMode, SignOptions, names};
+use secfw::seal::{VerifyOptions, render_verify_report};
 use secfw::{Outcome, Workspace};
 
 use crate::output::Fmt;
@@ -354,7 +354,7 @@ fn render_diags(out: &Output, dir: &Path, diags: &[Diagnostic]) -> String {
 
 /// The human rendering of a verification, with the trust policy used.
 pub(crate) fn human_report(out: &Output, r: &secfw::seal::VerifyReport, trust: Option<&TrustUsed>) -> String {
-    let mut s = render_text(r);
+    let mut s = render_verify_report(r);
     let failed: Vec<Diagnostic> =
         r.checks.iter().filter(|c| !c.passed).flat_map(|c| c.diagnostics.iter().cloned()).collect();
     if !failed.is_empty() {
@@ -372,7 +372,7 @@ pub(crate) fn human_report(out: &Output, r: &secfw::seal::VerifyReport, trust: O
         );
     }
     if r.passed() {
-        let _ = writeln!(s, "\nverified: {}", r.seal.as_deref().unwrap_or(""));
+        let _ = writeln!(s, "\nverified: {}", r.seal.map(|s| s.to_string()).unwrap_or_default());
     } else {
         let _ = writeln!(s, "\nNOT VERIFIED: failed checks: {}", r.failed_names().join(", "));
     }
@@ -487,7 +487,7 @@ fn now_arg(s: Option<&str>, what: &str) -> Result<DateTime<Utc>, Box<dyn std::er
     Ok(parse_now(s).map_err(|e| format!("{what}: {e}"))?)
 }
 
-fn role_arg(role: &str) -> Result<Role, Box<dyn std::error::Error + Send + Sync>> {
+fn role_arg(role: &str) -> Result<SigningRole, Box<dyn std::error::Error + Send + Sync>> {
     Ok(role.parse()?)
 }
 
@@ -607,7 +607,7 @@ pub(crate) fn unpack(a: &UnpackArgs, out: &Output) -> CmdResult {
                 "verified and unpacked {} into {} ({})",
                 r.package.display(),
                 r.target.display(),
-                r.seal.unwrap_or_default()
+                r.seal.map(|s| s.to_string()).unwrap_or_default()
             ));
             Ok(ExitCode::from(exit::PASS))
         }
@@ -624,7 +624,7 @@ pub(crate) fn rollback(a: &RollbackArgs, out: &Output) -> CmdResult {
                 "restored {} from {} ({})",
                 r.dir.display(),
                 r.package.display(),
-                r.seal.unwrap_or_default()
+                r.seal.map(|s| s.to_string()).unwrap_or_default()
             ));
             Ok(ExitCode::from(exit::PASS))
         }

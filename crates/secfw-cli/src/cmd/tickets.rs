@@ -105,10 +105,10 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
 
 fn human(plan: &TicketPlan, ws: &Workspace, dir: &Path, out: &Output) -> String {
     let mut s = String::new();
-    for d in plan.diagnostics.iter().filter(|d| d.severity != Level::Note) {
+    for d in plan.diagnostics.iter().filter(|d| d.level != Level::Note) {
         let _ = writeln!(s, "{}", out.diagnostic(d, ws.artifacts().sources.get(&d.file)));
     }
-    let notes = plan.diagnostics.iter().filter(|d| d.severity == Level::Note).count();
+    let notes = plan.diagnostics.iter().filter(|d| d.level == Level::Note).count();
     for a in &plan.actions {
         let r = &a.request;
         let detail = match (&r.ticket, &r.approval_request) {
@@ -163,7 +163,7 @@ fn plan(a: &PlanArgs, out: &Output) -> CmdResult {
         Err(e) => return out.fail(e, &a.dir),
     };
     if let Some(path) = &a.out {
-        secfw::artifacts::write::write_atomic(path, plan.to_json().as_bytes())?;
+        secfw::artifacts::write_atomic(path, plan.to_json().as_bytes())?;
     }
     match a.format {
         Fmt::Json => out.print(&plan.to_json()),

@@ -23,7 +23,7 @@ pub(crate) struct Args {
     #[arg(long, value_enum, default_value_t = Fmt::Human)]
     format: Fmt,
     /// Largest artifact read, in bytes.
-    #[arg(long, default_value_t = secfw::artifacts::source::DEFAULT_MAX_FILE_BYTES)]
+    #[arg(long, default_value_t = secfw::artifacts::DEFAULT_MAX_FILE_BYTES)]
     max_file_bytes: u64,
 }
 

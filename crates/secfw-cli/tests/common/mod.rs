@@ -90,12 +90,12 @@ pub(crate) fn seal_and_package(
     with_git: bool,
     trust: &Path,
 ) -> std::path::PathBuf {
-    use secfw::seal::trust::{Role, TrustPolicy};
-    use secfw::seal::verify::VerifyOptions;
+    use secfw::seal::VerifyOptions;
     use secfw::seal::{GenerateOptions, GitMode, SignOptions};
+    use secfw::seal::{SigningRole, TrustPolicy};
     let mut tp = TrustPolicy::new(now + chrono::Duration::days(365));
-    tp.add_key(Role::PreparedBy, key(1).public(), "preparer").unwrap();
-    tp.add_key(Role::ApprovedBy, key(2).public(), "approver").unwrap();
+    tp.add_key(SigningRole::PreparedBy, key(1).public(), "preparer").unwrap();
+    tp.add_key(SigningRole::ApprovedBy, key(2).public(), "approver").unwrap();
     let mut go = GenerateOptions::new(now);
     if !with_git {
         go = go.git(GitMode::None);
@@ -109,7 +109,7 @@ pub(crate) fn seal_and_package(
     let mut p = tp;
     p.add_root_key(key(9).public(), "root").unwrap();
     p.version = 1;
-    let mut chain = secfw::seal::root::TrustChain::new(p).unwrap();
+    let mut chain = secfw::seal::TrustChain::new(p).unwrap();
     chain.sign(&key(9)).unwrap();
     std::fs::write(trust, chain.to_json()).unwrap();
     pkg

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_seal::trust::{Role, TrustPolicy};
-use secfw_seal::verify::VerifyOptions;
+use secfw_seal::VerifyOptions;
 use secfw_seal::{GenerateOptions, SignOptions, SigningKey, generate_manifest, sign_manifest};
+use secfw_seal::{SigningRole, TrustPolicy};
 
 pub(crate) fn now() -> DateTime<Utc> {
     secfw_artifacts::template::EXAMPLE_NOW.parse::<DateTime<Utc>>().unwrap()
@@ -52,8 +52,8 @@ pub(crate) fn seal_and_package(outside: &Path, dir: &Path, edit: impl FnOnce(&Pa
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "artifacts"]);
     let mut tp = TrustPolicy::new(now() + Duration::days(365));
-    tp.add_key(Role::PreparedBy, key(1).public(), "preparer").unwrap();
-    tp.add_key(Role::ApprovedBy, key(2).public(), "approver").unwrap();
+    tp.add_key(SigningRole::PreparedBy, key(1).public(), "preparer").unwrap();
+    tp.add_key(SigningRole::ApprovedBy, key(2).public(), "approver").unwrap();
     generate_manifest(dir, &GenerateOptions::new(now())).unwrap();
     let m = dir.join("handoff_manifest.yaml");
     sign_manifest(&m, &tp, &key(1), &SignOptions::new("preparer", VerifyOptions::new(now()))).unwrap();
@@ -63,7 +63,7 @@ pub(crate) fn seal_and_package(outside: &Path, dir: &Path, edit: impl FnOnce(&Pa
     let mut p = tp.clone();
     p.add_root_key(key(9).public(), "root").unwrap();
     p.version = 1;
-    let mut chain = secfw_seal::root::TrustChain::new(p).unwrap();
+    let mut chain = secfw_seal::TrustChain::new(p).unwrap();
     chain.sign(&key(9)).unwrap();
     std::fs::create_dir_all(outside).unwrap();
     let trust = outside.join("secfw-trust.json");
@@ -74,11 +74,11 @@ pub(crate) fn seal_and_package(outside: &Path, dir: &Path, edit: impl FnOnce(&Pa
 /// A signed trust chain over keys the handoff was not signed with.
 pub(crate) fn other_trust(outside: &Path) -> PathBuf {
     let mut other = TrustPolicy::new(now() + Duration::days(365));
-    other.add_key(Role::PreparedBy, key(5).public(), "x").unwrap();
-    other.add_key(Role::ApprovedBy, key(6).public(), "y").unwrap();
+    other.add_key(SigningRole::PreparedBy, key(5).public(), "x").unwrap();
+    other.add_key(SigningRole::ApprovedBy, key(6).public(), "y").unwrap();
     other.add_root_key(key(9).public(), "root").unwrap();
     other.version = 1;
-    let mut chain = secfw_seal::root::TrustChain::new(other).unwrap();
+    let mut chain = secfw_seal::TrustChain::new(other).unwrap();
     chain.sign(&key(9)).unwrap();
     let p = outside.join("other-trust.json");
     std::fs::write(&p, chain.to_json()).unwrap();

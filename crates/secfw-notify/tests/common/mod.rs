@@ -103,8 +103,8 @@ pub fn fast() -> secfw_tickets::http::ApplyOptions {
         .timeout(Duration::from_millis(1500))
 }
 
-pub fn lock(dir: &Path) -> secfw_artifacts::lock::WorkspaceLock {
-    secfw_artifacts::lock::WorkspaceLock::acquire(dir, Duration::from_secs(30)).unwrap()
+pub fn lock(dir: &Path) -> secfw_artifacts::WorkspaceLock {
+    secfw_artifacts::WorkspaceLock::acquire(dir, Duration::from_secs(30)).unwrap()
 }
 
 /// No escalation acknowledged.

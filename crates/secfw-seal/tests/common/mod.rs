@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_seal::trust::{Role, TrustPolicy};
-use secfw_seal::verify::{VerifyOptions, VerifyReport};
 use secfw_seal::{GenerateOptions, SignOptions, SigningKey, generate_manifest, sign_manifest, verify_manifest};
+use secfw_seal::{SigningRole, TrustPolicy};
+use secfw_seal::{VerifyOptions, VerifyReport};
 
 pub fn now() -> DateTime<Utc> {
     secfw_artifacts::template::EXAMPLE_NOW.parse::<DateTime<Utc>>().unwrap()
@@ -56,10 +56,10 @@ pub fn workspace() -> (tempfile::TempDir, PathBuf) {
 /// prepared_by: key 1 (threshold 1); approved_by: keys 2 and 3 (threshold `approvals`).
 pub fn trust(approvals: u32) -> TrustPolicy {
     let mut t = TrustPolicy::new(now() + Duration::days(365));
-    t.add_key(Role::PreparedBy, prep().public(), "preparer").unwrap();
-    t.add_key(Role::ApprovedBy, app1().public(), "approver-1").unwrap();
-    t.add_key(Role::ApprovedBy, app2().public(), "approver-2").unwrap();
-    t.set_threshold(Role::ApprovedBy, approvals).unwrap();
+    t.add_key(SigningRole::PreparedBy, prep().public(), "preparer").unwrap();
+    t.add_key(SigningRole::ApprovedBy, app1().public(), "approver-1").unwrap();
+    t.add_key(SigningRole::ApprovedBy, app2().public(), "approver-2").unwrap();
+    t.set_threshold(SigningRole::ApprovedBy, approvals).unwrap();
     t
 }
 
@@ -161,11 +161,11 @@ pub fn root_key() -> SigningKey {
 }
 
 /// `tp` as version 1 of a signed trust chain whose root is [`root_key`] (threshold 1).
-pub fn signed_chain(tp: &TrustPolicy) -> secfw_seal::root::TrustChain {
+pub fn signed_chain(tp: &TrustPolicy) -> secfw_seal::TrustChain {
     let mut p = tp.clone();
     p.add_root_key(root_key().public(), "root").unwrap();
     p.version = 1;
-    let mut c = secfw_seal::root::TrustChain::new(p).unwrap();
+    let mut c = secfw_seal::TrustChain::new(p).unwrap();
     c.sign(&root_key()).unwrap();
     c
 }

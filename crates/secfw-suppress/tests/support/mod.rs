@@ -42,7 +42,7 @@ pub(crate) fn advisory_db(db: &Path) {
 /// `format` compiled at `now` from the exception registry `registry` (approved by
 /// `sec@x.test`), over the person's `existing` file.
 pub(crate) fn compiled(format: Format, registry: &str, now: &str, existing: &str) -> String {
-    let (reg, d) = secfw_artifacts::exceptions::parse(&SourceFile::new("exceptions.md", registry), Level::Error);
+    let (reg, d) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", registry), Level::Error);
     assert!(d.is_empty(), "{d:?}");
     let mut rb = Rulebook::with_defaults("1.0.0");
     rb.exceptions.approvers.security_team = vec!["sec@x.test".into()];

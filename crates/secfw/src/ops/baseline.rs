@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use secfw_lifecycle::baseline::{BaselineOptions, BaselineReport};
+use secfw_lifecycle::{BaselineOptions, BaselineReport};
 
 use super::{Outcome, TrustSource};
 use crate::{Error, Workspace};
@@ -60,7 +60,7 @@ impl Workspace {
         lib.trust.clone_from(&opts.trust.path);
         lib.trust_digest.clone_from(&opts.trust.digest);
         lib.no_git = opts.no_git;
-        let base = secfw_lifecycle::baseline::load_baseline(self.root(), &lib)?;
+        let base = secfw_lifecycle::load_baseline(self.root(), &lib)?;
         Ok(base.compare(self.artifacts(), opts.now))
     }
 }

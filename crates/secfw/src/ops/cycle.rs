@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use secfw_lifecycle::cycle::{CycleOptions, CycleReport, Step};
-use secfw_lifecycle::demo::DemoReport;
+use secfw_lifecycle::DemoReport;
+use secfw_lifecycle::{CycleOptions, CycleReport, Step};
 
 use super::Outcome;
 use crate::{Error, Workspace};
@@ -22,12 +22,12 @@ impl Workspace {
     /// diagnostics name them.
     pub fn cycle(dir: &Path, opts: &CycleOptions, on_step: &mut dyn FnMut(&Step)) -> Result<CycleReport, Error> {
         let lock = crate::workspace::lock_dir(dir)?;
-        Ok(secfw_lifecycle::cycle::run(dir, &lock, opts, on_step)?)
+        Ok(secfw_lifecycle::run_cycle(dir, &lock, opts, on_step)?)
     }
 
     /// Copy the bundled example workspace into `out`, generate demo keys and a trust policy, and
     /// run one whole cycle at `now`.
     pub fn demo(out: &Path, now: DateTime<Utc>, on_step: &mut dyn FnMut(&Step)) -> Result<DemoReport, Error> {
-        Ok(secfw_lifecycle::demo::run(out, now, on_step)?)
+        Ok(secfw_lifecycle::run_demo(out, now, on_step)?)
     }
 }

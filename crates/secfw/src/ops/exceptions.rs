@@ -130,7 +130,7 @@ pub(super) fn exceptions_unusable(ws: &Workspace, what: &str) -> Error {
         diagnostics: ws
             .diagnostics()
             .iter()
-            .filter(|d| d.file == secfw_artifacts::files::EXCEPTIONS)
+            .filter(|d| d.file == secfw_artifacts::file_names::EXCEPTIONS)
             .cloned()
             .collect(),
     }
@@ -167,7 +167,7 @@ impl Workspace {
         let mut docs = Vec::new();
         for f in &opts.files {
             let name = f.display().to_string();
-            let bytes = secfw_artifacts::read::read_regular(f, MAX_VEX_BYTES, secfw_artifacts::read::Links::Refuse)
+            let bytes = secfw_artifacts::read_regular(f, MAX_VEX_BYTES, secfw_artifacts::Links::Refuse)
                 .map_err(|e| Error::unusable(format!("{name}: {e}")))?;
             let text = String::from_utf8(bytes).map_err(|e| Error::unusable(format!("{name}: not UTF-8: {e}")))?;
             docs.push((name, text));

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use secfw_artifacts::model::findings::Finding;
 use secfw_export::{ExportInput, Format, OscalVersion, SarifProfile, Vcs};
-use secfw_lifecycle::baseline::BaselineReport;
+use secfw_lifecycle::BaselineReport;
 
 use crate::{Error, Workspace};
 
@@ -56,7 +56,7 @@ impl ExportOptions {
     }
 
     /// With SARIF `baselineState` from a verified baseline comparison
-    /// ([`secfw_lifecycle::baseline::gate_new`]).
+    /// ([`secfw_lifecycle::gate_new`]).
     #[must_use]
     pub fn baseline(mut self, report: &BaselineReport) -> Self {
         let states = report.current().map(|f| (f.finding_id.clone(), f.state.as_str().to_owned())).collect();

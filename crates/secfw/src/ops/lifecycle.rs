@@ -28,8 +28,8 @@ impl SealChecks {
         Self { trust, no_git }
     }
 
-    fn standard(&self) -> secfw_lifecycle::wiring::Standard {
-        secfw_lifecycle::wiring::Standard::new(self.trust.clone(), !self.no_git)
+    fn standard(&self) -> secfw_lifecycle::StandardChecks {
+        secfw_lifecycle::StandardChecks::new(self.trust.clone(), !self.no_git)
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use secfw_artifacts::{Diagnostic, Timestamp};
-use secfw_metrics::{CollectOptions, Report};
+use secfw_metrics::{CollectOptions, KpiReport};
 use serde::Serialize;
 
 use super::Outcome;
@@ -86,7 +86,7 @@ impl MetricsOptions {
 pub struct MetricsReport {
     /// The KPIs, trends and inputs.
     #[serde(flatten)]
-    pub report: Report,
+    pub report: KpiReport,
     /// The snapshot written (with `record`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recorded: Option<PathBuf>,

@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
-use secfw_seal::trust::{Anchor, load_pinned_anchor};
-use secfw_seal::verify::{Check, SealState};
+use secfw_artifacts::Seal;
+use secfw_seal::{Anchor, load_pinned_anchor};
+use secfw_seal::{Check, SealState};
 use secfw_seal::{GenerateOptions, SignOptions, VerifyOptions, names};
 use serde::Serialize;
 
@@ -111,7 +112,7 @@ pub struct VerifyReport {
     /// `true` when every check passed.
     pub passed: bool,
     /// The seal, when the payload could be read.
-    pub seal: Option<String>,
+    pub seal: Option<Seal>,
     /// Names of the checks that failed.
     pub failed: Vec<String>,
     /// Every check run.
@@ -135,7 +136,7 @@ impl VerifyReport {
     fn new(r: secfw_seal::VerifyReport, anchor: Option<&Anchor>) -> Self {
         Self {
             passed: r.passed(),
-            seal: r.seal.clone(),
+            seal: r.seal,
             failed: r.failed_names().iter().map(ToString::to_string).collect(),
             checks: r.checks.clone(),
             accepted_keyids: r.accepted_keyids.clone(),
@@ -155,8 +156,8 @@ pub struct GenerateReport {
     pub project: String,
     /// The manifest's sequence.
     pub sequence: u64,
-    /// `sha256:<hex>` of the statement.
-    pub seal: String,
+    /// The seal of the statement.
+    pub seal: Seal,
     /// The manifest written.
     pub manifest: PathBuf,
 }
@@ -172,7 +173,7 @@ pub struct PackageReport {
     /// The manifest's sequence.
     pub sequence: u64,
     /// The seal it carries.
-    pub seal: String,
+    pub seal: Seal,
 }
 
 /// The report of [`Workspace::unpack`].
@@ -184,7 +185,7 @@ pub struct UnpackReport {
     /// Where it was extracted.
     pub target: PathBuf,
     /// Its seal.
-    pub seal: Option<String>,
+    pub seal: Option<Seal>,
 }
 
 /// The report of [`Workspace::rollback`].
@@ -196,7 +197,7 @@ pub struct RollbackReport {
     /// The package restored.
     pub package: PathBuf,
     /// Its seal.
-    pub seal: Option<String>,
+    pub seal: Option<Seal>,
 }
 
 /// The directory of a manifest path (`.` for a bare file name).
@@ -229,7 +230,7 @@ impl Workspace {
             files: p.artifacts.len(),
             project: p.project.clone(),
             sequence: p.sequence,
-            seal: g.seal.clone(),
+            seal: g.seal,
             manifest: dir.join(names::MANIFEST),
         })
     }
@@ -248,7 +249,7 @@ impl Workspace {
         let dir = dir_of(manifest);
         let _lock = crate::workspace::lock_dir(&dir)?;
         let anchor = trust.anchor(&dir, opts.verify.now, Some(&dir))?;
-        let key = secfw_seal::keys::load_signing_key(key, allow_insecure_key_permissions)?;
+        let key = secfw_seal::load_signing_key(key, allow_insecure_key_permissions)?;
         Ok(secfw_seal::sign_manifest(manifest, &anchor.policy, &key, opts)?)
     }
 
@@ -300,7 +301,7 @@ impl Workspace {
     }
 
     /// Restore the workspace at `dir` from `package` (default: the one before the current seal's,
-    /// [`secfw_seal::package::rollback_candidate`]), verified first, under the lock. A rollback is
+    /// [`secfw_seal::rollback_candidate`]), verified first, under the lock. A rollback is
     /// a deliberate downgrade: the workspace then accepts the restored seal. Set
     /// `v.verify.allow_expired` to restore an expired manifest.
     pub fn rollback(dir: &Path, package: Option<&Path>, v: &Verification) -> Result<RollbackReport, Error> {
@@ -308,7 +309,7 @@ impl Workspace {
         let anchor = v.anchor(dir, Some(dir))?;
         let package = match package {
             Some(p) => p.to_path_buf(),
-            None => secfw_seal::package::rollback_candidate(dir, secfw_seal::package::current_seal(dir).as_deref())
+            None => secfw_seal::rollback_candidate(dir, secfw_seal::current_seal(dir).as_ref())
                 .ok_or_else(|| Error::unusable("no previous package in .secfw/packages; pass --package FILE"))?,
         };
         let r = secfw_seal::restore(&package, dir, &anchor.policy, &v.options()?)?;

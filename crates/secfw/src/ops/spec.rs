@@ -81,7 +81,7 @@ impl SpecLintReport {
         let v = super::verdict(&diagnostics, true);
         let valid = v.errors == 0 && v.warnings == 0;
         let cross_checks_skipped = standalone
-            && diagnostics.iter().any(|d| d.severity == Level::Note && d.code == codes::SPEC_CROSS_CHECK_SKIPPED);
+            && diagnostics.iter().any(|d| d.level == Level::Note && d.code == codes::SPEC_CROSS_CHECK_SKIPPED);
         let summary = SpecLintSummary { errors: v.errors, warnings: v.warnings, notes: v.notes, valid, clean: valid };
         Self { file, diagnostics, summary, source: Some(source), cross_checks_skipped }
     }
@@ -92,7 +92,7 @@ impl Workspace {
     /// exceptions.md, policy_map.md).
     pub fn spec_lint(&self, opts: &SpecLintOptions) -> Result<SpecLintReport, Error> {
         let ws = self.artifacts();
-        let name = secfw_artifacts::files::SECURITY_SPEC;
+        let name = secfw_artifacts::file_names::SECURITY_SPEC;
         let Some(src) = ws.sources.get(name).cloned() else {
             let diagnostics: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.file == name).cloned().collect();
             let why = diagnostics.first().map_or_else(String::new, ToString::to_string);
@@ -111,7 +111,7 @@ impl Workspace {
     /// Lint one file on its own (cross-checks with other artifacts are skipped, with a note).
     pub fn spec_lint_file(file: &Path, opts: &SpecLintOptions) -> Result<SpecLintReport, Error> {
         let name = file.to_string_lossy().replace('\\', "/");
-        let src = secfw_artifacts::source::read_artifact(file, &name, secfw_artifacts::source::DEFAULT_MAX_FILE_BYTES)
+        let src = secfw_artifacts::read_artifact(file, &name, secfw_artifacts::DEFAULT_MAX_FILE_BYTES)
             .map_err(|d| Error::Unusable { message: d.to_string(), diagnostics: vec![d] })?;
         let mut ctx = SpecContext::standalone();
         if let Some(n) = opts.review_cycle_days {

@@ -114,12 +114,8 @@ fn existing_text(path: &Path) -> Result<Option<String>, Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::unusable(format!("{}: {e}", path.display()))),
         Ok(_) => {
-            let bytes = secfw_artifacts::read::read_regular(
-                path,
-                secfw_suppress::MAX_BYTES,
-                secfw_artifacts::read::Links::Refuse,
-            )
-            .map_err(|e| Error::unusable(format!("{e}; secfw does not write through it")))?;
+            let bytes = secfw_artifacts::read_regular(path, secfw_suppress::MAX_BYTES, secfw_artifacts::Links::Refuse)
+                .map_err(|e| Error::unusable(format!("{e}; secfw does not write through it")))?;
             let text =
                 String::from_utf8(bytes).map_err(|e| Error::unusable(format!("{}: not UTF-8: {e}", path.display())))?;
             Ok(Some(text))
@@ -288,7 +284,7 @@ impl Workspace {
         };
         let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::unusable(e.to_string()))? + "\n";
         if let Some(key_path) = &opts.sign {
-            let key = secfw_seal::keys::load_signing_key(key_path, false)?;
+            let key = secfw_seal::load_signing_key(key_path, false)?;
             let payload_type = opts.format.payload_type();
             let body = text.as_bytes();
             let sig = key.sign(&pae(payload_type, body));

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use secfw_artifacts::read::Links;
-use secfw_seal::root::TrustChain;
-use secfw_seal::trust::{MAX_TRUST_BYTES, Role, TrustPolicy};
+use secfw_artifacts::Links;
+use secfw_seal::TrustChain;
+use secfw_seal::{MAX_TRUST_BYTES, SigningRole, TrustPolicy};
 use secfw_seal::{PublicKey, SigningKey};
 use serde::Serialize;
 
@@ -89,7 +89,7 @@ impl TrustStatus {
         Self {
             path: path.to_path_buf(),
             version: t.version,
-            expires: secfw_seal::trust::fmt_time(t.expires),
+            expires: secfw_seal::fmt_time(t.expires),
             root: sig(st.own),
             previous_root: st.previous.map(sig),
             complete: st.complete(),
@@ -186,7 +186,7 @@ pub enum TrustEdit {
     /// Trust a public key file in a role; the identity defaults to the one the file names.
     AddKey {
         /// The role.
-        role: Role,
+        role: SigningRole,
         /// The public key file (OpenSSH, SPKI PEM, securesystemslib JSON or hex).
         pubkey: PathBuf,
         /// The key holder's identity.
@@ -200,7 +200,7 @@ pub enum TrustEdit {
     /// Set a role's threshold (`None`: the root's).
     Threshold {
         /// The role; `None` for the root.
-        role: Option<Role>,
+        role: Option<SigningRole>,
         /// Distinct keys required.
         n: u32,
     },
@@ -224,25 +224,25 @@ fn refused(message: impl Into<String>) -> Error {
 
 /// Read a trust policy chain (a regular file, size-capped, never blocking).
 fn load_chain(path: &Path) -> Result<TrustChain, Error> {
-    let b = secfw_artifacts::read::read_regular(path, MAX_TRUST_BYTES as u64, Links::Follow)
+    let b = secfw_artifacts::read_regular(path, MAX_TRUST_BYTES as u64, Links::Follow)
         .map_err(|e| Error::unusable(format!("cannot read the trust policy: {e}")))?;
     TrustChain::parse(&b).map_err(|e| Error::unusable(format!("{}: {e}", path.display())))
 }
 
 fn save_chain(path: &Path, c: &TrustChain) -> Result<(), Error> {
-    secfw_artifacts::write::write_atomic(path, &c.to_json())?;
+    secfw_artifacts::write_atomic(path, &c.to_json())?;
     Ok(())
 }
 
 /// A keyid argument: a public key file's keyid, else the text itself.
 fn keyid_arg(k: &str) -> Result<String, Error> {
     let p = Path::new(k);
-    if p.is_file() { Ok(secfw_seal::keys::load_public_key(p)?.0.keyid()) } else { Ok(k.to_owned()) }
+    if p.is_file() { Ok(secfw_seal::load_public_key(p)?.0.keyid()) } else { Ok(k.to_owned()) }
 }
 
 /// A root key file, which must name its identity.
 fn root_key_file(k: &Path) -> Result<(PublicKey, String), Error> {
-    let (key, ident) = secfw_seal::keys::load_public_key(k).map_err(|e| refused(e.to_string()))?;
+    let (key, ident) = secfw_seal::load_public_key(k).map_err(|e| refused(e.to_string()))?;
     let ident = ident.ok_or_else(|| {
         refused(format!("{} names no identity; use a key file written by `secfw keygen`", k.display()))
     })?;
@@ -253,7 +253,7 @@ impl Workspace {
     /// Generate an Ed25519 signing key and write its files (`secfw keygen`); never overwrites.
     pub fn keygen(opts: &KeygenOptions) -> Result<KeygenReport, Error> {
         let key = SigningKey::generate().map_err(Error::unusable)?;
-        let files = secfw_seal::keys::write_key_files(&opts.out, &opts.identity, &key)?;
+        let files = secfw_seal::write_key_files(&opts.out, &opts.identity, &key)?;
         Ok(KeygenReport { keyid: key.public().keyid(), files })
     }
 
@@ -299,7 +299,7 @@ impl Workspace {
         let mut c = load_chain(path)?;
         let result = match edit {
             TrustEdit::AddKey { role, pubkey, identity } => {
-                let (key, comment) = secfw_seal::keys::load_public_key(pubkey)?;
+                let (key, comment) = secfw_seal::load_public_key(pubkey)?;
                 let Some(id) = identity.clone().or(comment) else {
                     return Err(refused(format!("{} names no identity; pass --identity NAME", pubkey.display())));
                 };
@@ -340,7 +340,7 @@ impl Workspace {
     /// (`secfw trust sign`).
     pub fn trust_sign(path: &Path, key: &Path, allow_insecure_key_permissions: bool) -> Result<TrustStatus, Error> {
         let mut c = load_chain(path)?;
-        let k = secfw_seal::keys::load_signing_key(key, allow_insecure_key_permissions)?;
+        let k = secfw_seal::load_signing_key(key, allow_insecure_key_permissions)?;
         c.sign(&k).map_err(refused)?;
         save_chain(path, &c)?;
         let mut st = TrustStatus::of(path, &c);
