@@ -13,7 +13,7 @@ pub use apply::{ApplyOptions, ApplyReport, Endpoint, apply, apply_with_sleep};
 pub use ledger::{JOURNAL_FILE, LEDGER_FILE, Ledger};
 pub use plan::{
     ActionKind, ActionRequest, ApprovalRequest, ExceptionNote, KeySource, MissingApproval, PlannedAction, Ticket,
-    TicketPlan, plan, plan_with_ledger,
+    TicketPlan, plan, plan_summary, plan_with_ledger,
 };
 
 /// The error type of `secfw-tickets`.
