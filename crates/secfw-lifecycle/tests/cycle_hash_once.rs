@@ -137,12 +137,13 @@ fn every_recorded_gate_digest_is_that_of_the_workspace_the_gates_ran_on() {
     let Setup { ws, opts, .. } = &setup();
     let ledger = ws.join(secfw_artifacts::files::FINDINGS);
     let before = std::fs::read(&ledger).unwrap();
-    let pre_ingest = secfw_gates::inputs_digest(&secfw_artifacts::load(ws, &Default::default()).unwrap());
+    let pre_ingest =
+        secfw_gates::inputs_digest(&secfw_artifacts::load(ws, &secfw_artifacts::LoadOptions::default()).unwrap());
     let lock = secfw_artifacts::lock::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
     let report = cycle::run(ws, &lock, opts, &mut |_| {}).unwrap();
     assert!(report.completed(), "{}", report.summary_text());
     assert_ne!(std::fs::read(&ledger).unwrap(), before, "ingest rewrote the ledger");
-    let after = secfw_artifacts::load(ws, &Default::default()).unwrap();
+    let after = secfw_artifacts::load(ws, &secfw_artifacts::LoadOptions::default()).unwrap();
     assert_ne!(secfw_gates::inputs_digest(&after), pre_ingest);
     let events = secfw_lifecycle::Lifecycle::new(ws).log().read().unwrap();
     let mut checked = 0;

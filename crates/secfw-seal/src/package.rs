@@ -384,8 +384,7 @@ fn extract(
         let parent = rel.parent().unwrap_or(Path::new(""));
         let dir = secfw_artifacts::write::create_dirs_nofollow(staging, parent)?;
         let dest = dir.join(rel.file_name().unwrap_or_default());
-        let out =
-            fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(|e| Error::io(&dest, e))?;
+        let out = fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(|e| Error::io(&dest, e))?;
         let mut reader = HashingReader { inner: &mut entry, hash: sha2::Sha256::new(), n: 0 };
         // Written in large blocks (a plain copy into the file makes one system call per 8 KiB).
         let mut buffered = std::io::BufWriter::with_capacity(IO_BLOCK, out);

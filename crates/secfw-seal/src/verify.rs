@@ -460,7 +460,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
     r
 }
 
-/// 1. The trust policy is valid at `now`; returns whether it is.
+/// Check 1: The trust policy is valid at `now`; returns whether it is.
 fn check_trust_policy(r: &mut VerifyReport, trust: &TrustPolicy, opts: &VerifyOptions) -> bool {
     let tp: Vec<Diagnostic> = trust
         .problems(opts.now)
@@ -479,7 +479,7 @@ fn check_trust_policy(r: &mut VerifyReport, trust: &TrustPolicy, opts: &VerifyOp
     trust_ok
 }
 
-/// 2. The envelope parses; an envelope with no signatures fails the check but is returned (the
+/// Check 2: The envelope parses; an envelope with no signatures fails the check but is returned (the
 /// later checks still name what else is wrong).
 fn check_envelope(r: &mut VerifyReport, dir: &Path) -> Option<Envelope> {
     let ep = dir.join(names::ENVELOPE);
@@ -512,7 +512,7 @@ fn check_envelope(r: &mut VerifyReport, dir: &Path) -> Option<Envelope> {
     }
 }
 
-/// 3. payloadType is the fixed in-toto type.
+/// Check 3: payloadType is the fixed in-toto type.
 fn check_payload_type(r: &mut VerifyReport, env: &Envelope) {
     let pt = if env.payload_type == PAYLOAD_TYPE {
         vec![]
@@ -542,7 +542,7 @@ fn payload_body(r: &mut VerifyReport, env: &Envelope) -> Option<Vec<u8>> {
     }
 }
 
-/// 4. Signatures over the PAE (with the type as written: a changed type fails here too);
+/// Check 4: Signatures over the PAE (with the type as written: a changed type fails here too);
 /// returns the distinct trusted keys whose signatures verified.
 fn check_signatures(r: &mut VerifyReport, trust: &TrustPolicy, env: &Envelope, body: &[u8]) -> BTreeSet<PublicKey> {
     let msg = pae(&env.payload_type, body);
@@ -598,7 +598,7 @@ fn check_signatures(r: &mut VerifyReport, trust: &TrustPolicy, env: &Envelope, b
     accepted
 }
 
-/// 5. Thresholds, per role, over distinct keys (roles are disjoint in a valid policy); records
+/// Check 5: Thresholds, per role, over distinct keys (roles are disjoint in a valid policy); records
 /// the signers of each role.
 fn check_thresholds(
     r: &mut VerifyReport,
@@ -631,7 +631,7 @@ fn check_thresholds(
     r.push(CheckName::Thresholds, th, summary.join(", "));
 }
 
-/// 6. The payload is canonical JSON and a valid statement.
+/// Check 6: The payload is canonical JSON and a valid statement.
 fn check_statement(r: &mut VerifyReport, body: &[u8]) -> Option<Statement> {
     match Statement::parse_payload(body) {
         Ok(st) => {
@@ -658,7 +658,7 @@ fn check_statement(r: &mut VerifyReport, body: &[u8]) -> Option<Statement> {
     }
 }
 
-/// 7. The statement file holds exactly the signed payload.
+/// Check 7: The statement file holds exactly the signed payload.
 fn check_statement_file(r: &mut VerifyReport, dir: &Path, body: &[u8]) {
     let sf = match read_seal_file(&dir.join(names::STATEMENT), crate::statement::MAX_PAYLOAD_BYTES as u64) {
         Ok(b) if b == body => vec![],
@@ -673,7 +673,7 @@ fn check_statement_file(r: &mut VerifyReport, dir: &Path, body: &[u8]) {
     r.push(CheckName::StatementFile, sf, "equals the payload");
 }
 
-/// 8. Every sealed file matches: safe, streamed, parallel; a digest of this process is reused
+/// Check 8: Every sealed file matches: safe, streamed, parallel; a digest of this process is reused
 /// only for a file whose identity is still the one it was computed from. Returns the sealed
 /// paths.
 fn check_files(r: &mut VerifyReport, dir: &Path, st: &Statement, opts: &VerifyOptions) -> Vec<String> {
@@ -706,7 +706,7 @@ fn check_files(r: &mut VerifyReport, dir: &Path, st: &Statement, opts: &VerifyOp
     paths
 }
 
-/// 9. No unlisted file, link or special file in the sealed set.
+/// Check 9: No unlisted file, link or special file in the sealed set.
 fn check_closed_set(r: &mut VerifyReport, dir: &Path, paths: &[String]) {
     let (present, problems) = files::sealed_set(dir);
     let listed: BTreeSet<&str> = paths.iter().map(String::as_str).collect();
@@ -728,7 +728,7 @@ fn check_closed_set(r: &mut VerifyReport, dir: &Path, paths: &[String]) {
     r.push(CheckName::ClosedSet, cs, "no unlisted files");
 }
 
-/// 11. The rulebook binding matches the pin, when one is given.
+/// Check 11: The rulebook binding matches the pin, when one is given.
 fn check_rulebook(r: &mut VerifyReport, st: &Statement, opts: &VerifyOptions) {
     let mut rb = Vec::new();
     let recorded = st.predicate.rulebook.digest.get("sha256").cloned().unwrap_or_default();
@@ -746,7 +746,7 @@ fn check_rulebook(r: &mut VerifyReport, st: &Statement, opts: &VerifyOptions) {
     r.push(CheckName::Rulebook, rb, format!("version {} sha256 {recorded}", st.predicate.rulebook.version));
 }
 
-/// 12. Not expired (unless allowed), not issued in the future beyond the skew.
+/// Check 12: Not expired (unless allowed), not issued in the future beyond the skew.
 fn check_expiry(r: &mut VerifyReport, st: &Statement, opts: &VerifyOptions) {
     let mut ex = Vec::new();
     let issued = parse_time(&st.predicate.issued_at);
@@ -772,7 +772,7 @@ fn check_expiry(r: &mut VerifyReport, st: &Statement, opts: &VerifyOptions) {
     r.push(CheckName::Expiry, ex, format!("valid until {}", st.predicate.expires));
 }
 
-/// 13. project, 14. sequence, 15. chain: all three read the last accepted state.
+/// Checks 13 (project), 14 (sequence) and 15 (chain): all three read the last accepted state.
 fn check_project_sequence_chain(r: &mut VerifyReport, dir: &Path, st: &Statement, seal: &str, opts: &VerifyOptions) {
     let mut sq = Vec::new();
     let state = match (&opts.state, opts.workspace_state) {
@@ -790,7 +790,7 @@ fn check_project_sequence_chain(r: &mut VerifyReport, dir: &Path, st: &Statement
     check_sequence_and_chain(r, st, seal, state.as_ref(), sq);
 }
 
-/// 13. The manifest's project is the expected one (given, else the state's, else the
+/// Check 13: The manifest's project is the expected one (given, else the state's, else the
 /// workspace's).
 fn check_project(r: &mut VerifyReport, dir: &Path, st: &Statement, state: Option<&SealState>, opts: &VerifyOptions) {
     let expect_project = opts
@@ -816,8 +816,8 @@ fn check_project(r: &mut VerifyReport, dir: &Path, st: &Statement, state: Option
     r.push(CheckName::Project, pj, st.predicate.project.clone());
 }
 
-/// 14. No rollback below (or replay at) the last accepted sequence; 15. the previous-seal
-/// chain. `sq` holds the problems met reading the state.
+/// Check 14: no rollback below (or replay at) the last accepted sequence; check 15: the
+/// previous-seal chain. `sq` holds the problems met reading the state.
 fn check_sequence_and_chain(
     r: &mut VerifyReport,
     st: &Statement,
@@ -866,7 +866,7 @@ fn check_sequence_and_chain(
     r.push(CheckName::Chain, ch, st.predicate.previous_seal.clone().unwrap_or_else(|| "first manifest".to_owned()));
 }
 
-/// 16. `handoff_manifest.yaml` is byte-identical to its rendering.
+/// Check 16: `handoff_manifest.yaml` is byte-identical to its rendering.
 fn check_yaml_view(r: &mut VerifyReport, manifest: &Path, st: &Statement, seal: &str) {
     let expected = render_yaml(st, seal, &r.signers);
     let yv = match read_seal_file(manifest, MAX_ENVELOPE_BYTES) {
@@ -888,7 +888,7 @@ fn check_yaml_view(r: &mut VerifyReport, manifest: &Path, st: &Statement, seal: 
     r.push(CheckName::YamlView, yv, "byte-identical rendering");
 }
 
-/// 17. No open critical finding was sealed (only when required).
+/// Check 17: No open critical finding was sealed (only when required).
 fn check_critical_zero(r: &mut VerifyReport, st: &Statement) {
     let c = st.predicate.severity_counts.critical;
     let cz = if c > 0 {

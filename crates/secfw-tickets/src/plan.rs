@@ -276,7 +276,10 @@ fn sha256_json<T: Serialize>(v: &T) -> String {
         }
     }
     let mut w = std::io::BufWriter::with_capacity(4096, HashWriter(Sha256::new()));
-    match serde_json::to_writer(&mut w, v).map_err(std::io::Error::from).and_then(|()| w.into_inner().map_err(|e| e.into_error())) {
+    match serde_json::to_writer(&mut w, v)
+        .map_err(std::io::Error::from)
+        .and_then(|()| w.into_inner().map_err(std::io::IntoInnerError::into_error))
+    {
         Ok(h) => hex::encode(h.0.finalize()),
         // As `to_vec(..).unwrap_or_default()` did: a value that cannot be serialized hashes as
         // no bytes (the plan's types always serialize).
