@@ -117,6 +117,10 @@ pub struct GateOptions {
     pub allowed_states: Vec<LifecycleState>,
     /// Start of the current cycle (from the event log): scans before it do not count.
     pub cycle_start: Option<DateTime<Utc>>,
+    /// [`inputs_digest`] of exactly the workspace the gates run on, when the caller computed
+    /// it already (a process running several gate runs on one load hashes the artifacts
+    /// once). It is not checked: give it only for that workspace, unchanged since.
+    pub inputs_digest: Option<String>,
 }
 
 impl GateOptions {
@@ -136,6 +140,13 @@ impl GateOptions {
     #[must_use]
     pub fn cycle_start(mut self, t: Option<DateTime<Utc>>) -> Self {
         self.cycle_start = t;
+        self
+    }
+    /// Use `digest`, the [`inputs_digest`] of the workspace the gates will run on, instead of
+    /// hashing its artifacts again.
+    #[must_use]
+    pub fn inputs_digest(mut self, digest: Option<String>) -> Self {
+        self.inputs_digest = digest;
         self
     }
 }
@@ -311,7 +322,7 @@ pub fn run_in(ctx: &GateContext<'_>, gates: &[GateName]) -> GateRun {
     let mut names = gates.to_vec();
     names.sort();
     names.dedup();
-    let inputs = inputs_digest(ctx.ws);
+    let inputs = ctx.opts.inputs_digest.clone().unwrap_or_else(|| inputs_digest(ctx.ws));
     let reports: Vec<GateReport> = names.iter().map(|g| g.gate().run(ctx).bind_inputs(&inputs)).collect();
     GateRun {
         now: ctx.now,

@@ -266,6 +266,15 @@ struct Loaded {
     /// began, and when it began: `generate-manifest` reuses this load only while they hold.
     identities: Vec<Option<secfw_seal::FileIdentity>>,
     read_at: std::time::SystemTime,
+    /// [`secfw_gates::inputs_digest`] of `ws`, computed by the first gate run on this load
+    /// (every later transition's gates reuse it); reset whenever `ws` changes.
+    inputs_digest: std::cell::OnceCell<String>,
+}
+
+impl Loaded {
+    fn inputs_digest(&self) -> String {
+        self.inputs_digest.get_or_init(|| secfw_gates::inputs_digest(&self.ws)).clone()
+    }
 }
 
 type Stamp = Vec<Option<(u64, Option<std::time::SystemTime>)>>;
@@ -452,6 +461,13 @@ pub fn run(
     // Every gate decision of this run is made and recorded: now tell people.
     run.notify();
     run.report.hash_stats = run.wiring.seal.memo.stats();
+    // Freeing a large loaded workspace is hundreds of thousands of deallocations (about 5% of
+    // an M cycle): it happens on a helper thread, so the caller has its report at once (the
+    // CLI then exits, and the system reclaims the memory wholesale). If no thread can be
+    // started, the closure (and the workspace) is dropped here.
+    if let Some(l) = run.loaded.take() {
+        let _ = std::thread::Builder::new().name("secfw-drop".into()).spawn(move || drop(l));
+    }
     Ok(run.report)
 }
 
@@ -474,7 +490,7 @@ impl Run<'_> {
         let read_at = std::time::SystemTime::now();
         let identities = secfw_seal::artifact_identities(self.root);
         let ws = secfw_artifacts::load(self.root, &LoadOptions::default().strict(strict))?;
-        Ok(Loaded { ws, strict, stamp, identities, read_at })
+        Ok(Loaded { ws, strict, stamp, identities, read_at, inputs_digest: std::cell::OnceCell::new() })
     }
 
     fn keep(&mut self, loaded: Loaded) {
@@ -512,8 +528,10 @@ impl Run<'_> {
 
     /// Advance to `to`; on refusal record every reason (and escalations) and stop.
     fn advance(&mut self, to: LifecycleState) -> Result<bool, Error> {
-        let req = AdvanceRequest::new(to, self.opts.actor.clone(), self.opts.now).strict(self.opts.strict);
         let loaded = self.take_workspace(self.opts.strict)?;
+        let req = AdvanceRequest::new(to, self.opts.actor.clone(), self.opts.now)
+            .strict(self.opts.strict)
+            .inputs_digest(Some(loaded.inputs_digest()));
         let outcome = self.lc.advance_loaded(&loaded.ws, &req, self.wiring.checks());
         self.keep(loaded);
         let outcome = outcome?;
@@ -591,7 +609,8 @@ impl Run<'_> {
         drop(gov);
         if blocked {
             let req = AdvanceRequest::new(LifecycleState::Packaged, self.opts.actor.clone(), self.opts.now)
-                .strict(self.opts.strict);
+                .strict(self.opts.strict)
+                .inputs_digest(Some(loaded.inputs_digest()));
             let events = self.lc.log().read()?;
             let ev = self.lc.evaluate(ws, &events, LifecycleState::ReadyForHandoff, &req, self.wiring.checks());
             self.keep(loaded);
@@ -769,6 +788,8 @@ impl Run<'_> {
             // would read the files itself.
             _ => self.load_fresh(false)?,
         };
+        // Ingest changes `l.ws`: its inputs digest is computed again when next needed.
+        l.inputs_digest = std::cell::OnceCell::new();
         let result = secfw_ingest::ingest_loaded(self.root, self.lock, &inputs, &iopts, &mut l.ws);
         if let Ok(o) = &result
             && let Some(w) = o.written_identity
@@ -816,7 +837,13 @@ impl Run<'_> {
             Ok(l) => l,
             Err(e) => return self.step("tickets", StepStatus::Warned, format!("cannot load the workspace: {e}")),
         };
-        let planned = secfw_tickets::plan(&loaded.ws, self.opts.now);
+        // Without an endpoint only the counts are reported: the summary plan decides every
+        // action by the same rule without building and hashing a request per finding.
+        let planned = if self.opts.tickets_endpoint.is_some() {
+            secfw_tickets::plan(&loaded.ws, self.opts.now)
+        } else {
+            secfw_tickets::plan_summary(&loaded.ws, self.opts.now)
+        };
         self.keep(loaded);
         let plan = match planned {
             Ok(p) => p,

@@ -164,12 +164,22 @@ pub struct AdvanceRequest {
     pub now: DateTime<Utc>,
     /// Strict gates: warnings fail too.
     pub strict: bool,
+    /// [`secfw_gates::inputs_digest`] of the workspace the request is evaluated on, when the
+    /// caller knows it (see [`secfw_gates::GateOptions::inputs_digest`]).
+    pub inputs_digest: Option<String>,
 }
 
 impl AdvanceRequest {
     /// A request.
     pub fn new(to: LifecycleState, actor: impl Into<String>, now: DateTime<Utc>) -> Self {
-        Self { to, actor: actor.into(), now, strict: false }
+        Self { to, actor: actor.into(), now, strict: false, inputs_digest: None }
+    }
+    /// The inputs digest of the workspace this request will be evaluated on, computed by the
+    /// caller for exactly that workspace.
+    #[must_use]
+    pub fn inputs_digest(mut self, digest: Option<String>) -> Self {
+        self.inputs_digest = digest;
+        self
     }
     /// Strict gates on or off.
     #[must_use]
@@ -480,7 +490,7 @@ impl Lifecycle {
         checks: Checks<'_>,
     ) -> Evaluation {
         let (to, now, strict) = (req.to, req.now, req.strict);
-        let opts = gate_options(events, from, to, strict);
+        let opts = gate_options(events, from, to, strict).inputs_digest(req.inputs_digest.clone());
         let ctx = GateContext::new(ws, now, opts);
         let needed = criteria(to);
         let run = secfw_gates::run_in(&ctx, &gates_for(needed));

@@ -127,3 +127,42 @@ fn a_ledger_edited_during_the_cycle_is_read_again_by_ingest_and_the_edit_is_kept
     assert_eq!(report.workspace_loads, 2, "the edited workspace is loaded again before ingest");
     assert_eq!(parses, 3, "the edited ledger is parsed again before ingest");
 }
+
+/// The cycle hashes the artifacts for the gates' `inputs_digest` once per load and reuses it
+/// for every later transition on that load. The property that must survive: every gate digest
+/// a transition records is the digest of the workspace as it was then; in particular, after
+/// ingest rewrote the ledger, no transition may record a digest of the text before ingest.
+/// Each recorded digest must equal a fresh gate run's on a fresh load.
+#[test]
+fn every_recorded_gate_digest_is_that_of_the_workspace_the_gates_ran_on() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Setup { ws, opts, .. } = &setup();
+    let ledger = ws.join(secfw_artifacts::files::FINDINGS);
+    let before = std::fs::read(&ledger).unwrap();
+    let pre_ingest =
+        secfw_gates::inputs_digest(&secfw_artifacts::load(ws, &secfw_artifacts::LoadOptions::default()).unwrap());
+    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
+    let report = cycle::run(ws, &lock, opts, &mut |_| {}).unwrap();
+    assert!(report.completed(), "{}", report.summary_text());
+    assert_ne!(std::fs::read(&ledger).unwrap(), before, "ingest rewrote the ledger");
+    let after = secfw_artifacts::load(ws, &secfw_artifacts::LoadOptions::default()).unwrap();
+    assert_ne!(secfw_gates::inputs_digest(&after), pre_ingest);
+    let events = secfw_lifecycle::Lifecycle::new(ws).log().read().unwrap();
+    let mut checked = 0;
+    for (i, e) in events.iter().enumerate() {
+        use secfw_artifacts::LifecycleState as S;
+        if !matches!(e.to, S::Executed | S::Validated | S::Improve) {
+            continue;
+        }
+        let gopts = secfw_lifecycle::gate_options(&events[..i], e.from, e.to, false);
+        for g in &e.gates {
+            let name: secfw_gates::GateName = g.gate.parse().unwrap();
+            let fresh = secfw_gates::run(&after, &[name], e.time, &gopts);
+            let r = fresh.report(name).unwrap();
+            assert_eq!(r.inputs_digest, secfw_gates::inputs_digest(&after));
+            assert_eq!(g.digest, r.digest, "{} at {}: the recorded report is not that of the workspace", g.gate, e.to);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "gate records after ingest checked: {checked}");
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::Code;
-use secfw_artifacts::{Diagnostic, Pos};
+use secfw_artifacts::{Diagnostic, Pos, Seal};
 use serde::{Deserialize, Serialize};
 
 use crate::dsse::{Envelope, MAX_ENVELOPE_BYTES, PAYLOAD_TYPE, b64_decode, pae};
@@ -115,7 +115,7 @@ pub struct SealState {
     /// Last accepted sequence.
     pub sequence: u64,
     /// Its seal.
-    pub seal: secfw_artifacts::Seal,
+    pub seal: Seal,
 }
 
 /// Largest state file read (64 KiB).
@@ -315,7 +315,7 @@ pub struct VerifyReport {
     /// Every check run.
     pub checks: Vec<Check>,
     /// The seal, when the payload could be read.
-    pub seal: Option<secfw_artifacts::Seal>,
+    pub seal: Option<Seal>,
     /// The verified statement, when it parsed.
     #[serde(skip)]
     pub statement: Option<Statement>,
@@ -427,7 +427,40 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         stats: files::HashStats::default(),
         known: files::KnownDigests::default(),
     };
-    // 1. trust policy
+    // Each check records its outcome in `r`; a check whose result later checks need returns
+    // it, and `None` stops the verification (nothing after it can be checked).
+    let trust_ok = check_trust_policy(&mut r, trust, opts);
+    let Some(env) = check_envelope(&mut r, dir) else { return r };
+    check_payload_type(&mut r, &env);
+    let Some(body) = payload_body(&mut r, &env) else { return r };
+    let seal = seal_of(&body);
+    r.seal = Some(seal);
+    let accepted = check_signatures(&mut r, trust, &env, &body);
+    check_thresholds(&mut r, trust, opts, trust_ok, &accepted);
+    let Some(st) = check_statement(&mut r, &body) else { return r };
+    check_statement_file(&mut r, dir, &body);
+    let paths = check_files(&mut r, dir, &st, opts);
+    if opts.closed_set {
+        check_closed_set(&mut r, dir, &paths);
+    }
+    r.push(
+        CheckName::Git,
+        check_git(dir, &st, opts),
+        st.predicate.git.as_ref().map_or("no git binding".to_owned(), |g| format!("commit {}", g.commit)),
+    );
+    check_rulebook(&mut r, &st, opts);
+    check_expiry(&mut r, &st, opts);
+    check_project_sequence_chain(&mut r, dir, &st, &seal, opts);
+    check_yaml_view(&mut r, manifest, &st, &seal);
+    if opts.require_critical_zero {
+        check_critical_zero(&mut r, &st);
+    }
+    r.statement = Some(st);
+    r
+}
+
+/// Check 1: The trust policy is valid at `now`; returns whether it is.
+fn check_trust_policy(r: &mut VerifyReport, trust: &TrustPolicy, opts: &VerifyOptions) -> bool {
     let tp: Vec<Diagnostic> = trust
         .problems(opts.now)
         .into_iter()
@@ -442,11 +475,14 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         .collect();
     let trust_ok = tp.is_empty();
     r.push(CheckName::TrustPolicy, tp, format!("version {}, {} key(s)", trust.version, trust.keys.len()));
+    trust_ok
+}
 
-    // 2. envelope
+/// Check 2: The envelope parses; an envelope with no signatures fails the check but is returned (the
+/// later checks still name what else is wrong).
+fn check_envelope(r: &mut VerifyReport, dir: &Path) -> Option<Envelope> {
     let ep = dir.join(names::ENVELOPE);
-    let env = read_seal_file(&ep, MAX_ENVELOPE_BYTES).and_then(|b| Envelope::parse(&b));
-    let env = match env {
+    match read_seal_file(&ep, MAX_ENVELOPE_BYTES).and_then(|b| Envelope::parse(&b)) {
         Ok(e) if e.signatures.is_empty() => {
             r.push(
                 CheckName::Envelope,
@@ -458,11 +494,11 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
                 )],
                 "",
             );
-            e
+            Some(e)
         }
         Ok(e) => {
             r.push(CheckName::Envelope, vec![], format!("{} signature(s)", e.signatures.len()));
-            e
+            Some(e)
         }
         Err(m) => {
             r.push(
@@ -470,10 +506,13 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
                 vec![err(codes::ENVELOPE, names::ENVELOPE, m, "regenerate and re-sign the manifest")],
                 "",
             );
-            return r;
+            None
         }
-    };
-    // 3. payloadType
+    }
+}
+
+/// Check 3: payloadType is the fixed in-toto type.
+fn check_payload_type(r: &mut VerifyReport, env: &Envelope) {
     let pt = if env.payload_type == PAYLOAD_TYPE {
         vec![]
     } else {
@@ -485,22 +524,27 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         )]
     };
     r.push(CheckName::PayloadType, pt, PAYLOAD_TYPE);
-    let body = match env.body() {
-        Ok(b) => b,
+}
+
+/// The decoded payload; a payload that does not decode fails the signatures check.
+fn payload_body(r: &mut VerifyReport, env: &Envelope) -> Option<Vec<u8>> {
+    match env.body() {
+        Ok(b) => Some(b),
         Err(m) => {
             r.push(
                 CheckName::Signatures,
                 vec![err(codes::ENVELOPE, names::ENVELOPE, format!("payload: {m}"), "the envelope is corrupt")],
                 "",
             );
-            return r;
+            None
         }
-    };
-    let seal = seal_of(&body);
-    r.seal = Some(seal);
+    }
+}
 
-    // 4. signatures over the PAE (with the type as written: a changed type fails here too)
-    let msg = pae(&env.payload_type, &body);
+/// Check 4: Signatures over the PAE (with the type as written: a changed type fails here too);
+/// returns the distinct trusted keys whose signatures verified.
+fn check_signatures(r: &mut VerifyReport, trust: &TrustPolicy, env: &Envelope, body: &[u8]) -> BTreeSet<PublicKey> {
+    let msg = pae(&env.payload_type, body);
     let mut sig_diags = Vec::new();
     let mut accepted: BTreeSet<PublicKey> = BTreeSet::new();
     for (i, s) in env.signatures.iter().enumerate() {
@@ -550,8 +594,18 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
     }
     r.accepted_keyids = accepted.iter().map(PublicKey::keyid).collect();
     r.push(CheckName::Signatures, sig_diags, format!("{} distinct trusted key(s)", accepted.len()));
+    accepted
+}
 
-    // 5. thresholds, per role, over distinct keys (roles are disjoint in a valid policy)
+/// Check 5: Thresholds, per role, over distinct keys (roles are disjoint in a valid policy); records
+/// the signers of each role.
+fn check_thresholds(
+    r: &mut VerifyReport,
+    trust: &TrustPolicy,
+    opts: &VerifyOptions,
+    trust_ok: bool,
+    accepted: &BTreeSet<PublicKey>,
+) {
     let mut th = Vec::new();
     let mut summary = Vec::new();
     for role in Role::ALL {
@@ -574,13 +628,15 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         }
     }
     r.push(CheckName::Thresholds, th, summary.join(", "));
+}
 
-    // 6. canonical payload and statement
-    let st = match Statement::parse_payload(&body) {
+/// Check 6: The payload is canonical JSON and a valid statement.
+fn check_statement(r: &mut VerifyReport, body: &[u8]) -> Option<Statement> {
+    match Statement::parse_payload(body) {
         Ok(st) => {
             r.push(CheckName::CanonicalPayload, vec![], "RFC 8785");
             r.push(CheckName::Statement, vec![], format!("{} subject(s)", st.subject.len()));
-            st
+            Some(st)
         }
         Err(problems) => {
             let (canon, other): (Vec<_>, Vec<_>) = problems.into_iter().partition(|(c, _)| *c == codes::NOT_CANONICAL);
@@ -596,11 +652,13 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
             if !canon_failed {
                 r.push(CheckName::Statement, d(other), "");
             }
-            return r;
+            None
         }
-    };
+    }
+}
 
-    // 7. statement file equals the payload
+/// Check 7: The statement file holds exactly the signed payload.
+fn check_statement_file(r: &mut VerifyReport, dir: &Path, body: &[u8]) {
     let sf = match read_seal_file(&dir.join(names::STATEMENT), crate::statement::MAX_PAYLOAD_BYTES as u64) {
         Ok(b) if b == body => vec![],
         Ok(_) => vec![err(
@@ -612,9 +670,12 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         Err(e) => vec![err(codes::SEAL_FILE, names::STATEMENT, e, "it is written by generate-manifest")],
     };
     r.push(CheckName::StatementFile, sf, "equals the payload");
+}
 
-    // 8. files: safe, streamed, parallel; a digest of this process is reused only for a file
-    // whose identity is still the one it was computed from.
+/// Check 8: Every sealed file matches: safe, streamed, parallel; a digest of this process is reused
+/// only for a file whose identity is still the one it was computed from. Returns the sealed
+/// paths.
+fn check_files(r: &mut VerifyReport, dir: &Path, st: &Statement, opts: &VerifyOptions) -> Vec<String> {
     let paths: Vec<String> = st.predicate.artifacts.iter().map(|a| a.path.clone()).collect();
     let mut fd = Vec::new();
     let (hashed, stats) = files::hash_all_known(dir, &paths, opts.known.as_deref());
@@ -641,39 +702,33 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         }
     }
     r.push(CheckName::Files, fd, format!("{} file(s) match", paths.len()));
+    paths
+}
 
-    // 9. closed set
-    if opts.closed_set {
-        let (present, problems) = files::sealed_set(dir);
-        let listed: BTreeSet<&str> = paths.iter().map(String::as_str).collect();
-        let mut cs: Vec<Diagnostic> = present
-            .iter()
-            .filter(|p| !listed.contains(p.as_str()))
-            .map(|p| {
-                err(
-                    codes::UNLISTED_FILE,
-                    p,
-                    format!("{p} is in the sealed set but not in the manifest"),
-                    "remove it, or regenerate and re-sign the manifest",
-                )
-            })
-            .collect();
-        cs.extend(
-            problems
-                .into_iter()
-                .map(|p| err(codes::NOT_REGULAR, &p.path, p.message, "remove the link or special file")),
-        );
-        r.push(CheckName::ClosedSet, cs, "no unlisted files");
-    }
-
-    // 10. git
-    r.push(
-        CheckName::Git,
-        check_git(dir, &st, opts),
-        st.predicate.git.as_ref().map_or("no git binding".to_owned(), |g| format!("commit {}", g.commit)),
+/// Check 9: No unlisted file, link or special file in the sealed set.
+fn check_closed_set(r: &mut VerifyReport, dir: &Path, paths: &[String]) {
+    let (present, problems) = files::sealed_set(dir);
+    let listed: BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+    let mut cs: Vec<Diagnostic> = present
+        .iter()
+        .filter(|p| !listed.contains(p.as_str()))
+        .map(|p| {
+            err(
+                codes::UNLISTED_FILE,
+                p,
+                format!("{p} is in the sealed set but not in the manifest"),
+                "remove it, or regenerate and re-sign the manifest",
+            )
+        })
+        .collect();
+    cs.extend(
+        problems.into_iter().map(|p| err(codes::NOT_REGULAR, &p.path, p.message, "remove the link or special file")),
     );
+    r.push(CheckName::ClosedSet, cs, "no unlisted files");
+}
 
-    // 11. rulebook
+/// Check 11: The rulebook binding matches the pin, when one is given.
+fn check_rulebook(r: &mut VerifyReport, st: &Statement, opts: &VerifyOptions) {
     let mut rb = Vec::new();
     let recorded = st.predicate.rulebook.digest.get("sha256").cloned().unwrap_or_default();
     if let Some(pin) = &opts.expect_rulebook {
@@ -688,8 +743,10 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         }
     }
     r.push(CheckName::Rulebook, rb, format!("version {} sha256 {recorded}", st.predicate.rulebook.version));
+}
 
-    // 12. expiry
+/// Check 12: Not expired (unless allowed), not issued in the future beyond the skew.
+fn check_expiry(r: &mut VerifyReport, st: &Statement, opts: &VerifyOptions) {
     let mut ex = Vec::new();
     let issued = parse_time(&st.predicate.issued_at);
     let expires = parse_time(&st.predicate.expires);
@@ -712,8 +769,10 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         }
     }
     r.push(CheckName::Expiry, ex, format!("valid until {}", st.predicate.expires));
+}
 
-    // 13. project, 14. sequence, 15. chain
+/// Checks 13 (project), 14 (sequence) and 15 (chain): all three read the last accepted state.
+fn check_project_sequence_chain(r: &mut VerifyReport, dir: &Path, st: &Statement, seal: &Seal, opts: &VerifyOptions) {
     let mut sq = Vec::new();
     let state = match (&opts.state, opts.workspace_state) {
         (Some(s), _) => Some(s.clone()),
@@ -726,10 +785,17 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         },
         (None, false) => None,
     };
+    check_project(r, dir, st, state.as_ref(), opts);
+    check_sequence_and_chain(r, st, seal, state.as_ref(), sq);
+}
+
+/// Check 13: The manifest's project is the expected one (given, else the state's, else the
+/// workspace's).
+fn check_project(r: &mut VerifyReport, dir: &Path, st: &Statement, state: Option<&SealState>, opts: &VerifyOptions) {
     let expect_project = opts
         .expect_project
         .clone()
-        .or_else(|| state.as_ref().map(|s| s.project.clone()))
+        .or_else(|| state.map(|s| s.project.clone()))
         .or_else(|| if opts.any_project { None } else { workspace_project(dir) });
     let pj = match expect_project {
         Some(p) if p != st.predicate.project => vec![err(
@@ -747,9 +813,20 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         _ => vec![],
     };
     r.push(CheckName::Project, pj, st.predicate.project.clone());
+}
+
+/// Check 14: no rollback below (or replay at) the last accepted sequence; check 15: the
+/// previous-seal chain. `sq` holds the problems met reading the state.
+fn check_sequence_and_chain(
+    r: &mut VerifyReport,
+    st: &Statement,
+    seal: &Seal,
+    state: Option<&SealState>,
+    mut sq: Vec<Diagnostic>,
+) {
     let seq = st.predicate.sequence;
     let mut ch = Vec::new();
-    if let Some(s) = &state {
+    if let Some(s) = state {
         if seq < s.sequence {
             sq.push(err(
                 codes::ROLLBACK,
@@ -757,7 +834,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
                 format!("sequence {seq} is older than the last accepted {}", s.sequence),
                 "an old manifest is being replayed; use the newest",
             ));
-        } else if seq == s.sequence && s.seal != seal {
+        } else if seq == s.sequence && s.seal != *seal {
             sq.push(err(
                 codes::ROLLBACK,
                 names::STATEMENT,
@@ -786,9 +863,11 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
     }
     r.push(CheckName::Sequence, sq, format!("sequence {seq}"));
     r.push(CheckName::Chain, ch, st.predicate.previous_seal.clone().unwrap_or_else(|| "first manifest".to_owned()));
+}
 
-    // 16. YAML view
-    let expected = render_yaml(&st, &seal.to_string(), &r.signers);
+/// Check 16: `handoff_manifest.yaml` is byte-identical to its rendering.
+fn check_yaml_view(r: &mut VerifyReport, manifest: &Path, st: &Statement, seal: &Seal) {
+    let expected = render_yaml(st, &seal.to_string(), &r.signers);
     let yv = match read_seal_file(manifest, MAX_ENVELOPE_BYTES) {
         Ok(b) if b == expected.as_bytes() => vec![],
         Ok(b) => {
@@ -806,23 +885,22 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
         Err(e) => vec![err(codes::SEAL_FILE, names::MANIFEST, e, "it is written by generate-manifest")],
     };
     r.push(CheckName::YamlView, yv, "byte-identical rendering");
+}
 
-    if opts.require_critical_zero {
-        let c = st.predicate.severity_counts.critical;
-        let cz = if c > 0 {
-            vec![err(
-                codes::CRITICAL_OPEN,
-                names::MANIFEST,
-                format!("{c} open critical finding(s) were sealed"),
-                "Critical=0: fix or except them, then seal again",
-            )]
-        } else {
-            vec![]
-        };
-        r.push(CheckName::CriticalZero, cz, "0 critical");
-    }
-    r.statement = Some(st);
-    r
+/// Check 17: No open critical finding was sealed (only when required).
+fn check_critical_zero(r: &mut VerifyReport, st: &Statement) {
+    let c = st.predicate.severity_counts.critical;
+    let cz = if c > 0 {
+        vec![err(
+            codes::CRITICAL_OPEN,
+            names::MANIFEST,
+            format!("{c} open critical finding(s) were sealed"),
+            "Critical=0: fix or except them, then seal again",
+        )]
+    } else {
+        vec![]
+    };
+    r.push(CheckName::CriticalZero, cz, "0 critical");
 }
 
 fn first_diff_line(a: &[u8], b: &[u8]) -> u32 {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{EXCEPTIONS_EMPTY, exception, finding, load, now, workspace};
-use secfw_tickets::{ActionKind, Ledger, TicketPlan, plan, plan_with_ledger};
+use secfw_tickets::{ActionKind, Ledger, TicketPlan, plan, plan_summary, plan_with_ledger};
 use sha2::Digest as _;
 
 const FP1: &str = "secfw/v1:1111111111111111111111111111111111111111111111111111111111111111";
@@ -255,4 +255,73 @@ fn example_workspace_plans_deterministically() {
     let mut sorted = keys.clone();
     sorted.sort_unstable();
     assert_eq!(keys, sorted);
+}
+
+/// The summary plan (what `cycle` computes when no ticket endpoint is configured) decides
+/// every action by the same rule as the full plan: same counts and diagnostics, in every case
+/// (create, create again after a close, update, unchanged, close, orphan close), with no
+/// actions kept.
+#[test]
+fn the_summary_plan_counts_exactly_what_the_full_plan_plans() {
+    let dir = tempfile::tempdir().unwrap();
+    let fp3 = "secfw/v1:3333333333333333333333333333333333333333333333333333333333333333";
+    let fp4 = "secfw/v1:4444444444444444444444444444444444444444444444444444444444444444";
+    workspace(
+        dir.path(),
+        &[
+            finding("F-1", "high", "open", Some(FP1), ""),
+            finding("F-2", "low", "open", Some(FP2), ""),
+            finding("F-3", "medium", "open", Some(fp3), ""),
+            finding("F-4", "low", "open", Some(fp4), ""),
+        ],
+        EXCEPTIONS_EMPTY,
+    );
+    let first = plan(&load(dir.path()), now()).unwrap();
+    let summary = plan_summary(&load(dir.path()), now()).unwrap();
+    assert_eq!(summary.summary, first.summary);
+    assert_eq!(summary.diagnostics, first.diagnostics);
+    assert!(summary.actions.is_empty() && first.summary.create == 4);
+    // Apply everything, close F-4's ticket by resolving it and applying, then change the
+    // workspace so that the next plan has one of each kind.
+    let ledger = applied(Ledger::default(), &first);
+    workspace(
+        dir.path(),
+        &[
+            finding("F-1", "high", "open", Some(FP1), ""),
+            finding("F-2", "low", "open", Some(FP2), ""),
+            finding("F-3", "medium", "open", Some(fp3), ""),
+            finding("F-4", "low", "resolved", Some(fp4), ""),
+        ],
+        EXCEPTIONS_EMPTY,
+    );
+    let ledger = applied(ledger.clone(), &plan_with_ledger(&load(dir.path()), &ledger, now()).unwrap());
+    assert!(!ledger.tickets[fp4].open);
+    workspace(
+        dir.path(),
+        &[
+            // unchanged
+            finding("F-1", "high", "open", Some(FP1), ""),
+            // changed: update
+            finding("F-2", "critical", "open", Some(FP2), ""),
+            // F-3 left the ledger: its open ticket is an orphan (close); F-4 is open again
+            // (create after a close); F-5 is new (create); F-6 resolved, never ticketed.
+            finding("F-4", "low", "open", Some(fp4), ""),
+            finding("F-5", "low", "open", None, ""),
+            finding("F-6", "low", "resolved", None, ""),
+        ],
+        EXCEPTIONS_EMPTY,
+    );
+    ledger.save(dir.path()).unwrap();
+    let ws = load(dir.path());
+    let full = plan(&ws, now()).unwrap();
+    let summary = plan_summary(&ws, now()).unwrap();
+    assert_eq!(
+        (full.summary.create, full.summary.update, full.summary.close, full.summary.unchanged),
+        (2, 1, 1, 1),
+        "{}",
+        full.to_json()
+    );
+    assert_eq!(summary.summary, full.summary);
+    assert_eq!(summary.diagnostics, full.diagnostics);
+    assert!(summary.actions.is_empty());
 }
