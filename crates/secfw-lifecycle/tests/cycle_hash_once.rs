@@ -137,12 +137,12 @@ fn a_ledger_edited_during_the_cycle_is_read_again_by_ingest_and_the_edit_is_kept
 fn every_recorded_gate_digest_is_that_of_the_workspace_the_gates_ran_on() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Setup { ws, opts, .. } = &setup();
-    let ledger = ws.join(secfw_artifacts::files::FINDINGS);
+    let ledger = ws.join(secfw_artifacts::file_names::FINDINGS);
     let before = std::fs::read(&ledger).unwrap();
     let pre_ingest =
         secfw_gates::inputs_digest(&secfw_artifacts::load(ws, &secfw_artifacts::LoadOptions::default()).unwrap());
-    let lock = secfw_artifacts::lock::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
-    let report = cycle::run(ws, &lock, opts, &mut |_| {}).unwrap();
+    let lock = secfw_artifacts::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
+    let report = run_cycle(ws, &lock, opts, &mut |_| {}).unwrap();
     assert!(report.completed(), "{}", report.summary_text());
     assert_ne!(std::fs::read(&ledger).unwrap(), before, "ingest rewrote the ledger");
     let after = secfw_artifacts::load(ws, &secfw_artifacts::LoadOptions::default()).unwrap();
