@@ -101,13 +101,25 @@ fn demo_runs_the_whole_cycle_and_everything_it_produces_verifies() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        for k in std::fs::read_dir(out.join("keys"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "key"))
-        {
-            assert_eq!(std::fs::metadata(&k).unwrap().permissions().mode() & 0o777, 0o600, "{}", k.display());
+        let private = |dir: &str| -> Vec<std::path::PathBuf> {
+            std::fs::read_dir(out.join(dir))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "key"))
+                .collect()
+        };
+        for k in private("keys").iter().chain(&private("offline-keys")) {
+            assert_eq!(std::fs::metadata(k).unwrap().permissions().mode() & 0o777, 0o600, "{}", k.display());
         }
+        // The root key is kept apart: `keys/*.key` is exactly the signers of handoffs.
+        let names = |dir: &str| -> Vec<String> {
+            let mut v: Vec<String> =
+                private(dir).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names("keys"), ["ciso@acme-pay.example.key", "security-lead@acme-pay.example.key"]);
+        assert_eq!(names("offline-keys"), ["root@acme-pay.example.key"]);
     }
 
     // Running the cycle again changes nothing.

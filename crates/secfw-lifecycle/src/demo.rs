@@ -6,7 +6,11 @@
 //! ```text
 //! OUT/workspace/   the example security workspace (sealed, packaged, digest written; KPI
 //!                  snapshots back-filled for the three weeks before, so trends have lines)
-//! OUT/keys/        demo Ed25519 keys (private keys mode 0600) — never inside the workspace
+//! OUT/keys/        the demo's signing keys, one per role (private keys mode 0600) — never
+//!                  inside the workspace
+//! OUT/offline-keys/ the root key that signs the trust policy (mode 0600), kept apart from the
+//!                  signing keys as a real deployment keeps it offline: `OUT/keys/*.key` is
+//!                  exactly the set of keys that sign handoffs
 //! OUT/trust.json   the trust policy, signed by the root key (outside the workspace, as it must be)
 //! ```
 //!
@@ -109,7 +113,7 @@ pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> R
     // The root key signs the trust policy itself (version 1, self-signed); it never signs
     // handoffs. A real deployment keeps it offline.
     let root = SigningKey::generate().map_err(Error::Cycle)?;
-    secfw_seal::write_key_files(&key_dir, ROOT_IDENTITY, &root)?;
+    secfw_seal::write_key_files(&out.join("offline-keys"), ROOT_IDENTITY, &root)?;
     trust.add_root_key(root.public(), ROOT_IDENTITY).map_err(Error::Cycle)?;
     let mut keys = Vec::new();
     for (identity, role) in SIGNERS {
