@@ -101,7 +101,7 @@ fn demo_runs_the_whole_cycle_and_everything_it_produces_verifies() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let private = |dir: &str| -> Vec<std::path::PathBuf> {
+        let private = |dir: &str| -> Vec<PathBuf> {
             std::fs::read_dir(out.join(dir))
                 .unwrap()
                 .map(|e| e.unwrap().path())

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use secfw_artifacts::Severity;
 use secfw_governance::ExceptionState;
-use secfw_metrics::compute::StandardState;
-use secfw_metrics::kpi::trim_num;
+use secfw_metrics::StandardState;
+use secfw_metrics::trim_num;
 use secfw_metrics::{KpiId, KpiReport, KpiStatus, Verdict};
 
 use crate::md::when;

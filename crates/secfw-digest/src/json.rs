@@ -5,7 +5,7 @@ use secfw_artifacts::model::digest::{
     DigestActions, DigestEscalation, DigestEscalations, DigestFindings, DigestFixFirst, DigestIntel, DigestJson,
     DigestKpi, DigestSpec, DigestSummary, OverallTrend, Period,
 };
-use secfw_metrics::compute::StandardState;
+use secfw_metrics::StandardState;
 use secfw_metrics::{KpiId, KpiReport, Unit, Verdict};
 
 use crate::{Error, Result};

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Timelike, Utc};
 use secfw_artifacts::Severity;
 use secfw_artifacts::escape_markdown_inline;
-use secfw_metrics::compute::StandardState;
-use secfw_metrics::kpi::trim_num;
+use secfw_metrics::StandardState;
+use secfw_metrics::trim_num;
 use secfw_metrics::{KpiId, KpiReport, Trend, Unit, Verdict};
 
 /// A period boundary as people read it: the date alone at midnight, else date and time (UTC).
@@ -330,7 +330,7 @@ pub(crate) struct FixFirstCells {
 }
 
 /// The cells of a "fix first" row (see [`FixFirstCells`]).
-pub(crate) fn fix_first_cells(r: &secfw_metrics::prioritise::FixFirst) -> FixFirstCells {
+pub(crate) fn fix_first_cells(r: &secfw_metrics::FixFirst) -> FixFirstCells {
     FixFirstCells {
         kev: r.kev.as_ref().map_or_else(
             || "no".to_owned(),
@@ -341,7 +341,7 @@ pub(crate) fn fix_first_cells(r: &secfw_metrics::prioritise::FixFirst) -> FixFir
     }
 }
 
-pub(crate) fn escalation_rule_and_state(i: &secfw_metrics::escalations::EscalationStatus) -> (String, String) {
+pub(crate) fn escalation_rule_and_state(i: &secfw_metrics::EscalationStatus) -> (String, String) {
     let rule = match (&i.rule, &i.condition, i.count) {
         (Some(r), Some(c), Some(n)) => format!("{r} {c} (count {n})"),
         _ => "no longer violated".to_owned(),

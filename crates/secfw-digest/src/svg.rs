@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use secfw_metrics::kpi::trim_num;
+use secfw_metrics::trim_num;
 
 /// Escape text for HTML and SVG (element content and attribute values): the one markup
 /// escaper of secfw, [`secfw_artifacts::escape_markup`].

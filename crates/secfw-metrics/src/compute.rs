@@ -920,7 +920,7 @@ fn time_to_acknowledge(summary: Option<&EscalationSummary>) -> Kpi {
 
 impl Metrics {
     /// Add the escalations (open, acknowledged, overdue) and the time-to-acknowledge KPI from
-    /// `data` (see [`crate::escalations`]); an overdue escalation is a pending action.
+    /// `data` (see [`crate::summarize_escalations`]); an overdue escalation is a pending action.
     pub fn add_escalations(&mut self, data: &EscalationData) {
         let (summary, diags) = crate::escalations::summarize(data, self.period, self.as_of);
         let kpi = time_to_acknowledge(Some(&summary));
@@ -1064,7 +1064,7 @@ fn exception_counts(input: &MetricsInput<'_>, rb: &Rulebook, governance: &Govern
     let evals: BTreeMap<&str, &secfw_governance::ExceptionEval> =
         governance.exceptions.iter().map(|e| (e.id.as_str(), e)).collect();
     for e in &reg.exceptions {
-        if gov::is_archived(e) {
+        if e.is_archived() {
             c.archived += 1;
             continue;
         }

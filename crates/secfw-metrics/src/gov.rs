@@ -3,14 +3,8 @@
 //! of a past period, and which exceptions are archived history rather than active.
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::Exception;
 use secfw_artifacts::model::findings::Finding;
 use secfw_artifacts::model::rulebook::Rulebook;
-
-/// Whether the exception is listed in an archive section: [`Exception::is_archived`].
-pub fn is_archived(e: &Exception) -> bool {
-    e.is_archived()
-}
 
 /// When remediation of a finding is due: [`Finding::sla_due`] (the same rule as
 /// `secfw-governance`).

@@ -2,14 +2,14 @@
 #![forbid(unsafe_code)]
 
 pub mod codes;
-pub mod compute;
-pub mod escalations;
-pub mod gov;
-pub mod history;
-pub mod kpi;
-pub mod period;
-pub mod prioritise;
-pub mod spec;
+mod compute;
+mod escalations;
+mod gov;
+mod history;
+mod kpi;
+mod period;
+mod prioritise;
+mod spec;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,11 +19,24 @@ use serde::Serialize;
 
 use secfw_artifacts::{Diagnostic, LoadedWorkspace, Timestamp};
 
-pub use compute::{Metrics, compute};
-pub use escalations::{Acknowledgement, EscalationData, EscalationState, EscalationSummary, NotifiedEscalation};
-pub use history::{History, Snapshot};
-pub use kpi::{Arrow, Direction, Kpi, KpiId, KpiStatus, Target, Trend, Unit, Verdict};
-pub use period::Period;
+pub use compute::{
+    ActionItem, Actions, CoverageCounts, ExceptionCounts, ExceptionInfo, FindingCounts, Metrics, MttrBreakdown,
+    RISK_HALF_POINTS, RiskBreakdown, ScanBasis, ScanCounts, SlaCounts, StandardState, StandardStatus, Stats, compute,
+    risk_score, risk_weight, standard_name,
+};
+pub use escalations::{
+    Acknowledgement, EVENT_LOG, EscalationData, EscalationState, EscalationStatus, EscalationSummary,
+    NotifiedEscalation, nearest_rank, summarize as summarize_escalations,
+};
+pub use gov::{open_at, sla_deadline};
+pub use history::{
+    HISTORY_DIR, History, MAX_SNAPSHOT_BYTES, SNAPSHOT_FORMAT, Snapshot, check_cycle as check_snapshot_cycle,
+    record as record_snapshot,
+};
+pub use kpi::{Arrow, Direction, Kpi, KpiId, KpiStatus, Target, TargetOp, Trend, Unit, Verdict, round2, trim_num};
+pub use period::{DEFAULT_PERIOD_DAYS, Period};
+pub use prioritise::{FIX_FIRST_ROWS, FixFirst, exploitation_factor, fix_first};
+pub use spec::{SpecSummary, summarize as summarize_spec};
 
 /// The error type of `secfw-metrics`. Problems with artifact content are
 /// [`Diagnostic`]s in the report, not errors.
@@ -142,7 +155,7 @@ pub struct KpiReport {
     /// Every diagnostic: metrics and history.
     pub diagnostics: Vec<Diagnostic>,
     /// The Security & Compliance Specification at `now`, if the workspace has one.
-    pub spec: Option<spec::SpecSummary>,
+    pub spec: Option<SpecSummary>,
 }
 
 /// Direction of improvement of a snapshot count.
@@ -164,7 +177,7 @@ impl KpiReport {
     /// The snapshot to store for this cycle.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            format: history::SNAPSHOT_FORMAT.to_owned(),
+            format: SNAPSHOT_FORMAT.to_owned(),
             cycle: self.cycle.clone(),
             period: self.metrics.period,
             generated_at: self.generated_at,

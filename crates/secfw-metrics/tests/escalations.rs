@@ -7,7 +7,7 @@ use support as fixture;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use secfw_artifacts::{LoadOptions, load};
-use secfw_metrics::escalations::summarize;
+use secfw_metrics::summarize_escalations as summarize;
 use secfw_metrics::{
     Acknowledgement, CollectOptions, EscalationData, EscalationState, KpiId, KpiStatus, NotifiedEscalation, Period,
     codes, collect,

@@ -5,8 +5,8 @@ mod support;
 
 use chrono::{DateTime, TimeZone, Utc};
 use secfw_artifacts::{LoadOptions, load};
-use secfw_metrics::history::{HISTORY_DIR, History};
 use secfw_metrics::{Arrow, CollectOptions, KpiId, Verdict, codes, collect, record};
+use secfw_metrics::{HISTORY_DIR, History};
 
 fn at(d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, d, 12, 0, 0).unwrap()

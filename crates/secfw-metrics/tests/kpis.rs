@@ -5,7 +5,7 @@ use support as fixture;
 
 use chrono::{DateTime, TimeZone, Utc};
 use secfw_artifacts::{LoadOptions, Severity, load};
-use secfw_metrics::compute::StandardState;
+use secfw_metrics::StandardState;
 use secfw_metrics::{CollectOptions, KpiId, KpiReport, KpiStatus, Period, codes, collect};
 
 fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {

@@ -7,7 +7,7 @@ fn the_spec_summary_follows_the_review_cycle() {
     let dir = tempfile::tempdir().unwrap();
     secfw_artifacts::template::write_example(dir.path()).unwrap();
     let ws = load(dir.path(), &LoadOptions::default()).unwrap();
-    let at = |t: &str| secfw_metrics::spec::summarize(&ws, t.parse().unwrap()).expect("the example has a spec");
+    let at = |t: &str| secfw_metrics::summarize_spec(&ws, t.parse().unwrap()).expect("the example has a spec");
     let now = at("2026-11-24T12:00:00Z");
     assert_eq!((now.status.as_str(), now.last_updated.as_str()), ("approved", "2026-11-02"));
     // 2026-11-02 + 90 days (the rulebook's review cycle).
