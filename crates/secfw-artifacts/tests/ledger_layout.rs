@@ -346,6 +346,10 @@ prop_compose! {
     }
 }
 
+/// Any JSON value, read by the normal parser with duplicate keys refused.
+#[derive(serde::Deserialize)]
+struct Any(#[serde(deserialize_with = "yaml::strict_value")] serde_json::Value);
+
 /// The normal parser (the one every load uses), strict about unknown fields.
 fn normal_parse(text: &str) -> Result<FindingsFile, String> {
     let src = SourceFile::new("sec_findings.yaml", text);
@@ -373,8 +377,8 @@ proptest! {
         let Some(text) = canonical::to_string(&ff).unwrap() else {
             return Err(TestCaseError::fail("every generated ledger fits the layout"));
         };
-        prop_assert_eq!(normal_parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n---\n{text}")))?, ff.clone());
-        prop_assert_eq!(layout_parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n---\n{text}")))?, ff.clone());
+        prop_assert_eq!(&normal_parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n---\n{text}")))?, &ff);
+        prop_assert_eq!(&layout_parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n---\n{text}")))?, &ff);
         prop_assert!(!text.chars().any(|c| c != '\n' && canonical::needs_escape(c)), "{}", text);
         // deterministic: the same value, the same bytes
         prop_assert_eq!(canonical::to_string(&ff).unwrap().unwrap(), text);
@@ -383,16 +387,14 @@ proptest! {
     /// Any JSON value (hostile keys too) round-trips through both readers.
     #[test]
     fn json_values_round_trip(v in json_value(), k in hostile()) {
-        let doc = serde_json::json!({ "k": v.clone(), "pad": [v.clone()], "o": { "x": v.clone() } });
+        let doc = serde_json::json!({ "k": v, "pad": [v], "o": { "x": v } });
         let mut doc = doc;
         if k.len() < 900 {
-            doc.as_object_mut().unwrap().insert(k, v.clone());
+            doc.as_object_mut().unwrap().insert(k, v);
         }
         let text = canonical::value_to_string(&doc).unwrap();
         prop_assert_eq!(&canonical::from_str(&text).map_err(|e| TestCaseError::fail(format!("{e}\n---\n{text}")))?, &doc);
         let src = SourceFile::new("x.yaml", text.clone());
-        #[derive(serde::Deserialize)]
-        struct Any(#[serde(deserialize_with = "yaml::strict_value")] serde_json::Value);
         let back = yaml::parse::<Any>(&src, yaml::UnknownFields::Deny).map_err(|d| TestCaseError::fail(format!("{d}\n---\n{text}")))?;
         prop_assert_eq!(back.value.0, doc);
     }
@@ -417,8 +419,6 @@ proptest! {
         let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
         if let Ok(v) = canonical::from_str(&text) {
             let src = SourceFile::new("x.yaml", text.clone());
-            #[derive(serde::Deserialize)]
-            struct Any(#[serde(deserialize_with = "yaml::strict_value")] serde_json::Value);
             match yaml::parse::<Any>(&src, yaml::UnknownFields::Deny) {
                 Ok(back) => prop_assert_eq!(back.value.0, v, "{}", text),
                 Err(d) => prop_assert!(false, "the layout reader accepted what the normal parser refuses: {d}\n{text}"),

@@ -12,12 +12,17 @@ fn main() {
     };
     let now: chrono::DateTime<chrono::Utc> = "2026-11-24T12:00:00Z".parse().unwrap();
     let t = Instant::now();
-    let report = secfw_ingest::parse_path(path.as_ref(), &path, secfw_ingest::Format::Auto, &Default::default())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let report = secfw_ingest::parse_path(
+        path.as_ref(),
+        &path,
+        secfw_ingest::Format::Auto,
+        &secfw_ingest::ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let parse = t.elapsed();
     let t = Instant::now();
     let mut ledger = secfw_ingest::ledger::new_ledger(now);
-    secfw_ingest::merge(&mut ledger, &[report], None, &Default::default(), now);
+    secfw_ingest::merge(&mut ledger, &[report], None, &secfw_artifacts::model::rulebook::SlaDays::default(), now);
     let merge = t.elapsed();
     let t = Instant::now();
     let text = secfw_artifacts::yaml::canonical::to_string(&ledger).unwrap().unwrap();
@@ -25,7 +30,9 @@ fn main() {
     let t = Instant::now();
     let src = secfw_artifacts::SourceFile::new("sec_findings.yaml", text);
     let mut d = Vec::new();
-    let back = secfw_artifacts::workspace::parse_findings_canonical(&src, &Default::default(), &mut d).unwrap();
+    let back =
+        secfw_artifacts::workspace::parse_findings_canonical(&src, &secfw_artifacts::LoadOptions::default(), &mut d)
+            .unwrap();
     let read = t.elapsed();
     let t = Instant::now();
     assert!(back == ledger);
@@ -35,6 +42,18 @@ fn main() {
         secfw_artifacts::write::write_atomic(out.as_ref(), src.text.as_bytes()).unwrap();
     }
     let write = t.elapsed();
+    // What the read-back check cost before the ledger layout: serde-saphyr, then the full parser.
+    let t = Instant::now();
+    let old = secfw_artifacts::yaml::to_string(&ledger).unwrap();
+    let old_emit = t.elapsed();
+    let t = Instant::now();
+    let old_src = secfw_artifacts::SourceFile::new("sec_findings.yaml", old);
+    let old_back =
+        secfw_artifacts::workspace::parse_findings(&old_src, &secfw_artifacts::LoadOptions::default(), &mut Vec::new())
+            .unwrap();
+    assert!(old_back == ledger);
+    let old_read = t.elapsed();
+    println!("before: serde-saphyr {old_emit:?}, full YAML parse and compare {old_read:?}");
     println!(
         "{} findings, {} bytes: parse {parse:?}, merge {merge:?}, emit {emit:?}, read back {read:?}, compare {cmp:?}, write {write:?}",
         ledger.findings.len(),

@@ -514,12 +514,11 @@ fn emit_str(out: &mut String, s: &str) {
             continue;
         }
         out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
-                use std::fmt::Write as _;
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
+        if let Some(e) = esc {
+            out.push_str(e);
+        } else {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{:04X}", u32::from(c));
         }
         start = i + c.len_utf8();
     }
@@ -561,11 +560,13 @@ pub fn is_plain_safe(s: &str) -> bool {
 /// The bytes a plain scalar may hold: ASCII letters, digits, space and `_-./@+(),;=<>'!?%:`.
 const PLAIN: [bool; 256] = {
     let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric();
-        c += 1;
+    let mut b: u8 = 0;
+    loop {
+        t[b as usize] = b.is_ascii_alphanumeric();
+        if b == u8::MAX {
+            break;
+        }
+        b += 1;
     }
     let extra = b" _-./@+(),;=<>'!?%:";
     let mut i = 0;
