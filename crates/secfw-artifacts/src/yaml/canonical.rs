@@ -6,8 +6,10 @@
 //! back with the full YAML parser cost over 80% of an ingest of 100k findings, so the ledger
 //! has its own layout, chosen so that emitting and checking it are both one linear pass:
 //!
-//! - block mappings and sequences only, 2 spaces per level; a sequence is indented under its
-//!   key (`findings:` then `  - finding_id: ...`); empty collections are `{}` and `[]`;
+//! - block mappings and sequences only, 2 spaces per level; a sequence under a key has its
+//!   dashes at the key's column (`findings:` then `- finding_id: ...`, as serde-saphyr writes
+//!   it, so switching writers changed quoting, not indentation); empty collections are `{}`
+//!   and `[]`;
 //! - every scalar on one line: `null`, `true`, `false`, a JSON number, a *plain* string only
 //!   when it is unambiguous ([`is_plain_safe`]: ASCII, starts with a letter, `_` or `/`, no
 //!   `: `, no `#`, no trailing space or `:`, not a YAML 1.1/1.2 boolean, null or number
@@ -124,7 +126,9 @@ impl<'o> Emitter<'o> {
         let Some(len) = len else { return Err(EmitError::Layout("a sequence of unknown length")) };
         let col = match self.ctx {
             Ctx::Root => return Err(EmitError::Layout("the document must be a mapping")),
-            Ctx::MapValue { col } | Ctx::SeqItem { col } => col,
+            // Under a key, the dashes sit at the key's column (`findings:` then `- ...`).
+            Ctx::MapValue { col } => col - 2,
+            Ctx::SeqItem { col } => col,
         };
         if self.depth >= crate::yaml::MAX_DEPTH {
             return Err(EmitError::Layout("nested too deep"));
@@ -719,9 +723,9 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// The node after `key:` or `-`: ` scalar\n`, or a line break and a nested collection at
-    /// column `col`.
-    fn value_start(&mut self, col: usize) -> Result<Node<'a>, LayoutError> {
+    /// The node after `key:` or `-`: ` scalar\n`, or a line break and a nested mapping at
+    /// column `col` or a nested sequence with its dashes at `seq_col`.
+    fn value_start(&mut self, col: usize, seq_col: usize) -> Result<Node<'a>, LayoutError> {
         match self.s.get(self.pos) {
             Some(b' ') => {
                 self.pos += 1;
@@ -731,14 +735,14 @@ impl<'a> Reader<'a> {
             }
             Some(b'\n') => {
                 self.newline()?;
-                if self.line_indent() != Some(col) {
-                    return Err(self.err("a nested collection two spaces deeper"));
-                }
-                if self.s.get(self.pos + col) == Some(&b'-') {
-                    Ok(Node::Seq { col })
-                } else {
+                let n = self.line_indent();
+                if n == Some(seq_col) && self.s.get(self.pos + seq_col) == Some(&b'-') {
+                    Ok(Node::Seq { col: seq_col })
+                } else if n == Some(col) && self.s.get(self.pos + col) != Some(&b'-') {
                     self.pos += col;
                     Ok(Node::Map { col, inline: true })
+                } else {
+                    Err(self.err("a nested mapping two spaces deeper, or a sequence at its place"))
                 }
             }
             _ => Err(self.err("a space or a line break")),
@@ -982,7 +986,7 @@ impl<'de> MapAccess<'de> for MapAcc<'_, 'de> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let node = self.r.value_start(self.col + 2)?;
+        let node = self.r.value_start(self.col + 2, self.col)?;
         seed.deserialize(De { r: &mut *self.r, node, depth: self.depth + 1 })
     }
 }
@@ -1004,7 +1008,7 @@ impl<'de> SeqAccess<'de> for SeqAcc<'_, 'de> {
         let col = self.col;
         match self.r.line_indent() {
             Some(n) if n == col && self.r.s.get(self.r.pos + n) == Some(&b'-') => self.r.pos += n + 1,
-            Some(n) if n >= col => {
+            Some(n) if n > col => {
                 self.r.pos += n;
                 return Err(self.r.err("a sequence item `- ` at the sequence's indentation").into());
             }
@@ -1015,7 +1019,7 @@ impl<'de> SeqAccess<'de> for SeqAcc<'_, 'de> {
             self.r.pos += 1;
             Node::Map { col: col + 2, inline: true }
         } else {
-            self.r.value_start(col + 2)?
+            self.r.value_start(col + 2, col + 2)?
         };
         seed.deserialize(De { r: &mut *self.r, node, depth: self.depth + 1 }).map(Some)
     }
