@@ -62,7 +62,7 @@ pub use target::{
 };
 pub use workspace::{
     LoadOptions, LoadedWorkspace, PARALLEL_LEDGER_BYTES, check_root, file_names, findings_parses, is_fingerprint, load,
-    load_sources, parse_findings, parse_inventory, parse_rulebook, parse_vex_record,
+    load_sources, parse_findings, parse_findings_canonical, parse_inventory, parse_rulebook, parse_vex_record,
 };
 pub use write::{
     TEMP_PREFIX, create_dirs_nofollow, write_atomic, write_atomic_meta, write_atomic_under, write_atomic_under_mode,

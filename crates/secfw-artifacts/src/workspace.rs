@@ -419,6 +419,43 @@ pub fn findings_parses() -> u64 {
 
 static FINDINGS_PARSES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// Read back a ledger written in the ledger layout ([`yaml::canonical`]) and check it like
+/// [`parse_findings`] (the same checks and located diagnostics), in one pass instead of the
+/// full YAML parser. For a writer checking its own bytes: text that is not exactly in the layout
+/// is an error diagnostic (`SF0101`, with the line and column), and so is any field the ledger
+/// type does not hold (an unknown field, whatever `opts` says), since the text was written from
+/// a value of that type. Counted by [`findings_parses`].
+pub fn parse_findings_canonical(
+    src: &SourceFile,
+    _opts: &LoadOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<FindingsFile> {
+    FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut unknown = Vec::new();
+    let ff: FindingsFile = match yaml::canonical::from_str_typed(&src.text, &mut |p| unknown.push(p)) {
+        Ok(ff) => ff,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    &src.name,
+                    format!("not in the ledger layout: expected {}", e.message),
+                )
+                .at(Some(crate::diag::Pos::new(e.line, e.column)))
+                .with_hint("the ledger layout is what secfw writes; see docs/ingest.md"),
+            );
+            return None;
+        }
+    };
+    if let Some(p) = unknown.first() {
+        diags.push(Diagnostic::error(codes::UNKNOWN_FIELD, &src.name, format!("unknown field at {p}")));
+        return None;
+    }
+    let pending = check_findings(&ff, &src.name);
+    locate(src, pending, diags);
+    Some(ff)
+}
+
 /// Parse and check `sec_findings.yaml`.
 pub fn parse_findings(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<FindingsFile> {
     FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

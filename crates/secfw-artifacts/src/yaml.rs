@@ -21,6 +21,8 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, Options};
 
+pub mod canonical;
+
 use crate::codes;
 use crate::diag::{Diagnostic, Level, Pos};
 use crate::source::SourceFile;

@@ -7,6 +7,12 @@ mod cmd;
 mod lock;
 mod output;
 
+/// mimalloc instead of the system allocator: ingest builds and frees millions of small strings
+/// (findings, evidence maps, the ledger text read back), and glibc's malloc spent a quarter of
+/// an ingest's CPU time in its own bookkeeping (docs/PERFORMANCE.md, "Ingesting SARIF").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

@@ -133,5 +133,33 @@ fn scaling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, scaling);
+/// Writing a 20k-finding ledger as `secfw ingest` does (render and check the text) in the ledger
+/// layout, against what it did before: serde-saphyr, then the full YAML parser on the text.
+fn ledger_write(c: &mut Criterion) {
+    use secfw_artifacts::{LoadOptions, SourceFile};
+    use secfw_artifacts::{file_names as files, parse_findings};
+    let now: chrono::DateTime<chrono::Utc> = "2025-03-01T00:00:00Z".parse().unwrap();
+    let n = 20_000;
+    let report =
+        secfw_ingest::parse_slice(&scaling_log(n, true), "scale.sarif", Format::Sarif, &ParseOptions::default())
+            .unwrap();
+    let mut ledger = secfw_ingest::new_ledger(now);
+    secfw_ingest::merge(&mut ledger, &[report], None, &SlaDays::default(), now);
+    let mut g = c.benchmark_group("ledger_write");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function(format!("layout_{n}"), |b| b.iter(|| secfw_ingest::render(&ledger).unwrap().len()));
+    g.bench_function(format!("serde_saphyr_and_full_parse_{n}"), |b| {
+        b.iter(|| {
+            let text = secfw_artifacts::yaml::to_string(&ledger).unwrap();
+            let src = SourceFile::new(files::FINDINGS, text);
+            let back = parse_findings(&src, &LoadOptions::default(), &mut Vec::new()).unwrap();
+            assert!(back == ledger);
+            src.text.len()
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, scaling, ledger_write);
 criterion_main!(benches);

@@ -148,7 +148,18 @@ fn check_report(report: &ScannerReport) -> Result<(), String> {
     let now: DateTime<Utc> = DateTime::from_timestamp(1_740_787_200, 0).unwrap_or_default();
     let mut l = ledger::new_ledger(now);
     ledger::merge(&mut l, std::slice::from_ref(report), None, &SlaDays::default(), now);
-    render_as(&l, crate::LedgerSyntax::Yaml).map_err(|e| format!("the merged ledger does not render: {e}"))?;
+    let text =
+        render_as(&l, crate::LedgerSyntax::Yaml).map_err(|e| format!("the merged ledger does not render: {e}"))?;
+    // The ledger layout's one-pass read-back must agree with the full YAML parser every load uses.
+    let src = secfw_artifacts::SourceFile::new("sec_findings.yaml", text);
+    let full = secfw_artifacts::yaml::parse::<secfw_artifacts::model::findings::FindingsFile>(
+        &src,
+        secfw_artifacts::yaml::UnknownFields::Deny,
+    )
+    .map_err(|d| format!("the written ledger does not parse with the full YAML parser: {d}"))?;
+    if full.value != l || !full.diagnostics.is_empty() {
+        return Err("the full YAML parser reads the written ledger differently".into());
+    }
     Ok(())
 }
 

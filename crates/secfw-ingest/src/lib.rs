@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 pub use secfw_artifacts::WorkspaceLock;
 use secfw_artifacts::model::findings::FindingsFile;
 use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace};
-use secfw_artifacts::{file_names, parse_findings, parse_inventory, parse_rulebook};
+use secfw_artifacts::{file_names, parse_findings, parse_findings_canonical, parse_inventory, parse_rulebook};
 
 pub use cvss::v3_base_score as cvss_v3_base_score;
 pub use ledger::{MergeSummary, finding_class, finding_target, id_scheme, match_resource, merge, new_ledger};
@@ -373,14 +373,27 @@ struct Checked {
 /// (the same parser and checks): any error diagnostic, or a value that differs from `ledger`
 /// (something the serializer could not represent), is [`Error::Internal`] and nothing is
 /// written.
+///
+/// YAML is written in the ledger layout ([`secfw_artifacts::yaml::canonical`]) and read back
+/// with its strict one-pass reader ([`parse_findings_canonical`]): the same typed value, the
+/// same checks, without the full YAML parser. A ledger the layout cannot hold (a key longer
+/// than [`secfw_artifacts::yaml::canonical::MAX_KEY_BYTES`]) is rendered by serde-saphyr and
+/// read back with the full parser, as before.
 fn render_checked(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<Checked, Error> {
-    let text = match syntax {
-        LedgerSyntax::Yaml => secfw_artifacts::yaml::to_string(ledger)?,
-        LedgerSyntax::Json => ledger.to_json_lines().map_err(|e| Error::Internal(e.to_string()))?,
+    let (text, layout) = match syntax {
+        LedgerSyntax::Yaml => match secfw_artifacts::yaml::canonical::to_string(ledger)? {
+            Some(t) => (t, true),
+            None => (secfw_artifacts::yaml::to_string(ledger)?, false),
+        },
+        LedgerSyntax::Json => (ledger.to_json_lines().map_err(|e| Error::Internal(e.to_string()))?, false),
     };
     let source = secfw_artifacts::SourceFile::new(file_names::FINDINGS, text);
     let mut diagnostics = Vec::new();
-    let back = parse_findings(&source, &LoadOptions::default(), &mut diagnostics);
+    let back = if layout {
+        parse_findings_canonical(&source, &LoadOptions::default(), &mut diagnostics)
+    } else {
+        parse_findings(&source, &LoadOptions::default(), &mut diagnostics)
+    };
     if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {
         return Err(Error::Internal(d.to_string()));
     }
