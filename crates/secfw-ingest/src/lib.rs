@@ -53,9 +53,19 @@ pub enum Error {
     /// The existing ledger has errors; ingest does not rewrite a ledger it cannot read fully.
     #[error("sec_findings.yaml has {} error(s); fix them before ingesting: {}", .0.len(), .0.first().map_or_else(String::new, ToString::to_string))]
     LedgerInvalid(Vec<Diagnostic>),
-    /// The ledger secfw produced does not re-parse cleanly (a bug; nothing was written).
-    #[error("internal error: the merged ledger does not re-parse: {0}")]
-    Internal(String),
+    /// The merged ledger could not be rendered as JSON lines (a bug; nothing was written).
+    #[error("internal error: the merged ledger cannot be rendered: {0}")]
+    Render(#[source] serde_json::Error),
+    /// The rendered ledger does not read back to the merged value: the read-back found an
+    /// error (`diagnostic`), or a different value (`None`). A bug; nothing was written.
+    #[error(
+        "internal error: the merged ledger does not read back: {}",
+        .diagnostic.as_ref().map_or_else(|| "it reads back as a different value".to_owned(), ToString::to_string)
+    )]
+    ReadBack {
+        /// The first error the read-back reported, if any.
+        diagnostic: Option<Box<Diagnostic>>,
+    },
     /// Reading or writing workspace files failed.
     #[error(transparent)]
     Artifacts(#[from] secfw_artifacts::Error),
@@ -65,7 +75,7 @@ impl Error {
     /// The located diagnostic(s) behind this error, for rendering with a source snippet.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         match self {
-            Self::Rejected(d) => vec![(**d).clone()],
+            Self::Rejected(d) | Self::ReadBack { diagnostic: Some(d) } => vec![(**d).clone()],
             Self::LedgerInvalid(ds) | Self::ArtifactInvalid { diagnostics: ds, .. } => ds.clone(),
             _ => Vec::new(),
         }
@@ -371,7 +381,7 @@ struct Checked {
 
 /// Render `ledger` and read the text back exactly as a load of the workspace reads the file
 /// (the same parser and checks): any error diagnostic, or a value that differs from `ledger`
-/// (something the serializer could not represent), is [`Error::Internal`] and nothing is
+/// (something the serializer could not represent), is [`Error::ReadBack`] and nothing is
 /// written.
 ///
 /// YAML is written in the ledger layout ([`secfw_artifacts::yaml::canonical`]) and read back
@@ -385,7 +395,7 @@ fn render_checked(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<Checked
             Some(t) => (t, true),
             None => (secfw_artifacts::yaml::to_string(ledger)?, false),
         },
-        LedgerSyntax::Json => (ledger.to_json_lines().map_err(|e| Error::Internal(e.to_string()))?, false),
+        LedgerSyntax::Json => (ledger.to_json_lines().map_err(Error::Render)?, false),
     };
     let source = secfw_artifacts::SourceFile::new(file_names::FINDINGS, text);
     let mut diagnostics = Vec::new();
@@ -395,11 +405,11 @@ fn render_checked(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<Checked
         parse_findings(&source, &LoadOptions::default(), &mut diagnostics)
     };
     if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {
-        return Err(Error::Internal(d.to_string()));
+        return Err(Error::ReadBack { diagnostic: Some(Box::new(d.clone())) });
     }
     match back {
         Some(value) if value == *ledger => Ok(Checked { source, value, diagnostics }),
-        _ => Err(Error::Internal("the written ledger reads back differently".into())),
+        _ => Err(Error::ReadBack { diagnostic: None }),
     }
 }
 

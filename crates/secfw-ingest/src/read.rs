@@ -1,6 +1,7 @@
 //! Reading a report: size and emptiness checks, format detection, hashing, and turning JSON
 //! errors into located diagnostics.
 
+use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
@@ -59,8 +60,14 @@ pub(crate) fn reject(
     Error::Rejected(Box::new(Diagnostic::error(code, name, msg).at(pos).with_hint(hint)))
 }
 
+/// The message of an error raised inside one of our serde visitors, carrying its `code` so
+/// that [`json_error`] turns it back into a coded diagnostic (serde errors carry only text).
+pub(crate) fn coded(code: secfw_artifacts::Code, msg: impl fmt::Display) -> String {
+    format!("[{}] {msg}", code.as_str())
+}
+
 /// Map a serde_json error to a rejection. Errors raised by our own visitors carry their
-/// code as a `[INxxxx] ` prefix.
+/// code as a `[INxxxx] ` prefix ([`coded`]).
 pub(crate) fn json_error(name: &str, e: &serde_json::Error) -> Error {
     let pos = (e.line() > 0)
         .then(|| Pos::new(u32::try_from(e.line()).unwrap_or(u32::MAX), u32::try_from(e.column()).unwrap_or(u32::MAX)));

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::fingerprint::{Builder, normalize_path};
 use crate::lax::{Lax, Loose, SResult, text};
 use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, uniq};
-use crate::read::{ParseOptions, arr, json_error, num, reject, s, skipped, sne};
+use crate::read::{ParseOptions, arr, coded, json_error, num, reject, s, skipped, sne};
 use crate::{Error, codes};
 
 /// Tools whose findings are misconfigurations rather than vulnerabilities.
@@ -139,7 +139,7 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_> {
         f.write_str("a SARIF log object")
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Err(E::custom("[IN0003] the report is `null`"))
+        Err(E::custom(coded(codes::NULL_INPUT, "the report is `null`")))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
@@ -147,8 +147,9 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_> {
                 "version" => {
                     let v: Value = map.next_value()?;
                     if v.as_str() != Some("2.1.0") {
-                        return Err(de::Error::custom(format!(
-                            "[IN0005] SARIF version {v} is not supported; secfw reads SARIF 2.1.0"
+                        return Err(de::Error::custom(coded(
+                            codes::UNSUPPORTED_VERSION,
+                            format_args!("SARIF version {v} is not supported; secfw reads SARIF 2.1.0"),
                         )));
                     }
                     self.0.version_seen = true;
@@ -245,8 +246,9 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
             }
         }
         let Some(ctx) = ctx else {
-            return Err(de::Error::custom(format!(
-                "[IN0006] `runs[{idx}].tool.driver.name` is missing: a scan must name its tool"
+            return Err(de::Error::custom(coded(
+                codes::WRONG_SHAPE,
+                format_args!("`runs[{idx}].tool.driver.name` is missing: a scan must name its tool"),
             )));
         };
         // Results that came before `tool` (or needed `artifacts` not yet read) are mapped now.
@@ -584,9 +586,12 @@ struct RunCtx {
 impl RunCtx {
     fn of(tool_v: &Value, idx: usize) -> Result<Self, String> {
         let driver = tool_v.get("driver").unwrap_or(&Value::Null);
-        let tool = sne(driver, "name")
-            .map(str::to_ascii_lowercase)
-            .ok_or_else(|| format!("[IN0006] `runs[{idx}].tool.driver.name` is missing: a scan must name its tool"))?;
+        let tool = sne(driver, "name").map(str::to_ascii_lowercase).ok_or_else(|| {
+            coded(
+                codes::WRONG_SHAPE,
+                format_args!("`runs[{idx}].tool.driver.name` is missing: a scan must name its tool"),
+            )
+        })?;
         let version = sne(driver, "semanticVersion").or_else(|| sne(driver, "version")).map(str::to_owned);
         let mut infos: Vec<RuleInfo> = arr(driver, "rules").iter().map(|v| RuleInfo::of(&Rule { v })).collect();
         let driver_rules = infos.len();
