@@ -26,4 +26,5 @@ secfw_artifacts::define_codes! {
     ORPHAN_FINDING_POLICY = "GT0206", "A finding maps to no policy in policy_map.md";
     SCAN_OUTDATED = "GT0207", "A resource's last successful scan is older than this cycle";
     EXCEPTED_FINDING = "GT0208", "A finding is excepted by a valid exception (listed, not hidden)";
+    SCAN_INCOMPLETE = "GT0209", "A scan this cycle skipped part of its report (`scans[].incomplete`) and no later complete run of the tool covers its targets";
 }

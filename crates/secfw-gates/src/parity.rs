@@ -170,6 +170,7 @@ fn scan_coverage(
         scanned_ok += usize::from(ok);
     }
     unsuperseded_failures(ctx, scope, cycle, &reported_failed, d);
+    incomplete_scans(ctx, scope, cycle, d);
     stats.insert("resources".into(), scope.resources.len().into());
     stats.insert("resources_scanned_this_cycle".into(), scanned_ok.into());
     stats.insert("cycle_since".into(), rfc(cycle.since).into());
@@ -282,6 +283,52 @@ fn unsuperseded_failures(
                 .with_hint("re-run the scanner and ingest its report; gates fail closed on scanner errors"),
             );
         }
+    }
+}
+
+/// A scan this cycle that completed but skipped part of its report (ingest recorded
+/// `incomplete:` classes): its resources count as scanned, yet what it skipped is unknown. A
+/// warning (an error with `--strict`), unless a later complete run of the same tool covers
+/// every one of its targets.
+fn incomplete_scans(ctx: &GateContext<'_>, scope: &Scope<'_>, cycle: Cycle, d: &mut Vec<Diagnostic>) {
+    for (si, s) in scope
+        .scans
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.status == ScanStatus::Success && !s.incomplete.is_empty() && cycle.contains(s))
+    {
+        let superseded = !s.targets.is_empty()
+            && s.targets.iter().all(|t| {
+                scope.scans_of.get(t.as_str()).is_some_and(|v| {
+                    v.iter().any(|o| {
+                        o.status == ScanStatus::Success
+                            && o.incomplete.is_empty()
+                            && o.tool.eq_ignore_ascii_case(&s.tool)
+                            && scan_end(o) > scan_end(s)
+                    })
+                })
+            });
+        if superseded {
+            continue;
+        }
+        let classes: Vec<String> = s.incomplete.iter().map(|(c, why)| format!("{c} ({why})")).collect();
+        d.push(
+            Diagnostic::warning(
+                codes::SCAN_INCOMPLETE,
+                file_names::FINDINGS,
+                format!(
+                    "scan `{}` ({}) skipped part of its report: {}; the coverage of {} is partial",
+                    s.scan_id,
+                    s.tool,
+                    classes.join("; "),
+                    if s.targets.is_empty() { "its targets".to_owned() } else { s.targets.join(", ") }
+                ),
+            )
+            .at(ctx.loc.pos(file_names::FINDINGS, &path!["scans", si, "incomplete"]))
+            .with_hint(
+                "fix what made ingest skip the items (the IN0101 warnings of that ingest) and re-run the scan; `--strict` fails on this",
+            ),
+        );
     }
 }
 

@@ -40,6 +40,11 @@ fn gates(dir: &Path, at: DateTime<Utc>) -> GateRun {
     run(&ws, &GateName::ALL, at, &GateOptions::default())
 }
 
+fn run_strict(dir: &Path) -> GateRun {
+    let ws = load(dir, &LoadOptions::default()).unwrap();
+    run(&ws, &GateName::ALL, now(), &GateOptions::default().strict(true))
+}
+
 fn errors(run: &GateRun, gate: GateName) -> Vec<&Diagnostic> {
     run.report(gate).unwrap().errors().collect()
 }
@@ -312,6 +317,25 @@ fn a_failed_scan_fails_parity_closed() {
     );
     assert!(d.message.contains("connection refused"));
     assert_eq!(d.related[0].line, Some(line_of(dir.path(), "sec_findings.yaml", "status: failure")));
+}
+
+#[test]
+fn a_scan_that_skipped_part_of_its_report_warns_and_fails_in_strict_mode() {
+    let dir = workspace(&[(
+        "sec_findings.yaml",
+        "    finished_at: 2026-11-23T11:02:00Z\n    status: success",
+        "    finished_at: 2026-11-23T11:02:00Z\n    status: success\n    incomplete:\n      vulnerability: \"the item at /Results/0/Vulnerabilities/2 was skipped\"",
+    )]);
+    let run = gates(dir.path(), now());
+    let parity = run.report(GateName::ParityCoverage).unwrap();
+    assert!(parity.passed, "a warning by default: {:#?}", parity.errors().collect::<Vec<_>>());
+    let w = parity.diagnostics.iter().find(|d| d.code.as_str() == "GT0209").expect("GT0209");
+    assert!(w.message.contains("vulnerability (the item at /Results/0/Vulnerabilities/2 was skipped)"), "{w}");
+    assert_eq!(w.line, Some(line_of(dir.path(), "sec_findings.yaml", "vulnerability: \"the item")));
+    let strict = run_strict(dir.path());
+    let parity = strict.report(GateName::ParityCoverage).unwrap();
+    assert!(!parity.passed, "--strict fails on a partial scan");
+    assert!(parity.errors().any(|d| d.code.as_str() == "GT0209"));
 }
 
 #[test]
