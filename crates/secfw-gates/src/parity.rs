@@ -256,16 +256,7 @@ fn unsuperseded_failures(
 ) {
     for (si, s) in scope.scans.iter().enumerate().filter(|(_, s)| s.status == ScanStatus::Failure && cycle.contains(s))
     {
-        let superseded = !s.targets.is_empty()
-            && s.targets.iter().all(|t| {
-                scope.scans_of.get(t.as_str()).is_some_and(|v| {
-                    v.iter().any(|o| {
-                        o.status == ScanStatus::Success
-                            && o.tool.eq_ignore_ascii_case(&s.tool)
-                            && scan_end(o) >= scan_end(s)
-                    })
-                })
-            });
+        let superseded = superseded(scope, s, |o| o.status == ScanStatus::Success && scan_end(o) >= scan_end(s));
         let reported = reported_failed.contains(s.scan_id.as_str());
         if !superseded && !reported {
             d.push(
@@ -286,6 +277,19 @@ fn unsuperseded_failures(
     }
 }
 
+/// Whether every target of scan `s` is covered by a scan of the same tool that `later` accepts
+/// (the one rule by which a later run supersedes a failed or partial one). A scan that names
+/// no target is never superseded.
+fn superseded(scope: &Scope<'_>, s: &ScanRecord, later: impl Fn(&ScanRecord) -> bool) -> bool {
+    !s.targets.is_empty()
+        && s.targets.iter().all(|t| {
+            scope
+                .scans_of
+                .get(t.as_str())
+                .is_some_and(|v| v.iter().any(|o| o.tool.eq_ignore_ascii_case(&s.tool) && later(o)))
+        })
+}
+
 /// A scan this cycle that completed but skipped part of its report (ingest recorded
 /// `incomplete:` classes): its resources count as scanned, yet what it skipped is unknown. A
 /// warning (an error with `--strict`), unless a later complete run of the same tool covers
@@ -297,18 +301,9 @@ fn incomplete_scans(ctx: &GateContext<'_>, scope: &Scope<'_>, cycle: Cycle, d: &
         .enumerate()
         .filter(|(_, s)| s.status == ScanStatus::Success && !s.incomplete.is_empty() && cycle.contains(s))
     {
-        let superseded = !s.targets.is_empty()
-            && s.targets.iter().all(|t| {
-                scope.scans_of.get(t.as_str()).is_some_and(|v| {
-                    v.iter().any(|o| {
-                        o.status == ScanStatus::Success
-                            && o.incomplete.is_empty()
-                            && o.tool.eq_ignore_ascii_case(&s.tool)
-                            && scan_end(o) > scan_end(s)
-                    })
-                })
-            });
-        if superseded {
+        let complete_later =
+            |o: &ScanRecord| o.status == ScanStatus::Success && o.incomplete.is_empty() && scan_end(o) > scan_end(s);
+        if superseded(scope, s, complete_later) {
             continue;
         }
         let classes: Vec<String> = s.incomplete.iter().map(|(c, why)| format!("{c} ({why})")).collect();

@@ -336,6 +336,32 @@ fn a_scan_that_skipped_part_of_its_report_warns_and_fails_in_strict_mode() {
     let parity = strict.report(GateName::ParityCoverage).unwrap();
     assert!(!parity.passed, "--strict fails on a partial scan");
     assert!(parity.errors().any(|d| d.code.as_str() == "GT0209"));
+
+    // A later complete run of the same tool on the same target supersedes it; a later partial
+    // one, or one by another tool, does not.
+    let f = dir.path().join("sec_findings.yaml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    let later = |id: &str, tool: &str, extra: &str| {
+        format!(
+            "  - scan_id: {id}\n    tool: {tool}\n    targets: [customer-db]\n    started_at: 2026-11-23T12:00:00Z\n    finished_at: 2026-11-23T12:01:00Z\n    status: success\n{extra}"
+        )
+    };
+    for (extra_scan, superseded) in [
+        (later("S-9", "trivy", "    incomplete:\n      vulnerability: again\n"), false),
+        (later("S-9", "grype", ""), false),
+        (later("S-9", "trivy", ""), true),
+    ] {
+        std::fs::write(&f, format!("{text}{extra_scan}")).unwrap();
+        let run = run_strict(dir.path());
+        let warned: Vec<_> = run
+            .report(GateName::ParityCoverage)
+            .unwrap()
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "GT0209" && d.message.contains("`S-2`"))
+            .collect();
+        assert_eq!(warned.is_empty(), superseded, "{extra_scan}: {warned:#?}");
+    }
 }
 
 #[test]
