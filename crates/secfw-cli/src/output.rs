@@ -145,6 +145,23 @@ impl Output {
         s
     }
 
+    /// Deliver a gate's rendered `text`: to `output` (written atomically, newline-terminated,
+    /// with a PASS / FAIL status line) or to stdout; the exit code says whether it `passed`.
+    pub(crate) fn gate_result(&self, text: String, output: Option<&Path>, passed: bool) -> CmdResult {
+        match output {
+            Some(p) => {
+                let mut bytes = text.into_bytes();
+                if !bytes.ends_with(b"\n") {
+                    bytes.push(b'\n');
+                }
+                secfw::artifacts::write_atomic(p, &bytes)?;
+                self.status(&format!("{}: wrote {}", if passed { "PASS" } else { "FAIL" }, p.display()));
+            }
+            None => self.print(&text),
+        }
+        Ok(ExitCode::from(if passed { exit::PASS } else { exit::FAIL }))
+    }
+
     /// The one way a command turns a facade error into output and an exit code: refused input
     /// (a seal that does not verify, a tampered log) prints its diagnostics to stdout and exits 1;
     /// an operation that could not run prints its diagnostics to stderr and its message as the

@@ -79,6 +79,27 @@ impl EnrichOptions {
     pub fn new(now: DateTime<Utc>) -> Self {
         Self { now, kev: None, epss: None, dry_run: false, max_bytes: DEFAULT_MAX_BYTES }
     }
+
+    /// Store and join this KEV catalog.
+    #[must_use]
+    pub fn kev(mut self, path: Option<PathBuf>) -> Self {
+        self.kev = path;
+        self
+    }
+
+    /// Store and join these EPSS scores.
+    #[must_use]
+    pub fn epss(mut self, path: Option<PathBuf>) -> Self {
+        self.epss = path;
+        self
+    }
+
+    /// Dry run on or off.
+    #[must_use]
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
 }
 
 /// One data source as joined.

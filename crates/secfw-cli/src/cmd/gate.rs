@@ -1,14 +1,13 @@
 //! `secfw gate <schema_lint|cross_stream_consistency|parity_coverage|suppression_parity|all> [DIR]`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use secfw::gates::{GateName, ReportFormat};
 use secfw::ops::GatesOptions;
 use secfw::{LoadOptions, Outcome, Workspace};
 
+use crate::CmdResult;
 use crate::output::{Format, Output, parse_now};
-use crate::{CmdResult, exit};
 
 /// Arguments of `gate`.
 #[derive(Debug, clap::Args)]
@@ -63,16 +62,5 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     };
     let styled = out.styled() && args.output.is_none();
     let text = secfw::gates::format::render(&report.run, report_format(args.format), &ws.artifacts().sources, styled);
-    match &args.output {
-        Some(p) => {
-            let mut bytes = text.into_bytes();
-            if !bytes.ends_with(b"\n") {
-                bytes.push(b'\n');
-            }
-            secfw::artifacts::write_atomic(p, &bytes)?;
-            out.status(&format!("{}: wrote {}", if report.passed() { "PASS" } else { "FAIL" }, p.display()));
-        }
-        None => out.print(&text),
-    }
-    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
+    out.gate_result(text, args.output.as_deref(), report.passed())
 }

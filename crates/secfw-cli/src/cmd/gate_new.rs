@@ -80,18 +80,7 @@ pub(crate) fn run(
         Format::Human => human(&report),
         other => return Err(format!("gate new writes human or json output, not {other:?}").into()),
     };
-    match output {
-        Some(p) => {
-            let mut bytes = text.into_bytes();
-            if !bytes.ends_with(b"\n") {
-                bytes.push(b'\n');
-            }
-            secfw::artifacts::write_atomic(p, &bytes)?;
-            out.status(&format!("{}: wrote {}", if report.passed() { "PASS" } else { "FAIL" }, p.display()));
-        }
-        None => out.print(&text),
-    }
-    Ok(ExitCode::from(if report.passed() { exit::PASS } else { exit::FAIL }))
+    out.gate_result(text, output, report.passed())
 }
 
 fn human(r: &BaselineReport) -> String {

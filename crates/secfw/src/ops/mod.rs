@@ -30,7 +30,6 @@ use secfw_artifacts::{Diagnostic, Summary};
 use serde::Serialize;
 
 pub use baseline::BaselineGateOptions;
-pub use enrich::EnrichOptions;
 pub use exceptions::{ExceptionsCheckOptions, ExceptionsCheckReport, VexInOptions, VexInReport, VexInRow};
 pub use export::ExportOptions;
 pub use gate::{GatesOptions, GatesReport};
@@ -41,6 +40,8 @@ pub use metrics::{DigestOptions, DigestReport, MetricsOptions, MetricsReport, Pe
 pub use seal::{
     GenerateReport, PackageReport, RollbackReport, TrustSource, TrustUsed, UnpackReport, Verification, VerifyReport,
 };
+/// Options of [`crate::Workspace::enrich`]: the library's own type.
+pub use secfw_enrich::EnrichOptions;
 pub use spec::{SpecLintOptions, SpecLintReport, SpecLintSummary};
 pub use suppress::{
     CompileOptions, CompileReport, CompileTarget, CompiledFile, FileState, VexDocument, VexFormat, VexOptions,
