@@ -215,18 +215,68 @@ fn parse_exception(
     unknown_level: Level,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Exception> {
-    let mut policy = None;
-    let mut requestor = None;
-    let mut approvers = None;
-    let mut valid_until = None;
     let mut e = Exception::new(id, title, "", "", Vec::new(), Date(chrono::NaiveDate::MIN));
     e.section.clone_from(&entry.section);
     e.spans.at = Some(entry.pos);
-    let mut keys_seen: BTreeMap<&str, Pos> = BTreeMap::new();
-    let mut bad = false;
+    let mut p = EntryParser {
+        entry,
+        id,
+        f,
+        diags,
+        bad: false,
+        keys_seen: BTreeMap::new(),
+        e,
+        policy: None,
+        requestor: None,
+        approvers: None,
+        valid_until: None,
+    };
     for field in &entry.fields {
+        p.field(field, unknown_level);
+    }
+    p.check_vex_claim();
+    p.check_narrowing();
+    p.check_required(title);
+    if p.bad {
+        return None;
+    }
+    let EntryParser { e, policy, requestor, approvers, valid_until, .. } = p;
+    Some(Exception { policy: policy?, requestor: requestor?, approvers: approvers?, valid_until: valid_until?, ..e })
+}
+
+/// One exception entry being parsed: the fields read so far and whether any was refused.
+struct EntryParser<'a> {
+    entry: &'a Entry,
+    id: &'a str,
+    f: &'a str,
+    diags: &'a mut Vec<Diagnostic>,
+    /// An error was reported: the entry is not registered.
+    bad: bool,
+    keys_seen: BTreeMap<&'static str, Pos>,
+    e: Exception,
+    policy: Option<String>,
+    requestor: Option<String>,
+    approvers: Option<Vec<String>>,
+    valid_until: Option<Date>,
+}
+
+impl EntryParser<'_> {
+    /// Report an error that keeps the entry out of the registry.
+    fn refuse(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+        self.bad = true;
+    }
+
+    /// A bad value at `pos`: `EXCEPTION_BAD_VALUE` with `message` and `hint`.
+    fn bad_value(&mut self, pos: Pos, message: String, hint: impl Into<String>) {
+        self.refuse(Diagnostic::error(codes::EXCEPTION_BAD_VALUE, self.f, message).at(Some(pos)).with_hint(hint));
+    }
+
+    /// One `- **Key**: value` bullet: unknown and repeated keys are reported, known ones read.
+    fn field(&mut self, field: &markdown::Field, unknown_level: Level) {
+        let (id, f) = (self.id, self.f);
         let Some(key) = KNOWN_KEYS.iter().find(|k| k.eq_ignore_ascii_case(&field.key)).copied() else {
-            diags.push(
+            self.diags.push(
                 Diagnostic::new(
                     codes::EXCEPTION_UNKNOWN_KEY,
                     unknown_level,
@@ -236,270 +286,256 @@ fn parse_exception(
                 .at(Some(field.pos))
                 .with_hint(format!("known fields: {}", KNOWN_KEYS.join(", "))),
             );
-            continue;
+            return;
         };
-        if let Some(first) = keys_seen.insert(key, field.pos) {
-            diags.push(
+        if let Some(first) = self.keys_seen.insert(key, field.pos) {
+            self.refuse(
                 Diagnostic::error(codes::DUPLICATE_FIELD, f, format!("{id}: `**{key}**` appears twice"))
                     .at(Some(field.pos))
                     .with_related(f, Some(first), "first here")
                     .with_hint("keep one of them"),
             );
-            bad = true;
-            continue;
+            return;
         }
         let span_key = key.to_ascii_lowercase().replace(' ', "_");
-        e.spans.fields.insert(span_key, field.value_pos);
-        let items = || -> Vec<String> {
-            let mut v: Vec<String> = field.items.iter().map(|(t, _)| t.clone()).collect();
-            if !field.value.is_empty() {
-                v.insert(0, field.value.clone());
-            }
-            v
-        };
-        let mut date = |what: &str| -> Option<Date> {
-            match field.value.parse::<Date>() {
-                Ok(d) => Some(d),
-                Err(msg) => {
-                    diags.push(
-                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**{what}**`: {msg}"))
-                            .at(Some(field.value_pos))
-                            .with_hint(
-                                "write dates as YYYY-MM-DD (UTC); an expiry date is valid through the end of that day",
-                            ),
-                    );
-                    bad = true;
-                    None
-                }
-            }
-        };
+        self.e.spans.fields.insert(span_key, field.value_pos);
+        self.read(key, field);
+    }
+
+    /// The value of a known, first-seen key.
+    fn read(&mut self, key: &'static str, field: &markdown::Field) {
         match key {
-            "Valid Until" => valid_until = date("Valid Until"),
-            "Approved On" => e.approved_on = date("Approved On"),
-            "Policy" => {
-                if is_id(&field.value, "POL") {
-                    policy = Some(field.value.clone());
-                } else {
-                    diags.push(
-                        Diagnostic::error(
-                            codes::EXCEPTION_BAD_VALUE,
-                            f,
-                            format!("{id}: `**Policy**` `{}` is not a policy id (POL-NNN)", field.value),
-                        )
-                        .at(Some(field.value_pos))
-                        .with_hint("name the excepted policy by its id, e.g. `- **Policy**: POL-001`"),
-                    );
-                    bad = true;
-                }
-            }
-            "Requestor" => requestor = Some(field.value.clone()).filter(|s| !s.is_empty()),
-            "Approval" => approvers = Some(split_list(&field.value)).filter(|v| !v.is_empty()),
-            "Risk Mitigation" => e.risk_mitigation = items(),
-            "Conditions" => e.conditions = items(),
+            "Valid Until" => self.valid_until = self.date(field, "Valid Until"),
+            "Approved On" => self.e.approved_on = self.date(field, "Approved On"),
+            "Policy" => self.policy_id(field),
+            "Requestor" => self.requestor = Some(field.value.clone()).filter(|s| !s.is_empty()),
+            "Approval" => self.approvers = Some(split_list(&field.value)).filter(|v| !v.is_empty()),
+            "Risk Mitigation" => self.e.risk_mitigation = items(field),
+            "Conditions" => self.e.conditions = items(field),
             "Findings" => {
                 let mut ids = split_list(&field.value);
                 ids.extend(field.items.iter().map(|(t, _)| t.trim().to_owned()));
-                e.findings = ids;
+                self.e.findings = ids;
             }
-            "Advisories" | "Secrets" => {
-                let mut vals: Vec<(String, Pos)> =
-                    split_list(&field.value).into_iter().map(|v| (v, field.value_pos)).collect();
-                vals.extend(field.items.iter().map(|(t, p)| (t.trim().trim_matches('`').to_owned(), *p)));
-                let (ok, what, hint): (fn(&str) -> bool, _, _) = if key == "Advisories" {
-                    (
-                        is_advisory_id,
-                        "an advisory id",
-                        "write advisory ids such as `CVE-2023-38545`, `GHSA-jfh8-c2jp-5v3q`, `RUSTSEC-2020-0071`",
-                    )
-                } else {
-                    (
-                        is_gitleaks_fingerprint,
-                        "a Gitleaks fingerprint",
-                        "write fingerprints as Gitleaks prints them: `[commit:]file:rule-id:line`",
-                    )
-                };
-                let mut out = Vec::new();
-                for (v, p) in vals {
-                    if ok(&v) {
-                        if !out.contains(&v) {
-                            out.push(v);
-                        }
-                    } else {
-                        diags.push(
-                            Diagnostic::error(
-                                codes::EXCEPTION_BAD_VALUE,
-                                f,
-                                format!("{id}: `**{key}**` `{v}` is not {what}"),
-                            )
-                            .at(Some(p))
-                            .with_hint(hint),
-                        );
-                        bad = true;
-                    }
-                }
-                if key == "Advisories" { e.advisories = out } else { e.secrets = out }
-            }
-            "Package" => match field.value.trim_matches('`').parse::<Purl>() {
-                Ok(p) if p.version.is_some() => {
-                    diags.push(
-                        Diagnostic::error(
-                            codes::EXCEPTION_BAD_VALUE,
-                            f,
-                            format!(
-                                "{id}: `**Package**` `{}` pins a version; versions go in `**Versions**`",
-                                field.value
-                            ),
-                        )
-                        .at(Some(field.value_pos))
-                        .with_hint(format!(
-                            "write `- **Package**: {}` and `- **Versions**: ={}`",
-                            p.unversioned(),
-                            p.version.as_deref().unwrap_or_default()
-                        )),
-                    );
-                    bad = true;
-                }
-                Ok(p) => e.package = Some(p),
-                Err(msg) => {
-                    diags.push(
-                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Package**`: {msg}"))
-                            .at(Some(field.value_pos))
-                            .with_hint("name the package by its purl without version, e.g. `pkg:cargo/time` or `pkg:npm/%40scope/name`"),
-                    );
-                    bad = true;
-                }
-            },
-            "Versions" => match field.value.trim_matches('`').parse::<VersionRange>() {
-                Ok(r) => e.versions = Some(r),
-                Err(msg) => {
-                    diags.push(
-                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: `**Versions**`: {msg}"))
-                            .at(Some(field.value_pos))
-                            .with_hint("write a range as comparators joined by commas, e.g. `>=0.1.0, <0.2.0`, `=1.2.3` or `*`"),
-                    );
-                    bad = true;
-                }
-            },
-            "VEX Justification" => {
-                let v = field.value.trim().trim_matches('`').to_ascii_lowercase().replace([' ', '-'], "_");
-                if VEX_JUSTIFICATIONS.contains(&v.as_str()) {
-                    e.vex_justification = Some(v);
-                } else {
-                    diags.push(
-                        Diagnostic::error(
-                            codes::EXCEPTION_BAD_VALUE,
-                            f,
-                            format!(
-                                "{id}: `**VEX Justification**` `{}` is not a standard VEX justification",
-                                field.value
-                            ),
-                        )
-                        .at(Some(field.value_pos))
-                        .with_hint(format!("one of: {}", VEX_JUSTIFICATIONS.join(", "))),
-                    );
-                    bad = true;
-                }
-            }
-            "Justification" => e.justification = Some(items().join(" ")).filter(|s| !s.is_empty()),
-            "Risk Assessment" => e.risk_assessment = Some(items().join(" ")).filter(|s| !s.is_empty()),
-            "Severity" => match field.value.parse::<Severity>() {
-                Ok(s) => e.severity = Some(s),
-                Err(msg) => {
-                    diags.push(
-                        Diagnostic::error(codes::EXCEPTION_BAD_VALUE, f, format!("{id}: {msg}"))
-                            .at(Some(field.value_pos))
-                            .with_hint("Critical, High, Medium or Low"),
-                    );
-                    bad = true;
-                }
-            },
-            "Type" => match field.value.to_ascii_lowercase().replace(['-', '_'], " ").as_str() {
-                "risk acceptance" => e.kind = ExceptionKind::RiskAcceptance,
-                "policy deviation" => e.kind = ExceptionKind::PolicyDeviation,
-                "not affected" => e.kind = ExceptionKind::NotAffected,
-                other => {
-                    diags.push(
-                        Diagnostic::error(
-                            codes::EXCEPTION_BAD_VALUE,
-                            f,
-                            format!("{id}: `**Type**` `{other}` is not `risk acceptance`, `policy deviation` or `not affected`"),
-                        )
-                        .at(Some(field.value_pos))
-                        .with_hint("write `- **Type**: policy deviation` for deviations that need CISO sign-off"),
-                    );
-                    bad = true;
-                }
-            },
+            "Advisories" => self.e.advisories = self.target_ids(key, field),
+            "Secrets" => self.e.secrets = self.target_ids(key, field),
+            "Package" => self.package(field),
+            "Versions" => self.versions(field),
+            "VEX Justification" => self.vex_justification(field),
+            "Justification" => self.e.justification = Some(items(field).join(" ")).filter(|s| !s.is_empty()),
+            "Risk Assessment" => self.e.risk_assessment = Some(items(field).join(" ")).filter(|s| !s.is_empty()),
+            "Severity" => self.severity(field),
+            "Type" => self.kind(field),
             _ => {}
         }
     }
-    // `not_affected` is a technical claim with a standard justification; a risk acceptance is
-    // `affected` with an action statement. The two are never mixed up.
-    match (e.kind, &e.vex_justification) {
-        (ExceptionKind::NotAffected, None) if !keys_seen.contains_key("VEX Justification") => {
-            diags.push(
-                Diagnostic::error(
-                    codes::EXCEPTION_BAD_VALUE,
-                    f,
+
+    /// A `YYYY-MM-DD` date.
+    fn date(&mut self, field: &markdown::Field, what: &str) -> Option<Date> {
+        match field.value.parse::<Date>() {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                self.bad_value(
+                    field.value_pos,
+                    format!("{}: `**{what}**`: {msg}", self.id),
+                    "write dates as YYYY-MM-DD (UTC); an expiry date is valid through the end of that day",
+                );
+                None
+            }
+        }
+    }
+
+    /// `**Policy**`: a policy id (POL-NNN).
+    fn policy_id(&mut self, field: &markdown::Field) {
+        if is_id(&field.value, "POL") {
+            self.policy = Some(field.value.clone());
+        } else {
+            self.bad_value(
+                field.value_pos,
+                format!("{}: `**Policy**` `{}` is not a policy id (POL-NNN)", self.id, field.value),
+                "name the excepted policy by its id, e.g. `- **Policy**: POL-001`",
+            );
+        }
+    }
+
+    /// `**Advisories**` (advisory ids) or `**Secrets**` (Gitleaks fingerprints), inline or as
+    /// sub-bullets; each distinct valid value once, each invalid one reported.
+    fn target_ids(&mut self, key: &str, field: &markdown::Field) -> Vec<String> {
+        let mut vals: Vec<(String, Pos)> = split_list(&field.value).into_iter().map(|v| (v, field.value_pos)).collect();
+        vals.extend(field.items.iter().map(|(t, p)| (t.trim().trim_matches('`').to_owned(), *p)));
+        let (ok, what, hint): (fn(&str) -> bool, _, _) = if key == "Advisories" {
+            (
+                is_advisory_id,
+                "an advisory id",
+                "write advisory ids such as `CVE-2023-38545`, `GHSA-jfh8-c2jp-5v3q`, `RUSTSEC-2020-0071`",
+            )
+        } else {
+            (
+                is_gitleaks_fingerprint,
+                "a Gitleaks fingerprint",
+                "write fingerprints as Gitleaks prints them: `[commit:]file:rule-id:line`",
+            )
+        };
+        let mut out = Vec::new();
+        for (v, p) in vals {
+            if ok(&v) {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            } else {
+                self.bad_value(p, format!("{}: `**{key}**` `{v}` is not {what}", self.id), hint);
+            }
+        }
+        out
+    }
+
+    /// `**Package**`: a purl without version.
+    fn package(&mut self, field: &markdown::Field) {
+        let id = self.id;
+        match field.value.trim_matches('`').parse::<Purl>() {
+            Ok(p) if p.version.is_some() => self.bad_value(
+                field.value_pos,
+                format!("{id}: `**Package**` `{}` pins a version; versions go in `**Versions**`", field.value),
+                format!(
+                    "write `- **Package**: {}` and `- **Versions**: ={}`",
+                    p.unversioned(),
+                    p.version.as_deref().unwrap_or_default()
+                ),
+            ),
+            Ok(p) => self.e.package = Some(p),
+            Err(msg) => self.bad_value(
+                field.value_pos,
+                format!("{id}: `**Package**`: {msg}"),
+                "name the package by its purl without version, e.g. `pkg:cargo/time` or `pkg:npm/%40scope/name`",
+            ),
+        }
+    }
+
+    /// `**Versions**`: a version range.
+    fn versions(&mut self, field: &markdown::Field) {
+        match field.value.trim_matches('`').parse::<VersionRange>() {
+            Ok(r) => self.e.versions = Some(r),
+            Err(msg) => self.bad_value(
+                field.value_pos,
+                format!("{}: `**Versions**`: {msg}", self.id),
+                "write a range as comparators joined by commas, e.g. `>=0.1.0, <0.2.0`, `=1.2.3` or `*`",
+            ),
+        }
+    }
+
+    /// `**VEX Justification**`: one of the standard VEX justifications.
+    fn vex_justification(&mut self, field: &markdown::Field) {
+        let v = field.value.trim().trim_matches('`').to_ascii_lowercase().replace([' ', '-'], "_");
+        if VEX_JUSTIFICATIONS.contains(&v.as_str()) {
+            self.e.vex_justification = Some(v);
+        } else {
+            self.bad_value(
+                field.value_pos,
+                format!("{}: `**VEX Justification**` `{}` is not a standard VEX justification", self.id, field.value),
+                format!("one of: {}", VEX_JUSTIFICATIONS.join(", ")),
+            );
+        }
+    }
+
+    /// `**Severity**`.
+    fn severity(&mut self, field: &markdown::Field) {
+        match field.value.parse::<Severity>() {
+            Ok(s) => self.e.severity = Some(s),
+            Err(msg) => self.bad_value(field.value_pos, format!("{}: {msg}", self.id), "Critical, High, Medium or Low"),
+        }
+    }
+
+    /// `**Type**`: risk acceptance, policy deviation or not affected.
+    fn kind(&mut self, field: &markdown::Field) {
+        match field.value.to_ascii_lowercase().replace(['-', '_'], " ").as_str() {
+            "risk acceptance" => self.e.kind = ExceptionKind::RiskAcceptance,
+            "policy deviation" => self.e.kind = ExceptionKind::PolicyDeviation,
+            "not affected" => self.e.kind = ExceptionKind::NotAffected,
+            other => self.bad_value(
+                field.value_pos,
+                format!(
+                    "{}: `**Type**` `{other}` is not `risk acceptance`, `policy deviation` or `not affected`",
+                    self.id
+                ),
+                "write `- **Type**: policy deviation` for deviations that need CISO sign-off",
+            ),
+        }
+    }
+
+    /// `not_affected` is a technical claim with a standard justification; a risk acceptance is
+    /// `affected` with an action statement. The two are never mixed up.
+    fn check_vex_claim(&mut self) {
+        let (id, entry_pos) = (self.id, self.entry.pos);
+        match (self.e.kind, &self.e.vex_justification) {
+            (ExceptionKind::NotAffected, None) if !self.keys_seen.contains_key("VEX Justification") => {
+                let pos = self.e.spans.field("type").unwrap_or(entry_pos);
+                self.bad_value(
+                    pos,
                     format!("{id}: `**Type**: not affected` is a technical claim and needs `**VEX Justification**`"),
-                )
-                .at(e.spans.field("type").or(Some(entry.pos)))
-                .with_hint(format!("add `- **VEX Justification**: ` with one of: {}", VEX_JUSTIFICATIONS.join(", "))),
-            );
-            bad = true;
-        }
-        (ExceptionKind::RiskAcceptance | ExceptionKind::PolicyDeviation, Some(_)) => {
-            diags.push(
-                Diagnostic::error(
-                    codes::EXCEPTION_BAD_VALUE,
-                    f,
+                    format!("add `- **VEX Justification**: ` with one of: {}", VEX_JUSTIFICATIONS.join(", ")),
+                );
+            }
+            (ExceptionKind::RiskAcceptance | ExceptionKind::PolicyDeviation, Some(_)) => {
+                let pos = self.e.spans.field("vex_justification").unwrap_or(entry_pos);
+                self.bad_value(
+                    pos,
                     format!("{id}: a risk acceptance is VEX `affected` with an action statement, never `not_affected`; `**VEX Justification**` needs `**Type**: not affected`"),
-                )
-                .at(e.spans.field("vex_justification").or(Some(entry.pos)))
-                .with_hint("remove `**VEX Justification**` to accept the risk, or set `**Type**: not affected` if the product is technically not affected"),
-            );
-            bad = true;
-        }
-        _ => {}
-    }
-    // A package narrows advisories; a range narrows a package. Either alone would be broader
-    // than it reads, so it is refused.
-    for (what, present, needs, has) in [
-        ("Package", e.package.is_some(), "Advisories", !e.advisories.is_empty()),
-        ("Versions", e.versions.is_some(), "Package", e.package.is_some()),
-    ] {
-        if present && !has && !(bad && keys_seen.contains_key(needs)) {
-            diags.push(
-                Diagnostic::error(
-                    codes::EXCEPTION_BAD_VALUE,
-                    f,
-                    format!("{id}: `**{what}**` without `**{needs}**` would accept more than it says"),
-                )
-                .at(e.spans.field(&what.to_ascii_lowercase()).or(Some(entry.pos)))
-                .with_hint(format!("add `- **{needs}**: ...` or remove `**{what}**`")),
-            );
-            bad = true;
+                    "remove `**VEX Justification**` to accept the risk, or set `**Type**: not affected` if the product is technically not affected",
+                );
+            }
+            _ => {}
         }
     }
-    for (what, present) in [
-        ("Policy", policy.is_some() || keys_seen.contains_key("Policy")),
-        ("Requestor", requestor.is_some()),
-        ("Approval", approvers.is_some()),
-        ("Valid Until", valid_until.is_some() || keys_seen.contains_key("Valid Until")),
-    ] {
-        if !present {
-            diags.push(
-                Diagnostic::error(codes::EXCEPTION_MISSING_FIELD, f, format!("exception {id} has no `**{what}**`"))
-                    .at(Some(entry.pos))
+
+    /// A package narrows advisories; a range narrows a package. Either alone would be broader
+    /// than it reads, so it is refused.
+    fn check_narrowing(&mut self) {
+        for (what, present, needs, has) in [
+            ("Package", self.e.package.is_some(), "Advisories", !self.e.advisories.is_empty()),
+            ("Versions", self.e.versions.is_some(), "Package", self.e.package.is_some()),
+        ] {
+            if present && !has && !(self.bad && self.keys_seen.contains_key(needs)) {
+                let pos = self.e.spans.field(&what.to_ascii_lowercase()).unwrap_or(self.entry.pos);
+                self.bad_value(
+                    pos,
+                    format!("{}: `**{what}**` without `**{needs}**` would accept more than it says", self.id),
+                    format!("add `- **{needs}**: ...` or remove `**{what}**`"),
+                );
+            }
+        }
+    }
+
+    /// The fields every exception needs (a field present but refused was reported already).
+    fn check_required(&mut self, title: &str) {
+        let id = self.id;
+        for (what, present) in [
+            ("Policy", self.policy.is_some() || self.keys_seen.contains_key("Policy")),
+            ("Requestor", self.requestor.is_some()),
+            ("Approval", self.approvers.is_some()),
+            ("Valid Until", self.valid_until.is_some() || self.keys_seen.contains_key("Valid Until")),
+        ] {
+            if !present {
+                self.refuse(
+                    Diagnostic::error(
+                        codes::EXCEPTION_MISSING_FIELD,
+                        self.f,
+                        format!("exception {id} has no `**{what}**`"),
+                    )
+                    .at(Some(self.entry.pos))
                     .with_hint(format!("add `- **{what}**: ...` under `### {id}: {title}`")),
-            );
-            bad = true;
+                );
+            }
         }
     }
-    if bad {
-        return None;
+}
+
+/// A field's value and sub-bullets, the inline value first.
+fn items(field: &markdown::Field) -> Vec<String> {
+    let mut v: Vec<String> = field.items.iter().map(|(t, _)| t.clone()).collect();
+    if !field.value.is_empty() {
+        v.insert(0, field.value.clone());
     }
-    Some(Exception { policy: policy?, requestor: requestor?, approvers: approvers?, valid_until: valid_until?, ..e })
+    v
 }
 
 fn render_entry(s: &mut String, e: &Exception) {

@@ -240,41 +240,7 @@ fn parse_policy(
                     p.validation.insert(0, field.value.clone());
                 }
             }
-            "Controls" => {
-                for (text, pos) in &field.items {
-                    let Some((cid, ctext)) =
-                        text.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "CTL"))
-                    else {
-                        diags.push(
-                            Diagnostic::error(
-                                codes::POLICY_BAD_VALUE,
-                                f,
-                                format!("{id}: control `{text}` is not `CTL-NNN: text`"),
-                            )
-                            .at(Some(*pos))
-                            .with_hint(
-                                "write controls as `  - CTL-001: AES-256 encryption for all persistent storage`",
-                            ),
-                        );
-                        continue;
-                    };
-                    if let Some((owner, first)) = seen_controls.get(cid) {
-                        diags.push(
-                            Diagnostic::error(
-                                codes::DUPLICATE_CONTROL,
-                                f,
-                                format!("{id}: control {cid} is already defined by {owner}"),
-                            )
-                            .at(Some(*pos))
-                            .with_related(f, Some(*first), format!("{cid} first defined here"))
-                            .with_hint("control ids are unique across the catalog"),
-                        );
-                        continue;
-                    }
-                    seen_controls.insert(cid.to_owned(), (id.to_owned(), *pos));
-                    p.controls.push(Control { id: cid.to_owned(), text: ctext.to_owned(), pos: Some(*pos) });
-                }
-            }
+            "Controls" => p.controls = parse_controls(field, id, f, diags, seen_controls),
             _ => {}
         }
     }
@@ -288,6 +254,45 @@ fn parse_policy(
         }
     }
     Some(Policy { severity: severity?, scope: scope?, ..p })
+}
+
+/// `**Controls**`: sub-bullets `CTL-NNN: text`, each control id unique across the catalog.
+fn parse_controls(
+    field: &markdown::Field,
+    id: &str,
+    f: &str,
+    diags: &mut Vec<Diagnostic>,
+    seen_controls: &mut BTreeMap<String, (String, Pos)>,
+) -> Vec<Control> {
+    let mut controls = Vec::new();
+    for (text, pos) in &field.items {
+        let Some((cid, ctext)) =
+            text.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "CTL"))
+        else {
+            diags.push(
+                Diagnostic::error(codes::POLICY_BAD_VALUE, f, format!("{id}: control `{text}` is not `CTL-NNN: text`"))
+                    .at(Some(*pos))
+                    .with_hint("write controls as `  - CTL-001: AES-256 encryption for all persistent storage`"),
+            );
+            continue;
+        };
+        if let Some((owner, first)) = seen_controls.get(cid) {
+            diags.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_CONTROL,
+                    f,
+                    format!("{id}: control {cid} is already defined by {owner}"),
+                )
+                .at(Some(*pos))
+                .with_related(f, Some(*first), format!("{cid} first defined here"))
+                .with_hint("control ids are unique across the catalog"),
+            );
+            continue;
+        }
+        seen_controls.insert(cid.to_owned(), (id.to_owned(), *pos));
+        controls.push(Control { id: cid.to_owned(), text: ctext.to_owned(), pos: Some(*pos) });
+    }
+    controls
 }
 
 /// Render a policy map in the seed's layout (deterministic).

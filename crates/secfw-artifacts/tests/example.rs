@@ -175,6 +175,17 @@ fn the_example_is_internally_consistent_at_its_reference_time() {
     let (rb, inv, ff) = (ws.rulebook.unwrap(), ws.inventory.unwrap(), ws.findings.unwrap());
     let (pm, reg, spec) = (ws.policies.unwrap(), ws.exceptions.unwrap(), ws.spec.unwrap());
     let now = now();
+    let tags = assert_example_rulebook(&rb);
+    let policies = assert_example_policies(&pm, &tags);
+    let resources = assert_example_inventory(&rb, &inv, &ff, &policies, &tags, now);
+    let ids = assert_example_findings(&ff, &reg, &resources, &policies, &tags);
+    assert_example_exceptions(&rb, &reg, &policies, &ids, now);
+    assert_example_specification(&rb, &reg, &spec, &tags, now);
+}
+
+/// The rulebook: version, project, the seed's taxonomy tags and the scan inputs; returns the
+/// taxonomy's tag names.
+fn assert_example_rulebook(rb: &Rulebook) -> BTreeSet<&str> {
     assert_eq!(rb.version, "1.4.0");
     assert_eq!(rb.project.as_deref(), Some("acme-pay"));
     let tags: BTreeSet<&str> = rb.taxonomy.iter().map(|t| t.name.as_str()).collect();
@@ -187,8 +198,11 @@ fn the_example_is_internally_consistent_at_its_reference_time() {
     for (p, _) in paths {
         assert!(example_dir().join(p).is_file(), "{p}");
     }
+    tags
+}
 
-    // Policies: POL-001..POL-010, unique control ids, tags in the taxonomy.
+/// Policies: POL-001..POL-010, unique control ids, tags in the taxonomy.; returns the policy ids.
+fn assert_example_policies<'a>(pm: &'a secfw_artifacts::PolicyMap, tags: &BTreeSet<&str>) -> BTreeSet<&'a str> {
     let policies: BTreeSet<&str> = pm.policies.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(
         policies,
@@ -202,9 +216,19 @@ fn the_example_is_internally_consistent_at_its_reference_time() {
             assert!(tags.contains(t.as_str()), "{}: tag {t}", p.id);
         }
     }
+    policies
+}
 
-    // Inventory: every resource covered by a policy and by a recent successful scan of each
-    // expected scanner.
+/// Inventory: every resource covered by a policy and by a recent successful scan of each
+/// expected scanner. Returns the resources by id.
+fn assert_example_inventory<'a>(
+    rb: &Rulebook,
+    inv: &'a secfw_artifacts::Inventory,
+    ff: &secfw_artifacts::FindingsFile,
+    policies: &BTreeSet<&str>,
+    tags: &BTreeSet<&str>,
+    now: DateTime<Utc>,
+) -> BTreeMap<&'a str, &'a secfw_artifacts::Resource> {
     let max_age = Duration::days(i64::from(rb.gates.scan_max_age_days));
     let resources: BTreeMap<&str, _> = inv.resources.iter().map(|r| (r.id.as_str(), r)).collect();
     assert!(resources.len() >= 12);
@@ -227,16 +251,25 @@ fn the_example_is_internally_consistent_at_its_reference_time() {
             assert!(ok, "{} has no successful {tool} scan in the {max_age} before {now}", r.id);
         }
     }
-    let scan_ids: BTreeSet<&str> = ff.scans.iter().map(|s| s.scan_id.as_str()).collect();
     for s in &ff.scans {
         for t in &s.targets {
             assert!(resources.contains_key(t.as_str()), "{}: target {t}", s.scan_id);
         }
     }
+    resources
+}
 
-    // Findings: references resolve, tags are in the taxonomy, fingerprints are secfw/v1 sha256.
+/// Findings: references resolve, tags are in the taxonomy, fingerprints are secfw/v1 sha256. Returns the finding ids.
+fn assert_example_findings<'a>(
+    ff: &'a secfw_artifacts::FindingsFile,
+    reg: &secfw_artifacts::ExceptionRegistry,
+    resources: &BTreeMap<&str, &secfw_artifacts::Resource>,
+    policies: &BTreeSet<&str>,
+    tags: &BTreeSet<&str>,
+) -> BTreeSet<&'a str> {
     assert!(ff.findings.len() >= 25);
     let ids: BTreeSet<&str> = ff.findings.iter().map(|f| f.finding_id.as_str()).collect();
+    let scan_ids: BTreeSet<&str> = ff.scans.iter().map(|s| s.scan_id.as_str()).collect();
     let lo = "2026-08-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
     let hi = "2026-11-20T23:59:59Z".parse::<DateTime<Utc>>().unwrap();
     for f in &ff.findings {
@@ -286,8 +319,17 @@ fn the_example_is_internally_consistent_at_its_reference_time() {
         assert!(ff.findings.iter().any(|f| f.status == st), "no {st} finding");
     }
     assert!(ff.findings.iter().any(|f| f.detected_in.as_deref() == Some("production")));
+    ids
+}
 
-    // Exceptions: valid at `now`, within the policy's window, approved by the right roles.
+/// Exceptions: valid at `now`, within the policy's window, approved by the right roles.
+fn assert_example_exceptions(
+    rb: &Rulebook,
+    reg: &secfw_artifacts::ExceptionRegistry,
+    policies: &BTreeSet<&str>,
+    ids: &BTreeSet<&str>,
+    now: DateTime<Utc>,
+) {
     let ap = &rb.exceptions.approvers;
     let mut expiring_soon = 0;
     for e in &reg.exceptions {
@@ -318,8 +360,16 @@ fn the_example_is_internally_consistent_at_its_reference_time() {
     }
     assert!((3..=4).contains(&reg.exceptions.len()));
     assert_eq!(expiring_soon, 1, "exactly one exception shows the expiring-soon warning");
+}
 
-    // The specification: approved, reviewed within the cycle, names exceptions and tags.
+/// The specification: approved, reviewed within the cycle, names exceptions and tags.
+fn assert_example_specification(
+    rb: &Rulebook,
+    reg: &secfw_artifacts::ExceptionRegistry,
+    spec: &secfw_artifacts::SecuritySpec,
+    tags: &BTreeSet<&str>,
+    now: DateTime<Utc>,
+) {
     assert_eq!(spec.front_matter.status, secfw_artifacts::SpecStatus::Approved);
     let reviewed = spec.front_matter.last_updated_date().unwrap();
     assert!(now - reviewed.start_of_day() <= Duration::days(i64::from(rb.review_cycle_days)));
@@ -328,7 +378,7 @@ fn the_example_is_internally_consistent_at_its_reference_time() {
         assert!(open_issues.contains(&e.id), "Open Issues & Exceptions does not list {}", e.id);
     }
     let classes = &spec.section("Data Classification & Handling").unwrap().body;
-    for t in &tags {
+    for t in tags {
         assert!(classes.contains(&format!("`{t}`")), "Data Classification & Handling does not name `{t}`");
     }
     let text = std::fs::read_to_string(example_dir().join("security_spec.md")).unwrap();
