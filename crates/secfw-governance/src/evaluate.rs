@@ -238,9 +238,113 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
     let rb = ws.rulebook_or_default();
     let findings: &[Finding] = ws.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
     let exceptions = ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice());
+    let scans = ws.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
 
-    // Which live findings each exception matches (by exception_ref or by its Findings list).
-    // Indexed once: ledgers hold up to a million findings and tens of thousands of exceptions.
+    let targets = AdvisoryTargets::index(findings, exceptions);
+    let evals = evaluate_exceptions(findings, exceptions, &targets, &rb, now);
+    let vex_effective: Vec<&secfw_artifacts::model::vex::RecordedStatement> =
+        ws.vex.as_ref().map(|r| crate::vex::in_effect(r, &rb.suppressions.trusted_vex_authors)).unwrap_or_default();
+    let registry = Registry { exceptions, evals: &evals, index: first_definitions(exceptions), targets: &targets };
+    let fevals: Vec<FindingEval> = findings
+        .iter()
+        .enumerate()
+        .map(|(index, f)| evaluate_finding(index, f, &registry, &vex_effective, &rb, now))
+        .collect();
+    let counts = count(&fevals, &evals, scans);
+
+    let mut diagnostics: Vec<Diagnostic> = evals.iter().flat_map(|e| e.diagnostics.iter().cloned()).collect();
+    let (intel, intel_diags) = crate::intel::freshness(ws, &rb, now);
+    diagnostics.extend(intel_diags);
+    let facts = Facts { counts: &counts, fevals: &fevals, evals: &evals, scans };
+    let rules: Vec<RuleOutcome> =
+        rb.enforcement.iter().enumerate().map(|(index, rule)| evaluate_rule(index, rule, &rb, &facts, now)).collect();
+    let mut escalations = Vec::new();
+    for r in &rules {
+        if let Some(esc) = &r.escalation {
+            diagnostics.push(rule_diagnostic(loc, r.index, esc, findings, &fevals));
+            escalations.push(esc.clone());
+        }
+    }
+    secfw_artifacts::sort_diagnostics(&mut diagnostics);
+    GovernanceReport { now, exceptions: evals, findings: fevals, counts, rules, escalations, diagnostics, intel }
+}
+
+/// Which live findings exceptions target by advisory (issue 15), indexed once: ledgers hold up
+/// to a million findings and tens of thousands of exceptions.
+#[derive(Default)]
+struct AdvisoryTargets<'a> {
+    /// The findings each exception (by registry index) targets.
+    by_exception: HashMap<usize, Vec<&'a Finding>>,
+    /// The exceptions (registry indexes, ascending) that target each finding.
+    by_finding: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> AdvisoryTargets<'a> {
+    fn index(findings: &'a [Finding], exceptions: &[secfw_artifacts::Exception]) -> Self {
+        let by_advisory = exceptions_by_advisory(exceptions);
+        let mut t = AdvisoryTargets::default();
+        if by_advisory.is_empty() {
+            return t;
+        }
+        for f in findings.iter().filter(|f| needs_exception(f)) {
+            let hits = exceptions_targeting(f, &by_advisory, exceptions);
+            for &i in &hits {
+                t.by_exception.entry(i).or_default().push(f);
+            }
+            if !hits.is_empty() {
+                t.by_finding.insert(f.finding_id.as_str(), hits);
+            }
+        }
+        t
+    }
+}
+
+/// Exceptions that target advisories, by lower-cased advisory id.
+fn exceptions_by_advisory(exceptions: &[secfw_artifacts::Exception]) -> HashMap<String, Vec<usize>> {
+    let mut by_advisory: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in exceptions.iter().enumerate() {
+        for a in &e.advisories {
+            by_advisory.entry(a.to_ascii_lowercase()).or_default().push(i);
+        }
+    }
+    by_advisory
+}
+
+/// The exceptions (registry order) whose targets (advisory, package, versions) cover a finding.
+fn exceptions_targeting(
+    f: &Finding,
+    by_advisory: &HashMap<String, Vec<usize>>,
+    exceptions: &[secfw_artifacts::Exception],
+) -> Vec<usize> {
+    let mut hits: Vec<usize> = Vec::new();
+    for cve in &f.cve {
+        for &i in by_advisory.get(&cve.to_ascii_lowercase()).map_or(&[][..], Vec::as_slice) {
+            let e = &exceptions[i];
+            let covered = if e.package.is_none() {
+                covers(e, cve, None)
+            } else {
+                f.affected_resources
+                    .iter()
+                    .any(|r| PackageRef::from_location(&r.location).is_some_and(|p| covers(e, cve, Some(&p))))
+            };
+            if covered && !hits.contains(&i) {
+                hits.push(i);
+            }
+        }
+    }
+    hits.sort_unstable();
+    hits
+}
+
+/// Evaluate every exception (registry order) against the live findings it matches: by a
+/// finding's `exception_ref`, by its Findings list, then by its advisory targets.
+fn evaluate_exceptions(
+    findings: &[Finding],
+    exceptions: &[secfw_artifacts::Exception],
+    targets: &AdvisoryTargets<'_>,
+    rb: &Rulebook,
+    now: DateTime<Utc>,
+) -> Vec<ExceptionEval> {
     let by_id: HashMap<&str, &Finding> = findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
     let mut by_ref: HashMap<&str, Vec<&Finding>> = HashMap::new();
     for f in findings.iter().filter(|f| needs_exception(f)) {
@@ -248,182 +352,206 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
             by_ref.entry(r).or_default().push(f);
         }
     }
-    // Exceptions that target advisories, by lower-cased advisory id (issue 15).
-    let mut by_advisory: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, e) in exceptions.iter().enumerate() {
-        for a in &e.advisories {
-            by_advisory.entry(a.to_ascii_lowercase()).or_default().push(i);
+    exceptions
+        .iter()
+        .enumerate()
+        .map(|(ei, e)| {
+            let m = matched_findings(e, ei, &by_ref, &by_id, targets);
+            evaluate_exception(e, rb, &m, now)
+        })
+        .collect()
+}
+
+/// The live findings an exception matches (id, severity), each once, in the order: those whose
+/// `exception_ref` names it, those its Findings list names, those its advisory targets cover.
+fn matched_findings(
+    e: &secfw_artifacts::Exception,
+    ei: usize,
+    by_ref: &HashMap<&str, Vec<&Finding>>,
+    by_id: &HashMap<&str, &Finding>,
+    targets: &AdvisoryTargets<'_>,
+) -> Vec<(String, Severity)> {
+    let mut m: Vec<(String, Severity)> = by_ref
+        .get(e.id.as_str())
+        .map_or_else(Vec::new, |v| v.iter().map(|f| (f.finding_id.clone(), f.severity)).collect());
+    for fid in &e.findings {
+        if let Some(f) = by_id.get(fid.as_str()).filter(|f| needs_exception(f))
+            && !m.iter().any(|(i, _)| i == fid)
+        {
+            m.push((f.finding_id.clone(), f.severity));
         }
     }
-    // The first exception (registry order) whose targets cover a live finding.
-    let target_of = |f: &Finding| -> Vec<usize> {
-        let mut hits: Vec<usize> = Vec::new();
-        for cve in &f.cve {
-            for &i in by_advisory.get(&cve.to_ascii_lowercase()).map_or(&[][..], Vec::as_slice) {
-                let e = &exceptions[i];
-                let covered = if e.package.is_none() {
-                    covers(e, cve, None)
-                } else {
-                    f.affected_resources
-                        .iter()
-                        .any(|r| PackageRef::from_location(&r.location).is_some_and(|p| covers(e, cve, Some(&p))))
-                };
-                if covered && !hits.contains(&i) {
-                    hits.push(i);
-                }
-            }
-        }
-        hits.sort_unstable();
-        hits
-    };
-    let mut by_target: HashMap<usize, Vec<&Finding>> = HashMap::new();
-    let mut finding_targets: HashMap<&str, Vec<usize>> = HashMap::new();
-    if !by_advisory.is_empty() {
-        for f in findings.iter().filter(|f| needs_exception(f)) {
-            let hits = target_of(f);
-            for &i in &hits {
-                by_target.entry(i).or_default().push(f);
-            }
-            if !hits.is_empty() {
-                finding_targets.insert(f.finding_id.as_str(), hits);
-            }
+    for f in targets.by_exception.get(&ei).map_or(&[][..], Vec::as_slice) {
+        if !m.iter().any(|(i, _)| *i == f.finding_id) {
+            m.push((f.finding_id.clone(), f.severity));
         }
     }
-    let mut evals: Vec<ExceptionEval> = Vec::with_capacity(exceptions.len());
-    for (ei, e) in exceptions.iter().enumerate() {
-        let mut m: Vec<(String, Severity)> = by_ref
-            .get(e.id.as_str())
-            .map_or_else(Vec::new, |v| v.iter().map(|f| (f.finding_id.clone(), f.severity)).collect());
-        for fid in &e.findings {
-            if let Some(f) = by_id.get(fid.as_str()).filter(|f| needs_exception(f))
-                && !m.iter().any(|(i, _)| i == fid)
-            {
-                m.push((f.finding_id.clone(), f.severity));
-            }
-        }
-        for f in by_target.get(&ei).map_or(&[][..], Vec::as_slice) {
-            if !m.iter().any(|(i, _)| *i == f.finding_id) {
-                m.push((f.finding_id.clone(), f.severity));
-            }
-        }
-        evals.push(evaluate_exception(e, &rb, &m, now));
-    }
-    // First definition wins (duplicates are reported by the loader).
+    m
+}
+
+/// The registry index of each exception id; the first definition wins (duplicates are
+/// reported by the loader).
+fn first_definitions(exceptions: &[secfw_artifacts::Exception]) -> HashMap<&str, usize> {
     let mut exc_index: HashMap<&str, usize> = HashMap::new();
     for (i, e) in exceptions.iter().enumerate() {
         exc_index.entry(e.id.as_str()).or_insert(i);
     }
+    exc_index
+}
 
+/// The exception registry as the finding checks see it.
+struct Registry<'r, 'a> {
+    exceptions: &'r [secfw_artifacts::Exception],
+    evals: &'r [ExceptionEval],
+    index: HashMap<&'r str, usize>,
+    targets: &'r AdvisoryTargets<'a>,
+}
+
+/// One finding's evaluation: its disposition, due date, overdue and KEV flags.
+fn evaluate_finding(
+    index: usize,
+    f: &Finding,
+    registry: &Registry<'_, '_>,
+    vex_effective: &[&secfw_artifacts::model::vex::RecordedStatement],
+    rb: &Rulebook,
+    now: DateTime<Utc>,
+) -> FindingEval {
+    let mut disposition = exception_disposition(f, registry);
+    // A trusted, justified not_affected VEX statement in effect is an exception-grade
+    // decision for a finding no valid exception covers (shown as excepted, never hidden).
+    if matches!(disposition, Disposition::Counted { .. })
+        && let Some(st) = crate::vex::decision_for(vex_effective, f)
+    {
+        disposition = Disposition::Excepted { exception: crate::vex::decision_id(st) };
+    }
+    let due = due(f, rb);
+    let counted = matches!(disposition, Disposition::Counted { .. });
+    FindingEval {
+        finding_id: f.finding_id.clone(),
+        index,
+        severity: f.severity,
+        disposition,
+        due,
+        overdue: counted && now > due,
+        kev: crate::intel::kev_at(f, now).is_some(),
+    }
+}
+
+/// A finding's disposition by the exception registry alone: closed unless open or accepted;
+/// then by the exception its `exception_ref` names, or else by the exceptions targeting it.
+fn exception_disposition(f: &Finding, registry: &Registry<'_, '_>) -> Disposition {
+    if !needs_exception(f) {
+        return Disposition::Closed;
+    }
+    match f.governance.exception_ref.as_deref() {
+        None => target_disposition(
+            f,
+            registry.targets.by_finding.get(f.finding_id.as_str()),
+            registry.exceptions,
+            registry.evals,
+        ),
+        Some(r) => ref_disposition(f, r, registry),
+    }
+}
+
+/// The disposition of a finding whose `exception_ref` is `r`: dangling when no exception has
+/// that id; counted when the exception's policy is not one of its `policy_refs` or the
+/// exception is not in force; excepted otherwise.
+fn ref_disposition(f: &Finding, r: &str, registry: &Registry<'_, '_>) -> Disposition {
+    let Some(&i) = registry.index.get(r) else {
+        return Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) };
+    };
+    let (ev, e) = (&registry.evals[i], &registry.exceptions[i]);
+    if !f.governance.policy_refs.contains(&e.policy) {
+        Disposition::Counted { not_excepted: Some(NotExcepted::PolicyMismatch { exception_policy: e.policy.clone() }) }
+    } else if ev.is_valid() {
+        Disposition::Excepted { exception: r.to_owned() }
+    } else {
+        Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state: ev.state }) }
+    }
+}
+
+/// The counts the enforcement rules test.
+fn count(fevals: &[FindingEval], evals: &[ExceptionEval], scans: &[secfw_artifacts::ScanRecord]) -> Counts {
     let mut counts = Counts::default();
-    let mut fevals = Vec::with_capacity(findings.len());
-    let vex_effective: Vec<&secfw_artifacts::model::vex::RecordedStatement> =
-        ws.vex.as_ref().map(|r| crate::vex::in_effect(r, &rb.suppressions.trusted_vex_authors)).unwrap_or_default();
-    for (index, f) in findings.iter().enumerate() {
-        let mut disposition = if needs_exception(f) {
-            match f.governance.exception_ref.as_deref() {
-                None => target_disposition(f, finding_targets.get(f.finding_id.as_str()), exceptions, &evals),
-                Some(r) => match exc_index.get(r).map(|i| (&evals[*i], &exceptions[*i])) {
-                    Some((ev, e)) => {
-                        if !f.governance.policy_refs.contains(&e.policy) {
-                            Disposition::Counted {
-                                not_excepted: Some(NotExcepted::PolicyMismatch { exception_policy: e.policy.clone() }),
-                            }
-                        } else if ev.is_valid() {
-                            Disposition::Excepted { exception: r.to_owned() }
-                        } else {
-                            Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state: ev.state }) }
-                        }
-                    }
-                    None => Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) },
-                },
-            }
-        } else {
-            Disposition::Closed
-        };
-        // A trusted, justified not_affected VEX statement in effect is an exception-grade
-        // decision for a finding no valid exception covers (shown as excepted, never hidden).
-        if matches!(disposition, Disposition::Counted { .. })
-            && let Some(st) = crate::vex::decision_for(&vex_effective, f)
-        {
-            disposition = Disposition::Excepted { exception: crate::vex::decision_id(st) };
-        }
-        let due = due(f, &rb);
-        let counted = matches!(disposition, Disposition::Counted { .. });
-        let overdue = counted && now > due;
+    for fe in fevals {
+        let counted = fe.is_counted();
         if counted {
-            *counts.open.entry(f.severity).or_default() += 1;
-        } else if matches!(disposition, Disposition::Excepted { .. }) {
-            *counts.excepted.entry(f.severity).or_default() += 1;
+            *counts.open.entry(fe.severity).or_default() += 1;
+        } else if fe.is_excepted() {
+            *counts.excepted.entry(fe.severity).or_default() += 1;
         }
-        counts.overdue += u64::from(overdue);
-        let kev = crate::intel::kev_at(f, now).is_some();
-        counts.kev += u64::from(counted && kev);
-        fevals.push(FindingEval {
-            finding_id: f.finding_id.clone(),
-            index,
-            severity: f.severity,
-            disposition,
-            due,
-            overdue,
-            kev,
-        });
+        counts.overdue += u64::from(fe.overdue);
+        counts.kev += u64::from(counted && fe.kev);
     }
     counts.expired_exceptions = evals.iter().filter(|e| e.state == ExceptionState::Expired).count() as u64;
-    let scans = ws.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
     counts.failed_scans = scans.iter().filter(|s| s.status == ScanStatus::Failure).count() as u64;
+    counts
+}
 
-    let mut diagnostics: Vec<Diagnostic> = evals.iter().flat_map(|e| e.diagnostics.iter().cloned()).collect();
-    let (intel, intel_diags) = crate::intel::freshness(ws, &rb, now);
-    diagnostics.extend(intel_diags);
-    let mut rules = Vec::new();
-    let mut escalations = Vec::new();
-    for (index, rule) in rb.enforcement.iter().enumerate() {
-        let count = counts.get(rule.rule);
-        let holds = rule.condition.holds(count);
-        let blocks_handoff = rule.actions.on_violation.iter().any(|a| matches!(a, Action::BlockHandoff(true)));
-        let escalation = (!holds).then(|| {
-            let notify: Vec<String> = rule
-                .actions
-                .on_violation
-                .iter()
-                .filter_map(|a| if let Action::Notify(v) = a { Some(v.clone()) } else { None })
-                .flatten()
-                .collect();
-            let sla = rule.actions.on_violation.iter().find_map(|a| match a {
-                Action::EscalationSla(d) => Some(d.to_duration()),
-                _ => None,
-            });
-            let sev = metric_severity(rule.rule);
-            let deadline = sla
-                .or_else(|| sev.map(|s| chrono::Duration::days(i64::from(rb.sla_days.for_severity(s)))))
-                .map(|d| now + d);
-            Escalation {
-                rule: rule.rule.as_str().to_owned(),
-                condition: rule.condition.to_string(),
-                count,
-                notify,
-                raised_at: now,
-                deadline,
-                blocks_handoff,
-                items: rule_items(rule.rule, &fevals, &evals, scans),
-            }
-        });
-        if let Some(esc) = &escalation {
-            diagnostics.push(rule_diagnostic(loc, index, esc, findings, &fevals));
-            escalations.push(esc.clone());
-        }
-        rules.push(RuleOutcome {
-            index,
-            metric: rule.rule,
-            condition: rule.condition.to_string(),
-            count,
-            holds,
-            blocks_handoff,
-            escalation,
-        });
+/// What the enforcement rules are evaluated against.
+struct Facts<'r> {
+    counts: &'r Counts,
+    fevals: &'r [FindingEval],
+    evals: &'r [ExceptionEval],
+    scans: &'r [secfw_artifacts::ScanRecord],
+}
+
+/// One enforcement rule's outcome, with its escalation when violated.
+fn evaluate_rule(
+    index: usize,
+    rule: &secfw_artifacts::model::rulebook::EnforcementRule,
+    rb: &Rulebook,
+    facts: &Facts<'_>,
+    now: DateTime<Utc>,
+) -> RuleOutcome {
+    let count = facts.counts.get(rule.rule);
+    let holds = rule.condition.holds(count);
+    let blocks_handoff = rule.actions.on_violation.iter().any(|a| matches!(a, Action::BlockHandoff(true)));
+    let escalation = (!holds).then(|| Escalation {
+        rule: rule.rule.as_str().to_owned(),
+        condition: rule.condition.to_string(),
+        count,
+        notify: rule_notify(rule),
+        raised_at: now,
+        deadline: escalation_deadline(rule, rb, now),
+        blocks_handoff,
+        items: rule_items(rule.rule, facts.fevals, facts.evals, facts.scans),
+    });
+    RuleOutcome {
+        index,
+        metric: rule.rule,
+        condition: rule.condition.to_string(),
+        count,
+        holds,
+        blocks_handoff,
+        escalation,
     }
-    secfw_artifacts::sort_diagnostics(&mut diagnostics);
-    GovernanceReport { now, exceptions: evals, findings: fevals, counts, rules, escalations, diagnostics, intel }
+}
+
+/// Who a violated rule notifies: every `notify` action's recipients, in order.
+fn rule_notify(rule: &secfw_artifacts::model::rulebook::EnforcementRule) -> Vec<String> {
+    rule.actions
+        .on_violation
+        .iter()
+        .filter_map(|a| if let Action::Notify(v) = a { Some(v.clone()) } else { None })
+        .flatten()
+        .collect()
+}
+
+/// When a violated rule's escalation is due: `now` + the rule's `escalation_sla`, else + the
+/// SLA days of the severity the rule counts; `None` when neither applies.
+fn escalation_deadline(
+    rule: &secfw_artifacts::model::rulebook::EnforcementRule,
+    rb: &Rulebook,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let sla = rule.actions.on_violation.iter().find_map(|a| match a {
+        Action::EscalationSla(d) => Some(d.to_duration()),
+        _ => None,
+    });
+    let sev = metric_severity(rule.rule);
+    sla.or_else(|| sev.map(|s| chrono::Duration::days(i64::from(rb.sla_days.for_severity(s))))).map(|d| now + d)
 }
 
 /// The disposition of a finding without `exception_ref` that exceptions target by advisory

@@ -178,18 +178,50 @@ pub fn evaluate_exception(
     matched: &[(String, Severity)],
     now: DateTime<Utc>,
 ) -> ExceptionEval {
-    let f = file_names::EXCEPTIONS;
-    let id = e.id.as_str();
-    let at = |field: &str| e.spans.field(field);
     let today = now.date_naive();
     let policy = &rb.exceptions;
     let mut diags = Vec::new();
     let expires_at = e.valid_until.end_of_day();
     let days_left = (e.valid_until.0 - today).num_days();
     let expired = now > expires_at;
-    let max = i64::from(policy.max_days);
 
-    // Content required by seed §6.3.
+    check_content(e, &mut diags);
+    check_validity_window(e, policy, today, &mut diags);
+    let severity = e.severity.or_else(|| matched.iter().map(|(_, s)| *s).min());
+    check_not_self_approved(e, &mut diags);
+    let required_roles = check_approvers(e, policy, severity, &mut diags);
+    check_expiry(e, policy, matched, expired, days_left, &mut diags);
+    let stale = matched.is_empty();
+    if stale {
+        diags.push(stale_diagnostic(e));
+    }
+
+    let state = if expired {
+        ExceptionState::Expired
+    } else if diags.iter().any(Diagnostic::is_error) {
+        ExceptionState::Invalid
+    } else {
+        ExceptionState::Valid
+    };
+    ExceptionEval {
+        id: e.id.clone(),
+        policy: e.policy.clone(),
+        state,
+        expires_at,
+        days_left,
+        severity,
+        required_roles,
+        matched_findings: matched.iter().map(|(i, _)| i.clone()).collect(),
+        stale,
+        diagnostics: diags,
+    }
+}
+
+/// The content seed §6.3 requires: a business justification, a risk assessment and
+/// compensating controls.
+fn check_content(e: &Exception, diags: &mut Vec<Diagnostic>) {
+    let f = file_names::EXCEPTIONS;
+    let id = e.id.as_str();
     if e.justification.as_deref().is_none_or(|s| s.trim().is_empty()) {
         diags.push(
             Diagnostic::error(codes::EXCEPTION_NO_JUSTIFICATION, f, format!("{id} has no business justification"))
@@ -215,8 +247,20 @@ pub fn evaluate_exception(
             .with_hint("list the compensating controls as sub-bullets of `- **Risk Mitigation**:`"),
         );
     }
+}
 
-    // Validity window.
+/// The validity window: approved no later than today and no later than its expiry, and valid
+/// for at most `max_days` after approval (or from today, when it has no approval date).
+fn check_validity_window(
+    e: &Exception,
+    policy: &secfw_artifacts::model::rulebook::ExceptionPolicy,
+    today: chrono::NaiveDate,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let f = file_names::EXCEPTIONS;
+    let id = e.id.as_str();
+    let at = |field: &str| e.spans.field(field);
+    let max = i64::from(policy.max_days);
     if let Some(appr) = e.approved_on {
         let len = (e.valid_until.0 - appr.0).num_days();
         if appr.0 > today {
@@ -286,9 +330,13 @@ pub fn evaluate_exception(
             );
         }
     }
+}
 
-    // Approvals.
-    let severity = e.severity.or_else(|| matched.iter().map(|(_, s)| *s).min());
+/// An exception is never approved by its own requestor.
+fn check_not_self_approved(e: &Exception, diags: &mut Vec<Diagnostic>) {
+    let f = file_names::EXCEPTIONS;
+    let id = e.id.as_str();
+    let at = |field: &str| e.spans.field(field);
     if e.approvers.iter().any(|a| norm(a) == norm(&e.requestor)) {
         diags.push(
             Diagnostic::error(
@@ -301,6 +349,20 @@ pub fn evaluate_exception(
             .with_hint("an exception needs approval from someone other than the person requesting it"),
         );
     }
+}
+
+/// The approvals each role must give (security team always; risk committee up to High or an
+/// unknown severity; the CISO for a policy deviation), when the rulebook lists that role;
+/// returns the required roles.
+fn check_approvers(
+    e: &Exception,
+    policy: &secfw_artifacts::model::rulebook::ExceptionPolicy,
+    severity: Option<Severity>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ApproverRole> {
+    let f = file_names::EXCEPTIONS;
+    let id = e.id.as_str();
+    let at = |field: &str| e.spans.field(field);
     let mut required_roles = Vec::new();
     let approvers = &policy.approvers;
     let needs_committee = severity.is_none_or(|s| s <= Severity::High);
@@ -344,7 +406,21 @@ pub fn evaluate_exception(
         }
     }
 
-    // Expiry.
+    required_roles
+}
+
+/// Expired (an error listing its findings) or expiring within `warn_days_before_expiry`.
+fn check_expiry(
+    e: &Exception,
+    policy: &secfw_artifacts::model::rulebook::ExceptionPolicy,
+    matched: &[(String, Severity)],
+    expired: bool,
+    days_left: i64,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let f = file_names::EXCEPTIONS;
+    let id = e.id.as_str();
+    let at = |field: &str| e.spans.field(field);
     if expired {
         let mut d = Diagnostic::error(
             codes::EXCEPTION_EXPIRED,
@@ -369,35 +445,14 @@ pub fn evaluate_exception(
             .with_hint("renew or close it before it lapses; its findings will count again after expiry"),
         );
     }
+}
 
-    let stale = matched.is_empty();
-    if stale {
-        diags.push(
-            Diagnostic::warning(codes::EXCEPTION_STALE, f, format!("{id} matches no open or accepted finding"))
-                .at(e.spans.at)
-                .with_hint("remove the exception (or move it out of Active Exceptions) if the risk is gone, or reference it from the finding's governance.exception_ref"),
-        );
-    }
-
-    let state = if expired {
-        ExceptionState::Expired
-    } else if diags.iter().any(Diagnostic::is_error) {
-        ExceptionState::Invalid
-    } else {
-        ExceptionState::Valid
-    };
-    ExceptionEval {
-        id: e.id.clone(),
-        policy: e.policy.clone(),
-        state,
-        expires_at,
-        days_left,
-        severity,
-        required_roles,
-        matched_findings: matched.iter().map(|(i, _)| i.clone()).collect(),
-        stale,
-        diagnostics: diags,
-    }
+/// An exception that matches no open or accepted finding.
+fn stale_diagnostic(e: &Exception) -> Diagnostic {
+    let id = e.id.as_str();
+    Diagnostic::warning(codes::EXCEPTION_STALE, file_names::EXCEPTIONS, format!("{id} matches no open or accepted finding"))
+        .at(e.spans.at)
+        .with_hint("remove the exception (or move it out of Active Exceptions) if the risk is gone, or reference it from the finding's governance.exception_ref")
 }
 
 #[cfg(test)]
