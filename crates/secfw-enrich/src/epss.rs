@@ -115,9 +115,28 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
     let (n1, l1) = lines.next().unwrap_or((1, b""));
     // A byte-order mark (a file saved by an editor) is not part of the header.
     let l1 = l1.strip_prefix("\u{feff}".as_bytes()).unwrap_or(l1);
-    let first = line_text(n1, l1)?;
+    let (model_version, score_date) = parse_model_line(&line_text(n1, l1)?, name, now)?;
+    let (n2, l2) = lines.next().unwrap_or((2, b""));
+    let second = line_text(n2, l2)?;
+    if second.trim() != "cve,epss,percentile" {
+        return Err(header_err(name, 2, format!("line 2 is `{}`, not `cve,epss,percentile`", shorten(&second))));
+    }
+    let scores = parse_rows(lines, name, data.len() / 32)?;
+    if scores.is_empty() {
+        return Err(vec![
+            Diagnostic::error(codes::EPSS_EMPTY, name, "the file has no scores")
+                .at(Some(Pos::new(3, 1)))
+                .with_hint("the published file scores every CVE; it is truncated, download it again"),
+        ]);
+    }
+    Ok(EpssScores { model_version, score_date, scores })
+}
+
+/// Line 1, `#model_version:<v>,score_date:<YYYY-MM-DD...>`: the model version and the score
+/// date, which may not be after `now`.
+fn parse_model_line(first: &str, name: &str, now: DateTime<Utc>) -> Result<(String, Date), Vec<Diagnostic>> {
     let meta = first.strip_prefix('#').ok_or_else(|| {
-        header_err(name, 1, format!("line 1 is `{}`, not the `#model_version:...` line", shorten(&first)))
+        header_err(name, 1, format!("line 1 is `{}`, not the `#model_version:...` line", shorten(first)))
     })?;
     let mut model = None;
     let mut sdate = None;
@@ -129,7 +148,7 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
         }
     }
     let (Some(model_version), Some(sd)) = (model, sdate) else {
-        return Err(header_err(name, 1, format!("line 1 `{}` lacks model_version or score_date", shorten(&first))));
+        return Err(header_err(name, 1, format!("line 1 `{}` lacks model_version or score_date", shorten(first))));
     };
     let Some(score_date) = sd.get(..10).and_then(date) else {
         return Err(header_err(name, 1, format!("score_date `{}` does not start with YYYY-MM-DD", shorten(&sd))));
@@ -145,12 +164,17 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
             .with_hint("an as-of evaluation may only use data published by then; check --now and the system clock"),
         ]);
     }
-    let (n2, l2) = lines.next().unwrap_or((2, b""));
-    let second = line_text(n2, l2)?;
-    if second.trim() != "cve,epss,percentile" {
-        return Err(header_err(name, 2, format!("line 2 is `{}`, not `cve,epss,percentile`", shorten(&second))));
-    }
-    let mut scores: HashMap<CveKey, EpssEntry> = HashMap::with_capacity(data.len() / 32);
+    Ok((model_version, score_date))
+}
+
+/// The score rows after the header: each CVE scored once, no blank line inside; at most
+/// `MAX_DIAGS` diagnostics.
+fn parse_rows<'d>(
+    lines: impl Iterator<Item = (u32, &'d [u8])>,
+    name: &str,
+    capacity: usize,
+) -> Result<HashMap<CveKey, EpssEntry>, Vec<Diagnostic>> {
+    let mut scores: HashMap<CveKey, EpssEntry> = HashMap::with_capacity(capacity);
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut trailing_blank = None;
     for (n, l) in lines {
@@ -164,39 +188,16 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
         if let Some(b) = trailing_blank.take() {
             diags.push(row_err(name, b, 1, "a blank line inside the scores"));
         }
-        let s = match std::str::from_utf8(l) {
-            Ok(s) => s,
-            Err(e) => {
-                let d = crate::text::utf8(l, name)
-                    .err()
-                    .map_or_else(|| row_err(name, n, 1, &e.to_string()), |d| relocate(d, n));
+        let (cve, key, entry) = match parse_row(l, n, name) {
+            Ok(row) => row,
+            Err(d) => {
                 diags.push(d);
                 continue;
             }
         };
-        let mut it = s.split(',');
-        let (Some(cve), Some(sc), Some(pc), None) = (it.next(), it.next(), it.next(), it.next()) else {
-            diags.push(row_err(name, n, 1, &format!("`{}` does not have exactly 3 fields", shorten(s))));
-            continue;
-        };
-        let Some(key) = CveKey::parse(cve) else {
-            diags.push(row_err(name, n, 1, &format!("`{}` is not a CVE id", shorten(cve))));
-            continue;
-        };
-        let num = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite() && (0.0..=1.0).contains(x));
-        let col2 = u32::try_from(cve.chars().count() + 2).unwrap_or(u32::MAX);
-        let Some(score) = num(sc) else {
-            diags.push(row_err(name, n, col2, &format!("epss `{}` is not a number in 0..=1", shorten(sc))));
-            continue;
-        };
-        let col3 = col2.saturating_add(u32::try_from(sc.chars().count() + 1).unwrap_or(u32::MAX));
-        let Some(percentile) = num(pc) else {
-            diags.push(row_err(name, n, col3, &format!("percentile `{}` is not a number in 0..=1", shorten(pc))));
-            continue;
-        };
         match scores.entry(key) {
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(EpssEntry { score, percentile, line: n });
+                v.insert(entry);
             }
             std::collections::hash_map::Entry::Occupied(o) => {
                 let first = o.get().line;
@@ -213,17 +214,37 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
             }
         }
     }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-    if scores.is_empty() {
-        return Err(vec![
-            Diagnostic::error(codes::EPSS_EMPTY, name, "the file has no scores")
-                .at(Some(Pos::new(3, 1)))
-                .with_hint("the published file scores every CVE; it is truncated, download it again"),
-        ]);
-    }
-    Ok(EpssScores { model_version, score_date, scores })
+    if diags.is_empty() { Ok(scores) } else { Err(diags) }
+}
+
+/// One row `CVE-YYYY-NNNN,<epss 0..1>,<percentile 0..1>` on line `n`: the CVE id as written,
+/// its key and its entry.
+fn parse_row<'l>(l: &'l [u8], n: u32, name: &str) -> Result<(&'l str, CveKey, EpssEntry), Diagnostic> {
+    let s = match std::str::from_utf8(l) {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(crate::text::utf8(l, name)
+                .err()
+                .map_or_else(|| row_err(name, n, 1, &e.to_string()), |d| relocate(d, n)));
+        }
+    };
+    let mut it = s.split(',');
+    let (Some(cve), Some(sc), Some(pc), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(row_err(name, n, 1, &format!("`{}` does not have exactly 3 fields", shorten(s))));
+    };
+    let Some(key) = CveKey::parse(cve) else {
+        return Err(row_err(name, n, 1, &format!("`{}` is not a CVE id", shorten(cve))));
+    };
+    let num = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite() && (0.0..=1.0).contains(x));
+    let col2 = u32::try_from(cve.chars().count() + 2).unwrap_or(u32::MAX);
+    let Some(score) = num(sc) else {
+        return Err(row_err(name, n, col2, &format!("epss `{}` is not a number in 0..=1", shorten(sc))));
+    };
+    let col3 = col2.saturating_add(u32::try_from(sc.chars().count() + 1).unwrap_or(u32::MAX));
+    let Some(percentile) = num(pc) else {
+        return Err(row_err(name, n, col3, &format!("percentile `{}` is not a number in 0..=1", shorten(pc))));
+    };
+    Ok((cve, key, EpssEntry { score, percentile, line: n }))
 }
 
 fn row_err(name: &str, line: u32, col: u32, msg: &str) -> Diagnostic {

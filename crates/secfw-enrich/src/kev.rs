@@ -81,27 +81,8 @@ pub fn parse_kev(bytes: &[u8], name: &str, now: DateTime<Utc>) -> Result<KevCata
                 ),
         ]
     })?;
-    // Entries are located by the n-th `"cveID"` key: the catalog has exactly one per entry.
-    let cve_keys: Vec<usize> = text.match_indices("\"cveID\"").map(|(i, _)| i).collect();
-    let at = |i: usize| cve_keys.get(i).map(|&o| pos_of(text, o));
     let mut diags = Vec::new();
-    let released = raw
-        .date_released
-        .get(..10)
-        .and_then(date)
-        .filter(|_| DateTime::parse_from_rfc3339(&raw.date_released).is_ok() || raw.date_released.len() == 10);
-    let Some(released) = released else {
-        let off = text.find("\"dateReleased\"").unwrap_or(0);
-        return Err(vec![
-            Diagnostic::error(
-                codes::KEV_BAD_DATE,
-                name,
-                format!("dateReleased `{}` is not a date-time", raw.date_released.escape_debug()),
-            )
-            .at(Some(pos_of(text, off)))
-            .with_hint("CISA writes e.g. 2026-12-01T15:00:01.7193Z"),
-        ]);
-    };
+    let released = release_date(&raw, text, name)?;
     if released.start_of_day() > now {
         let off = text.find("\"dateReleased\"").unwrap_or(0);
         diags.push(
@@ -126,52 +107,58 @@ pub fn parse_kev(bytes: &[u8], name: &str, now: DateTime<Utc>) -> Result<KevCata
             .with_hint("the file is truncated or edited; download the catalog again"),
         );
     }
-    let mut entries: HashMap<CveKey, KevEntry> = HashMap::with_capacity(raw.vulnerabilities.len());
+    let entries = parse_entries(&raw.vulnerabilities, text, name, now, &mut diags);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(KevCatalog { version: raw.catalog_version, released, entries })
+}
+
+/// `dateReleased`: an RFC 3339 date-time (or a bare date); its UTC day.
+fn release_date(raw: &Raw, text: &str, name: &str) -> Result<Date, Vec<Diagnostic>> {
+    let released = raw
+        .date_released
+        .get(..10)
+        .and_then(date)
+        .filter(|_| DateTime::parse_from_rfc3339(&raw.date_released).is_ok() || raw.date_released.len() == 10);
+    released.ok_or_else(|| {
+        let off = text.find("\"dateReleased\"").unwrap_or(0);
+        vec![
+            Diagnostic::error(
+                codes::KEV_BAD_DATE,
+                name,
+                format!("dateReleased `{}` is not a date-time", raw.date_released.escape_debug()),
+            )
+            .at(Some(pos_of(text, off)))
+            .with_hint("CISA writes e.g. 2026-12-01T15:00:01.7193Z"),
+        ]
+    })
+}
+
+/// The catalog's entries, each CVE listed once; stops after `MAX_DIAGS` diagnostics.
+fn parse_entries(
+    vulnerabilities: &[RawVuln],
+    text: &str,
+    name: &str,
+    now: DateTime<Utc>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<CveKey, KevEntry> {
+    // Entries are located by the n-th `"cveID"` key: the catalog has exactly one per entry.
+    let cve_keys: Vec<usize> = text.match_indices("\"cveID\"").map(|(i, _)| i).collect();
+    let at = |i: usize| cve_keys.get(i).map(|&o| pos_of(text, o));
+    let mut entries: HashMap<CveKey, KevEntry> = HashMap::with_capacity(vulnerabilities.len());
     let mut first_at: HashMap<&str, usize> = HashMap::new();
-    for (i, v) in raw.vulnerabilities.iter().enumerate() {
+    for (i, v) in vulnerabilities.iter().enumerate() {
         if diags.len() >= MAX_DIAGS {
             break;
         }
         let err = |code, msg: String, hint: &str| {
             Diagnostic::error(code, name, format!("vulnerabilities[{i}]: {msg}")).at(at(i)).with_hint(hint.to_owned())
         };
-        if !is_cve(&v.cve_id) {
-            diags.push(err(
-                codes::KEV_BAD_CVE,
-                format!("cveID `{}` is not a CVE id", v.cve_id.escape_debug()),
-                "a KEV cveID is CVE-YYYY-NNNN (upper case, 4 to 19 digits)",
-            ));
-            continue;
-        }
-        let (Some(added), Some(due)) = (date(&v.date_added), date(&v.due_date)) else {
-            diags.push(err(
-                codes::KEV_BAD_DATE,
-                format!(
-                    "dateAdded `{}` / dueDate `{}` must both be YYYY-MM-DD",
-                    v.date_added.escape_debug(),
-                    v.due_date.escape_debug()
-                ),
-                "the file is damaged; download the catalog again",
-            ));
-            continue;
-        };
-        if added.start_of_day() > now {
-            diags.push(err(
-                codes::FUTURE_DATED,
-                format!("{} is added on {added}, after the as-of time {}", v.cve_id, now.format("%Y-%m-%d")),
-                "an as-of evaluation may only use data published by then; check --now and the system clock",
-            ));
-            continue;
-        }
-        let known_ransomware = match v.known_ransomware.as_deref() {
-            Some("Known") => true,
-            Some("Unknown") | None => false,
-            Some(other) => {
-                diags.push(err(
-                    codes::KEV_BAD_RANSOMWARE,
-                    format!("knownRansomwareCampaignUse is `{}`", other.escape_debug()),
-                    "CISA writes Known or Unknown; a new value needs a secfw release that understands it",
-                ));
+        let entry = match parse_entry(v, now, err) {
+            Ok(entry) => entry,
+            Err(d) => {
+                diags.push(d);
                 continue;
             }
         };
@@ -189,11 +176,54 @@ pub fn parse_kev(bytes: &[u8], name: &str, now: DateTime<Utc>) -> Result<KevCata
         }
         first_at.insert(&v.cve_id, i);
         if let Some(k) = CveKey::parse(&v.cve_id) {
-            entries.insert(k, KevEntry { date_added: added, due_date: due, known_ransomware });
+            entries.insert(k, entry);
         }
     }
-    if !diags.is_empty() {
-        return Err(diags);
+    entries
+}
+
+/// One entry: a CVE id, YYYY-MM-DD dates added no later than `now`, and a known ransomware
+/// value; `err` locates a diagnostic at the entry.
+fn parse_entry(
+    v: &RawVuln,
+    now: DateTime<Utc>,
+    err: impl Fn(secfw_artifacts::Code, String, &str) -> Diagnostic,
+) -> Result<KevEntry, Diagnostic> {
+    if !is_cve(&v.cve_id) {
+        return Err(err(
+            codes::KEV_BAD_CVE,
+            format!("cveID `{}` is not a CVE id", v.cve_id.escape_debug()),
+            "a KEV cveID is CVE-YYYY-NNNN (upper case, 4 to 19 digits)",
+        ));
     }
-    Ok(KevCatalog { version: raw.catalog_version, released, entries })
+    let (Some(added), Some(due)) = (date(&v.date_added), date(&v.due_date)) else {
+        return Err(err(
+            codes::KEV_BAD_DATE,
+            format!(
+                "dateAdded `{}` / dueDate `{}` must both be YYYY-MM-DD",
+                v.date_added.escape_debug(),
+                v.due_date.escape_debug()
+            ),
+            "the file is damaged; download the catalog again",
+        ));
+    };
+    if added.start_of_day() > now {
+        return Err(err(
+            codes::FUTURE_DATED,
+            format!("{} is added on {added}, after the as-of time {}", v.cve_id, now.format("%Y-%m-%d")),
+            "an as-of evaluation may only use data published by then; check --now and the system clock",
+        ));
+    }
+    let known_ransomware = match v.known_ransomware.as_deref() {
+        Some("Known") => true,
+        Some("Unknown") | None => false,
+        Some(other) => {
+            return Err(err(
+                codes::KEV_BAD_RANSOMWARE,
+                format!("knownRansomwareCampaignUse is `{}`", other.escape_debug()),
+                "CISA writes Known or Unknown; a new value needs a secfw release that understands it",
+            ));
+        }
+    };
+    Ok(KevEntry { date_added: added, due_date: due, known_ransomware })
 }

@@ -177,35 +177,8 @@ pub fn enrich(dir: &Path, lock: &WorkspaceLock, opts: &EnrichOptions) -> Result<
     }
 
     // 2. The data in force: given, else stored as of `now`.
-    let kev: Option<(SourceReport, Vec<u8>, KevCatalog)> = match kev_in.flatten() {
-        Some((name, bytes, cat)) => {
-            let stored = store_name("kev", cat.released, &bytes, "json");
-            Some((report("kev", Some(name), stored, &bytes, cat.released, &cat.version, cat.entries.len()), bytes, cat))
-        }
-        None => match newest_stored(dir, "kev", now, &mut diagnostics)? {
-            Some((stored, bytes)) => {
-                let cat = parse_kev(&bytes, &stored, now).map_err(Error::Rejected)?;
-                Some((report("kev", None, stored, &bytes, cat.released, &cat.version, cat.entries.len()), bytes, cat))
-            }
-            None => None,
-        },
-    };
-    let epss: Option<(SourceReport, Vec<u8>, EpssScores)> = match epss_in.flatten() {
-        Some((name, bytes, sc)) => {
-            let ext = if epss::is_gzip(&bytes) { "csv.gz" } else { "csv" };
-            let stored = store_name("epss", sc.score_date, &bytes, ext);
-            let r = report("epss", Some(name), stored, &bytes, sc.score_date, &sc.model_version, sc.scores.len());
-            Some((r, bytes, sc))
-        }
-        None => match newest_stored(dir, "epss", now, &mut diagnostics)? {
-            Some((stored, bytes)) => {
-                let sc = parse_epss(&bytes, &stored, now, opts.max_bytes).map_err(Error::Rejected)?;
-                let r = report("epss", None, stored, &bytes, sc.score_date, &sc.model_version, sc.scores.len());
-                Some((r, bytes, sc))
-            }
-            None => None,
-        },
-    };
+    let kev = kev_in_force(dir, kev_in.flatten(), now, &mut diagnostics)?;
+    let epss = epss_in_force(dir, epss_in.flatten(), now, opts.max_bytes, &mut diagnostics)?;
     if kev.is_none() && epss.is_none() {
         return Err(Error::Rejected(vec![
             Diagnostic::error(
@@ -221,43 +194,7 @@ pub fn enrich(dir: &Path, lock: &WorkspaceLock, opts: &EnrichOptions) -> Result<
     }
 
     // 3. The ledger.
-    let lopts = LoadOptions::default();
-    let ledger_path = dir.join(file_names::FINDINGS);
-    let src =
-        secfw_artifacts::read_artifact(&ledger_path, file_names::FINDINGS, lopts.max_file_bytes).map_err(|d| {
-            Error::Rejected(vec![
-                Diagnostic::error(
-                    codes::LEDGER_INVALID,
-                    file_names::FINDINGS,
-                    "there is no readable findings ledger to enrich",
-                )
-                .with_hint("ingest scanner results first (`secfw ingest`)"),
-                d,
-            ])
-        })?;
-    let syntax = if secfw_artifacts::yaml::is_json_syntax(&src.text) {
-        secfw_ingest::LedgerSyntax::Json
-    } else {
-        secfw_ingest::LedgerSyntax::Yaml
-    };
-    let mut parse_diags = Vec::new();
-    let parsed = parse_findings(&src, &lopts, &mut parse_diags);
-    let errors: Vec<Diagnostic> = parse_diags.into_iter().filter(Diagnostic::is_error).collect();
-    let mut ledger = match parsed {
-        Some(l) if errors.is_empty() => l,
-        _ => {
-            let mut d = vec![
-                Diagnostic::error(
-                    codes::LEDGER_INVALID,
-                    file_names::FINDINGS,
-                    "sec_findings.yaml has errors; it is not rewritten",
-                )
-                .with_hint("fix the ledger (`secfw validate`), then enrich again"),
-            ];
-            d.extend(errors);
-            return Err(Error::Rejected(d));
-        }
-    };
+    let (mut ledger, syntax) = read_ledger(dir)?;
     let stats = join(&mut ledger.findings, kev.as_ref().map(|k| &k.2), epss.as_ref().map(|e| &e.2), now);
     let checked_at = Timestamp::from(now);
     let intel_of = |r: &SourceReport| IntelSource {
@@ -291,6 +228,98 @@ pub fn enrich(dir: &Path, lock: &WorkspaceLock, opts: &EnrichOptions) -> Result<
         written: !opts.dry_run,
         diagnostics,
     })
+}
+
+/// The KEV catalog in force: the one given, else the newest stored as of `now`; with its report
+/// and bytes.
+fn kev_in_force(
+    dir: &Path,
+    given: Option<(String, Vec<u8>, KevCatalog)>,
+    now: DateTime<Utc>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Option<(SourceReport, Vec<u8>, KevCatalog)>, Error> {
+    Ok(match given {
+        Some((name, bytes, cat)) => {
+            let stored = store_name("kev", cat.released, &bytes, "json");
+            Some((report("kev", Some(name), stored, &bytes, cat.released, &cat.version, cat.entries.len()), bytes, cat))
+        }
+        None => match newest_stored(dir, "kev", now, diagnostics)? {
+            Some((stored, bytes)) => {
+                let cat = parse_kev(&bytes, &stored, now).map_err(Error::Rejected)?;
+                Some((report("kev", None, stored, &bytes, cat.released, &cat.version, cat.entries.len()), bytes, cat))
+            }
+            None => None,
+        },
+    })
+}
+
+/// The EPSS scores in force: the file given, else the newest stored as of `now`; with its
+/// report and bytes.
+fn epss_in_force(
+    dir: &Path,
+    given: Option<(String, Vec<u8>, EpssScores)>,
+    now: DateTime<Utc>,
+    max_bytes: u64,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Option<(SourceReport, Vec<u8>, EpssScores)>, Error> {
+    Ok(match given {
+        Some((name, bytes, sc)) => {
+            let ext = if epss::is_gzip(&bytes) { "csv.gz" } else { "csv" };
+            let stored = store_name("epss", sc.score_date, &bytes, ext);
+            let r = report("epss", Some(name), stored, &bytes, sc.score_date, &sc.model_version, sc.scores.len());
+            Some((r, bytes, sc))
+        }
+        None => match newest_stored(dir, "epss", now, diagnostics)? {
+            Some((stored, bytes)) => {
+                let sc = parse_epss(&bytes, &stored, now, max_bytes).map_err(Error::Rejected)?;
+                let r = report("epss", None, stored, &bytes, sc.score_date, &sc.model_version, sc.scores.len());
+                Some((r, bytes, sc))
+            }
+            None => None,
+        },
+    })
+}
+
+/// The findings ledger to enrich and its syntax; refused when unreadable or with errors.
+fn read_ledger(dir: &Path) -> Result<(secfw_artifacts::FindingsFile, secfw_ingest::LedgerSyntax), Error> {
+    let lopts = LoadOptions::default();
+    let ledger_path = dir.join(file_names::FINDINGS);
+    let src =
+        secfw_artifacts::read_artifact(&ledger_path, file_names::FINDINGS, lopts.max_file_bytes).map_err(|d| {
+            Error::Rejected(vec![
+                Diagnostic::error(
+                    codes::LEDGER_INVALID,
+                    file_names::FINDINGS,
+                    "there is no readable findings ledger to enrich",
+                )
+                .with_hint("ingest scanner results first (`secfw ingest`)"),
+                d,
+            ])
+        })?;
+    let syntax = if secfw_artifacts::yaml::is_json_syntax(&src.text) {
+        secfw_ingest::LedgerSyntax::Json
+    } else {
+        secfw_ingest::LedgerSyntax::Yaml
+    };
+    let mut parse_diags = Vec::new();
+    let parsed = parse_findings(&src, &lopts, &mut parse_diags);
+    let errors: Vec<Diagnostic> = parse_diags.into_iter().filter(Diagnostic::is_error).collect();
+    let ledger = match parsed {
+        Some(l) if errors.is_empty() => l,
+        _ => {
+            let mut d = vec![
+                Diagnostic::error(
+                    codes::LEDGER_INVALID,
+                    file_names::FINDINGS,
+                    "sec_findings.yaml has errors; it is not rewritten",
+                )
+                .with_hint("fix the ledger (`secfw validate`), then enrich again"),
+            ];
+            d.extend(errors);
+            return Err(Error::Rejected(d));
+        }
+    };
+    Ok((ledger, syntax))
 }
 
 fn read_input(p: &Path, cap: u64) -> Result<(String, Vec<u8>), Error> {
