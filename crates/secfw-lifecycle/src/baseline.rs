@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::model::findings::{Finding, ScanStatus};
-use secfw_artifacts::model::rulebook::CountMetric;
+use secfw_artifacts::model::rulebook::{BaselinePolicy, CountMetric};
 use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Severity, file_names};
 use secfw_governance::GovernanceReport;
 use secfw_metrics::{Direction, KpiId};
@@ -212,46 +212,107 @@ pub fn compare(
 ) -> BaselineReport {
     let rb = current.rulebook_or_default();
     let policy = &rb.baseline;
-    let mut diagnostics = Vec::new();
     let gov_now = secfw_governance::evaluate(current, now);
     let gov_base = secfw_governance::evaluate(baseline, baseline_at);
     let cur: &[Finding] = current.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
     let base: &[Finding] = baseline.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
 
-    // Baseline findings that were live (open or accepted) at the baseline, by identity.
+    let base_by_key = live_at_baseline(base, &gov_base);
+    let mut diagnostics = never_baseline_policy_diagnostics(policy);
+    let mut classes = classify_live_findings(cur, &gov_now, &gov_base, &base_by_key, policy);
+    let absent_findings = classify_absent(&base_by_key, &mut classes);
+    let Classified { findings, excepted, counts, .. } = classes;
+
+    let scans = current.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
+    let unknown_scope = unknown_scope(scans, baseline_at);
+    diagnostics.extend(unknown_scope.iter().map(|s| {
+        Diagnostic::error(
+            codes::BASELINE_SCOPE_UNKNOWN,
+            file_names::FINDINGS,
+            format!("scan {s} since the baseline: what it would have found is unknown"),
+        )
+        .with_hint("re-run the scan to completion and ingest it; an incomplete scan never passes the baseline gate")
+    }));
+
+    let ratchet = ratchet(current, baseline, &gov_now, &gov_base, now, baseline_at, &policy.ratchet, &mut diagnostics);
+    diagnostics.extend(failure_diagnostics(&findings, &ratchet));
+    let passed = !diagnostics.iter().any(Diagnostic::is_error);
+    BaselineReport {
+        passed,
+        now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        baseline: None,
+        counts,
+        findings,
+        ratchet,
+        unknown_scope,
+        diagnostics,
+        excepted,
+        absent_findings,
+    }
+}
+
+/// Baseline findings that were live (open or accepted) at the baseline, by identity (the first
+/// of each identity).
+fn live_at_baseline<'a>(base: &'a [Finding], gov_base: &GovernanceReport) -> HashMap<String, (usize, &'a Finding)> {
     let mut base_by_key: HashMap<String, (usize, &Finding)> = HashMap::new();
     for (i, f) in base.iter().enumerate() {
         if gov_base.findings.get(i).is_some_and(|e| !matches!(e.disposition, secfw_governance::Disposition::Closed)) {
             base_by_key.entry(key(f)).or_insert((i, f));
         }
     }
-    let never = |f: &Finding, kev: bool| -> Option<String> {
-        policy.never_baseline.iter().find_map(|n| {
-            let hit = match n.as_str() {
-                "secrets" => is_secret(f),
-                "kev" => kev,
-                s => s.parse::<Severity>().is_ok_and(|sev| sev == f.severity),
-            };
-            hit.then(|| n.clone())
-        })
-    };
-    for n in &policy.never_baseline {
-        if !matches!(n.as_str(), "secrets" | "kev") && n.parse::<Severity>().is_err() {
-            diagnostics.push(
-                Diagnostic::error(
-                    codes::BASELINE_POLICY,
-                    file_names::RULEBOOK,
-                    format!("baseline.never_baseline names `{n}`, which is not a severity, `secrets` or `kev`"),
-                )
-                .with_hint("use critical, high, medium, low, secrets or kev"),
-            );
-        }
-    }
+    base_by_key
+}
 
-    let mut findings = Vec::new();
-    let mut excepted = Vec::new();
-    let mut counts = BaselineCounts::default();
-    let mut seen = std::collections::HashSet::new();
+/// `baseline.never_baseline` names only severities, `secrets` and `kev`.
+fn never_baseline_policy_diagnostics(policy: &BaselinePolicy) -> Vec<Diagnostic> {
+    policy
+        .never_baseline
+        .iter()
+        .filter(|n| !matches!(n.as_str(), "secrets" | "kev") && n.parse::<Severity>().is_err())
+        .map(|n| {
+            Diagnostic::error(
+                codes::BASELINE_POLICY,
+                file_names::RULEBOOK,
+                format!("baseline.never_baseline names `{n}`, which is not a severity, `secrets` or `kev`"),
+            )
+            .with_hint("use critical, high, medium, low, secrets or kev")
+        })
+        .collect()
+}
+
+/// The first `never_baseline` entry that applies to a finding (its severity, `secrets`, or `kev`
+/// when it is in KEV).
+fn never_baselined(policy: &BaselinePolicy, f: &Finding, kev: bool) -> Option<String> {
+    policy.never_baseline.iter().find_map(|n| {
+        let hit = match n.as_str() {
+            "secrets" => is_secret(f),
+            "kev" => kev,
+            s => s.parse::<Severity>().is_ok_and(|sev| sev == f.severity),
+        };
+        hit.then(|| n.clone())
+    })
+}
+
+/// The findings classified so far.
+#[derive(Default)]
+struct Classified {
+    findings: Vec<BaselineFinding>,
+    excepted: Vec<BaselineFinding>,
+    counts: BaselineCounts,
+    /// Identities live now.
+    seen: std::collections::HashSet<String>,
+}
+
+/// Classify every finding live now (counted or excepted) against the baseline: new, updated or
+/// unchanged; excepted ones never fail, unchanged ones fail when never baselined.
+fn classify_live_findings(
+    cur: &[Finding],
+    gov_now: &GovernanceReport,
+    gov_base: &GovernanceReport,
+    base_by_key: &HashMap<String, (usize, &Finding)>,
+    policy: &BaselinePolicy,
+) -> Classified {
+    let mut c = Classified::default();
     for (i, f) in cur.iter().enumerate() {
         let Some(ev) = gov_now.findings.get(i) else { continue };
         if matches!(ev.disposition, secfw_governance::Disposition::Closed) {
@@ -259,31 +320,15 @@ pub fn compare(
         }
         // Live now (counted or excepted): not absent, whatever its state.
         let k = key(f);
-        seen.insert(k.clone());
-        let (state, mut reason) = match base_by_key.get(&k) {
-            None => (BaselineState::New, "not in the baseline".to_owned()),
-            Some((bi, b)) => {
-                let was_excepted = gov_base.findings.get(*bi).is_some_and(secfw_governance::FindingEval::is_excepted);
-                if f.severity < b.severity {
-                    (
-                        BaselineState::Updated,
-                        format!("severity raised from {} to {} since the baseline", b.severity, f.severity),
-                    )
-                } else if was_excepted && ev.is_counted() {
-                    let exc = b.governance.exception_ref.as_deref().unwrap_or("its exception");
-                    (BaselineState::Updated, format!("excepted by {exc} at the baseline, no longer in force"))
-                } else {
-                    (BaselineState::Unchanged, format!("in the baseline as {}", b.finding_id))
-                }
-            }
-        };
+        let (state, mut reason) = baseline_state(f, ev, base_by_key.get(&k).copied(), gov_base);
+        c.seen.insert(k);
         if !ev.is_counted() {
             // Excepted now: it never fails, but its state is reported (SARIF `baselineState`).
             let by = match &ev.disposition {
                 secfw_governance::Disposition::Excepted { exception } => exception.as_str(),
                 _ => "a valid exception",
             };
-            excepted.push(BaselineFinding {
+            c.excepted.push(BaselineFinding {
                 finding_id: f.finding_id.clone(),
                 fingerprint: f.fingerprint.clone(),
                 severity: f.severity,
@@ -295,19 +340,19 @@ pub fn compare(
         }
         let mut fails = state != BaselineState::Unchanged;
         if state == BaselineState::Unchanged
-            && let Some(why) = never(f, ev.kev)
+            && let Some(why) = never_baselined(policy, f, ev.kev)
         {
             fails = true;
-            counts.never_baselined += 1;
+            c.counts.never_baselined += 1;
             reason = format!("{reason}, but `{why}` findings are never baselined");
         }
         match state {
-            BaselineState::New => counts.new += 1,
-            BaselineState::Updated => counts.updated += 1,
-            BaselineState::Unchanged => counts.unchanged += 1,
+            BaselineState::New => c.counts.new += 1,
+            BaselineState::Updated => c.counts.updated += 1,
+            BaselineState::Unchanged => c.counts.unchanged += 1,
             BaselineState::Absent => {}
         }
-        findings.push(BaselineFinding {
+        c.findings.push(BaselineFinding {
             finding_id: f.finding_id.clone(),
             fingerprint: f.fingerprint.clone(),
             severity: f.severity,
@@ -316,14 +361,41 @@ pub fn compare(
             reason,
         });
     }
+    c
+}
+
+/// A live finding's state against its baseline counterpart `base` (index, finding), if any:
+/// new; updated when its severity rose or its exception at the baseline is no longer in force;
+/// unchanged otherwise.
+fn baseline_state(
+    f: &Finding,
+    ev: &secfw_governance::FindingEval,
+    base: Option<(usize, &Finding)>,
+    gov_base: &GovernanceReport,
+) -> (BaselineState, String) {
+    let Some((bi, b)) = base else { return (BaselineState::New, "not in the baseline".to_owned()) };
+    let was_excepted = gov_base.findings.get(bi).is_some_and(secfw_governance::FindingEval::is_excepted);
+    if f.severity < b.severity {
+        (BaselineState::Updated, format!("severity raised from {} to {} since the baseline", b.severity, f.severity))
+    } else if was_excepted && ev.is_counted() {
+        let exc = b.governance.exception_ref.as_deref().unwrap_or("its exception");
+        (BaselineState::Updated, format!("excepted by {exc} at the baseline, no longer in force"))
+    } else {
+        (BaselineState::Unchanged, format!("in the baseline as {}", b.finding_id))
+    }
+}
+
+/// Findings live at the baseline and not live now (baseline order): absent, never failing.
+/// Returns them as they were at the baseline.
+fn classify_absent(base_by_key: &HashMap<String, (usize, &Finding)>, c: &mut Classified) -> Vec<Finding> {
     let mut absent: Vec<&(usize, &Finding)> =
-        base_by_key.iter().filter(|(k, _)| !seen.contains(*k)).map(|(_, v)| v).collect();
+        base_by_key.iter().filter(|(k, _)| !c.seen.contains(*k)).map(|(_, v)| v).collect();
     absent.sort_by_key(|(i, _)| *i);
     let mut absent_findings = Vec::new();
     for (_, b) in absent {
-        counts.absent += 1;
+        c.counts.absent += 1;
         absent_findings.push((*b).clone());
-        findings.push(BaselineFinding {
+        c.findings.push(BaselineFinding {
             finding_id: b.finding_id.clone(),
             fingerprint: b.fingerprint.clone(),
             severity: b.severity,
@@ -332,11 +404,13 @@ pub fn compare(
             reason: "open at the baseline, no longer open (resolved or a false positive)".to_owned(),
         });
     }
+    absent_findings
+}
 
-    // Scope: a scan recorded since the baseline that failed, or that skipped part of what it
-    // reported (incomplete in a class): what it would have found is unknown.
-    let scans = current.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
-    let unknown_scope: Vec<String> = scans
+/// Scope: a scan recorded since the baseline that failed, or that skipped part of what it
+/// reported (incomplete in a class): what it would have found is unknown.
+fn unknown_scope(scans: &[secfw_artifacts::ScanRecord], baseline_at: DateTime<Utc>) -> Vec<String> {
+    scans
         .iter()
         .filter(|s| s.scope_unknown() && s.started_at.instant() >= baseline_at)
         .map(|s| {
@@ -348,21 +422,12 @@ pub fn compare(
             };
             format!("{} ({}: {}) {what}", s.scan_id, s.tool, s.targets.join(", "))
         })
-        .collect();
-    for s in &unknown_scope {
-        diagnostics.push(
-            Diagnostic::error(
-                codes::BASELINE_SCOPE_UNKNOWN,
-                file_names::FINDINGS,
-                format!("scan {s} since the baseline: what it would have found is unknown"),
-            )
-            .with_hint(
-                "re-run the scan to completion and ingest it; an incomplete scan never passes the baseline gate",
-            ),
-        );
-    }
+        .collect()
+}
 
-    let ratchet = ratchet(current, baseline, &gov_now, &gov_base, now, baseline_at, &policy.ratchet, &mut diagnostics);
+/// An error for each failing finding, then for each ratchet that got worse.
+fn failure_diagnostics(findings: &[BaselineFinding], ratchet: &[RatchetDimension]) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
     for f in findings.iter().filter(|f| f.fails) {
         diagnostics.push(
             Diagnostic::error(
@@ -389,19 +454,7 @@ pub fn compare(
             .with_hint("bring it back to the baseline's value, or change baseline.ratchet in rulebook.yaml"),
         );
     }
-    let passed = !diagnostics.iter().any(Diagnostic::is_error);
-    BaselineReport {
-        passed,
-        now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        baseline: None,
-        counts,
-        findings,
-        ratchet,
-        unknown_scope,
-        diagnostics,
-        excepted,
-        absent_findings,
-    }
+    diagnostics
 }
 
 fn num(v: Option<f64>) -> String {

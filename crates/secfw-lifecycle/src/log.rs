@@ -292,129 +292,167 @@ const RESTORE: &str = "the audit trail was altered: restore .secfw/events.jsonl 
 pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
     let mut v = Verification::default();
     let mut prev: Option<(usize, Event)> = None;
-    let err = |code, i: usize, msg: String, hint: &str| {
-        Diagnostic::error(code, LOG_FILE, msg).at(Some(secfw_artifacts::Pos::new(line_no(i), 1))).with_hint(hint)
-    };
+    let line_count = text.split('\n').count();
     for (i, line) in text.split('\n').enumerate() {
-        if line.is_empty() && i + 1 == text.split('\n').count() {
+        if line.is_empty() && i + 1 == line_count {
             break; // the final newline
         }
         v.lines += 1;
         let ev: Event = match serde_json::from_str(line) {
             Ok(e) => e,
             Err(e) => {
-                v.problems.push(err(
+                v.problems.push(event_error(
                     codes::LOG_UNPARSEABLE,
                     i,
                     format!("line {} is not a valid event: {e}", i + 1),
-                    RESTORE,
                 ));
                 continue;
             }
         };
         v.events += 1;
-        if ev.to_line() != line {
-            v.problems.push(err(
-                codes::LOG_NOT_CANONICAL,
-                i,
-                format!("line {} (event {}) is not in canonical form: it was edited", i + 1, ev.seq),
-                RESTORE,
-            ));
-        }
-        if ev.compute_hash() != ev.hash {
-            v.problems.push(err(
-                codes::LOG_HASH_MISMATCH,
-                i,
-                format!("line {} (event {}) does not match its hash: its content was edited", i + 1, ev.seq),
-                RESTORE,
-            ));
-        }
-        let expected_seq = prev.as_ref().map_or(1, |(_, p)| p.seq + 1);
-        let expected_prev = prev.as_ref().map_or(GENESIS, |(_, p)| p.hash.as_str());
-        if ev.seq != expected_seq {
-            let what = if ev.seq > expected_seq {
-                format!("{} event(s) were removed before it", ev.seq - expected_seq)
-            } else {
-                "lines were reordered or an event was inserted".to_owned()
-            };
-            v.problems.push(err(
-                codes::LOG_SEQUENCE,
-                i,
-                format!("line {} has sequence {} where {expected_seq} was expected: {what}", i + 1, ev.seq),
-                RESTORE,
-            ));
-        }
-        if ev.prev_hash != expected_prev {
-            let what = match &prev {
-                None => "the first event does not start the chain (events removed before it, or inserted)".to_owned(),
-                Some((pi, p)) => format!(
-                    "it does not follow line {} (event {}): an event was removed, inserted or moved here",
-                    pi + 1,
-                    p.seq
-                ),
-            };
-            v.problems.push(err(
-                codes::LOG_CHAIN_BROKEN,
-                i,
-                format!("line {} (event {}): previous-hash mismatch; {what}", i + 1, ev.seq),
-                RESTORE,
-            ));
-        }
-        if let Some((_, p)) = &prev
-            && ev.time < p.time
-        {
-            v.problems.push(err(
-                codes::LOG_TIME_ORDER,
-                i,
-                format!(
-                    "line {} (event {}) is dated {} before the event before it ({})",
-                    i + 1,
-                    ev.seq,
-                    ev.time,
-                    p.time
-                ),
-                RESTORE,
-            ));
-        }
-        let from_ok = prev.as_ref().map_or(ev.from == LifecycleState::Planned, |(_, p)| ev.from == p.to);
-        let step_ok = match ev.kind {
-            EventKind::Transition => ev.to == ev.from.next(),
-            EventKind::ReturnToPlanned => ev.to == LifecycleState::Planned && ev.from != LifecycleState::Planned,
-            EventKind::Acknowledgement => ev.to == ev.from,
-        };
-        if !from_ok || !step_ok {
-            v.problems.push(err(
-                codes::LOG_BAD_TRANSITION,
-                i,
-                format!("line {} (event {}) records {} → {} ({:?}), which the state machine does not allow after the previous state", i + 1, ev.seq, ev.from, ev.to, ev.kind),
-                RESTORE,
-            ));
-        }
+        let prev_ref = prev.as_ref().map(|(pi, p)| (*pi, p));
+        v.problems.extend(
+            [
+                check_canonical(i, line, &ev),
+                check_hash(i, &ev),
+                check_sequence(i, &ev, prev_ref),
+                check_chain(i, &ev, prev_ref),
+                check_time_order(i, &ev, prev_ref),
+                check_transition(i, &ev, prev_ref),
+            ]
+            .into_iter()
+            .flatten(),
+        );
         prev = Some((i, ev));
     }
     if let Some((hseq, hhash)) = head {
         let last = prev.as_ref().map(|(_, e)| (e.seq, e.hash.as_str()));
-        match last {
-            Some((s, h)) if s == hseq && h == hhash => {}
-            Some((s, _)) if s == hseq + 1 => v.problems.push(
-                Diagnostic::warning(codes::LOG_CHECKPOINT_BEHIND, HEAD_FILE, format!("the checkpoint records event {hseq}, the log ends at event {s}: an append was interrupted before the checkpoint was written"))
-                    .with_hint("the next `secfw advance` rewrites the checkpoint"),
-            ),
-            Some((s, _)) if s < hseq => v.problems.push(
-                Diagnostic::error(codes::LOG_TRUNCATED, LOG_FILE, format!("the log ends at event {s} but the checkpoint records event {hseq}: {} event(s) were removed from the end", hseq - s))
-                    .at(Some(secfw_artifacts::Pos::new(u32::try_from(v.lines.max(1)).unwrap_or(u32::MAX), 1)))
-                    .with_hint(RESTORE),
-            ),
-            None if hseq > 0 => v.problems.push(
-                Diagnostic::error(codes::LOG_TRUNCATED, LOG_FILE, format!("the log is empty but the checkpoint records event {hseq}: the log was removed or emptied"))
-                    .with_hint(RESTORE),
-            ),
-            None => {}
-            Some((s, _)) => v.problems.push(
-                Diagnostic::error(codes::LOG_TRUNCATED, HEAD_FILE, format!("the checkpoint (event {hseq}) does not match the log's last event {s}"))
-                    .with_hint(RESTORE),
-            ),
-        }
+        v.problems.extend(check_checkpoint(last, hseq, hhash, v.lines));
     }
     v
+}
+
+/// An error about the event on line index `i` of the log.
+fn event_error(code: secfw_artifacts::Code, i: usize, msg: String) -> Diagnostic {
+    Diagnostic::error(code, LOG_FILE, msg).at(Some(secfw_artifacts::Pos::new(line_no(i), 1))).with_hint(RESTORE)
+}
+
+/// The line is the event's canonical serialization (not edited).
+fn check_canonical(i: usize, line: &str, ev: &Event) -> Option<Diagnostic> {
+    (ev.to_line() != line).then(|| {
+        event_error(
+            codes::LOG_NOT_CANONICAL,
+            i,
+            format!("line {} (event {}) is not in canonical form: it was edited", i + 1, ev.seq),
+        )
+    })
+}
+
+/// The event matches its hash.
+fn check_hash(i: usize, ev: &Event) -> Option<Diagnostic> {
+    (ev.compute_hash() != ev.hash).then(|| {
+        event_error(
+            codes::LOG_HASH_MISMATCH,
+            i,
+            format!("line {} (event {}) does not match its hash: its content was edited", i + 1, ev.seq),
+        )
+    })
+}
+
+/// The event's sequence number follows the previous event's (1 for the first).
+fn check_sequence(i: usize, ev: &Event, prev: Option<(usize, &Event)>) -> Option<Diagnostic> {
+    let expected_seq = prev.map_or(1, |(_, p)| p.seq + 1);
+    if ev.seq == expected_seq {
+        return None;
+    }
+    let what = if ev.seq > expected_seq {
+        format!("{} event(s) were removed before it", ev.seq - expected_seq)
+    } else {
+        "lines were reordered or an event was inserted".to_owned()
+    };
+    Some(event_error(
+        codes::LOG_SEQUENCE,
+        i,
+        format!("line {} has sequence {} where {expected_seq} was expected: {what}", i + 1, ev.seq),
+    ))
+}
+
+/// The event's previous hash is the previous event's hash (the genesis hash for the first).
+fn check_chain(i: usize, ev: &Event, prev: Option<(usize, &Event)>) -> Option<Diagnostic> {
+    let expected_prev = prev.map_or(GENESIS, |(_, p)| p.hash.as_str());
+    if ev.prev_hash == expected_prev {
+        return None;
+    }
+    let what = match prev {
+        None => "the first event does not start the chain (events removed before it, or inserted)".to_owned(),
+        Some((pi, p)) => {
+            format!(
+                "it does not follow line {} (event {}): an event was removed, inserted or moved here",
+                pi + 1,
+                p.seq
+            )
+        }
+    };
+    Some(event_error(
+        codes::LOG_CHAIN_BROKEN,
+        i,
+        format!("line {} (event {}): previous-hash mismatch; {what}", i + 1, ev.seq),
+    ))
+}
+
+/// The event is not dated before the previous event.
+fn check_time_order(i: usize, ev: &Event, prev: Option<(usize, &Event)>) -> Option<Diagnostic> {
+    let (_, p) = prev?;
+    (ev.time < p.time).then(|| {
+        event_error(
+            codes::LOG_TIME_ORDER,
+            i,
+            format!("line {} (event {}) is dated {} before the event before it ({})", i + 1, ev.seq, ev.time, p.time),
+        )
+    })
+}
+
+/// The event starts where the previous one ended (PLANNED for the first) and records a step
+/// the state machine allows for its kind.
+fn check_transition(i: usize, ev: &Event, prev: Option<(usize, &Event)>) -> Option<Diagnostic> {
+    let from_ok = prev.map_or(ev.from == LifecycleState::Planned, |(_, p)| ev.from == p.to);
+    let step_ok = match ev.kind {
+        EventKind::Transition => ev.to == ev.from.next(),
+        EventKind::ReturnToPlanned => ev.to == LifecycleState::Planned && ev.from != LifecycleState::Planned,
+        EventKind::Acknowledgement => ev.to == ev.from,
+    };
+    (!from_ok || !step_ok).then(|| {
+        event_error(
+            codes::LOG_BAD_TRANSITION,
+            i,
+            format!("line {} (event {}) records {} → {} ({:?}), which the state machine does not allow after the previous state", i + 1, ev.seq, ev.from, ev.to, ev.kind),
+        )
+    })
+}
+
+/// The log's last event `(seq, hash)` against the checkpoint `(hseq, hhash)`: equal; one
+/// ahead (an interrupted append, a warning); otherwise truncated or mismatched. `lines` is the
+/// log's line count.
+fn check_checkpoint(last: Option<(u64, &str)>, hseq: u64, hhash: &str, lines: usize) -> Option<Diagnostic> {
+    match last {
+        Some((s, h)) if s == hseq && h == hhash => None,
+        Some((s, _)) if s == hseq + 1 => Some(
+            Diagnostic::warning(codes::LOG_CHECKPOINT_BEHIND, HEAD_FILE, format!("the checkpoint records event {hseq}, the log ends at event {s}: an append was interrupted before the checkpoint was written"))
+                .with_hint("the next `secfw advance` rewrites the checkpoint"),
+        ),
+        Some((s, _)) if s < hseq => Some(
+            Diagnostic::error(codes::LOG_TRUNCATED, LOG_FILE, format!("the log ends at event {s} but the checkpoint records event {hseq}: {} event(s) were removed from the end", hseq - s))
+                .at(Some(secfw_artifacts::Pos::new(u32::try_from(lines.max(1)).unwrap_or(u32::MAX), 1)))
+                .with_hint(RESTORE),
+        ),
+        None if hseq > 0 => Some(
+            Diagnostic::error(codes::LOG_TRUNCATED, LOG_FILE, format!("the log is empty but the checkpoint records event {hseq}: the log was removed or emptied"))
+                .with_hint(RESTORE),
+        ),
+        None => None,
+        Some((s, _)) => Some(
+            Diagnostic::error(codes::LOG_TRUNCATED, HEAD_FILE, format!("the checkpoint (event {hseq}) does not match the log's last event {s}"))
+                .with_hint(RESTORE),
+        ),
+    }
 }
