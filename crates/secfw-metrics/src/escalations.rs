@@ -231,11 +231,14 @@ fn hours(d: Duration) -> f64 {
     d.num_seconds() as f64 / 3600.0
 }
 
-/// Summarize `data` for `period`, evaluated at `as_of` (the period end capped at `now`).
-pub fn summarize(data: &EscalationData, period: Period, as_of: DateTime<Utc>) -> (EscalationSummary, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let known: BTreeMap<&str, &NotifiedEscalation> =
-        data.escalations.iter().filter(|e| e.notified_at <= as_of).map(|e| (e.id.as_str(), e)).collect();
+/// The first acknowledgement (by time, then event number) of each escalation secfw notified,
+/// among those made by `as_of`; acknowledgements of unknown escalations are left out (a
+/// warning) and repeated ones noted.
+fn first_acknowledgements<'a>(
+    data: &'a EscalationData,
+    as_of: DateTime<Utc>,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<&'a str, &'a Acknowledgement> {
     let all_ids: BTreeSet<&str> = data.escalations.iter().map(|e| e.id.as_str()).collect();
     let mut first: BTreeMap<&str, &Acknowledgement> = BTreeMap::new();
     let mut acks: Vec<&Acknowledgement> = data.acknowledgements.iter().filter(|a| a.at <= as_of).collect();
@@ -273,6 +276,32 @@ pub fn summarize(data: &EscalationData, period: Period, as_of: DateTime<Utc>) ->
         }
         first.insert(a.id.as_str(), a);
     }
+    first
+}
+
+/// Acknowledged; else overdue once its deadline has passed or it was re-notified by `as_of`;
+/// else open.
+fn escalation_state(
+    e: &NotifiedEscalation,
+    acknowledged: bool,
+    deadline: Option<DateTime<Utc>>,
+    as_of: DateTime<Utc>,
+) -> EscalationState {
+    if acknowledged {
+        EscalationState::Acknowledged
+    } else if deadline.is_some_and(|d| as_of >= d) || e.renotified_at.is_some_and(|r| r <= as_of) {
+        EscalationState::Overdue
+    } else {
+        EscalationState::Open
+    }
+}
+
+/// Summarize `data` for `period`, evaluated at `as_of` (the period end capped at `now`).
+pub fn summarize(data: &EscalationData, period: Period, as_of: DateTime<Utc>) -> (EscalationSummary, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let known: BTreeMap<&str, &NotifiedEscalation> =
+        data.escalations.iter().filter(|e| e.notified_at <= as_of).map(|e| (e.id.as_str(), e)).collect();
+    let first = first_acknowledgements(data, as_of, &mut diags);
     let mut out = EscalationSummary::default();
     let mut sample = Vec::new();
     for e in known.values() {
@@ -307,13 +336,7 @@ pub fn summarize(data: &EscalationData, period: Period, as_of: DateTime<Utc>) ->
             sample.push(hours(as_of - e.notified_at));
             out.sample_unacknowledged += 1;
         }
-        let state = match ack {
-            Some(_) => EscalationState::Acknowledged,
-            None if deadline.is_some_and(|d| as_of >= d) || e.renotified_at.is_some_and(|r| r <= as_of) => {
-                EscalationState::Overdue
-            }
-            None => EscalationState::Open,
-        };
+        let state = escalation_state(e, ack.is_some(), deadline, as_of);
         match state {
             EscalationState::Open => out.open += 1,
             EscalationState::Acknowledged => out.acknowledged += 1,
