@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use secfw_artifacts::file_names;
-use secfw_artifacts::model::rulebook::{Action, Notifications, WebhookFormat};
+use secfw_artifacts::model::rulebook::{Action, EmailChannel, Notifications, WebhookFormat};
 use secfw_artifacts::yaml::{Seg, SourceMap};
 use secfw_artifacts::{Diagnostic, LoadedWorkspace};
 use serde::Serialize;
@@ -165,103 +165,15 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
     };
     check_secrets(&section, &mut cx);
     let mut cfg = Config { notifications: Some(section.clone()), ..Config::default() };
-    let mut resolve_list = |list: &[String], path: Vec<Seg>, cx: &mut Ctx<'_>, notes: &mut Vec<Diagnostic>| {
-        let mut out = Vec::new();
-        for (i, r) in list.iter().enumerate() {
-            let mut here = path.clone();
-            here.push(Seg::Index(i));
-            let r = r.trim();
-            if let Some(name) = r.strip_prefix("webhook:") {
-                match section.webhooks.get(name) {
-                    Some(w) => {
-                        cfg.recipients.entry(r.to_owned()).or_insert_with(|| Recipient {
-                            name: r.to_owned(),
-                            channel: Channel::Webhook {
-                                name: name.to_owned(),
-                                format: w.format,
-                                url_env: w.url_env.clone(),
-                                token_env: w.token_env.clone(),
-                            },
-                        });
-                        if !out.iter().any(|x| x == r) {
-                            out.push(r.to_owned());
-                        }
-                    }
-                    None => cx.error(
-                        codes::UNKNOWN_CHANNEL,
-                        &here,
-                        format!("recipient `{r}` names webhook `{name}`, which notifications.webhooks does not define"),
-                        "define the channel under notifications.webhooks, or fix the name",
-                    ),
-                }
-            } else if looks_secret(r) {
-                cx.error(
-                    codes::SECRET_IN_RULEBOOK,
-                    &here,
-                    "a recipient looks like a URL or token; secrets never go in the rulebook".to_owned(),
-                    "define a webhook channel whose url_env names the environment variable holding the URL, and write `webhook:<name>` here",
-                );
-            } else if let Some(mail) = section.email.as_ref().filter(|_| is_email(r)) {
-                cfg.recipients.entry(r.to_owned()).or_insert_with(|| Recipient {
-                    name: r.to_owned(),
-                    channel: Channel::Email {
-                        address: r.to_owned(),
-                        from: mail.from.trim().to_owned(),
-                        server: mail.server.trim().to_owned(),
-                        username_env: mail.username_env.clone(),
-                        password_env: mail.password_env.clone(),
-                    },
-                });
-                if !out.iter().any(|x| x == r) {
-                    out.push(r.to_owned());
-                }
-            } else if is_email(r) {
-                notes.push(
-                    Diagnostic::warning(
-                        codes::NO_EMAIL_CHANNEL,
-                        file_names::RULEBOOK,
-                        format!("recipient `{r}` is an e-mail address and notifications.email is not configured; nothing is planned for it"),
-                    )
-                    .at(cx.pos(&here))
-                    .with_hint("configure notifications.email (SMTP server and sender), or add a webhook channel (`webhook:<name>`) for this audience"),
-                );
-            } else {
-                cx.error(
-                    codes::BAD_RECIPIENT,
-                    &here,
-                    format!("recipient `{r}` is neither `webhook:<name>` nor an e-mail address"),
-                    "write `webhook:<name>` (a channel of notifications.webhooks) or an e-mail address",
-                );
-            }
-        }
-        out
-    };
+    let mut recipients = Recipients { section: &section, resolved: BTreeMap::new(), cx: &mut cx, notes: &mut notes };
     for (ri, rule) in rb.enforcement.iter().enumerate() {
-        let mut list = Vec::new();
-        for (ai, a) in rule.actions.on_violation.iter().enumerate() {
-            if let Action::Notify(v) = a {
-                let path = vec![
-                    k("enforcement"),
-                    Seg::Index(ri),
-                    k("actions"),
-                    k("on_violation"),
-                    Seg::Index(ai),
-                    k("notify"),
-                ];
-                for r in resolve_list(v, path, &mut cx, &mut notes) {
-                    if !list.contains(&r) {
-                        list.push(r);
-                    }
-                }
-            }
-        }
+        let list = recipients.rule(ri, &rule.actions.on_violation);
         cfg.rule_recipients.push(list);
     }
-    cfg.expiry =
-        resolve_list(&section.exception_expiry, vec![k("notifications"), k("exception_expiry")], &mut cx, &mut notes);
-    cfg.escalate_to =
-        resolve_list(&section.escalate_to, vec![k("notifications"), k("escalate_to")], &mut cx, &mut notes);
-    cfg.sla_breach = resolve_list(&section.sla_breach, vec![k("notifications"), k("sla_breach")], &mut cx, &mut notes);
+    cfg.expiry = recipients.list(&section.exception_expiry, &[k("notifications"), k("exception_expiry")]);
+    cfg.escalate_to = recipients.list(&section.escalate_to, &[k("notifications"), k("escalate_to")]);
+    cfg.sla_breach = recipients.list(&section.sla_breach, &[k("notifications"), k("sla_breach")]);
+    cfg.recipients = recipients.resolved;
     if cx.diags.is_empty() {
         secfw_artifacts::sort_diagnostics(&mut notes);
         Ok((cfg, notes))
@@ -271,7 +183,136 @@ pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>),
     }
 }
 
+/// Recipient lists being resolved against the `notifications:` section.
+struct Recipients<'s, 'c, 'm> {
+    section: &'s Notifications,
+    /// Every deliverable recipient resolved so far, by name.
+    resolved: BTreeMap<String, Recipient>,
+    cx: &'c mut Ctx<'m>,
+    notes: &'c mut Vec<Diagnostic>,
+}
+
+impl Recipients<'_, '_, '_> {
+    /// The recipients of every `notify` action of enforcement rule `ri`, each once.
+    fn rule(&mut self, ri: usize, on_violation: &[Action]) -> Vec<String> {
+        let mut list = Vec::new();
+        for (ai, a) in on_violation.iter().enumerate() {
+            if let Action::Notify(v) = a {
+                let path =
+                    [k("enforcement"), Seg::Index(ri), k("actions"), k("on_violation"), Seg::Index(ai), k("notify")];
+                for r in self.list(v, &path) {
+                    if !list.contains(&r) {
+                        list.push(r);
+                    }
+                }
+            }
+        }
+        list
+    }
+
+    /// The deliverable recipients of the list at `path`, each once, in order.
+    fn list(&mut self, list: &[String], path: &[Seg]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (i, r) in list.iter().enumerate() {
+            let mut here = path.to_vec();
+            here.push(Seg::Index(i));
+            if let Some(r) = self.recipient(r.trim(), &here)
+                && !out.contains(&r)
+            {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// One recipient: `webhook:<name>` of a defined channel, or an e-mail address when
+    /// notifications.email is configured; a secret-looking value, an undefined channel or
+    /// anything else is an error, an address without an e-mail channel a warning.
+    fn recipient(&mut self, r: &str, here: &[Seg]) -> Option<String> {
+        let section = self.section;
+        if let Some(name) = r.strip_prefix("webhook:") {
+            let Some(w) = section.webhooks.get(name) else {
+                self.cx.error(
+                    codes::UNKNOWN_CHANNEL,
+                    here,
+                    format!("recipient `{r}` names webhook `{name}`, which notifications.webhooks does not define"),
+                    "define the channel under notifications.webhooks, or fix the name",
+                );
+                return None;
+            };
+            self.resolved.entry(r.to_owned()).or_insert_with(|| Recipient {
+                name: r.to_owned(),
+                channel: Channel::Webhook {
+                    name: name.to_owned(),
+                    format: w.format,
+                    url_env: w.url_env.clone(),
+                    token_env: w.token_env.clone(),
+                },
+            });
+            Some(r.to_owned())
+        } else if looks_secret(r) {
+            self.cx.error(
+                codes::SECRET_IN_RULEBOOK,
+                here,
+                "a recipient looks like a URL or token; secrets never go in the rulebook".to_owned(),
+                "define a webhook channel whose url_env names the environment variable holding the URL, and write `webhook:<name>` here",
+            );
+            None
+        } else if let Some(mail) = section.email.as_ref().filter(|_| is_email(r)) {
+            self.resolved.entry(r.to_owned()).or_insert_with(|| Recipient {
+                name: r.to_owned(),
+                channel: Channel::Email {
+                    address: r.to_owned(),
+                    from: mail.from.trim().to_owned(),
+                    server: mail.server.trim().to_owned(),
+                    username_env: mail.username_env.clone(),
+                    password_env: mail.password_env.clone(),
+                },
+            });
+            Some(r.to_owned())
+        } else if is_email(r) {
+            self.notes.push(
+                Diagnostic::warning(
+                    codes::NO_EMAIL_CHANNEL,
+                    file_names::RULEBOOK,
+                    format!("recipient `{r}` is an e-mail address and notifications.email is not configured; nothing is planned for it"),
+                )
+                .at(self.cx.pos(here))
+                .with_hint("configure notifications.email (SMTP server and sender), or add a webhook channel (`webhook:<name>`) for this audience"),
+            );
+            None
+        } else {
+            self.cx.error(
+                codes::BAD_RECIPIENT,
+                here,
+                format!("recipient `{r}` is neither `webhook:<name>` nor an e-mail address"),
+                "write `webhook:<name>` (a channel of notifications.webhooks) or an e-mail address",
+            );
+            None
+        }
+    }
+}
+
 fn check_secrets(n: &Notifications, cx: &mut Ctx<'_>) {
+    check_webhook_secrets(n, cx);
+    if let Some(mail) = &n.email {
+        check_email(mail, cx);
+    }
+    if let Some(link) = &n.digest_link
+        && looks_secret(link)
+    {
+        cx.error(
+            codes::SECRET_IN_RULEBOOK,
+            &[k("notifications"), k("digest_link")],
+            "notifications.digest_link carries credentials (user:password@ or a token in the query)".to_owned(),
+            "link to the digest without credentials; readers authenticate themselves",
+        );
+    }
+}
+
+/// Webhook channels name environment variables (url_env, token_env) and never hold a URL or
+/// token themselves.
+fn check_webhook_secrets(n: &Notifications, cx: &mut Ctx<'_>) {
     for (name, w) in &n.webhooks {
         let base = [k("notifications"), k("webhooks"), k(name)];
         for (field, value) in [("url_env", Some(&w.url_env)), ("token_env", w.token_env.as_ref())] {
@@ -305,72 +346,65 @@ fn check_secrets(n: &Notifications, cx: &mut Ctx<'_>) {
             }
         }
     }
-    if let Some(mail) = &n.email {
-        let base = [k("notifications"), k("email")];
-        for (field, value) in
-            [("username_env", mail.username_env.as_ref()), ("password_env", mail.password_env.as_ref())]
+}
+
+/// The e-mail channel: credentials named by environment variables (both or neither), no
+/// password in the workspace, a valid server URL and sender address.
+fn check_email(mail: &EmailChannel, cx: &mut Ctx<'_>) {
+    let base = [k("notifications"), k("email")];
+    for (field, value) in [("username_env", mail.username_env.as_ref()), ("password_env", mail.password_env.as_ref())] {
+        if let Some(v) = value
+            && !is_env_name(v)
         {
-            if let Some(v) = value
-                && !is_env_name(v)
-            {
-                let mut p = base.to_vec();
-                p.push(k(field));
-                cx.error(
-                    codes::SECRET_IN_RULEBOOK,
-                    &p,
-                    format!("notifications.email.{field} must name an environment variable (A-Z, 0-9, _), not hold a value"),
-                    "write the variable's name (e.g. SECFW_SMTP_PASSWORD) and set the secret in the environment of the run",
-                );
-            }
-        }
-        if mail.username_env.is_some() != mail.password_env.is_some() {
-            cx.error(
-                codes::EMAIL_INVALID,
-                &base,
-                "notifications.email names only one of username_env and password_env".to_owned(),
-                "name both variables, or neither (a relay that needs no login)",
-            );
-        }
-        if mail.password.is_some() {
             let mut p = base.to_vec();
-            p.push(k("password"));
+            p.push(k(field));
             cx.error(
                 codes::SECRET_IN_RULEBOOK,
                 &p,
-                "notifications.email.password: secrets are never read from the workspace".to_owned(),
-                "remove it (and change the password: it is in version control); name an environment variable with password_env",
-            );
-        }
-        let mut p = base.to_vec();
-        p.push(k("server"));
-        if let Err(why) = crate::smtp::parse_server(&mail.server) {
-            let code = if mail.server.contains('@') { codes::SECRET_IN_RULEBOOK } else { codes::EMAIL_INVALID };
-            cx.error(
-                code,
-                &p,
-                format!("notifications.email.server: {why}"),
-                "write smtps://host[:port] or smtp://host[:port]",
-            );
-        }
-        if !is_email(mail.from.trim()) {
-            let mut p = base.to_vec();
-            p.push(k("from"));
-            cx.error(
-                codes::EMAIL_INVALID,
-                &p,
-                format!("notifications.email.from `{}` is not an e-mail address", mail.from),
-                "write the sender address, e.g. secfw@example.com",
+                format!(
+                    "notifications.email.{field} must name an environment variable (A-Z, 0-9, _), not hold a value"
+                ),
+                "write the variable's name (e.g. SECFW_SMTP_PASSWORD) and set the secret in the environment of the run",
             );
         }
     }
-    if let Some(link) = &n.digest_link
-        && looks_secret(link)
-    {
+    if mail.username_env.is_some() != mail.password_env.is_some() {
+        cx.error(
+            codes::EMAIL_INVALID,
+            &base,
+            "notifications.email names only one of username_env and password_env".to_owned(),
+            "name both variables, or neither (a relay that needs no login)",
+        );
+    }
+    if mail.password.is_some() {
+        let mut p = base.to_vec();
+        p.push(k("password"));
         cx.error(
             codes::SECRET_IN_RULEBOOK,
-            &[k("notifications"), k("digest_link")],
-            "notifications.digest_link carries credentials (user:password@ or a token in the query)".to_owned(),
-            "link to the digest without credentials; readers authenticate themselves",
+            &p,
+            "notifications.email.password: secrets are never read from the workspace".to_owned(),
+            "remove it (and change the password: it is in version control); name an environment variable with password_env",
+        );
+    }
+    let mut p = base.to_vec();
+    p.push(k("server"));
+    if let Err(why) = crate::smtp::parse_server(&mail.server) {
+        let code = if mail.server.contains('@') { codes::SECRET_IN_RULEBOOK } else { codes::EMAIL_INVALID };
+        cx.error(
+            code,
+            &p,
+            format!("notifications.email.server: {why}"),
+            "write smtps://host[:port] or smtp://host[:port]",
+        );
+    }
+    if !is_email(mail.from.trim()) {
+        let mut p = base.to_vec();
+        p.push(k("from"));
+        cx.error(
+            codes::EMAIL_INVALID,
+            &p,
+            format!("notifications.email.from `{}` is not an e-mail address", mail.from),
+            "write the sender address, e.g. secfw@example.com",
         );
     }
 }

@@ -25,7 +25,7 @@ use std::fmt::{self, Write as _};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use secfw_artifacts::{Diagnostic, Finding, LoadedWorkspace};
-use secfw_governance::ExceptionState;
+use secfw_governance::{Escalation, ExceptionEval, ExceptionState, FindingEval};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -298,35 +298,83 @@ fn messages(
 ) -> Vec<Message> {
     let gov = secfw_governance::evaluate(ws, now);
     let Some(rb) = ws.rulebook.as_ref() else { return Vec::new() };
-    let digest = cfg.notifications.as_ref().and_then(|n| n.digest_link.clone());
     let findings: &[Finding] = ws.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
-    let by_id: BTreeMap<&str, &Finding> = findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
-    let item_line = |id: &str| by_id.get(id).map_or_else(|| id.to_owned(), |f| finding_line(f));
-    let mut out = Vec::new();
-    let mut push = |subject: &str,
-                    recipients: &[String],
-                    reason: Reason,
-                    title: String,
-                    lines: Vec<String>,
-                    items: Vec<String>| {
+    let mut m = Messages {
+        cfg,
+        digest: cfg.notifications.as_ref().and_then(|n| n.digest_link.clone()),
+        by_id: findings.iter().map(|f| (f.finding_id.as_str(), f)).collect(),
+        out: Vec::new(),
+    };
+    for rule in &gov.rules {
+        if let Some(esc) = &rule.escalation {
+            m.escalation(rule.index, esc, ledger, acknowledged, now);
+        }
+    }
+    let warn = i64::from(rb.exceptions.warn_days_before_expiry);
+    let registry: BTreeMap<&str, &secfw_artifacts::Exception> =
+        ws.exceptions.iter().flat_map(|r| &r.exceptions).map(|e| (e.id.as_str(), e)).collect();
+    for ev in &gov.exceptions {
+        m.exception_expiry(ev, registry.get(ev.id.as_str()).copied(), warn);
+    }
+    for fe in gov.findings.iter().filter(|f| f.overdue) {
+        if let Some(f) = findings.get(fe.index) {
+            m.sla_breach(fe, f, now);
+        }
+    }
+    m.out
+}
+
+/// The messages planned so far.
+struct Messages<'a> {
+    cfg: &'a Config,
+    digest: Option<String>,
+    by_id: BTreeMap<&'a str, &'a Finding>,
+    out: Vec<Message>,
+}
+
+impl Messages<'_> {
+    /// A finding's line in a message (its id alone when the ledger does not have it).
+    fn item_line(&self, id: &str) -> String {
+        self.by_id.get(id).map_or_else(|| id.to_owned(), |f| finding_line(f))
+    }
+
+    /// One message about `subject` to each deliverable recipient.
+    fn push(
+        &mut self,
+        subject: &str,
+        recipients: &[String],
+        reason: Reason,
+        title: &str,
+        lines: &[String],
+        items: &[String],
+    ) {
         for r in recipients {
-            let Some(recipient) = cfg.recipients.get(r) else { continue };
-            out.push(Message {
+            let Some(recipient) = self.cfg.recipients.get(r) else { continue };
+            self.out.push(Message {
                 id: message_id(subject, r, reason),
                 subject: subject.to_owned(),
                 recipient: recipient.clone(),
                 reason,
-                title: title.clone(),
-                lines: lines.clone(),
-                items: items.clone(),
-                digest: digest.clone(),
+                title: title.to_owned(),
+                lines: lines.to_vec(),
+                items: items.to_vec(),
+                digest: self.digest.clone(),
             });
         }
-    };
+    }
 
-    for rule in &gov.rules {
-        let Some(esc) = &rule.escalation else { continue };
-        let recipients = cfg.rule_recipients.get(rule.index).map_or(&[][..], Vec::as_slice);
+    /// A violated rule's escalation to the rule's recipients, and the next level, once: to
+    /// `escalate_to` when first notified more than escalation_sla ago and not acknowledged.
+    fn escalation(
+        &mut self,
+        rule_index: usize,
+        esc: &Escalation,
+        ledger: &Ledger,
+        acknowledged: &BTreeSet<String>,
+        now: DateTime<Utc>,
+    ) {
+        let cfg = self.cfg;
+        let recipients = cfg.rule_recipients.get(rule_index).map_or(&[][..], Vec::as_slice);
         let id = escalation_id(&esc.rule, &esc.condition, &esc.items);
         let title = format!("[secfw] {id}: {} {} violated (count {})", esc.rule, esc.condition, esc.count);
         let mut lines = vec![format!(
@@ -340,9 +388,9 @@ fn messages(
             Some(d) => lines.push(format!("Respond by {} (raised {}).", rfc3339(d), rfc3339(esc.raised_at))),
             None => lines.push(format!("Raised {}; the rule sets no escalation_sla.", rfc3339(esc.raised_at))),
         }
-        let mut items: Vec<String> = esc.items.iter().map(|i| item_line(i)).collect();
+        let mut items: Vec<String> = esc.items.iter().map(|i| self.item_line(i)).collect();
         items.sort();
-        push(&id, recipients, Reason::Escalation, title, lines.clone(), items.clone());
+        self.push(&id, recipients, Reason::Escalation, &title, &lines, &items);
         // The next level, once: first notified more than escalation_sla ago, not acknowledged.
         let sla = esc.deadline.map(|d| d - esc.raised_at);
         let first =
@@ -359,20 +407,18 @@ fn messages(
                 rfc3339(first + sla)
             )];
             next.extend(lines);
-            push(&id, &cfg.escalate_to, Reason::EscalationUnacknowledged, title, next, items);
+            self.push(&id, &cfg.escalate_to, Reason::EscalationUnacknowledged, &title, &next, &items);
         }
     }
 
-    let warn = i64::from(rb.exceptions.warn_days_before_expiry);
-    let registry: BTreeMap<&str, &secfw_artifacts::Exception> =
-        ws.exceptions.iter().flat_map(|r| &r.exceptions).map(|e| (e.id.as_str(), e)).collect();
-    for ev in &gov.exceptions {
+    /// An expired exception, or a valid one expiring within `warn` days, to `exception_expiry`.
+    fn exception_expiry(&mut self, ev: &ExceptionEval, e: Option<&secfw_artifacts::Exception>, warn: i64) {
         let reason = match ev.state {
             ExceptionState::Expired => Reason::ExceptionExpired,
             ExceptionState::Valid if ev.days_left <= warn => Reason::ExceptionExpiring,
-            _ => continue,
+            _ => return,
         };
-        let until = registry.get(ev.id.as_str()).map_or_else(|| rfc3339(ev.expires_at), |e| e.valid_until.to_string());
+        let until = e.map_or_else(|| rfc3339(ev.expires_at), |e| e.valid_until.to_string());
         let (title, first) = if reason == Reason::ExceptionExpired {
             (
                 format!("[secfw] {} expired on {until}", ev.id),
@@ -390,13 +436,14 @@ fn messages(
                 ),
             )
         };
-        let mut items: Vec<String> = ev.matched_findings.iter().map(|i| item_line(i)).collect();
+        let mut items: Vec<String> = ev.matched_findings.iter().map(|i| self.item_line(i)).collect();
         items.sort();
-        push(&ev.id, &cfg.expiry, reason, title, vec![first], items);
+        let cfg = self.cfg;
+        self.push(&ev.id, &cfg.expiry, reason, &title, &[first], &items);
     }
 
-    for fe in gov.findings.iter().filter(|f| f.overdue) {
-        let Some(f) = findings.get(fe.index) else { continue };
+    /// A finding past its remediation SLA, to `sla_breach`.
+    fn sla_breach(&mut self, fe: &FindingEval, f: &Finding, now: DateTime<Utc>) {
         let days = (now - fe.due).num_days();
         let title = format!("[secfw] {} is past its remediation SLA", f.finding_id);
         let lines = vec![format!(
@@ -406,16 +453,16 @@ fn messages(
             rfc3339(fe.due),
             f.remediation.recommended_action
         )];
-        push(
+        let cfg = self.cfg;
+        self.push(
             &format!("finding:{}", f.finding_id),
             &cfg.sla_breach,
             Reason::SlaBreach,
-            title,
-            lines,
-            vec![finding_line(f)],
+            &title,
+            &lines,
+            &[finding_line(f)],
         );
     }
-    out
 }
 
 #[cfg(test)]
