@@ -69,92 +69,129 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
         }
     }
     let reg = ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice());
-    let state = |id: &str| gov.exception(id).map_or(ExceptionState::Invalid, |e| e.state);
-    let exc_at = |e: &Exception, field: &str| e.spans.field(field);
     let mut backing: Vec<(Format, String)> = Vec::new();
     for s in &d.suppressions {
-        let cands: Vec<(&Exception, bool)> = reg.iter().filter_map(|e| backs(e, &s.subject).map(|w| (e, w))).collect();
-        let named_wrong = s.exception.as_ref().filter(|x| !cands.iter().any(|(e, _)| &e.id == *x));
-        let valid: Vec<&(&Exception, bool)> =
-            cands.iter().filter(|(e, _)| state(&e.id) == ExceptionState::Valid).collect();
-        let what = format!("{} `{}`", s.format, s.subject);
-        if let Some(x) = named_wrong {
-            let e = reg.iter().find(|e| &e.id == x);
-            d.diagnostics.push(
-                Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} names {x}, which does not target it"))
-                    .at(s.pos)
-                    .with_related(file_names::EXCEPTIONS, e.and_then(|e| e.spans.at), x.clone())
-                    .with_hint(format!(
-                        "add the id (and package) to {x}'s `**Advisories**`/`**Secrets**`, or correct the reason"
-                    )),
-            );
-            continue;
-        }
-        if let Some((e, wide)) = valid.first() {
+        if let Some(id) = check_suppression(s, reg, gov, &mut d.diagnostics) {
             d.backed += 1;
-            backing.push((s.format, e.id.clone()));
-            let expires_at = e.valid_until.end_of_day();
-            if s.expires.is_some_and(|t| t > expires_at) {
-                d.diagnostics.push(
-                    Diagnostic::warning(
-                        codes::OUTLIVES_EXCEPTION,
-                        &s.file,
-                        format!("{what} expires after {} ends ({})", e.id, e.valid_until),
-                    )
-                    .at(s.pos)
-                    .with_related(file_names::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
-                    .with_hint("compile again (`secfw exceptions compile`): the scanner's expiry must not outlast the decision"),
-                );
-            }
-            if *wide {
-                d.diagnostics.push(
-                    Diagnostic::warning(
-                        codes::WIDENED,
-                        &s.file,
-                        format!("{what} is broader than {} (package, version or line)", e.id),
-                    )
-                    .at(s.pos)
-                    .with_related(file_names::EXCEPTIONS, e.spans.at, e.id.clone())
-                    .with_hint("narrow the entry (purl, package, line) where the format allows it"),
-                );
-            }
-            continue;
-        }
-        if let Some((e, _)) = cands.iter().find(|(e, _)| state(&e.id) == ExceptionState::Expired) {
-            d.diagnostics.push(
-                Diagnostic::error(
-                    codes::BACKED_BY_EXPIRED,
-                    &s.file,
-                    format!("{what} is backed only by {}, which expired at the end of {}", e.id, e.valid_until),
-                )
-                .at(s.pos)
-                .with_related(file_names::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
-                .with_hint("renew the exception (new approval and expiry) or remove the suppression and fix the finding; then compile again"),
-            );
-        } else if let Some((e, _)) = cands.first() {
-            d.diagnostics.push(
-                Diagnostic::error(
-                    codes::BACKED_BY_INVALID,
-                    &s.file,
-                    format!("{what} is backed only by {}, which is not in force (approval or another requirement is missing)", e.id),
-                )
-                .at(s.pos)
-                .with_related(file_names::EXCEPTIONS, exc_at(e, "approval"), format!("{} approval", e.id))
-                .with_hint("get the approvals the rulebook requires (see the GV01xx diagnostics of that exception)"),
-            );
-        } else {
-            d.diagnostics.push(
-                Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} is backed by no exception in exceptions.md"))
-                    .at(s.pos)
-                    .with_related(file_names::EXCEPTIONS, None, "no exception targets it")
-                    .with_hint("record the decision as an exception (`**Advisories**`, `**Package**`, `**Versions**` or `**Secrets**`) and get it approved, or remove the suppression"),
-            );
+            backing.push((s.format, id));
         }
     }
-    // Stale: a valid exception missing from a file that is present and could carry it.
+    let stale = stale_exceptions(ws, gov, reg, &d.files, &backing);
+    d.diagnostics.extend(stale);
+    suppressed_in_reports(ws, gov, &mut d.diagnostics);
+    secfw_artifacts::sort_diagnostics(&mut d.diagnostics);
+    d
+}
+
+/// One suppression against the registry: named exception that does not target it, backed by a
+/// valid exception (warning when it outlives or is broader than it), or backed only by an
+/// expired or invalid exception, or by none. Returns the id of the valid exception backing it.
+fn check_suppression(
+    s: &Suppression,
+    reg: &[Exception],
+    gov: &GovernanceReport,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let state = |id: &str| gov.exception(id).map_or(ExceptionState::Invalid, |e| e.state);
+    let exc_at = |e: &Exception, field: &str| e.spans.field(field);
+    let cands: Vec<(&Exception, bool)> = reg.iter().filter_map(|e| backs(e, &s.subject).map(|w| (e, w))).collect();
+    let named_wrong = s.exception.as_ref().filter(|x| !cands.iter().any(|(e, _)| &e.id == *x));
+    let valid: Vec<&(&Exception, bool)> = cands.iter().filter(|(e, _)| state(&e.id) == ExceptionState::Valid).collect();
+    let what = format!("{} `{}`", s.format, s.subject);
+    if let Some(x) = named_wrong {
+        let e = reg.iter().find(|e| &e.id == x);
+        diagnostics.push(
+            Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} names {x}, which does not target it"))
+                .at(s.pos)
+                .with_related(file_names::EXCEPTIONS, e.and_then(|e| e.spans.at), x.clone())
+                .with_hint(format!(
+                    "add the id (and package) to {x}'s `**Advisories**`/`**Secrets**`, or correct the reason"
+                )),
+        );
+        return None;
+    }
+    if let Some((e, wide)) = valid.first() {
+        let expires_at = e.valid_until.end_of_day();
+        if s.expires.is_some_and(|t| t > expires_at) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    codes::OUTLIVES_EXCEPTION,
+                    &s.file,
+                    format!("{what} expires after {} ends ({})", e.id, e.valid_until),
+                )
+                .at(s.pos)
+                .with_related(
+                    file_names::EXCEPTIONS,
+                    exc_at(e, "valid_until"),
+                    format!("{} valid until {}", e.id, e.valid_until),
+                )
+                .with_hint(
+                    "compile again (`secfw exceptions compile`): the scanner's expiry must not outlast the decision",
+                ),
+            );
+        }
+        if *wide {
+            diagnostics.push(
+                Diagnostic::warning(
+                    codes::WIDENED,
+                    &s.file,
+                    format!("{what} is broader than {} (package, version or line)", e.id),
+                )
+                .at(s.pos)
+                .with_related(file_names::EXCEPTIONS, e.spans.at, e.id.clone())
+                .with_hint("narrow the entry (purl, package, line) where the format allows it"),
+            );
+        }
+        return Some(e.id.clone());
+    }
+    if let Some((e, _)) = cands.iter().find(|(e, _)| state(&e.id) == ExceptionState::Expired) {
+        diagnostics.push(
+            Diagnostic::error(
+                codes::BACKED_BY_EXPIRED,
+                &s.file,
+                format!("{what} is backed only by {}, which expired at the end of {}", e.id, e.valid_until),
+            )
+            .at(s.pos)
+            .with_related(file_names::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
+            .with_hint("renew the exception (new approval and expiry) or remove the suppression and fix the finding; then compile again"),
+        );
+    } else if let Some((e, _)) = cands.first() {
+        diagnostics.push(
+            Diagnostic::error(
+                codes::BACKED_BY_INVALID,
+                &s.file,
+                format!(
+                    "{what} is backed only by {}, which is not in force (approval or another requirement is missing)",
+                    e.id
+                ),
+            )
+            .at(s.pos)
+            .with_related(file_names::EXCEPTIONS, exc_at(e, "approval"), format!("{} approval", e.id))
+            .with_hint("get the approvals the rulebook requires (see the GV01xx diagnostics of that exception)"),
+        );
+    } else {
+        diagnostics.push(
+            Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} is backed by no exception in exceptions.md"))
+                .at(s.pos)
+                .with_related(file_names::EXCEPTIONS, None, "no exception targets it")
+                .with_hint("record the decision as an exception (`**Advisories**`, `**Package**`, `**Versions**` or `**Secrets**`) and get it approved, or remove the suppression"),
+        );
+    }
+    None
+}
+
+/// Stale: a valid exception missing from a file that is present and could carry it.
+fn stale_exceptions(
+    ws: &LoadedWorkspace,
+    gov: &GovernanceReport,
+    reg: &[Exception],
+    files: &[String],
+    backing: &[(Format, String)],
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
     let gov_rules = rules(ws, gov);
     for format in Format::ALL {
-        if !d.files.iter().any(|f| f == format.default_path()) {
+        if !files.iter().any(|f| f == format.default_path()) {
             continue;
         }
         for r in &gov_rules {
@@ -162,7 +199,7 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
                 continue;
             }
             let e = reg.iter().find(|e| e.id == r.exception);
-            d.diagnostics.push(
+            diagnostics.push(
                 Diagnostic::warning(
                     codes::STALE,
                     format.default_path(),
@@ -177,9 +214,7 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
             );
         }
     }
-    suppressed_in_reports(ws, gov, &mut d.diagnostics);
-    secfw_artifacts::sort_diagnostics(&mut d.diagnostics);
-    d
+    diagnostics
 }
 
 /// Would compiling `r` into `format` write an entry?

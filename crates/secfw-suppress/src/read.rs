@@ -74,6 +74,15 @@ struct Reader<'a> {
     diags: Vec<Diagnostic>,
 }
 
+/// A Trivy ignore entry that passed its checks.
+struct TrivyEntry {
+    id: String,
+    paths: Vec<String>,
+    purls: Vec<String>,
+    statement: Option<String>,
+    expires: Option<DateTime<Utc>>,
+}
+
 impl Reader<'_> {
     fn name(&self) -> &str {
         &self.src.name
@@ -134,9 +143,9 @@ impl Reader<'_> {
 
     fn trivy(&mut self) {
         const TOP: &[&str] = &["vulnerabilities", "misconfigurations", "secrets", "licenses"];
-        const ENTRY: &[&str] = &["id", "paths", "purls", "statement", "expired_at"];
         let Some((v, map)) = self.yaml() else { return };
-        let at = |p: &[Seg]| map.as_ref().and_then(|m| m.key_pos(p));
+        let map = map.as_ref();
+        let at = |p: &[Seg]| map.and_then(|m| m.key_pos(p));
         let top = match v {
             J::Null => return,
             J::Object(m) => m,
@@ -167,164 +176,154 @@ impl Reader<'_> {
                 }
             };
             for (i, item) in items.iter().enumerate() {
-                let p = path![section.as_str(), i];
-                let Some(m) = item.as_object() else {
-                    self.malformed(
-                        at(&p),
-                        format!("{section}[{i}] is {}, not a mapping", kind(item)),
-                        "write `- id: CVE-...`",
-                    );
-                    continue;
-                };
-                let mut bad = false;
-                for k in m.keys() {
-                    if !ENTRY.contains(&k.as_str()) {
-                        let mut kp = p.clone();
-                        kp.push(Seg::Key(k.clone()));
-                        self.unknown(at(&kp), k, ENTRY);
-                        bad = true;
-                    }
-                }
-                let field = |k: &str| {
-                    let mut kp = p.clone();
-                    kp.push(Seg::Key(k.to_owned()));
-                    at(&kp)
-                };
-                let Some(id) = m.get("id").and_then(J::as_str).map(str::trim).filter(|s| !s.is_empty()) else {
-                    self.malformed(
-                        at(&p).or(field("id")),
-                        format!("{section}[{i}] has no `id` string"),
-                        "every entry needs `id:`",
-                    );
-                    continue;
-                };
-                let strings = |this: &mut Self, k: &str| -> Option<Vec<String>> {
-                    match m.get(k) {
-                        None | Some(J::Null) => Some(Vec::new()),
-                        Some(J::Array(a)) if a.iter().all(J::is_string) => {
-                            Some(a.iter().filter_map(J::as_str).map(str::to_owned).collect())
-                        }
-                        Some(other) => {
-                            this.malformed(
-                                field(k),
-                                format!("{section}[{i}] `{k}` is {}, not a list of strings", kind(other)),
-                                "write a list of quoted strings",
-                            );
-                            None
-                        }
-                    }
-                };
-                let (Some(paths), Some(purls)) = (strings(self, "paths"), strings(self, "purls")) else { continue };
-                let statement = match m.get("statement") {
-                    None | Some(J::Null) => None,
-                    Some(J::String(s)) => Some(s.clone()),
-                    Some(other) => {
-                        self.malformed(
-                            field("statement"),
-                            format!("`statement` is {}, not a string", kind(other)),
-                            "quote the statement",
-                        );
-                        bad = true;
-                        None
-                    }
-                };
-                let expires = match m.get("expired_at") {
-                    None | Some(J::Null) => None,
-                    Some(J::String(s)) => match parse_instant(s) {
-                        Some(t) => Some(t),
-                        None => {
-                            self.malformed(field("expired_at"), format!("{id}: `expired_at: {s}` is not a date (YYYY-MM-DD) or RFC 3339 time"), "a date the scanner cannot read may make the ignore permanent or drop it; write `expired_at: 2027-01-31`");
-                            continue;
-                        }
-                    },
-                    Some(other) => {
-                        self.malformed(
-                            field("expired_at"),
-                            format!("{id}: `expired_at` is {}, not a date", kind(other)),
-                            "write `expired_at: 2027-01-31`",
-                        );
-                        continue;
-                    }
-                };
-                if bad {
-                    continue;
-                }
-                let here = at(&p);
-                match section.as_str() {
-                    "vulnerabilities" if purls.is_empty() => {
-                        self.push(here, advisory(id, None), expires, statement.clone());
-                    }
-                    "vulnerabilities" => {
-                        for purl in &purls {
-                            match purl.parse::<Purl>() {
-                                Ok(pu) => {
-                                    let pkg = PackageRef {
-                                        name: pu.display_name(),
-                                        version: pu.version.clone(),
-                                        purl: Some(pu),
-                                    };
-                                    self.push(
-                                        here,
-                                        advisory(id, Some((pkg, purl.clone()))),
-                                        expires,
-                                        statement.clone(),
-                                    );
-                                }
-                                Err(msg) => self.malformed(
-                                    field("purls"),
-                                    format!("{id}: {msg}"),
-                                    "write package URLs such as `pkg:cargo/time@0.1.45`",
-                                ),
-                            }
-                        }
-                    }
-                    "misconfigurations" => self.push(here, advisory(id, None), expires, statement.clone()),
-                    "secrets" if paths.is_empty() => {
-                        self.push(
-                            here,
-                            Subject::Secret { rule: id.to_owned(), file: None, line: None, commit: None },
-                            expires,
-                            statement.clone(),
-                        );
-                    }
-                    "secrets" => {
-                        for f in &paths {
-                            self.push(
-                                here,
-                                Subject::Secret {
-                                    rule: id.to_owned(),
-                                    file: Some(f.clone()),
-                                    line: None,
-                                    commit: None,
-                                },
-                                expires,
-                                statement.clone(),
-                            );
-                        }
-                    }
-                    _ => {
-                        self.push(here, Subject::Other { what: format!("licence `{id}`") }, expires, statement.clone());
-                    }
+                if let Some(entry) = self.trivy_entry(map, section, i, item) {
+                    let p = path![section.as_str(), i];
+                    let mut purls = p.clone();
+                    purls.push(Seg::Key("purls".to_owned()));
+                    self.trivy_push(at(&p), at(&purls), section, entry);
                 }
             }
         }
     }
 
+    /// Entry `i` of Trivy ignore section `section`: a mapping of known keys with an `id`,
+    /// `paths`/`purls` lists of strings, a string `statement` and a date `expired_at`; `None`
+    /// (reported) otherwise.
+    fn trivy_entry(&mut self, map: Option<&SourceMap>, section: &str, i: usize, item: &J) -> Option<TrivyEntry> {
+        const ENTRY: &[&str] = &["id", "paths", "purls", "statement", "expired_at"];
+        let at = |p: &[Seg]| map.and_then(|m| m.key_pos(p));
+        let p = path![section, i];
+        let Some(m) = item.as_object() else {
+            self.malformed(at(&p), format!("{section}[{i}] is {}, not a mapping", kind(item)), "write `- id: CVE-...`");
+            return None;
+        };
+        let mut bad = false;
+        for k in m.keys() {
+            if !ENTRY.contains(&k.as_str()) {
+                let mut kp = p.clone();
+                kp.push(Seg::Key(k.clone()));
+                self.unknown(at(&kp), k, ENTRY);
+                bad = true;
+            }
+        }
+        let field = |k: &str| {
+            let mut kp = p.clone();
+            kp.push(Seg::Key(k.to_owned()));
+            at(&kp)
+        };
+        let Some(id) = m.get("id").and_then(J::as_str).map(str::trim).filter(|s| !s.is_empty()) else {
+            self.malformed(
+                at(&p).or(field("id")),
+                format!("{section}[{i}] has no `id` string"),
+                "every entry needs `id:`",
+            );
+            return None;
+        };
+        let strings = |this: &mut Self, k: &str| -> Option<Vec<String>> {
+            match m.get(k) {
+                None | Some(J::Null) => Some(Vec::new()),
+                Some(J::Array(a)) if a.iter().all(J::is_string) => {
+                    Some(a.iter().filter_map(J::as_str).map(str::to_owned).collect())
+                }
+                Some(other) => {
+                    this.malformed(
+                        field(k),
+                        format!("{section}[{i}] `{k}` is {}, not a list of strings", kind(other)),
+                        "write a list of quoted strings",
+                    );
+                    None
+                }
+            }
+        };
+        let (Some(paths), Some(purls)) = (strings(self, "paths"), strings(self, "purls")) else { return None };
+        let statement = match m.get("statement") {
+            None | Some(J::Null) => None,
+            Some(J::String(s)) => Some(s.clone()),
+            Some(other) => {
+                self.malformed(
+                    field("statement"),
+                    format!("`statement` is {}, not a string", kind(other)),
+                    "quote the statement",
+                );
+                bad = true;
+                None
+            }
+        };
+        let expires = match m.get("expired_at") {
+            None | Some(J::Null) => None,
+            Some(J::String(s)) => match parse_instant(s) {
+                Some(t) => Some(t),
+                None => {
+                    self.malformed(field("expired_at"), format!("{id}: `expired_at: {s}` is not a date (YYYY-MM-DD) or RFC 3339 time"), "a date the scanner cannot read may make the ignore permanent or drop it; write `expired_at: 2027-01-31`");
+                    return None;
+                }
+            },
+            Some(other) => {
+                self.malformed(
+                    field("expired_at"),
+                    format!("{id}: `expired_at` is {}, not a date", kind(other)),
+                    "write `expired_at: 2027-01-31`",
+                );
+                return None;
+            }
+        };
+        (!bad).then(|| TrivyEntry { id: id.to_owned(), paths, purls, statement, expires })
+    }
+
+    /// The suppressions of a valid Trivy entry of `section` located at `here`: one per purl
+    /// (vulnerabilities) or path (secrets), else one for the id.
+    fn trivy_push(&mut self, here: Option<Pos>, purls_at: Option<Pos>, section: &str, e: TrivyEntry) {
+        let TrivyEntry { id, paths, purls, statement, expires } = e;
+        let id = id.as_str();
+        match section {
+            "vulnerabilities" if purls.is_empty() => {
+                self.push(here, advisory(id, None), expires, statement);
+            }
+            "vulnerabilities" => {
+                for purl in &purls {
+                    match purl.parse::<Purl>() {
+                        Ok(pu) => {
+                            let pkg =
+                                PackageRef { name: pu.display_name(), version: pu.version.clone(), purl: Some(pu) };
+                            self.push(here, advisory(id, Some((pkg, purl.clone()))), expires, statement.clone());
+                        }
+                        Err(msg) => self.malformed(
+                            purls_at,
+                            format!("{id}: {msg}"),
+                            "write package URLs such as `pkg:cargo/time@0.1.45`",
+                        ),
+                    }
+                }
+            }
+            "misconfigurations" => self.push(here, advisory(id, None), expires, statement),
+            "secrets" if paths.is_empty() => {
+                self.push(
+                    here,
+                    Subject::Secret { rule: id.to_owned(), file: None, line: None, commit: None },
+                    expires,
+                    statement,
+                );
+            }
+            "secrets" => {
+                for f in &paths {
+                    self.push(
+                        here,
+                        Subject::Secret { rule: id.to_owned(), file: Some(f.clone()), line: None, commit: None },
+                        expires,
+                        statement.clone(),
+                    );
+                }
+            }
+            _ => {
+                self.push(here, Subject::Other { what: format!("licence `{id}`") }, expires, statement);
+            }
+        }
+    }
+
     fn grype(&mut self) {
-        const RULE: &[&str] = &[
-            "vulnerability",
-            "reason",
-            "namespace",
-            "fix-state",
-            "package",
-            "vex-status",
-            "vex-justification",
-            "match-type",
-            "include-aliases",
-        ];
-        const PACKAGE: &[&str] = &["name", "version", "language", "type", "location", "upstream-name"];
         let Some((v, map)) = self.yaml() else { return };
-        let at = |p: &[Seg]| map.as_ref().and_then(|m| m.key_pos(p));
+        let map = map.as_ref();
+        let at = |p: &[Seg]| map.and_then(|m| m.key_pos(p));
         let rules = match &v {
             J::Null => return,
             J::Object(m) => match m.get("ignore") {
@@ -349,87 +348,122 @@ impl Reader<'_> {
             }
         };
         for (i, rule) in rules.iter().enumerate() {
-            let p = path!["ignore", i];
-            let field = |k: &str| {
-                let mut kp = p.clone();
-                kp.push(Seg::Key(k.to_owned()));
-                at(&kp)
-            };
-            let Some(m) = rule.as_object() else {
-                self.malformed(
-                    at(&p),
-                    format!("ignore[{i}] is {}, not a mapping", kind(rule)),
-                    "write `- vulnerability: CVE-...`",
-                );
-                continue;
-            };
-            let mut bad = false;
-            for k in m.keys() {
-                if !RULE.contains(&k.as_str()) {
-                    self.unknown(field(k), k, RULE);
-                    bad = true;
-                }
+            self.grype_rule(map, i, rule);
+        }
+    }
+
+    /// Rule `i` of a Grype `ignore:` list: a mapping of known keys (and known `package` keys,
+    /// string values); one suppression of its vulnerability (narrowed to its package), or of
+    /// every vulnerability its other fields match.
+    fn grype_rule(&mut self, map: Option<&SourceMap>, i: usize, rule: &J) {
+        const RULE: &[&str] = &[
+            "vulnerability",
+            "reason",
+            "namespace",
+            "fix-state",
+            "package",
+            "vex-status",
+            "vex-justification",
+            "match-type",
+            "include-aliases",
+        ];
+        let at = |p: &[Seg]| map.and_then(|m| m.key_pos(p));
+        let p = path!["ignore", i];
+        let field = |k: &str| {
+            let mut kp = p.clone();
+            kp.push(Seg::Key(k.to_owned()));
+            at(&kp)
+        };
+        let Some(m) = rule.as_object() else {
+            self.malformed(
+                at(&p),
+                format!("ignore[{i}] is {}, not a mapping", kind(rule)),
+                "write `- vulnerability: CVE-...`",
+            );
+            return;
+        };
+        let mut bad = false;
+        for k in m.keys() {
+            if !RULE.contains(&k.as_str()) {
+                self.unknown(field(k), k, RULE);
+                bad = true;
             }
-            let pkg = match m.get("package") {
-                None | Some(J::Null) => None,
-                Some(J::Object(pm)) => {
-                    for k in pm.keys() {
-                        if !PACKAGE.contains(&k.as_str()) {
-                            let mut kp = p.clone();
-                            kp.extend([Seg::Key("package".into()), Seg::Key(k.clone())]);
-                            self.unknown(at(&kp), k, PACKAGE);
-                            bad = true;
-                        }
-                    }
-                    if pm.values().any(|x| !x.is_string()) {
-                        self.malformed(
-                            field("package"),
-                            format!("ignore[{i}].package has a value that is not a string"),
-                            "quote package fields",
-                        );
+        }
+        let Some((pkg, bad_package)) = self.grype_package(map, i, m.get("package")) else { return };
+        let reason = m.get("reason").and_then(J::as_str).map(str::to_owned);
+        if bad || bad_package {
+            return;
+        }
+        let s = |m: &serde_json::Map<String, J>, k: &str| {
+            m.get(k).and_then(J::as_str).map(str::to_owned).filter(|s| !s.is_empty())
+        };
+        let vuln = s(m, "vulnerability");
+        let pkgref = pkg.as_ref().and_then(|pm| s(pm, "name")).map(|name| PackageRef {
+            purl: None,
+            name,
+            version: pkg.as_ref().and_then(|pm| s(pm, "version")),
+        });
+        let here = at(&p);
+        match vuln {
+            Some(id) => {
+                let text = pkgref.as_ref().map(|p| match &p.version {
+                    Some(v) => format!("{}@{v}", p.name),
+                    None => p.name.clone(),
+                });
+                let subject = Subject::Advisory { id, package: pkgref, package_text: text };
+                self.push(here, subject, None, reason);
+            }
+            None => {
+                let what = match &pkgref {
+                    Some(p) => format!("every vulnerability of package `{}`", p.name),
+                    None => "every vulnerability matching the rule's other fields".to_owned(),
+                };
+                self.push(here, Subject::Other { what }, None, reason);
+            }
+        }
+    }
+
+    /// The `package` of Grype rule `i`: absent, or a mapping of known keys with string values.
+    /// Returns the package and whether it has a reported problem; `None` (reported) when it is
+    /// not a mapping.
+    fn grype_package(
+        &mut self,
+        map: Option<&SourceMap>,
+        i: usize,
+        package: Option<&J>,
+    ) -> Option<(Option<serde_json::Map<String, J>>, bool)> {
+        const PACKAGE: &[&str] = &["name", "version", "language", "type", "location", "upstream-name"];
+        let at = |p: &[Seg]| map.and_then(|m| m.key_pos(p));
+        let p = path!["ignore", i];
+        let mut bad = false;
+        match package {
+            None | Some(J::Null) => Some((None, bad)),
+            Some(J::Object(pm)) => {
+                for k in pm.keys() {
+                    if !PACKAGE.contains(&k.as_str()) {
+                        let mut kp = p.clone();
+                        kp.extend([Seg::Key("package".into()), Seg::Key(k.clone())]);
+                        self.unknown(at(&kp), k, PACKAGE);
                         bad = true;
                     }
-                    Some(pm.clone())
                 }
-                Some(other) => {
+                if pm.values().any(|x| !x.is_string()) {
                     self.malformed(
-                        field("package"),
-                        format!("ignore[{i}].package is {}, not a mapping", kind(other)),
-                        "write `package: {name: ..., version: ...}`",
+                        at(&path!["ignore", i, "package"]),
+                        format!("ignore[{i}].package has a value that is not a string"),
+                        "quote package fields",
                     );
-                    continue;
+                    bad = true;
                 }
-            };
-            let reason = m.get("reason").and_then(J::as_str).map(str::to_owned);
-            if bad {
-                continue;
+                Some((Some(pm.clone()), bad))
             }
-            let s = |m: &serde_json::Map<String, J>, k: &str| {
-                m.get(k).and_then(J::as_str).map(str::to_owned).filter(|s| !s.is_empty())
-            };
-            let vuln = s(m, "vulnerability");
-            let pkgref = pkg.as_ref().and_then(|pm| s(pm, "name")).map(|name| PackageRef {
-                purl: None,
-                name,
-                version: pkg.as_ref().and_then(|pm| s(pm, "version")),
-            });
-            let here = at(&p);
-            match vuln {
-                Some(id) => {
-                    let text = pkgref.as_ref().map(|p| match &p.version {
-                        Some(v) => format!("{}@{v}", p.name),
-                        None => p.name.clone(),
-                    });
-                    let subject = Subject::Advisory { id, package: pkgref, package_text: text };
-                    self.push(here, subject, None, reason);
-                }
-                None => {
-                    let what = match &pkgref {
-                        Some(p) => format!("every vulnerability of package `{}`", p.name),
-                        None => "every vulnerability matching the rule's other fields".to_owned(),
-                    };
-                    self.push(here, Subject::Other { what }, None, reason);
-                }
+            Some(other) => {
+                self.malformed(
+                    at(&path!["ignore", i, "package"]),
+                    format!("ignore[{i}].package is {}, not a mapping", kind(other)),
+                    "write `package: {name: ..., version: ...}`",
+                );
+                None
             }
         }
     }
