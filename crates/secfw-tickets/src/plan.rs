@@ -381,7 +381,6 @@ fn plan_in(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>, build: boo
     };
     let gov = secfw_governance::evaluate(ws, now);
     let rb = ws.rulebook_or_default();
-    let lookup = Lookup::new(ws, &gov);
     let source_map = std::cell::OnceCell::new();
     let finding_pos = |index: usize| {
         use secfw_artifacts::yaml::Seg;
@@ -390,40 +389,91 @@ fn plan_in(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>, build: boo
             .as_ref()
             .and_then(|m| m.pos(&[Seg::Key("findings".into()), Seg::Index(index)]))
     };
-    let mut diags = Vec::new();
-    let mut actions = Vec::new();
-    let mut summary = PlanSummary::default();
+    let mut p = Planner {
+        ledger,
+        lookup: Lookup::new(ws, &gov),
+        rb: &rb,
+        build,
+        diags: Vec::new(),
+        actions: Vec::new(),
+        summary: PlanSummary::default(),
+    };
+    let groups = p.group_by_ticket_key(&ff.findings, &finding_pos);
+    for (key, idx) in &groups {
+        p.finding_group(key, idx, &ff.findings, &finding_pos);
+    }
+    p.orphan_tickets(&groups);
+    p.approval_requests(ws, &gov);
+    let Planner { mut actions, mut diags, summary, .. } = p;
+    actions.sort_by(|a, b| a.request.key.cmp(&b.request.key).then(a.request.action.cmp(&b.request.action)));
+    secfw_artifacts::sort_diagnostics(&mut diags);
+    Ok(TicketPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, actions, diagnostics: diags })
+}
 
-    // Group findings by ticket key.
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, f) in ff.findings.iter().enumerate() {
-        let fp = f.fingerprint.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let by_id = format!("finding:{}", f.finding_id);
-        let key = match fp {
-            _ if ledger.tickets.contains_key(&by_id) => by_id,
-            Some(fp) => fp.to_owned(),
-            None => {
-                diags.push(
-                    Diagnostic::note(
-                        codes::NO_FINGERPRINT,
-                        file_names::FINDINGS,
-                        format!("{} has no fingerprint; its ticket is keyed `{by_id}`", f.finding_id),
-                    )
-                    .at(finding_pos(i))
-                    .with_hint("`secfw ingest` computes fingerprints; a fingerprint keeps one ticket across re-scans"),
-                );
-                by_id
-            }
-        };
-        groups.entry(key).or_default().push(i);
+/// A plan being built.
+struct Planner<'a> {
+    ledger: &'a Ledger,
+    lookup: Lookup<'a>,
+    rb: &'a Rulebook,
+    /// Keep the actions (with their requests and digests).
+    build: bool,
+    diags: Vec<Diagnostic>,
+    actions: Vec<PlannedAction>,
+    summary: PlanSummary,
+}
+
+fn live(f: &Finding) -> bool {
+    matches!(f.status, FindingStatus::Open | FindingStatus::Accepted)
+}
+
+impl Planner<'_> {
+    /// Group findings (ledger indexes) by ticket key: `finding:<id>` when the ledger already
+    /// tracks it so, else the fingerprint, else `finding:<id>` (noted).
+    fn group_by_ticket_key(
+        &mut self,
+        findings: &[Finding],
+        finding_pos: &dyn Fn(usize) -> Option<secfw_artifacts::Pos>,
+    ) -> BTreeMap<String, Vec<usize>> {
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, f) in findings.iter().enumerate() {
+            let fp = f.fingerprint.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            let by_id = format!("finding:{}", f.finding_id);
+            let key = match fp {
+                _ if self.ledger.tickets.contains_key(&by_id) => by_id,
+                Some(fp) => fp.to_owned(),
+                None => {
+                    self.diags.push(
+                        Diagnostic::note(
+                            codes::NO_FINGERPRINT,
+                            file_names::FINDINGS,
+                            format!("{} has no fingerprint; its ticket is keyed `{by_id}`", f.finding_id),
+                        )
+                        .at(finding_pos(i))
+                        .with_hint(
+                            "`secfw ingest` computes fingerprints; a fingerprint keeps one ticket across re-scans",
+                        ),
+                    );
+                    by_id
+                }
+            };
+            groups.entry(key).or_default().push(i);
+        }
+        groups
     }
 
-    let live = |f: &Finding| matches!(f.status, FindingStatus::Open | FindingStatus::Accepted);
-    for (key, idx) in &groups {
-        let open: Vec<usize> = idx.iter().copied().filter(|&i| live(&ff.findings[i])).collect();
+    /// The findings sharing ticket `key` (warned when several are open): one ticket tracks the
+    /// last open one (else the last); created, updated when its content changed, or closed.
+    fn finding_group(
+        &mut self,
+        key: &str,
+        idx: &[usize],
+        findings: &[Finding],
+        finding_pos: &dyn Fn(usize) -> Option<secfw_artifacts::Pos>,
+    ) {
+        let open: Vec<usize> = idx.iter().copied().filter(|&i| live(&findings[i])).collect();
         if open.len() > 1 {
-            let ids: Vec<&str> = open.iter().map(|&i| ff.findings[i].finding_id.as_str()).collect();
-            diags.push(
+            let ids: Vec<&str> = open.iter().map(|&i| findings[i].finding_id.as_str()).collect();
+            self.diags.push(
                 Diagnostic::warning(
                     codes::SHARED_KEY,
                     file_names::FINDINGS,
@@ -437,8 +487,8 @@ fn plan_in(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>, build: boo
             );
         }
         let rep = open.last().or(idx.last()).copied().unwrap_or(0);
-        let f = &ff.findings[rep];
-        let record = ledger.tickets.get(key);
+        let f = &findings[rep];
+        let record = self.ledger.tickets.get(key);
         // The action is decided first; the ticket is built (and serialized for its digest)
         // only when the decision needs it (an open ticket: update or not) or the plan keeps
         // its actions.
@@ -448,7 +498,7 @@ fn plan_in(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>, build: boo
             (true, None) => Some(ActionKind::Create),
             (true, Some(r)) if !r.open => Some(ActionKind::Create),
             (true, Some(r)) => {
-                let t = ticket_of(f, rep, &lookup, &rb, key);
+                let t = ticket_of(f, rep, &self.lookup, self.rb, key);
                 let d = sha256_json(&t);
                 let changed = r.content_digest != d;
                 ticket = Some(t);
@@ -460,15 +510,15 @@ fn plan_in(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>, build: boo
         };
         let Some(kind) = kind else {
             if record.is_some() {
-                summary.unchanged += 1;
+                self.summary.unchanged += 1;
             }
-            continue;
+            return;
         };
-        count(&mut summary, kind);
-        if !build {
-            continue;
+        count(&mut self.summary, kind);
+        if !self.build {
+            return;
         }
-        let ticket = ticket.unwrap_or_else(|| ticket_of(f, rep, &lookup, &rb, key));
+        let ticket = ticket.unwrap_or_else(|| ticket_of(f, rep, &self.lookup, self.rb, key));
         let digest = digest.unwrap_or_else(|| sha256_json(&ticket));
         let reason = match kind {
             ActionKind::Create if record.is_none() => format!("{} is {} and has no ticket", f.finding_id, f.status),
@@ -479,84 +529,88 @@ fn plan_in(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>, build: boo
         let req = ActionRequest {
             schema: REQUEST_SCHEMA,
             action: kind,
-            key: key.clone(),
+            key: key.to_owned(),
             reason,
             ticket: Some(ticket),
             approval_request: None,
         };
-        actions.push(PlannedAction::with_content_digest(f.finding_id.clone(), req, digest));
+        self.actions.push(PlannedAction::with_content_digest(f.finding_id.clone(), req, digest));
     }
 
-    // Open tickets whose finding left the ledger.
-    for (key, r) in &ledger.tickets {
-        if r.open && !key.starts_with("approval:") && !groups.contains_key(key) {
-            diags.push(
-                Diagnostic::warning(
-                    codes::ORPHAN_TICKET,
-                    file_names::FINDINGS,
-                    format!("ticket `{key}` ({}) has no finding in sec_findings.yaml; it will be closed", r.subject),
-                )
-                .with_hint("findings are resolved, not deleted; restore the finding if the removal was a mistake"),
-            );
-            let req = ActionRequest {
-                schema: REQUEST_SCHEMA,
-                action: ActionKind::Close,
-                key: key.clone(),
-                reason: format!("{} is no longer in sec_findings.yaml", r.subject),
-                ticket: None,
-                approval_request: None,
-            };
-            count(&mut summary, ActionKind::Close);
-            if build {
-                actions.push(PlannedAction::new(r.subject.clone(), req));
+    /// Open tickets whose finding left the ledger: closed (warned).
+    fn orphan_tickets(&mut self, groups: &BTreeMap<String, Vec<usize>>) {
+        for (key, r) in &self.ledger.tickets {
+            if r.open && !key.starts_with("approval:") && !groups.contains_key(key) {
+                self.diags.push(
+                    Diagnostic::warning(
+                        codes::ORPHAN_TICKET,
+                        file_names::FINDINGS,
+                        format!(
+                            "ticket `{key}` ({}) has no finding in sec_findings.yaml; it will be closed",
+                            r.subject
+                        ),
+                    )
+                    .with_hint("findings are resolved, not deleted; restore the finding if the removal was a mistake"),
+                );
+                let req = ActionRequest {
+                    schema: REQUEST_SCHEMA,
+                    action: ActionKind::Close,
+                    key: key.clone(),
+                    reason: format!("{} is no longer in sec_findings.yaml", r.subject),
+                    ticket: None,
+                    approval_request: None,
+                };
+                count(&mut self.summary, ActionKind::Close);
+                if self.build {
+                    self.actions.push(PlannedAction::new(r.subject.clone(), req));
+                }
             }
         }
     }
 
-    // Exception-approval requests.
-    let registry: BTreeMap<&str, &secfw_artifacts::Exception> =
-        ws.exceptions.iter().flat_map(|r| &r.exceptions).map(|e| (e.id.as_str(), e)).collect();
-    for ev in &gov.exceptions {
-        let Some(e) = registry.get(ev.id.as_str()) else { continue };
-        let missing = missing_approvals(ev, e, &rb);
-        if ev.state == ExceptionState::Expired || missing.is_empty() {
-            continue;
-        }
-        let key = format!("approval:{}", ev.id);
-        let req = ApprovalRequest {
-            exception_id: ev.id.clone(),
-            title: e.title.clone(),
-            policy: e.policy.clone(),
-            requestor: e.requestor.clone(),
-            approved_by: e.approvers.clone(),
-            missing,
-            severity: ev.severity,
-            valid_until: e.valid_until,
-            findings: ev.matched_findings.clone(),
-        };
-        let digest = sha256_json(&req);
-        if ledger.tickets.get(&key).is_some_and(|r| r.content_digest == digest) {
-            summary.unchanged += 1;
-            continue;
-        }
-        let roles: Vec<&str> = req.missing.iter().map(|m| m.role.as_str()).collect();
-        let request = ActionRequest {
-            schema: REQUEST_SCHEMA,
-            action: ActionKind::RequestApproval,
-            key,
-            reason: format!("{} lacks the approval of: {}", ev.id, roles.join(", ")),
-            ticket: None,
-            approval_request: Some(req),
-        };
-        count(&mut summary, ActionKind::RequestApproval);
-        if build {
-            actions.push(PlannedAction::new(ev.id.clone(), request));
+    /// Exception-approval requests: an exception not expired that lacks approvals, unless the
+    /// same request is already tracked.
+    fn approval_requests(&mut self, ws: &LoadedWorkspace, gov: &GovernanceReport) {
+        let registry: BTreeMap<&str, &secfw_artifacts::Exception> =
+            ws.exceptions.iter().flat_map(|r| &r.exceptions).map(|e| (e.id.as_str(), e)).collect();
+        for ev in &gov.exceptions {
+            let Some(e) = registry.get(ev.id.as_str()) else { continue };
+            let missing = missing_approvals(ev, e, self.rb);
+            if ev.state == ExceptionState::Expired || missing.is_empty() {
+                continue;
+            }
+            let key = format!("approval:{}", ev.id);
+            let req = ApprovalRequest {
+                exception_id: ev.id.clone(),
+                title: e.title.clone(),
+                policy: e.policy.clone(),
+                requestor: e.requestor.clone(),
+                approved_by: e.approvers.clone(),
+                missing,
+                severity: ev.severity,
+                valid_until: e.valid_until,
+                findings: ev.matched_findings.clone(),
+            };
+            let digest = sha256_json(&req);
+            if self.ledger.tickets.get(&key).is_some_and(|r| r.content_digest == digest) {
+                self.summary.unchanged += 1;
+                continue;
+            }
+            let roles: Vec<&str> = req.missing.iter().map(|m| m.role.as_str()).collect();
+            let request = ActionRequest {
+                schema: REQUEST_SCHEMA,
+                action: ActionKind::RequestApproval,
+                key,
+                reason: format!("{} lacks the approval of: {}", ev.id, roles.join(", ")),
+                ticket: None,
+                approval_request: Some(req),
+            };
+            count(&mut self.summary, ActionKind::RequestApproval);
+            if self.build {
+                self.actions.push(PlannedAction::new(ev.id.clone(), request));
+            }
         }
     }
-
-    actions.sort_by(|a, b| a.request.key.cmp(&b.request.key).then(a.request.action.cmp(&b.request.action)));
-    secfw_artifacts::sort_diagnostics(&mut diags);
-    Ok(TicketPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, actions, diagnostics: diags })
 }
 
 fn count(s: &mut PlanSummary, k: ActionKind) {
