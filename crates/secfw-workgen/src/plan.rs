@@ -293,62 +293,24 @@ impl Plan {
         };
         let severity = self.severity_of(i);
         let (category, title, rule, cwe, action) = TEMPLATES[g.index(TEMPLATES.len())];
-        let status = if exc.is_some() {
-            FindingStatus::Open
-        } else if severity == Severity::Critical {
-            FindingStatus::Resolved
-        } else {
-            match g.below(100) {
-                0..60 => FindingStatus::Open,
-                60..95 => FindingStatus::Resolved,
-                _ => FindingStatus::FalsePositive,
-            }
-        };
-        // Seen first 2..=90 days before the cycle's scans, on the hour.
-        let first_seen = self.cycle_start() - Duration::days(2 + i64::try_from(g.below(89)).unwrap_or(0))
-            + Duration::hours(i64::try_from(g.below(24)).unwrap_or(0));
-        let sla = match severity {
-            Severity::Critical => 7,
-            Severity::High => 30,
-            Severity::Medium => 90,
-            Severity::Low => 120,
-        };
-        let deadline = Date((first_seen + Duration::days(sla)).date_naive());
-        let (last_seen, resolved_at) = match status {
-            FindingStatus::Resolved => {
-                let span = (self.cycle_start() - first_seen).num_hours().max(2);
-                let fixed =
-                    first_seen + Duration::hours(1 + i64::try_from(g.below(span.unsigned_abs() - 1)).unwrap_or(0));
-                (None, Some(Timestamp::DateTime(fixed)))
-            }
-            _ => (Some(Timestamp::DateTime(self.cycle_start())), None),
-        };
+        // The draws from `g` happen in this order (the output depends on it).
+        let status = finding_status(exc.is_some(), severity, &mut g);
+        let first_seen = self.first_seen(&mut g);
+        let deadline = Date((first_seen + Duration::days(sla_days(severity))).date_naive());
+        let (last_seen, resolved_at) = self.last_seen_or_resolved(status, first_seen, &mut g);
         let tool = res.tools[0];
         let location = match category {
             Category::Vulnerability => format!("src/module_{}/handler.rs", g.below(400)),
             Category::Configuration => format!("deploy/{}/main.tf", res.kind),
             Category::Compliance => format!("controls/{}", self.policy_id(policy)),
         };
-        let cvss = (category == Category::Vulnerability).then(|| {
-            let (lo, span) = match severity {
-                Severity::Critical => (90, 11),
-                Severity::High => (70, 20),
-                Severity::Medium => (40, 30),
-                Severity::Low => (1, 39),
-            };
-            f64::from(u32::try_from(lo + g.below(span)).unwrap_or(0)) / 10.0
-        });
+        let cvss = (category == Category::Vulnerability).then(|| cvss_score(severity, &mut g));
         let cve = if rule == "vulnerable-dependency" {
             vec![format!("CVE-{}-{}", 2019 + g.below(7), 10_000 + g.below(40_000))]
         } else {
             Vec::new()
         };
-        let evidence = if !self.evidence_files.is_empty() && g.chance(10) {
-            let file = &self.evidence_files[g.index(self.evidence_files.len())];
-            vec![Evidence { kind: EvidenceKind::ScanResult, data: serde_json::json!({ "file": file }) }]
-        } else {
-            Vec::new()
-        };
+        let evidence = self.evidence(&mut g);
         let detected_in = match g.below(100) {
             0..3 => "production",
             3..30 => "staging",
@@ -369,12 +331,7 @@ impl Plan {
             }],
             remediation: Remediation {
                 recommended_action: action.to_owned(),
-                priority: match severity {
-                    Severity::Critical => Priority::P0,
-                    Severity::High => Priority::P1,
-                    Severity::Medium => Priority::P2,
-                    Severity::Low => Priority::P3,
-                },
+                priority: priority_of(severity),
                 deadline: Timestamp::Date(deadline),
             },
             evidence,
@@ -404,6 +361,41 @@ impl Plan {
         }
     }
 
+    /// Seen first 2..=90 days before the cycle's scans, on the hour.
+    fn first_seen(&self, g: &mut SplitMix64) -> DateTime<Utc> {
+        self.cycle_start() - Duration::days(2 + i64::try_from(g.below(89)).unwrap_or(0))
+            + Duration::hours(i64::try_from(g.below(24)).unwrap_or(0))
+    }
+
+    /// `(last_seen, resolved_at)`: a resolved finding was fixed between first seen and the
+    /// cycle's scans; any other was last seen by them.
+    fn last_seen_or_resolved(
+        &self,
+        status: FindingStatus,
+        first_seen: DateTime<Utc>,
+        g: &mut SplitMix64,
+    ) -> (Option<Timestamp>, Option<Timestamp>) {
+        match status {
+            FindingStatus::Resolved => {
+                let span = (self.cycle_start() - first_seen).num_hours().max(2);
+                let fixed =
+                    first_seen + Duration::hours(1 + i64::try_from(g.below(span.unsigned_abs() - 1)).unwrap_or(0));
+                (None, Some(Timestamp::DateTime(fixed)))
+            }
+            _ => (Some(Timestamp::DateTime(self.cycle_start())), None),
+        }
+    }
+
+    /// One evidence file for one finding in ten (when the workspace has evidence files).
+    fn evidence(&self, g: &mut SplitMix64) -> Vec<Evidence> {
+        if !self.evidence_files.is_empty() && g.chance(10) {
+            let file = &self.evidence_files[g.index(self.evidence_files.len())];
+            vec![Evidence { kind: EvidenceKind::ScanResult, data: serde_json::json!({ "file": file }) }]
+        } else {
+            Vec::new()
+        }
+    }
+
     // ---------------------------------------------------------------- scans
 
     /// Every scan record: each tool's targets in batches of [`SCAN_BATCH`], all successful.
@@ -429,4 +421,51 @@ impl Plan {
         }
         out
     }
+}
+
+/// A finding's status: open when excepted, resolved when critical (Critical=0 holds), else
+/// 60 % open, 35 % resolved, 5 % false positive.
+fn finding_status(excepted: bool, severity: Severity, g: &mut SplitMix64) -> FindingStatus {
+    if excepted {
+        FindingStatus::Open
+    } else if severity == Severity::Critical {
+        FindingStatus::Resolved
+    } else {
+        match g.below(100) {
+            0..60 => FindingStatus::Open,
+            60..95 => FindingStatus::Resolved,
+            _ => FindingStatus::FalsePositive,
+        }
+    }
+}
+
+/// The remediation SLA of a severity, days.
+fn sla_days(severity: Severity) -> i64 {
+    match severity {
+        Severity::Critical => 7,
+        Severity::High => 30,
+        Severity::Medium => 90,
+        Severity::Low => 120,
+    }
+}
+
+/// The remediation priority of a severity.
+fn priority_of(severity: Severity) -> Priority {
+    match severity {
+        Severity::Critical => Priority::P0,
+        Severity::High => Priority::P1,
+        Severity::Medium => Priority::P2,
+        Severity::Low => Priority::P3,
+    }
+}
+
+/// A CVSS score in the band of a severity (one decimal).
+fn cvss_score(severity: Severity, g: &mut SplitMix64) -> f64 {
+    let (lo, span) = match severity {
+        Severity::Critical => (90, 11),
+        Severity::High => (70, 20),
+        Severity::Medium => (40, 30),
+        Severity::Low => (1, 39),
+    };
+    f64::from(u32::try_from(lo + g.below(span)).unwrap_or(0)) / 10.0
 }
