@@ -122,17 +122,11 @@ fn ok(o: &Output) {
     assert_eq!(o.status.code(), Some(0), "{}", text(o));
 }
 
-/// The whole cycle on the example with the real seal, ingest and digest capabilities.
-#[test]
-fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("acme");
-    copy_dir(&root, &ws);
-    let _ = std::fs::remove_dir_all(ws.join(".secfw"));
-    let keys = tmp.path().join("keys");
+/// Keys for alice (prepared_by), bob (approved_by) and root, and a trust policy signed by root
+/// naming them, under `keys`; returns the trust policy's path.
+fn signed_trust_chain(keys: &Path) -> PathBuf {
     let trust = keys.join("trust.json");
-    let (dir, kdir, tp) = (s(&ws), s(&keys), s(&trust));
+    let (kdir, tp) = (s(keys), s(&trust));
     ok(&secfw(&["keygen", "--identity", "alice@acme.test", "--out", kdir]));
     ok(&secfw(&["keygen", "--identity", "bob@acme.test", "--out", kdir]));
     ok(&secfw(&["keygen", "--identity", "root@acme.test", "--out", kdir]));
@@ -173,23 +167,30 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
         s(&pubkey("bob@acme.test")),
     ]));
     ok(&secfw(&["trust", "sign", "--trust", tp, "--key", s(&keys.join("root@acme.test.key"))]));
+    trust
+}
+
+/// `secfw advance DIR --to TO --actor alice --now NOW --trust TRUST --no-git`.
+fn advance_with_trust(dir: &str, to: &str, now: &str, trust: &str) -> Output {
+    secfw(&["advance", dir, "--to", to, "--actor", "alice", "--now", now, "--trust", trust, "--no-git"])
+}
+
+/// The whole cycle on the example with the real seal, ingest and digest capabilities.
+#[test]
+fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("acme");
+    copy_dir(&root, &ws);
+    let _ = std::fs::remove_dir_all(ws.join(".secfw"));
+    let keys = tmp.path().join("keys");
+    let trust = signed_trust_chain(&keys);
+    let (dir, tp) = (s(&ws), s(&trust));
 
     ok(&secfw(&["advance", dir, "--to", "READY_FOR_HANDOFF", "--actor", "alice", "--now", NOW]));
     set_state(&ws, "PLANNED", "READY_FOR_HANDOFF");
     // Not sealed yet: refused, with the seal capability's reason.
-    let o = secfw(&[
-        "advance",
-        dir,
-        "--to",
-        "PACKAGED",
-        "--actor",
-        "alice",
-        "--now",
-        "2026-11-24T12:05:00Z",
-        "--trust",
-        tp,
-        "--no-git",
-    ]);
+    let o = advance_with_trust(dir, "PACKAGED", "2026-11-24T12:05:00Z", tp);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("handoff_manifest.yaml is missing"), "{}", text(&o));
     ok(&secfw(&["generate-manifest", dir, "--no-git", "--now", NOW, "--state", "PACKAGED"]));
@@ -211,33 +212,9 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
             NOW,
         ]));
     }
-    ok(&secfw(&[
-        "advance",
-        dir,
-        "--to",
-        "PACKAGED",
-        "--actor",
-        "alice",
-        "--now",
-        "2026-11-24T12:10:00Z",
-        "--trust",
-        tp,
-        "--no-git",
-    ]));
+    ok(&advance_with_trust(dir, "PACKAGED", "2026-11-24T12:10:00Z", tp));
     // EXECUTED needs the package archive and scans ingested after packaging.
-    let o = secfw(&[
-        "advance",
-        dir,
-        "--to",
-        "EXECUTED",
-        "--actor",
-        "alice",
-        "--now",
-        "2026-11-24T12:11:00Z",
-        "--trust",
-        tp,
-        "--no-git",
-    ]);
+    let o = advance_with_trust(dir, "EXECUTED", "2026-11-24T12:11:00Z", tp);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("no package with seal") && text(&o).contains("scan results ingested"), "{}", text(&o));
     ok(&secfw(&["package", dir, "--trust", tp, "--no-git", "--now", "2026-11-24T12:12:00Z"]));
@@ -245,19 +222,7 @@ fn a_full_cycle_on_the_example_with_real_seal_ingest_and_digest() {
     let trivy = ws.join("scans/trivy.json");
     ok(&secfw(&["ingest", "--dir", dir, "--now", "2026-11-24T12:20:00Z", s(&sarif), s(&trivy)]));
     set_state(&ws, "READY_FOR_HANDOFF", "PACKAGED");
-    ok(&secfw(&[
-        "advance",
-        dir,
-        "--to",
-        "EXECUTED",
-        "--actor",
-        "alice",
-        "--now",
-        "2026-11-24T12:30:00Z",
-        "--trust",
-        tp,
-        "--no-git",
-    ]));
+    ok(&advance_with_trust(dir, "EXECUTED", "2026-11-24T12:30:00Z", tp));
     set_state(&ws, "PACKAGED", "EXECUTED");
     ok(&secfw(&["advance", dir, "--to", "VALIDATED", "--actor", "alice", "--now", "2026-11-24T12:40:00Z"]));
     set_state(&ws, "EXECUTED", "VALIDATED");

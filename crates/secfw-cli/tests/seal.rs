@@ -36,6 +36,70 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
 }
 
+/// Keys for alice, bob and root under `keys`, and the trust policy `trust` signed by root with
+/// alice as prepared_by and bob as approved_by; checks the refusals on the way.
+fn keys_and_signed_trust(keys: &Path, trust: &Path) {
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    ok(&["keygen", "--identity", "alice", "--out", &s(keys)]);
+    ok(&["keygen", "--identity", "bob", "--out", &s(keys)]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(keys.join("alice.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let (code, _) = secfw(&["keygen", "--identity", "alice", "--out", &s(keys)]);
+    assert_eq!(code, 2, "never overwrites a key");
+    ok(&["keygen", "--identity", "root", "--out", &s(keys)]);
+    let (code, out) = secfw(&["trust", "init", "--trust", &s(trust), "--now", NOW]);
+    assert_eq!(code, 2, "a trust policy needs a root key: {out}");
+    ok(&["trust", "init", "--trust", &s(trust), "--now", NOW, "--root-key", &s(&keys.join("root.pub"))]);
+    ok(&["trust", "add-key", "--trust", &s(trust), "--role", "prepared_by", &s(&keys.join("alice.pub"))]);
+    ok(&[
+        "trust",
+        "add-key",
+        "--trust",
+        &s(trust),
+        "--role",
+        "approved_by",
+        "--identity",
+        "bob",
+        &s(&keys.join("bob.pub.json")),
+    ]);
+    let (code, out) = secfw(&[
+        "trust",
+        "add-key",
+        "--trust",
+        &s(trust),
+        "--role",
+        "approved_by",
+        "--identity",
+        "alice2",
+        &s(&keys.join("alice.pub.pem")),
+    ]);
+    assert_eq!(code, 1, "one key, one role: {out}");
+    let (code, out) = secfw(&["trust", "show", "--trust", &s(trust), "--now", NOW]);
+    assert_eq!(code, 1, "not signed yet: {out}");
+    assert!(out.contains("incomplete"), "{out}");
+    ok(&["trust", "sign", "--trust", &s(trust), "--key", &s(&keys.join("root.key"))]);
+    let shown = ok(&["trust", "show", "--trust", &s(trust), "--now", NOW]);
+    assert!(shown.contains("prepared_by: threshold 1 of 1"), "{shown}");
+}
+
+/// `secfw sign-manifest --manifest M --identity WHO --key KEY --trust T --now NOW [extra]`.
+fn sign_manifest(manifest: &Path, who: &str, key: &Path, trust: &Path, extra: &[&str]) -> (i32, String) {
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let (m, k, t) = (s(manifest), s(key), s(trust));
+    let mut args = vec!["sign-manifest", "--manifest", &m, "--identity", who, "--key", &k, "--trust", &t, "--now", NOW];
+    args.extend_from_slice(extra);
+    secfw(&args)
+}
+
+/// A `sign_manifest` run that must succeed.
+fn signed_ok((code, out): (i32, String)) {
+    assert_eq!(code, 0, "sign-manifest:\n{out}");
+}
+
 #[test]
 fn keygen_trust_generate_sign_verify_package_unpack() {
     let t = tempfile::tempdir().unwrap();
@@ -55,112 +119,20 @@ fn keygen_trust_generate_sign_verify_package_unpack() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("SL0001"), "{out}");
 
-    ok(&["keygen", "--identity", "alice", "--out", &s(&keys)]);
-    ok(&["keygen", "--identity", "bob", "--out", &s(&keys)]);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(keys.join("alice.key")).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
-    let (code, _) = secfw(&["keygen", "--identity", "alice", "--out", &s(&keys)]);
-    assert_eq!(code, 2, "never overwrites a key");
-    ok(&["keygen", "--identity", "root", "--out", &s(&keys)]);
-    let (code, out) = secfw(&["trust", "init", "--trust", &s(&trust), "--now", NOW]);
-    assert_eq!(code, 2, "a trust policy needs a root key: {out}");
-    ok(&["trust", "init", "--trust", &s(&trust), "--now", NOW, "--root-key", &s(&keys.join("root.pub"))]);
-    ok(&["trust", "add-key", "--trust", &s(&trust), "--role", "prepared_by", &s(&keys.join("alice.pub"))]);
-    ok(&[
-        "trust",
-        "add-key",
-        "--trust",
-        &s(&trust),
-        "--role",
-        "approved_by",
-        "--identity",
-        "bob",
-        &s(&keys.join("bob.pub.json")),
-    ]);
-    let (code, out) = secfw(&[
-        "trust",
-        "add-key",
-        "--trust",
-        &s(&trust),
-        "--role",
-        "approved_by",
-        "--identity",
-        "alice2",
-        &s(&keys.join("alice.pub.pem")),
-    ]);
-    assert_eq!(code, 1, "one key, one role: {out}");
-    let (code, out) = secfw(&["trust", "show", "--trust", &s(&trust), "--now", NOW]);
-    assert_eq!(code, 1, "not signed yet: {out}");
-    assert!(out.contains("incomplete"), "{out}");
-    ok(&["trust", "sign", "--trust", &s(&trust), "--key", &s(&keys.join("root.key"))]);
-    let shown = ok(&["trust", "show", "--trust", &s(&trust), "--now", NOW]);
-    assert!(shown.contains("prepared_by: threshold 1 of 1"), "{shown}");
+    keys_and_signed_trust(&keys, &trust);
 
     let out = ok(&["generate-manifest", &s(&ws), "--now", NOW]);
     assert!(out.contains("seal: sha256:"), "{out}");
     let manifest = ws.join("handoff_manifest.yaml");
     let (code, out) = secfw(&["verify-manifest", "--manifest", &s(&manifest), "--trust", &s(&trust), "--now", NOW]);
     assert_eq!(code, 1, "unsigned: {out}");
-    ok(&[
-        "sign-manifest",
-        "--manifest",
-        &s(&manifest),
-        "--identity",
-        "alice",
-        "--key",
-        &s(&keys.join("alice.key")),
-        "--trust",
-        &s(&trust),
-        "--now",
-        NOW,
-        "--sshsig",
-    ]);
-    let (code, out) = secfw(&[
-        "sign-manifest",
-        "--manifest",
-        &s(&manifest),
-        "--identity",
-        "alice",
-        "--key",
-        &s(&keys.join("alice.key")),
-        "--trust",
-        &s(&trust),
-        "--now",
-        NOW,
-    ]);
+    signed_ok(sign_manifest(&manifest, "alice", &keys.join("alice.key"), &trust, &["--sshsig"]));
+    let (code, out) = sign_manifest(&manifest, "alice", &keys.join("alice.key"), &trust, &[]);
     assert_eq!(code, 1, "duplicate: {out}");
     assert!(out.contains("SL0203"), "{out}");
-    let (code, out) = secfw(&[
-        "sign-manifest",
-        "--manifest",
-        &s(&manifest),
-        "--identity",
-        "mallory",
-        "--key",
-        &s(&keys.join("bob.key")),
-        "--trust",
-        &s(&trust),
-        "--now",
-        NOW,
-    ]);
+    let (code, out) = sign_manifest(&manifest, "mallory", &keys.join("bob.key"), &trust, &[]);
     assert_eq!(code, 1, "identity mismatch: {out}");
-    ok(&[
-        "sign-manifest",
-        "--manifest",
-        &s(&manifest),
-        "--identity",
-        "bob",
-        "--key",
-        &s(&keys.join("bob.key")),
-        "--trust",
-        &s(&trust),
-        "--now",
-        NOW,
-    ]);
+    signed_ok(sign_manifest(&manifest, "bob", &keys.join("bob.key"), &trust, &[]));
     let out = ok(&[
         "verify-manifest",
         "--manifest",
