@@ -740,6 +740,23 @@ mod target_tests {
     }
 
     #[test]
+    fn of_two_exceptions_with_one_id_the_first_definition_decides() {
+        let mut f = finding("F-1", "CVE-2099-0001", "other@1.0.0", "POL-007");
+        f.governance.exception_ref = Some("EXC-001".into());
+        let mut w = ws(vec![f], "2026-11-20");
+        let reg = w.exceptions.as_mut().unwrap();
+        let mut second = reg.exceptions[0].clone();
+        second.valid_until = "2027-01-31".parse().unwrap();
+        reg.exceptions.push(second);
+        let r = evaluate(&w, now());
+        assert_eq!(
+            r.finding("F-1").unwrap().disposition,
+            Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state: ExceptionState::Expired }) },
+            "the expired first definition, not the valid duplicate"
+        );
+    }
+
+    #[test]
     fn an_expired_advisory_exception_excepts_nothing() {
         let w = ws(vec![finding("F-1", "RUSTSEC-2020-0071", "time@0.1.45", "POL-007")], "2026-11-20");
         let r = evaluate(&w, now());

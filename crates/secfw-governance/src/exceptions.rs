@@ -567,4 +567,31 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn without_an_approval_date_the_window_is_checked_from_today() {
+        let m = [("F-1".to_owned(), Severity::Low)];
+        let now = at("2026-11-24T00:00:00Z");
+        let mut e = exc(&["sec@x.test"], "2026-11-01", "2027-05-23");
+        e.approved_on = None;
+        let ev = evaluate_exception(&e, &rb(), &m, now);
+        assert_eq!(
+            (ev.state, codes_of(&ev)),
+            (ExceptionState::Valid, vec![codes::EXCEPTION_NO_APPROVAL_DATE]),
+            "180 days from today: a warning only"
+        );
+        e.valid_until = "2027-05-24".parse().unwrap();
+        let ev = evaluate_exception(&e, &rb(), &m, now);
+        assert_eq!((ev.state, codes_of(&ev)), (ExceptionState::Invalid, vec![codes::EXCEPTION_TOO_LONG]), "181 days");
+    }
+
+    #[test]
+    fn every_exception_needs_the_security_team() {
+        let m = [("F-1".to_owned(), Severity::Low)];
+        let e = exc(&["risk@x.test"], "2026-11-01", "2027-01-01");
+        let ev = evaluate_exception(&e, &rb(), &m, at("2026-11-24T00:00:00Z"));
+        assert_eq!((ev.state, codes_of(&ev)), (ExceptionState::Invalid, vec![codes::EXCEPTION_NEEDS_SECURITY_TEAM]));
+        assert!(ev.diagnostics[0].message.contains("none of [risk@x.test]"), "{}", ev.diagnostics[0].message);
+        assert_eq!(ev.required_roles, vec![ApproverRole::SecurityTeam], "a low exception needs no committee");
+    }
 }

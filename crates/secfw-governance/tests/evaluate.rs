@@ -2,8 +2,9 @@
 //! excepts and for how long, when the handoff is blocked, and the escalation it raises.
 
 use chrono::{DateTime, Duration, Utc};
+use secfw_artifacts::model::rulebook::CountMetric;
 use secfw_artifacts::{LoadOptions, LoadedWorkspace, Severity, template};
-use secfw_governance::{Disposition, evaluate};
+use secfw_governance::{Disposition, NotExcepted, evaluate};
 
 fn reference() -> DateTime<Utc> {
     template::EXAMPLE_NOW.parse().unwrap()
@@ -11,15 +12,22 @@ fn reference() -> DateTime<Utc> {
 
 /// The example written for its reference time, with `(from, to)` text edits to the ledger.
 fn example(edits: &[(&str, &str)]) -> (tempfile::TempDir, LoadedWorkspace) {
+    example_with(&[("sec_findings.yaml", edits)])
+}
+
+/// The example written for its reference time, with `(from, to)` text edits to its files.
+fn example_with(files: &[(&str, &[(&str, &str)])]) -> (tempfile::TempDir, LoadedWorkspace) {
     let dir = tempfile::tempdir().unwrap();
     template::write_example_at(dir.path(), reference()).unwrap();
-    let p = dir.path().join("sec_findings.yaml");
-    let mut text = std::fs::read_to_string(&p).unwrap();
-    for (from, to) in edits {
-        assert!(text.contains(from), "the example lacks {from:?}");
-        text = text.replacen(from, to, 1);
+    for (file, edits) in files {
+        let p = dir.path().join(file);
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        for (from, to) in *edits {
+            assert!(text.contains(from), "the example's {file} lacks {from:?}");
+            text = text.replacen(from, to, 1);
+        }
+        std::fs::write(&p, text).unwrap();
     }
-    std::fs::write(&p, text).unwrap();
     let ws = secfw_artifacts::load(dir.path(), &LoadOptions::default()).unwrap();
     (dir, ws)
 }
@@ -78,4 +86,119 @@ fn the_same_inputs_give_the_same_report() {
     let a = serde_json::to_string(&evaluate(&ws, reference())).unwrap();
     let b = serde_json::to_string(&evaluate(&ws, reference())).unwrap();
     assert_eq!(a, b);
+}
+
+#[test]
+fn an_exception_ref_naming_no_exception_is_dangling_and_counts() {
+    let (_d, ws) = example(&[("      exception_ref: EXC-002\n", "      exception_ref: EXC-999\n")]);
+    let r = evaluate(&ws, reference());
+    let f = r.finding("SF-0002").unwrap();
+    assert_eq!(f.disposition, Disposition::Counted { not_excepted: Some(NotExcepted::Dangling) });
+    assert!(r.handoff_blocked(), "the critical finding counts");
+}
+
+#[test]
+fn an_exception_for_a_policy_the_finding_does_not_reference_does_not_except_it() {
+    let (_d, ws) = example(&[(
+        "      exception_ref: EXC-001\n      policy_refs: [POL-004]\n",
+        "      exception_ref: EXC-001\n      policy_refs: [POL-002]\n",
+    )]);
+    let r = evaluate(&ws, reference());
+    assert_eq!(
+        r.finding("SF-0007").unwrap().disposition,
+        Disposition::Counted { not_excepted: Some(NotExcepted::PolicyMismatch { exception_policy: "POL-004".into() }) }
+    );
+    assert!(r.exception("EXC-001").unwrap().is_valid(), "the exception itself stays valid");
+}
+
+#[test]
+fn an_exception_matches_the_findings_its_list_names_but_excepts_only_those_that_reference_it() {
+    let (_d, ws) = example(&[("      exception_ref: EXC-002\n", "")]);
+    let r = evaluate(&ws, reference());
+    let ev = r.exception("EXC-002").unwrap();
+    assert!(ev.matched_findings.iter().any(|f| f == "SF-0002") && !ev.stale, "{ev:#?}");
+    assert_eq!(r.finding("SF-0002").unwrap().disposition, Disposition::Counted { not_excepted: None });
+    assert!(r.handoff_blocked());
+}
+
+const ENFORCEMENT: &str = "enforcement:
+  rule: critical_findings_count
+  condition: \"== 0\"
+  actions:
+    on_violation:
+      - block_handoff: true
+      - notify:
+          - security-team@acme-pay.example
+          - ciso@acme-pay.example
+      - escalation_sla: 2_hours
+    on_compliance:
+      - proceed_to_next_state: true
+      - log_compliance: true
+";
+
+const FAIL_PROWLER: (&str, &str) = (
+    "    finished_at: \"2026-09-01T03:41:55Z\"\n    status: success\n",
+    "    finished_at: \"2026-09-01T03:41:55Z\"\n    status: failure\n",
+);
+
+const RULES: &str = "enforcement:
+  - rule: high_findings_count
+    condition: \"== 0\"
+    actions:
+      on_violation:
+        - notify: [a@acme-pay.example]
+        - notify: [b@acme-pay.example, c@acme-pay.example]
+  - rule: failed_scans_count
+    condition: \"== 0\"
+    actions:
+      on_violation:
+        - block_handoff: true
+  - rule: overdue_findings_count
+    condition: \"<= 100000\"
+";
+
+#[test]
+fn each_rule_counts_its_metric_lists_its_items_and_escalates_by_its_sla() {
+    let (_d, ws) = example_with(&[("rulebook.yaml", &[(ENFORCEMENT, RULES)]), ("sec_findings.yaml", &[FAIL_PROWLER])]);
+    assert!(ws.diagnostics.iter().all(|d| !d.is_error()), "{:#?}", ws.diagnostics);
+    let now = reference();
+    let r = evaluate(&ws, now);
+    let [high, failed, overdue] = r.rules.as_slice() else { panic!("three rules: {:#?}", r.rules) };
+
+    // A severity rule: its items are the counted findings of that severity, in ledger order;
+    // without escalation_sla it is due after the rulebook's SLA days for the severity.
+    let counted_high: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.is_counted() && f.severity == Severity::High)
+        .map(|f| f.finding_id.as_str())
+        .collect();
+    assert!(!counted_high.is_empty());
+    assert_eq!(high.count, r.counts.get(CountMetric::HighFindingsCount));
+    assert_eq!(high.count, counted_high.len() as u64);
+    assert!(!high.holds && !high.blocks_handoff);
+    let esc = high.escalation.as_ref().unwrap();
+    assert_eq!(esc.items, counted_high);
+    assert_eq!(
+        esc.notify,
+        ["a@acme-pay.example", "b@acme-pay.example", "c@acme-pay.example"],
+        "every notify, in order"
+    );
+    assert_eq!(esc.deadline, Some(now + Duration::days(30)), "sla_days.high: 30");
+
+    // A scan rule: its items are the failed scans (the example's ZAP run and the one made to
+    // fail), in ledger order; no severity, no escalation_sla: no deadline.
+    assert_eq!((failed.count, failed.holds, failed.blocks_handoff), (2, false, true));
+    let esc = failed.escalation.as_ref().unwrap();
+    assert_eq!(esc.items, ["scan-20260901-prowler", "scan-20261113-zap"]);
+    assert_eq!(esc.deadline, None);
+
+    // A rule that holds raises nothing.
+    assert!(overdue.holds && overdue.escalation.is_none());
+    assert_eq!(overdue.count, r.findings.iter().filter(|f| f.overdue).count() as u64);
+
+    assert_eq!(r.escalations.len(), 2);
+    assert!(r.handoff_blocked() && !r.passes());
+    let rule_errors = r.diagnostics.iter().filter(|d| d.code == secfw_governance::codes::RULE_VIOLATED).count();
+    assert_eq!(rule_errors, 2, "one located error per violated rule");
 }
