@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use secfw_artifacts::model::findings::{Finding, ScanStatus};
 use secfw_artifacts::model::rulebook::{BaselinePolicy, CountMetric};
-use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Severity, file_names};
-use secfw_governance::GovernanceReport;
+use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace, Severity, file_names, path};
+use secfw_governance::{GovernanceReport, Locator};
 use secfw_metrics::{Direction, KpiId};
 use secfw_seal::{VerifyOptions, VerifyReport};
 use serde::Serialize;
@@ -217,25 +217,28 @@ pub fn compare(
     let cur: &[Finding] = current.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
     let base: &[Finding] = baseline.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
 
+    let loc = Locator::new(current);
     let base_by_key = live_at_baseline(base, &gov_base);
-    let mut diagnostics = never_baseline_policy_diagnostics(policy);
+    let mut diagnostics = never_baseline_policy_diagnostics(policy, &loc);
     let mut classes = classify_live_findings(cur, &gov_now, &gov_base, &base_by_key, policy);
     let absent_findings = classify_absent(&base_by_key, &mut classes);
     let Classified { findings, excepted, counts, .. } = classes;
 
     let scans = current.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
-    let unknown_scope = unknown_scope(scans, baseline_at);
-    diagnostics.extend(unknown_scope.iter().map(|s| {
+    let (scan_indexes, unknown_scope): (Vec<usize>, Vec<String>) =
+        unknown_scope(scans, baseline_at).into_iter().unzip();
+    diagnostics.extend(scan_indexes.iter().zip(&unknown_scope).map(|(&i, s)| {
         Diagnostic::error(
             codes::BASELINE_SCOPE_UNKNOWN,
             file_names::FINDINGS,
             format!("scan {s} since the baseline: what it would have found is unknown"),
         )
+        .at(loc.pos(file_names::FINDINGS, &path!["scans", i, "scan_id"]))
         .with_hint("re-run the scan to completion and ingest it; an incomplete scan never passes the baseline gate")
     }));
 
     let ratchet = ratchet(current, baseline, &gov_now, &gov_base, now, baseline_at, &policy.ratchet, &mut diagnostics);
-    diagnostics.extend(failure_diagnostics(&findings, &ratchet));
+    diagnostics.extend(failure_diagnostics(&findings, &ratchet, cur, &policy.ratchet, &loc));
     let passed = !diagnostics.iter().any(Diagnostic::is_error);
     BaselineReport {
         passed,
@@ -264,17 +267,19 @@ fn live_at_baseline<'a>(base: &'a [Finding], gov_base: &GovernanceReport) -> Has
 }
 
 /// `baseline.never_baseline` names only severities, `secrets` and `kev`.
-fn never_baseline_policy_diagnostics(policy: &BaselinePolicy) -> Vec<Diagnostic> {
+fn never_baseline_policy_diagnostics(policy: &BaselinePolicy, loc: &Locator<'_>) -> Vec<Diagnostic> {
     policy
         .never_baseline
         .iter()
-        .filter(|n| !matches!(n.as_str(), "secrets" | "kev") && n.parse::<Severity>().is_err())
-        .map(|n| {
+        .enumerate()
+        .filter(|(_, n)| !matches!(n.as_str(), "secrets" | "kev") && n.parse::<Severity>().is_err())
+        .map(|(i, n)| {
             Diagnostic::error(
                 codes::BASELINE_POLICY,
                 file_names::RULEBOOK,
                 format!("baseline.never_baseline names `{n}`, which is not a severity, `secrets` or `kev`"),
             )
+            .at(loc.pos(file_names::RULEBOOK, &path!["baseline", "never_baseline", i]))
             .with_hint("use critical, high, medium, low, secrets or kev")
         })
         .collect()
@@ -408,37 +413,62 @@ fn classify_absent(base_by_key: &HashMap<String, (usize, &Finding)>, c: &mut Cla
 }
 
 /// Scope: a scan recorded since the baseline that failed, or that skipped part of what it
-/// reported (incomplete in a class): what it would have found is unknown.
-fn unknown_scope(scans: &[secfw_artifacts::ScanRecord], baseline_at: DateTime<Utc>) -> Vec<String> {
+/// reported (incomplete in a class): what it would have found is unknown. With each its index
+/// in `scans`.
+fn unknown_scope(scans: &[secfw_artifacts::ScanRecord], baseline_at: DateTime<Utc>) -> Vec<(usize, String)> {
     scans
         .iter()
-        .filter(|s| s.scope_unknown() && s.started_at.instant() >= baseline_at)
-        .map(|s| {
+        .enumerate()
+        .filter(|(_, s)| s.scope_unknown() && s.started_at.instant() >= baseline_at)
+        .map(|(i, s)| {
             let what = if s.status == ScanStatus::Failure {
                 "failed".to_owned()
             } else {
                 let classes: Vec<String> = s.incomplete.iter().map(|(c, why)| format!("{c}: {why}")).collect();
                 format!("is incomplete ({})", classes.join("; "))
             };
-            format!("{} ({}: {}) {what}", s.scan_id, s.tool, s.targets.join(", "))
+            (i, format!("{} ({}: {}) {what}", s.scan_id, s.tool, s.targets.join(", ")))
         })
         .collect()
 }
 
-/// An error for each failing finding, then for each ratchet that got worse.
-fn failure_diagnostics(findings: &[BaselineFinding], ratchet: &[RatchetDimension]) -> Vec<Diagnostic> {
+/// An error for each failing finding (at the finding in the current ledger `cur`), then for
+/// each ratchet that got worse (at its entry in `baseline.ratchet`, `dims`).
+fn failure_diagnostics(
+    findings: &[BaselineFinding],
+    ratchet: &[RatchetDimension],
+    cur: &[Finding],
+    dims: &[String],
+    loc: &Locator<'_>,
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
+    let mut index: Option<HashMap<&str, usize>> = None;
     for f in findings.iter().filter(|f| f.fails) {
+        let index = index.get_or_insert_with(|| {
+            let mut m = HashMap::new();
+            for (i, c) in cur.iter().enumerate() {
+                m.entry(c.finding_id.as_str()).or_insert(i);
+            }
+            m
+        });
+        let at = index
+            .get(f.finding_id.as_str())
+            .and_then(|&i| loc.pos(file_names::FINDINGS, &path!["findings", i, "finding_id"]));
         diagnostics.push(
             Diagnostic::error(
                 codes::BASELINE_NEW_FINDING,
                 file_names::FINDINGS,
                 format!("{} ({}, {}): {}", f.finding_id, f.severity, f.state.as_str(), f.reason),
             )
+            .at(at)
             .with_hint("fix it, or accept it with a valid exception; the baseline only covers what it sealed"),
         );
     }
     for r in ratchet.iter().filter(|r| !r.holds) {
+        let at = dims
+            .iter()
+            .position(|d| *d == r.dimension)
+            .and_then(|i| loc.pos(file_names::RULEBOOK, &path!["baseline", "ratchet", i]));
         diagnostics.push(
             Diagnostic::error(
                 codes::BASELINE_RATCHET,
@@ -451,6 +481,7 @@ fn failure_diagnostics(findings: &[BaselineFinding], ratchet: &[RatchetDimension
                     r.better
                 ),
             )
+            .at(at)
             .with_hint("bring it back to the baseline's value, or change baseline.ratchet in rulebook.yaml"),
         );
     }
@@ -482,8 +513,9 @@ fn ratchet(
             (m(current, now), m(baseline, baseline_at))
         })
     };
+    let loc = Locator::new(current);
     let mut out = Vec::new();
-    for d in dims {
+    for (i, d) in dims.iter().enumerate() {
         let count = |g: &GovernanceReport, s: Severity| g.counts.open.get(&s).copied().unwrap_or(0) as f64;
         let (b, c, dir) = if let Ok(sev) = d.parse::<Severity>() {
             (Some(count(gov_base, sev)), Some(count(gov_now, sev)), Direction::LowerIsBetter)
@@ -497,6 +529,7 @@ fn ratchet(
                     file_names::RULEBOOK,
                     format!("baseline.ratchet names `{d}`, which is not a severity or a KPI"),
                 )
+                .at(loc.pos(file_names::RULEBOOK, &path!["baseline", "ratchet", i]))
                 .with_hint("use critical, high, medium, low, risk_score, mttr, coverage, scan_rate, escape_rate, exception_compliance or sla_compliance"),
             );
             continue;

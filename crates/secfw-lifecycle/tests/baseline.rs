@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Duration;
 use secfw_lifecycle::{BaselineOptions, BaselineState, gate_new};
-use support::{add_failed_scan, add_finding, add_incomplete_scan, now, other_trust, packaged};
+use support::{add_failed_scan, add_finding, add_incomplete_scan, edit, now, other_trust, packaged};
 
 fn opts(trust: &Path) -> BaselineOptions {
     let mut o = BaselineOptions::new(now() + Duration::days(1));
@@ -86,6 +86,48 @@ fn a_scan_since_the_baseline_that_skipped_items_leaves_its_scope_unknown() {
     assert!(r.unknown_scope[0].contains("incomplete (vulnerability: "), "{:?}", r.unknown_scope);
     let d = r.diagnostics.iter().find(|d| d.code.as_str() == "LC0303").expect("LC0303");
     assert!(d.message.contains("scan-partial-after-baseline"), "{d}");
+}
+
+/// The 1-based line of the first line of `dir/name` that contains `needle`.
+fn line_of(dir: &Path, name: &str, needle: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
+    text.lines().position(|l| l.contains(needle)).map(|i| u32::try_from(i + 1).unwrap())
+}
+
+#[test]
+fn every_baseline_failure_is_located_where_it_can_be_fixed() {
+    let (_t, dir, trust, _) = packaged();
+    add_finding(&dir);
+    add_failed_scan(&dir);
+    edit(
+        &dir,
+        "rulebook.yaml",
+        "\nsla_days:\n",
+        "\nbaseline:\n  never_baseline: [secrets, bogus]\n  ratchet: [critical, high, nonsense]\n\nsla_days:\n",
+    );
+    let r = gate_new(&dir, &opts(&trust)).unwrap();
+    assert!(!r.passed);
+    let find = |code: &str, text: &str| {
+        r.diagnostics
+            .iter()
+            .find(|d| d.code.as_str() == code && d.message.contains(text))
+            .unwrap_or_else(|| panic!("no {code} about {text}: {:#?}", r.diagnostics))
+    };
+    // The new finding, at its finding_id in the ledger.
+    let d = find("LC0302", "SF-0100");
+    assert_eq!(d.line, line_of(&dir, "sec_findings.yaml", "finding_id: SF-0100"), "{d}");
+    // The failed scan, at its scan_id.
+    let d = find("LC0303", "scan-after-baseline");
+    assert_eq!(d.line, line_of(&dir, "sec_findings.yaml", "scan_id: scan-after-baseline"), "{d}");
+    // The rulebook's baseline section: the unknown kinds and the ratchet that got worse.
+    let never = line_of(&dir, "rulebook.yaml", "never_baseline:");
+    assert_eq!(find("LC0305", "`bogus`").line, never);
+    let ratchet = line_of(&dir, "rulebook.yaml", "ratchet: [critical");
+    assert_eq!(find("LC0305", "`nonsense`").line, ratchet);
+    assert_eq!(find("LC0304", "`high`").line, ratchet);
+    for d in r.diagnostics.iter().filter(|d| d.is_error()) {
+        assert!(d.line.is_some() && d.column.is_some(), "unlocated: {d}");
+    }
 }
 
 #[test]
