@@ -200,7 +200,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
                 owned = ws?;
                 (&owned, pre, read_at)
             }
-            (None, None) => return Err(Error::Crypto("the workspace was neither given nor loaded".into())),
+            (None, None) => return Err(Error::NoWorkspace),
         };
     let mut errors: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {

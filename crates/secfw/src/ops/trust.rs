@@ -252,7 +252,7 @@ fn root_key_file(k: &Path) -> Result<(PublicKey, String), Error> {
 impl Workspace {
     /// Generate an Ed25519 signing key and write its files (`secfw keygen`); never overwrites.
     pub fn keygen(opts: &KeygenOptions) -> Result<KeygenReport, Error> {
-        let key = SigningKey::generate().map_err(Error::unusable)?;
+        let key = SigningKey::generate()?;
         let files = secfw_seal::write_key_files(&opts.out, &opts.identity, &key)?;
         Ok(KeygenReport { keyid: key.public().keyid(), files })
     }
