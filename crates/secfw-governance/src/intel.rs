@@ -66,7 +66,7 @@ pub struct IntelFreshness {
     pub path: Option<String>,
     /// SHA-256 of the sealed copy.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub sha256: Option<secfw_artifacts::Sha256Digest>,
 }
 
 /// The freshness of each source at `now`, and a diagnostic per stale source (`GV0401`, an
@@ -121,7 +121,7 @@ pub fn freshness(ws: &LoadedWorkspace, rb: &Rulebook, now: DateTime<Utc>) -> (Ve
             age_days: Some(age),
             stale,
             path: Some(s.path.clone()),
-            sha256: Some(s.sha256.clone()),
+            sha256: Some(s.sha256),
         });
     }
     (out, diags)

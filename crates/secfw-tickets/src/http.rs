@@ -213,6 +213,7 @@ pub fn agent(opts: &ApplyOptions, user_agent: &str) -> ureq::Agent {
 /// The outcome of one delivery attempt (HTTP here; SMTP in `secfw-notify` maps its replies the
 /// same way).
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Attempt {
     /// Accepted, with this status.
     Done(u16),
