@@ -139,7 +139,7 @@ mod tests {
         let ledger: FindingsFile = serde_json::from_value(serde_json::json!({
             "version": "1.0",
             "metadata": {"scan_id": "s", "timestamp": "2026-12-01T00:00:00Z", "lifecycle_state": "EXECUTED",
-                "intel": {"kev": {"path": "evidence/intel/kev/x.json", "sha256": "00", "data_date": data_date,
+                "intel": {"kev": {"path": "evidence/intel/kev/x.json", "sha256": "0000000000000000000000000000000000000000000000000000000000000000", "data_date": data_date,
                     "version": "v", "entries": 1, "checked_at": "2026-12-01T00:00:00Z"}}},
             "findings": [{
                 "finding_id": "SF-1", "severity": "low", "category": "vulnerability", "title": "t", "description": "d",

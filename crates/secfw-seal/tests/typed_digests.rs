@@ -83,7 +83,7 @@ fn write_pin(dir: &std::path::Path, text: &str) {
     std::fs::write(dir.join(secfw_seal::names::TRUST_STATE), text).unwrap();
 }
 
-/// `.secfw/trust-state.json`: a malformed digest is a located `SF`-coded refusal, from the
+/// `.secfw/trust-state.json`: a malformed digest is a located `SL0123` refusal, from the
 /// loader and from every operation that loads a root of trust through the pin; never a panic,
 /// never "no pin".
 #[test]
