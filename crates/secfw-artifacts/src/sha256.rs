@@ -210,6 +210,13 @@ impl FromStr for Seal {
     }
 }
 
+impl PartialEq<str> for Sha256Digest {
+    /// Equal to exactly its own text (64 lower-case hex): another spelling is another value.
+    fn eq(&self, other: &str) -> bool {
+        Self::parse(other).is_ok_and(|o| o == *self)
+    }
+}
+
 impl PartialEq<str> for Seal {
     fn eq(&self, other: &str) -> bool {
         Self::parse(other).is_ok_and(|o| o == *self)

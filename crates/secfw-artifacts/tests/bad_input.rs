@@ -395,3 +395,45 @@ fn a_missing_artifact_is_a_diagnostic_and_a_missing_directory_an_error() {
     let d = ws.diagnostics.iter().find(|d| d.file == "rulebook.yaml").unwrap();
     assert_eq!((d.code, d.line), (codes::BAD_SEMVER, Some(1)));
 }
+
+/// `metadata.intel.*.sha256` is a `Sha256Digest`: every malformed spelling is a located
+/// `SF0110` at the value, from the full YAML parser and from the ledger layout's reader, and a
+/// good one reads back as the same text.
+#[test]
+fn a_malformed_intel_digest_in_the_ledger_is_a_located_invalid_value() {
+    let with = |sha: &str| {
+        GOOD.replace(
+            "  tags: [\"PII\", \"auth\", \"license\"]\n",
+            &format!(
+                "  tags: [\"PII\", \"auth\", \"license\"]\n  intel:\n    kev:\n      path: evidence/intel/kev/x.json\n      sha256: {sha}\n      data_date: 2025-01-20\n      version: \"2025.01.20\"\n      entries: 3\n      checked_at: 2025-01-27T10:00:00Z\n"
+            ),
+        )
+    };
+    let good = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let (ok, d) = findings(&with(good));
+    assert!(ok && d.is_empty(), "{d:#?}");
+    let bad = [
+        good.to_uppercase(),
+        format!("\"{}F\"", good.get(..63).unwrap()),
+        good.get(..63).unwrap().to_owned(),
+        format!("{good}0"),
+        format!("{}g", good.get(..63).unwrap()),
+        format!("\"{good}\\n\""),
+        "\"\"".to_owned(),
+    ];
+    for b in bad {
+        let text = with(&b);
+        let (_, d) = findings(&text);
+        let d: Vec<_> = d.into_iter().filter(Diagnostic::is_error).collect();
+        assert_eq!(d.len(), 1, "{b}: {d:#?}");
+        assert_eq!((d[0].code, d[0].line), (codes::INVALID_VALUE, Some(10)), "{b}: {}", d[0]);
+        assert!(d[0].message.contains("SHA-256") || d[0].message.contains("hex"), "{b}: {}", d[0]);
+        let mut d2 = Vec::new();
+        let parsed = secfw_artifacts::parse_findings_canonical(
+            &SourceFile::new("sec_findings.yaml", text.as_str()),
+            &LoadOptions::default(),
+            &mut d2,
+        );
+        assert!(parsed.is_none() || d2.iter().any(Diagnostic::is_error), "{b}: the layout reader took it");
+    }
+}

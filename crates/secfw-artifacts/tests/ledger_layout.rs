@@ -334,7 +334,7 @@ fn metadata() -> BoxedStrategy<FindingsMetadata> {
         ts(),
         strings(3),
         prop::option::of(hostile()),
-        prop::option::of((hostile(), hostile(), 0i64..9000, hostile(), any::<u64>(), ts())),
+        prop::option::of((hostile(), any::<[u8; 32]>(), 0i64..9000, hostile(), any::<u64>(), ts())),
     )
         .prop_map(|(scan_id, timestamp, tags, project, intel)| FindingsMetadata {
             scan_id,
@@ -343,7 +343,14 @@ fn metadata() -> BoxedStrategy<FindingsMetadata> {
             tags,
             project,
             intel: intel.map(|(path, sha256, d, version, entries, checked_at)| IntelSources {
-                kev: Some(IntelSource { path, sha256, data_date: date(d), version, entries, checked_at }),
+                kev: Some(IntelSource {
+                    path,
+                    sha256: secfw_artifacts::Sha256Digest::from_bytes(sha256),
+                    data_date: date(d),
+                    version,
+                    entries,
+                    checked_at,
+                }),
                 epss: None,
             }),
         })

@@ -167,7 +167,7 @@ pub(crate) fn intel(report: &KpiReport) -> Vec<DigestIntel> {
             age_days: i.age_days,
             stale: i.stale,
             path: i.path.clone(),
-            sha256: i.sha256.clone(),
+            sha256: i.sha256,
         })
         .collect()
 }

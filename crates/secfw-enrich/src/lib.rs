@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use secfw_artifacts::Links;
 use secfw_artifacts::WorkspaceLock;
 use secfw_artifacts::model::findings::{IntelSource, IntelSources};
-use secfw_artifacts::{Date, Diagnostic, LoadOptions, Timestamp};
+use secfw_artifacts::{Date, Diagnostic, LoadOptions, Sha256Digest, Timestamp};
 use secfw_artifacts::{file_names, parse_findings};
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ pub struct SourceReport {
     /// Whether this run wrote the sealed copy (false: it was already stored).
     pub newly_stored: bool,
     /// SHA-256 of the bytes.
-    pub sha256: String,
+    pub sha256: Sha256Digest,
     /// The data date.
     pub data_date: Date,
     /// catalogVersion / model_version.
@@ -199,7 +199,7 @@ pub fn enrich(dir: &Path, lock: &WorkspaceLock, opts: &EnrichOptions) -> Result<
     let checked_at = Timestamp::from(now);
     let intel_of = |r: &SourceReport| IntelSource {
         path: r.stored.clone(),
-        sha256: r.sha256.clone(),
+        sha256: r.sha256,
         data_date: r.data_date,
         version: r.version.clone(),
         entries: r.entries,
@@ -332,11 +332,6 @@ fn read_input(p: &Path, cap: u64) -> Result<(String, Vec<u8>), Error> {
     })
 }
 
-fn sha256_hex(b: &[u8]) -> String {
-    use sha2::Digest as _;
-    hex::encode(sha2::Sha256::digest(b))
-}
-
 /// `evidence/intel/<kind>/<YYYY-MM-DD>-<sha256 first 16 hex>.<ext>`.
 fn store_name(kind: &str, d: Date, bytes: &[u8], ext: &str) -> String {
     use sha2::Digest as _;
@@ -357,7 +352,7 @@ fn report(
         input,
         stored,
         newly_stored: false,
-        sha256: sha256_hex(bytes),
+        sha256: Sha256Digest::of(bytes),
         data_date,
         version: version.to_owned(),
         entries: entries as u64,
@@ -431,7 +426,7 @@ fn newest_stored(
     let bytes = secfw_artifacts::read_regular(&dir.join(&rel), DEFAULT_MAX_BYTES, Links::Refuse)
         .map_err(|e| conflict(&rel, &e.to_string()))?;
     let want = name.get(11..27).unwrap_or_default();
-    if !sha256_hex(&bytes).starts_with(want) {
+    if !Sha256Digest::of(&bytes).to_hex().starts_with(want) {
         return Err(conflict(&rel, "its SHA-256 does not match the digest in its name (edited after it was stored)"));
     }
     Ok(Some((rel, bytes)))

@@ -66,7 +66,7 @@ pub struct IntelFreshness {
     pub path: Option<String>,
     /// SHA-256 of the sealed copy.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub sha256: Option<secfw_artifacts::Sha256Digest>,
 }
 
 /// The freshness of each source at `now`, and a diagnostic per stale source (`GV0401`, an
@@ -121,7 +121,7 @@ pub fn freshness(ws: &LoadedWorkspace, rb: &Rulebook, now: DateTime<Utc>) -> (Ve
             age_days: Some(age),
             stale,
             path: Some(s.path.clone()),
-            sha256: Some(s.sha256.clone()),
+            sha256: Some(s.sha256),
         });
     }
     (out, diags)
@@ -139,7 +139,7 @@ mod tests {
         let ledger: FindingsFile = serde_json::from_value(serde_json::json!({
             "version": "1.0",
             "metadata": {"scan_id": "s", "timestamp": "2026-12-01T00:00:00Z", "lifecycle_state": "EXECUTED",
-                "intel": {"kev": {"path": "evidence/intel/kev/x.json", "sha256": "00", "data_date": data_date,
+                "intel": {"kev": {"path": "evidence/intel/kev/x.json", "sha256": "0000000000000000000000000000000000000000000000000000000000000000", "data_date": data_date,
                     "version": "v", "entries": 1, "checked_at": "2026-12-01T00:00:00Z"}}},
             "findings": [{
                 "finding_id": "SF-1", "severity": "low", "category": "vulnerability", "title": "t", "description": "d",

@@ -616,11 +616,10 @@ pub fn load_baseline(dir: &Path, opts: &BaselineOptions) -> Result<VerifiedBasel
             .with_hint("add `project:` to rulebook.yaml (the handoff manifest needs it too)"),
         ));
     }
-    let pin = secfw_seal::TrustPin::load_workspace(dir)
-        .map_err(|m| refuse(Diagnostic::error(codes::BASELINE_REFUSED, secfw_seal::names::TRUST_STATE, m)))?;
     let tree = if source.is_dir() { source.clone() } else { dir.to_path_buf() };
+    // The one way to load a root of trust: a pin of this workspace that cannot be read refuses.
     let anchor =
-        secfw_seal::load_anchor(opts.trust.as_deref(), &tree, opts.trust_digest.as_deref(), opts.now, pin.as_ref())
+        secfw_seal::load_pinned_anchor(opts.trust.as_deref(), &tree, opts.trust_digest.as_deref(), opts.now, Some(dir))
             .map_err(|e| seal_refused(&e))?;
     let mut vo = VerifyOptions::new(opts.now).require_git(!opts.no_git);
     // A baseline is history: its expiry does not matter, its signatures and content do.

@@ -112,12 +112,12 @@ pub fn run(out: &Path, now: DateTime<Utc>, progress: &mut dyn FnMut(&Step)) -> R
     let mut trust = TrustPolicy::new(now + Duration::days(365));
     // The root key signs the trust policy itself (version 1, self-signed); it never signs
     // handoffs. A real deployment keeps it offline.
-    let root = SigningKey::generate().map_err(Error::Cycle)?;
+    let root = SigningKey::generate()?;
     secfw_seal::write_key_files(&out.join("offline-keys"), ROOT_IDENTITY, &root)?;
     trust.add_root_key(root.public(), ROOT_IDENTITY).map_err(Error::Cycle)?;
     let mut keys = Vec::new();
     for (identity, role) in SIGNERS {
-        let key = SigningKey::generate().map_err(Error::Cycle)?;
+        let key = SigningKey::generate()?;
         let files = secfw_seal::write_key_files(&key_dir, identity, &key)?;
         trust.add_key(role, key.public(), identity).map_err(Error::Cycle)?;
         keys.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "key")));

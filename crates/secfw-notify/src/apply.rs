@@ -19,7 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use secfw_artifacts::Diagnostic;
 use secfw_artifacts::WorkspaceLock;
-use secfw_tickets::http::{ApplyOptions, Delivered, Endpoint, PostError};
+use secfw_tickets::http::{ApplyOptions, Delivered, Endpoint, Failure, PostError};
 use serde::Serialize;
 
 use crate::config::Channel;
@@ -139,7 +139,9 @@ pub fn apply_with(
                 (Sender::Email(mailer), Channel::Email { address, .. }) => {
                     secfw_tickets::http::with_retries(opts, sleep, &mut || mailer.attempt(m, address, now))
                 }
-                (Sender::Email(_), Channel::Webhook { .. }) => Err(PostError::Invalid("channel mismatch".to_owned())),
+                (Sender::Email(_), Channel::Webhook { .. }) => {
+                    Err(PostError::Invalid(Failure::Transport("an e-mail sender for a webhook recipient".into())))
+                }
             };
             match outcome {
                 Ok(Delivered { status, attempts, .. }) => {
@@ -286,7 +288,7 @@ fn endpoint(
     // The URL is a secret (Slack and Teams URLs embed a token): never echo it.
     let mut ep = Endpoint::new(url).map_err(|e| {
         let reason = match e {
-            secfw_tickets::Error::InvalidEndpoint { reason, .. } => reason,
+            secfw_tickets::Error::InvalidEndpoint { reason, .. } => reason.to_string(),
             other => other.to_string(),
         };
         unusable(

@@ -22,7 +22,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use secfw_tickets::http::Attempt;
+use secfw_tickets::http::{Attempt, Failure};
 
 use crate::plan::Message;
 use crate::render;
@@ -136,7 +136,7 @@ impl Mailer {
     pub(crate) fn attempt(&self, m: &Message, address: &str, now: DateTime<Utc>) -> Attempt {
         let email = match build(m, &self.from, address, now) {
             Ok(e) => e,
-            Err(e) => return Attempt::Fatal(e),
+            Err(e) => return Attempt::Fatal(Failure::Transport(e.into())),
         };
         match self.transport.send(&email) {
             Ok(resp) => Attempt::Done(u16::from(resp.code())),
@@ -145,10 +145,10 @@ impl Mailer {
                 if e.is_permanent() {
                     Attempt::Refused(status.unwrap_or(550), e.to_string())
                 } else if e.is_tls() || e.is_client() {
-                    Attempt::Fatal(e.to_string())
+                    Attempt::Fatal(Failure::Transport(Box::new(e)))
                 } else {
                     // Transient (4xx), timeouts, connection refused or dropped.
-                    Attempt::Retry(e.to_string(), None)
+                    Attempt::Retry(Failure::Transport(Box::new(e)), None)
                 }
             }
         }

@@ -24,8 +24,8 @@ pub const MAX_SEGMENT_BYTES: usize = 255;
 pub struct FileDigest {
     /// Workspace-relative path (`/` separators, grammar of [`check_path`]).
     pub path: String,
-    /// Lower-case hex SHA-256.
-    pub sha256: String,
+    /// Its SHA-256.
+    pub sha256: secfw_artifacts::Sha256Digest,
     /// Bytes.
     pub size: u64,
     /// The identity of the file these bytes were read from, when it did not change while being
@@ -104,7 +104,7 @@ impl FileIdentity {
 /// after checking that the file's current identity is the recorded one.
 #[derive(Clone, Debug, Default)]
 pub struct KnownDigests {
-    files: BTreeMap<PathBuf, (FileIdentity, String, u64)>,
+    files: BTreeMap<PathBuf, (FileIdentity, secfw_artifacts::Sha256Digest, u64)>,
     packages: BTreeMap<PathBuf, VerifiedPackage>,
 }
 
@@ -113,8 +113,8 @@ pub struct KnownDigests {
 pub struct VerifiedPackage {
     /// The archive's identity when it was read (settled).
     pub identity: FileIdentity,
-    /// Lower-case hex SHA-256 of the archive bytes read.
-    pub sha256: String,
+    /// SHA-256 of the archive bytes read.
+    pub sha256: secfw_artifacts::Sha256Digest,
     /// The seal it carries.
     pub seal: secfw_artifacts::Seal,
     /// The verification time used.
@@ -133,18 +133,18 @@ impl KnownDigests {
     /// when it has an identity.
     pub fn insert(&mut self, path: PathBuf, d: &FileDigest) {
         if let Some(id) = d.identity {
-            self.files.insert(path, (id, d.sha256.clone(), d.size));
+            self.files.insert(path, (id, d.sha256, d.size));
         }
     }
 
     /// The recorded digest of `path`, when `now` (its current identity) is the recorded one.
-    pub fn lookup(&self, path: &Path, now: &FileIdentity) -> Option<(&str, u64)> {
-        self.files.get(path).filter(|(id, _, _)| id == now).map(|(_, h, n)| (h.as_str(), *n))
+    pub fn lookup(&self, path: &Path, now: &FileIdentity) -> Option<(secfw_artifacts::Sha256Digest, u64)> {
+        self.files.get(path).filter(|(id, _, _)| id == now).map(|(_, h, n)| (*h, *n))
     }
 
     /// Add everything `other` knows (its entries win).
     pub fn merge(&mut self, other: &Self) {
-        self.files.extend(other.files.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.files.extend(other.files.iter().map(|(k, v)| (k.clone(), *v)));
         self.packages.extend(other.packages.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
 
@@ -437,7 +437,7 @@ fn hash_opened(cur: &Path, rel_path: &str, last_meta: &fs::Metadata) -> Result<F
                 Err(e) => return Err(HashFailure::Io(format!("{rel_path}: {e}"))),
             }
         }
-        Ok((hex::encode(h.finalize()), size))
+        Ok((secfw_artifacts::Sha256Digest::from_bytes(h.finalize().into()), size))
     })?;
     // The identity is kept only when the file did not change while it was read and its
     // timestamps were settled before reading began: then any later write is visible in it.
@@ -462,7 +462,7 @@ pub(crate) fn hash_or_reuse(
     if let (Some(k), Some(id)) = (known, FileIdentity::of(&meta))
         && let Some((sha, size)) = k.lookup(&cur, &id)
     {
-        let d = FileDigest { path: rel_path.to_owned(), sha256: sha.to_owned(), size, identity: Some(id) };
+        let d = FileDigest { path: rel_path.to_owned(), sha256: sha, size, identity: Some(id) };
         return (Ok(d), true);
     }
     (hash_opened(&cur, rel_path, &meta), false)

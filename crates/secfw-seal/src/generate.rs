@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace, Severity, write_atomic_under};
+use secfw_artifacts::{Diagnostic, LifecycleState, LoadOptions, LoadedWorkspace, Seal, Severity, write_atomic_under};
 
 use crate::files::{self, FileDigest, HashFailure};
 use crate::render::{Signers, render_yaml};
@@ -94,7 +94,7 @@ pub struct Generated {
     /// Its canonical bytes (the payload to sign).
     pub payload: Vec<u8>,
     /// `sha256:<hex>` of the payload.
-    pub seal: secfw_artifacts::Seal,
+    pub seal: Seal,
     /// Files written.
     pub written: Vec<PathBuf>,
     /// Non-fatal notes (e.g. a replaced unsigned draft).
@@ -200,7 +200,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
                 owned = ws?;
                 (&owned, pre, read_at)
             }
-            (None, None) => return Err(Error::Crypto("the workspace was neither given nor loaded".into())),
+            (None, None) => return Err(Error::NoWorkspace),
         };
     let mut errors: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
@@ -275,7 +275,10 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
                 .position(|n| n == p)
                 .and_then(|i| pre.get(i).copied().flatten().filter(|id| post.get(i) == Some(&Some(*id))))
                 .filter(|id| id.size == size && id.settled_at(read_at));
-            digests.insert(p.clone(), FileDigest { path: p.clone(), sha256: crate::sha256_hex(b), size, identity });
+            digests.insert(
+                p.clone(),
+                FileDigest { path: p.clone(), sha256: secfw_artifacts::Sha256Digest::of(b), size, identity },
+            );
         }
     }
     let mut known = files::KnownDigests::new();
@@ -349,17 +352,15 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
         .or_else(|| ws.findings.as_ref().map(|f| f.metadata.lifecycle_state))
         .unwrap_or(LifecycleState::ReadyForHandoff);
     let rulebook = ws.rulebook.as_ref().map(|r| r.version.clone()).unwrap_or_default();
-    let rb_digest = digests.get(secfw_artifacts::file_names::RULEBOOK).map(|d| d.sha256.clone()).unwrap_or_default();
+    let rb_digest = digests.get(secfw_artifacts::file_names::RULEBOOK).map(|d| d.sha256.to_hex()).unwrap_or_default();
     let issued = fmt_time(now);
     let expires = fmt_time(now + opts.validity);
     let manifest_id = manifest_uuid(&project, sequence, &issued);
-    let artifacts: Vec<ArtifactEntry> = digests
-        .values()
-        .map(|d| ArtifactEntry { path: d.path.clone(), sha256: d.sha256.clone(), size: d.size })
-        .collect();
+    let artifacts: Vec<ArtifactEntry> =
+        digests.values().map(|d| ArtifactEntry { path: d.path.clone(), sha256: d.sha256, size: d.size }).collect();
     let subject = artifacts
         .iter()
-        .map(|a| Subject { name: a.path.clone(), digest: BTreeMap::from([("sha256".to_owned(), a.sha256.clone())]) })
+        .map(|a| Subject { name: a.path.clone(), digest: BTreeMap::from([("sha256".to_owned(), a.sha256.to_hex())]) })
         .collect();
     let st = Statement {
         type_: STATEMENT_TYPE.to_owned(),
@@ -390,7 +391,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
 
 /// The next sequence number and the previous seal, from the manifest already in `dir`. An
 /// unsigned draft is replaced (its own predecessor is kept); a signed one is chained to.
-fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u64, Option<String>), Error> {
+fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u64, Option<Seal>), Error> {
     let sp = dir.join(names::STATEMENT);
     if std::fs::symlink_metadata(&sp).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
         return Ok((1, None));
@@ -426,7 +427,7 @@ fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u
         .and_then(|b| Envelope::parse(&b).ok())
         .is_some_and(|e| !e.signatures.is_empty() && e.body().is_ok_and(|b| b == bytes));
     if signed {
-        Ok((old.predicate.sequence + 1, Some(seal_of(&bytes).to_string())))
+        Ok((old.predicate.sequence + 1, Some(seal_of(&bytes))))
     } else {
         notes.push(Diagnostic::note(
             codes::CHAIN,

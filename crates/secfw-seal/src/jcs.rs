@@ -13,6 +13,7 @@ pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// Why a value cannot be canonicalised.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JcsError {
     /// A float (secfw payloads are integers only).
     Float(String),

@@ -191,13 +191,15 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
-    /// A fresh key from the system random generator.
-    pub fn generate() -> Result<Self, String> {
+    /// A fresh key from the system random generator ([`crate::Error::KeyGeneration`] when the
+    /// generator or the key generation fails).
+    pub fn generate() -> Result<Self, crate::Error> {
         let rng = ring::rand::SystemRandom::new();
-        let doc = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| "key generation failed")?;
+        let doc = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| crate::Error::KeyGeneration)?;
         // ring writes PKCS#8 v2: 16-byte header, then the 32-byte seed.
-        let seed: [u8; 32] = doc.as_ref()[16..48].try_into().map_err(|_| "unexpected PKCS#8 layout")?;
-        Self::from_seed(seed)
+        let seed: [u8; 32] =
+            doc.as_ref().get(16..48).and_then(|s| s.try_into().ok()).ok_or(crate::Error::KeyGeneration)?;
+        Self::from_seed(seed).map_err(|_| crate::Error::KeyGeneration)
     }
 
     /// The key with this 32-byte seed (RFC 8032 private key).

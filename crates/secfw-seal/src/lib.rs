@@ -109,9 +109,16 @@ pub enum Error {
     /// Verification failed before an operation that requires a verified state.
     #[error("verification failed: {}", .0.failed_names().join(", "))]
     Verification(Box<VerifyReport>),
-    /// A cryptographic primitive failed (random generator, key generation).
-    #[error("crypto: {0}")]
-    Crypto(String),
+    /// A new key could not be generated: the system random generator or Ed25519 key generation
+    /// failed (the primitive reports no cause). Nothing was written.
+    #[error("crypto: a new Ed25519 key cannot be generated (the system random generator failed)")]
+    KeyGeneration,
+    /// A signing operation was given no key, so nothing was signed.
+    #[error("no signing key was given: nothing was signed")]
+    NoSigner,
+    /// A manifest was to be generated without a workspace: none was given and none was loaded.
+    #[error("no workspace was given or loaded: nothing to seal")]
+    NoWorkspace,
     /// The statement cannot be serialized as canonical JSON (JCS).
     #[error("crypto: cannot serialize the statement: {0}")]
     Statement(#[source] Box<dyn std::error::Error + Send + Sync>),

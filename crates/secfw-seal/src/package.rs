@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use secfw_artifacts::Diagnostic;
+use secfw_artifacts::{Diagnostic, Sha256Digest};
 use sha2::Digest as _;
 
 use crate::trust::TrustPolicy;
@@ -31,7 +31,7 @@ pub struct PackageInfo {
     /// Entries, in archive order.
     pub entries: Vec<String>,
     /// SHA-256 of the archive, computed from the bytes as they were written.
-    pub sha256: secfw_artifacts::Sha256Digest,
+    pub sha256: Sha256Digest,
     /// Size of the archive in bytes.
     pub size: u64,
     /// What packaging hashed (the verification before, every archived file, the archive) and
@@ -64,8 +64,8 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
     };
     let mtime =
         crate::trust::parse_time(&st.predicate.issued_at).map_or(0, |t| u64::try_from(t.timestamp()).unwrap_or(0));
-    let mut entries: Vec<(String, Option<String>)> =
-        st.predicate.artifacts.iter().map(|a| (a.path.clone(), Some(a.sha256.clone()))).collect();
+    let mut entries: Vec<(String, Option<Sha256Digest>)> =
+        st.predicate.artifacts.iter().map(|a| (a.path.clone(), Some(a.sha256))).collect();
     for n in [names::STATEMENT, names::ENVELOPE, names::MANIFEST] {
         entries.push((n.to_owned(), None));
     }
@@ -102,7 +102,7 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
         );
         builder.append_data(&mut h, name, &mut reader).map_err(|e| Error::io(dir.join(name), e))?;
         let reader = reader.into_inner();
-        let got = hex::encode(reader.hash.finalize());
+        let got = Sha256Digest::from_bytes(reader.hash.finalize().into());
         stats.files_hashed += 1;
         stats.bytes_hashed += reader.n;
         if reader.n != len || want.as_ref().is_some_and(|w| *w != got) {
@@ -114,7 +114,7 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
     }
     let buf = builder.into_inner().map_err(|e| Error::io(&path, e))?;
     let out = buf.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
-    let (sha256, size) = (secfw_artifacts::Sha256Digest::from_bytes(out.hash.finalize().into()), out.n);
+    let (sha256, size) = (Sha256Digest::from_bytes(out.hash.finalize().into()), out.n);
     stats.archives_hashed += 1;
     stats.bytes_hashed += size;
     let tmp = out.inner;
@@ -324,7 +324,7 @@ struct Scanned {
 
 /// What reading a whole archive established.
 struct ArchiveRead {
-    sha256: String,
+    sha256: Sha256Digest,
     size: u64,
     /// The archive's identity, when it did not change while read and was settled.
     identity: Option<files::FileIdentity>,
@@ -388,7 +388,7 @@ fn extract(
         std::io::copy(&mut reader, &mut buffered).map_err(|e| Error::io(&dest, e))?;
         let out = buffered.into_inner().map_err(|e| Error::io(&dest, e.into_error()))?;
         let size = reader.n;
-        let sha256 = hex::encode(reader.hash.finalize());
+        let sha256 = Sha256Digest::from_bytes(reader.hash.finalize().into());
         stats.files_hashed += 1;
         stats.bytes_hashed += size;
         // Created exclusively, in a directory only this process uses: its identity now is the
@@ -409,7 +409,8 @@ fn extract(
     let identity = scanned
         .identity
         .filter(|id| Some(*id) == first && Some(*id) == after && id.size == reader.n && id.settled_at(scanned.read_at));
-    let read = ArchiveRead { sha256: hex::encode(reader.hash.finalize()), size: reader.n, identity };
+    let read =
+        ArchiveRead { sha256: Sha256Digest::from_bytes(reader.hash.finalize().into()), size: reader.n, identity };
     Ok((known, stats, read))
 }
 

@@ -51,13 +51,13 @@ pub fn render_yaml(st: &Statement, seal: &str, signers: &Signers) -> String {
     let _ = writeln!(y, "  sequence: {}", p.sequence);
     let _ = writeln!(y, "  expires: {}", q(&p.expires));
     if let Some(prev) = &p.previous_seal {
-        let _ = writeln!(y, "  previous_seal: {}", q(prev));
+        let _ = writeln!(y, "  previous_seal: {}", q(&prev.to_string()));
     }
     y.push_str("artifacts:\n");
     for a in &p.artifacts {
         let _ = writeln!(y, "  - artifact_id: {}", q(artifact_id(&a.path)));
         let _ = writeln!(y, "    path: {}", q(&format!("./{}", a.path)));
-        let _ = writeln!(y, "    checksum_sha256: {}", q(&a.sha256));
+        let _ = writeln!(y, "    checksum_sha256: {}", q(&a.sha256.to_hex()));
         let _ = writeln!(y, "    size_bytes: {}", a.size);
     }
     y.push_str("snapshot:\n");

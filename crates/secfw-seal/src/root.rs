@@ -21,13 +21,14 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use secfw_artifacts::{Diagnostic, Pos, Seal};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
 use crate::keys::{PublicKey, SigningKey};
 use crate::trust::{RoleDef, TrustPolicy, fmt_time};
-use crate::{jcs, names, seal_of};
+use crate::{codes, jcs, names, seal_of};
 
 /// The payloadType of a signed trust policy version.
 pub const TRUST_PAYLOAD_TYPE: &str = "application/vnd.secfw.trust+json";
@@ -56,8 +57,8 @@ impl SignedVersion {
     }
 
     /// `sha256:<hex>` of the payload: the digest a verifier pins.
-    pub fn digest(&self) -> String {
-        seal_of(&self.payload).to_string()
+    pub fn digest(&self) -> Seal {
+        seal_of(&self.payload)
     }
 
     /// Distinct keys of `role` (resolved in `keys_of`) whose signature over this version
@@ -102,8 +103,16 @@ pub struct TrustChain {
 pub struct TrustPin {
     /// Version.
     pub version: u64,
-    /// `sha256:<hex>` of its payload.
-    pub digest: String,
+    /// The seal (`sha256:<hex>`) of its payload.
+    pub digest: Seal,
+}
+
+/// A trust pin as written, before its digest is parsed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPin {
+    version: u64,
+    digest: String,
 }
 
 /// Largest trust pin file read.
@@ -111,15 +120,38 @@ const MAX_PIN_BYTES: u64 = 64 * 1024;
 
 impl TrustPin {
     /// The pin a workspace keeps (`.secfw/trust-state.json`), if any. Read as a regular file
-    /// without blocking.
-    pub fn load_workspace(dir: &Path) -> Result<Option<Self>, String> {
+    /// without blocking. A pin file that exists but cannot be read or is malformed (a digest
+    /// that is not `sha256:` + 64 lower-case hex included) is a [`codes::SEAL_FILE`]
+    /// diagnostic, located at the line and column where reading it stopped.
+    pub fn load_workspace(dir: &Path) -> Result<Option<Self>, Diagnostic> {
         let p = dir.join(names::TRUST_STATE);
         if std::fs::symlink_metadata(&p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
             return Ok(None);
         }
+        let refused = |m: String| {
+            Diagnostic::error(codes::SEAL_FILE, names::TRUST_STATE, m)
+                .with_hint("the trust pin must be a regular file written by secfw")
+        };
         let b = secfw_artifacts::read_regular(&p, MAX_PIN_BYTES, secfw_artifacts::Links::Refuse)
-            .map_err(|e| e.to_string())?;
-        serde_json::from_slice(&b).map(Some).map_err(|e| format!("{}: {e}", p.display()))
+            .map_err(|e| refused(e.to_string()))?;
+        let located = |e: serde_json::Error| {
+            let at = u32::try_from(e.line()).ok().zip(u32::try_from(e.column()).ok()).map(|(l, c)| Pos::new(l, c));
+            refused(format!("{}: {e}", p.display())).at(at)
+        };
+        // The shape first, then the digest, so a malformed digest is reported at its first bad
+        // character (when written as secfw writes it, without escapes) with the digest's own code.
+        let raw: RawPin = serde_json::from_slice(&b).map_err(located)?;
+        let text = String::from_utf8_lossy(&b);
+        let quoted = serde_json::to_string(&raw.digest).unwrap_or_default();
+        let at = text
+            .find("\"digest\"")
+            .and_then(|k| text.get(k..).and_then(|rest| rest.find(&quoted)).map(|v| k + v + 1))
+            .map(|offset| secfw_artifacts::pos_of(&text, offset));
+        let digest = Seal::parse(&raw.digest).map_err(|e| {
+            let d = e.to_diagnostic(names::TRUST_STATE, at, "the pinned trust policy digest is not a seal");
+            refused(d.message).at(d.line.zip(d.column).map(|(l, c)| Pos::new(l, c)))
+        })?;
+        Ok(Some(Self { version: raw.version, digest }))
     }
 
     /// Record `self` in the workspace atomically (never through a symlinked `.secfw`), unless
@@ -145,14 +177,14 @@ pub struct Verified {
     pub policy: TrustPolicy,
     /// Its version.
     pub version: u64,
-    /// `sha256:<hex>` of its payload.
-    pub digest: String,
+    /// The seal (`sha256:<hex>`) of its payload.
+    pub digest: Seal,
 }
 
 impl Verified {
     /// The pin this acceptance establishes.
     pub fn pin(&self) -> TrustPin {
-        TrustPin { version: self.version, digest: self.digest.clone() }
+        TrustPin { version: self.version, digest: self.digest }
     }
 }
 
@@ -342,11 +374,13 @@ impl TrustChain {
                     ));
                 }
                 let i = usize::try_from(p.version - first).map_err(|_| "version out of range".to_owned())?;
-                let have = self.versions.get(i).map(SignedVersion::digest).unwrap_or_default();
-                if !crate::ct_eq(have.as_bytes(), p.digest.as_bytes()) {
+                let have = self.versions.get(i).map(SignedVersion::digest);
+                if !have.is_some_and(|h| crate::ct_eq(h.digest().as_bytes(), p.digest.digest().as_bytes())) {
                     return Err(format!(
-                        "version {} in this chain has digest {have}, not the pinned {}: another history of the root of trust",
-                        p.version, p.digest
+                        "version {} in this chain has digest {}, not the pinned {}: another history of the root of trust",
+                        p.version,
+                        have.map_or_else(|| "(none)".to_owned(), |h| h.to_string()),
+                        p.digest
                     ));
                 }
                 i

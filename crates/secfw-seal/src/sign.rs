@@ -61,7 +61,7 @@ pub fn sign_manifest(
     opts: &SignOptions,
 ) -> Result<Signed, Error> {
     let mut all = sign_manifest_all(manifest, trust, &[(key, opts)])?;
-    all.pop().ok_or_else(|| Error::Crypto("no signature was made".into()))
+    all.pop().ok_or(Error::NoSigner)
 }
 
 /// Sign the manifest at `manifest` with every key in `signers` (each with its own identity and

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use secfw_artifacts::Code;
+use secfw_artifacts::{Code, DigestError, Seal, Sha256Digest};
 use serde::{Deserialize, Serialize};
 
 use crate::{codes, files, jcs};
@@ -67,7 +67,7 @@ pub struct Predicate {
     pub manifest_version: u64,
     /// Seal of the previous manifest of this project, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous_seal: Option<String>,
+    pub previous_seal: Option<Seal>,
     /// Project id.
     pub project: String,
     /// The rulebook in force.
@@ -84,8 +84,8 @@ pub struct Predicate {
 pub struct ArtifactEntry {
     /// Workspace-relative path.
     pub path: String,
-    /// Lower-case hex SHA-256.
-    pub sha256: String,
+    /// Its SHA-256 (64 lower-case hex on the wire).
+    pub sha256: Sha256Digest,
     /// Bytes.
     pub size: u64,
 }
@@ -134,14 +134,48 @@ fn check_path_ok(p: &str) -> bool {
     files::check_path(p).is_ok()
 }
 
-/// `true` for 64 lower-case hex characters.
+/// `true` for 64 lower-case hex characters (the grammar of [`Sha256Digest`]).
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    Sha256Digest::parse(s).is_ok()
 }
 
-/// `true` for `sha256:` + 64 lower-case hex.
+/// `true` for `sha256:` + 64 lower-case hex (the grammar of [`Seal`]).
 pub fn is_seal(s: &str) -> bool {
-    s.strip_prefix("sha256:").is_some_and(is_sha256_hex)
+    Seal::parse(s).is_ok()
+}
+
+/// The typed digests of a statement checked in its JSON tree, before it is deserialized, so
+/// that a malformed one is reported with its place in the statement (`predicate.artifacts[i].sha256`,
+/// `predicate.previousSeal`) and the stable code of that check ([`codes::DIGEST_FORMAT`],
+/// [`codes::CHAIN`]), not as a generic shape error.
+fn typed_digest_problems(v: &serde_json::Value) -> Vec<(Code, String)> {
+    let mut out = Vec::new();
+    let Some(pr) = v.get("predicate") else { return out };
+    let why = |e: DigestError| format!("{} at offset {}", e.kind, e.offset);
+    for (i, a) in pr.get("artifacts").and_then(serde_json::Value::as_array).into_iter().flatten().enumerate() {
+        if let Some(h) = a.get("sha256").and_then(serde_json::Value::as_str)
+            && let Err(e) = Sha256Digest::parse(h)
+        {
+            let path = a.get("path").and_then(serde_json::Value::as_str).unwrap_or("?");
+            out.push((
+                codes::DIGEST_FORMAT,
+                format!(
+                    "predicate.artifacts[{i}].sha256 of `{}` is not 64 lower-case hex: {}",
+                    path.escape_debug(),
+                    why(e)
+                ),
+            ));
+        }
+    }
+    if let Some(s) = pr.get("previousSeal").and_then(serde_json::Value::as_str)
+        && let Err(e) = Seal::parse(s)
+    {
+        out.push((
+            codes::CHAIN,
+            format!("predicate.previousSeal `{}` is not sha256:<64 lower-case hex>: {}", s.escape_debug(), why(e)),
+        ));
+    }
+    out
 }
 
 impl Statement {
@@ -152,8 +186,8 @@ impl Statement {
     }
 
     /// The sha256 recorded for a sealed path.
-    pub fn digest_of(&self, path: &str) -> Option<&str> {
-        self.predicate.artifacts.iter().find(|a| a.path == path).map(|a| a.sha256.as_str())
+    pub fn digest_of(&self, path: &str) -> Option<&Sha256Digest> {
+        self.predicate.artifacts.iter().find(|a| a.path == path).map(|a| &a.sha256)
     }
 
     /// Parse verified payload bytes strictly. Every problem is returned with its code.
@@ -171,62 +205,48 @@ impl Statement {
         if v.get("predicateType").and_then(|t| t.as_str()) != Some(PREDICATE_TYPE) {
             return Err(vec![(codes::STATEMENT, format!("`predicateType` is not {PREDICATE_TYPE}"))]);
         }
+        let typed = typed_digest_problems(&v);
+        if !typed.is_empty() {
+            return Err(typed);
+        }
         let st: Self = serde_json::from_value(v).map_err(|e| vec![(codes::STATEMENT, format!("statement: {e}"))])?;
         let p = st.problems();
         if p.is_empty() { Ok(st) } else { Err(p) }
     }
 
-    /// Structural problems of a parsed statement.
+    /// Structural problems of a parsed statement: one function per part (version, subjects,
+    /// artifacts, times and state, project, rulebook), in that order. The typed digests
+    /// (`artifacts[].sha256`, `previousSeal`) are well-formed by construction; a payload where
+    /// they are not is refused by [`Self::parse_payload`] with [`codes::DIGEST_FORMAT`] /
+    /// [`codes::CHAIN`].
     pub fn problems(&self) -> Vec<(Code, String)> {
         let mut out = Vec::new();
-        let pr = &self.predicate;
-        if pr.manifest_version != 1 {
-            out.push((
-                codes::STATEMENT,
-                format!("manifestVersion {} is not supported (expected 1)", pr.manifest_version),
-            ));
+        self.version_problems(&mut out);
+        self.subject_problems(&mut out);
+        self.artifact_problems(&mut out);
+        self.time_and_state_problems(&mut out);
+        self.project_problems(&mut out);
+        self.rulebook_problems(&mut out);
+        out
+    }
+
+    /// The predicate's schema version is 1.
+    fn version_problems(&self, out: &mut Vec<(Code, String)>) {
+        let v = self.predicate.manifest_version;
+        if v != 1 {
+            out.push((codes::STATEMENT, format!("manifestVersion {v} is not supported (expected 1)")));
         }
+    }
+
+    /// Subjects: at least one; each a sealed path inside the sealed set with exactly one sha256
+    /// digest; sorted by name, unique, and no two equal after case folding.
+    fn subject_problems(&self, out: &mut Vec<(Code, String)>) {
         if self.subject.is_empty() {
             out.push((codes::SUBJECTS, "the statement has no subjects".into()));
         }
         for s in &self.subject {
-            if let Err(e) = files::check_path(&s.name) {
-                out.push((codes::BAD_PATH, format!("subject {e}")));
-            }
-            if check_path_ok(&s.name) && !files::in_sealed_set(&s.name) {
-                out.push((
-                    codes::SEALED_SET,
-                    format!(
-                        "subject `{}` is outside the sealed set (the six artifacts, digest.*, evidence/)",
-                        s.name.escape_debug()
-                    ),
-                ));
-            }
-            for alg in s.digest.keys().filter(|k| k.as_str() != "sha256") {
-                out.push((
-                    codes::DIGEST_FORMAT,
-                    format!(
-                        "subject `{}` carries a `{}` digest: secfw verifies sha256 only and refuses any other algorithm rather than carry it unchecked",
-                        s.name.escape_debug(),
-                        alg.escape_debug()
-                    ),
-                ));
-            }
-            match s.digest.get("sha256") {
-                Some(h) if is_sha256_hex(h) => {}
-                Some(h) => out.push((
-                    codes::DIGEST_FORMAT,
-                    format!("subject `{}`: sha256 `{h}` is not 64 lower-case hex", s.name),
-                )),
-                None => out.push((
-                    codes::DIGEST_FORMAT,
-                    format!(
-                        "subject `{}` has no sha256 digest (only {:?})",
-                        s.name,
-                        s.digest.keys().collect::<Vec<_>>()
-                    ),
-                )),
-            }
+            subject_path_problems(s, out);
+            subject_digest_problems(s, out);
         }
         let names: Vec<String> = self.subject.iter().map(|s| s.name.clone()).collect();
         if names.windows(2).any(|w| w[0] >= w[1]) {
@@ -235,23 +255,27 @@ impl Statement {
         for (a, b) in files::case_collisions(&names) {
             out.push((codes::PATH_COLLISION, format!("subjects `{a}` and `{b}` are equal after case folding")));
         }
-        let same = pr.artifacts.len() == self.subject.len()
-            && pr
-                .artifacts
+    }
+
+    /// `predicate.artifacts` lists exactly the subjects, in order, with the same sha256.
+    fn artifact_problems(&self, out: &mut Vec<(Code, String)>) {
+        let artifacts = &self.predicate.artifacts;
+        let same = artifacts.len() == self.subject.len()
+            && artifacts
                 .iter()
                 .zip(&self.subject)
-                .all(|(a, s)| a.path == s.name && s.digest.get("sha256") == Some(&a.sha256));
+                .all(|(a, s)| a.path == s.name && s.digest.get("sha256").is_some_and(|h| a.sha256 == *h.as_str()));
         if !same {
             out.push((
                 codes::SUBJECTS,
                 "predicate.artifacts do not list exactly the subjects with the same sha256".into(),
             ));
         }
-        for a in &pr.artifacts {
-            if !is_sha256_hex(&a.sha256) {
-                out.push((codes::DIGEST_FORMAT, format!("artifact `{}`: sha256 is not 64 lower-case hex", a.path)));
-            }
-        }
+    }
+
+    /// `issuedAt` and `expires` are RFC 3339 UTC times ending in `Z`; `lifecycleState` is a state.
+    fn time_and_state_problems(&self, out: &mut Vec<(Code, String)>) {
+        let pr = &self.predicate;
         for (field, t) in [("issuedAt", &pr.issued_at), ("expires", &pr.expires)] {
             if crate::trust::parse_time(t).is_none() || !t.ends_with('Z') {
                 out.push((codes::STATEMENT, format!("`{field}` `{t}` is not an RFC 3339 UTC time ending in Z")));
@@ -260,31 +284,76 @@ impl Statement {
         if pr.lifecycle_state.parse::<secfw_artifacts::LifecycleState>().is_err() {
             out.push((codes::STATEMENT, format!("lifecycleState `{}` is not a lifecycle state", pr.lifecycle_state)));
         }
-        if pr.project.is_empty() || pr.project.len() > 128 || pr.project.chars().any(char::is_control) {
+    }
+
+    /// The project id: 1 to 128 bytes, no control characters.
+    fn project_problems(&self, out: &mut Vec<(Code, String)>) {
+        let p = &self.predicate.project;
+        if p.is_empty() || p.len() > 128 || p.chars().any(char::is_control) {
             out.push((codes::STATEMENT, "project id is empty, too long or has control characters".into()));
         }
-        if let Some(s) = &pr.previous_seal
-            && !is_seal(s)
-        {
-            out.push((codes::CHAIN, format!("previousSeal `{s}` is not sha256:<64 hex>")));
+    }
+
+    /// The rulebook binding: `rulebook.yaml`, a sha256 digest only, equal to the sealed
+    /// rulebook's.
+    fn rulebook_problems(&self, out: &mut Vec<(Code, String)>) {
+        let rb = &self.predicate.rulebook;
+        if rb.name != secfw_artifacts::file_names::RULEBOOK {
+            out.push((codes::RULEBOOK_BINDING, format!("rulebook.name `{}` is not rulebook.yaml", rb.name)));
         }
-        if pr.rulebook.name != secfw_artifacts::file_names::RULEBOOK {
-            out.push((codes::RULEBOOK_BINDING, format!("rulebook.name `{}` is not rulebook.yaml", pr.rulebook.name)));
-        }
-        for alg in pr.rulebook.digest.keys().filter(|k| k.as_str() != "sha256") {
+        for alg in rb.digest.keys().filter(|k| k.as_str() != "sha256") {
             out.push((
                 codes::DIGEST_FORMAT,
                 format!("rulebook carries a `{}` digest: only sha256 is accepted", alg.escape_debug()),
             ));
         }
-        match pr.rulebook.digest.get("sha256") {
+        match rb.digest.get("sha256") {
             Some(h) if is_sha256_hex(h) => {
-                if self.digest_of(secfw_artifacts::file_names::RULEBOOK) != Some(h.as_str()) {
+                if self.digest_of(secfw_artifacts::file_names::RULEBOOK).is_none_or(|d| *d != *h.as_str()) {
                     out.push((codes::RULEBOOK_BINDING, "rulebook digest differs from the sealed rulebook.yaml".into()));
                 }
             }
             _ => out.push((codes::DIGEST_FORMAT, "rulebook.digest.sha256 is missing or not 64 lower-case hex".into())),
         }
-        out
+    }
+}
+
+/// A subject's name is a sealed path inside the sealed set.
+fn subject_path_problems(s: &Subject, out: &mut Vec<(Code, String)>) {
+    if let Err(e) = files::check_path(&s.name) {
+        out.push((codes::BAD_PATH, format!("subject {e}")));
+    }
+    if check_path_ok(&s.name) && !files::in_sealed_set(&s.name) {
+        out.push((
+            codes::SEALED_SET,
+            format!(
+                "subject `{}` is outside the sealed set (the six artifacts, digest.*, evidence/)",
+                s.name.escape_debug()
+            ),
+        ));
+    }
+}
+
+/// A subject carries one sha256 digest of 64 lower-case hex and no other algorithm.
+fn subject_digest_problems(s: &Subject, out: &mut Vec<(Code, String)>) {
+    for alg in s.digest.keys().filter(|k| k.as_str() != "sha256") {
+        out.push((
+            codes::DIGEST_FORMAT,
+            format!(
+                "subject `{}` carries a `{}` digest: secfw verifies sha256 only and refuses any other algorithm rather than carry it unchecked",
+                s.name.escape_debug(),
+                alg.escape_debug()
+            ),
+        ));
+    }
+    match s.digest.get("sha256") {
+        Some(h) if is_sha256_hex(h) => {}
+        Some(h) => {
+            out.push((codes::DIGEST_FORMAT, format!("subject `{}`: sha256 `{h}` is not 64 lower-case hex", s.name)));
+        }
+        None => out.push((
+            codes::DIGEST_FORMAT,
+            format!("subject `{}` has no sha256 digest (only {:?})", s.name, s.digest.keys().collect::<Vec<_>>()),
+        )),
     }
 }

@@ -427,16 +427,16 @@ pub struct Anchor {
     pub path: std::path::PathBuf,
     /// Its version.
     pub version: u64,
-    /// `sha256:<hex>` of the version's signed payload (what a verifier pins).
-    pub digest: String,
-    /// `sha256:<hex>` of the whole file (what `--trust-digest` pins).
-    pub file_digest: String,
+    /// The seal (`sha256:<hex>`) of the version's signed payload (what a verifier pins).
+    pub digest: secfw_artifacts::Seal,
+    /// The seal (`sha256:<hex>`) of the whole file (what `--trust-digest` pins).
+    pub file_digest: secfw_artifacts::Seal,
 }
 
 impl Anchor {
     /// The pin this acceptance establishes.
     pub fn pin(&self) -> crate::root::TrustPin {
-        crate::root::TrustPin { version: self.version, digest: self.digest.clone() }
+        crate::root::TrustPin { version: self.version, digest: self.digest }
     }
 }
 
@@ -459,15 +459,8 @@ pub fn load_pinned_anchor(
     now: DateTime<Utc>,
     pinned_by: Option<&std::path::Path>,
 ) -> Result<Anchor, crate::Error> {
-    let pin = match pinned_by.map(crate::root::TrustPin::load_workspace).transpose() {
-        Ok(p) => p.flatten(),
-        Err(m) => {
-            return Err(crate::Error::rejected(
-                secfw_artifacts::Diagnostic::error(crate::codes::SEAL_FILE, crate::names::TRUST_STATE, m)
-                    .with_hint("the trust pin must be a regular file written by secfw"),
-            ));
-        }
-    };
+    let pin =
+        pinned_by.map(crate::root::TrustPin::load_workspace).transpose().map_err(crate::Error::rejected)?.flatten();
     load_anchor(path, tree, digest, now, pin.as_ref())
 }
 
@@ -499,11 +492,11 @@ pub fn load_anchor(
                     .with_hint("the trust policy is a regular JSON file written by `secfw trust`"),
             )
         })?;
-    let digest = crate::seal_of(&bytes).to_string();
+    let digest = crate::seal_of(&bytes);
     match pin {
         Some(p) => {
             let want = p.strip_prefix("sha256:").unwrap_or(p).to_ascii_lowercase();
-            if !crate::ct_eq(want.as_bytes(), digest.trim_start_matches("sha256:").as_bytes()) {
+            if !crate::ct_eq(want.as_bytes(), digest.digest().to_hex().as_bytes()) {
                 return Err(source_err(&pn, format!("the trust policy's digest is {digest}, not the pinned {p}")));
             }
         }

@@ -14,7 +14,7 @@ use crate::dsse::{Envelope, MAX_ENVELOPE_BYTES, PAYLOAD_TYPE, b64_decode, pae};
 use crate::files::{self, HashFailure};
 use crate::keys::PublicKey;
 use crate::render::{Signers, render_yaml};
-use crate::statement::{Statement, is_seal, is_sha256_hex};
+use crate::statement::{Statement, is_sha256_hex};
 use crate::trust::{Role, TrustPolicy, parse_time};
 use crate::{codes, git, names, seal_of};
 
@@ -841,7 +841,7 @@ fn check_sequence_and_chain(
                 format!("sequence {seq} was already accepted with another seal {}", s.seal),
                 "two manifests share a sequence number",
             ));
-        } else if seq == s.sequence + 1 && st.predicate.previous_seal.as_deref().is_none_or(|p| s.seal != *p) {
+        } else if seq == s.sequence + 1 && st.predicate.previous_seal.is_none_or(|p| s.seal != p) {
             ch.push(err(
                 codes::CHAIN,
                 names::STATEMENT,
@@ -850,7 +850,7 @@ fn check_sequence_and_chain(
             ));
         }
     }
-    if st.predicate.sequence > 1 && st.predicate.previous_seal.as_deref().is_none_or(|p| !is_seal(p)) {
+    if st.predicate.sequence > 1 && st.predicate.previous_seal.is_none() {
         ch.push(err(
             codes::CHAIN,
             names::STATEMENT,
@@ -862,7 +862,11 @@ fn check_sequence_and_chain(
         sq.push(err(codes::ROLLBACK, names::STATEMENT, "sequence 0 is not valid (sequences start at 1)", "regenerate"));
     }
     r.push(CheckName::Sequence, sq, format!("sequence {seq}"));
-    r.push(CheckName::Chain, ch, st.predicate.previous_seal.clone().unwrap_or_else(|| "first manifest".to_owned()));
+    r.push(
+        CheckName::Chain,
+        ch,
+        st.predicate.previous_seal.map_or_else(|| "first manifest".to_owned(), |p| p.to_string()),
+    );
 }
 
 /// Check 16: `handoff_manifest.yaml` is byte-identical to its rendering.

@@ -472,7 +472,11 @@ fn case23_golden_payload_bytes_are_pinned() {
         subject: vec![Subject { name: "rulebook.yaml".into(), digest: d(&h1) }],
         predicate_type: PREDICATE_TYPE.into(),
         predicate: Predicate {
-            artifacts: vec![ArtifactEntry { path: "rulebook.yaml".into(), sha256: h1.clone(), size: 12 }],
+            artifacts: vec![ArtifactEntry {
+                path: "rulebook.yaml".into(),
+                sha256: secfw_artifacts::Sha256Digest::parse(&h1).unwrap(),
+                size: 12,
+            }],
             exceptions_active: 1,
             expires: "2026-12-24T09:00:00Z".into(),
             git: Some(GitBinding { branch: "main".into(), commit: "c".repeat(40), dirty: false, tree: "d".repeat(40) }),

@@ -173,7 +173,11 @@ fn a_preloaded_workspace_is_reused_only_while_its_artifacts_are_unchanged() {
     assert!(!g.reused_load, "a changed artifact: the workspace is loaded again");
     let sealed =
         g.statement.predicate.artifacts.iter().find(|a| a.path == secfw_artifacts::file_names::FINDINGS).unwrap();
-    assert_eq!(sealed.sha256, secfw_seal::sha256_hex(text.as_bytes()), "what is sealed is the file as it is now");
+    assert_eq!(
+        sealed.sha256,
+        secfw_artifacts::Sha256Digest::of(text.as_bytes()),
+        "what is sealed is the file as it is now"
+    );
 }
 
 /// The record that a package verified is trusted only while the archive's identity is the one

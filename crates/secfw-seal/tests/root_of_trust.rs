@@ -110,7 +110,8 @@ fn trust_chain_with_a_gap_is_refused() {
 #[test]
 fn forked_trust_version_with_the_pinned_number_is_refused() {
     let c = rotated();
-    let pin = TrustPin { version: 1, digest: format!("sha256:{}", "0".repeat(64)) };
+    let pin =
+        TrustPin { version: 1, digest: secfw_artifacts::Seal::parse(&format!("sha256:{}", "0".repeat(64))).unwrap() };
     refused_with(&c, Some(&pin), "another history");
 }
 

@@ -165,6 +165,9 @@ fn send(
             applied,
             remaining,
         }),
-        Err(PostError::Invalid(reason)) => Err(Error::InvalidEndpoint { url: endpoint.url().to_owned(), reason }),
+        Err(PostError::Invalid(failure)) => Err(Error::InvalidEndpoint {
+            url: endpoint.url().to_owned(),
+            reason: crate::http::EndpointProblem::Request(failure),
+        }),
     }
 }

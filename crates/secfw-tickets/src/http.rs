@@ -38,20 +38,20 @@ impl Endpoint {
     /// the Mozilla root store; certificates are always verified.
     pub fn new(url: impl Into<String>) -> Result<Self, Error> {
         let url = url.into();
-        let bad = |reason: &str| Err(Error::InvalidEndpoint { url: url.clone(), reason: reason.to_owned() });
+        let bad = |reason: EndpointProblem| Err(Error::InvalidEndpoint { url: url.clone(), reason });
         let lower = url.to_ascii_lowercase();
         let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else {
-            return bad("the URL must start with https:// (or http:// for a relay on a trusted network)");
+            return bad(EndpointProblem::Scheme);
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         if authority.is_empty() {
-            return bad("the URL has no host");
+            return bad(EndpointProblem::NoHost);
         }
         if authority.contains('@') {
-            return bad("credentials in the URL are refused; pass a token with --token-env instead");
+            return bad(EndpointProblem::Credentials);
         }
         if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return bad("the URL contains whitespace or control characters");
+            return bad(EndpointProblem::Whitespace);
         }
         Ok(Self { url, token: None })
     }
@@ -134,8 +134,51 @@ pub struct Delivered {
     pub attempts: u32,
 }
 
+/// Why an endpoint URL cannot be used ([`Error::InvalidEndpoint`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EndpointProblem {
+    /// Neither `https://` nor `http://`.
+    #[error("the URL must start with https:// (or http:// for a relay on a trusted network)")]
+    Scheme,
+    /// Nothing between the scheme and the path.
+    #[error("the URL has no host")]
+    NoHost,
+    /// `user:password@` in the URL.
+    #[error("credentials in the URL are refused; pass a token with --token-env instead")]
+    Credentials,
+    /// White space or a control character anywhere in the URL.
+    #[error("the URL contains whitespace or control characters")]
+    Whitespace,
+    /// The URL passed these checks, but a request to it cannot be made at all (the HTTP client
+    /// refused the URL, TLS or the protocol).
+    #[error("{0}")]
+    Request(#[source] Failure),
+}
+
+/// Why one delivery attempt failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The endpoint answered with a status that is retried (408, 429, 5xx).
+    #[error("HTTP {status}{}{body}", if body.is_empty() { "" } else { " " })]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the response body (one line; empty when there was none).
+        body: String,
+    },
+    /// The HTTP client failed: timeout, refused or dropped connection, malformed response, or
+    /// a URL, TLS or protocol error.
+    #[error("{0}")]
+    Http(#[source] ureq::Error),
+    /// Another transport failed (the SMTP delivery of `secfw-notify`), with its error.
+    #[error("{0}")]
+    Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// Why a POST did not deliver.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PostError {
     /// The endpoint answered 3xx/4xx (not retried).
@@ -150,10 +193,10 @@ pub enum PostError {
         /// Attempts made.
         attempts: u32,
         /// The last failure.
-        last: String,
+        last: Failure,
     },
     /// The request cannot be made at all (URL, TLS, HTTP protocol errors).
-    Invalid(String),
+    Invalid(Failure),
 }
 
 /// The HTTP agent for `opts`: statuses are not errors, no redirects, `opts.timeout` per attempt.
@@ -169,16 +212,17 @@ pub fn agent(opts: &ApplyOptions, user_agent: &str) -> ureq::Agent {
 
 /// The outcome of one delivery attempt (HTTP here; SMTP in `secfw-notify` maps its replies the
 /// same way).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
+#[non_exhaustive]
 pub enum Attempt {
     /// Accepted, with this status.
     Done(u16),
     /// Transient failure (why, and a server-requested wait).
-    Retry(String, Option<Duration>),
+    Retry(Failure, Option<Duration>),
     /// Permanent refusal (status, excerpt of the answer).
     Refused(u16, String),
     /// The request cannot be made at all.
-    Fatal(String),
+    Fatal(Failure),
 }
 
 /// POST `body` (JSON) with `headers` to `endpoint`, retrying per `opts` and waiting with `sleep`.
@@ -202,22 +246,20 @@ pub fn with_retries(
     attempt_once: &mut dyn FnMut() -> Attempt,
 ) -> Result<Delivered, PostError> {
     let max = opts.max_attempts.max(1);
-    let mut last = String::new();
-    for attempt in 1..=max {
+    let mut attempt = 1;
+    loop {
         match attempt_once() {
             Attempt::Done(status) => return Ok(Delivered { status, attempts: attempt }),
             Attempt::Refused(status, body) => return Err(PostError::Refused { status, body }),
             Attempt::Fatal(reason) => return Err(PostError::Invalid(reason)),
-            Attempt::Retry(why, retry_after) => {
-                last = why;
-                if attempt < max {
-                    let wait = retry_after.map_or_else(|| opts.backoff_after(attempt), |d| d.min(opts.max_backoff));
-                    sleep(wait);
-                }
+            Attempt::Retry(last, _) if attempt >= max => return Err(PostError::Unavailable { attempts: max, last }),
+            Attempt::Retry(_, retry_after) => {
+                let wait = retry_after.map_or_else(|| opts.backoff_after(attempt), |d| d.min(opts.max_backoff));
+                sleep(wait);
+                attempt += 1;
             }
         }
     }
-    Err(PostError::Unavailable { attempts: max, last })
 }
 
 fn attempt_once(agent: &ureq::Agent, endpoint: &Endpoint, body: &[u8], headers: &[(&str, &str)]) -> Attempt {
@@ -246,9 +288,7 @@ fn attempt_once(agent: &ureq::Agent, endpoint: &Endpoint, body: &[u8], headers: 
                 .unwrap_or_default();
             match status {
                 200..=299 => Attempt::Done(status),
-                408 | 429 | 500..=599 => {
-                    Attempt::Retry(format!("HTTP {status} {text}").trim_end().to_owned(), retry_after)
-                }
+                408 | 429 | 500..=599 => Attempt::Retry(Failure::Status { status, body: text }, retry_after),
                 _ => Attempt::Refused(status, if text.is_empty() { "(empty body)".to_owned() } else { text }),
             }
         }
@@ -258,8 +298,8 @@ fn attempt_once(agent: &ureq::Agent, endpoint: &Endpoint, body: &[u8], headers: 
             | ureq::Error::InvalidProxyUrl
             | ureq::Error::RequireHttpsOnly(_)
             | ureq::Error::TlsRequired
-            | ureq::Error::Tls(_) => Attempt::Fatal(e.to_string()),
-            other => Attempt::Retry(other.to_string(), None),
+            | ureq::Error::Tls(_) => Attempt::Fatal(Failure::Http(e)),
+            other => Attempt::Retry(Failure::Http(other), None),
         },
     }
 }

@@ -69,7 +69,8 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
         /// The last failure.
-        last: String,
+        #[source]
+        last: http::Failure,
         /// Actions applied in this run before the failure.
         applied: usize,
         /// Actions not applied (including this one).
@@ -81,7 +82,8 @@ pub enum Error {
         /// The URL as given.
         url: String,
         /// Why.
-        reason: String,
+        #[source]
+        reason: http::EndpointProblem,
     },
     /// Reading or writing the ledger failed.
     #[error(transparent)]

@@ -229,6 +229,55 @@ fn endpoint_urls_are_checked() {
     assert!(!dbg.contains("topsecret"), "{dbg}");
 }
 
+/// Each way a URL is refused is its own value, with the same message as before.
+#[test]
+fn a_refused_endpoint_url_says_precisely_why() {
+    use secfw_tickets::http::EndpointProblem;
+    type Is = fn(&EndpointProblem) -> bool;
+    let cases: [(&str, Is, &str); 5] = [
+        ("ftp://x/y", |p| matches!(p, EndpointProblem::Scheme), "must start with https://"),
+        ("https://", |p| matches!(p, EndpointProblem::NoHost), "has no host"),
+        ("http://user:pw@host/x", |p| matches!(p, EndpointProblem::Credentials), "credentials in the URL"),
+        ("https://host/a b", |p| matches!(p, EndpointProblem::Whitespace), "whitespace or control"),
+        ("https://host/a\u{7}", |p| matches!(p, EndpointProblem::Whitespace), "whitespace or control"),
+    ];
+    for (url, is, text) in cases {
+        match Endpoint::new(url).unwrap_err() {
+            Error::InvalidEndpoint { reason, .. } => {
+                assert!(is(&reason), "{url}: {reason:?}");
+                assert!(reason.to_string().contains(text), "{url}: {reason}");
+            }
+            e => panic!("{url}: unexpected {e}"),
+        }
+    }
+}
+
+/// The last failure of an action the endpoint never accepted is kept as a value, the HTTP
+/// status or the client's own error, and is the error's source; the message still names it.
+#[test]
+fn an_unavailable_endpoint_keeps_the_last_failure_as_the_source() {
+    use secfw_tickets::http::Failure;
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    let server = Server::start(vec![Step::Respond(503, "busy"), Step::Respond(500, "down"), Step::Respond(502, "")]);
+    let ep = Endpoint::new(&server.url).unwrap();
+    let err = apply_with_sleep(&p, dir.path(), &ep, &opts(), now(), &mut |_| {}).unwrap_err();
+    server.finish();
+    let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<Failure>());
+    assert!(matches!(source, Some(Failure::Status { status: 502, body }) if body.is_empty()), "{source:?}");
+    assert!(err.to_string().contains("(last: HTTP 502)"), "{err}");
+
+    // A connection refused on every attempt: the client's error is the source.
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    let dead = Endpoint::new("http://127.0.0.1:9/unused").unwrap();
+    let err = apply_with_sleep(&p, dir.path(), &dead, &opts(), now(), &mut |_| {}).unwrap_err();
+    assert!(matches!(err, Error::Unavailable { .. }), "{err}");
+    let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<Failure>());
+    assert!(matches!(source, Some(Failure::Http(_))), "{source:?}");
+    assert!(std::error::Error::source(source.unwrap()).is_some(), "the client error is the failure's source");
+}
+
 #[test]
 fn a_crash_after_an_acknowledged_action_is_recovered_from_the_journal() {
     let dir = tempfile::tempdir().unwrap();

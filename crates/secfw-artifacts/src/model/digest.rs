@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::sha256::Sha256Digest;
+
 /// The whole `digest.json` document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "secfw digest.json")]
@@ -126,7 +128,7 @@ pub struct DigestIntel {
     pub path: Option<String>,
     /// SHA-256 of the sealed copy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256Digest>,
 }
 
 /// One row of the "fix first" table.

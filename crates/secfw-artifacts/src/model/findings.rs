@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{Date, LifecycleState, Severity, Timestamp};
+use crate::sha256::Sha256Digest;
 
 /// The whole `sec_findings.yaml` document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -103,8 +104,8 @@ pub struct IntelSource {
     /// Workspace-relative path of the stored copy under `evidence/intel/` (sealed with the
     /// workspace).
     pub path: String,
-    /// Lower-case hex SHA-256 of the file's bytes.
-    pub sha256: String,
+    /// SHA-256 of the file's bytes (64 lower-case hex; anything else is a located `SF0110`).
+    pub sha256: Sha256Digest,
     /// The data date: KEV `dateReleased`, EPSS `score_date` (UTC day).
     pub data_date: Date,
     /// The producer's version: KEV `catalogVersion`, EPSS `model_version`.

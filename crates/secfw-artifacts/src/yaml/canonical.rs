@@ -581,6 +581,7 @@ const PLAIN: [bool; 256] = {
 
 /// Why the layout's reader refused a text: where, and what it expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LayoutError {
     /// 1-based line.
     pub line: u32,

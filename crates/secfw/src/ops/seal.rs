@@ -50,14 +50,14 @@ pub struct TrustUsed {
     /// Its newest version.
     pub version: u64,
     /// `sha256:<hex>` of that version's signed payload.
-    pub digest: String,
+    pub digest: Seal,
     /// `sha256:<hex>` of the whole file.
-    pub file_digest: String,
+    pub file_digest: Seal,
 }
 
 impl From<&Anchor> for TrustUsed {
     fn from(a: &Anchor) -> Self {
-        Self { path: a.path.clone(), version: a.version, digest: a.digest.clone(), file_digest: a.file_digest.clone() }
+        Self { path: a.path.clone(), version: a.version, digest: a.digest, file_digest: a.file_digest }
     }
 }
 

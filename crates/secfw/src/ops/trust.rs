@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use secfw_artifacts::Links;
+use secfw_artifacts::{Links, Seal};
 use secfw_seal::TrustChain;
 use secfw_seal::{MAX_TRUST_BYTES, SigningRole, TrustPolicy};
 use secfw_seal::{PublicKey, SigningKey};
@@ -143,7 +143,7 @@ pub struct TrustShowReport {
     /// The newest version and its signature status.
     pub status: TrustStatus,
     /// `sha256:<hex>` of the newest version's signed payload.
-    pub digest: String,
+    pub digest: Seal,
     /// The root, then each role.
     pub roles: Vec<ShownRole>,
     /// Every problem at `now` (expired, incomplete, a chain that does not verify); none: usable.
@@ -252,7 +252,7 @@ fn root_key_file(k: &Path) -> Result<(PublicKey, String), Error> {
 impl Workspace {
     /// Generate an Ed25519 signing key and write its files (`secfw keygen`); never overwrites.
     pub fn keygen(opts: &KeygenOptions) -> Result<KeygenReport, Error> {
-        let key = SigningKey::generate().map_err(Error::unusable)?;
+        let key = SigningKey::generate()?;
         let files = secfw_seal::write_key_files(&opts.out, &opts.identity, &key)?;
         Ok(KeygenReport { keyid: key.public().keyid(), files })
     }
