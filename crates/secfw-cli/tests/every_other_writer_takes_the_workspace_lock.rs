@@ -28,7 +28,8 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 fn enrich_exceptions_notify_and_escalations_wait_for_the_workspace_lock() {
     let d = tempfile::tempdir().unwrap();
     let ws = d.path().join("ws");
-    let init = Command::new(env!("CARGO_BIN_EXE_secfw")).args(["init", "--now", "2026-12-01"]).arg(&ws).output().unwrap();
+    let init =
+        Command::new(env!("CARGO_BIN_EXE_secfw")).args(["init", "--now", "2026-12-01"]).arg(&ws).output().unwrap();
     assert_eq!(init.status.code(), Some(0), "{}", String::from_utf8_lossy(&init.stderr));
     let w = ws.to_str().unwrap();
     let vex = secfw_testkit::corpora("vex/trivy__trivy.openvex.json");

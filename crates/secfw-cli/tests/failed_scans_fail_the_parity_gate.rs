@@ -18,11 +18,7 @@ fn text(o: &Output) -> String {
 fn example() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     let ws = d.path().join("ws");
-    let o = Command::new(env!("CARGO_BIN_EXE_secfw"))
-        .args(["init", "--now", "2026-12-01"])
-        .arg(&ws)
-        .output()
-        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_secfw")).args(["init", "--now", "2026-12-01"]).arg(&ws).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     let gate = secfw(&["gate", "parity_coverage", "--now", "2026-12-02T00:00:00Z"], &ws);
     assert_eq!(gate.status.code(), Some(0), "the example passes before: {}", text(&gate));
@@ -49,8 +45,9 @@ fn sarif_runs_null_fails_the_parity_gate_with_gt0202() {
 
 #[test]
 fn a_run_that_did_not_execute_successfully_fails_the_parity_gate_with_gt0202() {
-    let report = std::fs::read(secfw_testkit::corpora("sarif/EDGE__sarif-tutorials__catastrophic-execution-error.sarif"))
-        .unwrap();
+    let report =
+        std::fs::read(secfw_testkit::corpora("sarif/EDGE__sarif-tutorials__catastrophic-execution-error.sarif"))
+            .unwrap();
     let gate = ingest_then_gate("failed.sarif", &report);
     assert_eq!(gate.status.code(), Some(1), "{}", text(&gate));
     assert!(text(&gate).contains("GT0202"), "{}", text(&gate));

@@ -42,10 +42,12 @@ fn passing_not_applicable_and_absent_results_are_not_findings_and_are_noted() {
             result("FAIL", &serde_json::json!({"kind": "fail", "level": "error"})),
         ]),
     );
-    let rules: Vec<_> = o.ledger.findings.iter().map(|f| rule_of(f)).collect();
+    let rules: Vec<_> = o.ledger.findings.iter().map(rule_of).collect();
     assert_eq!(rules, ["FAIL"], "only the failing result is a finding");
     let notes: Vec<_> = o.diagnostics().into_iter().filter(|d| d.code.as_str() == "IN0102").collect();
-    for (pointer, why) in [("/runs/0/results/0", "pass"), ("/runs/0/results/1", "notApplicable"), ("/runs/0/results/2", "absent")] {
+    for (pointer, why) in
+        [("/runs/0/results/0", "pass"), ("/runs/0/results/1", "notApplicable"), ("/runs/0/results/2", "absent")]
+    {
         assert!(
             notes.iter().any(|n| n.message.contains(pointer) && n.message.contains(why)),
             "no IN0102 note for {pointer} ({why}): {notes:?}"
@@ -65,8 +67,7 @@ fn review_open_and_informational_results_are_findings_and_level_none_is_low() {
             result("NONE", &serde_json::json!({"level": "none"})),
         ]),
     );
-    let mut got: Vec<_> =
-        o.ledger.findings.iter().map(|f| (rule_of(f), f.severity)).collect();
+    let mut got: Vec<_> = o.ledger.findings.iter().map(|f| (rule_of(f), f.severity)).collect();
     got.sort();
     assert_eq!(
         got,

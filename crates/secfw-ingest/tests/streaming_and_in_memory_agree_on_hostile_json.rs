@@ -32,8 +32,10 @@ fn code_of(r: Result<ScannerReport, Error>) -> String {
     }
 }
 
-const R1: &str = r#"{"ruleId":"R1","message":{"text":"m1"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.rs"}}}]}"#;
-const R2: &str = r#"{"ruleId":"R2","message":{"text":"m2"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"b.rs"}}}]}"#;
+const R1: &str =
+    r#"{"ruleId":"R1","message":{"text":"m1"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.rs"}}}]}"#;
+const R2: &str =
+    r#"{"ruleId":"R2","message":{"text":"m2"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"b.rs"}}}]}"#;
 
 fn run(extra: &str) -> String {
     format!(r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"T"}}}}{extra}}}]}}"#)
@@ -49,19 +51,23 @@ fn duplicate_keys_never_make_a_scan_look_complete_and_both_paths_read_them_alike
     let r = both("dup-twice.sarif", run(&format!(r#","results":[{R1}],"results":[{R2}]"#)).as_bytes()).unwrap();
     assert_eq!(r.finding_count(), 2);
     // `runs` then `runs: null`: the null one is a failed scan (it resolves nothing).
-    let doc = format!(r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"T"}}}},"results":[]}}],"runs":null}}"#);
+    let doc = r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T"}},"results":[]}],"runs":null}"#;
     let r = both("dup-runs.sarif", doc.as_bytes()).unwrap();
     assert!(r.scans.iter().any(|s| !s.success), "a `runs: null` must record a failed scan");
     // `version` twice, the second unsupported: refused, whichever path.
-    let doc = format!(r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"T"}}}},"results":[{R1}]}}],"version":"1.0.0"}}"#);
+    let doc = format!(
+        r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"T"}}}},"results":[{R1}]}}],"version":"1.0.0"}}"#
+    );
     assert_eq!(code_of(both("dup-version.sarif", doc.as_bytes())), "IN0005");
 }
 
 #[test]
 fn key_order_does_not_matter() {
     let plain = both("plain.sarif", run(&format!(r#","results":[{R1}]"#)).as_bytes()).unwrap();
-    let version_last = format!(r#"{{"runs":[{{"tool":{{"driver":{{"name":"T"}}}},"results":[{R1}]}}],"version":"2.1.0"}}"#);
-    let results_first = format!(r#"{{"version":"2.1.0","runs":[{{"results":[{R1}],"tool":{{"driver":{{"name":"T"}}}}}}]}}"#);
+    let version_last =
+        format!(r#"{{"runs":[{{"tool":{{"driver":{{"name":"T"}}}},"results":[{R1}]}}],"version":"2.1.0"}}"#);
+    let results_first =
+        format!(r#"{{"version":"2.1.0","runs":[{{"results":[{R1}],"tool":{{"driver":{{"name":"T"}}}}}}]}}"#);
     for (name, doc) in [("version-last.sarif", version_last), ("results-first.sarif", results_first)] {
         let r = both(name, doc.as_bytes()).unwrap();
         assert_eq!(r.scans, plain.scans, "{name}");
@@ -98,7 +104,9 @@ fn numbers_out_of_range_are_refused_and_negative_lines_do_not_panic() {
 
 #[test]
 fn unusable_security_severities_fall_back_to_the_level_instead_of_an_extreme() {
-    for (value, name) in [("NaN", "nan.sarif"), ("1e999", "inf.sarif"), ("-1", "negative.sarif"), ("high", "word.sarif")] {
+    for (value, name) in
+        [("NaN", "nan.sarif"), ("1e999", "inf.sarif"), ("-1", "negative.sarif"), ("high", "word.sarif")]
+    {
         let doc = format!(
             r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"T","rules":[{{"id":"R1","properties":{{"security-severity":"{value}"}}}}]}}}},"results":[{R1}]}}]}}"#
         );
@@ -113,7 +121,8 @@ fn unusable_security_severities_fall_back_to_the_level_instead_of_an_extreme() {
 fn other_encodings_and_a_doubled_byte_order_mark_are_refused_at_1_1() {
     let mut double = b"\xef\xbb\xbf\xef\xbb\xbf".to_vec();
     double.extend_from_slice(br#"{"version":"2.1.0","runs":[]}"#);
-    let utf16: Vec<u8> = b"\xff\xfe".iter().copied().chain(r#"{"version":"2.1.0","runs":[]}"#.bytes().flat_map(|b| [b, 0])).collect();
+    let utf16: Vec<u8> =
+        b"\xff\xfe".iter().copied().chain(r#"{"version":"2.1.0","runs":[]}"#.bytes().flat_map(|b| [b, 0])).collect();
     for (name, bytes) in [("double-bom.sarif", double), ("utf16.sarif", utf16)] {
         let Err(e) = both(name, &bytes) else { panic!("{name} was accepted") };
         let d = &e.diagnostics()[0];
