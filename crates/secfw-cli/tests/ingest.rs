@@ -154,7 +154,7 @@ fn a_second_writer_waits_then_times_out_with_sf0008_naming_the_lock_file() {
 fn every_writing_command_takes_the_workspace_lock() {
     let d = tempfile::tempdir().unwrap();
     let ws = d.path().join("ws");
-    let init = secfw().arg("init").arg(&ws).output().unwrap();
+    let init = secfw().arg("init").arg(&ws).args(["--now", "2025-03-01T00:00:00Z"]).output().unwrap();
     assert_eq!(init.status.code(), Some(0), "{}", String::from_utf8_lossy(&init.stderr));
     let w = ws.to_str().unwrap();
     let manifest = ws.join("handoff_manifest.yaml");
