@@ -161,5 +161,50 @@ fn ledger_write(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, scaling, ledger_write);
+/// The shape of the project's ratio script (`sarif summary` against `secfw ingest`): 50 rules,
+/// every result its own file, a 300-character message. 20k results (in memory, as the script's
+/// 20k file); `SECFW_BENCH_80K=1` adds 80k. Parse, merge into an empty ledger, render in the
+/// ledger layout and read it back (everything but the file write).
+fn ratio_shape(n: usize) -> Vec<u8> {
+    let mut s = String::from(r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"bigtool"}},"results":["#);
+    let pad = "x".repeat(300);
+    for i in 0..n {
+        let _ = write!(
+            s,
+            r#"{}{{"ruleId":"R{}","level":"warning","message":{{"text":"msg {i} {pad}"}},"locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"src/f{i}.c"}},"region":{{"startLine":{}}}}}}}]}}"#,
+            if i == 0 { "" } else { "," },
+            i % 50,
+            i % 1000 + 1
+        );
+    }
+    s.push_str("]}]}");
+    s.into_bytes()
+}
+
+fn ratio(c: &mut Criterion) {
+    let now: chrono::DateTime<chrono::Utc> = "2026-11-24T12:00:00Z".parse().unwrap();
+    let mut sizes = vec![20_000];
+    if std::env::var_os("SECFW_BENCH_80K").is_some() {
+        sizes.push(80_000);
+    }
+    let mut g = c.benchmark_group("ingest_ratio_shape");
+    g.sample_size(10);
+    for n in sizes {
+        let log = ratio_shape(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("distinct_{n}"), |b| {
+            b.iter(|| {
+                let report =
+                    secfw_ingest::parse_slice(&log, "r.sarif", Format::Sarif, &ParseOptions::default()).unwrap();
+                let mut ledger = secfw_ingest::new_ledger(now);
+                let summary = secfw_ingest::merge(&mut ledger, &[report], None, &SlaDays::default(), now);
+                let text = secfw_ingest::render(&ledger).unwrap();
+                (summary.opened.len(), text.len())
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, scaling, ledger_write, ratio);
 criterion_main!(benches);

@@ -15,6 +15,40 @@ pub(crate) fn parse(
     opts: &ParseOptions,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Scan>, Error> {
+    check_shape(root, name)?;
+    let src = root.get("source").unwrap_or(&Value::Null);
+    let t = match src.get("target") {
+        Some(Value::String(x)) => x.clone(),
+        Some(o @ Value::Object(_)) => sne(o, "userInput").unwrap_or("unknown").to_owned(),
+        _ => "unknown".to_owned(),
+    };
+    let target = opts.target.clone().unwrap_or(t);
+    let desc = root.get("descriptor").unwrap_or(&Value::Null);
+    let version = sne(desc, "version").filter(|v| *v != "[not provided]").map(str::to_owned);
+    let mut items = Vec::new();
+    for (i, m) in arr(root, "matches").iter().enumerate() {
+        if let Some(item) = match_item(m, format!("/matches/{i}"), &target, name, diags) {
+            items.push(item);
+        }
+    }
+    dedupe(&mut items);
+    Ok(vec![Scan {
+        tool: "grype".into(),
+        tool_version: version,
+        targets: vec![target],
+        started_at: instant(s(desc, "timestamp")),
+        finished_at: None,
+        success: true,
+        error: None,
+        index: 0,
+        covered: [crate::model::class::VULNERABILITY].into(),
+        incomplete: std::collections::BTreeMap::new(),
+        items,
+    }])
+}
+
+/// A Grype report has `matches`: an array, or `null`.
+fn check_shape(root: &Value, name: &str) -> Result<(), Error> {
     let Some(matches) = root.get("matches") else {
         return Err(reject(
             codes::WRONG_SHAPE,
@@ -33,126 +67,109 @@ pub(crate) fn parse(
             None,
         ));
     }
-    let src = root.get("source").unwrap_or(&Value::Null);
-    let t = match src.get("target") {
-        Some(Value::String(x)) => x.clone(),
-        Some(o @ Value::Object(_)) => sne(o, "userInput").unwrap_or("unknown").to_owned(),
-        _ => "unknown".to_owned(),
-    };
-    let target = opts.target.clone().unwrap_or(t);
-    let desc = root.get("descriptor").unwrap_or(&Value::Null);
-    let version = sne(desc, "version").filter(|v| *v != "[not provided]").map(str::to_owned);
-    let mut items = Vec::new();
-    for (i, m) in arr(root, "matches").iter().enumerate() {
-        let p = format!("/matches/{i}");
-        let vuln = m.get("vulnerability").unwrap_or(&Value::Null);
-        let art = m.get("artifact").unwrap_or(&Value::Null);
-        let (Some(id), Some(pkg)) = (sne(vuln, "id"), sne(art, "name")) else {
-            items_skip(diags, name, &p);
-            continue;
-        };
-        let pver = s(art, "version").unwrap_or("");
-        let ptype = s(art, "type").unwrap_or("");
-        let cvss = best_cvss(vuln).or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(best_cvss));
-        let (severity, sev_src) = match s(vuln, "severity").and_then(severity_word) {
-            Some(x) => (x, "tool"),
-            None => {
-                if let Some(c) = cvss {
-                    (Severity::from_cvss(c), "cvss")
-                } else {
-                    diags.push(
-                        Diagnostic::note(
-                            codes::UNSCORED,
-                            name,
-                            format!(
-                                "{p}: severity `{}` is not usable; recorded as low",
-                                s(vuln, "severity").unwrap_or("(none)")
-                            ),
-                        )
-                        .with_hint("review the finding's severity"),
-                    );
-                    (Severity::Low, "default")
-                }
-            }
-        };
-        let mut cve = vec![];
-        if is_advisory_id(id) {
-            cve.push(id.to_owned());
-        }
-        for r in arr(m, "relatedVulnerabilities") {
-            if let Some(x) = sne(r, "id").filter(|x| is_advisory_id(x)) {
-                cve.push(x.to_owned());
-            }
-        }
-        let fix = vuln.get("fix").unwrap_or(&Value::Null);
-        let fixes: Vec<&str> = arr(fix, "versions").iter().filter_map(Value::as_str).collect();
-        // The artifact is part of the identity: the same vulnerability in two jars (two
-        // library paths) is two findings. Its locations (sorted, so their order does not
-        // matter), else its purl.
-        let mut paths: Vec<&str> = arr(art, "locations").iter().filter_map(|l| sne(l, "path")).collect();
-        paths.sort_unstable();
-        paths.dedup();
-        let artifact = if paths.is_empty() { sne(art, "purl").unwrap_or("").to_owned() } else { paths.join("\n") };
-        let path = paths.first().copied().unwrap_or("");
-        let description = sne(vuln, "description")
-            .or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(|r| sne(r, "description")))
-            .unwrap_or(id)
-            .to_owned();
-        let mut extra =
-            vec![("package", json!(pkg)), ("installed_version", json!(pver)), ("package_type", json!(ptype))];
-        if !fixes.is_empty() {
-            extra.push(("fixed_versions", json!(fixes)));
-        }
-        if let Some(u) = sne(vuln, "dataSource") {
-            extra.push(("url", json!(u)));
-        }
-        if let Some(r) = num(vuln, "risk") {
-            extra.push(("risk", json!(r)));
-        }
-        items.push(Item {
-            fingerprint: compute(&["grype", &target, ptype, pkg, id, &artifact]),
-            tool: "grype".into(),
-            rule_id: Some(id.to_owned()),
-            title: format!("{id} in {pkg}"),
-            description,
-            severity,
-            severity_source: sev_src,
-            category: Category::Vulnerability,
-            cwe: Vec::new(),
-            cve: uniq(cve),
-            cvss,
-            target: target.clone(),
-            location: if path.is_empty() { format!("{pkg}@{pver}") } else { format!("{path}: {pkg}@{pver}") },
-            line: None,
-            resource_type: "package",
-            recommended_action: if fixes.is_empty() {
-                format!("No fixed version of {pkg} is known; mitigate or accept the risk")
-            } else {
-                format!("Upgrade {pkg} from {pver} to {}", fixes.join(" or "))
-            },
-            pointer: p,
-            occurrences: 1,
-            extra,
-            class: crate::model::class::VULNERABILITY,
-            tags: Vec::new(),
-            // secfw 0.1 identified a Grype match without its artifact.
-            aliases: vec![compute(&["grype", &target, ptype, pkg, id])],
-        });
+    Ok(())
+}
+
+/// The severity of a match: Grype's word, else its best CVSS score, else low (noted).
+fn severity_of(
+    vuln: &Value,
+    cvss: Option<f64>,
+    p: &str,
+    name: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> (Severity, &'static str) {
+    if let Some(x) = s(vuln, "severity").and_then(severity_word) {
+        return (x, "tool");
     }
-    dedupe(&mut items);
-    Ok(vec![Scan {
+    if let Some(c) = cvss {
+        return (Severity::from_cvss(c), "cvss");
+    }
+    diags.push(
+        Diagnostic::note(
+            codes::UNSCORED,
+            name,
+            format!("{p}: severity `{}` is not usable; recorded as low", s(vuln, "severity").unwrap_or("(none)")),
+        )
+        .with_hint("review the finding's severity"),
+    );
+    (Severity::Low, "default")
+}
+
+/// One match → one item (`None`, with a skipped-item note, without a vulnerability id or a
+/// package name).
+fn match_item(m: &Value, p: String, target: &str, name: &str, diags: &mut Vec<Diagnostic>) -> Option<Item> {
+    let vuln = m.get("vulnerability").unwrap_or(&Value::Null);
+    let art = m.get("artifact").unwrap_or(&Value::Null);
+    let (Some(id), Some(pkg)) = (sne(vuln, "id"), sne(art, "name")) else {
+        items_skip(diags, name, &p);
+        return None;
+    };
+    let pver = s(art, "version").unwrap_or("");
+    let ptype = s(art, "type").unwrap_or("");
+    let cvss = best_cvss(vuln).or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(best_cvss));
+    let (severity, sev_src) = severity_of(vuln, cvss, &p, name, diags);
+    let mut cve = vec![];
+    if is_advisory_id(id) {
+        cve.push(id.to_owned());
+    }
+    for r in arr(m, "relatedVulnerabilities") {
+        if let Some(x) = sne(r, "id").filter(|x| is_advisory_id(x)) {
+            cve.push(x.to_owned());
+        }
+    }
+    let fix = vuln.get("fix").unwrap_or(&Value::Null);
+    let fixes: Vec<&str> = arr(fix, "versions").iter().filter_map(Value::as_str).collect();
+    // The artifact is part of the identity: the same vulnerability in two jars (two
+    // library paths) is two findings. Its locations (sorted, so their order does not
+    // matter), else its purl.
+    let mut paths: Vec<&str> = arr(art, "locations").iter().filter_map(|l| sne(l, "path")).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let artifact = if paths.is_empty() { sne(art, "purl").unwrap_or("").to_owned() } else { paths.join("\n") };
+    let path = paths.first().copied().unwrap_or("");
+    let description = sne(vuln, "description")
+        .or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(|r| sne(r, "description")))
+        .unwrap_or(id)
+        .to_owned();
+    let mut extra = vec![("package", json!(pkg)), ("installed_version", json!(pver)), ("package_type", json!(ptype))];
+    if !fixes.is_empty() {
+        extra.push(("fixed_versions", json!(fixes)));
+    }
+    if let Some(u) = sne(vuln, "dataSource") {
+        extra.push(("url", json!(u)));
+    }
+    if let Some(r) = num(vuln, "risk") {
+        extra.push(("risk", json!(r)));
+    }
+    Some(Item {
+        fingerprint: compute(&["grype", target, ptype, pkg, id, &artifact]),
         tool: "grype".into(),
-        tool_version: version,
-        targets: vec![target],
-        started_at: instant(s(desc, "timestamp")),
-        finished_at: None,
-        success: true,
-        error: None,
-        index: 0,
-        covered: [crate::model::class::VULNERABILITY].into(),
-        incomplete: std::collections::BTreeMap::new(),
-        items,
-    }])
+        rule_id: Some(id.to_owned()),
+        title: format!("{id} in {pkg}"),
+        description,
+        severity,
+        severity_source: sev_src,
+        category: Category::Vulnerability,
+        cwe: Vec::new(),
+        cve: uniq(cve),
+        cvss,
+        target: target.to_owned(),
+        location: if path.is_empty() { format!("{pkg}@{pver}") } else { format!("{path}: {pkg}@{pver}") },
+        line: None,
+        resource_type: "package",
+        recommended_action: if fixes.is_empty() {
+            format!("No fixed version of {pkg} is known; mitigate or accept the risk")
+        } else {
+            format!("Upgrade {pkg} from {pver} to {}", fixes.join(" or "))
+        },
+        pointer: p,
+        occurrences: 1,
+        extra,
+        class: crate::model::class::VULNERABILITY,
+        tags: Vec::new(),
+        // secfw 0.1 identified a Grype match without its artifact.
+        aliases: vec![compute(&["grype", target, ptype, pkg, id])],
+    })
 }
 
 fn items_skip(diags: &mut Vec<Diagnostic>, name: &str, p: &str) {

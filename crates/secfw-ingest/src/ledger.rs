@@ -108,12 +108,7 @@ pub fn match_resource<'a>(inventory: Option<&'a Inventory>, candidates: &[&str])
         if let Some(r) = inv.resources.iter().find(|r| r.id == c) {
             return Some(r);
         }
-        if let Some(r) = inv
-            .resources
-            .iter()
-            .filter(|r| c.starts_with(&format!("{}/", r.id.trim_end_matches('/'))))
-            .max_by_key(|r| r.id.len())
-        {
+        if let Some(r) = inv.resources.iter().filter(|r| is_parent_path(&r.id, &c)).max_by_key(|r| r.id.len()) {
             return Some(r);
         }
         let image = strip_image_tag(&c);
@@ -124,6 +119,13 @@ pub fn match_resource<'a>(inventory: Option<&'a Inventory>, candidates: &[&str])
         }
     }
     None
+}
+
+/// `true` when `path` lies under the resource id `id` (`id` without trailing slashes, then `/`),
+/// without building the prefix string for every resource.
+fn is_parent_path(id: &str, path: &str) -> bool {
+    let p = id.trim_end_matches('/');
+    path.starts_with(p) && path.as_bytes().get(p.len()) == Some(&b'/')
 }
 
 fn strip_image_tag(s: &str) -> &str {
@@ -186,126 +188,217 @@ pub fn merge(
     sla: &SlaDays,
     now: DateTime<Utc>,
 ) -> MergeSummary {
-    let mut summary = MergeSummary::default();
-    let now_ts = Timestamp::DateTime(now);
-    let (prefix, width, mut next) = id_scheme(ledger);
-    let mut unmatched: BTreeSet<String> = BTreeSet::new();
-    let target_key = |t: &str, unmatched: &mut BTreeSet<String>| -> String {
-        if let Some(r) = match_resource(inventory, &[t]) {
-            r.id.clone()
-        } else {
-            if inventory.is_some() {
-                unmatched.insert(t.to_owned());
-            }
-            t.to_owned()
-        }
-    };
-    // (tool, target key) → the scans of this ingest that scanned it, for resolution.
-    let mut scanned: HashMap<(String, String), Vec<&Scan>> = HashMap::new();
-    let mut scan_index: HashMap<String, usize> =
-        ledger.scans.iter().enumerate().map(|(i, s)| (s.scan_id.clone(), i)).collect();
-    // Collect every (report, scan, item) sorted for deterministic id assignment.
-    let mut work: Vec<(&ScannerReport, String, &Item)> = Vec::new();
-    for report in reports {
-        for scan in &report.scans {
-            let sid = scan_id(report, scan);
-            let targets: Vec<String> = {
-                let mut t: Vec<String> = scan.targets.iter().map(|t| target_key(t, &mut unmatched)).collect();
-                t.sort();
-                t.dedup();
-                t
-            };
-            for t in &targets {
-                scanned.entry((scan.tool.clone(), t.clone())).or_default().push(scan);
-            }
-            if !scan.success {
-                summary.failed_scans.push(sid.clone());
-            }
-            // Never record an end before the start (producers' clocks and `now` disagree).
-            let started = scan.started_at.unwrap_or(now);
-            let finished = scan.finished_at.filter(|f| *f >= started).or_else(|| (now >= started).then_some(now));
-            let rec = ScanRecord {
-                scan_id: sid.clone(),
-                tool: scan.tool.clone(),
-                tool_version: scan.tool_version.clone(),
-                targets,
-                started_at: Timestamp::DateTime(started),
-                finished_at: finished.map(Timestamp::DateTime),
-                status: if scan.success { ScanStatus::Success } else { ScanStatus::Failure },
-                error: scan.error.clone(),
-                report: Some(report.name.clone()),
-                incomplete: scan.incomplete.iter().map(|(c, why)| ((*c).to_owned(), why.clone())).collect(),
-            };
-            if let Some(&i) = scan_index.get(&sid) {
-                ledger.scans[i] = rec;
-            } else {
-                scan_index.insert(sid.clone(), ledger.scans.len());
-                ledger.scans.push(rec);
-            }
-            summary.scans.push(sid.clone());
-            for item in &scan.items {
-                work.push((report, sid.clone(), item));
-            }
-        }
-    }
+    let mut m = Merge::new(inventory, now);
+    let mut work = m.record_scans(ledger, reports);
+    // Sorted for a deterministic id assignment.
     work.sort_by(|a, b| (&a.2.fingerprint, &a.1).cmp(&(&b.2.fingerprint, &b.1)));
-    // Indexes of the ledger: live (not resolved) findings by fingerprint, and the most
-    // recently resolved finding of each fingerprint.
-    let mut live: HashMap<String, usize> = HashMap::new();
-    let mut last_resolved: HashMap<String, usize> = HashMap::new();
-    for (i, f) in ledger.findings.iter().enumerate() {
-        let Some(fp) = f.fingerprint.as_deref() else { continue };
-        if f.status == FindingStatus::Resolved {
-            match last_resolved.get(fp) {
-                Some(&j) if ledger.findings[j].resolved_at >= f.resolved_at => {}
-                _ => {
-                    last_resolved.insert(fp.to_owned(), i);
-                }
-            }
-        } else {
-            live.entry(fp.to_owned()).or_insert(i);
-        }
-    }
-    let mut seen: HashSet<&str> = HashSet::with_capacity(work.len());
+    let mut index = LedgerIndex::of(ledger);
+    let (prefix, width, next) = id_scheme(ledger);
+    let mut ids = IdScheme { prefix, width, next };
     for (report, sid, item) in work {
-        if !seen.insert(item.fingerprint.as_str()) {
+        if !m.seen.insert(item.fingerprint.as_str()) {
             continue; // the same finding from two reports of this ingest: counted once
         }
-        let tkey = target_key(&item.target, &mut unmatched);
-        let mut at = live.get(&item.fingerprint).copied();
-        if at.is_none() {
-            // A finding recorded under an earlier fingerprint of this item takes the current one.
-            if let Some((alias, i)) = item.aliases.iter().find_map(|a| live.get(a).map(|&i| (a.clone(), i))) {
-                live.remove(&alias);
-                live.insert(item.fingerprint.clone(), i);
-                ledger.findings[i].fingerprint = Some(item.fingerprint.clone());
-                at = Some(i);
+        let tkey = m.target_key(&item.target);
+        if let Some(i) = index.live_for(ledger, item) {
+            m.update(&mut ledger.findings[i], report, sid, item, &tkey);
+        } else {
+            m.open(ledger, &mut index, &mut ids, sla, (report, sid, item), tkey);
+        }
+    }
+    m.resolve(ledger);
+    m.finish(ledger)
+}
+
+/// `(report, scan id, item)`: one report item to merge.
+type Work<'r> = (&'r ScannerReport, String, &'r Item);
+
+/// The next ids of the ledger's scheme.
+struct IdScheme {
+    prefix: String,
+    width: usize,
+    next: u64,
+}
+
+impl IdScheme {
+    fn take(&mut self) -> String {
+        let (prefix, width, next) = (&self.prefix, self.width, self.next);
+        self.next += 1;
+        format!("{prefix}{next:0width$}")
+    }
+}
+
+/// Indexes of the ledger: live (not resolved) findings by fingerprint, and the most recently
+/// resolved finding of each fingerprint.
+struct LedgerIndex {
+    live: HashMap<String, usize>,
+    last_resolved: HashMap<String, usize>,
+}
+
+impl LedgerIndex {
+    fn of(ledger: &FindingsFile) -> Self {
+        let mut live: HashMap<String, usize> = HashMap::new();
+        let mut last_resolved: HashMap<String, usize> = HashMap::new();
+        for (i, f) in ledger.findings.iter().enumerate() {
+            let Some(fp) = f.fingerprint.as_deref() else { continue };
+            if f.status == FindingStatus::Resolved {
+                match last_resolved.get(fp) {
+                    Some(&j) if ledger.findings[j].resolved_at >= f.resolved_at => {}
+                    _ => {
+                        last_resolved.insert(fp.to_owned(), i);
+                    }
+                }
+            } else {
+                live.entry(fp.to_owned()).or_insert(i);
             }
         }
-        if let Some(i) = at {
-            let f = &mut ledger.findings[i];
-            f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
-            f.source = Some(FindingSource {
-                tool: item.tool.clone(),
-                rule_id: item.rule_id.clone(),
-                scan_id: Some(sid.clone()),
-            });
-            f.evidence.retain(|e| !is_ingest_evidence(e));
-            f.evidence.insert(0, evidence_of(report, item, &tkey));
-            summary.updated.push(f.finding_id.clone());
-            continue;
+        Self { live, last_resolved }
+    }
+
+    /// The live finding of `item`: by its fingerprint, else by an earlier fingerprint of the
+    /// item (that finding then takes the current one).
+    fn live_for(&mut self, ledger: &mut FindingsFile, item: &Item) -> Option<usize> {
+        if let Some(&i) = self.live.get(&item.fingerprint) {
+            return Some(i);
         }
-        let previous = last_resolved.get(&item.fingerprint).map(|&j| ledger.findings[j].finding_id.clone());
-        let id = format!("{prefix}{next:0width$}");
-        next += 1;
-        let resource = match_resource(inventory, &[&item.target, &item.location]);
-        let resource_id = resource.map_or_else(|| tkey.clone(), |r| r.id.clone());
-        let resource_type = resource.map_or_else(|| item.resource_type.to_owned(), |r| r.kind.clone());
-        let deadline = now + Duration::days(i64::from(sla.for_severity(item.severity)));
+        let (alias, i) = item.aliases.iter().find_map(|a| self.live.get(a).map(|&i| (a.clone(), i)))?;
+        self.live.remove(&alias);
+        self.live.insert(item.fingerprint.clone(), i);
+        ledger.findings[i].fingerprint = Some(item.fingerprint.clone());
+        Some(i)
+    }
+}
+
+/// The state of one merge.
+struct Merge<'r, 'i> {
+    inventory: Option<&'i Inventory>,
+    now: DateTime<Utc>,
+    summary: MergeSummary,
+    unmatched: BTreeSet<String>,
+    /// Every item of a scan names the same few targets: each is matched once.
+    target_keys: HashMap<String, String>,
+    /// (tool, target key) → the scans of this ingest that scanned it, for resolution.
+    scanned: HashMap<(String, String), Vec<&'r Scan>>,
+    /// Fingerprints reported by this ingest.
+    seen: HashSet<&'r str>,
+}
+
+impl<'r, 'i> Merge<'r, 'i> {
+    fn new(inventory: Option<&'i Inventory>, now: DateTime<Utc>) -> Self {
+        Self {
+            inventory,
+            now,
+            summary: MergeSummary::default(),
+            unmatched: BTreeSet::new(),
+            target_keys: HashMap::new(),
+            scanned: HashMap::new(),
+            seen: HashSet::new(),
+        }
+    }
+
+    fn now_ts(&self) -> Timestamp {
+        Timestamp::DateTime(self.now)
+    }
+
+    /// The inventory id of a target, or the target itself (noted as unmatched).
+    fn target_key(&mut self, t: &str) -> String {
+        if let Some(k) = self.target_keys.get(t) {
+            return k.clone();
+        }
+        let k = if let Some(r) = match_resource(self.inventory, &[t]) {
+            r.id.clone()
+        } else {
+            if self.inventory.is_some() {
+                self.unmatched.insert(t.to_owned());
+            }
+            t.to_owned()
+        };
+        self.target_keys.insert(t.to_owned(), k.clone());
+        k
+    }
+
+    /// Record (or update) a scan record for every scan, and collect every report item.
+    fn record_scans(&mut self, ledger: &mut FindingsFile, reports: &'r [ScannerReport]) -> Vec<Work<'r>> {
+        let mut scan_index: HashMap<String, usize> =
+            ledger.scans.iter().enumerate().map(|(i, s)| (s.scan_id.clone(), i)).collect();
+        let mut work: Vec<Work<'r>> = Vec::new();
+        for report in reports {
+            for scan in &report.scans {
+                let sid = scan_id(report, scan);
+                let rec = self.scan_record(report, scan, &sid);
+                if let Some(&i) = scan_index.get(&sid) {
+                    ledger.scans[i] = rec;
+                } else {
+                    scan_index.insert(sid.clone(), ledger.scans.len());
+                    ledger.scans.push(rec);
+                }
+                self.summary.scans.push(sid.clone());
+                work.extend(scan.items.iter().map(|item| (report, sid.clone(), item)));
+            }
+        }
+        self.seen.reserve(work.len());
+        work
+    }
+
+    /// The scan record of `scan` (and what it scanned, for resolution).
+    fn scan_record(&mut self, report: &ScannerReport, scan: &'r Scan, sid: &str) -> ScanRecord {
+        let mut targets: Vec<String> = scan.targets.iter().map(|t| self.target_key(t)).collect();
+        targets.sort();
+        targets.dedup();
+        for t in &targets {
+            self.scanned.entry((scan.tool.clone(), t.clone())).or_default().push(scan);
+        }
+        if !scan.success {
+            self.summary.failed_scans.push(sid.to_owned());
+        }
+        // Never record an end before the start (producers' clocks and `now` disagree).
+        let now = self.now;
+        let started = scan.started_at.unwrap_or(now);
+        let finished = scan.finished_at.filter(|f| *f >= started).or_else(|| (now >= started).then_some(now));
+        ScanRecord {
+            scan_id: sid.to_owned(),
+            tool: scan.tool.clone(),
+            tool_version: scan.tool_version.clone(),
+            targets,
+            started_at: Timestamp::DateTime(started),
+            finished_at: finished.map(Timestamp::DateTime),
+            status: if scan.success { ScanStatus::Success } else { ScanStatus::Failure },
+            error: scan.error.clone(),
+            report: Some(report.name.clone()),
+            incomplete: scan.incomplete.iter().map(|(c, why)| ((*c).to_owned(), why.clone())).collect(),
+        }
+    }
+
+    /// A reported item matches a live finding: `last_seen`, source and ingest evidence.
+    fn update(&mut self, f: &mut Finding, report: &ScannerReport, sid: String, item: &Item, tkey: &str) {
+        let now_ts = self.now_ts();
+        f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
+        f.source = Some(FindingSource { tool: item.tool.clone(), rule_id: item.rule_id.clone(), scan_id: Some(sid) });
+        f.evidence.retain(|e| !is_ingest_evidence(e));
+        f.evidence.insert(0, evidence_of(report, item, tkey));
+        self.summary.updated.push(f.finding_id.clone());
+    }
+
+    /// A new finding (superseding the last resolved one of its fingerprint, if any).
+    fn open(
+        &mut self,
+        ledger: &mut FindingsFile,
+        index: &mut LedgerIndex,
+        ids: &mut IdScheme,
+        sla: &SlaDays,
+        (report, sid, item): Work<'_>,
+        tkey: String,
+    ) {
+        let previous = index.last_resolved.get(&item.fingerprint).map(|&j| ledger.findings[j].finding_id.clone());
+        let id = ids.take();
+        let resource = match_resource(self.inventory, &[&item.target, &item.location]);
+        let now_ts = self.now_ts();
+        let deadline = self.now + Duration::days(i64::from(sla.for_severity(item.severity)));
         let mut tags: Vec<String> = resource.map(|r| r.tags.clone()).unwrap_or_default();
         tags.extend(item.tags.iter().cloned());
         tags.sort();
         tags.dedup();
+        let evidence = vec![evidence_of(report, item, &tkey)];
         let finding = Finding {
             finding_id: id.clone(),
             severity: item.severity,
@@ -313,8 +406,8 @@ pub fn merge(
             title: item.title.clone(),
             description: item.description.clone(),
             affected_resources: vec![AffectedResource {
-                resource_id,
-                resource_type,
+                resource_type: resource.map_or_else(|| item.resource_type.to_owned(), |r| r.kind.clone()),
+                resource_id: resource.map_or(tkey, |r| r.id.clone()),
                 location: match item.line {
                     Some(l) if !item.location.is_empty() => format!("{}:{l}", item.location),
                     _ if item.location.is_empty() => item.target.clone(),
@@ -326,7 +419,7 @@ pub fn merge(
                 priority: priority_of(item.severity),
                 deadline: Timestamp::Date(secfw_artifacts::Date(deadline.date_naive())),
             },
-            evidence: vec![evidence_of(report, item, &tkey)],
+            evidence,
             governance: FindingGovernance { tags, ..FindingGovernance::default() },
             status: FindingStatus::Open,
             first_seen: Some(now_ts),
@@ -343,65 +436,78 @@ pub fn merge(
             epss: None,
         };
         if let Some(old) = previous {
-            summary.reopened.push((id.clone(), old));
+            self.summary.reopened.push((id.clone(), old));
         }
-        summary.opened.push(id);
-        live.insert(item.fingerprint.clone(), ledger.findings.len());
+        self.summary.opened.push(id);
+        index.live.insert(item.fingerprint.clone(), ledger.findings.len());
         ledger.findings.push(finding);
     }
-    // Resolution: only by a successful scan that covered the finding's tool, target and
-    // class completely; otherwise the finding stays open and the summary says why.
-    for f in &mut ledger.findings {
-        if !matches!(f.status, FindingStatus::Open | FindingStatus::Accepted) {
-            continue;
-        }
-        let (Some(fp), Some(src), Some(t)) =
-            (f.fingerprint.as_deref(), f.source.as_ref(), finding_target_owned(&f.evidence))
-        else {
-            continue;
-        };
-        if seen.contains(fp) {
-            continue;
-        }
-        let Some(scans) = scanned.get(&(src.tool.clone(), t)) else { continue };
-        let class = finding_class(f);
-        let why_not = match class {
-            None => Some("its scope class is unknown (recorded by an older secfw; re-ingest to record it)".to_owned()),
-            Some(c) => {
-                let reasons: Vec<String> = scans.iter().filter_map(|s| s.cannot_resolve(c)).collect();
-                (reasons.len() == scans.len()).then(|| reasons.into_iter().next().unwrap_or_default())
+
+    /// Resolution: only by a successful scan that covered the finding's tool, target and
+    /// class completely; otherwise the finding stays open and the summary says why.
+    fn resolve(&mut self, ledger: &mut FindingsFile) {
+        let now_ts = self.now_ts();
+        for f in &mut ledger.findings {
+            if !matches!(f.status, FindingStatus::Open | FindingStatus::Accepted) {
+                continue;
             }
-        };
-        if let Some(why) = why_not {
-            summary.kept_open.push((f.finding_id.clone(), why));
-            continue;
+            let (Some(fp), Some(src), Some(t)) =
+                (f.fingerprint.as_deref(), f.source.as_ref(), finding_target_owned(&f.evidence))
+            else {
+                continue;
+            };
+            if self.seen.contains(fp) {
+                continue;
+            }
+            let Some(scans) = self.scanned.get(&(src.tool.clone(), t)) else { continue };
+            if let Some(why) = why_not_resolved(f, scans) {
+                self.summary.kept_open.push((f.finding_id.clone(), why));
+                continue;
+            }
+            f.status = FindingStatus::Resolved;
+            // Never before the finding was last seen (an ingest run with an older `now`).
+            f.resolved_at = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
+            self.summary.resolved.push(f.finding_id.clone());
         }
-        f.status = FindingStatus::Resolved;
-        // Never before the finding was last seen (an ingest run with an older `now`).
-        f.resolved_at = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
-        summary.resolved.push(f.finding_id.clone());
     }
-    for (id, why) in &summary.kept_open {
-        summary.diagnostics.push(
-            Diagnostic::note(codes::NOT_RESOLVED, file_names::FINDINGS, format!("{id} was not reported but stays open: {why}"))
-                .with_hint("a finding is resolved only by a successful scan that covered its tool, target and class and skipped nothing there; re-run the full scan"),
-        );
+
+    /// The notes, the ledger's metadata and scan order, and the sorted summary.
+    fn finish(mut self, ledger: &mut FindingsFile) -> MergeSummary {
+        let summary = &mut self.summary;
+        for (id, why) in &summary.kept_open {
+            summary.diagnostics.push(
+                Diagnostic::note(codes::NOT_RESOLVED, file_names::FINDINGS, format!("{id} was not reported but stays open: {why}"))
+                    .with_hint("a finding is resolved only by a successful scan that covered its tool, target and class and skipped nothing there; re-run the full scan"),
+            );
+        }
+        for t in &self.unmatched {
+            summary.diagnostics.push(
+                Diagnostic::note(codes::NO_INVENTORY_MATCH, "inventory.yaml", format!("scan target `{t}` matches no inventory resource"))
+                    .with_hint("add the resource to inventory.yaml (its id equal to the target, a parent path, or the image without tag), or pass --target ID"),
+            );
+        }
+        ledger.metadata.timestamp = Timestamp::DateTime(self.now);
+        if let Some(last) = summary.scans.iter().max() {
+            ledger.metadata.scan_id.clone_from(last);
+        }
+        ledger.scans.sort_by(|a, b| (a.started_at, &a.scan_id).cmp(&(b.started_at, &b.scan_id)));
+        summary.updated.sort();
+        summary.resolved.sort();
+        summary.kept_open.sort();
+        self.summary
     }
-    for t in unmatched {
-        summary.diagnostics.push(
-            Diagnostic::note(codes::NO_INVENTORY_MATCH, "inventory.yaml", format!("scan target `{t}` matches no inventory resource"))
-                .with_hint("add the resource to inventory.yaml (its id equal to the target, a parent path, or the image without tag), or pass --target ID"),
-        );
+}
+
+/// Why none of `scans` (which scanned the finding's tool and target) can resolve `f`, or
+/// `None` when one can.
+fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
+    match finding_class(f) {
+        None => Some("its scope class is unknown (recorded by an older secfw; re-ingest to record it)".to_owned()),
+        Some(c) => {
+            let reasons: Vec<String> = scans.iter().filter_map(|s| s.cannot_resolve(c)).collect();
+            (reasons.len() == scans.len()).then(|| reasons.into_iter().next().unwrap_or_default())
+        }
     }
-    ledger.metadata.timestamp = now_ts;
-    if let Some(last) = summary.scans.iter().max() {
-        ledger.metadata.scan_id.clone_from(last);
-    }
-    ledger.scans.sort_by(|a, b| (a.started_at, &a.scan_id).cmp(&(b.started_at, &b.scan_id)));
-    summary.updated.sort();
-    summary.resolved.sort();
-    summary.kept_open.sort();
-    summary
 }
 
 /// The scope class of an ingested finding: recorded in its ingest evidence (`class`), else

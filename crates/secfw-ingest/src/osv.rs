@@ -32,140 +32,10 @@ pub(crate) fn parse(
         let source = res.get("source").unwrap_or(&Value::Null);
         let path = sne(source, "path").unwrap_or("unknown");
         let target = opts.target.clone().unwrap_or_else(|| path.to_owned());
-        targets.push(target.clone());
         for (pi, pk) in arr(res, "packages").iter().enumerate() {
-            let p = format!("/results/{ri}/packages/{pi}");
-            let pkg = pk.get("package").unwrap_or(&Value::Null);
-            // A package found by git commit (a submodule, a vendored tree) has no name.
-            let by_commit = sne(pkg, "commit").map(|c| format!("git:{c}"));
-            let Some(pname) = sne(pkg, "name").or(by_commit.as_deref()) else {
-                diags.push(skipped(name, &p, "a package needs package.name or package.commit"));
-                continue;
-            };
-            let eco = s(pkg, "ecosystem").unwrap_or("");
-            let pver = s(pkg, "version").unwrap_or("");
-            let vulns: BTreeMap<&str, (usize, &Value)> = arr(pk, "vulnerabilities")
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| sne(v, "id").map(|id| (id, (i, v))))
-                .collect();
-            // Groups merge aliases (GO-..., GHSA-..., CVE-...) into one finding.
-            let mut groups: Vec<(Vec<String>, Option<f64>)> = arr(pk, "groups")
-                .iter()
-                .map(|g| {
-                    let mut ids: Vec<String> =
-                        arr(g, "ids").iter().filter_map(Value::as_str).map(str::to_owned).collect();
-                    ids.sort();
-                    (ids, num(g, "max_severity"))
-                })
-                .filter(|(ids, _)| !ids.is_empty())
-                .collect();
-            let grouped: Vec<String> = groups.iter().flat_map(|(ids, _)| ids.clone()).collect();
-            for id in vulns.keys() {
-                if !grouped.iter().any(|g| g == id) {
-                    groups.push((vec![(*id).to_owned()], None));
-                }
-            }
-            for (ids, max_sev) in groups {
-                let Some((vi, v)) = ids.iter().find_map(|id| vulns.get(id.as_str()).copied()) else {
-                    diags.push(skipped(
-                        name,
-                        &p,
-                        &format!("group {} names no vulnerability in the package", ids.join(", ")),
-                    ));
-                    continue;
-                };
-                let vp = format!("{p}/vulnerabilities/{vi}");
-                let primary =
-                    ids.iter().find(|i| i.starts_with("CVE-")).or_else(|| ids.first()).cloned().unwrap_or_default();
-                let mut cve: Vec<String> = ids.iter().filter(|i| is_advisory_id(i)).cloned().collect();
-                for id in &ids {
-                    if let Some((_, vv)) = vulns.get(id.as_str()) {
-                        cve.extend(
-                            arr(vv, "aliases")
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .filter(|x| is_advisory_id(x))
-                                .map(str::to_owned),
-                        );
-                    }
-                }
-                let vector_score =
-                    arr(v, "severity").iter().filter_map(|x| s(x, "score")).find_map(cvss::v3_base_score);
-                let db_sev = v.get("database_specific").and_then(|d| s(d, "severity")).and_then(severity_word);
-                let is_mal = ids.iter().any(|i| i.starts_with("MAL-"))
-                    || v.get("database_specific").is_some_and(|d| d.get("malicious-packages-origins").is_some());
-                let score = max_sev.or(vector_score).filter(|x| (0.0..=10.0).contains(x));
-                let (severity, src) = if let Some(x) = score {
-                    (Severity::from_cvss(x), "cvss")
-                } else if let Some(x) = db_sev {
-                    (x, "tool")
-                } else if is_mal {
-                    (Severity::Critical, "malicious-package")
-                } else {
-                    diags.push(
-                        Diagnostic::note(
-                            codes::UNSCORED,
-                            name,
-                            format!("{vp}: {primary} has no severity; recorded as medium"),
-                        )
-                        .with_hint("review the finding's severity"),
-                    );
-                    (Severity::Medium, "default")
-                };
-                let cwe: Vec<String> = v
-                    .get("database_specific")
-                    .map(|d| arr(d, "cwe_ids").iter().filter_map(Value::as_str).flat_map(cwes_in).collect())
-                    .unwrap_or_default();
-                let fixed: Vec<&str> = arr(v, "affected")
-                    .iter()
-                    .filter(|a| a.get("package").and_then(|x| s(x, "name")) == Some(pname))
-                    .flat_map(|a| arr(a, "ranges"))
-                    .flat_map(|r| arr(r, "events"))
-                    .filter_map(|e| s(e, "fixed"))
-                    .collect();
-                let mut extra = vec![
-                    ("package", json!(pname)),
-                    ("installed_version", json!(pver)),
-                    ("ecosystem", json!(eco)),
-                    ("ids", json!(ids)),
-                ];
-                if !fixed.is_empty() {
-                    extra.push(("fixed_versions", json!(fixed)));
-                }
-                items.push(Item {
-                    fingerprint: compute(&["osv", &target, eco, pname, &ids.join(",")]),
-                    tool: "osv-scanner".into(),
-                    rule_id: Some(primary.clone()),
-                    title: sne(v, "summary")
-                        .map_or_else(|| format!("{primary} in {pname}"), |t| format!("{primary}: {t}")),
-                    description: sne(v, "details").or_else(|| sne(v, "summary")).unwrap_or(&primary).to_owned(),
-                    severity,
-                    severity_source: src,
-                    category: Category::Vulnerability,
-                    cwe: uniq(cwe),
-                    cve: uniq(cve),
-                    cvss: score,
-                    target: target.clone(),
-                    location: format!("{pname}@{pver}"),
-                    line: None,
-                    resource_type: "package",
-                    recommended_action: if fixed.is_empty() {
-                        format!(
-                            "No fixed version of {pname} is known; remove or replace the package, or accept the risk"
-                        )
-                    } else {
-                        format!("Upgrade {pname} from {pver} to {}", fixed.join(" or "))
-                    },
-                    pointer: vp,
-                    occurrences: 1,
-                    extra,
-                    class: crate::model::class::VULNERABILITY,
-                    tags: Vec::new(),
-                    aliases: Vec::new(),
-                });
-            }
+            package_items(pk, &format!("/results/{ri}/packages/{pi}"), &target, name, diags, &mut items);
         }
+        targets.push(target);
     }
     dedupe(&mut items);
     targets.sort();
@@ -186,4 +56,162 @@ pub(crate) fn parse(
         incomplete: BTreeMap::new(),
         items,
     }])
+}
+
+/// A package of a result: its name (or `git:<commit>`), ecosystem, version, and where it is.
+struct Pkg<'a> {
+    name: &'a str,
+    eco: &'a str,
+    version: &'a str,
+    target: &'a str,
+    pointer: &'a str,
+}
+
+/// The findings of one package: one per alias group (and per vulnerability in no group).
+fn package_items(pk: &Value, p: &str, target: &str, name: &str, diags: &mut Vec<Diagnostic>, items: &mut Vec<Item>) {
+    let pkg = pk.get("package").unwrap_or(&Value::Null);
+    // A package found by git commit (a submodule, a vendored tree) has no name.
+    let by_commit = sne(pkg, "commit").map(|c| format!("git:{c}"));
+    let Some(pname) = sne(pkg, "name").or(by_commit.as_deref()) else {
+        diags.push(skipped(name, p, "a package needs package.name or package.commit"));
+        return;
+    };
+    let pkg = Pkg {
+        name: pname,
+        eco: s(pkg, "ecosystem").unwrap_or(""),
+        version: s(pkg, "version").unwrap_or(""),
+        target,
+        pointer: p,
+    };
+    let vulns: BTreeMap<&str, (usize, &Value)> = arr(pk, "vulnerabilities")
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| sne(v, "id").map(|id| (id, (i, v))))
+        .collect();
+    // Groups merge aliases (GO-..., GHSA-..., CVE-...) into one finding.
+    let mut groups: Vec<(Vec<String>, Option<f64>)> = arr(pk, "groups")
+        .iter()
+        .map(|g| {
+            let mut ids: Vec<String> = arr(g, "ids").iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            ids.sort();
+            (ids, num(g, "max_severity"))
+        })
+        .filter(|(ids, _)| !ids.is_empty())
+        .collect();
+    let grouped: Vec<String> = groups.iter().flat_map(|(ids, _)| ids.clone()).collect();
+    for id in vulns.keys() {
+        if !grouped.iter().any(|g| g == id) {
+            groups.push((vec![(*id).to_owned()], None));
+        }
+    }
+    for (ids, max_sev) in groups {
+        let Some((vi, v)) = ids.iter().find_map(|id| vulns.get(id.as_str()).copied()) else {
+            diags.push(skipped(name, p, &format!("group {} names no vulnerability in the package", ids.join(", "))));
+            continue;
+        };
+        items.push(group_item(&pkg, &vulns, &ids, max_sev, (vi, v), name, diags));
+    }
+}
+
+/// The severity of a group: its `max_severity`, else a CVSS v3 vector, else the database's
+/// word, else critical for a malicious package, else medium (noted).
+fn severity_of(
+    v: &Value,
+    ids: &[String],
+    score: Option<f64>,
+    (vp, primary): (&str, &str),
+    name: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> (Severity, &'static str) {
+    let db_sev = v.get("database_specific").and_then(|d| s(d, "severity")).and_then(severity_word);
+    let is_mal = ids.iter().any(|i| i.starts_with("MAL-"))
+        || v.get("database_specific").is_some_and(|d| d.get("malicious-packages-origins").is_some());
+    if let Some(x) = score {
+        (Severity::from_cvss(x), "cvss")
+    } else if let Some(x) = db_sev {
+        (x, "tool")
+    } else if is_mal {
+        (Severity::Critical, "malicious-package")
+    } else {
+        diags.push(
+            Diagnostic::note(codes::UNSCORED, name, format!("{vp}: {primary} has no severity; recorded as medium"))
+                .with_hint("review the finding's severity"),
+        );
+        (Severity::Medium, "default")
+    }
+}
+
+/// One alias group of a package → one item; `v` (at index `vi`) is its first vulnerability.
+fn group_item(
+    pkg: &Pkg<'_>,
+    vulns: &BTreeMap<&str, (usize, &Value)>,
+    ids: &[String],
+    max_sev: Option<f64>,
+    (vi, v): (usize, &Value),
+    name: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Item {
+    let Pkg { name: pname, eco, version: pver, target, pointer: p } = *pkg;
+    let vp = format!("{p}/vulnerabilities/{vi}");
+    let primary = ids.iter().find(|i| i.starts_with("CVE-")).or_else(|| ids.first()).cloned().unwrap_or_default();
+    let mut cve: Vec<String> = ids.iter().filter(|i| is_advisory_id(i)).cloned().collect();
+    for id in ids {
+        if let Some((_, vv)) = vulns.get(id.as_str()) {
+            cve.extend(
+                arr(vv, "aliases").iter().filter_map(Value::as_str).filter(|x| is_advisory_id(x)).map(str::to_owned),
+            );
+        }
+    }
+    let vector_score = arr(v, "severity").iter().filter_map(|x| s(x, "score")).find_map(cvss::v3_base_score);
+    let score = max_sev.or(vector_score).filter(|x| (0.0..=10.0).contains(x));
+    let (severity, src) = severity_of(v, ids, score, (&vp, &primary), name, diags);
+    let cwe: Vec<String> = v
+        .get("database_specific")
+        .map(|d| arr(d, "cwe_ids").iter().filter_map(Value::as_str).flat_map(cwes_in).collect())
+        .unwrap_or_default();
+    let fixed: Vec<&str> = arr(v, "affected")
+        .iter()
+        .filter(|a| a.get("package").and_then(|x| s(x, "name")) == Some(pname))
+        .flat_map(|a| arr(a, "ranges"))
+        .flat_map(|r| arr(r, "events"))
+        .filter_map(|e| s(e, "fixed"))
+        .collect();
+    let fingerprint = compute(&["osv", target, eco, pname, &ids.join(",")]);
+    let mut extra = vec![
+        ("package", json!(pname)),
+        ("installed_version", json!(pver)),
+        ("ecosystem", json!(eco)),
+        ("ids", json!(ids)),
+    ];
+    if !fixed.is_empty() {
+        extra.push(("fixed_versions", json!(fixed)));
+    }
+    Item {
+        fingerprint,
+        tool: "osv-scanner".into(),
+        rule_id: Some(primary.clone()),
+        title: sne(v, "summary").map_or_else(|| format!("{primary} in {pname}"), |t| format!("{primary}: {t}")),
+        description: sne(v, "details").or_else(|| sne(v, "summary")).unwrap_or(&primary).to_owned(),
+        severity,
+        severity_source: src,
+        category: Category::Vulnerability,
+        cwe: uniq(cwe),
+        cve: uniq(cve),
+        cvss: score,
+        target: target.to_owned(),
+        location: format!("{pname}@{pver}"),
+        line: None,
+        resource_type: "package",
+        recommended_action: if fixed.is_empty() {
+            format!("No fixed version of {pname} is known; remove or replace the package, or accept the risk")
+        } else {
+            format!("Upgrade {pname} from {pver} to {}", fixed.join(" or "))
+        },
+        pointer: vp,
+        occurrences: 1,
+        extra,
+        class: crate::model::class::VULNERABILITY,
+        tags: Vec::new(),
+        aliases: Vec::new(),
+    }
 }

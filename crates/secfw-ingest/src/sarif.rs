@@ -619,23 +619,10 @@ fn map_one(
     r: RawResult,
     acc: &mut RunItems,
 ) {
-    let tool = ctx.tool.as_str();
-    if matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent") {
-        let why = r
-            .kind
-            .as_deref()
-            .filter(|k| *k != "fail")
-            .map_or_else(|| "baselineState `absent` (no longer present)".to_owned(), |k| format!("kind `{k}`"));
-        diags.push(
-            Diagnostic::note(
-                codes::NOT_A_FINDING,
-                name,
-                format!("{}: {why} is not a finding; not ingested", r.pointer),
-            )
-            .with_hint("only failing results become findings"),
-        );
+    if not_a_finding(&r, name, diags) {
         return;
     }
+    let tool = ctx.tool.as_str();
     let ri = r
         .rule_index
         .filter(|i| *i < ctx.driver_rules)
@@ -652,20 +639,96 @@ fn map_one(
             .map(str::to_owned)
     });
     let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
-    // SARIF §3.11: the text, else the rule's `messageStrings[message.id]`; `{0}`, `{1}` ...
-    // are replaced by `message.arguments`.
+    let message = message_of(&r, info, tool, rule_id.as_deref());
+    let fingerprint = identity(&r, tool, rule_id.as_deref(), &location, &message);
+    // A result with the fingerprint of one already mapped in this run is counted on it; only
+    // one that sorts first by (line, pointer) replaces it (the order `dedupe` keeps).
+    if let Some(&k) = acc.index.get(&fingerprint) {
+        let kept = &mut acc.items[k];
+        if (r.line, r.pointer.as_str()) >= (kept.line, kept.pointer.as_str()) {
+            kept.occurrences = kept.occurrences.saturating_add(1);
+            return;
+        }
+    }
+    let item = new_item(diags, name, ctx, info, r, Mapped { rule_id, location, message, fingerprint });
+    if let Some(&k) = acc.index.get(&item.fingerprint) {
+        let occurrences = acc.items[k].occurrences.saturating_add(1);
+        acc.items[k] = Item { occurrences, ..item };
+    } else {
+        acc.index.insert(item.fingerprint.clone(), acc.items.len());
+        acc.items.push(item);
+    }
+}
+
+/// `true` (with a note) for a result that is not a finding: kind `pass` or `notApplicable`,
+/// or baseline state `absent`.
+fn not_a_finding(r: &RawResult, name: &str, diags: &mut Vec<Diagnostic>) -> bool {
+    if !(matches!(r.kind.as_deref(), Some("pass" | "notApplicable")) || r.baseline.as_deref() == Some("absent")) {
+        return false;
+    }
+    let why = r
+        .kind
+        .as_deref()
+        .filter(|k| *k != "fail")
+        .map_or_else(|| "baselineState `absent` (no longer present)".to_owned(), |k| format!("kind `{k}`"));
+    diags.push(
+        Diagnostic::note(codes::NOT_A_FINDING, name, format!("{}: {why} is not a finding; not ingested", r.pointer))
+            .with_hint("only failing results become findings"),
+    );
+    true
+}
+
+/// SARIF §3.11: the text, else the rule's `messageStrings[message.id]`; `{0}`, `{1}` ... are
+/// replaced by `message.arguments`; else the rule's description, else a generic text.
+fn message_of(r: &RawResult, info: Option<&RuleInfo>, tool: &str, rule_id: Option<&str>) -> String {
     let from_id = r.message_id.as_deref().and_then(|id| info.and_then(|i| i.message_strings.get(id)));
-    let message = match (&r.message, from_id) {
+    match (&r.message, from_id) {
         (Some(m), _) | (None, Some(m)) => expand_template(m, &r.message_args),
-        _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| match &rule_id {
+        _ => info.and_then(|i| i.text.clone()).unwrap_or_else(|| match rule_id {
             Some(id) => format!("{tool} reported {id}"),
             None => format!("{tool} reported a result"),
         }),
-    };
-    let rule_sev = info.and_then(|i| i.security_severity);
-    let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
-    let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
-    let (severity, sev_source) = match sec_sev {
+    }
+}
+
+/// The fingerprint of a result: the one secfw's own SARIF export carries, else computed
+/// ([`fingerprint`]; without a rule, the tool, the location and the message).
+fn identity(r: &RawResult, tool: &str, rule_id: Option<&str>, location: &str, message: &str) -> String {
+    r.partial
+        .iter()
+        .chain(&r.fingerprints)
+        .find(|(k, _)| k == "secfw/v1")
+        .map(|(_, v)| v)
+        .filter(|f| secfw_artifacts::is_fingerprint(f))
+        .cloned()
+        .unwrap_or_else(|| {
+            if let Some(id) = rule_id {
+                fingerprint(tool, id, location, r, message)
+            } else {
+                // No rule: the tool, the location and the message are the identity.
+                let mut b = Builder::new();
+                b.field().put("sarif");
+                b.field().put(tool);
+                b.field();
+                b.field().put(location);
+                b.field().put("message=").put_ws(message);
+                b.finish()
+            }
+        })
+}
+
+/// What [`map_one`] derived before building the item.
+struct Mapped {
+    rule_id: Option<String>,
+    location: String,
+    message: String,
+    fingerprint: String,
+}
+
+/// Severity and where it came from: `security-severity` (result, then rule) as a CVSS band,
+/// else the level.
+fn severity_of(sec_sev: Option<f64>, level: &str) -> (Severity, &'static str) {
+    match sec_sev {
         Some(x) => (Severity::from_cvss(x), "security-severity"),
         None => (
             match level {
@@ -675,7 +738,24 @@ fn map_one(
             },
             "level",
         ),
-    };
+    }
+}
+
+/// The finding of a result that is not a duplicate of one already mapped.
+fn new_item(
+    diags: &mut Vec<Diagnostic>,
+    name: &str,
+    ctx: &RunCtx,
+    info: Option<&RuleInfo>,
+    r: RawResult,
+    m: Mapped,
+) -> Item {
+    let tool = ctx.tool.as_str();
+    let Mapped { rule_id, location, message, fingerprint } = m;
+    let rule_sev = info.and_then(|i| i.security_severity);
+    let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
+    let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
+    let (severity, sev_source) = severity_of(sec_sev, level);
     let mut cwe: Vec<String> = info.map(|i| i.cwe.clone()).unwrap_or_default();
     cwe.extend(r.tags.iter().flat_map(|t| cwes_in(t)));
     cwe.extend(r.taxa_cwe.iter().cloned());
@@ -692,37 +772,6 @@ fn map_one(
     } else {
         Category::Vulnerability
     };
-    let fingerprint = r
-        .partial
-        .iter()
-        .chain(&r.fingerprints)
-        .find(|(k, _)| k == "secfw/v1")
-        .map(|(_, v)| v)
-        .filter(|f| secfw_artifacts::is_fingerprint(f))
-        .cloned()
-        .unwrap_or_else(|| {
-            if let Some(id) = &rule_id {
-                fingerprint(tool, id, &location, &r, &message)
-            } else {
-                // No rule: the tool, the location and the message are the identity.
-                let mut b = Builder::new();
-                b.field().put("sarif");
-                b.field().put(tool);
-                b.field();
-                b.field().put(&location);
-                b.field().put("message=").put_ws(&message);
-                b.finish()
-            }
-        });
-    // A result with the fingerprint of one already mapped in this run is counted on it; only
-    // one that sorts first by (line, pointer) replaces it (the order `dedupe` keeps).
-    if let Some(&k) = acc.index.get(&fingerprint) {
-        let kept = &mut acc.items[k];
-        if (r.line, r.pointer.as_str()) >= (kept.line, kept.pointer.as_str()) {
-            kept.occurrences = kept.occurrences.saturating_add(1);
-            return;
-        }
-    }
     let rule_label = rule_id.as_deref().unwrap_or("(no rule id)");
     let mut title = match info.and_then(|i| i.title.as_deref()) {
         Some(t) => t.to_owned(),
@@ -751,24 +800,9 @@ fn map_one(
         extra.push(("help_uri", json!(u)));
     }
     if !r.suppressions.is_empty() {
-        let sup: Vec<Value> = r
-            .suppressions
-            .iter()
-            .map(|(k, st, j)| json!({"kind": k, "status": st.as_deref().unwrap_or("accepted"), "justification": j}))
-            .collect();
-        if r.suppressions.iter().any(|(_, st, _)| st.as_deref().is_none_or(|st| st == "accepted")) {
-            diags.push(
-                Diagnostic::note(
-                    codes::SUPPRESSED_IN_SOURCE,
-                    name,
-                    format!("{}: `{rule_label}` is suppressed by the tool; ingested as open", r.pointer),
-                )
-                .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
-            );
-        }
-        extra.push(("suppressions", Value::Array(sup)));
+        extra.push(("suppressions", suppressions(&r, rule_label, name, diags)));
     }
-    let item = Item {
+    Item {
         fingerprint,
         tool: tool.to_owned(),
         rule_id,
@@ -791,14 +825,27 @@ fn map_one(
         class: class::RULES,
         tags: Vec::new(),
         aliases: Vec::new(),
-    };
-    if let Some(&k) = acc.index.get(&item.fingerprint) {
-        let occurrences = acc.items[k].occurrences.saturating_add(1);
-        acc.items[k] = Item { occurrences, ..item };
-    } else {
-        acc.index.insert(item.fingerprint.clone(), acc.items.len());
-        acc.items.push(item);
     }
+}
+
+/// The result's suppressions as evidence; a note when the tool accepted one (ingested open).
+fn suppressions(r: &RawResult, rule_label: &str, name: &str, diags: &mut Vec<Diagnostic>) -> Value {
+    let sup: Vec<Value> = r
+        .suppressions
+        .iter()
+        .map(|(k, st, j)| json!({"kind": k, "status": st.as_deref().unwrap_or("accepted"), "justification": j}))
+        .collect();
+    if r.suppressions.iter().any(|(_, st, _)| st.as_deref().is_none_or(|st| st == "accepted")) {
+        diags.push(
+            Diagnostic::note(
+                codes::SUPPRESSED_IN_SOURCE,
+                name,
+                format!("{}: `{rule_label}` is suppressed by the tool; ingested as open", r.pointer),
+            )
+            .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
+        );
+    }
+    Value::Array(sup)
 }
 
 /// Invocation health, target, and the scan record of a finished run.

@@ -18,25 +18,9 @@ pub(crate) fn parse(
     opts: &ParseOptions,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Scan>, Error> {
-    let mut items = Vec::new();
-    let mut cov = Coverage::default();
+    let mut acc = Acc { name, diags, items: Vec::new(), cov: Coverage::default() };
     let (target, version, created) = match root {
-        Value::Array(results) => {
-            // Legacy (< 0.20): a bare array of results; the image is the part before " (".
-            // The image is the part before " (" of the OS result's target; chosen independently
-            // of the results' order (the smallest such target, else the smallest target).
-            let targets = || results.iter().filter_map(|r| sne(r, "Target"));
-            let t = targets()
-                .filter(|t| t.contains(" ("))
-                .min()
-                .or_else(|| targets().min())
-                .map_or("unknown", |t| t.split(" (").next().unwrap_or(t));
-            let target = opts.target.clone().unwrap_or_else(|| t.to_owned());
-            for (i, r) in results.iter().enumerate() {
-                result(r, &format!("/{i}"), &target, "", name, diags, &mut items, &mut cov);
-            }
-            (target, None, None)
-        }
+        Value::Array(results) => (legacy(results, opts, &mut acc), None, None),
         Value::Object(o) => {
             if let Some(v) = o.get("SchemaVersion")
                 && v.as_u64() != Some(2)
@@ -51,65 +35,16 @@ pub(crate) fn parse(
             }
             let version = root.get("Trivy").and_then(|t| sne(t, "Version")).map(str::to_owned);
             if o.contains_key("ClusterName") {
-                // `trivy k8s`: an empty or null ClusterName (a kubeconfig without a cluster name)
-                // still names a cluster report; its target is then `kubernetes`.
-                let cluster = sne(root, "ClusterName").unwrap_or(K8S_DEFAULT_TARGET);
-                let target = opts.target.clone().unwrap_or_else(|| cluster.to_owned());
-                for key in ["Vulnerabilities", "Misconfigurations", "Resources"] {
-                    for (i, res) in arr(root, key).iter().enumerate() {
-                        let loc = [s(res, "Namespace"), s(res, "Kind"), s(res, "Name")]
-                            .into_iter()
-                            .flatten()
-                            .filter(|x| !x.is_empty())
-                            .collect::<Vec<_>>()
-                            .join("/");
-                        for (j, r) in arr(res, "Results").iter().enumerate() {
-                            result(
-                                r,
-                                &format!("/{key}/{i}/Results/{j}"),
-                                &target,
-                                &loc,
-                                name,
-                                diags,
-                                &mut items,
-                                &mut cov,
-                            );
-                        }
-                    }
-                }
-                (target, version, None)
+                (cluster(root, opts, &mut acc), version, None)
             } else {
-                let Some(results) = root.get("Results") else {
-                    if o.contains_key("ArtifactName") {
-                        // A clean scan of some Trivy versions omits Results.
-                        let target = opts
-                            .target
-                            .clone()
-                            .unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
-                        return Ok(vec![scan(target, version, instant(s(root, "CreatedAt")), Vec::new(), cov)]);
-                    }
-                    return Err(reject(
-                        codes::WRONG_SHAPE,
-                        name,
-                        "not a Trivy report: no `Results`",
-                        "pass the output of `trivy ... --format json`",
-                        None,
-                    ));
+                let Some(target) = report_results(root, opts, &mut acc)? else {
+                    // A clean scan of some Trivy versions omits Results.
+                    let target = opts
+                        .target
+                        .clone()
+                        .unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
+                    return Ok(vec![scan(target, version, instant(s(root, "CreatedAt")), Vec::new(), acc.cov)]);
                 };
-                if !results.is_array() && !results.is_null() {
-                    return Err(reject(
-                        codes::WRONG_SHAPE,
-                        name,
-                        "`Results` must be an array",
-                        "pass the output of `trivy ... --format json`",
-                        None,
-                    ));
-                }
-                let target =
-                    opts.target.clone().unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
-                for (i, r) in arr(root, "Results").iter().enumerate() {
-                    result(r, &format!("/Results/{i}"), &target, "", name, diags, &mut items, &mut cov);
-                }
                 (target, version, instant(s(root, "CreatedAt")))
             }
         }
@@ -123,8 +58,86 @@ pub(crate) fn parse(
             ));
         }
     };
+    let Acc { mut items, cov, .. } = acc;
     dedupe(&mut items);
     Ok(vec![scan(target, version, created, items, cov)])
+}
+
+/// What the results of a report add up to: items, coverage and notes.
+struct Acc<'n, 'd> {
+    name: &'n str,
+    diags: &'d mut Vec<Diagnostic>,
+    items: Vec<Item>,
+    cov: Coverage,
+}
+
+/// Legacy (< 0.20): a bare array of results. The target is the part before " (" of the OS
+/// result's target, chosen independently of the results' order (the smallest such target,
+/// else the smallest target).
+fn legacy(results: &[Value], opts: &ParseOptions, acc: &mut Acc<'_, '_>) -> String {
+    let targets = || results.iter().filter_map(|r| sne(r, "Target"));
+    let t = targets()
+        .filter(|t| t.contains(" ("))
+        .min()
+        .or_else(|| targets().min())
+        .map_or("unknown", |t| t.split(" (").next().unwrap_or(t));
+    let target = opts.target.clone().unwrap_or_else(|| t.to_owned());
+    for (i, r) in results.iter().enumerate() {
+        result(r, &Place { ptr: &format!("/{i}"), target: &target, resource: "" }, acc);
+    }
+    target
+}
+
+/// `trivy k8s`: an empty or null ClusterName (a kubeconfig without a cluster name) still names
+/// a cluster report; its target is then `kubernetes`.
+fn cluster(root: &Value, opts: &ParseOptions, acc: &mut Acc<'_, '_>) -> String {
+    let cluster = sne(root, "ClusterName").unwrap_or(K8S_DEFAULT_TARGET);
+    let target = opts.target.clone().unwrap_or_else(|| cluster.to_owned());
+    for key in ["Vulnerabilities", "Misconfigurations", "Resources"] {
+        for (i, res) in arr(root, key).iter().enumerate() {
+            let loc = [s(res, "Namespace"), s(res, "Kind"), s(res, "Name")]
+                .into_iter()
+                .flatten()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join("/");
+            for (j, r) in arr(res, "Results").iter().enumerate() {
+                result(r, &Place { ptr: &format!("/{key}/{i}/Results/{j}"), target: &target, resource: &loc }, acc);
+            }
+        }
+    }
+    target
+}
+
+/// A SchemaVersion 2 report's `Results`: the target, or `None` for a report with an
+/// `ArtifactName` and no `Results` (a clean scan of some Trivy versions).
+fn report_results(root: &Value, opts: &ParseOptions, acc: &mut Acc<'_, '_>) -> Result<Option<String>, Error> {
+    let Some(results) = root.get("Results") else {
+        if root.get("ArtifactName").is_some() {
+            return Ok(None);
+        }
+        return Err(reject(
+            codes::WRONG_SHAPE,
+            acc.name,
+            "not a Trivy report: no `Results`",
+            "pass the output of `trivy ... --format json`",
+            None,
+        ));
+    };
+    if !results.is_array() && !results.is_null() {
+        return Err(reject(
+            codes::WRONG_SHAPE,
+            acc.name,
+            "`Results` must be an array",
+            "pass the output of `trivy ... --format json`",
+            None,
+        ));
+    }
+    let target = opts.target.clone().unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
+    for (i, r) in arr(root, "Results").iter().enumerate() {
+        result(r, &Place { ptr: &format!("/Results/{i}"), target: &target, resource: "" }, acc);
+    }
+    Ok(Some(target))
 }
 
 /// The default target of a `trivy k8s` report with an empty `ClusterName`.
@@ -166,21 +179,59 @@ fn scan(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn result(
-    r: &Value,
-    ptr: &str,
-    target: &str,
-    resource: &str,
-    name: &str,
-    diags: &mut Vec<Diagnostic>,
-    out: &mut Vec<Item>,
-    cov: &mut Coverage,
-) {
+/// Where a result is: its JSON pointer, the scan target and the cluster resource (k8s).
+struct Place<'a> {
+    ptr: &'a str,
+    target: &'a str,
+    resource: &'a str,
+}
+
+/// One result of the report: its coverage, then its vulnerabilities (reported and
+/// suppressed), misconfigurations, secrets and licences.
+fn result(r: &Value, at: &Place<'_>, acc: &mut Acc<'_, '_>) {
     let rtarget = s(r, "Target").unwrap_or("");
     let class = s(r, "Class").unwrap_or("");
     let rtype = s(r, "Type").unwrap_or("");
-    // What this result says Trivy looked for (its Class, or for the legacy layout the keys).
+    cover(r, class, rtype, &mut acc.cov);
+    // OS packages: the result target names the OS release, which changes on upgrade; use the
+    // OS family (Type) for identity so an upgraded base image keeps its findings' identity.
+    let scope = if class == "os-pkgs" || (class.is_empty() && rtarget.contains(" (")) { rtype } else { rtarget };
+    let place = if at.resource.is_empty() { scope.to_owned() } else { format!("{}/{scope}", at.resource) };
+    let ctx = Ctx { target: at.target, place: &place };
+    let suppressed = suppressed_findings(r, at.ptr, acc);
+    let reported =
+        arr(r, "Vulnerabilities").iter().enumerate().map(|(i, v)| (format!("{}/Vulnerabilities/{i}", at.ptr), v, None));
+    for (p, v, modified) in reported.chain(suppressed.into_iter().map(|(p, f, m)| (p, f, Some(m)))) {
+        if let Some(item) = vulnerability(v, modified, p, &ctx, acc) {
+            acc.items.push(item);
+        }
+    }
+    for (i, m) in arr(r, "Misconfigurations").iter().enumerate() {
+        if let Some(item) = misconfiguration(m, format!("{}/Misconfigurations/{i}", at.ptr), &ctx, acc) {
+            acc.items.push(item);
+        }
+    }
+    for (i, x) in arr(r, "Secrets").iter().enumerate() {
+        if let Some(item) = secret(x, format!("{}/Secrets/{i}", at.ptr), &ctx, acc) {
+            acc.items.push(item);
+        }
+    }
+    for (i, l) in arr(r, "Licenses").iter().enumerate() {
+        if let Some(item) = license(l, format!("{}/Licenses/{i}", at.ptr), &ctx, acc) {
+            acc.items.push(item);
+        }
+    }
+}
+
+/// The findings of one result share its target and place (scope, under the cluster
+/// resource).
+struct Ctx<'a> {
+    target: &'a str,
+    place: &'a str,
+}
+
+/// What this result says Trivy looked for (its Class, or for the legacy layout the keys).
+fn cover(r: &Value, class: &str, rtype: &str, cov: &mut Coverage) {
     match class {
         "os-pkgs" | "lang-pkgs" => {
             cov.covered.insert(class::VULNERABILITY);
@@ -209,21 +260,26 @@ fn result(
     if class.is_empty() && !rtype.is_empty() && r.get("Vulnerabilities").is_some() {
         cov.covered.insert(class::VULNERABILITY);
     }
-    // OS packages: the result target names the OS release, which changes on upgrade; use the
-    // OS family (Type) for identity so an upgraded base image keeps its findings' identity.
-    let scope = if class == "os-pkgs" || (class.is_empty() && rtarget.contains(" (")) { rtype } else { rtarget };
-    let place = if resource.is_empty() { scope.to_owned() } else { format!("{resource}/{scope}") };
-    // `--show-suppressed`: findings Trivy suppressed (.trivyignore, VEX) are kept, recorded as
-    // suppressed by the scanner (evidence `suppressions`), so the suppression_parity gate can
-    // check that an exception backs each one. They are ingested like reported ones (same
-    // fingerprint), open unless the registry excepts them.
-    let mut suppressed: Vec<(String, &Value, &Value)> = Vec::new();
+}
+
+/// `--show-suppressed`: findings Trivy suppressed (.trivyignore, VEX) are kept, recorded as
+/// suppressed by the scanner (evidence `suppressions`), so the suppression_parity gate can
+/// check that an exception backs each one. They are ingested like reported ones (same
+/// fingerprint), open unless the registry excepts them. `(pointer, finding, modification)`.
+fn suppressed_findings<'v>(r: &'v Value, ptr: &str, acc: &mut Acc<'_, '_>) -> Vec<(String, &'v Value, &'v Value)> {
+    let mut suppressed = Vec::new();
     for (i, m) in arr(r, "ExperimentalModifiedFindings").iter().enumerate() {
         let p = format!("{ptr}/ExperimentalModifiedFindings/{i}");
         match (s(m, "Type"), m.get("Finding").filter(|f| f.is_object())) {
             (Some("vulnerability"), Some(f)) => suppressed.push((format!("{p}/Finding"), f, m)),
             (Some("vulnerability"), None) => {
-                cov.skip(class::VULNERABILITY, diags, name, &p, "a suppressed finding needs a `Finding` object");
+                acc.cov.skip(
+                    class::VULNERABILITY,
+                    acc.diags,
+                    acc.name,
+                    &p,
+                    "a suppressed finding needs a `Finding` object",
+                );
             }
             (t, _) => {
                 // Misconfigurations, secrets and licences Trivy suppressed are not read yet: the
@@ -234,236 +290,243 @@ fn result(
                     Some("license") => class::LICENSE,
                     _ => class::VULNERABILITY,
                 };
-                cov.skip(c, diags, name, &p, &format!("a suppressed finding of type {t:?} is not read"));
+                acc.cov.skip(c, acc.diags, acc.name, &p, &format!("a suppressed finding of type {t:?} is not read"));
             }
         }
     }
-    let reported =
-        arr(r, "Vulnerabilities").iter().enumerate().map(|(i, v)| (format!("{ptr}/Vulnerabilities/{i}"), v, None));
-    for (p, v, modified) in reported.chain(suppressed.into_iter().map(|(p, f, m)| (p, f, Some(m)))) {
-        let (Some(id), Some(pkg)) = (sne(v, "VulnerabilityID"), sne(v, "PkgName")) else {
-            cov.skip(class::VULNERABILITY, diags, name, &p, "a vulnerability needs VulnerabilityID and PkgName");
-            continue;
-        };
-        let installed = s(v, "InstalledVersion").unwrap_or("");
-        let pkg_path = s(v, "PkgPath").unwrap_or("");
-        let cvss = cvss_of(v);
-        let (severity, src) = sev(v, cvss, name, &p, diags);
-        let mut cwe: Vec<String> = arr(v, "CweIDs").iter().filter_map(Value::as_str).flat_map(cwes_in).collect();
-        cwe.sort();
-        let fixed = sne(v, "FixedVersion");
-        let mut extra = vec![("package", json!(pkg)), ("installed_version", json!(installed))];
-        // The package's purl (type, namespace, name, version), when Trivy gives one: what VEX
-        // statements and package-targeted decisions are matched against.
-        if let Some(purl) = v.pointer("/PkgIdentifier/PURL").and_then(Value::as_str).filter(|p| !p.trim().is_empty()) {
-            extra.push(("purl", json!(purl)));
-        }
-        if let Some(f) = fixed {
-            extra.push(("fixed_version", json!(f)));
-        }
-        if let Some(u) = sne(v, "PrimaryURL") {
-            extra.push(("url", json!(u)));
-        }
-        if let Some(st) = sne(v, "Status") {
-            extra.push(("status", json!(st)));
-        }
-        if let Some(m) = modified {
-            let status = sne(m, "Status").unwrap_or("unknown");
-            extra.push((
-                "suppressions",
-                json!([{"kind": "external", "status": "accepted", "justification": sne(m, "Statement"),
-                        "source": sne(m, "Source"), "scanner_status": status}]),
-            ));
-            diags.push(
-                Diagnostic::note(
-                    codes::SUPPRESSED_IN_SOURCE,
-                    name,
-                    format!(
-                        "{p}: {id} in {pkg} is suppressed by Trivy ({status}, {}); ingested as open",
-                        sne(m, "Source").unwrap_or("unknown source")
-                    ),
-                )
-                .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
-            );
-        }
-        let loc =
-            if pkg_path.is_empty() { format!("{pkg}@{installed}") } else { format!("{pkg_path}:{pkg}@{installed}") };
-        out.push(Item {
-            fingerprint: compute(&["trivy/vuln", target, &place, pkg_path, pkg, id]),
-            tool: "trivy".into(),
-            rule_id: Some(id.to_owned()),
-            title: sne(v, "Title").map_or_else(|| format!("{id} in {pkg}"), |t| format!("{id}: {t}")),
-            description: sne(v, "Description").unwrap_or(id).to_owned(),
-            severity,
-            severity_source: src,
-            category: Category::Vulnerability,
-            cwe: uniq(cwe),
-            cve: if is_advisory_id(id) { vec![id.to_owned()] } else { Vec::new() },
-            cvss,
-            target: target.to_owned(),
-            location: if place.is_empty() { loc } else { format!("{place}: {loc}") },
-            line: None,
-            resource_type: "package",
-            recommended_action: fixed.map_or_else(
-                || format!("No fixed version of {pkg} is published yet; mitigate or accept the risk"),
-                |f| format!("Upgrade {pkg} from {installed} to {f} or later"),
-            ),
-            pointer: p,
-            occurrences: 1,
-            extra,
-            class: class::VULNERABILITY,
-            tags: Vec::new(),
-            aliases: Vec::new(),
-        });
+    suppressed
+}
+
+/// A vulnerability (reported, or suppressed with its modification `modified`).
+fn vulnerability(v: &Value, modified: Option<&Value>, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) -> Option<Item> {
+    let (target, place, name) = (ctx.target, ctx.place, acc.name);
+    let (Some(id), Some(pkg)) = (sne(v, "VulnerabilityID"), sne(v, "PkgName")) else {
+        acc.cov.skip(class::VULNERABILITY, acc.diags, name, &p, "a vulnerability needs VulnerabilityID and PkgName");
+        return None;
+    };
+    let installed = s(v, "InstalledVersion").unwrap_or("");
+    let pkg_path = s(v, "PkgPath").unwrap_or("");
+    let cvss = cvss_of(v);
+    let (severity, src) = sev(v, cvss, name, &p, acc.diags);
+    let mut cwe: Vec<String> = arr(v, "CweIDs").iter().filter_map(Value::as_str).flat_map(cwes_in).collect();
+    cwe.sort();
+    let fixed = sne(v, "FixedVersion");
+    let mut extra = vec![("package", json!(pkg)), ("installed_version", json!(installed))];
+    // The package's purl (type, namespace, name, version), when Trivy gives one: what VEX
+    // statements and package-targeted decisions are matched against.
+    if let Some(purl) = v.pointer("/PkgIdentifier/PURL").and_then(Value::as_str).filter(|p| !p.trim().is_empty()) {
+        extra.push(("purl", json!(purl)));
     }
-    for (i, m) in arr(r, "Misconfigurations").iter().enumerate() {
-        let p = format!("{ptr}/Misconfigurations/{i}");
-        let Some(id) = sne(m, "ID").or_else(|| sne(m, "AVDID")) else {
-            cov.skip(class::MISCONFIGURATION, diags, name, &p, "a misconfiguration needs an ID");
-            continue;
-        };
-        if s(m, "Status").is_some_and(|st| st != "FAIL") {
-            continue; // PASS / EXCEPTION entries are checks that passed, not findings
-        }
-        let (severity, src) = sev(m, None, name, &p, diags);
-        let cause = m.get("CauseMetadata");
-        let res = cause.and_then(|c| sne(c, "Resource")).unwrap_or("");
-        let line = cause.and_then(|c| c.get("StartLine")).and_then(Value::as_u64);
-        let message = sne(m, "Message").unwrap_or("");
-        let mut extra = Vec::new();
-        if let Some(u) = sne(m, "PrimaryURL") {
-            extra.push(("url", json!(u)));
-        }
-        out.push(Item {
-            fingerprint: compute(&["trivy/misconfig", target, &place, id, res, message]),
-            tool: "trivy".into(),
-            rule_id: Some(id.to_owned()),
-            title: sne(m, "Title").map_or_else(|| id.to_owned(), |t| format!("{id}: {t}")),
-            description: [sne(m, "Description"), Some(message).filter(|x| !x.is_empty())]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("\n\n"),
-            severity,
-            severity_source: src,
-            category: Category::Configuration,
-            cwe: Vec::new(),
-            cve: Vec::new(),
-            cvss: None,
-            target: target.to_owned(),
-            location: place.clone(),
-            line,
-            resource_type: "file",
-            recommended_action: sne(m, "Resolution").unwrap_or("Fix the misconfiguration").to_owned(),
-            pointer: p,
-            occurrences: 1,
-            extra,
-            class: class::MISCONFIGURATION,
-            tags: Vec::new(),
-            aliases: Vec::new(),
-        });
+    if let Some(f) = fixed {
+        extra.push(("fixed_version", json!(f)));
     }
-    for (i, x) in arr(r, "Secrets").iter().enumerate() {
-        let p = format!("{ptr}/Secrets/{i}");
-        let Some(rule) = sne(x, "RuleID") else {
-            cov.skip(class::SECRET, diags, name, &p, "a secret needs a RuleID");
-            continue;
-        };
-        let (severity, src) = sev(x, None, name, &p, diags);
-        let matched = s(x, "Match").unwrap_or("");
-        out.push(Item {
-            fingerprint: compute(&["trivy/secret", target, &place, rule, &crate::fingerprint::normalize_ws(matched)]),
-            tool: "trivy".into(),
-            rule_id: Some(rule.to_owned()),
-            title: sne(x, "Title").map_or_else(|| format!("Secret: {rule}"), |t| format!("Secret: {t}")),
-            description: format!("{} found in {}: {matched}", sne(x, "Title").unwrap_or(rule), place),
-            severity,
-            severity_source: src,
-            category: Category::Vulnerability,
-            cwe: vec!["CWE-798".into()],
-            cve: Vec::new(),
-            cvss: None,
-            target: target.to_owned(),
-            location: place.clone(),
-            line: x.get("StartLine").and_then(Value::as_u64),
-            resource_type: "file",
-            recommended_action: "Revoke and rotate the secret, then remove it from the source and its history".into(),
-            pointer: p,
-            occurrences: 1,
-            extra: Vec::new(),
-            class: class::SECRET,
-            tags: Vec::new(),
-            aliases: Vec::new(),
-        });
+    if let Some(u) = sne(v, "PrimaryURL") {
+        extra.push(("url", json!(u)));
     }
-    for (i, l) in arr(r, "Licenses").iter().enumerate() {
-        let p = format!("{ptr}/Licenses/{i}");
-        let Some(lic) = sne(l, "Name") else {
-            cov.skip(class::LICENSE, diags, name, &p, "a licence finding needs a Name");
-            continue;
-        };
-        let (severity, src) = sev(l, None, name, &p, diags);
-        let pkg = s(l, "PkgName").unwrap_or("");
-        let file = s(l, "FilePath").unwrap_or("");
-        let category = s(l, "Category").unwrap_or("");
-        let what = match (pkg.is_empty(), file.is_empty()) {
-            (false, _) => pkg.to_owned(),
-            (true, false) => file.to_owned(),
-            (true, true) => place.clone(),
-        };
-        let mut extra = vec![("license", json!(lic))];
-        if !category.is_empty() {
-            extra.push(("license_category", json!(category)));
-        }
-        if !pkg.is_empty() {
-            extra.push(("package", json!(pkg)));
-        }
-        if let Some(c) = l.get("Confidence").and_then(Value::as_f64) {
-            extra.push(("confidence", json!(c)));
-        }
-        if let Some(u) = sne(l, "Link") {
-            extra.push(("url", json!(u)));
-        }
-        let location = match (place.is_empty(), file.is_empty()) {
-            (_, false) if place.is_empty() => file.to_owned(),
-            (_, false) => format!("{place}: {file}"),
-            (true, true) => what.clone(),
-            (false, true) => format!("{place}: {what}"),
-        };
-        out.push(Item {
-            fingerprint: compute(&["trivy/license", target, &place, pkg, file, lic]),
-            tool: "trivy".into(),
-            rule_id: Some(lic.to_owned()),
-            title: if category.is_empty() {
-                format!("Licence {lic} in {what}")
-            } else {
-                format!("Licence {lic} ({category}) in {what}")
-            },
-            description: format!(
-                "{what} is licensed under {lic}{}",
-                if category.is_empty() { String::new() } else { format!(", classified `{category}` by Trivy") }
-            ),
-            severity,
-            severity_source: src,
-            category: Category::Compliance,
-            cwe: Vec::new(),
-            cve: Vec::new(),
-            cvss: None,
-            target: target.to_owned(),
-            location,
-            line: None,
-            resource_type: if pkg.is_empty() { "file" } else { "package" },
-            recommended_action: format!(
-                "Review the licence {lic} of {what} against the licence policy; replace the component or record an exception"
-            ),
-            pointer: p,
-            occurrences: 1,
-            extra,
-            class: class::LICENSE,
-            tags: vec!["license".to_owned()],
-            aliases: Vec::new(),
-        });
+    if let Some(st) = sne(v, "Status") {
+        extra.push(("status", json!(st)));
     }
+    if let Some(m) = modified {
+        let status = sne(m, "Status").unwrap_or("unknown");
+        extra.push((
+            "suppressions",
+            json!([{"kind": "external", "status": "accepted", "justification": sne(m, "Statement"),
+                    "source": sne(m, "Source"), "scanner_status": status}]),
+        ));
+        acc.diags.push(
+            Diagnostic::note(
+                codes::SUPPRESSED_IN_SOURCE,
+                name,
+                format!(
+                    "{p}: {id} in {pkg} is suppressed by Trivy ({status}, {}); ingested as open",
+                    sne(m, "Source").unwrap_or("unknown source")
+                ),
+            )
+            .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
+        );
+    }
+    let loc = if pkg_path.is_empty() { format!("{pkg}@{installed}") } else { format!("{pkg_path}:{pkg}@{installed}") };
+    Some(Item {
+        fingerprint: compute(&["trivy/vuln", target, place, pkg_path, pkg, id]),
+        tool: "trivy".into(),
+        rule_id: Some(id.to_owned()),
+        title: sne(v, "Title").map_or_else(|| format!("{id} in {pkg}"), |t| format!("{id}: {t}")),
+        description: sne(v, "Description").unwrap_or(id).to_owned(),
+        severity,
+        severity_source: src,
+        category: Category::Vulnerability,
+        cwe: uniq(cwe),
+        cve: if is_advisory_id(id) { vec![id.to_owned()] } else { Vec::new() },
+        cvss,
+        target: target.to_owned(),
+        location: if place.is_empty() { loc } else { format!("{place}: {loc}") },
+        line: None,
+        resource_type: "package",
+        recommended_action: fixed.map_or_else(
+            || format!("No fixed version of {pkg} is published yet; mitigate or accept the risk"),
+            |f| format!("Upgrade {pkg} from {installed} to {f} or later"),
+        ),
+        pointer: p,
+        occurrences: 1,
+        extra,
+        class: class::VULNERABILITY,
+        tags: Vec::new(),
+        aliases: Vec::new(),
+    })
+}
+
+/// A misconfiguration (`None` for a check that passed).
+fn misconfiguration(m: &Value, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) -> Option<Item> {
+    let (target, place, name) = (ctx.target, ctx.place, acc.name);
+    let Some(id) = sne(m, "ID").or_else(|| sne(m, "AVDID")) else {
+        acc.cov.skip(class::MISCONFIGURATION, acc.diags, name, &p, "a misconfiguration needs an ID");
+        return None;
+    };
+    if s(m, "Status").is_some_and(|st| st != "FAIL") {
+        return None; // PASS / EXCEPTION entries are checks that passed, not findings
+    }
+    let (severity, src) = sev(m, None, name, &p, acc.diags);
+    let cause = m.get("CauseMetadata");
+    let res = cause.and_then(|c| sne(c, "Resource")).unwrap_or("");
+    let line = cause.and_then(|c| c.get("StartLine")).and_then(Value::as_u64);
+    let message = sne(m, "Message").unwrap_or("");
+    let mut extra = Vec::new();
+    if let Some(u) = sne(m, "PrimaryURL") {
+        extra.push(("url", json!(u)));
+    }
+    Some(Item {
+        fingerprint: compute(&["trivy/misconfig", target, place, id, res, message]),
+        tool: "trivy".into(),
+        rule_id: Some(id.to_owned()),
+        title: sne(m, "Title").map_or_else(|| id.to_owned(), |t| format!("{id}: {t}")),
+        description: [sne(m, "Description"), Some(message).filter(|x| !x.is_empty())]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+        severity,
+        severity_source: src,
+        category: Category::Configuration,
+        cwe: Vec::new(),
+        cve: Vec::new(),
+        cvss: None,
+        target: target.to_owned(),
+        location: place.to_owned(),
+        line,
+        resource_type: "file",
+        recommended_action: sne(m, "Resolution").unwrap_or("Fix the misconfiguration").to_owned(),
+        pointer: p,
+        occurrences: 1,
+        extra,
+        class: class::MISCONFIGURATION,
+        tags: Vec::new(),
+        aliases: Vec::new(),
+    })
+}
+
+/// A secret.
+fn secret(x: &Value, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) -> Option<Item> {
+    let (target, place, name) = (ctx.target, ctx.place, acc.name);
+    let Some(rule) = sne(x, "RuleID") else {
+        acc.cov.skip(class::SECRET, acc.diags, name, &p, "a secret needs a RuleID");
+        return None;
+    };
+    let (severity, src) = sev(x, None, name, &p, acc.diags);
+    let matched = s(x, "Match").unwrap_or("");
+    Some(Item {
+        fingerprint: compute(&["trivy/secret", target, place, rule, &crate::fingerprint::normalize_ws(matched)]),
+        tool: "trivy".into(),
+        rule_id: Some(rule.to_owned()),
+        title: sne(x, "Title").map_or_else(|| format!("Secret: {rule}"), |t| format!("Secret: {t}")),
+        description: format!("{} found in {}: {matched}", sne(x, "Title").unwrap_or(rule), place),
+        severity,
+        severity_source: src,
+        category: Category::Vulnerability,
+        cwe: vec!["CWE-798".into()],
+        cve: Vec::new(),
+        cvss: None,
+        target: target.to_owned(),
+        location: place.to_owned(),
+        line: x.get("StartLine").and_then(Value::as_u64),
+        resource_type: "file",
+        recommended_action: "Revoke and rotate the secret, then remove it from the source and its history".into(),
+        pointer: p,
+        occurrences: 1,
+        extra: Vec::new(),
+        class: class::SECRET,
+        tags: Vec::new(),
+        aliases: Vec::new(),
+    })
+}
+
+/// A licence finding.
+fn license(l: &Value, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) -> Option<Item> {
+    let (target, place, name) = (ctx.target, ctx.place, acc.name);
+    let Some(lic) = sne(l, "Name") else {
+        acc.cov.skip(class::LICENSE, acc.diags, name, &p, "a licence finding needs a Name");
+        return None;
+    };
+    let (severity, src) = sev(l, None, name, &p, acc.diags);
+    let pkg = s(l, "PkgName").unwrap_or("");
+    let file = s(l, "FilePath").unwrap_or("");
+    let category = s(l, "Category").unwrap_or("");
+    let what = match (pkg.is_empty(), file.is_empty()) {
+        (false, _) => pkg.to_owned(),
+        (true, false) => file.to_owned(),
+        (true, true) => place.to_owned(),
+    };
+    let mut extra = vec![("license", json!(lic))];
+    if !category.is_empty() {
+        extra.push(("license_category", json!(category)));
+    }
+    if !pkg.is_empty() {
+        extra.push(("package", json!(pkg)));
+    }
+    if let Some(c) = l.get("Confidence").and_then(Value::as_f64) {
+        extra.push(("confidence", json!(c)));
+    }
+    if let Some(u) = sne(l, "Link") {
+        extra.push(("url", json!(u)));
+    }
+    let location = match (place.is_empty(), file.is_empty()) {
+        (_, false) if place.is_empty() => file.to_owned(),
+        (_, false) => format!("{place}: {file}"),
+        (true, true) => what.clone(),
+        (false, true) => format!("{place}: {what}"),
+    };
+    Some(Item {
+        fingerprint: compute(&["trivy/license", target, place, pkg, file, lic]),
+        tool: "trivy".into(),
+        rule_id: Some(lic.to_owned()),
+        title: if category.is_empty() {
+            format!("Licence {lic} in {what}")
+        } else {
+            format!("Licence {lic} ({category}) in {what}")
+        },
+        description: format!(
+            "{what} is licensed under {lic}{}",
+            if category.is_empty() { String::new() } else { format!(", classified `{category}` by Trivy") }
+        ),
+        severity,
+        severity_source: src,
+        category: Category::Compliance,
+        cwe: Vec::new(),
+        cve: Vec::new(),
+        cvss: None,
+        target: target.to_owned(),
+        location,
+        line: None,
+        resource_type: if pkg.is_empty() { "file" } else { "package" },
+        recommended_action: format!(
+            "Review the licence {lic} of {what} against the licence policy; replace the component or record an exception"
+        ),
+        pointer: p,
+        occurrences: 1,
+        extra,
+        class: class::LICENSE,
+        tags: vec!["license".to_owned()],
+        aliases: Vec::new(),
+    })
 }
 
 fn cvss_of(v: &Value) -> Option<f64> {
