@@ -538,11 +538,21 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
 }
 
 /// A finding id is used once.
-fn check_finding_id<'a>(ids: &mut HashMap<&'a str, usize>, i: usize, x: &'a Finding, f: &str, pending: &mut Vec<Pending>) {
+fn check_finding_id<'a>(
+    ids: &mut HashMap<&'a str, usize>,
+    i: usize,
+    x: &'a Finding,
+    f: &str,
+    pending: &mut Vec<Pending>,
+) {
     if let Some(first) = ids.insert(x.finding_id.as_str(), i) {
         pending.push(Pending {
-            diag: Diagnostic::error(codes::DUPLICATE_FINDING_ID, f, format!("finding id `{}` is used twice", x.finding_id))
-                .with_hint("finding ids are unique and never reused; give the newer finding a new id"),
+            diag: Diagnostic::error(
+                codes::DUPLICATE_FINDING_ID,
+                f,
+                format!("finding id `{}` is used twice", x.finding_id),
+            )
+            .with_hint("finding ids are unique and never reused; give the newer finding a new id"),
             path: path!["findings", i, "finding_id"],
             related: Some((path!["findings", first, "finding_id"], "first used here".into())),
         });
@@ -723,7 +733,13 @@ fn check_governance_refs(i: usize, x: &Finding, f: &str, pending: &mut Vec<Pendi
 }
 
 /// A scan id is used once, and a scan does not finish before it starts.
-fn check_scan<'a>(scans: &mut HashMap<&'a str, usize>, i: usize, s: &'a ScanRecord, f: &str, pending: &mut Vec<Pending>) {
+fn check_scan<'a>(
+    scans: &mut HashMap<&'a str, usize>,
+    i: usize,
+    s: &'a ScanRecord,
+    f: &str,
+    pending: &mut Vec<Pending>,
+) {
     if let Some(first) = scans.insert(s.scan_id.as_str(), i) {
         pending.push(Pending {
             diag: Diagnostic::error(codes::DUPLICATE_SCAN_ID, f, format!("scan id `{}` is used twice", s.scan_id))

@@ -161,7 +161,8 @@ struct Hashed {
 
 /// The workspace's own load: the result, the artifacts' identities just before it began, and
 /// when it began.
-type OwnLoad = (Result<LoadedWorkspace, secfw_artifacts::Error>, Vec<Option<files::FileIdentity>>, std::time::SystemTime);
+type OwnLoad =
+    (Result<LoadedWorkspace, secfw_artifacts::Error>, Vec<Option<files::FileIdentity>>, std::time::SystemTime);
 
 fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -> Result<Built, Error> {
     // A workspace loaded by the caller is reused while its artifacts are unchanged and settled.
@@ -339,8 +340,12 @@ fn git_binding(dir: &Path, mode: &GitMode, allow_dirty: bool) -> Result<Option<G
     }
     if !git::is_repo(dir) {
         return Err(Error::rejected(
-            Diagnostic::error(codes::NOT_IN_GIT, names::MANIFEST, format!("{} is not inside a git repository", dir.display()))
-                .with_hint("commit the workspace to git, or pass --no-git to seal without a source-control binding"),
+            Diagnostic::error(
+                codes::NOT_IN_GIT,
+                names::MANIFEST,
+                format!("{} is not inside a git repository", dir.display()),
+            )
+            .with_hint("commit the workspace to git, or pass --no-git to seal without a source-control binding"),
         ));
     }
     let rev = match mode {
