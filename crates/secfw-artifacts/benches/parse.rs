@@ -1,6 +1,6 @@
 //! Parse throughput (MB/s) of the artifacts of a generated workspace: the findings ledger in
-//! YAML and in JSON syntax (the fast path, and its floor: `serde_json::from_slice` alone into
-//! the same types), the Markdown artifacts, and a whole `load`.
+//! YAML and in JSON syntax (each with its floor: `serde_json::from_slice`, or serde-saphyr with
+//! the loader's budgets, alone into the same types), the Markdown artifacts, and a whole `load`.
 //!
 //! `cargo bench -p secfw-artifacts --bench parse` measures the S workspace; with
 //! `SECFW_BENCH_M=1` it measures M as well. `cargo test -p secfw-artifacts --benches` runs every
@@ -41,6 +41,17 @@ fn bench_size(c: &mut Criterion, size: Size, label: &str) {
             .expect("generated ledger")
     });
     drop(json);
+    // The same floor for YAML syntax: serde-saphyr alone (with the loader's budgets, which it
+    // enforces while parsing) into the same types.
+    let yaml = ledger(size, LedgerSyntax::Yaml);
+    bench_bytes(&mut group, "findings_yaml_floor_serde_saphyr", &yaml, |src| {
+        serde_saphyr::from_str_with_options::<secfw_artifacts::model::findings::FindingsFile>(
+            &src.text,
+            secfw_artifacts::yaml::options_for(src.text.len()),
+        )
+        .expect("generated ledger")
+    });
+    drop(yaml);
     for (name, syntax) in [("findings_yaml", LedgerSyntax::Yaml), ("findings_json", LedgerSyntax::Json)] {
         let src = ledger(size, syntax);
         bench_bytes(&mut group, name, &src, |src| {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::codes;
 use crate::diag::{Diagnostic, Level, Summary, sort_diagnostics};
 use crate::exceptions::{self, ExceptionRegistry};
-use crate::model::findings::{FindingStatus, FindingsFile};
+use crate::model::findings::{Finding, FindingStatus, FindingsFile, ScanRecord};
 use crate::model::inventory::Inventory;
 use crate::model::rulebook::Rulebook;
 use crate::policy::{self, PolicyMap};
@@ -432,7 +432,10 @@ pub fn parse_findings_canonical(
 ) -> Option<FindingsFile> {
     FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut unknown = Vec::new();
-    let ff: FindingsFile = match yaml::canonical::from_str_typed(&src.text, &mut |p| unknown.push(p)) {
+    let parsed = crate::model::findings::with_findings_hint(findings_hint(&src.text), || {
+        yaml::canonical::from_str_typed::<FindingsFile>(&src.text, &mut |p| unknown.push(p))
+    });
+    let ff: FindingsFile = match parsed {
         Ok(ff) => ff,
         Err(e) => {
             diags.push(
@@ -459,10 +462,20 @@ pub fn parse_findings_canonical(
 /// Parse and check `sec_findings.yaml`.
 pub fn parse_findings(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<FindingsFile> {
     FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let ff: FindingsFile = parse_yaml(src, opts, diags)?;
+    let ff: FindingsFile =
+        crate::model::findings::with_findings_hint(findings_hint(&src.text), || parse_yaml(src, opts, diags))?;
     let pending = check_findings(&ff, &src.name);
     locate(src, pending, diags);
     Some(ff)
+}
+
+/// How many findings a ledger text probably holds, to size the findings vector once: the
+/// occurrences of `finding_id` (one key per finding in either syntax; more in free text only
+/// over-reserves, and the vector is then shrunk), at most one per 256 bytes of text (a finding
+/// with its required fields takes more), so a text made of the word reserves no more than about
+/// twice its own size.
+fn findings_hint(text: &str) -> usize {
+    memchr::memmem::find_iter(text.as_bytes(), b"finding_id").count().min(text.len() / 256)
 }
 
 /// `<scheme>/v<N>:<hex>`, e.g. `secfw/v1:9f86d0...`.
@@ -499,6 +512,9 @@ fn is_vuln_id(s: &str) -> bool {
     !s.is_empty() && s.contains('-') && !s.contains(char::is_whitespace)
 }
 
+/// The semantic checks of a ledger, one function per check, in the order their diagnostics
+/// have always been reported: per finding (identity, fingerprint, dates, score, references),
+/// then per scan.
 fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
     let mut pending = Vec::new();
     // Hash maps: on a 100k-finding ledger the ordered maps' string comparisons were a visible
@@ -506,187 +522,244 @@ fn check_findings(ff: &FindingsFile, f: &str) -> Vec<Pending> {
     let mut ids: HashMap<&str, usize> = HashMap::with_capacity(ff.findings.len());
     let mut fps: HashMap<&str, usize> = HashMap::with_capacity(ff.findings.len());
     for (i, x) in ff.findings.iter().enumerate() {
-        let at = |field: &str| path!["findings", i, field];
-        if let Some(first) = ids.insert(x.finding_id.as_str(), i) {
+        check_finding_id(&mut ids, i, x, f, &mut pending);
+        check_fingerprint(&mut fps, ff, i, x, f, &mut pending);
+        check_resolved_date(i, x, f, &mut pending);
+        check_finding_dates(i, x, f, &mut pending);
+        check_cvss(i, x, f, &mut pending);
+        check_cwe_cve(i, x, f, &mut pending);
+        check_governance_refs(i, x, f, &mut pending);
+    }
+    let mut scans: HashMap<&str, usize> = HashMap::with_capacity(ff.scans.len());
+    for (i, s) in ff.scans.iter().enumerate() {
+        check_scan(&mut scans, i, s, f, &mut pending);
+    }
+    pending
+}
+
+/// A finding id is used once.
+fn check_finding_id<'a>(
+    ids: &mut HashMap<&'a str, usize>,
+    i: usize,
+    x: &'a Finding,
+    f: &str,
+    pending: &mut Vec<Pending>,
+) {
+    if let Some(first) = ids.insert(x.finding_id.as_str(), i) {
+        pending.push(Pending {
+            diag: Diagnostic::error(
+                codes::DUPLICATE_FINDING_ID,
+                f,
+                format!("finding id `{}` is used twice", x.finding_id),
+            )
+            .with_hint("finding ids are unique and never reused; give the newer finding a new id"),
+            path: path!["findings", i, "finding_id"],
+            related: Some((path!["findings", first, "finding_id"], "first used here".into())),
+        });
+    }
+}
+
+/// A fingerprint has the documented shape, and no two open findings share one.
+fn check_fingerprint<'a>(
+    fps: &mut HashMap<&'a str, usize>,
+    ff: &FindingsFile,
+    i: usize,
+    x: &'a Finding,
+    f: &str,
+    pending: &mut Vec<Pending>,
+) {
+    let Some(fp) = &x.fingerprint else { return };
+    if !is_fingerprint(fp) {
+        pending.push(Pending {
+            diag: Diagnostic::error(
+                codes::BAD_FINGERPRINT,
+                f,
+                format!("fingerprint `{fp}` is not `<scheme>/v<N>:<lower-case hex>`"),
+            )
+            .with_hint("fingerprints look like secfw/v1:3f2a...; `secfw ingest` computes them"),
+            path: path!["findings", i, "fingerprint"],
+            related: None,
+        });
+    } else if x.is_open()
+        && let Some(first) = fps.insert(fp.as_str(), i)
+    {
+        pending.push(Pending {
+            diag: Diagnostic::error(
+                codes::DUPLICATE_FINGERPRINT,
+                f,
+                format!(
+                    "open findings `{}` and `{}` share fingerprint {fp}",
+                    ff.findings[first].finding_id, x.finding_id
+                ),
+            )
+            .with_hint("the same issue is recorded twice: resolve or remove the duplicate"),
+            path: path!["findings", i, "fingerprint"],
+            related: Some((path!["findings", first, "fingerprint"], "same fingerprint here".into())),
+        });
+    }
+}
+
+/// A resolved finding says when it was resolved.
+fn check_resolved_date(i: usize, x: &Finding, f: &str, pending: &mut Vec<Pending>) {
+    if x.status == FindingStatus::Resolved && x.resolved_at.is_none() {
+        pending.push(Pending {
+            diag: Diagnostic::error(
+                codes::RESOLVED_WITHOUT_DATE,
+                f,
+                format!("finding `{}` is resolved but has no `resolved_at`", x.finding_id),
+            )
+            .with_hint("add `resolved_at:` with when it was fixed (needed for MTTR)"),
+            path: path!["findings", i, "status"],
+            related: None,
+        });
+    }
+}
+
+/// `last_seen` and `resolved_at` are not before `first_seen`.
+fn check_finding_dates(i: usize, x: &Finding, f: &str, pending: &mut Vec<Pending>) {
+    if let (Some(a), Some(b)) = (x.first_seen, x.last_seen)
+        && b < a
+    {
+        pending.push(Pending {
+            diag: Diagnostic::error(
+                codes::DATE_ORDER,
+                f,
+                format!("finding `{}`: last_seen {b} is before first_seen {a}", x.finding_id),
+            )
+            .with_hint("fix the dates"),
+            path: path!["findings", i, "last_seen"],
+            related: None,
+        });
+    }
+    if let (Some(a), Some(r)) = (x.first_seen, x.resolved_at)
+        && r.deadline() < a.instant()
+    {
+        pending.push(Pending {
+            diag: Diagnostic::error(
+                codes::DATE_ORDER,
+                f,
+                format!("finding `{}`: resolved_at {r} is before first_seen {a}", x.finding_id),
+            )
+            .with_hint("fix the dates"),
+            path: path!["findings", i, "resolved_at"],
+            related: None,
+        });
+    }
+}
+
+/// A CVSS score is within 0.0..=10.0.
+fn check_cvss(i: usize, x: &Finding, f: &str, pending: &mut Vec<Pending>) {
+    if let Some(c) = x.cvss
+        && (!(0.0..=10.0).contains(&c) || c.is_nan())
+    {
+        pending.push(Pending {
+            diag: Diagnostic::error(
+                codes::CVSS_RANGE,
+                f,
+                format!("finding `{}`: cvss {c} is outside 0.0..=10.0", x.finding_id),
+            )
+            .with_hint("use the CVSS base score"),
+            path: path!["findings", i, "cvss"],
+            related: None,
+        });
+    }
+}
+
+/// Every CWE and vulnerability id has its shape.
+fn check_cwe_cve(i: usize, x: &Finding, f: &str, pending: &mut Vec<Pending>) {
+    for (j, c) in x.cwe.iter().enumerate() {
+        if !is_cwe(c) {
             pending.push(Pending {
                 diag: Diagnostic::error(
-                    codes::DUPLICATE_FINDING_ID,
+                    codes::BAD_CWE_CVE,
                     f,
-                    format!("finding id `{}` is used twice", x.finding_id),
+                    format!("finding `{}`: `{c}` is not a CWE id (CWE-NNN)", x.finding_id),
                 )
-                .with_hint("finding ids are unique and never reused; give the newer finding a new id"),
-                path: at("finding_id"),
-                related: Some((path!["findings", first, "finding_id"], "first used here".into())),
-            });
-        }
-        if let Some(fp) = &x.fingerprint {
-            if !is_fingerprint(fp) {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::BAD_FINGERPRINT,
-                        f,
-                        format!("fingerprint `{fp}` is not `<scheme>/v<N>:<lower-case hex>`"),
-                    )
-                    .with_hint("fingerprints look like secfw/v1:3f2a...; `secfw ingest` computes them"),
-                    path: at("fingerprint"),
-                    related: None,
-                });
-            } else if x.is_open()
-                && let Some(first) = fps.insert(fp.as_str(), i)
-            {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::DUPLICATE_FINGERPRINT,
-                        f,
-                        format!(
-                            "open findings `{}` and `{}` share fingerprint {fp}",
-                            ff.findings[first].finding_id, x.finding_id
-                        ),
-                    )
-                    .with_hint("the same issue is recorded twice: resolve or remove the duplicate"),
-                    path: at("fingerprint"),
-                    related: Some((path!["findings", first, "fingerprint"], "same fingerprint here".into())),
-                });
-            }
-        }
-        if x.status == FindingStatus::Resolved && x.resolved_at.is_none() {
-            pending.push(Pending {
-                diag: Diagnostic::error(
-                    codes::RESOLVED_WITHOUT_DATE,
-                    f,
-                    format!("finding `{}` is resolved but has no `resolved_at`", x.finding_id),
-                )
-                .with_hint("add `resolved_at:` with when it was fixed (needed for MTTR)"),
-                path: at("status"),
+                .with_hint("write e.g. CWE-79"),
+                path: path!["findings", i, "cwe", j],
                 related: None,
             });
         }
-        if let (Some(a), Some(b)) = (x.first_seen, x.last_seen)
-            && b < a
-        {
+    }
+    for (j, c) in x.cve.iter().enumerate() {
+        if !is_vuln_id(c) {
             pending.push(Pending {
                 diag: Diagnostic::error(
-                    codes::DATE_ORDER,
+                    codes::BAD_CWE_CVE,
                     f,
-                    format!("finding `{}`: last_seen {b} is before first_seen {a}", x.finding_id),
+                    format!(
+                        "finding `{}`: `{c}` is not a vulnerability id (CVE-YYYY-NNNN, GHSA-..., RUSTSEC-...)",
+                        x.finding_id
+                    ),
                 )
-                .with_hint("fix the dates"),
-                path: at("last_seen"),
+                .with_hint("write e.g. CVE-2021-44228"),
+                path: path!["findings", i, "cve", j],
                 related: None,
             });
         }
-        if let (Some(a), Some(r)) = (x.first_seen, x.resolved_at)
-            && r.deadline() < a.instant()
-        {
-            pending.push(Pending {
-                diag: Diagnostic::error(
-                    codes::DATE_ORDER,
-                    f,
-                    format!("finding `{}`: resolved_at {r} is before first_seen {a}", x.finding_id),
-                )
-                .with_hint("fix the dates"),
-                path: at("resolved_at"),
-                related: None,
-            });
-        }
-        if let Some(c) = x.cvss
-            && (!(0.0..=10.0).contains(&c) || c.is_nan())
-        {
-            pending.push(Pending {
-                diag: Diagnostic::error(
-                    codes::CVSS_RANGE,
-                    f,
-                    format!("finding `{}`: cvss {c} is outside 0.0..=10.0", x.finding_id),
-                )
-                .with_hint("use the CVSS base score"),
-                path: at("cvss"),
-                related: None,
-            });
-        }
-        for (j, c) in x.cwe.iter().enumerate() {
-            if !is_cwe(c) {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::BAD_CWE_CVE,
-                        f,
-                        format!("finding `{}`: `{c}` is not a CWE id (CWE-NNN)", x.finding_id),
-                    )
-                    .with_hint("write e.g. CWE-79"),
-                    path: path!["findings", i, "cwe", j],
-                    related: None,
-                });
-            }
-        }
-        for (j, c) in x.cve.iter().enumerate() {
-            if !is_vuln_id(c) {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::BAD_CWE_CVE,
-                        f,
-                        format!(
-                            "finding `{}`: `{c}` is not a vulnerability id (CVE-YYYY-NNNN, GHSA-..., RUSTSEC-...)",
-                            x.finding_id
-                        ),
-                    )
-                    .with_hint("write e.g. CVE-2021-44228"),
-                    path: path!["findings", i, "cve", j],
-                    related: None,
-                });
-            }
-        }
-        if let Some(r) = &x.governance.exception_ref
-            && !markdown::is_id(r, "EXC")
-        {
+    }
+}
+
+/// The exception and policy references are ids of their kind.
+fn check_governance_refs(i: usize, x: &Finding, f: &str, pending: &mut Vec<Pending>) {
+    if let Some(r) = &x.governance.exception_ref
+        && !markdown::is_id(r, "EXC")
+    {
+        pending.push(Pending {
+            diag: Diagnostic::error(
+                codes::BAD_REFERENCE,
+                f,
+                format!("finding `{}`: exception_ref `{r}` is not an exception id (EXC-NNN)", x.finding_id),
+            )
+            .with_hint("reference the exception by its id in exceptions.md, e.g. EXC-001"),
+            path: path!["findings", i, "governance", "exception_ref"],
+            related: None,
+        });
+    }
+    for (j, p) in x.governance.policy_refs.iter().enumerate() {
+        if !markdown::is_id(p, "POL") {
             pending.push(Pending {
                 diag: Diagnostic::error(
                     codes::BAD_REFERENCE,
                     f,
-                    format!("finding `{}`: exception_ref `{r}` is not an exception id (EXC-NNN)", x.finding_id),
+                    format!("finding `{}`: policy ref `{p}` is not a policy id (POL-NNN)", x.finding_id),
                 )
-                .with_hint("reference the exception by its id in exceptions.md, e.g. EXC-001"),
-                path: path!["findings", i, "governance", "exception_ref"],
-                related: None,
-            });
-        }
-        for (j, p) in x.governance.policy_refs.iter().enumerate() {
-            if !markdown::is_id(p, "POL") {
-                pending.push(Pending {
-                    diag: Diagnostic::error(
-                        codes::BAD_REFERENCE,
-                        f,
-                        format!("finding `{}`: policy ref `{p}` is not a policy id (POL-NNN)", x.finding_id),
-                    )
-                    .with_hint("reference the policy by its id in policy_map.md, e.g. POL-001"),
-                    path: path!["findings", i, "governance", "policy_refs", j],
-                    related: None,
-                });
-            }
-        }
-    }
-    let mut scans: HashMap<&str, usize> = HashMap::with_capacity(ff.scans.len());
-    for (i, s) in ff.scans.iter().enumerate() {
-        if let Some(first) = scans.insert(s.scan_id.as_str(), i) {
-            pending.push(Pending {
-                diag: Diagnostic::error(codes::DUPLICATE_SCAN_ID, f, format!("scan id `{}` is used twice", s.scan_id))
-                    .with_hint("scan ids are unique"),
-                path: path!["scans", i, "scan_id"],
-                related: Some((path!["scans", first, "scan_id"], "first used here".into())),
-            });
-        }
-        if let Some(end) = s.finished_at
-            && end < s.started_at
-        {
-            pending.push(Pending {
-                diag: Diagnostic::error(
-                    codes::SCAN_TIME_ORDER,
-                    f,
-                    format!("scan `{}` finishes ({end}) before it starts ({})", s.scan_id, s.started_at),
-                )
-                .with_hint("fix the times"),
-                path: path!["scans", i, "finished_at"],
+                .with_hint("reference the policy by its id in policy_map.md, e.g. POL-001"),
+                path: path!["findings", i, "governance", "policy_refs", j],
                 related: None,
             });
         }
     }
-    pending
+}
+
+/// A scan id is used once, and a scan does not finish before it starts.
+fn check_scan<'a>(
+    scans: &mut HashMap<&'a str, usize>,
+    i: usize,
+    s: &'a ScanRecord,
+    f: &str,
+    pending: &mut Vec<Pending>,
+) {
+    if let Some(first) = scans.insert(s.scan_id.as_str(), i) {
+        pending.push(Pending {
+            diag: Diagnostic::error(codes::DUPLICATE_SCAN_ID, f, format!("scan id `{}` is used twice", s.scan_id))
+                .with_hint("scan ids are unique"),
+            path: path!["scans", i, "scan_id"],
+            related: Some((path!["scans", first, "scan_id"], "first used here".into())),
+        });
+    }
+    if let Some(end) = s.finished_at
+        && end < s.started_at
+    {
+        pending.push(Pending {
+            diag: Diagnostic::error(
+                codes::SCAN_TIME_ORDER,
+                f,
+                format!("scan `{}` finishes ({end}) before it starts ({})", s.scan_id, s.started_at),
+            )
+            .with_hint("fix the times"),
+            path: path!["scans", i, "finished_at"],
+            related: None,
+        });
+    }
 }

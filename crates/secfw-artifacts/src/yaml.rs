@@ -117,6 +117,10 @@ fn json_too_deep(text: &str, limit: usize) -> Option<usize> {
     }
 }
 
+/// JSON documents larger than this (bytes) have their nesting depth checked on a second thread
+/// while they are parsed.
+pub const PARALLEL_DEPTH_SCAN_BYTES: usize = 1 << 20;
+
 /// Parse `src` into `T`, collecting unknown-field diagnostics.
 ///
 /// A fatal problem (syntax, type, missing field, budget) is returned as one located error.
@@ -125,20 +129,39 @@ pub fn parse<T: DeserializeOwned>(src: &SourceFile, unknown: UnknownFields) -> R
     let json = is_json_syntax(&src.text);
     let result: Result<T, Diagnostic> = if json {
         let text = src.text.strip_prefix('\u{feff}').unwrap_or(&src.text);
-        if let Some(offset) = json_too_deep(text, MAX_DEPTH) {
+        let too_deep = |offset: usize| {
             let bom = src.text.len() - text.len();
-            return Err(Diagnostic::error(
-                codes::TOO_DEEP,
-                &src.name,
-                format!("nesting is deeper than {MAX_DEPTH} levels"),
-            )
-            .at(Some(src.pos_of(bom + offset)))
-            .with_hint(hint_for(codes::TOO_DEEP, "")));
+            Diagnostic::error(codes::TOO_DEEP, &src.name, format!("nesting is deeper than {MAX_DEPTH} levels"))
+                .at(Some(src.pos_of(bom + offset)))
+                .with_hint(hint_for(codes::TOO_DEEP, ""))
+        };
+        let mut parse_json = || {
+            let mut de = serde_json::Deserializer::from_str(text);
+            serde_ignored::deserialize(&mut de, |path| ignored.push(segments(&path)))
+                .and_then(|v| de.end().map(|()| v))
+                .map_err(|e| json_error(src, &e))
+        };
+        if text.len() > PARALLEL_DEPTH_SCAN_BYTES {
+            // A large document: the depth scan runs beside the parse instead of before it
+            // (the parse is the critical path of a load). A document the scan refuses is
+            // refused exactly as before, whatever the parse made of it; the parse itself is
+            // safe on any nesting meanwhile (serde_json stops at 128 levels of typed or
+            // free-form values and skips unknown values without recursion).
+            let (deep, parsed) = std::thread::scope(|s| {
+                let scan = s.spawn(|| json_too_deep(text, MAX_DEPTH));
+                let parsed = parse_json();
+                (scan.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), parsed)
+            });
+            if let Some(offset) = deep {
+                return Err(too_deep(offset));
+            }
+            parsed
+        } else {
+            if let Some(offset) = json_too_deep(text, MAX_DEPTH) {
+                return Err(too_deep(offset));
+            }
+            parse_json()
         }
-        let mut de = serde_json::Deserializer::from_str(text);
-        serde_ignored::deserialize(&mut de, |path| ignored.push(segments(&path)))
-            .and_then(|v| de.end().map(|()| v))
-            .map_err(|e| json_error(src, &e))
     } else {
         serde_saphyr::with_deserializer_from_str_with_options(&src.text, options_for(src.text.len()), |de| {
             serde_ignored::deserialize(de, |path| ignored.push(segments(&path)))
@@ -611,8 +634,14 @@ impl<'de> Deserialize<'de> for StrictValue {
                 let mut m = serde_json::Map::new();
                 while let Some(k) = map.next_key::<String>()? {
                     let StrictValue(v) = map.next_value()?;
-                    if m.insert(k.clone(), v).is_some() {
-                        return Err(de::Error::custom(format!("duplicate mapping key: {k}")));
+                    // The key is moved in, not copied for a message that is almost never built.
+                    match m.entry(k) {
+                        serde_json::map::Entry::Occupied(o) => {
+                            return Err(de::Error::custom(format!("duplicate mapping key: {}", o.key())));
+                        }
+                        serde_json::map::Entry::Vacant(e) => {
+                            e.insert(v);
+                        }
                     }
                 }
                 Ok(StrictValue(m.into()))

@@ -156,6 +156,71 @@ fn nesting_200_deep_is_refused_in_block_and_flow_style() {
     expect_one(&d, codes::TOO_DEEP, 1, 111);
 }
 
+/// A JSON ledger over `yaml::PARALLEL_DEPTH_SCAN_BYTES` (its depth is checked beside the parse
+/// instead of before it) made of `GOOD`'s finding repeated with distinct ids, with `extra`
+/// spliced into the last finding.
+fn large_json_ledger(extra: &str) -> String {
+    let one = serde_json::to_value(serde_saphyr::from_str::<serde_json::Value>(GOOD).unwrap()).unwrap();
+    let finding = serde_json::to_string(&one["findings"][0]).unwrap();
+    let n = yaml::PARALLEL_DEPTH_SCAN_BYTES / finding.len() + 2;
+    let mut items: Vec<String> = (0..n).map(|i| finding.replace("F-001", &format!("F-{i:06}"))).collect();
+    let last = items.pop().unwrap();
+    items.push(format!("{}{extra}}}", last.strip_suffix('}').unwrap()));
+    let meta = serde_json::to_string(&one["metadata"]).unwrap();
+    let text = format!("{{\"version\": \"1.0\", \"metadata\": {meta}, \"findings\": [\n{}\n]}}\n", items.join(",\n"));
+    assert!(text.len() > yaml::PARALLEL_DEPTH_SCAN_BYTES);
+    text
+}
+
+#[test]
+fn a_large_json_ledger_is_refused_for_depth_exactly_as_a_small_one() {
+    let good = large_json_ledger("");
+    let (ok, d) = findings(&good);
+    assert!(ok && d.iter().all(|d| d.level != Level::Error), "{d:#?}");
+    let last_line = u32::try_from(good.lines().count()).unwrap() - 1;
+    // Too deep inside an unknown field (a value serde skips without recursion), inside the
+    // free-form evidence data (serde_json's own limit of 128 is not reached), and far deeper than
+    // serde_json's limit (its error must not replace the budget's): the same located SF0107.
+    for (extra, depth) in [
+        (format!(r#", "unknown": {}{}"#, "[".repeat(70), "]".repeat(70)), 70),
+        (format!(r#", "unknown": {}{}"#, "[".repeat(5000), "]".repeat(5000)), 5000),
+    ] {
+        let text = large_json_ledger(&extra);
+        let (ok, d) = findings(&text);
+        assert!(!ok, "depth {depth}");
+        let line_text = text.lines().nth(usize::try_from(last_line).unwrap() - 1).unwrap();
+        // The run opens at depth 3 (document, findings, finding): its 62nd `[` is level 65.
+        let col = u32::try_from(line_text.find(&"[".repeat(65)).unwrap() + 62).unwrap();
+        expect_one(&d, codes::TOO_DEEP, last_line, col);
+    }
+    let deep_data = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+    let text = large_json_ledger("").replacen(r#""data":{"#, &format!(r#""data":{{"deep":{deep_data},"#), 1);
+    let (ok, d) = findings(&text);
+    assert!(!ok);
+    assert_eq!((d.len(), d[0].code, d[0].line), (1, codes::TOO_DEEP, Some(2)), "{d:#?}");
+    // Without the budget breach the same text parses: the refusal is the budget's.
+    let text = large_json_ledger("").replacen(r#""data":{"#, r#""data":{"deep":[[[1]]],"#, 1);
+    assert!(findings(&text).0);
+}
+
+#[test]
+fn the_findings_size_hint_never_changes_the_value() {
+    // `finding_id` in free text over-counts the findings; the value is what serde_json reads
+    // and the vector is not left oversized.
+    let noisy = GOOD.replace("description: d", "description: finding_id finding_id finding_id finding_id");
+    for text in [GOOD.to_owned(), noisy, large_json_ledger("")] {
+        let src = SourceFile::new("sec_findings.yaml", text.as_str());
+        let ff = secfw_artifacts::parse_findings(&src, &LoadOptions::default(), &mut Vec::new()).unwrap();
+        let plain: secfw_artifacts::FindingsFile = if text.starts_with('{') {
+            serde_json::from_str(&text).unwrap()
+        } else {
+            serde_saphyr::from_str(&text).unwrap()
+        };
+        assert_eq!(ff, plain);
+        assert!(ff.findings.capacity() <= ff.findings.len() + ff.findings.len() / 8 + 1);
+    }
+}
+
 #[test]
 fn more_than_one_document() {
     let (ok, d) = findings(&format!("{GOOD}---\na: 1\n"));

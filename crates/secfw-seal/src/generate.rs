@@ -151,6 +151,19 @@ pub fn artifact_identities(dir: &Path) -> Vec<Option<files::FileIdentity>> {
         .collect()
 }
 
+/// The sealed set enumerated and hashed (every file but the six artifacts).
+struct Hashed {
+    paths: Vec<String>,
+    problems: Vec<files::SetProblem>,
+    digests: BTreeMap<String, FileDigest>,
+    errors: Vec<Diagnostic>,
+}
+
+/// The workspace's own load: the result, the artifacts' identities just before it began, and
+/// when it began.
+type OwnLoad =
+    (Result<LoadedWorkspace, secfw_artifacts::Error>, Vec<Option<files::FileIdentity>>, std::time::SystemTime);
+
 fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -> Result<Built, Error> {
     // A workspace loaded by the caller is reused while its artifacts are unchanged and settled.
     let preloaded = preloaded.filter(|p| {
@@ -159,39 +172,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
     });
     // Load (and parse) the artifacts while the evidence and digest files are enumerated and
     // hashed on the other cores: the two read disjoint files, so nothing is read twice.
-    let (own, (paths, problems, mut digests, hash_errors)) = rayon::join(
-        || {
-            if preloaded.is_some() {
-                return None;
-            }
-            let read_at = std::time::SystemTime::now();
-            let pre = artifact_identities(dir);
-            Some((secfw_artifacts::load(dir, &opts.load), pre, read_at))
-        },
-        || {
-            let (paths, problems) = files::sealed_set(dir);
-            let rest: Vec<String> =
-                paths.iter().filter(|p| !secfw_artifacts::file_names::ALL.contains(&p.as_str())).cloned().collect();
-            let mut digests: BTreeMap<String, FileDigest> = BTreeMap::new();
-            let mut hash_errors = Vec::new();
-            for (p, r) in rest.iter().zip(files::hash_all(dir, &rest)) {
-                match r {
-                    Ok(d) => {
-                        digests.insert(p.clone(), d);
-                    }
-                    Err(e) => {
-                        let code = match e {
-                            HashFailure::NotRegular(_) => codes::NOT_REGULAR,
-                            HashFailure::Missing(_) => codes::FILE_MISSING,
-                            HashFailure::Io(_) => codes::FILE_CHANGED,
-                        };
-                        hash_errors.push(Diagnostic::error(code, p.clone(), e.message().to_owned()));
-                    }
-                }
-            }
-            (paths, problems, digests, hash_errors)
-        },
-    );
+    let (own, hashed) = rayon::join(|| preloaded.is_none().then(|| load_own(dir, opts)), || hash_sealed_rest(dir));
     let owned;
     let (ws, pre, read_at): (&LoadedWorkspace, Vec<Option<files::FileIdentity>>, std::time::SystemTime) =
         match (preloaded, own) {
@@ -202,21 +183,82 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
             }
             (None, None) => return Err(Error::NoWorkspace),
         };
-    let mut errors: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
-    if !errors.is_empty() {
-        let n = errors.len();
-        errors.insert(
-            0,
-            Diagnostic::error(
-                codes::WORKSPACE_INVALID,
-                names::MANIFEST,
-                format!("the workspace has {n} error(s) and cannot be sealed"),
-            )
-            .with_hint("fix the errors listed below (`secfw validate`), then generate the manifest again"),
-        );
-        return Err(Error::Rejected(errors));
-    }
+    check_loaded(ws)?;
     let mut notes = Vec::new();
+    let project = project_id(ws, opts)?;
+    let Hashed { paths, problems, mut digests, errors: hash_errors } = hashed;
+    refuse_set_problems(problems, &paths)?;
+    digest_loaded_artifacts(dir, ws, &paths, &pre, read_at, &mut digests);
+    let mut known = files::KnownDigests::new();
+    let mut stats = files::HashStats::default();
+    for d in digests.values() {
+        known.insert(dir.join(&d.path), d);
+        stats.files_hashed += 1;
+        stats.bytes_hashed += d.size;
+    }
+    if !hash_errors.is_empty() {
+        return Err(Error::Rejected(hash_errors));
+    }
+    let git_binding = git_binding(dir, &opts.git, opts.allow_dirty)?;
+    let (sequence, previous_seal) = previous(dir, &project, &mut notes)?;
+    let statement = assemble(ws, opts, &digests, project, git_binding, sequence, previous_seal);
+    Ok(Built { reused_load: preloaded.is_some(), statement, notes, known, stats })
+}
+
+/// Load the artifacts, with their identities taken just before.
+fn load_own(dir: &Path, opts: &GenerateOptions) -> OwnLoad {
+    let read_at = std::time::SystemTime::now();
+    let pre = artifact_identities(dir);
+    (secfw_artifacts::load(dir, &opts.load), pre, read_at)
+}
+
+/// Enumerate the sealed set and hash every file in it but the six artifacts (which are
+/// hashed from the loaded bytes).
+fn hash_sealed_rest(dir: &Path) -> Hashed {
+    let (paths, problems) = files::sealed_set(dir);
+    let rest: Vec<String> =
+        paths.iter().filter(|p| !secfw_artifacts::file_names::ALL.contains(&p.as_str())).cloned().collect();
+    let mut digests: BTreeMap<String, FileDigest> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (p, r) in rest.iter().zip(files::hash_all(dir, &rest)) {
+        match r {
+            Ok(d) => {
+                digests.insert(p.clone(), d);
+            }
+            Err(e) => {
+                let code = match e {
+                    HashFailure::NotRegular(_) => codes::NOT_REGULAR,
+                    HashFailure::Missing(_) => codes::FILE_MISSING,
+                    HashFailure::Io(_) => codes::FILE_CHANGED,
+                };
+                errors.push(Diagnostic::error(code, p.clone(), e.message().to_owned()));
+            }
+        }
+    }
+    Hashed { paths, problems, digests, errors }
+}
+
+/// A workspace with errors is not sealed.
+fn check_loaded(ws: &LoadedWorkspace) -> Result<(), Error> {
+    let mut errors: Vec<Diagnostic> = ws.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let n = errors.len();
+    errors.insert(
+        0,
+        Diagnostic::error(
+            codes::WORKSPACE_INVALID,
+            names::MANIFEST,
+            format!("the workspace has {n} error(s) and cannot be sealed"),
+        )
+        .with_hint("fix the errors listed below (`secfw validate`), then generate the manifest again"),
+    );
+    Err(Error::Rejected(errors))
+}
+
+/// The project id sealed: the option, else the rulebook's, else the ledger's; it must be usable.
+fn project_id(ws: &LoadedWorkspace, opts: &GenerateOptions) -> Result<String, Error> {
     let project = opts
         .project
         .clone()
@@ -238,8 +280,11 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
             .with_hint("use 1-128 printable characters"),
         ));
     }
+    Ok(project)
+}
 
-    // The sealed set; problems (symlinks, devices, bad names) refuse the seal.
+/// The sealed set's problems (symlinks, devices, bad names, case collisions) refuse the seal.
+fn refuse_set_problems(problems: Vec<files::SetProblem>, paths: &[String]) -> Result<(), Error> {
     let mut refuse: Vec<Diagnostic> = problems
         .into_iter()
         .map(|p| {
@@ -252,21 +297,28 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
                 .with_hint("sealed files must be regular files with portable names; move or rename it")
         })
         .collect();
-    for (a, b) in files::case_collisions(&paths) {
+    for (a, b) in files::case_collisions(paths) {
         refuse.push(
             Diagnostic::error(codes::PATH_COLLISION, b.clone(), format!("`{a}` and `{b}` differ only in letter case"))
                 .with_hint("rename one: they collide on case-insensitive file systems"),
         );
     }
-    if !refuse.is_empty() {
-        return Err(Error::Rejected(refuse));
-    }
+    if refuse.is_empty() { Ok(()) } else { Err(Error::Rejected(refuse)) }
+}
 
-    // The six artifacts are hashed from the bytes already loaded (never read twice). Their
-    // identity is kept for the next step only when it was the same just before and just after
-    // the load and settled before it: then the loaded bytes are that version of the file.
+/// The six artifacts are hashed from the bytes already loaded (never read twice). Their
+/// identity is kept for the next step only when it was the same just before and just after
+/// the load and settled before it: then the loaded bytes are that version of the file.
+fn digest_loaded_artifacts(
+    dir: &Path,
+    ws: &LoadedWorkspace,
+    paths: &[String],
+    pre: &[Option<files::FileIdentity>],
+    read_at: std::time::SystemTime,
+    digests: &mut BTreeMap<String, FileDigest>,
+) {
     let post = artifact_identities(dir);
-    for p in &paths {
+    for p in paths {
         if let Some(src) = ws.sources.get(p) {
             let b = src.text.as_bytes();
             let size = b.len() as u64;
@@ -281,62 +333,60 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
             );
         }
     }
-    let mut known = files::KnownDigests::new();
-    let mut stats = files::HashStats::default();
-    for d in digests.values() {
-        known.insert(dir.join(&d.path), d);
-        stats.files_hashed += 1;
-        stats.bytes_hashed += d.size;
-    }
-    if !hash_errors.is_empty() {
-        return Err(Error::Rejected(hash_errors));
-    }
+}
 
-    let git_binding = match &opts.git {
-        GitMode::None => None,
-        mode => {
-            if !git::is_repo(dir) {
-                return Err(Error::rejected(
-                    Diagnostic::error(
-                        codes::NOT_IN_GIT,
-                        names::MANIFEST,
-                        format!("{} is not inside a git repository", dir.display()),
-                    )
-                    .with_hint(
-                        "commit the workspace to git, or pass --no-git to seal without a source-control binding",
-                    ),
-                ));
-            }
-            let rev = match mode {
-                GitMode::Snapshot(r) => Some(r.as_str()),
-                _ => None,
-            };
-            let mut specs: Vec<&str> = secfw_artifacts::file_names::ALL.to_vec();
-            specs.extend(names::DIGESTS);
-            specs.push(names::EVIDENCE_DIR);
-            let snap = git::snapshot(dir, rev, &specs).map_err(|e| {
-                Error::rejected(
-                    Diagnostic::error(codes::GIT_FAILED, names::MANIFEST, e)
-                        .with_hint("check the revision and the repository"),
-                )
-            })?;
-            if snap.dirty && !opts.allow_dirty {
-                return Err(Error::rejected(
-                    Diagnostic::error(
-                        codes::DIRTY,
-                        names::MANIFEST,
-                        format!("sealed files differ from commit {} (uncommitted or untracked changes)", snap.commit),
-                    )
-                    .with_hint("commit the artifacts and evidence first (`git status`), or pass --allow-dirty"),
-                ));
-            }
-            Some(GitBinding { branch: snap.branch, commit: snap.commit, dirty: snap.dirty, tree: snap.tree })
-        }
+/// The git binding of the seal (none with [`GitMode::None`]); a dirty tree is refused unless
+/// allowed.
+fn git_binding(dir: &Path, mode: &GitMode, allow_dirty: bool) -> Result<Option<GitBinding>, Error> {
+    if *mode == GitMode::None {
+        return Ok(None);
+    }
+    if !git::is_repo(dir) {
+        return Err(Error::rejected(
+            Diagnostic::error(
+                codes::NOT_IN_GIT,
+                names::MANIFEST,
+                format!("{} is not inside a git repository", dir.display()),
+            )
+            .with_hint("commit the workspace to git, or pass --no-git to seal without a source-control binding"),
+        ));
+    }
+    let rev = match mode {
+        GitMode::Snapshot(r) => Some(r.as_str()),
+        _ => None,
     };
+    let mut specs: Vec<&str> = secfw_artifacts::file_names::ALL.to_vec();
+    specs.extend(names::DIGESTS);
+    specs.push(names::EVIDENCE_DIR);
+    let snap = git::snapshot(dir, rev, &specs).map_err(|e| {
+        Error::rejected(
+            Diagnostic::error(codes::GIT_FAILED, names::MANIFEST, e).with_hint("check the revision and the repository"),
+        )
+    })?;
+    if snap.dirty && !allow_dirty {
+        return Err(Error::rejected(
+            Diagnostic::error(
+                codes::DIRTY,
+                names::MANIFEST,
+                format!("sealed files differ from commit {} (uncommitted or untracked changes)", snap.commit),
+            )
+            .with_hint("commit the artifacts and evidence first (`git status`), or pass --allow-dirty"),
+        ));
+    }
+    Ok(Some(GitBinding { branch: snap.branch, commit: snap.commit, dirty: snap.dirty, tree: snap.tree }))
+}
 
-    let (sequence, previous_seal) = previous(dir, &project, &mut notes)?;
-    // Counts and active exceptions as governance decides them at `now`: open findings not
-    // covered by a valid exception count; excepted findings do not (Critical=0 semantics).
+/// The statement: the digests, the governance counts at `now` (open findings not covered by a
+/// valid exception count; excepted findings do not: Critical=0 semantics), the chain.
+fn assemble(
+    ws: &LoadedWorkspace,
+    opts: &GenerateOptions,
+    digests: &BTreeMap<String, FileDigest>,
+    project: String,
+    git: Option<GitBinding>,
+    sequence: u64,
+    previous_seal: Option<Seal>,
+) -> Statement {
     let gov = secfw_governance::evaluate(ws, opts.now);
     let open = |s: Severity| gov.counts.open.get(&s).copied().unwrap_or(0);
     let counts = SeverityCounts {
@@ -362,7 +412,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
         .iter()
         .map(|a| Subject { name: a.path.clone(), digest: BTreeMap::from([("sha256".to_owned(), a.sha256.to_hex())]) })
         .collect();
-    let st = Statement {
+    Statement {
         type_: STATEMENT_TYPE.to_owned(),
         subject,
         predicate_type: PREDICATE_TYPE.to_owned(),
@@ -370,7 +420,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
             artifacts,
             exceptions_active,
             expires,
-            git: git_binding,
+            git,
             issued_at: issued,
             lifecycle_state: state.as_str().to_owned(),
             manifest_id,
@@ -385,8 +435,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
             sequence,
             severity_counts: counts,
         },
-    };
-    Ok(Built { reused_load: preloaded.is_some(), statement: st, notes, known, stats })
+    }
 }
 
 /// The next sequence number and the previous seal, from the manifest already in `dir`. An

@@ -83,6 +83,37 @@ pub fn sign_manifest_all(
     let Some((_, first)) = signers.first() else {
         return Ok(Vec::new());
     };
+    let checked = check_signers(trust, signers)?;
+    let before = verify_before(manifest, trust, &first.verify)?;
+    refuse_second_signatures(&before, &checked)?;
+    let written = write_signatures(&dir, manifest, &before, &checked)?;
+    let mut after_opts = first.verify.clone();
+    let mut known = after_opts.known.as_deref().cloned().unwrap_or_default();
+    known.merge(&before.known);
+    after_opts.known = Some(std::sync::Arc::new(known));
+    let mut report = verify_manifest(manifest, trust, &after_opts);
+    report.stats.add(&before.stats);
+    Ok(checked
+        .into_iter()
+        .zip(written)
+        .map(|(c, sidecar)| Signed { role: c.role, keyid: c.keyid, sidecar, report: report.clone() })
+        .collect())
+}
+
+/// A signer whose key the trust policy knows under the identity it signs as.
+struct Checked<'a> {
+    key: &'a SigningKey,
+    opts: &'a SignOptions,
+    role: Role,
+    identity: String,
+    keyid: String,
+}
+
+/// Every key is in the trust policy, under the identity it signs as.
+fn check_signers<'a>(
+    trust: &TrustPolicy,
+    signers: &[(&'a SigningKey, &'a SignOptions)],
+) -> Result<Vec<Checked<'a>>, Error> {
     let mut checked = Vec::new();
     for (key, opts) in signers {
         let public = key.public();
@@ -107,10 +138,14 @@ pub fn sign_manifest_all(
                 .with_hint("sign with your own key and identity"),
             ));
         }
-        checked.push((*key, *opts, role, tk.identity.clone(), keyid));
+        checked.push(Checked { key, opts, role, identity: tk.identity.clone(), keyid });
     }
-    // Verify the current state first; only thresholds (and an empty envelope) may be unmet.
-    let mut vo = first.verify.clone();
+    Ok(checked)
+}
+
+/// Verify the current state first; only thresholds (and an empty envelope) may be unmet.
+fn verify_before(manifest: &Path, trust: &TrustPolicy, verify: &VerifyOptions) -> Result<VerifyReport, Error> {
+    let mut vo = verify.clone();
     vo.check_thresholds = false;
     let before = verify_manifest(manifest, trust, &vo);
     let tolerable = |c: &crate::verify::Check| {
@@ -121,20 +156,36 @@ pub fn sign_manifest_all(
     if !before.checks.iter().all(tolerable) || before.statement.is_none() {
         return Err(Error::Verification(Box::new(before)));
     }
+    Ok(before)
+}
+
+/// Each key signs once: not one that already signed, not one given twice.
+fn refuse_second_signatures(before: &VerifyReport, checked: &[Checked<'_>]) -> Result<(), Error> {
     let mut seen: Vec<&str> = before.accepted_keyids.iter().map(String::as_str).collect();
-    for (_, _, _, identity, keyid) in &checked {
-        if seen.contains(&keyid.as_str()) {
+    for c in checked {
+        if seen.contains(&c.keyid.as_str()) {
             return Err(Error::rejected(
                 Diagnostic::error(
                     codes::DUPLICATE_SIGNATURE,
                     names::ENVELOPE,
-                    format!("the envelope already has a signature by key {keyid} ({identity})"),
+                    format!("the envelope already has a signature by key {} ({})", c.keyid, c.identity),
                 )
                 .with_hint("each key signs once; another signer must add the next signature"),
             ));
         }
-        seen.push(keyid);
+        seen.push(&c.keyid);
     }
+    Ok(())
+}
+
+/// Add every signature to the envelope, write it once, the SSHSIG sidecars asked for and the
+/// YAML view; returns the sidecar written per signer.
+fn write_signatures(
+    dir: &Path,
+    manifest: &Path,
+    before: &VerifyReport,
+    checked: &[Checked<'_>],
+) -> Result<Vec<Option<PathBuf>>, Error> {
     let ep = dir.join(names::ENVELOPE);
     let bytes = crate::verify::read_seal_file(&ep, crate::dsse::MAX_ENVELOPE_BYTES)
         .map_err(|m| Error::rejected(Diagnostic::error(codes::SEAL_FILE, names::ENVELOPE, m)))?;
@@ -144,23 +195,23 @@ pub fn sign_manifest_all(
     let message = pae(&env.payload_type, &body);
     let mut signers_seen = before.signers.clone();
     let mut sidecars = Vec::new();
-    for (key, opts, role, identity, keyid) in &checked {
-        let sig = key.sign(&message);
-        env.signatures.push(EnvelopeSignature { keyid: Some(keyid.clone()), sig: b64_encode(&sig) });
-        signers_seen.add(*role, identity);
-        sidecars.push(if opts.sshsig {
-            let name = format!("{}.{}.sig", names::STATEMENT, keyid.get(..8).unwrap_or(keyid));
-            Some((name, sshsig::sign(key, sshsig::NAMESPACE, &body)))
+    for c in checked {
+        let sig = c.key.sign(&message);
+        env.signatures.push(EnvelopeSignature { keyid: Some(c.keyid.clone()), sig: b64_encode(&sig) });
+        signers_seen.add(c.role, &c.identity);
+        sidecars.push(if c.opts.sshsig {
+            let name = format!("{}.{}.sig", names::STATEMENT, c.keyid.get(..8).unwrap_or(&c.keyid));
+            Some((name, sshsig::sign(c.key, sshsig::NAMESPACE, &body)))
         } else {
             None
         });
     }
-    write_atomic_under(&dir, Path::new(names::ENVELOPE), &env.to_json())?;
+    write_atomic_under(dir, Path::new(names::ENVELOPE), &env.to_json())?;
     let mut written = Vec::new();
     for s in sidecars {
         written.push(match s {
             Some((name, text)) => {
-                write_atomic_under(&dir, Path::new(&name), text.as_bytes())?;
+                write_atomic_under(dir, Path::new(&name), text.as_bytes())?;
                 Some(dir.join(name))
             }
             None => None,
@@ -168,17 +219,7 @@ pub fn sign_manifest_all(
     }
     if let (Some(st), Some(seal)) = (&before.statement, &before.seal) {
         let name = manifest.file_name().map_or_else(|| PathBuf::from(names::MANIFEST), PathBuf::from);
-        write_atomic_under(&dir, &name, render_yaml(st, &seal.to_string(), &signers_seen).as_bytes())?;
+        write_atomic_under(dir, &name, render_yaml(st, &seal.to_string(), &signers_seen).as_bytes())?;
     }
-    let mut after_opts = first.verify.clone();
-    let mut known = after_opts.known.as_deref().cloned().unwrap_or_default();
-    known.merge(&before.known);
-    after_opts.known = Some(std::sync::Arc::new(known));
-    let mut report = verify_manifest(manifest, trust, &after_opts);
-    report.stats.add(&before.stats);
-    Ok(checked
-        .into_iter()
-        .zip(written)
-        .map(|((_, _, role, _, keyid), sidecar)| Signed { role, keyid, sidecar, report: report.clone() })
-        .collect())
+    Ok(written)
 }

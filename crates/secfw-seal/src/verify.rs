@@ -14,7 +14,7 @@ use crate::dsse::{Envelope, MAX_ENVELOPE_BYTES, PAYLOAD_TYPE, b64_decode, pae};
 use crate::files::{self, HashFailure};
 use crate::keys::PublicKey;
 use crate::render::{Signers, render_yaml};
-use crate::statement::{Statement, is_sha256_hex};
+use crate::statement::{GitBinding, Statement, is_sha256_hex};
 use crate::trust::{Role, TrustPolicy, parse_time};
 use crate::{codes, git, names, seal_of};
 
@@ -913,13 +913,11 @@ fn first_diff_line(a: &[u8], b: &[u8]) -> u32 {
 }
 
 fn check_git(dir: &Path, st: &Statement, opts: &VerifyOptions) -> Vec<Diagnostic> {
-    let f = names::STATEMENT;
-    let hint = "the handoff must name the full commit and tree it was sealed from";
     let Some(g) = &st.predicate.git else {
         return if opts.require_git || opts.expect_commit.is_some() {
             vec![err(
                 codes::GIT_BINDING,
-                f,
+                names::STATEMENT,
                 "the manifest has no git binding (sealed with --no-git)",
                 "verify with --no-git to accept an unversioned seal",
             )]
@@ -927,17 +925,39 @@ fn check_git(dir: &Path, st: &Statement, opts: &VerifyOptions) -> Vec<Diagnostic
             vec![]
         };
     };
+    let mut out = check_git_ids(g, opts);
+    if !out.is_empty() {
+        return out;
+    }
+    let in_repo = opts.git_repository && git::is_repo(dir);
+    if let Some(rev) = &opts.expect_commit {
+        out.extend(check_expected_commit(dir, g, rev, in_repo));
+    }
+    if in_repo && opts.expect_commit.is_some() && out.is_empty() {
+        out.extend(check_git_blobs(dir, st, g));
+    }
+    if in_repo {
+        out.extend(check_git_tree(dir, g));
+    }
+    out
+}
+
+const GIT_HINT: &str = "the handoff must name the full commit and tree it was sealed from";
+
+/// The binding names a full commit and tree, from a clean work tree (unless dirty is allowed).
+fn check_git_ids(g: &GitBinding, opts: &VerifyOptions) -> Vec<Diagnostic> {
+    let f = names::STATEMENT;
     let mut out = Vec::new();
     if !git::is_full_id(&g.commit) {
         out.push(err(
             codes::GIT_BINDING,
             f,
             format!("commit `{}` is not a full object id (no abbreviations or branch names)", g.commit),
-            hint,
+            GIT_HINT,
         ));
     }
     if !git::is_full_id(&g.tree) {
-        out.push(err(codes::GIT_BINDING, f, format!("tree `{}` is not a full object id", g.tree), hint));
+        out.push(err(codes::GIT_BINDING, f, format!("tree `{}` is not a full object id", g.tree), GIT_HINT));
     }
     if g.dirty && !opts.allow_dirty {
         out.push(err(
@@ -947,79 +967,78 @@ fn check_git(dir: &Path, st: &Statement, opts: &VerifyOptions) -> Vec<Diagnostic
             "commit the files and seal again",
         ));
     }
-    if !out.is_empty() {
-        return out;
+    out
+}
+
+/// The sealed commit is the expected one (`rev` resolved in the repository when not a full id).
+fn check_expected_commit(dir: &Path, g: &GitBinding, rev: &str, in_repo: bool) -> Option<Diagnostic> {
+    let want = if git::is_full_id(rev) {
+        Ok(rev.to_owned())
+    } else if in_repo {
+        git::resolve_commit(dir, rev)
+    } else {
+        Err(format!("cannot resolve `{rev}` outside a git repository; pass a full commit id"))
+    };
+    match want {
+        Ok(w) if w == g.commit => None,
+        Ok(w) => Some(err(
+            codes::GIT_BINDING,
+            names::STATEMENT,
+            format!("sealed commit {} is not the expected {w}", g.commit),
+            "this manifest was sealed from another commit",
+        )),
+        Err(e) => Some(err(codes::GIT_BINDING, names::STATEMENT, e, GIT_HINT)),
     }
-    let in_repo = opts.git_repository && git::is_repo(dir);
-    if let Some(rev) = &opts.expect_commit {
-        let want = if git::is_full_id(rev) {
-            Ok(rev.clone())
-        } else if in_repo {
-            git::resolve_commit(dir, rev)
-        } else {
-            Err(format!("cannot resolve `{rev}` outside a git repository; pass a full commit id"))
+}
+
+/// Commit and tree ids are not enough: each sealed file must be the blob at its path.
+fn check_git_blobs(dir: &Path, st: &Statement, g: &GitBinding) -> Vec<Diagnostic> {
+    let blobs = match git::blob_ids(dir, &g.commit) {
+        Ok(b) => b,
+        Err(e) => return vec![err(codes::GIT_BINDING, names::STATEMENT, e, GIT_HINT)],
+    };
+    let mut out = Vec::new();
+    for a in &st.predicate.artifacts {
+        let Some(want) = blobs.get(&a.path) else {
+            out.push(err(
+                codes::GIT_BINDING,
+                &a.path,
+                format!("{} is not in commit {}", a.path, g.commit),
+                "the sealed file must be committed at that path in the expected commit",
+            ));
+            continue;
         };
-        match want {
-            Ok(w) if w == g.commit => {}
-            Ok(w) => out.push(err(
+        match git::blob_id_of_file(&dir.join(&a.path), want) {
+            Ok(have) if have == *want => {}
+            Ok(have) => out.push(err(
                 codes::GIT_BINDING,
-                f,
-                format!("sealed commit {} is not the expected {w}", g.commit),
-                "this manifest was sealed from another commit",
+                &a.path,
+                format!("{}: the sealed bytes (blob {have}) are not the blob {want} of commit {}", a.path, g.commit),
+                "the sealed file differs from the expected commit",
             )),
-            Err(e) => out.push(err(codes::GIT_BINDING, f, e, hint)),
-        }
-    }
-    if in_repo && opts.expect_commit.is_some() && out.is_empty() {
-        // Commit and tree ids are not enough: each sealed file must be the blob at its path.
-        match git::blob_ids(dir, &g.commit) {
-            Ok(blobs) => {
-                for a in &st.predicate.artifacts {
-                    let Some(want) = blobs.get(&a.path) else {
-                        out.push(err(
-                            codes::GIT_BINDING,
-                            &a.path,
-                            format!("{} is not in commit {}", a.path, g.commit),
-                            "the sealed file must be committed at that path in the expected commit",
-                        ));
-                        continue;
-                    };
-                    match git::blob_id_of_file(&dir.join(&a.path), want) {
-                        Ok(have) if have == *want => {}
-                        Ok(have) => out.push(err(
-                            codes::GIT_BINDING,
-                            &a.path,
-                            format!(
-                                "{}: the sealed bytes (blob {have}) are not the blob {want} of commit {}",
-                                a.path, g.commit
-                            ),
-                            "the sealed file differs from the expected commit",
-                        )),
-                        Err(e) => out.push(err(codes::GIT_BINDING, &a.path, e, hint)),
-                    }
-                }
-            }
-            Err(e) => out.push(err(codes::GIT_BINDING, f, e, hint)),
-        }
-    }
-    if in_repo {
-        match git::tree_of(dir, &g.commit) {
-            Ok(t) if t == g.tree => {}
-            Ok(t) => out.push(err(
-                codes::GIT_BINDING,
-                f,
-                format!("commit {} has tree {t}, the manifest says {}", g.commit, g.tree),
-                hint,
-            )),
-            Err(e) => out.push(err(
-                codes::GIT_BINDING,
-                f,
-                e,
-                "fetch the sealed commit, or verify the unpacked package outside the repository",
-            )),
+            Err(e) => out.push(err(codes::GIT_BINDING, &a.path, e, GIT_HINT)),
         }
     }
     out
+}
+
+/// The sealed commit has the sealed tree.
+fn check_git_tree(dir: &Path, g: &GitBinding) -> Option<Diagnostic> {
+    match git::tree_of(dir, &g.commit) {
+        Ok(t) if t == g.tree => None,
+        Ok(t) => Some(err(
+            codes::GIT_BINDING,
+            names::STATEMENT,
+            format!("commit {} has tree {t}, the manifest says {}", g.commit, g.tree),
+            GIT_HINT,
+        )),
+        Err(e) => Some(err(
+            codes::GIT_BINDING,
+            names::STATEMENT,
+            e,
+            "fetch the sealed commit, or verify the unpacked package outside the repository",
+        )),
+    }
 }
 
 /// Read a seal file: a regular file (never a FIFO or device: the open does not block), not a
