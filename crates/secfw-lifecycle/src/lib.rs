@@ -39,7 +39,10 @@ pub use demo::{
     BACKFILL_WEEKS as DEMO_BACKFILL_WEEKS, DemoReport, ROOT_IDENTITY as DEMO_ROOT_IDENTITY, SIGNERS as DEMO_SIGNERS,
     run as run_demo,
 };
-pub use escalations::{acknowledgement_events, escalation_data, load_escalation_data};
+pub use escalations::{
+    acknowledgement_events, escalation_data, escalation_data_governed, load_escalation_data,
+    load_escalation_data_governed,
+};
 pub use log::{
     CriterionRecord, Event, EventKind, EventLog, GENESIS as LOG_GENESIS, GateRecord, HEAD_FILE as LOG_HEAD_FILE,
     LOCK_FILE as LOG_LOCK_FILE, LOG_FILE, LogLock, STATE_DIR as LOG_STATE_DIR, Verification,
@@ -167,12 +170,24 @@ pub struct AdvanceRequest {
     /// [`secfw_gates::inputs_digest`] of the workspace the request is evaluated on, when the
     /// caller knows it (see [`secfw_gates::GateOptions::inputs_digest`]).
     pub inputs_digest: Option<String>,
+    /// [`secfw_governance::evaluate`] of the workspace the request is evaluated on at `now`,
+    /// when the caller has it (see [`secfw_gates::GateContext::with_governance`]); otherwise
+    /// the evaluation computes it.
+    pub governance: Option<std::sync::Arc<secfw_governance::GovernanceReport>>,
 }
 
 impl AdvanceRequest {
     /// A request.
     pub fn new(to: LifecycleState, actor: impl Into<String>, now: DateTime<Utc>) -> Self {
-        Self { to, actor: actor.into(), now, strict: false, inputs_digest: None }
+        Self { to, actor: actor.into(), now, strict: false, inputs_digest: None, governance: None }
+    }
+    /// The governance report of the workspace this request will be evaluated on, evaluated by
+    /// the caller for exactly that workspace at the request's `now` (a report of another
+    /// instant is not used).
+    #[must_use]
+    pub fn governance(mut self, report: Option<std::sync::Arc<secfw_governance::GovernanceReport>>) -> Self {
+        self.governance = report;
+        self
     }
     /// The inputs digest of the workspace this request will be evaluated on, computed by the
     /// caller for exactly that workspace.
@@ -491,7 +506,10 @@ impl Lifecycle {
     ) -> Evaluation {
         let (to, now, strict) = (req.to, req.now, req.strict);
         let opts = gate_options(events, from, to, strict).inputs_digest(req.inputs_digest.clone());
-        let ctx = GateContext::new(ws, now, opts);
+        let ctx = match req.governance.as_deref() {
+            Some(gov) => GateContext::with_governance(ws, now, opts, gov),
+            None => GateContext::new(ws, now, opts),
+        };
         let needed = criteria(to);
         let run = secfw_gates::run_in(&ctx, &gates_for(needed));
         let gov = &ctx.governance;
