@@ -636,32 +636,11 @@ impl Run<'_> {
     }
 
     /// READY_FOR_HANDOFF → PACKAGED preparation: Critical=0 pre-check, manifest, signatures,
-    /// package.
+    /// package. Each part records its step; the first that fails stops the run.
     fn seal(&mut self) -> Result<bool, Error> {
-        // Critical=0 and other blocking rules first: nothing is sealed while the handoff is
-        // blocked (the transition would be refused anyway; this writes the escalation).
-        let loaded = self.take_workspace(false)?;
-        let ws = &loaded.ws;
-        let gov = loaded.governance(self.opts.now);
-        if gov.handoff_blocked() {
-            let req = AdvanceRequest::new(LifecycleState::Packaged, self.opts.actor.clone(), self.opts.now)
-                .strict(self.opts.strict)
-                .inputs_digest(Some(loaded.inputs_digest()))
-                .governance(Some(gov));
-            let events = self.lc.log().read()?;
-            let ev = self.lc.evaluate(ws, &events, LifecycleState::ReadyForHandoff, &req, self.wiring.checks());
-            self.keep(loaded);
-            self.record_gates(&ev);
-            self.escalate(&ev)?;
-            let reasons: Vec<String> = ev
-                .criteria
-                .iter()
-                .filter(|c| !c.met)
-                .map(|c| format!("{}: {}", c.criterion.describe(), c.detail))
-                .collect();
-            return Ok(self.fail("seal", reasons));
+        if !self.handoff_not_blocked()? {
+            return Ok(false);
         }
-        self.keep(loaded);
         let trust = match self.trust() {
             Ok(t) => t,
             Err(e) => return Ok(self.fail("seal", vec![e])),
@@ -672,12 +651,44 @@ impl Run<'_> {
                 vec!["no signing key: pass --key FILE (one per signer the trust policy requires)".into()],
             ));
         }
+        Ok(self.generate_manifest()? && self.sign_all(&trust) && self.package(&trust))
+    }
+
+    /// Critical=0 and the other blocking rules, before anything is sealed: while the handoff is
+    /// blocked (the transition would be refused anyway) this writes the escalation and fails
+    /// the run. `Ok(true)`: nothing blocks.
+    fn handoff_not_blocked(&mut self) -> Result<bool, Error> {
+        let loaded = self.take_workspace(false)?;
+        let gov = loaded.governance(self.opts.now);
+        if !gov.handoff_blocked() {
+            self.keep(loaded);
+            return Ok(true);
+        }
+        let req = AdvanceRequest::new(LifecycleState::Packaged, self.opts.actor.clone(), self.opts.now)
+            .strict(self.opts.strict)
+            .inputs_digest(Some(loaded.inputs_digest()))
+            .governance(Some(gov));
+        let events = self.lc.log().read()?;
+        let ev = self.lc.evaluate(&loaded.ws, &events, LifecycleState::ReadyForHandoff, &req, self.wiring.checks());
+        self.keep(loaded);
+        self.record_gates(&ev);
+        self.escalate(&ev)?;
+        let reasons: Vec<String> = ev
+            .criteria
+            .iter()
+            .filter(|c| !c.met)
+            .map(|c| format!("{}: {}", c.criterion.describe(), c.detail))
+            .collect();
+        Ok(self.fail("seal", reasons))
+    }
+
+    /// Generate the manifest. It reuses the workspace this run loaded (the same load options)
+    /// while the artifacts' identities are unchanged; otherwise it loads them itself.
+    fn generate_manifest(&mut self) -> Result<bool, Error> {
         let mut gopts = secfw_seal::GenerateOptions::new(self.opts.now);
         gopts.git = if self.opts.git { GitMode::Head } else { GitMode::None };
         gopts.allow_dirty = self.opts.allow_dirty;
         gopts.lifecycle_state = Some(LifecycleState::Packaged);
-        // generate-manifest reuses the workspace this run loaded (the same load options) while
-        // the artifacts' identities are unchanged; otherwise it loads them itself.
         let loaded = self.take_workspace(false)?;
         let pre =
             secfw_seal::Preloaded { workspace: &loaded.ws, identities: &loaded.identities, read_at: loaded.read_at };
@@ -698,25 +709,29 @@ impl Run<'_> {
             StepStatus::Done,
             format!("{} file(s) sealed: {}", generated.statement.subject.len(), generated.seal),
         );
+        Ok(true)
+    }
+
+    /// Sign the manifest with every key in one call: one verification before, one after.
+    fn sign_all(&mut self, trust: &TrustPolicy) -> bool {
         let manifest = self.root.join(secfw_seal::names::MANIFEST);
-        // Every key signs in one call: one verification before, one after.
         let mut keys = Vec::new();
         for key_path in &self.opts.keys {
             let key = match secfw_seal::load_signing_key(key_path, false) {
                 Ok(k) => k,
-                Err(e) => return Ok(self.fail("sign", vec![format!("{}: {e}", key_path.display())])),
+                Err(e) => return self.fail("sign", vec![format!("{}: {e}", key_path.display())]),
             };
             let Some((_, tk)) = trust.lookup(&key.public()) else {
-                return Ok(self.fail(
+                return self.fail(
                     "sign",
                     vec![format!("{}: key {} is not in the trust policy", key_path.display(), key.public().keyid())],
-                ));
+                );
             };
             let sopts = SignOptions::new(tk.identity.clone(), self.verify_options()).sshsig(self.opts.sshsig);
             keys.push((key, sopts));
         }
         let signers: Vec<(&secfw_seal::SigningKey, &SignOptions)> = keys.iter().map(|(k, o)| (k, o)).collect();
-        match secfw_seal::sign_manifest_all(&manifest, &trust, &signers) {
+        match secfw_seal::sign_manifest_all(&manifest, trust, &signers) {
             Ok(all) => {
                 if let Some(first) = all.first() {
                     self.wiring.seal.memo.record(&first.report.known, &first.report.stats);
@@ -731,21 +746,26 @@ impl Run<'_> {
                         self.report.sidecars.push((o.identity.clone(), p));
                     }
                 }
+                true
             }
             Err(e) => {
                 let paths: Vec<String> = self.opts.keys.iter().map(|p| p.display().to_string()).collect();
-                return Ok(self.fail("sign", vec![format!("{}: {e}", paths.join(", "))]));
+                self.fail("sign", vec![format!("{}: {e}", paths.join(", "))])
             }
         }
-        match secfw_seal::package(self.root, &trust, &self.verify_options()) {
+    }
+
+    /// Write the package (each file hashed as it is archived).
+    fn package(&mut self, trust: &TrustPolicy) -> bool {
+        match secfw_seal::package(self.root, trust, &self.verify_options()) {
             Ok(p) => {
                 self.wiring.seal.memo.record(&p.known, &p.stats);
                 self.step("package", StepStatus::Done, format!("{} ({} entries)", p.path.display(), p.entries.len()));
                 self.report.package = Some(p.path);
                 self.report.seal = Some(p.seal);
-                Ok(true)
+                true
             }
-            Err(e) => Ok(self.fail("package", vec![format!("package: {e}")])),
+            Err(e) => self.fail("package", vec![format!("package: {e}")]),
         }
     }
 

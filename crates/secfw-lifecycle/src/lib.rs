@@ -638,19 +638,7 @@ impl Lifecycle {
         }
         let from = state_of(&events);
         if req.to != from.next() {
-            return Ok(Outcome::Refused {
-                from,
-                to: req.to,
-                reasons: vec![format!(
-                    "{}: {} is not the next state after {from} (the next state is {}); states are entered in order, so no gate is skipped",
-                    codes::NOT_NEXT_STATE,
-                    req.to,
-                    from.next()
-                )],
-                unmet: Vec::new(),
-                returned_to_planned: None,
-                evaluation: None,
-            });
+            return Ok(not_next(from, req.to));
         }
         let fresh;
         let ws = if let Some(ws) = loaded {
@@ -660,48 +648,22 @@ impl Lifecycle {
             &fresh
         };
         let eval = self.evaluate(ws, &events, from, req, checks);
-        let gates: Vec<GateRecord> = eval
-            .gates
-            .reports
-            .iter()
-            .map(|r| GateRecord {
-                gate: r.gate.as_str().to_owned(),
-                passed: r.passed,
-                errors: r.summary.errors,
-                warnings: r.summary.warnings,
-                excepted: r.excepted.len(),
-                digest: r.digest.clone(),
-            })
-            .collect();
-        let criteria: Vec<CriterionRecord> = eval
-            .criteria
-            .iter()
-            .map(|c| CriterionRecord {
-                criterion: c.criterion.as_str().to_owned(),
-                met: c.met,
-                detail: c.detail.clone(),
-            })
-            .collect();
-        let escalations: Vec<serde_json::Value> =
-            eval.gates.escalations.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
-        let event = |kind, to, reasons| Event {
-            seq: 0,
-            time: req.now,
-            actor: req.actor.trim().to_owned(),
-            kind,
-            from,
-            to,
-            gates: gates.clone(),
-            criteria: criteria.clone(),
-            seal: eval.seal,
-            escalations: escalations.clone(),
-            reasons,
-            prev_hash: String::new(),
-            hash: String::new(),
-        };
+        self.decide_and_record(&lock, from, req, eval)
+    }
+
+    /// Decide the transition from the evaluation and append its event (a transition, or the
+    /// return to PLANNED a failed schema_lint causes) under `lock`.
+    fn decide_and_record(
+        &self,
+        lock: &LogLock,
+        from: LifecycleState,
+        req: &AdvanceRequest,
+        eval: Evaluation,
+    ) -> Result<Outcome, Error> {
+        let transition = event_of(from, req, &eval);
         match decide(from, req.to, &eval.criteria) {
             Decision::Advance => {
-                let ev = self.log.append(&lock, event(EventKind::Transition, req.to, Vec::new()))?;
+                let ev = self.log.append(lock, transition)?;
                 Ok(Outcome::Advanced { event: ev, evaluation: Box::new(eval) })
             }
             Decision::Refuse { unmet, return_to_planned, .. } => {
@@ -709,19 +671,21 @@ impl Lifecycle {
                     .iter()
                     .map(|u| format!("{}: {}: {}", codes::CRITERION_UNMET, u.criterion.describe(), u.detail))
                     .collect();
-                let returned =
-                    if return_to_planned {
-                        reasons.push(format!(
-                            "{}: schema_lint failed in {from}; the cycle returned to PLANNED",
-                            codes::RETURNED_TO_PLANNED
-                        ));
-                        Some(self.log.append(
-                            &lock,
-                            event(EventKind::ReturnToPlanned, LifecycleState::Planned, reasons.clone()),
-                        )?)
-                    } else {
-                        None
+                let returned = if return_to_planned {
+                    reasons.push(format!(
+                        "{}: schema_lint failed in {from}; the cycle returned to PLANNED",
+                        codes::RETURNED_TO_PLANNED
+                    ));
+                    let back = Event {
+                        kind: EventKind::ReturnToPlanned,
+                        to: LifecycleState::Planned,
+                        reasons: reasons.clone(),
+                        ..transition
                     };
+                    Some(self.log.append(lock, back)?)
+                } else {
+                    None
+                };
                 Ok(Outcome::Refused {
                     from,
                     to: req.to,
@@ -732,5 +696,61 @@ impl Lifecycle {
                 })
             }
         }
+    }
+}
+
+/// The refusal of a request for a state that is not the next one.
+fn not_next(from: LifecycleState, to: LifecycleState) -> Outcome {
+    Outcome::Refused {
+        from,
+        to,
+        reasons: vec![format!(
+            "{}: {to} is not the next state after {from} (the next state is {}); states are entered in order, so no gate is skipped",
+            codes::NOT_NEXT_STATE,
+            from.next()
+        )],
+        unmet: Vec::new(),
+        returned_to_planned: None,
+        evaluation: None,
+    }
+}
+
+/// The transition event of `req` from `from` (not yet appended): the gates, criteria, seal
+/// and escalations of the evaluation.
+fn event_of(from: LifecycleState, req: &AdvanceRequest, eval: &Evaluation) -> Event {
+    let gates: Vec<GateRecord> = eval
+        .gates
+        .reports
+        .iter()
+        .map(|r| GateRecord {
+            gate: r.gate.as_str().to_owned(),
+            passed: r.passed,
+            errors: r.summary.errors,
+            warnings: r.summary.warnings,
+            excepted: r.excepted.len(),
+            digest: r.digest.clone(),
+        })
+        .collect();
+    let criteria: Vec<CriterionRecord> = eval
+        .criteria
+        .iter()
+        .map(|c| CriterionRecord { criterion: c.criterion.as_str().to_owned(), met: c.met, detail: c.detail.clone() })
+        .collect();
+    let escalations: Vec<serde_json::Value> =
+        eval.gates.escalations.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
+    Event {
+        seq: 0,
+        time: req.now,
+        actor: req.actor.trim().to_owned(),
+        kind: EventKind::Transition,
+        from,
+        to: req.to,
+        gates,
+        criteria,
+        seal: eval.seal,
+        escalations,
+        reasons: Vec::new(),
+        prev_hash: String::new(),
+        hash: String::new(),
     }
 }
