@@ -11,6 +11,7 @@ mod parity;
 mod schema_lint;
 mod suppression;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -160,8 +161,9 @@ pub struct GateContext<'a> {
     pub now: DateTime<Utc>,
     /// Options.
     pub opts: GateOptions,
-    /// Governance at `now`.
-    pub governance: GovernanceReport,
+    /// Governance at `now`: evaluated by [`GateContext::new`], or the caller's report of the
+    /// same workspace ([`GateContext::with_governance`]).
+    pub governance: Cow<'a, GovernanceReport>,
     /// Locates paths in YAML artifacts.
     pub loc: Locator<'a>,
 }
@@ -170,8 +172,25 @@ impl<'a> GateContext<'a> {
     /// Build a context (evaluates governance).
     pub fn new(ws: &'a LoadedWorkspace, now: DateTime<Utc>, opts: GateOptions) -> Self {
         let loc = Locator::new(ws);
-        let governance = secfw_governance::evaluate_with(ws, &loc, now);
+        let governance = Cow::Owned(secfw_governance::evaluate_with(ws, &loc, now));
         Self { ws, now, opts, governance, loc }
+    }
+
+    /// Build a context with `governance`, the caller's [`secfw_governance::evaluate`] of
+    /// exactly `ws` (unchanged since) at `now`, instead of evaluating it again: a process that
+    /// runs several gate runs and other steps on one load evaluates governance once. A report
+    /// of another instant is not used (governance is evaluated at `now` then); that it is of
+    /// `ws` is the caller's promise, as for [`GateOptions::inputs_digest`].
+    pub fn with_governance(
+        ws: &'a LoadedWorkspace,
+        now: DateTime<Utc>,
+        opts: GateOptions,
+        governance: &'a GovernanceReport,
+    ) -> Self {
+        if governance.now != now {
+            return Self::new(ws, now, opts);
+        }
+        Self { ws, now, opts, governance: Cow::Borrowed(governance), loc: Locator::new(ws) }
     }
 }
 

@@ -235,6 +235,7 @@ pub fn evaluate(ws: &LoadedWorkspace, now: DateTime<Utc>) -> GovernanceReport {
 
 /// [`evaluate`] with a shared [`Locator`].
 pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>) -> GovernanceReport {
+    crate::count_evaluation();
     let rb = ws.rulebook_or_default();
     let findings: &[Finding] = ws.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
     let exceptions = ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice());

@@ -33,6 +33,20 @@ pub enum Error {
     Artifacts(#[from] secfw_artifacts::Error),
 }
 
+/// How many times this process has evaluated governance ([`evaluate`] and [`evaluate_with`]):
+/// lets tests prove that a command evaluates it a fixed number of times per loaded workspace,
+/// without timing anything. A caller that evaluates once and hands the report on (the gates'
+/// `GateContext::with_governance`, the cycle) keeps this count down.
+pub fn evaluations() -> u64 {
+    EVALUATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static EVALUATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn count_evaluation() {
+    EVALUATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Load the workspace at `dir` and evaluate its governance at `now`.
 pub fn evaluate_dir(dir: &std::path::Path, now: chrono::DateTime<chrono::Utc>) -> Result<GovernanceReport, Error> {
     let ws = secfw_artifacts::load(dir, &secfw_artifacts::LoadOptions::default())?;

@@ -17,10 +17,12 @@
 use secfw_artifacts::WorkspaceLock;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::{LifecycleState, LoadOptions, LoadedWorkspace, write_atomic};
-use secfw_seal::{GitMode, SignOptions, TrustPolicy, VerifyOptions};
+use secfw_governance::GovernanceReport;
+use secfw_seal::{FileIdentity, GitMode, SignOptions, TrustPolicy, VerifyOptions};
 use serde::Serialize;
 
 use crate::wiring::Standard;
@@ -264,16 +266,51 @@ struct Loaded {
     stamp: Stamp,
     /// The artifacts' full identities (device, inode, size, mtime, ctime) just before the load
     /// began, and when it began: `generate-manifest` reuses this load only while they hold.
-    identities: Vec<Option<secfw_seal::FileIdentity>>,
+    identities: Vec<Option<FileIdentity>>,
     read_at: std::time::SystemTime,
     /// [`secfw_gates::inputs_digest`] of `ws`, computed by the first gate run on this load
     /// (every later transition's gates reuse it); reset whenever `ws` changes.
     inputs_digest: std::cell::OnceCell<String>,
+    /// [`secfw_governance::evaluate`] of `ws` at the cycle's `now`, computed by the first step
+    /// that needs it (gates, the seal's pre-check, tickets, escalations, metrics) and handed to
+    /// every later one; reset whenever `ws` changes, like `inputs_digest`.
+    governance: std::cell::OnceCell<Arc<GovernanceReport>>,
 }
 
 impl Loaded {
+    fn new(
+        ws: LoadedWorkspace,
+        strict: bool,
+        stamp: Stamp,
+        identities: Vec<Option<FileIdentity>>,
+        read_at: std::time::SystemTime,
+    ) -> Self {
+        Self {
+            ws,
+            strict,
+            stamp,
+            identities,
+            read_at,
+            inputs_digest: std::cell::OnceCell::new(),
+            governance: std::cell::OnceCell::new(),
+        }
+    }
+
     fn inputs_digest(&self) -> String {
         self.inputs_digest.get_or_init(|| secfw_gates::inputs_digest(&self.ws)).clone()
+    }
+
+    /// The governance report of `ws` at `now` (every step of a cycle uses the one `now`; a
+    /// report of another instant is never returned).
+    fn governance(&self, now: DateTime<Utc>) -> Arc<GovernanceReport> {
+        let gov = self.governance.get_or_init(|| Arc::new(secfw_governance::evaluate(&self.ws, now)));
+        if gov.now == now { Arc::clone(gov) } else { Arc::new(secfw_governance::evaluate(&self.ws, now)) }
+    }
+
+    /// `ws` is about to change (ingest merges into it): what was computed from it is dropped.
+    fn invalidate(&mut self) {
+        self.inputs_digest = std::cell::OnceCell::new();
+        self.governance = std::cell::OnceCell::new();
     }
 }
 
@@ -490,7 +527,7 @@ impl Run<'_> {
         let read_at = std::time::SystemTime::now();
         let identities = secfw_seal::artifact_identities(self.root);
         let ws = secfw_artifacts::load(self.root, &LoadOptions::default().strict(strict))?;
-        Ok(Loaded { ws, strict, stamp, identities, read_at, inputs_digest: std::cell::OnceCell::new() })
+        Ok(Loaded::new(ws, strict, stamp, identities, read_at))
     }
 
     fn keep(&mut self, loaded: Loaded) {
@@ -531,7 +568,8 @@ impl Run<'_> {
         let loaded = self.take_workspace(self.opts.strict)?;
         let req = AdvanceRequest::new(to, self.opts.actor.clone(), self.opts.now)
             .strict(self.opts.strict)
-            .inputs_digest(Some(loaded.inputs_digest()));
+            .inputs_digest(Some(loaded.inputs_digest()))
+            .governance(Some(loaded.governance(self.opts.now)));
         let outcome = self.lc.advance_loaded(&loaded.ws, &req, self.wiring.checks());
         self.keep(loaded);
         let outcome = outcome?;
@@ -598,33 +636,11 @@ impl Run<'_> {
     }
 
     /// READY_FOR_HANDOFF → PACKAGED preparation: Critical=0 pre-check, manifest, signatures,
-    /// package.
+    /// package. Each part records its step; the first that fails stops the run.
     fn seal(&mut self) -> Result<bool, Error> {
-        // Critical=0 and other blocking rules first: nothing is sealed while the handoff is
-        // blocked (the transition would be refused anyway; this writes the escalation).
-        let loaded = self.take_workspace(false)?;
-        let ws = &loaded.ws;
-        let gov = secfw_governance::evaluate(ws, self.opts.now);
-        let blocked = gov.handoff_blocked();
-        drop(gov);
-        if blocked {
-            let req = AdvanceRequest::new(LifecycleState::Packaged, self.opts.actor.clone(), self.opts.now)
-                .strict(self.opts.strict)
-                .inputs_digest(Some(loaded.inputs_digest()));
-            let events = self.lc.log().read()?;
-            let ev = self.lc.evaluate(ws, &events, LifecycleState::ReadyForHandoff, &req, self.wiring.checks());
-            self.keep(loaded);
-            self.record_gates(&ev);
-            self.escalate(&ev)?;
-            let reasons: Vec<String> = ev
-                .criteria
-                .iter()
-                .filter(|c| !c.met)
-                .map(|c| format!("{}: {}", c.criterion.describe(), c.detail))
-                .collect();
-            return Ok(self.fail("seal", reasons));
+        if !self.handoff_not_blocked()? {
+            return Ok(false);
         }
-        self.keep(loaded);
         let trust = match self.trust() {
             Ok(t) => t,
             Err(e) => return Ok(self.fail("seal", vec![e])),
@@ -635,12 +651,44 @@ impl Run<'_> {
                 vec!["no signing key: pass --key FILE (one per signer the trust policy requires)".into()],
             ));
         }
+        Ok(self.generate_manifest()? && self.sign_all(&trust) && self.package(&trust))
+    }
+
+    /// Critical=0 and the other blocking rules, before anything is sealed: while the handoff is
+    /// blocked (the transition would be refused anyway) this writes the escalation and fails
+    /// the run. `Ok(true)`: nothing blocks.
+    fn handoff_not_blocked(&mut self) -> Result<bool, Error> {
+        let loaded = self.take_workspace(false)?;
+        let gov = loaded.governance(self.opts.now);
+        if !gov.handoff_blocked() {
+            self.keep(loaded);
+            return Ok(true);
+        }
+        let req = AdvanceRequest::new(LifecycleState::Packaged, self.opts.actor.clone(), self.opts.now)
+            .strict(self.opts.strict)
+            .inputs_digest(Some(loaded.inputs_digest()))
+            .governance(Some(gov));
+        let events = self.lc.log().read()?;
+        let ev = self.lc.evaluate(&loaded.ws, &events, LifecycleState::ReadyForHandoff, &req, self.wiring.checks());
+        self.keep(loaded);
+        self.record_gates(&ev);
+        self.escalate(&ev)?;
+        let reasons: Vec<String> = ev
+            .criteria
+            .iter()
+            .filter(|c| !c.met)
+            .map(|c| format!("{}: {}", c.criterion.describe(), c.detail))
+            .collect();
+        Ok(self.fail("seal", reasons))
+    }
+
+    /// Generate the manifest. It reuses the workspace this run loaded (the same load options)
+    /// while the artifacts' identities are unchanged; otherwise it loads them itself.
+    fn generate_manifest(&mut self) -> Result<bool, Error> {
         let mut gopts = secfw_seal::GenerateOptions::new(self.opts.now);
         gopts.git = if self.opts.git { GitMode::Head } else { GitMode::None };
         gopts.allow_dirty = self.opts.allow_dirty;
         gopts.lifecycle_state = Some(LifecycleState::Packaged);
-        // generate-manifest reuses the workspace this run loaded (the same load options) while
-        // the artifacts' identities are unchanged; otherwise it loads them itself.
         let loaded = self.take_workspace(false)?;
         let pre =
             secfw_seal::Preloaded { workspace: &loaded.ws, identities: &loaded.identities, read_at: loaded.read_at };
@@ -661,25 +709,29 @@ impl Run<'_> {
             StepStatus::Done,
             format!("{} file(s) sealed: {}", generated.statement.subject.len(), generated.seal),
         );
+        Ok(true)
+    }
+
+    /// Sign the manifest with every key in one call: one verification before, one after.
+    fn sign_all(&mut self, trust: &TrustPolicy) -> bool {
         let manifest = self.root.join(secfw_seal::names::MANIFEST);
-        // Every key signs in one call: one verification before, one after.
         let mut keys = Vec::new();
         for key_path in &self.opts.keys {
             let key = match secfw_seal::load_signing_key(key_path, false) {
                 Ok(k) => k,
-                Err(e) => return Ok(self.fail("sign", vec![format!("{}: {e}", key_path.display())])),
+                Err(e) => return self.fail("sign", vec![format!("{}: {e}", key_path.display())]),
             };
             let Some((_, tk)) = trust.lookup(&key.public()) else {
-                return Ok(self.fail(
+                return self.fail(
                     "sign",
                     vec![format!("{}: key {} is not in the trust policy", key_path.display(), key.public().keyid())],
-                ));
+                );
             };
             let sopts = SignOptions::new(tk.identity.clone(), self.verify_options()).sshsig(self.opts.sshsig);
             keys.push((key, sopts));
         }
         let signers: Vec<(&secfw_seal::SigningKey, &SignOptions)> = keys.iter().map(|(k, o)| (k, o)).collect();
-        match secfw_seal::sign_manifest_all(&manifest, &trust, &signers) {
+        match secfw_seal::sign_manifest_all(&manifest, trust, &signers) {
             Ok(all) => {
                 if let Some(first) = all.first() {
                     self.wiring.seal.memo.record(&first.report.known, &first.report.stats);
@@ -694,21 +746,26 @@ impl Run<'_> {
                         self.report.sidecars.push((o.identity.clone(), p));
                     }
                 }
+                true
             }
             Err(e) => {
                 let paths: Vec<String> = self.opts.keys.iter().map(|p| p.display().to_string()).collect();
-                return Ok(self.fail("sign", vec![format!("{}: {e}", paths.join(", "))]));
+                self.fail("sign", vec![format!("{}: {e}", paths.join(", "))])
             }
         }
-        match secfw_seal::package(self.root, &trust, &self.verify_options()) {
+    }
+
+    /// Write the package (each file hashed as it is archived).
+    fn package(&mut self, trust: &TrustPolicy) -> bool {
+        match secfw_seal::package(self.root, trust, &self.verify_options()) {
             Ok(p) => {
                 self.wiring.seal.memo.record(&p.known, &p.stats);
                 self.step("package", StepStatus::Done, format!("{} ({} entries)", p.path.display(), p.entries.len()));
                 self.report.package = Some(p.path);
                 self.report.seal = Some(p.seal);
-                Ok(true)
+                true
             }
-            Err(e) => Ok(self.fail("package", vec![format!("package: {e}")])),
+            Err(e) => self.fail("package", vec![format!("package: {e}")]),
         }
     }
 
@@ -788,8 +845,9 @@ impl Run<'_> {
             // would read the files itself.
             _ => self.load_fresh(false)?,
         };
-        // Ingest changes `l.ws`: its inputs digest is computed again when next needed.
-        l.inputs_digest = std::cell::OnceCell::new();
+        // Ingest changes `l.ws`: its inputs digest and governance are computed again when next
+        // needed.
+        l.invalidate();
         let result = secfw_ingest::ingest_loaded(self.root, self.lock, &inputs, &iopts, &mut l.ws);
         if let Ok(o) = &result
             && let Some(w) = o.written_identity
@@ -839,10 +897,11 @@ impl Run<'_> {
         };
         // Without an endpoint only the counts are reported: the summary plan decides every
         // action by the same rule without building and hashing a request per finding.
+        let gov = loaded.governance(self.opts.now);
         let planned = if self.opts.tickets_endpoint.is_some() {
-            secfw_tickets::plan(&loaded.ws, self.opts.now)
+            secfw_tickets::plan_governed(&loaded.ws, &gov, self.opts.now)
         } else {
-            secfw_tickets::plan_summary(&loaded.ws, self.opts.now)
+            secfw_tickets::plan_summary_governed(&loaded.ws, &gov, self.opts.now)
         };
         self.keep(loaded);
         let plan = match planned {
@@ -921,14 +980,15 @@ impl Run<'_> {
     /// VALIDATED → IMPROVE preparation: metrics, history snapshot, digest.
     fn digest(&mut self) -> Result<bool, Error> {
         let loaded = self.take_workspace(false)?;
-        let data = match crate::load_escalation_data(&loaded.ws, self.opts.now) {
+        let gov = loaded.governance(self.opts.now);
+        let data = match crate::load_escalation_data_governed(&loaded.ws, Some(&gov), self.opts.now) {
             Ok(d) => d,
             Err(e) => {
                 self.keep(loaded);
                 return Ok(self.fail("digest", vec![format!("digest: cannot read the escalations: {e}")]));
             }
         };
-        let opts = secfw_metrics::CollectOptions::default().escalations(data);
+        let opts = secfw_metrics::CollectOptions::default().escalations(data).governance(Some(gov));
         let generated = secfw_digest::generate(&loaded.ws, &opts, self.opts.now, None);
         self.keep(loaded);
         match generated {

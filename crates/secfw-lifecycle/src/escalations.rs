@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::LoadedWorkspace;
+use secfw_governance::GovernanceReport;
 use secfw_metrics::{Acknowledgement, EscalationData, NotifiedEscalation};
 use secfw_notify::{Ledger, Reason};
 
@@ -30,6 +31,18 @@ pub fn acknowledgement_events(events: &[Event]) -> Vec<Acknowledgement> {
 /// the next level), their rule, count and `escalation_sla` when the violation still stands at
 /// `now`, and the acknowledgements in `events`.
 pub fn escalation_data(ws: &LoadedWorkspace, ledger: &Ledger, events: &[Event], now: DateTime<Utc>) -> EscalationData {
+    escalation_data_governed(ws, None, ledger, events, now)
+}
+
+/// [`escalation_data`] with `gov`, the caller's [`secfw_governance::evaluate`] of exactly `ws`
+/// (used when it is of `now`; otherwise governance is evaluated here).
+pub fn escalation_data_governed(
+    ws: &LoadedWorkspace,
+    gov: Option<&GovernanceReport>,
+    ledger: &Ledger,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> EscalationData {
     let mut first: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
     let mut next: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
     for r in ledger.messages.values() {
@@ -40,7 +53,10 @@ pub fn escalation_data(ws: &LoadedWorkspace, ledger: &Ledger, events: &[Event], 
         };
         map.entry(r.subject.as_str()).and_modify(|t| *t = (*t).min(r.at)).or_insert(r.at);
     }
-    let gov = secfw_governance::evaluate(ws, now);
+    let gov = match gov {
+        Some(g) if g.now == now => std::borrow::Cow::Borrowed(g),
+        _ => std::borrow::Cow::Owned(secfw_governance::evaluate(ws, now)),
+    };
     let current: BTreeMap<String, &secfw_governance::Escalation> = gov
         .rules
         .iter()
@@ -63,7 +79,17 @@ pub fn escalation_data(ws: &LoadedWorkspace, ledger: &Ledger, events: &[Event], 
 /// [`escalation_data`] read from the workspace at `ws.root`: its notification ledger and
 /// event log (the log is verified as it is read).
 pub fn load_escalation_data(ws: &LoadedWorkspace, now: DateTime<Utc>) -> Result<EscalationData, Error> {
+    load_escalation_data_governed(ws, None, now)
+}
+
+/// [`load_escalation_data`] with the caller's governance report of `ws` (see
+/// [`escalation_data_governed`]).
+pub fn load_escalation_data_governed(
+    ws: &LoadedWorkspace,
+    gov: Option<&GovernanceReport>,
+    now: DateTime<Utc>,
+) -> Result<EscalationData, Error> {
     let ledger = Ledger::load(&ws.root)?;
     let events = crate::log::EventLog::new(&ws.root).read()?;
-    Ok(escalation_data(ws, &ledger, &events, now))
+    Ok(escalation_data_governed(ws, gov, &ledger, &events, now))
 }

@@ -39,7 +39,10 @@ pub use demo::{
     BACKFILL_WEEKS as DEMO_BACKFILL_WEEKS, DemoReport, ROOT_IDENTITY as DEMO_ROOT_IDENTITY, SIGNERS as DEMO_SIGNERS,
     run as run_demo,
 };
-pub use escalations::{acknowledgement_events, escalation_data, load_escalation_data};
+pub use escalations::{
+    acknowledgement_events, escalation_data, escalation_data_governed, load_escalation_data,
+    load_escalation_data_governed,
+};
 pub use log::{
     CriterionRecord, Event, EventKind, EventLog, GENESIS as LOG_GENESIS, GateRecord, HEAD_FILE as LOG_HEAD_FILE,
     LOCK_FILE as LOG_LOCK_FILE, LOG_FILE, LogLock, STATE_DIR as LOG_STATE_DIR, Verification,
@@ -167,12 +170,24 @@ pub struct AdvanceRequest {
     /// [`secfw_gates::inputs_digest`] of the workspace the request is evaluated on, when the
     /// caller knows it (see [`secfw_gates::GateOptions::inputs_digest`]).
     pub inputs_digest: Option<String>,
+    /// [`secfw_governance::evaluate`] of the workspace the request is evaluated on at `now`,
+    /// when the caller has it (see [`secfw_gates::GateContext::with_governance`]); otherwise
+    /// the evaluation computes it.
+    pub governance: Option<std::sync::Arc<secfw_governance::GovernanceReport>>,
 }
 
 impl AdvanceRequest {
     /// A request.
     pub fn new(to: LifecycleState, actor: impl Into<String>, now: DateTime<Utc>) -> Self {
-        Self { to, actor: actor.into(), now, strict: false, inputs_digest: None }
+        Self { to, actor: actor.into(), now, strict: false, inputs_digest: None, governance: None }
+    }
+    /// The governance report of the workspace this request will be evaluated on, evaluated by
+    /// the caller for exactly that workspace at the request's `now` (a report of another
+    /// instant is not used).
+    #[must_use]
+    pub fn governance(mut self, report: Option<std::sync::Arc<secfw_governance::GovernanceReport>>) -> Self {
+        self.governance = report;
+        self
     }
     /// The inputs digest of the workspace this request will be evaluated on, computed by the
     /// caller for exactly that workspace.
@@ -491,7 +506,10 @@ impl Lifecycle {
     ) -> Evaluation {
         let (to, now, strict) = (req.to, req.now, req.strict);
         let opts = gate_options(events, from, to, strict).inputs_digest(req.inputs_digest.clone());
-        let ctx = GateContext::new(ws, now, opts);
+        let ctx = match req.governance.as_deref() {
+            Some(gov) => GateContext::with_governance(ws, now, opts, gov),
+            None => GateContext::new(ws, now, opts),
+        };
         let needed = criteria(to);
         let run = secfw_gates::run_in(&ctx, &gates_for(needed));
         let gov = &ctx.governance;
@@ -620,19 +638,7 @@ impl Lifecycle {
         }
         let from = state_of(&events);
         if req.to != from.next() {
-            return Ok(Outcome::Refused {
-                from,
-                to: req.to,
-                reasons: vec![format!(
-                    "{}: {} is not the next state after {from} (the next state is {}); states are entered in order, so no gate is skipped",
-                    codes::NOT_NEXT_STATE,
-                    req.to,
-                    from.next()
-                )],
-                unmet: Vec::new(),
-                returned_to_planned: None,
-                evaluation: None,
-            });
+            return Ok(not_next(from, req.to));
         }
         let fresh;
         let ws = if let Some(ws) = loaded {
@@ -642,48 +648,22 @@ impl Lifecycle {
             &fresh
         };
         let eval = self.evaluate(ws, &events, from, req, checks);
-        let gates: Vec<GateRecord> = eval
-            .gates
-            .reports
-            .iter()
-            .map(|r| GateRecord {
-                gate: r.gate.as_str().to_owned(),
-                passed: r.passed,
-                errors: r.summary.errors,
-                warnings: r.summary.warnings,
-                excepted: r.excepted.len(),
-                digest: r.digest.clone(),
-            })
-            .collect();
-        let criteria: Vec<CriterionRecord> = eval
-            .criteria
-            .iter()
-            .map(|c| CriterionRecord {
-                criterion: c.criterion.as_str().to_owned(),
-                met: c.met,
-                detail: c.detail.clone(),
-            })
-            .collect();
-        let escalations: Vec<serde_json::Value> =
-            eval.gates.escalations.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
-        let event = |kind, to, reasons| Event {
-            seq: 0,
-            time: req.now,
-            actor: req.actor.trim().to_owned(),
-            kind,
-            from,
-            to,
-            gates: gates.clone(),
-            criteria: criteria.clone(),
-            seal: eval.seal,
-            escalations: escalations.clone(),
-            reasons,
-            prev_hash: String::new(),
-            hash: String::new(),
-        };
+        self.decide_and_record(&lock, from, req, eval)
+    }
+
+    /// Decide the transition from the evaluation and append its event (a transition, or the
+    /// return to PLANNED a failed schema_lint causes) under `lock`.
+    fn decide_and_record(
+        &self,
+        lock: &LogLock,
+        from: LifecycleState,
+        req: &AdvanceRequest,
+        eval: Evaluation,
+    ) -> Result<Outcome, Error> {
+        let transition = event_of(from, req, &eval);
         match decide(from, req.to, &eval.criteria) {
             Decision::Advance => {
-                let ev = self.log.append(&lock, event(EventKind::Transition, req.to, Vec::new()))?;
+                let ev = self.log.append(lock, transition)?;
                 Ok(Outcome::Advanced { event: ev, evaluation: Box::new(eval) })
             }
             Decision::Refuse { unmet, return_to_planned, .. } => {
@@ -691,19 +671,21 @@ impl Lifecycle {
                     .iter()
                     .map(|u| format!("{}: {}: {}", codes::CRITERION_UNMET, u.criterion.describe(), u.detail))
                     .collect();
-                let returned =
-                    if return_to_planned {
-                        reasons.push(format!(
-                            "{}: schema_lint failed in {from}; the cycle returned to PLANNED",
-                            codes::RETURNED_TO_PLANNED
-                        ));
-                        Some(self.log.append(
-                            &lock,
-                            event(EventKind::ReturnToPlanned, LifecycleState::Planned, reasons.clone()),
-                        )?)
-                    } else {
-                        None
+                let returned = if return_to_planned {
+                    reasons.push(format!(
+                        "{}: schema_lint failed in {from}; the cycle returned to PLANNED",
+                        codes::RETURNED_TO_PLANNED
+                    ));
+                    let back = Event {
+                        kind: EventKind::ReturnToPlanned,
+                        to: LifecycleState::Planned,
+                        reasons: reasons.clone(),
+                        ..transition
                     };
+                    Some(self.log.append(lock, back)?)
+                } else {
+                    None
+                };
                 Ok(Outcome::Refused {
                     from,
                     to: req.to,
@@ -714,5 +696,61 @@ impl Lifecycle {
                 })
             }
         }
+    }
+}
+
+/// The refusal of a request for a state that is not the next one.
+fn not_next(from: LifecycleState, to: LifecycleState) -> Outcome {
+    Outcome::Refused {
+        from,
+        to,
+        reasons: vec![format!(
+            "{}: {to} is not the next state after {from} (the next state is {}); states are entered in order, so no gate is skipped",
+            codes::NOT_NEXT_STATE,
+            from.next()
+        )],
+        unmet: Vec::new(),
+        returned_to_planned: None,
+        evaluation: None,
+    }
+}
+
+/// The transition event of `req` from `from` (not yet appended): the gates, criteria, seal
+/// and escalations of the evaluation.
+fn event_of(from: LifecycleState, req: &AdvanceRequest, eval: &Evaluation) -> Event {
+    let gates: Vec<GateRecord> = eval
+        .gates
+        .reports
+        .iter()
+        .map(|r| GateRecord {
+            gate: r.gate.as_str().to_owned(),
+            passed: r.passed,
+            errors: r.summary.errors,
+            warnings: r.summary.warnings,
+            excepted: r.excepted.len(),
+            digest: r.digest.clone(),
+        })
+        .collect();
+    let criteria: Vec<CriterionRecord> = eval
+        .criteria
+        .iter()
+        .map(|c| CriterionRecord { criterion: c.criterion.as_str().to_owned(), met: c.met, detail: c.detail.clone() })
+        .collect();
+    let escalations: Vec<serde_json::Value> =
+        eval.gates.escalations.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
+    Event {
+        seq: 0,
+        time: req.now,
+        actor: req.actor.trim().to_owned(),
+        kind: EventKind::Transition,
+        from,
+        to: req.to,
+        gates,
+        criteria,
+        seal: eval.seal,
+        escalations,
+        reasons: Vec::new(),
+        prev_hash: String::new(),
+        hash: String::new(),
     }
 }

@@ -166,3 +166,25 @@ fn every_recorded_gate_digest_is_that_of_the_workspace_the_gates_ran_on() {
     }
     assert!(checked >= 3, "gate records after ingest checked: {checked}");
 }
+
+/// Governance (which findings are excepted, the counts, the rule outcomes) is evaluated once
+/// per workspace the cycle holds and handed to every step that needs it: the gates of every
+/// transition, the seal's Critical=0 pre-check, the ticket plan, the escalation data and the
+/// metrics. The cycle holds two workspaces: its one load, and the one ingest merged into it
+/// (which drops the report of the load, like the gates' inputs digest). `generate-manifest`
+/// (in `secfw-seal`) still evaluates governance itself for the manifest's counts: one more.
+#[test]
+fn governance_is_evaluated_once_per_workspace_the_cycle_holds() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Setup { ws, opts, .. } = &setup();
+    let lock = secfw_artifacts::WorkspaceLock::acquire(ws, Duration::from_secs(5)).unwrap();
+    let before = secfw_governance::evaluations();
+    let report = run_cycle(ws, &lock, opts, &mut |_| {}).unwrap();
+    let evaluations = secfw_governance::evaluations() - before;
+    assert!(report.completed(), "{}", report.summary_text());
+    assert!(report.steps.iter().any(|s| s.name == "ingest" && s.status == StepStatus::Done));
+    assert!(report.steps.iter().any(|s| s.name == "tickets" && s.status == StepStatus::Done));
+    assert_eq!(report.workspace_loads, 1);
+    let workspaces = report.workspace_loads + 1; // the load, and the workspace ingest merged into it
+    assert_eq!(evaluations, workspaces + 1, "governance evaluations per cycle (+1: generate-manifest's own)");
+}

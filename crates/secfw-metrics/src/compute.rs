@@ -369,10 +369,25 @@ const DAY_SECS: f64 = 86_400.0;
 /// Which findings count, which are excepted, when each is due and whether an exception is valid
 /// come from `secfw-governance` (evaluated at that instant), so the digest agrees with the gates.
 pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metrics {
+    compute_governed(ws, period, now, None)
+}
+
+/// [`compute`] with `given`, the caller's [`secfw_governance::evaluate`] of exactly `ws`, used
+/// when it was evaluated at the instant the metrics need (`min(period.end, now)`); otherwise
+/// governance is evaluated at that instant here.
+pub fn compute_governed(
+    ws: &LoadedWorkspace,
+    period: Period,
+    now: DateTime<Utc>,
+    given: Option<&GovernanceReport>,
+) -> Metrics {
     let input = &MetricsInput::from_workspace(ws);
     let rb: &Rulebook = &input.rulebook;
     let as_of = period.end.min(now);
-    let governance = secfw_governance::evaluate(ws, as_of);
+    let governance = match given {
+        Some(g) if g.now == as_of => Cow::Borrowed(g),
+        _ => Cow::Owned(secfw_governance::evaluate(ws, as_of)),
+    };
     let mut diags = Vec::new();
     if input.findings.is_none() {
         diags.push(
@@ -420,7 +435,7 @@ pub fn compute(ws: &LoadedWorkspace, period: Period, now: DateTime<Utc>) -> Metr
         actions,
         escalations: None,
         diagnostics: diags,
-        intel: governance.intel,
+        intel: governance.into_owned().intel,
         fix_first: crate::prioritise::fix_first(&tally.fix_candidates, as_of),
     }
 }

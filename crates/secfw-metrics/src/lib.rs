@@ -22,7 +22,7 @@ use secfw_artifacts::{Diagnostic, LoadedWorkspace, Timestamp};
 pub use compute::{
     ActionItem, Actions, CoverageCounts, ExceptionCounts, ExceptionInfo, FindingCounts, Metrics, MttrBreakdown,
     RISK_HALF_POINTS, RiskBreakdown, ScanBasis, ScanCounts, SlaCounts, StandardState, StandardStatus, Stats, compute,
-    risk_score, risk_weight, standard_name,
+    compute_governed, risk_score, risk_weight, standard_name,
 };
 pub use escalations::{
     Acknowledgement, EVENT_LOG, EscalationData, EscalationState, EscalationStatus, EscalationSummary,
@@ -87,6 +87,11 @@ pub struct CollectOptions {
     /// Escalations and acknowledgements (gathered by the caller from the notification ledger
     /// and the event log); without them the time-to-acknowledge KPI is n/a.
     pub escalations: Option<EscalationData>,
+    /// The caller's [`secfw_governance::evaluate`] of exactly the workspace the metrics are
+    /// collected from: used when it is of the instant the metrics are computed at
+    /// (`min(period end, now)`), so a caller that evaluated governance on this load already
+    /// does not evaluate it again.
+    pub governance: Option<std::sync::Arc<secfw_governance::GovernanceReport>>,
 }
 
 impl CollectOptions {
@@ -128,6 +133,13 @@ impl CollectOptions {
     #[must_use]
     pub fn escalations(mut self, data: EscalationData) -> Self {
         self.escalations = Some(data);
+        self
+    }
+
+    /// With the governance report of the workspace (see [`CollectOptions::governance`]).
+    #[must_use]
+    pub fn governance(mut self, report: Option<std::sync::Arc<secfw_governance::GovernanceReport>>) -> Self {
+        self.governance = report;
         self
     }
 }
@@ -242,7 +254,7 @@ pub fn collect_with_history(
     now: DateTime<Utc>,
 ) -> Result<KpiReport> {
     let (period, cycle) = resolve_period(opts, history, now)?;
-    let mut metrics = compute(ws, period, now);
+    let mut metrics = compute_governed(ws, period, now, opts.governance.as_deref());
     if let Some(data) = &opts.escalations {
         metrics.add_escalations(data);
     }

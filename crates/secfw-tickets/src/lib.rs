@@ -17,7 +17,8 @@ pub use apply::{
 pub use ledger::{AppliedRecord, JOURNAL_FILE, JournalEntry, LEDGER_FILE, LEDGER_VERSION, Ledger, TicketRecord};
 pub use plan::{
     ActionKind, ActionRequest, ApprovalRequest, ExceptionNote, KeySource, MissingApproval, PLAN_SCHEMA, PlanSummary,
-    PlannedAction, REQUEST_SCHEMA, Ticket, TicketPlan, plan, plan_dir, plan_summary, plan_with_ledger,
+    PlannedAction, REQUEST_SCHEMA, Ticket, TicketPlan, plan, plan_dir, plan_governed, plan_summary,
+    plan_summary_governed, plan_with_ledger,
 };
 
 /// The error type of `secfw-tickets`.

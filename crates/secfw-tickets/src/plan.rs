@@ -342,6 +342,14 @@ pub fn plan(ws: &LoadedWorkspace, now: DateTime<Utc>) -> Result<TicketPlan, Erro
     plan_with_ledger(ws, &ledger, now)
 }
 
+/// [`plan`] with `gov`, the caller's [`secfw_governance::evaluate`] of exactly `ws` at `now`
+/// (a caller that already evaluated governance on this load does not evaluate it again; a
+/// report of another instant is not used).
+pub fn plan_governed(ws: &LoadedWorkspace, gov: &GovernanceReport, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
+    let ledger = Ledger::load(&ws.root)?;
+    plan_in(ws, &ledger, now, true, Some(gov))
+}
+
 /// Plan the workspace at `root` (loads it with default options).
 pub fn plan_dir(root: &Path, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
     let ws = secfw_artifacts::load(root, &secfw_artifacts::LoadOptions::default())?;
@@ -353,7 +361,7 @@ pub fn plan_dir(root: &Path, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
 /// Fails when `sec_findings.yaml` is missing or has errors: a plan from a ledger secfw cannot
 /// read fully would close or miss tickets.
 pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
-    plan_in(ws, ledger, now, true)
+    plan_in(ws, ledger, now, true, None)
 }
 
 /// The counts and diagnostics of [`plan`] without its actions (`actions` is empty): what a
@@ -362,11 +370,41 @@ pub fn plan_with_ledger(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc
 /// costs a fraction of the full plan on a large ledger; the counts are those of [`plan`].
 pub fn plan_summary(ws: &LoadedWorkspace, now: DateTime<Utc>) -> Result<TicketPlan, Error> {
     let ledger = Ledger::load(&ws.root)?;
-    plan_in(ws, &ledger, now, false)
+    plan_in(ws, &ledger, now, false, None)
 }
 
-/// The one planning rule; `build` keeps the actions (with their requests and digests).
-fn plan_in(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>, build: bool) -> Result<TicketPlan, Error> {
+/// [`plan_summary`] with the caller's governance report of `ws` at `now` (see
+/// [`plan_governed`]).
+pub fn plan_summary_governed(
+    ws: &LoadedWorkspace,
+    gov: &GovernanceReport,
+    now: DateTime<Utc>,
+) -> Result<TicketPlan, Error> {
+    let ledger = Ledger::load(&ws.root)?;
+    plan_in(ws, &ledger, now, false, Some(gov))
+}
+
+/// `given` when it is a report at `now`, otherwise governance evaluated now.
+fn governance_at<'a>(
+    ws: &LoadedWorkspace,
+    given: Option<&'a GovernanceReport>,
+    now: DateTime<Utc>,
+) -> std::borrow::Cow<'a, GovernanceReport> {
+    match given {
+        Some(g) if g.now == now => std::borrow::Cow::Borrowed(g),
+        _ => std::borrow::Cow::Owned(secfw_governance::evaluate(ws, now)),
+    }
+}
+
+/// The one planning rule; `build` keeps the actions (with their requests and digests); `given`
+/// is the caller's governance report of `ws`, if any.
+fn plan_in(
+    ws: &LoadedWorkspace,
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+    build: bool,
+    given: Option<&GovernanceReport>,
+) -> Result<TicketPlan, Error> {
     let findings_errors: Vec<Diagnostic> =
         ws.diagnostics.iter().filter(|d| d.file == file_names::FINDINGS && d.is_error()).cloned().collect();
     let Some(ff) = ws.findings.as_ref().filter(|_| findings_errors.is_empty()) else {
@@ -379,7 +417,7 @@ fn plan_in(ws: &LoadedWorkspace, ledger: &Ledger, now: DateTime<Utc>, build: boo
         }
         return Err(Error::FindingsUnusable { diagnostics });
     };
-    let gov = secfw_governance::evaluate(ws, now);
+    let gov = governance_at(ws, given, now);
     let rb = ws.rulebook_or_default();
     let source_map = std::cell::OnceCell::new();
     let finding_pos = |index: usize| {

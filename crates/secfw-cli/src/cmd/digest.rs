@@ -26,7 +26,8 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
     let (now, period) = args.period.resolve()?;
     let opts = DigestOptions::new(now).period(period).out(args.out.clone());
-    let report = match Workspace::open(&args.dir).and_then(|ws| ws.digest(&opts)) {
+    // Loaded once, under the lock (opening the workspace first would hold two loads of it).
+    let report = match Workspace::digest_dir(&args.dir, &opts) {
         Ok(r) => r,
         Err(e) => return out.fail(e, &args.dir),
     };

@@ -150,8 +150,7 @@ pub struct DigestReport {
 impl Workspace {
     /// Compute the KPIs of a period (and record the snapshot with `record`).
     pub fn metrics(&self, opts: &MetricsOptions) -> Result<MetricsReport, Error> {
-        let escalations = secfw_lifecycle::load_escalation_data(self.artifacts(), opts.now)?;
-        let collect = opts.period.collect_options().escalations(escalations);
+        let collect = governed_options(self.artifacts(), &opts.period, opts.now)?;
         let report = secfw_metrics::collect(self.artifacts(), &collect, opts.now)?;
         let recorded = if opts.record {
             let _lock = self.lock()?;
@@ -168,14 +167,42 @@ impl Workspace {
         let _lock = self.lock()?;
         // Loaded again under the lock: what the digest shows is what the workspace holds now.
         let ws = self.load_fresh()?;
-        let collect = opts.period.collect_options().escalations(secfw_lifecycle::load_escalation_data(&ws, opts.now)?);
-        let done = secfw_digest::generate(&ws, &collect, opts.now, opts.out.as_deref())?;
-        Ok(DigestReport {
-            cycle: done.report.cycle.clone(),
-            period: done.report.metrics.period.to_string(),
-            snapshot: done.snapshot,
-            files: done.files,
-            diagnostics: done.report.diagnostics,
-        })
+        digest_of(&ws, opts)
     }
+
+    /// [`Workspace::digest`] of the workspace at `dir`, loaded once, under the lock (what
+    /// `secfw digest` runs): opening a workspace and then calling [`Workspace::digest`] holds
+    /// two loads of it at once, since the digest loads it again under the lock.
+    pub fn digest_dir(dir: &std::path::Path, opts: &DigestOptions) -> Result<DigestReport, Error> {
+        let _lock = crate::workspace::lock_dir(dir)?;
+        let ws = secfw_artifacts::load(dir, &secfw_artifacts::LoadOptions::default())?;
+        digest_of(&ws, opts)
+    }
+}
+
+/// Collect the metrics of `ws`, record the snapshot and write the digest (the caller holds the
+/// workspace lock). Governance is evaluated once, for the escalations and the metrics.
+fn digest_of(ws: &secfw_artifacts::LoadedWorkspace, opts: &DigestOptions) -> Result<DigestReport, Error> {
+    let done =
+        secfw_digest::generate(ws, &governed_options(ws, &opts.period, opts.now)?, opts.now, opts.out.as_deref())?;
+    Ok(DigestReport {
+        cycle: done.report.cycle.clone(),
+        period: done.report.metrics.period.to_string(),
+        snapshot: done.snapshot,
+        files: done.files,
+        diagnostics: done.report.diagnostics,
+    })
+}
+
+/// The collect options of `period` with the escalation data, and the governance report of `ws`
+/// at `now` evaluated once for both (the metrics use it when they are computed at `now`, i.e.
+/// the period does not end earlier; otherwise they evaluate governance at the period's end).
+fn governed_options(
+    ws: &secfw_artifacts::LoadedWorkspace,
+    period: &Period,
+    now: DateTime<Utc>,
+) -> Result<CollectOptions, Error> {
+    let gov = std::sync::Arc::new(secfw_governance::evaluate(ws, now));
+    let escalations = secfw_lifecycle::load_escalation_data_governed(ws, Some(&gov), now)?;
+    Ok(period.collect_options().escalations(escalations).governance(Some(gov)))
 }
