@@ -91,6 +91,7 @@ impl CycleOptions {
 /// Outcome of one step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StepStatus {
     /// The step ran and succeeded.
     Done,
@@ -105,6 +106,7 @@ pub enum StepStatus {
 
 /// One step of the run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Step {
     /// Short name (`validate`, `seal`, `→ PACKAGED`, ...).
     pub name: String,
@@ -116,6 +118,7 @@ pub struct Step {
 
 /// One gate's result in the summary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct GateLine {
     /// Gate name.
     pub gate: String,
@@ -131,6 +134,7 @@ pub struct GateLine {
 
 /// One KPI in the summary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct KpiLine {
     /// KPI name.
     pub name: String,

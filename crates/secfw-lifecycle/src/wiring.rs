@@ -14,6 +14,7 @@ use crate::checks::{CheckContext, CheckOutcome, Checks, IngestCheck, LedgerScans
 /// Seal criteria: the handoff manifest verifies against the trust policy (PACKAGED); the
 /// package of the seal recorded when the cycle entered PACKAGED verifies (EXECUTED).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct SealWiring {
     /// Trust policy (JSON). Without one, both criteria are refused with the reason.
     pub trust: Option<PathBuf>,
@@ -211,6 +212,7 @@ impl ReportCheck for DigestWiring {
 /// The standard criteria: seal through `secfw-seal`, ingest from the ledger's scan records,
 /// reports through `secfw-digest`.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Standard {
     /// Seal criteria.
     pub seal: SealWiring,

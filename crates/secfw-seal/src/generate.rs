@@ -18,6 +18,7 @@ use crate::{Error, codes, dsse::Envelope, git, names, seal_of};
 
 /// How the git binding is made.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum GitMode {
     /// The repository's `HEAD` (default). A workspace outside git is refused ([`codes::NOT_IN_GIT`]).
     #[default]

@@ -109,6 +109,8 @@ fn human(r: &KpiReport, styled: bool) -> String {
             KpiStatus::Met => "32",
             KpiStatus::Missed => "31",
             KpiStatus::NotAvailable | KpiStatus::NoTarget => "2",
+            // A status this CLI does not know is never painted as met.
+            _ => "31",
         };
         format!("\x1b[{code}m{text}\x1b[0m")
     };
