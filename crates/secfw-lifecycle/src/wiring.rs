@@ -56,6 +56,12 @@ impl SealMemo {
 }
 
 impl SealWiring {
+    /// Seal criteria against this trust policy (or none: then they are refused), with an
+    /// empty memo.
+    pub fn new(trust: Option<PathBuf>, require_git: bool) -> Self {
+        Self { trust, require_git, memo: SealMemo::default() }
+    }
+
     /// The trust policy: given explicitly, read without blocking, and outside the workspace
     /// being checked (a policy inside it is what an attacker who controls it would plant).
     fn trust(&self, what: &str, cx: &CheckContext<'_>) -> Result<secfw_seal::TrustPolicy, CheckOutcome> {
@@ -221,7 +227,7 @@ pub struct Standard {
 impl Standard {
     /// The standard criteria with a trust policy (or none: seal criteria then refuse).
     pub fn new(trust: Option<PathBuf>, require_git: bool) -> Self {
-        Self { seal: SealWiring { trust, require_git, memo: SealMemo::default() } }
+        Self { seal: SealWiring::new(trust, require_git) }
     }
 
     /// The criteria as [`Checks`] for [`crate::Lifecycle::advance`] and friends.

@@ -216,6 +216,11 @@ pub enum TargetOp {
 }
 
 impl Target {
+    /// The target `op value` (e.g. `AtLeast`, `95.0`).
+    pub const fn new(op: TargetOp, value: f64) -> Self {
+        Self { op, value }
+    }
+
     /// Whether `v` meets the target.
     pub fn met_by(self, v: f64) -> bool {
         match self.op {
