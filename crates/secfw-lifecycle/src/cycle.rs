@@ -647,7 +647,7 @@ impl Run<'_> {
         // the artifacts' identities are unchanged; otherwise it loads them itself.
         let loaded = self.take_workspace(false)?;
         let pre =
-            secfw_seal::Preloaded { workspace: &loaded.ws, identities: &loaded.identities, read_at: loaded.read_at };
+            secfw_seal::Preloaded::new(&loaded.ws, &loaded.identities, loaded.read_at);
         let generated = secfw_seal::generate_manifest_preloaded(self.root, Some(pre), &gopts);
         if let Ok(g) = &generated
             && !g.reused_load
