@@ -87,7 +87,12 @@ pub struct Purl {
 impl Purl {
     /// A purl from its parts (`ty` lower-case; namespace and name percent-decoded), without
     /// qualifiers or subpath.
-    pub fn new(ty: impl Into<String>, namespace: Option<String>, name: impl Into<String>, version: Option<String>) -> Self {
+    pub fn new(
+        ty: impl Into<String>,
+        namespace: Option<String>,
+        name: impl Into<String>,
+        version: Option<String>,
+    ) -> Self {
         Self { ty: ty.into(), namespace, name: name.into(), version }
     }
 

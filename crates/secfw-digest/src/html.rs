@@ -536,9 +536,9 @@ fn escalations_html(s: &mut String, x: &secfw_metrics::EscalationSummary) {
             _ => "—".to_owned(),
         };
         let cls = match i.state {
-            secfw_metrics::EscalationState::Overdue => "down",
             secfw_metrics::EscalationState::Open => "flat",
             secfw_metrics::EscalationState::Acknowledged => "up",
+            // Overdue, and a state this renderer does not know: the worst class.
             _ => "down",
         };
         let _ = write!(

@@ -158,8 +158,7 @@ pub fn covers(e: &Exception, advisory: &str, package: Option<&PackageRef>) -> bo
         Some(p) => want.same_package(p),
         None => {
             want.display_name() == have.name
-                || (want.ty == "pypi"
-                    && want.same_package(&Purl::new("pypi", None, have.name.clone(), None)))
+                || (want.ty == "pypi" && want.same_package(&Purl::new("pypi", None, have.name.clone(), None)))
         }
     };
     same && e.versions.as_ref().is_none_or(|r| r.is_any() || have.version.as_deref().is_some_and(|v| r.contains(v)))

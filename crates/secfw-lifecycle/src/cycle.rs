@@ -646,8 +646,7 @@ impl Run<'_> {
         // generate-manifest reuses the workspace this run loaded (the same load options) while
         // the artifacts' identities are unchanged; otherwise it loads them itself.
         let loaded = self.take_workspace(false)?;
-        let pre =
-            secfw_seal::Preloaded::new(&loaded.ws, &loaded.identities, loaded.read_at);
+        let pre = secfw_seal::Preloaded::new(&loaded.ws, &loaded.identities, loaded.read_at);
         let generated = secfw_seal::generate_manifest_preloaded(self.root, Some(pre), &gopts);
         if let Ok(g) = &generated
             && !g.reused_load

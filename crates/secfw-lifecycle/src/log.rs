@@ -116,7 +116,13 @@ impl CriterionRecord {
 impl Event {
     /// An unsealed event (`seq` 0, no gates, criteria, seal, escalations or reasons, empty
     /// hashes): set what applies, then [`Event::seal_after`] the previous event.
-    pub fn new(time: DateTime<Utc>, actor: impl Into<String>, kind: EventKind, from: LifecycleState, to: LifecycleState) -> Self {
+    pub fn new(
+        time: DateTime<Utc>,
+        actor: impl Into<String>,
+        kind: EventKind,
+        from: LifecycleState,
+        to: LifecycleState,
+    ) -> Self {
         Self {
             seq: 0,
             time,
