@@ -98,6 +98,7 @@ impl Pos {
 
 /// A secondary location attached to a diagnostic (the other side of a mismatch).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct Related {
     /// File, relative to the workspace.
     pub file: String,
@@ -236,6 +237,7 @@ pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
 
 /// Counts of diagnostics by level.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct Summary {
     /// Number of errors.
     pub errors: usize,

@@ -14,12 +14,18 @@ use crate::target::{Purl, VersionRange, is_advisory_id, is_gitleaks_fingerprint}
 
 /// The parsed registry.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ExceptionRegistry {
     /// Exceptions in document order.
     pub exceptions: Vec<Exception>,
 }
 
 impl ExceptionRegistry {
+    /// A registry of these exceptions, in this order.
+    pub fn new(exceptions: Vec<Exception>) -> Self {
+        Self { exceptions }
+    }
+
     /// The exception with this id.
     pub fn get(&self, id: &str) -> Option<&Exception> {
         self.exceptions.iter().find(|e| e.id == id)
@@ -28,6 +34,7 @@ impl ExceptionRegistry {
 
 /// What kind of exception it is (drives required approvals).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum ExceptionKind {
     /// Accepts specific findings (risk acceptance).
     #[default]
@@ -50,6 +57,7 @@ pub const VEX_JUSTIFICATIONS: [&str; 5] = [
 
 /// One exception.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Exception {
     /// `EXC-NNN`.
     pub id: String,

@@ -12,6 +12,7 @@ use crate::spans::Spans;
 
 /// The parsed policy catalog.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PolicyMap {
     /// `## Metadata` bullets.
     pub metadata: PolicyMapMetadata,
@@ -21,6 +22,7 @@ pub struct PolicyMap {
 
 /// `## Metadata` of the policy map.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PolicyMapMetadata {
     /// `Version:`.
     pub version: Option<String>,
@@ -34,6 +36,7 @@ pub struct PolicyMapMetadata {
 
 /// One policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Policy {
     /// `POL-NNN`.
     pub id: String,
@@ -57,6 +60,13 @@ pub struct Policy {
     pub spans: Spans,
 }
 
+impl PolicyMap {
+    /// A policy map with this metadata and these policies.
+    pub fn new(metadata: PolicyMapMetadata, policies: Vec<Policy>) -> Self {
+        Self { metadata, policies }
+    }
+}
+
 impl Policy {
     /// A policy with the required fields and nothing else.
     pub fn new(id: impl Into<String>, title: impl Into<String>, severity: Severity, scope: impl Into<String>) -> Self {
@@ -77,6 +87,7 @@ impl Policy {
 
 /// A control of a policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Control {
     /// `CTL-NNN`.
     pub id: String,
@@ -84,6 +95,13 @@ pub struct Control {
     pub text: String,
     /// Where it is written.
     pub pos: Option<Pos>,
+}
+
+impl Control {
+    /// A control with this id and text, at no position.
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
+        Self { id: id.into(), text: text.into(), pos: None }
+    }
 }
 
 const KNOWN_KEYS: &[&str] = &["Severity", "Scope", "Tags", "Controls", "Validation", "Owner", "Standards"];

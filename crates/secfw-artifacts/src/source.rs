@@ -14,6 +14,7 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// The text of one artifact, with its workspace-relative name.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SourceFile {
     /// Workspace-relative name with `/` separators (used in diagnostics).
     pub name: String,

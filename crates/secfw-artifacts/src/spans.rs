@@ -7,6 +7,7 @@ use crate::diag::Pos;
 
 /// Positions of an entry and of its fields (by field key).
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Spans {
     /// Position of the entry itself (its heading).
     pub at: Option<Pos>,

@@ -32,6 +32,7 @@ pub const REQUIRED_SECTIONS: [&str; 14] = [
 /// The front matter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "secfw security_spec.md front matter")]
+#[non_exhaustive]
 pub struct SpecFrontMatter {
     /// `security-and-compliance`.
     pub spec_type: String,
@@ -52,6 +53,25 @@ pub struct SpecFrontMatter {
 }
 
 impl SpecFrontMatter {
+    /// Front matter with the required keys; no applicability, no related initiatives.
+    pub fn new(
+        spec_type: impl Into<String>,
+        title: impl Into<String>,
+        owner: impl Into<String>,
+        status: SpecStatus,
+        last_updated: impl Into<String>,
+    ) -> Self {
+        Self {
+            spec_type: spec_type.into(),
+            title: title.into(),
+            owner: owner.into(),
+            status,
+            last_updated: last_updated.into(),
+            applicability: Vec::new(),
+            related_initiatives: Vec::new(),
+        }
+    }
+
     /// `last_updated` as a date, if it is one.
     pub fn last_updated_date(&self) -> Option<Date> {
         self.last_updated.parse().ok()
@@ -61,6 +81,7 @@ impl SpecFrontMatter {
 /// Status of the specification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum SpecStatus {
     /// Being written.
     Draft,
@@ -72,6 +93,7 @@ pub enum SpecStatus {
 
 /// A `##` section of the specification.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SpecSection {
     /// Title as written.
     pub title: String,
@@ -85,6 +107,7 @@ pub struct SpecSection {
 
 /// The parsed specification.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SecuritySpec {
     /// Front matter.
     pub front_matter: SpecFrontMatter,

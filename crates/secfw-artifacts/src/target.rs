@@ -72,6 +72,7 @@ pub fn is_known_advisory_id(s: &str) -> bool {
 /// A package URL, `pkg:type/namespace/name@version` (namespace and version optional;
 /// qualifiers and subpath are accepted and ignored for matching).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub struct Purl {
     /// Package type, lower-case (`cargo`, `npm`, `pypi`, `deb`, `golang`, ...).
     pub ty: String,
@@ -84,6 +85,17 @@ pub struct Purl {
 }
 
 impl Purl {
+    /// A purl from its parts (`ty` lower-case; namespace and name percent-decoded), without
+    /// qualifiers or subpath.
+    pub fn new(
+        ty: impl Into<String>,
+        namespace: Option<String>,
+        name: impl Into<String>,
+        version: Option<String>,
+    ) -> Self {
+        Self { ty: ty.into(), namespace, name: name.into(), version }
+    }
+
     /// The purl without its version, e.g. `pkg:cargo/time`.
     pub fn unversioned(&self) -> String {
         let mut s = format!("pkg:{}/", self.ty);
@@ -205,6 +217,7 @@ impl fmt::Display for Purl {
 
 /// A comparison operator of a [`VersionRange`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum VersionOp {
     /// `=`
     Eq,
@@ -237,6 +250,7 @@ impl VersionOp {
 /// A version range: comparators joined by `,` that must all hold, e.g. `>=0.1.0, <0.2.0`; `*`
 /// matches every version.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub struct VersionRange {
     /// The comparators (empty: `*`).
     pub comparators: Vec<(VersionOp, String)>,

@@ -43,6 +43,7 @@ pub enum UnknownFields {
 
 /// A parsed value with the non-fatal diagnostics found while parsing it.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Parsed<T> {
     /// The typed value.
     pub value: T,
@@ -199,6 +200,7 @@ pub fn parse<T: DeserializeOwned>(src: &SourceFile, unknown: UnknownFields) -> R
 
 /// One step of a path into a document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Seg {
     /// A mapping key.
     Key(String),

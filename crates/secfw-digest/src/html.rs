@@ -84,6 +84,8 @@ fn status_pill(s: KpiStatus) -> &'static str {
         KpiStatus::Missed => "<span class=\"pill bad\">✗ missed</span>",
         KpiStatus::NotAvailable => "<span class=\"pill na\">n/a</span>",
         KpiStatus::NoTarget => "<span class=\"pill na\">lower is better</span>",
+        // A status this renderer does not know is never shown as met.
+        _ => "<span class=\"pill bad\">✗ unknown</span>",
     }
 }
 
@@ -325,6 +327,8 @@ pub fn render(report: &KpiReport) -> String {
             StandardState::Compliant => ("ok", "✓ Compliant".to_owned()),
             StandardState::Gaps => ("warn", format!("⚠ {} gap(s)", st.open)),
             StandardState::AtRisk => ("bad", format!("✗ At risk ({} critical/high)", st.severe)),
+            // A state this renderer does not know is never shown as compliant.
+            _ => ("bad", format!("✗ Unknown state ({} open)", st.open)),
         };
         let exc = if st.excepted > 0 { format!(" · {} excepted", st.excepted) } else { String::new() };
         let _ = write!(
@@ -532,9 +536,10 @@ fn escalations_html(s: &mut String, x: &secfw_metrics::EscalationSummary) {
             _ => "—".to_owned(),
         };
         let cls = match i.state {
-            secfw_metrics::EscalationState::Overdue => "down",
             secfw_metrics::EscalationState::Open => "flat",
             secfw_metrics::EscalationState::Acknowledged => "up",
+            // Overdue, and a state this renderer does not know: the worst class.
+            _ => "down",
         };
         let _ = write!(
             s,

@@ -6,7 +6,7 @@ use secfw_artifacts::model::digest::{
     DigestKpi, DigestSpec, DigestSummary, OverallTrend, Period,
 };
 use secfw_metrics::StandardState;
-use secfw_metrics::{KpiId, KpiReport, Unit, Verdict};
+use secfw_metrics::{KpiId, KpiReport, Verdict};
 
 use crate::{Error, Result};
 
@@ -19,7 +19,8 @@ pub(crate) fn overall_trend(report: &KpiReport) -> OverallTrend {
     match report.trend(KpiId::RiskScore).verdict {
         Verdict::Improved => OverallTrend::Improving,
         Verdict::Worsened => OverallTrend::Degrading,
-        Verdict::Unchanged | Verdict::NoTrend => OverallTrend::Stable,
+        // A verdict this renderer does not know is never reported as an improvement.
+        _ => OverallTrend::Stable,
     }
 }
 
@@ -41,15 +42,7 @@ pub(crate) fn build(report: &KpiReport) -> DigestJson {
                     delta: t.delta,
                     target: k.target.map(|x| x.display(k.unit)),
                     status: Some(k.status.as_str().to_owned()),
-                    unit: Some(
-                        match k.unit {
-                            Unit::Days => "days",
-                            Unit::Percent => "percent",
-                            Unit::Score => "score",
-                            Unit::Hours => "hours",
-                        }
-                        .to_owned(),
-                    ),
+                    unit: Some(k.unit.as_str().to_owned()),
                     formula: Some(k.formula.clone()),
                     inputs: Some(k.inputs.clone()),
                 },
@@ -90,6 +83,8 @@ pub(crate) fn build(report: &KpiReport) -> DigestJson {
                     StandardState::Compliant => "compliant",
                     StandardState::Gaps => "gaps",
                     StandardState::AtRisk => "at_risk",
+                    // Never reported as compliant.
+                    _ => "unknown",
                 };
                 (s.standard.clone(), st.to_owned())
             })

@@ -43,6 +43,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The three renderings of one report.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Rendered {
     /// `digest.md`.
     pub markdown: String,

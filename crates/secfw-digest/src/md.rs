@@ -31,6 +31,7 @@ fn change(t: &Trend, unit: Unit) -> String {
                 Unit::Percent => " pp",
                 Unit::Score => "",
                 Unit::Hours => " hours",
+                _ => unit.suffix(),
             };
             format!("({} {}{u} from last period)", t.arrow.as_str(), trim_num(d.abs()))
         }
@@ -168,6 +169,8 @@ pub fn render(report: &KpiReport) -> String {
             StandardState::AtRisk => {
                 format!("✗ At risk: {} open finding(s), {} critical or high{exc}", st.open, st.severe)
             }
+            // A state this renderer does not know is never shown as compliant.
+            _ => format!("✗ Unknown state: {} open finding(s){exc}", st.open),
         };
         let _ = writeln!(s, "- {}: {line}", e(&st.standard));
     }
@@ -409,5 +412,7 @@ fn status_word(s: secfw_metrics::KpiStatus) -> &'static str {
         secfw_metrics::KpiStatus::Missed => "✗ missed",
         secfw_metrics::KpiStatus::NotAvailable => "n/a",
         secfw_metrics::KpiStatus::NoTarget => "— (lower is better)",
+        // A status this renderer does not know is never shown as met.
+        _ => "✗ unknown",
     }
 }

@@ -17,6 +17,7 @@ use crate::text::{CveKey, date};
 
 /// One score.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct EpssEntry {
     /// Probability of exploitation activity in the next 30 days.
     pub score: f64,
@@ -28,6 +29,7 @@ pub struct EpssEntry {
 
 /// A parsed, validated score file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct EpssScores {
     /// `model_version` of the first line.
     pub model_version: String,

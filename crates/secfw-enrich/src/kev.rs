@@ -14,6 +14,7 @@ use crate::text::{CveKey, date, is_cve, pos_of, utf8};
 
 /// One catalog entry, as secfw uses it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KevEntry {
     /// `dateAdded`.
     pub date_added: Date,
@@ -25,6 +26,7 @@ pub struct KevEntry {
 
 /// A parsed, validated catalog.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KevCatalog {
     /// `catalogVersion`.
     pub version: String,

@@ -51,7 +51,7 @@ fn ledger(dir: &Path) -> (FindingsFile, ExceptionRegistry) {
     );
     e.justification = Some("vendor fix pending".into());
     e.risk_mitigation = vec!["WAF rule blocks the payload".into()];
-    (ledger, ExceptionRegistry { exceptions: vec![e] })
+    (ledger, ExceptionRegistry::new(vec![e]))
 }
 
 #[test]

@@ -47,6 +47,7 @@ pub enum Error {
 /// The three gates of seed §3.2, and `suppression_parity` (issue 15).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum GateName {
     /// Gate 1: artifact syntax, required fields, types, enums, formats, reference syntax.
     SchemaLint,
@@ -154,6 +155,7 @@ impl GateOptions {
 
 /// Everything a gate looks at: the loaded workspace, `now`, options, and the governance
 /// evaluation (computed once for all gates).
+#[non_exhaustive]
 pub struct GateContext<'a> {
     /// The workspace.
     pub ws: &'a LoadedWorkspace,
@@ -205,6 +207,7 @@ pub trait Gate: Sync {
 
 /// A finding that is excepted: counted and listed in every report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct ExceptedFinding {
     /// `finding_id`.
     pub finding_id: String,

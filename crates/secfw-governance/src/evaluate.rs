@@ -90,6 +90,7 @@ impl FindingEval {
 
 /// Counts of findings by disposition (the inputs of enforcement rules).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Counts {
     /// Counted (open, not excepted) findings by severity.
     pub open: BTreeMap<Severity, u64>,

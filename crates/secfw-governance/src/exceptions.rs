@@ -115,6 +115,7 @@ fn approved_by(e: &Exception, list: &[String]) -> bool {
 
 /// The package a finding or a scanner suppression names, for [`covers`].
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PackageRef {
     /// The package's purl, when the source gives one (then type and namespace must match too).
     pub purl: Option<Purl>,
@@ -125,6 +126,11 @@ pub struct PackageRef {
 }
 
 impl PackageRef {
+    /// A package by name, with its version and purl when known.
+    pub fn new(name: impl Into<String>, version: Option<String>, purl: Option<Purl>) -> Self {
+        Self { purl, name: name.into(), version }
+    }
+
     /// The package a finding's resource location names (`pkg:...@v` or `name@version`).
     pub fn from_location(location: &str) -> Option<Self> {
         secfw_artifacts::package_of_location(location).map(|(purl, name, version)| Self { purl, name, version })
@@ -152,13 +158,7 @@ pub fn covers(e: &Exception, advisory: &str, package: Option<&PackageRef>) -> bo
         Some(p) => want.same_package(p),
         None => {
             want.display_name() == have.name
-                || (want.ty == "pypi"
-                    && want.same_package(&Purl {
-                        ty: "pypi".into(),
-                        namespace: None,
-                        name: have.name.clone(),
-                        version: None,
-                    }))
+                || (want.ty == "pypi" && want.same_package(&Purl::new("pypi", None, have.name.clone(), None)))
         }
     };
     same && e.versions.as_ref().is_none_or(|r| r.is_any() || have.version.as_deref().is_some_and(|v| r.contains(v)))

@@ -22,6 +22,7 @@ pub fn kev_at(f: &Finding, now: DateTime<Utc>) -> Option<&KevInfo> {
 /// Which exploitation data source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum IntelKind {
     /// CISA Known Exploited Vulnerabilities catalog.
     Kev,

@@ -74,6 +74,7 @@ pub fn in_effect<'a>(record: &'a VexRecord, trusted: &[String]) -> Vec<&'a Recor
 
 /// How a statement is about a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum About {
     /// Not about it.
     No,

@@ -84,6 +84,7 @@ impl Error {
 
 /// One report to ingest.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Input {
     /// Path of the report.
     pub path: PathBuf,
@@ -314,6 +315,7 @@ fn write_ledger(path: &Path, text: &str) -> Result<WrittenIdentity, Error> {
 /// What the ledger file looked like when ingest wrote it: its size and modification time,
 /// read from the written file before it was renamed into place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WrittenIdentity {
     /// Size in bytes.
     pub size: u64,

@@ -14,22 +14,9 @@ use secfw_lifecycle::{Event, EventKind, EventLog, verify_log_text};
 
 fn event(prev: Option<&Event>, from: S, minute: i64) -> Event {
     let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().expect("time");
-    Event {
-        seq: 0,
-        time: t0 + Duration::minutes(minute),
-        actor: "bench".into(),
-        kind: EventKind::Transition,
-        from,
-        to: from.next(),
-        gates: Vec::new(),
-        criteria: Vec::new(),
-        seal: None,
-        escalations: Vec::new(),
-        reasons: vec!["benchmark".into()],
-        prev_hash: String::new(),
-        hash: String::new(),
-    }
-    .seal_after(prev)
+    let mut e = Event::new(t0 + Duration::minutes(minute), "bench", EventKind::Transition, from, from.next());
+    e.reasons = vec!["benchmark".into()];
+    e.seal_after(prev)
 }
 
 fn log_text(n: usize) -> String {

@@ -58,6 +58,7 @@ impl BaselineOptions {
 /// A finding's state against the baseline (SARIF `baselineState` names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum BaselineState {
     /// Not in the baseline.
     New,

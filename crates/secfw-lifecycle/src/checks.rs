@@ -108,6 +108,7 @@ pub trait ReportCheck {
 
 /// The capability checks passed to [`crate::Lifecycle::advance`].
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct Checks<'a> {
     /// Seal.
     pub seal: &'a dyn SealCheck,
@@ -115,6 +116,13 @@ pub struct Checks<'a> {
     pub ingest: &'a dyn IngestCheck,
     /// Metrics and digest.
     pub report: &'a dyn ReportCheck,
+}
+
+impl<'a> Checks<'a> {
+    /// The three capabilities.
+    pub fn new(seal: &'a dyn SealCheck, ingest: &'a dyn IngestCheck, report: &'a dyn ReportCheck) -> Self {
+        Self { seal, ingest, report }
+    }
 }
 
 /// A capability that is not available: every check is unmet with the given reason, so the

@@ -93,6 +93,7 @@ impl CycleOptions {
 /// Outcome of one step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StepStatus {
     /// The step ran and succeeded.
     Done,
@@ -107,6 +108,7 @@ pub enum StepStatus {
 
 /// One step of the run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Step {
     /// Short name (`validate`, `seal`, `→ PACKAGED`, ...).
     pub name: String,
@@ -118,6 +120,7 @@ pub struct Step {
 
 /// One gate's result in the summary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct GateLine {
     /// Gate name.
     pub gate: String,
@@ -133,6 +136,7 @@ pub struct GateLine {
 
 /// One KPI in the summary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct KpiLine {
     /// KPI name.
     pub name: String,
@@ -690,8 +694,7 @@ impl Run<'_> {
         gopts.allow_dirty = self.opts.allow_dirty;
         gopts.lifecycle_state = Some(LifecycleState::Packaged);
         let loaded = self.take_workspace(false)?;
-        let pre =
-            secfw_seal::Preloaded { workspace: &loaded.ws, identities: &loaded.identities, read_at: loaded.read_at };
+        let pre = secfw_seal::Preloaded::new(&loaded.ws, &loaded.identities, loaded.read_at);
         let generated = secfw_seal::generate_manifest_preloaded(self.root, Some(pre), &gopts);
         if let Ok(g) = &generated
             && !g.reused_load

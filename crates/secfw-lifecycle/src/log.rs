@@ -31,6 +31,7 @@ pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000
 /// What an event records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EventKind {
     /// A transition whose entry criteria all held.
     Transition,
@@ -44,6 +45,7 @@ pub enum EventKind {
 
 /// The result of a gate as recorded in an event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct GateRecord {
     /// Gate name.
     pub gate: String,
@@ -61,6 +63,7 @@ pub struct GateRecord {
 
 /// One entry criterion as recorded in an event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct CriterionRecord {
     /// Criterion name (snake_case).
     pub criterion: String,
@@ -73,6 +76,7 @@ pub struct CriterionRecord {
 /// One lifecycle event (one line of the log).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Event {
     /// 1-based sequence number.
     pub seq: u64,
@@ -102,7 +106,40 @@ pub struct Event {
     pub hash: String,
 }
 
+impl CriterionRecord {
+    /// The record of one criterion's result.
+    pub fn new(criterion: impl Into<String>, met: bool, detail: impl Into<String>) -> Self {
+        Self { criterion: criterion.into(), met, detail: detail.into() }
+    }
+}
+
 impl Event {
+    /// An unsealed event (`seq` 0, no gates, criteria, seal, escalations or reasons, empty
+    /// hashes): set what applies, then [`Event::seal_after`] the previous event.
+    pub fn new(
+        time: DateTime<Utc>,
+        actor: impl Into<String>,
+        kind: EventKind,
+        from: LifecycleState,
+        to: LifecycleState,
+    ) -> Self {
+        Self {
+            seq: 0,
+            time,
+            actor: actor.into(),
+            kind,
+            from,
+            to,
+            gates: Vec::new(),
+            criteria: Vec::new(),
+            seal: None,
+            escalations: Vec::new(),
+            reasons: Vec::new(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
     /// The hash this event should carry.
     pub fn compute_hash(&self) -> String {
         let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);

@@ -107,6 +107,7 @@ pub const fn criteria(to: LifecycleState) -> &'static [Criterion] {
 
 /// One evaluated criterion.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct CriterionResult {
     /// The criterion.
     pub criterion: Criterion,
@@ -130,6 +131,7 @@ impl CriterionResult {
 /// What the machine decides about a requested transition.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "decision")]
+#[non_exhaustive]
 pub enum Decision {
     /// Every entry criterion holds: record the transition.
     Advance,

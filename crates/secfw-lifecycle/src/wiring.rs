@@ -14,6 +14,7 @@ use crate::checks::{CheckContext, CheckOutcome, Checks, IngestCheck, LedgerScans
 /// Seal criteria: the handoff manifest verifies against the trust policy (PACKAGED); the
 /// package of the seal recorded when the cycle entered PACKAGED verifies (EXECUTED).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct SealWiring {
     /// Trust policy (JSON). Without one, both criteria are refused with the reason.
     pub trust: Option<PathBuf>,
@@ -55,6 +56,12 @@ impl SealMemo {
 }
 
 impl SealWiring {
+    /// Seal criteria against this trust policy (or none: then they are refused), with an
+    /// empty memo.
+    pub fn new(trust: Option<PathBuf>, require_git: bool) -> Self {
+        Self { trust, require_git, memo: SealMemo::default() }
+    }
+
     /// The trust policy: given explicitly, read without blocking, and outside the workspace
     /// being checked (a policy inside it is what an attacker who controls it would plant).
     fn trust(&self, what: &str, cx: &CheckContext<'_>) -> Result<secfw_seal::TrustPolicy, CheckOutcome> {
@@ -211,6 +218,7 @@ impl ReportCheck for DigestWiring {
 /// The standard criteria: seal through `secfw-seal`, ingest from the ledger's scan records,
 /// reports through `secfw-digest`.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Standard {
     /// Seal criteria.
     pub seal: SealWiring,
@@ -219,7 +227,7 @@ pub struct Standard {
 impl Standard {
     /// The standard criteria with a trust policy (or none: seal criteria then refuse).
     pub fn new(trust: Option<PathBuf>, require_git: bool) -> Self {
-        Self { seal: SealWiring { trust, require_git, memo: SealMemo::default() } }
+        Self { seal: SealWiring::new(trust, require_git) }
     }
 
     /// The criteria as [`Checks`] for [`crate::Lifecycle::advance`] and friends.

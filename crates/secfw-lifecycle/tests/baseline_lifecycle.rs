@@ -110,7 +110,7 @@ fn no_usable_baseline_fails_closed_with_a_clear_reason() {
     // No capability wired in (an embedder's checks): refused, not skipped.
     let ws = secfw_artifacts::load(&dir, &LoadOptions::default()).unwrap();
     let none = Unavailable("test".into());
-    let checks = secfw_lifecycle::Checks { seal: &none, ingest: &none, report: &none };
+    let checks = secfw_lifecycle::Checks::new(&none, &none, &none);
     let req = AdvanceRequest::new(S::Packaged, "test", now() + Duration::days(1));
     let eval = Lifecycle::new(&dir).evaluate(&ws, &[], S::ReadyForHandoff, &req, checks);
     let c = eval.criteria.iter().find(|c| c.criterion == Criterion::CriticalZero).unwrap();

@@ -10,21 +10,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn event(from: S, to: S, minute: i64) -> Event {
-    Event {
-        seq: 0,
-        time: t0() + Duration::minutes(minute),
-        actor: "alice".into(),
-        kind: EventKind::Transition,
-        from,
-        to,
-        gates: Vec::new(),
-        criteria: Vec::new(),
-        seal: None,
-        escalations: Vec::new(),
-        reasons: Vec::new(),
-        prev_hash: String::new(),
-        hash: String::new(),
-    }
+    Event::new(t0() + Duration::minutes(minute), "alice", EventKind::Transition, from, to)
 }
 
 /// A log of a full cycle (6 events) on disk.

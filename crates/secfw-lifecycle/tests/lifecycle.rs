@@ -79,7 +79,7 @@ impl ReportCheck for FileReports {
 }
 
 fn checks() -> Checks<'static> {
-    Checks { seal: &FileSeal, ingest: &LedgerScans, report: &FileReports }
+    Checks::new(&FileSeal, &LedgerScans, &FileReports)
 }
 
 fn advance(lc: &Lifecycle, to: S, at: DateTime<Utc>) -> Outcome {
@@ -233,9 +233,7 @@ fn unavailable_capabilities_refuse_rather_than_skip() {
     assert!(advance(&lc, S::ReadyForHandoff, now()).advanced());
     set_state(root, S::Planned, S::ReadyForHandoff);
     let none = Unavailable("the seal capability is not built in".into());
-    let o = lc
-        .advance(&AdvanceRequest::new(S::Packaged, "bob", now()), Checks { seal: &none, ingest: &none, report: &none })
-        .unwrap();
+    let o = lc.advance(&AdvanceRequest::new(S::Packaged, "bob", now()), Checks::new(&none, &none, &none)).unwrap();
     let Outcome::Refused { unmet, .. } = &o else { panic!() };
     assert!(unmet[0].detail.contains("not built in"));
 }

@@ -57,17 +57,15 @@ proptest! {
             let to = &target.unwrap_or(cur.next());
             let record = |kind, from, to| {
                 let prev = events.last();
-                Event {
-                    seq: 0, time: t0() + Duration::minutes(i64::try_from(i).unwrap()), actor: "prop".into(), kind, from, to,
-                    gates: Vec::new(),
-                    criteria: rs.iter().map(|r| CriterionRecord { criterion: r.criterion.as_str().into(), met: r.met, detail: r.detail.clone() }).collect(),
-                    seal: None, escalations: Vec::new(), reasons: Vec::new(), prev_hash: String::new(), hash: String::new(),
-                }.seal_after(prev)
+                let mut e = Event::new(t0() + Duration::minutes(i64::try_from(i).unwrap()), "prop", kind, from, to);
+                e.criteria = rs.iter().map(|r| CriterionRecord::new(r.criterion.as_str(), r.met, r.detail.clone())).collect();
+                e.seal_after(prev)
             };
             match decide(cur, *to, rs) {
                 Decision::Advance => { let e = record(EventKind::Transition, cur, *to); events.push(e); cur = *to; }
                 Decision::Refuse { return_to_planned: true, .. } => { let e = record(EventKind::ReturnToPlanned, cur, S::Planned); events.push(e); cur = S::Planned; }
-                Decision::Refuse { .. } => {}
+                // A refusal, or a decision this test does not know: never an advance.
+                _ => {}
             }
         }
         let text: String = events.iter().map(|e| e.to_line() + "\n").collect();
@@ -89,6 +87,7 @@ proptest! {
                     prop_assert!(e.criteria.iter().any(|r| r.criterion == "schema_lint_passes" && !r.met));
                 }
                 EventKind::Acknowledgement => prop_assert_eq!(e.to, e.from),
+                k => prop_assert!(false, "an event kind this test does not know: {k:?}"),
             }
         }
         // Reaching VALIDATED means parity_coverage passed on the way.

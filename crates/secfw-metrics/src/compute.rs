@@ -55,6 +55,7 @@ impl<'a> MetricsInput<'a> {
 
 /// Summary statistics of remediation times, in days.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Default, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Stats {
     /// Findings counted.
     pub count: u64,
@@ -84,6 +85,7 @@ impl Stats {
 
 /// MTTR overall and per severity.
 #[derive(Clone, Debug, PartialEq, Serialize, Default, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct MttrBreakdown {
     /// All severities.
     pub overall: Stats,
@@ -95,6 +97,7 @@ pub struct MttrBreakdown {
 
 /// Counts of findings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct FindingCounts {
     /// First seen in the period.
     pub new: u64,
@@ -135,6 +138,7 @@ impl FindingCounts {
 
 /// SLA compliance inputs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct SlaCounts {
     /// Resolved in the period by the SLA deadline.
     pub resolved_within: u64,
@@ -150,6 +154,7 @@ pub struct SlaCounts {
 
 /// Policy coverage inputs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct CoverageCounts {
     /// Resources in the inventory.
     pub resources: u64,
@@ -162,6 +167,7 @@ pub struct CoverageCounts {
 /// What scan success is counted over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ScanBasis {
     /// Expected (resource, scanner) pairs from the inventory.
     #[default]
@@ -172,6 +178,7 @@ pub enum ScanBasis {
 
 /// Scan success inputs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct ScanCounts {
     /// What is counted.
     pub basis: ScanBasis,
@@ -187,6 +194,7 @@ pub struct ScanCounts {
 
 /// One exception as the digest shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct ExceptionInfo {
     /// `EXC-NNN`.
     pub id: String,
@@ -211,6 +219,7 @@ pub struct ExceptionInfo {
 
 /// Exception compliance inputs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct ExceptionCounts {
     /// Active (non-archived) exceptions.
     pub total: u64,
@@ -230,6 +239,7 @@ pub struct ExceptionCounts {
 
 /// The risk score and its inputs.
 #[derive(Clone, Debug, PartialEq, Serialize, Default, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct RiskBreakdown {
     /// Σ weight × state factor × exploitation factor over open findings (docs/metrics.md).
     pub points: f64,
@@ -258,6 +268,7 @@ pub fn risk_score(points: f64) -> f64 {
 /// Where a compliance standard stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StandardState {
     /// No open, unexcepted finding affects it.
     Compliant,
@@ -269,6 +280,7 @@ pub enum StandardState {
 
 /// One compliance standard's status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct StandardStatus {
     /// SOC2, ISO27001, GDPR, ...
     pub standard: String,
@@ -284,6 +296,7 @@ pub struct StandardStatus {
 
 /// One action line of the digest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct ActionItem {
     /// What it is about (finding, exception, scan or KPI id).
     pub subject: String,
@@ -293,6 +306,7 @@ pub struct ActionItem {
 
 /// Actions completed, pending and blocked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Actions {
     /// Done in the period.
     pub completed: Vec<ActionItem>,

@@ -141,6 +141,7 @@ impl EscalationData {
 /// The state of an escalation at the report's instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EscalationState {
     /// Past its SLA (or re-notified to the next level) and not acknowledged.
     Overdue,

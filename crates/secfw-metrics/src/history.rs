@@ -24,6 +24,7 @@ pub const MAX_SNAPSHOT_BYTES: u64 = 1 << 20;
 
 /// One cycle's KPI values, as stored in the history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Snapshot {
     /// [`SNAPSHOT_FORMAT`].
     pub format: String,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The KPIs secfw computes, in display order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum KpiId {
     /// Mean time to remediate, days.
     Mttr,
@@ -132,6 +133,7 @@ impl fmt::Display for KpiId {
 /// Unit of a KPI value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Unit {
     /// Days.
     Days,
@@ -154,6 +156,16 @@ impl Unit {
                 Self::Score => format!("{v:.1}/100"),
                 Self::Hours => format!("{v:.1} hours"),
             },
+        }
+    }
+
+    /// snake_case name, as serialized (`days`, `percent`, `score`, `hours`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Days => "days",
+            Self::Percent => "percent",
+            Self::Score => "score",
+            Self::Hours => "hours",
         }
     }
 
@@ -180,6 +192,7 @@ pub enum Direction {
 
 /// A target: a comparison the value must satisfy.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Target {
     /// The comparison.
     pub op: TargetOp,
@@ -189,6 +202,7 @@ pub struct Target {
 
 /// Comparison of a [`Target`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub enum TargetOp {
     /// Strictly below.
     #[serde(rename = "<")]
@@ -202,6 +216,11 @@ pub enum TargetOp {
 }
 
 impl Target {
+    /// The target `op value` (e.g. `AtLeast`, `95.0`).
+    pub const fn new(op: TargetOp, value: f64) -> Self {
+        Self { op, value }
+    }
+
     /// Whether `v` meets the target.
     pub fn met_by(self, v: f64) -> bool {
         match self.op {
@@ -232,6 +251,7 @@ pub fn trim_num(v: f64) -> String {
 /// Whether a KPI meets its target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum KpiStatus {
     /// The value meets the target.
     Met,
@@ -259,6 +279,7 @@ impl KpiStatus {
 
 /// One KPI result: value, target, status, and how it was computed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Kpi {
     /// Which KPI.
     pub id: KpiId,
@@ -319,6 +340,7 @@ pub fn round2(v: f64) -> f64 {
 
 /// Arrow of a trend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub enum Arrow {
     /// The value went up.
     #[serde(rename = "↑")]
@@ -345,6 +367,7 @@ impl Arrow {
 /// What a change means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Verdict {
     /// Better than the previous snapshot.
     Improved,
@@ -358,6 +381,7 @@ pub enum Verdict {
 
 /// A KPI's change against the previous snapshot.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Trend {
     /// The previous value (None: no previous snapshot or it was n/a).
     pub previous: Option<f64>,

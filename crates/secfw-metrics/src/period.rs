@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// A half-open period `[start, end)`, UTC: an event at `start` is in it, an event at `end`
 /// belongs to the next period. Consecutive cycles share their boundary and never overlap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Period {
     /// First instant in the period.
     pub start: DateTime<Utc>,

@@ -66,6 +66,7 @@ proptest! {
                     Unit::Percent => prop_assert!((0.0..=100.0).contains(&v), "{} = {v}", k.id),
                     Unit::Score => prop_assert!((0.0..100.0).contains(&v), "{} = {v}", k.id),
                     Unit::Days | Unit::Hours => prop_assert!(v >= 0.0, "{} = {v}", k.id),
+                    u => prop_assert!(false, "{}: unit {u:?} has no range check", k.id),
                 }
             }
         }

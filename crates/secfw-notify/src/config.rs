@@ -22,6 +22,7 @@ use crate::codes;
 /// Where a message goes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Channel {
     /// A webhook of the rulebook.
     Webhook {

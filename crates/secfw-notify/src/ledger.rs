@@ -30,6 +30,7 @@ pub const LEDGER_VERSION: u32 = 1;
 /// What is known about a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum MessageState {
     /// The channel accepted it.
     Sent,
@@ -79,6 +80,7 @@ impl Default for Ledger {
 /// A journal event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
     /// About to hand the message to its channel.
     Sending,

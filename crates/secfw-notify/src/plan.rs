@@ -41,6 +41,7 @@ pub const PLAN_SCHEMA: &str = "secfw.notify.plan/v1";
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Reason {
     /// An enforcement rule is violated.
     Escalation,

@@ -32,6 +32,7 @@ pub const SMTP_URL_ENV: &str = "SECFW_SMTP_URL";
 
 /// How the connection is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TlsMode {
     /// TLS from the first byte (`smtps://`).
     Implicit,
@@ -43,6 +44,7 @@ pub enum TlsMode {
 
 /// A parsed SMTP server URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Server {
     /// Host name or IP address (without brackets).
     pub host: String,

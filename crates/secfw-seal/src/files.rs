@@ -21,6 +21,7 @@ pub const MAX_SEGMENT_BYTES: usize = 255;
 
 /// Digest and size of one sealed file.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FileDigest {
     /// Workspace-relative path (`/` separators, grammar of [`check_path`]).
     pub path: String,
@@ -45,6 +46,7 @@ pub struct FileDigest {
 /// could otherwise leave every field equal (the "racy" case git knows); such digests are
 /// never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct FileIdentity {
     /// Device.
     pub dev: u64,
@@ -110,6 +112,7 @@ pub struct KnownDigests {
 
 /// A package archive that verified completely in this process.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifiedPackage {
     /// The archive's identity when it was read (settled).
     pub identity: FileIdentity,
@@ -173,6 +176,7 @@ impl KnownDigests {
 /// How much hashing a step did: every pass over file bytes is counted, so a test can assert
 /// that nothing is read twice.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct HashStats {
     /// Files whose bytes were hashed.
     pub files_hashed: u64,
@@ -199,6 +203,7 @@ impl HashStats {
 
 /// Why a file could not be hashed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HashFailure {
     /// It does not exist.
     Missing(String),
@@ -274,6 +279,7 @@ pub(crate) fn case_collisions(paths: &[String]) -> Vec<(String, String)> {
 
 /// A problem found while enumerating the sealed set.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SetProblem {
     /// The workspace-relative path.
     pub path: String,

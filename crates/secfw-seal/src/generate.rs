@@ -18,6 +18,7 @@ use crate::{Error, codes, dsse::Envelope, git, names, seal_of};
 
 /// How the git binding is made.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum GitMode {
     /// The repository's `HEAD` (default). A workspace outside git is refused ([`codes::NOT_IN_GIT`]).
     #[default]
@@ -127,6 +128,7 @@ struct Built {
 /// It is used only when every identity is settled and still the current one after the other
 /// sealed files were hashed; otherwise the artifacts are loaded again.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Preloaded<'a> {
     /// The loaded workspace.
     pub workspace: &'a LoadedWorkspace,
@@ -134,6 +136,17 @@ pub struct Preloaded<'a> {
     pub identities: &'a [Option<files::FileIdentity>],
     /// The wall clock just before the load began (only decides reuse, never what is sealed).
     pub read_at: std::time::SystemTime,
+}
+
+impl<'a> Preloaded<'a> {
+    /// A loaded workspace with the identities and the wall clock taken just before its load.
+    pub fn new(
+        workspace: &'a LoadedWorkspace,
+        identities: &'a [Option<files::FileIdentity>],
+        read_at: std::time::SystemTime,
+    ) -> Self {
+        Self { workspace, identities, read_at }
+    }
 }
 
 /// The identities of the six artifacts (in [`secfw_artifacts::file_names::ALL`] order) that are

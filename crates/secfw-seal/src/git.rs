@@ -6,6 +6,7 @@ use std::process::Command;
 
 /// A git snapshot of the workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GitSnapshot {
     /// Full commit id (40 or 64 lower-case hex).
     pub commit: String,

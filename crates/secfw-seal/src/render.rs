@@ -9,6 +9,7 @@ use crate::trust::Role;
 
 /// Identities whose signatures verified, per role.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Signers {
     /// `prepared_by` identities, sorted.
     pub prepared_by: Vec<String>,

@@ -39,6 +39,7 @@ pub const MAX_VERSIONS: usize = 4096;
 
 /// One version: the policy, its canonical payload bytes and its envelope.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct SignedVersion {
     /// The policy.
     pub policy: TrustPolicy,
@@ -75,6 +76,7 @@ impl SignedVersion {
 
 /// How far a version is signed: (signed, needed) by its own root and by the previous root.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignStatus {
     /// Distinct own root keys that signed, and the own root threshold.
     pub own: (usize, u32),

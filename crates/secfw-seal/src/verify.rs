@@ -95,6 +95,7 @@ impl fmt::Display for CheckName {
 
 /// One check's outcome.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Check {
     /// Which check.
     pub name: CheckName,

@@ -160,7 +160,7 @@ fn a_preloaded_workspace_is_reused_only_while_its_artifacts_are_unchanged() {
     let read_at = std::time::SystemTime::now();
     let ids = artifact_identities(&dir);
     let ws = secfw_artifacts::load(&dir, &secfw_artifacts::LoadOptions::default()).unwrap();
-    let pre = Preloaded { workspace: &ws, identities: &ids, read_at };
+    let pre = Preloaded::new(&ws, &ids, read_at);
     let g = secfw_seal::generate_manifest_preloaded(&dir, Some(pre), &GenerateOptions::new(now())).unwrap();
     assert!(g.reused_load, "unchanged, settled artifacts: the caller's load is used");
     // Rewrite the ledger after the load: the stale load is not sealed.

@@ -47,6 +47,7 @@ pub enum Error {
 /// A scanner ignore-file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Format {
     /// Trivy `.trivyignore.yaml` (`vulnerabilities`, `misconfigurations`, `secrets`, `licenses`).
     Trivy,

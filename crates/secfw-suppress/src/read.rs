@@ -283,8 +283,7 @@ impl Reader<'_> {
                 for purl in &purls {
                     match purl.parse::<Purl>() {
                         Ok(pu) => {
-                            let pkg =
-                                PackageRef { name: pu.display_name(), version: pu.version.clone(), purl: Some(pu) };
+                            let pkg = PackageRef::new(pu.display_name(), pu.version.clone(), Some(pu));
                             self.push(here, advisory(id, Some((pkg, purl.clone()))), expires, statement.clone());
                         }
                         Err(msg) => self.malformed(
@@ -398,11 +397,10 @@ impl Reader<'_> {
             m.get(k).and_then(J::as_str).map(str::to_owned).filter(|s| !s.is_empty())
         };
         let vuln = s(m, "vulnerability");
-        let pkgref = pkg.as_ref().and_then(|pm| s(pm, "name")).map(|name| PackageRef {
-            purl: None,
-            name,
-            version: pkg.as_ref().and_then(|pm| s(pm, "version")),
-        });
+        let pkgref = pkg
+            .as_ref()
+            .and_then(|pm| s(pm, "name"))
+            .map(|name| PackageRef::new(name, pkg.as_ref().and_then(|pm| s(pm, "version")), None));
         let here = at(&p);
         match vuln {
             Some(id) => {

@@ -22,6 +22,7 @@ use crate::codes;
 /// A VEX status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum VexStatus {
     /// Not affected (a technical claim with a justification).
     NotAffected,

@@ -48,6 +48,7 @@ pub const PLAN_SCHEMA: &str = "secfw.tickets.plan/v1";
 /// What an action does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ActionKind {
     /// Open a new ticket.
     Create,
@@ -80,6 +81,7 @@ impl fmt::Display for ActionKind {
 /// Where a ticket key comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum KeySource {
     /// The finding's fingerprint.
     Fingerprint,

@@ -15,6 +15,7 @@ use secfw_artifacts::{LoadOptions, file_names};
 
 /// A fuzz target: one parser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Target {
     /// `sec_findings.yaml` (YAML, or JSON syntax through the fast path).
     Findings,

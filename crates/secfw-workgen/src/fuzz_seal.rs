@@ -15,6 +15,7 @@ use secfw_seal::{TrustChain, TrustPin};
 
 /// A seal fuzz target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SealTarget {
     /// DSSE envelope bytes → payload → canonical JSON → Statement v1, signatures checked
     /// against the fixed trust policy.

@@ -18,6 +18,7 @@ pub use write::write_ledger;
 
 /// The workloads of `PERFORMANCE.md`, or a custom shape for tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Size {
     /// 1,000 findings, 50 policies / 200 controls, 20 exceptions, 100 resources, 10 MB evidence.
     S,
@@ -44,6 +45,7 @@ pub enum Size {
 
 /// The numbers of a [`Size`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Counts {
     /// Findings in the ledger.
     pub findings: u64,
@@ -204,6 +206,7 @@ impl Options {
 
 /// One file written.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FileStat {
     /// Workspace-relative path with `/` separators.
     pub path: String,

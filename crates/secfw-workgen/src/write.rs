@@ -314,25 +314,22 @@ fn policy_map(plan: &Plan) -> PolicyMap {
             pol.owner = Some(format!("team-{:02}", p % 20));
             pol.controls = plan
                 .controls_of(p)
-                .map(|c| Control {
-                    id: plan.control_id(c),
-                    text: format!("Control {} of {}: enforced and evidenced every cycle", c + 1, Plan::policy_title(p)),
-                    pos: None,
+                .map(|c| {
+                    Control::new(
+                        plan.control_id(c),
+                        format!("Control {} of {}: enforced and evidenced every cycle", c + 1, Plan::policy_title(p)),
+                    )
                 })
                 .collect();
             pol.validation = vec![format!("Automated check by {} each cycle", TOOLS[p as usize % TOOLS.len()])];
             pol
         })
         .collect();
-    PolicyMap {
-        metadata: PolicyMapMetadata {
-            version: Some("1.0.0".to_owned()),
-            last_updated: Some(date(plan, 0).to_string()),
-            state: Some(LifecycleState::Planned),
-            ..PolicyMapMetadata::default()
-        },
-        policies,
-    }
+    let mut metadata = PolicyMapMetadata::default();
+    metadata.version = Some("1.0.0".to_owned());
+    metadata.last_updated = Some(date(plan, 0).to_string());
+    metadata.state = Some(LifecycleState::Planned);
+    PolicyMap::new(metadata, policies)
 }
 
 fn registry(plan: &Plan) -> ExceptionRegistry {
@@ -362,19 +359,18 @@ fn registry(plan: &Plan) -> ExceptionRegistry {
             x
         })
         .collect();
-    ExceptionRegistry { exceptions }
+    ExceptionRegistry::new(exceptions)
 }
 
 fn security_spec(plan: &Plan) -> Result<String, Error> {
-    let fm = SpecFrontMatter {
-        spec_type: "security-and-compliance".to_owned(),
-        title: format!("Security & Compliance Specification of {}", project(plan)),
-        owner: "security-team".to_owned(),
-        status: SpecStatus::Approved,
-        last_updated: date(plan, 0).to_string(),
-        applicability: vec!["web".to_owned(), "mobile".to_owned()],
-        related_initiatives: Vec::new(),
-    };
+    let mut fm = SpecFrontMatter::new(
+        "security-and-compliance",
+        format!("Security & Compliance Specification of {}", project(plan)),
+        "security-team",
+        SpecStatus::Approved,
+        date(plan, 0).to_string(),
+    );
+    fm.applicability = vec!["web".to_owned(), "mobile".to_owned()];
     let c = plan.counts;
     let mut s = String::from("---\n");
     s.push_str(&secfw_artifacts::yaml::to_string(&fm)?);

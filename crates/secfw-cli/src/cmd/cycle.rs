@@ -92,6 +92,8 @@ impl Progress {
             StepStatus::Skipped => "·",
             StepStatus::Failed => "✗",
             StepStatus::Warned => "!",
+            // A status this CLI does not know is never shown as done.
+            _ => "?",
         };
         let line = format!("{mark} {:<20} {}", s.name, secfw::lifecycle::hanging(&s.detail, 23));
         match &self.bar {

@@ -107,8 +107,9 @@ fn human(r: &KpiReport, styled: bool) -> String {
         }
         let code = match st {
             KpiStatus::Met => "32",
-            KpiStatus::Missed => "31",
             KpiStatus::NotAvailable | KpiStatus::NoTarget => "2",
+            // Missed, and a status this CLI does not know: never painted as met.
+            _ => "31",
         };
         format!("\x1b[{code}m{text}\x1b[0m")
     };
