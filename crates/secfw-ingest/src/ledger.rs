@@ -138,7 +138,7 @@ fn strip_image_tag(s: &str) -> &str {
 
 fn scan_id(report: &ScannerReport, scan: &Scan) -> String {
     let mut h = Sha256::new();
-    h.update(report.sha256.as_bytes());
+    h.update(report.sha256.to_hex().as_bytes());
     h.update(scan.index.to_le_bytes());
     format!("scan-{}", hex::encode(&h.finalize()[..8]))
 }

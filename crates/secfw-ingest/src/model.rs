@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::Diagnostic;
+use secfw_artifacts::{Diagnostic, Sha256Digest};
 use secfw_artifacts::Severity;
 use secfw_artifacts::model::findings::Category;
 
@@ -78,8 +78,8 @@ pub struct ScannerReport {
     pub name: String,
     /// The format it was read as (never `Auto`).
     pub format: Format,
-    /// sha256 of the report bytes, hex.
-    pub sha256: String,
+    /// SHA-256 of the report bytes.
+    pub sha256: Sha256Digest,
     /// Size in bytes.
     pub bytes: u64,
     /// One scan per SARIF run, one for every other format.

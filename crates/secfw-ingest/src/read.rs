@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
-use secfw_artifacts::{Diagnostic, Pos};
+use secfw_artifacts::{Diagnostic, Pos, Sha256Digest};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -137,8 +137,8 @@ impl<R: Read> HashingReader<R> {
     pub(crate) fn blank(&self) -> bool {
         !self.nonws_tail && (self.head.as_slice() == b"\xef\xbb\xbf" || !self.nonws_head)
     }
-    pub(crate) fn finish(self) -> (String, u64) {
-        (hex::encode(self.hasher.finalize()), self.count)
+    pub(crate) fn finish(self) -> (Sha256Digest, u64) {
+        (Sha256Digest::from_bytes(self.hasher.finalize().into()), self.count)
     }
 }
 
@@ -279,7 +279,7 @@ pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
 }
 
 fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<ScannerReport, Error> {
-    let sha256 = hex::encode(Sha256::digest(bytes));
+    let sha256 = Sha256Digest::of(bytes);
     let size = bytes.len() as u64;
     let trimmed = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if trimmed.iter().all(u8::is_ascii_whitespace) {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use secfw_artifacts::Diagnostic;
+use secfw_artifacts::{Diagnostic, Sha256Digest};
 use secfw_ingest::{Format, Input};
 use serde::Serialize;
 
@@ -55,8 +55,8 @@ pub struct IngestedReport {
     pub report: String,
     /// The format it was read as.
     pub format: String,
-    /// Lower-case hex SHA-256 of its bytes.
-    pub sha256: String,
+    /// SHA-256 of its bytes (lower-case hex in JSON).
+    pub sha256: Sha256Digest,
     /// Scans it holds.
     pub scans: usize,
     /// Findings it holds (after merging duplicates within the report).
@@ -117,7 +117,7 @@ impl Workspace {
                 .map(|r| IngestedReport {
                     report: r.name.clone(),
                     format: r.format.as_str().to_owned(),
-                    sha256: r.sha256.clone(),
+                    sha256: r.sha256,
                     scans: r.scans.len(),
                     findings: r.finding_count(),
                 })
