@@ -5,9 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::{Diagnostic, Sha256Digest};
 use secfw_artifacts::Severity;
 use secfw_artifacts::model::findings::Category;
+use secfw_artifacts::{Diagnostic, Sha256Digest};
 
 /// A scanner output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

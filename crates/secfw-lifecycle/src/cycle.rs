@@ -694,7 +694,9 @@ impl Run<'_> {
         gopts.allow_dirty = self.opts.allow_dirty;
         gopts.lifecycle_state = Some(LifecycleState::Packaged);
         let loaded = self.take_workspace(false)?;
-        let pre = secfw_seal::Preloaded::new(&loaded.ws, &loaded.identities, loaded.read_at);
+        let governance = loaded.governance(self.opts.now);
+        let pre =
+            secfw_seal::Preloaded::new(&loaded.ws, &loaded.identities, loaded.read_at).with_governance(&governance);
         let generated = secfw_seal::generate_manifest_preloaded(self.root, Some(pre), &gopts);
         if let Ok(g) = &generated
             && !g.reused_load

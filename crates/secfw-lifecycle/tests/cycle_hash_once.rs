@@ -170,9 +170,9 @@ fn every_recorded_gate_digest_is_that_of_the_workspace_the_gates_ran_on() {
 /// Governance (which findings are excepted, the counts, the rule outcomes) is evaluated once
 /// per workspace the cycle holds and handed to every step that needs it: the gates of every
 /// transition, the seal's Critical=0 pre-check, the ticket plan, the escalation data and the
-/// metrics. The cycle holds two workspaces: its one load, and the one ingest merged into it
-/// (which drops the report of the load, like the gates' inputs digest). `generate-manifest`
-/// (in `secfw-seal`) still evaluates governance itself for the manifest's counts: one more.
+/// metrics, and `generate-manifest`'s counts (`Preloaded::with_governance`). The cycle holds two
+/// workspaces: its one load, and the one ingest merged into it (which drops the report of the
+/// load, like the gates' inputs digest).
 #[test]
 fn governance_is_evaluated_once_per_workspace_the_cycle_holds() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -186,5 +186,5 @@ fn governance_is_evaluated_once_per_workspace_the_cycle_holds() {
     assert!(report.steps.iter().any(|s| s.name == "tickets" && s.status == StepStatus::Done));
     assert_eq!(report.workspace_loads, 1);
     let workspaces = report.workspace_loads + 1; // the load, and the workspace ingest merged into it
-    assert_eq!(evaluations, workspaces + 1, "governance evaluations per cycle (+1: generate-manifest's own)");
+    assert_eq!(evaluations, workspaces, "governance evaluations per cycle");
 }

@@ -15,6 +15,7 @@ use crate::statement::{
 };
 use crate::trust::fmt_time;
 use crate::{Error, codes, dsse::Envelope, git, names, seal_of};
+use secfw_governance::GovernanceReport;
 
 /// How the git binding is made.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -136,6 +137,9 @@ pub struct Preloaded<'a> {
     pub identities: &'a [Option<files::FileIdentity>],
     /// The wall clock just before the load began (only decides reuse, never what is sealed).
     pub read_at: std::time::SystemTime,
+    /// Governance already evaluated on `workspace`; used only when it was evaluated at the
+    /// manifest's `now` (otherwise governance is evaluated again).
+    pub governance: Option<&'a GovernanceReport>,
 }
 
 impl<'a> Preloaded<'a> {
@@ -145,7 +149,14 @@ impl<'a> Preloaded<'a> {
         identities: &'a [Option<files::FileIdentity>],
         read_at: std::time::SystemTime,
     ) -> Self {
-        Self { workspace, identities, read_at }
+        Self { workspace, identities, read_at, governance: None }
+    }
+
+    /// Hand on the governance report the caller already evaluated on this workspace.
+    #[must_use]
+    pub fn with_governance(mut self, governance: &'a GovernanceReport) -> Self {
+        self.governance = Some(governance);
+        self
     }
 }
 
@@ -186,6 +197,7 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
     // Load (and parse) the artifacts while the evidence and digest files are enumerated and
     // hashed on the other cores: the two read disjoint files, so nothing is read twice.
     let (own, hashed) = rayon::join(|| preloaded.is_none().then(|| load_own(dir, opts)), || hash_sealed_rest(dir));
+    let given_governance = preloaded.as_ref().and_then(|p| p.governance);
     let owned;
     let (ws, pre, read_at): (&LoadedWorkspace, Vec<Option<files::FileIdentity>>, std::time::SystemTime) =
         match (preloaded, own) {
@@ -214,7 +226,8 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
     }
     let git_binding = git_binding(dir, &opts.git, opts.allow_dirty)?;
     let (sequence, previous_seal) = previous(dir, &project, &mut notes)?;
-    let statement = assemble(ws, opts, &digests, project, git_binding, sequence, previous_seal);
+    let chain = Chain { project, git: git_binding, sequence, previous_seal };
+    let statement = assemble(ws, given_governance, opts, &digests, chain);
     Ok(Built { reused_load: preloaded.is_some(), statement, notes, known, stats })
 }
 
@@ -389,18 +402,32 @@ fn git_binding(dir: &Path, mode: &GitMode, allow_dirty: bool) -> Result<Option<G
     Ok(Some(GitBinding { branch: snap.branch, commit: snap.commit, dirty: snap.dirty, tree: snap.tree }))
 }
 
-/// The statement: the digests, the governance counts at `now` (open findings not covered by a
-/// valid exception count; excepted findings do not: Critical=0 semantics), the chain.
-fn assemble(
-    ws: &LoadedWorkspace,
-    opts: &GenerateOptions,
-    digests: &BTreeMap<String, FileDigest>,
+/// Where the statement sits: the project, the git binding and its place in the seal chain.
+struct Chain {
     project: String,
     git: Option<GitBinding>,
     sequence: u64,
     previous_seal: Option<Seal>,
+}
+
+/// The statement: the digests, the governance counts at `now` (open findings not covered by a
+/// valid exception count; excepted findings do not: Critical=0 semantics), the chain.
+fn assemble(
+    ws: &LoadedWorkspace,
+    given_governance: Option<&GovernanceReport>,
+    opts: &GenerateOptions,
+    digests: &BTreeMap<String, FileDigest>,
+    chain: Chain,
 ) -> Statement {
-    let gov = secfw_governance::evaluate(ws, opts.now);
+    let Chain { project, git, sequence, previous_seal } = chain;
+    let evaluated;
+    let gov = match given_governance {
+        Some(g) if g.now == opts.now => g,
+        _ => {
+            evaluated = secfw_governance::evaluate(ws, opts.now);
+            &evaluated
+        }
+    };
     let open = |s: Severity| gov.counts.open.get(&s).copied().unwrap_or(0);
     let counts = SeverityCounts {
         critical: open(Severity::Critical),
