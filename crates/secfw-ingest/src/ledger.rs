@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::codes;
-use crate::model::{Item, Scan, ScannerReport, class, priority_of};
+use crate::model::{Item, Reach, Scan, ScannerReport, class, priority_of};
 
 /// What a merge did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -499,15 +499,36 @@ impl<'r, 'i> Merge<'r, 'i> {
 }
 
 /// Why none of `scans` (which scanned the finding's tool and target) can resolve `f`, or
-/// `None` when one can.
+/// `None` when one can: one covered the finding's class, its scope within the class (rule,
+/// package scope, resource) and its location completely.
 fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
-    match finding_class(f) {
-        None => Some("its scope class is unknown (recorded by an older secfw; re-ingest to record it)".to_owned()),
-        Some(c) => {
-            let reasons: Vec<String> = scans.iter().filter_map(|s| s.cannot_resolve(c)).collect();
-            (reasons.len() == scans.len()).then(|| reasons.into_iter().next().unwrap_or_default())
+    let Some(c) = finding_class(f) else {
+        return Some("its scope class is unknown (recorded by an older secfw; re-ingest to record it)".to_owned());
+    };
+    let scope = finding_scope(f, c);
+    let location = finding_evidence_str(f, "location").unwrap_or("");
+    let mut first_reason = None;
+    for s in scans {
+        match s.reach(c, scope, location) {
+            Reach::Resolves => return None,
+            Reach::OutOfScope(why) | Reach::Blocks(why) => {
+                first_reason.get_or_insert(why);
+            }
         }
     }
+    first_reason
+}
+
+/// The scope of an ingested finding within its class: evidence `scope`, else (SARIF) its
+/// rule id.
+fn finding_scope<'f>(f: &'f Finding, c: &str) -> Option<&'f str> {
+    finding_evidence_str(f, "scope")
+        .or_else(|| (c == class::RULES).then(|| f.source.as_ref().and_then(|s| s.rule_id.as_deref())).flatten())
+}
+
+/// A string of the finding's ingest evidence.
+fn finding_evidence_str<'f>(f: &'f Finding, key: &str) -> Option<&'f str> {
+    f.evidence.iter().find(|e| is_ingest_evidence(e)).and_then(|e| e.data.get(key)).and_then(Value::as_str)
 }
 
 /// The scope class of an ingested finding: recorded in its ingest evidence (`class`), else

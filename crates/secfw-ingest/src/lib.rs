@@ -30,7 +30,7 @@ use secfw_artifacts::{file_names, parse_findings, parse_findings_canonical, pars
 
 pub use cvss::v3_base_score as cvss_v3_base_score;
 pub use ledger::{MergeSummary, finding_class, finding_target, id_scheme, match_resource, merge, new_ledger};
-pub use model::{Format, Item, Scan, ScannerReport, class as scope_class, limits};
+pub use model::{Format, Item, Reach, Scan, ScannerReport, class as scope_class, limits};
 pub use read::{IN_MEMORY_MAX, ParseOptions, detect as detect_format, parse_path, parse_slice};
 
 /// The error type of `secfw-ingest`.

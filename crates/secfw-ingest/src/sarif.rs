@@ -2,7 +2,7 @@
 //! so memory holds one result's JSON tree plus the compact typed results of the current run,
 //! never the document's tree.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::{self, Write as _};
 use std::io::Read;
 
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::fingerprint::{Builder, normalize_path};
 use crate::lax::{Lax, Loose, SResult, text};
-use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, uniq};
+use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, uniq};
 use crate::read::{ParseOptions, arr, coded, json_error, num, reject, s, skipped, sne};
 use crate::{Error, codes};
 
@@ -892,6 +892,10 @@ fn finish_run(
         it.target.clone_from(&target);
     }
     dedupe(&mut items);
+    let mut scopes = BTreeMap::new();
+    if let Some(rules) = rule_set(ctx, &items) {
+        scopes.insert(class::RULES, rules);
+    }
     Scan {
         tool: tool.clone(),
         tool_version: ctx.version.clone(),
@@ -903,8 +907,22 @@ fn finish_run(
         index: idx,
         covered: [class::RULES].into(),
         incomplete: BTreeMap::new(),
+        scopes,
+        incomplete_at: BTreeMap::new(),
         items,
     }
+}
+
+/// The rule set a run covered: the rule ids it declares (`tool.driver.rules`,
+/// `tool.extensions[].rules`) and those its results name. `None` when it declares no rule
+/// with an id: the run then covers its tool's whole rule set (Gitleaks v7, some linters).
+fn rule_set(ctx: &RunCtx, items: &[Item]) -> Option<BTreeSet<String>> {
+    let mut rules: BTreeSet<String> = ctx.infos.iter().filter_map(|r| r.id.as_deref()).map(scope_key).collect();
+    if rules.is_empty() {
+        return None;
+    }
+    rules.extend(items.iter().filter_map(|it| it.rule_id.as_deref()).map(scope_key));
+    Some(rules)
 }
 
 /// What tells two results of one rule in one file apart, without line numbers: the

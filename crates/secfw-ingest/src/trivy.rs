@@ -148,6 +148,7 @@ pub(crate) const K8S_DEFAULT_TARGET: &str = "kubernetes";
 struct Coverage {
     covered: BTreeSet<&'static str>,
     incomplete: BTreeMap<&'static str, String>,
+    scopes: BTreeMap<&'static str, BTreeSet<String>>,
 }
 
 impl Coverage {
@@ -175,6 +176,8 @@ fn scan(
         index: 0,
         covered: cov.covered,
         incomplete: cov.incomplete,
+        scopes: cov.scopes,
+        incomplete_at: BTreeMap::new(),
         items,
     }
 }
