@@ -498,25 +498,29 @@ impl<'r, 'i> Merge<'r, 'i> {
     }
 }
 
-/// Why none of `scans` (which scanned the finding's tool and target) can resolve `f`, or
-/// `None` when one can: one covered the finding's class, its scope within the class (rule,
-/// package scope, resource) and its location completely.
+/// Why `scans` (which scanned the finding's tool and target) do not resolve `f`, or `None`
+/// when they do: one covered the finding's class, its scope within the class (rule, package
+/// scope, resource) and its location completely, **and** no scan of this ingest in that
+/// scope failed or skipped something there (fail closed: a failed CodeQL language run is not
+/// outweighed by a successful one of another language, nor a Trivy report with a skipped
+/// item by a clean report of the same image).
 fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
     let Some(c) = finding_class(f) else {
         return Some("its scope class is unknown (recorded by an older secfw; re-ingest to record it)".to_owned());
     };
     let scope = finding_scope(f, c);
     let location = finding_evidence_str(f, "location").unwrap_or("");
-    let mut first_reason = None;
+    let (mut resolves, mut out_of_scope) = (false, None);
     for s in scans {
         match s.reach(c, scope, location) {
-            Reach::Resolves => return None,
-            Reach::OutOfScope(why) | Reach::Blocks(why) => {
-                first_reason.get_or_insert(why);
+            Reach::Resolves => resolves = true,
+            Reach::Blocks(why) => return Some(why),
+            Reach::OutOfScope(why) => {
+                out_of_scope.get_or_insert(why);
             }
         }
     }
-    first_reason
+    if resolves { None } else { out_of_scope }
 }
 
 /// The scope of an ingested finding within its class: evidence `scope`, else (SARIF) its

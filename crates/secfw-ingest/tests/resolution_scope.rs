@@ -115,3 +115,73 @@ fn d1_a_run_whose_results_name_an_undeclared_rule_covers_that_rule() {
     let o = ingest(d.path(), &[("s2.sarif", &s2)], "2026-12-03T00:00:00Z");
     all_kept_open(d.path(), &o, 1, "`py.sqli` is not in the semgrep oss scan's scope");
 }
+
+// ---- D1b: a failed or incomplete scan in the scope keeps it open, whatever else succeeded --
+
+fn xss() -> Value {
+    json!([{"ruleId": "js/xss", "level": "error", "message": {"text": "xss"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "web/app.js"}}}]}])
+}
+
+fn codeql(results: Value, success: bool) -> Value {
+    json!({"tool": {"driver": {"name": "CodeQL"}}, "invocations": [{"executionSuccessful": success,
+        "toolExecutionNotifications": if success { json!([]) } else { json!([{"message": {"text": "js extractor crashed"}}]) }}],
+        "results": results})
+}
+
+#[test]
+fn d1b_a_codeql_log_whose_javascript_run_failed_does_not_resolve_javascript_findings_through_the_python_run() {
+    let d = tempfile::tempdir().unwrap();
+    let r1 = sarif(vec![codeql(xss(), true), codeql(json!([]), true)]);
+    assert_eq!(ingest(d.path(), &[("r1.sarif", &r1)], "2026-12-02T00:00:00Z").summary.opened.len(), 1);
+    let r2 = sarif(vec![codeql(json!([]), false), codeql(json!([]), true)]);
+    let o = ingest(d.path(), &[("r2.sarif", &r2)], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.failed_scans.len(), 1);
+    all_kept_open(d.path(), &o, 1, "the codeql scan failed");
+    // Variants: the JavaScript run with `results: null`, or without `results`.
+    for js in [
+        json!({"tool": {"driver": {"name": "CodeQL"}}, "results": null}),
+        json!({"tool": {"driver": {"name": "CodeQL"}}}),
+    ] {
+        let r3 = sarif(vec![js, codeql(json!([]), true)]);
+        let o = ingest(d.path(), &[("r3.sarif", &r3)], "2026-12-04T00:00:00Z");
+        all_kept_open(d.path(), &o, 1, "the codeql scan is incomplete for rules findings");
+    }
+    // The failed run and the successful one in two reports of one ingest: the same.
+    let a = sarif(vec![codeql(json!([]), false)]);
+    let b = sarif(vec![codeql(json!([]), true)]);
+    let o = ingest(d.path(), &[("a.sarif", &a), ("b.sarif", &b)], "2026-12-05T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "the codeql scan failed");
+    // Everything complete and successful: resolved.
+    let o = ingest(d.path(), &[("b.sarif", &b)], "2026-12-06T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+}
+
+#[test]
+fn d1b_two_trivy_reports_of_one_image_one_with_a_skipped_item_resolve_nothing_of_that_class() {
+    let d = tempfile::tempdir().unwrap();
+    let full = real("trivy/trivy__alpine-310.json");
+    assert_eq!(ingest(d.path(), &[("alpine.json", &full)], "2026-12-02T00:00:00Z").summary.opened.len(), 4);
+    let mut clean = full.clone();
+    clean["Results"][0]["Vulnerabilities"] = json!([]);
+    let mut skipped = clean.clone();
+    skipped["Results"][0]["Vulnerabilities"] = json!([{"PkgName": "musl"}]); // no VulnerabilityID: IN0101
+    let o =
+        ingest(d.path(), &[("alpine-skipped.json", &skipped), ("alpine-clean.json", &clean)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 4, "the trivy scan is incomplete for vulnerability findings");
+    // A Grype report of the same image next to a clean one: the same rule.
+    let d = tempfile::tempdir().unwrap();
+    let g = real("grype/grype__json-presenter-image.json");
+    let n = ingest(d.path(), &[("g.json", &g)], "2026-12-02T00:00:00Z").summary.opened.len();
+    assert!(n > 0);
+    let mut gclean = g.clone();
+    gclean["matches"] = json!([]);
+    let mut gskip = gclean.clone();
+    gskip["matches"] = json!([{"vulnerability": {}}]);
+    let o = ingest(d.path(), &[("gskip.json", &gskip), ("gclean.json", &gclean)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "the grype scan is incomplete for vulnerability findings");
+}
+
+fn real(path: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(secfw_testkit::corpora(path)).unwrap()).unwrap()
+}
