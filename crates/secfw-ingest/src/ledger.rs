@@ -365,7 +365,7 @@ impl<'r, 'i> Merge<'r, 'i> {
             status: if scan.success { ScanStatus::Success } else { ScanStatus::Failure },
             error: scan.error.clone(),
             report: Some(report.name.clone()),
-            incomplete: scan.incomplete.iter().map(|(c, why)| ((*c).to_owned(), why.clone())).collect(),
+            incomplete: incomplete_of(scan),
         }
     }
 
@@ -496,6 +496,29 @@ impl<'r, 'i> Merge<'r, 'i> {
         summary.kept_open.sort();
         self.summary
     }
+}
+
+/// The most locations a scan record lists as not analysed (`CLASS in PATH`); the rest are
+/// counted in one more entry.
+const INCOMPLETE_LOCATIONS_RECORDED: usize = 50;
+
+/// The ledger's `incomplete` of a scan: class → reason, and `CLASS in PATH` → reason for the
+/// locations it did not analyse (the first [`INCOMPLETE_LOCATIONS_RECORDED`], then a count).
+fn incomplete_of(scan: &Scan) -> BTreeMap<String, String> {
+    let mut m: BTreeMap<String, String> =
+        scan.incomplete.iter().map(|(c, why)| ((*c).to_owned(), why.clone())).collect();
+    let classes = scan.covered.iter().copied().collect::<Vec<_>>().join("/");
+    for (p, why) in scan.incomplete_at.iter().take(INCOMPLETE_LOCATIONS_RECORDED) {
+        m.insert(format!("{classes} in {p}"), why.clone());
+    }
+    let rest = scan.incomplete_at.len().saturating_sub(INCOMPLETE_LOCATIONS_RECORDED);
+    if rest > 0 {
+        m.insert(
+            format!("{classes} in {rest} more locations"),
+            "not analysed (see the report's notifications)".to_owned(),
+        );
+    }
+    m
 }
 
 /// Why `scans` (which scanned the finding's tool and target) do not resolve `f`, or `None`

@@ -896,6 +896,11 @@ fn finish_run(
     if let Some(rules) = rule_set(ctx, &items) {
         scopes.insert(class::RULES, rules);
     }
+    let (incomplete_at, whole) = notified_gaps(invocations);
+    let mut incomplete = BTreeMap::new();
+    if let Some(why) = whole {
+        incomplete.insert(class::RULES, why);
+    }
     Scan {
         tool: tool.clone(),
         tool_version: ctx.version.clone(),
@@ -906,11 +911,89 @@ fn finish_run(
         error,
         index: idx,
         covered: [class::RULES].into(),
-        incomplete: BTreeMap::new(),
+        incomplete,
         scopes,
-        incomplete_at: BTreeMap::new(),
+        incomplete_at,
         items,
     }
+}
+
+/// What a run's notifications (`invocations[].toolExecutionNotifications` and
+/// `toolConfigurationNotifications`) say it did not analyse: the files named by an `error`
+/// notification or by a `warning` that reports a file left unanalysed (Semgrep's
+/// "Syntax error at line PATH:N:", "Timeout when running RULE on PATH:"), each with the
+/// reason; and, for such a notification that names no file, the reason the whole run is
+/// incomplete.
+fn notified_gaps(invocations: &[Value]) -> (BTreeMap<String, String>, Option<String>) {
+    let mut at = BTreeMap::new();
+    let mut whole = None;
+    for inv in invocations {
+        for key in ["toolExecutionNotifications", "toolConfigurationNotifications"] {
+            for n in arr(inv, key) {
+                let level = s(n, "level").unwrap_or("warning"); // SARIF's default notification level
+                let id = n.get("descriptor").and_then(|d| s(d, "id")).unwrap_or("");
+                let text = n.get("message").and_then(|m| s(m, "text")).unwrap_or("");
+                if !(level == "error" || (level == "warning" && leaves_files_unanalysed(id, text))) {
+                    continue;
+                }
+                let mut why = format!(
+                    "{level} notification{}: {}",
+                    if id.is_empty() { String::new() } else { format!(" `{id}`") },
+                    first_line(text)
+                );
+                crate::model::cap(&mut why, 300);
+                let mut paths: Vec<String> = arr(n, "locations")
+                    .iter()
+                    .filter_map(|l| l.pointer("/physicalLocation/artifactLocation/uri").and_then(Value::as_str))
+                    .map(normalize_path)
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                if paths.is_empty() {
+                    paths.extend(path_in_message(text).map(normalize_path).filter(|p| !p.is_empty()));
+                }
+                if paths.is_empty() {
+                    whole.get_or_insert(why);
+                } else {
+                    for p in paths {
+                        at.entry(scope_key(&p)).or_insert_with(|| why.clone());
+                    }
+                }
+            }
+        }
+    }
+    (at, whole)
+}
+
+/// `true` for a warning that reports analysis left undone (a parse error, a timeout, a file
+/// skipped), not merely advice.
+fn leaves_files_unanalysed(id: &str, text: &str) -> bool {
+    const MARKS: [&str; 10] = [
+        "syntax error",
+        "parse error",
+        "parsing",
+        "lexical error",
+        "timeout",
+        "timed out",
+        "skipped",
+        "skipping",
+        "out of memory",
+        "too many matches",
+    ];
+    let (id, text) = (id.to_ascii_lowercase(), first_line(text).to_ascii_lowercase());
+    MARKS.iter().any(|m| id.contains(m) || text.contains(m))
+}
+
+/// The file a notification's message names, as Semgrep writes it: "... at line PATH:N:" or
+/// "... on PATH:".
+fn path_in_message(text: &str) -> Option<&str> {
+    let line = text.lines().next().unwrap_or("").trim_end();
+    if let Some((_, rest)) = line.split_once(" at line ") {
+        let b = rest.as_bytes();
+        let end = (0..b.len()).find(|&i| b[i] == b':' && b.get(i + 1).is_some_and(u8::is_ascii_digit))?;
+        return Some(&rest[..end]).filter(|p| !p.trim().is_empty());
+    }
+    let (_, rest) = line.rsplit_once(" on ")?;
+    rest.strip_suffix(':').map(str::trim).filter(|p| !p.is_empty() && !p.contains(' '))
 }
 
 /// The rule set a run covered: the rule ids it declares (`tool.driver.rules`,

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use secfw_artifacts::model::findings::{FindingStatus, FindingsFile};
 use secfw_artifacts::parse_findings;
 use secfw_artifacts::{LoadOptions, SourceFile};
-use secfw_ingest::{Format, IngestOptions, Input, Outcome, WorkspaceLock};
+use secfw_ingest::{Format, IngestOptions, Input, Outcome, ParseOptions, WorkspaceLock, parse_slice};
 use serde_json::{Value, json};
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -184,4 +184,95 @@ fn d1b_two_trivy_reports_of_one_image_one_with_a_skipped_item_resolve_nothing_of
 
 fn real(path: &str) -> Value {
     serde_json::from_slice(&std::fs::read(secfw_testkit::corpora(path)).unwrap()).unwrap()
+}
+
+// ---- D2: notifications of files the tool did not analyse -----------------------------------
+
+fn notified(notifications: Value) -> Value {
+    let mut run = sarif_run("Semgrep OSS", &["py.sqli"], json!([]));
+    run["invocations"][0]["toolExecutionNotifications"] = notifications;
+    sarif(vec![run])
+}
+
+#[test]
+fn d2_a_file_the_tool_could_not_parse_keeps_its_findings_open() {
+    for level in ["error", "warning"] {
+        let d = tempfile::tempdir().unwrap();
+        let s1 = sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]);
+        ingest(d.path(), &[("s1.sarif", &s1)], "2026-12-02T00:00:00Z");
+        let s2 = notified(json!([{"level": level, "descriptor": {"id": "Syntax error"},
+            "message": {"text": "Syntax error at line app/db.py:3: could not parse; file skipped"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "./app/db.py"}}}]}]));
+        let o = ingest(d.path(), &[("s2.sarif", &s2)], "2026-12-03T00:00:00Z");
+        all_kept_open(d.path(), &o, 1, "the semgrep oss scan did not analyse `app/db.py`");
+        let scan = ledger(d.path())
+            .scans
+            .into_iter()
+            .find(|s| s.report.as_deref().is_some_and(|r| r.ends_with("s2.sarif")))
+            .unwrap();
+        assert!(scan.incomplete.contains_key("rules in app/db.py"), "{:?}", scan.incomplete);
+        assert!(scan.scope_unknown());
+    }
+}
+
+#[test]
+fn d2_notifications_that_name_no_file_or_another_file_or_only_advise() {
+    let d = tempfile::tempdir().unwrap();
+    let s1 = sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]);
+    ingest(d.path(), &[("s1.sarif", &s1)], "2026-12-02T00:00:00Z");
+    // An unlocated error (here a configuration notification): the whole run is incomplete.
+    let mut s = notified(json!([]));
+    s["runs"][0]["invocations"][0]["toolConfigurationNotifications"] =
+        json!([{"level": "error", "message": {"text": "rule py.sqli could not be loaded"}}]);
+    let o = ingest(d.path(), &[("cfg.sarif", &s)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "the semgrep oss scan is incomplete for rules findings: error notification");
+    // No `level` (SARIF's default is `warning`), a skip-like message naming no file: run-wide.
+    let s = notified(json!([{"descriptor": {"id": "Timeout"}, "message": {"text": "Timeout when running all rules"}}]));
+    let o = ingest(d.path(), &[("to.sarif", &s)], "2026-12-04T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "incomplete for rules findings: warning notification `Timeout`");
+    // Semgrep's real layout: no `locations`, the file in the message. Other files, a note and
+    // advice: the finding's file was analysed, so it is resolved.
+    let s = notified(json!([
+        {"level": "warning", "descriptor": {"id": "Syntax error"}, "message": {"text": "Syntax error at line web/x.ts:1:\n `x` was unexpected"}},
+        {"level": "warning", "descriptor": {"id": "Timeout"}, "message": {"text": "Timeout when running py.sqli on app/other.py:\n "}},
+        {"level": "note", "message": {"text": "Syntax error at line app/db.py:1: (a note does not count)"}},
+        {"level": "warning", "message": {"text": "rule py.old is deprecated"}}
+    ]));
+    let o = ingest(d.path(), &[("other.sarif", &s)], "2026-12-05T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+}
+
+#[test]
+fn d2_the_real_semgrep_logs_name_every_file_they_skipped() {
+    for path in ["sarif/defectdojo__semgrep-1.69.0.sarif", "sarif/smithy__semgrep-oss-1.56.0.sarif"] {
+        let bytes = std::fs::read(secfw_testkit::corpora(path)).unwrap();
+        let r = parse_slice(&bytes, path, Format::Sarif, &ParseOptions::default()).unwrap();
+        let scan = &r.scans[0];
+        assert!(scan.success && scan.incomplete.is_empty(), "{path}: every notification names its file");
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        let notes = v["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+        let files: std::collections::BTreeSet<String> = notes
+            .iter()
+            .map(|n| {
+                let text = n["message"]["text"].as_str().unwrap();
+                let file =
+                    scan.incomplete_at.keys().filter(|p| text.contains(&format!(" {p}:"))).max_by_key(|p| p.len());
+                file.cloned().unwrap_or_else(|| panic!("{path}: no skipped file for {text:?}"))
+            })
+            .collect();
+        assert_eq!(files.len(), scan.incomplete_at.len(), "{path}: {:?}", scan.incomplete_at);
+    }
+    // End to end: a finding in a file the real log did not analyse stays open.
+    let d = tempfile::tempdir().unwrap();
+    let log: Value = real("sarif/defectdojo__semgrep-1.69.0.sarif");
+    let rule = log["runs"][0]["tool"]["driver"]["rules"][0]["id"].as_str().unwrap().to_owned();
+    let mut first = log.clone();
+    first["runs"][0]["invocations"] = json!([{"executionSuccessful": true}]);
+    first["runs"][0]["results"] = json!([{"ruleId": rule, "message": {"text": "m"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "server.ts"}}}]}]);
+    ingest(d.path(), &[("first.sarif", &first)], "2026-12-02T00:00:00Z");
+    let o = ingest(d.path(), &[("semgrep.sarif", &log)], "2026-12-03T00:00:00Z");
+    assert!(o.summary.resolved.is_empty());
+    let why = "did not analyse `server.ts`: warning notification `Timeout`";
+    assert!(o.summary.kept_open.iter().any(|(_, w)| w.contains(why)), "{:?}", o.summary.kept_open);
 }
