@@ -340,8 +340,16 @@ impl Scan {
         }
         if let Some(set) = self.scopes.get(class) {
             let what = scope_word(class);
+            // A finding recorded before its scope was: its location starts with the scope.
+            let located = || {
+                set.iter().any(|m| {
+                    location == m
+                        || location.strip_prefix(m.as_str()).is_some_and(|r| r.starts_with(": ") || r.starts_with('/'))
+                })
+            };
             match scope {
                 Some(s) if set.contains(s) => {}
+                None if located() => {}
                 Some(s) => {
                     return Reach::OutOfScope(format!(
                         "{what} `{s}` is not in the {tool} scan's scope ({})",

@@ -276,3 +276,130 @@ fn d2_the_real_semgrep_logs_name_every_file_they_skipped() {
     let why = "did not analyse `server.ts`: warning notification `Timeout`";
     assert!(o.summary.kept_open.iter().any(|(_, w)| w.contains(why)), "{:?}", o.summary.kept_open);
 }
+
+// ---- D4: a Trivy vulnerability scan covers only the result scopes it has ------------------
+
+#[test]
+fn d4_a_trivy_scan_of_os_packages_does_not_resolve_the_java_vulnerabilities_of_the_same_image() {
+    let d = tempfile::tempdir().unwrap();
+    let full = real("trivy/trivy__spring4shell-jre8.json");
+    let o = ingest(d.path(), &[("spring.json", &full)], "2026-12-02T00:00:00Z");
+    assert_eq!(o.summary.opened.len(), 1, "CVE-2022-22965 (Java)");
+    // `trivy image --pkg-types os`: only the OS result.
+    let mut os_only = full.clone();
+    let results: Vec<Value> = full["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Class"] == "os-pkgs")
+        .map(|r| {
+            let mut r = r.clone();
+            r["Vulnerabilities"] = json!([]);
+            r
+        })
+        .collect();
+    os_only["Results"] = json!(results);
+    let o = ingest(d.path(), &[("spring-os-only.json", &os_only)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "package scope `Java` is not in the trivy scan's scope (`debian`)");
+    // The reverse: `--pkg-types library` does not resolve the OS packages' vulnerabilities.
+    let d = tempfile::tempdir().unwrap();
+    let alpine = real("trivy/trivy__alpine-310.json");
+    ingest(d.path(), &[("alpine.json", &alpine)], "2026-12-02T00:00:00Z");
+    let mut lib_only = alpine.clone();
+    lib_only["Results"] = json!([{"Target": "app/package-lock.json", "Class": "lang-pkgs", "Type": "npm"}]);
+    let o = ingest(d.path(), &[("lib.json", &lib_only)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 4, "package scope `alpine` is not in the trivy scan's scope (`app/package-lock.json`)");
+    // A scan of the same scope (an OS upgrade: another release, the same family) resolves.
+    let mut upgraded = alpine.clone();
+    upgraded["Results"] = json!([{"Target": "x (alpine 3.18.4)", "Class": "os-pkgs", "Type": "alpine"}]);
+    let o = ingest(d.path(), &[("up.json", &upgraded)], "2026-12-04T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 4, "{:?}", o.summary.kept_open);
+}
+
+#[test]
+fn d4_a_lockfile_scan_does_not_resolve_the_findings_of_another_lockfile_nor_the_legacy_layout() {
+    let d = tempfile::tempdir().unwrap();
+    let two = json!({"SchemaVersion": 2, "ArtifactName": "repo", "Results": [
+        {"Target": "a/package-lock.json", "Class": "lang-pkgs", "Type": "npm",
+         "Vulnerabilities": [{"VulnerabilityID": "CVE-2021-1", "PkgName": "x", "InstalledVersion": "1", "Severity": "HIGH"}]},
+        {"Target": "b/package-lock.json", "Class": "lang-pkgs", "Type": "npm",
+         "Vulnerabilities": [{"VulnerabilityID": "CVE-2021-2", "PkgName": "y", "InstalledVersion": "1", "Severity": "HIGH"}]}]});
+    assert_eq!(ingest(d.path(), &[("two.json", &two)], "2026-12-02T00:00:00Z").summary.opened.len(), 2);
+    let mut a_only = two.clone();
+    a_only["Results"] = json!([{"Target": "a/package-lock.json", "Class": "lang-pkgs", "Type": "npm"}]);
+    let o = ingest(d.path(), &[("a.json", &a_only)], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "the finding of a/package-lock.json");
+    assert_eq!(o.summary.kept_open.len(), 1);
+    assert!(
+        o.summary.kept_open[0].1.contains("package scope `b/package-lock.json` is not in"),
+        "{:?}",
+        o.summary.kept_open
+    );
+    // The legacy layout (a bare array of results): the same rule.
+    let d = tempfile::tempdir().unwrap();
+    let legacy = json!([
+        {"Target": "img (alpine 3.10)", "Type": "alpine", "Vulnerabilities": [{"VulnerabilityID": "CVE-2019-1", "PkgName": "musl", "InstalledVersion": "1"}]},
+        {"Target": "app/Gemfile.lock", "Type": "bundler", "Vulnerabilities": [{"VulnerabilityID": "CVE-2019-2", "PkgName": "rack", "InstalledVersion": "1"}]}]);
+    assert_eq!(ingest(d.path(), &[("l.json", &legacy)], "2026-12-02T00:00:00Z").summary.opened.len(), 2);
+    let os = json!([{"Target": "img (alpine 3.10)", "Type": "alpine", "Vulnerabilities": null}]);
+    let o = ingest(d.path(), &[("l2.json", &os)], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+    assert!(o.summary.kept_open[0].1.contains("`app/Gemfile.lock` is not in"), "{:?}", o.summary.kept_open);
+}
+
+// ---- D3: a `trivy k8s` report covers only the resources it lists ---------------------------
+
+#[test]
+fn d3_a_namespace_limited_trivy_k8s_scan_does_not_resolve_findings_of_other_namespaces() {
+    let d = tempfile::tempdir().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trivy-k8s-empty-cluster.json");
+    let mut full: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    full["ClusterName"] = json!("prod");
+    let o = ingest(d.path(), &[("k8s-full.json", &full)], "2026-12-02T00:00:00Z");
+    assert_eq!(o.summary.opened.len(), 2, "KSV009 of kube-proxy, CVE-2020-27350 of default/redis-follower");
+    // `trivy k8s --include-namespaces kube-system`: default's resources are not listed.
+    let mut ns = full.clone();
+    let kept: Vec<Value> = full["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Namespace"] == "kube-system")
+        .map(|r| {
+            let mut r = r.clone();
+            r["Results"].as_array_mut().unwrap().push(
+                json!({"Target": "registry.k8s.io/kube-proxy:v1.28 (debian 12)", "Class": "os-pkgs", "Type": "debian"}),
+            );
+            r
+        })
+        .collect();
+    ns["Resources"] = json!(kept);
+    let o = ingest(d.path(), &[("k8s-ns.json", &ns)], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.updated.len(), 1, "KSV009 seen again");
+    assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
+    assert_eq!(o.summary.kept_open.len(), 1);
+    assert!(
+        o.summary.kept_open[0].1.contains("package scope `default/Deployment/redis-follower/debian` is not in"),
+        "{:?}",
+        o.summary.kept_open
+    );
+    // Misconfigurations too: a report listing only default's resources keeps kube-proxy's open.
+    let mut other = full.clone();
+    let kept: Vec<Value> = full["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Namespace"] == "default")
+        .map(|r| {
+            let mut r = r.clone();
+            r["Results"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"Target": "Deployment/redis-follower", "Class": "config", "Type": "kubernetes"}));
+            r
+        })
+        .collect();
+    other["Resources"] = json!(kept);
+    let o = ingest(d.path(), &[("k8s-default.json", &other)], "2026-12-04T00:00:00Z");
+    assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
+    assert!(o.summary.kept_open.iter().any(|(_, w)| w.contains("resource `kube-system/")), "{:?}", o.summary.kept_open);
+}
