@@ -31,6 +31,7 @@ pub(crate) fn parse(
             items.push(item);
         }
     }
+    ignored_matches(root, &target, name, diags, &mut items);
     dedupe(&mut items);
     Ok(vec![Scan {
         tool: "grype".into(),
@@ -172,6 +173,44 @@ fn match_item(m: &Value, p: String, target: &str, name: &str, diags: &mut Vec<Di
         // secfw 0.1 identified a Grype match without its artifact.
         aliases: vec![compute(&["grype", target, ptype, pkg, id])],
     })
+}
+
+/// `ignoredMatches`: matches an ignore rule (`.grype.yaml` `ignore:`, `--ignore-states`, VEX)
+/// hid. Like Trivy's `--show-suppressed` findings they are kept, recorded as suppressed by the
+/// scanner (evidence `suppressions` with the applied rules, note `IN0103`) with the
+/// fingerprint the match has when reported, so an ignore rule never resolves a finding and the
+/// suppression_parity gate fails (`SP0208`) unless an exception backs it. An entry that is not
+/// a usable match is skipped (`IN0101`), which makes the scan incomplete.
+fn ignored_matches(root: &Value, target: &str, name: &str, diags: &mut Vec<Diagnostic>, items: &mut Vec<Item>) {
+    match root.get("ignoredMatches") {
+        None | Some(Value::Null | Value::Array(_)) => {}
+        Some(_) => diags.push(skipped(name, "/ignoredMatches", "`ignoredMatches` must be an array")),
+    }
+    for (i, m) in arr(root, "ignoredMatches").iter().enumerate() {
+        let Some(mut item) = match_item(m, format!("/ignoredMatches/{i}"), target, name, diags) else { continue };
+        let rules = arr(m, "appliedIgnoreRules");
+        let reason = rules.iter().find_map(|r| sne(r, "reason"));
+        let mut rule_text = serde_json::to_string(&Value::Array(rules.to_vec())).unwrap_or_default();
+        crate::model::cap(&mut rule_text, crate::model::limits::EVIDENCE_STRING);
+        item.extra.push((
+            "suppressions",
+            json!([{"kind": "external", "status": "accepted", "justification": reason,
+                    "source": "grype ignore rule", "scanner_status": "ignored", "rules": rule_text}]),
+        ));
+        diags.push(
+            Diagnostic::note(
+                codes::SUPPRESSED_IN_SOURCE,
+                name,
+                format!(
+                    "/ignoredMatches/{i}: {} is ignored by Grype ({}); ingested as open",
+                    item.title,
+                    if rule_text.is_empty() || rule_text == "[]" { "no applied rule named" } else { &rule_text }
+                ),
+            )
+            .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
+        );
+        items.push(item);
+    }
 }
 
 fn items_skip(diags: &mut Vec<Diagnostic>, name: &str, p: &str) {

@@ -403,3 +403,52 @@ fn d3_a_namespace_limited_trivy_k8s_scan_does_not_resolve_findings_of_other_name
     assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
     assert!(o.summary.kept_open.iter().any(|(_, w)| w.contains("resource `kube-system/")), "{:?}", o.summary.kept_open);
 }
+
+// ---- D5: Grype `ignoredMatches` are ingested as suppressed by the scanner ------------------
+
+#[test]
+fn d5_grype_ignore_rules_do_not_resolve_the_findings_they_hide() {
+    let d = tempfile::tempdir().unwrap();
+    let g = real("grype/defectdojo__grype-check_all_fields.json");
+    let o = ingest(d.path(), &[("grype.json", &g)], "2026-12-02T00:00:00Z");
+    let n = o.summary.opened.len();
+    assert_eq!(n, 5);
+    // `.grype.yaml` `ignore:` naming every vulnerability: Grype moves them to `ignoredMatches`.
+    let mut ignored = g.clone();
+    let matches = ignored["matches"].as_array().unwrap().clone();
+    ignored["matches"] = json!([]);
+    ignored["ignoredMatches"] = json!(
+        matches
+            .iter()
+            .map(|m| {
+                let mut m = m.clone();
+                m["appliedIgnoreRules"] =
+                    json!([{"vulnerability": m["vulnerability"]["id"], "reason": "not reachable"}]);
+                m
+            })
+            .collect::<Vec<_>>()
+    );
+    let o = ingest(d.path(), &[("grype-ignored.json", &ignored)], "2026-12-03T00:00:00Z");
+    assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
+    assert!(o.summary.opened.is_empty(), "the same fingerprints: {:?}", o.summary.opened);
+    assert_eq!(o.summary.updated.len(), n);
+    let notes: Vec<_> = o.reports.iter().flat_map(|r| &r.diagnostics).filter(|x| x.code.as_str() == "IN0103").collect();
+    assert_eq!(notes.len(), matches.len(), "one note per ignored match: {notes:?}");
+    for f in ledger(d.path()).findings {
+        assert_eq!(f.status, FindingStatus::Open);
+        let sup = &f.evidence[0].data["suppressions"][0];
+        assert_eq!(sup["status"], "accepted", "{sup}");
+        assert_eq!(sup["justification"], "not reachable");
+        let rule = f.source.as_ref().and_then(|s| s.rule_id.clone()).unwrap();
+        assert!(sup["rules"].as_str().unwrap().contains(&rule), "{sup}");
+    }
+    // A broken entry is skipped (IN0101) and makes the scan incomplete: nothing resolved.
+    let mut broken = g.clone();
+    broken["matches"] = json!([]);
+    broken["ignoredMatches"] = json!([{"vulnerability": {}}]);
+    let o = ingest(d.path(), &[("broken.json", &broken)], "2026-12-04T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "the grype scan is incomplete for vulnerability findings");
+    broken["ignoredMatches"] = json!({"not": "an array"});
+    let o = ingest(d.path(), &[("broken2.json", &broken)], "2026-12-05T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "the grype scan is incomplete for vulnerability findings");
+}
