@@ -452,3 +452,37 @@ fn d5_grype_ignore_rules_do_not_resolve_the_findings_they_hide() {
     let o = ingest(d.path(), &[("broken2.json", &broken)], "2026-12-05T00:00:00Z");
     all_kept_open(d.path(), &o, n, "the grype scan is incomplete for vulnerability findings");
 }
+
+// ---- D10: the rulebook's and inventory's warnings reach the ingest output -------------------
+
+#[test]
+fn d10_a_misspelt_sla_days_key_is_reported_by_ingest_never_silently_defaulted() {
+    let example = secfw_artifacts::template::EXAMPLE.iter().find(|(n, _)| *n == "rulebook.yaml").unwrap().1;
+    assert!(example.contains("\nsla_days:\n"), "the example rulebook changed; update this test");
+    let report = sarif(vec![sarif_run("T", &["py.sqli"], sqli())]);
+    for (file, text, key) in [
+        ("rulebook.yaml", example.replace("\nsla_days:\n", "\nsla_dayz:\n"), "sla_dayz"),
+        ("inventory.yaml", "version: \"1.0\"\nresourcez: []\nresources: []\n".to_owned(), "resourcez"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(file), &text).unwrap();
+        let o = ingest(d.path(), &[("a.sarif", &report)], "2026-12-02T00:00:00Z");
+        let said: Vec<_> = o.diagnostics().into_iter().filter(|x| x.file == file && x.message.contains(key)).collect();
+        assert_eq!(said.len(), 1, "{file}: {:?}", o.diagnostics());
+        assert!(!said[0].is_error());
+        // The cycle's path (a workspace loaded once): the same warning.
+        let mut ws = secfw_artifacts::load(d.path(), &LoadOptions::default()).unwrap();
+        let lock = WorkspaceLock::acquire(d.path(), Duration::from_secs(30)).unwrap();
+        let input = Input::new(d.path().join("a.sarif"), Format::Auto);
+        let o = secfw_ingest::ingest_loaded(
+            d.path(),
+            &lock,
+            &[input],
+            &IngestOptions::new(t("2026-12-03T00:00:00Z")),
+            &mut ws,
+        )
+        .unwrap();
+        let said = o.diagnostics().into_iter().filter(|x| x.file == file && x.message.contains(key)).count();
+        assert_eq!(said, 1, "{file} (loaded): {:?}", o.diagnostics());
+    }
+}
