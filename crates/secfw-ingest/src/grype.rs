@@ -32,7 +32,15 @@ pub(crate) fn parse(
         }
     }
     ignored_matches(root, &target, name, diags, &mut items);
+    let conf = desc.get("configuration").filter(|c| c.is_object());
+    let layers =
+        conf.and_then(|c| s(c, "scope").or_else(|| c.get("search").and_then(|x| s(x, "scope")))).map(layer_word);
+    for it in &mut items {
+        let fix = if it.extra.iter().any(|(k, _)| *k == "fixed_versions") { "fixed" } else { "not-fixed" };
+        it.extra.push(("scope", json!(format!("{}/{fix}", layers.as_deref().unwrap_or(SQUASHED)))));
+    }
     dedupe(&mut items);
+    let (scopes, incomplete) = conf.map(|c| configured_scope(c, layers.as_deref())).unwrap_or_default();
     Ok(vec![Scan {
         tool: "grype".into(),
         tool_version: version,
@@ -43,11 +51,54 @@ pub(crate) fn parse(
         error: None,
         index: 0,
         covered: [crate::model::class::VULNERABILITY].into(),
-        incomplete: std::collections::BTreeMap::new(),
-        scopes: std::collections::BTreeMap::new(),
+        incomplete,
+        scopes,
         incomplete_at: std::collections::BTreeMap::new(),
         items,
     }])
+}
+
+/// Grype's default image scope.
+const SQUASHED: &str = "squashed";
+
+/// `Squashed` / `squashed` → `squashed`, `AllLayers` / `all-layers` → `all-layers`.
+fn layer_word(s: &str) -> String {
+    let w: String = s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+    if w == "alllayers" { "all-layers".to_owned() } else { w }
+}
+
+type Scoped = (
+    std::collections::BTreeMap<&'static str, std::collections::BTreeSet<String>>,
+    std::collections::BTreeMap<&'static str, String>,
+);
+
+/// What a Grype scan run with `descriptor.configuration` can resolve: the findings of its
+/// image scope (an `all-layers` scan also covers the squashed image's) and fix state
+/// (`only-fixed`: only findings with a fix; `only-notfixed`: only those without), as
+/// `layers/fix` scopes; a non-empty `exclude` leaves unknown what the excluded paths hold, so
+/// the scan is incomplete (wholesale).
+fn configured_scope(conf: &Value, layers: Option<&str>) -> Scoped {
+    let layer = layers.unwrap_or(SQUASHED);
+    let layer_set: Vec<&str> = if layer == "all-layers" { vec![SQUASHED, "all-layers"] } else { vec![layer] };
+    let flag = |k: &str| conf.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let (only_fixed, only_notfixed) = (flag("only-fixed"), flag("only-notfixed"));
+    let fixes: Vec<&str> = ["fixed", "not-fixed"]
+        .into_iter()
+        .filter(|f| !(only_fixed && *f == "not-fixed") && !(only_notfixed && *f == "fixed"))
+        .collect();
+    let set = layer_set
+        .iter()
+        .flat_map(|l| fixes.iter().map(move |f| crate::model::scope_key(&format!("{l}/{f}"))))
+        .collect();
+    let mut incomplete = std::collections::BTreeMap::new();
+    let excluded: Vec<&str> = arr(conf, "exclude").iter().filter_map(Value::as_str).collect();
+    if !excluded.is_empty() {
+        incomplete.insert(
+            crate::model::class::VULNERABILITY,
+            format!("Grype ran with `exclude` {excluded:?}: what the excluded paths hold is unknown"),
+        );
+    }
+    ([(crate::model::class::VULNERABILITY, set)].into(), incomplete)
 }
 
 /// A Grype report has `matches`: an array, or `null`.

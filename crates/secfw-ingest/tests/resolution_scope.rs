@@ -486,3 +486,72 @@ fn d10_a_misspelt_sla_days_key_is_reported_by_ingest_never_silently_defaulted() 
         assert_eq!(said, 1, "{file} (loaded): {:?}", o.diagnostics());
     }
 }
+
+// ---- D6: a Grype scan's configuration narrows what it can resolve --------------------------
+
+#[test]
+fn d6_grype_only_fixed_only_notfixed_exclude_and_image_scope_narrow_what_a_scan_resolves() {
+    let base = real("grype/defectdojo__grype-check_all_fields.json"); // scope Squashed, only-fixed false
+    let with = |conf: Value| {
+        let mut g = base.clone();
+        g["matches"] = json!([]);
+        for (k, v) in conf.as_object().unwrap() {
+            g["descriptor"]["configuration"][k] = v.clone();
+        }
+        g
+    };
+    let fresh = || {
+        let d = tempfile::tempdir().unwrap();
+        let o = ingest(d.path(), &[("g.json", &base)], "2026-12-02T00:00:00Z");
+        (d, o.summary.opened.len())
+    };
+    let fixed_count = || {
+        base["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["vulnerability"]["fix"]["versions"].as_array().is_some_and(|v| !v.is_empty()))
+            .count()
+    };
+    // The audit's attack: `--only-fixed` with nothing reported resolves only the fixable ones.
+    let (d, n) = fresh();
+    let o = ingest(d.path(), &[("only-fixed.json", &with(json!({"only-fixed": true})))], "2026-12-03T00:00:00Z");
+    assert!(fixed_count() < n, "the fixture has findings without a fix");
+    assert!(!o.summary.kept_open.is_empty());
+    for (_, why) in &o.summary.kept_open {
+        assert!(
+            why.contains("package scope `squashed/not-fixed` is not in the grype scan's scope (`squashed/fixed`)"),
+            "{why}"
+        );
+    }
+    assert_eq!(o.summary.resolved.len() + o.summary.kept_open.len(), n);
+    // `--only-notfixed`: the reverse.
+    let (d, n) = fresh();
+    let o = ingest(d.path(), &[("only-notfixed.json", &with(json!({"only-notfixed": true})))], "2026-12-03T00:00:00Z");
+    assert!(
+        o.summary.kept_open.iter().all(|(_, w)| w.contains("`squashed/fixed` is not in")),
+        "{:?}",
+        o.summary.kept_open
+    );
+    assert_eq!(o.summary.resolved.len() + o.summary.kept_open.len(), n);
+    // `exclude`: what the excluded paths hold is unknown; nothing is resolved.
+    let (d, n) = fresh();
+    let o = ingest(d.path(), &[("exclude.json", &with(json!({"exclude": ["./usr/lib/**"]})))], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "Grype ran with `exclude`");
+    // A squashed scan does not resolve what an all-layers scan found; an all-layers scan
+    // resolves both.
+    let d = tempfile::tempdir().unwrap();
+    let mut all = base.clone();
+    all["descriptor"]["configuration"]["scope"] = json!("AllLayers");
+    let n = ingest(d.path(), &[("all.json", &all)], "2026-12-02T00:00:00Z").summary.opened.len();
+    let o = ingest(d.path(), &[("sq.json", &with(json!({})))], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "`all-layers/");
+    let mut all_clean = all.clone();
+    all_clean["matches"] = json!([]);
+    let o = ingest(d.path(), &[("all-clean.json", &all_clean)], "2026-12-04T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), n, "{:?}", o.summary.kept_open);
+    // A complete scan of the same configuration resolves everything.
+    let (d, n) = fresh();
+    let o = ingest(d.path(), &[("clean.json", &with(json!({})))], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), n, "{:?}", o.summary.kept_open);
+}
