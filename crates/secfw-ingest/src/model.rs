@@ -264,7 +264,7 @@ pub(crate) fn apply_budgets(report: &mut ScannerReport) {
             Diagnostic::note(
                 crate::codes::TRUNCATED_FIELD,
                 &report.name,
-                format!("{n} finding(s) have a `{field}` longer than {limit} characters; it was cut in the ledger"),
+                format!("the `{field}` of {n} finding(s) is longer than {limit} characters; it was cut in the ledger"),
             )
             .with_hint("the full text stays in the report: follow the finding's evidence pointer (report, report_sha256, pointer)"),
         );

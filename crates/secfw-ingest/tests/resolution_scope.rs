@@ -555,3 +555,15 @@ fn d6_grype_only_fixed_only_notfixed_exclude_and_image_scope_narrow_what_a_scan_
     let o = ingest(d.path(), &[("clean.json", &with(json!({})))], "2026-12-03T00:00:00Z");
     assert_eq!(o.summary.resolved.len(), n, "{:?}", o.summary.kept_open);
 }
+
+// ---- D12: the IN0109 note reads as English for every field ---------------------------------
+
+#[test]
+fn d12_the_budget_note_names_the_field_grammatically() {
+    let long = "x".repeat(3000);
+    let doc = json!({"SchemaVersion": 2, "ArtifactName": "img", "Results": [{"Target": "t", "Class": "lang-pkgs", "Type": "npm",
+        "Vulnerabilities": [{"VulnerabilityID": "CVE-2021-1", "PkgName": "p", "InstalledVersion": "1", "PrimaryURL": long}]}]});
+    let r = parse_slice(doc.to_string().as_bytes(), "t.json", Format::Trivy, &ParseOptions::default()).unwrap();
+    let note = r.diagnostics.iter().find(|d| d.code.as_str() == "IN0109").unwrap();
+    assert_eq!(note.message, "the `evidence` of 1 finding(s) is longer than 2048 characters; it was cut in the ledger");
+}
