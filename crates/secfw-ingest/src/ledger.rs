@@ -477,7 +477,7 @@ impl<'r, 'i> Merge<'r, 'i> {
         for (id, why) in &summary.kept_open {
             summary.diagnostics.push(
                 Diagnostic::note(codes::NOT_RESOLVED, file_names::FINDINGS, format!("{id} was not reported but stays open: {why}"))
-                    .with_hint("a finding is resolved only by a successful scan that covered its tool, target and class and skipped nothing there; re-run the full scan"),
+                    .with_hint("a finding is resolved only by a successful scan that covered its tool, target, class and scope (rule set, package scope, resource, file) and skipped nothing there, with no failed or incomplete scan of that scope in the same ingest; re-run the full scan"),
             );
         }
         for t in &self.unmatched {

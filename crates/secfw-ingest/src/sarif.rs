@@ -44,7 +44,22 @@ struct State<'a> {
     version_seen: bool,
     runs_seen: bool,
     runs_null: bool,
+    /// Top-level keys of another format's report (an ambiguous document).
+    foreign: Vec<String>,
 }
+
+/// Top-level keys that name another format's report ([`crate::read::detect`]).
+const FOREIGN_KEYS: &[&str] = &[
+    "matches",
+    "Results",
+    "SchemaVersion",
+    "ArtifactName",
+    "ClusterName",
+    "vulnerabilities",
+    "auditReportVersion",
+    "advisories",
+    "results",
+];
 
 /// Parse a SARIF log from a reader.
 pub(crate) fn parse_reader<R: Read>(
@@ -73,6 +88,7 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
         version_seen: false,
         runs_seen: false,
         runs_null: false,
+        foreign: Vec::new(),
     };
     match LogSeed(&mut st).deserialize(&mut de) {
         Ok(()) => {}
@@ -105,6 +121,19 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
             "SARIF logs have a top-level `runs` array",
             None,
         ));
+    }
+    if !st.foreign.is_empty() {
+        st.diags.push(
+            Diagnostic::note(
+                codes::UNKNOWN_FORMAT,
+                name,
+                format!(
+                    "the SARIF log also has the top-level keys {:?} of another format's report; they were not read",
+                    st.foreign
+                ),
+            )
+            .with_hint("split the document into one report per scanner"),
+        );
     }
     if st.runs_null {
         // `runs: null` is valid SARIF: the tool failed before it could produce any run.
@@ -158,7 +187,10 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_> {
                     self.0.runs_seen = true;
                     map.next_value_seed(RunsSeed(&mut *self.0))?;
                 }
-                _ => {
+                other => {
+                    if FOREIGN_KEYS.contains(&other) && !self.0.foreign.iter().any(|k| k == other) {
+                        self.0.foreign.push(other.to_owned());
+                    }
                     map.next_value::<IgnoredAny>()?;
                 }
             }

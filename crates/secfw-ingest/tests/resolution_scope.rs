@@ -567,3 +567,43 @@ fn d12_the_budget_note_names_the_field_grammatically() {
     let note = r.diagnostics.iter().find(|d| d.code.as_str() == "IN0109").unwrap();
     assert_eq!(note.message, "the `evidence` of 1 finding(s) is longer than 2048 characters; it was cut in the ledger");
 }
+
+// ---- D8: a document with the top-level keys of two formats is ambiguous --------------------
+
+#[test]
+fn d8_a_document_with_the_keys_of_two_formats_is_refused_by_auto_detection() {
+    let grype_match = real("grype/grype__json-presenter-image.json")["matches"][0].clone();
+    let docs = [
+        json!({"SchemaVersion": 2, "ArtifactName": "img", "Results": [], "matches": [grype_match.clone()]}),
+        json!({"matches": [grype_match.clone()], "version": "2.1.0", "runs": []}),
+        json!({"version": "2.1.0", "runs": [], "results": []}),
+        json!({"matches": [grype_match], "advisories": {}}),
+    ];
+    for doc in &docs {
+        let bytes = doc.to_string();
+        let e = parse_slice(bytes.as_bytes(), "x.json", Format::Auto, &ParseOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("IN0004") && e.to_string().contains("ambiguous"), "{doc}: {e}");
+        // The same from a file, and from a file large enough to be streamed (SARIF).
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "x.json", doc);
+        let e = secfw_ingest::parse_path(&p, "x.json", Format::Auto, &ParseOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("ambiguous"), "{doc}: {e}");
+        let mut streamed = ParseOptions::default();
+        streamed.in_memory_max = 0;
+        let e = secfw_ingest::parse_path(&p, "x.json", Format::Auto, &streamed).unwrap_err();
+        assert!(e.to_string().contains("ambiguous"), "{doc} (streamed): {e}");
+    }
+    // An explicit --format reads the document as that format and says what it did not read.
+    let r = parse_slice(docs[1].to_string().as_bytes(), "x.json", Format::Sarif, &ParseOptions::default()).unwrap();
+    assert!(
+        r.diagnostics.iter().any(|d| d.code.as_str() == "IN0004" && d.message.contains("matches")),
+        "{:?}",
+        r.diagnostics
+    );
+    let r = parse_slice(docs[0].to_string().as_bytes(), "x.json", Format::Trivy, &ParseOptions::default()).unwrap();
+    assert!(
+        r.diagnostics.iter().any(|d| d.code.as_str() == "IN0004" && d.message.contains("grype")),
+        "{:?}",
+        r.diagnostics
+    );
+}
