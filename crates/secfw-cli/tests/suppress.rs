@@ -332,27 +332,27 @@ fn a_trivy_suppressed_finding_is_ingested_and_must_be_backed_by_an_exception() {
 fn grype_ignored_matches_are_ingested_and_must_be_backed_by_an_exception() {
     let d = workspace();
     let dir = s(d.path());
-    let mut g: serde_json::Value = serde_json::from_slice(
+    let mut grype: serde_json::Value = serde_json::from_slice(
         &std::fs::read(secfw_testkit::corpora("grype/grype__json-presenter-image.json")).unwrap(),
     )
     .unwrap();
-    let m = g["matches"][0].clone();
-    let id = m["vulnerability"]["id"].as_str().unwrap().to_owned();
-    g["matches"] = serde_json::json!([]);
-    g["ignoredMatches"] = serde_json::json!([dict_with_rule(&m, &id)]);
+    let first = grype["matches"][0].clone();
+    let id = first["vulnerability"]["id"].as_str().unwrap().to_owned();
+    grype["matches"] = serde_json::json!([]);
+    grype["ignoredMatches"] = serde_json::json!([dict_with_rule(&first, &id)]);
     let report = d.path().join("grype-ignored.json");
-    std::fs::write(&report, g.to_string()).unwrap();
+    std::fs::write(&report, grype.to_string()).unwrap();
     let o = secfw(&["ingest", s(&report), dir, "--target", "web-app", "--now", NOW]);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
     assert!(text(&o).contains("IN0103"), "{}", text(&o));
     let doc = ledger_json(d.path());
-    let f = doc["findings"]
+    let finding = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["title"].as_str().is_some_and(|t| t.starts_with(&id)))
         .unwrap_or_else(|| panic!("the ignored match is in the ledger: {doc}"));
-    let fid = f["finding_id"].as_str().unwrap().to_owned();
+    let fid = finding["finding_id"].as_str().unwrap().to_owned();
     let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("SP0208") && text(&o).contains(&fid), "{}", text(&o));

@@ -84,7 +84,7 @@ fn configured_scope(conf: &Value, layers: Option<&str>) -> Scoped {
     let (only_fixed, only_notfixed) = (flag("only-fixed"), flag("only-notfixed"));
     let fixes: Vec<&str> = ["fixed", "not-fixed"]
         .into_iter()
-        .filter(|f| !(only_fixed && *f == "not-fixed") && !(only_notfixed && *f == "fixed"))
+        .filter(|f| if *f == "fixed" { !only_notfixed } else { !only_fixed })
         .collect();
     let set = layer_set
         .iter()

@@ -1022,7 +1022,7 @@ fn path_in_message(text: &str) -> Option<&str> {
     if let Some((_, rest)) = line.split_once(" at line ") {
         let b = rest.as_bytes();
         let end = (0..b.len()).find(|&i| b[i] == b':' && b.get(i + 1).is_some_and(u8::is_ascii_digit))?;
-        return Some(&rest[..end]).filter(|p| !p.trim().is_empty());
+        return rest.get(..end).filter(|p| !p.trim().is_empty());
     }
     let (_, rest) = line.rsplit_once(" on ")?;
     rest.strip_suffix(':').map(str::trim).filter(|p| !p.is_empty() && !p.contains(' '))

@@ -3,6 +3,7 @@
 //! (issue 12 item 2). Each test is an attack of the independent audit (D1 … D10) or a
 //! variant of it in another format or class: a fail-open resolution turned into a finding
 //! that stays open with `IN0108` and the reason.
+#![allow(clippy::many_single_char_names)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -52,11 +53,16 @@ fn all_kept_open(dir: &Path, o: &Outcome, n: usize, why: &str) {
 
 fn sarif_run(tool: &str, rules: &[&str], results: Value) -> Value {
     let rules: Vec<Value> = rules.iter().map(|r| json!({"id": r})).collect();
-    json!({"tool": {"driver": {"name": tool, "rules": rules}}, "invocations": [{"executionSuccessful": true}], "results": results})
+    let mut run =
+        json!({"tool": {"driver": {"name": tool, "rules": rules}}, "invocations": [{"executionSuccessful": true}]});
+    run["results"] = results;
+    run
 }
 
 fn sarif(runs: Vec<Value>) -> Value {
-    json!({"version": "2.1.0", "runs": runs})
+    let mut log = json!({"version": "2.1.0"});
+    log["runs"] = Value::Array(runs);
+    log
 }
 
 fn sqli() -> Value {
@@ -124,9 +130,10 @@ fn xss() -> Value {
 }
 
 fn codeql(results: Value, success: bool) -> Value {
-    json!({"tool": {"driver": {"name": "CodeQL"}}, "invocations": [{"executionSuccessful": success,
-        "toolExecutionNotifications": if success { json!([]) } else { json!([{"message": {"text": "js extractor crashed"}}]) }}],
-        "results": results})
+    let mut run = json!({"tool": {"driver": {"name": "CodeQL"}}, "invocations": [{"executionSuccessful": success,
+        "toolExecutionNotifications": if success { json!([]) } else { json!([{"message": {"text": "js extractor crashed"}}]) }}]});
+    run["results"] = results;
+    run
 }
 
 #[test]
@@ -162,7 +169,7 @@ fn d1b_two_trivy_reports_of_one_image_one_with_a_skipped_item_resolve_nothing_of
     let d = tempfile::tempdir().unwrap();
     let full = real("trivy/trivy__alpine-310.json");
     assert_eq!(ingest(d.path(), &[("alpine.json", &full)], "2026-12-02T00:00:00Z").summary.opened.len(), 4);
-    let mut clean = full.clone();
+    let mut clean = full;
     clean["Results"][0]["Vulnerabilities"] = json!([]);
     let mut skipped = clean.clone();
     skipped["Results"][0]["Vulnerabilities"] = json!([{"PkgName": "musl"}]); // no VulnerabilityID: IN0101
@@ -174,7 +181,7 @@ fn d1b_two_trivy_reports_of_one_image_one_with_a_skipped_item_resolve_nothing_of
     let g = real("grype/grype__json-presenter-image.json");
     let n = ingest(d.path(), &[("g.json", &g)], "2026-12-02T00:00:00Z").summary.opened.len();
     assert!(n > 0);
-    let mut gclean = g.clone();
+    let mut gclean = g;
     gclean["matches"] = json!([]);
     let mut gskip = gclean.clone();
     gskip["matches"] = json!([{"vulnerability": {}}]);
@@ -310,7 +317,7 @@ fn d4_a_trivy_scan_of_os_packages_does_not_resolve_the_java_vulnerabilities_of_t
     let o = ingest(d.path(), &[("lib.json", &lib_only)], "2026-12-03T00:00:00Z");
     all_kept_open(d.path(), &o, 4, "package scope `alpine` is not in the trivy scan's scope (`app/package-lock.json`)");
     // A scan of the same scope (an OS upgrade: another release, the same family) resolves.
-    let mut upgraded = alpine.clone();
+    let mut upgraded = alpine;
     upgraded["Results"] = json!([{"Target": "x (alpine 3.18.4)", "Class": "os-pkgs", "Type": "alpine"}]);
     let o = ingest(d.path(), &[("up.json", &upgraded)], "2026-12-04T00:00:00Z");
     assert_eq!(o.summary.resolved.len(), 4, "{:?}", o.summary.kept_open);
@@ -325,7 +332,7 @@ fn d4_a_lockfile_scan_does_not_resolve_the_findings_of_another_lockfile_nor_the_
         {"Target": "b/package-lock.json", "Class": "lang-pkgs", "Type": "npm",
          "Vulnerabilities": [{"VulnerabilityID": "CVE-2021-2", "PkgName": "y", "InstalledVersion": "1", "Severity": "HIGH"}]}]});
     assert_eq!(ingest(d.path(), &[("two.json", &two)], "2026-12-02T00:00:00Z").summary.opened.len(), 2);
-    let mut a_only = two.clone();
+    let mut a_only = two;
     a_only["Results"] = json!([{"Target": "a/package-lock.json", "Class": "lang-pkgs", "Type": "npm"}]);
     let o = ingest(d.path(), &[("a.json", &a_only)], "2026-12-03T00:00:00Z");
     assert_eq!(o.summary.resolved.len(), 1, "the finding of a/package-lock.json");
@@ -443,7 +450,7 @@ fn d5_grype_ignore_rules_do_not_resolve_the_findings_they_hide() {
         assert!(sup["rules"].as_str().unwrap().contains(&rule), "{sup}");
     }
     // A broken entry is skipped (IN0101) and makes the scan incomplete: nothing resolved.
-    let mut broken = g.clone();
+    let mut broken = g;
     broken["matches"] = json!([]);
     broken["ignoredMatches"] = json!([{"vulnerability": {}}]);
     let o = ingest(d.path(), &[("broken.json", &broken)], "2026-12-04T00:00:00Z");
@@ -574,8 +581,8 @@ fn d12_the_budget_note_names_the_field_grammatically() {
 fn d8_a_document_with_the_keys_of_two_formats_is_refused_by_auto_detection() {
     let grype_match = real("grype/grype__json-presenter-image.json")["matches"][0].clone();
     let docs = [
-        json!({"SchemaVersion": 2, "ArtifactName": "img", "Results": [], "matches": [grype_match.clone()]}),
-        json!({"matches": [grype_match.clone()], "version": "2.1.0", "runs": []}),
+        json!({"SchemaVersion": 2, "ArtifactName": "img", "Results": [], "matches": [grype_match]}),
+        json!({"matches": [grype_match], "version": "2.1.0", "runs": []}),
         json!({"version": "2.1.0", "runs": [], "results": []}),
         json!({"matches": [grype_match], "advisories": {}}),
     ];
