@@ -535,7 +535,7 @@ fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
     let location = finding_evidence_str(f, "location").unwrap_or("");
     let (mut resolves, mut out_of_scope) = (false, None);
     for s in scans {
-        match s.reach(c, scope, location) {
+        match s.reach(c, scope.as_deref(), location) {
             Reach::Resolves => resolves = true,
             Reach::Blocks(why) => return Some(why),
             Reach::OutOfScope(why) => {
@@ -547,10 +547,22 @@ fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
 }
 
 /// The scope of an ingested finding within its class: evidence `scope`, else (SARIF) its
-/// rule id.
-fn finding_scope<'f>(f: &'f Finding, c: &str) -> Option<&'f str> {
-    finding_evidence_str(f, "scope")
-        .or_else(|| (c == class::RULES).then(|| f.source.as_ref().and_then(|s| s.rule_id.as_deref())).flatten())
+/// rule id, else (a Grype finding recorded before its scope was) Grype's default image scope
+/// and the fix state its evidence records.
+fn finding_scope<'f>(f: &'f Finding, c: &str) -> Option<std::borrow::Cow<'f, str>> {
+    if let Some(s) = finding_evidence_str(f, "scope") {
+        return Some(s.into());
+    }
+    let src = f.source.as_ref()?;
+    if c == class::RULES {
+        return src.rule_id.as_deref().map(Into::into);
+    }
+    if src.tool == "grype" && c == class::VULNERABILITY {
+        let ev = f.evidence.iter().find(|e| is_ingest_evidence(e))?;
+        let fixed = ev.data.get("fixed_versions").and_then(Value::as_array).is_some_and(|v| !v.is_empty());
+        return Some(if fixed { "squashed/fixed" } else { "squashed/not-fixed" }.into());
+    }
+    None
 }
 
 /// A string of the finding's ingest evidence.

@@ -614,3 +614,30 @@ fn d8_a_document_with_the_keys_of_two_formats_is_refused_by_auto_detection() {
         r.diagnostics
     );
 }
+
+#[test]
+fn d6_grype_findings_recorded_before_their_scope_was_take_it_from_their_fix_state() {
+    let base = real("grype/defectdojo__grype-check_all_fields.json");
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest(d.path(), &[("g.json", &base)], "2026-12-02T00:00:00Z").summary.opened.len();
+    // A ledger written by the previous release: no `scope` in the evidence.
+    let path = d.path().join("sec_findings.yaml");
+    let mut old = String::new();
+    for l in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim_start().starts_with("scope: ")) {
+        old.push_str(l);
+        old.push('\n');
+    }
+    assert!(!old.contains("scope:"));
+    std::fs::write(&path, old).unwrap();
+    let mut only_fixed = base;
+    only_fixed["matches"] = json!([]);
+    only_fixed["descriptor"]["configuration"]["only-fixed"] = json!(true);
+    let o = ingest(d.path(), &[("only-fixed.json", &only_fixed)], "2026-12-03T00:00:00Z");
+    assert!(!o.summary.resolved.is_empty() && !o.summary.kept_open.is_empty(), "{o:?}", o = o.summary);
+    assert_eq!(o.summary.resolved.len() + o.summary.kept_open.len(), n);
+    assert!(
+        o.summary.kept_open.iter().all(|(_, w)| w.contains("`squashed/not-fixed` is not in")),
+        "{:?}",
+        o.summary.kept_open
+    );
+}
