@@ -325,6 +325,45 @@ fn a_trivy_suppressed_finding_is_ingested_and_must_be_backed_by_an_exception() {
     assert!(text(&o).contains(&id) && text(&o).contains("EXC-009"), "listed as excepted: {}", text(&o));
 }
 
+/// Grype `ignoredMatches` (audit D5): matches an ignore rule hid are ingested open, recorded as
+/// suppressed by the scanner, and the suppression_parity gate fails with SP0208 naming them:
+/// an ignore rule outside the exception registry never silently resolves a finding.
+#[test]
+fn grype_ignored_matches_are_ingested_and_must_be_backed_by_an_exception() {
+    let d = workspace();
+    let dir = s(d.path());
+    let mut grype: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(secfw_testkit::corpora("grype/grype__json-presenter-image.json")).unwrap(),
+    )
+    .unwrap();
+    let first = grype["matches"][0].clone();
+    let id = first["vulnerability"]["id"].as_str().unwrap().to_owned();
+    grype["matches"] = serde_json::json!([]);
+    grype["ignoredMatches"] = serde_json::json!([dict_with_rule(&first, &id)]);
+    let report = d.path().join("grype-ignored.json");
+    std::fs::write(&report, grype.to_string()).unwrap();
+    let o = secfw(&["ingest", s(&report), dir, "--target", "web-app", "--now", NOW]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+    assert!(text(&o).contains("IN0103"), "{}", text(&o));
+    let doc = ledger_json(d.path());
+    let finding = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["title"].as_str().is_some_and(|t| t.starts_with(&id)))
+        .unwrap_or_else(|| panic!("the ignored match is in the ledger: {doc}"));
+    let fid = finding["finding_id"].as_str().unwrap().to_owned();
+    let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("SP0208") && text(&o).contains(&fid), "{}", text(&o));
+}
+
+fn dict_with_rule(m: &serde_json::Value, id: &str) -> serde_json::Value {
+    let mut m = m.clone();
+    m["appliedIgnoreRules"] = serde_json::json!([{"vulnerability": id}]);
+    m
+}
+
 /// The workspace's ledger as JSON.
 fn ledger_json(dir: &std::path::Path) -> serde_json::Value {
     let ws = secfw::artifacts::load(dir, &secfw::artifacts::LoadOptions::default()).unwrap();

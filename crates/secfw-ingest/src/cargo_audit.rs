@@ -57,6 +57,8 @@ pub(crate) fn parse(
         index: 0,
         covered: [crate::model::class::VULNERABILITY].into(),
         incomplete: std::collections::BTreeMap::new(),
+        scopes: std::collections::BTreeMap::new(),
+        incomplete_at: std::collections::BTreeMap::new(),
         items,
     }])
 }

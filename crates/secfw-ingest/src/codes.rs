@@ -12,7 +12,7 @@ secfw_artifacts::define_codes! {
     // --- one item of a report (the rest is ingested) ------------------------------------
     SKIPPED_ITEM = "IN0101", "An item of the report was skipped: it has the wrong type or lacks a required field";
     NOT_A_FINDING = "IN0102", "A SARIF result whose kind is `pass` or `notApplicable` is not a finding";
-    SUPPRESSED_IN_SOURCE = "IN0103", "A result the scanner reports as suppressed (a SARIF suppression, a Trivy --show-suppressed finding) is ingested as open";
+    SUPPRESSED_IN_SOURCE = "IN0103", "A result the scanner reports as suppressed (a SARIF suppression, a Trivy --show-suppressed finding, a Grype ignored match) is ingested as open";
     TRANSITIVE_ONLY = "IN0104", "npm audit: a package is vulnerable only through its dependencies";
     NO_INVENTORY_MATCH = "IN0105", "A scan target matches no inventory resource";
     SCAN_FAILED = "IN0106", "The producer reports that its scan failed; nothing is resolved by it";

@@ -31,7 +31,16 @@ pub(crate) fn parse(
             items.push(item);
         }
     }
+    ignored_matches(root, &target, name, diags, &mut items);
+    let conf = desc.get("configuration").filter(|c| c.is_object());
+    let layers =
+        conf.and_then(|c| s(c, "scope").or_else(|| c.get("search").and_then(|x| s(x, "scope")))).map(layer_word);
+    for it in &mut items {
+        let fix = if it.extra.iter().any(|(k, _)| *k == "fixed_versions") { "fixed" } else { "not-fixed" };
+        it.extra.push(("scope", json!(format!("{}/{fix}", layers.as_deref().unwrap_or(SQUASHED)))));
+    }
     dedupe(&mut items);
+    let (scopes, incomplete) = conf.map(|c| configured_scope(c, layers.as_deref())).unwrap_or_default();
     Ok(vec![Scan {
         tool: "grype".into(),
         tool_version: version,
@@ -42,9 +51,54 @@ pub(crate) fn parse(
         error: None,
         index: 0,
         covered: [crate::model::class::VULNERABILITY].into(),
-        incomplete: std::collections::BTreeMap::new(),
+        incomplete,
+        scopes,
+        incomplete_at: std::collections::BTreeMap::new(),
         items,
     }])
+}
+
+/// Grype's default image scope.
+const SQUASHED: &str = "squashed";
+
+/// `Squashed` / `squashed` → `squashed`, `AllLayers` / `all-layers` → `all-layers`.
+fn layer_word(s: &str) -> String {
+    let w: String = s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+    if w == "alllayers" { "all-layers".to_owned() } else { w }
+}
+
+type Scoped = (
+    std::collections::BTreeMap<&'static str, std::collections::BTreeSet<String>>,
+    std::collections::BTreeMap<&'static str, String>,
+);
+
+/// What a Grype scan run with `descriptor.configuration` can resolve: the findings of its
+/// image scope (an `all-layers` scan also covers the squashed image's) and fix state
+/// (`only-fixed`: only findings with a fix; `only-notfixed`: only those without), as
+/// `layers/fix` scopes; a non-empty `exclude` leaves unknown what the excluded paths hold, so
+/// the scan is incomplete (wholesale).
+fn configured_scope(conf: &Value, layers: Option<&str>) -> Scoped {
+    let layer = layers.unwrap_or(SQUASHED);
+    let layer_set: Vec<&str> = if layer == "all-layers" { vec![SQUASHED, "all-layers"] } else { vec![layer] };
+    let flag = |k: &str| conf.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let (only_fixed, only_notfixed) = (flag("only-fixed"), flag("only-notfixed"));
+    let fixes: Vec<&str> = ["fixed", "not-fixed"]
+        .into_iter()
+        .filter(|f| if *f == "fixed" { !only_notfixed } else { !only_fixed })
+        .collect();
+    let set = layer_set
+        .iter()
+        .flat_map(|l| fixes.iter().map(move |f| crate::model::scope_key(&format!("{l}/{f}"))))
+        .collect();
+    let mut incomplete = std::collections::BTreeMap::new();
+    let excluded: Vec<&str> = arr(conf, "exclude").iter().filter_map(Value::as_str).collect();
+    if !excluded.is_empty() {
+        incomplete.insert(
+            crate::model::class::VULNERABILITY,
+            format!("Grype ran with `exclude` {excluded:?}: what the excluded paths hold is unknown"),
+        );
+    }
+    ([(crate::model::class::VULNERABILITY, set)].into(), incomplete)
 }
 
 /// A Grype report has `matches`: an array, or `null`.
@@ -170,6 +224,44 @@ fn match_item(m: &Value, p: String, target: &str, name: &str, diags: &mut Vec<Di
         // secfw 0.1 identified a Grype match without its artifact.
         aliases: vec![compute(&["grype", target, ptype, pkg, id])],
     })
+}
+
+/// `ignoredMatches`: matches an ignore rule (`.grype.yaml` `ignore:`, `--ignore-states`, VEX)
+/// hid. Like Trivy's `--show-suppressed` findings they are kept, recorded as suppressed by the
+/// scanner (evidence `suppressions` with the applied rules, note `IN0103`) with the
+/// fingerprint the match has when reported, so an ignore rule never resolves a finding and the
+/// suppression_parity gate fails (`SP0208`) unless an exception backs it. An entry that is not
+/// a usable match is skipped (`IN0101`), which makes the scan incomplete.
+fn ignored_matches(root: &Value, target: &str, name: &str, diags: &mut Vec<Diagnostic>, items: &mut Vec<Item>) {
+    match root.get("ignoredMatches") {
+        None | Some(Value::Null | Value::Array(_)) => {}
+        Some(_) => diags.push(skipped(name, "/ignoredMatches", "`ignoredMatches` must be an array")),
+    }
+    for (i, m) in arr(root, "ignoredMatches").iter().enumerate() {
+        let Some(mut item) = match_item(m, format!("/ignoredMatches/{i}"), target, name, diags) else { continue };
+        let rules = arr(m, "appliedIgnoreRules");
+        let reason = rules.iter().find_map(|r| sne(r, "reason"));
+        let mut rule_text = serde_json::to_string(&Value::Array(rules.to_vec())).unwrap_or_default();
+        crate::model::cap(&mut rule_text, crate::model::limits::EVIDENCE_STRING);
+        item.extra.push((
+            "suppressions",
+            json!([{"kind": "external", "status": "accepted", "justification": reason,
+                    "source": "grype ignore rule", "scanner_status": "ignored", "rules": rule_text}]),
+        ));
+        diags.push(
+            Diagnostic::note(
+                codes::SUPPRESSED_IN_SOURCE,
+                name,
+                format!(
+                    "/ignoredMatches/{i}: {} is ignored by Grype ({}); ingested as open",
+                    item.title,
+                    if rule_text.is_empty() || rule_text == "[]" { "no applied rule named" } else { &rule_text }
+                ),
+            )
+            .with_hint("secfw tracks accepted risk in exceptions.md: add an exception naming this finding"),
+        );
+        items.push(item);
+    }
 }
 
 fn items_skip(diags: &mut Vec<Diagnostic>, name: &str, p: &str) {

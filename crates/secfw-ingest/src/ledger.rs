@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::codes;
-use crate::model::{Item, Scan, ScannerReport, class, priority_of};
+use crate::model::{Item, Reach, Scan, ScannerReport, class, priority_of};
 
 /// What a merge did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -365,7 +365,7 @@ impl<'r, 'i> Merge<'r, 'i> {
             status: if scan.success { ScanStatus::Success } else { ScanStatus::Failure },
             error: scan.error.clone(),
             report: Some(report.name.clone()),
-            incomplete: scan.incomplete.iter().map(|(c, why)| ((*c).to_owned(), why.clone())).collect(),
+            incomplete: incomplete_of(scan),
         }
     }
 
@@ -477,7 +477,7 @@ impl<'r, 'i> Merge<'r, 'i> {
         for (id, why) in &summary.kept_open {
             summary.diagnostics.push(
                 Diagnostic::note(codes::NOT_RESOLVED, file_names::FINDINGS, format!("{id} was not reported but stays open: {why}"))
-                    .with_hint("a finding is resolved only by a successful scan that covered its tool, target and class and skipped nothing there; re-run the full scan"),
+                    .with_hint("a finding is resolved only by a successful scan that covered its tool, target, class and scope (rule set, package scope, resource, file) and skipped nothing there, with no failed or incomplete scan of that scope in the same ingest; re-run the full scan"),
             );
         }
         for t in &self.unmatched {
@@ -498,16 +498,76 @@ impl<'r, 'i> Merge<'r, 'i> {
     }
 }
 
-/// Why none of `scans` (which scanned the finding's tool and target) can resolve `f`, or
-/// `None` when one can.
+/// The most locations a scan record lists as not analysed (`CLASS in PATH`); the rest are
+/// counted in one more entry.
+const INCOMPLETE_LOCATIONS_RECORDED: usize = 50;
+
+/// The ledger's `incomplete` of a scan: class → reason, and `CLASS in PATH` → reason for the
+/// locations it did not analyse (the first [`INCOMPLETE_LOCATIONS_RECORDED`], then a count).
+fn incomplete_of(scan: &Scan) -> BTreeMap<String, String> {
+    let mut m: BTreeMap<String, String> =
+        scan.incomplete.iter().map(|(c, why)| ((*c).to_owned(), why.clone())).collect();
+    let classes = scan.covered.iter().copied().collect::<Vec<_>>().join("/");
+    for (p, why) in scan.incomplete_at.iter().take(INCOMPLETE_LOCATIONS_RECORDED) {
+        m.insert(format!("{classes} in {p}"), why.clone());
+    }
+    let rest = scan.incomplete_at.len().saturating_sub(INCOMPLETE_LOCATIONS_RECORDED);
+    if rest > 0 {
+        m.insert(
+            format!("{classes} in {rest} more locations"),
+            "not analysed (see the report's notifications)".to_owned(),
+        );
+    }
+    m
+}
+
+/// Why `scans` (which scanned the finding's tool and target) do not resolve `f`, or `None`
+/// when they do: one covered the finding's class, its scope within the class (rule, package
+/// scope, resource) and its location completely, **and** no scan of this ingest in that
+/// scope failed or skipped something there (fail closed: a failed CodeQL language run is not
+/// outweighed by a successful one of another language, nor a Trivy report with a skipped
+/// item by a clean report of the same image).
 fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
-    match finding_class(f) {
-        None => Some("its scope class is unknown (recorded by an older secfw; re-ingest to record it)".to_owned()),
-        Some(c) => {
-            let reasons: Vec<String> = scans.iter().filter_map(|s| s.cannot_resolve(c)).collect();
-            (reasons.len() == scans.len()).then(|| reasons.into_iter().next().unwrap_or_default())
+    let Some(c) = finding_class(f) else {
+        return Some("its scope class is unknown (recorded by an older secfw; re-ingest to record it)".to_owned());
+    };
+    let scope = finding_scope(f, c);
+    let location = finding_evidence_str(f, "location").unwrap_or("");
+    let (mut resolves, mut out_of_scope) = (false, None);
+    for s in scans {
+        match s.reach(c, scope.as_deref(), location) {
+            Reach::Resolves => resolves = true,
+            Reach::Blocks(why) => return Some(why),
+            Reach::OutOfScope(why) => {
+                out_of_scope.get_or_insert(why);
+            }
         }
     }
+    if resolves { None } else { out_of_scope }
+}
+
+/// The scope of an ingested finding within its class: evidence `scope`, else (SARIF) its
+/// rule id, else (a Grype finding recorded before its scope was) Grype's default image scope
+/// and the fix state its evidence records.
+fn finding_scope<'f>(f: &'f Finding, c: &str) -> Option<std::borrow::Cow<'f, str>> {
+    if let Some(s) = finding_evidence_str(f, "scope") {
+        return Some(s.into());
+    }
+    let src = f.source.as_ref()?;
+    if c == class::RULES {
+        return src.rule_id.as_deref().map(Into::into);
+    }
+    if src.tool == "grype" && c == class::VULNERABILITY {
+        let ev = f.evidence.iter().find(|e| is_ingest_evidence(e))?;
+        let fixed = ev.data.get("fixed_versions").and_then(Value::as_array).is_some_and(|v| !v.is_empty());
+        return Some(if fixed { "squashed/fixed" } else { "squashed/not-fixed" }.into());
+    }
+    None
+}
+
+/// A string of the finding's ingest evidence.
+fn finding_evidence_str<'f>(f: &'f Finding, key: &str) -> Option<&'f str> {
+    f.evidence.iter().find(|e| is_ingest_evidence(e)).and_then(|e| e.data.get(key)).and_then(Value::as_str)
 }
 
 /// The scope class of an ingested finding: recorded in its ingest evidence (`class`), else

@@ -30,7 +30,7 @@ use secfw_artifacts::{file_names, parse_findings, parse_findings_canonical, pars
 
 pub use cvss::v3_base_score as cvss_v3_base_score;
 pub use ledger::{MergeSummary, finding_class, finding_target, id_scheme, match_resource, merge, new_ledger};
-pub use model::{Format, Item, Scan, ScannerReport, class as scope_class, limits};
+pub use model::{Format, Item, Reach, Scan, ScannerReport, class as scope_class, limits};
 pub use read::{IN_MEMORY_MAX, ParseOptions, detect as detect_format, parse_path, parse_slice};
 
 /// The error type of `secfw-ingest`.
@@ -195,9 +195,13 @@ pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestO
     } else {
         new_ledger(opts.now)
     };
-    let inventory = read_optional(dir, file_names::INVENTORY, &lopts, parse_inventory)?;
-    let sla = read_optional(dir, file_names::RULEBOOK, &lopts, parse_rulebook)?.map(|r| r.sla_days).unwrap_or_default();
-    let summary = merge(&mut ledger, &reports, inventory.as_ref(), &sla, opts.now);
+    let mut warnings = Vec::new();
+    let inventory = read_optional(dir, file_names::INVENTORY, &lopts, parse_inventory, &mut warnings)?;
+    let sla = read_optional(dir, file_names::RULEBOOK, &lopts, parse_rulebook, &mut warnings)?
+        .map(|r| r.sla_days)
+        .unwrap_or_default();
+    let mut summary = merge(&mut ledger, &reports, inventory.as_ref(), &sla, opts.now);
+    summary.diagnostics.splice(0..0, warnings);
     let checked = render_checked(&ledger, syntax)?;
     let written_identity = if opts.dry_run { None } else { Some(write_ledger(&ledger_path, &checked.source.text)?) };
     Ok(Outcome { reports, summary, ledger, ledger_path, written: !opts.dry_run, written_identity })
@@ -256,7 +260,12 @@ pub fn ingest_loaded(
     };
     let inventory = ws.inventory.as_ref().filter(|_| has_inventory);
     let sla = ws.rulebook.as_ref().filter(|_| has_rulebook).map(|r| r.sla_days).unwrap_or_default();
-    let summary = merge(&mut ledger, &reports, inventory, &sla, opts.now);
+    let mut summary = merge(&mut ledger, &reports, inventory, &sla, opts.now);
+    // The warnings of the inventory and rulebook used (an unknown key such as a misspelt
+    // `sla_days`): never a silent default.
+    let used = |f: &str| (f == file_names::INVENTORY && has_inventory) || (f == file_names::RULEBOOK && has_rulebook);
+    let warnings = ws.diagnostics.iter().filter(|d| !d.is_error() && used(&d.file)).cloned();
+    summary.diagnostics.splice(0..0, warnings);
     let checked = render_checked(&ledger, syntax)?;
     if opts.dry_run {
         return Ok(Outcome { reports, summary, ledger, ledger_path, written: false, written_identity: None });
@@ -324,12 +333,15 @@ pub struct WrittenIdentity {
 }
 
 /// Read an optional workspace artifact: `None` when it does not exist; an error when it
-/// exists but cannot be read or has error diagnostics (never a silent default).
+/// exists but cannot be read or has error diagnostics (never a silent default). Its other
+/// diagnostics (warnings such as an unknown key, which `secfw validate` also reports) are
+/// added to `warnings`, so a misspelt key never silently gives a default.
 fn read_optional<T>(
     dir: &Path,
     name: &str,
     lopts: &LoadOptions,
     parse: fn(&secfw_artifacts::SourceFile, &LoadOptions, &mut Vec<Diagnostic>) -> Option<T>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<Option<T>, Error> {
     let path = dir.join(name);
     match std::fs::symlink_metadata(&path) {
@@ -340,9 +352,12 @@ fn read_optional<T>(
     let src = secfw_artifacts::read_artifact(&path, name, lopts.max_file_bytes).map_err(|d| invalid(vec![d]))?;
     let mut diags = Vec::new();
     let parsed = parse(&src, lopts, &mut diags);
-    let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+    let (errors, others): (Vec<Diagnostic>, Vec<Diagnostic>) = diags.into_iter().partition(Diagnostic::is_error);
     match parsed {
-        Some(v) if errors.is_empty() => Ok(Some(v)),
+        Some(v) if errors.is_empty() => {
+            warnings.extend(others);
+            Ok(Some(v))
+        }
         _ => Err(invalid(errors)),
     }
 }

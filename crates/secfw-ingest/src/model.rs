@@ -123,8 +123,31 @@ pub struct Scan {
     /// Classes in which the scan is incomplete (an item was skipped, results are `null`),
     /// with the reason: no finding of such a class is resolved by this scan.
     pub incomplete: BTreeMap<&'static str, String>,
+    /// Scopes within a class: when a class has an entry, the scan covered only the findings of
+    /// that class whose scope (evidence `scope`; for SARIF the rule id) is in the set — the
+    /// rule ids a SARIF run declares, the result scopes of a Trivy report (OS packages, each
+    /// language target), the resources of a `trivy k8s` report. A class without an entry is
+    /// covered whole.
+    pub scopes: BTreeMap<&'static str, BTreeSet<String>>,
+    /// Locations (normalised paths) the scan did not analyse (a file it could not parse, a
+    /// timeout, an error notification), with the reason: no finding there is resolved by it.
+    pub incomplete_at: BTreeMap<String, String>,
     /// The findings, sorted by fingerprint, one per fingerprint.
     pub items: Vec<Item>,
+}
+
+/// What a scan can do about an open finding it did not report ([`Scan::reach`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reach {
+    /// The scan covered the finding's scope completely: it resolves the finding.
+    Resolves,
+    /// The finding lies outside what the scan looked at (another class, rule, package scope or
+    /// resource): the scan says nothing about it.
+    OutOfScope(String),
+    /// The scan looked at the finding's scope but failed or skipped something there: the
+    /// finding stays open whatever other scans of the same ingest say (fail closed).
+    Blocks(String),
 }
 
 /// One finding as reported by a scanner, normalised.
@@ -241,7 +264,7 @@ pub(crate) fn apply_budgets(report: &mut ScannerReport) {
             Diagnostic::note(
                 crate::codes::TRUNCATED_FIELD,
                 &report.name,
-                format!("{n} finding(s) have a `{field}` longer than {limit} characters; it was cut in the ledger"),
+                format!("the `{field}` of {n} finding(s) is longer than {limit} characters; it was cut in the ledger"),
             )
             .with_hint("the full text stays in the report: follow the finding's evidence pointer (report, report_sha256, pointer)"),
         );
@@ -282,6 +305,8 @@ impl Scan {
             index: 0,
             covered: covered.iter().copied().collect(),
             incomplete: BTreeMap::new(),
+            scopes: BTreeMap::new(),
+            incomplete_at: BTreeMap::new(),
             items,
         }
     }
@@ -303,6 +328,83 @@ impl Scan {
             .get(class)
             .map(|why| format!("the {} scan is incomplete for {class} findings: {why}", self.tool))
     }
+
+    /// What this scan can do about an open finding of `class` whose scope within the class is
+    /// `scope` (evidence `scope`, for SARIF the rule id) at `location` (evidence `location`).
+    /// A failed scan blocks every finding in its declared scope: a failure says nothing about
+    /// what was found.
+    pub fn reach(&self, class: &str, scope: Option<&str>, location: &str) -> Reach {
+        let tool = &self.tool;
+        if !self.covered.contains(class) {
+            return Reach::OutOfScope(format!("the {tool} scan did not look for {class} findings"));
+        }
+        if let Some(set) = self.scopes.get(class) {
+            let what = scope_word(class);
+            // A finding recorded before its scope was: its location starts with the scope.
+            let located = || {
+                set.iter().any(|m| {
+                    location == m
+                        || location.strip_prefix(m.as_str()).is_some_and(|r| r.starts_with(": ") || r.starts_with('/'))
+                })
+            };
+            match scope {
+                Some(s) if set.contains(s) => {}
+                None if located() => {}
+                Some(s) => {
+                    return Reach::OutOfScope(format!(
+                        "{what} `{s}` is not in the {tool} scan's scope ({})",
+                        list(set)
+                    ));
+                }
+                None => {
+                    return Reach::OutOfScope(format!(
+                        "its {what} is not recorded (recorded by an older secfw; re-ingest to record it) and the {tool} scan covered only {}",
+                        list(set)
+                    ));
+                }
+            }
+        }
+        if let Some(why) = self.cannot_resolve(class) {
+            return Reach::Blocks(why);
+        }
+        let loc = crate::fingerprint::normalize_path(location);
+        if let Some((p, why)) = self.incomplete_at.iter().find(|(p, _)| under(p, &loc)) {
+            return Reach::Blocks(format!("the {tool} scan did not analyse `{p}`: {why}"));
+        }
+        Reach::Resolves
+    }
+}
+
+/// `true` when `loc` is the path `p` or lies under it.
+fn under(p: &str, loc: &str) -> bool {
+    let p = p.trim_end_matches('/');
+    !p.is_empty() && loc.starts_with(p) && matches!(loc.as_bytes().get(p.len()), None | Some(b'/' | b':'))
+}
+
+/// What a scope within `class` is called in the output.
+fn scope_word(class: &str) -> &'static str {
+    match class {
+        class::RULES => "rule",
+        class::VULNERABILITY => "package scope",
+        _ => "resource",
+    }
+}
+
+/// The first few members of a scope set, for a message.
+fn list(set: &BTreeSet<String>) -> String {
+    let mut out: Vec<String> = set.iter().take(5).map(|s| format!("`{s}`")).collect();
+    if set.len() > 5 {
+        out.push(format!("and {} more", set.len() - 5));
+    }
+    out.join(", ")
+}
+
+/// A scope key as the ledger holds it (cut to the evidence budget like every evidence string),
+/// so a scan's scope set and a finding's recorded scope compare equal.
+pub(crate) fn scope_key(s: &str) -> String {
+    let mut s = s.to_owned();
+    cap(&mut s, limits::EVIDENCE_STRING);
+    s
 }
 
 /// Sort items by fingerprint and merge those with equal fingerprints into one (occurrences

@@ -54,6 +54,8 @@ pub(crate) fn parse(
         index: 0,
         covered: [crate::model::class::VULNERABILITY].into(),
         incomplete: BTreeMap::new(),
+        scopes: BTreeMap::new(),
+        incomplete_at: BTreeMap::new(),
         items,
     }])
 }

@@ -201,6 +201,7 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
             None,
         ));
     }
+    let requested = format;
     let format = if format == Format::Auto {
         let mut head = vec![0u8; 8192];
         let n = read_up_to(&mut file, &mut head).map_err(|e| unreadable(&e))?;
@@ -222,6 +223,9 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
             return Err(empty(name));
         }
         let (scans, diags) = parsed?;
+        if requested == Format::Auto {
+            refuse_ambiguous_sarif(name, &diags)?;
+        }
         let (sha256, bytes) = inner.finish();
         let mut report = ScannerReport { name: name.to_owned(), format, sha256, bytes, scans, diagnostics: diags };
         crate::model::apply_budgets(&mut report);
@@ -229,7 +233,47 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes).map_err(|e| unreadable(&e))?;
-    parse_slice(&bytes, name, format, opts)
+    parse_slice(&bytes, name, requested, opts)
+}
+
+/// Auto-detection does not pick one format for a SARIF log that also holds another format's
+/// top-level keys (the SARIF parser notes them with `IN0004`): `IN0004`, pass `--format`.
+fn refuse_ambiguous_sarif(name: &str, diags: &[Diagnostic]) -> Result<(), Error> {
+    match diags.iter().find(|d| d.code == codes::UNKNOWN_FORMAT) {
+        Some(d) => Err(reject(
+            codes::UNKNOWN_FORMAT,
+            name,
+            format!("ambiguous report: {}", d.message),
+            "pass --format to say which scanner wrote it (the other format's keys are then not read)",
+            None,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The formats whose top-level keys a report object has (more than one: ambiguous).
+fn signatures(o: &serde_json::Map<String, Value>) -> Vec<Format> {
+    let has = |k: &str| o.contains_key(k);
+    let mut f = Vec::new();
+    if has("runs") && has("version") {
+        f.push(Format::Sarif);
+    }
+    if has("SchemaVersion") || has("ArtifactName") || has("ClusterName") || (has("Results") && has("Metadata")) {
+        f.push(Format::Trivy);
+    }
+    if has("matches") {
+        f.push(Format::Grype);
+    }
+    if has("vulnerabilities") && (has("database") || has("lockfile")) {
+        f.push(Format::CargoAudit);
+    }
+    if o.get("results").is_some_and(Value::is_array) {
+        f.push(Format::Osv);
+    }
+    if has("auditReportVersion") || has("advisories") || o.get("error").and_then(|e| e.get("code")).is_some() {
+        f.push(Format::NpmAudit);
+    }
+    f
 }
 
 /// Consume a leading UTF-8 byte-order mark, if any (as the in-memory path strips it). The
@@ -285,10 +329,14 @@ fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
     if trimmed.iter().all(u8::is_ascii_whitespace) {
         return Err(empty(name));
     }
+    let auto = format == Format::Auto;
     let format =
         if format == Format::Auto && sniff_sarif(&trimmed[..trimmed.len().min(8192)]) { Format::Sarif } else { format };
     if format == Format::Sarif {
         let (scans, diagnostics) = crate::sarif::parse_bytes(trimmed, name, opts)?;
+        if auto {
+            refuse_ambiguous_sarif(name, &diagnostics)?;
+        }
         return Ok(ScannerReport { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics });
     }
     let root: Value = serde_json::from_slice(trimmed).map_err(|e| json_error(name, &e))?;
@@ -303,6 +351,28 @@ fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
     }
     let format = if format == Format::Auto { detect(&root).ok_or_else(|| unknown(name))? } else { format };
     let mut diags = Vec::new();
+    let others: Vec<Format> =
+        root.as_object().map(signatures).unwrap_or_default().into_iter().filter(|f| *f != format).collect();
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|f| f.as_str()).collect();
+        if auto {
+            return Err(reject(
+                codes::UNKNOWN_FORMAT,
+                name,
+                format!("ambiguous report: it has the top-level keys of {format} and of {}", names.join(", ")),
+                "pass --format to say which scanner wrote it (the other format's keys are then not read)",
+                None,
+            ));
+        }
+        diags.push(
+            Diagnostic::note(
+                codes::UNKNOWN_FORMAT,
+                name,
+                format!("read as {format}; the top-level keys of {} in it were not read", names.join(", ")),
+            )
+            .with_hint("split the document into one report per scanner"),
+        );
+    }
     let scans = match format {
         Format::Trivy => crate::trivy::parse(&root, name, opts, &mut diags)?,
         Format::Grype => crate::grype::parse(&root, name, opts, &mut diags)?,

@@ -2,7 +2,7 @@
 //! so memory holds one result's JSON tree plus the compact typed results of the current run,
 //! never the document's tree.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::{self, Write as _};
 use std::io::Read;
 
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::fingerprint::{Builder, normalize_path};
 use crate::lax::{Lax, Loose, SResult, text};
-use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, uniq};
+use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, uniq};
 use crate::read::{ParseOptions, arr, coded, json_error, num, reject, s, skipped, sne};
 use crate::{Error, codes};
 
@@ -44,7 +44,22 @@ struct State<'a> {
     version_seen: bool,
     runs_seen: bool,
     runs_null: bool,
+    /// Top-level keys of another format's report (an ambiguous document).
+    foreign: Vec<String>,
 }
+
+/// Top-level keys that name another format's report ([`crate::read::detect`]).
+const FOREIGN_KEYS: &[&str] = &[
+    "matches",
+    "Results",
+    "SchemaVersion",
+    "ArtifactName",
+    "ClusterName",
+    "vulnerabilities",
+    "auditReportVersion",
+    "advisories",
+    "results",
+];
 
 /// Parse a SARIF log from a reader.
 pub(crate) fn parse_reader<R: Read>(
@@ -73,6 +88,7 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
         version_seen: false,
         runs_seen: false,
         runs_null: false,
+        foreign: Vec::new(),
     };
     match LogSeed(&mut st).deserialize(&mut de) {
         Ok(()) => {}
@@ -105,6 +121,19 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
             "SARIF logs have a top-level `runs` array",
             None,
         ));
+    }
+    if !st.foreign.is_empty() {
+        st.diags.push(
+            Diagnostic::note(
+                codes::UNKNOWN_FORMAT,
+                name,
+                format!(
+                    "the SARIF log also has the top-level keys {:?} of another format's report; they were not read",
+                    st.foreign
+                ),
+            )
+            .with_hint("split the document into one report per scanner"),
+        );
     }
     if st.runs_null {
         // `runs: null` is valid SARIF: the tool failed before it could produce any run.
@@ -158,7 +187,10 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_> {
                     self.0.runs_seen = true;
                     map.next_value_seed(RunsSeed(&mut *self.0))?;
                 }
-                _ => {
+                other => {
+                    if FOREIGN_KEYS.contains(&other) && !self.0.foreign.iter().any(|k| k == other) {
+                        self.0.foreign.push(other.to_owned());
+                    }
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -892,6 +924,15 @@ fn finish_run(
         it.target.clone_from(&target);
     }
     dedupe(&mut items);
+    let mut scopes = BTreeMap::new();
+    if let Some(rules) = rule_set(ctx, &items) {
+        scopes.insert(class::RULES, rules);
+    }
+    let (incomplete_at, whole) = notified_gaps(invocations);
+    let mut incomplete = BTreeMap::new();
+    if let Some(why) = whole {
+        incomplete.insert(class::RULES, why);
+    }
     Scan {
         tool: tool.clone(),
         tool_version: ctx.version.clone(),
@@ -902,9 +943,101 @@ fn finish_run(
         error,
         index: idx,
         covered: [class::RULES].into(),
-        incomplete: BTreeMap::new(),
+        incomplete,
+        scopes,
+        incomplete_at,
         items,
     }
+}
+
+/// What a run's notifications (`invocations[].toolExecutionNotifications` and
+/// `toolConfigurationNotifications`) say it did not analyse: the files named by an `error`
+/// notification or by a `warning` that reports a file left unanalysed (Semgrep's
+/// "Syntax error at line PATH:N:", "Timeout when running RULE on PATH:"), each with the
+/// reason; and, for such a notification that names no file, the reason the whole run is
+/// incomplete.
+fn notified_gaps(invocations: &[Value]) -> (BTreeMap<String, String>, Option<String>) {
+    let mut at = BTreeMap::new();
+    let mut whole = None;
+    for inv in invocations {
+        for key in ["toolExecutionNotifications", "toolConfigurationNotifications"] {
+            for n in arr(inv, key) {
+                let level = s(n, "level").unwrap_or("warning"); // SARIF's default notification level
+                let id = n.get("descriptor").and_then(|d| s(d, "id")).unwrap_or("");
+                let text = n.get("message").and_then(|m| s(m, "text")).unwrap_or("");
+                if !(level == "error" || (level == "warning" && leaves_files_unanalysed(id, text))) {
+                    continue;
+                }
+                let mut why = format!(
+                    "{level} notification{}: {}",
+                    if id.is_empty() { String::new() } else { format!(" `{id}`") },
+                    first_line(text)
+                );
+                crate::model::cap(&mut why, 300);
+                let mut paths: Vec<String> = arr(n, "locations")
+                    .iter()
+                    .filter_map(|l| l.pointer("/physicalLocation/artifactLocation/uri").and_then(Value::as_str))
+                    .map(normalize_path)
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                if paths.is_empty() {
+                    paths.extend(path_in_message(text).map(normalize_path).filter(|p| !p.is_empty()));
+                }
+                if paths.is_empty() {
+                    whole.get_or_insert(why);
+                } else {
+                    for p in paths {
+                        at.entry(scope_key(&p)).or_insert_with(|| why.clone());
+                    }
+                }
+            }
+        }
+    }
+    (at, whole)
+}
+
+/// `true` for a warning that reports analysis left undone (a parse error, a timeout, a file
+/// skipped), not merely advice.
+fn leaves_files_unanalysed(id: &str, text: &str) -> bool {
+    const MARKS: [&str; 10] = [
+        "syntax error",
+        "parse error",
+        "parsing",
+        "lexical error",
+        "timeout",
+        "timed out",
+        "skipped",
+        "skipping",
+        "out of memory",
+        "too many matches",
+    ];
+    let (id, text) = (id.to_ascii_lowercase(), first_line(text).to_ascii_lowercase());
+    MARKS.iter().any(|m| id.contains(m) || text.contains(m))
+}
+
+/// The file a notification's message names, as Semgrep writes it: "... at line PATH:N:" or
+/// "... on PATH:".
+fn path_in_message(text: &str) -> Option<&str> {
+    let line = text.lines().next().unwrap_or("").trim_end();
+    if let Some((_, rest)) = line.split_once(" at line ") {
+        let b = rest.as_bytes();
+        let end = (0..b.len()).find(|&i| b[i] == b':' && b.get(i + 1).is_some_and(u8::is_ascii_digit))?;
+        return rest.get(..end).filter(|p| !p.trim().is_empty());
+    }
+    let (_, rest) = line.rsplit_once(" on ")?;
+    rest.strip_suffix(':').map(str::trim).filter(|p| !p.is_empty() && !p.contains(' '))
+}
+
+/// The rule set a run covered: the rule ids it declares (`tool.driver.rules`,
+/// `tool.extensions[].rules`) and those its results name. `None` when it declares no rule
+/// with an id: the run then covers its tool's whole rule set (Gitleaks v7, some linters).
+fn rule_set(ctx: &RunCtx, items: &[Item]) -> Option<BTreeSet<String>> {
+    let mut rules: BTreeSet<String> = ctx.infos.iter().filter_map(|r| r.id.as_deref()).map(scope_key).collect();
+    if rules.is_empty() {
+        return None;
+    }
+    rules.extend(items.iter().filter_map(|it| it.rule_id.as_deref()).map(scope_key));
+    Some(rules)
 }
 
 /// What tells two results of one rule in one file apart, without line numbers: the

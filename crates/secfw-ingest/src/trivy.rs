@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::fingerprint::compute;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, severity_word, uniq};
+use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, severity_word, uniq};
 use crate::read::{ParseOptions, arr, num, reject, s, sne};
 use crate::{Error, codes};
 
@@ -148,6 +148,7 @@ pub(crate) const K8S_DEFAULT_TARGET: &str = "kubernetes";
 struct Coverage {
     covered: BTreeSet<&'static str>,
     incomplete: BTreeMap<&'static str, String>,
+    scopes: BTreeMap<&'static str, BTreeSet<String>>,
 }
 
 impl Coverage {
@@ -175,6 +176,8 @@ fn scan(
         index: 0,
         covered: cov.covered,
         incomplete: cov.incomplete,
+        scopes: cov.scopes,
+        incomplete_at: BTreeMap::new(),
         items,
     }
 }
@@ -192,11 +195,26 @@ fn result(r: &Value, at: &Place<'_>, acc: &mut Acc<'_, '_>) {
     let rtarget = s(r, "Target").unwrap_or("");
     let class = s(r, "Class").unwrap_or("");
     let rtype = s(r, "Type").unwrap_or("");
-    cover(r, class, rtype, &mut acc.cov);
+    let classes = cover(r, class, rtype, &mut acc.cov);
     // OS packages: the result target names the OS release, which changes on upgrade; use the
     // OS family (Type) for identity so an upgraded base image keeps its findings' identity.
     let scope = if class == "os-pkgs" || (class.is_empty() && rtarget.contains(" (")) { rtype } else { rtarget };
     let place = if at.resource.is_empty() { scope.to_owned() } else { format!("{}/{scope}", at.resource) };
+    // The resolution scope (docs/ingest.md): vulnerabilities per result scope (OS packages,
+    // each language target), under the cluster resource; other classes per cluster resource.
+    let scope_of = |c: &str| -> Option<String> {
+        if c == class::VULNERABILITY {
+            Some(scope_key(&place))
+        } else {
+            (!at.resource.is_empty()).then(|| scope_key(at.resource))
+        }
+    };
+    for c in classes {
+        if let Some(k) = scope_of(c) {
+            acc.cov.scopes.entry(c).or_default().insert(k);
+        }
+    }
+    let first_item = acc.items.len();
     let ctx = Ctx { target: at.target, place: &place };
     let suppressed = suppressed_findings(r, at.ptr, acc);
     let reported =
@@ -221,6 +239,11 @@ fn result(r: &Value, at: &Place<'_>, acc: &mut Acc<'_, '_>) {
             acc.items.push(item);
         }
     }
+    for it in &mut acc.items[first_item..] {
+        if let Some(k) = scope_of(it.class) {
+            it.extra.push(("scope", json!(k)));
+        }
+    }
 }
 
 /// The findings of one result share its target and place (scope, under the cluster
@@ -230,20 +253,22 @@ struct Ctx<'a> {
     place: &'a str,
 }
 
-/// What this result says Trivy looked for (its Class, or for the legacy layout the keys).
-fn cover(r: &Value, class: &str, rtype: &str, cov: &mut Coverage) {
+/// What this result says Trivy looked for (its Class, or for the legacy layout the keys):
+/// added to the report's coverage and returned.
+fn cover(r: &Value, class: &str, rtype: &str, cov: &mut Coverage) -> BTreeSet<&'static str> {
+    let mut mine = BTreeSet::new();
     match class {
         "os-pkgs" | "lang-pkgs" => {
-            cov.covered.insert(class::VULNERABILITY);
+            mine.insert(class::VULNERABILITY);
         }
         "config" => {
-            cov.covered.insert(class::MISCONFIGURATION);
+            mine.insert(class::MISCONFIGURATION);
         }
         "secret" => {
-            cov.covered.insert(class::SECRET);
+            mine.insert(class::SECRET);
         }
         "license" | "license-file" => {
-            cov.covered.insert(class::LICENSE);
+            mine.insert(class::LICENSE);
         }
         _ => {}
     }
@@ -254,12 +279,14 @@ fn cover(r: &Value, class: &str, rtype: &str, cov: &mut Coverage) {
         ("Licenses", class::LICENSE),
     ] {
         if r.get(key).is_some_and(Value::is_array) {
-            cov.covered.insert(c);
+            mine.insert(c);
         }
     }
     if class.is_empty() && !rtype.is_empty() && r.get("Vulnerabilities").is_some() {
-        cov.covered.insert(class::VULNERABILITY);
+        mine.insert(class::VULNERABILITY);
     }
+    cov.covered.extend(&mine);
+    mine
 }
 
 /// `--show-suppressed`: findings Trivy suppressed (.trivyignore, VEX) are kept, recorded as

@@ -1,0 +1,643 @@
+//! A scan resolves a finding only when it covered the finding's tool, target, class **and**
+//! the scope within the class (rule set, package scope, cluster resource, file) completely
+//! (issue 12 item 2). Each test is an attack of the independent audit (D1 … D10) or a
+//! variant of it in another format or class: a fail-open resolution turned into a finding
+//! that stays open with `IN0108` and the reason.
+#![allow(clippy::many_single_char_names)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::model::findings::{FindingStatus, FindingsFile};
+use secfw_artifacts::parse_findings;
+use secfw_artifacts::{LoadOptions, SourceFile};
+use secfw_ingest::{Format, IngestOptions, Input, Outcome, ParseOptions, WorkspaceLock, parse_slice};
+use serde_json::{Value, json};
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Ingest `docs` (name, JSON) into `dir` at `now`.
+fn ingest(dir: &Path, docs: &[(&str, &Value)], now: &str) -> Outcome {
+    let inputs: Vec<Input> = docs.iter().map(|(n, v)| Input::new(write(dir, n, v), Format::Auto)).collect();
+    let lock = WorkspaceLock::acquire(dir, Duration::from_secs(30)).expect("workspace lock");
+    secfw_ingest::ingest(dir, &lock, &inputs, &IngestOptions::new(t(now))).expect("ingest")
+}
+
+fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
+fn ledger(dir: &Path) -> FindingsFile {
+    let text = std::fs::read_to_string(dir.join("sec_findings.yaml")).unwrap();
+    let mut diags = Vec::new();
+    parse_findings(&SourceFile::new("sec_findings.yaml", text), &LoadOptions::default(), &mut diags).unwrap()
+}
+
+/// Every finding of the ledger is still open, the second ingest resolved nothing, kept every
+/// one open with `IN0108`, and each reason contains `why`.
+fn all_kept_open(dir: &Path, o: &Outcome, n: usize, why: &str) {
+    assert!(o.summary.resolved.is_empty(), "resolved {:?}; kept open {:?}", o.summary.resolved, o.summary.kept_open);
+    assert_eq!(o.summary.kept_open.len(), n, "{:?}", o.summary.kept_open);
+    for (id, reason) in &o.summary.kept_open {
+        assert!(reason.contains(why), "{id}: {reason}");
+    }
+    let notes = o.summary.diagnostics.iter().filter(|d| d.code.as_str() == "IN0108").count();
+    assert_eq!(notes, n, "{:?}", o.summary.diagnostics);
+    assert!(ledger(dir).findings.iter().all(|f| f.status == FindingStatus::Open));
+}
+
+fn sarif_run(tool: &str, rules: &[&str], results: Value) -> Value {
+    let rules: Vec<Value> = rules.iter().map(|r| json!({"id": r})).collect();
+    let mut run =
+        json!({"tool": {"driver": {"name": tool, "rules": rules}}, "invocations": [{"executionSuccessful": true}]});
+    run["results"] = results;
+    run
+}
+
+fn sarif(runs: Vec<Value>) -> Value {
+    let mut log = json!({"version": "2.1.0"});
+    log["runs"] = Value::Array(runs);
+    log
+}
+
+fn sqli() -> Value {
+    json!([{"ruleId": "py.sqli", "level": "error", "message": {"text": "sqli"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app/db.py"}, "region": {"startLine": 3}}}]}])
+}
+
+// ---- D1: the rule set is part of a SARIF run's scope --------------------------------------
+
+#[test]
+fn d1_a_sarif_run_of_another_rule_set_does_not_resolve_findings_of_rules_it_does_not_have() {
+    let d = tempfile::tempdir().unwrap();
+    let s1 = sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]);
+    assert_eq!(ingest(d.path(), &[("s1.sarif", &s1)], "2026-12-02T00:00:00Z").summary.opened.len(), 1);
+    // `semgrep --config p/javascript`: a successful, complete run without `py.sqli`.
+    let s3 = sarif(vec![sarif_run("Semgrep OSS", &["js.xss"], json!([]))]);
+    let o = ingest(d.path(), &[("s3.sarif", &s3)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "rule `py.sqli` is not in the semgrep oss scan's scope (`js.xss`)");
+    // The same rule set, run again and clean: resolved.
+    let s4 = sarif(vec![sarif_run("Semgrep OSS", &["py.sqli", "js.xss"], json!([]))]);
+    let o = ingest(d.path(), &[("s4.sarif", &s4)], "2026-12-04T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+}
+
+#[test]
+fn d1_rules_of_tool_extensions_count_and_a_run_declaring_no_rules_covers_the_tool_wide_scope() {
+    let d = tempfile::tempdir().unwrap();
+    let s1 = sarif(vec![sarif_run("CodeQL", &["py.sqli"], sqli())]);
+    ingest(d.path(), &[("s1.sarif", &s1)], "2026-12-02T00:00:00Z");
+    // A query pack (extension) without the rule: kept open.
+    let mut ext = sarif_run("CodeQL", &[], json!([]));
+    ext["tool"]["extensions"] = json!([{"name": "codeql/javascript-queries", "rules": [{"id": "js/xss"}]}]);
+    let o = ingest(d.path(), &[("ext.sarif", &sarif(vec![ext.clone()]))], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "rule `py.sqli` is not in the codeql scan's scope (`js/xss`)");
+    // The rule in an extension: covered.
+    ext["tool"]["extensions"] = json!([{"name": "codeql/python-queries", "rules": [{"id": "py.sqli"}]}]);
+    let o = ingest(d.path(), &[("ext2.sarif", &sarif(vec![ext]))], "2026-12-04T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+
+    // A run that declares no rules (Gitleaks v7, some linters) covers the tool's whole rule set.
+    let d = tempfile::tempdir().unwrap();
+    ingest(d.path(), &[("s1.sarif", &s1)], "2026-12-02T00:00:00Z");
+    let o =
+        ingest(d.path(), &[("bare.sarif", &sarif(vec![sarif_run("CodeQL", &[], json!([]))]))], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+}
+
+#[test]
+fn d1_a_run_whose_results_name_an_undeclared_rule_covers_that_rule() {
+    // The rule set is what the run declares plus what its results name: a result of an
+    // undeclared rule proves the rule ran, so a later clean run of the same shape resolves it.
+    let d = tempfile::tempdir().unwrap();
+    let s1 = sarif(vec![sarif_run("Semgrep OSS", &["other"], sqli())]);
+    ingest(d.path(), &[("s1.sarif", &s1)], "2026-12-02T00:00:00Z");
+    let s2 = sarif(vec![sarif_run("Semgrep OSS", &["other"], json!([]))]);
+    let o = ingest(d.path(), &[("s2.sarif", &s2)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "`py.sqli` is not in the semgrep oss scan's scope");
+}
+
+// ---- D1b: a failed or incomplete scan in the scope keeps it open, whatever else succeeded --
+
+fn xss() -> Value {
+    json!([{"ruleId": "js/xss", "level": "error", "message": {"text": "xss"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "web/app.js"}}}]}])
+}
+
+fn codeql(results: Value, success: bool) -> Value {
+    let mut run = json!({"tool": {"driver": {"name": "CodeQL"}}, "invocations": [{"executionSuccessful": success,
+        "toolExecutionNotifications": if success { json!([]) } else { json!([{"message": {"text": "js extractor crashed"}}]) }}]});
+    run["results"] = results;
+    run
+}
+
+#[test]
+fn d1b_a_codeql_log_whose_javascript_run_failed_does_not_resolve_javascript_findings_through_the_python_run() {
+    let d = tempfile::tempdir().unwrap();
+    let r1 = sarif(vec![codeql(xss(), true), codeql(json!([]), true)]);
+    assert_eq!(ingest(d.path(), &[("r1.sarif", &r1)], "2026-12-02T00:00:00Z").summary.opened.len(), 1);
+    let r2 = sarif(vec![codeql(json!([]), false), codeql(json!([]), true)]);
+    let o = ingest(d.path(), &[("r2.sarif", &r2)], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.failed_scans.len(), 1);
+    all_kept_open(d.path(), &o, 1, "the codeql scan failed");
+    // Variants: the JavaScript run with `results: null`, or without `results`.
+    for js in [
+        json!({"tool": {"driver": {"name": "CodeQL"}}, "results": null}),
+        json!({"tool": {"driver": {"name": "CodeQL"}}}),
+    ] {
+        let r3 = sarif(vec![js, codeql(json!([]), true)]);
+        let o = ingest(d.path(), &[("r3.sarif", &r3)], "2026-12-04T00:00:00Z");
+        all_kept_open(d.path(), &o, 1, "the codeql scan is incomplete for rules findings");
+    }
+    // The failed run and the successful one in two reports of one ingest: the same.
+    let a = sarif(vec![codeql(json!([]), false)]);
+    let b = sarif(vec![codeql(json!([]), true)]);
+    let o = ingest(d.path(), &[("a.sarif", &a), ("b.sarif", &b)], "2026-12-05T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "the codeql scan failed");
+    // Everything complete and successful: resolved.
+    let o = ingest(d.path(), &[("b.sarif", &b)], "2026-12-06T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+}
+
+#[test]
+fn d1b_two_trivy_reports_of_one_image_one_with_a_skipped_item_resolve_nothing_of_that_class() {
+    let d = tempfile::tempdir().unwrap();
+    let full = real("trivy/trivy__alpine-310.json");
+    assert_eq!(ingest(d.path(), &[("alpine.json", &full)], "2026-12-02T00:00:00Z").summary.opened.len(), 4);
+    let mut clean = full;
+    clean["Results"][0]["Vulnerabilities"] = json!([]);
+    let mut skipped = clean.clone();
+    skipped["Results"][0]["Vulnerabilities"] = json!([{"PkgName": "musl"}]); // no VulnerabilityID: IN0101
+    let o =
+        ingest(d.path(), &[("alpine-skipped.json", &skipped), ("alpine-clean.json", &clean)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 4, "the trivy scan is incomplete for vulnerability findings");
+    // A Grype report of the same image next to a clean one: the same rule.
+    let d = tempfile::tempdir().unwrap();
+    let g = real("grype/grype__json-presenter-image.json");
+    let n = ingest(d.path(), &[("g.json", &g)], "2026-12-02T00:00:00Z").summary.opened.len();
+    assert!(n > 0);
+    let mut gclean = g;
+    gclean["matches"] = json!([]);
+    let mut gskip = gclean.clone();
+    gskip["matches"] = json!([{"vulnerability": {}}]);
+    let o = ingest(d.path(), &[("gskip.json", &gskip), ("gclean.json", &gclean)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "the grype scan is incomplete for vulnerability findings");
+}
+
+fn real(path: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(secfw_testkit::corpora(path)).unwrap()).unwrap()
+}
+
+// ---- D2: notifications of files the tool did not analyse -----------------------------------
+
+fn notified(notifications: Value) -> Value {
+    let mut run = sarif_run("Semgrep OSS", &["py.sqli"], json!([]));
+    run["invocations"][0]["toolExecutionNotifications"] = notifications;
+    sarif(vec![run])
+}
+
+#[test]
+fn d2_a_file_the_tool_could_not_parse_keeps_its_findings_open() {
+    for level in ["error", "warning"] {
+        let d = tempfile::tempdir().unwrap();
+        let s1 = sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]);
+        ingest(d.path(), &[("s1.sarif", &s1)], "2026-12-02T00:00:00Z");
+        let s2 = notified(json!([{"level": level, "descriptor": {"id": "Syntax error"},
+            "message": {"text": "Syntax error at line app/db.py:3: could not parse; file skipped"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "./app/db.py"}}}]}]));
+        let o = ingest(d.path(), &[("s2.sarif", &s2)], "2026-12-03T00:00:00Z");
+        all_kept_open(d.path(), &o, 1, "the semgrep oss scan did not analyse `app/db.py`");
+        let scan = ledger(d.path())
+            .scans
+            .into_iter()
+            .find(|s| s.report.as_deref().is_some_and(|r| r.ends_with("s2.sarif")))
+            .unwrap();
+        assert!(scan.incomplete.contains_key("rules in app/db.py"), "{:?}", scan.incomplete);
+        assert!(scan.scope_unknown());
+    }
+}
+
+#[test]
+fn d2_notifications_that_name_no_file_or_another_file_or_only_advise() {
+    let d = tempfile::tempdir().unwrap();
+    let s1 = sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]);
+    ingest(d.path(), &[("s1.sarif", &s1)], "2026-12-02T00:00:00Z");
+    // An unlocated error (here a configuration notification): the whole run is incomplete.
+    let mut s = notified(json!([]));
+    s["runs"][0]["invocations"][0]["toolConfigurationNotifications"] =
+        json!([{"level": "error", "message": {"text": "rule py.sqli could not be loaded"}}]);
+    let o = ingest(d.path(), &[("cfg.sarif", &s)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "the semgrep oss scan is incomplete for rules findings: error notification");
+    // No `level` (SARIF's default is `warning`), a skip-like message naming no file: run-wide.
+    let s = notified(json!([{"descriptor": {"id": "Timeout"}, "message": {"text": "Timeout when running all rules"}}]));
+    let o = ingest(d.path(), &[("to.sarif", &s)], "2026-12-04T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "incomplete for rules findings: warning notification `Timeout`");
+    // Semgrep's real layout: no `locations`, the file in the message. Other files, a note and
+    // advice: the finding's file was analysed, so it is resolved.
+    let s = notified(json!([
+        {"level": "warning", "descriptor": {"id": "Syntax error"}, "message": {"text": "Syntax error at line web/x.ts:1:\n `x` was unexpected"}},
+        {"level": "warning", "descriptor": {"id": "Timeout"}, "message": {"text": "Timeout when running py.sqli on app/other.py:\n "}},
+        {"level": "note", "message": {"text": "Syntax error at line app/db.py:1: (a note does not count)"}},
+        {"level": "warning", "message": {"text": "rule py.old is deprecated"}}
+    ]));
+    let o = ingest(d.path(), &[("other.sarif", &s)], "2026-12-05T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+}
+
+#[test]
+fn d2_the_real_semgrep_logs_name_every_file_they_skipped() {
+    for path in ["sarif/defectdojo__semgrep-1.69.0.sarif", "sarif/smithy__semgrep-oss-1.56.0.sarif"] {
+        let bytes = std::fs::read(secfw_testkit::corpora(path)).unwrap();
+        let r = parse_slice(&bytes, path, Format::Sarif, &ParseOptions::default()).unwrap();
+        let scan = &r.scans[0];
+        assert!(scan.success && scan.incomplete.is_empty(), "{path}: every notification names its file");
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        let notes = v["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+        let files: std::collections::BTreeSet<String> = notes
+            .iter()
+            .map(|n| {
+                let text = n["message"]["text"].as_str().unwrap();
+                let file =
+                    scan.incomplete_at.keys().filter(|p| text.contains(&format!(" {p}:"))).max_by_key(|p| p.len());
+                file.cloned().unwrap_or_else(|| panic!("{path}: no skipped file for {text:?}"))
+            })
+            .collect();
+        assert_eq!(files.len(), scan.incomplete_at.len(), "{path}: {:?}", scan.incomplete_at);
+    }
+    // End to end: a finding in a file the real log did not analyse stays open.
+    let d = tempfile::tempdir().unwrap();
+    let log: Value = real("sarif/defectdojo__semgrep-1.69.0.sarif");
+    let rule = log["runs"][0]["tool"]["driver"]["rules"][0]["id"].as_str().unwrap().to_owned();
+    let mut first = log.clone();
+    first["runs"][0]["invocations"] = json!([{"executionSuccessful": true}]);
+    first["runs"][0]["results"] = json!([{"ruleId": rule, "message": {"text": "m"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "server.ts"}}}]}]);
+    ingest(d.path(), &[("first.sarif", &first)], "2026-12-02T00:00:00Z");
+    let o = ingest(d.path(), &[("semgrep.sarif", &log)], "2026-12-03T00:00:00Z");
+    assert!(o.summary.resolved.is_empty());
+    let why = "did not analyse `server.ts`: warning notification `Timeout`";
+    assert!(o.summary.kept_open.iter().any(|(_, w)| w.contains(why)), "{:?}", o.summary.kept_open);
+}
+
+// ---- D4: a Trivy vulnerability scan covers only the result scopes it has ------------------
+
+#[test]
+fn d4_a_trivy_scan_of_os_packages_does_not_resolve_the_java_vulnerabilities_of_the_same_image() {
+    let d = tempfile::tempdir().unwrap();
+    let full = real("trivy/trivy__spring4shell-jre8.json");
+    let o = ingest(d.path(), &[("spring.json", &full)], "2026-12-02T00:00:00Z");
+    assert_eq!(o.summary.opened.len(), 1, "CVE-2022-22965 (Java)");
+    // `trivy image --pkg-types os`: only the OS result.
+    let mut os_only = full.clone();
+    let results: Vec<Value> = full["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Class"] == "os-pkgs")
+        .map(|r| {
+            let mut r = r.clone();
+            r["Vulnerabilities"] = json!([]);
+            r
+        })
+        .collect();
+    os_only["Results"] = json!(results);
+    let o = ingest(d.path(), &[("spring-os-only.json", &os_only)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "package scope `Java` is not in the trivy scan's scope (`debian`)");
+    // The reverse: `--pkg-types library` does not resolve the OS packages' vulnerabilities.
+    let d = tempfile::tempdir().unwrap();
+    let alpine = real("trivy/trivy__alpine-310.json");
+    ingest(d.path(), &[("alpine.json", &alpine)], "2026-12-02T00:00:00Z");
+    let mut lib_only = alpine.clone();
+    lib_only["Results"] = json!([{"Target": "app/package-lock.json", "Class": "lang-pkgs", "Type": "npm"}]);
+    let o = ingest(d.path(), &[("lib.json", &lib_only)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 4, "package scope `alpine` is not in the trivy scan's scope (`app/package-lock.json`)");
+    // A scan of the same scope (an OS upgrade: another release, the same family) resolves.
+    let mut upgraded = alpine;
+    upgraded["Results"] = json!([{"Target": "x (alpine 3.18.4)", "Class": "os-pkgs", "Type": "alpine"}]);
+    let o = ingest(d.path(), &[("up.json", &upgraded)], "2026-12-04T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 4, "{:?}", o.summary.kept_open);
+}
+
+#[test]
+fn d4_a_lockfile_scan_does_not_resolve_the_findings_of_another_lockfile_nor_the_legacy_layout() {
+    let d = tempfile::tempdir().unwrap();
+    let two = json!({"SchemaVersion": 2, "ArtifactName": "repo", "Results": [
+        {"Target": "a/package-lock.json", "Class": "lang-pkgs", "Type": "npm",
+         "Vulnerabilities": [{"VulnerabilityID": "CVE-2021-1", "PkgName": "x", "InstalledVersion": "1", "Severity": "HIGH"}]},
+        {"Target": "b/package-lock.json", "Class": "lang-pkgs", "Type": "npm",
+         "Vulnerabilities": [{"VulnerabilityID": "CVE-2021-2", "PkgName": "y", "InstalledVersion": "1", "Severity": "HIGH"}]}]});
+    assert_eq!(ingest(d.path(), &[("two.json", &two)], "2026-12-02T00:00:00Z").summary.opened.len(), 2);
+    let mut a_only = two;
+    a_only["Results"] = json!([{"Target": "a/package-lock.json", "Class": "lang-pkgs", "Type": "npm"}]);
+    let o = ingest(d.path(), &[("a.json", &a_only)], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "the finding of a/package-lock.json");
+    assert_eq!(o.summary.kept_open.len(), 1);
+    assert!(
+        o.summary.kept_open[0].1.contains("package scope `b/package-lock.json` is not in"),
+        "{:?}",
+        o.summary.kept_open
+    );
+    // The legacy layout (a bare array of results): the same rule.
+    let d = tempfile::tempdir().unwrap();
+    let legacy = json!([
+        {"Target": "img (alpine 3.10)", "Type": "alpine", "Vulnerabilities": [{"VulnerabilityID": "CVE-2019-1", "PkgName": "musl", "InstalledVersion": "1"}]},
+        {"Target": "app/Gemfile.lock", "Type": "bundler", "Vulnerabilities": [{"VulnerabilityID": "CVE-2019-2", "PkgName": "rack", "InstalledVersion": "1"}]}]);
+    assert_eq!(ingest(d.path(), &[("l.json", &legacy)], "2026-12-02T00:00:00Z").summary.opened.len(), 2);
+    let os = json!([{"Target": "img (alpine 3.10)", "Type": "alpine", "Vulnerabilities": null}]);
+    let o = ingest(d.path(), &[("l2.json", &os)], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+    assert!(o.summary.kept_open[0].1.contains("`app/Gemfile.lock` is not in"), "{:?}", o.summary.kept_open);
+}
+
+// ---- D3: a `trivy k8s` report covers only the resources it lists ---------------------------
+
+#[test]
+fn d3_a_namespace_limited_trivy_k8s_scan_does_not_resolve_findings_of_other_namespaces() {
+    let d = tempfile::tempdir().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trivy-k8s-empty-cluster.json");
+    let mut full: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    full["ClusterName"] = json!("prod");
+    let o = ingest(d.path(), &[("k8s-full.json", &full)], "2026-12-02T00:00:00Z");
+    assert_eq!(o.summary.opened.len(), 2, "KSV009 of kube-proxy, CVE-2020-27350 of default/redis-follower");
+    // `trivy k8s --include-namespaces kube-system`: default's resources are not listed.
+    let mut ns = full.clone();
+    let kept: Vec<Value> = full["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Namespace"] == "kube-system")
+        .map(|r| {
+            let mut r = r.clone();
+            r["Results"].as_array_mut().unwrap().push(
+                json!({"Target": "registry.k8s.io/kube-proxy:v1.28 (debian 12)", "Class": "os-pkgs", "Type": "debian"}),
+            );
+            r
+        })
+        .collect();
+    ns["Resources"] = json!(kept);
+    let o = ingest(d.path(), &[("k8s-ns.json", &ns)], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.updated.len(), 1, "KSV009 seen again");
+    assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
+    assert_eq!(o.summary.kept_open.len(), 1);
+    assert!(
+        o.summary.kept_open[0].1.contains("package scope `default/Deployment/redis-follower/debian` is not in"),
+        "{:?}",
+        o.summary.kept_open
+    );
+    // Misconfigurations too: a report listing only default's resources keeps kube-proxy's open.
+    let mut other = full.clone();
+    let kept: Vec<Value> = full["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Namespace"] == "default")
+        .map(|r| {
+            let mut r = r.clone();
+            r["Results"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"Target": "Deployment/redis-follower", "Class": "config", "Type": "kubernetes"}));
+            r
+        })
+        .collect();
+    other["Resources"] = json!(kept);
+    let o = ingest(d.path(), &[("k8s-default.json", &other)], "2026-12-04T00:00:00Z");
+    assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
+    assert!(o.summary.kept_open.iter().any(|(_, w)| w.contains("resource `kube-system/")), "{:?}", o.summary.kept_open);
+}
+
+// ---- D5: Grype `ignoredMatches` are ingested as suppressed by the scanner ------------------
+
+#[test]
+fn d5_grype_ignore_rules_do_not_resolve_the_findings_they_hide() {
+    let d = tempfile::tempdir().unwrap();
+    let g = real("grype/defectdojo__grype-check_all_fields.json");
+    let o = ingest(d.path(), &[("grype.json", &g)], "2026-12-02T00:00:00Z");
+    let n = o.summary.opened.len();
+    assert_eq!(n, 5);
+    // `.grype.yaml` `ignore:` naming every vulnerability: Grype moves them to `ignoredMatches`.
+    let mut ignored = g.clone();
+    let matches = ignored["matches"].as_array().unwrap().clone();
+    ignored["matches"] = json!([]);
+    ignored["ignoredMatches"] = json!(
+        matches
+            .iter()
+            .map(|m| {
+                let mut m = m.clone();
+                m["appliedIgnoreRules"] =
+                    json!([{"vulnerability": m["vulnerability"]["id"], "reason": "not reachable"}]);
+                m
+            })
+            .collect::<Vec<_>>()
+    );
+    let o = ingest(d.path(), &[("grype-ignored.json", &ignored)], "2026-12-03T00:00:00Z");
+    assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
+    assert!(o.summary.opened.is_empty(), "the same fingerprints: {:?}", o.summary.opened);
+    assert_eq!(o.summary.updated.len(), n);
+    let notes: Vec<_> = o.reports.iter().flat_map(|r| &r.diagnostics).filter(|x| x.code.as_str() == "IN0103").collect();
+    assert_eq!(notes.len(), matches.len(), "one note per ignored match: {notes:?}");
+    for f in ledger(d.path()).findings {
+        assert_eq!(f.status, FindingStatus::Open);
+        let sup = &f.evidence[0].data["suppressions"][0];
+        assert_eq!(sup["status"], "accepted", "{sup}");
+        assert_eq!(sup["justification"], "not reachable");
+        let rule = f.source.as_ref().and_then(|s| s.rule_id.clone()).unwrap();
+        assert!(sup["rules"].as_str().unwrap().contains(&rule), "{sup}");
+    }
+    // A broken entry is skipped (IN0101) and makes the scan incomplete: nothing resolved.
+    let mut broken = g;
+    broken["matches"] = json!([]);
+    broken["ignoredMatches"] = json!([{"vulnerability": {}}]);
+    let o = ingest(d.path(), &[("broken.json", &broken)], "2026-12-04T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "the grype scan is incomplete for vulnerability findings");
+    broken["ignoredMatches"] = json!({"not": "an array"});
+    let o = ingest(d.path(), &[("broken2.json", &broken)], "2026-12-05T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "the grype scan is incomplete for vulnerability findings");
+}
+
+// ---- D10: the rulebook's and inventory's warnings reach the ingest output -------------------
+
+#[test]
+fn d10_a_misspelt_sla_days_key_is_reported_by_ingest_never_silently_defaulted() {
+    let example = secfw_artifacts::template::EXAMPLE.iter().find(|(n, _)| *n == "rulebook.yaml").unwrap().1;
+    assert!(example.contains("\nsla_days:\n"), "the example rulebook changed; update this test");
+    let report = sarif(vec![sarif_run("T", &["py.sqli"], sqli())]);
+    for (file, text, key) in [
+        ("rulebook.yaml", example.replace("\nsla_days:\n", "\nsla_dayz:\n"), "sla_dayz"),
+        ("inventory.yaml", "version: \"1.0\"\nresourcez: []\nresources: []\n".to_owned(), "resourcez"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(file), &text).unwrap();
+        let o = ingest(d.path(), &[("a.sarif", &report)], "2026-12-02T00:00:00Z");
+        let said: Vec<_> = o.diagnostics().into_iter().filter(|x| x.file == file && x.message.contains(key)).collect();
+        assert_eq!(said.len(), 1, "{file}: {:?}", o.diagnostics());
+        assert!(!said[0].is_error());
+        // The cycle's path (a workspace loaded once): the same warning.
+        let mut ws = secfw_artifacts::load(d.path(), &LoadOptions::default()).unwrap();
+        let lock = WorkspaceLock::acquire(d.path(), Duration::from_secs(30)).unwrap();
+        let input = Input::new(d.path().join("a.sarif"), Format::Auto);
+        let o = secfw_ingest::ingest_loaded(
+            d.path(),
+            &lock,
+            &[input],
+            &IngestOptions::new(t("2026-12-03T00:00:00Z")),
+            &mut ws,
+        )
+        .unwrap();
+        let said = o.diagnostics().into_iter().filter(|x| x.file == file && x.message.contains(key)).count();
+        assert_eq!(said, 1, "{file} (loaded): {:?}", o.diagnostics());
+    }
+}
+
+// ---- D6: a Grype scan's configuration narrows what it can resolve --------------------------
+
+#[test]
+fn d6_grype_only_fixed_only_notfixed_exclude_and_image_scope_narrow_what_a_scan_resolves() {
+    let base = real("grype/defectdojo__grype-check_all_fields.json"); // scope Squashed, only-fixed false
+    let with = |conf: Value| {
+        let mut g = base.clone();
+        g["matches"] = json!([]);
+        for (k, v) in conf.as_object().unwrap() {
+            g["descriptor"]["configuration"][k] = v.clone();
+        }
+        g
+    };
+    let fresh = || {
+        let d = tempfile::tempdir().unwrap();
+        let o = ingest(d.path(), &[("g.json", &base)], "2026-12-02T00:00:00Z");
+        (d, o.summary.opened.len())
+    };
+    let fixed_count = || {
+        base["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["vulnerability"]["fix"]["versions"].as_array().is_some_and(|v| !v.is_empty()))
+            .count()
+    };
+    // The audit's attack: `--only-fixed` with nothing reported resolves only the fixable ones.
+    let (d, n) = fresh();
+    let o = ingest(d.path(), &[("only-fixed.json", &with(json!({"only-fixed": true})))], "2026-12-03T00:00:00Z");
+    assert!(fixed_count() < n, "the fixture has findings without a fix");
+    assert!(!o.summary.kept_open.is_empty());
+    for (_, why) in &o.summary.kept_open {
+        assert!(
+            why.contains("package scope `squashed/not-fixed` is not in the grype scan's scope (`squashed/fixed`)"),
+            "{why}"
+        );
+    }
+    assert_eq!(o.summary.resolved.len() + o.summary.kept_open.len(), n);
+    // `--only-notfixed`: the reverse.
+    let (d, n) = fresh();
+    let o = ingest(d.path(), &[("only-notfixed.json", &with(json!({"only-notfixed": true})))], "2026-12-03T00:00:00Z");
+    assert!(
+        o.summary.kept_open.iter().all(|(_, w)| w.contains("`squashed/fixed` is not in")),
+        "{:?}",
+        o.summary.kept_open
+    );
+    assert_eq!(o.summary.resolved.len() + o.summary.kept_open.len(), n);
+    // `exclude`: what the excluded paths hold is unknown; nothing is resolved.
+    let (d, n) = fresh();
+    let o = ingest(d.path(), &[("exclude.json", &with(json!({"exclude": ["./usr/lib/**"]})))], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "Grype ran with `exclude`");
+    // A squashed scan does not resolve what an all-layers scan found; an all-layers scan
+    // resolves both.
+    let d = tempfile::tempdir().unwrap();
+    let mut all = base.clone();
+    all["descriptor"]["configuration"]["scope"] = json!("AllLayers");
+    let n = ingest(d.path(), &[("all.json", &all)], "2026-12-02T00:00:00Z").summary.opened.len();
+    let o = ingest(d.path(), &[("sq.json", &with(json!({})))], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "`all-layers/");
+    let mut all_clean = all.clone();
+    all_clean["matches"] = json!([]);
+    let o = ingest(d.path(), &[("all-clean.json", &all_clean)], "2026-12-04T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), n, "{:?}", o.summary.kept_open);
+    // A complete scan of the same configuration resolves everything.
+    let (d, n) = fresh();
+    let o = ingest(d.path(), &[("clean.json", &with(json!({})))], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), n, "{:?}", o.summary.kept_open);
+}
+
+// ---- D12: the IN0109 note reads as English for every field ---------------------------------
+
+#[test]
+fn d12_the_budget_note_names_the_field_grammatically() {
+    let long = "x".repeat(3000);
+    let doc = json!({"SchemaVersion": 2, "ArtifactName": "img", "Results": [{"Target": "t", "Class": "lang-pkgs", "Type": "npm",
+        "Vulnerabilities": [{"VulnerabilityID": "CVE-2021-1", "PkgName": "p", "InstalledVersion": "1", "PrimaryURL": long}]}]});
+    let r = parse_slice(doc.to_string().as_bytes(), "t.json", Format::Trivy, &ParseOptions::default()).unwrap();
+    let note = r.diagnostics.iter().find(|d| d.code.as_str() == "IN0109").unwrap();
+    assert_eq!(note.message, "the `evidence` of 1 finding(s) is longer than 2048 characters; it was cut in the ledger");
+}
+
+// ---- D8: a document with the top-level keys of two formats is ambiguous --------------------
+
+#[test]
+fn d8_a_document_with_the_keys_of_two_formats_is_refused_by_auto_detection() {
+    let grype_match = real("grype/grype__json-presenter-image.json")["matches"][0].clone();
+    let docs = [
+        json!({"SchemaVersion": 2, "ArtifactName": "img", "Results": [], "matches": [grype_match]}),
+        json!({"matches": [grype_match], "version": "2.1.0", "runs": []}),
+        json!({"version": "2.1.0", "runs": [], "results": []}),
+        json!({"matches": [grype_match], "advisories": {}}),
+    ];
+    for doc in &docs {
+        let bytes = doc.to_string();
+        let e = parse_slice(bytes.as_bytes(), "x.json", Format::Auto, &ParseOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("IN0004") && e.to_string().contains("ambiguous"), "{doc}: {e}");
+        // The same from a file, and from a file large enough to be streamed (SARIF).
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "x.json", doc);
+        let e = secfw_ingest::parse_path(&p, "x.json", Format::Auto, &ParseOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("ambiguous"), "{doc}: {e}");
+        let mut streamed = ParseOptions::default();
+        streamed.in_memory_max = 0;
+        let e = secfw_ingest::parse_path(&p, "x.json", Format::Auto, &streamed).unwrap_err();
+        assert!(e.to_string().contains("ambiguous"), "{doc} (streamed): {e}");
+    }
+    // An explicit --format reads the document as that format and says what it did not read.
+    let r = parse_slice(docs[1].to_string().as_bytes(), "x.json", Format::Sarif, &ParseOptions::default()).unwrap();
+    assert!(
+        r.diagnostics.iter().any(|d| d.code.as_str() == "IN0004" && d.message.contains("matches")),
+        "{:?}",
+        r.diagnostics
+    );
+    let r = parse_slice(docs[0].to_string().as_bytes(), "x.json", Format::Trivy, &ParseOptions::default()).unwrap();
+    assert!(
+        r.diagnostics.iter().any(|d| d.code.as_str() == "IN0004" && d.message.contains("grype")),
+        "{:?}",
+        r.diagnostics
+    );
+}
+
+#[test]
+fn d6_grype_findings_recorded_before_their_scope_was_take_it_from_their_fix_state() {
+    let base = real("grype/defectdojo__grype-check_all_fields.json");
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest(d.path(), &[("g.json", &base)], "2026-12-02T00:00:00Z").summary.opened.len();
+    // A ledger written by the previous release: no `scope` in the evidence.
+    let path = d.path().join("sec_findings.yaml");
+    let mut old = String::new();
+    for l in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim_start().starts_with("scope: ")) {
+        old.push_str(l);
+        old.push('\n');
+    }
+    assert!(!old.contains("scope:"));
+    std::fs::write(&path, old).unwrap();
+    let mut only_fixed = base;
+    only_fixed["matches"] = json!([]);
+    only_fixed["descriptor"]["configuration"]["only-fixed"] = json!(true);
+    let o = ingest(d.path(), &[("only-fixed.json", &only_fixed)], "2026-12-03T00:00:00Z");
+    assert!(!o.summary.resolved.is_empty() && !o.summary.kept_open.is_empty(), "{o:?}", o = o.summary);
+    assert_eq!(o.summary.resolved.len() + o.summary.kept_open.len(), n);
+    assert!(
+        o.summary.kept_open.iter().all(|(_, w)| w.contains("`squashed/not-fixed` is not in")),
+        "{:?}",
+        o.summary.kept_open
+    );
+}
