@@ -5,7 +5,7 @@ use secfw_artifacts::{Diagnostic, Severity};
 use serde_json::{Value, json};
 
 use crate::fingerprint::compute;
-use crate::model::{Item, Scan, dedupe, instant, is_advisory_id, severity_word, uniq};
+use crate::model::{Item, Scan, dedupe, instant, is_advisory_id, uniq};
 use crate::read::{ParseOptions, arr, num, reject, s, skipped, sne};
 use crate::{Error, codes};
 
@@ -132,21 +132,7 @@ fn severity_of(
     name: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> (Severity, &'static str) {
-    if let Some(x) = s(vuln, "severity").and_then(severity_word) {
-        return (x, "tool");
-    }
-    if let Some(c) = cvss {
-        return (Severity::from_cvss(c), "cvss");
-    }
-    diags.push(
-        Diagnostic::note(
-            codes::UNSCORED,
-            name,
-            format!("{p}: severity `{}` is not usable; recorded as low", s(vuln, "severity").unwrap_or("(none)")),
-        )
-        .with_hint("review the finding's severity"),
-    );
-    (Severity::Low, "default")
+    crate::model::severity_or_cvss(s(vuln, "severity"), cvss, name, p, "review the finding's severity", diags)
 }
 
 /// One match → one item (`None`, with a skipped-item note, without a vulnerability id or a

@@ -487,6 +487,33 @@ pub(crate) fn severity_word(s: &str) -> Option<Severity> {
     }
 }
 
+/// A finding's severity and where it came from: the tool's own word, else its CVSS score, else
+/// low with an `UNSCORED` note at `pointer` (the one fallback rule of every package scanner).
+pub(crate) fn severity_or_cvss(
+    word: Option<&str>,
+    cvss: Option<f64>,
+    report: &str,
+    pointer: &str,
+    hint: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> (Severity, &'static str) {
+    if let Some(x) = word.and_then(severity_word) {
+        return (x, "tool");
+    }
+    if let Some(c) = cvss {
+        return (Severity::from_cvss(c), "cvss");
+    }
+    diags.push(
+        Diagnostic::note(
+            crate::codes::UNSCORED,
+            report,
+            format!("{pointer}: severity `{}` is not usable; recorded as low", word.unwrap_or("(none)")),
+        )
+        .with_hint(hint.to_owned()),
+    );
+    (Severity::Low, "default")
+}
+
 /// Priority from severity (P0 critical .. P3 low).
 pub(crate) fn priority_of(s: Severity) -> secfw_artifacts::model::findings::Priority {
     use secfw_artifacts::model::findings::Priority;

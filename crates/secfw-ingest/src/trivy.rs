@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::fingerprint::compute;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, severity_word, uniq};
+use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, uniq};
 use crate::read::{ParseOptions, arr, num, reject, s, sne};
 use crate::{Error, codes};
 
@@ -568,19 +568,6 @@ fn cvss_of(v: &Value) -> Option<f64> {
 }
 
 fn sev(v: &Value, cvss: Option<f64>, name: &str, p: &str, diags: &mut Vec<Diagnostic>) -> (Severity, &'static str) {
-    if let Some(x) = s(v, "Severity").and_then(severity_word) {
-        return (x, "tool");
-    }
-    if let Some(c) = cvss {
-        return (Severity::from_cvss(c), "cvss");
-    }
-    diags.push(
-        Diagnostic::note(
-            codes::UNSCORED,
-            name,
-            format!("{p}: severity `{}` is not usable; recorded as low", s(v, "Severity").unwrap_or("(none)")),
-        )
-        .with_hint("review the finding and set its severity in sec_findings.yaml if it matters more"),
-    );
-    (Severity::Low, "default")
+    let hint = "review the finding and set its severity in sec_findings.yaml if it matters more";
+    crate::model::severity_or_cvss(s(v, "Severity"), cvss, name, p, hint, diags)
 }
