@@ -34,6 +34,22 @@ pub fn corpora(sub: &str) -> PathBuf {
     repo_root().join("testdata").join(sub)
 }
 
+/// `git -C dir ARGS` with a test identity, no signing and fixed author/committer dates (so
+/// commits are the same on every run); it must succeed. Returns its trimmed standard output.
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=secfw-test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", "2026-11-24T08:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-11-24T08:00:00Z")
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// `true` when running in CI.
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")

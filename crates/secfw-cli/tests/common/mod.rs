@@ -69,17 +69,7 @@ pub(crate) fn key(n: u8) -> secfw::seal::SigningKey {
     secfw::seal::SigningKey::from_seed([n; 32]).expect("seed")
 }
 
-/// `git -C dir ARGS` with a test identity; it must succeed.
-pub(crate) fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=secfw-test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
+pub(crate) use secfw_testkit::git;
 
 /// Seal the workspace `ws` at `now` (preparer key 1, approver key 2; with its git binding when
 /// `with_git`) and package it; the trust policy, as a signed chain (root key 9), is written to

@@ -3,7 +3,6 @@
 #![allow(dead_code)] // each test binary uses a subset
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_seal::VerifyOptions;
@@ -18,16 +17,7 @@ pub(crate) fn key(n: u8) -> SigningKey {
     SigningKey::from_seed([n; 32]).unwrap()
 }
 
-pub(crate) fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=secfw-test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
+pub(crate) use secfw_testkit::git;
 
 /// The example workspace, committed, sealed (preparer + one approver) and packaged; the trust
 /// policy is a signed chain written outside the workspace.

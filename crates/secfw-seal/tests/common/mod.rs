@@ -3,7 +3,6 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_seal::{GenerateOptions, SignOptions, SigningKey, generate_manifest, sign_manifest, verify_manifest};
@@ -28,19 +27,7 @@ pub fn app2() -> SigningKey {
     key(3)
 }
 
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=secfw-test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("GIT_AUTHOR_DATE", "2026-11-24T08:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-11-24T08:00:00Z")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
+pub use secfw_testkit::git;
 
 /// The example workspace in a fresh git repository, committed.
 pub fn workspace() -> (tempfile::TempDir, PathBuf) {
