@@ -59,6 +59,8 @@ pub(crate) fn parse(
         incomplete: std::collections::BTreeMap::new(),
         scopes: std::collections::BTreeMap::new(),
         incomplete_at: std::collections::BTreeMap::new(),
+        bound_to: None,
+        category: None,
         items,
     }])
 }

@@ -9,6 +9,7 @@ secfw_artifacts::define_codes! {
     UNSUPPORTED_VERSION = "IN0005", "The report declares a format version secfw does not read (e.g. SARIF 1.0.0)";
     WRONG_SHAPE = "IN0006", "The report does not have the structure of its format (e.g. `results` is not an array)";
     UNREADABLE = "IN0007", "The report cannot be read";
+    TOO_MANY_SCANS = "IN0008", "The report holds more scans (SARIF runs of distinct tool, target and category) than the limit of one report";
     // --- one item of a report (the rest is ingested) ------------------------------------
     SKIPPED_ITEM = "IN0101", "An item of the report was skipped: it has the wrong type or lacks a required field";
     NOT_A_FINDING = "IN0102", "A SARIF result whose kind is `pass` or `notApplicable` is not a finding";
@@ -19,6 +20,7 @@ secfw_artifacts::define_codes! {
     UNSCORED = "IN0107", "The producer gives no usable severity; the documented default was used";
     NOT_RESOLVED = "IN0108", "A finding was not reported by a scan of its target but stays open: the scan failed, did not cover its class, or skipped something";
     TRUNCATED_FIELD = "IN0109", "A field longer than its documented limit was cut in the ledger; the full text stays in the report";
+    DEFAULT_TARGET = "IN0110", "A scan's target names no project (a format's default such as `Cargo.lock`, or `.`): the scan resolves only findings last reported from the same report path";
     // --- the ledger -----------------------------------------------------------------------
     LEDGER_INVALID = "IN0201", "The existing sec_findings.yaml has errors; ingest refuses to rewrite it";
     ARTIFACT_INVALID = "IN0202", "rulebook.yaml or inventory.yaml exists but does not parse; ingest refuses to fall back to defaults";

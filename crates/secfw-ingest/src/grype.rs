@@ -54,6 +54,8 @@ pub(crate) fn parse(
         incomplete,
         scopes,
         incomplete_at: std::collections::BTreeMap::new(),
+        bound_to: None,
+        category: None,
         items,
     }])
 }

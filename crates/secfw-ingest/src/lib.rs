@@ -18,6 +18,7 @@ mod npm;
 mod osv;
 mod read;
 mod sarif;
+mod target;
 mod trivy;
 
 use std::path::{Path, PathBuf};
@@ -431,6 +432,5 @@ fn render_checked(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<Checked
 }
 
 fn display_name(dir: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(dir).unwrap_or(path);
-    rel.to_string_lossy().replace('\\', "/")
+    target::report_name(dir, path)
 }

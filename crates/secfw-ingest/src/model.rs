@@ -132,6 +132,13 @@ pub struct Scan {
     /// Locations (normalised paths) the scan did not analyse (a file it could not parse, a
     /// timeout, an error notification), with the reason: no finding there is resolved by it.
     pub incomplete_at: BTreeMap<String, String>,
+    /// The report path this scan is bound to when its target names no project (the format's
+    /// default such as `Cargo.lock`, or a producer's `.`): it then resolves only findings last
+    /// reported from that same report path ([`Scan::other_project`], `docs/ingest.md`).
+    pub bound_to: Option<String>,
+    /// The SARIF run's category (`automationDetails.id` up to its last `/`): a run with a
+    /// category resolves only findings recorded with the same category.
+    pub category: Option<String>,
     /// The findings, sorted by fingerprint, one per fingerprint.
     pub items: Vec<Item>,
 }
@@ -216,6 +223,9 @@ pub mod limits {
     pub const ACTION: usize = 2048;
     /// Each string of the ingest evidence (URLs, versions, package names).
     pub const EVIDENCE_STRING: usize = 2048;
+    /// Scans one report may add to the ledger: SARIF runs of one tool, target and category are
+    /// collapsed into one scan; a log with more such groups is refused with `IN0008`.
+    pub const SCANS_PER_REPORT: usize = 1000;
 }
 
 /// Cut `s` to at most `max` characters (a marker counts within the budget); `true` when cut.
@@ -307,6 +317,8 @@ impl Scan {
             incomplete: BTreeMap::new(),
             scopes: BTreeMap::new(),
             incomplete_at: BTreeMap::new(),
+            bound_to: None,
+            category: None,
             items,
         }
     }

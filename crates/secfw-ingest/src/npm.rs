@@ -30,6 +30,8 @@ pub(crate) fn parse(
         incomplete: std::collections::BTreeMap::new(),
         scopes: std::collections::BTreeMap::new(),
         incomplete_at: std::collections::BTreeMap::new(),
+        bound_to: None,
+        category: None,
         items: Vec::new(),
     };
     if let Some(err) = root.get("error").filter(|e| e.is_object()) {

@@ -56,6 +56,8 @@ pub(crate) fn parse(
         incomplete: BTreeMap::new(),
         scopes: BTreeMap::new(),
         incomplete_at: BTreeMap::new(),
+        bound_to: None,
+        category: None,
         items,
     }])
 }

@@ -381,8 +381,9 @@ fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
         Format::NpmAudit => crate::npm::parse(&root, name, opts, &mut diags)?,
         Format::Sarif | Format::Auto => return Err(unknown(name)),
     };
-    // Formats with one class (vulnerabilities): a skipped item makes the scan incomplete.
     let mut scans = scans;
+    crate::target::bind(&mut scans, name, opts, true, &mut diags);
+    // Formats with one class (vulnerabilities): a skipped item makes the scan incomplete.
     if let Some(d) = diags.iter().find(|d| d.code == codes::SKIPPED_ITEM) {
         for scan in &mut scans {
             for c in scan.covered.clone() {

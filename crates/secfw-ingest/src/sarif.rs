@@ -46,6 +46,92 @@ struct State<'a> {
     runs_null: bool,
     /// Top-level keys of another format's report (an ambiguous document).
     foreign: Vec<String>,
+    /// (tool, target, category) → index in `scans`: the runs of one group are one scan.
+    groups: HashMap<(String, String, Option<String>), usize>,
+}
+
+use crate::model::limits::SCANS_PER_REPORT as MAX_SCANS_PER_REPORT;
+
+impl State<'_> {
+    /// Add a finished run: a new scan, or collapsed into the scan of its (tool, target,
+    /// category) group ([`collapse`]). An error (coded `IN0008`) when the report would hold
+    /// more than [`MAX_SCANS_PER_REPORT`] scans.
+    fn add_run(&mut self, scan: Scan) -> Result<(), String> {
+        let key = (scan.tool.clone(), scan.targets.join("\n"), scan.category.clone());
+        if let Some(&i) = self.groups.get(&key) {
+            collapse(&mut self.scans[i], scan);
+            return Ok(());
+        }
+        if self.scans.len() >= MAX_SCANS_PER_REPORT {
+            return Err(coded(
+                codes::TOO_MANY_SCANS,
+                format_args!(
+                    "runs[{}] would be scan {} of this report: a report may add at most {MAX_SCANS_PER_REPORT} scans (runs of one tool, target and category are one scan)",
+                    scan.index,
+                    MAX_SCANS_PER_REPORT + 1
+                ),
+            ));
+        }
+        self.groups.insert(key, self.scans.len());
+        self.scans.push(scan);
+        Ok(())
+    }
+}
+
+/// Collapse the run `b` into the scan `a` of the same tool, target and category, never
+/// claiming more than either run did (fail closed): failed when either failed (both errors
+/// kept), incomplete wherever either was, the classes of both covered, a class's scope the
+/// union of both scopes (or the whole class when either run covered it whole), the findings of
+/// both (merged by fingerprint). The scan keeps the first run's index, so its scan id is
+/// stable.
+fn collapse(a: &mut Scan, b: Scan) {
+    let b_index = b.index;
+    if !b.success {
+        let e = format!("runs[{b_index}]: {}", b.error.as_deref().unwrap_or("failed"));
+        a.error = Some(match a.error.take() {
+            None if a.success => e,
+            None => format!("runs[{}]: failed; {e}", a.index),
+            Some(x) if x.len() < 2048 => format!("{x}; {e}"),
+            Some(x) => x,
+        });
+    }
+    a.success &= b.success;
+    if a.tool_version.is_none() {
+        a.tool_version.clone_from(&b.tool_version);
+    }
+    a.started_at = match (a.started_at, b.started_at) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
+    a.finished_at = match (a.finished_at, b.finished_at) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    };
+    let classes: BTreeSet<&'static str> = a.covered.union(&b.covered).copied().collect();
+    let mut scopes = BTreeMap::new();
+    for c in &classes {
+        // `None`: this run covered the class whole; absent from `covered`: not at all.
+        let part = |s: &Scan| s.covered.contains(c).then(|| s.scopes.get(c).cloned());
+        match (part(a), part(&b)) {
+            (Some(None), _) | (_, Some(None)) | (None, None) => {}
+            (Some(Some(x)), Some(Some(y))) => {
+                scopes.insert(*c, x.union(&y).cloned().collect::<BTreeSet<String>>());
+            }
+            (Some(Some(x)), None) | (None, Some(Some(x))) => {
+                scopes.insert(*c, x);
+            }
+        }
+    }
+    a.covered = classes;
+    a.scopes = scopes;
+    for (c, why) in b.incomplete {
+        a.incomplete.entry(c).or_insert_with(|| format!("runs[{b_index}]: {why}"));
+    }
+    for (p, why) in b.incomplete_at {
+        a.incomplete_at.entry(p).or_insert(why);
+    }
+    a.items.extend(b.items);
+    dedupe(&mut a.items);
 }
 
 /// Top-level keys that name another format's report ([`crate::read::detect`]).
@@ -89,6 +175,7 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
         runs_seen: false,
         runs_null: false,
         foreign: Vec::new(),
+        groups: HashMap::new(),
     };
     match LogSeed(&mut st).deserialize(&mut de) {
         Ok(()) => {}
@@ -147,6 +234,7 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
         scan.error = Some(why.to_owned());
         st.scans.push(scan);
     }
+    crate::target::bind(&mut st.scans, name, opts, false, &mut st.diags);
     Ok((st.scans, st.diags))
 }
 
@@ -249,6 +337,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         let mut results_state = ResultsState::Absent;
         let mut ctx: Option<RunCtx> = None;
         let (mut invocations, mut vcp, mut artifacts) = (Value::Null, Value::Null, None::<Value>);
+        let mut automation = Value::Null;
         let mut items = RunItems::default();
         let mut pending = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -259,6 +348,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                 }
                 "invocations" => invocations = map.next_value()?,
                 "versionControlProvenance" => vcp = map.next_value()?,
+                "automationDetails" => automation = map.next_value()?,
                 "artifacts" => artifacts = Some(map.next_value()?),
                 "results" => {
                     results_state = ResultsState::Array;
@@ -287,7 +377,9 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         for r in pending {
             map_one(&mut self.st.diags, self.st.name, &ctx, artifacts.as_ref(), r, &mut items);
         }
-        let mut scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, items.items);
+        let category =
+            automation.get("id").and_then(Value::as_str).and_then(crate::target::sarif_category).map(|c| scope_key(&c));
+        let mut scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, category, items.items);
         match results_state {
             ResultsState::Absent => {
                 scan.mark_incomplete(class::RULES, format!("runs[{idx}] has no `results` (results not determined)"));
@@ -303,8 +395,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         if let Some(d) = self.st.diags[diags_before..].iter().find(|d| d.code == codes::SKIPPED_ITEM) {
             scan.mark_incomplete(class::RULES, d.message.clone());
         }
-        self.st.scans.push(scan);
-        Ok(())
+        self.st.add_run(scan).map_err(de::Error::custom)
     }
 }
 
@@ -887,6 +978,7 @@ fn finish_run(
     ctx: &RunCtx,
     invocations: &Value,
     vcp: &Value,
+    category: Option<String>,
     mut items: Vec<Item>,
 ) -> Scan {
     let tool = &ctx.tool;
@@ -922,6 +1014,9 @@ fn finish_run(
     let first = invocations.first();
     for it in &mut items {
         it.target.clone_from(&target);
+        if let Some(c) = &category {
+            it.extra.push(("sarif_category", json!(c)));
+        }
     }
     dedupe(&mut items);
     let mut scopes = BTreeMap::new();
@@ -946,6 +1041,8 @@ fn finish_run(
         incomplete,
         scopes,
         incomplete_at,
+        bound_to: None,
+        category,
         items,
     }
 }

@@ -178,6 +178,8 @@ fn scan(
         incomplete: cov.incomplete,
         scopes: cov.scopes,
         incomplete_at: BTreeMap::new(),
+        bound_to: None,
+        category: None,
         items,
     }
 }

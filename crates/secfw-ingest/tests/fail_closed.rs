@@ -102,10 +102,11 @@ fn a_sarif_run_whose_results_were_all_skipped_does_not_resolve_that_tools_findin
     let first =
         write(d.path(), "a.sarif", &sarif("T", &serde_json::json!([result("R1", "a.rs"), result("R2", "b.rs")])));
     ingest(d.path(), &[Input::new(first, Format::Auto)], "2025-03-01T00:00:00Z").unwrap();
-    // Every result is broken (wrong types): all skipped.
+    // Every result is broken (wrong types): all skipped. The same report path: the log names
+    // no repository (target `.`), so only a report from the same path is of the same project.
     let broken = write(
         d.path(),
-        "b.sarif",
+        "a.sarif",
         &sarif("T", &serde_json::json!([{"ruleId": 7}, {"ruleId": "R1", "level": "fatal"}, "not an object"])),
     );
     let o = ingest(d.path(), &[Input::new(broken, Format::Auto)], "2025-03-02T00:00:00Z").unwrap();
@@ -118,7 +119,7 @@ fn a_sarif_run_whose_results_were_all_skipped_does_not_resolve_that_tools_findin
     assert_eq!(scans.len(), 2, "{scans:?}");
     let incomplete: Vec<_> = scans.iter().filter(|s| s.scope_unknown()).collect();
     assert_eq!(incomplete.len(), 1, "{scans:?}");
-    assert_eq!(incomplete[0].report.as_deref(), Some("b.sarif"));
+    assert_eq!(incomplete[0].report.as_deref(), Some("a.sarif"));
     assert!(incomplete[0].incomplete.contains_key("rules"), "{:?}", incomplete[0].incomplete);
 }
 
@@ -162,7 +163,9 @@ fn a_complete_successful_scan_still_resolves_what_it_no_longer_reports() {
     let first =
         write(d.path(), "a.sarif", &sarif("T", &serde_json::json!([result("R1", "a.rs"), result("R2", "b.rs")])));
     ingest(d.path(), &[Input::new(first, Format::Auto)], "2025-03-01T00:00:00Z").unwrap();
-    let second = write(d.path(), "b.sarif", &sarif("T", &serde_json::json!([result("R1", "a.rs")])));
+    // The same report path (the log names no repository: only a report from the same path is
+    // of the same project).
+    let second = write(d.path(), "a.sarif", &sarif("T", &serde_json::json!([result("R1", "a.rs")])));
     let o = ingest(d.path(), &[Input::new(second, Format::Auto)], "2025-03-02T00:00:00Z").unwrap();
     assert_eq!(o.summary.resolved.len(), 1);
     assert!(o.summary.kept_open.is_empty());

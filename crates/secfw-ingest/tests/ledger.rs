@@ -32,6 +32,13 @@ fn sarif(results: &[(&str, &str)], ok: bool) -> String {
     .to_string()
 }
 
+/// [`sarif`] naming its repository: reports of it from any path are of the same project.
+fn sarif_repo(results: &[(&str, &str)], ok: bool) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&sarif(results, ok)).unwrap();
+    v["runs"][0]["versionControlProvenance"] = serde_json::json!([{"repositoryUri": "https://example.invalid/demo"}]);
+    v.to_string()
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> Input {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -69,7 +76,7 @@ fn ingest_creates_a_ledger_that_reparses_without_any_diagnostic() {
 fn reingest_updates_last_seen_resolves_the_missing_and_reopens_with_a_new_id() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    let a = write(dir, "a.sarif", &sarif(&[("R1", "x.js"), ("R2", "y.js")], true));
+    let a = write(dir, "a.sarif", &sarif_repo(&[("R1", "x.js"), ("R2", "y.js")], true));
     let o1 = ingest(dir, std::slice::from_ref(&a), &IngestOptions::new(t("2025-03-01T00:00:00Z"))).unwrap();
     assert_eq!(o1.summary.opened, ["SF-0001", "SF-0002"]);
     // Same report again, later: nothing new, last_seen moves, no duplicate scan record.
@@ -81,7 +88,7 @@ fn reingest_updates_last_seen_resolves_the_missing_and_reopens_with_a_new_id() {
     assert_eq!(o2.ledger.findings[0].last_seen.unwrap().to_string(), "2025-03-02T00:00:00Z");
     assert_eq!(o2.ledger.findings[0].first_seen.unwrap().to_string(), "2025-03-01T00:00:00Z");
     // R2 disappears from a successful scan of the same target: resolved.
-    let b = write(dir, "b.sarif", &sarif(&[("R1", "x.js")], true));
+    let b = write(dir, "b.sarif", &sarif_repo(&[("R1", "x.js")], true));
     let o3 = ingest(dir, &[b], &IngestOptions::new(t("2025-03-03T00:00:00Z"))).unwrap();
     let rule = |f: &secfw_artifacts::Finding| f.source.as_ref().unwrap().rule_id.clone().unwrap();
     let r2 = o3.ledger.findings.iter().find(|f| rule(f) == "R2").unwrap();
@@ -92,7 +99,7 @@ fn reingest_updates_last_seen_resolves_the_missing_and_reopens_with_a_new_id() {
         (FindingStatus::Resolved, "2025-03-03T00:00:00Z")
     );
     // A failed scan without R1 resolves nothing.
-    let c = write(dir, "c.sarif", &sarif(&[], false));
+    let c = write(dir, "c.sarif", &sarif_repo(&[], false));
     let o4 = ingest(dir, &[c], &IngestOptions::new(t("2025-03-04T00:00:00Z"))).unwrap();
     assert!(o4.summary.resolved.is_empty());
     assert_eq!(o4.summary.failed_scans.len(), 1);

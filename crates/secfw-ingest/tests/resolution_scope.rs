@@ -53,8 +53,9 @@ fn all_kept_open(dir: &Path, o: &Outcome, n: usize, why: &str) {
 
 fn sarif_run(tool: &str, rules: &[&str], results: Value) -> Value {
     let rules: Vec<Value> = rules.iter().map(|r| json!({"id": r})).collect();
-    let mut run =
-        json!({"tool": {"driver": {"name": tool, "rules": rules}}, "invocations": [{"executionSuccessful": true}]});
+    // The repository is named: reports of it from any path are of the same project.
+    let mut run = json!({"tool": {"driver": {"name": tool, "rules": rules}}, "invocations": [{"executionSuccessful": true}],
+        "versionControlProvenance": [{"repositoryUri": "https://example.invalid/repo"}]});
     run["results"] = results;
     run
 }
@@ -277,7 +278,8 @@ fn d2_the_real_semgrep_logs_name_every_file_they_skipped() {
     first["runs"][0]["invocations"] = json!([{"executionSuccessful": true}]);
     first["runs"][0]["results"] = json!([{"ruleId": rule, "message": {"text": "m"},
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "server.ts"}}}]}]);
-    ingest(d.path(), &[("first.sarif", &first)], "2026-12-02T00:00:00Z");
+    // The same report path: the log names no repository.
+    ingest(d.path(), &[("semgrep.sarif", &first)], "2026-12-02T00:00:00Z");
     let o = ingest(d.path(), &[("semgrep.sarif", &log)], "2026-12-03T00:00:00Z");
     assert!(o.summary.resolved.is_empty());
     let why = "did not analyse `server.ts`: warning notification `Timeout`";

@@ -1,0 +1,191 @@
+//! What a scan's target tells apart, and how a report is named in the ledger.
+//!
+//! Rules (also in `docs/ingest.md`, "Targets"):
+//! - A target that names no project — a format's default (`Cargo.lock` for cargo-audit,
+//!   `package-lock.json` for npm audit, `.` for SARIF without `versionControlProvenance`,
+//!   `unknown`, `kubernetes`) or a producer's `.` — is the same for every project. A scan with
+//!   such a target is **bound to its report path**: it resolves only findings last reported
+//!   from that same report path (the evidence `report`), so the clean audit of project B never
+//!   resolves the findings of project A. `--target ID` names the project instead (no binding).
+//!   An `IN0110` note says when a report was bound.
+//! - A SARIF run with a category (`automationDetails.id` up to its last `/`, GitHub code
+//!   scanning's "category") resolves only findings recorded with the same category.
+//! - A report inside the workspace is named by its path relative to the workspace; one outside
+//!   by its absolute, lexically normalised path, so the evidence pointer (`report`,
+//!   `report_sha256`, `pointer`) stays meaningful whatever directory the ingest ran in.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+use secfw_artifacts::Diagnostic;
+
+use crate::codes;
+use crate::model::Scan;
+use crate::read::ParseOptions;
+
+/// Targets that name no project: the formats' defaults and what producers write for "the
+/// current directory" or "no name".
+const ANONYMOUS: &[&str] = &["", ".", "./", "unknown", "kubernetes", "Cargo.lock", "package-lock.json"];
+
+/// `true` when `target` tells no project apart from another ([`ANONYMOUS`]).
+pub(crate) fn is_anonymous(target: &str) -> bool {
+    ANONYMOUS.contains(&target.trim())
+}
+
+/// Bind the scans whose target names no project to the report `name` (unless the ingest
+/// named the target with `--target`), with one `IN0110` note for the report.
+///
+/// With `identity`, the findings of a bound scan also take the report path into their
+/// identity (for the formats whose fingerprint holds the target: everything but SARIF):
+/// `secfw/v1` of (`bound`, report path, the format's fingerprint), the format's fingerprint
+/// kept as an alias, so a live finding recorded before keeps its id and two projects'
+/// findings of one advisory stay two findings.
+pub(crate) fn bind(scans: &mut [Scan], name: &str, opts: &ParseOptions, identity: bool, diags: &mut Vec<Diagnostic>) {
+    if opts.target.is_some() {
+        return;
+    }
+    let mut anonymous: BTreeSet<String> = BTreeSet::new();
+    let mut tools: BTreeSet<String> = BTreeSet::new();
+    for s in scans.iter_mut() {
+        let named: Vec<&String> = s.targets.iter().filter(|t| is_anonymous(t)).collect();
+        if named.is_empty() {
+            continue;
+        }
+        anonymous.extend(named.into_iter().cloned());
+        tools.insert(s.tool.clone());
+        s.bound_to = Some(name.to_owned());
+        if identity {
+            for it in &mut s.items {
+                if !is_anonymous(&it.target) {
+                    continue;
+                }
+                let bound = crate::fingerprint::compute(&["bound", name, &it.fingerprint]);
+                let unbound = std::mem::replace(&mut it.fingerprint, bound);
+                it.aliases.insert(0, unbound);
+            }
+            crate::model::dedupe(&mut s.items);
+        }
+    }
+    if anonymous.is_empty() {
+        return;
+    }
+    let targets: Vec<String> = anonymous.iter().map(|t| format!("`{t}`")).collect();
+    let tools: Vec<&str> = tools.iter().map(String::as_str).collect();
+    diags.push(
+        Diagnostic::note(
+            codes::DEFAULT_TARGET,
+            name,
+            format!(
+                "the {} scan's target {} names no project (the report does not say which project it scanned): it resolves only findings last reported from this report path",
+                tools.join("/"),
+                targets.join(", ")
+            ),
+        )
+        .with_hint("pass --target ID (an inventory id such as services/api) to name the project; two projects must not write their reports to the same path"),
+    );
+}
+
+impl Scan {
+    /// Why this scan says nothing about a finding of its tool and target that was last
+    /// reported from `report` (evidence `report`) with the SARIF category `category` (evidence
+    /// `sarif_category`), or `None` when the finding is of this scan's project and category.
+    ///
+    /// A scan bound to its report path ([`Scan::bound_to`]) reaches only findings last
+    /// reported from that path; a run with a category only findings of that category, and a
+    /// run without one only findings without one. A finding recorded before secfw recorded
+    /// categories has none: every run of its tool and target may reach it (as before).
+    pub fn other_project(&self, report: Option<&str>, category: Option<&str>) -> Option<String> {
+        let tool = &self.tool;
+        if let Some(bound) = &self.bound_to
+            && report != Some(bound.as_str())
+        {
+            let t = self.targets.iter().find(|t| is_anonymous(t)).map_or("", String::as_str);
+            return Some(format!(
+                "the {tool} scan's target `{t}` names no project, so it resolves only findings last reported from its own report path `{bound}`; this one was last reported from `{}` (pass --target to name the project)",
+                report.unwrap_or("(unknown)")
+            ));
+        }
+        match (self.category.as_deref(), category) {
+            (Some(c), Some(f)) if c != f => {
+                Some(format!("it was recorded by the {tool} analysis of category `{f}`, the scan is of category `{c}`"))
+            }
+            (None, Some(f)) => Some(format!(
+                "it was recorded by the {tool} analysis of category `{f}`, the scan has no category (`automationDetails.id`)"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The category of a SARIF `automationDetails.id`: the text before its last `/` (SARIF
+/// §3.17.4, GitHub code scanning); `None` when there is no `/` (then the id names only the
+/// run) or the category is empty.
+pub(crate) fn sarif_category(id: &str) -> Option<String> {
+    let (cat, _) = id.rsplit_once('/')?;
+    let cat = cat.trim();
+    (!cat.is_empty()).then(|| cat.to_owned())
+}
+
+/// How a report is named in the ledger (evidence `report`, scan records): its path relative to
+/// the workspace `dir` when it lies inside, else its absolute path; both lexically normalised
+/// (`.` and `..` components resolved, `\` as `/`), independent of the ingest's current
+/// directory.
+pub(crate) fn report_name(dir: &Path, path: &Path) -> String {
+    let (abs_dir, abs_path) = (absolute(dir), absolute(path));
+    let shown = match (&abs_dir, &abs_path) {
+        (Some(d), Some(p)) => p.strip_prefix(d).map_or_else(|_| p.clone(), Path::to_path_buf),
+        // No current directory (it was removed): the path as given.
+        _ => path.strip_prefix(dir).unwrap_or(path).to_path_buf(),
+    };
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// `path` made absolute against the current directory, `.` and `..` resolved lexically.
+fn absolute(path: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(path).ok()?;
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_are_the_part_before_the_last_slash() {
+        assert_eq!(sarif_category("/language:python/").as_deref(), Some("/language:python"));
+        assert_eq!(sarif_category("my-analysis/tool1/2022-01-02").as_deref(), Some("my-analysis/tool1"));
+        assert_eq!(sarif_category("run-42"), None);
+        assert_eq!(sarif_category("/run-42"), None);
+    }
+
+    #[test]
+    fn reports_inside_are_relative_and_outside_absolute() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(report_name(Path::new("ws"), Path::new("ws/reports/a.json")), "reports/a.json");
+        assert_eq!(report_name(Path::new("ws"), Path::new("./ws/./reports/../b.json")), "b.json");
+        let out = report_name(Path::new("ws"), Path::new("other/c.json"));
+        assert_eq!(out, cwd.join("other/c.json").to_string_lossy().replace('\\', "/"));
+        assert!(Path::new(&out).is_absolute());
+        assert_eq!(report_name(Path::new("."), Path::new("c.json")), "c.json");
+    }
+
+    #[test]
+    fn anonymous_targets() {
+        for t in [".", "Cargo.lock", "package-lock.json", "unknown", "kubernetes", " "] {
+            assert!(is_anonymous(t), "{t}");
+        }
+        for t in ["services/api", "alpine:3.10", "https://github.com/acme/api", "/src/Cargo.lock"] {
+            assert!(!is_anonymous(t), "{t}");
+        }
+    }
+}
