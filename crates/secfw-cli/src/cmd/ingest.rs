@@ -23,7 +23,9 @@ pub(crate) struct Args {
     /// Format of the reports read: auto, sarif, trivy, grype, cargo-audit, osv, npm-audit.
     #[arg(long = "input-format", value_name = "FORMAT", default_value = "auto", value_parser = parse_format)]
     input_format: Format,
-    /// Bind the scans to this target (an inventory resource id) instead of the one the report names.
+    /// Bind the scans to this target (an inventory resource id) instead of the one the report names;
+    /// names the project when the report does not (cargo-audit, npm audit, SARIF without a repository),
+    /// which otherwise binds the scan to its report path (IN0110).
     #[arg(long)]
     target: Option<String>,
     /// The time of the ingest (RFC 3339 or YYYY-MM-DD, UTC); default: now.

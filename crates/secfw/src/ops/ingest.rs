@@ -19,7 +19,9 @@ pub struct IngestOptions {
     /// The time of the ingest.
     pub now: DateTime<Utc>,
     /// Bind the scans to this target (an inventory resource id) instead of the one the report
-    /// names.
+    /// names. It names the project when the report does not (cargo-audit, npm audit, SARIF
+    /// without `versionControlProvenance`); without it such a scan is bound to its report path
+    /// and resolves only findings last reported from there (`IN0110`, docs/ingest.md).
     pub target: Option<String>,
     /// Parse and merge, report what would change, write nothing.
     pub dry_run: bool,
