@@ -534,11 +534,12 @@ fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
     let scope = finding_scope(f, c);
     let location = finding_evidence_str(f, "location").unwrap_or("");
     let (report, category) = (finding_evidence_str(f, "report"), finding_evidence_str(f, "sarif_category"));
+    let target = finding_evidence_str(f, "target").unwrap_or("");
     let (mut resolves, mut out_of_scope) = (false, None);
     for s in scans {
         // Another project's or another analysis's scan (a target that names no project,
         // another SARIF category) says nothing about this finding.
-        if let Some(why) = s.other_project(report, category) {
+        if let Some(why) = s.other_project(target, report, category) {
             out_of_scope.get_or_insert(why);
             continue;
         }

@@ -48,6 +48,9 @@ struct State<'a> {
     foreign: Vec<String>,
     /// (tool, target, category) → index in `scans`: the runs of one group are one scan.
     groups: HashMap<(String, String, Option<String>), usize>,
+    /// Indexes of scans that absorbed another run: their items are merged by fingerprint once,
+    /// at the end (not after every run: a log of many runs would sort ever larger lists).
+    collapsed: BTreeSet<usize>,
 }
 
 use crate::model::limits::SCANS_PER_REPORT as MAX_SCANS_PER_REPORT;
@@ -60,6 +63,7 @@ impl State<'_> {
         let key = (scan.tool.clone(), scan.targets.join("\n"), scan.category.clone());
         if let Some(&i) = self.groups.get(&key) {
             collapse(&mut self.scans[i], scan);
+            self.collapsed.insert(i);
             return Ok(());
         }
         if self.scans.len() >= MAX_SCANS_PER_REPORT {
@@ -82,8 +86,8 @@ impl State<'_> {
 /// claiming more than either run did (fail closed): failed when either failed (both errors
 /// kept), incomplete wherever either was, the classes of both covered, a class's scope the
 /// union of both scopes (or the whole class when either run covered it whole), the findings of
-/// both (merged by fingerprint). The scan keeps the first run's index, so its scan id is
-/// stable.
+/// both (merged by fingerprint by the caller, once all runs are read). The scan keeps the
+/// first run's index, so its scan id is stable.
 fn collapse(a: &mut Scan, b: Scan) {
     let b_index = b.index;
     if !b.success {
@@ -131,7 +135,6 @@ fn collapse(a: &mut Scan, b: Scan) {
         a.incomplete_at.entry(p).or_insert(why);
     }
     a.items.extend(b.items);
-    dedupe(&mut a.items);
 }
 
 /// Top-level keys that name another format's report ([`crate::read::detect`]).
@@ -176,6 +179,7 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
         runs_null: false,
         foreign: Vec::new(),
         groups: HashMap::new(),
+        collapsed: BTreeSet::new(),
     };
     match LogSeed(&mut st).deserialize(&mut de) {
         Ok(()) => {}
@@ -233,6 +237,9 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
         scan.success = false;
         scan.error = Some(why.to_owned());
         st.scans.push(scan);
+    }
+    for &i in &st.collapsed {
+        dedupe(&mut st.scans[i].items);
     }
     crate::target::bind(&mut st.scans, name, opts, false, &mut st.diags);
     Ok((st.scans, st.diags))

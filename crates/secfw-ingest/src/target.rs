@@ -86,20 +86,23 @@ pub(crate) fn bind(scans: &mut [Scan], name: &str, opts: &ParseOptions, identity
 }
 
 impl Scan {
-    /// Why this scan says nothing about a finding of its tool and target that was last
-    /// reported from `report` (evidence `report`) with the SARIF category `category` (evidence
-    /// `sarif_category`), or `None` when the finding is of this scan's project and category.
+    /// Why this scan says nothing about a finding of its tool with the target `target` (evidence
+    /// `target`) that was last reported from `report` (evidence `report`) with the SARIF
+    /// category `category` (evidence `sarif_category`), or `None` when the finding is of this
+    /// scan's project and category.
     ///
-    /// A scan bound to its report path ([`Scan::bound_to`]) reaches only findings last
-    /// reported from that path; a run with a category only findings of that category, and a
-    /// run without one only findings without one. A finding recorded before secfw recorded
-    /// categories has none: every run of its tool and target may reach it (as before).
-    pub fn other_project(&self, report: Option<&str>, category: Option<&str>) -> Option<String> {
+    /// A scan bound to its report path ([`Scan::bound_to`]) reaches a finding whose target
+    /// names no project only when it was last reported from that path; a run with a category
+    /// only findings of that category, and a run without one only findings without one. A
+    /// finding recorded before secfw recorded categories has none: every run of its tool and
+    /// target may reach it (as before).
+    pub fn other_project(&self, target: &str, report: Option<&str>, category: Option<&str>) -> Option<String> {
         let tool = &self.tool;
         if let Some(bound) = &self.bound_to
+            && is_anonymous(target)
             && report != Some(bound.as_str())
         {
-            let t = self.targets.iter().find(|t| is_anonymous(t)).map_or("", String::as_str);
+            let t = target.trim();
             return Some(format!(
                 "the {tool} scan's target `{t}` names no project, so it resolves only findings last reported from its own report path `{bound}`; this one was last reported from `{}` (pass --target to name the project)",
                 report.unwrap_or("(unknown)")

@@ -335,3 +335,50 @@ fn d9_collapsing_never_turns_a_failed_or_incomplete_run_into_a_success() {
     let rec = l.scans.iter().find(|s| s.scan_id == o.summary.scans[0]).unwrap();
     assert!(rec.incomplete.get("rules").is_some_and(|w| w.contains("runs[1]")), "{rec:?}");
 }
+
+#[test]
+fn d7_a_producer_that_calls_every_project_dot_is_bound_too() {
+    // `trivy fs .` names every project `.`: as anonymous as a format default.
+    let d = tempfile::tempdir().unwrap();
+    let mut doc: Value =
+        serde_json::from_slice(&std::fs::read(corpus("trivy/trivy__alpine-310.json")).unwrap()).unwrap();
+    doc["ArtifactName"] = json!(".");
+    let a = write(d.path(), "a/trivy.json", &doc);
+    let n = ingest(d.path(), &a, "2026-12-02T00:00:00Z").summary.opened.len();
+    assert!(n > 0);
+    for r in doc["Results"].as_array_mut().unwrap() {
+        r["Vulnerabilities"] = json!([]);
+    }
+    let b = write(d.path(), "b/trivy.json", &doc);
+    let o = ingest(d.path(), &b, "2026-12-03T00:00:00Z");
+    assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
+    assert!(codes(&o).contains(&"IN0110".to_owned()));
+    let a = write(d.path(), "a/trivy.json", &doc);
+    assert_eq!(ingest(d.path(), &a, "2026-12-04T00:00:00Z").summary.resolved.len(), n);
+}
+
+#[test]
+fn d7_an_osv_scan_with_one_unnamed_source_is_bound_only_for_that_source() {
+    // One result names its lockfile, one does not (`unknown`): findings of the named lockfile
+    // are resolved by a clean scan from any report path, those of `unknown` only from the same.
+    let d = tempfile::tempdir().unwrap();
+    let pkg = |name: &str| {
+        json!({"package": {"name": name, "version": "1.0.0", "ecosystem": "npm"},
+            "vulnerabilities": [{"id": format!("GHSA-{name}-aaaa-bbbb"), "summary": "s"}],
+            "groups": [{"ids": [format!("GHSA-{name}-aaaa-bbbb")]}]})
+    };
+    let doc = |packages: bool| {
+        let p = |n: &str| if packages { vec![pkg(n)] } else { Vec::new() };
+        json!({"results": [
+            {"source": {"path": "/src/web/package-lock.json", "type": "lockfile"}, "packages": p("left")},
+            {"source": {"type": "lockfile"}, "packages": p("right")}
+        ]})
+    };
+    let first = write(d.path(), "a/osv.json", &doc(true));
+    assert_eq!(ingest(d.path(), &first, "2026-12-02T00:00:00Z").summary.opened.len(), 2);
+    let clean = write(d.path(), "b/osv.json", &doc(false));
+    let o = ingest(d.path(), &clean, "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "only the named lockfile's finding: {:?}", o.summary.kept_open);
+    assert_eq!(o.summary.kept_open.len(), 1);
+    assert!(o.summary.kept_open[0].1.contains("`unknown` names no project"), "{:?}", o.summary.kept_open);
+}
