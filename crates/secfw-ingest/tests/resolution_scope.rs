@@ -53,14 +53,21 @@ fn all_kept_open(dir: &Path, o: &Outcome, n: usize, why: &str) {
 
 fn sarif_run(tool: &str, rules: &[&str], results: Value) -> Value {
     let rules: Vec<Value> = rules.iter().map(|r| json!({"id": r})).collect();
-    // The repository is named: reports of it from any path are of the same project.
-    let mut run = json!({"tool": {"driver": {"name": tool, "rules": rules}}, "invocations": [{"executionSuccessful": true}],
-        "versionControlProvenance": [{"repositoryUri": "https://example.invalid/repo"}]});
+    let mut run =
+        json!({"tool": {"driver": {"name": tool, "rules": rules}}, "invocations": [{"executionSuccessful": true}]});
     run["results"] = results;
     run
 }
 
-fn sarif(runs: Vec<Value>) -> Value {
+/// A SARIF log of `runs`, each naming the repository (unless it names one): the reports of
+/// these tests are of one project whatever their paths (a log naming no repository is bound
+/// to its report path, tests/project_scope.rs).
+fn sarif(mut runs: Vec<Value>) -> Value {
+    for r in &mut runs {
+        if r.get("versionControlProvenance").is_none() {
+            r["versionControlProvenance"] = json!([{"repositoryUri": "https://example.invalid/repo"}]);
+        }
+    }
     let mut log = json!({"version": "2.1.0"});
     log["runs"] = Value::Array(runs);
     log
