@@ -4,6 +4,7 @@
 //! project B never resolves the findings of project A; `--target` names the project; SARIF
 //! categories (`automationDetails.id`) separate analyses; runs of one tool, target and category
 //! are one scan record, at most 1,000 per report.
+#![allow(clippy::many_single_char_names)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -199,6 +200,7 @@ fn d7_findings_recorded_before_the_binding_keep_their_ids_and_are_resolved_by_th
     assert_eq!(o.summary.resolved.len(), 11, "{:?}", o.summary.kept_open);
 }
 
+#[allow(clippy::needless_pass_by_value)] // built inline at every call
 fn sarif_doc(runs: Vec<Value>) -> Value {
     json!({"version": "2.1.0", "runs": runs})
 }
