@@ -41,7 +41,8 @@ pub(crate) fn is_anonymous(target: &str) -> bool {
 /// kept as an alias, so a live finding recorded before keeps its id and two projects'
 /// findings of one advisory stay two findings.
 pub(crate) fn bind(scans: &mut [Scan], name: &str, opts: &ParseOptions, identity: bool, diags: &mut Vec<Diagnostic>) {
-    if opts.target.is_some() {
+    // `--target ""` (a CI variable that expanded to nothing) names no project either.
+    if opts.target.as_deref().is_some_and(|t| !t.trim().is_empty()) {
         return;
     }
     let mut anonymous: BTreeSet<String> = BTreeSet::new();

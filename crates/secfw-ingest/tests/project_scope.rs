@@ -128,6 +128,11 @@ fn d7_target_names_the_project_whatever_the_report_paths() {
     // B's clean audit, named B: A's findings are not B's.
     let o = ingest_with(d.path(), &[&corpus(CARGO_NONE)], "2026-12-03T00:00:00Z", Some("services/b"));
     assert!(o.summary.resolved.is_empty());
+    // `--target "$PROJECT"` with the variable unset names no project: bound like a default.
+    let o = ingest_with(d.path(), &[&corpus(CARGO_MANY)], "2026-12-03T00:00:00Z", Some(""));
+    assert!(codes(&o).contains(&"IN0110".to_owned()));
+    let o = ingest_with(d.path(), &[&corpus(CARGO_NONE)], "2026-12-03T00:00:00Z", Some(""));
+    assert!(o.summary.resolved.is_empty(), "an empty --target resolved another report's findings");
     // A's clean audit from another path, named A: resolves.
     let p = place(d.path(), CARGO_NONE, "elsewhere/today.json");
     let o = ingest_with(d.path(), &[&p], "2026-12-04T00:00:00Z", Some("services/a"));
