@@ -46,7 +46,7 @@ pub(crate) fn parse(
         }
     }
     dedupe(&mut items);
-    Ok(vec![Scan {
+    let mut scan = Scan {
         tool: "cargo-audit".into(),
         tool_version: None,
         targets: vec![target],
@@ -60,9 +60,67 @@ pub(crate) fn parse(
         scopes: std::collections::BTreeMap::new(),
         incomplete_at: std::collections::BTreeMap::new(),
         bound_to: None,
+        ignored: std::collections::BTreeMap::new(),
+        filtered: Vec::new(),
         category: None,
         items,
-    }])
+    };
+    narrow_by_settings(root.get("settings"), &mut scan, name, diags);
+    Ok(vec![scan])
+}
+
+/// The scope of a cargo-audit finding that is a vulnerability (not a warning).
+pub(crate) const VULNERABILITY_KIND: &str = "vulnerability";
+
+/// Warning kinds cargo-audit reports whatever `informational_warnings` says.
+const ALWAYS_REPORTED: &[&str] = &[VULNERABILITY_KIND, "yanked"];
+
+/// Narrow what the scan may resolve by the `settings` the report records (cargo-audit writes
+/// its effective configuration there): an ignored advisory stays open, a warning kind it did not
+/// report is out of its scope, and a severity threshold or platform filter means its silence
+/// proves nothing. Absent or malformed settings narrow nothing the report does not show.
+fn narrow_by_settings(settings: Option<&Value>, scan: &mut Scan, name: &str, diags: &mut Vec<Diagnostic>) {
+    let Some(settings) = settings.filter(|v| v.is_object()) else {
+        return;
+    };
+    for (i, id) in arr(settings, "ignore").iter().enumerate() {
+        let Some(id) = id.as_str().filter(|x| !x.trim().is_empty()) else {
+            continue;
+        };
+        scan.ignored.insert(id.to_owned(), "`settings.ignore` of the report".to_owned());
+        diags.push(
+            Diagnostic::warning(
+                codes::IGNORED_BY_SCANNER,
+                name,
+                format!(
+                    "/settings/ignore/{i}: cargo-audit was configured to ignore {id}; secfw keeps any finding of {id} open (a scanner-side ignore is not a risk decision)"
+                ),
+            )
+            .with_hint("record the decision as an exception in exceptions.md (and compile the scanner's ignore file from it with `secfw exceptions compile`)"),
+        );
+    }
+    if let Some(kinds) = settings.get("informational_warnings").and_then(Value::as_array) {
+        let set = ALWAYS_REPORTED
+            .iter()
+            .map(|k| (*k).to_owned())
+            .chain(kinds.iter().filter_map(Value::as_str).map(str::to_owned))
+            .collect();
+        scan.scopes.insert(crate::model::class::VULNERABILITY, set);
+    }
+    if let Some(sev) = settings.get("severity").filter(|v| !v.is_null()) {
+        let sev = sev.as_str().map_or_else(|| sev.to_string(), str::to_owned);
+        scan.filtered.push(format!("`settings.severity` {sev}: advisories below it are not reported"));
+    }
+    for key in ["target_arch", "target_os"] {
+        let list: Vec<String> =
+            arr(settings, key).iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+        if !list.is_empty() {
+            scan.filtered.push(format!(
+                "`settings.{key}` {}: crates used only on other platforms are not reported",
+                list.join(", ")
+            ));
+        }
+    }
 }
 
 fn entry(

@@ -55,6 +55,8 @@ pub(crate) fn parse(
         scopes,
         incomplete_at: std::collections::BTreeMap::new(),
         bound_to: None,
+        ignored: std::collections::BTreeMap::new(),
+        filtered: Vec::new(),
         category: None,
         items,
     }])

@@ -543,6 +543,12 @@ fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
             out_of_scope.get_or_insert(why);
             continue;
         }
+        // A scanner-side ignore of this finding's advisory is a risk decision the registry
+        // did not make: it never closes the finding (fail closed, like a suppression).
+        let ids = f.source.as_ref().and_then(|src| src.rule_id.as_deref()).into_iter();
+        if let Some(why) = s.ignores(ids.chain(f.cve.iter().map(String::as_str))) {
+            return Some(why);
+        }
         match s.reach(c, scope.as_deref(), location) {
             Reach::Resolves => resolves = true,
             Reach::Blocks(why) => return Some(why),
@@ -564,6 +570,11 @@ fn finding_scope<'f>(f: &'f Finding, c: &str) -> Option<std::borrow::Cow<'f, str
     let src = f.source.as_ref()?;
     if c == class::RULES {
         return src.rule_id.as_deref().map(Into::into);
+    }
+    if src.tool == "cargo-audit" && c == class::VULNERABILITY {
+        // cargo-audit reports scope by kind: vulnerabilities, and the warning kinds its
+        // `informational_warnings` setting selects (`unmaintained`, `unsound`, ...) plus `yanked`.
+        return Some(finding_evidence_str(f, "kind").unwrap_or(crate::cargo_audit::VULNERABILITY_KIND).into());
     }
     if src.tool == "grype" && c == class::VULNERABILITY {
         let ev = f.evidence.iter().find(|e| is_ingest_evidence(e))?;

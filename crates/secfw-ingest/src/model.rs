@@ -139,6 +139,16 @@ pub struct Scan {
     /// The SARIF run's category (`automationDetails.id` up to its last `/`): a run with a
     /// category resolves only findings recorded with the same category.
     pub category: Option<String>,
+    /// Advisory or rule ids the producer was configured to leave out of its report (cargo-audit
+    /// `settings.ignore`), with the reason: a scanner-side ignore is a risk decision made outside
+    /// the exception registry, so a finding with such an id (or alias) is never resolved by an
+    /// ingest that holds this scan ([`Scan::ignores`]); it stays open until an exception or a
+    /// scan without the ignore decides.
+    pub ignored: BTreeMap<String, String>,
+    /// How the producer filtered what it reported (cargo-audit's severity threshold or target
+    /// platforms): a filtered report says nothing about a finding it may have filtered out, so
+    /// such a scan resolves nothing (each finding stays open, `IN0108`, with the reason).
+    pub filtered: Vec<String>,
     /// The findings, sorted by fingerprint, one per fingerprint.
     pub items: Vec<Item>,
 }
@@ -318,6 +328,8 @@ impl Scan {
             scopes: BTreeMap::new(),
             incomplete_at: BTreeMap::new(),
             bound_to: None,
+            ignored: BTreeMap::new(),
+            filtered: Vec::new(),
             category: None,
             items,
         }
@@ -339,6 +351,17 @@ impl Scan {
         self.incomplete
             .get(class)
             .map(|why| format!("the {} scan is incomplete for {class} findings: {why}", self.tool))
+    }
+
+    /// Why this scan keeps open a finding identified by `ids` (its rule id and advisory
+    /// aliases): the producer was configured to ignore one of them. `None` when it was not.
+    pub fn ignores<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Option<String> {
+        if self.ignored.is_empty() {
+            return None;
+        }
+        ids.into_iter().find_map(|id| {
+            self.ignored.get(id).map(|why| format!("the {} run was configured to ignore `{id}` ({why})", self.tool))
+        })
     }
 
     /// What this scan can do about an open finding of `class` whose scope within the class is
@@ -378,6 +401,12 @@ impl Scan {
         }
         if let Some(why) = self.cannot_resolve(class) {
             return Reach::Blocks(why);
+        }
+        if !self.filtered.is_empty() {
+            return Reach::OutOfScope(format!(
+                "the {tool} run filtered what it reported ({}), so its silence says nothing about this finding",
+                self.filtered.join("; ")
+            ));
         }
         let loc = crate::fingerprint::normalize_path(location);
         if let Some((p, why)) = self.incomplete_at.iter().find(|(p, _)| under(p, &loc)) {

@@ -31,6 +31,8 @@ pub(crate) fn parse(
         scopes: std::collections::BTreeMap::new(),
         incomplete_at: std::collections::BTreeMap::new(),
         bound_to: None,
+        ignored: std::collections::BTreeMap::new(),
+        filtered: Vec::new(),
         category: None,
         items: Vec::new(),
     };

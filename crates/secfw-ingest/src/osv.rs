@@ -57,6 +57,8 @@ pub(crate) fn parse(
         scopes: BTreeMap::new(),
         incomplete_at: BTreeMap::new(),
         bound_to: None,
+        ignored: BTreeMap::new(),
+        filtered: Vec::new(),
         category: None,
         items,
     }])

@@ -1049,6 +1049,8 @@ fn finish_run(
         scopes,
         incomplete_at,
         bound_to: None,
+        ignored: BTreeMap::new(),
+        filtered: Vec::new(),
         category,
         items,
     }

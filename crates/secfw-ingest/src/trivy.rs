@@ -179,6 +179,8 @@ fn scan(
         scopes: cov.scopes,
         incomplete_at: BTreeMap::new(),
         bound_to: None,
+        ignored: BTreeMap::new(),
+        filtered: Vec::new(),
         category: None,
         items,
     }

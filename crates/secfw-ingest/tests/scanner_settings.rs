@@ -1,0 +1,131 @@
+//! A scanner's own configuration narrows what its silence proves. cargo-audit records its
+//! effective settings in the report: an advisory it was told to ignore (`settings.ignore`)
+//! is a risk decision made outside the exception registry and never resolves the finding; a
+//! warning kind it did not report (`informational_warnings`) is out of its scope; a severity
+//! threshold or a platform filter (`severity`, `target_arch`, `target_os`) means an absent
+//! advisory may only have been filtered out, so such a run resolves nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secfw_ingest::{Format, IngestOptions, Input, Outcome, WorkspaceLock};
+use serde_json::{Value, json};
+
+const CARGO_MANY: &str = "cargo-audit/defectdojo__cargo-audit-many_findings.json";
+const CARGO_NONE: &str = "cargo-audit/defectdojo__cargo-audit-no_findings.json";
+/// Both reports are written here, as one project's CI job overwrites its report.
+const REPORT: &str = "reports/api/cargo-audit.json";
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn ingest(dir: &Path, report: &Path, now: &str) -> Outcome {
+    let lock = WorkspaceLock::acquire(dir, Duration::from_secs(30)).expect("workspace lock");
+    secfw_ingest::ingest(dir, &lock, &[Input::new(report, Format::Auto)], &IngestOptions::new(t(now))).expect("ingest")
+}
+
+fn put(dir: &Path, v: &Value) -> PathBuf {
+    let p = dir.join(REPORT);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
+fn corpus(rel: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(secfw_testkit::corpora(rel)).unwrap()).unwrap()
+}
+
+/// Record the 11 findings of the vendored report, then ingest the vendored clean report with
+/// `settings` changed by `edit`; returns the second outcome.
+fn clean_scan_with(edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Outcome {
+    let d = tempfile::tempdir().unwrap();
+    let o = ingest(d.path(), &put(d.path(), &corpus(CARGO_MANY)), "2026-12-02T00:00:00Z");
+    assert_eq!(o.summary.opened.len(), 11);
+    let mut clean = corpus(CARGO_NONE);
+    edit(clean["settings"].as_object_mut().unwrap());
+    ingest(d.path(), &put(d.path(), &clean), "2026-12-03T00:00:00Z")
+}
+
+fn kept_open_why(o: &Outcome) -> Vec<String> {
+    o.summary.kept_open.iter().map(|(_, why)| why.clone()).collect()
+}
+
+#[test]
+fn the_vendored_clean_report_resolves_everything_it_covers() {
+    // The control: the same clean report as shipped (informational_warnings: [unmaintained]).
+    let o = clean_scan_with(|_| {});
+    assert_eq!(o.summary.resolved.len(), 11, "{:?}", o.summary.kept_open);
+    assert!(o.summary.kept_open.is_empty());
+}
+
+#[test]
+fn an_advisory_ignored_in_the_scanners_configuration_is_never_resolved_by_that_scan() {
+    let o = clean_scan_with(|s| {
+        s.insert("ignore".into(), json!(["RUSTSEC-2020-0091", "", 7]));
+    });
+    let why = kept_open_why(&o);
+    assert_eq!(why.len(), 1, "{why:?}");
+    assert!(why[0].contains("configured to ignore `RUSTSEC-2020-0091`"), "{why:?}");
+    assert_eq!(o.summary.resolved.len(), 10);
+    let d = o.diagnostics().into_iter().find(|d| d.code.as_str() == "IN0111").expect("IN0111 is reported");
+    assert!(d.message.starts_with("/settings/ignore/0: "), "located at the ignore entry: {}", d.message);
+    assert!(d.hint.as_deref().unwrap_or("").contains("exception"), "{d:?}");
+    assert_eq!(o.diagnostics().iter().filter(|d| d.code.as_str() == "IN0111").count(), 1, "junk entries are not ids");
+}
+
+#[test]
+fn an_ignored_alias_keeps_the_finding_open_too() {
+    // The finding records RUSTSEC ids and their CVE aliases; ignoring the alias is the same decision.
+    let many = corpus(CARGO_MANY);
+    let aliases: Vec<String> = many["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| v["advisory"]["aliases"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .filter(|a| a.starts_with("CVE-"))
+        .collect();
+    let Some(alias) = aliases.first().cloned() else {
+        panic!("the vendored report has CVE aliases: {many}");
+    };
+    let o = clean_scan_with(|s| {
+        s.insert("ignore".into(), json!([alias.clone()]));
+    });
+    let why = kept_open_why(&o);
+    assert!(!why.is_empty() && why.iter().all(|w| w.contains(&format!("`{alias}`"))), "{why:?}");
+}
+
+#[test]
+fn a_warning_kind_the_run_did_not_report_is_out_of_its_scope() {
+    let o = clean_scan_with(|s| {
+        s.insert("informational_warnings".into(), json!([]));
+    });
+    let why = kept_open_why(&o);
+    assert_eq!(why.len(), 3, "the three unmaintained warnings stay open: {why:?}");
+    assert!(why.iter().all(|w| w.contains("`unmaintained` is not in the cargo-audit scan's scope")), "{why:?}");
+    // Vulnerabilities and yanked crates are reported whatever the setting: resolved.
+    assert_eq!(o.summary.resolved.len(), 8);
+}
+
+#[test]
+fn a_severity_threshold_or_platform_filter_resolves_nothing() {
+    let edits: [(&str, Value); 3] =
+        [("severity", json!("high")), ("target_os", json!(["linux"])), ("target_arch", json!(["x86_64"]))];
+    for (key, value) in edits {
+        let o = clean_scan_with(|s| {
+            s.insert(key.into(), value.clone());
+        });
+        assert!(o.summary.resolved.is_empty(), "{key}: {:?}", o.summary.resolved);
+        let why = kept_open_why(&o);
+        assert_eq!(why.len(), 11, "{key}");
+        assert!(why.iter().all(|w| w.contains("filtered what it reported") && w.contains(key)), "{key}: {why:?}");
+    }
+    // Empty filters (`[]`, `null`) filter nothing: the vendored report itself has them.
+    let o = clean_scan_with(|s| {
+        s.insert("target_os".into(), json!([]));
+        s.insert("severity".into(), Value::Null);
+    });
+    assert_eq!(o.summary.resolved.len(), 11);
+}
