@@ -245,25 +245,22 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
 
 /// The work done beside the hashing (see [`Beside`]).
 fn beside_hashing(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -> Beside {
-    let (own, artifacts, governance) = match preloaded {
-        Some(p) => {
-            let artifacts = digest_loaded_artifacts(dir, p.workspace, p.identities, p.read_at);
-            let governance = match p.governance {
-                Some(g) if g.now == opts.now => None,
-                _ => governance_of(p.workspace, opts),
-            };
-            (None, artifacts, governance)
-        }
-        None => {
-            let read_at = std::time::SystemTime::now();
-            let pre = artifact_identities(dir);
-            let loaded = secfw_artifacts::load(dir, &opts.load);
-            let (artifacts, governance) = match &loaded {
-                Ok(ws) => (digest_loaded_artifacts(dir, ws, &pre, read_at), governance_of(ws, opts)),
-                Err(_) => (BTreeMap::new(), None),
-            };
-            (Some(loaded), artifacts, governance)
-        }
+    let (own, artifacts, governance) = if let Some(p) = preloaded {
+        let artifacts = digest_loaded_artifacts(dir, p.workspace, p.identities, p.read_at);
+        let governance = match p.governance {
+            Some(g) if g.now == opts.now => None,
+            _ => governance_of(p.workspace, opts),
+        };
+        (None, artifacts, governance)
+    } else {
+        let read_at = std::time::SystemTime::now();
+        let pre = artifact_identities(dir);
+        let loaded = secfw_artifacts::load(dir, &opts.load);
+        let (artifacts, governance) = match &loaded {
+            Ok(ws) => (digest_loaded_artifacts(dir, ws, &pre, read_at), governance_of(ws, opts)),
+            Err(_) => (BTreeMap::new(), None),
+        };
+        (Some(loaded), artifacts, governance)
     };
     Beside { own, artifacts, governance, previous: read_previous(dir) }
 }
@@ -521,7 +518,7 @@ struct Previous {
     /// Its sequence number.
     sequence: u64,
     /// The seal it chains to.
-    previous_seal: Option<Seal>,
+    chained_to: Option<Seal>,
     /// The seal of the statement itself, when the envelope beside it signs exactly it.
     signed_seal: Option<Seal>,
 }
@@ -558,7 +555,7 @@ fn read_previous(dir: &Path) -> Result<Option<Previous>, Error> {
     Ok(Some(Previous {
         project: predicate.project,
         sequence: predicate.sequence,
-        previous_seal: predicate.previous_seal,
+        chained_to: predicate.previous_seal,
         signed_seal: signed.then(|| seal_of(&bytes)),
     }))
 }
@@ -586,7 +583,7 @@ fn chain_to(old: Option<Previous>, project: &str, notes: &mut Vec<Diagnostic>) -
             names::STATEMENT,
             format!("replacing unsigned draft sequence {}", old.sequence),
         ));
-        Ok((old.sequence, old.previous_seal))
+        Ok((old.sequence, old.chained_to))
     }
 }
 
