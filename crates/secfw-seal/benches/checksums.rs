@@ -52,6 +52,11 @@ fn bench(c: &mut Criterion) {
                 r
             });
         });
+        // The floor any safe streamed implementation is measured against: the same files,
+        // plain `File::open` + 128 KiB reads + sha2, on as many threads as rayon uses, with no
+        // path checks, no identity checks and no results kept.
+        let abs: Vec<std::path::PathBuf> = paths.iter().map(|p| d.path().join(p)).collect();
+        g.bench_function("floor(read+sha256)", |b| b.iter(|| floor(black_box(&abs))));
         g.bench_function("sealed_set+hash_all", |b| {
             b.iter(|| {
                 let (set, _) = secfw_seal::sealed_set(d.path());
@@ -60,6 +65,33 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+}
+
+fn floor(files: &[std::path::PathBuf]) -> u64 {
+    use rayon::prelude::*;
+    use sha2::Digest as _;
+    use std::io::Read as _;
+    files
+        .par_iter()
+        .map_init(
+            || vec![0u8; 128 * 1024],
+            |buf, p| {
+                let mut f = fs::File::open(p).unwrap();
+                let mut h = sha2::Sha256::new();
+                let mut n = 0u64;
+                loop {
+                    let k = f.read(buf).unwrap();
+                    if k == 0 {
+                        break;
+                    }
+                    h.update(&buf[..k]);
+                    n += k as u64;
+                }
+                black_box(h.finalize());
+                n
+            },
+        )
+        .sum()
 }
 
 criterion_group!(benches, bench);

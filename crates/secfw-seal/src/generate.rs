@@ -183,10 +183,22 @@ struct Hashed {
     errors: Vec<Diagnostic>,
 }
 
-/// The workspace's own load: the result, the artifacts' identities just before it began, and
-/// when it began.
-type OwnLoad =
-    (Result<LoadedWorkspace, secfw_artifacts::Error>, Vec<Option<files::FileIdentity>>, std::time::SystemTime);
+/// What runs beside the hashing (on the other side of the `rayon::join`): the workspace's own
+/// load (unless the caller's is reused), the six artifacts hashed from the loaded bytes, the
+/// governance counts and the reading of the manifest already in the workspace. None of it
+/// reads a file the hashing reads, and none of it waits for the hashing, so the only work left
+/// after the last evidence byte is assembling and writing the statement.
+struct Beside {
+    /// The workspace loaded here (`None` when the caller's is reused).
+    own: Option<Result<LoadedWorkspace, secfw_artifacts::Error>>,
+    /// The six artifacts' digests, from the loaded bytes (empty when the load failed).
+    artifacts: BTreeMap<String, FileDigest>,
+    /// Governance at the manifest's `now` (`None` when the caller's is used or the workspace
+    /// has errors and will not be sealed).
+    governance: Option<GovernanceReport>,
+    /// The manifest already in the workspace, read and checked.
+    previous: Result<Option<Previous>, Error>,
+}
 
 fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -> Result<Built, Error> {
     // A workspace loaded by the caller is reused while its artifacts are unchanged and settled.
@@ -196,24 +208,24 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
     });
     // Load (and parse) the artifacts while the evidence and digest files are enumerated and
     // hashed on the other cores: the two read disjoint files, so nothing is read twice.
-    let (own, hashed) = rayon::join(|| preloaded.is_none().then(|| load_own(dir, opts)), || hash_sealed_rest(dir));
-    let given_governance = preloaded.as_ref().and_then(|p| p.governance);
+    let (beside, hashed) = rayon::join(|| beside_hashing(dir, opts, preloaded), || hash_sealed_rest(dir));
+    let Beside { own, artifacts, governance, previous } = beside;
     let owned;
-    let (ws, pre, read_at): (&LoadedWorkspace, Vec<Option<files::FileIdentity>>, std::time::SystemTime) =
-        match (preloaded, own) {
-            (Some(p), _) => (p.workspace, p.identities.to_vec(), p.read_at),
-            (None, Some((ws, pre, read_at))) => {
-                owned = ws?;
-                (&owned, pre, read_at)
-            }
-            (None, None) => return Err(Error::NoWorkspace),
-        };
+    let ws: &LoadedWorkspace = match (preloaded, own) {
+        (Some(p), _) => p.workspace,
+        (None, Some(ws)) => {
+            owned = ws?;
+            &owned
+        }
+        (None, None) => return Err(Error::NoWorkspace),
+    };
+    let given_governance = governance.as_ref().or_else(|| preloaded.and_then(|p| p.governance));
     check_loaded(ws)?;
     let mut notes = Vec::new();
     let project = project_id(ws, opts)?;
     let Hashed { paths, problems, mut digests, errors: hash_errors } = hashed;
     refuse_set_problems(problems, &paths)?;
-    digest_loaded_artifacts(dir, ws, &paths, &pre, read_at, &mut digests);
+    digests.extend(artifacts.into_iter().filter(|(p, _)| paths.contains(p)));
     let mut known = files::KnownDigests::new();
     let mut stats = files::HashStats::default();
     for d in digests.values() {
@@ -225,17 +237,37 @@ fn build(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -
         return Err(Error::Rejected(hash_errors));
     }
     let git_binding = git_binding(dir, &opts.git, opts.allow_dirty)?;
-    let (sequence, previous_seal) = previous(dir, &project, &mut notes)?;
+    let (sequence, previous_seal) = chain_to(previous?, &project, &mut notes)?;
     let chain = Chain { project, git: git_binding, sequence, previous_seal };
     let statement = assemble(ws, given_governance, opts, &digests, chain);
     Ok(Built { reused_load: preloaded.is_some(), statement, notes, known, stats })
 }
 
-/// Load the artifacts, with their identities taken just before.
-fn load_own(dir: &Path, opts: &GenerateOptions) -> OwnLoad {
-    let read_at = std::time::SystemTime::now();
-    let pre = artifact_identities(dir);
-    (secfw_artifacts::load(dir, &opts.load), pre, read_at)
+/// The work done beside the hashing (see [`Beside`]).
+fn beside_hashing(dir: &Path, opts: &GenerateOptions, preloaded: Option<Preloaded<'_>>) -> Beside {
+    let (own, artifacts, governance) = if let Some(p) = preloaded {
+        let artifacts = digest_loaded_artifacts(dir, p.workspace, p.identities, p.read_at);
+        let governance = match p.governance {
+            Some(g) if g.now == opts.now => None,
+            _ => governance_of(p.workspace, opts),
+        };
+        (None, artifacts, governance)
+    } else {
+        let read_at = std::time::SystemTime::now();
+        let pre = artifact_identities(dir);
+        let loaded = secfw_artifacts::load(dir, &opts.load);
+        let (artifacts, governance) = match &loaded {
+            Ok(ws) => (digest_loaded_artifacts(dir, ws, &pre, read_at), governance_of(ws, opts)),
+            Err(_) => (BTreeMap::new(), None),
+        };
+        (Some(loaded), artifacts, governance)
+    };
+    Beside { own, artifacts, governance, previous: read_previous(dir) }
+}
+
+/// Governance at the manifest's `now`, for a workspace that will be sealed (no errors).
+fn governance_of(ws: &LoadedWorkspace, opts: &GenerateOptions) -> Option<GovernanceReport> {
+    (!ws.diagnostics.iter().any(Diagnostic::is_error)).then(|| secfw_governance::evaluate(ws, opts.now))
 }
 
 /// Enumerate the sealed set and hash every file in it but the six artifacts (which are
@@ -332,33 +364,33 @@ fn refuse_set_problems(problems: Vec<files::SetProblem>, paths: &[String]) -> Re
     if refuse.is_empty() { Ok(()) } else { Err(Error::Rejected(refuse)) }
 }
 
-/// The six artifacts are hashed from the bytes already loaded (never read twice). Their
+/// The loaded files (the six artifacts and the VEX record) are hashed from the bytes already
+/// loaded, so what is sealed is what was parsed; only those in the sealed set are used. The six
+/// artifacts are never read twice. Their
 /// identity is kept for the next step only when it was the same just before and just after
 /// the load and settled before it: then the loaded bytes are that version of the file.
 fn digest_loaded_artifacts(
     dir: &Path,
     ws: &LoadedWorkspace,
-    paths: &[String],
     pre: &[Option<files::FileIdentity>],
     read_at: std::time::SystemTime,
-    digests: &mut BTreeMap<String, FileDigest>,
-) {
+) -> BTreeMap<String, FileDigest> {
     let post = artifact_identities(dir);
-    for p in paths {
-        if let Some(src) = ws.sources.get(p) {
-            let b = src.text.as_bytes();
-            let size = b.len() as u64;
-            let identity = secfw_artifacts::file_names::ALL
-                .iter()
-                .position(|n| n == p)
-                .and_then(|i| pre.get(i).copied().flatten().filter(|id| post.get(i) == Some(&Some(*id))))
-                .filter(|id| id.size == size && id.settled_at(read_at));
-            digests.insert(
-                p.clone(),
-                FileDigest { path: p.clone(), sha256: secfw_artifacts::Sha256Digest::of(b), size, identity },
-            );
-        }
+    let mut digests = BTreeMap::new();
+    for (p, src) in &ws.sources {
+        let b = src.text.as_bytes();
+        let size = b.len() as u64;
+        let identity = secfw_artifacts::file_names::ALL
+            .iter()
+            .position(|n| n == p)
+            .and_then(|i| pre.get(i).copied().flatten().filter(|id| post.get(i) == Some(&Some(*id))))
+            .filter(|id| id.size == size && id.settled_at(read_at));
+        digests.insert(
+            p.clone(),
+            FileDigest { path: p.clone(), sha256: secfw_artifacts::Sha256Digest::of(b), size, identity },
+        );
     }
+    digests
 }
 
 /// The git binding of the seal (none with [`GitMode::None`]); a dirty tree is refused unless
@@ -478,12 +510,26 @@ fn assemble(
     }
 }
 
-/// The next sequence number and the previous seal, from the manifest already in `dir`. An
-/// unsigned draft is replaced (its own predecessor is kept); a signed one is chained to.
-fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u64, Option<Seal>), Error> {
+/// The manifest already in the workspace: what the next one chains to.
+#[derive(Debug)]
+struct Previous {
+    /// The statement's project.
+    project: String,
+    /// Its sequence number.
+    sequence: u64,
+    /// The seal it chains to.
+    chained_to: Option<Seal>,
+    /// The seal of the statement itself, when the envelope beside it signs exactly it.
+    signed_seal: Option<Seal>,
+}
+
+/// Read and check the statement already in `dir` (`None` when there is none), and whether the
+/// envelope beside it carries signatures over exactly those bytes. Runs beside the hashing; its
+/// error is reported where the chain is decided ([`chain_to`]), after the workspace's own.
+fn read_previous(dir: &Path) -> Result<Option<Previous>, Error> {
     let sp = dir.join(names::STATEMENT);
     if std::fs::symlink_metadata(&sp).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
-        return Ok((1, None));
+        return Ok(None);
     }
     let bytes = crate::verify::read_seal_file(&sp, crate::statement::MAX_PAYLOAD_BYTES as u64).map_err(|m| {
         Error::rejected(
@@ -501,29 +547,43 @@ fn previous(dir: &Path, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u
                 .collect(),
         )
     })?;
-    if old.predicate.project != project {
-        return Err(Error::rejected(
-            Diagnostic::error(
-                codes::PROJECT,
-                names::STATEMENT,
-                format!("the existing manifest is for project `{}`, not `{project}`", old.predicate.project),
-            )
-            .with_hint("seal each project in its own workspace"),
-        ));
-    }
     let signed = crate::verify::read_seal_file(&dir.join(names::ENVELOPE), crate::dsse::MAX_ENVELOPE_BYTES)
         .ok()
         .and_then(|b| Envelope::parse(&b).ok())
         .is_some_and(|e| !e.signatures.is_empty() && e.body().is_ok_and(|b| b == bytes));
-    if signed {
-        Ok((old.predicate.sequence + 1, Some(seal_of(&bytes))))
+    let predicate = old.predicate;
+    Ok(Some(Previous {
+        project: predicate.project,
+        sequence: predicate.sequence,
+        chained_to: predicate.previous_seal,
+        signed_seal: signed.then(|| seal_of(&bytes)),
+    }))
+}
+
+/// The next sequence number and the previous seal, from the manifest already in the workspace
+/// ([`read_previous`]). An unsigned draft is replaced (its own predecessor is kept); a signed
+/// one is chained to.
+fn chain_to(old: Option<Previous>, project: &str, notes: &mut Vec<Diagnostic>) -> Result<(u64, Option<Seal>), Error> {
+    let Some(old) = old else { return Ok((1, None)) };
+    if old.project != project {
+        return Err(Error::rejected(
+            Diagnostic::error(
+                codes::PROJECT,
+                names::STATEMENT,
+                format!("the existing manifest is for project `{}`, not `{project}`", old.project),
+            )
+            .with_hint("seal each project in its own workspace"),
+        ));
+    }
+    if let Some(seal) = old.signed_seal {
+        Ok((old.sequence + 1, Some(seal)))
     } else {
         notes.push(Diagnostic::note(
             codes::CHAIN,
             names::STATEMENT,
-            format!("replacing unsigned draft sequence {}", old.predicate.sequence),
+            format!("replacing unsigned draft sequence {}", old.sequence),
         ));
-        Ok((old.predicate.sequence, old.predicate.previous_seal))
+        Ok((old.sequence, old.chained_to))
     }
 }
 
@@ -562,18 +622,40 @@ pub fn generate_manifest_preloaded(
     let Built { reused_load, statement, notes, known, stats } = build(dir, opts, preloaded)?;
     let payload = statement.to_payload()?;
     let seal = seal_of(&payload);
-    let yaml = render_yaml(&statement, &seal.to_string(), &Signers::default());
-    let env = Envelope::new(&payload);
-    let mut written = Vec::new();
-    for (name, bytes) in
-        [(names::STATEMENT, payload.clone()), (names::ENVELOPE, env.to_json()), (names::MANIFEST, yaml.into_bytes())]
-    {
-        // Never through a link: a symlink at the name is replaced, not followed.
-        write_atomic_under(dir, Path::new(name), &bytes)?;
-        written.push(dir.join(name));
+    // The three files are rendered and written on three threads: each write is atomic and
+    // durable (temporary file, fsync, rename, fsync of the directory), and the six fsyncs,
+    // which wait for the disk, then overlap instead of queuing. As before, a reader between
+    // two renames sees a statement and an envelope that do not match, which verification
+    // refuses; the workspace lock keeps secfw's own readers out until all three are written.
+    let statement_ref = &statement;
+    let payload_ref = &payload;
+    let seal_text = seal.to_string();
+    let results: [Result<(), Error>; 3] = std::thread::scope(|s| {
+        let envelope = s.spawn(|| write_output(dir, names::ENVELOPE, &Envelope::new(payload_ref).to_json()));
+        let manifest = s.spawn(|| {
+            let yaml = render_yaml(statement_ref, &seal_text, &Signers::default());
+            write_output(dir, names::MANIFEST, yaml.as_bytes())
+        });
+        let own = write_output(dir, names::STATEMENT, payload_ref);
+        [own, join_writer(envelope), join_writer(manifest)]
+    });
+    for r in results {
+        r?;
     }
+    let written = [names::STATEMENT, names::ENVELOPE, names::MANIFEST].iter().map(|n| dir.join(n)).collect();
     remove_sidecars(dir)?;
     Ok(Generated { statement, payload, seal, written, notes, known, stats, reused_load })
+}
+
+/// Write one of the manifest's files, never through a link: a symlink at the name is replaced,
+/// not followed.
+fn write_output(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic_under(dir, Path::new(name), bytes).map_err(Error::from)
+}
+
+/// The result of a writer thread (a panic in it is a panic here).
+fn join_writer(h: std::thread::ScopedJoinHandle<'_, Result<(), Error>>) -> Result<(), Error> {
+    h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
 /// Remove `handoff.statement.json.*.sig` (signatures over an older statement).
