@@ -244,8 +244,8 @@ fn an_artifact_edited_between_transitions_is_linted_again() {
         let e = events.iter().rev().find(|e| e.changes_state() && e.to == to).unwrap();
         e.gates.iter().find(|g| g.gate == "schema_lint").unwrap().clone()
     };
-    use secfw_artifacts::LifecycleState as S;
-    let (ready, packaged) = (lint(S::ReadyForHandoff), lint(S::Packaged));
+    let (ready, packaged) =
+        (lint(secfw_artifacts::LifecycleState::ReadyForHandoff), lint(secfw_artifacts::LifecycleState::Packaged));
     assert_eq!(packaged.warnings, ready.warnings + 1, "the edited specification was linted again");
     assert_eq!(Some(packaged.digest), fresh_at_packaged, "the recorded verdict is that of the edited workspace");
     // The edit forces at least one more load (a file written a moment ago is not trusted to

@@ -388,7 +388,7 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), E
         return Err(Error::rejected(
             Diagnostic::error(
                 codes::PACKAGE_EXTRA_ENTRY,
-                an.clone(),
+                an,
                 "the package carries data after its end-of-archive marker; the whole package is refused",
             )
             .with_hint(
