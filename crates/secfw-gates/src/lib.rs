@@ -123,6 +123,11 @@ pub struct GateOptions {
     /// it already (a process running several gate runs on one load hashes the artifacts
     /// once). It is not checked: give it only for that workspace, unchanged since.
     pub inputs_digest: Option<String>,
+    /// Reports of earlier gate runs on exactly the workspace the gates run on, kept for gates
+    /// whose report depends only on the workspace, `now` and strict mode (`schema_lint`). It is
+    /// not checked against the workspace: give it only for that workspace, unchanged since,
+    /// and start a new one for every load (see [`GateMemo`]).
+    pub memo: Option<GateMemo>,
 }
 
 impl GateOptions {
@@ -151,7 +156,67 @@ impl GateOptions {
         self.inputs_digest = digest;
         self
     }
+    /// Keep the reports of gates that depend only on the workspace, `now` and strict mode in
+    /// `memo`, and reuse the ones it holds: `memo` must belong to the workspace the gates run on.
+    #[must_use]
+    pub fn memo(mut self, memo: Option<GateMemo>) -> Self {
+        self.memo = memo;
+        self
+    }
 }
+
+/// Reports of gates whose verdict depends only on the loaded workspace, `now` and strict mode
+/// (`schema_lint`: the load's diagnostics, the specification lint, the version and finding-list
+/// checks), kept by a process that runs several gate runs on one load (`secfw cycle` runs
+/// `schema_lint` on every transition). A report is reused only for the same `now` and strict
+/// mode; the rest (the allowed lifecycle states, the cycle start, governance) does not enter
+/// these gates. Whether the memo belongs to the workspace is the holder's responsibility:
+/// one memo per load, dropped with it and whenever the workspace changes. Clones share the
+/// reports.
+#[derive(Clone, Debug, Default)]
+pub struct GateMemo {
+    reports: std::sync::Arc<std::sync::Mutex<Vec<Memoized>>>,
+}
+
+#[derive(Debug)]
+struct Memoized {
+    gate: GateName,
+    now: DateTime<Utc>,
+    strict: bool,
+    report: GateReport,
+}
+
+impl GateMemo {
+    /// An empty memo, for a new load.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The gates whose report depends only on the workspace, `now` and strict mode.
+    const fn memoizable(gate: GateName) -> bool {
+        matches!(gate, GateName::SchemaLint)
+    }
+
+    fn get(&self, gate: GateName, now: DateTime<Utc>, strict: bool) -> Option<GateReport> {
+        let reports = self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        reports.iter().find(|m| m.gate == gate && m.now == now && m.strict == strict).map(|m| m.report.clone())
+    }
+
+    fn put(&self, gate: GateName, now: DateTime<Utc>, strict: bool, report: &GateReport) {
+        let mut reports = self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        reports.retain(|m| !(m.gate == gate && m.now == now && m.strict == strict));
+        reports.push(Memoized { gate, now, strict, report: report.clone() });
+    }
+}
+
+/// How many times this process has run `schema_lint` (not counting reports reused from a
+/// [`GateMemo`]): lets tests prove that a command lints a fixed number of times per load,
+/// without timing anything.
+pub fn schema_lint_runs() -> u64 {
+    SCHEMA_LINT_RUNS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static SCHEMA_LINT_RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Everything a gate looks at: the loaded workspace, `now`, options, and the governance
 /// evaluation (computed once for all gates).
@@ -345,13 +410,30 @@ pub fn run_in(ctx: &GateContext<'_>, gates: &[GateName]) -> GateRun {
     names.sort();
     names.dedup();
     let inputs = ctx.opts.inputs_digest.clone().unwrap_or_else(|| inputs_digest(ctx.ws));
-    let reports: Vec<GateReport> = names.iter().map(|g| g.gate().run(ctx).bind_inputs(&inputs)).collect();
+    let reports: Vec<GateReport> = names.iter().map(|g| run_one(ctx, *g).bind_inputs(&inputs)).collect();
     GateRun {
         now: ctx.now,
         passed: reports.iter().all(|r| r.passed),
         reports,
         escalations: ctx.governance.escalations.clone(),
     }
+}
+
+/// Run `gate`, or take its report from the context's [`GateMemo`] when it holds one of the same
+/// `now` and strict mode.
+fn run_one(ctx: &GateContext<'_>, gate: GateName) -> GateReport {
+    let memo = ctx.opts.memo.as_ref().filter(|_| GateMemo::memoizable(gate));
+    if let Some(r) = memo.and_then(|m| m.get(gate, ctx.now, ctx.opts.strict)) {
+        return r;
+    }
+    if gate == GateName::SchemaLint {
+        SCHEMA_LINT_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    let report = gate.gate().run(ctx);
+    if let Some(m) = memo {
+        m.put(gate, ctx.now, ctx.opts.strict, &report);
+    }
+    report
 }
 
 /// Load the workspace at `dir` and run gates on it.

@@ -279,6 +279,10 @@ struct Loaded {
     /// that needs it (gates, the seal's pre-check, tickets, escalations, metrics) and handed to
     /// every later one; reset whenever `ws` changes, like `inputs_digest`.
     governance: std::cell::OnceCell<Arc<GovernanceReport>>,
+    /// The reports of gates that depend only on `ws`, `now` and strict mode (`schema_lint`),
+    /// kept by the first transition on this load for the later ones; reset whenever `ws`
+    /// changes, like `inputs_digest`.
+    gate_memo: secfw_gates::GateMemo,
 }
 
 impl Loaded {
@@ -297,6 +301,7 @@ impl Loaded {
             read_at,
             inputs_digest: std::cell::OnceCell::new(),
             governance: std::cell::OnceCell::new(),
+            gate_memo: secfw_gates::GateMemo::new(),
         }
     }
 
@@ -315,6 +320,7 @@ impl Loaded {
     fn invalidate(&mut self) {
         self.inputs_digest = std::cell::OnceCell::new();
         self.governance = std::cell::OnceCell::new();
+        self.gate_memo = secfw_gates::GateMemo::new();
     }
 }
 
@@ -573,7 +579,8 @@ impl Run<'_> {
         let req = AdvanceRequest::new(to, self.opts.actor.clone(), self.opts.now)
             .strict(self.opts.strict)
             .inputs_digest(Some(loaded.inputs_digest()))
-            .governance(Some(loaded.governance(self.opts.now)));
+            .governance(Some(loaded.governance(self.opts.now)))
+            .gate_memo(Some(loaded.gate_memo.clone()));
         let outcome = self.lc.advance_loaded(&loaded.ws, &req, self.wiring.checks());
         self.keep(loaded);
         let outcome = outcome?;

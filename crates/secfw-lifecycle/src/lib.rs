@@ -174,12 +174,23 @@ pub struct AdvanceRequest {
     /// when the caller has it (see [`secfw_gates::GateContext::with_governance`]); otherwise
     /// the evaluation computes it.
     pub governance: Option<std::sync::Arc<secfw_governance::GovernanceReport>>,
+    /// The caller's [`secfw_gates::GateMemo`] of the workspace the request is evaluated on (see
+    /// [`secfw_gates::GateOptions::memo`]): gate reports that depend only on that workspace,
+    /// `now` and strict mode are taken from it and kept in it.
+    pub gate_memo: Option<secfw_gates::GateMemo>,
 }
 
 impl AdvanceRequest {
     /// A request.
     pub fn new(to: LifecycleState, actor: impl Into<String>, now: DateTime<Utc>) -> Self {
-        Self { to, actor: actor.into(), now, strict: false, inputs_digest: None, governance: None }
+        Self { to, actor: actor.into(), now, strict: false, inputs_digest: None, governance: None, gate_memo: None }
+    }
+    /// The gate memo of the workspace this request will be evaluated on, held by the caller
+    /// for exactly that workspace (one per load, dropped when the workspace changes).
+    #[must_use]
+    pub fn gate_memo(mut self, memo: Option<secfw_gates::GateMemo>) -> Self {
+        self.gate_memo = memo;
+        self
     }
     /// The governance report of the workspace this request will be evaluated on, evaluated by
     /// the caller for exactly that workspace at the request's `now` (a report of another
@@ -505,7 +516,8 @@ impl Lifecycle {
         checks: Checks<'_>,
     ) -> Evaluation {
         let (to, now, strict) = (req.to, req.now, req.strict);
-        let opts = gate_options(events, from, to, strict).inputs_digest(req.inputs_digest.clone());
+        let opts =
+            gate_options(events, from, to, strict).inputs_digest(req.inputs_digest.clone()).memo(req.gate_memo.clone());
         let ctx = match req.governance.as_deref() {
             Some(gov) => GateContext::with_governance(ws, now, opts, gov),
             None => GateContext::new(ws, now, opts),

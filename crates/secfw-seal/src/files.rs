@@ -116,8 +116,6 @@ pub struct KnownDigests {
 pub struct VerifiedPackage {
     /// The archive's identity when it was read (settled).
     pub identity: FileIdentity,
-    /// SHA-256 of the archive bytes read.
-    pub sha256: secfw_artifacts::Sha256Digest,
     /// The seal it carries.
     pub seal: secfw_artifacts::Seal,
     /// The verification time used.

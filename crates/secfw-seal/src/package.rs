@@ -81,7 +81,10 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
     let name = PackageName::of_seal(st.predicate.sequence, &seal);
     let path = out_dir.join(name.file_name());
     let tmp = tempfile::NamedTempFile::new_in(&out_dir).map_err(|e| Error::io(&out_dir, e))?;
-    let out = HashingWriter { inner: tmp, hash: sha2::Sha256::new(), n: 0 };
+    // The archive is hashed on a second thread as it is written; each entry on this one as it
+    // is read.
+    let mut pipe = HashPipe::new();
+    let out = PipeWriter { inner: tmp, pipe: &mut pipe, n: 0 };
     let mut builder = tar::Builder::new(std::io::BufWriter::with_capacity(256 * 1024, out));
     builder.mode(tar::HeaderMode::Deterministic);
     for (name, want) in &entries {
@@ -114,10 +117,14 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
     }
     let buf = builder.into_inner().map_err(|e| Error::io(&path, e))?;
     let out = buf.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
-    let (sha256, size) = (Sha256Digest::from_bytes(out.hash.finalize().into()), out.n);
+    let PipeWriter { inner: tmp, n: size, .. } = out;
+    pipe.end().map_err(|e| Error::io(&path, e))?;
+    let sha256 = match pipe.finish().map_err(|e| Error::io(&path, e))?.as_slice() {
+        [(sha256, n)] if *n == size => *sha256,
+        _ => return Err(Error::io(&path, pipe_stopped())),
+    };
     stats.archives_hashed += 1;
     stats.bytes_hashed += size;
-    let tmp = out.inner;
     tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
     tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
     Ok(PackageInfo {
@@ -135,18 +142,120 @@ pub fn package(dir: &Path, trust: &TrustPolicy, opts: &VerifyOptions) -> Result<
 /// The block size of the archive's and the files' reads and writes.
 const IO_BLOCK: usize = 256 * 1024;
 
-/// A writer that hashes everything written through it (the archive's digest is known as it is
-/// written, without reading the archive back).
-struct HashingWriter<W> {
+/// SHA-256 of streams of bytes, computed on a second thread: each block is copied into a
+/// bounded pipe (at most [`PIPE_BLOCKS`] blocks in flight) as it is written, so on two cores
+/// the hashing runs while this thread reads and writes. A stream ends with [`HashPipe::end`];
+/// [`HashPipe::finish`] returns every stream's digest and length, in order. When no thread can
+/// be started the hashing is done inline; the digests are the same either way.
+enum HashPipe {
+    Inline {
+        hash: sha2::Sha256,
+        n: u64,
+        done: Vec<(Sha256Digest, u64)>,
+    },
+    Piped {
+        pieces: std::sync::mpsc::SyncSender<Piece>,
+        spare: std::sync::mpsc::Receiver<Vec<u8>>,
+        worker: std::thread::JoinHandle<Vec<(Sha256Digest, u64)>>,
+    },
+}
+
+enum Piece {
+    Data(Vec<u8>),
+    End,
+}
+
+/// Blocks queued for the hashing thread at most (each up to [`IO_BLOCK`] bytes).
+const PIPE_BLOCKS: usize = 8;
+
+fn pipe_stopped() -> std::io::Error {
+    std::io::Error::other("the hashing thread stopped")
+}
+
+impl HashPipe {
+    fn new() -> Self {
+        let (pieces, queued) = std::sync::mpsc::sync_channel::<Piece>(PIPE_BLOCKS);
+        let (give_back, spare) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_BLOCKS + 2);
+        let worker = std::thread::Builder::new().name("secfw-hash".into()).spawn(move || {
+            let (mut hash, mut n, mut done) = (sha2::Sha256::new(), 0u64, Vec::new());
+            for piece in queued {
+                match piece {
+                    Piece::Data(block) => {
+                        hash.update(&block);
+                        n += block.len() as u64;
+                        // The writer reuses the buffer; when it is not waiting for one, drop it.
+                        let _ = give_back.try_send(block);
+                    }
+                    Piece::End => {
+                        let h = std::mem::take(&mut hash);
+                        done.push((Sha256Digest::from_bytes(h.finalize().into()), std::mem::take(&mut n)));
+                    }
+                }
+            }
+            done
+        });
+        match worker {
+            Ok(worker) => Self::Piped { pieces, spare, worker },
+            Err(_) => Self::Inline { hash: sha2::Sha256::new(), n: 0, done: Vec::new() },
+        }
+    }
+
+    /// Hash `bytes` as the next part of the current stream.
+    fn update(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Self::Inline { hash, n, .. } => {
+                hash.update(bytes);
+                *n += bytes.len() as u64;
+                Ok(())
+            }
+            Self::Piped { pieces, spare, .. } => {
+                let mut block = spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(IO_BLOCK.max(bytes.len())));
+                block.clear();
+                block.extend_from_slice(bytes);
+                // The thread only hashes: it is gone only if it panicked. Refuse rather than
+                // return a digest of less than was written.
+                pieces.send(Piece::Data(block)).map_err(|_| pipe_stopped())
+            }
+        }
+    }
+
+    /// End the current stream (its digest is the next one [`HashPipe::finish`] returns).
+    fn end(&mut self) -> std::io::Result<()> {
+        match self {
+            Self::Inline { hash, n, done } => {
+                let h = std::mem::take(hash);
+                done.push((Sha256Digest::from_bytes(h.finalize().into()), std::mem::take(n)));
+                Ok(())
+            }
+            Self::Piped { pieces, .. } => pieces.send(Piece::End).map_err(|_| pipe_stopped()),
+        }
+    }
+
+    /// The digest and length of every ended stream, in order.
+    fn finish(self) -> std::io::Result<Vec<(Sha256Digest, u64)>> {
+        match self {
+            Self::Inline { done, .. } => Ok(done),
+            Self::Piped { pieces, spare, worker } => {
+                drop(pieces);
+                drop(spare);
+                worker.join().map_err(|_| pipe_stopped())
+            }
+        }
+    }
+}
+
+/// A writer that feeds everything written through it to a [`HashPipe`]: what is hashed is
+/// exactly what the inner writer accepted.
+struct PipeWriter<'a, W> {
     inner: W,
-    hash: sha2::Sha256,
+    pipe: &'a mut HashPipe,
     n: u64,
 }
 
-impl<W: Write> Write for HashingWriter<W> {
+impl<W: Write> Write for PipeWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
+        self.pipe.update(&buf[..n])?;
         self.n += n as u64;
         Ok(n)
     }
@@ -271,6 +380,22 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), E
         }
         names_out.push(name);
     }
+    // After the end-of-archive marker nothing but zero padding: entries hidden there are
+    // invisible to this reader but extracted by `tar --ignore-zeros`, so they are refused like
+    // any other entry the signature does not cover.
+    let mut tail = ar.into_inner().take(MAX_PACKAGE_BYTES);
+    if !only_zeros(&mut tail).map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))? {
+        return Err(Error::rejected(
+            Diagnostic::error(
+                codes::PACKAGE_EXTRA_ENTRY,
+                an,
+                "the package carries data after its end-of-archive marker; the whole package is refused",
+            )
+            .with_hint(
+                "a package ends with zero blocks only; use a package written by `secfw package`; nothing was written",
+            ),
+        ));
+    }
     let read = Scanned { identity: first, read_at };
     for required in [names::ENVELOPE, names::STATEMENT, names::MANIFEST] {
         if !seen.contains(required) {
@@ -316,17 +441,31 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), E
     Ok((names_out, read))
 }
 
+/// `true` when everything `r` yields is zero bytes.
+fn only_zeros(r: &mut impl Read) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => return Ok(true),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf[..n].iter().any(|&b| b != 0) {
+            return Ok(false);
+        }
+    }
+}
+
 /// The archive's identity when [`scan`] opened it, and when reading began.
 struct Scanned {
     identity: Option<files::FileIdentity>,
     read_at: std::time::SystemTime,
 }
 
-/// What reading a whole archive established.
+/// What extracting an archive established: its identity, when it did not change from the
+/// scan to the end of the extraction and was settled before the scan began.
 struct ArchiveRead {
-    sha256: Sha256Digest,
-    size: u64,
-    /// The archive's identity, when it did not change while read and was settled.
     identity: Option<files::FileIdentity>,
 }
 
@@ -363,10 +502,16 @@ fn extract(
     let an = archive.display().to_string();
     let f = open_archive(archive)?;
     let first = f.metadata().ok().as_ref().and_then(files::FileIdentity::of);
-    let reader = HashingReader { inner: f, hash: sha2::Sha256::new(), n: 0 };
-    let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(256 * 1024, reader));
-    let mut known = files::KnownDigests::new();
+    // The archive as a whole is not hashed: what is trusted is each entry, hashed as it is
+    // extracted and checked against the signed statement, and the scan, which read every
+    // header and checked that nothing follows the end marker. Reusing this verification later
+    // is decided by the archive's identity, not by a digest of it.
+    let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(IO_BLOCK, f));
     let mut stats = files::HashStats::default();
+    // Each entry is hashed on a second thread from the very blocks written to its file; this
+    // thread only reads and writes. The digests are paired with the files after the last one.
+    let mut pipe = HashPipe::new();
+    let mut written: Vec<(PathBuf, String, Option<files::FileIdentity>)> = Vec::with_capacity(accepted.len());
     let mut i = 0usize;
     for entry in ar.entries().map_err(|e| pkg_err(&an, format!("not a tar archive: {e}")))? {
         let mut entry = entry.map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
@@ -382,36 +527,40 @@ fn extract(
         let dir = secfw_artifacts::create_dirs_nofollow(staging, parent)?;
         let dest = dir.join(rel.file_name().unwrap_or_default());
         let out = fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(|e| Error::io(&dest, e))?;
-        let mut reader = HashingReader { inner: &mut entry, hash: sha2::Sha256::new(), n: 0 };
         // Written in large blocks (a plain copy into the file makes one system call per 8 KiB).
-        let mut buffered = std::io::BufWriter::with_capacity(IO_BLOCK, out);
-        std::io::copy(&mut reader, &mut buffered).map_err(|e| Error::io(&dest, e))?;
-        let out = buffered.into_inner().map_err(|e| Error::io(&dest, e.into_error()))?;
-        let size = reader.n;
-        let sha256 = Sha256Digest::from_bytes(reader.hash.finalize().into());
-        stats.files_hashed += 1;
-        stats.bytes_hashed += size;
+        let mut buffered =
+            std::io::BufWriter::with_capacity(IO_BLOCK, PipeWriter { inner: out, pipe: &mut pipe, n: 0 });
+        std::io::copy(&mut entry, &mut buffered).map_err(|e| Error::io(&dest, e))?;
+        let PipeWriter { inner: out, n: size, .. } =
+            buffered.into_inner().map_err(|e| Error::io(&dest, e.into_error()))?;
+        pipe.end().map_err(|e| Error::io(&dest, e))?;
         // Created exclusively, in a directory only this process uses: its identity now is the
         // identity of exactly these bytes.
         let identity = out.metadata().ok().as_ref().and_then(files::FileIdentity::of).filter(|id| id.size == size);
-        known.insert(dest, &files::FileDigest { path: name, sha256, size, identity });
+        written.push((dest, name, identity));
     }
     if i != accepted.len() {
         return Err(pkg_err(&an, "the package changed while being read"));
     }
-    // Read (and hash) the rest of the archive too: its digest covers every byte.
-    let mut rest = ar.into_inner();
-    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
-    let reader = rest.into_inner();
-    let after = reader.inner.metadata().ok().as_ref().and_then(files::FileIdentity::of);
+    let digests = pipe.finish().map_err(|e| pkg_err(&an, format!("extracting: {e}")))?;
+    if digests.len() != written.len() {
+        return Err(pkg_err(&an, "extracting: an entry was not hashed"));
+    }
+    let mut known = files::KnownDigests::new();
+    for ((dest, name, identity), (sha256, size)) in written.into_iter().zip(digests) {
+        stats.files_hashed += 1;
+        stats.bytes_hashed += size;
+        // A digest of fewer bytes than the file holds is never used: no identity, so the
+        // verification reads the file again.
+        let identity = identity.filter(|id| id.size == size);
+        known.insert(dest, &files::FileDigest { path: name, sha256, size, identity });
+    }
+    let after = ar.into_inner().into_inner().metadata().ok().as_ref().and_then(files::FileIdentity::of);
     // The identity is kept only when the file scanned is the file extracted, unchanged while
     // both read it, and settled before the scan began.
-    let identity = scanned
-        .identity
-        .filter(|id| Some(*id) == first && Some(*id) == after && id.size == reader.n && id.settled_at(scanned.read_at));
-    let read =
-        ArchiveRead { sha256: Sha256Digest::from_bytes(reader.hash.finalize().into()), size: reader.n, identity };
-    Ok((known, stats, read))
+    let identity =
+        scanned.identity.filter(|id| Some(*id) == first && Some(*id) == after && id.settled_at(scanned.read_at));
+    Ok((known, stats, ArchiveRead { identity }))
 }
 
 fn staged(
@@ -430,14 +579,12 @@ fn staged(
     o.known = Some(std::sync::Arc::new(extracted));
     let mut report = verify_dir(staging.path(), &staging.path().join(names::MANIFEST), trust, &o);
     report.stats.add(&stats);
-    report.stats.archives_hashed += 1;
-    report.stats.bytes_hashed += read.size;
     // The staging paths are gone once the files are moved: keep only the package's record.
     report.known = files::KnownDigests::new();
     if let (true, Some(identity), Some(seal)) = (report.passed(), read.identity, report.seal) {
         report.known.insert_package(
             archive.to_path_buf(),
-            files::VerifiedPackage { identity, sha256: read.sha256, seal, now: opts.now, trust_version: trust.version },
+            files::VerifiedPackage { identity, seal, now: opts.now, trust_version: trust.version },
         );
     }
     Ok((staging, entries, report))

@@ -378,8 +378,8 @@ impl VerifyReport {
                 name: CheckName::Files,
                 passed: true,
                 detail: format!(
-                    "verified completely earlier in this process (archive sha256 {}); its identity is unchanged",
-                    p.sha256
+                    "verified completely earlier in this process (seal {}); the archive's identity is unchanged",
+                    p.seal
                 ),
                 diagnostics: Vec::new(),
             }],

@@ -114,6 +114,39 @@ fn unpack_refuses_traversal_links_and_tampering_before_writing_anything() {
     assert!(is_empty_dir(&target));
 }
 
+/// Entries hidden after the end-of-archive marker: a reader that stops at the marker (this
+/// one, and `tar` by default) never sees them, `tar --ignore-zeros` extracts them. They are not
+/// covered by the signature, so the whole package is refused, before anything is written, by
+/// unpack and by the EXECUTED criterion's verification. Zero padding after the marker (as `tar`
+/// writes to fill a record) is accepted.
+#[test]
+fn entries_hidden_after_the_end_of_archive_marker_refuse_the_package() {
+    let (t, dir, tp) = sealed(1);
+    let p = package(&dir, &tp, &vopts()).unwrap();
+    let genuine = fs::read(&p.path).unwrap();
+    assert!(genuine.ends_with(&[0; 1024]), "a package ends with two zero blocks");
+    let mut hidden = genuine.clone();
+    hidden.extend(tar_with(&[(b"evil.sh", tar::EntryType::Regular, b"#!/bin/sh\n")]));
+    let mut garbage = genuine.clone();
+    garbage.extend(b"trailing bytes");
+    for (what, bytes) in [("hidden entry", hidden), ("trailing garbage", garbage)] {
+        let archive = t.path().join("attack.tar");
+        fs::write(&archive, &bytes).unwrap();
+        let target = t.path().join("exec-attack");
+        let e = unpack(&archive, &target, &tp, &uopts()).unwrap_err();
+        assert!(e.diagnostics().iter().any(|d| d.code == codes::PACKAGE_EXTRA_ENTRY), "{what}: {e}");
+        assert!(is_empty_dir(&target), "{what}: nothing may be extracted");
+        fs::remove_dir(&target).unwrap();
+        assert!(secfw_seal::verify_package(&archive, &tp, &vopts()).is_err(), "{what}: EXECUTED refuses it too");
+    }
+    let mut padded = genuine;
+    padded.extend([0; 10240]);
+    let archive = t.path().join("padded.tar");
+    fs::write(&archive, &padded).unwrap();
+    let r = unpack(&archive, &t.path().join("exec-padded"), &tp, &uopts()).unwrap();
+    assert!(r.passed(), "zero padding after the marker is not an entry");
+}
+
 #[test]
 fn rollback_restores_a_previous_package() {
     let (_t, dir, tp) = sealed(1);
