@@ -6,6 +6,7 @@ mod junit;
 mod oscal;
 mod sarif;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -207,11 +208,17 @@ impl<'a> ExportInput<'a> {
             .collect();
         let trusted = ws.rulebook_or_default().suppressions.trusted_vex_authors;
         let effective = ws.vex.as_ref().map(|r| secfw_governance::vex::in_effect(r, &trusted)).unwrap_or_default();
+        // Each finding's evaluation by id (the first, as `GovernanceReport::finding` finds it),
+        // indexed once: a lookup per finding, not a scan of a million evaluations.
+        let mut evals: HashMap<&str, &secfw_governance::FindingEval> = HashMap::with_capacity(gov.findings.len());
+        for fe in &gov.findings {
+            evals.entry(fe.finding_id.as_str()).or_insert(fe);
+        }
         let vex = findings
             .findings
             .iter()
             .filter(|f| {
-                gov.finding(&f.finding_id).is_some_and(|e| {
+                evals.get(f.finding_id.as_str()).is_some_and(|e| {
                     matches!(&e.disposition, secfw_governance::Disposition::Excepted { exception } if exception.starts_with("VEX:"))
                 })
             })

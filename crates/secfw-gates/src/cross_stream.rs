@@ -1,7 +1,7 @@
 //! Gate 2, `cross_stream_consistency`: the artifacts agree with each other. Every mismatch names
 //! both sides (the diagnostic's location and a related location).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use secfw_artifacts::file_names;
 use secfw_artifacts::{Diagnostic, path};
@@ -65,7 +65,9 @@ fn findings_vs_exceptions(ctx: &GateContext<'_>, d: &mut Vec<Diagnostic>) {
     let reg = ws.exceptions.as_ref();
     let exc_by_id: HashMap<&str, &secfw_artifacts::Exception> =
         reg.map(|g| g.exceptions.iter().rev().map(|e| (e.id.as_str(), e)).collect()).unwrap_or_default();
-    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+    // Hashed, not ordered: a million ids are only looked up (an ordered map compares strings
+    // at every level of the tree, cache misses each).
+    let mut ids: HashMap<&str, usize> = HashMap::with_capacity(ff.findings.len());
     for (i, f) in ff.findings.iter().enumerate() {
         if let Some(first) = ids.insert(f.finding_id.as_str(), i) {
             d.push(

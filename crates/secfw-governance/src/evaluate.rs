@@ -201,12 +201,16 @@ impl GovernanceReport {
         self.rules.iter().any(|r| !r.holds && r.blocks_handoff)
     }
 
-    /// The evaluation of an exception.
+    /// The evaluation of an exception (the first with this id). A scan of all evaluations: for
+    /// one lookup; a caller looking up many indexes [`Self::exceptions`] once (a registry holds
+    /// tens of thousands, and a scan per exception made the suppression gate quadratic).
     pub fn exception(&self, id: &str) -> Option<&ExceptionEval> {
         self.exceptions.iter().find(|e| e.id == id)
     }
 
-    /// The evaluation of a finding.
+    /// The evaluation of a finding (the first with this id). A scan of all evaluations: for one
+    /// lookup; a caller looking up many indexes [`Self::findings`] once (a ledger holds a
+    /// million, and a scan per finding made `secfw export` quadratic).
     pub fn finding(&self, id: &str) -> Option<&FindingEval> {
         self.findings.iter().find(|f| f.finding_id == id)
     }

@@ -1,6 +1,7 @@
 //! Drift: every suppression in the repository's scanner ignore files and in ingested reports,
 //! checked against the exception registry at `now`.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use secfw_artifacts::file_names;
@@ -68,38 +69,92 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
             d.diagnostics.extend(diags);
         }
     }
-    let reg = ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice());
+    let reg = Registry::index(ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice()), gov);
     let mut backing: Vec<(Format, String)> = Vec::new();
     for s in &d.suppressions {
-        if let Some(id) = check_suppression(s, reg, gov, &mut d.diagnostics) {
+        if let Some(id) = check_suppression(s, &reg, &mut d.diagnostics) {
             d.backed += 1;
             backing.push((s.format, id));
         }
     }
-    let stale = stale_exceptions(ws, gov, reg, &d.files, &backing);
+    let stale = stale_exceptions(ws, gov, &reg, &d.files, &backing);
     d.diagnostics.extend(stale);
     suppressed_in_reports(ws, gov, &mut d.diagnostics);
     secfw_artifacts::sort_diagnostics(&mut d.diagnostics);
     d
 }
 
+/// The exception registry indexed once for the drift checks (thousands of suppressions against
+/// tens of thousands of exceptions: a lookup per suppression, never a scan of the registry).
+struct Registry<'a> {
+    exceptions: &'a [Exception],
+    /// Each id's first definition (registry order), as `GovernanceReport::exception` and the
+    /// loader's duplicate rule pick it.
+    by_id: HashMap<&'a str, &'a Exception>,
+    /// Each id's state at `now` (the first definition's evaluation).
+    states: HashMap<&'a str, ExceptionState>,
+    /// Exceptions (registry indexes) by lower-cased advisory.
+    by_advisory: HashMap<String, Vec<usize>>,
+    /// Exceptions (registry indexes) by the rule and file of their secret fingerprints (a
+    /// fingerprint that does not parse backs nothing).
+    by_secret: HashMap<(&'a str, &'a str), Vec<usize>>,
+}
+
+impl<'a> Registry<'a> {
+    fn index(exceptions: &'a [Exception], gov: &'a GovernanceReport) -> Self {
+        let mut by_id = HashMap::with_capacity(exceptions.len());
+        let mut by_advisory: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_secret: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, e) in exceptions.iter().enumerate() {
+            by_id.entry(e.id.as_str()).or_insert(e);
+            for a in &e.advisories {
+                by_advisory.entry(a.to_ascii_lowercase()).or_default().push(i);
+            }
+            for fp in &e.secrets {
+                if let Some((_, file, rule, _)) = fp_parts(fp) {
+                    by_secret.entry((rule, file)).or_default().push(i);
+                }
+            }
+        }
+        let states = crate::exception_evals(gov).into_iter().map(|(id, ev)| (id, ev.state)).collect();
+        Self { exceptions, by_id, states, by_advisory, by_secret }
+    }
+
+    fn state(&self, id: &str) -> ExceptionState {
+        self.states.get(id).copied().unwrap_or(ExceptionState::Invalid)
+    }
+
+    /// The exceptions that may target `s`, in registry order (each is then checked by
+    /// [`backs`], the one rule).
+    fn candidates(&self, s: &Subject) -> Vec<&'a Exception> {
+        let mut idx: Vec<usize> = match s {
+            Subject::Advisory { id, .. } => {
+                self.by_advisory.get(&id.trim().to_ascii_lowercase()).cloned().unwrap_or_default()
+            }
+            Subject::Secret { rule, file: Some(file), .. } => {
+                self.by_secret.get(&(rule.as_str(), file.as_str())).cloned().unwrap_or_default()
+            }
+            Subject::Secret { file: None, .. } | Subject::Other { .. } => Vec::new(),
+        };
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(|i| &self.exceptions[i]).collect()
+    }
+}
+
 /// One suppression against the registry: named exception that does not target it, backed by a
 /// valid exception (warning when it outlives or is broader than it), or backed only by an
 /// expired or invalid exception, or by none. Returns the id of the valid exception backing it.
-fn check_suppression(
-    s: &Suppression,
-    reg: &[Exception],
-    gov: &GovernanceReport,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<String> {
-    let state = |id: &str| gov.exception(id).map_or(ExceptionState::Invalid, |e| e.state);
+fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
+    let state = |id: &str| reg.state(id);
     let exc_at = |e: &Exception, field: &str| e.spans.field(field);
-    let cands: Vec<(&Exception, bool)> = reg.iter().filter_map(|e| backs(e, &s.subject).map(|w| (e, w))).collect();
+    let cands: Vec<(&Exception, bool)> =
+        reg.candidates(&s.subject).into_iter().filter_map(|e| backs(e, &s.subject).map(|w| (e, w))).collect();
     let named_wrong = s.exception.as_ref().filter(|x| !cands.iter().any(|(e, _)| &e.id == *x));
     let valid: Vec<&(&Exception, bool)> = cands.iter().filter(|(e, _)| state(&e.id) == ExceptionState::Valid).collect();
     let what = format!("{} `{}`", s.format, s.subject);
     if let Some(x) = named_wrong {
-        let e = reg.iter().find(|e| &e.id == x);
+        let e = reg.by_id.get(x.as_str()).copied();
         diagnostics.push(
             Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} names {x}, which does not target it"))
                 .at(s.pos)
@@ -184,21 +239,22 @@ fn check_suppression(
 fn stale_exceptions(
     ws: &LoadedWorkspace,
     gov: &GovernanceReport,
-    reg: &[Exception],
+    reg: &Registry<'_>,
     files: &[String],
     backing: &[(Format, String)],
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let gov_rules = rules(ws, gov);
+    let backing: HashSet<(Format, &str)> = backing.iter().map(|(f, id)| (*f, id.as_str())).collect();
     for format in Format::ALL {
         if !files.iter().any(|f| f == format.default_path()) {
             continue;
         }
         for r in &gov_rules {
-            if !applies(format, r) || backing.iter().any(|(f, id)| *f == format && *id == r.exception) {
+            if !applies(format, r) || backing.contains(&(format, r.exception.as_str())) {
                 continue;
             }
-            let e = reg.iter().find(|e| e.id == r.exception);
+            let e = reg.by_id.get(r.exception.as_str()).copied();
             diagnostics.push(
                 Diagnostic::warning(
                     codes::STALE,
@@ -236,6 +292,9 @@ fn applies(format: Format, r: &Rule) -> bool {
 fn suppressed_in_reports(ws: &LoadedWorkspace, gov: &GovernanceReport, out: &mut Vec<Diagnostic>) {
     let Some(ledger) = ws.findings.as_ref() else { return };
     let loc = Locator::new(ws);
+    // Each finding's evaluation by id (the first, as `GovernanceReport::finding` finds it),
+    // built when the first suppressed result needs it.
+    let mut evals: Option<HashMap<&str, &secfw_governance::FindingEval>> = None;
     for (i, f) in ledger.findings.iter().enumerate() {
         let suppressed = f.evidence.iter().filter(|e| e.kind == EvidenceKind::ScanResult).any(|e| {
             e.data.get("suppressions").and_then(serde_json::Value::as_array).is_some_and(|a| {
@@ -245,8 +304,15 @@ fn suppressed_in_reports(ws: &LoadedWorkspace, gov: &GovernanceReport, out: &mut
         if !suppressed || !f.is_open() && f.status != secfw_artifacts::FindingStatus::Accepted {
             continue;
         }
+        let evals = evals.get_or_insert_with(|| {
+            let mut m = HashMap::with_capacity(gov.findings.len());
+            for fe in &gov.findings {
+                m.entry(fe.finding_id.as_str()).or_insert(fe);
+            }
+            m
+        });
         let excepted =
-            gov.finding(&f.finding_id).is_some_and(|fe| matches!(fe.disposition, Disposition::Excepted { .. }));
+            evals.get(f.finding_id.as_str()).is_some_and(|fe| matches!(fe.disposition, Disposition::Excepted { .. }));
         if !excepted {
             out.push(
                 Diagnostic::error(

@@ -12,6 +12,7 @@ mod toml_util;
 pub mod vex;
 pub mod vex_in;
 
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -189,35 +190,38 @@ impl Rule {
 pub fn rules(ws: &LoadedWorkspace, gov: &GovernanceReport) -> Vec<Rule> {
     let Some(reg) = ws.exceptions.as_ref() else { return Vec::new() };
     let findings = ws.findings.as_ref().map_or(&[][..], |f| f.findings.as_slice());
-    let mut out: Vec<Rule> = reg
+    // Indexed once (a registry holds tens of thousands of exceptions, a ledger a million
+    // findings): each exception's evaluation by id (the first definition, as
+    // `GovernanceReport::exception` finds it), and the packages the findings report per advisory.
+    let evals = exception_evals(gov);
+    let valid: Vec<&secfw_artifacts::Exception> = reg
         .exceptions
         .iter()
-        .filter(|e| gov.exception(&e.id).is_some_and(secfw_governance::ExceptionEval::is_valid))
+        .filter(|e| evals.get(e.id.as_str()).is_some_and(|ev| ev.is_valid()))
         .filter(|e| !e.advisories.is_empty() || !e.secrets.is_empty())
+        .collect();
+    let packages = PackagesByAdvisory::index(findings, valid.iter().copied().filter(|e| e.package.is_some()));
+    let mut out: Vec<Rule> = valid
+        .into_iter()
         .map(|e| {
-            let mut known: Vec<String> = Vec::new();
+            let mut known: BTreeSet<String> = BTreeSet::new();
             if e.package.is_some() {
-                for f in findings {
-                    for cve in &f.cve {
-                        for r in &f.affected_resources {
-                            if let Some(p) = PackageRef::from_location(&r.location)
-                                && covers(e, cve, Some(&p))
-                                && let Some(v) = p.version
-                                && !known.contains(&v)
-                            {
-                                known.push(v);
-                            }
+                for a in &e.advisories {
+                    for (cve, p) in packages.of(a) {
+                        if let Some(v) = &p.version
+                            && covers(e, cve, Some(p))
+                        {
+                            known.insert(v.clone());
                         }
                     }
                 }
             }
-            known.sort();
             Rule {
                 exception: e.id.clone(),
                 advisories: e.advisories.clone(),
                 package: e.package.clone(),
                 versions: e.versions.clone(),
-                known_versions: known,
+                known_versions: known.into_iter().collect(),
                 secrets: e.secrets.clone(),
                 valid_until: e.valid_until,
                 expires_at: e.valid_until.end_of_day(),
@@ -230,6 +234,57 @@ pub fn rules(ws: &LoadedWorkspace, gov: &GovernanceReport) -> Vec<Rule> {
         .collect();
     out.sort_by(|a, b| a.exception.cmp(&b.exception));
     out
+}
+
+/// Each exception's evaluation by id; of two with one id the first (registry order), as
+/// [`GovernanceReport::exception`] finds it, in one pass instead of a scan per lookup.
+pub(crate) fn exception_evals(gov: &GovernanceReport) -> HashMap<&str, &secfw_governance::ExceptionEval> {
+    let mut by_id = HashMap::with_capacity(gov.exceptions.len());
+    for ev in &gov.exceptions {
+        by_id.entry(ev.id.as_str()).or_insert(ev);
+    }
+    by_id
+}
+
+/// The packages (with the advisory as the finding spells it) that the findings' resources name,
+/// by lower-cased advisory, for the advisories of the given exceptions only: one pass over the
+/// ledger for all package-narrowed exceptions instead of one per exception.
+struct PackagesByAdvisory<'a> {
+    by_advisory: HashMap<String, Vec<(&'a str, PackageRef)>>,
+}
+
+impl<'a> PackagesByAdvisory<'a> {
+    fn index<'e>(
+        findings: &'a [secfw_artifacts::Finding],
+        exceptions: impl Iterator<Item = &'e secfw_artifacts::Exception>,
+    ) -> Self {
+        let mut by_advisory: HashMap<String, Vec<(&'a str, PackageRef)>> = HashMap::new();
+        for e in exceptions {
+            for a in &e.advisories {
+                by_advisory.entry(a.to_ascii_lowercase()).or_default();
+            }
+        }
+        if by_advisory.is_empty() {
+            return Self { by_advisory };
+        }
+        for f in findings {
+            for cve in &f.cve {
+                // `covers` compares the trimmed advisory case-insensitively.
+                let Some(v) = by_advisory.get_mut(&cve.trim().to_ascii_lowercase()) else { continue };
+                v.extend(
+                    f.affected_resources
+                        .iter()
+                        .filter_map(|r| PackageRef::from_location(&r.location))
+                        .map(|p| (cve.as_str(), p)),
+                );
+            }
+        }
+        Self { by_advisory }
+    }
+
+    fn of(&self, advisory: &str) -> impl Iterator<Item = (&'a str, &PackageRef)> {
+        self.by_advisory.get(&advisory.to_ascii_lowercase()).into_iter().flatten().map(|(c, p)| (*c, p))
+    }
 }
 
 /// What a scanner suppression says it suppresses.

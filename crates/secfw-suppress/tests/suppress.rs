@@ -382,3 +382,29 @@ fn an_unreadable_ignore_file_is_an_error_never_absent() {
     let (_, d) = secfw_suppress::read_file(t.path(), Format::CargoAudit).expect("a symlink is not absent");
     assert_eq!(codes(&d), vec!["SP0101"]);
 }
+
+/// Compile and drift index the registry and the ledger once instead of scanning them per
+/// exception or per suppression (issue 17: a registry of 20,000 exceptions made the
+/// suppression gate quadratic). The indexes must find exactly what the one rule (`covers`)
+/// finds: advisory ids in any case, a ledger cve with stray white space, secrets by rule and
+/// file.
+#[test]
+fn indexed_lookups_find_what_the_rule_finds_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path(), vec![finding("F-3", " rustsec-2020-0071 ", "time@0.1.9", &serde_json::json!([]))]);
+    let r = valid_rules(&ws);
+    assert_eq!(r[0].exception, "EXC-001");
+    assert_eq!(r[0].known_versions, ["0.1.44", "0.1.45", "0.1.9"], "the lower-case, padded cve pins its version too");
+
+    let (d, _dir) =
+        drift_with(Format::OsvScanner, "[[IgnoredVulns]]\nid = \"rustsec-2021-0001\"\nreason = \"EXC-005: x\"\n");
+    assert!(!d.iter().any(Diagnostic::is_error), "a lower-case id is backed by EXC-005: {d:#?}");
+    let (d, _dir) = drift_with(Format::OsvScanner, "[[IgnoredVulns]]\nid = \"cve-2019-0005\"\n");
+    assert!(one(&d, "SP0202").message.contains("EXC-002"), "the expired exception is still found: {d:#?}");
+    let (d, _dir) = drift_with(Format::Gitleaks, "src/a.rs:generic-api-key:3\nsrc/b.rs:generic-api-key:3\n");
+    assert_eq!(
+        codes(&d).iter().filter(|c| **c == "SP0201").count(),
+        1,
+        "only the fingerprint EXC-004 lists is backed: {d:#?}"
+    );
+}
