@@ -669,7 +669,9 @@ impl<'de> Deserialize<'de> for StrictValue {
 /// tags, standards, policy references, CWE and CVE ids) mostly hold one element, so on a
 /// 100k-finding ledger the unused room was tens of megabytes of the load's peak memory (and the
 /// time to fault those pages in). With a hint of one, a one-element list is allocated exactly;
-/// a longer one grows 1 → 4 → 8 as before, one reallocation more. Only the allocation changes:
+/// a longer one grows 1 → 4 → 8 as before, one reallocation more; an empty one now allocates
+/// its one slot (the hint is read before the first element: on M, where 90% of the findings
+/// have `evidence: []`, that costs ≈ 9 MB of what is saved). Only the allocation changes:
 /// the value read, every error and its position are the same (they come from the format's
 /// deserializer, which this one forwards to).
 struct OneHint<D>(D);
