@@ -513,7 +513,7 @@ fn layout_size_estimate(ledger: &FindingsFile) -> usize {
             sampled += 1;
         }
     }
-    let per_finding = if sampled == 0 { 0 } else { bytes / sampled };
+    let per_finding = bytes.checked_div(sampled).unwrap_or(0);
     // 1/8 margin for findings larger than the sample, plus the header and the scan records.
     let findings = per_finding.saturating_add(per_finding / 8).saturating_mul(n);
     findings.saturating_add(ledger.scans.len().saturating_mul(1024)).saturating_add(1 << 16)
