@@ -463,6 +463,35 @@ pub fn parse_findings_canonical(
     Some(ff)
 }
 
+/// Prove that `src` (a ledger written in the ledger layout) reads back to exactly `expected`,
+/// and check it like [`parse_findings_canonical`]: the same strict reader and typed
+/// deserialization, but each finding read is compared with `expected`'s and dropped instead of
+/// building a second ledger ([`yaml::canonical::check_findings_equal`]); the loader's checks
+/// then run on `expected`, which the comparison proved equal to the text, and their
+/// diagnostics are located in `src`. A text outside the layout, a field the ledger type does
+/// not hold, or a value that differs from `expected` is an `SF0101` error diagnostic with its
+/// line and column, and the result is `false`; `true` means equal (the diagnostics may still
+/// hold the checks' errors). Counted by [`findings_parses`].
+pub fn check_findings_canonical(src: &SourceFile, expected: &FindingsFile, diags: &mut Vec<Diagnostic>) -> bool {
+    FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut unknown = Vec::new();
+    if let Err(e) = yaml::canonical::check_findings_equal(&src.text, expected, &mut |p| unknown.push(p)) {
+        diags.push(
+            Diagnostic::error(codes::SYNTAX, &src.name, format!("not in the ledger layout: expected {}", e.message))
+                .at(Some(crate::diag::Pos::new(e.line, e.column)))
+                .with_hint("the ledger layout is what secfw writes; see docs/ingest.md"),
+        );
+        return false;
+    }
+    if let Some(p) = unknown.first() {
+        diags.push(Diagnostic::error(codes::UNKNOWN_FIELD, &src.name, format!("unknown field at {p}")));
+        return false;
+    }
+    let pending = check_findings(expected, &src.name);
+    locate(src, pending, diags);
+    true
+}
+
 /// Parse and check `sec_findings.yaml`.
 pub fn parse_findings(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<FindingsFile> {
     FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

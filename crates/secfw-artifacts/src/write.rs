@@ -20,6 +20,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// looks like if nobody changes it afterwards (a caller compares it with the path's metadata
 /// later to tell whether it did).
 pub fn write_atomic_meta(path: &Path, bytes: &[u8]) -> Result<fs::Metadata, Error> {
+    write_atomic_meta_if(path, bytes, || Ok::<(), std::convert::Infallible>(()))?.map_err(|e| match e {})
+}
+
+/// [`write_atomic_meta`] gated by `gate`, which runs after the temp file was written and
+/// synced and before it is renamed into place: the file at `path` is replaced only when `gate`
+/// returns `Ok`; otherwise the temp file is removed, `path` is unchanged, and `gate`'s error
+/// is returned as `Ok(Err(_))`. Lets a writer check its bytes (on another thread) while they
+/// are being written, and still write nothing when the check fails. `gate` is not called when
+/// the write itself fails.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the temp file cannot be written, synced or renamed.
+pub fn write_atomic_meta_if<E>(
+    path: &Path,
+    bytes: &[u8],
+    gate: impl FnOnce() -> Result<(), E>,
+) -> Result<Result<fs::Metadata, E>, Error> {
     let io = |source| Error::Io { path: path.to_owned(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -28,10 +46,19 @@ pub fn write_atomic_meta(path: &Path, bytes: &[u8]) -> Result<fs::Metadata, Erro
     fs::create_dir_all(dir).map_err(io)?;
     remove_stale_temps(dir);
     let mut tmp = tempfile_in(dir).map_err(io)?;
-    tmp.1.write_all(bytes).map_err(io)?;
-    tmp.1.sync_all().map_err(io)?;
-    let meta = tmp.1.metadata().map_err(io)?;
+    let written = tmp.1.write_all(bytes).and_then(|()| tmp.1.sync_all()).and_then(|()| tmp.1.metadata());
     drop(tmp.1);
+    let meta = match written {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp.0);
+            return Err(io(e));
+        }
+    };
+    if let Err(e) = gate() {
+        let _ = fs::remove_file(&tmp.0);
+        return Ok(Err(e));
+    }
     if let Err(e) = fs::rename(&tmp.0, path) {
         let _ = fs::remove_file(&tmp.0);
         return Err(io(e));
@@ -39,7 +66,7 @@ pub fn write_atomic_meta(path: &Path, bytes: &[u8]) -> Result<fs::Metadata, Erro
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(meta)
+    Ok(Ok(meta))
 }
 
 fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, fs::File)> {

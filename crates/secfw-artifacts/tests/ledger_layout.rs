@@ -11,7 +11,7 @@ use secfw_artifacts::model::findings::{
 use secfw_artifacts::yaml::canonical;
 use secfw_artifacts::{
     Date, FindingStatus, FindingsFile, LifecycleState, LoadOptions, Severity, SourceFile, Timestamp,
-    parse_findings_canonical, yaml,
+    check_findings_canonical, parse_findings_canonical, yaml,
 };
 
 /// Strings an attacker or a careless producer puts in a report, and everything YAML reads as
@@ -400,6 +400,81 @@ proptest! {
         prop_assert!(!text.chars().any(|c| c != '\n' && canonical::needs_escape(c)), "{}", text);
         // deterministic: the same value, the same bytes
         prop_assert_eq!(canonical::to_string(&ff).unwrap().unwrap(), text);
+    }
+
+    /// The comparing read-back (no second ledger) accepts every ledger's own text, and refuses
+    /// the text of any other ledger: an emitter that wrote another value is caught.
+    #[test]
+    fn the_comparing_read_back_accepts_exactly_the_ledger_written(ff in ledger(), other in ledger()) {
+        let text = canonical::to_string(&ff).unwrap().unwrap();
+        let mut d = Vec::new();
+        prop_assert!(check_findings_canonical(&SourceFile::new("sec_findings.yaml", text.clone()), &ff, &mut d), "{:?}\n{}", d, text);
+        // The loader's checks ran on the ledger: the same diagnostics, at the same places, as
+        // the read-back that builds a second ledger.
+        let mut d2 = Vec::new();
+        parse_findings_canonical(&SourceFile::new("sec_findings.yaml", text.clone()), &LoadOptions::default(), &mut d2);
+        prop_assert_eq!(&d, &d2);
+        if other != ff {
+            let mut d = Vec::new();
+            prop_assert!(!check_findings_canonical(&SourceFile::new("sec_findings.yaml", text.clone()), &other, &mut d), "{}", text);
+            prop_assert_eq!(d.len(), 1);
+            prop_assert!(d[0].is_error());
+        }
+    }
+
+    /// An emitter bug that changes one value (one field of one finding, a finding dropped,
+    /// duplicated or moved, the header, a scan record): the text of the changed ledger is
+    /// refused as the read-back of the original.
+    #[test]
+    fn the_comparing_read_back_refuses_any_one_change(ff in ledger(), f in finding(), s in scan(), which in 0u8..7, at in any::<prop::sample::Index>()) {
+        let mut bad = ff.clone();
+        match which {
+            0 if !bad.findings.is_empty() => { let i = at.index(bad.findings.len()); bad.findings[i] = f; }
+            1 if !bad.findings.is_empty() => { let i = at.index(bad.findings.len()); bad.findings.remove(i); }
+            2 => { let i = at.index(bad.findings.len() + 1); bad.findings.insert(i, f); }
+            3 if bad.findings.len() > 1 => { let i = at.index(bad.findings.len() - 1); bad.findings.swap(i, i + 1); }
+            4 => bad.version.push('x'),
+            5 => bad.metadata.scan_id.push('x'),
+            _ => { let i = at.index(bad.scans.len() + 1); bad.scans.insert(i, s); }
+        }
+        prop_assume!(bad != ff);
+        let text = canonical::to_string(&bad).unwrap().unwrap();
+        let mut d = Vec::new();
+        prop_assert!(!check_findings_canonical(&SourceFile::new("sec_findings.yaml", text.clone()), &ff, &mut d), "{}", text);
+        prop_assert!(d.iter().any(secfw_artifacts::Diagnostic::is_error), "{:?}", d);
+    }
+
+    /// Whatever a mutated ledger text is, the comparing read-back accepts it only when the
+    /// strict reader reads it to exactly the ledger (and, with the previous property, the normal
+    /// parser too): a flipped, dropped or inserted byte never passes as the ledger.
+    #[test]
+    fn the_comparing_read_back_of_a_mutated_text_passes_only_for_the_same_value(
+        ff in ledger(), edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b" -:#\"\\\n\tax0'{}[]~".to_vec())), 1..4)
+    ) {
+        let text = canonical::to_string(&ff).unwrap().unwrap();
+        let mut bytes = text.into_bytes();
+        for (at, op, b) in edits {
+            if bytes.is_empty() { break; }
+            let i = at.index(bytes.len());
+            match op {
+                0 => bytes[i] = b,
+                1 => { bytes.remove(i); }
+                _ => bytes.insert(i, b),
+            }
+        }
+        let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+        let mut d = Vec::new();
+        let equal = check_findings_canonical(&SourceFile::new("sec_findings.yaml", text.clone()), &ff, &mut d);
+        let mut d2 = Vec::new();
+        let read = parse_findings_canonical(&SourceFile::new("sec_findings.yaml", text.clone()), &LoadOptions::default(), &mut d2);
+        if equal {
+            prop_assert_eq!(read.as_ref(), Some(&ff), "{}", text);
+            prop_assert_eq!(&normal_parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n---\n{text}")))?, &ff);
+        } else {
+            // Refused: the text does not read back to exactly the ledger through the strict reader.
+            let clean = !d2.iter().any(secfw_artifacts::Diagnostic::is_error);
+            prop_assert!(!(clean && read.as_ref() == Some(&ff)), "refused a text that reads back to the ledger: {:?}\n{}", d, text);
+        }
     }
 
     /// Any JSON value (hostile keys too) round-trips through both readers.

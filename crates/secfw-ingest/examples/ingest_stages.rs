@@ -1,5 +1,5 @@
 //! Time the stages of an ingest of one report into an empty ledger, in process (parse, merge,
-//! render in the ledger layout, read back, write): where the time of `secfw ingest` goes.
+//! render in the ledger layout, the read-back check, write): where the time of `secfw ingest` goes.
 //! `target/release/examples/ingest_stages FILE [OUT]`.
 #![allow(clippy::disallowed_macros, missing_docs)]
 
@@ -27,8 +27,13 @@ fn main() {
     let t = Instant::now();
     let text = secfw_artifacts::yaml::canonical::to_string(&ledger).unwrap().unwrap();
     let emit = t.elapsed();
+    // The read-back check as ingest runs it: each finding compared as it is read, no second
+    // ledger; then, for comparison, reading a second ledger and comparing it whole.
     let t = Instant::now();
     let src = secfw_artifacts::SourceFile::new("sec_findings.yaml", text);
+    assert!(secfw_artifacts::check_findings_canonical(&src, &ledger, &mut Vec::new()));
+    let check = t.elapsed();
+    let t = Instant::now();
     let mut d = Vec::new();
     let back =
         secfw_artifacts::parse_findings_canonical(&src, &secfw_artifacts::LoadOptions::default(), &mut d).unwrap();
@@ -36,6 +41,7 @@ fn main() {
     let t = Instant::now();
     assert!(back == ledger);
     let cmp = t.elapsed();
+    drop(back);
     let t = Instant::now();
     if let Some(out) = std::env::args().nth(2) {
         secfw_artifacts::write_atomic(out.as_ref(), src.text.as_bytes()).unwrap();
@@ -53,7 +59,7 @@ fn main() {
     let old_read = t.elapsed();
     println!("before: serde-saphyr {old_emit:?}, full YAML parse and compare {old_read:?}");
     println!(
-        "{} findings, {} bytes: parse {parse:?}, merge {merge:?}, emit {emit:?}, read back {read:?}, compare {cmp:?}, write {write:?}",
+        "{} findings, {} bytes: parse {parse:?}, merge {merge:?}, emit {emit:?}, check (compare while reading) {check:?}, write {write:?}; a second ledger instead: read back {read:?}, compare {cmp:?}",
         ledger.findings.len(),
         src.text.len()
     );

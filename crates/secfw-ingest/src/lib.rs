@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 pub use secfw_artifacts::WorkspaceLock;
 use secfw_artifacts::model::findings::FindingsFile;
 use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace};
-use secfw_artifacts::{file_names, parse_findings, parse_findings_canonical, parse_inventory, parse_rulebook};
+use secfw_artifacts::{check_findings_canonical, file_names, parse_findings, parse_inventory, parse_rulebook};
 
 pub use cvss::v3_base_score as cvss_v3_base_score;
 pub use ledger::{MergeSummary, finding_class, finding_target, id_scheme, match_resource, merge, new_ledger};
@@ -203,8 +203,8 @@ pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestO
         .unwrap_or_default();
     let mut summary = merge(&mut ledger, &reports, inventory.as_ref(), &sla, opts.now);
     summary.diagnostics.splice(0..0, warnings);
-    let checked = render_checked(&ledger, syntax)?;
-    let written_identity = if opts.dry_run { None } else { Some(write_ledger(&ledger_path, &checked.source.text)?) };
+    let write_to = (!opts.dry_run).then_some(ledger_path.as_path());
+    let (_, written_identity) = render_check_write(&ledger, syntax, write_to)?;
     Ok(Outcome { reports, summary, ledger, ledger_path, written: !opts.dry_run, written_identity })
 }
 
@@ -267,12 +267,14 @@ pub fn ingest_loaded(
     let used = |f: &str| (f == file_names::INVENTORY && has_inventory) || (f == file_names::RULEBOOK && has_rulebook);
     let warnings = ws.diagnostics.iter().filter(|d| !d.is_error() && used(&d.file)).cloned();
     summary.diagnostics.splice(0..0, warnings);
-    let checked = render_checked(&ledger, syntax)?;
-    if opts.dry_run {
+    let write_to = (!opts.dry_run).then_some(ledger_path.as_path());
+    let (checked, identity) = render_check_write(&ledger, syntax, write_to)?;
+    let Some(identity) = identity else {
         return Ok(Outcome { reports, summary, ledger, ledger_path, written: false, written_identity: None });
-    }
-    let identity = write_ledger(&ledger_path, &checked.source.text)?;
-    ws.findings = Some(checked.value);
+    };
+    // The value the text was proved to hold: read back, or (the ledger layout) the merged
+    // ledger, which the comparison proved equal to the text.
+    ws.findings = Some(checked.value.unwrap_or_else(|| ledger.clone()));
     ws.sources.insert(file_names::FINDINGS.to_owned(), checked.source);
     ws.diagnostics.retain(|d| d.file != file_names::FINDINGS);
     ws.diagnostics.extend(checked.diagnostics);
@@ -313,13 +315,6 @@ fn artifact_invalid(name: &str, errors: Vec<Diagnostic>) -> Error {
     ];
     diagnostics.extend(errors);
     Error::ArtifactInvalid { file: name.to_owned(), diagnostics }
-}
-
-/// Write the ledger atomically and return the identity (size, modification time) of the file
-/// as written, taken from the file itself before it was renamed into place.
-fn write_ledger(path: &Path, text: &str) -> Result<WrittenIdentity, Error> {
-    let meta = secfw_artifacts::write_atomic_meta(path, text.as_bytes())?;
-    Ok(WrittenIdentity { size: meta.len(), modified: meta.modified().ok() })
 }
 
 /// What the ledger file looked like when ingest wrote it: its size and modification time,
@@ -391,9 +386,11 @@ pub fn render_as(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<String, 
 struct Checked {
     /// The text, as the file secfw writes.
     source: secfw_artifacts::SourceFile,
-    /// The value parsed back from `source` (equal to the ledger rendered).
-    value: FindingsFile,
-    /// The diagnostics of that parse (no errors).
+    /// The value parsed back from `source` when the check built one (JSON syntax, or YAML
+    /// outside the ledger layout); `None` when the check compared the text with the ledger as
+    /// it read it (the ledger layout), which proved the text holds exactly the ledger rendered.
+    value: Option<FindingsFile>,
+    /// The diagnostics of that read (no errors).
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -403,34 +400,257 @@ struct Checked {
 /// written.
 ///
 /// YAML is written in the ledger layout ([`secfw_artifacts::yaml::canonical`]) and read back
-/// with its strict one-pass reader ([`parse_findings_canonical`]): the same typed value, the
-/// same checks, without the full YAML parser. A ledger the layout cannot hold (a key longer
-/// than [`secfw_artifacts::yaml::canonical::MAX_KEY_BYTES`]) is rendered by serde-saphyr and
-/// read back with the full parser, as before.
+/// with its strict one-pass reader, comparing each finding with the merged one as it is read
+/// ([`check_findings_canonical`]: no second ledger is built; the loader's checks then run on
+/// the merged value, which the comparison proved equal to the text). A ledger the layout cannot
+/// hold (a key longer than [`secfw_artifacts::yaml::canonical::MAX_KEY_BYTES`]) is rendered by
+/// serde-saphyr and read back with the full parser, as before.
 fn render_checked(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<Checked, Error> {
-    let (text, layout) = match syntax {
-        LedgerSyntax::Yaml => match secfw_artifacts::yaml::canonical::to_string(ledger)? {
-            Some(t) => (t, true),
-            None => (secfw_artifacts::yaml::to_string(ledger)?, false),
-        },
-        LedgerSyntax::Json => (ledger.to_json_lines().map_err(Error::Render)?, false),
+    render_check_write(ledger, syntax, None).map(|(c, _)| c)
+}
+
+/// [`render_checked`], then, with `write_to`, write the text there atomically: the write and
+/// `fsync` of the temp file run while the read-back check runs on another thread, and the temp
+/// file is renamed into place only after the check passed (removed otherwise: nothing is
+/// written). Returns the identity of the file written.
+fn render_check_write(
+    ledger: &FindingsFile,
+    syntax: LedgerSyntax,
+    write_to: Option<&Path>,
+) -> Result<(Checked, Option<WrittenIdentity>), Error> {
+    let (source, layout) = render_text(ledger, syntax)?;
+    check_and_write(source, ledger, layout, write_to)
+}
+
+/// The check and the write of [`render_check_write`] on a rendered `source` (`layout`: in the
+/// ledger layout).
+fn check_and_write(
+    source: secfw_artifacts::SourceFile,
+    ledger: &FindingsFile,
+    layout: bool,
+    write_to: Option<&Path>,
+) -> Result<(Checked, Option<WrittenIdentity>), Error> {
+    let Some(path) = write_to else {
+        let (value, diagnostics) = read_back(&source, ledger, layout)?;
+        return Ok((Checked { source, value, diagnostics }, None));
     };
-    let source = secfw_artifacts::SourceFile::new(file_names::FINDINGS, text);
-    let mut diagnostics = Vec::new();
-    let back = if layout {
-        parse_findings_canonical(&source, &LoadOptions::default(), &mut diagnostics)
-    } else {
-        parse_findings(&source, &LoadOptions::default(), &mut diagnostics)
-    };
-    if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {
-        return Err(Error::ReadBack { diagnostic: Some(Box::new(d.clone())) });
-    }
-    match back {
-        Some(value) if value == *ledger => Ok(Checked { source, value, diagnostics }),
+    let (checked, written) = std::thread::scope(|s| {
+        let check = s.spawn(|| read_back(&source, ledger, layout));
+        let mut checked = None;
+        let written = secfw_artifacts::write_atomic_meta_if(path, source.text.as_bytes(), || {
+            // A check that panicked proved nothing: fail closed.
+            let r = check.join().unwrap_or(Err(Error::ReadBack { diagnostic: None }));
+            let passed = r.is_ok();
+            checked = Some(r);
+            if passed { Ok(()) } else { Err(()) }
+        });
+        (checked, written)
+    });
+    // The write failed before the check was waited for (the scope joined it): the I/O error.
+    match (checked, written?) {
+        (Some(Ok((value, diagnostics))), Ok(meta)) => {
+            let identity = WrittenIdentity { size: meta.len(), modified: meta.modified().ok() };
+            Ok((Checked { source, value, diagnostics }, Some(identity)))
+        }
+        (Some(Err(e)), _) => Err(e),
         _ => Err(Error::ReadBack { diagnostic: None }),
     }
 }
 
+/// The text of `ledger` in `syntax`, and whether it is in the ledger layout.
+fn render_text(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<(secfw_artifacts::SourceFile, bool), Error> {
+    let (text, layout) = match syntax {
+        LedgerSyntax::Yaml => {
+            match secfw_artifacts::yaml::canonical::to_string_with_capacity(ledger, layout_size_estimate(ledger))? {
+                Some(t) => (t, true),
+                None => (secfw_artifacts::yaml::to_string(ledger)?, false),
+            }
+        }
+        LedgerSyntax::Json => (ledger.to_json_lines().map_err(Error::Render)?, false),
+    };
+    Ok((secfw_artifacts::SourceFile::new(file_names::FINDINGS, text), layout))
+}
+
+/// The read-back check of [`render_checked`] on `source`, the text rendered from `ledger`
+/// (`layout`: in the ledger layout): `Ok` only when the text reads back, through the reader a
+/// load would use, to exactly `ledger` with no error diagnostic. Returns the value read when
+/// the check built one, and the diagnostics.
+fn read_back(
+    source: &secfw_artifacts::SourceFile,
+    ledger: &FindingsFile,
+    layout: bool,
+) -> Result<(Option<FindingsFile>, Vec<Diagnostic>), Error> {
+    let mut diagnostics = Vec::new();
+    let (equal, value) = if layout {
+        (check_findings_canonical(source, ledger, &mut diagnostics), None)
+    } else {
+        let back = parse_findings(source, &LoadOptions::default(), &mut diagnostics);
+        (back.as_ref() == Some(ledger), back)
+    };
+    if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {
+        return Err(Error::ReadBack { diagnostic: Some(Box::new(d.clone())) });
+    }
+    if !equal {
+        return Err(Error::ReadBack { diagnostic: None });
+    }
+    Ok((value, diagnostics))
+}
+
+/// How many bytes the ledger layout of `ledger` probably takes, so the text is allocated once
+/// instead of growing by doubling (each step copies the text into fresh memory): the layout
+/// of up to 32 findings spread over the ledger, scaled to all of them with a margin. Only
+/// sizes the allocation: capacity never written is never touched, and a short estimate costs
+/// one reallocation, never a different text.
+fn layout_size_estimate(ledger: &FindingsFile) -> usize {
+    const SAMPLES: usize = 32;
+    let n = ledger.findings.len();
+    let step = n.div_ceil(SAMPLES).max(1);
+    let (mut bytes, mut sampled) = (0usize, 0usize);
+    for f in ledger.findings.iter().step_by(step) {
+        // A finding emitted alone sits two columns left of where the ledger puts it: add
+        // the indentation of its lines.
+        if let Ok(Some(t)) = secfw_artifacts::yaml::canonical::to_string(f) {
+            bytes = bytes.saturating_add(t.len()).saturating_add(2 * t.bytes().filter(|&b| b == b'\n').count());
+            sampled += 1;
+        }
+    }
+    let per_finding = bytes.checked_div(sampled).unwrap_or(0);
+    // 1/8 margin for findings larger than the sample, plus the header and the scan records.
+    let findings = per_finding.saturating_add(per_finding / 8).saturating_mul(n);
+    findings.saturating_add(ledger.scans.len().saturating_mul(1024)).saturating_add(1 << 16)
+}
+
 fn display_name(dir: &Path, path: &Path) -> String {
     target::report_name(dir, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example workspace's ledger (several findings, scans) and a directory holding it.
+    fn example() -> (tempfile::TempDir, FindingsFile) {
+        let d = tempfile::tempdir().expect("tempdir");
+        secfw_artifacts::template::write_example(d.path()).expect("example");
+        let path = d.path().join(file_names::FINDINGS);
+        let src = secfw_artifacts::read_artifact(&path, file_names::FINDINGS, 1 << 30).expect("read");
+        let mut diags = Vec::new();
+        let ledger = parse_findings(&src, &LoadOptions::default(), &mut diags).expect("parses");
+        assert!(ledger.findings.len() >= 2 && !ledger.scans.is_empty(), "the example has findings and scans");
+        (d, ledger)
+    }
+
+    /// The directory's entries other than the ledger: no temp file may be left behind.
+    fn temp_files(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .expect("read_dir")
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|n| n.starts_with(secfw_artifacts::TEMP_PREFIX))
+            .collect()
+    }
+
+    /// An emitter bug: the text written holds another value than the merged ledger. Whatever
+    /// the difference (a field of one finding, a finding dropped, added or moved, the header,
+    /// a scan record), the comparing read-back refuses it and nothing is written: the ledger
+    /// on disk keeps its bytes and no temp file is left.
+    #[test]
+    fn a_text_that_holds_another_value_is_refused_and_nothing_is_written() {
+        let (d, ledger) = example();
+        let path = d.path().join(file_names::FINDINGS);
+        let before = std::fs::read(&path).expect("ledger");
+        let mut wrong: Vec<(&str, FindingsFile)> = Vec::new();
+        let mut l = ledger.clone();
+        l.findings[1].title.push('x');
+        wrong.push(("a title", l));
+        let mut l = ledger.clone();
+        l.findings[0].severity = if l.findings[0].severity == secfw_artifacts::Severity::Low {
+            secfw_artifacts::Severity::High
+        } else {
+            secfw_artifacts::Severity::Low
+        };
+        wrong.push(("a severity", l));
+        let mut l = ledger.clone();
+        l.findings.pop();
+        wrong.push(("a finding dropped", l));
+        let mut l = ledger.clone();
+        l.findings.push(ledger.findings[0].clone());
+        wrong.push(("a finding added", l));
+        let mut l = ledger.clone();
+        l.findings.swap(0, 1);
+        wrong.push(("two findings swapped", l));
+        let mut l = ledger.clone();
+        l.version = "1.1".into();
+        wrong.push(("the version", l));
+        let mut l = ledger.clone();
+        l.metadata.scan_id.push('x');
+        wrong.push(("the metadata", l));
+        let mut l = ledger.clone();
+        l.scans.pop();
+        wrong.push(("a scan record", l));
+        let mut l = ledger.clone();
+        l.findings.clear();
+        wrong.push(("every finding", l));
+        for (what, bad) in wrong {
+            assert_ne!(bad, ledger, "{what}");
+            let (source, layout) = render_text(&bad, LedgerSyntax::Yaml).expect("renders");
+            assert!(layout, "{what}: in the ledger layout");
+            let e = check_and_write(source, &ledger, layout, Some(&path)).err();
+            assert!(matches!(e, Some(Error::ReadBack { .. })), "{what}: {e:?}");
+            assert_eq!(std::fs::read(&path).expect("ledger"), before, "{what}: the ledger is unchanged");
+            assert!(temp_files(d.path()).is_empty(), "{what}: no temp file left");
+        }
+        // The same for JSON syntax (read back whole and compared).
+        let mut bad = ledger.clone();
+        bad.findings[0].description.push('x');
+        let (source, layout) = render_text(&bad, LedgerSyntax::Json).expect("renders");
+        let e = check_and_write(source, &ledger, layout, Some(&path)).err();
+        assert!(matches!(e, Some(Error::ReadBack { diagnostic: None })), "json: {e:?}");
+        assert_eq!(std::fs::read(&path).expect("ledger"), before);
+        // The right text is written, and is what was rendered.
+        let (source, layout) = render_text(&ledger, LedgerSyntax::Yaml).expect("renders");
+        let text = source.text.clone();
+        let (checked, identity) = check_and_write(source, &ledger, layout, Some(&path)).expect("written");
+        assert_eq!(std::fs::read_to_string(&path).expect("ledger"), text);
+        assert!(checked.value.is_none() && checked.diagnostics.is_empty());
+        assert_eq!(identity.map(|i| i.size), Some(text.len() as u64));
+        assert!(temp_files(d.path()).is_empty());
+    }
+
+    /// Tampered bytes (what a corrupting emitter or a flipped byte would write): every edit of
+    /// the text that changes the value it reads back to, or leaves the layout, is refused with
+    /// a located diagnostic, and nothing is written.
+    #[test]
+    fn tampered_ledger_text_is_refused_with_its_position_and_nothing_is_written() {
+        let (d, ledger) = example();
+        let path = d.path().join(file_names::FINDINGS);
+        let before = std::fs::read(&path).expect("ledger");
+        let (source, _) = render_text(&ledger, LedgerSyntax::Yaml).expect("renders");
+        let text = source.text;
+        let title = &ledger.findings[1].title;
+        let first_id = &ledger.findings[0].finding_id;
+        let tampered = [
+            ("a title", text.replacen(title.as_str(), &format!("{title}!"), 1)),
+            ("an unknown field", text.replacen("  severity:", "  severety: high\n  severity:", 1)),
+            ("a duplicate key", text.replacen("findings:\n", "findings: []\nfindings:\n", 1)),
+            ("an unknown top-level key", format!("{text}extra: 1\n")),
+            ("a finding id", text.replacen(first_id.as_str(), "SF-9999", 1)),
+            ("a comment", text.replacen("findings:\n", "findings: # x\n", 1)),
+            ("no final line break", text.trim_end().to_owned()),
+        ];
+        for (what, t) in tampered {
+            assert_ne!(t, text, "{what}: the edit applies");
+            let source = secfw_artifacts::SourceFile::new(file_names::FINDINGS, t);
+            let e = check_and_write(source, &ledger, true, Some(&path)).err();
+            match e {
+                Some(Error::ReadBack { diagnostic: Some(d) }) => {
+                    // Unknown fields are named by their path; everything else has its line.
+                    let located = d.line.is_some() || d.code == secfw_artifacts::codes::UNKNOWN_FIELD;
+                    assert!(located, "{what}: located: {d:?}");
+                }
+                other => panic!("{what}: {other:?}"),
+            }
+            assert_eq!(std::fs::read(&path).expect("ledger"), before, "{what}: the ledger is unchanged");
+            assert!(temp_files(d.path()).is_empty(), "{what}: no temp file left");
+        }
+    }
 }

@@ -26,9 +26,13 @@
 //! [`from_str`] reads that subset only, refusing anything else with the line and column, so a
 //! writer can check its bytes in one pass instead of running the full YAML parser.
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer as _, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde::{Serialize, ser};
 use serde_json::{Number, Value};
+
+use crate::model::findings::{Finding, FindingsFile, FindingsMetadata, ScanRecord};
 
 /// Longest mapping key (in bytes, quotes and escapes included) the layout writes; YAML limits
 /// implicit keys to 1024 characters.
@@ -47,7 +51,23 @@ const MAX_DEPTH: usize = 2 * crate::yaml::MAX_DEPTH;
 ///
 /// When the value's own `Serialize` implementation fails ([`crate::Error::Serialize`]).
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, crate::Error> {
-    let mut out = String::with_capacity(1 << 16);
+    to_string_with_capacity(value, 1 << 10)
+}
+
+/// [`to_string`] into a text allocated for `capacity` bytes up front: a caller that can
+/// estimate the size (a large ledger) saves the copies of a text growing by doubling. The
+/// capacity only sizes the allocation, never the text (a short one grows as usual).
+///
+/// # Errors
+///
+/// As [`to_string`].
+pub fn to_string_with_capacity<T: Serialize + ?Sized>(
+    value: &T,
+    capacity: usize,
+) -> Result<Option<String>, crate::Error> {
+    let mut out = String::new();
+    // Fallible: a capacity the allocator cannot meet is ignored, never an abort.
+    let _ = out.try_reserve_exact(capacity);
     match value.serialize(Emitter { out: &mut out, ctx: Ctx::Root, depth: 0 }) {
         Ok(()) => Ok(Some(out)),
         Err(EmitError::Layout(_)) => Ok(None),
@@ -618,6 +638,135 @@ pub fn from_str(text: &str) -> Result<Value, LayoutError> {
 /// missing or duplicate field).
 pub fn from_str_typed<T: DeserializeOwned>(text: &str, unknown: &mut dyn FnMut(String)) -> Result<T, LayoutError> {
     read(text, |de| serde_ignored::deserialize(de, |p| unknown(p.to_string())))
+}
+
+/// Read a ledger in the ledger layout and prove that it holds exactly `expected`, without
+/// building a second ledger: the same reader and the same typed deserialization as
+/// [`from_str_typed`]`::<FindingsFile>`, but each finding is compared with `expected`'s finding
+/// at the same index as soon as it is read, then dropped. `version`, `metadata` and `scans`
+/// are read whole and compared; the number of findings must match; a key other than the
+/// ledger's four, or one given twice, is refused; `unknown` is called with the path of every
+/// nested field the ledger type does not hold.
+///
+/// `Ok(())` means the text reads back, through the strict reader, to a value equal to
+/// `expected`, so the loader's checks may run on `expected` instead of on a copy read back.
+///
+/// # Errors
+///
+/// A [`LayoutError`] where the text leaves the layout, the ledger type refuses a value, or the
+/// value read differs from `expected` (the position is the end of the differing entry).
+pub fn check_findings_equal(
+    text: &str,
+    expected: &FindingsFile,
+    unknown: &mut dyn FnMut(String),
+) -> Result<(), LayoutError> {
+    read(text, |de| {
+        let mut on_unknown = |p: serde_ignored::Path<'_>| unknown(p.to_string());
+        serde_ignored::Deserializer::new(de, &mut on_unknown).deserialize_map(LedgerEq(expected))
+    })
+}
+
+/// What [`check_findings_equal`] compares: a ledger mapping, entry by entry.
+struct LedgerEq<'e>(&'e FindingsFile);
+
+impl<'de> Visitor<'de> for LedgerEq<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the findings ledger")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Exhaustive: a new field of the ledger fails to compile here instead of going unchecked.
+        let FindingsFile { version, metadata, findings, scans } = self.0;
+        let (mut seen_version, mut seen_metadata, mut seen_findings, mut seen_scans) = (false, false, false, false);
+        let once = |seen: &mut bool, key: &str| {
+            if std::mem::replace(seen, true) {
+                Err(de::Error::custom(format!("duplicate field `{key}`")))
+            } else {
+                Ok(())
+            }
+        };
+        let differs = |key: &str| de::Error::custom(format!("`{key}` as written differs from the merged ledger"));
+        while let Some(key) = map.next_key::<String>()? {
+            match &*key {
+                "version" => {
+                    once(&mut seen_version, &key)?;
+                    if map.next_value::<String>()? != *version {
+                        return Err(differs(&key));
+                    }
+                }
+                "metadata" => {
+                    once(&mut seen_metadata, &key)?;
+                    if map.next_value::<FindingsMetadata>()? != *metadata {
+                        return Err(differs(&key));
+                    }
+                }
+                "findings" => {
+                    once(&mut seen_findings, &key)?;
+                    map.next_value_seed(FindingsEq(findings))?;
+                }
+                "scans" => {
+                    once(&mut seen_scans, &key)?;
+                    if map.next_value::<Vec<ScanRecord>>()? != *scans {
+                        return Err(differs(&key));
+                    }
+                }
+                other => return Err(de::Error::custom(format!("unknown field `{other}` of the ledger"))),
+            }
+        }
+        // The derived reader's rules: `version` and `metadata` are required, `findings` and
+        // `scans` default to empty.
+        if !seen_version {
+            return Err(de::Error::missing_field("version"));
+        }
+        if !seen_metadata {
+            return Err(de::Error::missing_field("metadata"));
+        }
+        if !seen_findings && !findings.is_empty() {
+            return Err(differs("findings"));
+        }
+        if !seen_scans && !scans.is_empty() {
+            return Err(differs("scans"));
+        }
+        Ok(())
+    }
+}
+
+/// The `findings` sequence, compared element by element with `expected`.
+struct FindingsEq<'e>(&'e [Finding]);
+
+impl<'de> DeserializeSeed<'de> for FindingsEq<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FindingsEq<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a sequence of findings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(f) = seq.next_element::<Finding>()? {
+            match self.0.get(i) {
+                Some(e) if *e == f => i += 1,
+                Some(_) => {
+                    return Err(de::Error::custom(format!("finding {i} as written differs from the merged ledger")));
+                }
+                None => return Err(de::Error::custom(format!("finding {i} is not in the merged ledger"))),
+            }
+        }
+        if i != self.0.len() {
+            return Err(de::Error::custom(format!("{i} findings written, the merged ledger holds {}", self.0.len())));
+        }
+        Ok(())
+    }
 }
 
 fn read<T>(text: &str, f: impl FnOnce(De<'_, '_>) -> Result<T, DeError>) -> Result<T, LayoutError> {
