@@ -384,6 +384,26 @@ fn layout_parse(text: &str) -> Result<FindingsFile, String> {
     serde_json::from_value(v).map_err(|e| e.to_string())
 }
 
+/// `text` with each edit applied (replace, remove or insert one byte at an index), or `None`
+/// when the result is not UTF-8.
+fn mutate(text: String, edits: &[(prop::sample::Index, u8, u8)]) -> Option<String> {
+    let mut bytes = text.into_bytes();
+    for (at, op, b) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let i = at.index(bytes.len());
+        match op {
+            0 => bytes[i] = *b,
+            1 => {
+                bytes.remove(i);
+            }
+            _ => bytes.insert(i, *b),
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -452,17 +472,7 @@ proptest! {
         ff in ledger(), edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b" -:#\"\\\n\tax0'{}[]~".to_vec())), 1..4)
     ) {
         let text = canonical::to_string(&ff).unwrap().unwrap();
-        let mut bytes = text.into_bytes();
-        for (at, op, b) in edits {
-            if bytes.is_empty() { break; }
-            let i = at.index(bytes.len());
-            match op {
-                0 => bytes[i] = b,
-                1 => { bytes.remove(i); }
-                _ => bytes.insert(i, b),
-            }
-        }
-        let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+        let Some(text) = mutate(text, &edits) else { return Ok(()) };
         let mut d = Vec::new();
         let equal = check_findings_canonical(&SourceFile::new("sec_findings.yaml", text.clone()), &ff, &mut d);
         let mut d2 = Vec::new();
@@ -499,17 +509,7 @@ proptest! {
         ff in ledger(), edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b" -:#\"\\\n\tax0'{}[]~".to_vec())), 1..4)
     ) {
         let text = canonical::to_string(&ff).unwrap().unwrap();
-        let mut bytes = text.into_bytes();
-        for (at, op, b) in edits {
-            if bytes.is_empty() { break; }
-            let i = at.index(bytes.len());
-            match op {
-                0 => bytes[i] = b,
-                1 => { bytes.remove(i); }
-                _ => bytes.insert(i, b),
-            }
-        }
-        let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+        let Some(text) = mutate(text, &edits) else { return Ok(()) };
         if let Ok(v) = canonical::from_str(&text) {
             let src = SourceFile::new("x.yaml", text.clone());
             match yaml::parse::<Any>(&src, yaml::UnknownFields::Deny) {
