@@ -1003,6 +1003,24 @@ mod hint_tests {
         }
     }
 
+    /// An empty evidence list (`evidence: []`, most findings of a generated ledger) allocates
+    /// nothing, in either syntax.
+    #[test]
+    fn an_empty_evidence_list_allocates_nothing() {
+        let mut ff: FindingsFile = serde_saphyr::from_str(&example()).expect("plain YAML parse");
+        ff.findings[0].evidence.clear();
+        let json = ff.to_json_lines().expect("JSON");
+        assert!(json.contains("\"evidence\":[]"), "the text holds an empty list");
+        let yaml = serde_saphyr::to_string(&ff).expect("YAML");
+        for text in [json, yaml] {
+            let got = parse::<FindingsFile>(&SourceFile::new("sec_findings.yaml", text), UnknownFields::Deny)
+                .expect("parses")
+                .value;
+            assert_eq!(got, ff);
+            assert_eq!(got.findings[0].evidence.capacity(), 0);
+        }
+    }
+
     /// An error deep in a large ledger (finding #1,900 of 2,000, one finding per line) is
     /// located where serde_json alone locates it.
     #[test]

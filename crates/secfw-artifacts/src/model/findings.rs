@@ -67,6 +67,31 @@ fn presized_findings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Findi
     d.deserialize_seq(V)
 }
 
+/// A list read without slack where most lists are short: nothing is allocated for an empty
+/// list (most findings have `evidence: []`), one slot for one element, and the usual growth
+/// beyond. Same errors as `Vec`'s own reader ("expected a sequence").
+fn slack_free<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let Some(first) = seq.next_element()? else {
+                return Ok(Vec::new());
+            };
+            let mut v = Vec::with_capacity(1);
+            v.push(first);
+            while let Some(x) = seq.next_element()? {
+                v.push(x);
+            }
+            Ok(v)
+        }
+    }
+    d.deserialize_seq(V(std::marker::PhantomData))
+}
+
 impl FindingsFile {
     /// The ledger in JSON syntax, one finding and one scan record per line (compact JSON,
     /// valid YAML 1.2, the layout `secfw-workgen --json` writes): diffs show one line per
@@ -177,7 +202,7 @@ pub struct Finding {
     /// How and by when to fix it.
     pub remediation: Remediation,
     /// Evidence items.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "slack_free")]
     pub evidence: Vec<Evidence>,
     /// Governance tags, compliance standards, exception and policy references.
     pub governance: FindingGovernance,
