@@ -46,25 +46,7 @@ pub(crate) fn parse(
         }
     }
     dedupe(&mut items);
-    let mut scan = Scan {
-        tool: "cargo-audit".into(),
-        tool_version: None,
-        targets: vec![target],
-        started_at: None,
-        finished_at: None,
-        success: true,
-        error: None,
-        index: 0,
-        covered: [crate::model::class::VULNERABILITY].into(),
-        incomplete: std::collections::BTreeMap::new(),
-        scopes: std::collections::BTreeMap::new(),
-        incomplete_at: std::collections::BTreeMap::new(),
-        bound_to: None,
-        ignored: std::collections::BTreeMap::new(),
-        filtered: Vec::new(),
-        category: None,
-        items,
-    };
+    let mut scan = Scan::new("cargo-audit", vec![target], &[crate::model::class::VULNERABILITY], items);
     narrow_by_settings(root.get("settings"), &mut scan, name, diags);
     Ok(vec![scan])
 }

@@ -41,25 +41,12 @@ pub(crate) fn parse(
     }
     dedupe(&mut items);
     let (scopes, incomplete) = conf.map(|c| configured_scope(c, layers.as_deref())).unwrap_or_default();
-    Ok(vec![Scan {
-        tool: "grype".into(),
-        tool_version: version,
-        targets: vec![target],
-        started_at: instant(s(desc, "timestamp")),
-        finished_at: None,
-        success: true,
-        error: None,
-        index: 0,
-        covered: [crate::model::class::VULNERABILITY].into(),
-        incomplete,
-        scopes,
-        incomplete_at: std::collections::BTreeMap::new(),
-        bound_to: None,
-        ignored: std::collections::BTreeMap::new(),
-        filtered: Vec::new(),
-        category: None,
-        items,
-    }])
+    let mut scan = Scan::new("grype", vec![target], &[crate::model::class::VULNERABILITY], items);
+    scan.tool_version = version;
+    scan.started_at = instant(s(desc, "timestamp"));
+    scan.incomplete = incomplete;
+    scan.scopes = scopes;
+    Ok(vec![scan])
 }
 
 /// Grype's default image scope.

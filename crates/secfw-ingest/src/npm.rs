@@ -17,25 +17,7 @@ pub(crate) fn parse(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Scan>, Error> {
     let target = opts.target.clone().unwrap_or_else(|| "package-lock.json".to_owned());
-    let mut scan = Scan {
-        tool: "npm-audit".into(),
-        tool_version: None,
-        targets: vec![target.clone()],
-        started_at: None,
-        finished_at: None,
-        success: true,
-        error: None,
-        index: 0,
-        covered: [crate::model::class::VULNERABILITY].into(),
-        incomplete: std::collections::BTreeMap::new(),
-        scopes: std::collections::BTreeMap::new(),
-        incomplete_at: std::collections::BTreeMap::new(),
-        bound_to: None,
-        ignored: std::collections::BTreeMap::new(),
-        filtered: Vec::new(),
-        category: None,
-        items: Vec::new(),
-    };
+    let mut scan = Scan::new("npm-audit", vec![target.clone()], &[crate::model::class::VULNERABILITY], Vec::new());
     if let Some(err) = root.get("error").filter(|e| e.is_object()) {
         let msg = format!("{}: {}", s(err, "code").unwrap_or("error"), s(err, "summary").unwrap_or("npm audit failed"));
         diags.push(

@@ -43,25 +43,7 @@ pub(crate) fn parse(
     if targets.is_empty() {
         targets.push(opts.target.clone().unwrap_or_else(|| ".".to_owned()));
     }
-    Ok(vec![Scan {
-        tool: "osv-scanner".into(),
-        tool_version: None,
-        targets,
-        started_at: None,
-        finished_at: None,
-        success: true,
-        error: None,
-        index: 0,
-        covered: [crate::model::class::VULNERABILITY].into(),
-        incomplete: BTreeMap::new(),
-        scopes: BTreeMap::new(),
-        incomplete_at: BTreeMap::new(),
-        bound_to: None,
-        ignored: BTreeMap::new(),
-        filtered: Vec::new(),
-        category: None,
-        items,
-    }])
+    Ok(vec![Scan::new("osv-scanner", targets, &[crate::model::class::VULNERABILITY], items)])
 }
 
 /// A package of a result: its name (or `git:<commit>`), ecosystem, version, and where it is.

@@ -1035,25 +1035,18 @@ fn finish_run(
     if let Some(why) = whole {
         incomplete.insert(class::RULES, why);
     }
-    Scan {
-        tool: tool.clone(),
-        tool_version: ctx.version.clone(),
-        targets: vec![target],
-        started_at: instant(first.and_then(|i| s(i, "startTimeUtc"))),
-        finished_at: instant(first.and_then(|i| s(i, "endTimeUtc"))),
-        success: !failed,
-        error,
-        index: idx,
-        covered: [class::RULES].into(),
-        incomplete,
-        scopes,
-        incomplete_at,
-        bound_to: None,
-        ignored: BTreeMap::new(),
-        filtered: Vec::new(),
-        category,
-        items,
-    }
+    let mut scan = Scan::new(tool, vec![target], &[class::RULES], items);
+    scan.tool_version.clone_from(&ctx.version);
+    scan.started_at = instant(first.and_then(|i| s(i, "startTimeUtc")));
+    scan.finished_at = instant(first.and_then(|i| s(i, "endTimeUtc")));
+    scan.success = !failed;
+    scan.error = error;
+    scan.index = idx;
+    scan.incomplete = incomplete;
+    scan.scopes = scopes;
+    scan.incomplete_at = incomplete_at;
+    scan.category = category;
+    scan
 }
 
 /// What a run's notifications (`invocations[].toolExecutionNotifications` and

@@ -165,25 +165,13 @@ fn scan(
     items: Vec<Item>,
     cov: Coverage,
 ) -> Scan {
-    Scan {
-        tool: "trivy".into(),
-        tool_version: version,
-        targets: vec![target],
-        started_at: created,
-        finished_at: None,
-        success: true,
-        error: None,
-        index: 0,
-        covered: cov.covered,
-        incomplete: cov.incomplete,
-        scopes: cov.scopes,
-        incomplete_at: BTreeMap::new(),
-        bound_to: None,
-        ignored: BTreeMap::new(),
-        filtered: Vec::new(),
-        category: None,
-        items,
-    }
+    let mut scan = Scan::new("trivy", vec![target], &[], items);
+    scan.tool_version = version;
+    scan.started_at = created;
+    scan.covered = cov.covered;
+    scan.incomplete = cov.incomplete;
+    scan.scopes = cov.scopes;
+    scan
 }
 
 /// Where a result is: its JSON pointer, the scan target and the cluster resource (k8s).
