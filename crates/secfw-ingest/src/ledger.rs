@@ -28,7 +28,7 @@ use secfw_artifacts::model::findings::{
 use secfw_artifacts::model::inventory::{Inventory, Resource};
 use secfw_artifacts::model::rulebook::SlaDays;
 use secfw_artifacts::{LifecycleState, Timestamp};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::codes;
@@ -144,23 +144,24 @@ fn scan_id(report: &ScannerReport, scan: &Scan) -> String {
 }
 
 fn evidence_of(report: &ScannerReport, item: &Item, target_key: &str) -> Evidence {
+    let text = |s: &str| Value::String(s.to_owned());
     // Sized once: the entries below plus the extras (a map grown 4 → 8 → 16 copies itself twice).
     let mut data = serde_json::Map::with_capacity(12 + item.extra.len());
-    data.insert("report".into(), json!(report.name));
-    data.insert("report_sha256".into(), json!(report.sha256));
-    data.insert("pointer".into(), json!(item.pointer));
-    data.insert("tool".into(), json!(item.tool));
+    data.insert("report".into(), text(&report.name));
+    data.insert("report_sha256".into(), Value::String(report.sha256.to_hex()));
+    data.insert("pointer".into(), text(&item.pointer));
+    data.insert("tool".into(), text(&item.tool));
     if let Some(r) = &item.rule_id {
-        data.insert("rule_id".into(), json!(r));
+        data.insert("rule_id".into(), text(r));
     }
-    data.insert("target".into(), json!(target_key));
-    data.insert("location".into(), json!(item.location));
+    data.insert("target".into(), text(target_key));
+    data.insert("location".into(), text(&item.location));
     if let Some(l) = item.line {
-        data.insert("line".into(), json!(l));
+        data.insert("line".into(), Value::from(l));
     }
-    data.insert("occurrences".into(), json!(item.occurrences));
-    data.insert("severity_source".into(), json!(item.severity_source));
-    data.insert("class".into(), json!(item.class));
+    data.insert("occurrences".into(), Value::from(item.occurrences));
+    data.insert("severity_source".into(), text(item.severity_source));
+    data.insert("class".into(), text(item.class));
     for (k, v) in &item.extra {
         data.insert((*k).to_owned(), v.clone());
     }
@@ -203,20 +204,54 @@ pub fn merge(
     m.summary.opened.reserve(new);
     let (prefix, width, next) = id_scheme(ledger);
     let mut ids = IdScheme { prefix, width, next };
+    // New findings are decided here, in order (id, superseded finding, position), and built
+    // afterwards, several at a time: building them (copies, evidence maps) is most of a merge.
+    let mut pending: Vec<Opening<'_>> = Vec::with_capacity(new);
     for (report, sid, item) in work {
         if !m.seen.insert(item.fingerprint.as_str()) {
             continue; // the same finding from two reports of this ingest: counted once
         }
         let tkey = m.target_key(&item.target);
-        if let Some(i) = index.live_for(ledger, item) {
+        if let Some((i, by_alias)) = index.live_for(item) {
+            if i >= ledger.findings.len() {
+                // An item naming, by an earlier fingerprint, a finding opened by this merge
+                // (rare): that finding is built now, so the update applies to it as it would
+                // have in order.
+                m.build_pending(ledger, sla, &mut pending);
+            }
+            if by_alias {
+                ledger.findings[i].fingerprint = Some(item.fingerprint.clone());
+            }
             m.update(&mut ledger.findings[i], report, sid, item, &tkey);
         } else {
-            m.open(ledger, &mut index, &mut ids, sla, (report, sid, item), tkey);
+            let previous = index.last_resolved.get(&item.fingerprint).map(|&j| ledger.findings[j].finding_id.clone());
+            let id = ids.take();
+            if let Some(old) = &previous {
+                m.summary.reopened.push((id.clone(), old.clone()));
+            }
+            m.summary.opened.push(id.clone());
+            index.live.insert(item.fingerprint.clone(), ledger.findings.len() + pending.len());
+            pending.push(Opening { report, sid, item, tkey, id, previous });
         }
     }
+    m.build_pending(ledger, sla, &mut pending);
     m.resolve(ledger);
     m.finish(ledger)
 }
+
+/// A finding a merge opens, decided but not yet built.
+struct Opening<'r> {
+    report: &'r ScannerReport,
+    sid: String,
+    item: &'r Item,
+    tkey: String,
+    id: String,
+    previous: Option<String>,
+}
+
+/// Below this many new findings a merge builds them on its own thread (starting threads
+/// costs more than it saves).
+const PARALLEL_OPENINGS: usize = 4096;
 
 /// `(report, scan id, item)`: one report item to merge.
 type Work<'r> = (&'r ScannerReport, String, &'r Item);
@@ -263,17 +298,17 @@ impl LedgerIndex {
         Self { live, last_resolved }
     }
 
-    /// The live finding of `item`: by its fingerprint, else by an earlier fingerprint of the
-    /// item (that finding then takes the current one).
-    fn live_for(&mut self, ledger: &mut FindingsFile, item: &Item) -> Option<usize> {
+    /// The position of the live finding of `item`: by its fingerprint (`false`), else by an
+    /// earlier fingerprint of the item (`true`: the caller gives that finding the current
+    /// fingerprint, which the index already holds).
+    fn live_for(&mut self, item: &Item) -> Option<(usize, bool)> {
         if let Some(&i) = self.live.get(&item.fingerprint) {
-            return Some(i);
+            return Some((i, false));
         }
         let (alias, i) = item.aliases.iter().find_map(|a| self.live.get(a).map(|&i| (a.clone(), i)))?;
         self.live.remove(&alias);
         self.live.insert(item.fingerprint.clone(), i);
-        ledger.findings[i].fingerprint = Some(item.fingerprint.clone());
-        Some(i)
+        Some((i, true))
     }
 }
 
@@ -387,68 +422,36 @@ impl<'r, 'i> Merge<'r, 'i> {
         self.summary.updated.push(f.finding_id.clone());
     }
 
-    /// A new finding (superseding the last resolved one of its fingerprint, if any).
-    fn open(
-        &mut self,
-        ledger: &mut FindingsFile,
-        index: &mut LedgerIndex,
-        ids: &mut IdScheme,
-        sla: &SlaDays,
-        (report, sid, item): Work<'_>,
-        tkey: String,
-    ) {
-        let previous = index.last_resolved.get(&item.fingerprint).map(|&j| ledger.findings[j].finding_id.clone());
-        let id = ids.take();
-        let resource = match_resource(self.inventory, &[&item.target, &item.location]);
-        let now_ts = self.now_ts();
-        let deadline = self.now + Duration::days(i64::from(sla.for_severity(item.severity)));
-        let mut tags: Vec<String> = resource.map(|r| r.tags.clone()).unwrap_or_default();
-        tags.extend(item.tags.iter().cloned());
-        tags.sort();
-        tags.dedup();
-        let evidence = vec![evidence_of(report, item, &tkey)];
-        let finding = Finding {
-            finding_id: id.clone(),
-            severity: item.severity,
-            category: item.category,
-            title: item.title.clone(),
-            description: item.description.clone(),
-            affected_resources: vec![AffectedResource {
-                resource_type: resource.map_or_else(|| item.resource_type.to_owned(), |r| r.kind.clone()),
-                resource_id: resource.map_or(tkey, |r| r.id.clone()),
-                location: match item.line {
-                    Some(l) if !item.location.is_empty() => format!("{}:{l}", item.location),
-                    _ if item.location.is_empty() => item.target.clone(),
-                    _ => item.location.clone(),
-                },
-            }],
-            remediation: Remediation {
-                recommended_action: item.recommended_action.clone(),
-                priority: priority_of(item.severity),
-                deadline: Timestamp::Date(secfw_artifacts::Date(deadline.date_naive())),
-            },
-            evidence,
-            governance: FindingGovernance { tags, ..FindingGovernance::default() },
-            status: FindingStatus::Open,
-            first_seen: Some(now_ts),
-            last_seen: Some(now_ts),
-            resolved_at: None,
-            detected_in: resource.and_then(|r| r.environment.clone()),
-            source: Some(FindingSource { tool: item.tool.clone(), rule_id: item.rule_id.clone(), scan_id: Some(sid) }),
-            fingerprint: Some(item.fingerprint.clone()),
-            cvss: item.cvss,
-            cwe: item.cwe.clone(),
-            cve: item.cve.clone(),
-            supersedes: previous.clone(),
-            kev: None,
-            epss: None,
+    /// Build the pending new findings, in order, and append them to the ledger: a large
+    /// batch in contiguous parts on several threads (the same findings in the same order as
+    /// one thread would build).
+    fn build_pending(&self, ledger: &mut FindingsFile, sla: &SlaDays, pending: &mut Vec<Opening<'_>>) {
+        let threads = if pending.len() < PARALLEL_OPENINGS {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
         };
-        if let Some(old) = previous {
-            self.summary.reopened.push((id.clone(), old));
+        let (inventory, now) = (self.inventory, self.now);
+        let build = |part: &[Opening<'_>]| part.iter().map(|o| new_finding(inventory, now, sla, o)).collect::<Vec<_>>();
+        if threads <= 1 {
+            ledger.findings.extend(pending.iter().map(|o| new_finding(inventory, now, sla, o)));
+        } else {
+            let size = pending.len().div_ceil(threads);
+            let parts: Vec<Vec<Finding>> = std::thread::scope(|s| {
+                let mut chunks = pending.chunks(size);
+                let first = chunks.next().unwrap_or_default();
+                let handles: Vec<_> = chunks.map(|c| s.spawn(move || build(c))).collect();
+                let mut parts = vec![build(first)];
+                for h in handles {
+                    parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+                }
+                parts
+            });
+            for p in parts {
+                ledger.findings.extend(p);
+            }
         }
-        self.summary.opened.push(id);
-        index.live.insert(item.fingerprint.clone(), ledger.findings.len());
-        ledger.findings.push(finding);
+        pending.clear();
     }
 
     /// Resolution: only by a successful scan that covered the finding's tool, target and
@@ -503,6 +506,59 @@ impl<'r, 'i> Merge<'r, 'i> {
         summary.resolved.sort();
         summary.kept_open.sort();
         self.summary
+    }
+}
+
+/// A new finding (superseding the last resolved one of its fingerprint, if any).
+fn new_finding(inventory: Option<&Inventory>, now: DateTime<Utc>, sla: &SlaDays, o: &Opening<'_>) -> Finding {
+    let Opening { report, sid, item, tkey, id, previous } = o;
+    let resource = match_resource(inventory, &[&item.target, &item.location]);
+    let now_ts = Timestamp::DateTime(now);
+    let deadline = now + Duration::days(i64::from(sla.for_severity(item.severity)));
+    let mut tags: Vec<String> = resource.map(|r| r.tags.clone()).unwrap_or_default();
+    tags.extend(item.tags.iter().cloned());
+    tags.sort();
+    tags.dedup();
+    let evidence = vec![evidence_of(report, item, tkey)];
+    Finding {
+        finding_id: id.clone(),
+        severity: item.severity,
+        category: item.category,
+        title: item.title.clone(),
+        description: item.description.clone(),
+        affected_resources: vec![AffectedResource {
+            resource_type: resource.map_or_else(|| item.resource_type.to_owned(), |r| r.kind.clone()),
+            resource_id: resource.map_or_else(|| tkey.clone(), |r| r.id.clone()),
+            location: match item.line {
+                Some(l) if !item.location.is_empty() => format!("{}:{l}", item.location),
+                _ if item.location.is_empty() => item.target.clone(),
+                _ => item.location.clone(),
+            },
+        }],
+        remediation: Remediation {
+            recommended_action: item.recommended_action.clone(),
+            priority: priority_of(item.severity),
+            deadline: Timestamp::Date(secfw_artifacts::Date(deadline.date_naive())),
+        },
+        evidence,
+        governance: FindingGovernance { tags, ..FindingGovernance::default() },
+        status: FindingStatus::Open,
+        first_seen: Some(now_ts),
+        last_seen: Some(now_ts),
+        resolved_at: None,
+        detected_in: resource.and_then(|r| r.environment.clone()),
+        source: Some(FindingSource {
+            tool: item.tool.clone(),
+            rule_id: item.rule_id.clone(),
+            scan_id: Some(sid.clone()),
+        }),
+        fingerprint: Some(item.fingerprint.clone()),
+        cvss: item.cvss,
+        cwe: item.cwe.clone(),
+        cve: item.cve.clone(),
+        supersedes: previous.clone(),
+        kev: None,
+        epss: None,
     }
 }
 
@@ -624,7 +680,74 @@ fn finding_target_owned(ev: &[Evidence]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::strip_image_tag;
+    use super::{PARALLEL_OPENINGS, merge, new_ledger, strip_image_tag};
+    use crate::{Format, ParseOptions, ScannerReport, parse_slice};
+    use chrono::{DateTime, Utc};
+    use secfw_artifacts::model::findings::FindingStatus;
+    use secfw_artifacts::model::rulebook::SlaDays;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-24T12:00:00Z".parse().expect("a valid time")
+    }
+
+    /// A SARIF report of `n` results with distinct rules and files.
+    fn report(n: usize) -> ScannerReport {
+        let results: Vec<serde_json::Value> = (0..n)
+            .map(|i| {
+                serde_json::json!({"ruleId": format!("R{i}"), "level": "warning", "message": {"text": format!("m{i}")},
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": format!("src/f{i}.c")}}}]})
+            })
+            .collect();
+        let doc =
+            serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t"}}, "results": results}]});
+        let bytes = serde_json::to_vec(&doc).expect("serializable");
+        parse_slice(&bytes, "r.sarif", Format::Sarif, &ParseOptions::default()).expect("a valid report")
+    }
+
+    #[test]
+    fn an_item_naming_a_finding_this_merge_opened_by_an_earlier_fingerprint_updates_it() {
+        let mut r = report(2);
+        let items = &mut r.scans[0].items;
+        items.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        let first = items[0].fingerprint.clone();
+        items[1].aliases = vec![first.clone()];
+        let second = items[1].fingerprint.clone();
+        let mut ledger = new_ledger(now());
+        let summary = merge(&mut ledger, std::slice::from_ref(&r), None, &SlaDays::default(), now());
+        // As one finding at a time: the first opens, the second updates it (by the alias) and
+        // gives it its fingerprint and evidence.
+        assert_eq!(ledger.findings.len(), 1, "{:#?}", ledger.findings);
+        let f = &ledger.findings[0];
+        assert_eq!(f.fingerprint.as_deref(), Some(second.as_str()));
+        assert_eq!(f.evidence[0].data["pointer"], r.scans[0].items[1].pointer.as_str());
+        assert_eq!(summary.opened, vec![f.finding_id.clone()]);
+        assert_eq!(summary.updated, vec![f.finding_id.clone()]);
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn findings_built_on_several_threads_come_in_fingerprint_order_with_ids_in_that_order() {
+        let n = PARALLEL_OPENINGS + 1001;
+        let r = report(n);
+        let mut ledger = new_ledger(now());
+        let summary = merge(&mut ledger, std::slice::from_ref(&r), None, &SlaDays::default(), now());
+        assert_eq!(ledger.findings.len(), n);
+        assert_eq!(summary.opened.len(), n);
+        let by_fp: std::collections::HashMap<&str, &crate::Item> =
+            r.scans[0].items.iter().map(|i| (i.fingerprint.as_str(), i)).collect();
+        for (k, f) in ledger.findings.iter().enumerate() {
+            assert_eq!(f.finding_id, format!("SF-{:04}", k + 1));
+            assert_eq!(summary.opened[k], f.finding_id);
+            assert_eq!(f.status, FindingStatus::Open);
+            let fp = f.fingerprint.as_deref().expect("a fingerprint");
+            if k > 0 {
+                assert!(ledger.findings[k - 1].fingerprint.as_deref() < Some(fp), "order at {k}");
+            }
+            let item = by_fp[fp];
+            assert_eq!(f.evidence[0].data["pointer"], item.pointer.as_str(), "the finding of its own item at {k}");
+            assert_eq!(f.title, item.title);
+        }
+    }
 
     #[test]
     fn image_tags_are_stripped_at_the_last_colon_of_multibyte_names() {
