@@ -145,8 +145,10 @@ fn scan_id(report: &ScannerReport, scan: &Scan) -> String {
 
 fn evidence_of(report: &ScannerReport, item: &Item, target_key: &str) -> Evidence {
     let text = |s: &str| Value::String(s.to_owned());
-    // Sized once: the entries below plus the extras (a map grown 4 → 8 → 16 copies itself twice).
-    let mut data = serde_json::Map::with_capacity(12 + item.extra.len());
+    // Sized exactly, once: the entries below plus the extras (a map grown 4 → 8 → 16 copies
+    // itself twice, and each spare entry of a finding's map costs ~100 bytes).
+    let entries = 9 + usize::from(item.rule_id.is_some()) + usize::from(item.line.is_some()) + item.extra.len();
+    let mut data = serde_json::Map::with_capacity(entries);
     data.insert("report".into(), text(&report.name));
     data.insert("report_sha256".into(), Value::String(report.sha256.to_hex()));
     data.insert("pointer".into(), text(&item.pointer));
@@ -165,6 +167,7 @@ fn evidence_of(report: &ScannerReport, item: &Item, target_key: &str) -> Evidenc
     for (k, v) in &item.extra {
         data.insert((*k).to_owned(), v.clone());
     }
+    debug_assert!(data.len() <= entries, "the evidence map's size is counted above");
     Evidence { kind: EvidenceKind::ScanResult, data: Value::Object(data) }
 }
 
@@ -432,24 +435,23 @@ impl<'r, 'i> Merge<'r, 'i> {
             std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
         };
         let (inventory, now) = (self.inventory, self.now);
-        let build = |part: &[Opening<'_>]| part.iter().map(|o| new_finding(inventory, now, sla, o)).collect::<Vec<_>>();
+        let one = |o: &Opening<'_>| new_finding(inventory, now, sla, o);
         if threads <= 1 {
-            ledger.findings.extend(pending.iter().map(|o| new_finding(inventory, now, sla, o)));
+            ledger.findings.extend(pending.iter().map(one));
         } else {
+            // This thread builds the first part straight into the ledger; the others build
+            // theirs aside, appended in order.
             let size = pending.len().div_ceil(threads);
-            let parts: Vec<Vec<Finding>> = std::thread::scope(|s| {
+            let findings = &mut ledger.findings;
+            std::thread::scope(|s| {
                 let mut chunks = pending.chunks(size);
                 let first = chunks.next().unwrap_or_default();
-                let handles: Vec<_> = chunks.map(|c| s.spawn(move || build(c))).collect();
-                let mut parts = vec![build(first)];
+                let handles: Vec<_> = chunks.map(|c| s.spawn(move || c.iter().map(one).collect::<Vec<_>>())).collect();
+                findings.extend(first.iter().map(one));
                 for h in handles {
-                    parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+                    findings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
                 }
-                parts
             });
-            for p in parts {
-                ledger.findings.extend(p);
-            }
         }
         pending.clear();
     }
