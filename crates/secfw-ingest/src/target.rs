@@ -131,10 +131,17 @@ pub(crate) fn sarif_category(id: &str) -> Option<String> {
 }
 
 /// How a report is named in the ledger (evidence `report`, scan records): its path relative to
-/// the workspace `dir` when it lies inside, else its absolute path; both lexically normalised
-/// (`.` and `..` components resolved, `\` as `/`), independent of the ingest's current
-/// directory.
+/// the workspace `dir` when it lies inside, else its absolute path; both normalised (`.` and
+/// `..` components resolved, `\` as `/`), independent of the ingest's current directory.
+/// `..` is resolved on disk when the path has one (after a symbolic link it leads elsewhere
+/// than the text says), otherwise lexically.
 pub(crate) fn report_name(dir: &Path, path: &Path) -> String {
+    if path.components().any(|c| c == Component::ParentDir)
+        && let (Ok(d), Ok(p)) = (std::fs::canonicalize(dir), std::fs::canonicalize(path))
+    {
+        let shown = p.strip_prefix(&d).map_or_else(|_| p.clone(), Path::to_path_buf);
+        return shown.to_string_lossy().replace('\\', "/");
+    }
     let (abs_dir, abs_path) = (absolute(dir), absolute(path));
     let shown = match (&abs_dir, &abs_path) {
         (Some(d), Some(p)) => p.strip_prefix(d).map_or_else(|_| p.clone(), Path::to_path_buf),
@@ -181,6 +188,26 @@ mod tests {
         assert_eq!(out, cwd.join("other/c.json").to_string_lossy().replace('\\', "/"));
         assert!(Path::new(&out).is_absolute());
         assert_eq!(report_name(Path::new("."), Path::new("c.json")), "c.json");
+    }
+
+    /// `..` after a symbolic link: the name leads back to the file that was read, not to
+    /// where the text would lead.
+    #[cfg(unix)]
+    #[test]
+    fn a_parent_step_after_a_symbolic_link_is_resolved_on_disk() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let (ws, other) = (t.path().join("ws"), t.path().join("other"));
+        std::fs::create_dir_all(ws.join("reports")).expect("ws");
+        std::fs::create_dir_all(other.join("real")).expect("other");
+        std::os::unix::fs::symlink(other.join("real"), ws.join("link")).expect("symlink");
+        std::fs::write(other.join("a.json"), "{}").expect("report");
+        std::fs::write(ws.join("a.json"), "decoy").expect("decoy");
+        let name = report_name(&ws, &ws.join("link/../a.json"));
+        let real = std::fs::canonicalize(other.join("a.json")).expect("canonical");
+        assert_eq!(name, real.to_string_lossy(), "not the lexical `a.json` inside the workspace");
+        assert_eq!(std::fs::read_to_string(&name).expect("the name leads to the file"), "{}");
+        // Inside the workspace it stays relative.
+        assert_eq!(report_name(&ws, &ws.join("reports/../a.json")), "a.json");
     }
 
     #[test]
