@@ -59,50 +59,94 @@ const ALWAYS_REPORTED: &[&str] = &[VULNERABILITY_KIND, "yanked"];
 
 /// Narrow what the scan may resolve by the `settings` the report records (cargo-audit writes
 /// its effective configuration there): an ignored advisory stays open, a warning kind it did not
-/// report is out of its scope, and a severity threshold or platform filter means its silence
-/// proves nothing. Absent or malformed settings narrow nothing the report does not show.
+/// report is out of its scope, and a severity threshold, a platform filter or a package scope
+/// means its silence proves nothing. Absent or `null` settings narrow nothing; settings that
+/// are present but cannot be read (`IN0112`) make the scan resolve nothing, since what they
+/// left out is unknown (fail closed).
 fn narrow_by_settings(settings: Option<&Value>, scan: &mut Scan, name: &str, diags: &mut Vec<Diagnostic>) {
-    let Some(settings) = settings.filter(|v| v.is_object()) else {
+    let Some(settings) = settings.filter(|v| !v.is_null()) else {
         return;
     };
-    for (i, id) in arr(settings, "ignore").iter().enumerate() {
-        let Some(id) = id.as_str().filter(|x| !x.trim().is_empty()) else {
-            continue;
-        };
-        scan.ignored.insert(id.to_owned(), "`settings.ignore` of the report".to_owned());
-        diags.push(
-            Diagnostic::warning(
-                codes::IGNORED_BY_SCANNER,
-                name,
-                format!(
-                    "/settings/ignore/{i}: cargo-audit was configured to ignore {id}; secfw keeps any finding of {id} open (a scanner-side ignore is not a risk decision)"
-                ),
-            )
-            .with_hint("record the decision as an exception in exceptions.md (and compile the scanner's ignore file from it with `secfw exceptions compile`)"),
-        );
+    if !settings.is_object() {
+        unreadable(scan, name, diags, "/settings", "is not an object");
+        return;
     }
-    if let Some(kinds) = settings.get("informational_warnings").and_then(Value::as_array) {
-        let set = ALWAYS_REPORTED
-            .iter()
-            .map(|k| (*k).to_owned())
-            .chain(kinds.iter().filter_map(Value::as_str).map(str::to_owned))
-            .collect();
-        scan.scopes.insert(crate::model::class::VULNERABILITY, set);
+    match settings.get("ignore") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(ids)) => {
+            for (i, id) in ids.iter().enumerate() {
+                let Some(id) = id.as_str().filter(|x| !x.trim().is_empty()) else {
+                    unreadable(scan, name, diags, &format!("/settings/ignore/{i}"), "is not an advisory id");
+                    continue;
+                };
+                scan.ignored.insert(id.to_owned(), "`settings.ignore` of the report".to_owned());
+                diags.push(
+                    Diagnostic::warning(
+                        codes::IGNORED_BY_SCANNER,
+                        name,
+                        format!(
+                            "/settings/ignore/{i}: cargo-audit was configured to ignore {id}; secfw keeps any finding of {id} open (a scanner-side ignore is not a risk decision)"
+                        ),
+                    )
+                    .with_hint("record the decision as an exception in exceptions.md (and compile the scanner's ignore file from it with `secfw exceptions compile`)"),
+                );
+            }
+        }
+        Some(_) => unreadable(scan, name, diags, "/settings/ignore", "is not a list of advisory ids"),
     }
-    if let Some(sev) = settings.get("severity").filter(|v| !v.is_null()) {
-        let sev = sev.as_str().map_or_else(|| sev.to_string(), str::to_owned);
-        scan.filtered.push(format!("`settings.severity` {sev}: advisories below it are not reported"));
-    }
-    for key in ["target_arch", "target_os"] {
-        let list: Vec<String> =
-            arr(settings, key).iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
-        if !list.is_empty() {
-            scan.filtered.push(format!(
-                "`settings.{key}` {}: crates used only on other platforms are not reported",
-                list.join(", ")
-            ));
+    match settings.get("informational_warnings") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(kinds)) => {
+            // An entry that is not a kind name widens nothing: its kind stays out of scope.
+            let set = ALWAYS_REPORTED
+                .iter()
+                .map(|k| (*k).to_owned())
+                .chain(kinds.iter().filter_map(Value::as_str).map(str::to_owned))
+                .collect();
+            scan.scopes.insert(crate::model::class::VULNERABILITY, set);
+        }
+        Some(_) => {
+            let set = ALWAYS_REPORTED.iter().map(|k| (*k).to_owned()).collect();
+            scan.scopes.insert(crate::model::class::VULNERABILITY, set);
+            unreadable(scan, name, diags, "/settings/informational_warnings", "is not a list of warning kinds");
         }
     }
+    if let Some(sev) = settings.get("severity").filter(|v| !v.is_null()) {
+        scan.filtered.push(format!("`settings.severity` {}: advisories below it are not reported", shown(sev)));
+    }
+    // A platform filter (a list, or a single name as older cargo-audit releases wrote it) or a
+    // package scope: crates outside it were not audited.
+    for (key, what) in [
+        ("target_arch", "crates used only on other platforms are not reported"),
+        ("target_os", "crates used only on other platforms are not reported"),
+        ("package_scope", "only packages in that scope were audited"),
+    ] {
+        let listed = match settings.get(key) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Array(a)) if a.is_empty() => continue,
+            Some(Value::Array(a)) => a.iter().map(shown).collect::<Vec<_>>().join(", "),
+            Some(other) => shown(other),
+        };
+        scan.filtered.push(format!("`settings.{key}` {listed}: {what}"));
+    }
+}
+
+/// A string as itself, anything else as JSON.
+fn shown(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+/// A part of `settings` that cannot be read: the scan resolves nothing, with a warning.
+fn unreadable(scan: &mut Scan, name: &str, diags: &mut Vec<Diagnostic>, pointer: &str, what: &str) {
+    scan.filtered.push(format!("`{pointer}` {what}: what cargo-audit was configured to leave out is unknown"));
+    diags.push(
+        Diagnostic::warning(
+            codes::SETTINGS_UNREADABLE,
+            name,
+            format!("{pointer} {what}: what cargo-audit was configured to leave out is unknown, so this scan resolves no finding"),
+        )
+        .with_hint("ingest the report as cargo-audit wrote it; configure cargo-audit in its own audit.toml and record risk decisions as exceptions in exceptions.md"),
+    );
 }
 
 fn entry(

@@ -2,8 +2,10 @@
 //! effective settings in the report: an advisory it was told to ignore (`settings.ignore`)
 //! is a risk decision made outside the exception registry and never resolves the finding; a
 //! warning kind it did not report (`informational_warnings`) is out of its scope; a severity
-//! threshold or a platform filter (`severity`, `target_arch`, `target_os`) means an absent
-//! advisory may only have been filtered out, so such a run resolves nothing.
+//! threshold, a platform filter or a package scope (`severity`, `target_arch`, `target_os`,
+//! `package_scope`) means an absent advisory may only have been filtered out, so such a run
+//! resolves nothing; and settings secfw cannot read (`IN0112`) leave out something unknown,
+//! so such a run resolves nothing either.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -63,7 +65,7 @@ fn the_vendored_clean_report_resolves_everything_it_covers() {
 #[test]
 fn an_advisory_ignored_in_the_scanners_configuration_is_never_resolved_by_that_scan() {
     let o = clean_scan_with(|s| {
-        s.insert("ignore".into(), json!(["RUSTSEC-2020-0091", "", 7]));
+        s.insert("ignore".into(), json!(["RUSTSEC-2020-0091"]));
     });
     let why = kept_open_why(&o);
     assert_eq!(why.len(), 1, "{why:?}");
@@ -72,7 +74,7 @@ fn an_advisory_ignored_in_the_scanners_configuration_is_never_resolved_by_that_s
     let d = o.diagnostics().into_iter().find(|d| d.code.as_str() == "IN0111").expect("IN0111 is reported");
     assert!(d.message.starts_with("/settings/ignore/0: "), "located at the ignore entry: {}", d.message);
     assert!(d.hint.as_deref().unwrap_or("").contains("exception"), "{d:?}");
-    assert_eq!(o.diagnostics().iter().filter(|d| d.code.as_str() == "IN0111").count(), 1, "junk entries are not ids");
+    assert_eq!(o.diagnostics().iter().filter(|d| d.code.as_str() == "IN0111").count(), 1);
 }
 
 #[test]
@@ -111,8 +113,15 @@ fn a_warning_kind_the_run_did_not_report_is_out_of_its_scope() {
 
 #[test]
 fn a_severity_threshold_or_platform_filter_resolves_nothing() {
-    let edits: [(&str, Value); 3] =
-        [("severity", json!("high")), ("target_os", json!(["linux"])), ("target_arch", json!(["x86_64"]))];
+    // Older cargo-audit releases wrote a single platform name instead of a list.
+    let edits: [(&str, Value); 6] = [
+        ("severity", json!("high")),
+        ("target_os", json!(["linux"])),
+        ("target_arch", json!(["x86_64"])),
+        ("target_arch", json!("x86_64")),
+        ("target_os", json!("windows")),
+        ("package_scope", json!("local")),
+    ];
     for (key, value) in edits {
         let o = clean_scan_with(|s| {
             s.insert(key.into(), value.clone());
@@ -128,4 +137,44 @@ fn a_severity_threshold_or_platform_filter_resolves_nothing() {
         s.insert("severity".into(), Value::Null);
     });
     assert_eq!(o.summary.resolved.len(), 11);
+}
+
+/// Settings a careless producer or a hand edit could write: each one hides what the scanner
+/// left out, so the run resolves nothing and `IN0112` says where.
+#[test]
+fn settings_that_cannot_be_read_resolve_nothing() {
+    let edits: [(&str, Value, &str); 6] = [
+        ("ignore", json!(["RUSTSEC-2020-0091", "", 7]), "/settings/ignore/1"),
+        ("ignore", json!([{"id": "RUSTSEC-2020-0091"}]), "/settings/ignore/0"),
+        ("ignore", json!("RUSTSEC-2020-0091"), "/settings/ignore"),
+        ("ignore", json!({"RUSTSEC-2020-0091": true}), "/settings/ignore"),
+        ("informational_warnings", json!("unmaintained"), "/settings/informational_warnings"),
+        ("informational_warnings", json!({"unmaintained": true}), "/settings/informational_warnings"),
+    ];
+    for (key, value, pointer) in edits {
+        let o = clean_scan_with(|s| {
+            s.insert(key.into(), value.clone());
+        });
+        assert!(o.summary.resolved.is_empty(), "{key} = {value}: {:?}", o.summary.resolved);
+        assert_eq!(kept_open_why(&o).len(), 11, "{key} = {value}");
+        let d = o.diagnostics().into_iter().find(|d| d.code.as_str() == "IN0112").expect("IN0112 is reported");
+        assert!(d.message.starts_with(&format!("{pointer} ")), "located at {pointer}: {}", d.message);
+        assert!(!d.hint.as_deref().unwrap_or("").is_empty(), "{d:?}");
+    }
+    // `settings` that is not an object at all.
+    let d = tempfile::tempdir().unwrap();
+    let o = ingest(d.path(), &put(d.path(), &corpus(CARGO_MANY)), "2026-12-02T00:00:00Z");
+    assert_eq!(o.summary.opened.len(), 11);
+    for settings in [json!("ignore everything"), json!(["RUSTSEC-2020-0091"]), json!(7)] {
+        let mut clean = corpus(CARGO_NONE);
+        clean["settings"] = settings.clone();
+        let o = ingest(d.path(), &put(d.path(), &clean), "2026-12-03T00:00:00Z");
+        assert!(o.summary.resolved.is_empty(), "settings = {settings}");
+        assert!(o.diagnostics().iter().any(|x| x.code.as_str() == "IN0112" && x.message.starts_with("/settings ")));
+    }
+    // `settings: null` is no configuration at all: the clean run resolves what it covers.
+    let mut clean = corpus(CARGO_NONE);
+    clean["settings"] = Value::Null;
+    let o = ingest(d.path(), &put(d.path(), &clean), "2026-12-04T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 11, "{:?}", o.summary.kept_open);
 }
