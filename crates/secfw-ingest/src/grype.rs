@@ -66,12 +66,15 @@ type Scoped = (
 /// What a Grype scan run with `descriptor.configuration` can resolve: the findings of its
 /// image scope (an `all-layers` scan also covers the squashed image's) and fix state
 /// (`only-fixed`: only findings with a fix; `only-notfixed`: only those without), as
-/// `layers/fix` scopes; a non-empty `exclude` leaves unknown what the excluded paths hold, so
-/// the scan is incomplete (wholesale).
+/// `layers/fix` scopes; a non-empty `exclude` (a list, or a single pattern) leaves unknown what
+/// the excluded paths hold, so the scan is incomplete (wholesale). A flag that is neither a
+/// boolean nor `null` is taken as set (the narrower scope).
 fn configured_scope(conf: &Value, layers: Option<&str>) -> Scoped {
     let layer = layers.unwrap_or(SQUASHED);
     let layer_set: Vec<&str> = if layer == "all-layers" { vec![SQUASHED, "all-layers"] } else { vec![layer] };
-    let flag = |k: &str| conf.get(k).and_then(Value::as_bool).unwrap_or(false);
+    // Absent, `null` or `false`: off. Anything else but `true` cannot be read, and is taken
+    // as on, the narrower scope (fail closed).
+    let flag = |k: &str| !matches!(conf.get(k), None | Some(Value::Null | Value::Bool(false)));
     let (only_fixed, only_notfixed) = (flag("only-fixed"), flag("only-notfixed"));
     let fixes: Vec<&str> = ["fixed", "not-fixed"]
         .into_iter()
@@ -82,7 +85,13 @@ fn configured_scope(conf: &Value, layers: Option<&str>) -> Scoped {
         .flat_map(|l| fixes.iter().map(move |f| crate::model::scope_key(&format!("{l}/{f}"))))
         .collect();
     let mut incomplete = std::collections::BTreeMap::new();
-    let excluded: Vec<&str> = arr(conf, "exclude").iter().filter_map(Value::as_str).collect();
+    // Every entry counts, whatever its type; an `exclude` that is not a list (a single
+    // pattern) excludes too.
+    let excluded: Vec<String> = match conf.get("exclude") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect(),
+        Some(other) => vec![other.as_str().map_or_else(|| other.to_string(), str::to_owned)],
+    };
     if !excluded.is_empty() {
         incomplete.insert(
             crate::model::class::VULNERABILITY,

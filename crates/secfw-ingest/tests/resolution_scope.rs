@@ -554,6 +554,21 @@ fn d6_grype_only_fixed_only_notfixed_exclude_and_image_scope_narrow_what_a_scan_
     let (d, n) = fresh();
     let o = ingest(d.path(), &[("exclude.json", &with(json!({"exclude": ["./usr/lib/**"]})))], "2026-12-03T00:00:00Z");
     all_kept_open(d.path(), &o, n, "Grype ran with `exclude`");
+    // A careless producer's configuration: a single `exclude` pattern, a non-string entry, a
+    // flag that is not a boolean. Each narrows (fail closed), never widens.
+    for conf in [json!({"exclude": "./usr/lib/**"}), json!({"exclude": [7]})] {
+        let (d, n) = fresh();
+        let o = ingest(d.path(), &[("exclude.json", &with(conf.clone()))], "2026-12-03T00:00:00Z");
+        all_kept_open(d.path(), &o, n, "Grype ran with `exclude`");
+    }
+    let (d, n) = fresh();
+    let o = ingest(d.path(), &[("only-fixed.json", &with(json!({"only-fixed": "true"})))], "2026-12-03T00:00:00Z");
+    assert!(!o.summary.kept_open.is_empty() && o.summary.resolved.len() + o.summary.kept_open.len() == n);
+    assert!(
+        o.summary.kept_open.iter().all(|(_, w)| w.contains("`squashed/not-fixed` is not in")),
+        "{:?}",
+        o.summary.kept_open
+    );
     // A squashed scan does not resolve what an all-layers scan found; an all-layers scan
     // resolves both.
     let d = tempfile::tempdir().unwrap();
