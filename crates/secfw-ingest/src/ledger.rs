@@ -185,7 +185,9 @@ fn is_ingest_evidence(e: &Evidence) -> bool {
 
 /// Merge reports into the ledger. Deterministic: the same ledger, reports, inventory and
 /// `now` give the same ledger. Time O((n + m) log(n + m)) for n report items and m ledger
-/// findings: every lookup goes through a hash index, never a scan of the ledger.
+/// findings: every lookup goes through a hash index, never a scan of the ledger. The reports
+/// are left as they are (the new findings are built from copies of their items);
+/// [`merge_moving`] moves the items instead.
 pub fn merge(
     ledger: &mut FindingsFile,
     reports: &[ScannerReport],
@@ -193,15 +195,63 @@ pub fn merge(
     sla: &SlaDays,
     now: DateTime<Utc>,
 ) -> MergeSummary {
+    let (summary, pending) = decide(ledger, reports, inventory, sla, now);
+    let items = pending.iter().map(|o| item_at(reports, o.at).clone()).collect();
+    build(ledger, reports, &pending, items, inventory, sla, now);
+    summary
+}
+
+/// [`merge`], moving the reports' items into the ledger instead of copying them: the
+/// same ledger and summary, without a second copy of every new finding's text in memory.
+/// Afterwards every scan's `items` is empty; [`ScannerReport::finding_count`] still counts
+/// them.
+pub fn merge_moving(
+    ledger: &mut FindingsFile,
+    reports: &mut [ScannerReport],
+    inventory: Option<&Inventory>,
+    sla: &SlaDays,
+    now: DateTime<Utc>,
+) -> MergeSummary {
+    let (summary, pending) = decide(ledger, reports, inventory, sla, now);
+    let mut taken: Vec<Vec<Vec<Option<Item>>>> = reports
+        .iter_mut()
+        .map(|r| r.scans.iter_mut().map(|s| s.take_items().into_iter().map(Some).collect()).collect())
+        .collect();
+    let items = pending
+        .iter()
+        .map(|o| taken[o.at.0][o.at.1][o.at.2].take().expect("an item opens at most one finding (one per fingerprint)"))
+        .collect();
+    drop(taken); // the items that opened nothing
+    build(ledger, reports, &pending, items, inventory, sla, now);
+    summary
+}
+
+/// Where an item is: (report, scan, item) indices.
+type At = (usize, usize, usize);
+
+fn item_at(reports: &[ScannerReport], (r, s, i): At) -> &Item {
+    &reports[r].scans[s].items[i]
+}
+
+/// Everything a merge decides, in order: scan records, updates of live findings, resolution,
+/// the ledger's metadata, and the new findings (id, superseded finding, item), which the
+/// caller builds and appends in that order ([`build`]).
+fn decide(
+    ledger: &mut FindingsFile,
+    reports: &[ScannerReport],
+    inventory: Option<&Inventory>,
+    sla: &SlaDays,
+    now: DateTime<Utc>,
+) -> (MergeSummary, Vec<Opening>) {
     let mut m = Merge::new(inventory, now);
     let mut work = m.record_scans(ledger, reports);
     // Sorted for a deterministic id assignment.
-    work.sort_by(|a, b| (&a.2.fingerprint, &a.1).cmp(&(&b.2.fingerprint, &b.1)));
+    work.sort_by(|a, b| (&a.item.fingerprint, &m.sids[a.sid]).cmp(&(&b.item.fingerprint, &m.sids[b.sid])));
     let mut index = LedgerIndex::of(ledger);
     // Room for every finding this merge may open, once: a vector of 80k findings grown by
     // doubling copies each into fresh memory several times (an upper bound: an item merged
     // by an alias, or reported twice, opens nothing; capacity never written is never touched).
-    let new = work.iter().filter(|w| !index.live.contains_key(&w.2.fingerprint)).count();
+    let new = work.iter().filter(|w| !index.live.contains_key(&w.item.fingerprint)).count();
     ledger.findings.reserve(new);
     index.live.reserve(new);
     m.summary.opened.reserve(new);
@@ -209,8 +259,8 @@ pub fn merge(
     let mut ids = IdScheme { prefix, width, next };
     // New findings are decided here, in order (id, superseded finding, position), and built
     // afterwards, several at a time: building them (copies, evidence maps) is most of a merge.
-    let mut pending: Vec<Opening<'_>> = Vec::with_capacity(new);
-    for (report, sid, item) in work {
+    let mut pending: Vec<Opening> = Vec::with_capacity(new);
+    for Work { at, report, sid, item } in work {
         if !m.seen.insert(item.fingerprint.as_str()) {
             continue; // the same finding from two reports of this ingest: counted once
         }
@@ -218,13 +268,16 @@ pub fn merge(
         if let Some((i, by_alias)) = index.live_for(item) {
             if i >= ledger.findings.len() {
                 // An item naming, by an earlier fingerprint, a finding opened by this merge
-                // (rare): that finding is built now, so the update applies to it as it would
-                // have in order.
-                m.build_pending(ledger, sla, &mut pending);
+                // (rare): the findings decided so far are built now, so the update applies
+                // to that finding as it would have in order.
+                let items = pending.iter().map(|o| item_at(reports, o.at).clone()).collect();
+                build(ledger, reports, &pending, items, inventory, sla, now);
+                pending.clear();
             }
             if by_alias {
                 ledger.findings[i].fingerprint = Some(item.fingerprint.clone());
             }
+            let sid = m.sids[sid].clone();
             m.update(&mut ledger.findings[i], report, sid, item, &tkey);
         } else {
             let previous = index.last_resolved.get(&item.fingerprint).map(|&j| ledger.findings[j].finding_id.clone());
@@ -234,19 +287,27 @@ pub fn merge(
             }
             m.summary.opened.push(id.clone());
             index.live.insert(item.fingerprint.clone(), ledger.findings.len() + pending.len());
-            pending.push(Opening { report, sid, item, tkey, id, previous });
+            pending.push(Opening { at, sid: m.sids[sid].clone(), tkey, id, previous });
         }
     }
-    m.build_pending(ledger, sla, &mut pending);
+    // Resolution concerns the findings the ledger held: those still pending are all reported.
     m.resolve(ledger);
-    m.finish(ledger)
+    (m.finish(ledger), pending)
+}
+
+/// One report item to merge.
+struct Work<'r> {
+    at: At,
+    report: &'r ScannerReport,
+    /// Index into [`Merge::sids`].
+    sid: usize,
+    item: &'r Item,
 }
 
 /// A finding a merge opens, decided but not yet built.
-struct Opening<'r> {
-    report: &'r ScannerReport,
+struct Opening {
+    at: At,
     sid: String,
-    item: &'r Item,
     tkey: String,
     id: String,
     previous: Option<String>,
@@ -256,8 +317,54 @@ struct Opening<'r> {
 /// costs more than it saves).
 const PARALLEL_OPENINGS: usize = 4096;
 
-/// `(report, scan id, item)`: one report item to merge.
-type Work<'r> = (&'r ScannerReport, String, &'r Item);
+/// Build the new findings `pending` decided, from their `items` (in the same order), and
+/// append them to the ledger: a large batch in contiguous parts on several threads, the same
+/// findings in the same order as one thread would build.
+fn build(
+    ledger: &mut FindingsFile,
+    reports: &[ScannerReport],
+    pending: &[Opening],
+    mut items: Vec<Item>,
+    inventory: Option<&Inventory>,
+    sla: &SlaDays,
+    now: DateTime<Utc>,
+) {
+    // Each decided finding has its item: never a finding lost to a short list.
+    assert_eq!(items.len(), pending.len(), "one item per new finding");
+    let threads = if pending.len() < PARALLEL_OPENINGS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    };
+    let one = |(o, item): (&Opening, Item)| new_finding(inventory, now, sla, &reports[o.at.0], o, item);
+    if threads <= 1 {
+        ledger.findings.extend(pending.iter().zip(items).map(one));
+        return;
+    }
+    // This thread builds the first part straight into the ledger; the others build theirs
+    // aside, appended in order.
+    let size = pending.len().div_ceil(threads);
+    // The items cut into parts of exactly the lengths of `pending.chunks(size)` (cut from the
+    // end, so no item moves twice).
+    let mut parts: Vec<Vec<Item>> = Vec::with_capacity(threads);
+    for len in pending.chunks(size).rev().map(<[Opening]>::len) {
+        parts.push(items.split_off(items.len().saturating_sub(len)));
+    }
+    parts.reverse(); // in order: the first part first
+    let findings = &mut ledger.findings;
+    std::thread::scope(|s| {
+        let mut chunks = pending.chunks(size).zip(parts);
+        let first = chunks.next();
+        let handles: Vec<_> =
+            chunks.map(|(c, p)| s.spawn(move || c.iter().zip(p).map(one).collect::<Vec<_>>())).collect();
+        if let Some((c, p)) = first {
+            findings.extend(c.iter().zip(p).map(one));
+        }
+        for h in handles {
+            findings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+    });
+}
 
 /// The next ids of the ledger's scheme.
 struct IdScheme {
@@ -327,6 +434,8 @@ struct Merge<'r, 'i> {
     scanned: HashMap<(String, String), Vec<&'r Scan>>,
     /// Fingerprints reported by this ingest.
     seen: HashSet<&'r str>,
+    /// The scan id of every scan, in report order.
+    sids: Vec<String>,
 }
 
 impl<'r, 'i> Merge<'r, 'i> {
@@ -339,6 +448,7 @@ impl<'r, 'i> Merge<'r, 'i> {
             target_keys: HashMap::new(),
             scanned: HashMap::new(),
             seen: HashSet::new(),
+            sids: Vec::new(),
         }
     }
 
@@ -367,9 +477,9 @@ impl<'r, 'i> Merge<'r, 'i> {
     fn record_scans(&mut self, ledger: &mut FindingsFile, reports: &'r [ScannerReport]) -> Vec<Work<'r>> {
         let mut scan_index: HashMap<String, usize> =
             ledger.scans.iter().enumerate().map(|(i, s)| (s.scan_id.clone(), i)).collect();
-        let mut work: Vec<Work<'r>> = Vec::new();
-        for report in reports {
-            for scan in &report.scans {
+        let mut work: Vec<Work<'r>> = Vec::with_capacity(reports.iter().map(ScannerReport::finding_count).sum());
+        for (r, report) in reports.iter().enumerate() {
+            for (s, scan) in report.scans.iter().enumerate() {
                 let sid = scan_id(report, scan);
                 let rec = self.scan_record(report, scan, &sid);
                 if let Some(&i) = scan_index.get(&sid) {
@@ -379,7 +489,14 @@ impl<'r, 'i> Merge<'r, 'i> {
                     ledger.scans.push(rec);
                 }
                 self.summary.scans.push(sid.clone());
-                work.extend(scan.items.iter().map(|item| (report, sid.clone(), item)));
+                let k = self.sids.len();
+                self.sids.push(sid);
+                work.extend(scan.items.iter().enumerate().map(|(i, item)| Work {
+                    at: (r, s, i),
+                    report,
+                    sid: k,
+                    item,
+                }));
             }
         }
         self.seen.reserve(work.len());
@@ -423,37 +540,6 @@ impl<'r, 'i> Merge<'r, 'i> {
         f.evidence.retain(|e| !is_ingest_evidence(e));
         f.evidence.insert(0, evidence_of(report, item, tkey));
         self.summary.updated.push(f.finding_id.clone());
-    }
-
-    /// Build the pending new findings, in order, and append them to the ledger: a large
-    /// batch in contiguous parts on several threads (the same findings in the same order as
-    /// one thread would build).
-    fn build_pending(&self, ledger: &mut FindingsFile, sla: &SlaDays, pending: &mut Vec<Opening<'_>>) {
-        let threads = if pending.len() < PARALLEL_OPENINGS {
-            1
-        } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-        };
-        let (inventory, now) = (self.inventory, self.now);
-        let one = |o: &Opening<'_>| new_finding(inventory, now, sla, o);
-        if threads <= 1 {
-            ledger.findings.extend(pending.iter().map(one));
-        } else {
-            // This thread builds the first part straight into the ledger; the others build
-            // theirs aside, appended in order.
-            let size = pending.len().div_ceil(threads);
-            let findings = &mut ledger.findings;
-            std::thread::scope(|s| {
-                let mut chunks = pending.chunks(size);
-                let first = chunks.next().unwrap_or_default();
-                let handles: Vec<_> = chunks.map(|c| s.spawn(move || c.iter().map(one).collect::<Vec<_>>())).collect();
-                findings.extend(first.iter().map(one));
-                for h in handles {
-                    findings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-                }
-            });
-        }
-        pending.clear();
     }
 
     /// Resolution: only by a successful scan that covered the finding's tool, target and
@@ -511,9 +597,16 @@ impl<'r, 'i> Merge<'r, 'i> {
     }
 }
 
-/// A new finding (superseding the last resolved one of its fingerprint, if any).
-fn new_finding(inventory: Option<&Inventory>, now: DateTime<Utc>, sla: &SlaDays, o: &Opening<'_>) -> Finding {
-    let Opening { report, sid, item, tkey, id, previous } = o;
+/// A new finding (superseding the last resolved one of its fingerprint, if any), made of
+/// `item`.
+fn new_finding(
+    inventory: Option<&Inventory>,
+    now: DateTime<Utc>,
+    sla: &SlaDays,
+    report: &ScannerReport,
+    o: &Opening,
+    item: Item,
+) -> Finding {
     let resource = match_resource(inventory, &[&item.target, &item.location]);
     let now_ts = Timestamp::DateTime(now);
     let deadline = now + Duration::days(i64::from(sla.for_severity(item.severity)));
@@ -521,24 +614,25 @@ fn new_finding(inventory: Option<&Inventory>, now: DateTime<Utc>, sla: &SlaDays,
     tags.extend(item.tags.iter().cloned());
     tags.sort();
     tags.dedup();
-    let evidence = vec![evidence_of(report, item, tkey)];
+    let evidence = vec![evidence_of(report, &item, &o.tkey)];
+    let location = match item.line {
+        Some(l) if !item.location.is_empty() => format!("{}:{l}", item.location),
+        _ if item.location.is_empty() => item.target,
+        _ => item.location,
+    };
     Finding {
-        finding_id: id.clone(),
+        finding_id: o.id.clone(),
         severity: item.severity,
         category: item.category,
-        title: item.title.clone(),
-        description: item.description.clone(),
+        title: item.title,
+        description: item.description,
         affected_resources: vec![AffectedResource {
             resource_type: resource.map_or_else(|| item.resource_type.to_owned(), |r| r.kind.clone()),
-            resource_id: resource.map_or_else(|| tkey.clone(), |r| r.id.clone()),
-            location: match item.line {
-                Some(l) if !item.location.is_empty() => format!("{}:{l}", item.location),
-                _ if item.location.is_empty() => item.target.clone(),
-                _ => item.location.clone(),
-            },
+            resource_id: resource.map_or_else(|| o.tkey.clone(), |r| r.id.clone()),
+            location,
         }],
         remediation: Remediation {
-            recommended_action: item.recommended_action.clone(),
+            recommended_action: item.recommended_action,
             priority: priority_of(item.severity),
             deadline: Timestamp::Date(secfw_artifacts::Date(deadline.date_naive())),
         },
@@ -549,16 +643,12 @@ fn new_finding(inventory: Option<&Inventory>, now: DateTime<Utc>, sla: &SlaDays,
         last_seen: Some(now_ts),
         resolved_at: None,
         detected_in: resource.and_then(|r| r.environment.clone()),
-        source: Some(FindingSource {
-            tool: item.tool.clone(),
-            rule_id: item.rule_id.clone(),
-            scan_id: Some(sid.clone()),
-        }),
-        fingerprint: Some(item.fingerprint.clone()),
+        source: Some(FindingSource { tool: item.tool, rule_id: item.rule_id, scan_id: Some(o.sid.clone()) }),
+        fingerprint: Some(item.fingerprint),
         cvss: item.cvss,
-        cwe: item.cwe.clone(),
-        cve: item.cve.clone(),
-        supersedes: previous.clone(),
+        cwe: item.cwe,
+        cve: item.cve,
+        supersedes: o.previous.clone(),
         kev: None,
         epss: None,
     }
@@ -725,11 +815,20 @@ mod tests {
         assert_eq!(summary.opened, vec![f.finding_id.clone()]);
         assert_eq!(summary.updated, vec![f.finding_id.clone()]);
         assert_ne!(first, second);
+        // Moving the items: the same.
+        let mut moved_ledger = new_ledger(now());
+        let moved = super::merge_moving(&mut moved_ledger, &mut [r], None, &SlaDays::default(), now());
+        assert_eq!((moved, moved_ledger), (summary, ledger));
     }
 
     #[test]
     fn findings_built_on_several_threads_come_in_fingerprint_order_with_ids_in_that_order() {
-        let n = PARALLEL_OPENINGS + 1001;
+        for n in [PARALLEL_OPENINGS, PARALLEL_OPENINGS + 1001] {
+            several_threads(n);
+        }
+    }
+
+    fn several_threads(n: usize) {
         let r = report(n);
         let mut ledger = new_ledger(now());
         let summary = merge(&mut ledger, std::slice::from_ref(&r), None, &SlaDays::default(), now());
@@ -758,5 +857,23 @@ mod tests {
         assert_eq!(strip_image_tag("ïmage@sha256:ab"), "ïmage");
         assert_eq!(strip_image_tag("€:😀"), "€");
         assert_eq!(strip_image_tag("😀"), "😀");
+    }
+
+    /// Moving the items gives the same ledger and summary as copying them, on one thread and
+    /// on several, and the reports still count their findings.
+    #[test]
+    fn moving_the_items_gives_what_copying_gives() {
+        for n in [3, PARALLEL_OPENINGS + 7] {
+            let base = report(n);
+            let (mut a, mut b) = (new_ledger(now()), new_ledger(now()));
+            let copied = merge(&mut a, std::slice::from_ref(&base), None, &SlaDays::default(), now());
+            let mut moved_from = vec![base.clone()];
+            let moved = super::merge_moving(&mut b, &mut moved_from, None, &SlaDays::default(), now());
+            assert_eq!(copied, moved, "{n}");
+            assert_eq!(a, b, "{n}");
+            assert!(moved_from[0].scans.iter().all(|s| s.items.is_empty()), "{n}: the items moved");
+            assert_eq!(moved_from[0].finding_count(), base.finding_count(), "{n}");
+            assert_eq!(base.finding_count(), n);
+        }
     }
 }

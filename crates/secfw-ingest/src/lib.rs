@@ -30,7 +30,9 @@ use secfw_artifacts::{Diagnostic, LoadOptions, LoadedWorkspace};
 use secfw_artifacts::{check_findings_canonical, file_names, parse_findings, parse_inventory, parse_rulebook};
 
 pub use cvss::v3_base_score as cvss_v3_base_score;
-pub use ledger::{MergeSummary, finding_class, finding_target, id_scheme, match_resource, merge, new_ledger};
+pub use ledger::{
+    MergeSummary, finding_class, finding_target, id_scheme, match_resource, merge, merge_moving, new_ledger,
+};
 pub use model::{Format, Item, Reach, Scan, ScannerReport, class as scope_class, limits};
 pub use read::{IN_MEMORY_MAX, ParseOptions, detect as detect_format, parse_path, parse_slice};
 
@@ -139,7 +141,9 @@ impl IngestOptions {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Outcome {
-    /// The parsed reports (with their skipped-item diagnostics).
+    /// The parsed reports (with their skipped-item diagnostics). Their items were moved into
+    /// the ledger ([`merge_moving`]): every scan's `items` is empty, and
+    /// [`ScannerReport::finding_count`] still counts them.
     pub reports: Vec<ScannerReport>,
     /// What the merge changed.
     pub summary: MergeSummary,
@@ -175,7 +179,7 @@ impl Outcome {
 pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestOptions) -> Result<Outcome, Error> {
     secfw_artifacts::check_root(dir)?;
     lock.check_covers(dir)?;
-    let reports = parse_reports(dir, inputs, opts)?;
+    let mut reports = parse_reports(dir, inputs, opts)?;
     let lopts = LoadOptions::default();
     let ledger_path = dir.join(file_names::FINDINGS);
     // A ledger kept in JSON syntax (valid YAML 1.2, parsed ~20× faster) stays JSON.
@@ -201,7 +205,7 @@ pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestO
     let sla = read_optional(dir, file_names::RULEBOOK, &lopts, parse_rulebook, &mut warnings)?
         .map(|r| r.sla_days)
         .unwrap_or_default();
-    let mut summary = merge(&mut ledger, &reports, inventory.as_ref(), &sla, opts.now);
+    let mut summary = merge_moving(&mut ledger, &mut reports, inventory.as_ref(), &sla, opts.now);
     summary.diagnostics.splice(0..0, warnings);
     let write_to = (!opts.dry_run).then_some(ledger_path.as_path());
     let (_, written_identity) = render_check_write(&ledger, syntax, write_to)?;
@@ -237,7 +241,7 @@ pub fn ingest_loaded(
 ) -> Result<Outcome, Error> {
     secfw_artifacts::check_root(dir)?;
     lock.check_covers(dir)?;
-    let reports = parse_reports(dir, inputs, opts)?;
+    let mut reports = parse_reports(dir, inputs, opts)?;
     let ledger_path = dir.join(file_names::FINDINGS);
     // Every check before anything moves out of `ws`.
     let has_ledger = preloaded_status(ws, file_names::FINDINGS, ws.findings.is_some()).map_err(Error::LedgerInvalid)?;
@@ -261,7 +265,7 @@ pub fn ingest_loaded(
     };
     let inventory = ws.inventory.as_ref().filter(|_| has_inventory);
     let sla = ws.rulebook.as_ref().filter(|_| has_rulebook).map(|r| r.sla_days).unwrap_or_default();
-    let mut summary = merge(&mut ledger, &reports, inventory, &sla, opts.now);
+    let mut summary = merge_moving(&mut ledger, &mut reports, inventory, &sla, opts.now);
     // The warnings of the inventory and rulebook used (an unknown key such as a misspelt
     // `sla_days`): never a silent default.
     let used = |f: &str| (f == file_names::INVENTORY && has_inventory) || (f == file_names::RULEBOOK && has_rulebook);

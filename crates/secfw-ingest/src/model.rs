@@ -90,9 +90,10 @@ pub struct ScannerReport {
 }
 
 impl ScannerReport {
-    /// Number of findings (after merging duplicates within the report).
+    /// Number of findings (after merging duplicates within the report), including those a
+    /// merge moved into the ledger.
     pub fn finding_count(&self) -> usize {
-        self.scans.iter().map(|s| s.items.len()).sum()
+        self.scans.iter().map(Scan::finding_count).sum()
     }
 }
 
@@ -149,8 +150,12 @@ pub struct Scan {
     /// platforms): a filtered report says nothing about a finding it may have filtered out, so
     /// such a scan resolves nothing (each finding stays open, `IN0108`, with the reason).
     pub filtered: Vec<String>,
-    /// The findings, sorted by fingerprint, one per fingerprint.
+    /// The findings, sorted by fingerprint, one per fingerprint. Empty after
+    /// [`crate::merge_moving`] (and so after [`crate::ingest`]), which moved them into the
+    /// ledger; [`Scan::finding_count`] still counts them.
     pub items: Vec<Item>,
+    /// How many items a merge moved into the ledger.
+    moved: usize,
 }
 
 /// What a scan can do about an open finding it did not report ([`Scan::reach`]).
@@ -332,7 +337,19 @@ impl Scan {
             filtered: Vec::new(),
             category: None,
             items,
+            moved: 0,
         }
+    }
+
+    /// Number of findings of this scan: its items, and those a merge moved into the ledger.
+    pub fn finding_count(&self) -> usize {
+        self.items.len() + self.moved
+    }
+
+    /// Take the items out (a merge moves them into the ledger); they stay counted.
+    pub(crate) fn take_items(&mut self) -> Vec<Item> {
+        self.moved += self.items.len();
+        std::mem::take(&mut self.items)
     }
 
     /// Mark `class` incomplete (the first reason is kept).
