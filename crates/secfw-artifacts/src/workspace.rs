@@ -368,6 +368,31 @@ pub fn parse_rulebook(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diag
             related: None,
         });
     }
+    // Spans in days: beyond MAX_DAYS a deadline leaves the dates the artifacts can write.
+    let max = crate::MAX_DAYS;
+    let spans = [
+        (rb.sla_days.critical, path!["sla_days", "critical"], "sla_days.critical"),
+        (rb.sla_days.high, path!["sla_days", "high"], "sla_days.high"),
+        (rb.sla_days.medium, path!["sla_days", "medium"], "sla_days.medium"),
+        (rb.sla_days.low, path!["sla_days", "low"], "sla_days.low"),
+        (rb.review_cycle_days, path!["review_cycle_days"], "review_cycle_days"),
+        (rb.gates.scan_max_age_days, path!["gates", "scan_max_age_days"], "gates.scan_max_age_days"),
+        (rb.exceptions.max_days, path!["exceptions", "max_days"], "exceptions.max_days"),
+    ];
+    for (days, at, name) in spans {
+        if days > max {
+            pending.push(Pending {
+                diag: Diagnostic::error(
+                    codes::BAD_THRESHOLD,
+                    f,
+                    format!("{name} {days} is more than {max} days (100 years)"),
+                )
+                .with_hint("write the span in days, at most 36525"),
+                path: at,
+                related: None,
+            });
+        }
+    }
     if rb.exceptions.max_days == 0 {
         pending.push(Pending {
             diag: Diagnostic::error(codes::BAD_THRESHOLD, f, "exceptions.max_days must be at least 1")

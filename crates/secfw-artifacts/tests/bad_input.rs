@@ -502,3 +502,53 @@ fn a_malformed_intel_digest_in_the_ledger_is_a_located_invalid_value() {
         assert!(parsed.is_none() || d2.iter().any(Diagnostic::is_error), "{b}: the layout reader took it");
     }
 }
+
+/// Spans in days past 100 years are refused where they are written: an SLA of 4,294,967,295
+/// days once made `secfw ingest` panic computing a deadline (the date overflowed).
+#[test]
+fn spans_in_days_longer_than_a_century_are_located_threshold_errors() {
+    let base = "version: \"1.0.0\"\nreview_cycle_days: 90\nsla_days:\n  critical: 7\n  high: 30\n  medium: 90\n  low: 120\ngates:\n  scan_max_age_days: 30\nexceptions:\n  max_days: 180\n";
+    let rulebook = |text: &str| {
+        let src = SourceFile::new("rulebook.yaml", text);
+        let mut d = Vec::new();
+        let parsed = secfw_artifacts::parse_rulebook(&src, &LoadOptions::default(), &mut d);
+        (parsed.is_some(), d)
+    };
+    let (ok, d) = rulebook(base);
+    assert!(ok && d.iter().all(|x| !x.is_error()), "the base is valid: {d:#?}");
+    for (from, to, line, col) in [
+        ("  medium: 90\n", "  medium: 4294967295\n", 6, 11),
+        ("  critical: 7\n", "  critical: 36526\n", 4, 13),
+        ("review_cycle_days: 90\n", "review_cycle_days: 100000\n", 2, 20),
+        ("  scan_max_age_days: 30\n", "  scan_max_age_days: 4000000000\n", 9, 22),
+        ("  max_days: 180\n", "  max_days: 36526\n", 11, 13),
+    ] {
+        let (ok, d) = rulebook(&base.replace(from, to));
+        assert!(ok, "{to}");
+        let errors: Vec<_> = d.iter().filter(|x| x.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{to}: {d:#?}");
+        assert_eq!(
+            (errors[0].code, errors[0].line, errors[0].column),
+            (codes::BAD_THRESHOLD, Some(line), Some(col)),
+            "{to}"
+        );
+        assert!(errors[0].message.contains("36525"), "{}", errors[0].message);
+    }
+    // The bound itself is allowed.
+    let (_, d) = rulebook(&base.replace("  low: 120\n", "  low: 36525\n"));
+    assert!(d.iter().all(|x| !x.is_error()), "{d:#?}");
+}
+
+/// The library never panics on a date past what chrono holds: it saturates.
+#[test]
+fn date_arithmetic_saturates_instead_of_panicking() {
+    let now: chrono::DateTime<chrono::Utc> = "9999-12-31T00:00:00Z".parse().unwrap();
+    let far = secfw_artifacts::add_saturating(now, chrono::Duration::days(i64::from(u32::MAX)));
+    assert_eq!(far, chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    let early = secfw_artifacts::add_saturating(now, -chrono::Duration::days(i64::from(u32::MAX)));
+    assert_eq!(early, chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    assert_eq!(secfw_artifacts::add_saturating(now, chrono::Duration::days(1)), now + chrono::Duration::days(1));
+    let d = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    assert_eq!(secfw_artifacts::add_days_saturating(d, i64::MAX), chrono::NaiveDate::MAX);
+    assert_eq!(secfw_artifacts::add_days_saturating(d, 31), chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
+}

@@ -112,7 +112,8 @@ impl Cycle {
     fn of(ctx: &GateContext<'_>) -> Self {
         let max_age_days = ctx.ws.rulebook_or_default().gates.scan_max_age_days;
         let age = Duration::days(i64::from(max_age_days));
-        let since = ctx.opts.cycle_start.map_or(ctx.now - age, |c| c.max(ctx.now - age));
+        let oldest = secfw_artifacts::add_saturating(ctx.now, -age);
+        let since = ctx.opts.cycle_start.map_or(oldest, |c| c.max(oldest));
         Self { since, now: ctx.now, max_age_days }
     }
 

@@ -557,7 +557,8 @@ fn escalation_deadline(
         _ => None,
     });
     let sev = metric_severity(rule.rule);
-    sla.or_else(|| sev.map(|s| chrono::Duration::days(i64::from(rb.sla_days.for_severity(s))))).map(|d| now + d)
+    sla.or_else(|| sev.map(|s| chrono::Duration::days(i64::from(rb.sla_days.for_severity(s)))))
+        .map(|d| secfw_artifacts::add_saturating(now, d))
 }
 
 /// The disposition of a finding without `exception_ref` that exceptions target by advisory

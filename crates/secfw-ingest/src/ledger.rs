@@ -609,7 +609,7 @@ fn new_finding(
 ) -> Finding {
     let resource = match_resource(inventory, &[&item.target, &item.location]);
     let now_ts = Timestamp::DateTime(now);
-    let deadline = now + Duration::days(i64::from(sla.for_severity(item.severity)));
+    let deadline = secfw_artifacts::add_saturating(now, Duration::days(i64::from(sla.for_severity(item.severity))));
     let mut tags: Vec<String> = resource.map(|r| r.tags.clone()).unwrap_or_default();
     tags.extend(item.tags.iter().cloned());
     tags.sort();
@@ -875,5 +875,17 @@ mod tests {
             assert_eq!(moved_from[0].finding_count(), base.finding_count(), "{n}");
             assert_eq!(base.finding_count(), n);
         }
+    }
+
+    /// The library merge, given an SLA no rulebook may hold (the loader refuses it), saturates
+    /// the deadline instead of panicking.
+    #[test]
+    fn an_sla_past_the_last_date_saturates_the_deadline() {
+        let sla = SlaDays { critical: u32::MAX, high: u32::MAX, medium: u32::MAX, low: u32::MAX };
+        let mut ledger = new_ledger(now());
+        let summary = merge(&mut ledger, &[report(2)], None, &sla, now());
+        assert_eq!(summary.opened.len(), 2);
+        let max = DateTime::<Utc>::MAX_UTC.date_naive();
+        assert!(ledger.findings.iter().all(|f| f.remediation.deadline.deadline().date_naive() == max));
     }
 }

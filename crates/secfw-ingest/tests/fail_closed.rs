@@ -202,6 +202,8 @@ fn a_truncated_or_invalid_rulebook_or_inventory_fails_ingest_and_leaves_the_ledg
     for (file, text) in [
         ("rulebook.yaml", "version: \"1.0.0\"\nsla_days:\n  critical: [3\n"),
         ("rulebook.yaml", "version: 1.0.0.0\nsla_days: nonsense\n"),
+        // A deadline past what a date can hold once made ingest panic: refused, located.
+        ("rulebook.yaml", "version: \"1.0.0\"\nsla_days:\n  medium: 4294967295\n"),
         ("inventory.yaml", "version: \"1.0\"\nresources:\n  - id: api\n    kind"),
         ("inventory.yaml", ""),
     ] {

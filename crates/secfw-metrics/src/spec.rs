@@ -2,7 +2,7 @@
 //! last reviewed, when the next review is due (the rulebook's review cycle) and what
 //! `secfw spec lint` says about it at `now`.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use secfw_artifacts::{Level, LoadedWorkspace, speclint};
 use serde::Serialize;
 
@@ -33,7 +33,9 @@ pub fn summarize(ws: &LoadedWorkspace, now: DateTime<Utc>) -> Option<SpecSummary
     let spec = ws.spec.as_ref()?;
     let fm = &spec.front_matter;
     let cycle = ws.rulebook.as_ref().map_or(90, |r| r.review_cycle_days);
-    let due = fm.last_updated_date().map(|d| secfw_artifacts::Date(d.0 + Duration::days(i64::from(cycle))));
+    let due = fm
+        .last_updated_date()
+        .map(|d| secfw_artifacts::Date(secfw_artifacts::add_days_saturating(d.0, i64::from(cycle))));
     let lint = speclint::lint_workspace(ws, now);
     Some(SpecSummary {
         title: fm.title.clone(),

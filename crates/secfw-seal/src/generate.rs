@@ -476,7 +476,7 @@ fn assemble(
     let rulebook = ws.rulebook.as_ref().map(|r| r.version.clone()).unwrap_or_default();
     let rb_digest = digests.get(secfw_artifacts::file_names::RULEBOOK).map(|d| d.sha256.to_hex()).unwrap_or_default();
     let issued = fmt_time(now);
-    let expires = fmt_time(now + opts.validity);
+    let expires = fmt_time(secfw_artifacts::add_saturating(now, opts.validity));
     let manifest_id = manifest_uuid(&project, sequence, &issued);
     let artifacts: Vec<ArtifactEntry> =
         digests.values().map(|d| ArtifactEntry { path: d.path.clone(), sha256: d.sha256, size: d.size }).collect();

@@ -268,7 +268,7 @@ impl Timestamp {
     /// at the next midnight (exclusive), UTC; an instant is itself.
     pub fn period_end(self) -> DateTime<Utc> {
         match self {
-            Self::Date(d) => d.start_of_day() + chrono::Duration::days(1),
+            Self::Date(d) => add_saturating(d.start_of_day(), chrono::Duration::days(1)),
             Self::DateTime(t) => t,
         }
     }
@@ -350,6 +350,30 @@ impl JsonSchema for Timestamp {
         })
     }
 }
+
+/// `t + d`, or the last (first, for a negative `d`) instant chrono can hold when that
+/// overflows: a deadline or expiry that far away means "never" for every purpose, and an
+/// artifact's number (an SLA of 4,294,967,295 days) must never make a command panic.
+pub fn add_saturating(t: DateTime<Utc>, d: chrono::TimeDelta) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(if d < chrono::TimeDelta::zero() {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
+/// `date + days`, saturating like [`add_saturating`].
+pub fn add_days_saturating(date: NaiveDate, days: i64) -> NaiveDate {
+    chrono::TimeDelta::try_days(days).and_then(|d| date.checked_add_signed(d)).unwrap_or(if days < 0 {
+        NaiveDate::MIN
+    } else {
+        NaiveDate::MAX
+    })
+}
+
+/// The longest span in days a rulebook may set (SLA days, review cycle, scan age, exception
+/// length): 100 years. Longer is refused with `SF0503` when the rulebook is loaded.
+pub const MAX_DAYS: u32 = 36_525;
 
 #[cfg(test)]
 mod tests {

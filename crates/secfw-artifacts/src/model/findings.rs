@@ -290,7 +290,7 @@ impl Finding {
         let mut due = self.remediation.deadline.deadline();
         if let Some(fs) = self.first_seen {
             let days = i64::from(rulebook.sla_days.for_severity(self.severity));
-            due = due.min(fs.instant() + chrono::Duration::days(days));
+            due = due.min(super::common::add_saturating(fs.instant(), chrono::Duration::days(days)));
         }
         if let Some(k) = &self.kev {
             due = due.min(k.due_date.end_of_day());

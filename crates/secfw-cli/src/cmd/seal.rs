@@ -41,8 +41,8 @@ pub(crate) struct GenerateArgs {
     /// Lifecycle state to seal (default: the ledger's metadata.lifecycle_state).
     #[arg(long, value_name = "STATE")]
     state: Option<String>,
-    /// Days the seal stays valid.
-    #[arg(long, default_value_t = 30)]
+    /// Days the seal stays valid (1 to 36525).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36_525))]
     valid_days: u32,
     /// Issue time (RFC 3339 or a date, UTC; default: now).
     #[arg(long)]
