@@ -100,3 +100,49 @@ fn exceptions_check_reports_expiry_and_approvals() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("EXC-001 [expired]"));
 }
+
+/// Day counts past what a date can hold, in a rulebook: every command that computes a date
+/// from them (deadlines, escalations, the scan window, exception horizons) reports the
+/// rulebook's `SF0503` errors or works around them, and none panics. An SLA of 4,294,967,295
+/// days once made `ingest`, `gate all`, `digest` and `status` panic.
+#[test]
+fn day_counts_past_the_last_date_never_make_a_command_panic() {
+    let big = "4294967295";
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let o = secfw(&["init", s(&ws), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let rb = ws.join("rulebook.yaml");
+    let text = std::fs::read_to_string(&rb).unwrap();
+    let mut edited = text.clone();
+    for key in ["critical", "high", "medium", "low", "max_days", "review_cycle_days", "scan_max_age_days"] {
+        let line = edited.lines().find(|l| l.trim_start().starts_with(&format!("{key}:"))).map(str::to_owned);
+        if let Some(line) = line {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            edited = edited.replacen(&line, &format!("{indent}{key}: {big}"), 1);
+        }
+    }
+    assert_ne!(edited, text, "the example rulebook has day counts");
+    std::fs::write(&rb, &edited).unwrap();
+    let report = dir.path().join("clean.sarif");
+    std::fs::write(&report, r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"semgrep"}},"results":[]}]}"#)
+        .unwrap();
+    let runs: [&[&str]; 7] = [
+        &["validate", s(&ws)],
+        &["gate", "all", s(&ws), "--now", NOW],
+        &["digest", s(&ws), "--now", NOW],
+        &["status", s(&ws), "--now", NOW],
+        &["metrics", s(&ws), "--now", NOW],
+        &["ingest", "--dir", s(&ws), s(&report), "--now", NOW],
+        &["cycle", s(&ws), "--now", NOW, "--no-git", "--actor", "t"],
+    ];
+    for args in runs {
+        let o = secfw(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        assert_ne!(o.status.code(), Some(101), "{args:?}: {err}");
+    }
+    let o = secfw(&["validate", s(&ws)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("SF0503") || String::from_utf8_lossy(&o.stderr).contains("SF0503"));
+}

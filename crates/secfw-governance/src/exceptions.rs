@@ -299,7 +299,7 @@ fn check_validity_window(
                 .with_related(f, at("approved_on"), format!("approved on {appr}"))
                 .with_hint(format!(
                     "set `**Valid Until**` to {} or earlier, and renew the exception when it ends",
-                    appr.0 + chrono::Days::new(u64::from(policy.max_days))
+                    secfw_artifacts::add_days_saturating(appr.0, i64::from(policy.max_days))
                 )),
             );
         }
