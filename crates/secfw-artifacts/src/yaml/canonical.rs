@@ -134,14 +134,25 @@ impl Piece {
 ///
 /// As [`to_string`].
 pub fn render_piece(ledger: &FindingsFile, piece: Piece, out: &mut String) -> Result<bool, crate::Error> {
-    let cut = if piece.total != ledger.findings.len() {
+    if piece.total != ledger.findings.len() {
         return Ok(false);
-    } else if piece.is_first() && piece.is_last() {
-        Cut::All
+    }
+    let emitted = if piece.is_first() {
+        let cut = if piece.is_last() { Cut::All } else { Cut::Root(piece) };
+        ledger.serialize(Emitter { out, ctx: Ctx::Root, depth: 0, cut })
     } else {
-        Cut::Root(piece)
+        // The findings, as the `findings` sequence writes them (its dashes at column 0, its
+        // items two levels deep), then (the last piece) the entries after it.
+        let mut seq = SeqEmitter { out: &mut *out, col: 0, depth: 2, empty: false, written: 0, range: None };
+        let items = ledger.findings[piece.findings()].iter().try_for_each(|f| seq.item(f));
+        match items {
+            Ok(()) if piece.is_last() => {
+                ledger.serialize(Emitter { out, ctx: Ctx::Root, depth: 0, cut: Cut::Root(piece) })
+            }
+            other => other,
+        }
     };
-    match ledger.serialize(Emitter { out, ctx: Ctx::Root, depth: 0, cut }) {
+    match emitted {
         Ok(()) => Ok(true),
         Err(EmitError::Layout(_)) => Ok(false),
         Err(EmitError::Custom(m)) => Err(crate::Error::Serialize(m.into())),
@@ -197,9 +208,8 @@ enum Cut {
     All,
     /// One piece of a ledger (the root mapping).
     Root(Piece),
-    /// The ledger's `findings` sequence: items `start..end` only, and the sequence's own start
-    /// (the line break after `findings:`) only when `head`.
-    Items { start: usize, end: usize, head: bool },
+    /// The ledger's `findings` sequence in the first piece: its items `..end` only.
+    Items { end: usize },
 }
 
 fn indent(out: &mut String, n: usize) {
@@ -231,16 +241,14 @@ impl<'o> Emitter<'o> {
         if self.depth >= crate::yaml::MAX_DEPTH {
             return Err(EmitError::Layout("nested too deep"));
         }
-        let (head, range) = match self.cut {
-            Cut::All => (true, None),
-            Cut::Items { start, end, head } if start <= end && end <= len => (head, Some((start, end))),
+        let range = match self.cut {
+            Cut::All => None,
+            Cut::Items { end } if end <= len => Some(end),
             Cut::Items { .. } | Cut::Root(_) => {
                 return Err(EmitError::Layout("a ledger piece of something that is not a ledger"));
             }
         };
-        if head {
-            self.out.push_str(if len == 0 { " []\n" } else { "\n" });
-        }
+        self.out.push_str(if len == 0 { " []\n" } else { "\n" });
         Ok(SeqEmitter { out: self.out, col, depth: self.depth + 1, empty: len == 0, written: 0, range })
     }
 
@@ -286,8 +294,8 @@ struct SeqEmitter<'o> {
     depth: usize,
     empty: bool,
     written: usize,
-    /// Write only the items `start..end` (the others are counted, not written).
-    range: Option<(usize, usize)>,
+    /// Write only the items before this one (the others are counted, not written).
+    range: Option<usize>,
 }
 
 impl SeqEmitter<'_> {
@@ -297,7 +305,7 @@ impl SeqEmitter<'_> {
         }
         let i = self.written;
         self.written += 1;
-        if self.range.is_some_and(|(start, end)| i < start || i >= end) {
+        if self.range.is_some_and(|end| i >= end) {
             return Ok(());
         }
         indent(self.out, self.col);
@@ -371,13 +379,14 @@ impl MapEmitter<'_> {
                 return Err(EmitError::Layout("a ledger with two `findings`"));
             }
             self.after_findings = true;
-            let head = p.start == 0;
-            if head {
+            if p.start == 0 {
                 self.key(key)?;
-            } else {
-                self.written += 1;
+                return self.value_cut(v, Cut::Items { end: p.end });
             }
-            return self.value_cut(v, Cut::Items { start: p.start, end: p.end, head });
+            // The findings of a later piece are written by `render_piece` itself (without
+            // passing over the findings before them).
+            self.written += 1;
+            return Ok(());
         }
         let mine = if self.after_findings { p.end == p.total } else { p.start == 0 };
         if mine {
