@@ -588,7 +588,7 @@ proptest! {
         prop_assert_eq!(&texts.concat(), &whole);
         let d = check_pieces(&texts, &ps, &ff).map_err(|d| TestCaseError::fail(format!("{d}\n---\n{whole}")))?;
         let mut d_whole = Vec::new();
-        prop_assert!(check_findings_canonical(&SourceFile::new("sec_findings.yaml", whole.clone()), &ff, &mut d_whole));
+        prop_assert!(check_findings_canonical(&SourceFile::new("sec_findings.yaml", whole), &ff, &mut d_whole));
         prop_assert_eq!(d, d_whole);
     }
 
@@ -619,7 +619,7 @@ proptest! {
     /// check of the whole text and the normal parser reads it to exactly the ledger.
     #[test]
     fn the_piecewise_check_accepts_only_pieces_that_join_into_the_ledger(
-        ff in long_ledger(), per in 1usize..4, shifts in prop::collection::vec(-40i64..40, 0..3),
+        ff in long_ledger(), per in 1usize..4, shifts in prop::collection::vec(-40isize..40, 0..3),
         edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b" -:#\"\\\n\tax0'{}[]~".to_vec())), 0..3)
     ) {
         let ps: Vec<_> = canonical::Piece::split(ff.findings.len(), per);
@@ -631,7 +631,7 @@ proptest! {
         for (i, (_, t)) in pieces(&ff, per).iter().enumerate().take(ps.len() - 1) {
             at += t.len();
             let shift = shifts.get(i).copied().unwrap_or(0);
-            let c = at.saturating_add_signed(shift as isize).min(text.len());
+            let c = at.saturating_add_signed(shift).min(text.len());
             cuts.push(c.max(cuts.last().copied().unwrap_or(0)));
         }
         let mut texts = Vec::new();

@@ -447,7 +447,8 @@ fn check_write(
     {
         return Ok(identity);
     }
-    render_check_write(ledger, syntax, write_to).map(|(_, identity)| identity)
+    let (source, layout) = render_text(ledger, syntax)?;
+    check_and_write(source, ledger, layout, write_to).map(|(_, identity)| identity)
 }
 
 /// Findings per piece of a YAML ledger rendered and checked in pieces (~0.7 MB of text with
@@ -596,7 +597,11 @@ fn run_pieces(
         let consumed = write_pieces(pieces.len(), rxs, &backs, sink, whole.as_mut());
         drop(backs);
         // A worker that panicked proved nothing: fail closed.
-        let panicked = workers.into_iter().fold(false, |p, h| h.join().is_err() || p);
+        // Every worker is joined (no short cut: each must have stopped before the scope ends).
+        let mut panicked = false;
+        for h in workers {
+            panicked |= h.join().is_err();
+        }
         let checks = checks.join();
         let reads = match consumed? {
             Ok(reads) => reads,
@@ -629,6 +634,10 @@ fn run_pieces(
 /// (piece `j` from worker `j % workers`), hand each checked one to `sink` (and `whole`), and
 /// give its buffer back. Stops at the first piece that failed, with its diagnostic located
 /// in the whole text.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the receivers are dropped on return, so a worker blocked on a full channel stops instead of deadlocking the scope"
+)]
 fn write_pieces(
     n: usize,
     rxs: Vec<std::sync::mpsc::Receiver<PieceResult>>,
@@ -978,7 +987,13 @@ mod tests {
     /// the joined text is refused by the check of the whole text too, both name the same
     /// line and column.
     #[test]
+    #[expect(
+        clippy::too_many_lines,
+        clippy::string_slice,
+        reason = "one table of attacks; the cuts are at line starts of ASCII `- ` lines"
+    )]
     fn tampered_pieces_are_refused_with_their_position_and_nothing_is_written() {
+        type Edit = Box<dyn Fn(usize, &mut String) + Sync>;
         let (d, ledger) = long_ledger(7);
         let path = d.path().join(file_names::FINDINGS);
         let before = std::fs::read(&path).expect("ledger");
@@ -992,7 +1007,6 @@ mod tests {
         };
         let texts: Vec<String> = ps.iter().map(|p| own(*p)).collect();
         let title = |i: usize| ledger.findings[i].title.clone();
-        type Edit = Box<dyn Fn(usize, &mut String) + Sync>;
         let edit_piece = |which: usize, f: Box<dyn Fn(&mut String) + Sync>| -> Edit {
             Box::new(move |j, t: &mut String| {
                 if j == which {
@@ -1124,7 +1138,7 @@ mod tests {
             let mut whole = Vec::new();
             let equal = check_findings_canonical(&src, &ledger, &mut whole);
             let right = joined == texts.concat();
-            let refused = !equal || whole.iter().any(secfw_artifacts::Diagnostic::is_error);
+            let refused = !equal || whole.iter().any(Diagnostic::is_error);
             assert_eq!(refused, !right, "{what}: the whole check");
             if what.starts_with("a title") || what.starts_with("an unknown field") {
                 assert_eq!(

@@ -25,6 +25,20 @@
 //! `#`, leading `-`, quotes, `0x1`, `yes`, `~`, `null`, very long strings, odd keys) prove it.
 //! [`from_str`] reads that subset only, refusing anything else with the line and column, so a
 //! writer can check its bytes in one pass instead of running the full YAML parser.
+//!
+//! A large ledger is rendered and checked in [`Piece`]s on several threads: [`render_piece`]
+//! writes the text of findings `start..end` (the first piece with the document's start, the
+//! last with its end), byte for byte the slice of [`to_string`]'s text; [`check_findings_piece`]
+//! reads one piece with the same reader, started in the state the reader of the whole text is
+//! in at the piece's first byte, and [`check_findings_joined`] joins what the pieces proved
+//! (every finding once and in order, each top-level key once). Why that is the check of the
+//! whole text: the reader looks past a line break only to measure the next line's
+//! indentation; a piece ends with a line break and the next one starts with `-` at column 0,
+//! which ends every collection nested in a finding exactly as the end of a text does, so the
+//! reader of the whole text makes, through each piece, exactly the decisions the piece's reader
+//! makes, and where one piece's reader stops at the end of its text (after its last finding,
+//! which is refused unless the piece holds exactly its findings) the whole text's reader goes
+//! on in the `findings` sequence, which is where the next piece's reader starts.
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer as _, IntoDeserializer, MapAccess, SeqAccess, Visitor,
