@@ -61,13 +61,14 @@ pub use target::{
     Purl, VersionOp, VersionRange, is_advisory_id, is_gitleaks_fingerprint, is_known_advisory_id, package_of_location,
 };
 pub use workspace::{
-    LoadOptions, LoadedWorkspace, PARALLEL_LEDGER_BYTES, check_findings_canonical, check_root, file_names,
-    findings_parses, is_fingerprint, load, load_sources, parse_findings, parse_findings_canonical, parse_inventory,
+    LedgerChecks, LoadOptions, LoadedWorkspace, PARALLEL_LEDGER_BYTES, PieceRefused, check_findings_canonical,
+    check_findings_canonical_piece, check_findings_canonical_pieces, check_root, file_names, findings_parses,
+    is_fingerprint, ledger_checks, load, load_sources, parse_findings, parse_findings_canonical, parse_inventory,
     parse_rulebook, parse_vex_record,
 };
 pub use write::{
-    TEMP_PREFIX, create_dirs_nofollow, write_atomic, write_atomic_meta, write_atomic_meta_if, write_atomic_under,
-    write_atomic_under_mode,
+    TEMP_PREFIX, create_dirs_nofollow, write_atomic, write_atomic_meta, write_atomic_meta_if, write_atomic_meta_with,
+    write_atomic_under, write_atomic_under_mode,
 };
 
 /// The error type of `secfw-artifacts`: failures that are not about an artifact's content

@@ -301,6 +301,7 @@ fn parse_yaml<T: serde::de::DeserializeOwned>(
 }
 
 /// A semantic problem found by path, located lazily.
+#[derive(Debug)]
 struct Pending {
     diag: Diagnostic,
     path: Vec<Seg>,
@@ -501,19 +502,121 @@ pub fn check_findings_canonical(src: &SourceFile, expected: &FindingsFile, diags
     FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut unknown = Vec::new();
     if let Err(e) = yaml::canonical::check_findings_equal(&src.text, expected, &mut |p| unknown.push(p)) {
-        diags.push(
-            Diagnostic::error(codes::SYNTAX, &src.name, format!("not in the ledger layout: expected {}", e.message))
-                .at(Some(crate::diag::Pos::new(e.line, e.column)))
-                .with_hint("the ledger layout is what secfw writes; see docs/ingest.md"),
-        );
+        diags.push(layout_diagnostic(&src.name, &e));
         return false;
     }
     if let Some(p) = unknown.first() {
-        diags.push(Diagnostic::error(codes::UNKNOWN_FIELD, &src.name, format!("unknown field at {p}")));
+        diags.push(unknown_field_diagnostic(&src.name, p));
         return false;
     }
     let pending = check_findings(expected, &src.name);
     locate(src, pending, diags);
+    true
+}
+
+/// The `SF0101` error of a text outside the ledger layout.
+fn layout_diagnostic(name: &str, e: &yaml::canonical::LayoutError) -> Diagnostic {
+    Diagnostic::error(codes::SYNTAX, name, format!("not in the ledger layout: expected {}", e.message))
+        .at(Some(crate::diag::Pos::new(e.line, e.column)))
+        .with_hint("the ledger layout is what secfw writes; see docs/ingest.md")
+}
+
+fn unknown_field_diagnostic(name: &str, path: &str) -> Diagnostic {
+    Diagnostic::error(codes::UNKNOWN_FIELD, name, format!("unknown field at {path}"))
+}
+
+/// Why one piece of a ledger text failed [`check_findings_canonical_piece`].
+#[derive(Debug)]
+pub struct PieceRefused(PieceRefusal);
+
+#[derive(Debug)]
+enum PieceRefusal {
+    Layout(yaml::canonical::LayoutError),
+    Unknown(String),
+}
+
+impl PieceRefused {
+    /// The error diagnostic of [`check_findings_canonical`] for the whole text (`name`), when
+    /// the pieces before this one have `lines_before` lines.
+    pub fn diagnostic(self, name: &str, lines_before: u32) -> Diagnostic {
+        match self.0 {
+            PieceRefusal::Layout(e) => layout_diagnostic(name, &e.after_lines(lines_before)),
+            PieceRefusal::Unknown(p) => unknown_field_diagnostic(name, &p),
+        }
+    }
+}
+
+/// The text check of [`check_findings_canonical`] for one piece of a ledger text written in
+/// pieces ([`yaml::canonical::Piece`], [`yaml::canonical::check_findings_piece`]), so the
+/// pieces can be checked on several threads. Join the pieces' results, in order, with
+/// [`check_findings_canonical_pieces`].
+///
+/// # Errors
+///
+/// The piece leaves the layout, holds a field the ledger type does not hold, or differs from
+/// `expected`'s piece.
+pub fn check_findings_canonical_piece(
+    text: &str,
+    expected: &FindingsFile,
+    piece: yaml::canonical::Piece,
+) -> Result<yaml::canonical::PieceRead, PieceRefused> {
+    let mut unknown = None;
+    let read = yaml::canonical::check_findings_piece(text, expected, piece, &mut |p| {
+        unknown.get_or_insert(p);
+    })
+    .map_err(|e| PieceRefused(PieceRefusal::Layout(e)))?;
+    match unknown {
+        Some(p) => Err(PieceRefused(PieceRefusal::Unknown(p))),
+        None => Ok(read),
+    }
+}
+
+/// The loader's checks of a ledger (those [`parse_findings`] runs after reading it), not yet
+/// located in a text: [`ledger_checks`], for [`check_findings_canonical_pieces`]. They depend
+/// on the value only, so they can run while its text is rendered and checked.
+#[derive(Debug)]
+pub struct LedgerChecks(Vec<Pending>);
+
+/// The loader's checks of `ledger`, the file `name` ([`LedgerChecks`]).
+pub fn ledger_checks(ledger: &FindingsFile, name: &str) -> LedgerChecks {
+    LedgerChecks(check_findings(ledger, name))
+}
+
+/// [`check_findings_canonical`] of a text written in pieces, once every piece passed
+/// [`check_findings_canonical_piece`]: `reads` are the pieces' results in order. Joins them
+/// ([`yaml::canonical::check_findings_joined`]: all the findings, each top-level key once, the
+/// required ones present), then takes the loader's checks of `expected` (`checks`, from
+/// [`ledger_checks`]`(expected, name)`) and locates their diagnostics in `text`. Without
+/// `text` (the caller did not keep the joined text), only the checks' errors are reported,
+/// located in the ledger layout of `expected` rendered again, which is byte for byte the text
+/// the pieces proved equal to it. Counted by [`findings_parses`].
+pub fn check_findings_canonical_pieces(
+    name: &str,
+    expected: &FindingsFile,
+    reads: &[yaml::canonical::PieceRead],
+    checks: LedgerChecks,
+    text: Option<&SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let Err(e) = yaml::canonical::check_findings_joined(expected, reads) {
+        diags.push(layout_diagnostic(name, &e));
+        return false;
+    }
+    let LedgerChecks(mut pending) = checks;
+    if let Some(src) = text {
+        locate(src, pending, diags);
+        return true;
+    }
+    pending.retain(|p| p.diag.is_error());
+    if pending.is_empty() {
+        return true;
+    }
+    match yaml::canonical::to_string(expected) {
+        Ok(Some(t)) => locate(&SourceFile::new(name, t), pending, diags),
+        // Not reachable for a ledger whose pieces rendered; the errors, unlocated.
+        _ => diags.extend(pending.into_iter().map(|p| p.diag)),
+    }
     true
 }
 

@@ -38,6 +38,24 @@ pub fn write_atomic_meta_if<E>(
     bytes: &[u8],
     gate: impl FnOnce() -> Result<(), E>,
 ) -> Result<Result<fs::Metadata, E>, Error> {
+    write_atomic_meta_with(path, |f| f.write_all(bytes).map(Ok), gate)
+}
+
+/// [`write_atomic_meta_if`] with the bytes written by `fill` into the temp file, which may
+/// write them piece by piece as they are produced (a text that is never held whole) and may
+/// refuse them: `fill`'s `Ok(Err(_))` stops the write like a failed `gate` (the temp file is
+/// removed, `path` is unchanged, `gate` is not called); its I/O error is [`Error::Io`]. Then
+/// the temp file is synced, `gate` runs, and the file is renamed into place only when it
+/// returns `Ok`.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the temp file cannot be created, written, synced or renamed.
+pub fn write_atomic_meta_with<E>(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> std::io::Result<Result<(), E>>,
+    gate: impl FnOnce() -> Result<(), E>,
+) -> Result<Result<fs::Metadata, E>, Error> {
     let io = |source| Error::Io { path: path.to_owned(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -45,22 +63,32 @@ pub fn write_atomic_meta_if<E>(
     };
     fs::create_dir_all(dir).map_err(io)?;
     remove_stale_temps(dir);
-    let mut tmp = tempfile_in(dir).map_err(io)?;
-    let written = tmp.1.write_all(bytes).and_then(|()| tmp.1.sync_all()).and_then(|()| tmp.1.metadata());
-    drop(tmp.1);
-    let meta = match written {
-        Ok(m) => m,
-        Err(e) => {
-            let _ = fs::remove_file(&tmp.0);
+    let (tmp_path, mut tmp) = tempfile_in(dir).map_err(io)?;
+    let written = fill(&mut tmp).and_then(|filled| {
+        if filled.is_ok() {
+            tmp.sync_all()?;
+        }
+        Ok(filled)
+    });
+    let meta = tmp.metadata();
+    drop(tmp);
+    let meta = match (written, meta) {
+        (Ok(Ok(())), Ok(m)) => m,
+        (Ok(Err(e)), _) => {
+            let _ = fs::remove_file(&tmp_path);
+            return Ok(Err(e));
+        }
+        (Err(e), _) | (Ok(Ok(())), Err(e)) => {
+            let _ = fs::remove_file(&tmp_path);
             return Err(io(e));
         }
     };
     if let Err(e) = gate() {
-        let _ = fs::remove_file(&tmp.0);
+        let _ = fs::remove_file(&tmp_path);
         return Ok(Err(e));
     }
-    if let Err(e) = fs::rename(&tmp.0, path) {
-        let _ = fs::remove_file(&tmp.0);
+    if let Err(e) = fs::rename(&tmp_path, path) {
+        let _ = fs::remove_file(&tmp_path);
         return Err(io(e));
     }
     if let Ok(d) = fs::File::open(dir) {

@@ -11,7 +11,8 @@ use secfw_artifacts::model::findings::{
 use secfw_artifacts::yaml::canonical;
 use secfw_artifacts::{
     Date, FindingStatus, FindingsFile, LifecycleState, LoadOptions, Severity, SourceFile, Timestamp,
-    check_findings_canonical, parse_findings_canonical, yaml,
+    check_findings_canonical, check_findings_canonical_piece, check_findings_canonical_pieces, ledger_checks,
+    parse_findings_canonical, yaml,
 };
 
 /// Strings an attacker or a careless producer puts in a report, and everything YAML reads as
@@ -516,6 +517,135 @@ proptest! {
                 Ok(back) => prop_assert_eq!(back.value.0, v, "{}", text),
                 Err(d) => prop_assert!(false, "the layout reader accepted what the normal parser refuses: {d}\n{text}"),
             }
+        }
+    }
+}
+
+prop_compose! {
+    /// A ledger with enough findings to be cut into several pieces.
+    fn long_ledger()(version in hostile(), metadata in metadata(), findings in prop::collection::vec(finding(), 0..9),
+                     scans in prop::collection::vec(scan(), 0..3)) -> FindingsFile {
+        FindingsFile { version, metadata, findings, scans }
+    }
+}
+
+/// The texts of the pieces of `ff`, `per` findings each.
+fn pieces(ff: &FindingsFile, per: usize) -> Vec<(canonical::Piece, String)> {
+    canonical::Piece::split(ff.findings.len(), per)
+        .into_iter()
+        .map(|p| {
+            let mut t = String::new();
+            assert!(canonical::render_piece(ff, p, &mut t).unwrap(), "every generated ledger fits the layout");
+            (p, t)
+        })
+        .collect()
+}
+
+/// The piecewise read-back check of `texts` as the pieces `ps` of `expected`, as a writer
+/// runs it: every piece, then the join. `Err` with the first refusal located in the whole
+/// text.
+fn check_pieces(
+    texts: &[String],
+    ps: &[canonical::Piece],
+    expected: &FindingsFile,
+) -> Result<Vec<secfw_artifacts::Diagnostic>, secfw_artifacts::Diagnostic> {
+    let mut reads = Vec::new();
+    let mut lines = 0;
+    if texts.len() != ps.len() {
+        return Err(secfw_artifacts::Diagnostic::error(
+            secfw_artifacts::codes::SYNTAX,
+            "sec_findings.yaml",
+            "not as many pieces",
+        ));
+    }
+    for (t, p) in texts.iter().zip(ps) {
+        let read =
+            check_findings_canonical_piece(t, expected, *p).map_err(|e| e.diagnostic("sec_findings.yaml", lines))?;
+        lines += read.lines();
+        reads.push(read);
+    }
+    let whole = SourceFile::new("sec_findings.yaml", texts.concat());
+    let mut d = Vec::new();
+    let checks = ledger_checks(expected, "sec_findings.yaml");
+    if !check_findings_canonical_pieces("sec_findings.yaml", expected, &reads, checks, Some(&whole), &mut d) {
+        return Err(d.remove(0));
+    }
+    Ok(d)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The pieces of a ledger, rendered apart and joined in order, are byte for byte the text
+    /// of the whole ledger (hostile strings in every field, every piece size); each passes the
+    /// piecewise check, which gives the same diagnostics as the check of the whole text, and
+    /// counts the text's lines.
+    #[test]
+    fn pieces_rendered_apart_are_the_whole_text_and_pass_the_piecewise_check(ff in long_ledger(), per in 0usize..5) {
+        let whole = canonical::to_string(&ff).unwrap().unwrap();
+        let ps = pieces(&ff, per);
+        let (ps, texts): (Vec<_>, Vec<_>) = ps.into_iter().unzip();
+        prop_assert_eq!(&texts.concat(), &whole);
+        let d = check_pieces(&texts, &ps, &ff).map_err(|d| TestCaseError::fail(format!("{d}\n---\n{whole}")))?;
+        let mut d_whole = Vec::new();
+        prop_assert!(check_findings_canonical(&SourceFile::new("sec_findings.yaml", whole), &ff, &mut d_whole));
+        prop_assert_eq!(d, d_whole);
+    }
+
+    /// The pieces of another ledger (one change: a finding changed, dropped, added or moved,
+    /// the header, a scan record), cut where that ledger's pieces are, or cut where the
+    /// merged ledger's are: refused.
+    #[test]
+    fn the_pieces_of_another_ledger_are_refused(ff in long_ledger(), f in finding(), s in scan(), which in 0u8..7, at in any::<prop::sample::Index>(), per in 1usize..4) {
+        let mut bad = ff.clone();
+        match which {
+            0 if !bad.findings.is_empty() => { let i = at.index(bad.findings.len()); bad.findings[i] = f; }
+            1 if !bad.findings.is_empty() => { let i = at.index(bad.findings.len()); bad.findings.remove(i); }
+            2 => { let i = at.index(bad.findings.len() + 1); bad.findings.insert(i, f); }
+            3 if bad.findings.len() > 1 => { let i = at.index(bad.findings.len() - 1); bad.findings.swap(i, i + 1); }
+            4 => bad.version.push('x'),
+            5 => bad.metadata.scan_id.push('x'),
+            _ => { let i = at.index(bad.scans.len() + 1); bad.scans.insert(i, s); }
+        }
+        prop_assume!(bad != ff);
+        let ps: Vec<_> = canonical::Piece::split(ff.findings.len(), per);
+        let texts: Vec<String> = pieces(&bad, per).into_iter().map(|(_, t)| t).collect();
+        prop_assert!(check_pieces(&texts, &ps, &ff).is_err());
+    }
+
+    /// Any text cut anywhere into as many pieces as the ledger has (mutated or not: the bytes
+    /// of a piece edited, the cut moved by some bytes, a finding moved across a cut): the
+    /// piecewise check accepts the pieces only when the whole text they join into passes the
+    /// check of the whole text and the normal parser reads it to exactly the ledger.
+    #[test]
+    fn the_piecewise_check_accepts_only_pieces_that_join_into_the_ledger(
+        ff in long_ledger(), per in 1usize..4, shifts in prop::collection::vec(-40isize..40, 0..3),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b" -:#\"\\\n\tax0'{}[]~".to_vec())), 0..3)
+    ) {
+        let ps: Vec<_> = canonical::Piece::split(ff.findings.len(), per);
+        let whole = canonical::to_string(&ff).unwrap().unwrap();
+        let Some(text) = mutate(whole, &edits) else { return Ok(()) };
+        // The cuts of the rendered pieces, each moved by a shift.
+        let mut cuts: Vec<usize> = Vec::new();
+        let mut at = 0;
+        for (i, (_, t)) in pieces(&ff, per).iter().enumerate().take(ps.len() - 1) {
+            at += t.len();
+            let shift = shifts.get(i).copied().unwrap_or(0);
+            let c = at.saturating_add_signed(shift).min(text.len());
+            cuts.push(c.max(cuts.last().copied().unwrap_or(0)));
+        }
+        let mut texts = Vec::new();
+        let mut from = 0;
+        for c in cuts.iter().copied().chain([text.len()]) {
+            let Some(t) = text.get(from..c) else { return Ok(()) };
+            texts.push(t.to_owned());
+            from = c;
+        }
+        if check_pieces(&texts, &ps, &ff).is_ok() {
+            let joined = texts.concat();
+            let mut d = Vec::new();
+            prop_assert!(check_findings_canonical(&SourceFile::new("sec_findings.yaml", joined.clone()), &ff, &mut d), "{:?}\n{}", d, joined);
+            prop_assert_eq!(&normal_parse(&joined).map_err(|e| TestCaseError::fail(format!("{e}\n---\n{joined}")))?, &ff);
         }
     }
 }

@@ -208,7 +208,7 @@ pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestO
     let mut summary = merge_moving(&mut ledger, &mut reports, inventory.as_ref(), &sla, opts.now);
     summary.diagnostics.splice(0..0, warnings);
     let write_to = (!opts.dry_run).then_some(ledger_path.as_path());
-    let (_, written_identity) = render_check_write(&ledger, syntax, write_to)?;
+    let written_identity = check_write(&ledger, syntax, write_to)?;
     Ok(Outcome { reports, summary, ledger, ledger_path, written: !opts.dry_run, written_identity })
 }
 
@@ -417,13 +417,264 @@ fn render_checked(ledger: &FindingsFile, syntax: LedgerSyntax) -> Result<Checked
 /// `fsync` of the temp file run while the read-back check runs on another thread, and the temp
 /// file is renamed into place only after the check passed (removed otherwise: nothing is
 /// written). Returns the identity of the file written.
+///
+/// A YAML ledger of [`PIECES_MIN_FINDINGS`] findings or more is rendered and checked in
+/// pieces on two threads ([`pieces_check_write`]); the text is the same bytes.
 fn render_check_write(
     ledger: &FindingsFile,
     syntax: LedgerSyntax,
     write_to: Option<&Path>,
 ) -> Result<(Checked, Option<WrittenIdentity>), Error> {
+    if syntax == LedgerSyntax::Yaml
+        && ledger.findings.len() >= PIECES_MIN_FINDINGS
+        && let Some((done, identity)) = pieces_check_write(ledger, write_to, true)?
+    {
+        let text = done.text.unwrap_or_default();
+        let source = secfw_artifacts::SourceFile::new(file_names::FINDINGS, text);
+        return Ok((Checked { source, value: None, diagnostics: done.diagnostics }, identity));
+    }
     let (source, layout) = render_text(ledger, syntax)?;
     check_and_write(source, ledger, layout, write_to)
+}
+
+/// [`render_check_write`] for a caller that needs neither the text nor the value read back
+/// ([`ingest`]): a large YAML ledger is then never held whole in memory, only its pieces.
+/// Returns the identity of the file written (`None` without `write_to`).
+fn check_write(
+    ledger: &FindingsFile,
+    syntax: LedgerSyntax,
+    write_to: Option<&Path>,
+) -> Result<Option<WrittenIdentity>, Error> {
+    if syntax == LedgerSyntax::Yaml
+        && ledger.findings.len() >= PIECES_MIN_FINDINGS
+        && let Some((_, identity)) = pieces_check_write(ledger, write_to, false)?
+    {
+        return Ok(identity);
+    }
+    let (source, layout) = render_text(ledger, syntax)?;
+    check_and_write(source, ledger, layout, write_to).map(|(_, identity)| identity)
+}
+
+/// Findings per piece of a YAML ledger rendered and checked in pieces (~0.7 MB of text with
+/// the ratio script's findings: a piece stays in the cache between its render, its check and
+/// its write, and its buffer is reused instead of touching fresh memory).
+const PIECE_FINDINGS: usize = 512;
+/// Smaller ledgers are rendered and checked whole on one thread.
+const PIECES_MIN_FINDINGS: usize = 4 * PIECE_FINDINGS;
+/// Threads that render and check pieces.
+const PIECE_WORKERS: usize = 2;
+/// Pieces a worker may have ready before the writer takes them.
+const PIECES_AHEAD: usize = 4;
+
+/// What the pieces of [`pieces_check_write`] gave.
+struct PiecesDone {
+    /// The whole text, when asked to keep it.
+    text: Option<String>,
+    /// The diagnostics of the read-back check (no errors).
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Why [`pieces_check_write`] stopped.
+enum PiecesStop {
+    /// The ledger layout cannot hold the ledger: render it whole, another way.
+    NotLayout,
+    /// The check (or the render) failed: nothing is written.
+    Failed(Error),
+}
+
+/// What a worker hands the writer for one piece.
+type PieceResult = (String, Result<secfw_artifacts::yaml::canonical::PieceRead, PieceFail>);
+
+enum PieceFail {
+    NotLayout,
+    Render(secfw_artifacts::Error),
+    Refused(secfw_artifacts::PieceRefused),
+}
+
+/// [`render_check_write`] of a YAML ledger in pieces ([`secfw_artifacts::yaml::canonical::Piece`],
+/// [`PIECE_FINDINGS`] findings each): two workers each render a piece into a reused buffer
+/// and check it ([`secfw_artifacts::check_findings_canonical_piece`]: the strict reader,
+/// started in the state the reader of the whole text is in at the piece's first byte, compares
+/// each finding with the merged one), while this thread writes the checked pieces, in order,
+/// into the temp file (and appends them to the whole text when `keep`), and a third thread
+/// runs the loader's checks on the merged ledger. Once every piece passed, the pieces are
+/// joined ([`secfw_artifacts::check_findings_canonical_pieces`]: all the findings, each
+/// top-level key once); only then is the temp file synced and renamed into place. The bytes
+/// written are exactly the bytes checked, each read once; a piece that fails stops everything
+/// and nothing is written. `Ok(None)` when the layout cannot hold the ledger.
+fn pieces_check_write(
+    ledger: &FindingsFile,
+    write_to: Option<&Path>,
+    keep: bool,
+) -> Result<Option<(PiecesDone, Option<WrittenIdentity>)>, Error> {
+    let render = |piece, out: &mut String| secfw_artifacts::yaml::canonical::render_piece(ledger, piece, out);
+    pieces_check_write_with(ledger, write_to, keep, PIECE_FINDINGS, &render)
+}
+
+/// Renders one piece of the ledger into a buffer ([`secfw_artifacts::yaml::canonical::render_piece`]).
+type RenderPiece<'r> =
+    dyn Fn(secfw_artifacts::yaml::canonical::Piece, &mut String) -> Result<bool, secfw_artifacts::Error> + Sync + 'r;
+
+/// [`pieces_check_write`] with `per_piece` findings a piece, rendered by `render` (the
+/// tests' emitter bugs).
+fn pieces_check_write_with(
+    ledger: &FindingsFile,
+    write_to: Option<&Path>,
+    keep: bool,
+    per_piece: usize,
+    render: &RenderPiece<'_>,
+) -> Result<Option<(PiecesDone, Option<WrittenIdentity>)>, Error> {
+    use std::io::Write as _;
+    let Some(path) = write_to else {
+        return match run_pieces(ledger, keep, per_piece, render, &mut |_| Ok(())) {
+            Ok(Ok(done)) => Ok(Some((done, None))),
+            Ok(Err(PiecesStop::NotLayout)) => Ok(None),
+            Ok(Err(PiecesStop::Failed(e))) => Err(e),
+            // The sink does no I/O.
+            Err(_) => Err(Error::ReadBack { diagnostic: None }),
+        };
+    };
+    let mut done = None;
+    let written = secfw_artifacts::write_atomic_meta_with(
+        path,
+        |f| {
+            run_pieces(ledger, keep, per_piece, render, &mut |t| f.write_all(t.as_bytes()))
+                .map(|r| r.map(|d| done = Some(d)))
+        },
+        || Ok(()),
+    )?;
+    match (written, done) {
+        (Ok(meta), Some(done)) => {
+            Ok(Some((done, Some(WrittenIdentity { size: meta.len(), modified: meta.modified().ok() }))))
+        }
+        (Ok(_), None) => Err(Error::ReadBack { diagnostic: None }),
+        (Err(PiecesStop::NotLayout), _) => Ok(None),
+        (Err(PiecesStop::Failed(e)), _) => Err(e),
+    }
+}
+
+/// The pieces of [`pieces_check_write`]: render and check them on the workers, hand each
+/// checked piece to `sink` in order, then join them and take the loader's checks.
+fn run_pieces(
+    ledger: &FindingsFile,
+    keep: bool,
+    per_piece: usize,
+    render: &RenderPiece<'_>,
+    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<Result<PiecesDone, PiecesStop>> {
+    use secfw_artifacts::yaml::canonical::Piece;
+    let name = file_names::FINDINGS;
+    let pieces = Piece::split(ledger.findings.len(), per_piece);
+    let estimate = layout_size_estimate(ledger);
+    let capacity = estimate / pieces.len().max(1);
+    std::thread::scope(|s| {
+        let checks = s.spawn(|| secfw_artifacts::ledger_checks(ledger, name));
+        let mut rxs = Vec::with_capacity(PIECE_WORKERS);
+        let mut backs = Vec::with_capacity(PIECE_WORKERS);
+        let mut workers = Vec::with_capacity(PIECE_WORKERS);
+        for w in 0..PIECE_WORKERS {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<PieceResult>(PIECES_AHEAD);
+            let (back_tx, back_rx) = std::sync::mpsc::channel::<String>();
+            let mine: Vec<Piece> = pieces.iter().copied().skip(w).step_by(PIECE_WORKERS).collect();
+            workers.push(s.spawn(move || {
+                for piece in mine {
+                    let mut buf = back_rx.try_recv().unwrap_or_else(|_| String::with_capacity(capacity));
+                    buf.clear();
+                    let r = match render(piece, &mut buf) {
+                        Ok(true) => secfw_artifacts::check_findings_canonical_piece(&buf, ledger, piece)
+                            .map_err(PieceFail::Refused),
+                        Ok(false) => Err(PieceFail::NotLayout),
+                        Err(e) => Err(PieceFail::Render(e)),
+                    };
+                    let stop = r.is_err();
+                    // The writer stopped (a piece before failed): nothing more to do.
+                    if tx.send((buf, r)).is_err() || stop {
+                        return;
+                    }
+                }
+            }));
+            rxs.push(rx);
+            backs.push(back_tx);
+        }
+        let mut whole = keep.then(|| String::with_capacity(estimate));
+        // Takes the receivers: when it returns, a worker still sending stops.
+        let consumed = write_pieces(pieces.len(), rxs, &backs, sink, whole.as_mut());
+        drop(backs);
+        // A worker that panicked proved nothing: fail closed.
+        // Every worker is joined (no short cut: each must have stopped before the scope ends).
+        let mut panicked = false;
+        for h in workers {
+            panicked |= h.join().is_err();
+        }
+        let checks = checks.join();
+        let reads = match consumed? {
+            Ok(reads) => reads,
+            Err(stop) => return Ok(Err(stop)),
+        };
+        let Ok(checks) = checks.map_err(|_| ()).and_then(|c| if panicked { Err(()) } else { Ok(c) }) else {
+            return Ok(Err(PiecesStop::Failed(Error::ReadBack { diagnostic: None })));
+        };
+        let source = whole.map(|t| secfw_artifacts::SourceFile::new(name, t));
+        let mut diagnostics = Vec::new();
+        let equal = secfw_artifacts::check_findings_canonical_pieces(
+            name,
+            ledger,
+            &reads,
+            checks,
+            source.as_ref(),
+            &mut diagnostics,
+        );
+        if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {
+            return Ok(Err(PiecesStop::Failed(Error::ReadBack { diagnostic: Some(Box::new(d.clone())) })));
+        }
+        if !equal {
+            return Ok(Err(PiecesStop::Failed(Error::ReadBack { diagnostic: None })));
+        }
+        Ok(Ok(PiecesDone { text: source.map(|s| s.text), diagnostics }))
+    })
+}
+
+/// The writer's side of [`run_pieces`]: take the `n` pieces in order from the workers
+/// (piece `j` from worker `j % workers`), hand each checked one to `sink` (and `whole`), and
+/// give its buffer back. Stops at the first piece that failed, with its diagnostic located
+/// in the whole text.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the receivers are dropped on return, so a worker blocked on a full channel stops instead of deadlocking the scope"
+)]
+fn write_pieces(
+    n: usize,
+    rxs: Vec<std::sync::mpsc::Receiver<PieceResult>>,
+    backs: &[std::sync::mpsc::Sender<String>],
+    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+    mut whole: Option<&mut String>,
+) -> std::io::Result<Result<Vec<secfw_artifacts::yaml::canonical::PieceRead>, PiecesStop>> {
+    let mut reads = Vec::with_capacity(n);
+    let mut lines = 0u32;
+    for j in 0..n {
+        let w = j % rxs.len();
+        // A worker that stopped without a result (it panicked): fail closed.
+        let Ok((buf, r)) = rxs[w].recv() else {
+            return Ok(Err(PiecesStop::Failed(Error::ReadBack { diagnostic: None })));
+        };
+        let read = match r {
+            Ok(read) => read,
+            Err(PieceFail::NotLayout) => return Ok(Err(PiecesStop::NotLayout)),
+            Err(PieceFail::Render(e)) => return Ok(Err(PiecesStop::Failed(e.into()))),
+            Err(PieceFail::Refused(refused)) => {
+                let d = refused.diagnostic(file_names::FINDINGS, lines);
+                return Ok(Err(PiecesStop::Failed(Error::ReadBack { diagnostic: Some(Box::new(d)) })));
+            }
+        };
+        sink(&buf)?;
+        if let Some(t) = whole.as_deref_mut() {
+            t.push_str(&buf);
+        }
+        lines = lines.saturating_add(read.lines());
+        reads.push(read);
+        let _ = backs[w].send(buf);
+    }
+    Ok(Ok(reads))
 }
 
 /// The check and the write of [`render_check_write`] on a rendered `source` (`layout`: in the
@@ -655,6 +906,251 @@ mod tests {
             }
             assert_eq!(std::fs::read(&path).expect("ledger"), before, "{what}: the ledger is unchanged");
             assert!(temp_files(d.path()).is_empty(), "{what}: no temp file left");
+        }
+    }
+
+    /// A ledger of `n` distinct findings (the example's, with their own ids and fingerprints).
+    fn long_ledger(n: usize) -> (tempfile::TempDir, FindingsFile) {
+        let (d, mut ledger) = example();
+        let base = ledger.findings.clone();
+        ledger.findings = (0..n)
+            .map(|i| {
+                let mut f = base[i % base.len()].clone();
+                f.finding_id = format!("SF-{:04}", 5000 + i);
+                f.fingerprint = Some(format!("secfw/v1:{i:064x}"));
+                f.title = format!("{} #{i}", f.title);
+                f
+            })
+            .collect();
+        (d, ledger)
+    }
+
+    use secfw_artifacts::yaml::canonical::{Piece, render_piece};
+
+    /// The pieces pipeline with `per` findings a piece and `render` as the emitter, into
+    /// the ledger file of `dir` (`keep`: the text is kept).
+    fn pipeline(
+        dir: &Path,
+        ledger: &FindingsFile,
+        per: usize,
+        render: &RenderPiece<'_>,
+    ) -> Result<Option<(PiecesDone, Option<WrittenIdentity>)>, Error> {
+        pieces_check_write_with(ledger, Some(&dir.join(file_names::FINDINGS)), true, per, render)
+    }
+
+    /// The pieces pipeline writes exactly the text of the whole render, keeps it when asked,
+    /// reports the same diagnostics as the check of the whole text, and leaves no temp file;
+    /// the public paths (ingest's check-and-write, the cycle's render-check-write, a dry run)
+    /// agree with it.
+    #[test]
+    fn the_pieces_pipeline_writes_the_whole_text() {
+        let (d, ledger) = long_ledger(9);
+        let path = d.path().join(file_names::FINDINGS);
+        let whole = secfw_artifacts::yaml::canonical::to_string(&ledger).expect("renders").expect("layout");
+        let mut seq = Vec::new();
+        let src = secfw_artifacts::SourceFile::new(file_names::FINDINGS, whole.clone());
+        assert!(check_findings_canonical(&src, &ledger, &mut seq), "{seq:?}");
+        let render = |p, out: &mut String| render_piece(&ledger, p, out);
+        for per in [1, 2, 4, 8, 9, 100] {
+            let (done, identity) = pipeline(d.path(), &ledger, per, &render).expect("checked").expect("layout");
+            assert_eq!(std::fs::read_to_string(&path).expect("ledger"), whole, "per {per}");
+            assert_eq!(done.text.as_deref(), Some(whole.as_str()), "per {per}");
+            assert_eq!(done.diagnostics, seq, "per {per}");
+            assert_eq!(identity.map(|i| i.size), Some(whole.len() as u64));
+            assert!(temp_files(d.path()).is_empty());
+        }
+        // Not kept: only the file.
+        std::fs::remove_file(&path).expect("rm");
+        let (done, _) =
+            pieces_check_write_with(&ledger, Some(&path), false, 2, &render).expect("checked").expect("layout");
+        assert!(done.text.is_none());
+        assert_eq!(std::fs::read_to_string(&path).expect("ledger"), whole);
+        // A dry run writes nothing.
+        std::fs::remove_file(&path).expect("rm");
+        let (done, identity) =
+            pieces_check_write_with(&ledger, None, true, 2, &render).expect("checked").expect("layout");
+        assert_eq!(done.text.as_deref(), Some(whole.as_str()));
+        assert!(identity.is_none() && !path.exists());
+        // The production paths, large enough to go through the pieces.
+        let (_, big) = long_ledger(PIECES_MIN_FINDINGS + PIECE_FINDINGS / 2 + 1);
+        let big_whole = secfw_artifacts::yaml::canonical::to_string(&big).expect("renders").expect("layout");
+        let identity = check_write(&big, LedgerSyntax::Yaml, Some(&path)).expect("written");
+        assert_eq!(std::fs::read_to_string(&path).expect("ledger"), big_whole);
+        assert_eq!(identity.map(|i| i.size), Some(big_whole.len() as u64));
+        let (checked, _) = render_check_write(&big, LedgerSyntax::Yaml, Some(&path)).expect("written");
+        assert_eq!(checked.source.text, big_whole);
+        assert_eq!(render_as(&big, LedgerSyntax::Yaml).expect("renders"), big_whole);
+        assert!(temp_files(d.path()).is_empty());
+    }
+
+    /// Emitter bugs against the pieces: a byte tampered with in the first, a middle or the
+    /// last piece, at a cut (the last byte before it, the first after it), a finding added,
+    /// dropped or moved at a cut (also when the joined bytes are the right text), a piece
+    /// written twice or with the top-level keys of another: every one is refused with a
+    /// located `SF0101`, the ledger on disk keeps its bytes and no temp file is left. Where
+    /// the joined text is refused by the check of the whole text too, both name the same
+    /// line and column.
+    #[test]
+    #[expect(
+        clippy::too_many_lines,
+        clippy::string_slice,
+        reason = "one table of attacks; the cuts are at line starts of ASCII `- ` lines"
+    )]
+    fn tampered_pieces_are_refused_with_their_position_and_nothing_is_written() {
+        type Edit = Box<dyn Fn(usize, &mut String) + Sync>;
+        let (d, ledger) = long_ledger(7);
+        let path = d.path().join(file_names::FINDINGS);
+        let before = std::fs::read(&path).expect("ledger");
+        let per = 2;
+        let ps = Piece::split(ledger.findings.len(), per);
+        assert_eq!(ps.len(), 4);
+        let own = |p: Piece| {
+            let mut t = String::new();
+            assert!(render_piece(&ledger, p, &mut t).expect("renders"));
+            t
+        };
+        let texts: Vec<String> = ps.iter().map(|p| own(*p)).collect();
+        let title = |i: usize| ledger.findings[i].title.clone();
+        let edit_piece = |which: usize, f: Box<dyn Fn(&mut String) + Sync>| -> Edit {
+            Box::new(move |j, t: &mut String| {
+                if j == which {
+                    f(t);
+                }
+            })
+        };
+        let t1 = title(1);
+        let t3 = title(3);
+        let t6 = title(6);
+        let piece1 = texts[1].clone();
+        let piece2 = texts[2].clone();
+        let piece2b = texts[2].clone();
+        let finding_2 = {
+            // The text of finding 2 alone, as it is written in the sequence.
+            let mut t = String::new();
+            assert!(render_piece(&ledger, Piece::split(7, 1)[2], &mut t).expect("renders"));
+            t
+        };
+        let finding_2b = finding_2.clone();
+        let finding_2c = finding_2.clone();
+        let finding_2d = finding_2.clone();
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "a title in the first piece",
+                edit_piece(0, Box::new(move |t| *t = t.replacen(&t1, &format!("{t1}!"), 1))),
+            ),
+            ("a title in a middle piece", edit_piece(1, Box::new(move |t| *t = t.replacen(&t3, &format!("{t3}!"), 1)))),
+            ("a title in the last piece", edit_piece(3, Box::new(move |t| *t = t.replacen(&t6, &format!("{t6}!"), 1)))),
+            (
+                "the last byte before a cut",
+                edit_piece(
+                    0,
+                    Box::new(|t| {
+                        t.pop();
+                        t.push(' ');
+                    }),
+                ),
+            ),
+            (
+                "the line break before a cut dropped",
+                edit_piece(
+                    1,
+                    Box::new(|t| {
+                        t.pop();
+                    }),
+                ),
+            ),
+            ("the first byte after a cut", edit_piece(1, Box::new(|t| t.replace_range(0..1, " ")))),
+            ("the dash after a cut indented", edit_piece(2, Box::new(|t| t.insert_str(0, "  ")))),
+            ("a finding added at a cut (end of a piece)", edit_piece(1, Box::new(move |t| t.push_str(&finding_2b)))),
+            (
+                "a finding added at a cut (start of a piece)",
+                edit_piece(2, Box::new(move |t| t.insert_str(0, &finding_2c))),
+            ),
+            (
+                "a finding dropped at a cut",
+                edit_piece(1, Box::new(move |t| *t = t[..t.len() - finding_2d.len()].to_owned())),
+            ),
+            (
+                "a finding dropped at the start of a piece",
+                edit_piece(
+                    1,
+                    Box::new(move |t| {
+                        *t = t[finding_2.len()..].to_owned();
+                    }),
+                ),
+            ),
+            (
+                "a finding moved across a cut (the joined bytes are right)",
+                Box::new(move |j, t: &mut String| {
+                    // Piece 1 also writes the first finding of piece 2, piece 2 leaves it out.
+                    if j == 1 {
+                        t.push_str(&piece2[..piece2.find("\n- ").map_or(piece2.len(), |i| i + 1)]);
+                    } else if j == 2 {
+                        *t = t[t.find("\n- ").map_or(t.len(), |i| i + 1)..].to_owned();
+                    }
+                }),
+            ),
+            (
+                "two findings swapped across a cut",
+                Box::new(move |j, t: &mut String| {
+                    let first_of_2 = &piece2b[..piece2b.find("\n- ").map_or(piece2b.len(), |i| i + 1)];
+                    let second_of_1 = &piece1[piece1.find("\n- ").map_or(0, |i| i + 1)..];
+                    if j == 1 {
+                        *t = t.replacen(second_of_1, first_of_2, 1);
+                    } else if j == 2 {
+                        *t = t.replacen(first_of_2, second_of_1, 1);
+                    }
+                }),
+            ),
+            ("a middle piece written twice", edit_piece(1, Box::new(|t| *t = t.repeat(2)))),
+            ("the top-level keys again in the last piece", edit_piece(3, Box::new(|t| t.push_str("version: '1.0'\n")))),
+            (
+                "an unknown top-level key after the findings of the first piece",
+                edit_piece(0, Box::new(|t| t.push_str("extra: 1\n"))),
+            ),
+            (
+                "an unknown field of a finding in a middle piece",
+                edit_piece(2, Box::new(|t| *t = t.replacen("  severity:", "  severety: high\n  severity:", 1))),
+            ),
+            ("a piece left empty", edit_piece(2, Box::new(String::clear))),
+        ];
+        for (what, edit) in cases {
+            let render = |p: Piece, out: &mut String| {
+                let ok = render_piece(&ledger, p, out)?;
+                edit(p.findings().start / per, out);
+                Ok(ok)
+            };
+            let e = pipeline(d.path(), &ledger, per, &render).err();
+            let Some(Error::ReadBack { diagnostic: Some(diag) }) = e else { panic!("{what}: {e:?}") };
+            let located = diag.line.is_some() || diag.code == secfw_artifacts::codes::UNKNOWN_FIELD;
+            assert!(located, "{what}: located: {diag:?}");
+            assert!(
+                [secfw_artifacts::codes::SYNTAX, secfw_artifacts::codes::UNKNOWN_FIELD].contains(&diag.code),
+                "{what}: {diag:?}"
+            );
+            assert_eq!(std::fs::read(&path).expect("ledger"), before, "{what}: the ledger is unchanged");
+            assert!(temp_files(d.path()).is_empty(), "{what}: no temp file left");
+            // The joined text, checked whole: refused too (unless the joined bytes are the
+            // right text), at the same place when the edit is inside a piece.
+            let mut joined = String::new();
+            for p in &ps {
+                let mut t = String::new();
+                render(*p, &mut t).expect("renders");
+                joined.push_str(&t);
+            }
+            let src = secfw_artifacts::SourceFile::new(file_names::FINDINGS, joined.clone());
+            let mut whole = Vec::new();
+            let equal = check_findings_canonical(&src, &ledger, &mut whole);
+            let right = joined == texts.concat();
+            let refused = !equal || whole.iter().any(Diagnostic::is_error);
+            assert_eq!(refused, !right, "{what}: the whole check");
+            if what.starts_with("a title") || what.starts_with("an unknown field") {
+                assert_eq!(
+                    (whole[0].line, whole[0].column, &whole[0].message),
+                    (diag.line, diag.column, &diag.message),
+                    "{what}"
+                );
+            }
         }
     }
 }

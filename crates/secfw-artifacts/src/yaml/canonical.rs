@@ -25,11 +25,25 @@
 //! `#`, leading `-`, quotes, `0x1`, `yes`, `~`, `null`, very long strings, odd keys) prove it.
 //! [`from_str`] reads that subset only, refusing anything else with the line and column, so a
 //! writer can check its bytes in one pass instead of running the full YAML parser.
+//!
+//! A large ledger is rendered and checked in [`Piece`]s on several threads: [`render_piece`]
+//! writes the text of findings `start..end` (the first piece with the document's start, the
+//! last with its end), byte for byte the slice of [`to_string`]'s text; [`check_findings_piece`]
+//! reads one piece with the same reader, started in the state the reader of the whole text is
+//! in at the piece's first byte, and [`check_findings_joined`] joins what the pieces proved
+//! (every finding once and in order, each top-level key once). Why that is the check of the
+//! whole text: the reader looks past a line break only to measure the next line's
+//! indentation; a piece ends with a line break and the next one starts with `-` at column 0,
+//! which ends every collection nested in a finding exactly as the end of a text does, so the
+//! reader of the whole text makes, through each piece, exactly the decisions the piece's reader
+//! makes, and where one piece's reader stops at the end of its text (after its last finding,
+//! which is refused unless the piece holds exactly its findings) the whole text's reader goes
+//! on in the `findings` sequence, which is where the next piece's reader starts.
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer as _, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
-use serde::{Serialize, ser};
+use serde::{Deserialize as _, Serialize, ser};
 use serde_json::{Number, Value};
 
 use crate::model::findings::{Finding, FindingsFile, FindingsMetadata, ScanRecord};
@@ -68,7 +82,7 @@ pub fn to_string_with_capacity<T: Serialize + ?Sized>(
     let mut out = String::new();
     // Fallible: a capacity the allocator cannot meet is ignored, never an abort.
     let _ = out.try_reserve_exact(capacity);
-    match value.serialize(Emitter { out: &mut out, ctx: Ctx::Root, depth: 0 }) {
+    match value.serialize(Emitter { out: &mut out, ctx: Ctx::Root, depth: 0, cut: Cut::All }) {
         Ok(()) => Ok(Some(out)),
         Err(EmitError::Layout(_)) => Ok(None),
         Err(EmitError::Custom(m)) => Err(crate::Error::Serialize(m.into())),
@@ -78,6 +92,85 @@ pub fn to_string_with_capacity<T: Serialize + ?Sized>(
 /// [`to_string`] of a JSON value.
 pub fn value_to_string(v: &Value) -> Option<String> {
     to_string(v).ok().flatten()
+}
+
+/// The ledger's key of the findings sequence, where a ledger is cut into pieces.
+const FINDINGS_KEY: &str = "findings";
+
+/// One piece of a ledger's text in the ledger layout, for rendering and checking a large
+/// ledger on several threads: the findings `start..end` of a ledger of `total` findings, at
+/// column 0 in the `findings` sequence. The first piece (`start == 0`) also holds the text
+/// before them (`version`, `metadata`, the `findings:` key), the last (`end == total`) the text
+/// after them (`scans`); a piece that is both is the whole document. The pieces of
+/// [`Piece::split`], rendered with [`render_piece`] and joined in order, are exactly the text
+/// of [`to_string`]; [`check_findings_piece`] reads one back and [`check_findings_joined`]
+/// joins what the pieces proved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Piece {
+    start: usize,
+    end: usize,
+    total: usize,
+}
+
+impl Piece {
+    /// The pieces of a ledger of `total` findings, `per_piece` findings each (the last one
+    /// may hold fewer): one whole piece when `total <= per_piece` (or `per_piece` is 0).
+    pub fn split(total: usize, per_piece: usize) -> Vec<Piece> {
+        if per_piece == 0 || total <= per_piece {
+            return vec![Piece { start: 0, end: total, total }];
+        }
+        (0..total).step_by(per_piece).map(|start| Piece { start, end: (start + per_piece).min(total), total }).collect()
+    }
+
+    /// The findings of this piece (indices into the ledger's findings).
+    pub fn findings(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+
+    /// Whether this piece holds the start of the document.
+    pub fn is_first(&self) -> bool {
+        self.start == 0
+    }
+
+    /// Whether this piece holds the end of the document.
+    pub fn is_last(&self) -> bool {
+        self.end == self.total
+    }
+}
+
+/// Append the text of `piece` of `ledger` in the ledger layout to `out`: the pieces of
+/// [`Piece::split`]`(ledger.findings.len(), n)` appended in order are byte for byte the text
+/// of [`to_string`]. `Ok(false)` (and `out` in an unspecified state) when the layout cannot
+/// hold the ledger, as [`to_string`]'s `None`: a piece that does not see the entry the layout
+/// cannot hold still writes its text, so every piece must succeed.
+///
+/// # Errors
+///
+/// As [`to_string`].
+pub fn render_piece(ledger: &FindingsFile, piece: Piece, out: &mut String) -> Result<bool, crate::Error> {
+    if piece.total != ledger.findings.len() {
+        return Ok(false);
+    }
+    let emitted = if piece.is_first() {
+        let cut = if piece.is_last() { Cut::All } else { Cut::Root(piece) };
+        ledger.serialize(Emitter { out, ctx: Ctx::Root, depth: 0, cut })
+    } else {
+        // The findings, as the `findings` sequence writes them (its dashes at column 0, its
+        // items two levels deep), then (the last piece) the entries after it.
+        let mut seq = SeqEmitter { out: &mut *out, col: 0, depth: 2, empty: false, written: 0, range: None };
+        let items = ledger.findings[piece.findings()].iter().try_for_each(|f| seq.item(f));
+        match items {
+            Ok(()) if piece.is_last() => {
+                ledger.serialize(Emitter { out, ctx: Ctx::Root, depth: 0, cut: Cut::Root(piece) })
+            }
+            other => other,
+        }
+    };
+    match emitted {
+        Ok(()) => Ok(true),
+        Err(EmitError::Layout(_)) => Ok(false),
+        Err(EmitError::Custom(m)) => Err(crate::Error::Serialize(m.into())),
+    }
 }
 
 /// Why the emitter stopped.
@@ -119,6 +212,18 @@ struct Emitter<'o> {
     out: &'o mut String,
     ctx: Ctx,
     depth: usize,
+    cut: Cut,
+}
+
+/// Which part of a value an emitter writes ([`render_piece`]).
+#[derive(Clone, Copy)]
+enum Cut {
+    /// All of it.
+    All,
+    /// One piece of a ledger (the root mapping).
+    Root(Piece),
+    /// The ledger's `findings` sequence in the first piece: its items `..end` only.
+    Items { end: usize },
 }
 
 fn indent(out: &mut String, n: usize) {
@@ -129,6 +234,9 @@ impl<'o> Emitter<'o> {
     fn scalar(self, write: impl FnOnce(&mut String)) -> Result<(), EmitError> {
         if matches!(self.ctx, Ctx::Root) {
             return Err(EmitError::Layout("the document must be a mapping"));
+        }
+        if !matches!(self.cut, Cut::All) {
+            return Err(EmitError::Layout("a ledger piece of something that is not a ledger"));
         }
         self.out.push(' ');
         write(self.out);
@@ -147,8 +255,15 @@ impl<'o> Emitter<'o> {
         if self.depth >= crate::yaml::MAX_DEPTH {
             return Err(EmitError::Layout("nested too deep"));
         }
+        let range = match self.cut {
+            Cut::All => None,
+            Cut::Items { end } if end <= len => Some(end),
+            Cut::Items { .. } | Cut::Root(_) => {
+                return Err(EmitError::Layout("a ledger piece of something that is not a ledger"));
+            }
+        };
         self.out.push_str(if len == 0 { " []\n" } else { "\n" });
-        Ok(SeqEmitter { out: self.out, col, depth: self.depth + 1, empty: len == 0, written: 0 })
+        Ok(SeqEmitter { out: self.out, col, depth: self.depth + 1, empty: len == 0, written: 0, range })
     }
 
     fn map(self, len: Option<usize>) -> Result<MapEmitter<'o>, EmitError> {
@@ -156,6 +271,13 @@ impl<'o> Emitter<'o> {
         if self.depth >= crate::yaml::MAX_DEPTH {
             return Err(EmitError::Layout("nested too deep"));
         }
+        let root = match self.cut {
+            Cut::All => None,
+            Cut::Root(p) if matches!(self.ctx, Ctx::Root) => Some(p),
+            Cut::Root(_) | Cut::Items { .. } => {
+                return Err(EmitError::Layout("a ledger piece of something that is not a ledger"));
+            }
+        };
         let (col, inline) = match self.ctx {
             Ctx::Root if len == 0 => return Err(EmitError::Layout("an empty document")),
             Ctx::Root => (0, false),
@@ -167,7 +289,16 @@ impl<'o> Emitter<'o> {
         } else if !matches!(self.ctx, Ctx::Root) {
             self.out.push(if inline { ' ' } else { '\n' });
         }
-        Ok(MapEmitter { out: self.out, col, inline, depth: self.depth + 1, empty: len == 0, written: 0 })
+        Ok(MapEmitter {
+            out: self.out,
+            col,
+            inline,
+            depth: self.depth + 1,
+            empty: len == 0,
+            written: 0,
+            root,
+            after_findings: false,
+        })
     }
 }
 
@@ -177,6 +308,8 @@ struct SeqEmitter<'o> {
     depth: usize,
     empty: bool,
     written: usize,
+    /// Write only the items before this one (the others are counted, not written).
+    range: Option<usize>,
 }
 
 impl SeqEmitter<'_> {
@@ -184,10 +317,19 @@ impl SeqEmitter<'_> {
         if self.empty {
             return Err(EmitError::Layout("more items than announced"));
         }
+        let i = self.written;
+        self.written += 1;
+        if self.range.is_some_and(|end| i >= end) {
+            return Ok(());
+        }
         indent(self.out, self.col);
         self.out.push('-');
-        self.written += 1;
-        v.serialize(Emitter { out: self.out, ctx: Ctx::SeqItem { col: self.col + 2 }, depth: self.depth })
+        v.serialize(Emitter {
+            out: self.out,
+            ctx: Ctx::SeqItem { col: self.col + 2 },
+            depth: self.depth,
+            cut: Cut::All,
+        })
     }
 
     fn finish(self) -> Result<(), EmitError> {
@@ -205,6 +347,11 @@ struct MapEmitter<'o> {
     depth: usize,
     empty: bool,
     written: usize,
+    /// The root mapping of a ledger written in pieces: the piece.
+    root: Option<Piece>,
+    /// The `findings` entry was passed (a piece writes the entries after it only when it is
+    /// the last piece).
+    after_findings: bool,
 }
 
 impl MapEmitter<'_> {
@@ -226,12 +373,51 @@ impl MapEmitter<'_> {
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EmitError> {
-        v.serialize(Emitter { out: self.out, ctx: Ctx::MapValue { col: self.col + 2 }, depth: self.depth })
+        self.value_cut(v, Cut::All)
+    }
+
+    fn value_cut<T: Serialize + ?Sized>(&mut self, v: &T, cut: Cut) -> Result<(), EmitError> {
+        v.serialize(Emitter { out: self.out, ctx: Ctx::MapValue { col: self.col + 2 }, depth: self.depth, cut })
+    }
+
+    /// An entry of a mapping whose entries are known by name (a struct): in a ledger piece,
+    /// the entries before `findings` belong to the first piece, those after it to the last,
+    /// and each piece writes its own findings (the first one with the `findings:` key).
+    fn field<T: Serialize + ?Sized>(&mut self, key: &str, v: &T) -> Result<(), EmitError> {
+        let Some(p) = self.root else {
+            self.key(key)?;
+            return self.value(v);
+        };
+        if key == FINDINGS_KEY {
+            if self.after_findings {
+                return Err(EmitError::Layout("a ledger with two `findings`"));
+            }
+            self.after_findings = true;
+            if p.start == 0 {
+                self.key(key)?;
+                return self.value_cut(v, Cut::Items { end: p.end });
+            }
+            // The findings of a later piece are written by `render_piece` itself (without
+            // passing over the findings before them).
+            self.written += 1;
+            return Ok(());
+        }
+        let mine = if self.after_findings { p.end == p.total } else { p.start == 0 };
+        if mine {
+            self.key(key)?;
+            self.value(v)
+        } else {
+            self.written += 1;
+            Ok(())
+        }
     }
 
     fn finish(self) -> Result<(), EmitError> {
         if !self.empty && self.written == 0 {
             return Err(EmitError::Layout("fewer entries than announced"));
+        }
+        if self.root.is_some() && !self.after_findings {
+            return Err(EmitError::Layout("a ledger piece of something that is not a ledger"));
         }
         Ok(())
     }
@@ -398,8 +584,7 @@ impl ser::SerializeStruct for MapEmitter<'_> {
     type Ok = ();
     type Error = EmitError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), EmitError> {
-        self.key(key)?;
-        self.value(v)
+        self.field(key, v)
     }
     fn end(self) -> Result<(), EmitError> {
         self.finish()
@@ -410,6 +595,9 @@ impl ser::SerializeMap for MapEmitter<'_> {
     type Ok = ();
     type Error = EmitError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), EmitError> {
+        if self.root.is_some() {
+            return Err(EmitError::Layout("a ledger piece of something that is not a ledger"));
+        }
         key.serialize(KeyEmitter(self))
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EmitError> {
@@ -626,7 +814,7 @@ impl std::fmt::Display for LayoutError {
 ///
 /// A [`LayoutError`] at the first byte that is not in the layout.
 pub fn from_str(text: &str) -> Result<Value, LayoutError> {
-    read(text, |de| crate::yaml::strict_value(de))
+    read(text, |de| crate::yaml::strict_value(de)).map(|(v, _)| v)
 }
 
 /// Read a document in the ledger layout straight into `T` (no intermediate tree), calling
@@ -637,7 +825,7 @@ pub fn from_str(text: &str) -> Result<Value, LayoutError> {
 /// A [`LayoutError`] where the text leaves the layout or `T` refuses a value (wrong type,
 /// missing or duplicate field).
 pub fn from_str_typed<T: DeserializeOwned>(text: &str, unknown: &mut dyn FnMut(String)) -> Result<T, LayoutError> {
-    read(text, |de| serde_ignored::deserialize(de, |p| unknown(p.to_string())))
+    read(text, |de| serde_ignored::deserialize(de, |p| unknown(p.to_string()))).map(|(v, _)| v)
 }
 
 /// Read a ledger in the ledger layout and prove that it holds exactly `expected`, without
@@ -662,52 +850,216 @@ pub fn check_findings_equal(
 ) -> Result<(), LayoutError> {
     read(text, |de| {
         let mut on_unknown = |p: serde_ignored::Path<'_>| unknown(p.to_string());
-        serde_ignored::Deserializer::new(de, &mut on_unknown).deserialize_map(LedgerEq(expected))
+        serde_ignored::Deserializer::new(de, &mut on_unknown).deserialize_map(LedgerEq { expected, part: Part::Whole })
     })
+    .map(|_| ())
+}
+
+/// What [`check_findings_piece`] proved about one piece: which piece, the ledger's top-level
+/// keys it held, and how many lines it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PieceRead {
+    piece: Piece,
+    keys: u8,
+    lines: u32,
+}
+
+impl PieceRead {
+    /// The piece read.
+    pub fn piece(&self) -> Piece {
+        self.piece
+    }
+
+    /// Its number of lines (every line of the layout ends with a line break).
+    pub fn lines(&self) -> u32 {
+        self.lines
+    }
+}
+
+/// [`check_findings_equal`] for one piece of a ledger text ([`Piece`]), so that the pieces of
+/// one text can be checked on several threads. The piece's text is read with the same strict
+/// reader and typed deserialization, starting in the state the reader of the whole text is in
+/// at the piece's first byte: the first piece from the start of the document up to the end of
+/// its last finding, which must be the end of its text (a key after the `findings` sequence
+/// is refused); any other piece inside the `findings` sequence at column 0, its findings
+/// then (the last piece only) the rest of the top-level mapping to the end of the document.
+/// Each finding is compared with `expected`'s finding at the same index and the piece must
+/// hold exactly its findings `start..end`. Since the reader looks past a line break only to
+/// measure the next line's indentation, and every nested collection of a finding ends at a
+/// line at column 0 as it does at the end of the text, reading the pieces one after the other
+/// makes exactly the decisions the reader of the joined text makes: every byte is read once.
+///
+/// Line numbers of the error are counted from the piece's first line (line 1): add the lines
+/// of the pieces before it ([`LayoutError::after_lines`]). `unknown` gets the path of every
+/// field the ledger type does not hold, as from the whole text.
+///
+/// # Errors
+///
+/// As [`check_findings_equal`], for this piece.
+pub fn check_findings_piece(
+    text: &str,
+    expected: &FindingsFile,
+    piece: Piece,
+    unknown: &mut dyn FnMut(String),
+) -> Result<PieceRead, LayoutError> {
+    let findings = &expected.findings[..];
+    if piece.total != findings.len() {
+        return Err(LayoutError { line: 1, column: 1, message: "a piece of the merged ledger".to_owned() });
+    }
+    let (keys, lines) = if piece.is_first() {
+        let part = if piece.is_last() { Part::Whole } else { Part::Head { end: piece.end } };
+        read(text, |de| {
+            let mut on_unknown = |p: serde_ignored::Path<'_>| unknown(p.to_string());
+            serde_ignored::Deserializer::new(de, &mut on_unknown).deserialize_map(LedgerEq { expected, part })
+        })?
+    } else {
+        read_from(text, |r| {
+            let items = FindingsEq { all: findings, start: piece.start, end: piece.end, unknown: Some(&mut *unknown) };
+            De { r: &mut *r, node: Node::Seq { col: 0 }, depth: 1 }.deserialize_seq(items)?;
+            if !piece.is_last() {
+                return Ok(0);
+            }
+            // The rest of the top-level mapping, at a line start between its entries.
+            let mut on_unknown = |p: serde_ignored::Path<'_>| unknown(p.to_string());
+            let rest = De { r, node: Node::Map { col: 0, inline: false }, depth: 0 };
+            serde_ignored::Deserializer::new(rest, &mut on_unknown)
+                .deserialize_map(LedgerEq { expected, part: Part::Tail })
+        })?
+    };
+    Ok(PieceRead { piece, keys, lines })
+}
+
+/// Join what [`check_findings_piece`] proved about the pieces of one text, in order: they
+/// must be the consecutive pieces of all of `expected`'s findings, and together hold each of
+/// the ledger's top-level keys at most once, `version` and `metadata`, and `scans` unless the
+/// ledger has none (the rules of [`check_findings_equal`]). With that, the joined text reads
+/// back to exactly `expected`.
+///
+/// # Errors
+///
+/// A [`LayoutError`] at the end of the joined text.
+pub fn check_findings_joined(expected: &FindingsFile, reads: &[PieceRead]) -> Result<(), LayoutError> {
+    let lines: u32 = reads.iter().fold(0u32, |n, r| n.saturating_add(r.lines));
+    let err = |message: String| LayoutError { line: lines.saturating_add(1), column: 1, message };
+    let total = expected.findings.len();
+    let mut next = 0;
+    for r in reads {
+        if r.piece.total != total || r.piece.start != next || (r.piece.end == next && total != 0) {
+            return Err(err(format!("the piece of the findings from {next} on")));
+        }
+        next = r.piece.end;
+    }
+    if reads.is_empty() || next != total {
+        return Err(err(format!("{next} findings written, the merged ledger holds {total}")));
+    }
+    if reads.len() == 1 {
+        // The whole document, checked whole.
+        return Ok(());
+    }
+    let (head, tail) = (reads[0].keys, reads[reads.len() - 1].keys);
+    if reads[1..reads.len() - 1].iter().any(|r| r.keys != 0) {
+        return Err(err("keys of the ledger only before and after its findings".to_owned()));
+    }
+    if let Some(&(_, key)) = KEYS.iter().find(|&&(bit, _)| head & tail & bit != 0) {
+        return Err(err(format!("duplicate field `{key}`")));
+    }
+    let keys = head | tail;
+    for (bit, key) in [(VERSION, "version"), (METADATA, "metadata"), (FINDINGS, FINDINGS_KEY)] {
+        if keys & bit == 0 {
+            return Err(err(format!("missing field `{key}`")));
+        }
+    }
+    if keys & SCANS == 0 && !expected.scans.is_empty() {
+        return Err(err("`scans` as written differs from the merged ledger".to_owned()));
+    }
+    Ok(())
+}
+
+impl LayoutError {
+    /// The same error in a text that has `lines` more lines before it (a piece's error, in
+    /// the whole text).
+    #[must_use]
+    pub fn after_lines(mut self, lines: u32) -> Self {
+        self.line = self.line.saturating_add(lines);
+        self
+    }
+}
+
+/// The ledger's top-level keys, as bits.
+const VERSION: u8 = 1;
+const METADATA: u8 = 2;
+const FINDINGS: u8 = 4;
+const SCANS: u8 = 8;
+const KEYS: [(u8, &str); 4] =
+    [(VERSION, "version"), (METADATA, "metadata"), (FINDINGS, FINDINGS_KEY), (SCANS, "scans")];
+
+/// Which part of a ledger's top-level mapping [`LedgerEq`] reads.
+#[derive(Clone, Copy)]
+enum Part {
+    /// All of it.
+    Whole,
+    /// From the start to the end of finding `end - 1`, which must end the text.
+    Head { end: usize },
+    /// The entries after the `findings` sequence.
+    Tail,
 }
 
 /// What [`check_findings_equal`] compares: a ledger mapping, entry by entry.
-struct LedgerEq<'e>(&'e FindingsFile);
+struct LedgerEq<'e> {
+    expected: &'e FindingsFile,
+    part: Part,
+}
 
 impl<'de> Visitor<'de> for LedgerEq<'_> {
-    type Value = ();
+    /// The keys read.
+    type Value = u8;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("the findings ledger")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<u8, A::Error> {
         // Exhaustive: a new field of the ledger fails to compile here instead of going unchecked.
-        let FindingsFile { version, metadata, findings, scans } = self.0;
-        let (mut seen_version, mut seen_metadata, mut seen_findings, mut seen_scans) = (false, false, false, false);
-        let once = |seen: &mut bool, key: &str| {
-            if std::mem::replace(seen, true) {
-                Err(de::Error::custom(format!("duplicate field `{key}`")))
-            } else {
-                Ok(())
+        let FindingsFile { version, metadata, findings, scans } = self.expected;
+        // The part after the findings sequence: its key was read before.
+        let mut seen = if matches!(self.part, Part::Tail) { FINDINGS } else { 0 };
+        let once = |seen: &mut u8, bit: u8, key: &str| {
+            if *seen & bit != 0 {
+                return Err(de::Error::custom(format!("duplicate field `{key}`")));
             }
+            *seen |= bit;
+            Ok(())
         };
         let differs = |key: &str| de::Error::custom(format!("`{key}` as written differs from the merged ledger"));
         while let Some(key) = map.next_key::<String>()? {
+            if let Part::Head { end } = self.part
+                && seen & FINDINGS != 0
+            {
+                return Err(de::Error::custom(format!(
+                    "the end of this piece of the ledger after finding {}, not `{key}`",
+                    end.saturating_sub(1)
+                )));
+            }
             match &*key {
                 "version" => {
-                    once(&mut seen_version, &key)?;
+                    once(&mut seen, VERSION, &key)?;
                     if map.next_value::<String>()? != *version {
                         return Err(differs(&key));
                     }
                 }
                 "metadata" => {
-                    once(&mut seen_metadata, &key)?;
+                    once(&mut seen, METADATA, &key)?;
                     if map.next_value::<FindingsMetadata>()? != *metadata {
                         return Err(differs(&key));
                     }
                 }
-                "findings" => {
-                    once(&mut seen_findings, &key)?;
-                    map.next_value_seed(FindingsEq(findings))?;
+                FINDINGS_KEY => {
+                    once(&mut seen, FINDINGS, &key)?;
+                    let end = if let Part::Head { end } = self.part { end } else { findings.len() };
+                    map.next_value_seed(FindingsEq { all: findings, start: 0, end, unknown: None })?;
                 }
                 "scans" => {
-                    once(&mut seen_scans, &key)?;
+                    once(&mut seen, SCANS, &key)?;
                     if map.next_value::<Vec<ScanRecord>>()? != *scans {
                         return Err(differs(&key));
                     }
@@ -715,28 +1067,45 @@ impl<'de> Visitor<'de> for LedgerEq<'_> {
                 other => return Err(de::Error::custom(format!("unknown field `{other}` of the ledger"))),
             }
         }
-        // The derived reader's rules: `version` and `metadata` are required, `findings` and
-        // `scans` default to empty.
-        if !seen_version {
-            return Err(de::Error::missing_field("version"));
+        match self.part {
+            // The derived reader's rules: `version` and `metadata` are required, `findings`
+            // and `scans` default to empty.
+            Part::Whole => {
+                if seen & VERSION == 0 {
+                    return Err(de::Error::missing_field("version"));
+                }
+                if seen & METADATA == 0 {
+                    return Err(de::Error::missing_field("metadata"));
+                }
+                if seen & FINDINGS == 0 && !findings.is_empty() {
+                    return Err(differs(FINDINGS_KEY));
+                }
+                if seen & SCANS == 0 && !scans.is_empty() {
+                    return Err(differs("scans"));
+                }
+            }
+            // The first piece ends with its findings; the rules of the whole mapping are
+            // checked when the pieces are joined.
+            Part::Head { .. } if seen & FINDINGS == 0 => return Err(de::Error::missing_field(FINDINGS_KEY)),
+            Part::Head { .. } => {}
+            Part::Tail => seen &= !FINDINGS,
         }
-        if !seen_metadata {
-            return Err(de::Error::missing_field("metadata"));
-        }
-        if !seen_findings && !findings.is_empty() {
-            return Err(differs("findings"));
-        }
-        if !seen_scans && !scans.is_empty() {
-            return Err(differs("scans"));
-        }
-        Ok(())
+        Ok(seen)
     }
 }
 
-/// The `findings` sequence, compared element by element with `expected`.
-struct FindingsEq<'e>(&'e [Finding]);
+/// The findings `start..end` of `all`, compared element by element as they are read from a
+/// sequence that must hold exactly them. `unknown`: the sequence is read without the
+/// unknown-field tracking of the document around it (a piece that starts inside it), so
+/// each finding is tracked on its own, under its path in the whole document.
+struct FindingsEq<'e, 'u> {
+    all: &'e [Finding],
+    start: usize,
+    end: usize,
+    unknown: Option<&'u mut dyn FnMut(String)>,
+}
 
-impl<'de> DeserializeSeed<'de> for FindingsEq<'_> {
+impl<'de> DeserializeSeed<'de> for FindingsEq<'_, '_> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -744,17 +1113,28 @@ impl<'de> DeserializeSeed<'de> for FindingsEq<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for FindingsEq<'_> {
+impl<'de> Visitor<'de> for FindingsEq<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a sequence of findings")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0;
-        while let Some(f) = seq.next_element::<Finding>()? {
-            match self.0.get(i) {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let (start, end, total) = (self.start, self.end, self.all.len());
+        let mut i = start;
+        loop {
+            let f = match self.unknown.as_deref_mut() {
+                None => seq.next_element::<Finding>()?,
+                Some(unknown) => seq.next_element_seed(TrackedFinding { index: i, unknown })?,
+            };
+            let Some(f) = f else { break };
+            match self.all.get(i) {
+                _ if i >= end && end < total => {
+                    return Err(de::Error::custom(format!(
+                        "the end of the piece of findings {start}..{end}, not finding {i}"
+                    )));
+                }
                 Some(e) if *e == f => i += 1,
                 Some(_) => {
                     return Err(de::Error::custom(format!("finding {i} as written differs from the merged ledger")));
@@ -762,21 +1142,50 @@ impl<'de> Visitor<'de> for FindingsEq<'_> {
                 None => return Err(de::Error::custom(format!("finding {i} is not in the merged ledger"))),
             }
         }
-        if i != self.0.len() {
-            return Err(de::Error::custom(format!("{i} findings written, the merged ledger holds {}", self.0.len())));
+        if i != end {
+            return Err(de::Error::custom(if end == total {
+                format!("{i} findings written, the merged ledger holds {total}")
+            } else {
+                format!("{i} findings written where the piece of findings {start}..{end} ends")
+            }));
         }
         Ok(())
     }
 }
 
-fn read<T>(text: &str, f: impl FnOnce(De<'_, '_>) -> Result<T, DeError>) -> Result<T, LayoutError> {
-    let mut r = Reader { s: text.as_bytes(), text, pos: 0, line: 1, line_start: 0 };
+/// A finding read with its own unknown-field tracking, reported under `findings.<index>`.
+struct TrackedFinding<'u> {
+    index: usize,
+    unknown: &'u mut dyn FnMut(String),
+}
+
+impl<'de> DeserializeSeed<'de> for TrackedFinding<'_> {
+    type Value = Finding;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Finding, D::Error> {
+        let (index, unknown) = (self.index, self.unknown);
+        let mut on_unknown = |p: serde_ignored::Path<'_>| unknown(format!("{FINDINGS_KEY}.{index}.{p}"));
+        Finding::deserialize(serde_ignored::Deserializer::new(d, &mut on_unknown))
+    }
+}
+
+/// Read a whole document: `f` gets its top-level mapping. Returns `f`'s value and the lines
+/// read.
+fn read<T>(text: &str, f: impl FnOnce(De<'_, '_>) -> Result<T, DeError>) -> Result<(T, u32), LayoutError> {
+    let r = Reader { s: text.as_bytes(), text, pos: 0, line: 1, line_start: 0 };
     if r.line_indent() != Some(0) {
         return Err(r.err("a mapping at column 1"));
     }
-    let v = f(De { r: &mut r, node: Node::Map { col: 0, inline: false }, depth: 0 });
+    read_from(text, |r| f(De { r, node: Node::Map { col: 0, inline: false }, depth: 0 }))
+}
+
+/// Run `f` on a reader at the start of `text`, which must read all of it. Returns `f`'s
+/// value and the lines read.
+fn read_from<T>(text: &str, f: impl FnOnce(&mut Reader<'_>) -> Result<T, DeError>) -> Result<(T, u32), LayoutError> {
+    let mut r = Reader { s: text.as_bytes(), text, pos: 0, line: 1, line_start: 0 };
+    let v = f(&mut r);
     match v {
-        Ok(v) if r.pos == r.s.len() => Ok(v),
+        Ok(v) if r.pos == r.s.len() => Ok((v, r.line - 1)),
         Ok(_) => Err(r.err("the end of the document")),
         Err(DeError::Layout(e)) => Err(e),
         Err(DeError::Custom(m)) => Err(LayoutError { message: m, ..r.err("") }),
