@@ -1309,7 +1309,7 @@ fn first_line_str(s: &str) -> &str {
 
 /// The first `n` characters of `s` (all of it when shorter).
 fn chars_prefix(s: &str, n: usize) -> &str {
-    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
+    s.char_indices().nth(n).and_then(|(i, _)| s.get(..i)).unwrap_or(s)
 }
 
 #[cfg(test)]

@@ -34,7 +34,13 @@ const KEY_MAX: usize = 64;
 /// Changes of the column correction kept (see [`Shared::position`]).
 const CHANGES: usize = 1024;
 
+/// A parser error and its (line, column) in the file.
+pub(crate) type Located = (serde_json::Error, Option<(usize, usize)>);
+
 /// A result parsed from memory, or its error with the error's line and column in the file.
+// Not boxed: a result is moved twice (into the reader's slot, out to the visitor); a box
+// would be one more allocation per result.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Cut {
     /// The parsed result.
     Ok(Lax<SResult>),
@@ -58,7 +64,7 @@ pub(crate) struct Shared {
     /// without the splitter).
     desync: Cell<bool>,
     /// The error of a cut result the parser reached, with its position in the file.
-    error: RefCell<Option<(serde_json::Error, Option<(usize, usize)>)>>,
+    error: RefCell<Option<Located>>,
 }
 
 impl Shared {
@@ -72,7 +78,7 @@ impl Shared {
         *self.error.borrow_mut() = Some((e, pos));
     }
     /// The error of a cut result, if the parse stopped at one.
-    pub(crate) fn take_error(&self) -> Option<(serde_json::Error, Option<(usize, usize)>)> {
+    pub(crate) fn take_error(&self) -> Option<Located> {
         self.error.borrow_mut().take()
     }
     /// The parser's (line, column) moved to the file's (lines are the same).
@@ -447,6 +453,7 @@ impl<R: Read> SplitReader<R> {
                 Cut::Err(e, pos)
             }
         };
+        #[allow(clippy::naive_bytecount)] // no dependency for this; once per result
         let newlines = slice.iter().filter(|&&b| b == b'\n').count();
         let delta_after = if newlines == 0 {
             self.col += end;

@@ -42,15 +42,15 @@ fn paths(bytes: &[u8]) -> (Outcome, Outcome) {
 /// parser does not (`serde_json`; as before the splitter). Inside a result, the splitter
 /// parses from memory and the position is exact ([`both`] checks that).
 fn both_or_peeked(bytes: &[u8]) -> Outcome {
-    let (a, b) = paths(bytes);
-    if a != b {
-        let (Err(x), Err(y)) = (&a, &b) else { panic!("{a:?}\n{b:?}") };
+    let (mem, stream) = paths(bytes);
+    if mem != stream {
+        let (Err(x), Err(y)) = (&mem, &stream) else { panic!("{mem:?}\n{stream:?}") };
         let pos = |d: &str| -> (String, usize, usize, String) {
             let (code, rest) = d.split_once(' ').unwrap();
             let (at, msg) = rest.split_once(' ').unwrap();
-            let (l, c) = at.split_once(':').unwrap();
-            let n = |s: &str| s.trim_start_matches("Some(").trim_end_matches(')').parse::<usize>().unwrap();
-            (code.to_owned(), n(l), n(c), msg.to_owned())
+            let (line, col) = at.split_once(':').unwrap();
+            let num = |s: &str| s.trim_start_matches("Some(").trim_end_matches(')').parse::<usize>().unwrap();
+            (code.to_owned(), num(line), num(col), msg.to_owned())
         };
         let ((c1, l1, k1, m1), (c2, l2, k2, m2)) = (pos(&x[0]), pos(&y[0]));
         assert_eq!((c1, m1), (c2, m2));
@@ -61,11 +61,11 @@ fn both_or_peeked(bytes: &[u8]) -> Outcome {
         let later = if next_is_newline { (l1 + 1, 0) } else { (l1, k1 + 1) };
         assert_eq!((l2, k2), later, "{x:?} vs {y:?} on {:?}", String::from_utf8_lossy(bytes));
     }
-    a
+    mem
 }
 
 fn findings(o: &Outcome) -> usize {
-    o.as_ref().map(|(s, _)| s.iter().map(|s| s.items.len()).sum()).unwrap_or_else(|e| panic!("refused: {e:?}"))
+    o.as_ref().map_or_else(|e| panic!("refused: {e:?}"), |(s, _)| s.iter().map(|s| s.items.len()).sum())
 }
 
 fn refusal(o: &Outcome) -> String {
@@ -93,9 +93,7 @@ fn brackets_quotes_and_escapes_inside_strings_do_not_move_the_cut() {
         result("R3", r"a backslash at the end \\", "c.rs"),
         result("R4", r#"\\\" three then a quote }"#, "d.rs"),
         result("R5", r"unicode \u005d\u007d \ud83d\ude00 é", "e.rs"),
-        format!(
-            r#"{{"ruleId":"R6","message":{{"text":"m"}},"properties":{{"k]}}":"v{{[","arr":[[1,[2]],{{"x":"}}"}}]}}}}"#
-        ),
+        r#"{"ruleId":"R6","message":{"text":"m"},"properties":{"k]}":"v{[","arr":[[1,[2]],{"x":"}"}]}}"#.to_owned(),
     ];
     let o = both(log(&rs.join(",")).as_bytes());
     assert_eq!(findings(&o), 6);
