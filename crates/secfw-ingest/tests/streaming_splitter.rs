@@ -231,7 +231,7 @@ fn every_structural_byte_over_every_byte_of_a_report_is_read_alike() {
 fn a_result_larger_than_the_cut_limit_is_read_from_the_stream_alike() {
     // 17 MiB of message: above the splitter's 16 MiB limit, so the stream parser reads it.
     let big = result("BIG", &"w".repeat(17 << 20), "big.rs");
-    let doc = log(&[result("R1", "m", "a.rs"), big.clone(), result("R2", "m", "b.rs")].join(","));
+    let doc = log(&[result("R1", "m", "a.rs"), big, result("R2", "m", "b.rs")].join(","));
     let o = both(doc.as_bytes());
     assert_eq!(findings(&o), 3);
     // And cut off inside it: refused alike.
