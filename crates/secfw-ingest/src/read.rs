@@ -69,8 +69,13 @@ pub(crate) fn coded(code: secfw_artifacts::Code, msg: impl fmt::Display) -> Stri
 /// Map a serde_json error to a rejection. Errors raised by our own visitors carry their
 /// code as a `[INxxxx] ` prefix ([`coded`]).
 pub(crate) fn json_error(name: &str, e: &serde_json::Error) -> Error {
-    let pos = (e.line() > 0)
-        .then(|| Pos::new(u32::try_from(e.line()).unwrap_or(u32::MAX), u32::try_from(e.column()).unwrap_or(u32::MAX)));
+    json_error_at(name, e, (e.line() > 0).then(|| (e.line(), e.column())))
+}
+
+/// [`json_error`] at a given (line, column) instead of the error's own (the streaming path
+/// moves positions back to the file's, see `sarif::split`).
+pub(crate) fn json_error_at(name: &str, e: &serde_json::Error, at: Option<(usize, usize)>) -> Error {
+    let pos = at.map(|(l, c)| Pos::new(u32::try_from(l).unwrap_or(u32::MAX), u32::try_from(c).unwrap_or(u32::MAX)));
     let text = e.to_string();
     let bare = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
     if let Some(rest) = bare.strip_prefix('[')
@@ -212,12 +217,22 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
         format
     };
     if format == Format::Sarif && meta.len() > opts.in_memory_max {
-        // Streaming: memory holds the findings and one result at a time, never the file.
-        let mut reader = BufReader::with_capacity(256 * 1024, HashingReader::new(file));
-        // A UTF-8 byte-order mark is skipped, as on the in-memory path.
-        skip_bom(&mut reader).map_err(|e| unreadable(&e))?;
-        let parsed = crate::sarif::parse_reader(&mut reader, name, opts);
-        let inner = reader.into_inner();
+        // Streaming: memory holds the findings, one block of the file and one result at a
+        // time, never the file. The splitter cuts each result out and parses it from memory
+        // (and skips a UTF-8 byte-order mark, as the in-memory path does).
+        let shared = std::rc::Rc::new(crate::sarif::split::Shared::default());
+        let mut split = crate::sarif::split::SplitReader::new(HashingReader::new(file), shared.clone());
+        let mut parsed = crate::sarif::parse_split(&mut split, &shared, name, opts);
+        let mut inner = split.into_inner();
+        if shared.desync() {
+            // The splitter misread the structure (a bug): parse again, byte by byte.
+            let mut file = inner.inner;
+            file.seek(std::io::SeekFrom::Start(0)).map_err(|e| unreadable(&e))?;
+            let mut reader = BufReader::with_capacity(256 * 1024, HashingReader::new(file));
+            skip_bom(&mut reader).map_err(|e| unreadable(&e))?;
+            parsed = crate::sarif::parse_reader(&mut reader, name, opts);
+            inner = reader.into_inner();
+        }
         // Empty or only whitespace (after a BOM) is an empty report, as on the in-memory path.
         if inner.blank() {
             return Err(empty(name));

@@ -8,13 +8,18 @@ use std::io::Read;
 
 use secfw_artifacts::model::findings::Category;
 use secfw_artifacts::{Diagnostic, Severity};
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize as _, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
 use crate::fingerprint::{Builder, normalize_path};
 use crate::lax::{Lax, Loose, SResult, text};
 use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, uniq};
-use crate::read::{ParseOptions, arr, coded, json_error, num, reject, s, skipped, sne};
+use crate::read::{ParseOptions, arr, coded, json_error, json_error_at, num, reject, s, skipped, sne};
+use split::{Cut, Shared, SplitReader};
+
+// Declared here rather than in lib.rs (another session owns lib.rs): `crate::sarif::split`.
+#[path = "split.rs"]
+pub(crate) mod split;
 use crate::{Error, codes};
 
 /// Tools whose findings are misconfigurations rather than vulnerabilities.
@@ -39,6 +44,8 @@ const IAC_TOOLS: &[&str] = &[
 struct State<'a> {
     name: &'a str,
     opts: &'a ParseOptions,
+    /// The splitter of the streaming path (results cut out and parsed from memory).
+    split: Option<&'a Shared>,
     scans: Vec<Scan>,
     diags: Vec<Diagnostic>,
     version_seen: bool,
@@ -156,22 +163,47 @@ pub(crate) fn parse_reader<R: Read>(
     name: &str,
     opts: &ParseOptions,
 ) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
-    parse_de(serde_json::Deserializer::from_reader(r), name, opts)
+    parse_de(serde_json::Deserializer::from_reader(r), name, opts, None)
+}
+
+/// Parse a SARIF log from a [`SplitReader`] (the streaming path): the results it cuts out
+/// reach the results visitor through `shared`. When the splitter and the parser disagreed on
+/// the structure ([`Shared::desync`]) the outcome must not be used: the caller parses again
+/// with [`parse_reader`].
+pub(crate) fn parse_split<R: Read>(
+    r: &mut SplitReader<R>,
+    shared: &Shared,
+    name: &str,
+    opts: &ParseOptions,
+) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
+    parse_de(serde_json::Deserializer::from_reader(r), name, opts, Some(shared))
 }
 
 /// Parse a SARIF log held in memory (faster string handling than a stream).
 pub(crate) fn parse_bytes(b: &[u8], name: &str, opts: &ParseOptions) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
-    parse_de(serde_json::Deserializer::from_slice(b), name, opts)
+    parse_de(serde_json::Deserializer::from_slice(b), name, opts, None)
+}
+
+/// A parser error as a rejection, at its place in the file (on the streaming path the
+/// splitter moves the parser's column, and an error inside a cut result is that result's).
+fn located(name: &str, e: &serde_json::Error, split: Option<&Shared>) -> Error {
+    let Some(sh) = split else { return json_error(name, e) };
+    if let Some((inner, pos)) = sh.take_error() {
+        return json_error_at(name, &inner, pos);
+    }
+    json_error_at(name, e, (e.line() > 0).then(|| sh.position(e.line(), e.column())))
 }
 
 fn parse_de<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
     name: &str,
     opts: &ParseOptions,
+    split: Option<&Shared>,
 ) -> Result<(Vec<Scan>, Vec<Diagnostic>), Error> {
     let mut st = State {
         name,
         opts,
+        split,
         scans: Vec::new(),
         diags: Vec::new(),
         version_seen: false,
@@ -192,9 +224,9 @@ fn parse_de<'de, R: serde_json::de::Read<'de>>(
                 None,
             ));
         }
-        Err(e) => return Err(json_error(name, &e)),
+        Err(e) => return Err(located(name, &e, split)),
     }
-    de.end().map_err(|e| json_error(name, &e))?;
+    de.end().map_err(|e| located(name, &e, split))?;
     if !st.version_seen {
         return Err(reject(
             codes::UNSUPPORTED_VERSION,
@@ -442,19 +474,19 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
-        while let Some(v) = seq.next_element::<Lax<SResult>>()? {
+        while let Some(v) = seq.next_element_seed(ElemSeed(self.st.split))? {
             let pointer = format!("/runs/{}/results/{i}", self.run);
             i += 1;
-            let r = match v.0.map(|v| raw_result(v, pointer.clone())) {
-                None => {
-                    self.st.diags.push(skipped(self.st.name, &pointer, "a result must be an object"));
-                    continue;
-                }
-                Some(Err((pointer, why))) => {
+            let Some(v) = v.0 else {
+                self.st.diags.push(skipped(self.st.name, &pointer, "a result must be an object"));
+                continue;
+            };
+            let r = match raw_result(v, pointer) {
+                Err((pointer, why)) => {
                     self.st.diags.push(skipped(self.st.name, &pointer, &why));
                     continue;
                 }
-                Some(Ok(r)) => r,
+                Ok(r) => r,
             };
             // Map at once when the rules are known (the usual key order): memory then holds
             // findings, not raw results.
@@ -466,6 +498,27 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+/// One element of a `results` array: the result the splitter cut out and parsed, when the
+/// element is its placeholder, else read from the parser.
+struct ElemSeed<'s>(Option<&'s Shared>);
+
+impl<'de> DeserializeSeed<'de> for ElemSeed<'_> {
+    type Value = Lax<SResult>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Lax<SResult>, D::Error> {
+        let Some(cut) = self.0.and_then(Shared::take) else { return Lax::<SResult>::deserialize(d) };
+        IgnoredAny::deserialize(d)?; // the placeholder `{}`
+        match cut {
+            Cut::Ok(v) => Ok(v),
+            Cut::Err(e, pos) => {
+                if let Some(sh) = self.0 {
+                    sh.fail(e, pos);
+                }
+                Err(de::Error::custom("a result is not valid JSON"))
+            }
+        }
     }
 }
 
@@ -526,9 +579,8 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         return Err(bad("level", &format!("`{l}` is not a SARIF level (none, note, warning, error)")));
     }
     let kind = opt_str("kind", v.kind)?;
-    let msg = v.message.0;
-    let message =
-        msg.as_ref().and_then(|m| text(m.text.as_ref()).or_else(|| text(m.markdown.as_ref()))).map(str::to_owned);
+    let mut msg = v.message.0;
+    let message = msg.as_mut().and_then(|m| take_text(&mut m.text).or_else(|| take_text(&mut m.markdown)));
     let message_id = msg.as_ref().and_then(|m| m.id.as_ref()).and_then(Loose::as_str).map(str::to_owned);
     let message_args = msg.and_then(|m| m.arguments).map(|a| a.0).unwrap_or_default();
     let loc = v.locations.0.into_iter().next();
@@ -538,7 +590,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
     };
     let logical = logical
         .and_then(|l| text(l.fully_qualified_name.as_ref()).or_else(|| text(l.name.as_ref())).map(str::to_owned));
-    let (al, region) = match phys {
+    let (mut al, region) = match phys {
         Some(p) => (p.artifact_location.0, p.region.0),
         None => (None, None),
     };
@@ -566,7 +618,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         message,
         message_id,
         message_args,
-        uri: al.as_ref().and_then(|a| text(a.uri.as_ref())).map(str::to_owned),
+        uri: al.as_mut().and_then(|a| take_text(&mut a.uri)),
         artifact_index: al.as_ref().and_then(|a| a.index.as_ref()).and_then(Loose::as_usize),
         logical,
         line: region.as_ref().and_then(|r| r.start_line.as_ref()).and_then(Loose::as_usize).map(|n| n as u64),
@@ -664,7 +716,7 @@ impl RuleInfo {
                 .unwrap_or_default();
         Self {
             id: r.id().map(str::to_owned),
-            title: r.short().map(|t| first_line(t).chars().take(200).collect()),
+            title: r.short().map(|t| chars_prefix(first_line_str(t), 200).to_owned()),
             text: r.full().or(r.short()).map(str::to_owned),
             action: r.help().map(short_action),
             help_uri: sne(r.v, "helpUri").map(str::to_owned),
@@ -905,7 +957,7 @@ fn new_item(
     let rule_label = rule_id.as_deref().unwrap_or("(no rule id)");
     let mut title = match info.and_then(|i| i.title.as_deref()) {
         Some(t) => t.to_owned(),
-        None => first_line(&message).chars().take(200).collect::<String>(),
+        None => chars_prefix(first_line_str(&message), 200).to_owned(),
     };
     // A generic rule title gets the advisory it is about.
     let cve = uniq(cve);
@@ -922,12 +974,12 @@ fn new_item(
         },
     };
     let mut extra = Vec::with_capacity(4);
-    extra.push(("level", json!(level)));
+    extra.push(("level", Value::String(level.to_owned())));
     if let Some(x) = r.security_severity.or(rule_sev) {
         extra.push(("security_severity", json!(x)));
     }
     if let Some(u) = info.and_then(|i| i.help_uri.as_deref()) {
-        extra.push(("help_uri", json!(u)));
+        extra.push(("help_uri", Value::String(u.to_owned())));
     }
     if !r.suppressions.is_empty() {
         extra.push(("suppressions", suppressions(&r, rule_label, name, diags)));
@@ -1022,7 +1074,7 @@ fn finish_run(
     for it in &mut items {
         it.target.clone_from(&target);
         if let Some(c) = &category {
-            it.extra.push(("sarif_category", json!(c)));
+            it.extra.push(("sarif_category", Value::String(c.clone())));
         }
     }
     dedupe(&mut items);
@@ -1233,13 +1285,45 @@ fn expand_template(template: &str, args: &[String]) -> String {
     out
 }
 
+/// [`text`], taking the string out of the field (no copy when it needs no trimming).
+fn take_text(l: &mut Option<Loose>) -> Option<String> {
+    let Some(Loose::Str(s)) = l else { return None };
+    let t = s.trim();
+    if t.is_empty() {
+        None
+    } else if t.len() == s.len() {
+        Some(std::mem::take(s))
+    } else {
+        Some(t.to_owned())
+    }
+}
+
 fn first_line(s: &str) -> String {
-    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_owned()
+    first_line_str(s).to_owned()
+}
+
+/// The first non-blank line, trimmed.
+fn first_line_str(s: &str) -> &str {
+    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")
+}
+
+/// The first `n` characters of `s` (all of it when shorter).
+fn chars_prefix(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).and_then(|(i, _)| s.get(..i)).unwrap_or(s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefix_of_characters_is_what_taking_characters_gives() {
+        for s in ["", "abc", "é😀x", &"ü".repeat(300)] {
+            for n in [0, 1, 2, 3, 200] {
+                assert_eq!(chars_prefix(s, n), s.chars().take(n).collect::<String>());
+            }
+        }
+    }
 
     #[test]
     fn message_templates_with_multibyte_text_expand_around_the_braces() {
