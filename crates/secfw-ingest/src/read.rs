@@ -73,7 +73,7 @@ pub(crate) fn json_error(name: &str, e: &serde_json::Error) -> Error {
 }
 
 /// [`json_error`] at a given (line, column) instead of the error's own (the streaming path
-/// moves positions back to the file's, see `sarif::split`).
+/// moves positions back to the file's, see `split`).
 pub(crate) fn json_error_at(name: &str, e: &serde_json::Error, at: Option<(usize, usize)>) -> Error {
     let pos = at.map(|(l, c)| Pos::new(u32::try_from(l).unwrap_or(u32::MAX), u32::try_from(c).unwrap_or(u32::MAX)));
     let text = e.to_string();
@@ -220,8 +220,8 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
         // Streaming: memory holds the findings, one block of the file and one result at a
         // time, never the file. The splitter cuts each result out and parses it from memory
         // (and skips a UTF-8 byte-order mark, as the in-memory path does).
-        let shared = std::rc::Rc::new(crate::sarif::split::Shared::default());
-        let mut split = crate::sarif::split::SplitReader::new(HashingReader::new(file), shared.clone());
+        let shared = std::rc::Rc::new(crate::split::Shared::default());
+        let mut split = crate::split::SplitReader::new(HashingReader::new(file), shared.clone());
         let mut parsed = crate::sarif::parse_split(&mut split, &shared, name, opts);
         let mut inner = split.into_inner();
         if shared.desync() {

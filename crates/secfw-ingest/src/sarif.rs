@@ -15,11 +15,8 @@ use crate::fingerprint::{Builder, normalize_path};
 use crate::lax::{Lax, Loose, SResult, text};
 use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, uniq};
 use crate::read::{ParseOptions, arr, coded, json_error, json_error_at, num, reject, s, skipped, sne};
-use split::{Cut, Shared, SplitReader};
+use crate::split::{Cut, Shared, SplitReader};
 
-// Declared here rather than in lib.rs (another session owns lib.rs): `crate::sarif::split`.
-#[path = "split.rs"]
-pub(crate) mod split;
 use crate::{Error, codes};
 
 /// Tools whose findings are misconfigurations rather than vulnerabilities.

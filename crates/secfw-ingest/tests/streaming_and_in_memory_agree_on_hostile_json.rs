@@ -4,24 +4,19 @@
 //! encodings. And a byte-order mark is skipped in front of every format, not only SARIF
 //! (issue 12 audit; the attack variants the BOM test in `fail_closed.rs` does not cover).
 
+mod common;
+use common::{agree_or_peeked, outcome, parse_both};
 use secfw_ingest::{Error, Format, ParseOptions, ScannerReport, parse_slice};
 
-/// What a parse came to, in a form both paths must agree on.
-fn outcome(r: &Result<ScannerReport, Error>) -> Result<(Vec<secfw_ingest::Scan>, Vec<String>), Vec<String>> {
-    let codes = |d: &[secfw_artifacts::Diagnostic]| {
-        d.iter().map(|d| format!("{} {:?}:{:?} {}", d.code.as_str(), d.line, d.column, d.message)).collect::<Vec<_>>()
-    };
-    match r {
-        Ok(r) => Ok((r.scans.clone(), codes(&r.diagnostics))),
-        Err(e) => Err(codes(&e.diagnostics())),
-    }
-}
-
-/// Parses `bytes` streamed and in memory, requires the two to agree, and returns the result.
+/// Parses `bytes` from a file streamed and in memory (`parse_path`: `parse_slice` never
+/// streams), requires the two to agree (a refusal outside the results may sit one byte later
+/// on the streaming path, [`agree_or_peeked`]), and returns the in-memory result, which must
+/// also be what `parse_slice` gives.
 fn both(name: &str, bytes: &[u8]) -> Result<ScannerReport, Error> {
-    let mem = parse_slice(bytes, name, Format::Auto, &ParseOptions::default());
-    let stream = parse_slice(bytes, name, Format::Auto, &ParseOptions::default().in_memory_max(0));
-    assert_eq!(outcome(&mem), outcome(&stream), "{name}: the streaming and in-memory paths disagree");
+    let (mem, stream) = parse_both(bytes, name, Format::Auto);
+    agree_or_peeked(bytes, &outcome(&mem), &outcome(&stream));
+    let slice = parse_slice(bytes, name, Format::Auto, &ParseOptions::default());
+    assert_eq!(outcome(&slice), outcome(&mem), "{name}: parse_slice and parse_path disagree");
     mem
 }
 

@@ -6,19 +6,9 @@
 //! truncation at every byte, a result across a block boundary, invalid UTF-8, deep nesting, and
 //! every structural byte written over every byte of a report.
 
-use secfw_ingest::{Error, Format, ParseOptions, ScannerReport, parse_path};
-
-type Outcome = Result<(Vec<secfw_ingest::Scan>, Vec<String>), Vec<String>>;
-
-fn outcome(r: &Result<ScannerReport, Error>) -> Outcome {
-    let text = |d: &[secfw_artifacts::Diagnostic]| {
-        d.iter().map(|d| format!("{} {:?}:{:?} {}", d.code.as_str(), d.line, d.column, d.message)).collect::<Vec<_>>()
-    };
-    match r {
-        Ok(r) => Ok((r.scans.clone(), text(&r.diagnostics))),
-        Err(e) => Err(text(&e.diagnostics())),
-    }
-}
+mod common;
+use common::{Outcome, agree_or_peeked, outcome, parse_both};
+use secfw_ingest::{Format, ParseOptions, parse_path};
 
 /// Parses `bytes` from a file in memory and streamed; the two must agree exactly. Returns the
 /// outcome.
@@ -29,38 +19,16 @@ fn both(bytes: &[u8]) -> Outcome {
 }
 
 fn paths(bytes: &[u8]) -> (Outcome, Outcome) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.sarif");
-    std::fs::write(&path, bytes).unwrap();
-    let mem = parse_path(&path, "r.sarif", Format::Sarif, &ParseOptions::default().in_memory_max(u64::MAX));
-    let stream = parse_path(&path, "r.sarif", Format::Sarif, &ParseOptions::default().in_memory_max(0));
+    let (mem, stream) = parse_both(bytes, "r.sarif", Format::Sarif);
     (outcome(&mem), outcome(&stream))
 }
 
 /// [`both`], except that a refusal outside the results may be placed one byte later on the
-/// streaming path: the stream parser counts a byte it has peeked at in its position, the slice
-/// parser does not (`serde_json`; as before the splitter). Inside a result, the splitter
-/// parses from memory and the position is exact ([`both`] checks that).
+/// streaming path ([`agree_or_peeked`]). Inside a result, the splitter parses from memory and
+/// the position is exact ([`both`] checks that).
 fn both_or_peeked(bytes: &[u8]) -> Outcome {
     let (mem, stream) = paths(bytes);
-    if mem != stream {
-        let (Err(x), Err(y)) = (&mem, &stream) else { panic!("{mem:?}\n{stream:?}") };
-        let pos = |d: &str| -> (String, usize, usize, String) {
-            let (code, rest) = d.split_once(' ').unwrap();
-            let (at, msg) = rest.split_once(' ').unwrap();
-            let (line, col) = at.split_once(':').unwrap();
-            let num = |s: &str| s.trim_start_matches("Some(").trim_end_matches(')').parse::<usize>().unwrap();
-            (code.to_owned(), num(line), num(col), msg.to_owned())
-        };
-        let ((c1, l1, k1, m1), (c2, l2, k2, m2)) = (pos(&x[0]), pos(&y[0]));
-        assert_eq!((c1, m1), (c2, m2));
-        // One byte later: the next column, or the start of the next line after a newline.
-        let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        let line_start = text.split(|&b| b == b'\n').take(l1 - 1).map(|l| l.len() + 1).sum::<usize>();
-        let next_is_newline = text.get(line_start + k1) == Some(&b'\n');
-        let later = if next_is_newline { (l1 + 1, 0) } else { (l1, k1 + 1) };
-        assert_eq!((l2, k2), later, "{x:?} vs {y:?} on {:?}", String::from_utf8_lossy(bytes));
-    }
+    agree_or_peeked(bytes, &mem, &stream);
     mem
 }
 
