@@ -118,7 +118,7 @@ fn day_counts_past_the_last_date_never_make_a_command_panic() {
     for key in ["critical", "high", "medium", "low", "max_days", "review_cycle_days", "scan_max_age_days"] {
         let line = edited.lines().find(|l| l.trim_start().starts_with(&format!("{key}:"))).map(str::to_owned);
         if let Some(line) = line {
-            let indent = &line[..line.len() - line.trim_start().len()];
+            let indent = " ".repeat(line.len() - line.trim_start().len());
             edited = edited.replacen(&line, &format!("{indent}{key}: {big}"), 1);
         }
     }
