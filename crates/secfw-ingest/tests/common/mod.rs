@@ -5,9 +5,9 @@
 use secfw_ingest::{Error, Format, ParseOptions, ScannerReport, parse_path};
 
 /// What a parse came to, in a form both paths must agree on.
-pub type Outcome = Result<(Vec<secfw_ingest::Scan>, Vec<String>), Vec<String>>;
+pub(crate) type Outcome = Result<(Vec<secfw_ingest::Scan>, Vec<String>), Vec<String>>;
 
-pub fn outcome(r: &Result<ScannerReport, Error>) -> Outcome {
+pub(crate) fn outcome(r: &Result<ScannerReport, Error>) -> Outcome {
     let text = |d: &[secfw_artifacts::Diagnostic]| {
         d.iter().map(|d| format!("{} {:?}:{:?} {}", d.code.as_str(), d.line, d.column, d.message)).collect::<Vec<_>>()
     };
@@ -18,7 +18,7 @@ pub fn outcome(r: &Result<ScannerReport, Error>) -> Outcome {
 }
 
 /// `bytes` written to a file named `name` and read in memory, then streamed.
-pub fn parse_both(
+pub(crate) fn parse_both(
     bytes: &[u8],
     name: &str,
     format: Format,
@@ -35,7 +35,7 @@ pub fn parse_both(
 /// may be placed one byte later on the streaming path: the stream parser counts a byte it has
 /// peeked at in its position, the slice parser does not (`serde_json`). Codes and messages
 /// always agree.
-pub fn agree_or_peeked(bytes: &[u8], mem: &Outcome, stream: &Outcome) {
+pub(crate) fn agree_or_peeked(bytes: &[u8], mem: &Outcome, stream: &Outcome) {
     if mem == stream {
         return;
     }
