@@ -8,7 +8,7 @@
 
 mod common;
 use common::{Outcome, agree_or_peeked, outcome, parse_both};
-use secfw_ingest::{Format, ParseOptions, parse_path};
+use secfw_ingest::Format;
 
 /// Parses `bytes` from a file in memory and streamed; the two must agree exactly. Returns the
 /// outcome.
