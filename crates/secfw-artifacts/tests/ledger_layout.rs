@@ -405,6 +405,38 @@ fn mutate(text: String, edits: &[(prop::sample::Index, u8, u8)]) -> Option<Strin
     String::from_utf8(bytes).ok()
 }
 
+/// `ff` with one change: finding `f` in place of one, a finding dropped, `f` added, two
+/// neighbours swapped, the version or the scan id changed, or scan record `s` added (`which`,
+/// at `at`).
+fn one_change(ff: &FindingsFile, f: Finding, s: ScanRecord, which: u8, at: prop::sample::Index) -> FindingsFile {
+    let mut bad = ff.clone();
+    match which {
+        0 if !bad.findings.is_empty() => {
+            let i = at.index(bad.findings.len());
+            bad.findings[i] = f;
+        }
+        1 if !bad.findings.is_empty() => {
+            let i = at.index(bad.findings.len());
+            bad.findings.remove(i);
+        }
+        2 => {
+            let i = at.index(bad.findings.len() + 1);
+            bad.findings.insert(i, f);
+        }
+        3 if bad.findings.len() > 1 => {
+            let i = at.index(bad.findings.len() - 1);
+            bad.findings.swap(i, i + 1);
+        }
+        4 => bad.version.push('x'),
+        5 => bad.metadata.scan_id.push('x'),
+        _ => {
+            let i = at.index(bad.scans.len() + 1);
+            bad.scans.insert(i, s);
+        }
+    }
+    bad
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -448,16 +480,7 @@ proptest! {
     /// refused as the read-back of the original.
     #[test]
     fn the_comparing_read_back_refuses_any_one_change(ff in ledger(), f in finding(), s in scan(), which in 0u8..7, at in any::<prop::sample::Index>()) {
-        let mut bad = ff.clone();
-        match which {
-            0 if !bad.findings.is_empty() => { let i = at.index(bad.findings.len()); bad.findings[i] = f; }
-            1 if !bad.findings.is_empty() => { let i = at.index(bad.findings.len()); bad.findings.remove(i); }
-            2 => { let i = at.index(bad.findings.len() + 1); bad.findings.insert(i, f); }
-            3 if bad.findings.len() > 1 => { let i = at.index(bad.findings.len() - 1); bad.findings.swap(i, i + 1); }
-            4 => bad.version.push('x'),
-            5 => bad.metadata.scan_id.push('x'),
-            _ => { let i = at.index(bad.scans.len() + 1); bad.scans.insert(i, s); }
-        }
+        let bad = one_change(&ff, f, s, which, at);
         prop_assume!(bad != ff);
         let text = canonical::to_string(&bad).unwrap().unwrap();
         let mut d = Vec::new();
@@ -597,16 +620,7 @@ proptest! {
     /// merged ledger's are: refused.
     #[test]
     fn the_pieces_of_another_ledger_are_refused(ff in long_ledger(), f in finding(), s in scan(), which in 0u8..7, at in any::<prop::sample::Index>(), per in 1usize..4) {
-        let mut bad = ff.clone();
-        match which {
-            0 if !bad.findings.is_empty() => { let i = at.index(bad.findings.len()); bad.findings[i] = f; }
-            1 if !bad.findings.is_empty() => { let i = at.index(bad.findings.len()); bad.findings.remove(i); }
-            2 => { let i = at.index(bad.findings.len() + 1); bad.findings.insert(i, f); }
-            3 if bad.findings.len() > 1 => { let i = at.index(bad.findings.len() - 1); bad.findings.swap(i, i + 1); }
-            4 => bad.version.push('x'),
-            5 => bad.metadata.scan_id.push('x'),
-            _ => { let i = at.index(bad.scans.len() + 1); bad.scans.insert(i, s); }
-        }
+        let bad = one_change(&ff, f, s, which, at);
         prop_assume!(bad != ff);
         let ps: Vec<_> = canonical::Piece::split(ff.findings.len(), per);
         let texts: Vec<String> = pieces(&bad, per).into_iter().map(|(_, t)| t).collect();
