@@ -196,8 +196,8 @@ pub fn merge(
     now: DateTime<Utc>,
 ) -> MergeSummary {
     let (summary, pending) = decide(ledger, reports, inventory, sla, now);
-    let items = pending.iter().map(|o| item_at(reports, o.at).clone()).collect();
-    build(ledger, reports, &pending, items, inventory, sla, now);
+    let mut items: Vec<Item> = pending.iter().map(|o| item_at(reports, o.at).clone()).collect();
+    build(ledger, reports, &pending, items.iter_mut().collect(), inventory, sla, now);
     summary
 }
 
@@ -213,15 +213,32 @@ pub fn merge_moving(
     now: DateTime<Utc>,
 ) -> MergeSummary {
     let (summary, pending) = decide(ledger, reports, inventory, sla, now);
-    let mut taken: Vec<Vec<Vec<Option<Item>>>> = reports
-        .iter_mut()
-        .map(|r| r.scans.iter_mut().map(|s| s.take_items().into_iter().map(Some).collect()).collect())
-        .collect();
+    // The items leave the reports without being copied (each scan's vector moves whole), and
+    // the findings take their text from them in place.
+    let mut taken: Vec<Vec<Vec<Item>>> =
+        reports.iter_mut().map(|r| r.scans.iter_mut().map(Scan::take_items).collect()).collect();
+    let mut first = Vec::with_capacity(taken.len()); // position of each scan's first item
+    let mut n = 0;
+    for r in &taken {
+        first.push(
+            r.iter()
+                .map(|s| {
+                    let at = n;
+                    n += s.len();
+                    at
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    let mut slots: Vec<Option<&mut Item>> = taken.iter_mut().flatten().flatten().map(Some).collect();
     let items = pending
         .iter()
-        .map(|o| taken[o.at.0][o.at.1][o.at.2].take().expect("an item opens at most one finding (one per fingerprint)"))
+        .map(|o| {
+            slots[first[o.at.0][o.at.1] + o.at.2]
+                .take()
+                .expect("an item opens at most one finding (one per fingerprint)")
+        })
         .collect();
-    drop(taken); // the items that opened nothing
     build(ledger, reports, &pending, items, inventory, sla, now);
     summary
 }
@@ -270,8 +287,8 @@ fn decide(
                 // An item naming, by an earlier fingerprint, a finding opened by this merge
                 // (rare): the findings decided so far are built now, so the update applies
                 // to that finding as it would have in order.
-                let items = pending.iter().map(|o| item_at(reports, o.at).clone()).collect();
-                build(ledger, reports, &pending, items, inventory, sla, now);
+                let mut items: Vec<Item> = pending.iter().map(|o| item_at(reports, o.at).clone()).collect();
+                build(ledger, reports, &pending, items.iter_mut().collect(), inventory, sla, now);
                 pending.clear();
             }
             if by_alias {
@@ -324,7 +341,7 @@ fn build(
     ledger: &mut FindingsFile,
     reports: &[ScannerReport],
     pending: &[Opening],
-    mut items: Vec<Item>,
+    mut items: Vec<&mut Item>,
     inventory: Option<&Inventory>,
     sla: &SlaDays,
     now: DateTime<Utc>,
@@ -336,29 +353,22 @@ fn build(
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     };
-    let one = |(o, item): (&Opening, Item)| new_finding(inventory, now, sla, &reports[o.at.0], o, item);
+    let one = |(o, item): (&Opening, &mut &mut Item)| new_finding(inventory, now, sla, &reports[o.at.0], o, item);
     if threads <= 1 {
-        ledger.findings.extend(pending.iter().zip(items).map(one));
+        ledger.findings.extend(pending.iter().zip(items.iter_mut()).map(one));
         return;
     }
     // This thread builds the first part straight into the ledger; the others build theirs
-    // aside, appended in order.
+    // aside, appended in order. `chunks` and `chunks_mut` of one size cut both lists alike.
     let size = pending.len().div_ceil(threads);
-    // The items cut into parts of exactly the lengths of `pending.chunks(size)` (cut from the
-    // end, so no item moves twice).
-    let mut parts: Vec<Vec<Item>> = Vec::with_capacity(threads);
-    for len in pending.chunks(size).rev().map(<[Opening]>::len) {
-        parts.push(items.split_off(items.len().saturating_sub(len)));
-    }
-    parts.reverse(); // in order: the first part first
     let findings = &mut ledger.findings;
     std::thread::scope(|s| {
-        let mut chunks = pending.chunks(size).zip(parts);
-        let first = chunks.next();
+        let mut parts = pending.chunks(size).zip(items.chunks_mut(size));
+        let first = parts.next();
         let handles: Vec<_> =
-            chunks.map(|(c, p)| s.spawn(move || c.iter().zip(p).map(one).collect::<Vec<_>>())).collect();
+            parts.map(|(c, p)| s.spawn(move || c.iter().zip(p.iter_mut()).map(one).collect::<Vec<_>>())).collect();
         if let Some((c, p)) = first {
-            findings.extend(c.iter().zip(p).map(one));
+            findings.extend(c.iter().zip(p.iter_mut()).map(one));
         }
         for h in handles {
             findings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
@@ -598,15 +608,16 @@ impl<'r, 'i> Merge<'r, 'i> {
 }
 
 /// A new finding (superseding the last resolved one of its fingerprint, if any), made of
-/// `item`.
+/// `item`, whose text it takes (the item is left empty).
 fn new_finding(
     inventory: Option<&Inventory>,
     now: DateTime<Utc>,
     sla: &SlaDays,
     report: &ScannerReport,
     o: &Opening,
-    item: Item,
+    item: &mut Item,
 ) -> Finding {
+    use std::mem::take;
     let resource = match_resource(inventory, &[&item.target, &item.location]);
     let now_ts = Timestamp::DateTime(now);
     let deadline = secfw_artifacts::add_saturating(now, Duration::days(i64::from(sla.for_severity(item.severity))));
@@ -614,25 +625,26 @@ fn new_finding(
     tags.extend(item.tags.iter().cloned());
     tags.sort();
     tags.dedup();
-    let evidence = vec![evidence_of(report, &item, &o.tkey)];
+    // The evidence first: it copies what it records before the finding takes the text.
+    let evidence = vec![evidence_of(report, item, &o.tkey)];
     let location = match item.line {
         Some(l) if !item.location.is_empty() => format!("{}:{l}", item.location),
-        _ if item.location.is_empty() => item.target,
-        _ => item.location,
+        _ if item.location.is_empty() => take(&mut item.target),
+        _ => take(&mut item.location),
     };
     Finding {
         finding_id: o.id.clone(),
         severity: item.severity,
         category: item.category,
-        title: item.title,
-        description: item.description,
+        title: take(&mut item.title),
+        description: take(&mut item.description),
         affected_resources: vec![AffectedResource {
             resource_type: resource.map_or_else(|| item.resource_type.to_owned(), |r| r.kind.clone()),
             resource_id: resource.map_or_else(|| o.tkey.clone(), |r| r.id.clone()),
             location,
         }],
         remediation: Remediation {
-            recommended_action: item.recommended_action,
+            recommended_action: take(&mut item.recommended_action),
             priority: priority_of(item.severity),
             deadline: Timestamp::Date(secfw_artifacts::Date(deadline.date_naive())),
         },
@@ -643,11 +655,15 @@ fn new_finding(
         last_seen: Some(now_ts),
         resolved_at: None,
         detected_in: resource.and_then(|r| r.environment.clone()),
-        source: Some(FindingSource { tool: item.tool, rule_id: item.rule_id, scan_id: Some(o.sid.clone()) }),
-        fingerprint: Some(item.fingerprint),
+        source: Some(FindingSource {
+            tool: take(&mut item.tool),
+            rule_id: take(&mut item.rule_id),
+            scan_id: Some(o.sid.clone()),
+        }),
+        fingerprint: Some(take(&mut item.fingerprint)),
         cvss: item.cvss,
-        cwe: item.cwe,
-        cve: item.cve,
+        cwe: take(&mut item.cwe),
+        cve: take(&mut item.cve),
         supersedes: o.previous.clone(),
         kev: None,
         epss: None,
