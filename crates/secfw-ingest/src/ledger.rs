@@ -341,7 +341,7 @@ fn build(
     ledger: &mut FindingsFile,
     reports: &[ScannerReport],
     pending: &[Opening],
-    mut items: Vec<&mut Item>,
+    items: Vec<&mut Item>,
     inventory: Option<&Inventory>,
     sla: &SlaDays,
     now: DateTime<Utc>,
@@ -353,22 +353,24 @@ fn build(
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     };
-    let one = |(o, item): (&Opening, &mut &mut Item)| new_finding(inventory, now, sla, &reports[o.at.0], o, item);
+    let one = |(o, item): (&Opening, &mut Item)| new_finding(inventory, now, sla, &reports[o.at.0], o, item);
     if threads <= 1 {
-        ledger.findings.extend(pending.iter().zip(items.iter_mut()).map(one));
+        ledger.findings.extend(pending.iter().zip(items).map(one));
         return;
     }
     // This thread builds the first part straight into the ledger; the others build theirs
-    // aside, appended in order. `chunks` and `chunks_mut` of one size cut both lists alike.
+    // aside, appended in order. The items are cut exactly where `pending.chunks` cuts.
     let size = pending.len().div_ceil(threads);
+    let mut rest = items.into_iter();
+    let parts: Vec<Vec<&mut Item>> = pending.chunks(size).map(|c| rest.by_ref().take(c.len()).collect()).collect();
     let findings = &mut ledger.findings;
     std::thread::scope(|s| {
-        let mut parts = pending.chunks(size).zip(items.chunks_mut(size));
+        let mut parts = pending.chunks(size).zip(parts);
         let first = parts.next();
         let handles: Vec<_> =
-            parts.map(|(c, p)| s.spawn(move || c.iter().zip(p.iter_mut()).map(one).collect::<Vec<_>>())).collect();
+            parts.map(|(c, p)| s.spawn(move || c.iter().zip(p).map(one).collect::<Vec<_>>())).collect();
         if let Some((c, p)) = first {
-            findings.extend(c.iter().zip(p.iter_mut()).map(one));
+            findings.extend(c.iter().zip(p).map(one));
         }
         for h in handles {
             findings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
