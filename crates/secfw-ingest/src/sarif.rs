@@ -1044,6 +1044,17 @@ fn finish_run(
         .clone()
         .or_else(|| vcp.as_array().and_then(|v| v.first()).and_then(|p| sne(p, "repositoryUri")).map(str::to_owned))
         .unwrap_or_else(|| ".".to_owned());
+    let unreadable = unreadable_health(idx, invocations);
+    if let Some(why) = &unreadable {
+        st.diags.push(
+            Diagnostic::warning(
+                codes::SETTINGS_UNREADABLE,
+                st.name,
+                format!("{why}: whether run {idx} ({tool}) succeeded is unknown, so it resolves no finding"),
+            )
+            .with_hint("ingest the log as the tool wrote it; SARIF requires `executionSuccessful` (a boolean) in every invocation"),
+        );
+    }
     let invocations = invocations.as_array().map_or(&[][..], Vec::as_slice);
     let failed = invocations.iter().any(|i| i.get("executionSuccessful").and_then(Value::as_bool) == Some(false));
     let error = failed.then(|| {
@@ -1081,8 +1092,11 @@ fn finish_run(
     }
     let (incomplete_at, whole) = notified_gaps(invocations);
     let mut incomplete = BTreeMap::new();
+    if let Some(why) = unreadable {
+        incomplete.insert(class::RULES, format!("{why}: whether the run succeeded is unknown"));
+    }
     if let Some(why) = whole {
-        incomplete.insert(class::RULES, why);
+        incomplete.entry(class::RULES).or_insert(why);
     }
     let mut scan = Scan::new(tool, vec![target], &[class::RULES], items);
     scan.tool_version.clone_from(&ctx.version);
@@ -1096,6 +1110,25 @@ fn finish_run(
     scan.incomplete_at = incomplete_at;
     scan.category = category;
     scan
+}
+
+/// Where a run's health cannot be read (fail closed: such a run resolves nothing): `invocations`
+/// that is neither an array nor `null`, an invocation that is not an object, or one whose
+/// `executionSuccessful` (required by SARIF §3.20.14) is missing or not a boolean (`"false"`).
+/// `None` when every invocation says, or there are none (a log without invocations says
+/// nothing about its run either way, as many tools write it).
+fn unreadable_health(idx: usize, invocations: &Value) -> Option<String> {
+    let list = match invocations {
+        Value::Null => return None,
+        Value::Array(a) => a,
+        _ => return Some(format!("/runs/{idx}/invocations is not an array")),
+    };
+    list.iter().enumerate().find_map(|(k, i)| match i.get("executionSuccessful") {
+        Some(Value::Bool(_)) => None,
+        Some(_) => Some(format!("/runs/{idx}/invocations/{k}/executionSuccessful is not a boolean")),
+        None if i.is_object() => Some(format!("/runs/{idx}/invocations/{k}/executionSuccessful is missing")),
+        None => Some(format!("/runs/{idx}/invocations/{k} is not an object")),
+    })
 }
 
 /// What a run's notifications (`invocations[].toolExecutionNotifications` and

@@ -665,3 +665,49 @@ fn d6_grype_findings_recorded_before_their_scope_was_take_it_from_their_fix_stat
         o.summary.kept_open
     );
 }
+
+// ---- A run whose health cannot be read resolves nothing (IN0112) ---------------------------
+
+/// SARIF requires `executionSuccessful`, a boolean, in every invocation. A log whose invocations
+/// cannot be read (`"false"` as a string, the field missing or `null`, an invocation that is not
+/// an object, `invocations` that is not an array) does not say whether its run succeeded: the
+/// clean run resolves nothing and `IN0112` names the part. A log without invocations, and one
+/// whose invocations say `true`, still resolve.
+#[test]
+fn a_run_whose_success_cannot_be_read_resolves_nothing() {
+    let clean_with = |invocations: Value| {
+        let mut run = sarif_run("Semgrep OSS", &["py.sqli"], json!([]));
+        run["invocations"] = invocations;
+        sarif(vec![run])
+    };
+    for (invocations, at) in [
+        (json!([{"executionSuccessful": "false"}]), "/runs/0/invocations/0/executionSuccessful is not a boolean"),
+        (json!([{"executionSuccessful": "true"}]), "/runs/0/invocations/0/executionSuccessful is not a boolean"),
+        (json!([{"executionSuccessful": null}]), "/runs/0/invocations/0/executionSuccessful is not a boolean"),
+        (
+            json!([{"executionSuccessful": true}, {"exitCode": 2}]),
+            "/runs/0/invocations/1/executionSuccessful is missing",
+        ),
+        (json!(["ok"]), "/runs/0/invocations/0 is not an object"),
+        (json!({"executionSuccessful": true}), "/runs/0/invocations is not an array"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let first = sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]);
+        assert_eq!(ingest(d.path(), &[("s.sarif", &first)], "2026-12-02T00:00:00Z").summary.opened.len(), 1);
+        let o = ingest(d.path(), &[("s.sarif", &clean_with(invocations.clone()))], "2026-12-03T00:00:00Z");
+        all_kept_open(d.path(), &o, 1, "whether the run succeeded is unknown");
+        let notes: Vec<_> = o.diagnostics().into_iter().filter(|x| x.code.as_str() == "IN0112").collect();
+        assert_eq!(notes.len(), 1, "{invocations}: {:?}", o.diagnostics());
+        assert!(notes[0].message.starts_with(at), "{invocations}: {}", notes[0].message);
+    }
+    // The controls: invocations that say `true`, and none at all, resolve the finding.
+    for invocations in [json!([{"executionSuccessful": true}]), Value::Null] {
+        let d = tempfile::tempdir().unwrap();
+        let first = sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]);
+        ingest(d.path(), &[("s.sarif", &first)], "2026-12-02T00:00:00Z");
+        let mut clean = clean_with(json!([]));
+        clean["runs"][0]["invocations"] = invocations.clone();
+        let o = ingest(d.path(), &[("s.sarif", &clean)], "2026-12-03T00:00:00Z");
+        assert_eq!(o.summary.resolved.len(), 1, "{invocations}: {:?}", o.summary.kept_open);
+    }
+}
