@@ -196,8 +196,7 @@ pub fn merge(
     now: DateTime<Utc>,
 ) -> MergeSummary {
     let (summary, pending) = decide(ledger, reports, inventory, sla, now);
-    let mut items: Vec<Item> = pending.iter().map(|o| item_at(reports, o.at).clone()).collect();
-    build(ledger, reports, &pending, items.iter_mut().collect(), inventory, sla, now);
+    build_copied(ledger, reports, &pending, inventory, sla, now);
     summary
 }
 
@@ -287,8 +286,7 @@ fn decide(
                 // An item naming, by an earlier fingerprint, a finding opened by this merge
                 // (rare): the findings decided so far are built now, so the update applies
                 // to that finding as it would have in order.
-                let mut items: Vec<Item> = pending.iter().map(|o| item_at(reports, o.at).clone()).collect();
-                build(ledger, reports, &pending, items.iter_mut().collect(), inventory, sla, now);
+                build_copied(ledger, reports, &pending, inventory, sla, now);
                 pending.clear();
             }
             if by_alias {
@@ -376,6 +374,19 @@ fn build(
             findings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         }
     });
+}
+
+/// [`build`] from copies of the items (the reports are left as they are).
+fn build_copied(
+    ledger: &mut FindingsFile,
+    reports: &[ScannerReport],
+    pending: &[Opening],
+    inventory: Option<&Inventory>,
+    sla: &SlaDays,
+    now: DateTime<Utc>,
+) {
+    let mut items: Vec<Item> = pending.iter().map(|o| item_at(reports, o.at).clone()).collect();
+    build(ledger, reports, pending, items.iter_mut().collect(), inventory, sla, now);
 }
 
 /// The next ids of the ledger's scheme.
