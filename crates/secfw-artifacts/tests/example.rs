@@ -547,10 +547,10 @@ fn evidence_references_match_the_files() {
     let mut referenced = BTreeSet::new();
     for f in &ff.findings {
         for e in &f.evidence {
-            let Some(path) = e.data.get("path").and_then(serde_json::Value::as_str) else { continue };
+            let Some(path) = e.data.get_str("path") else { continue };
             let bytes =
                 std::fs::read(example_dir().join(path)).unwrap_or_else(|e| panic!("{}: {path}: {e}", f.finding_id));
-            let want = e.data.get("sha256").and_then(serde_json::Value::as_str).unwrap_or_default();
+            let want = e.data.get_str("sha256").unwrap_or_default();
             assert_eq!(hex::encode(Sha256::digest(&bytes)), want, "{}: {path}", f.finding_id);
             referenced.insert(path.to_owned());
         }

@@ -215,6 +215,40 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
+/// Evidence data: any value, or (half the time) the map `secfw ingest` records for a scanner
+/// result, which the model holds as typed fields ([`secfw_artifacts::model::findings::ScanResultEvidence`]):
+/// its keys in order with hostile strings, any numbers, optional keys left out, extra entries.
+fn evidence_data() -> impl Strategy<Value = serde_json::Value> {
+    let shaped = (
+        prop::collection::vec(hostile(), 9),
+        (prop::option::of(any::<u64>()), any::<u64>(), any::<bool>()),
+        prop::collection::vec((hostile(), json_value()), 0..3),
+    )
+        .prop_map(|(s, (line, occurrences, rule), extra)| {
+            let mut s = s.into_iter();
+            let mut m = serde_json::Map::new();
+            for key in ["report", "report_sha256", "pointer", "tool", "rule_id", "target", "location"] {
+                let v = s.next().unwrap_or_default();
+                if key != "rule_id" || rule {
+                    m.insert(key.to_owned(), v.into());
+                }
+            }
+            if let Some(l) = line {
+                m.insert("line".to_owned(), l.into());
+            }
+            m.insert("occurrences".to_owned(), occurrences.into());
+            m.insert("severity_source".to_owned(), s.next().unwrap_or_default().into());
+            m.insert("class".to_owned(), s.next().unwrap_or_default().into());
+            for (k, v) in extra {
+                if k.len() < 900 {
+                    m.insert(k, v);
+                }
+            }
+            serde_json::Value::Object(m)
+        });
+    prop_oneof![json_value(), shaped]
+}
+
 fn strings(n: usize) -> impl Strategy<Value = Vec<String>> {
     prop::collection::vec(hostile(), 0..n)
 }
@@ -231,7 +265,7 @@ fn finding() -> BoxedStrategy<Finding> {
     )
         .boxed();
     let b = (
-        prop::collection::vec((any::<bool>(), json_value()), 0..3),
+        prop::collection::vec((any::<bool>(), evidence_data()), 0..3),
         (strings(3), strings(3), prop::option::of(hostile()), strings(2)),
         prop::sample::select(vec![
             FindingStatus::Open,
@@ -273,7 +307,7 @@ fn finding() -> BoxedStrategy<Finding> {
                     .into_iter()
                     .map(|(log, data)| Evidence {
                         kind: if log { EvidenceKind::LogEntry } else { EvidenceKind::ScanResult },
-                        data,
+                        data: data.into(),
                     })
                     .collect(),
                 governance: FindingGovernance { tags, compliance_standards: standards, exception_ref, policy_refs },

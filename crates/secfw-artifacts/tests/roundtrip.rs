@@ -138,7 +138,10 @@ fn finding() -> BoxedStrategy<Finding> {
                 .map(|(a, b, d)| AffectedResource { resource_id: a, resource_type: b, location: d })
                 .collect(),
             remediation: c.remediation,
-            evidence: evidence.into_iter().map(|data| Evidence { kind: EvidenceKind::ScanResult, data }).collect(),
+            evidence: evidence
+                .into_iter()
+                .map(|data| Evidence { kind: EvidenceKind::ScanResult, data: data.into() })
+                .collect(),
             governance,
             status,
             first_seen,

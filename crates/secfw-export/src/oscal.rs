@@ -96,12 +96,7 @@ fn observation(input: &ExportInput<'_>, f: &Finding) -> Value {
     let ev: Vec<Value> = f
         .evidence
         .iter()
-        .filter_map(|e| {
-            e.data
-                .get("report")
-                .and_then(Value::as_str)
-                .map(|r| (r, e.data.get("pointer").and_then(Value::as_str).unwrap_or("")))
-        })
+        .filter_map(|e| e.data.get_str("report").map(|r| (r, e.data.get_str("pointer").unwrap_or(""))))
         .map(|(r, p)| json!({"description": format!("{r}{}{p}", if p.is_empty() { "" } else { "#" })}))
         .collect();
     if !ev.is_empty() {

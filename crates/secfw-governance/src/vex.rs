@@ -104,7 +104,7 @@ pub fn is_about(st: &RecordedStatement, f: &Finding) -> About {
         .evidence
         .iter()
         .filter(|e| e.kind == secfw_artifacts::model::findings::EvidenceKind::ScanResult)
-        .filter_map(|e| e.data.get("purl").and_then(serde_json::Value::as_str))
+        .filter_map(|e| e.data.get_str("purl"))
         .filter_map(PackageRef::from_location);
     f.affected_resources
         .iter()

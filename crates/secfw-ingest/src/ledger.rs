@@ -16,14 +16,16 @@
 //!   the next id is one more than the largest number ever used with that prefix, so ids of
 //!   deleted findings are not reused unless they were the largest.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::Diagnostic;
 use secfw_artifacts::file_names;
 use secfw_artifacts::model::findings::{
-    AffectedResource, Category, Evidence, EvidenceKind, Finding, FindingGovernance, FindingSource, FindingStatus,
-    FindingsFile, FindingsMetadata, Remediation, ScanRecord, ScanStatus,
+    AffectedResource, Category, Evidence, EvidenceData, EvidenceKind, Finding, FindingGovernance, FindingSource,
+    FindingStatus, FindingsFile, FindingsMetadata, Remediation, ScanRecord, ScanResultEvidence, ScanStatus,
 };
 use secfw_artifacts::model::inventory::{Inventory, Resource};
 use secfw_artifacts::model::rulebook::SlaDays;
@@ -143,32 +145,63 @@ fn scan_id(report: &ScannerReport, scan: &Scan) -> String {
     format!("scan-{}", hex::encode(&h.finalize()[..8]))
 }
 
-fn evidence_of(report: &ScannerReport, item: &Item, target_key: &str) -> Evidence {
-    let text = |s: &str| Value::String(s.to_owned());
-    // Sized exactly, once: the entries below plus the extras (a map grown 4 → 8 → 16 copies
-    // itself twice, and each spare entry of a finding's map costs ~100 bytes).
-    let entries = 9 + usize::from(item.rule_id.is_some()) + usize::from(item.line.is_some()) + item.extra.len();
-    let mut data = serde_json::Map::with_capacity(entries);
-    data.insert("report".into(), text(&report.name));
-    data.insert("report_sha256".into(), Value::String(report.sha256.to_hex()));
-    data.insert("pointer".into(), text(&item.pointer));
-    data.insert("tool".into(), text(&item.tool));
-    if let Some(r) = &item.rule_id {
-        data.insert("rule_id".into(), text(r));
+/// Text the ingest evidence of many findings repeats (the report's name and digest, the
+/// tool, the target): one shared copy each instead of one per finding. Keeps the last
+/// [`Shared::KEEP`] texts it gave out.
+#[derive(Default)]
+struct Shared {
+    recent: Vec<Arc<str>>,
+}
+
+impl Shared {
+    const KEEP: usize = 16;
+
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.recent.iter().rev().find(|a| ***a == *s) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = Arc::from(s);
+        if self.recent.len() >= Self::KEEP {
+            self.recent.remove(0);
+        }
+        self.recent.push(Arc::clone(&a));
+        a
     }
-    data.insert("target".into(), text(target_key));
-    data.insert("location".into(), text(&item.location));
-    if let Some(l) = item.line {
-        data.insert("line".into(), Value::from(l));
+
+    fn digest(&mut self, d: &secfw_artifacts::Sha256Digest) -> Arc<str> {
+        let mut hex = [0u8; 64];
+        // 32 bytes are 64 hex characters: the buffer is exactly their size.
+        match hex::encode_to_slice(d.as_bytes(), &mut hex).map(|()| std::str::from_utf8(&hex)) {
+            Ok(Ok(h)) => self.get(h),
+            _ => Arc::from(d.to_hex()),
+        }
     }
-    data.insert("occurrences".into(), Value::from(item.occurrences));
-    data.insert("severity_source".into(), text(item.severity_source));
-    data.insert("class".into(), text(item.class));
-    for (k, v) in &item.extra {
-        data.insert((*k).to_owned(), v.clone());
-    }
-    debug_assert!(data.len() <= entries, "the evidence map's size is counted above");
-    Evidence { kind: EvidenceKind::ScanResult, data: Value::Object(data) }
+}
+
+/// The ingest evidence of `item` (its `extra` entries given apart, so a new finding moves
+/// them instead of copying them).
+fn evidence_of(
+    shared: &mut Shared,
+    report: &ScannerReport,
+    item: &Item,
+    extra: Vec<(&'static str, Value)>,
+    target_key: &str,
+) -> Evidence {
+    let data = ScanResultEvidence {
+        report: shared.get(&report.name),
+        report_sha256: shared.digest(&report.sha256),
+        pointer: item.pointer.clone(),
+        tool: shared.get(&item.tool),
+        rule_id: item.rule_id.clone(),
+        target: shared.get(target_key),
+        location: item.location.clone(),
+        line: item.line,
+        occurrences: u64::from(item.occurrences),
+        severity_source: Cow::Borrowed(item.severity_source),
+        class: Cow::Borrowed(item.class),
+        extra: extra.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect(),
+    };
+    Evidence { kind: EvidenceKind::ScanResult, data: EvidenceData::scan_result(data) }
 }
 
 /// The scan target an ingested finding belongs to (from its ingest evidence).
@@ -176,11 +209,11 @@ pub fn finding_target(f: &Finding) -> Option<&str> {
     f.evidence
         .iter()
         .filter(|e| e.kind == EvidenceKind::ScanResult)
-        .find_map(|e| e.data.get("pointer").and(e.data.get("target")).and_then(Value::as_str))
+        .find_map(|e| if e.data.contains_key("pointer") { e.data.get_str("target") } else { None })
 }
 
 fn is_ingest_evidence(e: &Evidence) -> bool {
-    e.kind == EvidenceKind::ScanResult && e.data.get("pointer").is_some() && e.data.get("report_sha256").is_some()
+    e.kind == EvidenceKind::ScanResult && e.data.contains_key("pointer") && e.data.contains_key("report_sha256")
 }
 
 /// Merge reports into the ledger. Deterministic: the same ledger, reports, inventory and
@@ -351,9 +384,15 @@ fn build(
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     };
-    let one = |(o, item): (&Opening, &mut Item)| new_finding(inventory, now, sla, &reports[o.at.0], o, item);
+    // Each thread shares the evidence's repeated text among the findings it builds.
+    let part = |c: &[Opening], p: Vec<&mut Item>, out: &mut Vec<Finding>| {
+        let mut shared = Shared::default();
+        out.extend(
+            c.iter().zip(p).map(|(o, item)| new_finding(inventory, now, sla, &reports[o.at.0], o, item, &mut shared)),
+        );
+    };
     if threads <= 1 {
-        ledger.findings.extend(pending.iter().zip(items).map(one));
+        part(pending, items, &mut ledger.findings);
         return;
     }
     // This thread builds the first part straight into the ledger; the others build theirs
@@ -365,10 +404,17 @@ fn build(
     std::thread::scope(|s| {
         let mut parts = pending.chunks(size).zip(parts);
         let first = parts.next();
-        let handles: Vec<_> =
-            parts.map(|(c, p)| s.spawn(move || c.iter().zip(p).map(one).collect::<Vec<_>>())).collect();
+        let handles: Vec<_> = parts
+            .map(|(c, p)| {
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(c.len());
+                    part(c, p, &mut out);
+                    out
+                })
+            })
+            .collect();
         if let Some((c, p)) = first {
-            findings.extend(c.iter().zip(p).map(one));
+            part(c, p, findings);
         }
         for h in handles {
             findings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
@@ -459,6 +505,8 @@ struct Merge<'r, 'i> {
     seen: HashSet<&'r str>,
     /// The scan id of every scan, in report order.
     sids: Vec<String>,
+    /// The evidence text of updated findings, shared.
+    shared: Shared,
 }
 
 impl<'r, 'i> Merge<'r, 'i> {
@@ -472,6 +520,7 @@ impl<'r, 'i> Merge<'r, 'i> {
             scanned: HashMap::new(),
             seen: HashSet::new(),
             sids: Vec::new(),
+            shared: Shared::default(),
         }
     }
 
@@ -561,7 +610,7 @@ impl<'r, 'i> Merge<'r, 'i> {
         f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
         f.source = Some(FindingSource { tool: item.tool.clone(), rule_id: item.rule_id.clone(), scan_id: Some(sid) });
         f.evidence.retain(|e| !is_ingest_evidence(e));
-        f.evidence.insert(0, evidence_of(report, item, tkey));
+        f.evidence.insert(0, evidence_of(&mut self.shared, report, item, item.extra.clone(), tkey));
         self.summary.updated.push(f.finding_id.clone());
     }
 
@@ -629,6 +678,7 @@ fn new_finding(
     report: &ScannerReport,
     o: &Opening,
     item: &mut Item,
+    shared: &mut Shared,
 ) -> Finding {
     use std::mem::take;
     let resource = match_resource(inventory, &[&item.target, &item.location]);
@@ -639,7 +689,8 @@ fn new_finding(
     tags.sort();
     tags.dedup();
     // The evidence first: it copies what it records before the finding takes the text.
-    let evidence = vec![evidence_of(report, item, &o.tkey)];
+    let extra = take(&mut item.extra);
+    let evidence = vec![evidence_of(shared, report, item, extra, &o.tkey)];
     let location = match item.line {
         Some(l) if !item.location.is_empty() => format!("{}:{l}", item.location),
         _ if item.location.is_empty() => take(&mut item.target),
@@ -748,7 +799,7 @@ fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
 /// The scope of an ingested finding within its class: evidence `scope`, else (SARIF) its
 /// rule id, else (a Grype finding recorded before its scope was) Grype's default image scope
 /// and the fix state its evidence records.
-fn finding_scope<'f>(f: &'f Finding, c: &str) -> Option<std::borrow::Cow<'f, str>> {
+fn finding_scope<'f>(f: &'f Finding, c: &str) -> Option<Cow<'f, str>> {
     if let Some(s) = finding_evidence_str(f, "scope") {
         return Some(s.into());
     }
@@ -763,7 +814,7 @@ fn finding_scope<'f>(f: &'f Finding, c: &str) -> Option<std::borrow::Cow<'f, str
     }
     if src.tool == "grype" && c == class::VULNERABILITY {
         let ev = f.evidence.iter().find(|e| is_ingest_evidence(e))?;
-        let fixed = ev.data.get("fixed_versions").and_then(Value::as_array).is_some_and(|v| !v.is_empty());
+        let fixed = ev.data.get("fixed_versions").as_deref().and_then(Value::as_array).is_some_and(|v| !v.is_empty());
         return Some(if fixed { "squashed/fixed" } else { "squashed/not-fixed" }.into());
     }
     None
@@ -771,32 +822,29 @@ fn finding_scope<'f>(f: &'f Finding, c: &str) -> Option<std::borrow::Cow<'f, str
 
 /// A string of the finding's ingest evidence.
 fn finding_evidence_str<'f>(f: &'f Finding, key: &str) -> Option<&'f str> {
-    f.evidence.iter().find(|e| is_ingest_evidence(e)).and_then(|e| e.data.get(key)).and_then(Value::as_str)
+    f.evidence.iter().find(|e| is_ingest_evidence(e)).and_then(|e| e.data.get_str(key))
 }
 
 /// The scope class of an ingested finding: recorded in its ingest evidence (`class`), else
 /// inferred for findings recorded before secfw recorded it.
 pub fn finding_class(f: &Finding) -> Option<&'static str> {
     let ev = f.evidence.iter().find(|e| is_ingest_evidence(e))?;
-    if let Some(c) = ev.data.get("class").and_then(Value::as_str) {
+    if let Some(c) = ev.data.get_str("class") {
         return class::of(c);
     }
     let tool = f.source.as_ref().map_or("", |s| s.tool.as_str());
     match tool {
         "grype" | "cargo-audit" | "osv-scanner" | "npm-audit" => Some(class::VULNERABILITY),
-        "trivy" if ev.data.get("package").is_some() => Some(class::VULNERABILITY),
+        "trivy" if ev.data.contains_key("package") => Some(class::VULNERABILITY),
         "trivy" if f.category == Category::Configuration => Some(class::MISCONFIGURATION),
         "trivy" if f.cwe.iter().any(|c| c == "CWE-798") => Some(class::SECRET),
-        _ if ev.data.get("level").is_some() => Some(class::RULES), // SARIF evidence
+        _ if ev.data.contains_key("level") => Some(class::RULES), // SARIF evidence
         _ => None,
     }
 }
 
 fn finding_target_owned(ev: &[Evidence]) -> Option<String> {
-    ev.iter()
-        .filter(|e| is_ingest_evidence(e))
-        .find_map(|e| e.data.get("target").and_then(Value::as_str))
-        .map(str::to_owned)
+    ev.iter().filter(|e| is_ingest_evidence(e)).find_map(|e| e.data.get_str("target")).map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -840,7 +888,7 @@ mod tests {
         assert_eq!(ledger.findings.len(), 1, "{:#?}", ledger.findings);
         let f = &ledger.findings[0];
         assert_eq!(f.fingerprint.as_deref(), Some(second.as_str()));
-        assert_eq!(f.evidence[0].data["pointer"], r.scans[0].items[1].pointer.as_str());
+        assert_eq!(f.evidence[0].data.get_str("pointer"), Some(r.scans[0].items[1].pointer.as_str()));
         assert_eq!(summary.opened, vec![f.finding_id.clone()]);
         assert_eq!(summary.updated, vec![f.finding_id.clone()]);
         assert_ne!(first, second);
@@ -874,7 +922,11 @@ mod tests {
                 assert!(ledger.findings[k - 1].fingerprint.as_deref() < Some(fp), "order at {k}");
             }
             let item = by_fp[fp];
-            assert_eq!(f.evidence[0].data["pointer"], item.pointer.as_str(), "the finding of its own item at {k}");
+            assert_eq!(
+                f.evidence[0].data.get_str("pointer"),
+                Some(item.pointer.as_str()),
+                "the finding of its own item at {k}"
+            );
             assert_eq!(f.title, item.title);
         }
     }

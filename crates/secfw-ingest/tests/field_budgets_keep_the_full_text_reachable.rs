@@ -38,9 +38,9 @@ fn a_trivy_report_over_budget_is_cut_and_the_evidence_leads_to_the_full_text() {
     assert!(f.description.chars().count() <= secfw_ingest::limits::DESCRIPTION);
     assert!(f.title.chars().count() <= secfw_ingest::limits::TITLE);
     let ev = f.evidence.iter().find(|x| x.data.get("pointer").is_some()).expect("scan_result evidence");
-    let path = ev.data["report"].as_str().unwrap();
-    let sha = ev.data["report_sha256"].as_str().unwrap();
-    let pointer = ev.data["pointer"].as_str().unwrap();
+    let path = ev.data.get_str("report").unwrap();
+    let sha = ev.data.get_str("report_sha256").unwrap();
+    let pointer = ev.data.get_str("pointer").unwrap();
     // A report inside the workspace is named relative to it.
     assert_eq!(path, "big-trivy.json");
     let kept = std::fs::read(d.path().join(path)).unwrap();

@@ -153,7 +153,7 @@ fn d7_two_projects_with_the_same_advisories_are_two_sets_of_findings() {
     assert_eq!(o.summary.resolved.len(), 11);
     let l = ledger(d.path());
     for f in &l.findings {
-        let report = f.evidence[0].data["report"].as_str().unwrap();
+        let report = f.evidence[0].data.get_str("report").unwrap();
         let want = if report.starts_with("services/a/") { FindingStatus::Open } else { FindingStatus::Resolved };
         assert_eq!(f.status, want, "{} from {report}", f.finding_id);
     }
@@ -255,7 +255,7 @@ fn d7_a_sarif_run_resolves_only_findings_of_its_category() {
     let p = write(d.path(), "codeql.sarif", &sarif_doc(vec![with_cat("/language:go/", &[("go/sqli", "main.go")])]));
     ingest(d.path(), &p, "2026-12-02T00:00:00Z");
     let f = &ledger(d.path()).findings[0];
-    assert_eq!(f.evidence[0].data["sarif_category"], "/language:go");
+    assert_eq!(f.evidence[0].data.get_str("sarif_category"), Some("/language:go"));
     let p = write(d.path(), "codeql.sarif", &sarif_doc(vec![with_cat("/language:python/", &[])]));
     let o = ingest(d.path(), &p, "2026-12-03T00:00:00Z");
     assert!(o.summary.resolved.is_empty());

@@ -37,13 +37,13 @@ fn a_report_given_relative_to_another_directory_is_recorded_by_a_path_that_leads
     let f = o.ledger.findings.iter().find(|f| f.description.starts_with("DDD")).expect("the cut finding");
     assert!(f.description.len() < 100_000);
     let ev = &f.evidence[0].data;
-    let report = ev["report"].as_str().unwrap();
+    let report = ev.get_str("report").unwrap();
     assert!(std::path::Path::new(report).is_absolute(), "{report}");
     // From any directory, the pointer leads to the full text in the report.
     let back = std::fs::read(report).expect("the recorded report path resolves");
-    assert_eq!(secfw_artifacts::Sha256Digest::of(&back).to_hex(), ev["report_sha256"].as_str().unwrap());
+    assert_eq!(secfw_artifacts::Sha256Digest::of(&back).to_hex(), ev.get_str("report_sha256").unwrap());
     let full: serde_json::Value = serde_json::from_slice(&back).unwrap();
-    let pointer = ev["pointer"].as_str().unwrap();
+    let pointer = ev.get_str("pointer").unwrap();
     let desc = full.pointer(pointer).and_then(|v| v.get("Description")).and_then(serde_json::Value::as_str);
     assert_eq!(desc.map(str::len), Some(100_000), "{pointer}");
     // The scan record names it the same way.

@@ -452,7 +452,8 @@ fn d5_grype_ignore_rules_do_not_resolve_the_findings_they_hide() {
     assert_eq!(notes.len(), matches.len(), "one note per ignored match: {notes:?}");
     for f in ledger(d.path()).findings {
         assert_eq!(f.status, FindingStatus::Open);
-        let sup = &f.evidence[0].data["suppressions"][0];
+        let sups = f.evidence[0].data.get("suppressions").unwrap();
+        let sup = &sups[0];
         assert_eq!(sup["status"], "accepted", "{sup}");
         assert_eq!(sup["justification"], "not reachable");
         let rule = f.source.as_ref().and_then(|s| s.rule_id.clone()).unwrap();

@@ -98,8 +98,8 @@ fn a_suppression_is_recorded_with_its_status_whatever_the_status() {
             .evidence
             .iter()
             .find_map(|e| e.data.get("suppressions"))
-            .and_then(serde_json::Value::as_array)
             .unwrap_or_else(|| panic!("{rule}: no suppressions in the evidence"));
+        let sups = sups.as_array().unwrap_or_else(|| panic!("{rule}: suppressions not a list"));
         let status = sups[0].get("status").and_then(serde_json::Value::as_str);
         let want = match rule.as_str() {
             "REJ" => Some("rejected"),

@@ -297,7 +297,7 @@ fn suppressed_in_reports(ws: &LoadedWorkspace, gov: &GovernanceReport, out: &mut
     let mut evals: Option<HashMap<&str, &secfw_governance::FindingEval>> = None;
     for (i, f) in ledger.findings.iter().enumerate() {
         let suppressed = f.evidence.iter().filter(|e| e.kind == EvidenceKind::ScanResult).any(|e| {
-            e.data.get("suppressions").and_then(serde_json::Value::as_array).is_some_and(|a| {
+            e.data.get("suppressions").as_deref().and_then(serde_json::Value::as_array).is_some_and(|a| {
                 a.iter().any(|s| s.get("status").and_then(serde_json::Value::as_str).is_none_or(|st| st == "accepted"))
             })
         });

@@ -390,7 +390,7 @@ impl Plan {
     fn evidence(&self, g: &mut SplitMix64) -> Vec<Evidence> {
         if !self.evidence_files.is_empty() && g.chance(10) {
             let file = &self.evidence_files[g.index(self.evidence_files.len())];
-            vec![Evidence { kind: EvidenceKind::ScanResult, data: serde_json::json!({ "file": file }) }]
+            vec![Evidence { kind: EvidenceKind::ScanResult, data: serde_json::json!({ "file": file }).into() }]
         } else {
             Vec::new()
         }

@@ -102,7 +102,7 @@ fn small_workspace_loads_strictly_with_no_diagnostics_and_is_consistent() {
             assert_eq!(f.status, FindingStatus::Resolved, "unexcepted critical {} is open", f.finding_id);
         }
         if let Some(ev) = f.evidence.first() {
-            let file = ev.data["file"].as_str().unwrap();
+            let file = ev.data.get_str("file").unwrap();
             assert!(dir.path().join(file).is_file(), "{file}");
         }
     }

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{Date, LifecycleState, Severity, Timestamp};
+pub use super::evidence::{EvidenceData, ScanResultEvidence};
 use crate::sha256::Sha256Digest;
 
 /// The whole `sec_findings.yaml` document.
@@ -402,8 +403,7 @@ pub struct Evidence {
     #[serde(rename = "type")]
     pub kind: EvidenceKind,
     /// Free-form evidence data (the seed's `<object>`); duplicate keys are refused.
-    #[serde(deserialize_with = "crate::yaml::strict_value")]
-    pub data: serde_json::Value,
+    pub data: EvidenceData,
 }
 
 /// Kind of evidence.

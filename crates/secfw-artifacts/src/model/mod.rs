@@ -5,6 +5,7 @@
 
 pub(crate) mod common;
 pub mod digest;
+mod evidence;
 pub mod findings;
 pub mod inventory;
 pub mod manifest;
