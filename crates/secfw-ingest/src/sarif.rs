@@ -410,8 +410,8 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
             )));
         };
         // Results that came before `tool` (or needed `artifacts` not yet read) are mapped now.
-        for r in pending {
-            map_one(&mut self.st.diags, self.st.name, &ctx, artifacts.as_ref(), r, &mut items);
+        for mut part in chunks_of(pending, MAP_BATCH) {
+            map_batch(&mut self.st.diags, self.st.name, &ctx, artifacts.as_ref(), &mut part, &mut items);
         }
         let category =
             automation.get("id").and_then(Value::as_str).and_then(crate::target::sarif_category).map(|c| scope_key(&c));
@@ -471,6 +471,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
+        let mut batch = Vec::with_capacity(MAP_BATCH);
         while let Some(v) = seq.next_element_seed(ElemSeed(self.st.split))? {
             let pointer = format!("/runs/{}/results/{i}", self.run);
             i += 1;
@@ -485,14 +486,20 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
                 }
                 Ok(r) => r,
             };
-            // Map at once when the rules are known (the usual key order): memory then holds
-            // findings, not raw results.
+            // Mapped as soon as a batch is full when the rules are known (the usual key
+            // order): memory then holds findings, not raw results.
             match self.ctx {
                 Some(ctx) if r.uri.is_some() || r.artifact_index.is_none() || self.artifacts.is_some() => {
-                    map_one(&mut self.st.diags, self.st.name, ctx, self.artifacts, r, self.items);
+                    batch.push(r);
+                    if batch.len() == MAP_BATCH {
+                        map_batch(&mut self.st.diags, self.st.name, ctx, self.artifacts, &mut batch, self.items);
+                    }
                 }
                 _ => self.pending.push(r),
             }
+        }
+        if let Some(ctx) = self.ctx {
+            map_batch(&mut self.st.diags, self.st.name, ctx, self.artifacts, &mut batch, self.items);
         }
         Ok(())
     }
@@ -790,17 +797,147 @@ impl RunCtx {
 
 /// One result → one item (`None` when it is not a finding or has no identity; a diagnostic
 /// says why). The item's target is set when the run is finished.
-fn map_one(
+/// Results mapped together: on several threads when there are at least
+/// [`MAP_PARALLEL_MIN`] of them, then added to the run in order.
+const MAP_BATCH: usize = 2048;
+/// Fewer results than this are mapped on this thread.
+const MAP_PARALLEL_MIN: usize = 256;
+
+/// `v` cut into vectors of at most `n` elements, in order.
+fn chunks_of<T>(v: Vec<T>, n: usize) -> Vec<Vec<T>> {
+    let mut out = Vec::with_capacity(v.len().div_ceil(n.max(1)));
+    let mut it = v.into_iter().peekable();
+    while it.peek().is_some() {
+        out.push(it.by_ref().take(n.max(1)).collect());
+    }
+    out
+}
+
+/// Map the results of `batch` (emptied) into the run's items, exactly as [`map_one`] on each
+/// in order would: from [`MAP_PARALLEL_MIN`] results on, each half is prepared on its own
+/// thread ([`prepare`]: everything that does not depend on the results before it in the
+/// batch), then the prepared results are added in order ([`add_prepared`]).
+fn map_batch(
     diags: &mut Vec<Diagnostic>,
     name: &str,
     ctx: &RunCtx,
     artifacts: Option<&Value>,
-    r: RawResult,
+    batch: &mut Vec<RawResult>,
     acc: &mut RunItems,
 ) {
-    if not_a_finding(&r, name, diags) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    #[cfg(test)]
+    let threads = if tests::ONE_THREAD.get() { 1 } else { threads };
+    if batch.len() < MAP_PARALLEL_MIN || threads < 2 {
+        for r in batch.drain(..) {
+            map_one(diags, name, ctx, artifacts, r, acc);
+        }
         return;
     }
+    // The next batch gets an allocation of the full size at once (and, freed with this one,
+    // the allocator gives the same memory back): a batch never grows by doubling.
+    let mut first = std::mem::replace(batch, Vec::with_capacity(MAP_BATCH));
+    let second = first.split_off(first.len().div_ceil(2));
+    let seen: &RunItems = acc;
+    let (a, b) = std::thread::scope(|s| {
+        let other = s.spawn(|| second.into_iter().map(|r| prepare(name, ctx, artifacts, seen, r)).collect::<Vec<_>>());
+        let a: Vec<Prepared> = first.into_iter().map(|r| prepare(name, ctx, artifacts, seen, r)).collect();
+        (a, other.join())
+    });
+    let b = b.unwrap_or_else(|p| std::panic::resume_unwind(p));
+    for p in a.into_iter().chain(b) {
+        add_prepared(diags, p, acc);
+    }
+}
+
+/// A result mapped apart from the others of its batch.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "nearly every prepared result is an item; boxing it would allocate once more per result"
+)]
+enum Prepared {
+    /// Not a finding: its note.
+    NotAFinding(Vec<Diagnostic>),
+    /// A duplicate, by fingerprint, of an item mapped before the batch that it does not
+    /// replace (it sorts after it by line and pointer): counted on that item.
+    Counted(String),
+    /// Its item, and the notes building it gave.
+    Item(Item, Vec<Diagnostic>),
+}
+
+/// [`map_one`] of one result up to adding it, against the items mapped before its batch
+/// (`seen`, read only).
+fn prepare(name: &str, ctx: &RunCtx, artifacts: Option<&Value>, seen: &RunItems, r: RawResult) -> Prepared {
+    let mut diags = Vec::new();
+    if not_a_finding(&r, name, &mut diags) {
+        return Prepared::NotAFinding(diags);
+    }
+    let (info, m) = mapped(ctx, artifacts, &r);
+    // Items are only ever replaced by ones that sort before them, so what is counted against
+    // an item mapped before the batch stays counted when the batch is added.
+    if seen.keeps(&m.fingerprint, r.line, &r.pointer) {
+        return Prepared::Counted(m.fingerprint);
+    }
+    let item = new_item(&mut diags, name, ctx, info, r, m);
+    Prepared::Item(item, diags)
+}
+
+/// Add a [`prepare`]d result to the run's items, as [`map_one`] would have added it: a
+/// duplicate that does not replace the item kept for its fingerprint is counted on it and its
+/// notes are dropped ([`map_one`] never builds it).
+fn add_prepared(diags: &mut Vec<Diagnostic>, p: Prepared, acc: &mut RunItems) {
+    match p {
+        Prepared::NotAFinding(notes) => diags.extend(notes),
+        Prepared::Counted(fingerprint) => {
+            if let Some(&k) = acc.index.get(&fingerprint) {
+                acc.items[k].occurrences = acc.items[k].occurrences.saturating_add(1);
+            }
+        }
+        Prepared::Item(item, notes) => {
+            if acc.count_if_kept(&item.fingerprint, item.line, &item.pointer) {
+                return;
+            }
+            diags.extend(notes);
+            acc.add(item);
+        }
+    }
+}
+
+impl RunItems {
+    /// `true` when an item with `fingerprint` is kept that sorts before or at (`line`,
+    /// `pointer`): a result there is a duplicate that does not replace it.
+    fn keeps(&self, fingerprint: &str, line: Option<u64>, pointer: &str) -> bool {
+        self.index
+            .get(fingerprint)
+            .is_some_and(|&k| (line, pointer) >= (self.items[k].line, self.items[k].pointer.as_str()))
+    }
+
+    /// [`Self::keeps`], and then count the result on the kept item.
+    fn count_if_kept(&mut self, fingerprint: &str, line: Option<u64>, pointer: &str) -> bool {
+        if !self.keeps(fingerprint, line, pointer) {
+            return false;
+        }
+        if let Some(&k) = self.index.get(fingerprint) {
+            self.items[k].occurrences = self.items[k].occurrences.saturating_add(1);
+        }
+        true
+    }
+
+    /// Add an item that no kept item sorts before: it replaces the one of its fingerprint
+    /// (taking over its count), or is added.
+    fn add(&mut self, item: Item) {
+        if let Some(&k) = self.index.get(&item.fingerprint) {
+            let occurrences = self.items[k].occurrences.saturating_add(1);
+            self.items[k] = Item { occurrences, ..item };
+        } else {
+            self.index.insert(item.fingerprint.clone(), self.items.len());
+            self.items.push(item);
+        }
+    }
+}
+
+/// The rule, location, message and fingerprint of a result.
+fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Option<&'c RuleInfo>, Mapped) {
     let tool = ctx.tool.as_str();
     let ri = r
         .rule_index
@@ -818,25 +955,31 @@ fn map_one(
             .map(str::to_owned)
     });
     let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
-    let message = message_of(&r, info, tool, rule_id.as_deref());
-    let fingerprint = identity(&r, tool, rule_id.as_deref(), &location, &message);
-    // A result with the fingerprint of one already mapped in this run is counted on it; only
-    // one that sorts first by (line, pointer) replaces it (the order `dedupe` keeps).
-    if let Some(&k) = acc.index.get(&fingerprint) {
-        let kept = &mut acc.items[k];
-        if (r.line, r.pointer.as_str()) >= (kept.line, kept.pointer.as_str()) {
-            kept.occurrences = kept.occurrences.saturating_add(1);
-            return;
-        }
+    let message = message_of(r, info, tool, rule_id.as_deref());
+    let fingerprint = identity(r, tool, rule_id.as_deref(), &location, &message);
+    (info, Mapped { rule_id, location, message, fingerprint })
+}
+
+/// Map one result into the run's items: a result with the fingerprint of one already mapped
+/// in this run is counted on it; only one that sorts first by (line, pointer) replaces it (the
+/// order `dedupe` keeps).
+fn map_one(
+    diags: &mut Vec<Diagnostic>,
+    name: &str,
+    ctx: &RunCtx,
+    artifacts: Option<&Value>,
+    r: RawResult,
+    acc: &mut RunItems,
+) {
+    if not_a_finding(&r, name, diags) {
+        return;
     }
-    let item = new_item(diags, name, ctx, info, r, Mapped { rule_id, location, message, fingerprint });
-    if let Some(&k) = acc.index.get(&item.fingerprint) {
-        let occurrences = acc.items[k].occurrences.saturating_add(1);
-        acc.items[k] = Item { occurrences, ..item };
-    } else {
-        acc.index.insert(item.fingerprint.clone(), acc.items.len());
-        acc.items.push(item);
+    let (info, m) = mapped(ctx, artifacts, &r);
+    if acc.count_if_kept(&m.fingerprint, r.line, &r.pointer) {
+        return;
     }
+    let item = new_item(diags, name, ctx, info, r, m);
+    acc.add(item);
 }
 
 /// `true` (with a note) for a result that is not a finding: kind `pass` or `notApplicable`,
@@ -1344,7 +1487,95 @@ fn chars_prefix(s: &str, n: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    thread_local! {
+        /// Map every batch on this thread (the sequential reference of the tests).
+        pub(super) static ONE_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// A SARIF log of `results`: (rule, file, line, kind, suppressed) each.
+    fn log_of(results: &[(u8, u8, u16, u8, bool)]) -> Vec<u8> {
+        let rs: Vec<Value> = results
+            .iter()
+            .map(|&(rule, file, line, kind, suppressed)| {
+                let mut r = json!({
+                    "ruleId": format!("R{rule}"),
+                    "message": {"text": format!("issue in f{file}")},
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": format!("src/f{file}.c")},
+                        "region": {"startLine": line}}}]
+                });
+                match kind {
+                    0 => r["kind"] = json!("pass"),
+                    1 => r["baselineState"] = json!("absent"),
+                    _ => {}
+                }
+                if suppressed {
+                    r["suppressions"] = json!([{"kind": "external", "status": "accepted", "justification": "ok"}]);
+                }
+                r
+            })
+            .collect();
+        let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t", "rules": [{"id": "R1", "shortDescription": {"text": "One"}}]}},
+            "results": rs}]});
+        serde_json::to_vec(&log).unwrap_or_default()
+    }
+
+    fn parse_with(one_thread: bool, bytes: &[u8]) -> (Vec<Scan>, Vec<Diagnostic>) {
+        ONE_THREAD.set(one_thread);
+        let r = parse_bytes(bytes, "r.sarif", &ParseOptions::default());
+        ONE_THREAD.set(false);
+        r.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Results mapped in parallel batches give the items, counts and notes that mapping
+        /// them one by one gives: duplicates before, inside and across batches, a duplicate
+        /// that sorts first replacing the kept one, results that are not findings, notes of
+        /// accepted suppressions.
+        #[test]
+        fn batches_mapped_in_parallel_give_what_one_by_one_gives(
+            results in prop::collection::vec((0u8..4, 0u8..40, 1u16..6, 0u8..12, prop::bool::weighted(0.05)), 0..5000),
+        ) {
+            let bytes = log_of(&results);
+            let (scans, diags) = parse_with(false, &bytes);
+            let (want_scans, want_diags) = parse_with(true, &bytes);
+            prop_assert_eq!(diags, want_diags);
+            prop_assert_eq!(scans.len(), want_scans.len());
+            for (a, b) in scans.iter().zip(&want_scans) {
+                prop_assert_eq!(a.items.len(), b.items.len());
+                for (x, y) in a.items.iter().zip(&b.items) {
+                    prop_assert_eq!((&x.fingerprint, &x.pointer, x.line, x.occurrences), (&y.fingerprint, &y.pointer, y.line, y.occurrences));
+                    prop_assert_eq!(&x.extra, &y.extra);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_report_of_many_results_is_mapped_in_parallel_batches_like_one_by_one() {
+        // 3 batches and a part; every result twice, the second copy first in the file for
+        // half of them (it replaces the kept one), plus results that are not findings.
+        let mut results = Vec::new();
+        for i in 0..3500u32 {
+            let (rule, file) = ((i % 4) as u8, (i % 200) as u8);
+            results.push((rule, file, 3, if i % 97 == 0 { 0 } else { 5 }, i % 501 == 0));
+            results.push((rule, file, if i % 2 == 0 { 2 } else { 4 }, 5, false));
+        }
+        let bytes = log_of(&results);
+        let (scans, diags) = parse_with(false, &bytes);
+        let (want_scans, want_diags) = parse_with(true, &bytes);
+        assert_eq!(diags, want_diags);
+        let key = |s: &[Scan]| -> Vec<(String, String, Option<u64>, u32)> {
+            s[0].items.iter().map(|x| (x.fingerprint.clone(), x.pointer.clone(), x.line, x.occurrences)).collect()
+        };
+        assert_eq!(key(&scans), key(&want_scans));
+        assert_eq!(scans[0].items.iter().map(|x| u64::from(x.occurrences)).sum::<u64>(), 7000 - 37);
+        assert!(diags.iter().any(|d| d.code == codes::NOT_A_FINDING));
+    }
 
     #[test]
     fn a_prefix_of_characters_is_what_taking_characters_gives() {
