@@ -464,6 +464,8 @@ const PIECE_FINDINGS: usize = 512;
 const PIECES_MIN_FINDINGS: usize = 4 * PIECE_FINDINGS;
 /// Threads that render and check pieces.
 const PIECE_WORKERS: usize = 2;
+/// Bytes of a ledger written in pieces after which the writer flushes them to disk.
+const SYNC_EVERY_BYTES: usize = 8 << 20;
 /// Pieces a worker may have ready before the writer takes them.
 const PIECES_AHEAD: usize = 4;
 
@@ -539,8 +541,20 @@ fn pieces_check_write_with(
     let written = secfw_artifacts::write_atomic_meta_with(
         path,
         |f| {
-            run_pieces(ledger, keep, per_piece, render, &mut |t| f.write_all(t.as_bytes()))
-                .map(|r| r.map(|d| done = Some(d)))
+            // Written pieces are flushed to disk as the writing goes on, while the workers
+            // render and check the next ones: the sync before the rename then has only the
+            // last few megabytes left to write, instead of the whole ledger.
+            let mut unsynced = 0usize;
+            let mut sink = |t: &str| {
+                f.write_all(t.as_bytes())?;
+                unsynced += t.len();
+                if unsynced >= SYNC_EVERY_BYTES {
+                    unsynced = 0;
+                    f.sync_data()?;
+                }
+                Ok(())
+            };
+            run_pieces(ledger, keep, per_piece, render, &mut sink).map(|r| r.map(|d| done = Some(d)))
         },
         || Ok(()),
     )?;
