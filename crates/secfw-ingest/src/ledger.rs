@@ -300,7 +300,7 @@ fn decide(
     // Room for every finding this merge may open, once: a vector of 80k findings grown by
     // doubling copies each into fresh memory several times (an upper bound: an item merged
     // by an alias, or reported twice, opens nothing; capacity never written is never touched).
-    let new = work.iter().filter(|w| !index.live.contains_key(&w.item.fingerprint)).count();
+    let new = work.iter().filter(|w| !index.live.contains_key(w.item.fingerprint.as_str())).count();
     ledger.findings.reserve(new);
     index.live.reserve(new);
     m.summary.opened.reserve(new);
@@ -334,8 +334,8 @@ fn decide(
                 m.summary.reopened.push((id.clone(), old.clone()));
             }
             m.summary.opened.push(id.clone());
-            index.live.insert(item.fingerprint.clone(), ledger.findings.len() + pending.len());
-            pending.push(Opening { at, sid: m.sids[sid].clone(), tkey, id, previous });
+            index.live.insert(Cow::Borrowed(&item.fingerprint), ledger.findings.len() + pending.len());
+            pending.push(Opening { at, sid: Arc::clone(&m.sid_shared[sid]), tkey, id, previous });
         }
     }
     // Resolution concerns the findings the ledger held: those still pending are all reported.
@@ -352,11 +352,12 @@ struct Work<'r> {
     item: &'r Item,
 }
 
-/// A finding a merge opens, decided but not yet built.
+/// A finding a merge opens, decided but not yet built (the scan id and target key shared
+/// with the others of its scan).
 struct Opening {
     at: At,
-    sid: String,
-    tkey: String,
+    sid: Arc<str>,
+    tkey: Arc<str>,
     id: String,
     previous: Option<String>,
 }
@@ -384,42 +385,70 @@ fn build(
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     };
+    // The ledger grows once, by exactly the new findings, and each is built in its place: no
+    // vector grows by doubling and no part is built aside and copied in (at 1M findings each
+    // would copy hundreds of megabytes and touch as much fresh memory).
+    let start = ledger.findings.len();
+    ledger.findings.resize_with(start + pending.len(), placeholder);
+    let slots = &mut ledger.findings[start..];
     // Each thread shares the evidence's repeated text among the findings it builds.
-    let part = |c: &[Opening], p: Vec<&mut Item>, out: &mut Vec<Finding>| {
+    let part = |c: &[Opening], p: Vec<&mut Item>, out: &mut [Finding]| {
         let mut shared = Shared::default();
-        out.extend(
-            c.iter().zip(p).map(|(o, item)| new_finding(inventory, now, sla, &reports[o.at.0], o, item, &mut shared)),
-        );
+        for ((o, item), slot) in c.iter().zip(p).zip(out) {
+            *slot = new_finding(inventory, now, sla, &reports[o.at.0], o, item, &mut shared);
+        }
     };
     if threads <= 1 {
-        part(pending, items, &mut ledger.findings);
+        part(pending, items, slots);
         return;
     }
-    // This thread builds the first part straight into the ledger; the others build theirs
-    // aside, appended in order. The items are cut exactly where `pending.chunks` cuts.
+    // The items and the slots are cut exactly where `pending.chunks` cuts.
     let size = pending.len().div_ceil(threads);
     let mut rest = items.into_iter();
     let parts: Vec<Vec<&mut Item>> = pending.chunks(size).map(|c| rest.by_ref().take(c.len()).collect()).collect();
-    let findings = &mut ledger.findings;
     std::thread::scope(|s| {
-        let mut parts = pending.chunks(size).zip(parts);
+        let mut parts = pending.chunks(size).zip(parts).zip(slots.chunks_mut(size));
         let first = parts.next();
-        let handles: Vec<_> = parts
-            .map(|(c, p)| {
-                s.spawn(move || {
-                    let mut out = Vec::with_capacity(c.len());
-                    part(c, p, &mut out);
-                    out
-                })
-            })
-            .collect();
-        if let Some((c, p)) = first {
-            part(c, p, findings);
+        let handles: Vec<_> = parts.map(|((c, p), out)| s.spawn(move || part(c, p, out))).collect();
+        if let Some(((c, p), out)) = first {
+            part(c, p, out);
         }
         for h in handles {
-            findings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         }
     });
+}
+
+/// What a new finding's place holds until it is built (nothing allocated).
+fn placeholder() -> Finding {
+    Finding {
+        finding_id: String::new(),
+        severity: secfw_artifacts::Severity::Low,
+        category: Category::Vulnerability,
+        title: String::new(),
+        description: String::new(),
+        affected_resources: Vec::new(),
+        remediation: Remediation {
+            recommended_action: String::new(),
+            priority: priority_of(secfw_artifacts::Severity::Low),
+            deadline: Timestamp::Date(secfw_artifacts::Date(chrono::NaiveDate::MIN)),
+        },
+        evidence: Vec::new(),
+        governance: FindingGovernance::default(),
+        status: FindingStatus::Open,
+        first_seen: None,
+        last_seen: None,
+        resolved_at: None,
+        detected_in: None,
+        source: None,
+        fingerprint: None,
+        cvss: None,
+        cwe: Vec::new(),
+        cve: Vec::new(),
+        supersedes: None,
+        kev: None,
+        epss: None,
+    }
 }
 
 /// [`build`] from copies of the items (the reports are left as they are).
@@ -452,14 +481,16 @@ impl IdScheme {
 
 /// Indexes of the ledger: live (not resolved) findings by fingerprint, and the most recently
 /// resolved finding of each fingerprint.
-struct LedgerIndex {
-    live: HashMap<String, usize>,
+/// The ledger's findings by fingerprint: the live one, and the last resolved one. Fingerprints
+/// of findings this merge opens are borrowed from their items, not copied.
+struct LedgerIndex<'r> {
+    live: HashMap<Cow<'r, str>, usize>,
     last_resolved: HashMap<String, usize>,
 }
 
-impl LedgerIndex {
+impl<'r> LedgerIndex<'r> {
     fn of(ledger: &FindingsFile) -> Self {
-        let mut live: HashMap<String, usize> = HashMap::new();
+        let mut live: HashMap<Cow<'r, str>, usize> = HashMap::new();
         let mut last_resolved: HashMap<String, usize> = HashMap::new();
         for (i, f) in ledger.findings.iter().enumerate() {
             let Some(fp) = f.fingerprint.as_deref() else { continue };
@@ -471,7 +502,7 @@ impl LedgerIndex {
                     }
                 }
             } else {
-                live.entry(fp.to_owned()).or_insert(i);
+                live.entry(Cow::Owned(fp.to_owned())).or_insert(i);
             }
         }
         Self { live, last_resolved }
@@ -480,13 +511,13 @@ impl LedgerIndex {
     /// The position of the live finding of `item`: by its fingerprint (`false`), else by an
     /// earlier fingerprint of the item (`true`: the caller gives that finding the current
     /// fingerprint, which the index already holds).
-    fn live_for(&mut self, item: &Item) -> Option<(usize, bool)> {
-        if let Some(&i) = self.live.get(&item.fingerprint) {
+    fn live_for(&mut self, item: &'r Item) -> Option<(usize, bool)> {
+        if let Some(&i) = self.live.get(item.fingerprint.as_str()) {
             return Some((i, false));
         }
-        let (alias, i) = item.aliases.iter().find_map(|a| self.live.get(a).map(|&i| (a.clone(), i)))?;
-        self.live.remove(&alias);
-        self.live.insert(item.fingerprint.clone(), i);
+        let (alias, i) = item.aliases.iter().find_map(|a| self.live.get(a.as_str()).map(|&i| (a.as_str(), i)))?;
+        self.live.remove(alias);
+        self.live.insert(Cow::Borrowed(&item.fingerprint), i);
         Some((i, true))
     }
 }
@@ -497,14 +528,17 @@ struct Merge<'r, 'i> {
     now: DateTime<Utc>,
     summary: MergeSummary,
     unmatched: BTreeSet<String>,
-    /// Every item of a scan names the same few targets: each is matched once.
-    target_keys: HashMap<String, String>,
+    /// Every item of a scan names the same few targets: each is matched once (and shared by
+    /// the findings decided for it).
+    target_keys: HashMap<String, Arc<str>>,
     /// (tool, target key) → the scans of this ingest that scanned it, for resolution.
     scanned: HashMap<(String, String), Vec<&'r Scan>>,
     /// Fingerprints reported by this ingest.
     seen: HashSet<&'r str>,
     /// The scan id of every scan, in report order.
     sids: Vec<String>,
+    /// The same, shared by the findings decided for the scan.
+    sid_shared: Vec<Arc<str>>,
     /// The evidence text of updated findings, shared.
     shared: Shared,
 }
@@ -520,6 +554,7 @@ impl<'r, 'i> Merge<'r, 'i> {
             scanned: HashMap::new(),
             seen: HashSet::new(),
             sids: Vec::new(),
+            sid_shared: Vec::new(),
             shared: Shared::default(),
         }
     }
@@ -529,9 +564,9 @@ impl<'r, 'i> Merge<'r, 'i> {
     }
 
     /// The inventory id of a target, or the target itself (noted as unmatched).
-    fn target_key(&mut self, t: &str) -> String {
+    fn target_key(&mut self, t: &str) -> Arc<str> {
         if let Some(k) = self.target_keys.get(t) {
-            return k.clone();
+            return Arc::clone(k);
         }
         let k = if let Some(r) = match_resource(self.inventory, &[t]) {
             r.id.clone()
@@ -541,7 +576,8 @@ impl<'r, 'i> Merge<'r, 'i> {
             }
             t.to_owned()
         };
-        self.target_keys.insert(t.to_owned(), k.clone());
+        let k: Arc<str> = k.into();
+        self.target_keys.insert(t.to_owned(), Arc::clone(&k));
         k
     }
 
@@ -562,6 +598,7 @@ impl<'r, 'i> Merge<'r, 'i> {
                 }
                 self.summary.scans.push(sid.clone());
                 let k = self.sids.len();
+                self.sid_shared.push(Arc::from(sid.as_str()));
                 self.sids.push(sid);
                 work.extend(scan.items.iter().enumerate().map(|(i, item)| Work {
                     at: (r, s, i),
@@ -577,7 +614,7 @@ impl<'r, 'i> Merge<'r, 'i> {
 
     /// The scan record of `scan` (and what it scanned, for resolution).
     fn scan_record(&mut self, report: &ScannerReport, scan: &'r Scan, sid: &str) -> ScanRecord {
-        let mut targets: Vec<String> = scan.targets.iter().map(|t| self.target_key(t)).collect();
+        let mut targets: Vec<String> = scan.targets.iter().map(|t| self.target_key(t).to_string()).collect();
         targets.sort();
         targets.dedup();
         for t in &targets {
@@ -704,7 +741,7 @@ fn new_finding(
         description: take(&mut item.description),
         affected_resources: vec![AffectedResource {
             resource_type: resource.map_or_else(|| item.resource_type.to_owned(), |r| r.kind.clone()),
-            resource_id: resource.map_or_else(|| o.tkey.clone(), |r| r.id.clone()),
+            resource_id: resource.map_or_else(|| o.tkey.to_string(), |r| r.id.clone()),
             location,
         }],
         remediation: Remediation {
@@ -722,7 +759,7 @@ fn new_finding(
         source: Some(FindingSource {
             tool: take(&mut item.tool),
             rule_id: take(&mut item.rule_id),
-            scan_id: Some(o.sid.clone()),
+            scan_id: Some(o.sid.to_string()),
         }),
         fingerprint: Some(take(&mut item.fingerprint)),
         cvss: item.cvss,

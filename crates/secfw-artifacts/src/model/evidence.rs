@@ -55,7 +55,8 @@ pub struct EvidenceData(Repr);
 
 #[derive(Clone, Debug)]
 enum Repr {
-    Value(Value),
+    /// Boxed like the other, so an evidence item takes two words in its finding.
+    Value(Box<Value>),
     Scan(Box<ScanResultEvidence>),
 }
 
@@ -272,7 +273,7 @@ impl EvidenceData {
         if e.extras_are_distinct() {
             Self(Repr::Scan(Box::new(e)))
         } else {
-            Self(Repr::Value(Value::Object(e.to_map())))
+            Self(Repr::Value(Box::new(Value::Object(e.to_map()))))
         }
     }
 
@@ -314,7 +315,7 @@ impl EvidenceData {
     /// The data as a [`Value`] (built, for the scanner-result shape).
     pub fn to_value(&self) -> Value {
         match &self.0 {
-            Repr::Value(v) => v.clone(),
+            Repr::Value(v) => (**v).clone(),
             Repr::Scan(e) => Value::Object(e.to_map()),
         }
     }
@@ -322,7 +323,7 @@ impl EvidenceData {
     /// The data as a [`Value`].
     pub fn into_value(self) -> Value {
         match self.0 {
-            Repr::Value(v) => v,
+            Repr::Value(v) => *v,
             Repr::Scan(e) => Value::Object(e.to_map()),
         }
     }
@@ -335,9 +336,9 @@ impl From<Value> for EvidenceData {
         match v {
             Value::Object(m) => match ScanResultEvidence::from_map(m) {
                 Ok(e) => Self(Repr::Scan(Box::new(e))),
-                Err(m) => Self(Repr::Value(Value::Object(m))),
+                Err(m) => Self(Repr::Value(Box::new(Value::Object(m)))),
             },
-            v => Self(Repr::Value(v)),
+            v => Self(Repr::Value(Box::new(v))),
         }
     }
 }
@@ -443,8 +444,8 @@ mod tests {
     fn same(d: &EvidenceData, v: &Value) {
         assert_eq!(serde_json::to_string(d).unwrap(), serde_json::to_string(v).unwrap());
         assert_eq!(&d.to_value(), v);
-        assert!(*d == EvidenceData(super::Repr::Value(v.clone())), "{v}");
-        assert!(EvidenceData(super::Repr::Value(v.clone())) == *d, "{v}");
+        assert!(*d == EvidenceData(super::Repr::Value(Box::new(v.clone()))), "{v}");
+        assert!(EvidenceData(super::Repr::Value(Box::new(v.clone()))) == *d, "{v}");
         let back: EvidenceData = serde_json::from_str(&serde_json::to_string(d).unwrap()).unwrap();
         assert!(back == *d);
     }
