@@ -750,6 +750,24 @@ fn the_read_back_of_a_written_ledger_checks_it_like_a_load() {
     }
 }
 
+proptest! {
+    /// The one-pass rule is the rule as stated: allowed bytes only, a letter, `_` or `/`
+    /// first, no space or `:` last, no `: `, no reserved word.
+    #[test]
+    fn the_plain_rule_is_the_rule_as_stated(s in "[a-zA-Z0-9 :#_/.\\-]{0,12}|yes|No|nUll|inf|a: b|[ -~]{0,40}") {
+        const RESERVED: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity"];
+        let allowed = |c: u8| c.is_ascii_alphanumeric() || b" _-./@+(),;=<>'!?%:".contains(&c);
+        let b = s.as_bytes();
+        let stated = !b.is_empty()
+            && (b[0].is_ascii_alphabetic() || b[0] == b'_' || b[0] == b'/')
+            && !matches!(b[b.len() - 1], b' ' | b':')
+            && b.iter().all(|&c| allowed(c))
+            && !s.contains(": ")
+            && !RESERVED.iter().any(|w| w.eq_ignore_ascii_case(&s));
+        prop_assert_eq!(canonical::is_plain_safe(&s), stated, "{:?}", s);
+    }
+}
+
 #[test]
 fn plain_scalars_are_only_strings_no_yaml_reader_takes_for_something_else() {
     for s in HOSTILE {

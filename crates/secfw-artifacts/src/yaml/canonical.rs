@@ -757,11 +757,20 @@ const RESERVED: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false",
 /// `#` (a comment), and not a boolean, null or number word in any case (`yes`, `No`, `NULL`, `inf`).
 pub fn is_plain_safe(s: &str) -> bool {
     let b = s.as_bytes();
-    let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return false };
-    if !(first.is_ascii_alphabetic() || first == b'_' || first == b'/') || last == b' ' || last == b':' {
+    let Some(&first) = b.first() else { return false };
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b'/') {
         return false;
     }
-    if !b.iter().all(|&c| PLAIN[usize::from(c)]) || memchr::memmem::find(b, b": ").is_some() {
+    // One pass over the bytes (most of a ledger's text goes through here when it is written
+    // and again when it is read back): each one allowed, and no `:` followed by a space.
+    let mut last = 0u8;
+    for &c in b {
+        if !PLAIN[usize::from(c)] || (last == b':' && c == b' ') {
+            return false;
+        }
+        last = c;
+    }
+    if last == b' ' || last == b':' {
         return false;
     }
     !(b.len() <= 8 && RESERVED.iter().any(|w| w.eq_ignore_ascii_case(s)))
