@@ -586,74 +586,94 @@ pub fn strict_value<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value
     StrictValue::deserialize(d).map(|v| v.0)
 }
 
-struct StrictValue(serde_json::Value);
+pub(crate) struct StrictValue(pub(crate) serde_json::Value);
 
 impl<'de> Deserialize<'de> for StrictValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = StrictValue;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<StrictValue, E> {
-                Ok(StrictValue(v.into()))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<StrictValue, E> {
-                Ok(StrictValue(v.into()))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<StrictValue, E> {
-                Ok(StrictValue(v.into()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<StrictValue, E> {
-                serde_json::Number::from_f64(v)
-                    .map(|n| StrictValue(n.into()))
-                    .ok_or_else(|| E::custom("non-finite numbers (.nan, .inf) are not allowed"))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
-                Ok(StrictValue(v.into()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<StrictValue, E> {
-                Ok(StrictValue(v.into()))
-            }
-            fn visit_unit<E>(self) -> Result<StrictValue, E> {
-                Ok(StrictValue(serde_json::Value::Null))
-            }
-            fn visit_none<E>(self) -> Result<StrictValue, E> {
-                Ok(StrictValue(serde_json::Value::Null))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<StrictValue, D::Error> {
-                StrictValue::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
-                // Sized from the hint ([`OneHint`]: one when the format does not know), capped so a
-                // hint can never reserve more than the input could fill.
-                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-                while let Some(StrictValue(x)) = seq.next_element()? {
-                    v.push(x);
-                }
-                Ok(StrictValue(v.into()))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictValue, A::Error> {
-                // One entry expected when the format does not say (most evidence data is a
-                // single `file:` key): the map then holds one slot instead of three.
-                let mut m = serde_json::Map::with_capacity(map.size_hint().unwrap_or(1).min(64));
-                while let Some(k) = map.next_key::<String>()? {
-                    let StrictValue(v) = map.next_value()?;
-                    // The key is moved in, not copied for a message that is almost never built.
-                    match m.entry(k) {
-                        serde_json::map::Entry::Occupied(o) => {
-                            return Err(de::Error::custom(format!("duplicate mapping key: {}", o.key())));
-                        }
-                        serde_json::map::Entry::Vacant(e) => {
-                            e.insert(v);
-                        }
-                    }
-                }
-                Ok(StrictValue(m.into()))
-            }
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+/// The visitor of [`strict_value`]: any value, a map that repeats a key refused.
+pub(crate) struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<serde_json::Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Into::into)
+            .ok_or_else(|| E::custom("non-finite numbers (.nan, .inf) are not allowed"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<serde_json::Value, D::Error> {
+        strict_value(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<serde_json::Value, A::Error> {
+        // Sized from the hint ([`OneHint`]: one when the format does not know), capped so a
+        // hint can never reserve more than the input could fill.
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(StrictValue(x)) = seq.next_element()? {
+            v.push(x);
         }
-        d.deserialize_any(V)
+        Ok(v.into())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<serde_json::Value, A::Error> {
+        // One entry expected when the format does not say (most evidence data is a
+        // single `file:` key): the map then holds one slot instead of three.
+        let mut m = serde_json::Map::with_capacity(map.size_hint().unwrap_or(1).min(64));
+        strict_entries(&mut m, &mut map)?;
+        Ok(m.into())
+    }
+}
+
+/// Read the rest of `map` into `m`, refusing a key `m` already holds.
+pub(crate) fn strict_entries<'de, A: MapAccess<'de>>(
+    m: &mut serde_json::Map<String, serde_json::Value>,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    while let Some(k) = map.next_key::<String>()? {
+        let StrictValue(v) = map.next_value()?;
+        strict_insert(m, k, v)?;
+    }
+    Ok(())
+}
+
+/// Insert an entry read from a map, refusing a key `m` already holds.
+pub(crate) fn strict_insert<E: de::Error>(
+    m: &mut serde_json::Map<String, serde_json::Value>,
+    k: String,
+    v: serde_json::Value,
+) -> Result<(), E> {
+    // The key is moved in, not copied for a message that is almost never built.
+    match m.entry(k) {
+        serde_json::map::Entry::Occupied(o) => Err(E::custom(format!("duplicate mapping key: {}", o.key()))),
+        serde_json::map::Entry::Vacant(e) => {
+            e.insert(v);
+            Ok(())
+        }
     }
 }
 

@@ -143,72 +143,6 @@ impl ScanResultEvidence {
         }
         m
     }
-
-    /// Read the shape from `m`, or give `m` back when it differs in anything.
-    fn from_map(m: serde_json::Map<String, Value>) -> Result<Self, serde_json::Map<String, Value>> {
-        if !Self::fits(&m) {
-            return Err(m);
-        }
-        // `fits` checked every entry: the fallbacks below are never taken (and a test reads
-        // every map back to itself).
-        let mut it = m.into_iter().peekable();
-        let mut take = |key: &str| it.next_if(|(k, _)| k == key).map(|(_, v)| v);
-        let mut string = |key: &str| match take(key) {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        };
-        let report = string(REPORT).unwrap_or_default().into();
-        let report_sha256 = string(REPORT_SHA256).unwrap_or_default().into();
-        let pointer = string(POINTER).unwrap_or_default();
-        let tool = string(TOOL).unwrap_or_default().into();
-        let rule_id = string(RULE_ID);
-        let target = string(TARGET).unwrap_or_default().into();
-        let location = string(LOCATION).unwrap_or_default();
-        let mut number = |key: &str| take(key).and_then(|v| v.as_u64());
-        let line = number(LINE);
-        let occurrences = number(OCCURRENCES).unwrap_or_default();
-        let mut string = |key: &str| match take(key) {
-            Some(Value::String(s)) => s,
-            _ => String::new(),
-        };
-        let severity_source = Cow::Owned(string(SEVERITY_SOURCE));
-        let class = Cow::Owned(string(CLASS));
-        let extra = it.map(|(k, v)| (Cow::Owned(k), v)).collect();
-        Ok(Self {
-            report,
-            report_sha256,
-            pointer,
-            tool,
-            rule_id,
-            target,
-            location,
-            line,
-            occurrences,
-            severity_source,
-            class,
-            extra,
-        })
-    }
-
-    /// `true` when `m` is exactly the shape: the fixed keys in order (the optional ones
-    /// present or not), each with a value of its type, then
-    /// entries whose keys are none of the fixed keys.
-    fn fits(m: &serde_json::Map<String, Value>) -> bool {
-        let mut it = m.iter().peekable();
-        for (key, optional, number) in SHAPE {
-            match it.peek() {
-                Some((k, v)) if k.as_str() == key => {
-                    if !(if number { v.is_u64() } else { v.is_string() }) {
-                        return false;
-                    }
-                    it.next();
-                }
-                _ if optional => {}
-                _ => return false,
-            }
-        }
-        it.all(|(k, _)| !FIXED.contains(&k.as_str()))
-    }
 }
 
 impl Serialize for ScanResultEvidence {
@@ -333,13 +267,19 @@ impl From<Value> for EvidenceData {
     /// Holds a map of the scanner-result shape as [`ScanResultEvidence`], anything else as
     /// it is.
     fn from(v: Value) -> Self {
-        match v {
-            Value::Object(m) => match ScanResultEvidence::from_map(m) {
-                Ok(e) => Self(Repr::Scan(Box::new(e))),
-                Err(m) => Self(Repr::Value(Box::new(Value::Object(m)))),
-            },
-            v => Self(Repr::Value(Box::new(v))),
+        let Value::Object(m) = v else { return Self(Repr::Value(Box::new(v))) };
+        let mut read = ShapeReader::default();
+        let mut entries = m.into_iter();
+        while let Some((k, v)) = entries.next() {
+            if let Err((key, v)) = read.take(Key::of(k), v) {
+                // The map as it was: the entries read, this one, the rest.
+                let mut m = read.into_map();
+                m.insert(key.into_string(), v);
+                m.extend(entries);
+                return Self(Repr::Value(Box::new(Value::Object(m))));
+            }
         }
+        read.finish()
     }
 }
 
@@ -393,9 +333,201 @@ impl Serialize for EvidenceData {
 }
 
 impl<'de> Deserialize<'de> for EvidenceData {
-    /// Any value; a map that repeats a key is refused (as everywhere in an artifact).
+    /// Any value; a map that repeats a key is refused (as everywhere in an artifact). A map in
+    /// the scanner-result shape is read straight into its fields, without building the map.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::yaml::strict_value(d).map(Self::from)
+        d.deserialize_any(DataVisitor)
+    }
+}
+
+/// The visitor of [`EvidenceData`]: [`crate::yaml::StrictVisitor`]'s values, and its maps
+/// read into [`ScanResultEvidence`] as long as they keep to the shape.
+struct DataVisitor;
+
+/// Every value but a map, as [`crate::yaml::StrictVisitor`] reads it.
+macro_rules! strict {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $name<E: serde::de::Error>(self, $($arg: $ty),*) -> Result<EvidenceData, E> {
+            crate::yaml::StrictVisitor.$name($($arg),*).map(EvidenceData::from)
+        }
+    )*};
+}
+
+impl<'de> serde::de::Visitor<'de> for DataVisitor {
+    type Value = EvidenceData;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        serde::de::Visitor::expecting(&crate::yaml::StrictVisitor, f)
+    }
+    strict! {
+        visit_bool(v: bool);
+        visit_i64(v: i64);
+        visit_u64(v: u64);
+        visit_f64(v: f64);
+        visit_str(v: &str);
+        visit_string(v: String);
+        visit_unit();
+        visit_none();
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<EvidenceData, D::Error> {
+        EvidenceData::deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<EvidenceData, A::Error> {
+        crate::yaml::StrictVisitor.visit_seq(seq).map(EvidenceData::from)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<EvidenceData, A::Error> {
+        let mut read = ShapeReader::default();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let crate::yaml::StrictValue(v) = map.next_value()?;
+            if let Err((key, v)) = read.take(key, v) {
+                // It left the shape: the rest is read as any map is.
+                let mut m = read.into_map();
+                crate::yaml::strict_insert(&mut m, key.into_string(), v)?;
+                crate::yaml::strict_entries(&mut m, &mut map)?;
+                return Ok(EvidenceData(Repr::Value(Box::new(Value::Object(m)))));
+            }
+        }
+        Ok(read.finish())
+    }
+}
+
+/// A key of a map read as evidence data: one of the shape's (by position), or another.
+enum Key {
+    Fixed(usize),
+    Other(String),
+}
+
+impl Key {
+    fn of(k: String) -> Self {
+        FIXED.iter().position(|f| *f == k).map_or(Self::Other(k), Self::Fixed)
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Self::Fixed(i) => FIXED[i].to_owned(),
+            Self::Other(k) => k,
+        }
+    }
+}
+
+/// Reads a key as `String` does (the same errors), without allocating the shape's keys.
+struct KeySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_string(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for KeySeed {
+    type Value = Key;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+        Ok(FIXED.iter().position(|f| *f == v).map_or_else(|| Key::Other(v.to_owned()), Key::Fixed))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Key, E> {
+        Ok(Key::of(v))
+    }
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Key, E> {
+        match std::str::from_utf8(v) {
+            Ok(s) => self.visit_str(s),
+            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+        }
+    }
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Key, E> {
+        match String::from_utf8(v) {
+            Ok(s) => self.visit_string(s),
+            Err(e) => Err(E::invalid_value(serde::de::Unexpected::Bytes(&e.into_bytes()), &self)),
+        }
+    }
+}
+
+/// The entries of a map read so far, while they keep to the scanner-result shape: the fixed
+/// keys in order (an optional one may be left out), each with a value of its type, then other
+/// keys, each once.
+#[derive(Default)]
+struct ShapeReader {
+    fixed: [Option<Value>; 11],
+    /// The position in [`SHAPE`] of the next fixed key that may come.
+    next: usize,
+    extra: Vec<(String, Value)>,
+}
+
+impl ShapeReader {
+    /// Take the next entry, or give it back when it leaves the shape.
+    fn take(&mut self, key: Key, v: Value) -> Result<(), (Key, Value)> {
+        match key {
+            Key::Fixed(i) => {
+                let in_order = i >= self.next && SHAPE[self.next..i].iter().all(|&(_, optional, _)| optional);
+                let typed = if SHAPE[i].2 { v.is_u64() } else { v.is_string() };
+                if !(in_order && typed) {
+                    return Err((key, v));
+                }
+                self.fixed[i] = Some(v);
+                self.next = i + 1;
+            }
+            Key::Other(k) => {
+                if self.next < SHAPE.len() || self.extra.iter().any(|(e, _)| *e == k) {
+                    return Err((Key::Other(k), v));
+                }
+                self.extra.push((k, v));
+            }
+        }
+        Ok(())
+    }
+
+    /// The entries read, as the map they make (in the order read).
+    fn into_map(self) -> serde_json::Map<String, Value> {
+        let mut m = serde_json::Map::with_capacity(self.fixed.iter().flatten().count() + self.extra.len() + 1);
+        for (key, v) in FIXED.iter().zip(self.fixed) {
+            if let Some(v) = v {
+                m.insert((*key).to_owned(), v);
+            }
+        }
+        m.extend(self.extra);
+        m
+    }
+
+    /// The data read: typed when every required key came, else the map.
+    fn finish(self) -> EvidenceData {
+        if self.next < SHAPE.len() {
+            return EvidenceData(Repr::Value(Box::new(Value::Object(self.into_map()))));
+        }
+        let [
+            report,
+            report_sha256,
+            pointer,
+            tool,
+            rule_id,
+            target,
+            location,
+            line,
+            occurrences,
+            severity_source,
+            class,
+        ] = self.fixed;
+        // `take` checked each value's type: the defaults are never used.
+        let string = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let e = ScanResultEvidence {
+            report: string(report).unwrap_or_default().into(),
+            report_sha256: string(report_sha256).unwrap_or_default().into(),
+            pointer: string(pointer).unwrap_or_default(),
+            tool: string(tool).unwrap_or_default().into(),
+            rule_id: string(rule_id),
+            target: string(target).unwrap_or_default().into(),
+            location: string(location).unwrap_or_default(),
+            line: line.and_then(|v| v.as_u64()),
+            occurrences: occurrences.and_then(|v| v.as_u64()).unwrap_or_default(),
+            severity_source: Cow::Owned(string(severity_source).unwrap_or_default()),
+            class: Cow::Owned(string(class).unwrap_or_default()),
+            extra: self.extra.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+        };
+        EvidenceData(Repr::Scan(Box::new(e)))
     }
 }
 
@@ -418,7 +550,28 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
-    use super::{EvidenceData, FIXED, ScanResultEvidence};
+    use super::{EvidenceData, FIXED};
+
+    /// The shape as the documentation states it: the fixed keys in order (`rule_id` and
+    /// `line` may be left out), strings but `line` and `occurrences` (whole numbers from 0),
+    /// then keys that are none of the fixed ones.
+    fn fits(m: &serde_json::Map<String, Value>) -> bool {
+        let mut it = m.iter().peekable();
+        for key in FIXED {
+            match it.peek() {
+                Some((k, v)) if k.as_str() == key => {
+                    let number = key == "line" || key == "occurrences";
+                    if !(if number { v.is_u64() } else { v.is_string() }) {
+                        return false;
+                    }
+                    it.next();
+                }
+                _ if key == "rule_id" || key == "line" => {}
+                _ => return false,
+            }
+        }
+        it.all(|(k, _)| !FIXED.contains(&k.as_str()))
+    }
 
     /// Evidence as `secfw ingest` writes it for a SARIF result (every key of the shape).
     fn ingest_map() -> Value {
@@ -528,11 +681,65 @@ mod tests {
             .iter()
             .filter(|v| {
                 let Some(o) = v.as_object() else { return false };
-                ScanResultEvidence::fits(o)
+                fits(o)
             })
             .count();
         assert_eq!(typed, expected_typed);
         assert!(typed >= 2 && typed < cases.len() / 2, "{typed} of {}", cases.len());
+    }
+
+    /// Read as evidence data and as a strict value: the same value, or the same error.
+    fn reads_alike(text: &str) -> Option<EvidenceData> {
+        let strict = crate::yaml::strict_value(&mut serde_json::Deserializer::from_str(text));
+        let data: Result<EvidenceData, _> = serde_json::from_str(text);
+        match (strict, data) {
+            (Ok(v), Ok(d)) => {
+                same(&d, &v);
+                Some(d)
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{text}");
+                None
+            }
+            (a, b) => panic!("{text}: {a:?} / {b:?}"),
+        }
+    }
+
+    #[test]
+    fn data_is_read_straight_into_the_shape_with_the_errors_of_any_map() {
+        let full = serde_json::to_string(&ingest_map()).unwrap();
+        assert!(reads_alike(&full).unwrap().as_scan_result().is_some());
+        let cases = [
+            // A fixed key twice: in order, and after leaving the shape.
+            full.replacen(r#""tool":"semgrep","#, r#""tool":"semgrep","tool":"x","#, 1),
+            full.replacen(r#""line":12,"#, r#""line":"12","pointer":"/x","#, 1),
+            // An extra key twice, and an extra equal to an earlier fixed one.
+            full.replacen(r#""level":"error","#, r#""level":"error","level":"note","#, 1),
+            full.replacen(r#""level":"error","#, r#""level":"error","report":"r","#, 1),
+            // Left out, out of place, of another type.
+            full.replacen(r#""class":"rules","#, "", 1),
+            full.replacen(r#""rule_id":"python.lang.security.audit.eval","#, "", 1),
+            full.replacen(r#""occurrences":1,"#, r#""occurrences":-1,"#, 1),
+            full.replacen(r#""pointer":"/runs/0/results/7","#, "", 1).replacen('}', r#","pointer":"/p"}"#, 1),
+            r#"{"report":"a","x":1}"#.to_owned(),
+            r#"{"report":"a","report":"b"}"#.to_owned(),
+            r#"{"a":1,"a":2}"#.to_owned(),
+            r#"[{"report":"a"},1,"s",null,true,1.5,-3]"#.to_owned(),
+            "{}".to_owned(),
+            r#"{"report":1e999}"#.to_owned(),
+        ];
+        let mut typed = 0;
+        for text in &cases {
+            if let Some(d) = reads_alike(text) {
+                typed += usize::from(d.as_scan_result().is_some());
+            }
+        }
+        // Only the one without `rule_id` (optional) keeps the shape.
+        assert_eq!(typed, 1);
+        for dup in &cases[..4] {
+            let e = serde_json::from_str::<EvidenceData>(dup).unwrap_err().to_string();
+            assert!(e.contains("duplicate mapping key"), "{dup}: {e}");
+        }
     }
 
     #[test]
