@@ -623,11 +623,33 @@ pub fn check_findings_canonical_pieces(
 /// Parse and check `sec_findings.yaml`.
 pub fn parse_findings(src: &SourceFile, opts: &LoadOptions, diags: &mut Vec<Diagnostic>) -> Option<FindingsFile> {
     FINDINGS_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let ff: FindingsFile =
-        crate::model::findings::with_findings_hint(findings_hint(&src.text), || parse_yaml(src, opts, diags))?;
+    let hint = findings_hint(&src.text);
+    let ff: FindingsFile = match layout_read(src, hint) {
+        Some(ff) => ff,
+        None => crate::model::findings::with_findings_hint(hint, || parse_yaml(src, opts, diags))?,
+    };
     let pending = check_findings(&ff, &src.name);
     locate(src, pending, diags);
     Some(ff)
+}
+
+/// A ledger exactly in the ledger layout (what secfw writes), read by the layout's one-pass
+/// reader ([`yaml::canonical::from_str_typed_within`]) instead of the full YAML parser, which
+/// reads such a text to the same value (`the_layout_reader_accepts_only_what_the_normal_parser_reads_the_same`,
+/// `a_ledger_in_the_layout_loads_as_the_full_parser_reads_it`) with no diagnostic, several
+/// times slower. `None`, and the full parser reads the text, when it leaves the layout anywhere
+/// (a comment, other quoting or indentation, a byte-order mark), holds a field the ledger type
+/// does not hold (the full parser reports it as `opts` says), or nests deeper than half the
+/// depth budget (the full parser enforces the budget).
+fn layout_read(src: &SourceFile, hint: usize) -> Option<FindingsFile> {
+    if yaml::is_json_syntax(&src.text) {
+        return None;
+    }
+    let mut unknown = false;
+    let read = crate::model::findings::with_findings_hint(hint, || {
+        yaml::canonical::from_str_typed_within::<FindingsFile>(&src.text, yaml::MAX_DEPTH / 2, &mut |_| unknown = true)
+    });
+    read.ok().filter(|_| !unknown)
 }
 
 /// How many findings a ledger text probably holds, to size the findings vector once: the

@@ -12,7 +12,7 @@ use secfw_artifacts::yaml::canonical;
 use secfw_artifacts::{
     Date, FindingStatus, FindingsFile, LifecycleState, LoadOptions, Severity, SourceFile, Timestamp,
     check_findings_canonical, check_findings_canonical_piece, check_findings_canonical_pieces, ledger_checks,
-    parse_findings_canonical, yaml,
+    parse_findings, parse_findings_canonical, yaml,
 };
 
 /// Strings an attacker or a careless producer puts in a report, and everything YAML reads as
@@ -573,6 +573,39 @@ proptest! {
             match yaml::parse::<Any>(&src, yaml::UnknownFields::Deny) {
                 Ok(back) => prop_assert_eq!(back.value.0, v, "{}", text),
                 Err(d) => prop_assert!(false, "the layout reader accepted what the normal parser refuses: {d}\n{text}"),
+            }
+        }
+    }
+}
+
+proptest! {
+    /// A load takes the layout's reader for a ledger in the layout (`parse_findings`): whatever
+    /// the text (written by secfw, or with bytes changed), when that reader takes it, the full
+    /// YAML parser reads the same ledger from it with no diagnostic, and the load gives what
+    /// the full parser gives (the same value and the same diagnostics as the text with a
+    /// trailing comment, which only the full parser reads).
+    #[test]
+    fn a_ledger_in_the_layout_loads_as_the_full_parser_reads_it(
+        ff in ledger(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b" -:#\"\\\n\tax0'{}[]~".to_vec())), 0..3),
+    ) {
+        let text = canonical::to_string(&ff).unwrap().unwrap();
+        let Some(text) = mutate(text, &edits) else { return Ok(()) };
+        let mut unknown = false;
+        let fast = canonical::from_str_typed_within::<FindingsFile>(&text, yaml::MAX_DEPTH / 2, &mut |_| unknown = true);
+        let (mut d, mut d_full) = (Vec::new(), Vec::new());
+        let loaded = parse_findings(&SourceFile::new("sec_findings.yaml", text.clone()), &LoadOptions::default(), &mut d);
+        if let (Ok(fast), false) = (fast, unknown) {
+            let full = yaml::parse::<FindingsFile>(&SourceFile::new("sec_findings.yaml", text.clone()), yaml::UnknownFields::Deny)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n---\n{text}")))?;
+            prop_assert!(full.diagnostics.is_empty(), "{:?}", full.diagnostics);
+            prop_assert_eq!(&full.value, &fast, "{}", text);
+            prop_assert_eq!(loaded.as_ref(), Some(&fast));
+            if text.ends_with('\n') {
+                let commented = format!("{text}# the full parser reads this\n");
+                let full_load = parse_findings(&SourceFile::new("sec_findings.yaml", commented), &LoadOptions::default(), &mut d_full);
+                prop_assert_eq!(loaded, full_load);
+                prop_assert_eq!(d, d_full);
             }
         }
     }

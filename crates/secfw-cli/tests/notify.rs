@@ -221,9 +221,10 @@ fn an_unreachable_webhook_never_changes_the_cycle_outcome() {
     let (tmp, dir) = example();
     make_critical(&dir);
     let (keys, trust) = signer(tmp.path());
-    // Nothing listens on this port: every attempt is refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}/hook");
+    // Nothing listens on port 1, and no test server can take it (they bind ephemeral ports;
+    // a port bound and released here could be handed to one of them by the next bind): every
+    // attempt is refused.
+    let url = "http://127.0.0.1:1/hook".to_owned();
     let o = cycle(&dir, &keys, &trust, &["--no-tickets"], &[("SECFW_HOOK_URL", &url)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let t = text(&o);

@@ -837,6 +837,21 @@ pub fn from_str_typed<T: DeserializeOwned>(text: &str, unknown: &mut dyn FnMut(S
     read(text, |de| serde_ignored::deserialize(de, |p| unknown(p.to_string()))).map(|(v, _)| v)
 }
 
+/// [`from_str_typed`], refusing nesting deeper than `max_depth` levels (a collection's
+/// elements are one level below it; the top-level mapping's values are at level 1).
+///
+/// # Errors
+///
+/// As [`from_str_typed`], and where the nesting goes deeper than `max_depth`.
+pub fn from_str_typed_within<T: DeserializeOwned>(
+    text: &str,
+    max_depth: usize,
+    unknown: &mut dyn FnMut(String),
+) -> Result<T, LayoutError> {
+    read_within(text, max_depth.min(MAX_DEPTH), |de| serde_ignored::deserialize(de, |p| unknown(p.to_string())))
+        .map(|(v, _)| v)
+}
+
 /// Read a ledger in the ledger layout and prove that it holds exactly `expected`, without
 /// building a second ledger: the same reader and the same typed deserialization as
 /// [`from_str_typed`]`::<FindingsFile>`, but each finding is compared with `expected`'s finding
@@ -1181,17 +1196,35 @@ impl<'de> DeserializeSeed<'de> for TrackedFinding<'_> {
 /// Read a whole document: `f` gets its top-level mapping. Returns `f`'s value and the lines
 /// read.
 fn read<T>(text: &str, f: impl FnOnce(De<'_, '_>) -> Result<T, DeError>) -> Result<(T, u32), LayoutError> {
-    let r = Reader { s: text.as_bytes(), text, pos: 0, line: 1, line_start: 0 };
+    read_within(text, MAX_DEPTH, f)
+}
+
+/// [`read`], refusing nesting deeper than `max_depth`.
+fn read_within<T>(
+    text: &str,
+    max_depth: usize,
+    f: impl FnOnce(De<'_, '_>) -> Result<T, DeError>,
+) -> Result<(T, u32), LayoutError> {
+    let r = Reader { s: text.as_bytes(), text, pos: 0, line: 1, line_start: 0, max_depth };
     if r.line_indent() != Some(0) {
         return Err(r.err("a mapping at column 1"));
     }
-    read_from(text, |r| f(De { r, node: Node::Map { col: 0, inline: false }, depth: 0 }))
+    read_from_within(text, max_depth, |r| f(De { r, node: Node::Map { col: 0, inline: false }, depth: 0 }))
 }
 
 /// Run `f` on a reader at the start of `text`, which must read all of it. Returns `f`'s
 /// value and the lines read.
 fn read_from<T>(text: &str, f: impl FnOnce(&mut Reader<'_>) -> Result<T, DeError>) -> Result<(T, u32), LayoutError> {
-    let mut r = Reader { s: text.as_bytes(), text, pos: 0, line: 1, line_start: 0 };
+    read_from_within(text, MAX_DEPTH, f)
+}
+
+/// [`read_from`], refusing nesting deeper than `max_depth`.
+fn read_from_within<T>(
+    text: &str,
+    max_depth: usize,
+    f: impl FnOnce(&mut Reader<'_>) -> Result<T, DeError>,
+) -> Result<(T, u32), LayoutError> {
+    let mut r = Reader { s: text.as_bytes(), text, pos: 0, line: 1, line_start: 0, max_depth };
     let v = f(&mut r);
     match v {
         Ok(v) if r.pos == r.s.len() => Ok((v, r.line - 1)),
@@ -1237,6 +1270,8 @@ struct Reader<'a> {
     pos: usize,
     line: u32,
     line_start: usize,
+    /// Deepest nesting read.
+    max_depth: usize,
 }
 
 /// A scalar or an empty collection, read to the end of its line.
@@ -1460,7 +1495,7 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if self.depth > MAX_DEPTH {
+        if self.depth > self.r.max_depth {
             return Err(self.r.err("less nesting").into());
         }
         match self.node {
