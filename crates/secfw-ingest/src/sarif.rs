@@ -863,9 +863,10 @@ fn map_batch(
 enum Prepared {
     /// Not a finding: its note.
     NotAFinding(Vec<Diagnostic>),
-    /// A duplicate, by fingerprint, of an item mapped before the batch that it does not
-    /// replace (it sorts after it by line and pointer): counted on that item.
-    Counted(String),
+    /// A duplicate, by fingerprint, of the item at this position, mapped before the batch,
+    /// that it does not replace (it sorts after it by line and pointer): counted on the item
+    /// at that position (positions never change: an item is replaced in its place).
+    Counted(usize),
     /// Its item, and the notes building it gave.
     Item(Item, Vec<Diagnostic>),
 }
@@ -880,8 +881,8 @@ fn prepare(name: &str, ctx: &RunCtx, artifacts: Option<&Value>, seen: &RunItems,
     let (info, m) = mapped(ctx, artifacts, &r);
     // Items are only ever replaced by ones that sort before them, so what is counted against
     // an item mapped before the batch stays counted when the batch is added.
-    if seen.keeps(&m.fingerprint, r.line, &r.pointer) {
-        return Prepared::Counted(m.fingerprint);
+    if let Some(k) = seen.kept(&m.fingerprint, r.line, &r.pointer) {
+        return Prepared::Counted(k);
     }
     let item = new_item(&mut diags, name, ctx, info, r, m);
     Prepared::Item(item, diags)
@@ -893,11 +894,7 @@ fn prepare(name: &str, ctx: &RunCtx, artifacts: Option<&Value>, seen: &RunItems,
 fn add_prepared(diags: &mut Vec<Diagnostic>, p: Prepared, acc: &mut RunItems) {
     match p {
         Prepared::NotAFinding(notes) => diags.extend(notes),
-        Prepared::Counted(fingerprint) => {
-            if let Some(k) = acc.find(&fingerprint) {
-                acc.items[k].occurrences = acc.items[k].occurrences.saturating_add(1);
-            }
-        }
+        Prepared::Counted(k) => acc.items[k].occurrences = acc.items[k].occurrences.saturating_add(1),
         Prepared::Item(item, notes) => {
             if acc.count_if_kept(&item.fingerprint, item.line, &item.pointer) {
                 return;
@@ -915,20 +912,16 @@ impl RunItems {
         self.index.find(hash, |&k| self.items[k].fingerprint == fingerprint).copied()
     }
 
-    /// `true` when an item with `fingerprint` is kept that sorts before or at (`line`,
+    /// The position of the item kept for `fingerprint` when it sorts before or at (`line`,
     /// `pointer`): a result there is a duplicate that does not replace it.
-    fn keeps(&self, fingerprint: &str, line: Option<u64>, pointer: &str) -> bool {
-        self.find(fingerprint).is_some_and(|k| (line, pointer) >= (self.items[k].line, self.items[k].pointer.as_str()))
+    fn kept(&self, fingerprint: &str, line: Option<u64>, pointer: &str) -> Option<usize> {
+        self.find(fingerprint).filter(|&k| (line, pointer) >= (self.items[k].line, self.items[k].pointer.as_str()))
     }
 
-    /// [`Self::keeps`], and then count the result on the kept item.
+    /// [`Self::kept`], and then count the result on the kept item.
     fn count_if_kept(&mut self, fingerprint: &str, line: Option<u64>, pointer: &str) -> bool {
-        if !self.keeps(fingerprint, line, pointer) {
-            return false;
-        }
-        if let Some(k) = self.find(fingerprint) {
-            self.items[k].occurrences = self.items[k].occurrences.saturating_add(1);
-        }
+        let Some(k) = self.kept(fingerprint, line, pointer) else { return false };
+        self.items[k].occurrences = self.items[k].occurrences.saturating_add(1);
         true
     }
 
