@@ -147,13 +147,13 @@ fn scan_id(report: &ScannerReport, scan: &Scan) -> String {
 
 /// Text the ingest evidence of many findings repeats (the report's name and digest, the
 /// tool, the target): one shared copy each instead of one per finding. Keeps the last
-/// [`Shared::KEEP`] texts it gave out.
+/// [`SharedText::KEEP`] texts it gave out.
 #[derive(Default)]
-struct Shared {
+struct SharedText {
     recent: Vec<Arc<str>>,
 }
 
-impl Shared {
+impl SharedText {
     const KEEP: usize = 16;
 
     fn get(&mut self, s: &str) -> Arc<str> {
@@ -181,7 +181,7 @@ impl Shared {
 /// The ingest evidence of `item` (its `extra` entries given apart, so a new finding moves
 /// them instead of copying them).
 fn evidence_of(
-    shared: &mut Shared,
+    shared: &mut SharedText,
     report: &ScannerReport,
     item: &Item,
     extra: Vec<(&'static str, Value)>,
@@ -393,7 +393,7 @@ fn build(
     let slots = &mut ledger.findings[start..];
     // Each thread shares the evidence's repeated text among the findings it builds.
     let part = |c: &[Opening], p: Vec<&mut Item>, out: &mut [Finding]| {
-        let mut shared = Shared::default();
+        let mut shared = SharedText::default();
         for ((o, item), slot) in c.iter().zip(p).zip(out) {
             *slot = new_finding(inventory, now, sla, &reports[o.at.0], o, item, &mut shared);
         }
@@ -540,7 +540,7 @@ struct Merge<'r, 'i> {
     /// The same, shared by the findings decided for the scan.
     sid_shared: Vec<Arc<str>>,
     /// The evidence text of updated findings, shared.
-    shared: Shared,
+    shared: SharedText,
 }
 
 impl<'r, 'i> Merge<'r, 'i> {
@@ -555,7 +555,7 @@ impl<'r, 'i> Merge<'r, 'i> {
             seen: HashSet::new(),
             sids: Vec::new(),
             sid_shared: Vec::new(),
-            shared: Shared::default(),
+            shared: SharedText::default(),
         }
     }
 
@@ -715,7 +715,7 @@ fn new_finding(
     report: &ScannerReport,
     o: &Opening,
     item: &mut Item,
-    shared: &mut Shared,
+    shared: &mut SharedText,
 ) -> Finding {
     use std::mem::take;
     let resource = match_resource(inventory, &[&item.target, &item.location]);

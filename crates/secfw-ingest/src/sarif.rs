@@ -871,8 +871,8 @@ enum Prepared {
     Item(Item, Vec<Diagnostic>),
 }
 
-/// [`map_one`] of one result up to adding it, against the items mapped before its batch
-/// (`seen`, read only).
+/// One result mapped up to adding it to the run, against the items mapped so far (`seen`,
+/// read only; in a batch, those mapped before the batch).
 fn prepare(name: &str, ctx: &RunCtx, artifacts: Option<&Value>, seen: &RunItems, r: RawResult) -> Prepared {
     let mut diags = Vec::new();
     if not_a_finding(&r, name, &mut diags) {
@@ -888,9 +888,9 @@ fn prepare(name: &str, ctx: &RunCtx, artifacts: Option<&Value>, seen: &RunItems,
     Prepared::Item(item, diags)
 }
 
-/// Add a [`prepare`]d result to the run's items, as [`map_one`] would have added it: a
-/// duplicate that does not replace the item kept for its fingerprint is counted on it and its
-/// notes are dropped ([`map_one`] never builds it).
+/// Add a [`prepare`]d result to the run's items: a duplicate that does not replace the item
+/// kept for its fingerprint is counted on it and its notes are dropped (mapped one by one, it
+/// would never have been built).
 fn add_prepared(diags: &mut Vec<Diagnostic>, p: Prepared, acc: &mut RunItems) {
     match p {
         Prepared::NotAFinding(notes) => diags.extend(notes),
@@ -976,15 +976,8 @@ fn map_one(
     r: RawResult,
     acc: &mut RunItems,
 ) {
-    if not_a_finding(&r, name, diags) {
-        return;
-    }
-    let (info, m) = mapped(ctx, artifacts, &r);
-    if acc.count_if_kept(&m.fingerprint, r.line, &r.pointer) {
-        return;
-    }
-    let item = new_item(diags, name, ctx, info, r, m);
-    acc.add(item);
+    let prepared = prepare(name, ctx, artifacts, acc, r);
+    add_prepared(diags, prepared, acc);
 }
 
 /// `true` (with a note) for a result that is not a finding: kind `pass` or `notApplicable`,

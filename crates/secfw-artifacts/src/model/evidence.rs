@@ -20,9 +20,7 @@ const LINE: &str = "line";
 const OCCURRENCES: &str = "occurrences";
 const SEVERITY_SOURCE: &str = "severity_source";
 const CLASS: &str = "class";
-const FIXED: [&str; 11] =
-    [REPORT, REPORT_SHA256, POINTER, TOOL, RULE_ID, TARGET, LOCATION, LINE, OCCURRENCES, SEVERITY_SOURCE, CLASS];
-/// The same keys: (key, optional, a `u64` rather than a string).
+/// The shape's keys in order: (key, optional, a `u64` rather than a string).
 const SHAPE: [(&str, bool, bool); 11] = [
     (REPORT, false, false),
     (REPORT_SHA256, false, false),
@@ -36,6 +34,16 @@ const SHAPE: [(&str, bool, bool); 11] = [
     (SEVERITY_SOURCE, false, false),
     (CLASS, false, false),
 ];
+/// The keys of [`SHAPE`], in order.
+const FIXED: [&str; 11] = {
+    let mut keys = [""; 11];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = SHAPE[i].0;
+        i += 1;
+    }
+    keys
+};
 
 /// Free-form data of an evidence item (the seed's `<object>`): any JSON value.
 ///
@@ -183,7 +191,7 @@ impl<'a> Field<'a> {
     fn is(&self, v: &Value) -> bool {
         match self {
             Self::Str(s) => v.as_str() == Some(*s),
-            Self::U64(n) => v.as_u64() == Some(*n) && v.is_u64(),
+            Self::U64(n) => v.as_u64() == Some(*n),
             Self::Value(x) => *x == v,
         }
     }
@@ -601,11 +609,6 @@ mod tests {
         assert!(EvidenceData(super::Repr::Value(Box::new(v.clone()))) == *d, "{v}");
         let back: EvidenceData = serde_json::from_str(&serde_json::to_string(d).unwrap()).unwrap();
         assert!(back == *d);
-    }
-
-    #[test]
-    fn the_shape_names_the_fixed_keys_in_order() {
-        assert_eq!(super::SHAPE.map(|(k, _, _)| k), FIXED);
     }
 
     #[test]
