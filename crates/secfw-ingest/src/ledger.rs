@@ -20,6 +20,12 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+/// Maps and sets keyed by fingerprints (one lookup or more per finding and per item): hashed
+/// with foldhash, seeded per process, instead of SipHash.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// See [`FastMap`].
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::Diagnostic;
 use secfw_artifacts::file_names;
@@ -406,15 +412,11 @@ fn build(
     let size = pending.len().div_ceil(threads);
     let mut rest = items.into_iter();
     let parts: Vec<Vec<&mut Item>> = pending.chunks(size).map(|c| rest.by_ref().take(c.len()).collect()).collect();
-    std::thread::scope(|s| {
-        let mut parts = pending.chunks(size).zip(parts).zip(slots.chunks_mut(size));
-        let first = parts.next();
-        let handles: Vec<_> = parts.map(|((c, p), out)| s.spawn(move || part(c, p, out))).collect();
-        if let Some(((c, p), out)) = first {
-            part(c, p, out);
-        }
-        for h in handles {
-            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+    // On rayon's threads, which live as long as the process (and so do their allocator
+    // heaps): a thread started here would take fresh memory for the strings it builds.
+    rayon::scope(|s| {
+        for ((c, p), out) in pending.chunks(size).zip(parts).zip(slots.chunks_mut(size)) {
+            s.spawn(move |_| part(c, p, out));
         }
     });
 }
@@ -484,14 +486,14 @@ impl IdScheme {
 /// The ledger's findings by fingerprint: the live one, and the last resolved one. Fingerprints
 /// of findings this merge opens are borrowed from their items, not copied.
 struct LedgerIndex<'r> {
-    live: HashMap<Cow<'r, str>, usize>,
-    last_resolved: HashMap<String, usize>,
+    live: FastMap<Cow<'r, str>, usize>,
+    last_resolved: FastMap<String, usize>,
 }
 
 impl<'r> LedgerIndex<'r> {
     fn of(ledger: &FindingsFile) -> Self {
-        let mut live: HashMap<Cow<'r, str>, usize> = HashMap::new();
-        let mut last_resolved: HashMap<String, usize> = HashMap::new();
+        let mut live: FastMap<Cow<'r, str>, usize> = FastMap::default();
+        let mut last_resolved: FastMap<String, usize> = FastMap::default();
         for (i, f) in ledger.findings.iter().enumerate() {
             let Some(fp) = f.fingerprint.as_deref() else { continue };
             if f.status == FindingStatus::Resolved {
@@ -534,7 +536,7 @@ struct Merge<'r, 'i> {
     /// (tool, target key) → the scans of this ingest that scanned it, for resolution.
     scanned: HashMap<(String, String), Vec<&'r Scan>>,
     /// Fingerprints reported by this ingest.
-    seen: HashSet<&'r str>,
+    seen: FastSet<&'r str>,
     /// The scan id of every scan, in report order.
     sids: Vec<String>,
     /// The same, shared by the findings decided for the scan.
@@ -552,7 +554,7 @@ impl<'r, 'i> Merge<'r, 'i> {
             unmatched: BTreeSet::new(),
             target_keys: HashMap::new(),
             scanned: HashMap::new(),
-            seen: HashSet::new(),
+            seen: FastSet::default(),
             sids: Vec::new(),
             sid_shared: Vec::new(),
             shared: SharedText::default(),

@@ -761,16 +761,22 @@ pub fn is_plain_safe(s: &str) -> bool {
     if !(first.is_ascii_alphabetic() || first == b'_' || first == b'/') {
         return false;
     }
-    // One pass over the bytes (most of a ledger's text goes through here when it is written
-    // and again when it is read back): each one allowed, and no `:` followed by a space.
-    let mut last = 0u8;
-    for &c in b {
-        if !PLAIN[usize::from(c)] || (last == b':' && c == b' ') {
+    // Most of a ledger's text goes through here when it is written and again when it is read
+    // back. The bytes are taken eight at a time without a branch between them (about twice as
+    // fast as one by one), and the `: ` a key would start is looked for with `memchr`.
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        if !w.iter().fold(true, |ok, &c| ok & PLAIN[usize::from(c)]) {
             return false;
         }
-        last = c;
     }
-    if last == b' ' || last == b':' {
+    if !words.remainder().iter().all(|&c| PLAIN[usize::from(c)]) {
+        return false;
+    }
+    if memchr::memchr_iter(b':', b).any(|i| b.get(i + 1) == Some(&b' ')) {
+        return false;
+    }
+    if matches!(b[b.len() - 1], b' ' | b':') {
         return false;
     }
     !(b.len() <= 8 && RESERVED.iter().any(|w| w.eq_ignore_ascii_case(s)))

@@ -112,7 +112,7 @@ impl Workspace {
         let outcome = secfw_ingest::ingest(self.root(), &lock, &opts.inputs, &lib)?;
         let diagnostics = outcome.diagnostics();
         let s = outcome.summary;
-        Ok(IngestReport {
+        let report = IngestReport {
             reports: outcome
                 .reports
                 .iter()
@@ -134,6 +134,22 @@ impl Workspace {
             diagnostics,
             written: outcome.written,
             ledger: outcome.ledger_path,
-        })
+        };
+        drop_aside(outcome.ledger);
+        Ok(report)
     }
+}
+
+/// Ledgers from this many findings on are freed on a thread of their own ([`drop_aside`]).
+const DROP_ASIDE_MIN_FINDINGS: usize = 4096;
+
+/// Free a large merged ledger on a thread of its own, so the caller has its report without
+/// waiting for a few hundred thousand frees (about 15 ms at 20,000 findings, a tenth of the
+/// whole ingest). A small ledger, or one whose thread cannot be started, is freed here.
+fn drop_aside(ledger: secfw_artifacts::model::findings::FindingsFile) {
+    if ledger.findings.len() < DROP_ASIDE_MIN_FINDINGS {
+        return;
+    }
+    // When the thread cannot be started, the closure, and the ledger in it, is dropped here.
+    let _ = std::thread::Builder::new().name("secfw-drop".to_owned()).spawn(move || drop(ledger));
 }
