@@ -787,7 +787,7 @@ proptest! {
     /// The one-pass rule is the rule as stated: allowed bytes only, a letter, `_` or `/`
     /// first, no space or `:` last, no `: `, no reserved word.
     #[test]
-    fn the_plain_rule_is_the_rule_as_stated(s in "[a-zA-Z0-9 :#_/.\\-]{0,12}|yes|No|nUll|inf|a: b|[ -~]{0,40}|[a-z :]{0,70}|[a-z]{1,40}[^a-z]{0,2}[a-z]{0,40}") {
+    fn the_plain_rule_is_the_rule_as_stated(s in "[a-zA-Z0-9 :#_/.\\-]{0,12}|yes|No|nUll|inf|y|N|oN|OFF|tRUE|False|NaN|INFINITY|infinit|nulls|a: b|[ -~]{0,40}|[a-z :]{0,70}|[a-z]{1,40}[^a-z]{0,2}[a-z]{0,40}") {
         const RESERVED: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity"];
         let allowed = |c: u8| c.is_ascii_alphanumeric() || b" _-./@+(),;=<>'!?%:".contains(&c);
         let b = s.as_bytes();

@@ -748,9 +748,6 @@ pub fn needs_escape(c: char) -> bool {
         | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
 }
 
-/// Words a YAML 1.1 or 1.2 reader may take for a boolean, a null or a number.
-const RESERVED: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity"];
-
 /// `true` when `s` may be written as a plain (unquoted) scalar and reads back as that string
 /// under any YAML reading: non-empty ASCII made of letters, digits, space and `_-./@+(),;=<>'!?%:`,
 /// starting with a letter, `_` or `/`, not ending in a space or `:`, with no `: ` (a key) and no
@@ -763,24 +760,61 @@ pub fn is_plain_safe(s: &str) -> bool {
     }
     // Most of a ledger's text goes through here when it is written and again when it is read
     // back. The bytes are taken eight at a time without a branch between them (about twice as
-    // fast as one by one), and the `: ` a key would start is looked for with `memchr`.
+    // fast as one by one), noting on the way whether there is a `:` at all; only then is the
+    // `: ` a key would start looked for.
+    let mut seen = 0u8;
     let mut words = b.chunks_exact(8);
     for w in &mut words {
-        if !w.iter().fold(true, |ok, &c| ok & PLAIN[usize::from(c)]) {
+        let flags = w.iter().fold(0u8, |f, &c| f | BYTE[usize::from(c)]);
+        if flags & NOT_PLAIN != 0 {
             return false;
         }
+        seen |= flags;
     }
-    if !words.remainder().iter().all(|&c| PLAIN[usize::from(c)]) {
+    seen |= words.remainder().iter().fold(0u8, |f, &c| f | BYTE[usize::from(c)]);
+    if seen & NOT_PLAIN != 0 {
         return false;
     }
-    if memchr::memchr_iter(b':', b).any(|i| b.get(i + 1) == Some(&b' ')) {
+    if seen & COLON != 0 && memchr::memchr_iter(b':', b).any(|i| b.get(i + 1) == Some(&b' ')) {
         return false;
     }
-    if matches!(b[b.len() - 1], b' ' | b':') {
-        return false;
-    }
-    !(b.len() <= 8 && RESERVED.iter().any(|w| w.eq_ignore_ascii_case(s)))
+    !(matches!(b[b.len() - 1], b' ' | b':') || is_reserved(b))
 }
+
+/// A word a YAML 1.1 or 1.2 reader may take for a boolean, a null or a number, in any case:
+/// `y`, `n`, `yes`, `no`, `on`, `off`, `true`, `false`, `null`, `nan`, `inf`, `infinity`.
+fn is_reserved(b: &[u8]) -> bool {
+    // By length first: most scalars (and keys) of a ledger are not as long as any word.
+    let is = |w: &[u8]| b.eq_ignore_ascii_case(w);
+    match b.len() {
+        1 => is(b"y") || is(b"n"),
+        2 => is(b"no") || is(b"on"),
+        3 => is(b"yes") || is(b"off") || is(b"nan") || is(b"inf"),
+        4 => is(b"true") || is(b"null"),
+        5 => is(b"false"),
+        8 => is(b"infinity"),
+        _ => false,
+    }
+}
+
+/// [`BYTE`]: a byte a plain scalar may not hold.
+const NOT_PLAIN: u8 = 1;
+/// [`BYTE`]: a `:`.
+const COLON: u8 = 2;
+
+/// What [`is_plain_safe`] needs to know of each byte: [`NOT_PLAIN`] and [`COLON`].
+const BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        if !PLAIN[i] {
+            t[i] = NOT_PLAIN;
+        }
+        i += 1;
+    }
+    t[b':' as usize] |= COLON;
+    t
+};
 
 /// The bytes a plain scalar may hold: ASCII letters, digits, space and `_-./@+(),;=<>'!?%:`.
 const PLAIN: [bool; 256] = {
