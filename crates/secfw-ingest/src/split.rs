@@ -414,7 +414,7 @@ impl<R: Read> SplitReader<R> {
                     } else {
                         // Skip to the next quote or backslash.
                         let rest = &self.buf[i..];
-                        i += rest.iter().position(|&c| c == b'"' || c == b'\\').unwrap_or(rest.len());
+                        i += memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
                     }
                     continue;
                 }
