@@ -20,12 +20,6 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-/// Maps and sets keyed by fingerprints (one lookup or more per finding and per item): hashed
-/// with foldhash, seeded per process, instead of SipHash.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-/// See [`FastMap`].
-type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
-
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::Diagnostic;
 use secfw_artifacts::file_names;
@@ -41,6 +35,12 @@ use sha2::{Digest, Sha256};
 
 use crate::codes;
 use crate::model::{Item, Reach, Scan, ScannerReport, class, priority_of};
+
+/// Maps and sets keyed by fingerprints (one lookup or more per finding and per item): hashed
+/// with foldhash, seeded per process, instead of SipHash.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// See [`FastMap`].
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
 /// What a merge did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -412,8 +412,7 @@ fn build(
     let size = pending.len().div_ceil(threads);
     let mut rest = items.into_iter();
     let parts: Vec<Vec<&mut Item>> = pending.chunks(size).map(|c| rest.by_ref().take(c.len()).collect()).collect();
-    // On rayon's threads, which live as long as the process (and so do their allocator
-    // heaps): a thread started here would take fresh memory for the strings it builds.
+    // On rayon's threads (no thread started per ingest).
     rayon::scope(|s| {
         for ((c, p), out) in pending.chunks(size).zip(parts).zip(slots.chunks_mut(size)) {
             s.spawn(move |_| part(c, p, out));

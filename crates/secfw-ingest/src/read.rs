@@ -10,7 +10,7 @@ use secfw_artifacts::{Diagnostic, Pos, Sha256Digest};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Format, ScannerReport};
+use crate::model::{Format, Scan, ScannerReport};
 use crate::{Error, codes};
 
 /// Options for parsing one report.
@@ -341,27 +341,37 @@ pub fn parse_slice(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions
 const HASH_ASIDE_MIN_BYTES: usize = 1 << 20;
 
 fn parse_slice_raw(bytes: &[u8], name: &str, format: Format, opts: &ParseOptions) -> Result<ScannerReport, Error> {
+    let report = |sha256, (format, scans, diagnostics)| ScannerReport {
+        name: name.to_owned(),
+        format,
+        sha256,
+        bytes: bytes.len() as u64,
+        scans,
+        diagnostics,
+    };
     if bytes.len() < HASH_ASIDE_MIN_BYTES {
-        return parse_slice_hashed(bytes, Sha256Digest::of(bytes), name, format, opts);
+        return parse_slice_scans(bytes, name, format, opts).map(|p| report(Sha256Digest::of(bytes), p));
     }
-    // The digest does not depend on the parse: a 10 MB report is hashed (about 5 ms) beside it.
+    // The digest does not depend on the parse: a 10 MB report is hashed (about 5 ms) beside
+    // it. Where no thread can be started, it is hashed here.
     std::thread::scope(|s| {
-        let hashing = s.spawn(|| Sha256Digest::of(bytes));
-        let parsed = parse_slice_hashed(bytes, Sha256Digest::from_bytes([0; 32]), name, format, opts);
-        let sha256 = hashing.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        parsed.map(|r| ScannerReport { sha256, ..r })
+        let hashing = std::thread::Builder::new().spawn_scoped(s, || Sha256Digest::of(bytes));
+        let parsed = parse_slice_scans(bytes, name, format, opts);
+        let sha256 = match hashing {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(_) => Sha256Digest::of(bytes),
+        };
+        parsed.map(|p| report(sha256, p))
     })
 }
 
-/// [`parse_slice_raw`] with the report's digest (`sha256`) given.
-fn parse_slice_hashed(
+/// The format, scans and diagnostics of [`parse_slice_raw`].
+fn parse_slice_scans(
     bytes: &[u8],
-    sha256: Sha256Digest,
     name: &str,
     format: Format,
     opts: &ParseOptions,
-) -> Result<ScannerReport, Error> {
-    let size = bytes.len() as u64;
+) -> Result<(Format, Vec<Scan>, Vec<Diagnostic>), Error> {
     let trimmed = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if trimmed.iter().all(u8::is_ascii_whitespace) {
         return Err(empty(name));
@@ -374,7 +384,7 @@ fn parse_slice_hashed(
         if auto {
             refuse_ambiguous_sarif(name, &diagnostics)?;
         }
-        return Ok(ScannerReport { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics });
+        return Ok((format, scans, diagnostics));
     }
     let root: Value = serde_json::from_slice(trimmed).map_err(|e| json_error(name, &e))?;
     if root.is_null() {
@@ -433,7 +443,7 @@ fn parse_slice_hashed(
             }
         }
     }
-    Ok(ScannerReport { name: name.to_owned(), format, sha256, bytes: size, scans, diagnostics: diags })
+    Ok((format, scans, diags))
 }
 
 fn unknown(name: &str) -> Error {
@@ -524,4 +534,31 @@ pub(crate) fn tok(t: &str) -> String {
 pub(crate) fn skipped(name: &str, pointer: &str, why: &str) -> Diagnostic {
     Diagnostic::warning(codes::SKIPPED_ITEM, name, format!("skipped the item at {pointer}: {why}"))
         .with_hint("the rest of the report was ingested; fix the producer or report the bug to its authors")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_hashed_beside_its_parse_has_the_digest_of_its_bytes() {
+        // Below and above the size from which the digest is taken on a second thread; a
+        // SARIF log and a Trivy report (the other parser), each also refused (an error
+        // leaves nothing to hash into).
+        for pad in [10usize, HASH_ASIDE_MIN_BYTES] {
+            let sarif = format!(
+                r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"t"}}}},"results":[{{"ruleId":"R1","message":{{"text":"m {}"}}}}]}}]}}"#,
+                "x".repeat(pad)
+            );
+            let trivy = format!(r#"{{"SchemaVersion":2,"ArtifactName":"{}","Results":[]}}"#, "a".repeat(pad));
+            for text in [sarif, trivy] {
+                let r = parse_slice(text.as_bytes(), "r.json", Format::Auto, &ParseOptions::default())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(r.sha256, Sha256Digest::of(text.as_bytes()), "{} bytes", text.len());
+                assert_eq!(r.bytes, text.len() as u64);
+                let broken = &text.as_bytes()[..text.len() - 1];
+                assert!(parse_slice(broken, "r.json", Format::Auto, &ParseOptions::default()).is_err());
+            }
+        }
+    }
 }

@@ -144,8 +144,8 @@ impl Workspace {
 const DROP_ASIDE_MIN_FINDINGS: usize = 4096;
 
 /// Free a large merged ledger on a thread of its own, so the caller has its report without
-/// waiting for a few hundred thousand frees (about 15 ms at 20,000 findings, a tenth of the
-/// whole ingest). A small ledger, or one whose thread cannot be started, is freed here.
+/// waiting for a few hundred thousand frees (about 15 ms at 20,000 findings). A small ledger,
+/// or one whose thread cannot be started, is freed here.
 fn drop_aside(ledger: secfw_artifacts::model::findings::FindingsFile) {
     if ledger.findings.len() < DROP_ASIDE_MIN_FINDINGS {
         return;
