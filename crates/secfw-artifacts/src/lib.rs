@@ -7,6 +7,7 @@ pub mod codes;
 mod diag;
 mod escape;
 mod exceptions;
+mod free;
 pub mod journal;
 mod lock;
 mod markdown;
@@ -34,6 +35,7 @@ pub use exceptions::{
     ARCHIVE_SECTION_WORDS, Exception, ExceptionKind, ExceptionRegistry, VEX_JUSTIFICATIONS, append as append_exception,
     parse as parse_exceptions, render as render_exceptions,
 };
+pub use free::drop_aside;
 pub use lock::{DEFAULT_TIMEOUT as LOCK_DEFAULT_TIMEOUT, LOCK_FILE, TIMEOUT_ENV as LOCK_TIMEOUT_ENV, WorkspaceLock};
 pub use markdown::{escape_inline as escape_markdown_inline, is_id as is_prefixed_id, options as markdown_options};
 pub use model::common::{Date, LifecycleState, MAX_DAYS, Severity, Timestamp, add_days_saturating, add_saturating};

@@ -585,14 +585,9 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
             let mut batch = batch;
             return map_batch(diags, self.name, ctx, self.artifacts, &mut batch, items);
         }
-        if self.worker.is_none() {
-            self.worker = Some(self.start());
-        }
-        let job = (ctx, batch, std::mem::take(items));
-        let sent = match &self.worker {
-            Some((to_worker, _)) => to_worker.send(job),
-            None => Err(std::sync::mpsc::SendError(job)),
-        };
+        let worker = self.worker.take().unwrap_or_else(|| self.start());
+        let sent = worker.0.send((ctx, batch, std::mem::take(items)));
+        self.worker = Some(worker);
         match sent {
             Ok(()) => self.busy = true,
             // The worker is gone (it panicked): map the batch here, as [`map_batch`] would.

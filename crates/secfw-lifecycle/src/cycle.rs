@@ -509,11 +509,9 @@ pub fn run(
     run.notify();
     run.report.hash_stats = run.wiring.seal.memo.stats();
     // Freeing a large loaded workspace is hundreds of thousands of deallocations (about 5% of
-    // an M cycle): it happens on a helper thread, so the caller has its report at once (the
-    // CLI then exits, and the system reclaims the memory wholesale). If no thread can be
-    // started, the closure (and the workspace) is dropped here.
+    // an M cycle): the caller has its report at once.
     if let Some(l) = run.loaded.take() {
-        let _ = std::thread::Builder::new().name("secfw-drop".into()).spawn(move || drop(l));
+        secfw_artifacts::drop_aside(l);
     }
     Ok(run.report)
 }

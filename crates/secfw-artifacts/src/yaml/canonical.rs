@@ -802,37 +802,24 @@ const NOT_PLAIN: u8 = 1;
 /// [`BYTE`]: a `:`.
 const COLON: u8 = 2;
 
-/// What [`is_plain_safe`] needs to know of each byte: [`NOT_PLAIN`] and [`COLON`].
+/// What [`is_plain_safe`] needs to know of each byte: [`NOT_PLAIN`] unless it is one a plain
+/// scalar may hold (ASCII letters, digits, space and `_-./@+(),;=<>'!?%:`), and [`COLON`].
 const BYTE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        if !PLAIN[i] {
-            t[i] = NOT_PLAIN;
-        }
-        i += 1;
-    }
-    t[b':' as usize] |= COLON;
-    t
-};
-
-/// The bytes a plain scalar may hold: ASCII letters, digits, space and `_-./@+(),;=<>'!?%:`.
-const PLAIN: [bool; 256] = {
-    let mut t = [false; 256];
+    let mut t = [NOT_PLAIN; 256];
     let mut b: u8 = 0;
-    loop {
-        t[b as usize] = b.is_ascii_alphanumeric();
-        if b == u8::MAX {
-            break;
+    while b < 0x80 {
+        if b.is_ascii_alphanumeric() {
+            t[b as usize] = 0;
         }
         b += 1;
     }
     let extra = b" _-./@+(),;=<>'!?%:";
     let mut i = 0;
     while i < extra.len() {
-        t[extra[i] as usize] = true;
+        t[extra[i] as usize] = 0;
         i += 1;
     }
+    t[b':' as usize] |= COLON;
     t
 };
 
@@ -874,7 +861,7 @@ pub fn from_str(text: &str) -> Result<Value, LayoutError> {
 /// A [`LayoutError`] where the text leaves the layout or `T` refuses a value (wrong type,
 /// missing or duplicate field).
 pub fn from_str_typed<T: DeserializeOwned>(text: &str, unknown: &mut dyn FnMut(String)) -> Result<T, LayoutError> {
-    read(text, |de| serde_ignored::deserialize(de, |p| unknown(p.to_string()))).map(|(v, _)| v)
+    from_str_typed_within(text, MAX_DEPTH, unknown)
 }
 
 /// [`from_str_typed`], refusing nesting deeper than `max_depth` levels (a collection's
