@@ -306,18 +306,47 @@ fn decide(
     // Room for every finding this merge may open, once: a vector of 80k findings grown by
     // doubling copies each into fresh memory several times (an upper bound: an item merged
     // by an alias, or reported twice, opens nothing; capacity never written is never touched).
-    let new = work.iter().filter(|w| !index.live.contains_key(w.item.fingerprint.as_str())).count();
+    let new = if index.live.is_empty() {
+        work.len()
+    } else {
+        work.iter().filter(|w| !index.live.contains_key(w.item.fingerprint.as_str())).count()
+    };
     ledger.findings.reserve(new);
-    index.live.reserve(new);
+    // Only an earlier fingerprint (an alias) can name a finding this merge opens: each
+    // fingerprint is decided once. Without aliases the new findings stay out of the index,
+    // which then holds only the ledger's (at a million new findings, a million fewer inserts
+    // into a table far larger than the caches).
+    let index_new = work.iter().any(|w| !w.item.aliases.is_empty());
+    if index_new {
+        index.live.reserve(new);
+    }
+    // The reported fingerprints are looked up only by resolution, which concerns the open
+    // and accepted findings in the ledger: those it held, and those an alias made this merge
+    // build early (below). Without either, no set is needed.
+    let resolvable = index_new
+        || ledger
+            .findings
+            .iter()
+            .any(|f| f.fingerprint.is_some() && matches!(f.status, FindingStatus::Open | FindingStatus::Accepted));
+    if resolvable {
+        m.seen.reserve(work.len());
+    }
     m.summary.opened.reserve(new);
     let (prefix, width, next) = id_scheme(ledger);
     let mut ids = IdScheme { prefix, width, next };
     // New findings are decided here, in order (id, superseded finding, position), and built
     // afterwards, several at a time: building them (copies, evidence maps) is most of a merge.
     let mut pending: Vec<Opening> = Vec::with_capacity(new);
+    let mut previous_fp: Option<&str> = None;
     for Work { at, report, sid, item } in work {
-        if !m.seen.insert(item.fingerprint.as_str()) {
-            continue; // the same finding from two reports of this ingest: counted once
+        // Sorted by fingerprint: the same finding from two reports of this ingest comes
+        // next to itself, and is counted once.
+        if previous_fp == Some(item.fingerprint.as_str()) {
+            continue;
+        }
+        previous_fp = Some(item.fingerprint.as_str());
+        if resolvable {
+            m.seen.insert(item.fingerprint.as_str());
         }
         let tkey = m.target_key(&item.target);
         if let Some((i, by_alias)) = index.live_for(item) {
@@ -340,7 +369,9 @@ fn decide(
                 m.summary.reopened.push((id.clone(), old.clone()));
             }
             m.summary.opened.push(id.clone());
-            index.live.insert(Cow::Borrowed(&item.fingerprint), ledger.findings.len() + pending.len());
+            if index_new {
+                index.live.insert(Cow::Borrowed(&item.fingerprint), ledger.findings.len() + pending.len());
+            }
             pending.push(Opening { at, sid: Arc::clone(&m.sid_shared[sid]), tkey, id, previous });
         }
     }
@@ -609,7 +640,6 @@ impl<'r, 'i> Merge<'r, 'i> {
                 }));
             }
         }
-        self.seen.reserve(work.len());
         work
     }
 
@@ -889,7 +919,7 @@ fn finding_target_owned(ev: &[Evidence]) -> Option<String> {
 mod tests {
     use super::{PARALLEL_OPENINGS, merge, new_ledger, strip_image_tag};
     use crate::{Format, ParseOptions, ScannerReport, parse_slice};
-    use chrono::{DateTime, Utc};
+    use chrono::{DateTime, Duration, Utc};
     use secfw_artifacts::model::findings::FindingStatus;
     use secfw_artifacts::model::rulebook::SlaDays;
 
@@ -929,11 +959,42 @@ mod tests {
         assert_eq!(f.evidence[0].data.get_str("pointer"), Some(r.scans[0].items[1].pointer.as_str()));
         assert_eq!(summary.opened, vec![f.finding_id.clone()]);
         assert_eq!(summary.updated, vec![f.finding_id.clone()]);
+        // Reported by this very scan: never resolved by it (the ledger held no finding
+        // before, yet this one was built before resolution ran).
+        assert_eq!(f.status, FindingStatus::Open);
+        assert!(summary.resolved.is_empty() && summary.kept_open.is_empty(), "{summary:?}");
         assert_ne!(first, second);
         // Moving the items: the same.
         let mut moved_ledger = new_ledger(now());
         let moved = super::merge_moving(&mut moved_ledger, &mut [r], None, &SlaDays::default(), now());
         assert_eq!((moved, moved_ledger), (summary, ledger));
+    }
+
+    #[test]
+    fn the_same_results_in_two_reports_open_one_finding_each_into_an_empty_or_a_held_ledger() {
+        let a = report(300);
+        let mut b = report(300);
+        b.name = "again.sarif".into(); // another report, the same fingerprints
+        // Into an empty ledger (no finding there to resolve).
+        let mut ledger = new_ledger(now());
+        let first = merge(&mut ledger, &[a.clone(), b], None, &SlaDays::default(), now());
+        assert_eq!((first.opened.len(), ledger.findings.len()), (300, 300), "counted once each");
+        let ids: Vec<String> = ledger.findings.iter().map(|f| f.finding_id.clone()).collect();
+        // Into a ledger that holds them open: each updated once, none opened or resolved.
+        let later = now() + Duration::days(1);
+        let again = merge(&mut ledger, &[a.clone(), a], None, &SlaDays::default(), later);
+        assert!(again.opened.is_empty() && again.resolved.is_empty(), "{again:?}");
+        assert_eq!(again.updated.len(), 300, "each held finding updated once");
+        assert_eq!(ledger.findings.iter().map(|f| f.finding_id.clone()).collect::<Vec<_>>(), ids);
+        assert!(ledger.findings.iter().all(|f| f.status == FindingStatus::Open));
+        // Half of them reported a day later: the other half is resolved, none opened.
+        let last = merge(&mut ledger, &[report(150)], None, &SlaDays::default(), later + Duration::days(1));
+        assert_eq!(
+            (last.opened.len(), last.updated.len(), last.resolved.len()),
+            (0, 150, 150),
+            "{:?}",
+            last.kept_open.first()
+        );
     }
 
     #[test]
