@@ -642,11 +642,14 @@ impl<'de> DeserializeSeed<'de> for ElemSeed<'_> {
 /// distinct findings, never one item per result of a duplicate-heavy run.
 ///
 /// The index holds positions keyed by the items' own fingerprints, not a copy of each
-/// (at a million items that copy was about 100 MB).
+/// (at a million items that copy was about 100 MB), each beside its fingerprint's hash: the
+/// table grows without hashing every fingerprint again, and a lookup reads an item's text only
+/// when the whole hash matches (at a million items each such read is a cache miss).
 #[derive(Default)]
 struct RunItems {
     items: Vec<Item>,
-    index: hashbrown::HashTable<usize>,
+    /// (hash of the fingerprint, position in `items`).
+    index: hashbrown::HashTable<(u64, usize)>,
     hasher: foldhash::fast::RandomState,
 }
 
@@ -1001,11 +1004,9 @@ fn add_prepared(diags: &mut Vec<Diagnostic>, p: Prepared, acc: &mut RunItems) {
         Prepared::NotAFinding(notes) => diags.extend(notes),
         Prepared::Counted(k) => acc.items[k].occurrences = acc.items[k].occurrences.saturating_add(1),
         Prepared::Item(item, notes) => {
-            if acc.count_if_kept(&item.fingerprint, item.line, &item.pointer) {
-                return;
+            if acc.add(item) {
+                diags.extend(notes);
             }
-            diags.extend(notes);
-            acc.add(item);
         }
     }
 }
@@ -1014,7 +1015,7 @@ impl RunItems {
     /// The position of the item with `fingerprint`.
     fn find(&self, fingerprint: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(fingerprint);
-        self.index.find(hash, |&k| self.items[k].fingerprint == fingerprint).copied()
+        self.index.find(hash, |&(h, k)| h == hash && self.items[k].fingerprint == fingerprint).map(|&(_, k)| k)
     }
 
     /// The position of the item kept for `fingerprint` when it sorts before or at (`line`,
@@ -1023,25 +1024,32 @@ impl RunItems {
         self.find(fingerprint).filter(|&k| (line, pointer) >= (self.items[k].line, self.items[k].pointer.as_str()))
     }
 
-    /// [`Self::kept`], and then count the result on the kept item.
-    fn count_if_kept(&mut self, fingerprint: &str, line: Option<u64>, pointer: &str) -> bool {
-        let Some(k) = self.kept(fingerprint, line, pointer) else { return false };
-        self.items[k].occurrences = self.items[k].occurrences.saturating_add(1);
-        true
-    }
-
-    /// Add an item that no kept item sorts before: it replaces the one of its fingerprint
-    /// (taking over its count), or is added.
-    fn add(&mut self, item: Item) {
-        if let Some(k) = self.find(&item.fingerprint) {
-            // The same fingerprint: the index stays right.
-            let occurrences = self.items[k].occurrences.saturating_add(1);
-            self.items[k] = Item { occurrences, ..item };
-        } else {
-            let (items, hasher) = (&self.items, &self.hasher);
-            let hash = hasher.hash_one(item.fingerprint.as_str());
-            self.index.insert_unique(hash, items.len(), |&k| hasher.hash_one(items[k].fingerprint.as_str()));
-            self.items.push(item);
+    /// Add an item, looking its fingerprint up once: a duplicate of the kept item that sorts at
+    /// or after it (by line, then pointer) is counted on it (`false`); otherwise the item
+    /// replaces the one of its fingerprint, taking over its count, or is added (`true`).
+    fn add(&mut self, item: Item) -> bool {
+        let hash = self.hasher.hash_one(item.fingerprint.as_str());
+        let items = &mut self.items;
+        let found =
+            self.index.entry(hash, |&(h, k)| h == hash && items[k].fingerprint == item.fingerprint, |&(h, _)| h);
+        match found {
+            hashbrown::hash_table::Entry::Occupied(e) => {
+                let kept = &mut items[e.get().1];
+                let occurrences = kept.occurrences.saturating_add(1);
+                if (item.line, item.pointer.as_str()) >= (kept.line, kept.pointer.as_str()) {
+                    kept.occurrences = occurrences;
+                    false
+                } else {
+                    // The same fingerprint: the index stays right.
+                    *kept = Item { occurrences, ..item };
+                    true
+                }
+            }
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert((hash, items.len()));
+                items.push(item);
+                true
+            }
         }
     }
 }
@@ -1469,11 +1477,22 @@ fn rule_set(ctx: &RunCtx, items: &[Item]) -> Option<BTreeSet<String>> {
     declared.clone().next()?;
     // Sorted and de-duplicated as borrowed text first: a run of a million results names its
     // rules a million times, and inserting each into the tree one by one costs a walk of
-    // scattered keys per result. A sorted list builds the tree in one pass.
-    let mut ids: Vec<&str> = declared.chain(items.iter().filter_map(|it| it.rule_id.as_deref())).collect();
+    // scattered keys per result; a sorted list builds the tree in one pass. Each id is sorted
+    // with its first eight bytes as a number, so most comparisons do not read the text.
+    let mut ids: Vec<(u64, &str)> =
+        declared.chain(items.iter().filter_map(|it| it.rule_id.as_deref())).map(|id| (prefix_key(id), id)).collect();
     ids.sort_unstable();
     ids.dedup();
-    Some(ids.into_iter().map(scope_key).collect())
+    Some(ids.into_iter().map(|(_, id)| scope_key(id)).collect())
+}
+
+/// The first eight bytes of `s` as a big-endian number, zero-padded: `prefix_key(a) <
+/// prefix_key(b)` implies `a < b`, and equal keys leave the order to the full text.
+fn prefix_key(s: &str) -> u64 {
+    let mut b = [0u8; 8];
+    let n = s.len().min(8);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u64::from_be_bytes(b)
 }
 
 /// What tells two results of one rule in one file apart, without line numbers: the
@@ -1664,6 +1683,23 @@ mod tests {
                     prop_assert_eq!(&x.extra, &y.extra);
                 }
             }
+        }
+    }
+
+    proptest! {
+        /// A rule id's eight-byte key orders as its text does whenever two keys differ, and
+        /// equal texts have equal keys (short ids, NUL bytes, ids sharing a long prefix,
+        /// multi-byte characters).
+        #[test]
+        fn rule_id_keys_order_as_the_text(
+            a in "(R|[\\x00-\\x02]|é|CWE-|javascript/){0,6}[0-9]{0,3}",
+            b in "(R|[\\x00-\\x02]|é|CWE-|javascript/){0,6}[0-9]{0,3}",
+        ) {
+            let (ka, kb) = (prefix_key(&a), prefix_key(&b));
+            if ka != kb {
+                prop_assert_eq!(ka < kb, a < b, "{:?} {:?}", a, b);
+            }
+            prop_assert_eq!(prefix_key(&a.clone()), ka);
         }
     }
 
