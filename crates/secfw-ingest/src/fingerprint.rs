@@ -94,6 +94,20 @@ pub fn normalize_path(p: &str) -> String {
     s
 }
 
+/// [`normalize_path`] without a copy when the path is already normal (no backslash): the
+/// trimmed text after `file://` and any leading `./`, borrowed.
+pub(crate) fn normalized_path(p: &str) -> std::borrow::Cow<'_, str> {
+    let t = p.trim();
+    if t.contains('\\') {
+        return std::borrow::Cow::Owned(normalize_path(p));
+    }
+    let mut s = t.strip_prefix("file://").unwrap_or(t);
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    std::borrow::Cow::Borrowed(s)
+}
+
 /// Collapse runs of whitespace (so re-indented code keeps its identity).
 pub fn normalize_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -102,6 +116,16 @@ pub fn normalize_ws(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The borrowing form gives what the copying one gives, on paths made of the parts
+        /// normalising acts on (and whitespace, including Unicode whitespace around them).
+        #[test]
+        fn a_normalized_path_borrowed_is_the_normalized_path(p in "(\\./|file://|\\\\|/|a|é| |\u{2003}|\\.){0,10}") {
+            let (borrowed, copied) = (normalized_path(&p), normalize_path(&p));
+            proptest::prop_assert_eq!(borrowed.as_ref(), copied.as_str());
+        }
+    }
 
     #[test]
     fn fingerprints_are_versioned_and_field_separated() {

@@ -115,7 +115,9 @@ pub fn id_scheme(ledger: &FindingsFile) -> (String, usize, u64) {
 pub fn match_resource<'a>(inventory: Option<&'a Inventory>, candidates: &[&str]) -> Option<&'a Resource> {
     let inv = inventory?;
     for c in candidates.iter().filter(|c| !c.is_empty()) {
-        let c = crate::fingerprint::normalize_path(c);
+        // Borrowed unless it has to change (a million findings matched one by one).
+        let c = crate::fingerprint::normalized_path(c);
+        let c = c.as_ref();
         if let Some(r) = inv.resources.iter().find(|r| r.id == c) {
             return Some(r);
         }

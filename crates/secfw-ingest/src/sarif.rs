@@ -1339,13 +1339,16 @@ fn finish_run(
         );
     }
     let first = invocations.first();
+    // Sorted first (the run's target and category are the same for every item, so they do
+    // not change what sorting keeps): each item's copy of them is then allocated in the order
+    // the merge reads the items, not scattered in the order of the log.
+    dedupe(&mut items);
     for it in &mut items {
         it.target.clone_from(&target);
         if let Some(c) = &category {
             it.extra.push(("sarif_category", Value::String(c.clone())));
         }
     }
-    dedupe(&mut items);
     let mut scopes = BTreeMap::new();
     if let Some(rules) = rule_set(ctx, &items) {
         scopes.insert(class::RULES, rules);
