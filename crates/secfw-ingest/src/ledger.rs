@@ -121,10 +121,10 @@ pub fn match_resource<'a>(inventory: Option<&'a Inventory>, candidates: &[&str])
         if let Some(r) = inv.resources.iter().find(|r| r.id == c) {
             return Some(r);
         }
-        if let Some(r) = inv.resources.iter().filter(|r| is_parent_path(&r.id, &c)).max_by_key(|r| r.id.len()) {
+        if let Some(r) = inv.resources.iter().filter(|r| is_parent_path(&r.id, c)).max_by_key(|r| r.id.len()) {
             return Some(r);
         }
-        let image = strip_image_tag(&c);
+        let image = strip_image_tag(c);
         if image != c
             && let Some(r) = inv.resources.iter().find(|r| r.id == image)
         {
