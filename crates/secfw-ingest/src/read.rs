@@ -221,6 +221,7 @@ pub fn parse_path(path: &Path, name: &str, format: Format, opts: &ParseOptions) 
         // time, never the file. The splitter cuts each result out and parses it from memory
         // (and skips a UTF-8 byte-order mark, as the in-memory path does).
         let shared = std::rc::Rc::new(crate::split::Shared::default());
+        shared.set_size(meta.len());
         let mut split = crate::split::SplitReader::new(HashingReader::new(file), shared.clone());
         let mut parsed = crate::sarif::parse_split(&mut split, &shared, name, opts);
         let mut inner = split.into_inner();

@@ -478,6 +478,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
         rayon::in_place_scope(|s| {
             let mut pipeline = Pipeline::new(s, name, artifacts);
             let mut i = 0usize;
+            let mut sized = false;
             let mut batch = Vec::with_capacity(MAP_BATCH);
             while let Some(v) = seq.next_element_seed(ElemSeed(st.split))? {
                 let pointer = format!("/runs/{run}/results/{i}");
@@ -499,6 +500,15 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
                     Some(ctx) if r.uri.is_some() || r.artifact_index.is_none() || artifacts.is_some() => {
                         batch.push(r);
                         if batch.len() == MAP_BATCH {
+                            // A streamed log's items are given room once, for about as many
+                            // results as the file holds at the density read so far: a vector
+                            // of a million items grown by doubling copies each into fresh
+                            // memory several times.
+                            if !sized && let Some(n) = st.split.and_then(|sh| sh.results_estimate(i)) {
+                                sized = true;
+                                pipeline.finish(&mut st.diags, items); // the items come back first
+                                items.reserve_for(n);
+                            }
                             let full = std::mem::replace(&mut batch, Vec::with_capacity(MAP_BATCH));
                             pipeline.push(&mut st.diags, ctx, full, items);
                         }
@@ -1012,6 +1022,15 @@ fn add_prepared(diags: &mut Vec<Diagnostic>, p: Prepared, acc: &mut RunItems) {
 }
 
 impl RunItems {
+    /// Room for `n` items in all, if the allocator gives it (an estimate: more items grow
+    /// the vector as usual, and room never used is never touched).
+    fn reserve_for(&mut self, n: usize) {
+        let more = n.saturating_sub(self.items.len());
+        if more > self.items.capacity() - self.items.len() {
+            let _ = self.items.try_reserve_exact(more);
+        }
+    }
+
     /// The position of the item with `fingerprint`.
     fn find(&self, fingerprint: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(fingerprint);

@@ -29,6 +29,10 @@ use crate::lax::{Lax, SResult};
 pub(crate) const CUT_MAX: usize = 16 << 20;
 /// Bytes read from the file at a time.
 const BLOCK: usize = 1 << 20;
+
+/// The fewest bytes a SARIF result takes with the comma before the next (`{"message":{"text":""}},`
+/// is 24): an upper bound on how many results a file holds.
+const MIN_RESULT_BYTES: u64 = 24;
 /// Longest key (as written, escapes included) that can be `runs` or `results`.
 const KEY_MAX: usize = 64;
 /// Changes of the column correction kept (see [`Shared::position`]).
@@ -65,9 +69,34 @@ pub(crate) struct Shared {
     desync: Cell<bool>,
     /// The error of a cut result the parser reached, with its position in the file.
     error: RefCell<Option<Located>>,
+    /// The size of the file in bytes, when known (0: unknown).
+    size: Cell<u64>,
+    /// The bytes read from the file so far.
+    read: Cell<u64>,
 }
 
 impl Shared {
+    /// The file being split is `bytes` long.
+    pub(crate) fn set_size(&self, bytes: u64) {
+        self.size.set(bytes);
+    }
+
+    /// How many results the file holds in all, estimated from the `seen` results read so
+    /// far, once eight blocks have been read (`None` before, or without a size): the file's
+    /// size at the density read so far, counting the block read ahead as not yet reached (an
+    /// estimate a little high rather than low), and never more than one result per
+    /// [`MIN_RESULT_BYTES`] of the file.
+    pub(crate) fn results_estimate(&self, seen: usize) -> Option<usize> {
+        let (size, read) = (self.size.get(), self.read.get());
+        let reached = read.checked_sub(BLOCK as u64)?;
+        if size == 0 || read < 8 * BLOCK as u64 || reached == 0 {
+            return None;
+        }
+        let at_density = u128::from(size) * seen as u128 / u128::from(reached);
+        let most = u128::from(size / MIN_RESULT_BYTES);
+        usize::try_from(at_density.min(most)).ok()
+    }
+
     /// The parsed result, when the element the parser is at is a placeholder.
     pub(crate) fn take(&self) -> Option<Cut> {
         self.armed.borrow_mut().take()
@@ -214,6 +243,7 @@ impl<R: Read> SplitReader<R> {
                 }
                 Ok(n) => {
                     self.buf.truncate(old + n);
+                    self.shared.read.set(self.shared.read.get().saturating_add(n as u64));
                     return Ok(true);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -516,5 +546,28 @@ impl<R: Read> Read for SplitReader<R> {
             }
             None => Ok(0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BLOCK, MIN_RESULT_BYTES, Shared};
+
+    #[test]
+    fn the_results_estimate_waits_for_eight_blocks_reads_the_density_and_is_bounded() {
+        let block = BLOCK as u64;
+        let sh = Shared::default();
+        sh.read.set(20 * block);
+        assert_eq!(sh.results_estimate(1000), None, "no size");
+        sh.set_size(100 * block);
+        sh.read.set(7 * block);
+        assert_eq!(sh.results_estimate(1000), None, "fewer than eight blocks read");
+        // 1,000 results in the ten blocks reached (the eleventh read ahead): 10,000 in the
+        // hundred blocks of the file.
+        sh.read.set(11 * block);
+        assert_eq!(sh.results_estimate(1000), Some(10_000));
+        // Never more than one result per MIN_RESULT_BYTES of the file.
+        let most = usize::try_from(100 * block / MIN_RESULT_BYTES).unwrap_or(usize::MAX);
+        assert_eq!(sh.results_estimate(usize::MAX), Some(most));
     }
 }

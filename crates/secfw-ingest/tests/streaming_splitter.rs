@@ -206,3 +206,27 @@ fn a_result_larger_than_the_cut_limit_is_read_from_the_stream_alike() {
     let cut = &doc.as_bytes()[..doc.len() - 100];
     assert!(refusal(&both(cut)).starts_with("IN0002"));
 }
+
+#[test]
+fn a_streamed_log_given_room_from_its_density_is_read_alike_whatever_the_density_does_later() {
+    // Past eight 1 MiB blocks the streamed run's items are given room for the results the
+    // file holds at the density read so far. Denser or sparser results after that point
+    // (the estimate too low, or far too high) must change nothing that is read.
+    let small = |i: usize| result(&format!("R{}", i % 9), &format!("m{i}"), &format!("s/f{i}.rs"));
+    let large = |i: usize| result(&format!("R{}", i % 9), &format!("m{i} {}", "q".repeat(900)), &format!("l/f{i}.rs"));
+    let upto = |rs: &mut Vec<String>, bytes: usize, make: &dyn Fn(usize) -> String| {
+        let mut total: usize = rs.iter().map(|r| r.len() + 1).sum();
+        while total < bytes {
+            let r = make(rs.len());
+            total += r.len() + 1;
+            rs.push(r);
+        }
+    };
+    for (first, then) in [(&large as &dyn Fn(usize) -> String, &small as &dyn Fn(usize) -> String), (&small, &large)] {
+        let mut rs = Vec::new();
+        upto(&mut rs, 9 << 20, first);
+        upto(&mut rs, 12 << 20, then);
+        let o = both(log(&rs.join(",")).as_bytes());
+        assert_eq!(findings(&o), rs.len());
+    }
+}
