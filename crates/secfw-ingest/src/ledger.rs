@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rayon::iter::{
-    IndexedParallelIterator, IntoParallelIterator, IntoParallelRefIterator, ParallelExtend, ParallelIterator,
+    IndexedParallelIterator, IntoParallelIterator, IntoParallelRefMutIterator, ParallelExtend, ParallelIterator,
 };
 use secfw_artifacts::Diagnostic;
 use secfw_artifacts::file_names;
@@ -195,13 +195,13 @@ fn evidence_of(
     shared: &mut SharedText,
     report: &ScannerReport,
     item: &Item,
-    extra: Vec<(&'static str, Value)>,
+    (pointer, extra): (String, Vec<(&'static str, Value)>),
     target_key: &str,
 ) -> Evidence {
     let data = ScanResultEvidence {
         report: shared.get(&report.name),
         report_sha256: shared.digest(&report.sha256),
-        pointer: item.pointer.clone(),
+        pointer,
         tool: shared.get(&item.tool),
         rule_id: item.rule_id.clone(),
         target: shared.get(target_key),
@@ -239,8 +239,8 @@ pub fn merge(
     sla: &SlaDays,
     now: DateTime<Utc>,
 ) -> MergeSummary {
-    let (summary, pending) = decide(ledger, reports, inventory, sla, now);
-    build_copied(ledger, reports, &pending, inventory, sla, now);
+    let (summary, mut pending) = decide(ledger, reports, inventory, sla, now);
+    build_copied(ledger, reports, &mut pending, inventory, sla, now);
     summary
 }
 
@@ -255,7 +255,7 @@ pub fn merge_moving(
     sla: &SlaDays,
     now: DateTime<Utc>,
 ) -> MergeSummary {
-    let (summary, pending) = decide(ledger, reports, inventory, sla, now);
+    let (summary, mut pending) = decide(ledger, reports, inventory, sla, now);
     // The items leave the reports without being copied (each scan's vector moves whole), and
     // the findings take their text from them in place.
     let mut taken: Vec<Vec<Vec<Item>>> =
@@ -282,7 +282,7 @@ pub fn merge_moving(
                 .expect("an item opens at most one finding (one per fingerprint)")
         })
         .collect();
-    build(ledger, reports, &pending, items, inventory, sla, now);
+    build(ledger, reports, &mut pending, items, inventory, sla, now);
     summary
 }
 
@@ -359,7 +359,7 @@ fn decide(
                 // An item naming, by an earlier fingerprint, a finding opened by this merge
                 // (rare): the findings decided so far are built now, so the update applies
                 // to that finding as it would have in order.
-                build_copied(ledger, reports, &pending, inventory, sla, now);
+                build_copied(ledger, reports, &mut pending, inventory, sla, now);
                 pending.clear();
             }
             if by_alias {
@@ -414,7 +414,7 @@ const PARALLEL_OPENINGS: usize = 4096;
 fn build(
     ledger: &mut FindingsFile,
     reports: &[ScannerReport],
-    pending: &[Opening],
+    pending: &mut [Opening],
     items: Vec<&mut Item>,
     inventory: Option<&Inventory>,
     sla: &SlaDays,
@@ -428,18 +428,18 @@ fn build(
     // 600 MB of new places on one thread before building them was a third of the merge).
     ledger.findings.reserve_exact(pending.len());
     // Each part shares the evidence's repeated text among the findings it builds.
-    let make = |shared: &mut SharedText, (o, item): (&Opening, &mut Item)| {
+    let make = |shared: &mut SharedText, (o, item): (&mut Opening, &mut Item)| {
         new_finding(inventory, now, sla, &reports[o.at.0], o, item, shared)
     };
     if pending.len() < PARALLEL_OPENINGS || rayon::current_num_threads() < 2 {
         let mut shared = SharedText::default();
-        ledger.findings.extend(pending.iter().zip(items).map(|p| make(&mut shared, p)));
+        ledger.findings.extend(pending.iter_mut().zip(items).map(|p| make(&mut shared, p)));
         return;
     }
     // An indexed parallel extend: rayon writes each finding at its index.
     ledger.findings.par_extend(
         pending
-            .par_iter()
+            .par_iter_mut()
             .zip(items.into_par_iter())
             .with_min_len(PARALLEL_OPENINGS / 2)
             .map_init(SharedText::default, |shared, p| make(shared, p)),
@@ -450,7 +450,7 @@ fn build(
 fn build_copied(
     ledger: &mut FindingsFile,
     reports: &[ScannerReport],
-    pending: &[Opening],
+    pending: &mut [Opening],
     inventory: Option<&Inventory>,
     sla: &SlaDays,
     now: DateTime<Utc>,
@@ -649,7 +649,8 @@ impl<'r, 'i> Merge<'r, 'i> {
         f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
         f.source = Some(FindingSource { tool: item.tool.clone(), rule_id: item.rule_id.clone(), scan_id: Some(sid) });
         f.evidence.retain(|e| !is_ingest_evidence(e));
-        f.evidence.insert(0, evidence_of(&mut self.shared, report, item, item.extra.clone(), tkey));
+        f.evidence
+            .insert(0, evidence_of(&mut self.shared, report, item, (item.pointer.clone(), item.extra.clone()), tkey));
         self.summary.updated.push(f.finding_id.clone());
     }
 
@@ -715,7 +716,7 @@ fn new_finding(
     now: DateTime<Utc>,
     sla: &SlaDays,
     report: &ScannerReport,
-    o: &Opening,
+    o: &mut Opening,
     item: &mut Item,
     shared: &mut SharedText,
 ) -> Finding {
@@ -728,8 +729,8 @@ fn new_finding(
     tags.sort();
     tags.dedup();
     // The evidence first: it copies what it records before the finding takes the text.
-    let extra = take(&mut item.extra);
-    let evidence = vec![evidence_of(shared, report, item, extra, &o.tkey)];
+    let moved = (take(&mut item.pointer), take(&mut item.extra));
+    let evidence = vec![evidence_of(shared, report, item, moved, &o.tkey)];
     let location = match item.line {
         Some(l) if !item.location.is_empty() => {
             let mut digits = itoa::Buffer::new();
@@ -744,7 +745,7 @@ fn new_finding(
         _ => take(&mut item.location),
     };
     Finding {
-        finding_id: o.id.clone(),
+        finding_id: take(&mut o.id),
         severity: item.severity,
         category: item.category,
         title: take(&mut item.title),
@@ -775,7 +776,7 @@ fn new_finding(
         cvss: item.cvss,
         cwe: take(&mut item.cwe),
         cve: take(&mut item.cve),
-        supersedes: o.previous.clone(),
+        supersedes: take(&mut o.previous),
         kev: None,
         epss: None,
     }
