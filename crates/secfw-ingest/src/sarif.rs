@@ -507,7 +507,8 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
                             if !sized && let Some(n) = st.split.and_then(|sh| sh.results_estimate(i)) {
                                 sized = true;
                                 pipeline.finish(&mut st.diags, items); // the items come back first
-                                items.reserve_for(n);
+                                // The results added so far: all but this full batch.
+                                items.reserve_for(n, i.saturating_sub(MAP_BATCH));
                             }
                             let full = std::mem::replace(&mut batch, Vec::with_capacity(MAP_BATCH));
                             pipeline.push(&mut st.diags, ctx, full, items);
@@ -1022,9 +1023,13 @@ fn add_prepared(diags: &mut Vec<Diagnostic>, p: Prepared, acc: &mut RunItems) {
 }
 
 impl RunItems {
-    /// Room for `n` items in all, if the allocator gives it (an estimate: more items grow
-    /// the vector as usual, and room never used is never touched).
-    fn reserve_for(&mut self, n: usize) {
+    /// Room for the distinct items of `results` results in all, at the share of distinct
+    /// items among the `added` results so far (a duplicate is counted on its item, not kept),
+    /// if the allocator gives it: an estimate (more items grow the vector as usual, and room
+    /// never used is never touched).
+    fn reserve_for(&mut self, results: usize, added: usize) {
+        let share = results as u128 * self.items.len() as u128 / added.max(1) as u128;
+        let n = usize::try_from(share).unwrap_or(usize::MAX);
         let more = n.saturating_sub(self.items.len());
         if more > self.items.capacity() - self.items.len() {
             let _ = self.items.try_reserve_exact(more);
@@ -1724,6 +1729,60 @@ mod tests {
             let same_text: String = a.chars().collect();
             prop_assert_eq!(prefix_key(&same_text), ka);
         }
+    }
+
+    /// An item with nothing in it but what a test sets.
+    fn new_item_for_tests() -> Item {
+        Item {
+            fingerprint: String::new(),
+            tool: "t".to_owned(),
+            rule_id: None,
+            title: String::new(),
+            description: String::new(),
+            severity: Severity::Low,
+            severity_source: "default",
+            category: Category::Vulnerability,
+            cwe: Vec::new(),
+            cve: Vec::new(),
+            cvss: None,
+            target: String::new(),
+            location: String::new(),
+            line: None,
+            resource_type: "file",
+            recommended_action: String::new(),
+            pointer: String::new(),
+            occurrences: 1,
+            extra: Vec::new(),
+            class: class::RULES,
+            tags: Vec::new(),
+            aliases: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_run_is_given_room_for_its_share_of_distinct_items() {
+        let item = |i: usize| {
+            let mut it = new_item_for_tests();
+            it.fingerprint = format!("secfw/v1:{i:064x}");
+            it
+        };
+        // 100 results added so far, 10 distinct: room for 100 of 1,000 results.
+        let mut run = RunItems::default();
+        for i in 0..10 {
+            assert!(run.add(item(i)));
+        }
+        run.reserve_for(1000, 100);
+        assert!((100..1000).contains(&run.items.capacity()), "{}", run.items.capacity());
+        // Every result distinct: room for all; none added yet, or fewer room than held: none.
+        let mut run = RunItems::default();
+        for i in 0..10 {
+            run.add(item(i));
+        }
+        run.reserve_for(1000, 10);
+        assert!(run.items.capacity() >= 1000);
+        let mut empty = RunItems::default();
+        empty.reserve_for(1000, 0);
+        assert_eq!(empty.items.capacity(), 0, "no distinct item seen: no room given");
     }
 
     #[test]
