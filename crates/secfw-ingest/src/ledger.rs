@@ -536,7 +536,9 @@ struct Merge<'r, 'i> {
     target_keys: HashMap<String, Arc<str>>,
     /// (tool, target key) → the scans of this ingest that scanned it, for resolution.
     scanned: HashMap<(String, String), Vec<&'r Scan>>,
-    /// Fingerprints reported by this ingest.
+    /// Fingerprints reported by this ingest, for resolution: filled only when resolution can
+    /// consult them (the ledger holds open or accepted findings, or an alias may build a new
+    /// finding before resolution runs; see `decide`).
     seen: FastSet<&'r str>,
     /// The scan id of every scan, in report order.
     sids: Vec<String>,

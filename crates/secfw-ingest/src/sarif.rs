@@ -501,9 +501,10 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
                         batch.push(r);
                         if batch.len() == MAP_BATCH {
                             // A streamed log's items are given room once, for about as many
-                            // results as the file holds at the density read so far: a vector
-                            // of a million items grown by doubling copies each into fresh
-                            // memory several times.
+                            // distinct items as the file's results hold at the density and
+                            // the share of distinct items read so far: a vector of a million
+                            // items grown by doubling copies each into fresh memory several
+                            // times.
                             if !sized && let Some(n) = st.split.and_then(|sh| sh.results_estimate(i)) {
                                 sized = true;
                                 pipeline.finish(&mut st.diags, items); // the items come back first
