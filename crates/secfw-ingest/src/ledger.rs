@@ -470,16 +470,25 @@ impl IdScheme {
     /// The next id: the prefix, then the number with leading zeros to the scheme's width
     /// (written directly: a million ids through `format!` were a fifth of deciding a merge).
     fn take(&mut self) -> String {
-        let mut digits = itoa::Buffer::new();
-        let n = digits.format(self.next);
+        let id = text_and_number(&self.prefix, "", self.next, self.width);
         self.next += 1;
-        let zeros = self.width.saturating_sub(n.len());
-        let mut id = String::with_capacity(self.prefix.len() + zeros + n.len());
-        id.push_str(&self.prefix);
-        id.extend(std::iter::repeat_n('0', zeros));
-        id.push_str(n);
         id
     }
+}
+
+/// `text`, `sep`, then `n` in decimal with leading zeros to `width` digits: what
+/// `format!("{text}{sep}{n:0width$}")` writes, without the formatting machinery (ids and
+/// `location:line` are written once per new finding).
+fn text_and_number(text: &str, sep: &str, n: u64, width: usize) -> String {
+    let mut digits = itoa::Buffer::new();
+    let n = digits.format(n);
+    let zeros = width.saturating_sub(n.len());
+    let mut out = String::with_capacity(text.len() + sep.len() + zeros + n.len());
+    out.push_str(text);
+    out.push_str(sep);
+    out.extend(std::iter::repeat_n('0', zeros));
+    out.push_str(n);
+    out
 }
 
 /// Indexes of the ledger: live (not resolved) findings by fingerprint, and the most recently
@@ -734,15 +743,7 @@ fn new_finding(
     let moved = (take(&mut item.pointer), take(&mut item.extra));
     let evidence = vec![evidence_of(shared, report, item, moved, &o.tkey)];
     let location = match item.line {
-        Some(l) if !item.location.is_empty() => {
-            let mut digits = itoa::Buffer::new();
-            let n = digits.format(l);
-            let mut at = String::with_capacity(item.location.len() + 1 + n.len());
-            at.push_str(&item.location);
-            at.push(':');
-            at.push_str(n);
-            at
-        }
+        Some(l) if !item.location.is_empty() => text_and_number(&item.location, ":", l, 0),
         _ if item.location.is_empty() => take(&mut item.target),
         _ => take(&mut item.location),
     };
@@ -993,6 +994,8 @@ mod tests {
             proptest::prop_assert_eq!(ids.take(), format!("{prefix}{next:0width$}"));
             let after = next + 1;
             proptest::prop_assert_eq!(ids.take(), format!("{prefix}{after:0width$}"));
+            // A location and its line (no padding).
+            proptest::prop_assert_eq!(super::text_and_number(&prefix, ":", next, 0), format!("{prefix}:{next}"));
         }
     }
 

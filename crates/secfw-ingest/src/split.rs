@@ -30,8 +30,9 @@ pub(crate) const CUT_MAX: usize = 16 << 20;
 /// Bytes read from the file at a time.
 const BLOCK: usize = 1 << 20;
 
-/// The fewest bytes a SARIF result takes with the comma before the next (`{"message":{"text":""}},`
-/// is 24): an upper bound on how many results a file holds.
+/// The fewest bytes a SARIF result that can be a finding takes with the comma before the next
+/// (it needs a message: `{"message":{"text":""}},` is 24): the most room a file's size gives
+/// its run's items.
 const MIN_RESULT_BYTES: u64 = 24;
 /// Longest key (as written, escapes included) that can be `runs` or `results`.
 const KEY_MAX: usize = 64;
@@ -88,10 +89,10 @@ impl Shared {
     /// [`MIN_RESULT_BYTES`] of the file.
     pub(crate) fn results_estimate(&self, seen: usize) -> Option<usize> {
         let (size, read) = (self.size.get(), self.read.get());
-        let reached = read.checked_sub(BLOCK as u64)?;
-        if size == 0 || read < 8 * BLOCK as u64 || reached == 0 {
+        if size == 0 || read < 8 * BLOCK as u64 {
             return None;
         }
+        let reached = read - BLOCK as u64;
         let at_density = u128::from(size) * seen as u128 / u128::from(reached);
         let most = u128::from(size / MIN_RESULT_BYTES);
         usize::try_from(at_density.min(most)).ok()
