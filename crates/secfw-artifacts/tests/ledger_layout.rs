@@ -322,13 +322,11 @@ fn finding() -> BoxedStrategy<Finding> {
                 cwe,
                 cve,
                 supersedes,
-                kev: kev.map(|(cve, a, d, known_ransomware)| KevInfo {
-                    cve,
-                    date_added: date(a),
-                    due_date: date(d),
-                    known_ransomware,
+                kev: kev.map(|(cve, a, d, known_ransomware)| {
+                    Box::new(KevInfo { cve, date_added: date(a), due_date: date(d), known_ransomware })
                 }),
-                epss: epss.map(|(cve, score, percentile, d)| EpssInfo { cve, score, percentile, date: date(d) }),
+                epss: epss
+                    .map(|(cve, score, percentile, d)| Box::new(EpssInfo { cve, score, percentile, date: date(d) })),
             },
         )
         .boxed()

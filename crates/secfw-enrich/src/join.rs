@@ -90,10 +90,10 @@ pub fn join(
             let e = epss.and_then(|e| epss_for(f, e));
             st.kev_listed += u64::from(k.is_some());
             st.epss_scored += u64::from(e.is_some());
-            if f.kev != k || f.epss != e {
+            if f.kev.as_deref() != k.as_ref() || f.epss.as_deref() != e.as_ref() {
                 st.changed += 1;
-                f.kev = k;
-                f.epss = e;
+                f.kev = k.map(Box::new);
+                f.epss = e.map(Box::new);
             }
             st
         })

@@ -16,7 +16,7 @@ use crate::codes;
 /// The KEV entry of a finding as of `now`: listed only from its `dateAdded` (UTC day) on, so an
 /// as-of evaluation before the listing does not see it.
 pub fn kev_at(f: &Finding, now: DateTime<Utc>) -> Option<&KevInfo> {
-    f.kev.as_ref().filter(|k| k.date_added.start_of_day() <= now)
+    f.kev.as_deref().filter(|k| k.date_added.start_of_day() <= now)
 }
 
 /// Which exploitation data source.

@@ -208,18 +208,18 @@ fn entry(
     let title = adv
         .and_then(|a| sne(a, "title"))
         .map_or_else(|| format!("{pname} {pver} is {}", kind.as_deref().unwrap_or("affected")), str::to_owned);
-    let mut extra = vec![("package", json!(pname)), ("installed_version", json!(pver))];
+    let mut extra = vec![("package".into(), json!(pname)), ("installed_version".into(), json!(pver))];
     if let Some(k) = &kind {
-        extra.push(("kind", json!(k)));
+        extra.push(("kind".into(), json!(k)));
     }
     if !patched.is_empty() {
-        extra.push(("patched_versions", json!(patched)));
+        extra.push(("patched_versions".into(), json!(patched)));
     }
     if let Some(u) = adv.and_then(|a| sne(a, "url")) {
-        extra.push(("url", json!(u)));
+        extra.push(("url".into(), json!(u)));
     }
     if let Some(vec) = vector {
-        extra.push(("cvss_vector", json!(vec)));
+        extra.push(("cvss_vector".into(), json!(vec)));
     }
     let kind_s = warning.unwrap_or("vulnerability");
     Some(Item {

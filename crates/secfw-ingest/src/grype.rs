@@ -37,7 +37,7 @@ pub(crate) fn parse(
         conf.and_then(|c| s(c, "scope").or_else(|| c.get("search").and_then(|x| s(x, "scope")))).map(layer_word);
     for it in &mut items {
         let fix = if it.extra.iter().any(|(k, _)| *k == "fixed_versions") { "fixed" } else { "not-fixed" };
-        it.extra.push(("scope", json!(format!("{}/{fix}", layers.as_deref().unwrap_or(SQUASHED)))));
+        it.extra.push(("scope".into(), json!(format!("{}/{fix}", layers.as_deref().unwrap_or(SQUASHED)))));
     }
     dedupe(&mut items);
     let (scopes, incomplete) = conf.map(|c| configured_scope(c, layers.as_deref())).unwrap_or_default();
@@ -171,15 +171,19 @@ fn match_item(m: &Value, p: String, target: &str, name: &str, diags: &mut Vec<Di
         .or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(|r| sne(r, "description")))
         .unwrap_or(id)
         .to_owned();
-    let mut extra = vec![("package", json!(pkg)), ("installed_version", json!(pver)), ("package_type", json!(ptype))];
+    let mut extra = vec![
+        ("package".into(), json!(pkg)),
+        ("installed_version".into(), json!(pver)),
+        ("package_type".into(), json!(ptype)),
+    ];
     if !fixes.is_empty() {
-        extra.push(("fixed_versions", json!(fixes)));
+        extra.push(("fixed_versions".into(), json!(fixes)));
     }
     if let Some(u) = sne(vuln, "dataSource") {
-        extra.push(("url", json!(u)));
+        extra.push(("url".into(), json!(u)));
     }
     if let Some(r) = num(vuln, "risk") {
-        extra.push(("risk", json!(r)));
+        extra.push(("risk".into(), json!(r)));
     }
     Some(Item {
         fingerprint: compute(&["grype", target, ptype, pkg, id, &artifact]),
@@ -230,7 +234,7 @@ fn ignored_matches(root: &Value, target: &str, name: &str, diags: &mut Vec<Diagn
         let mut rule_text = serde_json::to_string(&Value::Array(rules.to_vec())).unwrap_or_default();
         crate::model::cap(&mut rule_text, crate::model::limits::EVIDENCE_STRING);
         item.extra.push((
-            "suppressions",
+            "suppressions".into(),
             json!([{"kind": "external", "status": "accepted", "justification": reason,
                     "source": "grype ignore rule", "scanner_status": "ignored", "rules": rule_text}]),
         ));

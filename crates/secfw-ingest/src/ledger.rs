@@ -189,13 +189,27 @@ impl SharedText {
     }
 }
 
-/// The ingest evidence of `item` (its `extra` entries given apart, so a new finding moves
-/// them instead of copying them).
+/// What the ingest evidence of an item owns: its pointer, location and `extra` entries,
+/// given apart so that a new finding moves them out of its item instead of copying them.
+struct EvidenceParts {
+    pointer: String,
+    location: String,
+    extra: Vec<(Cow<'static, str>, Value)>,
+}
+
+impl EvidenceParts {
+    /// Copies of `item`'s (an update of a live finding keeps the item).
+    fn copied(item: &Item) -> Self {
+        Self { pointer: item.pointer.clone(), location: item.location.clone(), extra: item.extra.clone() }
+    }
+}
+
+/// The ingest evidence of `item`.
 fn evidence_of(
     shared: &mut SharedText,
     report: &ScannerReport,
     item: &Item,
-    (pointer, extra): (String, Vec<(&'static str, Value)>),
+    EvidenceParts { pointer, location, extra }: EvidenceParts,
     target_key: &str,
 ) -> Evidence {
     let data = ScanResultEvidence {
@@ -205,12 +219,12 @@ fn evidence_of(
         tool: shared.get(&item.tool),
         rule_id: item.rule_id.clone(),
         target: shared.get(target_key),
-        location: item.location.clone(),
+        location,
         line: item.line,
         occurrences: u64::from(item.occurrences),
         severity_source: Cow::Borrowed(item.severity_source),
         class: Cow::Borrowed(item.class),
-        extra: extra.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect(),
+        extra,
     };
     Evidence { kind: EvidenceKind::ScanResult, data: EvidenceData::scan_result(data) }
 }
@@ -660,8 +674,7 @@ impl<'r, 'i> Merge<'r, 'i> {
         f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
         f.source = Some(FindingSource { tool: item.tool.clone(), rule_id: item.rule_id.clone(), scan_id: Some(sid) });
         f.evidence.retain(|e| !is_ingest_evidence(e));
-        f.evidence
-            .insert(0, evidence_of(&mut self.shared, report, item, (item.pointer.clone(), item.extra.clone()), tkey));
+        f.evidence.insert(0, evidence_of(&mut self.shared, report, item, EvidenceParts::copied(item), tkey));
         self.summary.updated.push(f.finding_id.clone());
     }
 
@@ -739,14 +752,16 @@ fn new_finding(
     tags.extend(item.tags.iter().cloned());
     tags.sort();
     tags.dedup();
-    // The evidence first: it copies what it records before the finding takes the text.
-    let moved = (take(&mut item.pointer), take(&mut item.extra));
-    let evidence = vec![evidence_of(shared, report, item, moved, &o.tkey)];
-    let location = match item.line {
-        Some(l) if !item.location.is_empty() => text_and_number(&item.location, ":", l, 0),
-        _ if item.location.is_empty() => take(&mut item.target),
-        _ => take(&mut item.location),
+    // The finding's location (`path:line`, or the target for an item without one) is built
+    // first, so that the evidence can take the item's own location instead of a copy.
+    let (location, evidence_location) = match item.line {
+        Some(l) if !item.location.is_empty() => (text_and_number(&item.location, ":", l, 0), take(&mut item.location)),
+        _ if item.location.is_empty() => (take(&mut item.target), String::new()),
+        _ => (item.location.clone(), take(&mut item.location)),
     };
+    let owned =
+        EvidenceParts { pointer: take(&mut item.pointer), location: evidence_location, extra: take(&mut item.extra) };
+    let evidence = vec![evidence_of(shared, report, item, owned, &o.tkey)];
     Finding {
         finding_id: take(&mut o.id),
         severity: item.severity,

@@ -213,7 +213,7 @@ pub struct Item {
     /// How many results of the report share this fingerprint.
     pub occurrences: u32,
     /// Extra evidence (fix version, URLs, suppression), in a fixed key order.
-    pub extra: Vec<(&'static str, serde_json::Value)>,
+    pub extra: Vec<(std::borrow::Cow<'static, str>, serde_json::Value)>,
     /// The scope class of the finding ([`class`]): resolution is bounded by it.
     pub class: &'static str,
     /// Governance tags the finding opens with (e.g. `license`).

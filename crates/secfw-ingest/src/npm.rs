@@ -121,9 +121,9 @@ fn v7(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
             let score = a.get("cvss").and_then(|c| num(c, "score")).filter(|x| *x > 0.0 && *x <= 10.0);
             let (severity, src) = sev(s(a, "severity"), score, name, &ap, diags);
             let range = s(a, "range").unwrap_or("");
-            let mut extra = vec![("package", json!(pname)), ("vulnerable_range", json!(range))];
+            let mut extra = vec![("package".into(), json!(pname)), ("vulnerable_range".into(), json!(range))];
             if !url.is_empty() {
-                extra.push(("url", json!(url)));
+                extra.push(("url".into(), json!(url)));
             }
             let nodes: Vec<&str> = arr(v, "nodes").iter().filter_map(Value::as_str).collect();
             let action = match fix {
@@ -186,12 +186,12 @@ fn v6(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: 
         }
         let versions: Vec<&str> = arr(a, "findings").iter().filter_map(|f| s(f, "version")).collect();
         let mut extra = vec![
-            ("package", json!(module)),
-            ("installed_versions", json!(versions)),
-            ("vulnerable_versions", json!(s(a, "vulnerable_versions").unwrap_or(""))),
+            ("package".into(), json!(module)),
+            ("installed_versions".into(), json!(versions)),
+            ("vulnerable_versions".into(), json!(s(a, "vulnerable_versions").unwrap_or(""))),
         ];
         if !url.is_empty() {
-            extra.push(("url", json!(url)));
+            extra.push(("url".into(), json!(url)));
         }
         out.push(Item {
             fingerprint: compute(&["npm-audit", target, module, &format!("npm-advisory-{id}")]),

@@ -166,13 +166,13 @@ fn group_item(
         .collect();
     let fingerprint = compute(&["osv", target, eco, pname, &ids.join(",")]);
     let mut extra = vec![
-        ("package", json!(pname)),
-        ("installed_version", json!(pver)),
-        ("ecosystem", json!(eco)),
-        ("ids", json!(ids)),
+        ("package".into(), json!(pname)),
+        ("installed_version".into(), json!(pver)),
+        ("ecosystem".into(), json!(eco)),
+        ("ids".into(), json!(ids)),
     ];
     if !fixed.is_empty() {
-        extra.push(("fixed_versions", json!(fixed)));
+        extra.push(("fixed_versions".into(), json!(fixed)));
     }
     Item {
         fingerprint,

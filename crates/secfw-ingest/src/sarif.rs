@@ -1256,15 +1256,15 @@ fn new_item(
         + usize::from(help_uri.is_some())
         + usize::from(!r.suppressions.is_empty());
     let mut extra = Vec::with_capacity(entries);
-    extra.push(("level", Value::String(level.to_owned())));
+    extra.push(("level".into(), Value::String(level.to_owned())));
     if let Some(x) = r.security_severity.or(rule_sev) {
-        extra.push(("security_severity", json!(x)));
+        extra.push(("security_severity".into(), json!(x)));
     }
     if let Some(u) = help_uri {
-        extra.push(("help_uri", Value::String(u.to_owned())));
+        extra.push(("help_uri".into(), Value::String(u.to_owned())));
     }
     if !r.suppressions.is_empty() {
-        extra.push(("suppressions", suppressions(&r, rule_label, name, diags)));
+        extra.push(("suppressions".into(), suppressions(&r, rule_label, name, diags)));
     }
     Item {
         fingerprint,
@@ -1371,7 +1371,7 @@ fn finish_run(
     for it in &mut items {
         it.target.clone_from(&target);
         if let Some(c) = &category {
-            it.extra.push(("sarif_category", Value::String(c.clone())));
+            it.extra.push(("sarif_category".into(), Value::String(c.clone())));
         }
     }
     let mut scopes = BTreeMap::new();

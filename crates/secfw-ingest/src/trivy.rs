@@ -233,7 +233,7 @@ fn result(r: &Value, at: &Place<'_>, acc: &mut Acc<'_, '_>) {
     }
     for it in &mut acc.items[first_item..] {
         if let Some(k) = scope_of(it.class) {
-            it.extra.push(("scope", json!(k)));
+            it.extra.push(("scope".into(), json!(k)));
         }
     }
 }
@@ -330,25 +330,25 @@ fn vulnerability(v: &Value, modified: Option<&Value>, p: String, ctx: &Ctx<'_>, 
     let mut cwe: Vec<String> = arr(v, "CweIDs").iter().filter_map(Value::as_str).flat_map(cwes_in).collect();
     cwe.sort();
     let fixed = sne(v, "FixedVersion");
-    let mut extra = vec![("package", json!(pkg)), ("installed_version", json!(installed))];
+    let mut extra = vec![("package".into(), json!(pkg)), ("installed_version".into(), json!(installed))];
     // The package's purl (type, namespace, name, version), when Trivy gives one: what VEX
     // statements and package-targeted decisions are matched against.
     if let Some(purl) = v.pointer("/PkgIdentifier/PURL").and_then(Value::as_str).filter(|p| !p.trim().is_empty()) {
-        extra.push(("purl", json!(purl)));
+        extra.push(("purl".into(), json!(purl)));
     }
     if let Some(f) = fixed {
-        extra.push(("fixed_version", json!(f)));
+        extra.push(("fixed_version".into(), json!(f)));
     }
     if let Some(u) = sne(v, "PrimaryURL") {
-        extra.push(("url", json!(u)));
+        extra.push(("url".into(), json!(u)));
     }
     if let Some(st) = sne(v, "Status") {
-        extra.push(("status", json!(st)));
+        extra.push(("status".into(), json!(st)));
     }
     if let Some(m) = modified {
         let status = sne(m, "Status").unwrap_or("unknown");
         extra.push((
-            "suppressions",
+            "suppressions".into(),
             json!([{"kind": "external", "status": "accepted", "justification": sne(m, "Statement"),
                     "source": sne(m, "Source"), "scanner_status": status}]),
         ));
@@ -411,7 +411,7 @@ fn misconfiguration(m: &Value, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) 
     let message = sne(m, "Message").unwrap_or("");
     let mut extra = Vec::new();
     if let Some(u) = sne(m, "PrimaryURL") {
-        extra.push(("url", json!(u)));
+        extra.push(("url".into(), json!(u)));
     }
     Some(Item {
         fingerprint: compute(&["trivy/misconfig", target, place, id, res, message]),
@@ -494,18 +494,18 @@ fn license(l: &Value, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) -> Option
         (true, false) => file.to_owned(),
         (true, true) => place.to_owned(),
     };
-    let mut extra = vec![("license", json!(lic))];
+    let mut extra = vec![("license".into(), json!(lic))];
     if !category.is_empty() {
-        extra.push(("license_category", json!(category)));
+        extra.push(("license_category".into(), json!(category)));
     }
     if !pkg.is_empty() {
-        extra.push(("package", json!(pkg)));
+        extra.push(("package".into(), json!(pkg)));
     }
     if let Some(c) = l.get("Confidence").and_then(Value::as_f64) {
-        extra.push(("confidence", json!(c)));
+        extra.push(("confidence".into(), json!(c)));
     }
     if let Some(u) = sne(l, "Link") {
-        extra.push(("url", json!(u)));
+        extra.push(("url".into(), json!(u)));
     }
     let location = match (place.is_empty(), file.is_empty()) {
         (_, false) if place.is_empty() => file.to_owned(),

@@ -19,7 +19,7 @@ fn the_real_suppressed_finding_is_kept_with_the_scanners_reason() {
     let items = &r.scans[0].items;
     assert_eq!(items.len(), 2, "the reported and the suppressed vulnerability");
     let sup = items.iter().find(|i| i.cve == ["CVE-2017-16137"]).unwrap();
-    let ev: serde_json::Map<String, Value> = sup.extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    let ev: serde_json::Map<String, Value> = sup.extra.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     assert_eq!(
         ev["suppressions"],
         serde_json::json!([{"kind": "external", "status": "accepted", "justification": "vulnerable_code_not_in_execute_path", "source": "./vex.json", "scanner_status": "not_affected"}])

@@ -81,7 +81,7 @@ pub fn fix_first(findings: &[(&Finding, DateTime<Utc>)], t: DateTime<Utc>) -> Ve
             title: f.title.split_whitespace().collect::<Vec<_>>().join(" "),
             severity: f.severity,
             kev: kev.cloned(),
-            epss: f.epss.clone(),
+            epss: f.epss.as_deref().cloned(),
             age_days: age,
             due: Date(due.date_naive()),
             reason: reason(f, kev, age, due, t),

@@ -242,12 +242,14 @@ pub struct Finding {
     pub supersedes: Option<String>,
     /// Listed in the CISA Known Exploited Vulnerabilities catalog (extension; written by
     /// `secfw enrich`, never part of the finding's identity).
+    // Boxed: most findings have none, and an absent entry then takes one word of the finding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kev: Option<KevInfo>,
+    pub kev: Option<Box<KevInfo>>,
     /// FIRST EPSS exploitation probability (extension; written by `secfw enrich`; orders work,
     /// never excepts a finding).
+    // Boxed, as `kev` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub epss: Option<EpssInfo>,
+    pub epss: Option<Box<EpssInfo>>,
 }
 
 /// `kev:` of a finding: its CISA KEV catalog entry.
