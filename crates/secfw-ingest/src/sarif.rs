@@ -542,15 +542,17 @@ fn parallel() -> bool {
 /// A batch handed to the [`Pipeline`]'s worker, with the run's items mapped so far.
 type Job<'c> = (&'c RunCtx, Vec<RawResult>, RunItems);
 
-/// Full batches of results prepared on a worker while the reading thread reads the next
-/// batch: reading the JSON and preparing results take about as long as each other, so the two
-/// overlap instead of following each other. A batch is prepared ([`prepare`]) against the
+/// Full batches of results prepared and added on a worker while the reading thread reads the
+/// next batch: reading the JSON and mapping results take about as long as each other, so the
+/// two overlap instead of following each other. A batch is prepared ([`prepare`]) against the
 /// run's items as they were before it, and its prepared results are added ([`add_prepared`])
-/// in order before the next batch is handed over: exactly what [`map_batch`] does, and so
-/// exactly what [`map_one`] on each result in order does.
+/// in order, on the worker, before the next batch is handed over: exactly what [`map_batch`]
+/// does, and so exactly what [`map_one`] on each result in order does. The reading thread then
+/// takes the batch's notes, in order.
 ///
-/// The items move to the worker with the batch and come back with the prepared results, so
-/// nothing is shared while the worker runs. The worker is started with the first full batch
+/// The items move to the worker with the batch and come back with the batch's notes, so
+/// nothing is shared while the worker runs (and the reading thread never writes an item: the
+/// first touch of the items' memory, and the index's, happens on the worker). The worker is started with the first full batch
 /// and stops when the pipeline is dropped. It runs on one of rayon's threads, which live as
 /// long as the process (no thread is started per run).
 struct Pipeline<'scope, 'env> {
@@ -563,8 +565,8 @@ struct Pipeline<'scope, 'env> {
     busy: bool,
 }
 
-/// The channels of a [`Pipeline`]'s worker: a batch to it, the items and the prepared batch back.
-type Worker<'env> = (std::sync::mpsc::SyncSender<Job<'env>>, std::sync::mpsc::Receiver<(RunItems, Vec<Prepared>)>);
+/// The channels of a [`Pipeline`]'s worker: a batch to it, the items and the batch's notes back.
+type Worker<'env> = (std::sync::mpsc::SyncSender<Job<'env>>, std::sync::mpsc::Receiver<(RunItems, Vec<Diagnostic>)>);
 
 impl<'scope, 'env> Pipeline<'scope, 'env> {
     fn new(scope: &'scope rayon::Scope<'env>, name: &'env str, artifacts: Option<&'env Value>) -> Self {
@@ -577,9 +579,14 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
         let (to_worker, jobs) = std::sync::mpsc::sync_channel::<Job<'env>>(0);
         let (to_main, from_worker) = std::sync::mpsc::sync_channel(0);
         self.scope.spawn(move |_| {
-            for (ctx, batch, seen) in jobs {
-                let prepared = batch.into_iter().map(|r| prepare(name, ctx, artifacts, &seen, r)).collect();
-                if to_main.send((seen, prepared)).is_err() {
+            for (ctx, batch, mut seen) in jobs {
+                let prepared: Vec<Prepared> =
+                    batch.into_iter().map(|r| prepare(name, ctx, artifacts, &seen, r)).collect();
+                let mut notes = Vec::new();
+                for p in prepared {
+                    add_prepared(&mut notes, p, &mut seen);
+                }
+                if to_main.send((seen, notes)).is_err() {
                     return;
                 }
             }
@@ -616,11 +623,9 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
             return;
         }
         match self.worker.as_ref().map(|(_, from_worker)| from_worker.recv()) {
-            Some(Ok((seen, prepared))) => {
+            Some(Ok((seen, notes))) => {
                 *items = seen;
-                for p in prepared {
-                    add_prepared(diags, p, items);
-                }
+                diags.extend(notes);
             }
             // The worker panicked while it held the batch and the items: the scope re-raises
             // the panic when it ends; the run cannot be finished without them.
