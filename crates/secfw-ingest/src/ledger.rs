@@ -492,8 +492,8 @@ impl IdScheme {
 
 /// `text`, `sep`, then `n` in decimal with leading zeros to `width` digits: what
 /// `format!("{text}{sep}{n:0width$}")` writes, without the formatting machinery (ids and
-/// `location:line` are written once per new finding).
-fn text_and_number(text: &str, sep: &str, n: u64, width: usize) -> String {
+/// `location:line` are written once per new finding, result pointers once per result).
+pub(crate) fn text_and_number(text: &str, sep: &str, n: u64, width: usize) -> String {
     let mut digits = itoa::Buffer::new();
     let n = digits.format(n);
     let zeros = width.saturating_sub(n.len());

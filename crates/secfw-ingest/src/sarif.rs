@@ -480,8 +480,9 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
             let mut i = 0usize;
             let mut sized = false;
             let mut batch = Vec::with_capacity(MAP_BATCH);
+            let results_at = format!("/runs/{run}/results/");
             while let Some(v) = seq.next_element_seed(ElemSeed(st.split))? {
-                let pointer = format!("/runs/{run}/results/{i}");
+                let pointer = crate::ledger::text_and_number(&results_at, "", i as u64, 0);
                 i += 1;
                 let Some(v) = v.0 else {
                     st.diags.push(skipped(name, &pointer, "a result must be an object"));
