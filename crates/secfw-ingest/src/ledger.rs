@@ -759,9 +759,9 @@ fn new_finding(
         _ if item.location.is_empty() => (take(&mut item.target), String::new()),
         _ => (item.location.clone(), take(&mut item.location)),
     };
-    let owned =
+    let parts =
         EvidenceParts { pointer: take(&mut item.pointer), location: evidence_location, extra: take(&mut item.extra) };
-    let evidence = vec![evidence_of(shared, report, item, owned, &o.tkey)];
+    let evidence = vec![evidence_of(shared, report, item, parts, &o.tkey)];
     Finding {
         finding_id: take(&mut o.id),
         severity: item.severity,

@@ -473,7 +473,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let ResultsSeed { st, run, ctx, artifacts, items, pending, .. } = self;
         let name = st.name;
-        // Full batches are prepared on a worker thread while this one reads the next batch
+        // Full batches are mapped on a worker thread while this one reads the next batch
         // ([`Pipeline`]); the last, partial batch is mapped by [`map_batch`].
         rayon::in_place_scope(|s| {
             let mut pipeline = Pipeline::new(s, name, artifacts);
@@ -543,19 +543,17 @@ fn parallel() -> bool {
 /// A batch handed to the [`Pipeline`]'s worker, with the run's items mapped so far.
 type Job<'c> = (&'c RunCtx, Vec<RawResult>, RunItems);
 
-/// Full batches of results prepared and added on a worker while the reading thread reads the
-/// next batch: reading the JSON and mapping results take about as long as each other, so the
-/// two overlap instead of following each other. A batch is prepared ([`prepare`]) against the
-/// run's items as they were before it, and its prepared results are added ([`add_prepared`])
-/// in order, on the worker, before the next batch is handed over: exactly what [`map_batch`]
-/// does, and so exactly what [`map_one`] on each result in order does. The reading thread then
-/// takes the batch's notes, in order.
+/// Full batches of results mapped on a worker while the reading thread reads the next batch:
+/// reading the JSON and mapping results take about as long as each other, so the two overlap
+/// instead of following each other. The worker maps the batch's results one by one
+/// ([`map_one`]) into the run's items, and the reading thread then takes the batch's notes,
+/// in order: exactly what mapping every result in order on one thread gives.
 ///
 /// The items move to the worker with the batch and come back with the batch's notes, so
 /// nothing is shared while the worker runs (and the reading thread never writes an item: the
-/// first touch of the items' memory, and the index's, happens on the worker). The worker is started with the first full batch
-/// and stops when the pipeline is dropped. It runs on one of rayon's threads, which live as
-/// long as the process (no thread is started per run).
+/// items' memory, and the index's, is first touched on the worker). The worker is started
+/// with the first full batch and stops when the pipeline is dropped. It runs on one of
+/// rayon's threads, which live as long as the process (no thread is started per run).
 struct Pipeline<'scope, 'env> {
     scope: &'scope rayon::Scope<'env>,
     name: &'env str,
@@ -581,11 +579,9 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
         let (to_main, from_worker) = std::sync::mpsc::sync_channel(0);
         self.scope.spawn(move |_| {
             for (ctx, batch, mut seen) in jobs {
-                let prepared: Vec<Prepared> =
-                    batch.into_iter().map(|r| prepare(name, ctx, artifacts, &seen, r)).collect();
                 let mut notes = Vec::new();
-                for p in prepared {
-                    add_prepared(&mut notes, p, &mut seen);
+                for r in batch {
+                    map_one(&mut notes, name, ctx, artifacts, r, &mut seen);
                 }
                 if to_main.send((seen, notes)).is_err() {
                     return;
