@@ -48,6 +48,12 @@ pub(crate) fn parse(
     dedupe(&mut items);
     let mut scan = Scan::new("cargo-audit", vec![target], &[crate::model::class::VULNERABILITY], items);
     narrow_by_settings(root.get("settings"), &mut scan, name, diags);
+    // cargo-audit always writes its `warnings` map (empty when there are none): a report
+    // without it says nothing about warnings, so it resolves only vulnerabilities.
+    if root.get("warnings").is_none_or(Value::is_null) {
+        let only = [VULNERABILITY_KIND.to_owned()].into_iter().collect();
+        scan.scopes.insert(crate::model::class::VULNERABILITY, only);
+    }
     Ok(vec![scan])
 }
 

@@ -46,7 +46,52 @@ pub(crate) fn parse(
     scan.started_at = instant(s(desc, "timestamp"));
     scan.incomplete = incomplete;
     scan.scopes = scopes;
+    if let Some(c) = conf {
+        scanner_side_ignores(c, root.get("ignoredMatches").is_some(), &mut scan, name, diags);
+    }
     Ok(vec![scan])
+}
+
+/// What Grype's configuration says it ignored, beyond the `ignoredMatches` it lists:
+/// - an `ignore` rule naming a vulnerability keeps every finding of that id open, listed or
+///   not (a scanner-side ignore is a risk decision the exception registry did not make);
+/// - VEX documents and `ignore-wontfix` drop matches by their status: when the report lists no
+///   `ignoredMatches` at all, what they dropped is unknown and the scan resolves nothing.
+///
+/// Rules by package (Grype's default rules for kernel headers among them) are taken as
+/// listed: Grype moves every match a rule drops to `ignoredMatches`.
+fn scanner_side_ignores(conf: &Value, listed: bool, scan: &mut Scan, name: &str, diags: &mut Vec<Diagnostic>) {
+    for (i, rule) in arr(conf, "ignore").iter().enumerate() {
+        let Some(id) = sne(rule, "vulnerability") else { continue };
+        scan.ignored.insert(id.to_owned(), "an `ignore` rule of its configuration".to_owned());
+        diags.push(
+            Diagnostic::warning(
+                codes::IGNORED_BY_SCANNER,
+                name,
+                format!(
+                    "/descriptor/configuration/ignore/{i}: Grype was configured to ignore {id}; secfw keeps any finding of {id} open (a scanner-side ignore is not a risk decision)"
+                ),
+            )
+            .with_hint("record the decision as an exception in exceptions.md (and compile the scanner's ignore file from it with `secfw exceptions compile`)"),
+        );
+    }
+    if listed {
+        return;
+    }
+    let vex = match conf.get("vex-documents") {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(_) => true,
+    };
+    if vex {
+        scan.filtered.push("Grype applied VEX documents and the report lists no `ignoredMatches`".to_owned());
+    }
+    if conf
+        .get("ignore-wontfix")
+        .is_some_and(|v| !matches!(v, Value::Null) && v.as_str().is_none_or(|t| !t.trim().is_empty()))
+    {
+        scan.filtered.push("Grype ran with `ignore-wontfix` and the report lists no `ignoredMatches`".to_owned());
+    }
 }
 
 /// Grype's default image scope.

@@ -18,6 +18,7 @@ mod npm;
 mod osv;
 mod read;
 mod sarif;
+mod shape;
 mod split;
 mod target;
 mod trivy;

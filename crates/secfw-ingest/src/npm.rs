@@ -18,8 +18,15 @@ pub(crate) fn parse(
 ) -> Result<Vec<Scan>, Error> {
     let target = opts.target.clone().unwrap_or_else(|| "package-lock.json".to_owned());
     let mut scan = Scan::new("npm-audit", vec![target.clone()], &[crate::model::class::VULNERABILITY], Vec::new());
-    if let Some(err) = root.get("error").filter(|e| e.is_object()) {
-        let msg = format!("{}: {}", s(err, "code").unwrap_or("error"), s(err, "summary").unwrap_or("npm audit failed"));
+    // npm writes an object; any other `error` that is not `null` is a failure too (fail closed).
+    if let Some(err) = root.get("error").filter(|e| !e.is_null()) {
+        let msg = match err {
+            Value::Object(_) => {
+                format!("{}: {}", s(err, "code").unwrap_or("error"), s(err, "summary").unwrap_or("npm audit failed"))
+            }
+            Value::String(t) if !t.trim().is_empty() => t.trim().to_owned(),
+            other => format!("`error` is {other}"),
+        };
         diags.push(
             Diagnostic::warning(codes::SCAN_FAILED, name, format!("npm audit failed: {msg}"))
                 .with_hint("the scan is recorded as a failure; fix the registry access and re-run npm audit"),

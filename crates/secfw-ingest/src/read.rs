@@ -387,7 +387,7 @@ fn parse_slice_scans(
         }
         return Ok((format, scans, diagnostics));
     }
-    let root: Value = serde_json::from_slice(trimmed).map_err(|e| json_error(name, &e))?;
+    let root: Value = serde_json::from_slice::<Strict>(trimmed).map_err(|e| json_error(name, &e))?.0;
     if root.is_null() {
         return Err(reject(
             codes::NULL_INPUT,
@@ -431,6 +431,17 @@ fn parse_slice_scans(
     };
     let mut scans = scans;
     crate::target::bind(&mut scans, name, opts, true, &mut diags);
+    // A container of findings the reader could not read (read as empty, as a clean scan
+    // writes it): every scan of the report is incomplete, so it resolves nothing.
+    for (pointer, why) in crate::shape::problems(format, &root) {
+        let d = skipped(name, if pointer.is_empty() { "/" } else { &pointer }, &why);
+        for scan in &mut scans {
+            for c in scan.covered.clone() {
+                scan.mark_incomplete(c, d.message.clone());
+            }
+        }
+        diags.push(d);
+    }
     // Formats with one class (vulnerabilities): a skipped item makes the scan incomplete.
     if let Some(d) = diags.iter().find(|d| d.code == codes::SKIPPED_ITEM) {
         for scan in &mut scans {
@@ -455,6 +466,72 @@ fn unknown(name: &str) -> Error {
         "pass --format sarif|trivy|grype|cargo-audit|osv|npm-audit",
         None,
     )
+}
+
+/// A JSON document read as a [`Value`], refusing an object that holds a key twice: a reader
+/// of JSON keeps only one of the two (serde_json the last), so a report could hide its
+/// findings behind a second, empty list.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // JSON text has no NaN or infinity; a non-finite number cannot be a `Value` number.
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "[{}] the key `{key}` appears twice in one object (a reader keeps only one of them)",
+                    codes::MALFORMED_JSON.as_str()
+                )));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 /// Recognise a (non-SARIF) format from the parsed document's top-level keys.

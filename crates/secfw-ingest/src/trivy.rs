@@ -149,6 +149,8 @@ struct Coverage {
     covered: BTreeSet<&'static str>,
     incomplete: BTreeMap<&'static str, String>,
     scopes: BTreeMap<&'static str, BTreeSet<String>>,
+    /// Checks Trivy applied an exception to: their findings stay open ([`Scan::ignored`]).
+    ignored: BTreeMap<String, String>,
 }
 
 impl Coverage {
@@ -171,6 +173,7 @@ fn scan(
     scan.covered = cov.covered;
     scan.incomplete = cov.incomplete;
     scan.scopes = cov.scopes;
+    scan.ignored = cov.ignored;
     scan
 }
 
@@ -401,8 +404,30 @@ fn misconfiguration(m: &Value, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) 
         acc.cov.skip(class::MISCONFIGURATION, acc.diags, name, &p, "a misconfiguration needs an ID");
         return None;
     };
-    if s(m, "Status").is_some_and(|st| st != "FAIL") {
-        return None; // PASS / EXCEPTION entries are checks that passed, not findings
+    match m.get("Status") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(st)) if st == "FAIL" => {}
+        // A check that passed is not a finding.
+        Some(Value::String(st)) if st == "PASS" => return None,
+        // An exception applied on Trivy's side is a risk decision the exception registry did
+        // not make: a finding of this check stays open (IN0111), never resolved by this scan.
+        Some(Value::String(st)) if st == "EXCEPTION" => {
+            acc.cov.ignored.insert(id.to_owned(), "a Trivy exception (`Status: EXCEPTION`)".to_owned());
+            acc.diags.push(
+                Diagnostic::warning(
+                    codes::IGNORED_BY_SCANNER,
+                    name,
+                    format!("{p}: Trivy applied an exception to {id}; secfw keeps any finding of {id} open (a scanner-side exception is not a risk decision)"),
+                )
+                .with_hint("record the decision as an exception in exceptions.md"),
+            );
+            return None;
+        }
+        Some(other) => {
+            let why = format!("`Status` {other} is none of FAIL, PASS and EXCEPTION");
+            acc.cov.skip(class::MISCONFIGURATION, acc.diags, name, &p, &why);
+            return None;
+        }
     }
     let (severity, src) = sev(m, None, name, &p, acc.diags);
     let cause = m.get("CauseMetadata");

@@ -1,0 +1,224 @@
+//! A report whose findings sit in a container secfw cannot read resolves nothing. Each test
+//! records the findings of a report, then ingests the attack an independent sweep found: the
+//! same report with its list of findings written as an object, a string among its results, a
+//! count its list does not hold, a key written twice, a scanner-side exception or ignore rule.
+//! Before, each was read as an empty list, which is what a clean scan writes, and resolved
+//! every finding with exit 0. Now the findings stay open (`IN0108`) and the report says why
+//! (`IN0101`, `IN0111`, `IN0106`), or the report is refused (`IN0002`). Each test's control
+//! is the clean report, which does resolve.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secfw_ingest::{Error, Format, IngestOptions, Input, Outcome, WorkspaceLock};
+use serde_json::{Value, json};
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Both reports are written here, as one CI job overwrites its report.
+const REPORT: &str = "reports/scan.json";
+
+fn put(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join(REPORT);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn ingest(dir: &Path, text: &str, now: &str, target: Option<&str>) -> Result<Outcome, Error> {
+    let lock = WorkspaceLock::acquire(dir, Duration::from_secs(30)).expect("workspace lock");
+    let mut opts = IngestOptions::new(t(now));
+    opts.target = target.map(str::to_owned);
+    secfw_ingest::ingest(dir, &lock, &[Input::new(put(dir, text), Format::Auto)], &opts)
+}
+
+fn corpus(rel: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(secfw_testkit::corpora(rel)).unwrap()).unwrap()
+}
+
+/// The codes of what the reports and the merge said.
+fn codes(o: &Outcome) -> Vec<&str> {
+    o.reports.iter().flat_map(|r| &r.diagnostics).chain(&o.summary.diagnostics).map(|d| d.code.as_str()).collect()
+}
+
+/// Record `base` (at least one finding), then ingest `attack` a day later: every finding stays
+/// open, and the second ingest says `code`. Returns the second outcome.
+fn stays_open(base: &Value, attack: &str, code: &str, target: Option<&str>) -> Outcome {
+    let d = tempfile::tempdir().unwrap();
+    let first = ingest(d.path(), &base.to_string(), "2026-11-24T12:00:00Z", target).unwrap();
+    let n = first.summary.opened.len();
+    assert!(n > 0, "the base report opens findings");
+    let o = ingest(d.path(), attack, "2026-11-25T12:00:00Z", target).unwrap();
+    assert!(o.summary.resolved.is_empty(), "resolved {:?}", o.summary.resolved);
+    assert!(codes(&o).contains(&code), "{code} in {:?}", codes(&o));
+    assert!(codes(&o).contains(&"IN0108"), "each kept open finding is noted: {:?}", codes(&o));
+    o
+}
+
+/// The control: `clean` resolves every finding `base` recorded.
+fn resolves(base: &Value, clean: &Value, target: Option<&str>) {
+    let d = tempfile::tempdir().unwrap();
+    let first = ingest(d.path(), &base.to_string(), "2026-11-24T12:00:00Z", target).unwrap();
+    let o = ingest(d.path(), &clean.to_string(), "2026-11-25T12:00:00Z", target).unwrap();
+    assert_eq!(o.summary.resolved.len(), first.summary.opened.len(), "{:?}", o.summary.kept_open);
+}
+
+fn trivy() -> Value {
+    json!({"SchemaVersion": 2, "ArtifactName": "acme/app:1", "Results": [
+        {"Target": "acme/app:1 (debian 12.1)", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2024-1", "PkgName": "openssl", "InstalledVersion": "1.0", "Severity": "HIGH"},
+            {"VulnerabilityID": "CVE-2024-2", "PkgName": "zlib", "InstalledVersion": "1.2", "Severity": "LOW"}]}]})
+}
+
+fn trivy_clean() -> Value {
+    json!({"SchemaVersion": 2, "ArtifactName": "acme/app:1", "Results": [
+        {"Target": "acme/app:1 (debian 12.1)", "Class": "os-pkgs", "Type": "debian"}]})
+}
+
+#[test]
+fn trivy_vulnerabilities_as_an_object_or_a_string_among_results_resolve_nothing() {
+    resolves(&trivy(), &trivy_clean(), None);
+    let mut obj = trivy();
+    let list = obj["Results"][0]["Vulnerabilities"].take();
+    obj["Results"][0]["Vulnerabilities"] = json!({"0": list[0]});
+    stays_open(&trivy(), &obj.to_string(), "IN0101", None);
+    let mut garbage = trivy_clean();
+    garbage["Results"].as_array_mut().unwrap().push(json!("garbage"));
+    stays_open(&trivy(), &garbage.to_string(), "IN0101", None);
+}
+
+#[test]
+fn a_key_written_twice_is_refused_and_the_ledger_is_unchanged() {
+    let d = tempfile::tempdir().unwrap();
+    ingest(d.path(), &trivy().to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    let before = std::fs::read(d.path().join("sec_findings.yaml")).unwrap();
+    // The findings first, then an empty list under the same key: a reader keeps the last.
+    let text = trivy().to_string();
+    let twice = format!("{},\"Results\":[]}}", text.strip_suffix('}').unwrap());
+    let e = ingest(d.path(), &twice, "2026-11-25T12:00:00Z", None).unwrap_err();
+    let diag = &e.diagnostics()[0];
+    assert_eq!(diag.code.as_str(), "IN0002", "{diag:?}");
+    assert!(diag.message.contains("`Results` appears twice"), "{}", diag.message);
+    assert!(diag.line.is_some() && diag.column.is_some(), "located: {diag:?}");
+    assert_eq!(std::fs::read(d.path().join("sec_findings.yaml")).unwrap(), before);
+}
+
+fn misconfig(status: &Value) -> Value {
+    json!({"SchemaVersion": 2, "ArtifactName": "acme/app:1", "Results": [
+        {"Target": "Dockerfile", "Class": "config", "Type": "dockerfile", "Misconfigurations": [
+            {"ID": "DS002", "Title": "root user", "Message": "Specify a USER", "Severity": "HIGH", "Status": status}]}]})
+}
+
+#[test]
+fn a_trivy_exception_or_an_unknown_status_keeps_the_misconfiguration_open() {
+    resolves(&misconfig(&json!("FAIL")), &misconfig(&json!("PASS")), None);
+    let o = stays_open(&misconfig(&json!("FAIL")), &misconfig(&json!("EXCEPTION")).to_string(), "IN0111", None);
+    assert!(o.summary.kept_open[0].1.contains("Trivy exception"), "{:?}", o.summary.kept_open);
+    stays_open(&misconfig(&json!("FAIL")), &misconfig(&json!("fail")).to_string(), "IN0101", None);
+    stays_open(&misconfig(&json!("FAIL")), &misconfig(&json!(1)).to_string(), "IN0101", None);
+}
+
+fn grype(matches: &[&str], configuration: &Value) -> Value {
+    let matches: Vec<Value> = matches
+        .iter()
+        .map(|id| {
+            json!({"vulnerability": {"id": id, "severity": "High", "fix": {"versions": [], "state": "not-fixed"}},
+                "artifact": {"name": "openssl", "version": "1.1.1", "type": "apk",
+                    "locations": [{"path": "/lib/apk/db/installed"}], "purl": "pkg:apk/alpine/openssl@1.1.1"}})
+        })
+        .collect();
+    json!({"matches": matches, "source": {"type": "image", "target": {"userInput": "acme/app:1"}},
+        "descriptor": {"name": "grype", "version": "0.80.0", "configuration": configuration}})
+}
+
+#[test]
+fn grype_ignore_rules_vex_and_wontfix_that_list_nothing_resolve_nothing() {
+    let base = grype(&["CVE-2024-0001"], &json!({}));
+    resolves(&base, &grype(&[], &json!({})), None);
+    // Grype's default rules by package are taken as listed: a clean report with them resolves.
+    let defaults = json!({"ignore": [{"vulnerability": "", "package": {"name": "linux-libc-dev", "type": "deb"}}]});
+    resolves(&base, &grype(&[], &defaults), None);
+    let rule = json!({"ignore": [{"vulnerability": "CVE-2024-0001"}]});
+    stays_open(&base, &grype(&[], &rule).to_string(), "IN0111", None);
+    for conf in [json!({"vex-documents": ["vex.json"]}), json!({"ignore-wontfix": "wont-fix,not-fixed"})] {
+        let o = stays_open(&base, &grype(&[], &conf).to_string(), "IN0108", None);
+        assert!(o.summary.kept_open[0].1.contains("ignoredMatches"), "{:?}", o.summary.kept_open);
+    }
+    let mut listed = grype(&[], &json!({"vex-documents": ["vex.json"]}));
+    listed["ignoredMatches"] = json!([]);
+    resolves(&base, &listed, None);
+}
+
+/// A change made to a report.
+type Edit = fn(&mut Value);
+
+const CARGO_MANY: &str = "cargo-audit/defectdojo__cargo-audit-many_findings.json";
+
+#[test]
+fn a_cargo_audit_list_it_cannot_read_or_a_count_it_does_not_hold_resolves_nothing() {
+    let base = corpus(CARGO_MANY);
+    let target = Some("svc/a");
+    let edits: [(&str, Edit); 5] = [
+        ("list deleted, found: true", |v| {
+            v["vulnerabilities"].as_object_mut().unwrap().remove("list");
+        }),
+        ("list null", |v| v["vulnerabilities"]["list"] = Value::Null),
+        ("list an object", |v| v["vulnerabilities"]["list"] = json!({})),
+        ("warnings a list", |v| v["warnings"] = json!([])),
+        ("a warning kind null", |v| v["warnings"]["unmaintained"] = Value::Null),
+    ];
+    for (what, edit) in edits {
+        let mut v = base.clone();
+        edit(&mut v);
+        let o = stays_open(&base, &v.to_string(), "IN0108", target);
+        assert!(!o.summary.kept_open.is_empty(), "{what}");
+    }
+    // Without its `warnings` map the report says nothing about warnings: it resolves no
+    // warning finding (the vulnerabilities it lists are all seen again).
+    let mut v = base.clone();
+    v.as_object_mut().unwrap().remove("warnings");
+    let o = stays_open(&base, &v.to_string(), "IN0108", target);
+    assert!(o.summary.kept_open.iter().all(|(_, why)| why.contains("scope")), "{:?}", o.summary.kept_open);
+}
+
+const NPM_MANY: &str = "npm-audit/defectdojo__npm7plus-many_vulns.json";
+
+#[test]
+fn npm_vulnerabilities_it_cannot_read_or_an_error_string_resolve_nothing() {
+    let base = corpus(NPM_MANY);
+    let mut list = base.clone();
+    list["vulnerabilities"] = json!([]);
+    stays_open(&base, &list.to_string(), "IN0101", None);
+    let mut gone = base.clone();
+    gone.as_object_mut().unwrap().remove("vulnerabilities");
+    stays_open(&base, &gone.to_string(), "IN0101", None);
+    let mut failed = base.clone();
+    failed["error"] = json!("ENOAUDIT: the registry refused the audit");
+    let o = stays_open(&base, &failed.to_string(), "IN0106", None);
+    assert!(!o.summary.kept_open.is_empty());
+}
+
+const OSV_MANY: &str = "osv-scanner/defectdojo__osv-scanner-many_findings.json";
+
+#[test]
+fn osv_vulnerabilities_without_an_id_or_packages_as_an_object_resolve_nothing() {
+    let base = corpus(OSV_MANY);
+    let mut no_id = base.clone();
+    for r in no_id["results"].as_array_mut().unwrap() {
+        for p in r["packages"].as_array_mut().unwrap() {
+            p["groups"] = json!([]);
+            for v in p["vulnerabilities"].as_array_mut().unwrap() {
+                v.as_object_mut().unwrap().remove("id");
+            }
+        }
+    }
+    stays_open(&base, &no_id.to_string(), "IN0101", None);
+    let mut obj = base.clone();
+    for r in obj["results"].as_array_mut().unwrap() {
+        r["packages"] = json!({});
+    }
+    stays_open(&base, &obj.to_string(), "IN0101", None);
+}
