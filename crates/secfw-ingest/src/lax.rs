@@ -100,13 +100,15 @@ impl<'de> Deserialize<'de> for Loose {
     }
 }
 
-/// An object of type `T`, or `None` when the value is not an object.
+/// An object of type `T`, or `None` when the value is not an object; the flag says the value
+/// was there and not an object (`null` included: SARIF has no `null` object), which a caller
+/// that needs the object can refuse instead of reading it as absent.
 #[derive(Debug)]
-pub(crate) struct Lax<T>(pub(crate) Option<T>);
+pub(crate) struct Lax<T>(pub(crate) Option<T>, pub(crate) bool);
 
 impl<T> Default for Lax<T> {
     fn default() -> Self {
-        Self(None)
+        Self(None, false)
     }
 }
 
@@ -125,29 +127,29 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lax<T> {
                 f.write_str("any JSON value")
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Lax<T>, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(m)).map(|t| Lax(Some(t)))
+                T::deserialize(MapAccessDeserializer::new(m)).map(|t| Lax(Some(t), false))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Lax<T>, A::Error> {
                 while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Lax(None))
+                Ok(Lax(None, true))
             }
             fn visit_str<E>(self, _: &str) -> Result<Lax<T>, E> {
-                Ok(Lax(None))
+                Ok(Lax(None, true))
             }
             fn visit_bool<E>(self, _: bool) -> Result<Lax<T>, E> {
-                Ok(Lax(None))
+                Ok(Lax(None, true))
             }
             fn visit_i64<E>(self, _: i64) -> Result<Lax<T>, E> {
-                Ok(Lax(None))
+                Ok(Lax(None, true))
             }
             fn visit_u64<E>(self, _: u64) -> Result<Lax<T>, E> {
-                Ok(Lax(None))
+                Ok(Lax(None, true))
             }
             fn visit_f64<E>(self, _: f64) -> Result<Lax<T>, E> {
-                Ok(Lax(None))
+                Ok(Lax(None, true))
             }
             fn visit_unit<E>(self) -> Result<Lax<T>, E> {
-                Ok(Lax(None))
+                Ok(Lax(None, true))
             }
         }
         d.deserialize_any(V(PhantomData))
@@ -155,13 +157,14 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lax<T> {
 }
 
 /// An array of `T` objects (elements that are not objects are dropped); empty when the value
-/// is not an array.
+/// is not an array. The flag says something was dropped: the value was there and not an
+/// array (nor `null`), or an element was not an object.
 #[derive(Debug)]
-pub(crate) struct LaxVec<T>(pub(crate) Vec<T>);
+pub(crate) struct LaxVec<T>(pub(crate) Vec<T>, pub(crate) bool);
 
 impl<T> Default for LaxVec<T> {
     fn default() -> Self {
-        Self(Vec::new())
+        Self(Vec::new(), false)
     }
 }
 
@@ -174,33 +177,34 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for LaxVec<T> {
                 f.write_str("any JSON value")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<LaxVec<T>, A::Error> {
-                let mut out = Vec::new();
+                let (mut out, mut dropped) = (Vec::new(), false);
                 while let Some(x) = s.next_element::<Lax<T>>()? {
+                    dropped |= x.0.is_none();
                     out.extend(x.0);
                 }
-                Ok(LaxVec(out))
+                Ok(LaxVec(out, dropped))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<LaxVec<T>, A::Error> {
                 while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(LaxVec(Vec::new()))
+                Ok(LaxVec(Vec::new(), true))
             }
             fn visit_str<E>(self, _: &str) -> Result<LaxVec<T>, E> {
-                Ok(LaxVec(Vec::new()))
+                Ok(LaxVec(Vec::new(), true))
             }
             fn visit_bool<E>(self, _: bool) -> Result<LaxVec<T>, E> {
-                Ok(LaxVec(Vec::new()))
+                Ok(LaxVec(Vec::new(), true))
             }
             fn visit_i64<E>(self, _: i64) -> Result<LaxVec<T>, E> {
-                Ok(LaxVec(Vec::new()))
+                Ok(LaxVec(Vec::new(), true))
             }
             fn visit_u64<E>(self, _: u64) -> Result<LaxVec<T>, E> {
-                Ok(LaxVec(Vec::new()))
+                Ok(LaxVec(Vec::new(), true))
             }
             fn visit_f64<E>(self, _: f64) -> Result<LaxVec<T>, E> {
-                Ok(LaxVec(Vec::new()))
+                Ok(LaxVec(Vec::new(), true))
             }
             fn visit_unit<E>(self) -> Result<LaxVec<T>, E> {
-                Ok(LaxVec(Vec::new()))
+                Ok(LaxVec(Vec::new(), false))
             }
         }
         d.deserialize_any(V(PhantomData))

@@ -692,8 +692,34 @@ struct RawResult {
     suppressions: Vec<(Option<String>, Option<String>, Option<String>)>,
 }
 
+/// What identifies a result (its message, its first location) must be readable: read as
+/// absent, a message or a file of another type would give the result another identity, open
+/// it anew and resolve the finding it is (fail closed: the result is skipped, `IN0101`, and
+/// its run resolves nothing). The field and why, when it is not.
+fn readable_identity(v: &SResult) -> Result<(), (&'static str, &'static str)> {
+    if v.message.1 {
+        return Err(("message", "must be an object (`{\"text\": …}`)"));
+    }
+    if v.locations.1 {
+        return Err(("locations", "must be an array of location objects"));
+    }
+    let Some(l) = v.locations.0.first() else { return Ok(()) };
+    if l.physical_location.1 {
+        return Err(("locations/0/physicalLocation", "must be an object"));
+    }
+    let Some(p) = &l.physical_location.0 else { return Ok(()) };
+    if p.artifact_location.1 {
+        return Err(("locations/0/physicalLocation/artifactLocation", "must be an object"));
+    }
+    if p.artifact_location.0.as_ref().and_then(|a| a.uri.as_ref()).is_some_and(|u| !matches!(u, Loose::Str(_))) {
+        return Err(("locations/0/physicalLocation/artifactLocation/uri", "must be a string"));
+    }
+    Ok(())
+}
+
 fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)> {
     let bad = |field: &str, why: &str| (format!("{pointer}/{field}"), why.to_owned());
+    readable_identity(&v).map_err(|(field, why)| bad(field, why))?;
     let opt_str = |key: &str, l: Option<Loose>| -> Result<Option<String>, (String, String)> {
         match l {
             None | Some(Loose::Other) => Ok(None),
@@ -900,6 +926,8 @@ struct RunCtx {
     driver_rules: usize,
     by_id: HashMap<String, usize>,
     iac: bool,
+    /// Why the run's rules cannot be read ([`unreadable_rules`]), if so.
+    rules_unreadable: Option<String>,
 }
 
 impl RunCtx {
@@ -924,7 +952,8 @@ impl RunCtx {
             }
         }
         let iac = IAC_TOOLS.iter().any(|t| tool.contains(t));
-        Ok(Self { tool, version, infos, driver_rules, by_id, iac })
+        let rules_unreadable = unreadable_rules(idx, tool_v);
+        Ok(Self { tool, version, infos, driver_rules, by_id, iac, rules_unreadable })
     }
 }
 
@@ -1385,6 +1414,17 @@ fn finish_run(
     if let Some(why) = unreadable {
         incomplete.insert(class::RULES, format!("{why}: whether the run succeeded is unknown"));
     }
+    if let Some(why) = &ctx.rules_unreadable {
+        st.diags.push(
+            Diagnostic::warning(
+                codes::SETTINGS_UNREADABLE,
+                st.name,
+                format!("{why}: which rules run {idx} ({tool}) ran is unknown, so it resolves no finding"),
+            )
+            .with_hint("ingest the log as the tool wrote it; SARIF's `rules` is an array of rule objects"),
+        );
+        incomplete.entry(class::RULES).or_insert_with(|| format!("{why}: which rules the run ran is unknown"));
+    }
     if let Some(why) = whole {
         incomplete.entry(class::RULES).or_insert(why);
     }
@@ -1413,11 +1453,49 @@ fn unreadable_health(idx: usize, invocations: &Value) -> Option<String> {
         Value::Array(a) => a,
         _ => return Some(format!("/runs/{idx}/invocations is not an array")),
     };
-    list.iter().enumerate().find_map(|(k, i)| match i.get("executionSuccessful") {
-        Some(Value::Bool(_)) => None,
-        Some(_) => Some(format!("/runs/{idx}/invocations/{k}/executionSuccessful is not a boolean")),
-        None if i.is_object() => Some(format!("/runs/{idx}/invocations/{k}/executionSuccessful is missing")),
-        None => Some(format!("/runs/{idx}/invocations/{k} is not an object")),
+    list.iter().enumerate().find_map(|(k, i)| {
+        let at = format!("/runs/{idx}/invocations/{k}");
+        match i.get("executionSuccessful") {
+            Some(Value::Bool(_)) => {}
+            Some(_) => return Some(format!("{at}/executionSuccessful is not a boolean")),
+            None if i.is_object() => return Some(format!("{at}/executionSuccessful is missing")),
+            None => return Some(format!("{at} is not an object")),
+        }
+        // The notifications say what the run did not analyse: read as empty, a list of
+        // another type or an entry that is not an object would hide it.
+        ["toolExecutionNotifications", "toolConfigurationNotifications"].into_iter().find_map(|key| match i.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(a)) => {
+                a.iter().position(|n| !n.is_object()).map(|j| format!("{at}/{key}/{j} is not an object"))
+            }
+            Some(_) => Some(format!("{at}/{key} is not an array")),
+        })
+    })
+}
+
+/// Where a run's rules cannot be read (fail closed: which rules the run covers is unknown, so
+/// it resolves nothing): `tool.driver.rules` or an extension's `rules` that is neither an
+/// array nor `null`, or a rule that is not an object. Read as empty, such a list would make
+/// the run cover its tool's whole rule set.
+fn unreadable_rules(idx: usize, tool_v: &Value) -> Option<String> {
+    let check = |v: &Value, at: String| match v.get("rules") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) => {
+            a.iter().position(|r| !r.is_object()).map(|j| format!("{at}/rules/{j} is not an object"))
+        }
+        Some(_) => Some(format!("{at}/rules is not an array")),
+    };
+    let driver = tool_v.get("driver").unwrap_or(&Value::Null);
+    check(driver, format!("/runs/{idx}/tool/driver")).or_else(|| match tool_v.get("extensions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) => a.iter().enumerate().find_map(|(e, x)| {
+            if x.is_object() {
+                check(x, format!("/runs/{idx}/tool/extensions/{e}"))
+            } else {
+                Some(format!("/runs/{idx}/tool/extensions/{e} is not an object"))
+            }
+        }),
+        Some(_) => Some(format!("/runs/{idx}/tool/extensions is not an array")),
     })
 }
 
@@ -1433,7 +1511,13 @@ fn notified_gaps(invocations: &[Value]) -> (BTreeMap<String, String>, Option<Str
     for inv in invocations {
         for key in ["toolExecutionNotifications", "toolConfigurationNotifications"] {
             for n in arr(inv, key) {
-                let level = s(n, "level").unwrap_or("warning"); // SARIF's default notification level
+                // SARIF's default notification level is `warning`; a level that is none of
+                // SARIF's four (`ERROR`, `null`, a number) is read as `error` (fail closed).
+                let level = match n.get("level") {
+                    None => "warning",
+                    Some(Value::String(l)) if matches!(l.as_str(), "none" | "note" | "warning" | "error") => l.as_str(),
+                    Some(_) => "error",
+                };
                 let id = n.get("descriptor").and_then(|d| s(d, "id")).unwrap_or("");
                 let text = n.get("message").and_then(|m| s(m, "text")).unwrap_or("");
                 if !(level == "error" || (level == "warning" && leaves_files_unanalysed(id, text))) {
@@ -1470,7 +1554,7 @@ fn notified_gaps(invocations: &[Value]) -> (BTreeMap<String, String>, Option<Str
 /// `true` for a warning that reports analysis left undone (a parse error, a timeout, a file
 /// skipped), not merely advice.
 fn leaves_files_unanalysed(id: &str, text: &str) -> bool {
-    const MARKS: [&str; 10] = [
+    const MARKS: [&str; 22] = [
         "syntax error",
         "parse error",
         "parsing",
@@ -1481,6 +1565,20 @@ fn leaves_files_unanalysed(id: &str, text: &str) -> bool {
         "skipping",
         "out of memory",
         "too many matches",
+        // "Failed to parse …", "Could not analyze file", "unable to read …": the file was
+        // left unanalysed whatever the wording.
+        "to parse",
+        "to read",
+        "to analy",
+        "not parse",
+        "not read",
+        "not analy",
+        "permission denied",
+        "no such file",
+        "too large",
+        "unreadable",
+        "crash",
+        "fatal",
     ];
     let (id, text) = (id.to_ascii_lowercase(), first_line(text).to_ascii_lowercase());
     MARKS.iter().any(|m| id.contains(m) || text.contains(m))

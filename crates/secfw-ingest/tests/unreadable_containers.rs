@@ -222,3 +222,63 @@ fn osv_vulnerabilities_without_an_id_or_packages_as_an_object_resolve_nothing() 
     }
     stays_open(&base, &obj.to_string(), "IN0101", None);
 }
+
+/// A one-run SARIF log of Semgrep on the project, with `results`, and `edit` applied to the run.
+fn semgrep(results: &Value, edit: impl FnOnce(&mut Value)) -> Value {
+    let mut run = json!({"tool": {"driver": {"name": "semgrep", "rules": [{"id": "R1"}]}},
+        "versionControlProvenance": [{"repositoryUri": "https://github.com/acme/app"}],
+        "invocations": [{"executionSuccessful": true}], "results": results});
+    edit(&mut run);
+    json!({"version": "2.1.0", "runs": [run]})
+}
+
+fn r1(location: &Value) -> Value {
+    json!([{"ruleId": "R1", "message": {"text": "m"}, "locations": [location]}])
+}
+
+fn at_a_py() -> Value {
+    json!({"physicalLocation": {"artifactLocation": {"uri": "src/app/a.py"}, "region": {"startLine": 1}}})
+}
+
+#[test]
+fn sarif_notifications_or_rules_it_cannot_read_resolve_nothing() {
+    let base = semgrep(&r1(&at_a_py()), |_| {});
+    resolves(&base, &semgrep(&json!([]), |_| {}), None);
+    let notes = |n: Value| move |run: &mut Value| run["invocations"][0]["toolExecutionNotifications"] = n;
+    let crash = json!({"level": "error", "message": {"text": "crash"}});
+    for (n, code) in [
+        (crash, "IN0112"),                                                     // an object, not a list
+        (json!(["fatal: crashed on src/app/a.py"]), "IN0112"),                 // an entry that is not an object
+        (json!([{"level": "ERROR", "message": {"text": "crash"}}]), "IN0108"), // read as `error`
+        (json!([{"level": null, "message": {"text": "crash"}}]), "IN0108"),
+    ] {
+        stays_open(&base, &semgrep(&json!([]), notes(n)).to_string(), code, None);
+    }
+    for text in
+        ["Failed to parse src/app/a.py", "Could not analyze file: too large", "unable to read (permission denied)"]
+    {
+        let warn = json!([{"level": "warning", "message": {"text": text},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/app/a.py"}}}]}]);
+        let o = stays_open(&base, &semgrep(&json!([]), notes(warn)).to_string(), "IN0108", None);
+        assert!(o.summary.kept_open[0].1.contains("did not analyse"), "{text}: {:?}", o.summary.kept_open);
+    }
+    let rules_obj = semgrep(&json!([]), |run| run["tool"]["driver"]["rules"] = json!({"id": "R9"}));
+    stays_open(&base, &rules_obj.to_string(), "IN0112", None);
+}
+
+#[test]
+fn a_sarif_result_whose_message_or_file_cannot_be_read_is_skipped_and_resolves_nothing() {
+    let base = semgrep(&r1(&at_a_py()), |_| {});
+    let attacks = [
+        r1(&json!({"physicalLocation": {"artifactLocation": {"uri": 5}}})),
+        r1(&json!({"physicalLocation": {"artifactLocation": null, "region": {"startLine": 1}}})),
+        r1(&json!({"physicalLocation": "src/app/a.py"})),
+        r1(&Value::Null),
+        json!([{"ruleId": "R1", "message": {"text": "m"}, "locations": at_a_py()}]),
+        json!([{"ruleId": "R1", "message": "m", "locations": [at_a_py()]}]),
+    ];
+    for results in attacks {
+        let o = stays_open(&base, &semgrep(&results, |_| {}).to_string(), "IN0101", None);
+        assert!(o.summary.opened.is_empty(), "no finding at an empty location: {:?}", o.summary.opened);
+    }
+}
