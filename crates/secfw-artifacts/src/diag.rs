@@ -228,6 +228,27 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// What a person wrote in a file that secfw would lose by rewriting it: each key the file's
+/// schema does not have (`SF0109`, a warning when the file is only read) is dropped by a
+/// rewrite from the parsed model, without a word. Returned as errors, at the key, naming
+/// `command`, for the caller to refuse the rewrite with. The one rule every command that
+/// rewrites a person-edited file (the findings ledger) applies.
+pub fn rewrite_would_lose(diags: &[Diagnostic], command: &str) -> Vec<Diagnostic> {
+    diags
+        .iter()
+        .filter(|d| d.code == crate::codes::UNKNOWN_FIELD)
+        .map(|d| {
+            let mut e = d.clone();
+            e.level = Level::Error;
+            e.message = format!("{}: `{command}` rewrites this file and would drop it", d.message);
+            e.hint = Some(
+                "remove the key, or move what it says into a field of the schema (a finding's `description` or governance `tags`); nothing was written".to_owned(),
+            );
+            e
+        })
+        .collect()
+}
+
 /// Sort diagnostics deterministically: by file, line, column, code, message.
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {

@@ -29,7 +29,7 @@ pub mod yaml;
 
 use std::path::PathBuf;
 
-pub use diag::{Code, Diagnostic, Level, Pos, Related, Summary, sort_diagnostics};
+pub use diag::{Code, Diagnostic, Level, Pos, Related, Summary, rewrite_would_lose, sort_diagnostics};
 pub use escape::markup as escape_markup;
 pub use exceptions::{
     ARCHIVE_SECTION_WORDS, Exception, ExceptionKind, ExceptionRegistry, VEX_JUSTIFICATIONS, append as append_exception,

@@ -303,7 +303,8 @@ fn read_ledger(dir: &Path) -> Result<(secfw_artifacts::FindingsFile, secfw_inges
     };
     let mut parse_diags = Vec::new();
     let parsed = parse_findings(&src, &lopts, &mut parse_diags);
-    let errors: Vec<Diagnostic> = parse_diags.into_iter().filter(Diagnostic::is_error).collect();
+    let mut errors: Vec<Diagnostic> = parse_diags.iter().filter(|d| d.is_error()).cloned().collect();
+    errors.extend(secfw_artifacts::rewrite_would_lose(&parse_diags, "secfw enrich"));
     let ledger = match parsed {
         Some(l) if errors.is_empty() => l,
         _ => {

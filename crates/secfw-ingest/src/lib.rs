@@ -194,7 +194,10 @@ pub fn ingest(dir: &Path, lock: &WorkspaceLock, inputs: &[Input], opts: &IngestO
         }
         let mut diags = Vec::new();
         let parsed = parse_findings(&src, &lopts, &mut diags);
-        let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+        let mut errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
+        if !opts.dry_run {
+            errors.extend(secfw_artifacts::rewrite_would_lose(&diags, "secfw ingest"));
+        }
         match parsed {
             Some(l) if errors.is_empty() => l,
             _ => return Err(Error::LedgerInvalid(errors)),
@@ -247,6 +250,14 @@ pub fn ingest_loaded(
     let ledger_path = dir.join(file_names::FINDINGS);
     // Every check before anything moves out of `ws`.
     let has_ledger = preloaded_status(ws, file_names::FINDINGS, ws.findings.is_some()).map_err(Error::LedgerInvalid)?;
+    if has_ledger && !opts.dry_run {
+        let ledger_diags: Vec<Diagnostic> =
+            ws.diagnostics.iter().filter(|d| d.file == file_names::FINDINGS).cloned().collect();
+        let lost = secfw_artifacts::rewrite_would_lose(&ledger_diags, "secfw ingest");
+        if !lost.is_empty() {
+            return Err(Error::LedgerInvalid(lost));
+        }
+    }
     let has_inventory = preloaded_status(ws, file_names::INVENTORY, ws.inventory.is_some())
         .map_err(|e| artifact_invalid(file_names::INVENTORY, e))?;
     let has_rulebook = preloaded_status(ws, file_names::RULEBOOK, ws.rulebook.is_some())

@@ -1131,7 +1131,8 @@ fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Opt
     let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
     let message = message_of(r, info, tool, rule_id.as_deref());
     let fingerprint = identity(r, tool, rule_id.as_deref(), &location, &message);
-    (info, Mapped { rule_id, location, message, fingerprint })
+    let alias = blank_alias(r, tool, rule_id.as_deref(), &location, &message);
+    (info, Mapped { rule_id, location, message, fingerprint, alias })
 }
 
 /// Map one result into the run's items: a result with the fingerprint of one already mapped
@@ -1192,7 +1193,7 @@ fn identity(r: &RawResult, tool: &str, rule_id: Option<&str>, location: &str, me
         .cloned()
         .unwrap_or_else(|| {
             if let Some(id) = rule_id {
-                fingerprint(tool, id, location, r, message)
+                fingerprint(tool, id, location, r, message, false)
             } else {
                 // No rule: the tool, the location and the message are the identity.
                 let mut b = Builder::new();
@@ -1212,6 +1213,8 @@ struct Mapped {
     location: String,
     message: String,
     fingerprint: String,
+    /// The fingerprint an earlier release gave the result ([`blank_alias`]).
+    alias: Option<String>,
 }
 
 /// Severity and where it came from: `security-severity` (result, then rule) as a CVSS band,
@@ -1240,7 +1243,7 @@ fn new_item(
     m: Mapped,
 ) -> Item {
     let tool = ctx.tool.as_str();
-    let Mapped { rule_id, location, message, fingerprint } = m;
+    let Mapped { rule_id, location, message, fingerprint, alias } = m;
     let rule_sev = info.and_then(|i| i.security_severity);
     let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
     let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
@@ -1319,7 +1322,7 @@ fn new_item(
         extra,
         class: class::RULES,
         tags: Vec::new(),
-        aliases: Vec::new(),
+        aliases: alias.into_iter().collect(),
     }
 }
 
@@ -1626,18 +1629,24 @@ fn prefix_key(s: &str) -> u64 {
 /// What tells two results of one rule in one file apart, without line numbers: the
 /// producer's stable `fingerprints`, else its content-based partial fingerprints, else the
 /// code snippet, else the message.
-fn fingerprint(tool: &str, rule_id: &str, location: &str, r: &RawResult, message: &str) -> String {
+///
+/// A fingerprint whose value is empty tells nothing apart (Gitleaks without git writes
+/// `commitSha`, `email` … all empty) and is left out; with `keep_blank`, the identity the
+/// releases before this rule gave ([`blank_alias`]).
+fn fingerprint(tool: &str, rule_id: &str, location: &str, r: &RawResult, message: &str, keep_blank: bool) -> String {
     let mut b = Builder::new();
     b.field().put("sarif");
     b.field().put(tool);
     b.field().put(rule_id);
     b.field().put(location);
     b.field();
-    if !r.fingerprints.is_empty() {
-        put_pairs(&mut b, r.fingerprints.iter());
+    let told = |(_, v): &&(String, String)| keep_blank || !v.trim().is_empty();
+    let mut stable = r.fingerprints.iter().filter(told).peekable();
+    if stable.peek().is_some() {
+        put_pairs(&mut b, stable);
         return b.finish();
     }
-    let mut partial = r.partial.iter().filter(|(k, _)| {
+    let mut partial = r.partial.iter().filter(told).filter(|(k, _)| {
         let k = k.to_ascii_lowercase();
         !(k.contains("column") || k.contains("startline") || k.ends_with("line"))
     });
@@ -1650,6 +1659,18 @@ fn fingerprint(tool: &str, rule_id: &str, location: &str, r: &RawResult, message
         None => b.put("message=").put_ws(message),
     };
     b.finish()
+}
+
+/// The fingerprint a release before the blank-value rule gave a result with a rule and a
+/// fingerprint whose value is empty ([`fingerprint`]), when it differs: a live finding that
+/// holds it takes the current one instead of staying open beside a new finding.
+fn blank_alias(r: &RawResult, tool: &str, rule_id: Option<&str>, location: &str, message: &str) -> Option<String> {
+    let id = rule_id?;
+    // secfw's own fingerprint is the identity whatever the others hold.
+    let all = || r.fingerprints.iter().chain(&r.partial);
+    (!all().any(|(k, _)| k == "secfw/v1") && all().any(|(_, v)| v.trim().is_empty())).then_some(())?;
+    let old = fingerprint(tool, id, location, r, message, true);
+    (old != fingerprint(tool, id, location, r, message, false)).then_some(old)
 }
 
 /// `k=v;k=v...`

@@ -544,3 +544,32 @@ fn a_sarif_run_with_an_empty_or_null_tool_name_is_refused_naming_that_run() {
         assert!(d.line.is_some_and(|l| l > second_run_line), "{d} (first run's tool at line {second_run_line})");
     }
 }
+
+// ---- a person's key that the ledger's schema does not have -------------------------------
+
+#[test]
+fn a_ledger_key_the_schema_does_not_have_is_refused_not_dropped() {
+    // A person adds `statuss: accepted` to a finding (a typo) and a top-level `findingz`:
+    // `validate` warns (SF0109), and a rewrite from the parsed ledger would drop both without
+    // a word. Ingest refuses at each key and leaves the file as it was; a dry run still runs.
+    let d = tempfile::tempdir().unwrap();
+    let report = write(d.path(), "s.sarif", &sarif("semgrep", &serde_json::json!([result("R1", "a.py")])));
+    ingest(d.path(), &[Input::new(&report, Format::Auto)], "2026-11-24T12:00:00Z").unwrap();
+    let path = d.path().join("sec_findings.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("  severity:", "  statuss: accepted\n  severity:", 1) + "findingz: []\n";
+    std::fs::write(&path, &edited).unwrap();
+    let e = ingest(d.path(), &[Input::new(&report, Format::Auto)], "2026-11-25T12:00:00Z").unwrap_err();
+    let diags = e.diagnostics();
+    let lost: Vec<_> = diags.iter().filter(|d| d.code.as_str() == "SF0109").collect();
+    assert_eq!(lost.len(), 2, "{diags:?}");
+    for x in &lost {
+        assert!(x.is_error() && x.line.is_some() && x.message.contains("would drop it"), "{x:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited, "the file is unchanged");
+    let lock = WorkspaceLock::acquire(d.path(), Duration::from_secs(30)).unwrap();
+    let mut opts = IngestOptions::new(t("2026-11-25T12:00:00Z"));
+    opts.dry_run = true;
+    secfw_ingest::ingest(d.path(), &lock, &[Input::new(&report, Format::Auto)], &opts)
+        .expect("a dry run writes nothing");
+}

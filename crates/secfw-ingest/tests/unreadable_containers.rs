@@ -282,3 +282,52 @@ fn a_sarif_result_whose_message_or_file_cannot_be_read_is_skipped_and_resolves_n
         assert!(o.summary.opened.is_empty(), "no finding at an empty location: {:?}", o.summary.opened);
     }
 }
+
+/// Gitleaks without git: every partial fingerprint is there and empty.
+fn gitleaks(results: &[(u64, &str)]) -> Value {
+    let results: Vec<Value> = results
+        .iter()
+        .map(|(line, snippet)| {
+            json!({"ruleId": "aws-access-token", "message": {"text": "AWS access token"},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": "config.py"},
+                    "region": {"startLine": line, "snippet": {"text": snippet}}}}],
+                "partialFingerprints": {"commitSha": "", "email": "", "author": "", "date": "", "commitMessage": ""}})
+        })
+        .collect();
+    json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "gitleaks", "rules": [{"id": "aws-access-token"}]}},
+        "versionControlProvenance": [{"repositoryUri": "https://github.com/acme/app"}],
+        "invocations": [{"executionSuccessful": true}], "results": results}]})
+}
+
+#[test]
+fn empty_partial_fingerprints_do_not_merge_two_secrets_and_the_old_identity_is_an_alias() {
+    let d = tempfile::tempdir().unwrap();
+    let two = gitleaks(&[(3, "AKIAAAAAAAAAAAAAAAAA"), (9, "AKIABBBBBBBBBBBBBBBB")]);
+    let o = ingest(d.path(), &two.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    assert_eq!(o.summary.opened.len(), 2, "two secrets, two findings");
+    let items = &o.reports[0].scans[0].items;
+    assert!(items.is_empty(), "moved into the ledger");
+    // The identity a release before this rule gave (all empty values kept) is an alias: a
+    // ledger holding it keeps its finding, which takes the current fingerprint.
+    let one = gitleaks(&[(3, "AKIAAAAAAAAAAAAAAAAA")]);
+    let parsed = secfw_ingest::parse_slice(
+        one.to_string().as_bytes(),
+        "g.sarif",
+        Format::Sarif,
+        &secfw_ingest::ParseOptions::default(),
+    )
+    .unwrap();
+    let item = &parsed.scans[0].items[0];
+    assert_eq!(item.aliases.len(), 1, "{item:?}");
+    let (now, old) = (item.fingerprint.clone(), item.aliases[0].clone());
+    assert_ne!(now, old);
+    let e = tempfile::tempdir().unwrap();
+    ingest(e.path(), &one.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    let path = e.path().join("sec_findings.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(&now));
+    std::fs::write(&path, text.replace(&now, &old)).unwrap();
+    let o = ingest(e.path(), &one.to_string(), "2026-11-25T12:00:00Z", None).unwrap();
+    assert!(o.summary.opened.is_empty() && o.summary.resolved.is_empty(), "{:?}", o.summary);
+    assert!(std::fs::read_to_string(&path).unwrap().contains(&now), "the finding takes the current fingerprint");
+}
