@@ -59,8 +59,34 @@ pub(crate) fn parse(
         }
     };
     let Acc { mut items, cov, .. } = acc;
+    separate_copies(&mut items);
     dedupe(&mut items);
     Ok(vec![scan(target, version, created, items, cov)])
+}
+
+/// Installed copies of one package in one place (two versions of `lodash` in one lockfile,
+/// with no `PkgPath` to tell them apart) share a vulnerability's identity, and `dedupe`
+/// would keep one of them: the other copy's version and purl were lost, and a decision on
+/// one copy would have covered both. The copy whose location (`pkg@version`) sorts first
+/// keeps the identity, so a finding recorded before keeps its id; each other copy is told
+/// apart by its location. The same copy reported twice stays one finding.
+fn separate_copies(items: &mut [Item]) {
+    let mut first: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for it in items.iter().filter(|it| it.class == class::VULNERABILITY) {
+        first
+            .entry(it.fingerprint.clone())
+            .and_modify(|l| {
+                if it.location < *l {
+                    l.clone_from(&it.location);
+                }
+            })
+            .or_insert_with(|| it.location.clone());
+    }
+    for it in items.iter_mut().filter(|it| it.class == class::VULNERABILITY) {
+        if first.get(&it.fingerprint).is_some_and(|l| *l != it.location) {
+            it.fingerprint = compute(&["trivy/vuln-copy", &it.fingerprint, &it.location]);
+        }
+    }
 }
 
 /// What the results of a report add up to: items, coverage and notes.

@@ -400,6 +400,41 @@ fn every_format_gives_the_same_fingerprints_for_shuffled_results() {
     assert!(checked > 40, "{checked}");
 }
 
+#[test]
+fn two_installed_copies_of_a_package_in_one_lockfile_are_two_findings() {
+    // Trivy lists lodash twice in one package-lock.json (4.17.4 and 3.10.1, no PkgPath): one
+    // finding would hold one copy's version and purl, and a decision on it would cover both.
+    let copy = |v: &str| {
+        serde_json::json!({"VulnerabilityID": "CVE-2021-23337", "PkgName": "lodash", "InstalledVersion": v,
+            "PkgIdentifier": {"PURL": format!("pkg:npm/lodash@{v}")}, "FixedVersion": "4.17.21", "Severity": "HIGH"})
+    };
+    let report = |copies: Vec<serde_json::Value>| {
+        serde_json::json!({"SchemaVersion": 2, "ArtifactName": "app", "Results": [
+            {"Target": "app/package-lock.json", "Class": "lang-pkgs", "Type": "npm", "Vulnerabilities": copies}]})
+        .to_string()
+    };
+    let d = tempfile::tempdir().unwrap();
+    let one = write(d.path(), "t.json", &report(vec![copy("4.17.4")]));
+    let o = ingest(d.path(), &[Input::new(&one, Format::Auto)], "2026-11-24T12:00:00Z").unwrap();
+    assert_eq!(o.summary.opened.len(), 1);
+    // The second copy appears (either order): the first keeps its finding, the other opens one.
+    for (i, copies) in
+        [vec![copy("4.17.4"), copy("3.10.1")], vec![copy("3.10.1"), copy("4.17.4")]].into_iter().enumerate()
+    {
+        let e = tempfile::tempdir().unwrap();
+        let p = write(e.path(), "t.json", &report(copies));
+        let o = ingest(e.path(), &[Input::new(&p, Format::Auto)], "2026-11-24T12:00:00Z").unwrap();
+        assert_eq!(o.summary.opened.len(), 2, "order {i}");
+        let l = ledger(e.path());
+        let mut locs: Vec<&str> = l.findings.iter().map(|f| f.affected_resources[0].location.as_str()).collect();
+        locs.sort_unstable();
+        assert_eq!(locs, ["app/package-lock.json: lodash@3.10.1", "app/package-lock.json: lodash@4.17.4"]);
+    }
+    let both = write(d.path(), "t.json", &report(vec![copy("4.17.4"), copy("3.10.1"), copy("4.17.4")]));
+    let o = ingest(d.path(), &[Input::new(&both, Format::Auto)], "2026-11-25T12:00:00Z").unwrap();
+    assert_eq!((o.summary.opened.len(), o.summary.updated.len()), (1, 1), "{:?}", o.summary);
+}
+
 // ---- layouts ---------------------------------------------------------------------------------
 
 #[test]
