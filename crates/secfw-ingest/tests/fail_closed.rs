@@ -421,12 +421,12 @@ fn two_installed_copies_of_a_package_in_one_lockfile_are_two_findings() {
     for (i, copies) in
         [vec![copy("4.17.4"), copy("3.10.1")], vec![copy("3.10.1"), copy("4.17.4")]].into_iter().enumerate()
     {
-        let e = tempfile::tempdir().unwrap();
-        let p = write(e.path(), "t.json", &report(copies));
-        let o = ingest(e.path(), &[Input::new(&p, Format::Auto)], "2026-11-24T12:00:00Z").unwrap();
+        let fresh = tempfile::tempdir().unwrap();
+        let path = write(fresh.path(), "t.json", &report(copies));
+        let o = ingest(fresh.path(), &[Input::new(&path, Format::Auto)], "2026-11-24T12:00:00Z").unwrap();
         assert_eq!(o.summary.opened.len(), 2, "order {i}");
-        let l = ledger(e.path());
-        let mut locs: Vec<&str> = l.findings.iter().map(|f| f.affected_resources[0].location.as_str()).collect();
+        let held = ledger(fresh.path());
+        let mut locs: Vec<&str> = held.findings.iter().map(|f| f.affected_resources[0].location.as_str()).collect();
         locs.sort_unstable();
         assert_eq!(locs, ["app/package-lock.json: lodash@3.10.1", "app/package-lock.json: lodash@4.17.4"]);
     }
