@@ -172,3 +172,23 @@ fn no_ledger_and_fifo_inputs_are_refused() {
         assert_eq!(e.diagnostics()[0].code.as_str(), "EN0002");
     }
 }
+
+#[test]
+fn a_ledger_key_the_schema_does_not_have_is_refused_not_dropped() {
+    // enrich rewrites the ledger from its parsed model, which has no place for a person's
+    // key: it refuses at the key (SF0109 as an error) and writes nothing.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    workspace(dir);
+    let path = dir.join("sec_findings.yaml");
+    let edited = std::fs::read_to_string(&path).unwrap() + "reviewed_by: alice\n";
+    std::fs::write(&path, &edited).unwrap();
+    let inputs = tempfile::tempdir().unwrap();
+    let kev = inputs.path().join("kev.json");
+    std::fs::write(&kev, kev_default()).unwrap();
+    let lock = WorkspaceLock::acquire(dir, Duration::from_secs(30)).unwrap();
+    let e = enrich(dir, &lock, &opts(Some(&kev), None)).unwrap_err();
+    let lost = e.diagnostics().into_iter().find(|d| d.code.as_str() == "SF0109").expect("SF0109");
+    assert!(lost.is_error() && lost.line.is_some() && lost.message.contains("`secfw enrich`"), "{lost:?}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+}
