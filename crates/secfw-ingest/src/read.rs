@@ -521,14 +521,20 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(serde::de::Error::custom(format_args!(
-                    "[{}] the key `{key}` appears twice in one object (a reader keeps only one of them)",
-                    codes::MALFORMED_JSON.as_str()
-                )));
+            // One lookup per key; the error is raised at the second key, before its value.
+            match out.entry(key) {
+                serde_json::map::Entry::Occupied(o) => {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "[{}] the key `{}` appears twice in one object (a reader keeps only one of them)",
+                        codes::MALFORMED_JSON.as_str(),
+                        o.key()
+                    )));
+                }
+                serde_json::map::Entry::Vacant(e) => {
+                    let Strict(v) = map.next_value()?;
+                    e.insert(v);
+                }
             }
-            let Strict(v) = map.next_value()?;
-            out.insert(key, v);
         }
         Ok(Value::Object(out))
     }

@@ -71,21 +71,25 @@ pub(crate) fn parse(
 /// keeps the identity, so a finding recorded before keeps its id; each other copy is told
 /// apart by its location. The same copy reported twice stays one finding.
 fn separate_copies(items: &mut [Item]) {
-    let mut first: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    // The first location of each identity, borrowed: then the items to tell apart, by index.
+    let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::with_capacity(items.len());
     for it in items.iter().filter(|it| it.class == class::VULNERABILITY) {
-        first
-            .entry(it.fingerprint.clone())
-            .and_modify(|l| {
-                if it.location < *l {
-                    l.clone_from(&it.location);
-                }
-            })
-            .or_insert_with(|| it.location.clone());
-    }
-    for it in items.iter_mut().filter(|it| it.class == class::VULNERABILITY) {
-        if first.get(&it.fingerprint).is_some_and(|l| *l != it.location) {
-            it.fingerprint = compute(&["trivy/vuln-copy", &it.fingerprint, &it.location]);
+        let l = first.entry(it.fingerprint.as_str()).or_insert(it.location.as_str());
+        if it.location.as_str() < *l {
+            *l = it.location.as_str();
         }
+    }
+    let apart: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| it.class == class::VULNERABILITY)
+        .filter(|(_, it)| first.get(it.fingerprint.as_str()).is_some_and(|l| *l != it.location))
+        .map(|(i, _)| i)
+        .collect();
+    drop(first);
+    for i in apart {
+        let it = &mut items[i];
+        it.fingerprint = compute(&["trivy/vuln-copy", &it.fingerprint, &it.location]);
     }
 }
 
