@@ -47,7 +47,10 @@ pub(crate) fn parse(
     scan.incomplete = incomplete;
     scan.scopes = scopes;
     if let Some(c) = conf {
-        scanner_side_ignores(c, root.get("ignoredMatches").is_some(), &mut scan, name, diags);
+        // Grype leaves `ignoredMatches` out when it ignored nothing: only a non-empty list says
+        // what was dropped.
+        let listed = root.get("ignoredMatches").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+        scanner_side_ignores(c, listed, &mut scan, name, diags);
     }
     Ok(vec![scan])
 }
@@ -62,7 +65,14 @@ pub(crate) fn parse(
 /// listed: Grype moves every match a rule drops to `ignoredMatches`.
 fn scanner_side_ignores(conf: &Value, listed: bool, scan: &mut Scan, name: &str, diags: &mut Vec<Diagnostic>) {
     for (i, rule) in arr(conf, "ignore").iter().enumerate() {
-        let Some(id) = sne(rule, "vulnerability") else { continue };
+        let Some(id) = sne(rule, "vulnerability") else {
+            // A rule naming vulnerabilities in a form secfw cannot read ignores unknown ones.
+            if rule.get("vulnerability").is_some_and(|v| !v.is_null() && !v.is_string()) {
+                scan.filtered
+                    .push(format!("Grype ignore rule {i} names its vulnerability as {}", rule["vulnerability"]));
+            }
+            continue;
+        };
         scan.ignored.insert(id.to_owned(), "an `ignore` rule of its configuration".to_owned());
         diags.push(
             Diagnostic::warning(
@@ -86,11 +96,17 @@ fn scanner_side_ignores(conf: &Value, listed: bool, scan: &mut Scan, name: &str,
     if vex {
         scan.filtered.push("Grype applied VEX documents and the report lists no `ignoredMatches`".to_owned());
     }
-    if conf
-        .get("ignore-wontfix")
-        .is_some_and(|v| !matches!(v, Value::Null) && v.as_str().is_none_or(|t| !t.trim().is_empty()))
-    {
-        scan.filtered.push("Grype ran with `ignore-wontfix` and the report lists no `ignoredMatches`".to_owned());
+    // Absent, `null`, `false` or an empty string: off; anything else drops matches by state.
+    for key in ["ignore-wontfix", "ignore-states"] {
+        let set = match conf.get(key) {
+            None | Some(Value::Null | Value::Bool(false)) => false,
+            Some(Value::String(t)) => !t.trim().is_empty(),
+            Some(Value::Array(a)) => !a.is_empty(),
+            Some(_) => true,
+        };
+        if set {
+            scan.filtered.push(format!("Grype ran with `{key}` and the report lists no `ignoredMatches`"));
+        }
     }
 }
 

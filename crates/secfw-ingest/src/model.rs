@@ -376,8 +376,13 @@ impl Scan {
         if self.ignored.is_empty() {
             return None;
         }
+        // Advisory ids are case-insensitive (`cve-2022-28391` is CVE-2022-28391).
         ids.into_iter().find_map(|id| {
-            self.ignored.get(id).map(|why| format!("the {} run was configured to ignore `{id}` ({why})", self.tool))
+            let why = self
+                .ignored
+                .get(id)
+                .or_else(|| self.ignored.iter().find(|(k, _)| k.eq_ignore_ascii_case(id)).map(|(_, why)| why))?;
+            Some(format!("the {} run was configured to ignore `{id}` ({why})", self.tool))
         })
     }
 

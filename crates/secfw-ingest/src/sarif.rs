@@ -1468,9 +1468,17 @@ fn unreadable_health(idx: usize, invocations: &Value) -> Option<String> {
         // another type or an entry that is not an object would hide it.
         ["toolExecutionNotifications", "toolConfigurationNotifications"].into_iter().find_map(|key| match i.get(key) {
             None | Some(Value::Null) => None,
-            Some(Value::Array(a)) => {
-                a.iter().position(|n| !n.is_object()).map(|j| format!("{at}/{key}/{j} is not an object"))
-            }
+            Some(Value::Array(a)) => a.iter().enumerate().find_map(|(j, n)| {
+                if !n.is_object() {
+                    Some(format!("{at}/{key}/{j} is not an object"))
+                } else if n.get("message").is_some_and(|m| !m.is_object()) {
+                    // A notification's message says what it is about: read as empty, it would
+                    // be taken for advice.
+                    Some(format!("{at}/{key}/{j}/message is not an object"))
+                } else {
+                    None
+                }
+            }),
             Some(_) => Some(format!("{at}/{key} is not an array")),
         })
     })
@@ -1481,11 +1489,14 @@ fn unreadable_health(idx: usize, invocations: &Value) -> Option<String> {
 /// array nor `null`, or a rule that is not an object. Read as empty, such a list would make
 /// the run cover its tool's whole rule set.
 fn unreadable_rules(idx: usize, tool_v: &Value) -> Option<String> {
+    // A rule's `id` that is not a string would read as "declares no rule": the whole rule set.
     let check = |v: &Value, at: String| match v.get("rules") {
         None | Some(Value::Null) => None,
-        Some(Value::Array(a)) => {
-            a.iter().position(|r| !r.is_object()).map(|j| format!("{at}/rules/{j} is not an object"))
-        }
+        Some(Value::Array(a)) => a.iter().enumerate().find_map(|(j, r)| match r.get("id") {
+            _ if !r.is_object() => Some(format!("{at}/rules/{j} is not an object")),
+            Some(id) if !id.is_string() => Some(format!("{at}/rules/{j}/id is not a string")),
+            _ => None,
+        }),
         Some(_) => Some(format!("{at}/rules is not an array")),
     };
     let driver = tool_v.get("driver").unwrap_or(&Value::Null);
@@ -1557,7 +1568,7 @@ fn notified_gaps(invocations: &[Value]) -> (BTreeMap<String, String>, Option<Str
 /// `true` for a warning that reports analysis left undone (a parse error, a timeout, a file
 /// skipped), not merely advice.
 fn leaves_files_unanalysed(id: &str, text: &str) -> bool {
-    const MARKS: [&str; 22] = [
+    const MARKS: [&str; 36] = [
         "syntax error",
         "parse error",
         "parsing",
@@ -1582,6 +1593,21 @@ fn leaves_files_unanalysed(id: &str, text: &str) -> bool {
         "unreadable",
         "crash",
         "fatal",
+        // Semgrep's error types and other tools' wordings of work left undone.
+        "stack overflow",
+        "ast builder",
+        "missing plugin",
+        "oom",
+        "couldn't",
+        "could not",
+        "unable to",
+        "cannot",
+        "can't",
+        "exceeds",
+        "failed",
+        "failure",
+        "invalid utf",
+        "ignored because",
     ];
     let (id, text) = (id.to_ascii_lowercase(), first_line(text).to_ascii_lowercase());
     MARKS.iter().any(|m| id.contains(m) || text.contains(m))

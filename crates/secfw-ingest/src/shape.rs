@@ -55,6 +55,14 @@ const TRIVY: &[Rule] = &[
     (&["Resources", "*", "Results", "*", "Vulnerabilities"], Want::Objects),
     (&["Resources", "*", "Results", "*", "Misconfigurations"], Want::Objects),
     (&["Resources", "*", "Results", "*", "Secrets"], Want::Objects),
+    (&["Resources", "*", "Results", "*", "Licenses"], Want::Objects),
+    (&["Resources", "*", "Results", "*", "ExperimentalModifiedFindings"], Want::Objects),
+    (&["Vulnerabilities", "*", "Results", "*", "Secrets"], Want::Objects),
+    (&["Vulnerabilities", "*", "Results", "*", "Licenses"], Want::Objects),
+    (&["Vulnerabilities", "*", "Results", "*", "ExperimentalModifiedFindings"], Want::Objects),
+    (&["Misconfigurations", "*", "Results", "*", "Secrets"], Want::Objects),
+    (&["Misconfigurations", "*", "Results", "*", "Licenses"], Want::Objects),
+    (&["Misconfigurations", "*", "Results", "*", "ExperimentalModifiedFindings"], Want::Objects),
 ];
 
 /// The legacy Trivy layout: the root is the array of results.
@@ -64,6 +72,7 @@ const TRIVY_LEGACY: &[Rule] = &[
     (&["*", "Misconfigurations"], Want::Objects),
     (&["*", "Secrets"], Want::Objects),
     (&["*", "Licenses"], Want::Objects),
+    (&["*", "ExperimentalModifiedFindings"], Want::Objects),
 ];
 
 const GRYPE: &[Rule] = &[
@@ -71,6 +80,7 @@ const GRYPE: &[Rule] = &[
     (&["matches", "*", "vulnerability"], Want::Object),
     (&["matches", "*", "artifact"], Want::Object),
     (&["ignoredMatches"], Want::Objects),
+    (&["descriptor", "configuration"], Want::Object),
     (&["descriptor", "configuration", "ignore"], Want::Objects),
 ];
 
@@ -78,6 +88,7 @@ const CARGO_AUDIT: &[Rule] =
     &[(&["vulnerabilities", "list"], Want::Objects), (&["warnings"], Want::ObjectOfObjectLists)];
 
 const NPM: &[Rule] = &[
+    (&["metadata", "vulnerabilities"], Want::Object),
     (&["vulnerabilities"], Want::ObjectOfObjects),
     (&["vulnerabilities", "*", "via"], Want::Array),
     (&["advisories"], Want::ObjectOfObjects),
@@ -226,6 +237,17 @@ fn counts(format: Format, root: &Value) -> Vec<(String, String)> {
     match format {
         Format::CargoAudit => {
             let Some(v) = root.get("vulnerabilities") else { return out };
+            for (key, ok) in [
+                ("count", v.get("count").is_none_or(Value::is_u64)),
+                ("found", v.get("found").is_none_or(Value::is_boolean)),
+            ] {
+                if !ok {
+                    out.push((
+                        format!("/vulnerabilities/{key}"),
+                        format!("`{key}` is not a {}", if key == "count" { "whole number" } else { "boolean" }),
+                    ));
+                }
+            }
             let listed = v.get("list").and_then(Value::as_array).map_or(0, Vec::len);
             let count = v.get("count").and_then(Value::as_u64);
             let listed_n = u64::try_from(listed).unwrap_or(u64::MAX);
@@ -242,7 +264,19 @@ fn counts(format: Format, root: &Value) -> Vec<(String, String)> {
             }
         }
         Format::NpmAudit => {
-            let total = root.pointer("/metadata/vulnerabilities/total").and_then(Value::as_u64).unwrap_or(0);
+            // npm 7 writes `total`; npm 6 only the counts by severity. A count written as a
+            // float or a string still counts (fail closed).
+            let count = |v: &Value| match v {
+                Value::Number(n) => n.as_f64().unwrap_or(0.0),
+                Value::String(t) => t.trim().parse().unwrap_or(1.0),
+                _ => 0.0,
+            };
+            let by_level = root
+                .pointer("/metadata/vulnerabilities")
+                .and_then(Value::as_object)
+                .map_or(0.0, |m| m.get("total").map_or_else(|| m.values().map(count).sum(), count));
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let total = if by_level.is_finite() && by_level > 0.0 { by_level.ceil() as u64 } else { 0 };
             let listed = match root.get("vulnerabilities") {
                 Some(Value::Object(o)) => o.len(),
                 _ => root.get("advisories").and_then(Value::as_object).map_or(0, serde_json::Map::len),

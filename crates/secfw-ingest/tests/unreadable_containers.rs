@@ -147,9 +147,30 @@ fn grype_ignore_rules_vex_and_wontfix_that_list_nothing_resolve_nothing() {
         let o = stays_open(&base, &grype(&[], &conf).to_string(), "IN0108", None);
         assert!(o.summary.kept_open[0].1.contains("ignoredMatches"), "{:?}", o.summary.kept_open);
     }
+    // What Grype dropped is listed only by a non-empty `ignoredMatches`.
+    for none in [json!([]), Value::Null] {
+        let mut unlisted = grype(&[], &json!({"vex-documents": ["vex.json"]}));
+        unlisted["ignoredMatches"] = none;
+        stays_open(&base, &unlisted.to_string(), "IN0108", None);
+    }
     let mut listed = grype(&[], &json!({"vex-documents": ["vex.json"]}));
-    listed["ignoredMatches"] = json!([]);
+    listed["ignoredMatches"] = grype(&["CVE-2024-0009"], &json!({}))["matches"].clone();
     resolves(&base, &listed, None);
+    resolves(&base, &grype(&[], &json!({"ignore-wontfix": false})), None);
+    // An ignore rule names its id in any case; one whose id cannot be read ignores unknown ones.
+    stays_open(
+        &base,
+        &grype(&[], &json!({"ignore": [{"vulnerability": "cve-2024-0001"}]})).to_string(),
+        "IN0111",
+        None,
+    );
+    stays_open(
+        &base,
+        &grype(&[], &json!({"ignore": [{"vulnerability": ["CVE-2024-0001"]}]})).to_string(),
+        "IN0108",
+        None,
+    );
+    stays_open(&base, &grype(&[], &json!("only-fixed=true")).to_string(), "IN0101", None);
 }
 
 /// A change made to a report.
@@ -330,4 +351,44 @@ fn empty_partial_fingerprints_do_not_merge_two_secrets_and_the_old_identity_is_a
     let o = ingest(e.path(), &one.to_string(), "2026-11-25T12:00:00Z", None).unwrap();
     assert!(o.summary.opened.is_empty() && o.summary.resolved.is_empty(), "{:?}", o.summary);
     assert!(std::fs::read_to_string(&path).unwrap().contains(&now), "the finding takes the current fingerprint");
+}
+
+#[test]
+fn deeper_containers_counts_as_text_and_npm6_severity_counts_resolve_nothing() {
+    let k8s = |licenses: Value| {
+        json!({"ClusterName": "prod", "Resources": [{"Namespace": "default", "Kind": "Deployment", "Name": "app",
+            "Results": [{"Target": "OS Packages", "Class": "license", "Licenses": licenses}]}]})
+    };
+    let base = k8s(json!([{"Severity": "HIGH", "Category": "restricted", "PkgName": "gpl-lib", "Name": "GPL-3.0"}]));
+    resolves(&base, &k8s(json!([])), None);
+    stays_open(&base, &k8s(json!({"0": {}})).to_string(), "IN0101", None);
+
+    let npm6 = |advisories: Value| {
+        json!({"advisories": advisories, "actions": [], "muted": [],
+            "metadata": {"vulnerabilities": {"info": 0, "low": 0, "moderate": 0, "high": 0, "critical": 1}}})
+    };
+    let growl = json!({"146": {"id": 146, "module_name": "growl", "severity": "critical", "title": "Command Injection",
+        "url": "https://www.npmjs.com/advisories/146", "findings": [{"version": "1.9.2", "paths": ["growl"]}]}});
+    stays_open(&npm6(growl), &npm6(json!({})).to_string(), "IN0101", None);
+
+    let base = corpus(CARGO_MANY);
+    let mut text = base.clone();
+    text["vulnerabilities"] = json!({"found": "true", "count": "1", "list": []});
+    stays_open(&base, &text.to_string(), "IN0101", Some("svc/a"));
+}
+
+#[test]
+fn sarif_notification_messages_and_rule_ids_it_cannot_read_resolve_nothing() {
+    let base = semgrep(&r1(&at_a_py()), |_| {});
+    let note = |n: Value| move |run: &mut Value| run["invocations"][0]["toolExecutionNotifications"] = json!([n]);
+    let said = json!({"level": "warning", "message": "Syntax error: failed to parse src/app/a.py",
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/app/a.py"}}}]});
+    stays_open(&base, &semgrep(&json!([]), note(said)).to_string(), "IN0112", None);
+    let ids = semgrep(&json!([]), |run| run["tool"]["driver"]["rules"] = json!([{"id": 1}, {"id": 2}]));
+    stays_open(&base, &ids.to_string(), "IN0112", None);
+    for text in ["Stack overflow", "AST builder error", "OOM during interfile analysis", "Couldn't parse file"] {
+        let warn = json!({"level": "warning", "message": {"text": text},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/app/a.py"}}}]});
+        stays_open(&base, &semgrep(&json!([]), note(warn)).to_string(), "IN0108", None);
+    }
 }
