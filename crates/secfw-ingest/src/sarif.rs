@@ -700,6 +700,16 @@ fn readable_identity(v: &SResult) -> Result<(), (&'static str, &'static str)> {
     if v.message.1 {
         return Err(("message", "must be an object (`{\"text\": …}`)"));
     }
+    if v.message.0.as_ref().and_then(|m| m.text.as_ref()).is_some_and(|t| !matches!(t, Loose::Str(_))) {
+        return Err(("message/text", "must be a string"));
+    }
+    // An index given in a form that is not an index would read as absent. `-1` is SARIF's
+    // default for "no index" (OSV-Scanner writes it).
+    let not_index =
+        |l: Option<&Loose>| l.is_some_and(|x| x.as_usize().is_none() && !matches!(x, Loose::Num(n) if *n == -1.0));
+    if not_index(v.rule_index.as_ref()) || not_index(v.rule.0.as_ref().and_then(|r| r.index.as_ref())) {
+        return Err(("ruleIndex", "must be a non-negative whole number (or -1, none)"));
+    }
     if v.locations.1 {
         return Err(("locations", "must be an array of location objects"));
     }
@@ -710,6 +720,12 @@ fn readable_identity(v: &SResult) -> Result<(), (&'static str, &'static str)> {
     let Some(p) = &l.physical_location.0 else { return Ok(()) };
     if p.artifact_location.1 {
         return Err(("locations/0/physicalLocation/artifactLocation", "must be an object"));
+    }
+    if not_index(p.artifact_location.0.as_ref().and_then(|a| a.index.as_ref())) {
+        return Err((
+            "locations/0/physicalLocation/artifactLocation/index",
+            "must be a non-negative whole number (or -1, none)",
+        ));
     }
     if p.artifact_location.0.as_ref().and_then(|a| a.uri.as_ref()).is_some_and(|u| !matches!(u, Loose::Str(_))) {
         return Err(("locations/0/physicalLocation/artifactLocation/uri", "must be a string"));
@@ -1029,6 +1045,10 @@ fn prepare(name: &str, ctx: &RunCtx, artifacts: Option<&Value>, seen: &RunItems,
     if not_a_finding(&r, name, &mut diags) {
         return Prepared::NotAFinding(diags);
     }
+    if let Some(why) = dangling(ctx, artifacts, &r) {
+        diags.push(skipped(name, &r.pointer, why));
+        return Prepared::NotAFinding(diags);
+    }
     let (info, m) = mapped(ctx, artifacts, &r);
     // Items are only ever replaced by ones that sort before them, so what is counted against
     // an item mapped before the batch stays counted when the batch is added.
@@ -1108,6 +1128,28 @@ impl RunItems {
             }
         }
     }
+}
+
+/// A reference a result's identity depends on that leads nowhere: an `artifactLocation.index`
+/// (without a `uri`) naming no artifact with a uri, or a rule index (without a `ruleId`)
+/// naming no rule of the driver. Read as absent, it would give the result another identity,
+/// open it anew and resolve the finding it is: the result is skipped (`IN0101`) instead.
+fn dangling(ctx: &RunCtx, artifacts: Option<&Value>, r: &RawResult) -> Option<&'static str> {
+    if r.uri.is_none()
+        && let Some(i) = r.artifact_index
+        && artifacts
+            .and_then(Value::as_array)
+            .and_then(|a| a.get(i))
+            .and_then(|a| a.get("location"))
+            .and_then(|l| sne(l, "uri"))
+            .is_none()
+    {
+        return Some("`artifactLocation.index` names no artifact with a uri in the run's `artifacts`");
+    }
+    if r.rule_id.is_none() && r.rule_index.is_some_and(|i| i >= ctx.driver_rules) {
+        return Some("its rule index names no rule of the run's `tool.driver.rules`");
+    }
+    None
 }
 
 /// The rule, location, message and fingerprint of a result.

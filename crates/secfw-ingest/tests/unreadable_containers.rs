@@ -297,10 +297,30 @@ fn a_sarif_result_whose_message_or_file_cannot_be_read_is_skipped_and_resolves_n
         r1(&Value::Null),
         json!([{"ruleId": "R1", "message": {"text": "m"}, "locations": at_a_py()}]),
         json!([{"ruleId": "R1", "message": "m", "locations": [at_a_py()]}]),
+        json!([{"ruleId": "R1", "message": {"text": 5}, "locations": [at_a_py()]}]),
+        // References that lead nowhere, or indexes that are not indexes.
+        r1(&json!({"physicalLocation": {"artifactLocation": {"index": 7}}})),
+        r1(&json!({"physicalLocation": {"artifactLocation": {"index": "0"}}})),
+        json!([{"rule": {"index": 9}, "message": {"text": "m"}, "locations": [at_a_py()]}]),
+        json!([{"ruleIndex": "0", "message": {"text": "m"}, "locations": [at_a_py()]}]),
     ];
     for results in attacks {
         let o = stays_open(&base, &semgrep(&results, |_| {}).to_string(), "IN0101", None);
         assert!(o.summary.opened.is_empty(), "no finding at an empty location: {:?}", o.summary.opened);
+    }
+    // `-1` is SARIF's "no index" (OSV-Scanner writes it), and an index into `artifacts` is a
+    // location: the same finding, seen again.
+    let same = [
+        json!([{"ruleId": "R1", "ruleIndex": -1, "message": {"text": "m"}, "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": "src/app/a.py", "index": -1}, "region": {"startLine": 1}}}]}]),
+        r1(&json!({"physicalLocation": {"artifactLocation": {"index": 0}, "region": {"startLine": 1}}})),
+    ];
+    for results in same {
+        let d = tempfile::tempdir().unwrap();
+        ingest(d.path(), &base.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+        let run = semgrep(&results, |run| run["artifacts"] = json!([{"location": {"uri": "src/app/a.py"}}]));
+        let o = ingest(d.path(), &run.to_string(), "2026-11-25T12:00:00Z", None).unwrap();
+        assert_eq!((o.summary.opened.len(), o.summary.updated.len()), (0, 1), "{:?}", o.summary);
     }
 }
 
