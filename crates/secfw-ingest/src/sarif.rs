@@ -705,8 +705,9 @@ fn readable_identity(v: &SResult) -> Result<(), (&'static str, &'static str)> {
     }
     // An index given in a form that is not an index would read as absent. `-1` is SARIF's
     // default for "no index" (OSV-Scanner writes it).
-    let not_index =
-        |l: Option<&Loose>| l.is_some_and(|x| x.as_usize().is_none() && !matches!(x, Loose::Num(n) if *n == -1.0));
+    let not_index = |l: Option<&Loose>| {
+        l.is_some_and(|x| x.as_usize().is_none() && !matches!(x, Loose::Num(n) if (*n + 1.0).abs() < f64::EPSILON))
+    };
     if not_index(v.rule_index.as_ref()) || not_index(v.rule.0.as_ref().and_then(|r| r.index.as_ref())) {
         return Err(("ruleIndex", "must be a non-negative whole number (or -1, none)"));
     }
