@@ -85,17 +85,10 @@ fn narrow_by_settings(settings: Option<&Value>, scan: &mut Scan, name: &str, dia
                     unreadable(scan, name, diags, &format!("/settings/ignore/{i}"), "is not an advisory id");
                     continue;
                 };
-                scan.ignored.insert(id.to_owned(), "`settings.ignore` of the report".to_owned());
-                diags.push(
-                    Diagnostic::warning(
-                        codes::IGNORED_BY_SCANNER,
-                        name,
-                        format!(
-                            "/settings/ignore/{i}: cargo-audit was configured to ignore {id}; secfw keeps any finding of {id} open (a scanner-side ignore is not a risk decision)"
-                        ),
-                    )
-                    .with_hint("record the decision as an exception in exceptions.md (and compile the scanner's ignore file from it with `secfw exceptions compile`)"),
-                );
+                let at = format!("/settings/ignore/{i}");
+                let why = "`settings.ignore` of the report";
+                let what = "cargo-audit was configured to ignore";
+                crate::read::ignored_by_scanner(&mut scan.ignored, diags, (name, &at), what, id, why);
             }
         }
         Some(_) => unreadable(scan, name, diags, "/settings/ignore", "is not a list of advisory ids"),

@@ -73,16 +73,15 @@ fn scanner_side_ignores(conf: &Value, listed: bool, scan: &mut Scan, name: &str,
             }
             continue;
         };
-        scan.ignored.insert(id.to_owned(), "an `ignore` rule of its configuration".to_owned());
-        diags.push(
-            Diagnostic::warning(
-                codes::IGNORED_BY_SCANNER,
-                name,
-                format!(
-                    "/descriptor/configuration/ignore/{i}: Grype was configured to ignore {id}; secfw keeps any finding of {id} open (a scanner-side ignore is not a risk decision)"
-                ),
-            )
-            .with_hint("record the decision as an exception in exceptions.md (and compile the scanner's ignore file from it with `secfw exceptions compile`)"),
+        let at = format!("/descriptor/configuration/ignore/{i}");
+        let why = "an `ignore` rule of its configuration";
+        crate::read::ignored_by_scanner(
+            &mut scan.ignored,
+            diags,
+            (name, &at),
+            "Grype was configured to ignore",
+            id,
+            why,
         );
     }
     if listed {

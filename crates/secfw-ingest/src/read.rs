@@ -614,6 +614,31 @@ pub(crate) fn tok(t: &str) -> String {
     t.replace('~', "~0").replace('/', "~1")
 }
 
+/// A decision taken in the scanner's configuration, not in the exception registry: `id` was
+/// ignored (`what`: "cargo-audit was configured to ignore", "Trivy applied an exception to").
+/// Recorded in `ignored` (the scan's [`Scan::ignored`]) with `why`, so any finding of it stays
+/// open; the warning (`IN0111`, at `pointer`) says so. The one home of that rule.
+pub(crate) fn ignored_by_scanner(
+    ignored: &mut std::collections::BTreeMap<String, String>,
+    diags: &mut Vec<Diagnostic>,
+    (name, pointer): (&str, &str),
+    what: &str,
+    id: &str,
+    why: &str,
+) {
+    ignored.insert(id.to_owned(), why.to_owned());
+    diags.push(
+        Diagnostic::warning(
+            codes::IGNORED_BY_SCANNER,
+            name,
+            format!(
+                "{pointer}: {what} {id}; secfw keeps any finding of {id} open (a scanner-side ignore is not a risk decision)"
+            ),
+        )
+        .with_hint("record the decision as an exception in exceptions.md (and compile the scanner's ignore file from it with `secfw exceptions compile`)"),
+    );
+}
+
 /// A skipped-item diagnostic.
 pub(crate) fn skipped(name: &str, pointer: &str, why: &str) -> Diagnostic {
     Diagnostic::warning(codes::SKIPPED_ITEM, name, format!("skipped the item at {pointer}: {why}"))

@@ -442,14 +442,15 @@ fn misconfiguration(m: &Value, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) 
         // An exception applied on Trivy's side is a risk decision the exception registry did
         // not make: a finding of this check stays open (IN0111), never resolved by this scan.
         Some(Value::String(st)) if st == "EXCEPTION" => {
-            acc.cov.ignored.insert(id.to_owned(), "a Trivy exception (`Status: EXCEPTION`)".to_owned());
-            acc.diags.push(
-                Diagnostic::warning(
-                    codes::IGNORED_BY_SCANNER,
-                    name,
-                    format!("{p}: Trivy applied an exception to {id}; secfw keeps any finding of {id} open (a scanner-side exception is not a risk decision)"),
-                )
-                .with_hint("record the decision as an exception in exceptions.md"),
+            let at = (name, p.as_str());
+            let why = "a Trivy exception (`Status: EXCEPTION`)";
+            crate::read::ignored_by_scanner(
+                &mut acc.cov.ignored,
+                acc.diags,
+                at,
+                "Trivy applied an exception to",
+                id,
+                why,
             );
             return None;
         }
