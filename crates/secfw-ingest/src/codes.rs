@@ -21,7 +21,7 @@ secfw_artifacts::define_codes! {
     NOT_RESOLVED = "IN0108", "A finding was not reported by a scan of its target but stays open: the scan failed, did not cover its class, or skipped something";
     TRUNCATED_FIELD = "IN0109", "A field longer than its documented limit was cut in the ledger; the full text stays in the report";
     IGNORED_BY_SCANNER = "IN0111", "The producer was configured to ignore an advisory or check (cargo-audit `settings.ignore`, a Grype ignore rule, a Trivy `EXCEPTION`): a finding of it is kept open, never resolved by that scan";
-    SETTINGS_UNREADABLE = "IN0112", "The producer's recorded configuration or run status (cargo-audit `settings`, SARIF `invocations`) has a part secfw cannot read: what the scan left out is unknown, so it resolves no finding";
+    SETTINGS_UNREADABLE = "IN0112", "The producer's recorded configuration, rules or run status (cargo-audit `settings`, SARIF `invocations`, notifications, `rules`) has a part secfw cannot read: what the scan left out is unknown, so it resolves no finding";
     DEFAULT_TARGET = "IN0110", "A scan's target names no project (a format's default such as `Cargo.lock`, or `.`): the scan resolves only findings last reported from the same report path";
     // --- the ledger -----------------------------------------------------------------------
     LEDGER_INVALID = "IN0201", "The existing sec_findings.yaml has errors; ingest refuses to rewrite it";
