@@ -1136,21 +1136,23 @@ impl RunItems {
 /// naming no rule of the driver. Read as absent, it would give the result another identity,
 /// open it anew and resolve the finding it is: the result is skipped (`IN0101`) instead.
 fn dangling(ctx: &RunCtx, artifacts: Option<&Value>, r: &RawResult) -> Option<&'static str> {
-    if r.uri.is_none()
-        && let Some(i) = r.artifact_index
-        && artifacts
-            .and_then(Value::as_array)
-            .and_then(|a| a.get(i))
-            .and_then(|a| a.get("location"))
-            .and_then(|l| sne(l, "uri"))
-            .is_none()
-    {
+    if r.uri.is_none() && r.artifact_index.is_some_and(|i| artifact_uri(artifacts, i).is_none()) {
         return Some("`artifactLocation.index` names no artifact with a uri in the run's `artifacts`");
     }
     if r.rule_id.is_none() && r.rule_index.is_some_and(|i| i >= ctx.driver_rules) {
         return Some("its rule index names no rule of the run's `tool.driver.rules`");
     }
     None
+}
+
+/// The uri of the run's artifact `i` (`artifacts[i].location.uri`), the file a result that
+/// gives only `artifactLocation.index` is about.
+fn artifact_uri(artifacts: Option<&Value>, i: usize) -> Option<&str> {
+    artifacts
+        .and_then(Value::as_array)
+        .and_then(|a| a.get(i))
+        .and_then(|a| a.get("location"))
+        .and_then(|l| sne(l, "uri"))
 }
 
 /// The rule, location, message and fingerprint of a result.
@@ -1164,13 +1166,7 @@ fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Opt
     // ruleId is optional in SARIF 2.1.0 (Gitleaks v7 writes none): such a result's identity
     // is its tool, message and location (see `fingerprint`).
     let rule_id = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone()));
-    let uri = r.uri.clone().or_else(|| {
-        r.artifact_index
-            .and_then(|i| artifacts.and_then(Value::as_array).and_then(|a| a.get(i)))
-            .and_then(|a| a.get("location"))
-            .and_then(|l| sne(l, "uri"))
-            .map(str::to_owned)
-    });
+    let uri = r.uri.clone().or_else(|| r.artifact_index.and_then(|i| artifact_uri(artifacts, i)).map(str::to_owned));
     let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
     let message = message_of(r, info, tool, rule_id.as_deref());
     let fingerprint = identity(r, tool, rule_id.as_deref(), &location, &message);
