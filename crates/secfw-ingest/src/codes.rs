@@ -11,7 +11,7 @@ secfw_artifacts::define_codes! {
     UNREADABLE = "IN0007", "The report cannot be read";
     TOO_MANY_SCANS = "IN0008", "The report holds more scans (SARIF runs of distinct tool, target and category) than the limit of one report";
     // --- one item of a report (the rest is ingested) ------------------------------------
-    SKIPPED_ITEM = "IN0101", "An item of the report was skipped: it has the wrong type or lacks a required field";
+    SKIPPED_ITEM = "IN0101", "An item of the report was skipped (wrong type, a required field missing), or a container of findings or a field a finding's identity is read from cannot be read (another type, a key in another case): the report's scans resolve nothing";
     NOT_A_FINDING = "IN0102", "A SARIF result whose kind is `pass` or `notApplicable` is not a finding";
     SUPPRESSED_IN_SOURCE = "IN0103", "A result the scanner reports as suppressed (a SARIF suppression, a Trivy --show-suppressed finding, a Grype ignored match) is ingested as open";
     TRANSITIVE_ONLY = "IN0104", "npm audit: a package is vulnerable only through its dependencies";
@@ -22,6 +22,7 @@ secfw_artifacts::define_codes! {
     TRUNCATED_FIELD = "IN0109", "A field longer than its documented limit was cut in the ledger; the full text stays in the report";
     IGNORED_BY_SCANNER = "IN0111", "The producer was configured to ignore an advisory or check (cargo-audit `settings.ignore`, a Grype ignore rule, a Trivy `EXCEPTION`): a finding of it is kept open, never resolved by that scan";
     SETTINGS_UNREADABLE = "IN0112", "The producer's recorded configuration, rules or run status (cargo-audit `settings`, SARIF `invocations`, notifications, `rules`) has a part secfw cannot read: what the scan left out is unknown, so it resolves no finding";
+    SEVERITY_CHANGED = "IN0113", "A finding seen again is rated differently by its scanner: its severity follows the scanner up (priority and deadline with it), and down only while nobody changed it";
     DEFAULT_TARGET = "IN0110", "A scan's target names no project (a format's default such as `Cargo.lock`, or `.`): the scan resolves only findings last reported from the same report path";
     // --- the ledger -----------------------------------------------------------------------
     LEDGER_INVALID = "IN0201", "The existing sec_findings.yaml has errors; ingest refuses to rewrite it";

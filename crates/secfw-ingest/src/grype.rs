@@ -35,9 +35,19 @@ pub(crate) fn parse(
     let conf = desc.get("configuration").filter(|c| c.is_object());
     let layers =
         conf.and_then(|c| s(c, "scope").or_else(|| c.get("search").and_then(|x| s(x, "scope")))).map(layer_word);
+    // What the scanned thing is besides its name: a directory named like an image, or
+    // another platform of the image, is another thing (`Scan::facets`).
+    let source_type = sne(src, "type").map(str::to_ascii_lowercase);
+    let platform = conf.and_then(|c| s(c, "platform")).map_or("", str::trim).to_owned();
     for it in &mut items {
         let fix = if it.extra.iter().any(|(k, _)| *k == "fixed_versions") { "fixed" } else { "not-fixed" };
         it.extra.push(("scope".into(), json!(format!("{}/{fix}", layers.as_deref().unwrap_or(SQUASHED)))));
+        if let Some(t) = &source_type {
+            it.extra.push(("source_type".into(), json!(t)));
+        }
+        if !platform.is_empty() {
+            it.extra.push(("platform".into(), json!(platform)));
+        }
     }
     dedupe(&mut items);
     let (scopes, incomplete) = conf.map(|c| configured_scope(c, layers.as_deref())).unwrap_or_default();
@@ -46,6 +56,7 @@ pub(crate) fn parse(
     scan.started_at = instant(s(desc, "timestamp"));
     scan.incomplete = incomplete;
     scan.scopes = scopes;
+    scan.facets = source_type.map(|t| ("source_type", t)).into_iter().chain([("platform", platform)]).collect();
     if let Some(c) = conf {
         // Grype leaves `ignoredMatches` out when it ignored nothing: only a non-empty list says
         // what was dropped.

@@ -317,6 +317,8 @@ pub(crate) struct SPhysical {
 pub(crate) struct SArtifactLocation {
     pub(crate) uri: Option<Loose>,
     pub(crate) index: Option<Loose>,
+    #[serde(rename = "uriBaseId")]
+    pub(crate) uri_base_id: Option<Loose>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

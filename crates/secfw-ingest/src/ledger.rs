@@ -3,7 +3,8 @@
 //! Rules (also in `docs/ingest.md`):
 //! - A report item whose fingerprint matches a finding that is not resolved updates that
 //!   finding: `last_seen`, `source.scan_id` and its ingest evidence; people's edits
-//!   (severity, status, governance, remediation) are kept.
+//!   (status, governance, remediation) are kept, and so is their severity unless the
+//!   scanner's rating changed (`Merge::rerate`: up always, down only while nobody changed it).
 //! - A fingerprint seen only on resolved findings opens a **new** finding whose `supersedes`
 //!   names the most recent resolved one.
 //! - An unknown fingerprint opens a new finding with the next free id.
@@ -32,7 +33,7 @@ use secfw_artifacts::model::findings::{
 };
 use secfw_artifacts::model::inventory::{Inventory, Resource};
 use secfw_artifacts::model::rulebook::SlaDays;
-use secfw_artifacts::{LifecycleState, Timestamp};
+use secfw_artifacts::{LifecycleState, Severity, Timestamp};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -64,7 +65,10 @@ pub struct MergeSummary {
     /// `(id, why)` of findings a scan of this ingest did not report but could not resolve
     /// (it failed, did not cover the finding's class, or skipped something in it).
     pub kept_open: Vec<(String, String)>,
-    /// Notes about inventory matching and findings kept open.
+    /// `(id, from, to)` of findings seen again whose severity changed because their scanner
+    /// rates them differently now (see `docs/ingest.md`, "Severity").
+    pub rerated: Vec<(String, Severity, Severity)>,
+    /// Notes about inventory matching, findings kept open and severities changed.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -222,6 +226,7 @@ fn evidence_of(
         location,
         line: item.line,
         occurrences: u64::from(item.occurrences),
+        severity: Some(Cow::Borrowed(item.severity.as_str())),
         severity_source: Cow::Borrowed(item.severity_source),
         class: Cow::Borrowed(item.class),
         extra,
@@ -380,7 +385,7 @@ fn decide(
                 ledger.findings[i].fingerprint = Some(item.fingerprint.clone());
             }
             let sid = m.sids[sid].clone();
-            m.update(&mut ledger.findings[i], report, sid, item, &tkey);
+            m.update(&mut ledger.findings[i], report, sid, item, &tkey, sla);
         } else {
             let previous = index.last_resolved.get(&item.fingerprint).map(|&j| ledger.findings[j].finding_id.clone());
             let id = ids.take();
@@ -668,14 +673,74 @@ impl<'r, 'i> Merge<'r, 'i> {
         }
     }
 
-    /// A reported item matches a live finding: `last_seen`, source and ingest evidence.
-    fn update(&mut self, f: &mut Finding, report: &ScannerReport, sid: String, item: &Item, tkey: &str) {
+    /// A reported item matches a live finding: `last_seen`, source and ingest evidence, and
+    /// its severity when the scanner's rating changed ([`Merge::rerate`]).
+    #[allow(clippy::too_many_arguments)] // the merge's own state, the finding, and what it is matched with
+    fn update(&mut self, f: &mut Finding, report: &ScannerReport, sid: String, item: &Item, tkey: &str, sla: &SlaDays) {
+        let recorded = f
+            .evidence
+            .iter()
+            .filter(|e| is_ingest_evidence(e))
+            .find_map(|e| e.data.get_str("severity"))
+            .and_then(|s| s.parse::<Severity>().ok());
+        self.rerate(f, item.severity, recorded, sla);
         let now_ts = self.now_ts();
         f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
         f.source = Some(FindingSource { tool: item.tool.clone(), rule_id: item.rule_id.clone(), scan_id: Some(sid) });
         f.evidence.retain(|e| !is_ingest_evidence(e));
         f.evidence.insert(0, evidence_of(&mut self.shared, report, item, EvidenceParts::copied(item), tkey));
         self.summary.updated.push(f.finding_id.clone());
+    }
+
+    /// A finding takes a new severity from its scanner when the scanner's rating changed:
+    /// - **raised**: the report rates it more severe than the finding and than the rating
+    ///   recorded at the last ingest (or no rating was recorded): the finding takes it, its
+    ///   priority becomes at least as urgent, and its deadline moves to `now` plus the new
+    ///   severity's SLA when that is earlier. A person's own lower rating is replaced only
+    ///   when the scanner's rating rose: the facts changed since it was made.
+    /// - **lowered**: the report rates it less severe than the rating recorded at the last
+    ///   ingest, and the finding still has that rating (nobody changed it): the finding
+    ///   follows, and its priority too when it was the one derived from its severity. The
+    ///   deadline is never moved later.
+    ///
+    /// Without a recorded rating (a ledger written before ingest recorded one) a lower rating
+    /// changes nothing: whether a person raised the finding cannot be told.
+    fn rerate(&mut self, f: &mut Finding, reported: Severity, recorded: Option<Severity>, sla: &SlaDays) {
+        // `Severity` orders the most severe first.
+        let before = f.severity;
+        let raised = reported < before && recorded.is_none_or(|r| reported < r);
+        let lowered = reported > before && recorded == Some(before);
+        if !(raised || lowered) {
+            return;
+        }
+        f.severity = reported;
+        let derived = priority_of(reported);
+        let r = &mut f.remediation;
+        let mut moved = None;
+        if raised {
+            r.priority = r.priority.min(derived);
+            let due = secfw_artifacts::add_saturating(self.now, Duration::days(i64::from(sla.for_severity(reported))));
+            let due = Timestamp::Date(secfw_artifacts::Date(due.date_naive()));
+            if due.deadline() < r.deadline.deadline() {
+                r.deadline = due;
+                moved = Some(due);
+            }
+        } else if r.priority == priority_of(before) {
+            r.priority = derived;
+        }
+        let deadline = moved.map(|due| format!(" and its deadline {due}")).unwrap_or_default();
+        let text = format!(
+            "{}: the scanner now rates it {reported} (the finding was {before}); its severity is now {reported}{deadline}",
+            f.finding_id
+        );
+        self.summary.diagnostics.push(
+            Diagnostic::note(codes::SEVERITY_CHANGED, file_names::FINDINGS, text).with_hint(if raised {
+                "a finding's severity follows its scanner's rating up; to keep a lower rating, record a time-bound exception"
+            } else {
+                "a finding follows its scanner's rating down only while nobody changed its severity; deadlines never move later"
+            }),
+        );
+        self.summary.rerated.push((f.finding_id.clone(), before, reported));
     }
 
     /// Resolution: only by a successful scan that covered the finding's tool, target and
@@ -729,6 +794,7 @@ impl<'r, 'i> Merge<'r, 'i> {
         summary.updated.sort();
         summary.resolved.sort();
         summary.kept_open.sort();
+        summary.rerated.sort();
         self.summary
     }
 }
@@ -841,7 +907,9 @@ fn why_not_resolved(f: &Finding, scans: &[&Scan]) -> Option<String> {
     for s in scans {
         // Another project's or another analysis's scan (a target that names no project,
         // another SARIF category) says nothing about this finding.
-        if let Some(why) = s.other_project(target, report, category) {
+        if let Some(why) =
+            s.other_project(target, report, category).or_else(|| s.other_variant(|k| finding_evidence_str(f, k)))
+        {
             out_of_scope.get_or_insert(why);
             continue;
         }

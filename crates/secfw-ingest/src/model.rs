@@ -140,6 +140,13 @@ pub struct Scan {
     /// The SARIF run's category (`automationDetails.id` up to its last `/`): a run with a
     /// category resolves only findings recorded with the same category.
     pub category: Option<String>,
+    /// What names the scanned thing besides its target, as `(evidence key, value)`: Grype's
+    /// source type (`source_type`: `image`, `directory`, `file`, `sbom` …) and the platform it
+    /// was asked for (`platform`, empty when none was). Its findings record them in their
+    /// ingest evidence, and the scan reaches only findings recorded with the same values
+    /// ([`Scan::other_variant`]): a directory named like an image, or another platform of one
+    /// image, says nothing about the image's findings.
+    pub facets: Vec<(&'static str, String)>,
     /// Advisory or rule ids the producer was configured to leave out of its report (cargo-audit
     /// `settings.ignore`), with the reason: a scanner-side ignore is a risk decision made outside
     /// the exception registry, so a finding with such an id (or alias) is never resolved by an
@@ -336,6 +343,7 @@ impl Scan {
             ignored: BTreeMap::new(),
             filtered: Vec::new(),
             category: None,
+            facets: Vec::new(),
             items,
             moved: 0,
         }

@@ -679,6 +679,8 @@ struct RawResult {
     message_id: Option<String>,
     message_args: Vec<String>,
     uri: Option<String>,
+    /// The name of the base the uri is relative to (`uriBaseId`, without `%` signs).
+    uri_base: Option<String>,
     artifact_index: Option<usize>,
     logical: Option<String>,
     line: Option<u64>,
@@ -730,6 +732,10 @@ fn readable_identity(v: &SResult) -> Result<(), (&'static str, &'static str)> {
     }
     if p.artifact_location.0.as_ref().and_then(|a| a.uri.as_ref()).is_some_and(|u| !matches!(u, Loose::Str(_))) {
         return Err(("locations/0/physicalLocation/artifactLocation/uri", "must be a string"));
+    }
+    let base = p.artifact_location.0.as_ref().and_then(|a| a.uri_base_id.as_ref());
+    if base.is_some_and(|b| !matches!(b, Loose::Str(_))) {
+        return Err(("locations/0/physicalLocation/artifactLocation/uriBaseId", "must be a string"));
     }
     Ok(())
 }
@@ -799,6 +805,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         message_id,
         message_args,
         uri: al.as_mut().and_then(|a| take_text(&mut a.uri)),
+        uri_base: al.as_mut().and_then(|a| take_text(&mut a.uri_base_id)).as_deref().and_then(base_name),
         artifact_index: al.as_ref().and_then(|a| a.index.as_ref()).and_then(Loose::as_usize),
         logical,
         line: region.as_ref().and_then(|r| r.start_line.as_ref()).and_then(Loose::as_usize).map(|n| n as u64),
@@ -1148,11 +1155,24 @@ fn dangling(ctx: &RunCtx, artifacts: Option<&Value>, r: &RawResult) -> Option<&'
 /// The uri of the run's artifact `i` (`artifacts[i].location.uri`), the file a result that
 /// gives only `artifactLocation.index` is about.
 fn artifact_uri(artifacts: Option<&Value>, i: usize) -> Option<&str> {
-    artifacts
-        .and_then(Value::as_array)
-        .and_then(|a| a.get(i))
-        .and_then(|a| a.get("location"))
-        .and_then(|l| sne(l, "uri"))
+    artifact_location(artifacts, i).and_then(|l| sne(l, "uri"))
+}
+
+/// The location of the run's artifact `i` (`artifacts[i].location`).
+fn artifact_location(artifacts: Option<&Value>, i: usize) -> Option<&Value> {
+    artifacts.and_then(Value::as_array).and_then(|a| a.get(i)).and_then(|a| a.get("location"))
+}
+
+/// The name of a `uriBaseId` (`%SRCROOT%` and `SRCROOT` are one base), `None` when blank.
+fn base_name(b: &str) -> Option<String> {
+    let n = b.trim().trim_matches('%').trim();
+    (!n.is_empty()).then(|| n.to_owned())
+}
+
+/// The location as the identity names it under base `b`: a NUL, which no uri holds, keeps
+/// it apart from any path written without a base.
+fn based(location: &str, b: &str) -> String {
+    format!("{location}\0{b}")
 }
 
 /// The rule, location, message and fingerprint of a result.
@@ -1166,12 +1186,32 @@ fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Opt
     // ruleId is optional in SARIF 2.1.0 (Gitleaks v7 writes none): such a result's identity
     // is its tool, message and location (see `fingerprint`).
     let rule_id = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone()));
-    let uri = r.uri.clone().or_else(|| r.artifact_index.and_then(|i| artifact_uri(artifacts, i)).map(str::to_owned));
+    let (uri, base) = match (&r.uri, r.artifact_index) {
+        (Some(u), _) => (Some(u.clone()), r.uri_base.clone()),
+        (None, Some(i)) => (
+            artifact_uri(artifacts, i).map(str::to_owned),
+            artifact_location(artifacts, i).and_then(|l| sne(l, "uriBaseId")).and_then(base_name),
+        ),
+        (None, None) => (None, None),
+    };
     let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
     let message = message_of(r, info, tool, rule_id.as_deref());
-    let fingerprint = identity(r, tool, rule_id.as_deref(), &location, &message);
-    let alias = blank_alias(r, tool, rule_id.as_deref(), &location, &message);
-    (info, Mapped { rule_id, location, message, fingerprint, alias })
+    let id = rule_id.as_deref();
+    // The same relative path under two bases (`SRCROOT`, `TESTROOT`) is two files: the base
+    // is part of the identity. The identity without it, which releases before this rule gave,
+    // is an alias (as is the one before the blank-value rule), so a recorded finding moves
+    // to the new identity instead of resolving.
+    let (fingerprint, mut aliases) = match &base {
+        Some(b) => {
+            let fp = identity(r, tool, id, &based(&location, b), &message);
+            (fp, vec![identity(r, tool, id, &location, &message)])
+        }
+        None => (identity(r, tool, id, &location, &message), Vec::new()),
+    };
+    aliases.extend(blank_alias(r, tool, id, &location, &message));
+    aliases.retain(|a| *a != fingerprint);
+    aliases.dedup();
+    (info, Mapped { rule_id, location, uri_base: base, message, fingerprint, aliases })
 }
 
 /// Map one result into the run's items: a result with the fingerprint of one already mapped
@@ -1251,9 +1291,12 @@ struct Mapped {
     rule_id: Option<String>,
     location: String,
     message: String,
+    /// The base the location is relative to (`uriBaseId`), part of the identity.
+    uri_base: Option<String>,
     fingerprint: String,
-    /// The fingerprint an earlier release gave the result ([`blank_alias`]).
-    alias: Option<String>,
+    /// The fingerprints earlier releases gave the result: without its base, and before the
+    /// blank-value rule ([`blank_alias`]).
+    aliases: Vec<String>,
 }
 
 /// Severity and where it came from: `security-severity` (result, then rule) as a CVSS band,
@@ -1282,7 +1325,7 @@ fn new_item(
     m: Mapped,
 ) -> Item {
     let tool = ctx.tool.as_str();
-    let Mapped { rule_id, location, message, fingerprint, alias } = m;
+    let Mapped { rule_id, location, uri_base, message, fingerprint, aliases } = m;
     let rule_sev = info.and_then(|i| i.security_severity);
     let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
     let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
@@ -1325,11 +1368,15 @@ fn new_item(
     // Sized exactly (an entry is 88 bytes; a million items held four each until merged).
     let help_uri = info.and_then(|i| i.help_uri.as_deref());
     let entries = 1
+        + usize::from(uri_base.is_some())
         + usize::from(r.security_severity.or(rule_sev).is_some())
         + usize::from(help_uri.is_some())
         + usize::from(!r.suppressions.is_empty());
     let mut extra = Vec::with_capacity(entries);
     extra.push(("level".into(), Value::String(level.to_owned())));
+    if let Some(b) = uri_base {
+        extra.push(("uri_base_id".into(), Value::String(b)));
+    }
     if let Some(x) = r.security_severity.or(rule_sev) {
         extra.push(("security_severity".into(), json!(x)));
     }
@@ -1361,7 +1408,7 @@ fn new_item(
         extra,
         class: class::RULES,
         tags: Vec::new(),
-        aliases: alias.into_iter().collect(),
+        aliases,
     }
 }
 
@@ -1564,11 +1611,15 @@ fn notified_gaps(invocations: &[Value]) -> (BTreeMap<String, String>, Option<Str
     for inv in invocations {
         for key in ["toolExecutionNotifications", "toolConfigurationNotifications"] {
             for n in arr(inv, key) {
-                // SARIF's default notification level is `warning`; a level that is none of
-                // SARIF's four (`ERROR`, `null`, a number) is read as `error` (fail closed).
+                // SARIF's default notification level is `warning`. One of SARIF's four written
+                // in another case (`Warning`, `ERROR`) is that level; anything else (`fatal`,
+                // `null`, a number) is read as `error` (fail closed).
                 let level = match n.get("level") {
                     None => "warning",
-                    Some(Value::String(l)) if matches!(l.as_str(), "none" | "note" | "warning" | "error") => l.as_str(),
+                    Some(Value::String(l)) => ["none", "note", "warning", "error"]
+                        .into_iter()
+                        .find(|k| l.trim().eq_ignore_ascii_case(k))
+                        .unwrap_or("error"),
                     Some(_) => "error",
                 };
                 let id = n.get("descriptor").and_then(|d| s(d, "id")).unwrap_or("");

@@ -14,78 +14,91 @@ use serde_json::Value;
 
 use crate::model::Format;
 
-/// What a container must be.
+/// What a container or field must be.
 #[derive(Clone, Copy)]
 enum Want {
-    /// An array of objects.
-    Objects,
-    /// An array of objects, each with a non-empty string under this key.
-    ObjectsWith(&'static str),
+    /// An array of objects, each entry checked against these rules (paths from the entry).
+    Objects(&'static [Rule]),
     /// An object whose values are objects.
     ObjectOfObjects,
-    /// An object whose values are arrays of objects.
-    ObjectOfObjectLists,
+    /// An object whose values are arrays of objects (cargo-audit `warnings`: kind → entries):
+    /// its keys written as one of these names in another case are problems, and each entry is
+    /// checked against the rules.
+    ObjectOfObjectLists(&'static [&'static str], &'static [Rule]),
     /// An array (of anything: npm's `via` holds names and objects).
     Array,
     /// An object.
     Object,
+    /// A string: a field the finding's identity is read from, where absent means empty.
+    Text,
+    /// A non-empty string that must be there.
+    Required,
+    /// An array of strings.
+    Texts,
 }
 
-/// One container of a format: its path (`*`: every entry) and shape.
+/// One container or field: its path (`*`: every entry; from the report's root, or from the
+/// entry for the rules of [`Want::Objects`]) and shape.
 type Rule = (&'static [&'static str], Want);
+
+/// The fields of a Trivy finding its identity is read from, where absent means empty.
+const TRIVY_VULN: &[Rule] = &[(&["PkgPath"], Want::Text), (&["InstalledVersion"], Want::Text)];
+const TRIVY_MISCONFIG: &[Rule] =
+    &[(&["Message"], Want::Text), (&["CauseMetadata"], Want::Object), (&["CauseMetadata", "Resource"], Want::Text)];
+const TRIVY_SECRET: &[Rule] = &[(&["Match"], Want::Text)];
+const TRIVY_LICENSE: &[Rule] = &[(&["PkgName"], Want::Text), (&["FilePath"], Want::Text)];
+/// A Trivy result: the fields its findings' target and scope are read from, and its lists of
+/// findings.
+const TRIVY_RESULTS: &[Rule] = &[
+    (&["Target"], Want::Text),
+    (&["Class"], Want::Text),
+    (&["Type"], Want::Text),
+    (&["Vulnerabilities"], Want::Objects(TRIVY_VULN)),
+    (&["Misconfigurations"], Want::Objects(TRIVY_MISCONFIG)),
+    (&["Secrets"], Want::Objects(TRIVY_SECRET)),
+    (&["Licenses"], Want::Objects(TRIVY_LICENSE)),
+    (&["ExperimentalModifiedFindings"], Want::Objects(&[])),
+];
+/// A Kubernetes resource (or the older layout's entry): its results.
+const TRIVY_RESOURCE: &[Rule] = &[(&["Results"], Want::Objects(TRIVY_RESULTS))];
 
 /// Trivy: the SchemaVersion 2 layout, the Kubernetes layout and the legacy root array.
 const TRIVY: &[Rule] = &[
-    (&["Results"], Want::Objects),
-    (&["Results", "*", "Vulnerabilities"], Want::Objects),
-    (&["Results", "*", "Misconfigurations"], Want::Objects),
-    (&["Results", "*", "Secrets"], Want::Objects),
-    (&["Results", "*", "Licenses"], Want::Objects),
-    (&["Results", "*", "ExperimentalModifiedFindings"], Want::Objects),
-    (&["Vulnerabilities"], Want::Objects),
-    (&["Misconfigurations"], Want::Objects),
-    (&["Resources"], Want::Objects),
-    (&["Vulnerabilities", "*", "Results"], Want::Objects),
-    (&["Misconfigurations", "*", "Results"], Want::Objects),
-    (&["Resources", "*", "Results"], Want::Objects),
-    (&["Vulnerabilities", "*", "Results", "*", "Vulnerabilities"], Want::Objects),
-    (&["Vulnerabilities", "*", "Results", "*", "Misconfigurations"], Want::Objects),
-    (&["Misconfigurations", "*", "Results", "*", "Misconfigurations"], Want::Objects),
-    (&["Misconfigurations", "*", "Results", "*", "Vulnerabilities"], Want::Objects),
-    (&["Resources", "*", "Results", "*", "Vulnerabilities"], Want::Objects),
-    (&["Resources", "*", "Results", "*", "Misconfigurations"], Want::Objects),
-    (&["Resources", "*", "Results", "*", "Secrets"], Want::Objects),
-    (&["Resources", "*", "Results", "*", "Licenses"], Want::Objects),
-    (&["Resources", "*", "Results", "*", "ExperimentalModifiedFindings"], Want::Objects),
-    (&["Vulnerabilities", "*", "Results", "*", "Secrets"], Want::Objects),
-    (&["Vulnerabilities", "*", "Results", "*", "Licenses"], Want::Objects),
-    (&["Vulnerabilities", "*", "Results", "*", "ExperimentalModifiedFindings"], Want::Objects),
-    (&["Misconfigurations", "*", "Results", "*", "Secrets"], Want::Objects),
-    (&["Misconfigurations", "*", "Results", "*", "Licenses"], Want::Objects),
-    (&["Misconfigurations", "*", "Results", "*", "ExperimentalModifiedFindings"], Want::Objects),
+    (&["Results"], Want::Objects(TRIVY_RESULTS)),
+    (&["Vulnerabilities"], Want::Objects(TRIVY_RESOURCE)),
+    (&["Misconfigurations"], Want::Objects(TRIVY_RESOURCE)),
+    (&["Resources"], Want::Objects(TRIVY_RESOURCE)),
 ];
 
 /// The legacy Trivy layout: the root is the array of results.
-const TRIVY_LEGACY: &[Rule] = &[
-    (&[], Want::Objects),
-    (&["*", "Vulnerabilities"], Want::Objects),
-    (&["*", "Misconfigurations"], Want::Objects),
-    (&["*", "Secrets"], Want::Objects),
-    (&["*", "Licenses"], Want::Objects),
-    (&["*", "ExperimentalModifiedFindings"], Want::Objects),
+const TRIVY_LEGACY: &[Rule] = &[(&[], Want::Objects(TRIVY_RESULTS))];
+
+/// A Grype match (reported or ignored): what its identity is read from.
+const GRYPE_MATCH: &[Rule] = &[
+    (&["vulnerability"], Want::Object),
+    (&["artifact"], Want::Object),
+    (&["artifact", "type"], Want::Text),
+    (&["artifact", "purl"], Want::Text),
+    (&["artifact", "locations"], Want::Objects(&[(&["path"], Want::Text)])),
 ];
 
 const GRYPE: &[Rule] = &[
-    (&["matches"], Want::Objects),
-    (&["matches", "*", "vulnerability"], Want::Object),
-    (&["matches", "*", "artifact"], Want::Object),
-    (&["ignoredMatches"], Want::Objects),
+    (&["matches"], Want::Objects(GRYPE_MATCH)),
+    (&["ignoredMatches"], Want::Objects(GRYPE_MATCH)),
     (&["descriptor", "configuration"], Want::Object),
-    (&["descriptor", "configuration", "ignore"], Want::Objects),
+    (&["descriptor", "configuration", "ignore"], Want::Objects(&[])),
 ];
 
-const CARGO_AUDIT: &[Rule] =
-    &[(&["vulnerabilities", "list"], Want::Objects), (&["warnings"], Want::ObjectOfObjectLists)];
+/// A cargo-audit vulnerability or warning: its package and advisory are objects.
+const CARGO_ENTRY: &[Rule] = &[(&["package"], Want::Object), (&["advisory"], Want::Object), (&["kind"], Want::Text)];
+
+/// The warning kinds cargo-audit writes (`warnings` keys).
+const CARGO_KINDS: &[&str] = &["unmaintained", "unsound", "yanked", "notice"];
+
+const CARGO_AUDIT: &[Rule] = &[
+    (&["vulnerabilities", "list"], Want::Objects(CARGO_ENTRY)),
+    (&["warnings"], Want::ObjectOfObjectLists(CARGO_KINDS, CARGO_ENTRY)),
+];
 
 const NPM: &[Rule] = &[
     (&["metadata", "vulnerabilities"], Want::Object),
@@ -94,12 +107,18 @@ const NPM: &[Rule] = &[
     (&["advisories"], Want::ObjectOfObjects),
 ];
 
-const OSV: &[Rule] = &[
-    (&["results"], Want::Objects),
-    (&["results", "*", "packages"], Want::Objects),
-    (&["results", "*", "packages", "*", "vulnerabilities"], Want::ObjectsWith("id")),
-    (&["results", "*", "packages", "*", "groups"], Want::Objects),
+/// An OSV-Scanner package: the package it names, its vulnerabilities (each with an id) and
+/// the groups that merge their aliases into one finding.
+const OSV_PACKAGE: &[Rule] = &[
+    (&["package"], Want::Object),
+    (&["package", "name"], Want::Text),
+    (&["package", "ecosystem"], Want::Text),
+    (&["vulnerabilities"], Want::Objects(&[(&["id"], Want::Required)])),
+    (&["groups"], Want::Objects(&[(&["ids"], Want::Texts)])),
 ];
+
+const OSV: &[Rule] =
+    &[(&["results"], Want::Objects(&[(&["source"], Want::Object), (&["packages"], Want::Objects(OSV_PACKAGE))]))];
 
 /// The most problems listed one by one; the rest are counted in one more.
 const LISTED: usize = 50;
@@ -142,7 +161,8 @@ pub(crate) fn problems(format: Format, root: &Value) -> Vec<(String, String)> {
 }
 
 /// Visit the containers `path` names under `v` (at pointer `at`) and report each one that is
-/// not `want`.
+/// not `want`, and each key written as a step of `path` in another case (keys are
+/// case-sensitive: the reader did not read what it holds).
 fn walk(v: &Value, path: &[&str], at: &mut String, want: Want, bad: &mut dyn FnMut(String, String)) {
     let Some((step, rest)) = path.split_first() else {
         check(v, at, want, bad);
@@ -161,8 +181,7 @@ fn walk(v: &Value, path: &[&str], at: &mut String, want: Want, bad: &mut dyn FnM
             }
             Value::Object(o) => {
                 for (k, x) in o {
-                    at.push('/');
-                    at.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                    push_key(at, k);
                     walk(x, rest, at, want, bad);
                     at.truncate(len);
                 }
@@ -172,16 +191,45 @@ fn walk(v: &Value, path: &[&str], at: &mut String, want: Want, bad: &mut dyn FnM
         }
         return;
     }
-    if let Some(x) = v.as_object().and_then(|o| o.get(*step)) {
-        at.push('/');
-        at.push_str(step);
-        walk(x, rest, at, want, bad);
+    let Some(o) = v.as_object() else { return };
+    for k in o.keys().filter(|k| k.len() == step.len() && *k != step && k.eq_ignore_ascii_case(step)) {
+        push_key(at, k);
+        bad(at.clone(), format!("`{k}` is not `{step}`: keys are case-sensitive, so what it holds was not read"));
         at.truncate(len);
+    }
+    match o.get(*step) {
+        Some(x) => {
+            push_key(at, step);
+            walk(x, rest, at, want, bad);
+            at.truncate(len);
+        }
+        None if rest.is_empty() && matches!(want, Want::Required) => bad(at.clone(), lacks(at, step)),
+        None => {}
     }
 }
 
+/// `at` followed by the JSON pointer step of `key`.
+fn push_key(at: &mut String, key: &str) {
+    at.push('/');
+    if key.contains(['~', '/']) {
+        at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    } else {
+        at.push_str(key);
+    }
+}
+
+/// The last step of a pointer, as written in it (a number for an array's entry).
+fn last_key(at: &str) -> &str {
+    at.rsplit('/').next().unwrap_or("")
+}
+
+/// "An entry of `b` has no `key`" for the entry at `entry` (`/a/b/3`).
+fn lacks(entry: &str, key: &str) -> String {
+    format!("an entry of `{}` has no `{key}`", entry.rsplit('/').nth(1).unwrap_or(""))
+}
+
 /// Report `v` (at `at`) unless it is `null` or has the shape `want`.
-fn check(v: &Value, at: &str, want: Want, bad: &mut dyn FnMut(String, String)) {
+fn check(v: &Value, at: &mut String, want: Want, bad: &mut dyn FnMut(String, String)) {
     let named = |v: &Value| match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -190,41 +238,72 @@ fn check(v: &Value, at: &str, want: Want, bad: &mut dyn FnMut(String, String)) {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     };
-    let key = at.rsplit('/').next().unwrap_or("");
-    let shown = if at.is_empty() { "the report".to_owned() } else { format!("`{key}`") };
+    let shown = if at.is_empty() { "the report".to_owned() } else { format!("`{}`", last_key(at)) };
+    let len = at.len();
     match (want, v) {
-        (_, Value::Null) | (Want::Array, Value::Array(_)) | (Want::Object, Value::Object(_)) => {}
-        (Want::Objects | Want::ObjectsWith(_), Value::Array(a)) => {
+        (Want::Required, Value::String(t)) if !t.trim().is_empty() => {}
+        (Want::Required, _) => {
+            let (entry, key) = at.rsplit_once('/').unwrap_or(("", at));
+            bad(at.clone(), lacks(entry, key));
+        }
+        (_, Value::Null)
+        | (Want::Array, Value::Array(_))
+        | (Want::Object, Value::Object(_))
+        | (Want::Text, Value::String(_)) => {}
+        (Want::Text, _) => {
+            bad(at.clone(), format!("{shown} is {}, not a string: the finding's identity would change", named(v)));
+        }
+        (Want::Texts, Value::Array(a)) => {
             for (i, x) in a.iter().enumerate() {
-                match (x, want) {
-                    (Value::Object(o), Want::ObjectsWith(k)) => {
-                        if o.get(k).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
-                            bad(format!("{at}/{i}"), format!("an entry of {shown} has no `{k}`"));
-                        }
-                    }
-                    (Value::Object(_), _) => {}
-                    _ => bad(format!("{at}/{i}"), format!("an entry of {shown} is {}, not an object", named(x))),
+                if !x.is_string() {
+                    bad(format!("{at}/{i}"), format!("an entry of {shown} is {}, not a string", named(x)));
                 }
             }
         }
-        (Want::ObjectOfObjects | Want::ObjectOfObjectLists, Value::Object(o)) => {
+        (Want::Objects(rules), Value::Array(a)) => {
+            for (i, x) in a.iter().enumerate() {
+                at.push('/');
+                at.push_str(&i.to_string());
+                if x.is_object() {
+                    for (path, w) in rules {
+                        walk(x, path, at, *w, bad);
+                    }
+                } else {
+                    bad(at.clone(), format!("an entry of {shown} is {}, not an object", named(x)));
+                }
+                at.truncate(len);
+            }
+        }
+        (Want::ObjectOfObjects, Value::Object(o)) => {
             for (k, x) in o {
-                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
-                match (want, x) {
-                    (Want::ObjectOfObjects, Value::Object(_)) => {}
-                    (Want::ObjectOfObjectLists, Value::Array(_)) => check(x, &p, Want::Objects, bad),
-                    (Want::ObjectOfObjects, _) => {
-                        bad(p, format!("an entry of {shown} is {}, not an object", named(x)));
-                    }
-                    _ => bad(p, format!("an entry of {shown} is {}, not an array", named(x))),
+                if !x.is_object() {
+                    push_key(at, k);
+                    bad(at.clone(), format!("an entry of {shown} is {}, not an object", named(x)));
+                    at.truncate(len);
                 }
             }
         }
-        (Want::Object | Want::ObjectOfObjects | Want::ObjectOfObjectLists, _) => {
-            bad(at.to_owned(), format!("{shown} is {}, not an object: what it holds was not read", named(v)));
+        (Want::ObjectOfObjectLists(names, rules), Value::Object(o)) => {
+            for (k, x) in o {
+                push_key(at, k);
+                if let Some(n) = names.iter().find(|n| *n != k && n.eq_ignore_ascii_case(k)) {
+                    bad(
+                        at.clone(),
+                        format!("`{k}` is not `{n}`: keys are case-sensitive, so what it holds was not read"),
+                    );
+                } else if x.is_array() {
+                    check(x, at, Want::Objects(rules), bad);
+                } else {
+                    bad(at.clone(), format!("an entry of {shown} is {}, not an array", named(x)));
+                }
+                at.truncate(len);
+            }
         }
-        (Want::Objects | Want::ObjectsWith(_) | Want::Array, _) => {
-            bad(at.to_owned(), format!("{shown} is {}, not an array: what it holds was not read", named(v)));
+        (Want::Object | Want::ObjectOfObjects | Want::ObjectOfObjectLists(..), _) => {
+            bad(at.clone(), format!("{shown} is {}, not an object: what it holds was not read", named(v)));
+        }
+        (Want::Objects(_) | Want::Array | Want::Texts, _) => {
+            bad(at.clone(), format!("{shown} is {}, not an array: what it holds was not read", named(v)));
         }
     }
 }
@@ -287,8 +366,76 @@ fn counts(format: Format, root: &Value) -> Vec<(String, String)> {
                     format!("the report counts {total} vulnerabilities and lists none"),
                 ));
             }
+            if let Some(Value::Object(v)) = root.get("vulnerabilities") {
+                out.extend(advisories_unreached(v));
+            }
         }
         _ => {}
+    }
+    out
+}
+
+/// The entries of an npm 7 package's `via` (none when it is not an array).
+fn via(e: &Value) -> &[Value] {
+    e.get("via").and_then(Value::as_array).map_or(&[][..], Vec::as_slice)
+}
+
+/// npm 7: a package listed as vulnerable only through other packages (`via` names) whose chain
+/// reaches no advisory object: a name the report does not list, or names that lead only to
+/// each other. The advisory that made the package vulnerable was not read. Linear in the
+/// entries and names (each package is reached once, through its reverse edges).
+fn advisories_unreached(v: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    use std::collections::HashMap;
+    let keys: Vec<&str> = v.keys().map(String::as_str).collect();
+    let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let mut out = Vec::new();
+    // Who names whom: `named_by[j]` lists the packages whose `via` names package j.
+    let mut named_by: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    let mut reached = vec![false; keys.len()];
+    let mut queue = Vec::new();
+    for (i, e) in v.values().enumerate() {
+        for (n, x) in via(e).iter().enumerate() {
+            match x {
+                Value::Object(_) => reached[i] = true,
+                Value::String(name) => {
+                    if let Some(&j) = index.get(name.as_str()) {
+                        named_by[j].push(i);
+                    } else {
+                        let mut at = String::from("/vulnerabilities");
+                        push_key(&mut at, keys[i]);
+                        out.push((
+                            format!("{at}/via/{n}"),
+                            format!("`via` names `{name}`, which the report does not list: the advisory it leads to was not read"),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if reached[i] {
+            queue.push(i);
+        }
+    }
+    while let Some(j) = queue.pop() {
+        for &i in &named_by[j] {
+            if !reached[i] {
+                reached[i] = true;
+                queue.push(i);
+            }
+        }
+    }
+    for (i, e) in v.values().enumerate() {
+        // An entry without `via` entries is read by its own fields; one whose names are
+        // missing was reported above.
+        let names_listed = via(e).iter().filter_map(Value::as_str).all(|n| index.contains_key(n));
+        if !reached[i] && !via(e).is_empty() && names_listed {
+            let mut at = String::from("/vulnerabilities");
+            push_key(&mut at, keys[i]);
+            out.push((
+                format!("{at}/via"),
+                "the packages `via` names lead to no advisory in the report: the advisory was not read".to_owned(),
+            ));
+        }
     }
     out
 }
@@ -317,7 +464,7 @@ mod tests {
     #[test]
     fn a_container_or_an_entry_of_the_wrong_type_is_named_by_its_pointer() {
         let v = json!({"Results": [{"Vulnerabilities": {"0": {}}}, "garbage", {"Secrets": "s"}]});
-        assert_eq!(pointers(Format::Trivy, &v), ["/Results/1", "/Results/0/Vulnerabilities", "/Results/2/Secrets"]);
+        assert_eq!(pointers(Format::Trivy, &v), ["/Results/0/Vulnerabilities", "/Results/1", "/Results/2/Secrets"]);
         let legacy = json!([{"Vulnerabilities": [1]}]);
         assert_eq!(pointers(Format::Trivy, &legacy), ["/0/Vulnerabilities/0"]);
         let k8s = json!({"ClusterName": "", "Resources": [{"Results": {}}]});
@@ -335,6 +482,76 @@ mod tests {
         assert_eq!(pointers(Format::NpmAudit, &npm), ["/vulnerabilities", "/metadata/vulnerabilities/total"]);
         let keys = json!({"vulnerabilities": {"a/b~c": 1}});
         assert_eq!(pointers(Format::NpmAudit, &keys), ["/vulnerabilities/a~1b~0c"]);
+    }
+
+    #[test]
+    fn a_field_a_findings_identity_is_read_from_must_have_its_type() {
+        // Each of these was read as empty, so the finding got another identity: the old one
+        // resolved and a new one opened.
+        let trivy = json!({"Results": [{"Target": "img", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-1", "PkgName": "a", "PkgPath": 7},
+            {"VulnerabilityID": "CVE-2", "PkgName": "b", "PkgPath": "usr/lib/b.jar"}]}]});
+        assert_eq!(pointers(Format::Trivy, &trivy), ["/Results/0/Vulnerabilities/0/PkgPath"]);
+        let k8s = json!({"ClusterName": "c", "Resources": [{"Results": [{"Target": ["x"], "Misconfigurations": [
+            {"ID": "KSV001", "CauseMetadata": "pod"}]}]}]});
+        assert_eq!(
+            pointers(Format::Trivy, &k8s),
+            ["/Resources/0/Results/0/Target", "/Resources/0/Results/0/Misconfigurations/0/CauseMetadata"]
+        );
+        let grype = json!({"matches": [
+            {"vulnerability": {"id": "CVE-1"}, "artifact": {"name": "a", "locations": {"path": "/a.jar"}}},
+            {"vulnerability": {"id": "CVE-1"}, "artifact": {"name": "a", "locations": [{"path": ["/b.jar"]}]}}]});
+        assert_eq!(
+            pointers(Format::Grype, &grype),
+            ["/matches/0/artifact/locations", "/matches/1/artifact/locations/0/path"]
+        );
+        let cargo = json!({"vulnerabilities": {"list": [{"advisory": "RUSTSEC-2020-0001", "package": {"name": "x"}}]}});
+        assert_eq!(pointers(Format::CargoAudit, &cargo), ["/vulnerabilities/list/0/advisory"]);
+        let osv = json!({"results": [{"packages": [{"vulnerabilities": [{"id": "GHSA-1"}, {"id": ""}, {"summary": "x"}],
+            "groups": [{"ids": "GHSA-1"}, {"ids": ["GHSA-1", 2]}]}]}]});
+        assert_eq!(
+            pointers(Format::Osv, &osv),
+            [
+                "/results/0/packages/0/vulnerabilities/1/id",
+                "/results/0/packages/0/vulnerabilities/2",
+                "/results/0/packages/0/groups/0/ids",
+                "/results/0/packages/0/groups/1/ids/1"
+            ]
+        );
+        let msgs: Vec<String> = problems(Format::Osv, &osv).into_iter().map(|(_, m)| m).collect();
+        assert_eq!(msgs[1], "an entry of `vulnerabilities` has no `id`");
+        assert_eq!(msgs[0], "an entry of `vulnerabilities` has no `id`");
+    }
+
+    #[test]
+    fn a_key_written_in_another_case_is_a_problem_since_it_was_not_read() {
+        let trivy = json!({"results": [{"Target": "x", "Vulnerabilities": []}]});
+        assert_eq!(pointers(Format::Trivy, &trivy), ["/results"]);
+        let inner = json!({"Results": [{"Target": "x", "vulnerabilities": [{"VulnerabilityID": "CVE-1"}]}]});
+        assert_eq!(pointers(Format::Trivy, &inner), ["/Results/0/vulnerabilities"]);
+        // cargo-audit's warning kinds are lower case; an unknown kind is read as itself.
+        let cargo = json!({"warnings": {"Unsound": [{"package": {"name": "x"}}], "unmaintained": [], "notice2": []}});
+        assert_eq!(pointers(Format::CargoAudit, &cargo), ["/warnings/Unsound"]);
+        let grype = json!({"Matches": [], "matches": []});
+        assert_eq!(pointers(Format::Grype, &grype), ["/Matches"]);
+        let m = &problems(Format::Grype, &grype)[0].1;
+        assert_eq!(m, "`Matches` is not `matches`: keys are case-sensitive, so what it holds was not read");
+    }
+
+    #[test]
+    fn npm_packages_vulnerable_through_others_must_lead_to_an_advisory() {
+        let adv = json!({"source": 1, "name": "minimist", "title": "Prototype pollution"});
+        // mkdirp → minimist → advisory: fine, in any order of the entries.
+        let ok = json!({"vulnerabilities": {
+            "mkdirp": {"via": ["minimist"]}, "minimist": {"via": [adv]}, "x": {"via": ["mkdirp"]}}});
+        assert!(problems(Format::NpmAudit, &ok).is_empty(), "{:?}", problems(Format::NpmAudit, &ok));
+        // A name the report does not list, and names that lead only to each other.
+        let bad = json!({"vulnerabilities": {
+            "a": {"via": ["gone"]}, "b": {"via": ["c"]}, "c": {"via": ["b"]}, "d": {"via": [adv]}}});
+        assert_eq!(
+            pointers(Format::NpmAudit, &bad),
+            ["/vulnerabilities/a/via/0", "/vulnerabilities/b/via", "/vulnerabilities/c/via"]
+        );
     }
 
     #[test]

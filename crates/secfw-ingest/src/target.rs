@@ -86,6 +86,18 @@ pub(crate) fn bind(scans: &mut [Scan], name: &str, opts: &ParseOptions, identity
     );
 }
 
+/// How a finding recorded without a facet's evidence entry (by a release before the facet,
+/// or by a scan that did not set it) is read: `Some(v)` as the value `v`, `None` as any value.
+/// A Grype finding without `platform` came from a scan that asked for none; one without
+/// `source_type` was recorded before secfw recorded it, and stays within reach of every scan
+/// of its tool and target, as before, until it is reported again.
+fn facet_unrecorded(key: &str) -> Option<&'static str> {
+    match key {
+        "platform" => Some(""),
+        _ => None,
+    }
+}
+
 impl Scan {
     /// Why this scan says nothing about a finding of its tool with the target `target` (evidence
     /// `target`) that was last reported from `report` (evidence `report`) with the SARIF
@@ -94,9 +106,9 @@ impl Scan {
     ///
     /// A scan bound to its report path ([`Scan::bound_to`]) reaches a finding whose target
     /// names no project only when it was last reported from that path; a run with a category
-    /// only findings of that category, and a run without one only findings without one. A
-    /// finding recorded before secfw recorded categories has none: every run of its tool and
-    /// target may reach it (as before).
+    /// only findings of that category, and a run without one only findings without one (a
+    /// finding recorded before secfw recorded categories has none, so only an uncategorised
+    /// run reaches it).
     pub fn other_project(&self, target: &str, report: Option<&str>, category: Option<&str>) -> Option<String> {
         let tool = &self.tool;
         if let Some(bound) = &self.bound_to
@@ -116,8 +128,30 @@ impl Scan {
             (None, Some(f)) => Some(format!(
                 "it was recorded by the {tool} analysis of category `{f}`, the scan has no category (`automationDetails.id`)"
             )),
+            // A categorised run (one language of a CodeQL matrix) says nothing about what a
+            // run without a category found (it may have been another language).
+            (Some(c), None) => Some(format!(
+                "it was recorded by a {tool} analysis without a category (`automationDetails.id`), the scan is of category `{c}`"
+            )),
             _ => None,
         }
+    }
+
+    /// Why this scan says nothing about a finding whose ingest evidence holds `recorded(key)`
+    /// for the scan's facets ([`Scan::facets`]), or `None` when every facet matches.
+    pub fn other_variant<'f>(&self, recorded: impl Fn(&str) -> Option<&'f str>) -> Option<String> {
+        self.facets.iter().find_map(|(key, value)| {
+            let was = recorded(key).or_else(|| facet_unrecorded(key))?;
+            (was != value).then(|| {
+                let shown = |v: &str| if v.is_empty() { "none".to_owned() } else { format!("`{v}`") };
+                format!(
+                    "it was recorded by a {} scan with {key} {}, the scan's {key} is {}",
+                    self.tool,
+                    shown(was),
+                    shown(value)
+                )
+            })
+        })
     }
 }
 

@@ -266,6 +266,18 @@ fn d7_a_sarif_run_resolves_only_findings_of_its_category() {
     // The same category, clean (another run id after the last `/`): resolved.
     let p = write(d.path(), "codeql.sarif", &sarif_doc(vec![with_cat("/language:go/2026-12-05", &[])]));
     assert_eq!(ingest(d.path(), &p, "2026-12-05T00:00:00Z").summary.resolved.len(), 1);
+
+    // The other way round: a finding of a run without a category (which may have analysed
+    // Go) is not resolved by the clean Python analysis, only by a clean uncategorised run.
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "codeql.sarif", &sarif_doc(vec![run("CodeQL", &[("go/sqli", "main.go")])]));
+    ingest(d.path(), &p, "2026-12-02T00:00:00Z");
+    let p = write(d.path(), "codeql.sarif", &sarif_doc(vec![with_cat("/language:python/", &[])]));
+    let o = ingest(d.path(), &p, "2026-12-03T00:00:00Z");
+    assert!(o.summary.resolved.is_empty(), "{:?}", o.summary);
+    assert!(o.summary.kept_open[0].1.contains("without a category"), "{:?}", o.summary.kept_open);
+    let p = write(d.path(), "codeql.sarif", &sarif_doc(vec![run("CodeQL", &[])]));
+    assert_eq!(ingest(d.path(), &p, "2026-12-04T00:00:00Z").summary.resolved.len(), 1);
 }
 
 // ---- D9: scan records per report -------------------------------------------------------------

@@ -712,3 +712,61 @@ fn a_run_whose_success_cannot_be_read_resolves_nothing() {
         assert_eq!(o.summary.resolved.len(), 1, "{invocations}: {:?}", o.summary.kept_open);
     }
 }
+
+// ---- Grype: another platform or a directory named like the image is another thing --------
+
+#[test]
+fn a_grype_scan_of_another_platform_or_a_directory_named_like_the_image_resolves_nothing() {
+    let base = real("grype/defectdojo__grype-check_all_fields.json"); // an image, no platform asked
+    let clean = |edit: &dyn Fn(&mut Value)| {
+        let mut g = base.clone();
+        g["matches"] = json!([]);
+        edit(&mut g);
+        g
+    };
+    let fresh = || {
+        let d = tempfile::tempdir().unwrap();
+        let o = ingest(d.path(), &[("g.json", &base)], "2026-12-02T00:00:00Z");
+        assert_eq!(o.ledger.findings[0].evidence[0].data.get_str("source_type"), Some("image"));
+        assert!(o.ledger.findings[0].evidence[0].data.get_str("platform").is_none());
+        (d, o.summary.opened.len())
+    };
+    // `grype --platform linux/arm64` of the same image, clean: says nothing about the default's.
+    let (d, n) = fresh();
+    let arm = clean(&|g| g["descriptor"]["configuration"]["platform"] = json!("linux/arm64"));
+    let o = ingest(d.path(), &[("g.json", &arm)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "with platform none, the scan's platform is `linux/arm64`");
+    // `grype dir:NAME` where NAME is the image's name, clean.
+    let (d, n) = fresh();
+    let dir = clean(&|g| g["source"]["type"] = json!("directory"));
+    let o = ingest(d.path(), &[("g.json", &dir)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "with source_type `image`, the scan's source_type is `directory`");
+    // The control: the same image, clean, resolves every finding; and an arm64 finding is
+    // resolved by a clean arm64 scan only.
+    let (d, n) = fresh();
+    assert_eq!(ingest(d.path(), &[("g.json", &clean(&|_| {}))], "2026-12-03T00:00:00Z").summary.resolved.len(), n);
+    let mut arm_found = base.clone();
+    arm_found["descriptor"]["configuration"]["platform"] = json!("linux/arm64");
+    let d = tempfile::tempdir().unwrap();
+    ingest(d.path(), &[("g.json", &arm_found)], "2026-12-02T00:00:00Z");
+    let o = ingest(d.path(), &[("g.json", &clean(&|_| {}))], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "with platform `linux/arm64`, the scan's platform is none");
+    assert_eq!(ingest(d.path(), &[("g.json", &arm)], "2026-12-04T00:00:00Z").summary.resolved.len(), n);
+}
+
+/// A Grype finding recorded before secfw recorded the source type (no `source_type` in its
+/// evidence) stays within reach of every scan of its tool and target, as before.
+#[test]
+fn a_grype_finding_recorded_without_a_source_type_is_resolved_as_before() {
+    let base = real("grype/defectdojo__grype-check_all_fields.json");
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest(d.path(), &[("g.json", &base)], "2026-12-02T00:00:00Z").summary.opened.len();
+    let text = std::fs::read_to_string(d.path().join("sec_findings.yaml")).unwrap();
+    let old: String =
+        text.lines().filter(|l| !l.trim_start().starts_with("source_type:")).flat_map(|l| [l, "\n"]).collect();
+    assert_ne!(old, text);
+    std::fs::write(d.path().join("sec_findings.yaml"), old).unwrap();
+    let mut clean = base;
+    clean["matches"] = json!([]);
+    assert_eq!(ingest(d.path(), &[("g.json", &clean)], "2026-12-03T00:00:00Z").summary.resolved.len(), n);
+}

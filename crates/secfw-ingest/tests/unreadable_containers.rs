@@ -270,11 +270,15 @@ fn sarif_notifications_or_rules_it_cannot_read_resolve_nothing() {
     for (n, code) in [
         (crash, "IN0112"),                                                     // an object, not a list
         (json!(["fatal: crashed on src/app/a.py"]), "IN0112"),                 // an entry that is not an object
-        (json!([{"level": "ERROR", "message": {"text": "crash"}}]), "IN0108"), // read as `error`
+        (json!([{"level": "ERROR", "message": {"text": "crash"}}]), "IN0108"), // `error` in capitals
+        (json!([{"level": "fatal", "message": {"text": "crash"}}]), "IN0108"), // none of the four: `error`
         (json!([{"level": null, "message": {"text": "crash"}}]), "IN0108"),
     ] {
         stays_open(&base, &semgrep(&json!([]), notes(n)).to_string(), code, None);
     }
+    // A harmless warning written `Warning` is a warning: the clean run still resolves.
+    let harmless = json!([{"level": "Warning", "message": {"text": "rule R9 is deprecated"}}]);
+    resolves(&base, &semgrep(&json!([]), notes(harmless)), None);
     for text in
         ["Failed to parse src/app/a.py", "Could not analyze file: too large", "unable to read (permission denied)"]
     {
@@ -411,4 +415,134 @@ fn sarif_notification_messages_and_rule_ids_it_cannot_read_resolve_nothing() {
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/app/a.py"}}}]});
         stays_open(&base, &semgrep(&json!([]), note(warn)).to_string(), "IN0108", None);
     }
+}
+
+/// A field a finding's identity is read from, written with another type or with its key in
+/// another case, was read as empty: the finding got another identity, so the recorded one
+/// resolved and a new one opened. Now the report is incomplete: the recorded findings stay
+/// open (`IN0101` at the field), whatever else the report holds.
+#[test]
+fn an_identity_field_of_another_type_or_a_key_in_another_case_resolves_nothing() {
+    // Trivy: `PkgPath` a number; the vulnerabilities under `vulnerabilities`.
+    let mut base = trivy();
+    base["Results"][0]["Vulnerabilities"][0]["PkgPath"] = json!("usr/lib/openssl.jar");
+    let mut number = base.clone();
+    number["Results"][0]["Vulnerabilities"][0]["PkgPath"] = json!(7);
+    stays_open(&base, &number.to_string(), "IN0101", None);
+    let mut lower = base.clone();
+    let result = lower["Results"][0].as_object_mut().unwrap();
+    let list = result.remove("Vulnerabilities").unwrap();
+    result.insert("vulnerabilities".into(), list);
+    stays_open(&base, &lower.to_string(), "IN0101", None);
+    // Grype: `artifact.locations` an object instead of a list.
+    let base = grype(&["CVE-2024-0001"], &json!({}));
+    let mut located = base.clone();
+    located["matches"][0]["artifact"]["locations"] = json!({"path": "/lib/apk/db/installed"});
+    stays_open(&base, &located.to_string(), "IN0101", None);
+    // cargo-audit: an advisory written as its id; a warning kind in another case.
+    let base = corpus(CARGO_MANY);
+    let mut adv = base.clone();
+    let id = adv["vulnerabilities"]["list"][0]["advisory"]["id"].clone();
+    adv["vulnerabilities"]["list"][0]["advisory"] = id;
+    stays_open(&base, &adv.to_string(), "IN0101", Some("svc/a"));
+    let mut kinds = base.clone();
+    let warnings = kinds["warnings"].as_object_mut().unwrap();
+    let (kind, entries) = warnings.iter().find(|(_, e)| e.as_array().is_some_and(|a| !a.is_empty())).unwrap();
+    let (kind, entries) = (kind.clone(), entries.clone());
+    warnings.remove(&kind);
+    let mut letters = kind.chars();
+    let capital: String = letters.next().into_iter().flat_map(char::to_uppercase).chain(letters).collect();
+    warnings.insert(capital, entries);
+    stays_open(&base, &kinds.to_string(), "IN0101", Some("svc/a"));
+    // OSV: a group's ids written as one string.
+    let base = corpus(OSV_MANY);
+    let mut ids = base.clone();
+    let g = ids["results"][0]["packages"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["groups"].as_array().is_some_and(|g| !g.is_empty()))
+        .unwrap();
+    let first = g["groups"][0]["ids"][0].clone();
+    g["groups"][0]["ids"] = first;
+    // Here every finding is still matched (by its other ids), so none needs keeping open; the
+    // scan is recorded incomplete all the same.
+    let d = tempfile::tempdir().unwrap();
+    ingest(d.path(), &base.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    let o = ingest(d.path(), &ids.to_string(), "2026-11-25T12:00:00Z", None).unwrap();
+    assert!(o.summary.resolved.is_empty() && codes(&o).contains(&"IN0101"), "{:?}", codes(&o));
+    let last = o.ledger.scans.iter().max_by_key(|s| s.started_at).unwrap();
+    assert!(last.incomplete.get("vulnerability").is_some_and(|w| w.contains("groups/0/ids")), "{last:?}");
+}
+
+/// npm 7: a package vulnerable only through others names packages that lead to an advisory.
+/// With every advisory object removed (the names kept), or a name the report does not list,
+/// no advisory was read: the report resolves nothing.
+#[test]
+fn npm_names_that_lead_to_no_advisory_resolve_nothing() {
+    let base = corpus(NPM_MANY);
+    let mut names_only = base.clone();
+    for (_, v) in names_only["vulnerabilities"].as_object_mut().unwrap() {
+        let via = v["via"].as_array_mut().unwrap();
+        via.retain(Value::is_string);
+        if via.is_empty() {
+            via.push(json!("left-pad-gone"));
+        }
+    }
+    stays_open(&base, &names_only.to_string(), "IN0101", None);
+}
+
+/// A result of rule R1 at `uri`, under `base` when given.
+fn r1_at(uri: &str, base: Option<&str>) -> Value {
+    let mut al = json!({"uri": uri});
+    if let Some(b) = base {
+        al["uriBaseId"] = json!(b);
+    }
+    json!({"ruleId": "R1", "message": {"text": "m"},
+        "locations": [{"physicalLocation": {"artifactLocation": al, "region": {"startLine": 1}}}]})
+}
+
+/// SARIF `uriBaseId`: `a.py` under `SRCROOT` and `a.py` under `TESTROOT` are two files. They
+/// were one finding (the second location lost, and one resolving the other). A finding
+/// recorded without the base (by an earlier release) moves to the new identity, neither
+/// resolved nor opened twice. A base of another type is a result that cannot be read.
+#[test]
+fn the_same_path_under_two_uri_bases_is_two_findings() {
+    let two = semgrep(&json!([r1_at("a.py", Some("%SRCROOT%")), r1_at("a.py", Some("TESTROOT"))]), |_| {});
+    let d = tempfile::tempdir().unwrap();
+    let o = ingest(d.path(), &two.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    assert_eq!(o.summary.opened.len(), 2, "{:?}", o.summary);
+    let mut bases: Vec<_> = o.ledger.findings.iter().map(|f| f.evidence[0].data.get_str("uri_base_id")).collect();
+    bases.sort_unstable();
+    assert_eq!(bases, [Some("SRCROOT"), Some("TESTROOT")]);
+    // The test file's finding is fixed: only it resolves.
+    let one = semgrep(&json!([r1_at("a.py", Some("SRCROOT"))]), |_| {});
+    let o = ingest(d.path(), &one.to_string(), "2026-11-25T12:00:00Z", None).unwrap();
+    assert_eq!((o.summary.updated.len(), o.summary.resolved.len()), (1, 1), "{:?}", o.summary);
+    let resolved = o.ledger.findings.iter().find(|f| f.finding_id == o.summary.resolved[0]).unwrap();
+    assert_eq!(resolved.evidence[0].data.get_str("uri_base_id"), Some("TESTROOT"));
+    // The base given through the run's `artifacts` counts the same.
+    let indexed = semgrep(
+        &json!([{"ruleId": "R1", "message": {"text": "m"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"index": 0}, "region": {"startLine": 1}}}]}]),
+        |run| run["artifacts"] = json!([{"location": {"uri": "a.py", "uriBaseId": "SRCROOT"}}]),
+    );
+    let o = ingest(d.path(), &indexed.to_string(), "2026-11-26T12:00:00Z", None).unwrap();
+    assert!(o.summary.opened.is_empty() && o.summary.updated.len() == 1, "{:?}", o.summary);
+
+    // Recorded without a base, as earlier releases identified it: the same finding.
+    let d = tempfile::tempdir().unwrap();
+    let plain = semgrep(&json!([r1_at("a.py", None)]), |_| {});
+    let first = ingest(d.path(), &plain.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    let o = ingest(d.path(), &one.to_string(), "2026-11-25T12:00:00Z", None).unwrap();
+    assert!(o.summary.opened.is_empty() && o.summary.resolved.is_empty(), "{:?}", o.summary);
+    assert_eq!(o.summary.updated, first.summary.opened);
+    assert_ne!(o.ledger.findings[0].fingerprint, first.ledger.findings[0].fingerprint);
+
+    // A base that is not a string: the result is skipped and the run resolves nothing.
+    let bad = semgrep(&json!([r1_at("a.py", None)]), |run| {
+        run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] = json!(["SRCROOT"]);
+    });
+    let o = stays_open(&one, &bad.to_string(), "IN0101", None);
+    assert!(o.summary.opened.is_empty());
 }

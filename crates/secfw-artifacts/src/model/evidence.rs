@@ -18,10 +18,11 @@ const TARGET: &str = "target";
 const LOCATION: &str = "location";
 const LINE: &str = "line";
 const OCCURRENCES: &str = "occurrences";
+const SEVERITY: &str = "severity";
 const SEVERITY_SOURCE: &str = "severity_source";
 const CLASS: &str = "class";
 /// The shape's keys in order: (key, optional, a `u64` rather than a string).
-const SHAPE: [(&str, bool, bool); 11] = [
+const SHAPE: [(&str, bool, bool); 12] = [
     (REPORT, false, false),
     (REPORT_SHA256, false, false),
     (POINTER, false, false),
@@ -31,12 +32,13 @@ const SHAPE: [(&str, bool, bool); 11] = [
     (LOCATION, false, false),
     (LINE, true, true),
     (OCCURRENCES, false, true),
+    (SEVERITY, true, false),
     (SEVERITY_SOURCE, false, false),
     (CLASS, false, false),
 ];
 /// The keys of [`SHAPE`], in order.
-const FIXED: [&str; 11] = {
-    let mut keys = [""; 11];
+const FIXED: [&str; 12] = {
+    let mut keys = [""; 12];
     let mut i = 0;
     while i < keys.len() {
         keys[i] = SHAPE[i].0;
@@ -91,6 +93,10 @@ pub struct ScanResultEvidence {
     pub line: Option<u64>,
     /// `occurrences`: results of the report that share the finding's fingerprint.
     pub occurrences: u64,
+    /// `severity`: the severity the scanner gave the result, as secfw read it (lower case),
+    /// when recorded. Ingest compares it with the next report's to tell a scanner's change
+    /// of rating from a person's edit of the finding's own severity.
+    pub severity: Option<Cow<'static, str>>,
     /// `severity_source`: where the severity came from.
     pub severity_source: Cow<'static, str>,
     /// `class`: the scope class of the finding.
@@ -104,7 +110,10 @@ pub struct ScanResultEvidence {
 impl ScanResultEvidence {
     /// Number of entries of the map it is written as.
     fn len(&self) -> usize {
-        9 + usize::from(self.rule_id.is_some()) + usize::from(self.line.is_some()) + self.extra.len()
+        9 + usize::from(self.rule_id.is_some())
+            + usize::from(self.line.is_some())
+            + usize::from(self.severity.is_some())
+            + self.extra.len()
     }
 
     /// The value of one of its keys (`None`: not one of its keys).
@@ -120,6 +129,7 @@ impl ScanResultEvidence {
             LOCATION => s(&self.location),
             LINE => self.line.map(Field::U64),
             OCCURRENCES => Some(Field::U64(self.occurrences)),
+            SEVERITY => self.severity.as_deref().and_then(s),
             SEVERITY_SOURCE => s(&self.severity_source),
             CLASS => s(&self.class),
             _ => self.extra.iter().find(|(k, _)| k == key).map(|(_, v)| Field::Value(v)),
@@ -314,6 +324,7 @@ impl PartialEq for EvidenceData {
                         &e.location,
                         e.line,
                         e.occurrences,
+                        &e.severity,
                         &e.severity_source,
                         &e.class,
                     )
@@ -457,7 +468,7 @@ impl serde::de::Visitor<'_> for KeySeed {
 /// keys, each once.
 #[derive(Default)]
 struct ShapeReader {
-    fixed: [Option<Value>; 11],
+    fixed: [Option<Value>; 12],
     /// The position in [`SHAPE`] of the next fixed key that may come.
     next: usize,
     extra: Vec<(String, Value)>,
@@ -513,6 +524,7 @@ impl ShapeReader {
             location,
             line,
             occurrences,
+            severity,
             severity_source,
             class,
         ] = self.fixed;
@@ -531,6 +543,7 @@ impl ShapeReader {
             location: string(location).unwrap_or_default(),
             line: line.and_then(|v| v.as_u64()),
             occurrences: occurrences.and_then(|v| v.as_u64()).unwrap_or_default(),
+            severity: string(severity).map(Cow::Owned),
             severity_source: Cow::Owned(string(severity_source).unwrap_or_default()),
             class: Cow::Owned(string(class).unwrap_or_default()),
             extra: self.extra.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
@@ -560,8 +573,8 @@ mod tests {
 
     use super::{EvidenceData, FIXED};
 
-    /// The shape as the documentation states it: the fixed keys in order (`rule_id` and
-    /// `line` may be left out), strings but `line` and `occurrences` (whole numbers from 0),
+    /// The shape as the documentation states it: the fixed keys in order (`rule_id`, `line`
+    /// and `severity` may be left out), strings but `line` and `occurrences` (whole numbers from 0),
     /// then keys that are none of the fixed ones.
     fn fits(m: &serde_json::Map<String, Value>) -> bool {
         let mut it = m.iter().peekable();
@@ -574,7 +587,7 @@ mod tests {
                     }
                     it.next();
                 }
-                _ if key == "rule_id" || key == "line" => {}
+                _ if key == "rule_id" || key == "line" || key == "severity" => {}
                 _ => return false,
             }
         }
@@ -593,6 +606,7 @@ mod tests {
             "location": "src/app.py",
             "line": 12,
             "occurrences": 1,
+            "severity": "high",
             "severity_source": "level",
             "class": "rules",
             "level": "error",
@@ -631,6 +645,7 @@ mod tests {
         let mut m = v.as_object().unwrap().clone();
         m.shift_remove("rule_id");
         m.shift_remove("line");
+        m.shift_remove("severity");
         let v2 = Value::Object(m);
         let d2 = EvidenceData::from(v2.clone());
         assert!(d2.as_scan_result().is_some());
@@ -678,7 +693,7 @@ mod tests {
             typed += usize::from(d.as_scan_result().is_some());
             same(&d, v);
         }
-        // Only the optional keys' absence (2) and values of their own type (strings for
+        // Only the optional keys' absence (3) and values of their own type (strings for
         // strings, u64 for numbers) stay typed.
         let expected_typed = cases
             .iter()
@@ -688,7 +703,7 @@ mod tests {
             })
             .count();
         assert_eq!(typed, expected_typed);
-        assert!(typed >= 2 && typed < cases.len() / 2, "{typed} of {}", cases.len());
+        assert!(typed >= 3 && typed < cases.len() / 2, "{typed} of {}", cases.len());
     }
 
     /// Read as evidence data and as a strict value: the same value, or the same error.
@@ -759,7 +774,7 @@ mod tests {
         // Each key once, each in its first position.
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys[3], "tool");
-        assert_eq!(keys.len(), 13);
+        assert_eq!(keys.len(), 14);
     }
 
     /// Maps near the shape: its keys (and others) in random order with values of random types.

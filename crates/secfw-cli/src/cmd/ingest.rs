@@ -83,6 +83,9 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
                 report.scans.len(),
                 report.failed_scans.len()
             );
+            if !report.rerated.is_empty() {
+                let _ = write!(text, "; {} re-rated by their scanner", report.rerated.len());
+            }
             if !report.written {
                 text.push_str(" (dry run: nothing written)");
             }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use secfw_artifacts::{Diagnostic, Sha256Digest};
+use secfw_artifacts::{Diagnostic, Severity, Sha256Digest};
 use secfw_ingest::{Format, Input};
 use serde::Serialize;
 
@@ -75,6 +75,18 @@ pub struct KeptOpen {
     pub why: String,
 }
 
+/// A finding seen again whose scanner now rates it differently.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct Rerated {
+    /// The finding id.
+    pub finding: String,
+    /// Its severity before this ingest.
+    pub from: Severity,
+    /// Its severity now.
+    pub to: Severity,
+}
+
 /// The report of [`Workspace::ingest`] (`secfw ingest --format json`).
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[non_exhaustive]
@@ -95,6 +107,8 @@ pub struct IngestReport {
     pub failed_scans: Vec<String>,
     /// Findings kept open, and why.
     pub kept_open: Vec<KeptOpen>,
+    /// Findings seen again whose severity changed with their scanner's rating.
+    pub rerated: Vec<Rerated>,
     /// Notes about the reports, inventory matching and findings kept open.
     pub diagnostics: Vec<Diagnostic>,
     /// Whether the ledger was written (false on a dry run).
@@ -131,6 +145,7 @@ impl Workspace {
             scans: s.scans,
             failed_scans: s.failed_scans,
             kept_open: s.kept_open.into_iter().map(|(finding, why)| KeptOpen { finding, why }).collect(),
+            rerated: s.rerated.into_iter().map(|(finding, from, to)| Rerated { finding, from, to }).collect(),
             diagnostics,
             written: outcome.written,
             ledger: outcome.ledger_path,

@@ -33,7 +33,7 @@ pub use baseline::BaselineGateOptions;
 pub use exceptions::{ExceptionsCheckOptions, ExceptionsCheckReport, VexInOptions, VexInReport, VexInRow};
 pub use export::ExportOptions;
 pub use gate::{GatesOptions, GatesReport};
-pub use ingest::{IngestOptions, IngestReport, IngestedReport, KeptOpen};
+pub use ingest::{IngestOptions, IngestReport, IngestedReport, KeptOpen, Rerated};
 pub use init::InitOptions;
 pub use lifecycle::{AdvanceOptions, LogVerifyReport, SealChecks, StatusOptions};
 pub use metrics::{DigestOptions, DigestReport, MetricsOptions, MetricsReport, Period};

@@ -1,0 +1,191 @@
+//! A finding seen again takes its scanner's new rating when the rating rose (Trivy HIGH →
+//! CRITICAL must reach the Critical=0 gate), and follows it down only while nobody changed the
+//! finding's severity. The rating each ingest read is recorded in the finding's ingest
+//! evidence (`severity`), which is how a scanner's change is told from a person's edit.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secfw_artifacts::model::findings::{Finding, FindingsFile, Priority};
+use secfw_artifacts::model::rulebook::SlaDays;
+use secfw_artifacts::{LoadOptions, Severity, SourceFile};
+use secfw_ingest::{Format, IngestOptions, Input, Outcome, WorkspaceLock};
+use serde_json::{Value, json};
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// A Trivy image report with one vulnerability per `(id, severity)`.
+fn trivy(vulns: &[(&str, &str)]) -> Value {
+    let vulns: Vec<Value> = vulns
+        .iter()
+        .map(|(id, sev)| {
+            json!({
+                "VulnerabilityID": id, "PkgName": "openssl", "InstalledVersion": "3.1.0",
+                "FixedVersion": "3.1.9", "Severity": sev, "Title": format!("{id} in openssl")
+            })
+        })
+        .collect();
+    json!({
+        "SchemaVersion": 2, "ArtifactName": "registry.example/api:1.4", "ArtifactType": "container_image",
+        "Results": [{"Target": "registry.example/api:1.4 (alpine 3.19.1)", "Class": "os-pkgs", "Type": "alpine",
+                     "Vulnerabilities": vulns}]
+    })
+}
+
+fn ingest(dir: &Path, report: &Value, now: &str) -> Outcome {
+    let p: PathBuf = dir.join("reports/trivy.json");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, report.to_string()).unwrap();
+    let lock = WorkspaceLock::acquire(dir, Duration::from_secs(30)).unwrap();
+    secfw_ingest::ingest(dir, &lock, &[Input::new(p, Format::Auto)], &IngestOptions::new(t(now))).unwrap()
+}
+
+fn ledger(dir: &Path) -> FindingsFile {
+    let text = std::fs::read_to_string(dir.join("sec_findings.yaml")).unwrap();
+    let mut diags = Vec::new();
+    let l = secfw_artifacts::parse_findings(
+        &SourceFile::new("sec_findings.yaml", text),
+        &LoadOptions::default().strict(true),
+        &mut diags,
+    )
+    .unwrap();
+    assert!(diags.is_empty(), "{diags:?}");
+    l
+}
+
+/// A person's edit of the ledger, written back as ingest writes it.
+fn edit(dir: &Path, f: impl FnOnce(&mut FindingsFile)) {
+    let mut l = ledger(dir);
+    f(&mut l);
+    std::fs::write(dir.join("sec_findings.yaml"), secfw_ingest::render(&l).unwrap()).unwrap();
+}
+
+fn by_rule<'a>(l: &'a FindingsFile, id: &str) -> &'a Finding {
+    l.findings.iter().find(|f| f.source.as_ref().and_then(|s| s.rule_id.as_deref()) == Some(id)).unwrap()
+}
+
+fn by_rule_mut<'a>(l: &'a mut FindingsFile, id: &str) -> &'a mut Finding {
+    l.findings.iter_mut().find(|f| f.source.as_ref().and_then(|s| s.rule_id.as_deref()) == Some(id)).unwrap()
+}
+
+#[test]
+fn a_rating_the_scanner_raises_reaches_the_finding_its_priority_and_deadline() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ingest(dir, &trivy(&[("CVE-2026-0001", "HIGH"), ("CVE-2026-0002", "MEDIUM")]), "2026-12-01T00:00:00Z");
+    let first = ledger(dir);
+    let f = by_rule(&first, "CVE-2026-0001");
+    assert_eq!((f.severity, f.remediation.priority), (Severity::High, Priority::P1));
+    // The rating read is recorded with the ingest evidence.
+    assert_eq!(f.evidence[0].data.get_str("severity"), Some("high"));
+    let high_deadline = f.remediation.deadline;
+
+    // Ten days later the advisory is re-rated CRITICAL.
+    let o = ingest(dir, &trivy(&[("CVE-2026-0001", "CRITICAL"), ("CVE-2026-0002", "MEDIUM")]), "2026-12-11T00:00:00Z");
+    let id = f.finding_id.clone();
+    assert_eq!(o.summary.rerated, [(id.clone(), Severity::High, Severity::Critical)]);
+    assert!(o.summary.opened.is_empty() && o.summary.resolved.is_empty(), "{:?}", o.summary);
+    let after = ledger(dir);
+    let f = by_rule(&after, "CVE-2026-0001");
+    assert_eq!((f.severity, f.remediation.priority), (Severity::Critical, Priority::P0));
+    let due = secfw_artifacts::add_days_saturating(
+        t("2026-12-11T00:00:00Z").date_naive(),
+        i64::from(SlaDays::default().for_severity(Severity::Critical)),
+    );
+    assert_eq!(f.remediation.deadline.date().0, due);
+    assert!(f.remediation.deadline < high_deadline, "the deadline moved earlier");
+    assert_eq!(f.evidence[0].data.get_str("severity"), Some("critical"));
+    // Said where people read it: a located note with the stable code.
+    let note = o.diagnostics().into_iter().find(|d| d.code.as_str() == "IN0113").expect("an IN0113 note");
+    assert!(note.message.contains(&id) && note.message.contains("critical"), "{}", note.message);
+    // The other finding is untouched, and the same report again changes nothing.
+    assert_eq!(by_rule(&after, "CVE-2026-0002").severity, Severity::Medium);
+    let again =
+        ingest(dir, &trivy(&[("CVE-2026-0001", "CRITICAL"), ("CVE-2026-0002", "MEDIUM")]), "2026-12-12T00:00:00Z");
+    assert!(again.summary.rerated.is_empty());
+}
+
+#[test]
+fn a_rating_the_scanner_lowers_is_followed_only_while_nobody_changed_the_severity() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ingest(dir, &trivy(&[("CVE-A", "CRITICAL"), ("CVE-B", "CRITICAL")]), "2026-12-01T00:00:00Z");
+    let critical_deadline = by_rule(&ledger(dir), "CVE-A").remediation.deadline;
+    // A person raised nothing and lowered nothing on A; on B they wrote `high` themselves.
+    edit(dir, |l| by_rule_mut(l, "CVE-B").severity = Severity::High);
+    let o = ingest(dir, &trivy(&[("CVE-A", "MEDIUM"), ("CVE-B", "MEDIUM")]), "2026-12-02T00:00:00Z");
+    let after = ledger(dir);
+    let (a, b) = (by_rule(&after, "CVE-A"), by_rule(&after, "CVE-B"));
+    assert_eq!(o.summary.rerated, [(a.finding_id.clone(), Severity::Critical, Severity::Medium)]);
+    assert_eq!((a.severity, a.remediation.priority), (Severity::Medium, Priority::P2));
+    assert_eq!(a.remediation.deadline, critical_deadline, "a deadline never moves later");
+    assert_eq!(b.severity, Severity::High, "the person's rating stays");
+}
+
+#[test]
+fn a_persons_lower_rating_stays_until_the_scanner_raises_its_own() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ingest(dir, &trivy(&[("CVE-A", "HIGH")]), "2026-12-01T00:00:00Z");
+    edit(dir, |l| {
+        let f = by_rule_mut(l, "CVE-A");
+        f.severity = Severity::Low;
+        f.remediation.priority = Priority::P3;
+    });
+    // The scanner still says HIGH: the person's decision stands, re-ingest after re-ingest.
+    for day in ["2026-12-02T00:00:00Z", "2026-12-03T00:00:00Z"] {
+        let o = ingest(dir, &trivy(&[("CVE-A", "HIGH")]), day);
+        assert!(o.summary.rerated.is_empty());
+        assert_eq!(by_rule(&ledger(dir), "CVE-A").severity, Severity::Low);
+    }
+    // The scanner now says CRITICAL: the facts changed since the person decided.
+    let o = ingest(dir, &trivy(&[("CVE-A", "CRITICAL")]), "2026-12-04T00:00:00Z");
+    let l = ledger(dir);
+    let a = by_rule(&l, "CVE-A");
+    assert_eq!(o.summary.rerated, [(a.finding_id.clone(), Severity::Low, Severity::Critical)]);
+    assert_eq!((a.severity, a.remediation.priority), (Severity::Critical, Priority::P0));
+}
+
+#[test]
+fn a_persons_higher_rating_is_never_lowered() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ingest(dir, &trivy(&[("CVE-A", "MEDIUM")]), "2026-12-01T00:00:00Z");
+    edit(dir, |l| by_rule_mut(l, "CVE-A").severity = Severity::Critical);
+    for sev in ["LOW", "HIGH", "MEDIUM"] {
+        let o = ingest(dir, &trivy(&[("CVE-A", sev)]), "2026-12-02T00:00:00Z");
+        assert!(o.summary.rerated.is_empty(), "{sev}");
+        assert_eq!(by_rule(&ledger(dir), "CVE-A").severity, Severity::Critical, "{sev}");
+    }
+}
+
+#[test]
+fn a_ledger_written_before_ratings_were_recorded_is_raised_but_never_lowered() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ingest(dir, &trivy(&[("CVE-A", "MEDIUM"), ("CVE-B", "MEDIUM")]), "2026-12-01T00:00:00Z");
+    // The evidence as an earlier secfw wrote it: no `severity` entry.
+    let text = std::fs::read_to_string(dir.join("sec_findings.yaml")).unwrap();
+    let old: String = text.lines().filter(|l| l.trim() != "severity: medium" || !l.starts_with("      ")).fold(
+        String::new(),
+        |mut s, l| {
+            s.push_str(l);
+            s.push('\n');
+            s
+        },
+    );
+    assert_ne!(old, text, "the recorded ratings were removed");
+    std::fs::write(dir.join("sec_findings.yaml"), &old).unwrap();
+    assert!(ledger(dir).findings.iter().all(|f| f.evidence[0].data.get_str("severity").is_none()));
+    let o = ingest(dir, &trivy(&[("CVE-A", "HIGH"), ("CVE-B", "LOW")]), "2026-12-02T00:00:00Z");
+    let after = ledger(dir);
+    let (a, b) = (by_rule(&after, "CVE-A"), by_rule(&after, "CVE-B"));
+    assert_eq!(o.summary.rerated, [(a.finding_id.clone(), Severity::Medium, Severity::High)]);
+    assert_eq!((a.severity, b.severity), (Severity::High, Severity::Medium));
+    // From now on the rating is recorded. B stays medium, as a rating a person may have
+    // raised does, until the scanner rates it above medium.
+    assert_eq!(b.evidence[0].data.get_str("severity"), Some("low"));
+}
