@@ -86,12 +86,10 @@ fn package_items(pk: &Value, p: &str, target: &str, name: &str, diags: &mut Vec<
         })
         .filter(|(ids, _)| !ids.is_empty())
         .collect();
-    let grouped: Vec<String> = groups.iter().flat_map(|(ids, _)| ids.clone()).collect();
-    for id in vulns.keys() {
-        if !grouped.iter().any(|g| g == id) {
-            groups.push((vec![(*id).to_owned()], None));
-        }
-    }
+    let grouped: std::collections::BTreeSet<&str> =
+        groups.iter().flat_map(|(ids, _)| ids.iter().map(String::as_str)).collect();
+    let alone: Vec<String> = vulns.keys().filter(|id| !grouped.contains(*id)).map(|id| (*id).to_owned()).collect();
+    groups.extend(alone.into_iter().map(|id| (vec![id], None)));
     for (ids, max_sev) in groups {
         let Some((vi, v)) = ids.iter().find_map(|id| vulns.get(id.as_str()).copied()) else {
             diags.push(skipped(name, p, &format!("group {} names no vulnerability in the package", ids.join(", "))));
