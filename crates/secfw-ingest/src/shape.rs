@@ -4,11 +4,17 @@
 //! read it), and an empty container is what a clean scan writes, so without this check a
 //! broken or hostile report would resolve every finding it claims to cover.
 //!
-//! Each rule names a container by its path from the report's root (`*`: every entry of an
-//! array or object) and the shape it must have. A container that is absent or `null` is
-//! empty and passes; one of another type, or an entry of another type, is a skipped item
-//! (`IN0101`), which makes every scan of the report incomplete (nothing is resolved by it).
-//! One rule, one home: the readers keep mapping what they can read.
+//! The same holds one level deeper: a field a finding's identity is read from, where absent
+//! means empty (Trivy's `PkgPath`), read as empty when it has another type, gave the finding
+//! another identity, so the recorded one resolved. And a key written in another case
+//! (`vulnerabilities` for `Vulnerabilities`) was not read at all.
+//!
+//! Each rule names a container or field by its path (`*`: every entry of an array or object;
+//! from the report's root, or from each entry of a list of objects) and the shape it must
+//! have. One that is absent or `null` is empty and passes; one of another type, an entry of
+//! another type, or a key of its path written in another case is a skipped item (`IN0101`),
+//! which makes every scan of the report incomplete (nothing is resolved by it). One rule, one
+//! home: the readers keep mapping what they can read.
 
 use serde_json::Value;
 
@@ -112,13 +118,17 @@ const NPM: &[Rule] = &[
 const OSV_PACKAGE: &[Rule] = &[
     (&["package"], Want::Object),
     (&["package", "name"], Want::Text),
+    (&["package", "commit"], Want::Text),
     (&["package", "ecosystem"], Want::Text),
     (&["vulnerabilities"], Want::Objects(&[(&["id"], Want::Required)])),
     (&["groups"], Want::Objects(&[(&["ids"], Want::Texts)])),
 ];
 
-const OSV: &[Rule] =
-    &[(&["results"], Want::Objects(&[(&["source"], Want::Object), (&["packages"], Want::Objects(OSV_PACKAGE))]))];
+/// An OSV-Scanner result: the source (its `path` is the findings' target) and its packages.
+const OSV_RESULT: &[Rule] =
+    &[(&["source"], Want::Object), (&["source", "path"], Want::Text), (&["packages"], Want::Objects(OSV_PACKAGE))];
+
+const OSV: &[Rule] = &[(&["results"], Want::Objects(OSV_RESULT))];
 
 /// The most problems listed one by one; the rest are counted in one more.
 const LISTED: usize = 50;
