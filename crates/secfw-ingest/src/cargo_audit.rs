@@ -184,7 +184,7 @@ fn entry(
                     "RustSec advisories without CVSS are recorded as medium; adjust in sec_findings.yaml if needed",
                 ),
             );
-            (UNSCORED_VULNERABILITY, "default", Category::Vulnerability)
+            (UNSCORED_VULNERABILITY, crate::model::UNRATED, Category::Vulnerability)
         }
         (Some("unsound"), _) => (Severity::Medium, "kind", Category::Vulnerability),
         (Some(_), _) => (Severity::Low, "kind", Category::Configuration),

@@ -212,9 +212,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for LaxVec<T> {
 }
 
 /// A string → string map (fingerprints) as a sorted list (no tree nodes for one or two
-/// entries); entries whose value is not a string are dropped; empty when not an object.
+/// entries); entries whose value is not a string are dropped; empty when not an object. The
+/// flag says something was dropped: the value was there and not an object (nor `null`), or an
+/// entry's value was not a string.
 #[derive(Debug, Default)]
-pub(crate) struct LaxMap(pub(crate) Vec<(String, String)>);
+pub(crate) struct LaxMap(pub(crate) Vec<(String, String)>, pub(crate) bool);
 
 impl<'de> Deserialize<'de> for LaxMap {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -226,33 +228,36 @@ impl<'de> Deserialize<'de> for LaxMap {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<LaxMap, A::Error> {
                 let mut out: Vec<(String, String)> = Vec::new();
+                let mut dropped = false;
                 while let Some((k, v)) = m.next_entry::<String, Loose>()? {
                     if let Loose::Str(v) = v {
                         out.retain(|(x, _)| *x != k); // a repeated key: the last one wins
                         out.push((k, v));
+                    } else {
+                        dropped = true;
                     }
                 }
                 out.sort();
-                Ok(LaxMap(out))
+                Ok(LaxMap(out, dropped))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<LaxMap, A::Error> {
                 while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(LaxMap::default())
+                Ok(LaxMap(Vec::new(), true))
             }
             fn visit_str<E>(self, _: &str) -> Result<LaxMap, E> {
-                Ok(LaxMap::default())
+                Ok(LaxMap(Vec::new(), true))
             }
             fn visit_bool<E>(self, _: bool) -> Result<LaxMap, E> {
-                Ok(LaxMap::default())
+                Ok(LaxMap(Vec::new(), true))
             }
             fn visit_i64<E>(self, _: i64) -> Result<LaxMap, E> {
-                Ok(LaxMap::default())
+                Ok(LaxMap(Vec::new(), true))
             }
             fn visit_u64<E>(self, _: u64) -> Result<LaxMap, E> {
-                Ok(LaxMap::default())
+                Ok(LaxMap(Vec::new(), true))
             }
             fn visit_f64<E>(self, _: f64) -> Result<LaxMap, E> {
-                Ok(LaxMap::default())
+                Ok(LaxMap(Vec::new(), true))
             }
             fn visit_unit<E>(self) -> Result<LaxMap, E> {
                 Ok(LaxMap::default())
@@ -287,6 +292,16 @@ pub(crate) struct SResult {
 pub(crate) struct SRuleRef {
     pub(crate) id: Option<Loose>,
     pub(crate) index: Option<Loose>,
+    #[serde(rename = "toolComponent")]
+    pub(crate) tool_component: Lax<SComponentRef>,
+}
+
+/// A `toolComponentReference`: the extension whose rules a result's rule index counts in.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct SComponentRef {
+    pub(crate) index: Option<Loose>,
+    pub(crate) name: Option<Loose>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -333,6 +348,7 @@ pub(crate) struct SRegion {
 pub(crate) struct SLogical {
     pub(crate) fully_qualified_name: Option<Loose>,
     pub(crate) name: Option<Loose>,
+    pub(crate) index: Option<Loose>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -447,8 +463,11 @@ mod tests {
         assert_eq!(p.tags.as_ref().unwrap().0, ["a"]);
         assert_eq!(p.security_severity.as_ref().and_then(Loose::as_f64), Some(7.5));
         assert_eq!(r.suppressions.0.len(), 1);
-        assert!(r.fingerprints.0.is_empty());
+        assert!(r.fingerprints.0.is_empty() && r.fingerprints.1, "an array is not a map: flagged");
         let m: LaxMap = serde_json::from_str(r#"{"b": "2", "a": "1", "n": 3, "b": "4"}"#).unwrap();
         assert_eq!(m.0, [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "4".to_owned())]);
+        assert!(m.1, "`n` is not a string: flagged");
+        let clean: LaxMap = serde_json::from_str(r#"{"a": "1"}"#).unwrap();
+        assert!(!clean.1);
     }
 }

@@ -208,13 +208,14 @@ impl EvidenceParts {
     }
 }
 
-/// The ingest evidence of `item`.
+/// The ingest evidence of `item`, recording `rating` as the scanner's (`severity`).
 fn evidence_of(
     shared: &mut SharedText,
     report: &ScannerReport,
     item: &Item,
     EvidenceParts { pointer, location, extra }: EvidenceParts,
     target_key: &str,
+    rating: Option<Severity>,
 ) -> Evidence {
     let data = ScanResultEvidence {
         report: shared.get(&report.name),
@@ -226,7 +227,7 @@ fn evidence_of(
         location,
         line: item.line,
         occurrences: u64::from(item.occurrences),
-        severity: Some(Cow::Borrowed(item.severity.as_str())),
+        severity: rating.map(|r| Cow::Borrowed(r.as_str())),
         severity_source: Cow::Borrowed(item.severity_source),
         class: Cow::Borrowed(item.class),
         extra,
@@ -324,8 +325,16 @@ fn decide(
 ) -> (MergeSummary, Vec<Opening>) {
     let mut m = Merge::new(inventory, now);
     let mut work = m.record_scans(ledger, reports);
-    // Sorted for a deterministic id assignment.
-    work.sort_by(|a, b| (&a.item.fingerprint, &m.sids[a.sid]).cmp(&(&b.item.fingerprint, &m.sids[b.sid])));
+    // Sorted for a deterministic id assignment. Of the items of one fingerprint (two reports
+    // of this ingest that hold the same finding) the most severe comes first and is the one
+    // merged: two scanners that disagree never lower a finding by the order of their scans.
+    work.sort_by(|a, b| {
+        (&a.item.fingerprint, a.item.severity, &m.sids[a.sid]).cmp(&(
+            &b.item.fingerprint,
+            b.item.severity,
+            &m.sids[b.sid],
+        ))
+    });
     let mut index = LedgerIndex::of(ledger);
     // Room for every finding this merge may open, once: a vector of 80k findings grown by
     // doubling copies each into fresh memory several times (an upper bound: an item merged
@@ -683,12 +692,16 @@ impl<'r, 'i> Merge<'r, 'i> {
             .filter(|e| is_ingest_evidence(e))
             .find_map(|e| e.data.get_str("severity"))
             .and_then(|s| s.parse::<Severity>().ok());
-        self.rerate(f, item.severity, recorded, sla);
+        self.rerate(f, item, recorded, sla);
         let now_ts = self.now_ts();
         f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
         f.source = Some(FindingSource { tool: item.tool.clone(), rule_id: item.rule_id.clone(), scan_id: Some(sid) });
         f.evidence.retain(|e| !is_ingest_evidence(e));
-        f.evidence.insert(0, evidence_of(&mut self.shared, report, item, EvidenceParts::copied(item), tkey));
+        // A default for a severity the report did not give is no rating: the rating recorded
+        // before stays the one a later report is compared with.
+        let rating = if item.severity_source == crate::model::UNRATED { recorded } else { Some(item.severity) };
+        let parts = EvidenceParts::copied(item);
+        f.evidence.insert(0, evidence_of(&mut self.shared, report, item, parts, tkey, rating));
         self.summary.updated.push(f.finding_id.clone());
     }
 
@@ -704,12 +717,16 @@ impl<'r, 'i> Merge<'r, 'i> {
     ///   deadline is never moved later.
     ///
     /// Without a recorded rating (a ledger written before ingest recorded one) a lower rating
-    /// changes nothing: whether a person raised the finding cannot be told.
-    fn rerate(&mut self, f: &mut Finding, reported: Severity, recorded: Option<Severity>, sla: &SlaDays) {
+    /// changes nothing: whether a person raised the finding cannot be told. Nor does a lower
+    /// default the format gives a finding with no usable severity ([`crate::model::UNRATED`]).
+    fn rerate(&mut self, f: &mut Finding, item: &Item, recorded: Option<Severity>, sla: &SlaDays) {
         // `Severity` orders the most severe first.
-        let before = f.severity;
+        let (before, reported) = (f.severity, item.severity);
         let raised = reported < before && recorded.is_none_or(|r| reported < r);
-        let lowered = reported > before && recorded == Some(before);
+        // A default for a severity the report did not give (or gave unreadably) is no rating:
+        // it never lowers.
+        let rated = item.severity_source != crate::model::UNRATED;
+        let lowered = rated && reported > before && recorded == Some(before);
         if !(raised || lowered) {
             return;
         }
@@ -827,7 +844,7 @@ fn new_finding(
     };
     let parts =
         EvidenceParts { pointer: take(&mut item.pointer), location: evidence_location, extra: take(&mut item.extra) };
-    let evidence = vec![evidence_of(shared, report, item, parts, &o.tkey)];
+    let evidence = vec![evidence_of(shared, report, item, parts, &o.tkey, Some(item.severity))];
     Finding {
         finding_id: take(&mut o.id),
         severity: item.severity,

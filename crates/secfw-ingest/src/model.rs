@@ -582,10 +582,15 @@ pub(crate) fn severity_or_cvss(
         )
         .with_hint(hint.to_owned()),
     );
-    (Severity::Low, "default")
+    (Severity::Low, UNRATED)
 }
 
 /// Priority from severity (P0 critical .. P3 low).
+/// The `severity_source` of a severity that is no rating of the scanner's: the format's
+/// default for a finding it gave no usable severity (`IN0107`). Such a severity may raise a
+/// finding seen again, never lower it (`ledger::Merge::rerate`).
+pub(crate) const UNRATED: &str = "default";
+
 pub(crate) fn priority_of(s: Severity) -> secfw_artifacts::model::findings::Priority {
     use secfw_artifacts::model::findings::Priority;
     match s {

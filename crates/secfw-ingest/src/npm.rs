@@ -82,7 +82,7 @@ fn sev(
         )
         .with_hint("review the finding's severity"),
     );
-    (Severity::Low, "default")
+    (Severity::Low, crate::model::UNRATED)
 }
 
 fn cwe_of(v: Option<&Value>) -> Vec<String> {

@@ -123,7 +123,7 @@ fn severity_of(
             Diagnostic::note(codes::UNSCORED, name, format!("{vp}: {primary} has no severity; recorded as medium"))
                 .with_hint("review the finding's severity"),
         );
-        (Severity::Medium, "default")
+        (Severity::Medium, crate::model::UNRATED)
     }
 }
 

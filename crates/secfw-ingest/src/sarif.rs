@@ -498,7 +498,8 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
                 // Mapped as soon as a batch is full when the rules are known (the usual key
                 // order): memory then holds findings, not raw results.
                 match ctx {
-                    Some(ctx) if r.uri.is_some() || r.artifact_index.is_none() || artifacts.is_some() => {
+                    // A result naming an artifact waits for `artifacts` (its uri or base).
+                    Some(ctx) if r.artifact_index.is_none() || artifacts.is_some() => {
                         batch.push(r);
                         if batch.len() == MAP_BATCH {
                             // A streamed log's items are given room once, for about as many
@@ -667,6 +668,22 @@ struct RunItems {
     hasher: foldhash::fast::RandomState,
 }
 
+/// A `toolComponentReference`: an extension of the run's tool, by position or by name.
+enum Component {
+    Index(usize),
+    Name(String),
+}
+
+impl Component {
+    fn of(c: &crate::lax::SComponentRef) -> Option<Self> {
+        c.index
+            .as_ref()
+            .and_then(Loose::as_usize)
+            .map(Self::Index)
+            .or_else(|| c.name.as_ref().and_then(Loose::as_str).map(|n| Self::Name(n.to_owned())))
+    }
+}
+
 /// The parts of a result secfw uses (everything else is dropped as soon as it is read).
 struct RawResult {
     pointer: String,
@@ -688,6 +705,14 @@ struct RawResult {
     fingerprints: Vec<(String, String)>,
     partial: Vec<(String, String)>,
     security_severity: Option<f64>,
+    /// `properties.security-severity` is there and is no score from 0 to 10: the severity
+    /// falls back to the level, and is no rating of the scanner's (it never lowers a finding).
+    severity_unreadable: bool,
+    /// The tool component whose rules the rule index counts in (`rule.toolComponent`); the
+    /// driver when absent.
+    rule_component: Option<Component>,
+    /// `logicalLocations[0].index`: the run's logical location the result names.
+    logical_index: Option<usize>,
     tags: Vec<String>,
     taxa_cwe: Vec<String>,
     /// (kind, status, justification)
@@ -699,6 +724,34 @@ struct RawResult {
 /// it anew and resolve the finding it is (fail closed: the result is skipped, `IN0101`, and
 /// its run resolves nothing). The field and why, when it is not.
 fn readable_identity(v: &SResult) -> Result<(), (&'static str, &'static str)> {
+    let not_text = |l: Option<&Loose>| l.is_some_and(|x| !matches!(x, Loose::Str(_)));
+    if not_text(v.rule_id.as_ref()) {
+        return Err(("ruleId", "must be a string"));
+    }
+    if v.rule.1 {
+        return Err(("rule", "must be an object (a reportingDescriptorReference)"));
+    }
+    if let Some(rule) = v.rule.get() {
+        if not_text(rule.id.as_ref()) {
+            return Err(("rule/id", "must be a string"));
+        }
+        if rule.tool_component.1 {
+            return Err(("rule/toolComponent", "must be an object (a toolComponentReference)"));
+        }
+        let component = rule.tool_component.get();
+        if component.and_then(|c| c.index.as_ref()).is_some_and(|i| i.as_usize().is_none()) {
+            return Err(("rule/toolComponent/index", "must be a non-negative whole number"));
+        }
+        if not_text(component.and_then(|c| c.name.as_ref())) {
+            return Err(("rule/toolComponent/name", "must be a string"));
+        }
+    }
+    if v.fingerprints.1 {
+        return Err(("fingerprints", "must be an object whose values are strings"));
+    }
+    if v.partial_fingerprints.1 {
+        return Err(("partialFingerprints", "must be an object whose values are strings"));
+    }
     if v.message.1 {
         return Err(("message", "must be an object (`{\"text\": …}`)"));
     }
@@ -720,7 +773,32 @@ fn readable_identity(v: &SResult) -> Result<(), (&'static str, &'static str)> {
     if l.physical_location.1 {
         return Err(("locations/0/physicalLocation", "must be an object"));
     }
+    if l.logical_locations.1 {
+        return Err(("locations/0/logicalLocations", "must be an array of logicalLocation objects"));
+    }
+    if let Some(g) = l.logical_locations.0.first() {
+        if not_text(g.fully_qualified_name.as_ref()) {
+            return Err(("locations/0/logicalLocations/0/fullyQualifiedName", "must be a string"));
+        }
+        if not_text(g.name.as_ref()) {
+            return Err(("locations/0/logicalLocations/0/name", "must be a string"));
+        }
+        if g.index.as_ref().is_some_and(|i| i.as_usize().is_none()) {
+            return Err(("locations/0/logicalLocations/0/index", "must be a non-negative whole number"));
+        }
+    }
     let Some(p) = &l.physical_location.0 else { return Ok(()) };
+    if p.region.1 {
+        return Err(("locations/0/physicalLocation/region", "must be an object"));
+    }
+    if let Some(r) = p.region.get() {
+        if r.snippet.1 {
+            return Err(("locations/0/physicalLocation/region/snippet", "must be an object"));
+        }
+        if not_text(r.snippet.get().and_then(|x| x.text.as_ref())) {
+            return Err(("locations/0/physicalLocation/region/snippet/text", "must be a string"));
+        }
+    }
     if p.artifact_location.1 {
         return Err(("locations/0/physicalLocation/artifactLocation", "must be an object"));
     }
@@ -751,6 +829,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         }
     };
     let rule_ref = v.rule.0;
+    let rule_component = rule_ref.as_ref().and_then(|r| r.tool_component.get()).and_then(Component::of);
     let rule_id = opt_str("ruleId", v.rule_id)?
         .or_else(|| rule_ref.as_ref().and_then(|r| r.id.as_ref()).and_then(Loose::as_str).map(str::to_owned));
     let rule_index = v
@@ -774,6 +853,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         Some(l) => (l.physical_location.0, l.logical_locations.0.into_iter().next()),
         None => (None, None),
     };
+    let logical_index = logical.as_ref().and_then(|l| l.index.as_ref()).and_then(Loose::as_usize);
     let logical = logical
         .and_then(|l| text(l.fully_qualified_name.as_ref()).or_else(|| text(l.name.as_ref())).map(str::to_owned));
     let (mut al, region) = match phys {
@@ -813,6 +893,12 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         fingerprints: v.fingerprints.0,
         partial: v.partial_fingerprints.0,
         security_severity: props.as_ref().and_then(|p| p.security_severity.as_ref()).and_then(Loose::as_f64),
+        severity_unreadable: props
+            .as_ref()
+            .and_then(|p| p.security_severity.as_ref())
+            .is_some_and(|x| x.as_f64().is_none_or(|n| !(0.0..=10.0).contains(&n))),
+        rule_component,
+        logical_index,
         tags: props.and_then(|p| p.tags).map(|t| t.0).unwrap_or_default(),
         taxa_cwe,
         suppressions: v
@@ -948,6 +1034,8 @@ struct RunCtx {
     version: Option<String>,
     infos: Vec<RuleInfo>,
     driver_rules: usize,
+    /// Each extension of the tool: its name, and where its rules are in `infos` (start, count).
+    extensions: Vec<(Option<String>, usize, usize)>,
     by_id: HashMap<String, usize>,
     iac: bool,
     /// Why the run's rules cannot be read ([`unreadable_rules`]), if so.
@@ -966,8 +1054,11 @@ impl RunCtx {
         let version = sne(driver, "semanticVersion").or_else(|| sne(driver, "version")).map(str::to_owned);
         let mut infos: Vec<RuleInfo> = arr(driver, "rules").iter().map(|v| RuleInfo::of(&Rule { v })).collect();
         let driver_rules = infos.len();
+        let mut extensions = Vec::new();
         for ext in arr(tool_v, "extensions") {
+            let start = infos.len();
             infos.extend(arr(ext, "rules").iter().map(|v| RuleInfo::of(&Rule { v })));
+            extensions.push((sne(ext, "name").map(str::to_owned), start, infos.len() - start));
         }
         let mut by_id = HashMap::new();
         for (i, r) in infos.iter().enumerate() {
@@ -977,7 +1068,33 @@ impl RunCtx {
         }
         let iac = IAC_TOOLS.iter().any(|t| tool.contains(t));
         let rules_unreadable = unreadable_rules(idx, tool_v);
-        Ok(Self { tool, version, infos, driver_rules, by_id, iac, rules_unreadable })
+        Ok(Self { tool, version, infos, driver_rules, extensions, by_id, iac, rules_unreadable })
+    }
+
+    /// The position in [`RunCtx::infos`] of the rule a result names by index: in the driver's
+    /// rules, or in those of the extension its `rule.toolComponent` names. `Err` when the
+    /// component or the index names nothing.
+    fn rule_at(&self, component: Option<&Component>, index: usize) -> Result<usize, &'static str> {
+        let (start, len) = match component {
+            None => (0, self.driver_rules),
+            Some(c) => {
+                let ext = match c {
+                    Component::Index(k) => self.extensions.get(*k),
+                    Component::Name(n) => self.extensions.iter().find(|(name, ..)| name.as_deref() == Some(n.as_str())),
+                };
+                let Some(&(_, start, len)) = ext else {
+                    return Err("its `rule.toolComponent` names no extension of the run's tool");
+                };
+                (start, len)
+            }
+        };
+        if index < len {
+            Ok(start + index)
+        } else if component.is_some() {
+            Err("its rule index names no rule of the extension its `rule.toolComponent` names")
+        } else {
+            Err("its rule index names no rule of the run's `tool.driver.rules`")
+        }
     }
 }
 
@@ -1146,8 +1263,20 @@ fn dangling(ctx: &RunCtx, artifacts: Option<&Value>, r: &RawResult) -> Option<&'
     if r.uri.is_none() && r.artifact_index.is_some_and(|i| artifact_uri(artifacts, i).is_none()) {
         return Some("`artifactLocation.index` names no artifact with a uri in the run's `artifacts`");
     }
-    if r.rule_id.is_none() && r.rule_index.is_some_and(|i| i >= ctx.driver_rules) {
-        return Some("its rule index names no rule of the run's `tool.driver.rules`");
+    if let Some(i) = r.rule_index {
+        match ctx.rule_at(r.rule_component.as_ref(), i) {
+            Err(why) if r.rule_id.is_none() || r.rule_component.is_some() => return Some(why),
+            _ => {}
+        }
+    } else if r.rule_component.is_some() && r.rule_id.is_none() {
+        return Some("it names a `rule.toolComponent` and neither a rule id nor a rule index");
+    }
+    // A result located only by an index into the run's `logicalLocations` (no name, no file):
+    // read as no location at all, two such results of one rule would be one finding.
+    if r.logical.is_none() && r.uri.is_none() && r.artifact_index.is_none() && r.logical_index.is_some() {
+        return Some(
+            "it is located only by `logicalLocations[].index`, which secfw does not resolve: write the location's name or file",
+        );
     }
     None
 }
@@ -1178,15 +1307,21 @@ fn based(location: &str, b: &str) -> String {
 /// The rule, location, message and fingerprint of a result.
 fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Option<&'c RuleInfo>, Mapped) {
     let tool = ctx.tool.as_str();
+    // The rule its index names (in the driver, or in the extension `rule.toolComponent`
+    // names), else the rule its id names.
     let ri = r
         .rule_index
-        .filter(|i| *i < ctx.driver_rules)
+        .and_then(|i| ctx.rule_at(r.rule_component.as_ref(), i).ok())
         .or_else(|| r.rule_id.as_deref().and_then(|id| ctx.by_id.get(id)).copied());
     let info = ri.map(|i| &ctx.infos[i]);
     // ruleId is optional in SARIF 2.1.0 (Gitleaks v7 writes none): such a result's identity
     // is its tool, message and location (see `fingerprint`).
     let rule_id = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone()));
     let (uri, base) = match (&r.uri, r.artifact_index) {
+        // The base the result does not write is its artifact's, when it names one.
+        (Some(u), Some(i)) if r.uri_base.is_none() => {
+            (Some(u.clone()), artifact_location(artifacts, i).and_then(|l| sne(l, "uriBaseId")).and_then(base_name))
+        }
         (Some(u), _) => (Some(u.clone()), r.uri_base.clone()),
         (None, Some(i)) => (
             artifact_uri(artifacts, i).map(str::to_owned),
@@ -1327,9 +1462,26 @@ fn new_item(
     let tool = ctx.tool.as_str();
     let Mapped { rule_id, location, uri_base, message, fingerprint, aliases } = m;
     let rule_sev = info.and_then(|i| i.security_severity);
-    let sec_sev = r.security_severity.or(rule_sev).filter(|x| (0.0..=10.0).contains(x));
+    let score = |x: &f64| (0.0..=10.0).contains(x);
+    let sec_sev = r.security_severity.filter(score).or(rule_sev.filter(score));
     let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
-    let (severity, sev_source) = severity_of(sec_sev, level);
+    let (severity, mut sev_source) = severity_of(sec_sev, level);
+    if r.severity_unreadable {
+        // The result's own score cannot be read: the fallback is no rating of the scanner's,
+        // so it never lowers a finding (`model::UNRATED`).
+        sev_source = crate::model::UNRATED;
+        diags.push(
+            Diagnostic::note(
+                codes::UNSCORED,
+                name,
+                format!(
+                    "{}/properties/security-severity is no score from 0 to 10; recorded as {severity} from the rule or level",
+                    r.pointer
+                ),
+            )
+            .with_hint("write `security-severity` as a CVSS score (\"7.5\"); a finding is never lowered by a severity secfw could not read"),
+        );
+    }
     let mut cwe: Vec<String> = info.map(|i| i.cwe.clone()).unwrap_or_default();
     cwe.extend(r.tags.iter().flat_map(|t| cwes_in(t)));
     cwe.extend(r.taxa_cwe.iter().cloned());
@@ -1978,7 +2130,7 @@ mod tests {
             title: String::new(),
             description: String::new(),
             severity: Severity::Low,
-            severity_source: "default",
+            severity_source: crate::model::UNRATED,
             category: Category::Vulnerability,
             cwe: Vec::new(),
             cve: Vec::new(),

@@ -189,3 +189,66 @@ fn a_ledger_written_before_ratings_were_recorded_is_raised_but_never_lowered() {
     // raised does, until the scanner rates it above medium.
     assert_eq!(b.evidence[0].data.get_str("severity"), Some("low"));
 }
+
+#[test]
+fn a_default_for_a_severity_the_report_does_not_give_never_lowers_a_finding() {
+    // Trivy `UNKNOWN` without CVSS is recorded as low by default (IN0107): no rating.
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ingest(dir, &trivy(&[("CVE-A", "HIGH")]), "2026-12-01T00:00:00Z");
+    let o = ingest(dir, &trivy(&[("CVE-A", "UNKNOWN")]), "2026-12-02T00:00:00Z");
+    assert!(o.summary.rerated.is_empty(), "{:?}", o.summary.rerated);
+    assert_eq!(by_rule(&ledger(dir), "CVE-A").severity, Severity::High);
+    // The scanner's own rating still moves it.
+    let o = ingest(dir, &trivy(&[("CVE-A", "LOW")]), "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.rerated.len(), 1);
+}
+
+#[test]
+fn two_reports_of_one_ingest_that_disagree_give_the_more_severe_rating() {
+    // Whatever the order of the reports (and of their scan ids), the higher rating wins.
+    for order in [[0, 1], [1, 0]] {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path();
+        ingest(dir, &trivy(&[("CVE-A", "MEDIUM")]), "2026-12-01T00:00:00Z");
+        let reports = [trivy(&[("CVE-A", "LOW")]), trivy(&[("CVE-A", "CRITICAL")])];
+        let mut inputs = Vec::new();
+        for (n, i) in order.iter().enumerate() {
+            let p = dir.join(format!("reports/trivy-{n}.json"));
+            let mut r = reports[*i].clone();
+            r["ReportID"] = json!(format!("report-{n}")); // distinct scans
+            std::fs::write(&p, r.to_string()).unwrap();
+            inputs.push(Input::new(p, Format::Auto));
+        }
+        let lock = WorkspaceLock::acquire(dir, Duration::from_secs(30)).unwrap();
+        let o = secfw_ingest::ingest(dir, &lock, &inputs, &IngestOptions::new(t("2026-12-02T00:00:00Z"))).unwrap();
+        drop(lock);
+        assert_eq!(o.summary.rerated.len(), 1, "{order:?}");
+        assert_eq!(by_rule(&ledger(dir), "CVE-A").severity, Severity::Critical, "{order:?}");
+    }
+}
+
+/// SARIF: a `security-severity` that is no score (text, out of range, an array) is no rating:
+/// the finding keeps its severity, and the result says why (IN0107).
+#[test]
+fn a_sarif_security_severity_that_cannot_be_read_never_lowers_a_finding() {
+    let log = |sev: Value| {
+        json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "codeql", "rules": [{"id": "js/sqli"}]}},
+            "versionControlProvenance": [{"repositoryUri": "https://example.invalid/app"}],
+            "results": [{"ruleId": "js/sqli", "level": "warning", "message": {"text": "sqli"},
+                "properties": {"security-severity": sev},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": "db.js"}}}]}]}]})
+    };
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ingest(dir, &log(json!("9.8")), "2026-12-01T00:00:00Z");
+    assert_eq!(ledger(dir).findings[0].severity, Severity::Critical);
+    for (n, bad) in
+        [json!("CRITICAL"), json!("9.8/10"), json!(11), json!(-1), json!([9.8]), json!({})].into_iter().enumerate()
+    {
+        let o = ingest(dir, &log(bad.clone()), &format!("2026-12-0{}T00:00:00Z", n + 2));
+        assert!(o.summary.rerated.is_empty(), "{bad}: {:?}", o.summary.rerated);
+        assert!(o.diagnostics().iter().any(|d| d.code.as_str() == "IN0107"), "{bad}");
+        assert_eq!(ledger(dir).findings[0].severity, Severity::Critical, "{bad}");
+    }
+}

@@ -546,3 +546,97 @@ fn the_same_path_under_two_uri_bases_is_two_findings() {
     let o = stays_open(&one, &bad.to_string(), "IN0101", None);
     assert!(o.summary.opened.is_empty());
 }
+
+/// An edit of one SARIF result.
+type ResultEdit = dyn Fn(&mut Value);
+
+/// A field a SARIF result's identity is read from, written with another type, was read as
+/// absent: two findings merged, or the identity changed (the recorded finding resolved). Now
+/// such a result is skipped (`IN0101`) and its run resolves nothing.
+#[test]
+fn a_sarif_identity_field_of_another_type_skips_the_result() {
+    let base = semgrep(&r1(&at_a_py()), |_| {});
+    let result = |edit: &dyn Fn(&mut Value)| {
+        let mut r = r1(&at_a_py());
+        edit(&mut r[0]);
+        semgrep(&r, |_| {})
+    };
+    let attacks: [(&str, &ResultEdit); 10] = [
+        ("ruleId an object", &|r| r["ruleId"] = json!({"id": "R1"})),
+        ("ruleId an array", &|r| r["ruleId"] = json!(["R1"])),
+        ("rule a string", &|r| r["rule"] = json!("R1")),
+        ("rule.id a number", &|r| r["rule"] = json!({"id": 7})),
+        ("fingerprints of numbers", &|r| r["fingerprints"] = json!({"k": 1})),
+        ("partialFingerprints an array", &|r| r["partialFingerprints"] = json!(["A"])),
+        ("region a string", &|r| r["locations"][0]["physicalLocation"]["region"] = json!("1")),
+        ("snippet a string", &|r| {
+            r["locations"][0]["physicalLocation"]["region"] = json!({"startLine": 1, "snippet": "eval(x)"});
+        }),
+        ("logicalLocations an object", &|r| {
+            r["locations"][0]["logicalLocations"] = json!({"fullyQualifiedName": "pkg.A.f"});
+        }),
+        ("rule.toolComponent a string", &|r| r["rule"] = json!({"id": "R1", "toolComponent": "pack"})),
+    ];
+    for (what, edit) in attacks {
+        let o = stays_open(&base, &result(edit).to_string(), "IN0101", None);
+        assert!(o.summary.opened.is_empty(), "{what}: {:?}", o.summary.opened);
+    }
+    // A result located only by an index into the run's logical locations is skipped too.
+    let by_index = semgrep(
+        &json!([{"ruleId": "R1", "message": {"text": "m"}, "locations": [{"logicalLocations": [{"index": 0}]}]}]),
+        |run| run["logicalLocations"] = json!([{"fullyQualifiedName": "pkg.A.f"}]),
+    );
+    stays_open(&base, &by_index.to_string(), "IN0101", None);
+}
+
+/// CodeQL with query packs: a result's rule is in a tool extension, named by
+/// `rule.toolComponent`. Read against the driver's rules, the result took another rule's
+/// severity and title (a critical finding recorded as low).
+#[test]
+fn a_rule_of_a_tool_extension_is_read_from_that_extension() {
+    let log = json!({"version": "2.1.0", "runs": [{
+        "tool": {"driver": {"name": "CodeQL", "rules": [{"id": "R1", "shortDescription": {"text": "Minor style"},
+                    "properties": {"security-severity": "2.0"}}]},
+                 "extensions": [{"name": "pack", "rules": [{"id": "X1", "shortDescription": {"text": "SQL injection"},
+                    "properties": {"security-severity": "9.8"}}]}]},
+        "versionControlProvenance": [{"repositoryUri": "https://example.invalid/app"}],
+        "results": [
+            {"ruleId": "X1", "ruleIndex": 0, "rule": {"id": "X1", "index": 0, "toolComponent": {"index": 0}},
+             "message": {"text": "sqli"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}}}]},
+            {"rule": {"index": 0, "toolComponent": {"name": "pack"}},
+             "message": {"text": "sqli"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "b.py"}}}]}]}]});
+    let d = tempfile::tempdir().unwrap();
+    let o = ingest(d.path(), &log.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    assert_eq!(o.ledger.findings.len(), 2);
+    for f in &o.ledger.findings {
+        assert_eq!(f.severity, secfw_artifacts::Severity::Critical, "{}", f.title);
+        assert_eq!(f.title, "SQL injection");
+        assert_eq!(f.source.as_ref().unwrap().rule_id.as_deref(), Some("X1"));
+    }
+    // An extension or an index that names nothing: the result is skipped.
+    let mut bad = log;
+    bad["runs"][0]["results"][1]["rule"]["toolComponent"] = json!({"index": 3});
+    let o = ingest(tempfile::tempdir().unwrap().path(), &bad.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    assert_eq!(o.ledger.findings.len(), 1);
+    assert!(codes(&o).contains(&"IN0101"));
+}
+
+/// A result that writes its `uri` and its artifact's index takes the artifact's `uriBaseId`
+/// when it writes none: the same identity as the result that writes only the index.
+#[test]
+fn a_result_with_a_uri_and_an_artifact_index_takes_the_artifacts_base() {
+    let with = |al0: Value, al1: Value| {
+        let res = |al: Value| json!({"ruleId": "R1", "message": {"text": "m"}, "locations": [{"physicalLocation": {"artifactLocation": al}}]});
+        semgrep(&json!([res(al0), res(al1)]), |run| {
+            run["artifacts"] = json!([{"location": {"uri": "a.py", "uriBaseId": "SRCROOT"}},
+                                      {"location": {"uri": "a.py", "uriBaseId": "TESTROOT"}}]);
+        })
+    };
+    let d = tempfile::tempdir().unwrap();
+    let both = with(json!({"uri": "a.py", "index": 0}), json!({"uri": "a.py", "index": 1}));
+    let o = ingest(d.path(), &both.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    assert_eq!(o.summary.opened.len(), 2, "two files: {:?}", o.summary);
+    let only_index = with(json!({"index": 0}), json!({"index": 1}));
+    let o = ingest(d.path(), &only_index.to_string(), "2026-11-25T12:00:00Z", None).unwrap();
+    assert_eq!((o.summary.opened.len(), o.summary.resolved.len(), o.summary.updated.len()), (0, 0, 2));
+}
