@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use secfw_artifacts::Severity;
 use secfw_artifacts::model::findings::Category;
 use secfw_artifacts::{Diagnostic, Sha256Digest};
+use sha2::Digest as _;
 
 /// A scanner output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -250,14 +251,23 @@ pub mod limits {
     pub const SCANS_PER_REPORT: usize = 1000;
 }
 
-/// Cut `s` to at most `max` characters (a marker counts within the budget); `true` when cut.
+/// Cut `s` to at most `max` characters (a marker, with the count and a digest of the whole
+/// text, counts within the budget); `true` when cut.
 pub(crate) fn cap(s: &mut String, max: usize) -> bool {
     // Cheap exit: byte length bounds the character count.
     if s.len() <= max || s.chars().count() <= max {
         return false;
     }
     let total = s.chars().count();
-    let marker = format!(" … [cut: {total} characters in the report]");
+    // The digest of the whole text keeps two long texts that share their beginning apart
+    // (two scope keys, rule ids or categories cut to one prefix would compare equal).
+    let digest = sha2::Sha256::digest(s.as_bytes());
+    let mut short = [0u8; 12];
+    let _ = hex::encode_to_slice(&digest[..6], &mut short);
+    let marker = format!(
+        " … [cut: {total} characters in the report, sha256 {}…]",
+        std::str::from_utf8(&short).unwrap_or_default()
+    );
     let keep = max.saturating_sub(marker.chars().count());
     let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
     s.truncate(end);

@@ -471,7 +471,7 @@ fn unknown(name: &str) -> Error {
 /// A JSON document read as a [`Value`], refusing an object that holds a key twice: a reader
 /// of JSON keeps only one of the two (serde_json the last), so a report could hide its
 /// findings behind a second, empty list.
-struct Strict(Value);
+pub(crate) struct Strict(pub(crate) Value);
 
 impl<'de> serde::Deserialize<'de> for Strict {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

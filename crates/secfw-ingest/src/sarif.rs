@@ -377,16 +377,30 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         let mut automation = Value::Null;
         let mut items = RunItems::default();
         let mut pending = Vec::new();
+        // The keys read, each once: a reader of JSON keeps one of two (serde_json the last),
+        // so `"executionSuccessful": false` could hide behind a second `true`. Their values
+        // refuse a repeated key at any depth too (`read::Strict`).
+        let mut read_keys: Vec<&'static str> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
+            if let Some(k) = RUN_KEYS.iter().find(|k| **k == key.as_str()) {
+                if read_keys.contains(k) {
+                    return Err(de::Error::custom(coded(
+                        codes::MALFORMED_JSON,
+                        format_args!("the key `{k}` appears twice in run {idx} (a reader keeps only one of them)"),
+                    )));
+                }
+                read_keys.push(k);
+            }
+            let strict = |v: crate::read::Strict| v.0;
             match key.as_str() {
                 "tool" => {
-                    let tool: Value = map.next_value()?;
+                    let tool = strict(map.next_value()?);
                     ctx = Some(RunCtx::of(&tool, idx).map_err(de::Error::custom)?);
                 }
-                "invocations" => invocations = map.next_value()?,
-                "versionControlProvenance" => vcp = map.next_value()?,
-                "automationDetails" => automation = map.next_value()?,
-                "artifacts" => artifacts = Some(map.next_value()?),
+                "invocations" => invocations = strict(map.next_value()?),
+                "versionControlProvenance" => vcp = strict(map.next_value()?),
+                "automationDetails" => automation = strict(map.next_value()?),
+                "artifacts" => artifacts = Some(strict(map.next_value()?)),
                 "results" => {
                     results_state = ResultsState::Array;
                     map.next_value_seed(ResultsSeed {
@@ -417,6 +431,28 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         let category =
             automation.get("id").and_then(Value::as_str).and_then(crate::target::sarif_category).map(|c| scope_key(&c));
         let mut scan = finish_run(self.st, idx, &ctx, &invocations, &vcp, category, items.items);
+        // A category that cannot be read: which analysis the run was is unknown (read as none,
+        // it resolved the findings of an uncategorised run, and erased a finding's category).
+        let automation_ok = match &automation {
+            Value::Null => true,
+            Value::Object(o) => o.get("id").is_none_or(|i| i.is_null() || i.is_string()),
+            _ => false,
+        };
+        if !automation_ok {
+            let why = format!("`/runs/{idx}/automationDetails` is not an object with a string `id`");
+            self.st.diags.push(
+                Diagnostic::warning(
+                    codes::SETTINGS_UNREADABLE,
+                    self.st.name,
+                    format!(
+                        "{why}: which analysis (category) run {idx} ({}) was is unknown, so it resolves no finding",
+                        ctx.tool
+                    ),
+                )
+                .with_hint("ingest the log as the tool wrote it; SARIF's `automationDetails.id` is a string"),
+            );
+            scan.incomplete.entry(class::RULES).or_insert(format!("{why}: the run's category is unknown"));
+        }
         match results_state {
             ResultsState::Absent => {
                 scan.mark_incomplete(class::RULES, format!("runs[{idx}] has no `results` (results not determined)"));
@@ -667,6 +703,11 @@ struct RunItems {
     index: hashbrown::HashTable<(u64, usize)>,
     hasher: foldhash::fast::RandomState,
 }
+
+/// The keys of a run secfw reads whose value it keeps; each may appear once. (`results`
+/// written twice is read twice: nothing of either array is lost, and a `null` one makes the
+/// run incomplete.)
+const RUN_KEYS: [&str; 5] = ["tool", "invocations", "versionControlProvenance", "automationDetails", "artifacts"];
 
 /// A `toolComponentReference`: an extension of the run's tool, by position or by name.
 enum Component {

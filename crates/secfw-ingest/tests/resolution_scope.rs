@@ -770,3 +770,25 @@ fn a_grype_finding_recorded_without_a_source_type_is_resolved_as_before() {
     clean["matches"] = json!([]);
     assert_eq!(ingest(d.path(), &[("g.json", &clean)], "2026-12-03T00:00:00Z").summary.resolved.len(), n);
 }
+
+/// Scope keys longer than the evidence budget are cut with a digest of the whole: two
+/// lockfiles whose paths share their first 2,000 characters are two scopes, as short ones are.
+#[test]
+fn long_scope_keys_that_share_a_prefix_stay_apart() {
+    let long = "a".repeat(2100);
+    let report = |lock: &str, vulns: Value| {
+        json!({"SchemaVersion": 2, "ArtifactName": "repo", "ArtifactType": "filesystem", "Results": [
+            {"Target": format!("src/{long}/{lock}/package-lock.json"), "Class": "lang-pkgs", "Type": "npm",
+             "Vulnerabilities": vulns}]})
+    };
+    let d = tempfile::tempdir().unwrap();
+    let vuln = json!([{"VulnerabilityID": "CVE-2026-1", "PkgName": "lodash", "InstalledVersion": "4.17.15",
+                       "Severity": "HIGH"}]);
+    assert_eq!(ingest(d.path(), &[("t.json", &report("x", vuln))], "2026-12-02T00:00:00Z").summary.opened.len(), 1);
+    // The other lockfile, clean: another scope.
+    let o = ingest(d.path(), &[("t.json", &report("y", json!([])))], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, 1, "is not in the trivy scan's scope");
+    // The same lockfile, clean: resolved.
+    let o = ingest(d.path(), &[("t.json", &report("x", json!([])))], "2026-12-04T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
+}

@@ -640,3 +640,40 @@ fn a_result_with_a_uri_and_an_artifact_index_takes_the_artifacts_base() {
     let o = ingest(d.path(), &only_index.to_string(), "2026-11-25T12:00:00Z", None).unwrap();
     assert_eq!((o.summary.opened.len(), o.summary.resolved.len(), o.summary.updated.len()), (0, 0, 2));
 }
+
+/// A key of a SARIF run written twice, at any depth of what secfw reads of the run (its tool,
+/// invocations, provenance, category, artifacts): a reader keeps one of the two, so a failed
+/// run could hide behind a second `"executionSuccessful": true`, or a narrow rule set behind a
+/// wide one. The log is refused (`IN0002`) and the ledger is unchanged.
+#[test]
+fn a_sarif_run_key_written_twice_is_refused() {
+    let base = semgrep(&r1(&at_a_py()), |_| {});
+    let d = tempfile::tempdir().unwrap();
+    ingest(d.path(), &base.to_string(), "2026-11-24T12:00:00Z", None).unwrap();
+    let before = std::fs::read(d.path().join("sec_findings.yaml")).unwrap();
+    let clean = semgrep(&json!([]), |_| {}).to_string();
+    let attacks = [
+        clean.replacen(r#""executionSuccessful":true"#, r#""executionSuccessful":false,"executionSuccessful":true"#, 1),
+        clean.replacen(r#""invocations":"#, r#""invocations":[{"executionSuccessful":false}],"invocations":"#, 1),
+        clean.replacen(r#""rules":[{"id":"R1"}]"#, r#""rules":[],"rules":[{"id":"R1"}]"#, 1),
+        clean.replacen(r#""tool":"#, r#""tool":{"driver":{"name":"other"}},"tool":"#, 1),
+    ];
+    for attack in &attacks {
+        assert_ne!(attack, &clean, "the attack edits the log");
+        let e = ingest(d.path(), attack, "2026-11-25T12:00:00Z", None).unwrap_err();
+        assert_eq!(e.diagnostics()[0].code.as_str(), "IN0002", "{attack}: {e:?}");
+        assert_eq!(std::fs::read(d.path().join("sec_findings.yaml")).unwrap(), before);
+    }
+}
+
+/// A run whose `automationDetails` cannot be read: which analysis it was is unknown (read as
+/// none, it resolved the findings of an uncategorised run).
+#[test]
+fn a_sarif_category_that_cannot_be_read_resolves_nothing() {
+    let base = semgrep(&r1(&at_a_py()), |_| {});
+    for bad in [json!({"id": ["python/"]}), json!({"id": {"x": "py/"}}), json!("python/")] {
+        let attack = semgrep(&json!([]), |run| run["automationDetails"] = bad.clone());
+        let o = stays_open(&base, &attack.to_string(), "IN0112", None);
+        assert!(!o.summary.kept_open.is_empty(), "{bad}");
+    }
+}
