@@ -32,7 +32,11 @@ pub(crate) fn parse(
         }
     }
     ignored_matches(root, &target, name, diags, &mut items);
-    let conf = desc.get("configuration").filter(|c| c.is_object());
+    // Keys written in another case or with `_` for `-` (`Only-Fixed`, `only_fixed`) are read
+    // as Grype's own: read as unknown keys, they widened the scan's scope.
+    let mut clashes = Vec::new();
+    let conf_read = desc.get("configuration").filter(|c| c.is_object()).map(|c| canonical_keys(c, "", &mut clashes));
+    let conf = conf_read.as_ref();
     let layers =
         conf.and_then(|c| s(c, "scope").or_else(|| c.get("search").and_then(|x| s(x, "scope")))).map(layer_word);
     // What the scanned thing is besides its name: a directory named like an image, or
@@ -57,6 +61,11 @@ pub(crate) fn parse(
     scan.incomplete = incomplete;
     scan.scopes = scopes;
     scan.facets = source_type.map(|t| ("source_type", t)).into_iter().chain([("platform", platform)]).collect();
+    for k in clashes {
+        scan.filtered.push(format!(
+            "Grype's configuration writes `{k}` twice, in two forms with different values: which one Grype used is unknown"
+        ));
+    }
     if let Some(c) = conf {
         // Grype leaves `ignoredMatches` out when it ignored nothing: only a non-empty list says
         // what was dropped.
@@ -64,6 +73,48 @@ pub(crate) fn parse(
         scanner_side_ignores(c, listed, &mut scan, name, diags);
     }
     Ok(vec![scan])
+}
+
+/// A key as Grype writes it: `onlyFixed`, `Only-Fixed`, `only_fixed` and `ONLY_FIXED` are all
+/// `only-fixed`.
+fn kebab(k: &str) -> String {
+    let mut out = String::with_capacity(k.len() + 2);
+    let mut prev: Option<char> = None;
+    for c in k.chars() {
+        let c2 = if c == '_' { '-' } else { c };
+        if c2.is_ascii_uppercase() && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
+            out.push('-');
+        }
+        out.push(c2.to_ascii_lowercase());
+        prev = Some(c2);
+    }
+    out
+}
+
+/// `v` with the keys of its objects (at any depth) as Grype writes them ([`kebab`]). Two keys
+/// that become one with different values are listed in `clashes` (by their path), and the
+/// first value is kept.
+fn canonical_keys(v: &Value, at: &str, clashes: &mut Vec<String>) -> Value {
+    match v {
+        Value::Object(o) => {
+            let mut out = serde_json::Map::with_capacity(o.len());
+            for (k, x) in o {
+                let key = kebab(k);
+                let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+                let x = canonical_keys(x, &path, clashes);
+                match out.get(&key) {
+                    Some(first) if *first != x => clashes.push(path),
+                    Some(_) => {}
+                    None => {
+                        out.insert(key, x);
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| canonical_keys(x, at, clashes)).collect()),
+        other => other.clone(),
+    }
 }
 
 /// What Grype's configuration says it ignored, beyond the `ignoredMatches` it lists:

@@ -57,6 +57,26 @@ pub(crate) fn parse(
             ));
         }
     }
+    // npm 6 `muted`: advisories `npm audit resolve` muted are left out of `advisories`. A
+    // risk decision taken in the scanner, on advisories secfw cannot tell apart from fixed
+    // ones: the scan resolves nothing (IN0111).
+    match root.get("muted") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(m)) if m.is_empty() => {}
+        Some(m) => {
+            let n = m.as_array().map_or(1, Vec::len);
+            let why = format!("npm audit muted {n} advisories (`muted`): which findings they hide is unknown");
+            diags.push(
+                Diagnostic::warning(
+                    codes::IGNORED_BY_SCANNER,
+                    name,
+                    format!("/muted: {why}; this scan resolves no finding"),
+                )
+                .with_hint("record the decision as an exception in exceptions.md instead of muting it in npm"),
+            );
+            scan.filtered.push(why);
+        }
+    }
     dedupe(&mut scan.items);
     Ok(vec![scan])
 }

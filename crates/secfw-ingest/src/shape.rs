@@ -65,8 +65,14 @@ const TRIVY_RESULTS: &[Rule] = &[
     (&["Licenses"], Want::Objects(TRIVY_LICENSE)),
     (&["ExperimentalModifiedFindings"], Want::Objects(&[])),
 ];
-/// A Kubernetes resource (or the older layout's entry): its results.
-const TRIVY_RESOURCE: &[Rule] = &[(&["Results"], Want::Objects(TRIVY_RESULTS))];
+/// A Kubernetes resource (or the older layout's entry): the names its findings' scope is read
+/// from, and its results.
+const TRIVY_RESOURCE: &[Rule] = &[
+    (&["Namespace"], Want::Text),
+    (&["Kind"], Want::Text),
+    (&["Name"], Want::Text),
+    (&["Results"], Want::Objects(TRIVY_RESULTS)),
+];
 
 /// Trivy: the SchemaVersion 2 layout, the Kubernetes layout and the legacy root array.
 const TRIVY: &[Rule] = &[
@@ -370,10 +376,19 @@ fn counts(format: Format, root: &Value) -> Vec<(String, String)> {
                 Some(Value::Object(o)) => o.len(),
                 _ => root.get("advisories").and_then(Value::as_object).map_or(0, serde_json::Map::len),
             };
+            // npm 7 counts vulnerable packages, one entry each; npm 6 counts paths, more than
+            // its advisories, so only "some" against "none" is checked there.
+            let npm7 = root.get("vulnerabilities").is_some_and(Value::is_object);
+            let listed_n = u64::try_from(listed).unwrap_or(u64::MAX);
             if total > 0 && listed == 0 {
                 out.push((
                     "/metadata/vulnerabilities/total".to_owned(),
                     format!("the report counts {total} vulnerabilities and lists none"),
+                ));
+            } else if npm7 && total > listed_n {
+                out.push((
+                    "/metadata/vulnerabilities/total".to_owned(),
+                    format!("the report counts {total} vulnerable packages and lists {listed}"),
                 ));
             }
             if let Some(Value::Object(v)) = root.get("vulnerabilities") {
@@ -572,6 +587,15 @@ mod tests {
         assert_eq!(pointers(Format::CargoAudit, &none), ["/vulnerabilities/found"]);
         let clean = json!({"vulnerabilities": {"found": false, "count": 0, "list": []}});
         assert!(problems(Format::CargoAudit, &clean).is_empty());
+        // npm 7 counts packages: one more than listed is one not read.
+        let adv = json!({"source": 1, "name": "a", "title": "t"});
+        let npm7 = json!({"vulnerabilities": {"a": {"via": [adv]}}, "metadata": {"vulnerabilities": {"total": 2}}});
+        assert_eq!(pointers(Format::NpmAudit, &npm7), ["/metadata/vulnerabilities/total"]);
+        let npm7_ok = json!({"vulnerabilities": {"a": {"via": [adv]}}, "metadata": {"vulnerabilities": {"total": 1}}});
+        assert!(problems(Format::NpmAudit, &npm7_ok).is_empty());
+        // npm 6 counts paths (more than its advisories): only "some" against "none" counts.
+        let npm6 = json!({"advisories": {"1": {}}, "metadata": {"vulnerabilities": {"high": 5}}});
+        assert!(problems(Format::NpmAudit, &npm6).is_empty());
     }
 
     #[test]

@@ -125,12 +125,21 @@ fn cluster(root: &Value, opts: &ParseOptions, acc: &mut Acc<'_, '_>) -> String {
     let target = opts.target.clone().unwrap_or_else(|| cluster.to_owned());
     for key in ["Vulnerabilities", "Misconfigurations", "Resources"] {
         for (i, res) in arr(root, key).iter().enumerate() {
-            let loc = [s(res, "Namespace"), s(res, "Kind"), s(res, "Name")]
-                .into_iter()
-                .flatten()
-                .filter(|x| !x.is_empty())
-                .collect::<Vec<_>>()
-                .join("/");
+            let named = |k: &str| s(res, k).map(str::trim).filter(|x| !x.is_empty());
+            let (Some(kind), Some(rname)) = (named("Kind"), named("Name")) else {
+                // Without them the results would have no resource, which is no scope: they
+                // would resolve the findings of every resource of the cluster.
+                if !arr(res, "Results").is_empty() {
+                    let why = "a Kubernetes resource without `Kind` and `Name`: which resource its results are about is unknown";
+                    let p = format!("/{key}/{i}");
+                    acc.cov.skip(class::VULNERABILITY, acc.diags, acc.name, &p, why);
+                    for c in [class::MISCONFIGURATION, class::SECRET, class::LICENSE] {
+                        acc.cov.incomplete.entry(c).or_insert_with(|| format!("the item at {p} was skipped"));
+                    }
+                }
+                continue;
+            };
+            let loc = named("Namespace").into_iter().chain([kind, rname]).collect::<Vec<_>>().join("/");
             for (j, r) in arr(res, "Results").iter().enumerate() {
                 result(r, &Place { ptr: &format!("/{key}/{i}/Results/{j}"), target: &target, resource: &loc }, acc);
             }
@@ -254,6 +263,7 @@ fn result(r: &Value, at: &Place<'_>, acc: &mut Acc<'_, '_>) {
             acc.items.push(item);
         }
     }
+    misconf_counts(r, at.ptr, acc);
     for (i, x) in arr(r, "Secrets").iter().enumerate() {
         if let Some(item) = secret(x, format!("{}/Secrets/{i}", at.ptr), &ctx, acc) {
             acc.items.push(item);
@@ -268,6 +278,69 @@ fn result(r: &Value, at: &Place<'_>, acc: &mut Acc<'_, '_>) {
         if let Some(k) = scope_of(it.class) {
             it.extra.push(("scope".into(), json!(k)));
         }
+    }
+}
+
+/// `MisconfSummary`: checks the result counts and does not list. Trivy lists failed checks
+/// and counts the checks it applied an exception to (`.trivyignore`, Rego exceptions) without
+/// listing them; with `--severity` it lists only the failures of those severities and counts
+/// all. A failure or an exception counted and not listed is a check the scanner left out of
+/// its report on purpose (`IN0111`): the misconfigurations of the scan are incomplete, so it
+/// resolves none. A count that is not a whole number cannot be read (`IN0101`).
+fn misconf_counts(r: &Value, ptr: &str, acc: &mut Acc<'_, '_>) {
+    let Some(summary) = r.get("MisconfSummary").filter(|v| !v.is_null()) else { return };
+    let listed = |status: &str| {
+        let n = arr(r, "Misconfigurations").iter().filter(|m| s(m, "Status") == Some(status)).count();
+        u64::try_from(n).unwrap_or(u64::MAX)
+    };
+    let count = |k: &str| match summary.get(k) {
+        None | Some(Value::Null) => Ok(0),
+        Some(v) => v.as_u64().ok_or(()),
+    };
+    let p = format!("{ptr}/MisconfSummary");
+    match (count("Failures"), count("Exceptions")) {
+        (Ok(failures), Ok(exceptions)) => {
+            let mut left_out = |key: &str, why: String, hint: &str| {
+                acc.diags.push(
+                    Diagnostic::warning(
+                        codes::IGNORED_BY_SCANNER,
+                        acc.name,
+                        format!("{p}/{key}: {why}; this scan resolves no misconfiguration"),
+                    )
+                    .with_hint(hint),
+                );
+                acc.cov.incomplete.entry(class::MISCONFIGURATION).or_insert(why);
+            };
+            if failures > listed("FAIL") {
+                // Trivy's `--severity` lists only the failures of those severities and counts all.
+                let why = format!(
+                    "Trivy counts {failures} failed checks and lists {} (a `--severity` filter leaves the others out)",
+                    listed("FAIL")
+                );
+                left_out(
+                    "Failures",
+                    why,
+                    "run Trivy without `--severity` for the scan that should resolve findings; filter in secfw's gates instead",
+                );
+            }
+            if exceptions > listed("EXCEPTION") {
+                let why = format!(
+                    "Trivy applied an exception to {exceptions} checks it does not list (`MisconfSummary.Exceptions`)"
+                );
+                left_out(
+                    "Exceptions",
+                    why,
+                    "record the decision as an exception in exceptions.md and compile Trivy's ignore file from the registry (`secfw exceptions compile`)",
+                );
+            }
+        }
+        _ => acc.cov.skip(
+            class::MISCONFIGURATION,
+            acc.diags,
+            acc.name,
+            &p,
+            "`MisconfSummary` has a count that is not a whole number",
+        ),
     }
 }
 
@@ -297,13 +370,16 @@ fn cover(r: &Value, class: &str, rtype: &str, cov: &mut Coverage) -> BTreeSet<&'
         }
         _ => {}
     }
+    // A result with a Class covers that class only: an empty `Secrets` list on a lockfile's
+    // result says nothing about the secrets of the repository. Results without a Class (the
+    // legacy layout) cover what their lists say.
     for (key, c) in [
         ("Vulnerabilities", class::VULNERABILITY),
         ("Misconfigurations", class::MISCONFIGURATION),
         ("Secrets", class::SECRET),
         ("Licenses", class::LICENSE),
     ] {
-        if r.get(key).is_some_and(Value::is_array) {
+        if class.is_empty() && r.get(key).is_some_and(Value::is_array) {
             mine.insert(c);
         }
     }

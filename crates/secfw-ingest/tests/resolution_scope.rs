@@ -792,3 +792,30 @@ fn long_scope_keys_that_share_a_prefix_stay_apart() {
     let o = ingest(d.path(), &[("t.json", &report("x", json!([])))], "2026-12-04T00:00:00Z");
     assert_eq!(o.summary.resolved.len(), 1, "{:?}", o.summary.kept_open);
 }
+
+/// Grype's configuration keys written in another form (`Only-Fixed`, `onlyFixed`,
+/// `only_fixed`) are Grype's own: read as unknown keys, they widened the scan's scope.
+#[test]
+fn grype_configuration_keys_in_another_form_narrow_the_scan_alike() {
+    let base = real("grype/defectdojo__grype-check_all_fields.json");
+    for key in ["Only-Fixed", "onlyFixed", "only_fixed", "ONLY_FIXED"] {
+        let d = tempfile::tempdir().unwrap();
+        let n = ingest(d.path(), &[("g.json", &base)], "2026-12-02T00:00:00Z").summary.opened.len();
+        let mut g = base.clone();
+        g["matches"] = json!([]);
+        let conf = g["descriptor"]["configuration"].as_object_mut().unwrap();
+        conf.remove("only-fixed");
+        conf.insert(key.to_owned(), json!(true));
+        let o = ingest(d.path(), &[("g.json", &g)], "2026-12-03T00:00:00Z");
+        assert!(!o.summary.kept_open.is_empty(), "{key}: {:?}", o.summary);
+        assert_eq!(o.summary.resolved.len() + o.summary.kept_open.len(), n, "{key}");
+    }
+    // Two forms of one key with different values: which one Grype used is unknown.
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest(d.path(), &[("g.json", &base)], "2026-12-02T00:00:00Z").summary.opened.len();
+    let mut g = base;
+    g["matches"] = json!([]);
+    g["descriptor"]["configuration"]["Only-Fixed"] = json!(true);
+    let o = ingest(d.path(), &[("g.json", &g)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "writes `only-fixed` twice");
+}

@@ -677,3 +677,103 @@ fn a_sarif_category_that_cannot_be_read_resolves_nothing() {
         assert!(!o.summary.kept_open.is_empty(), "{bad}");
     }
 }
+
+const TRIVY_MISCONF: &str = "trivy/defectdojo__trivy-misconfigurations_and_secrets.json";
+
+/// Trivy counts the checks of a result in `MisconfSummary`: a failure counted and not listed
+/// (Trivy's `--severity` lists only some) or an exception counted and not listed is a check
+/// Trivy left out of its report (`IN0111`), and a count that is text cannot be read
+/// (`IN0101`). Either way the scan resolves no misconfiguration. And a result of another Class with an empty list says nothing about
+/// that list's class.
+#[test]
+fn trivy_misconfigurations_counted_and_not_listed_or_empty_lists_of_another_class_resolve_nothing() {
+    let base = corpus(TRIVY_MISCONF);
+    let target = Some("repo");
+    let cases: [(&str, Edit, &str); 3] = [
+        (
+            "a failure counted, none listed",
+            |v| {
+                v["Results"][1].as_object_mut().unwrap().remove("Misconfigurations");
+            },
+            "IN0111",
+        ),
+        (
+            "an exception counted, the failure gone",
+            |v| {
+                v["Results"][1].as_object_mut().unwrap().remove("Misconfigurations");
+                v["Results"][1]["MisconfSummary"] = json!({"Successes": 22, "Failures": 0, "Exceptions": 1});
+            },
+            "IN0111",
+        ),
+        (
+            "a count that is text",
+            |v| {
+                v["Results"][1].as_object_mut().unwrap().remove("Misconfigurations");
+                v["Results"][1]["MisconfSummary"]["Failures"] = json!("1");
+            },
+            "IN0101",
+        ),
+    ];
+    for (what, edit, code) in cases {
+        let mut v = base.clone();
+        edit(&mut v);
+        let o = stays_open(&base, &v.to_string(), code, target);
+        assert!(o.summary.kept_open.iter().any(|(_, why)| !why.is_empty()), "{what}");
+    }
+    // Only the lockfile's result, with empty `Secrets` and `Misconfigurations` lists.
+    let mut lock_only = base.clone();
+    let first = lock_only["Results"][0].clone();
+    lock_only["Results"] = json!([first]);
+    lock_only["Results"][0]["Secrets"] = json!([]);
+    lock_only["Results"][0]["Misconfigurations"] = json!([]);
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest(d.path(), &base.to_string(), "2026-11-24T12:00:00Z", target).unwrap().summary.opened.len();
+    let o = ingest(d.path(), &lock_only.to_string(), "2026-11-25T12:00:00Z", target).unwrap();
+    let still_open =
+        o.ledger.findings.iter().filter(|f| f.status == secfw_artifacts::model::findings::FindingStatus::Open).count();
+    assert!(still_open >= 3, "the secrets and the misconfiguration stay open: {:?} of {n}", o.summary.resolved);
+}
+
+/// A `trivy k8s` resource without `Kind` and `Name`: its results would have no resource, which
+/// is no scope, and resolved every misconfiguration of the cluster.
+#[test]
+fn a_trivy_k8s_resource_without_kind_and_name_resolves_nothing() {
+    let base = corpus("trivy/defectdojo__trivy-kubernetes.json");
+    for resource in [
+        json!({"Results": [{"Target": "x", "Class": "config"}]}),
+        json!({"Namespace": "default", "Kind": "", "Name": "", "Results": [{"Target": "x", "Class": "config"}]}),
+    ] {
+        let mut v = base.clone();
+        v["Misconfigurations"] = json!([resource]);
+        stays_open(&base, &v.to_string(), "IN0101", None);
+    }
+    let mut typed = base.clone();
+    typed["Misconfigurations"] =
+        json!([{"Namespace": 1, "Kind": null, "Name": ["a"], "Results": [{"Target": "x", "Class": "config"}]}]);
+    stays_open(&base, &typed.to_string(), "IN0101", None);
+}
+
+/// npm 7 counts vulnerable packages: a count above the list is a package that was not read.
+/// npm 6 `muted` advisories are a risk decision taken in npm: the scan resolves nothing.
+#[test]
+fn npm_counts_above_the_list_or_muted_advisories_resolve_nothing() {
+    let base = corpus(NPM_MANY);
+    let mut short = base.clone();
+    // A package with an advisory of its own (a finding), gone from the list, counted still.
+    let direct = short["vulnerabilities"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, v)| v["via"].as_array().is_some_and(|via| via.iter().any(Value::is_object)))
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    short["vulnerabilities"].as_object_mut().unwrap().remove(&direct);
+    let o = stays_open(&base, &short.to_string(), "IN0101", None);
+    assert!(!o.summary.kept_open.is_empty());
+    let v6 = corpus("npm-audit/defectdojo__npm-audit-many_vuln.json");
+    let mut muted = v6.clone();
+    let adv = muted["advisories"].as_object().unwrap().keys().next().unwrap().clone();
+    muted["advisories"].as_object_mut().unwrap().remove(&adv);
+    muted["muted"] = json!([{"id": adv.parse::<u64>().unwrap_or(1), "path": "a>b"}]);
+    stays_open(&v6, &muted.to_string(), "IN0111", None);
+}
