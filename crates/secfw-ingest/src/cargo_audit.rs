@@ -164,7 +164,7 @@ fn entry(
     let pver = s(pkg, "version").unwrap_or("");
     let adv = v.get("advisory").filter(|a| a.is_object());
     let kind = warning.map(str::to_owned).or_else(|| s(v, "kind").map(str::to_owned));
-    let id = adv.and_then(|a| sne(a, "id")).map(str::to_owned);
+    let id = adv.and_then(|a| sne(a, "id")).map(|i| crate::model::canonical_id(i).into_owned());
     let Some(key) = id.clone().or_else(|| kind.clone()) else {
         diags.push(skipped(name, p, "a vulnerability needs advisory.id"));
         return None;

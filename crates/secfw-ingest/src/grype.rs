@@ -267,7 +267,11 @@ fn match_item(m: &Value, p: String, target: &str, name: &str, diags: &mut Vec<Di
         return None;
     };
     let pver = s(art, "version").unwrap_or("");
-    let ptype = s(art, "type").unwrap_or("");
+    let id = &*crate::model::canonical_id(id);
+    // Package types are lower case (`apk`, `java-archive`): one written in another case is
+    // the same type.
+    let ptype_lower = s(art, "type").unwrap_or("").to_ascii_lowercase();
+    let ptype = ptype_lower.as_str();
     let cvss = best_cvss(vuln).or_else(|| arr(m, "relatedVulnerabilities").iter().find_map(best_cvss));
     let (severity, sev_src) = severity_of(vuln, cvss, &p, name, diags);
     let mut cve = vec![];

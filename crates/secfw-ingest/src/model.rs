@@ -557,6 +557,53 @@ pub(crate) fn is_advisory_id(s: &str) -> bool {
     secfw_artifacts::is_known_advisory_id(s)
 }
 
+/// An advisory id as its database writes it, so that a finding keeps its identity when a
+/// producer writes the id in another case or with invisible characters: zero-width and
+/// byte-order-mark characters removed; `CVE-`, `RUSTSEC-`, `GO-`, `PYSEC-`, `OSV-`, `MAL-`
+/// ids in upper case; `GHSA-` ids with their prefix in upper case and the rest in lower case.
+/// Any other id is returned as it is (trimmed). Borrowed when already canonical.
+pub(crate) fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    const INVISIBLE: [char; 5] = ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}'];
+    let t = id.trim();
+    let clean: Cow<'_, str> =
+        if t.contains(INVISIBLE) { Cow::Owned(t.replace(INVISIBLE, "").trim().to_owned()) } else { Cow::Borrowed(t) };
+    let prefixed = |p: &str| clean.len() > p.len() && clean.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let canonical = if prefixed("GHSA-") {
+        format!("GHSA-{}", clean.get(5..).unwrap_or_default().to_ascii_lowercase())
+    } else if ["CVE-", "RUSTSEC-", "GO-", "PYSEC-", "OSV-", "MAL-"].iter().any(|p| prefixed(p)) {
+        clean.to_ascii_uppercase()
+    } else {
+        return clean;
+    };
+    if canonical == clean { clean } else { Cow::Owned(canonical) }
+}
+
+#[cfg(test)]
+mod canonical_id_tests {
+    use super::canonical_id;
+
+    #[test]
+    fn advisory_ids_are_written_as_their_database_writes_them() {
+        for (written, canonical) in [
+            ("CVE-2019-1549", "CVE-2019-1549"),
+            ("cve-2019-1549", "CVE-2019-1549"),
+            ("CVE-2019-1549\u{200B}", "CVE-2019-1549"),
+            ("\u{FEFF}rustsec-2020-0001", "RUSTSEC-2020-0001"),
+            ("GHSA-P6MC-M468-83GW", "GHSA-p6mc-m468-83gw"),
+            ("ghsa-p6mc-m468-83gw", "GHSA-p6mc-m468-83gw"),
+            ("go-2021-0053", "GO-2021-0053"),
+            ("DS002", "DS002"),
+            ("npm-advisory-1", "npm-advisory-1"),
+            ("CVE-", "CVE-"),
+            ("é", "é"),
+        ] {
+            assert_eq!(canonical_id(written), canonical, "{written:?}");
+        }
+        assert!(matches!(canonical_id("CVE-2019-1549"), std::borrow::Cow::Borrowed(_)));
+    }
+}
+
 /// Map a qualitative severity word used by scanners. `None` for unknown words.
 pub(crate) fn severity_word(s: &str) -> Option<Severity> {
     match s.trim().to_ascii_lowercase().as_str() {

@@ -114,7 +114,9 @@ fn cwe_of(v: Option<&Value>) -> Vec<String> {
 }
 
 fn ghsa_of(url: &str) -> Option<String> {
-    url.rsplit('/').next().filter(|x| x.starts_with("GHSA-")).map(str::to_owned)
+    let last = url.trim().trim_end_matches('/').rsplit('/').next()?;
+    let id = crate::model::canonical_id(last);
+    id.starts_with("GHSA-").then(|| id.into_owned())
 }
 
 fn v7(root: &Value, name: &str, target: &str, diags: &mut Vec<Diagnostic>, out: &mut Vec<Item>) {

@@ -71,16 +71,22 @@ fn package_items(pk: &Value, p: &str, target: &str, name: &str, diags: &mut Vec<
         target,
         pointer: p,
     };
-    let vulns: BTreeMap<&str, (usize, &Value)> = arr(pk, "vulnerabilities")
+    // Ids as their databases write them (`canonical_id`), in the vulnerabilities and in the
+    // groups alike.
+    let vulns: BTreeMap<String, (usize, &Value)> = arr(pk, "vulnerabilities")
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| sne(v, "id").map(|id| (id, (i, v))))
+        .filter_map(|(i, v)| sne(v, "id").map(|id| (crate::model::canonical_id(id).into_owned(), (i, v))))
         .collect();
     // Groups merge aliases (GO-..., GHSA-..., CVE-...) into one finding.
     let mut groups: Vec<(Vec<String>, Option<f64>)> = arr(pk, "groups")
         .iter()
         .map(|g| {
-            let mut ids: Vec<String> = arr(g, "ids").iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            let mut ids: Vec<String> = arr(g, "ids")
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|i| crate::model::canonical_id(i).into_owned())
+                .collect();
             ids.sort();
             (ids, num(g, "max_severity"))
         })
@@ -88,7 +94,7 @@ fn package_items(pk: &Value, p: &str, target: &str, name: &str, diags: &mut Vec<
         .collect();
     let grouped: std::collections::BTreeSet<&str> =
         groups.iter().flat_map(|(ids, _)| ids.iter().map(String::as_str)).collect();
-    let alone: Vec<String> = vulns.keys().filter(|id| !grouped.contains(*id)).map(|id| (*id).to_owned()).collect();
+    let alone: Vec<String> = vulns.keys().filter(|id| !grouped.contains(id.as_str())).cloned().collect();
     groups.extend(alone.into_iter().map(|id| (vec![id], None)));
     for (ids, max_sev) in groups {
         let Some((vi, v)) = ids.iter().find_map(|id| vulns.get(id.as_str()).copied()) else {
@@ -130,7 +136,7 @@ fn severity_of(
 /// One alias group of a package → one item; `v` (at index `vi`) is its first vulnerability.
 fn group_item(
     pkg: &Pkg<'_>,
-    vulns: &BTreeMap<&str, (usize, &Value)>,
+    vulns: &BTreeMap<String, (usize, &Value)>,
     ids: &[String],
     max_sev: Option<f64>,
     (vi, v): (usize, &Value),

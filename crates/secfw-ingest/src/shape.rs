@@ -49,8 +49,13 @@ type Rule = (&'static [&'static str], Want);
 
 /// The fields of a Trivy finding its identity is read from, where absent means empty.
 const TRIVY_VULN: &[Rule] = &[(&["PkgPath"], Want::Text), (&["InstalledVersion"], Want::Text)];
-const TRIVY_MISCONFIG: &[Rule] =
-    &[(&["Message"], Want::Text), (&["CauseMetadata"], Want::Object), (&["CauseMetadata", "Resource"], Want::Text)];
+const TRIVY_MISCONFIG: &[Rule] = &[
+    (&["ID"], Want::Text),
+    (&["AVDID"], Want::Text),
+    (&["Message"], Want::Text),
+    (&["CauseMetadata"], Want::Object),
+    (&["CauseMetadata", "Resource"], Want::Text),
+];
 const TRIVY_SECRET: &[Rule] = &[(&["Match"], Want::Text)];
 const TRIVY_LICENSE: &[Rule] = &[(&["PkgName"], Want::Text), (&["FilePath"], Want::Text)];
 /// A Trivy result: the fields its findings' target and scope are read from, and its lists of

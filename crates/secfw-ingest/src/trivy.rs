@@ -432,8 +432,9 @@ fn vulnerability(v: &Value, modified: Option<&Value>, p: String, ctx: &Ctx<'_>, 
         acc.cov.skip(class::VULNERABILITY, acc.diags, name, &p, "a vulnerability needs VulnerabilityID and PkgName");
         return None;
     };
+    let id = &*crate::model::canonical_id(id);
     let installed = s(v, "InstalledVersion").unwrap_or("");
-    let pkg_path = s(v, "PkgPath").unwrap_or("");
+    let pkg_path = s(v, "PkgPath").map_or("", str::trim);
     let cvss = cvss_of(v);
     let (severity, src) = sev(v, cvss, name, &p, acc.diags);
     let mut cwe: Vec<String> = arr(v, "CweIDs").iter().filter_map(Value::as_str).flat_map(cwes_in).collect();
@@ -510,6 +511,10 @@ fn misconfiguration(m: &Value, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) 
         acc.cov.skip(class::MISCONFIGURATION, acc.diags, name, &p, "a misconfiguration needs an ID");
         return None;
     };
+    // Check ids are upper case (`DS002`, `KSV001`, `AVD-DS-0002`): one written in another case
+    // is the same check.
+    let id_upper = id.to_ascii_uppercase();
+    let id = id_upper.as_str();
     match m.get("Status") {
         None | Some(Value::Null) => {}
         Some(Value::String(st)) if st == "FAIL" => {}

@@ -777,3 +777,55 @@ fn npm_counts_above_the_list_or_muted_advisories_resolve_nothing() {
     muted["muted"] = json!([{"id": adv.parse::<u64>().unwrap_or(1), "path": "a>b"}]);
     stays_open(&v6, &muted.to_string(), "IN0111", None);
 }
+
+/// Record `base`, then ingest `edited` a day later: the same findings, none opened or resolved.
+fn same_identity(what: &str, base: &Value, edited: &Value, target: Option<&str>) {
+    let d = tempfile::tempdir().unwrap();
+    let first = ingest(d.path(), &base.to_string(), "2026-11-24T12:00:00Z", target).unwrap();
+    assert!(!first.summary.opened.is_empty(), "{what}");
+    let o = ingest(d.path(), &edited.to_string(), "2026-11-25T12:00:00Z", target).unwrap();
+    assert!(o.summary.opened.is_empty() && o.summary.resolved.is_empty(), "{what}: {:?}", o.summary);
+    assert_eq!(o.summary.updated.len(), first.summary.opened.len(), "{what}");
+}
+
+/// An advisory id written in another case or with an invisible character, a package type in
+/// another case, a path with spaces around it: the same finding (before, the recorded one
+/// resolved and a new one opened).
+#[test]
+fn ids_in_another_case_or_with_invisible_characters_keep_the_findings_identity() {
+    let base = corpus("trivy/trivy__alpine-310.json");
+    let mut t = base.clone();
+    for r in t["Results"].as_array_mut().unwrap() {
+        for v in r["Vulnerabilities"].as_array_mut().into_iter().flatten() {
+            let id = v["VulnerabilityID"].as_str().unwrap().to_ascii_lowercase();
+            v["VulnerabilityID"] = json!(format!("{id}\u{200B}"));
+        }
+    }
+    same_identity("trivy", &base, &t, None);
+    let base = corpus("grype/defectdojo__grype-many_vulns_with_epss_values.json");
+    let mut g = base.clone();
+    for m in g["matches"].as_array_mut().unwrap() {
+        let id = m["vulnerability"]["id"].as_str().unwrap().to_ascii_lowercase();
+        m["vulnerability"]["id"] = json!(id);
+        let ty = m["artifact"]["type"].as_str().unwrap_or("").to_ascii_uppercase();
+        m["artifact"]["type"] = json!(ty);
+    }
+    same_identity("grype", &base, &g, None);
+    let base = corpus(CARGO_MANY);
+    let mut c = base.clone();
+    for v in c["vulnerabilities"]["list"].as_array_mut().unwrap() {
+        let id = v["advisory"]["id"].as_str().unwrap().to_ascii_lowercase();
+        v["advisory"]["id"] = json!(id);
+    }
+    same_identity("cargo-audit", &base, &c, Some("svc/a"));
+    let base = corpus(NPM_MANY);
+    let mut n = base.clone();
+    for (_, v) in n["vulnerabilities"].as_object_mut().unwrap() {
+        for via in v["via"].as_array_mut().unwrap() {
+            if let Some(u) = via.get("url").and_then(Value::as_str).map(str::to_owned) {
+                via["url"] = json!(format!("{}/", u.to_ascii_lowercase()));
+            }
+        }
+    }
+    same_identity("npm", &base, &n, None);
+}
