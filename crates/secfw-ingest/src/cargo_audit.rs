@@ -45,6 +45,8 @@ pub(crate) fn parse(
             }
         }
     }
+    // Two versions of one crate in the lockfile with the same advisory are two findings.
+    crate::model::separate_copies(&mut items, "cargo-audit-copy", |it| Some(it.location.as_str().into()));
     dedupe(&mut items);
     let mut scan = Scan::new("cargo-audit", vec![target], &[crate::model::class::VULNERABILITY], items);
     narrow_by_settings(root.get("settings"), &mut scan, name, diags);

@@ -488,6 +488,46 @@ pub(crate) fn scope_key(s: &str) -> String {
     s
 }
 
+/// Installed copies of one package share a vulnerability's identity (which leaves the
+/// version out, so that an upgrade keeps it), and `dedupe` would keep one of them: the other
+/// copy's version was lost, and a decision on one copy would have covered both. Two versions
+/// of a crate in one `Cargo.lock`, of `lodash` in one lockfile, one package in two lockfiles
+/// of one project. `copy_of` names an item's copy (`None`: the item is not a package copy).
+/// The copy whose name sorts first keeps the identity, so a finding recorded before keeps its
+/// id; each other copy is told apart by its name (`[tag, fingerprint, copy]`). The same copy
+/// reported twice stays one finding. Linear in the items (one hash map).
+pub(crate) fn separate_copies(
+    items: &mut [Item],
+    tag: &str,
+    copy_of: impl Fn(&Item) -> Option<std::borrow::Cow<'_, str>>,
+) {
+    let copies: Vec<Option<String>> = items.iter().map(|it| copy_of(it).map(std::borrow::Cow::into_owned)).collect();
+    // The first copy of each identity: then the items to tell apart, by index.
+    let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::with_capacity(items.len());
+    for (it, c) in items.iter().zip(&copies) {
+        let Some(c) = c else { continue };
+        let l = first.entry(it.fingerprint.as_str()).or_insert(c.as_str());
+        if c.as_str() < *l {
+            *l = c.as_str();
+        }
+    }
+    let apart: Vec<usize> = items
+        .iter()
+        .zip(&copies)
+        .enumerate()
+        .filter(|(_, (it, c))| {
+            c.as_deref().is_some_and(|c| first.get(it.fingerprint.as_str()).is_some_and(|l| *l != c))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    drop(first);
+    for i in apart {
+        let it = &mut items[i];
+        let copy = copies[i].as_deref().unwrap_or_default();
+        it.fingerprint = crate::fingerprint::compute(&[tag, &it.fingerprint, copy]);
+    }
+}
+
 /// Sort items by fingerprint and merge those with equal fingerprints into one (occurrences
 /// counted, the first by location kept), so the outcome does not depend on result order.
 ///

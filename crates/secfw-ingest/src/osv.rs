@@ -32,11 +32,25 @@ pub(crate) fn parse(
         let source = res.get("source").unwrap_or(&Value::Null);
         let path = sne(source, "path").unwrap_or("unknown");
         let target = opts.target.clone().unwrap_or_else(|| path.to_owned());
+        let first = items.len();
         for (pi, pk) in arr(res, "packages").iter().enumerate() {
             package_items(pk, &format!("/results/{ri}/packages/{pi}"), &target, name, diags, &mut items);
         }
+        // With `--target`, the lockfiles of one project share the target: each finding
+        // records its lockfile, which tells the copies of one package apart.
+        if opts.target.is_some() {
+            for it in &mut items[first..] {
+                it.extra.push(("source_path".into(), json!(path)));
+            }
+        }
         targets.push(target);
     }
+    // One package in two lockfiles of one project, or two versions of it in one, is two
+    // findings.
+    crate::model::separate_copies(&mut items, "osv-copy", |it| {
+        let source = it.extra.iter().find(|(k, _)| k == "source_path").and_then(|(_, v)| v.as_str()).unwrap_or("");
+        Some(format!("{source}\n{}", it.location).into())
+    });
     dedupe(&mut items);
     targets.sort();
     targets.dedup();

@@ -59,38 +59,13 @@ pub(crate) fn parse(
         }
     };
     let Acc { mut items, cov, .. } = acc;
-    separate_copies(&mut items);
+    // Two installed copies of one package in one place (two versions of `lodash` in one
+    // lockfile, with no `PkgPath` to tell them apart) are two findings.
+    crate::model::separate_copies(&mut items, "trivy/vuln-copy", |it| {
+        (it.class == class::VULNERABILITY).then(|| it.location.as_str().into())
+    });
     dedupe(&mut items);
     Ok(vec![scan(target, version, created, items, cov)])
-}
-
-/// Installed copies of one package in one place (two versions of `lodash` in one lockfile,
-/// with no `PkgPath` to tell them apart) share a vulnerability's identity, and `dedupe`
-/// would keep one of them: the other copy's version and purl were lost, and a decision on
-/// one copy would have covered both. The copy whose location (`pkg@version`) sorts first
-/// keeps the identity, so a finding recorded before keeps its id; each other copy is told
-/// apart by its location. The same copy reported twice stays one finding.
-fn separate_copies(items: &mut [Item]) {
-    // The first location of each identity, borrowed: then the items to tell apart, by index.
-    let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::with_capacity(items.len());
-    for it in items.iter().filter(|it| it.class == class::VULNERABILITY) {
-        let l = first.entry(it.fingerprint.as_str()).or_insert(it.location.as_str());
-        if it.location.as_str() < *l {
-            *l = it.location.as_str();
-        }
-    }
-    let apart: Vec<usize> = items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| it.class == class::VULNERABILITY)
-        .filter(|(_, it)| first.get(it.fingerprint.as_str()).is_some_and(|l| *l != it.location))
-        .map(|(i, _)| i)
-        .collect();
-    drop(first);
-    for i in apart {
-        let it = &mut items[i];
-        it.fingerprint = compute(&["trivy/vuln-copy", &it.fingerprint, &it.location]);
-    }
 }
 
 /// What the results of a report add up to: items, coverage and notes.

@@ -77,7 +77,7 @@ fn d7_the_clean_audit_of_another_project_does_not_resolve_this_projects_findings
     // workspace): project A's cargo audit, project B's clean one, A's npm audit, B's clean one.
     let d = tempfile::tempdir().unwrap();
     let o = ingest(d.path(), &corpus(CARGO_MANY), "2026-12-02T00:00:00Z");
-    assert_eq!(o.summary.opened.len(), 11);
+    assert_eq!(o.summary.opened.len(), 13);
     assert!(codes(&o).contains(&"IN0110".to_owned()), "the output says the target is a default: {:?}", codes(&o));
     let note = o.diagnostics().into_iter().find(|d| d.code.as_str() == "IN0110").unwrap();
     assert!(note.message.contains("`Cargo.lock` names no project"), "{}", note.message);
@@ -85,11 +85,11 @@ fn d7_the_clean_audit_of_another_project_does_not_resolve_this_projects_findings
 
     let o = ingest(d.path(), &corpus(CARGO_NONE), "2026-12-03T00:00:00Z");
     assert!(o.summary.resolved.is_empty(), "B's clean audit resolved A's findings: {:?}", o.summary.resolved);
-    assert_eq!(o.summary.kept_open.len(), 11, "{:?}", o.summary.kept_open);
+    assert_eq!(o.summary.kept_open.len(), 13, "{:?}", o.summary.kept_open);
     for (id, why) in &o.summary.kept_open {
         assert!(why.contains("names no project") && why.contains("many_findings.json"), "{id}: {why}");
     }
-    assert_eq!(codes(&o).iter().filter(|c| *c == "IN0108").count(), 11);
+    assert_eq!(codes(&o).iter().filter(|c| *c == "IN0108").count(), 13);
 
     let o = ingest(d.path(), &corpus(NPM_MANY), "2026-12-04T00:00:00Z");
     assert_eq!(o.summary.opened.len(), 3);
@@ -97,14 +97,14 @@ fn d7_the_clean_audit_of_another_project_does_not_resolve_this_projects_findings
     assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
     assert_eq!(o.summary.kept_open.len(), 3);
     assert!(codes(&o).contains(&"IN0110".to_owned()));
-    assert_eq!(open_count(d.path()), 14);
+    assert_eq!(open_count(d.path()), 16);
 }
 
 #[test]
 fn d7_the_same_projects_clean_rescan_at_the_same_report_path_still_resolves() {
     let d = tempfile::tempdir().unwrap();
     for (many, none, rel, n) in [
-        (CARGO_MANY, CARGO_NONE, "reports/api/cargo-audit.json", 11),
+        (CARGO_MANY, CARGO_NONE, "reports/api/cargo-audit.json", 13),
         (NPM_MANY, NPM_NONE, "reports/web/npm-audit.json", 3),
     ] {
         let p = place(d.path(), many, rel);
@@ -123,7 +123,7 @@ fn d7_target_names_the_project_whatever_the_report_paths() {
     let d = tempfile::tempdir().unwrap();
     // Named projects: the report paths do not matter.
     let o = ingest_with(d.path(), &[&corpus(CARGO_MANY)], "2026-12-02T00:00:00Z", Some("services/a"));
-    assert_eq!(o.summary.opened.len(), 11);
+    assert_eq!(o.summary.opened.len(), 13);
     assert!(!codes(&o).contains(&"IN0110".to_owned()), "a named target is not a default");
     // B's clean audit, named B: A's findings are not B's.
     let o = ingest_with(d.path(), &[&corpus(CARGO_NONE)], "2026-12-03T00:00:00Z", Some("services/b"));
@@ -136,21 +136,21 @@ fn d7_target_names_the_project_whatever_the_report_paths() {
     // A's clean audit from another path, named A: resolves.
     let p = place(d.path(), CARGO_NONE, "elsewhere/today.json");
     let o = ingest_with(d.path(), &[&p], "2026-12-04T00:00:00Z", Some("services/a"));
-    assert_eq!(o.summary.resolved.len(), 11);
+    assert_eq!(o.summary.resolved.len(), 13);
 }
 
 #[test]
 fn d7_two_projects_with_the_same_advisories_are_two_sets_of_findings() {
-    // Two services of a monorepo with the same lockfile: the same 11 advisories each. Their
+    // Two services of a monorepo with the same lockfile: the same 13 findings each. Their
     // findings stay apart, so B going clean resolves B's, never A's.
     let d = tempfile::tempdir().unwrap();
     let a = place(d.path(), CARGO_MANY, "services/a/cargo-audit.json");
     let b = place(d.path(), CARGO_MANY, "services/b/cargo-audit.json");
     let o = ingest_with(d.path(), &[&a, &b], "2026-12-02T00:00:00Z", None);
-    assert_eq!(o.summary.opened.len(), 22, "one finding per project and advisory");
+    assert_eq!(o.summary.opened.len(), 26, "one finding per project and advisory");
     let b = place(d.path(), CARGO_NONE, "services/b/cargo-audit.json");
     let o = ingest(d.path(), &b, "2026-12-03T00:00:00Z");
-    assert_eq!(o.summary.resolved.len(), 11);
+    assert_eq!(o.summary.resolved.len(), 13);
     let l = ledger(d.path());
     for f in &l.findings {
         let report = f.evidence[0].data.get_str("report").unwrap();
@@ -159,7 +159,7 @@ fn d7_two_projects_with_the_same_advisories_are_two_sets_of_findings() {
     }
     // A's next report updates A's findings (none new).
     let o = ingest(d.path(), &a, "2026-12-04T00:00:00Z");
-    assert_eq!((o.summary.opened.len(), o.summary.updated.len()), (0, 11));
+    assert_eq!((o.summary.opened.len(), o.summary.updated.len()), (0, 13));
 }
 
 /// A ledger as an earlier secfw wrote it: each finding under its unbound fingerprint (the
@@ -186,10 +186,10 @@ fn d7_findings_recorded_before_the_binding_keep_their_ids_and_are_resolved_by_th
     as_recorded_before(d.path(), &p, rel);
     // The same report again: the old findings are claimed (updated, same ids), none opened.
     let o = ingest(d.path(), &p, "2026-12-03T00:00:00Z");
-    assert_eq!((o.summary.opened.len(), o.summary.updated.len()), (0, 11), "{:?}", o.summary);
+    assert_eq!((o.summary.opened.len(), o.summary.updated.len()), (0, 13), "{:?}", o.summary);
     // Clean at the same path: resolved.
     let p = place(d.path(), CARGO_NONE, rel);
-    assert_eq!(ingest(d.path(), &p, "2026-12-04T00:00:00Z").summary.resolved.len(), 11);
+    assert_eq!(ingest(d.path(), &p, "2026-12-04T00:00:00Z").summary.resolved.len(), 13);
 
     // Recorded before from a report whose path was recorded as typed elsewhere: the clean
     // scan from another path keeps them open (says why), `--target Cargo.lock` (the target
@@ -200,9 +200,9 @@ fn d7_findings_recorded_before_the_binding_keep_their_ids_and_are_resolved_by_th
     as_recorded_before(d.path(), &p, "old.json");
     let clean = place(d.path(), CARGO_NONE, "new.json");
     let o = ingest(d.path(), &clean, "2026-12-03T00:00:00Z");
-    assert_eq!((o.summary.resolved.len(), o.summary.kept_open.len()), (0, 11));
+    assert_eq!((o.summary.resolved.len(), o.summary.kept_open.len()), (0, 13));
     let o = ingest_with(d.path(), &[&clean], "2026-12-04T00:00:00Z", Some("Cargo.lock"));
-    assert_eq!(o.summary.resolved.len(), 11, "{:?}", o.summary.kept_open);
+    assert_eq!(o.summary.resolved.len(), 13, "{:?}", o.summary.kept_open);
 }
 
 #[allow(clippy::needless_pass_by_value)] // built inline at every call

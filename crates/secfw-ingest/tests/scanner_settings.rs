@@ -39,12 +39,12 @@ fn corpus(rel: &str) -> Value {
     serde_json::from_slice(&std::fs::read(secfw_testkit::corpora(rel)).unwrap()).unwrap()
 }
 
-/// Record the 11 findings of the vendored report, then ingest the vendored clean report with
+/// Record the 13 findings of the vendored report, then ingest the vendored clean report with
 /// `settings` changed by `edit`; returns the second outcome.
 fn clean_scan_with(edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Outcome {
     let d = tempfile::tempdir().unwrap();
     let o = ingest(d.path(), &put(d.path(), &corpus(CARGO_MANY)), "2026-12-02T00:00:00Z");
-    assert_eq!(o.summary.opened.len(), 11);
+    assert_eq!(o.summary.opened.len(), 13);
     let mut clean = corpus(CARGO_NONE);
     edit(clean["settings"].as_object_mut().unwrap());
     ingest(d.path(), &put(d.path(), &clean), "2026-12-03T00:00:00Z")
@@ -58,7 +58,7 @@ fn kept_open_why(o: &Outcome) -> Vec<String> {
 fn the_vendored_clean_report_resolves_everything_it_covers() {
     // The control: the same clean report as shipped (informational_warnings: [unmaintained]).
     let o = clean_scan_with(|_| {});
-    assert_eq!(o.summary.resolved.len(), 11, "{:?}", o.summary.kept_open);
+    assert_eq!(o.summary.resolved.len(), 13, "{:?}", o.summary.kept_open);
     assert!(o.summary.kept_open.is_empty());
 }
 
@@ -70,7 +70,7 @@ fn an_advisory_ignored_in_the_scanners_configuration_is_never_resolved_by_that_s
     let why = kept_open_why(&o);
     assert_eq!(why.len(), 1, "{why:?}");
     assert!(why[0].contains("configured to ignore `RUSTSEC-2020-0091`"), "{why:?}");
-    assert_eq!(o.summary.resolved.len(), 10);
+    assert_eq!(o.summary.resolved.len(), 12);
     let d = o.diagnostics().into_iter().find(|d| d.code.as_str() == "IN0111").expect("IN0111 is reported");
     assert!(d.message.starts_with("/settings/ignore/0: "), "located at the ignore entry: {}", d.message);
     assert!(d.hint.as_deref().unwrap_or("").contains("exception"), "{d:?}");
@@ -108,7 +108,7 @@ fn a_warning_kind_the_run_did_not_report_is_out_of_its_scope() {
     assert_eq!(why.len(), 3, "the three unmaintained warnings stay open: {why:?}");
     assert!(why.iter().all(|w| w.contains("`unmaintained` is not in the cargo-audit scan's scope")), "{why:?}");
     // Vulnerabilities and yanked crates are reported whatever the setting: resolved.
-    assert_eq!(o.summary.resolved.len(), 8);
+    assert_eq!(o.summary.resolved.len(), 10);
 }
 
 #[test]
@@ -128,7 +128,7 @@ fn a_severity_threshold_or_platform_filter_resolves_nothing() {
         });
         assert!(o.summary.resolved.is_empty(), "{key}: {:?}", o.summary.resolved);
         let why = kept_open_why(&o);
-        assert_eq!(why.len(), 11, "{key}");
+        assert_eq!(why.len(), 13, "{key}");
         assert!(why.iter().all(|w| w.contains("filtered what it reported") && w.contains(key)), "{key}: {why:?}");
     }
     // Empty filters (`[]`, `null`) filter nothing: the vendored report itself has them.
@@ -136,7 +136,7 @@ fn a_severity_threshold_or_platform_filter_resolves_nothing() {
         s.insert("target_os".into(), json!([]));
         s.insert("severity".into(), Value::Null);
     });
-    assert_eq!(o.summary.resolved.len(), 11);
+    assert_eq!(o.summary.resolved.len(), 13);
 }
 
 /// Settings a careless producer or a hand edit could write: each one hides what the scanner
@@ -156,7 +156,7 @@ fn settings_that_cannot_be_read_resolve_nothing() {
             s.insert(key.into(), value.clone());
         });
         assert!(o.summary.resolved.is_empty(), "{key} = {value}: {:?}", o.summary.resolved);
-        assert_eq!(kept_open_why(&o).len(), 11, "{key} = {value}");
+        assert_eq!(kept_open_why(&o).len(), 13, "{key} = {value}");
         let d = o.diagnostics().into_iter().find(|d| d.code.as_str() == "IN0112").expect("IN0112 is reported");
         assert!(d.message.starts_with(&format!("{pointer} ")), "located at {pointer}: {}", d.message);
         assert!(!d.hint.as_deref().unwrap_or("").is_empty(), "{d:?}");
@@ -164,7 +164,7 @@ fn settings_that_cannot_be_read_resolve_nothing() {
     // `settings` that is not an object at all.
     let d = tempfile::tempdir().unwrap();
     let o = ingest(d.path(), &put(d.path(), &corpus(CARGO_MANY)), "2026-12-02T00:00:00Z");
-    assert_eq!(o.summary.opened.len(), 11);
+    assert_eq!(o.summary.opened.len(), 13);
     for settings in [json!("ignore everything"), json!(["RUSTSEC-2020-0091"]), json!(7)] {
         let mut clean = corpus(CARGO_NONE);
         clean["settings"] = settings.clone();
@@ -176,5 +176,5 @@ fn settings_that_cannot_be_read_resolve_nothing() {
     let mut clean = corpus(CARGO_NONE);
     clean["settings"] = Value::Null;
     let o = ingest(d.path(), &put(d.path(), &clean), "2026-12-04T00:00:00Z");
-    assert_eq!(o.summary.resolved.len(), 11, "{:?}", o.summary.kept_open);
+    assert_eq!(o.summary.resolved.len(), 13, "{:?}", o.summary.kept_open);
 }

@@ -829,3 +829,43 @@ fn ids_in_another_case_or_with_invisible_characters_keep_the_findings_identity()
     }
     same_identity("npm", &base, &n, None);
 }
+
+/// Two versions of one crate with the same advisory (a `Cargo.lock` may hold both), and one
+/// package in two lockfiles of a project ingested with `--target`: two findings each, not one
+/// with the other copy's version lost.
+#[test]
+fn copies_of_one_package_are_findings_of_their_own() {
+    let base = corpus(CARGO_MANY);
+    let mut two = base.clone();
+    let list = two["vulnerabilities"]["list"].as_array_mut().unwrap();
+    let mut copy = list[0].clone();
+    copy["package"]["version"] = json!("0.0.1-older");
+    list.push(copy);
+    let n = list.len();
+    two["vulnerabilities"]["count"] = json!(n);
+    let d = tempfile::tempdir().unwrap();
+    let o = ingest(d.path(), &two.to_string(), "2026-11-24T12:00:00Z", Some("svc/a")).unwrap();
+    let one =
+        ingest(tempfile::tempdir().unwrap().path(), &base.to_string(), "2026-11-24T12:00:00Z", Some("svc/a")).unwrap();
+    assert_eq!(o.summary.opened.len(), one.summary.opened.len() + 1);
+    // The copy recorded first keeps its identity: re-ingesting the one-copy report updates it.
+    let o2 = ingest(d.path(), &base.to_string(), "2026-11-25T12:00:00Z", Some("svc/a")).unwrap();
+    assert!(o2.summary.opened.is_empty(), "{:?}", o2.summary);
+
+    let osv = corpus("osv-scanner/osv-scanner__test-vuln-results-a.json");
+    let mut lockfiles = osv.clone();
+    let mut second = lockfiles["results"][0].clone();
+    second["source"]["path"] = json!("/src/other/go.mod");
+    lockfiles["results"].as_array_mut().unwrap().push(second);
+    let single = ingest(tempfile::tempdir().unwrap().path(), &osv.to_string(), "2026-11-24T12:00:00Z", Some("proj"))
+        .unwrap()
+        .summary
+        .opened
+        .len();
+    let both =
+        ingest(tempfile::tempdir().unwrap().path(), &lockfiles.to_string(), "2026-11-24T12:00:00Z", Some("proj"))
+            .unwrap();
+    let first_result = osv["results"][0]["packages"].as_array().unwrap().len();
+    assert!(first_result > 0);
+    assert!(both.summary.opened.len() > single, "{} vs {single}", both.summary.opened.len());
+}
