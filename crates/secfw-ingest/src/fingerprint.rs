@@ -94,6 +94,65 @@ pub fn normalize_path(p: &str) -> String {
     s
 }
 
+/// A SARIF artifact uri as the path it names, so that the spellings of one file are one
+/// location: [`normalize_path`], then a `file:` scheme in any case removed, `%XX` escapes
+/// decoded (when they decode to UTF-8), repeated `/` collapsed, and `.` and `x/..` segments
+/// resolved (a leading `..` is kept). A uri that is already a plain relative path is returned
+/// as [`normalize_path`] returns it.
+pub(crate) fn uri_path(uri: &str) -> String {
+    let mut s = normalize_path(uri);
+    if s.get(..5).is_some_and(|h| h.eq_ignore_ascii_case("file:")) {
+        let rest = s.get(5..).unwrap_or_default();
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        s = rest.to_owned();
+    }
+    if s.contains('%') {
+        s = percent_decoded(&s).unwrap_or(s);
+    }
+    if !(s.contains("//")
+        || s.contains("/./")
+        || s.contains("/../")
+        || s.starts_with("./")
+        || s.ends_with("/.")
+        || s.ends_with("/.."))
+    {
+        return s;
+    }
+    let absolute = s.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in s.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute { format!("/{joined}") } else { joined }
+}
+
+/// `s` with its `%XX` escapes decoded; `None` when an escape is malformed or the bytes are
+/// not UTF-8.
+fn percent_decoded(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// [`normalize_path`] without a copy when the path is already normal (no backslash): the
 /// trimmed text after `file://` and any leading `./`, borrowed.
 pub(crate) fn normalized_path(p: &str) -> std::borrow::Cow<'_, str> {
@@ -116,6 +175,29 @@ pub fn normalize_ws(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spellings_of_one_file_are_one_path() {
+        for (uri, path) in [
+            ("src/a.py", "src/a.py"),
+            ("./src/a.py", "src/a.py"),
+            ("src/./a.py", "src/a.py"),
+            ("src//a.py", "src/a.py"),
+            ("src/x/../a.py", "src/a.py"),
+            ("%73rc/a.py", "src/a.py"),
+            ("src/b%2Epy", "src/b.py"),
+            ("file:src/a.py", "src/a.py"),
+            ("FILE:///repo/src/a.py", "/repo/src/a.py"),
+            ("file:///repo/src/../src/a.py", "/repo/src/a.py"),
+            ("My%20File.js", "My File.js"),
+            ("../lib/a.py", "../lib/a.py"),
+            ("a\\b.py", "a/b.py"),
+            ("100%", "100%"),
+            ("%FF.py", "%FF.py"),
+        ] {
+            assert_eq!(uri_path(uri), path, "{uri}");
+        }
+    }
 
     proptest::proptest! {
         /// The borrowing form gives what the copying one gives, on paths made of the parts

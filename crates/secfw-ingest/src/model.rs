@@ -449,11 +449,26 @@ impl Scan {
             ));
         }
         let loc = crate::fingerprint::normalize_path(location);
-        if let Some((p, why)) = self.incomplete_at.iter().find(|(p, _)| under(p, &loc)) {
+        // A file named by another spelling of its path (`/repo/src/b.py` for `src/b.py`, the
+        // uri resolved against its base) is the same file: fail closed.
+        if let Some((p, why)) = self.incomplete_at.iter().find(|(p, _)| under(p, &loc) || names_the_same_file(p, &loc))
+        {
             return Reach::Blocks(format!("the {tool} scan did not analyse `{p}`: {why}"));
         }
         Reach::Resolves
     }
+}
+
+/// `true` when one of the paths ends with the other after a `/` (an absolute path and the
+/// same file relative to the project's root).
+fn names_the_same_file(p: &str, loc: &str) -> bool {
+    let ends = |long: &str, short: &str| {
+        !short.is_empty()
+            && long.len() > short.len()
+            && long.ends_with(short)
+            && long.as_bytes().get(long.len() - short.len() - 1) == Some(&b'/')
+    };
+    ends(p, loc) || ends(loc, p)
 }
 
 /// `true` when `loc` is the path `p` or lies under it.

@@ -12,7 +12,7 @@ use secfw_artifacts::{Diagnostic, Severity};
 use serde::de::{self, Deserialize as _, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
-use crate::fingerprint::{Builder, normalize_path};
+use crate::fingerprint::{Builder, normalize_path, uri_path};
 use crate::lax::{Lax, Loose, SResult, text};
 use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, uniq};
 use crate::read::{ParseOptions, arr, coded, json_error, json_error_at, num, reject, s, skipped, sne};
@@ -1370,7 +1370,10 @@ fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Opt
         ),
         (None, None) => (None, None),
     };
-    let location = uri.as_deref().map(normalize_path).or_else(|| r.logical.clone()).unwrap_or_default();
+    let location = uri.as_deref().map(uri_path).or_else(|| r.logical.clone()).unwrap_or_default();
+    // The location releases before `uri_path` gave (`src/./a.py`, `%73rc/a.py` were other
+    // files): its identity is an alias, so a recorded finding keeps its id.
+    let earlier = uri.as_deref().map(normalize_path).filter(|l| *l != location);
     let message = message_of(r, info, tool, rule_id.as_deref());
     let id = rule_id.as_deref();
     // The same relative path under two bases (`SRCROOT`, `TESTROOT`) is two files: the base
@@ -1385,6 +1388,10 @@ fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Opt
         None => (identity(r, tool, id, &location, &message), Vec::new()),
     };
     aliases.extend(blank_alias(r, tool, id, &location, &message));
+    if let Some(old) = &earlier {
+        aliases.push(identity(r, tool, id, &base.as_deref().map_or_else(|| old.clone(), |b| based(old, b)), &message));
+        aliases.push(identity(r, tool, id, old, &message));
+    }
     aliases.retain(|a| *a != fingerprint);
     aliases.dedup();
     (info, Mapped { rule_id, location, uri_base: base, message, fingerprint, aliases })
@@ -1829,11 +1836,11 @@ fn notified_gaps(invocations: &[Value]) -> (BTreeMap<String, String>, Option<Str
                 let mut paths: Vec<String> = arr(n, "locations")
                     .iter()
                     .filter_map(|l| l.pointer("/physicalLocation/artifactLocation/uri").and_then(Value::as_str))
-                    .map(normalize_path)
+                    .map(uri_path)
                     .filter(|p| !p.is_empty())
                     .collect();
                 if paths.is_empty() {
-                    paths.extend(path_in_message(text).map(normalize_path).filter(|p| !p.is_empty()));
+                    paths.extend(path_in_message(text).map(uri_path).filter(|p| !p.is_empty()));
                 }
                 if paths.is_empty() {
                     whole.get_or_insert(why);

@@ -869,3 +869,27 @@ fn copies_of_one_package_are_findings_of_their_own() {
     assert!(first_result > 0);
     assert!(both.summary.opened.len() > single, "{} vs {single}", both.summary.opened.len());
 }
+
+/// The spellings of one file are one location (`src/./a.py`, `src//a.py`, `%73rc/a.py`,
+/// `src/x/../a.py`, `file:src/a.py`): the same finding, not a new one beside the old one
+/// resolved. And a notification naming a file it did not analyse by another spelling of its
+/// path (absolute, resolved against the base) keeps that file's findings open.
+#[test]
+fn spellings_of_one_sarif_path_are_one_file() {
+    let at = |uri: &str| json!({"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}}});
+    let base = semgrep(&r1(&at("src/a.py")), |_| {});
+    for uri in ["src/./a.py", "src//a.py", "%73rc/a.py", "src/x/../a.py", "file:src/a.py", "./src/a.py"] {
+        same_identity(uri, &base, &semgrep(&r1(&at(uri)), |_| {}), None);
+    }
+    // Recorded by a release before this rule under the spelling it was given: kept.
+    let odd = semgrep(&r1(&at("src/./a.py")), |_| {});
+    same_identity("recorded as src/./a.py", &odd, &base, None);
+    // A notification that the tool could not parse `/repo/src/a.py`.
+    let notified = semgrep(&json!([]), |run| {
+        run["invocations"][0]["toolExecutionNotifications"] = json!([{"level": "error",
+            "message": {"text": "could not parse file"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "file:///repo/src/a.py"}}}]}]);
+    });
+    let o = stays_open(&base, &notified.to_string(), "IN0108", None);
+    assert!(o.summary.kept_open[0].1.contains("did not analyse"), "{:?}", o.summary.kept_open);
+}
