@@ -102,9 +102,9 @@ pub fn normalize_path(p: &str) -> String {
 pub(crate) fn uri_path(uri: &str) -> String {
     let mut s = normalize_path(uri);
     if s.get(..5).is_some_and(|h| h.eq_ignore_ascii_case("file:")) {
-        let rest = s.get(5..).unwrap_or_default();
-        let rest = rest.strip_prefix("//").unwrap_or(rest);
-        s = rest.to_owned();
+        // `file:` is ASCII: its end, and two slashes after it, are character boundaries.
+        let end = if s.get(5..7) == Some("//") { 7 } else { 5 };
+        s.replace_range(..end, "");
     }
     if s.contains('%') {
         s = percent_decoded(&s).unwrap_or(s);
