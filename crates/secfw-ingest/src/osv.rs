@@ -183,6 +183,19 @@ fn group_item(
         .filter_map(|e| s(e, "fixed"))
         .collect();
     let fingerprint = compute(&["osv", target, eco, pname, &ids.join(",")]);
+    // A group grows as advisories gain aliases (a GO id gets its CVE): the identities of the
+    // group without one of its ids (and of each id alone) are aliases, so a recorded finding
+    // keeps its id.
+    let mut aliases = Vec::new();
+    if ids.len() > 1 {
+        for i in 0..ids.len() {
+            let rest: Vec<&str> = ids.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| x.as_str()).collect();
+            aliases.push(compute(&["osv", target, eco, pname, &rest.join(",")]));
+            aliases.push(compute(&["osv", target, eco, pname, &ids[i]]));
+        }
+        aliases.sort();
+        aliases.dedup();
+    }
     let mut extra = vec![
         ("package".into(), json!(pname)),
         ("installed_version".into(), json!(pver)),
@@ -218,6 +231,6 @@ fn group_item(
         extra,
         class: crate::model::class::VULNERABILITY,
         tags: Vec::new(),
-        aliases: Vec::new(),
+        aliases,
     }
 }

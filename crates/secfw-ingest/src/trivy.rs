@@ -475,7 +475,13 @@ fn vulnerability(v: &Value, modified: Option<&Value>, p: String, ctx: &Ctx<'_>, 
         extra,
         class: class::VULNERABILITY,
         tags: Vec::new(),
-        aliases: Vec::new(),
+        // Trivy writes `PkgPath` for more package types release by release: the identity a
+        // release without it gave is an alias, so a recorded finding keeps its id.
+        aliases: if pkg_path.is_empty() {
+            Vec::new()
+        } else {
+            vec![compute(&["trivy/vuln", target, place, "", pkg, id])]
+        },
     })
 }
 

@@ -893,3 +893,29 @@ fn spellings_of_one_sarif_path_are_one_file() {
     let o = stays_open(&base, &notified.to_string(), "IN0108", None);
     assert!(o.summary.kept_open[0].1.contains("did not analyse"), "{:?}", o.summary.kept_open);
 }
+
+/// What a newer scanner adds to a finding keeps its identity: an OSV group that gains an alias
+/// (a GO id gets its CVE), a Trivy vulnerability for which Trivy now writes `PkgPath`.
+#[test]
+fn a_group_that_gains_an_alias_or_a_path_trivy_now_writes_keeps_the_findings_identity() {
+    let base = corpus("osv-scanner/osv-scanner__test-vuln-results-a.json");
+    let mut grown = base.clone();
+    let mut grew = false;
+    for r in grown["results"].as_array_mut().unwrap() {
+        for p in r["packages"].as_array_mut().unwrap() {
+            for g in p["groups"].as_array_mut().into_iter().flatten() {
+                g["ids"].as_array_mut().unwrap().push(json!("CVE-2099-0001"));
+                grew = true;
+            }
+        }
+    }
+    assert!(grew, "the fixture has groups");
+    same_identity("osv group grown", &base, &grown, None);
+    let mut t = trivy();
+    let mut with_path = t.clone();
+    with_path["Results"][0]["Vulnerabilities"][0]["PkgPath"] = json!("usr/lib/libssl.so");
+    same_identity("trivy PkgPath written", &t, &with_path, None);
+    t["Results"][0]["Vulnerabilities"][1]["PkgPath"] = json!("usr/lib/libz.so");
+    with_path["Results"][0]["Vulnerabilities"][1]["PkgPath"] = json!("usr/lib/libz.so");
+    same_identity("trivy PkgPath kept", &t, &with_path, None);
+}
