@@ -97,11 +97,25 @@ pub fn normalize_path(p: &str) -> String {
 /// A SARIF artifact uri as the path it names, so that the spellings of one file are one
 /// location: [`normalize_path`], then a `file:` scheme in any case removed, `%XX` escapes
 /// decoded (when they decode to UTF-8), repeated `/` collapsed, and `.` and `x/..` segments
-/// resolved (a leading `..` is kept). A uri that is already a plain relative path is returned
-/// as [`normalize_path`] returns it.
-pub(crate) fn uri_path(uri: &str) -> String {
-    let mut s = normalize_path(uri);
-    if s.get(..5).is_some_and(|h| h.eq_ignore_ascii_case("file:")) {
+/// resolved (a leading `..` is kept). With it, what [`normalize_path`] alone gives when that
+/// differs (the location releases before this rule recorded). One allocation for a uri that
+/// is already a plain relative path (the common case).
+pub(crate) fn uri_path(uri: &str) -> (String, Option<String>) {
+    let earlier = normalize_path(uri);
+    let scheme = earlier.get(..5).is_some_and(|h| h.eq_ignore_ascii_case("file:"));
+    let segments = |s: &str| {
+        s.contains("//")
+            || s.contains("/./")
+            || s.contains("/../")
+            || s.starts_with("./")
+            || s.ends_with("/.")
+            || s.ends_with("/..")
+    };
+    if !(scheme || earlier.contains('%') || segments(&earlier)) {
+        return (earlier, None);
+    }
+    let mut s = earlier.clone();
+    if scheme {
         // `file:` is ASCII: its end, and two slashes after it, are character boundaries.
         let end = if s.get(5..7) == Some("//") { 7 } else { 5 };
         s.replace_range(..end, "");
@@ -109,29 +123,23 @@ pub(crate) fn uri_path(uri: &str) -> String {
     if s.contains('%') {
         s = percent_decoded(&s).unwrap_or(s);
     }
-    if !(s.contains("//")
-        || s.contains("/./")
-        || s.contains("/../")
-        || s.starts_with("./")
-        || s.ends_with("/.")
-        || s.ends_with("/.."))
-    {
-        return s;
-    }
-    let absolute = s.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in s.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|l| *l != "..") => {
-                parts.pop();
+    if segments(&s) {
+        let absolute = s.starts_with('/');
+        let mut parts: Vec<&str> = Vec::new();
+        for seg in s.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." if parts.last().is_some_and(|l| *l != "..") => {
+                    parts.pop();
+                }
+                ".." if absolute => {}
+                other => parts.push(other),
             }
-            ".." if absolute => {}
-            other => parts.push(other),
         }
+        let joined = parts.join("/");
+        s = if absolute { format!("/{joined}") } else { joined };
     }
-    let joined = parts.join("/");
-    if absolute { format!("/{joined}") } else { joined }
+    if s == earlier { (s, None) } else { (s, Some(earlier)) }
 }
 
 /// `s` with its `%XX` escapes decoded; `None` when an escape is malformed or the bytes are
@@ -195,7 +203,9 @@ mod tests {
             ("100%", "100%"),
             ("%FF.py", "%FF.py"),
         ] {
-            assert_eq!(uri_path(uri), path, "{uri}");
+            let (p, earlier) = uri_path(uri);
+            assert_eq!(p, path, "{uri}");
+            assert_eq!(earlier.is_some(), normalize_path(uri) != path, "{uri}");
         }
     }
 

@@ -12,7 +12,7 @@ use secfw_artifacts::{Diagnostic, Severity};
 use serde::de::{self, Deserialize as _, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
-use crate::fingerprint::{Builder, normalize_path, uri_path};
+use crate::fingerprint::{Builder, uri_path};
 use crate::lax::{Lax, Loose, SResult, text};
 use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, uniq};
 use crate::read::{ParseOptions, arr, coded, json_error, json_error_at, num, reject, s, skipped, sne};
@@ -1370,10 +1370,12 @@ fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Opt
         ),
         (None, None) => (None, None),
     };
-    let location = uri.as_deref().map(uri_path).or_else(|| r.logical.clone()).unwrap_or_default();
     // The location releases before `uri_path` gave (`src/./a.py`, `%73rc/a.py` were other
-    // files): its identity is an alias, so a recorded finding keeps its id.
-    let earlier = uri.as_deref().map(normalize_path).filter(|l| *l != location);
+    // files), when it differs: its identity is an alias, so a recorded finding keeps its id.
+    let (location, earlier) = match uri.as_deref().map(uri_path) {
+        Some(both) => both,
+        None => (r.logical.clone().unwrap_or_default(), None),
+    };
     let message = message_of(r, info, tool, rule_id.as_deref());
     let id = rule_id.as_deref();
     // The same relative path under two bases (`SRCROOT`, `TESTROOT`) is two files: the base
@@ -1836,11 +1838,11 @@ fn notified_gaps(invocations: &[Value]) -> (BTreeMap<String, String>, Option<Str
                 let mut paths: Vec<String> = arr(n, "locations")
                     .iter()
                     .filter_map(|l| l.pointer("/physicalLocation/artifactLocation/uri").and_then(Value::as_str))
-                    .map(uri_path)
+                    .map(|u| uri_path(u).0)
                     .filter(|p| !p.is_empty())
                     .collect();
                 if paths.is_empty() {
-                    paths.extend(path_in_message(text).map(uri_path).filter(|p| !p.is_empty()));
+                    paths.extend(path_in_message(text).map(|t| uri_path(t).0).filter(|p| !p.is_empty()));
                 }
                 if paths.is_empty() {
                     whole.get_or_insert(why);
