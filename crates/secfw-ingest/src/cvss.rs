@@ -11,8 +11,15 @@ pub fn v3_base_score(vector: &str) -> Option<f64> {
     }
     let (mut av, mut ac, mut pr, mut ui) = (None, None, None, None);
     let (mut scope, mut conf, mut integ, mut avail) = (None, None, None, None);
+    // CVSS 3.1 §6: each metric appears once. A repeated one is no vector (a reader keeping
+    // the last value read `…/C:H/I:H/A:H/C:N/I:N/A:N` as low).
+    let mut seen: Vec<&str> = Vec::with_capacity(11);
     for p in parts {
         let (k, v) = p.split_once(':')?;
+        if seen.contains(&k) {
+            return None;
+        }
+        seen.push(k);
         match k {
             "AV" => {
                 av = Some(match v {
@@ -89,6 +96,13 @@ fn roundup(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_metric_written_twice_is_no_vector() {
+        assert_eq!(v3_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), Some(9.8));
+        assert_eq!(v3_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/C:N/I:N/A:N"), None);
+        assert_eq!(v3_base_score("CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), None);
+    }
 
     #[test]
     fn known_vectors_score_as_nvd_publishes() {

@@ -572,9 +572,22 @@ pub(crate) fn dedupe(items: &mut Vec<Item>) {
         let same = later.fingerprint == kept.fingerprint;
         if same {
             kept.occurrences = kept.occurrences.saturating_add(later.occurrences);
+            kept.take_rating_of(later.severity, later.severity_source);
         }
         same
     });
+}
+
+impl Item {
+    /// Take `severity` (with where it came from) when it is more severe than the item's: of
+    /// the results one finding merges, the most severe rates it, whatever their order.
+    pub(crate) fn take_rating_of(&mut self, severity: Severity, source: &'static str) {
+        // `Severity` orders the most severe first.
+        if severity < self.severity {
+            self.severity = severity;
+            self.severity_source = source;
+        }
+    }
 }
 
 /// The first 32 hex digits of a `scheme/vN:<hex>` fingerprint as a number (ordered like the

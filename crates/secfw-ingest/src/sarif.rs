@@ -704,6 +704,42 @@ struct RunItems {
     hasher: foldhash::fast::RandomState,
 }
 
+/// A `security-severity` as a score from 0 to 10: a number or numeric text, or a severity
+/// word (Semgrep writes `"MEDIUM"`) as the lowest score of its CVSS band. `None` when it is
+/// neither.
+fn score_of(l: &Loose) -> Option<f64> {
+    match l {
+        Loose::Str(t) => score_of_text(t),
+        other => other.as_f64().filter(|x| (0.0..=10.0).contains(x)),
+    }
+}
+
+/// [`score_of`] for a JSON value.
+fn score_of_value(v: &Value) -> Option<f64> {
+    match v {
+        Value::String(t) => score_of_text(t),
+        Value::Number(n) => n.as_f64().filter(|x| x.is_finite() && (0.0..=10.0).contains(x)),
+        _ => None,
+    }
+}
+
+/// A score written as text: a number from 0 to 10, or a severity word.
+fn score_of_text(t: &str) -> Option<f64> {
+    if let Some(s) = crate::model::severity_word(t) {
+        // The lowest score of the word's band (`Severity::from_cvss` gives the word back).
+        return Some(match s {
+            Severity::Critical => 9.0,
+            Severity::High => 7.0,
+            Severity::Medium => 4.0,
+            Severity::Low => 0.1,
+        });
+    }
+    t.trim().parse::<f64>().ok().filter(|x| x.is_finite() && (0.0..=10.0).contains(x))
+}
+
+/// SARIF's levels.
+const LEVELS: [&str; 4] = ["none", "note", "warning", "error"];
+
 /// The keys of a run secfw reads whose value it keeps; each may appear once. (`results`
 /// written twice is read twice: nothing of either array is lost, and a `null` one makes the
 /// run incomplete.)
@@ -792,6 +828,9 @@ fn readable_identity(v: &SResult) -> Result<(), (&'static str, &'static str)> {
     }
     if v.partial_fingerprints.1 {
         return Err(("partialFingerprints", "must be an object whose values are strings"));
+    }
+    if v.level.as_ref().is_some_and(|l| matches!(l, Loose::Other)) {
+        return Err(("level", "must be a string (none, note, warning, error)"));
     }
     if v.message.1 {
         return Err(("message", "must be an object (`{\"text\": …}`)"));
@@ -901,6 +940,7 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         Some(p) => (p.artifact_location.0, p.region.0),
         None => (None, None),
     };
+    let props_unreadable = v.properties.1;
     let props = v.properties.0;
     let taxa_cwe = v
         .taxa
@@ -933,11 +973,9 @@ fn raw_result(v: SResult, pointer: String) -> Result<RawResult, (String, String)
         snippet: region.as_ref().and_then(|r| r.snippet.get()).and_then(|x| text(x.text.as_ref())).map(str::to_owned),
         fingerprints: v.fingerprints.0,
         partial: v.partial_fingerprints.0,
-        security_severity: props.as_ref().and_then(|p| p.security_severity.as_ref()).and_then(Loose::as_f64),
-        severity_unreadable: props
-            .as_ref()
-            .and_then(|p| p.security_severity.as_ref())
-            .is_some_and(|x| x.as_f64().is_none_or(|n| !(0.0..=10.0).contains(&n))),
+        security_severity: props.as_ref().and_then(|p| p.security_severity.as_ref()).and_then(score_of),
+        severity_unreadable: props_unreadable
+            || props.as_ref().and_then(|p| p.security_severity.as_ref()).is_some_and(|x| score_of(x).is_none()),
         rule_component,
         logical_index,
         tags: props.and_then(|p| p.tags).map(|t| t.0).unwrap_or_default(),
@@ -993,6 +1031,11 @@ struct RuleInfo {
     help_uri: Option<String>,
     security_severity: Option<f64>,
     level: Option<String>,
+    /// Its `properties` or `security-severity` is there and cannot be read as a score 0–10.
+    score_unreadable: bool,
+    /// Its `defaultConfiguration` or `defaultConfiguration.level` is there and is not one of
+    /// SARIF's four levels.
+    level_unreadable: bool,
     cwe: Vec<String>,
     cve: Vec<String>,
     config: bool,
@@ -1034,8 +1077,20 @@ impl RuleInfo {
             text: r.full().or(r.short()).map(str::to_owned),
             action: r.help().map(short_action),
             help_uri: sne(r.v, "helpUri").map(str::to_owned),
-            security_severity: r.props().and_then(|p| num(p, "security-severity")),
-            level: r.level().map(str::to_owned),
+            security_severity: r.props().and_then(|p| p.get("security-severity")).and_then(score_of_value),
+            level: r.level().filter(|l| LEVELS.contains(l)).map(str::to_owned),
+            score_unreadable: match r.props() {
+                None => false,
+                Some(Value::Object(p)) => p.get("security-severity").is_some_and(|v| score_of_value(v).is_none()),
+                Some(_) => true,
+            },
+            level_unreadable: match r.v.get("defaultConfiguration") {
+                None => false,
+                Some(Value::Object(c)) => {
+                    c.get("level").is_some_and(|l| !l.as_str().is_some_and(|l| LEVELS.contains(&l)))
+                }
+                Some(_) => true,
+            },
             cwe,
             cve: {
                 let mut cve: Vec<String> = tags.iter().filter(|t| is_advisory_id(t)).map(|t| (*t).to_owned()).collect();
@@ -1199,7 +1254,7 @@ enum Prepared {
     /// A duplicate, by fingerprint, of the item at this position, mapped before the batch,
     /// that it does not replace (it sorts after it by line and pointer): counted on the item
     /// at that position (positions never change: an item is replaced in its place).
-    Counted(usize),
+    Counted(usize, Severity, &'static str),
     /// Its item, and the notes building it gave.
     Item(Item, Vec<Diagnostic>),
 }
@@ -1219,7 +1274,8 @@ fn prepare(name: &str, ctx: &RunCtx, artifacts: Option<&Value>, seen: &RunItems,
     // Items are only ever replaced by ones that sort before them, so what is counted against
     // an item mapped before the batch stays counted when the batch is added.
     if let Some(k) = seen.kept(&m.fingerprint, r.line, &r.pointer) {
-        return Prepared::Counted(k);
+        let (severity, source) = rating(&r, info);
+        return Prepared::Counted(k, severity, source);
     }
     let item = new_item(&mut diags, name, ctx, info, r, m);
     Prepared::Item(item, diags)
@@ -1231,7 +1287,11 @@ fn prepare(name: &str, ctx: &RunCtx, artifacts: Option<&Value>, seen: &RunItems,
 fn add_prepared(diags: &mut Vec<Diagnostic>, p: Prepared, acc: &mut RunItems) {
     match p {
         Prepared::NotAFinding(notes) => diags.extend(notes),
-        Prepared::Counted(k) => acc.items[k].occurrences = acc.items[k].occurrences.saturating_add(1),
+        Prepared::Counted(k, severity, source) => {
+            let kept = &mut acc.items[k];
+            kept.occurrences = kept.occurrences.saturating_add(1);
+            kept.take_rating_of(severity, source);
+        }
         Prepared::Item(item, notes) => {
             if acc.add(item) {
                 diags.extend(notes);
@@ -1280,10 +1340,13 @@ impl RunItems {
                 let occurrences = kept.occurrences.saturating_add(1);
                 if (item.line, item.pointer.as_str()) >= (kept.line, kept.pointer.as_str()) {
                     kept.occurrences = occurrences;
+                    kept.take_rating_of(item.severity, item.severity_source);
                     false
                 } else {
                     // The same fingerprint: the index stays right.
+                    let (severity, source) = (kept.severity, kept.severity_source);
                     *kept = Item { occurrences, ..item };
+                    kept.take_rating_of(severity, source);
                     true
                 }
             }
@@ -1500,6 +1563,27 @@ fn severity_of(sec_sev: Option<f64>, level: &str) -> (Severity, &'static str) {
     }
 }
 
+/// A result's severity and where it came from: `security-severity` (the result's, else its
+/// rule's) as a CVSS band, else the level (the result's, else its rule's default, else
+/// `warning`). When a score or level that is there cannot be read (the result's
+/// `properties` or score, the rule's score or `defaultConfiguration.level`), the severity
+/// found without it is no rating of the scanner's ([`crate::model::UNRATED`]): it never
+/// lowers a finding.
+fn rating(r: &RawResult, info: Option<&RuleInfo>) -> (Severity, &'static str) {
+    let score = |x: &f64| (0.0..=10.0).contains(x);
+    let rule_sev = info.and_then(|i| i.security_severity);
+    let sec_sev = r.security_severity.filter(score).or(rule_sev.filter(score));
+    let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
+    let (severity, source) = severity_of(sec_sev, level);
+    // The rule's score is consulted when the result has none; its level when the result has
+    // neither a score nor a level.
+    let own_score = r.security_severity.as_ref().is_some_and(score);
+    let rule_unreadable = info.is_some_and(|i| {
+        (i.score_unreadable && !own_score) || (i.level_unreadable && r.level.is_none() && sec_sev.is_none())
+    });
+    if r.severity_unreadable || rule_unreadable { (severity, crate::model::UNRATED) } else { (severity, source) }
+}
+
 /// The finding of a result that is not a duplicate of one already mapped.
 fn new_item(
     diags: &mut Vec<Diagnostic>,
@@ -1512,20 +1596,15 @@ fn new_item(
     let tool = ctx.tool.as_str();
     let Mapped { rule_id, location, uri_base, message, fingerprint, aliases } = m;
     let rule_sev = info.and_then(|i| i.security_severity);
-    let score = |x: &f64| (0.0..=10.0).contains(x);
-    let sec_sev = r.security_severity.filter(score).or(rule_sev.filter(score));
     let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
-    let (severity, mut sev_source) = severity_of(sec_sev, level);
-    if r.severity_unreadable {
-        // The result's own score cannot be read: the fallback is no rating of the scanner's,
-        // so it never lowers a finding (`model::UNRATED`).
-        sev_source = crate::model::UNRATED;
+    let (severity, sev_source) = rating(&r, info);
+    if sev_source == crate::model::UNRATED {
         diags.push(
             Diagnostic::note(
                 codes::UNSCORED,
                 name,
                 format!(
-                    "{}/properties/security-severity is no score from 0 to 10; recorded as {severity} from the rule or level",
+                    "{}: its `security-severity` or `level` (the result's or its rule's) cannot be read; recorded as {severity}",
                     r.pointer
                 ),
             )

@@ -244,11 +244,73 @@ fn a_sarif_security_severity_that_cannot_be_read_never_lowers_a_finding() {
     ingest(dir, &log(json!("9.8")), "2026-12-01T00:00:00Z");
     assert_eq!(ledger(dir).findings[0].severity, Severity::Critical);
     for (n, bad) in
-        [json!("CRITICAL"), json!("9.8/10"), json!(11), json!(-1), json!([9.8]), json!({})].into_iter().enumerate()
+        [json!("SEVERE"), json!("9.8/10"), json!(11), json!(-1), json!([9.8]), json!({})].into_iter().enumerate()
     {
         let o = ingest(dir, &log(bad.clone()), &format!("2026-12-0{}T00:00:00Z", n + 2));
         assert!(o.summary.rerated.is_empty(), "{bad}: {:?}", o.summary.rerated);
         assert!(o.diagnostics().iter().any(|d| d.code.as_str() == "IN0107"), "{bad}");
         assert_eq!(ledger(dir).findings[0].severity, Severity::Critical, "{bad}");
     }
+}
+
+/// A SARIF log whose one run reports `results` (rule R1 with `rule` as its descriptor).
+fn sarif_log(rule: Value, results: Value) -> Value {
+    let mut log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "codeql"}},
+        "versionControlProvenance": [{"repositoryUri": "https://example.invalid/app"}]}]});
+    log["runs"][0]["tool"]["driver"]["rules"] = Value::Array(vec![rule]);
+    log["runs"][0]["results"] = results;
+    log
+}
+
+fn r1(level: Option<Value>, line: u64) -> Value {
+    let mut r = json!({"ruleId": "R1", "message": {"text": "m"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": line}}}]});
+    if let Some(l) = level {
+        r["level"] = l;
+    }
+    r
+}
+
+/// What a SARIF log rates unreadably (the result's `level` as an object, the rule's
+/// `defaultConfiguration.level` or `security-severity` that is no level or score, the
+/// result's `properties` that is not an object) never lowers a finding; the most severe of
+/// several results of one finding in one log rates it, whatever their order.
+#[test]
+fn unreadable_sarif_ratings_never_lower_and_the_most_severe_result_rates_the_finding() {
+    let rule = json!({"id": "R1"});
+    let base = sarif_log(rule.clone(), json!([r1(Some(json!("error")), 1)]));
+    let attacks = [
+        sarif_log(rule.clone(), json!([r1(Some(json!({})), 1)])),
+        sarif_log(json!({"id": "R1", "defaultConfiguration": {"level": "fatal"}}), json!([r1(None, 1)])),
+        sarif_log(json!({"id": "R1", "defaultConfiguration": {"level": 3}}), json!([r1(None, 1)])),
+        sarif_log(json!({"id": "R1", "defaultConfiguration": "error"}), json!([r1(None, 1)])),
+        sarif_log(
+            json!({"id": "R1", "properties": {"security-severity": "High"}}),
+            json!([r1(Some(json!("note")), 1)]),
+        ),
+        sarif_log(
+            rule.clone(),
+            json!([{"ruleId": "R1", "level": "note", "message": {"text": "m"}, "properties": "x",
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": 1}}}]}]),
+        ),
+        // Two results of the finding in one log, the lower first; and in two runs.
+        sarif_log(rule.clone(), json!([r1(Some(json!("note")), 1), r1(Some(json!("error")), 9)])),
+    ];
+    for (n, attack) in attacks.iter().enumerate() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path();
+        ingest(dir, &base, "2026-12-01T00:00:00Z");
+        let o = ingest(dir, attack, "2026-12-02T00:00:00Z");
+        assert!(o.summary.rerated.is_empty(), "attack {n}: {:?}", o.summary.rerated);
+        assert_eq!(ledger(dir).findings[0].severity, Severity::High, "attack {n}");
+    }
+    // A new finding from results rated low then high opens high.
+    let d = tempfile::tempdir().unwrap();
+    let both = sarif_log(rule, json!([r1(Some(json!("note")), 1), r1(Some(json!("error")), 9)]));
+    ingest(d.path(), &both, "2026-12-01T00:00:00Z");
+    assert_eq!(ledger(d.path()).findings[0].severity, Severity::High);
+    // Trivy: one result listing a vulnerability twice, LOW then CRITICAL, opens critical.
+    let d = tempfile::tempdir().unwrap();
+    ingest(d.path(), &trivy(&[("CVE-A", "LOW"), ("CVE-A", "CRITICAL")]), "2026-12-01T00:00:00Z");
+    assert_eq!(by_rule(&ledger(d.path()), "CVE-A").severity, Severity::Critical);
 }

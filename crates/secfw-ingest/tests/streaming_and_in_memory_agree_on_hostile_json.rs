@@ -105,7 +105,7 @@ fn numbers_out_of_range_are_refused_and_negative_lines_do_not_panic() {
 #[test]
 fn unusable_security_severities_fall_back_to_the_level_instead_of_an_extreme() {
     for (value, name) in
-        [("NaN", "nan.sarif"), ("1e999", "inf.sarif"), ("-1", "negative.sarif"), ("high", "word.sarif")]
+        [("NaN", "nan.sarif"), ("1e999", "inf.sarif"), ("-1", "negative.sarif"), ("severe", "word.sarif")]
     {
         let doc = format!(
             r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"T","rules":[{{"id":"R1","properties":{{"security-severity":"{value}"}}}}]}}}},"results":[{R1}]}}]}}"#
@@ -115,6 +115,12 @@ fn unusable_security_severities_fall_back_to_the_level_instead_of_an_extreme() {
         // No level given: SARIF's default `warning`, i.e. medium — neither critical nor low.
         assert_eq!(item.severity, secfw_artifacts::Severity::Medium, "security-severity {value:?}");
     }
+    // A severity word (Semgrep writes `"HIGH"`) is read as its band.
+    let doc = format!(
+        r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"T","rules":[{{"id":"R1","properties":{{"security-severity":"HIGH"}}}}]}}}},"results":[{R1}]}}]}}"#
+    );
+    let r = both("word-high.sarif", doc.as_bytes()).unwrap();
+    assert_eq!(r.scans[0].items[0].severity, secfw_artifacts::Severity::High);
 }
 
 #[test]
