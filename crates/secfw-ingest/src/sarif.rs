@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::fingerprint::{Builder, uri_path};
 use crate::lax::{Lax, Loose, SResult, text};
 use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, uniq};
-use crate::read::{ParseOptions, arr, coded, json_error, json_error_at, num, reject, s, skipped, sne};
+use crate::read::{ParseOptions, arr, coded, json_error, json_error_at, reject, s, skipped, sne};
 use crate::split::{Cut, Shared, SplitReader};
 
 use crate::{Error, codes};
