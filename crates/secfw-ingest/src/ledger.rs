@@ -686,12 +686,7 @@ impl<'r, 'i> Merge<'r, 'i> {
     /// its severity when the scanner's rating changed ([`Merge::rerate`]).
     #[allow(clippy::too_many_arguments)] // the merge's own state, the finding, and what it is matched with
     fn update(&mut self, f: &mut Finding, report: &ScannerReport, sid: String, item: &Item, tkey: &str, sla: &SlaDays) {
-        let recorded = f
-            .evidence
-            .iter()
-            .filter(|e| is_ingest_evidence(e))
-            .find_map(|e| e.data.get_str("severity"))
-            .and_then(|s| s.parse::<Severity>().ok());
+        let recorded = finding_evidence_str(f, "severity").and_then(|s| s.parse::<Severity>().ok());
         self.rerate(f, item, recorded, sla);
         let now_ts = self.now_ts();
         f.last_seen = Some(f.last_seen.map_or(now_ts, |l| l.max(now_ts)));
@@ -736,8 +731,7 @@ impl<'r, 'i> Merge<'r, 'i> {
         let mut moved = None;
         if raised {
             r.priority = r.priority.min(derived);
-            let due = secfw_artifacts::add_saturating(self.now, Duration::days(i64::from(sla.for_severity(reported))));
-            let due = Timestamp::Date(secfw_artifacts::Date(due.date_naive()));
+            let due = due_date(self.now, sla, reported);
             if due.deadline() < r.deadline.deadline() {
                 r.deadline = due;
                 moved = Some(due);
@@ -816,6 +810,13 @@ impl<'r, 'i> Merge<'r, 'i> {
     }
 }
 
+/// The remediation deadline of a finding of `severity` rated at `now`: the day the rulebook's
+/// SLA for it ends.
+fn due_date(now: DateTime<Utc>, sla: &SlaDays, severity: Severity) -> Timestamp {
+    let end = secfw_artifacts::add_saturating(now, Duration::days(i64::from(sla.for_severity(severity))));
+    Timestamp::Date(secfw_artifacts::Date(end.date_naive()))
+}
+
 /// A new finding (superseding the last resolved one of its fingerprint, if any), made of
 /// `item`, whose text it takes (the item is left empty).
 fn new_finding(
@@ -830,7 +831,6 @@ fn new_finding(
     use std::mem::take;
     let resource = match_resource(inventory, &[&item.target, &item.location]);
     let now_ts = Timestamp::DateTime(now);
-    let deadline = secfw_artifacts::add_saturating(now, Duration::days(i64::from(sla.for_severity(item.severity))));
     let mut tags: Vec<String> = resource.map(|r| r.tags.clone()).unwrap_or_default();
     tags.extend(item.tags.iter().cloned());
     tags.sort();
@@ -859,7 +859,7 @@ fn new_finding(
         remediation: Remediation {
             recommended_action: take(&mut item.recommended_action),
             priority: priority_of(item.severity),
-            deadline: Timestamp::Date(secfw_artifacts::Date(deadline.date_naive())),
+            deadline: due_date(now, sla, item.severity),
         },
         evidence,
         governance: FindingGovernance { tags, ..FindingGovernance::default() },

@@ -516,30 +516,34 @@ pub(crate) fn separate_copies(
     tag: &str,
     copy_of: impl Fn(&Item) -> Option<std::borrow::Cow<'_, str>>,
 ) {
-    let copies: Vec<Option<String>> = items.iter().map(|it| copy_of(it).map(std::borrow::Cow::into_owned)).collect();
-    // The first copy of each identity: then the items to tell apart, by index.
-    let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::with_capacity(items.len());
-    for (it, c) in items.iter().zip(&copies) {
-        let Some(c) = c else { continue };
-        let l = first.entry(it.fingerprint.as_str()).or_insert(c.as_str());
-        if c.as_str() < *l {
-            *l = c.as_str();
+    // Borrowed from the items where the copy is a field of theirs: only the items told apart
+    // allocate (a new fingerprint). The borrows end with this block.
+    let apart: Vec<(usize, String)> = {
+        let copies: Vec<Option<std::borrow::Cow<'_, str>>> = items.iter().map(&copy_of).collect();
+        // The first copy of each identity: then the new fingerprints of the others.
+        let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::with_capacity(items.len());
+        for (it, c) in items.iter().zip(&copies) {
+            let Some(c) = c else { continue };
+            let l = first.entry(it.fingerprint.as_str()).or_insert(c);
+            if c.as_ref() < *l {
+                *l = c;
+            }
         }
-    }
-    let apart: Vec<usize> = items
-        .iter()
-        .zip(&copies)
-        .enumerate()
-        .filter(|(_, (it, c))| {
-            c.as_deref().is_some_and(|c| first.get(it.fingerprint.as_str()).is_some_and(|l| *l != c))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    drop(first);
-    for i in apart {
-        let it = &mut items[i];
-        let copy = copies[i].as_deref().unwrap_or_default();
-        it.fingerprint = crate::fingerprint::compute(&[tag, &it.fingerprint, copy]);
+        items
+            .iter()
+            .zip(&copies)
+            .enumerate()
+            .filter_map(|(i, (it, c))| {
+                let c = c.as_deref()?;
+                first
+                    .get(it.fingerprint.as_str())
+                    .is_some_and(|l| *l != c)
+                    .then(|| (i, crate::fingerprint::compute(&[tag, &it.fingerprint, c])))
+            })
+            .collect()
+    };
+    for (i, fingerprint) in apart {
+        items[i].fingerprint = fingerprint;
     }
 }
 

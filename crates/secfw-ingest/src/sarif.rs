@@ -1396,6 +1396,11 @@ fn artifact_location(artifacts: Option<&Value>, i: usize) -> Option<&Value> {
     artifacts.and_then(Value::as_array).and_then(|a| a.get(i)).and_then(|a| a.get("location"))
 }
 
+/// The base of the run's artifact `i` (`artifacts[i].location.uriBaseId`), by its name.
+fn artifact_base(artifacts: Option<&Value>, i: usize) -> Option<String> {
+    artifact_location(artifacts, i).and_then(|l| sne(l, "uriBaseId")).and_then(base_name)
+}
+
 /// The name of a `uriBaseId` (`%SRCROOT%` and `SRCROOT` are one base), `None` when blank.
 fn base_name(b: &str) -> Option<String> {
     let n = b.trim().trim_matches('%').trim();
@@ -1423,14 +1428,9 @@ fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Opt
     let rule_id = r.rule_id.clone().or_else(|| info.and_then(|x| x.id.clone()));
     let (uri, base) = match (&r.uri, r.artifact_index) {
         // The base the result does not write is its artifact's, when it names one.
-        (Some(u), Some(i)) if r.uri_base.is_none() => {
-            (Some(u.clone()), artifact_location(artifacts, i).and_then(|l| sne(l, "uriBaseId")).and_then(base_name))
-        }
+        (Some(u), Some(i)) if r.uri_base.is_none() => (Some(u.clone()), artifact_base(artifacts, i)),
         (Some(u), _) => (Some(u.clone()), r.uri_base.clone()),
-        (None, Some(i)) => (
-            artifact_uri(artifacts, i).map(str::to_owned),
-            artifact_location(artifacts, i).and_then(|l| sne(l, "uriBaseId")).and_then(base_name),
-        ),
+        (None, Some(i)) => (artifact_uri(artifacts, i).map(str::to_owned), artifact_base(artifacts, i)),
         (None, None) => (None, None),
     };
     // The location releases before `uri_path` gave (`src/./a.py`, `%73rc/a.py` were other
@@ -1454,7 +1454,9 @@ fn mapped<'c>(ctx: &'c RunCtx, artifacts: Option<&Value>, r: &RawResult) -> (Opt
     };
     aliases.extend(blank_alias(r, tool, id, &location, &message));
     if let Some(old) = &earlier {
-        aliases.push(identity(r, tool, id, &base.as_deref().map_or_else(|| old.clone(), |b| based(old, b)), &message));
+        if let Some(b) = &base {
+            aliases.push(identity(r, tool, id, &based(old, b), &message));
+        }
         aliases.push(identity(r, tool, id, old, &message));
     }
     aliases.retain(|a| *a != fingerprint);
@@ -1570,14 +1572,13 @@ fn severity_of(sec_sev: Option<f64>, level: &str) -> (Severity, &'static str) {
 /// found without it is no rating of the scanner's ([`crate::model::UNRATED`]): it never
 /// lowers a finding.
 fn rating(r: &RawResult, info: Option<&RuleInfo>) -> (Severity, &'static str) {
-    let score = |x: &f64| (0.0..=10.0).contains(x);
-    let rule_sev = info.and_then(|i| i.security_severity);
-    let sec_sev = r.security_severity.filter(score).or(rule_sev.filter(score));
+    // Both scores are read within 0..=10 (`score_of`, `score_of_value`).
+    let sec_sev = r.security_severity.or(info.and_then(|i| i.security_severity));
     let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
     let (severity, source) = severity_of(sec_sev, level);
     // The rule's score is consulted when the result has none; its level when the result has
     // neither a score nor a level.
-    let own_score = r.security_severity.as_ref().is_some_and(score);
+    let own_score = r.security_severity.is_some();
     let rule_unreadable = info.is_some_and(|i| {
         (i.score_unreadable && !own_score) || (i.level_unreadable && r.level.is_none() && sec_sev.is_none())
     });
@@ -1897,10 +1898,9 @@ fn notified_gaps(invocations: &[Value]) -> (BTreeMap<String, String>, Option<Str
                 // `null`, a number) is read as `error` (fail closed).
                 let level = match n.get("level") {
                     None => "warning",
-                    Some(Value::String(l)) => ["none", "note", "warning", "error"]
-                        .into_iter()
-                        .find(|k| l.trim().eq_ignore_ascii_case(k))
-                        .unwrap_or("error"),
+                    Some(Value::String(l)) => {
+                        LEVELS.into_iter().find(|k| l.trim().eq_ignore_ascii_case(k)).unwrap_or("error")
+                    }
                     Some(_) => "error",
                 };
                 let id = n.get("descriptor").and_then(|d| s(d, "id")).unwrap_or("");

@@ -286,11 +286,11 @@ fn misconf_counts(r: &Value, ptr: &str, acc: &mut Acc<'_, '_>) {
                 );
                 acc.cov.incomplete.entry(class::MISCONFIGURATION).or_insert(why);
             };
-            if failures > listed("FAIL") {
+            let listed_failures = listed("FAIL");
+            if failures > listed_failures {
                 // Trivy's `--severity` lists only the failures of those severities and counts all.
                 let why = format!(
-                    "Trivy counts {failures} failed checks and lists {} (a `--severity` filter leaves the others out)",
-                    listed("FAIL")
+                    "Trivy counts {failures} failed checks and lists {listed_failures} (a `--severity` filter leaves the others out)"
                 );
                 left_out(
                     "Failures",
