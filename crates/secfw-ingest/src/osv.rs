@@ -93,7 +93,7 @@ fn package_items(pk: &Value, p: &str, target: &str, name: &str, diags: &mut Vec<
         .filter_map(|(i, v)| sne(v, "id").map(|id| (crate::model::canonical_id(id).into_owned(), (i, v))))
         .collect();
     // Groups merge aliases (GO-..., GHSA-..., CVE-...) into one finding.
-    let mut groups: Vec<(Vec<String>, Option<f64>)> = arr(pk, "groups")
+    let mut groups: Vec<(Vec<String>, MaxSeverity)> = arr(pk, "groups")
         .iter()
         .map(|g| {
             let mut ids: Vec<String> = arr(g, "ids")
@@ -102,20 +102,43 @@ fn package_items(pk: &Value, p: &str, target: &str, name: &str, diags: &mut Vec<
                 .map(|i| crate::model::canonical_id(i).into_owned())
                 .collect();
             ids.sort();
-            (ids, num(g, "max_severity"))
+            (ids, max_severity(g))
         })
         .filter(|(ids, _)| !ids.is_empty())
         .collect();
     let grouped: std::collections::BTreeSet<&str> =
         groups.iter().flat_map(|(ids, _)| ids.iter().map(String::as_str)).collect();
     let alone: Vec<String> = vulns.keys().filter(|id| !grouped.contains(id.as_str())).cloned().collect();
-    groups.extend(alone.into_iter().map(|id| (vec![id], None)));
+    groups.extend(alone.into_iter().map(|id| (vec![id], MaxSeverity::Absent)));
     for (ids, max_sev) in groups {
         let Some((vi, v)) = ids.iter().find_map(|id| vulns.get(id.as_str()).copied()) else {
             diags.push(skipped(name, p, &format!("group {} names no vulnerability in the package", ids.join(", "))));
             continue;
         };
         items.push(group_item(&pkg, &vulns, &ids, max_sev, (vi, v), name, diags));
+    }
+}
+
+/// A group's `max_severity`, as OSV-Scanner writes it: a score as a string (`"7.5"`), or
+/// `""` when no advisory of the group has one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum MaxSeverity {
+    /// A score within 0..=10.
+    Score(f64),
+    /// Absent, `null` or `""`.
+    Absent,
+    /// There, and no score within 0..=10 (`"HIGH"`, `11`, an object): the severity found
+    /// without it is no rating of the scanner's, and never lowers a finding.
+    Unreadable,
+}
+
+fn max_severity(g: &Value) -> MaxSeverity {
+    match g.get("max_severity") {
+        None | Some(Value::Null) => MaxSeverity::Absent,
+        Some(Value::String(t)) if t.trim().is_empty() => MaxSeverity::Absent,
+        Some(_) => num(g, "max_severity")
+            .filter(|x| (0.0..=10.0).contains(x))
+            .map_or(MaxSeverity::Unreadable, MaxSeverity::Score),
     }
 }
 
@@ -152,7 +175,7 @@ fn group_item(
     pkg: &Pkg<'_>,
     vulns: &BTreeMap<String, (usize, &Value)>,
     ids: &[String],
-    max_sev: Option<f64>,
+    max_sev: MaxSeverity,
     (vi, v): (usize, &Value),
     name: &str,
     diags: &mut Vec<Diagnostic>,
@@ -169,8 +192,23 @@ fn group_item(
         }
     }
     let vector_score = arr(v, "severity").iter().filter_map(|x| s(x, "score")).find_map(cvss::v3_base_score);
-    let score = max_sev.or(vector_score).filter(|x| (0.0..=10.0).contains(x));
-    let (severity, src) = severity_of(v, ids, score, (&vp, &primary), name, diags);
+    let given = match max_sev {
+        MaxSeverity::Score(x) => Some(x),
+        MaxSeverity::Absent | MaxSeverity::Unreadable => None,
+    };
+    let score = given.or(vector_score.filter(|x| (0.0..=10.0).contains(x)));
+    let (severity, mut src) = severity_of(v, ids, score, (&vp, &primary), name, diags);
+    if max_sev == MaxSeverity::Unreadable && src != crate::model::UNRATED {
+        diags.push(
+            Diagnostic::note(
+                codes::UNSCORED,
+                name,
+                format!("{p}/groups: the `max_severity` of {primary}'s group is not a score from 0 to 10; recorded as {severity}"),
+            )
+            .with_hint("a finding is never lowered by a severity secfw could not read"),
+        );
+        src = crate::model::UNRATED;
+    }
     let cwe: Vec<String> = v
         .get("database_specific")
         .map(|d| arr(d, "cwe_ids").iter().filter_map(Value::as_str).flat_map(cwes_in).collect())

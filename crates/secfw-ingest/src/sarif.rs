@@ -1274,7 +1274,7 @@ fn prepare(name: &str, ctx: &RunCtx, artifacts: Option<&Value>, seen: &RunItems,
     // Items are only ever replaced by ones that sort before them, so what is counted against
     // an item mapped before the batch stays counted when the batch is added.
     if let Some(k) = seen.kept(&m.fingerprint, r.line, &r.pointer) {
-        let (severity, source) = rating(&r, info);
+        let (severity, source, _) = rating(&r, info);
         return Prepared::Counted(k, severity, source);
     }
     let item = new_item(&mut diags, name, ctx, info, r, m);
@@ -1565,24 +1565,36 @@ fn severity_of(sec_sev: Option<f64>, level: &str) -> (Severity, &'static str) {
     }
 }
 
-/// A result's severity and where it came from: `security-severity` (the result's, else its
-/// rule's) as a CVSS band, else the level (the result's, else its rule's default, else
-/// `warning`). When a score or level that is there cannot be read (the result's
-/// `properties` or score, the rule's score or `defaultConfiguration.level`), the severity
-/// found without it is no rating of the scanner's ([`crate::model::UNRATED`]): it never
-/// lowers a finding.
-fn rating(r: &RawResult, info: Option<&RuleInfo>) -> (Severity, &'static str) {
+/// A result's severity, where it came from, and whether a rating that is there could not be
+/// read: `security-severity` (the result's, else its rule's) as a CVSS band, else the level
+/// (the result's, else its rule's default, else SARIF's default `warning`).
+///
+/// Two cases give no rating of the scanner's ([`crate::model::UNRATED`]), which never lowers
+/// a finding:
+/// - a score or level that is there cannot be read (the result's `properties` or score, the
+///   rule's score or `defaultConfiguration.level`): the third value is `true`, and the caller
+///   says so (`IN0107`);
+/// - the result, its rule and its rule's configuration give neither a score nor a level: the
+///   severity is SARIF's default, which the scanner did not choose (a producer that leaves
+///   `level` out of one run never lowers the `error` of the run before).
+fn rating(r: &RawResult, info: Option<&RuleInfo>) -> (Severity, &'static str, bool) {
     // Both scores are read within 0..=10 (`score_of`, `score_of_value`).
     let sec_sev = r.security_severity.or(info.and_then(|i| i.security_severity));
-    let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
-    let (severity, source) = severity_of(sec_sev, level);
+    let chosen = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref()));
+    let (severity, source) = severity_of(sec_sev, chosen.unwrap_or("warning"));
     // The rule's score is consulted when the result has none; its level when the result has
     // neither a score nor a level.
     let own_score = r.security_severity.is_some();
     let rule_unreadable = info.is_some_and(|i| {
         (i.score_unreadable && !own_score) || (i.level_unreadable && r.level.is_none() && sec_sev.is_none())
     });
-    if r.severity_unreadable || rule_unreadable { (severity, crate::model::UNRATED) } else { (severity, source) }
+    if r.severity_unreadable || rule_unreadable {
+        (severity, crate::model::UNRATED, true)
+    } else if sec_sev.is_none() && chosen.is_none() {
+        (severity, crate::model::UNRATED, false)
+    } else {
+        (severity, source, false)
+    }
 }
 
 /// The finding of a result that is not a duplicate of one already mapped.
@@ -1598,8 +1610,8 @@ fn new_item(
     let Mapped { rule_id, location, uri_base, message, fingerprint, aliases } = m;
     let rule_sev = info.and_then(|i| i.security_severity);
     let level = r.level.as_deref().or_else(|| info.and_then(|i| i.level.as_deref())).unwrap_or("warning");
-    let (severity, sev_source) = rating(&r, info);
-    if sev_source == crate::model::UNRATED {
+    let (severity, sev_source, unreadable) = rating(&r, info);
+    if unreadable {
         diags.push(
             Diagnostic::note(
                 codes::UNSCORED,

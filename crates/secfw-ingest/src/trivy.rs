@@ -43,7 +43,9 @@ pub(crate) fn parse(
                         .target
                         .clone()
                         .unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
-                    return Ok(vec![scan(target, version, instant(s(root, "CreatedAt")), Vec::new(), acc.cov)]);
+                    let mut clean = scan(target, version, instant(s(root, "CreatedAt")), Vec::new(), acc.cov);
+                    scan_root(root, opts, &mut clean);
+                    return Ok(vec![clean]);
                 };
                 (target, version, instant(s(root, "CreatedAt")))
             }
@@ -65,7 +67,42 @@ pub(crate) fn parse(
         (it.class == class::VULNERABILITY).then(|| it.location.as_str().into())
     });
     dedupe(&mut items);
-    Ok(vec![scan(target, version, created, items, cov)])
+    let mut scan = scan(target, version, created, items, cov);
+    scan_root(root, opts, &mut scan);
+    Ok(vec![scan])
+}
+
+/// The evidence key that records the directory or repository a Trivy `fs` / `repo` scan was
+/// run on, when `--target` names the project ([`scan_root`]).
+const SCAN_ROOT: &str = "scan_root";
+
+/// A Trivy `fs`, `config` or `repo` scan ingested with `--target` covers only what is under
+/// its `ArtifactName`: `trivy config deploy/` says nothing about the misconfigurations or
+/// secrets of the rest of the project, whose classes it reports whole. The scanned root is
+/// then a facet of the scan ([`Scan::facets`]): its findings record it (evidence
+/// `scan_root`), and it reaches only findings recorded with the same root (or recorded before
+/// secfw recorded roots). Without `--target` the root already is the target; an image scan's
+/// name changes with every tag, and its target is what names it.
+fn scan_root(root: &Value, opts: &ParseOptions, scan: &mut Scan) {
+    let kind = s(root, "ArtifactType");
+    if opts.target.is_none() || !matches!(kind, Some("filesystem" | "repository")) {
+        return;
+    }
+    // `.` and `./`, `deploy` and `./deploy/`: one root each.
+    let written = s(root, "ArtifactName").unwrap_or("").trim();
+    let mut name = written.trim_end_matches('/');
+    while let Some(rest) = name.strip_prefix("./") {
+        name = rest;
+    }
+    let name = match name {
+        "" if written.starts_with('/') => "/",
+        "" => ".",
+        n => n,
+    };
+    for it in &mut scan.items {
+        it.extra.push((SCAN_ROOT.into(), json!(name)));
+    }
+    scan.facets.push((SCAN_ROOT, name.to_owned()));
 }
 
 /// What the results of a report add up to: items, coverage and notes.

@@ -819,3 +819,99 @@ fn grype_configuration_keys_in_another_form_narrow_the_scan_alike() {
     let o = ingest(d.path(), &[("g.json", &g)], "2026-12-03T00:00:00Z");
     all_kept_open(d.path(), &o, n, "writes `only-fixed` twice");
 }
+
+// ---- Trivy fs / config: a scan of one directory says nothing about the rest ------------
+
+/// A clean `trivy fs` of the vendored report's files: every class it reported, nothing found.
+fn all_clean() -> Value {
+    json!([{"Target": "Dockerfile", "Class": "config", "Type": "dockerfile",
+            "MisconfSummary": {"Successes": 23, "Failures": 0, "Exceptions": 0}},
+           {"Target": "requirements.txt", "Class": "lang-pkgs", "Type": "pip"},
+           {"Target": "Dockerfile", "Class": "secret"}])
+}
+
+/// Ingest `docs` into `dir` at `now` with `--target target`.
+fn ingest_as(dir: &Path, target: &str, docs: &[(&str, &Value)], now: &str) -> Outcome {
+    let inputs: Vec<Input> = docs.iter().map(|(n, v)| Input::new(write(dir, n, v), Format::Auto)).collect();
+    let lock = WorkspaceLock::acquire(dir, Duration::from_secs(30)).expect("workspace lock");
+    let opts = IngestOptions::new(t(now)).target(Some(target.to_owned()));
+    secfw_ingest::ingest(dir, &lock, &inputs, &opts).expect("ingest")
+}
+
+/// `trivy fs .` found a misconfiguration and two secrets; `trivy config deploy/` (clean, or
+/// with a finding of its own) and `trivy fs --scanners secret deploy/`, ingested with the
+/// same `--target`, say nothing about them: the misconfiguration and secret classes are
+/// reported whole, and only the scanned root bounds them.
+#[test]
+fn a_trivy_scan_of_one_directory_under_the_projects_target_does_not_resolve_the_rest() {
+    let base = real("trivy/defectdojo__trivy-misconfigurations_and_secrets.json"); // `.`, filesystem
+    let of_root = |root: &str, results: Value| {
+        let mut r = base.clone();
+        r["ArtifactName"] = json!(root);
+        r["Results"] = results;
+        r
+    };
+    let clean_config = json!([{"Target": "k8s.yaml", "Class": "config", "Type": "kubernetes",
+                               "MisconfSummary": {"Successes": 30, "Failures": 0, "Exceptions": 0}}]);
+    let fresh = || {
+        let d = tempfile::tempdir().unwrap();
+        let o = ingest_as(d.path(), "services/api", &[("t.json", &base)], "2026-12-02T00:00:00Z");
+        // 2 vulnerabilities, 1 misconfiguration, 2 secrets
+        assert_eq!(o.summary.opened.len(), 5, "{:?}", o.summary.opened);
+        for f in &o.ledger.findings {
+            assert_eq!(f.evidence[0].data.get_str("scan_root"), Some("."), "{}", f.finding_id);
+        }
+        (d, o.summary.opened.len())
+    };
+    let (d, n) = fresh();
+    let o = ingest_as(d.path(), "services/api", &[("t.json", &of_root("deploy/", clean_config.clone()))], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "with scan_root `.`, the scan's scan_root is `deploy`");
+    let secrets_only = json!([{"Target": "deploy/x.env", "Class": "secret"}]);
+    let o = ingest_as(d.path(), "services/api", &[("t.json", &of_root("./deploy", secrets_only))], "2026-12-04T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "the scan's scan_root is `deploy`");
+    // The control: `./` is the root `.`, and a clean scan of it resolves all of them.
+    let o = ingest_as(d.path(), "services/api", &[("t.json", &of_root("./", all_clean()))], "2026-12-05T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), n, "{:?}", o.summary.kept_open);
+    // A clean scan of another root that lists no result at all is no scan of `.` either.
+    let (d, n) = fresh();
+    let mut empty = of_root("deploy", json!(null));
+    empty.as_object_mut().unwrap().remove("Results");
+    let o = ingest_as(d.path(), "services/api", &[("t.json", &empty)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "the scan's scan_root is `deploy`");
+    // Without `--target` the root is the target: nothing to record.
+    let d = tempfile::tempdir().unwrap();
+    let o = ingest(d.path(), &[("t.json", &base)], "2026-12-02T00:00:00Z");
+    assert!(o.ledger.findings.iter().all(|f| f.evidence[0].data.get_str("scan_root").is_none()));
+}
+
+/// A Trivy finding recorded before secfw recorded the scanned root stays within reach of
+/// every scan of its tool and target, as before; and an image scan records no root (its
+/// name changes with every tag: the next tag's scan resolves what the upgrade fixed).
+#[test]
+fn trivy_findings_recorded_without_a_root_and_image_scans_are_resolved_as_before() {
+    let base = real("trivy/defectdojo__trivy-misconfigurations_and_secrets.json");
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest_as(d.path(), "services/api", &[("t.json", &base)], "2026-12-02T00:00:00Z").summary.opened.len();
+    let text = std::fs::read_to_string(d.path().join("sec_findings.yaml")).unwrap();
+    let old: String =
+        text.lines().filter(|l| !l.trim_start().starts_with("scan_root:")).flat_map(|l| [l, "\n"]).collect();
+    assert_ne!(old, text);
+    std::fs::write(d.path().join("sec_findings.yaml"), old).unwrap();
+    let mut clean = base.clone();
+    clean["ArtifactName"] = json!("deploy");
+    clean["Results"] = all_clean();
+    assert_eq!(
+        ingest_as(d.path(), "services/api", &[("t.json", &clean)], "2026-12-03T00:00:00Z").summary.resolved.len(),
+        n
+    );
+    // An image: `ghcr.io/acme/api:1.4`, then a clean `:1.5` under the same `--target`.
+    let mut image = base;
+    image["ArtifactType"] = json!("container_image");
+    image["ArtifactName"] = json!("ghcr.io/acme/api:1.4");
+    let d = tempfile::tempdir().unwrap();
+    let o = ingest_as(d.path(), "services/api", &[("t.json", &image)], "2026-12-02T00:00:00Z");
+    assert!(o.ledger.findings.iter().all(|f| f.evidence[0].data.get_str("scan_root").is_none()));
+    image["ArtifactName"] = json!("ghcr.io/acme/api:1.5");
+    image["Results"] = all_clean();
+    assert_eq!(ingest_as(d.path(), "services/api", &[("t.json", &image)], "2026-12-03T00:00:00Z").summary.resolved.len(), n);
+}

@@ -314,3 +314,61 @@ fn unreadable_sarif_ratings_never_lower_and_the_most_severe_result_rates_the_fin
     ingest(d.path(), &trivy(&[("CVE-A", "LOW"), ("CVE-A", "CRITICAL")]), "2026-12-01T00:00:00Z");
     assert_eq!(by_rule(&ledger(d.path()), "CVE-A").severity, Severity::Critical);
 }
+
+/// SARIF: a result whose rule and run give no level at all reads SARIF's default `warning`
+/// (medium): a finding it opens is medium, but a producer that leaves `level` out of one run
+/// never lowers the `error` of the run before, and says nothing unreadable (no `IN0107`).
+/// A level the rule chooses (`defaultConfiguration.level`) is the scanner's and is followed.
+#[test]
+fn a_sarif_level_nobody_gave_never_lowers_a_finding() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let rule = json!({"id": "R1"});
+    ingest(dir, &sarif_log(rule.clone(), json!([r1(Some(json!("error")), 1)])), "2026-12-01T00:00:00Z");
+    assert_eq!(ledger(dir).findings[0].severity, Severity::High);
+    let o = ingest(dir, &sarif_log(rule.clone(), json!([r1(None, 1)])), "2026-12-02T00:00:00Z");
+    assert!(o.summary.rerated.is_empty(), "{:?}", o.summary.rerated);
+    assert!(!o.diagnostics().iter().any(|d| d.code.as_str() == "IN0107"), "{:?}", o.diagnostics());
+    let f = &ledger(dir).findings[0];
+    assert_eq!(f.severity, Severity::High);
+    // The rating recorded stays the scanner's own.
+    assert_eq!(f.evidence[0].data.get_str("severity"), Some("high"));
+    // The rule's own default level is the scanner's rating: followed down.
+    let noted = json!({"id": "R1", "defaultConfiguration": {"level": "note"}});
+    let o = ingest(dir, &sarif_log(noted, json!([r1(None, 1)])), "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.rerated.len(), 1, "{:?}", o.summary.rerated);
+    assert_eq!(ledger(dir).findings[0].severity, Severity::Low);
+    // A finding opened by a result with no level anywhere is medium.
+    let d = tempfile::tempdir().unwrap();
+    ingest(d.path(), &sarif_log(rule, json!([r1(None, 1)])), "2026-12-01T00:00:00Z");
+    assert_eq!(ledger(d.path()).findings[0].severity, Severity::Medium);
+}
+
+/// OSV-Scanner: a group `max_severity` that is no score (`"HIGH"`, `11`, an object) is no
+/// rating: the finding keeps its severity, and the report says why (IN0107). `""` (what
+/// OSV-Scanner writes for a group with no score) is no score either, silently.
+#[test]
+fn an_osv_max_severity_that_cannot_be_read_never_lowers_a_finding() {
+    let osv = |max: Value| {
+        json!({"results": [{"source": {"path": "app/mix.lock", "type": "lockfile"}, "packages": [{
+            "package": {"name": "paginator", "version": "0.6.0", "ecosystem": "Hex"},
+            "vulnerabilities": [{"id": "GHSA-w98m-2xqg-9cvj", "aliases": ["CVE-2020-15150"],
+                "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"}]}],
+            "groups": [{"ids": ["GHSA-w98m-2xqg-9cvj"], "max_severity": max}]}]}]})
+    };
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ingest(dir, &osv(json!("9.8")), "2026-12-01T00:00:00Z");
+    assert_eq!(ledger(dir).findings[0].severity, Severity::Critical);
+    for (n, bad) in [json!("HIGH"), json!(11), json!({}), json!([9.8])].into_iter().enumerate() {
+        let o = ingest(dir, &osv(bad.clone()), &format!("2026-12-0{}T00:00:00Z", n + 2));
+        assert!(o.summary.rerated.is_empty(), "{bad}: {:?}", o.summary.rerated);
+        assert!(o.diagnostics().iter().any(|d| d.code.as_str() == "IN0107" && d.message.contains("max_severity")), "{bad}: {:?}", o.diagnostics());
+        assert_eq!(ledger(dir).findings[0].severity, Severity::Critical, "{bad}");
+    }
+    // `""`: the vector rates it (low), silently, and the scanner's rating is followed down.
+    let o = ingest(dir, &osv(json!("")), "2026-12-08T00:00:00Z");
+    assert!(!o.diagnostics().iter().any(|d| d.code.as_str() == "IN0107"), "{:?}", o.diagnostics());
+    assert_eq!(o.summary.rerated.len(), 1, "{:?}", o.summary.rerated);
+    assert_eq!(ledger(dir).findings[0].severity, Severity::Low);
+}
