@@ -864,10 +864,16 @@ fn a_trivy_scan_of_one_directory_under_the_projects_target_does_not_resolve_the_
         (d, o.summary.opened.len())
     };
     let (d, n) = fresh();
-    let o = ingest_as(d.path(), "services/api", &[("t.json", &of_root("deploy/", clean_config.clone()))], "2026-12-03T00:00:00Z");
+    let o = ingest_as(
+        d.path(),
+        "services/api",
+        &[("t.json", &of_root("deploy/", clean_config.clone()))],
+        "2026-12-03T00:00:00Z",
+    );
     all_kept_open(d.path(), &o, n, "with scan_root `.`, the scan's scan_root is `deploy`");
     let secrets_only = json!([{"Target": "deploy/x.env", "Class": "secret"}]);
-    let o = ingest_as(d.path(), "services/api", &[("t.json", &of_root("./deploy", secrets_only))], "2026-12-04T00:00:00Z");
+    let o =
+        ingest_as(d.path(), "services/api", &[("t.json", &of_root("./deploy", secrets_only))], "2026-12-04T00:00:00Z");
     all_kept_open(d.path(), &o, n, "the scan's scan_root is `deploy`");
     // The control: `./` is the root `.`, and a clean scan of it resolves all of them.
     let o = ingest_as(d.path(), "services/api", &[("t.json", &of_root("./", all_clean()))], "2026-12-05T00:00:00Z");
@@ -913,5 +919,8 @@ fn trivy_findings_recorded_without_a_root_and_image_scans_are_resolved_as_before
     assert!(o.ledger.findings.iter().all(|f| f.evidence[0].data.get_str("scan_root").is_none()));
     image["ArtifactName"] = json!("ghcr.io/acme/api:1.5");
     image["Results"] = all_clean();
-    assert_eq!(ingest_as(d.path(), "services/api", &[("t.json", &image)], "2026-12-03T00:00:00Z").summary.resolved.len(), n);
+    assert_eq!(
+        ingest_as(d.path(), "services/api", &[("t.json", &image)], "2026-12-03T00:00:00Z").summary.resolved.len(),
+        n
+    );
 }

@@ -363,7 +363,11 @@ fn an_osv_max_severity_that_cannot_be_read_never_lowers_a_finding() {
     for (n, bad) in [json!("HIGH"), json!(11), json!({}), json!([9.8])].into_iter().enumerate() {
         let o = ingest(dir, &osv(bad.clone()), &format!("2026-12-0{}T00:00:00Z", n + 2));
         assert!(o.summary.rerated.is_empty(), "{bad}: {:?}", o.summary.rerated);
-        assert!(o.diagnostics().iter().any(|d| d.code.as_str() == "IN0107" && d.message.contains("max_severity")), "{bad}: {:?}", o.diagnostics());
+        assert!(
+            o.diagnostics().iter().any(|d| d.code.as_str() == "IN0107" && d.message.contains("max_severity")),
+            "{bad}: {:?}",
+            o.diagnostics()
+        );
         assert_eq!(ledger(dir).findings[0].severity, Severity::Critical, "{bad}");
     }
     // `""`: the vector rates it (low), silently, and the scanner's rating is followed down.
