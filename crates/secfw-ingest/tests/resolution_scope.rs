@@ -867,7 +867,7 @@ fn a_trivy_scan_of_one_directory_under_the_projects_target_does_not_resolve_the_
     let o = ingest_as(
         d.path(),
         "services/api",
-        &[("t.json", &of_root("deploy/", clean_config.clone()))],
+        &[("t.json", &of_root("deploy/", clean_config))],
         "2026-12-03T00:00:00Z",
     );
     all_kept_open(d.path(), &o, n, "with scan_root `.`, the scan's scan_root is `deploy`");
