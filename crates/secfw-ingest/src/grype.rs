@@ -43,15 +43,12 @@ pub(crate) fn parse(
     // another platform of the image, is another thing (`Scan::facets`).
     let source_type = sne(src, "type").map(str::to_ascii_lowercase);
     let platform = conf.and_then(|c| s(c, "platform")).map_or("", str::trim).to_owned();
+    // The architecture Grype scanned (an image's, `source.target.architecture`): a runner of
+    // another architecture pulls another image of a multi-platform tag without `--platform`.
+    let architecture = src.get("target").and_then(|t| sne(t, "architecture")).map(|a| a.trim().to_ascii_lowercase());
     for it in &mut items {
         let fix = if it.extra.iter().any(|(k, _)| *k == "fixed_versions") { "fixed" } else { "not-fixed" };
         it.extra.push(("scope".into(), json!(format!("{}/{fix}", layers.as_deref().unwrap_or(SQUASHED)))));
-        if let Some(t) = &source_type {
-            it.extra.push(("source_type".into(), json!(t)));
-        }
-        if !platform.is_empty() {
-            it.extra.push(("platform".into(), json!(platform)));
-        }
     }
     dedupe(&mut items);
     let (scopes, incomplete) = conf.map(|c| configured_scope(c, layers.as_deref())).unwrap_or_default();
@@ -60,7 +57,18 @@ pub(crate) fn parse(
     scan.started_at = instant(s(desc, "timestamp"));
     scan.incomplete = incomplete;
     scan.scopes = scopes;
-    scan.facets = source_type.map(|t| ("source_type", t)).into_iter().chain([("platform", platform)]).collect();
+    if let Some(t) = source_type {
+        scan.set_facet("source_type", t);
+    }
+    // A finding without `platform` came from a scan that asked for none (`""`): only the
+    // scan's facet says so, the findings record a platform that was asked for.
+    scan.facets.push(("platform", platform.clone()));
+    if !platform.is_empty() {
+        scan.set_facet("platform", platform);
+    }
+    if let Some(a) = architecture.filter(|a| !a.is_empty()) {
+        scan.set_facet("architecture", a);
+    }
     for k in clashes {
         scan.filtered.push(format!(
             "Grype's configuration writes `{k}` twice, in two forms with different values: which one Grype used is unknown"

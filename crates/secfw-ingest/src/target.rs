@@ -86,10 +86,16 @@ pub(crate) fn bind(scans: &mut [Scan], name: &str, opts: &ParseOptions, identity
     );
 }
 
+/// The facets a finding may record (evidence keys): what a scan looked at besides its target
+/// ([`Scan::facets`]). Grype: the source type (`image`, `directory` …), the platform asked
+/// for and the architecture scanned; Trivy: the architecture of an image, and with
+/// `--target` the artifact type and the scanned root of a `fs` / `repo` scan.
+pub(crate) const FACETS: [&str; 5] = ["source_type", "platform", "architecture", "artifact_type", "scan_root"];
+
 /// How a finding recorded without a facet's evidence entry (by a release before the facet,
 /// or by a scan that did not set it) is read: `Some(v)` as the value `v`, `None` as any value.
 /// A Grype finding without `platform` came from a scan that asked for none; one without
-/// `source_type` was recorded before secfw recorded it, and stays within reach of every scan
+/// another facet was recorded before secfw recorded it, and stays within reach of every scan
 /// of its tool and target, as before, until it is reported again.
 fn facet_unrecorded(key: &str) -> Option<&'static str> {
     match key {
@@ -138,20 +144,50 @@ impl Scan {
     }
 
     /// Why this scan says nothing about a finding whose ingest evidence holds `recorded(key)`
-    /// for the scan's facets ([`Scan::facets`]), or `None` when every facet matches.
+    /// for each facet ([`FACETS`]), or `None` when every facet matches.
+    ///
+    /// Both ways: a scan with a facet the finding records otherwise does not reach it (an
+    /// arm64 scan, an amd64 finding), and neither does a scan that does not say a facet the
+    /// finding records (a Grype report without `source`, or a Trivy image scan, for a finding
+    /// of `trivy fs .`): what it looked at is unknown, or another thing. A finding that does
+    /// not record a facet the scan has was recorded before secfw recorded it (or the facet
+    /// has a value for "none", [`facet_unrecorded`]).
     pub fn other_variant<'f>(&self, recorded: impl Fn(&str) -> Option<&'f str>) -> Option<String> {
-        self.facets.iter().find_map(|(key, value)| {
-            let was = recorded(key).or_else(|| facet_unrecorded(key))?;
-            (was != value).then(|| {
-                let shown = |v: &str| if v.is_empty() { "none".to_owned() } else { format!("`{v}`") };
-                format!(
-                    "it was recorded by a {} scan with {key} {}, the scan's {key} is {}",
+        let shown = |v: &str| if v.is_empty() { "none".to_owned() } else { format!("`{v}`") };
+        FACETS.iter().find_map(|&key| {
+            let value = self.facets.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str());
+            match (value, recorded(key)) {
+                (Some(value), was) => {
+                    let was = was.or_else(|| facet_unrecorded(key))?;
+                    (was != value).then(|| {
+                        format!(
+                            "it was recorded by a {} scan with {key} {}, the scan's {key} is {}",
+                            self.tool,
+                            shown(was),
+                            shown(value)
+                        )
+                    })
+                }
+                (None, Some(was)) => Some(format!(
+                    "it was recorded by a {} scan with {key} {}, the scan does not say its {key}",
                     self.tool,
-                    shown(was),
-                    shown(value)
-                )
-            })
+                    shown(was)
+                )),
+                (None, None) => None,
+            }
         })
+    }
+
+    /// Record a facet of this scan ([`Scan::facets`]) in the scan and in every finding it
+    /// holds (evidence `key`), once per key.
+    pub(crate) fn set_facet(&mut self, key: &'static str, value: String) {
+        debug_assert!(FACETS.contains(&key), "{key} is not a facet");
+        for it in &mut self.items {
+            it.extra.retain(|(k, _)| k != key);
+            it.extra.push((key.into(), serde_json::Value::String(value.clone())));
+        }
+        self.facets.retain(|(k, _)| *k != key);
+        self.facets.push((key, value));
     }
 }
 

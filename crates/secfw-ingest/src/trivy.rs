@@ -44,7 +44,7 @@ pub(crate) fn parse(
                         .clone()
                         .unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
                     let mut clean = scan(target, version, instant(s(root, "CreatedAt")), Vec::new(), acc.cov);
-                    scan_root(root, opts, &mut clean);
+                    facets(root, opts, &mut clean);
                     return Ok(vec![clean]);
                 };
                 (target, version, instant(s(root, "CreatedAt")))
@@ -68,24 +68,41 @@ pub(crate) fn parse(
     });
     dedupe(&mut items);
     let mut scan = scan(target, version, created, items, cov);
-    scan_root(root, opts, &mut scan);
+    facets(root, opts, &mut scan);
     Ok(vec![scan])
 }
 
-/// The evidence key that records the directory or repository a Trivy `fs` / `repo` scan was
-/// run on, when `--target` names the project ([`scan_root`]).
-const SCAN_ROOT: &str = "scan_root";
-
-/// A Trivy `fs`, `config` or `repo` scan ingested with `--target` covers only what is under
-/// its `ArtifactName`: `trivy config deploy/` says nothing about the misconfigurations or
-/// secrets of the rest of the project, whose classes it reports whole. The scanned root is
-/// then a facet of the scan ([`Scan::facets`]): its findings record it (evidence
-/// `scan_root`), and it reaches only findings recorded with the same root (or recorded before
-/// secfw recorded roots). Without `--target` the root already is the target; an image scan's
-/// name changes with every tag, and its target is what names it.
-fn scan_root(root: &Value, opts: &ParseOptions, scan: &mut Scan) {
-    let kind = s(root, "ArtifactType");
-    if opts.target.is_none() || !matches!(kind, Some("filesystem" | "repository")) {
+/// What a Trivy report says it scanned besides its target ([`Scan::facets`]):
+/// - the **architecture** of an image (`Metadata.ImageConfig.architecture`): a runner of
+///   another architecture scans another image of a multi-platform tag;
+/// - with `--target` (which names the project, so the target no longer tells the scans of
+///   it apart): the **artifact type** (`container_image`, `filesystem`, `repository` …) and,
+///   for a `fs`, `config` or `repo` scan, the **scanned root** (`ArtifactName`): `trivy config
+///   deploy/` says nothing about the misconfigurations or secrets of the rest of the project,
+///   whose classes it reports whole, and an image scan nothing about the repository's.
+///
+/// Its findings record them (evidence `architecture`, `artifact_type`, `scan_root`), and it
+/// reaches only findings recorded with the same ones ([`Scan::other_variant`]). Without
+/// `--target` the artifact's name is the target; an image's name changes with every tag, so
+/// it is never a facet.
+fn facets(root: &Value, opts: &ParseOptions, scan: &mut Scan) {
+    let kind = s(root, "ArtifactType").map(str::trim).filter(|k| !k.is_empty());
+    let architecture = root
+        .get("Metadata")
+        .and_then(|m| m.get("ImageConfig"))
+        .and_then(|c| s(c, "architecture"))
+        .map(|a| a.trim().to_ascii_lowercase())
+        .filter(|a| !a.is_empty());
+    if let Some(a) = architecture {
+        scan.set_facet("architecture", a);
+    }
+    if opts.target.is_none() {
+        return;
+    }
+    if let Some(k) = kind {
+        scan.set_facet("artifact_type", k.to_ascii_lowercase());
+    }
+    if !matches!(kind, Some("filesystem" | "repository")) {
         return;
     }
     // `.` and `./`, `deploy` and `./deploy/`: one root each.
@@ -99,10 +116,7 @@ fn scan_root(root: &Value, opts: &ParseOptions, scan: &mut Scan) {
         "" => ".",
         n => n,
     };
-    for it in &mut scan.items {
-        it.extra.push((SCAN_ROOT.into(), json!(name)));
-    }
-    scan.facets.push((SCAN_ROOT, name.to_owned()));
+    scan.set_facet("scan_root", name.to_owned());
 }
 
 /// What the results of a report add up to: items, coverage and notes.
@@ -152,12 +166,36 @@ fn cluster(root: &Value, opts: &ParseOptions, acc: &mut Acc<'_, '_>) -> String {
                 continue;
             };
             let loc = named("Namespace").into_iter().chain([kind, rname]).collect::<Vec<_>>().join("/");
+            resource_error(res, &format!("/{key}/{i}"), &loc, acc);
             for (j, r) in arr(res, "Results").iter().enumerate() {
                 result(r, &Place { ptr: &format!("/{key}/{i}/Results/{j}"), target: &target, resource: &loc }, acc);
             }
         }
     }
     target
+}
+
+/// A Kubernetes resource Trivy could not scan (`Error`: an image it could not pull, a
+/// manifest it could not read): Trivy writes the resource with the error and no results, next
+/// to the resource's other images, so its silence says nothing about the resource's
+/// findings. No finding of the resource is resolved by this report (`IN0106`).
+fn resource_error(res: &Value, ptr: &str, loc: &str, acc: &mut Acc<'_, '_>) {
+    let error = match res.get("Error") {
+        None | Some(Value::Null) => return,
+        Some(Value::String(e)) if e.trim().is_empty() => return,
+        Some(Value::String(e)) => e.trim().to_owned(),
+        Some(other) => other.to_string(),
+    };
+    let short: String = error.chars().take(300).collect();
+    acc.diags.push(
+        Diagnostic::warning(
+            codes::SCAN_FAILED,
+            acc.name,
+            format!("{ptr}/Error: Trivy could not scan `{loc}`: {short}; none of its findings is resolved by this report"),
+        )
+        .with_hint("fix what kept Trivy from scanning the resource (registry credentials, a pull limit) and scan again"),
+    );
+    acc.cov.incomplete_at.entry(loc.to_owned()).or_insert_with(|| format!("Trivy could not scan it: {short}"));
 }
 
 /// A SchemaVersion 2 report's `Results`: the target, or `None` for a report with an
@@ -202,6 +240,8 @@ struct Coverage {
     scopes: BTreeMap<&'static str, BTreeSet<String>>,
     /// Checks Trivy applied an exception to: their findings stay open ([`Scan::ignored`]).
     ignored: BTreeMap<String, String>,
+    /// Kubernetes resources Trivy could not scan ([`Scan::incomplete_at`]).
+    incomplete_at: BTreeMap<String, String>,
 }
 
 impl Coverage {
@@ -225,6 +265,7 @@ fn scan(
     scan.incomplete = cov.incomplete;
     scan.scopes = cov.scopes;
     scan.ignored = cov.ignored;
+    scan.incomplete_at = cov.incomplete_at;
     scan
 }
 

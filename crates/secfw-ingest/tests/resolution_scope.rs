@@ -924,3 +924,110 @@ fn trivy_findings_recorded_without_a_root_and_image_scans_are_resolved_as_before
         n
     );
 }
+
+/// Facets hold both ways: a scan that does not say what a finding records (an image scan
+/// for a finding of `trivy fs .`, a Grype report without `source`) does not reach it, nor
+/// does a scan of another architecture (a multi-platform tag pulled on an arm64 runner,
+/// without `--platform`).
+#[test]
+fn a_scan_that_does_not_say_what_a_finding_records_or_scanned_another_architecture_resolves_nothing() {
+    // Trivy: `trivy fs .` (two secrets, one misconfiguration, two vulnerabilities), then a
+    // clean `trivy image` of the service under the same `--target`.
+    let fs = real("trivy/defectdojo__trivy-misconfigurations_and_secrets.json");
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest_as(d.path(), "api", &[("t.json", &fs)], "2026-12-02T00:00:00Z").summary.opened.len();
+    let mut image = fs.clone();
+    image["ArtifactType"] = json!("container_image");
+    image["ArtifactName"] = json!("ghcr.io/acme/api:1.4");
+    image["Results"] = all_clean();
+    let o = ingest_as(d.path(), "api", &[("t.json", &image)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "with artifact_type `filesystem`, the scan's artifact_type is `container_image`");
+    // The other way: the image's findings are not resolved by a clean `trivy fs deploy/`.
+    let mut image_found = fs.clone();
+    image_found["ArtifactType"] = json!("container_image");
+    image_found["ArtifactName"] = json!("ghcr.io/acme/api:1.4");
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest_as(d.path(), "api", &[("t.json", &image_found)], "2026-12-02T00:00:00Z").summary.opened.len();
+    let mut deploy = fs.clone();
+    deploy["ArtifactName"] = json!("deploy");
+    deploy["Results"] = all_clean();
+    let o = ingest_as(d.path(), "api", &[("t.json", &deploy)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "artifact_type `container_image`, the scan's artifact_type is `filesystem`");
+    // Trivy images of two architectures, no `--target`: the amd64 finding stays open.
+    let mut amd = real("trivy/defectdojo__trivy-all_statuses.json");
+    assert_eq!(amd["Metadata"]["ImageConfig"]["architecture"], json!("amd64"));
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest(d.path(), &[("t.json", &amd)], "2026-12-02T00:00:00Z").summary.opened.len();
+    assert!(n > 0);
+    amd["Metadata"]["ImageConfig"]["architecture"] = json!("arm64");
+    for r in amd["Results"].as_array_mut().unwrap() {
+        r["Vulnerabilities"] = json!([]);
+    }
+    let o = ingest(d.path(), &[("t.json", &amd)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "with architecture `amd64`, the scan's architecture is `arm64`");
+
+    // Grype: an image scanned on an amd64 runner, then on an arm64 one, neither with
+    // `--platform`; and a report of only `matches`, which says nothing of its source.
+    let g = real("grype/defectdojo__grype-fix_available.json");
+    assert_eq!(g["source"]["target"]["architecture"], json!("amd64"));
+    let d = tempfile::tempdir().unwrap();
+    let n = ingest(d.path(), &[("g.json", &g)], "2026-12-02T00:00:00Z").summary.opened.len();
+    assert!(n > 0);
+    let mut arm = g.clone();
+    arm["source"]["target"]["architecture"] = json!("arm64");
+    arm["matches"] = json!([]);
+    let o = ingest(d.path(), &[("g.json", &arm)], "2026-12-03T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "with architecture `amd64`, the scan's architecture is `arm64`");
+    let bare = json!({"matches": []});
+    let target = ledger(d.path()).findings[0].evidence[0].data.get_str("target").unwrap().to_owned();
+    let o = ingest_as(d.path(), &target, &[("g.json", &bare)], "2026-12-05T00:00:00Z");
+    all_kept_open(d.path(), &o, n, "with source_type `image`, the scan does not say its source_type");
+    // The control: the same architecture, clean, resolves them.
+    let mut same = g;
+    same["matches"] = json!([]);
+    assert_eq!(ingest(d.path(), &[("g.json", &same)], "2026-12-06T00:00:00Z").summary.resolved.len(), n);
+}
+
+/// `trivy k8s`: an image of a workload Trivy could not scan (`Error`, no `Results`) next to
+/// the workload's other image: the workload's findings stay open, the report says why.
+#[test]
+fn a_kubernetes_resource_trivy_could_not_scan_keeps_its_findings_open() {
+    let k8s = real("trivy/defectdojo__trivy-kubernetes.json");
+    let d = tempfile::tempdir().unwrap();
+    let o = ingest(d.path(), &[("k.json", &k8s)], "2026-12-02T00:00:00Z");
+    let leader: Vec<String> = o
+        .ledger
+        .findings
+        .iter()
+        .filter(|f| f.evidence[0].data.get_str("location").is_some_and(|l| l.starts_with("default/Deployment/redis-leader/")))
+        .filter(|f| f.evidence[0].data.get_str("class") == Some("vulnerability"))
+        .map(|f| f.finding_id.clone())
+        .collect();
+    assert!(!leader.is_empty());
+    // The next scan: the leader's image could not be pulled; its other entries are as before.
+    let mut next = k8s.clone();
+    let vulns = next["Vulnerabilities"].as_array_mut().unwrap();
+    let at = vulns.iter().position(|r| r["Name"] == json!("redis-leader")).unwrap();
+    vulns[at]["Results"] = json!([]);
+    vulns[at]["Error"] = json!("scan error: unable to initialize an image scanner: GET https://registry/v2/redis/manifests/6.0.5: UNAUTHORIZED");
+    let o = ingest(d.path(), &[("k.json", &next)], "2026-12-03T00:00:00Z");
+    assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
+    let kept: Vec<&String> = o.summary.kept_open.iter().map(|(id, _)| id).collect();
+    for id in &leader {
+        assert!(kept.contains(&id), "{id} not kept open: {:?}", o.summary.kept_open);
+    }
+    let warned = o.diagnostics().into_iter().find(|d| d.code.as_str() == "IN0106").expect("IN0106");
+    assert!(warned.message.contains(&format!("/Vulnerabilities/{at}/Error")), "{}", warned.message);
+    assert!(warned.message.contains("`default/Deployment/redis-leader`"), "{}", warned.message);
+    // The control: the same report without the error (the image scanned clean) resolves them.
+    vulns_clean(&mut next, at);
+    let o = ingest(d.path(), &[("k.json", &next)], "2026-12-04T00:00:00Z");
+    assert_eq!(o.summary.resolved.len(), leader.len(), "{:?}", o.summary.kept_open);
+}
+
+/// The leader's entry scanned clean: its OS result, no vulnerability, no error.
+fn vulns_clean(report: &mut Value, at: usize) {
+    let e = &mut report["Vulnerabilities"][at];
+    e.as_object_mut().unwrap().remove("Error");
+    e["Results"] = json!([{"Target": "docker.io/redis:6.0.5 (debian 10.4)", "Class": "os-pkgs", "Type": "debian"}]);
+}
