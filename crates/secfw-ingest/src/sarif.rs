@@ -413,7 +413,13 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                         null: &mut results_state,
                     })?;
                 }
-                _ => {
+                other => {
+                    // `Invocations` for `invocations`: not read, it would hide a failed run.
+                    if let Some(known) = other_case(other, &RUN_KEYS).or_else(|| other_case(other, &["results"])) {
+                        let p = format!("/runs/{idx}/{}", crate::read::tok(other));
+                        let why = format!("`{other}` is SARIF's `{known}` written in another case; it was not read");
+                        self.st.diags.push(skipped(self.st.name, &p, &why));
+                    }
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -744,6 +750,17 @@ const LEVELS: [&str; 4] = ["none", "note", "warning", "error"];
 /// written twice is read twice: nothing of either array is lost, and a `null` one makes the
 /// run incomplete.)
 const RUN_KEYS: [&str; 5] = ["tool", "invocations", "versionControlProvenance", "automationDetails", "artifacts"];
+
+/// The key of `known` that `key` is in another case (`Invocations`, `executionsuccessful`),
+/// if any: SARIF's property names are case-sensitive, and such a key is never read.
+fn other_case<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    known.iter().copied().find(|k| *k != key && k.eq_ignore_ascii_case(key))
+}
+
+/// The properties of an invocation secfw reads: whether the run succeeded, and what it did not
+/// analyse.
+const INVOCATION_KEYS: [&str; 4] =
+    ["executionSuccessful", "exitCode", "toolExecutionNotifications", "toolConfigurationNotifications"];
 
 /// A `toolComponentReference`: an extension of the run's tool, by position or by name.
 enum Component {
@@ -1838,6 +1855,11 @@ fn unreadable_health(idx: usize, invocations: &Value) -> Option<String> {
     };
     list.iter().enumerate().find_map(|(k, i)| {
         let at = format!("/runs/{idx}/invocations/{k}");
+        if let Some((key, known)) =
+            i.as_object().and_then(|o| o.keys().find_map(|key| other_case(key, &INVOCATION_KEYS).map(|k| (key, k))))
+        {
+            return Some(format!("{at}/{key} is SARIF's `{known}` written in another case"));
+        }
         match i.get("executionSuccessful") {
             Some(Value::Bool(_)) => {}
             Some(_) => return Some(format!("{at}/executionSuccessful is not a boolean")),

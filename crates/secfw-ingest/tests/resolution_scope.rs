@@ -1031,3 +1031,49 @@ fn vulns_clean(report: &mut Value, at: usize) {
     e.as_object_mut().unwrap().remove("Error");
     e["Results"] = json!([{"Target": "docker.io/redis:6.0.5 (debian 10.4)", "Class": "os-pkgs", "Type": "debian"}]);
 }
+
+/// SARIF's property names are case-sensitive: a run's `Invocations` or an invocation's
+/// `ExecutionSuccessful` / `ToolExecutionNotifications` is never read, so a failed run (or a
+/// file it could not analyse) would look like a clean one. Such a run resolves nothing.
+#[test]
+fn a_sarif_run_or_invocation_key_in_another_case_resolves_nothing() {
+    let failed_as = |edit: &dyn Fn(&mut Value)| {
+        let mut run = sarif_run("Semgrep OSS", &["py.sqli"], json!([]));
+        run["invocations"] = json!([{"executionSuccessful": false}]);
+        edit(&mut run);
+        sarif(vec![run])
+    };
+    let attacks = [
+        failed_as(&|r| {
+            let inv = r.as_object_mut().unwrap().remove("invocations").unwrap();
+            r["Invocations"] = inv;
+        }),
+        failed_as(&|r| r["invocations"] = json!([{"executionSuccessful": true, "ExecutionSuccessful": false}])),
+        failed_as(&|r| {
+            r["invocations"] = json!([{"executionSuccessful": true, "ToolExecutionNotifications": [
+                {"level": "error", "message": {"text": "could not parse"},
+                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app/db.py"}}}]}]}]);
+        }),
+        failed_as(&|r| {
+            r["invocations"] = json!([{"executionSuccessful": true}]);
+            r["Results"] = json!([]);
+        }),
+    ];
+    for (n, attack) in attacks.iter().enumerate() {
+        let d = tempfile::tempdir().unwrap();
+        let s1 = sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]);
+        ingest(d.path(), &[("s.sarif", &s1)], "2026-12-02T00:00:00Z");
+        let o = ingest(d.path(), &[("s.sarif", attack)], "2026-12-03T00:00:00Z");
+        assert!(o.summary.resolved.is_empty(), "attack {n}: {:?}", o.summary.resolved);
+        assert_eq!(o.summary.kept_open.len(), 1, "attack {n}");
+        let said = o.diagnostics().iter().any(|d| {
+            matches!(d.code.as_str(), "IN0101" | "IN0112") && d.message.contains("written in another case")
+        });
+        assert!(said, "attack {n}: {:?}", o.diagnostics());
+    }
+    // The control: the same run, its keys as SARIF writes them and successful, resolves it.
+    let d = tempfile::tempdir().unwrap();
+    ingest(d.path(), &[("s.sarif", &sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]))], "2026-12-02T00:00:00Z");
+    let clean = failed_as(&|r| r["invocations"] = json!([{"executionSuccessful": true}]));
+    assert_eq!(ingest(d.path(), &[("s.sarif", &clean)], "2026-12-03T00:00:00Z").summary.resolved.len(), 1);
+}
