@@ -16,6 +16,7 @@ crate::define_codes! {
     NOT_A_FILE = "SF0007", "An artifact path is not a regular file (directory, symlink or device)";
     WORKSPACE_LOCKED = "SF0008", "Another secfw command holds the workspace lock (.secfw/workspace.lock) past the timeout";
     LOCK_TIMEOUT_INVALID = "SF0009", "SECFW_LOCK_TIMEOUT is set but is not a whole number of seconds";
+    STATE_NOT_REGULAR = "SF0010", "A file or directory of secfw's own state under .secfw/ is a symlink, FIFO, socket, device or over its size limit";
     // --- YAML / JSON structure ---------------------------------------------------------
     SYNTAX = "SF0101", "YAML or JSON syntax error";
     WRONG_TYPE = "SF0102", "A value has the wrong type";

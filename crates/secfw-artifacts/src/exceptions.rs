@@ -113,8 +113,8 @@ pub const ARCHIVE_SECTION_WORDS: [&str; 7] =
 
 impl Exception {
     /// Whether the exception is listed in an archive section ([`ARCHIVE_SECTION_WORDS`]): such
-    /// entries are history, never in force, and left out of exception compliance. The one list
-    /// metrics and export use.
+    /// entries are history, never in force (governance evaluates them as archived, so they
+    /// except nothing in gates, compile, VEX or exports), and left out of exception compliance.
     pub fn is_archived(&self) -> bool {
         let s = self.section.to_ascii_lowercase();
         ARCHIVE_SECTION_WORDS.iter().any(|w| s.contains(w))

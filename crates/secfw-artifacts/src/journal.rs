@@ -6,7 +6,8 @@
 //! ([`complete_lines`]) over the ledger.
 //!
 //! Every file is opened without blocking and checked on its descriptor, so a FIFO or device
-//! planted at the path is refused instead of hanging the command.
+//! planted at the path is refused instead of hanging the command; a symlinked directory holding
+//! them (a `.secfw` that points elsewhere) is refused with `SF0010`, never written through.
 //!
 //! A public namespace: its items (`commit`, `append_line`, ...) read well only qualified.
 
@@ -24,6 +25,7 @@ pub const MAX_BYTES: u64 = 256 * 1024 * 1024;
 /// The text of the ledger or journal at `path`; `None` when it does not exist. A FIFO, device,
 /// directory or symlink, an oversize file or invalid UTF-8 is an error, never "absent".
 pub fn read_optional(path: &Path) -> Result<Option<String>, Error> {
+    crate::state::check_parent_of(path)?;
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(Error::Io { path: path.to_owned(), source }),
@@ -53,6 +55,7 @@ pub fn append_line<T: Serialize>(journal: &Path, entry: &T) -> Result<(), Error>
     let mut line = serde_json::to_vec(entry).map_err(|e| Error::Serialize(Box::new(e)))?;
     line.push(b'\n');
     let io = |source| Error::Io { path: journal.to_owned(), source };
+    crate::state::check_parent_of(journal)?;
     if let Some(dir) = journal.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
@@ -76,6 +79,7 @@ pub fn append_line<T: Serialize>(journal: &Path, entry: &T) -> Result<(), Error>
 pub fn commit<T: Serialize>(path: &Path, ledger: &T, journal: &Path) -> Result<(), Error> {
     let mut text = serde_json::to_string_pretty(ledger).map_err(|e| Error::Serialize(Box::new(e)))?;
     text.push('\n');
+    crate::state::check_parent_of(path)?;
     crate::write::write_atomic(path, text.as_bytes())?;
     match std::fs::remove_file(journal) {
         Ok(()) => Ok(()),
@@ -106,5 +110,20 @@ mod tests {
         commit(&t.path().join("d/ledger.json"), &serde_json::json!({"n": 2}), &j).unwrap();
         assert!(!j.exists(), "the journal is folded into the ledger");
         assert_eq!(std::fs::read_to_string(t.path().join("d/ledger.json")).unwrap(), "{\n  \"n\": 2\n}\n");
+    }
+
+    #[test]
+    fn nothing_is_read_or_written_through_a_symlinked_journal_directory() {
+        let t = tempfile::tempdir().unwrap();
+        let outside = t.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("j.jsonl"), "{\"a\":1}\n").unwrap();
+        std::os::unix::fs::symlink(&outside, t.path().join(".secfw")).unwrap();
+        let j = t.path().join(".secfw/j.jsonl");
+        assert!(read_optional(&j).is_err());
+        assert!(append_line(&j, &serde_json::json!({"a": 2})).is_err());
+        assert!(commit(&t.path().join(".secfw/ledger.json"), &serde_json::json!({}), &j).is_err());
+        assert_eq!(std::fs::read_to_string(outside.join("j.jsonl")).unwrap(), "{\"a\":1}\n", "untouched");
+        assert!(!outside.join("ledger.json").exists(), "nothing written through the link");
     }
 }

@@ -21,6 +21,7 @@ mod source;
 mod spans;
 mod spec;
 pub mod speclint;
+pub mod state;
 mod target;
 pub mod template;
 mod workspace;

@@ -28,7 +28,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -57,28 +57,16 @@ impl WorkspaceLock {
     /// another writer to finish. Creates `.secfw/` and the lock file when missing.
     ///
     /// Fails with [`Error::Locked`] (code `SF0008`, naming the lock file) when the lock is
-    /// still held after `timeout`, and with [`Error::Io`] when the lock file cannot be opened.
+    /// still held after `timeout`, with [`Error::Invalid`] (code `SF0010`) when `.secfw` or the
+    /// lock file is a symlink, FIFO or device, and with [`Error::Io`] when the lock file cannot be
+    /// opened.
     pub fn acquire(root: &Path, timeout: Duration) -> Result<Self, Error> {
         let path = root.join(LOCK_FILE);
         let io = |source| Error::Io { path: path.clone(), source };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        // The lock file must be a regular file: a FIFO or device there would block the open.
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if !m.file_type().is_file() => {
-                return Err(Error::Locked(Box::new(
-                    Diagnostic::error(
-                        codes::WORKSPACE_LOCKED,
-                        LOCK_FILE,
-                        format!("{} is not a regular file; the workspace cannot be locked", path.display()),
-                    )
-                    .with_hint(format!("remove {} (secfw recreates it)", path.display())),
-                )));
-            }
-            _ => {}
-        }
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
+        // The lock file must be a regular file inside a real `.secfw/` directory: a FIFO or
+        // device there would block the open, a symlinked `.secfw` would put the lock (and every
+        // state file after it) outside the workspace. Refused with SF0010 (see `state`).
+        let file = crate::state::open_lock(root, Path::new(LOCK_FILE))?;
         let start = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {

@@ -146,3 +146,57 @@ fn day_counts_past_the_last_date_never_make_a_command_panic() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("SF0503") || String::from_utf8_lossy(&o.stderr).contains("SF0503"));
 }
+
+/// `secfw init` at [`NOW`], with `exceptions.md` rewritten by `edit`.
+fn example_with_exceptions(edit: impl FnOnce(String) -> String) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let o = secfw(&["init", s(&ws), "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let p = ws.join("exceptions.md");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let edited = edit(text.clone());
+    assert_ne!(edited, text);
+    std::fs::write(&p, edited).unwrap();
+    (dir, ws)
+}
+
+#[test]
+fn an_exception_that_understates_its_severity_does_not_except_a_critical_finding() {
+    // EXC-002 covers the critical SF-0002 but declares Low and skips the risk committee.
+    let (_d, ws) = example_with_exceptions(|t| {
+        t.replacen(
+            "- **Severity**: Critical\n- **Findings**: SF-0002\n- **Requestor**: platform-lead@acme-pay.example\n- **Approval**: secops-lead@acme-pay.example, risk-committee@acme-pay.example, ciso@acme-pay.example",
+            "- **Severity**: Low\n- **Findings**: SF-0002\n- **Requestor**: platform-lead@acme-pay.example\n- **Approval**: secops-lead@acme-pay.example",
+            1,
+        )
+    });
+    let o = secfw(&["exceptions", "check", s(&ws), "--now", NOW]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("EXC-002 [invalid]") && out.contains("severity critical"), "{out}");
+    assert!(out.contains("error[GV0114]") && out.contains("error[GV0110]"), "{out}");
+    let o = secfw(&["gate", "all", s(&ws), "--now", NOW]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "Critical=0 fails: {out}");
+    assert!(out.contains("error[GV0201]") && out.contains("SF-0002"), "{out}");
+}
+
+#[test]
+fn a_revoked_exception_does_not_except_a_critical_finding() {
+    let (_d, ws) = example_with_exceptions(|t| {
+        let (head, tail) = t.split_once("### EXC-002").unwrap();
+        let (body, after) = tail.split_once("### EXC-003").unwrap();
+        let block = format!("### EXC-002{body}");
+        let rest = format!("{head}### EXC-003{after}");
+        format!("{}\n\n## Revoked Exceptions\n\nRevoked by the risk committee.\n\n{block}", rest.trim_end())
+    });
+    let o = secfw(&["exceptions", "check", s(&ws), "--now", NOW]);
+    let out = stdout(&o);
+    assert!(out.contains("EXC-002 [archived]") && !out.contains("EXC-002 [valid]"), "{out}");
+    let o = secfw(&["gate", "all", s(&ws), "--now", NOW]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "Critical=0 fails: {out}");
+    assert!(out.contains("its exception EXC-002 is archived"), "{out}");
+    assert!(!out.contains("SF-0002 [critical] by EXC-002"), "not listed as excepted: {out}");
+}

@@ -102,6 +102,9 @@ pub fn generate(
     Ok(Generated { report, snapshot, files })
 }
 
+/// The largest `digest.json` read as IMPROVE evidence.
+const MAX_DIGEST_JSON_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Evidence for the lifecycle's IMPROVE entry criterion: "metrics collected, digest generated".
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -131,8 +134,15 @@ pub fn improve_evidence(dir: &Path, since: Option<DateTime<Utc>>) -> ImproveEvid
     let mut ev =
         ImproveEvidence { cycle: None, metrics_collected: false, digest_generated: false, reasons: Vec::new() };
     let missing: Vec<&str> = file_names::DIGESTS.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
-    let parsed: Option<DigestJson> =
-        std::fs::read_to_string(dir.join(file_names::DIGEST_JSON)).ok().and_then(|t| serde_json::from_str(&t).ok());
+    // Opened without blocking or following a link: a FIFO or device planted as digest.json is
+    // "not generated", never a hang.
+    let parsed: Option<DigestJson> = secfw_artifacts::read_regular(
+        &dir.join(file_names::DIGEST_JSON),
+        MAX_DIGEST_JSON_BYTES,
+        secfw_artifacts::Links::Refuse,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice(&b).ok());
     match (&parsed, missing.is_empty()) {
         (Some(d), true) => {
             let fresh = match (since, d.generated_at.as_deref().and_then(|g| DateTime::parse_from_rfc3339(g).ok())) {

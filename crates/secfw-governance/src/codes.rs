@@ -16,6 +16,7 @@ secfw_artifacts::define_codes! {
     EXCEPTION_NEEDS_CISO = "GV0111", "A policy deviation lacks the CISO's sign-off";
     EXCEPTION_NOT_YET_APPROVED = "GV0112", "An exception's approval date is in the future or after its expiry";
     EXCEPTION_STALE = "GV0113", "An exception matches no open finding (stale)";
+    EXCEPTION_SEVERITY_UNDERSTATED = "GV0114", "An exception declares a severity below that of a finding it matches";
     // --- enforcement rules (seed §6.2) ------------------------------------------------------
     RULE_VIOLATED = "GV0201", "An enforcement rule's condition does not hold (e.g. Critical=0)";
     // --- taxonomy (seed §6.1) ---------------------------------------------------------------

@@ -28,7 +28,7 @@ pub enum NotExcepted {
         /// The exception's policy.
         exception_policy: String,
     },
-    /// The exception exists but is expired or invalid at `now`.
+    /// The exception exists but is expired, invalid or archived (history, e.g. revoked) at `now`.
     NotInForce {
         /// Its state.
         state: ExceptionState,

@@ -8,6 +8,8 @@
 //! `max_days` after today is certainly too long (an error); anything shorter cannot be proven
 //! too long and passes with the warning.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use secfw_artifacts::Purl;
 use secfw_artifacts::file_names;
@@ -29,6 +31,10 @@ pub enum ExceptionState {
     Expired,
     /// Not expired, but a requirement is unmet (approval, window, content); it excepts nothing.
     Invalid,
+    /// Listed under a `##` section that marks it as history (`## Revoked Exceptions`,
+    /// `## Expired Exceptions`, ...: [`Exception::is_archived`]): never in force, whatever its
+    /// dates and approvals; it excepts nothing and is not checked further.
+    Archived,
 }
 
 impl std::fmt::Display for ExceptionState {
@@ -44,6 +50,7 @@ impl ExceptionState {
             Self::Valid => "valid",
             Self::Expired => "expired",
             Self::Invalid => "invalid",
+            Self::Archived => "archived",
         }
     }
 }
@@ -79,20 +86,23 @@ pub struct ExceptionEval {
     pub id: String,
     /// The excepted policy.
     pub policy: String,
-    /// Valid, expired or invalid.
+    /// Valid, expired, invalid or archived.
     pub state: ExceptionState,
     /// The last instant it is valid (end of the `Valid Until` day, UTC).
     pub expires_at: DateTime<Utc>,
     /// Calendar days from today (UTC) to `Valid Until` (negative once expired).
     pub days_left: i64,
-    /// The severity approvals are judged by: `**Severity**`, else the highest severity of the
-    /// findings it matches, else unknown (then the strictest approvals apply).
+    /// The severity it is judged by (approvals): the most severe of its `**Severity**` and the
+    /// severities of every finding it matches; unknown when neither is known (then the
+    /// strictest approvals apply). A declared severity is never trusted below what it covers.
     pub severity: Option<Severity>,
-    /// Roles whose approval is required and has an approver list in the rulebook.
+    /// Roles whose approval is required and has an approver list in the rulebook (none for an
+    /// archived exception).
     pub required_roles: Vec<ApproverRole>,
     /// Ids of open or accepted findings it matches (by `exception_ref` or `**Findings**`).
     pub matched_findings: Vec<String>,
-    /// `true` when it matches no open or accepted finding.
+    /// `true` when it matches no open or accepted finding (never for an archived exception:
+    /// history is not stale).
     pub stale: bool,
     /// Every problem found, located in `exceptions.md`.
     pub diagnostics: Vec<Diagnostic>,
@@ -172,6 +182,13 @@ pub fn covers_advisory(e: &Exception, advisory: &str) -> bool {
 
 /// Evaluate one exception. `matched` are the open/accepted findings it matches with their
 /// severities (used for the effective severity and staleness).
+///
+/// The one home of whether an exception is in force: an archived exception
+/// ([`Exception::is_archived`], e.g. under `## Revoked Exceptions`) is
+/// [`ExceptionState::Archived`] and excepts nothing, whatever its dates and approvals; every
+/// other one is judged by the most severe of its declared `**Severity**` and its matched
+/// findings ([`effective_severity`]), and a declared severity below a matched finding's is an
+/// error ([`codes::EXCEPTION_SEVERITY_UNDERSTATED`]) that makes it invalid.
 pub fn evaluate_exception(
     e: &Exception,
     rb: &Rulebook,
@@ -184,10 +201,27 @@ pub fn evaluate_exception(
     let expires_at = e.valid_until.end_of_day();
     let days_left = (e.valid_until.0 - today).num_days();
     let expired = now > expires_at;
+    let severity = effective_severity(e, matched);
+    let matched_findings = matched.iter().map(|(i, _)| i.clone()).collect();
+
+    if e.is_archived() {
+        return ExceptionEval {
+            id: e.id.clone(),
+            policy: e.policy.clone(),
+            state: ExceptionState::Archived,
+            expires_at,
+            days_left,
+            severity,
+            required_roles: Vec::new(),
+            matched_findings,
+            stale: false,
+            diagnostics: Vec::new(),
+        };
+    }
 
     check_content(e, &mut diags);
     check_validity_window(e, policy, today, &mut diags);
-    let severity = e.severity.or_else(|| matched.iter().map(|(_, s)| *s).min());
+    check_declared_severity(e, matched, &mut diags);
     check_not_self_approved(e, &mut diags);
     let required_roles = check_approvers(e, policy, severity, &mut diags);
     check_expiry(e, policy, matched, expired, days_left, &mut diags);
@@ -211,9 +245,59 @@ pub fn evaluate_exception(
         days_left,
         severity,
         required_roles,
-        matched_findings: matched.iter().map(|(i, _)| i.clone()).collect(),
+        matched_findings,
         stale,
         diagnostics: diags,
+    }
+}
+
+/// The severity an exception is judged by (approvals, and anything else that depends on
+/// severity): the most severe of its declared `**Severity**` and the severities of every
+/// finding it matches; `None` when neither is known. A declaration can raise the bar, never
+/// lower it below what the exception covers.
+pub fn effective_severity(e: &Exception, matched: &[(String, Severity)]) -> Option<Severity> {
+    // `Severity` orders most severe first.
+    e.severity.into_iter().chain(matched.iter().map(|(_, s)| *s)).min()
+}
+
+/// A declared `**Severity**` below the severity of a finding the exception matches understates
+/// the risk the approvers signed off: an error (the exception is invalid until the declaration
+/// is corrected and approved at the real severity).
+fn check_declared_severity(e: &Exception, matched: &[(String, Severity)], diags: &mut Vec<Diagnostic>) {
+    // A registry entry can match a great many findings (advisory targets): name the first few.
+    const LISTED: usize = 10;
+    let Some(declared) = e.severity else { return };
+    let above: Vec<&(String, Severity)> = matched.iter().filter(|(_, s)| *s < declared).collect();
+    let Some(worst) = above.iter().map(|(_, s)| *s).min() else { return };
+    let id = e.id.as_str();
+    let mut list = above.iter().take(LISTED).map(|(f, s)| format!("{f} ({s})")).collect::<Vec<_>>().join(", ");
+    if above.len() > LISTED {
+        let _ = write!(list, " and {} more", above.len() - LISTED);
+    }
+    diags.push(
+        Diagnostic::error(
+            codes::EXCEPTION_SEVERITY_UNDERSTATED,
+            file_names::EXCEPTIONS,
+            format!(
+                "{id} declares `**Severity**: {}` but matches more severe findings: {list}; it is judged as {worst} and excepts nothing until corrected",
+                as_written(declared)
+            ),
+        )
+        .at(e.spans.field("severity").or(e.spans.at))
+        .with_hint(format!(
+            "set `**Severity**` to {} (the most severe finding it covers) and get the approvals a {worst} exception needs, or remove the more severe findings from it",
+            as_written(worst)
+        )),
+    );
+}
+
+/// A severity as `exceptions.md` spells it (`Critical`, `High`, ...).
+const fn as_written(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "Critical",
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
     }
 }
 
@@ -593,5 +677,62 @@ mod tests {
         assert_eq!((ev.state, codes_of(&ev)), (ExceptionState::Invalid, vec![codes::EXCEPTION_NEEDS_SECURITY_TEAM]));
         assert!(ev.diagnostics[0].message.contains("none of [risk@x.test]"), "{}", ev.diagnostics[0].message);
         assert_eq!(ev.required_roles, vec![ApproverRole::SecurityTeam], "a low exception needs no committee");
+    }
+
+    #[test]
+    fn a_declared_severity_below_a_matched_finding_is_judged_by_the_finding_and_excepts_nothing() {
+        let crit = [("F-1".to_owned(), Severity::Low), ("F-2".to_owned(), Severity::Critical)];
+        let now = at("2026-11-24T00:00:00Z");
+        // The attack: declare Low over a critical finding, approved by the security team only.
+        let mut e = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
+        e.severity = Some(Severity::Low);
+        let ev = evaluate_exception(&e, &rb(), &crit, now);
+        assert_eq!(ev.severity, Some(Severity::Critical), "judged by the most severe finding it matches");
+        assert_eq!(ev.required_roles, vec![ApproverRole::SecurityTeam, ApproverRole::RiskCommittee]);
+        assert_eq!(
+            (ev.state, codes_of(&ev)),
+            (
+                ExceptionState::Invalid,
+                vec![codes::EXCEPTION_SEVERITY_UNDERSTATED, codes::EXCEPTION_NEEDS_RISK_COMMITTEE]
+            )
+        );
+        let d = &ev.diagnostics[0];
+        assert!(d.is_error() && d.message.contains("F-2 (critical)") && !d.message.contains("F-1"), "{}", d.message);
+        assert!(d.hint.as_deref().is_some_and(|h| h.contains("`**Severity**` to Critical")), "{:?}", d.hint);
+        // The committee's approval alone does not cure it: the declaration misstates what was approved.
+        e.approvers.push("risk@x.test".into());
+        let ev = evaluate_exception(&e, &rb(), &crit, now);
+        assert_eq!((ev.state, codes_of(&ev)), (ExceptionState::Invalid, vec![codes::EXCEPTION_SEVERITY_UNDERSTATED]));
+        // Declared at the real severity, with the approvals it needs: valid.
+        e.severity = Some(Severity::Critical);
+        assert!(evaluate_exception(&e, &rb(), &crit, now).is_valid());
+        // A declaration above its findings raises the bar; it never lowers it.
+        let mut high = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
+        high.severity = Some(Severity::High);
+        let ev = evaluate_exception(&high, &rb(), &[("F-1".to_owned(), Severity::Low)], now);
+        assert_eq!((ev.severity, codes_of(&ev)), (Some(Severity::High), vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE]));
+    }
+
+    #[test]
+    fn an_archived_exception_is_never_in_force_whatever_its_dates_and_approvals() {
+        let m = [("F-1".to_owned(), Severity::Critical)];
+        let now = at("2026-11-24T00:00:00Z");
+        let good = exc(&["sec@x.test", "risk@x.test"], "2026-11-01", "2027-01-01");
+        assert!(evaluate_exception(&good, &rb(), &m, now).is_valid(), "in force while active");
+        for section in ["Revoked Exceptions", "Expired Exceptions", "Closed", "Archive", "Rejected exceptions"] {
+            let mut e = good.clone();
+            e.section = section.to_owned();
+            let ev = evaluate_exception(&e, &rb(), &m, now);
+            assert_eq!(ev.state, ExceptionState::Archived, "{section}");
+            assert!(!ev.is_valid() && ev.diagnostics.is_empty() && ev.required_roles.is_empty() && !ev.stale);
+            assert_eq!(ev.matched_findings, ["F-1"], "still shows what it names");
+            assert_eq!(ev.state.as_str(), "archived");
+        }
+        // History is not checked: an incomplete, expired entry under Revoked raises nothing.
+        let mut old = exc(&["dev@x.test"], "2026-01-01", "2026-03-01");
+        old.justification = None;
+        old.section = "Revoked Exceptions".into();
+        let ev = evaluate_exception(&old, &rb(), &[], now);
+        assert_eq!((ev.state, ev.diagnostics.len()), (ExceptionState::Archived, 0));
     }
 }

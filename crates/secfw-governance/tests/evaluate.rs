@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use secfw_artifacts::model::rulebook::CountMetric;
 use secfw_artifacts::{LoadOptions, LoadedWorkspace, Severity, template};
-use secfw_governance::{Disposition, NotExcepted, evaluate};
+use secfw_governance::{Disposition, ExceptionState, NotExcepted, evaluate};
 
 fn reference() -> DateTime<Utc> {
     template::EXAMPLE_NOW.parse().unwrap()
@@ -201,4 +201,80 @@ fn each_rule_counts_its_metric_lists_its_items_and_escalates_by_its_sla() {
     assert!(r.handoff_blocked() && !r.passes());
     let rule_errors = r.diagnostics.iter().filter(|d| d.code == secfw_governance::codes::RULE_VIOLATED).count();
     assert_eq!(rule_errors, 2, "one located error per violated rule");
+}
+
+/// The example written for its reference time, with `exceptions.md` rewritten by `edit`.
+fn example_exceptions(edit: impl FnOnce(String) -> String) -> (tempfile::TempDir, LoadedWorkspace) {
+    let dir = tempfile::tempdir().unwrap();
+    template::write_example_at(dir.path(), reference()).unwrap();
+    let p = dir.path().join("exceptions.md");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit changed exceptions.md");
+    std::fs::write(&p, edited).unwrap();
+    let ws = secfw_artifacts::load(dir.path(), &LoadOptions::default()).unwrap();
+    (dir, ws)
+}
+
+/// EXC-002 (the example's critical exception) moved under `## Revoked Exceptions` at the end.
+fn revoke_exc_002(text: &str) -> String {
+    let (head, tail) = text.split_once("### EXC-002").unwrap();
+    let (body, after) = tail.split_once("### EXC-003").unwrap();
+    let block = format!("### EXC-002{body}");
+    let rest = format!("{head}### EXC-003{after}");
+    format!(
+        "{}\n\n## Revoked Exceptions\n\nRevoked by the risk committee: curl is invoked after all.\n\n{block}",
+        rest.trim_end()
+    )
+}
+
+#[test]
+fn an_exception_declaring_a_lower_severity_than_its_critical_finding_excepts_nothing() {
+    // The attack: EXC-002 covers the critical SF-0002 but declares Low, approved by the
+    // security team only (no risk committee).
+    let (dir, ws) = example_exceptions(|t| {
+        t.replacen(
+            "- **Severity**: Critical\n- **Findings**: SF-0002\n- **Requestor**: platform-lead@acme-pay.example\n- **Approval**: secops-lead@acme-pay.example, risk-committee@acme-pay.example, ciso@acme-pay.example",
+            "- **Severity**: Low\n- **Findings**: SF-0002\n- **Requestor**: platform-lead@acme-pay.example\n- **Approval**: secops-lead@acme-pay.example",
+            1,
+        )
+    });
+    let r = evaluate(&ws, reference());
+    let ev = r.exception("EXC-002").unwrap();
+    assert_eq!(ev.severity, Some(Severity::Critical), "judged by its critical finding, not its declaration");
+    assert_eq!(ev.state, ExceptionState::Invalid);
+    let codes: Vec<&str> = ev.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["GV0114", "GV0110"], "{:#?}", ev.diagnostics);
+    let d = &ev.diagnostics[0];
+    let text = std::fs::read_to_string(dir.path().join("exceptions.md")).unwrap();
+    let line = text.lines().position(|l| l == "- **Severity**: Low").unwrap() + 1;
+    assert_eq!(
+        (d.file.as_str(), d.line),
+        ("exceptions.md", Some(u32::try_from(line).unwrap())),
+        "located at the declaration"
+    );
+    assert_eq!(
+        r.finding("SF-0002").unwrap().disposition,
+        Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state: ExceptionState::Invalid }) }
+    );
+    assert!(r.handoff_blocked() && !r.passes(), "Critical=0 fails");
+}
+
+#[test]
+fn a_revoked_exception_excepts_nothing_and_critical_zero_fails() {
+    let (_d, ws) = example_exceptions(|t| revoke_exc_002(&t));
+    assert!(ws.exceptions.as_ref().unwrap().get("EXC-002").unwrap().is_archived());
+    let r = evaluate(&ws, reference());
+    let ev = r.exception("EXC-002").unwrap();
+    assert_eq!(ev.state, ExceptionState::Archived);
+    assert!(!ev.is_valid() && ev.diagnostics.is_empty(), "{ev:#?}");
+    assert_eq!(
+        r.finding("SF-0002").unwrap().disposition,
+        Disposition::Counted { not_excepted: Some(NotExcepted::NotInForce { state: ExceptionState::Archived }) }
+    );
+    assert!(r.handoff_blocked(), "the critical finding counts again");
+    let gv = r.diagnostics.iter().find(|d| d.code.as_str() == "GV0201").unwrap();
+    assert!(gv.related.iter().any(|x| x.message.contains("its exception EXC-002 is archived")), "{gv:#?}");
+    // The other exceptions are untouched.
+    assert!(r.exception("EXC-001").unwrap().is_valid());
 }

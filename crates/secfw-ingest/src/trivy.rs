@@ -191,9 +191,13 @@ fn resource_error(res: &Value, ptr: &str, loc: &str, acc: &mut Acc<'_, '_>) {
         Diagnostic::warning(
             codes::SCAN_FAILED,
             acc.name,
-            format!("{ptr}/Error: Trivy could not scan `{loc}`: {short}; none of its findings is resolved by this report"),
+            format!(
+                "{ptr}/Error: Trivy could not scan `{loc}`: {short}; none of its findings is resolved by this report"
+            ),
         )
-        .with_hint("fix what kept Trivy from scanning the resource (registry credentials, a pull limit) and scan again"),
+        .with_hint(
+            "fix what kept Trivy from scanning the resource (registry credentials, a pull limit) and scan again",
+        ),
     );
     acc.cov.incomplete_at.entry(loc.to_owned()).or_insert_with(|| format!("Trivy could not scan it: {short}"));
 }

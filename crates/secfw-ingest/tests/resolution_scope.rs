@@ -864,12 +864,8 @@ fn a_trivy_scan_of_one_directory_under_the_projects_target_does_not_resolve_the_
         (d, o.summary.opened.len())
     };
     let (d, n) = fresh();
-    let o = ingest_as(
-        d.path(),
-        "services/api",
-        &[("t.json", &of_root("deploy/", clean_config))],
-        "2026-12-03T00:00:00Z",
-    );
+    let o =
+        ingest_as(d.path(), "services/api", &[("t.json", &of_root("deploy/", clean_config))], "2026-12-03T00:00:00Z");
     all_kept_open(d.path(), &o, n, "with scan_root `.`, the scan's scan_root is `deploy`");
     let secrets_only = json!([{"Target": "deploy/x.env", "Class": "secret"}]);
     let o =
@@ -948,7 +944,7 @@ fn a_scan_that_does_not_say_what_a_finding_records_or_scanned_another_architectu
     image_found["ArtifactName"] = json!("ghcr.io/acme/api:1.4");
     let d = tempfile::tempdir().unwrap();
     let n = ingest_as(d.path(), "api", &[("t.json", &image_found)], "2026-12-02T00:00:00Z").summary.opened.len();
-    let mut deploy = fs.clone();
+    let mut deploy = fs;
     deploy["ArtifactName"] = json!("deploy");
     deploy["Results"] = all_clean();
     let o = ingest_as(d.path(), "api", &[("t.json", &deploy)], "2026-12-03T00:00:00Z");
@@ -999,17 +995,21 @@ fn a_kubernetes_resource_trivy_could_not_scan_keeps_its_findings_open() {
         .ledger
         .findings
         .iter()
-        .filter(|f| f.evidence[0].data.get_str("location").is_some_and(|l| l.starts_with("default/Deployment/redis-leader/")))
+        .filter(|f| {
+            f.evidence[0].data.get_str("location").is_some_and(|l| l.starts_with("default/Deployment/redis-leader/"))
+        })
         .filter(|f| f.evidence[0].data.get_str("class") == Some("vulnerability"))
         .map(|f| f.finding_id.clone())
         .collect();
     assert!(!leader.is_empty());
     // The next scan: the leader's image could not be pulled; its other entries are as before.
-    let mut next = k8s.clone();
+    let mut next = k8s;
     let vulns = next["Vulnerabilities"].as_array_mut().unwrap();
     let at = vulns.iter().position(|r| r["Name"] == json!("redis-leader")).unwrap();
     vulns[at]["Results"] = json!([]);
-    vulns[at]["Error"] = json!("scan error: unable to initialize an image scanner: GET https://registry/v2/redis/manifests/6.0.5: UNAUTHORIZED");
+    vulns[at]["Error"] = json!(
+        "scan error: unable to initialize an image scanner: GET https://registry/v2/redis/manifests/6.0.5: UNAUTHORIZED"
+    );
     let o = ingest(d.path(), &[("k.json", &next)], "2026-12-03T00:00:00Z");
     assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
     let kept: Vec<&String> = o.summary.kept_open.iter().map(|(id, _)| id).collect();
@@ -1066,14 +1066,19 @@ fn a_sarif_run_or_invocation_key_in_another_case_resolves_nothing() {
         let o = ingest(d.path(), &[("s.sarif", attack)], "2026-12-03T00:00:00Z");
         assert!(o.summary.resolved.is_empty(), "attack {n}: {:?}", o.summary.resolved);
         assert_eq!(o.summary.kept_open.len(), 1, "attack {n}");
-        let said = o.diagnostics().iter().any(|d| {
-            matches!(d.code.as_str(), "IN0101" | "IN0112") && d.message.contains("written in another case")
-        });
+        let said = o
+            .diagnostics()
+            .iter()
+            .any(|d| matches!(d.code.as_str(), "IN0101" | "IN0112") && d.message.contains("written in another case"));
         assert!(said, "attack {n}: {:?}", o.diagnostics());
     }
     // The control: the same run, its keys as SARIF writes them and successful, resolves it.
     let d = tempfile::tempdir().unwrap();
-    ingest(d.path(), &[("s.sarif", &sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]))], "2026-12-02T00:00:00Z");
+    ingest(
+        d.path(),
+        &[("s.sarif", &sarif(vec![sarif_run("Semgrep OSS", &["py.sqli"], sqli())]))],
+        "2026-12-02T00:00:00Z",
+    );
     let clean = failed_as(&|r| r["invocations"] = json!([{"executionSuccessful": true}]));
     assert_eq!(ingest(d.path(), &[("s.sarif", &clean)], "2026-12-03T00:00:00Z").summary.resolved.len(), 1);
 }

@@ -617,11 +617,19 @@ pub fn load_baseline(dir: &Path, opts: &BaselineOptions) -> Result<VerifiedBasel
             .with_hint("add `project:` to rulebook.yaml (the handoff manifest needs it too)"),
         ));
     }
-    let tree = if source.is_dir() { source.clone() } else { dir.to_path_buf() };
-    // The one way to load a root of trust: a pin of this workspace that cannot be read refuses.
-    let anchor =
-        secfw_seal::load_pinned_anchor(opts.trust.as_deref(), &tree, opts.trust_digest.as_deref(), opts.now, Some(dir))
-            .map_err(|e| seal_refused(&e))?;
+    // The policy must come from outside the workspace (whose content is being judged) and,
+    // for a manifest directory, outside the baseline too: either is what an attacker who
+    // controls it would plant. The one way to load a root of trust: a pin of this workspace
+    // that cannot be read refuses.
+    let trees: Vec<&Path> = if source.is_dir() { vec![dir, source.as_path()] } else { vec![dir] };
+    let anchor = secfw_seal::load_pinned_anchor_outside(
+        opts.trust.as_deref(),
+        &trees,
+        opts.trust_digest.as_deref(),
+        opts.now,
+        Some(dir),
+    )
+    .map_err(|e| seal_refused(&e))?;
     let mut vo = VerifyOptions::new(opts.now).require_git(!opts.no_git);
     // A baseline is history: its expiry does not matter, its signatures and content do.
     vo.allow_expired = true;

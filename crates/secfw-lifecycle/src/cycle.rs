@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use secfw_artifacts::{LifecycleState, LoadOptions, LoadedWorkspace, write_atomic};
+use secfw_artifacts::{LifecycleState, LoadOptions, LoadedWorkspace};
 use secfw_governance::GovernanceReport;
 use secfw_seal::{FileIdentity, GitMode, SignOptions, TrustPolicy, VerifyOptions};
 use serde::Serialize;
@@ -612,7 +612,8 @@ impl Run<'_> {
     fn escalate(&mut self, ev: &Evaluation) -> Result<(), Error> {
         for (i, e) in ev.gates.escalations.iter().enumerate() {
             let name = format!("{}-{}-{i}.json", self.opts.now.format("%Y%m%dT%H%M%SZ"), e.rule);
-            let path = self.root.join(ESCALATIONS_DIR).join(name);
+            let rel = Path::new(ESCALATIONS_DIR).join(name);
+            let path = self.root.join(&rel);
             let body = serde_json::to_vec_pretty(&serde_json::json!({
                 "format": "secfw-escalation/v1",
                 "from": ev.from,
@@ -621,7 +622,8 @@ impl Run<'_> {
                 "escalation": e,
             }))
             .map_err(|source| Error::Serialize { what: "escalation", source })?;
-            write_atomic(&path, &body)?;
+            // Never through a symlinked `.secfw` or `.secfw/escalations` (SF0010).
+            secfw_artifacts::state::write(self.root, &rel, &body)?;
             self.step(
                 "escalate",
                 StepStatus::Done,
@@ -800,7 +802,10 @@ impl Run<'_> {
             ));
         };
         let stem = archive.file_stem().map_or_else(|| "package".to_owned(), |s| s.to_string_lossy().into_owned());
-        let target = self.root.join(EXECUTED_DIR).join(stem);
+        // Never unpacked through a symlinked `.secfw`, `.secfw/executed` or target (SF0010).
+        let rel = Path::new(EXECUTED_DIR).join(&stem);
+        secfw_artifacts::state::check_dirs(self.root, &rel)?;
+        let target = self.root.join(rel);
         if target.is_dir() && std::fs::read_dir(&target).is_ok_and(|mut d| d.next().is_some()) {
             self.step("unpack", StepStatus::Skipped, format!("already unpacked in {}", target.display()));
             self.report.executed = Some(target);

@@ -6,8 +6,12 @@
 //! number and hash, so removing lines at the end is detected too. Appends hold an exclusive lock
 //! on `.secfw/lock` and replace the log atomically (temp file, fsync, rename): concurrent runs
 //! never interleave and a crash leaves the old or the new log, never a torn line.
+//!
+//! Every read and write goes through [`secfw_artifacts::state`]: a FIFO, device or symlink at
+//! any of these files, or a symlinked `.secfw`, is refused with `SF0010` (never a hang, never a
+//! write outside the workspace), and the log is read up to 256 MiB.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -25,6 +29,11 @@ pub const LOG_FILE: &str = ".secfw/events.jsonl";
 pub const HEAD_FILE: &str = ".secfw/events.head";
 /// Workspace-relative path of the lock file.
 pub const LOCK_FILE: &str = ".secfw/lock";
+/// The largest event log read (an event is a few kilobytes; this is hundreds of thousands of
+/// transitions).
+const MAX_LOG_BYTES: u64 = 256 * 1024 * 1024;
+/// The largest checkpoint read (it holds one sequence number and one hash).
+const MAX_HEAD_BYTES: u64 = 4096;
 /// `prev_hash` of the first event.
 pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -231,45 +240,36 @@ impl EventLog {
         self.root.join(LOG_FILE)
     }
 
-    fn head_path(&self) -> PathBuf {
-        self.root.join(HEAD_FILE)
-    }
-
-    /// Take the exclusive lock (blocks until other secfw runs release it).
+    /// Take the exclusive lock (blocks until other secfw runs release it). The lock file is
+    /// opened without blocking or following links (`SF0010` for a FIFO or link there).
     pub fn lock(&self) -> Result<LogLock, Error> {
-        let dir = self.root.join(STATE_DIR);
-        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let file = secfw_artifacts::state::open_lock(&self.root, Path::new(LOCK_FILE))?;
         let p = self.root.join(LOCK_FILE);
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&p).map_err(io(&p))?;
         file.lock().map_err(io(&p))?;
         Ok(LogLock { file })
     }
 
     fn read_text(&self) -> Result<String, Error> {
-        let p = self.path();
-        match fs::read(&p) {
-            Ok(b) => String::from_utf8(b).map_err(|_| Error::Tampered {
+        match secfw_artifacts::state::read(&self.root, Path::new(LOG_FILE), MAX_LOG_BYTES)? {
+            Some(b) => String::from_utf8(b).map_err(|_| Error::Tampered {
                 problems: vec![
                     Diagnostic::error(codes::LOG_UNPARSEABLE, LOG_FILE, "the event log is not valid UTF-8")
                         .with_hint("restore .secfw/events.jsonl from version control or a backup"),
                 ],
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-            Err(e) => Err(io(&p)(e)),
+            None => Ok(String::new()),
         }
     }
 
     fn read_head(&self) -> Result<Option<Head>, Error> {
-        let p = self.head_path();
-        match fs::read(&p) {
-            Ok(b) => Ok(Some(serde_json::from_slice(&b).map_err(|e| Error::Tampered {
+        match secfw_artifacts::state::read(&self.root, Path::new(HEAD_FILE), MAX_HEAD_BYTES)? {
+            Some(b) => Ok(Some(serde_json::from_slice(&b).map_err(|e| Error::Tampered {
                 problems: vec![
                     Diagnostic::error(codes::LOG_UNPARSEABLE, HEAD_FILE, format!("the checkpoint is not valid: {e}"))
                         .with_hint("restore .secfw/events.head from version control or a backup"),
                 ],
             })?)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io(&p)(e)),
+            None => Ok(None),
         }
     }
 
@@ -308,9 +308,9 @@ impl EventLog {
         }
         text.push_str(&event.to_line());
         text.push('\n');
-        secfw_artifacts::write_atomic(&self.path(), text.as_bytes())?;
+        secfw_artifacts::state::write(&self.root, Path::new(LOG_FILE), text.as_bytes())?;
         let head = serde_json::to_vec(&Head { seq: event.seq, hash: event.hash.clone() }).unwrap_or_default();
-        secfw_artifacts::write_atomic(&self.head_path(), &head)?;
+        secfw_artifacts::state::write(&self.root, Path::new(HEAD_FILE), &head)?;
         Ok(event)
     }
 }

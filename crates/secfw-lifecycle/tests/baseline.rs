@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Duration;
 use secfw_lifecycle::{BaselineOptions, BaselineState, gate_new};
-use support::{add_failed_scan, add_finding, add_incomplete_scan, edit, now, other_trust, packaged};
+use support::{add_failed_scan, add_finding, add_incomplete_scan, edit, now, other_trust, packaged, seal_and_package};
 
 fn opts(trust: &Path) -> BaselineOptions {
     let mut o = BaselineOptions::new(now() + Duration::days(1));
@@ -166,4 +166,36 @@ fn a_baseline_that_does_not_verify_is_refused() {
     std::fs::remove_file(&pkg).unwrap();
     let e = gate_new(&dir, &opts(&trust)).unwrap_err();
     assert!(e.to_string().contains("LC0301") || e.to_string().contains("no baseline"), "{e}");
+}
+
+#[test]
+fn a_directory_baseline_refuses_a_trust_policy_inside_the_workspace_or_the_baseline() {
+    // The attack: whoever controls the workspace plants a trust policy in it and hands `gate
+    // new` a sealed directory beside it as the baseline. The policy must come from outside
+    // both, as it must for a package baseline (SL0206); a digest pin is the only exception.
+    let (t, dir, trust, _) = packaged();
+    let base = t.path().join("base");
+    let (base_trust, _) = seal_and_package(&t.path().join("elsewhere"), &base, |_| {});
+    let dir_opts = |trust: &Path| {
+        let mut o = opts(trust);
+        o.baseline = Some(base.clone());
+        o.no_git = true;
+        o
+    };
+    // The same trust policy from outside both trees: the directory baseline verifies.
+    assert!(gate_new(&dir, &dir_opts(&base_trust)).is_ok());
+    let sl0206 = |e: secfw_lifecycle::Error| match e {
+        secfw_lifecycle::Error::Baseline { problems } => problems.iter().any(|p| p.code.as_str() == "SL0206"),
+        e => panic!("{e}"),
+    };
+    let planted = dir.join("trust.json");
+    std::fs::copy(&trust, &planted).unwrap();
+    assert!(sl0206(gate_new(&dir, &dir_opts(&planted)).unwrap_err()), "planted in the workspace");
+    let planted = base.join("trust.json");
+    std::fs::copy(&trust, &planted).unwrap();
+    assert!(sl0206(gate_new(&dir, &dir_opts(&planted)).unwrap_err()), "planted in the baseline");
+    // The package form refuses a policy in the workspace too.
+    let mut o = opts(&dir.join("trust.json"));
+    o.no_git = true;
+    assert!(sl0206(gate_new(&dir, &o).unwrap_err()), "package baseline");
 }

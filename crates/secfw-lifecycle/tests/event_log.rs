@@ -209,3 +209,73 @@ fn an_acknowledgement_keeps_the_state_and_one_that_moves_it_is_refused() {
     let v = verify_log_text(&std::fs::read_to_string(log.path()).unwrap(), None);
     assert!(v.problems.iter().any(|p| p.code.as_str() == "LC0106"), "{:?}", v.problems);
 }
+
+/// Run `f` on another thread and fail the test if it has not returned within 10 s: the attack
+/// below is a read that blocks forever.
+#[cfg(unix)]
+fn within_10s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10)).expect("blocked on a FIFO or device")
+}
+
+#[cfg(unix)]
+fn is_sf0010(e: &secfw_lifecycle::Error) -> bool {
+    matches!(e, secfw_lifecycle::Error::Artifacts(secfw_artifacts::Error::Invalid { diagnostics, .. })
+        if diagnostics[0].code == secfw_artifacts::codes::STATE_NOT_REGULAR && diagnostics[0].hint.is_some())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_at_the_log_checkpoint_or_lock_is_refused_without_blocking() {
+    let mkfifo = |p: &std::path::Path| assert!(std::process::Command::new("mkfifo").arg(p).status().unwrap().success());
+    for rel in [secfw_lifecycle::LOG_FILE, secfw_lifecycle::LOG_HEAD_FILE, secfw_lifecycle::LOG_LOCK_FILE] {
+        for device in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join(".secfw")).unwrap();
+            let p = dir.path().join(rel);
+            if device {
+                // `/dev/zero` would grow a plain read's buffer without bound
+                std::os::unix::fs::symlink("/dev/zero", &p).unwrap();
+            } else {
+                mkfifo(&p);
+            }
+            let root = dir.path().to_owned();
+            let (verify, lock) = within_10s(move || {
+                let log = EventLog::new(&root);
+                (log.verify().map(|_| ()), log.lock().map(|_| ()))
+            });
+            if rel == secfw_lifecycle::LOG_LOCK_FILE {
+                assert!(verify.is_ok(), "reading the log does not touch the lock");
+                assert!(is_sf0010(&lock.unwrap_err()), "{rel}");
+            } else {
+                assert!(is_sf0010(&verify.unwrap_err()), "{rel} device={device}");
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn nothing_is_appended_through_a_symlinked_state_dir() {
+    let t = tempfile::tempdir().unwrap();
+    let ws = t.path().join("ws");
+    let outside = t.path().join("outside");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, ws.join(".secfw")).unwrap();
+    let log = EventLog::new(&ws);
+    assert!(is_sf0010(&log.lock().unwrap_err()));
+    assert!(is_sf0010(&log.verify().unwrap_err()));
+    assert!(std::fs::read_dir(&outside).unwrap().next().is_none(), "no lock file, log or checkpoint outside");
+    // A real `.secfw` whose log is a symlink to a file elsewhere: never read, never replaced.
+    std::fs::remove_file(ws.join(".secfw")).unwrap();
+    let (_d, real) = full_log();
+    std::fs::create_dir(ws.join(".secfw")).unwrap();
+    std::os::unix::fs::symlink(real.path(), ws.join(secfw_lifecycle::LOG_FILE)).unwrap();
+    let lock = log.lock().unwrap();
+    assert!(is_sf0010(&log.append(&lock, event(S::Planned, S::ReadyForHandoff, 0)).unwrap_err()));
+    assert_eq!(real.read().unwrap().len(), 6, "the linked log is untouched");
+}

@@ -340,3 +340,33 @@ fn a_gate_run_and_advance_accept_the_same_declared_states() {
     let o = advance(&lc, S::Packaged, now());
     assert!(!o.advanced(), "and advance refuses it too");
 }
+
+/// The `exceptions_valid` criterion of EXECUTED → VALIDATED, evaluated on `dir` at `now()`.
+fn exceptions_valid(dir: &Path) -> secfw_lifecycle::CriterionResult {
+    let ws = secfw_artifacts::load(dir, &secfw_artifacts::LoadOptions::default()).unwrap();
+    let req = AdvanceRequest::new(S::Validated, "alice", now());
+    let eval = Lifecycle::new(dir).evaluate(&ws, &[], S::Executed, &req, checks());
+    eval.criteria.into_iter().find(|c| c.criterion == Criterion::ExceptionsValid).unwrap()
+}
+
+#[test]
+fn revoked_exceptions_are_history_to_exceptions_valid_and_never_valid_themselves() {
+    // A revoked entry that would be invalid and expired if it were active: history, so it
+    // neither blocks VALIDATED nor is counted as a valid exception.
+    let dir = workspace(&[]);
+    let p = dir.path().join("exceptions.md");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(
+        &p,
+        format!("{text}\n## Revoked Exceptions\n\n### EXC-009: Old waiver\n- **Policy**: POL-001\n- **Requestor**: data-team@acme.test\n- **Approval**: data-team@acme.test\n- **Valid Until**: 2026-01-31\n"),
+    )
+    .unwrap();
+    let c = exceptions_valid(dir.path());
+    assert!(c.met, "{}", c.detail);
+    assert_eq!(c.detail, "1 exception(s), all valid (1 archived, excepting nothing)");
+    // The same entry under Active Exceptions is a blocker.
+    let active = std::fs::read_to_string(&p).unwrap().replace("## Revoked Exceptions", "## More Exceptions");
+    std::fs::write(&p, active).unwrap();
+    let c = exceptions_valid(dir.path());
+    assert!(!c.met && c.detail.contains("EXC-009 is expired"), "{}", c.detail);
+}

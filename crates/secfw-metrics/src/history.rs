@@ -1,5 +1,8 @@
 //! KPI history: one snapshot per cycle in `.secfw/history/<cycle>.json`, written atomically;
-//! trends compare against the previous snapshot.
+//! trends compare against the previous snapshot. Read and written through
+//! [`secfw_artifacts::state`]: a symlinked `.secfw` or `.secfw/history` is refused (`SF0010`),
+//! never followed, and a snapshot that is a FIFO, device or link is never opened for a blocking
+//! read.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -80,8 +83,10 @@ pub struct History {
 }
 
 impl History {
-    /// Read `<workspace>/.secfw/history/*.json`. A missing directory is an empty history.
+    /// Read `<workspace>/.secfw/history/*.json`. A missing directory is an empty history; a
+    /// symlinked `.secfw` or `.secfw/history` is an error (`SF0010`), never followed.
     pub fn load(workspace: &Path) -> Result<Self> {
+        secfw_artifacts::state::check_dirs(workspace, Path::new(HISTORY_DIR))?;
         let dir = workspace.join(HISTORY_DIR);
         let mut h = Self::default();
         let entries = match std::fs::read_dir(&dir) {
@@ -102,7 +107,7 @@ impl History {
         paths.sort();
         for p in paths {
             let name = format!("{HISTORY_DIR}/{}", p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-            match read_snapshot(&p) {
+            match read_snapshot(workspace, &name) {
                 Ok(s) if s.format != SNAPSHOT_FORMAT => h.diagnostics.push(
                     Diagnostic::warning(
                         codes::UNSUPPORTED_SNAPSHOT,
@@ -155,15 +160,15 @@ impl History {
     }
 }
 
-fn read_snapshot(p: &Path) -> std::result::Result<Snapshot, String> {
-    let meta = std::fs::symlink_metadata(p).map_err(|e| e.to_string())?;
-    if !meta.file_type().is_file() {
-        return Err("not a regular file".to_owned());
-    }
-    if meta.len() > MAX_SNAPSHOT_BYTES {
-        return Err(format!("larger than {MAX_SNAPSHOT_BYTES} bytes"));
-    }
-    let bytes = std::fs::read(p).map_err(|e| e.to_string())?;
+fn read_snapshot(workspace: &Path, rel: &str) -> std::result::Result<Snapshot, String> {
+    let bytes = secfw_artifacts::state::read(workspace, Path::new(rel), MAX_SNAPSHOT_BYTES)
+        .map_err(|e| match e {
+            secfw_artifacts::Error::Invalid { diagnostics, .. } => {
+                diagnostics.first().map_or_else(|| "not a regular file".to_owned(), |d| d.message.clone())
+            }
+            e => e.to_string(),
+        })?
+        .ok_or_else(|| "it was removed while being read".to_owned())?;
     let text = String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())?;
     serde_json::from_str(&text).map_err(|e| format!("invalid JSON snapshot: {e}"))
 }
@@ -172,7 +177,8 @@ fn read_snapshot(p: &Path) -> std::result::Result<Snapshot, String> {
 /// Recording a cycle again replaces its snapshot.
 pub fn record(workspace: &Path, snapshot: &Snapshot) -> Result<PathBuf> {
     check_cycle(&snapshot.cycle)?;
-    let path = workspace.join(HISTORY_DIR).join(format!("{}.json", snapshot.cycle));
-    secfw_artifacts::write_atomic(&path, snapshot.to_json()?.as_bytes())?;
+    let rel = Path::new(HISTORY_DIR).join(format!("{}.json", snapshot.cycle));
+    secfw_artifacts::state::write(workspace, &rel, snapshot.to_json()?.as_bytes())?;
+    let path = workspace.join(rel);
     Ok(path)
 }

@@ -120,3 +120,48 @@ fn a_missing_history_is_no_trend() {
     record(dir.path(), &r).unwrap();
     assert!(secfw_metrics::is_recorded(dir.path(), &r.cycle).unwrap());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_history_or_state_dir_is_refused_and_nothing_is_written_through_it() {
+    // The attack: `.secfw/history` (or `.secfw` itself) points outside the workspace, so a
+    // recorded snapshot would land there. Refused with SF0010; the target stays empty.
+    let t = tempfile::tempdir().unwrap();
+    let ws = t.path().join("ws");
+    let outside = t.path().join("outside");
+    std::fs::create_dir_all(ws.join(".secfw")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let w = load(&ws, &LoadOptions::default()).unwrap();
+    let r = collect(&w, &CollectOptions::default(), at(3)).unwrap();
+    std::os::unix::fs::symlink(&outside, ws.join(HISTORY_DIR)).unwrap();
+    let sf0010 = |e: secfw_metrics::Error| match e {
+        secfw_metrics::Error::Artifacts(secfw_artifacts::Error::Invalid { diagnostics, .. }) => {
+            diagnostics[0].code == secfw_artifacts::codes::STATE_NOT_REGULAR
+        }
+        _ => false,
+    };
+    assert!(sf0010(record(&ws, &r).unwrap_err()));
+    assert!(sf0010(History::load(&ws).unwrap_err()));
+    assert!(sf0010(collect(&w, &CollectOptions::default(), at(3)).unwrap_err()), "trends never read through it");
+    std::fs::remove_file(ws.join(HISTORY_DIR)).unwrap();
+    std::fs::remove_dir(ws.join(".secfw")).unwrap();
+    std::os::unix::fs::symlink(&outside, ws.join(".secfw")).unwrap();
+    assert!(sf0010(record(&ws, &r).unwrap_err()));
+    assert!(std::fs::read_dir(&outside).unwrap().next().is_none(), "nothing written outside the workspace");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_snapshot_is_left_out_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join(HISTORY_DIR);
+    std::fs::create_dir_all(&hist).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(hist.join("2026-11-03.json")).status().unwrap().success());
+    std::os::unix::fs::symlink("/dev/zero", hist.join("2026-11-04.json")).unwrap();
+    // A plain read would wait forever for a writer on the FIFO, or read /dev/zero without end.
+    let h = History::load(dir.path()).unwrap();
+    assert!(h.snapshots.is_empty());
+    let bad: Vec<&str> =
+        h.diagnostics.iter().filter(|d| d.code == codes::BAD_SNAPSHOT).map(|d| d.file.as_str()).collect();
+    assert_eq!(bad, [".secfw/history/2026-11-03.json", ".secfw/history/2026-11-04.json"]);
+}

@@ -56,7 +56,7 @@ pub use statement::{Predicate, Statement};
 pub use trust::Role as SigningRole;
 pub use trust::{
     Anchor, MAX_TRUST_BYTES, RoleDef, TRUST_TYPE, TrustPolicy, TrustedKey, fmt_time, is_identity, load_anchor,
-    load_pinned_anchor, parse_time,
+    load_pinned_anchor, load_pinned_anchor_outside, parse_time,
 };
 pub use verify::{
     Check, CheckName, MAX_STATE_BYTES, SealState, VerifyOptions, VerifyReport, record_accepted,

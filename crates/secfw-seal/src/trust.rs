@@ -459,9 +459,22 @@ pub fn load_pinned_anchor(
     now: DateTime<Utc>,
     pinned_by: Option<&std::path::Path>,
 ) -> Result<Anchor, crate::Error> {
+    load_pinned_anchor_outside(path, &[tree], digest, now, pinned_by)
+}
+
+/// [`load_pinned_anchor`] for an operation that trusts content from several trees (e.g. a
+/// workspace and a baseline handoff directory given beside it): without `digest`, the policy
+/// must lie outside every one of `trees`.
+pub fn load_pinned_anchor_outside(
+    path: Option<&std::path::Path>,
+    trees: &[&std::path::Path],
+    digest: Option<&str>,
+    now: DateTime<Utc>,
+    pinned_by: Option<&std::path::Path>,
+) -> Result<Anchor, crate::Error> {
     let pin =
         pinned_by.map(crate::root::TrustPin::load_workspace).transpose().map_err(crate::Error::rejected)?.flatten();
-    load_anchor(path, tree, digest, now, pin.as_ref())
+    load_anchor_outside(path, trees, digest, now, pin.as_ref())
 }
 
 /// Load the root of trust for an operation on `tree`. A policy must be given explicitly
@@ -477,6 +490,16 @@ pub fn load_pinned_anchor(
 pub fn load_anchor(
     path: Option<&std::path::Path>,
     tree: &std::path::Path,
+    pin: Option<&str>,
+    now: DateTime<Utc>,
+    state: Option<&crate::root::TrustPin>,
+) -> Result<Anchor, crate::Error> {
+    load_anchor_outside(path, &[tree], pin, now, state)
+}
+
+fn load_anchor_outside(
+    path: Option<&std::path::Path>,
+    trees: &[&std::path::Path],
     pin: Option<&str>,
     now: DateTime<Utc>,
     state: Option<&crate::root::TrustPin>,
@@ -501,16 +524,18 @@ pub fn load_anchor(
             }
         }
         None => {
-            if let (Ok(f), Ok(t)) = (std::fs::canonicalize(path), std::fs::canonicalize(tree))
-                && f.starts_with(&t)
-            {
-                return Err(source_err(
-                    &pn,
-                    format!(
-                        "the trust policy {pn} lies inside {}, the tree being verified, and is not pinned by digest",
-                        tree.display()
-                    ),
-                ));
+            for tree in trees {
+                if let (Ok(f), Ok(t)) = (std::fs::canonicalize(path), std::fs::canonicalize(tree))
+                    && f.starts_with(&t)
+                {
+                    return Err(source_err(
+                        &pn,
+                        format!(
+                            "the trust policy {pn} lies inside {}, the tree being verified, and is not pinned by digest",
+                            tree.display()
+                        ),
+                    ));
+                }
             }
         }
     }

@@ -210,6 +210,8 @@ fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<
             .with_related(file_names::EXCEPTIONS, exc_at(e, "valid_until"), format!("{} valid until {}", e.id, e.valid_until))
             .with_hint("renew the exception (new approval and expiry) or remove the suppression and fix the finding; then compile again"),
         );
+    } else if let Some((e, _)) = cands.iter().find(|(e, _)| state(&e.id) == ExceptionState::Archived) {
+        diagnostics.push(backed_by_archived(&what, s, e));
     } else if let Some((e, _)) = cands.first() {
         diagnostics.push(
             Diagnostic::error(
@@ -233,6 +235,19 @@ fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<
         );
     }
     None
+}
+
+/// A suppression backed only by an archived exception (history, e.g. revoked), which backs
+/// nothing.
+fn backed_by_archived(what: &str, s: &Suppression, e: &Exception) -> Diagnostic {
+    Diagnostic::error(
+        codes::BACKED_BY_INVALID,
+        &s.file,
+        format!("{what} is backed only by {}, which is archived (listed under `## {}`) and backs nothing", e.id, e.section),
+    )
+    .at(s.pos)
+    .with_related(file_names::EXCEPTIONS, e.spans.at, format!("{} (archived)", e.id))
+    .with_hint("remove the suppression and fix the finding, or record a new exception under an active section and get it approved; then compile again")
 }
 
 /// Stale: a valid exception missing from a file that is present and could carry it.

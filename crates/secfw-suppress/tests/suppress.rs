@@ -290,6 +290,32 @@ fn drift_suppression_of_an_unapproved_exception_fails() {
 }
 
 #[test]
+fn a_revoked_exception_is_compiled_nowhere_and_backs_no_suppression() {
+    // EXC-006 would be valid, but it is listed under `## Revoked Exceptions`.
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = workspace(dir.path(), vec![finding("F-6", "RUSTSEC-2022-0001", "x@1.0.0", &serde_json::json!([]))]);
+    let text = format!(
+        "{}\n## Revoked Exceptions\n{}",
+        registry(),
+        exc("EXC-006", "sec@x.test", "2026-11-01", "2027-01-31", "- **Advisories**: RUSTSEC-2022-0001\n")
+    );
+    let (reg, d) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", text), Level::Error);
+    assert!(d.is_empty(), "{d:?}");
+    ws.exceptions = Some(reg);
+    let gov = evaluate(&ws, now());
+    assert_eq!(gov.exception("EXC-006").unwrap().state, secfw_governance::ExceptionState::Archived);
+    assert!(gov.finding("F-6").unwrap().is_counted(), "the finding it targets counts");
+    let ids: Vec<String> = rules(&ws, &gov).into_iter().map(|r| r.exception).collect();
+    assert!(!ids.iter().any(|i| i == "EXC-006"), "not compiled, not stated in VEX: {ids:?}");
+    let p = dir.path().join(Format::OsvScanner.default_path());
+    std::fs::write(&p, "[[IgnoredVulns]]\nid = \"RUSTSEC-2022-0001\"\nreason = \"EXC-006: revoked\"\n").unwrap();
+    let d = check(&ws, &gov, dir.path()).diagnostics;
+    let e = one(&d, "SP0203");
+    assert!(e.is_error() && e.message.contains("EXC-006") && e.message.contains("archived"), "{e}");
+    assert_eq!((e.file.as_str(), e.line), ("osv-scanner.toml", Some(1)));
+}
+
+#[test]
 fn drift_malformed_entries_fail_and_an_ignore_until_typo_is_caught() {
     let (d, _dir) = drift_with(
         Format::OsvScanner,

@@ -126,13 +126,9 @@ fn apply_all(
 pub const LOCK_FILE: &str = ".secfw/tickets.lock";
 
 fn lock(root: &Path) -> Result<std::fs::File, Error> {
-    let path = root.join(LOCK_FILE);
-    let io = |source| Error::Io { path: path.clone(), source };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
-    f.lock().map_err(io)?;
+    // Opened without blocking or following links; never through a symlinked `.secfw` (SF0010).
+    let f = secfw_artifacts::state::open_lock(root, Path::new(LOCK_FILE))?;
+    f.lock().map_err(|source| Error::Io { path: root.join(LOCK_FILE), source })?;
     Ok(f)
 }
 
