@@ -139,7 +139,7 @@ fn legacy(results: &[Value], opts: &ParseOptions, acc: &mut Acc<'_, '_>) -> Stri
         .map_or("unknown", |t| t.split(" (").next().unwrap_or(t));
     let target = opts.target.clone().unwrap_or_else(|| t.to_owned());
     for (i, r) in results.iter().enumerate() {
-        result(r, &Place { ptr: &format!("/{i}"), target: &target, resource: "" }, acc);
+        result(r, &Place { ptr: &format!("/{i}"), target: &target, resource: "", image: None }, acc);
     }
     target
 }
@@ -167,8 +167,10 @@ fn cluster(root: &Value, opts: &ParseOptions, acc: &mut Acc<'_, '_>) -> String {
             };
             let loc = named("Namespace").into_iter().chain([kind, rname]).collect::<Vec<_>>().join("/");
             resource_error(res, &format!("/{key}/{i}"), &loc, acc);
+            let image = entry_image(res);
             for (j, r) in arr(res, "Results").iter().enumerate() {
-                result(r, &Place { ptr: &format!("/{key}/{i}/Results/{j}"), target: &target, resource: &loc }, acc);
+                let at = Place { ptr: &format!("/{key}/{i}/Results/{j}"), target: &target, resource: &loc, image };
+                result(r, &at, acc);
             }
         }
     }
@@ -228,7 +230,7 @@ fn report_results(root: &Value, opts: &ParseOptions, acc: &mut Acc<'_, '_>) -> R
     }
     let target = opts.target.clone().unwrap_or_else(|| sne(root, "ArtifactName").unwrap_or("unknown").to_owned());
     for (i, r) in arr(root, "Results").iter().enumerate() {
-        result(r, &Place { ptr: &format!("/Results/{i}"), target: &target, resource: "" }, acc);
+        result(r, &Place { ptr: &format!("/Results/{i}"), target: &target, resource: "", image: None }, acc);
     }
     Ok(Some(target))
 }
@@ -273,11 +275,32 @@ fn scan(
     scan
 }
 
-/// Where a result is: its JSON pointer, the scan target and the cluster resource (k8s).
+/// Where a result is: its JSON pointer, the scan target, the cluster resource (k8s) and the
+/// image of the resource entry the result belongs to (k8s; [`entry_image`]).
 struct Place<'a> {
     ptr: &'a str,
     target: &'a str,
     resource: &'a str,
+    image: Option<&'a str>,
+}
+
+/// The image a `trivy k8s` resource entry is about: Trivy writes one entry per image of a
+/// workload (a Deployment with a `redis` and a `sidecar` container has two `default/
+/// Deployment/web` entries), and names it only in the target of the entry's OS-package result
+/// (`docker.io/redis:6.0.5 (debian 10.4)`). The repository without tag or digest
+/// (`docker.io/redis`), so that an image upgrade keeps the identity; `None` when the entry
+/// has no OS-package result.
+fn entry_image(res: &Value) -> Option<&str> {
+    arr(res, "Results").iter().find_map(|r| {
+        let target = s(r, "Target")?;
+        let os = s(r, "Class") == Some("os-pkgs") || (s(r, "Class").is_none() && target.contains(" ("));
+        let image = target.split(" (").next()?.trim();
+        let image = image.split('@').next().unwrap_or(image);
+        // A tag is after the last `:` that follows the last `/` (a registry port is not one).
+        let name_at = image.rfind('/').map_or(0, |i| i + 1);
+        let image = image[name_at..].rfind(':').map_or(image, |c| &image[..name_at + c]);
+        (os && !image.is_empty()).then_some(image)
+    })
 }
 
 /// One result of the report: its coverage, then its vulnerabilities (reported and
@@ -293,9 +316,17 @@ fn result(r: &Value, at: &Place<'_>, acc: &mut Acc<'_, '_>) {
     let place = if at.resource.is_empty() { scope.to_owned() } else { format!("{}/{scope}", at.resource) };
     // The resolution scope (docs/ingest.md): vulnerabilities per result scope (OS packages,
     // each language target), under the cluster resource; other classes per cluster resource.
+    // A workload's images are told apart ([`entry_image`]): the vulnerabilities of each are
+    // placed under it. The place without the image, which a release before gave, stays an
+    // alias and a scope, so a recorded finding keeps its id and stays within reach.
+    let vuln_place = match at.image {
+        Some(image) => format!("{}/{image}/{scope}", at.resource),
+        None => place.clone(),
+    };
+    let legacy = at.image.is_some().then_some(place.as_str());
     let scope_of = |c: &str| -> Option<String> {
         if c == class::VULNERABILITY {
-            Some(scope_key(&place))
+            Some(scope_key(&vuln_place))
         } else {
             (!at.resource.is_empty()).then(|| scope_key(at.resource))
         }
@@ -303,10 +334,15 @@ fn result(r: &Value, at: &Place<'_>, acc: &mut Acc<'_, '_>) {
     for c in classes {
         if let Some(k) = scope_of(c) {
             acc.cov.scopes.entry(c).or_default().insert(k);
+            if c == class::VULNERABILITY
+                && let Some(old) = legacy
+            {
+                acc.cov.scopes.entry(c).or_default().insert(scope_key(old));
+            }
         }
     }
     let first_item = acc.items.len();
-    let ctx = Ctx { target: at.target, place: &place };
+    let ctx = Ctx { target: at.target, place: &place, vuln_place: &vuln_place, legacy };
     let suppressed = suppressed_findings(r, at.ptr, acc);
     let reported =
         arr(r, "Vulnerabilities").iter().enumerate().map(|(i, v)| (format!("{}/Vulnerabilities/{i}", at.ptr), v, None));
@@ -406,6 +442,11 @@ fn misconf_counts(r: &Value, ptr: &str, acc: &mut Acc<'_, '_>) {
 struct Ctx<'a> {
     target: &'a str,
     place: &'a str,
+    /// The place of the result's vulnerabilities: `place`, under the entry's image in a
+    /// `trivy k8s` report.
+    vuln_place: &'a str,
+    /// The place a release before gave them when it differs (`trivy k8s`): an alias.
+    legacy: Option<&'a str>,
 }
 
 /// What this result says Trivy looked for (its Class, or for the legacy layout the keys):
@@ -484,7 +525,7 @@ fn suppressed_findings<'v>(r: &'v Value, ptr: &str, acc: &mut Acc<'_, '_>) -> Ve
 
 /// A vulnerability (reported, or suppressed with its modification `modified`).
 fn vulnerability(v: &Value, modified: Option<&Value>, p: String, ctx: &Ctx<'_>, acc: &mut Acc<'_, '_>) -> Option<Item> {
-    let (target, place, name) = (ctx.target, ctx.place, acc.name);
+    let (target, place, name) = (ctx.target, ctx.vuln_place, acc.name);
     let (Some(id), Some(pkg)) = (sne(v, "VulnerabilityID"), sne(v, "PkgName")) else {
         acc.cov.skip(class::VULNERABILITY, acc.diags, name, &p, "a vulnerability needs VulnerabilityID and PkgName");
         return None;
@@ -559,10 +600,17 @@ fn vulnerability(v: &Value, modified: Option<&Value>, p: String, ctx: &Ctx<'_>, 
         tags: Vec::new(),
         // Trivy writes `PkgPath` for more package types release by release: the identity a
         // release without it gave is an alias, so a recorded finding keeps its id.
-        aliases: if pkg_path.is_empty() {
-            Vec::new()
-        } else {
-            vec![compute(&["trivy/vuln", target, place, "", pkg, id])]
+        aliases: {
+            let mut a = Vec::new();
+            for at in [Some(place), ctx.legacy].into_iter().flatten() {
+                if at != place {
+                    a.push(compute(&["trivy/vuln", target, at, pkg_path, pkg, id]));
+                }
+                if !pkg_path.is_empty() {
+                    a.push(compute(&["trivy/vuln", target, at, "", pkg, id]));
+                }
+            }
+            a
         },
     })
 }

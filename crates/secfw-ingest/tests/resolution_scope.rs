@@ -394,7 +394,9 @@ fn d3_a_namespace_limited_trivy_k8s_scan_does_not_resolve_findings_of_other_name
     assert!(o.summary.resolved.is_empty(), "{:?}", o.summary.resolved);
     assert_eq!(o.summary.kept_open.len(), 1);
     assert!(
-        o.summary.kept_open[0].1.contains("package scope `default/Deployment/redis-follower/debian` is not in"),
+        o.summary.kept_open[0].1.contains(
+            "package scope `default/Deployment/redis-follower/gcr.io/google_samples/gb-redis-follower/debian` is not in"
+        ),
         "{:?}",
         o.summary.kept_open
     );
@@ -1081,4 +1083,71 @@ fn a_sarif_run_or_invocation_key_in_another_case_resolves_nothing() {
     );
     let clean = failed_as(&|r| r["invocations"] = json!([{"executionSuccessful": true}]));
     assert_eq!(ingest(d.path(), &[("s.sarif", &clean)], "2026-12-03T00:00:00Z").summary.resolved.len(), 1);
+}
+
+/// A `trivy k8s` report of a workload with two images (Trivy writes one resource entry per
+/// image): `CVE-2022-40674` in the `libexpat1` of both.
+fn two_image_workload(second_found: bool) -> Value {
+    let vuln = json!([{"VulnerabilityID": "CVE-2022-40674", "PkgName": "libexpat1", "InstalledVersion": "2.2.6-2",
+                       "FixedVersion": "2.2.6-2+deb10u5", "Severity": "CRITICAL"}]);
+    let entry = |image: &str, vulns: Value| {
+        json!({"Namespace": "default", "Kind": "Deployment", "Name": "web",
+               "Results": [{"Target": format!("{image} (debian 10.4)"), "Class": "os-pkgs", "Type": "debian",
+                            "Vulnerabilities": vulns}]})
+    };
+    json!({"ClusterName": "prod", "Resources": [
+        entry("docker.io/redis:6.0.5", vuln.clone()),
+        entry("gcr.io/google_samples/gb-redis-follower:v2", if second_found { vuln } else { json!([]) }),
+    ]})
+}
+
+/// Two images of one workload hold the same vulnerability: two findings, each resolved only
+/// by its own image's entry; and a finding recorded under the identity a release before gave
+/// (the resource without the image) keeps its id.
+#[test]
+fn the_images_of_one_kubernetes_workload_are_told_apart() {
+    let d = tempfile::tempdir().unwrap();
+    let o = ingest(d.path(), &[("k.json", &two_image_workload(true))], "2026-12-02T00:00:00Z");
+    assert_eq!(o.summary.opened.len(), 2, "{:?}", o.ledger.findings.iter().map(|f| &f.title).collect::<Vec<_>>());
+    let locations: Vec<&str> =
+        o.ledger.findings.iter().filter_map(|f| f.evidence[0].data.get_str("location")).collect();
+    assert!(
+        locations.iter().any(|l| l.starts_with("default/Deployment/web/docker.io/redis/debian: ")),
+        "{locations:?}"
+    );
+    assert!(
+        locations
+            .iter()
+            .any(|l| l.starts_with("default/Deployment/web/gcr.io/google_samples/gb-redis-follower/debian: ")),
+        "{locations:?}"
+    );
+    // The follower's image upgraded (fixed), the leader's not: one resolved, one seen again.
+    let o = ingest(d.path(), &[("k.json", &two_image_workload(false))], "2026-12-03T00:00:00Z");
+    assert_eq!((o.summary.resolved.len(), o.summary.updated.len()), (1, 1), "{:?}", o.summary.kept_open);
+
+    // A ledger of the release before: the redis finding under the resource's place alone.
+    let d = tempfile::tempdir().unwrap();
+    let mut one = two_image_workload(true);
+    one["Resources"].as_array_mut().unwrap().truncate(1);
+    let o = ingest(d.path(), &[("k.json", &one)], "2026-12-02T00:00:00Z");
+    let new_fp = o.ledger.findings[0].fingerprint.clone().unwrap();
+    let old_fp = secfw_ingest::fingerprint::compute(&[
+        "trivy/vuln",
+        "prod",
+        "default/Deployment/web/debian",
+        "",
+        "libexpat1",
+        "CVE-2022-40674",
+    ]);
+    let text = std::fs::read_to_string(d.path().join("sec_findings.yaml")).unwrap();
+    let old = text
+        .replace(&new_fp, &old_fp)
+        .replace("default/Deployment/web/docker.io/redis/debian", "default/Deployment/web/debian");
+    assert_ne!(old, text);
+    std::fs::write(d.path().join("sec_findings.yaml"), old).unwrap();
+    let o = ingest(d.path(), &[("k.json", &two_image_workload(true))], "2026-12-03T00:00:00Z");
+    assert_eq!(o.summary.updated, vec!["SF-0001".to_owned()], "{:?}", o.summary);
+    assert_eq!(o.summary.opened.len(), 1, "the follower's finding is new");
+    assert!(o.summary.resolved.is_empty());
+    assert_eq!(ledger(d.path()).findings[0].fingerprint.as_deref(), Some(new_fp.as_str()));
 }
