@@ -587,6 +587,32 @@ fn suppression_parity_fails_on_an_unbacked_ignore_entry_and_fails_closed_without
     assert!(run.report(GateName::SuppressionParity).unwrap().has_code("SF0001"));
 }
 
+/// The attack (issue: parity ignored the plain `.trivyignore`): Trivy's default ignore file
+/// hides a CVE from the scan, ingest cannot see why and resolves the finding. The gate reads
+/// it: the unbacked id is SP0201 at its line and `gate all` fails; backed by a valid exception
+/// the same file passes.
+#[test]
+fn suppression_parity_reads_the_plain_trivyignore_trivy_reads_by_default() {
+    let text = "# accepted by hand\nCVE-2024-3094 exp:2027-01-01\n";
+    let dir = workspace(&[]);
+    std::fs::write(dir.path().join(".trivyignore"), text).unwrap();
+    let run = gates(dir.path(), now());
+    let d = expect_one(&run, GateName::SuppressionParity, "SP0201", ".trivyignore", 2);
+    assert!(d.message.contains("CVE-2024-3094"), "{d}");
+    assert!(!run.passed);
+    let dir = workspace(&[(
+        "exceptions.md",
+        "- **Findings**: F-002\n",
+        "- **Findings**: F-002\n- **Advisories**: CVE-2024-3094\n",
+    )]);
+    std::fs::write(dir.path().join(".trivyignore"), text).unwrap();
+    let run = gates(dir.path(), now());
+    let r = run.report(GateName::SuppressionParity).unwrap();
+    assert!(r.passed, "{:#?}", r.diagnostics);
+    assert_eq!((r.stats["suppressions"].as_u64(), r.stats["suppressions_backed"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(r.stats["ignore_files"], serde_json::json!([".trivyignore"]));
+}
+
 #[test]
 fn reports_are_deterministic() {
     let dir = workspace(&[("sec_findings.yaml", "    severity: high", "    severity: critical")]);

@@ -296,9 +296,11 @@ fn entry_image(res: &Value) -> Option<&str> {
         let os = s(r, "Class") == Some("os-pkgs") || (s(r, "Class").is_none() && target.contains(" ("));
         let image = target.split(" (").next()?.trim();
         let image = image.split('@').next().unwrap_or(image);
-        // A tag is after the last `:` that follows the last `/` (a registry port is not one).
-        let name_at = image.rfind('/').map_or(0, |i| i + 1);
-        let image = image[name_at..].rfind(':').map_or(image, |c| &image[..name_at + c]);
+        // A tag is after the last `:`, unless a `/` follows it (then it was a registry port).
+        let image = match image.rsplit_once(':') {
+            Some((repo, tag)) if !tag.contains('/') => repo,
+            _ => image,
+        };
         (os && !image.is_empty()).then_some(image)
     })
 }

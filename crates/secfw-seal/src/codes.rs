@@ -36,6 +36,7 @@ secfw_artifacts::define_codes! {
     STATEMENT_FILE = "SL0121", "handoff.statement.json differs from the signed payload";
     SEALED_SET = "SL0122", "A subject lies outside the documented sealed set (the six artifacts, digest files, evidence/)";
     SEAL_FILE = "SL0123", "A seal file (envelope, statement, YAML view, state) is not a regular file, is a symlink or is too large";
+    SIDECAR = "SL0124", "An SSHSIG sidecar is not the canonical SSHSIG over the signed statement by the trusted envelope signer its name names";
     // --- keys, signing, trust edits ------------------------------------------------------
     KEY_FORMAT = "SL0201", "A key file cannot be read or is not an Ed25519 key in a supported format";
     KEY_NOT_TRUSTED = "SL0202", "The signing key is not in the trust policy";

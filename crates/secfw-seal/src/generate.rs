@@ -643,7 +643,7 @@ pub fn generate_manifest_preloaded(
         r?;
     }
     let written = [names::STATEMENT, names::ENVELOPE, names::MANIFEST].iter().map(|n| dir.join(n)).collect();
-    remove_sidecars(dir)?;
+    remove_sidecars(dir, &[])?;
     Ok(Generated { statement, payload, seal, written, notes, known, stats, reused_load })
 }
 
@@ -658,12 +658,13 @@ fn join_writer(h: std::thread::ScopedJoinHandle<'_, Result<(), Error>>) -> Resul
     h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
-/// Remove `handoff.statement.json.*.sig` (signatures over an older statement).
-fn remove_sidecars(dir: &Path) -> Result<(), Error> {
+/// Remove `handoff.statement.json.*.sig` (signatures over an older statement) except those
+/// named in `keep`: after a new statement is written (generate) or restored (rollback).
+pub(crate) fn remove_sidecars(dir: &Path, keep: &[String]) -> Result<(), Error> {
     let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for e in rd.flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
-        if crate::is_sidecar_name(&n) {
+        if crate::is_sidecar_name(&n) && !keep.contains(&n) {
             std::fs::remove_file(e.path()).map_err(|err| Error::io(e.path(), err))?;
         }
     }

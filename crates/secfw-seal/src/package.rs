@@ -350,6 +350,7 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), E
     let mut seen = BTreeSet::new();
     let mut names_out = Vec::new();
     let mut envelope = None;
+    let mut sidecars: Vec<(String, Vec<u8>)> = Vec::new();
     for entry in ar.entries_with_seek().map_err(|e| pkg_err(&an, format!("not a tar archive: {e}")))? {
         let mut entry = entry.map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
         let raw = entry.path_bytes().into_owned();
@@ -371,12 +372,10 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), E
             return Err(pkg_err(&an, "too many entries"));
         }
         if name == names::ENVELOPE {
-            let mut b = Vec::new();
-            (&mut entry)
-                .take(crate::dsse::MAX_ENVELOPE_BYTES + 1)
-                .read_to_end(&mut b)
-                .map_err(|e| pkg_err(&an, format!("corrupt archive: {e}")))?;
-            envelope = Some(b);
+            envelope = Some(read_capped(&mut entry, crate::dsse::MAX_ENVELOPE_BYTES, &an)?);
+        } else if crate::is_sidecar_name(&name) {
+            // Read (capped) so that its content is verified before anything is extracted.
+            sidecars.push((name.clone(), read_capped(&mut entry, crate::verify::MAX_SIDECAR_BYTES, &an)?));
         }
         names_out.push(name);
     }
@@ -438,7 +437,38 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), E
     if !extra.is_empty() {
         return Err(Error::Rejected(extra));
     }
+    refuse_bad_sidecars(&an, trust, &env, &body, &sidecars)?;
     Ok((names_out, read))
+}
+
+/// At most `cap + 1` bytes of an entry (one more than allowed, so an oversized one is seen).
+fn read_capped(entry: &mut impl Read, cap: u64, an: &str) -> Result<Vec<u8>, Error> {
+    let mut b = Vec::new();
+    entry.take(cap + 1).read_to_end(&mut b).map_err(|e| pkg_err(an, format!("corrupt archive: {e}")))?;
+    Ok(b)
+}
+
+/// A sidecar is allowed by its name only if its content is the SSHSIG a trusted signer of the
+/// envelope made over the statement: the rule `verify` applies to the staged copy too
+/// ([`crate::verify::check_sidecar`]), here from the bytes the scan read, before a byte is
+/// written.
+fn refuse_bad_sidecars(
+    an: &str,
+    trust: &TrustPolicy,
+    env: &crate::dsse::Envelope,
+    body: &[u8],
+    sidecars: &[(String, Vec<u8>)],
+) -> Result<(), Error> {
+    let (signers, _) = crate::verify::verified_signers(trust, env, body);
+    let bad: Vec<Diagnostic> = sidecars
+        .iter()
+        .filter_map(|(n, b)| crate::verify::check_sidecar(n, b, body, trust, &signers).err())
+        .map(|m| {
+            Diagnostic::error(codes::SIDECAR, an, format!("{m}; the whole package is refused"))
+                .with_hint(format!("{}; nothing was written", crate::verify::SIDECAR_HINT))
+        })
+        .collect();
+    if bad.is_empty() { Ok(()) } else { Err(Error::Rejected(bad)) }
 }
 
 /// `true` when everything `r` yields is zero bytes.
@@ -684,6 +714,9 @@ pub fn restore(
         return Err(Error::Verification(Box::new(report)));
     }
     move_into(staging.path(), workspace, &entries)?;
+    // The workspace's other sidecars sign the statement just replaced: stale, and refused by
+    // the next verification, so they go (as when a manifest is generated).
+    crate::generate::remove_sidecars(workspace, &entries)?;
     Ok(report)
 }
 

@@ -33,6 +33,9 @@ pub enum CheckName {
     Signatures,
     /// Each role's k-of-n threshold is met by distinct keys.
     Thresholds,
+    /// Every SSHSIG sidecar is the canonical SSHSIG over the payload, in secfw's namespace, by
+    /// the trusted key its name names, whose envelope signature verified.
+    Sidecars,
     /// The payload is canonical JSON.
     CanonicalPayload,
     /// The payload is a valid secfw Statement v1 (types, subjects, paths, digests).
@@ -70,6 +73,7 @@ impl CheckName {
             Self::PayloadType => "payload-type",
             Self::Signatures => "signatures",
             Self::Thresholds => "thresholds",
+            Self::Sidecars => "sidecars",
             Self::CanonicalPayload => "canonical-payload",
             Self::Statement => "statement",
             Self::StatementFile => "statement-file",
@@ -438,6 +442,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
     r.seal = Some(seal);
     let accepted = check_signatures(&mut r, trust, &env, &body);
     check_thresholds(&mut r, trust, opts, trust_ok, &accepted);
+    check_sidecars(&mut r, dir, trust, &accepted, &body);
     let Some(st) = check_statement(&mut r, &body) else { return r };
     check_statement_file(&mut r, dir, &body);
     let paths = check_files(&mut r, dir, &st, opts);
@@ -545,6 +550,20 @@ fn payload_body(r: &mut VerifyReport, env: &Envelope) -> Option<Vec<u8>> {
 /// Check 4: Signatures over the PAE (with the type as written: a changed type fails here too);
 /// returns the distinct trusted keys whose signatures verified.
 fn check_signatures(r: &mut VerifyReport, trust: &TrustPolicy, env: &Envelope, body: &[u8]) -> BTreeSet<PublicKey> {
+    let (accepted, sig_diags) = verified_signers(trust, env, body);
+    r.accepted_keyids = accepted.iter().map(PublicKey::keyid).collect();
+    r.push(CheckName::Signatures, sig_diags, format!("{} distinct trusted key(s)", accepted.len()));
+    accepted
+}
+
+/// The distinct keys of `trust` whose envelope signatures verify over the PAE of `body`, with
+/// a warning per ignored signature and an error when none verifies. The one rule for who
+/// signed: the signatures check and the package's sidecar check both use it.
+pub(crate) fn verified_signers(
+    trust: &TrustPolicy,
+    env: &Envelope,
+    body: &[u8],
+) -> (BTreeSet<PublicKey>, Vec<Diagnostic>) {
     let msg = pae(&env.payload_type, body);
     let mut sig_diags = Vec::new();
     let mut accepted: BTreeSet<PublicKey> = BTreeSet::new();
@@ -593,9 +612,90 @@ fn check_signatures(r: &mut VerifyReport, trust: &TrustPolicy, env: &Envelope, b
             "sign with a key listed in the trust policy",
         ));
     }
-    r.accepted_keyids = accepted.iter().map(PublicKey::keyid).collect();
-    r.push(CheckName::Signatures, sig_diags, format!("{} distinct trusted key(s)", accepted.len()));
-    accepted
+    (accepted, sig_diags)
+}
+
+/// Largest SSHSIG sidecar read: an Ed25519 sidecar secfw writes is under 400 bytes.
+pub(crate) const MAX_SIDECAR_BYTES: u64 = 4096;
+
+/// The hint of every refused sidecar.
+pub(crate) const SIDECAR_HINT: &str = "a sidecar must be exactly the SSHSIG `secfw sign-manifest --sshsig` wrote for this statement by a trusted signer of the envelope; remove it or sign again with --sshsig";
+
+/// The one rule for an SSHSIG sidecar: `name` is a sidecar name, and `bytes` are the canonical
+/// SSHSIG ([`crate::sshsig::verify_canonical`]) over the signed payload `body` in
+/// [`crate::sshsig::NAMESPACE`], by a key of `trust` whose keyid begins with the name's eight
+/// hex digits and whose envelope signature verified (`signers`). `Err` says why not.
+pub(crate) fn check_sidecar(
+    name: &str,
+    bytes: &[u8],
+    body: &[u8],
+    trust: &TrustPolicy,
+    signers: &BTreeSet<PublicKey>,
+) -> Result<PublicKey, String> {
+    let named = name
+        .strip_prefix(names::STATEMENT)
+        .and_then(|r| r.strip_prefix('.'))
+        .and_then(|r| r.strip_suffix(".sig"))
+        .filter(|_| crate::is_sidecar_name(name))
+        .ok_or_else(|| format!("`{}` is not a sidecar name", name.escape_debug()))?;
+    if bytes.len() as u64 > MAX_SIDECAR_BYTES {
+        return Err(format!("{name} is over {MAX_SIDECAR_BYTES} bytes; not an SSHSIG secfw wrote"));
+    }
+    let key = crate::sshsig::verify_canonical(bytes, crate::sshsig::NAMESPACE, body).map_err(|m| {
+        format!("{name} is not a valid SSHSIG over the signed statement in namespace {}: {m}", crate::sshsig::NAMESPACE)
+    })?;
+    let keyid = key.keyid();
+    if !keyid.starts_with(named) {
+        return Err(format!("{name} is signed by key {keyid}, but its name names key {named}"));
+    }
+    let Some(trusted) = trust.keys.get(&keyid) else {
+        return Err(format!("{name} is signed by key {keyid}, which is not in the trust policy"));
+    };
+    if !signers.contains(&key) {
+        return Err(format!(
+            "{name} is signed by key {keyid} ({}), which has no verified signature in the envelope",
+            trusted.identity
+        ));
+    }
+    Ok(key)
+}
+
+/// Check 5b (run after the thresholds): every `handoff.statement.json.<keyid8>.sig` beside the
+/// statement passes
+/// [`check_sidecar`]; one that does not fails the verification (a file a verified workspace
+/// carries is verified, never merely allowed by its name).
+fn check_sidecars(r: &mut VerifyReport, dir: &Path, trust: &TrustPolicy, signers: &BTreeSet<PublicKey>, body: &[u8]) {
+    let mut sc = Vec::new();
+    let mut found: Vec<String> = Vec::new();
+    match std::fs::read_dir(dir) {
+        Ok(rd) => {
+            for e in rd {
+                match e {
+                    Ok(e) => {
+                        let n = e.file_name().to_string_lossy().into_owned();
+                        if crate::is_sidecar_name(&n) {
+                            found.push(n);
+                        }
+                    }
+                    Err(e) => sc.push(err(
+                        codes::SIDECAR,
+                        names::STATEMENT,
+                        format!("cannot list sidecars: {e}"),
+                        SIDECAR_HINT,
+                    )),
+                }
+            }
+        }
+        Err(e) => sc.push(err(codes::SIDECAR, names::STATEMENT, format!("cannot list sidecars: {e}"), SIDECAR_HINT)),
+    }
+    found.sort();
+    for n in &found {
+        match read_seal_file(&dir.join(n), MAX_SIDECAR_BYTES).and_then(|b| check_sidecar(n, &b, body, trust, signers)) {
+            Ok(_) => {}
+            Err(m) => sc.push(err(codes::SIDECAR, n, m, SIDECAR_HINT)),
+        }
+    }
+    r.push(CheckName::Sidecars, sc, format!("{} sidecar(s) verify", found.len()));
 }
 
 /// Check 5: Thresholds, per role, over distinct keys (roles are disjoint in a valid policy); records

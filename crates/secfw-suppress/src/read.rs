@@ -24,7 +24,14 @@ pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
 /// Read the `format` file at `root` (its default path). `None` when it does not exist; an
 /// unreadable file (FIFO, directory, symlink, too large, not UTF-8) is one located error.
 pub fn read_file(root: &Path, format: Format) -> Option<(Vec<Suppression>, Vec<Diagnostic>)> {
-    let name = format.default_path();
+    read_path(root, format, format.default_path())
+}
+
+/// Read the `format` file `name` (relative to `root`, one of [`Format::read_paths`]). `None`
+/// when it does not exist (nor does a directory on its way: `.grype` as a file has no
+/// `.grype/config.yaml`); an unreadable file (FIFO, directory, symlink, too large, not UTF-8)
+/// is one located error, found without blocking.
+pub fn read_path(root: &Path, format: Format, name: &str) -> Option<(Vec<Suppression>, Vec<Diagnostic>)> {
     let path = root.join(name);
     let refuse = |msg: String| {
         Some((
@@ -38,7 +45,9 @@ pub fn read_file(root: &Path, format: Format) -> Option<(Vec<Suppression>, Vec<D
     // Only a file that is not there is absent; any other failure (a permission error on the
     // way, say) is reported, never taken for "no suppressions".
     match std::fs::symlink_metadata(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+            return None;
+        }
         Err(e) => return refuse(format!("cannot read {name}: {e}")),
         Ok(_) => {}
     }
@@ -53,13 +62,35 @@ pub fn read_file(root: &Path, format: Format) -> Option<(Vec<Suppression>, Vec<D
     }
 }
 
-/// Read an ignore file's text. `name` is the file name used in diagnostics.
+/// The extension of `name` as Go's `filepath.Ext` sees it: what follows the last `.` of the
+/// last path element (`trivyignore` for `.trivyignore`, which is therefore not YAML to Trivy).
+fn extension(name: &str) -> &str {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    base.rsplit_once('.').map_or("", |(_, ext)| ext)
+}
+
+/// Read an ignore file's text. `name` is the file name used in diagnostics; its extension
+/// picks the syntax where the scanner's does: Trivy reads `.yaml`/`.yml` as YAML and anything
+/// else as its plain format; Grype's YAML and JSON files are read, its other config formats
+/// refused (`SP0101`).
 pub fn read_text(format: Format, name: &str, text: &str) -> (Vec<Suppression>, Vec<Diagnostic>) {
     let src = SourceFile::new(name, text);
     let mut r = Reader { format, src: &src, out: Vec::new(), diags: Vec::new() };
+    let ext = extension(name);
     match format {
-        Format::Trivy => r.trivy(),
-        Format::Grype => r.grype(),
+        Format::Trivy if matches!(ext, "yaml" | "yml") => r.trivy(),
+        Format::Trivy => r.trivy_plain(),
+        Format::Grype if matches!(ext, "yaml" | "yml" | "json") => r.grype(),
+        Format::Grype => r.diags.push(
+            Diagnostic::error(
+                codes::IGNORE_FILE_UNREADABLE,
+                name,
+                format!(
+                    "grype reads {name} as `{ext}` configuration by default, and secfw reads Grype configuration only as YAML or JSON: its ignore rules cannot be checked"
+                ),
+            )
+            .with_hint("move the configuration to .grype.yaml (its ignore rules become exceptions in exceptions.md, compiled with `secfw exceptions compile --to grype`)"),
+        ),
         Format::OsvScanner => r.osv(),
         Format::CargoDeny | Format::CargoAudit => r.cargo(),
         Format::Gitleaks => r.gitleaks(),
@@ -319,19 +350,74 @@ impl Reader<'_> {
         }
     }
 
+    /// Trivy's plain ignore file (`.trivyignore`, the `--ignorefile` default), read as Trivy
+    /// reads it (`pkg/result/ignore.go`): each line is trimmed; empty lines and lines starting
+    /// with `#` are skipped; the first white-space separated field is the id, which Trivy
+    /// applies to every class (vulnerabilities, misconfigurations, secrets, licences; no
+    /// package or path narrows it); the first field starting with `exp:` is the expiry
+    /// (`YYYY-MM-DD`, from the start of that day UTC). Trivy ignores every other field; secfw
+    /// keeps them as the reason (`CVE-1 # EXC-004: ...`), else the `#` comment above the entry.
+    fn trivy_plain(&mut self) {
+        let mut comment: Option<String> = None;
+        let lines: Vec<String> = self.src.text.lines().map(str::to_owned).collect();
+        for (i, raw) in lines.iter().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() {
+                comment = None;
+                continue;
+            }
+            if let Some(c) = line.strip_prefix('#') {
+                comment = Some(c.trim().to_owned());
+                continue;
+            }
+            let col = u32::try_from(raw.chars().take_while(|c| c.is_whitespace()).count() + 1).unwrap_or(u32::MAX);
+            let at = Some(Pos::new(u32::try_from(i + 1).unwrap_or(u32::MAX), col));
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let id = fields[0];
+            let expires = match fields.iter().find_map(|f| f.strip_prefix("exp:")) {
+                None => None,
+                Some(d) => match go_date(d) {
+                    Some(t) => Some(t),
+                    None => {
+                        self.malformed(
+                            at,
+                            format!("{id}: `exp:{d}` is not a date YYYY-MM-DD"),
+                            "Trivy drops a line whose date it cannot read (with only a warning); write `CVE-2024-1 exp:2027-01-31`",
+                        );
+                        continue;
+                    }
+                },
+            };
+            let rest: Vec<&str> = fields[1..].iter().copied().filter(|f| !f.starts_with("exp:")).collect();
+            let rest = rest.join(" ");
+            let rest = rest.trim_start_matches('#').trim();
+            let reason = if rest.is_empty() { comment.clone() } else { Some(rest.to_owned()) };
+            self.push(at, advisory(id, None), expires, reason);
+        }
+    }
+
     fn grype(&mut self) {
         let Some((v, map)) = self.yaml() else { return };
         let map = map.as_ref();
         let at = |p: &[Seg]| map.and_then(|m| m.key_pos(p));
         let rules = match &v {
             J::Null => return,
-            J::Object(m) => match m.get("ignore") {
-                None | Some(J::Null) => return,
-                Some(J::Array(a)) => a.clone(),
-                Some(other) => {
+            // Grype's loader (viper) matches keys case-insensitively: `Ignore:` is `ignore:`.
+            J::Object(m) => match m.iter().find(|(k, _)| k.eq_ignore_ascii_case("ignore")) {
+                _ if m.keys().filter(|k| k.eq_ignore_ascii_case("ignore")).count() > 1 => {
                     self.malformed(
-                        at(&path!["ignore"]),
-                        format!("`ignore` is {}, not a list", kind(other)),
+                        at(&[]),
+                        "more than one `ignore` key (Grype matches keys case-insensitively)",
+                        "keep a single `ignore:` list",
+                    );
+                    return;
+                }
+                None | Some((_, J::Null)) => return,
+                Some((key, J::Array(a))) => (key.clone(), a.clone()),
+                Some((key, other)) => {
+                    self.malformed(
+                        at(&path![key.as_str()]),
+                        format!("`{key}` is {}, not a list", kind(other)),
                         "write `ignore:` followed by `- vulnerability: ...` rules",
                     );
                     return;
@@ -346,15 +432,16 @@ impl Reader<'_> {
                 return;
             }
         };
+        let (key, rules) = rules;
         for (i, rule) in rules.iter().enumerate() {
-            self.grype_rule(map, i, rule);
+            self.grype_rule(map, &key, i, rule);
         }
     }
 
     /// Rule `i` of a Grype `ignore:` list: a mapping of known keys (and known `package` keys,
     /// string values); one suppression of its vulnerability (narrowed to its package), or of
     /// every vulnerability its other fields match.
-    fn grype_rule(&mut self, map: Option<&SourceMap>, i: usize, rule: &J) {
+    fn grype_rule(&mut self, map: Option<&SourceMap>, key: &str, i: usize, rule: &J) {
         const RULE: &[&str] = &[
             "vulnerability",
             "reason",
@@ -367,7 +454,7 @@ impl Reader<'_> {
             "include-aliases",
         ];
         let at = |p: &[Seg]| map.and_then(|m| m.key_pos(p));
-        let p = path!["ignore", i];
+        let p = path![key, i];
         let field = |k: &str| {
             let mut kp = p.clone();
             kp.push(Seg::Key(k.to_owned()));
@@ -388,7 +475,7 @@ impl Reader<'_> {
                 bad = true;
             }
         }
-        let Some((pkg, bad_package)) = self.grype_package(map, i, m.get("package")) else { return };
+        let Some((pkg, bad_package)) = self.grype_package(map, key, i, m.get("package")) else { return };
         let reason = m.get("reason").and_then(J::as_str).map(str::to_owned);
         if bad || bad_package {
             return;
@@ -427,12 +514,13 @@ impl Reader<'_> {
     fn grype_package(
         &mut self,
         map: Option<&SourceMap>,
+        key: &str,
         i: usize,
         package: Option<&J>,
     ) -> Option<(Option<serde_json::Map<String, J>>, bool)> {
         const PACKAGE: &[&str] = &["name", "version", "language", "type", "location", "upstream-name"];
         let at = |p: &[Seg]| map.and_then(|m| m.key_pos(p));
-        let p = path!["ignore", i];
+        let p = path![key, i];
         let mut bad = false;
         match package {
             None | Some(J::Null) => Some((None, bad)),
@@ -447,7 +535,7 @@ impl Reader<'_> {
                 }
                 if pm.values().any(|x| !x.is_string()) {
                     self.malformed(
-                        at(&path!["ignore", i, "package"]),
+                        at(&path![key, i, "package"]),
                         format!("ignore[{i}].package has a value that is not a string"),
                         "quote package fields",
                     );
@@ -457,7 +545,7 @@ impl Reader<'_> {
             }
             Some(other) => {
                 self.malformed(
-                    at(&path!["ignore", i, "package"]),
+                    at(&path![key, i, "package"]),
                     format!("ignore[{i}].package is {}, not a mapping", kind(other)),
                     "write `package: {name: ..., version: ...}`",
                 );
@@ -707,6 +795,18 @@ fn kind(v: &J) -> &'static str {
         J::Array(_) => "a list",
         J::Object(_) => "a mapping",
     }
+}
+
+/// A date exactly as Go's `time.Parse("2006-01-02", s)` accepts it (four-digit year, two-digit
+/// month and day, nothing else), as the start of that day UTC.
+fn go_date(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    if !shape {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc())
 }
 
 /// `YYYY-MM-DD` (start of that day, UTC, as Trivy reads it) or an RFC 3339 time.

@@ -434,3 +434,186 @@ fn indexed_lookups_find_what_the_rule_finds_in_any_case() {
         "only the fingerprint EXC-004 lists is backed: {d:#?}"
     );
 }
+
+// --- every file a scanner reads by default ---------------------------------------------------
+
+/// Drift over a repository holding `files` (path relative to the root, text).
+fn drift_files(files: &[(&str, &str)]) -> (secfw_suppress::Drift, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+    let ws = workspace(dir.path(), vec![]);
+    (check(&ws, &evaluate(&ws, now()), dir.path()), dir)
+}
+
+/// Trivy's plain `.trivyignore` is read as Trivy reads it: comments and blank lines skipped, the
+/// first field the id (located at its column), `exp:YYYY-MM-DD` the expiry at the start of that
+/// day, other fields ignored by Trivy and kept as the reason; a date Trivy cannot parse is a
+/// located error, never a silent skip. Only a `.yaml`/`.yml` name is read as YAML.
+#[test]
+fn a_plain_trivyignore_is_read_as_trivy_reads_it() {
+    type Entry = (String, u32, u32, Option<String>, Option<String>);
+    let text = "# Accept the risk\nCVE-2018-14618\n\n  CVE-2019-14697 exp:2027-01-01\nAVD-DS-0002 exp:2026-12-01 # EXC-005: waiting\naws-account-id\r\nCVE-2020-1 exp:2027-1-01\nCVE-2020-2 exp:tomorrow\n";
+    let (sups, diags) = read_text(Format::Trivy, ".trivyignore", text);
+    let got: Vec<Entry> = sups
+        .iter()
+        .map(|s| {
+            let p = s.pos.unwrap();
+            (s.subject.to_string(), p.line, p.column, s.expires.map(|t| t.to_rfc3339()), s.reason.clone())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("CVE-2018-14618".into(), 2, 1, None, Some("Accept the risk".into())),
+            ("CVE-2019-14697".into(), 4, 3, Some("2027-01-01T00:00:00+00:00".into()), None),
+            ("AVD-DS-0002".into(), 5, 1, Some("2026-12-01T00:00:00+00:00".into()), Some("EXC-005: waiting".into())),
+            ("aws-account-id".into(), 6, 1, None, None),
+        ]
+    );
+    assert_eq!(sups[2].exception.as_deref(), Some("EXC-005"));
+    assert!(sups.iter().all(|s| matches!(s.subject, Subject::Advisory { package: None, .. })));
+    let bad: Vec<(&str, Option<u32>)> = diags.iter().map(|d| (d.code.as_str(), d.line)).collect();
+    assert_eq!(bad, vec![("SP0104", Some(7)), ("SP0104", Some(8))], "{diags:#?}");
+    assert!(diags.iter().all(|d| d.is_error() && d.file == ".trivyignore" && d.hint.is_some()));
+    // The extension picks the syntax, as in Trivy: a YAML-named file is YAML.
+    let (_, d) = read_text(Format::Trivy, "ci/.trivyignore.yml", "CVE-2018-14618\n");
+    assert_eq!(codes(&d), vec!["SP0104"], "a plain line is not a Trivy YAML document");
+}
+
+/// The attack: a hand-written `.trivyignore` hides a CVE from Trivy (ingest cannot see it, and
+/// resolves the finding). The gate reads it: an unbacked id is SP0201 at its line; a backed id
+/// passes; a reason naming an exception that does not target the id, and an id backed only by
+/// an expired exception, fail; an expiry after the exception's is a warning.
+#[test]
+fn drift_reads_the_plain_trivyignore_and_fails_an_unbacked_id_at_its_line() {
+    let (d, _dir) = drift_files(&[(".trivyignore", "# hidden by hand\n\nCVE-2024-3094\n")]);
+    assert_eq!(d.files, vec![".trivyignore"]);
+    let e = one(&d.diagnostics, "SP0201");
+    assert!(e.is_error() && e.message.contains("trivy `CVE-2024-3094`"), "{e}");
+    assert_eq!((e.file.as_str(), e.line, e.column), (".trivyignore", Some(3), Some(1)));
+    assert_eq!(e.related[0].file, "exceptions.md");
+    assert_eq!(d.diagnostics.len(), 1, "{:#?}", d.diagnostics);
+
+    let (d, _dir) = drift_files(&[(".trivyignore", "RUSTSEC-2021-0001 exp:2027-01-31 # EXC-005: accepted\n")]);
+    assert_eq!((d.backed, d.diagnostics.len()), (1, 0), "backed, and not the compile target: {:#?}", d.diagnostics);
+
+    let (d, _dir) = drift_files(&[(
+        ".trivyignore",
+        "RUSTSEC-2021-0001 exp:2027-06-01\nCVE-2024-3094 # EXC-005: not its id\nCVE-2019-0005\n",
+    )]);
+    assert_eq!(one(&d.diagnostics, "SP0204").line, Some(1));
+    let named = one(&d.diagnostics, "SP0201");
+    assert!(named.message.contains("names EXC-005") && named.line == Some(2), "{named}");
+    assert_eq!(one(&d.diagnostics, "SP0202").line, Some(3));
+}
+
+/// Each default location of Grype and cargo-deny is read, not only the one secfw compiles to;
+/// an unbacked entry in any of them is SP0201 at its line.
+#[test]
+fn every_default_ignore_file_of_every_scanner_is_read() {
+    for format in Format::ALL {
+        assert!(format.read_paths().contains(&format.default_path()), "{format}");
+    }
+    let grype = "ignore:\n  - vulnerability: CVE-2024-3094\n";
+    let deny = "[advisories]\nignore = [\"RUSTSEC-2099-0042\"]\n";
+    let cases: &[(&str, &str, u32)] = &[
+        (".trivyignore", "CVE-2024-3094\n", 1),
+        (".grype.yml", grype, 2),
+        (".grype/config.yaml", grype, 2),
+        (".grype/config.yml", grype, 2),
+        (".grype.json", "{\"ignore\": [\n  {\"vulnerability\": \"CVE-2024-3094\"}\n]}\n", 2),
+        (".grype/config.json", "{\"ignore\": [\n  {\"vulnerability\": \"CVE-2024-3094\"}\n]}\n", 2),
+        (".deny.toml", deny, 2),
+        (".cargo/deny.toml", deny, 2),
+    ];
+    for (name, text, line) in cases {
+        let (d, _dir) = drift_files(&[(name, text)]);
+        assert_eq!(d.files, vec![*name]);
+        let e = one(&d.diagnostics, "SP0201");
+        assert_eq!((e.file.as_str(), e.line), (*name, Some(*line)), "{name}: {e}");
+    }
+    // All present at once: each is read and reported on its own.
+    let (d, _dir) = drift_files(cases.iter().map(|(n, t, _)| (*n, *t)).collect::<Vec<_>>().as_slice());
+    let mut files: Vec<&str> =
+        d.diagnostics.iter().filter(|d| d.code.as_str() == "SP0201").map(|d| d.file.as_str()).collect();
+    files.sort_unstable();
+    let mut want: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    want.sort_unstable();
+    assert_eq!(files, want);
+}
+
+/// Grype's loader (viper) matches keys case-insensitively: `Ignore:` is read, never skipped.
+#[test]
+fn a_grype_ignore_key_in_another_case_is_read() {
+    let (d, _dir) = drift_files(&[(".grype.yaml", "Ignore:\n  - vulnerability: CVE-2024-3094\n")]);
+    let e = one(&d.diagnostics, "SP0201");
+    assert_eq!((e.file.as_str(), e.line), (".grype.yaml", Some(2)));
+    let (d, _dir) = drift_files(&[(".grype.yaml", "ignore: []\nIGNORE:\n  - vulnerability: CVE-2024-3094\n")]);
+    let errors: Vec<&str> = d.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.code.as_str()).collect();
+    assert_eq!(errors, vec!["SP0104"], "two lists: ambiguous, refused");
+}
+
+/// A Grype config in a format Grype reads but secfw does not (TOML, INI, ...) is refused with
+/// SP0101, never skipped; a `.grype` that is a file has no `.grype/config.yaml` (absent).
+#[test]
+fn a_grype_config_secfw_cannot_read_is_refused_never_skipped() {
+    for name in [".grype.toml", ".grype/config.ini", ".grype.env"] {
+        let (d, _dir) = drift_files(&[(name, "[ignore]\nvulnerability = \"CVE-2024-3094\"\n")]);
+        assert_eq!(codes(&d.diagnostics), vec!["SP0101"], "{name}");
+        assert_eq!(d.diagnostics[0].file, name);
+        assert!(d.diagnostics[0].is_error() && d.diagnostics[0].hint.is_some());
+    }
+    let (d, _dir) = drift_files(&[(".grype", "not a directory\n")]);
+    assert!(d.files.is_empty() && d.diagnostics.is_empty(), "{:#?}", d.diagnostics);
+}
+
+/// A valid exception missing from the compiled `.trivyignore.yaml` is stale there even when a
+/// hand-written `.trivyignore` carries it: each file backs only itself.
+#[test]
+fn an_entry_in_the_plain_file_does_not_hide_a_stale_compiled_file() {
+    let (d, _dir) =
+        drift_files(&[(".trivyignore", "RUSTSEC-2021-0001\n"), (".trivyignore.yaml", "vulnerabilities: []\n")]);
+    assert_eq!(d.backed, 1);
+    let stale: Vec<&Diagnostic> = d.diagnostics.iter().filter(|d| d.code.as_str() == "SP0205").collect();
+    assert!(
+        stale.iter().any(|d| d.message.contains("EXC-005") && d.file == ".trivyignore.yaml"),
+        "{:#?}",
+        d.diagnostics
+    );
+    assert!(stale.iter().all(|d| d.file == ".trivyignore.yaml"));
+}
+
+/// A FIFO or a symlink at any of the new default paths is one SP0101 error, found without
+/// blocking (the check runs on a thread with a deadline: a blocking open fails the test).
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_symlink_at_a_default_path_is_refused_without_blocking() {
+    let names = [".trivyignore", ".grype.yml", ".grype/config.yaml", ".deny.toml", ".cargo/deny.toml"];
+    for name in names {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        assert!(std::process::Command::new("mkfifo").arg(&p).status().unwrap().success());
+        let root = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let ws = workspace(&root, vec![]);
+            let _ = tx.send(check(&ws, &evaluate(&ws, now()), &root));
+        });
+        let d = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap_or_else(|_| panic!("{name}: blocked"));
+        assert_eq!(codes(&d.diagnostics), vec!["SP0101"], "{name}");
+        assert_eq!(d.diagnostics[0].file, name);
+        // A symlink to a harmless file is refused as well (never followed).
+        std::fs::remove_file(&p).unwrap();
+        let real = dir.path().join("elsewhere");
+        std::fs::write(&real, "").unwrap();
+        std::os::unix::fs::symlink(&real, &p).unwrap();
+        let ws = workspace(dir.path(), vec![]);
+        let d = check(&ws, &evaluate(&ws, now()), dir.path());
+        assert_eq!(codes(&d.diagnostics), vec!["SP0101"], "{name} as a symlink");
+    }
+}
