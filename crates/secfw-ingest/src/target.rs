@@ -144,14 +144,15 @@ impl Scan {
     }
 
     /// Why this scan says nothing about a finding whose ingest evidence holds `recorded(key)`
-    /// for each facet ([`FACETS`]), or `None` when every facet matches.
+    /// for each facet (`source_type`, `platform`, `architecture`, `artifact_type`,
+    /// `scan_root`), or `None` when every facet matches.
     ///
     /// Both ways: a scan with a facet the finding records otherwise does not reach it (an
     /// arm64 scan, an amd64 finding), and neither does a scan that does not say a facet the
     /// finding records (a Grype report without `source`, or a Trivy image scan, for a finding
     /// of `trivy fs .`): what it looked at is unknown, or another thing. A finding that does
     /// not record a facet the scan has was recorded before secfw recorded it (or the facet
-    /// has a value for "none", [`facet_unrecorded`]).
+    /// has a value for "none": a Grype finding without `platform` asked for none).
     pub fn other_variant<'f>(&self, recorded: impl Fn(&str) -> Option<&'f str>) -> Option<String> {
         let shown = |v: &str| if v.is_empty() { "none".to_owned() } else { format!("`{v}`") };
         FACETS.iter().find_map(|&key| {
