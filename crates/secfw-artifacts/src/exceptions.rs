@@ -63,7 +63,9 @@ pub struct Exception {
     pub id: String,
     /// Title after the colon.
     pub title: String,
-    /// The `##` section it is listed under (e.g. `Active Exceptions`).
+    /// The section heading it is listed under (e.g. `Active Exceptions`; any heading that
+    /// renders at level 1 or 2 after the title, see [`section_status`]). Empty when it is under
+    /// no section (or under the document title, unless that reads as history).
     pub section: String,
     /// `**Policy**:` the policy it excepts (required).
     pub policy: String,
@@ -105,19 +107,110 @@ pub struct Exception {
     pub spans: Spans,
 }
 
-/// Words in a `##` section name that mark the exceptions under it as history (no longer in
-/// force), matched case-insensitively anywhere in the name: `## Expired Exceptions`,
-/// `## Closed`, `## Revoked`, `## Rejected`, `## Archive`, `## Retired`, `## Resolved`.
-pub const ARCHIVE_SECTION_WORDS: [&str; 7] =
-    ["expired", "closed", "revoked", "rejected", "archive", "retired", "resolved"];
+/// Words in a section heading that mark the exceptions under it as history (no longer in
+/// force), matched anywhere in the heading as a reader sees it ([`section_status`]): `## Expired
+/// Exceptions`, `## Closed`, `# Revoked`, `<h2>Withdrawn</h2>`, `## Superseded (2025)`, ...
+///
+/// The list leans wide on purpose: a heading wrongly read as history takes exceptions out of
+/// force (findings block again, loudly), while one wrongly read as active would keep a revoked
+/// exception in force unnoticed.
+pub const ARCHIVE_SECTION_WORDS: [&str; 26] = [
+    "expired",
+    "closed",
+    "revoked",
+    "revocation",
+    "rejected",
+    "archive",
+    "retired",
+    "resolved",
+    "withdrawn",
+    "superseded",
+    "cancelled",
+    "canceled",
+    "cancellation",
+    "inactive",
+    "obsolete",
+    "lapsed",
+    "terminated",
+    "rescinded",
+    "suspended",
+    "denied",
+    "declined",
+    "invalid",
+    "history",
+    "historical",
+    "no longer",
+    "not in force",
+];
+
+/// Words (whole words) that mark a section heading as one of exceptions in force: `## Active
+/// Exceptions`, `## Current`, `## Approved`, `## In force`, ...
+pub const ACTIVE_SECTION_WORDS: [&str; 6] = ["active", "current", "approved", "in force", "in effect", "valid"];
+
+/// Words that keep a heading with an [`ACTIVE_SECTION_WORDS`] word from reading as active
+/// (`## Not approved`, `## Approval pending`).
+const NOT_ACTIVE_WORDS: [&str; 7] = ["not", "no", "non", "never", "pending", "awaiting", "proposed"];
+
+/// Words a registry's main heading is made of (`# Security Exception Registry`, `## Exceptions`).
+const MAIN_SECTION_WORDS: [&str; 11] = [
+    "security",
+    "exception",
+    "exceptions",
+    "registry",
+    "register",
+    "policy",
+    "risk",
+    "acceptance",
+    "acceptances",
+    "waiver",
+    "waivers",
+];
+
+/// How secfw reads a section heading of `exceptions.md` ([`section_status`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SectionStatus {
+    /// A history heading: the exceptions under it are archived, never in force.
+    History,
+    /// An active heading, or the registry's main heading: its exceptions are in force.
+    Active,
+    /// Neither (`## Payments team`, `## Widerrufene Ausnahmen`): its exceptions are in force,
+    /// and the registry is warned about ([`codes::EXCEPTION_SECTION_UNRECOGNISED`]).
+    Unrecognised,
+}
+
+/// How secfw reads the section heading `title` — the one home of this rule.
+///
+/// The heading is compared as a reader sees it (`heading_key` in the markdown module): invisible format
+/// characters (soft hyphen, zero-width and bidi characters, ...) removed, case folded. It is
+/// [`SectionStatus::History`] when it contains any of [`ARCHIVE_SECTION_WORDS`]; otherwise
+/// [`SectionStatus::Active`] when it is written in ASCII letters (so a look-alike letter cannot
+/// pass for one) and either has a whole word of [`ACTIVE_SECTION_WORDS`] without a negation
+/// (`not`, `pending`, ...) or is only the registry's name (`Security Exception Registry`,
+/// `Exceptions`); otherwise [`SectionStatus::Unrecognised`].
+pub fn section_status(title: &str) -> SectionStatus {
+    let key = markdown::heading_key(title);
+    if ARCHIVE_SECTION_WORDS.iter().any(|w| key.contains(w)) {
+        return SectionStatus::History;
+    }
+    if key.chars().any(|c| c.is_alphabetic() && !c.is_ascii()) {
+        return SectionStatus::Unrecognised;
+    }
+    let words: Vec<&str> = key.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let spaced = format!(" {} ", words.join(" "));
+    let has = |w: &&str| spaced.contains(&format!(" {w} "));
+    let active = ACTIVE_SECTION_WORDS.iter().any(has) && !NOT_ACTIVE_WORDS.iter().any(has);
+    let main = !words.is_empty() && words.iter().all(|w| MAIN_SECTION_WORDS.contains(w));
+    if active || main { SectionStatus::Active } else { SectionStatus::Unrecognised }
+}
 
 impl Exception {
-    /// Whether the exception is listed in an archive section ([`ARCHIVE_SECTION_WORDS`]): such
-    /// entries are history, never in force (governance evaluates them as archived, so they
-    /// except nothing in gates, compile, VEX or exports), and left out of exception compliance.
+    /// Whether the exception is listed under a history heading ([`section_status`],
+    /// [`ARCHIVE_SECTION_WORDS`]): such entries are history, never in force (governance
+    /// evaluates them as archived, so they except nothing in gates, compile, VEX or exports),
+    /// and left out of exception compliance.
     pub fn is_archived(&self) -> bool {
-        let s = self.section.to_ascii_lowercase();
-        ARCHIVE_SECTION_WORDS.iter().any(|w| s.contains(w))
+        section_status(&self.section) == SectionStatus::History
     }
 
     /// An exception with the required fields.
@@ -183,6 +276,8 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<
     let mut diags = Vec::new();
     let mut reg = ExceptionRegistry::default();
     let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
+    // Unrecognised section headings with exceptions under them, in document order.
+    let mut unrecognised: Vec<(String, Option<Pos>, Vec<String>)> = Vec::new();
     for entry in &outline.entries {
         let Some((id, title)) =
             entry.heading.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "EXC"))
@@ -208,9 +303,39 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<
             continue;
         }
         seen.insert(id.to_owned(), entry.pos);
-        if let Some(e) = parse_exception(entry, id, title, f, unknown_level, &mut diags) {
+        if let Some(mut e) = parse_exception(entry, id, title, f, unknown_level, &mut diags) {
+            // Directly under the document title, the title is the heading a reader sees above it.
+            let (heading, at) = match (&outline.title, entry.section_pos) {
+                (Some(t), None) => (t.as_str(), outline.title_pos),
+                _ => (entry.section.as_str(), entry.section_pos),
+            };
+            match (at, section_status(heading)) {
+                (None, _) | (_, SectionStatus::Active) => {}
+                (Some(_), SectionStatus::History) => heading.clone_into(&mut e.section),
+                (Some(_), SectionStatus::Unrecognised) => match unrecognised.iter_mut().find(|(_, p, _)| *p == at) {
+                    Some((_, _, ids)) => ids.push(e.id.clone()),
+                    None => unrecognised.push((heading.to_owned(), at, vec![e.id.clone()])),
+                },
+            }
             reg.exceptions.push(e);
         }
+    }
+    for (heading, at, ids) in unrecognised {
+        diags.push(
+            Diagnostic::warning(
+                codes::EXCEPTION_SECTION_UNRECOGNISED,
+                f,
+                format!(
+                    "section `{heading}` is not a history heading: secfw reads {} under it as in force",
+                    ids.join(", ")
+                ),
+            )
+            .at(at)
+            .with_hint(format!(
+                "to take exceptions out of force, list them under a heading containing one of: {}; to keep them in force, name the heading as active, e.g. `## Active Exceptions: {heading}`",
+                ARCHIVE_SECTION_WORDS.join(", ")
+            )),
+        );
     }
     (reg, diags)
 }
@@ -613,8 +738,13 @@ pub fn render(reg: &ExceptionRegistry) -> String {
     if sections.is_empty() {
         sections.push("Active Exceptions");
     }
+    // Exceptions under no section go directly under the title (an empty `##` would be a section
+    // heading of its own); they come first, as they did in the source.
+    sections.sort_by_key(|sec| !sec.is_empty());
     for sec in sections {
-        let _ = writeln!(s, "\n## {sec}");
+        if !sec.is_empty() {
+            let _ = writeln!(s, "\n## {sec}");
+        }
         for e in reg.exceptions.iter().filter(|e| e.section == sec) {
             render_entry(&mut s, e);
         }
@@ -717,6 +847,25 @@ mod archive_tests {
         reg.exceptions.into_iter().next().expect("one exception")
     }
 
+    const ENTRY: &str =
+        "- **Policy**: POL-001\n- **Requestor**: a@x\n- **Approval**: b@x\n- **Valid Until**: 2027-01-31\n";
+
+    /// A registry with EXC-001 under `## Active Exceptions`, then `heading`, then EXC-005.
+    /// Returns EXC-005 and the diagnostics.
+    fn after_active(heading: &str) -> (Exception, Vec<Diagnostic>) {
+        let md = format!(
+            "# Security Exception Registry\n\n## Active Exceptions\n\n### EXC-001: a\n{ENTRY}\n{heading}\n\n### EXC-005: b\n{ENTRY}"
+        );
+        let (reg, d) = parse(&SourceFile::new("exceptions.md", md), Level::Warning);
+        assert!(d.iter().all(|d| d.level == Level::Warning), "{heading}: {d:?}");
+        assert!(!reg.get("EXC-001").expect("EXC-001").is_archived(), "{heading}");
+        (reg.get("EXC-005").unwrap_or_else(|| panic!("{heading}: EXC-005 not read")).clone(), d)
+    }
+
+    fn sf0406(d: &[Diagnostic]) -> Vec<&Diagnostic> {
+        d.iter().filter(|d| d.code == codes::EXCEPTION_SECTION_UNRECOGNISED).collect()
+    }
+
     #[test]
     fn archive_sections_are_recognised_by_one_list_case_insensitively() {
         for s in [
@@ -734,5 +883,175 @@ mod archive_tests {
         for s in ["Active Exceptions", "Pending approval", "Exceptions"] {
             assert!(!in_section(s).is_archived(), "{s}");
         }
+    }
+
+    /// The tester's reproduction: each heading renders as a revocation to a reviewer.
+    #[test]
+    fn every_heading_form_that_renders_as_a_revocation_archives() {
+        for h in [
+            // Level 1, ATX and setext, after the title.
+            "# Revoked Exceptions",
+            "Revoked Exceptions\n===",
+            "Revoked Exceptions\n---",
+            // HTML headings, any case, with attributes, entities, nested tags, wrapped in blocks.
+            "<h2>Revoked Exceptions</h2>",
+            "<h1>Revoked Exceptions</h1>",
+            "<H2 id=\"x\">Re&shy;voked</H2>",
+            "<h2>\nRe<b>voked</b> Exceptions\n</h2>",
+            "<div>\n<h2>Revoked Exceptions</h2>\n</div>",
+            "<h2>Re<!-- x -->voked</h2>",
+            "<span><h2>Revoked Exceptions</h2></span>",
+            // Nested in a block quote, or indented into the last bullet's list item: still a
+            // rendered level-2 heading.
+            "> ## Revoked Exceptions",
+            "    ## Revoked Exceptions",
+            // Invisible characters, as entities and literally.
+            "## Re&shy;voked Exceptions",
+            "## Re&#173;voked Exceptions",
+            "## Re&#x200B;voked Exceptions",
+            "## Re\u{00AD}voked Exceptions",
+            "## Re\u{200B}voked Exceptions",
+            "## Re\u{200D}vo\u{200C}ked Exceptions",
+            "## \u{202E}Re\u{200E}voked\u{202C} Exceptions",
+            "## Re\u{2060}vo\u{FEFF}ked Exceptions",
+            "## Re\u{E0020}voked Exceptions",
+            // Inline HTML that renders as nothing, and emphasis.
+            "## Re<span></span>voked Exceptions",
+            "## Re<!-- -->voked Exceptions",
+            "## Re**voked** Exceptions",
+            "## REVOKED",
+        ] {
+            let (e, d) = after_active(h);
+            assert!(e.is_archived(), "{h:?} left EXC-005 in force (section {:?})", e.section);
+            assert!(sf0406(&d).is_empty(), "{h:?}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn history_synonyms_archive() {
+        for h in [
+            "Withdrawn",
+            "Superseded Exceptions",
+            "Cancelled",
+            "Canceled",
+            "Cancellations",
+            "Inactive Exceptions",
+            "Obsolete",
+            "Lapsed",
+            "Terminated",
+            "Rescinded",
+            "Suspended",
+            "Denied",
+            "Declined requests",
+            "History",
+            "Historical exceptions",
+            "Invalid",
+            "Revocations 2026",
+            "No longer in force",
+            "Not in force",
+        ] {
+            let (e, d) = after_active(&format!("## {h}"));
+            assert!(e.is_archived(), "{h}");
+            assert!(sf0406(&d).is_empty(), "{h}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn an_unrecognised_heading_keeps_exceptions_in_force_with_a_located_warning() {
+        for h in [
+            "## Widerrufene Ausnahmen",
+            "## Payments team",
+            "## Not approved",
+            "## Approval pending",
+            "## \u{0410}ctive Exceptions", // Cyrillic A: looks like `Active`
+            "## Unapproved",
+            "## ",
+        ] {
+            let (e, d) = after_active(h);
+            assert!(!e.is_archived(), "{h}");
+            let w = sf0406(&d);
+            assert_eq!(w.len(), 1, "{h}: {d:?}");
+            assert_eq!((w[0].level, w[0].pos()), (Level::Warning, Some(Pos::new(11, 1))), "{h}");
+            assert!(w[0].message.contains("EXC-005") && w[0].message.contains("in force"), "{}", w[0].message);
+            assert!(w[0].hint.as_deref().is_some_and(|h| h.contains("withdrawn") && h.contains("Active")), "{h}");
+        }
+    }
+
+    #[test]
+    fn active_headings_and_code_that_only_shows_a_heading_stay_in_force_silently() {
+        for h in [
+            "## Active Exceptions",
+            "## Current",
+            "## Approved exceptions",
+            "## In force",
+            "## Active Exceptions: Payments team",
+            "## Exceptions",
+            "# Exception Registry",
+            // Not headings when rendered: code, comments, escaped markup.
+            "`<h2>Revoked Exceptions</h2>`",
+            "```\n## Revoked Exceptions\n<h2>Revoked</h2>\n```",
+            "<!-- <h2>Revoked Exceptions</h2> -->",
+            "&lt;h2&gt;Revoked&lt;/h2&gt;",
+        ] {
+            let (e, d) = after_active(h);
+            assert!(!e.is_archived(), "{h:?}");
+            assert!(sf0406(&d).is_empty(), "{h:?}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn exceptions_before_any_section_are_in_force_and_a_history_title_archives_them() {
+        for (title, archived, warned) in [
+            ("", false, false),
+            ("# Security Exception Registry\n\n", false, false),
+            ("# Revoked Exceptions\n\n", true, false),
+            ("<h1>Re&shy;voked</h1>\n\n", true, false),
+            ("# Widerrufene Ausnahmen\n\n", false, true),
+        ] {
+            let md = format!("{title}### EXC-001: a\n{ENTRY}");
+            let (reg, d) = parse(&SourceFile::new("exceptions.md", md), Level::Warning);
+            let e = &reg.exceptions[0];
+            assert_eq!((e.is_archived(), sf0406(&d).len() == 1), (archived, warned), "{title:?}: {d:?}");
+            // What is archived stays archived when the registry is written back.
+            let (again, d2) = parse(&SourceFile::new("exceptions.md", render(&reg)), Level::Warning);
+            assert_eq!(again.exceptions[0].is_archived(), archived, "{title:?}: {}", render(&reg));
+            assert!(sf0406(&d2).is_empty(), "{}", render(&reg));
+        }
+    }
+
+    #[test]
+    fn team_sections_stay_in_force_with_one_warning_per_heading() {
+        let md = format!(
+            "# Security Exception Registry\n\n## Payments team\n\n### EXC-001: a\n{ENTRY}\n### EXC-002: b\n{ENTRY}\n## Platform team\n\n### EXC-003: c\n{ENTRY}"
+        );
+        let (reg, d) = parse(&SourceFile::new("exceptions.md", md), Level::Warning);
+        assert_eq!(reg.exceptions.len(), 3);
+        assert!(reg.exceptions.iter().all(|e| !e.is_archived()));
+        let w = sf0406(&d);
+        assert_eq!(w.len(), 2, "{d:?}");
+        assert!(w[0].message.contains("`Payments team`") && w[0].message.contains("EXC-001, EXC-002"));
+        assert_eq!(w[0].pos(), Some(Pos::new(3, 1)));
+        assert!(w[1].message.contains("`Platform team`") && w[1].message.contains("EXC-003"));
+        assert_eq!(w[1].pos(), Some(Pos::new(17, 1)));
+    }
+
+    #[test]
+    fn an_html_entry_heading_is_read_as_an_entry_not_skipped() {
+        let md = format!("# R\n\n## Active Exceptions\n\n<h3>EXC-007: html</h3>\n\n{ENTRY}");
+        let (reg, d) = parse(&SourceFile::new("exceptions.md", md), Level::Warning);
+        assert!(d.is_empty(), "{d:?}");
+        let e = reg.get("EXC-007").expect("the HTML heading is an entry");
+        assert_eq!((e.title.as_str(), e.spans.at), ("html", Some(Pos::new(5, 1))));
+        assert!(!e.is_archived());
+    }
+
+    #[test]
+    fn section_status_is_the_one_classification() {
+        assert_eq!(section_status("Re\u{00AD}voked"), SectionStatus::History);
+        assert_eq!(section_status("INACTIVE"), SectionStatus::History);
+        assert_eq!(section_status("Active"), SectionStatus::Active);
+        assert_eq!(section_status("Security Exception Registry"), SectionStatus::Active);
+        assert_eq!(section_status("Exceptions of the payments team"), SectionStatus::Unrecognised);
+        assert_eq!(section_status("Aktive Ausnahmen für Zahlungen"), SectionStatus::Unrecognised);
     }
 }

@@ -33,8 +33,9 @@ use std::path::PathBuf;
 pub use diag::{Code, Diagnostic, Level, Pos, Related, Summary, rewrite_would_lose, sort_diagnostics};
 pub use escape::markup as escape_markup;
 pub use exceptions::{
-    ARCHIVE_SECTION_WORDS, Exception, ExceptionKind, ExceptionRegistry, VEX_JUSTIFICATIONS, append as append_exception,
-    parse as parse_exceptions, render as render_exceptions,
+    ACTIVE_SECTION_WORDS, ARCHIVE_SECTION_WORDS, Exception, ExceptionKind, ExceptionRegistry, SectionStatus,
+    VEX_JUSTIFICATIONS, append as append_exception, parse as parse_exceptions, render as render_exceptions,
+    section_status,
 };
 pub use free::drop_aside;
 pub use lock::{DEFAULT_TIMEOUT as LOCK_DEFAULT_TIMEOUT, LOCK_FILE, TIMEOUT_ENV as LOCK_TIMEOUT_ENV, WorkspaceLock};

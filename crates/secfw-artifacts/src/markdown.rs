@@ -45,15 +45,19 @@ pub(crate) struct Entry {
     pub heading: String,
     /// Heading position.
     pub pos: Pos,
-    /// The `## ...` section the entry is in.
+    /// The section the entry is in: the title of the last heading before it that renders at
+    /// level 1 or 2 (other than the document title), empty when there is none.
     pub section: String,
+    /// Position of that section heading (`None` when the entry is under no section).
+    pub section_pos: Option<Pos>,
     /// Bullet fields in order.
     pub fields: Vec<Field>,
     /// Bullets that are not `**Key**: value` (text, position).
     pub stray: Vec<(String, Pos)>,
 }
 
-/// A `##` section with simple `- Key: value` bullets (e.g. `## Metadata`).
+/// A section with simple `- Key: value` bullets (e.g. `## Metadata`): a heading that renders
+/// at level 1 or 2, other than the document title.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub(crate) struct Section {
     /// Section title.
@@ -67,9 +71,11 @@ pub(crate) struct Section {
 /// The parsed outline of an entry-style Markdown document.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Outline {
-    /// The `#` title, if any.
+    /// The document title: the first heading, when it renders at level 1.
     pub title: Option<String>,
-    /// `##` sections with their simple bullets.
+    /// Position of the title heading.
+    pub title_pos: Option<Pos>,
+    /// Sections (see [`Section`]) with their simple bullets.
     pub sections: Vec<Section>,
     /// `###` (and deeper) headings with their bullets.
     pub entries: Vec<Entry>,
@@ -103,44 +109,99 @@ fn collect_text<'a>(node: &'a AstNode<'a>, out: &mut String) {
     }
 }
 
+/// Builds an [`Outline`] from the headings as they render, in document order.
+#[derive(Default)]
+struct OutlineBuilder {
+    out: Outline,
+    section: String,
+    section_pos: Option<Pos>,
+    current: Option<Entry>,
+    /// A heading was seen: a later level-1 heading is a section, not the title.
+    seen_heading: bool,
+}
+
+impl OutlineBuilder {
+    /// A heading that renders at `level` with the visible text `title`.
+    ///
+    /// The first heading of the document, when it is at level 1, is the title; every other
+    /// heading at level 1 or 2 starts a section; deeper headings start an entry.
+    fn heading(&mut self, level: u8, title: String, pos: Pos) {
+        if let Some(e) = self.current.take() {
+            self.out.entries.push(e);
+        }
+        let first = !self.seen_heading;
+        self.seen_heading = true;
+        match level {
+            1 if first => {
+                self.out.title = Some(title);
+                self.out.title_pos = Some(pos);
+            }
+            1 | 2 => {
+                self.section.clone_from(&title);
+                self.section_pos = Some(pos);
+                self.out.sections.push(Section { title, pos, pairs: Vec::new() });
+            }
+            _ => {
+                self.current = Some(Entry {
+                    level,
+                    heading: title,
+                    pos,
+                    section: self.section.clone(),
+                    section_pos: self.section_pos,
+                    fields: Vec::new(),
+                    stray: Vec::new(),
+                });
+            }
+        }
+    }
+
+    fn finish(mut self) -> Outline {
+        if let Some(e) = self.current.take() {
+            self.out.entries.push(e);
+        }
+        self.out
+    }
+}
+
 /// Parse `text` into an [`Outline`].
+///
+/// Headings are taken as a reader sees them rendered, so that a heading cannot look like one
+/// thing to a reviewer and read as another to secfw:
+///
+/// - ATX (`## T`) and setext (`T` underlined with `===` / `---`) headings at the top level;
+/// - HTML headings `<h1>`..`<h6>` in HTML blocks and in top-level paragraphs' inline HTML
+///   (`<h1>`/`<h2>` start a section, `<h3>`..`<h6>` an entry, like their Markdown levels);
+///   headings inside HTML comments are not rendered and not read;
+/// - a heading at level 1 or 2 nested in a block quote or list (Markdown or HTML) also starts a
+///   section; deeper nested headings are ignored, as entries are only read at the top level.
+///
+/// Section titles are the visible text: inline HTML tags are dropped, entities decoded.
 pub(crate) fn outline(text: &str) -> Outline {
     let arena = Arena::new();
     let opts = options();
     let root = parse_document(&arena, text, &opts);
-    let mut out = Outline::default();
-    let mut section = String::new();
-    let mut current: Option<Entry> = None;
+    let mut b = OutlineBuilder::default();
     for node in root.children() {
         let value = node.data().value.clone();
         match value {
             NodeValue::Heading(h) => {
-                let title = inline_text(node).trim().to_owned();
-                if let Some(e) = current.take() {
-                    out.entries.push(e);
+                let title = if h.level <= 2 { visible_text(node) } else { inline_text(node) };
+                b.heading(h.level, title.trim().to_owned(), pos_of(node));
+            }
+            NodeValue::HtmlBlock(html) => {
+                for (level, title, pos) in html_headings(&html.literal, pos_of(node)) {
+                    b.heading(level, title, pos);
                 }
-                match h.level {
-                    1 => out.title = Some(title),
-                    2 => {
-                        section.clone_from(&title);
-                        out.sections.push(Section { title, pos: pos_of(node), pairs: Vec::new() });
-                    }
-                    _ => {
-                        current = Some(Entry {
-                            level: h.level,
-                            heading: title,
-                            pos: pos_of(node),
-                            section: section.clone(),
-                            fields: Vec::new(),
-                            stray: Vec::new(),
-                        });
-                    }
+            }
+            NodeValue::Paragraph => {
+                for (level, title, pos) in paragraph_html_headings(node) {
+                    b.heading(level, title, pos);
                 }
             }
             NodeValue::List(_) => {
-                if let Some(e) = current.as_mut() {
+                if let Some(e) = b.current.as_mut() {
                     read_fields(node, e);
-                } else if let Some(s) = out.sections.last_mut() {
+                } else if let Some(s) = b.out.sections.last_mut() {
                     for item in node.children() {
                         let t = item_text(item);
                         if let Some((k, v)) = t.split_once(':') {
@@ -148,14 +209,229 @@ pub(crate) fn outline(text: &str) -> Outline {
                         }
                     }
                 }
+                nested_sections(node, &mut b);
             }
+            NodeValue::CodeBlock(_) => {}
+            _ => nested_sections(node, &mut b),
+        }
+    }
+    b.finish()
+}
+
+/// Headings at level 1 or 2 nested anywhere inside the container `node` start sections.
+fn nested_sections<'a>(node: &'a AstNode<'a>, b: &mut OutlineBuilder) {
+    for d in node.descendants().skip(1) {
+        let found = match &d.data().value {
+            NodeValue::Heading(h) if h.level <= 2 => vec![(h.level, visible_text(d).trim().to_owned(), pos_of(d))],
+            NodeValue::HtmlBlock(html) => html_headings(&html.literal, pos_of(d)),
+            NodeValue::Paragraph => paragraph_html_headings(d),
+            _ => Vec::new(),
+        };
+        for (_, title, pos) in found.into_iter().filter(|(l, _, _)| *l <= 2) {
+            // Never the document title: a quoted or listed heading is inside the document.
+            b.heading(2, title, pos);
+        }
+    }
+}
+
+/// HTML headings written with inline HTML in a paragraph (e.g. `<span><h2>T</h2></span>`).
+fn paragraph_html_headings<'a>(para: &'a AstNode<'a>) -> Vec<(u8, String, Pos)> {
+    if !para.children().any(|c| matches!(c.data().value, NodeValue::HtmlInline(_))) {
+        return Vec::new();
+    }
+    // The paragraph as HTML: tags verbatim, text re-escaped so decoded `&lt;h2&gt;` stays text.
+    let mut html = String::new();
+    for d in para.descendants().skip(1) {
+        match &d.data().value {
+            NodeValue::HtmlInline(h) => html.push_str(h),
+            NodeValue::Text(t) => html.push_str(&t.replace('&', "&amp;").replace('<', "&lt;")),
+            NodeValue::Code(c) => html.push_str(&c.literal.replace('&', "&amp;").replace('<', "&lt;")),
+            NodeValue::SoftBreak | NodeValue::LineBreak => html.push(' '),
             _ => {}
         }
     }
-    if let Some(e) = current.take() {
-        out.entries.push(e);
+    html_headings(&html, pos_of(para)).into_iter().map(|(l, t, _)| (l, t, pos_of(para))).collect()
+}
+
+/// `s` from byte `i` on (empty past the end or off a character boundary).
+fn tail(s: &str, i: usize) -> &str {
+    s.get(i..).unwrap_or_default()
+}
+
+/// The `<h1>`..`<h6>` headings in a piece of HTML starting at `at`: (level, visible text,
+/// position). Comments are skipped; a heading runs to its closing tag (or the end).
+fn html_headings(html: &str, at: Pos) -> Vec<(u8, String, Pos)> {
+    let lower = html.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(k) = tail(&lower, i).find('<') {
+        let start = i + k;
+        if tail(&lower, start).starts_with("<!--") {
+            i = tail(&lower, start + 4).find("-->").map_or(lower.len(), |e| start + 4 + e + 3);
+            continue;
+        }
+        let level = b.get(start + 2).copied().filter(|d| (b'1'..=b'6').contains(d));
+        let boundary = b.get(start + 3).is_none_or(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/');
+        let (true, Some(level), true) = (b.get(start + 1) == Some(&b'h'), level, boundary) else {
+            i = start + 1;
+            continue;
+        };
+        let open_end = tail(&lower, start).find('>').map_or(lower.len(), |e| start + e + 1);
+        let close = find_heading_close(&lower, open_end);
+        let before = html.get(..start).unwrap_or_default();
+        let line = at.line.saturating_add(u32::try_from(before.matches('\n').count()).unwrap_or(u32::MAX));
+        let column = if line == at.line {
+            at.column.saturating_add(u32::try_from(before.chars().count()).unwrap_or(0))
+        } else {
+            u32::try_from(before.rsplit('\n').next().unwrap_or_default().chars().count() + 1).unwrap_or(1)
+        };
+        let inner = html.get(open_end..close).unwrap_or_default();
+        out.push((level - b'0', html_text(inner), Pos::new(line, column)));
+        i = close.max(start + 1);
     }
     out
+}
+
+/// Where the heading whose content starts at `from` ends: its closing `</hN>` (any level, as
+/// browsers close it), or the end.
+fn find_heading_close(lower: &str, from: usize) -> usize {
+    let b = lower.as_bytes();
+    let mut i = from;
+    while let Some(k) = tail(lower, i).find("</h") {
+        let at = i + k;
+        if b.get(at + 3).is_some_and(|d| (b'1'..=b'6').contains(d)) {
+            return at;
+        }
+        i = at + 3;
+    }
+    lower.len()
+}
+
+/// The visible text of an HTML fragment: comments and tags dropped, entities decoded (as comrak
+/// decodes them), whitespace collapsed.
+fn html_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some((before, after)) = rest.split_once('<') {
+        text.push_str(before);
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.split_once("-->").map_or("", |(_, r)| r);
+        } else if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/') {
+            rest = after.split_once('>').map_or("", |(_, r)| r);
+        } else {
+            text.push('<');
+            rest = after;
+        }
+    }
+    text.push_str(rest);
+    decode_entities(&text).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Decode HTML character references exactly as comrak does in Markdown text: the text is
+/// parsed as one Markdown paragraph with every other ASCII punctuation character escaped.
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_owned();
+    }
+    let mut md = String::from("x ");
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => md.push(' '),
+            '&' | '#' | ';' => md.push(c),
+            c if c.is_ascii_punctuation() => {
+                md.push('\\');
+                md.push(c);
+            }
+            c => md.push(c),
+        }
+    }
+    let arena = Arena::new();
+    let root = parse_document(&arena, &md, &options());
+    let decoded = root.first_child().map(|p| inline_text(p)).unwrap_or_default();
+    decoded.strip_prefix("x ").map_or(decoded.clone(), str::to_owned)
+}
+
+/// The text a reader sees in a heading: like [`inline_text`], but inline HTML tags (which render
+/// as nothing, e.g. `Re<span></span>voked`) are dropped.
+fn visible_text<'a>(node: &'a AstNode<'a>) -> String {
+    let mut s = String::new();
+    for d in node.descendants().skip(1) {
+        match &d.data().value {
+            NodeValue::Text(t) => s.push_str(t),
+            NodeValue::Code(c) => s.push_str(&c.literal),
+            NodeValue::SoftBreak | NodeValue::LineBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Whether `c` renders as nothing: Unicode format characters (general category Cf: soft hyphen,
+/// zero-width space/joiners, bidi marks and embeddings, word joiner, invisible operators, BOM,
+/// tags, ...) and the other default-ignorable characters (combining grapheme joiner, Hangul
+/// fillers, variation selectors, Mongolian and Khmer invisibles).
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        // General category Cf (Unicode 15.1).
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+            // Other default-ignorable code points that render as nothing.
+            | '\u{034F}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180D}'
+            | '\u{180F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FFA0}'
+            | '\u{E0100}'..='\u{E01EF}'
+    )
+}
+
+/// A heading title as compared by meaning: invisible characters ([`is_invisible`]) removed,
+/// every run of whitespace (including no-break and braille blank) one space, lowercased.
+pub(crate) fn heading_key(title: &str) -> String {
+    let mut s = String::with_capacity(title.len());
+    let mut space = true;
+    for c in title.chars() {
+        if is_invisible(c) {
+            continue;
+        }
+        if c.is_whitespace() || c == '\u{2800}' {
+            if !space {
+                s.push(' ');
+                space = true;
+            }
+            continue;
+        }
+        s.extend(c.to_lowercase());
+        space = false;
+    }
+    if s.ends_with(' ') {
+        s.pop();
+    }
+    s
 }
 
 /// The text of a list item's first paragraph.
@@ -279,6 +555,58 @@ mod tests {
             vec![("CTL-001: x".to_owned(), Pos::new(6, 3)), ("CTL-002: y".to_owned(), Pos::new(7, 3))]
         );
         assert_eq!(e.stray.len(), 1);
+    }
+
+    #[test]
+    fn headings_are_read_as_they_render() {
+        let md = "# Title\n\n### E-1: a\n\n# Second\n\n### E-2: b\n\nThird\n---\n\n### E-3: c\n\n<div>\n\n</div>\n\n<p>x</p>\n<h2 class=\"y\">Fo&shy;urth</h2>\n\n<H4>E-4: d</H4>\n\n> Fifth\n> ===\n\n### E-5: e\n";
+        let o = outline(md);
+        assert_eq!((o.title.as_deref(), o.title_pos), (Some("Title"), Some(Pos::new(1, 1))));
+        let titles: Vec<&str> = o.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(titles, ["Second", "Third", "Fo\u{ad}urth", "Fifth"]);
+        assert_eq!(o.sections[2].pos, Pos::new(19, 1), "the HTML heading's own line");
+        let got: Vec<(&str, &str, Option<Pos>)> =
+            o.entries.iter().map(|e| (e.heading.as_str(), e.section.as_str(), e.section_pos)).collect();
+        assert_eq!(
+            got,
+            [
+                ("E-1: a", "", None),
+                ("E-2: b", "Second", Some(Pos::new(5, 1))),
+                ("E-3: c", "Third", Some(Pos::new(9, 1))),
+                ("E-4: d", "Fo\u{ad}urth", Some(Pos::new(19, 1))),
+                ("E-5: e", "Fifth", Some(Pos::new(23, 3))),
+            ]
+        );
+        assert_eq!(o.entries[3].level, 4);
+    }
+
+    #[test]
+    fn a_document_without_a_leading_title_has_level_one_sections_only() {
+        let o = outline("## A\n\n### E-1: a\n\n# B\n\n### E-2: b\n");
+        assert_eq!(o.title, None);
+        assert_eq!(o.entries[1].section, "B");
+    }
+
+    #[test]
+    fn html_heading_text_is_visible_text() {
+        assert_eq!(html_text(" Re<!-- x -->vo<b>ked</b>\n &amp; &#x41;&#66;&lt; x "), "Revoked & AB< x");
+        assert_eq!(decode_entities("a &shy;*b* \\ [c](d) #1 1. x"), "a \u{ad}*b* \\ [c](d) #1 1. x");
+        assert!(html_headings("<!-- <h2>x</h2> --><hr><header>y</header><h7>z</h7>", Pos::new(1, 1)).is_empty());
+        assert_eq!(html_headings("<h1>a", Pos::new(3, 2)), [(1, "a".to_owned(), Pos::new(3, 2))]);
+    }
+
+    #[test]
+    fn heading_keys_drop_what_does_not_render() {
+        assert_eq!(
+            heading_key("  Re\u{ad}vo\u{200b}\u{202e}ked\u{00a0}\u{2060}EXCEPTIONS\u{feff} "),
+            "revoked exceptions"
+        );
+        assert!(('\u{0}'..='\u{7f}').all(|c| !is_invisible(c)));
+        assert!(
+            ['\u{ad}', '\u{200b}', '\u{200f}', '\u{202a}', '\u{2064}', '\u{feff}', '\u{e0041}']
+                .iter()
+                .all(|c| is_invisible(*c))
+        );
     }
 
     #[test]

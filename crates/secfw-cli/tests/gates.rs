@@ -200,3 +200,86 @@ fn a_revoked_exception_does_not_except_a_critical_finding() {
     assert!(out.contains("its exception EXC-002 is archived"), "{out}");
     assert!(!out.contains("SF-0002 [critical] by EXC-002"), "not listed as excepted: {out}");
 }
+
+/// `secfw init` at [`NOW`] with `exception` appended to `exceptions.md` and `(from, to)` edits
+/// to the ledger.
+fn example_plus(exception: &str, ledger: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let (d, ws) = example_with_exceptions(|t| format!("{}\n{exception}", t.trim_end()));
+    let p = ws.join("sec_findings.yaml");
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    for (from, to) in ledger {
+        assert!(text.contains(from), "the example's ledger lacks {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    std::fs::write(&p, text).unwrap();
+    (d, ws)
+}
+
+/// An advisory exception for `advisory` on `package` (a purl without version), requested by
+/// platform-lead, approved by `approval` on 2026-11-20, valid until 2027-01-31.
+fn advisory_exception(advisory: &str, package: &str, severity: &str, approval: &str) -> String {
+    format!(
+        "\n### EXC-009: {advisory} in the bastion image\n- **Policy**: POL-007\n- **Severity**: {severity}\n- **Advisories**: {advisory}\n- **Package**: {package}\n- **Requestor**: platform-lead@acme-pay.example\n- **Approval**: {approval}\n- **Approved On**: 2026-11-20\n- **Valid Until**: 2027-01-31\n- **Justification**: j\n- **Risk Assessment**: r\n- **Risk Mitigation**:\n  - m\n"
+    )
+}
+
+/// `exceptions check`'s EXC-009 line, and whether `exceptions compile --to trivy` and
+/// `exceptions vex` carry `advisory`.
+fn judged(ws: &std::path::Path, advisory: &str) -> (String, bool, bool) {
+    let o = secfw(&["exceptions", "check", s(ws), "--now", NOW]);
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.starts_with("EXC-009 ")).unwrap_or_else(|| panic!("{out}")).to_owned();
+    let ignore = ws.join("ti.yaml");
+    let o = secfw(&["exceptions", "compile", s(ws), "--to", "trivy", "-o", s(&ignore), "--now", NOW]);
+    assert_ne!(o.status.code(), Some(101), "{}", String::from_utf8_lossy(&o.stderr));
+    let compiled = std::fs::read_to_string(&ignore).unwrap_or_default().contains(advisory);
+    let o = secfw(&["exceptions", "vex", s(ws), "--author", "secfw-test", "--now", NOW]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    // With no valid exception naming a package there is no document (exit 2, said so).
+    assert!(o.status.code() == Some(0) || err.contains("no valid exception names a product"), "{err}");
+    let stated = o.status.code() == Some(0) && stdout(&o).contains(advisory);
+    (format!("{line}\n{out}"), compiled, stated)
+}
+
+const SECURITY_TEAM: &str = "appsec-lead@acme-pay.example";
+const WITH_COMMITTEE: &str = "appsec-lead@acme-pay.example, risk-committee@acme-pay.example";
+const OPENSSH: &str = "pkg:deb/debian/openssh-server";
+/// The package of the example's SF-0020 (CVE-2023-48795).
+const X_CRYPTO: &str = "pkg:golang/golang.org/x/crypto";
+
+#[test]
+fn a_pre_emptive_low_exception_for_an_unrecorded_advisory_is_not_compiled_without_the_committee() {
+    // The tester's attack: regreSSHion declared Low before any scan recorded it, approved by one
+    // security-team member: it would be compiled into Trivy's ignore file, Trivy would never
+    // report the critical finding, and GV0114 could never fire.
+    let (_d, ws) = example_plus(&advisory_exception("CVE-2024-6387", OPENSSH, "Low", SECURITY_TEAM), &[]);
+    let (out, compiled, stated) = judged(&ws, "CVE-2024-6387");
+    assert!(out.starts_with("EXC-009 [invalid]") && out.contains("severity unknown"), "{out}");
+    assert!(out.contains("error[GV0110]") && out.contains("declares `**Severity**: Low`"), "{out}");
+    assert!(!compiled && !stated, "an invalid exception is compiled and stated nowhere: {out}");
+    // Approved as for the worst case (the risk committee): in force, compiled and stated.
+    let (_d, ws) = example_plus(&advisory_exception("CVE-2024-6387", OPENSSH, "Low", WITH_COMMITTEE), &[]);
+    let (out, compiled, stated) = judged(&ws, "CVE-2024-6387");
+    assert!(out.starts_with("EXC-009 [valid]") && !out.contains("error[GV0110]"), "{out}");
+    assert!(compiled && stated, "{out}");
+}
+
+#[test]
+fn a_resolved_finding_keeps_an_advisory_exception_judged_at_its_severity() {
+    // SF-0020 (CVE-2023-48795) is resolved, as the next scan resolves a finding a compiled
+    // ignore hid. Rated critical, it keeps a Low declaration from passing (GV0114) ...
+    let critical =
+        ("  - finding_id: SF-0020\n    severity: medium\n", "  - finding_id: SF-0020\n    severity: critical\n");
+    let (_d, ws) = example_plus(&advisory_exception("CVE-2023-48795", X_CRYPTO, "Low", SECURITY_TEAM), &[critical]);
+    let (out, compiled, stated) = judged(&ws, "CVE-2023-48795");
+    assert!(out.starts_with("EXC-009 [invalid]") && out.contains("severity critical"), "{out}");
+    assert!(out.contains("error[GV0114]") && out.contains("SF-0020 (critical, resolved)"), "{out}");
+    assert!(!compiled && !stated, "{out}");
+    // ... and rated low, it backs the Low declaration: valid with the usual approvals, no
+    // oscillation once the finding is gone from the scans.
+    let low = ("  - finding_id: SF-0020\n    severity: medium\n", "  - finding_id: SF-0020\n    severity: low\n");
+    let (_d, ws) = example_plus(&advisory_exception("CVE-2023-48795", X_CRYPTO, "Low", SECURITY_TEAM), &[low]);
+    let (out, compiled, stated) = judged(&ws, "CVE-2023-48795");
+    assert!(out.starts_with("EXC-009 [valid]") && out.contains("severity low"), "{out}");
+    assert!(compiled && stated, "{out}");
+}

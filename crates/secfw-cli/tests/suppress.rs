@@ -11,7 +11,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-const EXC: &str = "\n### EXC-002: time 0.1 in the CLI tools\n- **Policy**: POL-001\n- **Severity**: Medium\n- **Advisories**: RUSTSEC-2020-0071\n- **Package**: pkg:cargo/time\n- **Versions**: >=0.1.0, <0.2.0\n- **Requestor**: data-team@acme.test\n- **Approval**: security-lead@acme.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Justification**: The CLI tools never call localtime_r from several threads.\n- **Risk Assessment**: Low.\n- **Risk Mitigation**:\n  - single-threaded CLI\n";
+// No ledger finding backs this exception's `Medium` (a pre-emptive exception): it is approved
+// as for the worst case, so the risk committee signs it too.
+const EXC: &str = "\n### EXC-002: time 0.1 in the CLI tools\n- **Policy**: POL-001\n- **Severity**: Medium\n- **Advisories**: RUSTSEC-2020-0071\n- **Package**: pkg:cargo/time\n- **Versions**: >=0.1.0, <0.2.0\n- **Requestor**: data-team@acme.test\n- **Approval**: security-lead@acme.test, risk-committee@acme.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Justification**: The CLI tools never call localtime_r from several threads.\n- **Risk Assessment**: Low.\n- **Risk Mitigation**:\n  - single-threaded CLI\n";
 
 const DENY: &str = "# our policy: keep this comment\n[advisories]\nignore = [\n]\n\n[bans]\nmultiple-versions = \"deny\" # and this one\n";
 

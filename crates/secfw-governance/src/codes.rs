@@ -12,11 +12,11 @@ secfw_artifacts::define_codes! {
     EXCEPTION_EXPIRING = "GV0107", "An exception expires soon";
     EXCEPTION_SELF_APPROVED = "GV0108", "The requestor of an exception is also one of its approvers";
     EXCEPTION_NEEDS_SECURITY_TEAM = "GV0109", "An exception lacks the security team's approval";
-    EXCEPTION_NEEDS_RISK_COMMITTEE = "GV0110", "A high or critical exception lacks the risk committee's approval";
+    EXCEPTION_NEEDS_RISK_COMMITTEE = "GV0110", "A high, critical or unknown-severity exception lacks the risk committee's approval";
     EXCEPTION_NEEDS_CISO = "GV0111", "A policy deviation lacks the CISO's sign-off";
     EXCEPTION_NOT_YET_APPROVED = "GV0112", "An exception's approval date is in the future or after its expiry";
     EXCEPTION_STALE = "GV0113", "An exception matches no open finding (stale)";
-    EXCEPTION_SEVERITY_UNDERSTATED = "GV0114", "An exception declares a severity below that of a finding it matches";
+    EXCEPTION_SEVERITY_UNDERSTATED = "GV0114", "An exception declares a severity below that of a finding it matches (in any status)";
     // --- enforcement rules (seed §6.2) ------------------------------------------------------
     RULE_VIOLATED = "GV0201", "An enforcement rule's condition does not hold (e.g. Critical=0)";
     // --- taxonomy (seed §6.1) ---------------------------------------------------------------

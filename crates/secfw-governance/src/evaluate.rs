@@ -13,7 +13,7 @@ use secfw_artifacts::{Diagnostic, LoadedWorkspace, Severity, path};
 use serde::Serialize;
 
 use crate::codes;
-use crate::exceptions::{ExceptionEval, ExceptionState, PackageRef, covers, evaluate_exception};
+use crate::exceptions::{ExceptionEval, ExceptionState, MatchedFinding, PackageRef, covers, evaluate_exception};
 use crate::locate::Locator;
 
 /// Why a finding's `exception_ref` does not except it.
@@ -275,13 +275,14 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
     GovernanceReport { now, exceptions: evals, findings: fevals, counts, rules, escalations, diagnostics, intel }
 }
 
-/// Which live findings exceptions target by advisory (issue 15), indexed once: ledgers hold up
-/// to a million findings and tens of thousands of exceptions.
+/// Which findings exceptions target by advisory (issue 15), indexed once: ledgers hold up to a
+/// million findings and tens of thousands of exceptions.
 #[derive(Default)]
 struct AdvisoryTargets<'a> {
-    /// The findings each exception (by registry index) targets.
+    /// The findings each exception (by registry index) targets, in any status (resolved ones
+    /// are the history its severity is judged by), in ledger order.
     by_exception: HashMap<usize, Vec<&'a Finding>>,
-    /// The exceptions (registry indexes, ascending) that target each finding.
+    /// The exceptions (registry indexes, ascending) that target each open or accepted finding.
     by_finding: HashMap<&'a str, Vec<usize>>,
 }
 
@@ -292,12 +293,12 @@ impl<'a> AdvisoryTargets<'a> {
         if by_advisory.is_empty() {
             return t;
         }
-        for f in findings.iter().filter(|f| needs_exception(f)) {
+        for f in findings {
             let hits = exceptions_targeting(f, &by_advisory, exceptions);
             for &i in &hits {
                 t.by_exception.entry(i).or_default().push(f);
             }
-            if !hits.is_empty() {
+            if !hits.is_empty() && needs_exception(f) {
                 t.by_finding.insert(f.finding_id.as_str(), hits);
             }
         }
@@ -342,8 +343,8 @@ fn exceptions_targeting(
     hits
 }
 
-/// Evaluate every exception (registry order) against the live findings it matches: by a
-/// finding's `exception_ref`, by its Findings list, then by its advisory targets.
+/// Evaluate every exception (registry order) against the findings it matches, in any status: by
+/// a finding's `exception_ref`, by its Findings list, then by its advisory targets.
 fn evaluate_exceptions(
     findings: &[Finding],
     exceptions: &[secfw_artifacts::Exception],
@@ -353,7 +354,7 @@ fn evaluate_exceptions(
 ) -> Vec<ExceptionEval> {
     let by_id: HashMap<&str, &Finding> = findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
     let mut by_ref: HashMap<&str, Vec<&Finding>> = HashMap::new();
-    for f in findings.iter().filter(|f| needs_exception(f)) {
+    for f in findings {
         if let Some(r) = f.governance.exception_ref.as_deref() {
             by_ref.entry(r).or_default().push(f);
         }
@@ -368,31 +369,31 @@ fn evaluate_exceptions(
         .collect()
 }
 
-/// The live findings an exception matches (id, severity), each once, in the order: those whose
-/// `exception_ref` names it, those its Findings list names, those its advisory targets cover.
+/// The findings an exception matches, in any status (the open and accepted ones are what it
+/// excepts; the others are the history its severity is judged by), each once, in the order:
+/// those whose `exception_ref` names it, those its Findings list names, those its advisory
+/// targets cover.
 fn matched_findings(
     e: &secfw_artifacts::Exception,
     ei: usize,
     by_ref: &HashMap<&str, Vec<&Finding>>,
     by_id: &HashMap<&str, &Finding>,
     targets: &AdvisoryTargets<'_>,
-) -> Vec<(String, Severity)> {
-    let mut m: Vec<(String, Severity)> = by_ref
-        .get(e.id.as_str())
-        .map_or_else(Vec::new, |v| v.iter().map(|f| (f.finding_id.clone(), f.severity)).collect());
-    for fid in &e.findings {
-        if let Some(f) = by_id.get(fid.as_str()).filter(|f| needs_exception(f))
-            && !m.iter().any(|(i, _)| i == fid)
-        {
-            m.push((f.finding_id.clone(), f.severity));
-        }
-    }
-    for f in targets.by_exception.get(&ei).map_or(&[][..], Vec::as_slice) {
-        if !m.iter().any(|(i, _)| *i == f.finding_id) {
-            m.push((f.finding_id.clone(), f.severity));
-        }
-    }
-    m
+) -> Vec<MatchedFinding> {
+    let referencing = by_ref.get(e.id.as_str()).map_or(&[][..], Vec::as_slice);
+    let listed = e.findings.iter().filter_map(|fid| by_id.get(fid.as_str()).copied());
+    let targeted = targets.by_exception.get(&ei).map_or(&[][..], Vec::as_slice);
+    // A registry entry can match a great many findings (an advisory across a whole ledger's
+    // history): deduplicate by id with a set, not a scan per finding.
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    referencing
+        .iter()
+        .copied()
+        .chain(listed)
+        .chain(targeted.iter().copied())
+        .filter(|f| seen.insert(f.finding_id.as_str()))
+        .map(|f| MatchedFinding::new(f.finding_id.clone(), f.severity, f.status))
+        .collect()
 }
 
 /// The registry index of each exception id; the first definition wins (duplicates are

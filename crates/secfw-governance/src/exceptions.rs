@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use secfw_artifacts::Purl;
 use secfw_artifacts::file_names;
 use secfw_artifacts::model::rulebook::Rulebook;
-use secfw_artifacts::{Diagnostic, Severity};
+use secfw_artifacts::{Diagnostic, FindingStatus, Severity};
 use secfw_artifacts::{Exception, ExceptionKind};
 use serde::Serialize;
 
@@ -93,8 +93,10 @@ pub struct ExceptionEval {
     /// Calendar days from today (UTC) to `Valid Until` (negative once expired).
     pub days_left: i64,
     /// The severity it is judged by (approvals): the most severe of its `**Severity**` and the
-    /// severities of every finding it matches; unknown when neither is known (then the
-    /// strictest approvals apply). A declared severity is never trusted below what it covers.
+    /// severities of every ledger finding it matches, in any status ([`effective_severity`]);
+    /// unknown (the strictest approvals apply) when no finding in the ledger matches it and it
+    /// declares no severity, or declares one below what needs the risk committee. A declared
+    /// severity is never trusted below what it covers, nor on its own.
     pub severity: Option<Severity>,
     /// Roles whose approval is required and has an approver list in the rulebook (none for an
     /// archived exception).
@@ -180,19 +182,68 @@ pub fn covers_advisory(e: &Exception, advisory: &str) -> bool {
     e.advisories.iter().any(|a| a.eq_ignore_ascii_case(advisory.trim()))
 }
 
-/// Evaluate one exception. `matched` are the open/accepted findings it matches with their
-/// severities (used for the effective severity and staleness).
+/// A ledger finding an exception matches (by the finding's `exception_ref`, the exception's
+/// `**Findings**` or its advisory targets), in any status: the open and accepted ones are what
+/// it excepts now; resolved and false-positive ones are the ledger's history of how severe what
+/// it targets is (a finding that a compiled ignore hid is resolved by the next full scan).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MatchedFinding {
+    /// `finding_id`.
+    pub id: String,
+    /// The finding's severity.
+    pub severity: Severity,
+    /// The finding's status.
+    pub status: FindingStatus,
+}
+
+impl MatchedFinding {
+    /// A matched finding.
+    pub fn new(id: impl Into<String>, severity: Severity, status: FindingStatus) -> Self {
+        Self { id: id.into(), severity, status }
+    }
+
+    /// Open or accepted: a finding the exception excepts now (the others are history).
+    pub fn is_live(&self) -> bool {
+        matches!(self.status, FindingStatus::Open | FindingStatus::Accepted)
+    }
+
+    /// `F-1 (critical)`, or `F-1 (critical, resolved)` for history.
+    fn describe(&self) -> String {
+        if self.is_live() {
+            format!("{} ({})", self.id, self.severity)
+        } else {
+            format!("{} ({}, {})", self.id, self.severity, self.status)
+        }
+    }
+}
+
+/// The least severe severity whose exceptions need the risk committee (and so the tier an
+/// unknown severity is approved at).
+const COMMITTEE_FROM: Severity = Severity::High;
+
+/// Does an exception judged at `severity` need the risk committee? High, critical and unknown.
+fn needs_committee(severity: Option<Severity>) -> bool {
+    // `Severity` orders most severe first.
+    severity.is_none_or(|s| s <= COMMITTEE_FROM)
+}
+
+/// Evaluate one exception. `matched` are the ledger findings it matches, in any status (see
+/// [`MatchedFinding`]): every one of them sets the severity it is judged at; the open and
+/// accepted ones are its `matched_findings` and decide staleness.
 ///
 /// The one home of whether an exception is in force: an archived exception
 /// ([`Exception::is_archived`], e.g. under `## Revoked Exceptions`) is
 /// [`ExceptionState::Archived`] and excepts nothing, whatever its dates and approvals; every
 /// other one is judged by the most severe of its declared `**Severity**` and its matched
-/// findings ([`effective_severity`]), and a declared severity below a matched finding's is an
-/// error ([`codes::EXCEPTION_SEVERITY_UNDERSTATED`]) that makes it invalid.
+/// findings in any status ([`effective_severity`]), and a declared severity below a matched
+/// finding's is an error ([`codes::EXCEPTION_SEVERITY_UNDERSTATED`]) that makes it invalid. With
+/// no finding in the ledger to back it, a declaration below High is not trusted: the exception
+/// is of unknown severity and needs the risk committee ([`codes::EXCEPTION_NEEDS_RISK_COMMITTEE`]).
 pub fn evaluate_exception(
     e: &Exception,
     rb: &Rulebook,
-    matched: &[(String, Severity)],
+    matched: &[MatchedFinding],
     now: DateTime<Utc>,
 ) -> ExceptionEval {
     let today = now.date_naive();
@@ -202,7 +253,8 @@ pub fn evaluate_exception(
     let days_left = (e.valid_until.0 - today).num_days();
     let expired = now > expires_at;
     let severity = effective_severity(e, matched);
-    let matched_findings = matched.iter().map(|(i, _)| i.clone()).collect();
+    let live: Vec<&MatchedFinding> = matched.iter().filter(|m| m.is_live()).collect();
+    let matched_findings = live.iter().map(|m| m.id.clone()).collect();
 
     if e.is_archived() {
         return ExceptionEval {
@@ -224,10 +276,10 @@ pub fn evaluate_exception(
     check_declared_severity(e, matched, &mut diags);
     check_not_self_approved(e, &mut diags);
     let required_roles = check_approvers(e, policy, severity, &mut diags);
-    check_expiry(e, policy, matched, expired, days_left, &mut diags);
-    let stale = matched.is_empty();
+    check_expiry(e, policy, &live, expired, days_left, &mut diags);
+    let stale = live.is_empty();
     if stale {
-        diags.push(stale_diagnostic(e));
+        diags.push(stale_diagnostic(e, matched));
     }
 
     let state = if expired {
@@ -252,28 +304,36 @@ pub fn evaluate_exception(
 }
 
 /// The severity an exception is judged by (approvals, and anything else that depends on
-/// severity): the most severe of its declared `**Severity**` and the severities of every
-/// finding it matches; `None` when neither is known. A declaration can raise the bar, never
-/// lower it below what the exception covers.
-pub fn effective_severity(e: &Exception, matched: &[(String, Severity)]) -> Option<Severity> {
+/// severity): the most severe of its declared `**Severity**` and the severities of every ledger
+/// finding it matches, in any status. A declaration can raise the bar, never lower it below
+/// what the exception covers, and is never trusted on its own: when no finding in the ledger
+/// matches (a pre-emptive exception for an advisory secfw has never recorded), a declaration
+/// below High counts for nothing and the severity is unknown (`None`, the strictest approvals).
+///
+/// History counts whether or not live findings match too: judging by the live findings while
+/// there are any and by history once they are gone would flip an exception between valid and
+/// invalid as its own compiled ignore hides (and ingest resolves) its findings.
+pub fn effective_severity(e: &Exception, matched: &[MatchedFinding]) -> Option<Severity> {
+    if matched.is_empty() {
+        return e.severity.filter(|s| needs_committee(Some(*s)));
+    }
     // `Severity` orders most severe first.
-    e.severity.into_iter().chain(matched.iter().map(|(_, s)| *s)).min()
+    e.severity.into_iter().chain(matched.iter().map(|m| m.severity)).min()
 }
 
 /// A declared `**Severity**` below the severity of a finding the exception matches understates
 /// the risk the approvers signed off: an error (the exception is invalid until the declaration
 /// is corrected and approved at the real severity).
-fn check_declared_severity(e: &Exception, matched: &[(String, Severity)], diags: &mut Vec<Diagnostic>) {
-    // A registry entry can match a great many findings (advisory targets): name the first few.
-    const LISTED: usize = 10;
+///
+/// Every matched finding counts, in any status: a resolved finding (fixed, or hidden by a
+/// compiled ignore and so resolved by the next scan) still says how severe what the exception
+/// targets is.
+fn check_declared_severity(e: &Exception, matched: &[MatchedFinding], diags: &mut Vec<Diagnostic>) {
     let Some(declared) = e.severity else { return };
-    let above: Vec<&(String, Severity)> = matched.iter().filter(|(_, s)| *s < declared).collect();
-    let Some(worst) = above.iter().map(|(_, s)| *s).min() else { return };
+    let above: Vec<&MatchedFinding> = matched.iter().filter(|m| m.severity < declared).collect();
+    let Some(worst) = above.iter().map(|m| m.severity).min() else { return };
     let id = e.id.as_str();
-    let mut list = above.iter().take(LISTED).map(|(f, s)| format!("{f} ({s})")).collect::<Vec<_>>().join(", ");
-    if above.len() > LISTED {
-        let _ = write!(list, " and {} more", above.len() - LISTED);
-    }
+    let list = listing(&above);
     diags.push(
         Diagnostic::error(
             codes::EXCEPTION_SEVERITY_UNDERSTATED,
@@ -285,10 +345,20 @@ fn check_declared_severity(e: &Exception, matched: &[(String, Severity)], diags:
         )
         .at(e.spans.field("severity").or(e.spans.at))
         .with_hint(format!(
-            "set `**Severity**` to {} (the most severe finding it covers) and get the approvals a {worst} exception needs, or remove the more severe findings from it",
+            "set `**Severity**` to {} (the most severe finding it covers, in any status: a resolved finding still says how severe its advisory is) and get the approvals a {worst} exception needs, or narrow it (`**Findings**`, `**Package**`, `**Versions**`) so it no longer covers the more severe findings",
             as_written(worst)
         )),
     );
+}
+
+/// The first few matched findings, described (a registry entry can match a great many).
+fn listing(matched: &[&MatchedFinding]) -> String {
+    const LISTED: usize = 10;
+    let mut list = matched.iter().take(LISTED).map(|m| m.describe()).collect::<Vec<_>>().join(", ");
+    if matched.len() > LISTED {
+        let _ = write!(list, " and {} more", matched.len() - LISTED);
+    }
+    list
 }
 
 /// A severity as `exceptions.md` spells it (`Critical`, `High`, ...).
@@ -436,8 +506,8 @@ fn check_not_self_approved(e: &Exception, diags: &mut Vec<Diagnostic>) {
 }
 
 /// The approvals each role must give (security team always; risk committee up to High or an
-/// unknown severity; the CISO for a policy deviation), when the rulebook lists that role;
-/// returns the required roles.
+/// unknown severity, which includes a declaration no ledger finding backs; the CISO for a
+/// policy deviation), when the rulebook lists that role; returns the required roles.
 fn check_approvers(
     e: &Exception,
     policy: &secfw_artifacts::model::rulebook::ExceptionPolicy,
@@ -449,7 +519,9 @@ fn check_approvers(
     let at = |field: &str| e.spans.field(field);
     let mut required_roles = Vec::new();
     let approvers = &policy.approvers;
-    let needs_committee = severity.is_none_or(|s| s <= Severity::High);
+    let needs_committee = needs_committee(severity);
+    // A declared severity that nothing in the ledger backs (`severity` is then unknown).
+    let unbacked = if severity.is_none() { e.severity } else { None };
     let checks = [
         (ApproverRole::SecurityTeam, true, &approvers.security_team, codes::EXCEPTION_NEEDS_SECURITY_TEAM, "every exception needs the security team's approval".to_owned()),
         (
@@ -457,9 +529,13 @@ fn check_approvers(
             needs_committee,
             &approvers.risk_committee,
             codes::EXCEPTION_NEEDS_RISK_COMMITTEE,
-            match severity {
-                Some(s) => format!("a {s} exception needs the risk committee's approval"),
-                None => "the exception's severity is unknown (no `**Severity**` and no matched finding), so the risk committee's approval is required".to_owned(),
+            match (severity, unbacked) {
+                (Some(s), _) => format!("a {s} exception needs the risk committee's approval"),
+                (None, Some(d)) => format!(
+                    "it declares `**Severity**: {}` but no finding in the ledger, in any status, matches it, so nothing backs the declaration: its severity is unknown and the risk committee's approval is required",
+                    as_written(d)
+                ),
+                (None, None) => "the exception's severity is unknown (no `**Severity**` and no finding in the ledger, in any status, matches it), so the risk committee's approval is required".to_owned(),
             },
         ),
         (ApproverRole::Ciso, e.kind == ExceptionKind::PolicyDeviation, &approvers.ciso, codes::EXCEPTION_NEEDS_CISO, "a policy deviation needs the CISO's sign-off".to_owned()),
@@ -470,23 +546,30 @@ fn check_approvers(
         }
         required_roles.push(role);
         if !approved_by(e, list) {
-            diags.push(
-                Diagnostic::error(
-                    code,
-                    f,
-                    format!(
-                        "{id}: {why}; none of [{}] is in exceptions.approvers.{}",
-                        e.approvers.join(", "),
-                        role.as_str()
-                    ),
-                )
-                .at(at("approval"))
-                .with_hint(format!(
-                    "add an approver from rulebook.yaml exceptions.approvers.{}: {}",
-                    role.as_str(),
-                    list.join(", ")
-                )),
-            );
+            let mut d = Diagnostic::error(
+                code,
+                f,
+                format!(
+                    "{id}: {why}; none of [{}] is in exceptions.approvers.{}",
+                    e.approvers.join(", "),
+                    role.as_str()
+                ),
+            )
+            .at(at("approval"))
+            .with_hint(format!(
+                "add an approver from rulebook.yaml exceptions.approvers.{}: {}",
+                role.as_str(),
+                list.join(", ")
+            ));
+            if role == ApproverRole::RiskCommittee && unbacked.is_some() {
+                d = d.with_related(f, at("severity"), "the declared severity, which no ledger finding backs");
+                if let Some(h) = d.hint.as_mut() {
+                    h.push_str(
+                        "; a declared `**Severity**` is trusted only when a finding in the ledger (in any status) backs it, so an exception for an advisory secfw has never recorded (a pre-emptive suppression) is approved as for the worst case",
+                    );
+                }
+            }
+            diags.push(d);
         }
     }
 
@@ -497,7 +580,7 @@ fn check_approvers(
 fn check_expiry(
     e: &Exception,
     policy: &secfw_artifacts::model::rulebook::ExceptionPolicy,
-    matched: &[(String, Severity)],
+    live: &[&MatchedFinding],
     expired: bool,
     days_left: i64,
     diags: &mut Vec<Diagnostic>,
@@ -513,9 +596,9 @@ fn check_expiry(
         )
         .at(at("valid_until"))
         .with_hint("renew the exception (new approval, new expiry) or remediate the findings");
-        if !matched.is_empty() {
+        if !live.is_empty() {
             d.message.push_str(": ");
-            d.message.push_str(&matched.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>().join(", "));
+            d.message.push_str(&live.iter().map(|m| m.id.as_str()).collect::<Vec<_>>().join(", "));
         }
         diags.push(d);
     } else if days_left <= i64::from(policy.warn_days_before_expiry) {
@@ -531,10 +614,22 @@ fn check_expiry(
     }
 }
 
-/// An exception that matches no open or accepted finding.
-fn stale_diagnostic(e: &Exception) -> Diagnostic {
+/// An exception that matches no open or accepted finding; `history` are the findings in other
+/// statuses it matches (what its severity is judged by).
+fn stale_diagnostic(e: &Exception, history: &[MatchedFinding]) -> Diagnostic {
     let id = e.id.as_str();
-    Diagnostic::warning(codes::EXCEPTION_STALE, file_names::EXCEPTIONS, format!("{id} matches no open or accepted finding"))
+    let message = if history.is_empty() {
+        format!(
+            "{id} matches no open or accepted finding, nor any finding in the ledger in any status: nothing backs a declared severity, so it is approved as for the worst case (the risk committee)"
+        )
+    } else {
+        let history: Vec<&MatchedFinding> = history.iter().collect();
+        format!(
+            "{id} matches no open or accepted finding; its severity is judged by the ledger findings it matches in other statuses: {}",
+            listing(&history)
+        )
+    };
+    Diagnostic::warning(codes::EXCEPTION_STALE, file_names::EXCEPTIONS, message)
         .at(e.spans.at)
         .with_hint("remove the exception (or move it out of Active Exceptions) if the risk is gone, or reference it from the finding's governance.exception_ref")
 }
@@ -574,14 +669,23 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// Open findings, as `(id, severity)`.
+    fn open(v: &[(&str, Severity)]) -> Vec<MatchedFinding> {
+        in_status(v, FindingStatus::Open)
+    }
+
+    fn in_status(v: &[(&str, Severity)], status: FindingStatus) -> Vec<MatchedFinding> {
+        v.iter().map(|(id, s)| MatchedFinding::new(*id, *s, status)).collect()
+    }
+
     fn codes_of(ev: &ExceptionEval) -> Vec<Code> {
         ev.diagnostics.iter().map(|d| d.code).collect()
     }
 
     #[test]
     fn approvals_follow_severity_and_kind() {
-        let low = [("F-1".to_owned(), Severity::Low)];
-        let crit = [("F-1".to_owned(), Severity::Critical)];
+        let low = open(&[("F-1", Severity::Low)]);
+        let crit = open(&[("F-1", Severity::Critical)]);
         let e = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
         let now = at("2026-11-24T00:00:00Z");
         assert!(evaluate_exception(&e, &rb(), &low, now).is_valid());
@@ -604,7 +708,7 @@ mod tests {
 
     #[test]
     fn expiry_is_the_end_of_the_day_utc_and_warns_before() {
-        let m = [("F-1".to_owned(), Severity::Low)];
+        let m = open(&[("F-1", Severity::Low)]);
         let e = exc(&["sec@x.test"], "2026-11-01", "2026-12-01");
         let ev = evaluate_exception(&e, &rb(), &m, at("2026-12-01T23:59:59Z"));
         assert_eq!(
@@ -619,7 +723,7 @@ mod tests {
 
     #[test]
     fn windows_and_dates() {
-        let m = [("F-1".to_owned(), Severity::Low)];
+        let m = open(&[("F-1", Severity::Low)]);
         let now = at("2026-11-24T00:00:00Z");
         // Exactly 180 days passes; 181 fails.
         assert!(evaluate_exception(&exc(&["sec@x.test"], "2026-11-01", "2027-04-30"), &rb(), &m, now).is_valid());
@@ -654,7 +758,7 @@ mod tests {
 
     #[test]
     fn without_an_approval_date_the_window_is_checked_from_today() {
-        let m = [("F-1".to_owned(), Severity::Low)];
+        let m = open(&[("F-1", Severity::Low)]);
         let now = at("2026-11-24T00:00:00Z");
         let mut e = exc(&["sec@x.test"], "2026-11-01", "2027-05-23");
         e.approved_on = None;
@@ -671,7 +775,7 @@ mod tests {
 
     #[test]
     fn every_exception_needs_the_security_team() {
-        let m = [("F-1".to_owned(), Severity::Low)];
+        let m = open(&[("F-1", Severity::Low)]);
         let e = exc(&["risk@x.test"], "2026-11-01", "2027-01-01");
         let ev = evaluate_exception(&e, &rb(), &m, at("2026-11-24T00:00:00Z"));
         assert_eq!((ev.state, codes_of(&ev)), (ExceptionState::Invalid, vec![codes::EXCEPTION_NEEDS_SECURITY_TEAM]));
@@ -681,7 +785,7 @@ mod tests {
 
     #[test]
     fn a_declared_severity_below_a_matched_finding_is_judged_by_the_finding_and_excepts_nothing() {
-        let crit = [("F-1".to_owned(), Severity::Low), ("F-2".to_owned(), Severity::Critical)];
+        let crit = open(&[("F-1", Severity::Low), ("F-2", Severity::Critical)]);
         let now = at("2026-11-24T00:00:00Z");
         // The attack: declare Low over a critical finding, approved by the security team only.
         let mut e = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
@@ -709,13 +813,115 @@ mod tests {
         // A declaration above its findings raises the bar; it never lowers it.
         let mut high = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
         high.severity = Some(Severity::High);
-        let ev = evaluate_exception(&high, &rb(), &[("F-1".to_owned(), Severity::Low)], now);
+        let ev = evaluate_exception(&high, &rb(), &open(&[("F-1", Severity::Low)]), now);
         assert_eq!((ev.severity, codes_of(&ev)), (Some(Severity::High), vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE]));
     }
 
     #[test]
+    fn a_declaration_nothing_in_the_ledger_backs_is_approved_as_the_worst_case() {
+        let now = at("2026-11-24T00:00:00Z");
+        // The attack: a pre-emptive Low exception for an advisory no scan has recorded yet,
+        // approved by the security team only.
+        let mut e = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
+        e.advisories = vec!["CVE-2024-6387".into()];
+        for declared in [Severity::Low, Severity::Medium] {
+            e.severity = Some(declared);
+            let ev = evaluate_exception(&e, &rb(), &[], now);
+            assert_eq!((ev.state, ev.severity), (ExceptionState::Invalid, None), "{declared}: unknown, not {declared}");
+            assert_eq!(ev.required_roles, vec![ApproverRole::SecurityTeam, ApproverRole::RiskCommittee]);
+            assert_eq!(codes_of(&ev), vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE, codes::EXCEPTION_STALE]);
+            let d = &ev.diagnostics[0];
+            assert!(d.message.contains(&format!("declares `**Severity**: {}`", as_written(declared))), "{}", d.message);
+            assert!(d.hint.as_deref().is_some_and(|h| h.contains("risk@x.test") && h.contains("pre-emptive")));
+            assert_eq!(d.related.len(), 1, "the declaration is pointed at");
+        }
+        // The committee's approval puts it in force.
+        e.approvers.push("risk@x.test".into());
+        let ev = evaluate_exception(&e, &rb(), &[], now);
+        assert_eq!((ev.state, codes_of(&ev)), (ExceptionState::Valid, vec![codes::EXCEPTION_STALE]));
+        assert!(ev.diagnostics[0].message.contains("nor any finding in the ledger"), "{}", ev.diagnostics[0].message);
+        // A declaration at the committee's tier is kept (it only raises the bar).
+        e.approvers.pop();
+        e.severity = Some(Severity::High);
+        let ev = evaluate_exception(&e, &rb(), &[], now);
+        assert_eq!(
+            (ev.severity, codes_of(&ev)),
+            (Some(Severity::High), vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE, codes::EXCEPTION_STALE])
+        );
+        assert!(ev.diagnostics[0].message.contains("a high exception"), "{}", ev.diagnostics[0].message);
+        assert!(ev.diagnostics[0].related.is_empty());
+    }
+
+    #[test]
+    fn findings_in_any_status_set_the_severity() {
+        let now = at("2026-11-24T00:00:00Z");
+        let mut e = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
+        e.severity = Some(Severity::Low);
+        // Only a resolved critical finding matches (a compiled ignore hid it; the next scan
+        // resolved it): judged critical, the understatement is GV0114.
+        for status in [FindingStatus::Resolved, FindingStatus::FalsePositive] {
+            let history = in_status(&[("F-1", Severity::Critical)], status);
+            let ev = evaluate_exception(&e, &rb(), &history, now);
+            assert_eq!((ev.state, ev.severity, ev.stale), (ExceptionState::Invalid, Some(Severity::Critical), true));
+            assert!(ev.matched_findings.is_empty(), "matched_findings are the open and accepted ones");
+            assert_eq!(
+                codes_of(&ev),
+                vec![
+                    codes::EXCEPTION_SEVERITY_UNDERSTATED,
+                    codes::EXCEPTION_NEEDS_RISK_COMMITTEE,
+                    codes::EXCEPTION_STALE
+                ]
+            );
+            assert!(
+                ev.diagnostics[0].message.contains(&format!("F-1 (critical, {status})")),
+                "{}",
+                ev.diagnostics[0].message
+            );
+        }
+        // A resolved low finding backs a Low declaration: valid with the security team, stale.
+        let low = in_status(&[("F-1", Severity::Low)], FindingStatus::Resolved);
+        let ev = evaluate_exception(&e, &rb(), &low, now);
+        assert_eq!(
+            (ev.state, ev.severity, codes_of(&ev)),
+            (ExceptionState::Valid, Some(Severity::Low), vec![codes::EXCEPTION_STALE])
+        );
+        assert!(ev.diagnostics[0].message.contains("F-1 (low, resolved)"), "{}", ev.diagnostics[0].message);
+        // No oscillation: the same exception is judged the same with its finding open and once
+        // the finding is resolved, declared or not.
+        for declared in [Some(Severity::Low), None] {
+            e.severity = declared;
+            let open_ev = evaluate_exception(&e, &rb(), &open(&[("F-1", Severity::Low)]), now);
+            let resolved_ev = evaluate_exception(&e, &rb(), &low, now);
+            assert!(open_ev.is_valid() && resolved_ev.is_valid(), "{declared:?}: {open_ev:#?} {resolved_ev:#?}");
+            assert_eq!((open_ev.severity, resolved_ev.severity), (Some(Severity::Low), Some(Severity::Low)));
+        }
+    }
+
+    #[test]
+    fn history_counts_while_live_findings_match_too() {
+        // A live low finding and a resolved critical one of the same advisory: judged critical
+        // now, so resolving the low finding (its compiled ignore hides it) changes nothing.
+        let now = at("2026-11-24T00:00:00Z");
+        let mut e = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
+        e.severity = Some(Severity::Low);
+        let mut both = open(&[("F-1", Severity::Low)]);
+        both.extend(in_status(&[("F-2", Severity::Critical)], FindingStatus::Resolved));
+        let ev = evaluate_exception(&e, &rb(), &both, now);
+        assert_eq!((ev.state, ev.severity, ev.stale), (ExceptionState::Invalid, Some(Severity::Critical), false));
+        assert_eq!(ev.matched_findings, ["F-1"]);
+        assert_eq!(codes_of(&ev), vec![codes::EXCEPTION_SEVERITY_UNDERSTATED, codes::EXCEPTION_NEEDS_RISK_COMMITTEE]);
+        let all_resolved = in_status(&[("F-1", Severity::Low), ("F-2", Severity::Critical)], FindingStatus::Resolved);
+        assert_eq!(evaluate_exception(&e, &rb(), &all_resolved, now).state, ExceptionState::Invalid);
+        // Corrected and approved at critical: valid either way.
+        e.severity = Some(Severity::Critical);
+        e.approvers.push("risk@x.test".into());
+        assert!(evaluate_exception(&e, &rb(), &both, now).is_valid());
+        assert!(evaluate_exception(&e, &rb(), &all_resolved, now).is_valid());
+    }
+
+    #[test]
     fn an_archived_exception_is_never_in_force_whatever_its_dates_and_approvals() {
-        let m = [("F-1".to_owned(), Severity::Critical)];
+        let m = open(&[("F-1", Severity::Critical)]);
         let now = at("2026-11-24T00:00:00Z");
         let good = exc(&["sec@x.test", "risk@x.test"], "2026-11-01", "2027-01-01");
         assert!(evaluate_exception(&good, &rb(), &m, now).is_valid(), "in force while active");

@@ -17,8 +17,8 @@ pub use evaluate::{
     Counts, Disposition, Escalation, FindingEval, GovernanceReport, NotExcepted, RuleOutcome, evaluate, evaluate_with,
 };
 pub use exceptions::{
-    ApproverRole, ExceptionEval, ExceptionState, PackageRef, covers, covers_advisory, effective_severity,
-    evaluate_exception,
+    ApproverRole, ExceptionEval, ExceptionState, MatchedFinding, PackageRef, covers, covers_advisory,
+    effective_severity, evaluate_exception,
 };
 pub use intel::{IntelFreshness, IntelKind, freshness, kev_at};
 pub use locate::Locator;

@@ -278,3 +278,114 @@ fn a_revoked_exception_excepts_nothing_and_critical_zero_fails() {
     // The other exceptions are untouched.
     assert!(r.exception("EXC-001").unwrap().is_valid());
 }
+
+/// An advisory exception, approved on 2026-11-20 by `approval`, valid until 2027-01-31.
+fn advisory_exception(id: &str, advisory: &str, severity: &str, approval: &str) -> String {
+    format!(
+        "\n### {id}: {advisory} in the payments-api image\n- **Policy**: POL-007\n- **Severity**: {severity}\n- **Advisories**: {advisory}\n- **Requestor**: platform-lead@acme-pay.example\n- **Approval**: {approval}\n- **Approved On**: 2026-11-20\n- **Valid Until**: 2027-01-31\n- **Justification**: j\n- **Risk Assessment**: r\n- **Risk Mitigation**:\n  - m\n"
+    )
+}
+
+/// The example with `exception` appended to the registry and `(from, to)` edits to the ledger.
+fn example_plus(exception: &str, ledger: &[(&str, &str)]) -> (tempfile::TempDir, LoadedWorkspace) {
+    const LAST: &str = "  - Must implement compensating controls\n";
+    let appended = format!("{LAST}{exception}");
+    example_with(&[("exceptions.md", &[(LAST, appended.as_str())]), ("sec_findings.yaml", ledger)])
+}
+
+/// The 1-based line of the last line of `file` equal to `line` (the appended exception's).
+fn last_line_of(dir: &tempfile::TempDir, file: &str, line: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    lines.iter().rposition(|l| *l == line).map(|i| u32::try_from(i + 1).unwrap())
+}
+
+const SECURITY_TEAM: &str = "appsec-lead@acme-pay.example";
+const WITH_COMMITTEE: &str = "appsec-lead@acme-pay.example, risk-committee@acme-pay.example";
+/// SF-0020 (CVE-2023-48795, resolved) rated critical instead of medium.
+const SF_0020_CRITICAL: (&str, &str) =
+    ("  - finding_id: SF-0020\n    severity: medium\n", "  - finding_id: SF-0020\n    severity: critical\n");
+/// SF-0020 (CVE-2023-48795, resolved) rated low instead of medium.
+const SF_0020_LOW: (&str, &str) =
+    ("  - finding_id: SF-0020\n    severity: medium\n", "  - finding_id: SF-0020\n    severity: low\n");
+/// SF-0024 (CVE-2011-3374, low, open) resolved, as the next scan resolves a finding a compiled
+/// ignore hid.
+const RESOLVE_SF_0024: (&str, &str) = (
+    "    status: open\n    first_seen: \"2026-11-06T01:30:55Z\"\n    last_seen: \"2026-11-20T01:30:58Z\"\n    detected_in: staging\n    source:\n      tool: trivy\n      rule_id: \"CVE-2011-3374\"",
+    "    status: resolved\n    first_seen: \"2026-11-06T01:30:55Z\"\n    last_seen: \"2026-11-20T01:30:58Z\"\n    resolved_at: \"2026-11-21T01:30:58Z\"\n    detected_in: staging\n    source:\n      tool: trivy\n      rule_id: \"CVE-2011-3374\"",
+);
+
+#[test]
+fn a_pre_emptive_advisory_exception_is_not_judged_by_its_declaration_alone() {
+    // The attack: regreSSHion (critical in most feeds) declared Low before any scan has
+    // recorded it, approved by one security-team member. Nothing in the ledger backs `Low`.
+    let (dir, ws) = example_plus(&advisory_exception("EXC-009", "CVE-2024-6387", "Low", SECURITY_TEAM), &[]);
+    let r = evaluate(&ws, reference());
+    let ev = r.exception("EXC-009").unwrap();
+    assert_eq!((ev.state, ev.severity, ev.stale), (ExceptionState::Invalid, None, true), "{ev:#?}");
+    let codes: Vec<&str> = ev.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["GV0110", "GV0113"], "{:#?}", ev.diagnostics);
+    let d = &ev.diagnostics[0];
+    assert!(d.is_error() && d.message.contains("declares `**Severity**: Low`"), "{}", d.message);
+    assert!(d.message.contains("no finding in the ledger, in any status"), "{}", d.message);
+    assert_eq!(d.line, last_line_of(&dir, "exceptions.md", &format!("- **Approval**: {SECURITY_TEAM}")));
+    assert_eq!(
+        d.related[0].line,
+        last_line_of(&dir, "exceptions.md", "- **Severity**: Low"),
+        "points at the declaration"
+    );
+    assert!(d.hint.as_deref().is_some_and(|h| h.contains("risk-committee@acme-pay.example")), "{:?}", d.hint);
+    assert!(!r.passes());
+    // With the risk committee's approval (the worst case's approvals) it is in force.
+    let (_d, ws) = example_plus(&advisory_exception("EXC-009", "CVE-2024-6387", "Low", WITH_COMMITTEE), &[]);
+    let r = evaluate(&ws, reference());
+    let ev = r.exception("EXC-009").unwrap();
+    let codes: Vec<&str> = ev.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!((ev.state, codes), (ExceptionState::Valid, vec!["GV0113"]), "{ev:#?}");
+}
+
+#[test]
+fn an_exception_whose_only_finding_is_resolved_critical_stays_judged_critical() {
+    // A compiled ignore hid the critical finding, so the next scan resolved it: the resolved
+    // finding still says how severe the advisory is.
+    let (dir, ws) =
+        example_plus(&advisory_exception("EXC-009", "CVE-2023-48795", "Low", SECURITY_TEAM), &[SF_0020_CRITICAL]);
+    let r = evaluate(&ws, reference());
+    let ev = r.exception("EXC-009").unwrap();
+    assert_eq!((ev.state, ev.severity, ev.stale), (ExceptionState::Invalid, Some(Severity::Critical), true));
+    assert!(ev.matched_findings.is_empty(), "staleness is about open and accepted findings only");
+    let codes: Vec<&str> = ev.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["GV0114", "GV0110", "GV0113"], "{:#?}", ev.diagnostics);
+    let d = &ev.diagnostics[0];
+    assert!(d.message.contains("SF-0020 (critical, resolved)"), "{}", d.message);
+    assert_eq!(d.line, last_line_of(&dir, "exceptions.md", "- **Severity**: Low"), "located at the declaration");
+    // Declared at the real severity with the committee's approval: valid (and stays so).
+    let (_d, ws) =
+        example_plus(&advisory_exception("EXC-009", "CVE-2023-48795", "Critical", WITH_COMMITTEE), &[SF_0020_CRITICAL]);
+    let ev = evaluate(&ws, reference()).exception("EXC-009").unwrap().clone();
+    assert_eq!((ev.state, ev.severity), (ExceptionState::Valid, Some(Severity::Critical)), "{ev:#?}");
+}
+
+#[test]
+fn a_low_exception_stays_valid_when_its_low_finding_is_resolved() {
+    // No oscillation: valid while its low finding is open, and still valid (judged low, now
+    // stale) once the next scan resolves the finding its compiled ignore hid.
+    let exc = advisory_exception("EXC-009", "CVE-2011-3374", "Low", SECURITY_TEAM);
+    let (_d, ws) = example_plus(&exc, &[]);
+    let r = evaluate(&ws, reference());
+    let ev = r.exception("EXC-009").unwrap();
+    assert_eq!((ev.state, ev.severity, ev.stale), (ExceptionState::Valid, Some(Severity::Low), false), "{ev:#?}");
+    assert_eq!(ev.matched_findings, ["SF-0024"]);
+    assert!(r.finding("SF-0024").unwrap().is_excepted());
+    let (_d, ws) = example_plus(&exc, &[RESOLVE_SF_0024]);
+    let r = evaluate(&ws, reference());
+    let ev = r.exception("EXC-009").unwrap();
+    assert_eq!((ev.state, ev.severity, ev.stale), (ExceptionState::Valid, Some(Severity::Low), true), "{ev:#?}");
+    let codes: Vec<&str> = ev.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["GV0113"]);
+    assert!(ev.diagnostics[0].message.contains("SF-0024 (low, resolved)"), "{}", ev.diagnostics[0].message);
+    // And a resolved low finding the exception never excepted backs a Low declaration too.
+    let (_d, ws) = example_plus(&advisory_exception("EXC-009", "CVE-2023-48795", "Low", SECURITY_TEAM), &[SF_0020_LOW]);
+    let ev = evaluate(&ws, reference()).exception("EXC-009").unwrap().clone();
+    assert_eq!((ev.state, ev.severity), (ExceptionState::Valid, Some(Severity::Low)), "{ev:#?}");
+}

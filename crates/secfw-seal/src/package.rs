@@ -406,6 +406,7 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), E
         .ok_or_else(|| pkg_err(&an, "the package has no envelope"))
         .and_then(|b| crate::dsse::Envelope::parse(b).map_err(|m| pkg_err(&an, format!("envelope: {m}"))))?;
     let body = env.body().map_err(|m| pkg_err(&an, format!("envelope payload: {m}")))?;
+    refuse_inexact_envelope(&an, envelope.as_deref().unwrap_or_default(), &env, &body, trust)?;
     let st = crate::statement::Statement::parse_payload(&body).map_err(|problems| {
         Error::Rejected(
             problems
@@ -439,6 +440,31 @@ fn scan(archive: &Path, trust: &TrustPolicy) -> Result<(Vec<String>, Scanned), E
     }
     refuse_bad_sidecars(&an, trust, &env, &body, &sidecars)?;
     Ok((names_out, read))
+}
+
+/// The envelope entry must be exactly what secfw writes for its verified signatures
+/// ([`crate::verify::envelope_form`], the rule `verify` applies to the staged copy too), checked
+/// here from the bytes the scan read, before a byte is written.
+fn refuse_inexact_envelope(
+    an: &str,
+    bytes: &[u8],
+    env: &crate::dsse::Envelope,
+    body: &[u8],
+    trust: &TrustPolicy,
+) -> Result<(), Error> {
+    let bad: Vec<Diagnostic> = crate::verify::envelope_form(bytes, env, body, trust)
+        .into_iter()
+        .map(|p| {
+            Diagnostic::error(
+                p.code,
+                an,
+                format!("entry {}: {}; the whole package is refused", names::ENVELOPE, p.message),
+            )
+            .with_related(names::ENVELOPE, p.pos, "the envelope entry")
+            .with_hint(format!("{}; nothing was written", crate::verify::ENVELOPE_FORM_HINT))
+        })
+        .collect();
+    if bad.is_empty() { Ok(()) } else { Err(Error::Rejected(bad)) }
 }
 
 /// At most `cap + 1` bytes of an entry (one more than allowed, so an oversized one is seen).

@@ -435,7 +435,7 @@ pub(crate) fn verify_dir(dir: &Path, manifest: &Path, trust: &TrustPolicy, opts:
     // Each check records its outcome in `r`; a check whose result later checks need returns
     // it, and `None` stops the verification (nothing after it can be checked).
     let trust_ok = check_trust_policy(&mut r, trust, opts);
-    let Some(env) = check_envelope(&mut r, dir) else { return r };
+    let Some(env) = check_envelope(&mut r, dir, trust) else { return r };
     check_payload_type(&mut r, &env);
     let Some(body) = payload_body(&mut r, &env) else { return r };
     let seal = seal_of(&body);
@@ -484,26 +484,34 @@ fn check_trust_policy(r: &mut VerifyReport, trust: &TrustPolicy, opts: &VerifyOp
     trust_ok
 }
 
-/// Check 2: The envelope parses; an envelope with no signatures fails the check but is returned (the
-/// later checks still name what else is wrong).
-fn check_envelope(r: &mut VerifyReport, dir: &Path) -> Option<Envelope> {
+/// Check 2: The envelope parses and is exactly the file secfw writes for its verified
+/// signatures ([`envelope_form`]); an envelope with no signatures fails the check but is
+/// returned (the later checks still name what else is wrong).
+fn check_envelope(r: &mut VerifyReport, dir: &Path, trust: &TrustPolicy) -> Option<Envelope> {
     let ep = dir.join(names::ENVELOPE);
-    match read_seal_file(&ep, MAX_ENVELOPE_BYTES).and_then(|b| Envelope::parse(&b)) {
-        Ok(e) if e.signatures.is_empty() => {
-            r.push(
-                CheckName::Envelope,
-                vec![err(
+    let bytes = read_seal_file(&ep, MAX_ENVELOPE_BYTES);
+    match bytes.as_deref().map_err(Clone::clone).and_then(Envelope::parse) {
+        Ok(e) => {
+            let mut diags = Vec::new();
+            if e.signatures.is_empty() {
+                diags.push(err(
                     codes::ENVELOPE,
                     names::ENVELOPE,
                     "the envelope has no signatures",
                     "sign it: secfw sign-manifest",
-                )],
-                "",
+                ));
+            }
+            // A payload that does not decode is reported by the signatures check.
+            if let (Ok(raw), Ok(body)) = (&bytes, e.body()) {
+                diags.extend(envelope_form(raw, &e, &body, trust).into_iter().map(|p| {
+                    Diagnostic::error(p.code, names::ENVELOPE, p.message).at(p.pos).with_hint(ENVELOPE_FORM_HINT)
+                }));
+            }
+            r.push(
+                CheckName::Envelope,
+                diags,
+                format!("{} signature(s), exactly as secfw writes them", e.signatures.len()),
             );
-            Some(e)
-        }
-        Ok(e) => {
-            r.push(CheckName::Envelope, vec![], format!("{} signature(s)", e.signatures.len()));
             Some(e)
         }
         Err(m) => {
@@ -515,6 +523,175 @@ fn check_envelope(r: &mut VerifyReport, dir: &Path) -> Option<Envelope> {
             None
         }
     }
+}
+
+/// The hint of every envelope [`envelope_form`] refuses.
+pub(crate) const ENVELOPE_FORM_HINT: &str = "the envelope may hold only what `secfw generate-manifest` and `secfw sign-manifest` write: `payload`, `payloadType` and one `{keyid, sig}` per trusted key whose signature verifies, in secfw's layout; restore the file secfw wrote, or regenerate the manifest and collect the signatures again";
+
+/// One reason [`envelope_form`] refuses an envelope: a stable code, where in the file (when
+/// known) and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FormProblem {
+    pub(crate) code: Code,
+    pub(crate) pos: Option<Pos>,
+    pub(crate) message: String,
+}
+
+/// The one rule for what a handoff envelope may hold (`docs/sealing.md`, check `envelope`):
+/// the file must be byte for byte [`Envelope::to_json`] of its own payload, payloadType and
+/// signatures, where every signature verifies over the PAE with a key of `trust`, is labelled
+/// with that key's keyid and is the only one by that key. Signatures are not over the envelope,
+/// so anything else in it is content no signature covers, which a restore would write and
+/// another DSSE reader might read differently: a duplicate key at any depth (readers disagree
+/// on which one wins), a field DSSE does not define, a signature that does not verify (a
+/// forged or revoked signer), a relabelled or repeated one, another layout, escape, base64
+/// alphabet or padding. Each is a [`FormProblem`]; none means the envelope is exact.
+/// `verify-manifest` (and so `sign-manifest`, `unpack`, `rollback`, `verify-package`) and the
+/// package scan before extraction all apply this function.
+pub(crate) fn envelope_form(bytes: &[u8], env: &Envelope, body: &[u8], trust: &TrustPolicy) -> Vec<FormProblem> {
+    // Duplicate keys first: with them, which value the rest of this function sees is a
+    // parser's choice, so nothing else is judged.
+    if let Err(e) = serde_json::from_slice::<crate::trust::NoDuplicates>(bytes) {
+        let pos = u32::try_from(e.line()).ok().zip(u32::try_from(e.column()).ok());
+        return vec![FormProblem {
+            code: codes::ENVELOPE,
+            pos: pos.map(|(line, column)| Pos { line, column }),
+            message: format!("{e}: JSON readers disagree on which value of a repeated key counts, so none is accepted"),
+        }];
+    }
+    let mut out = unknown_fields(bytes);
+    out.extend(signature_problems(bytes, env, body, trust));
+    if out.is_empty() {
+        out.extend(layout_problem(bytes, env, body));
+    }
+    out
+}
+
+/// Fields DSSE does not define: at the top level (payload, payloadType, signatures) and in
+/// each signature (keyid, sig).
+fn unknown_fields(bytes: &[u8]) -> Vec<FormProblem> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+    let unknown = |o: Option<&serde_json::Map<String, serde_json::Value>>, allowed: &[&str]| -> Vec<String> {
+        o.map(|o| o.keys().filter(|k| !allowed.contains(&k.as_str())).cloned().collect()).unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for k in unknown(value.as_object(), &["payload", "payloadType", "signatures"]) {
+        out.push(FormProblem {
+            code: codes::ENVELOPE,
+            pos: key_pos(bytes, &k),
+            message: format!(
+                "field `{}` is not part of a DSSE envelope (allowed: payload, payloadType, signatures); no signature covers it",
+                k.escape_debug()
+            ),
+        });
+    }
+    let sigs = value.get("signatures").and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+    for (i, s) in sigs.iter().enumerate() {
+        for k in unknown(s.as_object(), &["keyid", "sig"]) {
+            out.push(FormProblem {
+                code: codes::ENVELOPE,
+                pos: key_pos(bytes, &k),
+                message: format!(
+                    "signatures[{i}] has field `{}`; a DSSE signature holds only keyid and sig, and no signature covers it",
+                    k.escape_debug()
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// Every signature verifies with a trusted key, carries that key's keyid, and is the only one
+/// by that key. (A handoff a since-removed key co-signed fails its YAML view anyway, which
+/// lists the signers the policy accepts: a signature by a key outside the policy has no
+/// legitimate place in an envelope secfw verifies.)
+fn signature_problems(bytes: &[u8], env: &Envelope, body: &[u8], trust: &TrustPolicy) -> Vec<FormProblem> {
+    let problem = |code: Code, pos: Option<Pos>, message: String| FormProblem { code, pos, message };
+    let msg = pae(&env.payload_type, body);
+    let mut out = Vec::new();
+    let mut by_key: Vec<(PublicKey, usize)> = Vec::new();
+    for (i, s) in env.signatures.iter().enumerate() {
+        let Some(keyid) = s.keyid.as_deref() else {
+            out.push(problem(
+                codes::ENVELOPE,
+                None,
+                format!("signatures[{i}] has no keyid; secfw labels every signature with its key's keyid"),
+            ));
+            continue;
+        };
+        match signature_key(trust, &msg, keyid, &s.sig) {
+            Err(m) => out.push(problem(
+                codes::SIGNATURE,
+                key_pos(bytes, keyid),
+                format!(
+                    "signatures[{i}] (keyid {}) {m}: an envelope carries only signatures that verify with the trust policy in force",
+                    keyid.escape_debug()
+                ),
+            )),
+            Ok(k) if k.keyid() != keyid => out.push(problem(
+                codes::SIGNATURE,
+                key_pos(bytes, keyid),
+                format!(
+                    "signatures[{i}] verifies with key {} but is labelled keyid {}: a relabelled signature",
+                    k.keyid(),
+                    keyid.escape_debug()
+                ),
+            )),
+            Ok(k) => match by_key.iter().find(|(seen, _)| *seen == k) {
+                Some((_, j)) => out.push(problem(
+                    codes::DUPLICATE_SIGNATURE,
+                    None,
+                    format!("signatures[{i}] is a second signature by key {keyid} (first: signatures[{j}])"),
+                )),
+                None => by_key.push((k, i)),
+            },
+        }
+    }
+    out
+}
+
+/// The file is byte for byte [`Envelope::to_json`] of its parts, re-encoded from the decoded
+/// bytes (another base64 alphabet or padding is another file).
+fn layout_problem(bytes: &[u8], env: &Envelope, body: &[u8]) -> Option<FormProblem> {
+    let canonical = Envelope {
+        payload: crate::dsse::b64_encode(body),
+        payload_type: env.payload_type.clone(),
+        signatures: env
+            .signatures
+            .iter()
+            .map(|s| crate::dsse::EnvelopeSignature {
+                keyid: s.keyid.clone(),
+                sig: b64_decode(&s.sig).map(|b| crate::dsse::b64_encode(&b)).unwrap_or_default(),
+            })
+            .collect(),
+    };
+    let exact = canonical.to_json();
+    if bytes == exact.as_slice() {
+        return None;
+    }
+    let at = bytes.iter().zip(&exact).position(|(a, b)| a != b).unwrap_or(bytes.len().min(exact.len()));
+    Some(FormProblem {
+        code: codes::ENVELOPE,
+        pos: Some(byte_pos(bytes, at)),
+        message: format!(
+            "the envelope is not byte for byte what secfw writes for its payload and signatures (first difference at byte {at}): layout, whitespace, key order, escapes, base64 alphabet or padding, or the final newline differ"
+        ),
+    })
+}
+
+/// Line and column (1-based, in characters) of byte `at` of `bytes`.
+fn byte_pos(bytes: &[u8], at: usize) -> Pos {
+    let before = &bytes[..at.min(bytes.len())];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line = before.split(|&b| b == b'\n').count();
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    Pos { line: u32::try_from(line).unwrap_or(u32::MAX), column: u32::try_from(column).unwrap_or(u32::MAX) }
+}
+
+/// Where the JSON string `"s"` first occurs in `bytes` (an unescaped key or value), if it does.
+fn key_pos(bytes: &[u8], s: &str) -> Option<Pos> {
+    let needle = format!("\"{s}\"");
+    bytes.windows(needle.len()).position(|w| w == needle.as_bytes()).map(|at| byte_pos(bytes, at))
 }
 
 /// Check 3: payloadType is the fixed in-toto type.
@@ -568,39 +745,14 @@ pub(crate) fn verified_signers(
     let mut sig_diags = Vec::new();
     let mut accepted: BTreeSet<PublicKey> = BTreeSet::new();
     for (i, s) in env.signatures.iter().enumerate() {
-        let raw = match b64_decode(&s.sig) {
-            Ok(b) if b.len() == 64 => b,
-            Ok(b) => {
-                sig_diags.push(Diagnostic::warning(
-                    codes::SIGNATURE,
-                    names::ENVELOPE,
-                    format!("signatures[{i}] is {} bytes, not 64; ignored", b.len()),
-                ));
-                continue;
-            }
-            Err(m) => {
-                sig_diags.push(Diagnostic::warning(
-                    codes::SIGNATURE,
-                    names::ENVELOPE,
-                    format!("signatures[{i}]: {m}; ignored"),
-                ));
-                continue;
-            }
-        };
-        // keyid is a hint only: try the hinted key first, then every trusted key.
-        let hinted = s.keyid.as_ref().and_then(|k| trust.keys.get(k)).map(|k| k.public);
-        let found = hinted.into_iter().chain(trust.keys.values().map(|k| k.public)).find(|k| k.verify(&msg, &raw));
-        match found {
-            Some(k) => {
+        match signature_key(trust, &msg, s.keyid.as_deref().unwrap_or("none"), &s.sig) {
+            Ok(k) => {
                 accepted.insert(k);
             }
-            None => sig_diags.push(Diagnostic::warning(
+            Err(m) => sig_diags.push(Diagnostic::warning(
                 codes::SIGNATURE,
                 names::ENVELOPE,
-                format!(
-                    "signatures[{i}] (keyid {}) does not verify with any trusted key; ignored",
-                    s.keyid.as_deref().unwrap_or("none")
-                ),
+                format!("signatures[{i}] (keyid {}) {m}; ignored", s.keyid.as_deref().unwrap_or("none")),
             )),
         }
     }
@@ -613,6 +765,22 @@ pub(crate) fn verified_signers(
         ));
     }
     (accepted, sig_diags)
+}
+
+/// The trusted key a signature `sig` over `msg` verifies with: the key `keyid` hints at
+/// first, then every key of `trust` (the keyid is a hint, never trusted). `Err` says why none.
+fn signature_key(trust: &TrustPolicy, msg: &[u8], keyid: &str, sig: &str) -> Result<PublicKey, String> {
+    let raw = match b64_decode(sig) {
+        Ok(b) if b.len() == 64 => b,
+        Ok(b) => return Err(format!("is {} bytes, not 64", b.len())),
+        Err(m) => return Err(m),
+    };
+    let hinted = trust.keys.get(keyid).map(|k| k.public);
+    hinted
+        .into_iter()
+        .chain(trust.keys.values().map(|k| k.public))
+        .find(|k| k.verify(msg, &raw))
+        .ok_or_else(|| "does not verify with any trusted key".to_owned())
 }
 
 /// Largest SSHSIG sidecar read: an Ed25519 sidecar secfw writes is under 400 bytes.

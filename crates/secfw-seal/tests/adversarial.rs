@@ -79,7 +79,7 @@ fn case03_pae_vectors_and_golden_signature() {
 }
 
 #[test]
-fn case04_bad_signature_encodings_are_clean_errors_both_alphabets_accepted() {
+fn case04_bad_signature_encodings_are_clean_errors_other_base64_forms_refused() {
     let (_t, dir, tp) = sealed(1);
     let good = envelope(&dir);
     for bad in
@@ -91,16 +91,31 @@ fn case04_bad_signature_encodings_are_clean_errors_both_alphabets_accepted() {
         let r = verify(&dir, &tp);
         assert!(r.failed(CheckName::Thresholds), "approver signature `{bad}` must not count");
         assert!(r.error_codes().contains(&codes::THRESHOLD));
+        // ... and an envelope carrying it is refused: it is not what secfw writes.
+        assert!(r.failed(CheckName::Envelope) && r.error_codes().contains(&codes::SIGNATURE), "{bad}");
     }
-    // URL-safe, unpadded signatures and payload are accepted.
+    // URL-safe, unpadded signatures and payload decode to the same bytes and still verify,
+    // but they are not the bytes secfw writes: the envelope check alone refuses them.
     let mut env = good.clone();
     for i in 0..2 {
         let s = b64_decode(good["signatures"][i]["sig"].as_str().unwrap()).unwrap();
         env["signatures"][i]["sig"] = json!(base64_url(&s));
     }
     env["payload"] = json!(base64_url(&payload(&dir)));
-    write_envelope(&dir, &env);
+    write_exact(&dir, &env);
+    let r = verify(&dir, &tp);
+    assert_eq!(r.failed_names(), vec!["envelope"]);
+    assert!(r.error_codes().contains(&codes::ENVELOPE));
+    // The control: the same writer with secfw's own encoding passes.
+    write_exact(&dir, &good);
     assert!(verify(&dir, &tp).passed());
+}
+
+/// Write `v` in secfw's layout (pretty, trailing newline; key order as in `v`).
+fn write_exact(dir: &std::path::Path, v: &serde_json::Value) {
+    let mut b = serde_json::to_vec_pretty(v).unwrap();
+    b.push(b'\n');
+    fs::write(dir.join("handoff.intoto.json"), b).unwrap();
 }
 
 fn base64_url(b: &[u8]) -> String {
@@ -140,14 +155,16 @@ fn case06_untrusted_key_with_a_trusted_keyid_is_rejected() {
 }
 
 #[test]
-fn case07_missing_or_empty_keyid_is_accepted() {
+fn case07_missing_or_empty_keyid_is_refused() {
     let (_t, dir, tp) = sealed(1);
     let mut env = envelope(&dir);
     env["signatures"][0].as_object_mut().unwrap().remove("keyid");
     env["signatures"][1]["keyid"] = json!("");
-    write_envelope(&dir, &env);
-    assert!(verify(&dir, &tp).passed());
-    // ...but what secfw writes always carries keyids.
+    write_exact(&dir, &env);
+    let r = verify(&dir, &tp);
+    assert_eq!(r.failed_names(), vec!["envelope"], "the signatures still verify; the unlabelled envelope does not");
+    assert!(r.error_codes().contains(&codes::ENVELOPE));
+    // ... because what secfw writes always carries keyids.
     let (_t2, dir2, _) = sealed(1);
     assert!(
         envelope(&dir2)["signatures"]
@@ -173,6 +190,9 @@ fn case08_duplicate_or_relabelled_signatures_count_once() {
     let r = verify(&dir, &tp);
     assert!(r.failed(CheckName::Thresholds), "t=2 with one distinct approver key must fail");
     assert_eq!(r.accepted_keyids.len(), 2);
+    // ... and the envelope itself is refused: a repeated and a relabelled signature.
+    assert!(r.failed(CheckName::Envelope));
+    assert!(r.error_codes().contains(&codes::DUPLICATE_SIGNATURE) && r.error_codes().contains(&codes::SIGNATURE));
 }
 
 #[test]
@@ -204,7 +224,8 @@ fn case10_threshold_counts_valid_distinct_trusted_keys_only() {
     env["signatures"][last]["sig"] = json!(b64_encode(&s));
     write_envelope(&dir, &env);
     assert!(verify(&dir, &tp).failed(CheckName::Thresholds));
-    // exactly k, plus signatures from unknown keys: accepted, extras ignored
+    // exactly k, plus valid signatures from unknown keys: they never count, and an envelope
+    // carrying them is refused (unsigned content a restore would write).
     let mut env = good;
     let body = payload(&dir);
     for n in [50u8, 51] {
@@ -213,9 +234,11 @@ fn case10_threshold_counts_valid_distinct_trusted_keys_only() {
             json!({"keyid": k.public().keyid(), "sig": b64_encode(&k.sign(&pae(secfw_seal::PAYLOAD_TYPE, &body)))}),
         );
     }
-    write_envelope(&dir, &env);
+    write_exact(&dir, &env);
     let r = verify(&dir, &tp);
-    assert!(r.passed(), "{:?}", r.failed_names());
+    assert_eq!(r.failed_names(), vec!["envelope"]);
+    assert!(r.error_codes().contains(&codes::SIGNATURE));
+    assert!(r.check(CheckName::Thresholds).unwrap().passed && r.check(CheckName::Signatures).unwrap().passed);
     assert_eq!(r.accepted_keyids.len(), 3);
 }
 
@@ -277,7 +300,7 @@ fn case13_zero_and_small_order_keys_are_rejected() {
 }
 
 #[test]
-fn case14_other_key_types_rejected_envelope_algorithm_fields_ignored() {
+fn case14_other_key_types_rejected_envelope_algorithm_fields_refused() {
     for (kt, sch) in [("rsa", "rsassa-pss-sha256"), ("ecdsa", "ecdsa-sha2-nistp256"), ("ed25519", "ed25519ph")] {
         let mut v: serde_json::Value = serde_json::from_slice(&trust(1).to_json()).unwrap();
         let id = prep().public().keyid();
@@ -290,8 +313,11 @@ fn case14_other_key_types_rejected_envelope_algorithm_fields_ignored() {
     env["alg"] = json!("none");
     env["signatures"][0]["alg"] = json!("HS256");
     env["signatures"][1]["scheme"] = json!("rsa");
-    write_envelope(&dir, &env);
-    assert!(verify(&dir, &tp).passed());
+    write_exact(&dir, &env);
+    let r = verify(&dir, &tp);
+    assert_eq!(r.failed_names(), vec!["envelope"], "no downgrade: the fields are refused, never read");
+    assert_eq!(r.error_codes(), std::collections::BTreeSet::from([codes::ENVELOPE]));
+    assert_eq!(r.check(CheckName::Envelope).unwrap().diagnostics.len(), 3, "one per field");
 }
 
 #[test]
@@ -338,13 +364,20 @@ fn case16_expired_future_or_expired_trust_rejected() {
 }
 
 #[test]
-fn case17_unknown_envelope_fields_are_ignored() {
+fn case17_unknown_envelope_fields_are_refused() {
     let (_t, dir, tp) = sealed(1);
     let mut env = envelope(&dir);
     env["extra"] = json!({"payload": "ignored"});
     env["signatures"][0]["note"] = json!("hello");
-    write_envelope(&dir, &env);
-    assert!(verify(&dir, &tp).passed());
+    write_exact(&dir, &env);
+    let r = verify(&dir, &tp);
+    assert_eq!(r.failed_names(), vec!["envelope"]);
+    let msgs: Vec<String> =
+        r.check(CheckName::Envelope).unwrap().diagnostics.iter().map(|d| d.message.clone()).collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("`extra`")) && msgs.iter().any(|m| m.contains("signatures[0] has field `note`")),
+        "{msgs:?}"
+    );
 }
 
 // ---------------------------------------------------------------- payload
