@@ -358,20 +358,8 @@ impl Reader<'_> {
     /// (`YYYY-MM-DD`, from the start of that day UTC). Trivy ignores every other field; secfw
     /// keeps them as the reason (`CVE-1 # EXC-004: ...`), else the `#` comment above the entry.
     fn trivy_plain(&mut self) {
-        let mut comment: Option<String> = None;
-        let lines: Vec<String> = self.src.text.lines().map(str::to_owned).collect();
-        for (i, raw) in lines.iter().enumerate() {
-            let line = raw.trim();
-            if line.is_empty() {
-                comment = None;
-                continue;
-            }
-            if let Some(c) = line.strip_prefix('#') {
-                comment = Some(c.trim().to_owned());
-                continue;
-            }
-            let col = u32::try_from(raw.chars().take_while(|c| c.is_whitespace()).count() + 1).unwrap_or(u32::MAX);
-            let at = Some(Pos::new(u32::try_from(i + 1).unwrap_or(u32::MAX), col));
+        for Line { number, column, text, comment } in entry_lines(&self.src.text) {
+            let (line, at) = (text.as_str(), Some(Pos::new(number, column)));
             let fields: Vec<&str> = line.split_whitespace().collect();
             let id = fields[0];
             let expires = match fields.iter().find_map(|f| f.strip_prefix("exp:")) {
@@ -746,19 +734,8 @@ impl Reader<'_> {
     // --- Gitleaks ----------------------------------------------------------------------------
 
     fn gitleaks(&mut self) {
-        let mut comment: Option<String> = None;
-        let lines: Vec<String> = self.src.text.lines().map(str::to_owned).collect();
-        for (i, raw) in lines.iter().enumerate() {
-            let line = raw.trim();
-            let at = Some(Pos::new(u32::try_from(i + 1).unwrap_or(u32::MAX), 1));
-            if line.is_empty() {
-                comment = None;
-                continue;
-            }
-            if let Some(c) = line.strip_prefix('#') {
-                comment = Some(c.trim().to_owned());
-                continue;
-            }
+        for Line { number, text, comment, .. } in entry_lines(&self.src.text) {
+            let (line, at) = (text.as_str(), Some(Pos::new(number, 1)));
             if !is_gitleaks_fingerprint(line) {
                 self.malformed(
                     at,
@@ -779,6 +756,40 @@ impl Reader<'_> {
             self.push(at, subject, None, comment.clone());
         }
     }
+}
+
+/// An entry line of a line-based ignore file (`.trivyignore`, `.gitleaksignore`): its 1-based
+/// line and column (where its text starts), its trimmed text, and the `#` comment line just
+/// above it (a blank line in between forgets it), which secfw reads as the entry's reason.
+struct Line {
+    number: u32,
+    column: u32,
+    text: String,
+    comment: Option<String>,
+}
+
+/// The entry lines of a line-based ignore file: blank lines and `#` comment lines skipped, as
+/// Trivy and Gitleaks skip them.
+fn entry_lines(text: &str) -> Vec<Line> {
+    let mut comment: Option<String> = None;
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() {
+            comment = None;
+        } else if let Some(c) = line.strip_prefix('#') {
+            comment = Some(c.trim().to_owned());
+        } else {
+            let column = raw.chars().take_while(|c| c.is_whitespace()).count() + 1;
+            out.push(Line {
+                number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                column: u32::try_from(column).unwrap_or(u32::MAX),
+                text: line.to_owned(),
+                comment: comment.clone(),
+            });
+        }
+    }
+    out
 }
 
 fn advisory(id: &str, package: Option<(PackageRef, String)>) -> Subject {
