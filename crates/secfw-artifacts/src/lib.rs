@@ -39,7 +39,9 @@ pub use exceptions::{
 };
 pub use free::drop_aside;
 pub use lock::{DEFAULT_TIMEOUT as LOCK_DEFAULT_TIMEOUT, LOCK_FILE, TIMEOUT_ENV as LOCK_TIMEOUT_ENV, WorkspaceLock};
-pub use markdown::{escape_inline as escape_markdown_inline, is_id as is_prefixed_id, options as markdown_options};
+pub use markdown::{
+    escape_inline as escape_markdown_inline, is_id as is_prefixed_id, is_invisible, options as markdown_options,
+};
 pub use model::common::{Date, LifecycleState, MAX_DAYS, Severity, Timestamp, add_days_saturating, add_saturating};
 pub use model::findings::{Finding, FindingStatus, FindingsFile, ScanRecord, ScanStatus};
 pub use model::inventory::{Inventory, Resource};

@@ -370,8 +370,9 @@ fn visible_text<'a>(node: &'a AstNode<'a>) -> String {
 /// Whether `c` renders as nothing: Unicode format characters (general category Cf: soft hyphen,
 /// zero-width space/joiners, bidi marks and embeddings, word joiner, invisible operators, BOM,
 /// tags, ...) and the other default-ignorable characters (combining grapheme joiner, Hangul
-/// fillers, variation selectors, Mongolian and Khmer invisibles).
-pub(crate) fn is_invisible(c: char) -> bool {
+/// fillers, variation selectors, Mongolian and Khmer invisibles). The one list secfw uses:
+/// exception headings, and advisory ids in ingest.
+pub fn is_invisible(c: char) -> bool {
     matches!(
         c,
         // General category Cf (Unicode 15.1).

@@ -45,6 +45,11 @@ pub(crate) fn refused(rel: &Path, what: &str) -> Error {
     }
 }
 
+/// `rel` exists and is not a regular file (a symlink, directory, FIFO, socket or device).
+fn not_regular(rel: &Path, m: &fs::Metadata) -> Error {
+    refused(rel, &format!("`{}` is {}, not a regular file", rel.display(), kind(m)))
+}
+
 fn kind(m: &fs::Metadata) -> &'static str {
     let ft = m.file_type();
     if ft.is_symlink() {
@@ -116,7 +121,7 @@ pub fn read(root: &Path, rel: &Path, cap: u64) -> Result<Option<Vec<u8>>, Error>
     let path = root.join(rel);
     match fs::symlink_metadata(&path) {
         Ok(m) if !m.file_type().is_file() => {
-            return Err(refused(rel, &format!("`{}` is {}, not a regular file", rel.display(), kind(&m))));
+            return Err(not_regular(rel, &m));
         }
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -160,9 +165,7 @@ pub fn write(root: &Path, rel: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// Refuse an existing entry at `root/rel` that is not a regular file.
 fn check_not_special(root: &Path, rel: &Path) -> Result<(), Error> {
     match fs::symlink_metadata(root.join(rel)) {
-        Ok(m) if !m.file_type().is_file() => {
-            Err(refused(rel, &format!("`{}` is {}, not a regular file", rel.display(), kind(&m))))
-        }
+        Ok(m) if !m.file_type().is_file() => Err(not_regular(rel, &m)),
         _ => Ok(()),
     }
 }
@@ -190,15 +193,13 @@ pub fn open_lock(root: &Path, rel: &Path) -> Result<fs::File, Error> {
     let f = o.open(&path).map_err(|source| {
         // A link or FIFO swapped in after the check above.
         match fs::symlink_metadata(&path) {
-            Ok(m) if !m.file_type().is_file() => {
-                refused(rel, &format!("`{}` is {}, not a regular file", rel.display(), kind(&m)))
-            }
+            Ok(m) if !m.file_type().is_file() => not_regular(rel, &m),
             _ => Error::Io { path: path.clone(), source },
         }
     })?;
     let m = f.metadata().map_err(|source| Error::Io { path: path.clone(), source })?;
     if !m.is_file() {
-        return Err(refused(rel, &format!("`{}` is {}, not a regular file", rel.display(), kind(&m))));
+        return Err(not_regular(rel, &m));
     }
     Ok(f)
 }

@@ -630,16 +630,17 @@ pub(crate) fn is_advisory_id(s: &str) -> bool {
 }
 
 /// An advisory id as its database writes it, so that a finding keeps its identity when a
-/// producer writes the id in another case or with invisible characters: zero-width and
-/// byte-order-mark characters removed; `CVE-`, `RUSTSEC-`, `GO-`, `PYSEC-`, `OSV-`, `MAL-`
+/// producer writes the id in another case or with invisible characters: those that render as
+/// nothing ([`secfw_artifacts::is_invisible`]: zero-width, byte-order mark, soft hyphen, bidi
+/// marks, ...) removed; `CVE-`, `RUSTSEC-`, `GO-`, `PYSEC-`, `OSV-`, `MAL-`
 /// ids in upper case; `GHSA-` ids with their prefix in upper case and the rest in lower case.
 /// Any other id is returned as it is (trimmed). Borrowed when already canonical.
 pub(crate) fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
-    const INVISIBLE: [char; 5] = ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}'];
+    let invisible = secfw_artifacts::is_invisible;
     let t = id.trim();
     let clean: Cow<'_, str> =
-        if t.contains(INVISIBLE) { Cow::Owned(t.replace(INVISIBLE, "").trim().to_owned()) } else { Cow::Borrowed(t) };
+        if t.contains(invisible) { Cow::Owned(t.replace(invisible, "").trim().to_owned()) } else { Cow::Borrowed(t) };
     let prefixed = |p: &str| clean.len() > p.len() && clean.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
     let canonical = if prefixed("GHSA-") {
         format!("GHSA-{}", clean.get(5..).unwrap_or_default().to_ascii_lowercase())

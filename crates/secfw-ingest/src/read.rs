@@ -584,6 +584,12 @@ pub fn detect(root: &Value) -> Option<Format> {
 
 // ---- small lenient accessors over serde_json::Value ------------------------------------
 
+/// The key of `known` that `key` is in another case (`Invocations`, `vulnerabilities`), if
+/// any: the formats' keys are case-sensitive, so what such a key holds is never read.
+pub(crate) fn other_case<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    known.iter().copied().find(|k| *k != key && k.eq_ignore_ascii_case(key))
+}
+
 /// A string field (`None` when absent, null or not a string).
 pub(crate) fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::fingerprint::{Builder, uri_path};
 use crate::lax::{Lax, Loose, SResult, text};
 use crate::model::{Item, Scan, class, cwes_in, dedupe, instant, is_advisory_id, scope_key, uniq};
-use crate::read::{ParseOptions, arr, coded, json_error, json_error_at, reject, s, skipped, sne};
+use crate::read::{ParseOptions, arr, coded, json_error, json_error_at, other_case, reject, s, skipped, sne};
 use crate::split::{Cut, Shared, SplitReader};
 
 use crate::{Error, codes};
@@ -750,12 +750,6 @@ const LEVELS: [&str; 4] = ["none", "note", "warning", "error"];
 /// written twice is read twice: nothing of either array is lost, and a `null` one makes the
 /// run incomplete.)
 const RUN_KEYS: [&str; 5] = ["tool", "invocations", "versionControlProvenance", "automationDetails", "artifacts"];
-
-/// The key of `known` that `key` is in another case (`Invocations`, `executionsuccessful`),
-/// if any: SARIF's property names are case-sensitive, and such a key is never read.
-fn other_case<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
-    known.iter().copied().find(|k| *k != key && k.eq_ignore_ascii_case(key))
-}
 
 /// The properties of an invocation secfw reads: whether the run succeeded, and what it did not
 /// analyse.

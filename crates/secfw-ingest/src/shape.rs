@@ -307,7 +307,7 @@ fn check(v: &Value, at: &mut String, want: Want, bad: &mut dyn FnMut(String, Str
         (Want::ObjectOfObjectLists(names, rules), Value::Object(o)) => {
             for (k, x) in o {
                 push_key(at, k);
-                if let Some(n) = names.iter().find(|n| *n != k && n.eq_ignore_ascii_case(k)) {
+                if let Some(n) = crate::read::other_case(k, names) {
                     bad(
                         at.clone(),
                         format!("`{k}` is not `{n}`: keys are case-sensitive, so what it holds was not read"),
