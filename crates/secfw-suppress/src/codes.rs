@@ -15,6 +15,7 @@ secfw_artifacts::define_codes! {
     STALE = "SP0205", "A valid exception is missing from a scanner ignore file present in the repository (it suppresses nothing there)";
     WIDENED = "SP0206", "A suppression is broader than its exception (the format cannot narrow by package, version or line)";
     NOT_EXPRESSIBLE = "SP0207", "An exception cannot be written in a scanner's format (left out of that file)";
+    WIDER_THAN_PACKAGE = "SP0209", "A suppression by advisory id alone is backed only by an exception narrowed to a package: it would hide the advisory on every other package";
     SUPPRESSED_WITHOUT_EXCEPTION = "SP0208", "A result the scanner reported as suppressed is open in the ledger: no valid exception backs it";
     // --- VEX in ------------------------------------------------------------------------------
     VEX_MALFORMED = "SP0401", "A VEX document or statement cannot be read (unknown format, missing vulnerability, product or status)";

@@ -63,6 +63,23 @@ fn widened(format: Format, rule: &Rule, what: &str) -> Diagnostic {
     )
 }
 
+/// An exception a format cannot narrow enough, left out of it (`SP0207`).
+fn left_out(format: Format, rule: &Rule, what: &str) -> Diagnostic {
+    note(
+        codes::NOT_EXPRESSIBLE,
+        format,
+        rule,
+        format!("{format} cannot narrow by {what}; left out, so the scanner keeps reporting it"),
+        "ingest records the finding as excepted (the exception covers it in the ledger); to silence the scanner too, use one that narrows by package (Trivy purls, Grype package)",
+    )
+}
+
+/// Does a suppression of advisory `id` by id alone concern one package only? A RUSTSEC
+/// advisory names exactly one crate; a CVE or GHSA may name several packages.
+pub(crate) fn one_package_advisory(id: &str) -> bool {
+    id.trim().to_ascii_uppercase().starts_with("RUSTSEC-")
+}
+
 /// Render the entries secfw writes for `rules` (the whole file for Trivy and Grype; the owned
 /// block for the in-place formats, for display).
 pub fn render_owned(format: Format, rules: &[Rule]) -> (String, Vec<Diagnostic>) {
@@ -229,7 +246,11 @@ fn trivy(rules: &[Rule]) -> (String, Vec<Diagnostic>) {
                     .split_once(':')
                     .filter(|(c, _)| c.len() >= 7 && c.bytes().all(|b| b.is_ascii_hexdigit()))
                     .map_or(*rest, |(_, f)| f);
-                let _ = write!(secrets, "  - id: {}\n    paths:\n      - {}\n{tail}", quote(rule), quote(file));
+                // Trivy matches `paths` as doublestar patterns: the file is written as a
+                // pattern that matches only itself (`src/pages/[slug].tsx` would otherwise be a
+                // character class, and `**` every file).
+                let _ =
+                    write!(secrets, "  - id: {}\n    paths:\n      - {}\n{tail}", quote(rule), quote(&glob_literal(file)));
                 diags.push(widened(
                     Format::Trivy,
                     r,
@@ -251,6 +272,44 @@ fn trivy(rules: &[Rule]) -> (String, Vec<Diagnostic>) {
         s.push_str(&secrets);
     }
     (s, diags)
+}
+
+/// `s` as a doublestar pattern that matches exactly `s`: each metacharacter escaped with `\\`.
+pub(crate) fn glob_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `s` as a regular expression (Go RE2 syntax) that matches exactly `s`: Go's
+/// `regexp.QuoteMeta`.
+pub(crate) fn regex_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The package name Grype gives a package of this purl: the purl name alone where the
+/// namespace is a distribution (`deb`, `rpm`, `apk`, `alpm`) or a Maven group; the namespace and
+/// name joined by `/` elsewhere (npm scopes, Go modules, Composer vendors).
+pub(crate) fn grype_name(p: &secfw_artifacts::Purl) -> String {
+    match p.ty.as_str() {
+        "deb" | "rpm" | "apk" | "alpm" | "maven" => p.name.clone(),
+        _ => match &p.namespace {
+            Some(ns) => format!("{ns}/{}", p.name),
+            None => p.name.clone(),
+        },
+    }
 }
 
 /// Grype's package type for a purl type.
@@ -291,7 +350,9 @@ fn grype(rules: &[Rule]) -> (String, Vec<Diagnostic>) {
                 let _ = writeln!(body, "    reason: {}", quote(&r.statement()));
                 if let Some(p) = &r.package {
                     body.push_str("    package:\n");
-                    let _ = writeln!(body, "      name: {}", quote(&p.display_name()));
+                    // Grype matches `name` as the regular expression `^name$`, against its
+                    // own package name (without a distro namespace or a Maven group).
+                    let _ = writeln!(body, "      name: {}", quote(&regex_literal(&grype_name(p))));
                     if let Some(v) = v {
                         let _ = writeln!(body, "      version: {}", quote(v));
                     }
@@ -325,10 +386,18 @@ fn osv(doc: &mut DocumentMut, rules: &[Rule], owned: &BTreeSet<String>) -> Vec<D
     let mut diags = Vec::new();
     let mut new = Vec::new();
     for r in rules {
-        if r.package.is_some() {
-            diags.push(widened(Format::OsvScanner, r, "package ([[IgnoredVulns]] is by id only)"));
+        // An id-only entry would hide the advisory on every other package too: a decision
+        // approved for one package (at its severity) must not silence the others. A RUSTSEC
+        // advisory names one crate, so its id alone is no wider than the package.
+        let ids: Vec<&String> =
+            r.advisories.iter().filter(|a| r.package.is_none() || one_package_advisory(a)).collect();
+        if ids.len() < r.advisories.len() {
+            diags.push(left_out(Format::OsvScanner, r, "a package ([[IgnoredVulns]] ignores by advisory id only)"));
         }
-        for a in &r.advisories {
+        if !ids.is_empty() && r.versions.as_ref().is_some_and(|v| !v.is_any()) {
+            diags.push(widened(Format::OsvScanner, r, "version ([[IgnoredVulns]] is by id only)"));
+        }
+        for a in ids {
             let mut t = Table::new();
             t.insert("id", toml_edit::value(a.as_str()));
             let until = format!("{}T23:59:59Z", r.valid_until);
@@ -391,11 +460,19 @@ fn cargo(
         if r.package.is_none() && !r.advisories.iter().any(|a| a.to_ascii_uppercase().starts_with("RUSTSEC-")) {
             continue;
         }
-        if r.versions.as_ref().is_some_and(|v| !v.is_any()) || r.package.is_some() {
-            diags.push(widened(format, r, "package or version (`ignore` is by advisory id only)"));
+        // With a package, only RUSTSEC ids are written: each names one crate, so the id alone
+        // suppresses nothing on another package. Another id (a CVE, a GHSA) may name several
+        // crates, and the entry would hide it on all of them.
+        let ids: Vec<&String> =
+            r.advisories.iter().filter(|a| r.package.is_none() || one_package_advisory(a)).collect();
+        if ids.len() < r.advisories.len() {
+            diags.push(left_out(format, r, "a package for an advisory that is not a RUSTSEC id (`ignore` is by advisory id only)"));
         }
-        for a in &r.advisories {
-            let comment = format!("\n    # {}\n    ", r.statement().replace('\n', " "));
+        if !ids.is_empty() && r.versions.as_ref().is_some_and(|v| !v.is_any()) {
+            diags.push(widened(format, r, "version (`ignore` is by advisory id only)"));
+        }
+        for a in ids {
+            let comment = format!("\n    # {}\n    ", crate::toml_util::comment(&r.statement()));
             let mut v = if format == Format::CargoDeny {
                 let mut t = InlineTable::new();
                 t.insert("id", a.as_str().into());
@@ -454,7 +531,7 @@ fn cargo(
 fn gitleaks(rules: &[Rule], owned: &BTreeSet<String>, existing: &str) -> (String, Vec<Diagnostic>) {
     let mut block = String::new();
     for r in rules.iter().filter(|r| !r.secrets.is_empty()) {
-        let _ = writeln!(block, "# {}", r.statement().replace('\n', " "));
+        let _ = writeln!(block, "# {}", crate::toml_util::comment(&r.statement()));
         for fp in &r.secrets {
             block.push_str(fp);
             block.push('\n');

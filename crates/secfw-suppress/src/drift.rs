@@ -7,7 +7,7 @@ use std::path::Path;
 use secfw_artifacts::file_names;
 use secfw_artifacts::model::findings::EvidenceKind;
 use secfw_artifacts::{Diagnostic, Exception, LoadedWorkspace, path};
-use secfw_governance::{Disposition, ExceptionState, GovernanceReport, Locator, covers, covers_advisory};
+use secfw_governance::{Disposition, ExceptionState, GovernanceReport, Locator, PackageRef, covers, covers_advisory};
 use serde::Serialize;
 
 use crate::{Format, Rule, Subject, Suppression, codes, read_path, rules};
@@ -39,8 +39,11 @@ fn fp_parts(fp: &str) -> Option<(Option<&str>, &str, &str, u32)> {
 /// Does exception `e` target this subject? Second value: `true` when the suppression is broader
 /// than the exception (an id-only entry for a package-narrowed exception, a file-wide secret
 /// ignore for a line fingerprint).
-fn backs(e: &Exception, s: &Subject) -> Option<bool> {
-    match s {
+fn backs(e: &Exception, s: &Suppression) -> Option<bool> {
+    match &s.subject {
+        Subject::Advisory { id, package: Some(p), .. } if s.format == Format::Grype && !covers(e, id, Some(p)) => {
+            grype_backs(e, id, p)
+        }
         Subject::Advisory { id, package: Some(p), .. } => covers(e, id, Some(p)).then_some(false),
         Subject::Advisory { id, package: None, .. } => covers_advisory(e, id).then_some(e.package.is_some()),
         Subject::Secret { rule, file: Some(file), line, commit } => e.secrets.iter().find_map(|fp| {
@@ -58,6 +61,17 @@ fn backs(e: &Exception, s: &Subject) -> Option<bool> {
     }
 }
 
+/// A Grype rule names a package as Grype does ([`crate::compile::grype_name`]: without the
+/// distribution of a `deb`/`rpm`/`apk` purl or the group of a Maven one): it backs an exception
+/// for that package, broader by the namespace it cannot say.
+fn grype_backs(e: &Exception, id: &str, p: &PackageRef) -> Option<bool> {
+    let want = e.package.as_ref()?;
+    let same = covers_advisory(e, id)
+        && crate::compile::grype_name(want) == p.name
+        && e.versions.as_ref().is_none_or(|r| r.is_any() || p.version.as_deref().is_some_and(|v| r.contains(v)));
+    same.then_some(want.namespace.is_some())
+}
+
 /// Check every scanner ignore file under `root` and every scanner-suppressed result in the
 /// ledger against the registry, with governance evaluated at `gov.now`.
 pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift {
@@ -73,6 +87,13 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
             }
         }
     }
+    // The scanners' configuration files: the ignore file `trivy.yaml` names, the settings and
+    // allowlists that keep findings out of a report, and the `osv-scanner.toml` files below
+    // the root.
+    let found = crate::config::read_all(root, &d.files);
+    d.files.extend(found.files);
+    d.suppressions.extend(found.suppressions);
+    d.diagnostics.extend(found.diagnostics);
     let reg = Registry::index(ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice()), gov);
     // (file, exception): an entry backs its exception in its own file only.
     let mut backing: Vec<(String, String)> = Vec::new();
@@ -154,7 +175,7 @@ fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<
     let state = |id: &str| reg.state(id);
     let exc_at = |e: &Exception, field: &str| e.spans.field(field);
     let cands: Vec<(&Exception, bool)> =
-        reg.candidates(&s.subject).into_iter().filter_map(|e| backs(e, &s.subject).map(|w| (e, w))).collect();
+        reg.candidates(&s.subject).into_iter().filter_map(|e| backs(e, s).map(|w| (e, w))).collect();
     let named_wrong = s.exception.as_ref().filter(|x| !cands.iter().any(|(e, _)| &e.id == *x));
     let valid: Vec<&(&Exception, bool)> = cands.iter().filter(|(e, _)| state(&e.id) == ExceptionState::Valid).collect();
     let what = format!("{} `{}`", s.format, s.subject);
@@ -171,6 +192,24 @@ fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<
         return None;
     }
     if let Some((e, wide)) = valid.first() {
+        // An entry by advisory id alone backed only by an exception for one package hides the
+        // advisory on every other package too, at whatever severity: not backed.
+        if let Subject::Advisory { id, package: None, .. } = &s.subject
+            && let Some(p) = e.package.as_ref()
+            && !crate::compile::one_package_advisory(id)
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::WIDER_THAN_PACKAGE,
+                    &s.file,
+                    format!("{what} suppresses {id} on every package; {} accepts it only on {p}", e.id),
+                )
+                .at(s.pos)
+                .with_related(file_names::EXCEPTIONS, e.spans.field("package").or(e.spans.at), format!("{} package", e.id))
+                .with_hint("narrow the entry to the package where the format can (Trivy purls, Grype package), or remove it: ingest records the finding as excepted either way"),
+            );
+            return None;
+        }
         let expires_at = e.valid_until.end_of_day();
         if s.expires.is_some_and(|t| t > expires_at) {
             diagnostics.push(
@@ -236,7 +275,11 @@ fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<
             Diagnostic::error(codes::UNBACKED, &s.file, format!("{what} is backed by no exception in exceptions.md"))
                 .at(s.pos)
                 .with_related(file_names::EXCEPTIONS, None, "no exception targets it")
-                .with_hint("record the decision as an exception (`**Advisories**`, `**Package**`, `**Versions**` or `**Secrets**`) and get it approved, or remove the suppression"),
+                .with_hint(if matches!(s.subject, Subject::Other { .. }) {
+                    "no exception can back a suppression this broad (it names no advisory and package, nor a secret's file and line): remove it, and record each finding it hid as an exception"
+                } else {
+                    "record the decision as an exception (`**Advisories**`, `**Package**`, `**Versions**` or `**Secrets**`) and get it approved, or remove the suppression"
+                }),
         );
     }
     None
@@ -300,9 +343,9 @@ fn applies(format: Format, r: &Rule) -> bool {
     match format {
         Format::Trivy => !r.secrets.is_empty() || (!r.advisories.is_empty() && r.pinned_versions().is_some()),
         Format::Grype => !r.advisories.is_empty() && r.pinned_versions().is_some(),
-        Format::OsvScanner => !r.advisories.is_empty(),
+        Format::OsvScanner => r.advisories.iter().any(|a| r.package.is_none() || crate::compile::one_package_advisory(a)),
         Format::CargoDeny | Format::CargoAudit => match &r.package {
-            Some(p) => p.ty == "cargo" && !r.advisories.is_empty(),
+            Some(p) => p.ty == "cargo" && r.advisories.iter().any(|a| crate::compile::one_package_advisory(a)),
             None => r.advisories.iter().any(|a| a.to_ascii_uppercase().starts_with("RUSTSEC-")),
         },
         Format::Gitleaks => !r.secrets.is_empty(),

@@ -6,6 +6,7 @@
 
 pub mod codes;
 mod compile;
+mod config;
 mod drift;
 mod read;
 mod toml_util;

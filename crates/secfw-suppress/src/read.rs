@@ -32,15 +32,22 @@ pub fn read_file(root: &Path, format: Format) -> Option<(Vec<Suppression>, Vec<D
 /// `.grype/config.yaml`); an unreadable file (FIFO, directory, symlink, too large, not UTF-8)
 /// is one located error, found without blocking.
 pub fn read_path(root: &Path, format: Format, name: &str) -> Option<(Vec<Suppression>, Vec<Diagnostic>)> {
+    Some(match read_source(root, name)? {
+        Ok(text) => read_text(format, name, &text),
+        Err(d) => (Vec::new(), vec![*d]),
+    })
+}
+
+/// The text of the file `name` (relative to `root`): `None` when it does not exist (nor does a
+/// directory on its way); one located `SP0101` error when it cannot be read as a regular UTF-8
+/// file of at most [`MAX_BYTES`] (found without blocking, never through a symlink).
+pub(crate) fn read_source(root: &Path, name: &str) -> Option<Result<String, Box<Diagnostic>>> {
     let path = root.join(name);
     let refuse = |msg: String| {
-        Some((
-            Vec::new(),
-            vec![
-                Diagnostic::error(codes::IGNORE_FILE_UNREADABLE, name, msg)
-                    .with_hint("scanner ignore files must be regular UTF-8 files; secfw never follows symlinks"),
-            ],
-        ))
+        Some(Err(Box::new(
+            Diagnostic::error(codes::IGNORE_FILE_UNREADABLE, name, msg)
+                .with_hint("scanner ignore and configuration files must be regular UTF-8 files; secfw never follows symlinks"),
+        )))
     };
     // Only a file that is not there is absent; any other failure (a permission error on the
     // way, say) is reported, never taken for "no suppressions".
@@ -57,7 +64,7 @@ pub fn read_path(root: &Path, format: Format, name: &str) -> Option<(Vec<Suppres
         Err(e) => return refuse(format!("{name} cannot be read as a regular file: {e}")),
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Some(read_text(format, name, &text)),
+        Ok(text) => Some(Ok(text)),
         Err(e) => refuse(format!("{name} is not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())),
     }
 }
@@ -98,11 +105,11 @@ pub fn read_text(format: Format, name: &str, text: &str) -> (Vec<Suppression>, V
     (r.out, r.diags)
 }
 
-struct Reader<'a> {
-    format: Format,
-    src: &'a SourceFile,
-    out: Vec<Suppression>,
-    diags: Vec<Diagnostic>,
+pub(crate) struct Reader<'a> {
+    pub(crate) format: Format,
+    pub(crate) src: &'a SourceFile,
+    pub(crate) out: Vec<Suppression>,
+    pub(crate) diags: Vec<Diagnostic>,
 }
 
 /// A Trivy ignore entry that passed its checks.
@@ -115,11 +122,11 @@ struct TrivyEntry {
 }
 
 impl Reader<'_> {
-    fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.src.name
     }
 
-    fn malformed(&mut self, at: Option<Pos>, msg: impl Into<String>, hint: &str) {
+    pub(crate) fn malformed(&mut self, at: Option<Pos>, msg: impl Into<String>, hint: &str) {
         let msg: String = msg.into();
         let d = Diagnostic::error(codes::IGNORE_MALFORMED, self.name(), format!("{}: {msg}", self.format))
             .at(at)
@@ -127,7 +134,7 @@ impl Reader<'_> {
         self.diags.push(d);
     }
 
-    fn unknown(&mut self, at: Option<Pos>, key: &str, known: &[&str]) {
+    pub(crate) fn unknown(&mut self, at: Option<Pos>, key: &str, known: &[&str]) {
         let d = Diagnostic::error(
             codes::IGNORE_UNKNOWN_KEY,
             self.name(),
@@ -138,7 +145,7 @@ impl Reader<'_> {
         self.diags.push(d);
     }
 
-    fn push(&mut self, at: Option<Pos>, subject: Subject, expires: Option<DateTime<Utc>>, reason: Option<String>) {
+    pub(crate) fn push(&mut self, at: Option<Pos>, subject: Subject, expires: Option<DateTime<Utc>>, reason: Option<String>) {
         let exception = reason.as_deref().and_then(exception_of);
         self.out.push(Suppression {
             format: self.format,
@@ -153,7 +160,7 @@ impl Reader<'_> {
 
     // --- YAML (Trivy, Grype) ----------------------------------------------------------------
 
-    fn yaml(&mut self) -> Option<(J, Option<SourceMap>)> {
+    pub(crate) fn yaml(&mut self) -> Option<(J, Option<SourceMap>)> {
         if self.src.text.trim().is_empty() {
             return Some((J::Null, None));
         }
@@ -336,12 +343,13 @@ impl Reader<'_> {
             }
             "secrets" => {
                 for f in &paths {
-                    self.push(
-                        here,
-                        Subject::Secret { rule: id.to_owned(), file: Some(f.clone()), line: None, commit: None },
-                        expires,
-                        statement.clone(),
-                    );
+                    // Trivy matches `paths` as doublestar patterns: only a pattern that
+                    // matches one file names a file; any other names every file it matches.
+                    let subject = match glob_unescape(f) {
+                        Some(file) => Subject::Secret { rule: id.to_owned(), file: Some(file), line: None, commit: None },
+                        None => Subject::Other { what: format!("every secret of rule `{id}` in the files matching `{f}`") },
+                    };
+                    self.push(here, subject, expires, statement.clone());
                 }
             }
             _ => {
@@ -387,6 +395,7 @@ impl Reader<'_> {
     fn grype(&mut self) {
         let Some((v, map)) = self.yaml() else { return };
         let map = map.as_ref();
+        crate::config::grype_settings(self, &v, map);
         let at = |p: &[Seg]| map.and_then(|m| m.key_pos(p));
         let rules = match &v {
             J::Null => return,
@@ -472,11 +481,22 @@ impl Reader<'_> {
             m.get(k).and_then(J::as_str).map(str::to_owned).filter(|s| !s.is_empty())
         };
         let vuln = s(m, "vulnerability");
-        let pkgref = pkg
-            .as_ref()
-            .and_then(|pm| s(pm, "name"))
-            .map(|name| PackageRef::new(name, pkg.as_ref().and_then(|pm| s(pm, "version")), None));
         let here = at(&p);
+        // Grype matches `name` as the regular expression `^name$`: only a name that matches
+        // one package names a package (an unescaped `.` is taken as itself: it stands for one
+        // character in a name, never for another package's name in practice).
+        let name = pkg.as_ref().and_then(|pm| s(pm, "name"));
+        if let Some(pattern) = name.as_deref().filter(|n| regex_unescape(n).is_none()) {
+            let what = match &vuln {
+                Some(id) => format!("{id} on every package whose name matches `{pattern}`"),
+                None => format!("every vulnerability of every package whose name matches `{pattern}`"),
+            };
+            self.push(here, Subject::Other { what }, None, reason);
+            return;
+        }
+        let pkgref = name
+            .and_then(|n| regex_unescape(&n))
+            .map(|name| PackageRef::new(name, pkg.as_ref().and_then(|pm| s(pm, "version")), None));
         match vuln {
             Some(id) => {
                 let text = pkgref.as_ref().map(|p| match &p.version {
@@ -544,7 +564,7 @@ impl Reader<'_> {
 
     // --- TOML (OSV-Scanner, cargo-deny, cargo-audit) -------------------------------------
 
-    fn toml(&mut self) -> Option<toml_edit::Document<String>> {
+    pub(crate) fn toml(&mut self) -> Option<toml_edit::Document<String>> {
         match toml_edit::Document::parse(self.src.text.clone()) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -662,6 +682,7 @@ impl Reader<'_> {
 
     fn cargo(&mut self) {
         let Some(doc) = self.toml() else { return };
+        crate::config::cargo_settings(self, doc.as_table());
         let Some(adv) = doc.as_table().get("advisories") else { return };
         let Some(adv) = adv.as_table() else {
             let at = key_pos(self.src, doc.as_table(), "advisories");
@@ -792,12 +813,47 @@ fn entry_lines(text: &str) -> Vec<Line> {
     out
 }
 
+/// The one file a doublestar pattern matches (its metacharacters escaped with `\\`), or `None`
+/// when an unescaped metacharacter makes it match others.
+fn glob_unescape(pattern: &str) -> Option<String> {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(chars.next()?),
+            '*' | '?' | '[' | '{' => return None,
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// The one name a Go regular expression matches when it is a name with its metacharacters
+/// escaped (`regexp.QuoteMeta`), or `None` when it is a pattern. An unescaped `.` is read as
+/// itself (a package name spelt with dots).
+fn regex_unescape(pattern: &str) -> Option<String> {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            // `\d`, `\w`, `\b`...: classes and assertions, not letters.
+            '\\' => match chars.next()? {
+                e if e.is_ascii_alphanumeric() => return None,
+                e => out.push(e),
+            },
+            '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' => return None,
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 fn advisory(id: &str, package: Option<(PackageRef, String)>) -> Subject {
     let (package, package_text) = package.map_or((None, None), |(p, t)| (Some(p), Some(t)));
     Subject::Advisory { id: id.to_owned(), package, package_text }
 }
 
-fn kind(v: &J) -> &'static str {
+pub(crate) fn kind(v: &J) -> &'static str {
     match v {
         J::Null => "null",
         J::Bool(_) => "a boolean",

@@ -53,8 +53,58 @@ pub(crate) fn value_type(v: &Value) -> &'static str {
     }
 }
 
-/// A TOML basic string literal (JSON string escaping is valid TOML basic-string escaping for
-/// every character secfw writes: `\"`, `\\`, `\n`, `\t`, `\uXXXX`).
+/// A double-quoted string literal that both TOML (basic string) and YAML read back as `s`:
+/// JSON escaping (`\"`, `\\`, `\n`, `\t`, `\uXXXX` for C0 controls), and `\uXXXX` also for
+/// the characters JSON leaves raw but YAML or TOML refuse or read as a line break (DEL, the C1
+/// controls, U+2028/U+2029, U+FEFF, U+FFFE, U+FFFF): a compiled file always parses.
 pub(crate) fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
+    if !json.chars().any(needs_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_escape(c) {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{:04X}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters a quoted string must escape beyond JSON's own escapes.
+fn needs_escape(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// `s` as the text of a one-line `#` comment (TOML, YAML, `.gitleaksignore`): every control
+/// character and line or paragraph separator becomes a space, so the comment can neither end
+/// early nor make the file unreadable.
+pub(crate) fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}') { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_strings_with_del_c1_and_separators_parse_as_toml_and_keep_their_text() {
+        let s = "del\u{7f} c1\u{80}\u{9f} nel\u{85} ls\u{2028} bom\u{feff} \"q\" \\ tab\t";
+        let q = quote(s);
+        assert!(!q.chars().any(needs_escape), "{q}");
+        let doc: toml_edit::DocumentMut = format!("k = {q}\n").parse().expect("valid TOML");
+        assert_eq!(doc["k"].as_str(), Some(s));
+        let yaml: serde_json::Value = serde_json::from_str(&q).expect("JSON (and so YAML flow) string");
+        assert_eq!(yaml.as_str(), Some(s));
+    }
+
+    #[test]
+    fn comments_cannot_end_early() {
+        assert_eq!(comment("a\nb\rc\u{7f}d\u{85}e\u{2028}f"), "a b c d e f");
+    }
 }

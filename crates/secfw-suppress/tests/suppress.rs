@@ -47,7 +47,13 @@ fn finding(id: &str, cve: &str, location: &str, extra: &serde_json::Value) -> se
 }
 
 fn workspace(root: &Path, extra_findings: Vec<serde_json::Value>) -> LoadedWorkspace {
-    let (reg, d) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", registry()), Level::Error);
+    workspace_with(root, extra_findings, "")
+}
+
+/// [`workspace`] with more exceptions appended to the registry.
+fn workspace_with(root: &Path, extra_findings: Vec<serde_json::Value>, more: &str) -> LoadedWorkspace {
+    let (reg, d) =
+        secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", registry() + more), Level::Error);
     assert!(d.is_empty(), "{d:?}");
     let mut rb = Rulebook::with_defaults("1.0.0");
     rb.exceptions.approvers.security_team = vec!["sec@x.test".into()];
@@ -186,7 +192,20 @@ fn audit_toml_edit_keeps_comments_and_other_sections() {
     assert_eq!(compile(Format::CargoAudit, &[], &reg, Some(&again)).unwrap().text, emptied);
     let (sups, diags) = read_text(Format::CargoAudit, ".cargo/audit.toml", &c.text);
     assert!(diags.is_empty());
-    assert_eq!(sups.len(), 2);
+    let ids = sups.iter().filter(|s| matches!(s.subject, Subject::Advisory { .. })).count();
+    assert_eq!(ids, 2);
+    // The example's other settings keep advisories out of a report: each is a suppression no
+    // exception can back (`severity_threshold`, `informational_warnings` without `unsound`,
+    // `[target]`).
+    let hidden: Vec<String> = sups
+        .iter()
+        .filter_map(|s| match &s.subject {
+            Subject::Other { what } => Some(what.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(hidden.len(), 3, "{hidden:#?}");
+    assert!(hidden[0].contains("below `low`") && hidden[1].contains("unsound") && hidden[2].contains("[target]"), "{hidden:#?}");
 }
 
 #[test]
@@ -231,8 +250,22 @@ fn the_real_trivy_ignore_file_is_read_entry_by_entry() {
     let expiring =
         sups.iter().find(|s| matches!(&s.subject, Subject::Advisory { id, .. } if id == "CVE-2019-0005")).unwrap();
     assert_eq!(expiring.expires, Some("2023-01-01T00:00:00Z".parse().unwrap()));
-    let licences = sups.iter().filter(|s| matches!(s.subject, Subject::Other { .. })).count();
-    assert_eq!(licences, 5);
+    let others: Vec<String> = sups
+        .iter()
+        .filter_map(|s| match &s.subject {
+            Subject::Other { what } => Some(what.clone()),
+            _ => None,
+        })
+        .collect();
+    // 5 licences, and the secret ignore whose path is a doublestar pattern (Trivy matches
+    // `paths` as patterns: `**/config.yaml` is every config.yaml, which no exception can name).
+    assert_eq!(others.len(), 6, "{others:#?}");
+    assert!(others.iter().any(|w| w.contains("generic-unwanted-rule2") && w.contains("**/config.yaml")), "{others:#?}");
+    let file = sups.iter().find_map(|s| match &s.subject {
+        Subject::Secret { rule, file, .. } if rule == "generic-wanted-rule" => file.clone(),
+        _ => None,
+    });
+    assert_eq!(file.as_deref(), Some("foo/secret.txt"));
 }
 
 #[test]
@@ -615,5 +648,253 @@ fn a_fifo_or_symlink_at_a_default_path_is_refused_without_blocking() {
         let ws = workspace(dir.path(), vec![]);
         let d = check(&ws, &evaluate(&ws, now()), dir.path());
         assert_eq!(codes(&d.diagnostics), vec!["SP0101"], "{name} as a symlink");
+    }
+}
+
+// --- scanner configuration that hides findings (no exception can back it) -----------------
+
+/// [`drift_files`] with `more` exceptions in the registry.
+fn drift_more(files: &[(&str, &str)], more: &str) -> (secfw_suppress::Drift, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+    let ws = workspace_with(dir.path(), vec![], more);
+    let d = check(&ws, &evaluate(&ws, now()), dir.path());
+    (d, dir)
+}
+
+/// The errors of `code` in `file`, as (line, message).
+fn errors_in<'a>(d: &'a secfw_suppress::Drift, code: &str, file: &str) -> Vec<(u32, &'a str)> {
+    d.diagnostics
+        .iter()
+        .filter(|x| x.is_error() && x.code.as_str() == code && x.file == file)
+        .map(|x| (x.pos().map_or(0, |p| p.line), x.message.as_str()))
+        .collect()
+}
+
+#[test]
+fn the_ignore_file_trivy_yaml_names_is_read_and_one_outside_the_repository_is_refused() {
+    let (d, _dir) =
+        drift_more(&[("trivy.yaml", "ignorefile: ./sec/custom.ignore\n"), ("sec/custom.ignore", "\nCVE-2099-0001\n")], "");
+    assert!(d.files.contains(&"sec/custom.ignore".to_owned()), "{:?}", d.files);
+    let e = errors_in(&d, "SP0201", "sec/custom.ignore");
+    assert_eq!(e.len(), 1, "{:#?}", d.diagnostics);
+    assert_eq!(e[0].0, 2);
+    for outside in ["../elsewhere/.trivyignore", "/etc/trivyignore"] {
+        let (d, _dir) = drift_more(&[("trivy.yaml", &format!("ignorefile: {outside}\n"))], "");
+        let e = errors_in(&d, "SP0101", "trivy.yaml");
+        assert_eq!(e.len(), 1, "{outside}: {:#?}", d.diagnostics);
+        assert!(e[0].0 == 1 && e[0].1.contains("outside the repository"), "{e:?}");
+    }
+}
+
+#[test]
+fn trivy_settings_that_keep_findings_out_of_a_report_are_suppressions_no_exception_backs() {
+    let cfg = "severity:\n  - HIGH\n  - CRITICAL\nVulnerability:\n  Ignore-Unfixed: \"true\"\n  ignore-status: [will_not_fix]\nignore-policy: policy/ignore.rego\nlicense.ignored: [GPL-3.0]\nvulnerability.vex: [repo]\n";
+    let (d, _dir) = drift_more(&[("trivy.yaml", cfg)], "");
+    let e = errors_in(&d, "SP0201", "trivy.yaml");
+    let mut lines: Vec<u32> = e.iter().map(|(l, _)| *l).collect();
+    lines.sort_unstable();
+    assert_eq!(lines, [1, 5, 6, 7, 8, 9], "{:#?}", d.diagnostics);
+    assert!(e.iter().any(|(_, m)| m.contains("UNKNOWN, LOW, MEDIUM")), "{e:#?}");
+    assert!(e.iter().any(|(_, m)| m.contains("no fixed version")), "{e:#?}");
+    let hint = d.diagnostics.iter().find(|x| x.code.as_str() == "SP0201").and_then(|x| x.hint.clone()).unwrap();
+    assert!(hint.contains("no exception can back"), "{hint}");
+    // Every severity listed, `ignore-unfixed: false`: nothing is hidden.
+    let (d, _dir) = drift_more(
+        &[("trivy.yaml", "severity: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL\nvulnerability:\n  ignore-unfixed: false\n")],
+        "",
+    );
+    assert!(d.diagnostics.iter().all(|x| !x.is_error()), "{:#?}", d.diagnostics);
+    // A value Trivy would read differently from what it says is refused, never guessed.
+    let (d, _dir) = drift_more(&[("trivy.yaml", "severity: 7\nvulnerability:\n  ignore-unfixed: yes please\n")], "");
+    assert_eq!(errors_in(&d, "SP0104", "trivy.yaml").len(), 2, "{:#?}", d.diagnostics);
+}
+
+#[test]
+fn trivy_secret_allow_rules_disabled_rules_and_exclude_blocks_are_unbacked() {
+    let secret = "allow-rules:\n  - id: tests\n    description: test fixtures\n    path: .*/testdata/.*\ndisable-rules: [aws-access-key-id]\nenable-builtin-rules: [github-pat]\nexclude-block:\n  regexes: ['BEGIN TEST']\nrules:\n  - id: internal\n    regex: INT-[0-9]+\n    allow-rules:\n      - id: docs\n        path: docs/.*\n";
+    let (d, _dir) = drift_more(&[("trivy-secret.yaml", secret)], "");
+    let e = errors_in(&d, "SP0201", "trivy-secret.yaml");
+    assert_eq!(e.len(), 5, "{:#?}", d.diagnostics);
+    assert!(e.iter().any(|(_, m)| m.contains("allow rule `docs`") && m.contains("of rule `internal`")), "{e:#?}");
+    // `secret.config` in trivy.yaml names the file Trivy reads instead.
+    let (d, _dir) = drift_more(
+        &[("trivy.yaml", "secret:\n  config: sec/secret.yaml\n"), ("sec/secret.yaml", "disable-rules: [slack-web-hook]\n")],
+        "",
+    );
+    assert_eq!(errors_in(&d, "SP0201", "sec/secret.yaml").len(), 1, "{:#?}", d.diagnostics);
+}
+
+#[test]
+fn gitleaks_allowlists_disabled_rules_and_a_replaced_rule_set_are_unbacked() {
+    let cfg = "[extend]\nuseDefault = true\ndisabledRules = [\"generic-api-key\"]\n\n[allowlist]\ndescription = \"fixtures\"\npaths = ['''testdata/''']\n\n[[rules]]\nid = \"internal\"\nregex = '''INT-[0-9]+'''\n[[rules.allowlists]]\nregexes = ['''INT-0000''']\n";
+    let (d, _dir) = drift_more(&[(".gitleaks.toml", cfg)], "");
+    let e = errors_in(&d, "SP0201", ".gitleaks.toml");
+    assert_eq!(e.len(), 3, "{:#?}", d.diagnostics);
+    assert!(e.iter().any(|(_, m)| m.contains("`generic-api-key`")), "{e:#?}");
+    assert!(e.iter().any(|(_, m)| m.contains("`fixtures`") && m.contains("1 paths")), "{e:#?}");
+    assert!(e.iter().any(|(_, m)| m.contains("of rule `internal`")), "{e:#?}");
+    // Rules of its own without `[extend] useDefault = true` replace Gitleaks' default rules.
+    let (d, _dir) = drift_more(&[(".gitleaks.toml", "[[rules]]\nid = \"only-this\"\nregex = '''x'''\n")], "");
+    let e = errors_in(&d, "SP0201", ".gitleaks.toml");
+    assert!(e.len() == 1 && e[0].1.contains("default rules"), "{e:#?}");
+    // The configuration it extends is read; one outside the repository is refused.
+    let (d, _dir) = drift_more(
+        &[
+            (".gitleaks.toml", "[extend]\npath = \"sec/base.toml\"\n"),
+            ("sec/base.toml", "[allowlist]\nstopwords = [\"example\"]\n"),
+        ],
+        "",
+    );
+    assert_eq!(errors_in(&d, "SP0201", "sec/base.toml").len(), 1, "{:#?}", d.diagnostics);
+    let (d, _dir) = drift_more(&[(".gitleaks.toml", "[extend]\npath = \"../base.toml\"\n")], "");
+    assert_eq!(errors_in(&d, "SP0101", ".gitleaks.toml").len(), 1, "{:#?}", d.diagnostics);
+}
+
+#[test]
+fn every_osv_scanner_toml_below_the_root_is_read_but_not_inside_git() {
+    let entry = "[[IgnoredVulns]]\nid = \"CVE-2099-0002\"\nreason = \"hand-written\"\n";
+    let (d, dir) = drift_more(&[("services/api/osv-scanner.toml", entry), (".git/osv-scanner.toml", entry)], "");
+    assert_eq!(errors_in(&d, "SP0201", "services/api/osv-scanner.toml").len(), 1, "{:#?}", d.diagnostics);
+    assert!(!d.files.iter().any(|f| f.starts_with(".git")), "{:?}", d.files);
+    // Stale (SP0205) concerns only the files compile writes, never a sub-project's own.
+    assert!(!d.diagnostics.iter().any(|x| x.code.as_str() == "SP0205" && x.file.contains("services")));
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc/hostname", dir.path().join("services/osv-scanner.toml")).unwrap();
+        let ws = workspace(dir.path(), vec![]);
+        let d = check(&ws, &evaluate(&ws, now()), dir.path());
+        assert_eq!(errors_in(&d, "SP0101", "services/osv-scanner.toml").len(), 1, "{:#?}", d.diagnostics);
+    }
+}
+
+#[test]
+fn grype_cargo_deny_and_cargo_audit_settings_that_hide_findings_are_unbacked() {
+    let (d, _dir) = drift_more(&[(".grype.yaml", "exclude:\n  - \"**\"\nOnly-Fixed: true\nignore: []\n")], "");
+    assert_eq!(errors_in(&d, "SP0201", ".grype.yaml").len(), 2, "{:#?}", d.diagnostics);
+    let deny = "[graph]\nexclude = [\"openssl\"]\n\n[advisories]\nunmaintained = \"none\"\nunsound = \"all\"\nignore = []\n";
+    let (d, _dir) = drift_more(&[("deny.toml", deny)], "");
+    let e = errors_in(&d, "SP0201", "deny.toml");
+    assert_eq!(e.len(), 2, "{:#?}", d.diagnostics);
+    assert!(e.iter().any(|(_, m)| m.contains("`openssl`")) && e.iter().any(|(_, m)| m.contains("`none`")), "{e:#?}");
+}
+
+#[test]
+fn trivy_secret_paths_and_grype_names_are_patterns_compile_escapes_them_and_drift_reads_them_so() {
+    let more = exc(
+        "EXC-010",
+        "sec@x.test",
+        "2026-11-01",
+        "2027-01-31",
+        "- **Secrets**: src/pages/[slug].tsx:generic-api-key:3, **:aws-access-token:1\n",
+    ) + &exc(
+        "EXC-011",
+        "sec@x.test",
+        "2026-11-01",
+        "2027-01-31",
+        "- **Advisories**: CVE-2099-0003\n- **Package**: pkg:deb/debian/libstdc++6\n- **Versions**: =12.2.0-14\n",
+    ) + &exc(
+        "EXC-012",
+        "sec@x.test",
+        "2026-11-01",
+        "2027-01-31",
+        "- **Advisories**: CVE-2099-0004\n- **Package**: pkg:npm/.*\n- **Versions**: =1.0.0\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace_with(dir.path(), vec![], &more);
+    let reg = ws.exceptions.clone().unwrap();
+    let rules = valid_rules(&ws);
+    let trivy = compile(Format::Trivy, &rules, &reg, None).unwrap().text;
+    assert!(trivy.contains(r#"- "src/pages/\\[slug\\].tsx""#) && trivy.contains(r#"- "\\*\\*""#), "{trivy}");
+    let (sups, diags) = read_text(Format::Trivy, ".trivyignore.yaml", &trivy);
+    assert!(diags.is_empty(), "{diags:?}");
+    let files: Vec<&str> = sups
+        .iter()
+        .filter_map(|s| match &s.subject {
+            Subject::Secret { file, .. } => file.as_deref(),
+            _ => None,
+        })
+        .collect();
+    assert!(files.contains(&"src/pages/[slug].tsx") && files.contains(&"**"), "{sups:#?}");
+    let grype = compile(Format::Grype, &rules, &reg, None).unwrap().text;
+    assert!(grype.contains(r#"name: "libstdc\\+\\+6""#) && grype.contains(r#"name: "\\.\\*""#), "{grype}");
+    assert!(!grype.contains("debian/"), "Grype names a deb package without its distro: {grype}");
+    for (format, text) in [(Format::Trivy, &trivy), (Format::Grype, &grype)] {
+        std::fs::write(dir.path().join(format.default_path()), text).unwrap();
+    }
+    let d = check(&ws, &evaluate(&ws, now()), dir.path());
+    assert!(d.diagnostics.iter().all(|x| !x.is_error()), "compiled files back their exceptions: {:#?}", d.diagnostics);
+    // Hand-written patterns name every file or package they match: no exception backs them.
+    let (d, _dir) = drift_more(
+        &[
+            (".trivyignore.yaml", "secrets:\n  - id: aws-access-token\n    paths: [\"**\"]\n    statement: \"EXC-004: x\"\n"),
+            (".grype.yaml", "ignore:\n  - vulnerability: CVE-2099-0004\n    package:\n      name: \".*\"\n"),
+        ],
+        &more,
+    );
+    assert!(!errors_in(&d, "SP0201", ".trivyignore.yaml").is_empty(), "{:#?}", d.diagnostics);
+    assert_eq!(errors_in(&d, "SP0201", ".grype.yaml").len(), 1, "{:#?}", d.diagnostics);
+}
+
+#[test]
+fn an_exception_for_one_package_never_becomes_an_id_only_ignore_that_hides_the_advisory_elsewhere() {
+    let more = exc(
+        "EXC-010",
+        "sec@x.test",
+        "2026-11-01",
+        "2027-01-31",
+        "- **Advisories**: CVE-2023-44487\n- **Package**: pkg:golang/google.golang.org/grpc\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace_with(dir.path(), vec![], &more);
+    let reg = ws.exceptions.clone().unwrap();
+    let rules = valid_rules(&ws);
+    for format in [Format::OsvScanner, Format::CargoDeny, Format::CargoAudit] {
+        let c = compile(format, &rules, &reg, None).unwrap();
+        assert!(!c.text.contains("CVE-2023-44487"), "{format}: {}", c.text);
+        if format == Format::OsvScanner {
+            assert!(
+                c.diagnostics.iter().any(|x| x.code.as_str() == "SP0207" && x.message.contains("EXC-010")),
+                "{:#?}",
+                c.diagnostics
+            );
+            // RUSTSEC names one crate: EXC-001 (RUSTSEC-2020-0071 on `time`) is still written.
+            assert!(c.text.contains("RUSTSEC-2020-0071"), "{}", c.text);
+        }
+    }
+    // A hand-written id-only entry backed only by that exception is refused, not warned about.
+    let (d, _dir) = drift_more(
+        &[("osv-scanner.toml", "[[IgnoredVulns]]\nid = \"CVE-2023-44487\"\nreason = \"EXC-010: grpc\"\n")],
+        &more,
+    );
+    let e = errors_in(&d, "SP0209", "osv-scanner.toml");
+    assert!(e.len() == 1 && e[0].1.contains("every package"), "{:#?}", d.diagnostics);
+}
+
+#[test]
+fn control_characters_in_a_justification_never_make_a_compiled_file_unreadable() {
+    let more = exc(
+        "EXC-010",
+        "sec@x.test",
+        "2026-11-01",
+        "2027-01-31",
+        "- **Advisories**: RUSTSEC-2099-0001\n- **Secrets**: a.rs:generic-api-key:1\n",
+    )
+    .replace("Needed for the EXC-010 release.", "del\u{7f}here c1\u{80}\u{9f}here bom\u{feff}");
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace_with(dir.path(), vec![], &more);
+    let reg = ws.exceptions.clone().unwrap();
+    let rules = valid_rules(&ws);
+    assert!(rules.iter().any(|r| r.exception == "EXC-010"), "the exception is valid");
+    for format in Format::ALL {
+        let c = compile(format, &rules, &reg, None).unwrap();
+        let (_, diags) = read_text(format, format.default_path(), &c.text);
+        assert!(diags.is_empty(), "{format}: {diags:#?}\n{}", c.text);
+        // Compiling again over the file secfw wrote works (an in-place format is edited).
+        compile(format, &rules, &reg, Some(&c.text)).unwrap();
     }
 }
