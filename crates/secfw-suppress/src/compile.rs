@@ -249,8 +249,12 @@ fn trivy(rules: &[Rule]) -> (String, Vec<Diagnostic>) {
                 // Trivy matches `paths` as doublestar patterns: the file is written as a
                 // pattern that matches only itself (`src/pages/[slug].tsx` would otherwise be a
                 // character class, and `**` every file).
-                let _ =
-                    write!(secrets, "  - id: {}\n    paths:\n      - {}\n{tail}", quote(rule), quote(&glob_literal(file)));
+                let _ = write!(
+                    secrets,
+                    "  - id: {}\n    paths:\n      - {}\n{tail}",
+                    quote(rule),
+                    quote(&glob_literal(file))
+                );
                 diags.push(widened(
                     Format::Trivy,
                     r,
@@ -466,7 +470,11 @@ fn cargo(
         let ids: Vec<&String> =
             r.advisories.iter().filter(|a| r.package.is_none() || one_package_advisory(a)).collect();
         if ids.len() < r.advisories.len() {
-            diags.push(left_out(format, r, "a package for an advisory that is not a RUSTSEC id (`ignore` is by advisory id only)"));
+            diags.push(left_out(
+                format,
+                r,
+                "a package for an advisory that is not a RUSTSEC id (`ignore` is by advisory id only)",
+            ));
         }
         if !ids.is_empty() && r.versions.as_ref().is_some_and(|v| !v.is_any()) {
             diags.push(widened(format, r, "version (`ignore` is by advisory id only)"));

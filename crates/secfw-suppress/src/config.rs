@@ -192,7 +192,9 @@ fn lookup<'v>(v: &'v J, path: &[&str]) -> Option<(&'v J, Vec<Seg>)> {
 fn string_list(v: &J) -> Result<Vec<String>, &'static str> {
     match v {
         J::Null => Ok(Vec::new()),
-        J::String(s) => Ok(s.split([',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()),
+        J::String(s) => {
+            Ok(s.split([',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        }
         J::Array(a) => a
             .iter()
             .map(|x| x.as_str().map(|s| s.trim().to_owned()).ok_or_else(|| kind(x)))
@@ -233,7 +235,11 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
             .join(".")
     };
     if !matches!(doc, J::Object(_) | J::Null) {
-        r.malformed(at(&[]), format!("the document is {}, not a mapping", kind(&doc)), "write Trivy's settings as a mapping");
+        r.malformed(
+            at(&[]),
+            format!("the document is {}, not a mapping", kind(&doc)),
+            "write Trivy's settings as a mapping",
+        );
         return named;
     }
     let text = |r: &mut Reader<'_>, path: &[&str]| -> Option<(String, Option<Pos>)> {
@@ -242,7 +248,11 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
             J::Null => None,
             J::String(s) => Some((s.clone(), at(&segs))),
             other => {
-                r.malformed(at(&segs), format!("`{}` is {}, not a file name", setting(&segs), kind(other)), "write a path relative to the repository root");
+                r.malformed(
+                    at(&segs),
+                    format!("`{}` is {}, not a file name", setting(&segs), kind(other)),
+                    "write a path relative to the repository root",
+                );
                 None
             }
         }
@@ -259,7 +269,11 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
         match string_list(v) {
             Ok(l) => Some((l, segs)),
             Err(k) => {
-                r.malformed(at(&segs), format!("`{}` is {k}, not a list of strings", setting(&segs)), "write a list of strings");
+                r.malformed(
+                    at(&segs),
+                    format!("`{}` is {k}, not a list of strings", setting(&segs)),
+                    "write a list of strings",
+                );
                 None
             }
         }
@@ -268,14 +282,27 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
         let listed: Vec<String> = severities.iter().map(|s| s.to_ascii_uppercase()).collect();
         let missing: Vec<&str> = TRIVY_SEVERITIES.iter().copied().filter(|s| !listed.iter().any(|l| l == s)).collect();
         if !missing.is_empty() {
-            hidden(r, &segs, format!("every finding rated {} (`{}` lists only {})", missing.join(", "), setting(&segs), if listed.is_empty() { "nothing".to_owned() } else { listed.join(", ") }));
+            hidden(
+                r,
+                &segs,
+                format!(
+                    "every finding rated {} (`{}` lists only {})",
+                    missing.join(", "),
+                    setting(&segs),
+                    if listed.is_empty() { "nothing".to_owned() } else { listed.join(", ") }
+                ),
+            );
         }
     }
     if let Some((v, segs)) = lookup(&doc, &["vulnerability", "ignore-unfixed"]) {
         match go_bool(v) {
             Ok(true) => hidden(r, &segs, format!("every vulnerability with no fixed version (`{}`)", setting(&segs))),
             Ok(false) => {}
-            Err(found) => r.malformed(at(&segs), format!("`{}` is {found}, not a boolean", setting(&segs)), "write `true` or `false`"),
+            Err(found) => r.malformed(
+                at(&segs),
+                format!("`{}` is {found}, not a boolean", setting(&segs)),
+                "write `true` or `false`",
+            ),
         }
     }
     if let Some((statuses, segs)) = list(r, &["vulnerability", "ignore-status"]) {
@@ -285,7 +312,11 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
     }
     if let Some((sources, segs)) = list(r, &["vulnerability", "vex"]) {
         for s in sources {
-            hidden(r, &segs, format!("every vulnerability the VEX source `{s}` marks not affected or fixed (`{}`)", setting(&segs)));
+            hidden(
+                r,
+                &segs,
+                format!("every vulnerability the VEX source `{s}` marks not affected or fixed (`{}`)", setting(&segs)),
+            );
         }
     }
     if let Some((licences, segs)) = list(r, &["license", "ignored"]) {
@@ -303,7 +334,11 @@ fn trivy_secret_config(r: &mut Reader<'_>) {
     let at = |segs: &[Seg]| map.and_then(|m: &SourceMap| m.key_pos(segs));
     let J::Object(top) = &doc else {
         if !doc.is_null() {
-            r.malformed(at(&[]), format!("the document is {}, not a mapping", kind(&doc)), "write Trivy's secret settings as a mapping");
+            r.malformed(
+                at(&[]),
+                format!("the document is {}, not a mapping", kind(&doc)),
+                "write Trivy's secret settings as a mapping",
+            );
         }
         return;
     };
@@ -322,14 +357,22 @@ fn trivy_secret_config(r: &mut Reader<'_>) {
                     r.push(at(&[key(k)]), Subject::Other { what: format!("{what} `{id}` (`{k}`)") }, None, None);
                 }
             }
-            Err(found) => r.malformed(at(&[key(k)]), format!("`{k}` is {found}, not a list of rule ids"), "write a list of rule ids"),
+            Err(found) => r.malformed(
+                at(&[key(k)]),
+                format!("`{k}` is {found}, not a list of rule ids"),
+                "write a list of rule ids",
+            ),
         }
     }
     secret_hiders(r, &at, top, &[], "");
     if let Some(rules) = top.get("rules") {
         let Some(rules) = rules.as_array() else {
             if !rules.is_null() {
-                r.malformed(at(&[key("rules")]), format!("`rules` is {}, not a list", kind(rules)), "write a list of rules");
+                r.malformed(
+                    at(&[key("rules")]),
+                    format!("`rules` is {}, not a list", kind(rules)),
+                    "write a list of rules",
+                );
             }
             return;
         };
@@ -369,7 +412,12 @@ fn secret_hiders(
                     if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
                 );
                 let reason = field("description").map(str::to_owned);
-                r.push(at(&seg(&[Seg::Key("allow-rules".into()), Seg::Index(i)])), Subject::Other { what }, None, reason);
+                r.push(
+                    at(&seg(&[Seg::Key("allow-rules".into()), Seg::Index(i)])),
+                    Subject::Other { what },
+                    None,
+                    reason,
+                );
             }
         }
         Some(other) => r.malformed(
@@ -422,7 +470,9 @@ pub(crate) fn grype_settings(r: &mut Reader<'_>, doc: &J, map: Option<&SourceMap
             match go_bool(v) {
                 Ok(true) => r.push(at(&segs), Subject::Other { what: what.to_owned() }, None, None),
                 Ok(false) => {}
-                Err(found) => r.malformed(at(&segs), format!("`{key}` is {found}, not a boolean"), "write `true` or `false`"),
+                Err(found) => {
+                    r.malformed(at(&segs), format!("`{key}` is {found}, not a boolean"), "write `true` or `false`")
+                }
             }
         }
     }
@@ -430,10 +480,17 @@ pub(crate) fn grype_settings(r: &mut Reader<'_>, doc: &J, map: Option<&SourceMap
         match string_list(v) {
             Ok(sev) if sev.is_empty() => {}
             Ok(sev) => {
-                let what = format!("every vulnerability the distribution will not fix, rated {} (`ignore-wontfix`)", sev.join(", "));
+                let what = format!(
+                    "every vulnerability the distribution will not fix, rated {} (`ignore-wontfix`)",
+                    sev.join(", ")
+                );
                 r.push(at(&segs), Subject::Other { what }, None, None);
             }
-            Err(k) => r.malformed(at(&segs), format!("`ignore-wontfix` is {k}, not a list of severities"), "write severities separated by commas"),
+            Err(k) => r.malformed(
+                at(&segs),
+                format!("`ignore-wontfix` is {k}, not a list of severities"),
+                "write severities separated by commas",
+            ),
         }
     }
 }
@@ -445,9 +502,7 @@ pub(crate) fn grype_settings(r: &mut Reader<'_>, doc: &J, map: Option<&SourceMap
 /// `informational_warnings` without one of its kinds, and `[target]`.
 pub(crate) fn cargo_settings(r: &mut Reader<'_>, doc: &toml_edit::Table) {
     let src = r.src;
-    let key_at = |t: &dyn TableLike, k: &str| {
-        tget(t, k).and_then(|(_, item)| item_pos(src, item))
-    };
+    let key_at = |t: &dyn TableLike, k: &str| tget(t, k).and_then(|(_, item)| item_pos(src, item));
     let adv = doc.get("advisories").and_then(Item::as_table_like);
     let text = |t: &dyn TableLike, k: &str| tget(t, k).and_then(|(_, i)| i.as_str().map(str::to_owned));
     if r.format == Format::CargoDeny {
@@ -460,7 +515,9 @@ pub(crate) fn cargo_settings(r: &mut Reader<'_>, doc: &toml_edit::Table) {
             }
             for k in ["vulnerability", "notice"] {
                 if let Some(level) = text(adv, k).filter(|s| s != "deny") {
-                    let what = format!("every {k} advisory, reported at `{level}` (`advisories.{k}`, read by older cargo-deny)");
+                    let what = format!(
+                        "every {k} advisory, reported at `{level}` (`advisories.{k}`, read by older cargo-deny)"
+                    );
                     r.push(key_at(adv, k), Subject::Other { what }, None, None);
                 }
             }
@@ -473,7 +530,13 @@ pub(crate) fn cargo_settings(r: &mut Reader<'_>, doc: &toml_edit::Table) {
             && let Some((_, ex)) = tget(graph, "exclude")
         {
             for v in ex.as_array().into_iter().flatten() {
-                let name = v.as_str().map(str::to_owned).or_else(|| v.as_inline_table().and_then(|t| t.get("crate")).and_then(|c| c.as_str()).map(str::to_owned)).unwrap_or_else(|| v.to_string());
+                let name = v
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        v.as_inline_table().and_then(|t| t.get("crate")).and_then(|c| c.as_str()).map(str::to_owned)
+                    })
+                    .unwrap_or_else(|| v.to_string());
                 let what = format!("every advisory of crate `{}` (`graph.exclude`)", name.trim());
                 r.push(pos(src, v.span()), Subject::Other { what }, None, None);
             }
@@ -486,9 +549,13 @@ pub(crate) fn cargo_settings(r: &mut Reader<'_>, doc: &toml_edit::Table) {
             }
             if let Some((_, i)) = tget(adv, "informational_warnings") {
                 let listed: Vec<&str> = i.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
-                let missing: Vec<&str> = ["unmaintained", "unsound"].into_iter().filter(|k| !listed.contains(k)).collect();
+                let missing: Vec<&str> =
+                    ["unmaintained", "unsound"].into_iter().filter(|k| !listed.contains(k)).collect();
                 if !missing.is_empty() {
-                    let what = format!("every informational advisory of kind {} (`advisories.informational_warnings`)", missing.join(", "));
+                    let what = format!(
+                        "every informational advisory of kind {} (`advisories.informational_warnings`)",
+                        missing.join(", ")
+                    );
                     r.push(key_at(adv, "informational_warnings"), Subject::Other { what }, None, None);
                 }
             }
@@ -511,7 +578,9 @@ fn tget<'t>(t: &'t dyn TableLike, key: &str) -> Option<(&'t str, &'t Item)> {
 fn tables(item: &Item) -> Vec<&dyn TableLike> {
     match item {
         Item::ArrayOfTables(a) => a.iter().map(|t| t as &dyn TableLike).collect(),
-        Item::Value(toml_edit::Value::Array(a)) => a.iter().filter_map(|v| v.as_inline_table().map(|t| t as &dyn TableLike)).collect(),
+        Item::Value(toml_edit::Value::Array(a)) => {
+            a.iter().filter_map(|v| v.as_inline_table().map(|t| t as &dyn TableLike)).collect()
+        }
         other => other.as_table_like().into_iter().collect(),
     }
 }
@@ -540,7 +609,8 @@ fn gitleaks_config(root: &Path, name: &str, depth: usize, already: &[String], fo
         let top = doc.as_table() as &dyn TableLike;
         let extend = tget(top, "extend").and_then(|(_, i)| i.as_table_like());
         let flag = |k: &str| extend.and_then(|e| tget(e, k)).and_then(|(_, v)| v.as_bool()) == Some(true);
-        let extended = extend.and_then(|e| tget(e, "path")).and_then(|(_, v)| v.as_str()).filter(|p| !p.trim().is_empty());
+        let extended =
+            extend.and_then(|e| tget(e, "path")).and_then(|(_, v)| v.as_str()).filter(|p| !p.trim().is_empty());
         // Only the file Gitleaks loads first decides whether the default rules run.
         if depth == 0 && !flag("useDefault") && extended.is_none() {
             r.push(
@@ -563,7 +633,11 @@ fn gitleaks_config(root: &Path, name: &str, depth: usize, already: &[String], fo
                 }
                 None => {
                     let at = item_pos(&src, item);
-                    r.malformed(at, format!("`extend.{k}` is {}, not an array of rule ids", type_name(item)), "write `disabledRules = [\"rule-id\"]`");
+                    r.malformed(
+                        at,
+                        format!("`extend.{k}` is {}, not an array of rule ids", type_name(item)),
+                        "write `disabledRules = [\"rule-id\"]`",
+                    );
                 }
             }
         }
@@ -605,7 +679,9 @@ fn gitleaks_config(root: &Path, name: &str, depth: usize, already: &[String], fo
 /// One Gitleaks allowlist: a suppression when it lists commits, paths, regexes or stop words.
 fn allowlist(r: &mut Reader<'_>, t: &dyn TableLike, item: &Item, of_rule: &str) {
     let mut parts = Vec::new();
-    for (key, label) in [("commits", "commits"), ("paths", "paths"), ("regexes", "regexes"), ("stopwords", "stop words")] {
+    for (key, label) in
+        [("commits", "commits"), ("paths", "paths"), ("regexes", "regexes"), ("stopwords", "stop words")]
+    {
         if let Some((_, v)) = tget(t, key) {
             let n = v.as_array().map_or(1, toml_edit::Array::len);
             if n > 0 {
@@ -642,7 +718,10 @@ fn osv_configs_below(root: &Path, found: &mut Found) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let at = e.path().and_then(|p| p.strip_prefix(root).ok()).map_or_else(|| ".".to_owned(), |p| p.to_string_lossy().into_owned());
+                let at = e
+                    .path()
+                    .and_then(|p| p.strip_prefix(root).ok())
+                    .map_or_else(|| ".".to_owned(), |p| p.to_string_lossy().into_owned());
                 found.diagnostics.push(
                     Diagnostic::error(
                         codes::IGNORE_FILE_UNREADABLE,
@@ -692,7 +771,10 @@ mod tests {
     fn viper_keys_match_in_any_case_and_dotted() {
         let doc: J = serde_json::json!({"Vulnerability": {"IGNORE-UNFIXED": true}, "license.ignored": ["MIT"]});
         assert_eq!(lookup(&doc, &["vulnerability", "ignore-unfixed"]).map(|(v, _)| v.clone()), Some(J::Bool(true)));
-        assert_eq!(lookup(&doc, &["license", "ignored"]).map(|(v, s)| (v.clone(), s.len())), Some((serde_json::json!(["MIT"]), 1)));
+        assert_eq!(
+            lookup(&doc, &["license", "ignored"]).map(|(v, s)| (v.clone(), s.len())),
+            Some((serde_json::json!(["MIT"]), 1))
+        );
         assert!(lookup(&doc, &["vulnerability", "vex"]).is_none());
     }
 }

@@ -343,7 +343,9 @@ fn applies(format: Format, r: &Rule) -> bool {
     match format {
         Format::Trivy => !r.secrets.is_empty() || (!r.advisories.is_empty() && r.pinned_versions().is_some()),
         Format::Grype => !r.advisories.is_empty() && r.pinned_versions().is_some(),
-        Format::OsvScanner => r.advisories.iter().any(|a| r.package.is_none() || crate::compile::one_package_advisory(a)),
+        Format::OsvScanner => {
+            r.advisories.iter().any(|a| r.package.is_none() || crate::compile::one_package_advisory(a))
+        }
         Format::CargoDeny | Format::CargoAudit => match &r.package {
             Some(p) => p.ty == "cargo" && r.advisories.iter().any(|a| crate::compile::one_package_advisory(a)),
             None => r.advisories.iter().any(|a| a.to_ascii_uppercase().starts_with("RUSTSEC-")),

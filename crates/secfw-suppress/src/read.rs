@@ -44,10 +44,9 @@ pub fn read_path(root: &Path, format: Format, name: &str) -> Option<(Vec<Suppres
 pub(crate) fn read_source(root: &Path, name: &str) -> Option<Result<String, Box<Diagnostic>>> {
     let path = root.join(name);
     let refuse = |msg: String| {
-        Some(Err(Box::new(
-            Diagnostic::error(codes::IGNORE_FILE_UNREADABLE, name, msg)
-                .with_hint("scanner ignore and configuration files must be regular UTF-8 files; secfw never follows symlinks"),
-        )))
+        Some(Err(Box::new(Diagnostic::error(codes::IGNORE_FILE_UNREADABLE, name, msg).with_hint(
+            "scanner ignore and configuration files must be regular UTF-8 files; secfw never follows symlinks",
+        ))))
     };
     // Only a file that is not there is absent; any other failure (a permission error on the
     // way, say) is reported, never taken for "no suppressions".
@@ -145,7 +144,13 @@ impl Reader<'_> {
         self.diags.push(d);
     }
 
-    pub(crate) fn push(&mut self, at: Option<Pos>, subject: Subject, expires: Option<DateTime<Utc>>, reason: Option<String>) {
+    pub(crate) fn push(
+        &mut self,
+        at: Option<Pos>,
+        subject: Subject,
+        expires: Option<DateTime<Utc>>,
+        reason: Option<String>,
+    ) {
         let exception = reason.as_deref().and_then(exception_of);
         self.out.push(Suppression {
             format: self.format,
@@ -346,8 +351,12 @@ impl Reader<'_> {
                     // Trivy matches `paths` as doublestar patterns: only a pattern that
                     // matches one file names a file; any other names every file it matches.
                     let subject = match glob_unescape(f) {
-                        Some(file) => Subject::Secret { rule: id.to_owned(), file: Some(file), line: None, commit: None },
-                        None => Subject::Other { what: format!("every secret of rule `{id}` in the files matching `{f}`") },
+                        Some(file) => {
+                            Subject::Secret { rule: id.to_owned(), file: Some(file), line: None, commit: None }
+                        }
+                        None => {
+                            Subject::Other { what: format!("every secret of rule `{id}` in the files matching `{f}`") }
+                        }
                     };
                     self.push(here, subject, expires, statement.clone());
                 }

@@ -84,7 +84,13 @@ fn needs_escape(c: char) -> bool {
 /// early nor make the file unreadable.
 pub(crate) fn comment(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}') { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
 }
 

@@ -205,7 +205,10 @@ fn audit_toml_edit_keeps_comments_and_other_sections() {
         })
         .collect();
     assert_eq!(hidden.len(), 3, "{hidden:#?}");
-    assert!(hidden[0].contains("below `low`") && hidden[1].contains("unsound") && hidden[2].contains("[target]"), "{hidden:#?}");
+    assert!(
+        hidden[0].contains("below `low`") && hidden[1].contains("unsound") && hidden[2].contains("[target]"),
+        "{hidden:#?}"
+    );
 }
 
 #[test]
@@ -677,8 +680,10 @@ fn errors_in<'a>(d: &'a secfw_suppress::Drift, code: &str, file: &str) -> Vec<(u
 
 #[test]
 fn the_ignore_file_trivy_yaml_names_is_read_and_one_outside_the_repository_is_refused() {
-    let (d, _dir) =
-        drift_more(&[("trivy.yaml", "ignorefile: ./sec/custom.ignore\n"), ("sec/custom.ignore", "\nCVE-2099-0001\n")], "");
+    let (d, _dir) = drift_more(
+        &[("trivy.yaml", "ignorefile: ./sec/custom.ignore\n"), ("sec/custom.ignore", "\nCVE-2099-0001\n")],
+        "",
+    );
     assert!(d.files.contains(&"sec/custom.ignore".to_owned()), "{:?}", d.files);
     let e = errors_in(&d, "SP0201", "sec/custom.ignore");
     assert_eq!(e.len(), 1, "{:#?}", d.diagnostics);
@@ -723,7 +728,10 @@ fn trivy_secret_allow_rules_disabled_rules_and_exclude_blocks_are_unbacked() {
     assert!(e.iter().any(|(_, m)| m.contains("allow rule `docs`") && m.contains("of rule `internal`")), "{e:#?}");
     // `secret.config` in trivy.yaml names the file Trivy reads instead.
     let (d, _dir) = drift_more(
-        &[("trivy.yaml", "secret:\n  config: sec/secret.yaml\n"), ("sec/secret.yaml", "disable-rules: [slack-web-hook]\n")],
+        &[
+            ("trivy.yaml", "secret:\n  config: sec/secret.yaml\n"),
+            ("sec/secret.yaml", "disable-rules: [slack-web-hook]\n"),
+        ],
         "",
     );
     assert_eq!(errors_in(&d, "SP0201", "sec/secret.yaml").len(), 1, "{:#?}", d.diagnostics);
@@ -776,7 +784,8 @@ fn every_osv_scanner_toml_below_the_root_is_read_but_not_inside_git() {
 fn grype_cargo_deny_and_cargo_audit_settings_that_hide_findings_are_unbacked() {
     let (d, _dir) = drift_more(&[(".grype.yaml", "exclude:\n  - \"**\"\nOnly-Fixed: true\nignore: []\n")], "");
     assert_eq!(errors_in(&d, "SP0201", ".grype.yaml").len(), 2, "{:#?}", d.diagnostics);
-    let deny = "[graph]\nexclude = [\"openssl\"]\n\n[advisories]\nunmaintained = \"none\"\nunsound = \"all\"\nignore = []\n";
+    let deny =
+        "[graph]\nexclude = [\"openssl\"]\n\n[advisories]\nunmaintained = \"none\"\nunsound = \"all\"\nignore = []\n";
     let (d, _dir) = drift_more(&[("deny.toml", deny)], "");
     let e = errors_in(&d, "SP0201", "deny.toml");
     assert_eq!(e.len(), 2, "{:#?}", d.diagnostics);
@@ -831,7 +840,10 @@ fn trivy_secret_paths_and_grype_names_are_patterns_compile_escapes_them_and_drif
     // Hand-written patterns name every file or package they match: no exception backs them.
     let (d, _dir) = drift_more(
         &[
-            (".trivyignore.yaml", "secrets:\n  - id: aws-access-token\n    paths: [\"**\"]\n    statement: \"EXC-004: x\"\n"),
+            (
+                ".trivyignore.yaml",
+                "secrets:\n  - id: aws-access-token\n    paths: [\"**\"]\n    statement: \"EXC-004: x\"\n",
+            ),
             (".grype.yaml", "ignore:\n  - vulnerability: CVE-2099-0004\n    package:\n      name: \".*\"\n"),
         ],
         &more,
