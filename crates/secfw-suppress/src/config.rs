@@ -102,10 +102,9 @@ pub(crate) fn read_all(root: &Path, already: &[String]) -> Found {
             let read = read_source(root, &rel).map(|t| read_with(Format::Trivy, &rel, t, trivy_secret_config));
             found.take(&rel, read);
         }
-        (Some(_), _) => {}
         (None, Some(at)) => found.diagnostics.push(outside(TRIVY_CONFIG, at, "secret.config", &file)),
-        // The default name is always in the root.
-        (None, None) => {}
+        // Read already, or the default name (always in the root).
+        (Some(_), _) | (None, None) => {}
     }
     gitleaks_config(root, GITLEAKS_CONFIG, 0, already, &mut found);
     osv_configs_below(root, &mut found);
@@ -187,6 +186,18 @@ fn lookup<'v>(v: &'v J, path: &[&str]) -> Option<(&'v J, Vec<Seg>)> {
     None
 }
 
+/// A setting's name as written (`Vulnerability.Ignore-Unfixed`).
+fn setting(segs: &[Seg]) -> String {
+    segs.iter()
+        .map(|s| match s {
+            Seg::Key(k) => k.clone(),
+            Seg::Index(i) => i.to_string(),
+            _ => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// A list setting as Trivy takes it: a list of strings, or one string of comma- or
 /// space-separated values. `Err` names the type found.
 fn string_list(v: &J) -> Result<Vec<String>, &'static str> {
@@ -218,22 +229,12 @@ fn go_bool(v: &J) -> Result<bool, String> {
     }
 }
 
+/// `trivy.yaml`: the files it names, and its settings that hide findings.
 fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
     let mut named = TrivyNamed::default();
     let Some((doc, map)) = r.yaml() else { return named };
     let map = map.as_ref();
     let at = |segs: &[Seg]| map.and_then(|m: &SourceMap| m.key_pos(segs));
-    let hidden = |r: &mut Reader<'_>, segs: &[Seg], what: String| r.push(at(segs), Subject::Other { what }, None, None);
-    let setting = |segs: &[Seg]| {
-        segs.iter()
-            .map(|s| match s {
-                Seg::Key(k) => k.clone(),
-                Seg::Index(i) => i.to_string(),
-                _ => String::new(),
-            })
-            .collect::<Vec<_>>()
-            .join(".")
-    };
     if !matches!(doc, J::Object(_) | J::Null) {
         r.malformed(
             at(&[]),
@@ -259,13 +260,21 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
     };
     named.ignorefile = text(r, &["ignorefile"]);
     named.secret_config = text(r, &["secret", "config"]);
-    if let Some((policy, segs)) = lookup(&doc, &["ignore-policy"]).and_then(|(v, segs)| Some((v.as_str()?, segs))) {
-        if !policy.trim().is_empty() {
-            hidden(r, &segs, format!("every finding the policy `{policy}` ignores (`{}`)", setting(&segs)));
-        }
+    trivy_hidden(r, &doc, map);
+    named
+}
+
+/// The settings of `trivy.yaml` that keep findings out of a report.
+fn trivy_hidden(r: &mut Reader<'_>, doc: &J, map: Option<&SourceMap>) {
+    let at = |segs: &[Seg]| map.and_then(|m: &SourceMap| m.key_pos(segs));
+    let hidden = |r: &mut Reader<'_>, segs: &[Seg], what: String| r.push(at(segs), Subject::Other { what }, None, None);
+    if let Some((policy, segs)) = lookup(doc, &["ignore-policy"]).and_then(|(v, segs)| Some((v.as_str()?, segs)))
+        && !policy.trim().is_empty()
+    {
+        hidden(r, &segs, format!("every finding the policy `{policy}` ignores (`{}`)", setting(&segs)));
     }
     let list = |r: &mut Reader<'_>, path: &[&str]| -> Option<(Vec<String>, Vec<Seg>)> {
-        let (v, segs) = lookup(&doc, path)?;
+        let (v, segs) = lookup(doc, path)?;
         match string_list(v) {
             Ok(l) => Some((l, segs)),
             Err(k) => {
@@ -294,7 +303,7 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
             );
         }
     }
-    if let Some((v, segs)) = lookup(&doc, &["vulnerability", "ignore-unfixed"]) {
+    if let Some((v, segs)) = lookup(doc, &["vulnerability", "ignore-unfixed"]) {
         match go_bool(v) {
             Ok(true) => hidden(r, &segs, format!("every vulnerability with no fixed version (`{}`)", setting(&segs))),
             Ok(false) => {}
@@ -324,7 +333,6 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
             hidden(r, &segs, format!("licence `{l}` (`{}`)", setting(&segs)));
         }
     }
-    named
 }
 
 /// Trivy's secret-scanner configuration (go-yaml: keys exactly as written).
@@ -427,7 +435,7 @@ fn secret_hiders(
         ),
     }
     if let Some(block) = m.get("exclude-block").filter(|b| !b.is_null()) {
-        let regexes = block.get("regexes").map(string_list).unwrap_or(Ok(Vec::new()));
+        let regexes = block.get("regexes").map_or_else(|| Ok(Vec::new()), string_list);
         match regexes {
             Ok(rx) if rx.is_empty() => {}
             Ok(rx) => {
@@ -471,7 +479,7 @@ pub(crate) fn grype_settings(r: &mut Reader<'_>, doc: &J, map: Option<&SourceMap
                 Ok(true) => r.push(at(&segs), Subject::Other { what: what.to_owned() }, None, None),
                 Ok(false) => {}
                 Err(found) => {
-                    r.malformed(at(&segs), format!("`{key}` is {found}, not a boolean"), "write `true` or `false`")
+                    r.malformed(at(&segs), format!("`{key}` is {found}, not a boolean"), "write `true` or `false`");
                 }
             }
         }
@@ -623,22 +631,19 @@ fn gitleaks_config(root: &Path, name: &str, depth: usize, already: &[String], fo
             );
         }
         if let Some((k, item)) = extend.and_then(|e| tget(e, "disabledRules")) {
-            match item.as_array() {
-                Some(ids) => {
-                    for v in ids {
-                        let id = v.as_str().unwrap_or("?");
-                        let what = format!("every secret of rule `{id}` (`extend.{k}`)");
-                        r.push(pos(&src, v.span()), Subject::Other { what }, None, None);
-                    }
+            if let Some(ids) = item.as_array() {
+                for v in ids {
+                    let id = v.as_str().unwrap_or("?");
+                    let what = format!("every secret of rule `{id}` (`extend.{k}`)");
+                    r.push(pos(&src, v.span()), Subject::Other { what }, None, None);
                 }
-                None => {
-                    let at = item_pos(&src, item);
-                    r.malformed(
-                        at,
-                        format!("`extend.{k}` is {}, not an array of rule ids", type_name(item)),
-                        "write `disabledRules = [\"rule-id\"]`",
-                    );
-                }
+            } else {
+                let at = item_pos(&src, item);
+                r.malformed(
+                    at,
+                    format!("`extend.{k}` is {}, not an array of rule ids", type_name(item)),
+                    "write `disabledRules = [\"rule-id\"]`",
+                );
             }
         }
         if let Some(p) = extended {

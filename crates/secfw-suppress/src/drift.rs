@@ -192,22 +192,8 @@ fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<
         return None;
     }
     if let Some((e, wide)) = valid.first() {
-        // An entry by advisory id alone backed only by an exception for one package hides the
-        // advisory on every other package too, at whatever severity: not backed.
-        if let Subject::Advisory { id, package: None, .. } = &s.subject
-            && let Some(p) = e.package.as_ref()
-            && !crate::compile::one_package_advisory(id)
-        {
-            diagnostics.push(
-                Diagnostic::error(
-                    codes::WIDER_THAN_PACKAGE,
-                    &s.file,
-                    format!("{what} suppresses {id} on every package; {} accepts it only on {p}", e.id),
-                )
-                .at(s.pos)
-                .with_related(file_names::EXCEPTIONS, e.spans.field("package").or(e.spans.at), format!("{} package", e.id))
-                .with_hint("narrow the entry to the package where the format can (Trivy purls, Grype package), or remove it: ingest records the finding as excepted either way"),
-            );
+        if let Some(d) = wider_than_package(s, e, &what) {
+            diagnostics.push(d);
             return None;
         }
         let expires_at = e.valid_until.end_of_day();
@@ -283,6 +269,27 @@ fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<
         );
     }
     None
+}
+
+/// An entry by advisory id alone backed only by an exception for one package hides the
+/// advisory on every other package too, at whatever severity: not backed (`SP0209`). A RUSTSEC
+/// id names one crate and is no wider.
+fn wider_than_package(s: &Suppression, e: &Exception, what: &str) -> Option<Diagnostic> {
+    let Subject::Advisory { id, package: None, .. } = &s.subject else { return None };
+    let p = e.package.as_ref()?;
+    if crate::compile::one_package_advisory(id) {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            codes::WIDER_THAN_PACKAGE,
+            &s.file,
+            format!("{what} suppresses {id} on every package; {} accepts it only on {p}", e.id),
+        )
+        .at(s.pos)
+        .with_related(file_names::EXCEPTIONS, e.spans.field("package"), format!("{} package", e.id))
+        .with_hint("narrow the entry to the package where the format can (Trivy purls, Grype package), or remove it: ingest records the finding as excepted either way"),
+    )
 }
 
 /// A suppression backed only by an archived exception (history, e.g. revoked), which backs
