@@ -57,6 +57,7 @@ crate::define_codes! {
     EXCEPTION_UNKNOWN_KEY = "SF0404", "An exception bullet uses a key secfw does not know";
     EXCEPTION_BAD_VALUE = "SF0405", "An exception field has an invalid value (date, reference)";
     EXCEPTION_SECTION_UNRECOGNISED = "SF0406", "Exceptions sit under a section heading that is neither a history heading nor an active one; secfw reads them as in force";
+    EXCEPTION_HIDDEN_TEXT = "SF0407", "An exception's heading or field has struck-through or hidden text (`~~…~~`, `<s>`, `<del>`, `<strike>`, hiding HTML, an image); the exception is not read";
     // --- rulebook.yaml -------------------------------------------------------------------
     BAD_SEMVER = "SF0501", "The rulebook version is not semantic versioning (MAJOR.MINOR.PATCH)";
     DUPLICATE_TAG = "SF0502", "The tag taxonomy defines a tag twice";

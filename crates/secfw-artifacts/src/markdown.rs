@@ -34,6 +34,9 @@ pub(crate) struct Field {
     pub pos: Pos,
     /// Position of the value text (or of the bullet when empty).
     pub value_pos: Pos,
+    /// Markup anywhere in the bullet (key, value, sub-bullets) that strikes or hides text, so
+    /// that what a reader sees is not what the text says ([`hidden_markup`]): what it is, where.
+    pub hidden: Vec<(String, Pos)>,
 }
 
 /// A `### ID: Title` heading with the bullets under it.
@@ -50,6 +53,14 @@ pub(crate) struct Entry {
     pub section: String,
     /// Position of that section heading (`None` when the entry is under no section).
     pub section_pos: Option<Pos>,
+    /// The headings deeper than level 2 that this entry is nested under, outermost first
+    /// (level, text, position): every heading since the section heading with a lower level than
+    /// the entry's and than the headings after it (`### Revoked Exceptions` above
+    /// `#### EXC-010: ...`).
+    pub parents: Vec<(u8, String, Pos)>,
+    /// Markup that strikes or hides the heading, or an HTML block that strikes or hides a part of
+    /// the entry (see [`Field::hidden`]).
+    pub hidden: Vec<(String, Pos)>,
     /// Bullet fields in order.
     pub fields: Vec<Field>,
     /// Bullets that are not `**Key**: value` (text, position).
@@ -118,14 +129,21 @@ struct OutlineBuilder {
     current: Option<Entry>,
     /// A heading was seen: a later level-1 heading is a section, not the title.
     seen_heading: bool,
+    /// Headings deeper than level 2 since the last section heading, outermost first.
+    deeper: Vec<(u8, String, Pos)>,
+    /// A top-level HTML block opened an element that strikes or hides what follows (`<del>`,
+    /// `<div hidden>`) and no later block closed an element: what it is, where.
+    hiding: Option<(String, Pos, String)>,
 }
 
 impl OutlineBuilder {
     /// A heading that renders at `level` with the visible text `title`.
     ///
     /// The first heading of the document, when it is at level 1, is the title; every other
-    /// heading at level 1 or 2 starts a section; deeper headings start an entry.
-    fn heading(&mut self, level: u8, title: String, pos: Pos) {
+    /// heading at level 1 or 2 starts a section; deeper headings start an entry, nested under
+    /// the deeper headings before it with a lower level ([`Entry::parents`]). `hidden` is markup
+    /// that strikes or hides the heading.
+    fn heading(&mut self, level: u8, title: String, pos: Pos, mut hidden: Vec<(String, Pos)>) {
         if let Some(e) = self.current.take() {
             self.out.entries.push(e);
         }
@@ -139,18 +157,24 @@ impl OutlineBuilder {
             1 | 2 => {
                 self.section.clone_from(&title);
                 self.section_pos = Some(pos);
+                self.deeper.clear();
                 self.out.sections.push(Section { title, pos, pairs: Vec::new() });
             }
             _ => {
+                self.deeper.retain(|(l, _, _)| *l < level);
+                hidden.extend(self.hiding.as_ref().map(|(w, p, _)| (w.clone(), *p)));
                 self.current = Some(Entry {
                     level,
-                    heading: title,
+                    heading: title.clone(),
                     pos,
                     section: self.section.clone(),
                     section_pos: self.section_pos,
+                    parents: self.deeper.clone(),
+                    hidden,
                     fields: Vec::new(),
                     stray: Vec::new(),
                 });
+                self.deeper.push((level, title, pos));
             }
         }
     }
@@ -186,20 +210,27 @@ pub(crate) fn outline(text: &str) -> Outline {
         match value {
             NodeValue::Heading(h) => {
                 let title = if h.level <= 2 { visible_text(node) } else { inline_text(node) };
-                b.heading(h.level, title.trim().to_owned(), pos_of(node));
+                b.heading(h.level, title.trim().to_owned(), pos_of(node), hidden_markup(node));
             }
             NodeValue::HtmlBlock(html) => {
-                for (level, title, pos) in html_headings(&html.literal, pos_of(node)) {
-                    b.heading(level, title, pos);
+                for (level, title, pos, hidden) in html_headings(&html.literal, pos_of(node)) {
+                    b.heading(level, title, pos, hidden);
                 }
+                block_hiding(&html.literal, pos_of(node), &mut b);
             }
             NodeValue::Paragraph => {
-                for (level, title, pos) in paragraph_html_headings(node) {
-                    b.heading(level, title, pos);
+                for (level, title, pos, hidden) in paragraph_html_headings(node) {
+                    b.heading(level, title, pos, hidden);
                 }
             }
             NodeValue::List(_) => {
                 if let Some(e) = b.current.as_mut() {
+                    if let Some((w, p, _)) = &b.hiding {
+                        let h = (w.clone(), *p);
+                        if !e.hidden.contains(&h) {
+                            e.hidden.push(h);
+                        }
+                    }
                     read_fields(node, e);
                 } else if let Some(s) = b.out.sections.last_mut() {
                     for item in node.children() {
@@ -222,20 +253,25 @@ pub(crate) fn outline(text: &str) -> Outline {
 fn nested_sections<'a>(node: &'a AstNode<'a>, b: &mut OutlineBuilder) {
     for d in node.descendants().skip(1) {
         let found = match &d.data().value {
-            NodeValue::Heading(h) if h.level <= 2 => vec![(h.level, visible_text(d).trim().to_owned(), pos_of(d))],
+            NodeValue::Heading(h) if h.level <= 2 => {
+                vec![(h.level, visible_text(d).trim().to_owned(), pos_of(d), Vec::new())]
+            }
             NodeValue::HtmlBlock(html) => html_headings(&html.literal, pos_of(d)),
             NodeValue::Paragraph => paragraph_html_headings(d),
             _ => Vec::new(),
         };
-        for (_, title, pos) in found.into_iter().filter(|(l, _, _)| *l <= 2) {
+        for (_, title, pos, _) in found.into_iter().filter(|(l, _, _, _)| *l <= 2) {
             // Never the document title: a quoted or listed heading is inside the document.
-            b.heading(2, title, pos);
+            b.heading(2, title, pos, Vec::new());
         }
     }
 }
 
+/// An HTML heading: level, visible text, position, and markup in it that strikes or hides text.
+type HtmlHeading = (u8, String, Pos, Vec<(String, Pos)>);
+
 /// HTML headings written with inline HTML in a paragraph (e.g. `<span><h2>T</h2></span>`).
-fn paragraph_html_headings<'a>(para: &'a AstNode<'a>) -> Vec<(u8, String, Pos)> {
+fn paragraph_html_headings<'a>(para: &'a AstNode<'a>) -> Vec<HtmlHeading> {
     if !para.children().any(|c| matches!(c.data().value, NodeValue::HtmlInline(_))) {
         return Vec::new();
     }
@@ -250,7 +286,15 @@ fn paragraph_html_headings<'a>(para: &'a AstNode<'a>) -> Vec<(u8, String, Pos)> 
             _ => {}
         }
     }
-    html_headings(&html, pos_of(para)).into_iter().map(|(l, t, _)| (l, t, pos_of(para))).collect()
+    // Struck-through Markdown inside the paragraph strikes the headings written in it.
+    let struck: Vec<(String, Pos)> = hidden_markup(para).into_iter().filter(|(w, _)| !w.starts_with("HTML")).collect();
+    html_headings(&html, pos_of(para))
+        .into_iter()
+        .map(|(l, t, _, mut h)| {
+            h.extend(struck.iter().cloned());
+            (l, t, pos_of(para), h)
+        })
+        .collect()
 }
 
 /// `s` from byte `i` on (empty past the end or off a character boundary).
@@ -259,8 +303,9 @@ fn tail(s: &str, i: usize) -> &str {
 }
 
 /// The `<h1>`..`<h6>` headings in a piece of HTML starting at `at`: (level, visible text,
-/// position). Comments are skipped; a heading runs to its closing tag (or the end).
-fn html_headings(html: &str, at: Pos) -> Vec<(u8, String, Pos)> {
+/// position, markup in it that strikes or hides text). Comments are skipped; a heading runs to
+/// its closing tag (or the end).
+fn html_headings(html: &str, at: Pos) -> Vec<HtmlHeading> {
     let lower = html.to_ascii_lowercase();
     let b = lower.as_bytes();
     let mut out = Vec::new();
@@ -287,7 +332,9 @@ fn html_headings(html: &str, at: Pos) -> Vec<(u8, String, Pos)> {
             u32::try_from(before.rsplit('\n').next().unwrap_or_default().chars().count() + 1).unwrap_or(1)
         };
         let inner = html.get(open_end..close).unwrap_or_default();
-        out.push((level - b'0', html_text(inner), Pos::new(line, column)));
+        let pos = Pos::new(line, column);
+        let hidden = hiding_tag(inner, true).map(|w| (w, pos)).into_iter().collect();
+        out.push((level - b'0', html_text(inner), pos, hidden));
         i = close.max(start + 1);
     }
     out
@@ -435,6 +482,145 @@ pub(crate) fn heading_key(title: &str) -> String {
     s
 }
 
+/// HTML elements that only format text and never strike or hide it, when written without
+/// attributes. Any other inline HTML in an entry (`<s>`, `<del>`, `<strike>`, `<span hidden>`,
+/// `<font color=white>`, `<details>`, ...) is reported by [`hidden_markup`].
+const PLAIN_TAGS: [&str; 15] =
+    ["b", "strong", "i", "em", "code", "kbd", "samp", "var", "br", "wbr", "sub", "sup", "u", "mark", "small"];
+
+/// HTML elements that strike their content through.
+const STRUCK_TAGS: [&str; 3] = ["s", "del", "strike"];
+
+/// The first HTML tag in `html` (comments skipped) that may strike or hide text: with
+/// `strict`, any opening tag other than a [`PLAIN_TAGS`] element without attributes (and any
+/// declaration or processing instruction); otherwise only [`STRUCK_TAGS`] and elements with a
+/// `hidden` or `style` attribute. Closing tags hide nothing by themselves.
+fn hiding_tag(html: &str, strict: bool) -> Option<String> {
+    let mut rest = html;
+    while let Some((_, after)) = rest.split_once('<') {
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.split_once("-->").map_or("", |(_, r)| r);
+            continue;
+        }
+        let (tag, next) = after.split_once('>').unwrap_or((after, ""));
+        rest = next;
+        if tag.starts_with('/') {
+            continue;
+        }
+        if tag.starts_with(['!', '?']) {
+            if strict {
+                return Some(format!("HTML `<{}>`", tag.chars().take(40).collect::<String>()));
+            }
+            continue;
+        }
+        let name_len = tag.find(|c: char| !c.is_ascii_alphanumeric() && c != '-').unwrap_or(tag.len());
+        if name_len == 0 {
+            continue;
+        }
+        let (name, attrs) = tag.split_at_checked(name_len).unwrap_or((tag, ""));
+        let name = name.to_ascii_lowercase();
+        let attrs = attrs.trim().trim_end_matches('/').trim().to_ascii_lowercase();
+        let hides = if strict {
+            !PLAIN_TAGS.contains(&name.as_str()) || !attrs.is_empty()
+        } else {
+            STRUCK_TAGS.contains(&name.as_str()) || attrs.contains("hidden") || attrs.contains("style")
+        };
+        if hides {
+            let shown: String = tag.chars().take(60).collect();
+            return Some(format!("HTML `<{shown}>`"));
+        }
+    }
+    None
+}
+
+/// Markup under `node` (itself included) that strikes or hides text, so that secfw would read
+/// text a reader sees struck out or does not see at all: struck-through text (`~~…~~`), an image
+/// (secfw would read its alt text), and inline HTML or an HTML block other than comments and
+/// [`PLAIN_TAGS`] formatting (`<s>`, `<del>`, `<strike>`, `<span hidden>`, ...). What it is,
+/// where.
+pub(crate) fn hidden_markup<'a>(node: &'a AstNode<'a>) -> Vec<(String, Pos)> {
+    let mut out = Vec::new();
+    for d in node.descendants() {
+        let what = match &d.data().value {
+            NodeValue::Strikethrough => Some("struck-through text (`~~…~~`)".to_owned()),
+            NodeValue::Image(_) => Some("an image (its alt text is not what a reader sees)".to_owned()),
+            NodeValue::HtmlInline(h) => hiding_tag(h, true),
+            NodeValue::HtmlBlock(h) => hiding_tag(&h.literal, true),
+            _ => None,
+        };
+        if let Some(w) = what {
+            out.push((w, pos_of(d)));
+        }
+    }
+    out
+}
+
+/// The elements striking or hiding what follows them (`<del>`, `<s>`, `<strike>`, `<div
+/// hidden>`, `<div style=...>`) that `html` opens and does not close, and the element names it
+/// closes, in order.
+fn unclosed_hiding(html: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let (mut open, mut closed) = (Vec::new(), Vec::new());
+    let mut rest = html;
+    while let Some((_, after)) = rest.split_once('<') {
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.split_once("-->").map_or("", |(_, r)| r);
+            continue;
+        }
+        let (tag, next) = after.split_once('>').unwrap_or((after, ""));
+        rest = next;
+        let (closing, body) = tag.strip_prefix('/').map_or((false, tag), |t| (true, t));
+        let name_len = body.find(|c: char| !c.is_ascii_alphanumeric() && c != '-').unwrap_or(body.len());
+        let name = body.get(..name_len).unwrap_or_default().to_ascii_lowercase();
+        if name.is_empty() {
+            continue;
+        }
+        if closing {
+            match open.iter().rposition(|(n, _): &(String, String)| *n == name) {
+                Some(i) => {
+                    open.remove(i);
+                }
+                None => closed.push(name),
+            }
+        } else if let Some(what) = hiding_tag(&format!("<{tag}>"), false) {
+            open.push((name, what));
+        }
+    }
+    (open, closed)
+}
+
+/// A top-level HTML block at `at`: one that opens an element striking or hiding what follows
+/// and does not close it (`<del>` on a line of its own) strikes the entry it is in and every
+/// entry and bullet list after it, until an HTML block closes that element (leaning wide: a
+/// struck entry is refused, loudly).
+fn block_hiding(html: &str, at: Pos, b: &mut OutlineBuilder) {
+    let (open, closed) = unclosed_hiding(html);
+    if b.hiding.as_ref().is_some_and(|(_, _, name)| closed.contains(name)) {
+        b.hiding = None;
+    }
+    if let Some((name, what)) = open.into_iter().next() {
+        if let Some(e) = b.current.as_mut() {
+            e.hidden.push((what.clone(), at));
+        }
+        b.hiding = Some((what, at, name));
+    }
+}
+
+/// A link in a field value as text: the visible text, and for an e-mail link the address in
+/// angle brackets, so that `Name <addr>` (an e-mail autolink), `<addr>` and
+/// `[Name](mailto:addr)` keep the address they name: `Name <addr>`, `<addr>`.
+fn link_text<'a>(link: &'a AstNode<'a>, url: &str) -> String {
+    let text = inline_text(link);
+    let Some(addr) = url.split_at_checked(7).filter(|(p, _)| p.eq_ignore_ascii_case("mailto:")).map(|(_, a)| a) else {
+        return text;
+    };
+    let addr = addr.split('?').next().unwrap_or_default();
+    if text.trim().eq_ignore_ascii_case(addr) || text.trim().is_empty() {
+        format!("<{addr}>")
+    } else {
+        format!("{text} <{addr}>")
+    }
+}
+
 /// The text of a list item's first paragraph.
 fn item_text<'a>(item: &'a AstNode<'a>) -> String {
     item.children()
@@ -470,6 +656,7 @@ fn read_fields<'a>(list: &'a AstNode<'a>, entry: &mut Entry) {
                 NodeValue::Text(t) => rest.push_str(t),
                 NodeValue::Code(c) => rest.push_str(&c.literal),
                 NodeValue::SoftBreak | NodeValue::LineBreak => rest.push(' '),
+                NodeValue::Link(l) => rest.push_str(&link_text(n, &l.url)),
                 _ => rest.push_str(&inline_text(n)),
             }
             sib = n.next_sibling();
@@ -487,7 +674,8 @@ fn read_fields<'a>(list: &'a AstNode<'a>, entry: &mut Entry) {
                 items.push((item_text(si), pos_of(si)));
             }
         }
-        entry.fields.push(Field { key, value, items, pos, value_pos });
+        let hidden = hidden_markup(item);
+        entry.fields.push(Field { key, value, items, pos, value_pos, hidden });
     }
 }
 
@@ -593,7 +781,7 @@ mod tests {
         assert_eq!(html_text(" Re<!-- x -->vo<b>ked</b>\n &amp; &#x41;&#66;&lt; x "), "Revoked & AB< x");
         assert_eq!(decode_entities("a &shy;*b* \\ [c](d) #1 1. x"), "a \u{ad}*b* \\ [c](d) #1 1. x");
         assert!(html_headings("<!-- <h2>x</h2> --><hr><header>y</header><h7>z</h7>", Pos::new(1, 1)).is_empty());
-        assert_eq!(html_headings("<h1>a", Pos::new(3, 2)), [(1, "a".to_owned(), Pos::new(3, 2))]);
+        assert_eq!(html_headings("<h1>a", Pos::new(3, 2)), [(1, "a".to_owned(), Pos::new(3, 2), Vec::new())]);
     }
 
     #[test]

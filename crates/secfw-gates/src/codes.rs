@@ -27,4 +27,6 @@ secfw_artifacts::define_codes! {
     SCAN_OUTDATED = "GT0207", "A resource's last successful scan is older than this cycle";
     EXCEPTED_FINDING = "GT0208", "A finding is excepted by a valid exception (listed, not hidden)";
     SCAN_INCOMPLETE = "GT0209", "A scan this cycle skipped part of its report (`scans[].incomplete`) and no later complete run of the tool covers its targets";
+    // --- suppression_parity --------------------------------------------------------------------
+    REGISTRY_UNUSABLE = "GT0301", "exceptions.md has errors, so no suppression can be checked against it (suppression_parity fails closed)";
 }

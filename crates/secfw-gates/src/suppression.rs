@@ -36,6 +36,23 @@ impl crate::Gate for SuppressionParity {
                 );
             }
         }
+        // A registry with errors (an entry that could not be read, struck or hidden text) is
+        // not the registry people wrote: nothing read from it may back a suppression.
+        let registry_errors =
+            ws.diagnostics.iter().filter(|d| d.file == file_names::EXCEPTIONS && d.is_error()).count();
+        if ws.exceptions.is_some() && registry_errors > 0 {
+            drift.diagnostics.push(
+                Diagnostic::error(
+                    crate::codes::REGISTRY_UNUSABLE,
+                    file_names::EXCEPTIONS,
+                    format!(
+                        "{} has {registry_errors} error(s), so suppressions cannot be checked against it",
+                        file_names::EXCEPTIONS
+                    ),
+                )
+                .with_hint("fix the schema_lint errors of exceptions.md first; this gate fails closed"),
+            );
+        }
         let mut stats = serde_json::Map::new();
         stats.insert("ignore_files".into(), serde_json::json!(drift.files));
         stats.insert("suppressions".into(), serde_json::json!(drift.suppressions.len()));

@@ -642,3 +642,21 @@ fn the_example_workspace_passes_every_gate_at_its_fixed_time() {
     assert!(!parity.excepted.is_empty());
     assert!(run.escalations.is_empty());
 }
+
+/// A registry secfw could not read completely (here a struck-through approval, `SF0407`) backs
+/// no suppression: the `suppression_parity` gate fails closed on its own, not only
+/// `schema_lint`.
+#[test]
+fn a_registry_with_errors_fails_suppression_parity_closed() {
+    let dir = workspace(&[(
+        "exceptions.md",
+        "- **Approval**: security-lead@acme.test",
+        "- **Approval**: ~~security-lead@acme.test~~",
+    )]);
+    let run = gates(dir.path(), now());
+    let errs = errors(&run, GateName::SuppressionParity);
+    assert!(
+        errs.iter().any(|d| d.code.as_str() == "GT0301" && d.file == "exceptions.md" && d.hint.is_some()),
+        "{errs:#?}"
+    );
+}

@@ -117,12 +117,66 @@ impl ExceptionEval {
     }
 }
 
-fn norm(s: &str) -> String {
-    s.trim().to_lowercase()
+/// The person an `**Approval**` or `**Requestor**` entry, or a rulebook approver, names, as
+/// compared for approvals — the one home of identity comparison:
+///
+/// - invisible characters ([`secfw_artifacts::is_invisible`]: zero-width spaces and joiners,
+///   soft hyphen, bidi marks, ...) are removed and white space collapsed;
+/// - the address is taken out of `Name <addr>` (an e-mail autolink, kept by the reader as
+///   `Name <addr>`), `<addr>`, `[Name](mailto:addr)` and `mailto:addr`;
+/// - trailing punctuation (`.`, `,`, `;`, `:`) is dropped, and case is folded.
+///
+/// Anything else stays part of the identity: `risk@x (pending)` is not `risk@x`, so an approval
+/// with words around it counts for no role (fail closed); [`same_person`] is the looser reading
+/// used where a match makes things stricter (self-approval).
+pub fn identity(entry: &str) -> String {
+    let visible: String = entry.chars().filter(|c| !secfw_artifacts::is_invisible(*c)).collect();
+    let mut s = visible.split_whitespace().collect::<Vec<_>>().join(" ");
+    let trim_end = |s: &mut String| {
+        while s.ends_with(['.', ',', ';', ':']) || s.ends_with(char::is_whitespace) {
+            s.pop();
+        }
+    };
+    trim_end(&mut s);
+    if let Some(inner) = s.strip_suffix('>').and_then(|b| b.rsplit_once('<')).map(|(_, a)| a.trim().to_owned()) {
+        s = inner;
+    }
+    if let Some(addr) =
+        s.split_at_checked(7).filter(|(p, _)| p.eq_ignore_ascii_case("mailto:")).map(|(_, a)| a.trim().to_owned())
+    {
+        s = addr;
+    }
+    trim_end(&mut s);
+    s.to_lowercase()
 }
 
-fn approved_by(e: &Exception, list: &[String]) -> bool {
-    e.approvers.iter().any(|a| list.iter().any(|l| norm(l) == norm(a)))
+/// The e-mail addresses written anywhere in `entry` (`Sam <a@x>`, `a@x (AppSec)`, `mailto:a@x`,
+/// `a@x.`), each as [`identity`] reads it.
+fn addresses(entry: &str) -> Vec<String> {
+    let visible: String = entry.chars().filter(|c| !secfw_artifacts::is_invisible(*c)).collect();
+    visible
+        .split(|c: char| c.is_whitespace() || "<>()[]{},;\"'`".contains(c))
+        .map(identity)
+        .filter(|t| t.split_once('@').is_some_and(|(l, d)| !l.is_empty() && !d.is_empty()))
+        .collect()
+}
+
+/// Do `a` and `b` name the same person? The same [`identity`], or an e-mail address in common
+/// (so `Sam Ops <ops@x>`, `ops@x (AppSec)` and `ops\u{200b}@x.` are all `ops@x`). Used where a
+/// match makes the check stricter: the requestor among the approvers ([`codes::EXCEPTION_SELF_APPROVED`]).
+pub fn same_person(a: &str, b: &str) -> bool {
+    let (ia, ib) = (identity(a), identity(b));
+    if !ia.is_empty() && ia == ib {
+        return true;
+    }
+    let theirs = addresses(b);
+    addresses(a).iter().any(|x| theirs.contains(x))
+}
+
+/// Is one of the exception's approvers on `list` (the rulebook's approvers of one role), by
+/// [`identity`]? The one rule for "this role approved"; ticket sync asks it too.
+pub fn approved_by(e: &Exception, list: &[String]) -> bool {
+    e.approvers.iter().map(|a| identity(a)).any(|a| !a.is_empty() && list.iter().any(|l| identity(l) == a))
 }
 
 /// The package a finding or a scanner suppression names, for [`covers`].
@@ -491,7 +545,7 @@ fn check_not_self_approved(e: &Exception, diags: &mut Vec<Diagnostic>) {
     let f = file_names::EXCEPTIONS;
     let id = e.id.as_str();
     let at = |field: &str| e.spans.field(field);
-    if e.approvers.iter().any(|a| norm(a) == norm(&e.requestor)) {
+    if e.approvers.iter().any(|a| same_person(a, &e.requestor)) {
         diags.push(
             Diagnostic::error(
                 codes::EXCEPTION_SELF_APPROVED,
@@ -940,5 +994,97 @@ mod tests {
         old.section = "Revoked Exceptions".into();
         let ev = evaluate_exception(&old, &rb(), &[], now);
         assert_eq!((ev.state, ev.diagnostics.len()), (ExceptionState::Archived, 0));
+    }
+
+    /// A fully approved critical exception requested by `requestor` and approved by
+    /// `approvers`, as parsed from `exceptions.md` (so Markdown spellings reach governance as a
+    /// reader of the file would write them).
+    fn parsed(requestor: &str, approvers: &str) -> Exception {
+        let md = format!(
+            "# R\n\n## Active Exceptions\n\n### EXC-001: t\n- **Policy**: POL-001\n- **Severity**: Critical\n- **Requestor**: {requestor}\n- **Approval**: {approvers}\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-01\n- **Justification**: needed\n- **Risk Assessment**: low\n- **Risk Mitigation**:\n  - isolated\n"
+        );
+        let src = secfw_artifacts::SourceFile::new("exceptions.md", md);
+        let (reg, d) = secfw_artifacts::parse_exceptions(&src, secfw_artifacts::Level::Warning);
+        assert!(d.is_empty(), "{requestor} / {approvers}: {d:?}");
+        reg.exceptions.into_iter().next().expect("one exception")
+    }
+
+    #[test]
+    fn a_requestor_spelled_differently_still_cannot_approve_their_own_exception() {
+        let crit = open(&[("F-1", Severity::Critical)]);
+        let now = at("2026-11-24T00:00:00Z");
+        let others = "risk@x.test, ciso@x.test";
+        for (requestor, approver) in [
+            ("sec@x.test", "sec@x.test"),
+            ("Sam Ops <sec@x.test>", "sec@x.test"),
+            ("sec\u{200b}@x.test", "sec@x.test"),
+            ("se\u{00ad}c@x.test", "sec@x.test"),
+            ("[Sam Ops](mailto:sec@x.test)", "sec@x.test"),
+            ("mailto:sec@x.test", "sec@x.test"),
+            ("sec@x.test (AppSec)", "sec@x.test"),
+            ("sec@x.test.", "sec@x.test"),
+            ("SEC@X.TEST", "sec@x.test"),
+            // The approval written another way than the requestor.
+            ("sec@x.test", "Sam Ops <sec@x.test>"),
+            ("sec@x.test", "[Sam](mailto:sec@x.test)"),
+            ("sec@x.test", "sec\u{2060}@x.test"),
+            // A display name that looks like someone else does not hide the address.
+            ("[risk@x.test](mailto:sec@x.test)", "sec@x.test"),
+        ] {
+            let e = parsed(requestor, &format!("{approver}, {others}"));
+            let ev = evaluate_exception(&e, &rb(), &crit, now);
+            assert!(
+                codes_of(&ev).contains(&codes::EXCEPTION_SELF_APPROVED),
+                "{requestor:?} approving as {approver:?} passed: {:?}",
+                ev.diagnostics
+            );
+            assert_eq!(ev.state, ExceptionState::Invalid, "{requestor:?}");
+        }
+        // Someone else is not the requestor.
+        let ev = evaluate_exception(&parsed("dev@x.test", &format!("sec@x.test, {others}")), &rb(), &crit, now);
+        assert!(ev.is_valid(), "{:?}", ev.diagnostics);
+    }
+
+    #[test]
+    fn approvals_count_by_identity_and_never_for_withdrawn_or_annotated_entries() {
+        let crit = open(&[("F-1", Severity::Critical)]);
+        let now = at("2026-11-24T00:00:00Z");
+        // The same person however the address is written.
+        for committee in [
+            "Risk Committee <risk@x.test>",
+            "<RISK@x.test>",
+            "[Risk](mailto:risk@x.test)",
+            "risk@x.test.",
+            "ri\u{200b}sk@x.test",
+        ] {
+            let ev = evaluate_exception(&parsed("dev@x.test", &format!("sec@x.test, {committee}")), &rb(), &crit, now);
+            assert!(ev.is_valid(), "{committee:?}: {:?}", ev.diagnostics);
+        }
+        // Words around an address are not an approval (`pending`), nor is a mail link whose
+        // address is someone else's.
+        for committee in ["risk@x.test (pending)", "not risk@x.test", "[risk@x.test](mailto:dev2@x.test)"] {
+            let ev = evaluate_exception(&parsed("dev@x.test", &format!("sec@x.test, {committee}")), &rb(), &crit, now);
+            assert_eq!(codes_of(&ev), vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE], "{committee:?}");
+        }
+        // Listing one approver twice in two spellings is still one approver, of one role.
+        let ev = evaluate_exception(&parsed("dev@x.test", "sec@x.test, Sec <SEC@x.test>"), &rb(), &crit, now);
+        assert_eq!(codes_of(&ev), vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE]);
+        // A rulebook approver written as `Name <addr>` is that address.
+        let mut rb = rb();
+        rb.exceptions.approvers.risk_committee = vec!["Risk Committee <Risk@x.test>".into()];
+        let ev = evaluate_exception(&parsed("dev@x.test", "sec@x.test, risk@x.test"), &rb, &crit, now);
+        assert!(ev.is_valid(), "{:?}", ev.diagnostics);
+    }
+
+    #[test]
+    fn identities_are_compared_as_a_reader_sees_them() {
+        assert_eq!(identity(" Sam  Ops <Sec@X.test>. "), "sec@x.test");
+        assert_eq!(identity("MAILTO:sec@x.test"), "sec@x.test");
+        assert_eq!(identity("s\u{200b}ec@x.test"), "sec@x.test");
+        assert_eq!(identity("Jane Doe"), "jane doe");
+        assert_ne!(identity("sec@x.test (pending)"), "sec@x.test");
+        assert!(same_person("sec@x.test (AppSec)", "Sam <sec@x.test>"));
+        assert!(same_person("Jane  Doe", "jane doe"));
+        assert!(!same_person("sec@x.test", "sec@y.test") && !same_person("", ""));
     }
 }

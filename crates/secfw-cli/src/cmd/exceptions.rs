@@ -146,6 +146,13 @@ pub(crate) fn run(args: &Args, out: &Output) -> CmdResult {
         Fmt::Json => out.print(&serde_json::to_string_pretty(&report)?),
         Fmt::Human => {
             let mut s = String::new();
+            // What could not be read as written comes first: it may be a revocation.
+            for d in &report.registry {
+                s.push_str(&out.diagnostic(d, ws.artifacts().sources.get(&d.file)));
+                if !s.ends_with('\n') {
+                    s.push('\n');
+                }
+            }
             for e in &report.exceptions {
                 let _ = writeln!(
                     s,
@@ -190,7 +197,7 @@ fn compile(a: &CompileArgs, out: &Output) -> CmdResult {
         Ok(r) => r,
         Err(e) => return out.fail(e, &a.dir),
     };
-    let mut s = String::new();
+    let mut s = out.diagnostics_in(&a.dir, &report.registry);
     for f in &report.files {
         for d in &f.diagnostics {
             s.push_str(&out.diagnostic(d, None));

@@ -48,7 +48,11 @@ pub struct ExceptionsCheckReport {
     pub now: String,
     /// Every exception, evaluated.
     pub exceptions: Vec<ExceptionEval>,
-    /// `true` when no exception has an error.
+    /// Problems reading `exceptions.md` itself (a heading or field secfw could not read, a
+    /// section it does not recognise), located. An error means an entry was not read as
+    /// written, so the check fails (fail closed).
+    pub registry: Vec<Diagnostic>,
+    /// `true` when no exception has an error and `exceptions.md` has none.
     pub passed: bool,
 }
 
@@ -59,14 +63,18 @@ impl Outcome for ExceptionsCheckReport {
 }
 
 impl ExceptionsCheckReport {
-    /// Errors over every exception.
+    /// Errors over `exceptions.md` and every exception.
     pub fn errors(&self) -> usize {
-        self.exceptions.iter().flat_map(|e| &e.diagnostics).filter(|d| d.is_error()).count()
+        self.all_diagnostics().filter(|d| d.is_error()).count()
     }
 
-    /// Warnings and notes over every exception.
+    /// Warnings and notes over `exceptions.md` and every exception.
     pub fn warnings(&self) -> usize {
-        self.exceptions.iter().flat_map(|e| &e.diagnostics).filter(|d| !d.is_error()).count()
+        self.all_diagnostics().filter(|d| !d.is_error()).count()
+    }
+
+    fn all_diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.registry.iter().chain(self.exceptions.iter().flat_map(|e| &e.diagnostics))
     }
 }
 
@@ -124,6 +132,35 @@ impl Outcome for VexInReport {
     }
 }
 
+/// The problems found reading `exceptions.md` itself (its parse errors and warnings, located),
+/// as loaded.
+pub(super) fn registry_diagnostics(ws: &Workspace) -> Vec<Diagnostic> {
+    ws.diagnostics().iter().filter(|d| d.file == secfw_artifacts::file_names::EXCEPTIONS).cloned().collect()
+}
+
+/// The registry as loaded, for a command that acts on the exceptions in force (`compile`,
+/// `vex`): refused (fail closed) when `exceptions.md` is missing or has an error, because an
+/// entry secfw could not read as written may be a revocation or a withdrawn approval; else its
+/// warnings, to show.
+pub(super) fn registry_in_force<'a>(
+    ws: &'a Workspace,
+    what: &str,
+) -> Result<(&'a secfw_artifacts::ExceptionRegistry, Vec<Diagnostic>), Error> {
+    let Some(reg) = ws.artifacts().exceptions.as_ref() else {
+        return Err(exceptions_unusable(ws, what));
+    };
+    let diagnostics = registry_diagnostics(ws);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Error::Unusable {
+            message: format!(
+                "exceptions.md has errors{what}: an entry secfw cannot read as written may be a revocation or a withdrawn approval; fix them (`secfw validate`) and run again"
+            ),
+            diagnostics,
+        });
+    }
+    Ok((reg, diagnostics))
+}
+
 pub(super) fn exceptions_unusable(ws: &Workspace, what: &str) -> Error {
     Error::Unusable {
         message: format!("exceptions.md is missing or does not parse{what}"),
@@ -152,12 +189,14 @@ impl Workspace {
         } else {
             secfw_governance::evaluate(self.artifacts(), opts.now)
         };
-        let errors = gov.exceptions.iter().flat_map(|e| &e.diagnostics).filter(|d| d.is_error()).count();
-        Ok(ExceptionsCheckReport {
+        let mut report = ExceptionsCheckReport {
             now: opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             exceptions: gov.exceptions,
-            passed: errors == 0,
-        })
+            registry: registry_diagnostics(self),
+            passed: false,
+        };
+        report.passed = report.errors() == 0;
+        Ok(report)
     }
 
     /// Read VEX documents: keep the statements of the rulebook's trusted authors, resolve

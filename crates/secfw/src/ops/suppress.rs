@@ -97,6 +97,9 @@ pub struct CompiledFile {
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct CompileReport {
+    /// Warnings about `exceptions.md` itself (e.g. a section heading secfw reads as in force,
+    /// `SF0406`); with an error nothing is compiled.
+    pub registry: Vec<Diagnostic>,
     /// Each file, in format order.
     pub files: Vec<CompiledFile>,
 }
@@ -129,9 +132,7 @@ impl Workspace {
     /// the whole read-modify-write unless `check`.
     pub fn compile_exceptions(&self, opts: &CompileOptions) -> Result<CompileReport, Error> {
         let ws = self.artifacts();
-        let Some(reg) = ws.exceptions.as_ref() else {
-            return Err(super::exceptions::exceptions_unusable(self, "; nothing is compiled"));
-        };
+        let (reg, registry) = super::exceptions::registry_in_force(self, "; nothing is compiled")?;
         let formats: Vec<Format> = match &opts.target {
             CompileTarget::One { format, .. } => vec![*format],
             CompileTarget::All => {
@@ -182,7 +183,7 @@ impl Workspace {
                 diagnostics: c.diagnostics,
             });
         }
-        Ok(CompileReport { files })
+        Ok(CompileReport { registry, files })
     }
 }
 
@@ -262,19 +263,18 @@ impl Workspace {
         use secfw_seal::dsse::{Envelope, EnvelopeSignature, b64_encode, pae};
         use secfw_suppress::vex::{cyclonedx, openvex};
         let ws = self.artifacts();
-        if ws.exceptions.is_none() {
-            return Err(super::exceptions::exceptions_unusable(self, "; no VEX is written"));
-        }
+        let (_, registry) = super::exceptions::registry_in_force(self, "; no VEX is written")?;
         let gov = secfw_governance::evaluate(ws, opts.now);
         let rules = secfw_suppress::rules(ws, &gov);
         let vo = secfw_suppress::vex::VexOptions::new(opts.author.clone(), opts.now);
-        let (doc, diagnostics) = match opts.format {
+        let (doc, mut diagnostics) = match opts.format {
             VexFormat::CycloneDx => {
                 let (d, g) = cyclonedx(&rules, &vo);
                 (Some(d), g)
             }
             VexFormat::OpenVex => openvex(&rules, &vo),
         };
+        diagnostics.splice(0..0, registry);
         let Some(doc) = doc else {
             return Err(Error::Unusable {
                 message: "no valid exception names a product (`**Package**`), so there is no VEX statement to write"
