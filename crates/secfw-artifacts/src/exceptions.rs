@@ -278,10 +278,20 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<
     let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
     // Unrecognised section headings with exceptions under them, in document order.
     let mut unrecognised: Vec<(String, Option<Pos>, Vec<String>)> = Vec::new();
-    for entry in &outline.entries {
-        let Some((id, title)) =
-            entry.heading.split_once(':').map(|(a, b)| (a.trim(), b.trim())).filter(|(a, _)| is_id(a, "EXC"))
-        else {
+    let exc_id = |heading: &str| {
+        heading
+            .split_once(':')
+            .map(|(a, b)| (a.trim().to_owned(), b.trim().to_owned()))
+            .filter(|(a, _)| is_id(a, "EXC"))
+    };
+    for (i, entry) in outline.entries.iter().enumerate() {
+        let Some((id, title)) = exc_id(&entry.heading) else {
+            // A heading deeper than level 2 that groups the exceptions nested below it
+            // (`### Revoked Exceptions` above `#### EXC-010: ...`) is a section of its own.
+            let groups = outline.entries[i + 1..].iter().any(|e| e.parents.iter().any(|(_, _, p)| *p == entry.pos));
+            if groups && entry.fields.is_empty() {
+                continue;
+            }
             diags.push(
                 Diagnostic::error(
                     codes::EXCEPTION_BAD_HEADING,
@@ -293,6 +303,11 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<
             );
             continue;
         };
+        let (id, title) = (id.as_str(), title.as_str());
+        if !entry.hidden.is_empty() {
+            hidden_text(f, id, "the exception", &entry.hidden, &mut diags);
+            continue;
+        }
         if let Some(first) = seen.get(id) {
             diags.push(
                 Diagnostic::error(codes::DUPLICATE_EXCEPTION, f, format!("exception {id} is defined twice"))
@@ -305,10 +320,21 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<
         seen.insert(id.to_owned(), entry.pos);
         if let Some(mut e) = parse_exception(entry, id, title, f, unknown_level, &mut diags) {
             // Directly under the document title, the title is the heading a reader sees above it.
-            let (heading, at) = match (&outline.title, entry.section_pos) {
+            let (mut heading, mut at) = match (&outline.title, entry.section_pos) {
                 (Some(t), None) => (t.as_str(), outline.title_pos),
                 _ => (entry.section.as_str(), entry.section_pos),
             };
+            // Headings deeper than level 2 that the entry is nested under (not other entries):
+            // a history heading anywhere above it archives it; otherwise the innermost decides.
+            let groups = entry.parents.iter().filter(|(_, h, _)| exc_id(h).is_none());
+            let chain: Vec<(&str, Option<Pos>)> =
+                std::iter::once((heading, at)).chain(groups.map(|(_, h, p)| (h.as_str(), Some(*p)))).collect();
+            if let Some((h, p)) = chain.iter().find(|(h, p)| p.is_some() && section_status(h) == SectionStatus::History)
+            {
+                (heading, at) = (h, *p);
+            } else if let Some((h, p)) = chain.last() {
+                (heading, at) = (h, *p);
+            }
             match (at, section_status(heading)) {
                 (None, _) | (_, SectionStatus::Active) => {}
                 (Some(_), SectionStatus::History) => heading.clone_into(&mut e.section),
@@ -340,6 +366,26 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<
     (reg, diags)
 }
 
+/// A struck-through or hidden part of an exception (`what`: its heading or a field): one located
+/// error each ([`codes::EXCEPTION_HIDDEN_TEXT`]).
+fn hidden_text(f: &str, id: &str, what: &str, hidden: &[(String, Pos)], diags: &mut Vec<Diagnostic>) {
+    for (markup, pos) in hidden {
+        diags.push(
+            Diagnostic::error(
+                codes::EXCEPTION_HIDDEN_TEXT,
+                f,
+                format!(
+                    "{id}: {what} has {markup}; struck-through or hidden text is never read as a value, so {id} is not read and is not in force"
+                ),
+            )
+            .at(Some(*pos))
+            .with_hint(
+                "struck text reads as withdrawn: delete it (version control keeps the history), or move the exception under a history heading (`## Revoked Exceptions`) to revoke it; write values as plain text",
+            ),
+        );
+    }
+}
+
 fn parse_exception(
     entry: &Entry,
     id: &str,
@@ -358,6 +404,7 @@ fn parse_exception(
         diags,
         bad: false,
         keys_seen: BTreeMap::new(),
+        hidden_keys: Vec::new(),
         e,
         policy: None,
         requestor: None,
@@ -386,6 +433,8 @@ struct EntryParser<'a> {
     /// An error was reported: the entry is not registered.
     bad: bool,
     keys_seen: BTreeMap<&'static str, Pos>,
+    /// Fields refused for struck-through or hidden text (not reported missing as well).
+    hidden_keys: Vec<&'static str>,
     e: Exception,
     policy: Option<String>,
     requestor: Option<String>,
@@ -421,6 +470,15 @@ impl EntryParser<'_> {
             );
             return;
         };
+        if !field.hidden.is_empty() {
+            let what = format!("`**{key}**`");
+            let before = self.diags.len();
+            hidden_text(f, id, &what, &field.hidden, self.diags);
+            self.bad |= self.diags.len() > before;
+            self.keys_seen.insert(key, field.pos);
+            self.hidden_keys.push(key);
+            return;
+        }
         if let Some(first) = self.keys_seen.insert(key, field.pos) {
             self.refuse(
                 Diagnostic::error(codes::DUPLICATE_FIELD, f, format!("{id}: `**{key}**` appears twice"))
@@ -535,7 +593,23 @@ impl EntryParser<'_> {
                     p.version.as_deref().unwrap_or_default()
                 ),
             ),
-            Ok(p) => self.e.package = Some(p),
+            // Qualifiers (`?distro=`) and a subpath would narrow the exception, but not every
+            // rendering can carry them (scanner ignore files, VEX products): refused, never dropped.
+            Ok(p) if !p.is_plain() => self.bad_value(
+                field.value_pos,
+                format!(
+                    "{id}: `**Package**` `{}` has qualifiers or a subpath (`{p}`); secfw cannot carry them into every scanner's ignore file, so the exception would cover the package on every distro and architecture",
+                    field.value
+                ),
+                format!(
+                    "write `- **Package**: {}` to accept the package wherever it occurs, or narrow it with `**Findings**`",
+                    p.unversioned()
+                ),
+            ),
+            Ok(p) => {
+                self.e.package = Some(p);
+                self.bind_versions();
+            }
             Err(msg) => self.bad_value(
                 field.value_pos,
                 format!("{id}: `**Package**`: {msg}"),
@@ -544,10 +618,33 @@ impl EntryParser<'_> {
         }
     }
 
+    /// Bind `**Versions**` to the ordering of `**Package**`'s type once both are read (either
+    /// order); a range that type's versions cannot be compared by is refused at `**Versions**`.
+    fn bind_versions(&mut self) {
+        let (Some(p), Some(r)) = (&self.e.package, &self.e.versions) else { return };
+        match r.for_purl_type(&p.ty) {
+            Ok(bound) => self.e.versions = Some(bound),
+            Err(msg) => {
+                let pos = self.e.spans.field("versions").unwrap_or(self.entry.pos);
+                let hint = format!(
+                    "`pkg:{}` versions are ordered by {} rules; write `=VERSION` for each version the decision covers (e.g. `={}`), or `*`",
+                    p.ty,
+                    crate::target::VersionScheme::for_purl_type(&p.ty),
+                    r.comparators.first().map_or("1.2.3", |(_, v)| v.as_str())
+                );
+                self.e.versions = None;
+                self.bad_value(pos, format!("{}: `**Versions**`: {msg}", self.id), hint);
+            }
+        }
+    }
+
     /// `**Versions**`: a version range.
     fn versions(&mut self, field: &markdown::Field) {
         match field.value.trim_matches('`').parse::<VersionRange>() {
-            Ok(r) => self.e.versions = Some(r),
+            Ok(r) => {
+                self.e.versions = Some(r);
+                self.bind_versions();
+            }
             Err(msg) => self.bad_value(
                 field.value_pos,
                 format!("{}: `**Versions**`: {msg}", self.id),
@@ -647,7 +744,7 @@ impl EntryParser<'_> {
             ("Approval", self.approvers.is_some()),
             ("Valid Until", self.valid_until.is_some() || self.keys_seen.contains_key("Valid Until")),
         ] {
-            if !present {
+            if !present && !self.hidden_keys.contains(&what) {
                 self.refuse(
                     Diagnostic::error(
                         codes::EXCEPTION_MISSING_FIELD,
@@ -1053,5 +1150,163 @@ mod archive_tests {
         assert_eq!(section_status("Security Exception Registry"), SectionStatus::Active);
         assert_eq!(section_status("Exceptions of the payments team"), SectionStatus::Unrecognised);
         assert_eq!(section_status("Aktive Ausnahmen für Zahlungen"), SectionStatus::Unrecognised);
+    }
+}
+
+/// The attack: text a reader sees struck out (withdrawn) or does not see at all is never read
+/// as a value (`SF0407`), and the entry that holds it is not read, so it is not in force.
+#[cfg(test)]
+mod hidden_text_tests {
+    use super::*;
+
+    /// EXC-001 with `field` added, the risk committee's approval on line 9.
+    fn with(approval: &str, extra: &str) -> (ExceptionRegistry, Vec<Diagnostic>) {
+        let md = format!(
+            "# R\n\n## Active Exceptions\n\n### EXC-001: t\n- **Policy**: POL-001\n- **Severity**: Critical\n- **Requestor**: a@x\n- **Approval**: {approval}\n- **Valid Until**: 2027-01-31\n{extra}"
+        );
+        parse(&SourceFile::new("exceptions.md", md), Level::Warning)
+    }
+
+    fn sf0407(d: &[Diagnostic]) -> Vec<&Diagnostic> {
+        d.iter().filter(|d| d.code == codes::EXCEPTION_HIDDEN_TEXT).collect()
+    }
+
+    #[test]
+    fn a_struck_through_committee_approval_does_not_count() {
+        let (reg, d) = with("sec@x, ~~risk@x~~, ciso@x", "");
+        assert!(reg.get("EXC-001").is_none(), "a withdrawn approval keeps the exception out of force");
+        let e = sf0407(&d);
+        assert_eq!(e.len(), 1, "{d:?}");
+        assert_eq!((e[0].level, e[0].pos()), (Level::Error, Some(Pos::new(9, 24))));
+        assert!(e[0].message.contains("`**Approval**`") && e[0].message.contains("not in force"), "{}", e[0].message);
+        assert!(e[0].hint.as_deref().is_some_and(|h| h.contains("Revoked")));
+        // Nothing else is reported missing: the field is there, refused.
+        assert!(d.iter().all(|x| x.code == codes::EXCEPTION_HIDDEN_TEXT), "{d:?}");
+    }
+
+    #[test]
+    fn every_form_of_struck_or_hidden_text_in_any_field_keeps_the_exception_out_of_force() {
+        for (approval, extra) in [
+            ("sec@x, <s>risk@x</s>", ""),
+            ("sec@x, <del>risk@x</del>", ""),
+            ("sec@x, <strike>risk@x</strike>", ""),
+            ("sec@x, <DEL datetime=\"2026-11-01\">risk@x</DEL>", ""),
+            ("sec@x, *~~risk@x~~*", ""),
+            ("sec@x, <span hidden>risk@x</span>", ""),
+            ("sec@x, <span style=\"display:none\">risk@x</span>", ""),
+            ("sec@x, <font color=\"white\">risk@x</font>", ""),
+            ("sec@x, ![risk@x](pixel.png)", ""),
+            ("sec@x, risk@x", "- **Advisories**: CVE-2023-1, ~~CVE-2023-38545~~\n"),
+            ("sec@x, risk@x", "- **Advisories**:\n  - CVE-2023-1\n  - <del>CVE-2023-38545</del>\n"),
+            ("sec@x, risk@x", "- **Findings**: ~~SF-0001~~\n"),
+            ("sec@x, risk@x", "- **Secrets**: ~~src/a.rs:generic-api-key:3~~\n"),
+            ("sec@x, risk@x", "- **Justification**: ~~Not needed~~ needed.\n"),
+            ("sec@x, risk@x", "- **~~Package~~**: pkg:cargo/time\n"),
+            // An HTML block that strikes the bullets after it.
+            ("sec@x, risk@x", "\n<del>\n\n- **Advisories**: CVE-2023-38545\n\n</del>\n"),
+        ] {
+            let (reg, d) = with(approval, extra);
+            assert!(reg.get("EXC-001").is_none(), "{approval:?} {extra:?} left EXC-001 in force: {d:?}");
+            let e = sf0407(&d);
+            assert!(!e.is_empty(), "{approval:?} {extra:?}: {d:?}");
+            assert!(e.iter().all(|x| x.level == Level::Error && x.line.is_some() && x.hint.is_some()));
+        }
+    }
+
+    #[test]
+    fn a_struck_through_exception_heading_is_not_read() {
+        for heading in [
+            "### ~~EXC-005: b~~",
+            "### ~~EXC-005~~: b",
+            "### EXC-005: <s>b</s>",
+            "<h3><del>EXC-005: b</del></h3>",
+            "<del>\n\n### EXC-005: b",
+        ] {
+            let md = format!(
+                "# R\n\n## Active Exceptions\n\n{heading}\n- **Policy**: POL-001\n- **Requestor**: a@x\n- **Approval**: b@x\n- **Valid Until**: 2027-01-31\n"
+            );
+            let (reg, d) = parse(&SourceFile::new("exceptions.md", md), Level::Warning);
+            assert!(reg.exceptions.is_empty(), "{heading:?}: {d:?}");
+            let e = sf0407(&d);
+            assert_eq!(e.len(), 1, "{heading:?}: {d:?}");
+            assert!(e[0].message.contains("EXC-005") && e[0].line == Some(5), "{heading:?}: {:?}", e[0]);
+        }
+    }
+
+    #[test]
+    fn comments_plain_formatting_and_mail_links_are_read_as_they_show() {
+        let (reg, d) =
+            with("sec@x <!-- see JIRA-1 -->, **risk@x**, <b>ciso@x</b>", "- **Justification**: needed<br>now.\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(reg.exceptions[0].approvers, ["sec@x", "risk@x", "ciso@x"]);
+        // An e-mail link keeps its address: `Name <addr>` (an autolink) and `[Name](mailto:addr)`.
+        let (reg, d) = with("Sam Ops <sec@x>, [Risk](mailto:risk@x), <ciso@x>", "");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(reg.exceptions[0].approvers, ["Sam Ops <sec@x>", "Risk <risk@x>", "<ciso@x>"]);
+    }
+}
+
+/// The attack: an exception nested under a history heading deeper than level 2 (`### Revoked
+/// Exceptions` above `#### EXC-010`) is archived, like one under `## Revoked Exceptions`.
+#[cfg(test)]
+mod nested_section_tests {
+    use super::*;
+
+    const ENTRY: &str =
+        "- **Policy**: POL-001\n- **Requestor**: a@x\n- **Approval**: b@x\n- **Valid Until**: 2027-01-31\n";
+
+    fn parse_md(body: &str) -> (ExceptionRegistry, Vec<Diagnostic>) {
+        let md = format!("# Security Exception Registry\n\n## Active Exceptions\n\n### EXC-001: a\n{ENTRY}\n{body}");
+        parse(&SourceFile::new("exceptions.md", md), Level::Warning)
+    }
+
+    #[test]
+    fn a_revoked_subsection_archives_the_exceptions_nested_below_it() {
+        for body in [
+            format!("### Revoked Exceptions\n\n#### EXC-010: lvl4\n{ENTRY}"),
+            format!("### Revoked Exceptions\n\n#### Payments team\n\n##### EXC-010: lvl5\n{ENTRY}"),
+            format!("#### Withdrawn\n\n##### EXC-010: lvl5\n{ENTRY}"),
+            format!("<h3>Re&shy;voked</h3>\n\n<h4>EXC-010: html</h4>\n\n{ENTRY}"),
+            format!("### Re\u{200b}voked\n\n#### EXC-010: lvl4\n{ENTRY}"),
+            format!("### Payments team\n\n#### Revoked\n\n##### EXC-010: lvl5\n{ENTRY}"),
+        ] {
+            let (reg, d) = parse_md(&body);
+            assert!(d.is_empty(), "{body}: {d:?}");
+            let e = reg.get("EXC-010").unwrap_or_else(|| panic!("{body}"));
+            assert!(e.is_archived(), "{body}: EXC-010 in force under section {:?}", e.section);
+            assert!(!reg.get("EXC-001").is_some_and(Exception::is_archived), "{body}");
+            // Written back, it stays archived.
+            let (again, _) = parse(&SourceFile::new("exceptions.md", render(&reg)), Level::Warning);
+            assert!(again.get("EXC-010").is_some_and(Exception::is_archived), "{}", render(&reg));
+        }
+    }
+
+    #[test]
+    fn a_history_heading_above_a_team_subsection_still_archives() {
+        let md = format!(
+            "# Security Exception Registry\n\n## Revoked Exceptions\n\n### Payments team\n\n#### EXC-010: x\n{ENTRY}"
+        );
+        let (reg, d) = parse(&SourceFile::new("exceptions.md", md), Level::Warning);
+        assert!(d.is_empty(), "{d:?}");
+        assert!(reg.get("EXC-010").is_some_and(Exception::is_archived));
+    }
+
+    #[test]
+    fn other_subsections_keep_exceptions_in_force_and_say_so() {
+        let (reg, d) = parse_md(&format!("### Payments team\n\n#### EXC-010: x\n{ENTRY}"));
+        assert!(reg.get("EXC-010").is_some_and(|e| !e.is_archived()));
+        let w: Vec<&Diagnostic> = d.iter().filter(|d| d.code == codes::EXCEPTION_SECTION_UNRECOGNISED).collect();
+        assert_eq!((w.len(), w[0].pos()), (1, Some(Pos::new(11, 1))), "{d:?}");
+        let (reg, d) = parse_md(&format!("### Active Exceptions: payments\n\n#### EXC-010: x\n{ENTRY}"));
+        assert!(d.is_empty() && reg.get("EXC-010").is_some_and(|e| !e.is_archived()), "{d:?}");
+    }
+
+    #[test]
+    fn a_history_heading_with_nothing_nested_below_it_is_still_a_bad_heading() {
+        // Same level: EXC-010 is not nested under it. The heading is an error, which makes
+        // `exceptions check`, `compile` and `vex` fail closed.
+        let (_, d) = parse_md(&format!("### Revoked Exceptions\n\n### EXC-010: x\n{ENTRY}"));
+        let bad: Vec<&Diagnostic> = d.iter().filter(|d| d.code == codes::EXCEPTION_BAD_HEADING).collect();
+        assert_eq!((bad.len(), bad[0].level, bad[0].pos()), (1, Level::Error, Some(Pos::new(11, 1))), "{d:?}");
     }
 }

@@ -64,7 +64,8 @@ pub use spec::{
     parse as parse_security_spec,
 };
 pub use target::{
-    Purl, VersionOp, VersionRange, is_advisory_id, is_gitleaks_fingerprint, is_known_advisory_id, package_of_location,
+    Purl, VersionOp, VersionRange, VersionScheme, is_advisory_id, is_gitleaks_fingerprint, is_known_advisory_id,
+    package_of_location,
 };
 pub use workspace::{
     LedgerChecks, LoadOptions, LoadedWorkspace, PARALLEL_LEDGER_BYTES, PieceRefused, check_findings_canonical,

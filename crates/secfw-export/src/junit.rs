@@ -9,8 +9,17 @@ use secfw_artifacts::model::findings::{Finding, FindingStatus};
 
 use crate::{ExportInput, file_location};
 
+/// A finding that fails its test case: [`ExportInput::counts`], as `secfw gate` counts it.
 fn blocking(input: &ExportInput<'_>, f: &Finding) -> bool {
-    f.status == FindingStatus::Open && input.decided_by(f).is_none()
+    input.counts(f)
+}
+
+/// What a counted `accepted` finding's message says: why its acceptance does not hold.
+fn not_in_force(f: &Finding) -> Option<String> {
+    (f.status == FindingStatus::Accepted).then(|| match &f.governance.exception_ref {
+        Some(x) => format!("accepted, but {x} is not valid at the time of export: it counts again"),
+        None => "accepted without a valid exception: it counts".to_owned(),
+    })
 }
 
 /// JUnit XML: a `secfw.policies` suite with one test case per policy of `policy_map.md`
@@ -59,7 +68,7 @@ pub fn junit(input: &ExportInput<'_>) -> String {
             let _ = writeln!(
                 cases,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                secfw_artifacts::escape_markup(&format!("{} open finding(s)", open.len())),
+                secfw_artifacts::escape_markup(&format!("{} finding(s) count against this policy", open.len())),
                 worst(&open),
                 secfw_artifacts::escape_markup(&body.join("\n"))
             );
@@ -130,7 +139,8 @@ fn worst(fs: &[&&Finding]) -> &'static str {
 
 fn line(f: &Finding) -> String {
     let loc = f.affected_resources.first().map_or(String::new(), |r| format!(" at {} ({})", r.resource_id, r.location));
-    format!("{} [{}] {}{loc}", f.finding_id, f.severity, f.title)
+    let why = not_in_force(f).map(|w| format!(" ({w})")).unwrap_or_default();
+    format!("{} [{}] {}{loc}{why}", f.finding_id, f.severity, f.title)
 }
 
 fn esc_data(s: &str) -> String {
@@ -141,17 +151,19 @@ fn esc_prop(s: &str) -> String {
     esc_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// GitHub Actions workflow commands, one per current finding: `::error` for critical/high,
-/// `::warning` for medium, `::notice` for low and for excepted findings.
+/// GitHub Actions workflow commands, one per current finding: a finding that counts
+/// ([`ExportInput::counts`]: open, or accepted without a valid exception) is `::error` for
+/// critical/high, `::warning` for medium, `::notice` for low; an excepted, false-positive or
+/// otherwise uncounted finding is `::notice`.
 pub fn github(input: &ExportInput<'_>) -> String {
     let mut out = String::new();
     for f in input.current() {
         let excepted = input.exception_for(f);
         let vex = input.vex_for(f).map(secfw_governance::vex::decision_id);
-        let cmd = match (f.severity, excepted.is_some() || vex.is_some() || f.status != FindingStatus::Open) {
-            (_, true) | (Severity::Low, _) => "notice",
-            (Severity::Critical | Severity::High, _) => "error",
-            (Severity::Medium, _) => "warning",
+        let cmd = match (f.severity, input.counts(f)) {
+            (_, false) | (Severity::Low, _) => "notice",
+            (Severity::Critical | Severity::High, true) => "error",
+            (Severity::Medium, true) => "warning",
         };
         let mut props = Vec::new();
         if let Some((path, l)) = file_location(f) {
@@ -166,6 +178,10 @@ pub fn github(input: &ExportInput<'_>) -> String {
             msg = format!("(excepted by {} until {}) {msg}", e.id, e.valid_until);
         } else if let Some(v) = vex {
             msg = format!("(excepted by {v}: not_affected) {msg}");
+        } else if input.counts(f)
+            && let Some(w) = not_in_force(f)
+        {
+            msg = format!("({w}) {msg}");
         }
         let _ = writeln!(out, "::{cmd} {}::{}", props.join(","), esc_data(&msg));
     }

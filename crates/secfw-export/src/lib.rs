@@ -145,6 +145,10 @@ pub struct ExportInput<'a> {
     pub absent: Vec<Finding>,
     /// Which consumer the SARIF is shaped for.
     pub profile: SarifProfile,
+    /// The findings `secfw-governance` counts against the rules at `now` (finding ids whose
+    /// evaluation [`is_counted`](secfw_governance::FindingEval::is_counted)); set by
+    /// [`ExportInput::from_workspace`]. [`ExportInput::counts`] reads it.
+    pub counted: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
 }
 
 /// The consumer a SARIF log is shaped for.
@@ -174,6 +178,7 @@ impl<'a> ExportInput<'a> {
             baseline: None,
             absent: Vec::new(),
             profile: SarifProfile::Standard,
+            counted: None,
         }
     }
 
@@ -214,6 +219,7 @@ impl<'a> ExportInput<'a> {
         for fe in &gov.findings {
             evals.entry(fe.finding_id.as_str()).or_insert(fe);
         }
+        let counted = gov.findings.iter().filter(|f| f.is_counted()).map(|f| f.finding_id.clone()).collect();
         let vex = findings
             .findings
             .iter()
@@ -237,6 +243,7 @@ impl<'a> ExportInput<'a> {
             baseline: None,
             absent: Vec::new(),
             profile: SarifProfile::Standard,
+            counted: Some(std::sync::Arc::new(counted)),
         })
     }
 
@@ -277,7 +284,8 @@ impl<'a> ExportInput<'a> {
     }
 
     /// The valid exception that covers a finding at `now`, if any (by the finding's
-    /// `exception_ref`, or by the exception's `**Findings**:` list).
+    /// `exception_ref`, or by the exception's `**Findings**:` list, and of one of the finding's
+    /// policies).
     pub fn exception_for(&self, f: &Finding) -> Option<&'a Exception> {
         let reg = self.exceptions?;
         if let Some(map) = &self.excepted {
@@ -287,13 +295,27 @@ impl<'a> ExportInput<'a> {
         by_ref
             .into_iter()
             .chain(reg.exceptions.iter().filter(|e| e.findings.contains(&f.finding_id)))
-            .find(|e| exception_valid(e, self.now))
+            // As governance: an exception of another policy excepts nothing.
+            .find(|e| exception_valid(e, self.now) && f.governance.policy_refs.contains(&e.policy))
     }
 
     /// What takes `f` out of the count: the id of the valid exception that covers it, else the
     /// id of the trusted VEX decision (`VEX:<author>:<vulnerability>`), else `None`.
     pub fn decided_by(&self, f: &Finding) -> Option<String> {
         self.exception_for(f).map(|e| e.id.clone()).or_else(|| self.vex_for(f).map(secfw_governance::vex::decision_id))
+    }
+
+    /// `true` when `f` counts against the rules — the one rule every exporter uses for "this
+    /// finding blocks" (a JUnit failure, an `::error`/`::warning` annotation by severity),
+    /// exactly `secfw gate`'s: open, or `accepted` without a valid exception or trusted VEX
+    /// decision (its exception expired, unapproved, archived, of another policy, or missing).
+    /// From a workspace it is `secfw-governance`'s evaluation at `now`; for a bare ledger and
+    /// registry, the same rule over [`ExportInput::decided_by`].
+    pub fn counts(&self, f: &Finding) -> bool {
+        if let Some(set) = &self.counted {
+            return set.contains(&f.finding_id);
+        }
+        matches!(f.status, FindingStatus::Open | FindingStatus::Accepted) && self.decided_by(f).is_none()
     }
 
     /// The trusted, justified `not_affected` VEX statement that decides `f`, if any.
