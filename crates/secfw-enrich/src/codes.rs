@@ -15,6 +15,8 @@ secfw_artifacts::define_codes! {
     KEV_DUPLICATE = "EN0104", "A CVE is listed twice in the KEV catalog";
     KEV_COUNT_MISMATCH = "EN0105", "The KEV catalog's count does not equal its number of vulnerabilities (truncated file)";
     KEV_BAD_RANSOMWARE = "EN0106", "A KEV entry's knownRansomwareCampaignUse is neither Known nor Unknown";
+    KEV_EMPTY = "EN0107", "The KEV catalog lists no vulnerabilities (it would remove every KEV listing)";
+    KEV_DUE_BEFORE_ADDED = "EN0108", "A KEV entry's dueDate is before its dateAdded";
     // --- EPSS scores (FIRST CSV) ----------------------------------------------------------
     EPSS_BAD_GZIP = "EN0201", "The EPSS file starts as gzip but does not decompress";
     EPSS_TOO_LARGE = "EN0202", "The EPSS file is larger (decompressed) than the limit";
@@ -22,4 +24,5 @@ secfw_artifacts::define_codes! {
     EPSS_BAD_ROW = "EN0204", "An EPSS row is not `CVE-id,score,percentile` with both numbers in 0..=1";
     EPSS_DUPLICATE = "EN0205", "A CVE is scored twice in the EPSS file";
     EPSS_EMPTY = "EN0206", "The EPSS file has a header but no scores (truncated file)";
+    EPSS_TRUNCATED = "EN0207", "The plain EPSS file does not end with a newline (cut off inside its last row)";
 }

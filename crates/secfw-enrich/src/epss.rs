@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use secfw_artifacts::{Date, Diagnostic, Pos};
 
 use crate::codes;
-use crate::text::{CveKey, date};
+use crate::text::CveKey;
 
 /// One score.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -124,6 +124,19 @@ fn parse_text(data: &[u8], name: &str, now: DateTime<Utc>) -> Result<EpssScores,
         return Err(header_err(name, 2, format!("line 2 is `{}`, not `cve,epss,percentile`", shorten(&second))));
     }
     let scores = parse_rows(lines, name, data.len() / 32)?;
+    if !data.is_empty() && !data.ends_with(b"\n") {
+        // FIRST's files end with a newline; without one the last row may be cut inside a number.
+        let last = u32::try_from(data.split(|b| *b == b'\n').count()).unwrap_or(u32::MAX);
+        return Err(vec![
+            Diagnostic::error(
+                codes::EPSS_TRUNCATED,
+                name,
+                "the file does not end with a newline: its last row may be cut off",
+            )
+            .at(Some(Pos::new(last, 1)))
+            .with_hint("the file is truncated (a download or copy cut short); download it again"),
+        ]);
+    }
     if scores.is_empty() {
         return Err(vec![
             Diagnostic::error(codes::EPSS_EMPTY, name, "the file has no scores")
@@ -143,17 +156,26 @@ fn parse_model_line(first: &str, name: &str, now: DateTime<Utc>) -> Result<(Stri
     let mut model = None;
     let mut sdate = None;
     for part in meta.split(',') {
-        match part.split_once(':') {
-            Some(("model_version", v)) if !v.trim().is_empty() => model = Some(v.trim().to_owned()),
-            Some(("score_date", v)) => sdate = Some(v.trim().to_owned()),
-            _ => {}
+        let (key, slot) = match part.split_once(':') {
+            Some(("model_version", v)) if !v.trim().is_empty() => ("model_version", (&mut model, v)),
+            Some(("score_date", v)) => ("score_date", (&mut sdate, v)),
+            _ => continue,
+        };
+        // A key given twice is ambiguous (which date is the data's?): refused, never last-wins.
+        if slot.0.replace(slot.1.trim().to_owned()).is_some() {
+            return Err(header_err(name, 1, format!("line 1 gives {key} more than once")));
         }
     }
     let (Some(model_version), Some(sd)) = (model, sdate) else {
         return Err(header_err(name, 1, format!("line 1 `{}` lacks model_version or score_date", shorten(first))));
     };
-    let Some(score_date) = sd.get(..10).and_then(date) else {
-        return Err(header_err(name, 1, format!("score_date `{}` does not start with YYYY-MM-DD", shorten(&sd))));
+    // The UTC day: `2026-11-24T23:00:00-05:00` is dated 2026-11-25.
+    let Some(score_date) = crate::text::utc_day(&sd) else {
+        return Err(header_err(
+            name,
+            1,
+            format!("score_date `{}` is not a date or a date-time with an offset", shorten(&sd)),
+        ));
     };
     if score_date.start_of_day() > now {
         return Err(vec![
@@ -237,7 +259,7 @@ fn parse_row<'l>(l: &'l [u8], n: u32, name: &str) -> Result<(&'l str, CveKey, Ep
     let Some(key) = CveKey::parse(cve) else {
         return Err(row_err(name, n, 1, &format!("`{}` is not a CVE id", shorten(cve))));
     };
-    let num = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite() && (0.0..=1.0).contains(x));
+    let num = crate::text::unit_decimal;
     let col2 = u32::try_from(cve.chars().count() + 2).unwrap_or(u32::MAX);
     let Some(score) = num(sc) else {
         return Err(row_err(name, n, col2, &format!("epss `{}` is not a number in 0..=1", shorten(sc))));

@@ -10,7 +10,7 @@ use secfw_artifacts::{Date, Diagnostic};
 use serde::Deserialize;
 
 use crate::codes;
-use crate::text::{CveKey, date, is_cve, pos_of, utf8};
+use crate::text::{CveKey, date, is_cve, pos_of, utc_day, utf8};
 
 /// One catalog entry, as secfw uses it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +97,18 @@ pub fn parse_kev(bytes: &[u8], name: &str, now: DateTime<Utc>) -> Result<KevCata
             .with_hint("an as-of evaluation may only use data published by then; check --now and the system clock"),
         );
     }
+    if raw.vulnerabilities.is_empty() {
+        let off = text.find("\"vulnerabilities\"").unwrap_or(0);
+        diags.push(
+            Diagnostic::error(
+                codes::KEV_EMPTY,
+                name,
+                "the catalog lists no vulnerabilities: joining it would remove every KEV listing from the ledger",
+            )
+            .at(Some(pos_of(text, off)))
+            .with_hint("CISA's catalog is never empty; the file is truncated or not the catalog, download it again"),
+        );
+    }
     if raw.count != raw.vulnerabilities.len() as u64 {
         let off = text.find("\"count\"").unwrap_or(0);
         diags.push(
@@ -118,12 +130,8 @@ pub fn parse_kev(bytes: &[u8], name: &str, now: DateTime<Utc>) -> Result<KevCata
 
 /// `dateReleased`: an RFC 3339 date-time (or a bare date); its UTC day.
 fn release_date(raw: &Raw, text: &str, name: &str) -> Result<Date, Vec<Diagnostic>> {
-    let released = raw
-        .date_released
-        .get(..10)
-        .and_then(date)
-        .filter(|_| DateTime::parse_from_rfc3339(&raw.date_released).is_ok() || raw.date_released.len() == 10);
-    released.ok_or_else(|| {
+    // The UTC day: `2026-11-24T23:00:00-05:00` was released on 2026-11-25.
+    utc_day(&raw.date_released).ok_or_else(|| {
         let off = text.find("\"dateReleased\"").unwrap_or(0);
         vec![
             Diagnostic::error(
@@ -214,6 +222,13 @@ fn parse_entry(
             codes::FUTURE_DATED,
             format!("{} is added on {added}, after the as-of time {}", v.cve_id, now.format("%Y-%m-%d")),
             "an as-of evaluation may only use data published by then; check --now and the system clock",
+        ));
+    }
+    if due < added {
+        return Err(err(
+            codes::KEV_DUE_BEFORE_ADDED,
+            format!("{} is due on {due}, before it was added ({added})", v.cve_id),
+            "CISA sets dueDate after dateAdded; the file is edited or damaged, download the catalog again",
         ));
     }
     let known_ransomware = match v.known_ransomware.as_deref() {

@@ -63,9 +63,55 @@ pub(crate) fn date(s: &str) -> Option<Date> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(Date)
 }
 
+/// The UTC day of a date-time with an offset (RFC 3339, or `+hhmm` as FIRST writes it) or of a
+/// bare `YYYY-MM-DD`: `2026-11-24T23:00:00-05:00` is 2026-11-25, never the local day.
+pub(crate) fn utc_day(s: &str) -> Option<Date> {
+    if let Some(d) = date(s) {
+        return Some(d);
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .ok()
+        .map(|t| Date(t.with_timezone(&chrono::Utc).date_naive()))
+}
+
+/// A plain decimal in `0..=1` as data files write it: digits, optionally `.` and at least one
+/// digit, optionally an exponent. No sign (`-0`), no bare `0.` (a file cut inside a number),
+/// no `inf`/`NaN`/hex.
+pub(crate) fn unit_decimal(v: &str) -> Option<f64> {
+    let (mantissa, exp) = v.split_once(['e', 'E']).map_or((v, None), |(m, e)| (m, Some(e)));
+    let (int, frac) = mantissa.split_once('.').map_or((mantissa, None), |(a, b)| (a, Some(b)));
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    let exp_ok = exp.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    if !digits(int) || frac.is_some_and(|f| !digits(f)) || !exp_ok {
+        return None;
+    }
+    v.parse::<f64>().ok().filter(|x| x.is_finite() && (0.0..=1.0).contains(x))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_time_is_dated_by_its_utc_day() {
+        let d = |s| utc_day(s).map(|d| d.to_string());
+        assert_eq!(d("2026-11-24T23:00:00-05:00").as_deref(), Some("2026-11-25"));
+        assert_eq!(d("2026-11-25T01:00:00+02:00").as_deref(), Some("2026-11-24"));
+        assert_eq!(d("2026-11-24T23:00:00+0000").as_deref(), Some("2026-11-24"));
+        assert_eq!(d("2026-11-24").as_deref(), Some("2026-11-24"));
+        assert_eq!(d("2026-11-24garbage"), None);
+    }
+
+    #[test]
+    fn a_unit_decimal_has_digits_on_both_sides_of_its_point_and_no_sign() {
+        for ok in ["0", "1", "0.5", "0.00043", "1.0", "4.3e-05", "1E0"] {
+            assert!(unit_decimal(ok).is_some(), "{ok}");
+        }
+        for bad in ["0.", "-0", "-0.0", "+0.5", ".5", "1.5", "inf", "NaN", "0x1", " 0.5", "1e", "0.5e+", ""] {
+            assert!(unit_decimal(bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn cve_ids_follow_the_catalog_pattern() {

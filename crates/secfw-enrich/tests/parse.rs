@@ -84,8 +84,9 @@ fn kev_entry_problems_are_located_on_the_entry() {
 fn kev_count_mismatch_and_future_release_are_refused() {
     let t = kev_default().replace("\"count\": 2", "\"count\": 3");
     assert_eq!(codes(&parse_kev(t.as_bytes(), "k", now()).unwrap_err()), ["EN0105"]);
+    // (An empty catalog is refused too: EN0107.)
     let t = kev_json("2026-12-07", &[]);
-    assert_eq!(codes(&parse_kev(t.as_bytes(), "k", now()).unwrap_err()), ["EN0006"]);
+    assert_eq!(codes(&parse_kev(t.as_bytes(), "k", now()).unwrap_err()), ["EN0006", "EN0107"]);
     let t = kev_default().replace("2026-12-01T15:00:01.7193Z", "yesterday");
     assert_eq!(codes(&parse_kev(t.as_bytes(), "k", now()).unwrap_err()), ["EN0103"]);
 }

@@ -34,7 +34,7 @@ proptest! {
     #[test]
     fn enrichment_keeps_identity_and_is_deterministic(
         ids in prop::collection::vec(prop::collection::vec(0u32..40, 0..4), 1..30),
-        kev_ids in prop::collection::btree_set(0u32..40, 0..20),
+        kev_ids in prop::collection::btree_set(0u32..40, 1..20),
         epss_rows in prop::collection::btree_map(0u32..40, (0u32..=1000, 0u32..=1000), 1..30),
         lower in any::<bool>(),
     ) {

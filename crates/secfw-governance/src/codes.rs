@@ -23,4 +23,6 @@ secfw_artifacts::define_codes! {
     UNKNOWN_TAG = "GV0301", "A governance tag is not in the rulebook's taxonomy";
     // --- exploitation data (issue 16) -------------------------------------------------------
     INTEL_STALE = "GV0401", "The KEV or EPSS data joined to the findings is older than the rulebook allows";
+    // --- time ---------------------------------------------------------------------------------
+    FUTURE_TIMESTAMP = "GV0501", "A finding's first_seen, last_seen or resolved_at is after the evaluation time";
 }

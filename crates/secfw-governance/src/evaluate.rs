@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::file_names;
-use secfw_artifacts::model::findings::{Finding, FindingStatus, ScanStatus};
+use secfw_artifacts::model::findings::{Finding, ScanStatus};
 use secfw_artifacts::model::rulebook::{Action, CountMetric, Rulebook};
 use secfw_artifacts::{Diagnostic, LoadedWorkspace, Severity, path};
 use serde::Serialize;
@@ -221,8 +221,9 @@ impl GovernanceReport {
     }
 }
 
-fn needs_exception(f: &Finding) -> bool {
-    matches!(f.status, FindingStatus::Open | FindingStatus::Accepted)
+/// Live at `now` ([`crate::timeline::live_at`]): a resolved stamp dated after `now` is no fix yet.
+fn needs_exception(f: &Finding, now: DateTime<Utc>) -> bool {
+    crate::timeline::live_at(f, now)
 }
 
 fn due(f: &Finding, rb: &Rulebook) -> DateTime<Utc> {
@@ -246,7 +247,7 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
     let exceptions = ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice());
     let scans = ws.findings.as_ref().map_or(&[][..], |f| f.scans.as_slice());
 
-    let targets = AdvisoryTargets::index(findings, exceptions);
+    let targets = AdvisoryTargets::index(findings, exceptions, now);
     let evals = evaluate_exceptions(findings, exceptions, &targets, &rb, now);
     let vex_effective: Vec<&secfw_artifacts::model::vex::RecordedStatement> =
         ws.vex.as_ref().map(|r| crate::vex::in_effect(r, &rb.suppressions.trusted_vex_authors)).unwrap_or_default();
@@ -261,6 +262,7 @@ pub fn evaluate_with(ws: &LoadedWorkspace, loc: &Locator<'_>, now: DateTime<Utc>
     let mut diagnostics: Vec<Diagnostic> = evals.iter().flat_map(|e| e.diagnostics.iter().cloned()).collect();
     let (intel, intel_diags) = crate::intel::freshness(ws, &rb, now);
     diagnostics.extend(intel_diags);
+    diagnostics.extend(crate::timeline::future_timestamps(findings, loc, now));
     let facts = Facts { counts: &counts, fevals: &fevals, evals: &evals, scans };
     let rules: Vec<RuleOutcome> =
         rb.enforcement.iter().enumerate().map(|(index, rule)| evaluate_rule(index, rule, &rb, &facts, now)).collect();
@@ -287,7 +289,7 @@ struct AdvisoryTargets<'a> {
 }
 
 impl<'a> AdvisoryTargets<'a> {
-    fn index(findings: &'a [Finding], exceptions: &[secfw_artifacts::Exception]) -> Self {
+    fn index(findings: &'a [Finding], exceptions: &[secfw_artifacts::Exception], now: DateTime<Utc>) -> Self {
         let by_advisory = exceptions_by_advisory(exceptions);
         let mut t = AdvisoryTargets::default();
         if by_advisory.is_empty() {
@@ -298,7 +300,7 @@ impl<'a> AdvisoryTargets<'a> {
             for &i in &hits {
                 t.by_exception.entry(i).or_default().push(f);
             }
-            if !hits.is_empty() && needs_exception(f) {
+            if !hits.is_empty() && needs_exception(f, now) {
                 t.by_finding.insert(f.finding_id.as_str(), hits);
             }
         }
@@ -423,7 +425,7 @@ fn evaluate_finding(
     rb: &Rulebook,
     now: DateTime<Utc>,
 ) -> FindingEval {
-    let mut disposition = exception_disposition(f, registry);
+    let mut disposition = exception_disposition(f, registry, now);
     // A trusted, justified not_affected VEX statement in effect is an exception-grade
     // decision for a finding no valid exception covers (shown as excepted, never hidden).
     if matches!(disposition, Disposition::Counted { .. })
@@ -446,8 +448,8 @@ fn evaluate_finding(
 
 /// A finding's disposition by the exception registry alone: closed unless open or accepted;
 /// then by the exception its `exception_ref` names, or else by the exceptions targeting it.
-fn exception_disposition(f: &Finding, registry: &Registry<'_, '_>) -> Disposition {
-    if !needs_exception(f) {
+fn exception_disposition(f: &Finding, registry: &Registry<'_, '_>, now: DateTime<Utc>) -> Disposition {
+    if !needs_exception(f, now) {
         return Disposition::Closed;
     }
     match f.governance.exception_ref.as_deref() {

@@ -11,18 +11,20 @@ mod exceptions;
 mod intel;
 mod locate;
 mod taxonomy;
+mod timeline;
 pub mod vex;
 
 pub use evaluate::{
     Counts, Disposition, Escalation, FindingEval, GovernanceReport, NotExcepted, RuleOutcome, evaluate, evaluate_with,
 };
 pub use exceptions::{
-    ApproverRole, ExceptionEval, ExceptionState, MatchedFinding, PackageRef, covers, covers_advisory,
-    effective_severity, evaluate_exception,
+    ApproverRole, ExceptionEval, ExceptionState, MatchedFinding, PackageRef, approved_by, covers, covers_advisory,
+    effective_severity, evaluate_exception, identity, same_person,
 };
 pub use intel::{IntelFreshness, IntelKind, freshness, kev_at};
 pub use locate::Locator;
 pub use taxonomy::{check_ledger_tags, compliance_impact};
+pub use timeline::live_at;
 
 /// The error type of `secfw-governance`. Governance evaluation itself never fails (problems with
 /// artifacts are [`secfw_artifacts::Diagnostic`]s); this covers loading a workspace to evaluate.

@@ -39,12 +39,17 @@ fn benches(c: &mut Criterion) {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let small = log_text(1_000);
+    // The checkpoint of that log (a log without one is LC0110 and is never appended to).
+    let last: Event = serde_json::from_str(small.lines().last().expect("events")).expect("event");
+    let head = format!("{{\"seq\":{},\"hash\":\"{}\"}}", last.seq, last.hash);
     std::fs::create_dir_all(dir.path().join(".secfw")).expect("mkdir");
     c.bench_function("append_to_1k_events", |b| {
         b.iter_batched(
-            || std::fs::write(dir.path().join(".secfw/events.jsonl"), &small).expect("write"),
+            || {
+                std::fs::write(dir.path().join(".secfw/events.jsonl"), &small).expect("write");
+                std::fs::write(dir.path().join(".secfw/events.head"), &head).expect("write");
+            },
             |()| {
-                let _ = std::fs::remove_file(dir.path().join(".secfw/events.head"));
                 let log = EventLog::new(dir.path());
                 let lock = log.lock().expect("lock");
                 let last = log.read().expect("read").last().map_or(S::Planned, |e| e.to);

@@ -6,6 +6,7 @@ secfw_artifacts::define_codes! {
     NOT_NEXT_STATE = "LC0001", "The requested state is not the next state of the lifecycle";
     CRITERION_UNMET = "LC0002", "An entry criterion of the requested state does not hold";
     RETURNED_TO_PLANNED = "LC0003", "schema_lint failed, so the cycle returned to PLANNED";
+    ACTOR_INVALID = "LC0004", "An actor name (`--actor`, `--by`) holds a control character (newline, escape, ...)";
     // --- event log --------------------------------------------------------------------------
     LOG_UNPARSEABLE = "LC0101", "A line of the event log is not a valid event";
     LOG_HASH_MISMATCH = "LC0102", "An event's content does not match its own hash (edited)";
@@ -16,6 +17,7 @@ secfw_artifacts::define_codes! {
     LOG_NOT_CANONICAL = "LC0107", "An event line is not in canonical form (edited by hand)";
     LOG_TIME_ORDER = "LC0108", "An event is dated before the event preceding it";
     LOG_CHECKPOINT_BEHIND = "LC0109", "The checkpoint is one event behind the log (an interrupted append)";
+    LOG_CHECKPOINT_MISSING = "LC0110", "The checkpoint is missing next to a non-empty log, or the log is missing in a workspace whose lifecycle advanced";
     // --- cycle inputs -----------------------------------------------------------------------
     INPUT_MISSING = "LC0201", "An input file given to `cycle` does not exist or is not a regular file";
     INPUT_INVALID = "LC0202", "An input file given to `cycle` cannot be read as what it was given as";

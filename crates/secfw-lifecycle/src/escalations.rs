@@ -45,6 +45,10 @@ pub fn escalation_data_governed(
 ) -> EscalationData {
     let mut first: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
     let mut next: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    // Each occurrence's escalation (its first occurrence's id, which governance computes), and
+    // the latest occurrence of each: only that one can be the escalation in force now.
+    let mut base_of: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut latest: BTreeMap<&str, (DateTime<Utc>, &str)> = BTreeMap::new();
     for r in ledger.messages.values() {
         let map = match r.reason {
             Reason::Escalation => &mut first,
@@ -52,6 +56,18 @@ pub fn escalation_data_governed(
             _ => continue,
         };
         map.entry(r.subject.as_str()).and_modify(|t| *t = (*t).min(r.at)).or_insert(r.at);
+        let base = r.condition.as_deref().and_then(|c| c.strip_prefix("escalation:")).unwrap_or(r.subject.as_str());
+        base_of.insert(r.subject.as_str(), base);
+        if r.reason == Reason::Escalation {
+            latest
+                .entry(base)
+                .and_modify(|l| {
+                    if (r.at, r.subject.as_str()) > *l {
+                        *l = (r.at, r.subject.as_str());
+                    }
+                })
+                .or_insert((r.at, r.subject.as_str()));
+        }
     }
     let gov = match gov {
         Some(g) if g.now == now => std::borrow::Cow::Borrowed(g),
@@ -67,7 +83,9 @@ pub fn escalation_data_governed(
         .into_iter()
         .map(|(id, at)| {
             let mut n = NotifiedEscalation::new(id, at).renotified(next.get(id).copied());
-            if let Some(e) = current.get(id) {
+            let base = base_of.get(id).copied().unwrap_or(id);
+            let is_latest = latest.get(base).is_none_or(|(_, l)| *l == id);
+            if let Some(e) = current.get(base).filter(|_| is_latest) {
                 n = n.current(e.rule.clone(), e.condition.clone(), e.count).sla(e.deadline.map(|d| d - e.raised_at));
             }
             n

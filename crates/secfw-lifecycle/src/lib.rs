@@ -45,8 +45,8 @@ pub use escalations::{
 };
 pub use log::{
     CriterionRecord, Event, EventKind, EventLog, GENESIS as LOG_GENESIS, GateRecord, HEAD_FILE as LOG_HEAD_FILE,
-    LOCK_FILE as LOG_LOCK_FILE, LOG_FILE, LogLock, STATE_DIR as LOG_STATE_DIR, Verification,
-    verify_text as verify_log_text,
+    LOCK_FILE as LOG_LOCK_FILE, LOG_FILE, LogLock, STATE_DIR as LOG_STATE_DIR, Verification, check_actor,
+    progress_evidence, verify_text as verify_log_text,
 };
 pub use machine::{Criterion, CriterionResult, Decision, criteria, decide};
 pub use wiring::{DigestWiring, SealMemo, SealWiring, Standard as StandardChecks, sealed_this_cycle};
@@ -88,6 +88,16 @@ pub enum Error {
     /// The actor is empty.
     #[error("an actor is required (who is making the transition)")]
     NoActor,
+    /// The actor holds a control character (a newline, a terminal escape, ...): it would forge
+    /// lines or escapes wherever the log is printed. Nothing was recorded.
+    #[error("LC0004: the actor {actor:?} holds a control character (newline, escape, ...); use a plain name")]
+    BadActor {
+        /// The actor as given, escaped.
+        actor: String,
+    },
+    /// `secfw log reanchor` was refused (nothing to re-anchor, or no reason given).
+    #[error("log reanchor: {0}")]
+    Reanchor(String),
     /// A `cycle` step could not run.
     #[error("cycle: {0}")]
     Cycle(String),
@@ -135,6 +145,14 @@ pub enum Error {
 pub fn hanging(text: &str, indent: usize) -> String {
     let pad = " ".repeat(indent);
     text.lines().enumerate().map(|(i, l)| if i == 0 { l.to_owned() } else { format!("\n{pad}{l}") }).collect()
+}
+
+/// `text` for a terminal or a CI log: every control character (newline, escape, ...) written
+/// as its Rust escape (`\n`, `\u{1b}`), everything else unchanged. Actors and reasons read
+/// from the event log are printed through it, so a log written before `LC0004` existed cannot
+/// forge lines or terminal escapes.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 /// Every acknowledgement in `events`, by escalation id: (who, when). The first one counts.
@@ -608,9 +626,7 @@ impl Lifecycle {
     /// change). The caller checks that `id` names a notified escalation not acknowledged yet
     /// ([`acknowledgements`]); the caller also holds the workspace lock.
     pub fn acknowledge(&self, id: &str, by: &str, now: DateTime<Utc>) -> Result<Event, Error> {
-        if by.trim().is_empty() {
-            return Err(Error::NoActor);
-        }
+        let by = check_actor(by)?;
         let lock = self.log.lock()?;
         let events = self.log.read()?;
         if let Some(last) = events.last()
@@ -619,7 +635,6 @@ impl Lifecycle {
             return Err(Error::TimeBeforeLastEvent { now, last: last.time });
         }
         let state = state_of(&events);
-        let by = by.trim().to_owned();
         let event = Event {
             seq: 0,
             time: now,
@@ -638,15 +653,20 @@ impl Lifecycle {
         self.log.append(&lock, event)
     }
 
+    /// Accept the event log as it stands after its checkpoint was lost ([`EventLog::reanchor`]):
+    /// a deliberate decision by `actor`, with `reason`, recorded in the log under the lock.
+    pub fn reanchor(&self, actor: &str, reason: &str, now: DateTime<Utc>) -> Result<Event, Error> {
+        let lock = self.log.lock()?;
+        self.log.reanchor(&lock, actor, reason, now)
+    }
+
     fn advance_inner(
         &self,
         loaded: Option<&LoadedWorkspace>,
         req: &AdvanceRequest,
         checks: Checks<'_>,
     ) -> Result<Outcome, Error> {
-        if req.actor.trim().is_empty() {
-            return Err(Error::NoActor);
-        }
+        check_actor(&req.actor)?;
         let lock = self.log.lock()?;
         let events = self.log.read()?;
         if let Some(last) = events.last()

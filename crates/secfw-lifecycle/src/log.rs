@@ -50,6 +50,10 @@ pub enum EventKind {
     /// (`from` = `to`), `actor` is who acknowledged, `escalations` holds
     /// `{"id", "acknowledged_by", "acknowledged_at"}`.
     Acknowledgement,
+    /// Someone deliberately accepted the log as it stands after its checkpoint was lost
+    /// (`secfw log reanchor`); the state does not change (`from` = `to`), `actor` is who decided,
+    /// `reasons` holds their reason and what the log held when they decided.
+    Reanchor,
 }
 
 /// The result of a gate as recorded in an event.
@@ -163,7 +167,7 @@ impl Event {
     /// for acknowledgements. Code that looks for "the last time the cycle entered state X" must
     /// only look at these.
     pub fn changes_state(&self) -> bool {
-        self.kind != EventKind::Acknowledgement
+        !matches!(self.kind, EventKind::Acknowledgement | EventKind::Reanchor)
     }
 
     /// The canonical line (compact JSON, no newline).
@@ -273,7 +277,9 @@ impl EventLog {
         }
     }
 
-    /// Verify the whole log and checkpoint. An absent log is an empty, intact log.
+    /// Verify the whole log and checkpoint. An absent log is an empty, intact log only in a
+    /// workspace the lifecycle never advanced: a non-empty log without its checkpoint, or no log
+    /// next to evidence that the lifecycle advanced ([`progress_evidence`]), is `LC0110`.
     pub fn verify(&self) -> Result<Verification, Error> {
         let text = self.read_text()?;
         let head = match self.read_head() {
@@ -285,7 +291,98 @@ impl EventLog {
             }
             Err(e) => return Err(e),
         };
-        Ok(verify_text(&text, head.as_ref().map(|h| (h.seq, h.hash.as_str()))))
+        let mut v = verify_text(&text, head.as_ref().map(|h| (h.seq, h.hash.as_str())));
+        if head.is_none() {
+            v.problems.extend(self.missing_checkpoint(&v));
+        }
+        Ok(v)
+    }
+
+    /// The problem with a log whose checkpoint is absent: none for a brand-new workspace (no
+    /// log, nothing showing the lifecycle ever advanced), else `LC0110`.
+    fn missing_checkpoint(&self, v: &Verification) -> Option<Diagnostic> {
+        if v.lines > 0 {
+            return Some(
+                Diagnostic::error(
+                    codes::LOG_CHECKPOINT_MISSING,
+                    HEAD_FILE,
+                    format!(
+                        "the log holds {} event(s) but its checkpoint .secfw/events.head is missing: events removed from the end of the log cannot be detected",
+                        v.events
+                    ),
+                )
+                .with_hint(REANCHOR),
+            );
+        }
+        progress_evidence(&self.root).map(|why| {
+            Diagnostic::error(
+                codes::LOG_CHECKPOINT_MISSING,
+                LOG_FILE,
+                format!("the event log and its checkpoint are missing, but {why}: the lifecycle's history was removed"),
+            )
+            .with_hint(REANCHOR)
+        })
+    }
+
+    /// Accept the log as it stands after its checkpoint was lost (`secfw log reanchor`): the
+    /// log must verify in every other respect; a [`EventKind::Reanchor`] event recording `actor`,
+    /// `reason` and what the log held is appended and the checkpoint rewritten. Refused when
+    /// the checkpoint is present (nothing to re-anchor) or the log has any other problem.
+    pub fn reanchor(&self, _lock: &LogLock, actor: &str, reason: &str, now: DateTime<Utc>) -> Result<Event, Error> {
+        let actor = check_actor(actor)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().any(char::is_control) {
+            return Err(Error::Reanchor("a --reason without control characters is required".into()));
+        }
+        let text = self.read_text()?;
+        let head = self.read_head()?;
+        let v = verify_text(&text, head.as_ref().map(|h| (h.seq, h.hash.as_str())));
+        if !v.is_intact() {
+            return Err(Error::Tampered { problems: v.problems });
+        }
+        let Some(missing) = head.is_none().then(|| self.missing_checkpoint(&v)).flatten() else {
+            return Err(Error::Reanchor("the log and its checkpoint agree: there is nothing to re-anchor".into()));
+        };
+        let events = parse_events(&text);
+        let prev = events.last();
+        if let Some(p) = prev
+            && now < p.time
+        {
+            return Err(Error::TimeBeforeLastEvent { now, last: p.time });
+        }
+        let state = prev.map_or(LifecycleState::Planned, |e| e.to);
+        let mut ev = Event::new(now, actor, EventKind::Reanchor, state, state);
+        ev.reasons = vec![
+            reason.to_owned(),
+            format!(
+                "re-anchored: {} ({}); accepted as it stands: {} event(s), last {}",
+                missing.code,
+                missing.message,
+                events.len(),
+                prev.map_or(GENESIS, |e| e.hash.as_str())
+            ),
+        ];
+        self.write_event(&text, ev.seal_after(prev))
+    }
+
+    /// Append `event` (already sealed after the log's last event) to `text` and write the log,
+    /// then the checkpoint.
+    fn write_event(&self, text: &str, event: Event) -> Result<Event, Error> {
+        let mut text = text.to_owned();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&event.to_line());
+        text.push('\n');
+        secfw_artifacts::state::write(&self.root, Path::new(LOG_FILE), text.as_bytes())?;
+        self.write_head(event.seq, &event.hash)?;
+        Ok(event)
+    }
+
+    fn write_head(&self, seq: u64, hash: &str) -> Result<(), Error> {
+        let head = serde_json::to_vec(&Head { seq, hash: hash.to_owned() }).unwrap_or_default();
+        secfw_artifacts::state::write(&self.root, Path::new(HEAD_FILE), &head)?;
+        Ok(())
     }
 
     /// Read every event, refusing a log that does not verify.
@@ -302,17 +399,41 @@ impl EventLog {
     pub fn append(&self, _lock: &LogLock, event: Event) -> Result<Event, Error> {
         let events = self.read()?;
         let event = event.seal_after(events.last());
-        let mut text = self.read_text()?;
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
+        let text = self.read_text()?;
+        if events.is_empty() {
+            // The first append writes a genesis checkpoint before the log, so a crash between
+            // the two leaves the checkpoint one event behind (LC0109), never missing (LC0110).
+            self.write_head(0, GENESIS)?;
         }
-        text.push_str(&event.to_line());
-        text.push('\n');
-        secfw_artifacts::state::write(&self.root, Path::new(LOG_FILE), text.as_bytes())?;
-        let head = serde_json::to_vec(&Head { seq: event.seq, hash: event.hash.clone() }).unwrap_or_default();
-        secfw_artifacts::state::write(&self.root, Path::new(HEAD_FILE), &head)?;
-        Ok(event)
+        self.write_event(&text, event)
     }
+}
+
+/// What in the workspace shows that its lifecycle advanced beyond PLANNED, so that a missing
+/// event log is not a brand-new one: a handoff package unpacked into `.secfw/executed/` (only
+/// `cycle` writes there, after the log recorded PACKAGED with its seal). A package in
+/// `.secfw/packages/` or a sealed manifest is no such proof: a handoff may be sealed and
+/// packaged before the first transition.
+pub fn progress_evidence(root: &Path) -> Option<String> {
+    let non_empty = |rel: &str| std::fs::read_dir(root.join(rel)).is_ok_and(|mut d| d.next().is_some());
+    non_empty(crate::cycle::EXECUTED_DIR)
+        .then(|| format!("{} holds an unpacked handoff (the lifecycle reached PACKAGED)", crate::cycle::EXECUTED_DIR))
+}
+
+const REANCHOR: &str = "restore .secfw/events.jsonl and .secfw/events.head from version control or a backup; if the checkpoint is truly lost and the log is known to be complete, accept it deliberately with `secfw log reanchor DIR --actor NAME --reason TEXT` (recorded in the log)";
+
+/// The actor of an event, trimmed: refused when empty ([`Error::NoActor`]) or when it holds a
+/// control character (newline, escape, ...: [`Error::BadActor`], `LC0004`), which would let a
+/// name forge lines or terminal escapes wherever it is printed.
+pub fn check_actor(actor: &str) -> Result<String, Error> {
+    let a = actor.trim();
+    if a.is_empty() {
+        return Err(Error::NoActor);
+    }
+    if a.chars().any(char::is_control) {
+        return Err(Error::BadActor { actor: a.escape_debug().to_string() });
+    }
+    Ok(a.to_owned())
 }
 
 fn parse_events(text: &str) -> Vec<Event> {
@@ -363,7 +484,7 @@ pub fn verify_text(text: &str, head: Option<(u64, &str)>) -> Verification {
         prev = Some((i, ev));
     }
     if let Some((hseq, hhash)) = head {
-        let last = prev.as_ref().map(|(_, e)| (e.seq, e.hash.as_str()));
+        let last = prev.as_ref().map(|(_, e)| (e.seq, e.hash.as_str(), e.prev_hash.as_str()));
         v.problems.extend(check_checkpoint(last, hseq, hhash, v.lines));
     }
     v
@@ -456,7 +577,7 @@ fn check_transition(i: usize, ev: &Event, prev: Option<(usize, &Event)>) -> Opti
     let step_ok = match ev.kind {
         EventKind::Transition => ev.to == ev.from.next(),
         EventKind::ReturnToPlanned => ev.to == LifecycleState::Planned && ev.from != LifecycleState::Planned,
-        EventKind::Acknowledgement => ev.to == ev.from,
+        EventKind::Acknowledgement | EventKind::Reanchor => ev.to == ev.from,
     };
     (!from_ok || !step_ok).then(|| {
         event_error(
@@ -467,17 +588,17 @@ fn check_transition(i: usize, ev: &Event, prev: Option<(usize, &Event)>) -> Opti
     })
 }
 
-/// The log's last event `(seq, hash)` against the checkpoint `(hseq, hhash)`: equal; one
-/// ahead (an interrupted append, a warning); otherwise truncated or mismatched. `lines` is the
-/// log's line count.
-fn check_checkpoint(last: Option<(u64, &str)>, hseq: u64, hhash: &str, lines: usize) -> Option<Diagnostic> {
+/// The log's last event `(seq, hash, prev_hash)` against the checkpoint `(hseq, hhash)`: equal;
+/// one ahead and chained to the checkpoint (an interrupted append, a warning); otherwise
+/// truncated or mismatched. `lines` is the log's line count.
+fn check_checkpoint(last: Option<(u64, &str, &str)>, hseq: u64, hhash: &str, lines: usize) -> Option<Diagnostic> {
     match last {
-        Some((s, h)) if s == hseq && h == hhash => None,
-        Some((s, _)) if s == hseq + 1 => Some(
+        Some((s, h, _)) if s == hseq && h == hhash => None,
+        Some((s, _, p)) if s == hseq + 1 && p == hhash => Some(
             Diagnostic::warning(codes::LOG_CHECKPOINT_BEHIND, HEAD_FILE, format!("the checkpoint records event {hseq}, the log ends at event {s}: an append was interrupted before the checkpoint was written"))
                 .with_hint("the next `secfw advance` rewrites the checkpoint"),
         ),
-        Some((s, _)) if s < hseq => Some(
+        Some((s, _, _)) if s < hseq => Some(
             Diagnostic::error(codes::LOG_TRUNCATED, LOG_FILE, format!("the log ends at event {s} but the checkpoint records event {hseq}: {} event(s) were removed from the end", hseq - s))
                 .at(Some(secfw_artifacts::Pos::new(u32::try_from(lines.max(1)).unwrap_or(u32::MAX), 1)))
                 .with_hint(RESTORE),
@@ -486,8 +607,12 @@ fn check_checkpoint(last: Option<(u64, &str)>, hseq: u64, hhash: &str, lines: us
             Diagnostic::error(codes::LOG_TRUNCATED, LOG_FILE, format!("the log is empty but the checkpoint records event {hseq}: the log was removed or emptied"))
                 .with_hint(RESTORE),
         ),
-        None => None,
-        Some((s, _)) => Some(
+        None if hhash == GENESIS => None,
+        None => Some(
+            Diagnostic::error(codes::LOG_TRUNCATED, HEAD_FILE, "the log is empty but the checkpoint is not the genesis checkpoint")
+                .with_hint(RESTORE),
+        ),
+        Some((s, _, _)) => Some(
             Diagnostic::error(codes::LOG_TRUNCATED, HEAD_FILE, format!("the checkpoint (event {hseq}) does not match the log's last event {s}"))
                 .with_hint(RESTORE),
         ),

@@ -413,7 +413,7 @@ pub fn compute_governed(
             .with_hint("fix sec_findings.yaml (`secfw validate` shows why) and collect metrics again"),
         );
     }
-    let tally = FindingTally::of(input, &governance, period, as_of, &mut diags);
+    let tally = FindingTally::of(input, &governance, period, (as_of, now), &mut diags);
     let coverage = coverage_counts(input, &mut diags);
     let scans = scan_counts(input, period);
     let exceptions = exception_counts(input, rb, &governance);
@@ -489,7 +489,7 @@ impl<'a> FindingTally<'a> {
         input: &'a MetricsInput<'_>,
         governance: &GovernanceReport,
         period: Period,
-        as_of: DateTime<Utc>,
+        (as_of, now): (DateTime<Utc>, DateTime<Utc>),
         diags: &mut Vec<Diagnostic>,
     ) -> Self {
         let rb: &Rulebook = &input.rulebook;
@@ -544,7 +544,16 @@ impl<'a> FindingTally<'a> {
             if let Some(done) = tally.resolved(f, deadline, period, &mut samples, || locate(i, "resolved_at"), diags) {
                 completed.push(done);
             }
-            if gov::open_at(f, as_of) {
+            // Live at `as_of` is governance's decision (the same the gates use), never re-derived:
+            // a resolved stamp after `as_of` counts, a future-dated finding counts (GV0501). The
+            // one thing metrics add is history: a finding first seen after a past `as_of` but by
+            // `now` did not exist yet at that instant (empty when `as_of` is `now`).
+            let live = ge.map_or_else(
+                || secfw_governance::live_at(f, as_of),
+                |g| !matches!(g.disposition, secfw_governance::Disposition::Closed),
+            );
+            let later = f.first_seen.is_some_and(|fs| fs.instant() > as_of && fs.instant() <= now);
+            if live && !later {
                 let excepted = ge.is_some_and(secfw_governance::FindingEval::is_excepted);
                 let standards = finding_standards(f, rb);
                 if let Some(todo) = tally.open(f, deadline, excepted, standards, (period, as_of), enriched) {

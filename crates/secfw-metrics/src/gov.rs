@@ -12,15 +12,10 @@ pub fn sla_deadline(f: &Finding, rulebook: &Rulebook) -> DateTime<Utc> {
     f.sla_due(rulebook)
 }
 
-/// Whether a finding was live at instant `t`: open or accepted and first seen by `t`, or
-/// resolved after `t`. False positives never are.
+/// Whether a finding was live at instant `t` of a past period: live by governance's rule
+/// ([`secfw_governance::live_at`]: open or accepted, or resolved after `t`) and first seen by `t`.
+/// False positives never are. [`crate::compute`] takes liveness from the governance report
+/// itself; this is the same rule for one finding.
 pub fn open_at(f: &Finding, t: DateTime<Utc>) -> bool {
-    use secfw_artifacts::FindingStatus;
-    let seen = f.first_seen.is_none_or(|fs| fs.instant() <= t);
-    match f.status {
-        // Accepted risk stays live: it counts unless a valid exception covers it (governance).
-        FindingStatus::Open | FindingStatus::Accepted => seen,
-        FindingStatus::Resolved => seen && f.resolved_at.is_some_and(|r| r.instant() > t),
-        FindingStatus::FalsePositive => false,
-    }
+    secfw_governance::live_at(f, t) && f.first_seen.is_none_or(|fs| fs.instant() <= t)
 }

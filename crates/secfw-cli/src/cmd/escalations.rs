@@ -52,8 +52,8 @@ fn ack(a: &AckArgs, out: &Output) -> CmdResult {
     };
     out.print(&format!(
         "{} acknowledged by {} at {} (event #{} {})",
-        a.id.trim(),
-        ev.actor,
+        secfw::lifecycle::printable(a.id.trim()),
+        secfw::lifecycle::printable(&ev.actor),
         ev.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ev.seq,
         ev.hash

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use secfw::LifecycleState;
-use secfw::lifecycle::Outcome;
+use secfw::lifecycle::{Outcome, printable};
 use secfw::ops::{AdvanceOptions, SealChecks, StatusOptions};
 use secfw::{Outcome as _, Workspace};
 
@@ -89,6 +89,23 @@ enum LogSub {
         #[arg(long, value_enum, default_value_t = Fmt::Human)]
         format: Fmt,
     },
+    /// Accept the log as it stands after its checkpoint (.secfw/events.head) was lost (LC0110):
+    /// appends a `reanchor` event recording who decided, why, and what the log held, and
+    /// rewrites the checkpoint. Restore both files from a backup instead whenever you can.
+    Reanchor {
+        /// The security workspace directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Who decides (recorded as the event's actor).
+        #[arg(long)]
+        actor: String,
+        /// Why the log is accepted as it stands (recorded in the event).
+        #[arg(long)]
+        reason: String,
+        /// Time of the decision, RFC 3339 or YYYY-MM-DD (UTC); default: now.
+        #[arg(long)]
+        now: Option<String>,
+    },
 }
 
 fn parse_state(s: &str) -> Result<LifecycleState, String> {
@@ -117,7 +134,16 @@ pub(crate) fn status(args: &StatusArgs, out: &Output) -> CmdResult {
         Fmt::Human => {
             let mut s = format!("state: {} ({} event(s), log verified)\n", st.state, st.events_total);
             for e in &st.last_events {
-                let _ = writeln!(s, "  #{} {} {} → {} by {} ({:?})", e.seq, rfc(e.time), e.from, e.to, e.actor, e.kind);
+                let _ = writeln!(
+                    s,
+                    "  #{} {} {} → {} by {} ({:?})",
+                    e.seq,
+                    rfc(e.time),
+                    e.from,
+                    e.to,
+                    printable(&e.actor),
+                    e.kind
+                );
             }
             let blockers: Vec<_> = st.blockers().collect();
             if blockers.is_empty() {
@@ -155,7 +181,7 @@ pub(crate) fn advance(args: &AdvanceArgs, out: &Output) -> CmdResult {
                 event.to,
                 event.seq,
                 event.hash,
-                event.actor,
+                printable(&event.actor),
                 rfc(event.time)
             )),
             Outcome::Refused { from, to, reasons, returned_to_planned, evaluation, .. } => {
@@ -188,7 +214,10 @@ pub(crate) fn advance(args: &AdvanceArgs, out: &Output) -> CmdResult {
 }
 
 pub(crate) fn log(args: &LogArgs, out: &Output) -> CmdResult {
-    let LogSub::Verify { dir, format } = &args.command;
+    let (dir, format) = match &args.command {
+        LogSub::Verify { dir, format } => (dir, format),
+        LogSub::Reanchor { dir, actor, reason, now } => return reanchor(dir, actor, reason, now.as_deref(), out),
+    };
     let v = match Workspace::open(dir).and_then(|ws| ws.verify_log()) {
         Ok(v) => v,
         Err(e) => return out.fail(e, dir),
@@ -207,4 +236,22 @@ pub(crate) fn log(args: &LogArgs, out: &Output) -> CmdResult {
         out.print(&s);
     }
     Ok(ExitCode::from(if v.passed() { exit::PASS } else { exit::FAIL }))
+}
+
+fn reanchor(dir: &std::path::Path, actor: &str, reason: &str, now: Option<&str>, out: &Output) -> CmdResult {
+    let now = parse_now(now)?;
+    let ev = match Workspace::open(dir).and_then(|ws| ws.reanchor_log(actor, reason, now)) {
+        Ok(ev) => ev,
+        Err(e) => return out.fail(e, dir),
+    };
+    out.print(&format!(
+        "{}: re-anchored at event #{} ({}) by {} at {}; {} state unchanged",
+        dir.join(secfw::lifecycle::LOG_FILE).display(),
+        ev.seq,
+        ev.hash,
+        printable(&ev.actor),
+        rfc(ev.time),
+        ev.to
+    ));
+    Ok(ExitCode::from(exit::PASS))
 }

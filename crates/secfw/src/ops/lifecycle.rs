@@ -148,6 +148,14 @@ impl Workspace {
         Ok(lc.advance(&req, standard.checks())?)
     }
 
+    /// Accept the event log as it stands after its checkpoint was lost (`secfw log reanchor`):
+    /// a deliberate decision, recorded in the log as a `reanchor` event by `actor` with `reason`.
+    /// Refused when the checkpoint is present or the log has any other problem.
+    pub fn reanchor_log(&self, actor: &str, reason: &str, now: DateTime<Utc>) -> Result<secfw_lifecycle::Event, Error> {
+        let _lock = self.lock()?;
+        Ok(Lifecycle::new(self.root()).reanchor(actor, reason, now)?)
+    }
+
     /// Verify the hash chain of the event log (`secfw log verify`).
     pub fn verify_log(&self) -> Result<LogVerifyReport, Error> {
         let v = EventLog::new(self.root()).verify()?;
