@@ -100,10 +100,13 @@ pub fn apply_with(
             None => todo.push(m),
         }
     }
+    // Conditions notified earlier that no longer hold have ended: recorded, so that their
+    // next occurrence is notified again.
+    let observed = plan.active.as_ref().is_some_and(|active| ledger.observe(active, now));
     // A journal left by a stopped run is folded in now, so its "may have been sent" records
     // are kept whatever happens next.
     let had_journal = root.join(crate::JOURNAL_FILE).exists();
-    if had_journal {
+    if had_journal || observed {
         ledger.save(&root)?;
     }
     if todo.is_empty() {

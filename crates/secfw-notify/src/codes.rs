@@ -10,6 +10,7 @@ secfw_artifacts::define_codes! {
     BAD_RECIPIENT = "NT0005", "A recipient is neither `webhook:<name>` nor an e-mail address";
     MAY_HAVE_BEEN_SENT = "NT0006", "A message's delivery started but its outcome was never recorded (the run stopped); it may have been sent and is not sent again";
     RULEBOOK_UNUSABLE = "NT0007", "rulebook.yaml is missing or invalid, so no notification plan can be made";
+    ENV_NOT_RESERVED = "NT0011", "A credential or URL variable the rulebook names does not start with `SECFW_`: secfw sends only variables set for it";
     EMAIL_INVALID = "NT0008", "notifications.email is invalid (server URL, sender address, or only one of the credential variables)";
     UNKNOWN_ESCALATION = "NT0009", "`secfw escalations ack` names an escalation that was never notified";
     ALREADY_ACKNOWLEDGED = "NT0010", "`secfw escalations ack` names an escalation that is already acknowledged";

@@ -76,6 +76,16 @@ pub(crate) struct Config {
     pub(crate) escalate_to: Vec<String>,
 }
 
+/// The prefix every variable the rulebook names must have: the rulebook is a file people edit,
+/// and may name the server too (`notifications.email`), so it must not be able to pick any
+/// variable of the run's environment (`GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY`) and have it sent.
+const ENV_PREFIX: &str = "SECFW_";
+
+/// A variable name that is valid but not reserved for secfw (see [`ENV_PREFIX`]).
+fn not_reserved(s: &str) -> bool {
+    is_env_name(s) && !s.starts_with(ENV_PREFIX)
+}
+
 fn is_env_name(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
@@ -318,7 +328,11 @@ fn check_webhook_secrets(n: &Notifications, cx: &mut Ctx<'_>) {
         let base = [k("notifications"), k("webhooks"), k(name)];
         for (field, value) in [("url_env", Some(&w.url_env)), ("token_env", w.token_env.as_ref())] {
             let Some(v) = value else { continue };
-            if !is_env_name(v) {
+            if not_reserved(v) {
+                let mut p = base.to_vec();
+                p.push(k(field));
+                unreserved(cx, &p, &format!("notifications.webhooks.{name}.{field}"), v);
+            } else if !is_env_name(v) {
                 let mut p = base.to_vec();
                 p.push(k(field));
                 let what = if looks_secret(v) || v.contains("://") {
@@ -349,12 +363,32 @@ fn check_webhook_secrets(n: &Notifications, cx: &mut Ctx<'_>) {
     }
 }
 
+/// A variable name the rulebook may not use: not reserved for secfw ([`ENV_PREFIX`]).
+fn unreserved(cx: &mut Ctx<'_>, path: &[Seg], setting: &str, var: &str) {
+    cx.error(
+        codes::ENV_NOT_RESERVED,
+        path,
+        format!(
+            "{setting} names `{var}`, which does not start with {ENV_PREFIX}: secfw sends only variables set for it"
+        ),
+        &format!(
+            "set the secret in a variable named {ENV_PREFIX}... for this run (e.g. {ENV_PREFIX}{var}) and name that one"
+        ),
+    );
+}
+
 /// The e-mail channel: credentials named by environment variables (both or neither), no
 /// password in the workspace, a valid server URL and sender address.
 fn check_email(mail: &EmailChannel, cx: &mut Ctx<'_>) {
     let base = [k("notifications"), k("email")];
     for (field, value) in [("username_env", mail.username_env.as_ref()), ("password_env", mail.password_env.as_ref())] {
         if let Some(v) = value
+            && not_reserved(v)
+        {
+            let mut p = base.to_vec();
+            p.push(k(field));
+            unreserved(cx, &p, &format!("notifications.email.{field}"), v);
+        } else if let Some(v) = value
             && !is_env_name(v)
         {
             let mut p = base.to_vec();
@@ -417,6 +451,11 @@ mod tests {
     #[test]
     fn env_names_emails_and_secrets() {
         assert!(is_env_name("SECFW_SLACK_URL") && !is_env_name("https://x") && !is_env_name("lower"));
+        assert!(
+            not_reserved("GITHUB_TOKEN")
+                && not_reserved("AWS_SECRET_ACCESS_KEY")
+                && !not_reserved("SECFW_SMTP_PASSWORD")
+        );
         assert!(is_email("security-team@company.com") && !is_email("webhook:x") && !is_email("a@b"));
         assert!(looks_secret("https://hooks.slack.com/services/T0/B0/XYZ"));
         assert!(looks_secret("https://user:pw@example.com/digest"));

@@ -58,6 +58,20 @@ pub struct MessageRecord {
     pub attempts: Option<u32>,
     /// When (the `now` of the run that sent it, or started to).
     pub at: DateTime<Utc>,
+    /// The condition it is about, across occurrences ([`crate::condition_key`]). Absent in
+    /// records written before occurrences were tracked: derived from subject and reason
+    /// ([`MessageRecord::condition_key`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+impl MessageRecord {
+    /// The condition the message is about: [`MessageRecord::condition`], or for a record written
+    /// before occurrences were tracked, [`crate::condition_key`] of its subject and reason (its
+    /// subject was then the same for every occurrence).
+    pub fn condition_key(&self) -> String {
+        self.condition.clone().unwrap_or_else(|| crate::plan::condition_key(&self.subject, self.reason))
+    }
 }
 
 /// The ledger.
@@ -69,11 +83,17 @@ pub struct Ledger {
     /// Every message by id.
     #[serde(default)]
     pub messages: BTreeMap<String, MessageRecord>,
+    /// Conditions seen ended: per condition ([`crate::condition_key`]) that was notified, the
+    /// `now` of the apply that found it no longer holding (kept until a later occurrence was
+    /// notified and ended in turn). A condition that holds again after it is a new occurrence,
+    /// notified again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cleared: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl Default for Ledger {
     fn default() -> Self {
-        Self { version: LEDGER_VERSION, messages: BTreeMap::new() }
+        Self { version: LEDGER_VERSION, messages: BTreeMap::new(), cleared: BTreeMap::new() }
     }
 }
 
@@ -112,12 +132,17 @@ pub struct JournalEntry {
     pub attempts: Option<u32>,
     /// The `now` of the run.
     pub at: DateTime<Utc>,
+    /// The condition the message is about (absent in lines written before occurrences were
+    /// tracked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
 }
 
 impl JournalEntry {
     /// An entry for `m`.
     pub fn of(event: Event, m: &Message, status: Option<u16>, attempts: Option<u32>, at: DateTime<Utc>) -> Self {
         Self {
+            condition: Some(m.condition.clone()).filter(|c| !c.is_empty()),
             event,
             id: m.id.clone(),
             subject: m.subject.clone(),
@@ -194,8 +219,41 @@ impl Ledger {
                 status: e.status,
                 attempts: e.attempts,
                 at: e.at,
+                condition: e.condition,
             },
         );
+    }
+
+    /// Per condition: the earliest and the latest `at` of its messages.
+    pub(crate) fn condition_times(&self) -> BTreeMap<String, (DateTime<Utc>, DateTime<Utc>)> {
+        let mut out: BTreeMap<String, (DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
+        for r in self.messages.values() {
+            out.entry(r.condition_key())
+                .and_modify(|(first, last)| {
+                    *first = (*first).min(r.at);
+                    *last = (*last).max(r.at);
+                })
+                .or_insert((r.at, r.at));
+        }
+        out
+    }
+
+    /// Record, at `now`, that every notified condition not in `active` has ended: a condition
+    /// with a message since it was last seen ended (or never seen ended) gets `cleared = now`.
+    /// Returns whether anything changed.
+    pub(crate) fn observe(&mut self, active: &std::collections::BTreeSet<String>, now: DateTime<Utc>) -> bool {
+        let mut changed = false;
+        for (condition, (_, last)) in self.condition_times() {
+            if active.contains(&condition) {
+                continue;
+            }
+            let since = self.cleared.get(&condition).copied();
+            if since.is_none_or(|c| last >= c && now > c) {
+                self.cleared.insert(condition, now);
+                changed = true;
+            }
+        }
+        changed
     }
 
     /// Append `entry` to the journal of the workspace at `root`, synced to disk, and apply it

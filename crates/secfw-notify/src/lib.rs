@@ -21,8 +21,8 @@ pub use ledger::{
     MessageState,
 };
 pub use plan::{
-    Message, NotifyPlan, PLAN_SCHEMA, PlanSummary, Reason, check_acknowledgement, escalation_id, is_escalation_id,
-    message_id, plan, plan_with_ledger,
+    Message, NotifyPlan, PLAN_SCHEMA, PlanSummary, Reason, check_acknowledgement, condition_key, escalation_id,
+    escalation_occurrence_id, is_escalation_id, message_id, message_occurrence_id, plan, plan_with_ledger,
 };
 
 /// The error type of `secfw-notify`.

@@ -14,9 +14,17 @@
 //!   `notifications.exception_expiry`.
 //! - **SLA breaches.** A finding counted against the rules and past due at `now` is
 //!   `sla_breach`, to `notifications.sla_breach`.
-//! - **Once.** A message whose id is in the ledger (sent, or may have been sent) is not planned
-//!   again. The id is the lower-case hex sha256 of `subject`, `recipient` and `reason`, so it does
-//!   not depend on `now` or on the wording.
+//! - **Once per occurrence.** A message whose id is in the ledger (sent, or may have been sent)
+//!   is not planned again. The id is the lower-case hex sha256 of `subject`, `recipient`,
+//!   `reason` and, from its second occurrence on, the occurrence of the condition, so it does not
+//!   depend on `now` or on the wording, and a condition that ends and comes back is notified
+//!   again. An occurrence begins after the condition was seen ended (an apply that found it no
+//!   longer holding records the instant in the ledger's `cleared`), or when the artifacts date a
+//!   new one: an exception expiring or expired under a `Valid Until` later than a message
+//!   already sent about it, a finding past a due date later than its last breach message, an
+//!   escalation whose items started counting (an exception they relied on expired, a due date
+//!   passed) after its last message. The escalation of a later occurrence has an id of its own
+//!   ([`escalation_occurrence_id`]), so it is acknowledged on its own.
 //! - **Order.** Messages are sorted by subject, recipient and reason; the same workspace, ledger
 //!   and `now` give the same plan, byte for byte.
 
@@ -78,8 +86,13 @@ impl fmt::Display for Reason {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Message {
-    /// sha256 (hex) of subject, recipient and reason: the ledger key and the `Idempotency-Key`.
+    /// sha256 (hex) of subject, recipient, reason (and the occurrence after the first): the
+    /// ledger key and the `Idempotency-Key`.
     pub id: String,
+    /// The condition it is about, across occurrences ([`condition_key`]); recorded in the
+    /// ledger with the message.
+    #[serde(skip)]
+    pub(crate) condition: String,
     /// What it is about: `ESC-<hex>`, `EXC-NNN` or `finding:<id>`.
     pub subject: String,
     /// Who receives it.
@@ -131,6 +144,12 @@ pub struct NotifyPlan {
     pub messages: Vec<Message>,
     /// Notes and warnings (sorted).
     pub diagnostics: Vec<Diagnostic>,
+    /// The conditions that hold at `now` ([`condition_key`]s), whether or not they have
+    /// recipients or were notified already; `None` when nothing was evaluated (no
+    /// `notifications:` section). An apply records every notified condition not in it as
+    /// ended, so its next occurrence is notified again.
+    #[serde(skip)]
+    pub(crate) active: Option<BTreeSet<String>>,
 }
 
 impl NotifyPlan {
@@ -163,6 +182,30 @@ pub fn escalation_id(rule: &str, condition: &str, items: &[String]) -> String {
     let text = format!("{rule}\n{condition}\n{}", sorted.join("\n"));
     let hex = sha256_hex(text.as_bytes());
     format!("ESC-{}", hex.get(..12).unwrap_or(&hex))
+}
+
+/// The id of one occurrence of an escalation: [`escalation_id`] for the first (or only)
+/// occurrence, `after` being `None`; for a later one, `ESC-` and 12 hex digits of the sha256 of
+/// the same text followed by the instant the earlier occurrence was known to have ended
+/// (`after`, RFC 3339). Each occurrence is notified and acknowledged on its own.
+pub fn escalation_occurrence_id(rule: &str, condition: &str, items: &[String], after: Option<DateTime<Utc>>) -> String {
+    let Some(after) = after else { return escalation_id(rule, condition, items) };
+    let mut sorted: Vec<&str> = items.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let text = format!("{rule}\n{condition}\n{}\nafter {}", sorted.join("\n"), rfc3339(after));
+    let hex = sha256_hex(text.as_bytes());
+    format!("ESC-{}", hex.get(..12).unwrap_or(&hex))
+}
+
+/// The condition a message is about, the same across its occurrences: `escalation:<ESC-id of
+/// the first occurrence>` for escalations and their next-level messages, `<reason>:<subject>`
+/// otherwise (`exception_expired:EXC-001`, `sla_breach:finding:SF-0002`).
+pub fn condition_key(base_subject: &str, reason: Reason) -> String {
+    let family = match reason {
+        Reason::Escalation | Reason::EscalationUnacknowledged => "escalation",
+        r => r.as_str(),
+    };
+    format!("{family}:{base_subject}")
 }
 
 /// Whether `id` has the form of an escalation id: `ESC-` and 12 hex digits (what
@@ -198,9 +241,21 @@ pub fn check_acknowledgement(
     Ok(())
 }
 
-/// The message id of (subject, recipient, reason).
+/// The message id of (subject, recipient, reason): the id of the first occurrence.
 pub fn message_id(subject: &str, recipient: &str, reason: Reason) -> String {
     sha256_hex(format!("secfw.notify/v1\n{subject}\n{recipient}\n{reason}").as_bytes())
+}
+
+/// The message id of (subject, recipient, reason) in the occurrence of its condition that
+/// began after `after` ([`message_id`] when `None`: the first occurrence, the ids earlier
+/// versions recorded).
+pub fn message_occurrence_id(subject: &str, recipient: &str, reason: Reason, after: Option<DateTime<Utc>>) -> String {
+    match after {
+        None => message_id(subject, recipient, reason),
+        Some(t) => {
+            sha256_hex(format!("secfw.notify/v1\n{subject}\n{recipient}\n{reason}\nafter {}", rfc3339(t)).as_bytes())
+        }
+    }
 }
 
 /// Plan against the ledger of the workspace (`<root>/.secfw/notifications.json` and its
@@ -245,8 +300,11 @@ pub fn plan_with_ledger(
 ) -> Result<NotifyPlan, Error> {
     let (cfg, mut diags) = config::resolve(ws).map_err(|diagnostics| Error::Config { diagnostics })?;
     let mut candidates: Vec<Message> = Vec::new();
+    let mut active = None;
     if cfg.notifications.is_some() {
-        candidates = messages(ws, &cfg, ledger, acknowledged, now);
+        let (c, a) = messages(ws, &cfg, ledger, acknowledged, now);
+        candidates = c;
+        active = Some(a);
     }
     let mut summary = PlanSummary::default();
     let mut out = Vec::new();
@@ -287,7 +345,7 @@ pub fn plan_with_ledger(
         ))
     });
     secfw_artifacts::sort_diagnostics(&mut diags);
-    Ok(NotifyPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, messages: out, diagnostics: diags })
+    Ok(NotifyPlan { schema: PLAN_SCHEMA, now: rfc3339(now), summary, messages: out, diagnostics: diags, active })
 }
 
 fn messages(
@@ -296,19 +354,30 @@ fn messages(
     ledger: &Ledger,
     acknowledged: &BTreeSet<String>,
     now: DateTime<Utc>,
-) -> Vec<Message> {
+) -> (Vec<Message>, BTreeSet<String>) {
     let gov = secfw_governance::evaluate(ws, now);
-    let Some(rb) = ws.rulebook.as_ref() else { return Vec::new() };
+    let Some(rb) = ws.rulebook.as_ref() else { return (Vec::new(), BTreeSet::new()) };
     let findings: &[Finding] = ws.findings.as_ref().map_or(&[], |f| f.findings.as_slice());
     let mut m = Messages {
         cfg,
         digest: cfg.notifications.as_ref().and_then(|n| n.digest_link.clone()),
         by_id: findings.iter().map(|f| (f.finding_id.as_str(), f)).collect(),
+        sent: ledger.condition_times(),
+        cleared: &ledger.cleared,
         out: Vec::new(),
+        active: BTreeSet::new(),
     };
+    let expired: BTreeMap<&str, DateTime<Utc>> = gov
+        .exceptions
+        .iter()
+        .filter(|e| e.state == ExceptionState::Expired)
+        .map(|e| (e.id.as_str(), e.expires_at))
+        .collect();
+    let due: BTreeMap<&str, DateTime<Utc>> = gov.findings.iter().map(|f| (f.finding_id.as_str(), f.due)).collect();
     for rule in &gov.rules {
         if let Some(esc) = &rule.escalation {
-            m.escalation(rule.index, esc, ledger, acknowledged, now);
+            let start = escalation_start(esc, &m.by_id, &expired, &due);
+            m.escalation(rule.index, esc, start, ledger, acknowledged, now);
         }
     }
     let warn = i64::from(rb.exceptions.warn_days_before_expiry);
@@ -322,7 +391,31 @@ fn messages(
             m.sla_breach(fe, f, now);
         }
     }
-    m.out
+    (m.out, m.active)
+}
+
+/// The latest instant at which one of the escalation's items began to count, as far as the
+/// artifacts date it: an expired exception (an item of `expired_exceptions_count`, or the
+/// exception a finding names), a due date (`overdue_findings_count`). `None` when none is
+/// dated. The occurrence of the escalation began no earlier.
+fn escalation_start(
+    esc: &Escalation,
+    by_id: &BTreeMap<&str, &Finding>,
+    expired: &BTreeMap<&str, DateTime<Utc>>,
+    due: &BTreeMap<&str, DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    let overdue_rule = esc.rule == "overdue_findings_count";
+    esc.items
+        .iter()
+        .filter_map(|item| {
+            let exception = expired.get(item.as_str()).copied().or_else(|| {
+                let f = by_id.get(item.as_str())?;
+                expired.get(f.governance.exception_ref.as_deref()?).copied()
+            });
+            let due = overdue_rule.then(|| due.get(item.as_str()).copied()).flatten();
+            exception.max(due)
+        })
+        .max()
 }
 
 /// The messages planned so far.
@@ -330,7 +423,13 @@ struct Messages<'a> {
     cfg: &'a Config,
     digest: Option<String>,
     by_id: BTreeMap<&'a str, &'a Finding>,
+    /// Per condition: the earliest and latest `at` of its messages in the ledger.
+    sent: BTreeMap<String, (DateTime<Utc>, DateTime<Utc>)>,
+    /// Per condition: when an apply last saw it ended.
+    cleared: &'a BTreeMap<String, DateTime<Utc>>,
     out: Vec<Message>,
+    /// The conditions that hold.
+    active: BTreeSet<String>,
 }
 
 impl Messages<'_> {
@@ -339,10 +438,26 @@ impl Messages<'_> {
         self.by_id.get(id).map_or_else(|| id.to_owned(), |f| finding_line(f))
     }
 
-    /// One message about `subject` to each deliverable recipient.
+    /// The occurrence of `condition` that holds now: `None` for the first (no earlier message,
+    /// or every earlier message belongs to it), else the instant after which it began: the
+    /// last time an apply saw the condition ended, or `start` (the artifacts' dating of the
+    /// current occurrence) when a message about the condition was sent before it.
+    fn occurrence(&mut self, condition: &str, start: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        self.active.insert(condition.to_owned());
+        let cleared = self.cleared.get(condition).copied();
+        let first_sent = self.sent.get(condition).map(|&(first, _)| first);
+        let restarted = start.filter(|&s| first_sent.is_some_and(|f| f < s));
+        cleared.max(restarted)
+    }
+
+    /// One message about `subject` (condition `condition`, occurrence `after`) to each
+    /// deliverable recipient.
+    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         subject: &str,
+        condition: &str,
+        after: Option<DateTime<Utc>>,
         recipients: &[String],
         reason: Reason,
         title: &str,
@@ -352,7 +467,8 @@ impl Messages<'_> {
         for r in recipients {
             let Some(recipient) = self.cfg.recipients.get(r) else { continue };
             self.out.push(Message {
-                id: message_id(subject, r, reason),
+                id: message_occurrence_id(subject, r, reason, after),
+                condition: condition.to_owned(),
                 subject: subject.to_owned(),
                 recipient: recipient.clone(),
                 reason,
@@ -370,13 +486,16 @@ impl Messages<'_> {
         &mut self,
         rule_index: usize,
         esc: &Escalation,
+        start: Option<DateTime<Utc>>,
         ledger: &Ledger,
         acknowledged: &BTreeSet<String>,
         now: DateTime<Utc>,
     ) {
         let cfg = self.cfg;
         let recipients = cfg.rule_recipients.get(rule_index).map_or(&[][..], Vec::as_slice);
-        let id = escalation_id(&esc.rule, &esc.condition, &esc.items);
+        let condition = condition_key(&escalation_id(&esc.rule, &esc.condition, &esc.items), Reason::Escalation);
+        let after = self.occurrence(&condition, start);
+        let id = escalation_occurrence_id(&esc.rule, &esc.condition, &esc.items, after);
         let title = format!("[secfw] {id}: {} {} violated (count {})", esc.rule, esc.condition, esc.count);
         let mut lines = vec![format!(
             "Enforcement rule {} must be {}; the workspace has {}.{}",
@@ -391,7 +510,7 @@ impl Messages<'_> {
         }
         let mut items: Vec<String> = esc.items.iter().map(|i| self.item_line(i)).collect();
         items.sort();
-        self.push(&id, recipients, Reason::Escalation, &title, &lines, &items);
+        self.push(&id, &condition, after, recipients, Reason::Escalation, &title, &lines, &items);
         // The next level, once: first notified more than escalation_sla ago, not acknowledged.
         let sla = esc.deadline.map(|d| d - esc.raised_at);
         let first =
@@ -408,7 +527,16 @@ impl Messages<'_> {
                 rfc3339(first + sla)
             )];
             next.extend(lines);
-            self.push(&id, &cfg.escalate_to, Reason::EscalationUnacknowledged, &title, &next, &items);
+            self.push(
+                &id,
+                &condition,
+                after,
+                &cfg.escalate_to,
+                Reason::EscalationUnacknowledged,
+                &title,
+                &next,
+                &items,
+            );
         }
     }
 
@@ -439,8 +567,19 @@ impl Messages<'_> {
         };
         let mut items: Vec<String> = ev.matched_findings.iter().map(|i| self.item_line(i)).collect();
         items.sort();
+        // Dated by its expiry: the expiry notice begins at `expires_at`, the warning at the
+        // start of the warning window (the first day with `warn` days left or fewer).
+        let start = match reason {
+            Reason::ExceptionExpired => ev.expires_at,
+            _ => (ev.expires_at - chrono::Duration::days(warn))
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .map_or(ev.expires_at, |d| d.and_utc()),
+        };
+        let condition = condition_key(&ev.id, reason);
+        let after = self.occurrence(&condition, Some(start));
         let cfg = self.cfg;
-        self.push(&ev.id, &cfg.expiry, reason, &title, &[first], &items);
+        self.push(&ev.id, &condition, after, &cfg.expiry, reason, &title, &[first], &items);
     }
 
     /// A finding past its remediation SLA, to `sla_breach`.
@@ -454,15 +593,11 @@ impl Messages<'_> {
             rfc3339(fe.due),
             f.remediation.recommended_action
         )];
+        let subject = format!("finding:{}", f.finding_id);
+        let condition = condition_key(&subject, Reason::SlaBreach);
+        let after = self.occurrence(&condition, Some(fe.due));
         let cfg = self.cfg;
-        self.push(
-            &format!("finding:{}", f.finding_id),
-            &cfg.sla_breach,
-            Reason::SlaBreach,
-            &title,
-            &lines,
-            &[finding_line(f)],
-        );
+        self.push(&subject, &condition, after, &cfg.sla_breach, Reason::SlaBreach, &title, &lines, &[finding_line(f)]);
     }
 }
 

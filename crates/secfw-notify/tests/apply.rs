@@ -244,3 +244,34 @@ fn a_corrupt_ledger_is_refused_not_treated_as_empty() {
         other => panic!("expected NT0101, got {other:?}"),
     }
 }
+
+/// F9.2: a URL the HTTP client cannot use (a `\` in the authority) on one channel stops the run
+/// before any message goes to the other, valid, channels.
+#[test]
+fn an_invalid_url_on_any_channel_stops_the_run_before_anything_is_sent() {
+    let t = tempfile::tempdir().unwrap();
+    workspace(t.path(), RULEBOOK);
+    let p = plan(&load(t.path()), &common::no_acks(), now()).unwrap();
+    let server = Server::start(vec![]);
+    for bad in ["http://127.0.0.1:18001\\x", "http://[zz/hook", "http://127.0.0.1:99999999/x"] {
+        let good = server.url.clone();
+        let bad_owned = bad.to_owned();
+        let env = move |k: &str| match k {
+            "SECFW_TEST_CHAT_URL" => Some(bad_owned.clone()),
+            "SECFW_TEST_SEC_URL" | "SECFW_TEST_TEAMS_URL" => Some(good.clone()),
+            "SECFW_TEST_SEC_TOKEN" => Some("t".to_owned()),
+            _ => None,
+        };
+        let l = lock(t.path());
+        match apply_with(&p, &l, &fast(), now(), &env, &mut |_| {}) {
+            Err(Error::Channel(d)) => {
+                assert_eq!(d.code, codes::CHANNEL_UNUSABLE, "{bad}");
+                assert!(d.message.contains("nothing was sent") && !d.message.contains("127.0.0.1"), "{}", d.message);
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+        drop(l);
+    }
+    assert!(server.finish().is_empty(), "nothing may be sent");
+    assert!(Ledger::load(t.path()).unwrap().messages.is_empty());
+}

@@ -104,6 +104,20 @@ fn a_url_or_token_field_in_a_channel_is_refused() {
     assert!(d.iter().any(|d| d.code == codes::SECRET_IN_RULEBOOK && d.message.contains("chat.token")), "{d:?}");
 }
 
+/// The rulebook is a file people edit: it must not be able to pick a secret of the run's
+/// environment (a CI token, a cloud key) and have it sent to a server it names.
+#[test]
+fn a_rulebook_naming_a_variable_not_set_for_secfw_is_refused() {
+    let rb = RULEBOOK.replace("token_env: SECFW_TEST_SEC_TOKEN", "token_env: GITHUB_TOKEN");
+    let d = refused(&rb);
+    assert!(
+        d.iter().any(|d| d.code == codes::ENV_NOT_RESERVED && d.message.contains("GITHUB_TOKEN") && d.line.is_some()),
+        "{d:?}"
+    );
+    let rb = RULEBOOK.replace("url_env: SECFW_TEST_CHAT_URL", "url_env: AWS_SECRET_ACCESS_KEY");
+    assert!(refused(&rb).iter().any(|d| d.code == codes::ENV_NOT_RESERVED), "url_env too");
+}
+
 #[test]
 fn a_digest_link_with_credentials_is_refused() {
     let rb = RULEBOOK.replace("https://intranet.example.com/", "https://bob:hunter2@intranet.example.com/");

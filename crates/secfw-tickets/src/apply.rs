@@ -3,7 +3,8 @@
 //! success durably before the next action (a synced journal line, folded into the ledger
 //! atomically at the end of the run) so a failed run resumes.
 //!
-//! - `Idempotency-Key`: lower-case hex sha256 of the exact request body. A receiver that
+//! - `Idempotency-Key`: lower-case hex sha256 of the exact request body, which names the
+//!   ticket's previous action (`after`), so the key identifies one transition. A receiver that
 //!   deduplicates on it turns a retry after a lost response into a no-op.
 //! - Skipped: actions whose key is in the ledger (already applied).
 //! - Retried: HTTP 5xx, 408 and 429 (honouring `Retry-After` in seconds, up to the maximum
@@ -162,7 +163,7 @@ fn send(
             remaining,
         }),
         Err(PostError::Invalid(failure)) => Err(Error::InvalidEndpoint {
-            url: endpoint.url().to_owned(),
+            url: endpoint.redacted(),
             reason: crate::http::EndpointProblem::Request(failure),
         }),
     }

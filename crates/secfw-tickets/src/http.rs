@@ -26,7 +26,7 @@ pub struct Endpoint {
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Endpoint")
-            .field("url", &self.url)
+            .field("url", &redact_url(&self.url))
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .finish()
     }
@@ -38,7 +38,7 @@ impl Endpoint {
     /// the Mozilla root store; certificates are always verified.
     pub fn new(url: impl Into<String>) -> Result<Self, Error> {
         let url = url.into();
-        let bad = |reason: EndpointProblem| Err(Error::InvalidEndpoint { url: url.clone(), reason });
+        let bad = |reason: EndpointProblem| Err(Error::InvalidEndpoint { url: redact_url(&url), reason });
         let lower = url.to_ascii_lowercase();
         let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else {
             return bad(EndpointProblem::Scheme);
@@ -53,6 +53,19 @@ impl Endpoint {
         if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return bad(EndpointProblem::Whitespace);
         }
+        // Parsed exactly as the HTTP client will parse it when sending, so a URL it would refuse
+        // (`\` or `[zz` in the authority, a bad port, ...) is refused here, before anything is
+        // sent, never at send time after other requests went out.
+        let port_ok = |u: &ureq::http::Uri| {
+            // `Uri::port` hides a port that is not a number; read it from the authority.
+            let a = u.authority().map_or("", ureq::http::uri::Authority::as_str);
+            let after_host = a.rsplit_once(']').map_or(a, |(_, rest)| rest);
+            after_host.rsplit_once(':').is_none_or(|(_, p)| p.parse::<u16>().is_ok_and(|n| n > 0))
+        };
+        let host_ok = |u: &ureq::http::Uri| u.host().is_some_and(|h| !h.is_empty());
+        if !url.parse::<ureq::http::Uri>().is_ok_and(|u| port_ok(&u) && host_ok(&u)) {
+            return bad(EndpointProblem::Syntax);
+        }
         Ok(Self { url, token: None })
     }
 
@@ -63,10 +76,35 @@ impl Endpoint {
         self
     }
 
-    /// The URL.
+    /// The URL. It can carry a secret in its path or query (Jira Automation and Slack-style
+    /// hook URLs do): print [`Endpoint::redacted`] instead.
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// The URL safe to print: `scheme://host[:port]`, with any path or query replaced by
+    /// `/<redacted>` (see [`redact_url`]).
+    pub fn redacted(&self) -> String {
+        redact_url(&self.url)
+    }
+}
+
+/// A URL safe to print: `scheme://host[:port]` followed by `/<redacted>` when it has a path,
+/// query or fragment beyond `/`. Credentials (`user:pw@`) are dropped, control characters
+/// replaced; something that is not `scheme://...` at all prints as `<redacted URL>`. Webhook
+/// URLs often carry their secret in the path or query, so neither is ever shown.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return "<redacted URL>".to_owned() };
+    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !ok(scheme) {
+        return "<redacted URL>".to_owned();
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host: String = host.chars().map(|c| if c.is_whitespace() || c.is_control() { '?' } else { c }).collect();
+    let tail = if tail.is_empty() || tail == "/" { tail } else { "/<redacted>" };
+    format!("{}://{host}{tail}", scheme.to_ascii_lowercase())
 }
 
 /// Retry and timeout settings.
@@ -79,7 +117,8 @@ pub struct ApplyOptions {
     pub initial_backoff: Duration,
     /// Longest wait between attempts (default 30 s).
     pub max_backoff: Duration,
-    /// Time limit of one attempt, connect to last byte (default 10 s).
+    /// Time limit of one attempt, from connect to the last byte read (default 10 s). The body
+    /// of a 2xx answer is not read (the status line is the acknowledgement).
     pub timeout: Duration,
 }
 
@@ -150,6 +189,9 @@ pub enum EndpointProblem {
     /// White space or a control character anywhere in the URL.
     #[error("the URL contains whitespace or control characters")]
     Whitespace,
+    /// The URL is not a valid URI (the HTTP client could not send to it).
+    #[error("the URL is not a valid URI (check the host, port and any character that must be percent-encoded)")]
+    Syntax,
     /// The URL passed these checks, but a request to it cannot be made at all (the HTTP client
     /// refused the URL, TLS or the protocol).
     #[error("{0}")]
@@ -273,12 +315,21 @@ fn attempt_once(agent: &ureq::Agent, endpoint: &Endpoint, body: &[u8], headers: 
     match req.send(body) {
         Ok(mut resp) => {
             let status = resp.status().as_u16();
+            // A 2xx status line is the receiver's acknowledgement: it accepted the request. Its
+            // body is not read, so a body that stalls or breaks off can neither hold the action
+            // hostage until the timeout nor turn an accepted action into a failure that would
+            // be sent again (and acted on twice by a receiver that does not deduplicate).
+            if (200..=299).contains(&status) {
+                return Attempt::Done(status);
+            }
             let retry_after = resp
                 .headers()
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|s| s.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
+            // The start of a refusal's (or a retried failure's) body, read within the attempt's
+            // time limit; a body that cannot be read is reported as empty, the status decides.
             let text = resp
                 .body_mut()
                 .with_config()
@@ -287,7 +338,6 @@ fn attempt_once(agent: &ureq::Agent, endpoint: &Endpoint, body: &[u8], headers: 
                 .map(|s| excerpt(&s))
                 .unwrap_or_default();
             match status {
-                200..=299 => Attempt::Done(status),
                 408 | 429 | 500..=599 => Attempt::Retry(Failure::Status { status, body: text }, retry_after),
                 _ => Attempt::Refused(status, if text.is_empty() { "(empty body)".to_owned() } else { text }),
             }

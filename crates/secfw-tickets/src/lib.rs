@@ -80,7 +80,8 @@ pub enum Error {
     /// The endpoint URL cannot be used ([`codes::ENDPOINT_INVALID`]).
     #[error("[{}] endpoint `{url}` cannot be used: {reason}", codes::ENDPOINT_INVALID)]
     InvalidEndpoint {
-        /// The URL as given.
+        /// The URL, redacted ([`http::redact_url`]: scheme, host and port; a path or query,
+        /// where webhook URLs carry secrets, is never shown).
         url: String,
         /// Why.
         #[source]

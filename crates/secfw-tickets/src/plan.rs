@@ -22,6 +22,9 @@
 //!   high/critical or unknown severity, CISO for policy deviations; only roles with approvers in
 //!   the rulebook) gets a `request_approval` action keyed `approval:<EXC-id>`, sent again only
 //!   when what is missing changes.
+//! - **Identity.** Every request names the `Idempotency-Key` of the ticket's last applied
+//!   action (`after`), so its body and key identify this transition: a retry repeats it
+//!   exactly, a later change back to an earlier content is a new action.
 //! - **Order.** Actions are sorted by key; the same workspace, ledger and `now` give the same
 //!   plan, byte for byte.
 
@@ -201,6 +204,13 @@ pub struct ActionRequest {
     pub key: String,
     /// Why this action is planned.
     pub reason: String,
+    /// The `Idempotency-Key` of the last action applied to this ticket (absent for the first
+    /// action of a ticket key). It makes each transition its own request: a change that
+    /// repeats an earlier one (severity medium → critical → medium → critical, close → reopen
+    /// → close) has a body, and so an `Idempotency-Key`, of its own, while a retry of one
+    /// action repeats its key exactly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
     /// The ticket content (create, update, close; absent when closing a ticket whose finding
     /// is gone).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -214,7 +224,9 @@ pub struct ActionRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct PlannedAction {
-    /// Lower-case hex sha256 of [`PlannedAction::body`], sent as `Idempotency-Key`.
+    /// Lower-case hex sha256 of [`PlannedAction::body`], sent as `Idempotency-Key`. The body
+    /// names the ticket's previous action ([`ActionRequest::after`]), so the key identifies one
+    /// transition of one ticket, never just a content that may recur.
     pub idempotency_key: String,
     /// sha256 of the ticket (or approval request) content, kept in the ledger to detect changes.
     pub content_digest: String,
@@ -571,6 +583,7 @@ impl Planner<'_> {
             action: kind,
             key: key.to_owned(),
             reason,
+            after: record.map(|r| r.last_idempotency_key.clone()),
             ticket: Some(ticket),
             approval_request: None,
         };
@@ -597,6 +610,7 @@ impl Planner<'_> {
                     action: ActionKind::Close,
                     key: key.clone(),
                     reason: format!("{} is no longer in sec_findings.yaml", r.subject),
+                    after: Some(r.last_idempotency_key.clone()),
                     ticket: None,
                     approval_request: None,
                 };
@@ -632,16 +646,19 @@ impl Planner<'_> {
                 findings: ev.matched_findings.clone(),
             };
             let digest = sha256_json(&req);
-            if self.ledger.tickets.get(&key).is_some_and(|r| r.content_digest == digest) {
+            let record = self.ledger.tickets.get(&key);
+            if record.is_some_and(|r| r.content_digest == digest) {
                 self.summary.unchanged += 1;
                 continue;
             }
+            let after = record.map(|r| r.last_idempotency_key.clone());
             let roles: Vec<&str> = req.missing.iter().map(|m| m.role.as_str()).collect();
             let request = ActionRequest {
                 schema: REQUEST_SCHEMA,
                 action: ActionKind::RequestApproval,
                 key,
                 reason: format!("{} lacks the approval of: {}", ev.id, roles.join(", ")),
+                after,
                 ticket: None,
                 approval_request: Some(req),
             };
@@ -741,10 +758,6 @@ fn ticket_of(f: &Finding, index: usize, lookup: &Lookup<'_>, rb: &Rulebook, key:
     }
 }
 
-fn norm(s: &str) -> String {
-    s.trim().to_lowercase()
-}
-
 fn missing_approvals(ev: &ExceptionEval, e: &secfw_artifacts::Exception, rb: &Rulebook) -> Vec<MissingApproval> {
     let a = &rb.exceptions.approvers;
     ev.required_roles
@@ -755,8 +768,7 @@ fn missing_approvals(ev: &ExceptionEval, e: &secfw_artifacts::Exception, rb: &Ru
                 ApproverRole::RiskCommittee => &a.risk_committee,
                 ApproverRole::Ciso => &a.ciso,
             };
-            let ok = e.approvers.iter().any(|x| list.iter().any(|l| norm(l) == norm(x)));
-            (!ok).then(|| MissingApproval { role, approvers: list.clone() })
+            (!secfw_governance::approved_by(e, list)).then(|| MissingApproval { role, approvers: list.clone() })
         })
         .collect()
 }

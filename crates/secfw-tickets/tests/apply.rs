@@ -354,3 +354,130 @@ fn apply_waits_for_the_workspace_lock() {
     assert_eq!(worker.join().unwrap().unwrap(), 3);
     assert_eq!(server.finish().len(), 3);
 }
+
+/// F1 end to end: a severity flip-flop reaches the endpoint every time, and the ledger follows
+/// (before the fix the third change was "skipped, already applied" for ever, exit 0).
+#[test]
+fn a_severity_that_returns_to_an_earlier_value_is_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = three(dir.path());
+    let server = Server::start(vec![Step::Respond(201, ""), Step::Respond(201, ""), Step::Respond(201, "")]);
+    apply_with_sleep(&p, dir.path(), &Endpoint::new(&server.url).unwrap(), &opts(), now(), &mut |_| {}).unwrap();
+    server.finish();
+    let mut seen = std::collections::BTreeSet::new();
+    for sev in ["low", "high", "low", "high", "low"] {
+        workspace(
+            dir.path(),
+            &[
+                finding("F-1", sev, "open", Some(FP[0]), ""),
+                finding("F-2", "medium", "open", Some(FP[1]), ""),
+                finding("F-3", "low", "open", Some(FP[2]), ""),
+            ],
+            EXCEPTIONS_EMPTY,
+        );
+        let p = plan(&load(dir.path()), now()).unwrap();
+        assert_eq!(p.summary.update, 1, "{sev}");
+        let server = Server::start(vec![Step::Respond(200, "")]);
+        let report =
+            apply_with_sleep(&p, dir.path(), &Endpoint::new(&server.url).unwrap(), &opts(), now(), &mut |_| {})
+                .unwrap();
+        let got = server.finish();
+        assert_eq!((report.applied.len(), report.skipped.len()), (1, 0), "{sev}");
+        assert_eq!(got.len(), 1, "{sev}");
+        assert_eq!(got[0].json()["ticket"]["severity"], sev);
+        assert!(seen.insert(got[0].header("Idempotency-Key").unwrap().to_owned()), "{sev}: a key was reused");
+        assert!(plan(&load(dir.path()), now()).unwrap().is_empty(), "{sev}: the ITSM is up to date");
+    }
+}
+
+/// A server that answers one request with `head` and a body shorter than its Content-Length,
+/// then keeps the connection open (silent) for `stall`.
+fn stalling_server(head: &'static str, stall: Duration) -> (String, std::thread::JoinHandle<usize>) {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/secret-token-in-path?key=s3cret", listener.local_addr().unwrap());
+    let h = std::thread::spawn(move || {
+        let mut n = 0;
+        listener.set_nonblocking(false).unwrap();
+        // One connection per attempt; stop after 20 s without one.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        listener.set_nonblocking(true).unwrap();
+        while std::time::Instant::now() < deadline && n < 1 {
+            match listener.accept() {
+                Ok((mut s, _)) => {
+                    s.set_nonblocking(false).unwrap();
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    // Read headers and the Content-Length body.
+                    loop {
+                        let k = s.read(&mut chunk).unwrap();
+                        buf.extend_from_slice(&chunk[..k]);
+                        let text = String::from_utf8_lossy(&buf).to_string();
+                        if let Some(i) = text.find("\r\n\r\n") {
+                            let len = text
+                                .get(..i)
+                                .unwrap_or_default()
+                                .lines()
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length:")
+                                        .map(|v| v.trim().parse::<usize>().unwrap())
+                                })
+                                .unwrap_or(0);
+                            if buf.len() >= i + 4 + len {
+                                break;
+                            }
+                        }
+                        if k == 0 {
+                            break;
+                        }
+                    }
+                    s.write_all(head.as_bytes()).unwrap();
+                    s.flush().unwrap();
+                    n += 1;
+                    std::thread::sleep(stall);
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+        n
+    });
+    (url, h)
+}
+
+/// F9.1: a 2xx whose body stalls. The status line is the acknowledgement: the action is
+/// recorded as applied after one attempt, at once (the body is not awaited until the timeout),
+/// and never sent again (a receiver that acted must not act twice).
+#[test]
+fn a_2xx_whose_body_stalls_is_applied_once_without_waiting_for_the_body() {
+    let dir = tempfile::tempdir().unwrap();
+    workspace(dir.path(), &[finding("F-1", "high", "open", Some(FP[0]), "")], EXCEPTIONS_EMPTY);
+    let p = plan(&load(dir.path()), now()).unwrap();
+    let (url, server) = stalling_server("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nx", Duration::from_secs(3));
+    let slow = ApplyOptions::default().max_attempts(3).timeout(Duration::from_secs(2));
+    let t0 = std::time::Instant::now();
+    let report = apply_with_sleep(&p, dir.path(), &Endpoint::new(&url).unwrap(), &slow, now(), &mut |_| {}).unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(2), "waited for the body: {:?}", t0.elapsed());
+    assert_eq!(report.applied.iter().map(|a| (a.status, a.attempts)).collect::<Vec<_>>(), vec![(200, 1)]);
+    assert_eq!(server.join().unwrap(), 1);
+    assert!(plan(&load(dir.path()), now()).unwrap().is_empty());
+}
+
+/// F9.3: the endpoint URL is a secret where the ITSM puts its token in the path or query: it is
+/// printed (and kept in errors) as scheme://host[:port] and a redacted path only.
+#[test]
+fn endpoint_urls_are_never_printed_with_their_path_or_query() {
+    let ep = Endpoint::new("https://itsm.example.com:8443/hooks/T0K3N/secfw?key=s3cret").unwrap();
+    assert_eq!(ep.redacted(), "https://itsm.example.com:8443/<redacted>");
+    assert!(!format!("{ep:?}").contains("T0K3N"));
+    assert_eq!(Endpoint::new("http://relay:8080").unwrap().redacted(), "http://relay:8080");
+    assert_eq!(Endpoint::new("http://relay:8080/").unwrap().redacted(), "http://relay:8080/");
+    for bad in ["http://user:pw@host/T0K3N", "ftp://host/T0K3N?k=s3cret", "https://host/T0K3N with space", "T0K3N"] {
+        let e = Endpoint::new(bad).unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(shown.contains("TK0203"), "{bad}: {shown}");
+        for secret in ["T0K3N", "s3cret", "pw"] {
+            assert!(!shown.contains(secret), "{bad}: {shown}");
+        }
+    }
+}

@@ -325,3 +325,124 @@ fn the_summary_plan_counts_exactly_what_the_full_plan_plans() {
     assert_eq!(summary.diagnostics, full.diagnostics);
     assert!(summary.actions.is_empty());
 }
+
+/// Plan the workspace against `ledger`, check the plan has exactly `want` (kind, key), that
+/// none of its keys was ever applied, and pretend it was applied.
+fn step(dir: &std::path::Path, ledger: Ledger, want: &[(ActionKind, &str)]) -> (Ledger, TicketPlan) {
+    let p = plan_with_ledger(&load(dir), &ledger, now()).unwrap();
+    let want: Vec<(ActionKind, String)> = want.iter().map(|(k, s)| (*k, (*s).to_owned())).collect();
+    assert_eq!(kinds(&p), want, "{}", p.to_json());
+    for a in &p.actions {
+        assert!(!ledger.is_applied(&a.idempotency_key), "{} {} reuses an applied key", a.request.action, a.request.key);
+        assert_eq!(a.idempotency_key, hex::encode(sha2::Sha256::digest(a.body())), "key = sha256(body)");
+    }
+    let ledger = applied(ledger, &p);
+    assert!(plan_with_ledger(&load(dir), &ledger, now()).unwrap().is_empty(), "applied: nothing left");
+    (ledger, p)
+}
+
+/// F1: medium → critical → medium → critical. The third and fourth updates have the same
+/// ticket content as the first and second; each is a new transition and is sent.
+#[test]
+fn a_severity_that_returns_to_an_earlier_value_is_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let sev = |s: &str| workspace(dir.path(), &[finding("F-1", s, "open", Some(FP1), "")], EXCEPTIONS_EMPTY);
+    sev("medium");
+    let (mut ledger, _) = step(dir.path(), Ledger::default(), &[(ActionKind::Create, FP1)]);
+    let mut sent = Vec::new();
+    for s in ["critical", "medium", "critical"] {
+        sev(s);
+        let (l, p) = step(dir.path(), ledger, &[(ActionKind::Update, FP1)]);
+        assert_eq!(p.actions[0].request.ticket.as_ref().unwrap().severity.to_string(), s);
+        // The ledger's ticket now holds what was sent last.
+        assert_eq!(l.tickets[FP1].content_digest, p.actions[0].content_digest);
+        assert_eq!(l.tickets[FP1].last_idempotency_key, p.actions[0].idempotency_key);
+        sent.push(p.actions[0].clone());
+        ledger = l;
+    }
+    // Same ticket content (critical), different transitions: different bodies and keys.
+    assert_eq!(sent[0].content_digest, sent[2].content_digest);
+    assert_ne!(sent[0].idempotency_key, sent[2].idempotency_key);
+    // Each names the action it follows.
+    assert_eq!(sent[2].request.after.as_deref(), Some(sent[1].idempotency_key.as_str()));
+}
+
+/// F1: resolve → reopen → resolve (same finding id, same fingerprint): the second close is
+/// byte-identical in content to the first, and is sent.
+#[test]
+fn a_ticket_closed_reopened_and_closed_again_is_closed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = |s: &str| workspace(dir.path(), &[finding("F-1", "high", s, Some(FP1), "")], EXCEPTIONS_EMPTY);
+    status("open");
+    let (ledger, _) = step(dir.path(), Ledger::default(), &[(ActionKind::Create, FP1)]);
+    status("resolved");
+    let (ledger, close1) = step(dir.path(), ledger, &[(ActionKind::Close, FP1)]);
+    status("open");
+    let (ledger, create2) = step(dir.path(), ledger, &[(ActionKind::Create, FP1)]);
+    assert!(ledger.tickets[FP1].open);
+    status("resolved");
+    let (ledger, close2) = step(dir.path(), ledger, &[(ActionKind::Close, FP1)]);
+    assert!(!ledger.tickets[FP1].open, "the ticket of a resolved finding is closed in the ledger");
+    assert_eq!(close1.actions[0].content_digest, close2.actions[0].content_digest);
+    assert_ne!(close1.actions[0].idempotency_key, close2.actions[0].idempotency_key);
+    assert_eq!(close2.actions[0].request.after.as_deref(), Some(create2.actions[0].idempotency_key.as_str()));
+}
+
+/// F9.5: an orphan close (the finding removed), the finding restored, removed again: the
+/// second orphan close has the same content as the first and is sent.
+#[test]
+fn an_orphan_ticket_closed_restored_and_removed_again_is_closed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = finding("F-2", "low", "open", Some(FP2), "");
+    let with =
+        || workspace(dir.path(), &[finding("F-1", "high", "open", Some(FP1), ""), keep.clone()], EXCEPTIONS_EMPTY);
+    let without = || workspace(dir.path(), std::slice::from_ref(&keep), EXCEPTIONS_EMPTY);
+    with();
+    let (ledger, _) = step(dir.path(), Ledger::default(), &[(ActionKind::Create, FP1), (ActionKind::Create, FP2)]);
+    without();
+    let (ledger, close1) = step(dir.path(), ledger, &[(ActionKind::Close, FP1)]);
+    with();
+    let (ledger, _) = step(dir.path(), ledger, &[(ActionKind::Create, FP1)]);
+    without();
+    let (ledger, close2) = step(dir.path(), ledger, &[(ActionKind::Close, FP1)]);
+    assert!(!ledger.tickets[FP1].open);
+    assert_eq!(close1.actions[0].request.reason, close2.actions[0].request.reason);
+    assert_ne!(close1.actions[0].idempotency_key, close2.actions[0].idempotency_key);
+}
+
+/// F9.5: an approval request whose missing approvals go A → B → A: the third request has the
+/// same content as the first and is sent ("sent again when what is missing changes").
+#[test]
+fn an_approval_request_whose_missing_set_returns_to_an_earlier_one_is_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let approved_by = |who: &str| {
+        let exc = format!("{EXCEPTIONS_EMPTY}\n{}", exception("EXC-001", who, "High", "F-1"));
+        workspace(dir.path(), &[finding("F-1", "high", "accepted", Some(FP1), "")], &exc);
+    };
+    let ra = ActionKind::RequestApproval;
+    approved_by("sec@example.com"); // missing: risk committee
+    let (ledger, first) = step(dir.path(), Ledger::default(), &[(ra, "approval:EXC-001"), (ActionKind::Create, FP1)]);
+    approved_by("risk@example.com"); // missing: security team
+    let (ledger, _) = step(dir.path(), ledger, &[(ra, "approval:EXC-001")]);
+    approved_by("sec@example.com"); // missing: risk committee, again
+    let (_, third) = step(dir.path(), ledger, &[(ra, "approval:EXC-001")]);
+    assert_eq!(first.actions[0].content_digest, third.actions[0].content_digest);
+    assert_ne!(first.actions[0].idempotency_key, third.actions[0].idempotency_key);
+}
+
+/// A retry is the same transition: planned again against the same ledger (a crash before the
+/// record, a second run), an action has the same body and key; the first action of a ticket
+/// names no predecessor, so its body is what earlier versions sent.
+#[test]
+fn a_retry_of_one_transition_keeps_its_body_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    workspace(dir.path(), &[finding("F-1", "high", "open", Some(FP1), "")], EXCEPTIONS_EMPTY);
+    let (ledger, create) = step(dir.path(), Ledger::default(), &[(ActionKind::Create, FP1)]);
+    assert!(create.actions[0].request.after.is_none());
+    assert!(!String::from_utf8(create.actions[0].body()).unwrap().contains("\"after\""));
+    workspace(dir.path(), &[finding("F-1", "critical", "open", Some(FP1), "")], EXCEPTIONS_EMPTY);
+    let a = plan_with_ledger(&load(dir.path()), &ledger, now()).unwrap();
+    let b = plan_with_ledger(&load(dir.path()), &ledger, now()).unwrap();
+    assert_eq!(a.actions[0].body(), b.actions[0].body());
+    assert_eq!(a.actions[0].idempotency_key, b.actions[0].idempotency_key);
+}

@@ -183,7 +183,7 @@ fn apply(a: &ApplyArgs, out: &Output) -> CmdResult {
     }
     let opts = a.retry.apply_to(ApplyOptions::default());
     let mut on_plan = |plan: &TicketPlan| {
-        out.status(&format!("applying {} action(s) to {}", plan.actions.len(), endpoint.url()));
+        out.status(&format!("applying {} action(s) to {}", plan.actions.len(), endpoint.redacted()));
     };
     let result = Workspace::open(&a.dir).and_then(|ws| ws.tickets_apply(&endpoint, &opts, now, &mut on_plan));
     let (plan, report) = match result {
