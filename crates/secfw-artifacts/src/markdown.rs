@@ -496,14 +496,7 @@ const STRUCK_TAGS: [&str; 3] = ["s", "del", "strike"];
 /// declaration or processing instruction); otherwise only [`STRUCK_TAGS`] and elements with a
 /// `hidden` or `style` attribute. Closing tags hide nothing by themselves.
 fn hiding_tag(html: &str, strict: bool) -> Option<String> {
-    let mut rest = html;
-    while let Some((_, after)) = rest.split_once('<') {
-        if let Some(comment) = after.strip_prefix("!--") {
-            rest = comment.split_once("-->").map_or("", |(_, r)| r);
-            continue;
-        }
-        let (tag, next) = after.split_once('>').unwrap_or((after, ""));
-        rest = next;
+    for tag in html_tags(html) {
         if tag.starts_with('/') {
             continue;
         }
@@ -533,6 +526,24 @@ fn hiding_tag(html: &str, strict: bool) -> Option<String> {
     None
 }
 
+/// The tags of an HTML fragment, each the text between `<` and `>` (the rest of the text when a
+/// tag is not closed), comments skipped.
+fn html_tags(html: &str) -> impl Iterator<Item = &str> {
+    let mut rest = html;
+    std::iter::from_fn(move || {
+        loop {
+            let (_, after) = rest.split_once('<')?;
+            if let Some(comment) = after.strip_prefix("!--") {
+                rest = comment.split_once("-->").map_or("", |(_, r)| r);
+                continue;
+            }
+            let (tag, next) = after.split_once('>').unwrap_or((after, ""));
+            rest = next;
+            return Some(tag);
+        }
+    })
+}
+
 /// Markup under `node` (itself included) that strikes or hides text, so that secfw would read
 /// text a reader sees struck out or does not see at all: struck-through text (`~~…~~`), an image
 /// (secfw would read its alt text), and inline HTML or an HTML block other than comments and
@@ -560,14 +571,7 @@ pub(crate) fn hidden_markup<'a>(node: &'a AstNode<'a>) -> Vec<(String, Pos)> {
 /// closes, in order.
 fn unclosed_hiding(html: &str) -> (Vec<(String, String)>, Vec<String>) {
     let (mut open, mut closed) = (Vec::new(), Vec::new());
-    let mut rest = html;
-    while let Some((_, after)) = rest.split_once('<') {
-        if let Some(comment) = after.strip_prefix("!--") {
-            rest = comment.split_once("-->").map_or("", |(_, r)| r);
-            continue;
-        }
-        let (tag, next) = after.split_once('>').unwrap_or((after, ""));
-        rest = next;
+    for tag in html_tags(html) {
         let (closing, body) = tag.strip_prefix('/').map_or((false, tag), |t| (true, t));
         let name_len = body.find(|c: char| !c.is_ascii_alphanumeric() && c != '-').unwrap_or(body.len());
         let name = body.get(..name_len).unwrap_or_default().to_ascii_lowercase();
