@@ -6,7 +6,7 @@ secfw_artifacts::define_codes! {
     NOT_NEXT_STATE = "LC0001", "The requested state is not the next state of the lifecycle";
     CRITERION_UNMET = "LC0002", "An entry criterion of the requested state does not hold";
     RETURNED_TO_PLANNED = "LC0003", "schema_lint failed, so the cycle returned to PLANNED";
-    ACTOR_INVALID = "LC0004", "An actor name (`--actor`, `--by`) holds a control character (newline, escape, ...)";
+    ACTOR_INVALID = "LC0004", "An actor name (`--actor`, `--by`) holds a control character (newline, escape, ...), a line separator or an invisible character (bidi override, zero-width space), or is over 256 characters";
     // --- event log --------------------------------------------------------------------------
     LOG_UNPARSEABLE = "LC0101", "A line of the event log is not a valid event";
     LOG_HASH_MISMATCH = "LC0102", "An event's content does not match its own hash (edited)";

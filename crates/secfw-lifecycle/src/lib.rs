@@ -45,8 +45,8 @@ pub use escalations::{
 };
 pub use log::{
     CriterionRecord, Event, EventKind, EventLog, GENESIS as LOG_GENESIS, GateRecord, HEAD_FILE as LOG_HEAD_FILE,
-    LOCK_FILE as LOG_LOCK_FILE, LOG_FILE, LogLock, STATE_DIR as LOG_STATE_DIR, Verification, check_actor,
-    progress_evidence, verify_text as verify_log_text,
+    LOCK_FILE as LOG_LOCK_FILE, LOG_FILE, LogLock, MAX_ACTOR_CHARS, STATE_DIR as LOG_STATE_DIR, Verification,
+    check_actor, is_unsafe_in_text, progress_evidence, verify_text as verify_log_text,
 };
 pub use machine::{Criterion, CriterionResult, Decision, criteria, decide};
 pub use wiring::{DigestWiring, SealMemo, SealWiring, Standard as StandardChecks, sealed_this_cycle};
@@ -88,9 +88,13 @@ pub enum Error {
     /// The actor is empty.
     #[error("an actor is required (who is making the transition)")]
     NoActor,
-    /// The actor holds a control character (a newline, a terminal escape, ...): it would forge
-    /// lines or escapes wherever the log is printed. Nothing was recorded.
-    #[error("LC0004: the actor {actor:?} holds a control character (newline, escape, ...); use a plain name")]
+    /// The actor holds a control character (a newline, a terminal escape, ...), a line
+    /// separator or an invisible character (a bidi override, a zero-width space), or is longer
+    /// than [`MAX_ACTOR_CHARS`]: it would forge lines, reorder or hide text wherever the log is
+    /// printed. Nothing was recorded.
+    #[error(
+        "LC0004: the actor {actor:?} holds a control, line-separator or invisible character, or is over {MAX_ACTOR_CHARS} characters; use a plain name"
+    )]
     BadActor {
         /// The actor as given, escaped.
         actor: String,
@@ -147,12 +151,15 @@ pub fn hanging(text: &str, indent: usize) -> String {
     text.lines().enumerate().map(|(i, l)| if i == 0 { l.to_owned() } else { format!("\n{pad}{l}") }).collect()
 }
 
-/// `text` for a terminal or a CI log: every control character (newline, escape, ...) written
-/// as its Rust escape (`\n`, `\u{1b}`), everything else unchanged. Actors and reasons read
+/// `text` for a terminal or a CI log: every control character (newline, escape, ...), line
+/// separator and invisible character ([`log::is_unsafe_in_text`]) written as its Rust escape
+/// (`\n`, `\u{1b}`, `\u{202e}`), everything else unchanged. Actors and reasons read
 /// from the event log are printed through it, so a log written before `LC0004` existed cannot
 /// forge lines or terminal escapes.
 pub fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    text.chars()
+        .map(|c| if log::is_unsafe_in_text(c) { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
 }
 
 /// Every acknowledgement in `events`, by escalation id: (who, when). The first one counts.

@@ -331,8 +331,10 @@ impl EventLog {
     pub fn reanchor(&self, _lock: &LogLock, actor: &str, reason: &str, now: DateTime<Utc>) -> Result<Event, Error> {
         let actor = check_actor(actor)?;
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().any(char::is_control) {
-            return Err(Error::Reanchor("a --reason without control characters is required".into()));
+        if reason.is_empty() || reason.chars().any(is_unsafe_in_text) {
+            return Err(Error::Reanchor(
+                "a --reason without control, line-separator or invisible characters is required".into(),
+            ));
         }
         let text = self.read_text()?;
         let head = self.read_head()?;
@@ -422,16 +424,28 @@ pub fn progress_evidence(root: &Path) -> Option<String> {
 
 const REANCHOR: &str = "restore .secfw/events.jsonl and .secfw/events.head from version control or a backup; if the checkpoint is truly lost and the log is known to be complete, accept it deliberately with `secfw log reanchor DIR --actor NAME --reason TEXT` (recorded in the log)";
 
-/// The actor of an event, trimmed: refused when empty ([`Error::NoActor`]) or when it holds a
-/// control character (newline, escape, ...: [`Error::BadActor`], `LC0004`), which would let a
-/// name forge lines or terminal escapes wherever it is printed.
+/// The longest actor name accepted, in characters (a person or a CI job, never a document).
+pub const MAX_ACTOR_CHARS: usize = 256;
+
+/// Characters no actor or reason may hold: controls (newline, escape, ...), line and paragraph
+/// separators (U+2028, U+2029: a line break to many viewers), and the invisible characters
+/// ([`secfw_artifacts::is_invisible`]: zero-width characters, bidi overrides that reorder what
+/// is printed after them). Each would let a name forge lines, hide text or pass for another.
+pub fn is_unsafe_in_text(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || secfw_artifacts::is_invisible(c)
+}
+
+/// The actor of an event, trimmed: refused when empty ([`Error::NoActor`]), when it holds a
+/// character [`is_unsafe_in_text`] refuses, or when it is longer than [`MAX_ACTOR_CHARS`]
+/// ([`Error::BadActor`], `LC0004`).
 pub fn check_actor(actor: &str) -> Result<String, Error> {
     let a = actor.trim();
     if a.is_empty() {
         return Err(Error::NoActor);
     }
-    if a.chars().any(char::is_control) {
-        return Err(Error::BadActor { actor: a.escape_debug().to_string() });
+    if a.chars().any(is_unsafe_in_text) || a.chars().count() > MAX_ACTOR_CHARS {
+        let shown: String = a.chars().take(80).collect();
+        return Err(Error::BadActor { actor: shown.escape_debug().to_string() });
     }
     Ok(a.to_owned())
 }

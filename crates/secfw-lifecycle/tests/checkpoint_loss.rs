@@ -204,7 +204,20 @@ fn reanchor_refuses_a_log_with_any_other_problem_or_no_reason() {
 fn an_actor_with_control_characters_is_refused_and_nothing_is_recorded() {
     let (d, log) = log_of(1);
     let lc = Lifecycle::new(d.path());
-    for by in ["mallory\u{1b}[2J\u{1b}[31m\nFAKE: state IMPROVE", "a\rb", "x\u{7f}", "tab\there"] {
+    let long = "a".repeat(secfw_lifecycle::MAX_ACTOR_CHARS + 1);
+    for by in [
+        "mallory\u{1b}[2J\u{1b}[31m\nFAKE: state IMPROVE",
+        "a\rb",
+        "x\u{7f}",
+        "tab\there",
+        // A line separator breaks the line in many viewers; a bidi override reorders what
+        // follows; a zero-width space makes `alice` and `al\u{200b}ice` two people.
+        "mallory\u{2028}#9 2026-11-24 transition IMPROVE",
+        "mallory\u{2029}x",
+        "ecila\u{202e}",
+        "al\u{200b}ice",
+        long.as_str(),
+    ] {
         let r = lc.acknowledge("ESC-000000000000", by, t0() + Duration::hours(1));
         assert!(matches!(r, Err(secfw_lifecycle::Error::BadActor { .. })), "{by:?}: {r:?}");
         let msg = r.unwrap_err().to_string();
@@ -216,4 +229,5 @@ fn an_actor_with_control_characters_is_refused_and_nothing_is_recorded() {
     }
     assert_eq!(log.read().unwrap().len(), 1);
     assert_eq!(secfw_lifecycle::printable("m\u{1b}[2J\nX"), "m\\u{1b}[2J\\nX");
+    assert_eq!(secfw_lifecycle::printable("a\u{2028}b\u{202e}c"), "a\\u{2028}b\\u{202e}c");
 }
