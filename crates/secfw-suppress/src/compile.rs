@@ -74,10 +74,17 @@ fn left_out(format: Format, rule: &Rule, what: &str) -> Diagnostic {
     )
 }
 
-/// Does a suppression of advisory `id` by id alone concern one package only? A RUSTSEC
-/// advisory names exactly one crate; a CVE or GHSA may name several packages.
-pub(crate) fn one_package_advisory(id: &str) -> bool {
+/// Is `id` a RUSTSEC id (one advisory of one crate)?
+pub(crate) fn is_rustsec(id: &str) -> bool {
     id.trim().to_ascii_uppercase().starts_with("RUSTSEC-")
+}
+
+/// May rule `r`'s advisory `id` be written by id alone? Without a package, yes (the exception
+/// accepts it everywhere); with one, only a RUSTSEC id the ledger shows on that crate and on no
+/// other ([`Rule::one_crate`]): a CVE or GHSA may name several packages, and a RUSTSEC id under
+/// the wrong package would hide the advisory on the crate it really names.
+pub(crate) fn id_only_ok(r: &Rule, id: &str) -> bool {
+    r.package.is_none() || r.one_crate.iter().any(|a| a.eq_ignore_ascii_case(id.trim()))
 }
 
 /// Render the entries secfw writes for `rules` (the whole file for Trivy and Grype; the owned
@@ -316,6 +323,13 @@ pub(crate) fn grype_name(p: &secfw_artifacts::Purl) -> String {
     }
 }
 
+/// The purl type of a Grype package type ([`grype_type`] read backwards).
+pub(crate) fn purl_type_of_grype(t: &str) -> Option<&'static str> {
+    const TYPES: [&str; 11] =
+        ["cargo", "npm", "pypi", "golang", "maven", "gem", "deb", "apk", "rpm", "nuget", "composer"];
+    TYPES.into_iter().find(|ty| grype_type(ty) == Some(t))
+}
+
 /// Grype's package type for a purl type.
 fn grype_type(purl_type: &str) -> Option<&'static str> {
     Some(match purl_type {
@@ -348,6 +362,13 @@ fn grype(rules: &[Rule]) -> (String, Vec<Diagnostic>) {
             ));
             continue;
         };
+        if let Some(p) = &r.package
+            && grype_type(&p.ty).is_none()
+        {
+            // Without a type the rule would name a package of that name in every ecosystem.
+            diags.push(left_out(Format::Grype, r, &format!("package type `{}` (Grype has no such type)", p.ty)));
+            continue;
+        }
         for a in &r.advisories {
             for v in &versions {
                 let _ = writeln!(body, "  - vulnerability: {}", quote(a));
@@ -360,11 +381,8 @@ fn grype(rules: &[Rule]) -> (String, Vec<Diagnostic>) {
                     if let Some(v) = v {
                         let _ = writeln!(body, "      version: {}", quote(v));
                     }
-                    match grype_type(&p.ty) {
-                        Some(t) => {
-                            let _ = writeln!(body, "      type: {}", quote(t));
-                        }
-                        None => diags.push(widened(Format::Grype, r, &format!("package type `{}`", p.ty))),
+                    if let Some(t) = grype_type(&p.ty) {
+                        let _ = writeln!(body, "      type: {}", quote(t));
                     }
                 }
             }
@@ -393,8 +411,7 @@ fn osv(doc: &mut DocumentMut, rules: &[Rule], owned: &BTreeSet<String>) -> Vec<D
         // An id-only entry would hide the advisory on every other package too: a decision
         // approved for one package (at its severity) must not silence the others. A RUSTSEC
         // advisory names one crate, so its id alone is no wider than the package.
-        let ids: Vec<&String> =
-            r.advisories.iter().filter(|a| r.package.is_none() || one_package_advisory(a)).collect();
+        let ids: Vec<&String> = r.advisories.iter().filter(|a| id_only_ok(r, a)).collect();
         if ids.len() < r.advisories.len() {
             diags.push(left_out(Format::OsvScanner, r, "a package ([[IgnoredVulns]] ignores by advisory id only)"));
         }
@@ -467,8 +484,7 @@ fn cargo(
         // With a package, only RUSTSEC ids are written: each names one crate, so the id alone
         // suppresses nothing on another package. Another id (a CVE, a GHSA) may name several
         // crates, and the entry would hide it on all of them.
-        let ids: Vec<&String> =
-            r.advisories.iter().filter(|a| r.package.is_none() || one_package_advisory(a)).collect();
+        let ids: Vec<&String> = r.advisories.iter().filter(|a| id_only_ok(r, a)).collect();
         if ids.len() < r.advisories.len() {
             diags.push(left_out(
                 format,

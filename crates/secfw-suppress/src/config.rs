@@ -31,8 +31,22 @@ use crate::{Format, Subject, Suppression, codes};
 pub(crate) const TRIVY_CONFIG: &str = "trivy.yaml";
 /// Trivy's secret-scanner configuration (the `secret.config` default).
 pub(crate) const TRIVY_SECRET_CONFIG: &str = "trivy-secret.yaml";
-/// Gitleaks' configuration in the scanned directory.
-pub(crate) const GITLEAKS_CONFIG: &str = ".gitleaks.toml";
+/// Gitleaks' configuration in the scanned directory, under every name viper looks for (its
+/// extension order), each parsed as TOML as Gitleaks asks.
+pub(crate) const GITLEAKS_CONFIGS: [&str; 12] = [
+    ".gitleaks.json",
+    ".gitleaks.toml",
+    ".gitleaks.yaml",
+    ".gitleaks.yml",
+    ".gitleaks.properties",
+    ".gitleaks.props",
+    ".gitleaks.prop",
+    ".gitleaks.hcl",
+    ".gitleaks.tfvars",
+    ".gitleaks.dotenv",
+    ".gitleaks.env",
+    ".gitleaks.ini",
+];
 /// OSV-Scanner's configuration, next to each scanned lock file.
 pub(crate) const OSV_CONFIG: &str = "osv-scanner.toml";
 /// How deep Gitleaks follows `[extend] path` (its `maxExtendDepth`).
@@ -106,7 +120,12 @@ pub(crate) fn read_all(root: &Path, already: &[String]) -> Found {
         // Read already, or the default name (always in the root).
         (Some(_), _) | (None, None) => {}
     }
-    gitleaks_config(root, GITLEAKS_CONFIG, 0, already, &mut found);
+    // With `.gitleaks.toml` present, Gitleaks has viper look for `.gitleaks.<ext>` in viper's
+    // extension order and parse what it finds as TOML: a `.gitleaks.json` next to it is the
+    // one read. Every one present is read (as TOML).
+    for name in GITLEAKS_CONFIGS {
+        gitleaks_config(root, name, 0, already, &mut found);
+    }
     osv_configs_below(root, &mut found);
     found
 }
@@ -168,13 +187,69 @@ struct TrivyNamed {
     secret_config: Option<(String, Option<Pos>)>,
 }
 
+/// A key as viper (Trivy, Grype, Gitleaks) lower-cases it and Go's `EqualFold` (mapstructure)
+/// matches it: lower case per character, with the letters Go folds to ASCII ones (`İ` → `i`,
+/// the long `ſ` → `s`, the Kelvin sign → `k`). Two keys with one fold are one setting.
+pub(crate) fn fold_key(k: &str) -> String {
+    k.chars()
+        .map(|c| match c {
+            '\u{130}' => 'i',
+            '\u{17F}' => 's',
+            '\u{212A}' => 'k',
+            '\u{212B}' => '\u{E5}',
+            c => {
+                let mut l = c.to_lowercase();
+                match (l.next(), l.next()) {
+                    (Some(x), None) => x,
+                    _ => c,
+                }
+            }
+        })
+        .collect()
+}
+
+/// Keys of one YAML mapping (and of every mapping below it) that viper would take for one
+/// setting ([`fold_key`]): it keeps one of them, so which one decides is not what the file
+/// says. Each is an `SP0104` error.
+pub(crate) fn yaml_fold_duplicates(r: &mut Reader<'_>, v: &J, map: Option<&SourceMap>, path: &mut Vec<Seg>) {
+    match v {
+        J::Object(m) => {
+            let mut seen: Vec<(String, &str)> = Vec::new();
+            for (k, child) in m {
+                path.push(Seg::Key(k.clone()));
+                let f = fold_key(k);
+                if let Some((_, first)) = seen.iter().find(|(g, _)| *g == f) {
+                    let at = map.and_then(|m| m.key_pos(path));
+                    let msg = format!(
+                        "`{first}` and `{k}` are one setting to the scanner (it matches keys in any case) and it keeps only one"
+                    );
+                    r.malformed(at, msg, "keep one spelling of the key");
+                } else {
+                    seen.push((f, k));
+                }
+                yaml_fold_duplicates(r, child, map, path);
+                path.pop();
+            }
+        }
+        J::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                path.push(Seg::Index(i));
+                yaml_fold_duplicates(r, child, map, path);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Viper's lookup, as Trivy reads its configuration: keys match in any case, and a dotted path
 /// matches nested mappings or a key holding the dots. Returns the value and the keys as written.
 fn lookup<'v>(v: &'v J, path: &[&str]) -> Option<(&'v J, Vec<Seg>)> {
     let J::Object(m) = v else { return None };
     for i in (1..=path.len()).rev() {
         let want = path[..i].join(".");
-        let Some((k, child)) = m.iter().find(|(k, _)| k.eq_ignore_ascii_case(&want)) else { continue };
+        let want = fold_key(&want);
+        let Some((k, child)) = m.iter().find(|(k, _)| fold_key(k) == want) else { continue };
         if i == path.len() {
             return Some((child, vec![Seg::Key(k.clone())]));
         }
@@ -243,6 +318,7 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
         );
         return named;
     }
+    yaml_fold_duplicates(r, &doc, map, &mut Vec::new());
     let text = |r: &mut Reader<'_>, path: &[&str]| -> Option<(String, Option<Pos>)> {
         let (v, segs) = lookup(&doc, path)?;
         match v {
@@ -333,6 +409,27 @@ fn trivy_hidden(r: &mut Reader<'_>, doc: &J, map: Option<&SourceMap>) {
             hidden(r, &segs, format!("licence `{l}` (`{}`)", setting(&segs)));
         }
     }
+    // The classes Trivy scans by default (`vuln`, `secret`) and the package types it reads
+    // (`os`, `library`): a list without one hides every finding of it.
+    for (path, defaults, what) in [
+        (&["scan", "scanners"][..], &["vuln", "secret"][..], "scanner"),
+        (&["scan", "security-checks"][..], &["vuln", "secret"][..], "scanner"),
+        (&["pkg", "types"][..], &["os", "library"][..], "package type"),
+        (&["vulnerability", "type"][..], &["os", "library"][..], "package type"),
+    ] {
+        let Some((listed, segs)) = list(r, path) else { continue };
+        if listed.is_empty() {
+            continue;
+        }
+        let listed: Vec<String> = listed.iter().map(|x| x.to_ascii_lowercase()).collect();
+        for d in defaults.iter().filter(|d| !listed.iter().any(|l| l == *d)) {
+            hidden(
+                r,
+                &segs,
+                format!("every finding of the {what} `{d}` (`{}` lists only {})", setting(&segs), listed.join(", ")),
+            );
+        }
+    }
 }
 
 /// Trivy's secret-scanner configuration (go-yaml: keys exactly as written).
@@ -369,6 +466,21 @@ fn trivy_secret_config(r: &mut Reader<'_>) {
                 at(&[key(k)]),
                 format!("`{k}` is {found}, not a list of rule ids"),
                 "write a list of rule ids",
+            ),
+        }
+    }
+    if let Some(v) = top.get("skip-patterns") {
+        match string_list(v) {
+            Ok(patterns) => {
+                for p in patterns {
+                    let what = format!("every secret in the files matching `{p}` (`skip-patterns`)");
+                    r.push(at(&[key("skip-patterns")]), Subject::Other { what }, None, None);
+                }
+            }
+            Err(found) => r.malformed(
+                at(&[key("skip-patterns")]),
+                format!("`skip-patterns` is {found}, not a list of patterns"),
+                "write a list of doublestar patterns",
             ),
         }
     }
@@ -458,6 +570,7 @@ fn secret_hiders(
 /// of a report: `exclude` (paths not cataloged), `only-fixed`, `only-notfixed`,
 /// `ignore-wontfix`. Keys in any case, as viper reads them.
 pub(crate) fn grype_settings(r: &mut Reader<'_>, doc: &J, map: Option<&SourceMap>) {
+    yaml_fold_duplicates(r, doc, map, &mut Vec::new());
     let at = |segs: &[Seg]| map.and_then(|m| m.key_pos(segs));
     if let Some((v, segs)) = lookup(doc, &["exclude"]) {
         match string_list(v) {
@@ -579,7 +692,30 @@ pub(crate) fn cargo_settings(r: &mut Reader<'_>, doc: &toml_edit::Table) {
 
 /// A key of a Gitleaks table, in any case (Gitleaks reads its configuration through viper).
 fn tget<'t>(t: &'t dyn TableLike, key: &str) -> Option<(&'t str, &'t Item)> {
-    t.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))
+    let want = fold_key(key);
+    t.iter().find(|(k, _)| fold_key(k) == want)
+}
+
+/// Keys of one TOML table (and of every table below it) that Gitleaks would take for one
+/// setting ([`fold_key`]): it reads one of them, so which one decides is not what the file
+/// says. Each is an `SP0104` error.
+fn toml_fold_duplicates(r: &mut Reader<'_>, t: &dyn TableLike) {
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for (k, item) in t.iter() {
+        let f = fold_key(k);
+        if let Some((_, first)) = seen.iter().find(|(g, _)| *g == f) {
+            let at = item_pos(r.src, item);
+            let msg = format!(
+                "`{first}` and `{k}` are one setting to the scanner (it matches keys in any case) and it reads only one"
+            );
+            r.malformed(at, msg, "keep one spelling of the key");
+        } else {
+            seen.push((f, k));
+        }
+        for sub in tables(item) {
+            toml_fold_duplicates(r, sub);
+        }
+    }
 }
 
 /// The tables of an item: one table (or inline table), or each of an array of tables.
@@ -615,6 +751,7 @@ fn gitleaks_config(root: &Path, name: &str, depth: usize, already: &[String], fo
     let mut extend_path = None;
     if let Some(doc) = r.toml() {
         let top = doc.as_table() as &dyn TableLike;
+        toml_fold_duplicates(&mut r, top);
         let extend = tget(top, "extend").and_then(|(_, i)| i.as_table_like());
         let flag = |k: &str| extend.and_then(|e| tget(e, k)).and_then(|(_, v)| v.as_bool()) == Some(true);
         let extended =

@@ -66,7 +66,10 @@ fn backs(e: &Exception, s: &Suppression) -> Option<bool> {
 /// for that package, broader by the namespace it cannot say.
 fn grype_backs(e: &Exception, id: &str, p: &PackageRef) -> Option<bool> {
     let want = e.package.as_ref()?;
-    let same = covers_advisory(e, id)
+    // A rule without the package's type names that name in every ecosystem: never backed.
+    let same_type = p.purl.as_ref().is_some_and(|pp| pp.ty == want.ty);
+    let same = same_type
+        && covers_advisory(e, id)
         && crate::compile::grype_name(want) == p.name
         && e.versions.as_ref().is_none_or(|r| r.is_any() || p.version.as_deref().is_some_and(|v| r.contains(v)));
     same.then_some(want.namespace.is_some())
@@ -95,15 +98,16 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
     d.suppressions.extend(found.suppressions);
     d.diagnostics.extend(found.diagnostics);
     let reg = Registry::index(ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice()), gov);
+    let gov_rules = rules(ws, gov);
     // (file, exception): an entry backs its exception in its own file only.
     let mut backing: Vec<(String, String)> = Vec::new();
     for s in &d.suppressions {
-        if let Some(id) = check_suppression(s, &reg, &mut d.diagnostics) {
+        if let Some(id) = check_suppression(s, &reg, &gov_rules, &mut d.diagnostics) {
             d.backed += 1;
             backing.push((s.file.clone(), id));
         }
     }
-    let stale = stale_exceptions(ws, gov, &reg, &d.files, &backing);
+    let stale = stale_exceptions(&gov_rules, &reg, &d.files, &backing);
     d.diagnostics.extend(stale);
     suppressed_in_reports(ws, gov, &mut d.diagnostics);
     secfw_artifacts::sort_diagnostics(&mut d.diagnostics);
@@ -171,7 +175,12 @@ impl<'a> Registry<'a> {
 /// One suppression against the registry: named exception that does not target it, backed by a
 /// valid exception (warning when it outlives or is broader than it), or backed only by an
 /// expired or invalid exception, or by none. Returns the id of the valid exception backing it.
-fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
+fn check_suppression(
+    s: &Suppression,
+    reg: &Registry<'_>,
+    gov_rules: &[Rule],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<String> {
     let state = |id: &str| reg.state(id);
     let exc_at = |e: &Exception, field: &str| e.spans.field(field);
     let cands: Vec<(&Exception, bool)> =
@@ -192,7 +201,8 @@ fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<
         return None;
     }
     if let Some((e, wide)) = valid.first() {
-        if let Some(d) = wider_than_package(s, e, &what) {
+        let rule = gov_rules.iter().find(|r| r.exception == e.id);
+        if let Some(d) = wider_than_package(s, e, rule, &what) {
             diagnostics.push(d);
             return None;
         }
@@ -273,11 +283,11 @@ fn check_suppression(s: &Suppression, reg: &Registry<'_>, diagnostics: &mut Vec<
 
 /// An entry by advisory id alone backed only by an exception for one package hides the
 /// advisory on every other package too, at whatever severity: not backed (`SP0209`). A RUSTSEC
-/// id names one crate and is no wider.
-fn wider_than_package(s: &Suppression, e: &Exception, what: &str) -> Option<Diagnostic> {
+/// id the ledger shows on that crate and no other ([`Rule::one_crate`]) is no wider.
+fn wider_than_package(s: &Suppression, e: &Exception, rule: Option<&Rule>, what: &str) -> Option<Diagnostic> {
     let Subject::Advisory { id, package: None, .. } = &s.subject else { return None };
     let p = e.package.as_ref()?;
-    if crate::compile::one_package_advisory(id) {
+    if rule.is_some_and(|r| crate::compile::id_only_ok(r, id)) {
         return None;
     }
     Some(
@@ -309,20 +319,18 @@ fn backed_by_archived(what: &str, s: &Suppression, e: &Exception) -> Diagnostic 
 /// is present and could carry it. The scanners' other default files are hand-written: only
 /// checked, never expected to carry every exception.
 fn stale_exceptions(
-    ws: &LoadedWorkspace,
-    gov: &GovernanceReport,
+    gov_rules: &[Rule],
     reg: &Registry<'_>,
     files: &[String],
     backing: &[(String, String)],
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    let gov_rules = rules(ws, gov);
     let backing: HashSet<(&str, &str)> = backing.iter().map(|(f, id)| (f.as_str(), id.as_str())).collect();
     for format in Format::ALL {
         if !files.iter().any(|f| f == format.default_path()) {
             continue;
         }
-        for r in &gov_rules {
+        for r in gov_rules {
             if !applies(format, r) || backing.contains(&(format.default_path(), r.exception.as_str())) {
                 continue;
             }
@@ -350,11 +358,9 @@ fn applies(format: Format, r: &Rule) -> bool {
     match format {
         Format::Trivy => !r.secrets.is_empty() || (!r.advisories.is_empty() && r.pinned_versions().is_some()),
         Format::Grype => !r.advisories.is_empty() && r.pinned_versions().is_some(),
-        Format::OsvScanner => {
-            r.advisories.iter().any(|a| r.package.is_none() || crate::compile::one_package_advisory(a))
-        }
+        Format::OsvScanner => r.advisories.iter().any(|a| crate::compile::id_only_ok(r, a)),
         Format::CargoDeny | Format::CargoAudit => match &r.package {
-            Some(p) => p.ty == "cargo" && r.advisories.iter().any(|a| crate::compile::one_package_advisory(a)),
+            Some(p) => p.ty == "cargo" && r.advisories.iter().any(|a| crate::compile::id_only_ok(r, a)),
             None => r.advisories.iter().any(|a| a.to_ascii_uppercase().starts_with("RUSTSEC-")),
         },
         Format::Gitleaks => !r.secrets.is_empty(),

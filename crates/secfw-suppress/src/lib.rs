@@ -209,6 +209,14 @@ pub struct Rule {
     /// For `**Type**: not affected`: the standard VEX justification (the exception is then a
     /// technical `not_affected` claim, not a risk acceptance).
     pub not_affected: Option<String>,
+    /// The RUSTSEC ids among `advisories` that the ledger shows on the exception's package and on
+    /// no other: a RUSTSEC advisory names one crate, so for these the id alone suppresses
+    /// nothing beyond the package, and the id-only formats (OSV-Scanner, cargo-deny, cargo-audit)
+    /// may carry them. An id the ledger does not show, or shows on another crate (the exception
+    /// names the wrong package), is left out of those formats.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub one_crate: Vec<String>,
 }
 
 #[allow(clippy::ref_option)] // serde's serialize_with signature
@@ -273,7 +281,27 @@ pub fn rules(ws: &LoadedWorkspace, gov: &GovernanceReport) -> Vec<Rule> {
                     }
                 }
             }
+            let one_crate = e
+                .package
+                .as_ref()
+                .map(|want| {
+                    e.advisories
+                        .iter()
+                        .filter(|a| compile::is_rustsec(a))
+                        .filter(|a| {
+                            let mut seen = packages.of(a).peekable();
+                            seen.peek().is_some()
+                                && seen.all(|(_, p)| match &p.purl {
+                                    Some(pp) => want.same_package(pp),
+                                    None => want.display_name() == p.name,
+                                })
+                        })
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
             Rule {
+                one_crate,
                 exception: e.id.clone(),
                 advisories: e.advisories.clone(),
                 package: e.package.clone(),

@@ -409,15 +409,9 @@ impl Reader<'_> {
         let rules = match &v {
             J::Null => return,
             // Grype's loader (viper) matches keys case-insensitively: `Ignore:` is `ignore:`.
-            J::Object(m) => match m.iter().find(|(k, _)| k.eq_ignore_ascii_case("ignore")) {
-                _ if m.keys().filter(|k| k.eq_ignore_ascii_case("ignore")).count() > 1 => {
-                    self.malformed(
-                        at(&[]),
-                        "more than one `ignore` key (Grype matches keys case-insensitively)",
-                        "keep a single `ignore:` list",
-                    );
-                    return;
-                }
+            J::Object(m) => match m.iter().find(|(k, _)| crate::config::fold_key(k) == "ignore") {
+                // Two `ignore` keys in different case: refused by `grype_settings` (SP0104).
+                _ if m.keys().filter(|k| crate::config::fold_key(k) == "ignore").count() > 1 => return,
                 None | Some((_, J::Null)) => return,
                 Some((key, J::Array(a))) => (key.clone(), a.clone()),
                 Some((key, other)) => {
@@ -503,9 +497,14 @@ impl Reader<'_> {
             self.push(here, Subject::Other { what }, None, reason);
             return;
         }
-        let pkgref = name
-            .and_then(|n| regex_unescape(&n))
-            .map(|name| PackageRef::new(name, pkg.as_ref().and_then(|pm| s(pm, "version")), None));
+        // With its `type` the rule names a package of one ecosystem (a purl of that type);
+        // without it, a package of that name in any.
+        let purl_type = pkg.as_ref().and_then(|pm| s(pm, "type")).and_then(|t| crate::compile::purl_type_of_grype(&t));
+        let pkgref = name.and_then(|n| regex_unescape(&n)).map(|name| {
+            let version = pkg.as_ref().and_then(|pm| s(pm, "version"));
+            let purl = purl_type.map(|ty| Purl::new(ty, None, name.clone(), version.clone()));
+            PackageRef::new(name, version, purl)
+        });
         match vuln {
             Some(id) => {
                 let text = pkgref.as_ref().map(|p| match &p.version {
@@ -618,6 +617,11 @@ impl Reader<'_> {
         let Some(doc) = self.toml() else { return };
         let root = doc.as_table();
         self.check_keys(root, TOP);
+        if let Some(item) = root.get("GoVersionOverride") {
+            let v = item.as_str().map_or_else(|| type_name(item).to_owned(), str::to_owned);
+            let what = format!("every Go standard-library vulnerability fixed at or before Go {v} (GoVersionOverride)");
+            self.push(key_pos(self.src, root, "GoVersionOverride"), Subject::Other { what }, None, None);
+        }
         for (key, known) in [("IgnoredVulns", IGNORED), ("PackageOverrides", OVERRIDE)] {
             let Some(item) = root.get(key) else { continue };
             let Some(aot) = item.as_array_of_tables() else {
@@ -661,6 +665,9 @@ impl Reader<'_> {
                     }
                 } else {
                     let name = t.get("name").and_then(Item::as_str).unwrap_or("*");
+                    if !self.osv_override_keys(t, here) {
+                        continue;
+                    }
                     let ignores_all = t.get("ignore").and_then(Item::as_bool) == Some(true);
                     let vuln_ignore =
                         t.get("vulnerability").and_then(|v| v.get("ignore")).and_then(Item::as_bool) == Some(true);
@@ -687,6 +694,25 @@ impl Reader<'_> {
                 }
             }
         }
+    }
+
+    /// The keys of a `[[PackageOverrides]]` entry's `vulnerability` and `license` tables, which
+    /// OSV-Scanner's TOML decoder matches in any case (`vulnerability = { IGNORE = true }`
+    /// ignores as `ignore` does): any but the exact known ones is `SP0103`. `false` when one was
+    /// reported.
+    fn osv_override_keys(&mut self, t: &Table, here: Option<Pos>) -> bool {
+        let mut ok = true;
+        for (sub, known) in [("vulnerability", &["ignore"][..]), ("license", &["override", "ignore"][..])] {
+            let Some(tl) = t.get(sub).and_then(Item::as_table_like) else { continue };
+            for (k, item) in tl.iter() {
+                if !known.contains(&k) {
+                    let span = if let Item::Value(v) = item { v.span() } else { None };
+                    self.unknown(pos(self.src, span).or(here), &format!("{sub}.{k}"), known);
+                    ok = false;
+                }
+            }
+        }
+        ok
     }
 
     fn cargo(&mut self) {

@@ -910,3 +910,120 @@ fn control_characters_in_a_justification_never_make_a_compiled_file_unreadable()
         compile(format, &rules, &reg, Some(&c.text)).unwrap();
     }
 }
+
+// --- a second sweep of the readers above (fourteenth session) -----------------------------
+
+#[test]
+fn keys_match_as_the_scanners_fold_them_and_two_spellings_of_one_key_are_refused() {
+    // viper lower-cases `İ` to `i`; Go's EqualFold takes the long `ſ` for `s`.
+    let (d, _dir) = drift_more(
+        &[
+            ("trivy.yaml", "sever\u{130}ty: CRITICAL\n\u{130}gnorefile: ci/ignore.txt\n"),
+            ("ci/ignore.txt", "CVE-2099-0005\n"),
+        ],
+        "",
+    );
+    assert_eq!(errors_in(&d, "SP0201", "trivy.yaml").len(), 1, "{:#?}", d.diagnostics);
+    assert_eq!(errors_in(&d, "SP0201", "ci/ignore.txt").len(), 1, "{:#?}", d.diagnostics);
+    let (d, _dir) = drift_more(
+        &[(".gitleaks.toml", "[extend]\nuseDefault = true\n[\"allowli\u{17F}t\"]\npaths = ['''.*''']\n")],
+        "",
+    );
+    assert_eq!(errors_in(&d, "SP0201", ".gitleaks.toml").len(), 1, "{:#?}", d.diagnostics);
+    // Which of two spellings the scanner keeps is not what the file says: refused.
+    let (d, _dir) =
+        drift_more(&[("trivy.yaml", "severity: [UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL]\nSEVERITY: CRITICAL\n")], "");
+    assert_eq!(errors_in(&d, "SP0104", "trivy.yaml").len(), 1, "{:#?}", d.diagnostics);
+    let (d, _dir) = drift_more(
+        &[(
+            ".gitleaks.toml",
+            "[extend]\nuseDefault = true\ndisabledrules = []\nDisabledRules = [\"aws-access-token\"]\n",
+        )],
+        "",
+    );
+    assert_eq!(errors_in(&d, "SP0104", ".gitleaks.toml").len(), 1, "{:#?}", d.diagnostics);
+}
+
+#[test]
+fn a_gitleaks_json_next_to_the_toml_is_read_as_gitleaks_reads_it() {
+    let (d, _dir) = drift_more(
+        &[
+            (".gitleaks.toml", "[extend]\nuseDefault = true\n"),
+            (".gitleaks.json", "[extend]\nuseDefault = true\n[allowlist]\npaths = ['''.*''']\n"),
+        ],
+        "",
+    );
+    assert_eq!(errors_in(&d, "SP0201", ".gitleaks.json").len(), 1, "{:#?}", d.diagnostics);
+}
+
+#[test]
+fn trivy_scanners_package_types_and_secret_skip_patterns_that_hide_a_class_are_unbacked() {
+    let (d, _dir) = drift_more(
+        &[
+            ("trivy.yaml", "scan:\n  scanners: [vuln]\npkg:\n  types: [os]\n"),
+            ("trivy-secret.yaml", "skip-patterns: [\"**/*\"]\n"),
+        ],
+        "",
+    );
+    let e = errors_in(&d, "SP0201", "trivy.yaml");
+    assert!(e.iter().any(|(_, m)| m.contains("`secret`")) && e.iter().any(|(_, m)| m.contains("`library`")), "{e:#?}");
+    assert_eq!(errors_in(&d, "SP0201", "trivy-secret.yaml").len(), 1, "{:#?}", d.diagnostics);
+}
+
+#[test]
+fn osv_package_override_keys_in_any_case_and_a_go_version_override_are_caught() {
+    let text = "GoVersionOverride = \"99.0.0\"\n\n[[PackageOverrides]]\nname = \"lodash\"\necosystem = \"npm\"\nvulnerability = { IGNORE = true }\n";
+    let (d, _dir) = drift_more(&[("osv-scanner.toml", text)], "");
+    assert_eq!(errors_in(&d, "SP0103", "osv-scanner.toml").len(), 1, "{:#?}", d.diagnostics);
+    assert!(
+        errors_in(&d, "SP0201", "osv-scanner.toml").iter().any(|(_, m)| m.contains("GoVersionOverride")),
+        "{:#?}",
+        d.diagnostics
+    );
+}
+
+#[test]
+fn a_grype_rule_without_the_packages_type_or_a_rustsec_id_under_another_crate_backs_nothing() {
+    let more = exc(
+        "EXC-010",
+        "sec@x.test",
+        "2026-11-01",
+        "2027-01-31",
+        "- **Advisories**: CVE-2099-0006\n- **Package**: pkg:deb/debian/curl\n- **Versions**: =7.88.1-10\n",
+    ) + &exc(
+        "EXC-011",
+        "sec@x.test",
+        "2026-11-01",
+        "2027-01-31",
+        // The ledger shows RUSTSEC-2099-0007 on `time`; this exception names another crate.
+        "- **Advisories**: RUSTSEC-2099-0007\n- **Package**: pkg:cargo/smallvec\n",
+    );
+    let on_time = finding("F-9", "RUSTSEC-2099-0007", "time@0.1.45", &serde_json::json!([]));
+    let rule = |t: Option<&str>| {
+        format!(
+            "ignore:\n  - vulnerability: CVE-2099-0006\n    reason: \"EXC-010: x\"\n    package:\n      name: curl\n      version: 7.88.1-10\n{}",
+            t.map(|t| format!("      type: {t}\n")).unwrap_or_default()
+        )
+    };
+    let (d, _dir) = drift_more(&[(".grype.yaml", &rule(Some("deb")))], &more);
+    assert!(errors_in(&d, "SP0201", ".grype.yaml").is_empty(), "the compiled form backs it: {:#?}", d.diagnostics);
+    for t in [None, Some("npm")] {
+        let (d, _dir) = drift_more(&[(".grype.yaml", &rule(t))], &more);
+        assert_eq!(errors_in(&d, "SP0201", ".grype.yaml").len(), 1, "{t:?}: {:#?}", d.diagnostics);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace_with(dir.path(), vec![on_time], &more);
+    let rules = valid_rules(&ws);
+    let reg = ws.exceptions.clone().unwrap();
+    for format in [Format::OsvScanner, Format::CargoDeny, Format::CargoAudit] {
+        let c = compile(format, &rules, &reg, None).unwrap();
+        assert!(!c.text.contains("EXC-011"), "{format}: {}", c.text);
+    }
+    std::fs::write(
+        dir.path().join("osv-scanner.toml"),
+        "[[IgnoredVulns]]\nid = \"RUSTSEC-2099-0007\"\nreason = \"EXC-011: x\"\n",
+    )
+    .unwrap();
+    let d = check(&ws, &evaluate(&ws, now()), dir.path());
+    assert_eq!(errors_in(&d, "SP0209", "osv-scanner.toml").len(), 1, "{:#?}", d.diagnostics);
+}

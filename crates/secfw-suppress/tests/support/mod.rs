@@ -49,6 +49,22 @@ pub(crate) fn compiled(format: Format, registry: &str, now: &str, existing: &str
     let mut ws = LoadedWorkspace::default();
     ws.rulebook = Some(rb);
     ws.exceptions = Some(reg.clone());
+    // The scan that found the advisory on hex 0.4.3: a RUSTSEC id narrowed to a package is
+    // written by id alone only when the ledger shows it on that crate.
+    ws.findings = Some(
+        serde_json::from_value(serde_json::json!({
+            "version": "1.0",
+            "metadata": {"scan_id": "s", "timestamp": "2026-11-20T00:00:00Z", "lifecycle_state": "PLANNED"},
+            "findings": [{
+                "finding_id": "F-1", "severity": "medium", "category": "vulnerability", "title": "t", "description": "d",
+                "affected_resources": [{"resource_id": "fixture", "resource_type": "package", "location": "hex@0.4.3"}],
+                "remediation": {"recommended_action": "upgrade", "priority": "P2", "deadline": "2027-06-01"},
+                "governance": {"tags": [], "compliance_standards": [], "policy_refs": ["POL-007"]},
+                "cve": ["RUSTSEC-2099-0001"], "evidence": []
+            }]
+        }))
+        .unwrap(),
+    );
     let now: DateTime<Utc> = now.parse().unwrap();
     let r = rules(&ws, &evaluate(&ws, now));
     compile(format, &r, &reg, Some(existing)).unwrap().text
