@@ -269,3 +269,16 @@ fn init_minimal_is_a_valid_skeleton_and_parity_says_what_is_missing() {
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(!bad.join("rulebook.yaml").exists());
 }
+
+/// The rulebook's notification channels are checked by `validate`, not first by the run that
+/// would send: a variable not reserved for secfw (`NT0011`) is located at its value.
+#[test]
+fn a_notification_variable_not_reserved_for_secfw_fails_validate() {
+    let (_tmp, dir) = init_copy();
+    let rb = dir.join("rulebook.yaml");
+    let mut text = std::fs::read_to_string(&rb).unwrap();
+    text.push_str("notifications:\n  webhooks:\n    sec: { format: json, url_env: SECFW_SEC_URL, token_env: GITHUB_TOKEN }\n  escalate_to: [webhook:sec]\n");
+    std::fs::write(&rb, &text).unwrap();
+    let pos = line_col(&text, "GITHUB_TOKEN", 0);
+    assert_single_error(&dir, "NT0011", "rulebook.yaml", Some(pos));
+}

@@ -158,7 +158,7 @@ pub fn hanging(text: &str, indent: usize) -> String {
 /// forge lines or terminal escapes.
 pub fn printable(text: &str) -> String {
     text.chars()
-        .map(|c| if log::is_unsafe_in_text(c) { c.escape_default().to_string() } else { c.to_string() })
+        .map(|c| if is_unsafe_in_text(c) { c.escape_default().to_string() } else { c.to_string() })
         .collect()
 }
 

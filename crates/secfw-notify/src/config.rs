@@ -145,6 +145,19 @@ fn k(s: &str) -> Seg {
     Seg::Key(s.to_owned())
 }
 
+/// The errors of the rulebook's `notifications:` section (secrets written in it, variables not
+/// reserved for secfw, unknown channels, bad recipients, an invalid e-mail channel), for
+/// `secfw validate`: what `notify plan` would refuse, found before any run needs it. Empty when
+/// the rulebook is missing or does not parse (the loader reports that) or has no section.
+pub fn lint(ws: &LoadedWorkspace) -> Vec<Diagnostic> {
+    let rulebook_ok = ws.rulebook.is_some()
+        && !ws.diagnostics.iter().any(|d| d.file == file_names::RULEBOOK && d.is_error());
+    if !rulebook_ok {
+        return Vec::new();
+    }
+    resolve(ws).err().unwrap_or_default()
+}
+
 /// Resolve the workspace's notification configuration. Returns the configuration and the
 /// planning notes/warnings, or every error.
 pub(crate) fn resolve(ws: &LoadedWorkspace) -> Result<(Config, Vec<Diagnostic>), Vec<Diagnostic>> {

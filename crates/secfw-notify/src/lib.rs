@@ -15,7 +15,7 @@ pub mod smtp;
 use std::path::PathBuf;
 
 pub use apply::{ApplyReport, Delivery, apply, apply_with};
-pub use config::{Channel, Recipient};
+pub use config::{Channel, Recipient, lint};
 pub use ledger::{
     Event as DeliveryEvent, JOURNAL_FILE, JournalEntry, LEDGER_FILE, LEDGER_VERSION, Ledger, MessageRecord,
     MessageState,

@@ -44,8 +44,15 @@ impl Workspace {
     /// Validate: every diagnostic found while loading the workspace (with the options it was
     /// opened with: strict mode, size cap) and the verdict.
     pub fn validate(&self) -> ValidateReport {
-        let diagnostics = self.diagnostics().to_vec();
-        let summary = super::verdict(&diagnostics, self.is_valid());
+        let mut diagnostics = self.diagnostics().to_vec();
+        // The rulebook's notification channels, checked as `notify plan` checks them: a
+        // secret written in the rulebook or a variable not reserved for secfw is an error
+        // here, not first at the run that would send.
+        let notify = secfw_notify::lint(self.artifacts());
+        let valid = self.is_valid() && !notify.iter().any(Diagnostic::is_error);
+        diagnostics.extend(notify);
+        secfw_artifacts::sort_diagnostics(&mut diagnostics);
+        let summary = super::verdict(&diagnostics, valid);
         ValidateReport { diagnostics, summary }
     }
 }
