@@ -17,7 +17,17 @@ const EXC: &str = "\n### EXC-002: time 0.1 in the CLI tools\n- **Policy**: POL-0
 
 const DENY: &str = "# our policy: keep this comment\n[advisories]\nignore = [\n]\n\n[bans]\nmultiple-versions = \"deny\" # and this one\n";
 
+/// [`EXC`] without its package and versions: a RUSTSEC id names one crate, so the id alone is
+/// what the exception accepts, and the id-only formats carry it.
+fn exc_by_id() -> String {
+    EXC.replace("- **Package**: pkg:cargo/time\n- **Versions**: >=0.1.0, <0.2.0\n", "")
+}
+
 fn workspace() -> tempfile::TempDir {
+    workspace_with(EXC)
+}
+
+fn workspace_with(exc: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for e in std::fs::read_dir(root().join("crates/secfw-gates/tests/fixtures/base")).unwrap() {
         let e = e.unwrap();
@@ -25,7 +35,7 @@ fn workspace() -> tempfile::TempDir {
     }
     let p = dir.path().join("exceptions.md");
     let mut md = std::fs::read_to_string(&p).unwrap();
-    md.push_str(EXC);
+    md.push_str(exc);
     std::fs::write(&p, md).unwrap();
     std::fs::write(dir.path().join("deny.toml"), DENY).unwrap();
     dir
@@ -33,7 +43,7 @@ fn workspace() -> tempfile::TempDir {
 
 #[test]
 fn compile_edits_deny_toml_in_place_and_the_gate_passes_until_someone_adds_an_unapproved_ignore() {
-    let d = workspace();
+    let d = workspace_with(&exc_by_id());
     let dir = s(d.path());
     // Before compiling, the exception suppresses nothing in the present deny.toml (a warning).
     let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
@@ -83,15 +93,14 @@ fn compile_all_needs_the_rulebook_formats_and_trivy_is_written_whole() {
     let o = secfw(&["exceptions", "compile", dir, "--all", "--now", NOW]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     // Trivy pins purl versions: a range with no version in the ledger cannot be written
-    // (a warning, never a wider entry); OSV-Scanner ignores by id (written, with a warning).
-    assert!(text(&o).contains("SP0207") && text(&o).contains("SP0206"), "{}", text(&o));
+    // (a warning, never a wider entry). OSV-Scanner and cargo-deny ignore by id: with a
+    // package, the id is written alone only when the ledger shows the advisory on that crate,
+    // and no scan has found it yet, so the exception is left out of them too (SP0207).
+    assert!(text(&o).contains("SP0207"), "{}", text(&o));
     let trivy = std::fs::read_to_string(d.path().join(".trivyignore.yaml")).unwrap();
     assert!(trivy.contains("vulnerabilities: []"), "{trivy}");
-    let osv = std::fs::read_to_string(d.path().join("osv-scanner.toml")).unwrap();
-    assert!(
-        osv.contains("id = \"RUSTSEC-2020-0071\"\nignoreUntil = 2027-01-31T23:59:59Z\nreason = \"EXC-002: "),
-        "{osv}"
-    );
+    let osv = std::fs::read_to_string(d.path().join("osv-scanner.toml")).unwrap_or_default();
+    assert!(!osv.contains("RUSTSEC-2020-0071"), "{osv}");
     let o = secfw(&["gate", "suppression_parity", dir, "--now", NOW]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     // With the version pinned, Trivy carries it.
