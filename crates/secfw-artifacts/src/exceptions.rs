@@ -204,13 +204,73 @@ pub fn section_status(title: &str) -> SectionStatus {
     if active || main { SectionStatus::Active } else { SectionStatus::Unrecognised }
 }
 
+/// The history word with which an exception's own title marks it as no longer in force, as a
+/// status marker a reader cannot miss: one of [`ARCHIVE_SECTION_WORDS`] (compared as in
+/// [`section_status`]: as a reader sees it, case-insensitively)
+///
+/// - in brackets or parentheses: `[REVOKED] ...`, `... (expired 2026-11-01)`;
+/// - before the first or after the last separator (`:`, ` - `, `–`, `—`, `|`): `REVOKED -
+///   ...`, `Revoked: ...`, `... – withdrawn`;
+/// - written in capitals: `REVOKED No Certificate Pinning`;
+/// - or as the whole title (`Revoked`).
+///
+/// A history word elsewhere in the running text of a title is not a marker (`Legacy Archive
+/// Encryption Waiver`, `Closed-source SDK`, `Invalid input handling`, `Expired one`): titles name
+/// archives, closed ports and invalid input, and the word list matches inside words.
+pub(crate) fn title_history_marker(title: &str) -> Option<&'static str> {
+    let visible = markdown::heading_key(&markdown::html_text(title));
+    let history = |part: &str| ARCHIVE_SECTION_WORDS.iter().copied().find(|w| part.contains(w));
+    history(&visible)?;
+    // Capitals, as written (invisible characters removed).
+    let shown: String = markdown::html_text(title).chars().filter(|c| !markdown::is_invisible(*c)).collect();
+    let capitals = shown
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() > 1 && w.chars().all(char::is_uppercase))
+        .find_map(|w| history(&w.to_lowercase()));
+    let capital_phrase =
+        ARCHIVE_SECTION_WORDS.iter().copied().find(|w| w.contains(' ') && shown.contains(&w.to_uppercase()));
+    // Bracketed parts.
+    let mut bracketed = None;
+    let mut depth = 0usize;
+    let mut part = String::new();
+    for c in visible.chars() {
+        match c {
+            '(' | '[' | '{' | '\u{3010}' => {
+                depth += 1;
+                part.push(' ');
+            }
+            ')' | ']' | '}' | '\u{3011}' => {
+                depth = depth.saturating_sub(1);
+                bracketed = bracketed.or_else(|| history(&part));
+                part.clear();
+            }
+            c if depth > 0 => part.push(c),
+            _ => {}
+        }
+    }
+    let bracketed = bracketed.or_else(|| (depth > 0).then(|| history(&part)).flatten());
+    // The first and last parts, when separators split the title.
+    let parts: Vec<&str> = visible.split([':', '|', '\u{2013}', '\u{2014}']).flat_map(|p| p.split(" - ")).collect();
+    let ends = match parts.as_slice() {
+        [first, .., last] => history(first).or_else(|| history(last)),
+        _ => None,
+    };
+    let whole = Some(visible.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.contains(char::is_whitespace))
+        .and_then(history);
+    capitals.or(capital_phrase).or(bracketed).or(ends).or(whole)
+}
+
 impl Exception {
     /// Whether the exception is listed under a history heading ([`section_status`],
     /// [`ARCHIVE_SECTION_WORDS`]): such entries are history, never in force (governance
     /// evaluates them as archived, so they except nothing in gates, compile, VEX or exports),
     /// and left out of exception compliance.
+    ///
+    /// An exception whose own title marks it as history (`REVOKED -
+    /// ...`, `... (expired)`) is archived too, whatever heading it is under.
     pub fn is_archived(&self) -> bool {
-        section_status(&self.section) == SectionStatus::History
+        section_status(&self.section) == SectionStatus::History || title_history_marker(&self.title).is_some()
     }
 
     /// An exception with the required fields.
@@ -326,17 +386,30 @@ pub fn parse(src: &SourceFile, unknown_level: Level) -> (ExceptionRegistry, Vec<
             };
             // Headings deeper than level 2 that the entry is nested under (not other entries):
             // a history heading anywhere above it archives it; otherwise the innermost decides.
-            let groups = entry.parents.iter().filter(|(_, h, _)| exc_id(h).is_none());
+            // `<details>` elements the entry is inside group it too (their `<summary>` is the
+            // title a reader sees), in document order with the deeper headings.
+            let groups = entry.parents.iter().filter(|(_, h, _)| exc_id(h).is_none()).map(|(_, h, p)| (h, *p));
+            let mut inner: Vec<(&String, Pos)> = groups.chain(entry.containers.iter().map(|(h, p)| (h, *p))).collect();
+            inner.sort_by_key(|(_, p)| *p);
+            // Text that only looks like a heading (`**Revoked Exceptions**`, the summary of a
+            // `<details>` opened inside the entry) archives when it reads as history.
+            let labels = entry.labels.iter().map(|(h, p)| (h.as_str(), Some(*p)));
             let chain: Vec<(&str, Option<Pos>)> =
-                std::iter::once((heading, at)).chain(groups.map(|(_, h, p)| (h.as_str(), Some(*p)))).collect();
-            if let Some((h, p)) = chain.iter().find(|(h, p)| p.is_some() && section_status(h) == SectionStatus::History)
+                std::iter::once((heading, at)).chain(inner.iter().map(|(h, p)| (h.as_str(), Some(*p)))).collect();
+            if let Some((h, p)) = chain
+                .iter()
+                .copied()
+                .chain(labels)
+                .find(|(h, p)| p.is_some() && section_status(h) == SectionStatus::History)
             {
-                (heading, at) = (h, *p);
+                (heading, at) = (h, p);
             } else if let Some((h, p)) = chain.last() {
                 (heading, at) = (h, *p);
             }
             match (at, section_status(heading)) {
                 (None, _) | (_, SectionStatus::Active) => {}
+                // Its own title marks it as history: archived whatever heading it is under.
+                (Some(_), SectionStatus::Unrecognised) if e.is_archived() => {}
                 (Some(_), SectionStatus::History) => heading.clone_into(&mut e.section),
                 (Some(_), SectionStatus::Unrecognised) => match unrecognised.iter_mut().find(|(_, p, _)| *p == at) {
                     Some((_, _, ids)) => ids.push(e.id.clone()),
@@ -1243,6 +1316,294 @@ mod hidden_text_tests {
         let (reg, d) = with("Sam Ops <sec@x>, [Risk](mailto:risk@x), <ciso@x>", "");
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(reg.exceptions[0].approvers, ["Sam Ops <sec@x>", "Risk <risk@x>", "<ciso@x>"]);
+    }
+}
+
+/// Fail-open sweep 3 #12: a link shows one thing and points at another. `[risk@x](mailto:ciso@x)`
+/// reads as the risk committee's approval and secfw took the CISO's from it. A mail link whose
+/// text is (or contains) another address, or a link with no visible text, is hidden text
+/// (`SF0407`), located at the link; any other link is read as its text, never its target.
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    fn with(approval: &str, extra: &str) -> (ExceptionRegistry, Vec<Diagnostic>) {
+        let md = format!(
+            "# R\n\n## Active Exceptions\n\n### EXC-001: t\n- **Policy**: POL-001\n- **Severity**: Critical\n- **Requestor**: a@x\n- **Approval**: {approval}\n- **Valid Until**: 2027-01-31\n{extra}"
+        );
+        parse(&SourceFile::new("exceptions.md", md), Level::Warning)
+    }
+
+    fn sf0407(d: &[Diagnostic]) -> Vec<&Diagnostic> {
+        d.iter().filter(|d| d.code == codes::EXCEPTION_HIDDEN_TEXT).collect()
+    }
+
+    #[test]
+    fn a_mail_link_whose_text_is_another_address_is_refused_at_the_link() {
+        // The tester's reproduction.
+        let (reg, d) = with("sec@x, [risk@x](mailto:ciso@x)", "");
+        assert!(reg.get("EXC-001").is_none(), "the hidden CISO approval must not be read: {:?}", reg.exceptions);
+        let e = sf0407(&d);
+        assert_eq!(e.len(), 1, "{d:?}");
+        assert_eq!((e[0].level, e[0].pos()), (Level::Error, Some(Pos::new(9, 24))));
+        assert!(
+            e[0].message.contains("`risk@x`")
+                && e[0].message.contains("`ciso@x`")
+                && e[0].message.contains("not in force"),
+            "{}",
+            e[0].message
+        );
+        for approval in [
+            "sec@x, [risk@x](MAILTO:ciso@x)",
+            "sec@x, [risk@x](mailto:ciso@x?subject=EXC-001)",
+            "sec@x, [**risk@x**](mailto:ciso@x)",
+            "sec@x, [Risk Committee (risk@x)](mailto:ciso@x)",
+            "sec@x, [risk@x.](mailto:ciso@x)",
+            "sec@x, [mailto:risk@x](mailto:ciso@x)",
+            "sec@x, [risk\u{FF20}x](mailto:ciso@x)",
+            "sec@x, [\u{0441}iso@x](mailto:ciso@x)",
+            "sec@x, [risk@x, ciso@x](mailto:ciso@x)",
+            "sec@x, [risk@x](mailto:ciso%40x)",
+            "sec@x, [risk@x](mailto:risk@x,ciso@x)",
+            "sec@x, [risk@x][c]",
+            // No visible text at all.
+            "sec@x, [](mailto:ciso@x)",
+            "sec@x, [\u{200b}](mailto:ciso@x)",
+            "sec@x, [ ](mailto:ciso@x)",
+        ] {
+            let (reg, d) = with(approval, "\n[c]: mailto:ciso@x\n");
+            assert!(reg.get("EXC-001").is_none(), "{approval:?} read as {:?}", reg.exceptions);
+            let e = sf0407(&d);
+            assert_eq!(e.len(), 1, "{approval:?}: {d:?}");
+            assert_eq!(e[0].line, Some(9), "{approval:?}");
+        }
+        // In any other field, and in a sub-bullet.
+        for extra in [
+            "- **Justification**: ask [risk@x](mailto:ciso@x)\n",
+            "- **Risk Mitigation**:\n  - reviewed by [risk@x](mailto:ciso@x)\n",
+            "- **Findings**: [](mailto:a@SF-0002)\n",
+        ] {
+            let (reg, d) = with("sec@x, risk@x", extra);
+            assert!(reg.get("EXC-001").is_none() && !sf0407(&d).is_empty(), "{extra:?}: {d:?}");
+        }
+        let (reg, d) = parse(
+            &SourceFile::new(
+                "exceptions.md",
+                "# R\n\n### EXC-001: [risk@x](mailto:ciso@x)\n- **Policy**: POL-001\n- **Requestor**: a@x\n- **Approval**: b@x\n- **Valid Until**: 2027-01-31\n",
+            ),
+            Level::Warning,
+        );
+        assert!(reg.exceptions.is_empty() && sf0407(&d).len() == 1, "{d:?}");
+    }
+
+    #[test]
+    fn mail_links_that_show_their_address_or_a_name_are_read_as_before() {
+        for (approval, read) in [
+            ("[Jane Doe](mailto:risk@x)", "Jane Doe <risk@x>"),
+            ("[risk@x](mailto:RISK@x)", "<RISK@x>"),
+            ("[risk@x](mailto:risk@x?subject=EXC-001)", "<risk@x>"),
+            ("<risk@x>", "<risk@x>"),
+            ("<mailto:risk@x>", "<risk@x>"),
+            ("[@jane](mailto:risk@x)", "@jane <risk@x>"),
+        ] {
+            let (reg, d) = with(&format!("sec@x, {approval}"), "");
+            assert!(sf0407(&d).is_empty(), "{approval}: {d:?}");
+            assert_eq!(reg.exceptions[0].approvers, ["sec@x", read], "{approval}");
+        }
+    }
+
+    #[test]
+    fn any_other_link_is_read_as_its_text_never_its_target() {
+        let (reg, d) = with(
+            "sec@x, [risk@x](https://people.example/ciso@x)",
+            "- **Findings**: [SF-0001](https://x.example/SF-0002)\n- **Advisories**: [CVE-2023-1](https://nvd.example/CVE-2023-38545)\n- **Package**: [pkg:cargo/time](https://crates.example/crates/evil)\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let e = &reg.exceptions[0];
+        assert_eq!(e.approvers, ["sec@x", "risk@x"]);
+        assert_eq!(
+            (e.findings.as_slice(), e.advisories.as_slice()),
+            (&["SF-0001".to_owned()][..], &["CVE-2023-1".to_owned()][..])
+        );
+        assert_eq!(e.package.as_ref().map(ToString::to_string).as_deref(), Some("pkg:cargo/time"));
+        // A mail link whose text is a name never yields its target alone as an id.
+        let (reg, d) = with("sec@x, risk@x", "- **Advisories**: [CVE-2023-1](mailto:a@CVE-2023-38545)\n");
+        assert!(reg.exceptions.is_empty() && d.iter().any(|d| d.code == codes::EXCEPTION_BAD_VALUE), "{d:?}");
+    }
+}
+
+/// Fail-open sweep 3 #13: revocations written in forms secfw did not read. An entry inside a
+/// `<details>` whose summary is a history heading, under a bold-only line that reads as one
+/// (`**Revoked Exceptions**`), or whose own title marks it as history (`REVOKED - ...`) is
+/// archived, never silently in force.
+#[cfg(test)]
+mod pseudo_heading_tests {
+    use super::*;
+
+    const ENTRY: &str =
+        "- **Policy**: POL-001\n- **Requestor**: a@x\n- **Approval**: b@x\n- **Valid Until**: 2027-01-31\n";
+
+    /// EXC-001 under `## Active Exceptions`, then `between`, then EXC-005 titled `title`, then `after`.
+    fn registry(between: &str, title: &str, after: &str) -> (ExceptionRegistry, Vec<Diagnostic>) {
+        let md = format!(
+            "# Security Exception Registry\n\n## Active Exceptions\n\n### EXC-001: a\n{ENTRY}\n{between}\n\n### EXC-005: {title}\n{ENTRY}{after}"
+        );
+        parse(&SourceFile::new("exceptions.md", md), Level::Warning)
+    }
+
+    fn archived(reg: &ExceptionRegistry, id: &str) -> bool {
+        reg.get(id).unwrap_or_else(|| panic!("{id} not read")).is_archived()
+    }
+
+    fn sf0406(d: &[Diagnostic]) -> Vec<&Diagnostic> {
+        d.iter().filter(|d| d.code == codes::EXCEPTION_SECTION_UNRECOGNISED).collect()
+    }
+
+    /// Archived, EXC-001 still in force, nothing to report, and archived again when written back.
+    fn assert_only_exc005_archived(reg: &ExceptionRegistry, d: &[Diagnostic], what: &str) {
+        assert!(d.is_empty(), "{what}: {d:?}");
+        assert!(archived(reg, "EXC-005"), "{what}: EXC-005 left in force");
+        assert!(!archived(reg, "EXC-001"), "{what}: EXC-001");
+        let (again, _) = parse(&SourceFile::new("exceptions.md", render(reg)), Level::Warning);
+        assert!(again.get("EXC-005").is_some_and(Exception::is_archived), "{what}: {}", render(reg));
+        assert!(again.get("EXC-001").is_some_and(|e| !e.is_archived()), "{what}: {}", render(reg));
+    }
+
+    #[test]
+    fn a_collapsed_details_block_with_a_history_summary_archives_the_entries_in_it() {
+        for (open, close) in [
+            // The tester's reproduction.
+            ("<details><summary>Revoked exceptions (do not use)</summary>", "\n</details>\n"),
+            ("<details>\n<summary>Re&shy;voked</summary>", "\n</details>\n"),
+            ("<details open>\n\n<summary><b>Withdrawn</b></summary>", "\n</details>\n"),
+            ("<DETAILS><SUMMARY>Expired</SUMMARY>", "\n</DETAILS>\n"),
+            // Never closed: the rest of the document is in it.
+            ("<details><summary>Revoked</summary>", ""),
+            ("<div><details><summary>Revoked</summary>", ""),
+        ] {
+            let (reg, d) = registry(open, "b", close);
+            assert_only_exc005_archived(&reg, &d, open);
+        }
+        // Closed before the next entry: that entry is in force.
+        let (reg, d) = registry(
+            "<details><summary>Revoked</summary>\n\n### EXC-004: c\n- **Policy**: POL-001\n- **Requestor**: a@x\n- **Approval**: b@x\n- **Valid Until**: 2027-01-31\n\n</details>",
+            "b",
+            "",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert!(archived(&reg, "EXC-004") && !archived(&reg, "EXC-005") && !archived(&reg, "EXC-001"));
+    }
+
+    #[test]
+    fn other_details_summaries_are_read_like_other_headings() {
+        // An unrecognised summary over entries keeps them in force, with SF0406 at the summary.
+        let (reg, d) = registry("<details><summary>Payments team</summary>", "b", "\n</details>\n");
+        assert!(!archived(&reg, "EXC-005"));
+        let w = sf0406(&d);
+        assert_eq!((w.len(), w[0].pos()), (1, Some(Pos::new(11, 1))), "{d:?}");
+        assert!(w[0].message.contains("`Payments team`") && w[0].message.contains("EXC-005"), "{}", w[0].message);
+        let (reg, d) = registry("<details><summary>Active Exceptions</summary>", "b", "\n</details>\n");
+        assert!(d.is_empty() && !archived(&reg, "EXC-005"), "{d:?}");
+        // A `<details>` in an HTML comment or a code block is not rendered.
+        for hidden in ["<!-- <details><summary>Revoked</summary> -->", "```\n<details><summary>Revoked</summary>\n```"]
+        {
+            let (reg, d) = registry(hidden, "b", "");
+            assert!(d.is_empty() && !archived(&reg, "EXC-005"), "{hidden}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn a_details_block_with_a_history_summary_inside_an_entry_archives_that_entry() {
+        let (reg, d) = registry(
+            "",
+            "b",
+            "\n<details><summary>Revoked on 2026-11-01</summary>\n\nCISO withdrew it.\n\n</details>\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert!(archived(&reg, "EXC-005") && !archived(&reg, "EXC-001"));
+    }
+
+    #[test]
+    fn a_bold_line_that_reads_as_a_history_heading_archives_the_entries_below_it() {
+        for label in [
+            // The tester's reproduction.
+            "**Revoked Exceptions**",
+            "__Revoked Exceptions__",
+            "***Revoked***",
+            "*Revoked Exceptions*",
+            "**Revoked** **Exceptions:**",
+            "**Re&shy;voked**",
+            "<b>Revoked</b>",
+            "<strong>Revoked exceptions</strong>",
+            "<p><b>Withdrawn</b></p>",
+            "<div align=\"center\"><b>REVOKED</b></div>",
+        ] {
+            let (reg, d) = registry(label, "b", "");
+            assert_only_exc005_archived(&reg, &d, label);
+        }
+        // Between the entry heading and its bullets, it labels that entry.
+        let md = format!("# R\n\n## Active Exceptions\n\n### EXC-005: b\n\n**Revoked**\n\n{ENTRY}");
+        let (reg, d) = parse(&SourceFile::new("exceptions.md", md), Level::Warning);
+        assert!(d.is_empty() && archived(&reg, "EXC-005"), "{d:?}");
+        // A later section heading ends it.
+        let (reg, d) = registry("**Revoked**", "b", &format!("\n## Active Exceptions\n\n### EXC-006: c\n{ENTRY}"));
+        assert!(d.is_empty() && archived(&reg, "EXC-005") && !archived(&reg, "EXC-006"), "{d:?}");
+    }
+
+    #[test]
+    fn bold_text_that_is_not_a_history_heading_changes_nothing() {
+        for text in [
+            "**Payments team**",
+            "**Note:** the entries below are reviewed monthly; closed ones move down.",
+            "Revoked exceptions are listed at the end.",
+            "`**Revoked**`",
+            "\\*\\*Revoked\\*\\*",
+        ] {
+            let (reg, d) = registry(text, "b", "");
+            assert!(d.is_empty(), "{text}: {d:?}");
+            assert!(!archived(&reg, "EXC-005"), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_entry_whose_own_title_marks_it_as_history_is_archived() {
+        for title in [
+            // The tester's reproduction.
+            "REVOKED - No Certificate Pinning in Legacy Android Build",
+            "Revoked: No Certificate Pinning",
+            "[Revoked] No Certificate Pinning",
+            "No Certificate Pinning (expired 2026-11-01)",
+            "No Certificate Pinning \u{2013} withdrawn",
+            "No Certificate Pinning | Superseded by EXC-009",
+            "No Certificate Pinning \u{2014} NO LONGER IN FORCE",
+            "REVOKED No Certificate Pinning",
+            "No Certificate Pinning (RE\u{200b}VOKED)",
+            "**REVOKED** No Certificate Pinning",
+            "Revoked",
+        ] {
+            let (reg, d) = registry("", title, "");
+            assert_only_exc005_archived(&reg, &d, title);
+        }
+        // Under an unrecognised heading: archived, and not reported as read in force.
+        let md = format!("# R\n\n## Payments team\n\n### EXC-005: REVOKED - b\n{ENTRY}");
+        let (reg, d) = parse(&SourceFile::new("exceptions.md", md), Level::Warning);
+        assert!(archived(&reg, "EXC-005") && sf0406(&d).is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn a_history_word_in_the_running_text_of_a_title_is_not_a_marker() {
+        for title in [
+            "Legacy Archive Encryption Waiver",
+            "Expired one",
+            "Closed-source SDK without SBOM",
+            "Invalid input handling in the importer",
+            "Secrets in git history of the mobile app",
+            "Resolved hostnames are not pinned",
+        ] {
+            let (reg, d) = registry("", title, "");
+            assert!(d.is_empty(), "{title}: {d:?}");
+            assert!(!archived(&reg, "EXC-005"), "{title}");
+        }
     }
 }
 

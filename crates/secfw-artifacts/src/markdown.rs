@@ -8,6 +8,8 @@
 //!   - item
 //! ```
 
+use std::fmt::Write as _;
+
 use comrak::nodes::{AstNode, NodeValue};
 use comrak::{Arena, Options, parse_document};
 
@@ -61,6 +63,15 @@ pub(crate) struct Entry {
     /// Markup that strikes or hides the heading, or an HTML block that strikes or hides a part of
     /// the entry (see [`Field::hidden`]).
     pub hidden: Vec<(String, Pos)>,
+    /// The HTML `<details>` elements the entry heading is inside, outermost first: the text of
+    /// each one's `<summary>` (`Details`, as browsers show it, when it has none) and where it
+    /// opens. A reader sees the summary as the title of what is collapsed under it.
+    pub containers: Vec<(String, Pos)>,
+    /// Text that renders like a heading over the entry without being one: a top-level paragraph
+    /// (or HTML block) of only bold or italic text (`**Revoked Exceptions**`) since the section
+    /// heading, above the entry or between its heading and its bullets, and the `<summary>` of a
+    /// `<details>` element opened inside the entry. Text and position, in document order.
+    pub labels: Vec<(String, Pos)>,
     /// Bullet fields in order.
     pub fields: Vec<Field>,
     /// Bullets that are not `**Key**: value` (text, position).
@@ -134,6 +145,13 @@ struct OutlineBuilder {
     /// A top-level HTML block opened an element that strikes or hides what follows (`<del>`,
     /// `<div hidden>`) and no later block closed an element: what it is, where.
     hiding: Option<(String, Pos, String)>,
+    /// Bold- or italic-only paragraphs since the last section heading ([`Entry::labels`]).
+    labels: Vec<(String, Pos)>,
+    /// The `<details>` elements open here, outermost first: summary text (once seen), position.
+    details: Vec<(Option<String>, Pos)>,
+    /// Indices in `details` of the elements opened while the current entry was read and no
+    /// heading since: closed before the next heading, they are part of the entry and label it.
+    pending: Vec<usize>,
 }
 
 impl OutlineBuilder {
@@ -147,6 +165,8 @@ impl OutlineBuilder {
         if let Some(e) = self.current.take() {
             self.out.entries.push(e);
         }
+        // A `<details>` open across this heading holds it: it is a container, not part of the entry.
+        self.pending.clear();
         let first = !self.seen_heading;
         self.seen_heading = true;
         match level {
@@ -158,6 +178,7 @@ impl OutlineBuilder {
                 self.section.clone_from(&title);
                 self.section_pos = Some(pos);
                 self.deeper.clear();
+                self.labels.clear();
                 self.out.sections.push(Section { title, pos, pairs: Vec::new() });
             }
             _ => {
@@ -171,6 +192,8 @@ impl OutlineBuilder {
                     section_pos: self.section_pos,
                     parents: self.deeper.clone(),
                     hidden,
+                    containers: self.details.iter().map(details_label).collect(),
+                    labels: self.labels.clone(),
                     fields: Vec::new(),
                     stray: Vec::new(),
                 });
@@ -179,7 +202,20 @@ impl OutlineBuilder {
         }
     }
 
+    /// Text that renders like a heading without being one ([`Entry::labels`]): it labels the
+    /// entries after it in its section, and the current entry while it has no bullets yet.
+    fn label(&mut self, text: String, pos: Pos) {
+        if let Some(e) = self.current.as_mut().filter(|e| e.fields.is_empty() && e.stray.is_empty()) {
+            e.labels.push((text.clone(), pos));
+        }
+        self.labels.push((text, pos));
+    }
+
     fn finish(mut self) -> Outline {
+        // Still open at the end of the document, with no heading since: part of the last entry.
+        if let Some(e) = self.current.as_mut() {
+            e.labels.extend(self.pending.iter().filter_map(|d| self.details.get(*d)).map(details_label));
+        }
         if let Some(e) = self.current.take() {
             self.out.entries.push(e);
         }
@@ -217,10 +253,22 @@ pub(crate) fn outline(text: &str) -> Outline {
                     b.heading(level, title, pos, hidden);
                 }
                 block_hiding(&html.literal, pos_of(node), &mut b);
+                track_details(&html.literal, pos_of(node), &mut b);
+                if let Some(label) = emphasis_label(&html.literal) {
+                    b.label(label, pos_of(node));
+                }
             }
             NodeValue::Paragraph => {
                 for (level, title, pos, hidden) in paragraph_html_headings(node) {
                     b.heading(level, title, pos, hidden);
+                }
+                let mut html = String::new();
+                paragraph_as_html(node, &mut html);
+                if node.children().any(|c| matches!(c.data().value, NodeValue::HtmlInline(_))) {
+                    track_details(&html, pos_of(node), &mut b);
+                }
+                if let Some(label) = emphasis_label(&html) {
+                    b.label(label, pos_of(node));
                 }
             }
             NodeValue::List(_) => {
@@ -324,20 +372,25 @@ fn html_headings(html: &str, at: Pos) -> Vec<HtmlHeading> {
         };
         let open_end = tail(&lower, start).find('>').map_or(lower.len(), |e| start + e + 1);
         let close = find_heading_close(&lower, open_end);
-        let before = html.get(..start).unwrap_or_default();
-        let line = at.line.saturating_add(u32::try_from(before.matches('\n').count()).unwrap_or(u32::MAX));
-        let column = if line == at.line {
-            at.column.saturating_add(u32::try_from(before.chars().count()).unwrap_or(0))
-        } else {
-            u32::try_from(before.rsplit('\n').next().unwrap_or_default().chars().count() + 1).unwrap_or(1)
-        };
         let inner = html.get(open_end..close).unwrap_or_default();
-        let pos = Pos::new(line, column);
+        let pos = offset_pos(html, at, start);
         let hidden = hiding_tag(inner, true).map(|w| (w, pos)).into_iter().collect();
         out.push((level - b'0', html_text(inner), pos, hidden));
         i = close.max(start + 1);
     }
     out
+}
+
+/// The position of byte `i` of a piece of HTML that starts at `at`.
+fn offset_pos(html: &str, at: Pos, i: usize) -> Pos {
+    let before = html.get(..i).unwrap_or_default();
+    let line = at.line.saturating_add(u32::try_from(before.matches('\n').count()).unwrap_or(u32::MAX));
+    let column = if line == at.line {
+        at.column.saturating_add(u32::try_from(before.chars().count()).unwrap_or(0))
+    } else {
+        u32::try_from(before.rsplit('\n').next().unwrap_or_default().chars().count() + 1).unwrap_or(1)
+    };
+    Pos::new(line, column)
 }
 
 /// Where the heading whose content starts at `from` ends: its closing `</hN>` (any level, as
@@ -357,7 +410,7 @@ fn find_heading_close(lower: &str, from: usize) -> usize {
 
 /// The visible text of an HTML fragment: comments and tags dropped, entities decoded (as comrak
 /// decodes them), whitespace collapsed.
-fn html_text(html: &str) -> String {
+pub(crate) fn html_text(html: &str) -> String {
     let mut text = String::new();
     let mut rest = html;
     while let Some((before, after)) = rest.split_once('<') {
@@ -546,7 +599,8 @@ fn html_tags(html: &str) -> impl Iterator<Item = &str> {
 
 /// Markup under `node` (itself included) that strikes or hides text, so that secfw would read
 /// text a reader sees struck out or does not see at all: struck-through text (`~~…~~`), an image
-/// (secfw would read its alt text), and inline HTML or an HTML block other than comments and
+/// (secfw would read its alt text), a link whose target is not what its text shows
+/// ([`mismatched_link`]: `[risk@x](mailto:ciso@x)`, a link with no text), and inline HTML or an HTML block other than comments and
 /// [`PLAIN_TAGS`] formatting (`<s>`, `<del>`, `<strike>`, `<span hidden>`, ...). What it is,
 /// where.
 pub(crate) fn hidden_markup<'a>(node: &'a AstNode<'a>) -> Vec<(String, Pos)> {
@@ -557,6 +611,7 @@ pub(crate) fn hidden_markup<'a>(node: &'a AstNode<'a>) -> Vec<(String, Pos)> {
             NodeValue::Image(_) => Some("an image (its alt text is not what a reader sees)".to_owned()),
             NodeValue::HtmlInline(h) => hiding_tag(h, true),
             NodeValue::HtmlBlock(h) => hiding_tag(&h.literal, true),
+            NodeValue::Link(l) => mismatched_link(d, &l.url),
             _ => None,
         };
         if let Some(w) = what {
@@ -609,20 +664,176 @@ fn block_hiding(html: &str, at: Pos, b: &mut OutlineBuilder) {
     }
 }
 
+/// A paragraph as HTML, as it renders: bold as `<b>`, italics as `<i>`, other inline containers
+/// (links, struck text) as `<span>`, inline HTML verbatim, text escaped.
+fn paragraph_as_html<'a>(node: &'a AstNode<'a>, out: &mut String) {
+    for c in node.children() {
+        match &c.data().value {
+            NodeValue::Text(t) => out.push_str(&t.replace('&', "&amp;").replace('<', "&lt;")),
+            NodeValue::Code(code) => out.push_str(&code.literal.replace('&', "&amp;").replace('<', "&lt;")),
+            NodeValue::HtmlInline(h) => out.push_str(h),
+            NodeValue::SoftBreak | NodeValue::LineBreak => out.push(' '),
+            value => {
+                let tag = match value {
+                    NodeValue::Strong => "b",
+                    NodeValue::Emph => "i",
+                    _ => "span",
+                };
+                let _ = write!(out, "<{tag}>");
+                paragraph_as_html(c, out);
+                let _ = write!(out, "</{tag}>");
+            }
+        }
+    }
+}
+
+/// HTML elements that make the text in them look like a heading when it is all there is.
+const EMPHASIS_TAGS: [&str; 4] = ["b", "strong", "i", "em"];
+
+/// The visible text of a piece of HTML that shows only bold or italic text (`<b>Revoked</b>`,
+/// a paragraph `**Revoked Exceptions**`), which a reader takes for a heading; `None` when any
+/// visible text is outside bold or italics, or it holds a heading or a `<details>` element (read
+/// as such).
+fn emphasis_label(html: &str) -> Option<String> {
+    let mut depth = 0usize;
+    let mut rest = html;
+    loop {
+        let (text, after) = rest.split_once('<').unwrap_or((rest, ""));
+        if depth == 0 && !html_text(text).is_empty() {
+            return None;
+        }
+        if after.is_empty() {
+            break;
+        }
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.split_once("-->").map_or("", |(_, r)| r);
+            continue;
+        }
+        let (tag, next) = after.split_once('>').unwrap_or((after, ""));
+        rest = next;
+        let (closing, body) = tag.strip_prefix('/').map_or((false, tag), |t| (true, t));
+        let name_len = body.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(body.len());
+        let name = body.get(..name_len).unwrap_or_default().to_ascii_lowercase();
+        let heading = name.len() == 2 && name.starts_with('h') && name.ends_with(|c: char| ('1'..='6').contains(&c));
+        if heading || name == "details" || name == "summary" {
+            return None;
+        }
+        if EMPHASIS_TAGS.contains(&name.as_str()) {
+            depth = if closing { depth.saturating_sub(1) } else { depth + 1 };
+        }
+    }
+    let text = html_text(html);
+    (!text.is_empty()).then_some(text)
+}
+
+/// `<details>` elements in a top-level piece of HTML at `at` (an HTML block, or a paragraph's
+/// inline HTML): each one opened is pushed with the text of its `<summary>`, each one closed is
+/// popped; one that is never closed holds the rest of the document (leaning wide). A `<details>`
+/// opened while an entry is being read and closed before the next heading is part of the entry
+/// and labels it ([`Entry::labels`]); one that holds the next heading is its container.
+fn track_details(html: &str, at: Pos, b: &mut OutlineBuilder) {
+    let lower = html.to_ascii_lowercase();
+    let mut i = 0;
+    while let Some(k) = tail(&lower, i).find('<') {
+        let start = i + k;
+        if tail(&lower, start).starts_with("<!--") {
+            i = tail(&lower, start + 4).find("-->").map_or(lower.len(), |e| start + 4 + e + 3);
+            continue;
+        }
+        let (tag_end, end) =
+            tail(&lower, start).find('>').map_or((lower.len(), lower.len()), |e| (start + e, start + e + 1));
+        let tag = lower.get(start + 1..tag_end).unwrap_or_default();
+        let (closing, body) = tag.strip_prefix('/').map_or((false, tag), |t| (true, t));
+        let name_len = body.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(body.len());
+        match (closing, body.get(..name_len).unwrap_or_default()) {
+            (false, "details") => {
+                if b.current.is_some() {
+                    b.pending.push(b.details.len());
+                }
+                b.details.push((None, offset_pos(html, at, start)));
+            }
+            (true, "details") => {
+                if let Some(d) = b.details.pop()
+                    && b.pending.last() == Some(&b.details.len())
+                {
+                    b.pending.pop();
+                    if let Some(e) = b.current.as_mut() {
+                        e.labels.push(details_label(&d));
+                    }
+                }
+            }
+            (false, "summary") => {
+                let close = tail(&lower, end).find("</summary").map_or(lower.len(), |e| end + e);
+                let text = html_text(html.get(end..close).unwrap_or_default());
+                if let Some(d) = b.details.last_mut()
+                    && d.0.is_none()
+                {
+                    d.0 = Some(text);
+                }
+                i = close.max(start + 1);
+                continue;
+            }
+            _ => {}
+        }
+        i = end.max(start + 1);
+    }
+}
+
+/// How a `<details>` element shows: its summary, or `Details` (as browsers show one without).
+fn details_label((summary, p): &(Option<String>, Pos)) -> (String, Pos) {
+    (summary.clone().unwrap_or_else(|| "Details".to_owned()), *p)
+}
+
+/// A link whose target is not what its text shows, so that a value taken from it would be one
+/// a reader does not see: a link with no visible text, and an e-mail (`mailto:`) link whose text
+/// is, or contains, an e-mail address other than the one it links to
+/// (`[risk@x](mailto:ciso@x)`). A `mailto:` link whose text is a name (`[Jane Doe](mailto:jane@x)`)
+/// shows its address on hover and is read as `Jane Doe <jane@x>` ([`link_text`]); any other
+/// link is read as its text alone.
+fn mismatched_link<'a>(link: &'a AstNode<'a>, url: &str) -> Option<String> {
+    let text: String = visible_text(link).chars().filter(|c| !is_invisible(*c)).collect();
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(format!("a link with no visible text (to `{}`)", url.chars().take(60).collect::<String>()));
+    }
+    let target = mailto(url)?;
+    let differs = text
+        .split(|c: char| c.is_whitespace() || "<>()[]{},;\"'`".contains(c))
+        .map(|t| t.trim_end_matches(['.', ':']))
+        .map(|t| t.split_at_checked(7).filter(|(p, _)| p.eq_ignore_ascii_case("mailto:")).map_or(t, |(_, a)| a))
+        .filter(|t| t.split_once(AT_SIGNS).is_some_and(|(l, d)| !l.is_empty() && !d.is_empty()))
+        .find(|t| !t.eq_ignore_ascii_case(target))?;
+    Some(format!(
+        "a link whose text `{}` is not the address it links to (`{}`)",
+        differs.chars().take(60).collect::<String>(),
+        target.chars().take(60).collect::<String>()
+    ))
+}
+
+/// Characters that show as an at sign: `@` and its full-width and small forms.
+const AT_SIGNS: [char; 3] = ['@', '\u{FF20}', '\u{FE6B}'];
+
+/// The address of a `mailto:` URL (without its `?query`), or `None` for any other URL.
+fn mailto(url: &str) -> Option<&str> {
+    let addr = url.split_at_checked(7).filter(|(p, _)| p.eq_ignore_ascii_case("mailto:")).map(|(_, a)| a)?;
+    addr.split('?').next()
+}
+
 /// A link in a field value as text: the visible text, and for an e-mail link the address in
 /// angle brackets, so that `Name <addr>` (an e-mail autolink), `<addr>` and
 /// `[Name](mailto:addr)` keep the address they name: `Name <addr>`, `<addr>`.
+///
+/// An e-mail link whose text is another address, or a link with no visible text, is refused
+/// before its value is used ([`mismatched_link`], reported by [`hidden_markup`]); any other link
+/// is its visible text alone, never its target.
 fn link_text<'a>(link: &'a AstNode<'a>, url: &str) -> String {
     let text = inline_text(link);
-    let Some(addr) = url.split_at_checked(7).filter(|(p, _)| p.eq_ignore_ascii_case("mailto:")).map(|(_, a)| a) else {
+    let Some(addr) = mailto(url) else {
         return text;
     };
-    let addr = addr.split('?').next().unwrap_or_default();
-    if text.trim().eq_ignore_ascii_case(addr) || text.trim().is_empty() {
-        format!("<{addr}>")
-    } else {
-        format!("{text} <{addr}>")
-    }
+    let shown = text.trim();
+    let shown = shown.split_at_checked(7).filter(|(p, _)| p.eq_ignore_ascii_case("mailto:")).map_or(shown, |(_, a)| a);
+    if shown.eq_ignore_ascii_case(addr) || shown.is_empty() { format!("<{addr}>") } else { format!("{text} <{addr}>") }
 }
 
 /// The text of a list item's first paragraph.

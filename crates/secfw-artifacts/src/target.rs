@@ -132,6 +132,53 @@ impl Purl {
         self.qualifiers.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
+    /// `version` (the purl's own, or one given for the package it names) as the package type
+    /// orders it, with the purl's `epoch` qualifier in it. The purl spec, Trivy and Syft write an
+    /// `rpm` epoch as `?epoch=N` and the version without it (`openssl@3.0.9-1.el9?epoch=1` is
+    /// `1:3.0.9-1.el9`); Trivy does the same for `deb`. So for `rpm` and `deb` the qualifier is
+    /// read as the version's epoch: `N:version` (`version` unchanged for `epoch=0`, or when it
+    /// already says the same epoch). `None`, not comparable and so in no range, when the
+    /// qualifier is not a number, when `version` says another epoch (`1:3.0.9?epoch=2`), and
+    /// for every other type (an epoch secfw does not know how to order). Without the qualifier,
+    /// `version` as given.
+    pub fn version_with_epoch(&self, version: &str) -> Option<String> {
+        let version = version.trim();
+        let Some(epoch) = self.qualifier("epoch") else { return Some(version.to_owned()) };
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !matches!(self.ty.as_str(), "rpm" | "deb") || !digits(epoch) {
+            return None;
+        }
+        match version.split_once(':') {
+            Some((own, _)) => (digits(own) && cmp_digits(own, epoch) == Ordering::Equal).then(|| version.to_owned()),
+            None if epoch.bytes().all(|b| b == b'0') => Some(version.to_owned()),
+            None => Some(format!("{}:{version}", epoch.trim_start_matches('0'))),
+        }
+    }
+
+    /// The package (type, namespace, name: [`Purl::unversioned`]) at `version`, as scanners
+    /// write that version in a purl: for `rpm` and `deb` an epoch (`1:3.0.9-1.el9`) goes to the
+    /// `epoch` qualifier (`pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=1`), as the purl spec and
+    /// Trivy write it; epoch 0 is left out (Trivy never writes it). Trivy matches an ignore
+    /// purl's version as a string and its qualifiers as a subset of the package's, so this names
+    /// exactly that epoch; a version without an epoch cannot say "no epoch" and also matches the
+    /// same version string under another epoch. The version is written as given.
+    pub fn at_version(&self, version: &str) -> String {
+        let version = version.trim();
+        if matches!(self.ty.as_str(), "rpm" | "deb")
+            && let Some((epoch, rest)) = version.split_once(':')
+            && !epoch.is_empty()
+            && epoch.bytes().all(|b| b.is_ascii_digit())
+        {
+            let epoch = epoch.trim_start_matches('0');
+            return if epoch.is_empty() {
+                format!("{}@{rest}", self.unversioned())
+            } else {
+                format!("{}@{rest}?epoch={epoch}", self.unversioned())
+            };
+        }
+        format!("{}@{version}", self.unversioned())
+    }
+
     /// `true` when `other` is a package `self` names (type, namespace, name; versions ignored).
     /// PyPI names compare case-insensitively with `-`/`_`/`.` equivalent, as PyPI normalises
     /// them. `self` narrows: each of its qualifiers (`?distro=debian-12.2`) must be on `other`
@@ -353,12 +400,27 @@ impl VersionOp {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum VersionScheme {
-    /// Semantic versioning (`cargo`, `npm`, `golang`, `hex`, and a range read without a
-    /// package): release numbers separated by `.` (missing ones count as 0), an optional
-    /// `-pre-release` sorting before its release (identifiers compared numerically when all
-    /// digits, else in ASCII order), an ignored `+build`; a leading `v` is accepted (Go).
+    /// Semantic versioning as Cargo and npm read a range (`cargo`, `npm`, and a range read
+    /// without a package): release numbers separated by `.` (missing ones count as 0), an
+    /// optional `-pre-release` sorting before its release (identifiers compared numerically when
+    /// all digits, else in ASCII order), an ignored `+build`; a leading `v` is accepted. A
+    /// pre-release is in a range only when a comparator of the range (other than `!=`) has a
+    /// pre-release on the same release numbers (npm's `satisfies`, the `semver` crate's
+    /// `VersionReq::matches`): `>=7.0.0, <8.0.0` leaves `8.0.0-rc.1` out, `>=8.0.0-rc.1, <8.0.0`
+    /// holds it.
     #[default]
     Semver,
+    /// Semantic versioning as Hex reads a range (`hex`): [`VersionScheme::Semver`]'s ordering
+    /// and pre-release rule, and also Hex's own (Elixir's `Version.match?` with `allow_pre:
+    /// false`): a `>` or `>=` comparator without a pre-release leaves every pre-release out. A
+    /// pre-release is in a range only when both rules admit it.
+    Hex,
+    /// Go module versions (`golang`): [`VersionScheme::Semver`]'s ordering with nothing more.
+    /// Go has no range syntax of its own: it orders versions (`golang.org/x/mod/semver`), and the
+    /// Go vulnerability database and OSV write `introduced`/`fixed` ranges that hold every
+    /// version between, pre-releases and pseudo-versions (`v1.2.4-0.2019...`, a pre-release of
+    /// v1.2.4) included.
+    Go,
     /// Debian's `dpkg` ordering (`deb`): `[epoch:]upstream[-revision]`, `~` before anything,
     /// letters before other characters, digit runs numerically (`7.88.1` < `7.88.1-10+deb12u1`).
     Dpkg,
@@ -381,7 +443,9 @@ impl VersionScheme {
     /// The scheme of a purl type (lower-case).
     pub fn for_purl_type(ty: &str) -> Self {
         match ty {
-            "cargo" | "npm" | "golang" | "hex" => Self::Semver,
+            "cargo" | "npm" => Self::Semver,
+            "hex" => Self::Hex,
+            "golang" => Self::Go,
             "deb" => Self::Dpkg,
             "rpm" => Self::Rpm,
             "pypi" | "maven" | "gem" | "nuget" | "composer" | "pub" => Self::Numeric,
@@ -393,6 +457,8 @@ impl VersionScheme {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Semver => "semver",
+            Self::Hex => "Hex semver",
+            Self::Go => "Go semver",
             Self::Dpkg => "dpkg",
             Self::Rpm => "rpm",
             Self::Numeric => "release numbers",
@@ -403,7 +469,7 @@ impl VersionScheme {
     /// `true` when `v` is a version this scheme can compare.
     pub fn parses(self, v: &str) -> bool {
         match self {
-            Self::Semver => Version::parse(v).is_some(),
+            Self::Semver | Self::Hex | Self::Go => Version::parse(v).is_some(),
             Self::Dpkg => Dpkg::parse(v).is_some(),
             Self::Rpm => Evr::parse(v).is_some(),
             Self::Numeric => numeric(v).is_some(),
@@ -415,7 +481,7 @@ impl VersionScheme {
     /// a release on one side only); `None` when either cannot be compared.
     fn orderings(self, a: &str, b: &str) -> Option<Vec<Ordering>> {
         Some(match self {
-            Self::Semver => vec![Version::parse(a)?.cmp(&Version::parse(b)?)],
+            Self::Semver | Self::Hex | Self::Go => vec![Version::parse(a)?.cmp(&Version::parse(b)?)],
             Self::Dpkg => vec![Dpkg::parse(a)?.cmp(&Dpkg::parse(b)?)],
             Self::Rpm => Evr::parse(a)?.orderings(&Evr::parse(b)?),
             Self::Numeric => vec![cmp_release(&numeric(a)?, &numeric(b)?)],
@@ -445,23 +511,50 @@ pub struct VersionRange {
 
 impl VersionRange {
     /// `true` when `version` can be compared by the range's scheme and satisfies every
-    /// comparator (by every reading of the scheme). A version that cannot be compared is in no
-    /// range but `*` (fail closed).
+    /// comparator (by every reading of the scheme), and, for Cargo, npm and Hex, is not a
+    /// pre-release the ecosystem leaves out of the range ([`VersionScheme::Semver`],
+    /// [`VersionScheme::Hex`]). A version that cannot be compared is in no range but `*` (fail
+    /// closed); `*` holds every version, pre-releases included.
     pub fn contains(&self, version: &str) -> bool {
         let version = version.trim();
-        self.comparators.iter().all(|(op, bound)| {
-            self.scheme.orderings(version, bound).is_some_and(|os| {
-                !os.is_empty()
-                    && os.iter().all(|&o| match op {
-                        VersionOp::Eq => o == Ordering::Equal,
-                        VersionOp::Ne => o != Ordering::Equal,
-                        VersionOp::Lt => o == Ordering::Less,
-                        VersionOp::Le => o != Ordering::Greater,
-                        VersionOp::Gt => o == Ordering::Greater,
-                        VersionOp::Ge => o != Ordering::Less,
-                    })
+        self.admits_pre_release(version)
+            && self.comparators.iter().all(|(op, bound)| {
+                self.scheme.orderings(version, bound).is_some_and(|os| {
+                    !os.is_empty()
+                        && os.iter().all(|&o| match op {
+                            VersionOp::Eq => o == Ordering::Equal,
+                            VersionOp::Ne => o != Ordering::Equal,
+                            VersionOp::Lt => o == Ordering::Less,
+                            VersionOp::Le => o != Ordering::Greater,
+                            VersionOp::Gt => o == Ordering::Greater,
+                            VersionOp::Ge => o != Ordering::Less,
+                        })
+                })
             })
-        })
+    }
+
+    /// Cargo's, npm's and Hex's rule for a pre-release `version` (any other version, any other
+    /// scheme, and `*`: `true`). Cargo and npm: some comparator other than `!=` has a pre-release
+    /// on the same release numbers (`>=8.0.0-rc.1` lets `8.0.0-rc.2` in, never `8.1.0-rc.1`).
+    /// Hex also: no `>`/`>=` comparator is without a pre-release. Where the two differ (`<8.0.0`
+    /// holds `8.0.0-rc.1` for Hex, not for npm) a Hex range leaves the pre-release out, so the
+    /// finding stays counted.
+    fn admits_pre_release(&self, version: &str) -> bool {
+        if !matches!(self.scheme, VersionScheme::Semver | VersionScheme::Hex) || self.is_any() {
+            return true;
+        }
+        let Some(v) = Version::parse(version) else { return true }; // in no range anyway
+        if v.pre.is_empty() {
+            return true;
+        }
+        let bounds: Vec<(VersionOp, Version<'_>)> =
+            self.comparators.iter().filter_map(|(op, b)| Version::parse(b).map(|b| (*op, b))).collect();
+        let same_release = bounds.iter().any(|(op, b)| {
+            *op != VersionOp::Ne && !b.pre.is_empty() && cmp_release(&b.release, &v.release) == Ordering::Equal
+        });
+        let hex = self.scheme != VersionScheme::Hex
+            || bounds.iter().all(|(op, b)| !matches!(op, VersionOp::Gt | VersionOp::Ge) || !b.pre.is_empty());
+        same_release && hex
     }
 
     /// The range read by the ordering of purl type `ty` ([`VersionScheme::for_purl_type`]).
@@ -855,7 +948,9 @@ pub fn is_gitleaks_fingerprint(s: &str) -> bool {
 }
 
 /// The package and version a finding's resource location names: a purl (`pkg:...@v`) or
-/// `name@version` (the form ingest writes). `None` when the location names no package.
+/// `name@version` (the form ingest writes). `None` when the location names no package. The
+/// version is the purl's `@version` as written: compare it through
+/// [`Purl::version_with_epoch`], which adds what a qualifier says (an `rpm`/`deb` `?epoch=`).
 pub fn package_of_location(location: &str) -> Option<(Option<Purl>, String, Option<String>)> {
     let loc = location.trim();
     if loc.starts_with("pkg:") {
@@ -923,8 +1018,8 @@ mod tests {
     fn version_ranges_are_all_of_their_comparators() {
         let r: VersionRange = ">=0.1.0, <0.2.0".parse().unwrap();
         assert!(r.contains("0.1.45") && r.contains("0.1") && !r.contains("0.2.0") && !r.contains("0.0.9"));
-        assert!(!r.contains("0.2.0-rc.1") || Version::parse("0.2.0-rc.1") < Version::parse("0.2.0"));
-        assert!(r.contains("0.2.0-rc.1"), "a pre-release sorts before its release");
+        assert!(Version::parse("0.2.0-rc.1") < Version::parse("0.2.0"), "a pre-release sorts before its release");
+        assert!(!r.contains("0.2.0-rc.1"), "but no comparator has a 0.2.0 pre-release (Cargo, npm)");
         assert!(!r.contains("banana"), "an unparseable version matches nothing");
         assert_eq!(r.to_string(), ">=0.1.0, <0.2.0");
         assert!("*".parse::<VersionRange>().unwrap().contains("9.9"));
@@ -1073,6 +1168,86 @@ mod tests {
         assert!(c.contains("1.0.0-alpha.10") && c.contains("1.0.0-beta") && !c.contains("1.0.0-alpha.1"));
         assert!(range("npm", "<1.0.0-rc.100000000000000000000001").contains("1.0.0-rc.100000000000000000000000"));
         assert!(!range("cargo", "<2.0.0").contains("2.0.0 beta"));
+    }
+
+    #[test]
+    fn cargo_npm_and_hex_ranges_hold_a_pre_release_only_where_the_ecosystem_does() {
+        // Fail-open sweep 4 F4: `>=7.0.0, <8.0.0` held `8.0.0-rc.1`; `semver.satisfies` and
+        // `VersionReq::matches` say no (no comparator has a pre-release of 8.0.0).
+        for ty in ["cargo", "npm", "hex"] {
+            let r = range(ty, ">=7.0.0, <8.0.0");
+            assert!(!r.contains("8.0.0-rc.1") && !r.contains("7.5.0-beta.1"), "{ty}");
+            assert!(r.contains("7.0.0") && r.contains("7.9.9") && r.contains("7.1.0+build.5"), "{ty}");
+            let rc = range(ty, ">=8.0.0-rc.1, <8.0.0");
+            assert!(rc.contains("8.0.0-rc.1") && rc.contains("8.0.0-rc.2") && !rc.contains("8.0.0"), "{ty}");
+            assert!(range(ty, "=8.0.0-rc.1").contains("8.0.0-rc.1"), "{ty}");
+            assert!(!range(ty, ">=8.0.0-rc.1").contains("8.1.0-rc.1"), "{ty}: another release's pre-release");
+            assert!(range(ty, "*").contains("8.0.0-rc.1"), "{ty}: `*` is every version");
+            assert!(!range(ty, ">=7.0.0, !=8.0.0-rc.1, <9.0.0").contains("8.0.0-rc.2"), "{ty}: `!=` admits none");
+        }
+        // npm and Cargo: an upper bound with a pre-release admits that release's pre-releases.
+        for ty in ["cargo", "npm"] {
+            let r = range(ty, ">=1.0.0, <2.0.0-rc.3");
+            assert!(r.contains("2.0.0-rc.2") && !r.contains("2.0.0-rc.3") && !r.contains("1.5.0-rc.1"), "{ty}");
+            assert!(!range(ty, "<8.0.0").contains("8.0.0-rc.1"), "{ty}");
+        }
+        // Hex also leaves every pre-release out of a `>`/`>=` without one (Elixir's
+        // `allow_pre: false`); where Hex would admit one npm does not (`<8.0.0` and
+        // `8.0.0-rc.1`), the range leans closed.
+        assert!(!range("hex", ">=1.0.0, <2.0.0-rc.3").contains("2.0.0-rc.2"));
+        assert!(!range("hex", "<8.0.0").contains("8.0.0-rc.1"));
+        assert!(range("hex", ">1.0.0-rc.1, <=1.0.0-rc.5").contains("1.0.0-rc.2"));
+        // Go orders versions and nothing more (its database's ranges hold pre-releases).
+        assert!(range("golang", ">=v7.0.0, <v8.0.0").contains("v8.0.0-rc.1"));
+        assert!(range("golang", "<v1.2.4").contains("v1.2.4-0.20191109021931-daa7c04131f5"));
+        assert_eq!(
+            [
+                VersionScheme::for_purl_type("cargo"),
+                VersionScheme::for_purl_type("hex"),
+                VersionScheme::for_purl_type("golang")
+            ],
+            [VersionScheme::Semver, VersionScheme::Hex, VersionScheme::Go]
+        );
+    }
+
+    #[test]
+    fn an_rpm_or_deb_epoch_qualifier_is_part_of_the_version_and_nowhere_else_is_dropped() {
+        // Fail-open sweep 4 F3: Trivy and Syft write `pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=1`.
+        let v = |purl: &str| {
+            let p: Purl = purl.parse().unwrap();
+            p.version.as_deref().and_then(|v| p.version_with_epoch(v))
+        };
+        assert_eq!(v("pkg:rpm/redhat/openssl@3.0.9-1.el9?arch=x86_64&epoch=1").as_deref(), Some("1:3.0.9-1.el9"));
+        assert_eq!(v("pkg:rpm/redhat/openssl@1:3.0.9-1.el9?epoch=1").as_deref(), Some("1:3.0.9-1.el9"));
+        assert_eq!(v("pkg:rpm/redhat/openssl@1:3.0.9-1.el9").as_deref(), Some("1:3.0.9-1.el9"));
+        assert_eq!(v("pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=007").as_deref(), Some("7:3.0.9-1.el9"));
+        assert_eq!(v("pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=0").as_deref(), Some("3.0.9-1.el9"));
+        assert_eq!(v("pkg:deb/debian/x@2.0-1?distro=debian-12&epoch=2").as_deref(), Some("2:2.0-1"));
+        assert_eq!(v("pkg:npm/x@1.0.0").as_deref(), Some("1.0.0"));
+        for not_comparable in [
+            "pkg:rpm/redhat/openssl@2:3.0.9-1.el9?epoch=1",
+            "pkg:rpm/redhat/openssl@0:3.0.9-1.el9?epoch=1",
+            "pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=one",
+            "pkg:deb/debian/x@1:2.0-1?epoch=3",
+            "pkg:npm/x@1.0.0?epoch=1",
+            "pkg:apk/alpine/x@1.0.0-r0?epoch=1",
+            "pkg:pypi/x@1.0?epoch=0",
+        ] {
+            assert_eq!(v(not_comparable), None, "{not_comparable}");
+        }
+        // Written back for a scanner, the epoch is the qualifier again, and reads the same.
+        let rpm: Purl = "pkg:rpm/redhat/openssl".parse().unwrap();
+        assert_eq!(rpm.at_version("1:3.0.9-1.el9"), "pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=1");
+        assert_eq!(rpm.at_version("0:3.0.9-1.el9"), "pkg:rpm/redhat/openssl@3.0.9-1.el9");
+        assert_eq!(rpm.at_version("3.0.9-1.el9"), "pkg:rpm/redhat/openssl@3.0.9-1.el9");
+        assert_eq!(v(&rpm.at_version("1:3.0.9-1.el9")).as_deref(), Some("1:3.0.9-1.el9"));
+        let deb: Purl = "pkg:deb/debian/x".parse().unwrap();
+        assert_eq!(deb.at_version("2:2.0-1"), "pkg:deb/debian/x@2.0-1?epoch=2");
+        let other: Purl = "pkg:generic/x".parse().unwrap();
+        assert_eq!(other.at_version("1:2"), "pkg:generic/x@1:2", "no epoch outside rpm and deb");
+        let r = range("rpm", "<1:3.0.7-18.el9");
+        assert!(!r.contains(&v("pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=1").unwrap()));
+        assert!(r.contains(&v("pkg:rpm/redhat/openssl@3.0.7-1.el9?epoch=1").unwrap()));
     }
 
     #[test]

@@ -75,3 +75,22 @@ fn a_package_with_a_distro_qualifier_is_refused_not_widened_to_every_distro() {
     let (reg, _) = parse(&entry("pkg:golang/github.com/x/y#sub", "*", false));
     assert!(reg.exceptions.is_empty(), "a subpath too");
 }
+
+#[test]
+fn hex_and_go_ranges_are_bound_to_their_own_pre_release_rules() {
+    // Fail-open sweep 4 F4: Cargo, npm and Hex leave a pre-release of the next line out of
+    // `>=7.0.0, <8.0.0`; Go orders versions only.
+    for (ty, scheme, covered) in [
+        ("pkg:cargo/x", VersionScheme::Semver, false),
+        ("pkg:npm/x", VersionScheme::Semver, false),
+        ("pkg:hex/x", VersionScheme::Hex, false),
+        ("pkg:golang/github.com/x/y", VersionScheme::Go, true),
+    ] {
+        let (reg, d) = parse(&entry(ty, ">=7.0.0, <8.0.0", false));
+        assert!(d.is_empty(), "{d:?}");
+        let r = reg.exceptions[0].versions.as_ref().unwrap();
+        assert_eq!(r.scheme, scheme, "{ty}");
+        assert_eq!(r.contains("8.0.0-rc.1"), covered, "{ty}");
+        assert!(r.contains("7.4.1"), "{ty}");
+    }
+}

@@ -113,3 +113,50 @@ fn fail_on_missed_exits_1_when_a_target_is_missed() {
     let (code, _, _) = run(&["metrics", "--now", NOW], d.path());
     assert_eq!(code, 0, "without --fail-on-missed a missed target is reported, not an exit code");
 }
+
+/// The attack of fail-open sweep 4, F2: one bad timestamp makes `sec_findings.yaml` unreadable.
+/// `gate all` fails; `metrics` and `digest` used to exit 0 over no findings ("Critical Findings:
+/// 0 (compliant with Critical=0 rule)", every standard compliant, a zero-findings snapshot).
+#[test]
+fn metrics_and_digest_refuse_a_ledger_that_does_not_parse_and_write_nothing() {
+    let d = example();
+    let p = d.path().join("sec_findings.yaml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let old = "    resolved_at: \"2026-08-14T16:20:00Z\"";
+    assert!(text.contains(old), "the example changed; update this test");
+    std::fs::write(&p, text.replace(old, "    resolved_at: \"+10000-01-01T00:00:00Z\"")).unwrap();
+    let (code, _, _) = run(&["gate", "all", "--now", NOW], d.path());
+    assert_ne!(code, 0, "the gate fails it");
+    let runs: [&[&str]; 4] = [
+        &["digest", "--now", NOW],
+        &["metrics", "--now", NOW],
+        &["metrics", "--now", NOW, "--record", "--format", "json"],
+        &["digest", "--now", NOW, "--out", "elsewhere"],
+    ];
+    for args in runs {
+        let (code, out, err) = run(args, d.path());
+        assert_eq!(code, 2, "{args:?} fails closed\n{out}\n{err}");
+        assert!(err.contains("SF0110") && err.contains("sec_findings.yaml:"), "{args:?}: the located error\n{err}");
+        assert!(err.contains("MT0010"), "{args:?}\n{err}");
+        assert!(!out.contains("compliant") && !err.contains("compliant with"), "{args:?}: no compliance claim\n{out}");
+        for f in ["digest.md", "digest.json", "digest.html"] {
+            assert!(!d.path().join(f).exists(), "{args:?}: {f} written");
+        }
+        assert!(!d.path().join(".secfw/history").exists(), "{args:?}: a snapshot was recorded");
+        assert!(!d.path().join(".secfw/events.jsonl").exists(), "{args:?}: an event was recorded");
+        assert!(!d.path().join("elsewhere").exists());
+    }
+}
+
+#[test]
+fn metrics_and_digest_refuse_a_workspace_without_a_ledger() {
+    let d = example();
+    std::fs::remove_file(d.path().join("sec_findings.yaml")).unwrap();
+    for cmd in ["digest", "metrics"] {
+        let (code, out, err) = run(&[cmd, "--now", NOW], d.path());
+        assert_eq!(code, 2, "{cmd}\n{out}\n{err}");
+        assert!(err.contains("MT0010") && err.contains("no findings ledger"), "{cmd}\n{err}");
+        assert!(err.contains("not compliant"), "{cmd}: the hint says so\n{err}");
+    }
+    assert!(!d.path().join("digest.md").exists() && !d.path().join(".secfw/history").exists());
+}

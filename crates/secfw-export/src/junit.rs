@@ -14,12 +14,22 @@ fn blocking(input: &ExportInput<'_>, f: &Finding) -> bool {
     input.counts(f)
 }
 
-/// What a counted `accepted` finding's message says: why its acceptance does not hold.
-fn not_in_force(f: &Finding) -> Option<String> {
-    (f.status == FindingStatus::Accepted).then(|| match &f.governance.exception_ref {
-        Some(x) => format!("accepted, but {x} is not valid at the time of export: it counts again"),
-        None => "accepted without a valid exception: it counts".to_owned(),
-    })
+/// What a counted finding's message says when its status reads as if it did not count: why
+/// an `accepted` finding's acceptance does not hold, or that a `resolved` one is not resolved
+/// yet (its `resolved_at` is after the time of export, so `secfw gate` counts it).
+fn not_in_force(input: &ExportInput<'_>, f: &Finding) -> Option<String> {
+    match f.status {
+        FindingStatus::Accepted => Some(match &f.governance.exception_ref {
+            Some(x) => format!("accepted, but {x} is not valid at the time of export: it counts again"),
+            None => "accepted without a valid exception: it counts".to_owned(),
+        }),
+        FindingStatus::Resolved if input.live(f) => Some(format!(
+            "marked resolved, but resolved_at {} is after the time of export {}: not resolved yet, it counts",
+            f.resolved_at.map_or_else(String::new, |t| crate::rfc3339(t.instant())),
+            crate::rfc3339(input.now)
+        )),
+        _ => None,
+    }
 }
 
 /// JUnit XML: a `secfw.policies` suite with one test case per policy of `policy_map.md`
@@ -64,7 +74,7 @@ pub fn junit(input: &ExportInput<'_>) -> String {
         );
         if !open.is_empty() {
             failures += 1;
-            let body: Vec<String> = open.iter().map(|f| line(f)).collect();
+            let body: Vec<String> = open.iter().map(|f| line(input, f)).collect();
             let _ = writeln!(
                 cases,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
@@ -108,7 +118,7 @@ pub fn junit(input: &ExportInput<'_>) -> String {
             let _ = writeln!(
                 cases,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                secfw_artifacts::escape_markup(&line(f)),
+                secfw_artifacts::escape_markup(&line(input, f)),
                 f.severity,
                 secfw_artifacts::escape_markup(&f.description)
             );
@@ -137,9 +147,9 @@ fn worst(fs: &[&&Finding]) -> &'static str {
     fs.iter().map(|f| f.severity).min().unwrap_or(Severity::Low).as_str()
 }
 
-fn line(f: &Finding) -> String {
+fn line(input: &ExportInput<'_>, f: &Finding) -> String {
     let loc = f.affected_resources.first().map_or(String::new(), |r| format!(" at {} ({})", r.resource_id, r.location));
-    let why = not_in_force(f).map(|w| format!(" ({w})")).unwrap_or_default();
+    let why = not_in_force(input, f).map(|w| format!(" ({w})")).unwrap_or_default();
     format!("{} [{}] {}{loc}{why}", f.finding_id, f.severity, f.title)
 }
 
@@ -179,7 +189,7 @@ pub fn github(input: &ExportInput<'_>) -> String {
         } else if let Some(v) = vex {
             msg = format!("(excepted by {v}: not_affected) {msg}");
         } else if input.counts(f)
-            && let Some(w) = not_in_force(f)
+            && let Some(w) = not_in_force(input, f)
         {
             msg = format!("({w}) {msg}");
         }

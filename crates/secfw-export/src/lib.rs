@@ -315,7 +315,15 @@ impl<'a> ExportInput<'a> {
         if let Some(set) = &self.counted {
             return set.contains(&f.finding_id);
         }
-        matches!(f.status, FindingStatus::Open | FindingStatus::Accepted) && self.decided_by(f).is_none()
+        self.live(f) && self.decided_by(f).is_none()
+    }
+
+    /// `true` when `f` is live at `now` by governance's one rule ([`secfw_governance::live_at`]):
+    /// open or accepted, or `resolved` with a `resolved_at` after `now` (a fix dated in the
+    /// future is no fix yet). The gates count exactly the live findings that no valid exception
+    /// or trusted VEX decision takes out.
+    pub fn live(&self, f: &Finding) -> bool {
+        secfw_governance::live_at(f, self.now)
     }
 
     /// The trusted, justified `not_affected` VEX statement that decides `f`, if any.
@@ -323,10 +331,18 @@ impl<'a> ExportInput<'a> {
         self.vex.as_ref().and_then(|m| m.get(&f.finding_id))
     }
 
-    /// Findings in the current state (not resolved), sorted by id.
+    /// Findings in the current state, sorted by id: every finding except those resolved by
+    /// `now`. That is every [live](ExportInput::live) finding — including one marked `resolved`
+    /// with a `resolved_at` after `now`, which `secfw gate` still counts — plus false positives
+    /// (shown as suppressed). So every finding the gate counts ([`ExportInput::counts`]) is in
+    /// every export.
     pub fn current(&self) -> Vec<&'a Finding> {
-        let mut v: Vec<&Finding> =
-            self.findings.findings.iter().filter(|f| f.status != FindingStatus::Resolved).collect();
+        let mut v: Vec<&Finding> = self
+            .findings
+            .findings
+            .iter()
+            .filter(|f| f.status == FindingStatus::FalsePositive || self.live(f))
+            .collect();
         v.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
         v
     }

@@ -113,9 +113,11 @@ fn risk(input: &ExportInput<'_>, f: &Finding) -> Value {
         (_, Some(_)) => "deviation-approved",
         // A trusted not_affected VEX statement: an approved decision, shown with its source.
         _ if vex.is_some() => "deviation-approved",
-        (FindingStatus::Resolved | FindingStatus::FalsePositive, _) => "closed",
         (FindingStatus::Accepted, None) => "deviation-requested",
-        (FindingStatus::Open, None) => "open",
+        // Live by governance's rule: open, or `resolved` with a `resolved_at` after `now` (no
+        // fix yet; `secfw gate` counts it).
+        _ if input.live(f) => "open",
+        _ => "closed",
     };
     let mut props = vec![prop("severity", f.severity.as_str()), prop("priority", priority(f))];
     for c in &f.cve {

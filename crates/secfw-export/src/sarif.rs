@@ -9,7 +9,8 @@ use serde_json::{Map, Value, json};
 
 use crate::{ExportInput, SarifProfile, file_location, security_severity, stable_uuid};
 
-/// The SARIF log of the current findings (resolved ones are left out): one run of the tool
+/// The SARIF log of the current findings ([`ExportInput::current`]: those resolved by `now` are
+/// left out; one marked resolved with a `resolved_at` after `now` counts and is a result): one run of the tool
 /// `secfw`, one rule per source rule id, `partialFingerprints["secfw/v1"]`, `security-severity`,
 /// external suppressions for excepted / accepted / false-positive findings, and
 /// `versionControlProvenance` when given. Sorted, so the same ledger gives the same bytes.

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use secfw_artifacts::{LoadOptions, load};
-use secfw_export::{ExportInput, github, junit};
+use secfw_export::{ExportInput, Format, OscalVersion, github, junit, render};
 
 /// The acme example: SF-0007 (high, `accepted`, `exception_ref: EXC-001`, POL-004), EXC-001
 /// valid until 2026-12-05.
@@ -35,6 +35,14 @@ fn assert_agrees(ws: &secfw_artifacts::LoadedWorkspace, now: DateTime<Utc>) {
     let input = ExportInput::from_workspace(ws, now).unwrap();
     let xml = junit(&input);
     let gh = github(&input);
+    let current: Vec<&str> = input.current().iter().map(|f| f.finding_id.as_str()).collect();
+    for e in gov.findings.iter().filter(|e| e.is_counted()) {
+        assert!(
+            current.contains(&e.finding_id.as_str()),
+            "{}: the gate counts it, every export shows it",
+            e.finding_id
+        );
+    }
     for f in input.current() {
         let counted = gov
             .findings
@@ -141,4 +149,105 @@ fn a_bare_ledger_export_counts_an_accepted_finding_whose_exception_expired() {
     let early = ExportInput::new(ws.findings.as_ref().unwrap(), at(secfw_artifacts::template::EXAMPLE_NOW))
         .exceptions(ws.exceptions.as_ref());
     assert!(!early.counts(sf7), "under a valid exception it does not count");
+}
+
+/// The example with SF-0001 (critical, POL-005, `resolved`, no exception) re-dated to be
+/// resolved on 2026-12-30: after [`EXAMPLE_NOW`](secfw_artifacts::template::EXAMPLE_NOW), so not
+/// resolved yet.
+fn resolved_in_the_future() -> tempfile::TempDir {
+    let dir = example();
+    let p = dir.path().join("sec_findings.yaml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let old = "    resolved_at: \"2026-08-14T16:20:00Z\"\n";
+    assert_eq!(text.matches(old).count(), 1, "SF-0001's resolved_at");
+    std::fs::write(&p, text.replace(old, "    resolved_at: \"2026-12-30T00:00:00Z\"\n")).unwrap();
+    dir
+}
+
+#[test]
+fn a_critical_resolved_in_the_future_counts_in_every_export_as_the_gate_counts_it() {
+    // The attack (fail-open sweep 4, F1): a critical finding marked `resolved` with a
+    // `resolved_at` after now and no exception. The gate blocks it (Critical=0, GV0501); the
+    // exports used to drop every `resolved` finding before asking whether it counts.
+    let dir = resolved_in_the_future();
+    let ws = load(dir.path(), &LoadOptions::default()).unwrap();
+    let now = at(secfw_artifacts::template::EXAMPLE_NOW);
+    let gov = secfw_governance::evaluate(&ws, now);
+    assert!(gov.findings.iter().any(|e| e.finding_id == "SF-0001" && e.is_counted()), "the gate counts SF-0001");
+    assert!(gov.handoff_blocked(), "Critical=0 is violated");
+    let input = ExportInput::from_workspace(&ws, now).unwrap();
+    let sf1 = input.current().into_iter().find(|f| f.finding_id == "SF-0001").expect("SF-0001 is current");
+    assert!(input.counts(sf1) && input.live(sf1));
+    for format in Format::ALL {
+        let out = render(format, &input, OscalVersion::default()).unwrap();
+        assert!(out.contains("SF-0001"), "{format}: SF-0001 is exported\n{out}");
+        match format {
+            Format::Junit => {
+                let (pol, fails) = case(&out, "POL-005: ");
+                assert!(fails, "POL-005 fails:\n{pol}");
+                assert!(pol.contains("type=\"critical\""), "the failure is critical:\n{pol}");
+                assert!(pol.contains("SF-0001 [critical]"), "{pol}");
+                assert!(pol.contains("resolved_at 2026-12-30T00:00:00Z is after the time of export"), "{pol}");
+            }
+            Format::Github => {
+                let line = out.lines().find(|l| l.contains("title=SF-0001 ")).unwrap();
+                assert!(line.starts_with("::error "), "a counted critical is an error: {line}");
+            }
+            Format::Sarif => {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                let results = v["runs"][0]["results"].as_array().unwrap();
+                let r = results.iter().find(|r| r["properties"]["secfw"]["finding_id"] == "SF-0001").unwrap();
+                assert_eq!(r["level"], "error", "{r}");
+                assert_eq!(r["properties"]["security-severity"], "9.5", "{r}");
+                assert!(r.get("suppressions").is_none(), "nothing suppresses it: {r}");
+            }
+            Format::OscalAr => {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                let result = &v["assessment-results"]["results"][0];
+                let has_id = |x: &serde_json::Value| {
+                    x["props"].as_array().unwrap().iter().any(|p| p["name"] == "finding-id" && p["value"] == "SF-0001")
+                };
+                let finding = result["findings"].as_array().unwrap().iter().find(|x| has_id(x));
+                assert!(finding.is_some(), "an OSCAL finding for SF-0001");
+                let risk = result["risks"].as_array().unwrap().iter().find(|r| r["title"] == sf1.title.as_str());
+                assert_eq!(risk.unwrap()["status"], "open", "not closed: it is not resolved yet");
+            }
+            Format::OscalPoam => {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                let doc = &v["plan-of-action-and-milestones"];
+                let item = doc["poam-items"].as_array().unwrap().iter().find(|x| {
+                    x["props"].as_array().unwrap().iter().any(|p| p["name"] == "finding-id" && p["value"] == "SF-0001")
+                });
+                assert!(item.is_some(), "a POA&M item for SF-0001");
+                let risk = doc["risks"].as_array().unwrap().iter().find(|r| r["title"] == sf1.title.as_str());
+                assert_eq!(risk.unwrap()["status"], "open");
+            }
+            _ => unreachable!("every format is checked"),
+        }
+    }
+    assert_agrees(&ws, now);
+    // Once the date has passed it is resolved: in no export, as the gate no longer counts it.
+    let later = at("2026-12-31T00:00:00Z");
+    let input = ExportInput::from_workspace(&ws, later).unwrap();
+    assert!(!input.current().iter().any(|f| f.finding_id == "SF-0001"), "resolved by then");
+    assert!(
+        !secfw_governance::evaluate(&ws, later).findings.iter().any(|e| e.finding_id == "SF-0001" && e.is_counted())
+    );
+}
+
+#[test]
+fn a_bare_ledger_export_counts_a_critical_resolved_in_the_future() {
+    // Without a rulebook (no governance evaluation) the rule is the same: governance's `live_at`.
+    let dir = resolved_in_the_future();
+    let ws = load(dir.path(), &LoadOptions::default()).unwrap();
+    let now = at(secfw_artifacts::template::EXAMPLE_NOW);
+    let input = ExportInput::new(ws.findings.as_ref().unwrap(), now)
+        .exceptions(ws.exceptions.as_ref())
+        .policies(ws.policies.as_ref());
+    let sf1 = input.current().into_iter().find(|f| f.finding_id == "SF-0001").expect("SF-0001 is current");
+    assert!(input.counts(sf1));
+    assert!(case(&junit(&input), "POL-005: ").1, "POL-005 fails");
+    assert!(github(&input).lines().any(|l| l.starts_with("::error ") && l.contains("title=SF-0001 ")));
+    let later = ExportInput::new(ws.findings.as_ref().unwrap(), at("2026-12-31T00:00:00Z"));
+    assert!(!later.current().iter().any(|f| f.finding_id == "SF-0001"), "resolved by then: not exported");
 }

@@ -749,6 +749,65 @@ mod target_tests {
         assert!(ev.is_valid() && !ev.stale);
     }
 
+    /// `ws` with EXC-001 narrowed to `package` and `versions` for advisory `advisory` instead.
+    fn ws_narrowed(findings: Vec<Finding>, advisory: &str, package: &str, versions: &str) -> LoadedWorkspace {
+        let mut w = ws(findings, "2027-01-31");
+        let md = format!(
+            "# R\n\n## Active Exceptions\n\n### EXC-001: narrowed\n- **Policy**: POL-007\n- **Severity**: High\n- **Advisories**: {advisory}\n- **Package**: {package}\n- **Versions**: {versions}\n- **Requestor**: dev@x.test\n- **Approval**: sec@x.test, risk@x.test\n- **Approved On**: 2026-11-01\n- **Valid Until**: 2027-01-31\n- **Justification**: j\n- **Risk Assessment**: r\n- **Risk Mitigation**:\n  - m\n"
+        );
+        let (reg, d) = secfw_artifacts::parse_exceptions(&SourceFile::new("exceptions.md", md), Level::Error);
+        assert!(d.is_empty(), "{d:?}");
+        w.exceptions = Some(reg);
+        w
+    }
+
+    #[test]
+    fn an_rpm_epoch_given_as_the_purl_qualifier_keeps_a_version_above_the_range_counted() {
+        // Fail-open sweep 4 F3: `?epoch=1` (the purl spec's, Trivy's and Syft's form) was
+        // ignored, so `<1:3.0.7-18.el9` accepted epoch-1 3.0.9-1.el9 as if it were epoch 0.
+        let w = ws_narrowed(
+            vec![
+                finding("F-1", "CVE-2023-38545", "pkg:rpm/redhat/openssl@3.0.9-1.el9?arch=x86_64&epoch=1", "POL-007"),
+                finding("F-2", "CVE-2023-38545", "pkg:rpm/redhat/openssl@1:3.0.9-1.el9", "POL-007"),
+                finding("F-3", "CVE-2023-38545", "pkg:rpm/redhat/openssl@2:3.0.1-1.el9?epoch=1", "POL-007"),
+                finding("F-4", "CVE-2023-38545", "pkg:rpm/redhat/openssl@3.0.7-1.el9?epoch=1", "POL-007"),
+                finding("F-5", "CVE-2023-38545", "pkg:rpm/redhat/openssl@1:3.0.7-1.el9?epoch=01", "POL-007"),
+            ],
+            "CVE-2023-38545",
+            "pkg:rpm/redhat/openssl",
+            "<1:3.0.7-18.el9",
+        );
+        let r = evaluate(&w, now());
+        let disp = |id: &str| r.finding(id).unwrap().disposition.clone();
+        for id in ["F-1", "F-2", "F-3"] {
+            assert_eq!(disp(id), Disposition::Counted { not_excepted: None }, "{id} is outside the range");
+        }
+        for id in ["F-4", "F-5"] {
+            assert_eq!(disp(id), Disposition::Excepted { exception: "EXC-001".into() }, "{id}");
+        }
+    }
+
+    #[test]
+    fn a_cargo_or_npm_range_leaves_out_a_pre_release_of_the_next_line() {
+        // Fail-open sweep 4 F4: `>=7.0.0, <8.0.0` covered `8.0.0-rc.1`, which Cargo and npm
+        // leave out of that range.
+        for ty in ["cargo", "npm"] {
+            let w = ws_narrowed(
+                vec![
+                    finding("F-1", "CVE-2099-0001", &format!("pkg:{ty}/curl@8.0.0-rc.1"), "POL-007"),
+                    finding("F-2", "CVE-2099-0001", &format!("pkg:{ty}/curl@7.9.0"), "POL-007"),
+                ],
+                "CVE-2099-0001",
+                &format!("pkg:{ty}/curl"),
+                ">=7.0.0, <8.0.0",
+            );
+            let r = evaluate(&w, now());
+            let disp = |id: &str| r.finding(id).unwrap().disposition.clone();
+            assert_eq!(disp("F-1"), Disposition::Counted { not_excepted: None }, "{ty}: 8.0.0-rc.1");
+            assert_eq!(disp("F-2"), Disposition::Excepted { exception: "EXC-001".into() }, "{ty}: 7.9.0");
+        }
+    }
+
     #[test]
     fn of_two_exceptions_with_one_id_the_first_definition_decides() {
         let mut f = finding("F-1", "CVE-2099-0001", "other@1.0.0", "POL-007");

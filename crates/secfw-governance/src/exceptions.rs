@@ -129,6 +129,11 @@ impl ExceptionEval {
 /// Anything else stays part of the identity: `risk@x (pending)` is not `risk@x`, so an approval
 /// with words around it counts for no role (fail closed); [`same_person`] is the looser reading
 /// used where a match makes things stricter (self-approval).
+///
+/// Role approvals ([`approved_by`]) compare this identity exactly: no Unicode normalisation, no
+/// look-alike (confusable) mapping, no `+tag` removal, so an approver written `ｃｉｓｏ@x`,
+/// `сiso@x` (Cyrillic `с`) or `ciso+x@x` is not `ciso@x` and never counts for a role whose list
+/// has `ciso@x`. Only [`same_person`] widens, because there a match makes the check stricter.
 pub fn identity(entry: &str) -> String {
     let visible: String = entry.chars().filter(|c| !secfw_artifacts::is_invisible(*c)).collect();
     let mut s = visible.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -151,30 +156,123 @@ pub fn identity(entry: &str) -> String {
 }
 
 /// The e-mail addresses written anywhere in `entry` (`Sam <a@x>`, `a@x (AppSec)`, `mailto:a@x`,
-/// `a@x.`), each as [`identity`] reads it.
+/// `a@x.`), each as [`identity`] reads it and then widened to the mailbox it reaches
+/// ([`mailbox`]). `entry` is [`loose`] already.
 fn addresses(entry: &str) -> Vec<String> {
-    let visible: String = entry.chars().filter(|c| !secfw_artifacts::is_invisible(*c)).collect();
-    visible
-        .split(|c: char| c.is_whitespace() || "<>()[]{},;\"'`".contains(c))
+    entry
+        .split(|c: char| c.is_whitespace() || "<>()[]{},;'`".contains(c))
         .map(identity)
-        .filter(|t| t.split_once('@').is_some_and(|(l, d)| !l.is_empty() && !d.is_empty()))
+        .filter_map(|t| mailbox(&t))
         .collect()
 }
 
-/// Do `a` and `b` name the same person? The same [`identity`], or an e-mail address in common
-/// (so `Sam Ops <ops@x>`, `ops@x (AppSec)` and `ops\u{200b}@x.` are all `ops@x`). Used where a
-/// match makes the check stricter: the requestor among the approvers ([`codes::EXCEPTION_SELF_APPROVED`]).
+/// An address as the mailbox it reaches: a quoted local part unquoted (`"ops"@x`, RFC 5321),
+/// a `+tag` sub-address removed (`ops+req@x`). `None` when `addr` is not an address.
+fn mailbox(addr: &str) -> Option<String> {
+    let (local, domain) = addr.rsplit_once('@')?;
+    let local: String = local.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
+    let local = local.split('+').next().unwrap_or_default();
+    (!local.is_empty() && !domain.is_empty()).then(|| format!("{local}@{domain}"))
+}
+
+/// `text` as the self-approval check reads it, wider than [`identity`]: invisible characters
+/// removed, NFKC-normalised (full-width `ａｐｐｓｅｃ＠x` is `appsec@x`, `ﬁ` is `fi`), and each
+/// Cyrillic or Greek letter that looks like a Latin one replaced by it ([`latin_look_alike`]:
+/// `аppsec` with a Cyrillic `а` is `appsec`), the skeleton of Unicode's confusable detection
+/// (UTS #39) for these scripts.
+fn loose(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    text.chars()
+        .filter(|c| !secfw_artifacts::is_invisible(*c))
+        .nfkc()
+        .filter(|c| !secfw_artifacts::is_invisible(*c))
+        .map(|c| latin_look_alike(c).unwrap_or(c))
+        .collect()
+}
+
+/// Cyrillic and Greek letters (and Latin letters of other shapes) drawn like a Latin letter, by
+/// the Latin letter they pass for (UTS #39 `confusables.txt`, the letters that pass for ASCII).
+const LOOK_ALIKES: [(char, &str); 44] = [
+    ('a', "\u{0430}\u{03B1}\u{0251}"),
+    ('A', "\u{0410}\u{0391}"),
+    ('b', "\u{044C}\u{03B2}"),
+    ('B', "\u{0412}\u{0392}"),
+    ('c', "\u{0441}\u{03F2}"),
+    ('C', "\u{0421}\u{03F9}"),
+    ('d', "\u{0501}"),
+    ('e', "\u{0435}\u{0451}\u{03B5}"),
+    ('E', "\u{0415}\u{0395}"),
+    ('g', "\u{0261}"),
+    ('G', "\u{050C}"),
+    ('h', "\u{04BB}"),
+    ('H', "\u{041D}\u{0397}"),
+    ('i', "\u{0456}\u{0457}\u{03B9}\u{0131}\u{0269}"),
+    ('I', "\u{0406}\u{0399}"),
+    ('j', "\u{0458}\u{03F3}"),
+    ('J', "\u{0408}"),
+    ('k', "\u{043A}\u{03BA}"),
+    ('K', "\u{041A}\u{039A}"),
+    ('l', "\u{04CF}\u{04C0}\u{029F}"),
+    ('m', "\u{043C}"),
+    ('M', "\u{041C}\u{039C}"),
+    ('n', "\u{043F}\u{03B7}"),
+    ('N', "\u{039D}"),
+    ('o', "\u{043E}\u{03BF}"),
+    ('O', "\u{041E}\u{039F}"),
+    ('p', "\u{0440}\u{03C1}"),
+    ('P', "\u{0420}\u{03A1}"),
+    ('q', "\u{051B}"),
+    ('Q', "\u{051A}"),
+    ('r', "\u{0433}"),
+    ('s', "\u{0455}"),
+    ('S', "\u{0405}"),
+    ('t', "\u{0442}\u{03C4}"),
+    ('T', "\u{0422}\u{03A4}"),
+    ('u', "\u{03C5}"),
+    ('v', "\u{03BD}"),
+    ('w', "\u{051D}"),
+    ('W', "\u{051C}"),
+    ('x', "\u{0445}\u{03C7}"),
+    ('X', "\u{0425}\u{03A7}"),
+    ('y', "\u{0443}\u{04AF}\u{03B3}"),
+    ('Y', "\u{0423}\u{04AE}\u{03A5}"),
+    ('Z', "\u{0396}"),
+];
+
+/// The Latin letter `c` is drawn like, when it is one of [`LOOK_ALIKES`].
+fn latin_look_alike(c: char) -> Option<char> {
+    LOOK_ALIKES.iter().find(|(_, alikes)| alikes.contains(c)).map(|(latin, _)| *latin)
+}
+
+/// Do `a` and `b` name the same person? The same [`identity`], or — read loosely (NFKC,
+/// look-alike letters as the Latin ones they pass for) — the same identity or an e-mail
+/// address reaching the same mailbox (quoted local part unquoted, `+tag` removed).
+/// So `Sam Ops <ops@x>`, `ops@x (AppSec)`, `ops\u{200b}@x.`, `ops+req@x`, `"ops"@x`,
+/// `ｏｐｓ＠x` and `оps@x` (Cyrillic `о`) are all `ops@x`.
+///
+/// Used only where a match makes the check stricter: the requestor among the approvers
+/// ([`codes::EXCEPTION_SELF_APPROVED`]); a false match only refuses an exception. Role
+/// approvals stay exact ([`identity`], [`approved_by`]).
 pub fn same_person(a: &str, b: &str) -> bool {
     let (ia, ib) = (identity(a), identity(b));
     if !ia.is_empty() && ia == ib {
         return true;
     }
-    let theirs = addresses(b);
-    addresses(a).iter().any(|x| theirs.contains(x))
+    let (la, lb) = (loose(a), loose(b));
+    let (ia, ib) = (identity(&la), identity(&lb));
+    if !ia.is_empty() && ia == ib {
+        return true;
+    }
+    let theirs = addresses(&lb);
+    addresses(&la).iter().any(|x| theirs.contains(x))
 }
 
 /// Is one of the exception's approvers on `list` (the rulebook's approvers of one role), by
 /// [`identity`]? The one rule for "this role approved"; ticket sync asks it too.
+///
+/// Exact on the normalised address, on purpose: none of [`same_person`]'s widening (NFKC,
+/// look-alike letters, `+tag` removal, unquoting) applies here, so a look-alike or sub-addressed
+/// spelling of an approver never counts for their role (fail closed).
 pub fn approved_by(e: &Exception, list: &[String]) -> bool {
     e.approvers.iter().map(|a| identity(a)).any(|a| !a.is_empty() && list.iter().any(|l| identity(l) == a))
 }
@@ -201,6 +299,19 @@ impl PackageRef {
     pub fn from_location(location: &str) -> Option<Self> {
         secfw_artifacts::package_of_location(location).map(|(purl, name, version)| Self { purl, name, version })
     }
+
+    /// The version as the package's type orders it, what [`covers`] compares with a range: with
+    /// the purl's `epoch` qualifier in it (`pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=1` is
+    /// `1:3.0.9-1.el9`, see [`Purl::version_with_epoch`]). `None` when the version is unknown
+    /// or cannot be compared (an epoch given twice and disagreeing, an epoch on a type without
+    /// one): then only `*` or no `**Versions**` covers it.
+    pub fn comparable_version(&self) -> Option<String> {
+        let v = self.version.as_deref()?;
+        match &self.purl {
+            Some(p) => p.version_with_epoch(v),
+            None => Some(v.trim().to_owned()),
+        }
+    }
 }
 
 /// Does exception `e` target `advisory` on `package`? The one home of target matching (used
@@ -210,7 +321,9 @@ impl PackageRef {
 /// - the advisory must be one of `**Advisories**` (case-insensitive);
 /// - with `**Package**`, the package must be known and be that package: by purl (type,
 ///   namespace, name) when the subject gives one, else by the name scanners print;
-/// - with `**Versions**` (other than `*`), the version must be known and in the range.
+/// - with `**Versions**` (other than `*`), the version must be known and in the range, read as
+///   the package's type orders it ([`PackageRef::comparable_version`]: an `rpm`/`deb` purl's
+///   `?epoch=` is part of it).
 ///
 /// A subject with no package (an id-only ignore entry) is covered only by an exception without
 /// `**Package**`; see [`covers_advisory`] for the widened reading of id-only formats.
@@ -227,7 +340,7 @@ pub fn covers(e: &Exception, advisory: &str, package: Option<&PackageRef>) -> bo
                 || (want.ty == "pypi" && want.same_package(&Purl::new("pypi", None, have.name.clone(), None)))
         }
     };
-    same && e.versions.as_ref().is_none_or(|r| r.is_any() || have.version.as_deref().is_some_and(|v| r.contains(v)))
+    same && e.versions.as_ref().is_none_or(|r| r.is_any() || have.comparable_version().is_some_and(|v| r.contains(&v)))
 }
 
 /// `true` when `advisory` is one of the exception's `**Advisories**` (case-insensitive),
@@ -737,6 +850,49 @@ mod tests {
     }
 
     #[test]
+    fn a_purl_epoch_qualifier_is_part_of_the_version_a_range_is_compared_with() {
+        // Fail-open sweep 4 F3.
+        let narrowed = |package: &str, versions: &str| {
+            let mut e = exc(&["sec@x.test"], "2026-11-01", "2027-01-01");
+            e.advisories = vec!["CVE-2023-38545".into()];
+            let p: Purl = package.parse().unwrap();
+            e.versions = Some(versions.parse::<secfw_artifacts::VersionRange>().unwrap().for_purl_type(&p.ty).unwrap());
+            e.package = Some(p);
+            e
+        };
+        let on = |e: &Exception, loc: &str| covers(e, "CVE-2023-38545", PackageRef::from_location(loc).as_ref());
+        let rpm = narrowed("pkg:rpm/redhat/openssl", "<1:3.0.7-18.el9");
+        assert!(!on(&rpm, "pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=1"), "1:3.0.9-1.el9 is above the range");
+        assert!(!on(&rpm, "pkg:rpm/redhat/openssl@1:3.0.9-1.el9"));
+        assert!(
+            on(&rpm, "pkg:rpm/redhat/openssl@3.0.7-1.el9?epoch=1") && on(&rpm, "pkg:rpm/redhat/openssl@3.0.9-1.el9")
+        );
+        assert!(on(&rpm, "pkg:rpm/redhat/openssl@1:3.0.7-1.el9?epoch=1"), "one epoch, given both ways");
+        assert!(on(&rpm, "pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=0"), "epoch 0 is no epoch");
+        for conflict in ["pkg:rpm/redhat/openssl@0:3.0.1-1.el9?epoch=1", "pkg:rpm/redhat/openssl@1:3.0.1-1.el9?epoch=2"]
+        {
+            assert!(!on(&rpm, conflict), "{conflict}: two epochs, not comparable, never covered");
+        }
+        for bad in ["pkg:rpm/redhat/openssl@3.0.1-1.el9?epoch=x", "pkg:rpm/redhat/openssl@3.0.1-1.el9?epoch=-1"] {
+            assert!(!on(&rpm, bad), "{bad}");
+        }
+        // A scanner ignore entry's purl (the suppression side) is read the same way.
+        let entry: Purl = "pkg:rpm/redhat/openssl@3.0.9-1.el9?epoch=1".parse().unwrap();
+        let p = PackageRef::new("openssl", entry.version.clone(), Some(entry));
+        assert_eq!(p.comparable_version().as_deref(), Some("1:3.0.9-1.el9"));
+        assert!(!covers(&rpm, "CVE-2023-38545", Some(&p)));
+        // deb: Trivy writes a dpkg epoch as the qualifier too.
+        let deb = narrowed("pkg:deb/debian/curl", "<7.88.1");
+        assert!(!on(&deb, "pkg:deb/debian/curl@7.74.0-1.3?distro=debian-11&epoch=1"), "1:7.74.0 > 7.88.1");
+        assert!(on(&deb, "pkg:deb/debian/curl@7.74.0-1.3?distro=debian-11"));
+        // Any other type: an epoch secfw cannot place is not dropped, it makes the version incomparable.
+        let npm = narrowed("pkg:npm/left-pad", "<2.0.0");
+        assert!(on(&npm, "pkg:npm/left-pad@1.0.0") && !on(&npm, "pkg:npm/left-pad@1.0.0?epoch=1"));
+        // `*` (every version) still covers the package, whatever its version says.
+        assert!(on(&narrowed("pkg:rpm/redhat/openssl", "*"), "pkg:rpm/redhat/openssl@1:3.0.1-1.el9?epoch=2"));
+    }
+
+    #[test]
     fn approvals_follow_severity_and_kind() {
         let low = open(&[("F-1", Severity::Low)]);
         let crit = open(&[("F-1", Severity::Critical)]);
@@ -1028,8 +1184,23 @@ mod tests {
             ("sec@x.test", "Sam Ops <sec@x.test>"),
             ("sec@x.test", "[Sam](mailto:sec@x.test)"),
             ("sec@x.test", "sec\u{2060}@x.test"),
-            // A display name that looks like someone else does not hide the address.
-            ("[risk@x.test](mailto:sec@x.test)", "sec@x.test"),
+            // The same mailbox: a sub-address, a quoted local part (RFC 5321).
+            ("sec+req@x.test", "sec@x.test"),
+            ("Sam <sec+req@x.test>", "sec@x.test"),
+            ("\"sec\"@x.test", "sec@x.test"),
+            ("sec@x.test", "sec+approver@x.test"),
+            // NFKC-equal: full-width letters and at sign.
+            ("sec\u{FF20}x.test", "sec@x.test"),
+            ("\u{FF53}\u{FF45}\u{FF43}@x.test", "sec@x.test"),
+            ("\u{FF33}\u{FF25}\u{FF23}\u{FF20}\u{FF38}.test", "sec@x.test"),
+            // Look-alike letters: Cyrillic `ѕ`, `е`, `с`; Greek `ο`, `Ε`.
+            ("\u{0455}ec@x.test", "sec@x.test"),
+            ("s\u{0435}\u{0441}@x.test", "sec@x.test"),
+            ("sec@x.t\u{0435}st", "sec@x.test"),
+            ("S\u{0395}C@x.test", "sec@x.test"),
+            ("sec@x.test", "s\u{0435}c@x.test"),
+            // All at once.
+            ("\"\u{FF53}\u{0435}c\"+req\u{FF20}x.test", "sec@x.test"),
         ] {
             let e = parsed(requestor, &format!("{approver}, {others}"));
             let ev = evaluate_exception(&e, &rb(), &crit, now);
@@ -1043,6 +1214,74 @@ mod tests {
         // Someone else is not the requestor.
         let ev = evaluate_exception(&parsed("dev@x.test", &format!("sec@x.test, {others}")), &rb(), &crit, now);
         assert!(ev.is_valid(), "{:?}", ev.diagnostics);
+        for other in ["secops@x.test", "sec@y.test", "sec-req@x.test", "Jane Doe"] {
+            assert!(!same_person(other, "sec@x.test"), "{other}");
+        }
+    }
+
+    /// Fail-open sweep 3 #11: the requestor written as a sub-address, a quoted local part,
+    /// full-width or look-alike letters approved their own exception. Each spelling is the
+    /// approver, so GV0108.
+    #[test]
+    fn the_tester_spellings_of_a_self_approval_are_caught() {
+        let crit = open(&[("F-1", Severity::Critical)]);
+        let now = at("2026-11-24T00:00:00Z");
+        for requestor in [
+            "sec+req@x.test",
+            "\"sec\"@x.test",
+            "sec\u{FF20}x.test",
+            "\u{FF53}\u{FF45}\u{FF43}@x.test",
+            "\u{0455}ec@x.test",
+        ] {
+            let ev = evaluate_exception(&parsed(requestor, "sec@x.test, risk@x.test, ciso@x.test"), &rb(), &crit, now);
+            assert_eq!(
+                (ev.state, codes_of(&ev)),
+                (ExceptionState::Invalid, vec![codes::EXCEPTION_SELF_APPROVED]),
+                "{requestor:?}"
+            );
+        }
+    }
+
+    /// The widening is for the self-approval check only: an approver written with look-alike
+    /// letters, full-width letters, a sub-address or a quoted local part is not the rulebook's
+    /// approver, so it never counts for a role (approvals do not get easier).
+    #[test]
+    fn look_alike_and_sub_addressed_approvers_never_count_for_a_role() {
+        let crit = open(&[("F-1", Severity::Critical)]);
+        let now = at("2026-11-24T00:00:00Z");
+        for committee in [
+            "r\u{0456}sk@x.test",
+            "\u{0440}isk@x.test",
+            "\u{FF52}\u{FF49}\u{FF53}\u{FF4B}@x.test",
+            "risk\u{FF20}x.test",
+            "risk+sec@x.test",
+            "Risk <risk+a@x.test>",
+            "\"risk\"@x.test",
+        ] {
+            let ev = evaluate_exception(&parsed("dev@x.test", &format!("sec@x.test, {committee}")), &rb(), &crit, now);
+            assert_eq!(codes_of(&ev), vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE], "{committee:?}");
+            assert!(!approved_by(&parsed("dev@x.test", committee), &["risk@x.test".to_owned()]), "{committee:?}");
+        }
+    }
+
+    /// Fail-open sweep 3 #12: `[risk@x](mailto:ciso@x)` shows the risk committee and links to
+    /// the CISO. The reader refuses it (SF0407), so it is no approval of either, and no
+    /// exception at all.
+    #[test]
+    fn a_mail_link_showing_another_address_is_no_approval() {
+        for (requestor, approvers) in [
+            ("dev@x.test", "sec@x.test, [risk@x.test](mailto:ciso@x.test)"),
+            ("dev@x.test", "sec@x.test, [](mailto:ciso@x.test)"),
+            ("[risk@x.test](mailto:sec@x.test)", "sec@x.test, risk@x.test"),
+        ] {
+            let md = format!(
+                "# R\n\n## Active Exceptions\n\n### EXC-001: t\n- **Policy**: POL-001\n- **Requestor**: {requestor}\n- **Approval**: {approvers}\n- **Valid Until**: 2027-01-01\n"
+            );
+            let src = secfw_artifacts::SourceFile::new("exceptions.md", md);
+            let (reg, d) = secfw_artifacts::parse_exceptions(&src, secfw_artifacts::Level::Warning);
+            assert!(reg.exceptions.is_empty(), "{approvers}: read as {:?}", reg.exceptions);
+            assert!(d.iter().any(|d| d.code == secfw_artifacts::codes::EXCEPTION_HIDDEN_TEXT), "{d:?}");
+        }
     }
 
     #[test]
@@ -1060,9 +1299,9 @@ mod tests {
             let ev = evaluate_exception(&parsed("dev@x.test", &format!("sec@x.test, {committee}")), &rb(), &crit, now);
             assert!(ev.is_valid(), "{committee:?}: {:?}", ev.diagnostics);
         }
-        // Words around an address are not an approval (`pending`), nor is a mail link whose
-        // address is someone else's.
-        for committee in ["risk@x.test (pending)", "not risk@x.test", "[risk@x.test](mailto:dev2@x.test)"] {
+        // Words around an address are not an approval (`pending`). (A mail link whose text is
+        // another address is refused by the reader: `a_mail_link_showing_another_address_is_no_approval`.)
+        for committee in ["risk@x.test (pending)", "not risk@x.test"] {
             let ev = evaluate_exception(&parsed("dev@x.test", &format!("sec@x.test, {committee}")), &rb(), &crit, now);
             assert_eq!(codes_of(&ev), vec![codes::EXCEPTION_NEEDS_RISK_COMMITTEE], "{committee:?}");
         }

@@ -106,11 +106,15 @@ pub fn is_about(st: &RecordedStatement, f: &Finding) -> About {
         .filter(|e| e.kind == secfw_artifacts::model::findings::EvidenceKind::ScanResult)
         .filter_map(|e| e.data.get_str("purl"))
         .filter_map(PackageRef::from_location);
+    // Versions compare as the package type orders them: an rpm/deb `?epoch=` is part of the
+    // version on either side (`@3.0.9-1.el9?epoch=1` is `@1:3.0.9-1.el9`); an epoch that cannot
+    // be read makes the statement about no version.
+    let want_version = want.version.as_deref().map(|v| want.version_with_epoch(v));
     f.affected_resources
         .iter()
         .filter_map(|r| PackageRef::from_location(&r.location))
         .chain(from_evidence)
-        .filter(|p| want.version.as_ref().is_none_or(|v| p.version.as_ref() == Some(v)))
+        .filter(|p| want_version.as_ref().is_none_or(|w| w.is_some() && p.comparable_version() == *w))
         .map(|p| match &p.purl {
             Some(pu) if want.same_package(pu) => About::Yes,
             None if want.display_name() == p.name => About::ByNameOnly,

@@ -157,9 +157,7 @@ pub fn hanging(text: &str, indent: usize) -> String {
 /// from the event log are printed through it, so a log written before `LC0004` existed cannot
 /// forge lines or terminal escapes.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if is_unsafe_in_text(c) { c.escape_default().to_string() } else { c.to_string() })
-        .collect()
+    text.chars().map(|c| if is_unsafe_in_text(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 /// Every acknowledgement in `events`, by escalation id: (who, when). The first one counts.

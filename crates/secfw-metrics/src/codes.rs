@@ -11,4 +11,5 @@ secfw_artifacts::define_codes! {
     ACK_UNKNOWN_ESCALATION = "MT0007", "An acknowledgement names an escalation secfw never notified; it is left out of the escalation view and the time to acknowledge";
     ACK_BEFORE_NOTIFICATION = "MT0008", "An escalation was acknowledged before it was first notified; it counts as acknowledged without a time to acknowledge";
     ACK_REPEATED = "MT0009", "An escalation was acknowledged more than once; the first acknowledgement counts";
+    UNREADABLE_INPUT = "MT0010", "The findings ledger is missing, or an artifact the KPIs are computed from (ledger, rulebook, exceptions, inventory, policy map) does not parse or has errors: metrics and the digest refuse to run and write nothing";
 }

@@ -69,6 +69,88 @@ pub enum Error {
     /// A value could not be serialized.
     #[error("cannot serialize: {0}")]
     Serialize(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The workspace has no findings ledger, or an artifact the KPIs are computed from does
+    /// not parse or has errors ([`unreadable_inputs`], `MT0010`): no KPI was computed and
+    /// nothing was written. Carries every error behind it (file and line) and the `MT0010`
+    /// summary, last.
+    #[error("{}", refusal(.diagnostics))]
+    UnreadableInputs {
+        /// The artifacts' errors, then the `MT0010` summary.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+/// The message of [`Error::UnreadableInputs`]: the summary, then every error behind it with its
+/// file and line (one line of text, for callers that show only the message).
+fn refusal(diagnostics: &[Diagnostic]) -> String {
+    let summary = diagnostics.iter().find(|d| d.code == codes::UNREADABLE_INPUT).map(|d| d.message.as_str());
+    let causes: Vec<String> =
+        diagnostics.iter().filter(|d| d.code != codes::UNREADABLE_INPUT).map(ToString::to_string).collect();
+    format!("{} ({})", summary.unwrap_or("cannot compute the KPIs"), causes.join("; "))
+}
+
+/// The artifacts the KPIs are computed from: the findings ledger, the rulebook (SLA days, KPI
+/// targets, enforcement rules), the exception registry, the inventory and the policy map
+/// (coverage).
+pub const INPUTS: [&str; 5] = [
+    secfw_artifacts::file_names::FINDINGS,
+    secfw_artifacts::file_names::RULEBOOK,
+    secfw_artifacts::file_names::EXCEPTIONS,
+    secfw_artifacts::file_names::INVENTORY,
+    secfw_artifacts::file_names::POLICY_MAP,
+];
+
+/// Why the KPIs of `ws` cannot be computed: every error diagnostic of an artifact of [`INPUTS`]
+/// that exists (it does not parse, cannot be read, or has errors), and a missing findings
+/// ledger, followed by one `MT0010` error naming the files. Empty when the KPIs can be computed.
+///
+/// Fail closed: KPIs over a ledger that does not parse would be KPIs over no findings, and the
+/// digest would call the workspace compliant with Critical=0 (and record that snapshot). A
+/// workspace with no ledger at all is not compliant either: there is nothing to show Critical=0
+/// from. A missing rulebook, registry, inventory or policy map keeps its documented meaning
+/// (defaults, no exceptions, coverage n/a with `MT0004`, any listed policy counts).
+pub fn unreadable_inputs(ws: &LoadedWorkspace) -> Vec<Diagnostic> {
+    use secfw_artifacts::file_names::FINDINGS;
+    let missing = secfw_artifacts::codes::MISSING_ARTIFACT;
+    let mut out: Vec<Diagnostic> = ws
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && INPUTS.contains(&d.file.as_str()) && (d.code != missing || d.file == FINDINGS))
+        .cloned()
+        .collect();
+    if ws.findings.is_none() && !out.iter().any(|d| d.file == FINDINGS) {
+        out.push(Diagnostic::error(missing, FINDINGS, format!("there is no findings ledger ({FINDINGS})")));
+    }
+    if out.is_empty() {
+        return out;
+    }
+    let mut files: Vec<&str> = Vec::new();
+    for d in &out {
+        if !files.contains(&d.file.as_str()) {
+            files.push(d.file.as_str());
+        }
+    }
+    let no_ledger = ws.findings.is_none() && out.iter().any(|d| d.file == FINDINGS && d.code == missing);
+    let what = if no_ledger && files.len() == 1 {
+        format!("there is no findings ledger ({FINDINGS})")
+    } else {
+        format!("{} does not parse or has errors", files.join(", "))
+    };
+    let summary = Diagnostic::error(
+        codes::UNREADABLE_INPUT,
+        files.first().copied().unwrap_or(FINDINGS),
+        format!(
+            "cannot compute the KPIs: {what}, so Critical=0, the KPIs and compliance cannot be shown; no metrics, digest or snapshot was written"
+        ),
+    )
+    .with_hint(if no_ledger && files.len() == 1 {
+        "run `secfw ingest` to create sec_findings.yaml (a workspace without a ledger is not compliant), then collect metrics again"
+    } else {
+        "fix the errors above (`secfw validate` shows them), then collect metrics again"
+    });
+    secfw_artifacts::sort_diagnostics(&mut out);
+    out.push(summary);
+    out
 }
 
 /// The result type of this crate.
@@ -241,12 +323,18 @@ pub fn resolve_period(opts: &CollectOptions, history: &History, now: DateTime<Ut
 
 /// Compute the metrics of the workspace for the period in `opts`, with trends against the
 /// history in `<workspace>/.secfw/history/`. Reads only; see [`record`] to store the snapshot.
+///
+/// # Errors
+///
+/// [`Error::UnreadableInputs`] when the workspace has no findings ledger or an artifact the KPIs
+/// are computed from does not parse or has errors ([`unreadable_inputs`]); also an invalid
+/// period or cycle id, or a history that cannot be read.
 pub fn collect(ws: &LoadedWorkspace, opts: &CollectOptions, now: DateTime<Utc>) -> Result<KpiReport> {
     let history = History::load(&ws.root)?;
     collect_with_history(ws, &history, opts, now)
 }
 
-/// [`collect`] with an already loaded history.
+/// [`collect`] with an already loaded history (the same refusals).
 pub fn collect_with_history(
     ws: &LoadedWorkspace,
     history: &History,
@@ -254,6 +342,10 @@ pub fn collect_with_history(
     now: DateTime<Utc>,
 ) -> Result<KpiReport> {
     let (period, cycle) = resolve_period(opts, history, now)?;
+    let unreadable = unreadable_inputs(ws);
+    if !unreadable.is_empty() {
+        return Err(Error::UnreadableInputs { diagnostics: unreadable });
+    }
     let mut metrics = compute_governed(ws, period, now, opts.governance.as_deref());
     if let Some(data) = &opts.escalations {
         metrics.add_escalations(data);

@@ -109,9 +109,15 @@ fn damaged_history_is_reported_and_left_out() {
     assert!(h.diagnostics.iter().any(|d| d.code == codes::UNSUPPORTED_SNAPSHOT));
 }
 
+/// A ledger with no findings (metrics refuse a workspace without one, `MT0010`).
+fn empty_ledger(dir: &std::path::Path) {
+    std::fs::write(dir.join("sec_findings.yaml"), HEAD.replace("findings:\n", "findings: []\n")).unwrap();
+}
+
 #[test]
 fn a_missing_history_is_no_trend() {
     let dir = tempfile::tempdir().unwrap();
+    empty_ledger(dir.path());
     let ws = load(dir.path(), &LoadOptions::default()).unwrap();
     let r = collect(&ws, &CollectOptions::default(), at(3)).unwrap();
     assert!(r.previous.is_none() && r.history.is_empty());
@@ -131,6 +137,7 @@ fn a_symlinked_history_or_state_dir_is_refused_and_nothing_is_written_through_it
     let outside = t.path().join("outside");
     std::fs::create_dir_all(ws.join(".secfw")).unwrap();
     std::fs::create_dir_all(&outside).unwrap();
+    empty_ledger(&ws);
     let w = load(&ws, &LoadOptions::default()).unwrap();
     let r = collect(&w, &CollectOptions::default(), at(3)).unwrap();
     std::os::unix::fs::symlink(&outside, ws.join(HISTORY_DIR)).unwrap();

@@ -155,12 +155,20 @@ fn edge_cases_are_na_not_division_by_zero() {
 }
 
 #[test]
-fn a_missing_ledger_is_reported_not_silently_zero() {
+fn a_missing_ledger_is_refused_not_silently_zero() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("inventory.yaml"), fixture::INVENTORY).unwrap();
     let ws = load(dir.path(), &LoadOptions::default()).unwrap();
-    let r = collect(&ws, &CollectOptions::default(), t(2026, 11, 24)).unwrap();
-    assert!(r.diagnostics.iter().any(|d| d.code == codes::MISSING_INPUT && d.file == "sec_findings.yaml"));
+    // A workspace without a ledger is not compliant: collecting (and so the digest) refuses.
+    let Err(secfw_metrics::Error::UnreadableInputs { diagnostics }) =
+        collect(&ws, &CollectOptions::default(), t(2026, 11, 24))
+    else {
+        panic!("a missing ledger is refused")
+    };
+    assert!(diagnostics.iter().any(|d| d.code == codes::UNREADABLE_INPUT && d.file == "sec_findings.yaml"));
+    // The bare computation (no refusal) still says its finding KPIs are over no findings.
+    let m = secfw_metrics::compute(&ws, Period::new(t(2026, 11, 17), t(2026, 11, 24)).unwrap(), t(2026, 11, 24));
+    assert!(m.diagnostics.iter().any(|d| d.code == codes::MISSING_INPUT && d.file == "sec_findings.yaml"));
 }
 
 #[test]

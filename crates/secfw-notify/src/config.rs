@@ -150,8 +150,8 @@ fn k(s: &str) -> Seg {
 /// `secfw validate`: what `notify plan` would refuse, found before any run needs it. Empty when
 /// the rulebook is missing or does not parse (the loader reports that) or has no section.
 pub fn lint(ws: &LoadedWorkspace) -> Vec<Diagnostic> {
-    let rulebook_ok = ws.rulebook.is_some()
-        && !ws.diagnostics.iter().any(|d| d.file == file_names::RULEBOOK && d.is_error());
+    let rulebook_ok =
+        ws.rulebook.is_some() && !ws.diagnostics.iter().any(|d| d.file == file_names::RULEBOOK && d.is_error());
     if !rulebook_ok {
         return Vec::new();
     }

@@ -65,12 +65,17 @@ fn widened(format: Format, rule: &Rule, what: &str) -> Diagnostic {
 
 /// An exception a format cannot narrow enough, left out of it (`SP0207`).
 fn left_out(format: Format, rule: &Rule, what: &str) -> Diagnostic {
+    let hint = if rule.advisories.iter().any(|a| is_rustsec(a)) {
+        "ingest records the finding as excepted (the exception covers it in the ledger); a RUSTSEC id is written by id alone once the ledger shows it on the exception's crate, or write the exception without `**Package**` (a RUSTSEC id names one crate)"
+    } else {
+        "ingest records the finding as excepted (the exception covers it in the ledger); to silence the scanner too, use one that narrows by package (Trivy purls, Grype package)"
+    };
     note(
         codes::NOT_EXPRESSIBLE,
         format,
         rule,
         format!("{format} cannot narrow by {what}; left out, so the scanner keeps reporting it"),
-        "ingest records the finding as excepted (the exception covers it in the ledger); to silence the scanner too, use one that narrows by package (Trivy purls, Grype package)",
+        hint,
     )
 }
 
@@ -219,7 +224,7 @@ fn trivy(rules: &[Rule]) -> (String, Vec<Diagnostic>) {
                 r.pinned_versions()
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|v| v.map_or_else(|| p.unversioned(), |v| format!("{}@{v}", p.unversioned())))
+                    .map(|v| v.map_or_else(|| p.unversioned(), |v| p.at_version(&v)))
                     .collect()
             });
             if purls.as_ref().is_some_and(Vec::is_empty) {

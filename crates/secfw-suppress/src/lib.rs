@@ -273,10 +273,11 @@ pub fn rules(ws: &LoadedWorkspace, gov: &GovernanceReport) -> Vec<Rule> {
             if e.package.is_some() {
                 for a in &e.advisories {
                     for (cve, p) in packages.of(a) {
-                        if let Some(v) = &p.version
+                        // As `covers` compared it: an rpm/deb `?epoch=` is part of the version.
+                        if let Some(v) = p.comparable_version()
                             && covers(e, cve, Some(p))
                         {
-                            known.insert(v.clone());
+                            known.insert(v);
                         }
                     }
                 }

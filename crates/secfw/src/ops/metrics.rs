@@ -149,9 +149,14 @@ pub struct DigestReport {
 
 impl Workspace {
     /// Compute the KPIs of a period (and record the snapshot with `record`).
+    ///
+    /// Fails closed ([`Error::Unusable`] with the located errors and `MT0010`; nothing
+    /// recorded) when the workspace has no findings ledger or an artifact the KPIs are computed
+    /// from does not parse or has errors ([`secfw_metrics::unreadable_inputs`]).
     pub fn metrics(&self, opts: &MetricsOptions) -> Result<MetricsReport, Error> {
+        refuse_unreadable(self.artifacts())?;
         let collect = governed_options(self.artifacts(), &opts.period, opts.now)?;
-        let report = secfw_metrics::collect(self.artifacts(), &collect, opts.now)?;
+        let report = secfw_metrics::collect(self.artifacts(), &collect, opts.now).map_err(unreadable)?;
         let recorded = if opts.record {
             let _lock = self.lock()?;
             Some(secfw_metrics::record(self.root(), &report)?)
@@ -162,7 +167,8 @@ impl Workspace {
     }
 
     /// The IMPROVE step: collect the KPIs, record the cycle's snapshot and write the digest
-    /// files, under the workspace lock.
+    /// files, under the workspace lock. Refuses as [`Workspace::metrics`] does, writing
+    /// nothing (no digest file, no snapshot).
     pub fn digest(&self, opts: &DigestOptions) -> Result<DigestReport, Error> {
         let _lock = self.lock()?;
         // Loaded again under the lock: what the digest shows is what the workspace holds now.
@@ -183,8 +189,13 @@ impl Workspace {
 /// Collect the metrics of `ws`, record the snapshot and write the digest (the caller holds the
 /// workspace lock). Governance is evaluated once, for the escalations and the metrics.
 fn digest_of(ws: &secfw_artifacts::LoadedWorkspace, opts: &DigestOptions) -> Result<DigestReport, Error> {
+    refuse_unreadable(ws)?;
     let done =
-        secfw_digest::generate(ws, &governed_options(ws, &opts.period, opts.now)?, opts.now, opts.out.as_deref())?;
+        secfw_digest::generate(ws, &governed_options(ws, &opts.period, opts.now)?, opts.now, opts.out.as_deref())
+            .map_err(|e| match e {
+                secfw_digest::Error::Metrics(m @ secfw_metrics::Error::UnreadableInputs { .. }) => unreadable(m),
+                e => e.into(),
+            })?;
     Ok(DigestReport {
         cycle: done.report.cycle.clone(),
         period: done.report.metrics.period.to_string(),
@@ -192,6 +203,35 @@ fn digest_of(ws: &secfw_artifacts::LoadedWorkspace, opts: &DigestOptions) -> Res
         files: done.files,
         diagnostics: done.report.diagnostics,
     })
+}
+
+/// Fail closed before anything is evaluated: the metrics crate's refusal
+/// ([`secfw_metrics::unreadable_inputs`], `MT0010`) when the workspace has no findings ledger or
+/// an artifact the KPIs are computed from does not parse or has errors. The same refusal the
+/// metrics crate makes for every caller (the lifecycle's digest step too); checked here first so
+/// that nothing else (the escalation data) is read from such a workspace.
+fn refuse_unreadable(ws: &secfw_artifacts::LoadedWorkspace) -> Result<(), Error> {
+    let diagnostics = secfw_metrics::unreadable_inputs(ws);
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    Err(unreadable(secfw_metrics::Error::UnreadableInputs { diagnostics }))
+}
+
+/// A metrics error as the facade reports it: the `MT0010` refusal becomes
+/// [`Error::Unusable`] carrying its located diagnostics (the CLI prints them with file, line and
+/// snippet, and exits 2); anything else is [`Error::Metrics`].
+fn unreadable(e: secfw_metrics::Error) -> Error {
+    match e {
+        secfw_metrics::Error::UnreadableInputs { diagnostics } => Error::Unusable {
+            message: format!(
+                "no KPIs from this workspace ({}): nothing was written",
+                secfw_metrics::codes::UNREADABLE_INPUT
+            ),
+            diagnostics,
+        },
+        e => Error::Metrics(e),
+    }
 }
 
 /// The collect options of `period` with the escalation data, and the governance report of `ws`
