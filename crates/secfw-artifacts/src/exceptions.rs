@@ -1233,14 +1233,14 @@ mod hidden_text_tests {
     use super::*;
 
     /// EXC-001 with `field` added, the risk committee's approval on line 9.
-    fn with(approval: &str, extra: &str) -> (ExceptionRegistry, Vec<Diagnostic>) {
+    pub(super) fn with(approval: &str, extra: &str) -> (ExceptionRegistry, Vec<Diagnostic>) {
         let md = format!(
             "# R\n\n## Active Exceptions\n\n### EXC-001: t\n- **Policy**: POL-001\n- **Severity**: Critical\n- **Requestor**: a@x\n- **Approval**: {approval}\n- **Valid Until**: 2027-01-31\n{extra}"
         );
         parse(&SourceFile::new("exceptions.md", md), Level::Warning)
     }
 
-    fn sf0407(d: &[Diagnostic]) -> Vec<&Diagnostic> {
+    pub(super) fn sf0407(d: &[Diagnostic]) -> Vec<&Diagnostic> {
         d.iter().filter(|d| d.code == codes::EXCEPTION_HIDDEN_TEXT).collect()
     }
 
@@ -1325,18 +1325,8 @@ mod hidden_text_tests {
 /// (`SF0407`), located at the link; any other link is read as its text, never its target.
 #[cfg(test)]
 mod link_tests {
+    use super::hidden_text_tests::{sf0407, with};
     use super::*;
-
-    fn with(approval: &str, extra: &str) -> (ExceptionRegistry, Vec<Diagnostic>) {
-        let md = format!(
-            "# R\n\n## Active Exceptions\n\n### EXC-001: t\n- **Policy**: POL-001\n- **Severity**: Critical\n- **Requestor**: a@x\n- **Approval**: {approval}\n- **Valid Until**: 2027-01-31\n{extra}"
-        );
-        parse(&SourceFile::new("exceptions.md", md), Level::Warning)
-    }
-
-    fn sf0407(d: &[Diagnostic]) -> Vec<&Diagnostic> {
-        d.iter().filter(|d| d.code == codes::EXCEPTION_HIDDEN_TEXT).collect()
-    }
 
     #[test]
     fn a_mail_link_whose_text_is_another_address_is_refused_at_the_link() {
