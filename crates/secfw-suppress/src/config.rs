@@ -323,6 +323,8 @@ fn trivy_config(r: &mut Reader<'_>) -> TrivyNamed {
         let (v, segs) = lookup(&doc, path)?;
         match v {
             J::Null => None,
+            // An empty name turns the file off (`--ignorefile ""`): nothing to read.
+            J::String(s) if s.trim().is_empty() => None,
             J::String(s) => Some((s.clone(), at(&segs))),
             other => {
                 r.malformed(

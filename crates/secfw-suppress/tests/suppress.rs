@@ -688,6 +688,9 @@ fn the_ignore_file_trivy_yaml_names_is_read_and_one_outside_the_repository_is_re
     let e = errors_in(&d, "SP0201", "sec/custom.ignore");
     assert_eq!(e.len(), 1, "{:#?}", d.diagnostics);
     assert_eq!(e[0].0, 2);
+    // An empty name turns the ignore file off: nothing to read, nothing to refuse.
+    let (d, _dir) = drift_more(&[("trivy.yaml", "ignorefile: \"\"\nsecret:\n  config: \"\"\n")], "");
+    assert!(d.diagnostics.iter().all(|x| !x.is_error()), "{:#?}", d.diagnostics);
     for outside in ["../elsewhere/.trivyignore", "/etc/trivyignore"] {
         let (d, _dir) = drift_more(&[("trivy.yaml", &format!("ignorefile: {outside}\n"))], "");
         let e = errors_in(&d, "SP0101", "trivy.yaml");
