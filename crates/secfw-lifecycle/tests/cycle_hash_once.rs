@@ -3,11 +3,11 @@
 //! extracted. Every other step reuses a digest after checking the file's identity, and the
 //! EXECUTED criterion reuses the verification unpack made of the same, unchanged archive.
 
+mod support;
+
 use std::time::Duration;
 
-use chrono::DateTime;
 use secfw_lifecycle::{CycleOptions, StepStatus, run_cycle};
-use secfw_seal::{SigningKey, SigningRole, TrustPolicy};
 
 /// A fresh example workspace, signing keys and a signed trust policy, with cycle options.
 struct Setup {
@@ -18,33 +18,7 @@ struct Setup {
 
 fn setup() -> Setup {
     let out = tempfile::tempdir().unwrap();
-    let now: DateTime<chrono::Utc> = secfw_artifacts::template::EXAMPLE_NOW.parse().unwrap();
-    let ws = out.path().join("workspace");
-    secfw_artifacts::template::write_example(&ws).unwrap();
-    let key_dir = out.path().join("keys");
-    let mut trust = TrustPolicy::new(now + chrono::Duration::days(365));
-    let root = SigningKey::from_seed([9; 32]).unwrap();
-    trust.add_root_key(root.public(), "root@example.org").unwrap();
-    let mut keys = Vec::new();
-    for (i, (identity, role)) in
-        [("lead@example.org", SigningRole::PreparedBy), ("ciso@example.org", SigningRole::ApprovedBy)]
-            .into_iter()
-            .enumerate()
-    {
-        let key = SigningKey::from_seed([u8::try_from(i).unwrap() + 1; 32]).unwrap();
-        let files = secfw_seal::write_key_files(&key_dir, identity, &key).unwrap();
-        trust.add_key(role, key.public(), identity).unwrap();
-        keys.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "key")));
-    }
-    trust.version = 1;
-    let mut chain = secfw_seal::TrustChain::new(trust).unwrap();
-    chain.sign(&root).unwrap();
-    let trust_path = out.path().join("trust.json");
-    std::fs::write(&trust_path, chain.to_json()).unwrap();
-    let mut opts = CycleOptions::new("test", now);
-    opts.trust = Some(trust_path);
-    opts.keys = keys;
-    opts.git = false;
+    let (ws, opts) = support::cycle_setup(out.path());
     // Timestamps older than one clock tick: a digest is reused only for settled files.
     std::thread::sleep(Duration::from_millis(60));
     Setup { _out: out, ws, opts }

@@ -3,43 +3,16 @@
 //! closed as `secfw digest` does (`MT0010`, the located error in the refusal): no digest file,
 //! no KPI snapshot, no IMPROVE event.
 
+mod support;
+
 use std::time::Duration;
 
-use chrono::DateTime;
 use secfw_artifacts::LifecycleState;
 use secfw_lifecycle::{CycleOptions, StepStatus, run_cycle};
-use secfw_seal::{SigningKey, SigningRole, TrustPolicy};
 
 /// A fresh example workspace with signing keys and a signed trust policy; the cycle options.
 fn setup(out: &std::path::Path) -> (std::path::PathBuf, CycleOptions) {
-    let now: DateTime<chrono::Utc> = secfw_artifacts::template::EXAMPLE_NOW.parse().unwrap();
-    let ws = out.join("workspace");
-    secfw_artifacts::template::write_example(&ws).unwrap();
-    let key_dir = out.join("keys");
-    let mut trust = TrustPolicy::new(now + chrono::Duration::days(365));
-    let root = SigningKey::from_seed([9; 32]).unwrap();
-    trust.add_root_key(root.public(), "root@example.org").unwrap();
-    let mut keys = Vec::new();
-    for (i, (identity, role)) in
-        [("lead@example.org", SigningRole::PreparedBy), ("ciso@example.org", SigningRole::ApprovedBy)]
-            .into_iter()
-            .enumerate()
-    {
-        let key = SigningKey::from_seed([u8::try_from(i).unwrap() + 1; 32]).unwrap();
-        let files = secfw_seal::write_key_files(&key_dir, identity, &key).unwrap();
-        trust.add_key(role, key.public(), identity).unwrap();
-        keys.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "key")));
-    }
-    trust.version = 1;
-    let mut chain = secfw_seal::TrustChain::new(trust).unwrap();
-    chain.sign(&root).unwrap();
-    let trust_path = out.join("trust.json");
-    std::fs::write(&trust_path, chain.to_json()).unwrap();
-    let mut opts = CycleOptions::new("test", now);
-    opts.trust = Some(trust_path);
-    opts.keys = keys;
-    opts.git = false;
-    (ws, opts)
+    support::cycle_setup(out)
 }
 
 /// The first `resolved_at` of the ledger made an out-of-range year: the ledger no longer parses.

@@ -124,3 +124,36 @@ pub(crate) fn add_incomplete_scan(dir: &Path) {
     let partial = "  - scan_id: scan-partial-after-baseline\n    tool: trivy\n    targets: [payments-api]\n    started_at: \"2026-11-24T13:00:00Z\"\n    status: success\n    incomplete:\n      vulnerability: \"the item at /Results/0/Vulnerabilities/3 was skipped\"\n";
     edit(dir, "sec_findings.yaml", "\nscans:\n", &format!("\nscans:\n{partial}"));
 }
+
+/// A fresh example workspace in `out/workspace` with two signing keys (preparer, approver) and
+/// a signed trust policy in `out`; cycle options that use them (no git).
+pub(crate) fn cycle_setup(out: &Path) -> (PathBuf, secfw_lifecycle::CycleOptions) {
+    let now = now();
+    let ws = out.join("workspace");
+    secfw_artifacts::template::write_example(&ws).unwrap();
+    let key_dir = out.join("keys");
+    let mut trust = TrustPolicy::new(now + Duration::days(365));
+    let root = key(9);
+    trust.add_root_key(root.public(), "root@example.org").unwrap();
+    let mut keys = Vec::new();
+    for (i, (identity, role)) in
+        [("lead@example.org", SigningRole::PreparedBy), ("ciso@example.org", SigningRole::ApprovedBy)]
+            .into_iter()
+            .enumerate()
+    {
+        let k = key(u8::try_from(i).unwrap() + 1);
+        let files = secfw_seal::write_key_files(&key_dir, identity, &k).unwrap();
+        trust.add_key(role, k.public(), identity).unwrap();
+        keys.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "key")));
+    }
+    trust.version = 1;
+    let mut chain = secfw_seal::TrustChain::new(trust).unwrap();
+    chain.sign(&root).unwrap();
+    let trust_path = out.join("trust.json");
+    std::fs::write(&trust_path, chain.to_json()).unwrap();
+    let mut opts = secfw_lifecycle::CycleOptions::new("test", now);
+    opts.trust = Some(trust_path);
+    opts.keys = keys;
+    opts.git = false;
+    (ws, opts)
+}
