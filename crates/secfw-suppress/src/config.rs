@@ -214,18 +214,18 @@ pub(crate) fn fold_key(k: &str) -> String {
 pub(crate) fn yaml_fold_duplicates(r: &mut Reader<'_>, v: &J, map: Option<&SourceMap>, path: &mut Vec<Seg>) {
     match v {
         J::Object(m) => {
-            let mut seen: Vec<(String, &str)> = Vec::new();
+            let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
             for (k, child) in m {
                 path.push(Seg::Key(k.clone()));
                 let f = fold_key(k);
-                if let Some((_, first)) = seen.iter().find(|(g, _)| *g == f) {
+                if let Some(first) = seen.get(&f) {
                     let at = map.and_then(|m| m.key_pos(path));
                     let msg = format!(
                         "`{first}` and `{k}` are one setting to the scanner (it matches keys in any case) and it keeps only one"
                     );
                     r.malformed(at, msg, "keep one spelling of the key");
                 } else {
-                    seen.push((f, k));
+                    seen.insert(f, k);
                 }
                 yaml_fold_duplicates(r, child, map, path);
                 path.pop();
@@ -702,17 +702,17 @@ fn tget<'t>(t: &'t dyn TableLike, key: &str) -> Option<(&'t str, &'t Item)> {
 /// setting ([`fold_key`]): it reads one of them, so which one decides is not what the file
 /// says. Each is an `SP0104` error.
 fn toml_fold_duplicates(r: &mut Reader<'_>, t: &dyn TableLike) {
-    let mut seen: Vec<(String, &str)> = Vec::new();
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
     for (k, item) in t.iter() {
         let f = fold_key(k);
-        if let Some((_, first)) = seen.iter().find(|(g, _)| *g == f) {
+        if let Some(first) = seen.get(&f) {
             let at = item_pos(r.src, item);
             let msg = format!(
                 "`{first}` and `{k}` are one setting to the scanner (it matches keys in any case) and it reads only one"
             );
             r.malformed(at, msg, "keep one spelling of the key");
         } else {
-            seen.push((f, k));
+            seen.insert(f, k);
         }
         for sub in tables(item) {
             toml_fold_duplicates(r, sub);

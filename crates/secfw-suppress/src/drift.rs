@@ -99,10 +99,12 @@ pub fn check(ws: &LoadedWorkspace, gov: &GovernanceReport, root: &Path) -> Drift
     d.diagnostics.extend(found.diagnostics);
     let reg = Registry::index(ws.exceptions.as_ref().map_or(&[][..], |r| r.exceptions.as_slice()), gov);
     let gov_rules = rules(ws, gov);
+    // Each valid exception's rule by id: a lookup per suppression, never a scan of the rules.
+    let rule_of: HashMap<&str, &Rule> = gov_rules.iter().map(|r| (r.exception.as_str(), r)).collect();
     // (file, exception): an entry backs its exception in its own file only.
     let mut backing: Vec<(String, String)> = Vec::new();
     for s in &d.suppressions {
-        if let Some(id) = check_suppression(s, &reg, &gov_rules, &mut d.diagnostics) {
+        if let Some(id) = check_suppression(s, &reg, &rule_of, &mut d.diagnostics) {
             d.backed += 1;
             backing.push((s.file.clone(), id));
         }
@@ -178,7 +180,7 @@ impl<'a> Registry<'a> {
 fn check_suppression(
     s: &Suppression,
     reg: &Registry<'_>,
-    gov_rules: &[Rule],
+    rule_of: &HashMap<&str, &Rule>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<String> {
     let state = |id: &str| reg.state(id);
@@ -201,7 +203,7 @@ fn check_suppression(
         return None;
     }
     if let Some((e, wide)) = valid.first() {
-        let rule = gov_rules.iter().find(|r| r.exception == e.id);
+        let rule = rule_of.get(e.id.as_str()).copied();
         if let Some(d) = wider_than_package(s, e, rule, &what) {
             diagnostics.push(d);
             return None;
